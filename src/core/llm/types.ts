@@ -1,0 +1,48 @@
+// The one interface every LLM call goes through. The judge, the fit and the benchmark
+// filters only see ChatModel; providers, scheduling, retries and the cache live behind it.
+
+export type ProviderKind = 'ollama' | 'openai';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A JSON schema for structured output (Ollama `format`, OpenAI `response_format` json_schema). */
+export interface ResponseSchema {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  schema?: ResponseSchema;
+  temperature: number;
+  seed?: number;
+  maxTokens?: number;
+  /** Index of a repeated sample of the same prompt, so the cache does not collapse them. */
+  sample?: number;
+  /** What the call is for ('judge', 'bootstrap', 'persona', ...): used in errors and logs. */
+  purpose?: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  /** Parsed JSON when a schema was requested and the text parsed (strictly or tolerantly). */
+  json?: unknown;
+  usage: Usage;
+  latencyMs: number;
+  cached: boolean;
+  model: string;
+}
+
+export interface ChatModel {
+  readonly provider: ProviderKind;
+  readonly model: string;
+  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
+}
