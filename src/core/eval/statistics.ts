@@ -1,0 +1,374 @@
+// Confidence intervals and paired tests for judge accuracy (METHOD.md section 4).
+//
+// Every accuracy the studio shows carries a 95% interval, and every before/after comparison on the
+// same pairs carries a paired interval plus an exact McNemar test. Everything here is a pure
+// function: no I/O, no vscode, and all resampling goes through the seeded RNG so that a report
+// rendered twice (or on another machine) shows the same numbers.
+//
+// Units: accuracies and differences are proportions in [0, 1] / [-1, 1]; only describeDifference
+// converts to percentage points for display.
+
+import { createRng, randomInt } from '../random';
+
+/** One judged pair: one boolean per order asked ((A,B) then (B,A)); true = the judge picked the chosen response. */
+export type PairSamples = readonly boolean[];
+
+export type Winner = 'chosen' | 'rejected' | null;
+
+export interface BootstrapOptions {
+  /** Number of bootstrap resamples. 2000 keeps the 2.5% / 97.5% percentiles stable to ~0.1 points. */
+  iterations?: number;
+  /** Seed for the resampling RNG; the same seed and data always give the same interval. */
+  seed?: number | string;
+  /** Two-sided coverage of the interval. */
+  level?: number;
+}
+
+export interface AccuracyWithInterval {
+  /** Mean over all samples (both orders of every pair); NaN when there are no pairs. */
+  accuracy: number;
+  low: number;
+  high: number;
+  /** Number of 0/1 samples (normally 2 x pairs). */
+  samples: number;
+  pairs: number;
+}
+
+export interface PairedDifference {
+  /** accuracy(b) - accuracy(a); NaN when there are no pairs. */
+  difference: number;
+  low: number;
+  high: number;
+  accuracyA: number;
+  accuracyB: number;
+  samples: number;
+  pairs: number;
+}
+
+export interface McNemarResult {
+  /** Samples where a was wrong and b was right. */
+  b01: number;
+  /** Samples where a was right and b was wrong. */
+  b10: number;
+  /** b01 + b10: only these samples carry information about which method is better. */
+  discordant: number;
+  /** Exact two-sided sign-test p-value; 1 when there are no discordant samples. */
+  pValue: number;
+}
+
+const DEFAULT_Z = 1.959964;
+
+// ---------------------------------------------------------------------------------------------
+// Wilson score interval
+
+/**
+ * Wilson score interval for a binomial proportion. Preferred over the normal (Wald) interval
+ * because it stays inside [0, 1] and does not collapse to zero width at 0/n or n/n, which is
+ * exactly where small validation sets land.
+ * Non-integer counts are accepted so callers can pass design-effect-adjusted effective sizes.
+ */
+export function wilsonInterval(successes: number, n: number, z: number = DEFAULT_Z): [number, number] {
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`wilsonInterval: n must be a finite number >= 0, got ${n}`);
+  if (!Number.isFinite(successes) || successes < 0 || successes > n) {
+    throw new RangeError(`wilsonInterval: successes must be in [0, n=${n}], got ${successes}`);
+  }
+  if (!Number.isFinite(z) || z <= 0) throw new RangeError(`wilsonInterval: z must be a positive number, got ${z}`);
+  // No data: the honest interval is "anything".
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const center = (p + z2 / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
+  // At the boundaries the exact bound is 0 (resp. 1); floating point can land a hair off, so pin it.
+  const low = successes === 0 ? 0 : Math.max(0, center - half);
+  const high = successes === n ? 1 : Math.min(1, center + half);
+  return [low, high];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bootstrap machinery (shared by the plain, clustered and paired variants)
+
+interface ResolvedOptions {
+  iterations: number;
+  seed: number | string;
+  level: number;
+}
+
+function resolveOptions(opts: BootstrapOptions | undefined, fn: string): ResolvedOptions {
+  const iterations = opts?.iterations ?? 2000;
+  const seed = opts?.seed ?? 0;
+  const level = opts?.level ?? 0.95;
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new RangeError(`${fn}: iterations must be a positive integer, got ${iterations}`);
+  }
+  if (!(level > 0 && level < 1)) throw new RangeError(`${fn}: level must be in (0, 1), got ${level}`);
+  return { iterations, seed, level };
+}
+
+/** Quantile of an ascending array with linear interpolation between order statistics (R type 7). */
+function quantileSorted(sorted: Float64Array, q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  const a = sorted[lo]!;
+  const b = sorted[hi]!;
+  return a + (h - lo) * (b - a);
+}
+
+/**
+ * Percentile bootstrap of a ratio estimator sum(numerators) / sum(denominators) over clusters.
+ * Resampling whole clusters (pairs) rather than individual samples matters because the two
+ * orders of a pair share the same texts and are strongly correlated; treating them as
+ * independent would make intervals too narrow. A plain bootstrap is the special case where every
+ * cluster has one sample. Callers guarantee at least one cluster and positive denominators.
+ */
+function clusterBootstrap(
+  numerators: Float64Array,
+  denominators: Float64Array,
+  { iterations, seed, level }: ResolvedOptions,
+): [number, number] {
+  const k = numerators.length;
+  const rng = createRng(seed);
+  const stats = new Float64Array(iterations);
+  for (let it = 0; it < iterations; it++) {
+    let num = 0;
+    let den = 0;
+    for (let j = 0; j < k; j++) {
+      const idx = randomInt(rng, k);
+      num += numerators[idx]!;
+      den += denominators[idx]!;
+    }
+    stats[it] = num / den;
+  }
+  stats.sort(); // Float64Array sorts numerically.
+  const alpha = 1 - level;
+  return [quantileSorted(stats, alpha / 2), quantileSorted(stats, 1 - alpha / 2)];
+}
+
+/**
+ * Deterministic percentile bootstrap interval of the mean of independent samples (normally 0/1).
+ * Empty input gives [0, 1], matching wilsonInterval's "no data" answer.
+ * Note: percentile intervals collapse to a point when every sample is equal (all right or all
+ * wrong); use wilsonInterval when that case matters.
+ */
+export function bootstrapInterval(samples: readonly number[], opts?: BootstrapOptions): [number, number] {
+  const resolved = resolveOptions(opts, 'bootstrapInterval');
+  if (samples.length === 0) return [0, 1];
+  const nums = new Float64Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`bootstrapInterval: sample ${i} is not a finite number (${v})`);
+    nums[i] = v;
+  }
+  const dens = new Float64Array(samples.length).fill(1);
+  return clusterBootstrap(nums, dens, resolved);
+}
+
+function countCorrect(samples: PairSamples): number {
+  let c = 0;
+  for (const s of samples) if (s) c++;
+  return c;
+}
+
+/**
+ * Accuracy over all samples (both orders of every pair) with a cluster bootstrap interval that
+ * resamples pairs. No pairs gives accuracy NaN (0/0 has no value; a 0 would read as "always
+ * wrong") with the uninformative interval [0, 1].
+ */
+export function accuracyWithInterval(
+  correct: readonly PairSamples[],
+  opts?: BootstrapOptions,
+): AccuracyWithInterval {
+  const resolved = resolveOptions(opts, 'accuracyWithInterval');
+  const pairs = correct.length;
+  const nums = new Float64Array(pairs);
+  const dens = new Float64Array(pairs);
+  let right = 0;
+  let samples = 0;
+  for (let i = 0; i < pairs; i++) {
+    const orders = correct[i]!;
+    // An empty pair would make some resamples 0/0; it is always a caller bug, so say so early.
+    if (orders.length === 0) throw new RangeError(`accuracyWithInterval: pair ${i} has no samples`);
+    nums[i] = countCorrect(orders);
+    dens[i] = orders.length;
+    right += nums[i]!;
+    samples += orders.length;
+  }
+  if (pairs === 0) return { accuracy: Number.NaN, low: 0, high: 1, samples: 0, pairs: 0 };
+  const [low, high] = clusterBootstrap(nums, dens, resolved);
+  return { accuracy: right / samples, low, high, samples, pairs };
+}
+
+/**
+ * Paired comparison of two methods judged on the SAME pairs and orders: difference of accuracies
+ * (b - a) with a percentile bootstrap interval that resamples pairs and applies each resample to
+ * both methods at once. Pairing removes the pair-difficulty variance shared by both methods, so
+ * the interval is much tighter than comparing two independent intervals.
+ */
+export function pairedBootstrap(
+  a: readonly PairSamples[],
+  b: readonly PairSamples[],
+  opts?: BootstrapOptions,
+): PairedDifference {
+  const resolved = resolveOptions(opts, 'pairedBootstrap');
+  if (a.length !== b.length) {
+    throw new RangeError(`pairedBootstrap: a has ${a.length} pairs but b has ${b.length}; they must be the same pairs`);
+  }
+  const pairs = a.length;
+  const nums = new Float64Array(pairs);
+  const dens = new Float64Array(pairs);
+  let rightA = 0;
+  let rightB = 0;
+  let samples = 0;
+  for (let i = 0; i < pairs; i++) {
+    const ra = a[i]!;
+    const rb = b[i]!;
+    if (ra.length !== rb.length) {
+      throw new RangeError(`pairedBootstrap: pair ${i} has ${ra.length} samples in a but ${rb.length} in b`);
+    }
+    if (ra.length === 0) throw new RangeError(`pairedBootstrap: pair ${i} has no samples`);
+    const ca = countCorrect(ra);
+    const cb = countCorrect(rb);
+    // Per-pair difference in correct counts: identical inputs give exactly 0 in every resample.
+    nums[i] = cb - ca;
+    dens[i] = ra.length;
+    rightA += ca;
+    rightB += cb;
+    samples += ra.length;
+  }
+  if (pairs === 0) {
+    return { difference: Number.NaN, low: -1, high: 1, accuracyA: Number.NaN, accuracyB: Number.NaN, samples: 0, pairs: 0 };
+  }
+  const [low, high] = clusterBootstrap(nums, dens, resolved);
+  return {
+    difference: (rightB - rightA) / samples,
+    low,
+    high,
+    accuracyA: rightA / samples,
+    accuracyB: rightB / samples,
+    samples,
+    pairs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Position bias
+
+/**
+ * Share of pairs whose two orders picked the same response. A failed call or tie (null) in either
+ * order counts as inconsistent: it is not evidence that the judge ignores position.
+ * NaN for no pairs.
+ */
+export function consistencyRate(winners: ReadonlyArray<readonly [Winner, Winner]>): number {
+  if (winners.length === 0) return Number.NaN;
+  let same = 0;
+  for (const [first, second] of winners) {
+    if (first !== null && first === second) same++;
+  }
+  return same / winners.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact McNemar (sign) test
+
+// ln(k!) for small k by direct summation (exact to rounding); Stirling's series above that, where
+// its truncation error (< 1/(1680 k^7)) is far below double precision.
+const LOG_FACTORIAL_TABLE_SIZE = 256;
+let logFactorialTable: Float64Array | undefined;
+
+function logFactorial(k: number): number {
+  if (k < LOG_FACTORIAL_TABLE_SIZE) {
+    if (!logFactorialTable) {
+      logFactorialTable = new Float64Array(LOG_FACTORIAL_TABLE_SIZE);
+      for (let i = 2; i < LOG_FACTORIAL_TABLE_SIZE; i++) logFactorialTable[i] = logFactorialTable[i - 1]! + Math.log(i);
+    }
+    return logFactorialTable[k]!;
+  }
+  const inv = 1 / k;
+  const inv2 = inv * inv;
+  return (
+    k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
+  );
+}
+
+/**
+ * ln P(X <= k) for X ~ Binomial(n, 1/2), with 0 <= k <= n/2.
+ * 2^-n underflows for n > 1074, so work in log space: start from the largest term in the tail,
+ * pmf(k) (the pmf increases up to the mode n/2), and add the smaller terms below it relative to
+ * it via the ratio pmf(i-1)/pmf(i) = i/(n-i+1). This is O(terms that matter), never overflows,
+ * and needs no factorial of n.
+ */
+function logBinomialLowerTailHalf(k: number, n: number): number {
+  const logPmfK = logFactorial(n) - logFactorial(k) - logFactorial(n - k) - n * Math.LN2;
+  let sum = 1; // pmf(k) / pmf(k)
+  let term = 1;
+  for (let i = k; i > 0; i--) {
+    term *= i / (n - i + 1);
+    sum += term;
+    if (term < sum * 1e-17) break; // remaining terms shrink at least geometrically; below rounding.
+  }
+  return logPmfK + Math.log(sum);
+}
+
+/**
+ * Exact McNemar test over aligned 0/1 samples of two methods (same pairs, same orders, same
+ * positions in both arrays). Only discordant samples matter; under the null hypothesis of equal
+ * accuracy each is equally likely to favour either method, so the count is Binomial(n, 1/2) and
+ * the two-sided p-value is min(1, 2 P(X <= min(b01, b10))). Exact rather than chi-square because
+ * hand-edit comparisons often have only a handful of discordant samples.
+ */
+export function mcnemarExact(a: readonly boolean[], b: readonly boolean[]): McNemarResult {
+  if (a.length !== b.length) {
+    throw new RangeError(`mcnemarExact: a has ${a.length} samples but b has ${b.length}; they must be aligned`);
+  }
+  let b01 = 0;
+  let b10 = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] && !b[i]) b10++;
+    else if (!a[i] && b[i]) b01++;
+  }
+  const n = b01 + b10;
+  if (n === 0) return { b01, b10, discordant: 0, pValue: 1 };
+  const k = Math.min(b01, b10);
+  const pValue = Math.min(1, 2 * Math.exp(logBinomialLowerTailHalf(k, n)));
+  return { b01, b10, discordant: n, pValue };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presentation
+
+function formatPoints(proportion: number, signed: boolean): string {
+  const rounded = Math.round(proportion * 1000) / 10;
+  // Avoid "-0.0" and "+0.0": a difference that rounds to nothing gets no sign.
+  if (rounded === 0) return '0.0';
+  const text = Math.abs(rounded).toFixed(1);
+  if (rounded < 0) return `-${text}`;
+  return signed ? `+${text}` : text;
+}
+
+function formatP(p: number, alpha: number): string {
+  if (p < 0.001) return 'p < 0.001';
+  const shown = Number(p.toPrecision(2));
+  // Rounding must not make a significant result look like it sits at or above the threshold
+  // (p = 0.0497 would otherwise print as "p = 0.05 ... significant").
+  if (p < alpha && shown >= alpha) return `p < ${alpha}`;
+  return `p = ${shown}`;
+}
+
+/**
+ * One sentence for a paired comparison, e.g.
+ * "+4.2 points (95% CI -1.0 to 9.5, p = 0.18): not yet significant".
+ * diff, low and high are proportions (as returned by pairedBootstrap); p from mcnemarExact.
+ * "significant" needs both the interval to exclude 0 and p < 1 - level: the bootstrap and the
+ * exact test answer slightly different questions, and claiming an improvement when they disagree
+ * would overstate it. "not yet" because the usual remedy is more validation pairs.
+ */
+export function describeDifference(diff: number, low: number, high: number, p: number, level = 0.95): string {
+  if (![diff, low, high, p].every(Number.isFinite)) return 'no paired samples to compare';
+  const alpha = Number((1 - level).toPrecision(6)); // 1 - 0.95 is 0.050000000000000044 in floating point.
+  const levelText = `${Number((level * 100).toPrecision(6))}%`;
+  const excludesZero = low > 0 || high < 0;
+  const verdict = excludesZero && p < alpha ? 'significant' : 'not yet significant';
+  return `${formatPoints(diff, true)} points (${levelText} CI ${formatPoints(low, false)} to ${formatPoints(high, false)}, ${formatP(p, alpha)}): ${verdict}`;
+}
