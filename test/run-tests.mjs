@@ -38,6 +38,9 @@ function findTests(dir) {
   return out.sort();
 }
 
+// The CLI tests run the built binary.
+if (run(process.execPath, ['esbuild.mjs']) !== 0) failedLayers++;
+
 let tests = findTests('test/unit');
 if (only.length) tests = tests.filter((t) => only.some((o) => t.includes(o)));
 rmSync('out/test', { recursive: true, force: true });

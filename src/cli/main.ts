@@ -1,0 +1,79 @@
+// The `synthesizeme` command line: dispatch, exit codes and Ctrl+C (CLI.md).
+
+import { parseCommandArgs, type Command, type CommandIO } from './command';
+import { commands } from './commands/index';
+import { UsageError } from './usage-error';
+
+const VERSION = '0.1.0';
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: synthesizeme <command> [options]
+
+SynthesizeMe Studio's engine on the command line: read preference workspaces,
+fit personal reward models, judge and evaluate, run benchmarks.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run \`synthesizeme <command> --help\` for a command's options and an example.`;
+}
+
+export async function runCli(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(topHelp() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(VERSION + '\n');
+    return 0;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command "${name}" (run synthesizeme --help)`);
+  const args = parseCommandArgs(command, rest);
+  if (args.values.help) {
+    io.stdout(command.help + '\n');
+    return 0;
+  }
+  return command.run(args, io);
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130); // a second Ctrl+C does not wait
+    interrupted = true;
+    process.stderr.write('\nStopping: finishing the save of completed work (Ctrl+C again to quit at once)...\n');
+    controller.abort(new Error('interrupted'));
+  });
+  const debug = process.argv.includes('--debug');
+  const io: CommandIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTTY: Boolean(process.stderr.isTTY),
+    cwd: process.cwd(),
+    signal: controller.signal,
+    env: process.env,
+  };
+  let code: number;
+  try {
+    code = await runCli(process.argv.slice(2), io);
+  } catch (err) {
+    const e = err as Error & { exitCode?: number; expected?: boolean };
+    if (interrupted) code = 130;
+    else if (typeof e.exitCode === 'number') code = e.exitCode;
+    else code = 1;
+    const message = e?.message ?? String(err);
+    process.stderr.write(`synthesizeme: ${message}\n`);
+    if (debug || (code === 1 && !e.expected && !(err instanceof UsageError) && e.exitCode === undefined)) {
+      // Unexpected failures keep their stack so they can be reported; expected ones never do.
+      if (debug || !e.expected) process.stderr.write(`${e?.stack ?? ''}\n`);
+    }
+  }
+  if (interrupted && code === 0) code = 130;
+  process.exitCode = code;
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,67 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = process.cwd();
+const cli = join(root, 'dist', 'cli.js');
+
+function run(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not built (npm run build)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smi-'));
+  mkdirSync(join(dir, 'sub'));
+  const rows = (u: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ user_id: u, pair_id: `${u}${i}`, context: 'q', chosen: `c${i}`, rejected: `r${i}` })).join('\n');
+  writeFileSync(join(dir, 'a.prefs.jsonl'), rows('ann', 10) + '\n{"user_id": "ann", oops}\n');
+  writeFileSync(join(dir, 'sub', 'b.prefs.yaml'), 'bob:\n' + Array.from({ length: 6 }, (_, i) => `  - context: q${i}\n    chosen: yes ${i}\n    rejected: no ${i}\n`).join(''));
+  writeFileSync(join(dir, 'plain.jsonl'), '{"event": "not a pair"}\n');
+  writeFileSync(join(dir, 'sniffed.jsonl'), rows('cat', 5) + '\n');
+
+  test('--json prints exactly one object with the documented shape', () => {
+    const r = run(['inspect', '.', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.files, 3, 'plain.jsonl is not a preference file, sniffed.jsonl is');
+    assert.equal(out.pairs, 21);
+    assert.deepEqual(out.users.map((u: { id: string }) => u.id), ['ann', 'bob', 'cat']);
+    assert.deepEqual(out.users[0].splits, { context: 5, validation: 2, test: 3 });
+    const p = out.problems.find((x: { file: string }) => x.file === 'a.prefs.jsonl');
+    assert.deepEqual([p.line, p.column], [11, 20]);
+    assert.match(p.message, /malformed JSON/);
+  });
+
+  test('paths in output are relative to the current directory', () => {
+    const r = run(['inspect', join(dir, 'a.prefs.jsonl'), '--json'], join(dir, 'sub'));
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.problems[0].file, join('..', 'a.prefs.jsonl'));
+  });
+
+  test('human output names users, splits and problems', () => {
+    const r = run(['inspect', dir]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /ann\s+10\s+5\s+2\s+3/);
+    assert.match(r.stdout, /a\.prefs\.jsonl:11:20: error: malformed JSON/);
+  });
+
+  test('a missing path and a bad option exit 2 with one line, no stack', () => {
+    for (const args of [['inspect', join(dir, 'nope')], ['inspect', dir, '--bogus'], ['inspect'], ['inspect', dir, '--splits', '1/2']]) {
+      const r = run(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+
+  test('--help on every command, with an example', () => {
+    const r = run(['inspect', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Example:/);
+    assert.equal(run(['--help']).code, 0);
+  });
+});
