@@ -1,0 +1,18 @@
+// `npm run bench`: every speed and memory goal of the project, measured and printed (never asserted in tests).
+
+import { benchIndex } from './index-bench';
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const benches: [string, () => Promise<void>][] = [['index', benchIndex]];
+  for (const [name, run] of benches) {
+    if (only.length && !only.includes(name)) continue;
+    console.log(`--- ${name}`);
+    await run();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
