@@ -1,0 +1,76 @@
+// Chat messages for every kind of call. Everything that stays the same across the calls of
+// one user (instructions, persona, profile, memory, demonstrations) goes in the system
+// message, and the pair comes last, so servers that cache prompt prefixes (Ollama, vLLM)
+// reuse the shared part across pairs.
+
+import type { ChatMessage } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { OUTPUT_INSTRUCTIONS } from './default-prompts';
+import { renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
+
+/** Everything personal a judge may be given. Each method of the paper's table uses a subset. */
+export interface JudgeProfile {
+  persona?: string;
+  demographics?: Record<string, unknown>;
+  memory?: string[];
+  demos?: { pair: Pair; demo: Demo }[];
+}
+
+export function renderDemographics(d: Record<string, unknown>): string {
+  return Object.entries(d)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('\n');
+}
+
+function personalSections(profile: JudgeProfile): string[] {
+  const parts: string[] = [];
+  if (profile.persona?.trim()) parts.push('What is known about this user:\n' + tagged('user_persona', profile.persona));
+  if (profile.demographics && Object.keys(profile.demographics).length) parts.push('The user described themselves in a survey:\n' + tagged('user_profile', renderDemographics(profile.demographics)));
+  if (profile.memory?.length) parts.push('Facts remembered about this user from earlier conversations:\n' + tagged('user_memory', profile.memory.map((f) => `- ${f}`).join('\n')));
+  if (profile.demos?.length) {
+    parts.push(
+      'Past choices of this user, with an analysis of each:\n' +
+        tagged('examples', profile.demos.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
+    );
+  }
+  return parts;
+}
+
+export function judgeSystem(instructions: string, profile: JudgeProfile, kind: 'judge' | 'bootstrap' = 'judge'): string {
+  return [instructions.trim(), ...personalSections(profile), OUTPUT_INSTRUCTIONS[kind]].join('\n\n');
+}
+
+export function pairQuestion(pair: Pair, order: Order): string {
+  return `${renderPair(pair, order)}\n\nWhich reply would this user prefer, A or B?`;
+}
+
+/** A judge call; `system` comes from judgeSystem() so it is built once per profile, not per pair. */
+export function judgeMessages(system: string, pair: Pair, order: Order): ChatMessage[] {
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: pairQuestion(pair, order) },
+  ];
+}
+
+export function personaSynthesisMessages(theta: string, examples: { pair: Pair; demo: Demo }[]): ChatMessage[] {
+  return [
+    { role: 'system', content: `${theta.trim()}\n\n${OUTPUT_INSTRUCTIONS['persona-synthesis']}` },
+    { role: 'user', content: tagged('examples', examples.map((e, i) => renderDemo(e.pair, e.demo, i + 1)).join('\n\n')) + '\n\nWrite the persona.' },
+  ];
+}
+
+export function memoryMessages(instructions: string, pairs: readonly Pair[]): ChatMessage[] {
+  const convs = pairs.map((p, i) => `<conversation number="${i + 1}">\n${renderConversation([...p.context, p.chosen])}\n</conversation>`);
+  return [
+    { role: 'system', content: `${instructions.trim()}\n\n${OUTPUT_INSTRUCTIONS.memory}` },
+    { role: 'user', content: convs.join('\n\n') + '\n\nList the facts.' },
+  ];
+}
+
+export function personalizableMessages(instructions: string, pair: Pair): ChatMessage[] {
+  return [
+    { role: 'system', content: `${instructions.trim()}\n\n${OUTPUT_INSTRUCTIONS.personalizable}` },
+    { role: 'user', content: `${renderPair(pair, 'AB')}\n\nIs this pair personalizable?` },
+  ];
+}
