@@ -1,0 +1,179 @@
+// Evaluating a method on a split: every pair judged in both orders, each verdict journaled as
+// it arrives, then accuracy with a deterministic 95% interval and the consistency rate, per
+// user and overall (METHOD.md section 4).
+
+import type { ChatModel } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { judgePair, winnerOf, type PairVerdict } from '../method/judge';
+import { judgeSystem } from '../method/messages';
+import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
+import type { PersonaModel } from '../method/persona-file';
+import type { Prompt } from '../method/prompt-store';
+import { accuracyWithInterval, consistencyRate } from './statistics';
+import { readRun, runFileName, runId, RunJournal, verdictKey, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+
+export interface EvalUser {
+  id: string;
+  /** All the user's pairs (demos may come from any split). */
+  pairs: Pair[];
+  context: Pair[];
+  /** The pairs to judge. */
+  target: Pair[];
+  persona?: PersonaModel;
+  /** Hash of the persona file's text, so an edited persona is a different run. */
+  personaHash?: string;
+}
+
+export interface EvalOptions {
+  method: Method;
+  split: string;
+  model: ChatModel;
+  baseUrl?: string;
+  prompts: { judge: Prompt; memory: Prompt };
+  temperature: number;
+  seed: number;
+  runsDir: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  method: Method;
+  split: string;
+  model: string;
+  provider: string;
+  accuracy: number;
+  ci95: [number, number];
+  consistency: number;
+  samples: number;
+  pairs: number;
+  users: UserFigures[];
+  skipped: { user: string; reason: string }[];
+  run: string;
+  /** Pairs found already judged in the run file (a resumed run). */
+  resumed: number;
+  verdicts: PairVerdict[];
+}
+
+const correctOf = (v: PairVerdict): boolean[] => v.orders.map((o) => o.correct);
+const winnersOf = (v: PairVerdict) => [winnerOf(v.orders[0]), winnerOf(v.orders[1])] as const;
+
+export function figures(verdicts: readonly PairVerdict[], seed: number): Omit<UserFigures, 'id'> {
+  const acc = accuracyWithInterval(verdicts.map(correctOf), { seed });
+  return {
+    accuracy: acc.accuracy,
+    ci95: [acc.low, acc.high],
+    consistency: consistencyRate(verdicts.map(winnersOf)),
+    samples: acc.samples,
+    pairs: acc.pairs,
+  };
+}
+
+export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
+  const skipped: { user: string; reason: string }[] = [];
+  const runnable: { user: EvalUser; system: string }[] = [];
+  const memoryPrompt = opts.prompts.memory;
+
+  // Profiles first: a user who cannot be evaluated with this method is reported, not faked.
+  for (const user of users) {
+    if (user.target.length === 0) {
+      skipped.push({ user: user.id, reason: `no ${opts.split} pairs` });
+      continue;
+    }
+    try {
+      const profile = await profileFor({
+        method: opts.method,
+        userId: user.id,
+        pairs: user.pairs,
+        context: user.context,
+        ...(user.persona ? { persona: user.persona } : {}),
+        memory: () => extractMemory(opts.model, memoryPrompt.text, user.context, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) }),
+      });
+      runnable.push({ user, system: judgeSystem(opts.prompts.judge.text, profile) });
+    } catch (err) {
+      if (!(err instanceof MethodUnavailable)) throw err;
+      skipped.push({ user: user.id, reason: err.message });
+    }
+  }
+
+  const inputs: Record<string, string> = { judge: opts.prompts.judge.hash };
+  if (opts.method === 'memory') inputs.memory = memoryPrompt.hash;
+  for (const { user } of runnable) if (user.personaHash && opts.method !== 'default') inputs[`persona:${user.id}`] = user.personaHash;
+  const headerParts = {
+    method: opts.method,
+    split: opts.split,
+    provider: opts.model.provider,
+    model: opts.model.model,
+    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    seed: opts.seed,
+    temperature: opts.temperature,
+    users: runnable.map((r) => r.user.id),
+    inputs,
+  };
+  const id = runId(headerParts);
+  const name = runFileName(opts.method, opts.split, id);
+  const existing = await readRun(`${opts.runsDir}/${name}`);
+  const journal = await RunJournal.open(opts.runsDir, name);
+  if (!existing.header) {
+    const header: RunHeader = { type: 'header', version: 1, id, created: new Date().toISOString(), ...headerParts };
+    await journal.append(header);
+  }
+
+  const total = runnable.reduce((n, r) => n + r.user.target.length, 0);
+  let done = 0;
+  const byUser = new Map<string, PairVerdict[]>();
+  const todo: { pair: Pair; system: string }[] = [];
+  for (const { user, system } of runnable) {
+    const list: PairVerdict[] = [];
+    byUser.set(user.id, list);
+    for (const pair of user.target) {
+      const old = existing.verdicts.get(verdictKey(user.id, pair.pairId));
+      if (old) {
+        list.push(old);
+        done++;
+      } else todo.push({ pair, system });
+    }
+  }
+  const resumed = done;
+  opts.onProgress?.(done, total);
+
+  try {
+    await Promise.all(
+      todo.map(async ({ pair, system }) => {
+        const v = await judgePair(opts.model, system, pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+        await journal.append({ type: 'verdict', ...v });
+        byUser.get(pair.userId)!.push(v);
+        opts.onProgress?.(++done, total);
+      }),
+    );
+  } finally {
+    // Whatever finished is on disk before the error (or the cancellation) propagates.
+    await journal.flush().catch(() => undefined);
+  }
+
+  // Verdicts in the order of the users' pairs, not the order calls finished.
+  const all: PairVerdict[] = [];
+  const userFigures: UserFigures[] = [];
+  for (const { user } of runnable) {
+    const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
+    const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
+    all.push(...list);
+    userFigures.push({ id: user.id, ...figures(list, opts.seed) });
+  }
+  const overall = figures(all, opts.seed);
+  const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString() };
+  if (!existing.summary || resumed < total) await journal.append(summary);
+  await journal.flush();
+  return {
+    method: opts.method,
+    split: opts.split,
+    model: opts.model.model,
+    provider: opts.model.provider,
+    ...overall,
+    users: userFigures,
+    skipped,
+    run: journal.path,
+    resumed,
+    verdicts: all,
+  };
+}

@@ -1,0 +1,128 @@
+// A run file is an append-only journal under `.synthesizeme/runs/`: a header, one line per
+// judged pair as soon as it is judged, and a summary when the run completes. Its name is a hash
+// of everything that determines the verdicts, so starting the same run again finds the file
+// and judges only the pairs that are missing: a killed run loses no finished pair.
+
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PairVerdict } from '../method/judge';
+
+export interface RunHeader {
+  type: 'header';
+  version: 1;
+  id: string;
+  method: string;
+  split: string;
+  provider: string;
+  model: string;
+  baseUrl?: string;
+  seed: number;
+  temperature: number;
+  users: string[];
+  created: string;
+  /** Hashes of what shaped the prompts: prompt files, persona files. */
+  inputs: Record<string, string>;
+}
+
+export interface UserFigures {
+  id: string;
+  accuracy: number;
+  ci95: [number, number];
+  consistency: number;
+  samples: number;
+  pairs: number;
+}
+
+export interface RunSummary {
+  type: 'summary';
+  accuracy: number;
+  ci95: [number, number];
+  consistency: number;
+  samples: number;
+  pairs: number;
+  users: UserFigures[];
+  completed: string;
+}
+
+export type VerdictRecord = PairVerdict & { type: 'verdict' };
+
+export interface RunContents {
+  header?: RunHeader;
+  verdicts: Map<string, PairVerdict>;
+  summary?: RunSummary;
+  /** Lines that did not parse (a torn last write): skipped, and the pair is judged again. */
+  damaged: number;
+}
+
+export function verdictKey(userId: string, pairId: string): string {
+  return `${userId}\u0000${pairId}`;
+}
+
+export function runId(parts: Omit<RunHeader, 'type' | 'version' | 'id' | 'created'>): string {
+  const h = createHash('sha256').update(JSON.stringify({ ...parts, users: [...parts.users].sort() })).digest('hex');
+  return h.slice(0, 12);
+}
+
+export function runFileName(method: string, split: string, id: string): string {
+  return `${method.replace(/[^A-Za-z0-9]+/g, '-')}-${split}-${id}.run.jsonl`;
+}
+
+export async function readRun(path: string): Promise<RunContents> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { verdicts: new Map(), damaged: 0 };
+    throw err;
+  }
+  const out: RunContents = { verdicts: new Map(), damaged: 0 };
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let rec: { type?: string };
+    try {
+      rec = JSON.parse(line) as { type?: string };
+    } catch {
+      out.damaged++;
+      continue;
+    }
+    if (rec.type === 'header') out.header = rec as RunHeader;
+    else if (rec.type === 'summary') out.summary = rec as RunSummary;
+    else if (rec.type === 'verdict') {
+      const v = rec as VerdictRecord;
+      const { type: _t, ...verdict } = v;
+      out.verdicts.set(verdictKey(v.userId, v.pairId), verdict);
+    }
+  }
+  return out;
+}
+
+/** Appends records in order; each record is one write of one whole line. */
+export class RunJournal {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  static async open(dir: string, name: string): Promise<RunJournal> {
+    await mkdir(dir, { recursive: true });
+    const journal = new RunJournal(join(dir, name));
+    // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
+    try {
+      const text = await readFile(journal.path);
+      if (text.length && text[text.length - 1] !== 10) await appendFile(journal.path, '\n');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return journal;
+  }
+
+  append(record: RunHeader | VerdictRecord | RunSummary): Promise<void> {
+    const line = JSON.stringify(record) + '\n';
+    this.chain = this.chain.then(() => appendFile(this.path, line));
+    return this.chain;
+  }
+
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}

@@ -1,0 +1,217 @@
+// Fitting a personal reward model (METHOD.md section 3): bootstrap verified reasonings,
+// select a demonstration set on validation, synthesize a persona from it with Θ, then
+// bootstrap and select demonstrations again with the persona judge.
+//
+// Cost: candidates are scored one after another, in chunks; a candidate is dropped as soon as
+// it can no longer beat the best so far (ties go to the earlier one), and the search stops as
+// soon as a candidate is certain to reach the stop score. Every decision depends only on the
+// answers, so with the same answers (e.g. from the cache) a fit is deterministic.
+
+import type { ChatModel } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { createRng, hashString, shuffled } from '../random';
+import { judgeOrder, isFatal, type CallOptions } from './judge';
+import { judgeSystem, personaSynthesisMessages } from './messages';
+import { chosenLabel, type Demo, type Order } from './render';
+import { PERSONA_SCHEMA } from './schemas';
+import type { Prompt } from './prompt-store';
+
+export interface FitOptions {
+  temperature: number;
+  seed: number;
+  /** Number of random candidate subsets besides the full set (reference: 10). */
+  k: number;
+  /** First candidate reaching this validation accuracy wins (reference: 0.8). */
+  stopScore: number;
+  signal?: AbortSignal;
+  onProgress?: (p: FitProgress) => void;
+}
+
+export const DEFAULT_FIT_OPTIONS: FitOptions = { temperature: 0, seed: 0, k: 10, stopScore: 0.8 };
+
+export interface FitProgress {
+  phase: 'bootstrap' | 'select' | 'persona' | 'bootstrap-persona' | 'select-persona';
+  done: number;
+  total: number;
+}
+
+export interface FitPrompts {
+  bootstrap: Prompt;
+  personaSynthesis: Prompt;
+  judge: Prompt;
+}
+
+export interface SelectionScore {
+  /** Correct order-samples of the winning candidate among those evaluated. */
+  correct: number;
+  evaluated: number;
+  /** Validation pairs (one order each). */
+  of: number;
+  candidates: number;
+  winner: number;
+}
+
+export interface FitResult {
+  userId: string;
+  persona: string;
+  personaReasoning: string;
+  demos: { pair: Pair; demo: Demo }[];
+  verifiedFirstPass: number;
+  verifiedWithPersona: number;
+  selection: SelectionScore;
+  firstSelection: SelectionScore;
+}
+
+/** The order a pair is shown in when one order is used: its `flip`, else a seeded coin. */
+export function presentationOrder(pair: Pair, seed: number): Order {
+  if (pair.flip !== undefined) return pair.flip ? 'BA' : 'AB';
+  return hashString(`${seed}:order:${pair.pairId}`) % 2 === 0 ? 'AB' : 'BA';
+}
+
+type Example = { pair: Pair; demo: Demo };
+
+async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[], opts: FitOptions, phase: FitProgress['phase']): Promise<Example[]> {
+  let done = 0;
+  const call: CallOptions & { purpose: string } = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const verdicts = await Promise.all(
+    pairs.map(async (pair) => {
+      const order = presentationOrder(pair, opts.seed);
+      const v = await judgeOrder(model, system, pair, order, call);
+      opts.onProgress?.({ phase, done: ++done, total: pairs.length });
+      return { pair, v };
+    }),
+  );
+  // Rejection sampling: a reasoning is kept only when its prediction matches the user's choice.
+  return verdicts.filter(({ v }) => v.correct && v.reasoning.trim()).map(({ pair, v }) => ({ pair, demo: { pairId: pair.pairId, order: v.order, reasoning: v.reasoning, preference: chosenLabel(v.order) } }));
+}
+
+/** When nothing was verified, the context pairs with their true labels still carry signal. */
+function labelledFallback(pairs: readonly Pair[], seed: number): Example[] {
+  return pairs.map((pair) => {
+    const order = presentationOrder(pair, seed);
+    const preference = chosenLabel(order);
+    return { pair, demo: { pairId: pair.pairId, order, preference, reasoning: `No analysis was verified for this example; the user preferred response ${preference}.` } };
+  });
+}
+
+export function buildCandidates(examples: readonly Example[], k: number, rng: () => number, withEmpty: boolean): Example[][] {
+  const out: Example[][] = [];
+  const seen = new Set<string>();
+  const push = (c: Example[]) => {
+    const key = c.map((e) => e.pair.pairId).join('\u0000');
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(c);
+  };
+  if (withEmpty) push([]);
+  push([...examples]);
+  for (let i = 0; i < k && examples.length > 1; i++) {
+    const size = 1 + Math.floor(rng() * examples.length);
+    const picked = new Set(shuffled(examples, rng).slice(0, size));
+    push(examples.filter((e) => picked.has(e))); // keep file order: easier to read, stable prompts
+  }
+  return out;
+}
+
+async function select(
+  model: ChatModel,
+  candidates: Example[][],
+  systemFor: (demos: Example[]) => string,
+  validation: readonly Pair[],
+  opts: FitOptions,
+  phase: FitProgress['phase'],
+): Promise<{ winner: Example[]; score: SelectionScore }> {
+  const n = validation.length;
+  if (n === 0 || candidates.length === 1) return { winner: candidates[0]!, score: { correct: 0, evaluated: 0, of: n, candidates: candidates.length, winner: 0 } };
+  const chunk = Math.min(n, 8);
+  let best = -1;
+  let bestIdx = 0;
+  let bestEvaluated = 0;
+  const call = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
+  for (let i = 0; i < candidates.length; i++) {
+    const system = systemFor(candidates[i]!);
+    let correct = 0;
+    let done = 0;
+    let pruned = false;
+    let reached = false;
+    while (done < n) {
+      const slice = validation.slice(done, done + chunk);
+      const vs = await Promise.all(slice.map((p) => judgeOrder(model, system, p, presentationOrder(p, opts.seed), call)));
+      correct += vs.filter((v) => v.correct).length;
+      done += slice.length;
+      if (correct + (n - done) <= best) {
+        pruned = true; // cannot beat the best so far; ties go to the earlier candidate
+        break;
+      }
+      if (correct / n >= opts.stopScore) {
+        reached = true; // the first candidate certain to reach the stop score wins
+        break;
+      }
+    }
+    opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
+    if (!pruned && correct > best) {
+      best = correct;
+      bestIdx = i;
+      bestEvaluated = done;
+    }
+    if (reached) break;
+  }
+  return { winner: candidates[bestIdx]!, score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx } };
+}
+
+export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {
+  if (context.length === 0) throw Object.assign(new Error(`user "${userId}" has no context pairs to learn from`), { expected: true });
+  const rng = createRng(`${opts.seed}:candidates:${userId}`);
+
+  // 1. Bootstrap reasonings with a judge that knows nothing about the user.
+  const verified = await bootstrap(model, judgeSystem(prompts.bootstrap.text, {}, 'bootstrap'), context, opts, 'bootstrap');
+  const pool = verified.length ? verified : labelledFallback(context, opts.seed);
+
+  // 2. Candidate demo sets, selected on validation by the demos-only judge.
+  const first = await select(model, buildCandidates(pool, opts.k, rng, false), (demos) => judgeSystem(prompts.judge.text, { demos }), validation, opts, 'select');
+
+  // 3. Persona synthesis from the winning set (with the TRUE preferences).
+  opts.signal?.throwIfAborted();
+  opts.onProgress?.({ phase: 'persona', done: 0, total: 1 });
+  const examples = first.winner.length ? first.winner : pool;
+  let persona = '';
+  let personaReasoning = '';
+  try {
+    const r = await model.chat(
+      { messages: personaSynthesisMessages(prompts.personaSynthesis.text, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis' },
+      opts.signal,
+    );
+    const obj = (r.json ?? tryJson(r.text)) as { persona?: unknown; reasoning?: unknown } | undefined;
+    persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
+    personaReasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : '';
+  } catch (err) {
+    if (isFatal(err) || opts.signal?.aborted) throw err;
+    throw Object.assign(new Error(`persona synthesis failed for user "${userId}": ${(err as Error).message}`), { expected: true });
+  }
+  if (!persona) throw Object.assign(new Error(`persona synthesis for user "${userId}" returned an empty persona`), { expected: true });
+  opts.onProgress?.({ phase: 'persona', done: 1, total: 1 });
+
+  // 4. Bootstrap again with the persona judge, and select demos (a zero-demo candidate first).
+  const verified2 = await bootstrap(model, judgeSystem(prompts.bootstrap.text, { persona }, 'bootstrap'), context, opts, 'bootstrap-persona');
+  const pool2 = verified2.length ? verified2 : pool;
+  const second = await select(model, buildCandidates(pool2, opts.k, rng, true), (demos) => judgeSystem(prompts.judge.text, { persona, demos }), validation, opts, 'select-persona');
+
+  return {
+    userId,
+    persona,
+    personaReasoning,
+    demos: second.winner,
+    verifiedFirstPass: verified.length,
+    verifiedWithPersona: verified2.length,
+    selection: second.score,
+    firstSelection: first.score,
+  };
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+// Judging a pair in both orders. Each order is one 0/1 sample; a tie, an unparseable answer or
+// a failed call counts as wrong (METHOD.md section 4). Failures that make every later call
+// pointless (server down, bad key, model missing) stop the run instead.
+
+import type { ChatModel, ChatResult } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { JUDGMENT_SCHEMA } from './schemas';
+import { judgeMessages } from './messages';
+import { chosenLabel, type Order } from './render';
+
+export interface OrderVerdict {
+  order: Order;
+  /** What the model answered, null when it gave no usable answer. */
+  preference: 'A' | 'B' | null;
+  correct: boolean;
+  reasoning: string;
+  error?: string;
+}
+
+export interface PairVerdict {
+  userId: string;
+  pairId: string;
+  file: string;
+  line: number;
+  orders: [OrderVerdict, OrderVerdict];
+}
+
+export interface CallOptions {
+  temperature: number;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+const FATAL_KINDS = new Set(['connection', 'auth', 'not-found', 'aborted']);
+
+/** Errors after which no later call can succeed: they propagate and end the run. */
+export function isFatal(err: unknown): boolean {
+  const e = err as { kind?: string; name?: string };
+  return e?.name === 'AbortError' || (typeof e?.kind === 'string' && FATAL_KINDS.has(e.kind));
+}
+
+/** Reads {reasoning, preference} from structured output, or tolerantly from plain text. */
+export function readJudgment(result: Pick<ChatResult, 'json' | 'text'>): { preference: 'A' | 'B' | null; reasoning: string } {
+  let obj = result.json as { preference?: unknown; reasoning?: unknown } | undefined;
+  if (!obj || typeof obj !== 'object') {
+    try {
+      obj = JSON.parse(result.text) as typeof obj;
+    } catch {
+      obj = undefined;
+    }
+  }
+  const text = result.text ?? '';
+  let pref: unknown = obj?.preference;
+  if (typeof pref !== 'string') {
+    const m = /"?preference"?\s*[:=]\s*"?\s*([AB])\b/i.exec(text) ?? /\b(?:prefer(?:s|red)?|answer|choice|winner)\s*(?:is|:)?\s*(?:response\s*)?\**\s*([AB])\b/i.exec(text);
+    pref = m?.[1];
+  }
+  const p = typeof pref === 'string' ? pref.trim().toUpperCase() : '';
+  const reasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : text;
+  return { preference: p === 'A' || p === 'B' ? p : null, reasoning };
+}
+
+export async function judgeOrder(model: ChatModel, system: string, pair: Pair, order: Order, opts: CallOptions & { purpose?: string }): Promise<OrderVerdict> {
+  try {
+    const result = await model.chat(
+      {
+        messages: judgeMessages(system, pair, order),
+        schema: JUDGMENT_SCHEMA,
+        temperature: opts.temperature,
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        purpose: opts.purpose ?? 'judge',
+      },
+      opts.signal,
+    );
+    const { preference, reasoning } = readJudgment(result);
+    return { order, preference, correct: preference === chosenLabel(order), reasoning, ...(preference ? {} : { error: 'no A/B preference in the answer' }) };
+  } catch (err) {
+    if (isFatal(err) || opts.signal?.aborted) throw err;
+    return { order, preference: null, correct: false, reasoning: '', error: (err as Error).message };
+  }
+}
+
+export async function judgePair(model: ChatModel, system: string, pair: Pair, opts: CallOptions): Promise<PairVerdict> {
+  const [ab, ba] = await Promise.all([judgeOrder(model, system, pair, 'AB', opts), judgeOrder(model, system, pair, 'BA', opts)]);
+  return { userId: pair.userId, pairId: pair.pairId, file: pair.source.file, line: pair.source.line, orders: [ab, ba] };
+}
+
+/** Which response won in an order: 'chosen', 'rejected', or null when there was no answer. */
+export function winnerOf(v: OrderVerdict): 'chosen' | 'rejected' | null {
+  if (!v.preference) return null;
+  return v.preference === chosenLabel(v.order) ? 'chosen' : 'rejected';
+}

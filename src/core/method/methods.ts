@@ -1,0 +1,90 @@
+// The rows of the paper's table: what personal information each method gives the judge.
+
+import type { ChatModel } from '../llm/types';
+import type { Pair } from '../data/pair';
+import type { JudgeProfile } from './messages';
+import { memoryMessages } from './messages';
+import { MEMORY_SCHEMA } from './schemas';
+import type { PersonaModel } from './persona-file';
+import type { Demo } from './render';
+
+export const METHODS = ['default', 'demographics', 'memory', 'demos', 'persona', 'persona+demos'] as const;
+export type Method = (typeof METHODS)[number];
+
+export function isMethod(s: string): s is Method {
+  return (METHODS as readonly string[]).includes(s);
+}
+
+export function needsPersona(m: Method): boolean {
+  return m === 'demos' || m === 'persona' || m === 'persona+demos';
+}
+
+export class MethodUnavailable extends Error {
+  readonly expected = true;
+}
+
+/** Demographics from the user's pairs (the first pair that has them). */
+export function demographicsOf(pairs: readonly Pair[]): Record<string, unknown> | undefined {
+  return pairs.find((p) => p.demographics && Object.keys(p.demographics).length)?.demographics;
+}
+
+/** Resolves a persona file's demo references against the user's pairs. */
+export function demosOf(model: PersonaModel, pairs: readonly Pair[]): { pair: Pair; demo: Demo }[] {
+  const byId = new Map(pairs.map((p) => [p.pairId, p]));
+  return model.demos.map((d) => {
+    const pair = byId.get(d.pairId);
+    if (!pair) throw new MethodUnavailable(`persona for "${model.userId}" refers to pair "${d.pairId}", which is not in the workspace`);
+    return { pair, demo: { pairId: d.pairId, order: d.order, preference: d.preference, reasoning: d.reasoning } };
+  });
+}
+
+export async function extractMemory(model: ChatModel, instructions: string, context: readonly Pair[], opts: { temperature: number; seed?: number; signal?: AbortSignal }): Promise<string[]> {
+  const r = await model.chat(
+    { messages: memoryMessages(instructions, context), schema: MEMORY_SCHEMA, temperature: opts.temperature, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), purpose: 'memory' },
+    opts.signal,
+  );
+  let obj = r.json as { facts?: unknown } | undefined;
+  if (!obj) {
+    try {
+      obj = JSON.parse(r.text) as { facts?: unknown };
+    } catch {
+      // A model that ignored the format: one fact per non-empty line.
+      return r.text.split('\n').map((l) => l.replace(/^[-*\d.)\s]+/, '').trim()).filter(Boolean);
+    }
+  }
+  return Array.isArray(obj?.facts) ? obj.facts.filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
+}
+
+export interface ProfileInputs {
+  method: Method;
+  userId: string;
+  pairs: readonly Pair[];
+  context: readonly Pair[];
+  persona?: PersonaModel;
+  memory?: () => Promise<string[]>;
+}
+
+export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
+  switch (inp.method) {
+    case 'default':
+      return {};
+    case 'demographics': {
+      const d = demographicsOf(inp.pairs);
+      if (!d) throw new MethodUnavailable(`user "${inp.userId}" has no demographics`);
+      return { demographics: d };
+    }
+    case 'memory': {
+      if (!inp.context.length) throw new MethodUnavailable(`user "${inp.userId}" has no context conversations to remember`);
+      return { memory: await inp.memory!() };
+    }
+    case 'demos':
+    case 'persona':
+    case 'persona+demos': {
+      if (!inp.persona) throw new MethodUnavailable(`user "${inp.userId}" has no persona yet: run fit first`);
+      const profile: JudgeProfile = {};
+      if (inp.method !== 'demos') profile.persona = inp.persona.persona;
+      if (inp.method !== 'persona') profile.demos = demosOf(inp.persona, inp.pairs);
+      return profile;
+    }
+  }
+}
