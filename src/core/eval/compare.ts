@@ -3,7 +3,7 @@
 
 import type { PairVerdict } from '../method/judge';
 import { describeDifference, mcnemarExact, pairedBootstrap } from './statistics';
-import { readRun, verdictKey } from './run-file';
+import { readRun } from './run-file';
 
 export interface Comparison {
   a: { run: string; method: string; accuracy: number };
