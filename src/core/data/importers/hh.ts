@@ -1,0 +1,131 @@
+// Anthropic HH transcripts -> native records.
+// Row: `{"chosen": "\n\nHuman: ...\n\nAssistant: ...", "rejected": "..."}` (JSONL, possibly gzipped).
+// Both transcripts share every turn but the last assistant turn; that shared part is the context,
+// the two last assistant turns are the responses. The data has no user ids: every record gets
+// `userId` (default "hh"), or, with `users: N`, rows are dealt round-robin to N synthetic users
+// `<userId>-1` ... `<userId>-N` in row order (row k, counting every readable row, goes to user (k mod N) + 1).
+
+import { gunzipSync } from 'node:zlib';
+import {
+  ImportCollector,
+  type ImportResult,
+  type NativeTurn,
+  SKIP_INVALID,
+  describe,
+  isRecord,
+  responsePairError,
+} from './native-record';
+import { readRows } from './rows';
+
+export interface HhImportOptions {
+  /** Name used in problems; default `<hh>`. */
+  file?: string;
+  /** The user id of every record, or the prefix of the synthetic ids with `users`; default "hh". */
+  userId?: string;
+  /** Spread rows round-robin over this many synthetic users (`<userId>-1` ...); default 1 (no spreading). */
+  users?: number;
+}
+
+const MARKER = /\n\n(Human|Assistant):/g;
+
+/** True when the bytes are gzip (magic 0x1f 0x8b). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Split an HH transcript into turns on its `\n\nHuman:` / `\n\nAssistant:` markers. */
+export function parseHhTranscript(text: string): { turns: NativeTurn[]; preamble: string } {
+  // Some copies drop the two leading newlines.
+  const s = /^(Human|Assistant):/.test(text) ? `\n\n${text}` : text;
+  const turns: NativeTurn[] = [];
+  const marks: { at: number; role: 'user' | 'assistant'; body: number }[] = [];
+  MARKER.lastIndex = 0;
+  for (let m = MARKER.exec(s); m; m = MARKER.exec(s)) {
+    marks.push({ at: m.index, role: m[1] === 'Human' ? 'user' : 'assistant', body: MARKER.lastIndex });
+  }
+  const preamble = s.slice(0, marks[0]?.at ?? s.length).trim();
+  marks.forEach((mark, i) => {
+    const end = i + 1 < marks.length ? marks[i + 1]!.at : s.length;
+    turns.push({ role: mark.role, content: s.slice(mark.body, end).trim() });
+  });
+  return { turns, preamble };
+}
+
+export function importHh(input: Buffer | Uint8Array | string | readonly unknown[], options: HhImportOptions = {}): ImportResult {
+  const file = options.file ?? '<hh>';
+  const out = new ImportCollector();
+  const baseUser = options.userId ?? 'hh';
+  const users = Math.max(1, Math.floor(options.users ?? 1));
+
+  let source: string | readonly unknown[];
+  if (typeof input === 'string' || Array.isArray(input)) {
+    source = input as string | readonly unknown[];
+  } else {
+    let bytes = input as Uint8Array;
+    if (isGzip(bytes)) {
+      try {
+        bytes = gunzipSync(bytes);
+      } catch (err) {
+        out.problem(file, 1, 1, `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`);
+        return out.result();
+      }
+    }
+    source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
+  const { rows, problems } = readRows(source, file);
+  out.problems.push(...problems);
+  out.skip(SKIP_INVALID, problems.filter((p) => p.severity === 'error').length);
+
+  let rowIndex = -1;
+  for (const { value: row, line, column } of rows) {
+    rowIndex++;
+    const fail = (message: string): void => {
+      out.problem(file, line, column, message);
+      out.skip(SKIP_INVALID);
+    };
+    if (!isRecord(row)) {
+      fail(`expected an object with "chosen" and "rejected" transcripts, got ${describe(row)}`);
+      continue;
+    }
+    const missing = (['chosen', 'rejected'] as const).filter((k) => typeof row[k] !== 'string');
+    if (missing.length > 0) {
+      fail(missing.map((k) => (row[k] === undefined ? `missing field "${k}"` : `"${k}" must be a transcript string, got ${describe(row[k])}`)).join('; '));
+      continue;
+    }
+    const c = parseHhTranscript(row.chosen as string);
+    const r = parseHhTranscript(row.rejected as string);
+    const lastC = c.turns[c.turns.length - 1];
+    const lastR = r.turns[r.turns.length - 1];
+    if (!lastC || lastC.role !== 'assistant' || !lastR || lastR.role !== 'assistant') {
+      const which = [!lastC || lastC.role !== 'assistant' ? 'chosen' : '', !lastR || lastR.role !== 'assistant' ? 'rejected' : ''].filter(Boolean).join(' and ');
+      fail(`the ${which} transcript does not end with an "Assistant:" turn`);
+      continue;
+    }
+    const context = c.turns.slice(0, -1);
+    const otherContext = r.turns.slice(0, -1);
+    if (c.preamble !== r.preamble || !sameTurns(context, otherContext)) {
+      fail(`the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`);
+      continue;
+    }
+    if (context.length === 0 || context[context.length - 1]!.role !== 'user') {
+      fail('no "Human:" turn before the last assistant turn');
+      continue;
+    }
+    const why = responsePairError(lastC.content, lastR.content);
+    if (why) {
+      fail(why);
+      continue;
+    }
+    const user = users === 1 ? baseUser : `${baseUser}-${(rowIndex % users) + 1}`;
+    const unique = out.uniquePairId(`hh-${line}`);
+    const meta: Record<string, unknown> = { source: 'hh', line };
+    if (c.preamble) meta.preamble = c.preamble;
+    out.records.push({ user_id: user, pair_id: unique.id, context, chosen: lastC.content, rejected: lastR.content, meta });
+  }
+  return out.result();
+}
+
+function sameTurns(a: NativeTurn[], b: NativeTurn[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.role === b[i]!.role && t.content === b[i]!.content);
+}

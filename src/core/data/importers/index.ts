@@ -1,0 +1,199 @@
+// Importers from public preference data sets to the native format, and the writer of the
+// resulting `.prefs.jsonl` file. Imports always produce a NEW file; inputs are never modified.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { importArena } from './arena';
+import { importHh, isGzip } from './hh';
+import { ImportCollector, type ImportResult, type NativeRecord } from './native-record';
+import { importPrb } from './prb';
+import { importPrism } from './prism';
+
+export { importArena, type ArenaImportOptions } from './arena';
+export { importHh, isGzip, parseHhTranscript, type HhImportOptions } from './hh';
+export {
+  type ImportProblem,
+  type ImportResult,
+  type NativeRecord,
+  type NativeRole,
+  type NativeTurn,
+  type SkipCount,
+} from './native-record';
+export { importPrb, type PrbImportOptions } from './prb';
+export { importPrism, SURVEY_BOOKKEEPING, type PrismImportOptions } from './prism';
+
+export type ImportSource = 'arena' | 'prism' | 'prb' | 'hh';
+export const IMPORT_SOURCES: readonly ImportSource[] = ['arena', 'prism', 'prb', 'hh'];
+
+export interface ImportFileOptions {
+  /** HH: the user id (or prefix of synthetic ids); default "hh". */
+  userId?: string;
+  /** HH: spread rows round-robin over this many synthetic users. */
+  users?: number;
+  /** PRISM: survey fields to keep as demographics. */
+  demographicFields?: readonly string[];
+  /** How a path is named in problems; default: as given. */
+  displayPath?: (path: string) => string;
+}
+
+/** A usage error (unreadable input, wrong number of inputs, refused output): no stack trace needed. */
+export class ImportError extends Error {
+  override readonly name = 'ImportError';
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    const bytes = await fs.readFile(path);
+    return isGzip(bytes) ? gunzipSync(bytes) : bytes;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : err instanceof Error ? err.message : String(err);
+    throw new ImportError(`cannot read ${path}: ${why}`);
+  }
+}
+
+/** Text of an input, or a problem when it is binary. A UTF-8 BOM is dropped by the row reader. */
+function inputText(bytes: Buffer, file: string, out: ImportCollector): string | undefined {
+  const n = Math.min(bytes.length, 8192);
+  for (let i = 0; i < n; i++) {
+    if (bytes[i] === 0) {
+      out.problem(file, 1, 1, 'binary file (NUL byte): not read');
+      return undefined;
+    }
+  }
+  return bytes.toString('utf8');
+}
+
+/**
+ * Read the input files and convert them. `prism` takes the conversations file and optionally the
+ * survey file (in that order, or detected by the `conversation_history` field); the other sources
+ * take one or more files, concatenated. Pair ids are made unique across files.
+ */
+export async function importFile(from: ImportSource, inputs: string[], options: ImportFileOptions = {}): Promise<ImportResult> {
+  if (!IMPORT_SOURCES.includes(from)) throw new ImportError(`unknown source "${String(from)}": expected one of ${IMPORT_SOURCES.join(', ')}`);
+  if (inputs.length === 0) throw new ImportError(`import --from ${from} needs at least one input file`);
+  const name = options.displayPath ?? ((p: string) => p);
+  const bytes = await Promise.all(inputs.map(readInput));
+  const pre = new ImportCollector();
+
+  if (from === 'prism') {
+    if (inputs.length > 2) throw new ImportError('import --from prism takes the conversations file and optionally the survey file');
+    const texts = inputs.map((p, i) => inputText(bytes[i]!, name(p), pre));
+    let [convIdx, surveyIdx] = [0, 1];
+    if (inputs.length === 2) {
+      const looks = texts.map((t) => (t ?? '').slice(0, 65536).includes('"conversation_history"'));
+      if (!looks[0] && looks[1]) [convIdx, surveyIdx] = [1, 0];
+    }
+    const conv = texts[convIdx];
+    const survey = inputs.length === 2 ? texts[surveyIdx] : undefined;
+    const result = importPrism(conv ?? '', survey ?? (inputs.length === 2 ? '' : undefined), {
+      file: name(inputs[convIdx]!),
+      surveyFile: inputs.length === 2 ? name(inputs[surveyIdx]!) : undefined,
+      ...(options.demographicFields ? { demographicFields: options.demographicFields } : {}),
+    });
+    return merge([{ result: pre.result(), file: '' }, { result, file: name(inputs[convIdx]!) }]);
+  }
+
+  const results: { result: ImportResult; file: string }[] = [{ result: pre.result(), file: '' }];
+  inputs.forEach((path, i) => {
+    const file = name(path);
+    if (from === 'hh') {
+      results.push({ result: importHh(bytes[i]!, { file, userId: options.userId, users: options.users }), file });
+      return;
+    }
+    const text = inputText(bytes[i]!, file, pre);
+    if (text === undefined) return;
+    results.push({ result: from === 'arena' ? importArena(text, { file }) : importPrb(text, { file }), file });
+  });
+  return merge(results);
+}
+
+/** Concatenate results, renaming pair ids repeated across them (`id#2`...) with a warning. */
+function merge(results: { result: ImportResult; file: string }[]): ImportResult {
+  const out = new ImportCollector();
+  const skipped = new Map<string, number>();
+  for (const { result: r, file } of results) {
+    out.problems.push(...r.problems);
+    for (const s of r.skipped) skipped.set(s.reason, (skipped.get(s.reason) ?? 0) + s.count);
+    for (const rec of r.records) {
+      const unique = out.uniquePairId(rec.pair_id);
+      if (unique.renamed) {
+        const line = typeof rec.meta?.line === 'number' ? rec.meta.line : 1;
+        out.problem(file, line, 1, `pair_id "${rec.pair_id}" repeats one from an earlier input: written as "${unique.id}"`, 'warning');
+        out.records.push({ ...rec, pair_id: unique.id });
+      } else out.records.push(rec);
+    }
+  }
+  for (const [reason, count] of skipped) out.skip(reason, count);
+  return out.result();
+}
+
+/** A record with its keys in the documented order and no undefined values. */
+function ordered(r: NativeRecord): NativeRecord {
+  const o: NativeRecord = { user_id: r.user_id, pair_id: r.pair_id, context: r.context, chosen: r.chosen, rejected: r.rejected };
+  if (r.split !== undefined) o.split = r.split;
+  if (r.flip !== undefined) o.flip = r.flip;
+  if (r.demographics !== undefined) o.demographics = r.demographics;
+  if (r.meta !== undefined) o.meta = r.meta;
+  return o;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+export interface WriteOptions {
+  /** Files the output must not replace (the import's inputs). */
+  inputs?: readonly string[];
+}
+
+/**
+ * Write records as JSONL to `outPath`, atomically: to a temporary file in the same directory,
+ * flushed, then renamed over the target. Refuses (ImportError) when `outPath` is one of `inputs`
+ * (also through a symlink or hard link) or a directory.
+ */
+export async function writeNativeJsonl(
+  records: readonly NativeRecord[],
+  outPath: string,
+  options: WriteOptions = {},
+): Promise<{ path: string; records: number; bytes: number }> {
+  for (const input of options.inputs ?? []) {
+    if (await sameFile(outPath, input)) throw new ImportError(`refusing to overwrite the input file ${input}: choose another --out`);
+  }
+  const target = resolve(outPath);
+  const st = await fs.stat(target).catch(() => undefined);
+  if (st?.isDirectory()) throw new ImportError(`${outPath} is a directory`);
+  const dir = dirname(target);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let bytes = 0;
+  const handle = await fs.open(tmp, 'wx');
+  try {
+    const CHUNK = 1000;
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const text = records
+        .slice(i, i + CHUNK)
+        .map((r) => `${JSON.stringify(ordered(r))}\n`)
+        .join('');
+      const buf = Buffer.from(text, 'utf8');
+      await handle.write(buf);
+      bytes += buf.length;
+    }
+    await handle.sync();
+    await handle.close();
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  return { path: target, records: records.length, bytes };
+}
