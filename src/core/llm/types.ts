@@ -12,6 +12,11 @@ export interface ChatMessage {
 export interface ResponseSchema {
   name: string;
   schema: Record<string, unknown>;
+  /**
+   * OpenAI strict mode: the server then guarantees the schema, but only accepts schemas that
+   * list every property as required and set additionalProperties to false. Default false.
+   */
+  strict?: boolean;
 }
 
 export interface ChatRequest {

@@ -1,0 +1,438 @@
+// The response cache: content-addressed, on disk, shared by every process that points at the
+// same folder (the CLI, the extension, a second terminal). Records are appended as whole JSON
+// lines, one write() per record on a file opened with O_APPEND, so writers never overwrite each
+// other and a reader sees either a whole record or a torn tail. A line that does not parse (a
+// crash mid-write, a full disk) is skipped and counted, never trusted. Errors are never cached.
+//
+// Memory holds only an index (key -> where the record is); values are read back on a hit, so a
+// cache of a hundred thousand answers costs a few megabytes, not the answers themselves.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
+
+export const CACHE_DIR_NAME = join('.synthesizeme', 'cache');
+
+/** Default cache folder of a workspace. */
+export function defaultCacheDir(workspaceRoot: string): string {
+  return join(workspaceRoot, CACHE_DIR_NAME);
+}
+
+export interface CacheKeyInput {
+  provider: ProviderKind;
+  baseUrl: string;
+  model: string;
+  messages: readonly ChatMessage[];
+  temperature: number;
+  seed?: number;
+  maxTokens?: number;
+  schema?: ResponseSchema;
+  sample?: number;
+  /** Provider settings that change the answer (Ollama num_ctx). */
+  numCtx?: number;
+}
+
+/**
+ * sha256 over everything that determines the answer. The API key is not part of it, and a
+ * base URL's user:password is dropped first, so no secret goes into the hash.
+ */
+export function cacheKey(input: CacheKeyInput): string {
+  const canonical = JSON.stringify([
+    'v1',
+    input.provider,
+    normalizeForKey(input.baseUrl),
+    input.model,
+    input.messages.map((m) => [m.role, m.content]),
+    input.temperature,
+    input.seed ?? null,
+    input.maxTokens ?? null,
+    input.schema ? [input.schema.name, stableJson(input.schema.schema), input.schema.strict ?? false] : null,
+    input.sample ?? 0,
+    input.numCtx ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function normalizeForKey(baseUrl: string): string {
+  try {
+    const u = new URL(baseUrl);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return baseUrl.replace(/\/+$/, '');
+  }
+}
+
+/** JSON with sorted keys, so that two equal schemas written in another order share a key. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export interface CacheValue {
+  text: string;
+  usage: Usage;
+  /** Latency of the call that produced the answer. */
+  latencyMs: number;
+  model: string;
+}
+
+export interface CacheStats {
+  dir: string;
+  /** Distinct keys. */
+  entries: number;
+  /** Record lines, duplicates included (two processes may both answer a key). */
+  records: number;
+  segments: number;
+  bytes: number;
+  /** Lines skipped because they do not parse: torn writes. */
+  unreadableLines: number;
+}
+
+/** On-disk record; short field names because there may be a hundred thousand of them. */
+interface CacheRecord {
+  k: string;
+  t: string;
+  p: number;
+  c: number;
+  l: number;
+  m: string;
+  /** Written at (ms since epoch): for pruning by age later. */
+  w: number;
+}
+
+interface Location {
+  segment: string;
+  offset: number;
+  length: number;
+}
+
+interface SegmentState {
+  /** Bytes of the file already indexed (always at a line boundary). */
+  scanned: number;
+}
+
+const SEGMENT_RE = /^segment-(\d{6})\.jsonl$/;
+const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+
+export interface ResponseCacheOptions {
+  /** Start a new segment file past this size, so no file grows without bound. */
+  maxSegmentBytes?: number;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export class ResponseCache {
+  private readonly index = new Map<string, Location>();
+  private readonly segments = new Map<string, SegmentState>();
+  /** Answers written by this process since the last scan; the scan will index them from disk. */
+  private readonly recent = new Map<string, CacheValue>();
+  private readonly readers = new Map<string, Promise<fsp.FileHandle>>();
+  private records = 0;
+  private unreadable = 0;
+  private loaded: Promise<void> | undefined;
+  private scanning: Promise<void> | undefined;
+  private writer: { name: string; handle: fsp.FileHandle; checked: boolean } | undefined;
+  private opening: Promise<{ name: string; handle: fsp.FileHandle; checked: boolean }> | undefined;
+  private readonly maxSegmentBytes: number;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: ResponseCacheOptions = {},
+  ) {
+    this.maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
+  }
+
+  async get(key: string): Promise<CacheValue | undefined> {
+    await this.load();
+    const mine = this.recent.get(key);
+    if (mine) return mine;
+    let loc = this.index.get(key);
+    if (!loc) {
+      // Another process may have answered it since we last looked.
+      await this.scan();
+      loc = this.index.get(key);
+      if (!loc) return this.recent.get(key);
+    }
+    return this.read(key, loc);
+  }
+
+  async has(key: string): Promise<boolean> {
+    await this.load();
+    if (this.recent.has(key) || this.index.has(key)) return true;
+    await this.scan();
+    return this.index.has(key);
+  }
+
+  /** Appends one record. A failed write is logged and otherwise ignored: the answer is not lost, only not cached. */
+  async put(key: string, value: CacheValue): Promise<void> {
+    const record: CacheRecord = {
+      k: key,
+      t: value.text,
+      p: value.usage.promptTokens,
+      c: value.usage.completionTokens,
+      l: Math.round(value.latencyMs),
+      m: value.model,
+      w: Date.now(),
+    };
+    try {
+      await this.load();
+      const writer = await this.openWriter();
+      let line = `${JSON.stringify(record)}\n`;
+      if (!writer.checked) {
+        // If a crash left a torn last line, start ours on a fresh line so only the torn one is lost.
+        writer.checked = true;
+        if (!(await endsWithNewline(join(this.dir, writer.name)))) line = `\n${line}`;
+      }
+      const buf = Buffer.from(line, 'utf8');
+      const { bytesWritten } = await writer.handle.write(buf, 0, buf.length, null);
+      if (bytesWritten !== buf.length) throw new Error(`short write (${bytesWritten} of ${buf.length} bytes)`);
+      this.recent.set(key, value);
+      if ((await writer.handle.stat()).size > this.maxSegmentBytes) await this.rollWriter(writer);
+    } catch (err) {
+      this.options.log?.('warn', `cache: could not write to ${this.dir}: ${(err as Error).message}`);
+    }
+  }
+
+  async stats(): Promise<CacheStats> {
+    await this.load();
+    await this.scan();
+    let bytes = 0;
+    let tornTails = 0;
+    for (const name of this.segments.keys()) {
+      try {
+        const size = (await fsp.stat(join(this.dir, name))).size;
+        bytes += size;
+        // Bytes past the last newline are a torn write (or one in progress right now).
+        if (size > (this.segments.get(name)?.scanned ?? 0)) tornTails++;
+      } catch {
+        // Removed by a concurrent clear().
+      }
+    }
+    return {
+      dir: this.dir,
+      entries: this.index.size,
+      records: this.records,
+      segments: this.segments.size,
+      bytes,
+      unreadableLines: this.unreadable + tornTails,
+    };
+  }
+
+  /** Deletes every segment. Other processes holding the cache open start a fresh segment. */
+  async clear(): Promise<void> {
+    await this.load();
+    await this.closeWriter();
+    await this.closeReaders();
+    let names: string[] = [];
+    try {
+      names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n));
+    } catch {
+      // No folder: nothing to clear.
+    }
+    for (const name of names) await fsp.rm(join(this.dir, name), { force: true });
+    this.index.clear();
+    this.segments.clear();
+    this.recent.clear();
+    this.records = 0;
+    this.unreadable = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.closeWriter();
+    await this.closeReaders();
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= this.scan();
+    return this.loaded;
+  }
+
+  /** Indexes bytes appended since the last scan, in every segment; concurrent callers share one scan. */
+  private scan(): Promise<void> {
+    this.scanning ??= this.scanOnce().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    let names: string[];
+    try {
+      names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+    } catch {
+      return; // not created yet
+    }
+    for (const name of names) {
+      const state = this.segments.get(name) ?? { scanned: 0 };
+      this.segments.set(name, state);
+      await this.scanSegment(name, state);
+    }
+    for (const key of this.recent.keys()) if (this.index.has(key)) this.recent.delete(key);
+  }
+
+  private async scanSegment(name: string, state: SegmentState): Promise<void> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(join(this.dir, name), 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = (await handle.stat()).size;
+      let offset = state.scanned;
+      let carry = Buffer.alloc(0);
+      while (offset + carry.length < size) {
+        const want = Math.min(READ_CHUNK, size - offset - carry.length);
+        const chunk = Buffer.alloc(want);
+        const { bytesRead } = await handle.read(chunk, 0, want, offset + carry.length);
+        if (bytesRead === 0) break;
+        const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let lineStart = 0;
+        for (let nl = buf.indexOf(10, lineStart); nl >= 0; nl = buf.indexOf(10, lineStart)) {
+          this.indexLine(name, buf.subarray(lineStart, nl), offset + lineStart);
+          lineStart = nl + 1;
+        }
+        offset += lineStart;
+        carry = Buffer.from(buf.subarray(lineStart));
+      }
+      // A tail without a newline is left for the next scan: it may be a write in progress.
+      state.scanned = offset;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private indexLine(segment: string, line: Buffer, offset: number): void {
+    if (line.length === 0) return;
+    const record = parseRecord(line.toString('utf8'));
+    if (!record) {
+      this.unreadable++;
+      return;
+    }
+    this.records++;
+    this.index.set(record.k, { segment, offset, length: line.length });
+  }
+
+  private async read(key: string, loc: Location): Promise<CacheValue | undefined> {
+    try {
+      const handle = await this.reader(loc.segment);
+      const buf = Buffer.alloc(loc.length);
+      await handle.read(buf, 0, loc.length, loc.offset);
+      const record = parseRecord(buf.toString('utf8'));
+      if (!record || record.k !== key) return undefined;
+      return { text: record.t, usage: { promptTokens: record.p, completionTokens: record.c }, latencyMs: record.l, model: record.m };
+    } catch {
+      // Cleared under our feet: a miss.
+      this.index.delete(key);
+      return undefined;
+    }
+  }
+
+  /** Read handles stay open: a cached run reads thousands of records from the same few files. */
+  private reader(segment: string): Promise<fsp.FileHandle> {
+    let handle = this.readers.get(segment);
+    if (!handle) {
+      handle = fsp.open(join(this.dir, segment), 'r');
+      handle.catch(() => this.readers.delete(segment));
+      this.readers.set(segment, handle);
+    }
+    return handle;
+  }
+
+  private async closeReaders(): Promise<void> {
+    const handles = [...this.readers.values()];
+    this.readers.clear();
+    for (const h of handles) await h.then((fh) => fh.close()).catch(() => undefined);
+  }
+
+  private async openWriter(): Promise<{ name: string; handle: fsp.FileHandle; checked: boolean }> {
+    if (this.writer) return this.writer;
+    this.opening ??= (async () => {
+      await fsp.mkdir(this.dir, { recursive: true });
+      const names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+      let name = names[names.length - 1] ?? segmentName(1);
+      try {
+        if ((await fsp.stat(join(this.dir, name))).size > this.maxSegmentBytes) name = nextSegment(name);
+      } catch {
+        // New file.
+      }
+      // 'a' is O_APPEND|O_CREAT: every write lands at the current end, whoever else appends.
+      const handle = await fsp.open(join(this.dir, name), 'a');
+      this.writer = { name, handle, checked: false };
+      return this.writer;
+    })().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async rollWriter(writer: { name: string; handle: fsp.FileHandle }): Promise<void> {
+    if (this.writer !== writer) return;
+    this.writer = undefined;
+    await writer.handle.close();
+    const name = nextSegment(writer.name);
+    const handle = await fsp.open(join(this.dir, name), 'a');
+    this.writer = { name, handle, checked: false };
+  }
+
+  private async closeWriter(): Promise<void> {
+    const pending = this.opening;
+    if (pending) await pending.catch(() => undefined);
+    const w = this.writer;
+    this.writer = undefined;
+    await w?.handle.close().catch(() => undefined);
+  }
+}
+
+function segmentName(n: number): string {
+  return `segment-${String(n).padStart(6, '0')}.jsonl`;
+}
+
+function nextSegment(name: string): string {
+  const m = SEGMENT_RE.exec(name);
+  return segmentName((m ? Number(m[1]) : 0) + 1);
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, 'r');
+    const size = (await handle.stat()).size;
+    if (size === 0) return true;
+    const buf = Buffer.alloc(1);
+    const { bytesRead } = await handle.read(buf, 0, 1, size - 1);
+    return bytesRead === 1 && buf[0] === 10;
+  } catch {
+    return true;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function parseRecord(line: string): CacheRecord | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!r || typeof r !== 'object') return undefined;
+  const o = r as Record<string, unknown>;
+  if (
+    typeof o['k'] !== 'string' ||
+    typeof o['t'] !== 'string' ||
+    typeof o['p'] !== 'number' ||
+    typeof o['c'] !== 'number' ||
+    typeof o['l'] !== 'number' ||
+    typeof o['m'] !== 'string'
+  ) {
+    return undefined;
+  }
+  return o as unknown as CacheRecord;
+}

@@ -1,0 +1,376 @@
+// The composition root of the LLM layer: one Llm per run (or per extension session) wires the
+// providers, the endpoint pool, the scheduler, the cache and the counters behind the ChatModel
+// interface. Everything above this file (judge, fit, benchmark filters) sees only ChatModel;
+// the CLI and the extension also use counters(), estimate(), checkConnection() and dispose().
+import { cacheKey, type CacheStats, ResponseCache } from './cache';
+import { abortedError, errorMessage, isLlmError, LlmError, redactUrl } from './errors';
+import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus, normalizeBaseUrl } from './endpoints';
+import { estimateRun, type RunEstimate } from './estimate';
+import { OllamaProvider } from './ollama-provider';
+import { OpenAIProvider } from './openai-provider';
+import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
+import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
+import { parseTolerantJson } from './tolerant-json';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema } from './types';
+import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
+
+export interface LlmConfig {
+  provider: ProviderKind;
+  /** One or more base URLs of the same provider serving the same model. */
+  baseUrls: string[];
+  model: string;
+  /** Concurrent calls per endpoint (upper bound of the adaptive limit). Default 4 for Ollama, 8 for OpenAI-compatible. */
+  concurrency?: number;
+  /** Time allowed until the first byte of an answer; a model may be loading. Default 300 s. */
+  timeoutSeconds?: number;
+  /** Time allowed between two chunks of a streamed answer. Default 60 s. */
+  idleTimeoutSeconds?: number;
+  /** Attempts per call, the first included. Default 5. */
+  maxAttempts?: number;
+  /** Stream answers (enables the idle timeout). Default true. */
+  stream?: boolean;
+  /** Ollama `num_ctx`. */
+  numCtx?: number;
+  /** Ollama `keep_alive`. */
+  keepAlive?: string | number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFn = (level: LogLevel, message: string) => void;
+
+export interface LlmOptions {
+  /** Cache folder; usually `defaultCacheDir(workspaceRoot)`. No folder, no cache. */
+  cacheDir?: string;
+  /** Neither read nor write the cache (--no-cache). */
+  noCache?: boolean;
+  /** For OpenAI-compatible servers. Kept in memory only; never logged, cached or written. */
+  apiKey?: string;
+  log?: LogFn;
+  prices?: PriceTable;
+  /** Retry tuning; tests shrink the delays. */
+  retry?: Partial<RetryPolicy>;
+  /** First cool-down of a failing endpoint. Default 15 s. */
+  coolDownMs?: number;
+  maxCoolDownMs?: number;
+}
+
+export interface EndpointReport {
+  baseUrl: string;
+  ok: boolean;
+  version?: string;
+  models?: string[];
+  /** Whether the configured model is among the server's models. */
+  modelAvailable?: boolean;
+  /** An actionable message when the endpoint or the model is not usable. */
+  error?: string;
+  errorKind?: LlmError['kind'];
+}
+
+export interface ConnectionReport {
+  ok: boolean;
+  endpoints: EndpointReport[];
+}
+
+export interface Llm extends ChatModel {
+  readonly config: Readonly<LlmConfig>;
+  /** Calls, cache hits, tokens, time and cost since creation (or the last reset). */
+  counters(): UsageSnapshot;
+  resetCounters(): void;
+  /** Models offered by the endpoints (union). */
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  /** Reaches every endpoint and checks that the model is there; never throws for an unreachable server. */
+  checkConnection(signal?: AbortSignal): Promise<ConnectionReport>;
+  /** Calls and tokens that these requests would cost, counting cache hits apart (--dry-run). */
+  estimate(requests: readonly ChatRequest[], options?: { defaultCompletionTokens?: number }): Promise<RunEstimate>;
+  endpoints(): EndpointStatus[];
+  cacheStats(): Promise<CacheStats | undefined>;
+  /** Aborts calls in flight, rejects queued ones, closes the cache. */
+  dispose(): Promise<void>;
+}
+
+export function createLlm(config: LlmConfig, options: LlmOptions = {}): Llm {
+  return new LlmClient(config, options);
+}
+
+const DEFAULT_FIRST_BYTE_SECONDS = 300;
+const DEFAULT_IDLE_SECONDS = 60;
+
+class LlmClient implements Llm {
+  readonly provider: ProviderKind;
+  readonly model: string;
+  readonly config: Readonly<LlmConfig>;
+  private readonly pool: EndpointPool;
+  private readonly scheduler: Scheduler;
+  private readonly cache: ResponseCache | undefined;
+  private readonly usage: UsageCounters;
+  private readonly life = new AbortController();
+  private readonly log: LogFn;
+  private readonly prices: PriceTable | undefined;
+
+  constructor(config: LlmConfig, options: LlmOptions) {
+    const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
+    if (baseUrls.length === 0) throw new LlmError('bad-request', 'No base URL configured for the LLM provider.');
+    if (!config.model.trim()) throw new LlmError('bad-request', 'No model configured: pass --model.');
+    this.config = { ...config, baseUrls };
+    this.provider = config.provider;
+    this.model = config.model;
+    this.log = options.log ?? (() => undefined);
+    this.prices = options.prices;
+    const timeouts: CallTimeouts = {
+      firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
+      idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
+    };
+    const concurrency = config.concurrency ?? DEFAULT_CONCURRENCY[config.provider];
+    const endpoints = baseUrls.map((url) => new Endpoint(makeClient(config, url, timeouts, options.apiKey), concurrency));
+    this.pool = new EndpointPool(endpoints, { coolDownMs: options.coolDownMs, maxCoolDownMs: options.maxCoolDownMs });
+    const policy: RetryPolicy = {
+      ...DEFAULT_RETRY,
+      ...(config.maxAttempts !== undefined ? { maxAttempts: config.maxAttempts } : {}),
+      ...options.retry,
+    };
+    this.scheduler = new Scheduler(this.pool, policy, {
+      onRetry: (err, endpoint, attempt, delayMs) =>
+        this.log(
+          'info',
+          `retrying after ${err.kind} on ${redactUrl(endpoint.baseUrl)} (attempt ${attempt + 1} of ${policy.maxAttempts}, ` +
+            `in ${(delayMs / 1000).toFixed(1)} s): ${err.message}`,
+        ),
+    });
+    this.cache =
+      options.noCache || !options.cacheDir
+        ? undefined
+        : new ResponseCache(options.cacheDir, { log: (level, message) => this.log(level, message) });
+    this.usage = new UsageCounters(config.model, options.prices);
+  }
+
+  async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    validateRequest(request);
+    this.usage.begin();
+    const linked = signal ? AbortSignal.any([signal, this.life.signal]) : this.life.signal;
+    try {
+      if (linked.aborted) throw abortedError();
+      const hit = await this.lookup(request);
+      if (hit) {
+        this.usage.recordCacheHit();
+        return hit;
+      }
+      const done = await this.scheduler.run(async (endpoint, attempt) => {
+        this.usage.recordAttempt(attempt > 1);
+        return this.attempt(endpoint, request, linked);
+      }, linked);
+      const { reply, latencyMs, endpoint } = done;
+      this.usage.recordCall(reply.usage, latencyMs);
+      if (reply.finishReason === 'length') {
+        this.log('debug', `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`);
+      }
+      await this.cache?.put(this.keyFor(endpoint.baseUrl, request), {
+        text: reply.text,
+        usage: reply.usage,
+        latencyMs,
+        model: this.model,
+      });
+      return this.result(reply.text, reply.usage, latencyMs, false, request.schema);
+    } catch (err) {
+      if (linked.aborted || (isLlmError(err) && err.kind === 'aborted')) {
+        this.usage.recordCancelled();
+        throw isLlmError(err) && err.kind === 'aborted' ? err : abortedError({ provider: this.provider, model: this.model });
+      }
+      this.usage.recordError();
+      this.log('error', errorMessage(err));
+      throw err;
+    } finally {
+      this.usage.end();
+    }
+  }
+
+  counters(): UsageSnapshot {
+    return this.usage.snapshot();
+  }
+
+  resetCounters(): void {
+    this.usage.reset();
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const byName = new Map<string, ModelInfo>();
+    let firstError: unknown;
+    for (const e of this.pool.endpoints) {
+      try {
+        for (const m of await e.client.listModels(signal)) if (!byName.has(m.name)) byName.set(m.name, m);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (byName.size === 0 && firstError) throw firstError;
+    return [...byName.values()];
+  }
+
+  async checkConnection(signal?: AbortSignal): Promise<ConnectionReport> {
+    const reports = await Promise.all(
+      this.pool.endpoints.map(async (e): Promise<EndpointReport> => {
+        const baseUrl = redactUrl(e.baseUrl);
+        try {
+          const check = await e.client.check(signal);
+          const models = check.models.map((m) => m.name);
+          const modelAvailable = models.some((m) => sameModel(this.provider, m, this.model));
+          const report: EndpointReport = { baseUrl, ok: modelAvailable, version: check.version, models, modelAvailable };
+          if (!modelAvailable) {
+            report.errorKind = 'not-found';
+            report.error =
+              this.provider === 'ollama'
+                ? `Model "${this.model}" is not available on Ollama at ${baseUrl}. Pull it with \`ollama pull ${this.model}\`.`
+                : `The server at ${baseUrl} does not list model "${this.model}" (it offers: ${models.slice(0, 10).join(', ') || 'none'}).`;
+          }
+          return report;
+        } catch (err) {
+          return { baseUrl, ok: false, error: errorMessage(err), errorKind: isLlmError(err) ? err.kind : undefined };
+        }
+      }),
+    );
+    return { ok: reports.some((r) => r.ok), endpoints: reports };
+  }
+
+  async estimate(requests: readonly ChatRequest[], options: { defaultCompletionTokens?: number } = {}): Promise<RunEstimate> {
+    const planned = [];
+    for (const r of requests) {
+      planned.push({ messages: r.messages, maxTokens: r.maxTokens, cached: await this.isCached(r) });
+    }
+    return estimateRun(planned, { model: this.model, prices: this.prices, defaultCompletionTokens: options.defaultCompletionTokens });
+  }
+
+  endpoints(): EndpointStatus[] {
+    return this.pool.status().map((s) => ({ ...s, baseUrl: redactUrl(s.baseUrl) }));
+  }
+
+  async cacheStats(): Promise<CacheStats | undefined> {
+    return this.cache?.stats();
+  }
+
+  async dispose(): Promise<void> {
+    this.life.abort();
+    this.scheduler.dispose();
+    await this.cache?.close();
+  }
+
+  /** One attempt on one endpoint, with the schema fallback for servers that refuse schemas. */
+  private async attempt(
+    endpoint: Endpoint,
+    request: ChatRequest,
+    signal: AbortSignal,
+  ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint }> {
+    const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
+    const call = this.providerCall(request, useSchema);
+    let started = performance.now();
+    try {
+      const reply = await endpoint.client.chat(call, signal);
+      return { reply, latencyMs: performance.now() - started, endpoint };
+    } catch (err) {
+      if (!(useSchema && isLlmError(err) && err.schemaRejected)) throw err;
+      endpoint.schemaUnsupported = true;
+      this.log(
+        'warn',
+        `${redactUrl(endpoint.baseUrl)} does not accept JSON schemas (${err.detail ?? err.message}); ` +
+          'asking for JSON in plain text and parsing it tolerantly from now on',
+      );
+      this.usage.recordAttempt(false);
+      started = performance.now();
+      const reply = await endpoint.client.chat(this.providerCall(request, false), signal);
+      return { reply, latencyMs: performance.now() - started, endpoint };
+    }
+  }
+
+  private providerCall(request: ChatRequest, useSchema: boolean): ProviderCall {
+    return {
+      model: this.model,
+      messages: request.schema && !useSchema ? withSchemaInstruction(request.messages, request.schema) : request.messages,
+      schema: useSchema ? request.schema : undefined,
+      temperature: request.temperature,
+      seed: request.seed,
+      maxTokens: request.maxTokens,
+      purpose: request.purpose,
+    };
+  }
+
+  private keyFor(baseUrl: string, request: ChatRequest): string {
+    return cacheKey({
+      provider: this.provider,
+      baseUrl,
+      model: this.model,
+      messages: request.messages,
+      temperature: request.temperature,
+      seed: request.seed,
+      maxTokens: request.maxTokens,
+      schema: request.schema,
+      sample: request.sample,
+      numCtx: this.provider === 'ollama' ? this.config.numCtx : undefined,
+    });
+  }
+
+  /** An answer from any endpoint of the pool counts: they serve the same model. */
+  private async lookup(request: ChatRequest): Promise<ChatResult | undefined> {
+    if (!this.cache) return undefined;
+    for (const e of this.pool.endpoints) {
+      const hit = await this.cache.get(this.keyFor(e.baseUrl, request));
+      if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
+    }
+    return undefined;
+  }
+
+  private async isCached(request: ChatRequest): Promise<boolean> {
+    if (!this.cache) return false;
+    for (const e of this.pool.endpoints) if (await this.cache.has(this.keyFor(e.baseUrl, request))) return true;
+    return false;
+  }
+
+  private result(
+    text: string,
+    usage: ChatResult['usage'],
+    latencyMs: number,
+    cached: boolean,
+    schema: ResponseSchema | undefined,
+  ): ChatResult {
+    const out: ChatResult = { text, usage, latencyMs, cached, model: this.model };
+    if (schema) {
+      const json = parseTolerantJson(text, schema.schema);
+      if (json !== undefined) out.json = json;
+    }
+    return out;
+  }
+}
+
+function makeClient(config: LlmConfig, baseUrl: string, timeouts: CallTimeouts, apiKey: string | undefined): EndpointClient {
+  if (config.provider === 'ollama') {
+    return new OllamaProvider(baseUrl, { timeouts, stream: config.stream, numCtx: config.numCtx, keepAlive: config.keepAlive });
+  }
+  return new OpenAIProvider(baseUrl, { timeouts, stream: config.stream, apiKey });
+}
+
+function validateRequest(request: ChatRequest): void {
+  if (!Array.isArray(request.messages) || request.messages.length === 0) {
+    throw new LlmError('bad-request', `The ${request.purpose ?? 'chat'} request has no messages.`);
+  }
+  if (!Number.isFinite(request.temperature)) {
+    throw new LlmError('bad-request', `The ${request.purpose ?? 'chat'} request has no temperature.`);
+  }
+}
+
+/** Ollama names a model without a tag as `name:latest`. */
+function sameModel(provider: ProviderKind, listed: string, wanted: string): boolean {
+  if (listed === wanted) return true;
+  if (provider !== 'ollama') return false;
+  const tagged = (n: string) => (n.includes(':') ? n : `${n}:latest`);
+  return tagged(listed) === tagged(wanted);
+}
+
+/**
+ * Without structured output the model only knows the format from the prompt: state the schema
+ * in the system message, so that the tolerant parser has an object to find.
+ */
+export function withSchemaInstruction(messages: readonly ChatMessage[], schema: ResponseSchema): ChatMessage[] {
+  const instruction = `Answer with only a JSON object that follows this JSON schema:\n${JSON.stringify(schema.schema)}`;
+  const out = messages.map((m) => ({ role: m.role, content: m.content }));
+  const system = out.find((m) => m.role === 'system');
+  if (system) system.content = `${system.content}\n\n${instruction}`;
+  else out.unshift({ role: 'system', content: instruction });
+  return out;
+}

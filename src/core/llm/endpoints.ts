@@ -1,0 +1,188 @@
+// Several base URLs for one provider (Ollama on several GPU hosts, vLLM replicas with no load
+// balancer in front). Calls go to the endpoint with the fewest outstanding requests, each
+// endpoint has its own adaptive concurrency limit, and an endpoint that fails is taken out of
+// rotation for a cool-down that grows while it keeps failing.
+import type { EndpointClient } from './provider';
+import type { ProviderKind } from './types';
+
+export const DEFAULT_CONCURRENCY: Readonly<Record<ProviderKind, number>> = { ollama: 4, openai: 8 };
+
+/**
+ * Additive increase, multiplicative decrease, as TCP does: halve on a 429, then one more slot
+ * after a window's worth of successes. Only the first 429 of a window halves: the other calls
+ * that were already in flight when the server started refusing are answers to the same news.
+ */
+export class AdaptiveLimit {
+  private value: number;
+  private streak = 0;
+  /** Bumped at every decrease; a call remembers the epoch it started in. */
+  epoch = 0;
+
+  constructor(readonly max: number) {
+    this.value = Math.max(1, Math.floor(max));
+  }
+
+  get current(): number {
+    return this.value;
+  }
+
+  onRateLimit(startedInEpoch: number): void {
+    if (startedInEpoch !== this.epoch) return;
+    this.value = Math.max(1, Math.floor(this.value / 2));
+    this.streak = 0;
+    this.epoch++;
+  }
+
+  onSuccess(): void {
+    if (this.value >= this.max) return;
+    if (++this.streak >= this.value) {
+      this.value++;
+      this.streak = 0;
+    }
+  }
+}
+
+export interface EndpointStatus {
+  baseUrl: string;
+  outstanding: number;
+  limit: number;
+  maxLimit: number;
+  /** Taken out of rotation after failures, until this time (ms since epoch); 0 when healthy. */
+  coolingUntil: number;
+  /** Paused by a Retry-After until this time; 0 when not paused. */
+  pausedUntil: number;
+  consecutiveFailures: number;
+  /** The server refused a JSON schema once: this endpoint gets plain-text requests. */
+  schemaUnsupported: boolean;
+  served: number;
+  failed: number;
+}
+
+export class Endpoint {
+  outstanding = 0;
+  coolUntil = 0;
+  pausedUntil = 0;
+  consecutiveFailures = 0;
+  schemaUnsupported = false;
+  served = 0;
+  failed = 0;
+  readonly limit: AdaptiveLimit;
+
+  constructor(
+    readonly client: EndpointClient,
+    maxConcurrency: number,
+  ) {
+    this.limit = new AdaptiveLimit(maxConcurrency);
+  }
+
+  get baseUrl(): string {
+    return this.client.baseUrl;
+  }
+
+  status(): EndpointStatus {
+    return {
+      baseUrl: this.baseUrl,
+      outstanding: this.outstanding,
+      limit: this.limit.current,
+      maxLimit: this.limit.max,
+      coolingUntil: this.coolUntil,
+      pausedUntil: this.pausedUntil,
+      consecutiveFailures: this.consecutiveFailures,
+      schemaUnsupported: this.schemaUnsupported,
+      served: this.served,
+      failed: this.failed,
+    };
+  }
+}
+
+export interface PoolOptions {
+  /** First cool-down after a failure; doubles with each further consecutive failure. Default 15 s. */
+  coolDownMs?: number;
+  /** Ceiling of the cool-down. Default 5 min. */
+  maxCoolDownMs?: number;
+  now?: () => number;
+}
+
+export class EndpointPool {
+  readonly endpoints: readonly Endpoint[];
+  private readonly coolDownMs: number;
+  private readonly maxCoolDownMs: number;
+  private readonly now: () => number;
+  private turn = 0;
+
+  constructor(endpoints: readonly Endpoint[], options: PoolOptions = {}) {
+    if (endpoints.length === 0) throw new Error('EndpointPool needs at least one endpoint');
+    this.endpoints = endpoints;
+    this.coolDownMs = options.coolDownMs ?? 15_000;
+    this.maxCoolDownMs = options.maxCoolDownMs ?? 300_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The endpoint the next call should use, or undefined when it must wait. Healthy endpoints
+   * are preferred even when they are busy: a cooling endpoint is used only when no endpoint is
+   * healthy, so that a run on a single failing server still makes progress through retries.
+   */
+  pick(): Endpoint | undefined {
+    const now = this.now();
+    const usable = (e: Endpoint) => e.pausedUntil <= now && e.outstanding < e.limit.current;
+    const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
+    let best: Endpoint | undefined;
+    const n = this.endpoints.length;
+    // Start the scan at a rotating index so that ties spread round-robin.
+    for (let i = 0; i < n; i++) {
+      const e = this.endpoints[(this.turn + i) % n]!;
+      if (!usable(e)) continue;
+      if (anyHealthy && e.coolUntil > now) continue;
+      if (!best || e.outstanding < best.outstanding) best = e;
+    }
+    if (best) this.turn = (this.endpoints.indexOf(best) + 1) % n;
+    return best;
+  }
+
+  /** When waiting callers should look again even if no call finishes (a pause or cool-down ends). */
+  nextChangeAt(): number | undefined {
+    const now = this.now();
+    let next: number | undefined;
+    for (const e of this.endpoints) {
+      for (const t of [e.pausedUntil, e.coolUntil]) {
+        if (t > now && (next === undefined || t < next)) next = t;
+      }
+    }
+    return next;
+  }
+
+  markSuccess(e: Endpoint): void {
+    e.served++;
+    e.consecutiveFailures = 0;
+    e.coolUntil = 0;
+  }
+
+  /** The endpoint itself misbehaved (refused, reset, 5xx, timed out): cool it down. */
+  markFailure(e: Endpoint): void {
+    e.failed++;
+    e.consecutiveFailures++;
+    const ms = Math.min(this.maxCoolDownMs, this.coolDownMs * 2 ** (e.consecutiveFailures - 1));
+    e.coolUntil = this.now() + ms;
+  }
+
+  /** The server asked us to wait (Retry-After on a 429/503): no call goes there before then. */
+  pause(e: Endpoint, ms: number): void {
+    e.pausedUntil = Math.max(e.pausedUntil, this.now() + ms);
+  }
+
+  status(): EndpointStatus[] {
+    return this.endpoints.map((e) => e.status());
+  }
+}
+
+/** Canonical form of a base URL: scheme and host, no trailing slash. */
+export function normalizeBaseUrl(url: string): string {
+  const trimmed = url.trim();
+  try {
+    const u = new URL(trimmed);
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return trimmed.replace(/\/+$/, '');
+  }
+}

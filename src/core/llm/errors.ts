@@ -1,0 +1,293 @@
+// Every failure of the LLM layer becomes one LlmError with a kind, a retry decision and a
+// message a researcher can act on without reading a stack trace. The scheduler decides on
+// retries from `retryable` alone, so classification lives here and nowhere else.
+import type { ProviderKind } from './types';
+
+export type LlmErrorKind =
+  | 'connection'
+  | 'auth'
+  | 'not-found'
+  | 'rate-limit'
+  | 'server'
+  | 'context-length'
+  | 'bad-request'
+  | 'timeout'
+  | 'aborted'
+  | 'parse';
+
+/** Kinds worth another attempt: the same request may well succeed a moment later. */
+const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['connection', 'rate-limit', 'server', 'timeout', 'parse']);
+
+export interface LlmErrorInit {
+  provider?: ProviderKind;
+  baseUrl?: string;
+  model?: string;
+  purpose?: string;
+  status?: number;
+  /** From Retry-After / retry-after-ms on a 429 or 503. */
+  retryAfterMs?: number;
+  /** The server refused the JSON schema (structured output); a plain-text retry may work. */
+  schemaRejected?: boolean;
+  /** Overrides the retry decision implied by the kind. */
+  retryable?: boolean;
+  /** The raw message from the server or the network layer, kept for --debug and logs. */
+  detail?: string;
+  cause?: unknown;
+}
+
+export class LlmError extends Error {
+  override readonly name = 'LlmError';
+  readonly kind: LlmErrorKind;
+  readonly retryable: boolean;
+  readonly provider?: ProviderKind;
+  readonly baseUrl?: string;
+  readonly model?: string;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly schemaRejected: boolean;
+  readonly detail?: string;
+  /** Expected failures are reported by message alone; callers show a stack only with --debug. */
+  readonly expected = true;
+  /** Attempts made before giving up (set by the scheduler). */
+  attempts = 1;
+
+  constructor(kind: LlmErrorKind, message: string, init: LlmErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = kind;
+    this.retryable = init.retryable ?? RETRYABLE.has(kind);
+    this.provider = init.provider;
+    this.baseUrl = init.baseUrl;
+    this.model = init.model;
+    this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
+    this.schemaRejected = init.schemaRejected ?? false;
+    this.detail = init.detail;
+  }
+}
+
+export function isLlmError(err: unknown): err is LlmError {
+  return err instanceof LlmError;
+}
+
+/** Strips user:password from a URL so that it can appear in messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+  } catch {
+    return url;
+  }
+}
+
+/** What a message needs to name: which server, which model, which call. */
+export interface ErrorContext {
+  provider: ProviderKind;
+  baseUrl: string;
+  model: string;
+  purpose?: string;
+  /** Rough prompt size, for context-length messages. */
+  promptChars?: number;
+  promptTokens?: number;
+  requestedSchema?: boolean;
+}
+
+function serverName(ctx: ErrorContext): string {
+  return ctx.provider === 'ollama' ? `Ollama at ${redactUrl(ctx.baseUrl)}` : `the server at ${redactUrl(ctx.baseUrl)}`;
+}
+
+function callName(ctx: ErrorContext): string {
+  return ctx.purpose ? `the ${ctx.purpose} call` : 'the call';
+}
+
+export function connectionError(ctx: ErrorContext, code: string | undefined, cause?: unknown): LlmError {
+  const base = { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, purpose: ctx.purpose, cause, detail: code };
+  if (code === 'ECONNRESET' || code === 'reset') {
+    return new LlmError('connection', `The connection to ${serverName(ctx)} was reset during ${callName(ctx)}.`, base);
+  }
+  const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found' : code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'network error');
+  if (ctx.provider === 'ollama') {
+    return new LlmError(
+      'connection',
+      `Cannot reach Ollama at ${redactUrl(ctx.baseUrl)} (${what}). Is Ollama running? Start it with \`ollama serve\`, ` +
+        'or point OLLAMA_HOST / --base-url at the machine where it runs.',
+      base,
+    );
+  }
+  return new LlmError(
+    'connection',
+    `Cannot reach the OpenAI-compatible server at ${redactUrl(ctx.baseUrl)} (${what}). ` +
+      'Check --base-url / OPENAI_BASE_URL and that the server is running.',
+    base,
+  );
+}
+
+export function timeoutError(ctx: ErrorContext, phase: 'first-byte' | 'idle', ms: number): LlmError {
+  const seconds = Math.round(ms / 100) / 10;
+  const message =
+    phase === 'first-byte'
+      ? `No response from ${serverName(ctx)} within ${seconds} s for ${callName(ctx)} (model ${ctx.model}). ` +
+        'A model that is still loading can take minutes: raise --timeout if the server is slow.'
+      : `The response from ${serverName(ctx)} stalled for ${seconds} s in the middle of ${callName(ctx)} (model ${ctx.model}).`;
+  return new LlmError('timeout', message, { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail: phase });
+}
+
+export function abortedError(ctx?: Partial<ErrorContext>): LlmError {
+  return new LlmError('aborted', 'Cancelled.', { provider: ctx?.provider, baseUrl: ctx?.baseUrl, model: ctx?.model });
+}
+
+export function parseError(ctx: ErrorContext, detail: string, cause?: unknown): LlmError {
+  return new LlmError(
+    'parse',
+    `${serverName(ctx)[0]!.toUpperCase()}${serverName(ctx).slice(1)} sent a response that could not be read ` +
+      `(${detail}) for ${callName(ctx)}.`,
+    { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail, cause },
+  );
+}
+
+const CONTEXT_LENGTH_RE =
+  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds the (?:model'?s? )?(?:context|maximum)|input length exceeds/i;
+const SCHEMA_RE = /response_format|json_schema|schema|structured output|\bformat\b/i;
+
+/**
+ * Classifies an HTTP error response. `message` is the server's own text (Ollama's `error`,
+ * OpenAI's `error.message`); `code` is OpenAI's `error.code` when there is one.
+ */
+export function httpError(
+  ctx: ErrorContext,
+  status: number,
+  message: string,
+  opts: { code?: string | null; param?: string | null; retryAfterMs?: number } = {},
+): LlmError {
+  const base = {
+    provider: ctx.provider,
+    baseUrl: ctx.baseUrl,
+    model: ctx.model,
+    purpose: ctx.purpose,
+    status,
+    detail: message,
+    retryAfterMs: opts.retryAfterMs,
+  };
+  const server = serverName(ctx);
+  if (opts.code === 'context_length_exceeded' || ((status === 400 || status === 413 || status === 500) && CONTEXT_LENGTH_RE.test(message))) {
+    const size =
+      ctx.promptTokens !== undefined
+        ? ` (about ${ctx.promptTokens.toLocaleString('en-US')} tokens, ${(ctx.promptChars ?? 0).toLocaleString('en-US')} characters)`
+        : '';
+    const fix =
+      ctx.provider === 'ollama'
+        ? 'Shorten it (fewer demonstrations or context turns) or raise the context size (num_ctx).'
+        : 'Shorten it (fewer demonstrations or context turns) or use a model with a longer context.';
+    return new LlmError(
+      'context-length',
+      `The prompt of ${callName(ctx)} is too long for ${ctx.model}${size}. ${fix} Server said: ${message}`,
+      base,
+    );
+  }
+  if (status === 401 || status === 403) {
+    const fix =
+      ctx.provider === 'openai'
+        ? 'Check the API key: the CLI reads OPENAI_API_KEY (or the variable named with --api-key-env); the extension uses the key stored in its secret storage.'
+        : 'This Ollama sits behind a proxy that wants credentials: check the proxy settings.';
+    return new LlmError('auth', `${cap(server)} refused the request (${status}: not authorized). ${fix}`, base);
+  }
+  if (status === 404) {
+    if (ctx.provider === 'ollama') {
+      return new LlmError(
+        'not-found',
+        `Model "${ctx.model}" is not available on Ollama at ${redactUrl(ctx.baseUrl)}. Pull it with \`ollama pull ${ctx.model}\`.`,
+        base,
+      );
+    }
+    return new LlmError(
+      'not-found',
+      `${cap(server)} does not know model "${ctx.model}" (404: ${message}). Check --model against the server's model list.`,
+      base,
+    );
+  }
+  if (status === 429) {
+    return new LlmError(
+      'rate-limit',
+      `${cap(server)} is rate limiting requests (429). Lower --concurrency or wait. Server said: ${message}`,
+      base,
+    );
+  }
+  if (status >= 500) {
+    return new LlmError('server', `${cap(server)} failed with ${status}: ${message}`, base);
+  }
+  if (status === 408) {
+    return new LlmError('timeout', `${cap(server)} timed out the request (408).`, base);
+  }
+  const schemaRejected = ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
+  return new LlmError('bad-request', `${cap(server)} rejected ${callName(ctx)} (${status}): ${message}`, {
+    ...base,
+    schemaRejected,
+  });
+}
+
+function cap(s: string): string {
+  return s.length ? s[0]!.toUpperCase() + s.slice(1) : s;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) and the OpenAI-style retry-after-ms. */
+export function retryAfterFromHeaders(get: (name: string) => string | null | undefined): number | undefined {
+  const ms = get('retry-after-ms');
+  if (ms) {
+    const n = Number.parseFloat(ms);
+    if (Number.isFinite(n) && n >= 0) return n;
+  }
+  const ra = get('retry-after');
+  if (ra) {
+    const s = Number.parseFloat(ra);
+    if (Number.isFinite(s) && s >= 0) return s * 1000;
+    const at = Date.parse(ra);
+    if (Number.isFinite(at)) return Math.max(0, at - Date.now());
+  }
+  return undefined;
+}
+
+/** Network error codes that mean the peer went away mid-request. */
+const RESET_RE = /ECONNRESET|EPIPE|socket hang up|other side closed|terminated|UND_ERR_SOCKET|premature close/i;
+
+/** Finds the errno-style code in an error or its causes (undici nests them). */
+export function networkCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur && typeof cur === 'object'; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$|^UND_ERR/.test(code)) {
+      if (code.startsWith('UND_ERR_SOCKET')) return 'ECONNRESET';
+      if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'ETIMEDOUT';
+      return code;
+    }
+    const errors = (cur as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length) {
+      const inner = networkCode(errors[0]);
+      if (inner) return inner;
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  const text = describeChain(err);
+  if (RESET_RE.test(text)) return 'ECONNRESET';
+  return undefined;
+}
+
+/** All messages in a cause chain, for pattern matching and debug logs. */
+export function describeChain(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur; depth++) {
+    if (cur instanceof Error) parts.push(`${cur.name}: ${cur.message}`);
+    else parts.push(String(cur));
+    cur = cur && typeof cur === 'object' ? (cur as { cause?: unknown }).cause : undefined;
+  }
+  return parts.join(' <- ');
+}
+
+/** A one-line message for any error, for CLI output and the log (no stack). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof LlmError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,268 @@
+// Ollama through the `ollama` npm client. The client only passes an AbortSignal to streamed
+// requests and loses status codes and headers on errors (and prints to the console), so every
+// request gets its own client whose `fetch` carries our signal, turns HTTP errors into
+// LlmErrors with Retry-After intact, and watches the NDJSON stream for timeouts and bad lines.
+import { Ollama } from 'ollama';
+import type { ChatResponse, Options as OllamaOptions } from 'ollama';
+import {
+  abortedError,
+  connectionError,
+  describeChain,
+  type ErrorContext,
+  httpError,
+  LlmError,
+  networkCode,
+  parseError,
+  retryAfterFromHeaders,
+  timeoutError,
+} from './errors';
+import { estimateTokens } from './estimate';
+import type {
+  CallTimeouts,
+  EndpointCheck,
+  EndpointClient,
+  ModelInfo,
+  ProviderCall,
+  ProviderReply,
+} from './provider';
+import { promptChars, wireMessages } from './provider';
+import { Watchdog } from './watchdog';
+
+export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+
+export interface OllamaProviderOptions {
+  timeouts: CallTimeouts;
+  /** Stream the answer (NDJSON): enables the idle timeout. Default true. */
+  stream?: boolean;
+  /** Context size for the model (`num_ctx`); Ollama's own default is small. */
+  numCtx?: number;
+  /** How long Ollama keeps the model loaded after a call (`keep_alive`), e.g. '30m' or seconds. */
+  keepAlive?: string | number;
+}
+
+export interface OllamaModelDetails {
+  name: string;
+  /** Context length the model was trained for (model_info `*.context_length`). */
+  contextLength?: number;
+  /** `num_ctx` set in the model's Modelfile, when there is one. */
+  numCtx?: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+}
+
+export class OllamaProvider implements EndpointClient {
+  readonly kind = 'ollama' as const;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: OllamaProviderOptions,
+  ) {}
+
+  async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
+    const ctx = this.context(call);
+    const wd = new Watchdog(signal, this.options.timeouts);
+    const client = this.client(wd, ctx);
+    const options: Partial<OllamaOptions> = { temperature: call.temperature };
+    if (call.seed !== undefined) options.seed = call.seed;
+    if (call.maxTokens !== undefined) options.num_predict = call.maxTokens;
+    if (this.options.numCtx !== undefined) options.num_ctx = this.options.numCtx;
+    const request = {
+      model: call.model,
+      messages: wireMessages(call.messages),
+      options,
+      ...(call.schema ? { format: call.schema.schema } : {}),
+      ...(this.options.keepAlive !== undefined ? { keep_alive: this.options.keepAlive } : {}),
+    };
+    try {
+      let text = '';
+      let final: ChatResponse | undefined;
+      if (this.options.stream ?? true) {
+        const parts = await client.chat({ ...request, stream: true });
+        for await (const part of parts) {
+          text += part.message?.content ?? '';
+          if (part.done) final = part;
+        }
+      } else {
+        final = await client.chat({ ...request, stream: false });
+        text = final.message?.content ?? '';
+      }
+      if (wd.signal.aborted) throw wd.signal.reason;
+      if (!final) throw connectionError(ctx, 'reset');
+      return {
+        text,
+        usage: { promptTokens: final.prompt_eval_count ?? 0, completionTokens: final.eval_count ?? 0 },
+        finishReason: final.done_reason,
+      };
+    } catch (err) {
+      throw this.classify(err, wd, ctx);
+    } finally {
+      wd.dispose();
+    }
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    return this.metadata('', signal, async (client) => {
+      const list = await client.list();
+      return list.models.map((m) => ({ name: m.name, sizeBytes: m.size }));
+    });
+  }
+
+  async check(signal?: AbortSignal): Promise<EndpointCheck> {
+    return this.metadata('', signal, async (client) => {
+      const { version } = await client.version();
+      const list = await client.list();
+      return { version, models: list.models.map((m) => ({ name: m.name, sizeBytes: m.size })) };
+    });
+  }
+
+  /** /api/show: context length and details of one model. */
+  async showModel(model: string, signal?: AbortSignal): Promise<OllamaModelDetails> {
+    return this.metadata(model, signal, async (client) => {
+      const show = await client.show({ model });
+      // Typed as a Map by the client, but it is the plain JSON object Ollama sends.
+      const info = (show.model_info ?? {}) as unknown as Record<string, unknown>;
+      let contextLength: number | undefined;
+      for (const [key, value] of Object.entries(info)) {
+        if (key.endsWith('.context_length') && typeof value === 'number') contextLength = value;
+      }
+      const numCtxMatch = /^num_ctx\s+(\d+)/m.exec(show.parameters ?? '');
+      return {
+        name: model,
+        contextLength,
+        numCtx: numCtxMatch ? Number(numCtxMatch[1]) : undefined,
+        family: show.details?.family,
+        parameterSize: show.details?.parameter_size,
+        quantization: show.details?.quantization_level,
+      };
+    });
+  }
+
+  private async metadata<T>(model: string, signal: AbortSignal | undefined, fn: (client: Ollama) => Promise<T>): Promise<T> {
+    const ctx: ErrorContext = { provider: 'ollama', baseUrl: this.baseUrl, model };
+    const wd = new Watchdog(signal, this.options.timeouts);
+    try {
+      const result = await fn(this.client(wd, ctx));
+      if (wd.signal.aborted) throw wd.signal.reason;
+      return result;
+    } catch (err) {
+      throw this.classify(err, wd, ctx);
+    } finally {
+      wd.dispose();
+    }
+  }
+
+  private context(call: ProviderCall): ErrorContext {
+    return {
+      provider: 'ollama',
+      baseUrl: this.baseUrl,
+      model: call.model,
+      purpose: call.purpose,
+      promptChars: promptChars(call.messages),
+      promptTokens: estimateTokens(call.messages),
+      requestedSchema: call.schema !== undefined,
+    };
+  }
+
+  private client(wd: Watchdog, ctx: ErrorContext): Ollama {
+    return new Ollama({ host: this.baseUrl, fetch: guardedFetch(wd, ctx) });
+  }
+
+  private classify(err: unknown, wd: Watchdog, ctx: ErrorContext): LlmError {
+    if (wd.cancelled) return abortedError(ctx);
+    if (wd.timedOut) {
+      const ms = wd.timedOut === 'first-byte' ? this.options.timeouts.firstByteMs : this.options.timeouts.idleMs;
+      return timeoutError(ctx, wd.timedOut, ms);
+    }
+    if (err instanceof LlmError) return err;
+    if (err instanceof SyntaxError) return parseError(ctx, 'malformed JSON', err);
+    const code = networkCode(err);
+    if (code) return connectionError(ctx, code, err);
+    const text = describeChain(err);
+    // The client's own complaint when a stream ends before its `done` line: the peer went away.
+    if (/did not receive done/i.test(text)) return connectionError(ctx, 'reset', err);
+    return new LlmError('server', `Unexpected failure talking to Ollama at ${ctx.baseUrl}: ${text}`, {
+      provider: 'ollama',
+      baseUrl: ctx.baseUrl,
+      model: ctx.model,
+      cause: err,
+      retryable: false,
+    });
+  }
+}
+
+/**
+ * The fetch given to a per-request Ollama client: joins the watchdog's signal with the
+ * client's own, throws LlmErrors for HTTP errors (the client would drop the headers), and
+ * checks each NDJSON line as it passes (the client would log and skip a bad one, then fail
+ * with a vague message).
+ */
+function guardedFetch(wd: Watchdog, ctx: ErrorContext): typeof fetch {
+  return async (input, init) => {
+    const signal = init?.signal ? AbortSignal.any([init.signal, wd.signal]) : wd.signal;
+    const res = await fetch(input, { ...init, signal });
+    if (!res.ok) throw await errorFromResponse(res, ctx);
+    if (!res.body) return res;
+    const ndjson = (res.headers.get('content-type') ?? '').includes('ndjson');
+    const body = res.body.pipeThrough(watchBody(wd, ctx, ndjson));
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+async function errorFromResponse(res: Response, ctx: ErrorContext): Promise<LlmError> {
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const text = await res.text();
+    try {
+      const body = JSON.parse(text) as { error?: unknown };
+      if (typeof body.error === 'string') message = body.error;
+      else if (text) message = text;
+    } catch {
+      if (text.trim()) message = text.trim().slice(0, 500);
+    }
+  } catch {
+    // The body is lost (connection dropped); the status alone still classifies the error.
+  }
+  return httpError(ctx, res.status, message, { retryAfterMs: retryAfterFromHeaders((n) => res.headers.get(n)) });
+}
+
+function watchBody(wd: Watchdog, ctx: ErrorContext, ndjson: boolean): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const checkLine = (line: string): LlmError | undefined => {
+    if (!line.trim()) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      return parseError(ctx, 'malformed JSON in the stream', err);
+    }
+    const error = parsed && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
+    // Ollama reports failures that happen after the 200 as an `{"error": ...}` line.
+    if (typeof error === 'string') return httpError(ctx, 500, error);
+    return undefined;
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      wd.tick();
+      if (ndjson) {
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const problem = checkLine(line);
+          if (problem) {
+            controller.error(problem);
+            return;
+          }
+        }
+      }
+      controller.enqueue(chunk);
+    },
+    flush(controller) {
+      if (!ndjson) return;
+      const problem = checkLine(pending + decoder.decode());
+      if (problem) controller.error(problem);
+    },
+  });
+}

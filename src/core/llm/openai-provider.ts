@@ -1,0 +1,193 @@
+// OpenAI-compatible servers (OpenAI, vLLM, LM Studio, llama.cpp, Together, Groq, Ollama's /v1)
+// through the `openai` npm client. Its own retries are off: the scheduler retries, with one
+// policy for every provider. The API key lives only inside the client object: it is never
+// logged (the client's logger is off), never part of a cache key, never written anywhere.
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
+import {
+  abortedError,
+  connectionError,
+  describeChain,
+  type ErrorContext,
+  httpError,
+  LlmError,
+  networkCode,
+  parseError,
+  retryAfterFromHeaders,
+  timeoutError,
+} from './errors';
+import { estimateTokens } from './estimate';
+import type {
+  CallTimeouts,
+  EndpointCheck,
+  EndpointClient,
+  ModelInfo,
+  ProviderCall,
+  ProviderReply,
+} from './provider';
+import { promptChars, wireMessages } from './provider';
+import { Watchdog } from './watchdog';
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface OpenAIProviderOptions {
+  timeouts: CallTimeouts;
+  /** Passed in by the caller (SecretStorage, an environment variable); absent for local servers. */
+  apiKey?: string;
+  /** Stream the answer (SSE): enables the idle timeout. Default true. */
+  stream?: boolean;
+  /**
+   * Ask for token usage on streamed answers (`stream_options.include_usage`). Default true;
+   * turn off for an old server that rejects the field.
+   */
+  streamUsage?: boolean;
+}
+
+export class OpenAIProvider implements EndpointClient {
+  readonly kind = 'openai' as const;
+  private readonly client: OpenAI;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: OpenAIProviderOptions,
+  ) {
+    const key = options.apiKey ?? '';
+    this.client = new OpenAI({
+      baseURL: baseUrl,
+      // Always explicit: the client would otherwise read OPENAI_API_KEY by itself.
+      apiKey: key,
+      // Local servers need no key: send no Authorization header rather than an empty one.
+      ...(key ? {} : { defaultHeaders: { Authorization: null } }),
+      maxRetries: 0,
+      // Our watchdog times the call; the client's timeout is only a backstop behind it.
+      timeout: options.timeouts.firstByteMs * 2 + 1000,
+      logLevel: 'off',
+    });
+  }
+
+  async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
+    const ctx = this.context(call);
+    const wd = new Watchdog(signal, this.options.timeouts);
+    const body: ChatCompletionCreateParamsBase = {
+      model: call.model,
+      messages: wireMessages(call.messages),
+      temperature: call.temperature,
+    };
+    if (call.seed !== undefined) body.seed = call.seed;
+    if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens;
+    if (call.schema) {
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: call.schema.name, schema: call.schema.schema, strict: call.schema.strict ?? false },
+      };
+    }
+    try {
+      if (this.options.stream ?? true) {
+        const stream = await this.client.chat.completions.create(
+          {
+            ...body,
+            stream: true,
+            ...((this.options.streamUsage ?? true) ? { stream_options: { include_usage: true } } : {}),
+          },
+          { signal: wd.signal },
+        );
+        let text = '';
+        let finishReason: string | undefined;
+        let usage: ProviderReply['usage'] | undefined;
+        for await (const chunk of stream) {
+          wd.tick();
+          const choice = chunk.choices[0];
+          if (choice?.delta?.content) text += choice.delta.content;
+          if (choice?.finish_reason) finishReason = choice.finish_reason;
+          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        }
+        // The client ends the iteration quietly when its signal aborts: check ourselves.
+        if (wd.signal.aborted) throw wd.signal.reason;
+        // A stream that stops without a finish reason was cut off (a proxy or a dying server).
+        if (finishReason === undefined) throw connectionError(ctx, 'reset');
+        return { text, usage: usage ?? this.estimateUsage(call, text), finishReason };
+      }
+      const completion = await this.client.chat.completions.create({ ...body, stream: false }, { signal: wd.signal });
+      if (wd.signal.aborted) throw wd.signal.reason;
+      const choice = completion.choices[0];
+      const text = choice?.message?.content ?? '';
+      const usage = completion.usage
+        ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }
+        : this.estimateUsage(call, text);
+      return { text, usage, finishReason: choice?.finish_reason };
+    } catch (err) {
+      throw this.classify(err, wd, ctx);
+    } finally {
+      wd.dispose();
+    }
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const ctx: ErrorContext = { provider: 'openai', baseUrl: this.baseUrl, model: '' };
+    const wd = new Watchdog(signal, this.options.timeouts);
+    try {
+      const models: ModelInfo[] = [];
+      for await (const m of this.client.models.list({ signal: wd.signal })) models.push({ name: m.id });
+      if (wd.signal.aborted) throw wd.signal.reason;
+      return models;
+    } catch (err) {
+      throw this.classify(err, wd, ctx);
+    } finally {
+      wd.dispose();
+    }
+  }
+
+  async check(signal?: AbortSignal): Promise<EndpointCheck> {
+    return { models: await this.listModels(signal) };
+  }
+
+  /** Servers that do not report usage still get counted, from the same estimate as --dry-run. */
+  private estimateUsage(call: ProviderCall, text: string): ProviderReply['usage'] {
+    return { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) };
+  }
+
+  private context(call: ProviderCall): ErrorContext {
+    return {
+      provider: 'openai',
+      baseUrl: this.baseUrl,
+      model: call.model,
+      purpose: call.purpose,
+      promptChars: promptChars(call.messages),
+      promptTokens: estimateTokens(call.messages),
+      requestedSchema: call.schema !== undefined,
+    };
+  }
+
+  private classify(err: unknown, wd: Watchdog, ctx: ErrorContext): LlmError {
+    if (wd.cancelled) return abortedError(ctx);
+    if (wd.timedOut) {
+      const ms = wd.timedOut === 'first-byte' ? this.options.timeouts.firstByteMs : this.options.timeouts.idleMs;
+      return timeoutError(ctx, wd.timedOut, ms);
+    }
+    if (err instanceof LlmError) return err;
+    if (err instanceof APIConnectionTimeoutError) return timeoutError(ctx, 'first-byte', this.options.timeouts.firstByteMs * 2);
+    if (err instanceof APIUserAbortError) return abortedError(ctx);
+    if (err instanceof APIConnectionError) return connectionError(ctx, networkCode(err.cause) ?? networkCode(err), err);
+    if (err instanceof APIError) {
+      const inner = err.error as { message?: unknown } | undefined;
+      const message = typeof inner?.message === 'string' ? inner.message : err.message;
+      // An `error` event inside a 200 stream has no status: the server failed mid-answer.
+      if (err.status === undefined) return httpError(ctx, 500, message);
+      return httpError(ctx, err.status, message, {
+        code: err.code,
+        param: err.param,
+        retryAfterMs: retryAfterFromHeaders((name) => err.headers?.get(name)),
+      });
+    }
+    if (err instanceof SyntaxError) return parseError(ctx, 'malformed JSON', err);
+    const code = networkCode(err);
+    if (code) return connectionError(ctx, code, err);
+    return new LlmError('server', `Unexpected failure talking to ${ctx.baseUrl}: ${describeChain(err)}`, {
+      provider: 'openai',
+      baseUrl: ctx.baseUrl,
+      model: ctx.model,
+      cause: err,
+      retryable: false,
+    });
+  }
+}

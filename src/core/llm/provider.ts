@@ -1,0 +1,60 @@
+// What the scheduler needs from one endpoint of one provider. Each provider file turns its
+// npm client into this shape and maps every failure to an LlmError; nothing above this line
+// knows whether it talks to Ollama or to an OpenAI-compatible server.
+import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
+
+/** One attempt of one request, as sent to one endpoint. */
+export interface ProviderCall {
+  model: string;
+  messages: ChatMessage[];
+  /** Absent when the endpoint is known to reject schemas. */
+  schema?: ResponseSchema;
+  temperature: number;
+  seed?: number;
+  maxTokens?: number;
+  purpose?: string;
+}
+
+export interface ProviderReply {
+  text: string;
+  usage: Usage;
+  /** 'stop', 'length', ...: kept for logs; a 'length' answer may be cut short. */
+  finishReason?: string;
+}
+
+export interface ModelInfo {
+  name: string;
+  /** Context length the model was trained for, when the server says (Ollama /api/show). */
+  contextLength?: number;
+  sizeBytes?: number;
+}
+
+export interface EndpointCheck {
+  /** Server version when the protocol has one (Ollama /api/version). */
+  version?: string;
+  models: ModelInfo[];
+}
+
+export interface CallTimeouts {
+  firstByteMs: number;
+  idleMs: number;
+}
+
+export interface EndpointClient {
+  readonly kind: ProviderKind;
+  readonly baseUrl: string;
+  chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply>;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  check(signal?: AbortSignal): Promise<EndpointCheck>;
+}
+
+/** Messages as the wire wants them: only role and content, nothing the caller added. */
+export function wireMessages(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => ({ role: m.role, content: m.content }));
+}
+
+export function promptChars(messages: readonly ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += m.content.length;
+  return n;
+}

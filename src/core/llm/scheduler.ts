@@ -1,0 +1,226 @@
+// Every LLM call of a process goes through one scheduler: it holds calls in a queue until an
+// endpoint has a free slot, retries what is worth retrying, and stops everything at once when
+// the run is cancelled (queued calls are rejected immediately; in-flight ones get the abort).
+import { abortedError, LlmError } from './errors';
+import type { Endpoint, EndpointPool } from './endpoints';
+
+export interface RetryPolicy {
+  /** Attempts per call, the first included. Default 5. */
+  maxAttempts: number;
+  /** Backoff before the first retry; doubles each attempt. Default 1000 ms. */
+  baseDelayMs: number;
+  /** Ceiling of the backoff. Default 30 s. */
+  maxDelayMs: number;
+  /** Ceiling on a server's Retry-After, so a bogus header cannot stall a run for hours. Default 120 s. */
+  maxRetryAfterMs: number;
+  /** Source of jitter; seeded in tests. */
+  random: () => number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+  // Jitter only decorrelates clients; it does not need to be reproducible.
+  random: Math.random,
+};
+
+/** Delay before retry number `retry` (1 = first retry). */
+export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs: number | undefined): number {
+  if (retryAfterMs !== undefined) {
+    // The server said when: go then, plus a little spread so that waiting calls do not all return at once.
+    const wait = Math.min(retryAfterMs, policy.maxRetryAfterMs);
+    return wait + policy.random() * Math.min(wait * 0.1, 1000);
+  }
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  // "Equal jitter": at least half the backoff, so retries never come back immediately.
+  return ceiling / 2 + policy.random() * (ceiling / 2);
+}
+
+export interface SchedulerHooks {
+  onAttempt?(endpoint: Endpoint, attempt: number): void;
+  onRetry?(error: LlmError, endpoint: Endpoint, attempt: number, delayMs: number): void;
+}
+
+interface Waiter {
+  resolve(endpoint: Endpoint): void;
+  reject(err: unknown): void;
+  settled: boolean;
+}
+
+export class Scheduler {
+  private readonly queue: Waiter[] = [];
+  private head = 0;
+  /** Retries go first: a call that has already waited should not queue behind a whole run. */
+  private readonly priority: Waiter[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly pool: EndpointPool,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY,
+    private readonly hooks: SchedulerHooks = {},
+  ) {}
+
+  /** Calls waiting for a slot. */
+  get waiting(): number {
+    return this.queue.length - this.head + this.priority.length;
+  }
+
+  /**
+   * Runs `task` on an endpoint with a free slot, retrying on other (or the same) endpoints as
+   * the policy allows. The task gets the caller's signal and must abort its request with it.
+   */
+  async run<T>(task: (endpoint: Endpoint, attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw abortedError();
+      const endpoint = await this.acquire(signal, attempt > 1);
+      const epoch = endpoint.limit.epoch;
+      let failure: LlmError;
+      try {
+        this.hooks.onAttempt?.(endpoint, attempt);
+        const result = await task(endpoint, attempt);
+        endpoint.limit.onSuccess();
+        this.pool.markSuccess(endpoint);
+        return result;
+      } catch (err) {
+        failure = err instanceof LlmError ? err : new LlmError('server', (err as Error)?.message ?? String(err), { cause: err, retryable: false });
+        if (signal?.aborted || failure.kind === 'aborted') throw signalled(failure);
+        this.noteFailure(endpoint, failure, epoch);
+      } finally {
+        endpoint.outstanding--;
+        this.dispatch();
+      }
+      if (!failure.retryable || attempt >= this.policy.maxAttempts) {
+        failure.attempts = attempt;
+        throw failure;
+      }
+      const delay = backoffDelay(this.policy, attempt, failure.retryAfterMs);
+      this.hooks.onRetry?.(failure, endpoint, attempt, delay);
+      await sleep(delay, signal);
+    }
+  }
+
+  /** Rejects every queued call; in-flight calls are ended by their own signals. */
+  dispose(): void {
+    this.disposed = true;
+    for (const w of [...this.priority, ...this.queue.slice(this.head)]) settle(w, () => w.reject(abortedError()));
+    this.priority.length = 0;
+    this.queue.length = 0;
+    this.head = 0;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+  }
+
+  private noteFailure(endpoint: Endpoint, err: LlmError, epoch: number): void {
+    if (err.kind === 'rate-limit') {
+      endpoint.limit.onRateLimit(epoch);
+      if (err.retryAfterMs !== undefined) this.pool.pause(endpoint, Math.min(err.retryAfterMs, this.policy.maxRetryAfterMs));
+    } else if (err.kind === 'connection' || err.kind === 'server' || err.kind === 'timeout') {
+      this.pool.markFailure(endpoint);
+    } else {
+      endpoint.failed++;
+    }
+  }
+
+  private acquire(signal: AbortSignal | undefined, isRetry: boolean): Promise<Endpoint> {
+    if (this.disposed) return Promise.reject(abortedError());
+    // Fast path: nobody waiting and a slot is free.
+    if (this.waiting === 0) {
+      const e = this.pool.pick();
+      if (e) {
+        e.outstanding++;
+        return Promise.resolve(e);
+      }
+    }
+    return new Promise<Endpoint>((resolve, reject) => {
+      const onAbort = () => settle(waiter, () => reject(abortedError()));
+      const waiter: Waiter = {
+        settled: false,
+        resolve: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(e);
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      // An aborted waiter is settled at once and skipped (lazily) when its turn comes.
+      signal?.addEventListener('abort', onAbort, { once: true });
+      (isRetry ? this.priority : this.queue).push(waiter);
+      this.dispatch();
+    });
+  }
+
+  private next(): Waiter | undefined {
+    while (this.priority.length) {
+      const w = this.priority.shift()!;
+      if (!w.settled) return w;
+    }
+    while (this.head < this.queue.length) {
+      const w = this.queue[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      if (!w.settled) return w;
+    }
+    return undefined;
+  }
+
+  private dispatch(): void {
+    while (this.waiting > 0) {
+      const endpoint = this.pool.pick();
+      if (!endpoint) break;
+      const waiter = this.next();
+      if (!waiter) break;
+      endpoint.outstanding++;
+      settle(waiter, () => waiter.resolve(endpoint));
+    }
+    this.scheduleWake();
+  }
+
+  /** Paused or cooling endpoints come back on a clock, not on a finished call: wake up then. */
+  private scheduleWake(): void {
+    if (this.wakeTimer) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = undefined;
+    }
+    if (this.waiting === 0) return;
+    const at = this.pool.nextChangeAt();
+    if (at === undefined) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.dispatch();
+    }, Math.max(1, at - Date.now()));
+  }
+}
+
+function settle(w: Waiter, fn: () => void): void {
+  if (w.settled) return;
+  w.settled = true;
+  fn();
+}
+
+function signalled(err: LlmError): LlmError {
+  return err.kind === 'aborted' ? err : abortedError({ provider: err.provider, baseUrl: err.baseUrl, model: err.model });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortedError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

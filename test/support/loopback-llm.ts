@@ -1,0 +1,394 @@
+/**
+ * Shared machinery of the loopback LLM servers (see loopback-ollama.ts and loopback-openai.ts).
+ *
+ * A loopback server is a node:http server on 127.0.0.1 and a free port that speaks one LLM
+ * protocol faithfully enough for the real `ollama` / `openai` npm clients, answers with a
+ * pluggable "brain", and injects faults on demand:
+ *
+ *   const server = await startLoopbackOllama({ brain: (req) => '{"preference":"A"}' });
+ *   server.inject({ type: 'rate-limit', retryAfterMs: 50 });   // the next chat request gets a 429
+ *   ... point the code under test at server.url ...
+ *   assert.equal(server.stats.chat, 2);
+ *   await server.close();                                      // in `after`
+ *
+ * Faults are taken one per chat request from the queue filled by inject() (an entry may be an
+ * array of faults applied together), else from `faultFor(request, index)`, else none.
+ * Counters live in `stats`; every chat request is recorded in `chats` (body, headers, parsed).
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface LoopbackMessage {
+  role: string;
+  content: string;
+}
+
+/** What the brain sees: the request as the server understood it. */
+export interface BrainRequest {
+  protocol: 'ollama' | 'openai';
+  model: string;
+  messages: LoopbackMessage[];
+  /** The JSON schema of structured output (Ollama `format`, OpenAI `response_format.json_schema.schema`). */
+  schema?: Record<string, unknown>;
+  temperature?: number;
+  seed?: number;
+  maxTokens?: number;
+  stream: boolean;
+}
+
+/** Produces the assistant's content for a request. May throw: the server then answers 500. */
+export type Brain = (request: BrainRequest) => string | Promise<string>;
+
+export type Fault =
+  /** Wait before sending anything (the time a model takes to think). */
+  | { type: 'latency'; ms: number }
+  /** Wait before the first byte: a model being loaded. Same effect as latency, named for intent. */
+  | { type: 'slow-first-byte'; ms: number }
+  /** 429 with Retry-After (whole seconds, rounded up) and retry-after-ms when retryAfterMs is given. */
+  | { type: 'rate-limit'; retryAfterMs?: number; retryAfterSeconds?: number }
+  | { type: 'server-error'; status?: number; message?: string }
+  /** Destroy the socket before any response. */
+  | { type: 'reset-before-response' }
+  /** Send the headers and `afterChunks` chunks (default 1), then destroy the socket. */
+  | { type: 'reset-mid-stream'; afterChunks?: number }
+  /** Send `afterChunks` chunks (default 1), then go silent until the client gives up. */
+  | { type: 'stall-mid-stream'; afterChunks?: number }
+  /** A 200 whose body (or one stream line) is not valid JSON. */
+  | { type: 'malformed-json' }
+  /** 400 if the request carries a JSON schema, as a server without structured output does. */
+  | { type: 'schema-rejected' }
+  | { type: 'unauthorized' }
+  | { type: 'model-not-found' }
+  | { type: 'context-length' };
+
+export interface LoopbackOptions {
+  brain?: Brain;
+  /** Latency added to every chat request (before the first byte). */
+  latencyMs?: number;
+  /** Models the server has; requests for others get the protocol's 404. */
+  models?: string[];
+  /** Reject every request that carries a JSON schema (an old server). */
+  rejectSchemas?: boolean;
+  /** Prompts longer than this many tokens (chars/4) get the protocol's context-length error. */
+  contextLength?: number;
+  /** Characters per streamed chunk. Default 12. */
+  chunkChars?: number;
+  /** Delay between streamed chunks. Default 0. */
+  chunkIntervalMs?: number;
+  /** A fault for requests the queue does not cover. */
+  faultFor?: (request: BrainRequest, index: number) => Fault | Fault[] | undefined;
+}
+
+export interface LoopbackStats {
+  /** HTTP requests of any path. */
+  requests: number;
+  /** Chat requests. */
+  chat: number;
+  byPath: Record<string, number>;
+  inFlight: number;
+  maxInFlight: number;
+  /** Chat requests whose connection the client closed before the answer was complete. */
+  clientAborts: number;
+  /** Chat requests answered completely (errors included). */
+  completed: number;
+  faultsApplied: number;
+}
+
+export interface RecordedChat {
+  index: number;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The JSON body as received. */
+  body: Record<string, unknown>;
+  request: BrainRequest;
+  receivedAt: number;
+}
+
+export interface LoopbackServer {
+  /** Base URL to give the client: `http://127.0.0.1:PORT` (Ollama) or `.../v1` (OpenAI). */
+  readonly url: string;
+  readonly port: number;
+  readonly stats: LoopbackStats;
+  readonly chats: RecordedChat[];
+  /** Options can be changed between requests (brain, latency, models, ...). */
+  readonly options: LoopbackOptions;
+  inject(...faults: Array<Fault | Fault[]>): void;
+  /** Faults still queued. */
+  readonly pendingFaults: number;
+  /** Zero the counters, forget the recorded chats and the queued faults. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** A deterministic stand-in for a model: a schema-shaped JSON object, or an echo of the last message. */
+export function defaultBrain(request: BrainRequest): string {
+  const last = request.messages[request.messages.length - 1]?.content ?? '';
+  if (request.schema) return JSON.stringify(exampleFor(request.schema, hash(JSON.stringify(request.messages))));
+  return `echo: ${last.slice(0, 200)}`;
+}
+
+function exampleFor(schema: Record<string, unknown>, seed: number): unknown {
+  const en = schema['enum'];
+  if (Array.isArray(en) && en.length) return en[seed % en.length];
+  switch (schema['type']) {
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(props)) out[k] = exampleFor(v, seed);
+      return out;
+    }
+    case 'array':
+      return [];
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'boolean':
+      return true;
+    default:
+      return 'loopback reasoning';
+  }
+}
+
+export function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function estimatePromptTokens(messages: LoopbackMessage[]): number {
+  let n = 3;
+  for (const m of messages) n += 4 + Math.ceil(m.content.length / 4);
+  return n;
+}
+
+/** One chat exchange, as the protocol module drives it. */
+export interface ChatExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The JSON body as received. */
+  body: Record<string, unknown>;
+  request: BrainRequest;
+  faults: Fault[];
+  /** True once the client has gone away. */
+  readonly closed: boolean;
+  /** Waits, returning false early if the client went away. */
+  wait(ms: number): Promise<boolean>;
+  /** Ends the exchange by destroying the socket, as a crashing server would. */
+  reset(): void;
+}
+
+/** What a protocol module supplies to the shared server. */
+export interface ProtocolHandler {
+  protocol: 'ollama' | 'openai';
+  /** Handles a non-chat path, or returns false for a 404. */
+  route(path: string, method: string, body: Record<string, unknown> | undefined, req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
+  /** Recognises a chat request and parses it; undefined for other paths. */
+  parseChat(path: string, method: string, body: Record<string, unknown>): BrainRequest | undefined;
+  /** A check before faults and brain (auth); returns true when it answered. */
+  precheck?(exchange: ChatExchange): boolean;
+  answer(exchange: ChatExchange, options: LoopbackOptions): Promise<void>;
+  /** An error in the protocol's own format. */
+  sendError(res: ServerResponse, kind: 'rate-limit' | 'server' | 'not-found' | 'unauthorized' | 'schema' | 'context-length' | 'bad-request', exchange: ChatExchange | undefined, extra?: { message?: string; status?: number; retryAfterMs?: number; retryAfterSeconds?: number }): void;
+}
+
+export async function startLoopback(handler: ProtocolHandler, options: LoopbackOptions, urlSuffix: string): Promise<LoopbackServer> {
+  const stats: LoopbackStats = { requests: 0, chat: 0, byPath: {}, inFlight: 0, maxInFlight: 0, clientAborts: 0, completed: 0, faultsApplied: 0 };
+  const chats: RecordedChat[] = [];
+  let queue: Fault[][] = [];
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        handler.sendError(res, 'server', undefined, { message: `loopback brain failed: ${(err as Error)?.message ?? String(err)}` });
+      } else res.destroy();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const method = req.method ?? 'GET';
+    stats.requests++;
+    stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+    const raw = await readBody(req);
+    let body: Record<string, unknown> | undefined;
+    if (raw) {
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        handler.sendError(res, 'bad-request', undefined, { message: 'invalid JSON body' });
+        return;
+      }
+    }
+    const request = body ? handler.parseChat(path, method, body) : undefined;
+    if (!request || !body) {
+      if (!(await handler.route(path, method, body, req, res))) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found');
+      }
+      return;
+    }
+
+    const index = stats.chat++;
+    chats.push({ index, path, headers: req.headers, body, request, receivedAt: Date.now() });
+    if (chats.length > 20_000) chats.splice(0, chats.length - 20_000);
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    let closed = false;
+    const timers = new Set<{ timer: NodeJS.Timeout; resolve: (v: boolean) => void }>();
+    res.on('close', () => {
+      stats.inFlight--;
+      if (!res.writableFinished) stats.clientAborts++;
+      else stats.completed++;
+      closed = true;
+      for (const t of timers) {
+        clearTimeout(t.timer);
+        t.resolve(false);
+      }
+      timers.clear();
+    });
+    const fromQueue = queue.shift();
+    const chosen = fromQueue ?? options.faultFor?.(request, index);
+    const faults = chosen === undefined ? [] : Array.isArray(chosen) ? chosen : [chosen];
+    stats.faultsApplied += faults.length;
+    const exchange: ChatExchange = {
+      req,
+      res,
+      body,
+      request,
+      faults,
+      get closed() {
+        return closed;
+      },
+      wait(ms: number): Promise<boolean> {
+        if (closed) return Promise.resolve(false);
+        if (ms <= 0) return Promise.resolve(true);
+        return new Promise((resolve) => {
+          const entry = {
+            resolve,
+            timer: setTimeout(() => {
+              timers.delete(entry);
+              resolve(true);
+            }, ms),
+          };
+          timers.add(entry);
+        });
+      },
+      reset(): void {
+        req.socket.destroy();
+      },
+    };
+    if (handler.precheck?.(exchange)) return;
+    await handler.answer(exchange, options);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  // Unused keep-alive sockets must not hold the test process open.
+  server.keepAliveTimeout = 1000;
+
+  return {
+    url: `http://127.0.0.1:${port}${urlSuffix}`,
+    port,
+    stats,
+    chats,
+    options,
+    inject(...faults) {
+      for (const f of faults) queue.push(Array.isArray(f) ? f : [f]);
+    },
+    get pendingFaults() {
+      return queue.length;
+    },
+    reset() {
+      queue = [];
+      chats.length = 0;
+      Object.assign(stats, { requests: 0, chat: 0, byPath: {}, maxInFlight: stats.inFlight, clientAborts: 0, completed: 0, faultsApplied: 0 });
+    },
+    async close() {
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      server.closeAllConnections();
+      await closing;
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The fault of a given type among those applied to an exchange. */
+export function faultOf<T extends Fault['type']>(faults: Fault[], type: T): Extract<Fault, { type: T }> | undefined {
+  return faults.find((f) => f.type === type) as Extract<Fault, { type: T }> | undefined;
+}
+
+/** Splits content into stream pieces; an empty answer still yields one (empty) piece. */
+export function pieces(content: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < content.length; i += size) out.push(content.slice(i, i + size));
+  return out.length ? out : [''];
+}
+
+/**
+ * The common path of a chat answer: latency faults, error faults, the brain, max_tokens
+ * truncation. Returns undefined when a fault already answered (or the client left).
+ */
+export async function prepareAnswer(
+  ex: ChatExchange,
+  options: LoopbackOptions,
+  handler: ProtocolHandler,
+): Promise<{ content: string; promptTokens: number; completionTokens: number; finish: 'stop' | 'length' } | undefined> {
+  const delay =
+    (options.latencyMs ?? 0) + (faultOf(ex.faults, 'latency')?.ms ?? 0) + (faultOf(ex.faults, 'slow-first-byte')?.ms ?? 0);
+  if (delay > 0 && !(await ex.wait(delay))) return undefined;
+  if (faultOf(ex.faults, 'reset-before-response')) {
+    ex.reset();
+    return undefined;
+  }
+  const rl = faultOf(ex.faults, 'rate-limit');
+  if (rl) {
+    handler.sendError(ex.res, 'rate-limit', ex, { retryAfterMs: rl.retryAfterMs, retryAfterSeconds: rl.retryAfterSeconds });
+    return undefined;
+  }
+  const se = faultOf(ex.faults, 'server-error');
+  if (se) {
+    handler.sendError(ex.res, 'server', ex, { status: se.status, message: se.message });
+    return undefined;
+  }
+  if (faultOf(ex.faults, 'unauthorized')) {
+    handler.sendError(ex.res, 'unauthorized', ex);
+    return undefined;
+  }
+  const known = options.models;
+  if (faultOf(ex.faults, 'model-not-found') || (known && !known.includes(ex.request.model))) {
+    handler.sendError(ex.res, 'not-found', ex);
+    return undefined;
+  }
+  if (ex.request.schema && (options.rejectSchemas || faultOf(ex.faults, 'schema-rejected'))) {
+    handler.sendError(ex.res, 'schema', ex);
+    return undefined;
+  }
+  const promptTokens = estimatePromptTokens(ex.request.messages);
+  if (faultOf(ex.faults, 'context-length') || (options.contextLength !== undefined && promptTokens > options.contextLength)) {
+    handler.sendError(ex.res, 'context-length', ex, { message: String(promptTokens) });
+    return undefined;
+  }
+  let content = await (options.brain ?? defaultBrain)(ex.request);
+  let finish: 'stop' | 'length' = 'stop';
+  if (ex.request.maxTokens !== undefined && Math.ceil(content.length / 4) > ex.request.maxTokens) {
+    content = content.slice(0, ex.request.maxTokens * 4);
+    finish = 'length';
+  }
+  return { content, promptTokens, completionTokens: Math.ceil(content.length / 4), finish };
+}

@@ -1,0 +1,213 @@
+/**
+ * A loopback Ollama server for tests: `/api/chat` (NDJSON stream when `stream` is true, one
+ * JSON object otherwise, with `prompt_eval_count`, `eval_count`, `done_reason`), `/api/tags`,
+ * `/api/show`, `/api/version`, and Ollama's error bodies (`{"error": "..."}`), e.g. a 404
+ * `model "x" not found, try pulling it first`. Faults and the brain: see loopback-llm.ts.
+ *
+ *   const ollama = await startLoopbackOllama({ models: ['llama3.1:8b'] });
+ *   createLlm({ provider: 'ollama', baseUrls: [ollama.url], model: 'llama3.1:8b' }, ...)
+ *   after(() => ollama.close());
+ */
+import type { ServerResponse } from 'node:http';
+import {
+  type BrainRequest,
+  type ChatExchange,
+  faultOf,
+  type LoopbackMessage,
+  type LoopbackOptions,
+  type LoopbackServer,
+  pieces,
+  prepareAnswer,
+  type ProtocolHandler,
+  startLoopback,
+} from './loopback-llm';
+
+export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
+
+export const LOOPBACK_OLLAMA_VERSION = '0.12.6';
+const DEFAULT_MODELS = ['llama3.1:8b', 'qwen3:30b-a3b'];
+/** model_info context length reported by /api/show. */
+const TRAINED_CONTEXT = 131072;
+
+export function startLoopbackOllama(options: LoopbackOptions = {}): Promise<LoopbackServer> {
+  const opts: LoopbackOptions = { models: DEFAULT_MODELS, ...options };
+  return startLoopback(ollamaHandler(opts), opts, '');
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+}
+
+function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
+  const models = () => options.models ?? DEFAULT_MODELS;
+  const handler: ProtocolHandler = {
+    protocol: 'ollama',
+
+    parseChat(path, method, body): BrainRequest | undefined {
+      if (path !== '/api/chat' || method !== 'POST') return undefined;
+      const opts = (body['options'] ?? {}) as Record<string, unknown>;
+      const format = body['format'];
+      return {
+        protocol: 'ollama',
+        model: String(body['model'] ?? ''),
+        messages: (Array.isArray(body['messages']) ? body['messages'] : []) as LoopbackMessage[],
+        schema: format && typeof format === 'object' ? (format as Record<string, unknown>) : undefined,
+        temperature: typeof opts['temperature'] === 'number' ? opts['temperature'] : undefined,
+        seed: typeof opts['seed'] === 'number' ? opts['seed'] : undefined,
+        maxTokens: typeof opts['num_predict'] === 'number' ? opts['num_predict'] : undefined,
+        // Ollama streams unless told otherwise.
+        stream: body['stream'] !== false,
+      };
+    },
+
+    route(path, method, body, _req, res): boolean {
+      if (path === '/api/version' && method === 'GET') {
+        json(res, 200, { version: LOOPBACK_OLLAMA_VERSION });
+        return true;
+      }
+      if (path === '/api/tags' && method === 'GET') {
+        json(res, 200, {
+          models: models().map((name) => ({
+            name,
+            model: name,
+            modified_at: '2025-06-01T10:00:00.000000000Z',
+            size: 4_920_753_328,
+            digest: `sha256:${name.length.toString(16).padStart(64, '0')}`,
+            details: {
+              parent_model: '',
+              format: 'gguf',
+              family: 'llama',
+              families: ['llama'],
+              parameter_size: '8.0B',
+              quantization_level: 'Q4_K_M',
+            },
+          })),
+        });
+        return true;
+      }
+      if (path === '/api/show' && method === 'POST') {
+        const name = String(body?.['model'] ?? body?.['name'] ?? '');
+        if (!models().includes(name)) {
+          json(res, 404, { error: `model '${name}' not found` });
+          return true;
+        }
+        json(res, 200, {
+          license: 'LLAMA 3.1 COMMUNITY LICENSE AGREEMENT',
+          modelfile: `FROM ${name}`,
+          parameters: 'num_ctx                        8192\nstop                           "<|eot_id|>"',
+          template: '{{ .Prompt }}',
+          details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '8.0B', quantization_level: 'Q4_K_M' },
+          model_info: { 'general.architecture': 'llama', 'general.parameter_count': 8030261248, 'llama.context_length': TRAINED_CONTEXT },
+          capabilities: ['completion', 'tools'],
+          modified_at: '2025-06-01T10:00:00.000000000Z',
+        });
+        return true;
+      }
+      return false;
+    },
+
+    sendError(res, kind, ex, extra = {}): void {
+      const model = ex?.request.model ?? '';
+      switch (kind) {
+        case 'rate-limit': {
+          const headers: Record<string, string> = {};
+          if (extra.retryAfterSeconds !== undefined) headers['Retry-After'] = String(extra.retryAfterSeconds);
+          else if (extra.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(extra.retryAfterMs / 1000));
+          if (extra.retryAfterMs !== undefined) headers['retry-after-ms'] = String(extra.retryAfterMs);
+          json(res, 429, { error: 'server busy, please try again. maximum pending requests exceeded' }, headers);
+          return;
+        }
+        case 'server':
+          json(res, extra.status ?? 500, { error: extra.message ?? 'llama runner process has terminated: exit status 2' });
+          return;
+        case 'not-found':
+          json(res, 404, { error: `model "${model}" not found, try pulling it first` });
+          return;
+        case 'unauthorized':
+          json(res, 401, { error: 'unauthorized' });
+          return;
+        case 'schema':
+          // What Ollama before 0.5 said when `format` was an object rather than "json".
+          json(res, 400, { error: 'json: cannot unmarshal object into Go struct field ChatRequest.format of type string' });
+          return;
+        case 'context-length':
+          json(res, 400, { error: 'the input length exceeds the context length' });
+          return;
+        case 'bad-request':
+          json(res, 400, { error: extra.message ?? 'bad request' });
+          return;
+      }
+    },
+
+    async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      const prepared = await prepareAnswer(ex, opts, handler);
+      if (!prepared) return;
+      const { content, promptTokens, completionTokens, finish } = prepared;
+      const createdAt = new Date().toISOString();
+      const final = {
+        model: ex.request.model,
+        created_at: createdAt,
+        message: { role: 'assistant', content: ex.request.stream ? '' : content },
+        done_reason: finish,
+        done: true,
+        total_duration: 1_000_000,
+        load_duration: 100_000,
+        prompt_eval_count: promptTokens,
+        prompt_eval_duration: 200_000,
+        eval_count: completionTokens,
+        eval_duration: 700_000,
+      };
+      const malformed = faultOf(ex.faults, 'malformed-json');
+      const resetAt = faultOf(ex.faults, 'reset-mid-stream');
+      const stallAt = faultOf(ex.faults, 'stall-mid-stream');
+
+      if (!ex.request.stream) {
+        ex.res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        if (malformed) {
+          ex.res.end(JSON.stringify(final).slice(0, 40));
+          return;
+        }
+        if (resetAt) {
+          ex.res.write(JSON.stringify(final).slice(0, 40));
+          ex.reset();
+          return;
+        }
+        if (stallAt) {
+          ex.res.write(JSON.stringify(final).slice(0, 40));
+          await ex.wait(3_600_000);
+          return;
+        }
+        ex.res.end(JSON.stringify(final));
+        return;
+      }
+
+      ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      const parts = pieces(content, opts.chunkChars ?? 12);
+      for (let i = 0; i < parts.length; i++) {
+        if (ex.closed) return;
+        if (resetAt && i === (resetAt.afterChunks ?? 1)) {
+          ex.reset();
+          return;
+        }
+        if (stallAt && i === (stallAt.afterChunks ?? 1)) {
+          await ex.wait(3_600_000);
+          return;
+        }
+        if (malformed && i === Math.min(1, parts.length - 1)) {
+          ex.res.write('{"model":"' + ex.request.model + '","message":{"role":"assistant","content":\n');
+          continue;
+        }
+        ex.res.write(`${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: parts[i] }, done: false })}\n`);
+        if (opts.chunkIntervalMs && !(await ex.wait(opts.chunkIntervalMs))) return;
+      }
+      if (resetAt || stallAt) {
+        // The fault asked for more chunks than the answer has: apply it before the final line.
+        if (resetAt) ex.reset();
+        else await ex.wait(3_600_000);
+        return;
+      }
+      ex.res.end(`${JSON.stringify(final)}\n`);
+    },
+  };
+  return handler;
+}

@@ -1,0 +1,235 @@
+/**
+ * A loopback OpenAI-compatible server for tests: `/v1/chat/completions` (SSE `data: {...}` chunks
+ * ending with `data: [DONE]` when `stream` is true, one `chat.completion` object otherwise, with
+ * `usage`, `response_format` json_schema, `stream_options.include_usage`), `/v1/models`, and
+ * OpenAI's error bodies `{"error":{"message","type","param","code"}}`, 429 with Retry-After.
+ * With `apiKey` set, requests without `Authorization: Bearer <key>` get OpenAI's 401.
+ * Faults and the brain: see loopback-llm.ts.
+ *
+ *   const api = await startLoopbackOpenAI({ apiKey: 'sk-test' });
+ *   createLlm({ provider: 'openai', baseUrls: [api.url], model: 'gpt-4o-mini' }, { apiKey: 'sk-test' })
+ *   after(() => api.close());
+ */
+import type { ServerResponse } from 'node:http';
+import {
+  type BrainRequest,
+  type ChatExchange,
+  faultOf,
+  type LoopbackMessage,
+  type LoopbackOptions,
+  type LoopbackServer,
+  pieces,
+  prepareAnswer,
+  type ProtocolHandler,
+  startLoopback,
+} from './loopback-llm';
+
+export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
+
+export interface LoopbackOpenAIOptions extends LoopbackOptions {
+  /** Require this bearer key. */
+  apiKey?: string;
+}
+
+const DEFAULT_MODELS = ['gpt-4o-mini', 'llama3.1:8b'];
+
+export function startLoopbackOpenAI(options: LoopbackOpenAIOptions = {}): Promise<LoopbackServer> {
+  const opts: LoopbackOpenAIOptions = { models: DEFAULT_MODELS, ...options };
+  return startLoopback(openaiHandler(opts), opts, '/v1');
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null, headers: Record<string, string> = {}): void {
+  json(res, status, { error: { message, type, param, code } }, headers);
+}
+
+/** OpenAI's way of echoing a wrong key: a prefix and the last four characters. */
+function maskKey(key: string): string {
+  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(Math.min(20, key.length - 7))}${key.slice(-4)}`;
+}
+
+let nextId = 1;
+
+function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
+  const models = () => options.models ?? DEFAULT_MODELS;
+  const handler: ProtocolHandler = {
+    protocol: 'openai',
+
+    parseChat(path, method, body): BrainRequest | undefined {
+      if (path !== '/v1/chat/completions' || method !== 'POST') return undefined;
+      const rf = body['response_format'] as { type?: string; json_schema?: { schema?: Record<string, unknown> } } | undefined;
+      const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
+      return {
+        protocol: 'openai',
+        model: String(body['model'] ?? ''),
+        messages: (Array.isArray(body['messages']) ? body['messages'] : []) as LoopbackMessage[],
+        schema: rf?.type === 'json_schema' ? (rf.json_schema?.schema ?? {}) : undefined,
+        temperature: typeof body['temperature'] === 'number' ? body['temperature'] : undefined,
+        seed: typeof body['seed'] === 'number' ? body['seed'] : undefined,
+        maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
+        stream: body['stream'] === true,
+      };
+    },
+
+    precheck(ex: ChatExchange): boolean {
+      if (!options.apiKey) return false;
+      const auth = ex.req.headers.authorization;
+      if (auth === `Bearer ${options.apiKey}`) return false;
+      handler.sendError(ex.res, 'unauthorized', ex, { message: auth?.startsWith('Bearer ') ? auth.slice(7) : '' });
+      return true;
+    },
+
+    route(path, method, _body, req, res): boolean {
+      if (path === '/v1/models' && method === 'GET') {
+        if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+          apiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+          return true;
+        }
+        json(res, 200, {
+          object: 'list',
+          data: models().map((id) => ({ id, object: 'model', created: 1_715_367_049, owned_by: 'loopback' })),
+        });
+        return true;
+      }
+      return false;
+    },
+
+    sendError(res, kind, ex, extra = {}): void {
+      const model = ex?.request.model ?? '';
+      switch (kind) {
+        case 'rate-limit': {
+          const headers: Record<string, string> = {};
+          const seconds = extra.retryAfterSeconds ?? (extra.retryAfterMs !== undefined ? Math.ceil(extra.retryAfterMs / 1000) : undefined);
+          if (seconds !== undefined) headers['retry-after'] = String(seconds);
+          if (extra.retryAfterMs !== undefined) headers['retry-after-ms'] = String(extra.retryAfterMs);
+          apiError(res, 429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${seconds ?? 1}s.`, 'requests', 'rate_limit_exceeded', null, headers);
+          return;
+        }
+        case 'server':
+          apiError(res, extra.status ?? 500, extra.message ?? 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+          return;
+        case 'not-found':
+          apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+          return;
+        case 'unauthorized':
+          apiError(
+            res,
+            401,
+            extra.message
+              ? `Incorrect API key provided: ${maskKey(extra.message)}. You can find your API key at https://platform.openai.com/account/api-keys.`
+              : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            'invalid_request_error',
+            extra.message ? 'invalid_api_key' : null,
+          );
+          return;
+        case 'schema':
+          apiError(res, 400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", 'invalid_request_error', null, 'response_format');
+          return;
+        case 'context-length':
+          apiError(
+            res,
+            400,
+            `This model's maximum context length is ${options.contextLength ?? 8192} tokens. However, your messages resulted in ${extra.message ?? 'more'} tokens. Please reduce the length of the messages.`,
+            'invalid_request_error',
+            'context_length_exceeded',
+            'messages',
+          );
+          return;
+        case 'bad-request':
+          apiError(res, 400, extra.message ?? 'Bad request', 'invalid_request_error', null);
+          return;
+      }
+    },
+
+    async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      const prepared = await prepareAnswer(ex, opts, handler);
+      if (!prepared) return;
+      const { content, promptTokens, completionTokens, finish } = prepared;
+      const id = `chatcmpl-loopback${nextId++}`;
+      const created = Math.floor(Date.now() / 1000);
+      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      const malformed = faultOf(ex.faults, 'malformed-json');
+      const resetAt = faultOf(ex.faults, 'reset-mid-stream');
+      const stallAt = faultOf(ex.faults, 'stall-mid-stream');
+
+      if (!ex.request.stream) {
+        const body = JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: ex.request.model,
+          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+          usage,
+          service_tier: 'default',
+          system_fingerprint: 'fp_loopback',
+        });
+        ex.res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (malformed) {
+          ex.res.end(body.slice(0, 40));
+          return;
+        }
+        if (resetAt) {
+          ex.res.write(body.slice(0, 40));
+          ex.reset();
+          return;
+        }
+        if (stallAt) {
+          ex.res.write(body.slice(0, 40));
+          await ex.wait(3_600_000);
+          return;
+        }
+        ex.res.end(body);
+        return;
+      }
+
+      const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+        `data: ${JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: ex.request.model,
+          system_fingerprint: 'fp_loopback',
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+        })}\n\n`;
+      ex.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      ex.res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
+      const parts = pieces(content, opts.chunkChars ?? 12);
+      for (let i = 0; i < parts.length; i++) {
+        if (ex.closed) return;
+        if (resetAt && i === (resetAt.afterChunks ?? 1)) {
+          ex.reset();
+          return;
+        }
+        if (stallAt && i === (stallAt.afterChunks ?? 1)) {
+          await ex.wait(3_600_000);
+          return;
+        }
+        if (malformed && i === Math.min(1, parts.length - 1)) {
+          ex.res.write(`data: {"id":"${id}","object":"chat.completion.chunk","choices":[{"delta":\n\n`);
+          continue;
+        }
+        ex.res.write(chunk({ content: parts[i] }, null));
+        if (opts.chunkIntervalMs && !(await ex.wait(opts.chunkIntervalMs))) return;
+      }
+      if (resetAt) {
+        ex.reset();
+        return;
+      }
+      if (stallAt) {
+        await ex.wait(3_600_000);
+        return;
+      }
+      ex.res.write(chunk({}, finish));
+      // Usage comes in a last chunk with no choices, and only when the client asked for it.
+      const streamOptions = ex.body['stream_options'] as { include_usage?: boolean } | undefined;
+      if (streamOptions?.include_usage) {
+        ex.res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: ex.request.model, system_fingerprint: 'fp_loopback', choices: [], usage })}\n\n`);
+      }
+      ex.res.end('data: [DONE]\n\n');
+    },
+  };
+  return handler;
+}
