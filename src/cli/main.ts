@@ -61,7 +61,9 @@ async function main(): Promise<void> {
   try {
     code = await runCli(process.argv.slice(2), io);
   } catch (err) {
-    const e = err as Error & { exitCode?: number; expected?: boolean };
+    const e = err as Error & { exitCode?: number; expected?: boolean; kind?: string };
+    // LLM errors carry a kind and an actionable message: expected, no stack.
+    if (typeof e?.kind === 'string') e.expected = true;
     if (interrupted) code = 130;
     else if (typeof e.exitCode === 'number') code = e.exitCode;
     else code = 1;

@@ -2,5 +2,11 @@
 
 import type { Command } from '../command';
 import { inspectCommand } from './inspect';
+import { fitCommand } from './fit';
+import { evalCommand } from './eval';
+import { judgeCommand } from './judge';
+import { compareCommand } from './compare';
+import { exportCommand } from './export';
+import { importCommand } from './import';
 
-export const commands: Command[] = [inspectCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand];

@@ -1,0 +1,126 @@
+// synthesizeme eval: judge a split with a method, both orders per pair, with statistics.
+
+import { relative } from 'node:path';
+import { flag, listOption, stringOption, type Command } from '../command';
+import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
+import { splitOptionHelp, splitOptionSpec } from '../split-options';
+import { Progress } from '../progress';
+import { openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import { accuracyCell, markdownTable } from '../results-table';
+import { evaluate, type EvalResult, type EvalUser } from '../../core/eval/evaluate';
+import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
+import { pairsBySplit, readUserPersona } from '../../core/workspace/open-workspace';
+import { judgeSystem, judgeMessages } from '../../core/method/messages';
+import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
+import type { ChatRequest } from '../../core/llm/types';
+import { UsageError } from '../usage-error';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a method (default, demographics, memory, demos, persona, persona+demos) on a split',
+  help: `Usage: synthesizeme eval <workspace> --method M[,M...] (--user ID | --all) [options]
+
+Judges every pair of the split in both orders and reports accuracy over the 2N samples with a
+deterministic 95% interval (pairs resampled) and the consistency rate. Every verdict is written
+to a run file under .synthesizeme/runs/; running the same command again resumes it.
+
+Options:
+  --method M[,M...]          ${METHODS.join(' | ')}
+  --split test|validation    which pairs to judge (default test)
+  --user ID | --all          which users
+  --json                     one JSON object (several methods: {"results": [...]})
+  --table                    a Markdown results table like the paper's
+${splitOptionHelp}
+${modelOptionHelp}
+
+Example:
+  synthesizeme eval examples/workspace --all --method default,persona+demos --table`,
+  options: { method: { type: 'string', multiple: true }, split: { type: 'string' }, user: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, table: { type: 'boolean' }, ...splitOptionSpec, ...modelOptionSpec },
+
+  async run(args, io) {
+    const methods = listOption(args, 'method');
+    if (!methods.length) throw new UsageError(`eval: --method is required (${METHODS.join(', ')})`);
+    for (const m of methods) if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
+    const split = stringOption(args, 'split') ?? 'test';
+    if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected test or validation, got "${split}"`);
+    const { ws, users } = await openForRun(args, io, 'eval');
+    const temperature = temperatureFrom(args, ws.settings);
+    const llm = openModel(args, io, ws);
+    const json = flag(args, 'json');
+    const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+    const prompts = { judge: await ws.prompts.get('judge'), memory: await ws.prompts.get('memory') };
+    try {
+      const evalUsers: EvalUser[] = [];
+      for (const u of users) {
+        const s = pairsBySplit(u);
+        const persona = methods.some((m) => needsPersona(m as Method)) ? await readUserPersona(ws, u.id, io.cwd) : undefined;
+        evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}) });
+      }
+      if (flag(args, 'dry-run')) {
+        const requests: ChatRequest[] = [];
+        for (const u of evalUsers) {
+          const system = judgeSystem(prompts.judge.text, u.persona ? { persona: u.persona.persona } : {});
+          for (const m of methods) for (const p of u.target) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed: ws.split.seed, sample: methods.indexOf(m) });
+        }
+        const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
+        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null };
+        if (json) io.stdout(JSON.stringify(out) + '\n');
+        else io.stdout(`Dry run: about ${est.calls} call(s), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n`);
+        return 0;
+      }
+      const results: EvalResult[] = [];
+      for (const method of methods as Method[]) {
+        const r = await evaluate(evalUsers, {
+          method,
+          split,
+          model: llm,
+          ...(llm.config.baseUrls[0] ? { baseUrl: llm.config.baseUrls[0] } : {}),
+          prompts,
+          temperature,
+          seed: ws.split.seed,
+          runsDir: ws.layout.runsDir,
+          signal: io.signal,
+          onProgress: (done, total) => progress.update(`eval ${method}`, done, total),
+        });
+        progress.done();
+        results.push(r);
+        if (r.resumed) progress.message(`${method}: resumed ${r.resumed} pair(s) from ${relative(io.cwd, r.run)}`);
+        for (const s of r.skipped) progress.message(`${method}: skipped ${s.user}: ${s.reason}`);
+      }
+      const usage = usageJson(llm);
+      const asJson = (r: EvalResult) => ({
+        method: r.method,
+        model: r.model,
+        provider: r.provider,
+        split: r.split,
+        accuracy: r.accuracy,
+        ci95: r.ci95,
+        consistency: r.consistency,
+        samples: r.samples,
+        pairs: r.pairs,
+        run: relative(io.cwd, r.run),
+        users: r.users,
+        skipped: r.skipped,
+      });
+      if (json) {
+        io.stdout(JSON.stringify(results.length === 1 ? { ...asJson(results[0]!), calls: usage.calls, cacheHits: usage.cacheHits, usage } : { results: results.map(asJson), calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
+      } else if (flag(args, 'table')) {
+        io.stdout(markdownTable(results) + '\n');
+      } else {
+        for (const r of results) {
+          io.stdout(`${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${(100 * r.consistency).toFixed(1)}%\n  run file: ${relative(io.cwd, r.run)}\n`);
+          for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95)} (${u.pairs} pairs)\n`);
+        }
+        io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache\n`);
+      }
+      const nothing = results.every((r) => r.pairs === 0);
+      if (nothing) io.stderr('Nothing was evaluated: every user was skipped.\n');
+      return nothing ? 2 : 0;
+    } catch (err) {
+      progress.done();
+      return rethrowCancelled(err, io, `synthesizeme ${['eval', ...process.argv.slice(3)].join(' ')}`);
+    } finally {
+      await llm.dispose();
+    }
+  },
+};

@@ -1,0 +1,139 @@
+// synthesizeme fit: fit a persona model per user and write personas/<user>.persona.yaml.
+
+import { relative } from 'node:path';
+import { flag, intOption, stringOption, type Command } from '../command';
+import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
+import { splitOptionHelp, splitOptionSpec } from '../split-options';
+import { Progress } from '../progress';
+import { openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
+import { fitUser, DEFAULT_FIT_OPTIONS, presentationOrder } from '../../core/method/fit';
+import { judgeSystem, judgeMessages, personaSynthesisMessages } from '../../core/method/messages';
+import { savePersona, type PersonaModel } from '../../core/method/persona-file';
+import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
+import { pairsBySplit } from '../../core/workspace/open-workspace';
+import { personaHistoryDir, personaPath } from '../../core/workspace/layout';
+import type { ChatRequest } from '../../core/llm/types';
+import { UsageError } from '../usage-error';
+
+export const fitCommand: Command = {
+  name: 'fit',
+  summary: 'fit a persona model (persona + demonstrations) for one user or all users',
+  help: `Usage: synthesizeme fit <workspace> (--user ID | --all) [options]
+
+Runs SynthesizeMe on each user's context pairs, selects on the validation pairs, and writes
+personas/<user>.persona.yaml (the previous version is kept in .synthesizeme/history/).
+The prompts are the files in <workspace>/prompts/ (written with defaults on first use).
+
+Options:
+  --user ID | --all          which users
+  --k N                      random candidate demo sets besides the full one (default 10)
+  --stop-score X             first candidate reaching this validation accuracy wins (default 0.8)
+  --json                     print one JSON object with per-user results and usage
+${splitOptionHelp}
+${modelOptionHelp}
+
+Example:
+  synthesizeme fit examples/workspace --user ada --model llama3.1:8b`,
+  options: {
+    user: { type: 'string' },
+    all: { type: 'boolean' },
+    k: { type: 'string' },
+    'stop-score': { type: 'string' },
+    json: { type: 'boolean' },
+    ...splitOptionSpec,
+    ...modelOptionSpec,
+  },
+
+  async run(args, io) {
+    const { ws, users } = await openForRun(args, io, 'fit');
+    const k = intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0);
+    const stopRaw = stringOption(args, 'stop-score');
+    const stopScore = stopRaw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(stopRaw);
+    if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
+    const temperature = temperatureFrom(args, ws.settings);
+    const seed = ws.split.seed;
+    const llm = openModel(args, io, ws);
+    const json = flag(args, 'json');
+    const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+    const prompts = { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge') };
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    try {
+      const ready = users.filter((u) => !u.split.tooSmall || pairsBySplit(u).context.length > 0);
+      const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
+
+      if (flag(args, 'dry-run')) {
+        // The real first-pass prompts, and an upper bound for the selection calls.
+        const requests: ChatRequest[] = [];
+        for (const u of ready) {
+          const s = pairsBySplit(u);
+          const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
+          for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
+          const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: 'x'.repeat(600) } }));
+          const sel = judgeSystem(prompts.judge.text, { persona: 'x'.repeat(1200), demos });
+          for (let c = 0; c < 2 * k + 3; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(sel, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
+          requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), temperature, seed });
+          for (const p of s.context) requests.push({ messages: judgeMessages(boot + 'x'.repeat(1200), p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: 1 });
+        }
+        const est = await llm.estimate(requests, { defaultCompletionTokens: 200 });
+        const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null } };
+        if (json) io.stdout(JSON.stringify(out) + '\n');
+        else io.stdout(`Dry run: fitting ${ready.length} user(s) costs at most ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}. Candidate pruning usually needs far fewer.\n`);
+        return 0;
+      }
+
+      const results: unknown[] = [];
+      const failed: { user: string; reason: string }[] = [...tooSmall];
+      let finished = 0;
+      progress.update('fit', 0, ready.length);
+      // A few users at a time keeps every server busy; the scheduler bounds the calls.
+      const queue = [...ready];
+      const worker = async () => {
+        for (let u = queue.shift(); u; u = queue.shift()) {
+          const s = pairsBySplit(u);
+          const before = llm.counters();
+          try {
+            const r = await fitUser(llm, u.id, s.context, s.validation, prompts, { temperature, seed, k, stopScore, signal: io.signal });
+            const after = llm.counters();
+            const model: PersonaModel = {
+              userId: u.id,
+              persona: r.persona,
+              demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
+              provenance: {
+                provider: llm.provider,
+                model: llm.model,
+                seed,
+                temperature,
+                k,
+                stopScore,
+                prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
+                created: new Date().toISOString(),
+                validation: { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of },
+                calls: after.calls - before.calls,
+                cacheHits: after.cacheHits - before.cacheHits,
+              },
+            };
+            const path = personaPath(ws.layout, u.id);
+            await savePersona(path, model, personaHistoryDir(ws.layout, u.id));
+            results.push({ user: u.id, persona: rel(path), demos: model.demos.length, verified: [r.verifiedFirstPass, r.verifiedWithPersona], validation: model.provenance.validation, calls: model.provenance.calls, cacheHits: model.provenance.cacheHits });
+            progress.message(`${u.id}: persona written to ${rel(path)} (${model.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${model.provenance.calls} calls)`);
+          } catch (err) {
+            if (io.signal.aborted || (err as { kind?: string }).kind === 'connection' || (err as { kind?: string }).kind === 'auth' || (err as { kind?: string }).kind === 'not-found') throw err;
+            failed.push({ user: u.id, reason: (err as Error).message });
+            progress.message(`${u.id}: failed: ${(err as Error).message}`);
+          }
+          progress.update('fit', ++finished, ready.length);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, ready.length) }, worker));
+      progress.done();
+      if (json) io.stdout(JSON.stringify({ users: results, failed, ...usageJson(llm) }) + '\n');
+      else io.stdout(`Fitted ${results.length} of ${users.length} user(s); ${usageLine(llm)}.\n${failed.map((f) => `  not fitted: ${f.user}: ${f.reason}\n`).join('')}`);
+      return results.length === 0 && ready.length > 0 ? 1 : 0;
+    } catch (err) {
+      progress.done();
+      return rethrowCancelled(err, io, `synthesizeme fit ${args.positionals[0]} ${stringOption(args, 'user') ? `--user ${stringOption(args, 'user')}` : '--all'}`);
+    } finally {
+      await llm.dispose();
+    }
+  },
+};

@@ -1,0 +1,58 @@
+// synthesizeme import: convert Chatbot Arena, PRISM, PersonalRewardBench or Anthropic HH data
+// into the native JSONL format, as a new file (never in place).
+
+import { relative, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { intOption, stringOption, flag, type Command } from '../command';
+import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
+import { UsageError } from '../usage-error';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'convert Arena, PRISM, PersonalRewardBench or HH data into native preference files',
+  help: `Usage: synthesizeme import --from arena|prism|prb|hh <input...> --out FILE [options]
+
+  --from arena     Chatbot Arena conversations (JSONL or JSON array); ties give no pair
+  --from prism     PRISM: the conversations file, then the survey file (demographics)
+  --from prb       PersonalRewardBench rows (train/val/test become context/validation/test)
+  --from hh        Anthropic HH transcripts ("\\n\\nHuman: ... \\n\\nAssistant: ..."), gzipped or not
+  --out FILE       the new native JSONL file (an input file is never overwritten)
+  --user ID        (hh) the user id for every pair (default "hh")
+  --users N        (hh) spread the rows over N synthetic users round-robin
+  --force          overwrite FILE if it exists (never an input)
+  --json           print a JSON summary
+
+Example:
+  synthesizeme import --from arena arena.jsonl --out arena.prefs.jsonl`,
+  options: { from: { type: 'string' }, out: { type: 'string' }, user: { type: 'string' }, users: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+
+  async run(args, io) {
+    const from = stringOption(args, 'from');
+    if (!from || !(IMPORT_SOURCES as readonly string[]).includes(from)) throw new UsageError(`import: --from must be one of ${IMPORT_SOURCES.join(', ')}`);
+    const out = stringOption(args, 'out');
+    if (!out) throw new UsageError('import: --out FILE is required (the input is never modified)');
+    if (!args.positionals.length) throw new UsageError('import: give the input file(s)');
+    const inputs = args.positionals.map((p) => resolve(io.cwd, p));
+    const outPath = resolve(io.cwd, out);
+    if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
+    let result;
+    try {
+      const userId = stringOption(args, 'user');
+      const users = stringOption(args, 'users') !== undefined ? intOption(args, 'users', 1, 1) : undefined;
+      result = await importFile(from as ImportSource, inputs, { ...(userId ? { userId } : {}), ...(users ? { users } : {}) });
+      const written = await writeNativeJsonl(result.records, outPath, { inputs });
+      const rel = (p: string) => relative(io.cwd, p) || p;
+      const problems = result.problems.map((p) => ({ ...p, file: rel(resolve(io.cwd, p.file)) }));
+      if (flag(args, 'json')) {
+        io.stdout(JSON.stringify({ out: rel(written.path), records: written.records, skipped: result.skipped, problems }) + '\n');
+      } else {
+        for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+        io.stdout(`Wrote ${written.records} pair(s) to ${rel(written.path)}${result.skipped.length ? `; skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : ''}${problems.length ? `; ${problems.length} problem(s) above` : ''}\n`);
+      }
+      return 0;
+    } catch (err) {
+      if (err instanceof ImportError) throw new UsageError(`import: ${err.message}`);
+      throw err;
+    }
+  },
+};

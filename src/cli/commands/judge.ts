@@ -1,0 +1,82 @@
+// synthesizeme judge: one pair, both orders, with or without a persona.
+
+import { dirname, resolve } from 'node:path';
+import { flag, intOption, stringOption, type Command } from '../command';
+import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
+import { usageJson, rethrowCancelled } from '../run-context';
+import { readPreferenceFile } from '../../core/data/read-file';
+import { judgePair } from '../../core/method/judge';
+import { judgeSystem } from '../../core/method/messages';
+import { demosOf } from '../../core/method/methods';
+import { loadPersona } from '../../core/method/persona-file';
+import { PromptStore } from '../../core/method/prompt-store';
+import { readWorkspaceSettings } from '../../core/workspace/settings';
+import { workspaceLayout } from '../../core/workspace/layout';
+import { loadWorkspace } from '../../core/data/load-workspace';
+import { UsageError } from '../usage-error';
+
+export const judgeCommand: Command = {
+  name: 'judge',
+  summary: 'judge one pair of a preference file in both orders',
+  help: `Usage: synthesizeme judge <file> (--pair ID | --line N) [--persona FILE] [--workspace DIR] [options]
+
+Asks the model which response the user would prefer, with the pair shown in both orders.
+With --persona, the judge gets the persona and its demonstrations (resolved in the workspace:
+--workspace, default the file's folder).
+
+Options:
+  --pair ID | --line N       which pair of the file
+  --persona FILE             a persona model file (personas/<user>.persona.yaml)
+  --workspace DIR            where prompts, cache and demo pairs live (default: the file's folder)
+  --json                     one JSON object with both verdicts
+${modelOptionHelp}
+
+Example:
+  synthesizeme judge examples/workspace/ada.prefs.jsonl --line 3 --persona examples/workspace/personas/ada.persona.yaml`,
+  options: { pair: { type: 'string' }, line: { type: 'string' }, persona: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' }, ...modelOptionSpec },
+
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (!file) throw new UsageError('judge: give a preference file (see synthesizeme judge --help)');
+    const pairId = stringOption(args, 'pair');
+    const line = stringOption(args, 'line') !== undefined ? intOption(args, 'line', 1, 1) : undefined;
+    if ((pairId === undefined) === (line === undefined)) throw new UsageError('judge: give exactly one of --pair ID or --line N');
+    const parsed = await readPreferenceFile(resolve(io.cwd, file), file);
+    if (parsed.problems.some((p) => /file not found|not a preference file/.test(p.message))) throw new UsageError(`judge: ${file}: ${parsed.problems[0]!.message}`);
+    const pair = parsed.pairs.find((p) => (pairId !== undefined ? p.pairId === pairId : p.source.line <= line! && line! <= p.source.endLine));
+    if (!pair) {
+      const bad = line !== undefined ? parsed.problems.find((p) => p.line === line) : undefined;
+      throw new UsageError(`judge: ${file}: no pair ${pairId !== undefined ? `"${pairId}"` : `at line ${line}`}${bad ? ` (${bad.message})` : ''}`);
+    }
+    const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
+    const settings = await readWorkspaceSettings(root);
+    const layout = workspaceLayout(root, settings);
+    const prompts = new PromptStore(layout.promptDir);
+    const judge = await prompts.get('judge');
+    let profile = {};
+    const personaPath = stringOption(args, 'persona');
+    if (personaPath) {
+      const persona = await loadPersona(resolve(io.cwd, personaPath), personaPath);
+      if (persona.userId !== pair.userId) io.stderr(`warning: the persona is for user "${persona.userId}", the pair is from user "${pair.userId}"\n`);
+      const index = await loadWorkspace([root], { cwd: io.cwd });
+      profile = { persona: persona.persona, demos: demosOf(persona, index.user(persona.userId)?.pairs ?? []) };
+    }
+    const llm = openLlm(args, io, settings, layout.cacheDir);
+    try {
+      const seed = intOption(args, 'seed', settings.seed ?? 0);
+      const v = await judgePair(llm, judgeSystem(judge.text, profile), pair, { temperature: temperatureFrom(args, settings), seed, signal: io.signal });
+      if (flag(args, 'json')) io.stdout(JSON.stringify({ ...v, ...usageJson(llm) }) + '\n');
+      else {
+        for (const o of v.orders) {
+          const shown = o.order === 'AB' ? 'A = chosen, B = rejected' : 'A = rejected, B = chosen';
+          io.stdout(`${o.correct ? '✓' : '✗'} order ${o.order} (${shown}): ${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''}\n  ${o.reasoning.trim().split('\n').join('\n  ')}\n`);
+        }
+      }
+      return 0;
+    } catch (err) {
+      return rethrowCancelled(err, io, `synthesizeme judge ${file} ...`);
+    } finally {
+      await llm.dispose();
+    }
+  },
+};

@@ -1,0 +1,79 @@
+// The options every command that calls a model shares (CLI.md), and turning them, the
+// workspace's settings and the environment into one Llm.
+
+import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
+import { createLlm, type Llm } from '../core/llm/client';
+import { resolveLlmConfig } from '../core/llm/config-from-env';
+import type { WorkspaceSettings } from '../core/workspace/settings';
+import { UsageError } from './usage-error';
+
+export const modelOptionSpec: OptionSpec = {
+  provider: { type: 'string' },
+  'base-url': { type: 'string', multiple: true },
+  model: { type: 'string' },
+  concurrency: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  timeout: { type: 'string' },
+  'api-key-env': { type: 'string' },
+  temperature: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+};
+
+export const modelOptionHelp = `Model options (defaults: the workspace's .vscode/settings.json, then OLLAMA_HOST /
+OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
+  --provider ollama|openai   which protocol the server speaks
+  --base-url URL             server address; repeat or separate with commas for several servers
+  --model NAME               model name (default llama3.1:8b on Ollama, gpt-4o-mini on OpenAI)
+  --concurrency N            calls in flight per server (default 4 for Ollama, 8 for OpenAI)
+  --temperature T            sampling temperature (default 0)
+  --timeout SECONDS          time allowed for the first byte of an answer (default 300)
+  --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)
+  --no-cache                 neither read nor write the response cache
+  --cache-dir DIR            response cache folder (default <workspace>/.synthesizeme/cache)
+  --dry-run                  estimate calls and tokens, call nothing`;
+
+export function temperatureFrom(args: ParsedArgs, settings: WorkspaceSettings): number {
+  const s = stringOption(args, 'temperature');
+  if (s === undefined) return settings.temperature ?? 0;
+  const t = Number(s);
+  if (!Number.isFinite(t) || t < 0 || t > 2) throw new UsageError(`--temperature: expected a number between 0 and 2, got "${s}"`);
+  return t;
+}
+
+export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSettings, cacheDir: string): Llm {
+  const provider = stringOption(args, 'provider') ?? settings.provider;
+  if (provider !== undefined && provider !== 'ollama' && provider !== 'openai') throw new UsageError(`--provider: expected ollama or openai, got "${provider}"`);
+  const urls = listOption(args, 'base-url');
+  for (const u of urls) {
+    try {
+      new URL(u.includes('://') ? u : `http://${u}`);
+    } catch {
+      throw new UsageError(`--base-url: "${u}" is not a URL`);
+    }
+  }
+  const concurrency = stringOption(args, 'concurrency') !== undefined ? intOption(args, 'concurrency', 4, 1) : settings.concurrency;
+  const timeout = stringOption(args, 'timeout') !== undefined ? intOption(args, 'timeout', 300, 1) : undefined;
+  const baseUrls = urls.length ? urls : settings.baseUrls;
+  const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
+  const model = stringOption(args, 'model') ?? settings.model;
+  const resolved = resolveLlmConfig(
+    {
+      ...(provider ? { provider } : {}),
+      ...(baseUrls ? { baseUrls } : {}),
+      ...(model ? { model } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      ...(timeout ? { timeoutSeconds: timeout } : {}),
+      ...(apiKeyEnv ? { apiKeyEnv } : {}),
+    },
+    io.env,
+  );
+  const debug = flag(args, 'debug');
+  return createLlm(resolved.config, {
+    ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: stringOption(args, 'cache-dir') ?? cacheDir }),
+    ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
+    log: (level, message) => {
+      if (debug || level === 'warn' || level === 'error') io.stderr(`[${level}] ${message}\n`);
+    },
+  });
+}

@@ -1,0 +1,62 @@
+// What fit, eval and judge share: open the workspace, open the model, report usage, and turn
+// a cancelled run into the message that says how to resume.
+
+import { flag, stringOption, type CommandIO, type ParsedArgs } from './command';
+import { splitOptionsFrom } from './split-options';
+import { openLlm } from './model-options';
+import { openWorkspace, selectUsers, type Workspace } from '../core/workspace/open-workspace';
+import { PathNotFoundError } from '../core/data/load-workspace';
+import type { Llm } from '../core/llm/client';
+import type { UserEntry } from '../core/data/workspace-index';
+import { UsageError } from './usage-error';
+
+export async function openForRun(args: ParsedArgs, io: CommandIO, command: string): Promise<{ ws: Workspace; users: UserEntry[] }> {
+  const path = args.positionals[0];
+  if (!path) throw new UsageError(`${command}: give the workspace folder (see synthesizeme ${command} --help)`);
+  const user = stringOption(args, 'user');
+  const all = flag(args, 'all');
+  if (!user && !all) throw new UsageError(`${command}: say which users: --user ID or --all`);
+  if (user && all) throw new UsageError(`${command}: --user and --all exclude each other`);
+  const split = splitOptionsFrom(args);
+  let ws: Workspace;
+  try {
+    ws = await openWorkspace(path, {
+      // Only options given on the command line override the workspace settings.
+      split: {
+        ...(stringOption(args, 'splits') ? { ratios: split.ratios } : {}),
+        ...(stringOption(args, 'seed') ? { seed: split.seed } : {}),
+        ...(flag(args, 'temporal') ? { temporal: true } : {}),
+        ...(stringOption(args, 'min-pairs') ? { minPairs: split.minPairs } : {}),
+      },
+      cwd: io.cwd,
+      signal: io.signal,
+    });
+  } catch (err) {
+    if (err instanceof PathNotFoundError) throw new UsageError(`${command}: ${err.message}`);
+    throw err;
+  }
+  return { ws, users: selectUsers(ws, user, all) };
+}
+
+export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace): Llm {
+  return openLlm(args, io, ws.settings, ws.layout.cacheDir);
+}
+
+export function usageLine(llm: Llm): string {
+  const c = llm.counters();
+  const cost = c.costUsd !== undefined ? `, $${c.costUsd.toFixed(4)}` : '';
+  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
+}
+
+export function usageJson(llm: Llm) {
+  const c = llm.counters();
+  return { calls: c.calls, cacheHits: c.cacheHits, promptTokens: c.promptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
+}
+
+/** Ctrl+C: say how to resume; the exit code (130) is set by main. */
+export function rethrowCancelled(err: unknown, io: CommandIO, resume: string): never {
+  if (io.signal.aborted) {
+    io.stderr(`Cancelled. Finished calls are saved (cache and run file); run the same command again to resume:\n  ${resume}\n`);
+  }
+  throw err;
+}

@@ -1,0 +1,36 @@
+// Where a workspace keeps what the engine writes. Everything is a file in the workspace, so the
+// CLI and the editor always agree and a crash loses nothing (ARCHITECTURE.md).
+
+import { isAbsolute, join } from 'node:path';
+import { personaFileName } from '../method/persona-file';
+import type { WorkspaceSettings } from './settings';
+
+export interface WorkspaceLayout {
+  root: string;
+  personaDir: string;
+  promptDir: string;
+  runsDir: string;
+  cacheDir: string;
+  historyDir: string;
+}
+
+export function workspaceLayout(root: string, settings: WorkspaceSettings = {}, overrides: { cacheDir?: string } = {}): WorkspaceLayout {
+  const at = (p: string) => (isAbsolute(p) ? p : join(root, p));
+  const state = join(root, '.synthesizeme');
+  return {
+    root,
+    personaDir: at(settings.personaDir ?? 'personas'),
+    promptDir: at(settings.promptDir ?? 'prompts'),
+    runsDir: join(state, 'runs'),
+    cacheDir: overrides.cacheDir ? overrides.cacheDir : at(settings.cacheDir ?? join('.synthesizeme', 'cache')),
+    historyDir: join(state, 'history'),
+  };
+}
+
+export function personaPath(layout: WorkspaceLayout, userId: string): string {
+  return join(layout.personaDir, personaFileName(userId));
+}
+
+export function personaHistoryDir(layout: WorkspaceLayout, userId: string): string {
+  return join(layout.historyDir, personaFileName(userId).replace(/\.persona\.yaml$/, ''));
+}

@@ -1,0 +1,90 @@
+// One workspace, opened the same way by every CLI command (and by the extension): its settings,
+// its folders, its preference index and its prompts.
+
+import { readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import type { Pair, Split } from '../data/pair';
+import { loadWorkspace, PathNotFoundError } from '../data/load-workspace';
+import { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from '../data/splits';
+import type { PreferenceIndex, UserEntry } from '../data/workspace-index';
+import { parsePersona, type PersonaModel } from '../method/persona-file';
+import { promptHash, PromptStore } from '../method/prompt-store';
+import { personaPath, workspaceLayout, type WorkspaceLayout } from './layout';
+import { readWorkspaceSettings, type WorkspaceSettings } from './settings';
+
+export interface Workspace {
+  root: string;
+  settings: WorkspaceSettings;
+  layout: WorkspaceLayout;
+  index: PreferenceIndex;
+  prompts: PromptStore;
+  split: SplitOptions;
+}
+
+export interface OpenOptions {
+  split?: Partial<SplitOptions>;
+  cacheDir?: string;
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+export async function openWorkspace(path: string, options: OpenOptions = {}): Promise<Workspace> {
+  const root = resolve(path);
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new PathNotFoundError(path);
+  if (!info.isDirectory()) throw Object.assign(new Error(`${path}: a workspace is a folder`), { expected: true, exitCode: 2 });
+  const settings = await readWorkspaceSettings(root);
+  const split: SplitOptions = {
+    ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
+    seed: options.split?.seed ?? settings.seed ?? DEFAULT_SPLIT_OPTIONS.seed,
+    temporal: options.split?.temporal ?? settings.splitTemporal ?? DEFAULT_SPLIT_OPTIONS.temporal,
+    minPairs: options.split?.minPairs ?? settings.minPairs ?? DEFAULT_SPLIT_OPTIONS.minPairs,
+  };
+  const layout = workspaceLayout(root, settings, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+  const index = await loadWorkspace([root], {
+    split,
+    cwd: options.cwd ?? process.cwd(),
+    ...(settings.include ? { include: settings.include } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { root, settings, layout, index, prompts: new PromptStore(layout.promptDir), split };
+}
+
+export function pairsBySplit(user: UserEntry): Record<Split, Pair[]> {
+  const out: Record<Split, Pair[]> = { context: [], validation: [], test: [] };
+  for (const p of user.pairs) {
+    const s = user.split.assignment.get(p.pairId);
+    if (s) out[s].push(p);
+  }
+  return out;
+}
+
+export interface LoadedPersona {
+  model: PersonaModel;
+  hash: string;
+  path: string;
+}
+
+export async function readUserPersona(ws: Workspace, userId: string, cwd = process.cwd()): Promise<LoadedPersona | undefined> {
+  const path = personaPath(ws.layout, userId);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return { model: parsePersona(text, relative(cwd, path) || path), hash: promptHash(text), path };
+}
+
+/** The users a command was asked about: one (--user), or all of them (--all). */
+export function selectUsers(ws: Workspace, userId: string | undefined, all: boolean): UserEntry[] {
+  if (all) return ws.index.users();
+  const u = ws.index.user(userId ?? '');
+  if (!u) {
+    const known = ws.index.users().map((x) => x.id);
+    const hint = known.length ? ` (users: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})` : ' (the workspace has no users)';
+    throw Object.assign(new Error(`no user "${userId}" in ${ws.root}${hint}`), { expected: true, exitCode: 2 });
+  }
+  return [u];
+}
