@@ -17,7 +17,7 @@ const common = {
 
 const nodeEntries = {
   extension: 'src/extension/main.ts',
-  cli: 'src/cli/main.ts',
+  cli: 'src/cli/bin.ts',
   bench: 'test/bench/main.ts',
 };
 const node = {

@@ -39,7 +39,7 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   return command.run(args, io);
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const controller = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {
@@ -78,4 +78,3 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
-if (require.main === module) void main();

@@ -1,6 +1,7 @@
 // What fit, eval and judge share: open the workspace, open the model, report usage, and turn
 // a cancelled run into the message that says how to resume.
 
+import { resolve } from 'node:path';
 import { flag, stringOption, type CommandIO, type ParsedArgs } from './command';
 import { splitOptionsFrom } from './split-options';
 import { openLlm } from './model-options';
@@ -20,7 +21,7 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
   const split = splitOptionsFrom(args);
   let ws: Workspace;
   try {
-    ws = await openWorkspace(path, {
+    ws = await openWorkspace(resolve(io.cwd, path), {
       // Only options given on the command line override the workspace settings.
       split: {
         ...(stringOption(args, 'splits') ? { ratios: split.ratios } : {}),
@@ -32,7 +33,7 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
       signal: io.signal,
     });
   } catch (err) {
-    if (err instanceof PathNotFoundError) throw new UsageError(`${command}: ${err.message}`);
+    if (err instanceof PathNotFoundError) throw new UsageError(`${command}: no such folder: ${path}`);
     throw err;
   }
   return { ws, users: selectUsers(ws, user, all) };
