@@ -73,7 +73,8 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: stringOption(args, 'cache-dir') ?? cacheDir }),
     ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
     log: (level, message) => {
-      if (debug || level === 'warn' || level === 'error') io.stderr(`[${level}] ${message}\n`);
+      // Errors reach the user once, as the command's message; warnings (fallbacks, endpoints taken out) as they happen.
+      if (debug || level === 'warn') io.stderr(`[${level}] ${message}\n`);
     },
   });
 }

@@ -1,0 +1,175 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
+import type { BrainRequest } from '../support/loopback-llm';
+import { runCli } from '../../src/cli/main';
+import type { CommandIO } from '../../src/cli/command';
+import { parsePersona, serializePersona, PersonaFileError, type PersonaModel } from '../../src/core/method/persona-file';
+import { readJudgment } from '../../src/core/method/judge';
+import { readRun } from '../../src/core/eval/run-file';
+
+/** A stand-in model: a pseudo-random but deterministic judgment per prompt. */
+function coinBrain(req: BrainRequest): string {
+  const text = req.messages.map((m) => m.content).join('\n');
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  const props = (req.schema?.properties ?? {}) as Record<string, unknown>;
+  if ('persona' in props) return JSON.stringify({ reasoning: 'r', persona: 'Prefers short answers.' });
+  if ('facts' in props) return JSON.stringify({ facts: ['Writes Python.'] });
+  return JSON.stringify({ reasoning: `looked at ${text.length} chars`, preference: (h >>> 0) % 2 ? 'A' : 'B' });
+}
+
+function capture(cwd: string, signal = new AbortController().signal) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal, env: {} };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+function workspaceCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-engine-'));
+  cpSync('examples/workspace', join(dir, 'ws'), { recursive: true });
+  return dir;
+}
+
+describe('persona files', () => {
+  const model: PersonaModel = {
+    userId: 'ada',
+    persona: 'Ada is a developer.\n\n- Wants code first.\n- Dislikes padding.',
+    demos: [{ pairId: 'ada-03', file: 'ada.prefs.jsonl', line: 3, order: 'BA', preference: 'B', reasoning: 'B shows code: "x[::-1]".\nA rambles.' }],
+    provenance: { provider: 'ollama', model: 'llama3.1:8b', seed: 1, temperature: 0, k: 10, stopScore: 0.8, prompts: { judge: 'sha256:abc' }, created: '2026-11-27T00:00:00Z', validation: { accuracy: 0.75, correct: 3, evaluated: 4, of: 4 } },
+  };
+
+  test('round trip, with the persona as an editable block scalar', () => {
+    const text = serializePersona(model);
+    assert.match(text, /^persona: \|/m);
+    assert.match(text, /^ {2}- Wants code first\.$/m);
+    const back = parsePersona(text, 'ada.persona.yaml');
+    assert.equal(back.persona.trim(), model.persona);
+    assert.deepEqual(back.demos.map((d) => [d.pairId, d.order, d.preference]), [['ada-03', 'BA', 'B']]);
+    assert.equal(back.provenance.validation?.accuracy, 0.75);
+  });
+
+  test('a hand edit loads; a broken file names its line', () => {
+    const edited = serializePersona(model).replace('Wants code first.', 'Wants code first, always with types.');
+    assert.match(parsePersona(edited, 'f').persona, /always with types/);
+    const broken = serializePersona(model).replace('order: BA', 'order: sideways');
+    assert.throws(() => parsePersona(broken, 'ada.persona.yaml'), (e: unknown) => {
+      assert.ok(e instanceof PersonaFileError);
+      assert.match(e.message, /^ada\.persona\.yaml:\d+:\d+: demo 1: "order" must be AB or BA/);
+      const line = broken.split('\n').findIndex((l) => l.includes('- pair_id: ada-03')) + 1;
+      assert.equal(e.line, line);
+      return true;
+    });
+    assert.throws(() => parsePersona('user_id: x\npersona: [unclosed\n', 'p.yaml'), /p\.yaml:\d+:\d+: YAML/);
+  });
+});
+
+describe('judgment parsing', () => {
+  test('structured, plain JSON and tolerant text', () => {
+    assert.equal(readJudgment({ json: { reasoning: 'r', preference: 'B' }, text: '' }).preference, 'B');
+    assert.equal(readJudgment({ text: '{"reasoning": "x", "preference": "a"}' }).preference, 'A');
+    assert.equal(readJudgment({ text: 'After thinking, the user prefers B.' }).preference, 'B');
+    assert.equal(readJudgment({ text: 'Both are fine; it is a tie.' }).preference, null);
+    assert.equal(readJudgment({ json: { preference: 'tie' }, text: '' }).preference, null);
+  });
+});
+
+describe('fit and eval through the CLI against a loopback Ollama', () => {
+  let server: LoopbackServer;
+  const started = startLoopbackOllama({ brain: coinBrain, models: ['llama3.1:8b'] }).then((s) => (server = s));
+  after(() => server?.close());
+
+  test('a fit is deterministic and a re-fit comes from the cache with 0 calls', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const a = capture(dir);
+    assert.equal(await runCli(['fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'], a.io), 0, a.err());
+    const first = JSON.parse(a.out());
+    assert.ok(first.calls > 0);
+    const personaText = readFileSync(join(dir, 'ws/personas/ada.persona.yaml'), 'utf8');
+    const b = capture(dir);
+    assert.equal(await runCli(['fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'], b.io), 0, b.err());
+    const second = JSON.parse(b.out());
+    assert.equal(second.calls, 0);
+    assert.equal(second.cacheHits, first.calls);
+    const again = readFileSync(join(dir, 'ws/personas/ada.persona.yaml'), 'utf8');
+    const strip = (t: string) => t.replace(/created: .*/, '').replace(/calls: \d+/, '').replace(/cacheHits: \d+/, '');
+    assert.equal(strip(again), strip(personaText));
+    // The default prompts were written into the workspace, editable.
+    assert.match(readFileSync(join(dir, 'ws/prompts/persona-synthesis.prompt.md'), 'utf8'), /persona/);
+  });
+
+  test('eval --json has the documented fields; a cancelled eval resumes without redoing finished pairs', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const controller = new AbortController();
+    const c1 = capture(dir, controller.signal);
+    server.options.latencyMs = 5;
+    let seen = 0;
+    const chatsBefore = server.stats.chat;
+    const stopper = setInterval(() => {
+      seen = server.stats.chat - chatsBefore;
+      if (seen >= 12) controller.abort(new Error('interrupted'));
+    }, 2);
+    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--concurrency', '2'], c1.io));
+    clearInterval(stopper);
+    assert.match(c1.err(), /run the same command again to resume/);
+    const c2 = capture(dir);
+    assert.equal(await runCli(['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--json'], c2.io), 0, c2.err());
+    const r = JSON.parse(c2.out());
+    for (const k of ['method', 'model', 'accuracy', 'ci95', 'consistency', 'samples', 'pairs', 'calls', 'cacheHits', 'run', 'users']) assert.ok(k in r, k);
+    assert.equal(r.pairs, 17);
+    assert.equal(r.samples, 34);
+    assert.ok(r.ci95[0] <= r.accuracy && r.accuracy <= r.ci95[1]);
+    const run = await readRun(join(dir, r.run));
+    assert.equal(run.verdicts.size, 17);
+    assert.ok(r.calls < 34, `resumed run made ${r.calls} calls, fewer than all 34`);
+    server.options.latencyMs = 0;
+  });
+
+  test('compare two runs, export a persona', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const c = capture(dir);
+    assert.equal(await runCli(['fit', 'ws', '--all', '--base-url', server.url], c.io), 0, c.err());
+    const e = capture(dir);
+    assert.equal(await runCli(['eval', 'ws', '--all', '--method', 'default,persona+demos', '--base-url', server.url, '--json'], e.io), 0, e.err());
+    const { results } = JSON.parse(e.out());
+    assert.equal(results.length, 2);
+    const k = capture(dir);
+    assert.equal(await runCli(['compare', results[0].run, results[1].run, '--json'], k.io), 0, k.err());
+    const cmp = JSON.parse(k.out());
+    assert.equal(cmp.pairs, 17);
+    assert.ok(cmp.mcnemar.p >= 0 && cmp.mcnemar.p <= 1);
+    assert.match(cmp.sentence, /points \(95% CI/);
+    const x = capture(dir);
+    assert.equal(await runCli(['export', 'ws/personas/ada.persona.yaml', '--as', 'judge'], x.io), 0, x.err());
+    const messages = JSON.parse(x.out());
+    assert.equal(messages[0].role, 'system');
+    assert.match(messages[0].content, /<user_persona>/);
+    assert.match(messages[1].content, /\{\{response_a\}\}/);
+  });
+
+  test('usage errors exit 2; a server that is down exits 1 with advice and no stack', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const u = capture(dir);
+    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'telepathy'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /unknown method/.test(err.message));
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const d = capture(dir);
+    await assert.rejects(runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', `http://127.0.0.1:${port}`, '--no-cache'], d.io), (err: { kind?: string; message: string }) => {
+      assert.equal(err.kind, 'connection');
+      assert.match(err.message, /ollama serve/);
+      return true;
+    });
+  });
+});
