@@ -146,7 +146,9 @@ class LlmClient implements Llm {
   async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
     validateRequest(request);
     this.usage.begin();
-    const linked = signal ? AbortSignal.any([signal, this.life.signal]) : this.life.signal;
+    // A signal of its own per call: the listeners of its queue slot, watchdog and request hang
+    // there, not on a run-wide signal shared by thousands of calls.
+    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
     try {
       if (linked.aborted) throw abortedError();
       const hit = await this.lookup(request);

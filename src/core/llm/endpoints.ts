@@ -161,9 +161,13 @@ export class EndpointPool {
   /** The endpoint itself misbehaved (refused, reset, 5xx, timed out): cool it down. */
   markFailure(e: Endpoint): void {
     e.failed++;
+    const now = this.now();
+    // Calls that were in flight together fail together: that is one failure of the endpoint,
+    // not several. Only a failure after the cool-down ended (a failed probe) lengthens it.
+    if (e.coolUntil > now) return;
     e.consecutiveFailures++;
     const ms = Math.min(this.maxCoolDownMs, this.coolDownMs * 2 ** (e.consecutiveFailures - 1));
-    e.coolUntil = this.now() + ms;
+    e.coolUntil = now + ms;
   }
 
   /** The server asked us to wait (Retry-After on a 429/503): no call goes there before then. */

@@ -1,0 +1,182 @@
+// Concurrency limits, adaptive concurrency under 429s, backoff, and cancellation that really
+// stops work: queued calls at once, calls in flight down to the socket.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLlm, type Llm } from '../../src/core/llm/client';
+import { AdaptiveLimit } from '../../src/core/llm/endpoints';
+import { LlmError } from '../../src/core/llm/errors';
+import { backoffDelay, DEFAULT_RETRY } from '../../src/core/llm/scheduler';
+import type { ProviderKind } from '../../src/core/llm/types';
+import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
+import { startLoopbackOpenAI } from '../support/loopback-openai';
+
+const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const retry = { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 };
+const ask = (i: number) => ({ messages: [{ role: 'user' as const, content: `question ${i}` }], temperature: 0 });
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('adaptive limit and backoff', () => {
+  test('halves once per window of 429s and creeps back one slot per window of successes', () => {
+    const l = new AdaptiveLimit(8);
+    const epoch = l.epoch;
+    for (let i = 0; i < 8; i++) l.onRateLimit(epoch); // eight calls of the same window all refused
+    assert.equal(l.current, 4);
+    l.onRateLimit(l.epoch); // a call started after the cut: halves again
+    assert.equal(l.current, 2);
+    for (let i = 0; i < 2; i++) l.onSuccess();
+    assert.equal(l.current, 3);
+    for (let i = 0; i < 100; i++) l.onSuccess();
+    assert.equal(l.current, 8, 'never above the configured maximum');
+    const one = new AdaptiveLimit(1);
+    one.onRateLimit(one.epoch);
+    assert.equal(one.current, 1, 'never below one');
+  });
+
+  test('exponential backoff with equal jitter; Retry-After wins and is capped', () => {
+    const low = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000, random: () => 0 };
+    const high = { ...low, random: () => 0.999999 };
+    assert.equal(backoffDelay(low, 1, undefined), 50);
+    assert.ok(backoffDelay(high, 1, undefined) <= 100);
+    assert.equal(backoffDelay(low, 3, undefined), 200);
+    assert.equal(backoffDelay(low, 10, undefined), 500, 'capped at maxDelayMs');
+    assert.equal(backoffDelay(low, 1, 3000), 3000);
+    assert.ok(backoffDelay(high, 1, 3000) <= 3300, 'a little jitter on top of Retry-After');
+    assert.equal(backoffDelay(low, 1, 60_000), 5000, 'capped at maxRetryAfterMs');
+  });
+});
+
+for (const kind of ['ollama', 'openai'] as const) {
+  describe(`${kind}: scheduling`, () => {
+    let server: LoopbackServer;
+    before(async () => {
+      server = kind === 'ollama' ? await startLoopbackOllama() : await startLoopbackOpenAI();
+    });
+    after(() => server.close());
+
+    const make = (concurrency: number, extra: Partial<Parameters<typeof createLlm>[0]> = {}, log?: (l: string, m: string) => void): Llm =>
+      createLlm({ provider: kind, baseUrls: [server.url], model: MODEL[kind], concurrency, ...extra }, { retry, log });
+
+    test('never more calls in flight than the concurrency limit', async () => {
+      server.reset();
+      server.options.latencyMs = 30;
+      const llm = make(3);
+      try {
+        const results = await Promise.all(Array.from({ length: 15 }, (_, i) => llm.chat(ask(i))));
+        assert.equal(results.length, 15);
+        assert.equal(server.stats.maxInFlight, 3);
+        assert.equal(server.stats.chat, 15);
+      } finally {
+        server.options.latencyMs = 0;
+        await llm.dispose();
+      }
+    });
+
+    test('a burst of 429s halves the limit once, then it creeps back to the maximum', async () => {
+      server.reset();
+      server.options.latencyMs = 10;
+      const seen: number[] = [];
+      let llm: Llm | undefined;
+      llm = make(8, {}, () => seen.push(llm!.endpoints()[0]!.limit));
+      try {
+        for (let i = 0; i < 8; i++) server.inject({ type: 'rate-limit', retryAfterMs: 30 });
+        await Promise.all(Array.from({ length: 8 }, (_, i) => llm!.chat(ask(i))));
+        assert.equal(seen.length, 8, 'each refused call was retried once');
+        assert.equal(Math.min(...seen), 4, 'halved once for the whole burst, not eight times');
+        assert.ok(llm.endpoints()[0]!.limit < 8);
+        await Promise.all(Array.from({ length: 60 }, (_, i) => llm!.chat(ask(100 + i))));
+        assert.equal(llm.endpoints()[0]!.limit, 8);
+        assert.equal(llm.counters().calls, 68);
+        assert.equal(llm.counters().retries, 8);
+      } finally {
+        server.options.latencyMs = 0;
+        await llm.dispose();
+      }
+    });
+
+    test('cancelling rejects queued calls at once and aborts the one in flight (socket closed)', async () => {
+      server.reset();
+      server.options.latencyMs = 2000;
+      const llm = make(1);
+      const controller = new AbortController();
+      try {
+        const calls = Array.from({ length: 5 }, (_, i) => llm.chat(ask(i), controller.signal).then(() => 'done', (e: unknown) => e));
+        await until(() => server.stats.chat === 1);
+        const t0 = Date.now();
+        controller.abort();
+        const outcomes = await Promise.all(calls);
+        assert.ok(Date.now() - t0 < 200, 'cancellation waited for the server');
+        for (const o of outcomes) assert.ok(o instanceof LlmError && o.kind === 'aborted', String(o));
+        await until(() => server.stats.clientAborts === 1);
+        assert.equal(server.stats.chat, 1, 'queued calls never reached the server');
+        assert.equal(llm.counters().cancelled, 5);
+        assert.equal(llm.counters().errors, 0, 'a cancellation is not an error');
+      } finally {
+        server.options.latencyMs = 0;
+        await llm.dispose();
+      }
+    });
+
+    test('cancelling mid-stream aborts the HTTP request', async () => {
+      server.reset();
+      server.options.brain = () => 'z'.repeat(600);
+      server.options.chunkIntervalMs = 40;
+      const llm = make(2);
+      const controller = new AbortController();
+      try {
+        const call = llm.chat(ask(1), controller.signal);
+        await new Promise((r) => setTimeout(r, 150)); // a few chunks are out
+        assert.equal(server.stats.inFlight, 1);
+        controller.abort();
+        const err = await call.then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof LlmError && err.kind === 'aborted');
+        await until(() => server.stats.clientAborts === 1 && server.stats.inFlight === 0);
+        assert.equal(server.stats.completed, 0);
+      } finally {
+        server.options.brain = undefined;
+        server.options.chunkIntervalMs = undefined;
+        await llm.dispose();
+      }
+    });
+
+    test('cancelling during a retry backoff stops at once', async () => {
+      server.reset();
+      const llm = createLlm(
+        { provider: kind, baseUrls: [server.url], model: MODEL[kind] },
+        { retry: { baseDelayMs: 5000, maxDelayMs: 5000, random: () => 0.5 } },
+      );
+      const controller = new AbortController();
+      server.inject({ type: 'server-error' });
+      const call = llm.chat(ask(1), controller.signal).then(() => undefined, (e: unknown) => e);
+      await until(() => server.stats.completed === 1);
+      const t0 = Date.now();
+      controller.abort();
+      const err = await call;
+      assert.ok(err instanceof LlmError && err.kind === 'aborted');
+      assert.ok(Date.now() - t0 < 200);
+      assert.equal(server.stats.chat, 1);
+      await llm.dispose();
+    });
+
+    test('dispose() ends everything: in flight and queued', async () => {
+      server.reset();
+      server.options.latencyMs = 2000;
+      const llm = make(1);
+      try {
+        const calls = [llm.chat(ask(1)), llm.chat(ask(2))].map((p) => p.then(() => undefined, (e: unknown) => e));
+        await until(() => server.stats.chat === 1);
+        await llm.dispose();
+        for (const e of await Promise.all(calls)) assert.ok(e instanceof LlmError && e.kind === 'aborted');
+        await until(() => server.stats.clientAborts === 1);
+      } finally {
+        server.options.latencyMs = 0;
+      }
+    });
+  });
+}
