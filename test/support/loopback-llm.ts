@@ -290,8 +290,9 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  // Unused keep-alive sockets must not hold the test process open.
-  server.keepAliveTimeout = 1000;
+  // Like Ollama's and vLLM's servers: keep connections open and send no `Keep-Alive: timeout`
+  // (with Node's short default the client would reconnect for every call). close() ends them.
+  server.keepAliveTimeout = 0;
 
   return {
     url: `http://127.0.0.1:${port}${urlSuffix}`,

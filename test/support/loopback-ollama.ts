@@ -182,6 +182,9 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       }
 
       ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      // Chunks produced in one tick leave in one write (as they would from a busy real server);
+      // chunks spread in time, or cut short by a fault, go out one by one.
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt) ex.res.cork();
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {
         if (ex.closed) return;

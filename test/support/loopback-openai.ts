@@ -195,6 +195,9 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
         })}\n\n`;
       ex.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      // Chunks produced in one tick leave in one write (as they would from a busy real server);
+      // chunks spread in time, or cut short by a fault, go out one by one.
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt) ex.res.cork();
       ex.res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {

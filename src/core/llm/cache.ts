@@ -46,7 +46,7 @@ export function cacheKey(input: CacheKeyInput): string {
     input.temperature,
     input.seed ?? null,
     input.maxTokens ?? null,
-    input.schema ? [input.schema.name, stableJson(input.schema.schema), input.schema.strict ?? false] : null,
+    input.schema ? [input.schema.name, schemaJson(input.schema.schema), input.schema.strict ?? false] : null,
     input.sample ?? 0,
     input.numCtx ?? null,
   ]);
@@ -62,6 +62,17 @@ function normalizeForKey(baseUrl: string): string {
   } catch {
     return baseUrl.replace(/\/+$/, '');
   }
+}
+
+/** A run sends thousands of requests with the same schema object: serialise it once. */
+const schemaJsonMemo = new WeakMap<object, string>();
+function schemaJson(schema: Record<string, unknown>): string {
+  let json = schemaJsonMemo.get(schema);
+  if (json === undefined) {
+    json = stableJson(schema);
+    schemaJsonMemo.set(schema, json);
+  }
+  return json;
 }
 
 /** JSON with sorted keys, so that two equal schemas written in another order share a key. */
@@ -112,6 +123,20 @@ interface Location {
   length: number;
 }
 
+interface SegmentWriter {
+  name: string;
+  handle: fsp.FileHandle;
+  /** Whether the file's last byte was checked for a torn line. */
+  checked: boolean;
+  /** Size as far as we know: our own appends counted, refreshed by a stat now and then. */
+  size: number;
+  writes: number;
+  /** Writes in progress on this handle. */
+  pending: number;
+  /** Full: no new writes; closed when the last pending one ends. */
+  retired: boolean;
+}
+
 interface SegmentState {
   /** Bytes of the file already indexed (always at a line boundary). */
   scanned: number;
@@ -124,6 +149,8 @@ const READ_CHUNK = 1024 * 1024;
 export interface ResponseCacheOptions {
   /** Start a new segment file past this size, so no file grows without bound. */
   maxSegmentBytes?: number;
+  /** On a miss, look for other processes' new records at most this often. Default 1000 ms. */
+  rescanMs?: number;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -137,15 +164,18 @@ export class ResponseCache {
   private unreadable = 0;
   private loaded: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
-  private writer: { name: string; handle: fsp.FileHandle; checked: boolean } | undefined;
-  private opening: Promise<{ name: string; handle: fsp.FileHandle; checked: boolean }> | undefined;
+  private writer: SegmentWriter | undefined;
+  private opening: Promise<SegmentWriter> | undefined;
   private readonly maxSegmentBytes: number;
+  private readonly rescanMs: number;
+  private lastScan = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly dir: string,
     private readonly options: ResponseCacheOptions = {},
   ) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
+    this.rescanMs = options.rescanMs ?? 1000;
   }
 
   async get(key: string): Promise<CacheValue | undefined> {
@@ -154,7 +184,9 @@ export class ResponseCache {
     if (mine) return mine;
     let loc = this.index.get(key);
     if (!loc) {
-      // Another process may have answered it since we last looked.
+      // Another process may have answered it since we last looked; but a fresh run misses on
+      // every call, so look again at most every rescanMs rather than on every miss.
+      if (performance.now() - this.lastScan < this.rescanMs) return undefined;
       await this.scan();
       loc = this.index.get(key);
       if (!loc) return this.recent.get(key);
@@ -165,6 +197,7 @@ export class ResponseCache {
   async has(key: string): Promise<boolean> {
     await this.load();
     if (this.recent.has(key) || this.index.has(key)) return true;
+    if (performance.now() - this.lastScan < this.rescanMs) return false;
     await this.scan();
     return this.index.has(key);
   }
@@ -180,9 +213,11 @@ export class ResponseCache {
       m: value.model,
       w: Date.now(),
     };
+    let writer: SegmentWriter | undefined;
     try {
       await this.load();
-      const writer = await this.openWriter();
+      writer = await this.openWriter();
+      writer.pending++;
       let line = `${JSON.stringify(record)}\n`;
       if (!writer.checked) {
         // If a crash left a torn last line, start ours on a fresh line so only the torn one is lost.
@@ -193,9 +228,18 @@ export class ResponseCache {
       const { bytesWritten } = await writer.handle.write(buf, 0, buf.length, null);
       if (bytesWritten !== buf.length) throw new Error(`short write (${bytesWritten} of ${buf.length} bytes)`);
       this.recent.set(key, value);
-      if ((await writer.handle.stat()).size > this.maxSegmentBytes) await this.rollWriter(writer);
+      // Our own bytes are counted; other writers' are seen by a stat every so often.
+      writer.size += buf.length;
+      if (++writer.writes % 256 === 0) writer.size = (await writer.handle.stat()).size;
+      if (writer.size > this.maxSegmentBytes && this.writer === writer) {
+        // Full: the next put opens the next segment; this one closes once its writes are done.
+        this.writer = undefined;
+        writer.retired = true;
+      }
     } catch (err) {
       this.options.log?.('warn', `cache: could not write to ${this.dir}: ${(err as Error).message}`);
+    } finally {
+      if (writer && --writer.pending === 0 && writer.retired) await writer.handle.close().catch(() => undefined);
     }
   }
 
@@ -257,6 +301,7 @@ export class ResponseCache {
   private scan(): Promise<void> {
     this.scanning ??= this.scanOnce().finally(() => {
       this.scanning = undefined;
+      this.lastScan = performance.now();
     });
     return this.scanning;
   }
@@ -351,34 +396,27 @@ export class ResponseCache {
     for (const h of handles) await h.then((fh) => fh.close()).catch(() => undefined);
   }
 
-  private async openWriter(): Promise<{ name: string; handle: fsp.FileHandle; checked: boolean }> {
+  private async openWriter(): Promise<SegmentWriter> {
     if (this.writer) return this.writer;
     this.opening ??= (async () => {
       await fsp.mkdir(this.dir, { recursive: true });
       const names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
       let name = names[names.length - 1] ?? segmentName(1);
-      try {
-        if ((await fsp.stat(join(this.dir, name))).size > this.maxSegmentBytes) name = nextSegment(name);
-      } catch {
-        // New file.
-      }
       // 'a' is O_APPEND|O_CREAT: every write lands at the current end, whoever else appends.
-      const handle = await fsp.open(join(this.dir, name), 'a');
-      this.writer = { name, handle, checked: false };
+      let handle = await fsp.open(join(this.dir, name), 'a');
+      let size = (await handle.stat()).size;
+      if (size > this.maxSegmentBytes) {
+        await handle.close();
+        name = nextSegment(name);
+        handle = await fsp.open(join(this.dir, name), 'a');
+        size = (await handle.stat()).size;
+      }
+      this.writer = { name, handle, checked: false, size, writes: 0, pending: 0, retired: false };
       return this.writer;
     })().finally(() => {
       this.opening = undefined;
     });
     return this.opening;
-  }
-
-  private async rollWriter(writer: { name: string; handle: fsp.FileHandle }): Promise<void> {
-    if (this.writer !== writer) return;
-    this.writer = undefined;
-    await writer.handle.close();
-    const name = nextSegment(writer.name);
-    const handle = await fsp.open(join(this.dir, name), 'a');
-    this.writer = { name, handle, checked: false };
   }
 
   private async closeWriter(): Promise<void> {

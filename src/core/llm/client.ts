@@ -151,7 +151,9 @@ class LlmClient implements Llm {
     const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
     try {
       if (linked.aborted) throw abortedError();
-      const hit = await this.lookup(request);
+      // One key per endpoint: an answer from any endpoint of the pool counts (same model).
+      const keys = this.cache ? this.pool.endpoints.map((e) => this.keyFor(e.baseUrl, request)) : [];
+      const hit = await this.lookup(keys, request);
       if (hit) {
         this.usage.recordCacheHit();
         return hit;
@@ -165,7 +167,7 @@ class LlmClient implements Llm {
       if (reply.finishReason === 'length') {
         this.log('debug', `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`);
       }
-      await this.cache?.put(this.keyFor(endpoint.baseUrl, request), {
+      await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
         text: reply.text,
         usage: reply.usage,
         latencyMs,
@@ -308,11 +310,10 @@ class LlmClient implements Llm {
     });
   }
 
-  /** An answer from any endpoint of the pool counts: they serve the same model. */
-  private async lookup(request: ChatRequest): Promise<ChatResult | undefined> {
+  private async lookup(keys: readonly string[], request: ChatRequest): Promise<ChatResult | undefined> {
     if (!this.cache) return undefined;
-    for (const e of this.pool.endpoints) {
-      const hit = await this.cache.get(this.keyFor(e.baseUrl, request));
+    for (const key of keys) {
+      const hit = await this.cache.get(key);
       if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
     }
     return undefined;

@@ -1,0 +1,146 @@
+// Provider-layer benchmark (issue 3): how close the scheduler gets to the ideal wall time, and
+// how fast a rerun is served from the cache. Against a loopback server with a fixed latency L
+// per call and concurrency C, judging N pairs in both orders is 2N calls whose ideal wall time
+// is 2N x L / C; the ratio measured over it is the scheduler's overhead (goal: at most 1.05).
+// The same 2N calls again from the cache must make no call (goal: under 0.5 s for N = 1,000).
+// The loopback server runs in this process, so its own work counts against the ratio.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLlm } from '../../src/core/llm/client';
+import type { ChatRequest, ProviderKind, ResponseSchema } from '../../src/core/llm/types';
+import type { BrainRequest, LoopbackServer } from '../support/loopback-llm';
+import { startLoopbackOllama } from '../support/loopback-ollama';
+import { startLoopbackOpenAI } from '../support/loopback-openai';
+
+export interface ProviderBenchOptions {
+  /** Pairs judged in both orders. Default 1000. */
+  pairs?: number;
+  /** Fixed server latency per call (L). Default 50 ms. */
+  latencyMs?: number;
+  /** Calls in flight (C). Default 16. */
+  concurrency?: number;
+  providers?: ProviderKind[];
+  /** Repetitions of the live run; the median ratio is reported. Default 3. */
+  repeats?: number;
+  print?: (line: string) => void;
+}
+
+export interface ProviderBenchFigures {
+  provider: ProviderKind;
+  calls: number;
+  idealMs: number;
+  wallMs: number[];
+  ratio: number;
+  cachedMs: number;
+  cachedCalls: number;
+  maxInFlight: number;
+}
+
+const verdict: ResponseSchema = {
+  name: 'verdict',
+  schema: {
+    type: 'object',
+    properties: { reasoning: { type: 'string' }, preference: { type: 'string', enum: ['A', 'B'] } },
+    required: ['reasoning', 'preference'],
+    additionalProperties: false,
+  },
+};
+
+/** A judge-shaped request: a persona-less system prompt, the conversation, two responses. */
+function judgeRequest(pair: number, order: 'AB' | 'BA'): ChatRequest {
+  const one = `Response ${pair}-1: a direct answer with a short example and no filler.`;
+  const two = `Response ${pair}-2: a longer, friendlier answer that explains the background first.`;
+  const [a, b] = order === 'AB' ? [one, two] : [two, one];
+  return {
+    messages: [
+      { role: 'system', content: 'You predict which of two responses this user would prefer. Reply with JSON: reasoning, then preference "A" or "B".' },
+      { role: 'user', content: `Conversation:\nuser: How do I reverse a list in Python? (pair ${pair})\n\nResponse A:\n${a}\n\nResponse B:\n${b}` },
+    ],
+    schema: verdict,
+    temperature: 0,
+    purpose: 'judge',
+  };
+}
+
+/** Prefers the direct answer, wherever it is shown: enough to look like a judge on the wire. */
+function judgeBrain(request: BrainRequest): string {
+  const text = request.messages[request.messages.length - 1]?.content ?? '';
+  const preference = text.indexOf('a direct answer') < text.indexOf('a longer, friendlier') ? 'A' : 'B';
+  return JSON.stringify({ reasoning: 'The user asks a practical question; the direct answer serves it.', preference });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOptions, 'providers' | 'print'>>): Promise<ProviderBenchFigures> {
+  const server: LoopbackServer =
+    provider === 'ollama'
+      ? await startLoopbackOllama({ latencyMs: o.latencyMs, brain: judgeBrain })
+      : await startLoopbackOpenAI({ latencyMs: o.latencyMs, brain: judgeBrain });
+  const model = provider === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini';
+  const requests: ChatRequest[] = [];
+  for (let i = 0; i < o.pairs; i++) requests.push(judgeRequest(i, 'AB'), judgeRequest(i, 'BA'));
+  const idealMs = (requests.length * o.latencyMs) / o.concurrency;
+  const wallMs: number[] = [];
+  let cacheDir = '';
+  try {
+    for (let r = 0; r < o.repeats; r++) {
+      if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+      cacheDir = mkdtempSync(join(tmpdir(), 'sm-bench-cache-'));
+      const llm = createLlm({ provider, baseUrls: [server.url], model, concurrency: o.concurrency }, { cacheDir });
+      server.reset();
+      const t0 = performance.now();
+      const results = await Promise.all(requests.map((q) => llm.chat(q)));
+      wallMs.push(performance.now() - t0);
+      const wrong = results.filter((x) => (x.json as { preference?: string } | undefined)?.preference === undefined).length;
+      if (wrong) throw new Error(`${wrong} answers without a parsed preference`);
+      await llm.dispose();
+    }
+    const maxInFlight = server.stats.maxInFlight;
+
+    // A second identical run, as a new process would do it: a new Llm reading the cache from disk.
+    const before = server.stats.chat;
+    const cachedLlm = createLlm({ provider, baseUrls: [server.url], model, concurrency: o.concurrency }, { cacheDir });
+    const t1 = performance.now();
+    const cached = await Promise.all(requests.map((q) => cachedLlm.chat(q)));
+    const cachedMs = performance.now() - t1;
+    if (!cached.every((c) => c.cached)) throw new Error('the cached run made calls');
+    const cachedCalls = server.stats.chat - before + cachedLlm.counters().calls;
+    await cachedLlm.dispose();
+    return { provider, calls: requests.length, idealMs, wallMs, ratio: median(wallMs) / idealMs, cachedMs, cachedCalls, maxInFlight };
+  } finally {
+    await server.close();
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchProviders(options: ProviderBenchOptions = {}): Promise<void> {
+  const o = {
+    pairs: options.pairs ?? 1000,
+    latencyMs: options.latencyMs ?? 50,
+    concurrency: options.concurrency ?? 16,
+    repeats: options.repeats ?? 3,
+  };
+  const print = options.print ?? ((line: string) => console.log(line));
+  print(`providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs (loopback server in-process)`);
+  for (const provider of options.providers ?? (['ollama', 'openai'] as const)) {
+    const f = await benchOne(provider, o);
+    const runs = f.wallMs.map((w) => (w / 1000).toFixed(2)).join(' / ');
+    print(
+      `  ${provider.padEnd(6)} live:   ${f.calls} calls in ${runs} s, ideal ${(f.idealMs / 1000).toFixed(2)} s -> ` +
+        `ratio ${f.ratio.toFixed(3)} (goal <= 1.05) ${f.ratio <= 1.05 ? 'OK' : 'MISSED'}; max in flight ${f.maxInFlight}`,
+    );
+    print(
+      `  ${provider.padEnd(6)} cached: ${f.calls} answers, ${f.cachedCalls} calls, ${(f.cachedMs / 1000).toFixed(3)} s ` +
+        `(goal < 0.5 s) ${f.cachedMs < 500 && f.cachedCalls === 0 ? 'OK' : 'MISSED'}`,
+    );
+  }
+  print(
+    '  promptfoo comparison: not run here. promptfoo 0.122+ needs Node >= 22.22; 0.121.20 declares ^20.20.0 || >=22.22.0 ' +
+      'and would fit this Node 20, but it is not a dependency of the project yet.',
+  );
+}
