@@ -53,6 +53,8 @@ export type Fault =
   | { type: 'reset-mid-stream'; afterChunks?: number }
   /** Send `afterChunks` chunks (default 1), then go silent until the client gives up. */
   | { type: 'stall-mid-stream'; afterChunks?: number }
+  /** A streamed answer that fails after `afterChunks` chunks with an error event (Ollama: an `{"error"}` line). */
+  | { type: 'error-mid-stream'; afterChunks?: number; message?: string }
   /** A 200 whose body (or one stream line) is not valid JSON. */
   | { type: 'malformed-json' }
   /** 400 if the request carries a JSON schema, as a server without structured output does. */

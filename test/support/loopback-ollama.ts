@@ -160,6 +160,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
       const stallAt = faultOf(ex.faults, 'stall-mid-stream');
+      const errorAt = faultOf(ex.faults, 'error-mid-stream');
 
       if (!ex.request.stream) {
         ex.res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -184,7 +185,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
-      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt) ex.res.cork();
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) ex.res.cork();
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {
         if (ex.closed) return;
@@ -194,6 +195,10 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
         }
         if (stallAt && i === (stallAt.afterChunks ?? 1)) {
           await ex.wait(3_600_000);
+          return;
+        }
+        if (errorAt && i === (errorAt.afterChunks ?? 1)) {
+          ex.res.end(`${JSON.stringify({ error: errorAt.message ?? 'an error was encountered while running the model: unexpected EOF' })}\n`);
           return;
         }
         if (malformed && i === Math.min(1, parts.length - 1)) {

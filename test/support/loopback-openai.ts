@@ -154,6 +154,7 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
       const stallAt = faultOf(ex.faults, 'stall-mid-stream');
+      const errorAt = faultOf(ex.faults, 'error-mid-stream');
 
       if (!ex.request.stream) {
         const body = JSON.stringify({
@@ -197,7 +198,7 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       ex.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
-      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt) ex.res.cork();
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) ex.res.cork();
       ex.res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {
@@ -208,6 +209,12 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
         }
         if (stallAt && i === (stallAt.afterChunks ?? 1)) {
           await ex.wait(3_600_000);
+          return;
+        }
+        if (errorAt && i === (errorAt.afterChunks ?? 1)) {
+          // vLLM's and OpenAI's way of failing inside a 200 stream: an error object as an event.
+          const message = errorAt.message ?? 'The server had an error while processing your request.';
+          ex.res.end(`data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`);
           return;
         }
         if (malformed && i === Math.min(1, parts.length - 1)) {

@@ -127,6 +127,19 @@ for (const kind of ['ollama', 'openai'] as const) {
       assert.equal(llm.counters().retries, 1);
     });
 
+    test('an error event in the middle of a stream is retried', async () => {
+      fresh();
+      server.inject({ type: 'error-mid-stream', afterChunks: 2 });
+      assert.equal((await llm.chat(ask)).text, LONG);
+      assert.equal(server.stats.chat, 2);
+      const once = llmFor(kind, server.url, { maxAttempts: 1 });
+      server.inject({ type: 'error-mid-stream', message: 'CUDA error: out of memory' });
+      const err = await rejection(once.chat(ask));
+      await once.dispose();
+      assert.equal(err.kind, 'server');
+      assert.match(err.message, /CUDA error: out of memory/);
+    });
+
     for (const stream of [true, false]) {
       test(`malformed JSON (${stream ? 'in the stream' : 'whole body'}) is retried`, async () => {
         const l = llmFor(kind, server.url, { stream });

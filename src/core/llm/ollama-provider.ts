@@ -202,9 +202,10 @@ function guardedFetch(wd: Watchdog, ctx: ErrorContext): typeof fetch {
     const signal = init?.signal ? AbortSignal.any([init.signal, wd.signal]) : wd.signal;
     const res = await fetch(input, { ...init, signal });
     if (!res.ok) throw await errorFromResponse(res, ctx);
-    if (!res.body) return res;
-    const ndjson = (res.headers.get('content-type') ?? '').includes('ndjson');
-    const body = res.body.pipeThrough(watchBody(wd, ctx, ndjson));
+    // A one-object answer arrives whole and is read by response.json(): the first-byte timeout
+    // covers it. Only a stream is worth a watcher (web streams cost real time per call).
+    if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) return res;
+    const body = res.body.pipeThrough(watchStream(wd, ctx));
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }
@@ -226,7 +227,7 @@ async function errorFromResponse(res: Response, ctx: ErrorContext): Promise<LlmE
   return httpError(ctx, res.status, message, { retryAfterMs: retryAfterFromHeaders((n) => res.headers.get(n)) });
 }
 
-function watchBody(wd: Watchdog, ctx: ErrorContext, ndjson: boolean): TransformStream<Uint8Array, Uint8Array> {
+function watchStream(wd: Watchdog, ctx: ErrorContext): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let pending = '';
   const checkLine = (line: string): LlmError | undefined => {
@@ -245,22 +246,19 @@ function watchBody(wd: Watchdog, ctx: ErrorContext, ndjson: boolean): TransformS
   return new TransformStream({
     transform(chunk, controller) {
       wd.tick();
-      if (ndjson) {
-        pending += decoder.decode(chunk, { stream: true });
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          const problem = checkLine(line);
-          if (problem) {
-            controller.error(problem);
-            return;
-          }
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const problem = checkLine(line);
+        if (problem) {
+          controller.error(problem);
+          return;
         }
       }
       controller.enqueue(chunk);
     },
     flush(controller) {
-      if (!ndjson) return;
       const problem = checkLine(pending + decoder.decode());
       if (problem) controller.error(problem);
     },
