@@ -6,9 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheKey, type CacheKeyInput, ResponseCache } from '../../src/core/llm/cache';
 import { createLlm, type LlmConfig } from '../../src/core/llm/client';
 import type { ChatRequest } from '../../src/core/llm/types';
@@ -20,14 +20,7 @@ interface ChildJob {
   dir: string;
   from: number;
   count: number;
-  /** Both processes start writing at this time (ms since epoch), so that their appends overlap. */
-  startAt: number;
   config?: LlmConfig;
-}
-
-async function waitUntil(at: number): Promise<void> {
-  const ms = at - Date.now();
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }
 
 /** A record's text, deterministic in its number and of varying size (some well above 4 KB). */
@@ -37,9 +30,11 @@ function textOf(i: number): string {
 
 const keyOf = (i: number) => `k${String(i).padStart(6, '0')}`.padEnd(64, '0');
 
-async function appendRecords(dir: string, from: number, count: number, startAt = 0): Promise<void> {
+/** Appends records; `gate` is awaited once the cache is open, so two processes can start together. */
+async function appendRecords(dir: string, from: number, count: number, gate: () => Promise<void> = async () => undefined): Promise<void> {
   const cache = new ResponseCache(dir);
-  await waitUntil(startAt);
+  await cache.stats();
+  await gate();
   // Many writes in flight at once, as a busy run does.
   await Promise.all(
     Array.from({ length: count }, (_, j) =>
@@ -52,31 +47,71 @@ async function appendRecords(dir: string, from: number, count: number, startAt =
 const requests = (n: number): ChatRequest[] =>
   Array.from({ length: n }, (_, i) => ({ messages: [{ role: 'user', content: `shared question ${i}` }], temperature: 0 }));
 
+/** The child's half of the start barrier: say ready, wait for the parent's go (a line on stdin). */
+function readyThenGo(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once('data', () => resolve());
+    process.stdout.write('ready\n');
+  });
+}
+
 async function runChild(job: ChildJob): Promise<void> {
   if (job.mode === 'append') {
-    await appendRecords(job.dir, job.from, job.count, job.startAt);
+    await appendRecords(job.dir, job.from, job.count, readyThenGo);
   } else {
     const llm = createLlm(job.config!, { cacheDir: job.dir, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
-    await waitUntil(job.startAt);
+    await readyThenGo();
     await Promise.all(requests(job.count).map((r) => llm.chat(r)));
     process.stdout.write(JSON.stringify(llm.counters()));
     await llm.dispose();
   }
+  process.stdin.destroy();
 }
 
-function runChildProcess(job: ChildJob): Promise<string> {
+interface ChildHandle {
+  /** The child has set up and waits for go(). */
+  ready: Promise<void>;
+  go(): void;
+  /** What the child printed after "ready". */
+  done: Promise<string>;
+}
+
+let childScript: string | undefined;
+
+/**
+ * The child runs a private copy of this bundle: another test run rebuilding out/test must not
+ * pull the file from under it (the bundle is self-contained).
+ */
+function childScriptPath(): string {
+  if (!childScript) {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-cache-child-'));
+    childScript = join(dir, 'llm-cache-child.js');
+    copyFileSync(__filename, childScript);
+  }
+  return childScript;
+}
+
+function startChild(job: ChildJob): ChildHandle {
   const env: NodeJS.ProcessEnv = { ...process.env, LLM_CACHE_CHILD: JSON.stringify(job) };
   // The child must not think it is a test-runner subprocess.
   delete env['NODE_TEST_CONTEXT'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
+  const child = spawn(process.execPath, [childScriptPath()], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('ready\n')) onReady();
   });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.replace(/^ready\n/, '')) : reject(new Error(`child exited ${code}: ${err}`))));
+  });
+  // If the child dies before it is ready, the test must fail rather than wait forever.
+  void done.catch(() => onReady());
+  return { ready, done, go: () => child.stdin.end('go\n') };
 }
 
 function registerTests(): void {
@@ -88,6 +123,7 @@ function registerTests(): void {
   };
   after(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    if (childScript) rmSync(dirname(childScript), { recursive: true, force: true });
   });
 
   describe('cache key', () => {
@@ -285,8 +321,12 @@ function registerTests(): void {
     test('two processes appending to the same cache at once do not corrupt it', async () => {
       const dir = tempDir();
       const n = 400;
-      const startAt = Date.now() + 700;
-      await Promise.all([runChildProcess({ mode: 'append', dir, from: 0, count: n, startAt }), appendRecords(dir, n, n, startAt)]);
+      const child = startChild({ mode: 'append', dir, from: 0, count: n });
+      await appendRecords(dir, n, n, async () => {
+        await child.ready;
+        child.go();
+      });
+      await child.done;
       const cache = new ResponseCache(dir);
       const stats = await cache.stats();
       assert.equal(stats.unreadableLines, 0);
@@ -309,11 +349,10 @@ function registerTests(): void {
       try {
         const n = 40;
         const mine = createLlm(config, { cacheDir: dir });
-        const startAt = Date.now() + 700;
-        const [childOut] = await Promise.all([
-          runChildProcess({ mode: 'llm', dir, from: 0, count: n, config, startAt }),
-          waitUntil(startAt).then(() => Promise.all(requests(n).map((r) => mine.chat(r)))),
-        ]);
+        const other = startChild({ mode: 'llm', dir, from: 0, count: n, config });
+        await other.ready;
+        other.go();
+        const [childOut] = await Promise.all([other.done, Promise.all(requests(n).map((r) => mine.chat(r)))]);
         const child = JSON.parse(childOut) as { calls: number; cacheHits: number };
         assert.equal(child.calls + child.cacheHits, n);
         assert.ok(server.stats.chat <= 2 * n);

@@ -119,24 +119,41 @@ for (const kind of ['ollama', 'openai'] as const) {
       }
     });
 
-    test('an endpoint answering 500s is cooled down, then tried again after the cool-down', async () => {
+    test('an endpoint answering 500s is cooled down: no call goes there while a healthy one exists', async () => {
       const good = await start(kind);
-      let failing = true;
-      const bad = await start(kind, { faultFor: () => (failing ? { type: 'server-error' } : undefined) });
-      const llm = createLlm({ provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 }, { retry, coolDownMs: 300 });
+      const bad = await start(kind, { faultFor: () => ({ type: 'server-error' }) });
+      const llm = createLlm({ provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 }, { retry, coolDownMs: 60_000 });
       try {
         await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(i))));
         // Only the calls already in flight when it first failed (one window) reach it.
-        assert.ok(bad.stats.chat <= 4, `the failing endpoint got ${bad.stats.chat} calls`);
+        assert.ok(bad.stats.chat >= 1 && bad.stats.chat <= 4, `the failing endpoint got ${bad.stats.chat} calls`);
         assert.equal(llm.counters().errors, 0);
         const cooled = bad.stats.chat;
         await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(50 + i))));
-        assert.equal(bad.stats.chat, cooled, 'no call goes to a cooling endpoint while a healthy one exists');
+        assert.equal(bad.stats.chat, cooled);
+        assert.equal(good.stats.chat, 20);
+        assert.equal(llm.endpoints()[0]!.consecutiveFailures, 1, 'failures of one window count once');
+      } finally {
+        await llm.dispose();
+        await Promise.all([good.close(), bad.close()]);
+      }
+    });
+
+    test('a cooled endpoint is tried again once its cool-down ends', async () => {
+      const good = await start(kind);
+      let failing = true;
+      const bad = await start(kind, { faultFor: () => (failing ? { type: 'server-error' } : undefined) });
+      const llm = createLlm({ provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 }, { retry, coolDownMs: 150 });
+      try {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(i))));
+        assert.ok(llm.endpoints()[0]!.failed >= 1);
         failing = false;
-        await new Promise((r) => setTimeout(r, 350));
+        const until = llm.endpoints()[0]!.coolingUntil;
+        await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 20));
         const before = bad.stats.chat;
         await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(100 + i))));
         assert.ok(bad.stats.chat > before, 'the healed endpoint is back in rotation');
+        assert.equal(llm.endpoints()[0]!.coolingUntil, 0);
       } finally {
         await llm.dispose();
         await Promise.all([good.close(), bad.close()]);

@@ -180,7 +180,9 @@ class LlmClient implements Llm {
         throw isLlmError(err) && err.kind === 'aborted' ? err : abortedError({ provider: this.provider, model: this.model });
       }
       this.usage.recordError();
-      this.log('error', errorMessage(err));
+      // The caller gets the error and reports it; the log only keeps the trail.
+      const attempts = isLlmError(err) ? ` after ${err.attempts} attempt(s)` : '';
+      this.log('debug', `the ${request.purpose ?? 'chat'} call failed${attempts}: ${errorMessage(err)}`);
       throw err;
     } finally {
       this.usage.end();
