@@ -1,10 +1,14 @@
 // `npm run bench`: every speed and memory goal of the project, measured and printed (never asserted in tests).
 
 import { benchIndex } from './index-bench';
+import { benchEngine } from './engine-bench';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const benches: [string, () => Promise<void>][] = [['index', benchIndex]];
+  const benches: [string, () => Promise<void>][] = [
+    ['index', benchIndex],
+    ['engine', benchEngine],
+  ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;
     console.log(`--- ${name}`);

@@ -13,6 +13,7 @@ import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
 import { personaHistoryDir, personaPath } from '../../core/workspace/layout';
 import type { ChatRequest } from '../../core/llm/types';
+import { CountingModel } from '../../core/llm/counting-model';
 import { UsageError } from '../usage-error';
 
 export const fitCommand: Command = {
@@ -90,10 +91,9 @@ Example:
       const worker = async () => {
         for (let u = queue.shift(); u; u = queue.shift()) {
           const s = pairsBySplit(u);
-          const before = llm.counters();
+          const counted = new CountingModel(llm);
           try {
-            const r = await fitUser(llm, u.id, s.context, s.validation, prompts, { temperature, seed, k, stopScore, signal: io.signal });
-            const after = llm.counters();
+            const r = await fitUser(counted, u.id, s.context, s.validation, prompts, { temperature, seed, k, stopScore, signal: io.signal });
             const model: PersonaModel = {
               userId: u.id,
               persona: r.persona,
@@ -108,8 +108,8 @@ Example:
                 prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
                 created: new Date().toISOString(),
                 validation: { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of },
-                calls: after.calls - before.calls,
-                cacheHits: after.cacheHits - before.cacheHits,
+                calls: counted.usage.calls,
+                cacheHits: counted.usage.cacheHits,
               },
             };
             const path = personaPath(ws.layout, u.id);

@@ -25,6 +25,12 @@ export interface FitOptions {
   stopScore: number;
   signal?: AbortSignal;
   onProgress?: (p: FitProgress) => void;
+  /**
+   * Score every candidate on every validation pair, as the reference does. The pruned search
+   * picks the same winner (a pruned candidate could not have beaten the best, and one certain
+   * to reach the stop score would have won); this exists to show that, and to measure the cost.
+   */
+  exhaustive?: boolean;
 }
 
 export const DEFAULT_FIT_OPTIONS: FitOptions = { temperature: 0, seed: 0, k: 10, stopScore: 0.8 };
@@ -123,7 +129,9 @@ async function select(
 ): Promise<{ winner: Example[]; score: SelectionScore }> {
   const n = validation.length;
   if (n === 0 || candidates.length === 1) return { winner: candidates[0]!, score: { correct: 0, evaluated: 0, of: n, candidates: candidates.length, winner: 0 } };
-  const chunk = Math.min(n, 8);
+  // Small chunks let a hopeless candidate be dropped early; users fitted side by side keep the
+  // server busy meanwhile.
+  const chunk = Math.max(2, Math.ceil(n / 3));
   let best = -1;
   let bestIdx = 0;
   let bestEvaluated = 0;
@@ -139,6 +147,7 @@ async function select(
       const vs = await Promise.all(slice.map((p) => judgeOrder(model, system, p, presentationOrder(p, opts.seed), call)));
       correct += vs.filter((v) => v.correct).length;
       done += slice.length;
+      if (opts.exhaustive) continue;
       if (correct + (n - done) <= best) {
         pruned = true; // cannot beat the best so far; ties go to the earlier candidate
         break;
@@ -154,7 +163,7 @@ async function select(
       bestIdx = i;
       bestEvaluated = done;
     }
-    if (reached) break;
+    if (reached || (opts.exhaustive && correct / n >= opts.stopScore)) break;
   }
   return { winner: candidates[bestIdx]!, score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx } };
 }
