@@ -4,6 +4,20 @@
 export const CommandIds = {
   inspectWorkspace: 'synthesizeme.inspectWorkspace',
   showLog: 'synthesizeme.showLog',
+  fitUser: 'synthesizeme.fitUser',
+  fitAll: 'synthesizeme.fitAll',
+  evaluate: 'synthesizeme.evaluate',
+  judgePair: 'synthesizeme.judgePair',
+  judgeWithPersona: 'synthesizeme.judgeWithPersona',
+  revalidatePersona: 'synthesizeme.revalidatePersona',
+  comparePersonaVersions: 'synthesizeme.comparePersonaVersions',
+  openPersona: 'synthesizeme.openPersona',
+  inspectPersona: 'synthesizeme.inspectPersona',
+  showVerdicts: 'synthesizeme.showVerdicts',
+  selectModel: 'synthesizeme.selectModel',
+  setApiKey: 'synthesizeme.setApiKey',
+  cancelRun: 'synthesizeme.cancelRun',
+  refreshUsers: 'synthesizeme.refreshUsers',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -4,12 +4,27 @@
 import * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
 import { Log } from './log';
+import { ModelSession } from './model-session';
+import { RunProgress, wasCancelled } from './run-progress';
+import { Secrets } from './secrets';
+import { VerdictStore } from './editor/verdict-store';
+import { WorkspaceFiles } from './workspace-files';
 
 export class Ctx {
   readonly log: Log;
+  readonly files: WorkspaceFiles;
+  readonly secrets: Secrets;
+  readonly model: ModelSession;
+  readonly runs: RunProgress;
+  readonly verdicts: VerdictStore;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.register(new Log());
+    this.files = this.register(new WorkspaceFiles(this.log));
+    this.secrets = new Secrets(extension.secrets);
+    this.model = this.register(new ModelSession(this.files, this.secrets, this.log));
+    this.runs = this.register(new RunProgress());
+    this.verdicts = this.register(new VerdictStore());
   }
 
   register<T extends vscode.Disposable>(d: T): T {
@@ -23,6 +38,11 @@ export class Ctx {
         try {
           return await run(...args);
         } catch (err) {
+          if (wasCancelled(err)) {
+            this.log.info(id, 'cancelled');
+            void vscode.window.showInformationMessage('SynthesizeMe: cancelled. Finished calls are cached; run it again to resume.');
+            return undefined;
+          }
           // Expected failures show a message and go to the log; nothing is swallowed.
           this.log.error(id, err as Error);
           void vscode.window.showErrorMessage(`SynthesizeMe: ${(err as Error).message}`, 'Show Log').then((pick) => {

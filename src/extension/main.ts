@@ -1,31 +1,59 @@
 // activate(): build the one context object and register everything through it.
-// Activation stays cheap: the engine is imported lazily by the commands that need it.
+// Activation stays cheap: the engine is imported lazily by what needs it, and the workspace is
+// indexed in the background.
 
 import * as vscode from 'vscode';
-import { CommandIds } from './command-ids';
 import { Ctx } from './ctx';
-import { indexWorkspace } from './workspace-files';
+import { registerDiagnostics } from './editor/diagnostics';
+import { registerPairCodeLens } from './editor/pair-codelens';
+import { registerPersonaCodeLens } from './editor/persona-codelens';
+import { registerStatusBar } from './status-bar';
+import { registerUsersTree } from './views/users-tree';
+import { registerPersonaInspector } from './views/persona-inspector';
+import { registerCommands } from './commands';
 
-export function activate(context: vscode.ExtensionContext): void {
+export interface ExtensionApi {
+  ctx: Ctx;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
+  const t0 = Date.now();
   const ctx = new Ctx(context);
   try {
-    ctx.command(CommandIds.showLog, () => ctx.log.channel.show());
-    ctx.command(CommandIds.inspectWorkspace, async () => {
-      const index = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'SynthesizeMe: reading preference files', cancellable: false },
-        () => indexWorkspace(),
-      );
-      const users = index.users();
-      const problems = index.problems();
-      const pairs = users.reduce((n, u) => n + u.pairs.length, 0);
-      ctx.log.info('inspect', `${index.fileNames().length} files, ${pairs} pairs, ${users.length} users, ${problems.length} problems`);
-      for (const p of problems) ctx.log.warn('inspect', `${p.file}:${p.line}:${p.column}: ${p.message}`);
-      void vscode.window.showInformationMessage(`SynthesizeMe: ${users.length} users, ${pairs} pairs, ${problems.length} problems in ${index.fileNames().length} files.`);
-      return { users: users.length, pairs, problems: problems.length };
-    });
-    ctx.log.info('activate', 'SynthesizeMe Studio activated');
+    registerCommands(ctx);
+    registerDiagnostics(ctx);
+    registerPairCodeLens(ctx);
+    registerPersonaCodeLens(ctx);
+    registerUsersTree(ctx);
+    registerPersonaInspector(ctx);
+    registerStatusBar(ctx);
+    ctx.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('synthesizeme')) return;
+        const files = ['files', 'split', 'seed', 'personaDir', 'cacheDir'].some((k) => e.affectsConfiguration(`synthesizeme.${k}`));
+        // The new settings are read synchronously, so the next model call already uses them.
+        if (files) void ctx.files.reload();
+        else ctx.files.refreshConfig();
+        ctx.model.reset();
+      }),
+    );
+    ctx.register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        ctx.files.refreshConfig();
+        ctx.model.reset();
+      }),
+    );
+    ctx.register(ctx.secrets.onDidChange(() => ctx.model.reset()));
+    void vscode.commands.executeCommand('setContext', 'synthesizeme.running', false);
+    ctx.register(ctx.runs.onDidChange((n) => void vscode.commands.executeCommand('setContext', 'synthesizeme.running', n > 0)));
+    // Index in the background; the tree, diagnostics and lenses refresh when it is ready.
+    setTimeout(() => void ctx.files.get().catch((err) => ctx.log.error('index', err as Error)), 0);
+    ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
+    return { ctx };
   } catch (err) {
+    ctx.log.error('activate', err as Error);
     void vscode.window.showErrorMessage(`SynthesizeMe failed to start: ${(err as Error).message}`);
+    return undefined;
   }
 }
 

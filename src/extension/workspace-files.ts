@@ -1,26 +1,174 @@
-// Reads the workspace's preference files into the engine's index, with the user's globs and splits.
+// The workspace's preference files in the engine's index, kept up to date by file watchers:
+// a change re-reads only the file that changed (the index re-splits only the users it touches).
 
 import * as vscode from 'vscode';
 import type { PreferenceIndex } from '../core/data/workspace-index';
-import { readConfig } from './config';
+import type { WorkspaceLayout } from '../core/workspace/layout';
+import { engineSettings, readConfig, type Config } from './config';
+import type { Log } from './log';
 
-export async function indexWorkspace(token?: vscode.CancellationToken): Promise<PreferenceIndex> {
-  // The engine is loaded on first use, not at activation.
-  const [{ PreferenceIndex }, { readPreferenceFile, sniffJsonlIsPreferences }] = await Promise.all([
-    import('../core/data/workspace-index'),
-    import('../core/data/read-file'),
-  ]);
-  const config = readConfig();
-  const index = new PreferenceIndex(config.split);
-  const seen = new Set<string>();
-  for (const glob of config.include) {
-    const uris = await vscode.workspace.findFiles(glob, '{**/node_modules/**,**/.synthesizeme/**}', undefined, token);
-    for (const uri of uris) {
-      if (token?.isCancellationRequested || seen.has(uri.fsPath)) continue;
-      seen.add(uri.fsPath);
-      if (!/\.prefs\./i.test(uri.fsPath) && uri.fsPath.endsWith('.jsonl') && !(await sniffJsonlIsPreferences(uri.fsPath))) continue;
-      index.setFile(await readPreferenceFile(uri.fsPath, vscode.workspace.asRelativePath(uri)));
+const EXCLUDE = '{**/node_modules/**,**/.synthesizeme/**}';
+
+export class WorkspaceFiles implements vscode.Disposable {
+  private index: PreferenceIndex | undefined;
+  private loading: Promise<PreferenceIndex> | undefined;
+  private readonly uris = new Map<string, vscode.Uri>();
+  private readonly personas = new Set<string>();
+  private watchers: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after the index (or the set of persona files) changed. */
+  readonly onDidChange = this.changed.event;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  config: Config = readConfig();
+
+  constructor(private readonly log: Log) {}
+
+  /** The first folder of the workspace: where personas, prompts, runs and the cache live. */
+  get root(): vscode.Uri | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  }
+
+  async layout(): Promise<WorkspaceLayout> {
+    const root = this.root;
+    if (!root) throw Object.assign(new Error('open a folder with preference files first'), { expected: true });
+    const { workspaceLayout } = await import('../core/workspace/layout');
+    return workspaceLayout(root.fsPath, engineSettings(this.config));
+  }
+
+  /** The index, read on first use. */
+  get(): Promise<PreferenceIndex> {
+    if (this.index) return Promise.resolve(this.index);
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  current(): PreferenceIndex | undefined {
+    return this.index;
+  }
+
+  uriOf(file: string): vscode.Uri | undefined {
+    return this.uris.get(file);
+  }
+
+  hasPersona(userId: string): boolean {
+    return this.personas.has(userId);
+  }
+
+  /** Settings that do not change which pairs there are (model, provider, temperature). */
+  refreshConfig(): void {
+    this.config = readConfig();
+  }
+
+  /** Settings changed: re-read everything with the new globs and splits. */
+  async reload(): Promise<void> {
+    this.config = readConfig();
+    this.index = undefined;
+    await this.get();
+  }
+
+  private async load(): Promise<PreferenceIndex> {
+    const t0 = Date.now();
+    const [{ PreferenceIndex }] = await Promise.all([import('../core/data/workspace-index')]);
+    const index = new PreferenceIndex(this.config.split);
+    this.uris.clear();
+    const seen = new Set<string>();
+    for (const glob of this.config.include) {
+      for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE)) {
+        if (seen.has(uri.fsPath)) continue;
+        seen.add(uri.fsPath);
+        await this.readInto(index, uri);
+      }
+    }
+    await this.readPersonas();
+    this.index = index;
+    this.watch();
+    this.log.info('index', `${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`);
+    this.changed.fire();
+    return index;
+  }
+
+  private async readInto(index: PreferenceIndex, uri: vscode.Uri): Promise<void> {
+    const { readPreferenceFile, sniffJsonlIsPreferences } = await import('../core/data/read-file');
+    const name = vscode.workspace.asRelativePath(uri);
+    if (!/\.prefs\./i.test(uri.fsPath) && uri.fsPath.endsWith('.jsonl') && !(await sniffJsonlIsPreferences(uri.fsPath))) {
+      index.removeFile(name);
+      this.uris.delete(name);
+      return;
+    }
+    this.uris.set(name, uri);
+    index.setFile(await readPreferenceFile(uri.fsPath, name));
+  }
+
+  private async readPersonas(): Promise<void> {
+    this.personas.clear();
+    if (!this.root) return;
+    const layout = await this.layout();
+    let entries: [string, vscode.FileType][] = [];
+    try {
+      entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.personaDir));
+    } catch {
+      return;
+    }
+    const { parsePersona } = await import('../core/method/persona-file');
+    for (const [name, type] of entries) {
+      if (type !== vscode.FileType.File || !name.endsWith('.persona.yaml')) continue;
+      try {
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(`${layout.personaDir}/${name}`)));
+        this.personas.add(parsePersona(text, name).userId);
+      } catch {
+        // A broken persona file is reported when it is used.
+      }
     }
   }
-  return index;
+
+  private watch(): void {
+    for (const w of this.watchers) w.dispose();
+    this.watchers = [];
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return;
+    const onFile = (uri: vscode.Uri, deleted: boolean) => {
+      const index = this.index;
+      if (!index || /[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath)) return;
+      const name = vscode.workspace.asRelativePath(uri);
+      void (async () => {
+        if (deleted) {
+          index.removeFile(name);
+          this.uris.delete(name);
+        } else await this.readInto(index, uri);
+        this.log.info('index', `${deleted ? 'removed' : 're-read'} ${name}`);
+        this.fireSoon();
+      })().catch((err) => this.log.error('index', err as Error));
+    };
+    for (const glob of this.config.include) {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
+      w.onDidCreate((u) => onFile(u, false));
+      w.onDidChange((u) => onFile(u, false));
+      w.onDidDelete((u) => onFile(u, true));
+      this.watchers.push(w);
+    }
+    const personas = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*.persona.yaml'));
+    const onPersona = () => void this.readPersonas().then(() => this.fireSoon());
+    personas.onDidCreate(onPersona);
+    personas.onDidChange(onPersona);
+    personas.onDidDelete(onPersona);
+    this.watchers.push(personas);
+    const runs = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.synthesizeme/runs/*.run.jsonl'));
+    runs.onDidCreate(() => this.fireSoon());
+    this.watchers.push(runs);
+  }
+
+  /** Saves and generated files come in bursts; one refresh per burst. */
+  private fireSoon(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire();
+    }, 50);
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    for (const w of this.watchers) w.dispose();
+    this.changed.dispose();
+  }
 }

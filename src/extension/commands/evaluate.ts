@@ -1,0 +1,76 @@
+// Evaluate...: a method (quick pick) on the test or validation split for one or all users; every
+// verdict goes to a run file, which the Verdicts view opens.
+
+import * as vscode from 'vscode';
+import type { EvalResult, EvalUser } from '../../core/eval/evaluate';
+import type { Method } from '../../core/method/methods';
+import type { UserEntry } from '../../core/data/workspace-index';
+import type { Ctx } from '../ctx';
+import { readPersonaOf, runInputs } from './run-inputs';
+
+export interface EvaluateArgs {
+  method?: Method;
+  split?: 'test' | 'validation';
+  userId?: string;
+}
+
+export async function evaluateUsers(ctx: Ctx, users: readonly UserEntry[], method: Method, split: 'test' | 'validation', personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>): Promise<EvalResult> {
+  const inputs = await runInputs(ctx);
+  const [{ evaluate }, { needsPersona }, { pairsBySplit }] = await Promise.all([import('../../core/eval/evaluate'), import('../../core/method/methods'), import('../../core/workspace/open-workspace')]);
+  const evalUsers: EvalUser[] = [];
+  for (const u of users) {
+    const s = pairsBySplit(u);
+    let persona: { model: EvalUser['persona']; hash: string } | undefined = personaOverride?.get(u.id);
+    if (!persona && needsPersona(method)) {
+      const p = await readPersonaOf(ctx, u.id);
+      if (p) persona = { model: p.model, hash: p.hash };
+    }
+    evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}) });
+  }
+  const prompts = { judge: await inputs.prompts.get('judge'), memory: await inputs.prompts.get('memory') };
+  const baseUrl = inputs.llm.config.baseUrls[0];
+  return ctx.runs.run(`evaluating ${method} on ${split}`, (signal, report) =>
+    evaluate(evalUsers, {
+      method,
+      split,
+      model: inputs.llm,
+      ...(baseUrl ? { baseUrl } : {}),
+      prompts,
+      temperature: inputs.temperature,
+      seed: inputs.seed,
+      runsDir: inputs.layout.runsDir,
+      signal,
+      onProgress: (done, total) => report(done, total),
+    }),
+  );
+}
+
+export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95'>): string {
+  return `${(100 * r.accuracy).toFixed(1)}% (95% CI ${(100 * r.ci95[0]).toFixed(1)} to ${(100 * r.ci95[1]).toFixed(1)})`;
+}
+
+export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResult | undefined> {
+  const { METHODS, isMethod } = await import('../../core/method/methods');
+  const a = (arg ?? {}) as EvaluateArgs & { userId?: unknown };
+  let method = typeof a.method === 'string' && isMethod(a.method) ? a.method : undefined;
+  if (!method) {
+    const pick = await vscode.window.showQuickPick(
+      METHODS.map((m) => ({ label: m, description: m === 'persona+demos' ? 'SynthesizeMe' : m === 'default' ? 'no personalization' : '' })),
+      { title: 'Evaluate: which method?' },
+    );
+    if (!pick) return undefined;
+    method = pick.label as Method;
+  }
+  const split = a.split === 'validation' ? 'validation' : 'test';
+  const index = await ctx.files.get();
+  const users = typeof a.userId === 'string' ? index.users().filter((u) => u.id === a.userId) : index.users();
+  const r = await evaluateUsers(ctx, users, method, split);
+  ctx.log.info('eval', `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`);
+  for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
+  void vscode.window
+    .showInformationMessage(`SynthesizeMe: ${method} on ${split}: ${accuracyText(r)}, consistency ${(100 * r.consistency).toFixed(1)}%${r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : ''}.`, 'Show Verdicts')
+    .then((pick) => {
+      if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', r.run);
+    });
+  return r;
+}

@@ -1,0 +1,96 @@
+// Fit user / Fit all users: the engine's fitUser on the context split, selection on validation,
+// the persona file written with its provenance (the previous version kept in history).
+
+import * as vscode from 'vscode';
+import type { UserEntry } from '../../core/data/workspace-index';
+import type { FitProgress } from '../../core/method/fit';
+import type { Ctx } from '../ctx';
+import type { RunInputs } from './run-inputs';
+import { pickUser, runInputs } from './run-inputs';
+
+export interface FitOutcome {
+  user: string;
+  persona: string;
+  validation: { accuracy: number; correct: number; evaluated: number };
+}
+
+async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: AbortSignal, onProgress?: (message: string) => void): Promise<FitOutcome> {
+  const [{ fitUser, DEFAULT_FIT_OPTIONS }, { savePersona }, { pairsBySplit }, { personaPath, personaHistoryDir }] = await Promise.all([
+    import('../../core/method/fit'),
+    import('../../core/method/persona-file'),
+    import('../../core/workspace/open-workspace'),
+    import('../../core/workspace/layout'),
+  ]);
+  const s = pairsBySplit(user);
+  if (!s.context.length) throw Object.assign(new Error(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`), { expected: true });
+  const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
+  const { llm, seed, temperature } = inputs;
+  const before = llm.counters();
+  const opts = { ...DEFAULT_FIT_OPTIONS, temperature, seed, signal };
+  const r = await fitUser(llm, user.id, s.context, s.validation, prompts, {
+    ...opts,
+    ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(`${user.id}: ${p.phase} ${p.done}/${p.total}`) } : {}),
+  });
+  const after = llm.counters();
+  const validation = { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of };
+  const path = personaPath(inputs.layout, user.id);
+  await savePersona(
+    path,
+    {
+      userId: user.id,
+      persona: r.persona,
+      demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
+      provenance: {
+        provider: llm.provider,
+        model: llm.model,
+        seed,
+        temperature,
+        k: opts.k,
+        stopScore: opts.stopScore,
+        prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
+        created: new Date().toISOString(),
+        validation,
+        calls: after.calls - before.calls,
+        cacheHits: after.cacheHits - before.cacheHits,
+      },
+    },
+    personaHistoryDir(inputs.layout, user.id),
+  );
+  ctx.log.info('fit', `${user.id}: persona written to ${vscode.workspace.asRelativePath(path)} (${r.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${after.calls - before.calls} calls)`);
+  return { user: user.id, persona: path, validation };
+}
+
+export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome | undefined> {
+  const user = await pickUser(ctx, arg, 'Fit a persona model');
+  if (!user) return undefined;
+  const inputs = await runInputs(ctx);
+  const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) => fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)));
+  const pct = (100 * out.validation.accuracy).toFixed(1);
+  void vscode.window.showInformationMessage(`SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated} = ${pct}%).`, 'Open Persona').then((pick) => {
+    if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
+  });
+  return out;
+}
+
+export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
+  const inputs = await runInputs(ctx);
+  const users = inputs.index.users();
+  const done: FitOutcome[] = [];
+  const failed: string[] = [];
+  await ctx.runs.run('fitting all users', async (signal, report) => {
+    for (const [i, u] of users.entries()) {
+      report(i, users.length, u.id);
+      try {
+        done.push(await fitOne(ctx, inputs, u, signal));
+      } catch (err) {
+        const kind = (err as { kind?: string }).kind;
+        if (signal.aborted || kind === 'connection' || kind === 'auth' || kind === 'not-found') throw err;
+        failed.push(`${u.id}: ${(err as Error).message}`);
+        ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
+      }
+    }
+    report(users.length, users.length);
+  });
+  void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${users.length} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`);
+  return done;
+}

@@ -1,0 +1,47 @@
+// Judge this pair: both orders, with or without the user's persona; the verdict goes to the lens.
+
+import * as vscode from 'vscode';
+import type { PairVerdict } from '../../core/method/judge';
+import type { Ctx } from '../ctx';
+import { pairInDocument } from '../editor/document-pairs';
+import type { JudgeArgs } from '../editor/pair-codelens';
+import type { JudgeMode } from '../editor/verdict-store';
+import { readPersonaOf, runInputs } from './run-inputs';
+
+function isJudgeArgs(a: unknown): a is JudgeArgs {
+  const o = a as JudgeArgs;
+  return !!o && typeof o.uri === 'string' && typeof o.pairId === 'string' && (o.mode === 'plain' || o.mode === 'persona');
+}
+
+export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMode = 'plain'): Promise<PairVerdict | undefined> {
+  let doc: vscode.TextDocument;
+  let where: { pairId?: string; line?: number };
+  let mode = defaultMode;
+  if (isJudgeArgs(arg)) {
+    doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(arg.uri));
+    where = { pairId: arg.pairId };
+    mode = arg.mode;
+  } else {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw Object.assign(new Error('open a preference file and put the cursor on a pair'), { expected: true });
+    doc = editor.document;
+    where = { line: editor.selection.active.line };
+  }
+  const pair = await pairInDocument(doc, where);
+  if (!pair) throw Object.assign(new Error(`no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`), { expected: true });
+
+  const inputs = await runInputs(ctx);
+  const [{ judgePair }, { judgeSystem }, { demosOf }] = await Promise.all([import('../../core/method/judge'), import('../../core/method/messages'), import('../../core/method/methods')]);
+  const judge = await inputs.prompts.get('judge');
+  let profile = {};
+  if (mode === 'persona') {
+    const persona = await readPersonaOf(ctx, pair.userId);
+    if (!persona) throw Object.assign(new Error(`user "${pair.userId}" has no persona yet: run Fit User first`), { expected: true });
+    profile = { persona: persona.model.persona, demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []) };
+  }
+  const system = judgeSystem(judge.text, profile);
+  const v = await ctx.runs.run(`judging ${pair.pairId}`, (signal) => judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }));
+  ctx.verdicts.set(doc.uri, pair.pairId, mode, v);
+  ctx.log.info('judge', `${pair.userId}/${pair.pairId} (${mode}): ${v.orders.map((o) => `${o.order} ${o.preference ?? '-'} ${o.correct ? 'correct' : 'wrong'}`).join(', ')}`);
+  return v;
+}

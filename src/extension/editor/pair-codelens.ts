@@ -1,0 +1,83 @@
+// "Judge this pair" above every pair of a preference file, and the verdict once judged; the hover
+// shows the model's reasoning. Registered only for the preference-file globs.
+
+import * as vscode from 'vscode';
+import { CommandIds } from '../command-ids';
+import type { Ctx } from '../ctx';
+import { pairRange, parseDocument } from './document-pairs';
+import { verdictTitle, type JudgeMode } from './verdict-store';
+
+export interface JudgeArgs {
+  uri: string;
+  pairId: string;
+  mode: JudgeMode;
+}
+
+/** Text shown literally inside Markdown: every Markdown character escaped, `<` and `&` as entities. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/[\\`*_{}[\]()#+\-.!|>~]/g, '\\$&');
+}
+
+export function preferenceSelector(include: readonly string[]): vscode.DocumentFilter[] {
+  return include.map((pattern) => ({ scheme: 'file', pattern }));
+}
+
+export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {
+    ctx.register(ctx.verdicts.onDidChange(() => this.changed.fire()));
+    ctx.register(ctx.files.onDidChange(() => this.changed.fire()));
+    ctx.register(this.changed);
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const parse = await parseDocument(doc);
+    if (!parse) return [];
+    const lenses: vscode.CodeLens[] = [];
+    for (const pair of parse.pairs) {
+      const range = pairRange(pair);
+      const modes: JudgeMode[] = this.ctx.files.hasPersona(pair.userId) ? ['plain', 'persona'] : ['plain'];
+      for (const mode of modes) {
+        const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };
+        const label = mode === 'plain' ? 'Judge this pair' : 'Judge with persona';
+        lenses.push(new vscode.CodeLens(range, { title: `$(law) ${label}`, command: CommandIds.judgePair, arguments: [args], tooltip: `Ask the model which response ${pair.userId} prefers, in both orders` }));
+        const v = this.ctx.verdicts.get(doc.uri, pair.pairId, mode);
+        if (v) lenses.push(new vscode.CodeLens(range, { title: `${mode === 'persona' ? 'persona: ' : ''}${verdictTitle(v)}`, command: '', tooltip: 'Hover the pair for the reasoning' }));
+      }
+    }
+    return lenses;
+  }
+
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    const parse = await parseDocument(doc);
+    const pair = parse?.pairs.find((p) => p.source.line - 1 <= position.line && position.line <= p.source.endLine - 1);
+    if (!pair) return undefined;
+    const md = new vscode.MarkdownString();
+    let any = false;
+    for (const mode of ['plain', 'persona'] as const) {
+      const v = this.ctx.verdicts.get(doc.uri, pair.pairId, mode);
+      if (!v) continue;
+      any = true;
+      md.appendMarkdown(`**${mode === 'persona' ? 'With persona' : 'Without persona'}**: `);
+      md.appendMarkdown(escapeMarkdown(verdictTitle(v)));
+      md.appendMarkdown('\n\n');
+      for (const o of v.orders) {
+        md.appendMarkdown(`*Order ${o.order[0]},${o.order[1]}* (${o.order === 'AB' ? 'A = chosen' : 'A = rejected'}): `);
+        // Model output is untrusted text: escaped, never rendered as Markdown or HTML.
+        md.appendMarkdown(escapeMarkdown(`${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''} — ${o.reasoning.trim()}`));
+        md.appendMarkdown('\n\n');
+      }
+    }
+    return any ? new vscode.Hover(md, pairRange(pair)) : undefined;
+  }
+}
+
+export function registerPairCodeLens(ctx: Ctx): PairCodeLensProvider {
+  const provider = new PairCodeLensProvider(ctx);
+  const selector = preferenceSelector(ctx.files.config.include);
+  ctx.register(vscode.languages.registerCodeLensProvider(selector, provider));
+  ctx.register(vscode.languages.registerHoverProvider(selector, provider));
+  return provider;
+}

@@ -1,0 +1,124 @@
+// The one typed protocol between the extension host and its webviews; both sides import this
+// file. Plain types and validators only (no `vscode`, no DOM): every message that arrives from
+// a webview is checked with the validators below before anything acts on it.
+//
+// Handshake: a webview posts `ready` once its script runs; the host answers with its data. Data
+// from files and models is untrusted text: the webviews render it with textContent only.
+
+// ---------- Persona Inspector (webview view) ----------
+
+export interface DemoView {
+  pairId: string;
+  file?: string;
+  line?: number;
+  order: string;
+  preference: string;
+  reasoning: string;
+  /** The conversation and the two responses, as text; empty when the pair is gone. */
+  conversation: string;
+  chosen: string;
+  rejected: string;
+}
+
+export interface FigureView {
+  label: string;
+  accuracy: number;
+  ci95?: [number, number];
+  consistency?: number;
+  samples?: number;
+}
+
+export interface PersonaView {
+  userId: string;
+  path: string;
+  persona: string;
+  provenance: [string, string][];
+  demos: DemoView[];
+  figures: FigureView[];
+  history: { name: string; path: string }[];
+}
+
+export type InspectorAction = 'fit' | 'revalidate' | 'edit' | 'compare';
+
+export type HostToInspector =
+  | { type: 'show'; userId: string | null; persona: PersonaView | null; message?: string }
+  | { type: 'busy'; busy: boolean };
+
+export type InspectorToHost =
+  | { type: 'ready' }
+  | { type: 'action'; action: InspectorAction; userId: string }
+  | { type: 'openPair'; file: string; line: number };
+
+// ---------- Verdicts (webview panel) ----------
+
+export interface OrderView {
+  order: string;
+  preference: string | null;
+  correct: boolean;
+  reasoning: string;
+}
+
+export interface VerdictRow {
+  user: string;
+  pairId: string;
+  file: string;
+  line: number;
+  orders: OrderView[];
+}
+
+export interface RunView {
+  name: string;
+  method: string;
+  split: string;
+  model: string;
+  accuracy?: number;
+  ci95?: [number, number];
+  consistency?: number;
+}
+
+export type HostToVerdicts = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number };
+
+export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number } | { type: 'painted'; rows: number; ms: number };
+
+// ---------- validators ----------
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isText = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
+const isLine = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x < 1e9;
+const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare'] satisfies InspectorAction[];
+
+export function isInspectorToHost(x: unknown): x is InspectorToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+      return true;
+    case 'action':
+      return isText(x['action']) && ACTIONS.includes(x['action']) && isText(x['userId'], 1024);
+    case 'openPair':
+      return isText(x['file']) && isLine(x['line']);
+    default:
+      return false;
+  }
+}
+
+export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+      return true;
+    case 'openPair':
+      return isText(x['file']) && isLine(x['line']);
+    case 'painted':
+      return typeof x['rows'] === 'number' && typeof x['ms'] === 'number' && Number.isFinite(x['ms']);
+    default:
+      return false;
+  }
+}
+
+export function isHostToInspector(x: unknown): x is HostToInspector {
+  return isObject(x) && (x['type'] === 'show' || x['type'] === 'busy');
+}
+
+export function isHostToVerdicts(x: unknown): x is HostToVerdicts {
+  return isObject(x) && x['type'] === 'run' && Array.isArray(x['rows']) && isObject(x['run']);
+}

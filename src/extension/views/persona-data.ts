@@ -1,0 +1,96 @@
+// What the Persona Inspector shows, gathered from files: the persona file, the pairs its demos
+// refer to, the history folder and the newest run files that judged the user with it.
+
+import * as vscode from 'vscode';
+import type { Pair } from '../../core/data/pair';
+import type { Ctx } from '../ctx';
+import type { FigureView, PersonaView } from '../protocol';
+import { readPersonaOf } from '../commands/run-inputs';
+
+function turnText(p: Pair): { conversation: string; chosen: string; rejected: string } {
+  return {
+    conversation: p.context.map((t) => `${t.role}: ${t.content}`).join('\n\n'),
+    chosen: p.chosen.content,
+    rejected: p.rejected.content,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export async function personaView(ctx: Ctx, userId: string): Promise<PersonaView | null> {
+  const p = await readPersonaOf(ctx, userId);
+  if (!p) return null;
+  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([ctx.files.get(), ctx.files.layout(), import('../../core/workspace/layout'), import('../../core/eval/run-file')]);
+  const pairs = new Map((index.user(userId)?.pairs ?? []).map((x) => [x.pairId, x]));
+  const m = p.model;
+  const prov: [string, string][] = [
+    ['model', `${m.provenance.provider} · ${m.provenance.model}`],
+    ['created', m.provenance.created],
+    ['seed / temperature', `${m.provenance.seed} / ${m.provenance.temperature}`],
+    ['candidates (k) / stop score', `${m.provenance.k} / ${m.provenance.stopScore}`],
+  ];
+  if (m.provenance.calls !== undefined) prov.push(['calls (cache hits)', `${m.provenance.calls} (${m.provenance.cacheHits ?? 0})`]);
+  if (m.provenance.edited) prov.push(['edited by hand', 'yes']);
+  for (const [k, v] of Object.entries(m.provenance.prompts)) prov.push([`prompt ${k}`, v]);
+
+  const figures: FigureView[] = [];
+  if (m.provenance.validation) {
+    figures.push({ label: 'validation (selection)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated });
+  }
+  // The newest finished persona+demos runs that judged this user with this exact persona text.
+  try {
+    const runs = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).map(([n]) => n).filter((n) => n.startsWith('persona-demos-') && n.endsWith('.run.jsonl'));
+    const seen = new Set<string>();
+    const withTime: { name: string; mtime: number }[] = [];
+    for (const name of runs) withTime.push({ name, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(`${layout.runsDir}/${name}`))).mtime });
+    for (const { name } of withTime.sort((a, b) => b.mtime - a.mtime)) {
+      const run = await readRun(`${layout.runsDir}/${name}`);
+      const split = run.header?.split;
+      if (!split || seen.has(split) || run.header?.inputs[`persona:${userId}`] !== p.hash) continue;
+      const u = run.summary?.users.find((x) => x.id === userId);
+      if (!u) continue;
+      seen.add(split);
+      figures.push({ label: `${split} (both orders)`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples });
+    }
+  } catch {
+    // No runs yet.
+  }
+
+  let history: { name: string; path: string }[] = [];
+  try {
+    const dir = personaHistoryDir(layout, userId);
+    history = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(dir)))
+      .map(([n]) => n)
+      .filter((n) => n.endsWith('.persona.yaml'))
+      .sort()
+      .reverse()
+      .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: `${dir}/${n}` }));
+  } catch {
+    // No history yet.
+  }
+
+  return {
+    userId,
+    path: vscode.workspace.asRelativePath(p.path),
+    persona: m.persona,
+    provenance: prov,
+    demos: m.demos.map((d) => {
+      const pair = pairs.get(d.pairId);
+      return {
+        pairId: d.pairId,
+        ...(d.file !== undefined ? { file: d.file } : pair ? { file: pair.source.file } : {}),
+        ...(d.line !== undefined ? { line: d.line } : pair ? { line: pair.source.line } : {}),
+        order: d.order,
+        preference: d.preference,
+        reasoning: d.reasoning,
+        ...(pair ? turnText(pair) : { conversation: '', chosen: '', rejected: '' }),
+      };
+    }),
+    figures,
+    history,
+  };
+}
+
+export function figureText(f: FigureView): string {
+  return `${pct(f.accuracy)}${f.ci95 ? ` (95% CI ${pct(f.ci95[0])} to ${pct(f.ci95[1])})` : ''}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}`;
+}

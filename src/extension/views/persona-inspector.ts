@@ -1,0 +1,110 @@
+// The Persona Inspector: a webview view in the side bar showing the selected user's persona,
+// provenance, demonstrations, figures and history, with Fit / Re-validate / Edit / Compare.
+
+import * as vscode from 'vscode';
+import { CommandIds } from '../command-ids';
+import type { Ctx } from '../ctx';
+import { isInspectorToHost, type HostToInspector } from '../protocol';
+import { personaView } from './persona-data';
+import { webviewHtml, webviewOptions } from './webview-html';
+
+export const INSPECTOR_VIEW_ID = 'synthesizeme.personaInspector';
+
+export class PersonaInspector implements vscode.WebviewViewProvider {
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private userId: string | undefined;
+
+  constructor(private readonly ctx: Ctx) {
+    ctx.register(ctx.files.onDidChange(() => void this.refresh()));
+    ctx.register(ctx.runs.onDidChange((n) => this.post({ type: 'busy', busy: n > 0 })));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = webviewOptions(this.ctx.extension.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.ctx.extension.extensionUri, 'persona-inspector', 'Persona Inspector');
+    view.webview.onDidReceiveMessage((msg: unknown) => this.receive(msg));
+    view.onDidChangeVisibility(() => view.visible && void this.refresh());
+    view.onDidDispose(() => {
+      this.view = undefined;
+      this.ready = false;
+    });
+  }
+
+  async show(userId: string): Promise<void> {
+    this.userId = userId;
+    if (!this.view) await vscode.commands.executeCommand(`${INSPECTOR_VIEW_ID}.focus`);
+    else this.view.show(true);
+    await this.refresh();
+  }
+
+  get current(): string | undefined {
+    return this.userId;
+  }
+
+  private post(msg: HostToInspector): void {
+    if (this.view && this.ready) void this.view.webview.postMessage(msg);
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.view || !this.ready) return;
+    if (!this.userId) {
+      this.post({ type: 'show', userId: null, persona: null, message: 'Select a user in the Users view.' });
+      return;
+    }
+    try {
+      const persona = await personaView(this.ctx, this.userId);
+      this.post({ type: 'show', userId: this.userId, persona, ...(persona ? {} : { message: `${this.userId} has no persona yet.` }) });
+    } catch (err) {
+      this.post({ type: 'show', userId: this.userId, persona: null, message: `The persona file cannot be read: ${(err as Error).message}` });
+    }
+  }
+
+  private receive(msg: unknown): void {
+    if (!isInspectorToHost(msg)) {
+      this.ctx.log.warn('inspector', 'ignored a malformed message from the webview');
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        void this.refresh();
+        return;
+      case 'action': {
+        const command = { fit: CommandIds.fitUser, revalidate: CommandIds.revalidatePersona, edit: CommandIds.openPersona, compare: CommandIds.comparePersonaVersions }[msg.action];
+        void vscode.commands.executeCommand(command, msg.userId);
+        return;
+      }
+      case 'openPair':
+        void openAt(this.ctx, msg.file, msg.line);
+        return;
+    }
+  }
+}
+
+/** Opens a workspace file (a name the index knows, or a workspace-relative path) at a 1-based line. */
+export async function openAt(ctx: Ctx, file: string, line: number): Promise<void> {
+  const root = ctx.files.root;
+  const uri = ctx.files.uriOf(file) ?? (root ? vscode.Uri.joinPath(root, file) : undefined);
+  if (!uri || (root && !uri.fsPath.startsWith(root.fsPath))) return;
+  const pos = new vscode.Position(Math.max(0, line - 1), 0);
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: true });
+}
+
+let inspector: PersonaInspector | undefined;
+
+export function registerPersonaInspector(ctx: Ctx): PersonaInspector {
+  inspector = new PersonaInspector(ctx);
+  ctx.register(vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, inspector, { webviewOptions: { retainContextWhenHidden: false } }));
+  return inspector;
+}
+
+export async function showPersonaInspector(ctx: Ctx, arg: unknown): Promise<string | undefined> {
+  const userId = typeof arg === 'string' ? arg : typeof (arg as { userId?: unknown })?.userId === 'string' ? (arg as { userId: string }).userId : undefined;
+  if (!userId || !inspector) return undefined;
+  await inspector.show(userId);
+  ctx.log.info('inspector', `showing ${userId}`);
+  return userId;
+}

@@ -1,0 +1,64 @@
+// The Users tree: each user with pair counts per split, whether a persona exists and its last
+// validation accuracy; context menu Fit / Evaluate / Open persona.
+
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { readPersonaOf } from '../commands/run-inputs';
+
+export class UserItem extends vscode.TreeItem {
+  constructor(
+    readonly userId: string,
+    counts: { context: number; validation: number; test: number },
+    persona: { accuracy?: number; edited?: boolean } | undefined,
+    tooSmall: boolean,
+  ) {
+    super(userId, vscode.TreeItemCollapsibleState.None);
+    const acc = persona?.accuracy !== undefined ? ` · val ${(100 * persona.accuracy).toFixed(0)}%` : '';
+    this.description = `${counts.context}/${counts.validation}/${counts.test}${persona ? ' · persona' : ''}${acc}`;
+    this.tooltip = new vscode.MarkdownString();
+    this.tooltip.appendText(
+      `${userId}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
+        (persona ? `persona: yes${persona.edited ? ' (edited by hand)' : ''}${persona.accuracy !== undefined ? `, last validation ${(100 * persona.accuracy).toFixed(1)}%` : ''}` : 'persona: not fitted yet'),
+    );
+    this.iconPath = new vscode.ThemeIcon(persona ? 'account' : 'person');
+    this.contextValue = persona ? 'user.persona' : 'user';
+    this.id = `user:${userId}`;
+    this.command = { command: 'synthesizeme.inspectPersona', title: 'Inspect persona', arguments: [userId] };
+  }
+}
+
+export class UsersTree implements vscode.TreeDataProvider<UserItem> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {
+    ctx.register(ctx.files.onDidChange(() => this.changed.fire()));
+    ctx.register(this.changed);
+  }
+
+  getTreeItem(item: UserItem): UserItem {
+    return item;
+  }
+
+  async getChildren(parent?: UserItem): Promise<UserItem[]> {
+    if (parent || !this.ctx.files.root) return [];
+    const [index, { pairsBySplit }] = await Promise.all([this.ctx.files.get(), import('../../core/workspace/open-workspace')]);
+    return Promise.all(
+      index.users().map(async (u) => {
+        const s = pairsBySplit(u);
+        let persona: { accuracy?: number; edited?: boolean } | undefined;
+        if (this.ctx.files.hasPersona(u.id)) {
+          const p = await readPersonaOf(this.ctx, u.id).catch(() => undefined);
+          persona = { ...(p?.model.provenance.validation ? { accuracy: p.model.provenance.validation.accuracy } : {}), ...(p?.model.provenance.edited ? { edited: true } : {}) };
+        }
+        return new UserItem(u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
+      }),
+    );
+  }
+}
+
+export function registerUsersTree(ctx: Ctx): UsersTree {
+  const tree = new UsersTree(ctx);
+  ctx.register(vscode.window.createTreeView('synthesizeme.users', { treeDataProvider: tree, showCollapseAll: false }));
+  return tree;
+}

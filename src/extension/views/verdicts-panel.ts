@@ -1,0 +1,100 @@
+// The Verdicts panel: every per-pair verdict of a run file (both orders, correct or not, the
+// reasoning), accuracy per method side by side, filters; clicking a row opens the pair.
+
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { isVerdictsToHost, type HostToVerdicts, type RunView, type VerdictRow } from '../protocol';
+import { openAt } from './persona-inspector';
+import { webviewHtml, webviewOptions } from './webview-html';
+
+let panel: vscode.WebviewPanel | undefined;
+let listener: vscode.Disposable | undefined;
+/** The last first-paint figure the webview reported (the browser test prints it). */
+export let lastPaint: { rows: number; ms: number } | undefined;
+
+async function runFiles(ctx: Ctx): Promise<{ name: string; path: string; mtime: number }[]> {
+  const layout = await ctx.files.layout();
+  try {
+    const entries = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).filter(([n]) => n.endsWith('.run.jsonl'));
+    const out = [];
+    for (const [name] of entries) {
+      const path = `${layout.runsDir}/${name}`;
+      out.push({ name, path, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(path))).mtime });
+    }
+    return out.sort((a, b) => b.mtime - a.mtime);
+  } catch {
+    return [];
+  }
+}
+
+export async function verdictsMessage(ctx: Ctx, path: string): Promise<HostToVerdicts> {
+  const { readRun } = await import('../../core/eval/run-file');
+  const run = await readRun(path);
+  if (!run.header) throw Object.assign(new Error(`${vscode.workspace.asRelativePath(path)} is not a run file (no header)`), { expected: true });
+  const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
+    name,
+    method: r.header?.method ?? '?',
+    split: r.header?.split ?? '?',
+    model: r.header?.model ?? '?',
+    ...(r.summary ? { accuracy: r.summary.accuracy, ci95: r.summary.ci95, consistency: r.summary.consistency } : {}),
+  });
+  const name = path.split(/[\\/]/).pop()!;
+  // Methods side by side: the newest finished run of each method on the same split and model.
+  const methods: RunView[] = [];
+  const seen = new Set<string>();
+  for (const f of await runFiles(ctx)) {
+    const r = f.path === path ? run : await readRun(f.path);
+    if (!r.summary || r.header?.split !== run.header.split || r.header?.model !== run.header.model || seen.has(r.header.method)) continue;
+    seen.add(r.header.method);
+    methods.push(view(f.name, r));
+  }
+  const rows: VerdictRow[] = [...run.verdicts.values()].map((v) => ({
+    user: v.userId,
+    pairId: v.pairId,
+    file: v.file,
+    line: v.line,
+    orders: v.orders.map((o) => ({ order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning })),
+  }));
+  return { type: 'run', run: view(name, run), methods, rows, sentAt: Date.now() };
+}
+
+export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | undefined> {
+  let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
+  if (!path) {
+    const files = await runFiles(ctx);
+    if (!files.length) throw Object.assign(new Error('no run files yet: run Evaluate first'), { expected: true });
+    const pick = await vscode.window.showQuickPick(
+      files.map((f) => ({ label: f.name, description: new Date(f.mtime).toLocaleString(), path: f.path })),
+      { title: 'Show verdicts of which run?' },
+    );
+    if (!pick) return undefined;
+    path = pick.path;
+  }
+  const message = await verdictsMessage(ctx, path);
+  if (!panel) {
+    panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, { ...webviewOptions(ctx.extension.extensionUri), retainContextWhenHidden: true });
+    panel.onDidDispose(() => {
+      panel = undefined;
+      listener?.dispose();
+    });
+  }
+  const p = panel;
+  p.title = `Verdicts: ${message.run.method} on ${message.run.split}`;
+  const send = () => void p.webview.postMessage({ ...message, sentAt: Date.now() });
+  listener?.dispose();
+  listener = p.webview.onDidReceiveMessage((msg: unknown) => {
+    if (!isVerdictsToHost(msg)) {
+      ctx.log.warn('verdicts', 'ignored a malformed message from the webview');
+      return;
+    }
+    if (msg.type === 'ready') send();
+    else if (msg.type === 'openPair') void openAt(ctx, msg.file, msg.line);
+    else if (msg.type === 'painted') {
+      lastPaint = { rows: msg.rows, ms: msg.ms };
+      ctx.log.info('verdicts', `first paint of ${msg.rows} rows in ${msg.ms.toFixed(1)} ms`);
+    }
+  });
+  p.webview.html = webviewHtml(p.webview, ctx.extension.extensionUri, 'verdicts', 'Verdicts');
+  p.reveal();
+  return message.rows.length;
+}

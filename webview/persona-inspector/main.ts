@@ -1,0 +1,111 @@
+// Persona Inspector (webview view): the selected user's persona, provenance, demonstrations,
+// figures and history. Everything from files and models is rendered as text.
+
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import { isHostToInspector, type HostToInspector, type InspectorAction, type InspectorToHost, type PersonaView } from '../../src/extension/protocol';
+import { clear, el, pct } from '../shared/dom';
+import { connect } from '../shared/ipc';
+
+const app = document.getElementById('app')!;
+let busy = false;
+let last: Extract<HostToInspector, { type: 'show' }> | undefined;
+
+const ipc = connect<HostToInspector, InspectorToHost>(isHostToInspector, (m) => {
+  if (m.type === 'busy') {
+    busy = m.busy;
+    for (const b of document.querySelectorAll('vscode-button')) (b as HTMLElement & { disabled: boolean }).disabled = busy;
+    return;
+  }
+  last = m;
+  render(m);
+});
+
+function button(label: string, action: InspectorAction, userId: string, icon: string, secondary = false): HTMLElement {
+  const b = el('vscode-button', { attrs: { icon, 'data-action': action } }, label) as HTMLElement & { disabled: boolean; secondary: boolean };
+  b.secondary = secondary;
+  b.disabled = busy;
+  b.addEventListener('click', () => ipc.post({ type: 'action', action, userId }));
+  return b;
+}
+
+function render(m: Extract<HostToInspector, { type: 'show' }>): void {
+  clear(app);
+  if (!m.persona) {
+    app.append(el('p', { class: 'muted', attrs: { 'data-testid': 'message' } }, m.message ?? ''));
+    if (m.userId) app.append(el('div', { class: 'buttons' }, button('Fit', 'fit', m.userId, 'sparkle')));
+    return;
+  }
+  renderPersona(m.persona);
+}
+
+function renderPersona(p: PersonaView): void {
+  app.append(
+    el('h2', { attrs: { 'data-testid': 'user' } }, p.userId),
+    el('div', { class: 'muted' }, p.path),
+    el(
+      'div',
+      { class: 'buttons' },
+      button('Fit', 'fit', p.userId, 'sparkle'),
+      button('Re-validate', 'revalidate', p.userId, 'beaker', true),
+      button('Edit', 'edit', p.userId, 'edit', true),
+      button('Compare with previous', 'compare', p.userId, 'diff', true),
+    ),
+    el('h3', {}, 'Persona'),
+    el('div', { class: 'persona-text', attrs: { 'data-testid': 'persona' } }, p.persona),
+  );
+
+  app.append(el('h3', {}, 'Accuracy'));
+  if (!p.figures.length) app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
+  for (const f of p.figures) {
+    app.append(
+      el(
+        'div',
+        { class: 'figure' },
+        el('b', {}, `${f.label}: `),
+        `${pct(f.accuracy)}${f.ci95 ? ` (95% CI ${pct(f.ci95[0])} to ${pct(f.ci95[1])})` : ''}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}${f.samples !== undefined ? `, ${f.samples} samples` : ''}`,
+      ),
+    );
+  }
+
+  app.append(el('h3', {}, `Demonstrations (${p.demos.length})`));
+  for (const d of p.demos) {
+    const body = el(
+      'div',
+      { class: 'demo-body' },
+      d.file && d.line ? el('a', { class: 'link', attrs: { href: '#' } }, `${d.file}:${d.line}`) : null,
+      d.conversation ? el('div', { class: 'label' }, 'Conversation') : null,
+      d.conversation ? el('div', { class: 'pre' }, d.conversation) : null,
+      d.chosen ? el('div', { class: 'label' }, 'Chosen') : null,
+      d.chosen ? el('div', { class: 'pre' }, d.chosen) : null,
+      d.rejected ? el('div', { class: 'label' }, 'Rejected') : null,
+      d.rejected ? el('div', { class: 'pre' }, d.rejected) : null,
+      el('div', { class: 'label' }, `Verified reasoning (order ${d.order}, label ${d.preference})`),
+      el('div', { class: 'pre' }, d.reasoning),
+    );
+    const link = body.querySelector('a');
+    if (link && d.file && d.line) {
+      const [file, line] = [d.file, d.line];
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        ipc.post({ type: 'openPair', file, line });
+      });
+    }
+    const c = el('vscode-collapsible', {}, body);
+    c.setAttribute('title', d.pairId);
+    app.append(c);
+  }
+
+  const prov = el('dl', { class: 'kv' });
+  for (const [k, v] of p.provenance) prov.append(el('dt', {}, k), el('dd', {}, v));
+  app.append(el('h3', {}, 'Provenance'), prov);
+
+  app.append(el('h3', {}, `History (${p.history.length})`));
+  if (!p.history.length) app.append(el('div', { class: 'muted' }, 'No earlier versions.'));
+  const ul = el('ul', {});
+  for (const h of p.history) ul.append(el('li', {}, h.name));
+  app.append(ul);
+}
+
+if (last) render(last);
+ipc.post({ type: 'ready' });

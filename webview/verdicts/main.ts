@@ -1,0 +1,155 @@
+// Verdicts (webview panel): every verdict of a run, both orders, correct or not, the reasoning;
+// accuracy per method side by side; filters; a virtualized list (fixed row height, only the
+// visible rows exist in the DOM) so that 10,000 rows paint as fast as 100.
+
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import { isHostToVerdicts, type HostToVerdicts, type VerdictRow, type VerdictsToHost } from '../../src/extension/protocol';
+import { clear, el, pct } from '../shared/dom';
+import { connect } from '../shared/ipc';
+
+const ROW = 56;
+const OVERSCAN = 8;
+const app = document.getElementById('app')!;
+
+interface Filters {
+  wrongOnly: boolean;
+  inconsistentOnly: boolean;
+  user: string;
+  text: string;
+}
+const filters: Filters = { wrongOnly: false, inconsistentOnly: false, user: '', text: '' };
+let all: VerdictRow[] = [];
+let shown: VerdictRow[] = [];
+let selected: VerdictRow | undefined;
+let list: HTMLElement;
+let spacer: HTMLElement;
+let detail: HTMLElement;
+let count: HTMLElement;
+let firstPaint = true;
+
+const ipc = connect<HostToVerdicts, VerdictsToHost>(isHostToVerdicts, (m) => {
+  const t0 = performance.now();
+  render(m);
+  if (firstPaint) {
+    firstPaint = false;
+    requestAnimationFrame(() => ipc.post({ type: 'painted', rows: m.rows.length, ms: performance.now() - t0 }));
+  }
+});
+
+const wrong = (r: VerdictRow) => r.orders.some((o) => !o.correct);
+const inconsistent = (r: VerdictRow) => r.orders.length === 2 && r.orders[0]!.correct !== r.orders[1]!.correct;
+const ord = (o: string) => `(${o[0]},${o[1]})`;
+
+function applyFilters(): void {
+  const text = filters.text.trim().toLowerCase();
+  shown = all.filter(
+    (r) =>
+      (!filters.wrongOnly || wrong(r)) &&
+      (!filters.inconsistentOnly || inconsistent(r)) &&
+      (!filters.user || r.user === filters.user) &&
+      (!text || r.pairId.toLowerCase().includes(text) || r.user.toLowerCase().includes(text) || r.orders.some((o) => o.reasoning.toLowerCase().includes(text))),
+  );
+  count.textContent = `${shown.length} of ${all.length} pairs`;
+  spacer.style.height = `${shown.length * ROW}px`;
+  list.scrollTop = 0;
+  paintRows();
+}
+
+function rowNode(r: VerdictRow, i: number): HTMLElement {
+  const node = el(
+    'div',
+    { class: `row${r === selected ? ' selected' : ''}`, attrs: { 'data-testid': 'verdict-row', role: 'row' } },
+    el(
+      'div',
+      { class: 'head' },
+      el('b', {}, r.pairId),
+      el('span', { class: 'muted' }, r.user),
+      ...r.orders.map((o) => el('span', { class: o.correct ? 'ok' : 'bad' }, `${o.correct ? '✓' : '✗'} ${ord(o.order)} ${o.preference ?? 'no answer'}`)),
+      el('span', { class: 'muted' }, `${r.file}:${r.line}`),
+    ),
+    el('div', { class: 'reason' }, r.orders.map((o) => o.reasoning.replace(/\s+/g, ' ')).join(' | ')),
+  );
+  node.style.top = `${i * ROW}px`;
+  node.addEventListener('click', () => {
+    selected = r;
+    showDetail(r);
+    paintRows();
+    ipc.post({ type: 'openPair', file: r.file, line: r.line });
+  });
+  return node;
+}
+
+function paintRows(): void {
+  const first = Math.max(0, Math.floor(list.scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(shown.length, Math.ceil((list.scrollTop + list.clientHeight) / ROW) + OVERSCAN);
+  clear(spacer);
+  const frag = document.createDocumentFragment();
+  for (let i = first; i < last; i++) frag.append(rowNode(shown[i]!, i));
+  spacer.append(frag);
+}
+
+function showDetail(r: VerdictRow): void {
+  clear(detail);
+  detail.append(el('b', {}, `${r.user} / ${r.pairId}`), ` (${r.file}:${r.line})`);
+  for (const o of r.orders) {
+    detail.append(el('div', { class: 'label' }, `${o.correct ? '✓' : '✗'} order ${ord(o.order)}: ${o.preference ?? 'no answer'}`), el('div', { class: 'pre' }, o.reasoning));
+  }
+}
+
+function chart(m: HostToVerdicts): HTMLElement {
+  const grid = el('div', { class: 'chart', attrs: { 'data-testid': 'chart' } });
+  for (const r of m.methods.length ? m.methods : [m.run]) {
+    const bar = el('div', { class: 'bar', title: r.ci95 ? `95% CI ${pct(r.ci95[0])} to ${pct(r.ci95[1])}` : '' });
+    if (r.accuracy !== undefined) {
+      const fill = el('div', { class: 'fill' });
+      fill.style.width = `${100 * r.accuracy}%`;
+      bar.append(fill);
+    }
+    if (r.ci95) {
+      const ci = el('div', { class: 'ci' });
+      ci.style.left = `${100 * r.ci95[0]}%`;
+      ci.style.width = `${100 * (r.ci95[1] - r.ci95[0])}%`;
+      bar.append(ci);
+    }
+    grid.append(el('span', {}, r.method), bar, el('span', {}, r.accuracy === undefined ? 'unfinished' : `${pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`));
+  }
+  return grid;
+}
+
+function render(m: HostToVerdicts): void {
+  all = m.rows;
+  selected = undefined;
+  clear(app);
+  const users = [...new Set(all.map((r) => r.user))].sort();
+  const userSelect = el('select', { attrs: { 'aria-label': 'User' } }, el('option', { attrs: { value: '' } }, 'All users'), ...users.map((u) => el('option', { attrs: { value: u } }, u)));
+  userSelect.value = filters.user;
+  userSelect.addEventListener('change', () => {
+    filters.user = userSelect.value;
+    applyFilters();
+  });
+  const search = el('input', { attrs: { type: 'search', placeholder: 'Search pair, user, reasoning', 'aria-label': 'Search' } });
+  search.value = filters.text;
+  search.addEventListener('input', () => {
+    filters.text = search.value;
+    applyFilters();
+  });
+  const box = (label: string, key: 'wrongOnly' | 'inconsistentOnly') => {
+    const c = el('vscode-checkbox', { attrs: { label } }) as HTMLElement & { checked: boolean };
+    c.checked = filters[key];
+    c.addEventListener('change', () => {
+      filters[key] = c.checked;
+      applyFilters();
+    });
+    return c;
+  };
+  count = el('span', { class: 'muted', attrs: { 'data-testid': 'count' } });
+  const header = el('div', {}, el('h2', {}, `${m.run.method} on ${m.run.split} · ${m.run.model}`), el('div', { class: 'muted' }, m.run.name));
+  spacer = el('div', { class: 'spacer' });
+  list = el('div', { class: 'list', attrs: { role: 'table' } }, spacer);
+  list.addEventListener('scroll', () => requestAnimationFrame(paintRows), { passive: true });
+  detail = el('div', { class: 'detail muted' }, 'Click a row to open the pair and see both reasonings.');
+  app.append(header, chart(m), el('div', { class: 'toolbar' }, box('Wrong only', 'wrongOnly'), box('Inconsistent only', 'inconsistentOnly'), userSelect, search, count), list, detail);
+  applyFilters();
+}
+
+ipc.post({ type: 'ready' });
