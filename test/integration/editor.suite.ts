@@ -1,0 +1,65 @@
+/// <reference types="mocha" />
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CommandIds } from '../../src/extension/command-ids';
+import { api, file, lensesOf } from './helpers';
+
+const judgeLenses = (lenses: vscode.CodeLens[]) => lenses.filter((l) => l.command?.command === CommandIds.judgePair);
+
+export function editorSuite(): void {
+  describe('CodeLens "Judge this pair"', () => {
+    before(async () => {
+      await (await api()).ctx.files.get();
+    });
+
+    it('is above every record of a JSONL file (one per line)', async () => {
+      const uri = file('ada.prefs.jsonl');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const lenses = judgeLenses(await lensesOf(uri));
+      const records = doc.getText().split('\n').filter((l) => l.trim()).length;
+      assert.equal(lenses.length, records);
+      lenses.forEach((l, i) => assert.equal(l.range.start.line, i));
+      assert.match(lenses[0]!.command!.title, /Judge this pair/);
+    });
+
+    it('is above every element of a JSON array, on its opening brace', async () => {
+      const uri = file('bruno.prefs.json');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const lenses = judgeLenses(await lensesOf(uri));
+      const parsed = JSON.parse(doc.getText()) as unknown[];
+      assert.equal(lenses.length, parsed.length);
+      for (const l of lenses) assert.equal(doc.lineAt(l.range.start.line).text.trim(), '{');
+    });
+
+    for (const [name, item] of [['chen.prefs.yaml', /^- /], ['dana.prefs.yaml', /^ {2}- /]] as const) {
+      it(`is above every item of a YAML list (${name})`, async () => {
+        const uri = file(name);
+        const doc = await vscode.workspace.openTextDocument(uri);
+        const lenses = judgeLenses(await lensesOf(uri));
+        const items = doc.getText().split('\n').filter((l) => item.test(l)).length;
+        assert.ok(items > 0);
+        assert.equal(lenses.length, items);
+        for (const l of lenses) assert.match(doc.lineAt(l.range.start.line).text, item);
+      });
+    }
+
+    it('is not offered outside preference files', async () => {
+      const uri = file('README.md');
+      await vscode.workspace.openTextDocument(uri);
+      assert.equal(judgeLenses(await lensesOf(uri)).length, 0);
+    });
+
+    it('follows unsaved edits of the open document', async () => {
+      const uri = file('ada.prefs.jsonl');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(doc);
+      const before = judgeLenses(await lensesOf(uri)).length;
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), doc.lineAt(0).text.replace(/"pair_id":"[^"]+"/, '"pair_id":"ada-new"') + '\n'));
+      const after = judgeLenses(await lensesOf(uri));
+      assert.equal(after.length, before + 1);
+      assert.equal(after[1]!.range.start.line, 1);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      assert.equal(judgeLenses(await lensesOf(uri)).length, before);
+    });
+  });
+}

@@ -1,0 +1,69 @@
+/// <reference types="mocha" />
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { CommandIds } from '../../src/extension/command-ids';
+import { trustedBaseUrls } from '../../src/extension/config';
+import { api, file, say, waitFor, writeText } from './helpers';
+
+export function extensionSuite(): void {
+  describe('extension', () => {
+    it('activates and indexes the example workspace', async () => {
+      const t0 = Date.now();
+      const { ctx } = await api();
+      const index = await ctx.files.get();
+      const users = index.users().map((u) => u.id);
+      say(`      (activation + first index: ${Date.now() - t0} ms)`);
+      for (const u of ['ada', 'bruno', 'chen', 'dana']) assert.ok(users.includes(u), `user ${u} in ${users.join(', ')}`);
+    });
+
+    it('registers every command of the manifest, and the manifest lists every command', async () => {
+      await api();
+      const ext = vscode.extensions.getExtension('synthesizeme.synthesizeme-studio')!;
+      const pkg = JSON.parse(readFileSync(join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+      const registered = new Set(await vscode.commands.getCommands(true));
+      const declared = pkg.contributes.commands.map((c) => c.command);
+      for (const id of declared) assert.ok(registered.has(id), `${id} is registered`);
+      assert.deepEqual([...declared].sort(), Object.values(CommandIds).sort());
+    });
+
+    it('shows index problems as diagnostics at their line and column', async () => {
+      const { ctx } = await api();
+      await ctx.files.get();
+      const uri = file('broken.prefs.jsonl');
+      const diags = await waitFor('diagnostics of broken.prefs.jsonl', () => {
+        const d = vscode.languages.getDiagnostics(uri);
+        return d.length ? d : undefined;
+      });
+      const onLine2 = diags.find((d) => d.range.start.line === 1);
+      assert.ok(onLine2, `a problem on line 2: ${diags.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`).join('; ')}`);
+      assert.equal(onLine2.source, 'SynthesizeMe');
+      assert.equal(onLine2.severity, vscode.DiagnosticSeverity.Error);
+    });
+
+    it('keeps the index up to date when a file appears, changes and goes (watcher, one file re-read)', async () => {
+      const { ctx } = await api();
+      await ctx.files.get();
+      const uri = file('late.prefs.jsonl');
+      const rec = (id: string) => JSON.stringify({ user_id: 'zoe', pair_id: id, context: [{ role: 'user', content: 'hi' }], chosen: 'Hello!', rejected: 'Go away.' });
+      await writeText(uri, [rec('z1'), rec('z2')].join('\n') + '\n');
+      await waitFor('user zoe', () => ctx.files.current()?.user('zoe'));
+      assert.equal(ctx.files.current()!.user('zoe')!.pairs.length, 2);
+      await writeText(uri, [rec('z1'), rec('z2'), '{"user_id": "zoe", "pair_id": oops}'].join('\n') + '\n');
+      const d = await waitFor('a diagnostic on line 3', () => vscode.languages.getDiagnostics(uri).find((x) => x.range.start.line === 2));
+      assert.match(d.message, /./);
+      await vscode.workspace.fs.delete(uri);
+      await waitFor('zoe gone', () => (ctx.files.current()?.user('zoe') ? undefined : true));
+    });
+
+    it('ignores workspace-level base URLs in an untrusted workspace', () => {
+      const fake = {
+        get: () => ['http://evil.example:1'],
+        inspect: () => ({ key: 'baseUrls', globalValue: ['http://127.0.0.1:11434'], workspaceValue: ['http://evil.example:1'] }),
+      } as unknown as vscode.WorkspaceConfiguration;
+      assert.deepEqual(trustedBaseUrls(fake, false), ['http://127.0.0.1:11434']);
+      assert.deepEqual(trustedBaseUrls(fake, true), ['http://evil.example:1']);
+    });
+  });
+}

@@ -1,0 +1,81 @@
+/// <reference types="mocha" />
+// Shared by the integration suites: the activated extension's API, the workspace folder, waiting.
+
+import { appendFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension/main';
+
+export const EXTENSION_ID = 'synthesizeme.synthesizeme-studio';
+
+export async function api(): Promise<ExtensionApi> {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not installed`);
+  const a = ext.isActive ? ext.exports : await ext.activate();
+  if (!a) throw new Error('activation returned no API');
+  return a;
+}
+
+export function folder(): vscode.Uri {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  if (!f) throw new Error('the tests need a workspace folder');
+  return f.uri;
+}
+
+export function file(name: string): vscode.Uri {
+  return vscode.Uri.joinPath(folder(), name);
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function lensesOf(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+}
+
+export async function writeText(uri: vscode.Uri, text: string): Promise<void> {
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+}
+
+export async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+/** The tail of the extension's log (its LogOutputChannel file), for a failing test's report. */
+export async function logTail(lines = 30): Promise<string> {
+  const { ctx } = await api();
+  const logs = vscode.Uri.joinPath(ctx.extension.logUri, '..', '..');
+  const found: vscode.Uri[] = [];
+  const walk = async (dir: vscode.Uri, depth: number): Promise<void> => {
+    if (depth > 4) return;
+    for (const [name, type] of await vscode.workspace.fs.readDirectory(dir).then(undefined, () => [] as [string, vscode.FileType][])) {
+      const uri = vscode.Uri.joinPath(dir, name);
+      if (type === vscode.FileType.Directory) await walk(uri, depth + 1);
+      else if (name.endsWith('SynthesizeMe.log')) found.push(uri);
+    }
+  };
+  await walk(logs, 0);
+  if (!found.length) return `(no SynthesizeMe.log under ${logs.fsPath})`;
+  const texts = await Promise.all(found.map((u) => readText(u)));
+  return texts.join('\n').split('\n').slice(-lines).join('\n');
+}
+
+/** Prints the extension's log after a failed test. */
+export function printLogOnFailure(): void {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') say(`      --- SynthesizeMe log (tail) ---\n${(await logTail()).replace(/^/gm, '      ')}`);
+  });
+}
+
+/** A line in the test output (a remote extension host's console goes to the browser, not here). */
+export function say(line: string): void {
+  const file = process.env['EXT_TEST_LOG_FILE'];
+  if (file) appendFileSync(file, line + '\n');
+  else console.log(line);
+}

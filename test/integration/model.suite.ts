@@ -1,0 +1,159 @@
+/// <reference types="mocha" />
+// Everything that calls a model, against a loopback Ollama started here (the real `ollama`
+// client on the real protocol). The brain answers "A" unless the system prompt says SMART,
+// in which case it finds the user's chosen response: an edited persona changes the outcome.
+
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CommandIds } from '../../src/extension/command-ids';
+import type { PairVerdict } from '../../src/core/method/judge';
+import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
+import type { EvalResult } from '../../src/core/eval/evaluate';
+import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { api, file, lensesOf, printLogOnFailure, readText, say, waitFor, writeText } from './helpers';
+
+const SECRET = 'sk-integration-SECRET-4242';
+
+export function modelSuite(): void {
+  describe('with a model (loopback Ollama)', function () {
+    this.timeout(120_000);
+    printLogOnFailure();
+    let server: LoopbackServer;
+    const chosen = new Set<string>();
+
+    const brain = (req: BrainRequest): string => {
+      const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
+      const last = req.messages[req.messages.length - 1]?.content ?? '';
+      const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
+      if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Prefers short, direct answers.' });
+      if (!('preference' in props)) return 'Prefers short, direct answers.';
+      let preference = 'A';
+      if (system.includes('SMART')) {
+        const a = /<response_a>\n([\s\S]*?)\n<\/response_a>/.exec(last)?.[1]?.trim() ?? '';
+        preference = chosen.has(a) ? 'A' : 'B';
+      }
+      return JSON.stringify({ reasoning: `I pick ${preference}. <script>alert(1)</script> <img src=x onerror=alert(2)>`, preference });
+    };
+
+    before(async () => {
+      const { ctx } = await api();
+      const index = await ctx.files.get();
+      for (const u of index.users()) for (const p of u.pairs) chosen.add(p.chosen.content.trim());
+      // chunkIntervalMs: the loopback corks a burst of chunks otherwise, and under Node 24 (the
+      // extension host of code-server) a corked chunked response loses every chunk after the first.
+      server = await startLoopbackOllama({ brain, models: ['llama3.1:8b', 'qwen3:30b-a3b'], chunkIntervalMs: 1 });
+      const c = vscode.workspace.getConfiguration('synthesizeme');
+      await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
+      await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
+      await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
+      await waitFor('the model settings', async () => ((await ctx.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+    });
+
+    after(async () => {
+      await server?.close();
+    });
+
+    it('lists the models the server really has', async () => {
+      const { ctx } = await api();
+      const llm = await ctx.model.get();
+      const names = (await llm.listModels()).map((m) => m.name);
+      assert.deepEqual(names.sort(), ['llama3.1:8b', 'qwen3:30b-a3b']);
+      const picked = await vscode.commands.executeCommand(CommandIds.selectModel, { provider: 'ollama', model: 'llama3.1:8b' });
+      assert.equal(picked, 'llama3.1:8b');
+    });
+
+    it('judges a pair from its lens, shows the verdict in the lens and the reasoning as text in the hover', async () => {
+      const uri = file('ada.prefs.jsonl');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const lens = (await lensesOf(uri)).find((l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 0)!;
+      const v = await vscode.commands.executeCommand<PairVerdict>(lens.command!.command, ...(lens.command!.arguments ?? []));
+      assert.ok(v, 'a verdict');
+      assert.equal(v.pairId, 'ada-01');
+      assert.deepEqual(v.orders.map((o) => [o.order, o.preference, o.correct]), [['AB', 'A', true], ['BA', 'A', false]]);
+      const titles = (await lensesOf(uri)).filter((l) => l.range.start.line === 0).map((l) => l.command?.title ?? '');
+      assert.ok(titles.includes('✓ (A,B) · ✗ rejected (B,A)'), titles.join(' | '));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(0, 5));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, /I pick A/);
+      assert.ok(!text.includes('<script') && !text.includes('<img'), 'model output is escaped, not markup');
+      const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && /I pick/.test(c.value)) as vscode.MarkdownString;
+      assert.ok(!md.supportHtml, 'the hover never renders HTML');
+      assert.ok(!md.isTrusted, 'the hover is not trusted');
+    });
+
+    it('fits a user, writes the persona file, and then offers "Judge with persona"', async () => {
+      const { ctx } = await api();
+      const out = await vscode.commands.executeCommand<{ persona: string }>(CommandIds.fitUser, 'ada');
+      assert.ok(out?.persona.endsWith('ada.persona.yaml'), JSON.stringify(out));
+      const text = await readText(vscode.Uri.file(out.persona));
+      assert.match(text, /Prefers short, direct answers/);
+      await waitFor('persona known', () => ctx.files.hasPersona('ada') || undefined);
+      const uri = file('ada.prefs.jsonl');
+      const lenses = await waitFor('a Judge with persona lens', async () => {
+        const l = (await lensesOf(uri)).filter((x) => x.command?.title.includes('Judge with persona'));
+        return l.length ? l : undefined;
+      });
+      const v = await vscode.commands.executeCommand<PairVerdict>(lenses[0]!.command!.command, ...(lenses[0]!.command!.arguments ?? []));
+      assert.equal(v.orders.length, 2);
+      const last = server.chats[server.chats.length - 1]!;
+      assert.match(JSON.stringify(last.request.messages), /Prefers short, direct answers/, 'the judge saw the persona');
+    });
+
+    it('re-validates a hand-edited persona: a new version, the previous kept, the paired statistics reported', async () => {
+      const { ctx } = await api();
+      const first = await vscode.commands.executeCommand<RevalidateOutcome>(CommandIds.revalidatePersona, 'ada');
+      assert.ok(first && first.accuracy >= 0 && first.accuracy <= 1, JSON.stringify(first));
+      const layout = await ctx.files.layout();
+      const path = vscode.Uri.file(`${layout.personaDir}/ada.persona.yaml`);
+      const text = await readText(path);
+      await writeText(path, text.replace('Prefers short, direct answers.', 'Prefers short, direct answers. SMART'));
+      const second = await vscode.commands.executeCommand<RevalidateOutcome>(CommandIds.revalidatePersona, vscode.Uri.file(path.fsPath));
+      assert.ok(second?.previous, JSON.stringify(second));
+      assert.ok(second.accuracy > second.previousAccuracy!, `${second.accuracy} > ${second.previousAccuracy}`);
+      assert.match(second.sentence!, /^\+\d+(\.\d)? points \(95% CI -?\d+(\.\d)? to -?\d+(\.\d)?, p [=<] [\d.e-]+\): (not yet )?significant$/);
+      say(`      (re-validate: ${second.sentence})`);
+      const saved = await readText(path);
+      assert.match(saved, /SMART/);
+      assert.match(saved, /edited: true/);
+      const history = await vscode.workspace.fs.readDirectory(vscode.Uri.file(`${layout.historyDir}/ada`));
+      assert.ok(history.length >= 2, `history versions: ${history.map(([n]) => n).join(', ')}`);
+      assert.equal(await vscode.commands.executeCommand(CommandIds.comparePersonaVersions, 'ada'), true);
+    });
+
+    it('cancels a run: the requests are aborted', async () => {
+      const { ctx } = await api();
+      server.options.latencyMs = 20_000;
+      try {
+        const uri = file('ada.prefs.jsonl');
+        const lens = (await lensesOf(uri)).find((l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 4)!;
+        const t0 = Date.now();
+        const run = vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+        await waitFor('a run in flight', () => (ctx.runs.running > 0 ? true : undefined));
+        assert.equal(await vscode.commands.executeCommand(CommandIds.cancelRun), 1);
+        assert.equal(await run, undefined);
+        assert.ok(Date.now() - t0 < 10_000, 'cancel does not wait for the model');
+      } finally {
+        server.options.latencyMs = 0;
+      }
+    });
+
+    it('evaluates a method and shows its verdicts', async () => {
+      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test' });
+      assert.ok(r && r.pairs > 0, JSON.stringify(r && { pairs: r.pairs, skipped: r.skipped }));
+      const rows = await vscode.commands.executeCommand<number>(CommandIds.showVerdicts, r.run);
+      assert.equal(rows, r.pairs);
+    });
+
+    it('keeps the API key in secret storage only', async () => {
+      const { ctx } = await api();
+      await vscode.commands.executeCommand(CommandIds.setApiKey, { provider: 'openai', key: SECRET });
+      assert.equal(await ctx.secrets.get('openai'), SECRET);
+      assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('synthesizeme')).includes(SECRET));
+      const settings = await readText(file('.vscode/settings.json')).catch(() => '');
+      assert.ok(!settings.includes(SECRET));
+      await vscode.commands.executeCommand(CommandIds.setApiKey, { provider: 'openai', key: '' });
+      assert.equal(await ctx.secrets.get('openai'), undefined);
+    });
+  });
+}
