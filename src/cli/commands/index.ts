@@ -8,5 +8,7 @@ import { judgeCommand } from './judge';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
 import { importCommand } from './import';
+import { benchCommand } from './bench';
+import { classifyCommand } from './classify';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand, classifyCommand, benchCommand];

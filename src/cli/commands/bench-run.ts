@@ -1,0 +1,211 @@
+// synthesizeme bench run / bench scaling: whole-benchmark runs over a prepared workspace.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
+import { openLlm, temperatureFrom } from '../model-options';
+import { Progress } from '../progress';
+import { rethrowCancelled } from '../run-context';
+import { UsageError } from '../usage-error';
+import type { Llm } from '../../core/llm/client';
+import { PathNotFoundError } from '../../core/data/load-workspace';
+import { openWorkspace, type Workspace } from '../../core/workspace/open-workspace';
+import type { UserEntry } from '../../core/data/workspace-index';
+import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { isMethod, METHODS, type Method } from '../../core/method/methods';
+import { benchRun, benchRunMarkdown, fittable } from '../../core/bench/run';
+import { modelSlug } from '../../core/bench/fit-store';
+import { scaling, scalingSvg } from '../../core/bench/scaling';
+
+export const benchRunOptions: OptionSpec = {
+  methods: { type: 'string', multiple: true },
+  models: { type: 'string', multiple: true },
+  'fit-model': { type: 'string' },
+  users: { type: 'string' },
+  all: { type: 'boolean' },
+  table: { type: 'boolean' },
+  sizes: { type: 'string' },
+  k: { type: 'string' },
+  'stop-score': { type: 'string' },
+};
+
+export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,... [--models M1,M2] [--users N | --all] [--fit-model M]
+  Fits every selected user with each model (personas/<model>/; an existing persona fitted with
+  the same model is reused), evaluates each method on the test pairs in both orders, and prints
+  one table (methods x models: accuracy ± 95% interval, consistency, calls, tokens, cost) and
+  the paired comparison of each method against default. --fit-model A --models B: transfer
+  (personas fitted with A, evaluated with B). Resumable (cache and run files).
+  --methods M,...            ${METHODS.join(', ')} (default: default,persona+demos)
+  --models M1,M2             evaluation models (default: --model)
+  --users N | --all          the first N users (by id) that can be fitted, or all (default all)
+  --table                    print only the Markdown tables
+  --k N, --stop-score X      fit options (defaults 10 and 0.8)
+
+synthesizeme bench scaling <workspace> --sizes 2,4,8 [--models M] [--fit-model M] [--users N] [--out FILE.svg]
+  Accuracy of persona+demos against the number of context pairs a fit may use (each user's
+  context subsampled deterministically; larger sizes contain the smaller ones). Writes an SVG
+  line chart with 95% intervals (default .synthesizeme/bench/scaling-<model>.svg) and its JSON.`;
+
+async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string): Promise<Workspace> {
+  const path = args.positionals[1];
+  if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
+  try {
+    return await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+  } catch (err) {
+    if (err instanceof PathNotFoundError) throw new UsageError(`bench ${sub}: no such folder: ${path}`);
+    throw err;
+  }
+}
+
+function selectBenchUsers(ws: Workspace, args: ParsedArgs): UserEntry[] {
+  const all = ws.index.users();
+  if (flag(args, 'all') || stringOption(args, 'users') === undefined) return all;
+  const n = intOption(args, 'users', 1, 1);
+  return all.filter(fittable).slice(0, n);
+}
+
+function fitOptions(args: ParsedArgs) {
+  const k = intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0);
+  const raw = stringOption(args, 'stop-score');
+  const stopScore = raw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(raw);
+  if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${raw}"`);
+  return { k, stopScore };
+}
+
+/** One Llm per model name (the evaluation models and the fitting model may share one). */
+function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: Llm[]; fitModel?: Llm; all: Llm[] } {
+  const names = listOption(args, 'models');
+  const byName = new Map<string, Llm>();
+  const open = (name?: string) => {
+    const key = name ?? '';
+    let l = byName.get(key);
+    if (!l) {
+      l = openLlm(name ? { ...args, values: { ...args.values, model: name } } : args, io, ws.settings, ws.layout.cacheDir);
+      byName.set(key, l);
+    }
+    return l;
+  };
+  const models = names.length ? names.map(open) : [open(undefined)];
+  const fitName = stringOption(args, 'fit-model');
+  const fitModel = fitName ? open(fitName) : undefined;
+  return { models, ...(fitModel ? { fitModel } : {}), all: [...byName.values()] };
+}
+
+async function promptsOf(ws: Workspace) {
+  return { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge'), memory: await ws.prompts.get('memory') };
+}
+
+export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const methods = listOption(args, 'methods');
+  if (!methods.length) methods.push('default', 'persona+demos');
+  for (const m of methods) if (!isMethod(m)) throw new UsageError(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
+  const ws = await openBenchWorkspace(args, io, 'run');
+  const users = selectBenchUsers(ws, args);
+  if (!users.length) throw new UsageError('bench run: the workspace has no users');
+  const { k, stopScore } = fitOptions(args);
+  const temperature = temperatureFrom(args, ws.settings);
+  const { models, fitModel, all } = openModels(args, io, ws);
+  const json = flag(args, 'json');
+  const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+  try {
+    const result = await benchRun({
+      users,
+      methods: methods as Method[],
+      models,
+      ...(fitModel ? { fitModel } : {}),
+      personaRoot: ws.layout.personaDir,
+      runsDir: ws.layout.runsDir,
+      prompts: await promptsOf(ws),
+      temperature,
+      seed: ws.split.seed,
+      k,
+      stopScore,
+      signal: io.signal,
+      onProgress: (label, done, total) => progress.update(label, done, total),
+      log: (m) => progress.message(m),
+    });
+    progress.done();
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    if (json) {
+      io.stdout(
+        JSON.stringify({
+          users: users.length,
+          cells: result.cells.map((c) => ({ ...c, run: rel(c.run) })),
+          comparisons: result.comparisons,
+          fits: result.fits.map((f) => ({ ...f, dir: rel(f.dir) })),
+          markdown: benchRunMarkdown(result),
+          calls: all.reduce((n, l) => n + l.counters().calls, 0),
+          cacheHits: all.reduce((n, l) => n + l.counters().cacheHits, 0),
+        }) + '\n',
+      );
+    } else {
+      io.stdout(benchRunMarkdown(result));
+      if (!flag(args, 'table')) {
+        for (const c of result.comparisons) io.stdout(`${c.method} vs default (${c.model}): ${c.sentence}\n`);
+        for (const c of result.cells) for (const s of c.skipped) io.stdout(`  ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}\n`);
+      }
+    }
+    return result.cells.every((c) => c.pairs === 0) ? 2 : 0;
+  } catch (err) {
+    progress.done();
+    return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
+  } finally {
+    for (const l of all) await l.dispose();
+  }
+}
+
+export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const sizesText = stringOption(args, 'sizes');
+  if (!sizesText) throw new UsageError('bench scaling: --sizes N,N,... is required (e.g. --sizes 2,4,8)');
+  const sizes = [...new Set(sizesText.split(',').map((s) => Number(s.trim())))];
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
+  const ws = await openBenchWorkspace(args, io, 'scaling');
+  const users = selectBenchUsers(ws, args);
+  const { k, stopScore } = fitOptions(args);
+  const temperature = temperatureFrom(args, ws.settings);
+  const { models, fitModel, all } = openModels(args, io, ws);
+  if (models.length !== 1) throw new UsageError('bench scaling: one evaluation model at a time (--models M)');
+  const model = models[0]!;
+  const json = flag(args, 'json');
+  const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+  const benchDir = join(ws.layout.runsDir, '..', 'bench');
+  try {
+    const r = await scaling({
+      users,
+      sizes,
+      model,
+      ...(fitModel ? { fitModel } : {}),
+      stateDir: join(benchDir, 'scaling'),
+      runsDir: ws.layout.runsDir,
+      prompts: await promptsOf(ws),
+      temperature,
+      seed: ws.split.seed,
+      k,
+      stopScore,
+      signal: io.signal,
+      onProgress: (label, done, total) => progress.update(label, done, total),
+      log: (m) => progress.message(m),
+    });
+    progress.done();
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    const out = stringOption(args, 'out');
+    const svgPath = out ? resolve(io.cwd, out) : join(benchDir, `scaling-${modelSlug(model.model)}.svg`);
+    const jsonPath = svgPath.replace(/\.svg$/i, '') + '.json';
+    await mkdir(dirname(svgPath), { recursive: true });
+    await writeFile(svgPath, scalingSvg(r));
+    const data = { ...r, points: r.points.map((p) => ({ ...p, run: rel(p.run) })) };
+    await writeFile(jsonPath, JSON.stringify(data, null, 2) + '\n');
+    if (json) io.stdout(JSON.stringify({ ...data, svg: rel(svgPath), json: rel(jsonPath) }) + '\n');
+    else {
+      io.stdout('| context pairs | mean used | accuracy (95% CI) | pairs | users | calls |\n| ---: | ---: | --- | ---: | ---: | ---: |\n');
+      for (const p of r.points) io.stdout(`| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${(100 * p.accuracy).toFixed(2)}% [${(100 * p.ci95[0]).toFixed(2)}, ${(100 * p.ci95[1]).toFixed(2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`);
+      io.stdout(`${r.slopePointsPerPair !== null ? `Slope: ${r.slopePointsPerPair.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(svgPath)}; data: ${rel(jsonPath)}\n`);
+    }
+    return 0;
+  } catch (err) {
+    progress.done();
+    return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
+  } finally {
+    for (const l of all) await l.dispose();
+  }
+}

@@ -1,0 +1,62 @@
+// synthesizeme classify: the personalizable classifier (PersonalRewardBench step 2) alone, over a
+// preference file: for each pair, would reasonable people disagree about which response is
+// better? Useful at inference time to decide whether to show a user two responses at all.
+
+import { dirname, join, relative, resolve } from 'node:path';
+import { flag, type Command } from '../command';
+import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
+import { Progress } from '../progress';
+import { rethrowCancelled, usageLine } from '../run-context';
+import { UsageError } from '../usage-error';
+import { readPreferenceFile } from '../../core/data/read-file';
+import { classifyPairs } from '../../core/bench/classify';
+import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
+
+export const classifyCommand: Command = {
+  name: 'classify',
+  summary: 'label each pair of a preference file personalizable or not, with a reason',
+  help: `Usage: synthesizeme classify <file> [--json] [model options]
+
+Asks the model, for each pair, whether reasonable people could disagree about which response is
+better (PersonalRewardBench's personalizable filter). Prints each pair's label and reason.
+  --json     {"pairs": N, "personalizable": N, "results": [{"pairId", "personalizable", "reason"}]}
+${modelOptionHelp}
+
+Example:
+  synthesizeme classify examples/workspace/ada.prefs.jsonl --model llama3.1:8b`,
+  options: { json: { type: 'boolean' }, seed: { type: 'string' }, ...modelOptionSpec },
+
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (!file) throw new UsageError('classify: give a preference file (see synthesizeme classify --help)');
+    const path = resolve(io.cwd, file);
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    const parse = await readPreferenceFile(path, rel(path), io.signal);
+    for (const p of parse.problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+    if (!parse.pairs.length) throw new UsageError(`classify: no valid preference pair in ${file}`);
+    const seed = args.values.seed !== undefined ? Number(args.values.seed) : 0;
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected an integer, got "${String(args.values.seed)}"`);
+    const temperature = temperatureFrom(args, {});
+    const llm = openLlm(args, io, {}, join(dirname(path), '.synthesizeme', 'cache'));
+    const json = flag(args, 'json');
+    const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+    try {
+      let done = 0;
+      const results = await classifyPairs(llm, DEFAULT_PROMPTS.personalizable, parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
+      progress.done();
+      const yes = results.filter((r) => r.personalizable === true).length;
+      if (json) {
+        io.stdout(JSON.stringify({ pairs: results.length, personalizable: yes, results: results.map((r) => ({ pairId: r.pairId, userId: r.userId, personalizable: r.personalizable, reason: r.reason, ...(r.error ? { error: r.error } : {}) })) }) + '\n');
+      } else {
+        for (const r of results) io.stdout(`${r.pairId}: ${r.personalizable === null ? 'no label' : r.personalizable ? 'personalizable' : 'not personalizable'}: ${r.error ?? r.reason}\n`);
+        io.stdout(`${yes} of ${results.length} pair(s) personalizable; ${usageLine(llm)}.\n`);
+      }
+      return 0;
+    } catch (err) {
+      progress.done();
+      return rethrowCancelled(err, io, `synthesizeme classify ${file}`);
+    } finally {
+      await llm.dispose();
+    }
+  },
+};

@@ -1,0 +1,277 @@
+// OpenAI Batch API mode for the preparation steps. A BatchChatModel looks like any ChatModel to
+// the classifier and the judge, but chat() only registers the request; flush() writes every
+// registered request as one batch file (`custom_id`, `method`, `url`, `body`), uploads it
+// (purpose "batch"), creates the batch, polls it, downloads the output and answers each call
+// from its line. Resumable at each stage: the batch ids go to a state file as soon as they
+// exist, and the downloaded output is kept next to it, so a re-run polls the same batch or
+// reads the saved answers without a single API call.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI, { toFile } from 'openai';
+import { LlmError } from '../llm/errors';
+import { parseTolerantJson } from '../llm/tolerant-json';
+import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
+
+export const BATCH_ENDPOINT = '/v1/chat/completions';
+
+export interface BatchStepState {
+  inputHash: string;
+  requests: number;
+  inputFileId?: string;
+  batchId?: string;
+  status?: string;
+  outputFileId?: string | null;
+  errorFileId?: string | null;
+  /** Where the downloaded output lines were saved. */
+  results?: string;
+}
+
+export interface BatchState {
+  version: 1;
+  steps: Record<string, BatchStepState>;
+}
+
+export interface BatchOptions {
+  baseUrl: string;
+  apiKey?: string;
+  /** The state file (usually next to --out). */
+  statePath: string;
+  /** Name of the pipeline step; one batch per step. */
+  step: string;
+  pollMs?: number;
+  /** Give up waiting after this long (the batch keeps running; a re-run resumes polling). */
+  maxWaitMs?: number;
+  log?: (message: string) => void;
+  /** A client to use instead of one built from baseUrl/apiKey (tests). */
+  client?: OpenAI;
+  /** Shared by the models of one run; default: a store of this model's own. */
+  store?: BatchStateStore;
+}
+
+export interface BatchCounters {
+  registered: number;
+  uploaded: number;
+  batchesCreated: number;
+  polls: number;
+  fromSavedOutput: number;
+}
+
+interface Pending {
+  request: ChatRequest;
+  waiters: { resolve: (r: ChatResult) => void; reject: (e: unknown) => void }[];
+}
+
+/** The body of one chat completion request, as the Batch API takes it. */
+export function batchBody(model: string, r: ChatRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, messages: r.messages, temperature: r.temperature };
+  if (r.seed !== undefined) body.seed = r.seed;
+  if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
+  if (r.schema) body.response_format = { type: 'json_schema', json_schema: { name: r.schema.name, schema: r.schema.schema, strict: r.schema.strict ?? false } };
+  return body;
+}
+
+/** Same request, same id: a resumed run finds its answers, and duplicates are sent once. */
+export function customIdOf(model: string, r: ChatRequest): string {
+  const key = JSON.stringify({ model, m: r.messages, s: r.schema ?? null, t: r.temperature, seed: r.seed ?? null, max: r.maxTokens ?? null, n: r.sample ?? 0 });
+  return 'req-' + createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+export async function readBatchState(path: string): Promise<BatchState> {
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as BatchState;
+    if (s && s.version === 1 && typeof s.steps === 'object') return s;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw Object.assign(new Error(`${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`), { expected: true, exitCode: 2 });
+  }
+  return { version: 1, steps: {} };
+}
+
+async function writeAtomic(path: string, text: string, n: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${n}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * The state file, shared by the batches of one run (one per step, running side by side): read
+ * once, updated in memory, written one update at a time so no step's ids are lost.
+ */
+export class BatchStateStore {
+  private state: Promise<BatchState> | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private writes = 0;
+
+  constructor(readonly path: string) {}
+
+  async get(step: string): Promise<BatchStepState | undefined> {
+    this.state ??= readBatchState(this.path);
+    const s = (await this.state).steps[step];
+    return s ? { ...s } : undefined;
+  }
+
+  async set(step: string, value: BatchStepState): Promise<void> {
+    this.state ??= readBatchState(this.path);
+    const state = await this.state;
+    state.steps[step] = { ...value };
+    const text = JSON.stringify(state, null, 2) + '\n';
+    const n = ++this.writes;
+    const next = this.chain.then(() => writeAtomic(this.path, text, n));
+    this.chain = next.catch(() => undefined);
+    await next;
+  }
+}
+
+const FINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+export class BatchChatModel implements ChatModel {
+  readonly provider = 'openai' as const;
+  readonly counters: BatchCounters = { registered: 0, uploaded: 0, batchesCreated: 0, polls: 0, fromSavedOutput: 0 };
+  private pending = new Map<string, Pending>();
+  private readonly client: OpenAI;
+  private readonly store: BatchStateStore;
+
+  constructor(
+    readonly model: string,
+    private readonly opts: BatchOptions,
+  ) {
+    this.client = opts.client ?? new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey ?? 'no-key', maxRetries: 3 });
+    this.store = opts.store ?? new BatchStateStore(opts.statePath);
+  }
+
+  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    if (signal?.aborted) return Promise.reject(new LlmError('aborted', 'cancelled'));
+    const id = customIdOf(this.model, request);
+    this.counters.registered++;
+    return new Promise<ChatResult>((resolve, reject) => {
+      const p = this.pending.get(id);
+      if (p) p.waiters.push({ resolve, reject });
+      else this.pending.set(id, { request, waiters: [{ resolve, reject }] });
+    });
+  }
+
+  /** Sends every registered request as one batch and answers them; see the file comment. */
+  async flush(signal?: AbortSignal): Promise<void> {
+    const pending = this.pending;
+    this.pending = new Map();
+    if (pending.size === 0) return;
+    try {
+      const lines = await this.results(pending, signal);
+      for (const [id, p] of pending) {
+        const line = lines.get(id);
+        const outcome = line ? this.answer(line, p.request) : new LlmError('server', `the batch output has no answer for ${id}`, { provider: 'openai', model: this.model });
+        for (const w of p.waiters) outcome instanceof Error ? w.reject(outcome) : w.resolve(outcome);
+      }
+    } catch (err) {
+      for (const p of pending.values()) for (const w of p.waiters) w.reject(err);
+      throw err;
+    }
+  }
+
+  private async results(pending: Map<string, Pending>, signal?: AbortSignal): Promise<Map<string, unknown>> {
+    const { statePath, step } = this.opts;
+    const ids = [...pending.keys()].sort();
+    const inputHash = createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
+    let s: BatchStepState | undefined = await this.store.get(step);
+    const save = () => this.store.set(step, s!);
+    if (s && s.inputHash !== inputHash) {
+      this.opts.log?.(`batch ${step}: the requests changed since batch ${s.batchId ?? '(none)'}; starting a new batch`);
+      s = undefined;
+    }
+    if (s?.results) {
+      const saved = await readFile(s.results, 'utf8').catch(() => undefined);
+      if (saved !== undefined) {
+        this.counters.fromSavedOutput += pending.size;
+        return parseOutput(saved);
+      }
+    }
+    if (!s?.batchId) {
+      const text = ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: BATCH_ENDPOINT, body: batchBody(this.model, pending.get(id)!.request) })).join('\n') + '\n';
+      s = { inputHash, requests: ids.length };
+      if (!s.inputFileId) {
+        const file = await this.client.files.create({ file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`), purpose: 'batch' }, { signal: signal ?? null });
+        this.counters.uploaded += ids.length;
+        s.inputFileId = file.id;
+        await save();
+      }
+      const batch = await this.client.batches.create({ input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } }, { signal: signal ?? null });
+      this.counters.batchesCreated++;
+      s.batchId = batch.id;
+      s.status = batch.status;
+      await save();
+      this.opts.log?.(`batch ${step}: submitted ${ids.length} request(s) as ${batch.id}`);
+    } else this.opts.log?.(`batch ${step}: resuming ${s.batchId} (${s.status ?? 'unknown status'})`);
+
+    const started = Date.now();
+    for (;;) {
+      const b = await this.client.batches.retrieve(s.batchId!, { signal: signal ?? null });
+      this.counters.polls++;
+      if (b.status !== s.status) {
+        s.status = b.status;
+        s.outputFileId = b.output_file_id ?? null;
+        s.errorFileId = b.error_file_id ?? null;
+        await save();
+        this.opts.log?.(`batch ${step}: ${b.status}${b.request_counts ? ` (${b.request_counts.completed}/${b.request_counts.total})` : ''}`);
+      }
+      if (FINAL.has(b.status)) {
+        s.outputFileId = b.output_file_id ?? null;
+        s.errorFileId = b.error_file_id ?? null;
+        if (b.status !== 'completed' && !b.output_file_id) {
+          await save();
+          const why = b.errors?.data?.map((e) => e.message).join('; ');
+          throw new LlmError('server', `batch ${b.id} for ${step} ended ${b.status}${why ? `: ${why}` : ''}`, { provider: 'openai', model: this.model, retryable: false });
+        }
+        break;
+      }
+      if (this.opts.maxWaitMs !== undefined && Date.now() - started > this.opts.maxWaitMs) {
+        throw new LlmError('timeout', `batch ${s.batchId} for ${step} is still ${b.status}; run the same command again later to resume polling`, { provider: 'openai', model: this.model, retryable: false });
+      }
+      await sleep(this.opts.pollMs ?? 10_000, undefined, signal ? { signal } : undefined);
+    }
+    let text = '';
+    for (const fileId of [s.outputFileId, s.errorFileId]) {
+      if (!fileId) continue;
+      const res = await this.client.files.content(fileId, { signal: signal ?? null });
+      const part = await res.text();
+      text += part.endsWith('\n') || part === '' ? part : part + '\n';
+    }
+    s.results = `${statePath.replace(/\.json$/, '')}.${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.output.jsonl`;
+    await writeAtomic(s.results, text, 0);
+    await save();
+    return parseOutput(text);
+  }
+
+  private answer(line: unknown, request: ChatRequest): ChatResult | LlmError {
+    const l = line as { response?: { status_code?: number; body?: { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } } }; error?: { message?: string } | null };
+    const status = l.response?.status_code;
+    const content = l.response?.body?.choices?.[0]?.message?.content;
+    if (l.error || (status !== undefined && status !== 200) || typeof content !== 'string') {
+      const msg = l.error?.message ?? (l.response?.body as { error?: { message?: string } } | undefined)?.error?.message ?? `status ${status ?? 'unknown'}`;
+      return new LlmError(status === 404 ? 'not-found' : 'server', `batch request failed: ${msg}`, { provider: 'openai', model: this.model, ...(status ? { status } : {}), retryable: false });
+    }
+    const usage = { promptTokens: l.response?.body?.usage?.prompt_tokens ?? 0, completionTokens: l.response?.body?.usage?.completion_tokens ?? 0 };
+    const out: ChatResult = { text: content, usage, latencyMs: 0, cached: false, model: this.model };
+    if (request.schema) {
+      const json = parseTolerantJson(content, request.schema.schema);
+      if (json !== undefined) out.json = json;
+    }
+    return out;
+  }
+}
+
+function parseOutput(text: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line) as { custom_id?: unknown };
+      if (typeof v.custom_id === 'string') out.set(v.custom_id, v);
+    } catch {
+      // a torn line: that request is answered as failed
+    }
+  }
+  return out;
+}

@@ -1,0 +1,231 @@
+// PersonalRewardBench preparation (METHOD.md section 6), on records already read:
+//   1. user filter (at least `minPairs` pairs),
+//   2. personalizable classifier (one call per pair; label and reason kept in `meta`),
+//   3. disagreement filter (every judge model votes on every pair in both orders, with the
+//      default judge prompt and no persona; pairs whose agreement with the user lies in the
+//      range are kept; every vote is kept in `meta`),
+//   4. per-user splits (users left with fewer than `minPairs` pairs cannot be split and go).
+// Every call goes through the models given (their cache makes a re-run free). A judge model that
+// is unavailable (not found, no connection) is reported and the filter runs with the others.
+
+import type { ChatModel } from '../llm/types';
+import type { NativeRecord } from '../data/importers/native-record';
+import { splitUser } from '../data/splits';
+import { SPLITS, type Split } from '../data/pair';
+import { judgeOrder, isFatal } from '../method/judge';
+import { judgeSystem } from '../method/messages';
+import type { Order } from '../method/render';
+import { classifyPair } from './classify';
+import { countItems, filterUsers, toItems, type BenchItem, type StepCounts } from './records';
+
+/** A model whose calls may be collected and sent together (the Batch API): flush() sends them. */
+export type StepModel = ChatModel & { flush?: (signal?: AbortSignal) => Promise<void> };
+
+export interface PrepareOptions {
+  minPairs: number;
+  /** Inclusive range of the share of judge votes agreeing with the user. */
+  agreement: [number, number];
+  splits: [number, number, number];
+  seed: number;
+  temperature: number;
+  classifier: StepModel;
+  classifierPrompt: string;
+  judges: StepModel[];
+  judgePrompt: string;
+  signal?: AbortSignal;
+  onProgress?: (step: string, done: number, total: number) => void;
+  log?: (message: string) => void;
+}
+
+export interface JudgeVote {
+  model: string;
+  order: Order;
+  preference: 'A' | 'B' | null;
+  /** The vote agrees with the user's choice. */
+  agrees: boolean;
+  error?: string;
+}
+
+export interface StepReport {
+  step: string;
+  label: string;
+  counts: StepCounts;
+  /** LLM requests the step issued (cache hits included). */
+  requests?: number;
+}
+
+export interface JudgeStatus {
+  model: string;
+  available: boolean;
+  error?: string;
+  votes: number;
+}
+
+export interface PrepareReport {
+  steps: StepReport[];
+  minPairs: number;
+  agreement: [number, number];
+  classifier: { model: string; personalizable: number; notPersonalizable: number; failed: number };
+  judges: JudgeStatus[];
+  /** Pairs dropped in step 3 because no judge gave a usable vote. */
+  unjudged: number;
+  splits: Record<Split, number>;
+}
+
+export interface PrepareResult {
+  records: NativeRecord[];
+  report: PrepareReport;
+}
+
+/** Runs all of a step's calls; with a batching model, flushes once every call is registered. */
+async function runStep<T>(model: StepModel, calls: (() => Promise<T>)[], signal?: AbortSignal): Promise<T[]> {
+  const all = Promise.all(calls.map((c) => c()));
+  if (model.flush) {
+    // Every call above registered its request synchronously; one batch carries them all.
+    await model.flush(signal).catch(async (err) => {
+      await all.catch(() => undefined);
+      throw err;
+    });
+  }
+  return all;
+}
+
+export async function preparePipeline(records: readonly NativeRecord[], opts: PrepareOptions): Promise<PrepareResult> {
+  const steps: StepReport[] = [];
+  const items = toItems(records.map((r) => ({ ...r, meta: { ...(r.meta ?? {}) } })));
+  steps.push({ step: 'raw', label: 'raw pairs (after import; ties give no pair)', counts: countItems(items) });
+
+  // 1. Users with enough pairs.
+  const step1 = filterUsers(items, opts.minPairs);
+  steps.push({ step: 'users', label: `1. users with at least ${opts.minPairs} pairs`, counts: countItems(step1) });
+
+  // 2. Personalizable.
+  let done = 0;
+  opts.onProgress?.('personalizable', 0, step1.length);
+  const classes = await runStep(
+    opts.classifier,
+    step1.map((it) => async () => {
+      const c = await classifyPair(opts.classifier, opts.classifierPrompt, it.pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+      opts.onProgress?.('personalizable', ++done, step1.length);
+      return c;
+    }),
+    opts.signal,
+  );
+  const classifier = { model: opts.classifier.model, personalizable: 0, notPersonalizable: 0, failed: 0 };
+  const step2: BenchItem[] = [];
+  step1.forEach((it, i) => {
+    const c = classes[i]!;
+    it.record.meta!.personalizable = { label: c.personalizable, reason: c.reason, model: opts.classifier.model, ...(c.error ? { error: c.error } : {}) };
+    if (c.personalizable === true) {
+      classifier.personalizable++;
+      step2.push(it);
+    } else if (c.personalizable === false) classifier.notPersonalizable++;
+    else classifier.failed++;
+  });
+  steps.push({ step: 'personalizable', label: '2. personalizable (LLM classifier)', counts: countItems(step2), requests: step1.length });
+
+  // 3. Disagreement among judges, both orders.
+  const system = judgeSystem(opts.judgePrompt, {});
+  // Per judge, per pair; flattened in the order the judges were given, whatever finishes first.
+  const perJudge: (JudgeVote[][] | undefined)[] = opts.judges.map(() => undefined);
+  const judges: JudgeStatus[] = [];
+  const totalVotes = step2.length * 2 * opts.judges.length;
+  let voted = 0;
+  opts.onProgress?.('judges', 0, totalVotes);
+  await Promise.all(
+    opts.judges.map(async (judge, j) => {
+      const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
+      judges.push(status);
+      // A judge that turns out unavailable stops at once: its queued calls are dropped.
+      const stop = new AbortController();
+      const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+      const mine: JudgeVote[][] = step2.map(() => []);
+      try {
+        await runStep(
+          judge,
+          step2.flatMap((it, i) =>
+            (['AB', 'BA'] as const).map((order) => async () => {
+              try {
+                const v = await judgeOrder(judge, system, it.pair, order, { temperature: opts.temperature, seed: opts.seed, signal, purpose: 'disagreement' });
+                mine[i]!.push({ model: judge.model, order, preference: v.preference, agrees: v.correct, ...(v.error ? { error: v.error } : {}) });
+                opts.onProgress?.('judges', ++voted, totalVotes);
+              } catch (err) {
+                if (!opts.signal?.aborted && isFatal(err) && !stop.signal.aborted) stop.abort(err);
+                throw err;
+              }
+            }),
+          ),
+          signal,
+        );
+        for (const m of mine) {
+          m.sort((a, b) => a.order.localeCompare(b.order));
+          status.votes += m.length;
+        }
+        perJudge[j] = mine;
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (err as Error);
+        if (!isFatal(cause)) throw err;
+        status.available = false;
+        status.error = cause.message;
+        opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${cause.message}`);
+      }
+    }),
+  );
+  judges.sort((a, b) => opts.judges.findIndex((j) => j.model === a.model) - opts.judges.findIndex((j) => j.model === b.model));
+  if (opts.judges.length && !judges.some((j) => j.available)) {
+    throw Object.assign(new Error(`no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`), { expected: true, exitCode: 1 });
+  }
+  const [lo, hi] = opts.agreement;
+  let unjudged = 0;
+  const step3: BenchItem[] = [];
+  step2.forEach((it, i) => {
+    const v = perJudge.flatMap((m) => m?.[i] ?? []);
+    const valid = v.filter((x) => x.preference !== null);
+    const agreement = valid.length ? valid.filter((x) => x.agrees).length / valid.length : null;
+    it.record.meta!.judge_votes = v;
+    it.record.meta!.judge_agreement = agreement;
+    if (agreement === null) {
+      if (opts.judges.length) unjudged++;
+      else step3.push(it);
+    } else if (agreement >= lo - 1e-12 && agreement <= hi + 1e-12) step3.push(it);
+  });
+  steps.push({
+    step: 'disagreement',
+    label: `3. judge agreement with the user in [${pctText(lo)}, ${pctText(hi)}]`,
+    counts: countItems(step3),
+    requests: step2.length * 2 * opts.judges.length,
+  });
+
+  // 4. Splits, for users that still have enough pairs.
+  const step4 = filterUsers(step3, opts.minPairs);
+  const splitCounts: Record<Split, number> = { context: 0, validation: 0, test: 0 };
+  const byUser = new Map<string, BenchItem[]>();
+  for (const it of step4) {
+    const list = byUser.get(it.record.user_id);
+    if (list) list.push(it);
+    else byUser.set(it.record.user_id, [it]);
+  }
+  for (const [user, list] of byUser) {
+    const s = splitUser(
+      user,
+      list.map((x) => x.pair),
+      { ratios: opts.splits, seed: opts.seed, temporal: false, minPairs: opts.minPairs },
+    );
+    for (const it of list) {
+      const split = s.assignment.get(it.pair.pairId);
+      if (split) it.record.split = split;
+    }
+    for (const k of SPLITS) splitCounts[k] += s.counts[k];
+  }
+  steps.push({ step: 'splits', label: `4. split per user (users still with at least ${opts.minPairs} pairs)`, counts: countItems(step4) });
+
+  return {
+    records: step4.map((x) => x.record),
+    report: { steps, minPairs: opts.minPairs, agreement: opts.agreement, classifier, judges, unjudged, splits: splitCounts },
+  };
+}
+
+export function pctText(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}

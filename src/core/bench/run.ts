@@ -1,0 +1,232 @@
+// Whole-benchmark runs: for each evaluation model, fit every selected user (or reuse the
+// personas already fitted with the fitting model), evaluate each method on the test pairs, and
+// compare each method with `default` on the same pairs. Transfer mode fits with one model and
+// evaluates with others. Resumable: personas are reused, verdicts come from run files and the cache.
+
+import { join } from 'node:path';
+import type { Llm } from '../llm/client';
+import type { UsageSnapshot } from '../llm/usage';
+import type { UserEntry } from '../data/workspace-index';
+import { evaluate, type EvalUser } from '../eval/evaluate';
+import { compareVerdicts } from '../eval/compare';
+import { verdictKey } from '../eval/run-file';
+import type { PairVerdict } from '../method/judge';
+import { needsPersona, type Method } from '../method/methods';
+import type { FitPrompts } from '../method/fit';
+import type { Prompt } from '../method/prompt-store';
+import { pairsBySplit } from '../workspace/open-workspace';
+import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
+
+export interface BenchRunOptions {
+  users: readonly UserEntry[];
+  methods: readonly Method[];
+  /** Models to evaluate with. */
+  models: readonly Llm[];
+  /** Transfer mode: fit every persona with this model instead of the evaluating one. */
+  fitModel?: Llm;
+  personaRoot: string;
+  runsDir: string;
+  prompts: FitPrompts & { memory: Prompt };
+  temperature: number;
+  seed: number;
+  k: number;
+  stopScore: number;
+  signal?: AbortSignal;
+  onProgress?: (label: string, done: number, total: number) => void;
+  log?: (message: string) => void;
+}
+
+export interface UsageDelta {
+  calls: number;
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | null;
+}
+
+export interface BenchCell extends UsageDelta {
+  method: Method;
+  model: string;
+  fitModel: string | null;
+  accuracy: number;
+  ci95: [number, number];
+  consistency: number;
+  pairs: number;
+  samples: number;
+  users: number;
+  skipped: { user: string; reason: string }[];
+  run: string;
+}
+
+export interface BenchComparison {
+  model: string;
+  method: Method;
+  baseline: 'default';
+  difference: number;
+  ci95: [number, number];
+  p: number;
+  pairs: number;
+  sentence: string;
+}
+
+export interface BenchFit extends UsageDelta {
+  fitModel: string;
+  dir: string;
+  fitted: number;
+  reused: number;
+  failed: { user: string; reason: string }[];
+}
+
+export interface BenchRunResult {
+  cells: BenchCell[];
+  comparisons: BenchComparison[];
+  fits: BenchFit[];
+}
+
+export function usageDelta(before: UsageSnapshot, after: UsageSnapshot): UsageDelta {
+  const cost = after.costUsd !== undefined ? after.costUsd - (before.costUsd ?? 0) : null;
+  return {
+    calls: after.calls - before.calls,
+    cacheHits: after.cacheHits - before.cacheHits,
+    promptTokens: after.promptTokens - before.promptTokens,
+    completionTokens: after.completionTokens - before.completionTokens,
+    costUsd: cost,
+  };
+}
+
+/** Users that can be fitted: some context to learn from and some validation to select on. */
+export function fittable(user: UserEntry): boolean {
+  const s = pairsBySplit(user);
+  return s.context.length > 0 && s.validation.length > 0;
+}
+
+export async function personasFor(fitModel: Llm, users: readonly UserEntry[], opts: Omit<BenchRunOptions, 'models' | 'fitModel' | 'methods' | 'users' | 'runsDir'>): Promise<{ personas: Map<string, StoredPersona>; fit: BenchFit }> {
+  const dir = join(opts.personaRoot, modelSlug(fitModel.model));
+  const tasks = users.filter(fittable).map((u) => {
+    const s = pairsBySplit(u);
+    return { userId: u.id, context: s.context, validation: s.validation };
+  });
+  const before = fitModel.counters();
+  let done = 0;
+  opts.onProgress?.(`fit ${fitModel.model}`, 0, tasks.length);
+  const { personas, failed } = await fitAndStore(tasks, {
+    dir,
+    model: fitModel,
+    prompts: opts.prompts,
+    temperature: opts.temperature,
+    seed: opts.seed,
+    k: opts.k,
+    stopScore: opts.stopScore,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onUser: (user, outcome) => {
+      if (outcome instanceof Error) opts.log?.(`${user}: not fitted with ${fitModel.model}: ${outcome.message}`);
+      opts.onProgress?.(`fit ${fitModel.model}`, ++done, tasks.length);
+    },
+  });
+  const notFittable = users.filter((u) => !fittable(u)).map((u) => ({ user: u.id, reason: 'no context or no validation pairs' }));
+  const values = [...personas.values()];
+  return {
+    personas,
+    fit: { fitModel: fitModel.model, dir, fitted: values.filter((p) => p.fitted).length, reused: values.filter((p) => !p.fitted).length, failed: [...notFittable, ...failed], ...usageDelta(before, fitModel.counters()) },
+  };
+}
+
+export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
+  const cells: BenchCell[] = [];
+  const comparisons: BenchComparison[] = [];
+  const fits: BenchFit[] = [];
+  const fitted = new Map<string, Map<string, StoredPersona>>();
+  const wantPersona = opts.methods.some(needsPersona);
+
+  for (const model of opts.models) {
+    const fitModel = opts.fitModel ?? model;
+    let personas = fitted.get(fitModel.model);
+    if (wantPersona && !personas) {
+      const r = await personasFor(fitModel, opts.users, opts);
+      personas = r.personas;
+      fitted.set(fitModel.model, personas);
+      fits.push(r.fit);
+    }
+    const evalUsers: EvalUser[] = opts.users.map((u) => {
+      const s = pairsBySplit(u);
+      const p = personas?.get(u.id);
+      return { id: u.id, pairs: u.pairs, context: s.context, target: s.test, ...(p ? { persona: p.model, personaHash: p.hash } : {}) };
+    });
+    const verdicts = new Map<Method, Map<string, PairVerdict>>();
+    for (const method of opts.methods) {
+      const before = model.counters();
+      const r = await evaluate(evalUsers, {
+        method,
+        split: 'test',
+        model,
+        ...(model.config.baseUrls[0] ? { baseUrl: model.config.baseUrls[0] } : {}),
+        prompts: { judge: opts.prompts.judge, memory: opts.prompts.memory },
+        temperature: opts.temperature,
+        seed: opts.seed,
+        runsDir: opts.runsDir,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (done, total) => opts.onProgress?.(`eval ${method} (${model.model})`, done, total),
+      });
+      verdicts.set(method, new Map(r.verdicts.map((v) => [verdictKey(v.userId, v.pairId), v])));
+      cells.push({
+        method,
+        model: model.model,
+        fitModel: needsPersona(method) ? fitModel.model : null,
+        accuracy: r.accuracy,
+        ci95: r.ci95,
+        consistency: r.consistency,
+        pairs: r.pairs,
+        samples: r.samples,
+        users: r.users.length,
+        skipped: r.skipped,
+        run: r.run,
+        ...usageDelta(before, model.counters()),
+      });
+    }
+    const base = verdicts.get('default');
+    if (base) {
+      for (const [method, v] of verdicts) {
+        if (method === 'default') continue;
+        const c = compareVerdicts(base, v, opts.seed);
+        if (c.pairs === 0) continue;
+        comparisons.push({ model: model.model, method, baseline: 'default', difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs, sentence: c.sentence });
+      }
+    }
+  }
+  return { cells, comparisons, fits };
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
+
+export function accuracyText(accuracy: number, ci: [number, number]): string {
+  if (!Number.isFinite(accuracy)) return 'n/a';
+  return `${pct(accuracy)}% ± ${(100 * Math.max(accuracy - ci[0], ci[1] - accuracy)).toFixed(2)}`;
+}
+
+const money = (c: number | null) => (c === null ? 'n/a' : `$${c.toFixed(4)}`);
+const modelLabel = (c: BenchCell) => (c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model);
+
+/** The results table (methods x models), the paired comparisons, and the fitting cost. */
+export function benchRunMarkdown(r: BenchRunResult): string {
+  const models = [...new Set(r.cells.map((c) => c.model))];
+  const methods = [...new Set(r.cells.map((c) => c.method))];
+  const lines: string[] = [];
+  lines.push(`| method | ${models.join(' | ')} |`, `| --- | ${models.map(() => '---').join(' | ')} |`);
+  for (const m of methods) lines.push(`| ${m} | ${models.map((mo) => {
+    const c = r.cells.find((x) => x.method === m && x.model === mo);
+    return c ? accuracyText(c.accuracy, c.ci95) : '';
+  }).join(' | ')} |`);
+  lines.push('');
+  lines.push('| method | model | accuracy (95% CI) | consistency | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |');
+  lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of r.cells) lines.push(`| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${pct(c.consistency)}% | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`);
+  if (r.comparisons.length) {
+    lines.push('', '| method vs default | model | difference (95% CI) | McNemar p | pairs |', '| --- | --- | --- | ---: | ---: |');
+    for (const c of r.comparisons) lines.push(`| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pairs} |`);
+  }
+  if (r.fits.length) {
+    lines.push('');
+    for (const f of r.fits) lines.push(`Fitting with ${f.fitModel}: ${f.fitted} fitted, ${f.reused} reused, ${f.failed.length} not fitted; ${f.calls} call(s), ${f.cacheHits} from cache, ${f.promptTokens} + ${f.completionTokens} tokens, ${money(f.costUsd)}.`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,159 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
+import { runCli } from '../../src/cli/main';
+import { loadWorkspace } from '../../src/core/data/load-workspace';
+import { readClassification } from '../../src/core/bench/classify';
+import { apportion } from '../../src/core/data/splits';
+import { arenaJsonl, benchBrain, capture, prismFiles, ARENA_PLAN } from './bench-fixtures';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'sm-bench-'));
+}
+
+describe('bench prepare against a loopback Ollama', () => {
+  let server: LoopbackServer;
+  const started = startLoopbackOllama({ brain: benchBrain, models: ['classifier', 'j1', 'j2'] }).then((s) => (server = s));
+  after(() => server?.close());
+
+  const prepare = async (dir: string, extra: string[]) => {
+    const c = capture(dir);
+    const code = await runCli(['bench', 'prepare', '--base-url', server.url, '--model', 'classifier', '--min-pairs', '3', '--json', ...extra], c.io);
+    return { code, json: code === 0 ? JSON.parse(c.out()) : undefined, err: c.err() };
+  };
+
+  test('Arena: counts after each step, votes and labels in meta, a missing judge reported, explicit splits, report table', async () => {
+    await started;
+    const dir = tmp();
+    writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
+    const r = await prepare(dir, ['--arena', 'arena.jsonl', '--arena', 'missing.jsonl', '--judges', 'j1,j2,ghost', '--out', 'out/arena.prefs.jsonl', '--report', 'report.md']);
+    assert.equal(r.code, 0, r.err);
+    const steps = Object.fromEntries(r.json.report.steps.map((s: { step: string; counts: { pairs: number; users: number } }) => [s.step, [s.counts.pairs, s.counts.users]]));
+    // raw: 24 pairs (the tie and the three malformed rows give none); see ARENA_PLAN.
+    assert.deepEqual(steps, { raw: [24, 5], users: [22, 4], personalizable: [18, 4], disagreement: [14, 4], splits: [12, 3] });
+    assert.equal(r.json.records, 12);
+    // Problems: the missing file, the broken line, the row without a judge, the row without conversation_b.
+    assert.match(r.err, /missing\.jsonl:1:1: error: file not found/);
+    assert.match(r.err, /arena\.jsonl:\d+:1: error: .*not valid JSON/);
+    assert.match(r.err, /missing field "judge"/);
+    assert.match(r.err, /missing field "conversation_b"/);
+    assert.deepEqual(r.json.unreadable, ['missing.jsonl']);
+    // The unavailable judge is reported and the filter ran with the two others.
+    const judges = r.json.report.judges;
+    assert.deepEqual(judges.map((j: { model: string; available: boolean }) => [j.model, j.available]), [['j1', true], ['j2', true], ['ghost', false]]);
+    assert.match(judges[2].error, /ghost/);
+    assert.equal(judges[0].votes, 36);
+    assert.equal(r.json.calls, 22 + 72);
+    const report = readFileSync(join(dir, 'report.md'), 'utf8');
+    assert.match(report, /\| step \| pairs \| users \| median pairs per user \| multi-turn \|/);
+    assert.match(report, /\| 1\. users with at least 3 pairs \| 22 \| 4 \| 4\.5 \|/);
+    assert.match(report, /\| 4\. split per user .* \| 12 \| 3 \| 3 \| 25\.0% \|/);
+    assert.match(report, /ghost UNAVAILABLE/);
+    assert.match(report, /1 tie/);
+
+    // The output is a native file: readable, with explicit splits for every pair.
+    const index = await loadWorkspace([join(dir, 'out/arena.prefs.jsonl')], { cwd: dir });
+    assert.deepEqual(index.problems().filter((p) => p.severity === 'error'), []);
+    const users = index.users();
+    assert.deepEqual(users.map((u) => u.id), ['alice', 'bob', 'erin']);
+    for (const u of users) {
+      assert.ok(u.pairs.every((p) => p.split), `${u.id}: every pair has an explicit split`);
+      const counts = [0, 0, 0];
+      for (const p of u.pairs) counts[['context', 'validation', 'test'].indexOf(p.split!)]!++;
+      assert.deepEqual(counts, apportion(u.pairs.length, [50, 20, 30]));
+    }
+    const rec = JSON.parse(readFileSync(join(dir, 'out/arena.prefs.jsonl'), 'utf8').split('\n')[0]!);
+    assert.equal(rec.meta.personalizable.label, true);
+    assert.match(rec.meta.personalizable.reason, /style/);
+    assert.equal(rec.meta.judge_votes.length, 4);
+    assert.deepEqual(rec.meta.judge_votes.map((v: { model: string; order: string }) => `${v.model}:${v.order}`), ['j1:AB', 'j1:BA', 'j2:AB', 'j2:BA']);
+    assert.equal(rec.meta.judge_agreement, 0.5);
+
+    // inspect reads it.
+    const ins = capture(dir);
+    assert.equal(await runCli(['inspect', 'out', '--json'], ins.io), 0, ins.err());
+
+    // A re-run is free: every call comes from the cache, and the output is the same.
+    const first = readFileSync(join(dir, 'out/arena.prefs.jsonl'), 'utf8');
+    const again = await prepare(dir, ['--arena', 'arena.jsonl', '--judges', 'j1,j2', '--out', 'out/arena.prefs.jsonl', '--force']);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(again.json.calls, 0);
+    assert.equal(again.json.cacheHits, 22 + 72);
+    assert.equal(readFileSync(join(dir, 'out/arena.prefs.jsonl'), 'utf8'), first);
+    assert.equal(again.json.records, 12);
+  });
+
+  test('agreement range and user filter are options; an existing --out is refused', async () => {
+    await started;
+    const dir = tmp();
+    writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
+    // 0:1 keeps consensus and contrarian pairs too.
+    const r = await prepare(dir, ['--arena', 'arena.jsonl', '--judges', 'j1,j2', '--agreement', '0:1', '--min-pairs', '5', '--out', 'a.prefs.jsonl']);
+    assert.equal(r.code, 0, r.err);
+    const steps = Object.fromEntries(r.json.report.steps.map((s: { step: string; counts: { pairs: number } }) => [s.step, s.counts.pairs]));
+    // min 5: alice (10) and bob (5); personalizable: 8 + 4; all kept by 0:1; split: both still >= 5? bob has 4 -> dropped.
+    assert.deepEqual(steps, { raw: 24, users: 15, personalizable: 12, disagreement: 12, splits: 8 });
+    await assert.rejects(prepare(dir, ['--arena', 'arena.jsonl', '--out', 'a.prefs.jsonl']), /exists/);
+    await assert.rejects(prepare(dir, ['--arena', 'arena.jsonl', '--agreement', '0.9:0.1', '--out', 'b.prefs.jsonl']), /--agreement/);
+  });
+
+  test('every judge unavailable: the run fails with the reason', async () => {
+    await started;
+    const dir = tmp();
+    writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
+    await assert.rejects(prepare(dir, ['--arena', 'arena.jsonl', '--judges', 'ghost', '--out', 'g.prefs.jsonl']), /no judge model is available.*ghost/);
+  });
+
+  test('PRISM: conversations and survey, malformed rows reported, demographics kept', async () => {
+    await started;
+    const dir = tmp();
+    const plan = { alice: ARENA_PLAN.alice!, bob: ARENA_PLAN.bob!, carol: ARENA_PLAN.carol! };
+    const { conversations, survey } = prismFiles(plan);
+    writeFileSync(join(dir, 'conv.jsonl'), conversations);
+    writeFileSync(join(dir, 'survey.jsonl'), survey);
+    const r = await prepare(dir, ['--prism-conversations', 'conv.jsonl', '--prism-survey', 'survey.jsonl', '--judges', 'j1,j2', '--out', 'prism.prefs.jsonl']);
+    assert.equal(r.code, 0, r.err);
+    const steps = Object.fromEntries(r.json.report.steps.map((s: { step: string; counts: { pairs: number; users: number } }) => [s.step, [s.counts.pairs, s.counts.users]]));
+    assert.deepEqual(steps, { raw: [17, 3], users: [15, 2], personalizable: [12, 2], disagreement: [9, 2], splits: [9, 2] });
+    assert.match(r.err, /conv\.jsonl:\d+:1: error: .*conversation_history/);
+    assert.match(r.err, /survey\.jsonl:\d+:1: error: missing field "user_id"/);
+    const index = await loadWorkspace([join(dir, 'prism.prefs.jsonl')], { cwd: dir });
+    assert.equal(index.user('alice')!.pairs[0]!.demographics!.location, 'Paris');
+    // A missing survey is a problem, not the end of the run.
+    const m = await prepare(dir, ['--prism-conversations', 'conv.jsonl', '--prism-survey', 'nope.jsonl', '--judges', 'j1', '--out', 'p2.prefs.jsonl']);
+    assert.equal(m.code, 0, m.err);
+    assert.match(m.err, /nope\.jsonl:1:1: error: survey file not found/);
+  });
+
+  test('classify alone: labels and reasons, JSON shape', async () => {
+    await started;
+    const dir = tmp();
+    const lines = [
+      { user_id: 'u', pair_id: 'p1', context: [{ role: 'user', content: 'q' }], chosen: 'The answer is 1.\nShort.', rejected: 'The answer is 1.\nA much longer explanation.' },
+      { user_id: 'u', pair_id: 'p2', context: [{ role: 'user', content: 'q' }], chosen: 'The answer is 1.', rejected: 'The answer is 2.' },
+    ];
+    writeFileSync(join(dir, 'two.prefs.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const c = capture(dir);
+    assert.equal(await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier', '--json'], c.io), 0, c.err());
+    const j = JSON.parse(c.out());
+    assert.equal(j.pairs, 2);
+    assert.equal(j.personalizable, 1);
+    assert.deepEqual(j.results.map((x: { pairId: string; personalizable: boolean }) => [x.pairId, x.personalizable]), [['p1', true], ['p2', false]]);
+    assert.match(j.results[0].reason, /style/);
+    const t = capture(dir);
+    assert.equal(await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier'], t.io), 0, t.err());
+    assert.match(t.out(), /^p1: personalizable: .*style/m);
+    assert.match(t.out(), /^p2: not personalizable/m);
+    assert.match(t.out(), /1 of 2 pair\(s\) personalizable/);
+  });
+
+  test('tolerant reading of a classification', () => {
+    assert.deepEqual(readClassification({ json: { reason: 'r', personalizable: true }, text: '' }), { personalizable: true, reason: 'r' });
+    assert.equal(readClassification({ text: '{"reason": "x", "personalizable": "false"}' }).personalizable, false);
+    assert.equal(readClassification({ text: 'Reason: taste. personalizable: yes' }).personalizable, true);
+    assert.equal(readClassification({ text: 'I cannot tell.' }).personalizable, null);
+  });
+});
