@@ -3,22 +3,23 @@
 // per call and concurrency C, judging N pairs in both orders is 2N calls whose ideal wall time
 // is 2N x L / C; the ratio measured over it is the scheduler's overhead (goal: at most 1.05).
 // The same 2N calls again from the cache must make no call (goal: under 0.5 s for N = 1,000).
-// The loopback server runs in this process, so its own work counts against the ratio.
+// The loopback server runs in a worker thread (see bench-server.ts): like a real server, its
+// work is not the client's. The latency is fixed, so calls finish in synchronised waves of C
+// and the client handles C answers at once: the ratio grows with C/L and shows exactly that
+// per-call client cost.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm } from '../../src/core/llm/client';
 import type { ChatRequest, ProviderKind, ResponseSchema } from '../../src/core/llm/types';
-import type { BrainRequest, LoopbackServer } from '../support/loopback-llm';
-import { startLoopbackOllama } from '../support/loopback-ollama';
-import { startLoopbackOpenAI } from '../support/loopback-openai';
+import { startBenchServer } from './bench-server';
 
 export interface ProviderBenchOptions {
   /** Pairs judged in both orders. Default 1000. */
   pairs?: number;
-  /** Fixed server latency per call (L). Default 50 ms. */
+  /** Fixed server latency per call (L). Default 200 ms (real judge calls take seconds). */
   latencyMs?: number;
-  /** Calls in flight (C). Default 16. */
+  /** Calls in flight (C). Default 32. */
   concurrency?: number;
   providers?: ProviderKind[];
   /** Repetitions of the live run; the median ratio is reported. Default 3. */
@@ -35,6 +36,7 @@ export interface ProviderBenchFigures {
   cachedMs: number;
   cachedCalls: number;
   maxInFlight: number;
+  server: string;
 }
 
 const verdict: ResponseSchema = {
@@ -63,13 +65,6 @@ function judgeRequest(pair: number, order: 'AB' | 'BA'): ChatRequest {
   };
 }
 
-/** Prefers the direct answer, wherever it is shown: enough to look like a judge on the wire. */
-function judgeBrain(request: BrainRequest): string {
-  const text = request.messages[request.messages.length - 1]?.content ?? '';
-  const preference = text.indexOf('a direct answer') < text.indexOf('a longer, friendlier') ? 'A' : 'B';
-  return JSON.stringify({ reasoning: 'The user asks a practical question; the direct answer serves it.', preference });
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -77,10 +72,7 @@ function median(xs: number[]): number {
 }
 
 async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOptions, 'providers' | 'print'>>): Promise<ProviderBenchFigures> {
-  const server: LoopbackServer =
-    provider === 'ollama'
-      ? await startLoopbackOllama({ latencyMs: o.latencyMs, brain: judgeBrain })
-      : await startLoopbackOpenAI({ latencyMs: o.latencyMs, brain: judgeBrain });
+  const server = await startBenchServer(provider, o.latencyMs);
   const model = provider === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini';
   const requests: ChatRequest[] = [];
   for (let i = 0; i < o.pairs; i++) requests.push(judgeRequest(i, 'AB'), judgeRequest(i, 'BA'));
@@ -92,7 +84,7 @@ async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOp
       if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
       cacheDir = mkdtempSync(join(tmpdir(), 'sm-bench-cache-'));
       const llm = createLlm({ provider, baseUrls: [server.url], model, concurrency: o.concurrency }, { cacheDir });
-      server.reset();
+      await server.reset();
       const t0 = performance.now();
       const results = await Promise.all(requests.map((q) => llm.chat(q)));
       wallMs.push(performance.now() - t0);
@@ -100,18 +92,18 @@ async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOp
       if (wrong) throw new Error(`${wrong} answers without a parsed preference`);
       await llm.dispose();
     }
-    const maxInFlight = server.stats.maxInFlight;
+    const { maxInFlight } = await server.stats();
 
     // A second identical run, as a new process would do it: a new Llm reading the cache from disk.
-    const before = server.stats.chat;
+    const before = (await server.stats()).chat;
     const cachedLlm = createLlm({ provider, baseUrls: [server.url], model, concurrency: o.concurrency }, { cacheDir });
     const t1 = performance.now();
     const cached = await Promise.all(requests.map((q) => cachedLlm.chat(q)));
     const cachedMs = performance.now() - t1;
     if (!cached.every((c) => c.cached)) throw new Error('the cached run made calls');
-    const cachedCalls = server.stats.chat - before + cachedLlm.counters().calls;
+    const cachedCalls = (await server.stats()).chat - before + cachedLlm.counters().calls;
     await cachedLlm.dispose();
-    return { provider, calls: requests.length, idealMs, wallMs, ratio: median(wallMs) / idealMs, cachedMs, cachedCalls, maxInFlight };
+    return { provider, calls: requests.length, idealMs, wallMs, ratio: median(wallMs) / idealMs, cachedMs, cachedCalls, maxInFlight, server: server.where };
   } finally {
     await server.close();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
@@ -121,26 +113,25 @@ async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOp
 export async function benchProviders(options: ProviderBenchOptions = {}): Promise<void> {
   const o = {
     pairs: options.pairs ?? 1000,
-    latencyMs: options.latencyMs ?? 50,
-    concurrency: options.concurrency ?? 16,
+    latencyMs: options.latencyMs ?? 200,
+    concurrency: options.concurrency ?? 32,
     repeats: options.repeats ?? 3,
   };
   const print = options.print ?? ((line: string) => console.log(line));
-  print(`providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs (loopback server in-process)`);
+  print(`providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs`);
   for (const provider of options.providers ?? (['ollama', 'openai'] as const)) {
     const f = await benchOne(provider, o);
     const runs = f.wallMs.map((w) => (w / 1000).toFixed(2)).join(' / ');
     print(
       `  ${provider.padEnd(6)} live:   ${f.calls} calls in ${runs} s, ideal ${(f.idealMs / 1000).toFixed(2)} s -> ` +
-        `ratio ${f.ratio.toFixed(3)} (goal <= 1.05) ${f.ratio <= 1.05 ? 'OK' : 'MISSED'}; max in flight ${f.maxInFlight}`,
+        `ratio ${f.ratio.toFixed(3)} (goal <= 1.05) ${f.ratio <= 1.05 ? 'OK' : 'MISSED'}; max in flight ${f.maxInFlight}; server in ${f.server}`,
     );
     print(
       `  ${provider.padEnd(6)} cached: ${f.calls} answers, ${f.cachedCalls} calls, ${(f.cachedMs / 1000).toFixed(3)} s ` +
         `(goal < 0.5 s) ${f.cachedMs < 500 && f.cachedCalls === 0 ? 'OK' : 'MISSED'}`,
     );
   }
-  print(
-    '  promptfoo comparison: not run here. promptfoo 0.122+ needs Node >= 22.22; 0.121.20 declares ^20.20.0 || >=22.22.0 ' +
-      'and would fit this Node 20, but it is not a dependency of the project yet.',
-  );
-}
+  // The issue's second figure (our time over promptfoo's) needs promptfoo, which is not a
+  // dependency: 0.122.0 and later require Node >= 22.22; 0.121.20 is the last for Node ^20.20.
+  print('  promptfoo: not measured (not installed; promptfoo@0.121.20 is the last version that supports Node 20)');
+}}

@@ -35,12 +35,18 @@ async function appendRecords(dir: string, from: number, count: number, gate: () 
   const cache = new ResponseCache(dir);
   await cache.stats();
   await gate();
-  // Many writes in flight at once, as a busy run does.
-  await Promise.all(
-    Array.from({ length: count }, (_, j) =>
-      cache.put(keyOf(from + j), { text: textOf(from + j), usage: { promptTokens: j, completionTokens: 1 }, latencyMs: 5, model: 'm' }),
-    ),
-  );
+  // Batches of writes in flight at once, as a busy run does, paced so that two processes
+  // started a few milliseconds apart still write during the same stretch of time.
+  const batch = 10;
+  for (let b = 0; b < count; b += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, count - b) }, (_, j) => {
+        const i = from + b + j;
+        return cache.put(keyOf(i), { text: textOf(i), usage: { promptTokens: j, completionTokens: 1 }, latencyMs: 5, model: 'm' });
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 3));
+  }
   await cache.close();
 }
 

@@ -2,6 +2,7 @@
 // requests and loses status codes and headers on errors (and prints to the console), so every
 // request gets its own client whose `fetch` carries our signal, turns HTTP errors into
 // LlmErrors with Retry-After intact, and watches the NDJSON stream for timeouts and bad lines.
+import { StringDecoder } from 'node:string_decoder';
 import { Ollama } from 'ollama';
 import type { ChatResponse, Options as OllamaOptions } from 'ollama';
 import {
@@ -17,6 +18,7 @@ import {
   timeoutError,
 } from './errors';
 import { estimateTokens } from './estimate';
+import { type BodyWatcher, createHttpFetch } from './http-fetch';
 import type {
   CallTimeouts,
   EndpointCheck,
@@ -198,15 +200,16 @@ export class OllamaProvider implements EndpointClient {
  * with a vague message).
  */
 function guardedFetch(wd: Watchdog, ctx: ErrorContext): typeof fetch {
+  const fetchWatched = createHttpFetch({
+    // A one-object answer arrives whole and is read by response.json(): the first-byte timeout
+    // covers it. Only a stream is watched, for the idle timeout and for bad lines.
+    watch: (status, headers) => (status < 300 && String(headers['content-type'] ?? '').includes('ndjson') ? ndjsonWatcher(wd, ctx) : undefined),
+  });
   return async (input, init) => {
     const signal = init?.signal ? AbortSignal.any([init.signal, wd.signal]) : wd.signal;
-    const res = await fetch(input, { ...init, signal });
+    const res = await fetchWatched(input, { ...init, signal });
     if (!res.ok) throw await errorFromResponse(res, ctx);
-    // A one-object answer arrives whole and is read by response.json(): the first-byte timeout
-    // covers it. Only a stream is worth a watcher (web streams cost real time per call).
-    if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) return res;
-    const body = res.body.pipeThrough(watchStream(wd, ctx));
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return res;
   };
 }
 
@@ -227,40 +230,33 @@ async function errorFromResponse(res: Response, ctx: ErrorContext): Promise<LlmE
   return httpError(ctx, res.status, message, { retryAfterMs: retryAfterFromHeaders((n) => res.headers.get(n)) });
 }
 
-function watchStream(wd: Watchdog, ctx: ErrorContext): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
+function ndjsonWatcher(wd: Watchdog, ctx: ErrorContext): BodyWatcher {
+  const decoder = new StringDecoder('utf8');
   let pending = '';
-  const checkLine = (line: string): LlmError | undefined => {
-    if (!line.trim()) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (err) {
-      return parseError(ctx, 'malformed JSON in the stream', err);
+  return (chunk) => {
+    wd.tick();
+    pending += decoder.write(chunk);
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const problem = checkLine(pending.slice(0, nl), ctx);
+      if (problem) return problem;
+      pending = pending.slice(nl + 1);
+      nl = pending.indexOf('\n');
     }
-    const error = parsed && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
-    // Ollama reports failures that happen after the 200 as an `{"error": ...}` line.
-    if (typeof error === 'string') return httpError(ctx, 500, error);
     return undefined;
   };
-  return new TransformStream({
-    transform(chunk, controller) {
-      wd.tick();
-      pending += decoder.decode(chunk, { stream: true });
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const problem = checkLine(line);
-        if (problem) {
-          controller.error(problem);
-          return;
-        }
-      }
-      controller.enqueue(chunk);
-    },
-    flush(controller) {
-      const problem = checkLine(pending + decoder.decode());
-      if (problem) controller.error(problem);
-    },
-  });
+}
+
+function checkLine(line: string, ctx: ErrorContext): LlmError | undefined {
+  if (!line.trim()) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    return parseError(ctx, 'malformed JSON in the stream', err);
+  }
+  const error = parsed && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
+  // Ollama reports failures that happen after the 200 as an `{"error": ...}` line.
+  if (typeof error === 'string') return httpError(ctx, 500, error);
+  return undefined;
 }

@@ -17,6 +17,7 @@ import {
   timeoutError,
 } from './errors';
 import { estimateTokens } from './estimate';
+import { httpFetch } from './http-fetch';
 import type {
   CallTimeouts,
   EndpointCheck,
@@ -59,6 +60,7 @@ export class OpenAIProvider implements EndpointClient {
       // Local servers need no key: send no Authorization header rather than an empty one.
       ...(key ? {} : { defaultHeaders: { Authorization: null } }),
       maxRetries: 0,
+      fetch: httpFetch,
       // Our watchdog times the call; the client's timeout is only a backstop behind it.
       timeout: options.timeouts.firstByteMs * 2 + 1000,
       logLevel: 'off',
