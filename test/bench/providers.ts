@@ -134,4 +134,4 @@ export async function benchProviders(options: ProviderBenchOptions = {}): Promis
   // The second figure (our time over promptfoo's) needs promptfoo, which is not a
   // dependency: 0.122.0 and later require Node >= 22.22; 0.121.20 is the last for Node ^20.20.
   print('  promptfoo: not measured (not installed; promptfoo@0.121.20 is the last version that supports Node 20)');
-}}
+}
