@@ -75,6 +75,8 @@ export async function main(): Promise<void> {
     }
   }
   if (interrupted && code === 0) code = 130;
-  process.exitCode = code;
+  // Exit now: idle keep-alive sockets or a server that ignores an abort must not keep a
+  // finished (or interrupted) command alive. The empty writes wait for pending output.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 

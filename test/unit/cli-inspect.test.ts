@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -63,5 +63,48 @@ describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not bu
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Example:/);
     assert.equal(run(['--help']).code, 0);
+  });
+});
+
+describe('Ctrl+C during a run', { skip: !existsSync(cli) && 'dist/cli.js not built (npm run build)' }, () => {
+  test('stops cleanly, says how to resume, exits 130; the same command then finishes', async () => {
+    const { startLoopbackOllama } = await import('../support/loopback-ollama');
+    const server = await startLoopbackOllama({ models: ['llama3.1:8b'], latencyMs: 200 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'smc-'));
+      cpSync(join(root, 'examples/workspace'), join(dir, 'ws'), { recursive: true });
+      const args = [cli, 'eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--concurrency', '2', '--json'];
+      const child = spawn(process.execPath, args, { cwd: dir });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      let early: number | null | undefined;
+      void exited.then((c) => (early = c));
+      // Interrupt once some answers have arrived (bounded: a child that died early fails the test).
+      for (let i = 0; i < 500 && server.stats.completed < 4 && early === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(early, undefined, `the CLI exited before the interrupt: ${stderr}`);
+      child.kill('SIGINT');
+      const code = await exited;
+      assert.equal(code, 130, stderr);
+      assert.equal(stdout, '', 'no partial JSON on stdout');
+      assert.match(stderr, /run the same command again to resume/);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      server.options.latencyMs = 0;
+      // Not spawnSync: the loopback server lives in this process and must keep answering.
+      const again = spawn(process.execPath, args, { cwd: dir });
+      let out2 = '';
+      let err2 = '';
+      again.stdout.on('data', (d) => (out2 += d));
+      again.stderr.on('data', (d) => (err2 += d));
+      const code2 = await new Promise<number | null>((r) => again.on('exit', (c) => r(c)));
+      assert.equal(code2, 0, err2);
+      const r = JSON.parse(out2);
+      assert.equal(r.pairs, 17);
+      assert.ok(r.calls < 34, `the resumed run redid finished work: ${r.calls} calls`);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, statSync, openSync, writeSync, closeSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
@@ -207,5 +207,20 @@ describe('files on disk', () => {
     writeFileSync(f, 'hello');
     const r = await readPreferenceFile(f, 'notes.txt');
     assert.match(r.problems[0]!.message, /not a preference file/);
+  });
+});
+
+describe('very large files', () => {
+  test('a 500 MB JSON file is refused at once with advice, without being read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smd-big-'));
+    const f = join(dir, 'huge.prefs.json');
+    // A sparse file: 500 MB on paper, nothing on disk.
+    closeSync(openSync(f, 'w'));
+    truncateSync(f, 500 * 1024 * 1024);
+    const r = await readPreferenceFile(f, 'huge.prefs.json');
+    assert.equal(r.pairs.length, 0);
+    assert.equal(r.problems.length, 1);
+    assert.match(r.problems[0]!.message, /500 MB is too large to read as JSON; convert it to JSONL/);
+    assert.deepEqual([r.problems[0]!.line, r.problems[0]!.column], [1, 1]);
   });
 });
