@@ -155,6 +155,24 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     assert.match(messages[1].content, /\{\{response_a\}\}/);
   });
 
+  test('cache stats and clear', async () => {
+    await started;
+    const dir = workspaceCopy();
+    assert.equal(await runCli(['fit', 'ws', '--user', 'bruno', '--base-url', server.url], capture(dir).io), 0);
+    const s = capture(dir);
+    assert.equal(await runCli(['cache', 'stats', 'ws', '--json'], s.io), 0, s.err());
+    const stats = JSON.parse(s.out());
+    assert.ok(stats.entries > 0);
+    assert.equal(stats.dir, join('ws', '.synthesizeme', 'cache'));
+    assert.equal(await runCli(['cache', 'clear', 'ws'], capture(dir).io), 0);
+    const after = capture(dir);
+    await runCli(['cache', 'stats', 'ws', '--json'], after.io);
+    assert.equal(JSON.parse(after.out()).entries, 0);
+    const refit = capture(dir);
+    assert.equal(await runCli(['fit', 'ws', '--user', 'bruno', '--base-url', server.url, '--json'], refit.io), 0);
+    assert.ok(JSON.parse(refit.out()).calls > 0, 'after clear the model is called again');
+  });
+
   test('usage errors exit 2; a server that is down exits 1 with advice and no stack', async () => {
     await started;
     const dir = workspaceCopy();

@@ -8,7 +8,8 @@ import { judgeCommand } from './judge';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
 import { importCommand } from './import';
+import { cacheCommand } from './cache';
 import { benchCommand } from './bench';
 import { classifyCommand } from './classify';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand, classifyCommand, benchCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand, classifyCommand, benchCommand, cacheCommand];

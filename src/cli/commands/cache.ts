@@ -1,0 +1,44 @@
+// synthesizeme cache stats|clear: look at or empty a workspace's response cache.
+
+import { relative, resolve } from 'node:path';
+import { flag, stringOption, type Command } from '../command';
+import { ResponseCache } from '../../core/llm/cache';
+import { readWorkspaceSettings } from '../../core/workspace/settings';
+import { workspaceLayout } from '../../core/workspace/layout';
+import { UsageError } from '../usage-error';
+
+export const cacheCommand: Command = {
+  name: 'cache',
+  summary: 'show statistics of, or clear, the response cache',
+  help: `Usage: synthesizeme cache stats|clear [<workspace>] [--cache-dir DIR] [--json]
+
+  stats     entries, records, segment files, bytes, and unreadable (torn) lines skipped
+  clear     delete every cached answer (the next run calls the model again)
+
+The cache is <workspace>/.synthesizeme/cache unless the workspace settings or --cache-dir
+say otherwise. The workspace defaults to the current folder.
+
+Example:
+  synthesizeme cache stats examples/workspace`,
+  options: { 'cache-dir': { type: 'string' }, json: { type: 'boolean' } },
+
+  async run(args, io) {
+    const [action, path = '.'] = args.positionals;
+    if (action !== 'stats' && action !== 'clear') throw new UsageError('cache: say stats or clear (see synthesizeme cache --help)');
+    const root = resolve(io.cwd, path);
+    const given = stringOption(args, 'cache-dir');
+    const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root)).cacheDir;
+    const cache = new ResponseCache(dir);
+    try {
+      const stats = await cache.stats();
+      const rel = relative(io.cwd, dir) || '.';
+      if (action === 'clear') await cache.clear();
+      if (flag(args, 'json')) io.stdout(JSON.stringify({ ...stats, dir: rel, ...(action === 'clear' ? { cleared: true } : {}) }) + '\n');
+      else if (action === 'clear') io.stdout(`Cleared ${stats.entries} cached answer(s) (${(stats.bytes / 1048576).toFixed(1)} MB) from ${rel}\n`);
+      else io.stdout(`${rel}: ${stats.entries} answer(s) in ${stats.records} record(s), ${stats.segments} segment file(s), ${(stats.bytes / 1048576).toFixed(1)} MB${stats.unreadableLines ? `, ${stats.unreadableLines} unreadable line(s) skipped (torn writes)` : ''}\n`);
+      return 0;
+    } finally {
+      await cache.close();
+    }
+  },
+};
