@@ -2,11 +2,13 @@
 
 import { benchIndex } from './index-bench';
 import { benchEngine } from './engine-bench';
+import { benchProviders } from './providers';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const benches: [string, () => Promise<void>][] = [
     ['index', benchIndex],
+    ['providers', benchProviders],
     ['engine', benchEngine],
   ];
   for (const [name, run] of benches) {
