@@ -32,7 +32,12 @@ const ipc = connect<HostToVerdicts, VerdictsToHost>(isHostToVerdicts, (m) => {
   render(m);
   if (firstPaint) {
     firstPaint = false;
-    requestAnimationFrame(() => ipc.post({ type: 'painted', rows: m.rows.length, ms: performance.now() - t0 }));
+    requestAnimationFrame(() => {
+      const ms = performance.now() - t0;
+      // For the browser test, which prints it (issue: first paint of 10,000 rows under 200 ms).
+      document.body.dataset['firstPaintMs'] = ms.toFixed(1);
+      ipc.post({ type: 'painted', rows: m.rows.length, ms });
+    });
   }
 });
 

@@ -13,8 +13,8 @@ export class UserItem extends vscode.TreeItem {
     tooSmall: boolean,
   ) {
     super(userId, vscode.TreeItemCollapsibleState.None);
-    const acc = persona?.accuracy !== undefined ? ` · val ${(100 * persona.accuracy).toFixed(0)}%` : '';
-    this.description = `${counts.context}/${counts.validation}/${counts.test}${persona ? ' · persona' : ''}${acc}`;
+    const acc = persona?.accuracy !== undefined ? ` ${(100 * persona.accuracy).toFixed(0)}%` : '';
+    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${persona.edited ? ' (edited)' : ''}` : ''}`;
     this.tooltip = new vscode.MarkdownString();
     this.tooltip.appendText(
       `${userId}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +

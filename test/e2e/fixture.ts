@@ -1,0 +1,63 @@
+// The e2e fixture, run by run-e2e.mjs under the system Node: a loopback Ollama (the real
+// protocol; its brain answers "A" with a reasoning that carries markup, so the views must show
+// it as text), and a workspace prepared with the real CLI (a fitted persona, an evaluated run)
+// plus a 10,000-row run file for the Verdicts view's first paint.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+
+export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
+
+function brain(req: BrainRequest): string {
+  const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
+  if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Ada wants the shortest correct answer: code first, no pleasantries, no filler.' });
+  if (!('preference' in props)) return 'Ada wants the shortest correct answer.';
+  return JSON.stringify({ reasoning: `Response A is shorter. ${MARKUP}`, preference: 'A' });
+}
+
+export async function startServer(): Promise<LoopbackServer> {
+  return startLoopbackOllama({ brain, models: ['llama3.1:8b', 'qwen3:30b-a3b'] });
+}
+
+export async function prepareWorkspace(root: string, ws: string, serverUrl: string): Promise<{ bigRun: string }> {
+  cpSync(join(root, 'examples/workspace'), ws, { recursive: true });
+  const rec = (id: string, chosen: string, rejected: string) => JSON.stringify({ user_id: 'mallory', pair_id: id, context: [{ role: 'user', content: `Question ${id} <script>document.title="pwned"</script>` }], chosen, rejected });
+  writeFileSync(
+    join(ws, 'inject.prefs.jsonl'),
+    [rec('m1', '<img src=x onerror="document.title=\'pwned\'"> short', 'long answer'), rec('m2', 'ok', '<script>alert(1)</script>'), rec('m3', 'a', 'b'), rec('m4', 'c', 'd'), rec('m5', 'e', 'f')].join('\n') + '\n',
+  );
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'synthesizeme.provider': 'ollama', 'synthesizeme.baseUrls': [serverUrl], 'synthesizeme.model': 'llama3.1:8b', 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true }, null, 2));
+  // Asynchronously: the loopback server answers from this same process.
+  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
+  await cli('fit', '.', '--user', 'ada');
+  await cli('eval', '.', '--all', '--method', 'default');
+  // A large run: 10,000 verdicts (2,500 users x 4 pairs), some wrong, some inconsistent.
+  const runs = join(ws, '.synthesizeme/runs');
+  mkdirSync(runs, { recursive: true });
+  const lines: string[] = [JSON.stringify({ type: 'header', version: 1, id: 'big000000000', method: 'persona+demos', split: 'test', provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, users: [], created: new Date().toISOString(), inputs: {} })];
+  for (let i = 0; i < 10_000; i++) {
+    const a = i % 7 !== 0;
+    const b = i % 5 !== 0;
+    lines.push(
+      JSON.stringify({
+        type: 'verdict',
+        userId: `u${String(Math.floor(i / 4)).padStart(4, '0')}`,
+        pairId: `p${i}`,
+        file: 'ada.prefs.jsonl',
+        line: 1 + (i % 15),
+        orders: [
+          { order: 'AB', preference: a ? 'A' : 'B', correct: a, reasoning: `Reasoning ${i} for (A,B). ${i === 3 ? MARKUP : ''}` },
+          { order: 'BA', preference: b ? 'B' : 'A', correct: b, reasoning: `Reasoning ${i} for (B,A).` },
+        ],
+      }),
+    );
+  }
+  lines.push(JSON.stringify({ type: 'summary', accuracy: 0.73, ci95: [0.72, 0.74], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
+  const bigRun = join(runs, 'persona-demos-test-big000000000.run.jsonl');
+  writeFileSync(bigRun, lines.join('\n') + '\n');
+  return { bigRun };
+}

