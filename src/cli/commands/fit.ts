@@ -6,14 +6,13 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
-import { fitUser, DEFAULT_FIT_OPTIONS, presentationOrder } from '../../core/method/fit';
+import { DEFAULT_FIT_OPTIONS, presentationOrder } from '../../core/method/fit';
+import { isFatal } from '../../core/method/judge';
 import { judgeSystem, judgeMessages, personaSynthesisMessages } from '../../core/method/messages';
-import { savePersona, type PersonaModel } from '../../core/method/persona-file';
 import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
-import { personaHistoryDir, personaPath } from '../../core/workspace/layout';
+import { fitAndSave } from '../../core/workspace/fit-and-save';
 import type { ChatRequest } from '../../core/llm/types';
-import { CountingModel } from '../../core/llm/counting-model';
 import { UsageError } from '../usage-error';
 
 export const fitCommand: Command = {
@@ -90,34 +89,13 @@ Example:
       const queue = [...ready];
       const worker = async () => {
         for (let u = queue.shift(); u; u = queue.shift()) {
-          const s = pairsBySplit(u);
-          const counted = new CountingModel(llm);
           try {
-            const r = await fitUser(counted, u.id, s.context, s.validation, prompts, { temperature, seed, k, stopScore, signal: io.signal });
-            const model: PersonaModel = {
-              userId: u.id,
-              persona: r.persona,
-              demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
-              provenance: {
-                provider: llm.provider,
-                model: llm.model,
-                seed,
-                temperature,
-                k,
-                stopScore,
-                prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
-                created: new Date().toISOString(),
-                validation: { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of },
-                calls: counted.usage.calls,
-                cacheHits: counted.usage.cacheHits,
-              },
-            };
-            const path = personaPath(ws.layout, u.id);
-            await savePersona(path, model, personaHistoryDir(ws.layout, u.id));
+            const { result: r, persona: model, path } = await fitAndSave(llm, ws.layout, u, prompts, { temperature, seed, k, stopScore, signal: io.signal });
             results.push({ user: u.id, persona: rel(path), demos: model.demos.length, verified: [r.verifiedFirstPass, r.verifiedWithPersona], validation: model.provenance.validation, calls: model.provenance.calls, cacheHits: model.provenance.cacheHits });
             progress.message(`${u.id}: persona written to ${rel(path)} (${model.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${model.provenance.calls} calls)`);
           } catch (err) {
-            if (io.signal.aborted || (err as { kind?: string }).kind === 'connection' || (err as { kind?: string }).kind === 'auth' || (err as { kind?: string }).kind === 'not-found') throw err;
+            // A server that is down, a bad key or a missing model ends the run; anything else ends one user.
+            if (io.signal.aborted || isFatal(err)) throw err;
             failed.push({ user: u.id, reason: (err as Error).message });
             progress.message(`${u.id}: failed: ${(err as Error).message}`);
           }
