@@ -8,12 +8,14 @@ import { registerDiagnostics } from './editor/diagnostics';
 import { registerPairCodeLens } from './editor/pair-codelens';
 import { registerPersonaCodeLens } from './editor/persona-codelens';
 import { registerStatusBar } from './status-bar';
-import { registerUsersTree } from './views/users-tree';
+import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
 import { registerCommands } from './commands';
 
+/** What activate() returns: for the integration tests (and other extensions, read-only use). */
 export interface ExtensionApi {
   ctx: Ctx;
+  users: UsersTree;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -24,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     registerDiagnostics(ctx);
     registerPairCodeLens(ctx);
     registerPersonaCodeLens(ctx);
-    registerUsersTree(ctx);
+    const users = registerUsersTree(ctx);
     registerPersonaInspector(ctx);
     registerStatusBar(ctx);
     ctx.register(
@@ -49,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     // Index in the background; the tree, diagnostics and lenses refresh when it is ready.
     setTimeout(() => void ctx.files.get().catch((err) => ctx.log.error('index', err as Error)), 0);
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
-    return { ctx };
+    return { ctx, users };
   } catch (err) {
     ctx.log.error('activate', err as Error);
     void vscode.window.showErrorMessage(`SynthesizeMe failed to start: ${(err as Error).message}`);

@@ -10,7 +10,7 @@ import type { PairVerdict } from '../../src/core/method/judge';
 import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, lensesOf, printLogOnFailure, readText, say, waitFor, writeText } from './helpers';
+import { api, file, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, writeText } from './helpers';
 
 const SECRET = 'sk-integration-SECRET-4242';
 
@@ -152,6 +152,11 @@ export function modelSuite(): void {
       assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('synthesizeme')).includes(SECRET));
       const settings = await readText(file('.vscode/settings.json')).catch(() => '');
       assert.ok(!settings.includes(SECRET));
+      // A call with the key in use, then the log must still not hold it.
+      await (await ctx.model.get()).listModels().catch(() => undefined);
+      const log = await logTail(100_000);
+      assert.match(log, /API key for openai stored/, 'the log was found and read');
+      assert.ok(!log.includes(SECRET), 'the key reached the log');
       await vscode.commands.executeCommand(CommandIds.setApiKey, { provider: 'openai', key: '' });
       assert.equal(await ctx.secrets.get('openai'), undefined);
     });

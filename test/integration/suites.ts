@@ -1,9 +1,11 @@
 import { extensionSuite } from './extension.suite';
 import { editorSuite } from './editor.suite';
 import { modelSuite } from './model.suite';
+import { viewsSuite } from './views.suite';
 
 export function registerSuites(): void {
   extensionSuite();
   editorSuite();
   modelSuite();
+  viewsSuite();
 }
