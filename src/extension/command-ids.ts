@@ -18,6 +18,7 @@ export const CommandIds = {
   setApiKey: 'synthesizeme.setApiKey',
   cancelRun: 'synthesizeme.cancelRun',
   refreshUsers: 'synthesizeme.refreshUsers',
+  estimateCost: 'synthesizeme.estimateCost',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { CommandIds } from './command-ids';
 import type { Ctx } from './ctx';
+import { estimateCommand } from './commands/estimate';
 import { evaluateCommand } from './commands/evaluate';
 import { fitAllCommand, fitUserCommand } from './commands/fit';
 import { judgeCommand } from './commands/judge';
@@ -37,6 +38,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.showVerdicts, (arg) => showVerdicts(ctx, arg));
   ctx.command(CommandIds.selectModel, (arg) => selectModelCommand(ctx, arg));
   ctx.command(CommandIds.setApiKey, (arg) => setApiKeyCommand(ctx, arg));
+  ctx.command(CommandIds.estimateCost, (arg) => estimateCommand(ctx, arg));
   ctx.command(CommandIds.cancelRun, () => {
     const n = ctx.runs.cancelAll();
     void vscode.window.showInformationMessage(n ? `SynthesizeMe: cancelling ${n} run(s).` : 'SynthesizeMe: no run in progress.');

@@ -145,6 +145,14 @@ export function modelSuite(): void {
       assert.equal(rows, r.pairs);
     });
 
+    it('estimates the cost of a run without calling the model', async () => {
+      const before = server.stats.chat;
+      const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(CommandIds.estimateCost, { method: 'default' });
+      // Evaluate ran just before: every call of the same run is answered from the cache.
+      assert.ok(est && est.calls + est.cachedCalls > 0 && est.cachedCalls > 0, JSON.stringify(est));
+      assert.equal(server.stats.chat, before, 'no chat call');
+    });
+
     it('keeps the API key in secret storage only', async () => {
       const { ctx } = await api();
       await vscode.commands.executeCommand(CommandIds.setApiKey, { provider: 'openai', key: SECRET });

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Problem } from '../../core/data/pair';
 import type { Ctx } from '../ctx';
 import { parseDocument } from './document-pairs';
+import { preferenceSelector } from './pair-codelens';
 
 function toDiagnostic(p: Problem): vscode.Diagnostic {
   const line = Math.max(0, p.line - 1);
@@ -36,11 +37,10 @@ export function registerDiagnostics(ctx: Ctx): vscode.DiagnosticCollection {
 
   // Unsaved edits: the open document's own parse problems replace its file's (user-level problems
   // such as cross-file duplicates come back from the index on save).
-  const selector = ctx.files.config.include.map((pattern) => ({ scheme: 'file', pattern }));
   let timer: ReturnType<typeof setTimeout> | undefined;
   ctx.register(
     vscode.workspace.onDidChangeTextDocument((e) => {
-      if (!vscode.languages.match(selector, e.document) || !e.document.isDirty) return;
+      if (!vscode.languages.match(preferenceSelector(ctx.files.config.include), e.document) || !e.document.isDirty) return;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         void parseDocument(e.document).then((parse) => {

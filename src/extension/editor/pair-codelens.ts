@@ -76,8 +76,19 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
 
 export function registerPairCodeLens(ctx: Ctx): PairCodeLensProvider {
   const provider = new PairCodeLensProvider(ctx);
-  const selector = preferenceSelector(ctx.files.config.include);
-  ctx.register(vscode.languages.registerCodeLensProvider(selector, provider));
-  ctx.register(vscode.languages.registerHoverProvider(selector, provider));
+  // Registered for the configured globs only, and again when they change.
+  let globs = '';
+  let registrations: vscode.Disposable[] = [];
+  const register = () => {
+    const now = JSON.stringify(ctx.files.config.include);
+    if (now === globs) return;
+    globs = now;
+    for (const r of registrations) r.dispose();
+    const selector = preferenceSelector(ctx.files.config.include);
+    registrations = [vscode.languages.registerCodeLensProvider(selector, provider), vscode.languages.registerHoverProvider(selector, provider)];
+  };
+  register();
+  ctx.register(ctx.files.onDidChange(register));
+  ctx.register({ dispose: () => registrations.forEach((r) => r.dispose()) });
   return provider;
 }
