@@ -143,6 +143,11 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = context.pages()[0] || (await context.newPage());
+  // The webviews' CSP must not be in the way of our own bundles (and must block everything else).
+  const cspViolations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to (load|execute|apply)/i.test(m.text())) cspViolations.push(m.text());
+  });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
 
   await check('workbench loads the example workspace', async () => {
@@ -221,6 +226,11 @@ try {
     await f.locator('[data-testid=verdict-row]').first().click();
     await page.locator('.tabs-container .tab.active', { hasText: 'ada.prefs.jsonl' }).waitFor({ timeout: 15_000 });
     return count;
+  });
+  await check('no Content Security Policy violation in the webviews', async () => {
+    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts)|webview\.css/.test(v));
+    if (ours.length) throw new Error(ours.join(' | ').slice(0, 500));
+    return `${cspViolations.length} message(s) from the workbench itself`;
   });
   if (paint) console.log(`e2e figure: Verdicts first paint with 10,000 rows: ${paint} ms`);
 } catch (e) {

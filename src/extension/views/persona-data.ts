@@ -35,7 +35,7 @@ export async function personaView(ctx: Ctx, userId: string): Promise<PersonaView
 
   const figures: FigureView[] = [];
   if (m.provenance.validation) {
-    figures.push({ label: 'validation (selection)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated });
+    figures.push({ label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated });
   }
   // The newest finished persona+demos runs that judged this user with this exact persona text.
   try {
