@@ -76,7 +76,7 @@ export interface RunView {
   consistency?: number;
 }
 
-export type HostToVerdicts = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number };
+export type HostToVerdicts = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number; /** A paired comparison to show above the run (Compare persona versions). */ comparison?: string };
 
 export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number } | { type: 'painted'; rows: number; ms: number };
 

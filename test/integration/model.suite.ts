@@ -119,6 +119,9 @@ export function modelSuite(): void {
       const history = await vscode.workspace.fs.readDirectory(vscode.Uri.file(`${layout.historyDir}/ada`));
       assert.ok(history.length >= 2, `history versions: ${history.map(([n]) => n).join(', ')}`);
       assert.equal(await vscode.commands.executeCommand(CommandIds.comparePersonaVersions, 'ada'), true);
+      assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'a diff editor is open');
+      // Tabs reach the extension host asynchronously (from the workbench).
+      await waitFor('the Verdicts view', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /Verdicts/.test(t.label))) || undefined);
     });
 
     it('cancels a run: the requests are aborted', async () => {

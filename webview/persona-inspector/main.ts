@@ -103,7 +103,14 @@ function renderPersona(p: PersonaView): void {
   app.append(el('h3', {}, `History (${p.history.length})`));
   if (!p.history.length) app.append(el('div', { class: 'muted' }, 'No earlier versions.'));
   const ul = el('ul', {});
-  for (const h of p.history) ul.append(el('li', {}, h.name));
+  for (const h of p.history) {
+    const a = el('a', { class: 'link', attrs: { href: '#' } }, h.name);
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      ipc.post({ type: 'openPair', file: h.path, line: 1 });
+    });
+    ul.append(el('li', {}, a));
+  }
   app.append(ul);
 }
 

@@ -148,7 +148,13 @@ function render(m: HostToVerdicts): void {
     return c;
   };
   count = el('span', { class: 'muted', attrs: { 'data-testid': 'count' } });
-  const header = el('div', {}, el('h2', {}, `${m.run.method} on ${m.run.split} · ${m.run.model}`), el('div', { class: 'muted' }, m.run.name));
+  const header = el(
+    'div',
+    {},
+    el('h2', {}, `${m.run.method} on ${m.run.split} · ${m.run.model}`),
+    el('div', { class: 'muted' }, m.run.name),
+    m.comparison ? el('div', { class: 'comparison', attrs: { 'data-testid': 'comparison' } }, m.comparison) : null,
+  );
   spacer = el('div', { class: 'spacer' });
   list = el('div', { class: 'list', attrs: { role: 'table' } }, spacer);
   list.addEventListener('scroll', () => requestAnimationFrame(paintRows), { passive: true });

@@ -2,8 +2,8 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { pickUser } from './run-inputs';
-import { previousVersion } from './revalidate';
+import { pickUser, readPersonaOf } from './run-inputs';
+import { comparisonBanner, compareWithPrevious, previousVersion } from './revalidate';
 
 async function userOf(ctx: Ctx, arg: unknown, title: string): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) {
@@ -40,5 +40,14 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
     return false;
   }
   await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(prev.path), current, `${user}: previous ↔ current persona`);
+  // The paired statistics of the two versions on validation, in the Verdicts view (answers
+  // already judged come from the cache, so comparing again costs nothing).
+  const entry = (await ctx.files.get()).user(user);
+  const persona = await readPersonaOf(ctx, user);
+  if (entry && persona) {
+    const { now, out } = await compareWithPrevious(ctx, entry, persona, prev);
+    ctx.log.info('compare', comparisonBanner(user, out));
+    await vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, comparison: comparisonBanner(user, out) });
+  }
   return true;
 }

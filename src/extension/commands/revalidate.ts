@@ -6,6 +6,8 @@
 import * as vscode from 'vscode';
 import type { PairVerdict } from '../../core/method/judge';
 import type { PersonaModel } from '../../core/method/persona-file';
+import type { EvalResult } from '../../core/eval/evaluate';
+import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
@@ -60,24 +62,10 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
 
-  const [layout, { personaHistoryDir }, { savePersona }, { compareVerdicts }] = await Promise.all([
-    ctx.files.layout(),
-    import('../../core/workspace/layout'),
-    import('../../core/method/persona-file'),
-    import('../../core/eval/compare'),
-  ]);
+  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([ctx.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
   const historyDir = personaHistoryDir(layout, user.id);
   const prev = await previousVersion(historyDir, current.model);
-
-  const now = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
-  if (now.pairs === 0) throw Object.assign(new Error(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`), { expected: true });
-  const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
-  if (prev) {
-    const before = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));
-    const key = (v: PairVerdict) => `${v.userId}\u0000${v.pairId}`;
-    const c = compareVerdicts(new Map(before.verdicts.map((v) => [key(v), v])), new Map(now.verdicts.map((v) => [key(v), v])), ctx.files.config.split.seed);
-    Object.assign(out, { previous: prev.path, previousAccuracy: before.accuracy, sentence: c.sentence, comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs } });
-  }
+  const { now, out } = await compareWithPrevious(ctx, user, current, prev);
 
   // The new figures go into the file; savePersona keeps the version it replaces.
   const samples = now.samples;
@@ -88,6 +76,34 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
     ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${(100 * out.previousAccuracy!).toFixed(1)}%: ${out.sentence}`
     : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with).`;
   ctx.log.info('revalidate', message);
-  void vscode.window.showInformationMessage(message);
+  void vscode.window.showInformationMessage(message, 'Show Verdicts').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, ...(out.sentence ? { comparison: comparisonBanner(user.id, out) } : {}) });
+  });
   return out;
+}
+
+/**
+ * Judges the validation split with the current persona and, when there is one, with the previous
+ * version (the cache makes a repeated comparison free), and compares them pair by pair.
+ */
+export async function compareWithPrevious(
+  ctx: Ctx,
+  user: UserEntry,
+  current: { model: PersonaModel; hash: string },
+  prev: { path: string; model: PersonaModel; hash: string } | undefined,
+): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
+  const { compareVerdicts } = await import('../../core/eval/compare');
+  const now = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
+  if (now.pairs === 0) throw Object.assign(new Error(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`), { expected: true });
+  const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
+  if (!prev) return { now, out };
+  const before = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));
+  const key = (v: PairVerdict) => `${v.userId}\u0000${v.pairId}`;
+  const c = compareVerdicts(new Map(before.verdicts.map((v) => [key(v), v])), new Map(now.verdicts.map((v) => [key(v), v])), ctx.files.config.split.seed);
+  Object.assign(out, { previous: prev.path, previousAccuracy: before.accuracy, sentence: c.sentence, comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs } });
+  return { now, before, out };
+}
+
+export function comparisonBanner(userId: string, out: RevalidateOutcome): string {
+  return `${userId}, validation: current persona ${(100 * out.accuracy).toFixed(1)}% vs previous version ${(100 * (out.previousAccuracy ?? 0)).toFixed(1)}% over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`;
 }

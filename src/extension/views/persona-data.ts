@@ -64,7 +64,7 @@ export async function personaView(ctx: Ctx, userId: string): Promise<PersonaView
       .filter((n) => n.endsWith('.persona.yaml'))
       .sort()
       .reverse()
-      .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: `${dir}/${n}` }));
+      .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: vscode.workspace.asRelativePath(`${dir}/${n}`) }));
   } catch {
     // No history yet.
   }

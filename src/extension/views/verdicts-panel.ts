@@ -59,7 +59,9 @@ export async function verdictsMessage(ctx: Ctx, path: string): Promise<HostToVer
 }
 
 export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | undefined> {
-  let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
+  const given = arg as { run?: unknown; comparison?: unknown } | undefined;
+  const comparison = typeof given?.comparison === 'string' ? given.comparison : undefined;
+  let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : typeof given?.run === 'string' ? given.run : undefined;
   if (!path) {
     const files = await runFiles(ctx);
     if (!files.length) throw Object.assign(new Error('no run files yet: run Evaluate first'), { expected: true });
@@ -70,7 +72,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
     if (!pick) return undefined;
     path = pick.path;
   }
-  const message = await verdictsMessage(ctx, path);
+  const message = { ...(await verdictsMessage(ctx, path)), ...(comparison ? { comparison } : {}) };
   if (!panel) {
     panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, { ...webviewOptions(ctx.extension.extensionUri), retainContextWhenHidden: true });
     panel.onDidDispose(() => {
