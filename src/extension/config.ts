@@ -55,9 +55,11 @@ export function readConfig(): Config {
   if (model) config.model = model;
   const concurrency = c.get<number>('concurrency');
   if (typeof concurrency === 'number' && concurrency > 0) config.concurrency = concurrency;
-  const cacheDir = nonEmpty(c.get<string>('cacheDir'));
+  // Folders too: an untrusted workspace must not make the extension write elsewhere.
+  const trustedString = (key: string) => (vscode.workspace.isTrusted ? c.get<string>(key) : c.inspect<string>(key)?.globalValue);
+  const cacheDir = nonEmpty(trustedString('cacheDir'));
   if (cacheDir) config.cacheDir = cacheDir;
-  const personaDir = nonEmpty(c.get<string>('personaDir'));
+  const personaDir = nonEmpty(trustedString('personaDir'));
   if (personaDir) config.personaDir = personaDir;
   return config;
 }
