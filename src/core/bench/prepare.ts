@@ -77,18 +77,42 @@ export interface PrepareResult {
   report: PrepareReport;
 }
 
-/** Runs all of a step's calls; with a batching model, flushes once every call is registered. */
-async function runStep<T>(model: StepModel, calls: (() => Promise<T>)[], signal?: AbortSignal): Promise<T[]> {
-  const all = Promise.all(calls.map((c) => c()));
+/**
+ * Runs all of a step's calls. With a batching model every call registers at once and flush()
+ * sends them as one batch. Otherwise at most `window` calls are started ahead of the model's
+ * scheduler (which bounds what is really in flight): enough to keep every server slot busy,
+ * without holding tens of thousands of prompts and pending calls in memory at once.
+ */
+async function runStep<T>(model: StepModel, calls: (() => Promise<T>)[], signal?: AbortSignal, window = STEP_WINDOW): Promise<T[]> {
   if (model.flush) {
+    const all = Promise.all(calls.map((c) => c()));
     // Every call above registered its request synchronously; one batch carries them all.
     await model.flush(signal).catch(async (err) => {
       await all.catch(() => undefined);
       throw err;
     });
+    return all;
   }
-  return all;
+  const out: T[] = new Array(calls.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < calls.length) {
+      const i = next++;
+      try {
+        out[i] = await calls[i]!();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, calls.length) }, worker));
+  return out;
 }
+
+/** Calls started ahead of the scheduler per step and model (see runStep). */
+export const STEP_WINDOW = 1024;
 
 export async function preparePipeline(records: readonly NativeRecord[], opts: PrepareOptions): Promise<PrepareResult> {
   const steps: StepReport[] = [];
