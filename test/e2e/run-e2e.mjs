@@ -29,7 +29,9 @@ const t0 = Date.now();
 const lap = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 
 // 1. Build, bundle the fixture, package the .vsix.
-if (spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+// The production build (minified, no source maps) is what gets packaged.
+if (spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+const sizes = ['dist/extension.js', 'dist/webview/persona-inspector.js', 'dist/webview/verdicts.js'].map((f) => `${path.basename(f)} ${(fs.statSync(f).size / 1024).toFixed(0)} KB`);
 await esbuild.build({ entryPoints: ['test/e2e/fixture.ts'], outfile: 'out/e2e/fixture.cjs', bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
 const vsix = path.resolve('out/e2e/synthesizeme-studio.vsix');
 const pack = spawnSync(
@@ -41,7 +43,7 @@ if (pack.status !== 0) {
   console.log(pack.stdout, pack.stderr);
   process.exit(1);
 }
-lap(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB)`);
+lap(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB; ${sizes.join(', ')})`);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synthesizeme-e2e-'));
 const fixture = createRequire(import.meta.url)(path.resolve('out/e2e/fixture.cjs'));
@@ -198,6 +200,25 @@ try {
     await page.waitForTimeout(500);
     await page.screenshot({ path: `${SHOTS}/03-users-and-inspector.png` });
     return `${await page.locator('.monaco-list-row', { hasText: 'persona' }).count()} user(s) with a persona`;
+  });
+
+  await check('the inspector\'s Re-validate button runs the command and reports the accuracy', async () => {
+    const f = await webviewWith(page, '[data-testid=persona]');
+    await f.locator('vscode-button', { hasText: 'Re-validate' }).click();
+    const toast = page.locator('.notification-toast .notification-list-item-message', { hasText: /ada on validation \d/ }).first();
+    await toast.waitFor({ timeout: 30_000 });
+    return await toast.innerText();
+  });
+
+  await check('the status bar opens the model picker with the models the server has', async () => {
+    await page.locator('.statusbar-item', { hasText: 'llama3.1:8b' }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'ollama' }).first().click();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'qwen3:30b-a3b' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/05-model-picker.png` });
+    const n = await page.locator('.quick-input-list .monaco-list-row').count();
+    await page.keyboard.press('Escape');
+    return `${n} models listed`;
   });
 
   let paint;
