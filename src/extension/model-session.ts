@@ -29,7 +29,10 @@ export class ModelSession implements vscode.Disposable {
     return this.llm;
   }
 
-  /** Settings or key changed: the next call gets a new Llm; calls in flight finish on the old one. */
+  /**
+   * Settings or key changed: the next call gets a new Llm. The old one is disposed, which aborts its
+   * calls in flight: a run must not finish half on one model and half on another.
+   */
   reset(): void {
     const old = this.llm;
     this.llm = undefined;

@@ -126,9 +126,23 @@ export class WorkspaceFiles implements vscode.Disposable {
     this.watchers = [];
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder) return;
+    // Several globs can match one file (and editors save in bursts): one re-read per file per burst.
+    const pendingFiles = new Map<string, ReturnType<typeof setTimeout>>();
+    this.watchers.push({ dispose: () => pendingFiles.forEach((t) => clearTimeout(t)) });
     const onFile = (uri: vscode.Uri, deleted: boolean) => {
+      if (/[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath)) return;
+      clearTimeout(pendingFiles.get(uri.fsPath));
+      pendingFiles.set(
+        uri.fsPath,
+        setTimeout(() => {
+          pendingFiles.delete(uri.fsPath);
+          reread(uri, deleted);
+        }, 30),
+      );
+    };
+    const reread = (uri: vscode.Uri, deleted: boolean) => {
       const index = this.index;
-      if (!index || /[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath)) return;
+      if (!index) return;
       const name = vscode.workspace.asRelativePath(uri);
       void (async () => {
         if (deleted) {
