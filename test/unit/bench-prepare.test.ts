@@ -2,6 +2,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { runCli } from '../../src/cli/main';
@@ -98,6 +99,32 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.deepEqual(steps, { raw: 24, users: 15, personalizable: 12, disagreement: 12, splits: 8 });
     await assert.rejects(prepare(dir, ['--arena', 'arena.jsonl', '--out', 'a.prefs.jsonl']), /exists/);
     await assert.rejects(prepare(dir, ['--arena', 'arena.jsonl', '--agreement', '0.9:0.1', '--out', 'b.prefs.jsonl']), /--agreement/);
+  });
+
+  test('a judge on a server that is down is left out at once; native files as input; dry run', async () => {
+    await started;
+    const dir = tmp();
+    writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
+    const first = await prepare(dir, ['--arena', 'arena.jsonl', '--judges', 'j1,j2', '--out', 'native.prefs.jsonl']);
+    assert.equal(first.code, 0, first.err);
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const started2 = Date.now();
+    const r = await prepare(dir, ['--prefs', 'native.prefs.jsonl', '--prefs', 'nothing.prefs.jsonl', '--judges', `j1,j2@http://127.0.0.1:${port}`, '--out', 'again.prefs.jsonl']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(Date.now() - started2 < 10_000, 'no waiting on retries');
+    assert.deepEqual(r.json.report.judges.map((j: { model: string; available: boolean }) => [j.model, j.available]), [['j1', true], ['j2', false]]);
+    assert.match(r.json.report.judges[1].error, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(r.err, /nothing\.prefs\.jsonl:1:1: error: file not found/);
+    // From the 12 prepared pairs: all still personalizable; j1 alone agrees 100% or 0% with each: none kept.
+    assert.equal(r.json.report.steps[0].counts.pairs, 12);
+    assert.equal(r.json.report.steps[3].counts.pairs, 0);
+    const d = capture(dir);
+    assert.equal(await runCli(['bench', 'prepare', '--arena', 'arena.jsonl', '--judges', 'j1,j2', '--min-pairs', '3', '--out', 'dry.prefs.jsonl', '--dry-run', '--json', '--base-url', server.url], d.io), 0, d.err());
+    assert.deepEqual(JSON.parse(d.out()), { rawPairs: 24, classifierCalls: 22, judgeCallsAtMost: 88 });
   });
 
   test('every judge unavailable: the run fails with the reason', async () => {

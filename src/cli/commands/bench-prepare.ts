@@ -41,7 +41,8 @@ export const benchPrepareHelp = `synthesizeme bench prepare (--arena FILE... | -
   kept in meta; an unavailable judge is reported and left out); 4. per-user splits. Writes
   native JSONL (readable by inspect) and a Markdown report. Re-running costs no calls (cache).
   --min-pairs N              users need at least N pairs (default 5)
-  --judges M1,M2,...         judge models for step 3 (default: --model)
+  --judges M1,M2,...         judge models for step 3 (default: --model); MODEL@URL for a judge
+                             served elsewhere
   --agreement LO:HI          kept share of agreeing judge votes (default 0.1:0.9)
   --splits C/V/T             per-user split ratios (default 50/20/30)
   --seed N                   seed for splits and calls (default 0)
@@ -68,8 +69,15 @@ function apiKeyFor(args: ParsedArgs, io: CommandIO): string | undefined {
   return resolveLlmConfig({ provider: 'openai', ...(urls.length ? { baseUrls: urls } : {}), ...(apiKeyEnv ? { apiKeyEnv } : {}) }, io.env).apiKey;
 }
 
-function withModel(args: ParsedArgs, model: string): ParsedArgs {
-  return { ...args, values: { ...args.values, model } };
+function withModel(args: ParsedArgs, model: string, baseUrl?: string): ParsedArgs {
+  return { ...args, values: { ...args.values, model, ...(baseUrl ? { 'base-url': [baseUrl] } : {}) } };
+}
+
+/** `MODEL` or `MODEL@URL` (a judge served by another server). */
+function parseJudge(spec: string): { model: string; baseUrl?: string } {
+  const at = spec.search(/@(?=[a-z][a-z0-9+.-]*:\/\/|[\w.-]+:\d+)/i);
+  if (at <= 0) return { model: spec };
+  return { model: spec.slice(0, at), baseUrl: spec.slice(at + 1) };
 }
 
 export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<number> {
@@ -104,8 +112,10 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
 
   const cacheDir = join(dirname(outPath), '.synthesizeme', 'cache');
   const classifier = openLlm(args, io, {}, cacheDir);
-  const judgeNames = listOption(args, 'judges');
-  const judgeLlms: Llm[] = (judgeNames.length ? judgeNames : [classifier.model]).map((m) => (m === classifier.model ? classifier : openLlm(withModel(args, m), io, {}, cacheDir)));
+  const judgeSpecs = listOption(args, 'judges').map(parseJudge);
+  const judgeLlms: Llm[] = (judgeSpecs.length ? judgeSpecs : [{ model: classifier.model }]).map((j) =>
+    j.model === classifier.model && !j.baseUrl ? classifier : openLlm(withModel(args, j.model, j.baseUrl), io, {}, cacheDir),
+  );
   const owned = [classifier, ...judgeLlms.filter((j) => j !== classifier)];
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
@@ -144,6 +154,17 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
       classifierPrompt: DEFAULT_PROMPTS.personalizable,
       judges,
       judgePrompt: DEFAULT_PROMPTS.judge,
+      // A judge server that cannot be reached is left out at once; a missing model shows up on
+      // its first call (some servers serve models they do not list).
+      judgeCheck: flag(args, 'batch')
+        ? undefined
+        : async (_judge, i) => {
+            const llm = judgeLlms[i]!;
+            if (llm === classifier) return undefined;
+            const report = await llm.checkConnection(io.signal);
+            const down = report.endpoints.every((e) => !e.ok && e.errorKind !== 'not-found');
+            return down ? new Error(report.endpoints.map((e) => `${e.baseUrl}: ${e.error ?? 'unreachable'}`).join('; ')) : undefined;
+          },
       signal: io.signal,
       onProgress: (step, done, total) => progress.update(step, done, total),
       log: (m) => progress.message(m),

@@ -32,6 +32,11 @@ export interface PrepareOptions {
   classifierPrompt: string;
   judges: StepModel[];
   judgePrompt: string;
+  /**
+   * Checked before a judge votes: an error (no connection, say) leaves that judge out at once,
+   * instead of after every call has used up its retries.
+   */
+  judgeCheck?: (judge: StepModel, index: number) => Promise<Error | undefined>;
   signal?: AbortSignal;
   onProgress?: (step: string, done: number, total: number) => void;
   log?: (message: string) => void;
@@ -160,6 +165,13 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     opts.judges.map(async (judge, j) => {
       const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
       judges.push(status);
+      const unusable = await opts.judgeCheck?.(judge, j);
+      if (unusable) {
+        status.available = false;
+        status.error = unusable.message;
+        opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${unusable.message}`);
+        return;
+      }
       // A judge that turns out unavailable stops at once: its queued calls are dropped.
       const stop = new AbortController();
       const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
