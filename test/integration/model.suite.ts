@@ -148,6 +148,15 @@ export function modelSuite(): void {
       assert.equal(rows, r.pairs);
     });
 
+    it('the Users tree shows the persona\'s last test accuracy', async () => {
+      const { users } = await api();
+      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'persona+demos', split: 'test', userId: 'ada' });
+      assert.ok(r && r.pairs > 0);
+      const pct = `test ${(100 * r.users.find((u) => u.id === 'ada')!.accuracy).toFixed(0)}%`;
+      const ada = await waitFor('the tree', async () => (await users.getChildren()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)));
+      assert.match(String(ada.description), /persona val \d+% test \d+%/);
+    });
+
     it('estimates the cost of a run without calling the model', async () => {
       const before = server.stats.chat;
       const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(CommandIds.estimateCost, { method: 'default' });

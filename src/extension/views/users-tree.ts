@@ -9,16 +9,19 @@ export class UserItem extends vscode.TreeItem {
   constructor(
     readonly userId: string,
     counts: { context: number; validation: number; test: number },
-    persona: { accuracy?: number; edited?: boolean } | undefined,
+    persona: { accuracy?: number; edited?: boolean; test?: number } | undefined,
     tooSmall: boolean,
   ) {
     super(userId, vscode.TreeItemCollapsibleState.None);
-    const acc = persona?.accuracy !== undefined ? ` ${(100 * persona.accuracy).toFixed(0)}%` : '';
-    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${persona.edited ? ' (edited)' : ''}` : ''}`;
+    const acc = persona?.accuracy !== undefined ? ` val ${(100 * persona.accuracy).toFixed(0)}%` : '';
+    const test = persona?.test !== undefined ? ` test ${(100 * persona.test).toFixed(0)}%` : '';
+    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
     this.tooltip = new vscode.MarkdownString();
     this.tooltip.appendText(
       `${userId}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
-        (persona ? `persona: yes${persona.edited ? ' (edited by hand)' : ''}${persona.accuracy !== undefined ? `, last validation ${(100 * persona.accuracy).toFixed(1)}%` : ''}` : 'persona: not fitted yet'),
+        (persona
+          ? `persona: yes${persona.edited ? ' (edited by hand)' : ''}${persona.accuracy !== undefined ? `, last validation ${(100 * persona.accuracy).toFixed(1)}%` : ''}${persona.test !== undefined ? `, last test run (persona+demos) ${(100 * persona.test).toFixed(1)}%` : ''}`
+          : 'persona: not fitted yet'),
     );
     this.iconPath = new vscode.ThemeIcon(persona ? 'account' : 'person');
     this.contextValue = persona ? 'user.persona' : 'user';
@@ -42,19 +45,50 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
 
   async getChildren(parent?: UserItem): Promise<UserItem[]> {
     if (parent || !this.ctx.files.root) return [];
-    const [index, { pairsBySplit }] = await Promise.all([this.ctx.files.get(), import('../../core/workspace/open-workspace')]);
+    const [index, { pairsBySplit }, tests] = await Promise.all([this.ctx.files.get(), import('../../core/workspace/open-workspace'), lastTestAccuracy(this.ctx)]);
     return Promise.all(
       index.users().map(async (u) => {
         const s = pairsBySplit(u);
         let persona: { accuracy?: number; edited?: boolean } | undefined;
         if (this.ctx.files.hasPersona(u.id)) {
           const p = await readPersonaOf(this.ctx, u.id).catch(() => undefined);
-          persona = { ...(p?.model.provenance.validation ? { accuracy: p.model.provenance.validation.accuracy } : {}), ...(p?.model.provenance.edited ? { edited: true } : {}) };
+          const test = tests.get(u.id);
+          persona = {
+            ...(p?.model.provenance.validation ? { accuracy: p.model.provenance.validation.accuracy } : {}),
+            ...(p?.model.provenance.edited ? { edited: true } : {}),
+            ...(test !== undefined ? { test } : {}),
+          };
         }
         return new UserItem(u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
       }),
     );
   }
+}
+
+/** Each user's accuracy in the newest finished persona+demos run on the test split (its summary line). */
+async function lastTestAccuracy(ctx: Ctx): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!ctx.files.root) return out;
+  const dir = vscode.Uri.file((await ctx.files.layout()).runsDir);
+  let names: string[];
+  try {
+    names = (await vscode.workspace.fs.readDirectory(dir)).map(([n]) => n).filter((n) => n.startsWith('persona-demos-test-') && n.endsWith('.run.jsonl'));
+  } catch {
+    return out;
+  }
+  const runs = await Promise.all(names.map(async (n) => ({ uri: vscode.Uri.joinPath(dir, n), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, n))).mtime })));
+  for (const { uri } of runs.sort((a, b) => b.mtime - a.mtime)) {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const last = text.trimEnd().slice(text.trimEnd().lastIndexOf('\n') + 1);
+    try {
+      const summary = JSON.parse(last) as { type?: string; users?: { id: string; accuracy: number }[] };
+      if (summary.type !== 'summary') continue;
+      for (const u of summary.users ?? []) if (!out.has(u.id) && typeof u.accuracy === 'number') out.set(u.id, u.accuracy);
+    } catch {
+      // An unfinished or damaged run has no summary.
+    }
+  }
+  return out;
 }
 
 export function registerUsersTree(ctx: Ctx): UsersTree {
