@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
+import { createHash } from 'node:crypto';
 import { startLoopbackBatch, type LoopbackBatchOptions, type LoopbackBatchServer } from '../support/loopback-batch';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { runCli } from '../../src/cli/main';
-import { BatchChatModel, customIdOf } from '../../src/core/bench/batch';
+import { BatchChatModel, batchBody, customIdOf } from '../../src/core/bench/batch';
 import { JUDGMENT_SCHEMA } from '../../src/core/method/schemas';
 import { arenaJsonl, benchBrain, capture } from './bench-fixtures';
 
@@ -41,6 +42,31 @@ describe('OpenAI Batch API mode', () => {
     assert.equal(model.counters.uploaded, 1);
     assert.equal(customIdOf('j1', request), customIdOf('j1', { ...request }));
     assert.notEqual(customIdOf('j1', request), customIdOf('j2', request));
+  });
+
+  test('an upload that finished before an interruption is reused, not sent again', async () => {
+    await started;
+    const dir = mkdtempSync(join(tmpdir(), 'sm-batch-'));
+    const statePath = join(dir, 'state.json');
+    const client = new OpenAI({ baseURL: api.url, apiKey: 'x' });
+    const request = { messages: [{ role: 'user' as const, content: '<response_a>\nx\n</response_a>\n\n<response_b>\ny (j2)\n</response_b>' }], schema: JUDGMENT_SCHEMA, temperature: 0 };
+    // A first run uploaded its file and stopped before creating the batch: its state says so.
+    const id = customIdOf('j2', request);
+    const line = JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: batchBody('j2', request) }) + '\n';
+    const file = await client.files.create({ file: await toFile(Buffer.from(line), 'input.jsonl'), purpose: 'batch' });
+    const inputHash = createHash('sha256').update(id).digest('hex').slice(0, 16);
+    writeFileSync(statePath, JSON.stringify({ version: 1, steps: { s: { inputHash, requests: 1, inputFileId: file.id } } }));
+    const uploads = api.stats.uploads;
+    const batches = api.stats.batchesCreated;
+    const model = new BatchChatModel('j2', { baseUrl: api.url, statePath, step: 's', pollMs: 5, client });
+    const r = model.chat(request);
+    await model.flush();
+    assert.equal(((await r).json as { preference: string }).preference, 'B');
+    assert.equal(api.stats.uploads, uploads, 'not uploaded again');
+    assert.equal(api.stats.batchesCreated, batches + 1);
+    const state = JSON.parse(readFileSync(statePath, 'utf8')).steps.s;
+    assert.equal(state.inputFileId, file.id);
+    assert.equal(state.status, 'completed');
   });
 
   test('prepare --batch gives the same output as online calls; a re-run uses the saved output', async () => {

@@ -189,9 +189,10 @@ export class BatchChatModel implements ChatModel {
       }
     }
     if (!s?.batchId) {
-      const text = ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: BATCH_ENDPOINT, body: batchBody(this.model, pending.get(id)!.request) })).join('\n') + '\n';
-      s = { inputHash, requests: ids.length };
+      // An upload that finished before an interruption is reused.
+      s = { inputHash, requests: ids.length, ...(s?.inputFileId ? { inputFileId: s.inputFileId } : {}) };
       if (!s.inputFileId) {
+        const text = ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: BATCH_ENDPOINT, body: batchBody(this.model, pending.get(id)!.request) })).join('\n') + '\n';
         const file = await this.client.files.create({ file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`), purpose: 'batch' }, { signal: signal ?? null });
         this.counters.uploaded += ids.length;
         s.inputFileId = file.id;
