@@ -15,49 +15,24 @@ export interface FitOutcome {
 }
 
 async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: AbortSignal, onProgress?: (message: string) => void): Promise<FitOutcome> {
-  const [{ fitUser, DEFAULT_FIT_OPTIONS }, { savePersona }, { pairsBySplit }, { personaPath, personaHistoryDir }] = await Promise.all([
+  // The engine's one path: fit, build the persona model with its provenance, keep the previous version.
+  const [{ DEFAULT_FIT_OPTIONS }, { fitAndSave }, { pairsBySplit }] = await Promise.all([
     import('../../core/method/fit'),
-    import('../../core/method/persona-file'),
+    import('../../core/workspace/fit-and-save'),
     import('../../core/workspace/open-workspace'),
-    import('../../core/workspace/layout'),
   ]);
-  const s = pairsBySplit(user);
-  if (!s.context.length) throw Object.assign(new Error(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`), { expected: true });
+  if (!pairsBySplit(user).context.length) throw Object.assign(new Error(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`), { expected: true });
   const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
-  const { llm, seed, temperature } = inputs;
-  const before = llm.counters();
-  const opts = { ...DEFAULT_FIT_OPTIONS, temperature, seed, signal };
-  const r = await fitUser(llm, user.id, s.context, s.validation, prompts, {
-    ...opts,
+  const r = await fitAndSave(inputs.llm, inputs.layout, user, prompts, {
+    ...DEFAULT_FIT_OPTIONS,
+    temperature: inputs.temperature,
+    seed: inputs.seed,
+    signal,
     ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(`${user.id}: ${p.phase} ${p.done}/${p.total}`) } : {}),
   });
-  const after = llm.counters();
-  const validation = { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of };
-  const path = personaPath(inputs.layout, user.id);
-  await savePersona(
-    path,
-    {
-      userId: user.id,
-      persona: r.persona,
-      demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
-      provenance: {
-        provider: llm.provider,
-        model: llm.model,
-        seed,
-        temperature,
-        k: opts.k,
-        stopScore: opts.stopScore,
-        prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
-        created: new Date().toISOString(),
-        validation,
-        calls: after.calls - before.calls,
-        cacheHits: after.cacheHits - before.cacheHits,
-      },
-    },
-    personaHistoryDir(inputs.layout, user.id),
-  );
-  ctx.log.info('fit', `${user.id}: persona written to ${vscode.workspace.asRelativePath(path)} (${r.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${after.calls - before.calls} calls)`);
-  return { user: user.id, persona: path, validation };
+  const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
+  ctx.log.info('fit', `${user.id}: persona written to ${vscode.workspace.asRelativePath(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`);
+  return { user: user.id, persona: r.path, validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated } };
 }
 
 export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome | undefined> {
