@@ -7,12 +7,16 @@
 // work is not the client's. The latency is fixed, so calls finish in synchronised waves of C
 // and the client handles C answers at once: the ratio grows with C/L and shows exactly that
 // per-call client cost.
+// Then the same 2N calls through promptfoo's own OpenAI provider (installed on demand outside the
+// repository, see promptfoo.ts), same server, latency, concurrency and prompts, cache off: our
+// live time over promptfoo's (goal: at most 0.5).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm } from '../../src/core/llm/client';
 import type { ChatRequest, ProviderKind, ResponseSchema } from '../../src/core/llm/types';
 import { startBenchServer } from './bench-server';
+import { benchPromptfoo } from './promptfoo';
 
 export interface ProviderBenchOptions {
   /** Pairs judged in both orders. Default 1000. */
@@ -119,8 +123,10 @@ export async function benchProviders(options: ProviderBenchOptions = {}): Promis
   };
   const print = options.print ?? ((line: string) => console.log(line));
   print(`providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs`);
+  const figures: ProviderBenchFigures[] = [];
   for (const provider of options.providers ?? (['ollama', 'openai'] as const)) {
     const f = await benchOne(provider, o);
+    figures.push(f);
     const runs = f.wallMs.map((w) => (w / 1000).toFixed(2)).join(' / ');
     print(
       `  ${provider.padEnd(6)} live:   ${f.calls} calls in ${runs} s, ideal ${(f.idealMs / 1000).toFixed(2)} s -> ` +
@@ -131,7 +137,45 @@ export async function benchProviders(options: ProviderBenchOptions = {}): Promis
         `(goal < 0.5 s) ${f.cachedMs < 500 && f.cachedCalls === 0 ? 'OK' : 'MISSED'}`,
     );
   }
-  // The issue's second figure (our time over promptfoo's) needs promptfoo, which is not a
-  // dependency: 0.122.0 and later require Node >= 22.22; 0.121.20 is the last for Node ^20.20.
-  print('  promptfoo: not measured (not installed; promptfoo@0.121.20 is the last version that supports Node 20)');
+
+  // The issue's second figure: the same job through promptfoo's own OpenAI provider, compared
+  // with ours on the same protocol. promptfoo is installed on demand outside the repository
+  // (see promptfoo.ts); if that or its run fails, the figure is not measured and the bench goes on.
+  const ours = figures.find((f) => f.provider === 'openai');
+  if (!ours) {
+    print('  promptfoo: not measured (the openai provider was not benchmarked)');
+    return;
+  }
+  const tests = [];
+  for (let i = 0; i < o.pairs; i++) {
+    for (const order of ['AB', 'BA'] as const) {
+      const [system, user] = judgeRequest(i, order).messages;
+      tests.push({ system: system!.content, user: user!.content });
+    }
+  }
+  const pf = await benchPromptfoo({
+    tests,
+    schema: { name: verdict.name, schema: verdict.schema, strict: verdict.strict ?? false },
+    model: 'gpt-4o-mini',
+    latencyMs: o.latencyMs,
+    concurrency: o.concurrency,
+    repeats: o.repeats,
+    print,
+  });
+  if (!pf.ok) {
+    print(`  promptfoo: not measured (${pf.reason})`);
+    return;
+  }
+  const p = pf.figures;
+  const runs = p.wallMs.map((w) => (w / 1000).toFixed(2)).join(' / ');
+  print(
+    `  promptfoo ${p.version} live: ${p.calls} calls (server saw ${p.calls} per run) in ${runs} s, ideal ${(p.idealMs / 1000).toFixed(2)} s -> ` +
+      `ratio ${p.ratio.toFixed(3)}; max in flight ${p.maxInFlight}; loaded in ${(p.loadMs / 1000).toFixed(1)} s (not counted); server in ${p.server}; ` +
+      `network refused: ${p.refused.length ? p.refused.join(', ') : 'none'}`,
+  );
+  const rel = median(ours.wallMs) / p.medianMs;
+  print(
+    `  ours / promptfoo = ${rel.toFixed(3)} (goal <= 0.5) ${rel <= 0.5 ? 'OK' : 'MISSED'}: ` +
+      `openai median ${(median(ours.wallMs) / 1000).toFixed(2)} s over promptfoo median ${(p.medianMs / 1000).toFixed(2)} s`,
+  );
 }
