@@ -175,6 +175,14 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.match(t.out(), /^p1: personalizable: .*style/m);
     assert.match(t.out(), /^p2: not personalizable/m);
     assert.match(t.out(), /1 of 2 pair\(s\) personalizable/);
+    // An edited prompt is what the model receives.
+    writeFileSync(join(dir, 'mine.prompt.md'), 'Decide whether people could disagree. MARKER-42');
+    const before = server.chats.length;
+    const e = capture(dir);
+    assert.equal(await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier', '--prompt', 'mine.prompt.md', '--no-cache'], e.io), 0, e.err());
+    assert.equal(server.chats.length - before, 2);
+    assert.ok(server.chats.slice(before).every((c) => JSON.stringify(c.body).includes('MARKER-42')));
+    await assert.rejects(runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--prompt', 'nope.md'], capture(dir).io), /--prompt: cannot read nope\.md: no such file/);
   });
 
   test('tolerant reading of a classification', () => {

@@ -3,7 +3,7 @@
 
 import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
 import { parseRatios } from '../split-options';
@@ -30,6 +30,7 @@ export const benchPrepareOptions: OptionSpec = {
   report: { type: 'string' },
   batch: { type: 'boolean' },
   'poll-seconds': { type: 'string' },
+  'personalizable-prompt': { type: 'string' },
   force: { type: 'boolean' },
 };
 
@@ -50,6 +51,7 @@ export const benchPrepareHelp = `synthesizeme bench prepare (--arena FILE... | -
   --batch                    (openai provider) send steps 2 and 3 through the Batch API;
                              batch ids are kept in FILE.batch.json, so a re-run resumes
   --poll-seconds S           batch polling interval (default 10)
+  --personalizable-prompt FILE  the classifier's instructions (default: the built-in prompt)
   --force                    overwrite --out if it exists`;
 
 function parseAgreement(text: string | undefined): [number, number] {
@@ -67,6 +69,20 @@ function apiKeyFor(args: ParsedArgs, io: CommandIO): string | undefined {
   const urls = listOption(args, 'base-url');
   const apiKeyEnv = stringOption(args, 'api-key-env');
   return resolveLlmConfig({ provider: 'openai', ...(urls.length ? { baseUrls: urls } : {}), ...(apiKeyEnv ? { apiKeyEnv } : {}) }, io.env).apiKey;
+}
+
+/** The text of a prompt file given by an option, or the default; a missing or empty file is a usage error. */
+export async function readPromptOption(args: ParsedArgs, io: CommandIO, option: string, fallback: string): Promise<string> {
+  const file = stringOption(args, option);
+  if (file === undefined) return fallback;
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (!text.trim()) throw new UsageError(`--${option}: ${file} is empty`);
+  return text;
 }
 
 function withModel(args: ParsedArgs, model: string, baseUrl?: string): ParsedArgs {
@@ -151,7 +167,7 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
       seed,
       temperature,
       classifier: classifierModel,
-      classifierPrompt: DEFAULT_PROMPTS.personalizable,
+      classifierPrompt: await readPromptOption(args, io, 'personalizable-prompt', DEFAULT_PROMPTS.personalizable),
       judges,
       judgePrompt: DEFAULT_PROMPTS.judge,
       // A judge server that cannot be reached is left out at once; a missing model shows up on

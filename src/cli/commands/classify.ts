@@ -4,6 +4,7 @@
 
 import { dirname, join, relative, resolve } from 'node:path';
 import { flag, type Command } from '../command';
+import { readPromptOption } from './bench-prepare';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
@@ -19,12 +20,14 @@ export const classifyCommand: Command = {
 
 Asks the model, for each pair, whether reasonable people could disagree about which response is
 better (PersonalRewardBench's personalizable filter). Prints each pair's label and reason.
-  --json     {"pairs": N, "personalizable": N, "results": [{"pairId", "personalizable", "reason"}]}
+  --json          {"pairs": N, "personalizable": N, "results": [{"pairId", "personalizable", "reason"}]}
+  --prompt FILE   the classifier's instructions (default: the built-in personalizable prompt,
+                  the same text a workspace writes to prompts/personalizable.prompt.md)
 ${modelOptionHelp}
 
 Example:
   synthesizeme classify examples/workspace/ada.prefs.jsonl --model llama3.1:8b`,
-  options: { json: { type: 'boolean' }, seed: { type: 'string' }, ...modelOptionSpec },
+  options: { json: { type: 'boolean' }, seed: { type: 'string' }, prompt: { type: 'string' }, ...modelOptionSpec },
 
   async run(args, io) {
     const file = args.positionals[0];
@@ -42,7 +45,7 @@ Example:
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
     try {
       let done = 0;
-      const results = await classifyPairs(llm, DEFAULT_PROMPTS.personalizable, parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
+      const results = await classifyPairs(llm, await readPromptOption(args, io, 'prompt', DEFAULT_PROMPTS.personalizable), parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
       progress.done();
       const yes = results.filter((r) => r.personalizable === true).length;
       if (json) {

@@ -16,6 +16,7 @@ import { judgeOrder, isFatal } from '../method/judge';
 import { judgeSystem } from '../method/messages';
 import type { Order } from '../method/render';
 import { classifyPair } from './classify';
+import { promptHash } from '../method/prompt-store';
 import { countItems, filterUsers, toItems, type BenchItem, type StepCounts } from './records';
 
 /** A model whose calls may be collected and sent together (the Batch API): flush() sends them. */
@@ -144,7 +145,7 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const step2: BenchItem[] = [];
   step1.forEach((it, i) => {
     const c = classes[i]!;
-    it.record.meta!.personalizable = { label: c.personalizable, reason: c.reason, model: opts.classifier.model, ...(c.error ? { error: c.error } : {}) };
+    it.record.meta!.personalizable = { label: c.personalizable, reason: c.reason, model: opts.classifier.model, prompt: promptHash(opts.classifierPrompt), ...(c.error ? { error: c.error } : {}) };
     if (c.personalizable === true) {
       classifier.personalizable++;
       step2.push(it);
