@@ -100,6 +100,11 @@ export function modelSuite(): void {
       assert.match(JSON.stringify(last.request.messages), /Prefers short, direct answers/, 'the judge saw the persona');
     });
 
+    it('fits all users, a few at a time, and reports the ones that cannot be fitted', async () => {
+      const out = await vscode.commands.executeCommand<{ user: string }[]>(CommandIds.fitAll);
+      assert.ok(out && out.length >= 4, JSON.stringify(out?.map((o) => o.user)));
+    });
+
     it('re-validates a hand-edited persona: a new version, the previous kept, the paired statistics reported', async () => {
       const { ctx } = await api();
       const first = await vscode.commands.executeCommand<RevalidateOutcome>(CommandIds.revalidatePersona, 'ada');

@@ -53,18 +53,24 @@ export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
   const done: FitOutcome[] = [];
   const failed: string[] = [];
   await ctx.runs.run('fitting all users', async (signal, report) => {
-    for (const [i, u] of users.entries()) {
-      report(i, users.length, u.id);
-      try {
-        done.push(await fitOne(ctx, inputs, u, signal));
-      } catch (err) {
-        const kind = (err as { kind?: string }).kind;
-        if (signal.aborted || kind === 'connection' || kind === 'auth' || kind === 'not-found') throw err;
-        failed.push(`${u.id}: ${(err as Error).message}`);
-        ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
+    // A few users at a time keeps the server busy; the scheduler bounds the calls in flight.
+    const queue = [...users];
+    let finished = 0;
+    report(0, users.length);
+    const worker = async () => {
+      for (let u = queue.shift(); u; u = queue.shift()) {
+        try {
+          done.push(await fitOne(ctx, inputs, u, signal));
+        } catch (err) {
+          const kind = (err as { kind?: string }).kind;
+          if (signal.aborted || kind === 'connection' || kind === 'auth' || kind === 'not-found') throw err;
+          failed.push(`${u.id}: ${(err as Error).message}`);
+          ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
+        }
+        report(++finished, users.length, u.id);
       }
-    }
-    report(users.length, users.length);
+    };
+    await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));
   });
   void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${users.length} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`);
   return done;
