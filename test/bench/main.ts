@@ -3,6 +3,7 @@
 import { benchIndex } from './index-bench';
 import { benchEngine } from './engine-bench';
 import { benchProviders } from './providers';
+import { benchExtension } from './extension-bench';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
     ['index', benchIndex],
     ['providers', benchProviders],
     ['engine', benchEngine],
+    ['extension', benchExtension],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;
