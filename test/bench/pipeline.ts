@@ -10,7 +10,7 @@
 // not count against the pipeline. A second run is served from the cache (0 calls).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm, type Llm } from '../../src/core/llm/client';
@@ -46,18 +46,27 @@ function sentence(rng: () => number, words: number): string {
 }
 
 /**
- * Arena rows: `big` users with 10 pairs each (they pass the 5-pair filter; about the paper's
- * 10,092 pairs / 1,004 users) and the other users with 1 or 2 pairs; a few multi-turn rows.
+ * Arena rows, written to `path` as they are made (the generator must not weigh on the measured
+ * memory): `big` users with 10 pairs each (they pass the 5-pair filter; about the paper's 10,092
+ * pairs / 1,004 users) and the other users with 1 or 2 pairs; every 7th row multi-turn.
  */
-export function generateArena(rows: number, users: number): { text: string; expected: { step1Pairs: number; step1Users: number } } {
+export function generateArena(path: string, rows: number, users: number): { bytes: number } {
   const rng = createRng(7);
   const big = 1000;
   const rest = rows - big * 10;
   const small = users - big;
-  // small users: `ones` with 1 pair, the others with 2.
+  // Small users: `twos` of them with 2 pairs, the others with 1.
   const twos = rest - small;
-  const perUser: number[] = [...Array(big).fill(10), ...Array(small).fill(1).map((one, i) => (i < twos ? 2 : one))];
-  const lines: string[] = [];
+  const perUser: number[] = [...Array<number>(big).fill(10), ...Array.from({ length: small }, (_, i) => (i < twos ? 2 : 1))];
+  const fd = openSync(path, 'w');
+  let bytes = 0;
+  let chunk: string[] = [];
+  const flush = () => {
+    const buf = Buffer.from(chunk.join(''));
+    writeSync(fd, buf);
+    bytes += buf.length;
+    chunk = [];
+  };
   let q = 0;
   perUser.forEach((n, u) => {
     for (let i = 0; i < n; i++) {
@@ -65,7 +74,7 @@ export function generateArena(rows: number, users: number): { text: string; expe
       const multi = q % 7 === 0;
       const prefix = multi ? [{ role: 'user', content: sentence(rng, 10) }, { role: 'assistant', content: sentence(rng, 30) }] : [];
       const question = { role: 'user', content: sentence(rng, 14) };
-      lines.push(
+      chunk.push(
         JSON.stringify({
           question_id: `q${q}`,
           model_a: 'model-x',
@@ -77,11 +86,14 @@ export function generateArena(rows: number, users: number): { text: string; expe
           turn: multi ? 2 : 1,
           language: 'English',
           tstamp: 1700000000 + q,
-        }),
+        }) + '\n',
       );
+      if (chunk.length === 1000) flush();
     }
   });
-  return { text: lines.join('\n') + '\n', expected: { step1Pairs: big * 10, step1Users: big } };
+  flush();
+  closeSync(fd);
+  return { bytes };
 }
 
 /** Fast, deterministic answers: a share of pairs personalizable, judges by a hash of the prompt. */
@@ -145,10 +157,9 @@ export async function benchPipeline(options: PipelineBenchOptions = {}): Promise
   const judgesNames = Array.from({ length: nJudges }, (_, i) => `judge-${i + 1}`);
   const server = await startServerProcess(L, share, ['classifier', ...judgesNames]);
   try {
-    const gen = generateArena(rows, users);
     const rawPath = join(dir, 'arena.jsonl');
-    writeFileSync(rawPath, gen.text);
-    print(`raw: ${rows} rows, ${users} users, ${(gen.text.length / 1048576).toFixed(1)} MB; latency L = ${L} ms, concurrency C = ${C} (classifier; ${Math.max(1, Math.floor(C / nJudges))} for each of ${nJudges} judge models), ${Math.round(share * 100)}% personalizable; loopback Ollama in a child process; cache ${options.cache === false ? 'off' : 'on'}`);
+    const gen = generateArena(rawPath, rows, users);
+    print(`raw: ${rows} rows, ${users} users, ${(gen.bytes / 1048576).toFixed(1)} MB; latency L = ${L} ms, concurrency C = ${C} (classifier; ${Math.max(1, Math.floor(C / nJudges))} for each of ${nJudges} judge models), ${Math.round(share * 100)}% personalizable; loopback Ollama in a child process; cache ${options.cache === false ? 'off' : 'on'}`);
     const Cj = Math.max(1, Math.floor(C / nJudges));
     const open = (model: string, concurrency: number): Llm => createLlm({ provider: 'ollama', baseUrls: [server.url], model, concurrency, stream: false }, options.cache === false ? { noCache: true } : { cacheDir: join(dir, 'cache') });
 
