@@ -12,6 +12,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type BrainRequest,
   type ChatExchange,
+  coalesceWrites,
   faultOf,
   type LoopbackMessage,
   type LoopbackOptions,
@@ -185,7 +186,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
-      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) ex.res.cork();
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {
         if (ex.closed) return;

@@ -14,6 +14,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type BrainRequest,
   type ChatExchange,
+  coalesceWrites,
   faultOf,
   type LoopbackMessage,
   type LoopbackOptions,
@@ -198,7 +199,7 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       ex.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
-      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) ex.res.cork();
+      if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
       ex.res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {
