@@ -175,6 +175,11 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.match(t.out(), /^p1: personalizable: .*style/m);
     assert.match(t.out(), /^p2: not personalizable/m);
     assert.match(t.out(), /1 of 2 pair\(s\) personalizable/);
+    const dry = capture(dir);
+    const calls = server.stats.chat;
+    assert.equal(await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier', '--dry-run', '--json', '--no-cache'], dry.io), 0, dry.err());
+    assert.equal(JSON.parse(dry.out()).calls, 2);
+    assert.equal(server.stats.chat, calls, '--dry-run calls nothing');
     // An edited prompt is what the model receives.
     writeFileSync(join(dir, 'mine.prompt.md'), 'Decide whether people could disagree. MARKER-42');
     const before = server.chats.length;

@@ -91,6 +91,22 @@ describe('bench run and scaling against a loopback Ollama', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).points.length, 3);
   });
 
+  test('--dry-run calls nothing and gives upper bounds', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const before = server.stats.chat;
+    const c = capture(dir);
+    assert.equal(await runCli(['bench', 'run', 'ws', '--methods', 'default,memory,persona+demos', '--models', 'm1,m2', '--base-url', server.url, '--k', '2', '--dry-run', '--json'], c.io), 0, c.err());
+    const r = JSON.parse(c.out());
+    assert.equal(r.dryRun, true);
+    assert.ok(r.fitCallsAtMost > 0 && r.evalCalls > 0);
+    const s = capture(dir);
+    assert.equal(await runCli(['bench', 'scaling', 'ws', '--sizes', '1,2', '--base-url', server.url, '--dry-run', '--json'], s.io), 0, s.err());
+    assert.ok(JSON.parse(s.out()).evalCalls > 0);
+    assert.equal(server.stats.chat, before, 'no call');
+    assert.ok(!existsSync(join(dir, 'ws/personas/m1')));
+  });
+
   test('chart and subsample helpers', () => {
     const ctx = Array.from({ length: 10 }, (_, i) => ({ pairId: `p${i}` }));
     const small = subsampleContext('u', ctx, 3, 0).map((p) => p.pairId);

@@ -9,10 +9,10 @@ import { rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
 import { PathNotFoundError } from '../../core/data/load-workspace';
-import { openWorkspace, type Workspace } from '../../core/workspace/open-workspace';
+import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
 import type { UserEntry } from '../../core/data/workspace-index';
 import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
-import { isMethod, METHODS, type Method } from '../../core/method/methods';
+import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
 import { benchRun, benchRunMarkdown, fittable } from '../../core/bench/run';
 import { modelSlug } from '../../core/bench/fit-store';
 import { scaling, scalingSvg } from '../../core/bench/scaling';
@@ -95,6 +95,30 @@ async function promptsOf(ws: Workspace) {
   return { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge'), memory: await ws.prompts.get('memory') };
 }
 
+/**
+ * --dry-run: an upper bound of the calls, from counts alone (nothing is called). Fitting a user
+ * costs at most n_context bootstrap + (2k + 3) x n_validation selection + 1 synthesis + n_context
+ * re-bootstrap calls (fit.ts prunes most selection calls); evaluating costs 2 calls per test pair
+ * and method, plus one memory extraction per user.
+ */
+function dryRunCounts(users: readonly UserEntry[], methods: readonly string[], k: number, models: number, fitModels: number, sizes = 1) {
+  let fit = 0;
+  let evalCalls = 0;
+  for (const u of users) {
+    const s = pairsBySplit(u);
+    if (fittable(u)) fit += 2 * s.context.length + (2 * k + 3) * s.validation.length + 1;
+    for (const m of methods) evalCalls += 2 * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
+  }
+  const wantFit = methods.some((m) => isMethod(m) && needsPersona(m));
+  return { users: users.length, fitCallsAtMost: wantFit ? fit * fitModels * sizes : 0, evalCalls: evalCalls * models * sizes };
+}
+
+function printDryRun(io: CommandIO, json: boolean, counts: ReturnType<typeof dryRunCounts>): number {
+  if (json) io.stdout(JSON.stringify({ dryRun: true, ...counts }) + '\n');
+  else io.stdout(`Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) (candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). Calls already in the cache or in run files cost nothing.\n`);
+  return 0;
+}
+
 export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<number> {
   const methods = listOption(args, 'methods');
   if (!methods.length) methods.push('default', 'persona+demos');
@@ -106,6 +130,10 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   const json = flag(args, 'json');
+  if (flag(args, 'dry-run')) {
+    for (const l of all) await l.dispose();
+    return printDryRun(io, json, dryRunCounts(users, methods, k, models.length, fitModel ? 1 : new Set(models.map((m) => m.model)).size));
+  }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
     const result = await benchRun({
@@ -167,6 +195,10 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (models.length !== 1) throw new UsageError('bench scaling: one evaluation model at a time (--models M)');
   const model = models[0]!;
   const json = flag(args, 'json');
+  if (flag(args, 'dry-run')) {
+    for (const l of all) await l.dispose();
+    return printDryRun(io, json, dryRunCounts(users.filter(fittable), ['persona+demos'], k, 1, 1, sizes.length));
+  }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   const benchDir = join(ws.layout.runsDir, '..', 'bench');
   try {

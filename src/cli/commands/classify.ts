@@ -12,6 +12,8 @@ import { UsageError } from '../usage-error';
 import { readPreferenceFile } from '../../core/data/read-file';
 import { classifyPairs } from '../../core/bench/classify';
 import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
+import { personalizableMessages } from '../../core/method/messages';
+import { PERSONALIZABLE_SCHEMA } from '../../core/method/schemas';
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -44,8 +46,16 @@ Example:
     const json = flag(args, 'json');
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
     try {
+      const instructions = await readPromptOption(args, io, 'prompt', DEFAULT_PROMPTS.personalizable);
+      if (flag(args, 'dry-run')) {
+        const est = await llm.estimate(parse.pairs.map((p) => ({ messages: personalizableMessages(instructions, p), schema: PERSONALIZABLE_SCHEMA, temperature, seed })), { defaultCompletionTokens: 60 });
+        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null };
+        if (json) io.stdout(JSON.stringify(out) + '\n');
+        else io.stdout(`Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`);
+        return 0;
+      }
       let done = 0;
-      const results = await classifyPairs(llm, await readPromptOption(args, io, 'prompt', DEFAULT_PROMPTS.personalizable), parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
+      const results = await classifyPairs(llm, instructions, parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
       progress.done();
       const yes = results.filter((r) => r.personalizable === true).length;
       if (json) {
