@@ -73,9 +73,12 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.deepEqual(rec.meta.judge_votes.map((v: { model: string; order: string }) => `${v.model}:${v.order}`), ['j1:AB', 'j1:BA', 'j2:AB', 'j2:BA']);
     assert.equal(rec.meta.judge_agreement, 0.5);
 
-    // inspect reads it.
+    // inspect reads it, and it is a workspace a benchmark runs on (its explicit test split).
     const ins = capture(dir);
     assert.equal(await runCli(['inspect', 'out', '--json'], ins.io), 0, ins.err());
+    const run = capture(dir);
+    assert.equal(await runCli(['bench', 'run', 'out', '--methods', 'default', '--models', 'j1', '--base-url', server.url, '--json'], run.io), 0, run.err());
+    assert.equal(JSON.parse(run.out()).cells[0].pairs, r.json.report.splits.test);
 
     // A re-run is free: every call comes from the cache, and the output is the same.
     const first = readFileSync(join(dir, 'out/arena.prefs.jsonl'), 'utf8');
