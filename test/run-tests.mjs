@@ -47,10 +47,12 @@ if (run(process.execPath, ['esbuild.mjs']) !== 0) failedLayers++;
 
 let tests = findTests('test/unit');
 if (only.length) tests = tests.filter((t) => only.some((o) => t.includes(o)));
-rmSync('out/test', { recursive: true, force: true });
+// A folder per run: two runs in one tree (a watcher, a second terminal) must not delete each other's bundles.
+const outRoot = join('out', `unit-${process.pid}`);
+rmSync(outRoot, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: tests,
-  outdir: 'out/test',
+  outdir: join(outRoot, 'test'),
   outbase: 'test',
   bundle: true,
   platform: 'node',
@@ -60,7 +62,7 @@ await esbuild.build({
   external: ['vscode'],
   logLevel: 'warning',
 });
-const built = tests.map((t) => join('out', relative('.', t)).replace(/\.ts$/, '.js'));
+const built = tests.map((t) => join(outRoot, relative('.', t)).replace(/\.ts$/, '.js'));
 const status = run(process.execPath, [
   '--enable-source-maps',
   '--test',
@@ -69,6 +71,7 @@ const status = run(process.execPath, [
   '--test-reporter-destination=stdout',
   ...built,
 ]);
+rmSync(outRoot, { recursive: true, force: true });
 if (status !== 0) failedLayers++;
 
 if (!unitOnly && only.length === 0) {
