@@ -4,6 +4,7 @@ import { benchIndex } from './index-bench';
 import { benchEngine } from './engine-bench';
 import { benchProviders } from './providers';
 import { benchExtension } from './extension-bench';
+import { benchPipeline } from './pipeline';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     ['providers', benchProviders],
     ['engine', benchEngine],
     ['extension', benchExtension],
+    ['pipeline', benchPipeline],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;
