@@ -7,6 +7,7 @@ import type { Pair } from '../data/pair';
 import { isFatal } from '../method/judge';
 import { personalizableMessages } from '../method/messages';
 import { PERSONALIZABLE_SCHEMA } from '../method/schemas';
+import { answerObject } from '../method/answer-object';
 
 export interface Classification {
   pairId: string;
@@ -25,14 +26,7 @@ export interface ClassifyOptions {
 
 /** The label and reason from structured output, plain JSON, or tolerant text. */
 export function readClassification(result: Pick<ChatResult, 'json' | 'text'>): { personalizable: boolean | null; reason: string } {
-  let obj = result.json as { personalizable?: unknown; reason?: unknown } | undefined;
-  if (!obj || typeof obj !== 'object') {
-    try {
-      obj = JSON.parse(result.text) as typeof obj;
-    } catch {
-      obj = undefined;
-    }
-  }
+  const obj = answerObject(result);
   const text = result.text ?? '';
   let label: unknown = obj?.personalizable;
   if (typeof label === 'string') label = /^\s*(true|yes)\s*$/i.test(label) ? true : /^\s*(false|no)\s*$/i.test(label) ? false : undefined;

@@ -14,6 +14,7 @@ import { judgeOrder, isFatal, type CallOptions } from './judge';
 import { judgeSystem, personaSynthesisMessages } from './messages';
 import { chosenLabel, type Demo, type Order } from './render';
 import { PERSONA_SCHEMA } from './schemas';
+import { answerObject } from './answer-object';
 import type { Prompt } from './prompt-store';
 
 export interface FitOptions {
@@ -190,7 +191,7 @@ export async function fitUser(model: ChatModel, userId: string, context: readonl
       { messages: personaSynthesisMessages(prompts.personaSynthesis.text, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis' },
       opts.signal,
     );
-    const obj = (r.json ?? tryJson(r.text)) as { persona?: unknown; reasoning?: unknown } | undefined;
+    const obj = answerObject(r);
     persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
     personaReasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : '';
   } catch (err) {
@@ -215,12 +216,4 @@ export async function fitUser(model: ChatModel, userId: string, context: readonl
     selection: second.score,
     firstSelection: first.score,
   };
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

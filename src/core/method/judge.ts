@@ -5,6 +5,7 @@
 import type { ChatModel, ChatResult } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { JUDGMENT_SCHEMA } from './schemas';
+import { answerObject } from './answer-object';
 import { judgeMessages } from './messages';
 import { chosenLabel, type Order } from './render';
 
@@ -41,14 +42,7 @@ export function isFatal(err: unknown): boolean {
 
 /** Reads {reasoning, preference} from structured output, or tolerantly from plain text. */
 export function readJudgment(result: Pick<ChatResult, 'json' | 'text'>): { preference: 'A' | 'B' | null; reasoning: string } {
-  let obj = result.json as { preference?: unknown; reasoning?: unknown } | undefined;
-  if (!obj || typeof obj !== 'object') {
-    try {
-      obj = JSON.parse(result.text) as typeof obj;
-    } catch {
-      obj = undefined;
-    }
-  }
+  const obj = answerObject(result);
   const text = result.text ?? '';
   let pref: unknown = obj?.preference;
   if (typeof pref !== 'string') {

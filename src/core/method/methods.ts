@@ -5,6 +5,7 @@ import type { Pair } from '../data/pair';
 import type { JudgeProfile } from './messages';
 import { memoryMessages } from './messages';
 import { MEMORY_SCHEMA } from './schemas';
+import { answerObject } from './answer-object';
 import type { PersonaModel } from './persona-file';
 import type { Demo } from './render';
 
@@ -43,15 +44,9 @@ export async function extractMemory(model: ChatModel, instructions: string, cont
     { messages: memoryMessages(instructions, context), schema: MEMORY_SCHEMA, temperature: opts.temperature, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), purpose: 'memory' },
     opts.signal,
   );
-  let obj = r.json as { facts?: unknown } | undefined;
-  if (!obj) {
-    try {
-      obj = JSON.parse(r.text) as { facts?: unknown };
-    } catch {
-      // A model that ignored the format: one fact per non-empty line.
-      return r.text.split('\n').map((l) => l.replace(/^[-*\d.)\s]+/, '').trim()).filter(Boolean);
-    }
-  }
+  const obj = answerObject(r);
+  // A model that ignored the format: one fact per non-empty line.
+  if (!obj) return r.text.split('\n').map((l) => l.replace(/^[-*\d.)\s]+/, '').trim()).filter(Boolean);
   return Array.isArray(obj?.facts) ? obj.facts.filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
 }
 

@@ -1,0 +1,13 @@
+// The JSON object of a model's answer, whichever way it came: structured output already parsed
+// by the LLM layer, or text that still holds JSON (a server without schemas, a chatty model).
+// Every reader of answers (judge, persona synthesis, memory, classifier) starts here.
+
+import type { ChatResult } from '../llm/types';
+import { parseTolerantJson } from '../llm/tolerant-json';
+
+export function answerObject(result: Pick<ChatResult, 'json' | 'text'>): Record<string, unknown> | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(result.json)) return result.json;
+  const parsed = parseTolerantJson(result.text ?? '');
+  return isObject(parsed) ? parsed : undefined;
+}
