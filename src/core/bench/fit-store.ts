@@ -3,13 +3,14 @@
 // one model can be evaluated with another (transfer). A persona file already fitted with the
 // same model is reused: a resumed benchmark does not fit again.
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { fitUser, type FitPrompts } from '../method/fit';
-import { parsePersona, personaFileName, savePersona, type PersonaModel } from '../method/persona-file';
-import { promptHash } from '../method/prompt-store';
+import { personaFileName, readPersonaIfExists, savePersona, type PersonaModel } from '../method/persona-file';
+import { isFatal } from '../method/judge';
+import { CountingModel } from '../llm/counting-model';
+import { personaModelOf } from '../workspace/fit-and-save';
 
 /** A model name made safe as a folder name: `llama3.1:8b` -> `llama3.1_8b`. */
 export function modelSlug(model: string): string {
@@ -44,16 +45,8 @@ export interface FitStoreOptions {
   onUser?: (userId: string, outcome: StoredPersona | Error) => void;
 }
 
-export async function readStoredPersona(path: string): Promise<{ model: PersonaModel; hash: string } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return { model: parsePersona(text, path), hash: promptHash(text) };
-}
+/** Kept for the benchmark's callers; the persona file layer owns how a file is read. */
+export const readStoredPersona = (path: string) => readPersonaIfExists(path);
 
 /** Fits (or reuses) a persona per task; failures of one user are reported, not thrown. */
 export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptions): Promise<{ personas: Map<string, StoredPersona>; failed: { user: string; reason: string }[] }> {
@@ -71,31 +64,17 @@ export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptio
         continue;
       }
       try {
-        const r = await fitUser(opts.model, t.userId, t.context, t.validation, opts.prompts, { temperature: opts.temperature, seed: opts.seed, k: opts.k, stopScore: opts.stopScore, ...(opts.signal ? { signal: opts.signal } : {}) });
-        const model: PersonaModel = {
-          userId: t.userId,
-          persona: r.persona,
-          demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
-          provenance: {
-            provider: opts.model.provider,
-            model: opts.model.model,
-            seed: opts.seed,
-            temperature: opts.temperature,
-            k: opts.k,
-            stopScore: opts.stopScore,
-            prompts: { bootstrap: opts.prompts.bootstrap.hash, 'persona-synthesis': opts.prompts.personaSynthesis.hash, judge: opts.prompts.judge.hash },
-            created: new Date().toISOString(),
-            validation: { accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0, correct: r.selection.correct, evaluated: r.selection.evaluated, of: r.selection.of },
-          },
-        };
+        const options = { temperature: opts.temperature, seed: opts.seed, k: opts.k, stopScore: opts.stopScore, ...(opts.signal ? { signal: opts.signal } : {}) };
+        const counted = new CountingModel(opts.model);
+        const r = await fitUser(counted, t.userId, t.context, t.validation, opts.prompts, options);
+        const model = personaModelOf(r, opts.model, opts.prompts, options, counted.usage);
         await savePersona(path, model);
         const stored = await readStoredPersona(path);
         const s = { model: stored!.model, hash: stored!.hash, path, fitted: true };
         personas.set(t.userId, s);
         opts.onUser?.(t.userId, s);
       } catch (err) {
-        const e = err as { kind?: string };
-        if (opts.signal?.aborted || e.kind === 'connection' || e.kind === 'auth' || e.kind === 'not-found' || e.kind === 'aborted') throw err;
+        if (opts.signal?.aborted || isFatal(err)) throw err;
         failed.push({ user: t.userId, reason: (err as Error).message });
         opts.onUser?.(t.userId, err as Error);
       }

@@ -6,6 +6,7 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
+import { promptHash } from './prompt-store';
 
 export interface DemoRecord {
   pairId: string;
@@ -142,6 +143,18 @@ export function parsePersona(text: string, file: string): PersonaModel {
       ...(prov.edited ? { edited: true } : {}),
     },
   };
+}
+
+/** A persona file with the hash of its text, or undefined when there is none yet. */
+export async function readPersonaIfExists(path: string, displayName = path): Promise<{ model: PersonaModel; hash: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return { model: parsePersona(text, displayName), hash: promptHash(text) };
 }
 
 export async function loadPersona(path: string, displayName = path): Promise<PersonaModel> {

@@ -1,14 +1,14 @@
 // One workspace, opened the same way by every CLI command (and by the extension): its settings,
 // its folders, its preference index and its prompts.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { Pair, Split } from '../data/pair';
 import { loadWorkspace, PathNotFoundError } from '../data/load-workspace';
 import { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from '../data/splits';
 import type { PreferenceIndex, UserEntry } from '../data/workspace-index';
-import { parsePersona, type PersonaModel } from '../method/persona-file';
-import { promptHash, PromptStore } from '../method/prompt-store';
+import { readPersonaIfExists, type PersonaModel } from '../method/persona-file';
+import { PromptStore } from '../method/prompt-store';
 import { personaPath, workspaceLayout, type WorkspaceLayout } from './layout';
 import { readWorkspaceSettings, type WorkspaceSettings } from './settings';
 
@@ -67,14 +67,8 @@ export interface LoadedPersona {
 
 export async function readUserPersona(ws: Workspace, userId: string, cwd = process.cwd()): Promise<LoadedPersona | undefined> {
   const path = personaPath(ws.layout, userId);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return { model: parsePersona(text, relative(cwd, path) || path), hash: promptHash(text), path };
+  const found = await readPersonaIfExists(path, relative(cwd, path) || path);
+  return found && { ...found, path };
 }
 
 /** The users a command was asked about: one (--user), or all of them (--all). */
