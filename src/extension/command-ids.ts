@@ -19,6 +19,10 @@ export const CommandIds = {
   cancelRun: 'synthesizeme.cancelRun',
   refreshUsers: 'synthesizeme.refreshUsers',
   estimateCost: 'synthesizeme.estimateCost',
+  benchPrepare: 'synthesizeme.benchPrepare',
+  classifyPairs: 'synthesizeme.classifyPairs',
+  benchRun: 'synthesizeme.benchRun',
+  benchScaling: 'synthesizeme.benchScaling',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -3,6 +3,10 @@
 import * as vscode from 'vscode';
 import { CommandIds } from './command-ids';
 import type { Ctx } from './ctx';
+import { benchPrepareCommand } from './commands/bench-prepare';
+import { benchRunCommand } from './commands/bench-run';
+import { benchScalingCommand } from './commands/bench-scaling';
+import { classifyCommand } from './commands/classify';
 import { estimateCommand } from './commands/estimate';
 import { evaluateCommand } from './commands/evaluate';
 import { fitAllCommand, fitUserCommand } from './commands/fit';
@@ -39,6 +43,10 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.selectModel, (arg) => selectModelCommand(ctx, arg));
   ctx.command(CommandIds.setApiKey, (arg) => setApiKeyCommand(ctx, arg));
   ctx.command(CommandIds.estimateCost, (arg) => estimateCommand(ctx, arg));
+  ctx.command(CommandIds.benchPrepare, (arg) => benchPrepareCommand(ctx, arg));
+  ctx.command(CommandIds.classifyPairs, (arg) => classifyCommand(ctx, arg));
+  ctx.command(CommandIds.benchRun, (arg) => benchRunCommand(ctx, arg));
+  ctx.command(CommandIds.benchScaling, (arg) => benchScalingCommand(ctx, arg));
   ctx.command(CommandIds.cancelRun, () => {
     const n = ctx.runs.cancelAll();
     void vscode.window.showInformationMessage(n ? `SynthesizeMe: cancelling ${n} run(s).` : 'SynthesizeMe: no run in progress.');

@@ -10,12 +10,15 @@ import { registerPersonaCodeLens } from './editor/persona-codelens';
 import { registerStatusBar } from './status-bar';
 import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
+import { chartPaint } from './views/verdicts-panel';
 import { registerCommands } from './commands';
 
 /** What activate() returns: for the integration tests (and other extensions, read-only use). */
 export interface ExtensionApi {
   ctx: Ctx;
   users: UsersTree;
+  /** How many points the Verdicts webview last drew in a chart (the tests cannot see the webview's DOM). */
+  chartPaint: () => { points: number } | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -51,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     // Index in the background; the tree, diagnostics and lenses refresh when it is ready.
     setTimeout(() => void ctx.files.get().catch((err) => ctx.log.error('index', err as Error)), 0);
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
-    return { ctx, users };
+    return { ctx, users, chartPaint };
   } catch (err) {
     ctx.log.error('activate', err as Error);
     void vscode.window.showErrorMessage(`SynthesizeMe failed to start: ${(err as Error).message}`);

@@ -76,9 +76,31 @@ export interface RunView {
   consistency?: number;
 }
 
-export type HostToVerdicts = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number; /** A paired comparison to show above the run (Compare persona versions). */ comparison?: string };
+export type RunMessage = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number; /** A paired comparison to show above the run (Compare persona versions). */ comparison?: string };
 
-export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number } | { type: 'painted'; rows: number; ms: number };
+/** One point of a line chart: numbers only, so the webview draws it without any markup from data. */
+export interface ChartPointView {
+  x: number;
+  y: number;
+  low?: number;
+  high?: number;
+}
+
+export interface ChartView {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: { name: string; points: ChartPointView[] }[];
+  /** Where the same chart was written as an SVG file (shown as text). */
+  svgFile?: string;
+}
+
+/** A chart (Benchmark: Scaling Plot) sent as data and drawn with DOM APIs in the webview. */
+export type ChartMessage = { type: 'chart'; chart: ChartView; sentAt: number };
+
+export type HostToVerdicts = RunMessage | ChartMessage;
+
+export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number } | { type: 'painted'; rows: number; ms: number } | { type: 'chartPainted'; points: number };
 
 // ---------- validators ----------
 
@@ -110,6 +132,8 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
       return isText(x['file']) && isLine(x['line']);
     case 'painted':
       return typeof x['rows'] === 'number' && typeof x['ms'] === 'number' && Number.isFinite(x['ms']);
+    case 'chartPainted':
+      return typeof x['points'] === 'number' && Number.isInteger(x['points']) && x['points'] >= 0;
     default:
       return false;
   }
@@ -119,6 +143,28 @@ export function isHostToInspector(x: unknown): x is HostToInspector {
   return isObject(x) && (x['type'] === 'show' || x['type'] === 'busy');
 }
 
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const MAX_SERIES = 16;
+const MAX_POINTS = 1000;
+
+function isChartPoint(x: unknown): x is ChartPointView {
+  return isObject(x) && isNum(x['x']) && isNum(x['y']) && (x['low'] === undefined || isNum(x['low'])) && (x['high'] === undefined || isNum(x['high']));
+}
+
+/** Every coordinate a finite number, every label bounded text: the webview draws nothing else. */
+export function isChartView(x: unknown): x is ChartView {
+  if (!isObject(x) || !isText(x['title'], 512) || !isText(x['xLabel'], 256) || !isText(x['yLabel'], 256)) return false;
+  if (x['svgFile'] !== undefined && !isText(x['svgFile'])) return false;
+  const series = x['series'];
+  return (
+    Array.isArray(series) &&
+    series.length <= MAX_SERIES &&
+    series.every((s) => isObject(s) && isText(s['name'], 256) && Array.isArray(s['points']) && s['points'].length <= MAX_POINTS && s['points'].every(isChartPoint))
+  );
+}
+
 export function isHostToVerdicts(x: unknown): x is HostToVerdicts {
-  return isObject(x) && x['type'] === 'run' && Array.isArray(x['rows']) && isObject(x['run']);
+  if (!isObject(x)) return false;
+  if (x['type'] === 'chart') return isChartView(x['chart']);
+  return x['type'] === 'run' && Array.isArray(x['rows']) && isObject(x['run']);
 }

@@ -3,7 +3,8 @@
 // visible rows exist in the DOM) so that 10,000 rows paint as fast as 100.
 
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { isHostToVerdicts, type HostToVerdicts, type VerdictRow, type VerdictsToHost } from '../../src/extension/protocol';
+import { isHostToVerdicts, type ChartMessage, type HostToVerdicts, type RunMessage, type VerdictRow, type VerdictsToHost } from '../../src/extension/protocol';
+import { lineChart } from './line-chart';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
 
@@ -28,6 +29,10 @@ let count: HTMLElement;
 let firstPaint = true;
 
 const ipc = connect<HostToVerdicts, VerdictsToHost>(isHostToVerdicts, (m) => {
+  if (m.type === 'chart') {
+    renderChart(m);
+    return;
+  }
   const t0 = performance.now();
   render(m);
   if (firstPaint) {
@@ -101,7 +106,7 @@ function showDetail(r: VerdictRow): void {
   }
 }
 
-function chart(m: HostToVerdicts): HTMLElement {
+function chart(m: RunMessage): HTMLElement {
   const grid = el('div', { class: 'chart', attrs: { 'data-testid': 'chart' } });
   for (const r of m.methods.length ? m.methods : [m.run]) {
     const bar = el('div', { class: 'bar', title: r.ci95 ? `95% CI ${pct(r.ci95[0])} to ${pct(r.ci95[1])}` : '' });
@@ -121,7 +126,7 @@ function chart(m: HostToVerdicts): HTMLElement {
   return grid;
 }
 
-function render(m: HostToVerdicts): void {
+function render(m: RunMessage): void {
   all = m.rows;
   selected = undefined;
   clear(app);
@@ -161,6 +166,15 @@ function render(m: HostToVerdicts): void {
   detail = el('div', { class: 'detail muted' }, 'Click a row to open the pair and see both reasonings.');
   app.append(header, chart(m), el('div', { class: 'toolbar' }, box('Wrong only', 'wrongOnly'), box('Inconsistent only', 'inconsistentOnly'), userSelect, search, count), list, detail);
   applyFilters();
+}
+
+/** A chart sent as numbers (Benchmark: Scaling Plot), drawn with DOM APIs. */
+function renderChart(m: ChartMessage): void {
+  clear(app);
+  const { node, points } = lineChart(m.chart);
+  app.append(el('h2', {}, m.chart.title), node);
+  if (m.chart.svgFile) app.append(el('div', { class: 'muted', attrs: { 'data-testid': 'svg-file' } }, `Also written to ${m.chart.svgFile}`));
+  ipc.post({ type: 'chartPainted', points });
 }
 
 ipc.post({ type: 'ready' });

@@ -13,7 +13,7 @@ import { createRng, shuffled } from '../random';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug } from './fit-store';
 import { fittable, usageDelta, type UsageDelta } from './run';
-import { lineChartSvg } from './svg-chart';
+import { lineChartSvg, type LineChart } from './svg-chart';
 
 export interface ScalingOptions {
   users: readonly UserEntry[];
@@ -130,13 +130,18 @@ export async function scaling(opts: ScalingOptions): Promise<ScalingResult> {
   return { model: opts.model.model, fitModel: fitModel.model, method: 'persona+demos', points, slopePointsPerPair: s };
 }
 
-export function scalingSvg(r: ScalingResult): string {
+/** The chart of a scaling run: the SVG file and the extension's Verdicts view draw this same data. */
+export function scalingChart(r: ScalingResult): LineChart {
   const name = r.fitModel !== r.model ? `${r.model} (fitted with ${r.fitModel})` : r.model;
-  return lineChartSvg({
+  return {
     title: `persona+demos accuracy vs context pairs${r.slopePointsPerPair !== null ? ` (slope ${r.slopePointsPerPair.toFixed(2)} points/pair)` : ''}`,
     xLabel: 'context pairs per user',
     yLabel: 'test accuracy (%)',
     yFormat: (y) => `${(Math.round(y * 10) / 10).toString()}`,
     series: [{ name, points: r.points.filter((p) => Number.isFinite(p.accuracy)).map((p) => ({ x: p.size, y: 100 * p.accuracy, low: 100 * p.ci95[0], high: 100 * p.ci95[1] })) }],
-  });
+  };
+}
+
+export function scalingSvg(r: ScalingResult): string {
+  return lineChartSvg(scalingChart(r));
 }

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { isVerdictsToHost, type HostToVerdicts, type RunView, type VerdictRow } from '../protocol';
+import { isVerdictsToHost, type ChartView, type HostToVerdicts, type RunMessage, type RunView, type VerdictRow } from '../protocol';
 import { openAt } from './persona-inspector';
 import { webviewHtml, webviewOptions } from './webview-html';
 
@@ -11,6 +11,9 @@ let panel: vscode.WebviewPanel | undefined;
 let listener: vscode.Disposable | undefined;
 /** The last first-paint figure the webview reported (the browser test prints it). */
 export let lastPaint: { rows: number; ms: number } | undefined;
+/** How many chart points the webview last drew (the integration test checks the chart arrived). */
+let lastChartPaint: { points: number } | undefined;
+export const chartPaint = (): { points: number } | undefined => lastChartPaint;
 
 async function runFiles(ctx: Ctx): Promise<{ name: string; path: string; mtime: number }[]> {
   const layout = await ctx.files.layout();
@@ -27,7 +30,7 @@ async function runFiles(ctx: Ctx): Promise<{ name: string; path: string; mtime: 
   }
 }
 
-export async function verdictsMessage(ctx: Ctx, path: string): Promise<HostToVerdicts> {
+export async function verdictsMessage(ctx: Ctx, path: string): Promise<RunMessage> {
   const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
   if (!run.header) throw Object.assign(new Error(`${vscode.workspace.asRelativePath(path)} is not a run file (no header)`), { expected: true });
@@ -73,6 +76,18 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
     path = pick.path;
   }
   const message = { ...(await verdictsMessage(ctx, path)), ...(comparison ? { comparison } : {}) };
+  openPanel(ctx, `Verdicts: ${message.run.method} on ${message.run.split}`, message);
+  return message.rows.length;
+}
+
+/** Shows a chart (Benchmark: Scaling Plot) in the same panel, sent as numbers, drawn by the webview. */
+export function showChart(ctx: Ctx, chart: ChartView): void {
+  lastChartPaint = undefined;
+  openPanel(ctx, `Chart: ${chart.title}`, { type: 'chart', chart, sentAt: Date.now() });
+}
+
+/** The one panel, created on first use; the webview asks for its message with `ready` after each load. */
+function openPanel(ctx: Ctx, title: string, message: HostToVerdicts): void {
   if (!panel) {
     panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, { ...webviewOptions(ctx.extension.extensionUri), retainContextWhenHidden: true });
     panel.onDidDispose(() => {
@@ -81,7 +96,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
     });
   }
   const p = panel;
-  p.title = `Verdicts: ${message.run.method} on ${message.run.split}`;
+  p.title = title;
   const send = () => void p.webview.postMessage({ ...message, sentAt: Date.now() });
   listener?.dispose();
   listener = p.webview.onDidReceiveMessage((msg: unknown) => {
@@ -94,9 +109,11 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
     else if (msg.type === 'painted') {
       lastPaint = { rows: msg.rows, ms: msg.ms };
       ctx.log.info('verdicts', `first paint of ${msg.rows} rows in ${msg.ms.toFixed(1)} ms`);
+    } else if (msg.type === 'chartPainted') {
+      lastChartPaint = { points: msg.points };
+      ctx.log.info('verdicts', `chart drawn with ${msg.points} point(s)`);
     }
   });
   p.webview.html = webviewHtml(p.webview, ctx.extension.extensionUri, 'verdicts', 'Verdicts');
   p.reveal();
-  return message.rows.length;
 }

@@ -1,0 +1,41 @@
+// Where the benchmark commands write (the CLI's .synthesizeme/bench/, so both find the same
+// files) and how a Markdown report is written and opened.
+
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { FitPrompts } from '../../core/method/fit';
+import type { Prompt } from '../../core/method/prompt-store';
+import type { WorkspaceLayout } from '../../core/workspace/layout';
+import type { RunInputs } from './run-inputs';
+
+/** .synthesizeme/bench/ of the workspace (the CLI's `bench scaling` writes there too). */
+export function benchDir(layout: WorkspaceLayout): string {
+  return join(layout.runsDir, '..', 'bench');
+}
+
+export async function benchPrompts(inputs: RunInputs): Promise<FitPrompts & { memory: Prompt }> {
+  const p = inputs.prompts;
+  return { bootstrap: await p.get('bootstrap'), personaSynthesis: await p.get('persona-synthesis'), judge: await p.get('judge'), memory: await p.get('memory') };
+}
+
+/** Model text inside a Markdown table cell: one line, no pipes, no HTML. */
+export function mdCell(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/[|<>\\`*_[\]]/g, (c) => `\\${c}`).trim();
+}
+
+export async function writeText(path: string, text: string): Promise<vscode.Uri> {
+  const uri = vscode.Uri.file(path);
+  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  return uri;
+}
+
+/** Writes the report and opens it beside the current editor; the message offers the preview. */
+export async function openMarkdownReport(path: string, markdown: string, message: string): Promise<vscode.Uri> {
+  const uri = await writeText(path, markdown);
+  await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  void vscode.window.showInformationMessage(`SynthesizeMe: ${message}`, 'Open Preview').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('markdown.showPreview', uri);
+  });
+  return uri;
+}
