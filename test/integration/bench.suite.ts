@@ -4,10 +4,15 @@
 // each context size, evaluation, the SVG and JSON files, the chart drawn in the Verdicts view).
 
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../../src/extension/command-ids';
 import type { ClassifyOutcome } from '../../src/extension/commands/classify';
 import type { ScalingOutcome } from '../../src/extension/commands/bench-scaling';
+import type { BenchRunOutcome } from '../../src/extension/commands/bench-run';
+import type { PrepareOutcome } from '../../src/extension/commands/bench-prepare';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { api, file, printLogOnFailure, readText, say, waitFor } from './helpers';
 
@@ -106,6 +111,39 @@ export function benchSuite(): void {
       const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8] });
       assert.ok(r);
       assert.equal(server.stats.chat, before, 'no new model call');
+    });
+    it('runs methods over the workspace: one results table with every method and the comparison with default', async () => {
+      const r = await vscode.commands.executeCommand<BenchRunOutcome>(CommandIds.benchRun, { methods: ['default', 'persona+demos'] });
+      assert.ok(r, 'an outcome');
+      assert.deepEqual(r.result.cells.map((c) => c.method).sort(), ['default', 'persona+demos']);
+      for (const c of r.result.cells) assert.ok(c.pairs > 0 && Number.isFinite(c.accuracy), JSON.stringify(c));
+      // The brain finds the user's choice only with a persona: persona+demos beats default.
+      const acc = (m: string) => r.result.cells.find((c) => c.method === m)!.accuracy;
+      assert.ok(acc('persona+demos') > acc('default'), `${acc('persona+demos')} vs ${acc('default')}`);
+      assert.equal(r.result.comparisons.length, 1);
+      const md = await readText(vscode.Uri.file(r.report));
+      assert.match(md, /persona\+demos/);
+      assert.match(md, /vs default/);
+    });
+
+    it('prepares a data set from preference files: native JSONL, the report with every step', async () => {
+      // Outside the workspace folder, so the prepared copy of the pairs does not join the index.
+      const dir = mkdtempSync(join(tmpdir(), 'sm-prepare-'));
+      try {
+        const files = ['ada.prefs.jsonl', 'bruno.prefs.json', 'chen.prefs.yaml', 'dana.prefs.yaml'].map((f) => file(f).fsPath);
+        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, { kind: 'prefs', files, out: join(dir, 'prepared.prefs.jsonl') });
+        assert.ok(r, 'an outcome');
+        assert.ok(r.records > 0 && r.records < 61, `${r.records} records kept of 61`);
+        const lines = (await readText(vscode.Uri.file(r.out))).trim().split('\n');
+        assert.equal(lines.length, r.records);
+        assert.ok(lines.every((l) => typeof (JSON.parse(l) as { user_id?: unknown }).user_id === 'string'));
+        const md = await readText(vscode.Uri.file(r.report));
+        assert.match(md, /^# PersonalRewardBench preparation/);
+        assert.match(md, /Personalizable classifier \(llama3\.1:8b\): \d+ personalizable/);
+        assert.match(md, /Splits: \d+ context, \d+ validation, \d+ test/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }
