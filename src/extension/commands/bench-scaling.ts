@@ -31,7 +31,14 @@ async function sizesFrom(arg: unknown): Promise<number[] | undefined> {
     if (typeof s === 'string') throw Object.assign(new Error(`sizes: ${s}`), { expected: true });
     return s;
   }
-  const text = await vscode.window.showInputBox({ title: 'Scaling plot: context pairs per user', value: '2,4,8', validateInput: (t) => (typeof parseSizes(t) === 'string' ? (parseSizes(t) as string) : undefined) });
+  const text = await vscode.window.showInputBox({
+    title: 'Scaling plot: context pairs per user',
+    value: '2,4,8',
+    validateInput: (t) => {
+      const s = parseSizes(t);
+      return typeof s === 'string' ? s : undefined;
+    },
+  });
   if (text === undefined) return undefined;
   return parseSizes(text) as number[];
 }

@@ -20,7 +20,9 @@ export interface ClassifyOutcome {
 }
 
 function targetDocument(arg: unknown): Promise<vscode.TextDocument> | undefined {
-  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : vscode.window.activeTextEditor?.document.uri;
+  // With a webview focused there is no active editor: the visible preference file is meant.
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => /\.(jsonl|ndjson|json|ya?ml)$/i.test(e.document.uri.fsPath));
+  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : editor?.document.uri;
   return uri ? Promise.resolve(vscode.workspace.openTextDocument(uri)) : undefined;
 }
 
