@@ -6,13 +6,11 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
-import { DEFAULT_FIT_OPTIONS, presentationOrder } from '../../core/method/fit';
+import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { planFitRequests } from '../../core/method/fit-plan';
 import { isFatal } from '../../core/method/judge';
-import { judgeSystem, judgeMessages, personaSynthesisMessages } from '../../core/method/messages';
-import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
 import { fitAndSave } from '../../core/workspace/fit-and-save';
-import type { ChatRequest } from '../../core/llm/types';
 import { UsageError } from '../usage-error';
 
 export const fitCommand: Command = {
@@ -62,18 +60,7 @@ Example:
       const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
 
       if (flag(args, 'dry-run')) {
-        // The real first-pass prompts, and an upper bound for the selection calls.
-        const requests: ChatRequest[] = [];
-        for (const u of ready) {
-          const s = pairsBySplit(u);
-          const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
-          for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
-          const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: 'x'.repeat(600) } }));
-          const sel = judgeSystem(prompts.judge.text, { persona: 'x'.repeat(1200), demos });
-          for (let c = 0; c < 2 * k + 3; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(sel, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
-          requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), temperature, seed });
-          for (const p of s.context) requests.push({ messages: judgeMessages(boot + 'x'.repeat(1200), p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: 1 });
-        }
+        const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k });
         const est = await llm.estimate(requests, { defaultCompletionTokens: 200 });
         const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null } };
         if (json) io.stdout(JSON.stringify(out) + '\n');

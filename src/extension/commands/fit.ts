@@ -52,18 +52,28 @@ export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
   const users = inputs.index.users();
   const done: FitOutcome[] = [];
   const failed: string[] = [];
+  // The cost is shown as the long run starts (and logged): an upper bound, nothing is called for it.
+  const [{ planFitRequests }, { DEFAULT_FIT_OPTIONS }, { pairsBySplit }, { isFatal }] = await Promise.all([
+    import('../../core/method/fit-plan'),
+    import('../../core/method/fit'),
+    import('../../core/workspace/open-workspace'),
+    import('../../core/method/judge'),
+  ]);
+  const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
+  const est = await inputs.llm.estimate(planFitRequests(users.map(pairsBySplit), prompts, { temperature: inputs.temperature, seed: inputs.seed, k: DEFAULT_FIT_OPTIONS.k }), { defaultCompletionTokens: 200 });
+  const estimate = `at most ${est.calls} call(s) (${est.cachedCalls} more from the cache), about ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
+  ctx.log.info('fit', `fitting ${users.length} user(s) with ${inputs.llm.model}: ${estimate}`);
   await ctx.runs.run('fitting all users', async (signal, report) => {
     // A few users at a time keeps the server busy; the scheduler bounds the calls in flight.
     const queue = [...users];
     let finished = 0;
-    report(0, users.length);
+    report(0, users.length, `${users.length} user(s): ${estimate}`);
     const worker = async () => {
       for (let u = queue.shift(); u; u = queue.shift()) {
         try {
           done.push(await fitOne(ctx, inputs, u, signal));
         } catch (err) {
-          const kind = (err as { kind?: string }).kind;
-          if (signal.aborted || kind === 'connection' || kind === 'auth' || kind === 'not-found') throw err;
+          if (signal.aborted || isFatal(err)) throw err;
           failed.push(`${u.id}: ${(err as Error).message}`);
           ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
         }

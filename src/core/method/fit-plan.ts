@@ -1,0 +1,30 @@
+// The requests a fit may make, for estimates before a run (CLI --dry-run, the extension before
+// fitting every user). The first bootstrap pass is exact (its prompts are known); the rest is an
+// upper bound: every candidate scored on every validation pair in both stages, with a persona
+// and reasonings of typical length. Pruning and the stop score usually need far fewer.
+
+import type { ChatRequest } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { JUDGMENT_SCHEMA, PERSONA_SCHEMA } from './schemas';
+import { judgeMessages, judgeSystem, personaSynthesisMessages } from './messages';
+import { presentationOrder, type FitPrompts } from './fit';
+
+const TYPICAL_REASONING = 'x'.repeat(600);
+const TYPICAL_PERSONA = 'x'.repeat(1200);
+
+export function planFitRequests(splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[], prompts: FitPrompts, opts: { temperature: number; seed: number; k: number }): ChatRequest[] {
+  const { temperature, seed, k } = opts;
+  const requests: ChatRequest[] = [];
+  const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
+  const bootWithPersona = judgeSystem(prompts.bootstrap.text, { persona: TYPICAL_PERSONA }, 'bootstrap');
+  for (const s of splits) {
+    for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
+    const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
+    const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
+    // k + 1 candidates in the first stage, k + 2 (with the zero-demo one) in the second.
+    for (let c = 0; c < 2 * k + 3; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(selection, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
+    requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), schema: PERSONA_SCHEMA, temperature, seed });
+    for (const p of s.context) requests.push({ messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
+  }
+  return requests;
+}
