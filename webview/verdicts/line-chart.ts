@@ -3,6 +3,7 @@
 // Same layout as the engine's SVG file (src/core/bench/svg-chart.ts), so both look alike.
 
 import { niceTicks } from '../../src/core/bench/svg-chart';
+import { chartScale } from '../../src/core/bench/chart-scale';
 import type { ChartView } from '../../src/extension/protocol';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -19,21 +20,9 @@ const n = (v: number) => (Math.round(v * 100) / 100).toString();
 
 /** The chart as an <svg> element; also returns how many points it drew. */
 export function lineChart(chart: ChartView, W = 640, H = 400): { node: SVGSVGElement; points: number } {
-  const m = { left: 70, right: 150, top: 40, bottom: 55 };
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const pts = chart.series.flatMap((s) => s.points);
-  const xs = pts.map((p) => p.x);
-  const ys = pts.flatMap((p) => [p.y, p.low ?? p.y, p.high ?? p.y]);
-  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  if (y0 === y1) [y0, y1] = [y0 - 0.05, y1 + 0.05];
-  const pad = (y1 - y0) * 0.08;
-  y0 -= pad;
-  y1 += pad;
-  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const points = chart.series.flatMap((s) => s.points);
+  const { margin: m, pw, ph, y0, y1, sx, sy } = chartScale(points, W, H);
+  const xs = points.map((p) => p.x);
   const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, 'font-size': 12, class: 'line-chart', role: 'img', 'aria-label': chart.title, 'data-testid': 'line-chart' });
   root.append(svg('title', {}, chart.title), svg('text', { x: W / 2, y: 22, 'text-anchor': 'middle', 'font-size': 15, class: 'chart-text' }, chart.title));
   for (const t of niceTicks(y0, y1)) {

@@ -1,6 +1,8 @@
 // A small line chart as a plain SVG string: axes with ticks, one polyline per series, a point per
 // value with its interval bar. Text is escaped; the output is well-formed XML.
 
+import { chartScale } from './chart-scale';
+
 export interface ChartPoint {
   x: number;
   y: number;
@@ -50,21 +52,9 @@ const n = (v: number) => (Math.round(v * 100) / 100).toString();
 export function lineChartSvg(chart: LineChart): string {
   const W = chart.width ?? 640;
   const H = chart.height ?? 400;
-  const m = { left: 70, right: 150, top: 40, bottom: 55 };
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const pts = chart.series.flatMap((s) => s.points);
-  const xs = pts.map((p) => p.x);
-  const ys = pts.flatMap((p) => [p.y, p.low ?? p.y, p.high ?? p.y]).filter(Number.isFinite);
-  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  if (y0 === y1) [y0, y1] = [y0 - 0.05, y1 + 0.05];
-  const pad = (y1 - y0) * 0.08;
-  y0 -= pad;
-  y1 += pad;
-  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const points = chart.series.flatMap((s) => s.points);
+  const { margin: m, pw, ph, x0, x1, y0, y1, sx, sy } = chartScale(points, W, H);
+  const xs = points.map((p) => p.x);
   const fy = chart.yFormat ?? ((y: number) => n(y));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
