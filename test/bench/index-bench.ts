@@ -41,33 +41,35 @@ export function generateWorkspace(dir: string, users: number, pairsPerUser: numb
   return bytes;
 }
 
+/**
+ * One timed load. The index lives only in this call's frame: an index kept in a loop variable
+ * of the caller stays reachable until the next iteration overwrites it, and the next run's
+ * baseline would then count it.
+ */
+async function loadOnce(dir: string, files: number): Promise<{ ms: number; heap: number; pairs: number }> {
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const index = await loadWorkspace([dir], { cwd: dir });
+  const users = index.users(); // includes the splits
+  const ms = performance.now() - t0;
+  global.gc?.();
+  // Measured while the index is alive: what a session holding the workspace costs.
+  const heap = process.memoryUsage().heapUsed - heap0;
+  const pairs = users.reduce((n, u) => n + u.pairs.length, 0);
+  if (index.fileNames().length !== files) throw new Error('index bench: files missing');
+  if (users.length !== 1000 || pairs !== 100000) throw new Error(`index bench: expected 1000 users / 100000 pairs, got ${users.length} / ${pairs}`);
+  return { ms, heap, pairs };
+}
+
 export async function benchIndex(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sm-bench-index-'));
   try {
     const bytes = generateWorkspace(dir, 1000, 100);
     const files = readdirSync(dir).length;
-    const runs: { ms: number; heap: number }[] = [];
-    let pairs = 0;
-    // Holds the last index so it is alive while its heap is measured.
-    let alive: unknown = null;
-    for (let r = 0; r < 3; r++) {
-      alive = null;
-      global.gc?.();
-      const heap0 = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      const index = await loadWorkspace([dir], { cwd: dir });
-      alive = index;
-      const users = index.users(); // includes the splits
-      const ms = performance.now() - t0;
-      global.gc?.();
-      // Measured while the index is still alive: what a session holding the workspace costs.
-      const heap = process.memoryUsage().heapUsed - heap0;
-      if (index.fileNames().length !== files) throw new Error('index bench: files missing');
-      pairs = users.reduce((n, u) => n + u.pairs.length, 0);
-      runs.push({ ms, heap });
-      if (users.length !== 1000 || pairs !== 100000) throw new Error(`index bench: expected 1000 users / 100000 pairs, got ${users.length} / ${pairs}`);
-    }
-    if (!alive) throw new Error('index bench: lost the index');
+    const runs: { ms: number; heap: number; pairs: number }[] = [];
+    for (let r = 0; r < 3; r++) runs.push(await loadOnce(dir, files));
+    const pairs = runs[0]!.pairs;
     runs.sort((a, b) => a.ms - b.ms);
     const median = runs[1]!;
     console.log(`index: ${pairs} pairs, 1000 users, ${files} files, ${(bytes / 1048576).toFixed(1)} MB on disk`);
