@@ -13,7 +13,7 @@ import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspac
 import type { UserEntry } from '../../core/data/workspace-index';
 import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
 import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
-import { benchRun, benchRunMarkdown, fittable } from '../../core/bench/run';
+import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions } from '../../core/bench/run';
 import { modelSlug } from '../../core/bench/fit-store';
 import { scaling, scalingSvg } from '../../core/bench/scaling';
 
@@ -101,6 +101,23 @@ async function promptsOf(ws: Workspace) {
  * re-bootstrap calls (fit.ts prunes most selection calls); evaluating costs 2 calls per test pair
  * and method, plus one memory extraction per user.
  */
+/** What `bench run` and `bench scaling` share: the workspace's prompts and seed, and progress on stderr. */
+async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job: { users: readonly UserEntry[]; fitModel?: Llm | undefined; temperature: number; k: number; stopScore: number }): Promise<BenchJobOptions> {
+  return {
+    users: job.users,
+    ...(job.fitModel ? { fitModel: job.fitModel } : {}),
+    runsDir: ws.layout.runsDir,
+    prompts: await promptsOf(ws),
+    temperature: job.temperature,
+    seed: ws.split.seed,
+    k: job.k,
+    stopScore: job.stopScore,
+    signal: io.signal,
+    onProgress: (label, done, total) => progress.update(label, done, total),
+    log: (m) => progress.message(m),
+  };
+}
+
 function dryRunCounts(users: readonly UserEntry[], methods: readonly string[], k: number, models: number, fitModels: number, sizes = 1) {
   let fit = 0;
   let evalCalls = 0;
@@ -137,20 +154,10 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
     const result = await benchRun({
-      users,
+      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore })),
       methods: methods as Method[],
       models,
-      ...(fitModel ? { fitModel } : {}),
       personaRoot: ws.layout.personaDir,
-      runsDir: ws.layout.runsDir,
-      prompts: await promptsOf(ws),
-      temperature,
-      seed: ws.split.seed,
-      k,
-      stopScore,
-      signal: io.signal,
-      onProgress: (label, done, total) => progress.update(label, done, total),
-      log: (m) => progress.message(m),
     });
     progress.done();
     const rel = (p: string) => relative(io.cwd, p) || p;
@@ -203,20 +210,10 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   const benchDir = join(ws.layout.runsDir, '..', 'bench');
   try {
     const r = await scaling({
-      users,
+      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore })),
       sizes,
       model,
-      ...(fitModel ? { fitModel } : {}),
       stateDir: join(benchDir, 'scaling'),
-      runsDir: ws.layout.runsDir,
-      prompts: await promptsOf(ws),
-      temperature,
-      seed: ws.split.seed,
-      k,
-      stopScore,
-      signal: io.signal,
-      onProgress: (label, done, total) => progress.update(label, done, total),
-      log: (m) => progress.message(m),
     });
     progress.done();
     const rel = (p: string) => relative(io.cwd, p) || p;

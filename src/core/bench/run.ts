@@ -17,14 +17,11 @@ import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
 
-export interface BenchRunOptions {
+/** What every benchmark job (run, scaling) needs to fit and evaluate users. */
+export interface BenchJobOptions {
   users: readonly UserEntry[];
-  methods: readonly Method[];
-  /** Models to evaluate with. */
-  models: readonly Llm[];
   /** Transfer mode: fit every persona with this model instead of the evaluating one. */
   fitModel?: Llm;
-  personaRoot: string;
   runsDir: string;
   prompts: FitPrompts & { memory: Prompt };
   temperature: number;
@@ -34,6 +31,13 @@ export interface BenchRunOptions {
   signal?: AbortSignal;
   onProgress?: (label: string, done: number, total: number) => void;
   log?: (message: string) => void;
+}
+
+export interface BenchRunOptions extends BenchJobOptions {
+  methods: readonly Method[];
+  /** Models to evaluate with. */
+  models: readonly Llm[];
+  personaRoot: string;
 }
 
 export interface UsageDelta {

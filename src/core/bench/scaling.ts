@@ -5,31 +5,17 @@
 
 import { join } from 'node:path';
 import type { Llm } from '../llm/client';
-import type { UserEntry } from '../data/workspace-index';
 import { evaluate, type EvalUser } from '../eval/evaluate';
-import type { FitPrompts } from '../method/fit';
-import type { Prompt } from '../method/prompt-store';
 import { createRng, shuffled } from '../random';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug } from './fit-store';
-import { fittable, usageDelta, type UsageDelta } from './run';
+import { fittable, usageDelta, type BenchJobOptions, type UsageDelta } from './run';
 import { lineChartSvg, type LineChart } from './svg-chart';
 
-export interface ScalingOptions {
-  users: readonly UserEntry[];
+export interface ScalingOptions extends BenchJobOptions {
   sizes: readonly number[];
   model: Llm;
-  fitModel?: Llm;
   stateDir: string;
-  runsDir: string;
-  prompts: FitPrompts & { memory: Prompt };
-  temperature: number;
-  seed: number;
-  k: number;
-  stopScore: number;
-  signal?: AbortSignal;
-  onProgress?: (label: string, done: number, total: number) => void;
-  log?: (message: string) => void;
 }
 
 export interface ScalingPoint extends UsageDelta {

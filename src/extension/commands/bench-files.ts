@@ -7,6 +7,10 @@ import type { FitPrompts } from '../../core/method/fit';
 import type { Prompt } from '../../core/method/prompt-store';
 import type { WorkspaceLayout } from '../../core/workspace/layout';
 import type { RunInputs } from './run-inputs';
+import type { BenchJobOptions } from '../../core/bench/run';
+import type { UserEntry } from '../../core/data/workspace-index';
+import type { Ctx } from '../ctx';
+import type { RunReport } from '../run-progress';
 
 /** .synthesizeme/bench/ of the workspace (the CLI's `bench scaling` writes there too). */
 export function benchDir(layout: WorkspaceLayout): string {
@@ -16,6 +20,29 @@ export function benchDir(layout: WorkspaceLayout): string {
 export async function benchPrompts(inputs: RunInputs): Promise<FitPrompts & { memory: Prompt }> {
   const p = inputs.prompts;
   return { bootstrap: await p.get('bootstrap'), personaSynthesis: await p.get('persona-synthesis'), judge: await p.get('judge'), memory: await p.get('memory') };
+}
+
+/**
+ * The settings every benchmark job takes from the extension: the workspace's model, prompts,
+ * seed and temperature, the default fit parameters, and progress and log wired to the run.
+ */
+export function benchJobOptions(
+  ctx: Ctx,
+  inputs: RunInputs,
+  job: { users: readonly UserEntry[]; prompts: FitPrompts & { memory: Prompt }; fit: { k: number; stopScore: number }; signal: AbortSignal; report: RunReport; tag: string },
+): BenchJobOptions {
+  return {
+    users: job.users,
+    runsDir: inputs.layout.runsDir,
+    prompts: job.prompts,
+    temperature: inputs.temperature,
+    seed: inputs.seed,
+    k: job.fit.k,
+    stopScore: job.fit.stopScore,
+    signal: job.signal,
+    onProgress: (label, done, total) => job.report(done, total, `${label}: ${done} of ${total}`),
+    log: (m) => ctx.log.warn(job.tag, m),
+  };
 }
 
 /** Model text inside a Markdown table cell: one line, no pipes, no HTML. */

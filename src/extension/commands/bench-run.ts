@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { BenchRunResult } from '../../core/bench/run';
 import type { Method } from '../../core/method/methods';
 import type { Ctx } from '../ctx';
-import { benchDir, benchPrompts, openMarkdownReport } from './bench-files';
+import { benchDir, benchJobOptions, benchPrompts, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
 
 export interface BenchRunOutcome {
@@ -41,19 +41,10 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const prompts = await benchPrompts(inputs);
   const result = await ctx.runs.run(`benchmark of ${methods.join(', ')}`, (signal, report) =>
     benchRun({
-      users,
+      ...benchJobOptions(ctx, inputs, { users, prompts, fit: DEFAULT_FIT_OPTIONS, signal, report, tag: 'bench' }),
       methods,
       models: [inputs.llm],
       personaRoot: inputs.layout.personaDir,
-      runsDir: inputs.layout.runsDir,
-      prompts,
-      temperature: inputs.temperature,
-      seed: inputs.seed,
-      k: DEFAULT_FIT_OPTIONS.k,
-      stopScore: DEFAULT_FIT_OPTIONS.stopScore,
-      signal,
-      onProgress: (label, done, total) => report(done, total, `${label}: ${done} of ${total}`),
-      log: (m) => ctx.log.warn('bench', m),
     }),
   );
   const lines = [benchRunMarkdown(result)];

@@ -8,7 +8,7 @@ import type { ScalingResult } from '../../core/bench/scaling';
 import type { ChartView } from '../protocol';
 import type { Ctx } from '../ctx';
 import { showChart } from '../views/verdicts-panel';
-import { benchDir, benchPrompts, writeText } from './bench-files';
+import { benchDir, benchJobOptions, benchPrompts, writeText } from './bench-files';
 import { runInputs } from './run-inputs';
 
 export interface ScalingOutcome {
@@ -54,19 +54,10 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   const prompts = await benchPrompts(inputs);
   const result = await ctx.runs.run(`scaling plot (${sizes.join(', ')} context pairs)`, (signal, report) =>
     scaling({
-      users,
+      ...benchJobOptions(ctx, inputs, { users, prompts, fit: DEFAULT_FIT_OPTIONS, signal, report, tag: 'scaling' }),
       sizes,
       model: inputs.llm,
       stateDir: join(dir, 'scaling'),
-      runsDir: inputs.layout.runsDir,
-      prompts,
-      temperature: inputs.temperature,
-      seed: inputs.seed,
-      k: DEFAULT_FIT_OPTIONS.k,
-      stopScore: DEFAULT_FIT_OPTIONS.stopScore,
-      signal,
-      onProgress: (label, done, total) => report(done, total, `${label}: ${done} of ${total}`),
-      log: (m) => ctx.log.warn('scaling', m),
     }),
   );
   const svgPath = join(dir, `scaling-${modelSlug(result.model)}.svg`);
