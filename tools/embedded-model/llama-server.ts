@@ -1,0 +1,150 @@
+// The embedded real model: set it up (setup.sh, Python venv outside the clone) and run llama.cpp's own HTTP
+// server on a free loopback port (serve.py). Used by the real-model test layer, the `real` benchmark and the
+// main job. Nothing here is part of the product: the product reaches this server over HTTP through its
+// OpenAI-compatible provider, exactly as it reaches any other server.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The name the server lists in /v1/models and the name runs and persona files record. */
+export const EMBEDDED_MODEL_NAME = 'gemma-3-270m-q4_k_m';
+
+const HERE = resolve(__dirname, '..', '..', 'tools', 'embedded-model');
+/** Works from the bundle in dist/ (esbuild keeps __dirname of the output file) and from the sources. */
+function toolsDir(): string {
+  for (const dir of [HERE, resolve(__dirname, '..', 'tools', 'embedded-model'), resolve(process.cwd(), 'tools', 'embedded-model'), __dirname]) {
+    if (existsSync(join(dir, 'serve.py')) && existsSync(join(dir, 'setup.sh'))) return dir;
+  }
+  throw new Error('tools/embedded-model/serve.py not found: run from the project folder');
+}
+
+export function embeddedDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SYNTHESIZEME_EMBEDDED_DIR || join(homedir(), '.cache', 'synthesizeme', 'embedded-model');
+}
+
+export interface EmbeddedModel {
+  python: string;
+  modelFile: string;
+}
+
+/**
+ * Runs setup.sh (idempotent: seconds when everything is there). Its progress lines go to `onLine`; a failure
+ * rejects with the script's last lines.
+ */
+export async function ensureEmbeddedModel(opts: { dir?: string; onLine?: (line: string) => void } = {}): Promise<EmbeddedModel> {
+  const dir = opts.dir ?? embeddedDir();
+  const child = spawn('bash', [join(toolsDir(), 'setup.sh')], { env: { ...process.env, SYNTHESIZEME_EMBEDDED_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const tail: string[] = [];
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split(/\r?\n|\r/);
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.trim()) continue;
+      tail.push(l);
+      if (tail.length > 30) tail.shift();
+      opts.onLine?.(l);
+    }
+  });
+  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? 1)));
+  if (code !== 0) throw new Error(`setting up the embedded model failed (exit ${code}):\n${tail.join('\n')}`);
+  const modelFile = stdout.trim().split('\n').pop() ?? '';
+  if (!existsSync(modelFile)) throw new Error(`the embedded model's set-up printed no model file (got "${modelFile}")`);
+  return { python: join(dir, 'venv', 'bin', 'python'), modelFile };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface LlamaServerOptions extends EmbeddedModel {
+  /** Context size of the server (llama-server --ctx-size). */
+  ctx?: number;
+  /** Slots (llama-server --parallel); llama-server splits ctx among them (n_ctx_slot = ctx / parallel). */
+  parallel?: number;
+  threads?: number;
+  /** Where the server's log is written (kept after it stops). */
+  logDir: string;
+  /** How long to wait for /health (loading the model). Default 120 s. */
+  startTimeoutMs?: number;
+}
+
+export interface LlamaServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** The OpenAI-compatible base URL (url + /v1). */
+  baseUrl: string;
+  port: number;
+  pid: number;
+  ctx: number;
+  logPath: string;
+  /** The log's last lines, for a failing test's report. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaServer> {
+  mkdirSync(opts.logDir, { recursive: true });
+  const ctx = opts.ctx ?? 8192;
+  const port = await freePort();
+  const logPath = join(opts.logDir, `llama-server-${port}.log`);
+  const fd = openSync(logPath, 'a');
+  const args = [join(toolsDir(), 'serve.py'), '--model', opts.modelFile, '--port', String(port), '--ctx', String(ctx), '--parallel', String(opts.parallel ?? 1), '--alias', EMBEDDED_MODEL_NAME];
+  if (opts.threads) args.push('--threads', String(opts.threads));
+  const child: ChildProcess = spawn(opts.python, args, { stdio: ['ignore', fd, fd], detached: false });
+  closeSync(fd);
+  const url = `http://127.0.0.1:${port}`;
+  const logTail = (n = 40) => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n').slice(-n).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  let exited: number | null = null;
+  const exitedP = new Promise<void>((res) => child.on('exit', (code, signal) => ((exited = code ?? (signal ? 128 : 1)), res())));
+  const stop = async () => {
+    if (exited !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exitedP;
+    clearTimeout(t);
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
+  for (;;) {
+    if (exited !== null) throw new Error(`llama-server exited (${exited}) while starting; its log (${logPath}):\n${logTail()}`);
+    try {
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`llama-server did not become healthy within ${(opts.startTimeoutMs ?? 120_000) / 1000} s; its log (${logPath}):\n${logTail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, baseUrl: `${url}/v1`, port, pid: child.pid!, ctx, logPath, logTail, stop };
+}
+
+/** llama-server's /slots: which slots are busy now. */
+export async function busySlots(url: string): Promise<number> {
+  const r = await fetch(`${url}/slots`);
+  const slots = (await r.json()) as { is_processing?: boolean }[];
+  return slots.filter((s) => s.is_processing).length;
+}

@@ -1,0 +1,52 @@
+"""Start llama.cpp's own HTTP server (from the xllamacpp wheel) on a loopback port and keep it up until
+SIGTERM or SIGINT. Set-up tooling for tests and the main job; the product only speaks HTTP to it.
+
+    python serve.py --model FILE --port N [--ctx 8192] [--parallel 1] [--threads 2] [--alias NAME]
+
+Prints one line `listening http://127.0.0.1:N` on stdout once the model is loaded and the server accepts
+requests; llama.cpp's own log goes to stderr.
+"""
+import argparse
+import os
+import signal
+import sys
+
+import xllamacpp
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--ctx", type=int, default=8192)
+    ap.add_argument("--parallel", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0, help="0: all cores")
+    ap.add_argument("--alias", default="")
+    args = ap.parse_args()
+
+    p = xllamacpp.CommonParams()
+    p.model.path = args.model
+    p.n_ctx = args.ctx
+    p.n_parallel = args.parallel
+    p.port = args.port
+    p.hostnames = ["127.0.0.1"]
+    threads = args.threads or os.cpu_count() or 2
+    p.cpuparams.n_threads = threads
+    p.cpuparams_batch.n_threads = threads
+    # The endpoints llama-server documents and the harness reads: /props (context size), /slots (cancellation
+    # frees a slot), /metrics; the prompt cache is llama-server's default and what the prefix-cache bench measures.
+    p.endpoint_props = True
+    p.endpoint_slots = True
+    p.endpoint_metrics = True
+    p.cache_prompt = True
+    if args.alias:
+        p.model_alias = args.alias
+
+    server = xllamacpp.Server(p)
+    print(f"listening {server.listening_address}", flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
