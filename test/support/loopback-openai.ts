@@ -30,6 +30,12 @@ export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from
 export interface LoopbackOpenAIOptions extends LoopbackOptions {
   /** Require this bearer key. */
   apiKey?: string;
+  /**
+   * Whose error body a context overflow gets: OpenAI's and vLLM's ("This model's maximum context length is N
+   * tokens ...", code context_length_exceeded), or llama-server's (400, type exceed_context_size_error, with
+   * n_prompt_tokens and n_ctx: tools/server/server-common.cpp, format_error_response). Default openai.
+   */
+  flavor?: 'openai' | 'llama-server';
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'llama3.1:8b'];
@@ -130,6 +136,12 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           apiError(res, 400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", 'invalid_request_error', null, 'response_format');
           return;
         case 'context-length':
+          if (options.flavor === 'llama-server') {
+            const n = Number(extra.message ?? 0);
+            const ctx = options.contextLength ?? 4096;
+            json(res, 400, { error: { code: 400, message: `request (${n} tokens) exceeds the available context size (${ctx} tokens), try increasing it`, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: ctx } });
+            return;
+          }
           apiError(
             res,
             400,

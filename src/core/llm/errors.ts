@@ -147,8 +147,29 @@ export function parseError(ctx: ErrorContext, detail: string, cause?: unknown): 
   );
 }
 
+// Servers' own words: OpenAI and vLLM ("This model's maximum context length is N tokens"), Ollama with
+// truncate:false ("the input length exceeds the context length"), llama-server ("request (N tokens) exceeds
+// the available context size (M tokens)", type exceed_context_size_error, tools/server/server-common.cpp).
 const CONTEXT_LENGTH_RE =
-  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds the (?:model'?s? )?(?:context|maximum)|input length exceeds/i;
+  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds the (?:model'?s? |available )?(?:context|maximum)|input length exceeds|exceed_context_size/i;
+const CONTEXT_CODES = new Set(['context_length_exceeded', 'exceed_context_size_error']);
+
+/** The two sizes a context-length message names, when the server gave them. */
+export interface ContextSizes {
+  promptTokens?: number;
+  contextTokens?: number;
+}
+
+/** Reads the prompt's and the context's sizes from a server's context-length message or error body. */
+export function contextSizes(message: string, body?: { n_prompt_tokens?: unknown; n_ctx?: unknown }): ContextSizes {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const out: ContextSizes = {};
+  const prompt = num(body?.n_prompt_tokens) ?? Number(/request \((\d+) tokens\)|resulted in (\d+) tokens|(\d+) input tokens/i.exec(message)?.slice(1).find(Boolean) ?? NaN);
+  const ctx = num(body?.n_ctx) ?? Number(/context size \((\d+) tokens\)|maximum context length is (\d+)/i.exec(message)?.slice(1).find(Boolean) ?? NaN);
+  if (Number.isFinite(prompt)) out.promptTokens = prompt;
+  if (Number.isFinite(ctx)) out.contextTokens = ctx;
+  return out;
+}
 const SCHEMA_RE = /response_format|json_schema|schema|structured output|\bformat\b/i;
 
 /**
@@ -159,7 +180,7 @@ export function httpError(
   ctx: ErrorContext,
   status: number,
   message: string,
-  opts: { code?: string | null; param?: string | null; retryAfterMs?: number } = {},
+  opts: { code?: string | null; type?: string | null; param?: string | null; retryAfterMs?: number; body?: { n_prompt_tokens?: unknown; n_ctx?: unknown } } = {},
 ): LlmError {
   const base = {
     provider: ctx.provider,
@@ -171,15 +192,23 @@ export function httpError(
     retryAfterMs: opts.retryAfterMs,
   };
   const server = serverName(ctx);
-  if (opts.code === 'context_length_exceeded' || ((status === 400 || status === 413 || status === 500) && CONTEXT_LENGTH_RE.test(message))) {
+  if (
+    CONTEXT_CODES.has(opts.code ?? '') ||
+    CONTEXT_CODES.has(opts.type ?? '') ||
+    ((status === 400 || status === 413 || status === 500) && CONTEXT_LENGTH_RE.test(message))
+  ) {
+    const sizes = contextSizes(message, opts.body);
+    const n = (v: number) => v.toLocaleString('en-US');
     const size =
-      ctx.promptTokens !== undefined
-        ? ` (about ${ctx.promptTokens.toLocaleString('en-US')} tokens, ${(ctx.promptChars ?? 0).toLocaleString('en-US')} characters)`
-        : '';
+      sizes.promptTokens !== undefined
+        ? ` (${n(sizes.promptTokens)} tokens${sizes.contextTokens !== undefined ? ` against a context of ${n(sizes.contextTokens)}` : ''})`
+        : ctx.promptTokens !== undefined
+          ? ` (about ${n(ctx.promptTokens)} tokens, ${n(ctx.promptChars ?? 0)} characters)`
+          : '';
     const fix =
       ctx.provider === 'ollama'
         ? 'Shorten it (fewer demonstrations or context turns) or raise the context size (num_ctx).'
-        : 'Shorten it (fewer demonstrations or context turns) or use a model with a longer context.';
+        : 'Shorten it (fewer demonstrations or context turns), or start the server with a longer context (llama-server --ctx-size, vLLM --max-model-len) or use a model with one.';
     return new LlmError(
       'context-length',
       `The prompt of ${callName(ctx)} is too long for ${ctx.model}${size}. ${fix} Server said: ${message}`,

@@ -171,12 +171,14 @@ export class OpenAIProvider implements EndpointClient {
     if (err instanceof APIUserAbortError) return abortedError(ctx);
     if (err instanceof APIConnectionError) return connectionError(ctx, networkCode(err.cause) ?? networkCode(err), err);
     if (err instanceof APIError) {
-      const inner = err.error as { message?: unknown } | undefined;
+      const inner = err.error as { message?: unknown; type?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown } | undefined;
       const message = typeof inner?.message === 'string' ? inner.message : err.message;
       // An `error` event inside a 200 stream has no status: the server failed mid-answer.
       if (err.status === undefined) return httpError(ctx, 500, message);
       return httpError(ctx, err.status, message, {
-        code: err.code,
+        code: typeof err.code === 'string' ? err.code : null,
+        type: typeof inner?.type === 'string' ? inner.type : (err.type ?? null),
+        ...(inner ? { body: inner } : {}),
         param: err.param,
         retryAfterMs: retryAfterFromHeaders((name) => err.headers?.get(name)),
       });

@@ -1,10 +1,11 @@
 // Judging a pair in both orders. Each order is one 0/1 sample; a tie, an unparseable answer or
 // a failed call counts as wrong (METHOD.md section 4). Failures that make every later call
-// pointless (server down, bad key, model missing) stop the run instead.
+// pointless (server down, bad key, model missing) stop the run instead, and so does a prompt
+// longer than the server's context: the model never saw it, so it is no answer to score.
 
 import type { ChatModel, ChatResult } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { JUDGMENT_SCHEMA } from './schemas';
+import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
 import { judgeMessages } from './messages';
 import { chosenLabel, type Order } from './render';
@@ -32,7 +33,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const FATAL_KINDS = new Set(['connection', 'auth', 'not-found', 'aborted']);
+const FATAL_KINDS = new Set(['connection', 'auth', 'not-found', 'aborted', 'context-length']);
 
 /** Errors after which no later call can succeed: they propagate and end the run. */
 export function isFatal(err: unknown): boolean {
@@ -59,7 +60,7 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
     const result = await model.chat(
       {
         messages: judgeMessages(system, pair, order),
-        schema: JUDGMENT_SCHEMA,
+        schema: opts.purpose?.startsWith('bootstrap') ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA,
         temperature: opts.temperature,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         purpose: opts.purpose ?? 'judge',
