@@ -14,6 +14,7 @@ import OpenAI, { toFile } from 'openai';
 import { LlmError } from '../llm/errors';
 import { parseTolerantJson } from '../llm/tolerant-json';
 import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
+import { outputCapOf } from '../llm/types';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
@@ -68,14 +69,15 @@ interface Pending {
 export function batchBody(model: string, r: ChatRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { model, messages: r.messages, temperature: r.temperature };
   if (r.seed !== undefined) body.seed = r.seed;
-  if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
+  const cap = outputCapOf(r);
+  if (cap !== undefined) body.max_tokens = cap;
   if (r.schema) body.response_format = { type: 'json_schema', json_schema: { name: r.schema.name, schema: r.schema.schema, strict: r.schema.strict ?? false } };
   return body;
 }
 
 /** Same request, same id: a resumed run finds its answers, and duplicates are sent once. */
 export function customIdOf(model: string, r: ChatRequest): string {
-  const key = JSON.stringify({ model, m: r.messages, s: r.schema ?? null, t: r.temperature, seed: r.seed ?? null, max: r.maxTokens ?? null, n: r.sample ?? 0 });
+  const key = JSON.stringify({ model, m: r.messages, s: r.schema ?? null, t: r.temperature, seed: r.seed ?? null, max: outputCapOf(r) ?? null, n: r.sample ?? 0 });
   return 'req-' + createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 

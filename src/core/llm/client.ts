@@ -12,6 +12,7 @@ import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderRep
 import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema } from './types';
+import { outputCapOf } from './types';
 import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
 
 export interface LlmConfig {
@@ -292,7 +293,7 @@ class LlmClient implements Llm {
       schema: useSchema ? request.schema : undefined,
       temperature: request.temperature,
       seed: request.seed,
-      maxTokens: request.maxTokens,
+      maxTokens: outputCapOf(request),
       purpose: request.purpose,
     };
   }
@@ -305,7 +306,7 @@ class LlmClient implements Llm {
       messages: request.messages,
       temperature: request.temperature,
       seed: request.seed,
-      maxTokens: request.maxTokens,
+      maxTokens: outputCapOf(request),
       schema: request.schema,
       sample: request.sample,
       numCtx: this.provider === 'ollama' ? this.config.numCtx : undefined,

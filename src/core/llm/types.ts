@@ -17,6 +17,17 @@ export interface ResponseSchema {
    * list every property as required and set additionalProperties to false. Default false.
    */
   strict?: boolean;
+  /**
+   * The most tokens an answer of this kind may take (sent as max_tokens / num_predict unless the request
+   * sets maxTokens). Without a cap, a model that loops (small models do, inside a JSON string) writes until
+   * the context is full: minutes per call, then an unparseable answer anyway.
+   */
+  outputCap?: number;
+}
+
+/** The output cap a request is sent with: its own maxTokens, else its schema's cap. */
+export function outputCapOf(request: { maxTokens?: number; schema?: ResponseSchema }): number | undefined {
+  return request.maxTokens ?? request.schema?.outputCap;
 }
 
 export interface ChatRequest {

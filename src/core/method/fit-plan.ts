@@ -5,7 +5,7 @@
 
 import type { ChatRequest } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { JUDGMENT_SCHEMA, PERSONA_SCHEMA } from './schemas';
+import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, PERSONA_SCHEMA } from './schemas';
 import { judgeMessages, judgeSystem, personaSynthesisMessages } from './messages';
 import { presentationOrder, type FitPrompts } from './fit';
 
@@ -18,13 +18,13 @@ export function planFitRequests(splits: readonly { context: readonly Pair[]; val
   const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
   const bootWithPersona = judgeSystem(prompts.bootstrap.text, { persona: TYPICAL_PERSONA }, 'bootstrap');
   for (const s of splits) {
-    for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
+    for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
     const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
     const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
     // k + 1 candidates in the first stage, k + 2 (with the zero-demo one) in the second.
     for (let c = 0; c < 2 * k + 3; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(selection, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
     requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), schema: PERSONA_SCHEMA, temperature, seed });
-    for (const p of s.context) requests.push({ messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed });
+    for (const p of s.context) requests.push({ messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
   }
   return requests;
 }

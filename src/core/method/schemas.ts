@@ -1,10 +1,15 @@
 // JSON schemas for structured output, one per kind of call. The schema name tells a server
-// (and a log reader) what a call is for.
+// (and a log reader) what a call is for; the output cap bounds the answer's length.
+//
+// Output caps (tokens), generous for a real model's answer and small enough that a model stuck in a loop
+// stops within seconds: a judge's brief reasoning and a letter take 50-250 tokens on Llama 3.1 8B; a
+// bootstrap's hypotheses up to about 400; a persona about 300-700; a memory list about 300.
 
 import type { ResponseSchema } from '../llm/types';
 
 export const JUDGMENT_SCHEMA: ResponseSchema = {
   name: 'judgment',
+  outputCap: 512,
   schema: {
     type: 'object',
     properties: { reasoning: { type: 'string' }, preference: { type: 'string', enum: ['A', 'B'] } },
@@ -13,8 +18,12 @@ export const JUDGMENT_SCHEMA: ResponseSchema = {
   },
 };
 
+/** The bootstrap's answer: the same shape, with room for hypotheses about the user before the pick. */
+export const BOOTSTRAP_SCHEMA: ResponseSchema = { ...JUDGMENT_SCHEMA, outputCap: 768 };
+
 export const PERSONA_SCHEMA: ResponseSchema = {
   name: 'persona',
+  outputCap: 1024,
   schema: {
     type: 'object',
     properties: { reasoning: { type: 'string' }, persona: { type: 'string' } },
@@ -25,6 +34,7 @@ export const PERSONA_SCHEMA: ResponseSchema = {
 
 export const MEMORY_SCHEMA: ResponseSchema = {
   name: 'memory',
+  outputCap: 768,
   schema: {
     type: 'object',
     properties: { facts: { type: 'array', items: { type: 'string' } } },
@@ -35,6 +45,7 @@ export const MEMORY_SCHEMA: ResponseSchema = {
 
 export const PERSONALIZABLE_SCHEMA: ResponseSchema = {
   name: 'personalizable',
+  outputCap: 256,
   schema: {
     type: 'object',
     properties: { reason: { type: 'string' }, personalizable: { type: 'boolean' } },

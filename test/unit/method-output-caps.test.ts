@@ -1,0 +1,66 @@
+// Every kind of call carries an output cap, so a model stuck in a loop inside its JSON (Gemma 3 270M through
+// llama-server wrote 8,800 characters of "I'm a bit of a fan of the 'I'm a bit of a fan of ..." for one judge
+// call, over a minute on 2 cores) stops at the cap. The cut answer is the model's own answer: unparseable,
+// so wrong, and not a failed call.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLlm, type Llm } from '../../src/core/llm/client';
+import { judgeOrder } from '../../src/core/method/judge';
+import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
+import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, MEMORY_SCHEMA, PERSONA_SCHEMA, PERSONALIZABLE_SCHEMA } from '../../src/core/method/schemas';
+import { planFitRequests } from '../../src/core/method/fit-plan';
+import { outputCapOf } from '../../src/core/llm/types';
+import type { Pair } from '../../src/core/data/pair';
+import { startLoopbackOpenAI, type BrainRequest, type LoopbackServer } from '../support/loopback-openai';
+
+const pair = {
+  userId: 'u',
+  pairId: 'p1',
+  context: [{ role: 'user', content: 'How do I reverse a list?' }],
+  chosen: { role: 'assistant', content: 'xs[::-1]' },
+  rejected: { role: 'assistant', content: 'Great question! There are many ways.' },
+  split: 'test',
+  source: { file: 'u.prefs.jsonl', line: 1, column: 1, endLine: 1 },
+} as Pair;
+
+describe('output caps', () => {
+  let server: LoopbackServer;
+  let llm: Llm;
+  const seen: BrainRequest[] = [];
+  before(async () => {
+    // A looping model: the reasoning never ends, so the object never closes.
+    server = await startLoopbackOpenAI({ models: ['m'], brain: (r) => (seen.push(r), `{"reasoning": "${"I'm a bit of a fan of the '".repeat(2000)}`) });
+    llm = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'm', timeoutSeconds: 5 }, { noCache: true });
+  });
+  after(async () => {
+    await llm.dispose();
+    await server.close();
+  });
+
+  test('each schema has its own cap, and a request without maxTokens is sent with it', () => {
+    assert.deepEqual([JUDGMENT_SCHEMA, BOOTSTRAP_SCHEMA, PERSONA_SCHEMA, MEMORY_SCHEMA, PERSONALIZABLE_SCHEMA].map((s) => s.outputCap), [512, 768, 1024, 768, 256]);
+    assert.equal(outputCapOf({ schema: JUDGMENT_SCHEMA }), 512);
+    assert.equal(outputCapOf({ schema: JUDGMENT_SCHEMA, maxTokens: 64 }), 64, 'an explicit maxTokens wins');
+    assert.equal(outputCapOf({}), undefined);
+  });
+
+  test('a judge call is sent with max_tokens 512 and a bootstrap call with 768; the cut answer is unparseable, not a failure', async () => {
+    seen.length = 0;
+    const judged = await judgeOrder(llm, DEFAULT_PROMPTS.judge, pair, 'AB', { temperature: 0, purpose: 'judge' });
+    const boot = await judgeOrder(llm, DEFAULT_PROMPTS.bootstrap, pair, 'AB', { temperature: 0, purpose: 'bootstrap' });
+    assert.deepEqual(seen.map((r) => r.maxTokens), [512, 768]);
+    for (const v of [judged, boot]) {
+      assert.equal(v.preference, null);
+      assert.equal(v.correct, false);
+      assert.match(v.error ?? '', /no A\/B preference/);
+      assert.ok(v.reasoning.length <= 768 * 4 + 20, `the answer was cut at the cap (${v.reasoning.length} chars)`);
+    }
+  });
+
+  test('the fit plan uses the same schemas as the fit, so its cache look-ups match the real calls', () => {
+    const prompt = (name: 'judge' | 'bootstrap' | 'persona-synthesis') => ({ name, text: DEFAULT_PROMPTS[name], hash: 'sha256:x' });
+    const plan = planFitRequests([{ context: [pair], validation: [pair] }], { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') }, { temperature: 0, seed: 0, k: 0 });
+    const caps = new Set(plan.map((r) => outputCapOf(r)));
+    assert.deepEqual([...caps].sort(), [1024, 512, 768]);
+  });
+});
