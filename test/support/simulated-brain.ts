@@ -442,10 +442,10 @@ function kindOf(request: BrainRequest): BrainKind {
   // Without a schema (a server that rejected it, a plain-text fallback), the output
   // instructions in the system message say what is wanted.
   const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
-  if (/"personalizable"\s*:/.test(system)) return 'personalizable';
-  if (/"facts"\s*:/.test(system)) return 'memory';
-  if (/"persona"\s*:/.test(system)) return 'persona';
-  if (/"preference"\s*:/.test(system) || request.messages.some((m) => m.content.includes('<response_a>'))) return 'judgment';
+  if (/"personalizable"/.test(system)) return 'personalizable';
+  if (/"facts"/.test(system)) return 'memory';
+  if (/"persona"/.test(system)) return 'persona';
+  if (/"preference"/.test(system) || request.messages.some((m) => m.content.includes('<response_a>'))) return 'judgment';
   return 'other';
 }
 

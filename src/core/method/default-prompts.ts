@@ -62,11 +62,15 @@ complete and accurate.
 Give a one-sentence reason, then your label.`,
 };
 
-/** Where each prompt's output format is fixed by code (the schema), not by the editable text. */
+/**
+ * Where each prompt's output format is fixed by code (the schema), not by the editable text. The fields are
+ * described in words, never with placeholders such as "<the persona>": small models copy a placeholder
+ * verbatim into the answer (Gemma 3 270M did, through llama-server, and its persona read "<the persona>").
+ */
 export const OUTPUT_INSTRUCTIONS: Record<PromptName, string> = {
-  judge: 'Reply with a JSON object: {"reasoning": "<your brief reasoning>", "preference": "A" or "B"}.',
-  bootstrap: 'Reply with a JSON object: {"reasoning": "<your hypotheses and comparison>", "preference": "A" or "B"}.',
-  'persona-synthesis': 'Reply with a JSON object: {"reasoning": "<what the choices have in common>", "persona": "<the persona>"}.',
-  memory: 'Reply with a JSON object: {"facts": ["<fact>", ...]}.',
-  personalizable: 'Reply with a JSON object: {"reason": "<one sentence>", "personalizable": true or false}.',
+  judge: 'Reply with a JSON object with two fields: "reasoning", a string holding your brief reasoning in your own words, and "preference", the letter "A" or the letter "B".',
+  bootstrap: 'Reply with a JSON object with two fields: "reasoning", a string holding your hypotheses about the user and your comparison of the replies, and "preference", the letter "A" or the letter "B".',
+  'persona-synthesis': 'Reply with a JSON object with two fields: "reasoning", a string saying what the choices have in common, and "persona", a string holding the full text of the persona you wrote.',
+  memory: 'Reply with a JSON object with one field: "facts", a list of strings, one fact about the user in each.',
+  personalizable: 'Reply with a JSON object with two fields: "reason", one sentence, and "personalizable", true or false.',
 };
