@@ -8,7 +8,7 @@ import { Progress } from '../progress';
 import { openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
 import { accuracyCell, markdownTable } from '../results-table';
 import { evaluate, type EvalResult, type EvalUser } from '../../core/eval/evaluate';
-import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
+import { isMethod, METHODS, MethodUnavailable, needsPersona, profileFor, type Method } from '../../core/method/methods';
 import { pairsBySplit, readUserPersona } from '../../core/workspace/open-workspace';
 import { judgeSystem, judgeMessages } from '../../core/method/messages';
 import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
@@ -59,8 +59,17 @@ Example:
       if (flag(args, 'dry-run')) {
         const requests: ChatRequest[] = [];
         for (const u of evalUsers) {
-          const system = judgeSystem(prompts.judge.text, u.persona ? { persona: u.persona.persona } : {});
-          for (const m of methods) for (const p of u.target) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed: ws.split.seed, sample: methods.indexOf(m) });
+          for (const m of methods as Method[]) {
+            // The prompt each method really sends (persona+demos carries the demonstrations), so the token
+            // estimate is the real one; memory's facts are unknown before the call and counted as none.
+            const profile = await profileFor({ method: m, userId: u.id, pairs: u.pairs, context: u.context, ...(u.persona ? { persona: u.persona } : {}), memory: async () => [] }).catch((err) => {
+              if (err instanceof MethodUnavailable) return undefined;
+              throw err;
+            });
+            if (!profile) continue;
+            const system = judgeSystem(prompts.judge.text, profile);
+            for (const p of u.target) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed: ws.split.seed });
+          }
         }
         const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
         const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null };
