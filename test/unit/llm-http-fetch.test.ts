@@ -108,3 +108,40 @@ describe('http fetch', () => {
     assert.equal(plain.status, 201, 'bodies the watcher declines pass untouched');
   });
 });
+
+// Seen against llama-server (cpp-httplib closes kept-alive connections idle for 5 s): a call sent on a pooled
+// socket the server had already closed failed with ECONNRESET five attempts in a row, and the fit stopped.
+// Here the server drops every connection at its second request, before answering: the worst case of that race.
+describe('http fetch: a kept-alive socket the server closed', () => {
+  let server: Server;
+  let base = '';
+  const perSocket = new WeakMap<object, number>();
+  let dropped = 0;
+  before(async () => {
+    server = createServer((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      req.resume();
+      req.on('end', () => {
+        if (n > 1) {
+          dropped++;
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Keep-Alive': 'timeout=5, max=100' });
+        res.end(`answer ${req.url}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  test('the request is sent again on a fresh connection, once, and succeeds', async () => {
+    for (let i = 1; i <= 4; i++) {
+      const r = await httpFetch(`${base}/call-${i}`, { method: 'POST', body: '{}' });
+      assert.equal(await r.text(), `answer /call-${i}`);
+    }
+    assert.ok(dropped >= 1, `the server dropped reused sockets (${dropped})`);
+  });
+});

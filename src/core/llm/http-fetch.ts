@@ -50,10 +50,7 @@ function request(input: string | URL | Request, init: RequestInit | undefined, o
   const method = (init?.method ?? 'GET').toUpperCase();
 
   return new Promise<Response>((resolve, reject) => {
-    const req = (secure ? https : http).request(
-      url,
-      { method, headers, agent: secure ? agents.https : agents.http, signal },
-      (res) => {
+    const onResponse = (res: http.IncomingMessage) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && init?.redirect !== 'manual') {
           // Redirects are rare for model servers; the built-in fetch knows their rules.
@@ -111,10 +108,20 @@ function request(input: string | URL | Request, init: RequestInit | undefined, o
             headers: responseHeaders,
           }),
         );
-      },
-    );
-    req.on('error', reject);
-    req.end(init?.body === null || init?.body === undefined ? undefined : (init.body as string | Uint8Array));
+    };
+    const send = (agent: http.Agent | false) => {
+      const req = (secure ? https : http).request(url, { method, headers, agent, signal }, onResponse);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket that the server closed while it sat in the pool (llama-server's httplib closes
+        // idle connections after 5 s) fails at once with ECONNRESET/EPIPE, before any byte of a response.
+        // Node's documentation gives the remedy: send the request again, here on a fresh connection. The
+        // request never reached the server, so this is no retry of the call.
+        if (agent && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal?.aborted) send(false);
+        else reject(err);
+      });
+      req.end(init?.body === null || init?.body === undefined ? undefined : (init.body as string | Uint8Array));
+    };
+    send(secure ? agents.https : agents.http);
   });
 }
 
