@@ -2,7 +2,7 @@
 // real extension host, mirrors the reporter's output into EXT_TEST_LOG_FILE (a remote extension
 // host's console goes to the browser) and ends with `integration: N passed, N failed`.
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { format } from 'node:util';
 import Mocha from 'mocha';
 import { registerSuites } from './suites';
@@ -22,7 +22,12 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const s = runner.stats ?? { passes: 0, failures };
-      log(`integration: ${s.passes} passed, ${s.failures} failed`);
+      // Run as part of another layer (real-model), the counts go to that layer's file and its own closing line.
+      const countsFile = process.env['EXT_TEST_COUNTS_FILE'];
+      if (countsFile) {
+        writeFileSync(countsFile, JSON.stringify({ passed: s.passes, failed: s.failures }));
+        log(`[vscode part] ${s.passes} ok, ${s.failures} not ok`);
+      } else log(`integration: ${s.passes} passed, ${s.failures} failed`);
       if (failures) reject(new Error(`${failures} integration test(s) failed`));
       else resolve();
     });

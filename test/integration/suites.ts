@@ -3,8 +3,14 @@ import { editorSuite } from './editor.suite';
 import { modelSuite } from './model.suite';
 import { viewsSuite } from './views.suite';
 import { benchSuite } from './bench.suite';
+import { realModelSuite } from './real-model.suite';
 
 export function registerSuites(): void {
+  // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
+  if (process.env['SYNTHESIZEME_INTEGRATION_SUITES'] === 'real-model') {
+    realModelSuite();
+    return;
+  }
   extensionSuite();
   editorSuite();
   modelSuite();
