@@ -19,6 +19,8 @@ const nodeEntries = {
   extension: 'src/extension/main.ts',
   cli: 'src/cli/bin.ts',
   bench: 'test/bench/main.ts',
+  // `npm run main`: the example workspace fitted and evaluated against a real model.
+  'main-job': 'tools/main-job.ts',
 };
 const node = {
   ...common,

@@ -1,0 +1,149 @@
+// `npm run main`: the README's first command, for real. Reads the bundled example workspace (the inspection
+// report), then fits one user with SynthesizeMe and evaluates the default judge against persona+demos on
+// that user's test pairs, through the product's own CLI, against a real model:
+//   - the configured server when one answers (OPENAI_BASE_URL, OLLAMA_HOST, or Ollama on 127.0.0.1:11434,
+//     with SYNTHESIZEME_MODEL or the provider's default model);
+//   - otherwise the embedded default: llama.cpp's server with Gemma 3 270M, set up by this command.
+//
+//   node dist/main-job.js [--user ID] [--embedded]
+
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { createLlm } from '../src/core/llm/client';
+import { resolveLlmConfig } from '../src/core/llm/config-from-env';
+import { redactUrl } from '../src/core/llm/errors';
+import { EMBEDDED_MODEL_NAME, embeddedDir, ensureEmbeddedModel, startLlamaServer, type LlamaServer } from './embedded-model/llama-server';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const SOURCE_WS = join(ROOT, 'examples', 'workspace');
+// Outside the example folder (which stays as shipped) and inside the clone's ignored out/: a second run
+// finds the cache and makes no calls.
+const WORK = join(ROOT, 'out', 'main-job');
+const t0 = Date.now();
+const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const step = (line: string) => process.stderr.write(`[main ${secs()}] ${line}\n`);
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Runs the built CLI; its progress (stderr) passes through, its stdout is returned. */
+function cli(args: string[], passStdout = true): Promise<{ code: number; stdout: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (passStdout) process.stdout.write(d);
+    });
+    child.on('error', rej);
+    child.on('close', (code) => res({ code: code ?? 1, stdout }));
+  });
+}
+
+interface Target {
+  provider: 'ollama' | 'openai';
+  baseUrl: string;
+  model: string;
+  embedded: boolean;
+}
+
+/** The configured server, if it answers and has the model. */
+async function configuredServer(): Promise<Target | { why: string }> {
+  const resolved = resolveLlmConfig(process.env['SYNTHESIZEME_MODEL'] ? { model: process.env['SYNTHESIZEME_MODEL'] } : {}, process.env);
+  const { config } = resolved;
+  const where = `${config.provider} at ${config.baseUrls.map(redactUrl).join(', ')} (${resolved.sources.baseUrls})`;
+  const llm = createLlm({ ...config, timeoutSeconds: 3 }, { noCache: true, ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}) });
+  try {
+    const report = await llm.checkConnection(AbortSignal.timeout(4000));
+    const ok = report.endpoints.find((e) => e.ok);
+    if (!ok) return { why: `no answer from ${where}: ${report.endpoints[0]?.error ?? 'no endpoint'}` };
+    return { provider: config.provider, baseUrl: config.baseUrls[report.endpoints.indexOf(ok)]!, model: config.model, embedded: false };
+  } catch (err) {
+    return { why: `no answer from ${where}: ${(err as Error).message}` };
+  } finally {
+    await llm.dispose();
+  }
+}
+
+async function main(): Promise<number> {
+  const user = argValue('--user') ?? 'ada';
+  say('SynthesizeMe Studio: the main job');
+  say('');
+  say('1. The example workspace (examples/workspace):');
+  const inspect = await cli(['inspect', relative(process.cwd(), SOURCE_WS) || SOURCE_WS]);
+  if (inspect.code !== 0) return inspect.code;
+
+  let server: LlamaServer | undefined;
+  let target: Target;
+  const configured = process.argv.includes('--embedded') ? { why: '--embedded' } : await configuredServer();
+  if ('why' in configured) {
+    step(`using the embedded model (${configured.why})`);
+    const model = await ensureEmbeddedModel({ dir: embeddedDir(), onLine: (l) => step(l.replace(/^\[embedded-model\] /, '')) });
+    step('starting llama-server with Gemma 3 270M on a loopback port');
+    const started = Date.now();
+    server = await startLlamaServer({ ...model, ctx: 8192, parallel: 2, logDir: join(WORK, 'logs') });
+    step(`llama-server ready at ${server.url} (pid ${server.pid}, ${((Date.now() - started) / 1000).toFixed(1)} s to load; log ${relative(process.cwd(), server.logPath)})`);
+    target = { provider: 'openai', baseUrl: server.baseUrl, model: EMBEDDED_MODEL_NAME, embedded: true };
+  } else {
+    target = configured;
+    step(`using the configured server: ${target.provider} at ${redactUrl(target.baseUrl)}, model ${target.model}`);
+  }
+
+  try {
+    const ws = join(WORK, 'workspace');
+    // A fresh copy of the data each time (the example may have changed); the cache and runs are kept.
+    mkdirSync(ws, { recursive: true });
+    cpSync(SOURCE_WS, ws, { recursive: true });
+    const model = ['--provider', target.provider, '--base-url', target.baseUrl, '--model', target.model];
+    // The embedded model is slow on a CPU: one random candidate set besides the full one keeps the fit to a
+    // few minutes. A configured server gets the method's defaults.
+    const fitArgs = target.embedded ? ['--k', '1', '--concurrency', '2'] : [];
+    const evalArgs = target.embedded ? ['--concurrency', '2'] : [];
+
+    say('');
+    say(`2. Fitting user "${user}" with SynthesizeMe (${target.model}):`);
+    const fit = await cli(['fit', ws, '--user', user, ...fitArgs, ...model]);
+    if (fit.code !== 0) return fit.code;
+    const personaFile = join(ws, 'personas', `${user}.persona.yaml`);
+    if (!existsSync(personaFile)) throw new Error(`fit wrote no persona file at ${personaFile}`);
+    const doc = parseYaml(readFileSync(personaFile, 'utf8')) as { persona: string; demos: unknown[]; provenance: { model: string; validation?: { accuracy: number } } };
+    say('');
+    say(`The persona fitted by ${doc.provenance.model} (${relative(process.cwd(), personaFile)}, ${doc.demos.length} demonstration(s)):`);
+    say(doc.persona.trim().replace(/^/gm, '  | '));
+
+    say('');
+    say(`3. Test accuracy of "${user}": the default judge against persona+demos (both orders of every pair, 95% intervals):`);
+    const ev = await cli(['eval', ws, '--user', user, '--method', 'default,persona+demos', '--table', ...evalArgs, ...model]);
+    if (ev.code !== 0) return ev.code;
+
+    say('');
+    if (target.embedded) {
+      say(`Model: ${EMBEDDED_MODEL_NAME} (Gemma 3 270M, Q4_K_M), run by llama.cpp's own server on this machine's CPU.`);
+      say('A 270M model is a real model, but not a real judge: these accuracies show that the pipeline works end to');
+      say('end, not how well SynthesizeMe personalizes. A real judge needs a real model (Llama 3.1 8B and up): see');
+      say('docs/reproduce-paper.md, and point OLLAMA_HOST or OPENAI_BASE_URL at your server to use it here.');
+    } else {
+      say(`Model: ${target.model} on ${target.provider} at ${redactUrl(target.baseUrl)}. Five test pairs of one user give wide intervals:`);
+      say('see docs/reproduce-paper.md for the full benchmark.');
+    }
+    say(`Outputs (persona, run files, cache): ${relative(process.cwd(), ws)}`);
+    say(`Main job finished in ${secs()}.`);
+    return 0;
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`main job failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
