@@ -5,6 +5,7 @@ import { benchEngine } from './engine-bench';
 import { benchProviders } from './providers';
 import { benchExtension } from './extension-bench';
 import { benchPipeline } from './pipeline';
+import { benchRealServer } from './real-server';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     ['engine', benchEngine],
     ['extension', benchExtension],
     ['pipeline', benchPipeline],
+    ['real', benchRealServer],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;
