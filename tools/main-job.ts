@@ -62,7 +62,8 @@ async function configuredServer(): Promise<Target | { why: string }> {
   try {
     const report = await llm.checkConnection(AbortSignal.timeout(4000));
     const ok = report.endpoints.find((e) => e.ok);
-    if (!ok) return { why: `no answer from ${where}: ${report.endpoints[0]?.error ?? 'no endpoint'}` };
+    // The first sentence of the error is the reason; the rest is CLI advice that does not apply here.
+    if (!ok) return { why: `no answer from ${where}: ${(report.endpoints[0]?.error ?? 'no endpoint').split(/(?<=\.) /)[0]}` };
     return { provider: config.provider, baseUrl: config.baseUrls[report.endpoints.indexOf(ok)]!, model: config.model, embedded: false };
   } catch (err) {
     return { why: `no answer from ${where}: ${(err as Error).message}` };
