@@ -4,7 +4,7 @@
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
 import { createLlm, type Llm } from '../core/llm/client';
 import { resolveLlmConfig } from '../core/llm/config-from-env';
-import type { WorkspaceSettings } from '../core/workspace/settings';
+import { parseNumCtx, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
 export const modelOptionSpec: OptionSpec = {
@@ -17,6 +17,7 @@ export const modelOptionSpec: OptionSpec = {
   timeout: { type: 'string' },
   'api-key-env': { type: 'string' },
   temperature: { type: 'string' },
+  'num-ctx': { type: 'string' },
   'dry-run': { type: 'boolean' },
 };
 
@@ -28,6 +29,8 @@ OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
   --concurrency N            calls in flight per server (default 4 for Ollama, 8 for OpenAI)
   --temperature T            sampling temperature (default 0)
   --timeout SECONDS          time allowed for the first byte of an answer (default 300)
+  --num-ctx N|auto           Ollama's context size for every call (default auto: sized once per run from
+                             the largest prompt, at least 8192, at most the model's trained length)
   --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)
   --no-cache                 neither read nor write the response cache
   --cache-dir DIR            response cache folder (default <workspace>/.synthesizeme/cache)
@@ -57,6 +60,9 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const baseUrls = urls.length ? urls : settings.baseUrls;
   const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
   const model = stringOption(args, 'model') ?? settings.model;
+  const numCtxRaw = stringOption(args, 'num-ctx');
+  const numCtx = numCtxRaw !== undefined ? parseNumCtx(numCtxRaw) : settings.numCtx;
+  if (numCtxRaw !== undefined && numCtx === undefined) throw new UsageError(`--num-ctx: expected auto or a whole number of tokens (256 or more), got "${numCtxRaw}"`);
   const resolved = resolveLlmConfig(
     {
       ...(provider ? { provider } : {}),
@@ -65,6 +71,7 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
       ...(concurrency ? { concurrency } : {}),
       ...(timeout ? { timeoutSeconds: timeout } : {}),
       ...(apiKeyEnv ? { apiKeyEnv } : {}),
+      ...(numCtx !== undefined ? { numCtx } : {}),
     },
     io.env,
   );

@@ -7,7 +7,7 @@ import { splitOptionsFrom } from './split-options';
 import { openLlm } from './model-options';
 import { openWorkspace, selectUsers, type Workspace } from '../core/workspace/open-workspace';
 import { PathNotFoundError } from '../core/data/load-workspace';
-import type { Llm } from '../core/llm/client';
+import type { ContextPlan, Llm } from '../core/llm/client';
 import type { UserEntry } from '../core/data/workspace-index';
 import { UsageError } from './usage-error';
 
@@ -60,4 +60,17 @@ export function rethrowCancelled(err: unknown, io: CommandIO, resume: string): n
     io.stderr(`Cancelled. Finished calls are saved (cache and run file); run the same command again to resume:\n  ${resume}\n`);
   }
   throw err;
+}
+
+/** The --dry-run's word on Ollama's context: the size the run will send, and whether a prompt cannot fit. */
+export function contextLine(plan: ContextPlan | undefined): string {
+  if (!plan) return '';
+  const fit = plan.exceedsModel
+    ? `: the largest prompt (about ${plan.neededTokens} tokens with its answer) is longer than the model's context of ${plan.modelContext}, and will fail`
+    : ` (the largest prompt needs about ${plan.neededTokens} tokens with its answer${plan.modelContext ? `; the model's context is ${plan.modelContext}` : ''})`;
+  return `Ollama num_ctx ${plan.numCtx} (${plan.source === 'setting' ? 'set' : 'sized for this run'})${fit}.\n`;
+}
+
+export function contextJson(plan: ContextPlan | undefined): { context?: { numCtx: number; neededTokens: number; modelContext: number | null; exceedsModel: boolean } } {
+  return plan ? { context: { numCtx: plan.numCtx, neededTokens: plan.neededTokens, modelContext: plan.modelContext ?? null, exceedsModel: plan.exceedsModel } } : {};
 }

@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
-import type { WorkspaceSettings } from '../core/workspace/settings';
+import { parseNumCtx, type WorkspaceSettings } from '../core/workspace/settings';
 
 export type ProviderName = 'ollama' | 'openai';
 
@@ -17,6 +17,7 @@ export interface Config {
   baseUrls?: string[];
   model?: string;
   concurrency?: number;
+  numCtx?: number | 'auto';
   temperature: number;
   cacheDir?: string;
   personaDir?: string;
@@ -55,6 +56,8 @@ export function readConfig(): Config {
   if (model) config.model = model;
   const concurrency = c.get<number>('concurrency');
   if (typeof concurrency === 'number' && concurrency > 0) config.concurrency = concurrency;
+  const numCtx = parseNumCtx(c.get('numCtx'));
+  if (numCtx !== undefined) config.numCtx = numCtx;
   // Folders too: an untrusted workspace must not make the extension write elsewhere.
   const trustedString = (key: string) => (vscode.workspace.isTrusted ? c.get<string>(key) : c.inspect<string>(key)?.globalValue);
   const cacheDir = nonEmpty(trustedString('cacheDir'));
@@ -78,6 +81,7 @@ export function engineSettings(config: Config): WorkspaceSettings {
   if (config.baseUrls) s.baseUrls = config.baseUrls;
   if (config.model) s.model = config.model;
   if (config.concurrency) s.concurrency = config.concurrency;
+  if (config.numCtx !== undefined) s.numCtx = config.numCtx;
   if (config.cacheDir) s.cacheDir = config.cacheDir;
   if (config.personaDir) s.personaDir = config.personaDir;
   return s;

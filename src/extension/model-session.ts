@@ -56,6 +56,7 @@ export class ModelSession implements vscode.Disposable {
         ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}),
         ...(c.model ? { model: c.model } : {}),
         ...(c.concurrency ? { concurrency: c.concurrency } : {}),
+        ...(c.numCtx !== undefined ? { numCtx: c.numCtx } : {}),
       },
       process.env,
     );

@@ -33,6 +33,9 @@ export interface BrainRequest {
   temperature?: number;
   seed?: number;
   maxTokens?: number;
+  /** Ollama: options.num_ctx, and the request's `truncate` flag. */
+  numCtx?: number;
+  truncate?: boolean;
   stream: boolean;
 }
 
@@ -73,6 +76,10 @@ export interface LoopbackOptions {
   rejectSchemas?: boolean;
   /** Prompts longer than this many tokens (chars/4) get the protocol's context-length error. */
   contextLength?: number;
+  /** Ollama: the version /api/version reports (default LOOPBACK_OLLAMA_VERSION). */
+  ollamaVersion?: string;
+  /** Ollama: the context a request without options.num_ctx gets (default 4096, as from Ollama 0.6.7). */
+  defaultNumCtx?: number;
   /** Characters per streamed chunk. Default 12. */
   chunkChars?: number;
   /** Delay between streamed chunks. Default 0. */

@@ -13,6 +13,7 @@ import {
   type BrainRequest,
   type ChatExchange,
   coalesceWrites,
+  estimatePromptTokens,
   faultOf,
   type LoopbackMessage,
   type LoopbackOptions,
@@ -26,6 +27,28 @@ import {
 export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
 
 export const LOOPBACK_OLLAMA_VERSION = '0.12.6';
+/** Ollama's default context from 0.6.7 (2048 before; from 0.15.5 it depends on GPU memory). */
+export const OLLAMA_DEFAULT_NUM_CTX = 4096;
+
+/** Dotted versions compared numerically; kept apart from the product's own comparison on purpose. */
+function atLeast(version: string, min: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/** What the model sees of an overlong prompt: the last `limit` tokens' worth of it (chars/4), front first lost. */
+function cutFromFront(messages: LoopbackMessage[], limit: number): LoopbackMessage[] {
+  let budget = limit * 4;
+  const kept: LoopbackMessage[] = [];
+  for (let i = messages.length - 1; i >= 0 && budget > 0; i--) {
+    const m = messages[i]!;
+    kept.unshift(m.content.length <= budget ? m : { ...m, content: m.content.slice(m.content.length - budget) });
+    budget -= m.content.length;
+  }
+  return kept;
+}
 const DEFAULT_MODELS = ['llama3.1:8b', 'qwen3:30b-a3b'];
 /** model_info context length reported by /api/show. */
 const TRAINED_CONTEXT = 131072;
@@ -56,6 +79,8 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
         temperature: typeof opts['temperature'] === 'number' ? opts['temperature'] : undefined,
         seed: typeof opts['seed'] === 'number' ? opts['seed'] : undefined,
         maxTokens: typeof opts['num_predict'] === 'number' ? opts['num_predict'] : undefined,
+        numCtx: typeof opts['num_ctx'] === 'number' ? opts['num_ctx'] : undefined,
+        truncate: typeof body['truncate'] === 'boolean' ? body['truncate'] : undefined,
         // Ollama streams unless told otherwise.
         stream: body['stream'] !== false,
       };
@@ -63,7 +88,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
 
     route(path, method, body, _req, res): boolean {
       if (path === '/api/version' && method === 'GET') {
-        json(res, 200, { version: LOOPBACK_OLLAMA_VERSION });
+        json(res, 200, { version: options.ollamaVersion ?? LOOPBACK_OLLAMA_VERSION });
         return true;
       }
       if (path === '/api/tags' && method === 'GET') {
@@ -141,9 +166,24 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
     },
 
     async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      // Ollama's runner (runner/ollamarunner NewSequence): a prompt longer than num_ctx (the server's default
+      // when the request sets none) is cut from the front, keeping a few tokens at the start, and answered with
+      // 200; prompt_eval_count is the length after the cut. From 0.12.6, truncate:false makes it a 400.
+      const limit = ex.request.numCtx ?? opts.defaultNumCtx ?? OLLAMA_DEFAULT_NUM_CTX;
+      const tokens = estimatePromptTokens(ex.request.messages);
+      let cutTo: number | undefined;
+      if (tokens > limit) {
+        if (ex.request.truncate === false && atLeast(opts.ollamaVersion ?? LOOPBACK_OLLAMA_VERSION, '0.12.6')) {
+          handler.sendError(ex.res, 'context-length', ex);
+          return;
+        }
+        ex.request.messages = cutFromFront(ex.request.messages, limit);
+        cutTo = limit;
+      }
       const prepared = await prepareAnswer(ex, opts, handler);
       if (!prepared) return;
-      const { content, promptTokens, completionTokens, finish } = prepared;
+      const { content, completionTokens, finish } = prepared;
+      const promptTokens = cutTo ?? prepared.promptTokens;
       const createdAt = new Date().toISOString();
       const final = {
         model: ex.request.model,

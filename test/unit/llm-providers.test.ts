@@ -31,8 +31,8 @@ describe('ollama provider', () => {
   for (const stream of [true, false]) {
     test(`chat ${stream ? 'streamed (NDJSON)' : 'in one JSON object'} carries schema, options and usage`, async () => {
       server.reset();
-      const p = new OllamaProvider(server.url, { timeouts, stream, numCtx: 8192, keepAlive: '30m' });
-      const reply = await p.chat({ model: 'llama3.1:8b', messages: ask, schema: judgeSchema, temperature: 0, seed: 7, maxTokens: 300 }, undefined);
+      const p = new OllamaProvider(server.url, { timeouts, stream, keepAlive: '30m' });
+      const reply = await p.chat({ model: 'llama3.1:8b', messages: ask, schema: judgeSchema, temperature: 0, seed: 7, maxTokens: 300, numCtx: 8192 }, undefined);
       assert.equal(reply.text, '{"reasoning":"short and kind","preference":"B"}');
       assert.ok(reply.usage.promptTokens > 0);
       assert.equal(reply.usage.completionTokens, Math.ceil(reply.text.length / 4));
@@ -42,6 +42,8 @@ describe('ollama provider', () => {
       assert.deepEqual(body['format'], judgeSchema.schema);
       assert.deepEqual(body['options'], { temperature: 0, seed: 7, num_predict: 300, num_ctx: 8192 });
       assert.equal(body['keep_alive'], '30m');
+      // The loopback says it is Ollama 0.12.6: the first release that refuses an overlong prompt when asked.
+      assert.equal(body['truncate'], false);
     });
   }
 

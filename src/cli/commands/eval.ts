@@ -5,7 +5,7 @@ import { flag, listOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
-import { openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
 import { accuracyCell, markdownTable } from '../results-table';
 import { evaluate, type EvalResult, type EvalUser } from '../../core/eval/evaluate';
 import { isMethod, METHODS, MethodUnavailable, needsPersona, profileFor, type Method } from '../../core/method/methods';
@@ -56,7 +56,7 @@ Example:
         const persona = methods.some((m) => needsPersona(m as Method)) ? await readUserPersona(ws, u.id, io.cwd) : undefined;
         evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}) });
       }
-      if (flag(args, 'dry-run')) {
+      {
         const requests: ChatRequest[] = [];
         for (const u of evalUsers) {
           for (const m of methods as Method[]) {
@@ -71,11 +71,16 @@ Example:
             for (const p of u.target) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed: ws.split.seed });
           }
         }
-        const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
-        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null };
-        if (json) io.stdout(JSON.stringify(out) + '\n');
-        else io.stdout(`Dry run: about ${est.calls} call(s), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n`);
-        return 0;
+        // Ollama: one num_ctx for the whole run, from the largest judge prompt.
+        const dryRun = flag(args, 'dry-run');
+        const context = dryRun ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
+        if (dryRun) {
+          const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
+          const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, ...contextJson(context) };
+          if (json) io.stdout(JSON.stringify(out) + '\n');
+          else io.stdout(`Dry run: about ${est.calls} call(s), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`);
+          return 0;
+        }
       }
       const results: EvalResult[] = [];
       for (const method of methods as Method[]) {

@@ -5,7 +5,7 @@ import { flag, intOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
-import { openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
+import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
 import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
 import { planFitRequests } from '../../core/method/fit-plan';
 import { isFatal } from '../../core/method/judge';
@@ -59,12 +59,14 @@ Example:
       const ready = users.filter((u) => !u.split.tooSmall || pairsBySplit(u).context.length > 0);
       const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
 
+      const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k });
+      // Ollama: one num_ctx for the whole run, from the largest prompt the fit can send.
+      const context = flag(args, 'dry-run') ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
       if (flag(args, 'dry-run')) {
-        const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k });
         const est = await llm.estimate(requests, { defaultCompletionTokens: 200 });
-        const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null } };
+        const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null }, ...contextJson(context) };
         if (json) io.stdout(JSON.stringify(out) + '\n');
-        else io.stdout(`Dry run: fitting ${ready.length} user(s) costs at most ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}. Candidate pruning usually needs far fewer.\n`);
+        else io.stdout(`Dry run: fitting ${ready.length} user(s) costs at most ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}. Candidate pruning usually needs far fewer.\n${contextLine(context)}`);
         return 0;
       }
 

@@ -5,7 +5,7 @@
 import { cacheKey, type CacheStats, ResponseCache } from './cache';
 import { abortedError, errorMessage, isLlmError, LlmError, redactUrl } from './errors';
 import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus, normalizeBaseUrl } from './endpoints';
-import { estimateRun, type RunEstimate } from './estimate';
+import { estimateRun, estimateTokens, type RunEstimate } from './estimate';
 import { OllamaProvider } from './ollama-provider';
 import { OpenAIProvider } from './openai-provider';
 import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
@@ -30,8 +30,11 @@ export interface LlmConfig {
   maxAttempts?: number;
   /** Stream answers (enables the idle timeout). Default true. */
   stream?: boolean;
-  /** Ollama `num_ctx`. */
-  numCtx?: number;
+  /**
+   * Ollama `num_ctx`: a number, or 'auto' (the default) to size it once per run from the largest prompt
+   * plus its answer, capped at the model's trained length (see sizeContext).
+   */
+  numCtx?: number | 'auto';
   /** Ollama `keep_alive`. */
   keepAlive?: string | number;
 }
@@ -81,6 +84,11 @@ export interface Llm extends ChatModel {
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   /** Reaches every endpoint and checks that the model is there; never throws for an unreachable server. */
   checkConnection(signal?: AbortSignal): Promise<ConnectionReport>;
+  /**
+   * Ollama only: fixes the num_ctx of every later call from the largest of these requests (once per run: a
+   * change of options makes Ollama reload the model). Without it, the first call sizes the context.
+   */
+  sizeContext(requests: readonly ChatRequest[], signal?: AbortSignal): Promise<ContextPlan | undefined>;
   /** Calls and tokens that these requests would cost, counting cache hits apart (--dry-run). */
   estimate(requests: readonly ChatRequest[], options?: { defaultCompletionTokens?: number }): Promise<RunEstimate>;
   endpoints(): EndpointStatus[];
@@ -89,11 +97,34 @@ export interface Llm extends ChatModel {
   dispose(): Promise<void>;
 }
 
+/** The context size a run sends, and why. */
+export interface ContextPlan {
+  numCtx: number;
+  /** The largest prompt plus its answer, estimated. */
+  neededTokens: number;
+  /** The model's trained context length, when the server said. */
+  modelContext?: number;
+  source: 'setting' | 'sized';
+  /** The largest prompt does not fit the model at all. */
+  exceedsModel: boolean;
+}
+
+/** Never below this: a larger context costs an 8B model well under a gigabyte, and every prompt of a run fits. */
+export const MIN_AUTO_NUM_CTX = 8192;
+
+/** The num_ctx for a run whose largest prompt and answer need `needed` tokens. */
+export function autoNumCtx(needed: number, modelContext: number | undefined): number {
+  const want = Math.max(MIN_AUTO_NUM_CTX, Math.ceil((needed * 1.25) / 1024) * 1024);
+  return modelContext ? Math.min(want, modelContext) : want;
+}
+
 export function createLlm(config: LlmConfig, options: LlmOptions = {}): Llm {
   return new LlmClient(config, options);
 }
 
 const DEFAULT_FIRST_BYTE_SECONDS = 300;
+/** The answer budget of a call without an output cap, for sizing the context. */
+const DEFAULT_ANSWER_TOKENS = 512;
 const DEFAULT_IDLE_SECONDS = 60;
 
 class LlmClient implements Llm {
@@ -107,6 +138,9 @@ class LlmClient implements Llm {
   private readonly life = new AbortController();
   private readonly log: LogFn;
   private readonly prices: PriceTable | undefined;
+  /** The num_ctx sent on every Ollama call of this run, once sized. */
+  private contextPlan: ContextPlan | undefined;
+  private sizing: Promise<ContextPlan | undefined> | undefined;
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
@@ -152,6 +186,8 @@ class LlmClient implements Llm {
     const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
     try {
       if (linked.aborted) throw abortedError();
+      // The context is part of what a call is (and of its cache key): fix it before the first call.
+      if (this.provider === 'ollama' && !this.contextPlan) await this.sizeContext([request], linked);
       // One key per endpoint: an answer from any endpoint of the pool counts (same model).
       const keys = this.cache ? this.pool.endpoints.map((e) => this.keyFor(e.baseUrl, request)) : [];
       const hit = await this.lookup(keys, request);
@@ -237,6 +273,47 @@ class LlmClient implements Llm {
     return { ok: reports.some((r) => r.ok), endpoints: reports };
   }
 
+  sizeContext(requests: readonly ChatRequest[], signal?: AbortSignal): Promise<ContextPlan | undefined> {
+    if (this.provider !== 'ollama') return Promise.resolve(undefined);
+    if (this.contextPlan) return Promise.resolve(this.contextPlan);
+    // Concurrent first calls share one sizing.
+    this.sizing ??= this.planContext(requests, signal).then(
+      (plan) => {
+        this.contextPlan = plan;
+        return plan;
+      },
+      (err: unknown) => {
+        this.sizing = undefined;
+        throw err;
+      },
+    );
+    return this.sizing;
+  }
+
+  private async planContext(requests: readonly ChatRequest[], signal: AbortSignal | undefined): Promise<ContextPlan> {
+    let needed = 0;
+    for (const r of requests) needed = Math.max(needed, estimateTokens(r.messages) + (outputCapOf(r) ?? DEFAULT_ANSWER_TOKENS));
+    const setting = this.config.numCtx;
+    if (typeof setting === 'number') return { numCtx: setting, neededTokens: needed, source: 'setting', exceedsModel: false };
+    // The model's trained length caps the size (/api/show); a server that cannot say leaves it uncapped.
+    let modelContext: number | undefined;
+    const first = this.pool.endpoints[0]?.client;
+    if (first instanceof OllamaProvider) {
+      modelContext = await first.showModel(this.model, signal).then(
+        (d) => d.contextLength,
+        () => undefined,
+      );
+    }
+    const plan: ContextPlan = { numCtx: autoNumCtx(needed, modelContext), neededTokens: needed, source: 'sized', exceedsModel: modelContext !== undefined && needed > modelContext };
+    this.log(
+      plan.exceedsModel ? 'warn' : 'debug',
+      `num_ctx ${plan.numCtx} for this run: the largest prompt with its answer needs about ${needed} tokens` +
+        (modelContext ? `; ${this.model} was trained for ${modelContext}` : '') +
+        (plan.exceedsModel ? ': that prompt cannot fit, and Ollama will refuse it (or, before 0.12.6, cut it)' : ''),
+    );
+    return plan;
+  }
+
   async estimate(requests: readonly ChatRequest[], options: { defaultCompletionTokens?: number } = {}): Promise<RunEstimate> {
     const planned = [];
     for (const r of requests) {
@@ -295,6 +372,7 @@ class LlmClient implements Llm {
       seed: request.seed,
       maxTokens: outputCapOf(request),
       purpose: request.purpose,
+      ...(this.contextPlan ? { numCtx: this.contextPlan.numCtx } : {}),
     };
   }
 
@@ -309,7 +387,7 @@ class LlmClient implements Llm {
       maxTokens: outputCapOf(request),
       schema: request.schema,
       sample: request.sample,
-      numCtx: this.provider === 'ollama' ? this.config.numCtx : undefined,
+      numCtx: this.provider === 'ollama' ? this.contextPlan?.numCtx : undefined,
     });
   }
 
@@ -346,7 +424,7 @@ class LlmClient implements Llm {
 
 function makeClient(config: LlmConfig, baseUrl: string, timeouts: CallTimeouts, apiKey: string | undefined): EndpointClient {
   if (config.provider === 'ollama') {
-    return new OllamaProvider(baseUrl, { timeouts, stream: config.stream, numCtx: config.numCtx, keepAlive: config.keepAlive });
+    return new OllamaProvider(baseUrl, { timeouts, stream: config.stream, keepAlive: config.keepAlive });
   }
   return new OpenAIProvider(baseUrl, { timeouts, stream: config.stream, apiKey });
 }

@@ -31,13 +31,37 @@ import { promptChars, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+/** The first Ollama whose /api/chat takes `truncate: false` and then refuses an overlong prompt with a 400. */
+export const TRUNCATE_FLAG_SINCE = '0.12.6';
+
+/** Compares dotted versions numerically ("0.12.10" > "0.12.6"); a pre-release suffix is ignored. */
+export function versionAtLeast(version: string | undefined, min: string): boolean {
+  if (!version) return false;
+  const parse = (v: string) => v.replace(/^v/, '').split(/[-+]/)[0]!.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const a = parse(version);
+  const b = parse(min);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+/** A prompt Ollama cut from the front without saying so: a failure, never an answer to score. */
+export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estimated: number, numCtx: number | undefined): LlmError {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return new LlmError(
+    'context-length',
+    `Ollama at ${ctx.baseUrl} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
+      `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost. ` +
+      `Raise --num-ctx (or synthesizeme.numCtx), or update Ollama: from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
+    { provider: 'ollama', baseUrl: ctx.baseUrl, model: ctx.model, purpose: ctx.purpose, detail: `prompt_eval_count ${evaluated}, estimate ${estimated}` },
+  );
+}
 
 export interface OllamaProviderOptions {
   timeouts: CallTimeouts;
   /** Stream the answer (NDJSON): enables the idle timeout. Default true. */
   stream?: boolean;
-  /** Context size for the model (`num_ctx`); Ollama's own default is small. */
-  numCtx?: number;
   /** How long Ollama keeps the model loaded after a call (`keep_alive`), e.g. '30m' or seconds. */
   keepAlive?: string | number;
 }
@@ -68,13 +92,18 @@ export class OllamaProvider implements EndpointClient {
     const options: Partial<OllamaOptions> = { temperature: call.temperature };
     if (call.seed !== undefined) options.seed = call.seed;
     if (call.maxTokens !== undefined) options.num_predict = call.maxTokens;
-    if (this.options.numCtx !== undefined) options.num_ctx = this.options.numCtx;
+    if (call.numCtx !== undefined) options.num_ctx = call.numCtx;
+    // Ollama cuts a prompt longer than num_ctx from the FRONT and answers 200: the system message (the
+    // instructions, the persona, the demonstrations) is what goes. From 0.12.6, truncate:false makes that a
+    // 400 instead ("the input length exceeds the context length"), which httpError names a context-length error.
+    const refusesOverflow = await this.refusesOverflow(signal);
     const request = {
       model: call.model,
       messages: wireMessages(call.messages),
       options,
       ...(call.schema ? { format: call.schema.schema } : {}),
       ...(this.options.keepAlive !== undefined ? { keep_alive: this.options.keepAlive } : {}),
+      ...(refusesOverflow ? { truncate: false } : {}),
     };
     try {
       let text = '';
@@ -91,6 +120,14 @@ export class OllamaProvider implements EndpointClient {
       }
       if (wd.signal.aborted) throw wd.signal.reason;
       if (!final) throw connectionError(ctx, 'reset');
+      // An older Ollama cut the prompt silently: its only trace is prompt_eval_count, the length after the cut
+      // (a cached prefix still counts), which is then exactly num_ctx. With num_ctx known, a prompt that filled
+      // the context while the estimate says it is longer was cut; without it, only a count far below the
+      // estimate (which is within about a third of real counts) is taken as a cut.
+      const evaluated = final.prompt_eval_count ?? 0;
+      const estimated = estimateTokens(call.messages);
+      const cut = call.numCtx !== undefined ? evaluated >= call.numCtx - 8 && estimated > evaluated * 1.05 : evaluated > 0 && evaluated < 0.6 * estimated;
+      if (cut) throw truncatedPromptError(ctx, evaluated, estimated, call.numCtx);
       return {
         text,
         usage: { promptTokens: final.prompt_eval_count ?? 0, completionTokens: final.eval_count ?? 0 },
@@ -101,6 +138,18 @@ export class OllamaProvider implements EndpointClient {
     } finally {
       wd.dispose();
     }
+  }
+
+  private overflowProbe: Promise<boolean> | undefined;
+
+  /** Whether this server refuses an overlong prompt when asked to (truncate:false, Ollama 0.12.6 and later). */
+  private refusesOverflow(signal: AbortSignal | undefined): Promise<boolean> {
+    this.overflowProbe ??= this.metadata('', signal, async (client) => versionAtLeast((await client.version()).version, TRUNCATE_FLAG_SINCE)).catch(() => {
+      // Unknown (a proxy without /api/version): ask again next time rather than decide on a failure.
+      this.overflowProbe = undefined;
+      return false;
+    });
+    return this.overflowProbe;
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {

@@ -13,6 +13,8 @@ export interface ProviderCall {
   seed?: number;
   maxTokens?: number;
   purpose?: string;
+  /** Ollama's num_ctx for this call: the one value the client sized for the whole run. */
+  numCtx?: number;
 }
 
 export interface ProviderReply {

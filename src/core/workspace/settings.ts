@@ -20,6 +20,15 @@ export interface WorkspaceSettings {
   personaDir?: string;
   promptDir?: string;
   apiKeyEnv?: string;
+  /** Ollama's num_ctx: a number of tokens, or 'auto' (sized per run). */
+  numCtx?: number | 'auto';
+}
+
+/** A num_ctx value from a setting or a flag: 'auto', or a whole number of tokens from 256 up. */
+export function parseNumCtx(v: unknown): number | 'auto' | undefined {
+  if (v === 'auto') return 'auto';
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 256 ? n : undefined;
 }
 
 /** Strips // and /* comments and trailing commas, outside strings. */
@@ -67,6 +76,7 @@ export function settingsFromObject(o: Record<string, unknown>): WorkspaceSetting
   assign('personaDir', str('synthesizeme.personaDir'));
   assign('promptDir', str('synthesizeme.promptDir'));
   assign('apiKeyEnv', str('synthesizeme.apiKeyEnv'));
+  assign('numCtx', parseNumCtx(o['synthesizeme.numCtx']));
   const ratios = o['synthesizeme.split.ratios'];
   if (Array.isArray(ratios) && ratios.length === 3 && ratios.every((r) => typeof r === 'number' && r >= 0)) s.splitRatios = ratios as [number, number, number];
   if (typeof o['synthesizeme.split.temporal'] === 'boolean') s.splitTemporal = o['synthesizeme.split.temporal'] as boolean;
