@@ -50,6 +50,8 @@ export type Fault =
   /** 429 with Retry-After (whole seconds, rounded up) and retry-after-ms when retryAfterMs is given. */
   | { type: 'rate-limit'; retryAfterMs?: number; retryAfterSeconds?: number }
   | { type: 'server-error'; status?: number; message?: string }
+  /** Out of quota: OpenAI's 429 insufficient_quota; 402 from Ollama-fronting proxies. */
+  | { type: 'quota' }
   /** Destroy the socket before any response. */
   | { type: 'reset-before-response' }
   /** Send the headers and `afterChunks` chunks (default 1), then destroy the socket. */
@@ -200,7 +202,7 @@ export interface ProtocolHandler {
   precheck?(exchange: ChatExchange): boolean;
   answer(exchange: ChatExchange, options: LoopbackOptions): Promise<void>;
   /** An error in the protocol's own format. */
-  sendError(res: ServerResponse, kind: 'rate-limit' | 'server' | 'not-found' | 'unauthorized' | 'schema' | 'context-length' | 'bad-request', exchange: ChatExchange | undefined, extra?: { message?: string; status?: number; retryAfterMs?: number; retryAfterSeconds?: number }): void;
+  sendError(res: ServerResponse, kind: 'rate-limit' | 'quota' | 'server' | 'not-found' | 'unauthorized' | 'schema' | 'context-length' | 'bad-request', exchange: ChatExchange | undefined, extra?: { message?: string; status?: number; retryAfterMs?: number; retryAfterSeconds?: number }): void;
 }
 
 export async function startLoopback(handler: ProtocolHandler, options: LoopbackOptions, urlSuffix: string): Promise<LoopbackServer> {
@@ -369,6 +371,10 @@ export async function prepareAnswer(
   const rl = faultOf(ex.faults, 'rate-limit');
   if (rl) {
     handler.sendError(ex.res, 'rate-limit', ex, { retryAfterMs: rl.retryAfterMs, retryAfterSeconds: rl.retryAfterSeconds });
+    return undefined;
+  }
+  if (faultOf(ex.faults, 'quota')) {
+    handler.sendError(ex.res, 'quota', ex);
     return undefined;
   }
   const se = faultOf(ex.faults, 'server-error');

@@ -143,6 +143,10 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
           json(res, 429, { error: 'server busy, please try again. maximum pending requests exceeded' }, headers);
           return;
         }
+        case 'quota':
+          // Ollama itself has no quota; a paid gateway in front of it answers 402.
+          json(res, 402, { error: 'payment required: credit exhausted' });
+          return;
         case 'server':
           json(res, extra.status ?? 500, { error: extra.message ?? 'llama runner process has terminated: exit status 2' });
           return;

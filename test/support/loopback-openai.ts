@@ -115,6 +115,10 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           apiError(res, 429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${seconds ?? 1}s.`, 'requests', 'rate_limit_exceeded', null, headers);
           return;
         }
+        case 'quota':
+          // OpenAI's answer when the account has no credit: a 429 that waiting does not cure.
+          apiError(res, 429, 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.', 'insufficient_quota', 'insufficient_quota');
+          return;
         case 'server':
           apiError(res, extra.status ?? 500, extra.message ?? 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
           return;

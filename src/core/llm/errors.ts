@@ -8,6 +8,8 @@ export type LlmErrorKind =
   | 'auth'
   | 'not-found'
   | 'rate-limit'
+  /** Out of credit or quota (402, OpenAI's insufficient_quota): no later call can succeed. */
+  | 'quota'
   | 'server'
   | 'context-length'
   | 'bad-request'
@@ -236,12 +238,25 @@ export function httpError(
       base,
     );
   }
+  if (status === 402 || opts.code === 'insufficient_quota' || opts.type === 'insufficient_quota') {
+    return new LlmError(
+      'quota',
+      `${cap(server)} refused the request: the account is out of credit or over its quota (${status}). Add credit or raise the quota, then run the same command again to resume. Server said: ${message}`,
+      { ...base, retryable: false },
+    );
+  }
   if (status === 429) {
     return new LlmError(
       'rate-limit',
       `${cap(server)} is rate limiting requests (429). Lower --concurrency or wait. Server said: ${message}`,
       base,
     );
+  }
+  if (status === 503) {
+    // Busy, not broken: Ollama past its queue ("server busy, please try again. maximum pending requests
+    // exceeded", no Retry-After), vLLM or a proxy overloaded. Back off and send fewer at once, like a 429;
+    // taking the server out of the pool would stop a run that has only this one.
+    return new LlmError('rate-limit', `${cap(server)} is busy (503). Sending fewer calls at once and waiting. Server said: ${message}`, base);
   }
   if (status >= 500) {
     return new LlmError('server', `${cap(server)} failed with ${status}: ${message}`, base);

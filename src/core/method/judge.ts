@@ -33,7 +33,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const FATAL_KINDS = new Set(['connection', 'auth', 'not-found', 'aborted', 'context-length']);
+const FATAL_KINDS = new Set(['connection', 'auth', 'quota', 'not-found', 'aborted', 'context-length']);
 
 /** Errors after which no later call can succeed: they propagate and end the run. */
 export function isFatal(err: unknown): boolean {
