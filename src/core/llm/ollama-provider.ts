@@ -18,6 +18,7 @@ import {
   timeoutError,
 } from './errors';
 import { estimateTokens } from './estimate';
+import { withThinking } from './thinking';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
 import type {
   CallTimeouts,
@@ -107,17 +108,21 @@ export class OllamaProvider implements EndpointClient {
     };
     try {
       let text = '';
+      let thinking = '';
       let final: ChatResponse | undefined;
       if (this.options.stream ?? true) {
         const parts = await client.chat({ ...request, stream: true });
         for await (const part of parts) {
           text += part.message?.content ?? '';
+          thinking += part.message?.thinking ?? '';
           if (part.done) final = part;
         }
       } else {
         final = await client.chat({ ...request, stream: false });
         text = final.message?.content ?? '';
+        thinking = final.message?.thinking ?? '';
       }
+      text = withThinking(thinking, text);
       if (wd.signal.aborted) throw wd.signal.reason;
       if (!final) throw connectionError(ctx, 'reset');
       // An older Ollama cut the prompt silently: its only trace is prompt_eval_count, the length after the cut

@@ -16,6 +16,7 @@ import {
   retryAfterFromHeaders,
   timeoutError,
 } from './errors';
+import { withThinking } from './thinking';
 import { estimateTokens } from './estimate';
 import { httpFetch } from './http-fetch';
 import type {
@@ -94,12 +95,14 @@ export class OpenAIProvider implements EndpointClient {
           { signal: wd.signal },
         );
         let text = '';
+        let thinking = '';
         let finishReason: string | undefined;
         let usage: ProviderReply['usage'] | undefined;
         for await (const chunk of stream) {
           wd.tick();
           const choice = chunk.choices[0];
           if (choice?.delta?.content) text += choice.delta.content;
+          thinking += reasoningOf(choice?.delta);
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         }
@@ -107,7 +110,7 @@ export class OpenAIProvider implements EndpointClient {
         if (wd.signal.aborted) throw wd.signal.reason;
         // A stream that stops without a finish reason was cut off (a proxy or a dying server).
         if (finishReason === undefined) throw connectionError(ctx, 'reset');
-        return { text, usage: usage ?? this.estimateUsage(call, text), finishReason };
+        return { text: withThinking(thinking, text), usage: usage ?? this.estimateUsage(call, text), finishReason };
       }
       const completion = await this.client.chat.completions.create({ ...body, stream: false }, { signal: wd.signal });
       if (wd.signal.aborted) throw wd.signal.reason;
@@ -116,7 +119,7 @@ export class OpenAIProvider implements EndpointClient {
       const usage = completion.usage
         ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }
         : this.estimateUsage(call, text);
-      return { text, usage, finishReason: choice?.finish_reason };
+      return { text: withThinking(reasoningOf(choice?.message), text), usage, finishReason: choice?.finish_reason };
     } catch (err) {
       throw this.classify(err, wd, ctx);
     } finally {
@@ -194,4 +197,14 @@ export class OpenAIProvider implements EndpointClient {
       retryable: false,
     });
   }
+}
+
+/**
+ * The thinking an OpenAI-compatible server sends apart from the content: `reasoning_content` (vLLM,
+ * llama-server with --reasoning-format deepseek, DeepSeek's API) or `reasoning` (some newer servers).
+ */
+function reasoningOf(part: unknown): string {
+  const p = part as { reasoning_content?: unknown; reasoning?: unknown } | undefined;
+  const r = p?.reasoning_content ?? p?.reasoning;
+  return typeof r === 'string' ? r : '';
 }

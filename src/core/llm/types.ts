@@ -48,7 +48,10 @@ export interface Usage {
 }
 
 export interface ChatResult {
+  /** The answer, without the model's thinking. */
   text: string;
+  /** What a reasoning model thought before it answered (its `<think>` blocks or thinking field). */
+  thinking?: string;
   /** Parsed JSON when a schema was requested and the text parsed (strictly or tolerantly). */
   json?: unknown;
   usage: Usage;

@@ -16,6 +16,8 @@ export interface OrderVerdict {
   preference: 'A' | 'B' | null;
   correct: boolean;
   reasoning: string;
+  /** A reasoning model's thinking before its answer, kept apart from the reasoning it gave. */
+  thinking?: string;
   error?: string;
 }
 
@@ -68,7 +70,14 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
       opts.signal,
     );
     const { preference, reasoning } = readJudgment(result);
-    return { order, preference, correct: preference === chosenLabel(order), reasoning, ...(preference ? {} : { error: 'no A/B preference in the answer' }) };
+    return {
+      order,
+      preference,
+      correct: preference === chosenLabel(order),
+      reasoning,
+      ...(result.thinking ? { thinking: result.thinking } : {}),
+      ...(preference ? {} : { error: 'no A/B preference in the answer' }),
+    };
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     return { order, preference: null, correct: false, reasoning: '', error: (err as Error).message };
