@@ -16,6 +16,7 @@ import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { hashString } from '../../src/core/random';
 import type { Pair } from '../../src/core/data/pair';
 import type { Prompt } from '../../src/core/method/prompt-store';
+import { samplePair } from '../support/pair-fixture';
 import { startLoopbackOpenAI, type LoopbackServer } from '../support/loopback-openai';
 
 const ctx = { provider: 'openai' as const, baseUrl: 'http://127.0.0.1:8080/v1', model: 'gemma', purpose: 'judge' };
@@ -41,15 +42,7 @@ describe('context-length errors from each server', () => {
 });
 
 function pair(id: string, n: number, split: 'test' | 'context'): Pair {
-  return {
-    userId: 'u',
-    pairId: id,
-    context: [{ role: 'user', content: `Question ${n}: ${'tell me about it '.repeat(40)}` }],
-    chosen: { role: 'assistant', content: 'Short answer.' },
-    rejected: { role: 'assistant', content: 'A long answer. '.repeat(20) },
-    split,
-    source: { file: 'u.prefs.jsonl', line: n, column: 1, endLine: n },
-  } as Pair;
+  return samplePair({ pairId: id, split, context: [{ role: 'user', content: `Question ${n}: ${'tell me about it '.repeat(40)}` }], source: { file: 'u.prefs.jsonl', line: n, column: 1, endLine: n } as Pair['source'] });
 }
 
 describe('an overflow through the whole stack (loopback llama-server)', () => {

@@ -8,8 +8,8 @@ import { createLlm, type Llm } from '../../src/core/llm/client';
 import { splitThinking } from '../../src/core/llm/thinking';
 import { judgeOrder } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
-import type { Pair } from '../../src/core/data/pair';
 import type { ProviderKind } from '../../src/core/llm/types';
+import { samplePair } from '../support/pair-fixture';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
@@ -28,15 +28,7 @@ describe('splitThinking', () => {
   });
 });
 
-const pair = {
-  userId: 'u',
-  pairId: 'p1',
-  context: [{ role: 'user', content: 'How do I reverse a list?' }],
-  chosen: { role: 'assistant', content: 'xs[::-1]' },
-  rejected: { role: 'assistant', content: 'Great question! There are many ways.' },
-  split: 'test',
-  source: { file: 'u.prefs.jsonl', line: 1, column: 1, endLine: 1 },
-} as Pair;
+const pair = samplePair();
 
 const MODEL: Record<ProviderKind, string> = { ollama: 'qwen3:30b-a3b', openai: 'qwen3' };
 

@@ -10,18 +10,10 @@ import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, MEMORY_SCHEMA, PERSONA_SCHEMA, PERSONALIZABLE_SCHEMA } from '../../src/core/method/schemas';
 import { planFitRequests } from '../../src/core/method/fit-plan';
 import { outputCapOf } from '../../src/core/llm/types';
-import type { Pair } from '../../src/core/data/pair';
+import { samplePair } from '../support/pair-fixture';
 import { startLoopbackOpenAI, type BrainRequest, type LoopbackServer } from '../support/loopback-openai';
 
-const pair = {
-  userId: 'u',
-  pairId: 'p1',
-  context: [{ role: 'user', content: 'How do I reverse a list?' }],
-  chosen: { role: 'assistant', content: 'xs[::-1]' },
-  rejected: { role: 'assistant', content: 'Great question! There are many ways.' },
-  split: 'test',
-  source: { file: 'u.prefs.jsonl', line: 1, column: 1, endLine: 1 },
-} as Pair;
+const pair = samplePair();
 
 describe('output caps', () => {
   let server: LoopbackServer;
