@@ -18,6 +18,7 @@ export const modelOptionSpec: OptionSpec = {
   'api-key-env': { type: 'string' },
   temperature: { type: 'string' },
   'num-ctx': { type: 'string' },
+  'keep-alive': { type: 'string' },
   'dry-run': { type: 'boolean' },
 };
 
@@ -31,6 +32,8 @@ OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
   --timeout SECONDS          time allowed for the first byte of an answer (default 300)
   --num-ctx N|auto           Ollama's context size for every call (default auto: sized once per run from
                              the largest prompt, at least 8192, at most the model's trained length)
+  --keep-alive DURATION      how long Ollama keeps the model loaded after a call (e.g. 30m, 2h, 600;
+                             Ollama's default is 5m: a slow phase between calls unloads it)
   --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)
   --no-cache                 neither read nor write the response cache
   --cache-dir DIR            response cache folder (default <workspace>/.synthesizeme/cache)
@@ -63,6 +66,10 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const numCtxRaw = stringOption(args, 'num-ctx');
   const numCtx = numCtxRaw !== undefined ? parseNumCtx(numCtxRaw) : settings.numCtx;
   if (numCtxRaw !== undefined && numCtx === undefined) throw new UsageError(`--num-ctx: expected auto or a whole number of tokens (256 or more), got "${numCtxRaw}"`);
+  const keepAliveRaw = stringOption(args, 'keep-alive');
+  // Ollama's own forms: a duration with a unit ("30m", "1h30m") or seconds; -1 keeps the model loaded.
+  if (keepAliveRaw !== undefined && !/^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/.test(keepAliveRaw.trim())) throw new UsageError(`--keep-alive: expected a duration such as 30m, 2h or 600 (seconds), got "${keepAliveRaw}"`);
+  const keepAlive = keepAliveRaw === undefined ? undefined : /^-?\d+$/.test(keepAliveRaw.trim()) ? Number(keepAliveRaw) : keepAliveRaw.trim();
   const resolved = resolveLlmConfig(
     {
       ...(provider ? { provider } : {}),
@@ -72,6 +79,7 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
       ...(timeout ? { timeoutSeconds: timeout } : {}),
       ...(apiKeyEnv ? { apiKeyEnv } : {}),
       ...(numCtx !== undefined ? { numCtx } : {}),
+      ...(keepAlive !== undefined ? { keepAlive } : {}),
     },
     io.env,
   );

@@ -173,11 +173,32 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     assert.ok(JSON.parse(refit.out()).calls > 0, 'after clear the model is called again');
   });
 
+  test('--num-ctx and --keep-alive reach Ollama on every call; --dry-run reports the context it sized', async () => {
+    await started;
+    const dir = workspaceCopy();
+    server.reset();
+    const a = capture(dir);
+    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--no-cache', '--json', '--num-ctx', '16384', '--keep-alive', '30m'], a.io), 0, a.err());
+    assert.ok(server.chats.length > 0);
+    for (const c of server.chats) {
+      assert.equal((c.body['options'] as Record<string, unknown>)['num_ctx'], 16384);
+      assert.equal(c.body['keep_alive'], '30m');
+    }
+    const d = capture(dir);
+    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--dry-run', '--json'], d.io), 0, d.err());
+    const plan = JSON.parse(d.out()).context;
+    assert.equal(plan.numCtx, 8192, 'auto: the floor, since the largest judge prompt is small');
+    assert.equal(plan.modelContext, 131072, "the model's trained length from /api/show");
+    assert.equal(plan.exceedsModel, false);
+  });
+
   test('usage errors exit 2; a server that is down exits 1 with advice and no stack', async () => {
     await started;
     const dir = workspaceCopy();
     const u = capture(dir);
     await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'telepathy'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /unknown method/.test(err.message));
+    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--num-ctx', 'big'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--num-ctx: expected auto or a whole number/.test(err.message));
+    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--keep-alive', 'forever'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--keep-alive: expected a duration/.test(err.message));
     // A port that was just free: nothing listens there.
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

@@ -305,7 +305,13 @@ class LlmClient implements Llm {
         () => undefined,
       );
     }
-    const plan: ContextPlan = { numCtx: autoNumCtx(needed, modelContext), neededTokens: needed, source: 'sized', exceedsModel: modelContext !== undefined && needed > modelContext };
+    const plan: ContextPlan = {
+      numCtx: autoNumCtx(needed, modelContext),
+      neededTokens: needed,
+      ...(modelContext !== undefined ? { modelContext } : {}),
+      source: 'sized',
+      exceedsModel: modelContext !== undefined && needed > modelContext,
+    };
     this.log(
       plan.exceedsModel ? 'warn' : 'debug',
       `num_ctx ${plan.numCtx} for this run: the largest prompt with its answer needs about ${needed} tokens` +
