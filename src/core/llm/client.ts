@@ -11,6 +11,7 @@ import { OpenAIProvider } from './openai-provider';
 import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
+import { MAX_ANSWER_CHARS } from './answer-guard';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema } from './types';
 import { outputCapOf } from './types';
@@ -203,7 +204,13 @@ class LlmClient implements Llm {
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       if (reply.finishReason === 'length') {
-        this.log('debug', `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`);
+        const huge = reply.text.length >= MAX_ANSWER_CHARS;
+        this.log(
+          huge ? 'warn' : 'debug',
+          huge
+            ? `the ${request.purpose ?? 'call'} answer passed ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut there (the server ignored the output cap)`
+            : `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`,
+        );
       }
       await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
         text: reply.text,

@@ -19,6 +19,7 @@ import {
 } from './errors';
 import { estimateTokens } from './estimate';
 import { withThinking } from './thinking';
+import { AnswerGuard, MAX_ANSWER_CHARS } from './answer-guard';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
 import type {
   CallTimeouts,
@@ -110,12 +111,27 @@ export class OllamaProvider implements EndpointClient {
       let text = '';
       let thinking = '';
       let final: ChatResponse | undefined;
+      let stopped: 'length' | 'stop' | undefined;
       if (this.options.stream ?? true) {
         const parts = await client.chat({ ...request, stream: true });
+        const guard = new AnswerGuard(call.schema !== undefined);
         for await (const part of parts) {
-          text += part.message?.content ?? '';
+          const piece = part.message?.content ?? '';
+          text += piece;
           thinking += part.message?.thinking ?? '';
           if (part.done) final = part;
+          const verdict = piece ? guard.check(text, piece) : 'go';
+          // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
+          if (verdict === 'too-large') {
+            text = text.slice(0, MAX_ANSWER_CHARS);
+            stopped = 'length';
+            break;
+          }
+          if (verdict === 'complete') {
+            text = text.trimEnd();
+            stopped = 'stop';
+            break;
+          }
         }
       } else {
         final = await client.chat({ ...request, stream: false });
@@ -124,6 +140,10 @@ export class OllamaProvider implements EndpointClient {
       }
       text = withThinking(thinking, text);
       if (wd.signal.aborted) throw wd.signal.reason;
+      if (stopped && !final) {
+        // Ended by us before Ollama's last line: no counts from the server, so the estimate's.
+        return { text: withThinking(thinking, text), usage: { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) }, finishReason: stopped };
+      }
       if (!final) throw connectionError(ctx, 'reset');
       // An older Ollama cut the prompt silently: its only trace is prompt_eval_count, the length after the cut
       // (a cached prefix still counts), which is then exactly num_ctx. With num_ctx known, a prompt that filled

@@ -17,6 +17,7 @@ import {
   timeoutError,
 } from './errors';
 import { withThinking } from './thinking';
+import { AnswerGuard, MAX_ANSWER_CHARS } from './answer-guard';
 import { estimateTokens } from './estimate';
 import { httpFetch } from './http-fetch';
 import type {
@@ -98,11 +99,27 @@ export class OpenAIProvider implements EndpointClient {
         let thinking = '';
         let finishReason: string | undefined;
         let usage: ProviderReply['usage'] | undefined;
+        const guard = new AnswerGuard(call.schema !== undefined);
         for await (const chunk of stream) {
           wd.tick();
           const choice = chunk.choices[0];
-          if (choice?.delta?.content) text += choice.delta.content;
+          const piece = choice?.delta?.content ?? '';
+          text += piece;
           thinking += reasoningOf(choice?.delta);
+          if (piece) {
+            const verdict = guard.check(text, piece);
+            // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
+            if (verdict === 'too-large') {
+              text = text.slice(0, MAX_ANSWER_CHARS);
+              finishReason = 'length';
+              break;
+            }
+            if (verdict === 'complete') {
+              text = text.trimEnd();
+              finishReason = 'stop';
+              break;
+            }
+          }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         }
