@@ -78,6 +78,8 @@ export interface LoopbackOptions {
   rejectSchemas?: boolean;
   /** Prompts longer than this many tokens (chars/4) get the protocol's context-length error. */
   contextLength?: number;
+  /** Ollama: the digest /api/tags gives a model (what `ollama pull` changes); default one per name. */
+  digests?: Record<string, string>;
   /** Ollama: the version /api/version reports (default LOOPBACK_OLLAMA_VERSION). */
   ollamaVersion?: string;
   /** Ollama: the context a request without options.num_ctx gets (default 4096, as from Ollama 0.6.7). */

@@ -98,7 +98,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
             model: name,
             modified_at: '2025-06-01T10:00:00.000000000Z',
             size: 4_920_753_328,
-            digest: `sha256:${name.length.toString(16).padStart(64, '0')}`,
+            digest: options.digests?.[name] ?? `sha256:${name.length.toString(16).padStart(64, '0')}`,
             details: {
               parent_model: '',
               format: 'gguf',

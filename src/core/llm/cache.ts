@@ -91,6 +91,8 @@ export interface CacheValue {
   /** Latency of the call that produced the answer. */
   latencyMs: number;
   model: string;
+  /** The model's identity when the answer was made (Ollama's digest): a re-pulled model does not reuse it. */
+  digest?: string;
 }
 
 export interface CacheStats {
@@ -113,6 +115,8 @@ interface CacheRecord {
   c: number;
   l: number;
   m: string;
+  /** The model's digest, when known. */
+  d?: string;
   /** Written at (ms since epoch): for pruning by age later. */
   w: number;
 }
@@ -211,6 +215,7 @@ export class ResponseCache {
       c: value.usage.completionTokens,
       l: Math.round(value.latencyMs),
       m: value.model,
+      ...(value.digest ? { d: value.digest } : {}),
       w: Date.now(),
     };
     let writer: SegmentWriter | undefined;
@@ -371,7 +376,7 @@ export class ResponseCache {
       await handle.read(buf, 0, loc.length, loc.offset);
       const record = parseRecord(buf.toString('utf8'));
       if (!record || record.k !== key) return undefined;
-      return { text: record.t, usage: { promptTokens: record.p, completionTokens: record.c }, latencyMs: record.l, model: record.m };
+      return { text: record.t, usage: { promptTokens: record.p, completionTokens: record.c }, latencyMs: record.l, model: record.m, ...(record.d ? { digest: record.d } : {}) };
     } catch {
       // Cleared under our feet: a miss.
       this.index.delete(key);

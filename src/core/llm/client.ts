@@ -143,6 +143,9 @@ class LlmClient implements Llm {
   /** The num_ctx sent on every Ollama call of this run, once sized. */
   private contextPlan: ContextPlan | undefined;
   private sizing: Promise<ContextPlan | undefined> | undefined;
+  /** The model's digest on the server (Ollama), looked up once: a cached answer of another digest is not reused. */
+  private digestProbe: Promise<string | undefined> | undefined;
+  private digestChangeSaid = false;
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
@@ -190,9 +193,10 @@ class LlmClient implements Llm {
       if (linked.aborted) throw abortedError();
       // The context is part of what a call is (and of its cache key): fix it before the first call.
       if (this.provider === 'ollama' && !this.contextPlan) await this.sizeContext([request], linked);
+      const digest = this.cache ? await this.modelDigest(linked) : undefined;
       // One key per endpoint: an answer from any endpoint of the pool counts (same model).
       const keys = this.cache ? this.pool.endpoints.map((e) => this.keyFor(e.baseUrl, request)) : [];
-      const hit = await this.lookup(keys, request);
+      const hit = await this.lookup(keys, request, digest);
       if (hit) {
         this.usage.recordCacheHit();
         return hit;
@@ -217,6 +221,7 @@ class LlmClient implements Llm {
         usage: reply.usage,
         latencyMs,
         model: this.model,
+        ...(digest ? { digest } : {}),
       });
       return this.result(reply.text, reply.usage, latencyMs, false, request.schema);
     } catch (err) {
@@ -405,10 +410,36 @@ class LlmClient implements Llm {
     });
   }
 
-  private async lookup(keys: readonly string[], request: ChatRequest): Promise<ChatResult | undefined> {
+  /**
+   * Ollama's digest of the model: the name stays when `ollama pull` brings new weights. Unknown (an
+   * OpenAI-compatible server, which names no digest, or a server that is down) means cached answers of any
+   * digest are used; the next call asks again after a failure.
+   */
+  private modelDigest(signal: AbortSignal): Promise<string | undefined> {
+    if (this.provider !== 'ollama') return Promise.resolve(undefined);
+    const first = this.pool.endpoints[0]?.client;
+    if (!first) return Promise.resolve(undefined);
+    this.digestProbe ??= first.listModels(signal).then(
+      (models) => models.find((m) => sameModel(this.provider, m.name, this.model))?.digest,
+      () => {
+        this.digestProbe = undefined;
+        return undefined;
+      },
+    );
+    return this.digestProbe;
+  }
+
+  private async lookup(keys: readonly string[], request: ChatRequest, digest: string | undefined): Promise<ChatResult | undefined> {
     if (!this.cache) return undefined;
     for (const key of keys) {
       const hit = await this.cache.get(key);
+      if (hit && digest && hit.digest && hit.digest !== digest) {
+        if (!this.digestChangeSaid) {
+          this.digestChangeSaid = true;
+          this.log('info', `${this.model} changed on the server since answers were cached (digest ${hit.digest.slice(0, 12)} -> ${digest.slice(0, 12)}): asking again`);
+        }
+        continue;
+      }
       if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
     }
     return undefined;

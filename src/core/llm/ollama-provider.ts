@@ -180,7 +180,7 @@ export class OllamaProvider implements EndpointClient {
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     return this.metadata('', signal, async (client) => {
       const list = await client.list();
-      return list.models.map((m) => ({ name: m.name, sizeBytes: m.size }));
+      return list.models.map((m) => ({ name: m.name, sizeBytes: m.size, ...(m.digest ? { digest: m.digest } : {}) }));
     });
   }
 
@@ -188,7 +188,7 @@ export class OllamaProvider implements EndpointClient {
     return this.metadata('', signal, async (client) => {
       const { version } = await client.version();
       const list = await client.list();
-      return { version, models: list.models.map((m) => ({ name: m.name, sizeBytes: m.size })) };
+      return { version, models: list.models.map((m) => ({ name: m.name, sizeBytes: m.size, ...(m.digest ? { digest: m.digest } : {}) })) };
     });
   }
 

@@ -29,6 +29,8 @@ export interface ModelInfo {
   /** Context length the model was trained for, when the server says (Ollama /api/show). */
   contextLength?: number;
   sizeBytes?: number;
+  /** What the model is, not what it is called (Ollama's digest): changes when the model is pulled again. */
+  digest?: string;
 }
 
 export interface EndpointCheck {
