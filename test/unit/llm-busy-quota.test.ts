@@ -64,3 +64,19 @@ for (const kind of ['ollama', 'openai'] as const) {
     });
   });
 }
+
+describe('a server that takes long to answer', () => {
+  test('after the slow-call threshold the run says it is waiting for the server (once, not per call)', async () => {
+    const server = await startLoopbackOllama({ brain: () => 'A', latencyMs: 250 });
+    const warnings: string[] = [];
+    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { noCache: true, slowCallMs: 100, log: (level, m) => void (level === 'warn' && warnings.push(m)) });
+    try {
+      await Promise.all([llm.chat(ask(1)), llm.chat(ask(2)), llm.chat(ask(3))]);
+      const waiting = warnings.filter((w) => /waiting for the server at .*: no answer for 0 s \(loading the model/.test(w));
+      assert.equal(waiting.length, 1, warnings.join('\n'));
+    } finally {
+      await llm.dispose();
+      await server.close();
+    }
+  });
+});

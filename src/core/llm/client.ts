@@ -58,6 +58,8 @@ export interface LlmOptions {
   /** First cool-down of a failing endpoint. Default 15 s. */
   coolDownMs?: number;
   maxCoolDownMs?: number;
+  /** After this long without an answer, say that the run is waiting for the server. Default 30 s. */
+  slowCallMs?: number;
 }
 
 export interface EndpointReport {
@@ -146,6 +148,9 @@ class LlmClient implements Llm {
   /** The model's digest on the server (Ollama), looked up once: a cached answer of another digest is not reused. */
   private digestProbe: Promise<string | undefined> | undefined;
   private digestChangeSaid = false;
+  private readonly slowCallMs: number;
+  /** When each endpoint was last said to be slow: once a minute at most. */
+  private readonly slowSaid = new Map<Endpoint, number>();
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
@@ -156,6 +161,7 @@ class LlmClient implements Llm {
     this.model = config.model;
     this.log = options.log ?? (() => undefined);
     this.prices = options.prices;
+    this.slowCallMs = options.slowCallMs ?? 30_000;
     const timeouts: CallTimeouts = {
       firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
       idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
@@ -364,6 +370,13 @@ class LlmClient implements Llm {
     const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
     const call = this.providerCall(request, useSchema);
     let started = performance.now();
+    // Ollama sends nothing while it loads a model, and a busy server queues calls: say so, or a run looks hung.
+    const slow = setTimeout(() => {
+      const last = this.slowSaid.get(endpoint) ?? -Infinity;
+      if (performance.now() - last < 60_000) return;
+      this.slowSaid.set(endpoint, performance.now());
+      this.log('warn', `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s (loading the model, or calls queued on the server?)`);
+    }, this.slowCallMs);
     try {
       const reply = await endpoint.client.chat(call, signal);
       return { reply, latencyMs: performance.now() - started, endpoint };
@@ -379,6 +392,8 @@ class LlmClient implements Llm {
       started = performance.now();
       const reply = await endpoint.client.chat(this.providerCall(request, false), signal);
       return { reply, latencyMs: performance.now() - started, endpoint };
+    } finally {
+      clearTimeout(slow);
     }
   }
 
