@@ -4,7 +4,7 @@
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
 import { createLlm, type Llm } from '../core/llm/client';
 import { resolveLlmConfig } from '../core/llm/config-from-env';
-import { parseNumCtx, type WorkspaceSettings } from '../core/workspace/settings';
+import { parseNumCtx, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
 export const modelOptionSpec: OptionSpec = {
@@ -19,6 +19,7 @@ export const modelOptionSpec: OptionSpec = {
   temperature: { type: 'string' },
   'num-ctx': { type: 'string' },
   'keep-alive': { type: 'string' },
+  think: { type: 'string' },
   'dry-run': { type: 'boolean' },
 };
 
@@ -32,6 +33,8 @@ OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
   --timeout SECONDS          time allowed for the first byte of an answer (default 300)
   --num-ctx N|auto           Ollama's context size for every call (default auto: sized once per run from
                              the largest prompt, at least 8192, at most the model's trained length)
+  --think off|on|low|high    let a reasoning model think before it answers (default off: Ollama's think,
+                             vLLM/llama-server's enable_thinking, OpenAI's reasoning_effort)
   --keep-alive DURATION      how long Ollama keeps the model loaded after a call (e.g. 30m, 2h, 600;
                              Ollama's default is 5m: a slow phase between calls unloads it)
   --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)
@@ -66,6 +69,9 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const numCtxRaw = stringOption(args, 'num-ctx');
   const numCtx = numCtxRaw !== undefined ? parseNumCtx(numCtxRaw) : settings.numCtx;
   if (numCtxRaw !== undefined && numCtx === undefined) throw new UsageError(`--num-ctx: expected auto or a whole number of tokens (256 or more), got "${numCtxRaw}"`);
+  const thinkRaw = stringOption(args, 'think');
+  const think = thinkRaw !== undefined ? parseThink(thinkRaw) : settings.think;
+  if (thinkRaw !== undefined && think === undefined) throw new UsageError(`--think: expected off, on, low or high, got "${thinkRaw}"`);
   const keepAliveRaw = stringOption(args, 'keep-alive');
   // Ollama's own forms: a duration with a unit ("30m", "1h30m") or seconds; -1 keeps the model loaded.
   if (keepAliveRaw !== undefined && !/^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/.test(keepAliveRaw.trim())) throw new UsageError(`--keep-alive: expected a duration such as 30m, 2h or 600 (seconds), got "${keepAliveRaw}"`);
@@ -80,6 +86,7 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
       ...(apiKeyEnv ? { apiKeyEnv } : {}),
       ...(numCtx !== undefined ? { numCtx } : {}),
       ...(keepAlive !== undefined ? { keepAlive } : {}),
+      ...(think !== undefined ? { think } : {}),
     },
     io.env,
   );

@@ -6,7 +6,8 @@
 
 import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
-import { parseNumCtx, type WorkspaceSettings } from '../core/workspace/settings';
+import { parseNumCtx, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
+import type { ThinkMode } from '../core/llm/types';
 
 export type ProviderName = 'ollama' | 'openai';
 
@@ -18,6 +19,7 @@ export interface Config {
   model?: string;
   concurrency?: number;
   numCtx?: number | 'auto';
+  think?: ThinkMode;
   temperature: number;
   cacheDir?: string;
   personaDir?: string;
@@ -58,6 +60,8 @@ export function readConfig(): Config {
   if (typeof concurrency === 'number' && concurrency > 0) config.concurrency = concurrency;
   const numCtx = parseNumCtx(c.get('numCtx'));
   if (numCtx !== undefined) config.numCtx = numCtx;
+  const think = parseThink(c.get('think'));
+  if (think) config.think = think;
   // Folders too: an untrusted workspace must not make the extension write elsewhere.
   const trustedString = (key: string) => (vscode.workspace.isTrusted ? c.get<string>(key) : c.inspect<string>(key)?.globalValue);
   const cacheDir = nonEmpty(trustedString('cacheDir'));
@@ -82,6 +86,7 @@ export function engineSettings(config: Config): WorkspaceSettings {
   if (config.model) s.model = config.model;
   if (config.concurrency) s.concurrency = config.concurrency;
   if (config.numCtx !== undefined) s.numCtx = config.numCtx;
+  if (config.think) s.think = config.think;
   if (config.cacheDir) s.cacheDir = config.cacheDir;
   if (config.personaDir) s.personaDir = config.personaDir;
   return s;

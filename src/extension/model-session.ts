@@ -57,6 +57,7 @@ export class ModelSession implements vscode.Disposable {
         ...(c.model ? { model: c.model } : {}),
         ...(c.concurrency ? { concurrency: c.concurrency } : {}),
         ...(c.numCtx !== undefined ? { numCtx: c.numCtx } : {}),
+        ...(c.think ? { think: c.think } : {}),
       },
       process.env,
     );

@@ -78,6 +78,18 @@ export interface LoopbackOptions {
   rejectSchemas?: boolean;
   /** Prompts longer than this many tokens (chars/4) get the protocol's context-length error. */
   contextLength?: number;
+  /**
+   * Models that think: Ollama puts the thinking in message.thinking unless the request says think:false;
+   * an OpenAI-compatible server (vLLM with a Qwen3 template) puts `<think>...</think>` before the content
+   * unless chat_template_kwargs.enable_thinking is false.
+   */
+  thinkingModels?: string[];
+  /** Ollama: a `think` field for a model that cannot think is a 400 "does not support thinking". */
+  thinkStrict?: boolean;
+  /** OpenAI: reasoning models refuse a temperature other than 1 (400 unsupported_value, param temperature). */
+  reasoningModels?: string[];
+  /** OpenAI's own API: an unknown top-level parameter is a 400 "Unrecognized request argument supplied". */
+  strictParams?: boolean;
   /** Ollama: the digest /api/tags gives a model (what `ollama pull` changes); default one per name. */
   digests?: Record<string, string>;
   /** Ollama: the version /api/version reports (default LOOPBACK_OLLAMA_VERSION). */

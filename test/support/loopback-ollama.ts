@@ -170,6 +170,15 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
     },
 
     async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      // Thinking (server/routes.go ChatHandler): a model without the capability refuses `think` on newer
+      // Ollama; a thinking model thinks unless think is false, and the thinking comes in message.thinking.
+      const thinks = opts.thinkingModels?.includes(ex.request.model) ?? false;
+      const think = ex.body['think'];
+      if (!thinks && think !== undefined && (opts.thinkStrict || (think !== false && think !== 'false'))) {
+        json(ex.res, 400, { error: `"${ex.request.model}" does not support thinking` });
+        return;
+      }
+      const thinking = thinks && think !== false ? 'Let me weigh both replies against what this user wants.' : '';
       // Ollama's runner (runner/ollamarunner NewSequence): a prompt longer than num_ctx (the server's default
       // when the request sets none) is cut from the front, keeping a few tokens at the start, and answered with
       // 200; prompt_eval_count is the length after the cut. From 0.12.6, truncate:false makes it a 400.
@@ -192,7 +201,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       const final = {
         model: ex.request.model,
         created_at: createdAt,
-        message: { role: 'assistant', content: ex.request.stream ? '' : content },
+        message: { role: 'assistant', content: ex.request.stream ? '' : content, ...(thinking && !ex.request.stream ? { thinking } : {}) },
         done_reason: finish,
         done: true,
         total_duration: 1_000_000,
@@ -232,6 +241,8 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       // chunks spread in time, or cut short by a fault, go out one by one.
       if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
       const parts = pieces(content, opts.chunkChars ?? 12);
+      // Ollama streams the thinking first, in message.thinking, with empty content.
+      if (thinking) ex.res.write(`${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: '', thinking }, done: false })}\n`);
       for (let i = 0; i < parts.length; i++) {
         if (ex.closed) return;
         if (resetAt && i === (resetAt.afterChunks ?? 1)) {

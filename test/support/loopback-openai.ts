@@ -162,8 +162,23 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
     },
 
     async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      if (opts.reasoningModels?.includes(ex.request.model) && ex.body['temperature'] !== undefined && ex.body['temperature'] !== 1) {
+        apiError(ex.res, 400, `Unsupported value: 'temperature' does not support ${String(ex.body['temperature'])} with this model. Only the default (1) value is supported.`, 'invalid_request_error', 'unsupported_value', 'temperature');
+        return;
+      }
+      if (opts.strictParams) {
+        const known = new Set(['model', 'messages', 'temperature', 'seed', 'max_tokens', 'max_completion_tokens', 'response_format', 'stream', 'stream_options', 'reasoning_effort', 'top_p', 'n', 'stop']);
+        const unknown = Object.keys(ex.body).find((k) => !known.has(k));
+        if (unknown) {
+          apiError(ex.res, 400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null);
+          return;
+        }
+      }
       const prepared = await prepareAnswer(ex, opts, handler);
       if (!prepared) return;
+      const kwargs = (ex.body['chat_template_kwargs'] ?? {}) as Record<string, unknown>;
+      // vLLM with a Qwen3 template: the thinking comes first in the content unless enable_thinking is false.
+      if (opts.thinkingModels?.includes(ex.request.model) && kwargs['enable_thinking'] !== false) prepared.content = `<think>\nLet me weigh both replies.\n</think>\n\n${prepared.content}`;
       const { content, promptTokens, completionTokens, finish } = prepared;
       const id = `chatcmpl-loopback${nextId++}`;
       const created = Math.floor(Date.now() / 1000);

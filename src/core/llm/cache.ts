@@ -30,6 +30,8 @@ export interface CacheKeyInput {
   sample?: number;
   /** Provider settings that change the answer (Ollama num_ctx). */
   numCtx?: number;
+  /** The thinking mode: the same prompt thought through is another answer. */
+  think?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export function cacheKey(input: CacheKeyInput): string {
     input.schema ? [input.schema.name, schemaJson(input.schema.schema), input.schema.strict ?? false] : null,
     input.sample ?? 0,
     input.numCtx ?? null,
+    input.think ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -13,7 +13,7 @@ import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
 import { MAX_ANSWER_CHARS } from './answer-guard';
 import { parseTolerantJson } from './tolerant-json';
-import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema } from './types';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema, ThinkMode } from './types';
 import { outputCapOf } from './types';
 import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
 
@@ -39,6 +39,8 @@ export interface LlmConfig {
   numCtx?: number | 'auto';
   /** Ollama `keep_alive`. */
   keepAlive?: string | number;
+  /** Reasoning: 'off' by default (see ThinkMode). */
+  think?: ThinkMode;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -127,6 +129,8 @@ export function createLlm(config: LlmConfig, options: LlmOptions = {}): Llm {
 }
 
 const DEFAULT_FIRST_BYTE_SECONDS = 300;
+/** How much more output room a call gets when the model thinks first. */
+export const THINKING_CAP_FACTOR = 4;
 /** The answer budget of a call without an output cap, for sizing the context. */
 const DEFAULT_ANSWER_TOKENS = 512;
 const DEFAULT_IDLE_SECONDS = 60;
@@ -368,7 +372,7 @@ class LlmClient implements Llm {
     signal: AbortSignal,
   ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint }> {
     const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
-    const call = this.providerCall(request, useSchema);
+    let call = this.providerCall(request, useSchema, endpoint);
     let started = performance.now();
     // Ollama sends nothing while it loads a model, and a busy server queues calls: say so, or a run looks hung.
     const slow = setTimeout(() => {
@@ -378,8 +382,22 @@ class LlmClient implements Llm {
       this.log('warn', `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s (loading the model, or calls queued on the server?)`);
     }, this.slowCallMs);
     try {
-      const reply = await endpoint.client.chat(call, signal);
-      return { reply, latencyMs: performance.now() - started, endpoint };
+      // A parameter the server refuses is dropped and remembered for the endpoint, as a refused schema is;
+      // each parameter once, so a server that refuses everything still ends in its own error.
+      for (;;) {
+        try {
+          const reply = await endpoint.client.chat(call, signal);
+          return { reply, latencyMs: performance.now() - started, endpoint };
+        } catch (err) {
+          const param = isLlmError(err) ? err.refusedParam : undefined;
+          if (!param || endpoint.refused.has(param)) throw err;
+          endpoint.refused.add(param);
+          this.log('warn', `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" (${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`);
+          this.usage.recordAttempt(false);
+          call = this.providerCall(request, useSchema, endpoint);
+          started = performance.now();
+        }
+      }
     } catch (err) {
       if (!(useSchema && isLlmError(err) && err.schemaRejected)) throw err;
       endpoint.schemaUnsupported = true;
@@ -390,22 +408,27 @@ class LlmClient implements Llm {
       );
       this.usage.recordAttempt(false);
       started = performance.now();
-      const reply = await endpoint.client.chat(this.providerCall(request, false), signal);
+      const reply = await endpoint.client.chat(this.providerCall(request, false, endpoint), signal);
       return { reply, latencyMs: performance.now() - started, endpoint };
     } finally {
       clearTimeout(slow);
     }
   }
 
-  private providerCall(request: ChatRequest, useSchema: boolean): ProviderCall {
+  private providerCall(request: ChatRequest, useSchema: boolean, endpoint?: Endpoint): ProviderCall {
+    const think = this.config.think ?? 'off';
+    const cap = outputCapOf(request);
     return {
       model: this.model,
       messages: request.schema && !useSchema ? withSchemaInstruction(request.messages, request.schema) : request.messages,
       schema: useSchema ? request.schema : undefined,
       temperature: request.temperature,
       seed: request.seed,
-      maxTokens: outputCapOf(request),
+      // A thinking model writes its thinking inside the same budget: give it room.
+      maxTokens: cap !== undefined && think !== 'off' && request.maxTokens === undefined ? cap * THINKING_CAP_FACTOR : cap,
       purpose: request.purpose,
+      think,
+      ...(endpoint?.refused.size ? { omit: endpoint.refused } : {}),
       ...(this.contextPlan ? { numCtx: this.contextPlan.numCtx } : {}),
     };
   }
@@ -422,6 +445,7 @@ class LlmClient implements Llm {
       schema: request.schema,
       sample: request.sample,
       numCtx: this.provider === 'ollama' ? this.contextPlan?.numCtx : undefined,
+      think: this.config.think ?? 'off',
     });
   }
 

@@ -64,6 +64,8 @@ export class Endpoint {
   pausedUntil = 0;
   consecutiveFailures = 0;
   schemaUnsupported = false;
+  /** Parameters this endpoint refused with a 400: sent no more (see LlmError.refusedParam). */
+  readonly refused = new Set<string>();
   served = 0;
   failed = 0;
   readonly limit: AdaptiveLimit;

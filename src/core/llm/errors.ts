@@ -30,6 +30,8 @@ export interface LlmErrorInit {
   retryAfterMs?: number;
   /** The server refused the JSON schema (structured output); a plain-text retry may work. */
   schemaRejected?: boolean;
+  /** A request parameter the server refused ('temperature', 'think', ...): the call may work without it. */
+  refusedParam?: string;
   /** Overrides the retry decision implied by the kind. */
   retryable?: boolean;
   /** The raw message from the server or the network layer, kept for --debug and logs. */
@@ -47,6 +49,7 @@ export class LlmError extends Error {
   readonly status?: number;
   readonly retryAfterMs?: number;
   readonly schemaRejected: boolean;
+  readonly refusedParam?: string;
   readonly detail?: string;
   /** Expected failures are reported by message alone; callers show a stack only with --debug. */
   readonly expected = true;
@@ -63,6 +66,7 @@ export class LlmError extends Error {
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
     this.schemaRejected = init.schemaRejected ?? false;
+    this.refusedParam = init.refusedParam;
     this.detail = init.detail;
   }
 }
@@ -264,11 +268,31 @@ export function httpError(
   if (status === 408) {
     return new LlmError('timeout', `${cap(server)} timed out the request (408).`, base);
   }
-  const schemaRejected = ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
+  const refusedParam = status === 400 || status === 422 ? refusedParameter(message, opts) : undefined;
+  const schemaRejected = !refusedParam && ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
   return new LlmError('bad-request', `${cap(server)} rejected ${callName(ctx)} (${status}): ${message}`, {
     ...base,
     schemaRejected,
+    ...(refusedParam ? { refusedParam } : {}),
   });
+}
+
+/** Parameters the tool may send but can do without, each with the servers' words for refusing it. */
+const DROPPABLE = ['temperature', 'think', 'chat_template_kwargs', 'reasoning_effort', 'seed', 'top_p'];
+
+/**
+ * The parameter a 400 refuses, when the call can go without it: OpenAI's reasoning models answer
+ * unsupported_value / unsupported_parameter with `param` (e.g. temperature other than 1); OpenAI and others
+ * say "Unrecognized request argument supplied: X"; Ollama says "\"m\" does not support thinking".
+ */
+function refusedParameter(message: string, opts: { code?: string | null; param?: string | null }): string | undefined {
+  if ((opts.code === 'unsupported_value' || opts.code === 'unsupported_parameter') && opts.param && DROPPABLE.includes(opts.param)) return opts.param;
+  const unrecognized = /unrecognized request argument supplied: (\w+)/i.exec(message)?.[1];
+  if (unrecognized && DROPPABLE.includes(unrecognized)) return unrecognized;
+  if (/does not support thinking/i.test(message)) return 'think';
+  const unsupported = /unsupported (?:value|parameter): '(\w+)'/i.exec(message)?.[1];
+  if (unsupported && DROPPABLE.includes(unsupported)) return unsupported;
+  return undefined;
 }
 
 function cap(s: string): string {

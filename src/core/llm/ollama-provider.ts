@@ -91,8 +91,10 @@ export class OllamaProvider implements EndpointClient {
     const ctx = this.context(call);
     const wd = new Watchdog(signal, this.options.timeouts);
     const client = this.client(wd, ctx);
-    const options: Partial<OllamaOptions> = { temperature: call.temperature };
-    if (call.seed !== undefined) options.seed = call.seed;
+    const sends = (param: string) => !call.omit?.has(param);
+    const options: Partial<OllamaOptions> = {};
+    if (sends('temperature')) options.temperature = call.temperature;
+    if (call.seed !== undefined && sends('seed')) options.seed = call.seed;
     if (call.maxTokens !== undefined) options.num_predict = call.maxTokens;
     if (call.numCtx !== undefined) options.num_ctx = call.numCtx;
     // Ollama cuts a prompt longer than num_ctx from the FRONT and answers 200: the system message (the
@@ -106,6 +108,9 @@ export class OllamaProvider implements EndpointClient {
       ...(call.schema ? { format: call.schema.schema } : {}),
       ...(this.options.keepAlive !== undefined ? { keep_alive: this.options.keepAlive } : {}),
       ...(refusesOverflow ? { truncate: false } : {}),
+      // Ollama's think: a boolean, or a level for the models that take one (gpt-oss). A model that cannot
+      // think answers 400 "does not support thinking" on some versions: the client then drops it.
+      ...(call.think !== undefined && sends('think') ? { think: call.think === 'off' ? false : call.think === 'on' ? true : call.think } : {}),
     };
     try {
       let text = '';

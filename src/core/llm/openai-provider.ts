@@ -72,12 +72,21 @@ export class OpenAIProvider implements EndpointClient {
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
     const ctx = this.context(call);
     const wd = new Watchdog(signal, this.options.timeouts);
-    const body: ChatCompletionCreateParamsBase = {
+    const sends = (param: string) => !call.omit?.has(param);
+    const body: ChatCompletionCreateParamsBase & { chat_template_kwargs?: Record<string, unknown> } = {
       model: call.model,
       messages: wireMessages(call.messages),
-      temperature: call.temperature,
     };
-    if (call.seed !== undefined) body.seed = call.seed;
+    // OpenAI's reasoning models refuse any temperature but 1 (400 unsupported_value): the client drops it then.
+    if (sends('temperature')) body.temperature = call.temperature;
+    if (call.seed !== undefined && sends('seed')) body.seed = call.seed;
+    if (call.think !== undefined) {
+      // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
+      // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
+      const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(this.baseUrl));
+      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on')) body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
+      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort')) body.reasoning_effort = call.think;
+    }
     if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens;
     if (call.schema) {
       body.response_format = {
@@ -224,4 +233,12 @@ function reasoningOf(part: unknown): string {
   const p = part as { reasoning_content?: unknown; reasoning?: unknown } | undefined;
   const r = p?.reasoning_content ?? p?.reasoning;
   return typeof r === 'string' ? r : '';
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }

@@ -1,7 +1,7 @@
 // What the scheduler needs from one endpoint of one provider. Each provider file turns its
 // npm client into this shape and maps every failure to an LlmError; nothing above this line
 // knows whether it talks to Ollama or to an OpenAI-compatible server.
-import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
+import type { ChatMessage, ProviderKind, ResponseSchema, ThinkMode, Usage } from './types';
 
 /** One attempt of one request, as sent to one endpoint. */
 export interface ProviderCall {
@@ -15,6 +15,9 @@ export interface ProviderCall {
   purpose?: string;
   /** Ollama's num_ctx for this call: the one value the client sized for the whole run. */
   numCtx?: number;
+  think?: ThinkMode;
+  /** Parameters this endpoint refused before (e.g. 'think', 'temperature'): not sent again. */
+  omit?: ReadonlySet<string>;
 }
 
 export interface ProviderReply {

@@ -3,6 +3,13 @@
 
 export type ProviderKind = 'ollama' | 'openai';
 
+/**
+ * Whether a reasoning model thinks before it answers. Off by default: a judge's verdict needs no long
+ * thinking, and with it a small model spends its output cap before it gets to the answer.
+ */
+export type ThinkMode = 'off' | 'on' | 'low' | 'high';
+export const THINK_MODES: readonly ThinkMode[] = ['off', 'on', 'low', 'high'];
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;

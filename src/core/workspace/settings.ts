@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { THINK_MODES, type ThinkMode } from '../llm/types';
 
 export interface WorkspaceSettings {
   provider?: 'ollama' | 'openai';
@@ -22,6 +23,11 @@ export interface WorkspaceSettings {
   apiKeyEnv?: string;
   /** Ollama's num_ctx: a number of tokens, or 'auto' (sized per run). */
   numCtx?: number | 'auto';
+  think?: ThinkMode;
+}
+
+export function parseThink(v: unknown): ThinkMode | undefined {
+  return typeof v === 'string' && (THINK_MODES as readonly string[]).includes(v) ? (v as ThinkMode) : undefined;
 }
 
 /** A num_ctx value from a setting or a flag: 'auto', or a whole number of tokens from 256 up. */
@@ -77,6 +83,7 @@ export function settingsFromObject(o: Record<string, unknown>): WorkspaceSetting
   assign('promptDir', str('synthesizeme.promptDir'));
   assign('apiKeyEnv', str('synthesizeme.apiKeyEnv'));
   assign('numCtx', parseNumCtx(o['synthesizeme.numCtx']));
+  assign('think', parseThink(o['synthesizeme.think']));
   const ratios = o['synthesizeme.split.ratios'];
   if (Array.isArray(ratios) && ratios.length === 3 && ratios.every((r) => typeof r === 'number' && r >= 0)) s.splitRatios = ratios as [number, number, number];
   if (typeof o['synthesizeme.split.temporal'] === 'boolean') s.splitTemporal = o['synthesizeme.split.temporal'] as boolean;
