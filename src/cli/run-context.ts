@@ -36,6 +36,7 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
     if (err instanceof PathNotFoundError) throw new UsageError(`${command}: no such folder: ${path}`);
     throw err;
   }
+  for (const line of ws.settingsIgnored) io.stderr(`note: ${line}\n`);
   return { ws, users: selectUsers(ws, user, all) };
 }
 

@@ -1,12 +1,14 @@
 // Typed view of the `synthesizeme.*` settings.
 //
-// Workspace Trust: a workspace's own settings must not send requests (and with them the user's
-// API key) to another server. In an untrusted workspace the base URLs come from the user's
-// settings only (`inspect().globalValue`), never from the workspace or folder level.
+// Workspace Trust, from the engine's settings table: in an untrusted workspace the settings marked
+// `trusted` (base URLs, which receive the API key; the cache, persona and prompt folders) come from the
+// user's settings only (`inspect().globalValue`), never from the workspace or folder level; `apiKeyEnv`
+// never comes from a workspace at all.
 
 import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
-import { parseNumCtx, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
+import type { WorkspaceSettings } from '../core/workspace/settings';
+import { readSettings, type SettingsRead } from '../core/workspace/settings-table';
 import type { ThinkMode } from '../core/llm/types';
 
 export type ProviderName = 'ollama' | 'openai';
@@ -23,51 +25,41 @@ export interface Config {
   temperature: number;
   cacheDir?: string;
   personaDir?: string;
+  promptDir?: string;
+  apiKeyEnv?: string;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
 
-function nonEmpty(s: string | undefined): string | undefined {
-  return s && s.trim() ? s.trim() : undefined;
+/** VS Code's configuration through the engine's settings table: the same names, checks and trust as the CLI. */
+export function readSettingsFromVscode(c: vscode.WorkspaceConfiguration, trusted: boolean): SettingsRead {
+  return readSettings((id) => {
+    const i = c.inspect(id.replace(/^synthesizeme\./, ''));
+    // Only what someone set: an unset setting leaves the engine's default (and e.g. OPENAI_BASE_URL) in force.
+    return { user: i?.globalValue, workspace: i?.workspaceFolderValue ?? i?.workspaceValue };
+  }, trusted);
 }
 
-export function trustedBaseUrls(c: vscode.WorkspaceConfiguration, trusted: boolean): string[] | undefined {
-  const urls = trusted ? c.get<string[]>('baseUrls') : c.inspect<string[]>('baseUrls')?.globalValue;
-  const list = Array.isArray(urls) ? urls.filter((u) => typeof u === 'string' && u.trim()) : [];
-  return list.length ? list : undefined;
-}
-
-export function readConfig(): Config {
+export function readConfig(onIgnored?: (line: string) => void): Config {
   const c = vscode.workspace.getConfiguration('synthesizeme');
-  const ratios = c.get<number[]>('split.ratios', [50, 20, 30]);
-  const provider = c.get<string>('provider');
+  const { settings: s, ignored } = readSettingsFromVscode(c, vscode.workspace.isTrusted);
+  for (const line of ignored) onIgnored?.(line);
+  const ratios = s.splitRatios ?? [50, 20, 30];
   const config: Config = {
-    include: c.get<string[]>('files.include', DEFAULT_INCLUDE),
-    split: {
-      ratios: ratios.length === 3 ? [ratios[0]!, ratios[1]!, ratios[2]!] : [50, 20, 30],
-      seed: c.get<number>('seed', 0),
-      temporal: c.get<boolean>('split.temporal', false),
-      minPairs: c.get<number>('split.minPairs', 5),
-    },
-    temperature: c.get<number>('temperature', 0),
+    include: s.include ?? DEFAULT_INCLUDE,
+    split: { ratios, seed: s.seed ?? 0, temporal: s.splitTemporal ?? false, minPairs: s.minPairs ?? 5 },
+    temperature: s.temperature ?? 0,
   };
-  if (provider === 'ollama' || provider === 'openai') config.provider = provider;
-  const urls = trustedBaseUrls(c, vscode.workspace.isTrusted);
-  if (urls) config.baseUrls = urls;
-  const model = nonEmpty(c.get<string>('model'));
-  if (model) config.model = model;
-  const concurrency = c.get<number>('concurrency');
-  if (typeof concurrency === 'number' && concurrency > 0) config.concurrency = concurrency;
-  const numCtx = parseNumCtx(c.get('numCtx'));
-  if (numCtx !== undefined) config.numCtx = numCtx;
-  const think = parseThink(c.get('think'));
-  if (think) config.think = think;
-  // Folders too: an untrusted workspace must not make the extension write elsewhere.
-  const trustedString = (key: string) => (vscode.workspace.isTrusted ? c.get<string>(key) : c.inspect<string>(key)?.globalValue);
-  const cacheDir = nonEmpty(trustedString('cacheDir'));
-  if (cacheDir) config.cacheDir = cacheDir;
-  const personaDir = nonEmpty(trustedString('personaDir'));
-  if (personaDir) config.personaDir = personaDir;
+  if (s.provider) config.provider = s.provider;
+  if (s.baseUrls) config.baseUrls = s.baseUrls;
+  if (s.model) config.model = s.model;
+  if (s.concurrency) config.concurrency = s.concurrency;
+  if (s.numCtx !== undefined) config.numCtx = s.numCtx;
+  if (s.think) config.think = s.think;
+  if (s.cacheDir) config.cacheDir = s.cacheDir;
+  if (s.personaDir) config.personaDir = s.personaDir;
+  if (s.promptDir) config.promptDir = s.promptDir;
+  if (s.apiKeyEnv) config.apiKeyEnv = s.apiKeyEnv;
   return config;
 }
 
@@ -89,5 +81,7 @@ export function engineSettings(config: Config): WorkspaceSettings {
   if (config.think) s.think = config.think;
   if (config.cacheDir) s.cacheDir = config.cacheDir;
   if (config.personaDir) s.personaDir = config.personaDir;
+  if (config.promptDir) s.promptDir = config.promptDir;
+  if (config.apiKeyEnv) s.apiKeyEnv = config.apiKeyEnv;
   return s;
 }

@@ -58,6 +58,7 @@ export class ModelSession implements vscode.Disposable {
         ...(c.concurrency ? { concurrency: c.concurrency } : {}),
         ...(c.numCtx !== undefined ? { numCtx: c.numCtx } : {}),
         ...(c.think ? { think: c.think } : {}),
+        ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}),
       },
       process.env,
     );

@@ -56,12 +56,12 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   /** Settings that do not change which pairs there are (model, provider, temperature). */
   refreshConfig(): void {
-    this.config = readConfig();
+    this.config = readConfig((line) => this.log.warn('settings', line));
   }
 
   /** Settings changed: re-read everything with the new globs and splits. */
   async reload(): Promise<void> {
-    this.config = readConfig();
+    this.config = readConfig((line) => this.log.warn('settings', line));
     this.index = undefined;
     await this.get();
   }

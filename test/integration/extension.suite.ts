@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../../src/extension/command-ids';
-import { trustedBaseUrls } from '../../src/extension/config';
+import { readSettingsFromVscode } from '../../src/extension/config';
 import { api, file, logTail, say, waitFor, writeText } from './helpers';
 
 export function extensionSuite(): void {
@@ -58,13 +58,22 @@ export function extensionSuite(): void {
       await waitFor('zoe gone', () => (ctx.files.current()?.user('zoe') ? undefined : true));
     });
 
-    it('ignores workspace-level base URLs in an untrusted workspace', () => {
-      const fake = {
-        get: () => ['http://evil.example:1'],
-        inspect: () => ({ key: 'baseUrls', globalValue: ['http://127.0.0.1:11434'], workspaceValue: ['http://evil.example:1'] }),
-      } as unknown as vscode.WorkspaceConfiguration;
-      assert.deepEqual(trustedBaseUrls(fake, false), ['http://127.0.0.1:11434']);
-      assert.deepEqual(trustedBaseUrls(fake, true), ['http://evil.example:1']);
+    it('ignores workspace-level base URLs in an untrusted workspace, and a workspace apiKeyEnv always, saying so', () => {
+      const values: Record<string, { globalValue?: unknown; workspaceValue?: unknown }> = {
+        baseUrls: { globalValue: ['http://127.0.0.1:11434'], workspaceValue: ['http://evil.example:1'] },
+        apiKeyEnv: { workspaceValue: 'AWS_SECRET_ACCESS_KEY' },
+        model: { workspaceValue: 'llama3.1:8b' },
+      };
+      const fake = { inspect: (key: string) => values[key] } as unknown as vscode.WorkspaceConfiguration;
+      const untrusted = readSettingsFromVscode(fake, false);
+      assert.deepEqual(untrusted.settings.baseUrls, ['http://127.0.0.1:11434']);
+      assert.equal(untrusted.settings.model, 'llama3.1:8b', 'a harmless setting still counts');
+      assert.equal(untrusted.settings.apiKeyEnv, undefined);
+      assert.ok(untrusted.ignored.some((l) => /synthesizeme\.baseUrls: ignored .* not trusted/.test(l)), untrusted.ignored.join('\n'));
+      const trusted = readSettingsFromVscode(fake, true);
+      assert.deepEqual(trusted.settings.baseUrls, ['http://evil.example:1']);
+      assert.equal(trusted.settings.apiKeyEnv, undefined, 'never from a workspace, trusted or not');
+      assert.ok(trusted.ignored.some((l) => /synthesizeme\.apiKeyEnv: ignored in the workspace's settings/.test(l)));
     });
   });
 }

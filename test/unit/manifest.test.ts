@@ -18,3 +18,20 @@ test('the manifest is a real extension with a CLI', () => {
   assert.ok(pkg.activationEvents.length <= 3, 'activation events stay minimal');
   assert.ok(!pkg.activationEvents.includes('*'));
 });
+
+test("package.json's contributed settings and the engine's settings table agree (names, types, defaults, trust)", async () => {
+  const { SETTINGS } = await import('../../src/core/workspace/settings-table');
+  const conf = Array.isArray(pkg.contributes.configuration) ? pkg.contributes.configuration : [pkg.contributes.configuration];
+  const props: Record<string, { type: unknown; default: unknown; scope?: string }> = Object.assign({}, ...conf.map((c: { properties: object }) => c.properties));
+  assert.deepEqual(Object.keys(props).sort(), SETTINGS.map((s) => s.id).sort(), 'the same settings');
+  const restricted = new Set<string>(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations);
+  for (const s of SETTINGS) {
+    const p = props[s.id]!;
+    assert.deepEqual(p.type, s.type, `${s.id}: type`);
+    assert.deepEqual(p.default, s.default, `${s.id}: default`);
+    assert.equal(restricted.has(s.id), s.trust === 'trusted', `${s.id}: restricted in an untrusted workspace exactly when the table says so`);
+    if (s.trust === 'user') assert.ok(p.scope === 'machine' || p.scope === 'application', `${s.id}: VS Code must not take it from a workspace`);
+    // The default the settings UI shows is one the table accepts (or unset).
+    if (p.default !== null && p.default !== '' && !(Array.isArray(p.default) && p.default.length === 0)) assert.notEqual(s.parse(p.default), undefined, `${s.id}: default ${JSON.stringify(p.default)} parses`);
+  }
+});

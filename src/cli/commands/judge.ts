@@ -10,7 +10,7 @@ import { judgeSystem } from '../../core/method/messages';
 import { demosOf } from '../../core/method/methods';
 import { loadPersona } from '../../core/method/persona-file';
 import { PromptStore } from '../../core/method/prompt-store';
-import { readWorkspaceSettings } from '../../core/workspace/settings';
+import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
 import { loadWorkspace } from '../../core/data/load-workspace';
 import { UsageError } from '../usage-error';
@@ -49,7 +49,8 @@ Example:
       throw new UsageError(`judge: ${file}: no pair ${pairId !== undefined ? `"${pairId}"` : `at line ${line}`}${bad ? ` (${bad.message})` : ''}`);
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
-    const settings = await readWorkspaceSettings(root);
+    const { settings, ignored } = await readWorkspaceSettingsWithNotes(root);
+    for (const line of ignored) io.stderr(`note: ${line}\n`);
     const layout = workspaceLayout(root, settings);
     const prompts = new PromptStore(layout.promptDir);
     const judge = await prompts.get('judge');

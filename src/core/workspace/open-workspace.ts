@@ -10,11 +10,13 @@ import type { PreferenceIndex, UserEntry } from '../data/workspace-index';
 import { readPersonaIfExists, type PersonaModel } from '../method/persona-file';
 import { PromptStore } from '../method/prompt-store';
 import { personaPath, workspaceLayout, type WorkspaceLayout } from './layout';
-import { readWorkspaceSettings, type WorkspaceSettings } from './settings';
+import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from './settings';
 
 export interface Workspace {
   root: string;
   settings: WorkspaceSettings;
+  /** Settings of the workspace's file that were not used, one line each (say them: nothing is ignored silently). */
+  settingsIgnored: string[];
   layout: WorkspaceLayout;
   index: PreferenceIndex;
   prompts: PromptStore;
@@ -33,7 +35,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new PathNotFoundError(path);
   if (!info.isDirectory()) throw Object.assign(new Error(`${path}: a workspace is a folder`), { expected: true, exitCode: 2 });
-  const settings = await readWorkspaceSettings(root);
+  const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root);
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
     seed: options.split?.seed ?? settings.seed ?? DEFAULT_SPLIT_OPTIONS.seed,
@@ -47,7 +49,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
     ...(settings.include ? { include: settings.include } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { root, settings, layout, index, prompts: new PromptStore(layout.promptDir), split };
+  return { root, settings, settingsIgnored, layout, index, prompts: new PromptStore(layout.promptDir), split };
 }
 
 export function pairsBySplit(user: UserEntry): Record<Split, Pair[]> {
