@@ -90,6 +90,15 @@ export interface LoopbackOptions {
   reasoningModels?: string[];
   /** OpenAI's own API: an unknown top-level parameter is a 400 "Unrecognized request argument supplied". */
   strictParams?: boolean;
+  /**
+   * Requests processed at once (Ollama's OLLAMA_NUM_PARALLEL, 1 by default since 0.9.7). Others wait in a
+   * queue, which counts against the client's timeout; past `maxQueue` waiting requests the server answers
+   * 503 (Ollama: "server busy, please try again. maximum pending requests exceeded", no Retry-After).
+   */
+  slots?: number;
+  maxQueue?: number;
+  /** The first chat request waits this long with nothing sent: Ollama loading the model. */
+  loadDelayMs?: number;
   /** Ollama: the digest /api/tags gives a model (what `ollama pull` changes); default one per name. */
   digests?: Record<string, string>;
   /** Ollama: the version /api/version reports (default LOOPBACK_OLLAMA_VERSION). */
@@ -117,6 +126,8 @@ export interface LoopbackStats {
   /** Chat requests answered completely (errors included). */
   completed: number;
   faultsApplied: number;
+  /** 503s sent because the waiting line was full (options.maxQueue). */
+  busyRefusals: number;
 }
 
 export interface RecordedChat {
@@ -220,10 +231,14 @@ export interface ProtocolHandler {
 }
 
 export async function startLoopback(handler: ProtocolHandler, options: LoopbackOptions, urlSuffix: string): Promise<LoopbackServer> {
-  const stats: LoopbackStats = { requests: 0, chat: 0, byPath: {}, inFlight: 0, maxInFlight: 0, clientAborts: 0, completed: 0, faultsApplied: 0 };
+  const stats: LoopbackStats = { requests: 0, chat: 0, byPath: {}, inFlight: 0, maxInFlight: 0, clientAborts: 0, completed: 0, faultsApplied: 0, busyRefusals: 0 };
   const chats: RecordedChat[] = [];
   let queue: Fault[][] = [];
   const sockets = new Set<Socket>();
+  // Slots and their waiting line (options.slots); the model's load happens once, on the first chat request.
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  let loaded: Promise<void> | undefined;
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -310,7 +325,30 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
       },
     };
     if (handler.precheck?.(exchange)) return;
-    await handler.answer(exchange, options);
+    const slots = options.slots;
+    if (slots !== undefined) {
+      if (busy >= slots) {
+        if (options.maxQueue !== undefined && waiting.length >= options.maxQueue) {
+          stats.busyRefusals++;
+          handler.sendError(res, 'server', exchange, { status: 503, message: 'server busy, please try again.  maximum pending requests exceeded' });
+          return;
+        }
+        await new Promise<void>((r) => waiting.push(r));
+      }
+      busy++;
+    }
+    try {
+      if (options.loadDelayMs) {
+        loaded ??= new Promise((r) => setTimeout(r, options.loadDelayMs));
+        await loaded;
+      }
+      if (!closed) await handler.answer(exchange, options);
+    } finally {
+      if (slots !== undefined) {
+        busy--;
+        waiting.shift()?.();
+      }
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -334,7 +372,7 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
     reset() {
       queue = [];
       chats.length = 0;
-      Object.assign(stats, { requests: 0, chat: 0, byPath: {}, maxInFlight: stats.inFlight, clientAborts: 0, completed: 0, faultsApplied: 0 });
+      Object.assign(stats, { requests: 0, chat: 0, byPath: {}, maxInFlight: stats.inFlight, clientAborts: 0, completed: 0, faultsApplied: 0, busyRefusals: 0 });
     },
     async close() {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -80,3 +80,21 @@ describe('a server that takes long to answer', () => {
     }
   });
 });
+
+describe('Ollama with one slot, a short queue and a model to load (OLLAMA_NUM_PARALLEL=1, OLLAMA_MAX_QUEUE)', () => {
+  test('16 calls at concurrency 8: the queue overflows into 503s, the client backs off and every call is answered once', async () => {
+    const server = await startLoopbackOllama({ brain: () => 'A', slots: 1, maxQueue: 2, loadDelayMs: 150, latencyMs: 20 });
+    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', concurrency: 8 }, { noCache: true, retry: { baseDelayMs: 20, maxDelayMs: 200, random: () => 0.5 }, slowCallMs: 100 });
+    try {
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => llm.chat(ask(i))));
+      assert.equal(results.length, 16);
+      assert.ok(server.stats.busyRefusals > 0, 'the queue limit was reached (otherwise this test shows nothing)');
+      assert.equal(server.stats.completed - server.stats.busyRefusals, 16, 'each call answered once');
+      assert.ok(llm.endpoints()[0]!.limit < 8, `concurrency shrank (${llm.endpoints()[0]!.limit})`);
+      assert.equal(llm.counters().errors, 0);
+    } finally {
+      await llm.dispose();
+      await server.close();
+    }
+  });
+});
