@@ -129,6 +129,8 @@ export function createLlm(config: LlmConfig, options: LlmOptions = {}): Llm {
 }
 
 const DEFAULT_FIRST_BYTE_SECONDS = 300;
+/** Failures alike, with no success before them, after which a run stops. */
+export const EARLY_STOP_AFTER = 10;
 /** How much more output room a call gets when the model thinks first. */
 export const THINKING_CAP_FACTOR = 4;
 /** The answer budget of a call without an output cap, for sizing the context. */
@@ -153,6 +155,10 @@ class LlmClient implements Llm {
   private digestProbe: Promise<string | undefined> | undefined;
   private digestChangeSaid = false;
   private readonly slowCallMs: number;
+  /** Failures before the first success, by signature: ten alike and the run stops (EARLY_STOP_AFTER). */
+  private succeeded = false;
+  private earlyFailures: string[] = [];
+  private stopped: LlmError | undefined;
   /** When each endpoint was last said to be slow: once a minute at most. */
   private readonly slowSaid = new Map<Endpoint, number>();
 
@@ -201,6 +207,7 @@ class LlmClient implements Llm {
     const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
     try {
       if (linked.aborted) throw abortedError();
+      if (this.stopped) throw this.stopped;
       // The context is part of what a call is (and of its cache key): fix it before the first call.
       if (this.provider === 'ollama' && !this.contextPlan) await this.sizeContext([request], linked);
       const digest = this.cache ? await this.modelDigest(linked) : undefined;
@@ -217,6 +224,7 @@ class LlmClient implements Llm {
       }, linked);
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
+      this.succeeded = true;
       if (reply.finishReason === 'length') {
         const huge = reply.text.length >= MAX_ANSWER_CHARS;
         this.log(
@@ -240,6 +248,8 @@ class LlmClient implements Llm {
         throw isLlmError(err) && err.kind === 'aborted' ? err : abortedError({ provider: this.provider, model: this.model });
       }
       this.usage.recordError();
+      const early = this.noteEarlyFailure(err);
+      if (early) throw early;
       // The caller gets the error and reports it; the log only keeps the trail.
       const attempts = isLlmError(err) ? ` after ${err.attempts} attempt(s)` : '';
       this.log('debug', `the ${request.purpose ?? 'chat'} call failed${attempts}: ${errorMessage(err)}`);
@@ -247,6 +257,28 @@ class LlmClient implements Llm {
     } finally {
       this.usage.end();
     }
+  }
+
+  /**
+   * A run whose first calls all fail the same way (a model that refuses the schema in a way we cannot
+   * fall back from, a proxy answering 400 to everything) would otherwise record hundreds of failures:
+   * after EARLY_STOP_AFTER of them with no success in between, every call fails with one error that ends it.
+   */
+  private noteEarlyFailure(err: unknown): LlmError | undefined {
+    if (this.succeeded || this.stopped || !isLlmError(err) || err.kind === 'aborted' || err.stopsRun) return undefined;
+    this.earlyFailures.push(`${err.kind}:${err.status ?? ''}:${(err.detail ?? err.message).slice(0, 80)}`);
+    if (this.earlyFailures.length < EARLY_STOP_AFTER || new Set(this.earlyFailures).size !== 1) return undefined;
+    this.stopped = new LlmError(err.kind, `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.message}`, {
+      provider: err.provider,
+      baseUrl: err.baseUrl,
+      model: err.model,
+      status: err.status,
+      detail: err.detail,
+      retryable: false,
+      stopsRun: true,
+    });
+    this.log('warn', this.stopped.message);
+    return this.stopped;
   }
 
   counters(): UsageSnapshot {

@@ -32,6 +32,8 @@ export interface LlmErrorInit {
   schemaRejected?: boolean;
   /** A request parameter the server refused ('temperature', 'think', ...): the call may work without it. */
   refusedParam?: string;
+  /** Ends the run whatever its kind: the same failure on every call so far (see the client's early stop). */
+  stopsRun?: boolean;
   /** Overrides the retry decision implied by the kind. */
   retryable?: boolean;
   /** The raw message from the server or the network layer, kept for --debug and logs. */
@@ -50,6 +52,7 @@ export class LlmError extends Error {
   readonly retryAfterMs?: number;
   readonly schemaRejected: boolean;
   readonly refusedParam?: string;
+  readonly stopsRun: boolean;
   readonly detail?: string;
   /** Expected failures are reported by message alone; callers show a stack only with --debug. */
   readonly expected = true;
@@ -67,6 +70,7 @@ export class LlmError extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.schemaRejected = init.schemaRejected ?? false;
     this.refusedParam = init.refusedParam;
+    this.stopsRun = init.stopsRun ?? false;
     this.detail = init.detail;
   }
 }

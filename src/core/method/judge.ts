@@ -39,8 +39,8 @@ const FATAL_KINDS = new Set(['connection', 'auth', 'quota', 'not-found', 'aborte
 
 /** Errors after which no later call can succeed: they propagate and end the run. */
 export function isFatal(err: unknown): boolean {
-  const e = err as { kind?: string; name?: string };
-  return e?.name === 'AbortError' || (typeof e?.kind === 'string' && FATAL_KINDS.has(e.kind));
+  const e = err as { kind?: string; name?: string; stopsRun?: boolean };
+  return e?.name === 'AbortError' || e?.stopsRun === true || (typeof e?.kind === 'string' && FATAL_KINDS.has(e.kind));
 }
 
 /** Reads {reasoning, preference} from structured output, or tolerantly from plain text. */
