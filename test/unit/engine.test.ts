@@ -173,6 +173,30 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     assert.ok(JSON.parse(refit.out()).calls > 0, 'after clear the model is called again');
   });
 
+  test('cache prune --model removes one model\'s answers and keeps the others', async () => {
+    await started;
+    const dir = workspaceCopy();
+    server.options.models = ['llama3.1:8b', 'qwen3:30b-a3b'];
+    try {
+      for (const model of ['llama3.1:8b', 'qwen3:30b-a3b']) {
+        assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--model', model], capture(dir).io), 0);
+      }
+      const before = capture(dir);
+      await runCli(['cache', 'stats', 'ws', '--json'], before.io);
+      const entries = JSON.parse(before.out()).entries;
+      const p = capture(dir);
+      assert.equal(await runCli(['cache', 'prune', 'ws', '--model', 'qwen3:30b-a3b', '--json'], p.io), 0, p.err());
+      const removed = JSON.parse(p.out()).removed;
+      assert.ok(removed > 0 && removed < entries, `${removed} of ${entries}`);
+      const after = capture(dir);
+      await runCli(['cache', 'stats', 'ws', '--json'], after.io);
+      assert.equal(JSON.parse(after.out()).entries, entries - removed);
+      await assert.rejects(runCli(['cache', 'prune', 'ws'], capture(dir).io), (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--model NAME/.test(e.message));
+    } finally {
+      server.options.models = ['llama3.1:8b'];
+    }
+  });
+
   test('--num-ctx and --keep-alive reach Ollama on every call; --dry-run reports the context it sized', async () => {
     await started;
     const dir = workspaceCopy();

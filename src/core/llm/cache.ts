@@ -295,6 +295,51 @@ export class ResponseCache {
     this.unreadable = 0;
   }
 
+  /**
+   * Removes the answers of one model (all its digests), rewriting each segment without them; returns how
+   * many records went. For `synthesizeme cache prune --model`: run it while no other run writes the cache.
+   */
+  async prune(model: string): Promise<number> {
+    await this.load();
+    await this.closeWriter();
+    await this.closeReaders();
+    let names: string[] = [];
+    try {
+      names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n));
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const lines = (await fsp.readFile(path, 'utf8')).split('\n');
+      const kept = lines.filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          const r = JSON.parse(line) as Partial<CacheRecord>;
+          if (r.m === model) {
+            removed++;
+            return false;
+          }
+          return true;
+        } catch {
+          return false; // a torn line: nothing to keep
+        }
+      });
+      // A new file renamed over the old one: a crash leaves either segment whole, never half of one.
+      const tmp = `${path}.${process.pid}.tmp`;
+      await fsp.writeFile(tmp, kept.length ? kept.join('\n') + '\n' : '');
+      await fsp.rename(tmp, path);
+    }
+    this.index.clear();
+    this.segments.clear();
+    this.recent.clear();
+    this.records = 0;
+    this.unreadable = 0;
+    this.loaded = undefined;
+    return removed;
+  }
+
   async close(): Promise<void> {
     await this.closeWriter();
     await this.closeReaders();
