@@ -52,7 +52,7 @@ export function usageLine(llm: Llm): string {
 
 export function usageJson(llm: Llm) {
   const c = llm.counters();
-  return { calls: c.calls, cacheHits: c.cacheHits, promptTokens: c.promptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
+  return { calls: c.calls, cacheHits: c.cacheHits, promptTokens: c.promptTokens, cachedPromptTokens: c.cachedPromptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
 }
 
 /** Ctrl+C: say how to resume; the exit code (130) is set by main. */

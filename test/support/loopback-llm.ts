@@ -97,6 +97,8 @@ export interface LoopbackOptions {
    */
   slots?: number;
   maxQueue?: number;
+  /** OpenAI: prompt tokens reported as served from the prompt cache (usage.prompt_tokens_details.cached_tokens). */
+  cachedPromptTokens?: number;
   /** The first chat request waits this long with nothing sent: Ollama loading the model. */
   loadDelayMs?: number;
   /** Ollama: the digest /api/tags gives a model (what `ollama pull` changes); default one per name. */

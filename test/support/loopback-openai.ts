@@ -182,7 +182,9 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       const { content, promptTokens, completionTokens, finish } = prepared;
       const id = `chatcmpl-loopback${nextId++}`;
       const created = Math.floor(Date.now() / 1000);
-      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      // Like OpenAI and llama-server: the part of the prompt served from the server's prompt cache.
+      const cachedTokens = Math.min(opts.cachedPromptTokens ?? 0, promptTokens);
+      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cachedTokens } };
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
       const stallAt = faultOf(ex.faults, 'stall-mid-stream');

@@ -79,6 +79,27 @@ describe('usage and estimates', () => {
     assert.equal(u.snapshot().calls, 0);
   });
 
+  test("prompt tokens served from the provider's cache are billed at the cached price, and reported", async () => {
+    const prices = { 'gpt-4o-mini': { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6 } };
+    const u = new UsageCounters('gpt-4o-mini', prices);
+    u.recordCall({ promptTokens: 10_000, cachedPromptTokens: 8_000, completionTokens: 100 }, 1);
+    const s = u.snapshot();
+    assert.equal(s.cachedPromptTokens, 8_000);
+    assert.ok(Math.abs(s.costUsd! - (2_000 * 0.15 + 8_000 * 0.075 + 100 * 0.6) / 1e6) < 1e-12);
+    // Through the real client: the server's usage.prompt_tokens_details.cached_tokens reaches the counters.
+    const { startLoopbackOpenAI } = await import('../support/loopback-openai');
+    const { createLlm } = await import('../../src/core/llm/client');
+    const server = await startLoopbackOpenAI({ cachedPromptTokens: 5 });
+    const llm = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'gpt-4o-mini' }, { noCache: true, prices });
+    try {
+      await llm.chat({ messages: [{ role: 'user', content: 'a question long enough to have a cached prefix of five tokens' }], temperature: 0 });
+      assert.equal(llm.counters().cachedPromptTokens, 5);
+    } finally {
+      await llm.dispose();
+      await server.close();
+    }
+  });
+
   test('a model without a price has no cost rather than a zero one', () => {
     const u = new UsageCounters('llama3.1:8b', { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } });
     u.recordCall({ promptTokens: 10, completionTokens: 10 }, 1);

@@ -130,7 +130,7 @@ export class OpenAIProvider implements EndpointClient {
             }
           }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
-          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          if (chunk.usage) usage = usageOf(chunk.usage);
         }
         // The client ends the iteration quietly when its signal aborts: check ourselves.
         if (wd.signal.aborted) throw wd.signal.reason;
@@ -143,7 +143,7 @@ export class OpenAIProvider implements EndpointClient {
       const choice = completion.choices[0];
       const text = choice?.message?.content ?? '';
       const usage = completion.usage
-        ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }
+        ? usageOf(completion.usage)
         : this.estimateUsage(call, text);
       return { text: withThinking(reasoningOf(choice?.message), text), usage, finishReason: choice?.finish_reason };
     } catch (err) {
@@ -241,4 +241,10 @@ function safeHost(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** The server's counts; cached_tokens (OpenAI, llama-server) are the prompt tokens it did not compute again. */
+function usageOf(u: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null }): ProviderReply['usage'] {
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cachedPromptTokens: cached } : {}) };
 }

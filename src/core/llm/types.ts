@@ -52,6 +52,8 @@ export interface ChatRequest {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens, those the server served from its prompt cache (OpenAI's cached_tokens). */
+  cachedPromptTokens?: number;
 }
 
 export interface ChatResult {

@@ -7,6 +7,8 @@ export interface Price {
   inputPerMTok: number;
   /** US dollars per million completion tokens. */
   outputPerMTok: number;
+  /** US dollars per million prompt tokens served from the provider's prompt cache (OpenAI bills them at a discount). */
+  cachedInputPerMTok?: number;
 }
 
 /** Prices by model name, as the server names the model. Local models simply have no entry. */
@@ -16,7 +18,8 @@ export type PriceTable = Readonly<Record<string, Price>>;
 export function costUsd(prices: PriceTable | undefined, model: string, usage: Usage): number | undefined {
   const price = prices?.[model];
   if (!price) return undefined;
-  return (usage.promptTokens * price.inputPerMTok + usage.completionTokens * price.outputPerMTok) / 1e6;
+  const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
+  return ((usage.promptTokens - cached) * price.inputPerMTok + cached * (price.cachedInputPerMTok ?? price.inputPerMTok) + usage.completionTokens * price.outputPerMTok) / 1e6;
 }
 
 export interface UsageSnapshot {
@@ -32,6 +35,8 @@ export interface UsageSnapshot {
   cancelled: number;
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens, those the server served from its prompt cache. */
+  cachedPromptTokens: number;
   /** From the start of the first request to the end of the last one. */
   wallMs: number;
   /** Sum of server latencies of the calls (not of cache hits). */
@@ -49,6 +54,7 @@ export class UsageCounters {
   private cancelled = 0;
   private promptTokens = 0;
   private completionTokens = 0;
+  private cachedPromptTokens = 0;
   private latencyMs = 0;
   private firstStart: number | undefined;
   private lastEnd: number | undefined;
@@ -76,6 +82,7 @@ export class UsageCounters {
     this.calls++;
     this.promptTokens += usage.promptTokens;
     this.completionTokens += usage.completionTokens;
+    this.cachedPromptTokens += usage.cachedPromptTokens ?? 0;
     this.latencyMs += latencyMs;
   }
 
@@ -98,7 +105,7 @@ export class UsageCounters {
 
   snapshot(): UsageSnapshot {
     const end = this.active > 0 ? this.now() : this.lastEnd;
-    const usage = { promptTokens: this.promptTokens, completionTokens: this.completionTokens };
+    const usage = { promptTokens: this.promptTokens, completionTokens: this.completionTokens, cachedPromptTokens: this.cachedPromptTokens };
     return {
       calls: this.calls,
       cacheHits: this.cacheHits,
@@ -115,7 +122,7 @@ export class UsageCounters {
 
   reset(): void {
     this.calls = this.cacheHits = this.attempts = this.retries = this.errors = this.cancelled = 0;
-    this.promptTokens = this.completionTokens = this.latencyMs = 0;
+    this.promptTokens = this.completionTokens = this.cachedPromptTokens = this.latencyMs = 0;
     this.firstStart = this.lastEnd = undefined;
   }
 }
