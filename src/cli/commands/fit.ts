@@ -79,7 +79,7 @@ Example:
       const worker = async () => {
         for (let u = queue.shift(); u; u = queue.shift()) {
           try {
-            const { result: r, persona: model, path } = await fitAndSave(llm, ws.layout, u, prompts, { temperature, seed, k, stopScore, signal: io.signal });
+            const { result: r, persona: model, path } = await fitAndSave(llm, ws.layout, u, prompts, { temperature, seed, k, stopScore, signal: io.signal, onNote: (m) => progress.message(`${u.id}: ${m}`) });
             results.push({ user: u.id, persona: rel(path), demos: model.demos.length, verified: [r.verifiedFirstPass, r.verifiedWithPersona], validation: model.provenance.validation, calls: model.provenance.calls, cacheHits: model.provenance.cacheHits });
             progress.message(`${u.id}: persona written to ${rel(path)} (${model.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${model.provenance.calls} calls)`);
           } catch (err) {

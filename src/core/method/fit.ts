@@ -26,6 +26,8 @@ export interface FitOptions {
   stopScore: number;
   signal?: AbortSignal;
   onProgress?: (p: FitProgress) => void;
+  /** Things a researcher should know about the fit that are not errors (a candidate left out, and why). */
+  onNote?: (message: string) => void;
   /**
    * Score every candidate on every validation pair, as the reference does. The pruned search
    * picks the same winner (a pruned candidate could not have beaten the best, and one certain
@@ -137,27 +139,40 @@ async function select(
   let bestIdx = 0;
   let bestEvaluated = 0;
   const call = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
+  let tooLong: unknown;
+  let scored = 0;
   for (let i = 0; i < candidates.length; i++) {
     const system = systemFor(candidates[i]!);
     let correct = 0;
     let done = 0;
     let pruned = false;
     let reached = false;
-    while (done < n) {
-      const slice = validation.slice(done, done + chunk);
-      const vs = await Promise.all(slice.map((p) => judgeOrder(model, system, p, presentationOrder(p, opts.seed), call)));
-      correct += vs.filter((v) => v.correct).length;
-      done += slice.length;
-      if (opts.exhaustive) continue;
-      if (correct + (n - done) <= best) {
-        pruned = true; // cannot beat the best so far; ties go to the earlier candidate
-        break;
+    try {
+      while (done < n) {
+        const slice = validation.slice(done, done + chunk);
+        const vs = await Promise.all(slice.map((p) => judgeOrder(model, system, p, presentationOrder(p, opts.seed), call)));
+        correct += vs.filter((v) => v.correct).length;
+        done += slice.length;
+        if (opts.exhaustive) continue;
+        if (correct + (n - done) <= best) {
+          pruned = true; // cannot beat the best so far; ties go to the earlier candidate
+          break;
+        }
+        if (correct / n >= opts.stopScore) {
+          reached = true; // the first candidate certain to reach the stop score wins
+          break;
+        }
       }
-      if (correct / n >= opts.stopScore) {
-        reached = true; // the first candidate certain to reach the stop score wins
-        break;
-      }
+    } catch (err) {
+      // A demonstration set whose judge prompt does not fit the model's context is no candidate: the model
+      // never saw it, so scoring it wrong would be a lie. Leave it out, say so, and go on with the others.
+      if (!isContextOverflow(err) || opts.signal?.aborted) throw err;
+      tooLong = err;
+      opts.onNote?.(`${phase}: candidate ${i + 1} of ${candidates.length} (${candidates[i]!.length} demonstration(s)) does not fit the model's context and was left out (${(err as Error).message.split('. ')[0]})`);
+      opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
+      continue;
     }
+    scored++;
     opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
     if (!pruned && correct > best) {
       best = correct;
@@ -166,7 +181,14 @@ async function select(
     }
     if (reached || (opts.exhaustive && correct / n >= opts.stopScore)) break;
   }
+  // Not one candidate fits: the fit cannot go on, and the error says why.
+  if (scored === 0 && tooLong) throw tooLong;
   return { winner: candidates[bestIdx]!, score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx } };
+}
+
+function isContextOverflow(err: unknown): boolean {
+  const e = err as { kind?: string; stopsRun?: boolean };
+  return e?.kind === 'context-length' && !e.stopsRun;
 }
 
 export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {

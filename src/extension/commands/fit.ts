@@ -28,6 +28,7 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: Abor
     temperature: inputs.temperature,
     seed: inputs.seed,
     signal,
+    onNote: (m: string) => ctx.log.warn('fit', `${user.id}: ${m}`),
     ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(`${user.id}: ${p.phase} ${p.done}/${p.total}`) } : {}),
   });
   const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
