@@ -48,6 +48,12 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.match(judges[2].error, /ghost/);
     assert.equal(judges[0].votes, 36);
     assert.equal(r.json.calls, 22 + 72);
+    // One judge model at a time on one server (Ollama would swap models back and forth): every j1 vote
+    // is sent before the first j2 vote, or the other way round.
+    const order = server.chats.map((c) => c.request.model).filter((m) => m === 'j1' || m === 'j2');
+    const firstOf = (m: string) => order.indexOf(m);
+    const lastOf = (m: string) => order.lastIndexOf(m);
+    assert.ok(lastOf('j1') < firstOf('j2') || lastOf('j2') < firstOf('j1'), `judges interleaved on one server: ${order.join(' ')}`);
     const report = readFileSync(join(dir, 'report.md'), 'utf8');
     assert.match(report, /\| step \| pairs \| users \| median pairs per user \| multi-turn \|/);
     assert.match(report, /\| 1\. users with at least 3 pairs \| 22 \| 4 \| 4\.5 \|/);

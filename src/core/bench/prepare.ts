@@ -162,8 +162,18 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const totalVotes = step2.length * 2 * opts.judges.length;
   let voted = 0;
   opts.onProgress?.('judges', 0, totalVotes);
+  // One judge model at a time per server: Ollama holds a model or two in memory, and two judges voting
+  // side by side on one server make it unload and reload models back and forth. Judges on different
+  // servers still vote at the same time.
+  const lanes = new Map<string, Promise<unknown>>();
+  const inLane = (judge: StepModel, j: number, work: () => Promise<void>): Promise<void> => {
+    const key = serverOf(judge) ?? `judge ${j}`;
+    const run = (lanes.get(key) ?? Promise.resolve()).then(work);
+    lanes.set(key, run.catch(() => undefined));
+    return run;
+  };
   await Promise.all(
-    opts.judges.map(async (judge, j) => {
+    opts.judges.map((judge, j) => inLane(judge, j, async () => {
       const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
       judges.push(status);
       const unusable = await opts.judgeCheck?.(judge, j);
@@ -207,7 +217,7 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
         status.error = cause.message;
         opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${cause.message}`);
       }
-    }),
+    })),
   );
   judges.sort((a, b) => opts.judges.findIndex((j) => j.model === a.model) - opts.judges.findIndex((j) => j.model === b.model));
   if (opts.judges.length && !judges.some((j) => j.available)) {
@@ -265,4 +275,10 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
 
 export function pctText(x: number): string {
   return `${Math.round(x * 1000) / 10}%`;
+}
+
+/** The server a judge's calls go to, when it says (an Llm's base URLs); judges that do not say get a lane each. */
+function serverOf(model: StepModel): string | undefined {
+  const urls = (model as { config?: { baseUrls?: readonly string[] } }).config?.baseUrls;
+  return urls?.length ? [...urls].sort().join(',') : undefined;
 }
