@@ -50,7 +50,7 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.equal(r.json.calls, 22 + 72);
     // One judge model at a time on one server (Ollama would swap models back and forth): every j1 vote
     // is sent before the first j2 vote, or the other way round.
-    const order = server.chats.map((c) => c.request.model).filter((m) => m === 'j1' || m === 'j2');
+    const order: string[] = server.chats.map((c) => c.request.model).filter((m) => m === 'j1' || m === 'j2');
     const firstOf = (m: string) => order.indexOf(m);
     const lastOf = (m: string) => order.lastIndexOf(m);
     assert.ok(lastOf('j1') < firstOf('j2') || lastOf('j2') < firstOf('j1'), `judges interleaved on one server: ${order.join(' ')}`);

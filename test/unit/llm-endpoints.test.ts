@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createLlm } from '../../src/core/llm/client';
-import { Endpoint, EndpointPool } from '../../src/core/llm/endpoints';
+import { affinityIndex, Endpoint, EndpointPool } from '../../src/core/llm/endpoints';
 import type { EndpointClient } from '../../src/core/llm/provider';
 import type { ProviderKind, ResponseSchema } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackOptions, type LoopbackServer } from '../support/loopback-ollama';
@@ -193,3 +193,26 @@ for (const kind of ['ollama', 'openai'] as const) {
     });
   });
 }
+
+describe("one user's calls on one server", () => {
+  test('calls with the same affinity go to the same server while it has room; retries go anywhere', async () => {
+    const a = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
+    const b = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
+    const llm = createLlm({ provider: 'ollama', baseUrls: [a.url, b.url], model: 'llama3.1:8b', concurrency: 16 }, { noCache: true });
+    try {
+      // Two users whose home servers differ.
+      const users = ['ada', 'bruno', 'chen', 'dana', 'emil'];
+      const u1 = users[0]!;
+      const u2 = users.find((u) => affinityIndex(u, 2) !== affinityIndex(u1, 2))!;
+      await Promise.all([u1, u2].flatMap((u) => Array.from({ length: 10 }, (_, i) => llm.chat({ messages: [{ role: 'user', content: `${u} ${i}` }], temperature: 0, affinity: u }))));
+      const who = (s: LoopbackServer) => new Set(s.chats.map((c) => String(c.request.messages[0]!.content).split(' ')[0]));
+      assert.equal(a.stats.chat + b.stats.chat, 20);
+      assert.deepEqual([...who(a)].length, 1, `server A saw ${[...who(a)]}`);
+      assert.deepEqual([...who(b)].length, 1, `server B saw ${[...who(b)]}`);
+    } finally {
+      await llm.dispose();
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -218,10 +218,14 @@ class LlmClient implements Llm {
         this.usage.recordCacheHit();
         return hit;
       }
-      const done = await this.scheduler.run(async (endpoint, attempt) => {
-        this.usage.recordAttempt(attempt > 1);
-        return this.attempt(endpoint, request, linked);
-      }, linked);
+      const done = await this.scheduler.run(
+        async (endpoint, attempt) => {
+          this.usage.recordAttempt(attempt > 1);
+          return this.attempt(endpoint, request, linked);
+        },
+        linked,
+        request.affinity,
+      );
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       this.succeeded = true;

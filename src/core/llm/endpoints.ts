@@ -125,10 +125,22 @@ export class EndpointPool {
    * are preferred even when they are busy: a cooling endpoint is used only when no endpoint is
    * healthy, so that a run on a single failing server still makes progress through retries.
    */
-  pick(): Endpoint | undefined {
+  /** Whether some endpoint could take a call now (pick() would return one). */
+  hasRoom(): boolean {
+    const now = this.now();
+    const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
+    return this.endpoints.some((e) => e.pausedUntil <= now && e.outstanding < e.limit.current && !(anyHealthy && e.coolUntil > now));
+  }
+
+  pick(affinity?: string): Endpoint | undefined {
     const now = this.now();
     const usable = (e: Endpoint) => e.pausedUntil <= now && e.outstanding < e.limit.current;
     const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
+    if (affinity !== undefined && this.endpoints.length > 1) {
+      // The same server for the same affinity while it has room and is healthy; otherwise the least busy.
+      const home = this.endpoints[affinityIndex(affinity, this.endpoints.length)]!;
+      if (usable(home) && home.coolUntil <= now) return home;
+    }
     let best: Endpoint | undefined;
     const n = this.endpoints.length;
     // Start the scan at a rotating index so that ties spread round-robin.
@@ -191,4 +203,14 @@ export function normalizeBaseUrl(url: string): string {
   } catch {
     return trimmed.replace(/\/+$/, '');
   }
+}
+
+/** A stable server index for an affinity key (FNV-1a). */
+export function affinityIndex(key: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % n;
 }

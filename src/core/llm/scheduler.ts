@@ -44,6 +44,8 @@ export interface SchedulerHooks {
 }
 
 interface Waiter {
+  /** See ChatRequest.affinity. */
+  affinity?: string;
   resolve(endpoint: Endpoint): void;
   reject(err: unknown): void;
   settled: boolean;
@@ -72,10 +74,11 @@ export class Scheduler {
    * Runs `task` on an endpoint with a free slot, retrying on other (or the same) endpoints as
    * the policy allows. The task gets the caller's signal and must abort its request with it.
    */
-  async run<T>(task: (endpoint: Endpoint, attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(task: (endpoint: Endpoint, attempt: number) => Promise<T>, signal?: AbortSignal, affinity?: string): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError();
-      const endpoint = await this.acquire(signal, attempt > 1);
+      // A retry goes wherever there is room: its home server may be the one failing.
+      const endpoint = await this.acquire(signal, attempt > 1, attempt > 1 ? undefined : affinity);
       const epoch = endpoint.limit.epoch;
       let failure: LlmError;
       try {
@@ -123,11 +126,11 @@ export class Scheduler {
     }
   }
 
-  private acquire(signal: AbortSignal | undefined, isRetry: boolean): Promise<Endpoint> {
+  private acquire(signal: AbortSignal | undefined, isRetry: boolean, affinity?: string): Promise<Endpoint> {
     if (this.disposed) return Promise.reject(abortedError());
     // Fast path: nobody waiting and a slot is free.
     if (this.waiting === 0) {
-      const e = this.pool.pick();
+      const e = this.pool.pick(affinity);
       if (e) {
         e.outstanding++;
         return Promise.resolve(e);
@@ -137,6 +140,7 @@ export class Scheduler {
       const onAbort = () => settle(waiter, () => reject(abortedError()));
       const waiter: Waiter = {
         settled: false,
+        ...(affinity !== undefined ? { affinity } : {}),
         resolve: (e) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(e);
@@ -171,10 +175,10 @@ export class Scheduler {
 
   private dispatch(): void {
     while (this.waiting > 0) {
-      const endpoint = this.pool.pick();
-      if (!endpoint) break;
+      if (!this.pool.hasRoom()) break;
       const waiter = this.next();
       if (!waiter) break;
+      const endpoint = this.pool.pick(waiter.affinity)!;
       endpoint.outstanding++;
       settle(waiter, () => waiter.resolve(endpoint));
     }

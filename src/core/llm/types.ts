@@ -47,6 +47,11 @@ export interface ChatRequest {
   sample?: number;
   /** What the call is for ('judge', 'bootstrap', 'persona', ...): used in errors and logs. */
   purpose?: string;
+  /**
+   * Calls with the same affinity (one user's) go to the same server when it has room, so that its prefix
+   * cache serves the persona and demonstrations they share. Not part of what the call is (nor its cache key).
+   */
+  affinity?: string;
 }
 
 export interface Usage {

@@ -210,7 +210,7 @@ export async function fitUser(model: ChatModel, userId: string, context: readonl
   let personaReasoning = '';
   try {
     const r = await model.chat(
-      { messages: personaSynthesisMessages(prompts.personaSynthesis.text, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis' },
+      { messages: personaSynthesisMessages(prompts.personaSynthesis.text, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis', affinity: userId },
       opts.signal,
     );
     const obj = answerObject(r);

@@ -66,6 +66,8 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
         temperature: opts.temperature,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         purpose: opts.purpose ?? 'judge',
+        // One user's calls share the persona and demonstrations: keep them on one server's prefix cache.
+        affinity: pair.userId,
       },
       opts.signal,
     );
