@@ -4,7 +4,7 @@
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
 import { createLlm, type Llm } from '../core/llm/client';
 import { resolveLlmConfig } from '../core/llm/config-from-env';
-import { parseNumCtx, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
+import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
 export const modelOptionSpec: OptionSpec = {
@@ -20,6 +20,7 @@ export const modelOptionSpec: OptionSpec = {
   'num-ctx': { type: 'string' },
   'keep-alive': { type: 'string' },
   think: { type: 'string' },
+  'output-caps': { type: 'string' },
   'dry-run': { type: 'boolean' },
 };
 
@@ -35,6 +36,8 @@ OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
                              the largest prompt, at least 8192, at most the model's trained length)
   --think off|on|low|high    let a reasoning model think before it answers (default off: Ollama's think,
                              vLLM/llama-server's enable_thinking, OpenAI's reasoning_effort)
+  --output-caps K=N,...      answer caps in tokens by kind of call (defaults: judge=512, bootstrap=768,
+                             persona=1024, memory=768, personalizable=256; 4x when the model thinks)
   --keep-alive DURATION      how long Ollama keeps the model loaded after a call (e.g. 30m, 2h, 600;
                              Ollama's default is 5m: a slow phase between calls unloads it)
   --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)
@@ -72,6 +75,9 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const thinkRaw = stringOption(args, 'think');
   const think = thinkRaw !== undefined ? parseThink(thinkRaw) : settings.think;
   if (thinkRaw !== undefined && think === undefined) throw new UsageError(`--think: expected off, on, low or high, got "${thinkRaw}"`);
+  const capsRaw = stringOption(args, 'output-caps');
+  const outputCaps = capsRaw !== undefined ? parseOutputCaps(capsRaw) : settings.outputCaps;
+  if (capsRaw !== undefined && outputCaps === undefined) throw new UsageError(`--output-caps: expected KIND=TOKENS,... with KIND one of judge, bootstrap, persona, memory, personalizable and TOKENS 16 or more, got "${capsRaw}"`);
   const keepAliveRaw = stringOption(args, 'keep-alive');
   // Ollama's own forms: a duration with a unit ("30m", "1h30m") or seconds; -1 keeps the model loaded.
   if (keepAliveRaw !== undefined && !/^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/.test(keepAliveRaw.trim())) throw new UsageError(`--keep-alive: expected a duration such as 30m, 2h or 600 (seconds), got "${keepAliveRaw}"`);
@@ -87,6 +93,7 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
       ...(numCtx !== undefined ? { numCtx } : {}),
       ...(keepAlive !== undefined ? { keepAlive } : {}),
       ...(think !== undefined ? { think } : {}),
+      ...(outputCaps ? { outputCaps } : {}),
     },
     io.env,
   );

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
 import type { WorkspaceSettings } from '../core/workspace/settings';
 import { readSettings, type SettingsRead } from '../core/workspace/settings-table';
-import type { ThinkMode } from '../core/llm/types';
+import type { OutputCaps, ThinkMode } from '../core/llm/types';
 
 export type ProviderName = 'ollama' | 'openai';
 
@@ -22,6 +22,7 @@ export interface Config {
   concurrency?: number;
   numCtx?: number | 'auto';
   think?: ThinkMode;
+  outputCaps?: OutputCaps;
   temperature: number;
   cacheDir?: string;
   personaDir?: string;
@@ -56,6 +57,7 @@ export function readConfig(onIgnored?: (line: string) => void): Config {
   if (s.concurrency) config.concurrency = s.concurrency;
   if (s.numCtx !== undefined) config.numCtx = s.numCtx;
   if (s.think) config.think = s.think;
+  if (s.outputCaps) config.outputCaps = s.outputCaps;
   if (s.cacheDir) config.cacheDir = s.cacheDir;
   if (s.personaDir) config.personaDir = s.personaDir;
   if (s.promptDir) config.promptDir = s.promptDir;
@@ -79,6 +81,7 @@ export function engineSettings(config: Config): WorkspaceSettings {
   if (config.concurrency) s.concurrency = config.concurrency;
   if (config.numCtx !== undefined) s.numCtx = config.numCtx;
   if (config.think) s.think = config.think;
+  if (config.outputCaps) s.outputCaps = config.outputCaps;
   if (config.cacheDir) s.cacheDir = config.cacheDir;
   if (config.personaDir) s.personaDir = config.personaDir;
   if (config.promptDir) s.promptDir = config.promptDir;

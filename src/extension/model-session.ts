@@ -58,6 +58,7 @@ export class ModelSession implements vscode.Disposable {
         ...(c.concurrency ? { concurrency: c.concurrency } : {}),
         ...(c.numCtx !== undefined ? { numCtx: c.numCtx } : {}),
         ...(c.think ? { think: c.think } : {}),
+        ...(c.outputCaps ? { outputCaps: c.outputCaps } : {}),
         ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}),
       },
       process.env,

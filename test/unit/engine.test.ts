@@ -208,6 +208,11 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
       assert.equal((c.body['options'] as Record<string, unknown>)['num_ctx'], 16384);
       assert.equal(c.body['keep_alive'], '30m');
     }
+    server.reset();
+    const caps = capture(dir);
+    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--no-cache', '--json', '--output-caps', 'judge=64'], caps.io), 0, caps.err());
+    for (const c of server.chats) assert.equal((c.body['options'] as Record<string, unknown>)['num_predict'], 64, 'the judge cap from --output-caps');
+    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--output-caps', 'judge=5'], capture(dir).io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--output-caps: expected KIND=TOKENS/.test(err.message));
     const d = capture(dir);
     assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--dry-run', '--json'], d.io), 0, d.err());
     const plan = JSON.parse(d.out()).context;

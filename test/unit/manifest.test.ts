@@ -32,6 +32,7 @@ test("package.json's contributed settings and the engine's settings table agree 
     assert.equal(restricted.has(s.id), s.trust === 'trusted', `${s.id}: restricted in an untrusted workspace exactly when the table says so`);
     if (s.trust === 'user') assert.ok(p.scope === 'machine' || p.scope === 'application', `${s.id}: VS Code must not take it from a workspace`);
     // The default the settings UI shows is one the table accepts (or unset).
-    if (p.default !== null && p.default !== '' && !(Array.isArray(p.default) && p.default.length === 0)) assert.notEqual(s.parse(p.default), undefined, `${s.id}: default ${JSON.stringify(p.default)} parses`);
+    const empty = p.default === null || p.default === '' || (typeof p.default === 'object' && Object.keys(p.default as object).length === 0);
+    if (!empty) assert.notEqual(s.parse(p.default), undefined, `${s.id}: default ${JSON.stringify(p.default)} parses`);
   }
 });

@@ -24,12 +24,14 @@ describe('workspace settings', () => {
       "synthesizeme.model": "llama3.1:8b", /* block */
       "synthesizeme.files.include": ["data/*,].prefs.jsonl", ],
       "synthesizeme.numCtx": 16384,
+      "synthesizeme.outputCaps": { "judge": 1024, "persona": 2048 },
     }`);
     try {
       const { settings, ignored } = await readWorkspaceSettingsWithNotes(dir);
       assert.equal(settings.model, 'llama3.1:8b');
       assert.deepEqual(settings.include, ['data/*,].prefs.jsonl'], 'the hand-written stripper rewrote ",]" inside strings');
       assert.equal(settings.numCtx, 16384);
+      assert.deepEqual(settings.outputCaps, { judge: 1024, persona: 2048 });
       assert.deepEqual(ignored, []);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
 import { MAX_ANSWER_CHARS } from './answer-guard';
 import { parseTolerantJson } from './tolerant-json';
-import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ProviderKind, ResponseSchema, ThinkMode } from './types';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResult, OutputCaps, ProviderKind, ResponseSchema, ThinkMode } from './types';
 import { outputCapOf } from './types';
 import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
 
@@ -41,6 +41,8 @@ export interface LlmConfig {
   keepAlive?: string | number;
   /** Reasoning: 'off' by default (see ThinkMode). */
   think?: ThinkMode;
+  /** Output caps by kind of call, over the schemas' own (see schemas.ts for the defaults). */
+  outputCaps?: OutputCaps;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -351,7 +353,7 @@ class LlmClient implements Llm {
 
   private async planContext(requests: readonly ChatRequest[], signal: AbortSignal | undefined): Promise<ContextPlan> {
     let needed = 0;
-    for (const r of requests) needed = Math.max(needed, estimateTokens(r.messages) + (outputCapOf(r) ?? DEFAULT_ANSWER_TOKENS));
+    for (const r of requests) needed = Math.max(needed, estimateTokens(r.messages) + (outputCapOf(r, this.config.outputCaps) ?? DEFAULT_ANSWER_TOKENS));
     const setting = this.config.numCtx;
     if (typeof setting === 'number') return { numCtx: setting, neededTokens: needed, source: 'setting', exceedsModel: false };
     // The model's trained length caps the size (/api/show); a server that cannot say leaves it uncapped.
@@ -453,7 +455,7 @@ class LlmClient implements Llm {
 
   private providerCall(request: ChatRequest, useSchema: boolean, endpoint?: Endpoint): ProviderCall {
     const think = this.config.think ?? 'off';
-    const cap = outputCapOf(request);
+    const cap = outputCapOf(request, this.config.outputCaps);
     return {
       model: this.model,
       messages: request.schema && !useSchema ? withSchemaInstruction(request.messages, request.schema) : request.messages,
@@ -477,7 +479,7 @@ class LlmClient implements Llm {
       messages: request.messages,
       temperature: request.temperature,
       seed: request.seed,
-      maxTokens: outputCapOf(request),
+      maxTokens: outputCapOf(request, this.config.outputCaps),
       schema: request.schema,
       sample: request.sample,
       numCtx: this.provider === 'ollama' ? this.contextPlan?.numCtx : undefined,

@@ -30,11 +30,18 @@ export interface ResponseSchema {
    * the context is full: minutes per call, then an unparseable answer anyway.
    */
   outputCap?: number;
+  /** Which output cap a setting (`outputCaps`) overrides: 'judge', 'bootstrap', 'persona', 'memory', 'personalizable'. */
+  capKind?: OutputCapKind;
 }
 
+export const OUTPUT_CAP_KINDS = ['judge', 'bootstrap', 'persona', 'memory', 'personalizable'] as const;
+export type OutputCapKind = (typeof OUTPUT_CAP_KINDS)[number];
+export type OutputCaps = Partial<Record<OutputCapKind, number>>;
+
 /** The output cap a request is sent with: its own maxTokens, else its schema's cap. */
-export function outputCapOf(request: { maxTokens?: number; schema?: ResponseSchema }): number | undefined {
-  return request.maxTokens ?? request.schema?.outputCap;
+export function outputCapOf(request: { maxTokens?: number; schema?: ResponseSchema }, overrides?: OutputCaps): number | undefined {
+  const kind = request.schema?.capKind;
+  return request.maxTokens ?? (kind !== undefined ? overrides?.[kind] : undefined) ?? request.schema?.outputCap;
 }
 
 export interface ChatRequest {

@@ -9,6 +9,7 @@ import type { ResponseSchema } from '../llm/types';
 
 export const JUDGMENT_SCHEMA: ResponseSchema = {
   name: 'judgment',
+  capKind: 'judge',
   outputCap: 512,
   schema: {
     type: 'object',
@@ -19,10 +20,11 @@ export const JUDGMENT_SCHEMA: ResponseSchema = {
 };
 
 /** The bootstrap's answer: the same shape, with room for hypotheses about the user before the pick. */
-export const BOOTSTRAP_SCHEMA: ResponseSchema = { ...JUDGMENT_SCHEMA, outputCap: 768 };
+export const BOOTSTRAP_SCHEMA: ResponseSchema = { ...JUDGMENT_SCHEMA, outputCap: 768, capKind: 'bootstrap' };
 
 export const PERSONA_SCHEMA: ResponseSchema = {
   name: 'persona',
+  capKind: 'persona',
   outputCap: 1024,
   schema: {
     type: 'object',
@@ -34,6 +36,7 @@ export const PERSONA_SCHEMA: ResponseSchema = {
 
 export const MEMORY_SCHEMA: ResponseSchema = {
   name: 'memory',
+  capKind: 'memory',
   outputCap: 768,
   schema: {
     type: 'object',
@@ -45,6 +48,7 @@ export const MEMORY_SCHEMA: ResponseSchema = {
 
 export const PERSONALIZABLE_SCHEMA: ResponseSchema = {
   name: 'personalizable',
+  capKind: 'personalizable',
   outputCap: 256,
   schema: {
     type: 'object',

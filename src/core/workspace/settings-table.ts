@@ -7,7 +7,7 @@
 // An unset setting stays unset: the engine's own defaults (and the environment, e.g. OPENAI_BASE_URL)
 // apply then. The `default` below is only what package.json shows.
 
-import { THINK_MODES, type ThinkMode } from '../llm/types';
+import { OUTPUT_CAP_KINDS, THINK_MODES, type OutputCaps, type ThinkMode } from '../llm/types';
 import type { WorkspaceSettings } from './settings';
 
 /**
@@ -47,6 +47,19 @@ export function parseThink(v: unknown): ThinkMode | undefined {
   return typeof v === 'string' && (THINK_MODES as readonly string[]).includes(v) ? (v as ThinkMode) : undefined;
 }
 
+/** Output caps: an object, or `judge=1024,persona=2048` from a flag; kinds as in OUTPUT_CAP_KINDS, 16 tokens or more. */
+export function parseOutputCaps(v: unknown): OutputCaps | undefined {
+  const entries: [string, unknown][] =
+    typeof v === 'string' ? v.split(',').filter((x) => x.trim()).map((x) => x.split('=').map((y) => y.trim()) as [string, string]).map(([k, n]) => [k, /^\d+$/.test(n ?? '') ? Number(n) : n]) : v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : [];
+  if (!entries.length) return undefined;
+  const out: OutputCaps = {};
+  for (const [k, n] of entries) {
+    if (!(OUTPUT_CAP_KINDS as readonly string[]).includes(k) || typeof n !== 'number' || !Number.isInteger(n) || n < 16) return undefined;
+    out[k as keyof OutputCaps] = n;
+  }
+  return out;
+}
+
 function spec<K extends keyof WorkspaceSettings>(s: SettingSpec<K>): SettingSpec<K> {
   return s;
 }
@@ -70,6 +83,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'concurrency', id: 'synthesizeme.concurrency', type: ['integer', 'null'], default: null, trust: 'any', parse: int(1) }),
   spec({ field: 'numCtx', id: 'synthesizeme.numCtx', type: ['string', 'integer'], default: 'auto', trust: 'any', parse: parseNumCtx }),
   spec({ field: 'think', id: 'synthesizeme.think', type: 'string', default: 'off', trust: 'any', parse: parseThink }),
+  spec({ field: 'outputCaps', id: 'synthesizeme.outputCaps', type: 'object', default: {}, trust: 'any', parse: parseOutputCaps }),
   spec({ field: 'temperature', id: 'synthesizeme.temperature', type: 'number', default: 0, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined) }),
   spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', parse: str }),
   spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', parse: str }),

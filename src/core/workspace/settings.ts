@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // The ESM build: the UMD one (package.json "main") loads its parts with a require() that bundlers cannot follow.
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
-import type { ThinkMode } from '../llm/types';
+import type { OutputCaps, ThinkMode } from '../llm/types';
 import { readSettings, type SettingsRead } from './settings-table';
 
 export interface WorkspaceSettings {
@@ -27,9 +27,10 @@ export interface WorkspaceSettings {
   /** Ollama's num_ctx: a number of tokens, or 'auto' (sized per run). */
   numCtx?: number | 'auto';
   think?: ThinkMode;
+  outputCaps?: OutputCaps;
 }
 
-export { parseNumCtx, parseThink } from './settings-table';
+export { parseNumCtx, parseOutputCaps, parseThink } from './settings-table';
 
 /** The settings an object of `synthesizeme.*` keys holds, as a workspace's settings file gives them. */
 export function settingsFromObject(o: Record<string, unknown>, trustedWorkspace = true): SettingsRead {
