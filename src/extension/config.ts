@@ -9,25 +9,23 @@ import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
 import type { WorkspaceSettings } from '../core/workspace/settings';
 import { readSettings, type SettingsRead } from '../core/workspace/settings-table';
-import type { OutputCaps, ThinkMode } from '../core/llm/types';
 
 export type ProviderName = 'ollama' | 'openai';
 
-export interface Config {
+/** Settings the extension passes on as they are; the split, include and temperature get defaults here. */
+const PASSED_ON = ['provider', 'baseUrls', 'model', 'concurrency', 'numCtx', 'think', 'outputCaps', 'cacheDir', 'personaDir', 'promptDir', 'apiKeyEnv'] as const;
+type PassedOn = Pick<WorkspaceSettings, (typeof PASSED_ON)[number]>;
+
+export interface Config extends PassedOn {
   include: string[];
   split: SplitOptions;
-  provider?: ProviderName;
-  baseUrls?: string[];
-  model?: string;
-  concurrency?: number;
-  numCtx?: number | 'auto';
-  think?: ThinkMode;
-  outputCaps?: OutputCaps;
   temperature: number;
-  cacheDir?: string;
-  personaDir?: string;
-  promptDir?: string;
-  apiKeyEnv?: string;
+}
+
+function passOn(from: PassedOn): PassedOn {
+  const out: Record<string, unknown> = {};
+  for (const k of PASSED_ON) if (from[k] !== undefined) out[k] = from[k];
+  return out as PassedOn;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
@@ -46,28 +44,18 @@ export function readConfig(onIgnored?: (line: string) => void): Config {
   const { settings: s, ignored } = readSettingsFromVscode(c, vscode.workspace.isTrusted);
   for (const line of ignored) onIgnored?.(line);
   const ratios = s.splitRatios ?? [50, 20, 30];
-  const config: Config = {
+  return {
+    ...passOn(s),
     include: s.include ?? DEFAULT_INCLUDE,
     split: { ratios, seed: s.seed ?? 0, temporal: s.splitTemporal ?? false, minPairs: s.minPairs ?? 5 },
     temperature: s.temperature ?? 0,
   };
-  if (s.provider) config.provider = s.provider;
-  if (s.baseUrls) config.baseUrls = s.baseUrls;
-  if (s.model) config.model = s.model;
-  if (s.concurrency) config.concurrency = s.concurrency;
-  if (s.numCtx !== undefined) config.numCtx = s.numCtx;
-  if (s.think) config.think = s.think;
-  if (s.outputCaps) config.outputCaps = s.outputCaps;
-  if (s.cacheDir) config.cacheDir = s.cacheDir;
-  if (s.personaDir) config.personaDir = s.personaDir;
-  if (s.promptDir) config.promptDir = s.promptDir;
-  if (s.apiKeyEnv) config.apiKeyEnv = s.apiKeyEnv;
-  return config;
 }
 
 /** The same settings in the engine's shape, so the layout (personas, cache, runs) matches the CLI's. */
 export function engineSettings(config: Config): WorkspaceSettings {
-  const s: WorkspaceSettings = {
+  return {
+    ...passOn(config),
     seed: config.split.seed,
     temperature: config.temperature,
     splitRatios: config.split.ratios,
@@ -75,16 +63,4 @@ export function engineSettings(config: Config): WorkspaceSettings {
     minPairs: config.split.minPairs,
     include: config.include,
   };
-  if (config.provider) s.provider = config.provider;
-  if (config.baseUrls) s.baseUrls = config.baseUrls;
-  if (config.model) s.model = config.model;
-  if (config.concurrency) s.concurrency = config.concurrency;
-  if (config.numCtx !== undefined) s.numCtx = config.numCtx;
-  if (config.think) s.think = config.think;
-  if (config.outputCaps) s.outputCaps = config.outputCaps;
-  if (config.cacheDir) s.cacheDir = config.cacheDir;
-  if (config.personaDir) s.personaDir = config.personaDir;
-  if (config.promptDir) s.promptDir = config.promptDir;
-  if (config.apiKeyEnv) s.apiKeyEnv = config.apiKeyEnv;
-  return s;
 }

@@ -278,16 +278,24 @@ export class ResponseCache {
 
   /** Deletes every segment. Other processes holding the cache open start a fresh segment. */
   async clear(): Promise<void> {
+    for (const name of await this.releaseSegments()) await fsp.rm(join(this.dir, name), { force: true });
+    this.forget();
+  }
+
+  /** Closes every file handle and lists the segment files (none when there is no folder). */
+  private async releaseSegments(): Promise<string[]> {
     await this.load();
     await this.closeWriter();
     await this.closeReaders();
-    let names: string[] = [];
     try {
-      names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n));
+      return (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n));
     } catch {
-      // No folder: nothing to clear.
+      return [];
     }
-    for (const name of names) await fsp.rm(join(this.dir, name), { force: true });
+  }
+
+  /** Drops what this process knows of the files; the next read scans them again. */
+  private forget(): void {
     this.index.clear();
     this.segments.clear();
     this.recent.clear();
@@ -300,17 +308,8 @@ export class ResponseCache {
    * many records went. For `synthesizeme cache prune --model`: run it while no other run writes the cache.
    */
   async prune(model: string): Promise<number> {
-    await this.load();
-    await this.closeWriter();
-    await this.closeReaders();
-    let names: string[] = [];
-    try {
-      names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n));
-    } catch {
-      return 0;
-    }
     let removed = 0;
-    for (const name of names) {
+    for (const name of await this.releaseSegments()) {
       const path = join(this.dir, name);
       const lines = (await fsp.readFile(path, 'utf8')).split('\n');
       const kept = lines.filter((line) => {
@@ -331,11 +330,7 @@ export class ResponseCache {
       await fsp.writeFile(tmp, kept.length ? kept.join('\n') + '\n' : '');
       await fsp.rename(tmp, path);
     }
-    this.index.clear();
-    this.segments.clear();
-    this.recent.clear();
-    this.records = 0;
-    this.unreadable = 0;
+    this.forget();
     this.loaded = undefined;
     return removed;
   }

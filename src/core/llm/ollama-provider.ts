@@ -19,7 +19,7 @@ import {
 } from './errors';
 import { estimateTokens } from './estimate';
 import { withThinking } from './thinking';
-import { AnswerGuard, MAX_ANSWER_CHARS } from './answer-guard';
+import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
 import type {
   CallTimeouts,
@@ -125,16 +125,11 @@ export class OllamaProvider implements EndpointClient {
           text += piece;
           thinking += part.message?.thinking ?? '';
           if (part.done) final = part;
-          const verdict = piece ? guard.check(text, piece) : 'go';
           // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
-          if (verdict === 'too-large') {
-            text = text.slice(0, MAX_ANSWER_CHARS);
-            stopped = 'length';
-            break;
-          }
-          if (verdict === 'complete') {
-            text = text.trimEnd();
-            stopped = 'stop';
+          const end = piece ? endOfAnswer(guard.check(text, piece), text) : undefined;
+          if (end) {
+            text = end.text;
+            stopped = end.finish;
             break;
           }
         }

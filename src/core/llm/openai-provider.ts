@@ -17,7 +17,7 @@ import {
   timeoutError,
 } from './errors';
 import { withThinking } from './thinking';
-import { AnswerGuard, MAX_ANSWER_CHARS } from './answer-guard';
+import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { estimateTokens } from './estimate';
 import { httpFetch } from './http-fetch';
 import type {
@@ -115,19 +115,12 @@ export class OpenAIProvider implements EndpointClient {
           const piece = choice?.delta?.content ?? '';
           text += piece;
           thinking += reasoningOf(choice?.delta);
-          if (piece) {
-            const verdict = guard.check(text, piece);
-            // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
-            if (verdict === 'too-large') {
-              text = text.slice(0, MAX_ANSWER_CHARS);
-              finishReason = 'length';
-              break;
-            }
-            if (verdict === 'complete') {
-              text = text.trimEnd();
-              finishReason = 'stop';
-              break;
-            }
+          // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
+          const end = piece ? endOfAnswer(guard.check(text, piece), text) : undefined;
+          if (end) {
+            text = end.text;
+            finishReason = end.finish;
+            break;
           }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (chunk.usage) usage = usageOf(chunk.usage);
