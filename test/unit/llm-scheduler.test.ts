@@ -39,6 +39,38 @@ describe('adaptive limit and backoff', () => {
     assert.equal(one.current, 1, 'never below one');
   });
 
+  // A simulated server on a simulated clock: `slots` calls run at once, each takes `serviceMs`; the client
+  // keeps `limit.current` calls outstanding. Returns the share of the last half of the calls made at each level.
+  const simulate = (slots: number, serviceMs: number, calls: number) => {
+    const limit = new AdaptiveLimit(4);
+    const at = new Map<number, number>();
+    let now = 0;
+    for (let i = 0; i < calls; i++) {
+      const inFlight = limit.current;
+      // With more calls than slots, a call waits for the ones ahead of it: latency grows, throughput does not.
+      const latency = serviceMs * Math.max(1, inFlight / slots);
+      now += serviceMs / Math.min(inFlight, slots);
+      limit.onSuccess(latency, now);
+      if (i >= calls / 2) at.set(inFlight, (at.get(inFlight) ?? 0) + 1 / (calls / 2));
+    }
+    return (level: number) => at.get(level) ?? 0;
+  };
+
+  test('latency that grows while throughput stays flat (one slot on the server) brings the limit down to 1', () => {
+    const share = simulate(1, 2000, 600);
+    assert.ok(share(1) >= 0.8, `at 1 for ${(100 * share(1)).toFixed(0)}% of the calls`);
+  });
+
+  test('a server with room for the calls keeps the full limit (a lower level is tried now and then, found slower, and left)', () => {
+    const share = simulate(4, 2000, 600);
+    assert.ok(share(4) >= 0.8, `at 4 for ${(100 * share(4)).toFixed(0)}% of the calls`);
+  });
+
+  test('two slots: the limit settles at 2', () => {
+    const share = simulate(2, 2000, 600);
+    assert.ok(share(2) >= 0.7, `at 2 for ${(100 * share(2)).toFixed(0)}% of the calls`);
+  });
+
   test('exponential backoff with equal jitter; Retry-After wins and is capped', () => {
     const low = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000, random: () => 0 };
     const high = { ...low, random: () => 0.999999 };

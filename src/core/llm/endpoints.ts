@@ -33,14 +33,88 @@ export class AdaptiveLimit {
     this.epoch++;
   }
 
-  onSuccess(): void {
+  onSuccess(latencyMs?: number, now: number = performance.now()): void {
+    // With latencies, the limit moves once per measuring window (observe); without, one slot per window of
+    // `current` successes.
+    if (latencyMs !== undefined) return this.observe(latencyMs, now);
     if (this.value >= this.max) return;
     if (++this.streak >= this.value) {
       this.value++;
       this.streak = 0;
     }
   }
+
+  // Latency against throughput. A server that runs fewer calls at once than we send (Ollama's one slot)
+  // queues the rest: latency grows with our concurrency while throughput stays flat. Windows of completed
+  // calls measure both at each level; one level lower is tried now and then, and kept when it is as fast.
+  private window = { count: 0, latency: 0, start: undefined as number | undefined, level: 0 };
+  private readonly measured = new Map<number, { tput: number; lat: number }>();
+  private probingFrom: number | undefined;
+  private ceiling = Infinity;
+  private hold = 0;
+  private cooldown = 0;
+
+  private observe(latencyMs: number, now: number): void {
+    // A window measures one level: a change of level (a 429's cut) starts a new one.
+    if (this.window.level !== this.value) this.window = { count: 0, latency: 0, start: undefined, level: this.value };
+    const w = this.window;
+    w.start ??= now - latencyMs;
+    w.count++;
+    w.latency += latencyMs;
+    if (w.count < Math.max(WINDOW_MIN_CALLS, 2 * this.value)) return;
+    const here = { tput: w.count / Math.max(1, now - w.start), lat: w.latency / w.count };
+    const level = this.value;
+    this.window = { count: 0, latency: 0, start: undefined, level };
+    this.measured.set(level, here);
+    if (this.hold > 0) this.hold--;
+    else this.ceiling = Infinity;
+    if (this.probingFrom !== undefined) {
+      const up = this.measured.get(this.probingFrom)!;
+      if (here.tput >= up.tput * FLAT_THROUGHPUT && grew(here.lat, up.lat)) this.settle(level);
+      else {
+        this.value = this.probingFrom; // the lower level was slower: back up, and try again later
+        this.cooldown = PROBE_EVERY;
+      }
+      this.probingFrom = undefined;
+      return;
+    }
+    const lower = this.measured.get(level - 1);
+    if (lower && here.tput < lower.tput / FLAT_THROUGHPUT && grew(lower.lat, here.lat)) {
+      this.value = level - 1; // more at once bought only waiting
+      this.settle(level - 1);
+      return;
+    }
+    if (level > 1 && --this.cooldown <= 0 && !lower) {
+      this.probingFrom = level;
+      this.value = level - 1;
+      return;
+    }
+    // Otherwise one more at once, up to the maximum and to a level found to be enough.
+    if (level < Math.min(this.max, this.ceiling)) this.value = level + 1;
+  }
+
+  private settle(level: number): void {
+    this.value = level;
+    this.ceiling = level;
+    this.hold = HOLD_WINDOWS;
+    this.streak = 0;
+    this.epoch++;
+  }
 }
+
+/** Completed calls in one measuring window (at least; twice the limit when that is more). */
+const WINDOW_MIN_CALLS = 8;
+/** Throughput within 10% counts as flat; latency up by 30% counts as grown. */
+const FLAT_THROUGHPUT = 0.9;
+const LATENCY_GROWTH = 1.3;
+/** Below this, a difference in latency is noise (an event loop, a GC), not a queue on the server. */
+const LATENCY_MIN_GROWTH_MS = 100;
+function grew(from: number, to: number): boolean {
+  return to > from * LATENCY_GROWTH && to - from > LATENCY_MIN_GROWTH_MS;
+}
+/** Windows a level found to be enough is kept as the ceiling; windows between two tries of a lower level. */
+const HOLD_WINDOWS = 20;
+const PROBE_EVERY = 10;
 
 export interface EndpointStatus {
   baseUrl: string;

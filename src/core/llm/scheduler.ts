@@ -83,8 +83,9 @@ export class Scheduler {
       let failure: LlmError;
       try {
         this.hooks.onAttempt?.(endpoint, attempt);
+        const started = performance.now();
         const result = await task(endpoint, attempt);
-        endpoint.limit.onSuccess();
+        endpoint.limit.onSuccess(performance.now() - started);
         this.pool.markSuccess(endpoint);
         return result;
       } catch (err) {
