@@ -490,7 +490,8 @@ class LlmClient implements Llm {
   /**
    * Ollama's digest of the model: the name stays when `ollama pull` brings new weights. Unknown (an
    * OpenAI-compatible server, which names no digest, or a server that is down) means cached answers of any
-   * digest are used; the next call asks again after a failure.
+   * digest are used. Asked once per run, failure included: a cached re-run against a server that cannot be
+   * reached must not wait on it before every cache hit.
    */
   private modelDigest(signal: AbortSignal): Promise<string | undefined> {
     if (this.provider !== 'ollama') return Promise.resolve(undefined);
@@ -498,10 +499,7 @@ class LlmClient implements Llm {
     if (!first) return Promise.resolve(undefined);
     this.digestProbe ??= first.listModels(signal).then(
       (models) => models.find((m) => sameModel(this.provider, m.name, this.model))?.digest,
-      () => {
-        this.digestProbe = undefined;
-        return undefined;
-      },
+      () => undefined,
     );
     return this.digestProbe;
   }
