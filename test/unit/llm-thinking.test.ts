@@ -65,3 +65,18 @@ for (const kind of ['ollama', 'openai'] as const) {
     });
   });
 }
+
+describe('Ollama: a thinking answer ended early by the answer guard', () => {
+  test('the thinking is folded in once, not twice', async () => {
+    const server = await startLoopbackOllama({ models: ['qwen3:30b-a3b'], thinkingModels: ['qwen3:30b-a3b'], chunkChars: 64, brain: () => '{"reasoning": "ok", "preference": "A"}' + ' '.repeat(2000) });
+    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'qwen3:30b-a3b', think: 'on' }, { noCache: true });
+    try {
+      const r = await llm.chat({ messages: [{ role: 'user', content: 'judge' }], schema: { name: 'judgment', schema: { type: 'object' } }, temperature: 0 });
+      assert.equal(r.text, '{"reasoning": "ok", "preference": "A"}');
+      assert.equal(r.thinking, 'Let me weigh both replies against what this user wants.');
+    } finally {
+      await llm.dispose();
+      await server.close();
+    }
+  });
+});

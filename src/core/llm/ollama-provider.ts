@@ -14,6 +14,7 @@ import {
   LlmError,
   networkCode,
   parseError,
+  redactUrl,
   retryAfterFromHeaders,
   timeoutError,
 } from './errors';
@@ -53,7 +54,7 @@ export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estim
   const n = (v: number) => v.toLocaleString('en-US');
   return new LlmError(
     'context-length',
-    `Ollama at ${ctx.baseUrl} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
+    `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
       `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost. ` +
       `Raise --num-ctx (or synthesizeme.numCtx), or update Ollama: from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
     { provider: 'ollama', baseUrl: ctx.baseUrl, model: ctx.model, purpose: ctx.purpose, detail: `prompt_eval_count ${evaluated}, estimate ${estimated}` },
@@ -142,7 +143,7 @@ export class OllamaProvider implements EndpointClient {
       if (wd.signal.aborted) throw wd.signal.reason;
       if (stopped && !final) {
         // Ended by us before Ollama's last line: no counts from the server, so the estimate's.
-        return { text: withThinking(thinking, text), usage: { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) }, finishReason: stopped };
+        return { text, usage: { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) }, finishReason: stopped };
       }
       if (!final) throw connectionError(ctx, 'reset');
       // An older Ollama cut the prompt silently: its only trace is prompt_eval_count, the length after the cut
