@@ -162,6 +162,10 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
     },
 
     async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
+      if (opts.reasoningModels?.includes(ex.request.model) && ex.body['max_tokens'] !== undefined) {
+        apiError(ex.res, 400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 'invalid_request_error', 'unsupported_parameter', 'max_tokens');
+        return;
+      }
       if (opts.reasoningModels?.includes(ex.request.model) && ex.body['temperature'] !== undefined && ex.body['temperature'] !== 1) {
         apiError(ex.res, 400, `Unsupported value: 'temperature' does not support ${String(ex.body['temperature'])} with this model. Only the default (1) value is supported.`, 'invalid_request_error', 'unsupported_value', 'temperature');
         return;

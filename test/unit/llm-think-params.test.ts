@@ -96,11 +96,14 @@ describe('OpenAI-compatible: thinking templates and refused parameters', () => {
     const llm = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'o4-mini', think: 'low' }, { noCache: true, log: (l, m) => void (l === 'warn' && warnings.push(m)) });
     try {
       for (let i = 0; i < 3; i++) assert.equal((await llm.chat({ ...judge, messages: [{ role: 'user', content: `pair ${i}` }] })).text, ANSWER);
-      const sent = server.chats.map((c) => [c.body['temperature'], c.body['chat_template_kwargs'], c.body['reasoning_effort']]);
-      // 1: temperature refused; 2: without it (reasoning_effort kept); then the same.
-      assert.deepEqual(sent[0], [0, undefined, 'low']);
-      assert.deepEqual(sent.slice(1), [[undefined, undefined, 'low'], [undefined, undefined, 'low'], [undefined, undefined, 'low']]);
+      const sent = server.chats.map((c) => [c.body['temperature'], c.body['max_tokens'], c.body['max_completion_tokens'], c.body['reasoning_effort']]);
+      // 1: max_tokens refused ("use max_completion_tokens"); 2: temperature refused; then neither, every time.
+      const cap = 512 * THINKING_CAP_FACTOR;
+      assert.deepEqual(sent[0], [0, cap, undefined, 'low']);
+      assert.deepEqual(sent[1], [0, undefined, cap, 'low']);
+      assert.deepEqual(sent.slice(2), [[undefined, undefined, cap, 'low'], [undefined, undefined, cap, 'low'], [undefined, undefined, cap, 'low']]);
       assert.equal(warnings.filter((w) => /refused the parameter "temperature"/.test(w)).length, 1);
+      assert.equal(warnings.filter((w) => /refused the parameter "max_tokens"/.test(w)).length, 1);
     } finally {
       server.options.strictParams = undefined;
       await llm.dispose();

@@ -282,7 +282,7 @@ export function httpError(
 }
 
 /** Parameters the tool may send but can do without, each with the servers' words for refusing it. */
-const DROPPABLE = ['temperature', 'think', 'chat_template_kwargs', 'reasoning_effort', 'seed', 'top_p'];
+const DROPPABLE = ['temperature', 'think', 'chat_template_kwargs', 'reasoning_effort', 'seed', 'top_p', 'max_tokens'];
 
 /**
  * The parameter a 400 refuses, when the call can go without it: OpenAI's reasoning models answer

@@ -87,7 +87,11 @@ export class OpenAIProvider implements EndpointClient {
       if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on')) body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
       if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort')) body.reasoning_effort = call.think;
     }
-    if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens;
+    // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
+    if (call.maxTokens !== undefined) {
+      if (sends('max_tokens')) body.max_tokens = call.maxTokens;
+      else body.max_completion_tokens = call.maxTokens;
+    }
     if (call.schema) {
       body.response_format = {
         type: 'json_schema',
