@@ -272,6 +272,9 @@ class LlmClient implements Llm {
    */
   private noteEarlyFailure(err: unknown): LlmError | undefined {
     if (this.succeeded || this.stopped || !isLlmError(err) || err.kind === 'aborted' || err.stopsRun) return undefined;
+    // Only the first EARLY_STOP_AFTER failures decide; past them nothing more is kept (a long run of
+    // assorted failures must not grow this list).
+    if (this.earlyFailures.length >= EARLY_STOP_AFTER) return undefined;
     this.earlyFailures.push(`${err.kind}:${err.status ?? ''}:${(err.detail ?? err.message).slice(0, 80)}`);
     if (this.earlyFailures.length < EARLY_STOP_AFTER || new Set(this.earlyFailures).size !== 1) return undefined;
     this.stopped = new LlmError(err.kind, `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.message}`, {
