@@ -20,18 +20,26 @@ import { showVerdicts } from './views/verdicts-panel';
 export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.showLog, () => ctx.log.channel.show());
   ctx.command(CommandIds.inspectWorkspace, async () => {
-    await ctx.files.reload();
-    const index = await ctx.files.get();
-    const users = index.users();
-    const problems = index.problems();
-    const pairs = index.pairCount();
-    for (const p of problems) ctx.log.warn('inspect', `${p.file}:${p.line}:${p.column}: ${p.message}`);
-    void vscode.window.showInformationMessage(`SynthesizeMe: ${users.length} users, ${pairs} pairs, ${problems.length} problems in ${index.fileNames().length} files.`);
-    return { users: users.length, pairs, problems: problems.length };
+    const folders = ctx.folders.all();
+    if (!folders.length) await ctx.folders.choose(undefined, '');
+    const totals = { users: 0, pairs: 0, problems: 0, files: 0 };
+    for (const f of folders) {
+      await f.files.reload();
+      const index = await f.files.get();
+      const prefix = folders.length > 1 ? `${f.name}/` : '';
+      for (const p of index.problems()) ctx.log.warn('inspect', `${prefix}${p.file}:${p.line}:${p.column}: ${p.message}`);
+      totals.users += index.users().length;
+      totals.pairs += index.pairCount();
+      totals.problems += index.problems().length;
+      totals.files += index.fileNames().length;
+    }
+    const where = folders.length > 1 ? ` across ${folders.length} folders` : '';
+    void vscode.window.showInformationMessage(`SynthesizeMe: ${totals.users} users, ${totals.pairs} pairs, ${totals.problems} problems in ${totals.files} files${where}.`);
+    return { users: totals.users, pairs: totals.pairs, problems: totals.problems };
   });
-  ctx.command(CommandIds.refreshUsers, () => ctx.files.reload());
+  ctx.command(CommandIds.refreshUsers, () => Promise.all(ctx.folders.all().map((f) => f.files.reload())));
   ctx.command(CommandIds.fitUser, (arg) => fitUserCommand(ctx, arg));
-  ctx.command(CommandIds.fitAll, () => fitAllCommand(ctx));
+  ctx.command(CommandIds.fitAll, (arg) => fitAllCommand(ctx, arg));
   ctx.command(CommandIds.evaluate, (arg) => evaluateCommand(ctx, arg));
   ctx.command(CommandIds.judgePair, (arg) => judgeCommand(ctx, arg, 'plain'));
   ctx.command(CommandIds.judgeWithPersona, (arg) => judgeCommand(ctx, arg, 'persona'));

@@ -39,8 +39,9 @@ export function readSettingsFromVscode(c: vscode.WorkspaceConfiguration, trusted
   }, trusted);
 }
 
-export function readConfig(onIgnored?: (line: string) => void): Config {
-  const c = vscode.workspace.getConfiguration('synthesizeme');
+/** One folder's settings: its folder-level values over the workspace's over the user's. */
+export function readConfig(folder: vscode.Uri, onIgnored?: (line: string) => void): Config {
+  const c = vscode.workspace.getConfiguration('synthesizeme', folder);
   const { settings: s, ignored } = readSettingsFromVscode(c, vscode.workspace.isTrusted);
   for (const line of ignored) onIgnored?.(line);
   const ratios = s.splitRatios ?? [50, 20, 30];

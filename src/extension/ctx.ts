@@ -3,26 +3,24 @@
 
 import * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
+import { Folders } from './folders';
 import { Log } from './log';
-import { ModelSession } from './model-session';
 import { RunProgress, wasCancelled } from './run-progress';
 import { Secrets } from './secrets';
 import { VerdictStore } from './editor/verdict-store';
-import { WorkspaceFiles } from './workspace-files';
 
 export class Ctx {
   readonly log: Log;
-  readonly files: WorkspaceFiles;
   readonly secrets: Secrets;
-  readonly model: ModelSession;
+  /** Each workspace folder with its own settings, index and model session. */
+  readonly folders: Folders;
   readonly runs: RunProgress;
   readonly verdicts: VerdictStore;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.register(new Log());
-    this.files = this.register(new WorkspaceFiles(this.log));
     this.secrets = new Secrets(extension.secrets);
-    this.model = this.register(new ModelSession(this.files, this.secrets, this.log));
+    this.folders = this.register(new Folders(this.log, this.secrets));
     this.runs = this.register(new RunProgress());
     this.verdicts = this.register(new VerdictStore());
   }

@@ -34,25 +34,33 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     registerStatusBar(ctx);
     ctx.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('synthesizeme')) return;
-        const files = ['files', 'split', 'seed', 'personaDir', 'cacheDir'].some((k) => e.affectsConfiguration(`synthesizeme.${k}`));
-        // The new settings are read synchronously, so the next model call already uses them.
-        if (files) void ctx.files.reload();
-        else ctx.files.refreshConfig();
-        ctx.model.reset();
+        // Each folder whose own settings changed, and only those.
+        for (const f of ctx.folders.all()) {
+          if (!e.affectsConfiguration('synthesizeme', f.uri)) continue;
+          const files = ['files', 'split', 'seed', 'personaDir', 'cacheDir'].some((k) => e.affectsConfiguration(`synthesizeme.${k}`, f.uri));
+          // The new settings are read synchronously, so the next model call already uses them.
+          if (files) void f.files.reload();
+          else f.files.refreshConfig();
+          f.model.reset();
+        }
       }),
     );
-    ctx.register(
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        ctx.files.refreshConfig();
-        ctx.model.reset();
-      }),
-    );
-    ctx.register(ctx.secrets.onDidChange(() => ctx.model.reset()));
+    const resetAll = () => {
+      for (const f of ctx.folders.all()) {
+        f.files.refreshConfig();
+        f.model.reset();
+      }
+    };
+    ctx.register(vscode.workspace.onDidGrantWorkspaceTrust(resetAll));
+    ctx.register(ctx.secrets.onDidChange(() => ctx.folders.all().forEach((f) => f.model.reset())));
     void vscode.commands.executeCommand('setContext', 'synthesizeme.running', false);
     ctx.register(ctx.runs.onDidChange((n) => void vscode.commands.executeCommand('setContext', 'synthesizeme.running', n > 0)));
     // Index in the background; the tree, diagnostics and lenses refresh when it is ready.
-    setTimeout(() => void ctx.files.get().catch((err) => ctx.log.error('index', err as Error)), 0);
+    setTimeout(() => {
+      for (const f of ctx.folders.all()) void f.files.get().catch((err) => ctx.log.error('index', err as Error));
+    }, 0);
+    // A folder added later is indexed as it arrives.
+    ctx.register(vscode.workspace.onDidChangeWorkspaceFolders((e) => e.added.forEach((wf) => void ctx.folders.of(wf.uri)?.files.get().catch((err) => ctx.log.error('index', err as Error)))));
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
     return { ctx, users, chartPaint };
   } catch (err) {

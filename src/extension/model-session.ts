@@ -1,5 +1,5 @@
-// One Llm for the editor session (one scheduler, one cache, whoever asks: a command, a CodeLens),
-// rebuilt when the model settings or the API key change.
+// One Llm per workspace folder for the editor session (one scheduler, one cache, whoever asks: a
+// command, a CodeLens), from that folder's settings; rebuilt when the model settings or the API key change.
 
 import * as vscode from 'vscode';
 import type { Llm } from '../core/llm/client';
@@ -66,10 +66,10 @@ export class ModelSession implements vscode.Disposable {
     // The key from SecretStorage wins over the environment's.
     const stored = resolved.config.provider === 'openai' ? await this.secrets.get('openai') : undefined;
     const apiKey = stored ?? resolved.apiKey;
-    const cacheDir = this.files.root ? (await this.files.layout()).cacheDir : undefined;
-    this.log.info('model', `${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.join(', ')}${apiKey ? ' (with an API key)' : ''}`);
+    const cacheDir = (await this.files.layout()).cacheDir;
+    this.log.info('model', `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.join(', ')}${apiKey ? ' (with an API key)' : ''}`);
     return createLlm(resolved.config, {
-      ...(cacheDir ? { cacheDir } : { noCache: true }),
+      cacheDir,
       ...(apiKey ? { apiKey } : {}),
       log: (level, message) => {
         if (level === 'error') this.log.error('llm', message);

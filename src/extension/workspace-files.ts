@@ -1,5 +1,6 @@
-// The workspace's preference files in the engine's index, kept up to date by file watchers:
+// One workspace folder's preference files in the engine's index, kept up to date by file watchers:
 // a change re-reads only the file that changed (the index re-splits only the users it touches).
+// File names in the index are relative to the folder; the folder's own settings apply.
 
 import * as vscode from 'vscode';
 import type { PreferenceIndex } from '../core/data/workspace-index';
@@ -19,20 +20,33 @@ export class WorkspaceFiles implements vscode.Disposable {
   /** Fires after the index (or the set of persona files) changed. */
   readonly onDidChange = this.changed.event;
   private pending: ReturnType<typeof setTimeout> | undefined;
-  config: Config = readConfig();
+  config: Config;
 
-  constructor(private readonly log: Log) {}
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly log: Log,
+  ) {
+    this.config = readConfig(folder.uri);
+  }
 
-  /** The first folder of the workspace: where personas, prompts, runs and the cache live. */
-  get root(): vscode.Uri | undefined {
-    return vscode.workspace.workspaceFolders?.[0]?.uri;
+  /** The folder: where its personas, prompts, runs and cache live. */
+  get root(): vscode.Uri {
+    return this.folder.uri;
   }
 
   async layout(): Promise<WorkspaceLayout> {
-    const root = this.root;
-    if (!root) throw Object.assign(new Error('open a folder with preference files first'), { expected: true });
     const { workspaceLayout } = await import('../core/workspace/layout');
-    return workspaceLayout(root.fsPath, engineSettings(this.config));
+    return workspaceLayout(this.root.fsPath, engineSettings(this.config));
+  }
+
+  /** A file's name in this folder's index: relative to the folder, never prefixed with its name. */
+  nameOf(uri: vscode.Uri): string {
+    return vscode.workspace.asRelativePath(uri, false);
+  }
+
+  /** Whether a file is this folder's own (not a nested workspace folder's, which has its own settings). */
+  owns(uri: vscode.Uri): boolean {
+    return vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === this.folder.uri.toString();
   }
 
   /** The index, read on first use. */
@@ -56,12 +70,12 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   /** Settings that do not change which pairs there are (model, provider, temperature). */
   refreshConfig(): void {
-    this.config = readConfig((line) => this.log.warn('settings', line));
+    this.config = readConfig(this.folder.uri, (line) => this.log.warn('settings', `${this.folder.name}: ${line}`));
   }
 
   /** Settings changed: re-read everything with the new globs and splits. */
   async reload(): Promise<void> {
-    this.config = readConfig((line) => this.log.warn('settings', line));
+    this.refreshConfig();
     this.index = undefined;
     await this.get();
   }
@@ -73,8 +87,8 @@ export class WorkspaceFiles implements vscode.Disposable {
     this.uris.clear();
     const seen = new Set<string>();
     for (const glob of this.config.include) {
-      for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE)) {
-        if (seen.has(uri.fsPath)) continue;
+      for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(this.folder, glob), EXCLUDE)) {
+        if (seen.has(uri.fsPath) || !this.owns(uri)) continue;
         seen.add(uri.fsPath);
         await this.readInto(index, uri);
       }
@@ -82,14 +96,14 @@ export class WorkspaceFiles implements vscode.Disposable {
     await this.readPersonas();
     this.index = index;
     this.watch();
-    this.log.info('index', `${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`);
+    this.log.info('index', `${this.folder.name}: ${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`);
     this.changed.fire();
     return index;
   }
 
   private async readInto(index: PreferenceIndex, uri: vscode.Uri): Promise<void> {
     const { readPreferenceFile, sniffJsonlIsPreferences } = await import('../core/data/read-file');
-    const name = vscode.workspace.asRelativePath(uri);
+    const name = this.nameOf(uri);
     if (!/\.prefs\./i.test(uri.fsPath) && uri.fsPath.endsWith('.jsonl') && !(await sniffJsonlIsPreferences(uri.fsPath))) {
       index.removeFile(name);
       this.uris.delete(name);
@@ -101,7 +115,6 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   private async readPersonas(): Promise<void> {
     this.personas.clear();
-    if (!this.root) return;
     const layout = await this.layout();
     let entries: [string, vscode.FileType][] = [];
     try {
@@ -124,13 +137,12 @@ export class WorkspaceFiles implements vscode.Disposable {
   private watch(): void {
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) return;
+    const folder = this.folder;
     // Several globs can match one file (and editors save in bursts): one re-read per file per burst.
     const pendingFiles = new Map<string, ReturnType<typeof setTimeout>>();
     this.watchers.push({ dispose: () => pendingFiles.forEach((t) => clearTimeout(t)) });
     const onFile = (uri: vscode.Uri, deleted: boolean) => {
-      if (/[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath)) return;
+      if (/[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath) || !this.owns(uri)) return;
       clearTimeout(pendingFiles.get(uri.fsPath));
       pendingFiles.set(
         uri.fsPath,
@@ -143,13 +155,13 @@ export class WorkspaceFiles implements vscode.Disposable {
     const reread = (uri: vscode.Uri, deleted: boolean) => {
       const index = this.index;
       if (!index) return;
-      const name = vscode.workspace.asRelativePath(uri);
+      const name = this.nameOf(uri);
       void (async () => {
         if (deleted) {
           index.removeFile(name);
           this.uris.delete(name);
         } else await this.readInto(index, uri);
-        this.log.info('index', `${deleted ? 'removed' : 're-read'} ${name}`);
+        this.log.info('index', `${folder.name}: ${deleted ? 'removed' : 're-read'} ${name}`);
         this.fireSoon();
       })().catch((err) => this.log.error('index', err as Error));
     };

@@ -129,7 +129,8 @@ try {
   await page.exposeFunction('codeAutomationExit', (c) => resolveExit(c));
   const remote = (p) => `vscode-remote://remote${p}`;
   const payload = JSON.stringify([['extensionDevelopmentPath', remote(extDev)], ['extensionTestsPath', remote(extTests)]]);
-  const where = folder ? `folder=${encodeURIComponent(folder)}` : 'ew=true';
+  // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+  const where = folder ? `${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}` : 'ew=true';
   await page.goto(`http://127.0.0.1:${PORT}/?${where}&payload=${encodeURIComponent(payload)}`);
   lap('workbench loading; waiting for the extension host test runner to exit');
   code = await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout after ${TIMEOUT_MS} ms`)), TIMEOUT_MS))]);

@@ -7,7 +7,7 @@
 // (`npx vscode-test` runs the same suites through @vscode/test-cli: see .vscode-test.mjs.)
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildAll, prepareWorkspace, root } from './prepare.mjs';
 
 process.chdir(root);
@@ -21,7 +21,7 @@ try {
   const r = spawnSync(process.execPath, ['test/harness/run-ext-tests.mjs', root, join(root, 'out/integration/index'), ws], { stdio: 'inherit', env: process.env });
   status = r.status ?? 1;
 } finally {
-  if (!process.env.KEEP_TMP) rmSync(ws, { recursive: true, force: true });
+  if (!process.env.KEEP_TMP) rmSync(dirname(ws), { recursive: true, force: true });
 }
 lap(`done (exit ${status})`);
 process.exit(status);

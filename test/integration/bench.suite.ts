@@ -14,7 +14,7 @@ import type { ScalingOutcome } from '../../src/extension/commands/bench-scaling'
 import type { BenchRunOutcome } from '../../src/extension/commands/bench-run';
 import type { PrepareOutcome } from '../../src/extension/commands/bench-prepare';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, printLogOnFailure, readText, say, waitFor } from './helpers';
+import { api, file, folder, printLogOnFailure, readText, say, waitFor } from './helpers';
 
 export function benchSuite(): void {
   describe('benchmark commands (loopback Ollama)', function () {
@@ -48,14 +48,14 @@ export function benchSuite(): void {
 
     before(async () => {
       const { ctx } = await api();
-      const index = await ctx.files.get();
+      const index = await ctx.folders.first().files.get();
       for (const u of index.users()) for (const p of u.pairs) chosen.add(p.chosen.content.trim());
       server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
       const c = vscode.workspace.getConfiguration('synthesizeme');
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
       await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
     });
 
     after(async () => {
@@ -84,7 +84,7 @@ export function benchSuite(): void {
 
     it('runs the scaling plot: the SVG and JSON files, numbers at each size, the chart drawn from data', async () => {
       const { chartPaint } = await api();
-      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8] });
+      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8], folder: folder().toString() });
       assert.ok(r, 'an outcome');
       assert.deepEqual(r.result.points.map((p) => p.size), [2, 4, 8]);
       for (const p of r.result.points) {
@@ -108,12 +108,12 @@ export function benchSuite(): void {
 
     it('a re-run reuses the fitted personas and the cached calls', async () => {
       const before = server.stats.chat;
-      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8] });
+      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8], folder: folder().toString() });
       assert.ok(r);
       assert.equal(server.stats.chat, before, 'no new model call');
     });
     it('runs methods over the workspace: one results table with every method and the comparison with default', async () => {
-      const r = await vscode.commands.executeCommand<BenchRunOutcome>(CommandIds.benchRun, { methods: ['default', 'persona+demos'] });
+      const r = await vscode.commands.executeCommand<BenchRunOutcome>(CommandIds.benchRun, { methods: ['default', 'persona+demos'], folder: folder().toString() });
       assert.ok(r, 'an outcome');
       assert.deepEqual(r.result.cells.map((c) => c.method).sort(), ['default', 'persona+demos']);
       for (const c of r.result.cells) assert.ok(c.pairs > 0 && Number.isFinite(c.accuracy), JSON.stringify(c));
@@ -131,7 +131,7 @@ export function benchSuite(): void {
       const dir = mkdtempSync(join(tmpdir(), 'sm-prepare-'));
       try {
         const files = ['ada.prefs.jsonl', 'bruno.prefs.json', 'chen.prefs.yaml', 'dana.prefs.yaml'].map((f) => file(f).fsPath);
-        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, { kind: 'prefs', files, out: join(dir, 'prepared.prefs.jsonl') });
+        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, { kind: 'prefs', files, out: join(dir, 'prepared.prefs.jsonl'), folder: folder().toString() });
         assert.ok(r, 'an outcome');
         assert.ok(r.records > 0 && r.records < 61, `${r.records} records kept of 61`);
         const lines = (await readText(vscode.Uri.file(r.out))).trim().split('\n');

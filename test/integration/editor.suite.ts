@@ -9,7 +9,7 @@ const judgeLenses = (lenses: vscode.CodeLens[]) => lenses.filter((l) => l.comman
 export function editorSuite(): void {
   describe('CodeLens "Judge this pair"', () => {
     before(async () => {
-      await (await api()).ctx.files.get();
+      await (await api()).ctx.folders.first().files.get();
     });
 
     it('is above every record of a JSONL file (one per line)', async () => {

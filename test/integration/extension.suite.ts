@@ -12,7 +12,7 @@ export function extensionSuite(): void {
     it('activates and indexes the example workspace', async () => {
       const t0 = Date.now();
       const { ctx } = await api();
-      const index = await ctx.files.get();
+      const index = await ctx.folders.first().files.get();
       const users = index.users().map((u) => u.id);
       const activated = /activated in (\d+) ms/.exec(await logTail(1000))?.[1];
       say(`      (activate(): ${activated ?? '?'} ms; activation + first index of the workspace: ${Date.now() - t0} ms)`);
@@ -31,7 +31,7 @@ export function extensionSuite(): void {
 
     it('shows index problems as diagnostics at their line and column', async () => {
       const { ctx } = await api();
-      await ctx.files.get();
+      await ctx.folders.first().files.get();
       const uri = file('broken.prefs.jsonl');
       const diags = await waitFor('diagnostics of broken.prefs.jsonl', () => {
         const d = vscode.languages.getDiagnostics(uri);
@@ -45,17 +45,17 @@ export function extensionSuite(): void {
 
     it('keeps the index up to date when a file appears, changes and goes (watcher, one file re-read)', async () => {
       const { ctx } = await api();
-      await ctx.files.get();
+      await ctx.folders.first().files.get();
       const uri = file('late.prefs.jsonl');
       const rec = (id: string) => JSON.stringify({ user_id: 'zoe', pair_id: id, context: [{ role: 'user', content: 'hi' }], chosen: 'Hello!', rejected: 'Go away.' });
       await writeText(uri, [rec('z1'), rec('z2')].join('\n') + '\n');
-      await waitFor('user zoe', () => ctx.files.current()?.user('zoe'));
-      assert.equal(ctx.files.current()!.user('zoe')!.pairs.length, 2);
+      await waitFor('user zoe', () => ctx.folders.first().files.current()?.user('zoe'));
+      assert.equal(ctx.folders.first().files.current()!.user('zoe')!.pairs.length, 2);
       await writeText(uri, [rec('z1'), rec('z2'), '{"user_id": "zoe", "pair_id": oops}'].join('\n') + '\n');
       const d = await waitFor('a diagnostic on line 3', () => vscode.languages.getDiagnostics(uri).find((x) => x.range.start.line === 2));
       assert.match(d.message, /./);
       await vscode.workspace.fs.delete(uri);
-      await waitFor('zoe gone', () => (ctx.files.current()?.user('zoe') ? undefined : true));
+      await waitFor('zoe gone', () => (ctx.folders.first().files.current()?.user('zoe') ? undefined : true));
     });
 
     it('ignores workspace-level base URLs in an untrusted workspace, and a workspace apiKeyEnv always, saying so', () => {

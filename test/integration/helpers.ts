@@ -21,6 +21,18 @@ export function folder(): vscode.Uri {
   return f.uri;
 }
 
+/** The second workspace folder (the harness opens a multi-root workspace of two). */
+export function secondFolder(): vscode.Uri {
+  const f = vscode.workspace.workspaceFolders?.[1];
+  if (!f) throw new Error('the tests need a second workspace folder (a .code-workspace of two folders)');
+  return f.uri;
+}
+
+/** Where the Workspace target writes: the .code-workspace file of a multi-root workspace, else the folder's settings. */
+export function workspaceSettingsFile(): vscode.Uri {
+  return vscode.workspace.workspaceFile ?? file('.vscode/settings.json');
+}
+
 export function file(name: string): vscode.Uri {
   return vscode.Uri.joinPath(folder(), name);
 }

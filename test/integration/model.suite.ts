@@ -10,7 +10,7 @@ import type { PairVerdict } from '../../src/core/method/judge';
 import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, writeText } from './helpers';
+import { api, file, folder, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, workspaceSettingsFile, writeText } from './helpers';
 
 const SECRET = 'sk-integration-SECRET-4242';
 
@@ -37,7 +37,7 @@ export function modelSuite(): void {
 
     before(async () => {
       const { ctx } = await api();
-      const index = await ctx.files.get();
+      const index = await ctx.folders.first().files.get();
       for (const u of index.users()) for (const p of u.pairs) chosen.add(p.chosen.content.trim());
       // chunkIntervalMs: the loopback corks a burst of chunks otherwise, and under Node 24 (the
       // extension host of code-server) a corked chunked response loses every chunk after the first.
@@ -46,7 +46,7 @@ export function modelSuite(): void {
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
       await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
     });
 
     after(async () => {
@@ -55,7 +55,7 @@ export function modelSuite(): void {
 
     it('lists the models the server really has', async () => {
       const { ctx } = await api();
-      const llm = await ctx.model.get();
+      const llm = await ctx.folders.first().model.get();
       const names = (await llm.listModels()).map((m) => m.name);
       assert.deepEqual(names.sort(), ['llama3.1:8b', 'qwen3:30b-a3b']);
       const picked = await vscode.commands.executeCommand(CommandIds.selectModel, { provider: 'ollama', model: 'llama3.1:8b' });
@@ -88,7 +88,7 @@ export function modelSuite(): void {
       assert.ok(out?.persona.endsWith('ada.persona.yaml'), JSON.stringify(out));
       const text = await readText(vscode.Uri.file(out.persona));
       assert.match(text, /Prefers short, direct answers/);
-      await waitFor('persona known', () => ctx.files.hasPersona('ada') || undefined);
+      await waitFor('persona known', () => ctx.folders.first().files.hasPersona('ada') || undefined);
       const uri = file('ada.prefs.jsonl');
       const lenses = await waitFor('a Judge with persona lens', async () => {
         const l = (await lensesOf(uri)).filter((x) => x.command?.title.includes('Judge with persona'));
@@ -109,7 +109,7 @@ export function modelSuite(): void {
       const { ctx } = await api();
       const first = await vscode.commands.executeCommand<RevalidateOutcome>(CommandIds.revalidatePersona, 'ada');
       assert.ok(first && first.accuracy >= 0 && first.accuracy <= 1, JSON.stringify(first));
-      const layout = await ctx.files.layout();
+      const layout = await ctx.folders.first().files.layout();
       const path = vscode.Uri.file(`${layout.personaDir}/ada.persona.yaml`);
       const text = await readText(path);
       await writeText(path, text.replace('Prefers short, direct answers.', 'Prefers short, direct answers. SMART'));
@@ -147,7 +147,7 @@ export function modelSuite(): void {
     });
 
     it('evaluates a method and shows its verdicts', async () => {
-      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test' });
+      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', folder: folder().toString() });
       assert.ok(r && r.pairs > 0, JSON.stringify(r && { pairs: r.pairs, skipped: r.skipped }));
       const rows = await vscode.commands.executeCommand<number>(CommandIds.showVerdicts, r.run);
       assert.equal(rows, r.pairs);
@@ -164,7 +164,7 @@ export function modelSuite(): void {
 
     it('estimates the cost of a run without calling the model', async () => {
       const before = server.stats.chat;
-      const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(CommandIds.estimateCost, { method: 'default' });
+      const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(CommandIds.estimateCost, { method: 'default', folder: folder().toString() });
       // Evaluate ran just before: every call of the same run is answered from the cache.
       assert.ok(est && est.calls + est.cachedCalls > 0 && est.cachedCalls > 0, JSON.stringify(est));
       assert.equal(server.stats.chat, before, 'no chat call');
@@ -175,10 +175,10 @@ export function modelSuite(): void {
       await vscode.commands.executeCommand(CommandIds.setApiKey, { provider: 'openai', key: SECRET });
       assert.equal(await ctx.secrets.get('openai'), SECRET);
       assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('synthesizeme')).includes(SECRET));
-      const settings = await readText(file('.vscode/settings.json')).catch(() => '');
+      const settings = await readText(workspaceSettingsFile()).catch(() => '');
       assert.ok(!settings.includes(SECRET));
       // A call with the key in use, then the log must still not hold it.
-      await (await ctx.model.get()).listModels().catch(() => undefined);
+      await (await ctx.folders.first().model.get()).listModels().catch(() => undefined);
       const log = await logTail(100_000);
       assert.match(log, /API key for openai stored/, 'the log was found and read');
       assert.ok(!log.includes(SECRET), 'the key reached the log');

@@ -27,7 +27,7 @@ export function realModelSuite(): void {
       await c.update('provider', 'openai', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.baseUrl], vscode.ConfigurationTarget.Workspace);
       await c.update('model', EMBEDDED_MODEL_NAME, vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
     });
 
     afterEach(function () {

@@ -4,6 +4,7 @@ import { modelSuite } from './model.suite';
 import { viewsSuite } from './views.suite';
 import { benchSuite } from './bench.suite';
 import { realModelSuite } from './real-model.suite';
+import { multiRootSuite } from './multiroot.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -16,4 +17,5 @@ export function registerSuites(): void {
   modelSuite();
   viewsSuite();
   benchSuite();
+  multiRootSuite();
 }

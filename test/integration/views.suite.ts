@@ -13,12 +13,15 @@ export function viewsSuite(): void {
   describe('views', () => {
     it('the Users tree lists users with their splits and persona state', async () => {
       const { users, ctx } = await api();
-      await ctx.files.get();
+      await ctx.folders.first().files.get();
       const items = await users.getChildren();
       const ada = items.find((i) => i.userId === 'ada');
       assert.ok(ada, items.map((i) => i.userId).join(', '));
-      assert.match(String(ada.description), /^ctx \d+ · val \d+ · test \d+/);
-      assert.equal(ada.contextValue, ctx.files.hasPersona('ada') ? 'user.persona' : 'user');
+      // Multi-root (the harness opens two folders): the folder's name comes first.
+      const prefix = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${vscode.workspace.workspaceFolders![0]!.name} · ` : '';
+      assert.ok(String(ada.description).startsWith(prefix), String(ada.description));
+      assert.match(String(ada.description).slice(prefix.length), /^ctx \d+ · val \d+ · test \d+/);
+      assert.equal(ada.contextValue, ctx.folders.first().files.hasPersona('ada') ? 'user.persona' : 'user');
       assert.equal(ada.command?.command, CommandIds.inspectPersona);
     });
 
@@ -56,7 +59,7 @@ export function viewsSuite(): void {
 
     it('the status bar shows the provider and model', async () => {
       const { ctx } = await api();
-      const d = await waitFor('a model description', () => ctx.model.describe());
+      const d = await waitFor('a model description', () => ctx.folders.first().model.describe());
       assert.ok(d.provider === 'ollama' || d.provider === 'openai');
       assert.ok(d.model.length > 0);
     });

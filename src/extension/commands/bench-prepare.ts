@@ -15,6 +15,8 @@ export interface PrepareArgs {
   survey?: string;
   out?: string;
   minPairs?: number;
+  /** The workspace folder whose model and settings are used (its URI). */
+  folder?: string;
 }
 
 export interface PrepareOutcome {
@@ -48,9 +50,11 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
   const input = await inputFrom(a);
   if (!input) return undefined;
   const inputs = input.kind === 'prism' ? [input.conversations, ...(input.survey ? [input.survey] : [])] : input.files;
+  const folder = await ctx.folders.choose(a, 'Prepare with which folder\'s model and settings?');
+  if (!folder) return undefined;
   const out =
     a.out ??
-    (await vscode.window.showSaveDialog({ title: 'Prepared data set (native JSONL)', saveLabel: 'Prepare', filters: { 'Preference JSONL': ['jsonl'] }, ...(ctx.files.root ? { defaultUri: vscode.Uri.joinPath(ctx.files.root, 'prepared.prefs.jsonl') } : {}) }))?.fsPath;
+    (await vscode.window.showSaveDialog({ title: 'Prepared data set (native JSONL)', saveLabel: 'Prepare', filters: { 'Preference JSONL': ['jsonl'] }, defaultUri: vscode.Uri.joinPath(folder.uri, 'prepared.prefs.jsonl') }))?.fsPath;
   if (!out) return undefined;
   const [{ readRawInput }, { preparePipeline }, { prepareReportMarkdown }, { writeNativeJsonl }, { DEFAULT_PROMPTS }] = await Promise.all([
     import('../../core/bench/raw-input'),
@@ -60,8 +64,8 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
     import('../../core/method/default-prompts'),
   ]);
   const rel = (p: string) => vscode.workspace.asRelativePath(p);
-  const llm = await ctx.model.get();
-  const config = ctx.files.config;
+  const llm = await folder.model.get();
+  const config = folder.files.config;
   const before = llm.counters();
   const { written, markdown } = await ctx.runs.run(`preparing ${basename(out)}`, async (signal, report) => {
     const raw = await readRawInput(input, { displayPath: rel, signal });

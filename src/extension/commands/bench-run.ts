@@ -34,7 +34,9 @@ async function methodsFrom(arg: unknown): Promise<Method[] | undefined> {
 export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunOutcome | undefined> {
   const methods = await methodsFrom(arg);
   if (!methods) return undefined;
-  const inputs = await runInputs(ctx);
+  const folder = await ctx.folders.choose(arg, 'Benchmark: which folder?');
+  if (!folder) return undefined;
+  const inputs = await runInputs(folder);
   const [{ benchRun, benchRunMarkdown }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/run'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
   const users = inputs.index.users();
   if (!users.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });

@@ -46,7 +46,9 @@ async function sizesFrom(arg: unknown): Promise<number[] | undefined> {
 export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<ScalingOutcome | undefined> {
   const sizes = await sizesFrom(arg);
   if (!sizes) return undefined;
-  const inputs = await runInputs(ctx);
+  const folder = await ctx.folders.choose(arg, 'Scaling plot: which folder?');
+  if (!folder) return undefined;
+  const inputs = await runInputs(folder);
   const [{ scaling, scalingChart, scalingSvg }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/scaling'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
   const users = inputs.index.users();
   if (!users.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
@@ -68,7 +70,7 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   // The chart goes to the webview as numbers (its labels as text), never as SVG markup.
   const { yFormat: _format, ...chart } = scalingChart(result);
   const view: ChartView = { ...chart, svgFile: vscode.workspace.asRelativePath(svgPath) };
-  showChart(ctx, view);
+  showChart(ctx, folder, view);
   const slope = result.slopePointsPerPair === null ? '' : ` Slope ${result.slopePointsPerPair.toFixed(2)} points per context pair.`;
   void vscode.window.showInformationMessage(`SynthesizeMe: scaling plot written to ${vscode.workspace.asRelativePath(svgPath)}.${slope}`);
   return { result, svg: svgPath, json: jsonPath };

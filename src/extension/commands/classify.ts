@@ -46,7 +46,10 @@ export async function classifyCommand(ctx: Ctx, arg: unknown): Promise<ClassifyO
   const parse = parseText(doc.getText(), rel, format);
   for (const p of parse.problems) ctx.log.warn('classify', `${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (!parse.pairs.length) throw Object.assign(new Error(`no valid preference pair in ${rel}`), { expected: true });
-  const inputs = await runInputs(ctx);
+  // A file in a workspace folder uses that folder's model and prompts; a file outside, the chosen folder's.
+  const folder = ctx.folders.of(doc.uri) ?? (await ctx.folders.choose(arg, 'Classify with which folder\'s model?'));
+  if (!folder) return undefined;
+  const inputs = await runInputs(folder);
   // The workspace's editable prompt (written with the default on first use), like the CLI's default.
   const instructions = (await inputs.prompts.get('personalizable')).text;
   const results = await ctx.runs.run(`classifying ${parse.pairs.length} pair(s) of ${basename(rel)}`, (signal, report) => {

@@ -22,11 +22,13 @@ export async function estimateCommand(ctx: Ctx, arg: unknown): Promise<RunEstima
     if (!pick) return undefined;
     method = pick as Method;
   }
-  const inputs = await runInputs(ctx);
+  const folder = await ctx.folders.choose(arg, 'Estimate the cost: which folder?');
+  if (!folder) return undefined;
+  const inputs = await runInputs(folder);
   const judge = await inputs.prompts.get('judge');
   const requests: ChatRequest[] = [];
   for (const u of inputs.index.users()) {
-    const persona = method.startsWith('persona') ? await readPersonaOf(ctx, u.id) : undefined;
+    const persona = method.startsWith('persona') ? await readPersonaOf(folder, u.id) : undefined;
     // The persona's length is what matters for the estimate; demos are left out (a lower bound).
     const system = judgeSystem(judge.text, persona ? { persona: persona.model.persona } : {});
     for (const p of pairsBySplit(u).test) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature: inputs.temperature, seed: inputs.seed });

@@ -6,23 +6,26 @@ import type { EvalResult, EvalUser } from '../../core/eval/evaluate';
 import type { Method } from '../../core/method/methods';
 import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
-import { readPersonaOf, runInputs } from './run-inputs';
+import type { Folder } from '../folders';
+import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
   method?: Method;
   split?: 'test' | 'validation';
   userId?: string;
+  /** The workspace folder (its URI); else the active editor's, the only one, or a pick. */
+  folder?: string;
 }
 
-export async function evaluateUsers(ctx: Ctx, users: readonly UserEntry[], method: Method, split: 'test' | 'validation', personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>): Promise<EvalResult> {
-  const inputs = await runInputs(ctx);
+export async function evaluateUsers(ctx: Ctx, folder: Folder, users: readonly UserEntry[], method: Method, split: 'test' | 'validation', personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>): Promise<EvalResult> {
+  const inputs = await runInputs(folder);
   const [{ evaluate }, { needsPersona }, { pairsBySplit }] = await Promise.all([import('../../core/eval/evaluate'), import('../../core/method/methods'), import('../../core/workspace/open-workspace')]);
   const evalUsers: EvalUser[] = [];
   for (const u of users) {
     const s = pairsBySplit(u);
     let persona: { model: EvalUser['persona']; hash: string } | undefined = personaOverride?.get(u.id);
     if (!persona && needsPersona(method)) {
-      const p = await readPersonaOf(ctx, u.id);
+      const p = await readPersonaOf(folder, u.id);
       if (p) persona = { model: p.model, hash: p.hash };
     }
     evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}) });
@@ -62,9 +65,19 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
     method = pick.label as Method;
   }
   const split = a.split === 'validation' ? 'validation' : 'test';
-  const index = await ctx.files.get();
-  const users = typeof a.userId === 'string' ? index.users().filter((u) => u.id === a.userId) : index.users();
-  const r = await evaluateUsers(ctx, users, method, split);
+  let folder: Folder | undefined;
+  let users: readonly UserEntry[];
+  if (typeof a.userId === 'string') {
+    const picked = await pickUser(ctx, a, `Evaluate ${method}`);
+    if (!picked) return undefined;
+    ({ folder } = picked);
+    users = [picked.user];
+  } else {
+    folder = await ctx.folders.choose(a, `Evaluate ${method} on ${split}: which folder's users?`);
+    if (!folder) return undefined;
+    users = (await folder.files.get()).users();
+  }
+  const r = await evaluateUsers(ctx, folder, users, method, split);
   ctx.log.info('eval', `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`);
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
   void vscode.window

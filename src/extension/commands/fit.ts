@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { UserEntry } from '../../core/data/workspace-index';
 import type { FitProgress } from '../../core/method/fit';
 import type { Ctx } from '../ctx';
+import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
 import { pickUser, runInputs } from './run-inputs';
 
@@ -32,14 +33,15 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: Abor
     ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(`${user.id}: ${p.phase} ${p.done}/${p.total}`) } : {}),
   });
   const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
-  ctx.log.info('fit', `${user.id}: persona written to ${vscode.workspace.asRelativePath(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`);
+  ctx.log.info('fit', `${user.id}: persona written to ${inputs.folder.relative(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`);
   return { user: user.id, persona: r.path, validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated } };
 }
 
 export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome | undefined> {
-  const user = await pickUser(ctx, arg, 'Fit a persona model');
-  if (!user) return undefined;
-  const inputs = await runInputs(ctx);
+  const picked = await pickUser(ctx, arg, 'Fit a persona model');
+  if (!picked) return undefined;
+  const { user } = picked;
+  const inputs = await runInputs(picked.folder);
   const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) => fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)));
   const pct = (100 * out.validation.accuracy).toFixed(1);
   void vscode.window.showInformationMessage(`SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated} = ${pct}%).`, 'Open Persona').then((pick) => {
@@ -48,11 +50,24 @@ export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome
   return out;
 }
 
-export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
-  const inputs = await runInputs(ctx);
-  const users = inputs.index.users();
+/** Every user of every folder, each folder with its own settings and model. */
+export async function fitAllCommand(ctx: Ctx, arg?: unknown): Promise<FitOutcome[]> {
+  const folders = folderArg(arg) !== undefined ? [(await ctx.folders.choose(arg, 'Fit all users'))!] : ctx.folders.all();
+  if (!folders.length) await ctx.folders.choose(undefined, 'Fit all users');
   const done: FitOutcome[] = [];
   const failed: string[] = [];
+  let total = 0;
+  for (const folder of folders) {
+    const inputs = await runInputs(folder);
+    total += inputs.index.users().length;
+    await fitFolder(ctx, inputs, done, failed, folders.length > 1 ? ` of ${folder.name}` : '');
+  }
+  void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${total} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`);
+  return done;
+}
+
+async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], failed: string[], of: string): Promise<void> {
+  const users = inputs.index.users();
   // The cost is shown as the long run starts (and logged): an upper bound, nothing is called for it.
   const [{ planFitRequests }, { DEFAULT_FIT_OPTIONS }, { pairsBySplit }, { isFatal }] = await Promise.all([
     import('../../core/method/fit-plan'),
@@ -63,8 +78,8 @@ export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
   const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
   const est = await inputs.llm.estimate(planFitRequests(users.map(pairsBySplit), prompts, { temperature: inputs.temperature, seed: inputs.seed, k: DEFAULT_FIT_OPTIONS.k }), { defaultCompletionTokens: 200 });
   const estimate = `at most ${est.calls} call(s) (${est.cachedCalls} more from the cache), about ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-  ctx.log.info('fit', `fitting ${users.length} user(s) with ${inputs.llm.model}: ${estimate}`);
-  await ctx.runs.run('fitting all users', async (signal, report) => {
+  ctx.log.info('fit', `fitting ${users.length} user(s)${of} with ${inputs.llm.model}: ${estimate}`);
+  await ctx.runs.run(`fitting all users${of}`, async (signal, report) => {
     // A few users at a time keeps the server busy; the scheduler bounds the calls in flight.
     const queue = [...users];
     let finished = 0;
@@ -83,6 +98,4 @@ export async function fitAllCommand(ctx: Ctx): Promise<FitOutcome[]> {
     };
     await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));
   });
-  void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${users.length} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`);
-  return done;
 }

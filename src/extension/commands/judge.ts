@@ -30,12 +30,13 @@ export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMod
   const pair = await pairInDocument(doc, where);
   if (!pair) throw Object.assign(new Error(`no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`), { expected: true });
 
-  const inputs = await runInputs(ctx);
+  // The file's own folder: its settings choose the server and model, its personas the profile.
+  const inputs = await runInputs(ctx.folders.ofFile(doc.uri));
   const [{ judgePair }, { judgeSystem }, { demosOf }] = await Promise.all([import('../../core/method/judge'), import('../../core/method/messages'), import('../../core/method/methods')]);
   const judge = await inputs.prompts.get('judge');
   let profile = {};
   if (mode === 'persona') {
-    const persona = await readPersonaOf(ctx, pair.userId);
+    const persona = await readPersonaOf(inputs.folder, pair.userId);
     if (!persona) throw Object.assign(new Error(`user "${pair.userId}" has no persona yet: run Fit User first`), { expected: true });
     profile = { persona: persona.model.persona, demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []) };
   }

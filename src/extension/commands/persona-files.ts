@@ -2,22 +2,18 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { pickUser, readPersonaOf } from './run-inputs';
-import { comparisonBanner, compareWithPrevious, previousVersion } from './revalidate';
+import { pickUser, readPersonaOf, type FolderUser } from './run-inputs';
+import { comparisonBanner, compareWithPrevious, personaFileUser, previousVersion } from './revalidate';
 
-async function userOf(ctx: Ctx, arg: unknown, title: string): Promise<string | undefined> {
-  if (arg instanceof vscode.Uri) {
-    const { parsePersona } = await import('../../core/method/persona-file');
-    const doc = await vscode.workspace.openTextDocument(arg);
-    return parsePersona(doc.getText(), vscode.workspace.asRelativePath(arg)).userId;
-  }
-  return (await pickUser(ctx, arg, title))?.id;
+async function userOf(ctx: Ctx, arg: unknown, title: string): Promise<FolderUser | undefined> {
+  return pickUser(ctx, arg instanceof vscode.Uri ? await personaFileUser(ctx, arg) : arg, title);
 }
 
 export async function openPersonaCommand(ctx: Ctx, arg: unknown): Promise<vscode.Uri | undefined> {
-  const user = await userOf(ctx, arg, 'Open a persona');
-  if (!user) return undefined;
-  const [layout, { personaPath }] = await Promise.all([ctx.files.layout(), import('../../core/workspace/layout')]);
+  const picked = await userOf(ctx, arg, 'Open a persona');
+  if (!picked) return undefined;
+  const user = picked.user.id;
+  const [layout, { personaPath }] = await Promise.all([picked.folder.files.layout(), import('../../core/workspace/layout')]);
   const uri = vscode.Uri.file(personaPath(layout, user));
   try {
     await vscode.workspace.fs.stat(uri);
@@ -29,12 +25,14 @@ export async function openPersonaCommand(ctx: Ctx, arg: unknown): Promise<vscode
 }
 
 export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Promise<boolean> {
-  const user = await userOf(ctx, arg, 'Compare persona versions');
-  if (!user) return false;
-  const [layout, { personaPath, personaHistoryDir }, { parsePersona }] = await Promise.all([ctx.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
+  const picked = await userOf(ctx, arg, 'Compare persona versions');
+  if (!picked) return false;
+  const { folder } = picked;
+  const user = picked.user.id;
+  const [layout, { personaPath, personaHistoryDir }, { parsePersona }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
   const current = vscode.Uri.file(personaPath(layout, user));
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(current));
-  const prev = await previousVersion(personaHistoryDir(layout, user), parsePersona(text, vscode.workspace.asRelativePath(current)));
+  const prev = await previousVersion(personaHistoryDir(layout, user), parsePersona(text, folder.relative(current)));
   if (!prev) {
     void vscode.window.showInformationMessage(`SynthesizeMe: ${user} has no earlier persona version yet (fit again or re-validate after an edit).`);
     return false;
@@ -42,10 +40,9 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
   await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(prev.path), current, `${user}: previous ↔ current persona`);
   // The paired statistics of the two versions on validation, in the Verdicts view (answers
   // already judged come from the cache, so comparing again costs nothing).
-  const entry = (await ctx.files.get()).user(user);
-  const persona = await readPersonaOf(ctx, user);
-  if (entry && persona) {
-    const { now, out } = await compareWithPrevious(ctx, entry, persona, prev);
+  const persona = await readPersonaOf(folder, user);
+  if (persona) {
+    const { now, out } = await compareWithPrevious(ctx, folder, picked.user, persona, prev);
     ctx.log.info('compare', comparisonBanner(user, out));
     await vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, comparison: comparisonBanner(user, out) });
   }

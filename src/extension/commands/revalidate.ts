@@ -9,6 +9,7 @@ import type { PersonaModel } from '../../core/method/persona-file';
 import type { EvalResult } from '../../core/eval/evaluate';
 import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
 
@@ -46,26 +47,20 @@ export async function previousVersion(historyDir: string, current: PersonaModel)
 export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<RevalidateOutcome | undefined> {
   // From the persona file's lens or editor the argument is its URI; from the tree, a user.
   let userArg = arg;
-  if (arg instanceof vscode.Uri || typeof (arg as { fsPath?: unknown })?.fsPath === 'string') {
-    const { parsePersona } = await import('../../core/method/persona-file');
-    const doc = await vscode.workspace.openTextDocument(arg as vscode.Uri);
-    userArg = parsePersona(doc.getText(), vscode.workspace.asRelativePath(doc.uri)).userId;
-  } else if (arg === undefined && vscode.window.activeTextEditor?.document.fileName.endsWith('.persona.yaml')) {
-    const { parsePersona } = await import('../../core/method/persona-file');
-    const doc = vscode.window.activeTextEditor.document;
-    userArg = parsePersona(doc.getText(), vscode.workspace.asRelativePath(doc.uri)).userId;
-  }
-  const user = await pickUser(ctx, userArg, 'Re-validate a persona');
-  if (!user) return undefined;
-  const current = await readPersonaOf(ctx, user.id);
+  if (arg instanceof vscode.Uri || typeof (arg as { fsPath?: unknown })?.fsPath === 'string') userArg = await personaFileUser(ctx, arg as vscode.Uri);
+  else if (arg === undefined && vscode.window.activeTextEditor?.document.fileName.endsWith('.persona.yaml')) userArg = await personaFileUser(ctx, vscode.window.activeTextEditor.document.uri);
+  const picked = await pickUser(ctx, userArg, 'Re-validate a persona');
+  if (!picked) return undefined;
+  const { user, folder } = picked;
+  const current = await readPersonaOf(folder, user.id);
   if (!current) throw Object.assign(new Error(`user "${user.id}" has no persona yet: run Fit User first`), { expected: true });
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
 
-  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([ctx.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
+  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
   const historyDir = personaHistoryDir(layout, user.id);
   const prev = await previousVersion(historyDir, current.model);
-  const { now, out } = await compareWithPrevious(ctx, user, current, prev);
+  const { now, out } = await compareWithPrevious(ctx, folder, user, current, prev);
 
   // The new figures go into the file; savePersona keeps the version it replaces.
   const samples = now.samples;
@@ -88,22 +83,31 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
  */
 export async function compareWithPrevious(
   ctx: Ctx,
+  folder: Folder,
   user: UserEntry,
   current: { model: PersonaModel; hash: string },
   prev: { path: string; model: PersonaModel; hash: string } | undefined,
 ): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
   const { compareVerdicts } = await import('../../core/eval/compare');
-  const now = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
+  const now = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
   if (now.pairs === 0) throw Object.assign(new Error(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`), { expected: true });
   const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
   if (!prev) return { now, out };
-  const before = await evaluateUsers(ctx, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));
+  const before = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));
   const key = (v: PairVerdict) => `${v.userId}\u0000${v.pairId}`;
-  const c = compareVerdicts(new Map(before.verdicts.map((v) => [key(v), v])), new Map(now.verdicts.map((v) => [key(v), v])), ctx.files.config.split.seed);
+  const c = compareVerdicts(new Map(before.verdicts.map((v) => [key(v), v])), new Map(now.verdicts.map((v) => [key(v), v])), folder.files.config.split.seed);
   Object.assign(out, { previous: prev.path, previousAccuracy: before.accuracy, sentence: c.sentence, comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs } });
   return { now, before, out };
 }
 
 export function comparisonBanner(userId: string, out: RevalidateOutcome): string {
   return `${userId}, validation: current persona ${(100 * out.accuracy).toFixed(1)}% vs previous version ${(100 * (out.previousAccuracy ?? 0)).toFixed(1)}% over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`;
+}
+
+/** The user of a persona file, with the folder it lies in: `{ userId, folder }` for pickUser. */
+export async function personaFileUser(ctx: Ctx, uri: vscode.Uri): Promise<{ userId: string; folder: string }> {
+  const { parsePersona } = await import('../../core/method/persona-file');
+  const folder = ctx.folders.ofFile(uri);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  return { userId: parsePersona(doc.getText(), folder.relative(doc.uri)).userId, folder: folder.uri.toString() };
 }

@@ -1,5 +1,5 @@
-// What every LLM command needs, gathered the same way: the index, the folders, the prompts,
-// the model and the sampling settings.
+// What every LLM command needs, gathered the same way from one workspace folder: the index, the
+// layout, the prompts, the model and the sampling settings.
 
 import * as vscode from 'vscode';
 import type { PreferenceIndex, UserEntry } from '../../core/data/workspace-index';
@@ -8,8 +8,10 @@ import type { PromptStore } from '../../core/method/prompt-store';
 import type { PersonaModel } from '../../core/method/persona-file';
 import type { WorkspaceLayout } from '../../core/workspace/layout';
 import type { Ctx } from '../ctx';
+import { folderArg, type Folder } from '../folders';
 
 export interface RunInputs {
+  folder: Folder;
   index: PreferenceIndex;
   layout: WorkspaceLayout;
   prompts: PromptStore;
@@ -18,27 +20,40 @@ export interface RunInputs {
   seed: number;
 }
 
-export async function runInputs(ctx: Ctx): Promise<RunInputs> {
-  const [index, layout, { PromptStore }, llm] = await Promise.all([ctx.files.get(), ctx.files.layout(), import('../../core/method/prompt-store'), ctx.model.get()]);
-  return { index, layout, prompts: new PromptStore(layout.promptDir), llm, temperature: ctx.files.config.temperature, seed: ctx.files.config.split.seed };
+export async function runInputs(folder: Folder): Promise<RunInputs> {
+  const [index, layout, { PromptStore }, llm] = await Promise.all([folder.files.get(), folder.files.layout(), import('../../core/method/prompt-store'), folder.model.get()]);
+  const c = folder.files.config;
+  return { folder, index, layout, prompts: new PromptStore(layout.promptDir), llm, temperature: c.temperature, seed: c.split.seed };
 }
 
-/** A user id from a command argument (a tree item, a string) or a quick pick. */
-export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<UserEntry | undefined> {
-  const index = await ctx.files.get();
+export interface FolderUser {
+  folder: Folder;
+  user: UserEntry;
+}
+
+/**
+ * A user from a command argument (a tree item, `{ userId, folder }`, a bare id) or a quick pick. A bare
+ * id is looked up in every folder; when several folders have it, the user picks the folder.
+ */
+export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<FolderUser | undefined> {
   const given = typeof arg === 'string' ? arg : typeof (arg as { userId?: unknown })?.userId === 'string' ? (arg as { userId: string }).userId : undefined;
-  if (given !== undefined) {
-    const u = index.user(given);
-    if (!u) throw Object.assign(new Error(`no user "${given}" in the workspace`), { expected: true });
-    return u;
+  const named = folderArg(arg);
+  const folders = named !== undefined ? [(await ctx.folders.choose(arg, title))!] : ctx.folders.all();
+  if (!folders.length) await ctx.folders.choose(undefined, title);
+  const entries: FolderUser[] = [];
+  for (const folder of folders) {
+    const index = await folder.files.get();
+    for (const user of given !== undefined ? [index.user(given)].filter((u): u is UserEntry => u !== undefined) : index.users()) entries.push({ folder, user });
   }
-  const users = index.users();
-  if (!users.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
+  if (given !== undefined && !entries.length) throw Object.assign(new Error(`no user "${given}" in ${folders.length === 1 ? `the workspace folder ${folders[0]!.name}` : 'the workspace'}`), { expected: true });
+  if (given !== undefined && entries.length === 1) return entries[0];
+  if (!entries.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
+  const several = ctx.folders.multiple;
   const pick = await vscode.window.showQuickPick(
-    users.map((u) => ({ label: u.id, description: `${u.pairs.length} pairs${ctx.files.hasPersona(u.id) ? ' · persona' : ''}`, user: u })),
-    { title, placeHolder: 'Which user?' },
+    entries.map((e) => ({ label: e.user.id, description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${e.folder.files.hasPersona(e.user.id) ? ' · persona' : ''}`, entry: e })),
+    { title, placeHolder: given !== undefined ? `"${given}" is in several folders: which one?` : 'Which user?' },
   );
-  return pick?.user;
+  return pick?.entry;
 }
 
 export interface UserPersona {
@@ -47,9 +62,9 @@ export interface UserPersona {
   path: string;
 }
 
-export async function readPersonaOf(ctx: Ctx, userId: string): Promise<UserPersona | undefined> {
+export async function readPersonaOf(folder: Folder, userId: string): Promise<UserPersona | undefined> {
   const [layout, { personaPath }, { parsePersona }, { promptHash }] = await Promise.all([
-    ctx.files.layout(),
+    folder.files.layout(),
     import('../../core/workspace/layout'),
     import('../../core/method/persona-file'),
     import('../../core/method/prompt-store'),
@@ -63,5 +78,5 @@ export async function readPersonaOf(ctx: Ctx, userId: string): Promise<UserPerso
   } catch {
     return undefined;
   }
-  return { model: parsePersona(text, vscode.workspace.asRelativePath(path)), hash: promptHash(text), path };
+  return { model: parsePersona(text, folder.relative(path)), hash: promptHash(text), path };
 }

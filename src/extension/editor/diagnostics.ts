@@ -18,21 +18,21 @@ function toDiagnostic(p: Problem): vscode.Diagnostic {
 export function registerDiagnostics(ctx: Ctx): vscode.DiagnosticCollection {
   const collection = ctx.register(vscode.languages.createDiagnosticCollection('synthesizeme'));
   const fromIndex = () => {
-    const index = ctx.files.current();
-    if (!index) return;
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const p of index.problems()) {
-      let list = byFile.get(p.file);
-      if (!list) byFile.set(p.file, (list = []));
-      list.push(toDiagnostic(p));
+    const byUri = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
+    // Every folder's index, each with its own file names (relative to that folder).
+    for (const f of ctx.folders.all()) {
+      for (const p of f.files.current()?.problems() ?? []) {
+        const uri = f.files.uriOf(p.file);
+        if (!uri) continue;
+        let entry = byUri.get(uri.toString());
+        if (!entry) byUri.set(uri.toString(), (entry = { uri, list: [] }));
+        entry.list.push(toDiagnostic(p));
+      }
     }
     collection.clear();
-    for (const [file, list] of byFile) {
-      const uri = ctx.files.uriOf(file);
-      if (uri) collection.set(uri, list);
-    }
+    for (const { uri, list } of byUri.values()) collection.set(uri, list);
   };
-  ctx.register(ctx.files.onDidChange(fromIndex));
+  ctx.register(ctx.folders.onDidChange(fromIndex));
   fromIndex();
 
   // Unsaved edits: the open document's own parse problems replace its file's (user-level problems
@@ -40,7 +40,7 @@ export function registerDiagnostics(ctx: Ctx): vscode.DiagnosticCollection {
   let timer: ReturnType<typeof setTimeout> | undefined;
   ctx.register(
     vscode.workspace.onDidChangeTextDocument((e) => {
-      if (!vscode.languages.match(preferenceSelector(ctx.files.config.include), e.document) || !e.document.isDirty) return;
+      if (!vscode.languages.match(preferenceSelector(ctx), e.document) || !e.document.isDirty) return;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         void parseDocument(e.document).then((parse) => {

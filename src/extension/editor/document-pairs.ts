@@ -12,7 +12,7 @@ export async function parseDocument(doc: vscode.TextDocument): Promise<FileParse
   const [{ parseText }, { formatOf }] = await Promise.all([import('../../core/data/read-file'), import('../../core/data/file-text')]);
   const format = formatOf(doc.uri.fsPath);
   if (!format) return undefined;
-  const parse = parseText(doc.getText(), vscode.workspace.asRelativePath(doc.uri), format);
+  const parse = parseText(doc.getText(), vscode.workspace.asRelativePath(doc.uri, false), format);
   cache.set(doc, { version: doc.version, parse });
   return parse;
 }

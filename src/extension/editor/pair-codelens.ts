@@ -18,8 +18,9 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/[\\`*_{}[\]()#+\-.!|>~]/g, '\\$&');
 }
 
-export function preferenceSelector(include: readonly string[]): vscode.DocumentFilter[] {
-  return include.map((pattern) => ({ scheme: 'file', pattern }));
+/** Each folder's own globs, relative to that folder (folders may set different ones). */
+export function preferenceSelector(ctx: Ctx): vscode.DocumentFilter[] {
+  return ctx.folders.all().flatMap((f) => f.files.config.include.map((glob) => ({ scheme: 'file', pattern: new vscode.RelativePattern(f.workspaceFolder, glob) })));
 }
 
 export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
@@ -28,7 +29,7 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
 
   constructor(private readonly ctx: Ctx) {
     ctx.register(ctx.verdicts.onDidChange(() => this.changed.fire()));
-    ctx.register(ctx.files.onDidChange(() => this.changed.fire()));
+    ctx.register(ctx.folders.onDidChange(() => this.changed.fire()));
     ctx.register(this.changed);
   }
 
@@ -36,9 +37,10 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
     const parse = await parseDocument(doc);
     if (!parse) return [];
     const lenses: vscode.CodeLens[] = [];
+    const folder = this.ctx.folders.of(doc.uri);
     for (const pair of parse.pairs) {
       const range = pairRange(pair);
-      const modes: JudgeMode[] = this.ctx.files.hasPersona(pair.userId) ? ['plain', 'persona'] : ['plain'];
+      const modes: JudgeMode[] = folder?.files.hasPersona(pair.userId) ? ['plain', 'persona'] : ['plain'];
       for (const mode of modes) {
         const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };
         const label = mode === 'plain' ? 'Judge this pair' : 'Judge with persona';
@@ -80,15 +82,15 @@ export function registerPairCodeLens(ctx: Ctx): PairCodeLensProvider {
   let globs = '';
   let registrations: vscode.Disposable[] = [];
   const register = () => {
-    const now = JSON.stringify(ctx.files.config.include);
+    const now = JSON.stringify(ctx.folders.all().map((f) => [f.uri.toString(), f.files.config.include]));
     if (now === globs) return;
     globs = now;
     for (const r of registrations) r.dispose();
-    const selector = preferenceSelector(ctx.files.config.include);
+    const selector = preferenceSelector(ctx);
     registrations = [vscode.languages.registerCodeLensProvider(selector, provider), vscode.languages.registerHoverProvider(selector, provider)];
   };
   register();
-  ctx.register(ctx.files.onDidChange(register));
+  ctx.register(ctx.folders.onDidChange(register));
   ctx.register({ dispose: () => registrations.forEach((r) => r.dispose()) });
   return provider;
 }

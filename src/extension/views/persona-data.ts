@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { Pair } from '../../core/data/pair';
-import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import type { FigureView, PersonaView } from '../protocol';
 import { readPersonaOf } from '../commands/run-inputs';
 
@@ -17,10 +17,10 @@ function turnText(p: Pair): { conversation: string; chosen: string; rejected: st
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-export async function personaView(ctx: Ctx, userId: string): Promise<PersonaView | null> {
-  const p = await readPersonaOf(ctx, userId);
+export async function personaView(folder: Folder, userId: string): Promise<PersonaView | null> {
+  const p = await readPersonaOf(folder, userId);
   if (!p) return null;
-  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([ctx.files.get(), ctx.files.layout(), import('../../core/workspace/layout'), import('../../core/eval/run-file')]);
+  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([folder.files.get(), folder.files.layout(), import('../../core/workspace/layout'), import('../../core/eval/run-file')]);
   const pairs = new Map((index.user(userId)?.pairs ?? []).map((x) => [x.pairId, x]));
   const m = p.model;
   const prov: [string, string][] = [
@@ -64,14 +64,14 @@ export async function personaView(ctx: Ctx, userId: string): Promise<PersonaView
       .filter((n) => n.endsWith('.persona.yaml'))
       .sort()
       .reverse()
-      .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: vscode.workspace.asRelativePath(`${dir}/${n}`) }));
+      .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: folder.relative(`${dir}/${n}`) }));
   } catch {
     // No history yet.
   }
 
   return {
     userId,
-    path: vscode.workspace.asRelativePath(p.path),
+    path: folder.relative(p.path),
     persona: m.persona,
     provenance: prov,
     demos: m.demos.map((d) => {

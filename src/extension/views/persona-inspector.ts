@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../command-ids';
 import type { Ctx } from '../ctx';
+import { folderArg, type Folder } from '../folders';
+import { pickUser } from '../commands/run-inputs';
 import { isInspectorToHost, type HostToInspector } from '../protocol';
 import { personaView } from './persona-data';
 import { webviewHtml, webviewOptions } from './webview-html';
@@ -14,9 +16,10 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private userId: string | undefined;
+  private folder: Folder | undefined;
 
   constructor(private readonly ctx: Ctx) {
-    ctx.register(ctx.files.onDidChange(() => void this.refresh()));
+    ctx.register(ctx.folders.onDidChange(() => void this.refresh()));
     ctx.register(ctx.runs.onDidChange((n) => this.post({ type: 'busy', busy: n > 0 })));
   }
 
@@ -33,8 +36,9 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     });
   }
 
-  async show(userId: string): Promise<void> {
+  async show(userId: string, folder: Folder): Promise<void> {
     this.userId = userId;
+    this.folder = folder;
     if (!this.view) await vscode.commands.executeCommand(`${INSPECTOR_VIEW_ID}.focus`);
     else this.view.show(true);
     await this.refresh();
@@ -50,12 +54,12 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
 
   async refresh(): Promise<void> {
     if (!this.view || !this.ready) return;
-    if (!this.userId) {
+    if (!this.userId || !this.folder) {
       this.post({ type: 'show', userId: null, persona: null, message: 'Select a user in the Users view.' });
       return;
     }
     try {
-      const persona = await personaView(this.ctx, this.userId);
+      const persona = await personaView(this.folder, this.userId);
       this.post({ type: 'show', userId: this.userId, persona, ...(persona ? {} : { message: `${this.userId} has no persona yet.` }) });
     } catch (err) {
       this.post({ type: 'show', userId: this.userId, persona: null, message: `The persona file cannot be read: ${(err as Error).message}` });
@@ -74,21 +78,22 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
         return;
       case 'action': {
         const command = { fit: CommandIds.fitUser, revalidate: CommandIds.revalidatePersona, edit: CommandIds.openPersona, compare: CommandIds.comparePersonaVersions }[msg.action];
-        void vscode.commands.executeCommand(command, msg.userId);
+        // The webview names the user; the folder is the one the inspector shows.
+        void vscode.commands.executeCommand(command, { userId: msg.userId, ...(this.folder ? { folder: this.folder.uri.toString() } : {}) });
         return;
       }
       case 'openPair':
-        void openAt(this.ctx, msg.file, msg.line);
+        if (this.folder) void openAt(this.folder, msg.file, msg.line);
         return;
     }
   }
 }
 
-/** Opens a workspace file (a name the index knows, or a workspace-relative path) at a 1-based line. */
-export async function openAt(ctx: Ctx, file: string, line: number): Promise<void> {
-  const root = ctx.files.root;
-  const uri = ctx.files.uriOf(file) ?? (root ? vscode.Uri.joinPath(root, file) : undefined);
-  if (!uri || (root && !uri.fsPath.startsWith(root.fsPath))) return;
+/** Opens a folder's file (a name its index knows, or a folder-relative path) at a 1-based line. */
+export async function openAt(folder: Folder, file: string, line: number): Promise<void> {
+  const root = folder.uri;
+  const uri = folder.files.uriOf(file) ?? vscode.Uri.joinPath(root, file);
+  if (!uri.fsPath.startsWith(root.fsPath)) return;
   const pos = new vscode.Position(Math.max(0, line - 1), 0);
   await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: true });
 }
@@ -104,7 +109,16 @@ export function registerPersonaInspector(ctx: Ctx): PersonaInspector {
 export async function showPersonaInspector(ctx: Ctx, arg: unknown): Promise<string | undefined> {
   const userId = typeof arg === 'string' ? arg : typeof (arg as { userId?: unknown })?.userId === 'string' ? (arg as { userId: string }).userId : undefined;
   if (!userId || !inspector) return undefined;
-  await inspector.show(userId);
+  // The folder named, else the folder that has this user (a pick when several do), else the first.
+  let folder: Folder | undefined;
+  if (folderArg(arg) !== undefined) folder = await ctx.folders.choose(arg, 'Inspect persona');
+  else {
+    const having = [];
+    for (const f of ctx.folders.all()) if ((await f.files.get()).user(userId)) having.push(f);
+    folder = having.length > 1 ? (await pickUser(ctx, userId, 'Inspect persona'))?.folder : (having[0] ?? ctx.folders.first());
+  }
+  if (!folder) return undefined;
+  await inspector.show(userId, folder);
   ctx.log.info('inspector', `showing ${userId}`);
   return userId;
 }

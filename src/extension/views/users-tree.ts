@@ -1,32 +1,39 @@
 // The Users tree: each user with pair counts per split, whether a persona exists and its last
-// validation accuracy; context menu Fit / Evaluate / Open persona.
+// validation accuracy; context menu Fit / Evaluate / Open persona. In a multi-root workspace every
+// folder's users are listed, each with its folder's name (the same id in two folders is two users).
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import { readPersonaOf } from '../commands/run-inputs';
 
 export class UserItem extends vscode.TreeItem {
+  /** The folder's URI: commands given this item work in that folder. */
+  readonly folder: string;
+
   constructor(
+    folder: { uri: vscode.Uri; name: string; shown: boolean },
     readonly userId: string,
     counts: { context: number; validation: number; test: number },
     persona: { accuracy?: number; edited?: boolean; test?: number } | undefined,
     tooSmall: boolean,
   ) {
     super(userId, vscode.TreeItemCollapsibleState.None);
+    this.folder = folder.uri.toString();
     const acc = persona?.accuracy !== undefined ? ` val ${(100 * persona.accuracy).toFixed(0)}%` : '';
     const test = persona?.test !== undefined ? ` test ${(100 * persona.test).toFixed(0)}%` : '';
-    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
+    this.description = `${folder.shown ? `${folder.name} · ` : ''}ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
     this.tooltip = new vscode.MarkdownString();
     this.tooltip.appendText(
-      `${userId}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
+      `${userId}${folder.shown ? ` (${folder.name})` : ''}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
         (persona
           ? `persona: yes${persona.edited ? ' (edited by hand)' : ''}${persona.accuracy !== undefined ? `, last validation ${(100 * persona.accuracy).toFixed(1)}%` : ''}${persona.test !== undefined ? `, last test run (persona+demos) ${(100 * persona.test).toFixed(1)}%` : ''}`
           : 'persona: not fitted yet'),
     );
     this.iconPath = new vscode.ThemeIcon(persona ? 'account' : 'person');
     this.contextValue = persona ? 'user.persona' : 'user';
-    this.id = `user:${userId}`;
-    this.command = { command: 'synthesizeme.inspectPersona', title: 'Inspect persona', arguments: [userId] };
+    this.id = folder.shown ? `user:${this.folder}:${userId}` : `user:${userId}`;
+    this.command = { command: 'synthesizeme.inspectPersona', title: 'Inspect persona', arguments: [{ userId, folder: this.folder }] };
   }
 }
 
@@ -35,7 +42,7 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly ctx: Ctx) {
-    ctx.register(ctx.files.onDidChange(() => this.changed.fire()));
+    ctx.register(ctx.folders.onDidChange(() => this.changed.fire()));
     ctx.register(this.changed);
   }
 
@@ -44,14 +51,21 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
   }
 
   async getChildren(parent?: UserItem): Promise<UserItem[]> {
-    if (parent || !this.ctx.files.root) return [];
-    const [index, { pairsBySplit }, tests] = await Promise.all([this.ctx.files.get(), import('../../core/workspace/open-workspace'), lastTestAccuracy(this.ctx)]);
+    if (parent) return [];
+    const shown = this.ctx.folders.multiple;
+    const lists = await Promise.all(this.ctx.folders.all().map((f) => this.usersOf(f, shown)));
+    return lists.flat();
+  }
+
+  private async usersOf(folder: Folder, shown: boolean): Promise<UserItem[]> {
+    const [index, { pairsBySplit }, tests] = await Promise.all([folder.files.get(), import('../../core/workspace/open-workspace'), lastTestAccuracy(folder)]);
+    const where = { uri: folder.uri, name: folder.name, shown };
     return Promise.all(
       index.users().map(async (u) => {
         const s = pairsBySplit(u);
         let persona: { accuracy?: number; edited?: boolean } | undefined;
-        if (this.ctx.files.hasPersona(u.id)) {
-          const p = await readPersonaOf(this.ctx, u.id).catch(() => undefined);
+        if (folder.files.hasPersona(u.id)) {
+          const p = await readPersonaOf(folder, u.id).catch(() => undefined);
           const test = tests.get(u.id);
           persona = {
             ...(p?.model.provenance.validation ? { accuracy: p.model.provenance.validation.accuracy } : {}),
@@ -59,17 +73,16 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
             ...(test !== undefined ? { test } : {}),
           };
         }
-        return new UserItem(u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
+        return new UserItem(where, u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
       }),
     );
   }
 }
 
 /** Each user's accuracy in the newest finished persona+demos run on the test split (its summary line). */
-async function lastTestAccuracy(ctx: Ctx): Promise<Map<string, number>> {
+async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (!ctx.files.root) return out;
-  const dir = vscode.Uri.file((await ctx.files.layout()).runsDir);
+  const dir = vscode.Uri.file((await folder.files.layout()).runsDir);
   let names: string[];
   try {
     names = (await vscode.workspace.fs.readDirectory(dir)).map(([n]) => n).filter((n) => n.startsWith('persona-demos-test-') && n.endsWith('.run.jsonl'));

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import { isVerdictsToHost, type ChartView, type HostToVerdicts, type RunMessage, type RunView, type VerdictRow } from '../protocol';
 import { openAt } from './persona-inspector';
 import { webviewHtml, webviewOptions } from './webview-html';
@@ -15,14 +16,22 @@ export let lastPaint: { rows: number; ms: number } | undefined;
 let lastChartPaint: { points: number } | undefined;
 export const chartPaint = (): { points: number } | undefined => lastChartPaint;
 
-async function runFiles(ctx: Ctx): Promise<{ name: string; path: string; mtime: number }[]> {
-  const layout = await ctx.files.layout();
+interface RunFile {
+  name: string;
+  path: string;
+  mtime: number;
+  folder: Folder;
+}
+
+/** A folder's run files, newest first. */
+async function runFiles(folder: Folder): Promise<RunFile[]> {
+  const layout = await folder.files.layout();
   try {
     const entries = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).filter(([n]) => n.endsWith('.run.jsonl'));
     const out = [];
     for (const [name] of entries) {
       const path = `${layout.runsDir}/${name}`;
-      out.push({ name, path, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(path))).mtime });
+      out.push({ name, path, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(path))).mtime, folder });
     }
     return out.sort((a, b) => b.mtime - a.mtime);
   } catch {
@@ -30,10 +39,16 @@ async function runFiles(ctx: Ctx): Promise<{ name: string; path: string; mtime: 
   }
 }
 
-export async function verdictsMessage(ctx: Ctx, path: string): Promise<RunMessage> {
+/** The folder a run file belongs to: the folder whose runs folder holds it, else the folder it lies in. */
+async function folderOfRun(ctx: Ctx, path: string): Promise<Folder> {
+  for (const f of ctx.folders.all()) if ((await runFiles(f)).some((r) => r.path === path)) return f;
+  return ctx.folders.of(vscode.Uri.file(path)) ?? ctx.folders.first();
+}
+
+export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
   const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
-  if (!run.header) throw Object.assign(new Error(`${vscode.workspace.asRelativePath(path)} is not a run file (no header)`), { expected: true });
+  if (!run.header) throw Object.assign(new Error(`${folder.relative(path)} is not a run file (no header)`), { expected: true });
   const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
     name,
     method: r.header?.method ?? '?',
@@ -45,7 +60,7 @@ export async function verdictsMessage(ctx: Ctx, path: string): Promise<RunMessag
   // Methods side by side: the newest finished run of each method on the same split and model.
   const methods: RunView[] = [];
   const seen = new Set<string>();
-  for (const f of await runFiles(ctx)) {
+  for (const f of await runFiles(folder)) {
     const r = f.path === path ? run : await readRun(f.path);
     if (!r.summary || r.header?.split !== run.header.split || r.header?.model !== run.header.model || seen.has(r.header.method)) continue;
     seen.add(r.header.method);
@@ -65,29 +80,32 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   const given = arg as { run?: unknown; comparison?: unknown } | undefined;
   const comparison = typeof given?.comparison === 'string' ? given.comparison : undefined;
   let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : typeof given?.run === 'string' ? given.run : undefined;
+  let folder: Folder | undefined;
   if (!path) {
-    const files = await runFiles(ctx);
+    const files = (await Promise.all(ctx.folders.all().map(runFiles))).flat().sort((a, b) => b.mtime - a.mtime);
     if (!files.length) throw Object.assign(new Error('no run files yet: run Evaluate first'), { expected: true });
+    const several = ctx.folders.multiple;
     const pick = await vscode.window.showQuickPick(
-      files.map((f) => ({ label: f.name, description: new Date(f.mtime).toLocaleString(), path: f.path })),
+      files.map((f) => ({ label: f.name, description: `${several ? `${f.folder.name} · ` : ''}${new Date(f.mtime).toLocaleString()}`, file: f })),
       { title: 'Show verdicts of which run?' },
     );
     if (!pick) return undefined;
-    path = pick.path;
+    ({ path, folder } = pick.file);
   }
-  const message = { ...(await verdictsMessage(ctx, path)), ...(comparison ? { comparison } : {}) };
-  openPanel(ctx, `Verdicts: ${message.run.method} on ${message.run.split}`, message);
+  folder ??= await folderOfRun(ctx, path);
+  const message = { ...(await verdictsMessage(folder, path)), ...(comparison ? { comparison } : {}) };
+  openPanel(ctx, folder, `Verdicts: ${message.run.method} on ${message.run.split}`, message);
   return message.rows.length;
 }
 
 /** Shows a chart (Benchmark: Scaling Plot) in the same panel, sent as numbers, drawn by the webview. */
-export function showChart(ctx: Ctx, chart: ChartView): void {
+export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
   lastChartPaint = undefined;
-  openPanel(ctx, `Chart: ${chart.title}`, { type: 'chart', chart, sentAt: Date.now() });
+  openPanel(ctx, folder, `Chart: ${chart.title}`, { type: 'chart', chart, sentAt: Date.now() });
 }
 
 /** The one panel, created on first use; the webview asks for its message with `ready` after each load. */
-function openPanel(ctx: Ctx, title: string, message: HostToVerdicts): void {
+function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts): void {
   if (!panel) {
     panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, { ...webviewOptions(ctx.extension.extensionUri), retainContextWhenHidden: true });
     panel.onDidDispose(() => {
@@ -105,7 +123,7 @@ function openPanel(ctx: Ctx, title: string, message: HostToVerdicts): void {
       return;
     }
     if (msg.type === 'ready') send();
-    else if (msg.type === 'openPair') void openAt(ctx, msg.file, msg.line);
+    else if (msg.type === 'openPair') void openAt(folder, msg.file, msg.line);
     else if (msg.type === 'painted') {
       lastPaint = { rows: msg.rows, ms: msg.ms };
       ctx.log.info('verdicts', `first paint of ${msg.rows} rows in ${msg.ms.toFixed(1)} ms`);
