@@ -2,6 +2,7 @@
 
 import { parseCommandArgs, type Command, type CommandIO } from './command';
 import { commands } from './commands/index';
+import { isExpected } from '../core/user-error';
 import { UsageError } from './usage-error';
 
 const VERSION = '0.1.0';
@@ -61,18 +62,14 @@ export async function main(): Promise<void> {
   try {
     code = await runCli(process.argv.slice(2), io);
   } catch (err) {
-    const e = err as Error & { exitCode?: number; expected?: boolean; kind?: string };
-    // LLM errors carry a kind and an actionable message: expected, no stack.
-    if (typeof e?.kind === 'string') e.expected = true;
+    const e = err as Error & { exitCode?: number };
     if (interrupted) code = 130;
-    else if (typeof e.exitCode === 'number') code = e.exitCode;
+    else if (typeof e?.exitCode === 'number') code = e.exitCode;
     else code = 1;
-    const message = e?.message ?? String(err);
-    process.stderr.write(`synthesizeme: ${message}\n`);
-    if (debug || (code === 1 && !e.expected && !(err instanceof UsageError) && e.exitCode === undefined)) {
-      // Unexpected failures keep their stack so they can be reported; expected ones never do.
-      if (debug || !e.expected) process.stderr.write(`${e?.stack ?? ''}\n`);
-    }
+    process.stderr.write(`synthesizeme: ${e?.message ?? String(err)}\n`);
+    // Expected failures (UserError, LLM errors) are their message; anything else is a bug and keeps its
+    // stack so it can be reported. --debug shows the stack of every failure.
+    if (debug || !isExpected(err)) process.stderr.write(`${e?.stack ?? ''}\n`);
   }
   if (interrupted && code === 0) code = 130;
   // Exit now: idle keep-alive sockets or a server that ignores an abort must not keep a

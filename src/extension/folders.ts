@@ -10,6 +10,7 @@ import type { Log } from './log';
 import { ModelSession } from './model-session';
 import type { Secrets } from './secrets';
 import { WorkspaceFiles } from './workspace-files';
+import { UserError } from '../core/user-error';
 
 export class Folder implements vscode.Disposable {
   readonly files: WorkspaceFiles;
@@ -44,7 +45,7 @@ export class Folder implements vscode.Disposable {
 }
 
 function noFolder(): Error {
-  return Object.assign(new Error('open a folder with preference files first'), { expected: true });
+  return new UserError('open a folder with preference files first');
 }
 
 /** A folder named by a command argument: `{ folder: '<uri>' }` (tree items, lenses, webviews, tests). */
@@ -110,7 +111,7 @@ export class Folders implements vscode.Disposable {
   /** The folder of a file, or an expected error naming the file. */
   ofFile(uri: vscode.Uri): Folder {
     const f = this.of(uri);
-    if (!f) throw Object.assign(new Error(`${uri.fsPath} is not inside a workspace folder: SynthesizeMe reads its settings, personas and runs from the folder a file is in`), { expected: true });
+    if (!f) throw new UserError(`${uri.fsPath} is not inside a workspace folder: SynthesizeMe reads its settings, personas and runs from the folder a file is in`);
     return f;
   }
 
@@ -131,7 +132,7 @@ export class Folders implements vscode.Disposable {
     const named = folderArg(arg);
     if (named !== undefined) {
       const f = this.byUri.get(named)?.folder ?? this.all().find((x) => x.uri.fsPath === named);
-      if (!f) throw Object.assign(new Error(`"${named}" is not a folder of this workspace`), { expected: true });
+      if (!f) throw new UserError(`"${named}" is not a folder of this workspace`);
       return f;
     }
     const all = this.all();

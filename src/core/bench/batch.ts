@@ -15,6 +15,7 @@ import { LlmError } from '../llm/errors';
 import { parseTolerantJson } from '../llm/tolerant-json';
 import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
 import { outputCapOf } from '../llm/types';
+import { UserError } from '../user-error';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
@@ -86,7 +87,7 @@ export async function readBatchState(path: string): Promise<BatchState> {
     const s = JSON.parse(await readFile(path, 'utf8')) as BatchState;
     if (s && s.version === 1 && typeof s.steps === 'object') return s;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw Object.assign(new Error(`${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`), { expected: true, exitCode: 2 });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`, 2);
   }
   return { version: 1, steps: {} };
 }

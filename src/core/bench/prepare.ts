@@ -18,6 +18,7 @@ import type { Order } from '../method/render';
 import { classifyPair } from './classify';
 import { promptHash } from '../method/prompt-store';
 import { countItems, filterUsers, toItems, type BenchItem, type StepCounts } from './records';
+import { UserError } from '../user-error';
 
 /** A model whose calls may be collected and sent together (the Batch API): flush() sends them. */
 export type StepModel = ChatModel & { flush?: (signal?: AbortSignal) => Promise<void> };
@@ -221,7 +222,7 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   );
   judges.sort((a, b) => opts.judges.findIndex((j) => j.model === a.model) - opts.judges.findIndex((j) => j.model === b.model));
   if (opts.judges.length && !judges.some((j) => j.available)) {
-    throw Object.assign(new Error(`no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`), { expected: true, exitCode: 1 });
+    throw new UserError(`no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`);
   }
   const [lo, hi] = opts.agreement;
   let unjudged = 0;

@@ -4,6 +4,7 @@
 import type { PairVerdict } from '../method/judge';
 import { describeDifference, mcnemarExact, pairedBootstrap } from './statistics';
 import { readRun } from './run-file';
+import { UserError } from '../user-error';
 
 export interface Comparison {
   a: { run: string; method: string; accuracy: number };
@@ -60,10 +61,10 @@ export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: Readonly
 export async function compareRuns(pathA: string, pathB: string): Promise<Comparison> {
   const [ra, rb] = await Promise.all([readRun(pathA), readRun(pathB)]);
   for (const [p, r] of [[pathA, ra], [pathB, rb]] as const) {
-    if (!r.header) throw Object.assign(new Error(`${p}: not a run file (no header)`), { expected: true, exitCode: 2 });
+    if (!r.header) throw new UserError(`${p}: not a run file (no header)`, 2);
   }
   const c = compareVerdicts(ra.verdicts, rb.verdicts, ra.header!.seed);
-  if (c.pairs === 0) throw Object.assign(new Error('the two runs have no pairs in common'), { expected: true, exitCode: 2 });
+  if (c.pairs === 0) throw new UserError('the two runs have no pairs in common', 2);
   const { accuracyA, accuracyB, ...rest } = c;
   return {
     a: { run: pathA, method: ra.header!.method, accuracy: accuracyA },

@@ -16,6 +16,7 @@ import { chosenLabel, type Demo, type Order } from './render';
 import { PERSONA_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
 import type { Prompt } from './prompt-store';
+import { UserError } from '../user-error';
 
 export interface FitOptions {
   temperature: number;
@@ -192,7 +193,7 @@ function isContextOverflow(err: unknown): boolean {
 }
 
 export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {
-  if (context.length === 0) throw Object.assign(new Error(`user "${userId}" has no context pairs to learn from`), { expected: true });
+  if (context.length === 0) throw new UserError(`user "${userId}" has no context pairs to learn from`);
   const rng = createRng(`${opts.seed}:candidates:${userId}`);
 
   // 1. Bootstrap reasonings with a judge that knows nothing about the user.
@@ -218,9 +219,9 @@ export async function fitUser(model: ChatModel, userId: string, context: readonl
     personaReasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : '';
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
-    throw Object.assign(new Error(`persona synthesis failed for user "${userId}": ${(err as Error).message}`), { expected: true });
+    throw new UserError(`persona synthesis failed for user "${userId}": ${(err as Error).message}`);
   }
-  if (!persona) throw Object.assign(new Error(`persona synthesis for user "${userId}" returned an empty persona`), { expected: true });
+  if (!persona) throw new UserError(`persona synthesis for user "${userId}" returned an empty persona`);
   opts.onProgress?.({ phase: 'persona', done: 1, total: 1 });
 
   // 4. Bootstrap again with the persona judge, and select demos (a zero-demo candidate first).

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
 import { promptHash } from './prompt-store';
+import { UserError } from '../user-error';
 
 export interface DemoRecord {
   pairId: string;
@@ -42,15 +43,14 @@ export interface PersonaModel {
   provenance: Provenance;
 }
 
-export class PersonaFileError extends Error {
-  readonly expected = true;
+export class PersonaFileError extends UserError {
   constructor(
     readonly file: string,
     readonly line: number,
     readonly column: number,
     message: string,
   ) {
-    super(`${file}:${line}:${column}: ${message}`);
+    super(`${file}:${line}:${column}: ${message}`, 2);
   }
 }
 
@@ -162,7 +162,7 @@ export async function loadPersona(path: string, displayName = path): Promise<Per
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw Object.assign(new Error(`${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`), { expected: true });
+    throw new UserError(`${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`);
   }
   return parsePersona(text, displayName);
 }

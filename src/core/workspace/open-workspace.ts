@@ -11,6 +11,7 @@ import { readPersonaIfExists, type PersonaModel } from '../method/persona-file';
 import { PromptStore } from '../method/prompt-store';
 import { personaPath, workspaceLayout, type WorkspaceLayout } from './layout';
 import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from './settings';
+import { UserError } from '../user-error';
 
 export interface Workspace {
   root: string;
@@ -34,7 +35,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const root = resolve(path);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new PathNotFoundError(path);
-  if (!info.isDirectory()) throw Object.assign(new Error(`${path}: a workspace is a folder`), { expected: true, exitCode: 2 });
+  if (!info.isDirectory()) throw new UserError(`${path}: a workspace is a folder`, 2);
   const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root);
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
@@ -80,7 +81,7 @@ export function selectUsers(ws: Workspace, userId: string | undefined, all: bool
   if (!u) {
     const known = ws.index.users().map((x) => x.id);
     const hint = known.length ? ` (users: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})` : ' (the workspace has no users)';
-    throw Object.assign(new Error(`no user "${userId}" in ${ws.root}${hint}`), { expected: true, exitCode: 2 });
+    throw new UserError(`no user "${userId}" in ${ws.root}${hint}`, 2);
   }
   return [u];
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { OutputCaps, ThinkMode } from '../llm/types';
 import { readSettings, type SettingsRead } from './settings-table';
+import { UserError } from '../user-error';
 
 export interface WorkspaceSettings {
   provider?: 'ollama' | 'openai';
@@ -57,7 +58,7 @@ export async function readWorkspaceSettingsWithNotes(workspace: string): Promise
     const before = text.slice(0, e.offset);
     const line = before.split('\n').length;
     const column = e.offset - before.lastIndexOf('\n');
-    throw Object.assign(new Error(`${path}:${line}:${column}: not valid JSON (${printParseErrorCode(e.error)})`), { expected: true, exitCode: 2 });
+    throw new UserError(`${path}:${line}:${column}: not valid JSON (${printParseErrorCode(e.error)})`, 2);
   }
   return o && typeof o === 'object' && !Array.isArray(o) ? settingsFromObject(o as Record<string, unknown>) : { settings: {}, ignored: [] };
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RawInput } from '../../core/bench/raw-input';
 import type { Ctx } from '../ctx';
 import { openMarkdownReport } from './bench-files';
+import { UserError } from '../../core/user-error';
 
 export interface PrepareArgs {
   kind?: 'arena' | 'prism' | 'prefs';
@@ -70,7 +71,7 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
   const { written, markdown } = await ctx.runs.run(`preparing ${basename(out)}`, async (signal, report) => {
     const raw = await readRawInput(input, { displayPath: rel, signal });
     for (const p of raw.problems) ctx.log.warn('prepare', `${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`);
-    if (!raw.records.length) throw Object.assign(new Error(`no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`), { expected: true });
+    if (!raw.records.length) throw new UserError(`no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`);
     const result = await preparePipeline(raw.records, {
       minPairs: a.minPairs ?? config.split.minPairs,
       agreement: [0.1, 0.9],

@@ -9,6 +9,7 @@ import type { Method } from '../../core/method/methods';
 import type { Ctx } from '../ctx';
 import { benchDir, benchJobOptions, benchPrompts, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 export interface BenchRunOutcome {
   result: BenchRunResult;
@@ -20,7 +21,7 @@ async function methodsFrom(arg: unknown): Promise<Method[] | undefined> {
   const given = (arg as { methods?: unknown } | undefined)?.methods;
   if (Array.isArray(given)) {
     const bad = given.filter((m) => typeof m !== 'string' || !isMethod(m));
-    if (bad.length || !given.length) throw Object.assign(new Error(`methods: expected some of ${METHODS.join(', ')}`), { expected: true });
+    if (bad.length || !given.length) throw new UserError(`methods: expected some of ${METHODS.join(', ')}`);
     return given as Method[];
   }
   const picks = await vscode.window.showQuickPick(
@@ -39,7 +40,7 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const inputs = await runInputs(folder);
   const [{ benchRun, benchRunMarkdown }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/run'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
   const users = inputs.index.users();
-  if (!users.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
+  if (!users.length) throw new UserError('the workspace has no preference pairs');
   const prompts = await benchPrompts(inputs);
   const result = await ctx.runs.run(`benchmark of ${methods.join(', ')}`, (signal, report) =>
     benchRun({

@@ -10,6 +10,7 @@ import type { Ctx } from '../ctx';
 import { showChart } from '../views/verdicts-panel';
 import { benchDir, benchJobOptions, benchPrompts, writeText } from './bench-files';
 import { runInputs } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 export interface ScalingOutcome {
   result: ScalingResult;
@@ -28,7 +29,7 @@ async function sizesFrom(arg: unknown): Promise<number[] | undefined> {
   const given = (arg as { sizes?: unknown } | undefined)?.sizes;
   if (Array.isArray(given)) {
     const s = parseSizes(given.join(','));
-    if (typeof s === 'string') throw Object.assign(new Error(`sizes: ${s}`), { expected: true });
+    if (typeof s === 'string') throw new UserError(`sizes: ${s}`);
     return s;
   }
   const text = await vscode.window.showInputBox({
@@ -51,7 +52,7 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   const inputs = await runInputs(folder);
   const [{ scaling, scalingChart, scalingSvg }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/scaling'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
   const users = inputs.index.users();
-  if (!users.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
+  if (!users.length) throw new UserError('the workspace has no preference pairs');
   const dir = benchDir(inputs.layout);
   const prompts = await benchPrompts(inputs);
   const result = await ctx.runs.run(`scaling plot (${sizes.join(', ')} context pairs)`, (signal, report) =>

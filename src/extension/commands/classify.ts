@@ -8,6 +8,7 @@ import type { Classification } from '../../core/bench/classify';
 import type { Ctx } from '../ctx';
 import { benchDir, mdCell, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 export interface ClassifyOutcome {
   file: string;
@@ -37,15 +38,15 @@ export function classifyMarkdown(file: string, results: readonly Classification[
 
 export async function classifyCommand(ctx: Ctx, arg: unknown): Promise<ClassifyOutcome | undefined> {
   const opening = targetDocument(arg);
-  if (!opening) throw Object.assign(new Error('open a preference file first (Classify works on the active file)'), { expected: true });
+  if (!opening) throw new UserError('open a preference file first (Classify works on the active file)');
   const doc = await opening;
   const [{ parseText }, { formatOf }, { classifyPairs }] = await Promise.all([import('../../core/data/read-file'), import('../../core/data/file-text'), import('../../core/bench/classify')]);
   const rel = vscode.workspace.asRelativePath(doc.uri);
   const format = formatOf(doc.uri.fsPath);
-  if (!format) throw Object.assign(new Error(`${rel} is not a preference file (.jsonl, .json or .yaml)`), { expected: true });
+  if (!format) throw new UserError(`${rel} is not a preference file (.jsonl, .json or .yaml)`);
   const parse = parseText(doc.getText(), rel, format);
   for (const p of parse.problems) ctx.log.warn('classify', `${p.file}:${p.line}:${p.column}: ${p.message}`);
-  if (!parse.pairs.length) throw Object.assign(new Error(`no valid preference pair in ${rel}`), { expected: true });
+  if (!parse.pairs.length) throw new UserError(`no valid preference pair in ${rel}`);
   // A file in a workspace folder uses that folder's model and prompts; a file outside, the chosen folder's.
   const folder = ctx.folders.of(doc.uri) ?? (await ctx.folders.choose(arg, 'Classify with which folder\'s model?'));
   if (!folder) return undefined;

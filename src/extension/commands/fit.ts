@@ -8,6 +8,7 @@ import type { Ctx } from '../ctx';
 import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
 import { pickUser, runInputs } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 export interface FitOutcome {
   user: string;
@@ -22,7 +23,7 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: Abor
     import('../../core/workspace/fit-and-save'),
     import('../../core/workspace/open-workspace'),
   ]);
-  if (!pairsBySplit(user).context.length) throw Object.assign(new Error(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`), { expected: true });
+  if (!pairsBySplit(user).context.length) throw new UserError(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`);
   const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
   const r = await fitAndSave(inputs.llm, inputs.layout, user, prompts, {
     ...DEFAULT_FIT_OPTIONS,

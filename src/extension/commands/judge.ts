@@ -7,6 +7,7 @@ import { pairInDocument } from '../editor/document-pairs';
 import type { JudgeArgs } from '../editor/pair-codelens';
 import type { JudgeMode } from '../editor/verdict-store';
 import { readPersonaOf, runInputs } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 function isJudgeArgs(a: unknown): a is JudgeArgs {
   const o = a as JudgeArgs;
@@ -23,12 +24,12 @@ export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMod
     mode = arg.mode;
   } else {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) throw Object.assign(new Error('open a preference file and put the cursor on a pair'), { expected: true });
+    if (!editor) throw new UserError('open a preference file and put the cursor on a pair');
     doc = editor.document;
     where = { line: editor.selection.active.line };
   }
   const pair = await pairInDocument(doc, where);
-  if (!pair) throw Object.assign(new Error(`no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`), { expected: true });
+  if (!pair) throw new UserError(`no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`);
 
   // The file's own folder: its settings choose the server and model, its personas the profile.
   const inputs = await runInputs(ctx.folders.ofFile(doc.uri));
@@ -37,7 +38,7 @@ export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMod
   let profile = {};
   if (mode === 'persona') {
     const persona = await readPersonaOf(inputs.folder, pair.userId);
-    if (!persona) throw Object.assign(new Error(`user "${pair.userId}" has no persona yet: run Fit User first`), { expected: true });
+    if (!persona) throw new UserError(`user "${pair.userId}" has no persona yet: run Fit User first`);
     profile = { persona: persona.model.persona, demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []) };
   }
   const system = judgeSystem(judge.text, profile);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ProviderName } from '../config';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
+import { UserError } from '../../core/user-error';
 
 interface Where {
   target: vscode.ConfigurationTarget;
@@ -18,7 +19,7 @@ interface Where {
 async function where(ctx: Ctx, arg: unknown): Promise<Where | undefined> {
   const all = ctx.folders.all();
   // Every model call belongs to a folder (its cache, its runs): no folder, nothing to choose for.
-  if (!all.length) throw Object.assign(new Error('open a folder first: the model is chosen per workspace'), { expected: true });
+  if (!all.length) throw new UserError('open a folder first: the model is chosen per workspace');
   if (folderArg(arg) !== undefined) {
     const folder = (await ctx.folders.choose(arg, ''))!;
     return { target: ctx.folders.multiple ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace, folder, scope: folder.uri };

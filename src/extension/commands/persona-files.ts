@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { pickUser, readPersonaOf, type FolderUser } from './run-inputs';
 import { comparisonBanner, compareWithPrevious, personaFileUser, previousVersion } from './revalidate';
+import { UserError } from '../../core/user-error';
 
 async function userOf(ctx: Ctx, arg: unknown, title: string): Promise<FolderUser | undefined> {
   return pickUser(ctx, arg instanceof vscode.Uri ? await personaFileUser(ctx, arg) : arg, title);
@@ -18,7 +19,7 @@ export async function openPersonaCommand(ctx: Ctx, arg: unknown): Promise<vscode
   try {
     await vscode.workspace.fs.stat(uri);
   } catch {
-    throw Object.assign(new Error(`user "${user}" has no persona yet: run Fit User first`), { expected: true });
+    throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
   }
   await vscode.window.showTextDocument(uri);
   return uri;

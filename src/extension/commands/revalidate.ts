@@ -12,6 +12,7 @@ import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
+import { UserError } from '../../core/user-error';
 
 export interface RevalidateOutcome {
   user: string;
@@ -53,7 +54,7 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   if (!picked) return undefined;
   const { user, folder } = picked;
   const current = await readPersonaOf(folder, user.id);
-  if (!current) throw Object.assign(new Error(`user "${user.id}" has no persona yet: run Fit User first`), { expected: true });
+  if (!current) throw new UserError(`user "${user.id}" has no persona yet: run Fit User first`);
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
 
@@ -90,7 +91,7 @@ export async function compareWithPrevious(
 ): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
   const { compareVerdicts } = await import('../../core/eval/compare');
   const now = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
-  if (now.pairs === 0) throw Object.assign(new Error(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`), { expected: true });
+  if (now.pairs === 0) throw new UserError(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`);
   const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
   if (!prev) return { now, out };
   const before = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));

@@ -9,6 +9,7 @@ import type { PersonaModel } from '../../core/method/persona-file';
 import type { WorkspaceLayout } from '../../core/workspace/layout';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
+import { UserError } from '../../core/user-error';
 
 export interface RunInputs {
   folder: Folder;
@@ -45,9 +46,9 @@ export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<F
     const index = await folder.files.get();
     for (const user of given !== undefined ? [index.user(given)].filter((u): u is UserEntry => u !== undefined) : index.users()) entries.push({ folder, user });
   }
-  if (given !== undefined && !entries.length) throw Object.assign(new Error(`no user "${given}" in ${folders.length === 1 ? `the workspace folder ${folders[0]!.name}` : 'the workspace'}`), { expected: true });
+  if (given !== undefined && !entries.length) throw new UserError(`no user "${given}" in ${folders.length === 1 ? `the workspace folder ${folders[0]!.name}` : 'the workspace'}`);
   if (given !== undefined && entries.length === 1) return entries[0];
-  if (!entries.length) throw Object.assign(new Error('the workspace has no preference pairs'), { expected: true });
+  if (!entries.length) throw new UserError('the workspace has no preference pairs');
   const several = ctx.folders.multiple;
   const pick = await vscode.window.showQuickPick(
     entries.map((e) => ({ label: e.user.id, description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${e.folder.files.hasPersona(e.user.id) ? ' · persona' : ''}`, entry: e })),

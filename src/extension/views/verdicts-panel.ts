@@ -7,6 +7,7 @@ import type { Folder } from '../folders';
 import { isVerdictsToHost, type ChartView, type HostToVerdicts, type RunMessage, type RunView, type VerdictRow } from '../protocol';
 import { openAt } from './persona-inspector';
 import { webviewHtml, webviewOptions } from './webview-html';
+import { UserError } from '../../core/user-error';
 
 let panel: vscode.WebviewPanel | undefined;
 let listener: vscode.Disposable | undefined;
@@ -48,7 +49,7 @@ async function folderOfRun(ctx: Ctx, path: string): Promise<Folder> {
 export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
   const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
-  if (!run.header) throw Object.assign(new Error(`${folder.relative(path)} is not a run file (no header)`), { expected: true });
+  if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
   const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
     name,
     method: r.header?.method ?? '?',
@@ -83,7 +84,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   let folder: Folder | undefined;
   if (!path) {
     const files = (await Promise.all(ctx.folders.all().map(runFiles))).flat().sort((a, b) => b.mtime - a.mtime);
-    if (!files.length) throw Object.assign(new Error('no run files yet: run Evaluate first'), { expected: true });
+    if (!files.length) throw new UserError('no run files yet: run Evaluate first');
     const several = ctx.folders.multiple;
     const pick = await vscode.window.showQuickPick(
       files.map((f) => ({ label: f.name, description: `${several ? `${f.folder.name} · ` : ''}${new Date(f.mtime).toLocaleString()}`, file: f })),
