@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { fitUser, type FitPrompts } from '../method/fit';
-import { personaFileName, readPersonaIfExists, savePersona, type PersonaModel } from '../method/persona-file';
+import { personaFileName, personaStem, readPersonaIfExists, readUserPersonaFile, savePersona, type PersonaModel } from '../method/persona-file';
 import { isFatal } from '../method/judge';
 import { CountingModel } from '../llm/counting-model';
 import { personaModelOf } from '../workspace/fit-and-save';
@@ -56,9 +56,10 @@ export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptio
   const worker = async () => {
     for (let t = queue.shift(); t; t = queue.shift()) {
       const path = join(opts.dir, personaFileName(t.userId));
-      const existing = await readStoredPersona(path).catch(() => undefined);
+      // Another user's file under this name is not reused (and savePersona refuses to overwrite it).
+      const existing = await readUserPersonaFile(opts.dir, t.userId).catch(() => undefined);
       if (existing && existing.model.provenance.model === opts.model.model) {
-        const s = { ...existing, path, fitted: false };
+        const s = { ...existing, fitted: false };
         personas.set(t.userId, s);
         opts.onUser?.(t.userId, s);
         continue;
@@ -68,7 +69,8 @@ export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptio
         const counted = new CountingModel(opts.model);
         const r = await fitUser(counted, t.userId, t.context, t.validation, opts.prompts, options);
         const model = personaModelOf(r, opts.model, opts.prompts, options, counted.usage);
-        await savePersona(path, model);
+        // Benchmark personas keep their versions beside them, so a bench folder stays self-contained.
+        await savePersona(path, model, join(opts.dir, '.history', personaStem(t.userId)));
         const stored = await readStoredPersona(path);
         const s = { model: stored!.model, hash: stored!.hash, path, fitted: true };
         personas.set(t.userId, s);

@@ -2,7 +2,8 @@
 // person can edit comfortably, the demonstrations by pair reference, and provenance. A
 // hand-edited file loads; a broken one gives an error with its line.
 
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
@@ -54,8 +55,32 @@ export class PersonaFileError extends UserError {
   }
 }
 
-/** A user id made safe as a file name (ids come from data files and may hold anything). */
+/**
+ * A user id as a file name, injective and readable. Ids come from data files and may hold anything
+ * (`a/b`, `..`, `~`, CJK, 250 characters); the old mapping (every other character to `_`) sent
+ * `a/b`, `a_b` and `a\b`, or any two CJK ids of one length, to one file, and a persona was lost.
+ * An id that is already a plain lower-case name keeps it (`ada`); any other gets a readable slug and
+ * `~` plus 12 hex digits of the SHA-256 of the exact id. Plain names never contain `~`, and the
+ * hash tells any two other ids apart, also on case-insensitive file systems; the name stays far below
+ * the 255-byte limit.
+ */
+export function personaStem(userId: string): string {
+  if (PLAIN_ID.test(userId) && !RESERVED.test(userId)) return userId;
+  const slug = userId.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60).replace(/[._]+$/, '');
+  return `${slug || 'user'}~${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/** Plain: lower-case letters, digits, `.`, `_`, `-`; starts with a letter or digit, no trailing dot. */
+const PLAIN_ID = /^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9_-])?$/;
+/** Names Windows refuses as files. */
+const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/;
+
 export function personaFileName(userId: string): string {
+  return `${personaStem(userId)}.persona.yaml`;
+}
+
+/** The lossy name of earlier versions: still read when the file's own user_id matches. */
+export function legacyPersonaFileName(userId: string): string {
   const safe = userId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
   return `${safe || '_'}.persona.yaml`;
 }
@@ -167,26 +192,121 @@ export async function loadPersona(path: string, displayName = path): Promise<Per
   return parsePersona(text, displayName);
 }
 
+/** A persona file must be the user's own: a planted or renamed file is refused, not used for someone else. */
+export function checkPersonaUser(model: PersonaModel, userId: string, displayName: string): void {
+  if (model.userId !== userId) throw new UserError(`${displayName} holds the persona of user_id ${JSON.stringify(model.userId)}, not of ${JSON.stringify(userId)}: rename or remove the file`, 2);
+}
+
 /**
- * Writes a persona model; an existing file is first copied into `historyDir` so that no
- * version is ever lost (the inspector's history and "compare with previous" read them).
+ * Where a user's persona is in a folder: its own (injective) name, else the name of earlier versions
+ * when that file's user_id is this user (files written before the names changed keep loading).
  */
-export async function savePersona(path: string, model: PersonaModel, historyDir?: string): Promise<{ previous?: string }> {
+export async function findPersonaFile(dir: string, userId: string): Promise<string | undefined> {
+  const own = join(dir, personaFileName(userId));
+  if (await exists(own)) return own;
+  const legacy = join(dir, legacyPersonaFileName(userId));
+  if (legacy === own) return undefined;
+  const found = await readPersonaIfExists(legacy).catch(() => undefined);
+  return found?.model.userId === userId ? legacy : undefined;
+}
+
+/** A user's persona in a folder, its user_id checked; undefined when there is none. */
+export async function readUserPersonaFile(dir: string, userId: string, display: (path: string) => string = (p) => p): Promise<{ model: PersonaModel; hash: string; path: string } | undefined> {
+  const path = await findPersonaFile(dir, userId);
+  if (!path) return undefined;
+  const found = await readPersonaIfExists(path, display(path));
+  if (!found) return undefined;
+  checkPersonaUser(found.model, userId, display(path));
+  return { ...found, path };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** A unique, time-ordered name in a history folder: concurrent writers never share one. */
+function versionName(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}.persona.yaml`;
+}
+
+/** Copies a text into history unless a version with the same text is there already; the version's path. */
+async function keepVersion(historyDir: string, text: string): Promise<string> {
+  const hash = promptHash(text);
+  const names = await readdir(historyDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.persona.yaml')).sort().reverse()) {
+    const old = await readFile(join(historyDir, name), 'utf8').catch(() => undefined);
+    if (old !== undefined && promptHash(old) === hash) return join(historyDir, name);
+  }
+  const path = join(historyDir, versionName());
+  await writeFile(path, text, { flag: 'wx' });
+  return path;
+}
+
+/** Temporary files of a writer that died (kill -9) before its rename: removed by the next writer. */
+async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = /\.persona\.yaml\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The one writer of persona files (fit, re-validate, benchmarks). Nothing is ever lost:
+ * - the file it replaces is kept in `historyDir` first, also when an editor saved over the fitted
+ *   version (history holds every version the tool wrote, so the fitted one is there too);
+ * - the new version goes into history as well, so concurrent writers each keep theirs;
+ * - a file of another user at this path is refused, never overwritten;
+ * - a file under the name of earlier versions becomes the previous version and is removed.
+ */
+export async function savePersona(path: string, model: PersonaModel, historyDir: string): Promise<{ previous?: string; version: string }> {
   await mkdir(dirname(path), { recursive: true });
+  await mkdir(historyDir, { recursive: true });
+  await removeStaleTemps(dirname(path));
+  const text = serializePersona(model);
   let previous: string | undefined;
-  if (historyDir) {
+  let legacy: string | undefined;
+  const current = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (current !== undefined) {
+    let owner: string | undefined;
     try {
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      previous = join(historyDir, `${stamp}.persona.yaml`);
-      await mkdir(historyDir, { recursive: true });
-      await copyFile(path, previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      previous = undefined;
+      owner = parsePersona(current, path).userId;
+    } catch {
+      // A damaged file is still a version someone may want back: kept, then replaced.
+    }
+    if (owner !== undefined && owner !== model.userId) throw new UserError(`${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`, 2);
+    previous = await keepVersion(historyDir, current);
+  } else {
+    const old = join(dirname(path), legacyPersonaFileName(model.userId));
+    const found = old !== path ? await readFile(old, 'utf8').catch(() => undefined) : undefined;
+    if (found !== undefined && (() => { try { return parsePersona(found, old).userId === model.userId; } catch { return false; } })()) {
+      previous = await keepVersion(historyDir, found);
+      legacy = old;
     }
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, serializePersona(model));
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, text);
   await rename(tmp, path);
-  return previous ? { previous } : {};
+  const version = await keepVersion(historyDir, text);
+  if (legacy) await rm(legacy, { force: true });
+  return { ...(previous ? { previous } : {}), version };
 }

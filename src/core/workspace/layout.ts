@@ -2,7 +2,7 @@
 // CLI and the editor always agree and a crash loses nothing (ARCHITECTURE.md).
 
 import { isAbsolute, join } from 'node:path';
-import { personaFileName } from '../method/persona-file';
+import { personaFileName, personaStem } from '../method/persona-file';
 import type { WorkspaceSettings } from './settings';
 
 export interface WorkspaceLayout {
@@ -32,5 +32,5 @@ export function personaPath(layout: WorkspaceLayout, userId: string): string {
 }
 
 export function personaHistoryDir(layout: WorkspaceLayout, userId: string): string {
-  return join(layout.historyDir, personaFileName(userId).replace(/\.persona\.yaml$/, ''));
+  return join(layout.historyDir, personaStem(userId));
 }

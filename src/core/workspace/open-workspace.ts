@@ -7,9 +7,9 @@ import type { Pair, Split } from '../data/pair';
 import { loadWorkspace, PathNotFoundError } from '../data/load-workspace';
 import { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from '../data/splits';
 import type { PreferenceIndex, UserEntry } from '../data/workspace-index';
-import { readPersonaIfExists, type PersonaModel } from '../method/persona-file';
+import { readUserPersonaFile, type PersonaModel } from '../method/persona-file';
 import { PromptStore } from '../method/prompt-store';
-import { personaPath, workspaceLayout, type WorkspaceLayout } from './layout';
+import { workspaceLayout, type WorkspaceLayout } from './layout';
 import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from './settings';
 import { UserError } from '../user-error';
 
@@ -69,9 +69,8 @@ export interface LoadedPersona {
 }
 
 export async function readUserPersona(ws: Workspace, userId: string, cwd = process.cwd()): Promise<LoadedPersona | undefined> {
-  const path = personaPath(ws.layout, userId);
-  const found = await readPersonaIfExists(path, relative(cwd, path) || path);
-  return found && { ...found, path };
+  // The user's own file (or the name of earlier versions), its user_id checked.
+  return readUserPersonaFile(ws.layout.personaDir, userId, (path) => relative(cwd, path) || path);
 }
 
 /** The users a command was asked about: one (--user), or all of them (--all). */

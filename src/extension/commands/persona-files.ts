@@ -14,13 +14,9 @@ export async function openPersonaCommand(ctx: Ctx, arg: unknown): Promise<vscode
   const picked = await userOf(ctx, arg, 'Open a persona');
   if (!picked) return undefined;
   const user = picked.user.id;
-  const [layout, { personaPath }] = await Promise.all([picked.folder.files.layout(), import('../../core/workspace/layout')]);
-  const uri = vscode.Uri.file(personaPath(layout, user));
-  try {
-    await vscode.workspace.fs.stat(uri);
-  } catch {
-    throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
-  }
+  const persona = await readPersonaOf(picked.folder, user);
+  if (!persona) throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
+  const uri = vscode.Uri.file(persona.path);
   await vscode.window.showTextDocument(uri);
   return uri;
 }
@@ -30,10 +26,11 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
   if (!picked) return false;
   const { folder } = picked;
   const user = picked.user.id;
-  const [layout, { personaPath, personaHistoryDir }, { parsePersona }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
-  const current = vscode.Uri.file(personaPath(layout, user));
-  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(current));
-  const prev = await previousVersion(personaHistoryDir(layout, user), parsePersona(text, folder.relative(current)));
+  const [layout, { personaHistoryDir }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout')]);
+  const persona = await readPersonaOf(folder, user);
+  if (!persona) throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
+  const current = vscode.Uri.file(persona.path);
+  const prev = await previousVersion(personaHistoryDir(layout, user), persona.model);
   if (!prev) {
     void vscode.window.showInformationMessage(`SynthesizeMe: ${user} has no earlier persona version yet (fit again or re-validate after an edit).`);
     return false;
@@ -41,11 +38,8 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
   await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(prev.path), current, `${user}: previous ↔ current persona`);
   // The paired statistics of the two versions on validation, in the Verdicts view (answers
   // already judged come from the cache, so comparing again costs nothing).
-  const persona = await readPersonaOf(folder, user);
-  if (persona) {
-    const { now, out } = await compareWithPrevious(ctx, folder, picked.user, persona, prev);
-    ctx.log.info('compare', comparisonBanner(user, out));
-    await vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, comparison: comparisonBanner(user, out) });
-  }
+  const { now, out } = await compareWithPrevious(ctx, folder, picked.user, persona, prev);
+  ctx.log.info('compare', comparisonBanner(user, out));
+  await vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, comparison: comparisonBanner(user, out) });
   return true;
 }

@@ -64,13 +64,14 @@ export interface UserPersona {
 }
 
 export async function readPersonaOf(folder: Folder, userId: string): Promise<UserPersona | undefined> {
-  const [layout, { personaPath }, { parsePersona }, { promptHash }] = await Promise.all([
+  const [layout, { findPersonaFile, parsePersona, checkPersonaUser }, { promptHash }] = await Promise.all([
     folder.files.layout(),
-    import('../../core/workspace/layout'),
     import('../../core/method/persona-file'),
     import('../../core/method/prompt-store'),
   ]);
-  const path = personaPath(layout, userId);
+  // The user's own file (or the name of earlier versions when its user_id matches).
+  const path = await findPersonaFile(layout.personaDir, userId);
+  if (!path) return undefined;
   let text: string;
   try {
     // The open editor's text, saved or not, is what the user sees.
@@ -79,5 +80,7 @@ export async function readPersonaOf(folder: Folder, userId: string): Promise<Use
   } catch {
     return undefined;
   }
-  return { model: parsePersona(text, folder.relative(path)), hash: promptHash(text), path };
+  const model = parsePersona(text, folder.relative(path));
+  checkPersonaUser(model, userId, folder.relative(path));
+  return { model, hash: promptHash(text), path };
 }
