@@ -32,7 +32,8 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      // Every command: --help, --debug (stacks), --trust-workspace (the workspace's settings may choose servers and outside folders).
+      options: { ...command.options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' }, 'trust-workspace': { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });

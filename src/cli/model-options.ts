@@ -4,6 +4,8 @@
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
 import { createLlm, type Llm } from '../core/llm/client';
 import { resolveLlmConfig } from '../core/llm/config-from-env';
+import { resolve } from 'node:path';
+import { allowWritesUnder } from '../core/write-guard';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
@@ -98,8 +100,11 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     io.env,
   );
   const debug = flag(args, 'debug');
+  const chosenCache = stringOption(args, 'cache-dir');
+  // A cache folder named on the command line may be anywhere.
+  if (chosenCache) allowWritesUnder(resolve(io.cwd, chosenCache));
   return createLlm(resolved.config, {
-    ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: stringOption(args, 'cache-dir') ?? cacheDir }),
+    ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
     ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
     log: (level, message) => {
       // Errors reach the user once, as the command's message; warnings (fallbacks, endpoints taken out) as they happen.

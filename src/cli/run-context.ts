@@ -31,6 +31,7 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
       },
       cwd: io.cwd,
       signal: io.signal,
+      trustWorkspace: flag(args, 'trust-workspace'),
     });
   } catch (err) {
     if (err instanceof PathNotFoundError) throw new UsageError(`${command}: no such folder: ${path}`);

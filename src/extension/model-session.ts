@@ -6,6 +6,7 @@ import type { Llm } from '../core/llm/client';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
 import type { WorkspaceFiles } from './workspace-files';
+import { redactUrl } from '../core/llm/errors';
 
 export interface ModelDescription {
   provider: string;
@@ -44,7 +45,8 @@ export class ModelSession implements vscode.Disposable {
     const { resolveLlmConfig } = await import('../core/llm/config-from-env');
     const c = this.files.config;
     const r = resolveLlmConfig({ ...(c.provider ? { provider: c.provider } : {}), ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}), ...(c.model ? { model: c.model } : {}) }, process.env);
-    return { provider: r.config.provider, model: r.config.model, baseUrls: r.config.baseUrls };
+    // For the status bar and pickers: never a password from a URL.
+    return { provider: r.config.provider, model: r.config.model, baseUrls: r.config.baseUrls.map(redactUrl) };
   }
 
   private async create(): Promise<Llm> {
@@ -67,7 +69,7 @@ export class ModelSession implements vscode.Disposable {
     const stored = resolved.config.provider === 'openai' ? await this.secrets.get('openai') : undefined;
     const apiKey = stored ?? resolved.apiKey;
     const cacheDir = (await this.files.layout()).cacheDir;
-    this.log.info('model', `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.join(', ')}${apiKey ? ' (with an API key)' : ''}`);
+    this.log.info('model', `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`);
     return createLlm(resolved.config, {
       cacheDir,
       ...(apiKey ? { apiKey } : {}),

@@ -33,8 +33,9 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
   writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'synthesizeme.provider': 'ollama', 'synthesizeme.baseUrls': [serverUrl], 'synthesizeme.model': 'llama3.1:8b', 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true }, null, 2));
   // Asynchronously: the loopback server answers from this same process.
   const cli = (...args: string[]) => promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
-  await cli('fit', '.', '--user', 'ada');
-  await cli('eval', '.', '--all', '--method', 'default');
+  // The fixture's own settings choose the loopback server: it trusts its own workspace.
+  await cli('fit', '.', '--user', 'ada', '--trust-workspace');
+  await cli('eval', '.', '--all', '--method', 'default', '--trust-workspace');
   // A large run: 10,000 verdicts (2,500 users x 4 pairs), some wrong, some inconsistent.
   const runs = join(ws, '.synthesizeme/runs');
   mkdirSync(runs, { recursive: true });

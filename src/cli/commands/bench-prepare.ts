@@ -11,6 +11,7 @@ import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { resolveLlmConfig } from '../../core/llm/config-from-env';
+import { allowChosenFile } from '../../core/write-guard';
 import type { Llm } from '../../core/llm/client';
 import { writeNativeJsonl } from '../../core/data/importers/index';
 import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
@@ -109,6 +110,7 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   const out = stringOption(args, 'out');
   if (!out) throw new UsageError('bench prepare: --out FILE is required');
   const outPath = abs(out);
+  allowChosenFile(outPath);
   if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
   const minPairs = intOption(args, 'min-pairs', 5, 1);
   const agreement = parseAgreement(stringOption(args, 'agreement'));
@@ -196,7 +198,10 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
         : `${calls} call(s), ${hits} from cache (${owned.map((l) => `${l.model}: ${usageLine(l)}`).join('; ')})`;
     const markdown = prepareReportMarkdown(result.report, { source, problems: raw.problems, skipped: raw.skipped, unreadable: raw.unreadable, out: rel(written.path), usage });
     const reportPath = stringOption(args, 'report');
-    if (reportPath) await writeFile(abs(reportPath), markdown);
+    if (reportPath) {
+      allowChosenFile(abs(reportPath));
+      await writeFile(abs(reportPath), markdown);
+    }
     if (json) {
       io.stdout(
         JSON.stringify({

@@ -8,6 +8,7 @@ import { Progress } from '../progress';
 import { rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
+import { allowChosenFile, checkWrite } from '../../core/write-guard';
 import { PathNotFoundError } from '../../core/data/load-workspace';
 import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
 import type { UserEntry } from '../../core/data/workspace-index';
@@ -50,7 +51,7 @@ async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string):
   const path = args.positionals[1];
   if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
   try {
-    return await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+    return await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
   } catch (err) {
     if (err instanceof PathNotFoundError) throw new UsageError(`bench ${sub}: no such folder: ${path}`);
     throw err;
@@ -220,6 +221,9 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
     const out = stringOption(args, 'out');
     const svgPath = out ? resolve(io.cwd, out) : join(benchDir, `scaling-${modelSlug(model.model)}.svg`);
     const jsonPath = svgPath.replace(/\.svg$/i, '') + '.json';
+    if (out) allowChosenFile(svgPath);
+    await checkWrite(svgPath);
+    await checkWrite(jsonPath);
     await mkdir(dirname(svgPath), { recursive: true });
     await writeFile(svgPath, scalingSvg(r));
     const data = { ...r, points: r.points.map((p) => ({ ...p, run: rel(p.run) })) };

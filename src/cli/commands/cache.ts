@@ -3,6 +3,7 @@
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { ResponseCache } from '../../core/llm/cache';
+import { allowWritesUnder } from '../../core/write-guard';
 import { readWorkspaceSettings } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
 import { UsageError } from '../usage-error';
@@ -31,7 +32,8 @@ Example:
     if (action === 'prune' && !model) throw new UsageError('cache prune: say which model with --model NAME');
     const root = resolve(io.cwd, path);
     const given = stringOption(args, 'cache-dir');
-    const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root)).cacheDir;
+    if (given) allowWritesUnder(resolve(io.cwd, given));
+    const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace'))).cacheDir;
     const cache = new ResponseCache(dir);
     try {
       const stats = await cache.stats();

@@ -14,6 +14,7 @@ import { judgeSystem, judgeMessages } from '../../core/method/messages';
 import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
 import type { ChatRequest } from '../../core/llm/types';
 import { UsageError } from '../usage-error';
+import { redactUrl } from '../../core/llm/errors';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -88,7 +89,8 @@ Example:
           method,
           split,
           model: llm,
-          ...(llm.config.baseUrls[0] ? { baseUrl: llm.config.baseUrls[0] } : {}),
+          // Credentials in a URL (http://user:secret@host) never reach a run file.
+          ...(llm.config.baseUrls[0] ? { baseUrl: redactUrl(llm.config.baseUrls[0]) } : {}),
           prompts,
           temperature,
           seed: ws.split.seed,

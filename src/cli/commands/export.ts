@@ -1,7 +1,7 @@
 // synthesizeme export: a persona model as a judge prompt or a generation prompt.
 
 import { dirname, resolve } from 'node:path';
-import { stringOption, type Command } from '../command';
+import { flag, stringOption, type Command } from '../command';
 import { exportGenerationPrompt, exportJudgePrompt } from '../../core/method/export';
 import { loadPersona } from '../../core/method/persona-file';
 import { PromptStore } from '../../core/method/prompt-store';
@@ -37,7 +37,7 @@ Example:
       return 0;
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(dirname(resolve(io.cwd, file))));
-    const layout = workspaceLayout(root, await readWorkspaceSettings(root));
+    const layout = workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace')));
     const judge = await new PromptStore(layout.promptDir).get('judge');
     const index = await loadWorkspace([root], { cwd: io.cwd });
     io.stdout(JSON.stringify(exportJudgePrompt(model, judge.text, index.user(model.userId)?.pairs ?? []), null, 2) + '\n');

@@ -5,6 +5,7 @@ import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
 import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
+import { allowChosenFile } from '../../core/write-guard';
 import { UsageError } from '../usage-error';
 
 export const importCommand: Command = {
@@ -34,6 +35,7 @@ Example:
     if (!args.positionals.length) throw new UsageError('import: give the input file(s)');
     const inputs = args.positionals.map((p) => resolve(io.cwd, p));
     const outPath = resolve(io.cwd, out);
+    allowChosenFile(outPath);
     if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
     let result;
     try {

@@ -49,7 +49,7 @@ Example:
       throw new UsageError(`judge: ${file}: no pair ${pairId !== undefined ? `"${pairId}"` : `at line ${line}`}${bad ? ` (${bad.message})` : ''}`);
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
-    const { settings, ignored } = await readWorkspaceSettingsWithNotes(root);
+    const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);
     const layout = workspaceLayout(root, settings);
     const prompts = new PromptStore(layout.promptDir);

@@ -16,6 +16,7 @@ import { parseTolerantJson } from '../llm/tolerant-json';
 import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
 import { outputCapOf } from '../llm/types';
 import { UserError } from '../user-error';
+import { checkWrite } from '../write-guard';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
@@ -93,6 +94,7 @@ export async function readBatchState(path: string): Promise<BatchState> {
 }
 
 async function writeAtomic(path: string, text: string, n: number): Promise<void> {
+  await checkWrite(path);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${n}.tmp`;
   await writeFile(tmp, text);

@@ -16,6 +16,7 @@ import type { FitPrompts } from '../method/fit';
 import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
+import { redactUrl } from '../llm/errors';
 
 /** What every benchmark job (run, scaling) needs to fit and evaluate users. */
 export interface BenchJobOptions {
@@ -163,7 +164,7 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         method,
         split: 'test',
         model,
-        ...(model.config.baseUrls[0] ? { baseUrl: model.config.baseUrls[0] } : {}),
+        ...(model.config.baseUrls[0] ? { baseUrl: redactUrl(model.config.baseUrls[0]) } : {}),
         prompts: { judge: opts.prompts.judge, memory: opts.prompts.memory },
         temperature: opts.temperature,
         seed: opts.seed,

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
+import { checkWrite } from '../write-guard';
 
 export const CACHE_DIR_NAME = join('.synthesizeme', 'cache');
 
@@ -327,6 +328,7 @@ export class ResponseCache {
       });
       // A new file renamed over the old one: a crash leaves either segment whole, never half of one.
       const tmp = `${path}.${process.pid}.tmp`;
+      await checkWrite(tmp);
       await fsp.writeFile(tmp, kept.length ? kept.join('\n') + '\n' : '');
       await fsp.rename(tmp, path);
     }
@@ -447,15 +449,19 @@ export class ResponseCache {
   private async openWriter(): Promise<SegmentWriter> {
     if (this.writer) return this.writer;
     this.opening ??= (async () => {
+      await checkWrite(this.dir);
       await fsp.mkdir(this.dir, { recursive: true });
       const names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
       let name = names[names.length - 1] ?? segmentName(1);
+      // A segment planted as a link out of the workspace is refused, never appended to.
+      await checkWrite(join(this.dir, name));
       // 'a' is O_APPEND|O_CREAT: every write lands at the current end, whoever else appends.
       let handle = await fsp.open(join(this.dir, name), 'a');
       let size = (await handle.stat()).size;
       if (size > this.maxSegmentBytes) {
         await handle.close();
         name = nextSegment(name);
+        await checkWrite(join(this.dir, name));
         handle = await fsp.open(join(this.dir, name), 'a');
         size = (await handle.stat()).size;
       }

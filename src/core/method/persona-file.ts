@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
 import { promptHash } from './prompt-store';
+import { checkWrite } from '../write-guard';
 import { UserError } from '../user-error';
 
 export interface DemoRecord {
@@ -276,6 +277,9 @@ function alive(pid: number): boolean {
  * - a file under the name of earlier versions becomes the previous version and is removed.
  */
 export async function savePersona(path: string, model: PersonaModel, historyDir: string): Promise<{ previous?: string; version: string }> {
+  // Neither the persona nor its history may be written through a link out of the workspace.
+  await checkWrite(path);
+  await checkWrite(historyDir);
   await mkdir(dirname(path), { recursive: true });
   await mkdir(historyDir, { recursive: true });
   await removeStaleTemps(dirname(path));

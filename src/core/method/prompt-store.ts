@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
+import { UserError } from '../user-error';
+import { checkWrite } from '../write-guard';
 
 export interface Prompt {
   name: PromptName;
@@ -38,21 +40,45 @@ export class PromptStore {
       const path = join(this.dir, promptFileName(name));
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = await readPromptFile(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await mkdir(this.dir, { recursive: true });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw promptFileError(path, err);
+        // The default is written out on first use, so it can be edited (and versioned) like any prompt.
+        await checkWrite(path);
+        await mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+          throw promptFileError(this.dir!, e);
+        });
         text = DEFAULT_PROMPTS[name];
         // 'wx': a file another process just wrote is never clobbered.
         await writeFile(path, text, { flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EEXIST') throw e;
-          text = await readFile(path, 'utf8');
+          if (e.code !== 'EEXIST') throw promptFileError(path, e);
+          text = await readPromptFile(path);
         });
       }
-      if (!text.trim()) throw new Error(`prompt file ${path} is empty; delete it to restore the default`);
+      if (!text.trim()) throw new UserError(`prompt file ${path} is empty; write the prompt, or delete the file to restore the default`, 2);
       prompt = { name, text, hash: promptHash(text), path };
     }
     this.loaded.set(name, prompt);
     return prompt;
   }
+}
+
+async function readPromptFile(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  // A prompt is text: a NUL byte means a binary file (an image, an archive) under a prompt's name.
+  if (bytes.includes(0)) throw new UserError(`prompt file ${path} is not text (it holds binary data); replace it, or delete it to restore the default`, 2);
+  return bytes.toString('utf8');
+}
+
+/** A prompt file that cannot be read, in one line: a folder in its place, no permission, a missing parent. */
+function promptFileError(path: string, err: unknown): Error {
+  if (err instanceof UserError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    EISDIR: 'is a folder, not a prompt file',
+    EACCES: 'cannot be read or written (permission denied)',
+    ENOTDIR: 'is inside something that is not a folder',
+    ENOENT: 'is in a folder that does not exist',
+  };
+  return new UserError(`prompt file ${path} ${why[code ?? ''] ?? `cannot be read (${(err as Error).message})`}`, 2);
 }

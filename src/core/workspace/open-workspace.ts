@@ -29,6 +29,8 @@ export interface OpenOptions {
   cacheDir?: string;
   cwd?: string;
   signal?: AbortSignal;
+  /** --trust-workspace: the workspace's own settings may choose servers and folders outside it. */
+  trustWorkspace?: boolean;
 }
 
 export async function openWorkspace(path: string, options: OpenOptions = {}): Promise<Workspace> {
@@ -36,7 +38,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new PathNotFoundError(path);
   if (!info.isDirectory()) throw new UserError(`${path}: a workspace is a folder`, 2);
-  const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root);
+  const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root, options.trustWorkspace === true);
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
     seed: options.split?.seed ?? settings.seed ?? DEFAULT_SPLIT_OPTIONS.seed,

@@ -11,11 +11,14 @@ import { OUTPUT_CAP_KINDS, THINK_MODES, type OutputCaps, type ThinkMode } from '
 import type { WorkspaceSettings } from './settings';
 
 /**
- * Where a value may come from.
+ * Where a value may come from (the trust model of the CLI and the extension alike, docs/security.md).
  * - `any`: user, workspace or folder settings.
- * - `trusted`: a workspace's own settings count only in a trusted workspace (server addresses, which
- *   receive the API key, and folders outside the workspace); VS Code's restrictedConfigurations.
+ * - `trusted`: a workspace's own settings count only in a trusted workspace (VS Code's Workspace
+ *   Trust, the CLI's `--trust-workspace`): server addresses, which receive requests and the API key;
+ *   and folders, which an untrusted workspace may set only inside itself (`path`). VS Code's
+ *   restrictedConfigurations.
  * - `user`: never from a workspace, trusted or not: which environment variable's secret is sent where.
+ * Command-line flags, the environment and the user's own settings may set everything.
  */
 export type SettingTrust = 'any' | 'trusted' | 'user';
 
@@ -27,6 +30,8 @@ export interface SettingSpec<K extends keyof WorkspaceSettings = keyof Workspace
   type: string | string[];
   default: unknown;
   trust: SettingTrust;
+  /** A folder the tool writes to: an untrusted workspace may set it to a relative path inside itself. */
+  path?: true;
   parse(value: unknown): WorkspaceSettings[K] | undefined;
 }
 
@@ -85,11 +90,30 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'think', id: 'synthesizeme.think', type: 'string', default: 'off', trust: 'any', parse: parseThink }),
   spec({ field: 'outputCaps', id: 'synthesizeme.outputCaps', type: 'object', default: {}, trust: 'any', parse: parseOutputCaps }),
   spec({ field: 'temperature', id: 'synthesizeme.temperature', type: 'number', default: 0, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined) }),
-  spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', parse: str }),
-  spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', parse: str }),
-  spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', parse: str }),
+  spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
+  spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
+  spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'apiKeyEnv', id: 'synthesizeme.apiKeyEnv', type: 'string', default: '', trust: 'user', parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined) }),
 ];
+
+const UNTRUSTED_REASON = {
+  server: 'an untrusted workspace may not choose the server that receives your requests and API key (pass --base-url, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
+  path: 'an untrusted workspace may not place outputs outside itself (use a relative path inside the workspace, pass the option, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
+};
+
+/** A relative path that stays inside the folder it is relative to (`out/x`, not `../x`, `/abs` or `~/x`). */
+export function insideWorkspace(value: unknown): boolean {
+  if (typeof value !== 'string' || !value.trim()) return false;
+  const v = value.trim().replace(/\\/g, '/');
+  if (v.startsWith('/') || v.startsWith('~') || /^[A-Za-z]:/.test(v)) return false;
+  let depth = 0;
+  for (const part of v.split('/')) {
+    if (part === '..') depth--;
+    else if (part && part !== '.') depth++;
+    if (depth < 0) return false;
+  }
+  return true;
+}
 
 /** One value from one source, checked by its spec; a value of the wrong shape is reported, not used. */
 export interface SettingsRead {
@@ -110,7 +134,7 @@ export function readSettings(lookup: (id: string) => { user?: unknown; workspace
     let raw = user;
     if (workspace !== undefined) {
       if (s.trust === 'user') ignored.push(`${s.id}: ignored in the workspace's settings (a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)`);
-      else if (s.trust === 'trusted' && !trustedWorkspace) ignored.push(`${s.id}: ignored in the workspace's settings (the workspace is not trusted)`);
+      else if (s.trust === 'trusted' && !trustedWorkspace && !(s.path && insideWorkspace(workspace))) ignored.push(`${s.id}: ignored in the workspace's settings: ${UNTRUSTED_REASON[s.path ? 'path' : 'server']}`);
       else raw = workspace;
     }
     if (raw === undefined || raw === null || raw === '') continue;

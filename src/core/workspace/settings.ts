@@ -34,7 +34,7 @@ export interface WorkspaceSettings {
 export { parseNumCtx, parseOutputCaps, parseThink } from './settings-table';
 
 /** The settings an object of `synthesizeme.*` keys holds, as a workspace's settings file gives them. */
-export function settingsFromObject(o: Record<string, unknown>, trustedWorkspace = true): SettingsRead {
+export function settingsFromObject(o: Record<string, unknown>, trustedWorkspace: boolean): SettingsRead {
   return readSettings((id) => ({ workspace: o[id] }), trustedWorkspace);
 }
 
@@ -43,7 +43,7 @@ export function settingsFromObject(o: Record<string, unknown>, trustedWorkspace 
  * commas, by jsonc-parser), through the settings table. A setting the table refuses from a workspace is
  * left out and named in `ignored`; a file that does not parse is an error naming its line and column.
  */
-export async function readWorkspaceSettingsWithNotes(workspace: string): Promise<SettingsRead> {
+export async function readWorkspaceSettingsWithNotes(workspace: string, trusted = false): Promise<SettingsRead> {
   const path = join(workspace, '.vscode', 'settings.json');
   let text: string;
   try {
@@ -60,9 +60,10 @@ export async function readWorkspaceSettingsWithNotes(workspace: string): Promise
     const column = e.offset - before.lastIndexOf('\n');
     throw new UserError(`${path}:${line}:${column}: not valid JSON (${printParseErrorCode(e.error)})`, 2);
   }
-  return o && typeof o === 'object' && !Array.isArray(o) ? settingsFromObject(o as Record<string, unknown>) : { settings: {}, ignored: [] };
+  return o && typeof o === 'object' && !Array.isArray(o) ? settingsFromObject(o as Record<string, unknown>, trusted) : { settings: {}, ignored: [] };
 }
 
-export async function readWorkspaceSettings(workspace: string): Promise<WorkspaceSettings> {
-  return (await readWorkspaceSettingsWithNotes(workspace)).settings;
+/** @param trusted the user said --trust-workspace: the workspace's settings may choose servers and outside folders. */
+export async function readWorkspaceSettings(workspace: string, trusted = false): Promise<WorkspaceSettings> {
+  return (await readWorkspaceSettingsWithNotes(workspace, trusted)).settings;
 }

@@ -11,6 +11,7 @@ import type { BenchJobOptions } from '../../core/bench/run';
 import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import type { RunReport } from '../run-progress';
+import { checkWrite } from '../../core/write-guard';
 
 /** .synthesizeme/bench/ of the workspace (the CLI's `bench scaling` writes there too). */
 export function benchDir(layout: WorkspaceLayout): string {
@@ -51,6 +52,8 @@ export function mdCell(text: string): string {
 }
 
 export async function writeText(path: string, text: string): Promise<vscode.Uri> {
+  // Reports and charts land in the workspace or where the user chose: never through a planted link.
+  await checkWrite(path);
   const uri = vscode.Uri.file(path);
   await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RawInput } from '../../core/bench/raw-input';
 import type { Ctx } from '../ctx';
+import { allowChosenFile } from '../../core/write-guard';
 import { openMarkdownReport } from './bench-files';
 import { UserError } from '../../core/user-error';
 
@@ -57,6 +58,8 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
     a.out ??
     (await vscode.window.showSaveDialog({ title: 'Prepared data set (native JSONL)', saveLabel: 'Prepare', filters: { 'Preference JSONL': ['jsonl'] }, defaultUri: vscode.Uri.joinPath(folder.uri, 'prepared.prefs.jsonl') }))?.fsPath;
   if (!out) return undefined;
+  // Chosen in the save dialog (or given by the caller): that folder may be written.
+  allowChosenFile(out);
   const [{ readRawInput }, { preparePipeline }, { prepareReportMarkdown }, { writeNativeJsonl }, { DEFAULT_PROMPTS }] = await Promise.all([
     import('../../core/bench/raw-input'),
     import('../../core/bench/prepare'),

@@ -7,6 +7,7 @@ import type { Method } from '../../core/method/methods';
 import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
+import { redactUrl } from '../../core/llm/errors';
 import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
@@ -31,7 +32,8 @@ export async function evaluateUsers(ctx: Ctx, folder: Folder, users: readonly Us
     evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}) });
   }
   const prompts = { judge: await inputs.prompts.get('judge'), memory: await inputs.prompts.get('memory') };
-  const baseUrl = inputs.llm.config.baseUrls[0];
+  // Credentials in a URL (http://user:secret@host) never reach a run file.
+  const baseUrl = inputs.llm.config.baseUrls[0] && redactUrl(inputs.llm.config.baseUrls[0]);
   return ctx.runs.run(`evaluating ${method} on ${split}`, (signal, report) =>
     evaluate(evalUsers, {
       method,

@@ -8,6 +8,7 @@ import type { ProviderName } from '../config';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
 import { UserError } from '../../core/user-error';
+import { redactUrl } from '../../core/llm/errors';
 
 interface Where {
   target: vscode.ConfigurationTarget;
@@ -68,7 +69,7 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
         return [] as vscode.QuickPickItem[];
       },
     );
-    const pick = await vscode.window.showQuickPick(items, { title: `SynthesizeMe: model on ${llm.config.baseUrls.join(', ')}`, placeHolder: `current: ${current.model}` }, source.token);
+    const pick = await vscode.window.showQuickPick(items, { title: `SynthesizeMe: model on ${llm.config.baseUrls.map(redactUrl).join(', ')}`, placeHolder: `current: ${current.model}` }, source.token);
     source.dispose();
     if (!pick) return undefined;
     model = pick.label;

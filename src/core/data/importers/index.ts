@@ -10,6 +10,7 @@ import { importHh, isGzip } from './hh';
 import { ImportCollector, type ImportResult, type NativeRecord } from './native-record';
 import { importPrb } from './prb';
 import { importPrism } from './prism';
+import { checkWrite } from '../../write-guard';
 
 export { importArena, type ArenaImportOptions } from './arena';
 export { importHh, isGzip, parseHhTranscript, type HhImportOptions } from './hh';
@@ -172,6 +173,7 @@ export async function writeNativeJsonl(
   const st = await fs.stat(target).catch(() => undefined);
   if (st?.isDirectory()) throw new ImportError(`${outPath} is a directory`);
   const dir = dirname(target);
+  await checkWrite(target);
   await fs.mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let bytes = 0;

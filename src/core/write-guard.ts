@@ -1,0 +1,109 @@
+// Nothing is written outside the workspace. A cloned data set can plant symbolic links where the tool
+// writes (`personas -> /elsewhere`, `.synthesizeme/runs/<predictable name>.run.jsonl -> ~/.bashrc`),
+// and following one would append to or create a file anywhere. Every writer asks `checkWrite()` first:
+// the path, with every link on it resolved, must lie inside a folder writes may go to. Those folders are
+// the workspace itself and folders someone chose outside it: a command-line flag, the environment, the
+// user's own settings, or a trusted workspace's settings (an untrusted workspace's outside folders never
+// get this far: the settings table ignores them). A link inside the workspace to a place inside it is fine.
+//
+// The folders are registered by `workspaceLayout()` (the workspace and its lexically outside folders) and
+// by the commands that take an output path. With none registered (the engine used as a library) there is
+// nothing to check against, and nothing is refused.
+
+import { realpathSync } from 'node:fs';
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { UserError } from './user-error';
+
+const roots = new Set<string>();
+
+/** The real path of a path that may not exist yet: its nearest existing ancestor resolved, the rest appended. */
+function realOfSync(path: string): string {
+  const rest: string[] = [];
+  let p = resolve(path);
+  for (;;) {
+    try {
+      return join(realpathSync(p), ...rest.reverse());
+    } catch {
+      const up = dirname(p);
+      if (up === p) return resolve(path);
+      rest.push(p.slice(up.length).replace(/^[\\/]+/, ''));
+      p = up;
+    }
+  }
+}
+
+/** Writes may go under this folder (and the folders under it). */
+export function allowWritesUnder(dir: string): void {
+  roots.add(realOfSync(dir));
+}
+
+/** A file someone named on the command line or in a save dialog: its folder may be written. */
+export function allowChosenFile(path: string): void {
+  allowWritesUnder(dirname(resolve(path)));
+}
+
+/** For tests: forget every registered folder. */
+export function resetWriteRoots(): void {
+  roots.clear();
+}
+
+function inside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** The first symbolic link on the way to `path` (the path itself included), or undefined. */
+async function firstLink(path: string): Promise<{ link: string; target: string } | undefined> {
+  const parts = resolve(path).split(sep).filter(Boolean);
+  let p = isAbsolute(path) ? sep : '';
+  for (const part of parts) {
+    p = join(p || sep, part);
+    let info;
+    try {
+      info = await lstat(p);
+    } catch {
+      return undefined; // the rest does not exist yet: nothing to follow
+    }
+    if (info.isSymbolicLink()) return { link: p, target: await readlink(p).catch(() => '?') };
+  }
+  return undefined;
+}
+
+/** Where a write to `path` would really land: links resolved (a dangling link counts as its target). */
+async function landing(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    const info = await lstat(abs);
+    if (info.isSymbolicLink()) {
+      const target = await readlink(abs);
+      return realOfSync(resolve(dirname(abs), target));
+    }
+  } catch {
+    // Does not exist yet.
+  }
+  const parent = dirname(abs);
+  try {
+    return join(await realpath(parent), abs.slice(parent.length).replace(/^[\\/]+/, ''));
+  } catch {
+    return realOfSync(abs);
+  }
+}
+
+/**
+ * Refuses a write whose path, links resolved, leaves every folder writes may go to; the message names
+ * the link. Call it before creating a folder, a file, a temporary file or appending.
+ */
+export async function checkWrite(path: string): Promise<void> {
+  if (!roots.size) return;
+  const real = await landing(path);
+  for (const root of roots) if (inside(real, root)) return;
+  const link = await firstLink(path);
+  const why = link ? `${link.link} is a symbolic link to ${link.target}` : `it resolves to ${real}`;
+  throw new UserError(`refusing to write ${path}: ${why}, outside the workspace (links in a workspace are never followed out of it; remove the link, or choose the folder on the command line)`, 2);
+}
+
+/** Whether a path lies lexically outside a root (no links resolved): the folders someone chose. */
+export function outside(path: string, root: string): boolean {
+  const r = relative(resolve(root), resolve(path));
+  return r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r);
+}
