@@ -109,3 +109,13 @@ test('a *.persona.yaml.PID.tmp left by a killed writer is removed by the next wr
   assert.equal(existsSync(stale), false);
   assert.deepEqual(readdirSync(join(dir, 'personas')), ['ada.persona.yaml']);
 });
+
+test('persona: "" is refused at its line; a 1 MB persona loads with a note of its token count', async () => {
+  const empty = serializePersona(model('ada')).replace(/persona: \|[^\n]*\n(\s+.*\n)+?(?=demos:)/, 'persona: ""\n');
+  assert.match(empty, /persona: ""/);
+  assert.throws(() => parsePersona(empty, 'ada.persona.yaml'), /ada\.persona\.yaml:\d+:\d+: "persona" is empty/);
+  const { longPersonaNote } = await import('../../src/core/method/persona-file');
+  const big = model('ada', 'word '.repeat(200_000));
+  assert.match(longPersonaNote(big, 'ada.persona.yaml') ?? '', /about 250,000 tokens long/);
+  assert.equal(longPersonaNote(model('ada'), 'ada.persona.yaml'), undefined, 'an ordinary persona says nothing');
+});

@@ -1,6 +1,7 @@
 // synthesizeme eval: judge a split with a method, both orders per pair, with statistics.
 
 import { relative } from 'node:path';
+import { longPersonaNote } from '../../core/method/persona-file';
 import { flag, listOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
@@ -55,6 +56,8 @@ Example:
       for (const u of users) {
         const s = pairsBySplit(u);
         const persona = methods.some((m) => needsPersona(m as Method)) ? await readUserPersona(ws, u.id, io.cwd) : undefined;
+        const long = persona && longPersonaNote(persona.model, relative(io.cwd, persona.path) || persona.path);
+        if (long) io.stderr(`note: ${long}\n`);
         evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}) });
       }
       {

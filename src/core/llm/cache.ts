@@ -173,6 +173,8 @@ export class ResponseCache {
   private loaded: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
   private writer: SegmentWriter | undefined;
+  /** Failed writes so far: the first is reported, the rest counted. */
+  private writeFailures = 0;
   private opening: Promise<SegmentWriter> | undefined;
   private readonly maxSegmentBytes: number;
   private readonly rescanMs: number;
@@ -246,7 +248,8 @@ export class ResponseCache {
         writer.retired = true;
       }
     } catch (err) {
-      this.options.log?.('warn', `cache: could not write to ${this.dir}: ${(err as Error).message}`);
+      // Once per cache, not once per call: an unwritable cache would otherwise repeat this line for every answer.
+      if (!this.writeFailures++) this.options.log?.('warn', `cache: could not write to ${this.dir}: ${(err as Error).message} (answers of this run are not cached; later write failures are not repeated)`);
     } finally {
       if (writer && --writer.pending === 0 && writer.retired) await writer.handle.close().catch(() => undefined);
     }

@@ -127,6 +127,8 @@ export function parsePersona(text: string, file: string): PersonaModel {
   const userId = js.user_id;
   if (typeof userId !== 'string' && typeof userId !== 'number') at(offsetOf('user_id'), 'missing or invalid "user_id"');
   if (typeof js.persona !== 'string') at(offsetOf('persona') ?? 0, '"persona" must be text (a block scalar: `persona: |` then indented lines)');
+  // An empty persona would judge as the default judge while claiming to be personalized.
+  if (!(js.persona as string).trim()) at(offsetOf('persona') ?? 0, '"persona" is empty: write the persona, or fit the user again');
   const demosRaw = js.demos ?? [];
   if (!Array.isArray(demosRaw)) at(offsetOf('demos'), '"demos" must be a list');
   const demos: DemoRecord[] = [];
@@ -191,6 +193,16 @@ export async function loadPersona(path: string, displayName = path): Promise<Per
     throw new UserError(`${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`);
   }
   return parsePersona(text, displayName);
+}
+
+/** Personas above this many tokens (about 4 characters each) are said to be long: they fill the judge's context. */
+export const LONG_PERSONA_TOKENS = 4000;
+
+/** A note for a persona long enough to crowd the judge's context (a 1 MB persona is about 250,000 tokens), else undefined. */
+export function longPersonaNote(model: PersonaModel, displayName: string): string | undefined {
+  const tokens = Math.ceil(model.persona.length / 4);
+  if (tokens <= LONG_PERSONA_TOKENS) return undefined;
+  return `${displayName}: the persona is about ${tokens.toLocaleString('en-US')} tokens long; every judge prompt carries it, so the model needs a context of more than that (Ollama's is sized per run, up to the model's length; a longer prompt fails with a context-length error, it is never cut)`;
 }
 
 /** A persona file must be the user's own: a planted or renamed file is refused, not used for someone else. */
