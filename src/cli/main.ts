@@ -20,7 +20,52 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Run \`synthesizeme <command> --help\` for a command's options and an example.`;
 }
 
+/**
+ * Runs one command. With --json, stdout gets exactly one JSON object whatever fails: the command's, or
+ * `{"error": {"message", "kind"?, "exitCode"}}`, here for every command rather than in each. The error
+ * still propagates, so that main reports it on stderr and exits with the same code.
+ */
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {
+  if (!wantsJson(argv)) return dispatch(argv, io);
+  let printed = false;
+  const watched: CommandIO = {
+    ...io,
+    stdout: (text) => {
+      if (text) printed = true;
+      io.stdout(text);
+    },
+  };
+  try {
+    return await dispatch(argv, watched);
+  } catch (err) {
+    // A command that failed after printing its object has had its one object: a second would break readers.
+    // Ctrl+C is no failure to report: stdout stays empty and the exit code (130) says it.
+    if (!printed && !io.signal.aborted) io.stdout(JSON.stringify(errorJson(err)) + '\n');
+    throw err;
+  }
+}
+
+/** --json among the command's options (not after `--`, where it would be an argument). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return argv.slice(1, end < 0 ? undefined : end).includes('--json');
+}
+
+/** The exit code of a failed command: 130 when cancelled, the error's own code (UserError), else 1. */
+function exitCodeFor(err: unknown, cancelled: boolean): number {
+  if (cancelled) return 130;
+  const code = (err as { exitCode?: unknown } | undefined)?.exitCode;
+  return typeof code === 'number' ? code : 1;
+}
+
+function errorJson(err: unknown): { error: { message: string; kind?: string; exitCode: number } } {
+  const message = err instanceof Error ? err.message : String(err);
+  // LLM errors (and the run lock's) carry a kind a script can branch on: 'timeout', 'auth', 'run-locked', ...
+  const kind = (err as { kind?: unknown } | undefined)?.kind;
+  return { error: { message, ...(typeof kind === 'string' ? { kind } : {}), exitCode: exitCodeFor(err, false) } };
+}
+
+async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topHelp() + '\n');
@@ -62,10 +107,8 @@ export async function main(): Promise<void> {
   try {
     code = await runCli(process.argv.slice(2), io);
   } catch (err) {
-    const e = err as Error & { exitCode?: number };
-    if (interrupted) code = 130;
-    else if (typeof e?.exitCode === 'number') code = e.exitCode;
-    else code = 1;
+    const e = err as Error;
+    code = exitCodeFor(err, interrupted);
     process.stderr.write(`synthesizeme: ${e?.message ?? String(err)}\n`);
     // Expected failures (UserError, LLM errors) are their message; anything else is a bug and keeps its
     // stack so it can be reported. --debug shows the stack of every failure.

@@ -58,6 +58,13 @@ export type Fault =
   | { type: 'reset-mid-stream'; afterChunks?: number }
   /** Send `afterChunks` chunks (default 1), then go silent until the client gives up. */
   | { type: 'stall-mid-stream'; afterChunks?: number }
+  /**
+   * A stream that never ends: a content chunk every `intervalMs` (default 20 ms, far inside any idle
+   * timeout) until the client gives up. A model looping inside its answer on a server that ignores the
+   * output cap does this. A request that is not streamed gets nothing: a server sends that answer whole,
+   * when it is done generating, which is never.
+   */
+  | { type: 'endless-stream'; intervalMs?: number; text?: string }
   /** A streamed answer that fails after `afterChunks` chunks with an error event (Ollama: an `{"error"}` line). */
   | { type: 'error-mid-stream'; afterChunks?: number; message?: string }
   /** A 200 whose body (or one stream line) is not valid JSON. */
@@ -344,7 +351,8 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
         loaded ??= new Promise((r) => setTimeout(r, options.loadDelayMs));
         await loaded;
       }
-      if (!closed) await handler.answer(exchange, options);
+      const endless = faultOf(faults, 'endless-stream');
+      if (!closed) await (endless ? streamForever(exchange, handler.protocol, endless) : handler.answer(exchange, options));
     } finally {
       if (slots !== undefined) {
         busy--;
@@ -392,6 +400,29 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * The endless stream, in either protocol's chunk format (the same lines the protocol modules send while
+ * an answer is under way), so that the real clients take every chunk as progress.
+ */
+async function streamForever(ex: ChatExchange, protocol: ProtocolHandler['protocol'], fault: Extract<Fault, { type: 'endless-stream' }>): Promise<void> {
+  if (!ex.request.stream) {
+    await ex.wait(3_600_000);
+    return;
+  }
+  const content = fault.text ?? 'and so on, ';
+  const model = ex.request.model;
+  const line =
+    protocol === 'ollama'
+      ? `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: false })}\n`
+      : `data: ${JSON.stringify({ id: 'chatcmpl-endless', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_loopback', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
+  ex.res.writeHead(200, protocol === 'ollama' ? { 'Content-Type': 'application/x-ndjson' } : { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  // ex.wait answers false once the client has closed the connection.
+  for (;;) {
+    ex.res.write(line);
+    if (!(await ex.wait(fault.intervalMs ?? 20))) return;
+  }
 }
 
 /** The fault of a given type among those applied to an exchange. */

@@ -41,7 +41,9 @@ describe('bench run and scaling against a loopback Ollama', () => {
     assert.ok(r.fits[0].fitted > 0);
     // Personas of each model in a folder of their own.
     for (const m of ['m1', 'm2']) assert.ok(readdirSync(join(dir, 'ws/personas', m)).some((f) => f.endsWith('.persona.yaml')), m);
-    assert.match(readFileSync(join(dir, 'ws/personas/m2', readdirSync(join(dir, 'ws/personas/m2'))[0]!), 'utf8'), /model: m2/);
+    // Their versions are kept beside them (personas/<model>/.history/<user>/).
+    assert.ok(readdirSync(join(dir, 'ws/personas/m2/.history')).length > 0);
+    assert.match(readFileSync(join(dir, 'ws/personas/m2', readdirSync(join(dir, 'ws/personas/m2')).find((f) => f.endsWith('.persona.yaml'))!), 'utf8'), /model: m2/);
     assert.match(r.markdown, /^\| method \| m1 \| m2 \|$/m);
     assert.match(r.markdown, /^\| persona\+demos \| \d+\.\d\d% ± \d+\.\d\d \| \d+\.\d\d% ± \d+\.\d\d \|$/m);
     assert.match(r.markdown, /\| method vs default \| model \| difference \(95% CI\) \| McNemar p \| pairs \|/);

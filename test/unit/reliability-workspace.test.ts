@@ -91,6 +91,42 @@ describe('a hostile workspace', () => {
     assert.deepEqual(readdirSync(outside), []);
   });
 
+  test('planted link: .synthesizeme/runs/<predictable run name>.run.jsonl -> a file outside; eval refuses and the file is unchanged', async () => {
+    await started;
+    const { dir, ws, outside } = clone();
+    // The run's name is predictable: run once elsewhere to learn it, then plant it in a fresh clone.
+    const probe = cli(dir);
+    assert.equal(await probe.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url), 0, probe.err());
+    const name = readdirSync(join(ws, '.synthesizeme', 'runs')).find((n) => n.endsWith('.run.jsonl'))!;
+    const fresh = clone();
+    const target = join(fresh.outside, 'victim.txt');
+    writeFileSync(target, 'precious\n');
+    mkdirSync(join(fresh.ws, '.synthesizeme', 'runs'), { recursive: true });
+    symlinkSync(target, join(fresh.ws, '.synthesizeme', 'runs', name));
+    const c = cli(fresh.dir);
+    assert.equal(await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url), 2, c.err());
+    assert.match(c.err(), new RegExp(`${name.replace(/[.]/g, '\\.')} is a symbolic link`));
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n');
+    assert.deepEqual(readdirSync(outside), []);
+  });
+
+  test('a different --base-url port resumes the same run instead of starting a new one', async () => {
+    await started;
+    const { dir } = clone();
+    const a = cli(dir);
+    assert.equal(await a.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 0, a.err());
+    const second = await startLoopbackOllama({ brain, models: ['llama3.1:8b'] });
+    try {
+      const b = cli(dir);
+      assert.equal(await b.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', second.url, '--json'), 0, b.err());
+      assert.ok(JSON.parse(a.out()).run);
+      assert.equal(JSON.parse(b.out()).run, JSON.parse(a.out()).run, 'the same run file');
+      assert.equal(second.stats.chat, 0, 'nothing judged again');
+    } finally {
+      await second.close();
+    }
+  });
+
   test('a link inside the workspace to a folder inside it is followed as usual', async () => {
     await started;
     const { dir, ws } = clone();

@@ -94,8 +94,10 @@ Example:
       await Promise.all(Array.from({ length: Math.min(4, ready.length) }, worker));
       progress.done();
       if (json) io.stdout(JSON.stringify({ users: results, failed, ...usageJson(llm) }) + '\n');
-      else io.stdout(`Fitted ${results.length} of ${users.length} user(s); ${usageLine(llm)}.\n${failed.map((f) => `  not fitted: ${f.user}: ${f.reason}\n`).join('')}`);
-      return results.length === 0 && ready.length > 0 ? 1 : 0;
+      else io.stdout(`Fitted ${results.length} of ${users.length} user(s); ${usageLine(llm)}.\n`);
+      // One user not fitted fails the command: a script (or CI) must not take a partial fit for a whole one.
+      if (failed.length) io.stderr(`Not fitted: ${failed.length} of ${users.length} user(s):\n${failed.map((f) => `  ${f.user}: ${f.reason}\n`).join('')}`);
+      return failed.length ? 1 : 0;
     } catch (err) {
       progress.done();
       return rethrowCancelled(err, io, `synthesizeme fit ${args.positionals[0]} ${stringOption(args, 'user') ? `--user ${stringOption(args, 'user')}` : '--all'}`);

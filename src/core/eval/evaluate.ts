@@ -10,7 +10,8 @@ import { extractMemory, MethodUnavailable, profileFor, type Method } from '../me
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
 import { accuracyWithInterval, consistencyRate } from './statistics';
-import { readRun, runFileName, runId, RunJournal, verdictKey, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+import { runFileName, runId, RunJournal, verdictKey, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+import { redactUrl } from '../llm/errors';
 
 export interface EvalUser {
   id: string;
@@ -104,7 +105,8 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     split: opts.split,
     provider: opts.model.provider,
     model: opts.model.model,
-    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    // Recorded (without credentials), but not part of the run's identity (runId).
+    ...(opts.baseUrl ? { baseUrl: redactUrl(opts.baseUrl) } : {}),
     seed: opts.seed,
     temperature: opts.temperature,
     users: runnable.map((r) => r.user.id),
@@ -112,68 +114,74 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
   };
   const id = runId(headerParts);
   const name = runFileName(opts.method, opts.split, id);
-  const existing = await readRun(`${opts.runsDir}/${name}`);
-  const journal = await RunJournal.open(opts.runsDir, name);
-  if (!existing.header) {
-    const header: RunHeader = { type: 'header', version: 1, id, created: new Date().toISOString(), ...headerParts };
-    await journal.append(header);
-  }
-
-  const total = runnable.reduce((n, r) => n + r.user.target.length, 0);
-  let done = 0;
-  const byUser = new Map<string, PairVerdict[]>();
-  const todo: { pair: Pair; system: string }[] = [];
-  for (const { user, system } of runnable) {
-    const list: PairVerdict[] = [];
-    byUser.set(user.id, list);
-    for (const pair of user.target) {
-      const old = existing.verdicts.get(verdictKey(user.id, pair.pairId));
-      if (old) {
-        list.push(old);
-        done++;
-      } else todo.push({ pair, system });
-    }
-  }
-  const resumed = done;
-  opts.onProgress?.(done, total);
-
+  // The run's lock first, then what it already holds: a second process on the same run waits here and
+  // then finds the first one's verdicts, instead of judging every pair again beside it.
+  const journal = await RunJournal.open(opts.runsDir, name, opts.signal ? { signal: opts.signal } : {});
   try {
-    await Promise.all(
-      todo.map(async ({ pair, system }) => {
-        const v = await judgePair(opts.model, system, pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
-        await journal.append({ type: 'verdict', ...v });
-        byUser.get(pair.userId)!.push(v);
-        opts.onProgress?.(++done, total);
-      }),
-    );
-  } finally {
-    // Whatever finished is on disk before the error (or the cancellation) propagates.
-    await journal.flush().catch(() => undefined);
-  }
+    const existing = await journal.read();
+    if (!existing.header) {
+      const header: RunHeader = { type: 'header', version: 1, id, created: new Date().toISOString(), ...headerParts };
+      await journal.append(header);
+    }
 
-  // Verdicts in the order of the users' pairs, not the order calls finished.
-  const all: PairVerdict[] = [];
-  const userFigures: UserFigures[] = [];
-  for (const { user } of runnable) {
-    const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
-    const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
-    all.push(...list);
-    userFigures.push({ id: user.id, ...figures(list, opts.seed) });
+    const total = runnable.reduce((n, r) => n + r.user.target.length, 0);
+    let done = 0;
+    const byUser = new Map<string, PairVerdict[]>();
+    const todo: { pair: Pair; system: string }[] = [];
+    for (const { user, system } of runnable) {
+      const list: PairVerdict[] = [];
+      byUser.set(user.id, list);
+      for (const pair of user.target) {
+        const old = existing.verdicts.get(verdictKey(user.id, pair.pairId));
+        if (old) {
+          list.push(old);
+          done++;
+        } else todo.push({ pair, system });
+      }
+    }
+    const resumed = done;
+    opts.onProgress?.(done, total);
+
+    try {
+      await Promise.all(
+        todo.map(async ({ pair, system }) => {
+          const v = await judgePair(opts.model, system, pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+          await journal.append({ type: 'verdict', ...v });
+          byUser.get(pair.userId)!.push(v);
+          opts.onProgress?.(++done, total);
+        }),
+      );
+    } finally {
+      // Whatever finished is on disk before the error (or the cancellation) propagates.
+      await journal.flush().catch(() => undefined);
+    }
+
+    // Verdicts in the order of the users' pairs, not the order calls finished.
+    const all: PairVerdict[] = [];
+    const userFigures: UserFigures[] = [];
+    for (const { user } of runnable) {
+      const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
+      const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
+      all.push(...list);
+      userFigures.push({ id: user.id, ...figures(list, opts.seed) });
+    }
+    const overall = figures(all, opts.seed);
+    const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString() };
+    if (!existing.summary || resumed < total) await journal.append(summary);
+    await journal.flush();
+    return {
+      method: opts.method,
+      split: opts.split,
+      model: opts.model.model,
+      provider: opts.model.provider,
+      ...overall,
+      users: userFigures,
+      skipped,
+      run: journal.path,
+      resumed,
+      verdicts: all,
+    };
+  } finally {
+    await journal.close();
   }
-  const overall = figures(all, opts.seed);
-  const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString() };
-  if (!existing.summary || resumed < total) await journal.append(summary);
-  await journal.flush();
-  return {
-    method: opts.method,
-    split: opts.split,
-    model: opts.model.model,
-    provider: opts.model.provider,
-    ...overall,
-    users: userFigures,
-    skipped,
-    run: journal.path,
-    resumed,
-    verdicts: all,
-  };
 }

@@ -2,11 +2,15 @@
 // judged pair as soon as it is judged, and a summary when the run completes. Its name is a hash
 // of everything that determines the verdicts, so starting the same run again finds the file
 // and judges only the pairs that are missing: a killed run loses no finished pair.
+// One process at a time writes a run: the journal holds the run's lock (run-lock.ts) from open to
+// close, and what is already judged must be read under it (RunJournal.read), not before.
 
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { checkWrite } from '../write-guard';
 import { join } from 'node:path';
 import type { PairVerdict } from '../method/judge';
+import { RunLock, type RunLockOptions } from './run-lock';
 
 export interface RunHeader {
   type: 'header';
@@ -47,6 +51,13 @@ export interface RunSummary {
 
 export type VerdictRecord = PairVerdict & { type: 'verdict' };
 
+/** Something a reader of the run should know that is no verdict (a stale lock taken over). Readers skip it. */
+export interface RunNote {
+  type: 'note';
+  message: string;
+  at: string;
+}
+
 export interface RunContents {
   header?: RunHeader;
   verdicts: Map<string, PairVerdict>;
@@ -59,8 +70,13 @@ export function verdictKey(userId: string, pairId: string): string {
   return `${userId}\u0000${pairId}`;
 }
 
+/**
+ * What a run is: method, split, model, seed, temperature, users and input hashes. Not the server's
+ * address: the same model behind another port (or a second server) resumes the same run.
+ */
 export function runId(parts: Omit<RunHeader, 'type' | 'version' | 'id' | 'created'>): string {
-  const h = createHash('sha256').update(JSON.stringify({ ...parts, users: [...parts.users].sort() })).digest('hex');
+  const { baseUrl: _server, ...identity } = parts;
+  const h = createHash('sha256').update(JSON.stringify({ ...identity, users: [...identity.users].sort() })).digest('hex');
   return h.slice(0, 12);
 }
 
@@ -97,26 +113,49 @@ export async function readRun(path: string): Promise<RunContents> {
   return out;
 }
 
-/** Appends records in order; each record is one write of one whole line. */
+/** Appends records in order; each record is one write of one whole line. Holds the run's lock until close(). */
 export class RunJournal {
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    private readonly lock: RunLock,
+  ) {}
 
-  static async open(dir: string, name: string): Promise<RunJournal> {
+  /** Takes the run's lock first (waiting for another writer, see RunLockOptions), then opens the file. */
+  static async open(dir: string, name: string, lockOptions: RunLockOptions = {}): Promise<RunJournal> {
+    const path = join(dir, name);
+    // A run's name can be predicted: a link planted under it (or its lock's) must not be followed out.
+    await checkWrite(path);
+    await checkWrite(`${path}.lock`);
     await mkdir(dir, { recursive: true });
-    const journal = new RunJournal(join(dir, name));
-    // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
+    const lock = await RunLock.acquire(path, lockOptions);
+    const journal = new RunJournal(path, lock);
     try {
-      const text = await readFile(journal.path);
-      if (text.length && text[text.length - 1] !== 10) await appendFile(journal.path, '\n');
+      // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
+      try {
+        const text = await readFile(journal.path);
+        if (text.length && text[text.length - 1] !== 10) await appendFile(journal.path, '\n');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (lock.tookOver) {
+        const { pid, started } = lock.tookOver;
+        await journal.append({ type: 'note', message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`, at: new Date().toISOString() });
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await lock.release();
+      throw err;
     }
     return journal;
   }
 
-  append(record: RunHeader | VerdictRecord | RunSummary): Promise<void> {
+  /** The run as it is on disk now; under the lock, nobody else adds to it. */
+  read(): Promise<RunContents> {
+    return readRun(this.path);
+  }
+
+  append(record: RunHeader | VerdictRecord | RunSummary | RunNote): Promise<void> {
     const line = JSON.stringify(record) + '\n';
     this.chain = this.chain.then(() => appendFile(this.path, line));
     return this.chain;
@@ -124,5 +163,11 @@ export class RunJournal {
 
   flush(): Promise<void> {
     return this.chain;
+  }
+
+  /** Waits for the writes in flight (whether they failed or not), then lets the next writer in. */
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    await this.lock.release();
   }
 }

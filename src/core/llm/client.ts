@@ -11,6 +11,7 @@ import { OpenAIProvider } from './openai-provider';
 import type { CallTimeouts, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
+import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, OutputCaps, ProviderKind, ResponseSchema, ThinkMode } from './types';
@@ -28,6 +29,11 @@ export interface LlmConfig {
   timeoutSeconds?: number;
   /** Time allowed between two chunks of a streamed answer. Default 60 s. */
   idleTimeoutSeconds?: number;
+  /**
+   * Total time one request may take, however steadily the server streams. Default: the first-byte
+   * timeout plus 300 s (600 s with the defaults); 0 sets none. See DEFAULT_STREAM_BUDGET_SECONDS.
+   */
+  callDeadlineSeconds?: number;
   /** Attempts per call, the first included. Default 5. */
   maxAttempts?: number;
   /** Stream answers (enables the idle timeout). Default true. */
@@ -138,6 +144,15 @@ export const THINKING_CAP_FACTOR = 4;
 /** The answer budget of a call without an output cap, for sizing the context. */
 const DEFAULT_ANSWER_TOKENS = 512;
 const DEFAULT_IDLE_SECONDS = 60;
+/**
+ * The per-call deadline, by default, gives an answer this long after the first-byte allowance. It counts
+ * from the request, so it must exceed the first-byte timeout: otherwise a model that is loading would end
+ * on the deadline, and the first-byte timer (with its clearer message) would never fire. And it must be
+ * room for a capped answer on a slow local server: a judge answer is capped at 512 tokens, 4x when the
+ * model thinks (2,048), which a CPU that writes 8-10 tokens a second needs 200-250 s for. Past that a
+ * stream is a model looping past its cap (or a server ignoring it), and waiting longer only costs time.
+ */
+const DEFAULT_STREAM_BUDGET_SECONDS = 300;
 
 class LlmClient implements Llm {
   readonly provider: ProviderKind;
@@ -157,6 +172,7 @@ class LlmClient implements Llm {
   private digestProbe: Promise<string | undefined> | undefined;
   private digestChangeSaid = false;
   private readonly slowCallMs: number;
+  private readonly callDeadlineMs: number;
   /** Failures before the first success, by signature: ten alike and the run stops (EARLY_STOP_AFTER). */
   private succeeded = false;
   private earlyFailures: string[] = [];
@@ -178,6 +194,7 @@ class LlmClient implements Llm {
       firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
       idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
     };
+    this.callDeadlineMs = config.callDeadlineSeconds !== undefined ? config.callDeadlineSeconds * 1000 : timeouts.firstByteMs + DEFAULT_STREAM_BUDGET_SECONDS * 1000;
     const concurrency = config.concurrency ?? DEFAULT_CONCURRENCY[config.provider];
     const endpoints = baseUrls.map((url) => new Endpoint(makeClient(config, url, timeouts, options.apiKey), concurrency));
     this.pool = new EndpointPool(endpoints, { coolDownMs: options.coolDownMs, maxCoolDownMs: options.maxCoolDownMs });
@@ -427,7 +444,7 @@ class LlmClient implements Llm {
       // each parameter once, so a server that refuses everything still ends in its own error.
       for (;;) {
         try {
-          const reply = await endpoint.client.chat(call, signal);
+          const reply = await this.send(endpoint, call, signal);
           return { reply, latencyMs: performance.now() - started, endpoint };
         } catch (err) {
           const param = isLlmError(err) ? err.refusedParam : undefined;
@@ -449,10 +466,26 @@ class LlmClient implements Llm {
       );
       this.usage.recordAttempt(false);
       started = performance.now();
-      const reply = await endpoint.client.chat(this.providerCall(request, false, endpoint), signal);
+      const reply = await this.send(endpoint, this.providerCall(request, false, endpoint), signal);
       return { reply, latencyMs: performance.now() - started, endpoint };
     } finally {
       clearTimeout(slow);
+    }
+  }
+
+  /**
+   * One request to one endpoint under the per-call deadline. The provider sees the deadline as a
+   * cancellation (its signal aborts, the connection closes); here it becomes the timeout it was.
+   */
+  private async send(endpoint: Endpoint, call: ProviderCall, signal: AbortSignal): Promise<ProviderReply> {
+    const deadline = new CallDeadline(signal, this.callDeadlineMs);
+    try {
+      return await endpoint.client.chat(call, deadline.signal);
+    } catch (err) {
+      if (deadline.expired && !signal.aborted) throw deadline.error({ provider: this.provider, baseUrl: endpoint.baseUrl, model: this.model, purpose: call.purpose });
+      throw err;
+    } finally {
+      deadline.dispose();
     }
   }
 
