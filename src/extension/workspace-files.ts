@@ -110,6 +110,14 @@ export class WorkspaceFiles implements vscode.Disposable {
       return;
     }
     this.uris.set(name, uri);
+    // VS Code's file search follows links: one planted to a file outside the folder is reported, not read.
+    const { linkOutside } = await import('../core/data/load-workspace');
+    const outside = await linkOutside(uri.fsPath, this.root.fsPath);
+    if (outside) {
+      const { failedFile } = await import('../core/data/read-file');
+      index.setFile(failedFile(name, outside, 1, 1, 'warning'));
+      return;
+    }
     index.setFile(await readPreferenceFile(uri.fsPath, name));
   }
 

@@ -5,6 +5,16 @@ import { splitOptionHelp, splitOptionSpec, splitOptionsFrom } from '../split-opt
 import { loadWorkspace, PathNotFoundError } from '../../core/data/load-workspace';
 import { UsageError } from '../usage-error';
 
+// C0 controls, DEL and C1 controls (U+009B is a one-character CSI): ids, file names and the
+// messages that quote them come from data files, and printed raw they could drive the terminal
+// (clear it, retitle it, hide lines, write hyperlinks). `\u001b` is how JSON spells ESC.
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Untrusted text made safe to print: each control character as a JSON-style `\uXXXX` escape. */
+export function escapeControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'list users, pair counts per split, and problems in preference files',
@@ -39,8 +49,9 @@ Example:
     const users = index.users();
     const problems = index.problems();
     if (flag(args, 'json')) {
+      // JSON.stringify escapes C0 but not DEL or C1; escaping those too keeps the JSON equal and the terminal safe.
       io.stdout(
-        JSON.stringify({
+        escapeControls(JSON.stringify({
           files: index.fileNames().length,
           pairs: users.reduce((n, u) => n + u.pairs.length, 0),
           users: users.map((u) => ({
@@ -50,18 +61,18 @@ Example:
             ...(u.split.tooSmall ? { tooSmall: true } : {}),
           })),
           problems: problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message, severity: p.severity })),
-        }) + '\n',
+        })) + '\n',
       );
       return 0;
     }
-    const rows = users.map((u) => [u.id, String(u.pairs.length), String(u.split.counts.context), String(u.split.counts.validation), String(u.split.counts.test), u.split.tooSmall ? 'too small to split' : '']);
+    const rows = users.map((u) => [escapeControls(u.id), String(u.pairs.length), String(u.split.counts.context), String(u.split.counts.validation), String(u.split.counts.test), u.split.tooSmall ? 'too small to split' : '']);
     const header = ['user', 'pairs', 'context', 'validation', 'test', ''];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const fmt = (r: string[]) => r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
     const out: string[] = [fmt(header), ...rows.map(fmt)];
     if (problems.length) {
       out.push('', `Problems (${problems.length}):`);
-      for (const p of problems) out.push(`  ${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`);
+      for (const p of problems) out.push(`  ${escapeControls(p.file)}:${p.line}:${p.column}: ${p.severity}: ${escapeControls(p.message)}`);
     }
     const errors = problems.filter((p) => p.severity === 'error').length;
     out.push('', `${index.fileNames().length} file(s), ${users.reduce((n, u) => n + u.pairs.length, 0)} pair(s), ${users.length} user(s), ${errors} error(s), ${problems.length - errors} warning(s)`);

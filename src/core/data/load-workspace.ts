@@ -1,12 +1,14 @@
 // Find and read every preference file under the given paths into one index.
 
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { globToRegExp, matchesAny } from './glob';
 import { formatOf } from './file-text';
-import { readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
+import { failedFile, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
+import { kindName, notRegularMessage, statRegularFile } from './file-kind';
 import { PreferenceIndex } from './workspace-index';
 import type { SplitOptions } from './splits';
+import type { Severity } from './pair';
 
 export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
 /** Plain JSONL files are only preference files when their first record says so. */
@@ -25,25 +27,73 @@ export interface LoadOptions {
   /** Names in problems and ranges are relative to this directory. */
   cwd?: string;
   signal?: AbortSignal;
+  /** Longest JSONL record read (default DEFAULT_MAX_RECORD_BYTES); longer ones are problems. */
+  maxRecordBytes?: number;
   onFile?: (file: string, done: number) => void;
 }
 
-async function walk(dir: string, root: string, globs: RegExp[], out: string[]): Promise<void> {
+/** A path the include pattern matched that is not read as a file, and why (reported, never opened). */
+export interface RefusedPath {
+  path: string;
+  message: string;
+  severity: Severity;
+}
+
+export interface FoundPaths {
+  files: string[];
+  refused: RefusedPath[];
+}
+
+async function walk(dir: string, root: string, globs: RegExp[], out: FoundPaths): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, e.name);
+    const matches = matchesAny(relative(root, p), globs);
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walk(p, root, globs, out);
-    } else if (e.isFile() && matchesAny(relative(root, p), globs)) {
-      out.push(p);
-    }
+      if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
+      // Searched all the same: a folder named like data (Spark writes `x.jsonl/part-*`) holds data.
+      if (matches) out.refused.push({ path: p, message: 'a folder, not a file: not read as one (the files inside are searched)', severity: 'warning' });
+      await walk(p, root, globs, out);
+    } else if (!matches) continue;
+    else if (e.isFile()) out.files.push(p);
+    else if (e.isSymbolicLink()) {
+      // A link to a file inside the workspace is read, as VS Code's file search does; links to folders are not
+      // followed (loops). A link out of the workspace is not: a cloned data set must not feed ~/.ssh/id_rsa or
+      // any other file of yours into prompts sent to a model server.
+      const outside = await linkOutside(p, root);
+      if (outside) {
+        out.refused.push({ path: p, message: outside, severity: 'warning' });
+        continue;
+      }
+      const regular = await statRegularFile(p).catch((err: Error) => ({ refused: `cannot read: ${err.message}` }));
+      if ('stats' in regular) out.files.push(p);
+      else out.refused.push({ path: p, message: regular.refused, severity: 'error' });
+    } else out.refused.push({ path: p, message: notRegularMessage(kindName(e)), severity: 'error' });
   }
+}
+
+/**
+ * Why a file (through links) is not read: its real path lies outside the workspace `root`; else undefined.
+ * A cloned data set must not feed ~/.ssh/id_rsa or any other file of yours into prompts sent to a model.
+ */
+export async function linkOutside(path: string, root: string): Promise<string | undefined> {
+  const target = await realpath(path).catch(() => undefined);
+  if (!target) return undefined;
+  const realRoot = await realpath(root).catch(() => root);
+  if (target === realRoot || target.startsWith(realRoot + sep)) return undefined;
+  return `a symbolic link to ${target}, outside the workspace: not read (data outside the workspace is never sent to a model)`;
 }
 
 /** Preference files under `paths` (files are taken as given, directories are searched with the globs). */
 export async function findPreferenceFiles(paths: string[], include = DEFAULT_INCLUDE): Promise<string[]> {
+  return (await findPreferencePaths(paths, include)).files;
+}
+
+/** As findPreferenceFiles, plus what matched the globs but is not a regular file (FIFOs, devices, folders, link loops). */
+export async function findPreferencePaths(paths: string[], include = DEFAULT_INCLUDE): Promise<FoundPaths> {
   const globs = include.map(globToRegExp);
   const found: string[] = [];
+  const refused: RefusedPath[] = [];
   for (const p of paths) {
     const abs = resolve(p);
     let info;
@@ -53,25 +103,35 @@ export async function findPreferenceFiles(paths: string[], include = DEFAULT_INC
       throw new PathNotFoundError(p);
     }
     if (info.isDirectory()) {
-      const inDir: string[] = [];
+      const inDir: FoundPaths = { files: [], refused };
       await walk(abs, abs, globs, inDir);
-      for (const f of inDir) {
+      for (const f of inDir.files) {
         if (PREFS_NAME.test(f) || formatOf(f) !== 'jsonl' || (await sniffJsonlIsPreferences(f))) found.push(f);
       }
     } else found.push(abs);
   }
-  return [...new Set(found)];
+  // One file reached twice (itself and a link to it inside the workspace) is read once.
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const f of found) {
+    const real = await realpath(f).catch(() => f);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    files.push(f);
+  }
+  return { files, refused };
 }
 
 export async function loadWorkspace(paths: string[], options: LoadOptions = {}): Promise<PreferenceIndex> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await findPreferenceFiles(paths, options.include);
+  const { files, refused } = await findPreferencePaths(paths, options.include);
   const index = new PreferenceIndex(options.split);
+  for (const r of refused) index.setFile(failedFile(relative(cwd, r.path) || r.path, r.message, 1, 1, r.severity));
   let done = 0;
   for (const f of files) {
     options.signal?.throwIfAborted();
     const name = relative(cwd, f) || f;
-    index.setFile(await readPreferenceFile(f, name, options.signal));
+    index.setFile(await readPreferenceFile(f, name, options.signal, { maxRecordBytes: options.maxRecordBytes }));
     options.onFile?.(name, ++done);
   }
   return index;

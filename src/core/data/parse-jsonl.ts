@@ -1,9 +1,13 @@
 // JSONL: one pair per line. Lines are independent, so a bad line costs only itself, and
 // big files stream in chunks instead of being held as one string.
 
-import { open } from 'node:fs/promises';
 import { FileCollector, jsonErrorMessage, jsonErrorOffset, type FileParse } from './parse-result';
-import { hasUtf8Bom, looksBinary } from './file-text';
+import { DEFAULT_MAX_RECORD_BYTES } from './file-text';
+import { openRegularFile } from './file-kind';
+import { LineSplitter } from './line-splitter';
+import { detectEncoding, type TextEncoding } from './text-encoding';
+import { Utf16Transcoder } from './utf16';
+import { checkUtf8 } from './utf8-validity';
 
 /** Position of a field's value inside one JSONL line (searched only when a problem needs it). */
 function locateInLine(text: string, line: number, field: string): { line: number; column: number } | undefined {
@@ -42,6 +46,12 @@ export class JsonlLineParser {
     this.out.problem(line, column, message);
   }
 
+  /** A record that is seen but cannot be read (too long, not valid text): counted, and reported. */
+  refuse(line: number, column: number, message: string): void {
+    this.out.records++;
+    this.out.problem(line, column, message);
+  }
+
   result(): FileParse {
     return this.out.result();
   }
@@ -67,37 +77,62 @@ export function parseJsonlText(text: string, file: string): FileParse {
 
 const CHUNK = 4 * 1024 * 1024;
 
-/** Streams a JSONL file of any size: memory is bounded by the pairs kept, not the file. */
-export async function parseJsonlFile(path: string, file: string, signal?: AbortSignal): Promise<FileParse> {
+export interface JsonlFileOptions {
+  /** Longest record (line) read, in bytes; a longer one is a problem at its line and is skipped unread. */
+  maxRecordBytes?: number;
+}
+
+/** "3 MB", "0.5 MB", "64 MB". */
+function megabytes(bytes: number): string {
+  const mb = bytes / 1048576;
+  return `${mb >= 10 ? mb.toFixed(0) : String(Number(mb.toFixed(1)))} MB`;
+}
+
+/**
+ * Streams a JSONL file of any size: memory is bounded by the pairs kept and one record of at
+ * most `maxRecordBytes`, not by the file or its longest line.
+ */
+export async function parseJsonlFile(path: string, file: string, signal?: AbortSignal, options: JsonlFileOptions = {}): Promise<FileParse> {
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const parser = new JsonlLineParser(file);
-  const fh = await open(path, 'r');
+  let encoding: TextEncoding = 'utf8';
+  let lineNo = 1;
+  const splitter = new LineSplitter(max, (line) => {
+    const n = lineNo++;
+    if ('oversized' in line) {
+      parser.refuse(n, 1, `record of ${megabytes(line.oversized)} exceeds the ${megabytes(max)} limit for one record: not read (the rest of the file is)`);
+      return;
+    }
+    const invalid = checkUtf8(line.bytes, encoding);
+    if (invalid) parser.refuse(n, invalid.column, `${invalid.message}; this record is not read`);
+    else parser.line(line.bytes.toString('utf8'), n, line.terminated);
+  });
+  const fh = await openRegularFile(path);
   try {
-    let carry: Buffer = Buffer.alloc(0);
-    let lineNo = 1;
+    let transcoder: Utf16Transcoder | undefined;
     let first = true;
+    // Reused for every read: the splitter and the transcoder copy what they keep.
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
-      let chunk: Buffer = Buffer.from(buf.subarray(0, bytesRead));
+      let chunk = buf.subarray(0, bytesRead);
       if (first) {
         first = false;
-        if (looksBinary(chunk)) {
-          parser.problem(1, 1, 'binary file: not a text preference file; not read');
+        const detected = detectEncoding(chunk);
+        if ('refused' in detected) {
+          parser.problem(1, 1, detected.refused);
           return parser.result();
         }
-        if (hasUtf8Bom(chunk)) chunk = chunk.subarray(3);
+        encoding = detected.encoding;
+        if (encoding !== 'utf8') transcoder = new Utf16Transcoder(encoding === 'utf16be');
+        chunk = chunk.subarray(detected.bomBytes);
       }
-      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
-        parser.line(data.toString('utf8', start, nl), lineNo++, true);
-        start = nl + 1;
-      }
-      carry = Buffer.from(data.subarray(start));
+      splitter.push(transcoder ? transcoder.push(chunk) : chunk);
     }
-    if (carry.length) parser.line(carry.toString("utf8"), lineNo, false);
+    if (transcoder) splitter.push(transcoder.end());
+    splitter.end();
   } finally {
     await fh.close();
   }
