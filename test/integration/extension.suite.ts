@@ -69,7 +69,7 @@ export function extensionSuite(): void {
       assert.deepEqual(untrusted.settings.baseUrls, ['http://127.0.0.1:11434']);
       assert.equal(untrusted.settings.model, 'llama3.1:8b', 'a harmless setting still counts');
       assert.equal(untrusted.settings.apiKeyEnv, undefined);
-      assert.ok(untrusted.ignored.some((l) => /synthesizeme\.baseUrls: ignored .* not trusted/.test(l)), untrusted.ignored.join('\n'));
+      assert.ok(untrusted.ignored.some((l) => /synthesizeme\.baseUrls: ignored in the workspace's settings: an untrusted workspace may not choose the server/.test(l)), untrusted.ignored.join('\n'));
       const trusted = readSettingsFromVscode(fake, true);
       assert.deepEqual(trusted.settings.baseUrls, ['http://evil.example:1']);
       assert.equal(trusted.settings.apiKeyEnv, undefined, 'never from a workspace, trusted or not');
