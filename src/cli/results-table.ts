@@ -3,6 +3,8 @@
 import type { EvalResult } from '../core/eval/evaluate';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
+/** A rate with its % sign, or n/a (never "NaN%"). */
+const rate = (x: number) => (Number.isFinite(x) ? `${pct(x)}%` : 'n/a');
 
 export function accuracyCell(accuracy: number, ci: [number, number]): string {
   if (!Number.isFinite(accuracy)) return 'n/a';
@@ -12,9 +14,12 @@ export function accuracyCell(accuracy: number, ci: [number, number]): string {
 
 export function markdownTable(results: readonly EvalResult[]): string {
   const rows = [
-    '| method | model | split | accuracy (95% CI) | consistency | pairs | users |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${r.method} | ${r.model} | ${r.split} | ${accuracyCell(r.accuracy, r.ci95)} | ${pct(r.consistency)}% | ${r.pairs} | ${r.users.length} |`),
+    '| method | model | split | accuracy (95% CI) | consistency | unparseable | pairs | users |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map(
+      (r) =>
+        `| ${r.method} | ${r.model} | ${r.split} | ${accuracyCell(r.accuracy, r.ci95)}${r.complete ? '' : ' (incomplete)'} | ${rate(r.consistency)} | ${r.samples ? rate(r.unparseable / r.samples) : 'n/a'} | ${r.pairs} | ${r.users.length} |`,
+    ),
   ];
   return rows.join('\n');
 }

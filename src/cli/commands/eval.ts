@@ -2,6 +2,7 @@
 
 import { relative } from 'node:path';
 import { longPersonaNote } from '../../core/method/persona-file';
+import { rateText, smallSampleNote } from '../../core/eval/sample-size';
 import { flag, listOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
@@ -120,6 +121,11 @@ Example:
         run: relative(io.cwd, r.run),
         users: r.users,
         skipped: r.skipped,
+        // A failed call is no answer: these pairs are not in the figures, and a re-run judges them.
+        complete: r.complete,
+        failed: r.failed,
+        unparseable: { samples: r.unparseable, rate: r.samples ? r.unparseable / r.samples : null },
+        ...(smallSampleNote(r.pairs) ? { warning: smallSampleNote(r.pairs) } : {}),
       });
       if (json) {
         io.stdout(JSON.stringify(results.length === 1 ? { ...asJson(results[0]!), calls: usage.calls, cacheHits: usage.cacheHits, usage } : { results: results.map(asJson), calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
@@ -127,11 +133,23 @@ Example:
         io.stdout(markdownTable(results) + '\n');
       } else {
         for (const r of results) {
-          io.stdout(`${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${(100 * r.consistency).toFixed(1)}%\n  run file: ${relative(io.cwd, r.run)}\n`);
+          io.stdout(
+            `${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${rateText(r.consistency)}, ` +
+              `unparseable answers ${r.unparseable} of ${r.samples} (${rateText(r.samples ? r.unparseable / r.samples : Number.NaN)})${r.complete ? '' : ' (INCOMPLETE)'}\n  run file: ${relative(io.cwd, r.run)}\n`,
+          );
+          const small = smallSampleNote(r.pairs);
+          if (small) io.stdout(`  warning: ${small}\n`);
           for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95)} (${u.pairs} pairs)\n`);
         }
         io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache\n`);
       }
+      // An incomplete run is a failed command: its figures leave out the pairs whose calls failed.
+      const incomplete = results.filter((r) => !r.complete);
+      for (const r of incomplete) {
+        const why = r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; ');
+        io.stderr(`${r.method}: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s): ${why}. The run is incomplete: those pairs are not counted. Run the same command again to judge them.\n`);
+      }
+      if (incomplete.length) return 1;
       const nothing = results.every((r) => r.pairs === 0);
       if (nothing) io.stderr('Nothing was evaluated: every user was skipped.\n');
       return nothing ? 2 : 0;

@@ -4,13 +4,13 @@
 
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { judgePair, winnerOf, type PairVerdict } from '../method/judge';
+import { judgePair, orderFailed, orderUnparseable, pairFailed, winnerOf, type PairVerdict } from '../method/judge';
 import { judgeSystem } from '../method/messages';
 import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
 import { accuracyWithInterval, consistencyRate } from './statistics';
-import { runFileName, runId, RunJournal, verdictKey, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+import { runFileName, runId, RunJournal, verdictKey, type RunFailures, type RunHeader, type RunSummary, type UserFigures } from './run-file';
 import { redactUrl } from '../llm/errors';
 
 export interface EvalUser {
@@ -54,6 +54,11 @@ export interface EvalResult {
   /** Pairs found already judged in the run file (a resumed run). */
   resumed: number;
   verdicts: PairVerdict[];
+  /** False when calls failed: the figures cover the judged pairs only, and a re-run judges the rest. */
+  complete: boolean;
+  failed: RunFailures;
+  /** Order-samples whose answer named neither A nor B (counted wrong, as the paper counts them). */
+  unparseable: number;
 }
 
 const correctOf = (v: PairVerdict): boolean[] => v.orders.map((o) => o.correct);
@@ -67,7 +72,23 @@ export function figures(verdicts: readonly PairVerdict[], seed: number): Omit<Us
     consistency: consistencyRate(verdicts.map(winnersOf)),
     samples: acc.samples,
     pairs: acc.pairs,
+    unparseable: verdicts.reduce((n, v) => n + v.orders.filter(orderUnparseable).length, 0),
   };
+}
+
+/** The failed calls of pairs that could not be judged, grouped by reason. */
+export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
+  const reasons = new Map<string, number>();
+  let calls = 0;
+  for (const v of failedPairs) {
+    for (const o of v.orders) {
+      if (!orderFailed(o)) continue;
+      calls++;
+      const message = o.error ?? 'failed';
+      reasons.set(message, (reasons.get(message) ?? 0) + 1);
+    }
+  }
+  return { calls, pairs: failedPairs.length, reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count) };
 }
 
 export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
@@ -142,12 +163,18 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     const resumed = done;
     opts.onProgress?.(done, total);
 
+    const failedPairs: PairVerdict[] = [];
     try {
       await Promise.all(
         todo.map(async ({ pair, system }) => {
           const v = await judgePair(opts.model, system, pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
-          await journal.append({ type: 'verdict', ...v });
-          byUser.get(pair.userId)!.push(v);
+          // A failed call is not a wrong answer: the pair is left out of the run (and of the figures), so
+          // the same command judges it again; the order that did answer comes from the cache then.
+          if (pairFailed(v)) failedPairs.push(v);
+          else {
+            await journal.append({ type: 'verdict', ...v });
+            byUser.get(pair.userId)!.push(v);
+          }
           opts.onProgress?.(++done, total);
         }),
       );
@@ -166,8 +193,10 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
       userFigures.push({ id: user.id, ...figures(list, opts.seed) });
     }
     const overall = figures(all, opts.seed);
-    const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString() };
-    if (!existing.summary || resumed < total) await journal.append(summary);
+    const failed = failuresOf(failedPairs);
+    const complete = failed.pairs === 0;
+    const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString(), complete, ...(complete ? {} : { failed }) };
+    if (!existing.summary || resumed < total || existing.summary.complete === false) await journal.append(summary);
     await journal.flush();
     return {
       method: opts.method,
@@ -180,6 +209,9 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
       run: journal.path,
       resumed,
       verdicts: all,
+      complete,
+      failed,
+      unparseable: overall.unparseable ?? 0,
     };
   } finally {
     await journal.close();

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { checkWrite } from '../write-guard';
 import { join } from 'node:path';
-import type { PairVerdict } from '../method/judge';
+import { pairFailed, type PairVerdict } from '../method/judge';
 import { RunLock, type RunLockOptions } from './run-lock';
 
 export interface RunHeader {
@@ -36,6 +36,16 @@ export interface UserFigures {
   consistency: number;
   samples: number;
   pairs: number;
+  /** Order-samples whose answer named neither A nor B (counted wrong). */
+  unparseable?: number;
+}
+
+/** The calls of a run that failed: no answers, so the run is incomplete. */
+export interface RunFailures {
+  calls: number;
+  pairs: number;
+  /** Each distinct reason with how often it happened, most frequent first. */
+  reasons: { message: string; count: number }[];
 }
 
 export interface RunSummary {
@@ -47,6 +57,10 @@ export interface RunSummary {
   pairs: number;
   users: UserFigures[];
   completed: string;
+  /** False when calls failed: the figures cover only the pairs judged; run again to judge the rest. Absent in older files: complete. */
+  complete?: boolean;
+  failed?: RunFailures;
+  unparseable?: number;
 }
 
 export type VerdictRecord = PairVerdict & { type: 'verdict' };
@@ -107,6 +121,8 @@ export async function readRun(path: string): Promise<RunContents> {
     else if (rec.type === 'verdict') {
       const v = rec as VerdictRecord;
       const { type: _t, ...verdict } = v;
+      // A failed call in an older file is no verdict: left out, so a re-run judges the pair again.
+      if (pairFailed(verdict)) continue;
       out.verdicts.set(verdictKey(v.userId, v.pairId), verdict);
     }
   }

@@ -10,7 +10,7 @@
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { createRng, hashString, shuffled } from '../random';
-import { judgeOrder, isFatal, type CallOptions } from './judge';
+import { judgeOrder, isFatal, orderFailed, type CallOptions, type OrderVerdict } from './judge';
 import { judgeSystem, personaSynthesisMessages } from './messages';
 import { chosenLabel, type Demo, type Order } from './render';
 import { PERSONA_SCHEMA } from './schemas';
@@ -80,6 +80,15 @@ export function presentationOrder(pair: Pair, seed: number): Order {
 
 type Example = { pair: Pair; demo: Demo };
 
+/**
+ * A failed call is no answer: counted as wrong, it would drop a demonstration or sink a candidate, and the
+ * persona would silently differ from a complete fit's. The fit stops instead; its answers so far are
+ * cached, so running it again resumes where it stopped.
+ */
+function stopOnFailedCall(v: OrderVerdict, pair: Pair, phase: string): void {
+  if (orderFailed(v)) throw new UserError(`a ${phase} call for pair ${pair.pairId} failed (${v.error}); the fit of user "${pair.userId}" is incomplete: run it again to retry (the answers so far are cached)`);
+}
+
 async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[], opts: FitOptions, phase: FitProgress['phase']): Promise<Example[]> {
   let done = 0;
   const call: CallOptions & { purpose: string } = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
@@ -87,6 +96,7 @@ async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[
     pairs.map(async (pair) => {
       const order = presentationOrder(pair, opts.seed);
       const v = await judgeOrder(model, system, pair, order, call);
+      stopOnFailedCall(v, pair, phase);
       opts.onProgress?.({ phase, done: ++done, total: pairs.length });
       return { pair, v };
     }),
@@ -151,7 +161,13 @@ async function select(
     try {
       while (done < n) {
         const slice = validation.slice(done, done + chunk);
-        const vs = await Promise.all(slice.map((p) => judgeOrder(model, system, p, presentationOrder(p, opts.seed), call)));
+        const vs = await Promise.all(
+          slice.map(async (p) => {
+            const v = await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call);
+            stopOnFailedCall(v, p, 'selection');
+            return v;
+          }),
+        );
         correct += vs.filter((v) => v.correct).length;
         done += slice.length;
         if (opts.exhaustive) continue;

@@ -1,7 +1,9 @@
-// Judging a pair in both orders. Each order is one 0/1 sample; a tie, an unparseable answer or
-// a failed call counts as wrong (METHOD.md section 4). Failures that make every later call
-// pointless (server down, bad key, model missing) stop the run instead, and so does a prompt
-// longer than the server's context: the model never saw it, so it is no answer to score.
+// Judging a pair in both orders. Each order is one 0/1 sample; a tie or an unparseable answer (one
+// the model gave that is neither A nor B) counts as wrong, as the paper counts it (METHOD.md section
+// 4). A failed call (a server error, a timeout, a refusal) is no answer at all: it is marked
+// `failed`, never scored, and the run that holds it is incomplete until it is judged again.
+// Failures that make every later call pointless (server down, bad key, model missing) stop the run,
+// and so does a prompt longer than the server's context: the model never saw it.
 
 import type { ChatModel, ChatResult } from '../llm/types';
 import type { Pair } from '../data/pair';
@@ -19,6 +21,29 @@ export interface OrderVerdict {
   /** A reasoning model's thinking before its answer, kept apart from the reasoning it gave. */
   thinking?: string;
   error?: string;
+  /** The call failed: no answer, so neither right nor wrong (the pair is judged again on a re-run). */
+  failed?: true;
+}
+
+/** The error of an answer that holds no A/B preference: unparseable, which counts as wrong. */
+export const NO_PREFERENCE = 'no A/B preference in the answer';
+
+/**
+ * Whether an order's call failed. Run files written before `failed` existed recorded a failed call as
+ * an order without preference whose error is the call's: those count as failed too.
+ */
+export function orderFailed(o: OrderVerdict): boolean {
+  return o.failed === true || (o.preference === null && o.error !== undefined && o.error !== NO_PREFERENCE);
+}
+
+/** Whether a pair has an order whose call failed: not a verdict to score or keep. */
+export function pairFailed(v: PairVerdict): boolean {
+  return v.orders.some(orderFailed);
+}
+
+/** An answer that was given but names neither A nor B (a tie, prose, broken JSON). */
+export function orderUnparseable(o: OrderVerdict): boolean {
+  return o.preference === null && !orderFailed(o);
 }
 
 export interface PairVerdict {
@@ -78,11 +103,11 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
       correct: preference === chosenLabel(order),
       reasoning,
       ...(result.thinking ? { thinking: result.thinking } : {}),
-      ...(preference ? {} : { error: 'no A/B preference in the answer' }),
+      ...(preference ? {} : { error: NO_PREFERENCE }),
     };
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
-    return { order, preference: null, correct: false, reasoning: '', error: (err as Error).message };
+    return { order, preference: null, correct: false, reasoning: '', error: (err as Error).message, failed: true };
   }
 }
 
