@@ -74,9 +74,28 @@ export interface RunView {
   accuracy?: number;
   ci95?: [number, number];
   consistency?: number;
+  pairs?: number;
+  /** False when calls failed: the figures leave those pairs out until the run is resumed. */
+  complete?: boolean;
+  failedCalls?: number;
+  /** Order-samples whose answer named neither A nor B. */
+  unparseable?: number;
+  /** Another method's run, on the opened run's pairs: its difference from the opened run (points), interval and p. */
+  versus?: { points: number; ci95: [number, number]; p: number };
 }
 
-export type RunMessage = { type: 'run'; run: RunView; methods: RunView[]; rows: VerdictRow[]; sentAt: number; /** A paired comparison to show above the run (Compare persona versions). */ comparison?: string };
+export type RunMessage = {
+  type: 'run';
+  run: RunView;
+  /** The opened run first, then other methods' runs over the same pairs (restricted to them), each with its paired difference. */
+  methods: RunView[];
+  /** Newest runs of other methods that did not judge all of this run's pairs: not drawn as if comparable. */
+  notComparable?: number;
+  rows: VerdictRow[];
+  sentAt: number;
+  /** A paired comparison to show above the run (Compare persona versions). */
+  comparison?: string;
+};
 
 /** One point of a line chart: numbers only, so the webview draws it without any markup from data. */
 export interface ChartPointView {

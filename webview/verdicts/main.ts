@@ -121,9 +121,15 @@ function chart(m: RunMessage): HTMLElement {
       ci.style.width = `${100 * (r.ci95[1] - r.ci95[0])}%`;
       bar.append(ci);
     }
-    grid.append(el('span', {}, r.method), bar, el('span', {}, r.accuracy === undefined ? 'unfinished' : `${pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`));
+    const figure = r.accuracy === undefined ? 'unfinished' : `${pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`;
+    const versus = r.versus ? ` · ${r.versus.points >= 0 ? '+' : ''}${r.versus.points.toFixed(1)} points vs this run [${r.versus.ci95[0].toFixed(1)}, ${r.versus.ci95[1].toFixed(1)}], p = ${r.versus.p < 0.001 ? '< 0.001' : r.versus.p.toFixed(3)}` : '';
+    const incomplete = r.complete === false ? ` · INCOMPLETE: ${r.failedCalls ?? '?'} failed call(s) left out` : '';
+    const unparseable = r.unparseable ? ` · ${r.unparseable} unparseable` : '';
+    grid.append(el('span', {}, r.method), bar, el('span', { attrs: { 'data-testid': 'method-figure' } }, figure + versus + incomplete + unparseable));
   }
-  return grid;
+  const wrap = el('div', {}, grid);
+  if (m.notComparable) wrap.append(el('div', { class: 'note', attrs: { 'data-testid': 'not-comparable' } }, `${m.notComparable} newer run(s) of other methods judged other pairs: not shown beside this one.`));
+  return wrap;
 }
 
 function render(m: RunMessage): void {

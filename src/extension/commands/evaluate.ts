@@ -8,6 +8,7 @@ import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { redactUrl } from '../../core/llm/errors';
+import { rateText, smallSampleNote } from '../../core/eval/sample-size';
 import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
@@ -82,8 +83,23 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
   const r = await evaluateUsers(ctx, folder, users, method, split);
   ctx.log.info('eval', `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`);
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
+  if (!r.complete) {
+    // A failed call is no answer: the figures leave those pairs out; running the same command resumes them.
+    const why = r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; ');
+    const text = `SynthesizeMe: ${method} on ${split} is INCOMPLETE: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s) (${why}). The figures leave those pairs out; run Evaluate again to judge them.`;
+    ctx.log.warn('eval', text);
+    void vscode.window.showWarningMessage(text, 'Show Verdicts').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', r.run);
+    });
+    return r;
+  }
+  const small = smallSampleNote(r.pairs);
+  if (small) ctx.log.warn('eval', `${method} on ${split}: ${small}`);
   void vscode.window
-    .showInformationMessage(`SynthesizeMe: ${method} on ${split}: ${accuracyText(r)}, consistency ${(100 * r.consistency).toFixed(1)}%${r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : ''}.`, 'Show Verdicts')
+    .showInformationMessage(
+      `SynthesizeMe: ${method} on ${split}: ${accuracyText(r)}, consistency ${rateText(r.consistency)}${r.unparseable ? `, ${r.unparseable} unparseable answer(s)` : ''}${small ? ` (${small})` : ''}${r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : ''}.`,
+      'Show Verdicts',
+    )
     .then((pick) => {
       if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', r.run);
     });

@@ -13,6 +13,7 @@ import type { Folder } from '../folders';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { comparisonPowerNote } from '../../core/eval/sample-size';
 
 export interface RevalidateOutcome {
   user: string;
@@ -62,15 +63,19 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   const historyDir = personaHistoryDir(layout, user.id);
   const prev = await previousVersion(historyDir, current.model);
   const { now, out } = await compareWithPrevious(ctx, folder, user, current, prev);
+  // Figures with failed calls left out are not written into the persona: say so, and let a re-run finish them.
+  if (!now.complete) throw new UserError(`re-validation of ${user.id} is incomplete: ${now.failed.calls} call(s) failed (${now.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`);
 
   // The new figures go into the file; savePersona keeps the version it replaces.
   const samples = now.samples;
   const correct = Math.round(now.accuracy * samples);
   await savePersona(current.path, { ...current.model, provenance: { ...current.model.provenance, edited: prev !== undefined || current.model.provenance.edited === true, validation: { accuracy: now.accuracy, correct, evaluated: samples, of: samples } } }, historyDir);
 
+  // What this many pairs can show at all, said with the result (3 validation pairs can show nothing).
+  const power = comparisonPowerNote(now.pairs, 'validation');
   const message = out.sentence
-    ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${(100 * out.previousAccuracy!).toFixed(1)}%: ${out.sentence}`
-    : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with).`;
+    ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${(100 * out.previousAccuracy!).toFixed(1)}%: ${out.sentence} (${power})`
+    : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with; ${power}).`;
   ctx.log.info('revalidate', message);
   void vscode.window.showInformationMessage(message, 'Show Verdicts').then((pick) => {
     if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, ...(out.sentence ? { comparison: comparisonBanner(user.id, out) } : {}) });

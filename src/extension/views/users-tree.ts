@@ -66,7 +66,8 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
         let persona: { accuracy?: number; edited?: boolean } | undefined;
         if (folder.files.hasPersona(u.id)) {
           const p = await readPersonaOf(folder, u.id).catch(() => undefined);
-          const test = tests.get(u.id);
+          // Only a run made with this very version of the persona (its hash) speaks for it.
+          const test = p ? tests.get(`${u.id}\u0000${p.hash}`) : undefined;
           persona = {
             ...(p?.model.provenance.validation ? { accuracy: p.model.provenance.validation.accuracy } : {}),
             ...(p?.model.provenance.edited ? { edited: true } : {}),
@@ -79,7 +80,11 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
   }
 }
 
-/** Each user's accuracy in the newest finished persona+demos run on the test split (its summary line). */
+/**
+ * Each user's accuracy in the newest finished persona+demos run on the test split, keyed by user and the
+ * hash of the persona file that run used: a hand-edited persona is not credited with an older version's
+ * figure, nor with a benchmark's run over other persona files.
+ */
 async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const dir = vscode.Uri.file((await folder.files.layout()).runsDir);
@@ -94,9 +99,14 @@ async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     const last = text.trimEnd().slice(text.trimEnd().lastIndexOf('\n') + 1);
     try {
-      const summary = JSON.parse(last) as { type?: string; users?: { id: string; accuracy: number }[] };
-      if (summary.type !== 'summary') continue;
-      for (const u of summary.users ?? []) if (!out.has(u.id) && typeof u.accuracy === 'number') out.set(u.id, u.accuracy);
+      const summary = JSON.parse(last) as { type?: string; complete?: boolean; users?: { id: string; accuracy: number }[] };
+      if (summary.type !== 'summary' || summary.complete === false) continue;
+      const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { inputs?: Record<string, string> };
+      for (const u of summary.users ?? []) {
+        const hash = header.inputs?.[`persona:${u.id}`];
+        const key = `${u.id}\u0000${hash}`;
+        if (hash && !out.has(key) && typeof u.accuracy === 'number') out.set(key, u.accuracy);
+      }
     } catch {
       // An unfinished or damaged run has no summary.
     }

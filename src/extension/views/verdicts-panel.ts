@@ -50,22 +50,46 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
   const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
   if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
+  const [{ figures }, { compareVerdicts }] = await Promise.all([import('../../core/eval/evaluate'), import('../../core/eval/compare')]);
+  const seed = run.header.seed;
   const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
     name,
     method: r.header?.method ?? '?',
     split: r.header?.split ?? '?',
     model: r.header?.model ?? '?',
-    ...(r.summary ? { accuracy: r.summary.accuracy, ci95: r.summary.ci95, consistency: r.summary.consistency } : {}),
+    ...(r.summary
+      ? {
+          accuracy: r.summary.accuracy,
+          ci95: r.summary.ci95,
+          consistency: r.summary.consistency,
+          pairs: r.summary.pairs,
+          complete: r.summary.complete !== false,
+          ...(r.summary.failed ? { failedCalls: r.summary.failed.calls } : {}),
+          ...(r.summary.unparseable !== undefined ? { unparseable: r.summary.unparseable } : {}),
+        }
+      : {}),
   });
   const name = path.split(/[\\/]/).pop()!;
-  // Methods side by side: the newest finished run of each method on the same split and model.
-  const methods: RunView[] = [];
-  const seen = new Set<string>();
+  // The opened run first, as it is. Beside it, the newest finished run of each other method on the same
+  // split and model, but only when it judged every pair of this one: its figures are then taken over
+  // these pairs, with the paired difference. A run over other pairs is not drawn as if comparable.
+  const methods: RunView[] = [view(name, run)];
+  const seen = new Set<string>([run.header.method]);
+  const keys = [...run.verdicts.keys()];
+  let notComparable = 0;
   for (const f of await runFiles(folder)) {
-    const r = f.path === path ? run : await readRun(f.path);
+    if (f.path === path) continue;
+    const r = await readRun(f.path);
     if (!r.summary || r.header?.split !== run.header.split || r.header?.model !== run.header.model || seen.has(r.header.method)) continue;
     seen.add(r.header.method);
-    methods.push(view(f.name, r));
+    if (!keys.length || !keys.every((k) => r.verdicts.has(k))) {
+      notComparable++;
+      continue;
+    }
+    const same = new Map(keys.map((k) => [k, r.verdicts.get(k)!]));
+    const fig = figures([...same.values()], seed);
+    const c = compareVerdicts(run.verdicts, same, seed);
+    methods.push({ ...view(f.name, r), accuracy: fig.accuracy, ci95: fig.ci95, consistency: fig.consistency, pairs: fig.pairs, versus: { points: 100 * c.difference, ci95: [100 * c.ci95[0], 100 * c.ci95[1]], p: c.mcnemar.p } });
   }
   const rows: VerdictRow[] = [...run.verdicts.values()].map((v) => ({
     user: v.userId,
@@ -74,7 +98,7 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
     line: v.line,
     orders: v.orders.map((o) => ({ order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning })),
   }));
-  return { type: 'run', run: view(name, run), methods, rows, sentAt: Date.now() };
+  return { type: 'run', run: view(name, run), methods, ...(notComparable ? { notComparable } : {}), rows, sentAt: Date.now() };
 }
 
 export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | undefined> {
