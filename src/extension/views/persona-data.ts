@@ -50,7 +50,8 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
       const u = run.summary?.users.find((x) => x.id === userId);
       if (!u) continue;
       seen.add(split);
-      figures.push({ label: `${split} (both orders)`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples });
+      // An incomplete run (failed calls left out) is shown as such, never as a finished figure.
+      figures.push({ label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples });
     }
   } catch {
     // No runs yet.
