@@ -6,6 +6,7 @@ import { benchProviders } from './providers';
 import { benchExtension } from './extension-bench';
 import { benchPipeline } from './pipeline';
 import { benchRealServer } from './real-server';
+import { benchStats } from './stats-bench';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     ['extension', benchExtension],
     ['pipeline', benchPipeline],
     ['real', benchRealServer],
+    ['stats', () => benchStats()],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;

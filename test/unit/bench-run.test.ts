@@ -46,7 +46,9 @@ describe('bench run and scaling against a loopback Ollama', () => {
     assert.match(readFileSync(join(dir, 'ws/personas/m2', readdirSync(join(dir, 'ws/personas/m2')).find((f) => f.endsWith('.persona.yaml'))!), 'utf8'), /model: m2/);
     assert.match(r.markdown, /^\| method \| m1 \| m2 \|$/m);
     assert.match(r.markdown, /^\| persona\+demos \| \d+\.\d\d% ± \d+\.\d\d \| \d+\.\d\d% ± \d+\.\d\d \|$/m);
-    assert.match(r.markdown, /\| method vs default \| model \| difference \(95% CI\) \| McNemar p \| pairs \|/);
+    assert.match(r.markdown, /\| method vs default \| model \| difference \(95% CI\) \| p \(pairs\) \| p \(Holm\) \| pairs \|/);
+    assert.match(r.markdown, /^p-values Holm-corrected for 4 comparisons/m);
+    assert.ok(r.comparisons.every((x: { p: number; pHolm: number; sentence: string }) => x.pHolm >= x.p && x.pHolm <= 1 && /Holm p/.test(x.sentence)));
 
     // Resumed: personas reused, verdicts from the run files, memory from the cache.
     const again = capture(dir);

@@ -367,10 +367,10 @@ test('describeDifference: significant needs both the interval to exclude 0 and p
     describeDifference(0.071, 0.02, 0.12, 0.0386),
     '+7.1 points (95% CI 2.0 to 12.0, p = 0.039): significant',
   );
-  // Interval excludes 0 but the exact test does not agree.
-  assert.match(describeDifference(0.05, 0.001, 0.1, 0.07), /: not yet significant$/);
-  // Small p but the interval straddles 0.
-  assert.match(describeDifference(0.05, -0.001, 0.1, 0.01), /: not yet significant$/);
+  // Interval excludes 0 but the exact test does not agree: neither "significant" nor "not significant".
+  assert.match(describeDifference(0.05, 0.001, 0.1, 0.07), /: borderline: the interval excludes 0 but p ≥ 0\.05$/);
+  // Small p but the interval straddles 0: "not yet significant" next to p = 0.01 would contradict itself.
+  assert.match(describeDifference(0.05, -0.001, 0.1, 0.01), /: borderline: p < 0\.05 but the interval includes 0$/);
 });
 
 test('describeDifference: negative differences, tiny p, zero, and rounding near the threshold', () => {

@@ -2,16 +2,35 @@
 
 import { relative, resolve } from 'node:path';
 import { flag, type Command } from '../command';
-import { compareRuns } from '../../core/eval/compare';
+import { compareRuns, type Comparison } from '../../core/eval/compare';
 import { UsageError } from '../usage-error';
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
+const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+/** One row per user; printed only when there are several users (with one, it repeats the totals). */
+function perUserTable(c: Comparison): string {
+  const rows = [
+    '| user | pairs | A | B | B - A (points) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...c.perUser.map((u) => `| ${u.user} | ${u.pairs} | ${pct(u.accuracyA)}% | ${pct(u.accuracyB)}% | ${u.difference === 0 ? '0.0' : points(u.difference)} |`),
+  ];
+  return rows.join('\n') + '\n';
+}
 
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'compare two runs on the same pairs (paired bootstrap interval, exact McNemar test)',
+  summary: 'compare two runs on the same pairs (paired interval, exact pair-level test, per user)',
   help: `Usage: synthesizeme compare <runA> <runB> [--json]
 
-The accuracy difference (B - A) over the order-samples both runs judged, with a paired
-bootstrap 95% interval and an exact McNemar p-value over the discordant samples.
+The accuracy difference (B - A) over the pairs both runs judged, with a paired bootstrap 95%
+interval and an exact sign-flip test on the pair differences (a pair's score is the mean of
+its two orders; on whole-pair outcomes this is McNemar's exact test over pairs). When the pairs
+belong to several users, the intervals resample users, then pairs within users, and a
+per-user table says who improved and who was hurt.
+
+--json adds "users": {"improved", "hurt", "unchanged"} and "perUser": [{user, pairs,
+accuracyA, accuracyB, difference}].
 
 Example:
   synthesizeme compare .synthesizeme/runs/default-test-*.run.jsonl .synthesizeme/runs/persona-demos-test-*.run.jsonl`,
@@ -30,12 +49,23 @@ Example:
     const rel = (p: string) => relative(io.cwd, p) || p;
     if (flag(args, 'json')) {
       io.stdout(JSON.stringify({ ...c, a: { ...c.a, run: rel(c.a.run) }, b: { ...c.b, run: rel(c.b.run) } }) + '\n');
-    } else {
-      io.stdout(
-        `A: ${c.a.method} ${(100 * c.a.accuracy).toFixed(2)}%  (${rel(c.a.run)})\nB: ${c.b.method} ${(100 * c.b.accuracy).toFixed(2)}%  (${rel(c.b.run)})\n` +
-          `B - A: ${c.sentence}\n  ${c.pairs} pairs, ${c.samples} samples; discordant: ${c.mcnemar.b01} only B right, ${c.mcnemar.b10} only A right${c.unmatched ? `; ${c.unmatched} pair(s) judged in only one run were left out` : ''}\n`,
-      );
+      return 0;
     }
+    const t = c.pairedTest;
+    const interval = (ci: [number, number]) => `95% CI ${pct(ci[0])} to ${pct(ci[1])}`;
+    const several = c.perUser.length > 1;
+    let text =
+      `A: ${c.a.method} ${pct(c.a.accuracy)}% (${interval(c.a.ci95)})  (${rel(c.a.run)})\n` +
+      `B: ${c.b.method} ${pct(c.b.accuracy)}% (${interval(c.b.ci95)})  (${rel(c.b.run)})\n` +
+      `B - A: ${c.sentence}\n` +
+      `  ${c.pairs} pairs, ${c.samples} samples${several ? `, ${c.perUser.length} users (intervals resample users, then pairs)` : ''}; ` +
+      `discordant pairs: ${t.b01} B better, ${t.b10} A better${t.halfDiscordant ? ` (${t.halfDiscordant} of them in one order only)` : ''}; ` +
+      `${t.method === 'exact' ? 'exact' : 'Monte Carlo'} sign-flip test over pairs` +
+      `${c.unmatched ? `; ${c.unmatched} pair(s) judged in only one run were left out` : ''}\n`;
+    if (several) {
+      text += `  users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged\n\n` + perUserTable(c);
+    }
+    io.stdout(text);
     return 0;
   },
 };

@@ -9,6 +9,8 @@ import type { UsageSnapshot } from '../llm/usage';
 import type { UserEntry } from '../data/workspace-index';
 import { evaluate, type EvalUser } from '../eval/evaluate';
 import { compareVerdicts } from '../eval/compare';
+import { holmAdjust } from '../eval/multiple-comparisons';
+import { describeDifference } from '../eval/statistics';
 import { verdictKey } from '../eval/run-file';
 import type { PairVerdict } from '../method/judge';
 import { needsPersona, type Method } from '../method/methods';
@@ -69,8 +71,12 @@ export interface BenchComparison {
   baseline: 'default';
   difference: number;
   ci95: [number, number];
+  /** The pair-level exact test's p, uncorrected. */
   p: number;
+  /** p after Holm's correction over all the comparisons of the run (the family the table shows). */
+  pHolm: number;
   pairs: number;
+  /** Judged with pHolm (and says so): a run with several methods must not read as several independent wins. */
   sentence: string;
 }
 
@@ -194,10 +200,19 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         if (method === 'default') continue;
         const c = compareVerdicts(base, v, opts.seed);
         if (c.pairs === 0) continue;
-        comparisons.push({ model: model.model, method, baseline: 'default', difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs, sentence: c.sentence });
+        comparisons.push({ model: model.model, method, baseline: 'default', difference: c.difference, ci95: c.ci95, p: c.pairedTest.p, pHolm: c.pairedTest.p, pairs: c.pairs, sentence: c.sentence });
       }
     }
   }
+  // Holm over every comparison of the run, all models together: the table is read as one set of
+  // claims ("X beats default"), so that is the family whose error rate is controlled. The
+  // intervals stay at 95% each; the sentence names the corrected p, so an interval that excludes
+  // 0 with a Holm p above 0.05 reads "borderline", not "significant".
+  const adjusted = holmAdjust(comparisons.map((c) => c.p));
+  comparisons.forEach((c, i) => {
+    c.pHolm = adjusted[i]!;
+    c.sentence = describeDifference(c.difference, c.ci95[0], c.ci95[1], c.pHolm, 0.95, { pLabel: 'Holm p' });
+  });
   return { cells, comparisons, fits };
 }
 
@@ -226,8 +241,10 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of r.cells) lines.push(`| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${pct(c.consistency)}% | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`);
   if (r.comparisons.length) {
-    lines.push('', '| method vs default | model | difference (95% CI) | McNemar p | pairs |', '| --- | --- | --- | ---: | ---: |');
-    for (const c of r.comparisons) lines.push(`| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pairs} |`);
+    lines.push('', '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |', '| --- | --- | --- | ---: | ---: | ---: |');
+    for (const c of r.comparisons) lines.push(`| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`);
+    const n = r.comparisons.length;
+    lines.push('', `p-values Holm-corrected for ${n} comparison${n === 1 ? '' : 's'} (exact sign-flip test over pairs).`);
   }
   if (r.fits.length) {
     lines.push('');

@@ -1,30 +1,75 @@
 // Comparing two runs on the same pairs (e.g. a persona before and after a hand edit): a paired
-// comparison over the order-samples both runs judged (METHOD.md section 4).
+// comparison over the pairs both runs judged (METHOD.md section 4). The test works on pairs
+// (paired-test.ts); the intervals resample users, then pairs, when the pairs belong to several
+// users (hierarchical-bootstrap.ts), and pairs otherwise.
 
 import type { PairVerdict } from '../method/judge';
-import { describeDifference, mcnemarExact, pairedBootstrap } from './statistics';
+import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
+import { pairedTest } from './paired-test';
 import { readRun } from './run-file';
 import { UserError } from '../user-error';
 
+export interface UserComparison {
+  user: string;
+  pairs: number;
+  accuracyA: number;
+  accuracyB: number;
+  /** accuracyB - accuracyA over this user's order-samples. */
+  difference: number;
+}
+
+export interface PairLevelTest {
+  /** Pairs on which B scored higher than A (counted in pairs, not order-samples). */
+  b01: number;
+  /** Pairs on which A scored higher than B. */
+  b10: number;
+  discordant: number;
+  /** Discordant pairs that differ in one order only. */
+  halfDiscordant: number;
+  p: number;
+  /** 'exact' for pairs judged in one or two orders (always, in this studio). */
+  method: 'exact' | 'monte-carlo';
+}
+
 export interface Comparison {
-  a: { run: string; method: string; accuracy: number };
-  b: { run: string; method: string; accuracy: number };
+  a: { run: string; method: string; accuracy: number; ci95: [number, number] };
+  b: { run: string; method: string; accuracy: number; ci95: [number, number] };
   /** b - a, as a proportion. */
   difference: number;
   ci95: [number, number];
+  /** What the intervals resampled: pairs (one user) or users, then pairs. */
+  resampling: Resampling;
+  /** The exact sign-flip test on pair differences. */
+  pairedTest: PairLevelTest;
+  /**
+   * The same counts and p as pairedTest, under the name older callers read (the extension's
+   * revalidation and verdicts panel). It used to be McNemar over order-samples; it now counts
+   * pairs, and on whole-pair outcomes it is McNemar's exact test over pairs.
+   */
   mcnemar: { b01: number; b10: number; discordant: number; p: number };
   pairs: number;
   samples: number;
   /** Pairs judged in only one of the runs (left out of the comparison). */
   unmatched: number;
+  /** Users whose accuracy went up, down, or stayed the same from A to B. */
+  users: { improved: number; hurt: number; unchanged: number };
+  perUser: UserComparison[];
   sentence: string;
 }
 
-export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed = 0): Omit<Comparison, 'a' | 'b'> & { accuracyA: number; accuracyB: number } {
+export type VerdictComparison = Omit<Comparison, 'a' | 'b'> & {
+  accuracyA: number;
+  accuracyB: number;
+  ci95A: [number, number];
+  ci95B: [number, number];
+};
+
+export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed = 0): VerdictComparison {
   const keys = [...a.keys()].filter((k) => b.has(k)).sort();
   const unmatched = a.size + b.size - 2 * keys.length;
   const pa: boolean[][] = [];
   const pb: boolean[][] = [];
+  const users: string[] = [];
   for (const k of keys) {
     const va = a.get(k)!;
     const vb = b.get(k)!;
@@ -41,21 +86,57 @@ export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: Readonly
     if (rowA.length) {
       pa.push(rowA);
       pb.push(rowB);
+      users.push(va.userId);
     }
   }
-  const boot = pairedBootstrap(pa, pb, { seed });
-  const mc = mcnemarExact(pa.flat(), pb.flat());
+  const boot = pairedBootstrap(pa, pb, { seed, users });
+  const accA = accuracyWithInterval(pa, { seed, users });
+  const accB = accuracyWithInterval(pb, { seed, users });
+  const test = pairedTest(pa, pb, { seed });
+  const perUser = byUser(pa, pb, users);
   return {
     difference: boot.difference,
     ci95: [boot.low, boot.high],
-    mcnemar: { b01: mc.b01, b10: mc.b10, discordant: mc.discordant, p: mc.pValue },
+    resampling: boot.resampling,
+    pairedTest: { b01: test.b01, b10: test.b10, discordant: test.discordant, halfDiscordant: test.halfDiscordant, p: test.pValue, method: test.method },
+    mcnemar: { b01: test.b01, b10: test.b10, discordant: test.discordant, p: test.pValue },
     pairs: pa.length,
-    samples: pa.flat().length,
+    samples: boot.samples,
     unmatched,
-    sentence: describeDifference(boot.difference, boot.low, boot.high, mc.pValue),
+    users: {
+      improved: perUser.filter((u) => u.difference > 0).length,
+      hurt: perUser.filter((u) => u.difference < 0).length,
+      unchanged: perUser.filter((u) => u.difference === 0).length,
+    },
+    perUser,
+    sentence: describeDifference(boot.difference, boot.low, boot.high, test.pValue),
     accuracyA: boot.accuracyA,
     accuracyB: boot.accuracyB,
+    ci95A: [accA.low, accA.high],
+    ci95B: [accB.low, accB.high],
   };
+}
+
+/** Per-user accuracies, sorted by user id. The sign of a difference comes from whole counts, so "unchanged" is exact. */
+function byUser(pa: readonly boolean[][], pb: readonly boolean[][], users: readonly string[]): UserComparison[] {
+  const tally = new Map<string, { pairs: number; samples: number; rightA: number; rightB: number }>();
+  users.forEach((u, i) => {
+    const t = tally.get(u) ?? { pairs: 0, samples: 0, rightA: 0, rightB: 0 };
+    t.pairs++;
+    t.samples += pa[i]!.length;
+    t.rightA += pa[i]!.filter(Boolean).length;
+    t.rightB += pb[i]!.filter(Boolean).length;
+    tally.set(u, t);
+  });
+  return [...tally]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([user, t]) => ({
+      user,
+      pairs: t.pairs,
+      accuracyA: t.rightA / t.samples,
+      accuracyB: t.rightB / t.samples,
+      difference: t.rightB === t.rightA ? 0 : (t.rightB - t.rightA) / t.samples,
+    }));
 }
 
 export async function compareRuns(pathA: string, pathB: string): Promise<Comparison> {
@@ -65,10 +146,10 @@ export async function compareRuns(pathA: string, pathB: string): Promise<Compari
   }
   const c = compareVerdicts(ra.verdicts, rb.verdicts, ra.header!.seed);
   if (c.pairs === 0) throw new UserError('the two runs have no pairs in common', 2);
-  const { accuracyA, accuracyB, ...rest } = c;
+  const { accuracyA, accuracyB, ci95A, ci95B, ...rest } = c;
   return {
-    a: { run: pathA, method: ra.header!.method, accuracy: accuracyA },
-    b: { run: pathB, method: rb.header!.method, accuracy: accuracyB },
+    a: { run: pathA, method: ra.header!.method, accuracy: accuracyA, ci95: ci95A },
+    b: { run: pathB, method: rb.header!.method, accuracy: accuracyB, ci95: ci95B },
     ...rest,
   };
 }

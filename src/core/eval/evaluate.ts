@@ -65,7 +65,8 @@ const correctOf = (v: PairVerdict): boolean[] => v.orders.map((o) => o.correct);
 const winnersOf = (v: PairVerdict) => [winnerOf(v.orders[0]), winnerOf(v.orders[1])] as const;
 
 export function figures(verdicts: readonly PairVerdict[], seed: number): Omit<UserFigures, 'id'> {
-  const acc = accuracyWithInterval(verdicts.map(correctOf), { seed });
+  // Users are clusters: over several users the interval resamples users, then pairs (one user: pairs).
+  const acc = accuracyWithInterval(verdicts.map(correctOf), { seed, users: verdicts.map((v) => v.userId) });
   return {
     accuracy: acc.accuracy,
     ci95: [acc.low, acc.high],

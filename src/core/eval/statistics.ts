@@ -1,14 +1,17 @@
 // Confidence intervals and paired tests for judge accuracy (METHOD.md section 4).
 //
 // Every accuracy the studio shows carries a 95% interval, and every before/after comparison on the
-// same pairs carries a paired interval plus an exact McNemar test. Everything here is a pure
+// same pairs carries a paired interval plus an exact pair-level test (paired-test.ts; the
+// sample-level mcnemarExact below is kept for callers that really have independent samples).
+// Intervals are clustered by user when the pairs belong to several users
+// (hierarchical-bootstrap.ts). Everything here is a pure
 // function: no I/O, no vscode, and all resampling goes through the seeded RNG so that a report
 // rendered twice (or on another machine) shows the same numbers.
 //
 // Units: accuracies and differences are proportions in [0, 1] / [-1, 1]; only describeDifference
 // converts to percentage points for display.
 
-import { createRng, randomInt } from '../random';
+import { hierarchicalBootstrap, pairBootstrap, type RatioCluster } from './hierarchical-bootstrap';
 
 /** One judged pair: one boolean per order asked ((A,B) then (B,A)); true = the judge picked the chosen response. */
 export type PairSamples = readonly boolean[];
@@ -24,6 +27,21 @@ export interface BootstrapOptions {
   level?: number;
 }
 
+/**
+ * Bootstrap options for the accuracy and paired-difference intervals, which can be clustered by user.
+ */
+export interface ClusteredBootstrapOptions extends BootstrapOptions {
+  /**
+   * The user of each pair, parallel to the pairs. With two or more distinct users the interval
+   * resamples users, then pairs within users (hierarchical-bootstrap.ts says why); with one user,
+   * or without this option, it resamples pairs.
+   */
+  users?: readonly string[];
+}
+
+/** What an interval resampled: 'pairs' (one user, or no users given) or 'users, then pairs'. */
+export type Resampling = 'pairs' | 'users, then pairs';
+
 export interface AccuracyWithInterval {
   /** Mean over all samples (both orders of every pair); NaN when there are no pairs. */
   accuracy: number;
@@ -32,6 +50,9 @@ export interface AccuracyWithInterval {
   /** Number of 0/1 samples (normally 2 x pairs). */
   samples: number;
   pairs: number;
+  /** Distinct users among the pairs (1 when no users were given and there are pairs). */
+  users: number;
+  resampling: Resampling;
 }
 
 export interface PairedDifference {
@@ -43,6 +64,8 @@ export interface PairedDifference {
   accuracyB: number;
   samples: number;
   pairs: number;
+  users: number;
+  resampling: Resampling;
 }
 
 export interface McNemarResult {
@@ -87,7 +110,7 @@ export function wilsonInterval(successes: number, n: number, z: number = DEFAULT
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bootstrap machinery (shared by the plain, clustered and paired variants)
+// Bootstrap options (the resamplers themselves are in hierarchical-bootstrap.ts)
 
 interface ResolvedOptions {
   iterations: number;
@@ -106,46 +129,6 @@ function resolveOptions(opts: BootstrapOptions | undefined, fn: string): Resolve
   return { iterations, seed, level };
 }
 
-/** Quantile of an ascending array with linear interpolation between order statistics (R type 7). */
-function quantileSorted(sorted: Float64Array, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  const a = sorted[lo]!;
-  const b = sorted[hi]!;
-  return a + (h - lo) * (b - a);
-}
-
-/**
- * Percentile bootstrap of a ratio estimator sum(numerators) / sum(denominators) over clusters.
- * Resampling whole clusters (pairs) rather than individual samples matters because the two
- * orders of a pair share the same texts and are strongly correlated; treating them as
- * independent would make intervals too narrow. A plain bootstrap is the special case where every
- * cluster has one sample. Callers guarantee at least one cluster and positive denominators.
- */
-function clusterBootstrap(
-  numerators: Float64Array,
-  denominators: Float64Array,
-  { iterations, seed, level }: ResolvedOptions,
-): [number, number] {
-  const k = numerators.length;
-  const rng = createRng(seed);
-  const stats = new Float64Array(iterations);
-  for (let it = 0; it < iterations; it++) {
-    let num = 0;
-    let den = 0;
-    for (let j = 0; j < k; j++) {
-      const idx = randomInt(rng, k);
-      num += numerators[idx]!;
-      den += denominators[idx]!;
-    }
-    stats[it] = num / den;
-  }
-  stats.sort(); // Float64Array sorts numerically.
-  const alpha = 1 - level;
-  return [quantileSorted(stats, alpha / 2), quantileSorted(stats, 1 - alpha / 2)];
-}
-
 /**
  * Deterministic percentile bootstrap interval of the mean of independent samples (normally 0/1).
  * Empty input gives [0, 1], matching wilsonInterval's "no data" answer.
@@ -162,7 +145,43 @@ export function bootstrapInterval(samples: readonly number[], opts?: BootstrapOp
     nums[i] = v;
   }
   const dens = new Float64Array(samples.length).fill(1);
-  return clusterBootstrap(nums, dens, resolved);
+  return pairBootstrap(nums, dens, resolved);
+}
+
+/**
+ * The interval of sum(nums) / sum(dens) over pairs, clustered by user when the pairs belong to
+ * several users. A single user falls back to the pair-level bootstrap: with one user there is no
+ * between-user variation to sample, and the claim is about that user's pairs.
+ */
+function ratioInterval(
+  nums: Float64Array,
+  dens: Float64Array,
+  users: readonly string[] | undefined,
+  resolved: ResolvedOptions,
+  fn: string,
+): { low: number; high: number; users: number; resampling: Resampling } {
+  if (users === undefined) {
+    const [low, high] = pairBootstrap(nums, dens, resolved);
+    return { low, high, users: 1, resampling: 'pairs' };
+  }
+  if (users.length !== nums.length) throw new RangeError(`${fn}: users has ${users.length} entries but there are ${nums.length} pairs`);
+  const byUser = new Map<string, number[]>();
+  users.forEach((u, i) => {
+    const list = byUser.get(u);
+    if (list) list.push(i);
+    else byUser.set(u, [i]);
+  });
+  if (byUser.size < 2) {
+    const [low, high] = pairBootstrap(nums, dens, resolved);
+    return { low, high, users: byUser.size, resampling: 'pairs' };
+  }
+  // Clusters in first-appearance order, pairs in input order: deterministic for a given input.
+  const clusters: RatioCluster[] = [...byUser.values()].map((idx) => ({
+    numerators: Float64Array.from(idx, (i) => nums[i]!),
+    denominators: Float64Array.from(idx, (i) => dens[i]!),
+  }));
+  const [low, high] = hierarchicalBootstrap(clusters, resolved);
+  return { low, high, users: byUser.size, resampling: 'users, then pairs' };
 }
 
 function countCorrect(samples: PairSamples): number {
@@ -172,13 +191,13 @@ function countCorrect(samples: PairSamples): number {
 }
 
 /**
- * Accuracy over all samples (both orders of every pair) with a cluster bootstrap interval that
- * resamples pairs. No pairs gives accuracy NaN (0/0 has no value; a 0 would read as "always
- * wrong") with the uninformative interval [0, 1].
+ * Accuracy over all samples (both orders of every pair) with a bootstrap interval that resamples
+ * pairs, or users then pairs when `opts.users` names several users. No pairs gives accuracy NaN
+ * (0/0 has no value; a 0 would read as "always wrong") with the uninformative interval [0, 1].
  */
 export function accuracyWithInterval(
   correct: readonly PairSamples[],
-  opts?: BootstrapOptions,
+  opts?: ClusteredBootstrapOptions,
 ): AccuracyWithInterval {
   const resolved = resolveOptions(opts, 'accuracyWithInterval');
   const pairs = correct.length;
@@ -195,21 +214,22 @@ export function accuracyWithInterval(
     right += nums[i]!;
     samples += orders.length;
   }
-  if (pairs === 0) return { accuracy: Number.NaN, low: 0, high: 1, samples: 0, pairs: 0 };
-  const [low, high] = clusterBootstrap(nums, dens, resolved);
-  return { accuracy: right / samples, low, high, samples, pairs };
+  if (pairs === 0) return { accuracy: Number.NaN, low: 0, high: 1, samples: 0, pairs: 0, users: 0, resampling: 'pairs' };
+  const ci = ratioInterval(nums, dens, opts?.users, resolved, 'accuracyWithInterval');
+  return { accuracy: right / samples, low: ci.low, high: ci.high, samples, pairs, users: ci.users, resampling: ci.resampling };
 }
 
 /**
  * Paired comparison of two methods judged on the SAME pairs and orders: difference of accuracies
  * (b - a) with a percentile bootstrap interval that resamples pairs and applies each resample to
  * both methods at once. Pairing removes the pair-difficulty variance shared by both methods, so
- * the interval is much tighter than comparing two independent intervals.
+ * the interval is much tighter than comparing two independent intervals. With `opts.users` naming
+ * several users, each resample draws users, then pairs within them (the same draw for a and b).
  */
 export function pairedBootstrap(
   a: readonly PairSamples[],
   b: readonly PairSamples[],
-  opts?: BootstrapOptions,
+  opts?: ClusteredBootstrapOptions,
 ): PairedDifference {
   const resolved = resolveOptions(opts, 'pairedBootstrap');
   if (a.length !== b.length) {
@@ -238,17 +258,19 @@ export function pairedBootstrap(
     samples += ra.length;
   }
   if (pairs === 0) {
-    return { difference: Number.NaN, low: -1, high: 1, accuracyA: Number.NaN, accuracyB: Number.NaN, samples: 0, pairs: 0 };
+    return { difference: Number.NaN, low: -1, high: 1, accuracyA: Number.NaN, accuracyB: Number.NaN, samples: 0, pairs: 0, users: 0, resampling: 'pairs' };
   }
-  const [low, high] = clusterBootstrap(nums, dens, resolved);
+  const ci = ratioInterval(nums, dens, opts?.users, resolved, 'pairedBootstrap');
   return {
     difference: (rightB - rightA) / samples,
-    low,
-    high,
+    low: ci.low,
+    high: ci.high,
     accuracyA: rightA / samples,
     accuracyB: rightB / samples,
     samples,
     pairs,
+    users: ci.users,
+    resampling: ci.resampling,
   };
 }
 
@@ -277,7 +299,8 @@ export function consistencyRate(winners: ReadonlyArray<readonly [Winner, Winner]
 const LOG_FACTORIAL_TABLE_SIZE = 256;
 let logFactorialTable: Float64Array | undefined;
 
-function logFactorial(k: number): number {
+/** ln(k!) for integer k >= 0 (shared with the pair-level test in paired-test.ts). */
+export function logFactorial(k: number): number {
   if (k < LOG_FACTORIAL_TABLE_SIZE) {
     if (!logFactorialTable) {
       logFactorialTable = new Float64Array(LOG_FACTORIAL_TABLE_SIZE);
@@ -317,6 +340,11 @@ function logBinomialLowerTailHalf(k: number, n: number): number {
  * accuracy each is equally likely to favour either method, so the count is Binomial(n, 1/2) and
  * the two-sided p-value is min(1, 2 P(X <= min(b01, b10))). Exact rather than chi-square because
  * hand-edit comparisons often have only a handful of discordant samples.
+ *
+ * Do not feed it the flattened order-samples of judged pairs: the two orders of one pair are not
+ * independent, so 25 discordant pairs would count as 50 discordant samples and p would come out
+ * far too small (0.015 instead of 0.108). Comparisons of judged pairs use pairedSignFlipTest
+ * (paired-test.ts), which works on pairs and equals this test on whole-pair outcomes.
  */
 export function mcnemarExact(a: readonly boolean[], b: readonly boolean[]): McNemarResult {
   if (a.length !== b.length) {
@@ -347,28 +375,65 @@ function formatPoints(proportion: number, signed: boolean): string {
   return signed ? `+${text}` : text;
 }
 
-function formatP(p: number, alpha: number): string {
-  if (p < 0.001) return 'p < 0.001';
+/**
+ * An interval bound in points. Like formatPoints, except that a bound which is not zero never
+ * prints as "0.0": "CI 0.0 to 5.0: significant" would read as an interval touching 0 next to a
+ * verdict that says it does not. Such a bound gets as many decimals as it needs ("0.04").
+ */
+function formatBound(proportion: number): string {
+  const shown = formatPoints(proportion, false);
+  if (shown !== '0.0' || proportion === 0) return shown;
+  const points = proportion * 100;
+  let digits = 2;
+  while (digits < 12 && Number(points.toFixed(digits)) === 0) digits++;
+  return points.toFixed(digits);
+}
+
+function formatP(p: number, alpha: number, label: string): string {
+  if (p < 0.001) return `${label} < 0.001`;
   const shown = Number(p.toPrecision(2));
   // Rounding must not make a significant result look like it sits at or above the threshold
   // (p = 0.0497 would otherwise print as "p = 0.05 ... significant").
-  if (p < alpha && shown >= alpha) return `p < ${alpha}`;
-  return `p = ${shown}`;
+  if (p < alpha && shown >= alpha) return `${label} < ${alpha}`;
+  return `${label} = ${shown}`;
+}
+
+export interface DescribeOptions {
+  /** How the p-value is named in the sentence: 'p' (default), or e.g. 'Holm p' for an adjusted one. */
+  pLabel?: string;
 }
 
 /**
  * One sentence for a paired comparison, e.g.
  * "+4.2 points (95% CI -1.0 to 9.5, p = 0.18): not yet significant".
- * diff, low and high are proportions (as returned by pairedBootstrap); p from mcnemarExact.
- * "significant" needs both the interval to exclude 0 and p < 1 - level: the bootstrap and the
- * exact test answer slightly different questions, and claiming an improvement when they disagree
- * would overstate it. "not yet" because the usual remedy is more validation pairs.
+ * diff, low and high are proportions (as returned by pairedBootstrap); p from the pair-level test
+ * (pairedSignFlipTest in paired-test.ts).
+ *
+ * The verdict states the interval and the test together and can never contradict either:
+ * - "significant" only when the interval excludes 0 AND p < 1 - level;
+ * - "not yet significant" only when the interval includes 0 AND p >= 1 - level;
+ * - otherwise "borderline: ..." saying which of the two is past the threshold. They can disagree
+ *   because they answer slightly different questions (the exact test: could this be a relabelling
+ *   of the same judge? the interval, which may resample users: how large is the gain for users in
+ *   general?), and near the threshold either can tip first. The sentence used to print
+ *   "p = 0.015: not yet significant"; it now says "borderline" instead.
+ * Both are judged on the values as printed: p goes through formatP's rounding guard and a non-zero
+ * bound never prints as 0.0 (formatBound). "not yet" because the usual remedy is more pairs.
  */
-export function describeDifference(diff: number, low: number, high: number, p: number, level = 0.95): string {
+export function describeDifference(diff: number, low: number, high: number, p: number, level = 0.95, opts: DescribeOptions = {}): string {
   if (![diff, low, high, p].every(Number.isFinite)) return 'no paired samples to compare';
   const alpha = Number((1 - level).toPrecision(6)); // 1 - 0.95 is 0.050000000000000044 in floating point.
   const levelText = `${Number((level * 100).toPrecision(6))}%`;
+  const label = opts.pLabel ?? 'p';
   const excludesZero = low > 0 || high < 0;
-  const verdict = excludesZero && p < alpha ? 'significant' : 'not yet significant';
-  return `${formatPoints(diff, true)} points (${levelText} CI ${formatPoints(low, false)} to ${formatPoints(high, false)}, ${formatP(p, alpha)}): ${verdict}`;
+  const rejects = p < alpha;
+  const verdict =
+    excludesZero && rejects
+      ? 'significant'
+      : !excludesZero && !rejects
+        ? 'not yet significant'
+        : rejects
+          ? `borderline: ${label} < ${alpha} but the interval includes 0`
+          : `borderline: the interval excludes 0 but ${label} ≥ ${alpha}`;
+  return `${formatPoints(diff, true)} points (${levelText} CI ${formatBound(low)} to ${formatBound(high)}, ${formatP(p, alpha, label)}): ${verdict}`;
 }
