@@ -53,7 +53,7 @@ describe('bench run and scaling against a loopback Ollama', () => {
     // Resumed: personas reused, verdicts from the run files, memory from the cache.
     const again = capture(dir);
     assert.equal(await runCli([...args, '--table'], again.io), 0, again.err());
-    assert.match(again.out(), /^\| method \| model \| accuracy \(95% CI\) \| consistency \| pairs \| users \| calls \| cache hits \| tokens \(prompt \+ completion\) \| cost \|$/m);
+    assert.match(again.out(), /^\| method \| model \| accuracy \(95% CI\) \| consistency \| unparseable \| failed calls \| pairs \| users \| calls \| cache hits \| tokens \(prompt \+ completion\) \| cost \|$/m);
     const j = capture(dir);
     assert.equal(await runCli([...args, '--json'], j.io), 0, j.err());
     const r2 = JSON.parse(j.out());

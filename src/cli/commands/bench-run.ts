@@ -181,6 +181,12 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
         for (const c of result.cells) for (const s of c.skipped) io.stdout(`  ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}\n`);
       }
     }
+    // A cell with failed calls leaves pairs out: the benchmark is incomplete, and says so (exit 1).
+    const incomplete = result.cells.filter((c) => !c.complete);
+    if (incomplete.length) {
+      io.stderr(`The benchmark is incomplete: ${incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ')}. Run the same command again to judge the missing pairs.\n`);
+      return 1;
+    }
     return result.cells.every((c) => c.pairs === 0) ? 2 : 0;
   } catch (err) {
     progress.done();

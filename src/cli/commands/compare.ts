@@ -47,6 +47,8 @@ Example:
       throw err;
     }
     const rel = (p: string) => relative(io.cwd, p) || p;
+    // Before the result: what the runs differ in besides what is compared, and what the pairs can show.
+    for (const w of c.warnings) io.stderr(`warning: ${w}\n`);
     if (flag(args, 'json')) {
       io.stdout(JSON.stringify({ ...c, a: { ...c.a, run: rel(c.a.run) }, b: { ...c.b, run: rel(c.b.run) } }) + '\n');
       return 0;
@@ -58,6 +60,7 @@ Example:
       `A: ${c.a.method} ${pct(c.a.accuracy)}% (${interval(c.a.ci95)})  (${rel(c.a.run)})\n` +
       `B: ${c.b.method} ${pct(c.b.accuracy)}% (${interval(c.b.ci95)})  (${rel(c.b.run)})\n` +
       `B - A: ${c.sentence}\n` +
+      `  (${c.power})\n` +
       `  ${c.pairs} pairs, ${c.samples} samples${several ? `, ${c.perUser.length} users (intervals resample users, then pairs)` : ''}; ` +
       `discordant pairs: ${t.b01} B better, ${t.b10} A better${t.halfDiscordant ? ` (${t.halfDiscordant} of them in one order only)` : ''}; ` +
       `${t.method === 'exact' ? 'exact' : 'Monte Carlo'} sign-flip test over pairs` +

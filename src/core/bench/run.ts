@@ -63,6 +63,10 @@ export interface BenchCell extends UsageDelta {
   users: number;
   skipped: { user: string; reason: string }[];
   run: string;
+  /** False when calls failed: the cell leaves those pairs out until the benchmark is run again. */
+  complete: boolean;
+  failedCalls: number;
+  unparseable: number;
 }
 
 export interface BenchComparison {
@@ -191,6 +195,9 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         users: r.users.length,
         skipped: r.skipped,
         run: r.run,
+        complete: r.complete,
+        failedCalls: r.failed.calls,
+        unparseable: r.unparseable,
         ...usageDelta(before, model.counters()),
       });
     }
@@ -234,12 +241,14 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   lines.push(`| method | ${models.join(' | ')} |`, `| --- | ${models.map(() => '---').join(' | ')} |`);
   for (const m of methods) lines.push(`| ${m} | ${models.map((mo) => {
     const c = r.cells.find((x) => x.method === m && x.model === mo);
-    return c ? accuracyText(c.accuracy, c.ci95) : '';
+    return c ? `${accuracyText(c.accuracy, c.ci95)}${c.complete ? '' : ' (incomplete)'}` : '';
   }).join(' | ')} |`);
   lines.push('');
-  lines.push('| method | model | accuracy (95% CI) | consistency | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |');
-  lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of r.cells) lines.push(`| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${pct(c.consistency)}% | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`);
+  lines.push('| method | model | accuracy (95% CI) | consistency | unparseable | failed calls | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |');
+  lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of r.cells) lines.push(`| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? `${pct(c.consistency)}%` : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`);
+  const incomplete = r.cells.filter((c) => !c.complete);
+  if (incomplete.length) lines.push('', `INCOMPLETE: ${incomplete.map((c) => `${c.method} on ${c.model} (${c.failedCalls} failed call(s))`).join(', ')}: those pairs are left out; run the benchmark again to judge them.`);
   if (r.comparisons.length) {
     lines.push('', '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |', '| --- | --- | --- | ---: | ---: | ---: |');
     for (const c of r.comparisons) lines.push(`| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`);

@@ -6,7 +6,8 @@
 import type { PairVerdict } from '../method/judge';
 import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
 import { pairedTest } from './paired-test';
-import { readRun } from './run-file';
+import { readRun, type RunContents } from './run-file';
+import { comparisonPowerNote } from './sample-size';
 import { UserError } from '../user-error';
 
 export interface UserComparison {
@@ -55,6 +56,14 @@ export interface Comparison {
   users: { improved: number; hurt: number; unchanged: number };
   perUser: UserComparison[];
   sentence: string;
+}
+
+/** What compareRuns adds: what the two runs differ in besides what is compared, and what the pairs can show. */
+export interface RunComparison extends Comparison {
+  /** Reasons to doubt the comparison: an unfinished or incomplete run, runs that differ in more than one thing. */
+  warnings: string[];
+  /** The smallest difference this many pairs could show as significant (sample-size.ts). */
+  power: string;
 }
 
 export type VerdictComparison = Omit<Comparison, 'a' | 'b'> & {
@@ -139,17 +148,42 @@ function byUser(pa: readonly boolean[][], pb: readonly boolean[][], users: reado
     }));
 }
 
-export async function compareRuns(pathA: string, pathB: string): Promise<Comparison> {
+export async function compareRuns(pathA: string, pathB: string): Promise<RunComparison> {
   const [ra, rb] = await Promise.all([readRun(pathA), readRun(pathB)]);
   for (const [p, r] of [[pathA, ra], [pathB, rb]] as const) {
     if (!r.header) throw new UserError(`${p}: not a run file (no header)`, 2);
   }
-  const c = compareVerdicts(ra.verdicts, rb.verdicts, ra.header!.seed);
+  const ha = ra.header!;
+  const hb = rb.header!;
+  // A run against itself would report a difference of exactly 0 as if it were a finding.
+  if (ha.id === hb.id) throw new UserError(`${pathA} and ${pathB} are the same run (id ${ha.id}): nothing to compare`, 2);
+  const c = compareVerdicts(ra.verdicts, rb.verdicts, ha.seed);
   if (c.pairs === 0) throw new UserError('the two runs have no pairs in common', 2);
   const { accuracyA, accuracyB, ci95A, ci95B, ...rest } = c;
   return {
-    a: { run: pathA, method: ra.header!.method, accuracy: accuracyA, ci95: ci95A },
-    b: { run: pathB, method: rb.header!.method, accuracy: accuracyB, ci95: ci95B },
+    a: { run: pathA, method: ha.method, accuracy: accuracyA, ci95: ci95A },
+    b: { run: pathB, method: hb.method, accuracy: accuracyB, ci95: ci95B },
     ...rest,
+    warnings: runWarnings(ra, rb),
+    power: comparisonPowerNote(c.pairs, ha.split === hb.split ? ha.split : 'common'),
   };
+}
+
+/** What makes a comparison of two runs doubtful, one sentence each. */
+export function runWarnings(ra: RunContents, rb: RunContents): string[] {
+  const out: string[] = [];
+  for (const [label, r] of [['A', ra], ['B', rb]] as const) {
+    if (!r.summary) out.push(`run ${label} is unfinished (interrupted, no summary): it covers only the pairs judged so far; run it again to finish it`);
+    else if (r.summary.complete === false) out.push(`run ${label} is incomplete: ${r.summary.failed?.calls ?? 'some'} call(s) failed and their pairs are left out; run it again to judge them`);
+  }
+  const ha = ra.header!;
+  const hb = rb.header!;
+  for (const k of ['model', 'split', 'seed', 'temperature'] as const) {
+    if (ha[k] !== hb[k]) out.push(`the runs differ in ${k} (${String(ha[k])} vs ${String(hb[k])}): the difference is not only the method's or the persona's`);
+  }
+  // When the persona is what changed, the prompts must not have changed too.
+  const personaChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).some((k) => k.startsWith('persona:') && ha.inputs[k] !== undefined && hb.inputs[k] !== undefined && ha.inputs[k] !== hb.inputs[k]);
+  const promptsChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).filter((k) => !k.startsWith('persona:') && ha.inputs[k] !== undefined && hb.inputs[k] !== undefined && ha.inputs[k] !== hb.inputs[k]);
+  if (promptsChanged.length && (personaChanged || ha.method === hb.method)) out.push(`the runs were made with different ${promptsChanged.join(', ')} prompt(s)${personaChanged ? ' as well as different personas' : ''}: the difference is not the persona's alone`);
+  return out;
 }
