@@ -1,11 +1,27 @@
 // A simulated "brain" for the loopback LLM servers: it answers the engine's calls like a
 // competent model would, by READING THE REAL PROMPT the engine sent (TESTING.md section 2).
 //
-// It knows nothing about the simulated users' hidden traits. Everything it decides comes from
-// the text in front of it: the persona, profile and memory sections, the demonstrations (which
-// response the user preferred, and how the two differed), the conversation being judged, and
-// the two responses. So a prompt-building bug (a persona left out, demos without their
-// responses, a pair rendered empty) changes its answers, exactly as it would with a real model.
+// It is independent of what it tests. It knows nothing about the simulated users' hidden traits
+// and imports nothing from their generator: it sees the replies through its own, imperfect
+// detectors (brain-detectors.ts), reads what a persona, a survey answer, a memory or a request
+// says through a lexicon of paraphrases (persona-paraphrases.ts), and writes the personas it
+// synthesizes in paraphrase. Everything it decides comes from the text in front of it: the
+// instructions, the persona, profile and memory sections, the demonstrations (which response
+// the user preferred, and how the two differed), the conversation and the two responses.
+//
+// The instructions matter, as they do to a real model. A judge or bootstrap call is answered
+// properly only when
+//   - the instructions ask for THIS user's preference (a prompt that asks which reply is better
+//     in general gets a generic verdict, whatever the prompt says about the user);
+//   - a persona the prompt announces is there (an announced but empty section, or an unfilled
+//     placeholder such as {{persona}}, is a missing persona);
+//   - the output format is stated: JSON with "reasoning" and "preference" (without it, and
+//     without a schema, it answers in prose with no verdict; with a schema it fills the field
+//     without knowing what it means: a coin flip);
+//   - the two replies are labelled A and B (tags or headings; unlabelled, it cannot say which
+//     letter is which: a coin flip).
+// Each lapse is counted in stats().confused, so a test can check that the intact prompts cause
+// none. So a prompt-building bug changes its answers, exactly as it would with a real model.
 //
 // What it simulates, per call kind (the schema name, or the output instructions when the
 // server was asked without a schema):
@@ -23,7 +39,10 @@
 // real model.
 
 import { createRng, hashString } from '../../src/core/random';
-import { TRAITS, citesSources, hasCodeBlock, hasEmoji, hasNumberedSteps, isFormal, proseOf, traitPreference, wordCount, LENGTH_RATIO, type Trait } from './simulated-users';
+import { ASPECTS, compareAspect, describeDifferences, genericScore, type Aspect } from './brain-detectors';
+import { PARAPHRASES, PORTRAITS, REQUEST_FACTS, aspectsStatedIn, pick, type AspectWeights } from './persona-paraphrases';
+
+export { aspectsStatedIn as traitsStatedIn, aspectsNamedIn as traitsNamedIn } from './persona-paraphrases';
 
 export interface BrainMessage {
   role: string;
@@ -43,9 +62,15 @@ export type Brain = (request: BrainRequest) => string;
 
 export type BrainKind = 'judgment' | 'persona' | 'memory' | 'personalizable' | 'other';
 
+/** The ways a judge prompt can leave the brain confused (see the header). */
+export type Confusion = 'not-personal' | 'no-persona' | 'no-format' | 'no-labels';
+export const CONFUSIONS: readonly Confusion[] = ['not-personal', 'no-persona', 'no-format', 'no-labels'];
+
 export interface BrainStats {
   calls: number;
   byKind: Record<BrainKind, number>;
+  /** Judge and bootstrap calls whose prompt lacked something, by what it lacked. */
+  confused: Record<Confusion, number>;
 }
 
 export interface SimulatedBrain extends Brain {
@@ -55,11 +80,9 @@ export interface SimulatedBrain extends Brain {
 }
 
 export interface SimulatedBrainOptions {
-  /** Share of answers flipped by a hash of the prompt (default 0.08). 0 gives a flawless reader. */
+  /** Share of answers flipped by a hash of the prompt (default 0.08). 0 turns the flips off. */
   noise?: number;
 }
-
-type Weights = Partial<Record<Trait, number>>;
 
 // ---------------------------------------------------------------------------------------------
 // Reading the prompt
@@ -70,10 +93,37 @@ function tagBody(text: string, tag: string): string | undefined {
   return m?.[1];
 }
 
-interface Example {
+interface LabelledPair {
   conversation: string;
   a: string;
   b: string;
+  /** Whether the replies carry the labels A and B (tags, or headings such as "Response A:"). */
+  labelled: boolean;
+}
+
+const HEADING = /^[ \t]*(?:#{1,4}[ \t]*)?\**(?:response|reply|answer|option|candidate)[ \t]+([AB])\**[ \t]*[:.)]?\**[ \t]*$/gim;
+
+/** The conversation and the two labelled replies of a rendered pair. */
+function readPair(text: string): LabelledPair {
+  const conversation = tagBody(text, 'conversation') ?? '';
+  const a = tagBody(text, 'response_a');
+  const b = tagBody(text, 'response_b');
+  if (a !== undefined && b !== undefined) return { conversation, a: a.trim(), b: b.trim(), labelled: true };
+  // Headings are labels too: "Response A:" on a line of its own, the reply below it.
+  const heads = [...text.matchAll(HEADING)];
+  const ia = heads.findIndex((h) => h[1]!.toUpperCase() === 'A');
+  const ib = heads.findIndex((h) => h[1]!.toUpperCase() === 'B');
+  if (ia >= 0 && ib === ia + 1) {
+    const after = (i: number) => heads[i]!.index! + heads[i]![0].length;
+    const tail = text.slice(after(ib));
+    const stop = tail.search(/\n\s*(?:which (?:reply|response)\b|<reasoning>|<preference>|<\/example>)/i);
+    const clean = (s: string) => s.replace(/<\/?[a-z_]+>/g, '').trim();
+    return { conversation, a: clean(text.slice(after(ia), heads[ib]!.index!)), b: clean(stop >= 0 ? tail.slice(0, stop) : tail), labelled: true };
+  }
+  return { conversation, a: '', b: '', labelled: false };
+}
+
+interface Example extends LabelledPair {
   preference: 'A' | 'B' | null;
 }
 
@@ -82,12 +132,7 @@ function parseExamples(text: string): Example[] {
   for (const m of text.matchAll(/<example number="\d+">([\s\S]*?)<\/example>/g)) {
     const body = m[1]!;
     const pref = /<preference>\s*([AB])\s*<\/preference>/.exec(body)?.[1];
-    out.push({
-      conversation: tagBody(body, 'conversation') ?? '',
-      a: tagBody(body, 'response_a') ?? '',
-      b: tagBody(body, 'response_b') ?? '',
-      preference: pref === 'A' || pref === 'B' ? pref : null,
-    });
+    out.push({ ...readPair(body), preference: pref === 'A' || pref === 'B' ? pref : null });
   }
   return out;
 }
@@ -100,71 +145,53 @@ function userTurns(conversation: string): string[] {
   return turns;
 }
 
-// Words that name each trait in plain language. `pos` words name the wanted property
-// ("concise"), `neg` words its opposite ("verbose", "emoji"): "dislikes emoji" and "no slang"
-// are statements FOR the trait, so a negation in front flips a word's polarity.
-const TRAIT_WORDS: Record<Trait, { pos?: RegExp; neg?: RegExp }> = {
-  concise: { pos: /\b(?:concise(?:ness)?|brief|brevity|succinct|terse|short(?:er)?|to the point|few sentences)\b/gi, neg: /\b(?:verbose|verbosity|padded|padding|wordy|long-winded|rambling)\b/gi },
-  steps: { pos: /\b(?:step[- ]by[- ]step|numbered|steps|checklists?|ordered lists?)\b/gi },
-  sources: { pos: /\b(?:sources?|cit(?:e|es|ed|ing|ations?)|references?|evidence|links?|attributions?)\b/gi },
-  'no-emoji': { neg: /\b(?:emojis?|emoticons?|smileys?)\b/gi },
-  formal: { pos: /\b(?:formal(?:ity|ly)?|professional (?:tone|register|language))\b/gi, neg: /\b(?:slang|contractions?|exclamation(?: marks?)?|chatty|casual)\b/gi },
-  code: { pos: /\b(?:code|snippets?)\b/gi },
-};
-const NEGATION = /\b(?:not|no|never|without|avoids?|avoiding|dislikes?|disliking|hates?|penali[sz](?:e|es|ed|ing)|nor|rather than|instead of|less|free of|against|neither)\b|n't\b/i;
-const INDIFFERENCE = /\b(?:care|cares|mind|minds|matters?|indifferent|regardless)\b/i;
+const SECTIONS = /^[^\n]*\n?<(user_persona|user_profile|user_memory|examples)>[\s\S]*?<\/\1>/gm;
+const SECTION_HEADER = /^[^\n]*\b(?:known about|remembered about|described themselves|past choices)\b[^\n]*:[ \t]*$/gim;
 
-/**
- * Traits a piece of prose states, with their direction (+1 wants the property, -1 wants its
- * opposite). Read clause by clause; a negation among the few words before a trait word flips
- * it ("no emoji" is for `no-emoji`, "does not need code" is against `code`), and indifference
- * ("does not care about sources") cancels it.
- */
-export function traitsStatedIn(text: string): Weights {
-  const out: Weights = {};
-  for (const clause of text.split(/[.;:!?\n()\u2014]+/)) {
-    for (const trait of TRAITS) {
-      let sum = 0;
-      for (const [re, base] of [
-        [TRAIT_WORDS[trait].pos, 1],
-        [TRAIT_WORDS[trait].neg, -1],
-      ] as const) {
-        if (!re) continue;
-        for (const m of clause.matchAll(re)) {
-          const before = clause.slice(0, m.index).split(/\s+/).slice(-5).join(' ');
-          if (INDIFFERENCE.test(before)) continue;
-          sum += NEGATION.test(before) ? -base : base;
-        }
-      }
-      if (sum) out[trait] = (out[trait] ?? 0) + Math.sign(sum);
-    }
-  }
-  for (const t of TRAITS) if (out[t] !== undefined) out[t] = Math.sign(out[t]!);
-  return out;
+/** The instructions of a system message: what is left without the sections about the user. */
+function instructionsOf(system: string): string {
+  return system.replace(SECTIONS, '').replace(SECTION_HEADER, '');
 }
 
-/** The traits a text states, for tests and reports: those stated in favour. */
-export function traitsNamedIn(text: string): Trait[] {
-  const w = traitsStatedIn(text);
-  return TRAITS.filter((t) => (w[t] ?? 0) > 0);
+/** Whether instructions make the judgment personal: THIS user's preference, not the better reply in general. */
+const PERSONAL =
+  /\b(?:this|that|one|a|the same)\s+(?:specific|particular|individual)\s+(?:user|person|reader)\b|\bthis (?:user|person|reader)\b|\bthe user(?:['’]s| (?:would|prefers?|wants?|picked|chose|values?|likes?))\b|\bpersonal(?:ised|ized)?\b|\btheir (?:own )?(?:taste|preferences?)\b/i;
+
+/** A template placeholder nobody filled in. */
+const PLACEHOLDER = /\{\{\s*[\w.-]+\s*\}\}|\{(?:persona|user_persona|profile|memory|demos|examples)\}|<(?:the )?persona>/i;
+/** A header that announces a persona. */
+const PERSONA_HEADER = /^[^\n]*\b(?:known about (?:this|the) user|(?:user|the) persona)\b[^\n]*:[ \t]*$/im;
+
+/** The persona a system message gives, or `missing` when it announces one that is not there. */
+function personaOf(system: string): { persona?: string; missing: boolean } {
+  const persona = tagBody(system, 'user_persona')?.trim();
+  if (persona && !PLACEHOLDER.test(persona)) return { persona, missing: false };
+  const withoutOthers = system.replace(SECTIONS, (s, tag: string) => (tag === 'user_persona' ? s : ''));
+  return { missing: persona !== undefined || PLACEHOLDER.test(system) || PERSONA_HEADER.test(withoutOthers) };
+}
+
+/** Whether the messages say how to answer: a JSON object with these fields. */
+function statesFormat(messages: readonly BrainMessage[], fields: readonly string[]): boolean {
+  const text = messages.map((m) => m.content).join('\n');
+  return /\bJSON\b/i.test(text) && fields.every((f) => text.includes(`"${f}"`));
 }
 
 interface Evidence {
   /** Examples that had both responses and a preference. */
   usable: number;
-  /** For each trait: in how many examples the preferred response had it and the other lacked it (pro), or the reverse (con). */
-  pro: Record<Trait, number>;
-  con: Record<Trait, number>;
+  /** For each aspect: in how many examples the preferred response had more of it (pro), or less (con). */
+  pro: Record<Aspect, number>;
+  con: Record<Aspect, number>;
 }
 
 function countEvidence(examples: readonly Example[]): Evidence {
-  const zero = () => Object.fromEntries(TRAITS.map((t) => [t, 0])) as Record<Trait, number>;
+  const zero = () => Object.fromEntries(ASPECTS.map((t) => [t, 0])) as Record<Aspect, number>;
   const ev: Evidence = { usable: 0, pro: zero(), con: zero() };
   for (const ex of examples) {
-    if (!ex.a.trim() || !ex.b.trim() || !ex.preference) continue;
+    if (!ex.a || !ex.b || !ex.preference) continue;
     ev.usable++;
-    for (const t of TRAITS) {
-      const d = traitPreference(t, ex.a, ex.b) * (ex.preference === 'A' ? 1 : -1);
+    for (const t of ASPECTS) {
+      const d = compareAspect(t, ex.a, ex.b) * (ex.preference === 'A' ? 1 : -1);
       if (d > 0) ev.pro[t]++;
       else if (d < 0) ev.con[t]++;
     }
@@ -173,64 +200,29 @@ function countEvidence(examples: readonly Example[]): Evidence {
 }
 
 /**
- * Traits the examples support consistently, strongest first. A real preference is never (or
+ * Aspects the examples support consistently, strongest first. A real preference is never (or
  * almost never) contradicted, while an accident of a few examples usually is: length differs in
  * most pairs, so a user indifferent to it shows "the shorter won" about as often as the reverse.
  * So: seen in at least two examples (and a fifth of them), contradicted at most once per eight.
  */
-function consistentTraits(ev: Evidence): Trait[] {
+function consistentAspects(ev: Evidence): Aspect[] {
   const need = ev.usable < 2 ? 1 : Math.max(2, Math.ceil(0.2 * ev.usable));
-  return TRAITS.filter((t) => ev.pro[t] >= need && ev.con[t] * 8 <= ev.pro[t]).sort((x, y) => ev.pro[y] - ev.pro[x]);
+  return ASPECTS.filter((t) => ev.pro[t] >= need && ev.con[t] * 8 <= ev.pro[t]).sort((x, y) => ev.pro[y] - ev.pro[x]);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Comparing two responses
+// The calls
 // ---------------------------------------------------------------------------------------------
 
-function isFriendly(text: string): boolean {
-  const prose = proseOf(text);
-  return prose.includes('!') || hasEmoji(prose) || /\b(?:great question|happy to help|hope (?:that|this) helps|good luck|you've got this|have fun)\b/i.test(prose);
-}
-
-/** What a typical LLM judge rewards when it knows nothing about the user. */
-function genericScore(text: string): number {
-  if (!text.trim()) return -10;
-  return Math.log2(wordCount(text) + 1) + (hasNumberedSteps(text) ? 0.35 : 0) + (isFriendly(text) ? 0.25 : 0) + (hasCodeBlock(text) ? 0.2 : 0);
-}
-
-/** Concrete differences between A and B, in the words a model would use. */
-function describeDifferences(a: string, b: string): string[] {
-  const out: string[] = [];
-  const wa = wordCount(a);
-  const wb = wordCount(b);
-  if (wa && wb && Math.max(wa, wb) >= LENGTH_RATIO * Math.min(wa, wb)) {
-    const [s, l, ws, wl] = wa < wb ? ['A', 'B', wa, wb] : ['B', 'A', wb, wa];
-    out.push(`Response ${s} is much shorter than Response ${l} (${ws} vs ${wl} words); Response ${l} adds background and detail.`);
-  } else {
-    out.push(`The two replies are of similar length (${wa} and ${wb} words).`);
-  }
-  const feature = (has: (t: string) => boolean, yes: string, no: string) => {
-    const ha = has(a);
-    const hb = has(b);
-    if (ha !== hb) out.push(`Response ${ha ? 'A' : 'B'} ${yes}; Response ${ha ? 'B' : 'A'} ${no}.`);
-  };
-  feature(hasNumberedSteps, 'lays the answer out as a numbered list', 'is written as prose');
-  feature(citesSources, 'names where its information comes from', 'gives no attribution');
-  feature(hasEmoji, 'uses emoji', 'does not');
-  feature(isFormal, 'keeps a formal register', 'is casual, with contractions or exclamation marks');
-  feature(hasCodeBlock, 'includes a fenced code example', 'explains in words only');
-  return out;
-}
-
-const WANTS: Record<Trait, string> = {
+const WANTS: Record<Aspect, string> = {
   concise: 'concise answers',
-  steps: 'numbered step-by-step lists',
-  sources: 'answers that name their sources',
+  steps: 'step-by-step lists',
+  sources: 'answers that say where their information comes from',
   'no-emoji': 'replies without emoji',
   formal: 'a formal register',
   code: 'code examples',
 };
-const AVOIDS: Record<Trait, string> = {
+const AVOIDS: Record<Aspect, string> = {
   concise: 'long, detailed answers',
   steps: 'prose over lists',
   sources: 'answers without attributions',
@@ -239,15 +231,11 @@ const AVOIDS: Record<Trait, string> = {
   code: 'explanations without code',
 };
 
-function describeWeights(w: Weights): string {
-  return TRAITS.filter((t) => w[t])
+function describeWeights(w: AspectWeights): string {
+  return ASPECTS.filter((t) => w[t])
     .map((t) => (w[t]! > 0 ? WANTS[t] : AVOIDS[t]))
     .join(', ');
 }
-
-// ---------------------------------------------------------------------------------------------
-// The calls
-// ---------------------------------------------------------------------------------------------
 
 interface Judgment {
   reasoning: string;
@@ -261,55 +249,82 @@ const PRIOR_WITH_KNOWLEDGE = 0.15;
 /** Score differences below this are near-ties, which go to the response shown first. */
 const NEAR_TIE = 0.15;
 
-function judge(all: string, userMessage: string, bootstrap: boolean, flip: boolean): Judgment {
+/** A prose answer with no verdict in it: what a model writes when nobody said how to answer. */
+const RAMBLE =
+  'Both replies address the question. The first one and the second one differ in length and in how they are laid out, and each has its merits. Which of the two suits the reader better depends on what the reader is after.';
+
+interface JudgeContext {
+  system: string;
+  userMessage: string;
+  bootstrap: boolean;
+  flip: boolean;
+  coin: 'A' | 'B';
+  confuse: (c: Confusion) => void;
+}
+
+function judge(ctx: JudgeContext): Judgment {
+  const { system, bootstrap, flip, coin, confuse } = ctx;
   // The pair to judge is in the last user message; examples (wherever they are) are past pairs.
-  const pairText = userMessage.replace(/<examples>[\s\S]*?<\/examples>/g, '');
-  const conversation = tagBody(pairText, 'conversation') ?? '';
-  const a = (tagBody(pairText, 'response_a') ?? '').trim();
-  const b = (tagBody(pairText, 'response_b') ?? '').trim();
+  const pair = readPair(ctx.userMessage.replace(/<examples>[\s\S]*?<\/examples>/g, ''));
+  if (!pair.labelled) {
+    confuse('no-labels');
+    return { reasoning: 'The two replies are not labelled A and B, so I cannot tell which letter belongs to which reply; this is a guess.', preference: coin };
+  }
+  const { a, b } = pair;
   if (!a && !b) {
     return { reasoning: 'The replies to compare are missing from the prompt, so there is no basis for a preference; answering A by default.', preference: 'A' };
   }
 
+  // Whose preference the instructions ask for: a generic question gets a generic answer.
+  const personal = PERSONAL.test(instructionsOf(system));
+  if (!personal) confuse('not-personal');
+
   // What the prompt says about the user, source by source.
-  const weights: Weights = {};
+  const weights: AspectWeights = {};
   const known: string[] = [];
-  const add = (w: Weights, strength: number, where: string, detail = '') => {
-    const named = TRAITS.filter((t) => w[t]);
+  const add = (w: AspectWeights, strength: number, where: string, detail = '') => {
+    const named = ASPECTS.filter((t) => w[t]);
     if (!named.length) return;
     for (const t of named) weights[t] = (weights[t] ?? 0) + strength * w[t]!;
     known.push(`${where} ${describeWeights(w)}${detail}`);
   };
-  const persona = tagBody(all, 'user_persona');
-  if (persona) add(traitsStatedIn(persona), WEIGHT.persona, 'the persona says this user wants');
-  const profile = tagBody(all, 'user_profile');
-  if (profile) add(traitsStatedIn(profile), WEIGHT.profile, 'their survey answers suggest they want');
-  const memory = tagBody(all, 'user_memory');
-  if (memory) add(traitsStatedIn(memory), WEIGHT.memory, 'the remembered facts suggest they want');
-  const examples = parseExamples(all);
-  if (examples.length) {
-    const ev = countEvidence(examples);
-    const traits = consistentTraits(ev);
-    if (traits.length) {
-      const top = ev.pro[traits[0]!];
-      const w: Weights = {};
-      for (const t of traits) w[t] = ev.pro[t] / top;
-      add(w, WEIGHT.demos, 'their past choices consistently favour', ` (${traits.map((t) => `${ev.pro[t]} of ${ev.usable}`).join(', ')} examples)`);
+  const notes: string[] = [];
+  if (personal) {
+    const { persona, missing } = personaOf(system);
+    if (missing) {
+      confuse('no-persona');
+      notes.push('The prompt announces a persona of this user, but none is given, so I cannot use it.');
+    }
+    if (persona) add(aspectsStatedIn(persona), WEIGHT.persona, 'the persona says this user wants');
+    const profile = tagBody(system, 'user_profile');
+    if (profile) add(aspectsStatedIn(profile), WEIGHT.profile, 'their survey answers suggest they want');
+    const memory = tagBody(system, 'user_memory');
+    if (memory) add(aspectsStatedIn(memory), WEIGHT.memory, 'the remembered facts suggest they want');
+    const examples = parseExamples(system);
+    if (examples.length) {
+      const ev = countEvidence(examples);
+      const aspects = consistentAspects(ev);
+      if (aspects.length) {
+        const top = ev.pro[aspects[0]!];
+        const w: AspectWeights = {};
+        for (const t of aspects) w[t] = ev.pro[t] / top;
+        add(w, WEIGHT.demos, 'their past choices consistently favour', ` (${aspects.map((t) => `${ev.pro[t]} of ${ev.usable}`).join(', ')} examples)`);
+      }
     }
   }
-  const asked = traitsStatedIn(userTurns(conversation).join('\n'));
-  add(asked, WEIGHT.request, 'in this conversation they ask for');
+  // A request in the conversation itself counts for any judge: it is part of the question.
+  add(aspectsStatedIn(userTurns(pair.conversation).join('\n')), WEIGHT.request, 'in this conversation they ask for');
 
   const diffs = describeDifferences(a, b);
   const generic = genericScore(a) - genericScore(b);
-  const hasKnowledge = TRAITS.some((t) => weights[t]);
+  const hasKnowledge = ASPECTS.some((t) => weights[t]);
   let score = hasKnowledge ? PRIOR_WITH_KNOWLEDGE * generic : generic;
-  for (const t of TRAITS) if (weights[t]) score += weights[t]! * traitPreference(t, a, b);
+  for (const t of ASPECTS) if (weights[t]) score += weights[t]! * compareAspect(t, a, b);
 
   let preference: 'A' | 'B' = Math.abs(score) < NEAR_TIE ? 'A' : score > 0 ? 'A' : 'B';
   if (flip) preference = preference === 'A' ? 'B' : 'A';
 
-  const parts: string[] = [];
+  const parts: string[] = [...notes];
   if (bootstrap) {
     parts.push(
       hasKnowledge
@@ -318,6 +333,8 @@ function judge(all: string, userMessage: string, bootstrap: boolean, flip: boole
     );
   } else if (hasKnowledge) {
     parts.push(`What I know: ${known.join('; ')}.`);
+  } else if (!personal) {
+    parts.push('The instructions ask which reply is better in general, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.');
   } else {
     parts.push('Nothing specific is known about this user, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.');
   }
@@ -326,29 +343,13 @@ function judge(all: string, userMessage: string, bootstrap: boolean, flip: boole
   return { reasoning: parts.join(' '), preference };
 }
 
-const PARAGRAPH: Record<Trait, string> = {
-  concise: 'a busy reader who wants the answer quickly and to the point',
-  steps: 'someone who likes to act on instructions one step at a time',
-  sources: 'a careful reader who wants to know where information comes from and checks the source',
-  'no-emoji': 'someone who dislikes emoji in written answers',
-  formal: 'a reader who expects a formal, professional register',
-  code: 'a technical user who learns best from working code',
-};
-const BULLET: Record<Trait, string> = {
-  concise: 'Prefers concise answers of a few sentences; penalises long, padded replies.',
-  steps: 'Wants instructions as numbered, step-by-step lists rather than paragraphs of prose.',
-  sources: 'Values answers that cite their sources (a source line, a named authority or a link).',
-  'no-emoji': 'Dislikes emoji; prefers plain text without them.',
-  formal: 'Prefers a formal, professional tone with no contractions, slang or exclamation marks.',
-  code: 'Likes a concrete code example (a fenced code snippet) whenever one fits the question.',
-};
-const PROPERTY: Record<Trait, string> = {
+const PROPERTY: Record<Aspect, string> = {
   concise: 'was clearly the shorter one',
-  steps: 'used a numbered list',
-  sources: 'named a source',
+  steps: 'was laid out as a list',
+  sources: 'said where its information came from',
   'no-emoji': 'had no emoji',
   formal: 'kept a formal register',
-  code: 'included a code block',
+  code: 'included code',
 };
 const GENERIC_PERSONA = 'The available choices do not show a consistent pattern. This user seems to judge replies case by case, as a thoughtful typical user would.';
 
@@ -361,41 +362,34 @@ function synthesizePersona(all: string): { reasoning: string; persona: string } 
       persona: GENERIC_PERSONA,
     };
   }
-  const traits = consistentTraits(ev);
-  const observed = TRAITS.filter((t) => ev.pro[t] + ev.con[t] > 0).map((t) => `the preferred reply ${PROPERTY[t]} in ${ev.pro[t]} example(s) and the other one did in ${ev.con[t]}`);
+  const aspects = consistentAspects(ev);
+  const observed = ASPECTS.filter((t) => ev.pro[t] + ev.con[t] > 0).map((t) => `the preferred reply ${PROPERTY[t]} in ${ev.pro[t]} example(s) and the other one did in ${ev.con[t]}`);
   const reasoning =
     `Across ${ev.usable} example(s): ${observed.join('; ') || 'the two replies never differed in a recognisable way'}. ` +
-    (traits.length ? `Consistent: ${traits.map((t) => WANTS[t]).join(', ')}.` : 'No difference points the same way consistently.');
-  if (!traits.length) return { reasoning, persona: GENERIC_PERSONA };
-  const [first, ...rest] = traits;
-  const paragraph = `This user seems to be ${PARAGRAPH[first!]}${rest.map((t) => `; they are also ${PARAGRAPH[t]}`).join('')}.`;
-  const bullets = [...traits.map((t) => `- ${BULLET[t]}`), '- Otherwise judges replies on substance and clarity, like a typical user.'];
+    (aspects.length ? `Consistent: ${aspects.map((t) => WANTS[t]).join(', ')}.` : 'No difference points the same way consistently.');
+  if (!aspects.length) return { reasoning, persona: GENERIC_PERSONA };
+  // The wording is chosen by the examples, so different users get different paraphrases.
+  const n = hashString(all);
+  const [first, ...rest] = aspects;
+  const paragraph = `This user seems to be ${pick(PORTRAITS[first!], n)}${rest.map((t, i) => `; they are also ${pick(PORTRAITS[t], n >>> (i + 3))}`).join('')}.`;
+  const bullets = [...aspects.map((t, i) => `- ${pick(PARAPHRASES[t], n >>> (2 * i + 1))}`), '- Otherwise judges replies on substance and clarity, like a typical user.'];
   return { reasoning, persona: `${paragraph}\n\nPreferences about responses:\n${bullets.join('\n')}` };
 }
 
-const REQUEST_FACT: Record<Trait, string> = {
-  concise: 'Has asked for short, to-the-point answers',
-  steps: 'Has asked for instructions laid out step by step',
-  sources: 'Has asked for sources to back up answers',
-  'no-emoji': 'Has asked for answers without emojis',
-  formal: 'Has asked for answers in a formal tone',
-  code: 'Has asked to see code examples',
-};
-
 /** A memory only records what the user said: their questions and their explicit requests. */
 function extractMemory(userMessage: string): { facts: string[] } {
-  const requests = new Map<Trait, number>();
+  const requests = new Map<Aspect, number>();
   const topics: string[] = [];
   for (const m of userMessage.matchAll(/<conversation number="\d+">\n?([\s\S]*?)\n?<\/conversation>/g)) {
     for (const turn of userTurns(m[1]!)) {
       const q = turn.indexOf('?');
       const first = (q >= 0 ? turn.slice(0, q + 1) : turn.split(/(?<=\.)\s/)[0]!).trim();
       if (first) topics.push(`Asked for help with: ${first}`);
-      const stated = traitsStatedIn(turn);
-      for (const t of TRAITS) if ((stated[t] ?? 0) > 0) requests.set(t, (requests.get(t) ?? 0) + 1);
+      const stated = aspectsStatedIn(turn);
+      for (const t of ASPECTS) if ((stated[t] ?? 0) > 0) requests.set(t, (requests.get(t) ?? 0) + 1);
     }
   }
-  const facts = [...requests].map(([t, n]) => `${REQUEST_FACT[t]}${n > 1 ? ` (in ${n} conversations)` : ''}.`);
+  const facts = [...requests].map(([t, n]) => `${REQUEST_FACTS[t]}${n > 1 ? ` (in ${n} conversations)` : ''}.`);
   return { facts: [...facts, ...new Set(topics)] };
 }
 
@@ -407,7 +401,8 @@ const REFUSAL = /\b(?:I can(?:no|')t help|I cannot assist|I am unable to|I'm una
  * terser version of the same answer only drops some.
  */
 export function statedNumbers(text: string): Set<string> {
-  const prose = proseOf(text)
+  const prose = text
+    .replace(/```[^\n]*\n[\s\S]*?```/g, ' ')
     .split('\n')
     .filter((l) => !/^\s*(?:sources?|references?)\s*:/i.test(l))
     .map((l) => l.replace(/^\s*\d{1,2}[.)]\s+/, '')) // list markers are not figures
@@ -417,9 +412,10 @@ export function statedNumbers(text: string): Set<string> {
   return new Set(prose.match(/\d+(?:[.,/]\d+)*/g) ?? []);
 }
 
+const ASPECT_NAME: Record<Aspect, string> = { concise: 'length', steps: 'structure', sources: 'attribution', 'no-emoji': 'emoji', formal: 'tone', code: 'code examples' };
+
 function judgePersonalizable(userMessage: string): { reason: string; personalizable: boolean } {
-  const a = (tagBody(userMessage, 'response_a') ?? '').trim();
-  const b = (tagBody(userMessage, 'response_b') ?? '').trim();
+  const { a, b } = readPair(userMessage);
   if (!a || !b) return { reason: 'At least one reply is missing or empty, so there is nothing to choose between on taste.', personalizable: false };
   if (REFUSAL.test(a) !== REFUSAL.test(b)) return { reason: 'One reply refuses without reason while the other answers, so nearly everyone would prefer the answer.', personalizable: false };
   const na = statedNumbers(a);
@@ -429,12 +425,10 @@ function judgePersonalizable(userMessage: string): { reason: string; personaliza
   if (onlyA.length && onlyB.length) {
     return { reason: `The replies disagree on the facts (A says ${onlyA.slice(0, 3).join(', ')}, B says ${onlyB.slice(0, 3).join(', ')}), so which is better is a matter of correctness rather than taste.`, personalizable: false };
   }
-  const differs = TRAITS.filter((t) => traitPreference(t, a, b) !== 0);
+  const differs = ASPECTS.filter((t) => compareAspect(t, a, b) !== 0);
   if (!differs.length) return { reason: 'The two replies are practically the same in substance and style, so there is nothing to prefer.', personalizable: false };
-  return { reason: `Both replies carry the same substance and differ mainly in ${differs.map((t) => ASPECT[t]).join(', ')}, on which reasonable people disagree.`, personalizable: true };
+  return { reason: `Both replies carry the same substance and differ mainly in ${differs.map((t) => ASPECT_NAME[t]).join(', ')}, on which reasonable people disagree.`, personalizable: true };
 }
-
-const ASPECT: Record<Trait, string> = { concise: 'length', steps: 'structure', sources: 'attribution', 'no-emoji': 'emoji', formal: 'tone', code: 'code examples' };
 
 function kindOf(request: BrainRequest): BrainKind {
   const name = request.schema?.name;
@@ -451,7 +445,11 @@ function kindOf(request: BrainRequest): BrainKind {
 
 export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBrain {
   const noise = options.noise ?? 0.08;
-  const zero = (): BrainStats => ({ calls: 0, byKind: { judgment: 0, persona: 0, memory: 0, personalizable: 0, other: 0 } });
+  const zero = (): BrainStats => ({
+    calls: 0,
+    byKind: { judgment: 0, persona: 0, memory: 0, personalizable: 0, other: 0 },
+    confused: { 'not-personal': 0, 'no-persona': 0, 'no-format': 0, 'no-labels': 0 },
+  });
   let stats = zero();
 
   const brain = ((request: BrainRequest): string => {
@@ -462,16 +460,26 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     switch (kind) {
       case 'judgment': {
-        // The bootstrap prompt asks for hypotheses about the user; its reasoning says so.
-        const instructions = request.messages
-          .filter((m) => m.role === 'system')
-          .map((m) => m.content.replace(/<(user_persona|user_profile|user_memory|examples)>[\s\S]*?<\/\1>/g, ''))
-          .join('\n');
+        const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
         const prompt = request.messages.map((m) => `${m.role}\n${m.content}`).join('\n\u0000\n');
         // A hash of the whole prompt decides the flips: deterministic, and different prompts
         // (another persona, other demos, the other order) flip independently.
-        const flip = createRng(hashString(prompt))() < noise;
-        return JSON.stringify(judge(all, lastUser, /hypothes/i.test(instructions), flip));
+        const rng = createRng(hashString(prompt));
+        const flip = rng() < noise;
+        const coin = rng() < 0.5 ? 'A' : 'B';
+        const seen = new Set<Confusion>();
+        const confuse = (c: Confusion) => {
+          if (!seen.has(c)) stats.confused[c]++;
+          seen.add(c);
+        };
+        const formatted = statesFormat(request.messages, ['reasoning', 'preference']);
+        if (!formatted) confuse('no-format');
+        // Without a format and without a schema, nothing tells it to answer with a letter.
+        if (!formatted && !request.schema) return RAMBLE;
+        const verdict = judge({ system, userMessage: lastUser, bootstrap: /hypothes/i.test(instructionsOf(system)), flip, coin, confuse });
+        // With a schema but no instructions it fills the fields without knowing what they mean.
+        if (!formatted) return JSON.stringify({ reasoning: 'I was not told what to put in these fields; picking one.', preference: coin });
+        return JSON.stringify(verdict);
       }
       case 'persona':
         return JSON.stringify(synthesizePersona(all));
@@ -483,9 +491,10 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
         return 'Hello from the simulated model.';
     }
   }) as SimulatedBrain;
-  brain.stats = () => ({ calls: stats.calls, byKind: { ...stats.byKind } });
+  brain.stats = () => ({ calls: stats.calls, byKind: { ...stats.byKind }, confused: { ...stats.confused } });
   brain.resetStats = () => {
     stats = zero();
   };
   return brain;
 }
+
