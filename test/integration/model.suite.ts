@@ -10,6 +10,8 @@ import type { PairVerdict } from '../../src/core/method/judge';
 import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { basename } from 'node:path';
+import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
 import { api, file, folder, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, workspaceSettingsFile, writeText } from './helpers';
 
 const SECRET = 'sk-integration-SECRET-4242';
@@ -160,6 +162,26 @@ export function modelSuite(): void {
       const pct = `test ${(100 * r.users.find((u) => u.id === 'ada')!.accuracy).toFixed(0)}%`;
       const ada = await waitFor('the tree', async () => (await users.getChildren()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)));
       assert.match(String(ada.description), /persona val \d+% test \d+%/);
+    });
+
+    it('the Verdicts chart shows the opened run, and another method only over the same pairs, with the paired difference', async () => {
+      const { ctx } = await api();
+      const f = ctx.folders.first();
+      // ada's default run: the persona+demos run of the test above judged exactly its pairs.
+      const mine = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', userId: 'ada' });
+      assert.ok(mine && mine.pairs > 0);
+      const m = await verdictsMessage(f, mine.run);
+      assert.equal(m.methods[0]!.name, basename(mine.run), 'the opened run first, not the newest of its method');
+      assert.equal(m.methods[0]!.accuracy, mine.accuracy);
+      const persona = m.methods.find((x) => x.method === 'persona+demos');
+      assert.ok(persona?.versus, JSON.stringify(m.methods));
+      assert.equal(persona.pairs, mine.pairs, 'over the same pairs');
+      // The all-users default run: the persona+demos run covers ada only, so it is not drawn beside it.
+      const all = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', folder: folder().toString() });
+      const wide = await verdictsMessage(f, all!.run);
+      assert.equal(wide.methods[0]!.name, basename(all!.run));
+      assert.equal(wide.methods.find((x) => x.method === 'persona+demos'), undefined, 'a run over other pairs is not drawn as comparable');
+      assert.ok((wide.notComparable ?? 0) >= 1);
     });
 
     it('estimates the cost of a run without calling the model', async () => {
