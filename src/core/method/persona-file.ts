@@ -9,6 +9,7 @@ import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
 import { promptHash } from './prompt-store';
 import { checkWrite } from '../write-guard';
+import { keepVersion } from '../workspace/versions';
 import { UserError } from '../user-error';
 
 export interface DemoRecord {
@@ -243,24 +244,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A unique, time-ordered name in a history folder: concurrent writers never share one. */
-function versionName(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}.persona.yaml`;
-}
-
-/** Copies a text into history unless a version with the same text is there already; the version's path. */
-async function keepVersion(historyDir: string, text: string): Promise<string> {
-  const hash = promptHash(text);
-  const names = await readdir(historyDir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.endsWith('.persona.yaml')).sort().reverse()) {
-    const old = await readFile(join(historyDir, name), 'utf8').catch(() => undefined);
-    if (old !== undefined && promptHash(old) === hash) return join(historyDir, name);
-  }
-  const path = join(historyDir, versionName());
-  await writeFile(path, text, { flag: 'wx' });
-  return path;
-}
-
 /** Temporary files of a writer that died (kill -9) before its rename: removed by the next writer. */
 async function removeStaleTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -310,19 +293,19 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
       // A damaged file is still a version someone may want back: kept, then replaced.
     }
     if (owner !== undefined && owner !== model.userId) throw new UserError(`${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`, 2);
-    previous = await keepVersion(historyDir, current);
+    previous = await keepVersion(historyDir, current, '.persona.yaml');
   } else {
     const old = join(dirname(path), legacyPersonaFileName(model.userId));
     const found = old !== path ? await readFile(old, 'utf8').catch(() => undefined) : undefined;
     if (found !== undefined && (() => { try { return parsePersona(found, old).userId === model.userId; } catch { return false; } })()) {
-      previous = await keepVersion(historyDir, found);
+      previous = await keepVersion(historyDir, found, '.persona.yaml');
       legacy = old;
     }
   }
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, path);
-  const version = await keepVersion(historyDir, text);
+  const version = await keepVersion(historyDir, text, '.persona.yaml');
   if (legacy) await rm(legacy, { force: true });
   return { ...(previous ? { previous } : {}), version };
 }

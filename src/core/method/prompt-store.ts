@@ -1,12 +1,13 @@
 // Prompts live as files in the workspace (default `prompts/`), so a researcher can open, edit
 // and re-validate them. Defaults are written on first use and never overwritten afterwards.
 
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 import { UserError } from '../user-error';
 import { checkWrite } from '../write-guard';
+import { textHash } from '../text-hash';
+import { keepVersion, listVersions } from '../workspace/versions';
 
 export interface Prompt {
   name: PromptName;
@@ -17,9 +18,8 @@ export interface Prompt {
   path?: string;
 }
 
-export function promptHash(text: string): string {
-  return 'sha256:' + createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
+/** The hash a prompt's text is recorded by (text-hash.ts). */
+export const promptHash = textHash;
 
 export function promptFileName(name: PromptName): string {
   return `${name}.prompt.md`;
@@ -81,4 +81,61 @@ function promptFileError(path: string, err: unknown): Error {
     ENOENT: 'is in a folder that does not exist',
   };
   return new UserError(`prompt file ${path} ${why[code ?? ''] ?? `cannot be read (${(err as Error).message})`}`, 2);
+}
+
+/** Where a prompt's versions are kept: `<history>/prompts/<name>/` (`.synthesizeme/history/prompts/judge/`). */
+export function promptHistoryDir(historyDir: string, name: PromptName): string {
+  return join(historyDir, 'prompts', name);
+}
+
+const PROMPT_VERSION = '.prompt.md';
+
+/** Keeps a prompt's text as a version (once per distinct text): a run that used it can be compared with it later. */
+export async function recordPromptVersion(historyDir: string, name: PromptName, text: string): Promise<string> {
+  const dir = promptHistoryDir(historyDir, name);
+  await checkWrite(dir);
+  await mkdir(dir, { recursive: true });
+  return keepVersion(dir, text, PROMPT_VERSION);
+}
+
+export interface PromptVersion {
+  text: string;
+  hash: string;
+  /** The history file, or undefined for the shipped default. */
+  path?: string;
+  source: 'history' | 'default';
+}
+
+/**
+ * The version a prompt's current text is compared with: the newest kept version whose text differs,
+ * else the shipped default when the text differs from it (the default counts as the first version).
+ * Undefined when there is nothing else: nothing is compared with itself.
+ */
+export async function previousPromptVersion(historyDir: string, name: PromptName, current: string): Promise<PromptVersion | undefined> {
+  const now = promptHash(current);
+  const older = (await listVersions(promptHistoryDir(historyDir, name), PROMPT_VERSION)).find((v) => v.hash !== now);
+  if (older) return { text: older.text, hash: older.hash, path: older.path, source: 'history' };
+  const shipped = DEFAULT_PROMPTS[name];
+  return promptHash(shipped) !== now ? { text: shipped, hash: promptHash(shipped), source: 'default' } : undefined;
+}
+
+/**
+ * The one writer of a prompt file after its first use (Θ adoption, a restore): the text it replaces and
+ * the new text are both kept as versions, the file is replaced atomically, and no link is followed out.
+ */
+export async function savePrompt(promptDir: string, historyDir: string, name: PromptName, text: string): Promise<{ previous?: string; version: string; path: string }> {
+  if (!text.trim()) throw new UserError(`refusing to write an empty ${name} prompt`, 2);
+  const path = join(promptDir, promptFileName(name));
+  await checkWrite(path);
+  await mkdir(promptDir, { recursive: true });
+  const current = await readPromptFile(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw promptFileError(path, err);
+  });
+  const previous = current !== undefined ? await recordPromptVersion(historyDir, name, current) : undefined;
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+  const version = await recordPromptVersion(historyDir, name, text);
+  return { ...(previous ? { previous } : {}), version, path };
 }
