@@ -36,6 +36,8 @@ export interface PersonaView {
   demos: DemoView[];
   figures: FigureView[];
   history: { name: string; path: string }[];
+  /** Prompts the persona was fitted with whose text has changed since (judge, Θ, bootstrap): it is stale. */
+  stale?: string[];
 }
 
 export type InspectorAction = 'fit' | 'revalidate' | 'edit' | 'compare';

@@ -5,6 +5,8 @@ import { CommandIds } from '../../src/extension/command-ids';
 import { escapeMarkdown } from '../../src/extension/editor/pair-codelens';
 import { verdictTitle } from '../../src/extension/editor/verdict-store';
 import { isInspectorToHost, isVerdictsToHost } from '../../src/extension/protocol';
+import { join } from 'node:path';
+import { personaView } from '../../src/extension/views/persona-data';
 import { api, waitFor } from './helpers';
 
 const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean) => ({ order: o, preference, correct, reasoning: '' });
@@ -23,6 +25,21 @@ export function viewsSuite(): void {
       assert.match(String(ada.description).slice(prefix.length), /^ctx \d+ · val \d+ · test \d+/);
       assert.equal(ada.contextValue, ctx.folders.first().files.hasPersona('ada') ? 'user.persona' : 'user');
       assert.equal(ada.command?.command, CommandIds.inspectPersona);
+    });
+
+    it('the Persona Inspector flags a persona fitted with a judge prompt that has changed since', async () => {
+      const { ctx } = await api();
+      const f = ctx.folders.first();
+      assert.ok(f.files.hasPersona('ada'), 'the model suite fitted ada');
+      const judge = vscode.Uri.file(join((await f.files.layout()).promptDir, 'judge.prompt.md'));
+      const original = new TextDecoder().decode(await vscode.workspace.fs.readFile(judge));
+      assert.equal((await personaView(f, 'ada'))?.stale, undefined, 'fitted with the current judge prompt');
+      try {
+        await vscode.workspace.fs.writeFile(judge, new TextEncoder().encode(original + '\nAlso weigh tone.\n'));
+        assert.deepEqual((await personaView(f, 'ada'))?.stale, ['judge']);
+      } finally {
+        await vscode.workspace.fs.writeFile(judge, new TextEncoder().encode(original));
+      }
     });
 
     it('the Persona Inspector opens for a user', async () => {

@@ -57,6 +57,9 @@ function renderPersona(p: PersonaView): void {
 
   app.append(el('h3', {}, 'Accuracy'));
   if (!p.figures.length) app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
+  if (p.stale?.length) {
+    app.append(el('div', { class: 'warning', attrs: { 'data-testid': 'stale' } }, `Stale: fitted with a ${p.stale.join(', ')} prompt that has changed since. Fit again, or re-validate, to measure it with the current prompts.`));
+  }
   for (const f of p.figures) {
     app.append(
       el(

@@ -70,9 +70,20 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
     // No history yet.
   }
 
+  // Fitted with a judge prompt or Θ that has changed since: the persona is stale until fitted again.
+  const { PromptStore } = await import('../../core/method/prompt-store');
+  const store = new PromptStore(layout.promptDir);
+  const stale: string[] = [];
+  for (const [name, hash] of Object.entries(m.provenance.prompts)) {
+    if (name !== 'judge' && name !== 'persona-synthesis' && name !== 'bootstrap') continue;
+    const now = await store.get(name).catch(() => undefined);
+    if (now && now.hash !== hash) stale.push(name === 'persona-synthesis' ? 'persona-synthesis (Θ)' : name);
+  }
+
   return {
     userId,
     path: folder.relative(p.path),
+    ...(stale.length ? { stale } : {}),
     persona: m.persona,
     provenance: prov,
     demos: m.demos.map((d) => {
