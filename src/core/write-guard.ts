@@ -33,9 +33,15 @@ function realOfSync(path: string): string {
   }
 }
 
+/** The folders already registered, as given: the layout registers its folders on every call, resolved once. */
+const given = new Set<string>();
+
 /** Writes may go under this folder (and the folders under it). */
 export function allowWritesUnder(dir: string): void {
-  roots.add(realOfSync(dir));
+  const abs = resolve(dir);
+  if (given.has(abs)) return;
+  given.add(abs);
+  roots.add(realOfSync(abs));
 }
 
 /** A file someone named on the command line or in a save dialog: its folder may be written. */
@@ -46,6 +52,7 @@ export function allowChosenFile(path: string): void {
 /** For tests: forget every registered folder. */
 export function resetWriteRoots(): void {
   roots.clear();
+  given.clear();
 }
 
 function inside(path: string, root: string): boolean {
