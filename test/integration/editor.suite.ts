@@ -22,6 +22,19 @@ export function editorSuite(): void {
       assert.match(lenses[0]!.command!.title, /Judge this pair/);
     });
 
+    it('hovering a pair not judged yet shows its question, the start of each response and which was chosen, as text', async () => {
+      const uri = file('bruno.prefs.json');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const first = (JSON.parse(doc.getText()) as { pair_id: string; chosen: string }[])[0]!;
+      const line = doc.getText().split('\n').findIndex((l) => l.includes('{'));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 2));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      assert.match(text, /\*Question:\*/);
+      assert.match(text, /\*Chosen:\*/);
+      assert.match(text, /Not judged yet/);
+      assert.ok(text.includes(first.pair_id.replace(/[\\`*_{}[\]()#+\-.!|>~]/g, '\\$&')), text);
+    });
+
     it('is above every element of a JSON array, on its opening brace', async () => {
       const uri = file('bruno.prefs.json');
       const doc = await vscode.workspace.openTextDocument(uri);

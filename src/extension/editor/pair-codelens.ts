@@ -72,7 +72,20 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
         md.appendMarkdown('\n\n');
       }
     }
-    return any ? new vscode.Hover(md, pairRange(pair)) : undefined;
+    if (!any) {
+      // Not judged yet: a short preview of what the pair is (data is untrusted text: escaped).
+      const first = (t: string, n = 160) => {
+        const line = t.trim().split('\n').slice(0, 2).join(' ');
+        return line.length > n ? `${line.slice(0, n)}…` : line;
+      };
+      const question = [...pair.context].reverse().find((t) => t.role === 'user')?.content ?? '';
+      md.appendMarkdown(`**${escapeMarkdown(pair.userId)}** · ${escapeMarkdown(pair.pairId)}\n\n`);
+      md.appendMarkdown(`*Question:* ${escapeMarkdown(first(question, 240))}\n\n`);
+      md.appendMarkdown(`*Chosen:* ${escapeMarkdown(first(pair.chosen.content))}\n\n`);
+      md.appendMarkdown(`*Rejected:* ${escapeMarkdown(first(pair.rejected.content))}\n\n`);
+      md.appendMarkdown('Not judged yet: use the lens above the pair.');
+    }
+    return new vscode.Hover(md, pairRange(pair));
   }
 }
 
