@@ -17,6 +17,7 @@ import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
 import type { ChatRequest } from '../../core/llm/types';
 import { UsageError } from '../usage-error';
 import { redactUrl } from '../../core/llm/errors';
+import { modelDigestOf } from '../../core/eval/runs-model-digest';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -31,6 +32,7 @@ Options:
   --method M[,M...]          ${METHODS.join(' | ')}
   --split test|validation    which pairs to judge (default test)
   --user ID | --all          which users
+  --label TEXT               a name for the run (recorded in its header; synthesizeme runs lists it)
   --json                     one JSON object (several methods: {"results": [...]})
   --table                    a Markdown results table like the paper's
 ${splitOptionHelp}
@@ -38,7 +40,7 @@ ${modelOptionHelp}
 
 Example:
   synthesizeme eval examples/workspace --all --method default,persona+demos --table`,
-  options: { method: { type: 'string', multiple: true }, split: { type: 'string' }, user: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, table: { type: 'boolean' }, ...splitOptionSpec, ...modelOptionSpec },
+  options: { method: { type: 'string', multiple: true }, split: { type: 'string' }, user: { type: 'string' }, all: { type: 'boolean' }, label: { type: 'string' }, json: { type: 'boolean' }, table: { type: 'boolean' }, ...splitOptionSpec, ...modelOptionSpec },
 
   async run(args, io) {
     const methods = listOption(args, 'method');
@@ -46,6 +48,8 @@ Example:
     for (const m of methods) if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
     const split = stringOption(args, 'split') ?? 'test';
     if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected test or validation, got "${split}"`);
+    const label = stringOption(args, 'label');
+    if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
     const { ws, users } = await openForRun(args, io, 'eval');
     const temperature = temperatureFrom(args, ws.settings);
     const llm = openModel(args, io, ws);
@@ -87,6 +91,8 @@ Example:
           return 0;
         }
       }
+      // What the model is on the server (Ollama's digest), recorded in each run's header.
+      const modelDigest = await modelDigestOf(llm, io.signal);
       const results: EvalResult[] = [];
       for (const method of methods as Method[]) {
         const r = await evaluate(evalUsers, {
@@ -95,6 +101,8 @@ Example:
           model: llm,
           // Credentials in a URL (http://user:secret@host) never reach a run file.
           ...(llm.config.baseUrls[0] ? { baseUrl: redactUrl(llm.config.baseUrls[0]) } : {}),
+          ...(modelDigest ? { modelDigest } : {}),
+          ...(label ? { label } : {}),
           prompts,
           temperature,
           seed: ws.split.seed,

@@ -6,10 +6,12 @@ import { fitCommand } from './fit';
 import { evalCommand } from './eval';
 import { judgeCommand } from './judge';
 import { compareCommand } from './compare';
+import { revalidateCommand } from './revalidate';
+import { runsCommand } from './runs';
 import { exportCommand } from './export';
 import { importCommand } from './import';
 import { cacheCommand } from './cache';
 import { benchCommand } from './bench';
 import { classifyCommand } from './classify';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, exportCommand, classifyCommand, benchCommand, cacheCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, cacheCommand];

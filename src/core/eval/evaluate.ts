@@ -30,6 +30,12 @@ export interface EvalOptions {
   split: string;
   model: ChatModel;
   baseUrl?: string;
+  /** The model's digest on the server, when it names one: recorded in the run's header. */
+  modelDigest?: string;
+  /** A name for the run (`--label`): recorded in the header, and part of the run's identity. */
+  label?: string;
+  /** Hashes of further inputs that shaped the prompts (a re-validation's Θ and its synthesized personas). */
+  inputs?: Record<string, string>;
   prompts: { judge: Prompt; memory: Prompt };
   temperature: number;
   seed: number;
@@ -122,17 +128,20 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
   const inputs: Record<string, string> = { judge: opts.prompts.judge.hash };
   if (opts.method === 'memory') inputs.memory = memoryPrompt.hash;
   for (const { user } of runnable) if (user.personaHash && opts.method !== 'default') inputs[`persona:${user.id}`] = user.personaHash;
+  Object.assign(inputs, opts.inputs);
   const headerParts = {
     method: opts.method,
     split: opts.split,
     provider: opts.model.provider,
     model: opts.model.model,
     // Recorded (without credentials), but not part of the run's identity (runId).
+    ...(opts.modelDigest ? { modelDigest: opts.modelDigest } : {}),
     ...(opts.baseUrl ? { baseUrl: redactUrl(opts.baseUrl) } : {}),
     seed: opts.seed,
     temperature: opts.temperature,
     users: runnable.map((r) => r.user.id),
     inputs,
+    ...(opts.label ? { label: opts.label } : {}),
   };
   const id = runId(headerParts);
   const name = runFileName(opts.method, opts.split, id);

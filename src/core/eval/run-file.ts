@@ -20,6 +20,8 @@ export interface RunHeader {
   split: string;
   provider: string;
   model: string;
+  /** What the model is on the server (Ollama's digest), when the server says: the name stays when `ollama pull` brings new weights. */
+  modelDigest?: string;
   baseUrl?: string;
   seed: number;
   temperature: number;
@@ -27,6 +29,8 @@ export interface RunHeader {
   created: string;
   /** Hashes of what shaped the prompts: prompt files, persona files. */
   inputs: Record<string, string>;
+  /** A name the researcher gave the run (`--label`). */
+  label?: string;
 }
 
 export interface UserFigures {
@@ -85,11 +89,14 @@ export function verdictKey(userId: string, pairId: string): string {
 }
 
 /**
- * What a run is: method, split, model, seed, temperature, users and input hashes. Not the server's
- * address: the same model behind another port (or a second server) resumes the same run.
+ * What a run is: method, split, model, seed, temperature, users, input hashes and its label (two labels,
+ * two runs; the cache makes the second free). Not the server's address: the same model behind another
+ * port (or a second server) resumes the same run. Nor the model's digest: it is recorded when the server
+ * names one, but a cached re-run against a server that cannot be reached (no digest then) must resume
+ * the run, not start another.
  */
 export function runId(parts: Omit<RunHeader, 'type' | 'version' | 'id' | 'created'>): string {
-  const { baseUrl: _server, ...identity } = parts;
+  const { baseUrl: _server, modelDigest: _digest, ...identity } = parts;
   const h = createHash('sha256').update(JSON.stringify({ ...identity, users: [...identity.users].sort() })).digest('hex');
   return h.slice(0, 12);
 }

@@ -1,0 +1,202 @@
+// synthesizeme revalidate: judge a split with a prompt or persona as it is now and with its previous
+// version, and compare them pair by pair. The engine is src/core/eval/revalidate.ts.
+
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { flag, intOption, stringOption, type Command, type ParsedArgs } from '../command';
+import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
+import { splitOptionHelp, splitOptionSpec } from '../split-options';
+import { Progress } from '../progress';
+import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import { estimateRevalidation, isRevalidatePrompt, prepareRevalidation, REVALIDATE_PROMPTS, runRevalidation, type RevalidateResult, type RevalidateTarget } from '../../core/eval/revalidate';
+import { modelDigestOf } from '../../core/eval/runs-model-digest';
+import { loadPersona } from '../../core/method/persona-file';
+import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
+import { rateText } from '../../core/eval/sample-size';
+import { redactUrl } from '../../core/llm/errors';
+import { accuracyCell } from '../results-table';
+import { UsageError } from '../usage-error';
+
+const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+export const revalidateCommand: Command = {
+  name: 'revalidate',
+  summary: 'compare a prompt or persona as it is now with its previous version, pair by pair',
+  help: `Usage: synthesizeme revalidate [<workspace>] <prompt-name | persona-file> [--user ID | --all] [options]
+
+Judges the split with the text as it is now and with its previous version, and reports the
+paired difference (current - previous) with its 95% interval and p-value (the intervals resample
+users, then pairs, when there are several users), the outcome per user, and every pair that
+flipped. The workspace is the current folder when it is not given.
+
+  judge               persona+demos for users with a persona file, the default judge for the others
+  memory              the memory method
+  persona-synthesis   Θ: each user's persona is written again from their first stage (the fit's,
+                      from the cache) with each version of Θ, then persona+demos with the first
+                      stage's demonstrations; no persona file is written
+  <file>.persona.yaml persona+demos for the file's user (no --user or --all needed)
+
+The previous version comes from history (.synthesizeme/history/): a prompt's newest kept version
+that differs (the shipped default counts as the first), a persona's newest version whose persona
+or demonstrations differ (the fitted one at the first edit). Nothing is compared with itself:
+without another version nothing is judged, the command says so and exits 0. The text it judges
+is kept as a version, so the next edit is compared with it. The estimate comes first (--dry-run
+stops there); the cache makes a repeated re-validation free. Calls that failed make it exit 1.
+
+Options:
+  --user ID | --all          which users (prompts)
+  --split validation|test    which pairs to judge (default validation)
+  --label TEXT               a name for the runs it writes (synthesizeme runs lists it)
+  --k N, --stop-score X      Θ only: the fit's settings, when not in the user's persona file
+  --json                     one JSON object: {"target", "pairs", "users", "difference", "ci95",
+                             "p", "flipped": [...], "previous": "<version id>", ...}
+${splitOptionHelp}
+${modelOptionHelp}
+
+Examples:
+  synthesizeme revalidate examples/workspace judge --all
+  synthesizeme revalidate personas/ada.persona.yaml --json`,
+  options: {
+    user: { type: 'string' },
+    all: { type: 'boolean' },
+    split: { type: 'string' },
+    label: { type: 'string' },
+    k: { type: 'string' },
+    'stop-score': { type: 'string' },
+    json: { type: 'boolean' },
+    ...splitOptionSpec,
+    ...modelOptionSpec,
+  },
+
+  async run(args, io) {
+    if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError('revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace if it is not the current folder (see synthesizeme revalidate --help)');
+    const [wsArg, targetArg] = args.positionals.length === 2 ? (args.positionals as [string, string]) : ['.', args.positionals[0]!];
+    const split = stringOption(args, 'split') ?? 'validation';
+    if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected validation or test, got "${split}"`);
+    const label = stringOption(args, 'label');
+    if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
+    const stopRaw = stringOption(args, 'stop-score');
+    const stopScore = stopRaw === undefined ? undefined : Number(stopRaw);
+    if (stopScore !== undefined && !(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
+    const k = stringOption(args, 'k') !== undefined ? intOption(args, 'k', 10, 0) : undefined;
+
+    const target = targetOf(targetArg, io.cwd);
+    let runArgs: ParsedArgs = { ...args, positionals: [wsArg] };
+    if (target.kind === 'persona') {
+      // The user is the file's; --user may only repeat it.
+      if (flag(args, 'all')) throw new UsageError('revalidate: --all does not go with a persona file (its user is the file\'s user_id)');
+      const userId = (await loadPersona(target.path, relative(io.cwd, target.path) || target.path)).userId;
+      const given = stringOption(args, 'user');
+      if (given !== undefined && given !== userId) throw new UsageError(`revalidate: --user ${given}, but ${relative(io.cwd, target.path)} is the persona of "${userId}"`);
+      runArgs = { ...runArgs, values: { ...args.values, user: userId } };
+    }
+    const { ws, users } = await openForRun(runArgs, io, 'revalidate');
+    const temperature = temperatureFrom(args, ws.settings);
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    const plan = await prepareRevalidation({ ws, target, users, split, temperature, fit: { ...(k !== undefined ? { k } : {}), ...(stopScore !== undefined ? { stopScore } : {}) }, display: rel });
+    const json = flag(args, 'json');
+    const llm = openModel(args, io, ws);
+    const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+    try {
+      const dryRun = flag(args, 'dry-run');
+      const { estimate: est, exact, context } = await estimateRevalidation(plan, llm, { dryRun, signal: io.signal });
+      const estimateText = `about ${est.calls} call(s)${exact ? '' : ' at most'} (${est.cachedCalls} more from cache), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
+      const estimateJson = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, upperBound: !exact };
+      if (dryRun) {
+        if (json) io.stdout(JSON.stringify({ target: plan.target, previous: plan.previous?.id ?? null, ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}), ...estimateJson, ...contextJson(context) }) + '\n');
+        else io.stdout(plan.nothingToCompare ? `${plan.nothingToCompare}.\n` : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText}.\n${contextLine(context)}`);
+        return 0;
+      }
+      // The estimate before the run, also with --json (on stderr): what the run will cost is said before it is spent.
+      if (!plan.nothingToCompare) io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText}\n`);
+      const modelDigest = plan.nothingToCompare ? undefined : await modelDigestOf(llm, io.signal);
+      const result = await runRevalidation(plan, {
+        model: llm,
+        ...(modelDigest ? { modelDigest } : {}),
+        ...(llm.config.baseUrls[0] ? { baseUrl: redactUrl(llm.config.baseUrls[0]) } : {}),
+        ...(label ? { label } : {}),
+        signal: io.signal,
+        onProgress: (what, done, total) => progress.update(what, done, total),
+        onNote: (m) => progress.message(m),
+      });
+      progress.done();
+      for (const s of result.skipped) progress.message(`skipped ${s.user}: ${s.reason}`);
+      const usage = usageJson(llm);
+      if (json) io.stdout(JSON.stringify({ ...resultJson(result, rel), estimate: estimateJson, calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
+      else io.stdout(resultText(result, rel) + `${usage.calls} call(s), ${usage.cacheHits} from cache\n`);
+      if (!result.complete) {
+        const why = result.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`);
+        for (const u of result.incomplete) why.push(`${u.user}: ${u.reason}`);
+        io.stderr(`The re-validation is incomplete: ${result.failed.calls} judge call(s) failed for ${result.failed.pairs} pair(s)${result.incomplete.length ? `, and ${result.incomplete.length} user(s) could not be re-synthesized` : ''} (${why.join('; ')}). Those pairs and users are not compared. Run the same command again to judge them (the answers so far are cached).\n`);
+        return 1;
+      }
+      return 0;
+    } catch (err) {
+      progress.done();
+      return rethrowCancelled(err, io, `synthesizeme ${['revalidate', ...process.argv.slice(3)].join(' ')}`);
+    } finally {
+      await llm.dispose();
+    }
+  },
+};
+
+/** A prompt name (or a prompt file), else a persona file. */
+function targetOf(arg: string, cwd: string): RevalidateTarget {
+  const name = /(?:^|[\\/])([a-z-]+)\.prompt\.md$/.exec(arg)?.[1] ?? arg;
+  if (isRevalidatePrompt(name)) return { kind: 'prompt', name };
+  if (name in DEFAULT_PROMPTS) {
+    throw new UsageError(`revalidate: the ${name} prompt cannot be re-validated here (${name === 'bootstrap' ? 'it shapes the whole fit: fit again and compare the runs' : 'it is used by the benchmark filter, not by a judge'}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`);
+  }
+  const path = resolve(cwd, arg);
+  if (!arg.endsWith('.persona.yaml') && !existsSync(path)) throw new UsageError(`revalidate: "${arg}" is neither a prompt (${REVALIDATE_PROMPTS.join(', ')}) nor a persona file`);
+  return { kind: 'persona', path };
+}
+
+/** The JSON of a re-validation: the issue's fields first, then what helps read them. */
+export function resultJson(r: RevalidateResult, rel: (p: string) => string) {
+  const c = r.comparison;
+  return {
+    target: r.target,
+    pairs: r.pairs,
+    users: r.users,
+    difference: r.difference,
+    ci95: r.ci95,
+    p: r.p,
+    flipped: r.flipped,
+    previous: r.previous?.id ?? null,
+    ...(r.message ? { message: r.message } : {}),
+    sentence: c?.sentence ?? null,
+    split: r.split,
+    methods: r.methods,
+    accuracy: c ? { previous: c.accuracyA, current: c.accuracyB, ci95Previous: c.ci95A, ci95Current: c.ci95B } : null,
+    outcomes: c ? c.users : null,
+    perUser: c ? c.perUser : [],
+    resampling: c?.resampling ?? null,
+    pairedTest: c?.pairedTest ?? null,
+    power: r.power ?? null,
+    previousPath: r.previous?.path ? rel(r.previous.path) : null,
+    runs: { previous: r.runs.previous.map(rel), current: r.runs.current.map(rel) },
+    ...(r.recorded ? { recorded: rel(r.recorded) } : {}),
+    complete: r.complete,
+    failed: r.failed,
+    incomplete: r.incomplete,
+    skipped: r.skipped,
+  };
+}
+
+function resultText(r: RevalidateResult, rel: (p: string) => string): string {
+  const methods = r.methods.map((m) => `${m.method} for ${m.users.join(', ') || 'nobody'}`).join('; ');
+  if (!r.comparison) return `${r.message}.\n`;
+  const c = r.comparison;
+  let text =
+    `${r.target} on ${r.split}: current vs previous (${r.previous!.id}): ${c.sentence}\n` +
+    `  previous ${accuracyCell(c.accuracyA, c.ci95A)}, current ${accuracyCell(c.accuracyB, c.ci95B)} over ${r.pairs} pair(s)` +
+    `${r.users > 1 ? ` of ${r.users} users (intervals resample users, then pairs); users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged` : ''}\n` +
+    `  method: ${methods}\n` +
+    `  (${r.power})\n`;
+  if (r.users > 1) for (const u of c.perUser) text += `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} (${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
+  const order = (s: { AB: number | null; BA: number | null; score: number }) => `AB ${s.AB ?? '-'} BA ${s.BA ?? '-'} (${s.score})`;
+  text += r.flipped.length ? `  flipped pairs (${r.flipped.length}):\n${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n` : '  no pair flipped\n';
+  text += `  runs: ${[...r.runs.previous, ...r.runs.current].map(rel).join(', ')}\n`;
+  return text;
+}

@@ -1,0 +1,615 @@
+// Re-validating an edit: judge a split with the text as it is now and with its previous version, and
+// compare the two pair by pair (METHOD.md section 4: a paired comparison on the same pairs, clustered
+// by user when there are several). What can be re-validated, and with which method:
+//   - the judge prompt: every user judged with persona+demos when they have a persona file, with the
+//     default judge otherwise (the method each user would be evaluated with; both use the judge prompt);
+//   - the memory prompt: the memory method (the only one that uses it);
+//   - the persona-synthesis prompt Θ: each user's persona re-synthesized from their first stage
+//     (revalidate-theta.ts) with each version of Θ, then persona+demos with the first stage's
+//     demonstrations on both sides, so that only the persona differs; no persona file is written;
+//   - a persona file: persona+demos for the file's user.
+// The previous version comes from history (prompt-store.ts, the persona's history folder); nothing is
+// compared with itself: without another version, nothing is judged. The text used is kept as a version,
+// so a later edit is compared with it.
+//
+// The CLI (`synthesizeme revalidate`) and the extension share this engine: prepareRevalidation (no
+// calls), estimateRevalidation (the estimate, replaying the cache only), runRevalidation.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ChatModel, ChatRequest } from '../llm/types';
+import type { RunEstimate } from '../llm/estimate';
+import type { ContextPlan } from '../llm/client';
+import type { Pair } from '../data/pair';
+import type { UserEntry } from '../data/workspace-index';
+import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
+import { previousPromptVersion, promptHash, recordPromptVersion, type Prompt } from '../method/prompt-store';
+import { parsePersona, readUserPersonaFile, type PersonaModel } from '../method/persona-file';
+import { DEFAULT_FIT_OPTIONS, presentationOrder, type FitOptions, type FitPrompts } from '../method/fit';
+import { planFitRequests } from '../method/fit-plan';
+import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
+import { judgeMessages, judgeSystem, memoryMessages } from '../method/messages';
+import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, MEMORY_SCHEMA } from '../method/schemas';
+import type { PairVerdict } from '../method/judge';
+import { isFatal } from '../method/judge';
+import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
+import { pairsBySplit } from '../workspace/open-workspace';
+import { keepVersion, listVersions } from '../workspace/versions';
+import { evaluate, type EvalUser } from './evaluate';
+import { compareVerdicts, type VerdictComparison } from './compare';
+import { verdictKey, type RunFailures } from './run-file';
+import { comparisonPowerNote } from './sample-size';
+import { CacheOnlyModel, type Estimating } from './revalidate-estimate';
+import { firstStageOf, personaRequest, synthesizePersona, type FirstStage } from './revalidate-theta';
+import { textHash } from '../text-hash';
+import { UserError } from '../user-error';
+import { checkWrite } from '../write-guard';
+
+/** The prompts that can be re-validated (bootstrap shapes the whole fit: re-fit to measure it). */
+export const REVALIDATE_PROMPTS = ['judge', 'memory', 'persona-synthesis'] as const;
+export type RevalidatePrompt = (typeof REVALIDATE_PROMPTS)[number];
+
+export function isRevalidatePrompt(s: string): s is RevalidatePrompt {
+  return (REVALIDATE_PROMPTS as readonly string[]).includes(s);
+}
+
+export type RevalidateTarget = { kind: 'prompt'; name: RevalidatePrompt } | { kind: 'persona'; path: string };
+
+/** What a re-validation reads of a workspace (a Workspace of open-workspace.ts has it all). */
+export interface RevalidateWorkspace {
+  layout: WorkspaceLayout;
+  prompts: { get(name: PromptName): Promise<Prompt> };
+  split: { seed: number };
+}
+
+export interface RevalidateInputs {
+  ws: RevalidateWorkspace;
+  target: RevalidateTarget;
+  /** The users to judge; for a persona file, the file's user must be among them. */
+  users: readonly UserEntry[];
+  split: 'validation' | 'test';
+  temperature: number;
+  /** Θ only: the fit's k and stop score, over each user's persona file's provenance (else the fit's defaults). */
+  fit?: { k?: number; stopScore?: number };
+  /** How paths are shown in messages (relative to the current folder, in the CLI). */
+  display?: (path: string) => string;
+}
+
+export interface RevalidateRun {
+  model: ChatModel;
+  modelDigest?: string;
+  baseUrl?: string;
+  label?: string;
+  signal?: AbortSignal;
+  onProgress?: (label: string, done: number, total: number) => void;
+  onNote?: (message: string) => void;
+}
+
+/** A version compared with: its id is the history file's name, or "default" for the shipped default. */
+export interface VersionRef {
+  id: string;
+  path?: string;
+  source: 'history' | 'default';
+  hash: string;
+}
+
+export interface MethodGroup {
+  method: Method;
+  users: UserEntry[];
+}
+
+export interface RevalidationPlan {
+  inputs: RevalidateInputs;
+  /** The prompt's name, or the persona file as displayed. */
+  target: string;
+  kind: 'prompt' | 'persona';
+  current: { text: string; hash: string; path?: string };
+  previous?: VersionRef & { text: string };
+  /** Set when there is nothing to compare with; nothing is judged then. */
+  nothingToCompare?: string;
+  /** Which method each user is judged with. */
+  groups: MethodGroup[];
+  skipped: { user: string; reason: string }[];
+  prompts: { judge: Prompt; memory: Prompt; bootstrap: Prompt; personaSynthesis: Prompt };
+  /** Persona files by user (judge prompt: who is judged with persona+demos; a persona file: both versions). */
+  personas: Map<string, { model: PersonaModel; hash: string }>;
+  previousPersona?: PersonaModel;
+  fit: Pick<FitOptions, 'k' | 'stopScore'> & { byUser: Map<string, Pick<FitOptions, 'k' | 'stopScore'>> };
+}
+
+/** One order of a pair, 1 right and 0 wrong (null: that order was not judged). */
+export interface OrderScores {
+  AB: number | null;
+  BA: number | null;
+  /** The pair's score: the mean of its orders. */
+  score: number;
+}
+
+export interface FlippedPair {
+  pair: string;
+  user: string;
+  before: OrderScores;
+  after: OrderScores;
+}
+
+export interface RevalidateResult {
+  target: string;
+  kind: 'prompt' | 'persona';
+  split: string;
+  /** The version compared with; undefined when there is none (see message). */
+  previous?: VersionRef;
+  /** Why nothing was compared. */
+  message?: string;
+  methods: { method: Method; users: string[] }[];
+  pairs: number;
+  users: number;
+  /** Current minus previous, as a proportion; null without a comparison. */
+  difference: number | null;
+  ci95: [number, number] | null;
+  p: number | null;
+  flipped: FlippedPair[];
+  comparison?: VerdictComparison;
+  /** What this many pairs can show at all. */
+  power?: string;
+  runs: { previous: string[]; current: string[] };
+  /** False when calls failed: the comparison covers the pairs judged on both sides only. */
+  complete: boolean;
+  failed: RunFailures;
+  /** Users left out because a call of their first stage or persona synthesis failed (Θ). */
+  incomplete: { user: string; reason: string }[];
+  skipped: { user: string; reason: string }[];
+  /** The history file the current text is kept as. */
+  recorded?: string;
+}
+
+const PERSONA_VERSION = '.persona.yaml';
+
+/** Reads the target and its previous version and decides the methods; makes no call and writes nothing. */
+export async function prepareRevalidation(inputs: RevalidateInputs): Promise<RevalidationPlan> {
+  const { ws, target } = inputs;
+  const show = inputs.display ?? ((p: string) => p);
+  const [judge, memory, bootstrap, personaSynthesis] = await Promise.all([ws.prompts.get('judge'), ws.prompts.get('memory'), ws.prompts.get('bootstrap'), ws.prompts.get('persona-synthesis')]);
+  const prompts = { judge, memory, bootstrap, personaSynthesis };
+  const skipped: { user: string; reason: string }[] = [];
+  const personas = new Map<string, { model: PersonaModel; hash: string }>();
+  const byUser = new Map<string, Pick<FitOptions, 'k' | 'stopScore'>>();
+  const base = { inputs, skipped, prompts, personas };
+
+  if (target.kind === 'persona') {
+    let text: string;
+    try {
+      text = await readFile(target.path, 'utf8');
+    } catch (err) {
+      throw new UserError(`${show(target.path)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`, 2);
+    }
+    const model = parsePersona(text, show(target.path));
+    const user = inputs.users.find((u) => u.id === model.userId);
+    if (!user) throw new UserError(`${show(target.path)} is the persona of user "${model.userId}", who has no pairs in the workspace`, 2);
+    personas.set(user.id, { model, hash: promptHash(text) });
+    const previous = await previousPersonaVersion(personaHistoryDir(ws.layout, user.id), model);
+    return {
+      ...base,
+      target: show(target.path),
+      kind: 'persona',
+      current: { text, hash: promptHash(text), path: target.path },
+      ...(previous ? { previous: previous.ref, previousPersona: previous.model } : { nothingToCompare: `${show(target.path)}: no earlier version of this persona differs from it (history holds the fitted version and every saved one): nothing to compare` }),
+      groups: [{ method: 'persona+demos', users: [user] }],
+      fit: { ...pickFit(inputs), byUser },
+    };
+  }
+
+  const name = target.name;
+  const prompt = await ws.prompts.get(name);
+  const prev = await previousPromptVersion(ws.layout.historyDir, name, prompt.text);
+  const previous = prev ? { id: prev.source === 'default' ? 'default' : basename(prev.path!), ...(prev.path ? { path: prev.path } : {}), source: prev.source, hash: prev.hash, text: prev.text } : undefined;
+  const groups: MethodGroup[] = [];
+  if (name === 'judge') {
+    // The method each user is evaluated with: persona+demos once fitted, the default judge before.
+    const fitted: UserEntry[] = [];
+    const unfitted: UserEntry[] = [];
+    for (const u of inputs.users) {
+      const found = await readUserPersonaFile(ws.layout.personaDir, u.id, show);
+      if (found) personas.set(u.id, { model: found.model, hash: found.hash });
+      (found ? fitted : unfitted).push(u);
+    }
+    if (fitted.length) groups.push({ method: 'persona+demos', users: fitted });
+    if (unfitted.length) groups.push({ method: 'default', users: unfitted });
+  } else if (name === 'memory') {
+    groups.push({ method: 'memory', users: [...inputs.users] });
+  } else {
+    const ready: UserEntry[] = [];
+    for (const u of inputs.users) {
+      if (pairsBySplit(u).context.length === 0) {
+        skipped.push({ user: u.id, reason: 'no context pairs: no first stage to synthesize a persona from' });
+        continue;
+      }
+      ready.push(u);
+      // The first stage is the fit's when it is made with the fit's k and stop score: then it is cached.
+      const found = await readUserPersonaFile(ws.layout.personaDir, u.id, show).catch(() => undefined);
+      const prov = found?.model.provenance;
+      byUser.set(u.id, { k: inputs.fit?.k ?? prov?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? prov?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore });
+    }
+    if (ready.length) groups.push({ method: 'persona+demos', users: ready });
+  }
+  return {
+    ...base,
+    target: name,
+    kind: 'prompt',
+    current: { text: prompt.text, hash: prompt.hash, ...(prompt.path ? { path: prompt.path } : {}) },
+    ...(previous
+      ? { previous }
+      : { nothingToCompare: `${name}: the prompt is ${prompt.text === DEFAULT_PROMPTS[name] ? 'the shipped default' : 'unchanged since its last kept version'}, and no other version exists: nothing to compare` }),
+    groups,
+    fit: { ...pickFit(inputs), byUser },
+  };
+}
+
+function pickFit(inputs: RevalidateInputs): Pick<FitOptions, 'k' | 'stopScore'> {
+  return { k: inputs.fit?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore };
+}
+
+/** The newest kept version of a persona whose persona text or demonstrations differ from the current one. */
+export async function previousPersonaVersion(historyDir: string, current: PersonaModel): Promise<{ ref: VersionRef & { text: string }; model: PersonaModel } | undefined> {
+  for (const v of await listVersions(historyDir, PERSONA_VERSION)) {
+    let model: PersonaModel;
+    try {
+      model = parsePersona(v.text, v.path);
+    } catch {
+      continue; // a damaged version is no comparison
+    }
+    if (model.userId !== current.userId || sameContent(model, current)) continue;
+    return { ref: { id: basename(v.path), path: v.path, source: 'history', hash: v.hash, text: v.text }, model };
+  }
+  return undefined;
+}
+
+/** Provenance aside (re-validation and re-fits rewrite it), the same persona and the same demonstrations. */
+function sameContent(a: PersonaModel, b: PersonaModel): boolean {
+  const demos = (m: PersonaModel) => JSON.stringify(m.demos.map((d) => [d.pairId, d.order, d.preference, d.reasoning.trim()]));
+  return a.persona.trim() === b.persona.trim() && demos(a) === demos(b);
+}
+
+type Side = 'previous' | 'current';
+
+function sidePrompts(plan: RevalidationPlan, side: Side): { judge: Prompt; memory: Prompt } {
+  const { judge, memory } = plan.prompts;
+  if (side === 'current' || plan.kind !== 'prompt' || !plan.previous) return { judge, memory };
+  const prev = { text: plan.previous.text, hash: plan.previous.hash };
+  if (plan.target === 'judge') return { judge: { name: 'judge', ...prev }, memory };
+  if (plan.target === 'memory') return { judge, memory: { name: 'memory', ...prev } };
+  return { judge, memory };
+}
+
+function thetaOf(plan: RevalidationPlan, side: Side): { text: string; hash: string } {
+  return side === 'current' || !plan.previous ? { text: plan.prompts.personaSynthesis.text, hash: plan.prompts.personaSynthesis.hash } : { text: plan.previous.text, hash: plan.previous.hash };
+}
+
+function evalUser(u: UserEntry, split: RevalidateInputs['split'], persona?: { model: PersonaModel; hash?: string }): EvalUser {
+  const s = pairsBySplit(u);
+  return { id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, ...(persona.hash ? { personaHash: persona.hash } : {}) } : {}) };
+}
+
+/** The users of a group as one side judges them (the prompt targets and persona files: no call needed). */
+function sideUsers(plan: RevalidationPlan, group: MethodGroup, side: Side): EvalUser[] {
+  return group.users.map((u) => {
+    if (group.method === 'default' || group.method === 'memory') return evalUser(u, plan.inputs.split);
+    if (plan.kind === 'persona' && side === 'previous') return evalUser(u, plan.inputs.split, { model: plan.previousPersona!, hash: plan.previous!.hash });
+    return evalUser(u, plan.inputs.split, plan.personas.get(u.id));
+  });
+}
+
+/** A persona model for a synthesized persona and the first stage's demonstrations (never written to a file). */
+function synthesizedModel(stage: FirstStage, persona: string): PersonaModel {
+  return {
+    userId: stage.userId,
+    persona,
+    demos: stage.examples.map(({ pair, demo }) => ({ pairId: pair.pairId, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
+    provenance: { provider: '', model: '', seed: 0, temperature: 0, k: 0, stopScore: 0, prompts: {}, created: '' },
+  };
+}
+
+// Lengths assumed for text that only a call can write (fit-plan.ts assumes the same).
+const TYPICAL_PERSONA = 'x'.repeat(1200);
+const TYPICAL_REASONING = 'x'.repeat(600);
+
+function judgeRequests(system: string, pairs: readonly Pair[], temperature: number, seed: number): ChatRequest[] {
+  return pairs.flatMap((p) => (['AB', 'BA'] as const).map((o) => ({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed })));
+}
+
+function fitPrompts(plan: RevalidationPlan): FitPrompts {
+  return { bootstrap: plan.prompts.bootstrap, personaSynthesis: plan.prompts.personaSynthesis, judge: plan.prompts.judge };
+}
+
+function fitOptionsFor(plan: RevalidationPlan, userId: string, extra: Partial<FitOptions> = {}): FitOptions {
+  const f = plan.fit.byUser.get(userId) ?? plan.fit;
+  return { ...DEFAULT_FIT_OPTIONS, temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k: f.k, stopScore: f.stopScore, ...extra };
+}
+
+export interface RevalidationEstimate {
+  estimate: RunEstimate;
+  /**
+   * False when a Θ re-validation's first stage is not in the cache: its calls are then counted at most
+   * (every candidate on every validation pair; pruning needs fewer). Text that only a call can write
+   * (memory facts, a new persona) is taken to be new, at a typical length: its judge calls are counted as
+   * calls (fewer are made when the text comes out the same as a cached one), and its tokens are estimated.
+   */
+  exact: boolean;
+  context?: ContextPlan;
+}
+
+/** What the model needs for an estimate: its cache (estimate) and, on Ollama, the run's context size. */
+export interface EstimatingLlm extends Estimating {
+  sizeContext(requests: readonly ChatRequest[], signal?: AbortSignal): Promise<ContextPlan | undefined>;
+  resetCounters?(): void;
+}
+
+/**
+ * The calls and tokens of a re-validation, before it runs; it also fixes Ollama's context size for the
+ * run (from the same prompts eval and fit size it from, so that their cached answers are found). Prompts
+ * known in advance are exact; those that depend on earlier answers (memory facts, a Θ's first stage and
+ * personas) are exact when the cache holds those answers (replayed through a cache-only view, which
+ * calls nothing), else estimated (see RevalidationEstimate.exact). The replay's cache hits are taken
+ * off the model's counters (resetCounters), so that the run's usage is the run's own.
+ */
+export async function estimateRevalidation(plan: RevalidationPlan, llm: EstimatingLlm, opts: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<RevalidationEstimate> {
+  const size = async (requests: ChatRequest[]) => (opts.dryRun ? await llm.sizeContext(requests, opts.signal).catch(() => undefined) : await llm.sizeContext(requests, opts.signal));
+  if (plan.nothingToCompare) return { estimate: await llm.estimate([]), exact: true };
+  const replay = new CacheOnlyModel(llm);
+  const theta = plan.kind === 'prompt' && plan.target === 'persona-synthesis';
+  const context = theta ? await size(thetaSizing(plan)) : await size(await judgeRequestsOf(plan, async () => []));
+  let exact = true;
+  const requests = theta
+    ? await thetaRequests(plan, replay, opts.signal, () => (exact = false))
+    : await judgeRequestsOf(plan, (prompts, u) =>
+        // Facts not yet in the cache: the judge calls are counted all the same (they cannot be cached either), without facts.
+        extractMemory(replay, prompts.memory.text, u.context, { temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => []),
+      );
+  const estimate = await llm.estimate(requests, { defaultCompletionTokens: 150 });
+  llm.resetCounters?.();
+  return { estimate, exact, ...(context ? { context } : {}) };
+}
+
+/** Memory extractions and judge calls of both sides (prompt targets and persona files); facts from `memory`. */
+async function judgeRequestsOf(plan: RevalidationPlan, memory: (prompts: { judge: Prompt; memory: Prompt }, u: EvalUser) => Promise<string[]>): Promise<ChatRequest[]> {
+  const { temperature } = plan.inputs;
+  const seed = plan.inputs.ws.split.seed;
+  const out: ChatRequest[] = [];
+  for (const side of ['previous', 'current'] as const) {
+    const prompts = sidePrompts(plan, side);
+    for (const g of plan.groups) {
+      for (const u of sideUsers(plan, g, side)) {
+        if (g.method === 'memory') out.push({ messages: memoryMessages(prompts.memory.text, u.context), schema: MEMORY_SCHEMA, temperature, seed });
+        const profile = await profileOrUndefined(g.method, u, () => memory(prompts, u));
+        if (profile) out.push(...judgeRequests(judgeSystem(prompts.judge.text, profile), u.target, temperature, seed));
+      }
+    }
+  }
+  return out;
+}
+
+/** Θ: the fit's own sizing, so that the first stage goes out with the fit's num_ctx and comes from the cache. */
+function thetaSizing(plan: RevalidationPlan): ChatRequest[] {
+  const users = plan.groups.flatMap((g) => g.users);
+  const k = Math.max(plan.fit.k, ...[...plan.fit.byUser.values()].map((f) => f.k));
+  return planFitRequests(users.map(pairsBySplit), fitPrompts(plan), { temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k });
+}
+
+/** Θ: per user, the first stage (replayed from the cache, else at most every candidate on every validation pair), two personas, and the judge calls. */
+async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: AbortSignal | undefined, upperBound: () => void): Promise<ChatRequest[]> {
+  const { temperature } = plan.inputs;
+  const seed = plan.inputs.ws.split.seed;
+  const out: ChatRequest[] = [];
+  for (const u of plan.groups.flatMap((g) => g.users)) {
+    const s = pairsBySplit(u);
+    const target = plan.inputs.split === 'test' ? s.test : s.validation;
+    const fitOpts = fitOptionsFor(plan, u.id, signal ? { signal } : {});
+    const stage = await firstStageOf(replay, { id: u.id, pairs: u.pairs, context: s.context, validation: s.validation }, fitPrompts(plan), fitOpts).catch((err: unknown) => {
+      if (isFatal(err)) throw err;
+      return undefined;
+    });
+    let examples: FirstStage['examples'];
+    if (stage) examples = stage.examples;
+    else {
+      upperBound();
+      examples = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
+      const boot = judgeSystem(plan.prompts.bootstrap.text, {}, 'bootstrap');
+      for (const p of s.context) out.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
+      const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
+      for (let c = 0; c <= fitOpts.k; c++) for (const p of s.validation) out.push({ messages: judgeMessages(selection, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c + 1 });
+    }
+    const staged: FirstStage = stage ?? { userId: u.id, examples };
+    for (const side of ['previous', 'current'] as const) {
+      const theta = thetaOf(plan, side).text;
+      out.push(personaRequest(theta, staged, { temperature, seed }));
+      const persona = stage
+        ? // A persona not yet written: its judge calls are counted all the same, with a persona of typical length.
+          await synthesizePersona(replay, theta, stage, { temperature, seed, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+            if (isFatal(err)) throw err;
+            return TYPICAL_PERSONA;
+          })
+        : TYPICAL_PERSONA;
+      out.push(...judgeRequests(judgeSystem(plan.prompts.judge.text, { persona, demos: examples }), target, temperature, seed));
+    }
+  }
+  return out;
+}
+
+async function profileOrUndefined(method: Method, u: EvalUser, memory: () => Promise<string[]>) {
+  return profileFor({ method, userId: u.id, pairs: u.pairs, context: u.context, ...(u.persona ? { persona: u.persona } : {}), memory }).catch((err: unknown) => {
+    if (err instanceof MethodUnavailable) return undefined;
+    throw err;
+  });
+}
+
+/** Judges both versions and compares them. */
+export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun): Promise<RevalidateResult> {
+  const methods = plan.groups.map((g) => ({ method: g.method, users: g.users.map((u) => u.id) }));
+  const empty: RunFailures = { calls: 0, pairs: 0, reasons: [] };
+  const base = { target: plan.target, kind: plan.kind, split: plan.inputs.split, methods, skipped: [...plan.skipped] };
+  if (plan.nothingToCompare || !plan.previous) {
+    return { ...base, message: plan.nothingToCompare ?? 'nothing to compare', pairs: 0, users: 0, difference: null, ci95: null, p: null, flipped: [], runs: { previous: [], current: [] }, complete: true, failed: empty, incomplete: [] };
+  }
+  const recorded = await recordCurrent(plan);
+  const sides: Record<Side, SideUsers[]> = { previous: [], current: [] };
+  const incomplete: { user: string; reason: string }[] = [];
+  if (plan.kind === 'prompt' && plan.target === 'persona-synthesis') {
+    const made = await thetaSides(plan, run, incomplete);
+    sides.previous = made.previous;
+    sides.current = made.current;
+  } else {
+    for (const side of ['previous', 'current'] as const) sides[side] = plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, side) }));
+  }
+
+  const verdicts: Record<Side, Map<string, PairVerdict>> = { previous: new Map(), current: new Map() };
+  const runs: Record<Side, string[]> = { previous: [], current: [] };
+  const failures: RunFailures[] = [];
+  const skipped = new Map<string, string>();
+  for (const side of ['previous', 'current'] as const) {
+    for (const g of sides[side]) {
+      if (!g.users.length) continue;
+      const r = await evaluate(g.users, {
+        method: g.method,
+        split: plan.inputs.split,
+        model: run.model,
+        ...(run.baseUrl ? { baseUrl: run.baseUrl } : {}),
+        ...(run.modelDigest ? { modelDigest: run.modelDigest } : {}),
+        ...(run.label ? { label: run.label } : {}),
+        ...(g.inputs ? { inputs: g.inputs } : {}),
+        prompts: sidePrompts(plan, side),
+        temperature: plan.inputs.temperature,
+        seed: plan.inputs.ws.split.seed,
+        runsDir: plan.inputs.ws.layout.runsDir,
+        ...(run.signal ? { signal: run.signal } : {}),
+        onProgress: (done, total) => run.onProgress?.(`${side} ${g.method}`, done, total),
+      });
+      runs[side].push(r.run);
+      for (const v of r.verdicts) verdicts[side].set(verdictKey(v.userId, v.pairId), v);
+      if (!r.complete) failures.push(r.failed);
+      for (const s of r.skipped) skipped.set(s.user, s.reason);
+    }
+  }
+  const failed = mergeFailures(failures);
+  const complete = failed.pairs === 0 && incomplete.length === 0;
+  const allSkipped = [...base.skipped, ...[...skipped].filter(([u]) => !base.skipped.some((s) => s.user === u)).map(([user, reason]) => ({ user, reason }))];
+  const c = compareVerdicts(verdicts.previous, verdicts.current, plan.inputs.ws.split.seed);
+  const previous: VersionRef = { id: plan.previous.id, ...(plan.previous.path ? { path: plan.previous.path } : {}), source: plan.previous.source, hash: plan.previous.hash };
+  const out = { ...base, skipped: allSkipped, previous, runs, complete, failed, incomplete, ...(recorded ? { recorded } : {}) };
+  if (c.pairs === 0) return { ...out, message: 'no pair was judged with both versions: nothing to compare', pairs: 0, users: 0, difference: null, ci95: null, p: null, flipped: [] };
+  return {
+    ...out,
+    pairs: c.pairs,
+    users: c.perUser.length,
+    difference: c.difference,
+    ci95: c.ci95,
+    p: c.pairedTest.p,
+    flipped: flippedPairs(verdicts.previous, verdicts.current),
+    comparison: c,
+    power: comparisonPowerNote(c.pairs, plan.inputs.split),
+  };
+}
+
+/** prepare, then run: the whole re-validation in one call (no estimate). */
+export async function revalidate(inputs: RevalidateInputs, run: RevalidateRun): Promise<RevalidateResult> {
+  return runRevalidation(await prepareRevalidation(inputs), run);
+}
+
+interface SideUsers {
+  method: Method;
+  users: EvalUser[];
+  inputs?: Record<string, string>;
+}
+
+/** The current text, kept as a version so that a later edit is compared with it (the shipped default already counts as one). */
+async function recordCurrent(plan: RevalidationPlan): Promise<string | undefined> {
+  const { ws } = plan.inputs;
+  if (plan.kind === 'persona') {
+    const userId = plan.groups[0]!.users[0]!.id;
+    return keepVersion(await ensureDir(personaHistoryDir(ws.layout, userId)), plan.current.text, PERSONA_VERSION);
+  }
+  const name = plan.target as RevalidatePrompt;
+  if (plan.current.text === DEFAULT_PROMPTS[name]) return undefined;
+  return recordPromptVersion(ws.layout.historyDir, name, plan.current.text);
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await checkWrite(dir);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Θ: each user's first stage, then a persona with each Θ; a user whose calls failed is left out of both sides. */
+async function thetaSides(plan: RevalidationPlan, run: RevalidateRun, incomplete: { user: string; reason: string }[]): Promise<Record<Side, SideUsers[]>> {
+  const { temperature } = plan.inputs;
+  const seed = plan.inputs.ws.split.seed;
+  const users = plan.groups.flatMap((g) => g.users);
+  const made = new Map<string, Record<Side, { model: PersonaModel; hash: string }>>();
+  let done = 0;
+  run.onProgress?.('first stage and personas', 0, users.length);
+  const queue = [...users];
+  const worker = async () => {
+    for (let u = queue.shift(); u; u = queue.shift()) {
+      const s = pairsBySplit(u);
+      try {
+        const stage = await firstStageOf(run.model, { id: u.id, pairs: u.pairs, context: s.context, validation: s.validation }, fitPrompts(plan), fitOptionsFor(plan, u.id, { ...(run.signal ? { signal: run.signal } : {}), ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}) }));
+        const personas = {} as Record<Side, { model: PersonaModel; hash: string }>;
+        for (const side of ['previous', 'current'] as const) {
+          const text = await synthesizePersona(run.model, thetaOf(plan, side).text, stage, { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) });
+          const model = synthesizedModel(stage, text);
+          personas[side] = { model, hash: textHash(JSON.stringify([model.persona, model.demos])) };
+        }
+        made.set(u.id, personas);
+      } catch (err) {
+        // A server that is down, a bad key or a missing model ends the run; a failed call leaves this user out.
+        if (run.signal?.aborted || isFatal(err) || !(err instanceof UserError)) throw err;
+        incomplete.push({ user: u.id, reason: err.message });
+      }
+      run.onProgress?.('first stage and personas', ++done, users.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));
+  const out: Record<Side, SideUsers[]> = { previous: [], current: [] };
+  for (const side of ['previous', 'current'] as const) {
+    const theta = thetaOf(plan, side);
+    const ready = users.filter((u) => made.has(u.id));
+    const inputs: Record<string, string> = { 'persona-synthesis': theta.hash, bootstrap: plan.prompts.bootstrap.hash };
+    for (const u of ready) inputs[`synthesized-persona:${u.id}`] = made.get(u.id)![side].hash;
+    out[side] = [{ method: 'persona+demos', users: ready.map((u) => evalUser(u, plan.inputs.split, { model: made.get(u.id)![side].model })), inputs }];
+  }
+  return out;
+}
+
+function mergeFailures(list: readonly RunFailures[]): RunFailures {
+  const reasons = new Map<string, number>();
+  let calls = 0;
+  let pairs = 0;
+  for (const f of list) {
+    calls += f.calls;
+    pairs += f.pairs;
+    for (const r of f.reasons) reasons.set(r.message, (reasons.get(r.message) ?? 0) + r.count);
+  }
+  return { calls, pairs, reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count) };
+}
+
+function scores(v: PairVerdict): OrderScores {
+  const of = (order: 'AB' | 'BA') => {
+    const o = v.orders.find((x) => x.order === order);
+    return o ? (o.correct ? 1 : 0) : null;
+  };
+  const AB = of('AB');
+  const BA = of('BA');
+  const known = [AB, BA].filter((x): x is number => x !== null);
+  return { AB, BA, score: known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0 };
+}
+
+/** The pairs judged with both versions whose outcome changed in either order, in user and pair order. */
+export function flippedPairs(before: ReadonlyMap<string, PairVerdict>, after: ReadonlyMap<string, PairVerdict>): FlippedPair[] {
+  const out: FlippedPair[] = [];
+  for (const key of [...before.keys()].filter((k) => after.has(k)).sort()) {
+    const b = scores(before.get(key)!);
+    const a = scores(after.get(key)!);
+    if (a.AB === b.AB && a.BA === b.BA) continue;
+    const v = after.get(key)!;
+    out.push({ pair: v.pairId, user: v.userId, before: b, after: a });
+  }
+  return out;
+}
