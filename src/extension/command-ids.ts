@@ -10,6 +10,7 @@ export const CommandIds = {
   judgePair: 'synthesizeme.judgePair',
   judgeWithPersona: 'synthesizeme.judgeWithPersona',
   revalidatePersona: 'synthesizeme.revalidatePersona',
+  revalidatePrompt: 'synthesizeme.revalidatePrompt',
   comparePersonaVersions: 'synthesizeme.comparePersonaVersions',
   openPersona: 'synthesizeme.openPersona',
   inspectPersona: 'synthesizeme.inspectPersona',

@@ -14,6 +14,7 @@ import { judgeCommand } from './commands/judge';
 import { selectModelCommand, setApiKeyCommand } from './commands/model';
 import { comparePersonaVersionsCommand, openPersonaCommand } from './commands/persona-files';
 import { revalidateCommand } from './commands/revalidate';
+import { revalidatePromptCommand } from './commands/revalidate-prompt';
 import { showPersonaInspector } from './views/persona-inspector';
 import { showVerdicts } from './views/verdicts-panel';
 
@@ -44,6 +45,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.judgePair, (arg) => judgeCommand(ctx, arg, 'plain'));
   ctx.command(CommandIds.judgeWithPersona, (arg) => judgeCommand(ctx, arg, 'persona'));
   ctx.command(CommandIds.revalidatePersona, (arg) => revalidateCommand(ctx, arg));
+  ctx.command(CommandIds.revalidatePrompt, (arg) => revalidatePromptCommand(ctx, arg));
   ctx.command(CommandIds.comparePersonaVersions, (arg) => comparePersonaVersionsCommand(ctx, arg));
   ctx.command(CommandIds.openPersona, (arg) => openPersonaCommand(ctx, arg));
   ctx.command(CommandIds.inspectPersona, (arg) => showPersonaInspector(ctx, arg));

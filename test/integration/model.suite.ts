@@ -10,7 +10,8 @@ import type { PairVerdict } from '../../src/core/method/judge';
 import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import type { RevalidateResult } from '../../src/core/eval/revalidate';
 import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
 import { api, file, folder, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, workspaceSettingsFile, writeText } from './helpers';
 
@@ -129,6 +130,28 @@ export function modelSuite(): void {
       assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'a diff editor is open');
       // Tabs reach the extension host asynchronously (from the workbench).
       await waitFor('the Verdicts view', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /Verdicts/.test(t.label))) || undefined);
+    });
+
+    it('re-validates a judge-prompt edit from its lens: compared with the shipped default, flipped pairs, the two versions in the diff editor', async () => {
+      const { ctx } = await api();
+      const judge = vscode.Uri.file(join((await ctx.folders.first().files.layout()).promptDir, 'judge.prompt.md'));
+      const original = await readText(judge);
+      // Opened first: the lens query on a file no editor has opened yet fails with "Illegal argument" here.
+      await vscode.workspace.openTextDocument(judge);
+      const lenses = () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', judge).then((l) => l ?? []);
+      const lens = await waitFor('the prompt lens', async () => (await lenses()).find((l) => l.command?.command === CommandIds.revalidatePrompt));
+      try {
+        // The brain finds the user's choice when the system prompt says SMART: the edit must help.
+        await writeText(judge, original + '\nSMART\n');
+        const r = await vscode.commands.executeCommand<RevalidateResult>(lens.command!.command, ...(lens.command!.arguments ?? []));
+        assert.ok(r, 'a result');
+        assert.equal(r.previous?.id, 'default', 'the first edit is compared with the shipped default');
+        assert.ok((r.difference ?? 0) > 0, JSON.stringify({ d: r.difference, pairs: r.pairs }));
+        assert.ok(r.flipped.length > 0);
+        assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'the diff editor is open');
+      } finally {
+        await writeText(judge, original);
+      }
     });
 
     it('cancels a run: the requests are aborted', async () => {
