@@ -107,15 +107,28 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : typeof given?.run === 'string' ? given.run : undefined;
   let folder: Folder | undefined;
   if (!path) {
-    const files = (await Promise.all(ctx.folders.all().map(runFiles))).flat().sort((a, b) => b.mtime - a.mtime);
-    if (!files.length) throw new UserError('no run files yet: run Evaluate first');
+    // The run picker says what made each run (the engine's run listing, as `synthesizeme runs`): method,
+    // model, date, accuracy, label, complete or not, and stale when a prompt or persona changed since.
+    const { listRuns } = await import('../../core/eval/runs-list');
     const several = ctx.folders.multiple;
-    const pick = await vscode.window.showQuickPick(
-      files.map((f) => ({ label: f.name, description: `${several ? `${f.folder.name} · ` : ''}${new Date(f.mtime).toLocaleString()}`, file: f })),
-      { title: 'Show verdicts of which run?' },
-    );
+    const items: (vscode.QuickPickItem & { path: string; folder: Folder; created: string })[] = [];
+    for (const f of ctx.folders.all()) {
+      for (const r of await listRuns(await f.files.layout())) {
+        const acc = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
+        items.push({
+          label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
+          description: `${several ? `${f.name} · ` : ''}${r.model} · ${new Date(r.created).toLocaleString()} · ${acc}${r.status !== 'complete' ? ` · ${r.status.toUpperCase()}` : ''}${r.stale ? ' · stale' : ''}`,
+          ...(r.stale ? { detail: `stale: ${r.staleBecause.join(', ')}` } : {}),
+          path: r.path,
+          folder: f,
+          created: r.created,
+        });
+      }
+    }
+    if (!items.length) throw new UserError('no run files yet: run Evaluate first');
+    const pick = await vscode.window.showQuickPick(items.sort((a, b) => b.created.localeCompare(a.created)), { title: 'Show verdicts of which run?', matchOnDescription: true });
     if (!pick) return undefined;
-    ({ path, folder } = pick.file);
+    ({ path, folder } = pick);
   }
   folder ??= await folderOfRun(ctx, path);
   const message = { ...(await verdictsMessage(folder, path)), ...(comparison ? { comparison } : {}) };
