@@ -1,6 +1,6 @@
 // synthesizeme bench run / bench scaling: whole-benchmark runs over a prepared workspace.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
@@ -17,6 +17,8 @@ import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/
 import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions } from '../../core/bench/run';
 import { modelSlug } from '../../core/bench/fit-store';
 import { scaling, scalingSvg } from '../../core/bench/scaling';
+import { promptHash, type Prompt } from '../../core/method/prompt-store';
+import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {
   methods: { type: 'string', multiple: true },
@@ -28,6 +30,7 @@ export const benchRunOptions: OptionSpec = {
   sizes: { type: 'string' },
   k: { type: 'string' },
   'stop-score': { type: 'string' },
+  theta: { type: 'string' },
 };
 
 export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,... [--models M1,M2] [--users N | --all] [--fit-model M]
@@ -41,6 +44,9 @@ export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,..
   --users N | --all          the first N users (by id) that can be fitted, or all (default all)
   --table                    print only the Markdown tables
   --k N, --stop-score X      fit options (defaults 10 and 0.8)
+  --theta FILE               fit the personas with this persona-synthesis prompt Θ instead of the workspace's
+                             (e.g. one \`theta optimize\` found with a larger model: "Distill Θ"); its personas
+                             go to personas/theta-<hash>/<model>/, apart from the workspace's own
 
 synthesizeme bench scaling <workspace> --sizes 2,4,8 [--models M] [--fit-model M] [--users N] [--out FILE.svg]
   Accuracy of persona+demos against the number of context pairs a fit may use (each user's
@@ -154,11 +160,15 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
+    const theta = await thetaFromFile(args, io);
+    const job = await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore });
     const result = await benchRun({
-      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore })),
+      ...job,
+      ...(theta ? { prompts: { ...job.prompts, personaSynthesis: theta } } : {}),
       methods: methods as Method[],
       models,
-      personaRoot: ws.layout.personaDir,
+      // Personas fitted with another Θ must never be taken for the workspace's own (nor reused for them).
+      personaRoot: theta ? join(ws.layout.personaDir, `theta-${theta.hash.slice('sha256:'.length, 'sha256:'.length + 12)}`) : ws.layout.personaDir,
     });
     progress.done();
     const rel = (p: string) => relative(io.cwd, p) || p;
@@ -170,6 +180,7 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
           comparisons: result.comparisons,
           fits: result.fits.map((f) => ({ ...f, dir: rel(f.dir) })),
           markdown: benchRunMarkdown(result),
+          ...(theta ? { theta: { file: rel(theta.path!), hash: theta.hash } } : {}),
           calls: all.reduce((n, l) => n + l.counters().calls, 0),
           cacheHits: all.reduce((n, l) => n + l.counters().cacheHits, 0),
         }) + '\n',
@@ -196,9 +207,24 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   }
 }
 
+/** --theta FILE: a persona-synthesis prompt to fit with, read as the prompt store reads one. */
+async function thetaFromFile(args: ParsedArgs, io: CommandIO): Promise<Prompt | undefined> {
+  const file = stringOption(args, 'theta');
+  if (file === undefined) return undefined;
+  const path = resolve(io.cwd, file);
+  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new UserError(`--theta: cannot read ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message})`, 2);
+  });
+  if (bytes.includes(0)) throw new UserError(`--theta: ${file} is not text (it holds binary data)`, 2);
+  const text = bytes.toString('utf8');
+  if (!text.trim()) throw new UserError(`--theta: ${file} is empty`, 2);
+  return { name: 'persona-synthesis', text, hash: promptHash(text), path };
+}
+
 export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<number> {
   const sizesText = stringOption(args, 'sizes');
   if (!sizesText) throw new UsageError('bench scaling: --sizes N,N,... is required (e.g. --sizes 2,4,8)');
+  if (stringOption(args, 'theta') !== undefined) throw new UsageError('bench scaling: --theta applies to bench run');
   const sizes = [...new Set(sizesText.split(',').map((s) => Number(s.trim())))];
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
   const ws = await openBenchWorkspace(args, io, 'scaling');

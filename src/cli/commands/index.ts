@@ -13,5 +13,6 @@ import { importCommand } from './import';
 import { cacheCommand } from './cache';
 import { benchCommand } from './bench';
 import { classifyCommand } from './classify';
+import { thetaCommand } from './theta';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, cacheCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, thetaCommand, cacheCommand];
