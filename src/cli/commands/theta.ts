@@ -1,7 +1,7 @@
 // synthesizeme theta optimize: search for a better persona-synthesis prompt Θ across the workspace's
 // users, within a budget of calls, and adopt it only when it does better on held-out users.
 
-import { dirname, join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { flag, intOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
@@ -9,23 +9,10 @@ import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
-import type { ChatRequest } from '../../core/llm/types';
-import { estimateTokens } from '../../core/llm/estimate';
-import { DEFAULT_FIT_OPTIONS, type FitPrompts } from '../../core/method/fit';
-import { planFitRequests } from '../../core/method/fit-plan';
-import { judgeMessages, judgeSystem, personaSynthesisMessages } from '../../core/method/messages';
-import { JUDGMENT_SCHEMA, PERSONA_SCHEMA } from '../../core/method/schemas';
-import { pairsBySplit } from '../../core/workspace/open-workspace';
-import { textHash } from '../../core/text-hash';
+import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
 import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/method/theta/budget';
-import { MINIBATCH, planSearch, SEED_REWRITES, type ThetaPlan } from '../../core/method/theta/plan';
-import { scoringPairs, type ThetaUserData } from '../../core/method/theta/user-splits';
-import { searchTheta, MERGE_EVERY, type ThetaSearchResult } from '../../core/method/theta/search';
-import { LineageWriter, thetaRunDir, thetaRunId, candidateFile } from '../../core/method/theta/lineage';
-import { thetaReport } from '../../core/method/theta/report';
-import { adoptTheta } from '../../core/method/theta/acceptance';
-import { FEEDBACK_CHARS, REFLECTION_PROMPT_HASH, REFLECTION_SCHEMA, reflectionMessages } from '../../core/method/theta/reflection-prompt';
-import { MAX_THETA_CHARS } from '../../core/method/theta/guards';
+import { MERGE_EVERY, type ThetaSearchResult } from '../../core/method/theta/search';
+import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/method/theta/optimize';
 import { accuracyOn } from '../../core/method/theta/pool';
 
 const HELP = `Usage: synthesizeme theta optimize <workspace> [--budget light|medium|N] [options]
@@ -80,26 +67,6 @@ export const thetaCommand: Command = {
   },
 };
 
-const TYPICAL_PERSONA = 'x'.repeat(1200);
-const TYPICAL_REASONING = 'x'.repeat(600);
-
-/** The largest requests of each kind, so Ollama's context is sized once, the same way on every run (it is part of the cache key). */
-function sizingRequests(users: readonly ThetaUserData[], plan: ThetaPlan, prompts: FitPrompts, temperature: number, seed: number, k: number): { main: ChatRequest[]; reflection: ChatRequest } {
-  const used = new Set(plan.users.map((u) => u.id));
-  const mine = users.filter((u) => used.has(u.id));
-  const main = planFitRequests(mine, prompts, { temperature, seed, k });
-  const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
-  for (const u of mine) for (const p of scoringPairs(u, plan.pairsPerUser)) main.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed });
-  for (const u of mine) {
-    const demos = u.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: 'AB' as const, preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
-    main.push({ messages: personaSynthesisMessages('x'.repeat(MAX_THETA_CHARS), demos), schema: PERSONA_SCHEMA, temperature, seed });
-  }
-  // Feedback at its largest.
-  const feedback = Array.from({ length: MINIBATCH }, () => 'x'.repeat(Math.floor(FEEDBACK_CHARS / MINIBATCH)));
-  const reflection: ChatRequest = { messages: reflectionMessages('x'.repeat(MAX_THETA_CHARS), feedback, 'x'.repeat(200)), schema: REFLECTION_SCHEMA, temperature, seed };
-  return { main, reflection };
-}
-
 function reflectLlm(args: ParsedArgs, io: CommandIO, main: Llm, settings: Parameters<typeof openLlm>[2], cacheDir: string): Llm | undefined {
   const model = stringOption(args, 'reflect-model');
   const urls = args.values['reflect-base-url'];
@@ -114,89 +81,35 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   const stopRaw = stringOption(args, 'stop-score');
   const stopScore = stopRaw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(stopRaw);
   if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
-  const { ws, users: entries } = await openForRun({ ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } }, io, 'theta optimize');
-  const temperature = temperatureFrom(args, ws.settings);
-  const seed = ws.split.seed;
+  const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } }, io, 'theta optimize');
   const json = flag(args, 'json');
   const dryRun = flag(args, 'dry-run');
   const rel = (p: string) => relative(io.cwd, p) || p;
-  const prompts: FitPrompts = { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge') };
-  const users: ThetaUserData[] = entries.map((u) => ({ id: u.id, ...pairsBySplit(u) }));
-  const plan = planSearch(users, { budget, k, seed });
-  const merge = !flag(args, 'no-merge');
-
   const llm = openModel(args, io, ws);
   let reflect: Llm | undefined;
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
     reflect = reflectLlm(args, io, llm, ws.settings, ws.layout.cacheDir);
-    const sizing = sizingRequests(users, plan, prompts, temperature, seed, k);
-    const size = (l: Llm, rs: ChatRequest[]) => (dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs));
-    const context = await size(llm, reflect ? sizing.main : [...sizing.main, sizing.reflection]);
-    const reflectContext = reflect ? await size(reflect, [sizing.reflection]) : undefined;
-    if (dryRun) return await dryRunReport(io, json, llm, plan, users, prompts, { budget, temperature, seed, k }, context, reflectContext);
-
-    const usedIds = new Set(plan.users.map((u) => u.id));
-    const identity = {
-      model: `${llm.provider}:${llm.model}`,
-      reflectModel: reflect ? `${reflect.provider}:${reflect.model}` : `${llm.provider}:${llm.model}`,
-      budget,
-      seed,
-      k,
-      stopScore,
-      temperature,
-      merge,
-      prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash, reflection: REFLECTION_PROMPT_HASH },
-      roles: plan.roles,
-      pairsPerUser: plan.pairsPerUser,
-      data: textHash(JSON.stringify(users.filter((u) => usedIds.has(u.id)).map((u) => [u.id, ...[...u.context, ...u.validation, ...u.test].map((p) => [p.pairId, p.context, p.chosen.content, p.rejected.content])]))),
-    };
-    const runId = thetaRunId(identity);
-    const dir = thetaRunDir(dirname(ws.layout.runsDir), runId);
-    const lineage = new LineageWriter(dir);
-    progress.message(
-      `theta: ${plan.users.length} user(s) (reflection ${plan.roles.reflection.length}, selection ${plan.roles.selection.length}, held-out ${plan.roles.heldOut.length}), up to ${plan.pairsPerUser} pairs each, budget ${budget} calls; lineage in ${rel(dir)}`,
+    const prepared = await prepareTheta(
+      { layout: ws.layout, prompts: ws.prompts, users, seed: ws.split.seed, temperature: temperatureFrom(args, ws.settings), model: llm, ...(reflect ? { reflectModel: reflect } : {}), budget, k, stopScore, merge: !flag(args, 'no-merge') },
+      { dryRun },
     );
-    const result = await searchTheta({
-      model: llm,
-      ...(reflect ? { reflectModel: reflect } : {}),
-      users,
-      plan,
-      prompts,
-      temperature,
-      seed,
-      k,
-      stopScore,
-      budget,
-      merge,
-      lineage,
-      runInfo: { run: runId, ...identity, users: plan.users, unused: plan.unused, plan: plan.cost },
+    if (dryRun) return await dryRunReport(io, json, prepared);
+    const { plan } = prepared;
+    const outcome = await runTheta(prepared, {
       signal: io.signal,
+      display: rel,
+      onStart: ({ dir }) =>
+        progress.message(
+          `theta: ${plan.users.length} user(s) (reflection ${plan.roles.reflection.length}, selection ${plan.roles.selection.length}, held-out ${plan.roles.heldOut.length}), up to ${plan.pairsPerUser} pairs each, budget ${budget} calls; lineage in ${rel(dir)}`,
+        ),
       onProgress: (p) => progress.update(`theta ${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}, calls`, p.used, p.budget),
       onNote: (m) => progress.message(`theta: ${m}`),
     });
     progress.done();
-
-    let adopted: { path: string; previous?: string; version: string } | undefined;
-    let notWritten: string | undefined;
-    if (result.accepted) {
-      adopted = await adoptTheta(ws.layout.promptDir, ws.layout.historyDir, prompts.personaSynthesis.hash, result.best.text);
-      if (!adopted) notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${rel(join(dir, 'candidates', candidateFile(result.best.id)))}.`;
-    }
-    const reportPath = join(dir, 'report.md');
-    await lineage.report(
-      thetaReport(result, {
-        runId,
-        model: identity.model,
-        reflectModel: identity.reflectModel,
-        budget,
-        seed,
-        ...(adopted ? { adoptedTo: rel(adopted.path) } : {}),
-        ...(notWritten ? { notWritten } : {}),
-      }),
-    );
-    if (json) io.stdout(JSON.stringify(resultJson(result, { budget, dir, reportPath, rel, adopted, notWritten })) + '\n');
-    else io.stdout(humanSummary(result, { budget, dir, reportPath, rel, adopted, notWritten }));
+    const info: OutputInfo = { budget, dir: outcome.dir, reportPath: outcome.reportPath, bestFile: outcome.bestFile, rel, adopted: outcome.adopted, notWritten: outcome.notWritten };
+    if (json) io.stdout(JSON.stringify(resultJson(outcome.result, info)) + '\n');
+    else io.stdout(humanSummary(outcome.result, info));
     return 0;
   } catch (err) {
     progress.done();
@@ -211,6 +124,7 @@ interface OutputInfo {
   budget: number;
   dir: string;
   reportPath: string;
+  bestFile: string;
   rel: (p: string) => string;
   adopted: { path: string; previous?: string; version: string } | undefined;
   notWritten: string | undefined;
@@ -236,7 +150,7 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
       origin: r.best.origin,
       selection: sel(r.best),
       heldOut: r.best === r.baseline ? null : heldOutOf('B'),
-      file: o.rel(join(o.dir, 'candidates', candidateFile(r.best.id))),
+      file: o.rel(o.bestFile),
     },
     heldOut: c
       ? {
@@ -278,53 +192,26 @@ function humanSummary(r: ThetaSearchResult, o: OutputInfo): string {
   return lines.join('\n') + '\n';
 }
 
-async function dryRunReport(
-  io: CommandIO,
-  json: boolean,
-  llm: Llm,
-  plan: ThetaPlan,
-  users: readonly ThetaUserData[],
-  prompts: FitPrompts,
-  o: { budget: number; temperature: number; seed: number; k: number },
-  context: Awaited<ReturnType<Llm['sizeContext']>>,
-  reflectContext: Awaited<ReturnType<Llm['sizeContext']>>,
-): Promise<number> {
-  const used = new Set(plan.users.map((u) => u.id));
-  const mine = users.filter((u) => used.has(u.id));
-  // The first stages' bootstrap requests are known exactly (and may be cached); the rest is typical.
-  const firstStage = planFitRequests(mine, prompts, o).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
-  const fsEstimate = await llm.estimate(firstStage.slice(0, Math.min(firstStage.length, plan.cost.firstStageBound)), { defaultCompletionTokens: 250 });
-  const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
-  const episode: ChatRequest[] = [];
-  for (const u of mine) for (const p of scoringPairs(u, plan.pairsPerUser)) episode.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature: o.temperature });
-  const perCall = episode.length ? episode.reduce((s, r) => s + estimateTokens(r.messages), 0) / episode.length : 0;
-  const rest = Math.max(0, o.budget - plan.cost.firstStageBound);
-  const promptTokens = fsEstimate.promptTokens + Math.round(rest * perCall);
-  const completionTokens = fsEstimate.completionTokens + rest * 150;
+async function dryRunReport(io: CommandIO, json: boolean, p: ThetaPrepared): Promise<number> {
+  const { plan } = p;
+  const e = await estimateTheta(p);
   const out = {
-    budget: o.budget,
-    calls: o.budget,
+    ...e,
     users: plan.roles,
     unused: plan.unused,
-    pairsPerUser: plan.pairsPerUser,
-    minibatch: plan.minibatch,
-    seedRewrites: SEED_REWRITES,
     plan: plan.cost,
-    cachedFirstStageCalls: fsEstimate.cachedCalls,
-    promptTokens,
-    completionTokens,
-    ...contextJson(context),
-    ...(reflectContext ? { reflectionContext: contextJson(reflectContext).context } : {}),
+    ...contextJson(p.context),
+    ...(p.reflectContext ? { reflectionContext: contextJson(p.reflectContext).context } : {}),
   };
   if (json) io.stdout(JSON.stringify(out) + '\n');
   else {
     io.stdout(
-      `Dry run: at most ${o.budget} call(s) (the budget), about ${promptTokens} prompt + ${completionTokens} completion tokens.\n` +
+      `Dry run: at most ${e.budget} call(s) (the budget), about ${e.promptTokens} prompt + ${e.completionTokens} completion tokens.\n` +
         `  users: reflection ${plan.roles.reflection.join(', ')}; selection ${plan.roles.selection.join(', ')}; held-out ${plan.roles.heldOut.join(', ')}` +
         `${plan.unused.length ? `; not used: ${plan.unused.map((u) => `${u.user} (${u.reason})`).join(', ')}` : ''}\n` +
-        `  up to ${plan.pairsPerUser} pairs per user; first stages at most ${plan.cost.firstStageBound} call(s) (${fsEstimate.cachedCalls} bootstrap call(s) already cached), ` +
+        `  up to ${plan.pairsPerUser} pairs per user; first stages at most ${plan.cost.firstStageBound} call(s) (${e.cachedFirstStageCalls} bootstrap call(s) already cached), ` +
         `baselines ${plan.cost.baselines}, held-out check ${plan.cost.finalCheck} (set aside), search steps at most ${plan.cost.step} each: room for at least ${plan.cost.steps}.\n` +
-        contextLine(context),
+        contextLine(p.context),
     );
   }
   return 0;

@@ -1,0 +1,206 @@
+// `theta optimize` as one engine call, shared by the CLI and VS Code's "Optimize Θ...": plan the run
+// for the budget, size Ollama's context once, estimate (the dry run), search, adopt the winner only
+// when the held-out users confirm it, and write the lineage and the report. The callers only format.
+
+import { dirname, join } from 'node:path';
+import type { UserEntry } from '../../data/workspace-index';
+import type { ContextPlan, Llm } from '../../llm/client';
+import { estimateTokens } from '../../llm/estimate';
+import type { ChatRequest } from '../../llm/types';
+import { textHash } from '../../text-hash';
+import type { WorkspaceLayout } from '../../workspace/layout';
+import { pairsBySplit } from '../../workspace/open-workspace';
+import type { FitPrompts } from '../fit';
+import { planFitRequests } from '../fit-plan';
+import { judgeMessages, judgeSystem, personaSynthesisMessages } from '../messages';
+import type { Prompt } from '../prompt-store';
+import type { PromptName } from '../default-prompts';
+import { JUDGMENT_SCHEMA, PERSONA_SCHEMA } from '../schemas';
+import { adoptTheta } from './acceptance';
+import { MAX_THETA_CHARS } from './guards';
+import { candidateFile, LineageWriter, thetaRunDir, thetaRunId } from './lineage';
+import { MINIBATCH, planSearch, SEED_REWRITES, type ThetaPlan } from './plan';
+import { FEEDBACK_CHARS, REFLECTION_PROMPT_HASH, REFLECTION_SCHEMA, reflectionMessages } from './reflection-prompt';
+import { thetaReport } from './report';
+import { searchTheta, type ThetaProgress, type ThetaSearchResult } from './search';
+import { scoringPairs, type ThetaUserData } from './user-splits';
+
+export interface ThetaOptimizeInputs {
+  layout: WorkspaceLayout;
+  prompts: { get(name: PromptName): Promise<Prompt> };
+  users: readonly UserEntry[];
+  seed: number;
+  temperature: number;
+  model: Llm;
+  /** The model that rewrites Θ (usually larger); default the main model. */
+  reflectModel?: Llm;
+  budget: number;
+  k: number;
+  stopScore: number;
+  merge: boolean;
+}
+
+/** What a run will do, before any call: its plan, its users and prompts, and Ollama's context sizes. */
+export interface ThetaPrepared {
+  inputs: ThetaOptimizeInputs;
+  plan: ThetaPlan;
+  users: ThetaUserData[];
+  prompts: FitPrompts;
+  context?: ContextPlan;
+  reflectContext?: ContextPlan;
+}
+
+const TYPICAL_PERSONA = 'x'.repeat(1200);
+const TYPICAL_REASONING = 'x'.repeat(600);
+
+/** The largest requests of each kind, so Ollama's context is sized once, the same way on every run (it is part of the cache key). */
+function sizingRequests(users: readonly ThetaUserData[], plan: ThetaPlan, prompts: FitPrompts, temperature: number, seed: number, k: number): { main: ChatRequest[]; reflection: ChatRequest } {
+  const used = new Set(plan.users.map((u) => u.id));
+  const mine = users.filter((u) => used.has(u.id));
+  const main = planFitRequests(mine, prompts, { temperature, seed, k });
+  const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
+  for (const u of mine) for (const p of scoringPairs(u, plan.pairsPerUser)) main.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed });
+  for (const u of mine) {
+    const demos = u.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: 'AB' as const, preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
+    main.push({ messages: personaSynthesisMessages('x'.repeat(MAX_THETA_CHARS), demos), schema: PERSONA_SCHEMA, temperature, seed });
+  }
+  const feedback = Array.from({ length: MINIBATCH }, () => 'x'.repeat(Math.floor(FEEDBACK_CHARS / MINIBATCH)));
+  const reflection: ChatRequest = { messages: reflectionMessages('x'.repeat(MAX_THETA_CHARS), feedback, 'x'.repeat(200)), schema: REFLECTION_SCHEMA, temperature, seed };
+  return { main, reflection };
+}
+
+/** Plans the run and sizes the context; `dryRun` tolerates a server that cannot say its context. */
+export async function prepareTheta(inputs: ThetaOptimizeInputs, opts: { dryRun?: boolean } = {}): Promise<ThetaPrepared> {
+  const get = inputs.prompts.get.bind(inputs.prompts);
+  const prompts: FitPrompts = { bootstrap: await get('bootstrap'), personaSynthesis: await get('persona-synthesis'), judge: await get('judge') };
+  const users: ThetaUserData[] = inputs.users.map((u) => ({ id: u.id, ...pairsBySplit(u) }));
+  const plan = planSearch(users, { budget: inputs.budget, k: inputs.k, seed: inputs.seed });
+  const sizing = sizingRequests(users, plan, prompts, inputs.temperature, inputs.seed, inputs.k);
+  const size = (l: Llm, rs: ChatRequest[]) => (opts.dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs));
+  const context = await size(inputs.model, inputs.reflectModel ? sizing.main : [...sizing.main, sizing.reflection]);
+  const reflectContext = inputs.reflectModel ? await size(inputs.reflectModel, [sizing.reflection]) : undefined;
+  return { inputs, plan, users, prompts, ...(context ? { context } : {}), ...(reflectContext ? { reflectContext } : {}) };
+}
+
+export interface ThetaEstimate {
+  budget: number;
+  calls: number;
+  pairsPerUser: number;
+  minibatch: number;
+  seedRewrites: number;
+  cachedFirstStageCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** The dry run: the budget bounds the calls; the first stages' bootstrap requests are known exactly (and may be cached), the rest is typical. */
+export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
+  const { plan, users, prompts, inputs } = p;
+  const used = new Set(plan.users.map((u) => u.id));
+  const mine = users.filter((u) => used.has(u.id));
+  const firstStage = planFitRequests(mine, prompts, { temperature: inputs.temperature, seed: inputs.seed, k: inputs.k }).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
+  const fsEstimate = await inputs.model.estimate(firstStage.slice(0, Math.min(firstStage.length, plan.cost.firstStageBound)), { defaultCompletionTokens: 250 });
+  const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
+  const episode: ChatRequest[] = [];
+  for (const u of mine) for (const q of scoringPairs(u, plan.pairsPerUser)) episode.push({ messages: judgeMessages(persona, q, 'AB'), schema: JUDGMENT_SCHEMA, temperature: inputs.temperature });
+  const perCall = episode.length ? episode.reduce((s, r) => s + estimateTokens(r.messages), 0) / episode.length : 0;
+  const rest = Math.max(0, inputs.budget - plan.cost.firstStageBound);
+  return {
+    budget: inputs.budget,
+    calls: inputs.budget,
+    pairsPerUser: plan.pairsPerUser,
+    minibatch: plan.minibatch,
+    seedRewrites: SEED_REWRITES,
+    cachedFirstStageCalls: fsEstimate.cachedCalls,
+    promptTokens: fsEstimate.promptTokens + Math.round(rest * perCall),
+    completionTokens: fsEstimate.completionTokens + rest * 150,
+  };
+}
+
+export interface ThetaOutcome {
+  result: ThetaSearchResult;
+  runId: string;
+  /** `.synthesizeme/theta/<run>/`: every candidate, its parent, its per-user scores, and report.md. */
+  dir: string;
+  reportPath: string;
+  /** The best candidate's file in the lineage. */
+  bestFile: string;
+  /** Set when the new Θ was written to the prompt file (its previous text kept in history). */
+  adopted?: { path: string; previous?: string; version: string };
+  /** Why an accepted Θ was not written (the prompt file changed during the run). */
+  notWritten?: string;
+}
+
+export interface ThetaRunHooks {
+  signal?: AbortSignal;
+  onStart?: (info: { dir: string; plan: ThetaPlan }) => void;
+  onProgress?: (p: ThetaProgress) => void;
+  onNote?: (message: string) => void;
+  /** How paths are shown in the report and messages. */
+  display?: (path: string) => string;
+}
+
+/** Runs the search, adopts the winner when the held-out check passes, and writes the lineage and report. */
+export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Promise<ThetaOutcome> {
+  const { plan, users, prompts, inputs } = p;
+  const { model, reflectModel: reflect } = inputs;
+  const show = hooks.display ?? ((x: string) => x);
+  const usedIds = new Set(plan.users.map((u) => u.id));
+  // What the run is: the same inputs give the same run folder, so a re-run resumes into it.
+  const identity = {
+    model: `${model.provider}:${model.model}`,
+    reflectModel: reflect ? `${reflect.provider}:${reflect.model}` : `${model.provider}:${model.model}`,
+    budget: inputs.budget,
+    seed: inputs.seed,
+    k: inputs.k,
+    stopScore: inputs.stopScore,
+    temperature: inputs.temperature,
+    merge: inputs.merge,
+    prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash, reflection: REFLECTION_PROMPT_HASH },
+    roles: plan.roles,
+    pairsPerUser: plan.pairsPerUser,
+    data: textHash(JSON.stringify(users.filter((u) => usedIds.has(u.id)).map((u) => [u.id, ...[...u.context, ...u.validation, ...u.test].map((q) => [q.pairId, q.context, q.chosen.content, q.rejected.content])]))),
+  };
+  const runId = thetaRunId(identity);
+  const dir = thetaRunDir(dirname(inputs.layout.runsDir), runId);
+  const lineage = new LineageWriter(dir);
+  hooks.onStart?.({ dir, plan });
+  const result = await searchTheta({
+    model,
+    ...(reflect ? { reflectModel: reflect } : {}),
+    users,
+    plan,
+    prompts,
+    temperature: inputs.temperature,
+    seed: inputs.seed,
+    k: inputs.k,
+    stopScore: inputs.stopScore,
+    budget: inputs.budget,
+    merge: inputs.merge,
+    lineage,
+    runInfo: { run: runId, ...identity, users: plan.users, unused: plan.unused, plan: plan.cost },
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.onNote ? { onNote: hooks.onNote } : {}),
+  });
+  const bestFile = join(dir, 'candidates', candidateFile(result.best.id));
+  let adopted: ThetaOutcome['adopted'];
+  let notWritten: string | undefined;
+  if (result.accepted) {
+    adopted = await adoptTheta(inputs.layout.promptDir, inputs.layout.historyDir, prompts.personaSynthesis.hash, result.best.text);
+    if (!adopted) notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${show(bestFile)}.`;
+  }
+  const reportPath = join(dir, 'report.md');
+  await lineage.report(
+    thetaReport(result, {
+      runId,
+      model: identity.model,
+      reflectModel: identity.reflectModel,
+      budget: inputs.budget,
+      seed: inputs.seed,
+      ...(adopted ? { adoptedTo: show(adopted.path) } : {}),
+      ...(notWritten ? { notWritten } : {}),
+    }),
+  );
+  return { result, runId, dir, reportPath, bestFile, ...(adopted ? { adopted } : {}), ...(notWritten ? { notWritten } : {}) };
+}
