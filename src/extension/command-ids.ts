@@ -11,6 +11,7 @@ export const CommandIds = {
   judgeWithPersona: 'synthesizeme.judgeWithPersona',
   revalidatePersona: 'synthesizeme.revalidatePersona',
   revalidatePrompt: 'synthesizeme.revalidatePrompt',
+  optimizeTheta: 'synthesizeme.optimizeTheta',
   comparePersonaVersions: 'synthesizeme.comparePersonaVersions',
   openPersona: 'synthesizeme.openPersona',
   inspectPersona: 'synthesizeme.inspectPersona',

@@ -15,6 +15,7 @@ import { selectModelCommand, setApiKeyCommand } from './commands/model';
 import { comparePersonaVersionsCommand, openPersonaCommand } from './commands/persona-files';
 import { revalidateCommand } from './commands/revalidate';
 import { revalidatePromptCommand } from './commands/revalidate-prompt';
+import { optimizeThetaCommand } from './commands/optimize-theta';
 import { showPersonaInspector } from './views/persona-inspector';
 import { showVerdicts } from './views/verdicts-panel';
 
@@ -46,6 +47,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.judgeWithPersona, (arg) => judgeCommand(ctx, arg, 'persona'));
   ctx.command(CommandIds.revalidatePersona, (arg) => revalidateCommand(ctx, arg));
   ctx.command(CommandIds.revalidatePrompt, (arg) => revalidatePromptCommand(ctx, arg));
+  ctx.command(CommandIds.optimizeTheta, (arg) => optimizeThetaCommand(ctx, arg));
   ctx.command(CommandIds.comparePersonaVersions, (arg) => comparePersonaVersionsCommand(ctx, arg));
   ctx.command(CommandIds.openPersona, (arg) => openPersonaCommand(ctx, arg));
   ctx.command(CommandIds.inspectPersona, (arg) => showPersonaInspector(ctx, arg));

@@ -12,6 +12,7 @@ import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { basename, join } from 'node:path';
 import type { RevalidateResult } from '../../src/core/eval/revalidate';
+import type { ThetaOutcome } from '../../src/core/method/theta/optimize';
 import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
 import { api, file, folder, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, workspaceSettingsFile, writeText } from './helpers';
 
@@ -152,6 +153,16 @@ export function modelSuite(): void {
       } finally {
         await writeText(judge, original);
       }
+    });
+
+    it('optimizes Θ within its budget, and keeps the current Θ when nothing beats it on held-out users', async () => {
+      const before = server.stats.chat;
+      const outcome = await vscode.commands.executeCommand<ThetaOutcome>(CommandIds.optimizeTheta, { budget: 100, k: 1, folder: folder().toString() });
+      assert.ok(outcome, 'an outcome');
+      assert.ok(server.stats.chat - before <= 100, `${server.stats.chat - before} calls for a budget of 100`);
+      assert.ok(outcome.result.calls.used <= 100);
+      assert.equal(outcome.adopted, undefined, 'this brain rewards no instruction: nothing to adopt');
+      assert.match(await readText(vscode.Uri.file(outcome.reportPath)), /Θ/);
     });
 
     it('cancels a run: the requests are aborted', async () => {

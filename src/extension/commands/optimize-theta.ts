@@ -1,0 +1,81 @@
+// Optimize Θ...: the engine's theta optimize (the CLI's too) over a folder's users, with its estimate
+// first, progress in calls against the budget, and cancel; then the winning Θ against the current one
+// in the diff editor, and the report.
+
+import * as vscode from 'vscode';
+import type { ThetaOutcome } from '../../core/method/theta/optimize';
+import { UserError } from '../../core/user-error';
+import type { Ctx } from '../ctx';
+import { runInputs } from './run-inputs';
+
+export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<ThetaOutcome | undefined> {
+  const folder = await ctx.folders.choose(arg, 'Optimize Θ for which folder?');
+  if (!folder) return undefined;
+  const [{ prepareTheta, estimateTheta, runTheta }, { parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
+    import('../../core/method/theta/optimize'),
+    import('../../core/method/theta/budget'),
+    import('../../core/method/fit'),
+  ]);
+  const given = (arg as { budget?: unknown } | undefined)?.budget;
+  let budgetText = typeof given === 'string' || typeof given === 'number' ? String(given) : undefined;
+  if (!budgetText) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'light', description: `at most ${LIGHT_BUDGET} calls` },
+        { label: 'medium', description: `at most ${MEDIUM_BUDGET} calls` },
+      ],
+      { title: 'Optimize Θ: the budget (every call counts, cache hits included)' },
+    );
+    if (!pick) return undefined;
+    budgetText = pick.label;
+  }
+  let budget: number;
+  try {
+    budget = parseBudget(budgetText);
+  } catch (err) {
+    throw new UserError((err as Error).message, 2);
+  }
+  const inputs = await runInputs(folder);
+  const k = typeof (arg as { k?: unknown } | undefined)?.k === 'number' ? ((arg as { k: number }).k) : DEFAULT_FIT_OPTIONS.k;
+  const prepared = await prepareTheta({
+    layout: inputs.layout,
+    prompts: inputs.prompts,
+    users: inputs.index.users(),
+    seed: inputs.seed,
+    temperature: inputs.temperature,
+    model: inputs.llm,
+    budget,
+    k,
+    stopScore: DEFAULT_FIT_OPTIONS.stopScore,
+    merge: true,
+  });
+  const est = await estimateTheta(prepared);
+  const { plan } = prepared;
+  const estimate = `at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: reflection ${plan.roles.reflection.join(', ')}, selection ${plan.roles.selection.join(', ')}, held-out ${plan.roles.heldOut.join(', ')}`;
+  ctx.log.info('theta', estimate);
+  const outcome = await ctx.runs.run('optimizing Θ', (signal, report) => {
+    report(0, budget, estimate);
+    return runTheta(prepared, {
+      signal,
+      display: (p) => folder.relative(p),
+      onStart: ({ dir }) => ctx.log.info('theta', `lineage in ${folder.relative(dir)}`),
+      onProgress: (p) => report(p.used, p.budget, `${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}: ${p.used} of ${p.budget} calls`),
+      onNote: (m) => ctx.log.info('theta', m),
+    });
+  });
+  const r = outcome.result;
+  const held = r.heldOut?.comparison;
+  const figures = held ? ` Held-out users: ${held.sentence}.` : '';
+  ctx.log.info('theta', `${r.reason}.${figures} ${r.calls.used} of ${budget} calls.`);
+  // The winner against the current Θ: what would change (or has changed, when adopted).
+  const current = prepared.prompts.personaSynthesis;
+  if (r.best !== r.baseline) {
+    const left = current.path ? vscode.Uri.file(outcome.adopted?.previous ?? current.path) : (await vscode.workspace.openTextDocument({ content: current.text, language: 'markdown' })).uri;
+    await vscode.commands.executeCommand('vscode.diff', left, vscode.Uri.file(outcome.adopted?.path ?? outcome.bestFile), `Θ: ${outcome.adopted ? 'previous ↔ adopted' : 'current ↔ best candidate (not adopted)'}`);
+  }
+  const message = outcome.adopted ? `SynthesizeMe: a new Θ was adopted.${figures}` : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
+  void vscode.window.showInformationMessage(message, 'Open Report').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(outcome.reportPath));
+  });
+  return outcome;
+}
