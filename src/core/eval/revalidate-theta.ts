@@ -3,9 +3,10 @@
 // not depend on Θ. The first stage is the fit's own (fitUser, run up to its persona synthesis), so a
 // user who was fitted with the same bootstrap and judge prompts gets it from the cache at no cost.
 
-import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
+import type { ChatModel, ChatRequest } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { fitUser, presentationOrder, type FitOptions, type FitPrompts } from '../method/fit';
+import { presentationOrder, type FitOptions, type FitPrompts } from '../method/fit';
+import { firstStage } from '../method/theta/first-stage';
 import { personaSynthesisMessages } from '../method/messages';
 import { renderPair, type Demo, type Order } from '../method/render';
 import { PERSONA_SCHEMA } from '../method/schemas';
@@ -19,51 +20,19 @@ export interface FirstStage {
   examples: { pair: Pair; demo: Demo }[];
 }
 
-/** Thrown by StopAtPersonaSynthesis when fitUser reaches its persona synthesis: the first stage is done. */
-class FirstStageDone extends Error {
-  override readonly name = 'FirstStageDone';
-}
-
-/** Passes every call through until the persona synthesis, which it keeps (unsent) and stops the fit at. */
-class StopAtPersonaSynthesis implements ChatModel {
-  captured: ChatRequest | undefined;
-
-  constructor(private readonly inner: ChatModel) {}
-
-  get provider() {
-    return this.inner.provider;
-  }
-
-  get model() {
-    return this.inner.model;
-  }
-
-  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-    if (request.schema?.name === PERSONA_SCHEMA.name) {
-      this.captured = request;
-      return Promise.reject(new FirstStageDone('the first stage is done'));
-    }
-    return this.inner.chat(request, signal);
-  }
-}
-
 /**
  * A user's first stage, exactly as fitUser makes it (bootstrap on context, candidate sets selected on
- * validation). A failed call ends it with the fit's own UserError (run again to resume from the cache).
+ * validation), through the Θ search's own interception of the fit (theta/first-stage.ts: one home for
+ * "the fit up to its persona synthesis"). A failed call ends it with the fit's own UserError (run again
+ * to resume from the cache). Re-validation also needs the demonstrations, read back from the request.
  */
 export async function firstStageOf(model: ChatModel, user: { id: string; pairs: readonly Pair[]; context: readonly Pair[]; validation: readonly Pair[] }, prompts: FitPrompts, opts: FitOptions): Promise<FirstStage> {
-  const stop = new StopAtPersonaSynthesis(model);
-  try {
-    await fitUser(stop, user.id, user.context, user.validation, prompts, opts);
-  } catch (err) {
-    if (!stop.captured) throw err;
-  }
-  if (!stop.captured) throw new Error(`the fit of user "${user.id}" ended without a persona synthesis`);
-  const user_ = stop.captured.messages.find((m) => m.role === 'user')?.content ?? '';
+  const { request } = await firstStage(model, user.id, user.context, user.validation, prompts, opts);
+  const user_ = request.messages.find((m) => m.role === 'user')?.content ?? '';
   const examples = recoverExamples(user_, user.pairs, opts.seed);
   // The examples must be exactly the ones the fit would have sent: the request rebuilt from them is the same.
   const rebuilt = personaSynthesisMessages(prompts.personaSynthesis.text, examples);
-  if (JSON.stringify(rebuilt) !== JSON.stringify(stop.captured.messages)) throw new Error(`the first stage of user "${user.id}" could not be read back from its persona-synthesis request`);
+  if (JSON.stringify(rebuilt) !== JSON.stringify(request.messages)) throw new Error(`the first stage of user "${user.id}" could not be read back from its persona-synthesis request`);
   return { userId: user.id, examples };
 }
 
