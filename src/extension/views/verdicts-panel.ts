@@ -117,7 +117,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
         const acc = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
         items.push({
           label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
-          description: `${several ? `${f.name} · ` : ''}${r.model} · ${new Date(r.created).toLocaleString()} · ${acc}${r.status !== 'complete' ? ` · ${r.status.toUpperCase()}` : ''}${r.stale ? ' · stale' : ''}`,
+          description: `${several ? `${f.name} · ` : ''}${r.model} · ${new Date(r.created).toLocaleString()} · ${acc}${r.status !== 'complete' ? ` · ${r.status.toUpperCase()}` : ''}${r.stale ? ' · stale' : ''} · ${r.id}`,
           ...(r.stale ? { detail: `stale: ${r.staleBecause.join(', ')}` } : {}),
           path: r.path,
           folder: f,
