@@ -12,7 +12,7 @@ import { allowChosenFile, checkWrite } from '../../core/write-guard';
 import { PathNotFoundError } from '../../core/data/load-workspace';
 import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
 import type { UserEntry } from '../../core/data/workspace-index';
-import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { fitOptionsFrom } from '../fit-options';
 import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
 import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions } from '../../core/bench/run';
 import { modelSlug } from '../../core/bench/fit-store';
@@ -69,14 +69,6 @@ function selectBenchUsers(ws: Workspace, args: ParsedArgs): UserEntry[] {
   if (flag(args, 'all') || stringOption(args, 'users') === undefined) return all;
   const n = intOption(args, 'users', 1, 1);
   return all.filter(fittable).slice(0, n);
-}
-
-function fitOptions(args: ParsedArgs) {
-  const k = intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0);
-  const raw = stringOption(args, 'stop-score');
-  const stopScore = raw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(raw);
-  if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${raw}"`);
-  return { k, stopScore };
 }
 
 /** One Llm per model name (the evaluation models and the fitting model may share one). */
@@ -150,7 +142,7 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const ws = await openBenchWorkspace(args, io, 'run');
   const users = selectBenchUsers(ws, args);
   if (!users.length) throw new UsageError('bench run: the workspace has no users');
-  const { k, stopScore } = fitOptions(args);
+  const { k, stopScore } = fitOptionsFrom(args);
   const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   const json = flag(args, 'json');
@@ -229,7 +221,7 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
   const ws = await openBenchWorkspace(args, io, 'scaling');
   const users = selectBenchUsers(ws, args);
-  const { k, stopScore } = fitOptions(args);
+  const { k, stopScore } = fitOptionsFrom(args);
   const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   if (models.length !== 1) throw new UsageError('bench scaling: one evaluation model at a time (--models M)');

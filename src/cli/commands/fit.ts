@@ -1,17 +1,16 @@
 // synthesizeme fit: fit a persona model per user and write personas/<user>.persona.yaml.
 
 import { relative } from 'node:path';
-import { flag, intOption, stringOption, type Command } from '../command';
+import { flag, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
-import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { fitOptionsFrom } from '../fit-options';
 import { planFitRequests } from '../../core/method/fit-plan';
 import { isFatal } from '../../core/method/judge';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
 import { fitAndSave } from '../../core/workspace/fit-and-save';
-import { UsageError } from '../usage-error';
 
 export const fitCommand: Command = {
   name: 'fit',
@@ -44,10 +43,7 @@ Example:
 
   async run(args, io) {
     const { ws, users } = await openForRun(args, io, 'fit');
-    const k = intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0);
-    const stopRaw = stringOption(args, 'stop-score');
-    const stopScore = stopRaw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(stopRaw);
-    if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
+    const { k, stopScore } = fitOptionsFrom(args);
     const temperature = temperatureFrom(args, ws.settings);
     const seed = ws.split.seed;
     const llm = openModel(args, io, ws);

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { flag, intOption, stringOption, type Command, type ParsedArgs } from '../command';
+import { flag, stringOption, type Command, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
@@ -16,6 +16,7 @@ import { rateText } from '../../core/eval/sample-size';
 import { redactUrl } from '../../core/llm/errors';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
+import { fitOptionOverrides } from '../fit-options';
 
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
@@ -75,10 +76,7 @@ Examples:
     if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected validation or test, got "${split}"`);
     const label = stringOption(args, 'label');
     if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
-    const stopRaw = stringOption(args, 'stop-score');
-    const stopScore = stopRaw === undefined ? undefined : Number(stopRaw);
-    if (stopScore !== undefined && !(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
-    const k = stringOption(args, 'k') !== undefined ? intOption(args, 'k', 10, 0) : undefined;
+    const { k, stopScore } = fitOptionOverrides(args);
 
     const target = targetOf(targetArg, io.cwd);
     let runArgs: ParsedArgs = { ...args, positionals: [wsArg] };

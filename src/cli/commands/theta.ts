@@ -2,14 +2,14 @@
 // users, within a budget of calls, and adopt it only when it does better on held-out users.
 
 import { relative } from 'node:path';
-import { flag, intOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
+import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
-import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { fitOptionsFrom } from '../fit-options';
 import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/method/theta/budget';
 import { MERGE_EVERY, type ThetaSearchResult } from '../../core/method/theta/search';
 import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/method/theta/optimize';
@@ -77,10 +77,7 @@ function reflectLlm(args: ParsedArgs, io: CommandIO, main: Llm, settings: Parame
 
 async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   const budget = parseBudget(stringOption(args, 'budget') ?? 'light');
-  const k = intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0);
-  const stopRaw = stringOption(args, 'stop-score');
-  const stopScore = stopRaw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(stopRaw);
-  if (!(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${stopRaw}"`);
+  const { k, stopScore } = fitOptionsFrom(args);
   const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } }, io, 'theta optimize');
   const json = flag(args, 'json');
   const dryRun = flag(args, 'dry-run');
