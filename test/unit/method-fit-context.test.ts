@@ -33,9 +33,10 @@ describe('fit: candidates that do not fit the context', () => {
     await server.close();
   });
 
+  // No labelled demonstrations: every candidate is then a subset of the verified ones, some of them small enough to fit.
   test('the full set is left out with a note, and the fit finishes with a set that fits', async () => {
     const notes: string[] = [];
-    const r = await fitUser(llm, 'u', pairs('c', 6, 'context'), pairs('v', 2, 'validation'), { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') }, { temperature: 0, seed: 3, k: 4, stopScore: 1.01, onNote: (m) => notes.push(m) });
+    const r = await fitUser(llm, 'u', pairs('c', 6, 'context'), pairs('v', 2, 'validation'), { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') }, { temperature: 0, seed: 3, k: 4, stopScore: 1.01, labeledDemos: 0, onNote: (m) => notes.push(m) });
     const leftOut = notes.map((n) => /candidate \d+ of \d+ \((\d+) demonstration\(s\)\) does not fit the model's context and was left out \(.*against a context of 700\)/.exec(n)?.[1]).filter(Boolean).map(Number);
     assert.ok(leftOut.length > 0, notes.join('\n'));
     assert.ok(r.demos.length < Math.min(...leftOut), `the winner fits (${r.demos.length} demos; left out: ${leftOut})`);

@@ -83,8 +83,11 @@ function renderPersona(p: PersonaView): void {
       d.chosen ? el('div', { class: 'pre' }, d.chosen) : null,
       d.rejected ? el('div', { class: 'label' }, 'Rejected') : null,
       d.rejected ? el('div', { class: 'pre' }, d.rejected) : null,
-      el('div', { class: 'label' }, `Verified reasoning (order ${d.order}, label ${d.preference})`),
-      el('div', { class: 'pre' }, d.reasoning),
+      // A labelled demonstration (a raw pair topping a set up to the demo count) has no reasoning: say so, not an empty box.
+      d.reasoning.trim()
+        ? el('div', { class: 'label' }, `Verified reasoning (order ${d.order}, label ${d.preference})`)
+        : el('div', { class: 'label' }, `Labelled example, no reasoning (order ${d.order}, label ${d.preference})`),
+      d.reasoning.trim() ? el('div', { class: 'pre' }, d.reasoning) : null,
     );
     const link = body.querySelector('a');
     if (link && d.file && d.line) {

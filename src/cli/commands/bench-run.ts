@@ -12,7 +12,8 @@ import { allowChosenFile, checkWrite } from '../../core/write-guard';
 import { PathNotFoundError } from '../../core/data/load-workspace';
 import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
 import type { UserEntry } from '../../core/data/workspace-index';
-import { fitOptionsFrom } from '../fit-options';
+import { selectionCallBound } from '../../core/method/fit';
+import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
 import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions } from '../../core/bench/run';
 import { modelSlug } from '../../core/bench/fit-store';
@@ -28,8 +29,7 @@ export const benchRunOptions: OptionSpec = {
   all: { type: 'boolean' },
   table: { type: 'boolean' },
   sizes: { type: 'string' },
-  k: { type: 'string' },
-  'stop-score': { type: 'string' },
+  ...fitOptionSpec,
   theta: { type: 'string' },
 };
 
@@ -43,7 +43,7 @@ export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,..
   --models M1,M2             evaluation models (default: --model)
   --users N | --all          the first N users (by id) that can be fitted, or all (default all)
   --table                    print only the Markdown tables
-  --k N, --stop-score X      fit options (defaults 10 and 0.8)
+${fitOptionHelp()}
   --theta FILE               fit the personas with this persona-synthesis prompt Θ instead of the workspace's
                              (e.g. one \`theta optimize\` found with a larger model: "Distill Θ"); its personas
                              go to personas/theta-<hash>/<model>/, apart from the workspace's own
@@ -101,7 +101,7 @@ async function promptsOf(ws: Workspace) {
  * and method, plus one memory extraction per user.
  */
 /** What `bench run` and `bench scaling` share: the workspace's prompts and seed, and progress on stderr. */
-async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job: { users: readonly UserEntry[]; fitModel?: Llm | undefined; temperature: number; k: number; stopScore: number }): Promise<BenchJobOptions> {
+async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job: { users: readonly UserEntry[]; fitModel?: Llm | undefined; temperature: number; k: number; stopScore: number; labeledDemos: number }): Promise<BenchJobOptions> {
   return {
     users: job.users,
     ...(job.fitModel ? { fitModel: job.fitModel } : {}),
@@ -111,18 +111,19 @@ async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job:
     seed: ws.split.seed,
     k: job.k,
     stopScore: job.stopScore,
+    labeledDemos: job.labeledDemos,
     signal: io.signal,
     onProgress: (label, done, total) => progress.update(label, done, total),
     log: (m) => progress.message(m),
   };
 }
 
-function dryRunCounts(users: readonly UserEntry[], methods: readonly string[], k: number, models: number, fitModels: number, sizes = 1) {
+function dryRunCounts(users: readonly UserEntry[], methods: readonly string[], knobs: { k: number; labeledDemos: number }, models: number, fitModels: number, sizes = 1) {
   let fit = 0;
   let evalCalls = 0;
   for (const u of users) {
     const s = pairsBySplit(u);
-    if (fittable(u)) fit += 2 * s.context.length + (2 * k + 3) * s.validation.length + 1;
+    if (fittable(u)) fit += 2 * s.context.length + selectionCallBound(s.context.length, s.validation.length, knobs, false) + selectionCallBound(s.context.length, s.validation.length, knobs, true) + 1;
     for (const m of methods) evalCalls += 2 * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
   }
   const wantFit = methods.some((m) => isMethod(m) && needsPersona(m));
@@ -142,18 +143,18 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const ws = await openBenchWorkspace(args, io, 'run');
   const users = selectBenchUsers(ws, args);
   if (!users.length) throw new UsageError('bench run: the workspace has no users');
-  const { k, stopScore } = fitOptionsFrom(args);
+  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
   const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   const json = flag(args, 'json');
   if (flag(args, 'dry-run')) {
     for (const l of all) await l.dispose();
-    return printDryRun(io, json, dryRunCounts(users, methods, k, models.length, fitModel ? 1 : new Set(models.map((m) => m.model)).size));
+    return printDryRun(io, json, dryRunCounts(users, methods, { k, labeledDemos }, models.length, fitModel ? 1 : new Set(models.map((m) => m.model)).size));
   }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
     const theta = await thetaFromFile(args, io);
-    const job = await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore });
+    const job = await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore, labeledDemos });
     const result = await benchRun({
       ...job,
       ...(theta ? { prompts: { ...job.prompts, personaSynthesis: theta } } : {}),
@@ -221,7 +222,7 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
   const ws = await openBenchWorkspace(args, io, 'scaling');
   const users = selectBenchUsers(ws, args);
-  const { k, stopScore } = fitOptionsFrom(args);
+  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
   const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   if (models.length !== 1) throw new UsageError('bench scaling: one evaluation model at a time (--models M)');
@@ -229,13 +230,13 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   const json = flag(args, 'json');
   if (flag(args, 'dry-run')) {
     for (const l of all) await l.dispose();
-    return printDryRun(io, json, dryRunCounts(users.filter(fittable), ['persona+demos'], k, 1, 1, sizes.length));
+    return printDryRun(io, json, dryRunCounts(users.filter(fittable), ['persona+demos'], { k, labeledDemos }, 1, 1, sizes.length));
   }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   const benchDir = join(ws.layout.runsDir, '..', 'bench');
   try {
     const r = await scaling({
-      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore })),
+      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore, labeledDemos })),
       sizes,
       model,
       stateDir: join(benchDir, 'scaling'),

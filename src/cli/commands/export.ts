@@ -3,7 +3,10 @@
 import { dirname, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { exportGenerationPrompt, exportJudgePrompt } from '../../core/method/export';
-import { loadPersona } from '../../core/method/persona-file';
+import { loadPersona, type PersonaModel } from '../../core/method/persona-file';
+import { demosOf, MethodUnavailable } from '../../core/method/methods';
+import type { Pair } from '../../core/data/pair';
+import { UserError } from '../../core/user-error';
 import { PromptStore } from '../../core/method/prompt-store';
 import { loadWorkspace } from '../../core/data/load-workspace';
 import { readWorkspaceSettings } from '../../core/workspace/settings';
@@ -13,16 +16,19 @@ import { UsageError } from '../usage-error';
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export a persona model as a judge prompt (chat messages) or a generation prompt',
-  help: `Usage: synthesizeme export <persona file> --as judge|generation [--workspace DIR]
+  help: `Usage: synthesizeme export <persona file> --as judge|generation [--workspace DIR] [--persona-only]
 
 --as judge        JSON chat messages: the system prompt (instructions, persona, demonstrations)
                   and a user message with {{conversation}}, {{response_a}}, {{response_b}}
---as generation   a system prompt that tells an assistant about the user
+--as generation   a system prompt that tells an assistant about the user: the persona, then the
+                  demonstrations (each past choice with the preferred reply, the other one and,
+                  for a verified demonstration, why)
+--persona-only    --as generation without the demonstrations
 --workspace DIR   where the demo pairs and prompts live (default: the persona folder's parent)
 
 Example:
   synthesizeme export examples/workspace/personas/ada.persona.yaml --as judge > ada-judge.json`,
-  options: { as: { type: 'string' }, workspace: { type: 'string' } },
+  options: { as: { type: 'string' }, workspace: { type: 'string' }, 'persona-only': { type: 'boolean' } },
 
   async run(args, io) {
     const file = args.positionals[0];
@@ -32,15 +38,31 @@ Example:
     const model = await loadPersona(resolve(io.cwd, file), file).catch((err: Error) => {
       throw new UsageError(err.message);
     });
-    if (as === 'generation') {
+    if (flag(args, 'persona-only') && as !== 'generation') throw new UsageError('export: --persona-only goes with --as generation');
+    if (as === 'generation' && (flag(args, 'persona-only') || !model.demos.length)) {
       io.stdout(exportGenerationPrompt(model) + '\n');
       return 0;
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(dirname(resolve(io.cwd, file))));
     const layout = workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace')));
-    const judge = await new PromptStore(layout.promptDir).get('judge');
     const index = await loadWorkspace([root], { cwd: io.cwd });
-    io.stdout(JSON.stringify(exportJudgePrompt(model, judge.text, index.user(model.userId)?.pairs ?? []), null, 2) + '\n');
+    const pairs = index.user(model.userId)?.pairs ?? [];
+    if (as === 'generation') {
+      io.stdout(exportGenerationPrompt(model, demosOrExplain(model, pairs, root)) + '\n');
+      return 0;
+    }
+    const judge = await new PromptStore(layout.promptDir).get('judge');
+    io.stdout(JSON.stringify(exportJudgePrompt(model, judge.text, pairs), null, 2) + '\n');
     return 0;
   },
 };
+
+/** The persona's demonstrations resolved against the workspace, or an error that says how to go on without them. */
+function demosOrExplain(model: PersonaModel, pairs: readonly Pair[], root: string) {
+  try {
+    return demosOf(model, pairs);
+  } catch (err) {
+    if (!(err instanceof MethodUnavailable)) throw err;
+    throw new UserError(`${err.message} (workspace ${root}): give the right one with --workspace, or export the persona alone with --persona-only`, 2);
+  }
+}

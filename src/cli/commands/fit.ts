@@ -6,7 +6,7 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
-import { fitOptionsFrom } from '../fit-options';
+import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { planFitRequests } from '../../core/method/fit-plan';
 import { isFatal } from '../../core/method/judge';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
@@ -23,8 +23,7 @@ The prompts are the files in <workspace>/prompts/ (written with defaults on firs
 
 Options:
   --user ID | --all          which users
-  --k N                      random candidate demo sets besides the full one (default 10)
-  --stop-score X             first candidate reaching this validation accuracy wins (default 0.8)
+${fitOptionHelp()}
   --json                     print one JSON object with per-user results and usage
 ${splitOptionHelp}
 ${modelOptionHelp}
@@ -34,8 +33,7 @@ Example:
   options: {
     user: { type: 'string' },
     all: { type: 'boolean' },
-    k: { type: 'string' },
-    'stop-score': { type: 'string' },
+    ...fitOptionSpec,
     json: { type: 'boolean' },
     ...splitOptionSpec,
     ...modelOptionSpec,
@@ -43,7 +41,7 @@ Example:
 
   async run(args, io) {
     const { ws, users } = await openForRun(args, io, 'fit');
-    const { k, stopScore } = fitOptionsFrom(args);
+    const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
     const temperature = temperatureFrom(args, ws.settings);
     const seed = ws.split.seed;
     const llm = openModel(args, io, ws);
@@ -55,7 +53,7 @@ Example:
       const ready = users.filter((u) => !u.split.tooSmall || pairsBySplit(u).context.length > 0);
       const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
 
-      const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k });
+      const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k, labeledDemos });
       // Ollama: one num_ctx for the whole run, from the largest prompt the fit can send.
       const context = flag(args, 'dry-run') ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
       if (flag(args, 'dry-run')) {
@@ -75,7 +73,7 @@ Example:
       const worker = async () => {
         for (let u = queue.shift(); u; u = queue.shift()) {
           try {
-            const { result: r, persona: model, path } = await fitAndSave(llm, ws.layout, u, prompts, { temperature, seed, k, stopScore, signal: io.signal, onNote: (m) => progress.message(`${u.id}: ${m}`) });
+            const { result: r, persona: model, path } = await fitAndSave(llm, ws.layout, u, prompts, { temperature, seed, k, stopScore, labeledDemos, signal: io.signal, onNote: (m) => progress.message(`${u.id}: ${m}`) });
             results.push({ user: u.id, persona: rel(path), demos: model.demos.length, verified: [r.verifiedFirstPass, r.verifiedWithPersona], validation: model.provenance.validation, calls: model.provenance.calls, cacheHits: model.provenance.cacheHits });
             progress.message(`${u.id}: persona written to ${rel(path)} (${model.demos.length} demos, validation ${r.selection.correct}/${r.selection.evaluated}, ${model.provenance.calls} calls)`);
           } catch (err) {

@@ -16,7 +16,7 @@ import { rateText } from '../../core/eval/sample-size';
 import { redactUrl } from '../../core/llm/errors';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
-import { fitOptionOverrides } from '../fit-options';
+import { fitOptionHelp, fitOptionOverrides, fitOptionSpec } from '../fit-options';
 
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
@@ -48,7 +48,7 @@ Options:
   --user ID | --all          which users (prompts)
   --split validation|test    which pairs to judge (default validation)
   --label TEXT               a name for the runs it writes (synthesizeme runs lists it)
-  --k N, --stop-score X      Θ only: the fit's settings, when not in the user's persona file
+${fitOptionHelp('Θ only, when not in the persona file')}
   --json                     one JSON object: {"target", "pairs", "users", "difference", "ci95",
                              "p", "flipped": [...], "previous": "<version id>", ...}
 ${splitOptionHelp}
@@ -62,8 +62,7 @@ Examples:
     all: { type: 'boolean' },
     split: { type: 'string' },
     label: { type: 'string' },
-    k: { type: 'string' },
-    'stop-score': { type: 'string' },
+    ...fitOptionSpec,
     json: { type: 'boolean' },
     ...splitOptionSpec,
     ...modelOptionSpec,
@@ -76,7 +75,7 @@ Examples:
     if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected validation or test, got "${split}"`);
     const label = stringOption(args, 'label');
     if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
-    const { k, stopScore } = fitOptionOverrides(args);
+    const fit = fitOptionOverrides(args);
 
     const target = targetOf(targetArg, io.cwd);
     let runArgs: ParsedArgs = { ...args, positionals: [wsArg] };
@@ -91,7 +90,7 @@ Examples:
     const { ws, users } = await openForRun(runArgs, io, 'revalidate');
     const temperature = temperatureFrom(args, ws.settings);
     const rel = (p: string) => relative(io.cwd, p) || p;
-    const plan = await prepareRevalidation({ ws, target, users, split, temperature, fit: { ...(k !== undefined ? { k } : {}), ...(stopScore !== undefined ? { stopScore } : {}) }, display: rel });
+    const plan = await prepareRevalidation({ ws, target, users, split, temperature, fit, display: rel });
     const json = flag(args, 'json');
     const llm = openModel(args, io, ws);
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);

@@ -9,13 +9,19 @@ import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
-import { fitOptionsFrom } from '../fit-options';
+import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/method/theta/budget';
 import { MERGE_EVERY, type ThetaSearchResult } from '../../core/method/theta/search';
 import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/method/theta/optimize';
 import { accuracyOn } from '../../core/method/theta/pool';
+import { addWorkedExamples } from '../../core/method/theta/add-examples';
+import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
+import { CountingModel } from '../../core/llm/counting-model';
+import { planFitRequests } from '../../core/method/fit-plan';
+import { pairsBySplit } from '../../core/workspace/open-workspace';
 
 const HELP = `Usage: synthesizeme theta optimize <workspace> [--budget light|medium|N] [options]
+       synthesizeme theta add-example <workspace> (--user ID | --all) [--min-validation X] [options]
 
 Searches for a better persona-synthesis prompt (Θ, prompts/persona-synthesis.prompt.md) across the
 workspace's users. Users are split into reflection, selection and held-out users. Each step takes a
@@ -34,15 +40,23 @@ Options:
                              counted like any call (light = ${LIGHT_BUDGET}, medium = ${MEDIUM_BUDGET}; default light)
   --reflect-model NAME       the model that rewrites Θ, usually a larger one (default: --model)
   --reflect-base-url URL     its server, when it is another one (same provider)
-  --k N                      random candidate demo sets of each user's first stage (default 10)
-  --stop-score X             the first stage's stop score (default 0.8)
+${fitOptionHelp("each user's first stage")}
   --no-merge                 no merge steps (every ${MERGE_EVERY}th step merges two front candidates otherwise)
   --json                     one JSON object: {"accepted", "calls", "baseline", "best", "heldOut", "lineage", ...}
 ${splitOptionHelp}
 ${modelOptionHelp}
 
+add-example writes worked examples into Θ (persona-synthesis demonstrations, as in the reference's
+shipped Θ) from verified fits: a user's fit is verified when its persona file's validation accuracy
+reaches --min-validation (default the stop score, 0.8). The example's input is that user's first
+stage, replayed with the fit's settings (from the cache when the prompts have not changed), and its
+output the persona file's persona. They go at the end of prompts/persona-synthesis.prompt.md, one
+<worked_example> block per user, to read, edit or delete; the old Θ is kept in history. From then
+on, Θ's re-validation and search leave those users out: their data is in Θ.
+
 Example:
-  synthesizeme theta optimize examples/workspace --budget 400 --model llama3.1:8b --reflect-model llama3.3:70b`;
+  synthesizeme theta optimize examples/workspace --budget 400 --model llama3.1:8b --reflect-model llama3.3:70b
+  synthesizeme theta add-example examples/workspace --user ada --min-validation 0.7`;
 
 export const thetaCommand: Command = {
   name: 'theta',
@@ -52,9 +66,11 @@ export const thetaCommand: Command = {
     budget: { type: 'string' },
     'reflect-model': { type: 'string' },
     'reflect-base-url': { type: 'string', multiple: true },
-    k: { type: 'string' },
-    'stop-score': { type: 'string' },
+    ...fitOptionSpec,
     'no-merge': { type: 'boolean' },
+    user: { type: 'string' },
+    all: { type: 'boolean' },
+    'min-validation': { type: 'string' },
     json: { type: 'boolean' },
     ...splitOptionSpec,
     ...modelOptionSpec,
@@ -62,7 +78,9 @@ export const thetaCommand: Command = {
 
   async run(args, io) {
     const sub = args.positionals[0];
-    if (sub !== 'optimize') throw new UsageError(sub ? `theta: unknown subcommand "${sub}" (optimize)` : 'theta: say optimize (see synthesizeme theta --help)');
+    if (sub === 'add-example') return thetaAddExample(args, io);
+    if (sub !== 'optimize') throw new UsageError(sub ? `theta: unknown subcommand "${sub}" (optimize, add-example)` : 'theta: say optimize or add-example (see synthesizeme theta --help)');
+    if (stringOption(args, 'user') !== undefined || flag(args, 'all') || stringOption(args, 'min-validation') !== undefined) throw new UsageError('theta optimize: --user, --all and --min-validation go with add-example (the search uses every user)');
     return thetaOptimize(args, io);
   },
 };
@@ -77,7 +95,7 @@ function reflectLlm(args: ParsedArgs, io: CommandIO, main: Llm, settings: Parame
 
 async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   const budget = parseBudget(stringOption(args, 'budget') ?? 'light');
-  const { k, stopScore } = fitOptionsFrom(args);
+  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
   const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } }, io, 'theta optimize');
   const json = flag(args, 'json');
   const dryRun = flag(args, 'dry-run');
@@ -88,7 +106,7 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   try {
     reflect = reflectLlm(args, io, llm, ws.settings, ws.layout.cacheDir);
     const prepared = await prepareTheta(
-      { layout: ws.layout, prompts: ws.prompts, users, seed: ws.split.seed, temperature: temperatureFrom(args, ws.settings), model: llm, ...(reflect ? { reflectModel: reflect } : {}), budget, k, stopScore, merge: !flag(args, 'no-merge') },
+      { layout: ws.layout, prompts: ws.prompts, users, seed: ws.split.seed, temperature: temperatureFrom(args, ws.settings), model: llm, ...(reflect ? { reflectModel: reflect } : {}), budget, k, stopScore, labeledDemos, merge: !flag(args, 'no-merge') },
       { dryRun },
     );
     if (dryRun) return await dryRunReport(io, json, prepared);
@@ -114,6 +132,35 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   } finally {
     await llm.dispose();
     await reflect?.dispose();
+  }
+}
+
+async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const raw = stringOption(args, 'min-validation');
+  const minValidation = raw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(raw);
+  if (!(minValidation >= 0 && minValidation <= 1)) throw new UsageError(`--min-validation: expected a number in [0, 1], got "${raw}"`);
+  const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1) }, io, 'theta add-example');
+  const json = flag(args, 'json');
+  const rel = (p: string) => relative(io.cwd, p) || p;
+  const llm = openModel(args, io, ws);
+  try {
+    // Ollama: the fit's own num_ctx (it is part of the cache key), sized the way fit sizes it, so the replay is cached.
+    const prompts = { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge') };
+    await llm.sizeContext(planFitRequests(users.map(pairsBySplit), prompts, { temperature: temperatureFrom(args, ws.settings), seed: ws.split.seed, ...fitOptionsFrom(args) }));
+    const counted = new CountingModel(llm);
+    const r = await addWorkedExamples({ layout: ws.layout, prompts: ws.prompts, users, model: counted, seed: ws.split.seed, minValidation, signal: io.signal, display: rel });
+    const usage = counted.usage;
+    if (json) io.stdout(JSON.stringify({ ...r, ...(r.written ? { written: { path: rel(r.written.path), ...(r.written.previous ? { previous: rel(r.written.previous) } : {}) } } : {}), calls: usage.calls, cacheHits: usage.cacheHits }) + '\n');
+    else {
+      for (const a of r.added) io.stdout(`${a.user}: worked example ${a.replaced ? 'replaced' : 'added'} (validation ${(100 * a.validation).toFixed(1)}%)\n`);
+      for (const f of r.refused) io.stderr(`${f.user}: not added: ${f.reason}\n`);
+      if (r.written) io.stdout(`${rel(r.written.path)}: ${r.examples} worked example(s); ${usage.calls} call(s), ${usage.cacheHits} from the cache${r.written.previous ? '; the previous Θ is kept in history' : ''}\n`);
+    }
+    return r.added.length ? 0 : 1;
+  } catch (err) {
+    return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
+  } finally {
+    await llm.dispose();
   }
 }
 

@@ -39,6 +39,8 @@ export interface FitStoreOptions {
   seed: number;
   k: number;
   stopScore: number;
+  /** The fit's demo count (fit.ts); absent: the default. */
+  labeledDemos?: number;
   signal?: AbortSignal;
   /** Users fitted at a time (the model's scheduler bounds the calls). */
   parallel?: number;
@@ -65,7 +67,7 @@ export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptio
         continue;
       }
       try {
-        const options = { temperature: opts.temperature, seed: opts.seed, k: opts.k, stopScore: opts.stopScore, ...(opts.signal ? { signal: opts.signal } : {}) };
+        const options = { temperature: opts.temperature, seed: opts.seed, k: opts.k, stopScore: opts.stopScore, ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
         const counted = new CountingModel(opts.model);
         const r = await fitUser(counted, t.userId, t.context, t.validation, opts.prompts, options);
         const model = personaModelOf(r, opts.model, opts.prompts, options, counted.usage);

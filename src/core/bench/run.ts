@@ -31,6 +31,8 @@ export interface BenchJobOptions {
   seed: number;
   k: number;
   stopScore: number;
+  /** The fit's demo count (fit.ts); absent: the default. */
+  labeledDemos?: number;
   signal?: AbortSignal;
   onProgress?: (label: string, done: number, total: number) => void;
   log?: (message: string) => void;
@@ -132,6 +134,7 @@ export async function personasFor(fitModel: Llm, users: readonly UserEntry[], op
     seed: opts.seed,
     k: opts.k,
     stopScore: opts.stopScore,
+    ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onUser: (user, outcome) => {
       if (outcome instanceof Error) opts.log?.(`${user}: not fitted with ${fitModel.model}: ${outcome.message}`);

@@ -73,6 +73,7 @@ export async function scaling(opts: ScalingOptions): Promise<ScalingResult> {
       seed: opts.seed,
       k: opts.k,
       stopScore: opts.stopScore,
+      ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       onUser: () => opts.onProgress?.(`fit size ${size}`, ++done, tasks.length),
     });

@@ -5,7 +5,7 @@
 //     default judge otherwise (the method each user would be evaluated with; both use the judge prompt);
 //   - the memory prompt: the memory method (the only one that uses it);
 //   - the persona-synthesis prompt Θ: each user's persona re-synthesized from their first stage
-//     (revalidate-theta.ts) with each version of Θ, then persona+demos with the first stage's
+//     (fit.ts synthesizePersona) with each version of Θ, then persona+demos with the first stage's
 //     demonstrations on both sides, so that only the persona differs; no persona file is written;
 //   - a persona file: persona+demos for the file's user.
 // The previous version comes from history (prompt-store.ts, the persona's history folder); nothing is
@@ -25,7 +25,8 @@ import type { UserEntry } from '../data/workspace-index';
 import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
 import { previousPromptVersion, promptHash, recordPromptVersion, type Prompt } from '../method/prompt-store';
 import { parsePersona, readUserPersonaFile, type PersonaModel } from '../method/persona-file';
-import { DEFAULT_FIT_OPTIONS, presentationOrder, type FitOptions, type FitPrompts } from '../method/fit';
+import { exampleUsers } from '../method/worked-examples';
+import { DEFAULT_FIT_OPTIONS, presentationOrder, synthesizePersona, type FitKnobs, type FitOptions, type FitPrompts } from '../method/fit';
 import { planFitRequests } from '../method/fit-plan';
 import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
 import { judgeMessages, judgeSystem, memoryMessages } from '../method/messages';
@@ -40,7 +41,7 @@ import { compareVerdicts, type VerdictComparison } from './compare';
 import { verdictKey, type RunFailures } from './run-file';
 import { comparisonPowerNote } from './sample-size';
 import { CacheOnlyModel, type Estimating } from './revalidate-estimate';
-import { firstStageOf, personaRequest, synthesizePersona, type FirstStage } from './revalidate-theta';
+import { firstStage, synthesisRequest, type FirstStage } from '../method/theta/first-stage';
 import { textHash } from '../text-hash';
 import { UserError } from '../user-error';
 import { checkWrite } from '../write-guard';
@@ -69,8 +70,8 @@ export interface RevalidateInputs {
   users: readonly UserEntry[];
   split: 'validation' | 'test';
   temperature: number;
-  /** Θ only: the fit's k and stop score, over each user's persona file's provenance (else the fit's defaults). */
-  fit?: { k?: number; stopScore?: number };
+  /** Θ only: the fit's k, stop score and demo count, over each user's persona file's provenance (else the fit's defaults). */
+  fit?: Partial<FitKnobs>;
   /** How paths are shown in messages (relative to the current folder, in the CLI). */
   display?: (path: string) => string;
 }
@@ -114,7 +115,7 @@ export interface RevalidationPlan {
   /** Persona files by user (judge prompt: who is judged with persona+demos; a persona file: both versions). */
   personas: Map<string, { model: PersonaModel; hash: string }>;
   previousPersona?: PersonaModel;
-  fit: Pick<FitOptions, 'k' | 'stopScore'> & { byUser: Map<string, Pick<FitOptions, 'k' | 'stopScore'>> };
+  fit: Required<FitKnobs> & { byUser: Map<string, Required<FitKnobs>> };
 }
 
 /** One order of a pair, 1 right and 0 wrong (null: that order was not judged). */
@@ -172,7 +173,7 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
   const prompts = { judge, memory, bootstrap, personaSynthesis };
   const skipped: { user: string; reason: string }[] = [];
   const personas = new Map<string, { model: PersonaModel; hash: string }>();
-  const byUser = new Map<string, Pick<FitOptions, 'k' | 'stopScore'>>();
+  const byUser = new Map<string, Required<FitKnobs>>();
   const base = { inputs, skipped, prompts, personas };
 
   if (target.kind === 'persona') {
@@ -218,16 +219,27 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
     groups.push({ method: 'memory', users: [...inputs.users] });
   } else {
     const ready: UserEntry[] = [];
+    // A user whose fit is a worked example in either version of Θ has their own answer in the prompt.
+    const inTheta = new Set([...exampleUsers(prompt.text), ...(previous ? exampleUsers(previous.text) : [])]);
     for (const u of inputs.users) {
       if (pairsBySplit(u).context.length === 0) {
         skipped.push({ user: u.id, reason: 'no context pairs: no first stage to synthesize a persona from' });
+        continue;
+      }
+      if (inTheta.has(u.id)) {
+        skipped.push({ user: u.id, reason: 'a worked example in Θ comes from this user\'s fit, so Θ holds their data' });
         continue;
       }
       ready.push(u);
       // The first stage is the fit's when it is made with the fit's k and stop score: then it is cached.
       const found = await readUserPersonaFile(ws.layout.personaDir, u.id, show).catch(() => undefined);
       const prov = found?.model.provenance;
-      byUser.set(u.id, { k: inputs.fit?.k ?? prov?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? prov?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore });
+      byUser.set(u.id, {
+        k: inputs.fit?.k ?? prov?.k ?? DEFAULT_FIT_OPTIONS.k,
+        stopScore: inputs.fit?.stopScore ?? prov?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore,
+        // A persona file without a demo count was fitted before labelled demonstrations existed: with none.
+        labeledDemos: inputs.fit?.labeledDemos ?? (prov ? (prov.labeledDemos ?? 0) : DEFAULT_FIT_OPTIONS.labeledDemos),
+      });
     }
     if (ready.length) groups.push({ method: 'persona+demos', users: ready });
   }
@@ -244,8 +256,8 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
   };
 }
 
-function pickFit(inputs: RevalidateInputs): Pick<FitOptions, 'k' | 'stopScore'> {
-  return { k: inputs.fit?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore };
+function pickFit(inputs: RevalidateInputs): Required<FitKnobs> {
+  return { k: inputs.fit?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore, labeledDemos: inputs.fit?.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos };
 }
 
 /** The newest kept version of a persona whose persona text or demonstrations differ from the current one. */
@@ -322,7 +334,7 @@ function fitPrompts(plan: RevalidationPlan): FitPrompts {
 
 function fitOptionsFor(plan: RevalidationPlan, userId: string, extra: Partial<FitOptions> = {}): FitOptions {
   const f = plan.fit.byUser.get(userId) ?? plan.fit;
-  return { ...DEFAULT_FIT_OPTIONS, temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k: f.k, stopScore: f.stopScore, ...extra };
+  return { ...DEFAULT_FIT_OPTIONS, temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k: f.k, stopScore: f.stopScore, labeledDemos: f.labeledDemos, ...extra };
 }
 
 export interface RevalidationEstimate {
@@ -403,7 +415,7 @@ async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: 
     const s = pairsBySplit(u);
     const target = plan.inputs.split === 'test' ? s.test : s.validation;
     const fitOpts = fitOptionsFor(plan, u.id, signal ? { signal } : {});
-    const stage = await firstStageOf(replay, { id: u.id, pairs: u.pairs, context: s.context, validation: s.validation }, fitPrompts(plan), fitOpts).catch((err: unknown) => {
+    const stage = await firstStage(replay, u.id, s.context, s.validation, fitPrompts(plan), fitOpts).catch((err: unknown) => {
       if (isFatal(err)) throw err;
       return undefined;
     });
@@ -417,13 +429,13 @@ async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: 
       const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
       for (let c = 0; c <= fitOpts.k; c++) for (const p of s.validation) out.push({ messages: judgeMessages(selection, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c + 1 });
     }
-    const staged: FirstStage = stage ?? { userId: u.id, examples };
+    const staged: FirstStage = stage ?? { userId: u.id, examples, temperature, seed };
     for (const side of ['previous', 'current'] as const) {
       const theta = thetaOf(plan, side).text;
-      out.push(personaRequest(theta, staged, { temperature, seed }));
+      out.push(synthesisRequest(staged, theta));
       const persona = stage
         ? // A persona not yet written: its judge calls are counted all the same, with a persona of typical length.
-          await synthesizePersona(replay, theta, stage, { temperature, seed, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+          await synthesizePersona(replay, theta, stage.userId, stage.examples, { temperature, seed, ...(signal ? { signal } : {}) }).then((r) => r.persona).catch((err: unknown) => {
             if (isFatal(err)) throw err;
             return TYPICAL_PERSONA;
           })
@@ -550,10 +562,10 @@ async function thetaSides(plan: RevalidationPlan, run: RevalidateRun, incomplete
     for (let u = queue.shift(); u; u = queue.shift()) {
       const s = pairsBySplit(u);
       try {
-        const stage = await firstStageOf(run.model, { id: u.id, pairs: u.pairs, context: s.context, validation: s.validation }, fitPrompts(plan), fitOptionsFor(plan, u.id, { ...(run.signal ? { signal: run.signal } : {}), ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}) }));
+        const stage = await firstStage(run.model, u.id, s.context, s.validation, fitPrompts(plan), fitOptionsFor(plan, u.id, { ...(run.signal ? { signal: run.signal } : {}), ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}) }));
         const personas = {} as Record<Side, { model: PersonaModel; hash: string }>;
         for (const side of ['previous', 'current'] as const) {
-          const text = await synthesizePersona(run.model, thetaOf(plan, side).text, stage, { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) });
+          const { persona: text } = await synthesizePersona(run.model, thetaOf(plan, side).text, stage.userId, stage.examples, { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) });
           const model = synthesizedModel(stage, text);
           personas[side] = { model, hash: textHash(JSON.stringify([model.persona, model.demos])) };
         }

@@ -7,13 +7,13 @@ import type { ChatRequest } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, PERSONA_SCHEMA } from './schemas';
 import { judgeMessages, judgeSystem, personaSynthesisMessages } from './messages';
-import { presentationOrder, type FitPrompts } from './fit';
+import { candidateBound, presentationOrder, type FitOptions, type FitPrompts } from './fit';
 
 const TYPICAL_REASONING = 'x'.repeat(600);
 const TYPICAL_PERSONA = 'x'.repeat(1200);
 
-export function planFitRequests(splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[], prompts: FitPrompts, opts: { temperature: number; seed: number; k: number }): ChatRequest[] {
-  const { temperature, seed, k } = opts;
+export function planFitRequests(splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[], prompts: FitPrompts, opts: { temperature: number; seed: number } & Pick<FitOptions, 'k' | 'labeledDemos'>): ChatRequest[] {
+  const { temperature, seed } = opts;
   const requests: ChatRequest[] = [];
   const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
   const bootWithPersona = judgeSystem(prompts.bootstrap.text, { persona: TYPICAL_PERSONA }, 'bootstrap');
@@ -21,8 +21,9 @@ export function planFitRequests(splits: readonly { context: readonly Pair[]; val
     for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
     const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
     const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
-    // k + 1 candidates in the first stage, k + 2 (with the zero-demo one) in the second.
-    for (let c = 0; c < 2 * k + 3; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(selection, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
+    // Every candidate of both stages (the second has the zero-demo one too).
+    const candidates = candidateBound(s.context.length, opts, false) + candidateBound(s.context.length, opts, true);
+    for (let c = 0; c < candidates; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(selection, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
     requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), schema: PERSONA_SCHEMA, temperature, seed });
     for (const p of s.context) requests.push({ messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
   }

@@ -7,7 +7,7 @@
 // soon as a candidate is certain to reach the stop score. Every decision depends only on the
 // answers, so with the same answers (e.g. from the cache) a fit is deterministic.
 
-import type { ChatModel } from '../llm/types';
+import type { ChatModel, ChatRequest } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { createRng, hashString, shuffled } from '../random';
 import { judgeOrder, isFatal, orderFailed, type CallOptions, type OrderVerdict } from './judge';
@@ -25,6 +25,12 @@ export interface FitOptions {
   k: number;
   /** First candidate reaching this validation accuracy wins (reference: 0.8). */
   stopScore: number;
+  /**
+   * The demo count (reference: max_labeled_demos = 4). It makes the labelled-only candidate (this many raw
+   * context pairs with their labels), and every candidate with fewer verified demonstrations is topped up
+   * with raw labelled pairs to this count. 0 turns both off. Absent: the default.
+   */
+  labeledDemos?: number;
   signal?: AbortSignal;
   onProgress?: (p: FitProgress) => void;
   /** Things a researcher should know about the fit that are not errors (a candidate left out, and why). */
@@ -37,7 +43,15 @@ export interface FitOptions {
   exhaustive?: boolean;
 }
 
-export const DEFAULT_FIT_OPTIONS: FitOptions = { temperature: 0, seed: 0, k: 10, stopScore: 0.8 };
+/** The settings of a fit's search (what a replay of its first stage must repeat to come from the cache). */
+export type FitKnobs = Pick<FitOptions, 'k' | 'stopScore' | 'labeledDemos'>;
+
+export const DEFAULT_FIT_OPTIONS: FitOptions & { labeledDemos: number } = { temperature: 0, seed: 0, k: 10, stopScore: 0.8, labeledDemos: 4 };
+
+/** A fit's demo count: its own, else the default. */
+export function labeledDemosOf(opts: Pick<FitOptions, 'labeledDemos'>): number {
+  return opts.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos;
+}
 
 export interface FitProgress {
   phase: 'bootstrap' | 'select' | 'persona' | 'bootstrap-persona' | 'select-persona';
@@ -78,7 +92,7 @@ export function presentationOrder(pair: Pair, seed: number): Order {
   return hashString(`${seed}:order:${pair.pairId}`) % 2 === 0 ? 'AB' : 'BA';
 }
 
-type Example = { pair: Pair; demo: Demo };
+export type Example = { pair: Pair; demo: Demo };
 
 /**
  * A failed call is no answer: counted as wrong, it would drop a demonstration or sink a candidate, and the
@@ -105,30 +119,51 @@ async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[
   return verdicts.filter(({ v }) => v.correct && v.reasoning.trim()).map(({ pair, v }) => ({ pair, demo: { pairId: pair.pairId, order: v.order, reasoning: v.reasoning, preference: chosenLabel(v.order) } }));
 }
 
-/** When nothing was verified, the context pairs with their true labels still carry signal. */
-function labelledFallback(pairs: readonly Pair[], seed: number): Example[] {
-  return pairs.map((pair) => {
-    const order = presentationOrder(pair, seed);
-    const preference = chosenLabel(order);
-    return { pair, demo: { pairId: pair.pairId, order, preference, reasoning: `No analysis was verified for this example; the user preferred response ${preference}.` } };
-  });
+/** A raw labelled demonstration: the pair in its presentation order, its true label, no reasoning. */
+function labelled(pair: Pair, seed: number): Example {
+  const order = presentationOrder(pair, seed);
+  return { pair, demo: { pairId: pair.pairId, order, preference: chosenLabel(order), reasoning: '' } };
 }
 
-export function buildCandidates(examples: readonly Example[], k: number, rng: () => number, withEmpty: boolean): Example[][] {
+export interface CandidateSpec {
+  /** Random subsets of the pool besides the full set. */
+  k: number;
+  /** The demo count: the labelled-only candidate's size, and what each candidate is topped up to. */
+  labeled: number;
+  /** A zero-demo candidate first (the second stage, where the persona alone may do best). */
+  withEmpty: boolean;
+}
+
+/**
+ * Candidate demonstration sets, in the reference's order (ties go to the earlier one): the zero-demo set
+ * (second stage only), the labelled-only set (`labeled` raw context pairs), the whole pool, then `k`
+ * random subsets of random size. Each set with fewer than `labeled` demonstrations is topped up with raw
+ * labelled context pairs it does not hold, as the reference's BootstrapFewShot does with its
+ * max_labeled_demos. Sets that come out the same are kept once.
+ */
+export function buildCandidates(pool: readonly Example[], context: readonly Pair[], spec: CandidateSpec, rng: () => number, seed: number): Example[][] {
   const out: Example[][] = [];
   const seen = new Set<string>();
   const push = (c: Example[]) => {
-    const key = c.map((e) => e.pair.pairId).join('\u0000');
+    const key = c.map((e) => `${e.pair.pairId}\u0001${e.demo.reasoning ? 'v' : 'l'}`).join('\u0000');
     if (seen.has(key)) return;
     seen.add(key);
     out.push(c);
   };
-  if (withEmpty) push([]);
-  push([...examples]);
-  for (let i = 0; i < k && examples.length > 1; i++) {
-    const size = 1 + Math.floor(rng() * examples.length);
-    const picked = new Set(shuffled(examples, rng).slice(0, size));
-    push(examples.filter((e) => picked.has(e))); // keep file order: easier to read, stable prompts
+  const inFileOrder = (picked: ReadonlySet<Pair>) => context.filter((p) => picked.has(p));
+  const topUp = (c: Example[]): Example[] => {
+    if (c.length >= spec.labeled) return c;
+    const held = new Set(c.map((e) => e.pair.pairId));
+    const extra = new Set(shuffled(context.filter((p) => !held.has(p.pairId)), rng).slice(0, spec.labeled - c.length));
+    return [...c, ...inFileOrder(extra).map((p) => labelled(p, seed))];
+  };
+  if (spec.withEmpty) push([]);
+  if (spec.labeled > 0) push(inFileOrder(new Set(shuffled(context, rng).slice(0, spec.labeled))).map((p) => labelled(p, seed)));
+  push(topUp([...pool]));
+  for (let i = 0; i < spec.k && pool.length > 1; i++) {
+    const size = 1 + Math.floor(rng() * pool.length);
+    const picked = new Set(shuffled(pool, rng).slice(0, size));
+    push(topUp(pool.filter((e) => picked.has(e)))); // keep file order: easier to read, stable prompts
   }
   return out;
 }
@@ -208,51 +243,89 @@ function isContextOverflow(err: unknown): boolean {
   return e?.kind === 'context-length' && !e.stopsRun;
 }
 
-export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {
+/** The most candidate sets one stage builds (buildCandidates; fewer when some come out the same). */
+export function candidateBound(contextSize: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, withEmpty: boolean): number {
+  const labelledOnly = Math.min(labeledDemosOf(knobs), contextSize) > 0 ? 1 : 0;
+  return (withEmpty ? 1 : 0) + labelledOnly + 1 + (contextSize > 1 ? knobs.k : 0);
+}
+
+/** The most selection calls of one stage: every candidate on every validation pair, one order each (none when there is nothing to choose). */
+export function selectionCallBound(contextSize: number, validationSize: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, withEmpty: boolean): number {
+  const candidates = candidateBound(contextSize, knobs, withEmpty);
+  return candidates > 1 ? candidates * validationSize : 0;
+}
+
+/** What the fit does before the persona: it does not depend on Θ, so the Θ search and Θ re-validation run it alone. */
+export interface FirstStageResult {
+  /** Reasonings verified by the first bootstrap. */
+  verified: number;
+  /** What the candidates were drawn from: the verified demonstrations, else every context pair with its label. */
+  pool: Example[];
+  selection: SelectionScore;
+  /** What the persona is synthesized from: the chosen candidate (the pool when it chose no demonstration). */
+  examples: Example[];
+}
+
+export async function fitFirstStage(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions, rng = createRng(`${opts.seed}:candidates:${userId}`)): Promise<FirstStageResult> {
   if (context.length === 0) throw new UserError(`user "${userId}" has no context pairs to learn from`);
-  const rng = createRng(`${opts.seed}:candidates:${userId}`);
+  const spec = { k: opts.k, labeled: Math.min(labeledDemosOf(opts), context.length), withEmpty: false };
 
   // 1. Bootstrap reasonings with a judge that knows nothing about the user.
   const verified = await bootstrap(model, judgeSystem(prompts.bootstrap.text, {}, 'bootstrap'), context, opts, 'bootstrap');
-  const pool = verified.length ? verified : labelledFallback(context, opts.seed);
+  // Nothing verified: the context pairs with their true labels still carry signal (the reference went on with an empty history).
+  const pool = verified.length ? verified : context.map((p) => labelled(p, opts.seed));
 
   // 2. Candidate demo sets, selected on validation by the demos-only judge.
-  const first = await select(model, buildCandidates(pool, opts.k, rng, false), (demos) => judgeSystem(prompts.judge.text, { demos }), validation, opts, 'select');
+  const first = await select(model, buildCandidates(pool, context, spec, rng, opts.seed), (demos) => judgeSystem(prompts.judge.text, { demos }), validation, opts, 'select');
+  return { verified: verified.length, pool, selection: first.score, examples: first.winner.length ? first.winner : pool };
+}
 
-  // 3. Persona synthesis from the winning set (with the TRUE preferences).
-  opts.signal?.throwIfAborted();
-  opts.onProgress?.({ phase: 'persona', done: 0, total: 1 });
-  const examples = first.winner.length ? first.winner : pool;
-  let persona = '';
-  let personaReasoning = '';
+/** The persona-synthesis request of a first stage for a Θ (its worked examples, if any, go before the user's examples). */
+export function personaSynthesisRequest(theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed'>): ChatRequest {
+  return { messages: personaSynthesisMessages(theta, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis', affinity: userId };
+}
+
+/** A persona written with Θ from a first stage's examples. A failed call or an empty persona is an expected error naming the user. */
+export async function synthesizePersona(model: ChatModel, theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed' | 'signal'>): Promise<{ persona: string; reasoning: string }> {
+  let persona: string;
+  let reasoning = '';
   try {
-    const r = await model.chat(
-      { messages: personaSynthesisMessages(prompts.personaSynthesis.text, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis', affinity: userId },
-      opts.signal,
-    );
+    const r = await model.chat(personaSynthesisRequest(theta, userId, examples, opts), opts.signal);
     const obj = answerObject(r);
     persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
-    personaReasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : '';
+    if (typeof obj?.reasoning === 'string') reasoning = obj.reasoning;
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     throw new UserError(`persona synthesis failed for user "${userId}": ${(err as Error).message}`);
   }
   if (!persona) throw new UserError(`persona synthesis for user "${userId}" returned an empty persona`);
+  return { persona, reasoning };
+}
+
+export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {
+  const rng = createRng(`${opts.seed}:candidates:${userId}`);
+  const first = await fitFirstStage(model, userId, context, validation, prompts, opts, rng);
+
+  // 3. Persona synthesis from the winning set (with the TRUE preferences).
+  opts.signal?.throwIfAborted();
+  opts.onProgress?.({ phase: 'persona', done: 0, total: 1 });
+  const { persona, reasoning: personaReasoning } = await synthesizePersona(model, prompts.personaSynthesis.text, userId, first.examples, opts);
   opts.onProgress?.({ phase: 'persona', done: 1, total: 1 });
 
   // 4. Bootstrap again with the persona judge, and select demos (a zero-demo candidate first).
   const verified2 = await bootstrap(model, judgeSystem(prompts.bootstrap.text, { persona }, 'bootstrap'), context, opts, 'bootstrap-persona');
-  const pool2 = verified2.length ? verified2 : pool;
-  const second = await select(model, buildCandidates(pool2, opts.k, rng, true), (demos) => judgeSystem(prompts.judge.text, { persona, demos }), validation, opts, 'select-persona');
+  const pool2 = verified2.length ? verified2 : first.pool;
+  const spec = { k: opts.k, labeled: Math.min(labeledDemosOf(opts), context.length), withEmpty: true };
+  const second = await select(model, buildCandidates(pool2, context, spec, rng, opts.seed), (demos) => judgeSystem(prompts.judge.text, { persona, demos }), validation, opts, 'select-persona');
 
   return {
     userId,
     persona,
     personaReasoning,
     demos: second.winner,
-    verifiedFirstPass: verified.length,
+    verifiedFirstPass: first.verified,
     verifiedWithPersona: verified2.length,
     selection: second.score,
-    firstSelection: first.score,
+    firstSelection: first.selection,
   };
 }

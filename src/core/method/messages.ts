@@ -6,7 +6,8 @@
 import type { ChatMessage } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { OUTPUT_INSTRUCTIONS } from './default-prompts';
-import { renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
+import { isLabelled, renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
+import { parseTheta, workedExampleTurns } from './worked-examples';
 
 /** Everything personal a judge may be given. Each method of the paper's table uses a subset. */
 export interface JudgeProfile {
@@ -29,8 +30,10 @@ function personalSections(profile: JudgeProfile): string[] {
   if (profile.demographics && Object.keys(profile.demographics).length) parts.push('The user described themselves in a survey:\n' + tagged('user_profile', renderDemographics(profile.demographics)));
   if (profile.memory?.length) parts.push('Facts remembered about this user from earlier conversations:\n' + tagged('user_memory', profile.memory.map((f) => `- ${f}`).join('\n')));
   if (profile.demos?.length) {
+    // Labelled demonstrations (no reasoning) change the heading only when present, so prompts without them stay as they were.
+    const heading = profile.demos.some((d) => isLabelled(d.demo)) ? 'Past choices of this user, with an analysis of each where one was verified:\n' : 'Past choices of this user, with an analysis of each:\n';
     parts.push(
-      'Past choices of this user, with an analysis of each:\n' +
+      heading +
         tagged('examples', profile.demos.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
     );
   }
@@ -53,10 +56,20 @@ export function judgeMessages(system: string, pair: Pair, order: Order): ChatMes
   ];
 }
 
-export function personaSynthesisMessages(theta: string, examples: { pair: Pair; demo: Demo }[]): ChatMessage[] {
+const WRITE_PERSONA = 'Write the persona.';
+
+/** The examples block of a persona-synthesis call: the user turn after Θ's worked examples. */
+export function synthesisInput(examples: readonly { pair: Pair; demo: Demo }[]): string {
+  return tagged('examples', examples.map((e, i) => renderDemo(e.pair, e.demo, i + 1)).join('\n\n'));
+}
+
+/** Θ's instructions and the output format as the system message, Θ's worked examples as earlier turns, then this user's examples. */
+export function personaSynthesisMessages(theta: string, examples: readonly { pair: Pair; demo: Demo }[]): ChatMessage[] {
+  const { instructions, examples: worked } = parseTheta(theta);
   return [
-    { role: 'system', content: `${theta.trim()}\n\n${OUTPUT_INSTRUCTIONS['persona-synthesis']}` },
-    { role: 'user', content: tagged('examples', examples.map((e, i) => renderDemo(e.pair, e.demo, i + 1)).join('\n\n')) + '\n\nWrite the persona.' },
+    { role: 'system', content: `${instructions.trim()}\n\n${OUTPUT_INSTRUCTIONS['persona-synthesis']}` },
+    ...workedExampleTurns(worked, WRITE_PERSONA),
+    { role: 'user', content: `${synthesisInput(examples)}\n\n${WRITE_PERSONA}` },
   ];
 }
 

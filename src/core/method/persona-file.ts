@@ -29,6 +29,8 @@ export interface Provenance {
   temperature: number;
   k: number;
   stopScore: number;
+  /** The demo count of the fit (fit.ts labeledDemos); absent in files written before it existed, which fitted with 0. */
+  labeledDemos?: number;
   prompts: Record<string, string>;
   created: string;
   /** Selection score on validation (one order per pair) of the chosen demo set. */
@@ -42,6 +44,8 @@ export interface Provenance {
 export interface PersonaModel {
   userId: string;
   persona: string;
+  /** What persona synthesis said the choices have in common (a worked example in Θ reuses it). */
+  personaReasoning?: string;
   demos: DemoRecord[];
   provenance: Provenance;
 }
@@ -102,8 +106,10 @@ export function serializePersona(model: PersonaModel): string {
       ...(d.line ? { line: d.line } : {}),
       order: d.order,
       preference: d.preference,
-      reasoning: block(d.reasoning.trim()),
+      // A labelled demonstration has no reasoning: the key is left out rather than written empty.
+      ...(d.reasoning.trim() ? { reasoning: block(d.reasoning.trim()) } : {}),
     })),
+    ...(model.personaReasoning?.trim() ? { persona_reasoning: block(model.personaReasoning.trim()) } : {}),
     provenance: model.provenance,
   });
   doc.commentBefore = ` SynthesizeMe persona model for user "${model.userId}".\n Edit the persona (or the demos) freely, then re-validate to measure the change.`;
@@ -155,6 +161,7 @@ export function parsePersona(text: string, file: string): PersonaModel {
   return {
     userId: String(userId),
     persona: js.persona as string,
+    ...(typeof js.persona_reasoning === 'string' && js.persona_reasoning.trim() ? { personaReasoning: js.persona_reasoning.trim() } : {}),
     demos,
     provenance: {
       provider: String(prov.provider ?? 'unknown'),
@@ -164,6 +171,7 @@ export function parsePersona(text: string, file: string): PersonaModel {
       temperature: Number(prov.temperature ?? 0),
       k: Number(prov.k ?? 10),
       stopScore: Number(prov.stopScore ?? 0.8),
+      ...(prov.labeledDemos !== undefined ? { labeledDemos: Number(prov.labeledDemos) } : {}),
       prompts: (prov.prompts ?? {}) as Record<string, string>,
       created: String(prov.created ?? ''),
       ...(prov.validation ? { validation: prov.validation } : {}),

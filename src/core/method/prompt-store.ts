@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 import { UserError } from '../user-error';
+import { parseTheta } from './worked-examples';
 import { checkWrite } from '../write-guard';
 import { textHash } from '../text-hash';
 import { keepVersion, listVersions } from '../workspace/versions';
@@ -56,6 +57,8 @@ export class PromptStore {
         });
       }
       if (!text.trim()) throw new UserError(`prompt file ${path} is empty; write the prompt, or delete the file to restore the default`, 2);
+      // Θ's worked examples are read at every synthesis: a malformed one is reported here, with its line, before any call.
+      if (name === 'persona-synthesis') parseTheta(text, path);
       prompt = { name, text, hash: promptHash(text), path };
     }
     this.loaded.set(name, prompt);

@@ -40,17 +40,32 @@ export function renderPair(pair: Pair, order: Order): string {
   ].join('\n');
 }
 
-/** A demonstration: a past pair, the verified reasoning, and the user's real preference. */
+/**
+ * A demonstration: a past pair, the user's real preference and, for a verified demonstration, the
+ * reasoning that predicted it. An empty reasoning makes a labelled demonstration: the raw pair and
+ * its label (the reference's "labeled demos", used to top candidate sets up to the demo count).
+ */
 export interface Demo {
   pairId: string;
   order: Order;
+  /** The verified reasoning; empty for a labelled demonstration. */
   reasoning: string;
   /** The label of the response the user chose, in `order`. */
   preference: 'A' | 'B';
 }
 
+export function isLabelled(demo: Demo): boolean {
+  return !demo.reasoning.trim();
+}
+
+/**
+ * A labelled demonstration is shown with its label and no reasoning section. The reference dropped
+ * such demonstrations from its judge prompts without a word (METHOD.md section 3); here the judge sees
+ * every demonstration the selection scored, so what was validated is what is used.
+ */
 export function renderDemo(pair: Pair, demo: Demo, n: number): string {
-  return [`<example number="${n}">`, renderPair(pair, demo.order), '', '<reasoning>', demo.reasoning.trim(), '</reasoning>', `<preference>${demo.preference}</preference>`, '</example>'].join('\n');
+  const reasoning = isLabelled(demo) ? [] : ['<reasoning>', demo.reasoning.trim(), '</reasoning>'];
+  return [`<example number="${n}">`, renderPair(pair, demo.order), '', ...reasoning, `<preference>${demo.preference}</preference>`, '</example>'].join('\n');
 }
 
 export function tagged(tag: string, body: string): string {

@@ -5,7 +5,7 @@
 import type { ChatModel } from '../llm/types';
 import { CountingModel, type TaskUsage } from '../llm/counting-model';
 import type { UserEntry } from '../data/workspace-index';
-import { fitUser, type FitOptions, type FitPrompts, type FitResult } from '../method/fit';
+import { fitUser, labeledDemosOf, type FitOptions, type FitPrompts, type FitResult } from '../method/fit';
 import { savePersona, type PersonaModel } from '../method/persona-file';
 import { pairsBySplit } from './open-workspace';
 import { personaHistoryDir, personaPath, type WorkspaceLayout } from './layout';
@@ -24,6 +24,7 @@ export function personaModelOf(r: FitResult, model: ChatModel, prompts: FitPromp
   return {
     userId: r.userId,
     persona: r.persona,
+    ...(r.personaReasoning.trim() ? { personaReasoning: r.personaReasoning } : {}),
     demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
     provenance: {
       provider: model.provider,
@@ -32,6 +33,7 @@ export function personaModelOf(r: FitResult, model: ChatModel, prompts: FitPromp
       temperature: options.temperature,
       k: options.k,
       stopScore: options.stopScore,
+      labeledDemos: labeledDemosOf(options),
       prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
       created: new Date().toISOString(),
       validation: {

@@ -38,7 +38,7 @@ export function episodeCalls(pairs: number): number {
 export async function runEpisode(model: ChatModel, theta: string, stage: FirstStage, pairs: readonly Pair[], judgeInstructions: string, opts: EpisodeOptions): Promise<Episode> {
   let persona: string;
   try {
-    const r = await model.chat(synthesisRequest(stage, theta), opts.signal);
+    const r = await model.chat(synthesisRequest(stage, theta, 'theta persona synthesis'), opts.signal);
     const obj = answerObject(r);
     persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
   } catch (err) {

@@ -10,7 +10,8 @@ import type { ChatRequest } from '../../llm/types';
 import { textHash } from '../../text-hash';
 import type { WorkspaceLayout } from '../../workspace/layout';
 import { pairsBySplit } from '../../workspace/open-workspace';
-import type { FitPrompts } from '../fit';
+import { labeledDemosOf, type FitPrompts } from '../fit';
+import { composeTheta, exampleUsers, parseTheta } from '../worked-examples';
 import { planFitRequests } from '../fit-plan';
 import { judgeMessages, judgeSystem, personaSynthesisMessages } from '../messages';
 import type { Prompt } from '../prompt-store';
@@ -37,6 +38,8 @@ export interface ThetaOptimizeInputs {
   budget: number;
   k: number;
   stopScore: number;
+  /** The first stage's demo count (fit.ts); absent: the default. */
+  labeledDemos?: number;
   merge: boolean;
 }
 
@@ -62,7 +65,7 @@ function sizingRequests(users: readonly ThetaUserData[], plan: ThetaPlan, prompt
   for (const u of mine) for (const p of scoringPairs(u, plan.pairsPerUser)) main.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed });
   for (const u of mine) {
     const demos = u.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: 'AB' as const, preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
-    main.push({ messages: personaSynthesisMessages('x'.repeat(MAX_THETA_CHARS), demos), schema: PERSONA_SCHEMA, temperature, seed });
+    main.push({ messages: personaSynthesisMessages(composeTheta('x'.repeat(MAX_THETA_CHARS), parseTheta(prompts.personaSynthesis.text).examples), demos), schema: PERSONA_SCHEMA, temperature, seed });
   }
   const feedback = Array.from({ length: MINIBATCH }, () => 'x'.repeat(Math.floor(FEEDBACK_CHARS / MINIBATCH)));
   const reflection: ChatRequest = { messages: reflectionMessages('x'.repeat(MAX_THETA_CHARS), feedback, 'x'.repeat(200)), schema: REFLECTION_SCHEMA, temperature, seed };
@@ -73,8 +76,12 @@ function sizingRequests(users: readonly ThetaUserData[], plan: ThetaPlan, prompt
 export async function prepareTheta(inputs: ThetaOptimizeInputs, opts: { dryRun?: boolean } = {}): Promise<ThetaPrepared> {
   const get = inputs.prompts.get.bind(inputs.prompts);
   const prompts: FitPrompts = { bootstrap: await get('bootstrap'), personaSynthesis: await get('persona-synthesis'), judge: await get('judge') };
-  const users: ThetaUserData[] = inputs.users.map((u) => ({ id: u.id, ...pairsBySplit(u) }));
-  const plan = planSearch(users, { budget: inputs.budget, k: inputs.k, seed: inputs.seed });
+  // A user whose fit is a worked example in Θ has data in Θ itself: the episodes would see their own answer.
+  const inTheta = exampleUsers(prompts.personaSynthesis.text);
+  const users: ThetaUserData[] = inputs.users.filter((u) => !inTheta.has(u.id)).map((u) => ({ id: u.id, ...pairsBySplit(u) }));
+  const planned = planSearch(users, { budget: inputs.budget, k: inputs.k, labeledDemos: labeledDemosOf(inputs), seed: inputs.seed });
+  const left = inputs.users.filter((u) => inTheta.has(u.id)).map((u) => ({ user: u.id, reason: 'a worked example in Θ comes from this user\'s fit, so Θ holds their data' }));
+  const plan = left.length ? { ...planned, unused: [...planned.unused, ...left] } : planned;
   const sizing = sizingRequests(users, plan, prompts, inputs.temperature, inputs.seed, inputs.k);
   const size = (l: Llm, rs: ChatRequest[]) => (opts.dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs));
   const context = await size(inputs.model, inputs.reflectModel ? sizing.main : [...sizing.main, sizing.reflection]);
@@ -98,7 +105,7 @@ export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
   const { plan, users, prompts, inputs } = p;
   const used = new Set(plan.users.map((u) => u.id));
   const mine = users.filter((u) => used.has(u.id));
-  const firstStage = planFitRequests(mine, prompts, { temperature: inputs.temperature, seed: inputs.seed, k: inputs.k }).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
+  const firstStage = planFitRequests(mine, prompts, { temperature: inputs.temperature, seed: inputs.seed, k: inputs.k, labeledDemos: labeledDemosOf(inputs) }).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
   const fsEstimate = await inputs.model.estimate(firstStage.slice(0, Math.min(firstStage.length, plan.cost.firstStageBound)), { defaultCompletionTokens: 250 });
   const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
   const episode: ChatRequest[] = [];
@@ -154,6 +161,7 @@ export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Pro
     seed: inputs.seed,
     k: inputs.k,
     stopScore: inputs.stopScore,
+    labeledDemos: labeledDemosOf(inputs),
     temperature: inputs.temperature,
     merge: inputs.merge,
     prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash, reflection: REFLECTION_PROMPT_HASH },
@@ -175,6 +183,7 @@ export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Pro
     seed: inputs.seed,
     k: inputs.k,
     stopScore: inputs.stopScore,
+    labeledDemos: labeledDemosOf(inputs),
     budget: inputs.budget,
     merge: inputs.merge,
     lineage,
@@ -187,7 +196,7 @@ export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Pro
   let adopted: ThetaOutcome['adopted'];
   let notWritten: string | undefined;
   if (result.accepted) {
-    adopted = await adoptTheta(inputs.layout.promptDir, inputs.layout.historyDir, prompts.personaSynthesis.hash, result.best.text);
+    adopted = await adoptTheta(inputs.layout.promptDir, inputs.layout.historyDir, prompts.personaSynthesis.hash, composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples));
     if (!adopted) notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${show(bestFile)}.`;
   }
   const reportPath = join(dir, 'report.md');

@@ -1,6 +1,6 @@
 // The plan of a Θ search within its budget: which users take part and in which role, and how many
 // pairs each episode scores. Everything is counted before the first call:
-//   first stage   per user, at most n_context bootstrap calls + (k + 1) candidate sets x n_validation
+//   first stage   per user, at most n_context bootstrap calls + candidate sets (fit.ts candidateBound) x n_validation
 //                 (the fit's pruning usually needs far fewer; what is not spent goes to the search)
 //   episode       1 persona synthesis + 2 calls per scored pair (both orders)
 //   baselines     an episode of the current Θ on every reflection and selection user
@@ -13,6 +13,7 @@
 // three, pairs per user down to two. Below that the budget is too small, and the error says so.
 
 import { UserError } from '../../user-error';
+import { candidateBound, selectionCallBound, type FitOptions } from '../fit';
 import { episodeCalls } from './episode';
 import { assignRoles, eligibility, MIN_SEARCH_CONTEXT, MIN_SEARCH_SCORING, scoringPairs, seededOrder, type Roles, type ThetaUserData } from './user-splits';
 
@@ -49,17 +50,16 @@ export interface ThetaPlan {
   };
 }
 
-export function firstStageBound(u: Pick<ThetaUserData, 'context' | 'validation'>, k: number): number {
-  // With a single example there is one candidate set and no selection (fit.ts buildCandidates/select).
-  return u.context.length + (u.context.length >= 2 ? (k + 1) * u.validation.length : 0);
+export function firstStageBound(u: Pick<ThetaUserData, 'context' | 'validation'>, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>): number {
+  return u.context.length + selectionCallBound(u.context.length, u.validation.length, knobs, false);
 }
 
-function costOf(users: readonly ThetaUserData[], roles: Roles, cap: number, k: number, minibatch: number, steps: number) {
+function costOf(users: readonly ThetaUserData[], roles: Roles, cap: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, minibatch: number, steps: number) {
   const byId = new Map(users.map((u) => [u.id, u]));
   const e = (id: string) => episodeCalls(scoringPairs(byId.get(id)!, cap).length);
   const sum = (ids: readonly string[]) => ids.reduce((s, id) => s + e(id), 0);
   const all = [...roles.reflection, ...roles.selection, ...roles.heldOut];
-  const firstStage = all.reduce((s, id) => s + firstStageBound(byId.get(id)!, k), 0);
+  const firstStage = all.reduce((s, id) => s + firstStageBound(byId.get(id)!, knobs), 0);
   // The costliest minibatch: the reflection users with the most pairs.
   const mb = [...roles.reflection].sort((a, b) => e(b) - e(a)).slice(0, minibatch);
   const step = 1 + 2 * sum(mb) + sum(roles.selection);
@@ -68,7 +68,7 @@ function costOf(users: readonly ThetaUserData[], roles: Roles, cap: number, k: n
   return { firstStage, baselines, finalCheck, step, total: firstStage + baselines + finalCheck + steps * step };
 }
 
-export function planSearch(users: readonly ThetaUserData[], opts: { budget: number; k: number; seed: number }): ThetaPlan {
+export function planSearch(users: readonly ThetaUserData[], opts: { budget: number; k: number; labeledDemos?: number; seed: number }): ThetaPlan {
   const unused: { user: string; reason: string }[] = [];
   const usable: { data: ThetaUserData; role: 'search' | 'held-out' }[] = [];
   for (const u of users) {
@@ -94,7 +94,7 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
   const rolesOf = () => assignRoles(kept);
   const fits = () => {
     const roles = rolesOf();
-    return roles !== undefined && costOf(users, roles, cap, opts.k, Math.min(MINIBATCH, roles.reflection.length), steps).total <= opts.budget;
+    return roles !== undefined && costOf(users, roles, cap, opts, Math.min(MINIBATCH, roles.reflection.length), steps).total <= opts.budget;
   };
   /** Drops the last user in the seeded order, if the roles still fill. */
   const dropUser = (): boolean => {
@@ -111,17 +111,17 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
   while (!fits() && cap > 2) cap--;
   const roles = rolesOf()!;
   const minibatch = Math.min(MINIBATCH, roles.reflection.length);
-  const cost = costOf(users, roles, cap, opts.k, minibatch, steps);
+  const cost = costOf(users, roles, cap, opts, minibatch, steps);
   if (cost.total > opts.budget) {
     throw new UserError(
       `--budget ${opts.budget} is too small for the smallest Θ search (${kept.length} users, ${cap} pairs each, one search step): it needs up to ${cost.total} calls, ` +
-        `of which up to ${cost.firstStage} for the users' first stages (bootstrap and a first demo selection over k + 1 = ${opts.k + 1} candidate sets: a smaller --k lowers it)`,
+        `of which up to ${cost.firstStage} for the users' first stages (bootstrap and a first demo selection over up to ${candidateBound(Number.MAX_SAFE_INTEGER, opts, false)} candidate sets: a smaller --k lowers it)`,
       2,
     );
   }
   for (const id of dropped) unused.push({ user: id, reason: 'left out to fit the budget' });
   const byId = new Map(users.map((u) => [u.id, u]));
-  const planned = kept.map((u) => ({ id: u.id, firstStageBound: firstStageBound(u.data, opts.k), pairs: scoringPairs(byId.get(u.id)!, cap).length }));
+  const planned = kept.map((u) => ({ id: u.id, firstStageBound: firstStageBound(u.data, opts), pairs: scoringPairs(byId.get(u.id)!, cap).length }));
   const room = opts.budget - cost.firstStage - cost.baselines - cost.finalCheck;
   return {
     roles,

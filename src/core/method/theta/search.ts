@@ -31,6 +31,7 @@ import { BudgetMeter, type BudgetCounts } from './budget';
 import { firstStage, type FirstStage } from './first-stage';
 import { episodeCalls, incomplete, runEpisode, type Episode } from './episode';
 import { buildGuardContext, checkCandidate, topicWords } from './guards';
+import { composeTheta, parseTheta } from '../worked-examples';
 import { accuracyOn, bestCandidate, drawParent, isAncestor, paretoFront, type Candidate, type CandidateOrigin, type FrontMember } from './pool';
 import { FEEDBACK_CHARS, mergeMessages, readRewrite, reflectionMessages, renderFeedback, REFLECTION_SCHEMA, REFLECTION_TEMPERATURE, REWRITE_ANGLES } from './reflection-prompt';
 import { heldOutCheck, type HeldOutCheck } from './acceptance';
@@ -66,6 +67,8 @@ export interface ThetaSearchInputs {
   seed: number;
   k: number;
   stopScore: number;
+  /** The first stage's demo count (fit.ts); absent: the default. */
+  labeledDemos?: number;
   budget: number;
   merge: boolean;
   lineage?: LineageWriter;
@@ -109,6 +112,9 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const reflect = inp.reflectModel ? meter.wrap(inp.reflectModel) : model;
   const note = (m: string) => inp.onNote?.(m);
 
+  // The search rewrites Θ's instructions; its worked examples (worked-examples.ts) go with every candidate unchanged.
+  const current = parseTheta(inp.prompts.personaSynthesis.text);
+  const withExamples = (instructions: string) => composeTheta(instructions, current.examples);
   const byId = new Map(inp.users.map((u) => [u.id, u]));
   const everyone = [...R, ...S, ...H];
   const scoring = new Map(everyone.map((id) => [id, scoringPairs(byId.get(id)!, plan.pairsPerUser)]));
@@ -119,7 +125,7 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
       const u = byId.get(id)!;
       return [...u.context, ...u.validation, ...u.test] as Pair[];
     }),
-    [inp.prompts.personaSynthesis.text],
+    [current.instructions],
   );
   const finalReserve = 2 * calls(H);
   const affordable = (n: number) => meter.affords(n + finalReserve);
@@ -130,7 +136,7 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
     candidates.push(c);
     return c;
   };
-  const baseline = add(inp.prompts.personaSynthesis.text, [], 'current', 0);
+  const baseline = add(current.instructions, [], 'current', 0);
   baseline.status = 'pool';
 
   let result: Partial<ThetaSearchResult> = {};
@@ -152,7 +158,7 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       const u = byId.get(id)!;
-      stages.set(id, await firstStage(model, id, u.context, u.validation, inp.prompts, { temperature: inp.temperature, seed, k: inp.k, stopScore: inp.stopScore, ...(signal ? { signal } : {}), onNote: (m) => note(`${id}: ${m}`) }));
+      stages.set(id, await firstStage(model, id, u.context, u.validation, inp.prompts, { temperature: inp.temperature, seed, k: inp.k, stopScore: inp.stopScore, ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}), ...(signal ? { signal } : {}), onNote: (m) => note(`${id}: ${m}`) }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(FIRST_STAGE_WORKERS, everyone.length) }, worker));
@@ -162,7 +168,7 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const episodeOf = async (c: Candidate, user: string): Promise<Episode> => {
     const have = c.episodes.get(user);
     if (have) return have;
-    const ep = await runEpisode(model, c.text, stages.get(user)!, scoring.get(user)!, inp.prompts.judge.text, episodeOpts);
+    const ep = await runEpisode(model, withExamples(c.text), stages.get(user)!, scoring.get(user)!, inp.prompts.judge.text, episodeOpts);
     c.episodes.set(user, ep);
     c.scores.set(user, { correct: ep.correct, samples: ep.samples, persona: ep.persona });
     return ep;
