@@ -7,6 +7,7 @@ import { benchExtension } from './extension-bench';
 import { benchPipeline } from './pipeline';
 import { benchRealServer } from './real-server';
 import { benchStats } from './stats-bench';
+import { benchGrid } from './grid-bench';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     ['pipeline', benchPipeline],
     ['real', benchRealServer],
     ['stats', () => benchStats()],
+    ['grid', benchGrid],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;

@@ -1,8 +1,9 @@
 // synthesizeme compare: paired statistics between two run files on the same pairs.
 
 import { relative, resolve } from 'node:path';
-import { flag, type Command } from '../command';
+import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { compareRuns, type Comparison } from '../../core/eval/compare';
+import { buildComparisonGrid, gridCsv, gridMarkdown } from '../../core/eval/comparison-grid';
 import { UsageError } from '../usage-error';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
@@ -18,10 +19,27 @@ function perUserTable(c: Comparison): string {
   return rows.join('\n') + '\n';
 }
 
+const GRID_FORMATS = ['md', 'csv', 'json'] as const;
+
+/** --grid: every run side by side, pair by pair, each later run compared with the first. */
+async function printGrid(args: ParsedArgs, io: CommandIO): Promise<number> {
+  if (args.positionals.length < 2) throw new UsageError('compare --grid: give two or more run files (see synthesizeme compare --help)');
+  const format = stringOption(args, 'format') ?? (flag(args, 'json') ? 'json' : 'md');
+  if (!(GRID_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected ${GRID_FORMATS.join(', ')}, got "${format}"`);
+  const rel = (p: string) => relative(io.cwd, p) || p;
+  const built = await buildComparisonGrid(args.positionals.map((p) => resolve(io.cwd, p)));
+  const grid = { ...built, runs: built.runs.map((r) => ({ ...r, path: rel(r.path) })) };
+  // Markdown and JSON carry the warnings; a CSV has no place for them.
+  if (format === 'csv') for (const w of grid.warnings) io.stderr(`warning: ${w}\n`);
+  io.stdout(format === 'csv' ? gridCsv(grid) : format === 'json' ? JSON.stringify(grid) + '\n' : gridMarkdown(grid));
+  return 0;
+}
+
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'compare two runs on the same pairs (paired interval, exact pair-level test, per user)',
   help: `Usage: synthesizeme compare <runA> <runB> [--json]
+       synthesizeme compare --grid <run1> <run2> [<run3>...] [--format md|csv|json]
 
 The accuracy difference (B - A) over the pairs both runs judged, with a paired bootstrap 95%
 interval and an exact sign-flip test on the pair differences (a pair's score is the mean of
@@ -32,11 +50,25 @@ per-user table says who improved and who was hurt.
 --json adds "users": {"improved", "hurt", "unchanged"} and "perUser": [{user, pairs,
 accuracyA, accuracyB, difference}].
 
-Example:
-  synthesizeme compare .synthesizeme/runs/default-test-*.run.jsonl .synthesizeme/runs/persona-demos-test-*.run.jsonl`,
-  options: { json: { type: 'boolean' } },
+--grid puts two or more runs side by side, pair by pair: one row per pair (the first run's pairs
+first), one column per run with both orders and the pair's score (the mean of its orders). A pair
+is flipped when its score differs from the first run's, wrong everywhere when every run scored it
+0, inconsistent when a run named the same letter in both orders (position bias). Each run's
+accuracy with its 95% interval, and for every later run its difference from the first with the
+interval and p that "compare <run1> <runN>" gives, over the pairs both judged.
+  --format md     a summary table, then the flipped pairs (default)
+  --format csv    one row per pair (per run: score, flipped, each order's preference, correct and
+                  reasoning), then, after an empty line, one row per run with its figures
+  --format json   the whole grid ({runs, rows, summary, warnings}); --json means the same
+
+Examples:
+  synthesizeme compare .synthesizeme/runs/default-test-*.run.jsonl .synthesizeme/runs/persona-demos-test-*.run.jsonl
+  synthesizeme compare --grid .synthesizeme/runs/*-test-*.run.jsonl --format csv > grid.csv`,
+  options: { json: { type: 'boolean' }, grid: { type: 'boolean' }, format: { type: 'string' } },
 
   async run(args, io) {
+    if (flag(args, 'grid')) return printGrid(args, io);
+    if (stringOption(args, 'format') !== undefined) throw new UsageError('compare: --format goes with --grid (two runs: --json)');
     if (args.positionals.length !== 2) throw new UsageError('compare: give exactly two run files (see synthesizeme compare --help)');
     const [a, b] = args.positionals.map((p) => resolve(io.cwd, p)) as [string, string];
     let c;

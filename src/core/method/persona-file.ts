@@ -10,6 +10,7 @@ import type { Order } from './render';
 import { promptHash } from './prompt-store';
 import { checkWrite } from '../write-guard';
 import { keepVersion } from '../workspace/versions';
+import type { VersionOrigin } from '../workspace/version-record';
 import { UserError } from '../user-error';
 
 export interface DemoRecord {
@@ -278,8 +279,12 @@ function alive(pid: number): boolean {
  * - the new version goes into history as well, so concurrent writers each keep theirs;
  * - a file of another user at this path is refused, never overwritten;
  * - a file under the name of earlier versions becomes the previous version and is removed.
+ * Who made each version is recorded beside it (version-record.ts): the file it replaces, when history
+ * does not hold it yet, was changed by hand (the tool keeps every text it writes); the new one is
+ * `origin`, by default a re-validation's when it keeps the replaced file's fit (the same
+ * provenance.created: a re-validation rewrites the figures of the fit, a fit makes a new one), else a fit.
  */
-export async function savePersona(path: string, model: PersonaModel, historyDir: string): Promise<{ previous?: string; version: string }> {
+export async function savePersona(path: string, model: PersonaModel, historyDir: string, origin?: VersionOrigin): Promise<{ previous?: string; version: string }> {
   // Neither the persona nor its history may be written through a link out of the workspace.
   await checkWrite(path);
   await checkWrite(historyDir);
@@ -289,6 +294,7 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
   const text = serializePersona(model);
   let previous: string | undefined;
   let legacy: string | undefined;
+  let replacedCreated: string | undefined;
   const current = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -296,12 +302,14 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
   if (current !== undefined) {
     let owner: string | undefined;
     try {
-      owner = parsePersona(current, path).userId;
+      const found = parsePersona(current, path);
+      owner = found.userId;
+      replacedCreated = found.provenance.created;
     } catch {
       // A damaged file is still a version someone may want back: kept, then replaced.
     }
     if (owner !== undefined && owner !== model.userId) throw new UserError(`${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`, 2);
-    previous = await keepVersion(historyDir, current, '.persona.yaml');
+    previous = await keepVersion(historyDir, current, '.persona.yaml', 'hand edit');
   } else {
     const old = join(dirname(path), legacyPersonaFileName(model.userId));
     const found = old !== path ? await readFile(old, 'utf8').catch(() => undefined) : undefined;
@@ -313,7 +321,8 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, path);
-  const version = await keepVersion(historyDir, text, '.persona.yaml');
+  const made = origin ?? (replacedCreated && replacedCreated === model.provenance.created ? 'revalidate' : 'fit');
+  const version = await keepVersion(historyDir, text, '.persona.yaml', made);
   if (legacy) await rm(legacy, { force: true });
   return { ...(previous ? { previous } : {}), version };
 }

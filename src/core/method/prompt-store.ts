@@ -9,6 +9,7 @@ import { parseTheta } from './worked-examples';
 import { checkWrite } from '../write-guard';
 import { textHash } from '../text-hash';
 import { keepVersion, listVersions } from '../workspace/versions';
+import type { VersionOrigin } from '../workspace/version-record';
 
 export interface Prompt {
   name: PromptName;
@@ -93,12 +94,15 @@ export function promptHistoryDir(historyDir: string, name: PromptName): string {
 
 const PROMPT_VERSION = '.prompt.md';
 
-/** Keeps a prompt's text as a version (once per distinct text): a run that used it can be compared with it later. */
-export async function recordPromptVersion(historyDir: string, name: PromptName, text: string): Promise<string> {
+/**
+ * Keeps a prompt's text as a version (once per distinct text): a run that used it can be compared with it later.
+ * Who made it: a text kept as found is a hand edit (the tool keeps every text it writes), or the shipped default.
+ */
+export async function recordPromptVersion(historyDir: string, name: PromptName, text: string, origin: VersionOrigin = text === DEFAULT_PROMPTS[name] ? 'default' : 'hand edit'): Promise<string> {
   const dir = promptHistoryDir(historyDir, name);
   await checkWrite(dir);
   await mkdir(dir, { recursive: true });
-  return keepVersion(dir, text, PROMPT_VERSION);
+  return keepVersion(dir, text, PROMPT_VERSION, origin);
 }
 
 export interface PromptVersion {
@@ -125,8 +129,9 @@ export async function previousPromptVersion(historyDir: string, name: PromptName
 /**
  * The one writer of a prompt file after its first use (Θ adoption, a restore): the text it replaces and
  * the new text are both kept as versions, the file is replaced atomically, and no link is followed out.
+ * `origin` records who made the new text ('optimization', 'worked example'); without it, none is recorded.
  */
-export async function savePrompt(promptDir: string, historyDir: string, name: PromptName, text: string): Promise<{ previous?: string; version: string; path: string }> {
+export async function savePrompt(promptDir: string, historyDir: string, name: PromptName, text: string, origin: VersionOrigin = 'unknown'): Promise<{ previous?: string; version: string; path: string }> {
   if (!text.trim()) throw new UserError(`refusing to write an empty ${name} prompt`, 2);
   const path = join(promptDir, promptFileName(name));
   await checkWrite(path);
@@ -139,6 +144,6 @@ export async function savePrompt(promptDir: string, historyDir: string, name: Pr
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, path);
-  const version = await recordPromptVersion(historyDir, name, text);
+  const version = await recordPromptVersion(historyDir, name, text, origin);
   return { ...(previous ? { previous } : {}), version, path };
 }

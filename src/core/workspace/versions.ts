@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { textHash as promptHash } from '../text-hash';
+import { writeVersionRecord, type VersionOrigin } from './version-record';
 
 /** A unique, time-ordered file name: `<ISO time>-<pid>-<random><suffix>`. */
 export function versionName(suffix: string): string {
@@ -29,12 +30,18 @@ export async function listVersions(historyDir: string, suffix: string): Promise<
   return out;
 }
 
-/** Keeps a text in history unless a version with the same text is there already; the version's path. */
-export async function keepVersion(historyDir: string, text: string, suffix: string): Promise<string> {
+/**
+ * Keeps a text in history unless a version with the same text is there already; the version's path.
+ * A new version gets a record of who made it when `origin` says (a text already kept keeps the record
+ * of whoever kept it first: that is who made it).
+ */
+export async function keepVersion(historyDir: string, text: string, suffix: string, origin?: VersionOrigin): Promise<string> {
   const hash = promptHash(text);
   const same = (await listVersions(historyDir, suffix)).find((v) => v.hash === hash);
   if (same) return same.path;
   const path = join(historyDir, versionName(suffix));
   await writeFile(path, text, { flag: 'wx' });
+  // The version is what matters: a record that cannot be written leaves its origin to be inferred.
+  if (origin && origin !== 'unknown') await writeVersionRecord(path, origin).catch(() => undefined);
   return path;
 }

@@ -42,5 +42,5 @@ export async function adoptTheta(promptDir: string, historyDir: string, searched
   const path = join(promptDir, promptFileName('persona-synthesis'));
   const now = await readFile(path, 'utf8').catch(() => undefined);
   if (now !== undefined && promptHash(now) !== searchedHash) return undefined;
-  return savePrompt(promptDir, historyDir, 'persona-synthesis', text);
+  return savePrompt(promptDir, historyDir, 'persona-synthesis', text, 'optimization');
 }

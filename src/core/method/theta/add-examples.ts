@@ -89,7 +89,7 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
     if (!refused.length) throw new UserError('theta add-example: no user given', 2);
     return { added, refused, examples: examples.length };
   }
-  const written = await savePrompt(inp.layout.promptDir, inp.layout.historyDir, 'persona-synthesis', composeTheta(parts.instructions, examples));
+  const written = await savePrompt(inp.layout.promptDir, inp.layout.historyDir, 'persona-synthesis', composeTheta(parts.instructions, examples), 'worked example');
   return { added, refused, written: { path: written.path, ...(written.previous ? { previous: written.previous } : {}) }, examples: examples.length };
 }
 

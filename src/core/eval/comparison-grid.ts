@@ -1,0 +1,423 @@
+// Several runs side by side, pair by pair: one row per pair, one column per run, each cell the pair's
+// two orders in that run. What `compare` says about two runs in figures, the grid shows on the pairs:
+// which ones changed (flipped against the first column), which are wrong in every run, which got the
+// same letter in both orders (position bias). The statistics are the project's own: a run's accuracy
+// and interval are its summary's (or evaluate.ts `figures` when the run has no summary covering its
+// verdicts), and every later column is compared with the first exactly as `synthesizeme compare`
+// compares them (compare.ts compareVerdicts: the two orders of a pair are one observation, users are
+// clusters, the exact pair-level test), so the grid and `compare` never disagree on a difference.
+//
+// Work is linear in pairs x runs (one map lookup per cell) plus one paired bootstrap per later column
+// (`npm run bench -- grid`: 10,000 pairs x 6 runs).
+
+import { access } from 'node:fs/promises';
+import { orderFailed, type OrderVerdict, type PairVerdict } from '../method/judge';
+import { runWarnings } from './compare';
+import { describeDifference, pairedBootstrap } from './statistics';
+import { pairedTest } from './paired-test';
+import { figures } from './evaluate';
+import { readRun, type RunContents } from './run-file';
+import { listRuns, type RunStatus } from './runs-list';
+import { comparisonPowerNote, smallestDetectableDifference, smallSampleNote } from './sample-size';
+import type { WorkspaceLayout } from '../workspace/layout';
+import { UserError } from '../user-error';
+
+export interface GridRunInfo {
+  id: string;
+  path: string;
+  label?: string;
+  method: string;
+  model: string;
+  split: string;
+  created: string;
+  /** Made with a prompt or persona that has changed since (known only when the workspace is given). */
+  stale?: boolean;
+  /** complete; incomplete (calls failed); unfinished (no summary yet). */
+  status?: RunStatus;
+}
+
+export interface GridOrder {
+  order: 'AB' | 'BA';
+  preference: 'A' | 'B' | null;
+  correct: boolean;
+  reasoning: string;
+  failed?: boolean;
+}
+
+export interface GridCell {
+  orders: GridOrder[];
+  /** mean of the orders' correctness over answered orders; null when the pair was not judged or every call failed */
+  score: number | null;
+  /** score differs from the first column's (both non-null) */
+  flipped: boolean;
+}
+
+export interface GridRow {
+  user: string;
+  pairId: string;
+  file: string;
+  line: number;
+  /** One per run, in the runs' order; null where that run did not judge the pair. */
+  cells: (GridCell | null)[];
+  /** Some cell flipped against the first column. */
+  flipped: boolean;
+  /** Every judged column scored 0. */
+  wrongEverywhere: boolean;
+  /** Some column named the same letter in both orders (position bias). */
+  inconsistent: boolean;
+}
+
+export interface GridComparison {
+  /** This run minus the first, as a proportion, over the pairs both judged. */
+  difference: number;
+  ci95: [number, number];
+  /** The exact pair-level sign-flip test (paired-test.ts). */
+  p: number;
+  pairs: number;
+  users: number;
+  /** What the interval resampled: pairs (one user) or users, then pairs. */
+  resampling?: 'pairs' | 'users, then pairs';
+  /** The comparison in one sentence (statistics.ts describeDifference), as `compare` prints it. */
+  sentence?: string;
+  /** What this many pairs can show (sample-size.ts). */
+  power?: string;
+}
+
+export interface GridSummary {
+  accuracy: number | null;
+  ci95: [number, number] | null;
+  pairs: number;
+  versusFirst?: GridComparison;
+}
+
+export interface ComparisonGrid {
+  runs: GridRunInfo[];
+  rows: GridRow[];
+  summary: GridSummary[];
+  warnings: string[];
+}
+
+export interface GridOptions {
+  /** Seed of the intervals; default the first run's seed (what `compare` uses). */
+  seed?: number;
+  /** The workspace the runs belong to: fills in each run's `stale` (runs-list.ts). */
+  layout?: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>;
+}
+
+function gridOrder(o: OrderVerdict): GridOrder {
+  return { order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning, ...(orderFailed(o) ? { failed: true } : {}) };
+}
+
+/** A pair's cell in one run (flipped is set by the grid, against its first column). */
+export function gridCellOf(v: PairVerdict | undefined): GridCell | null {
+  if (!v) return null;
+  const orders = v.orders.map(gridOrder);
+  const answered = orders.filter((o) => !o.failed);
+  const score = answered.length ? answered.filter((o) => o.correct).length / answered.length : null;
+  return { orders, score, flipped: false };
+}
+
+/** Both orders named the same letter: the answer followed the position, not the response. */
+function sameLetter(cell: GridCell | null): boolean {
+  if (!cell) return false;
+  const named = cell.orders.filter((o) => !o.failed && o.preference !== null);
+  return named.length >= 2 && named.every((o) => o.preference === named[0]!.preference);
+}
+
+async function readRunFile(path: string): Promise<RunContents> {
+  try {
+    await access(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${path}: no such run file`, 2);
+    throw err;
+  }
+  const run = await readRun(path);
+  if (!run.header) throw new UserError(`${path}: not a run file (no header)`, 2);
+  return run;
+}
+
+const statusOf = (r: RunContents): RunStatus => (!r.summary ? 'unfinished' : r.summary.complete === false ? 'incomplete' : 'complete');
+
+/**
+ * A later column against the first: what compare.ts compareVerdicts computes for the difference, from
+ * the same inputs (the common pairs in sorted key order, orders aligned by name, users as clusters)
+ * through the same functions (pairedBootstrap, pairedTest, describeDifference) with the same seed, so
+ * the numbers are the ones `compare` prints (the unit test holds them equal). compareVerdicts itself
+ * would also bootstrap both accuracies over the common pairs, which the grid does not show: two thirds
+ * of its time at 10,000 pairs.
+ */
+function versusFirst(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed: number): Omit<GridComparison, 'power'> | undefined {
+  const keys = [...a.keys()].filter((k) => b.has(k)).sort();
+  const pa: boolean[][] = [];
+  const pb: boolean[][] = [];
+  const users: string[] = [];
+  for (const k of keys) {
+    const va = a.get(k)!;
+    const ob = new Map(b.get(k)!.orders.map((o) => [o.order, o.correct]));
+    const rowA: boolean[] = [];
+    const rowB: boolean[] = [];
+    for (const o of va.orders) {
+      const other = ob.get(o.order);
+      if (other === undefined) continue;
+      rowA.push(o.correct);
+      rowB.push(other);
+    }
+    if (rowA.length) {
+      pa.push(rowA);
+      pb.push(rowB);
+      users.push(va.userId);
+    }
+  }
+  if (!pa.length) return undefined;
+  const boot = pairedBootstrap(pa, pb, { seed, users });
+  const test = pairedTest(pa, pb, { seed });
+  return {
+    difference: boot.difference,
+    ci95: [boot.low, boot.high],
+    p: test.pValue,
+    pairs: pa.length,
+    users: new Set(users).size,
+    resampling: boot.resampling,
+    sentence: describeDifference(boot.difference, boot.low, boot.high, test.pValue),
+  };
+}
+
+/** runWarnings speaks of runs A and B; in a grid they are run 1 and run n. */
+function relabel(warning: string, n: number): string {
+  return warning
+    .replace(/^run A /, 'run 1 ')
+    .replace(/^run B /, `run ${n} `)
+    .replace(/^the runs differ in /, `runs 1 and ${n} differ in `)
+    .replace(/^the runs were made with /, `runs 1 and ${n} were made with `);
+}
+
+export async function buildComparisonGrid(paths: readonly string[], opts: GridOptions = {}): Promise<ComparisonGrid> {
+  if (paths.length < 2) throw new UserError(`a comparison grid needs two or more run files (got ${paths.length})`, 2);
+  const contents = await Promise.all(paths.map(readRunFile));
+  const seen = new Map<string, string>();
+  paths.forEach((p, i) => {
+    const id = contents[i]!.header!.id;
+    const other = seen.get(id);
+    if (other !== undefined) throw new UserError(`${other} and ${p} are the same run (id ${id}): give each run once`, 2);
+    seen.set(id, p);
+  });
+  const stale = opts.layout ? new Map((await listRuns(opts.layout)).map((l) => [l.id, l.stale])) : undefined;
+  const runs: GridRunInfo[] = contents.map((r, i) => {
+    const h = r.header!;
+    const s = stale?.get(h.id);
+    return { id: h.id, path: paths[i]!, ...(h.label ? { label: h.label } : {}), method: h.method, model: h.model, split: h.split, created: h.created, ...(s !== undefined ? { stale: s } : {}), status: statusOf(r) };
+  });
+
+  // Rows: the first run's pairs in its order, then each later run's new pairs in its order.
+  const rows: GridRow[] = [];
+  const keys: string[] = [];
+  const seenPairs = new Set<string>();
+  for (const run of contents) {
+    for (const [key, v] of run.verdicts) {
+      if (seenPairs.has(key)) continue;
+      seenPairs.add(key);
+      keys.push(key);
+      rows.push({ user: v.userId, pairId: v.pairId, file: v.file, line: v.line, cells: [], flipped: false, wrongEverywhere: false, inconsistent: false });
+    }
+  }
+  rows.forEach((row, r) => {
+    const key = keys[r]!;
+    let judged = 0;
+    let wrong = 0;
+    for (let c = 0; c < contents.length; c++) {
+      const cell = gridCellOf(contents[c]!.verdicts.get(key));
+      row.cells.push(cell);
+      if (!cell) continue;
+      if (sameLetter(cell)) row.inconsistent = true;
+      if (cell.score === null) continue;
+      judged++;
+      if (cell.score === 0) wrong++;
+      const first = row.cells[0];
+      if (c > 0 && first && first.score !== null && first.score !== cell.score) {
+        cell.flipped = true;
+        row.flipped = true;
+      }
+    }
+    row.wrongEverywhere = judged > 0 && wrong === judged;
+  });
+
+  const warnings = new Set<string>();
+  const first = contents[0]!;
+  const seed = opts.seed ?? first.header!.seed;
+  const summary: GridSummary[] = [];
+  for (const [i, run] of contents.entries()) {
+    // Each bootstrap is a few hundred milliseconds at 10,000 pairs: the extension host gets a turn between them.
+    if (i > 0) await new Promise((done) => setImmediate(done));
+    summary.push(summarize(run, i));
+  }
+  return { runs, rows, summary, warnings: [...warnings] };
+
+  function summarize(run: RunContents, i: number): GridSummary {
+    const verdicts = [...run.verdicts.values()];
+    const n = i + 1;
+    const small = smallSampleNote(verdicts.length);
+    if (small) warnings.add(`run ${n}: ${small}`);
+    let accuracy: number | null = null;
+    let ci95: [number, number] | null = null;
+    if (verdicts.length && run.summary && run.summary.pairs === verdicts.length) {
+      // The run's own figures, as every other view shows them.
+      accuracy = run.summary.accuracy;
+      ci95 = run.summary.ci95;
+    } else if (verdicts.length) {
+      const f = figures(verdicts, opts.seed ?? run.header!.seed);
+      accuracy = f.accuracy;
+      ci95 = f.ci95;
+    }
+    const out: GridSummary = { accuracy, ci95, pairs: verdicts.length };
+    if (i === 0) return out;
+    for (const w of runWarnings(first, run)) warnings.add(relabel(w, n));
+    let common = 0;
+    for (const key of run.verdicts.keys()) if (first.verdicts.has(key)) common++;
+    if (common === 0) {
+      warnings.add(`run ${n} has no pairs in common with run 1: there is no difference to compute`);
+      return out;
+    }
+    if (common < first.verdicts.size) warnings.add(`run ${n} judged ${common} of the first run's ${first.verdicts.size} pairs: its difference is over those ${common}`);
+    if (common < run.verdicts.size) warnings.add(`run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`);
+    const c = versusFirst(first.verdicts, run.verdicts, seed);
+    if (!c) return out;
+    const power = comparisonPowerNote(c.pairs, run.header!.split === first.header!.split ? run.header!.split : 'common');
+    if (smallestDetectableDifference(c.pairs) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
+    out.versusFirst = { ...c, power };
+    return out;
+  }
+}
+
+// --- CSV -------------------------------------------------------------------------------------------
+//
+// Layout (decision): two sections separated by one empty line, each with its own header row.
+//  1. Pairs: user, pair_id, file, line, flipped, wrong_everywhere, inconsistent, then per run k
+//     (1-based, in the grid's order) run<k>_score, run<k>_flipped, and for each order AB, BA:
+//     run<k>_<order>_preference (A, B, or empty when no letter), run<k>_<order>_correct (1, 0,
+//     `failed`, or empty when the run did not judge it) and run<k>_<order>_reasoning. Flags are 1/0.
+//  2. Runs: run (run<k>, the prefix of section 1), id, label, method, model, split, created, path,
+//     status, pairs, accuracy, ci95_low, ci95_high, then against run1: difference, difference_ci95_low,
+//     difference_ci95_high, p, common_pairs, users (empty for run1 and for runs without common pairs).
+// A pairs section first keeps the file's first line a header; the runs section is small and at the end
+// where a reader of section 1 stops at the empty line. Fields are quoted when they hold a quote, a
+// comma, CR or LF (quotes doubled); records end with CRLF (RFC 4180). Text is written as it is
+// (lossless for analysis tools); `spreadsheetSafe` prefixes a quote to text cells that a spreadsheet
+// would run as a formula (a model's reasoning is untrusted text).
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function csvField(value: string | number | boolean | null | undefined, text = false, safe = false): string {
+  let s = value === null || value === undefined ? '' : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  if (text && safe && FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const ORDERS = ['AB', 'BA'] as const;
+
+export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean } = {}): string {
+  const safe = opts.spreadsheetSafe === true;
+  const t = (s: string | undefined) => csvField(s, true, safe);
+  const record = (fields: string[]) => fields.join(',') + '\r\n';
+  const prefixes = grid.runs.map((_, i) => `run${i + 1}`);
+  let out = record([
+    'user',
+    'pair_id',
+    'file',
+    'line',
+    'flipped',
+    'wrong_everywhere',
+    'inconsistent',
+    ...prefixes.flatMap((p) => [`${p}_score`, `${p}_flipped`, ...ORDERS.flatMap((o) => [`${p}_${o}_preference`, `${p}_${o}_correct`, `${p}_${o}_reasoning`])]),
+  ]);
+  for (const row of grid.rows) {
+    const fields = [t(row.user), t(row.pairId), t(row.file), csvField(row.line), csvField(row.flipped), csvField(row.wrongEverywhere), csvField(row.inconsistent)];
+    for (const cell of row.cells) {
+      fields.push(csvField(cell?.score), cell ? csvField(cell.flipped) : '');
+      for (const name of ORDERS) {
+        const o = cell?.orders.find((x) => x.order === name);
+        fields.push(csvField(o?.preference), o ? (o.failed ? 'failed' : csvField(o.correct)) : '', t(o?.reasoning));
+      }
+    }
+    out += record(fields);
+  }
+  out += '\r\n';
+  out += record(['run', 'id', 'label', 'method', 'model', 'split', 'created', 'path', 'status', 'pairs', 'accuracy', 'ci95_low', 'ci95_high', 'difference', 'difference_ci95_low', 'difference_ci95_high', 'p', 'common_pairs', 'users']);
+  grid.runs.forEach((r, i) => {
+    const s = grid.summary[i]!;
+    const v = s.versusFirst;
+    out += record([
+      prefixes[i]!,
+      t(r.id),
+      t(r.label),
+      t(r.method),
+      t(r.model),
+      t(r.split),
+      t(r.created),
+      t(r.path),
+      csvField(r.status),
+      csvField(s.pairs),
+      csvField(s.accuracy),
+      csvField(s.ci95?.[0]),
+      csvField(s.ci95?.[1]),
+      csvField(v?.difference),
+      csvField(v?.ci95[0]),
+      csvField(v?.ci95[1]),
+      csvField(v?.p),
+      csvField(v?.pairs),
+      csvField(v?.users),
+    ]);
+  });
+  return out;
+}
+
+// --- Markdown --------------------------------------------------------------------------------------
+
+/** A table cell: `|` escaped, newlines folded to spaces, `<` and `>` as entities (no HTML from data or models). */
+function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const scoreText = (c: GridCell | null) => (c === null || c.score === null ? '–' : String(Number(c.score.toFixed(3))));
+const runName = (r: GridRunInfo, i: number) => `${i + 1}. ${r.label ?? r.id}`;
+
+export function gridMarkdown(grid: ComparisonGrid): string {
+  const lines = [
+    '| run | method | model | split | pairs | accuracy (95% CI) | vs run 1, points (95% CI) | p |',
+    '| --- | --- | --- | --- | ---: | --- | --- | ---: |',
+  ];
+  grid.runs.forEach((r, i) => {
+    const s = grid.summary[i]!;
+    const acc = s.accuracy === null ? 'n/a' : `${pct(s.accuracy)} (${s.ci95 ? `${pct(s.ci95[0])} to ${pct(s.ci95[1])}` : 'n/a'})`;
+    const v = s.versusFirst;
+    const diff = i === 0 ? '–' : v ? `${points(v.difference)} (${points(v.ci95[0])} to ${points(v.ci95[1])}) over ${v.pairs} pairs${v.users > 1 ? `, ${v.users} users` : ''}` : 'no pairs in common';
+    const p = i === 0 || !v ? '–' : v.p.toPrecision(2);
+    lines.push(`| ${[runName(r, i), r.method, r.model, r.split, String(s.pairs), acc, diff, p].map(mdCell).join(' | ')} |`);
+  });
+  if (grid.warnings.length) lines.push('', ...grid.warnings.map((w) => `- ${mdCell(w)}`));
+  const flipped = grid.rows.filter((r) => r.flipped);
+  lines.push('', `Flipped pairs (score differs from run 1): ${flipped.length} of ${grid.rows.length}`);
+  if (flipped.length) {
+    lines.push('', `| user | pair | file:line | ${grid.runs.map((r, i) => mdCell(runName(r, i))).join(' | ')} |`, `| --- | --- | --- | ${grid.runs.map(() => '---:').join(' | ')} |`);
+    for (const row of flipped) lines.push(`| ${[row.user, row.pairId, `${row.file}:${row.line}`].map(mdCell).join(' | ')} | ${row.cells.map(scoreText).join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// --- Search ----------------------------------------------------------------------------------------
+
+/**
+ * The rows whose pair text (from the caller's index) or any cell's reasoning contains the query,
+ * case-insensitively, in row order; an empty query matches every row (a cleared filter).
+ */
+export function searchGrid(grid: ComparisonGrid, query: string, pairText: (user: string, pairId: string) => string | undefined): number[] {
+  const q = query.trim().toLowerCase();
+  const out: number[] = [];
+  grid.rows.forEach((row, i) => {
+    if (!q) return void out.push(i);
+    const hit = (pairText(row.user, row.pairId)?.toLowerCase().includes(q) ?? false) || row.cells.some((c) => c?.orders.some((o) => o.reasoning.toLowerCase().includes(q)));
+    if (hit) out.push(i);
+  });
+  return out;
+}
