@@ -5,12 +5,15 @@ import * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
 import { Folders } from './folders';
 import { Log } from './log';
+import { Notices } from './notices';
 import { RunProgress, wasCancelled } from './run-progress';
 import { Secrets } from './secrets';
 import { VerdictStore } from './editor/verdict-store';
 
 export class Ctx {
   readonly log: Log;
+  /** Errors and confirmations shown to the user. */
+  readonly notices: Notices;
   readonly secrets: Secrets;
   /** Each workspace folder with its own settings, index and model session. */
   readonly folders: Folders;
@@ -19,6 +22,7 @@ export class Ctx {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.register(new Log());
+    this.notices = new Notices(this.log, extension.extension.id);
     this.secrets = new Secrets(extension.secrets);
     this.folders = this.register(new Folders(this.log, this.secrets));
     this.runs = this.register(new RunProgress());
@@ -42,10 +46,7 @@ export class Ctx {
             return undefined;
           }
           // Expected failures show a message and go to the log; nothing is swallowed.
-          this.log.error(id, err as Error);
-          void vscode.window.showErrorMessage(`SynthesizeMe: ${(err as Error).message}`, 'Show Log').then((pick) => {
-            if (pick) this.log.channel.show();
-          });
+          this.notices.error(id, err);
           return undefined;
         }
       }),

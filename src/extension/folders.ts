@@ -7,7 +7,7 @@
 
 import * as vscode from 'vscode';
 import type { Log } from './log';
-import { ModelSession } from './model-session';
+import { ModelSession, type ServerCall } from './model-session';
 import type { Secrets } from './secrets';
 import { WorkspaceFiles } from './workspace-files';
 import { UserError } from '../core/user-error';
@@ -58,6 +58,9 @@ export class Folders implements vscode.Disposable {
   private readonly byUri = new Map<string, { folder: Folder; subscriptions: vscode.Disposable[] }>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly modelChanged = new vscode.EventEmitter<void>();
+  private readonly called = new vscode.EventEmitter<ServerCall & { folder: Folder }>();
+  /** After each call any folder's model sent to its server (see ModelSession.onDidCall). */
+  readonly onDidCall = this.called.event;
   /** Fires when any folder's index or persona files change, and when folders are added or removed. */
   readonly onDidChange = this.changed.event;
   /** Fires when any folder's model session was rebuilt. */
@@ -83,7 +86,10 @@ export class Folders implements vscode.Disposable {
       now.add(key);
       if (this.byUri.has(key)) continue;
       const folder = new Folder(wf, this.log, this.secrets);
-      this.byUri.set(key, { folder, subscriptions: [folder.files.onDidChange(() => this.changed.fire()), folder.model.onDidChange(() => this.modelChanged.fire())] });
+      this.byUri.set(key, {
+        folder,
+        subscriptions: [folder.files.onDidChange(() => this.changed.fire()), folder.model.onDidChange(() => this.modelChanged.fire()), folder.model.onDidCall((c) => this.called.fire({ ...c, folder }))],
+      });
     }
     for (const [key, entry] of this.byUri) {
       if (now.has(key)) continue;
@@ -157,5 +163,6 @@ export class Folders implements vscode.Disposable {
     this.byUri.clear();
     this.changed.dispose();
     this.modelChanged.dispose();
+    this.called.dispose();
   }
 }

@@ -3,6 +3,8 @@
 
 import * as vscode from 'vscode';
 import type { Llm } from '../core/llm/client';
+import type { ModelInfo } from '../core/llm/provider';
+import type { ProviderName } from './config';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
 import type { WorkspaceFiles } from './workspace-files';
@@ -14,10 +16,22 @@ export interface ModelDescription {
   baseUrls: string[];
 }
 
+/** A call that went to the server: `error` is unset when it was answered. */
+export interface ServerCall {
+  error?: unknown;
+}
+
 export class ModelSession implements vscode.Disposable {
   private llm: Promise<Llm> | undefined;
+  /** The Llm stopped a run (its first calls all failed alike) and would fail every later call: replaced on the next get(). */
+  private spent = false;
+  /** Counts the Llms made, so that a call of an old one is told from the current one's. */
+  private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly called = new vscode.EventEmitter<ServerCall>();
+  /** After each call that reached (or failed to reach) the server; not for cache hits. */
+  readonly onDidCall = this.called.event;
 
   constructor(
     private readonly files: WorkspaceFiles,
@@ -26,6 +40,8 @@ export class ModelSession implements vscode.Disposable {
   ) {}
 
   get(): Promise<Llm> {
+    // A session outlives runs: a server that was down for one run must not fail the next one once it is back.
+    if (this.spent) this.reset();
     this.llm ??= this.create();
     return this.llm;
   }
@@ -37,6 +53,8 @@ export class ModelSession implements vscode.Disposable {
   reset(): void {
     const old = this.llm;
     this.llm = undefined;
+    this.spent = false;
+    this.generation++;
     void old?.then((l) => l.dispose()).catch(() => undefined);
     this.changed.fire();
   }
@@ -49,7 +67,26 @@ export class ModelSession implements vscode.Disposable {
     return { provider: r.config.provider, model: r.config.model, baseUrls: r.config.baseUrls.map(redactUrl) };
   }
 
+  /**
+   * The models of a provider and server this folder does not use yet (Select Model asks before it writes
+   * anything): the folder's settings with these in place, with the stored key, without the cache.
+   */
+  async listModelsFor(choice: { provider: ProviderName; baseUrls: string[] | undefined }, signal?: AbortSignal): Promise<ModelInfo[]> {
+    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([import('../core/llm/client'), import('../core/llm/config-from-env')]);
+    const c = this.files.config;
+    const resolved = resolveLlmConfig({ provider: choice.provider, ...(choice.baseUrls ? { baseUrls: choice.baseUrls } : {}), model: c.model || 'unset', ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}) }, process.env);
+    const stored = choice.provider === 'openai' ? await this.secrets.get('openai') : undefined;
+    const apiKey = stored ?? resolved.apiKey;
+    const llm = createLlm(resolved.config, { noCache: true, ...(apiKey ? { apiKey } : {}) });
+    try {
+      return await llm.listModels(signal);
+    } finally {
+      await llm.dispose();
+    }
+  }
+
   private async create(): Promise<Llm> {
+    const generation = this.generation;
     const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([import('../core/llm/client'), import('../core/llm/config-from-env')]);
     const c = this.files.config;
     const resolved = resolveLlmConfig(
@@ -72,6 +109,11 @@ export class ModelSession implements vscode.Disposable {
     this.log.info('model', `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`);
     return createLlm(resolved.config, {
       cacheDir,
+      onServerCall: (error) => {
+        // Only the session's current Llm can spend it (an old one may still be finishing a run).
+        if (generation === this.generation && (error as { stopsRun?: unknown } | undefined)?.stopsRun === true) this.spent = true;
+        this.called.fire(error === undefined ? {} : { error });
+      },
       ...(apiKey ? { apiKey } : {}),
       log: (level, message) => {
         if (level === 'error') this.log.error('llm', message);
@@ -84,5 +126,6 @@ export class ModelSession implements vscode.Disposable {
   dispose(): void {
     void this.llm?.then((l) => l.dispose()).catch(() => undefined);
     this.changed.dispose();
+    this.called.dispose();
   }
 }

@@ -91,3 +91,10 @@ export function say(line: string): void {
   if (file) appendFileSync(file, line + '\n');
   else console.log(line);
 }
+
+/** Rendered Markdown previews (`markdown.showPreview`), each with the group it is in. */
+export function markdownPreviews(): { tab: vscode.Tab; group: vscode.TabGroup }[] {
+  return vscode.window.tabGroups.all.flatMap((group) =>
+    group.tabs.filter((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)).map((tab) => ({ tab, group })),
+  );
+}

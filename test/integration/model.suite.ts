@@ -194,7 +194,7 @@ export function modelSuite(): void {
       const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'persona+demos', split: 'test', userId: 'ada' });
       assert.ok(r && r.pairs > 0);
       const pct = `test ${(100 * r.users.find((u) => u.id === 'ada')!.accuracy).toFixed(0)}%`;
-      const ada = await waitFor('the tree', async () => (await users.getChildren()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)));
+      const ada = await waitFor('the tree', async () => (await users.userItems()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)));
       assert.match(String(ada.description), /persona val \d+% test \d+%/);
     });
 

@@ -83,11 +83,15 @@ export function multiRootSuite(): void {
 
     it('lists every folder\'s users in the tree, each with its folder', async () => {
       const { users } = await api();
-      const items = await users.getChildren();
+      // Grouped by folder: the second folder's node holds zed.
+      const second = (await users.getChildren()).find((i) => i.folder === secondFolder().toString());
+      assert.ok(second && !('userId' in second), 'a node for the second folder');
+      assert.equal(second.label, 'second');
+      const items = await users.userItems();
       const zed = items.find((i) => i.userId === 'zed');
       assert.ok(zed, items.map((i) => i.userId).join(', '));
       assert.equal(zed.folder, secondFolder().toString());
-      assert.match(String(zed.description), /^second · /);
+      assert.deepEqual((await users.getChildren(second)).map((i) => (i as { userId?: string }).userId), ['zed']);
       assert.equal(items.find((i) => i.userId === 'ada')?.folder, folder().toString());
     });
 

@@ -120,6 +120,8 @@ export interface LoopbackOptions {
   chunkIntervalMs?: number;
   /** A fault for requests the queue does not cover. */
   faultFor?: (request: BrainRequest, index: number) => Fault | Fault[] | undefined;
+  /** Listen on this port (a server coming back where one stopped); default any free port. */
+  port?: number;
 }
 
 export interface LoopbackStats {
@@ -361,7 +363,13 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   // Like Ollama's and vLLM's servers: keep connections open and send no `Keep-Alive: timeout`
   // (with Node's short default the client would reconnect for every call). close() ends them.

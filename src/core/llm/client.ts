@@ -70,6 +70,11 @@ export interface LlmOptions {
   maxCoolDownMs?: number;
   /** After this long without an answer, say that the run is waiting for the server. Default 30 s. */
   slowCallMs?: number;
+  /**
+   * After each call that went to a server (not a cache hit, not a cancelled one): no error when it was
+   * answered. The extension's status bar re-checks the server on a change of fortune.
+   */
+  onServerCall?: (error?: unknown) => void;
 }
 
 export interface EndpointReport {
@@ -82,6 +87,8 @@ export interface EndpointReport {
   /** An actionable message when the endpoint or the model is not usable. */
   error?: string;
   errorKind?: LlmError['kind'];
+  /** The failure itself, when reaching the endpoint failed: front ends phrase its advice their own way. */
+  failure?: LlmError;
 }
 
 export interface ConnectionReport {
@@ -164,6 +171,7 @@ class LlmClient implements Llm {
   private readonly usage: UsageCounters;
   private readonly life = new AbortController();
   private readonly log: LogFn;
+  private readonly onServerCall: ((error?: unknown) => void) | undefined;
   private readonly prices: PriceTable | undefined;
   /** The num_ctx sent on every Ollama call of this run, once sized. */
   private contextPlan: ContextPlan | undefined;
@@ -183,11 +191,12 @@ class LlmClient implements Llm {
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
     if (baseUrls.length === 0) throw new LlmError('bad-request', 'No base URL configured for the LLM provider.');
-    if (!config.model.trim()) throw new LlmError('bad-request', 'No model configured: pass --model.');
+    if (!config.model.trim()) throw new LlmError('bad-request', 'No model configured:', { advice: { kind: 'set-model' } });
     this.config = { ...config, baseUrls };
     this.provider = config.provider;
     this.model = config.model;
     this.log = options.log ?? (() => undefined);
+    this.onServerCall = options.onServerCall;
     this.prices = options.prices;
     this.slowCallMs = options.slowCallMs ?? 30_000;
     const timeouts: CallTimeouts = {
@@ -248,6 +257,7 @@ class LlmClient implements Llm {
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       this.succeeded = true;
+      this.onServerCall?.();
       if (reply.finishReason === 'length') {
         const huge = reply.text.length >= MAX_ANSWER_CHARS;
         this.log(
@@ -272,6 +282,8 @@ class LlmClient implements Llm {
       }
       this.usage.recordError();
       const early = this.noteEarlyFailure(err);
+      // A call refused by an earlier stop never reached a server.
+      if (err !== this.stopped) this.onServerCall?.(early ?? err);
       if (early) throw early;
       // The caller gets the error and reports it; the log only keeps the trail.
       const attempts = isLlmError(err) ? ` after ${err.attempts} attempt(s)` : '';
@@ -294,7 +306,9 @@ class LlmClient implements Llm {
     if (this.earlyFailures.length >= EARLY_STOP_AFTER) return undefined;
     this.earlyFailures.push(`${err.kind}:${err.status ?? ''}:${(err.detail ?? err.message).slice(0, 80)}`);
     if (this.earlyFailures.length < EARLY_STOP_AFTER || new Set(this.earlyFailures).size !== 1) return undefined;
-    this.stopped = new LlmError(err.kind, `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.message}`, {
+    this.stopped = new LlmError(err.kind, `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.summary}`, {
+      ...(err.advice ? { advice: err.advice } : {}),
+      ...(err.afterAdvice ? { afterAdvice: err.afterAdvice } : {}),
       provider: err.provider,
       baseUrl: err.baseUrl,
       model: err.model,
@@ -347,7 +361,7 @@ class LlmClient implements Llm {
           }
           return report;
         } catch (err) {
-          return { baseUrl, ok: false, error: errorMessage(err), errorKind: isLlmError(err) ? err.kind : undefined };
+          return { baseUrl, ok: false, error: errorMessage(err), errorKind: isLlmError(err) ? err.kind : undefined, ...(isLlmError(err) ? { failure: err } : {}) };
         }
       }),
     );

@@ -38,7 +38,69 @@ export interface LlmErrorInit {
   retryable?: boolean;
   /** The raw message from the server or the network layer, kept for --debug and logs. */
   detail?: string;
+  /** What the user can do, said by each front end in its own terms (see LlmAdvice). */
+  advice?: LlmAdvice;
+  /** Text that follows the advice in every phrasing (the server's own words). */
+  afterAdvice?: string;
   cause?: unknown;
+}
+
+/**
+ * What a user can do about a failure, without saying how: the CLI says "--base-url", the extension names
+ * its setting or command. The CLI's phrasing is `cliAdvice` below (it makes `message`); the extension's
+ * lives in src/extension/error-notice.ts. The summary (what went wrong) is shared by both.
+ */
+export type LlmAdvice =
+  /** The server cannot be reached: start it, or point the tool at the right one. */
+  | { kind: 'start-server'; provider: ProviderKind }
+  /** The base URL answers, but not as this provider's API (no model list there). */
+  | { kind: 'check-base-url'; provider: ProviderKind }
+  /** No answer in time: a model that is loading can take minutes. */
+  | { kind: 'slow-server' }
+  /** An OpenAI-compatible server refused the key. */
+  | { kind: 'api-key' }
+  /** The environment variable said to hold the key is empty. */
+  | { kind: 'api-key-env'; variable: string }
+  /** The model is not on the server (an OpenAI-compatible one: pick from its list). */
+  | { kind: 'choose-model' }
+  /** No model is configured at all. */
+  | { kind: 'set-model' }
+  /** The server is rate limiting: fewer calls at once. */
+  | { kind: 'lower-concurrency' }
+  /** Ollama cut the prompt: a larger context. */
+  | { kind: 'raise-num-ctx' };
+
+/** The CLI's words for each advice (the text of `LlmError.message` after the summary). */
+export function cliAdvice(a: LlmAdvice): string {
+  switch (a.kind) {
+    case 'start-server':
+      return a.provider === 'ollama'
+        ? 'Is Ollama running? Start it with `ollama serve`, or point OLLAMA_HOST / --base-url at the machine where it runs.'
+        : 'Check --base-url / OPENAI_BASE_URL and that the server is running.';
+    case 'check-base-url':
+      return a.provider === 'ollama'
+        ? 'Check --base-url / OLLAMA_HOST: it should name an Ollama server.'
+        : 'Check --base-url / OPENAI_BASE_URL: the base URL of an OpenAI-compatible API usually ends in /v1.';
+    case 'slow-server':
+      return 'A model that is still loading can take minutes: raise --timeout if the server is slow.';
+    case 'api-key':
+      return 'Check the API key: the CLI reads OPENAI_API_KEY (or the variable named with --api-key-env); the extension uses the key stored in its secret storage.';
+    case 'api-key-env':
+      return '(named by --api-key-env)';
+    case 'choose-model':
+      return "Check --model against the server's model list.";
+    case 'set-model':
+      return 'pass --model.';
+    case 'lower-concurrency':
+      return 'Lower --concurrency or wait.';
+    case 'raise-num-ctx':
+      return 'Raise --num-ctx (or synthesizeme.numCtx), or update Ollama:';
+  }
+}
+
+/** An error's text for one audience: the shared summary, that audience's advice, then what follows it. */
+export function adviseText(err: Pick<LlmError, 'summary' | 'advice' | 'afterAdvice'>, phrase: (a: LlmAdvice) => string): string {
+  return [err.summary, err.advice ? phrase(err.advice) : '', err.afterAdvice ?? ''].filter(Boolean).join(' ');
 }
 
 export class LlmError extends Error {
@@ -54,13 +116,21 @@ export class LlmError extends Error {
   readonly refusedParam?: string;
   readonly stopsRun: boolean;
   readonly detail?: string;
+  /** The words before the advice (all of the message when there is none): every front end says them alike. */
+  readonly summary: string;
+  readonly advice?: LlmAdvice;
+  readonly afterAdvice?: string;
   /** Expected failures are reported by message alone; callers show a stack only with --debug. */
   readonly expected = true;
   /** Attempts made before giving up (set by the scheduler). */
   attempts = 1;
 
-  constructor(kind: LlmErrorKind, message: string, init: LlmErrorInit = {}) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+  /** `summary` is the whole message unless `init.advice` is given: then the CLI's advice (and `afterAdvice`) follow it. */
+  constructor(kind: LlmErrorKind, summary: string, init: LlmErrorInit = {}) {
+    super(adviseText({ summary, advice: init.advice, afterAdvice: init.afterAdvice }, cliAdvice), init.cause === undefined ? undefined : { cause: init.cause });
+    this.summary = summary;
+    this.advice = init.advice;
+    this.afterAdvice = init.afterAdvice;
     this.kind = kind;
     this.retryable = init.retryable ?? RETRYABLE.has(kind);
     this.provider = init.provider;
@@ -118,30 +188,18 @@ export function connectionError(ctx: ErrorContext, code: string | undefined, cau
     return new LlmError('connection', `The connection to ${serverName(ctx)} was reset during ${callName(ctx)}.`, base);
   }
   const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found' : code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'network error');
-  if (ctx.provider === 'ollama') {
-    return new LlmError(
-      'connection',
-      `Cannot reach Ollama at ${redactUrl(ctx.baseUrl)} (${what}). Is Ollama running? Start it with \`ollama serve\`, ` +
-        'or point OLLAMA_HOST / --base-url at the machine where it runs.',
-      base,
-    );
-  }
-  return new LlmError(
-    'connection',
-    `Cannot reach the OpenAI-compatible server at ${redactUrl(ctx.baseUrl)} (${what}). ` +
-      'Check --base-url / OPENAI_BASE_URL and that the server is running.',
-    base,
-  );
+  const advice: LlmAdvice = { kind: 'start-server', provider: ctx.provider };
+  if (ctx.provider === 'ollama') return new LlmError('connection', `Cannot reach Ollama at ${redactUrl(ctx.baseUrl)} (${what}).`, { ...base, advice });
+  return new LlmError('connection', `Cannot reach the OpenAI-compatible server at ${redactUrl(ctx.baseUrl)} (${what}).`, { ...base, advice });
 }
 
 export function timeoutError(ctx: ErrorContext, phase: 'first-byte' | 'idle', ms: number): LlmError {
   const seconds = Math.round(ms / 100) / 10;
   const message =
     phase === 'first-byte'
-      ? `No response from ${serverName(ctx)} within ${seconds} s for ${callName(ctx)} (model ${ctx.model}). ` +
-        'A model that is still loading can take minutes: raise --timeout if the server is slow.'
+      ? `No response from ${serverName(ctx)} within ${seconds} s for ${callName(ctx)} (model ${ctx.model}).`
       : `The response from ${serverName(ctx)} stalled for ${seconds} s in the middle of ${callName(ctx)} (model ${ctx.model}).`;
-  return new LlmError('timeout', message, { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail: phase });
+  return new LlmError('timeout', message, { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail: phase, ...(phase === 'first-byte' ? { advice: { kind: 'slow-server' } } : {}) });
 }
 
 export function abortedError(ctx?: Partial<ErrorContext>): LlmError {
@@ -226,11 +284,13 @@ export function httpError(
     );
   }
   if (status === 401 || status === 403) {
-    const fix =
-      ctx.provider === 'openai'
-        ? 'Check the API key: the CLI reads OPENAI_API_KEY (or the variable named with --api-key-env); the extension uses the key stored in its secret storage.'
-        : 'This Ollama sits behind a proxy that wants credentials: check the proxy settings.';
-    return new LlmError('auth', `${cap(server)} refused the request (${status}: not authorized). ${fix}`, base);
+    const refused = `${cap(server)} refused the request (${status}: not authorized).`;
+    if (ctx.provider === 'openai') return new LlmError('auth', refused, { ...base, advice: { kind: 'api-key' } });
+    return new LlmError('auth', `${refused} This Ollama sits behind a proxy that wants credentials: check the proxy settings.`, base);
+  }
+  if (status === 404 && !ctx.model) {
+    // Listing the models (no model named): the URL answers, but this provider's API is not there.
+    return new LlmError('not-found', `${cap(server)} has no model list (404: ${message}).`, { ...base, advice: { kind: 'check-base-url', provider: ctx.provider } });
   }
   if (status === 404) {
     if (ctx.provider === 'ollama') {
@@ -240,11 +300,7 @@ export function httpError(
         base,
       );
     }
-    return new LlmError(
-      'not-found',
-      `${cap(server)} does not know model "${ctx.model}" (404: ${message}). Check --model against the server's model list.`,
-      base,
-    );
+    return new LlmError('not-found', `${cap(server)} does not know model "${ctx.model}" (404: ${message}).`, { ...base, advice: { kind: 'choose-model' } });
   }
   if (status === 402 || opts.code === 'insufficient_quota' || opts.type === 'insufficient_quota') {
     return new LlmError(
@@ -254,11 +310,7 @@ export function httpError(
     );
   }
   if (status === 429) {
-    return new LlmError(
-      'rate-limit',
-      `${cap(server)} is rate limiting requests (429). Lower --concurrency or wait. Server said: ${message}`,
-      base,
-    );
+    return new LlmError('rate-limit', `${cap(server)} is rate limiting requests (429).`, { ...base, advice: { kind: 'lower-concurrency' }, afterAdvice: `Server said: ${message}` });
   }
   if (status === 503) {
     // Busy, not broken: Ollama past its queue ("server busy, please try again. maximum pending requests

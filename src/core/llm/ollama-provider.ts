@@ -55,9 +55,16 @@ export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estim
   return new LlmError(
     'context-length',
     `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
-      `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost. ` +
-      `Raise --num-ctx (or synthesizeme.numCtx), or update Ollama: from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
-    { provider: 'ollama', baseUrl: ctx.baseUrl, model: ctx.model, purpose: ctx.purpose, detail: `prompt_eval_count ${evaluated}, estimate ${estimated}` },
+      `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost.`,
+    {
+      provider: 'ollama',
+      baseUrl: ctx.baseUrl,
+      model: ctx.model,
+      purpose: ctx.purpose,
+      detail: `prompt_eval_count ${evaluated}, estimate ${estimated}`,
+      advice: { kind: 'raise-num-ctx' },
+      afterAdvice: `from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
+    },
   );
 }
 

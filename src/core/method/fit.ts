@@ -59,6 +59,21 @@ export interface FitProgress {
   total: number;
 }
 
+/** Each phase of a fit in words, for progress shown to a person (the phase ids are for code and call purposes). */
+export const FIT_PHASE_NAMES: Readonly<Record<FitProgress['phase'], string>> = {
+  bootstrap: 'judging context pairs',
+  select: 'choosing demonstrations',
+  persona: 'writing the persona',
+  'bootstrap-persona': 'judging context pairs with the persona',
+  'select-persona': 'choosing demonstrations with the persona',
+};
+
+/** "judging context pairs 4/8"; a one-step phase ("writing the persona") without its count. */
+export function fitProgressText(p: FitProgress): string {
+  const name = FIT_PHASE_NAMES[p.phase];
+  return p.total > 1 ? `${name} ${p.done}/${p.total}` : name;
+}
+
 export interface FitPrompts {
   bootstrap: Prompt;
   personaSynthesis: Prompt;

@@ -60,12 +60,39 @@ export async function writeText(path: string, text: string): Promise<vscode.Uri>
   return uri;
 }
 
-/** Writes the report and opens it beside the current editor; the message offers the preview. */
+/**
+ * The editor group reports are shown in: the one the last report went to while it is still open, so that
+ * a run of reports replaces its preview there instead of opening a new group each time.
+ */
+let reportColumn: vscode.ViewColumn | undefined;
+
+const isMarkdownPreview = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType);
+
+/**
+ * Shows a Markdown report rendered (`markdown.showPreview`), in the report group (else beside the active
+ * editor). The preview command opens in the active editor's group, so the file is opened there first and
+ * its text tab closed once the preview stands in for it. Without the Markdown extension, the text stays.
+ */
+export async function showMarkdownReport(uri: vscode.Uri): Promise<void> {
+  const open = reportColumn !== undefined && vscode.window.tabGroups.all.some((g) => g.viewColumn === reportColumn);
+  const column = open ? reportColumn! : vscode.ViewColumn.Beside;
+  const sameFile = (t: vscode.Tab) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString();
+  const textWasOpen = open && vscode.window.tabGroups.all.some((g) => g.viewColumn === column && g.tabs.some(sameFile));
+  const editor = await vscode.window.showTextDocument(uri, { viewColumn: column, preview: true });
+  reportColumn = editor.viewColumn;
+  if (!(await vscode.commands.getCommands(true)).includes('markdown.showPreview')) return;
+  await vscode.commands.executeCommand('markdown.showPreview', uri);
+  // The text tab this opened goes (one the user had open stays).
+  if (textWasOpen) return;
+  const group = vscode.window.tabGroups.all.find((g) => g.viewColumn === reportColumn);
+  const text = group?.tabs.find(sameFile);
+  if (text && group?.tabs.some(isMarkdownPreview)) await vscode.window.tabGroups.close(text, true);
+}
+
+/** Writes the report and shows it rendered in the report group, with a message. */
 export async function openMarkdownReport(path: string, markdown: string, message: string): Promise<vscode.Uri> {
   const uri = await writeText(path, markdown);
-  await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-  void vscode.window.showInformationMessage(`SynthesizeMe: ${message}`, 'Open Preview').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('markdown.showPreview', uri);
-  });
+  await showMarkdownReport(uri);
+  void vscode.window.showInformationMessage(`SynthesizeMe: ${message}`);
   return uri;
 }

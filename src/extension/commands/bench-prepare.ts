@@ -2,12 +2,12 @@
 // from raw Arena, PRISM or native files into one native JSONL file, with the current model as
 // the personalizable classifier and the judge. The report is written beside the output and opened.
 
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RawInput } from '../../core/bench/raw-input';
 import type { Ctx } from '../ctx';
 import { allowChosenFile } from '../../core/write-guard';
-import { openMarkdownReport } from './bench-files';
+import { benchDir, openMarkdownReport, showMarkdownReport, writeText } from './bench-files';
 import { UserError } from '../../core/user-error';
 
 export interface PrepareArgs {
@@ -22,7 +22,9 @@ export interface PrepareArgs {
 }
 
 export interface PrepareOutcome {
+  /** The output file chosen; written only when some pair was kept (`written`). */
   out: string;
+  written: boolean;
   records: number;
   report: string;
 }
@@ -54,9 +56,12 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
   const inputs = input.kind === 'prism' ? [input.conversations, ...(input.survey ? [input.survey] : [])] : input.files;
   const folder = await ctx.folders.choose(a, 'Prepare with which folder\'s model and settings?');
   if (!folder) return undefined;
-  const out =
-    a.out ??
-    (await vscode.window.showSaveDialog({ title: 'Prepared data set (native JSONL)', saveLabel: 'Prepare', filters: { 'Preference JSONL': ['jsonl'] }, defaultUri: vscode.Uri.joinPath(folder.uri, 'prepared.prefs.jsonl') }))?.fsPath;
+  // Offered under .synthesizeme/bench/ (where the other benchmark outputs go, and out of the index: a
+  // prepared copy at the root would be read as a second set of the same users); anywhere the user picks goes.
+  const defaultUri = vscode.Uri.file(join(benchDir(await folder.files.layout()), 'prepared.prefs.jsonl'));
+  // The dialog opens in that folder only if it exists.
+  if (!a.out) await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(defaultUri, '..'));
+  const out = a.out ?? (await vscode.window.showSaveDialog({ title: 'Prepared data set (native JSONL)', saveLabel: 'Prepare', filters: { 'Preference JSONL': ['jsonl'] }, defaultUri }))?.fsPath;
   if (!out) return undefined;
   // Chosen in the save dialog (or given by the caller): that folder may be written.
   allowChosenFile(out);
@@ -89,13 +94,21 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
       onProgress: (step, done, total) => report(done, total, `${step}: ${done} of ${total}`),
       log: (m) => ctx.log.info('prepare', m),
     });
-    const written = await writeNativeJsonl(result.records, out, { inputs });
+    // No pair kept: no file (an empty one would read as a data set with no users); the report says which step dropped them.
+    const written = result.records.length ? await writeNativeJsonl(result.records, out, { inputs }) : undefined;
     const c = llm.counters();
     const usage = `${c.calls - before.calls} call(s), ${c.cacheHits - before.cacheHits} from cache`;
     const source = `${input.kind} (${inputs.map((f) => basename(f)).join(', ')})`;
-    return { written, markdown: prepareReportMarkdown(result.report, { source, problems: raw.problems, skipped: raw.skipped, unreadable: raw.unreadable, out: rel(written.path), usage }) };
+    const target = written ? rel(written.path) : `nothing (no pair was kept; ${rel(out)} was not written)`;
+    return { written, markdown: prepareReportMarkdown(result.report, { source, problems: raw.problems, skipped: raw.skipped, unreadable: raw.unreadable, out: target, usage }) };
   });
   const reportPath = out.replace(/(\.prefs)?\.jsonl$/i, '') + '.report.md';
+  if (!written) {
+    await writeText(reportPath, markdown);
+    await showMarkdownReport(vscode.Uri.file(reportPath));
+    void vscode.window.showWarningMessage(`SynthesizeMe: no pair was kept by the preparation, so ${rel(out)} was not written; the report says which step dropped them.`);
+    return { out, written: false, records: 0, report: reportPath };
+  }
   await openMarkdownReport(reportPath, markdown, `prepared ${written.records} pair(s) into ${rel(written.path)}.`);
-  return { out: written.path, records: written.records, report: reportPath };
+  return { out: written.path, written: true, records: written.records, report: reportPath };
 }

@@ -9,6 +9,7 @@ import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
 import { pickUser, runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { editorErrorText } from '../error-notice';
 
 export interface FitOutcome {
   user: string;
@@ -18,7 +19,7 @@ export interface FitOutcome {
 
 async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: AbortSignal, onProgress?: (message: string) => void): Promise<FitOutcome> {
   // The engine's one path: fit, build the persona model with its provenance, keep the previous version.
-  const [{ DEFAULT_FIT_OPTIONS }, { fitAndSave }, { pairsBySplit }] = await Promise.all([
+  const [{ DEFAULT_FIT_OPTIONS, fitProgressText }, { fitAndSave }, { pairsBySplit }] = await Promise.all([
     import('../../core/method/fit'),
     import('../../core/workspace/fit-and-save'),
     import('../../core/workspace/open-workspace'),
@@ -31,7 +32,8 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: Abor
     seed: inputs.seed,
     signal,
     onNote: (m: string) => ctx.log.warn('fit', `${user.id}: ${m}`),
-    ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(`${user.id}: ${p.phase} ${p.done}/${p.total}`) } : {}),
+    // The run's title already names the user ("fitting bruno"): the message is the phase alone.
+    ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(fitProgressText(p)) } : {}),
   });
   const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
   ctx.log.info('fit', `${user.id}: persona written to ${inputs.folder.relative(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`);
@@ -91,10 +93,10 @@ async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], failed
           done.push(await fitOne(ctx, inputs, u, signal));
         } catch (err) {
           if (signal.aborted || isFatal(err)) throw err;
-          failed.push(`${u.id}: ${(err as Error).message}`);
+          failed.push(`${u.id}: ${editorErrorText(err)}`);
           ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
         }
-        report(++finished, users.length, u.id);
+        report(++finished, users.length, `${finished} of ${users.length} user(s) done (last: ${u.id})`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));

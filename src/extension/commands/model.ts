@@ -52,43 +52,110 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
     if (!pick) return undefined;
     provider = pick.label;
   }
+  // Ollama's default server left in place for OpenAI (or the reverse) cannot be meant: the new provider's default applies.
+  const { baseUrlsOnSwitch } = await import('../provider-switch');
+  const configured = w.folder.files.config.baseUrls;
+  const resetUrls = baseUrlsOnSwitch(provider, configured) === 'reset';
+  const baseUrls = resetUrls ? undefined : configured;
+  // The model is asked for before anything is written: cancelling leaves the settings as they were.
+  let model = typeof given?.model === 'string' && given.model.trim() ? given.model.trim() : undefined;
+  model ??= await askModel(ctx, w.folder, provider, baseUrls, current.provider === provider ? current.model : undefined);
+  if (!model) return undefined;
   const c = vscode.workspace.getConfiguration('synthesizeme', w.scope);
   if (provider !== current.provider) await c.update('provider', provider, w.target);
+  if (resetUrls) await resetBaseUrls(c, w.target, provider);
+  await c.update('model', model, w.target);
   w.folder.files.refreshConfig();
   w.folder.model.reset();
-  let model = typeof given?.model === 'string' ? given.model : undefined;
-  if (!model) {
-    const llm = await w.folder.model.get();
-    const source = new vscode.CancellationTokenSource();
-    const controller = new AbortController();
-    source.token.onCancellationRequested(() => controller.abort());
-    const items = llm.listModels(controller.signal).then(
-      (models) => models.map((m) => ({ label: m.name, description: m.contextLength ? `context ${m.contextLength}` : '' })),
-      (err: Error) => {
-        void vscode.window.showErrorMessage(`SynthesizeMe: cannot list the models: ${err.message}`);
-        return [] as vscode.QuickPickItem[];
-      },
-    );
-    const pick = await vscode.window.showQuickPick(items, { title: `SynthesizeMe: model on ${llm.config.baseUrls.map(redactUrl).join(', ')}`, placeHolder: `current: ${current.model}` }, source.token);
-    source.dispose();
-    if (!pick) return undefined;
-    model = pick.label;
-  }
-  await c.update('model', model, w.target);
-  ctx.log.info('model', `selected ${provider} ${model}${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`);
+  ctx.log.info('model', `selected ${provider} ${model}${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`);
   return model;
 }
 
-export async function setApiKeyCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+/**
+ * The server's models in a quick pick, which also takes a typed name (a server that lists none, or cannot
+ * be reached, or serves one it does not list). Undefined: cancelled; never an empty name.
+ */
+async function askModel(ctx: Ctx, folder: Folder, provider: ProviderName, baseUrls: string[] | undefined, current: string | undefined): Promise<string | undefined> {
+  const { resolveLlmConfig } = await import('../../core/llm/config-from-env');
+  const servers = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env).config.baseUrls.map(redactUrl).join(', ');
+  const controller = new AbortController();
+  const qp = vscode.window.createQuickPick();
+  qp.title = `SynthesizeMe: ${provider} model on ${servers}`;
+  qp.placeholder = current ? `current: ${current}` : 'Which model?';
+  qp.busy = true;
+  qp.show();
+  folder.model.listModelsFor({ provider, baseUrls }, controller.signal).then(
+    (models) => {
+      qp.items = models.map((m) => ({ label: m.name, description: m.contextLength ? `context ${m.contextLength}` : '' }));
+      if (!models.length) qp.placeholder = `${servers} lists no models: type the model's name`;
+      qp.busy = false;
+    },
+    (err: unknown) => {
+      if (controller.signal.aborted) return;
+      ctx.notices.error('model', err, 'cannot list the models: ');
+      qp.placeholder = `The models could not be listed: type the model's name`;
+      qp.busy = false;
+    },
+  );
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      const chosen = qp.selectedItems[0]?.label ?? qp.value.trim();
+      if (!chosen) return;
+      resolve(chosen);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      controller.abort();
+      resolve(undefined);
+      qp.dispose();
+    });
+  });
+}
+
+/**
+ * The base URL set for the other provider's default goes; where it is set at another level too (the user's
+ * settings), the new provider's default is written here, so that it wins.
+ */
+async function resetBaseUrls(c: vscode.WorkspaceConfiguration, target: vscode.ConfigurationTarget, provider: ProviderName): Promise<void> {
+  const [{ resolveLlmConfig }, { baseUrlsOnSwitch }] = await Promise.all([import('../../core/llm/config-from-env'), import('../provider-switch')]);
+  const i = c.inspect<string[]>('baseUrls');
+  const here = target === vscode.ConfigurationTarget.WorkspaceFolder ? i?.workspaceFolderValue : i?.workspaceValue;
+  if (here !== undefined) await c.update('baseUrls', undefined, target);
+  const below = target === vscode.ConfigurationTarget.WorkspaceFolder ? (i?.workspaceValue ?? i?.globalValue) : i?.globalValue;
+  if (below !== undefined && baseUrlsOnSwitch(provider, below) === 'reset') await c.update('baseUrls', resolveLlmConfig({ provider }, process.env).config.baseUrls, target);
+}
+
+/** Set API Key: stores (or, given an empty key, removes) the key and says so; returns what it said. */
+export async function setApiKeyCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
   const given = arg as { provider?: unknown; key?: unknown } | undefined;
   const provider: ProviderName = given?.provider === 'ollama' ? 'ollama' : 'openai';
   const key =
     typeof given?.key === 'string'
       ? given.key
       : await vscode.window.showInputBox({ title: `SynthesizeMe: API key for ${provider}`, prompt: 'Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove it.', password: true, ignoreFocusOut: true });
-  if (key === undefined) return;
+  if (key === undefined) return undefined;
+  const had = (await ctx.secrets.get(provider)) !== undefined;
   if (key.trim()) await ctx.secrets.set(provider, key.trim());
   else await ctx.secrets.delete(provider);
   ctx.log.info('secrets', `API key for ${provider} ${key.trim() ? 'stored' : 'removed'}`);
   for (const f of ctx.folders.all()) f.model.reset();
+  // Which servers get the key: the provider's, as the active folder reaches it.
+  const d = await ctx.folders.active()?.model.describe();
+  const hosts = d?.provider === provider ? [...new Set(d.baseUrls.map((u) => hostOf(u)))].join(', ') : '';
+  const name = hosts ? `${provider} (${hosts})` : provider;
+  const message = key.trim()
+    ? `SynthesizeMe: API key saved for ${name} in VS Code's secret storage.`
+    : had
+      ? `SynthesizeMe: API key for ${name} cleared from VS Code's secret storage.`
+      : `SynthesizeMe: no API key was stored for ${name}; nothing to clear.`;
+  void ctx.notices.info(message);
+  return message;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

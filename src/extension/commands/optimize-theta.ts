@@ -7,6 +7,7 @@ import type { ThetaOutcome } from '../../core/method/theta/optimize';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import { runInputs } from './run-inputs';
+import { showMarkdownReport } from './bench-files';
 
 export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<ThetaOutcome | undefined> {
   const folder = await ctx.folders.choose(arg, 'Optimize Θ for which folder?');
@@ -73,9 +74,8 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
     const left = current.path ? vscode.Uri.file(outcome.adopted?.previous ?? current.path) : (await vscode.workspace.openTextDocument({ content: current.text, language: 'markdown' })).uri;
     await vscode.commands.executeCommand('vscode.diff', left, vscode.Uri.file(outcome.adopted?.path ?? outcome.bestFile), `Θ: ${outcome.adopted ? 'previous ↔ adopted' : 'current ↔ best candidate (not adopted)'}`);
   }
+  await showMarkdownReport(vscode.Uri.file(outcome.reportPath));
   const message = outcome.adopted ? `SynthesizeMe: a new Θ was adopted.${figures}` : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
-  void vscode.window.showInformationMessage(message, 'Open Report').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(outcome.reportPath));
-  });
+  void vscode.window.showInformationMessage(message);
   return outcome;
 }

@@ -1,11 +1,34 @@
 // The Users tree: each user with pair counts per split, whether a persona exists and its last
-// validation accuracy; context menu Fit / Evaluate / Open persona. In a multi-root workspace every
-// folder's users are listed, each with its folder's name (the same id in two folders is two users).
+// validation accuracy; context menu Fit / Evaluate / Open persona. In a multi-root workspace the users
+// are grouped under a node per folder (the same id in two folders is two users); with one folder the
+// list is flat.
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { readPersonaOf } from '../commands/run-inputs';
+
+/** A workspace folder's node (multi-root only): its users are its children. */
+export class FolderItem extends vscode.TreeItem {
+  /** The folder's URI: a command given this item works in that folder (`{ folder }`). */
+  readonly folder: string;
+
+  constructor(
+    readonly workspaceFolder: Folder,
+    users: number | undefined,
+  ) {
+    super(workspaceFolder.name, vscode.TreeItemCollapsibleState.Expanded);
+    this.folder = workspaceFolder.uri.toString();
+    this.id = `folder:${this.folder}`;
+    this.description = users === undefined ? '' : `${users} user${users === 1 ? '' : 's'}`;
+    this.tooltip = workspaceFolder.uri.fsPath;
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.resourceUri = workspaceFolder.uri;
+    this.contextValue = 'folder';
+  }
+}
+
+export type UsersTreeItem = FolderItem | UserItem;
 
 export class UserItem extends vscode.TreeItem {
   /** The folder's URI: commands given this item work in that folder. */
@@ -22,7 +45,7 @@ export class UserItem extends vscode.TreeItem {
     this.folder = folder.uri.toString();
     const acc = persona?.accuracy !== undefined ? ` val ${(100 * persona.accuracy).toFixed(0)}%` : '';
     const test = persona?.test !== undefined ? ` test ${(100 * persona.test).toFixed(0)}%` : '';
-    this.description = `${folder.shown ? `${folder.name} · ` : ''}ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
+    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
     this.tooltip = new vscode.MarkdownString();
     this.tooltip.appendText(
       `${userId}${folder.shown ? ` (${folder.name})` : ''}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
@@ -37,27 +60,42 @@ export class UserItem extends vscode.TreeItem {
   }
 }
 
-export class UsersTree implements vscode.TreeDataProvider<UserItem> {
+export class UsersTree implements vscode.TreeDataProvider<UsersTreeItem> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly parents = new Map<string, FolderItem>();
 
   constructor(private readonly ctx: Ctx) {
     ctx.register(ctx.folders.onDidChange(() => this.changed.fire()));
     ctx.register(this.changed);
   }
 
-  getTreeItem(item: UserItem): UserItem {
+  getTreeItem(item: UsersTreeItem): UsersTreeItem {
     return item;
   }
 
-  async getChildren(parent?: UserItem): Promise<UserItem[]> {
-    if (parent) return [];
-    const shown = this.ctx.folders.multiple;
-    const lists = await Promise.all(this.ctx.folders.all().map((f) => this.usersOf(f, shown)));
-    return lists.flat();
+  /** With several folders, a node per folder; with one, its users. A folder node's children are its users. */
+  async getChildren(parent?: UsersTreeItem): Promise<UsersTreeItem[]> {
+    if (parent instanceof UserItem) return [];
+    if (parent instanceof FolderItem) return this.usersOf(parent.workspaceFolder, true, parent);
+    const folders = this.ctx.folders.all();
+    if (folders.length === 1) return this.usersOf(folders[0]!, false);
+    this.parents.clear();
+    return folders.map((f) => new FolderItem(f, f.files.current()?.users().length));
   }
 
-  private async usersOf(folder: Folder, shown: boolean): Promise<UserItem[]> {
+  getParent(item: UsersTreeItem): FolderItem | undefined {
+    return item instanceof UserItem && item.id ? this.parents.get(item.id) : undefined;
+  }
+
+  /** Every user of every folder, whatever the grouping (for tests and callers that look a user up). */
+  async userItems(): Promise<UserItem[]> {
+    const top = await this.getChildren();
+    const nested = await Promise.all(top.map((i) => (i instanceof FolderItem ? this.getChildren(i) : [i])));
+    return nested.flat().filter((i): i is UserItem => i instanceof UserItem);
+  }
+
+  private async usersOf(folder: Folder, shown: boolean, parent?: FolderItem): Promise<UserItem[]> {
     const [index, { pairsBySplit }, tests] = await Promise.all([folder.files.get(), import('../../core/workspace/open-workspace'), lastTestAccuracy(folder)]);
     const where = { uri: folder.uri, name: folder.name, shown };
     return Promise.all(
@@ -74,7 +112,9 @@ export class UsersTree implements vscode.TreeDataProvider<UserItem> {
             ...(test !== undefined ? { test } : {}),
           };
         }
-        return new UserItem(where, u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
+        const item = new UserItem(where, u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
+        if (parent && item.id) this.parents.set(item.id, parent);
+        return item;
       }),
     );
   }
