@@ -1,7 +1,7 @@
 // Two targets from one file: the extension + CLI (+ bench) for Node (cjs, `vscode` external),
 // and the webview for the browser (esm). `--watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -37,6 +37,9 @@ const node = {
 const webviewEntries = {
   'persona-inspector': 'webview/persona-inspector/main.ts',
   verdicts: 'webview/verdicts/main.ts',
+  'pair-view': 'webview/pair-view/main.ts',
+  'compare-grid': 'webview/compare-grid/main.ts',
+  history: 'webview/history/main.ts',
 };
 const webview = {
   ...common,
@@ -46,6 +49,14 @@ const webview = {
   target: 'es2022',
   format: 'esm',
 };
+
+// The codicon font and its stylesheet: @vscode-elements/elements draws its icons with it, and looks for the
+// stylesheet by the id `vscode-codicon-stylesheet` (webview-html.ts links it). Without it every icon is blank.
+function copyCodicons() {
+  mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+}
+copyCodicons();
 
 const targets = [node, webview].filter((t) => Object.keys(t.entryPoints).length > 0);
 if (watch) {

@@ -18,6 +18,9 @@ import { revalidatePromptCommand } from './commands/revalidate-prompt';
 import { optimizeThetaCommand } from './commands/optimize-theta';
 import { showPersonaInspector } from './views/persona-inspector';
 import { showVerdicts } from './views/verdicts-panel';
+import { openPairCommand } from './views/pair-panel';
+import { compareRunsCommand } from './views/compare-grid-panel';
+import { showHistoryCommand } from './views/history-panel';
 
 export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.showLog, () => ctx.log.channel.show());
@@ -52,6 +55,9 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.openPersona, (arg) => openPersonaCommand(ctx, arg));
   ctx.command(CommandIds.inspectPersona, (arg) => showPersonaInspector(ctx, arg));
   ctx.command(CommandIds.showVerdicts, (arg) => showVerdicts(ctx, arg));
+  ctx.command(CommandIds.openPair, (arg) => openPairCommand(ctx, arg));
+  ctx.command(CommandIds.compareRuns, (arg) => compareRunsCommand(ctx, arg));
+  ctx.command(CommandIds.showHistory, (arg) => showHistoryCommand(ctx, arg));
   ctx.command(CommandIds.selectModel, (arg) => selectModelCommand(ctx, arg));
   ctx.command(CommandIds.setApiKey, (arg) => setApiKeyCommand(ctx, arg));
   ctx.command(CommandIds.estimateCost, (arg) => estimateCommand(ctx, arg));

@@ -3,11 +3,13 @@
 // indexed in the background.
 
 import * as vscode from 'vscode';
+import { lastPairShown, navigatePair } from './views/pair-panel';
+import type { PairScope } from './protocol';
 import { Ctx } from './ctx';
 import { registerDiagnostics } from './editor/diagnostics';
 import { registerPairCodeLens } from './editor/pair-codelens';
 import { registerPersonaCodeLens } from './editor/persona-codelens';
-import { registerStatusBar } from './status-bar';
+import { registerStatusBar, type ModelStatus } from './status-bar';
 import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
 import { chartPaint } from './views/verdicts-panel';
@@ -17,8 +19,12 @@ import { registerCommands } from './commands';
 export interface ExtensionApi {
   ctx: Ctx;
   users: UsersTree;
+  /** The model's status bar item and the outcome of its last connection check. */
+  status: ModelStatus;
   /** How many points the Verdicts webview last drew in a chart (the tests cannot see the webview's DOM). */
   chartPaint: () => { points: number } | undefined;
+  /** The pair view's keys without a browser, and what it last showed (the tests cannot press keys in a webview). */
+  pairView: { navigate: (scope: PairScope, delta: 1 | -1) => Promise<void>; last: () => typeof lastPairShown };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -31,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     registerPersonaCodeLens(ctx);
     const users = registerUsersTree(ctx);
     registerPersonaInspector(ctx);
-    registerStatusBar(ctx);
+    const status = registerStatusBar(ctx);
     ctx.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         // Each folder whose own settings changed, and only those.
@@ -62,10 +68,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     // A folder added later is indexed as it arrives.
     ctx.register(vscode.workspace.onDidChangeWorkspaceFolders((e) => e.added.forEach((wf) => void ctx.folders.of(wf.uri)?.files.get().catch((err) => ctx.log.error('index', err as Error)))));
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
-    return { ctx, users, chartPaint };
+    return { ctx, users, status, chartPaint, pairView: { navigate: (scope, delta) => navigatePair(ctx, scope, delta), last: () => lastPairShown } };
   } catch (err) {
-    ctx.log.error('activate', err as Error);
-    void vscode.window.showErrorMessage(`SynthesizeMe failed to start: ${(err as Error).message}`);
+    ctx.notices.error('activate', err, 'failed to start: ');
     return undefined;
   }
 }

@@ -38,9 +38,11 @@ export interface PersonaView {
   history: { name: string; path: string }[];
   /** Prompts the persona was fitted with whose text has changed since (judge, Θ, bootstrap): it is stale. */
   stale?: string[];
+  /** Estimated tokens: the persona, the judge's system prompt with it and the demonstrations, and the configured context (when a number). */
+  tokens?: { persona: number; judgePrompt?: number; context?: number };
 }
 
-export type InspectorAction = 'fit' | 'revalidate' | 'edit' | 'compare';
+export type InspectorAction = 'fit' | 'revalidate' | 'edit' | 'compare' | 'history';
 
 export type HostToInspector =
   | { type: 'show'; userId: string | null; persona: PersonaView | null; message?: string }
@@ -49,7 +51,8 @@ export type HostToInspector =
 export type InspectorToHost =
   | { type: 'ready' }
   | { type: 'action'; action: InspectorAction; userId: string }
-  | { type: 'openPair'; file: string; line: number };
+  | { type: 'openPair'; file: string; line: number }
+  | { type: 'openPairView'; file: string; line: number };
 
 // ---------- Verdicts (webview panel) ----------
 
@@ -121,14 +124,136 @@ export type ChartMessage = { type: 'chart'; chart: ChartView; sentAt: number };
 
 export type HostToVerdicts = RunMessage | ChartMessage;
 
-export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number } | { type: 'painted'; rows: number; ms: number } | { type: 'chartPainted'; points: number };
+export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number; list?: number[] } | { type: 'painted'; rows: number; ms: number } | { type: 'chartPainted'; points: number };
+
+// ---------- Pair view (webview panel) ----------
+
+export interface TurnView {
+  role: string;
+  content: string;
+}
+
+/** One run's verdict on the pair: both orders, and the persona version it was judged with. */
+export interface PairJudgementView {
+  runId: string;
+  method: string;
+  model: string;
+  split: string;
+  created: string;
+  label?: string;
+  personaVersion?: string;
+  score: number | null;
+  orders: OrderView[];
+}
+
+/** Where the next and previous pair come from. */
+export type PairScope = 'file' | 'list' | 'user';
+
+export interface PairViewData {
+  user: string;
+  pairId: string;
+  file: string;
+  line: number;
+  split: string;
+  context: TurnView[];
+  chosen: string;
+  rejected: string;
+  judgements: PairJudgementView[];
+  /** The pair's place in each scope it can be navigated in ('list': the verdict or grid rows it was opened from). */
+  positions: { scope: PairScope; index: number; total: number; name: string }[];
+  scope: PairScope;
+}
+
+export type HostToPair = { type: 'pair'; pair: PairViewData; sentAt: number } | { type: 'notFound'; message: string };
+
+export type PairToHost = { type: 'ready' } | { type: 'navigate'; delta: 1 | -1; scope: PairScope } | { type: 'openLine' } | { type: 'painted'; ms: number };
+
+// ---------- Comparison grid (webview panel) ----------
+
+export interface GridRunView {
+  id: string;
+  label?: string;
+  method: string;
+  model: string;
+  split: string;
+  created: string;
+  stale?: boolean;
+}
+
+export interface GridCellView {
+  /** Each order's letter ('A', 'B', '' for no answer) and whether it was right. */
+  orders: { order: string; preference: string; correct: boolean }[];
+  score: number | null;
+  flipped: boolean;
+}
+
+export interface GridRowView {
+  user: string;
+  pairId: string;
+  cells: (GridCellView | null)[];
+  flipped: boolean;
+  wrongEverywhere: boolean;
+  inconsistent: boolean;
+}
+
+export interface GridSummaryView {
+  accuracy: number | null;
+  ci95: [number, number] | null;
+  pairs: number;
+  versusFirst?: { difference: number; ci95: [number, number]; p: number; pairs: number; users: number };
+}
+
+export type HostToGrid =
+  | { type: 'grid'; runs: GridRunView[]; summary: GridSummaryView[]; rows: GridRowView[]; warnings: string[]; users: string[]; sentAt: number; filter?: GridFilter }
+  | { type: 'searchResult'; query: string; rows: number[] };
+
+export type GridFilter = 'all' | 'flipped' | 'wrong' | 'inconsistent';
+
+export type GridToHost =
+  | { type: 'ready' }
+  | { type: 'search'; query: string }
+  | { type: 'openPair'; row: number; list: number[] }
+  | { type: 'export'; format: 'csv' | 'md' }
+  | { type: 'painted'; rows: number; columns: number; ms: number };
+
+// ---------- History (webview panel) ----------
+
+export interface VersionRunView {
+  id: string;
+  method: string;
+  split: string;
+  model: string;
+  created: string;
+  accuracy: number | null;
+  ci95: [number, number] | null;
+}
+
+export interface VersionView {
+  id: string;
+  created: string;
+  origin: string;
+  current: boolean;
+  validation?: number;
+  runs: VersionRunView[];
+}
+
+export interface HistoryView {
+  kind: 'persona' | 'prompt';
+  name: string;
+  versions: VersionView[];
+  chart: ChartView;
+}
+
+export type HostToHistory = { type: 'history'; history: HistoryView; sentAt: number };
+
+export type HistoryToHost = { type: 'ready' } | { type: 'compare'; version: number } | { type: 'openRun'; version: number; run: number };
 
 // ---------- validators ----------
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isText = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
 const isLine = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x < 1e9;
-const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare'] satisfies InspectorAction[];
+const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare', 'history'] satisfies InspectorAction[];
 
 export function isInspectorToHost(x: unknown): x is InspectorToHost {
   if (!isObject(x)) return false;
@@ -138,6 +263,7 @@ export function isInspectorToHost(x: unknown): x is InspectorToHost {
     case 'action':
       return isText(x['action']) && ACTIONS.includes(x['action']) && isText(x['userId'], 1024);
     case 'openPair':
+    case 'openPairView':
       return isText(x['file']) && isLine(x['line']);
     default:
       return false;
@@ -150,7 +276,7 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
     case 'ready':
       return true;
     case 'openPair':
-      return isText(x['file']) && isLine(x['line']);
+      return isText(x['file']) && isLine(x['line']) && (x['list'] === undefined || isIndexList(x['list']));
     case 'painted':
       return typeof x['rows'] === 'number' && typeof x['ms'] === 'number' && Number.isFinite(x['ms']);
     case 'chartPainted':
@@ -188,4 +314,72 @@ export function isHostToVerdicts(x: unknown): x is HostToVerdicts {
   if (!isObject(x)) return false;
   if (x['type'] === 'chart') return isChartView(x['chart']);
   return x['type'] === 'run' && Array.isArray(x['rows']) && isObject(x['run']);
+}
+
+const MAX_ROWS = 1_000_000;
+const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < MAX_ROWS;
+const isIndexList = (x: unknown): x is number[] => Array.isArray(x) && x.length <= MAX_ROWS && x.every(isIndex);
+const SCOPES: readonly string[] = ['file', 'list', 'user'] satisfies PairScope[];
+
+export function isPairToHost(x: unknown): x is PairToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+    case 'openLine':
+      return true;
+    case 'navigate':
+      return (x['delta'] === 1 || x['delta'] === -1) && isText(x['scope']) && SCOPES.includes(x['scope']);
+    case 'painted':
+      return isNum(x['ms']);
+    default:
+      return false;
+  }
+}
+
+export function isHostToPair(x: unknown): x is HostToPair {
+  if (!isObject(x)) return false;
+  if (x['type'] === 'notFound') return isText(x['message']);
+  return x['type'] === 'pair' && isObject(x['pair']) && Array.isArray(x['pair']['context']) && Array.isArray(x['pair']['judgements']) && Array.isArray(x['pair']['positions']);
+}
+
+export function isGridToHost(x: unknown): x is GridToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+      return true;
+    case 'search':
+      return isText(x['query'], 1024);
+    case 'openPair':
+      return isIndex(x['row']) && isIndexList(x['list']);
+    case 'export':
+      return x['format'] === 'csv' || x['format'] === 'md';
+    case 'painted':
+      return isNum(x['rows']) && isNum(x['columns']) && isNum(x['ms']);
+    default:
+      return false;
+  }
+}
+
+export function isHostToGrid(x: unknown): x is HostToGrid {
+  if (!isObject(x)) return false;
+  if (x['type'] === 'searchResult') return isText(x['query'], 1024) && isIndexList(x['rows']);
+  return x['type'] === 'grid' && Array.isArray(x['runs']) && Array.isArray(x['rows']) && Array.isArray(x['summary']);
+}
+
+export function isHistoryToHost(x: unknown): x is HistoryToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+      return true;
+    case 'compare':
+      return isIndex(x['version']);
+    case 'openRun':
+      return isIndex(x['version']) && isIndex(x['run']);
+    default:
+      return false;
+  }
+}
+
+export function isHostToHistory(x: unknown): x is HostToHistory {
+  return isObject(x) && x['type'] === 'history' && isObject(x['history']) && Array.isArray(x['history']['versions']) && isChartView(x['history']['chart']);
 }

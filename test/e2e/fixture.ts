@@ -36,29 +36,38 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
   // The fixture's own settings choose the loopback server: it trusts its own workspace.
   await cli('fit', '.', '--user', 'ada', '--trust-workspace');
   await cli('eval', '.', '--all', '--method', 'default', '--trust-workspace');
-  // A large run: 10,000 verdicts (2,500 users x 4 pairs), some wrong, some inconsistent.
+  // A second method on ada's pairs: the pair view lists both runs' verdicts, and the grid compares them.
+  await cli('eval', '.', '--user', 'ada', '--method', 'persona+demos', '--trust-workspace');
+  // Six large runs: 10,000 verdicts each (2,500 users x 4 pairs), some wrong, some inconsistent, each
+  // run wrong on a different pattern of pairs (so the grid has flipped pairs). The first is the
+  // Verdicts view's first-paint test; all six are the comparison grid's (10,000 rows x 6 columns).
   const runs = join(ws, '.synthesizeme/runs');
   mkdirSync(runs, { recursive: true });
-  const lines: string[] = [JSON.stringify({ type: 'header', version: 1, id: 'big000000000', method: 'persona+demos', split: 'test', provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, users: [], created: new Date().toISOString(), inputs: {} })];
-  for (let i = 0; i < 10_000; i++) {
-    const a = i % 7 !== 0;
-    const b = i % 5 !== 0;
-    lines.push(
-      JSON.stringify({
-        type: 'verdict',
-        userId: `u${String(Math.floor(i / 4)).padStart(4, '0')}`,
-        pairId: `p${i}`,
-        file: 'ada.prefs.jsonl',
-        line: 1 + (i % 15),
-        orders: [
-          { order: 'AB', preference: a ? 'A' : 'B', correct: a, reasoning: `Reasoning ${i} for (A,B). ${i === 3 ? MARKUP : ''}` },
-          { order: 'BA', preference: b ? 'B' : 'A', correct: b, reasoning: `Reasoning ${i} for (B,A).` },
-        ],
-      }),
-    );
+  let bigRun = '';
+  for (let r = 0; r < 6; r++) {
+    const id = `big00000000${r}`;
+    const lines: string[] = [JSON.stringify({ type: 'header', version: 1, id, method: 'persona+demos', split: 'test', provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, users: [], created: new Date(Date.now() - r * 60_000).toISOString(), inputs: {}, label: `big ${r}` })];
+    for (let i = 0; i < 10_000; i++) {
+      const a = (i + r) % 7 !== 0;
+      const b = (i + 2 * r) % 5 !== 0;
+      lines.push(
+        JSON.stringify({
+          type: 'verdict',
+          userId: `u${String(Math.floor(i / 4)).padStart(4, '0')}`,
+          pairId: `p${i}`,
+          file: 'ada.prefs.jsonl',
+          line: 1 + (i % 15),
+          orders: [
+            { order: 'AB', preference: a ? 'A' : 'B', correct: a, reasoning: `Reasoning ${i} for (A,B). ${i === 3 ? MARKUP : ''}` },
+            { order: 'BA', preference: b ? 'B' : 'A', correct: b, reasoning: `Reasoning ${i} for (B,A).` },
+          ],
+        }),
+      );
+    }
+    lines.push(JSON.stringify({ type: 'summary', accuracy: 0.73, ci95: [0.72, 0.74], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
+    const path = join(runs, `persona-demos-test-${id}.run.jsonl`);
+    writeFileSync(path, lines.join('\n') + '\n');
+    if (r === 0) bigRun = path;
   }
-  lines.push(JSON.stringify({ type: 'summary', accuracy: 0.73, ci95: [0.72, 0.74], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
-  const bigRun = join(runs, 'persona-demos-test-big000000000.run.jsonl');
-  writeFileSync(bigRun, lines.join('\n') + '\n');
   return { bigRun };
 }

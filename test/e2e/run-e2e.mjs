@@ -31,7 +31,7 @@ const lap = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] 
 // 1. Build, bundle the fixture, package the .vsix.
 // The production build (minified, no source maps) is what gets packaged.
 if (spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' }).status !== 0) process.exit(1);
-const sizes = ['dist/extension.js', 'dist/webview/persona-inspector.js', 'dist/webview/verdicts.js'].map((f) => `${path.basename(f)} ${(fs.statSync(f).size / 1024).toFixed(0)} KB`);
+const sizes = ['dist/extension.js', 'dist/webview/persona-inspector.js', 'dist/webview/verdicts.js', 'dist/webview/pair-view.js', 'dist/webview/compare-grid.js', 'dist/webview/history.js'].map((f) => `${path.basename(f)} ${(fs.statSync(f).size / 1024).toFixed(0)} KB`);
 await esbuild.build({ entryPoints: ['test/e2e/fixture.ts'], outfile: 'out/e2e/fixture.cjs', bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
 const vsix = path.resolve('out/e2e/synthesizeme-studio.vsix');
 const pack = spawnSync(
@@ -245,15 +245,117 @@ try {
     const count = await f.locator('[data-testid=count]').innerText();
     if (count.startsWith('10000 of')) throw new Error(`filter had no effect: ${count}`);
     await f.locator('[data-testid=verdict-row]').first().click();
-    await page.locator('.tabs-container .tab.active', { hasText: 'ada.prefs.jsonl' }).waitFor({ timeout: 15_000 });
-    return count;
+    // A row opens the pair view (the pair of ada.prefs.jsonl the row names), with the filtered rows as its list.
+    const pv = await webviewWith(page, '[data-testid=pair-id]');
+    await pv.locator('[data-testid=scope-list]').waitFor({ timeout: 15_000 });
+    return `${count}; the pair view opened on ${await pv.locator('[data-testid=pair-id]').innerText()}`;
+  });
+
+  const pairId = async (f) => (await f.locator('[data-testid=pair-id]').innerText()).trim();
+  await check('"Open Pair" opens the pair view: rendered, markup as text, both responses, j/k move through the file', async () => {
+    await quickOpen(page, 'ada.prefs.jsonl');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Open Pair' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    const f = await webviewWith(page, '[data-testid=chosen]');
+    const first = await pairId(f);
+    await f.locator('[data-testid=conversation]').waitFor();
+    if ((await f.locator('[data-testid=rejected]').count()) !== 1) throw new Error('no rejected response');
+    await f.locator('h2').click();
+    await page.keyboard.press('j');
+    const end = Date.now() + 15_000;
+    let next = first;
+    while ((next = await pairId(await webviewWith(page, '[data-testid=chosen]'))) === first && Date.now() < end) await page.waitForTimeout(100);
+    if (next === first) throw new Error('j did not move to the next pair');
+    await page.keyboard.press('k');
+    const g = await webviewWith(page, '[data-testid=chosen]');
+    const back = Date.now() + 15_000;
+    while ((await pairId(g)) !== first && Date.now() < back) await page.waitForTimeout(100);
+    if ((await pairId(g)) !== first) throw new Error('k did not move back');
+    await page.screenshot({ path: `${SHOTS}/06-pair-view-dark.png` });
+    return `${first} -> ${next} -> ${first}`;
+  });
+
+  await check('a pair with markup in the pair view stays text', async () => {
+    await quickOpen(page, 'inject.prefs.jsonl');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Open Pair' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    const f = await webviewWith(page, '[data-testid=pair-id]');
+    await f.locator('[data-testid=pair-id]', { hasText: 'm1' }).waitFor({ timeout: 15_000 });
+    const text = await f.locator('[data-testid=chosen]').innerText();
+    if (!text.includes('<img src=x')) throw new Error(`the markup is not shown as text: ${text.slice(0, 100)}`);
+    if ((await f.locator('[data-testid=chosen] img, [data-testid=conversation] script').count()) > 0) throw new Error('markup rendered');
+    if ((await page.title()).includes('pwned')) throw new Error('markup ran');
+  });
+
+  let gridPaint;
+  await check('Compare Runs: 10,000 pairs x 6 runs, first paint measured; filter to flipped pairs', async () => {
+    await palette(page, '>SynthesizeMe: Compare Runs', 'Compare Runs');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type('big00000000');
+    await page.waitForTimeout(300);
+    await page.locator('.quick-input-check-all').first().click();
+    await page.keyboard.press('Enter');
+    const base = page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first();
+    await base.waitFor({ timeout: 15_000 });
+    await base.click();
+    const f = await webviewWith(page, '[data-testid=grid-count]', 60_000);
+    await f.locator('[data-testid=grid-count]', { hasText: '10000 of 10000 pairs' }).waitFor({ timeout: 30_000 });
+    const end = Date.now() + 10_000;
+    while (!(gridPaint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end) await page.waitForTimeout(100);
+    const columns = (await f.locator('.grid-head .cell').count()) - 1;
+    if (columns !== 6) throw new Error(`${columns} run columns`);
+    const inDom = await f.locator('[data-testid=grid-row]').count();
+    if (inDom > 200) throw new Error(`${inDom} rows in the DOM: not virtualized`);
+    await f.locator('[data-testid=grid-filter]').selectOption('flipped');
+    const count = await f.locator('[data-testid=grid-count]').innerText();
+    if (count.startsWith('10000 of') || count.startsWith('0 of')) throw new Error(`the flipped filter: ${count}`);
+    if ((await f.locator('[data-flipped]').count()) === 0) throw new Error('no flipped cell is marked');
+    await page.screenshot({ path: `${SHOTS}/07-compare-grid-dark.png` });
+    return `first paint of 10,000 rows x 6 runs: ${gridPaint} ms; flipped: ${count}`;
+  });
+
+  await check('Show History: the persona\'s versions, with who made them', async () => {
+    await palette(page, '>SynthesizeMe: Show History', 'Show History');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ada' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const f = await webviewWith(page, '[data-testid=history-title]');
+    const title = await f.locator('[data-testid=history-title]').innerText();
+    if (!/ada/.test(title)) throw new Error(title);
+    const versions = await f.locator('[data-testid=version]').count();
+    if (versions < 1) throw new Error('no version listed');
+    if (!(await f.locator('[data-testid=version]').first().innerText()).includes('fit')) throw new Error('the origin is not shown');
+    await page.screenshot({ path: `${SHOTS}/08-history-dark.png` });
+    return `${title}`;
+  });
+
+  await check('the same views in a light theme', async () => {
+    const settings = path.join(ws, '.vscode/settings.json');
+    const s = JSON.parse(fs.readFileSync(settings, 'utf8'));
+    fs.writeFileSync(settings, JSON.stringify({ ...s, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
+    await page.locator('.monaco-workbench.vs:not(.vs-dark)').first().waitFor({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'History' }).first().click();
+    await webviewWith(page, '[data-testid=history-title]');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${SHOTS}/08-history-light.png` });
+    await page.locator('.tabs-container .tab', { hasText: 'Compare' }).first().click();
+    await webviewWith(page, '[data-testid=grid-count]');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${SHOTS}/07-compare-grid-light.png` });
+    await page.locator('.tabs-container .tab', { hasText: 'Pair' }).first().click();
+    await webviewWith(page, '[data-testid=pair-id]');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${SHOTS}/06-pair-view-light.png` });
   });
   await check('no Content Security Policy violation in the webviews', async () => {
-    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts)|webview\.css/.test(v));
+    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts|pair-view|compare-grid|history|codicon)|webview\.css/.test(v));
     if (ours.length) throw new Error(ours.join(' | ').slice(0, 500));
     return `${cspViolations.length} message(s) from the workbench itself`;
   });
   if (paint) console.log(`e2e figure: Verdicts first paint with 10,000 rows: ${paint} ms`);
+  if (gridPaint) console.log(`e2e figure: comparison grid first paint with 10,000 rows x 6 runs: ${gridPaint} ms`);
 } catch (e) {
   checks.push(['harness', false]);
   lap(`error: ${e.message}`);

@@ -5,6 +5,8 @@ import { viewsSuite } from './views.suite';
 import { benchSuite } from './bench.suite';
 import { realModelSuite } from './real-model.suite';
 import { multiRootSuite } from './multiroot.suite';
+import { polishSuite } from './polish.suite';
+import { readingSuite } from './reading.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -16,6 +18,8 @@ export function registerSuites(): void {
   editorSuite();
   modelSuite();
   viewsSuite();
+  readingSuite();
   benchSuite();
   multiRootSuite();
+  polishSuite();
 }

@@ -50,10 +50,28 @@ function renderPersona(p: PersonaView): void {
       button('Re-validate', 'revalidate', p.userId, 'beaker', true),
       button('Edit', 'edit', p.userId, 'edit', true),
       button('Compare with previous', 'compare', p.userId, 'diff', true),
+      button('History', 'history', p.userId, 'history', true),
     ),
     el('h3', {}, 'Persona'),
-    el('div', { class: 'persona-text', attrs: { 'data-testid': 'persona' } }, p.persona),
   );
+  // A long persona collapses (it crowds out everything else); its size is shown against the model's context.
+  const text = el('div', { class: 'persona-text', attrs: { 'data-testid': 'persona' } }, p.persona);
+  const long = p.persona.length > 1200 || p.persona.split('\n').length > 14;
+  if (long) text.classList.add('collapsed');
+  app.append(text);
+  if (long) {
+    const toggle = el('span', { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'persona-toggle' } }, 'Show all');
+    toggle.addEventListener('click', () => {
+      const collapsed = text.classList.toggle('collapsed');
+      toggle.textContent = collapsed ? 'Show all' : 'Collapse';
+    });
+    app.append(toggle);
+  }
+  if (p.tokens) {
+    const t = p.tokens;
+    const share = t.context && t.judgePrompt ? `, ${pct(t.judgePrompt / t.context)} of the ${t.context.toLocaleString()}-token context` : t.judgePrompt ? ' (the context is sized per run: synthesizeme.numCtx is auto)' : '';
+    app.append(el('div', { class: `muted${t.context && t.judgePrompt && t.judgePrompt > 0.6 * t.context ? ' warning' : ''}`, attrs: { 'data-testid': 'persona-tokens' } }, `≈ ${t.persona.toLocaleString()} tokens${t.judgePrompt ? `; the judge prompt with it and the demonstrations ≈ ${t.judgePrompt.toLocaleString()}${share}` : ''}`));
+  }
 
   app.append(el('h3', {}, 'Accuracy'));
   if (!p.figures.length) app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
@@ -77,6 +95,7 @@ function renderPersona(p: PersonaView): void {
       'div',
       { class: 'demo-body' },
       d.file && d.line ? el('a', { class: 'link', attrs: { href: '#' } }, `${d.file}:${d.line}`) : null,
+      d.file && d.line ? el('span', { class: 'link open-pair', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-pair-view' } }, ' · open in the pair view') : null,
       d.conversation ? el('div', { class: 'label' }, 'Conversation') : null,
       d.conversation ? el('div', { class: 'pre' }, d.conversation) : null,
       d.chosen ? el('div', { class: 'label' }, 'Chosen') : null,
@@ -96,6 +115,7 @@ function renderPersona(p: PersonaView): void {
         e.preventDefault();
         ipc.post({ type: 'openPair', file, line });
       });
+      body.querySelector('.open-pair')?.addEventListener('click', () => ipc.post({ type: 'openPairView', file, line }));
     }
     const c = el('vscode-collapsible', {}, body);
     c.setAttribute('title', d.pairId);

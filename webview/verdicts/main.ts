@@ -84,7 +84,9 @@ function rowNode(r: VerdictRow, i: number): HTMLElement {
     selected = r;
     showDetail(r);
     paintRows();
-    ipc.post({ type: 'openPair', file: r.file, line: r.line });
+    // The pair view opens on this pair, with the rows as filtered now as the list to move through.
+    const index = new Map(all.map((x, k) => [x, k]));
+    ipc.post({ type: 'openPair', file: r.file, line: r.line, list: shown.map((x) => index.get(x)!) });
   });
   return node;
 }

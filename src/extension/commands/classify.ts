@@ -9,6 +9,7 @@ import type { Ctx } from '../ctx';
 import { benchDir, mdCell, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { rephraseAdvice } from '../error-notice';
 
 export interface ClassifyOutcome {
   file: string;
@@ -32,7 +33,7 @@ export function classifyMarkdown(file: string, results: readonly Classification[
   const no = results.filter((r) => r.personalizable === false).length;
   const lines = [`# Personalizable pairs: ${file}`, '', `${yes} of ${results.length} pair(s) personalizable, ${no} not, ${results.length - yes - no} without a label (${model}).`, ''];
   lines.push('| pair | user | personalizable | reason |', '| --- | --- | --- | --- |');
-  for (const r of results) lines.push(`| ${mdCell(r.pairId)} | ${mdCell(r.userId)} | ${r.personalizable === null ? 'no label' : r.personalizable ? 'yes' : 'no'} | ${mdCell(r.error ?? r.reason)} |`);
+  for (const r of results) lines.push(`| ${mdCell(r.pairId)} | ${mdCell(r.userId)} | ${r.personalizable === null ? 'no label' : r.personalizable ? 'yes' : 'no'} | ${mdCell(r.error ? rephraseAdvice(r.error) : r.reason)} |`);
   return lines.join('\n') + '\n';
 }
 

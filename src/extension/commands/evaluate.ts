@@ -8,6 +8,7 @@ import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { redactUrl } from '../../core/llm/errors';
+import { rephraseAdvice } from '../error-notice';
 import { rateText, smallSampleNote } from '../../core/eval/sample-size';
 import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
@@ -85,7 +86,8 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
   if (!r.complete) {
     // A failed call is no answer: the figures leave those pairs out; running the same command resumes them.
-    const why = r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; ');
+    // The reasons are the engine's words (kept in the run file): their advice said the editor's way.
+    const why = rephraseAdvice(r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; '));
     const text = `SynthesizeMe: ${method} on ${split} is INCOMPLETE: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s) (${why}). The figures leave those pairs out; run Evaluate again to judge them.`;
     ctx.log.warn('eval', text);
     void vscode.window.showWarningMessage(text, 'Show Verdicts').then((pick) => {

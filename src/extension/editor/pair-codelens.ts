@@ -40,6 +40,7 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
     const folder = this.ctx.folders.of(doc.uri);
     for (const pair of parse.pairs) {
       const range = pairRange(pair);
+      lenses.push(new vscode.CodeLens(range, { title: '$(preview) Open Pair', command: CommandIds.openPair, arguments: [{ uri: doc.uri.toString(), pairId: pair.pairId }], tooltip: 'Read the pair rendered, with every run\'s verdicts' }));
       const modes: JudgeMode[] = folder?.files.hasPersona(pair.userId) ? ['plain', 'persona'] : ['plain'];
       for (const mode of modes) {
         const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };

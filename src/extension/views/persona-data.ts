@@ -80,9 +80,26 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
     if (now && now.hash !== hash) stale.push(name === 'persona-synthesis' ? 'persona-synthesis (Θ)' : name);
   }
 
+  // How much of the model's context the persona and the whole judge prompt take (a long persona crowds out the pair).
+  const [{ estimateTextTokens }, { judgeSystem }, { demosOf }] = await Promise.all([import('../../core/llm/estimate'), import('../../core/method/messages'), import('../../core/method/methods')]);
+  const judge = await store.get('judge').catch(() => undefined);
+  let demos: ReturnType<typeof demosOf> = [];
+  try {
+    demos = demosOf(m, [...pairs.values()]);
+  } catch {
+    // A demonstration whose pair is gone: the judge prompt cannot be built; the persona's own count still shows.
+  }
+  const numCtx = folder.files.config.numCtx;
+  const tokens = {
+    persona: estimateTextTokens(m.persona),
+    ...(judge ? { judgePrompt: estimateTextTokens(judgeSystem(judge.text, { persona: m.persona, demos })) } : {}),
+    ...(typeof numCtx === 'number' ? { context: numCtx } : {}),
+  };
+
   return {
     userId,
     path: folder.relative(p.path),
+    tokens,
     ...(stale.length ? { stale } : {}),
     persona: m.persona,
     provenance: prov,

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
-import { pickUser } from '../commands/run-inputs';
+import { pickUser, readPersonaOf } from '../commands/run-inputs';
 import { isInspectorToHost, type HostToInspector } from '../protocol';
 import { personaView } from './persona-data';
 import { webviewHtml, webviewOptions } from './webview-html';
@@ -66,6 +66,16 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     }
   }
 
+  /** A demonstration opened in the pair view: the user's demonstrations are the list to move through. */
+  private async openPairView(folder: Folder, file: string, line: number): Promise<void> {
+    const { pairAt, showPair } = await import('./pair-panel');
+    const pair = await pairAt(folder, file, line);
+    if (!pair) return openAt(folder, file, line);
+    const found = this.userId ? await readPersonaOf(folder, this.userId).catch(() => undefined) : undefined;
+    const keys = found ? found.model.demos.map((d) => ({ user: found.model.userId, pairId: d.pairId })) : [];
+    await showPair(this.ctx, { folder, key: { user: pair.userId, pairId: pair.pairId }, ...(keys.length ? { list: { name: 'demonstrations', keys } } : {}) }, keys.length ? 'list' : 'file');
+  }
+
   private receive(msg: unknown): void {
     if (!isInspectorToHost(msg)) {
       this.ctx.log.warn('inspector', 'ignored a malformed message from the webview');
@@ -77,13 +87,16 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
         void this.refresh();
         return;
       case 'action': {
-        const command = { fit: CommandIds.fitUser, revalidate: CommandIds.revalidatePersona, edit: CommandIds.openPersona, compare: CommandIds.comparePersonaVersions }[msg.action];
+        const command = { fit: CommandIds.fitUser, revalidate: CommandIds.revalidatePersona, edit: CommandIds.openPersona, compare: CommandIds.comparePersonaVersions, history: CommandIds.showHistory }[msg.action];
         // The webview names the user; the folder is the one the inspector shows.
         void vscode.commands.executeCommand(command, { userId: msg.userId, ...(this.folder ? { folder: this.folder.uri.toString() } : {}) });
         return;
       }
       case 'openPair':
         if (this.folder) void openAt(this.folder, msg.file, msg.line);
+        return;
+      case 'openPairView':
+        if (this.folder) void this.openPairView(this.folder, msg.file, msg.line);
         return;
     }
   }

@@ -136,6 +136,16 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   return message.rows.length;
 }
 
+/** A verdict row opens the pair view, with the filtered rows as its list; a pair no longer in the index opens its line. */
+async function openPairOfRow(ctx: Ctx, folder: Folder, message: HostToVerdicts, msg: { file: string; line: number; list?: number[] }): Promise<void> {
+  const { pairAt, showPair } = await import('./pair-panel');
+  const pair = await pairAt(folder, msg.file, msg.line);
+  if (!pair) return openAt(folder, msg.file, msg.line);
+  const rows = message.type === 'run' ? message.rows : [];
+  const keys = (msg.list ?? []).map((i) => rows[i]).filter((r) => r !== undefined).map((r) => ({ user: r.user, pairId: r.pairId }));
+  await showPair(ctx, { folder, key: { user: pair.userId, pairId: pair.pairId }, ...(keys.length ? { list: { name: 'verdict rows', keys } } : {}) }, keys.length ? 'list' : 'file');
+}
+
 /** Shows a chart (Benchmark: Scaling Plot) in the same panel, sent as numbers, drawn by the webview. */
 export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
   lastChartPaint = undefined;
@@ -161,7 +171,7 @@ function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdi
       return;
     }
     if (msg.type === 'ready') send();
-    else if (msg.type === 'openPair') void openAt(folder, msg.file, msg.line);
+    else if (msg.type === 'openPair') void openPairOfRow(ctx, folder, message, msg);
     else if (msg.type === 'painted') {
       lastPaint = { rows: msg.rows, ms: msg.ms };
       ctx.log.info('verdicts', `first paint of ${msg.rows} rows in ${msg.ms.toFixed(1)} ms`);

@@ -1,0 +1,129 @@
+// "Compare Runs...": two or more runs of a folder in one grid (the engine's comparison grid). The
+// host keeps the grid and the pair text: it answers the webview's searches, opens the pair view
+// on a click (with the filtered rows as the list to move through), and writes the exports.
+
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
+import { isGridToHost, type GridFilter, type GridToHost, type HostToGrid } from '../protocol';
+import { SinglePanel } from './single-panel';
+import { showPair } from './pair-panel';
+import { UserError } from '../../core/user-error';
+import { checkWrite } from '../../core/write-guard';
+
+type Grid = Awaited<ReturnType<(typeof import('../../core/eval/comparison-grid'))['buildComparisonGrid']>>;
+
+let panel: SinglePanel<GridToHost, HostToGrid> | undefined;
+let current: { folder: Folder; grid: Grid } | undefined;
+/** The grid's last first paint (the browser test prints it), and the last export (tests open it). */
+export let lastGridPaint: { rows: number; columns: number; ms: number } | undefined;
+export let lastExport: string | undefined;
+
+export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
+  return {
+    type: 'grid',
+    runs: grid.runs.map((r) => ({ id: r.id, ...(r.label ? { label: r.label } : {}), method: r.method, model: r.model, split: r.split, created: r.created, ...(r.stale ? { stale: true } : {}) })),
+    summary: grid.summary,
+    rows: grid.rows.map((r) => ({
+      user: r.user,
+      pairId: r.pairId,
+      flipped: r.flipped,
+      wrongEverywhere: r.wrongEverywhere,
+      inconsistent: r.inconsistent,
+      cells: r.cells.map((c) => (c ? { score: c.score, flipped: c.flipped, orders: c.orders.map((o) => ({ order: o.order, preference: o.preference ?? '', correct: o.correct })) } : null)),
+    })),
+    warnings: grid.warnings,
+    users: [...new Set(grid.rows.map((r) => r.user))].sort(),
+    sentAt: Date.now(),
+    ...(filter ? { filter } : {}),
+  };
+}
+
+/** Builds the grid of these run files and shows it; `filter` preselects a filter (history's "compare with" opens on the flipped pairs). */
+export async function showGrid(ctx: Ctx, folder: Folder, paths: readonly string[], filter?: GridFilter): Promise<Grid> {
+  const { buildComparisonGrid } = await import('../../core/eval/comparison-grid');
+  // The seed of the intervals: the first run's own (its header), so the grid's figures are the compare command's.
+  const grid = await buildComparisonGrid(paths, { layout: await folder.files.layout() });
+  current = { folder, grid };
+  panel ??= new SinglePanel<GridToHost, HostToGrid>(ctx, 'synthesizeme.compareGrid', 'compare-grid', isGridToHost);
+  panel.show(`Compare ${grid.runs.length} runs`, gridMessage(grid, filter), (m) => void onMessage(ctx, m));
+  return grid;
+}
+
+async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
+  if (!current) return;
+  const { folder, grid } = current;
+  switch (m.type) {
+    case 'search': {
+      const { searchGrid } = await import('../../core/eval/comparison-grid');
+      const index = await folder.files.get();
+      const text = (user: string, pairId: string) => {
+        const p = index.user(user)?.pairs.find((x) => x.pairId === pairId);
+        return p ? [...p.context.map((t) => t.content), p.chosen.content, p.rejected.content].join('\n') : undefined;
+      };
+      panel?.post({ type: 'searchResult', query: m.query, rows: searchGrid(grid, m.query, text) } satisfies HostToGrid);
+      return;
+    }
+    case 'openPair': {
+      const row = grid.rows[m.row];
+      if (!row) return;
+      const keys = m.list.map((i) => grid.rows[i]).filter((r) => r !== undefined).map((r) => ({ user: r.user, pairId: r.pairId }));
+      await showPair(ctx, { folder, key: { user: row.user, pairId: row.pairId }, list: { name: 'grid rows', keys } }, 'list');
+      return;
+    }
+    case 'export':
+      await exportGrid(ctx, folder, grid, m.format);
+      return;
+    case 'painted':
+      lastGridPaint = { rows: m.rows, columns: m.columns, ms: m.ms };
+      ctx.log.info('compare', `first paint of ${m.rows} rows x ${m.columns} runs in ${m.ms.toFixed(1)} ms`);
+      return;
+    case 'ready':
+      return;
+  }
+}
+
+/** Writes the grid under `.synthesizeme/exports/` and opens it (Markdown as a preview). */
+async function exportGrid(ctx: Ctx, folder: Folder, grid: Grid, format: 'csv' | 'md'): Promise<void> {
+  const { gridCsv, gridMarkdown } = await import('../../core/eval/comparison-grid');
+  const layout = await folder.files.layout();
+  const dir = vscode.Uri.joinPath(vscode.Uri.file(layout.runsDir), '..', 'exports');
+  const name = `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+  const uri = vscode.Uri.joinPath(dir, name);
+  await checkWrite(uri.fsPath);
+  await vscode.workspace.fs.createDirectory(dir);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(format === 'csv' ? gridCsv(grid) : gridMarkdown(grid)));
+  lastExport = uri.fsPath;
+  ctx.log.info('compare', `exported ${grid.rows.length} rows to ${folder.relative(uri.fsPath)}`);
+  if (format === 'md') await vscode.commands.executeCommand('markdown.showPreview', uri);
+  else await vscode.window.showTextDocument(uri, { preview: true });
+}
+
+/** The command: pick two or more runs of a folder (the first picked is the baseline column), or take them from the argument. */
+export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid | undefined> {
+  const a = (arg ?? {}) as { runs?: unknown; filter?: unknown };
+  const folder = await ctx.folders.choose(arg, 'Compare runs of which folder?');
+  if (!folder) return undefined;
+  const filter = typeof a.filter === 'string' && ['all', 'flipped', 'wrong', 'inconsistent'].includes(a.filter) ? (a.filter as GridFilter) : undefined;
+  if (Array.isArray(a.runs) && a.runs.every((r) => typeof r === 'string')) {
+    if (a.runs.length < 2) throw new UserError('Compare Runs needs two or more runs');
+    return showGrid(ctx, folder, a.runs as string[], filter);
+  }
+  const { listRuns } = await import('../../core/eval/runs-list');
+  const runs = await listRuns(await folder.files.layout());
+  if (runs.length < 2) throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
+  const items = runs.map((r) => ({
+    label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
+    description: `${r.model} · ${new Date(r.created).toLocaleString()} · ${r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`}${r.stale ? ' · stale' : ''} · ${r.id}`,
+    path: r.path,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Compare which runs? (two or more)', canPickMany: true, matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.length < 2) throw new UserError('pick two or more runs to compare');
+  const base = await vscode.window.showQuickPick(
+    picked.map((p) => ({ ...p, picked: false })),
+    { title: 'Which run is the baseline (the first column, that the others are compared with)?', matchOnDescription: true },
+  );
+  if (!base) return undefined;
+  return showGrid(ctx, folder, [base.path, ...picked.filter((p) => p.path !== base.path).map((p) => p.path)], filter);
+}

@@ -1,0 +1,112 @@
+// "Show History": the versions of a persona or a prompt over time (the engine's version history),
+// with their scores as a chart, each version's runs, and "Compare with current", which opens the
+// diff editor and the comparison grid of the two versions' runs on the pairs that flipped.
+
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
+import { isHistoryToHost, type ChartView, type HistoryToHost, type HistoryView, type HostToHistory } from '../protocol';
+import { SinglePanel } from './single-panel';
+import { showGrid } from './compare-grid-panel';
+import { showVerdicts } from './verdicts-panel';
+import { DEFAULT_PROMPTS, type PromptName } from '../../core/method/default-prompts';
+import type { VersionEntry } from '../../core/workspace/version-history';
+import { UserError } from '../../core/user-error';
+
+let panel: SinglePanel<HistoryToHost, HostToHistory> | undefined;
+let current: { folder: Folder; versions: VersionEntry[]; kind: 'persona' | 'prompt'; name: string } | undefined;
+/** What the history view last showed (tests read it). */
+export let lastHistory: { kind: string; name: string; versions: number } | undefined;
+
+const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memory', 'personalizable'];
+
+/** Scores over versions: the fit's validation score, and the newest run per split made with each version. */
+export function historyChart(name: string, versions: readonly VersionEntry[]): ChartView {
+  const fit = { name: 'validation score of the fit', points: [] as ChartView['series'][number]['points'] };
+  const bySplit = new Map<string, ChartView['series'][number]['points']>();
+  versions.forEach((v, i) => {
+    if (v.validation !== undefined) fit.points.push({ x: i + 1, y: v.validation });
+    const newest = new Map<string, VersionEntry['runs'][number]>();
+    for (const r of v.runs) if (r.accuracy !== null && (!newest.has(r.split) || newest.get(r.split)!.created < r.created)) newest.set(r.split, r);
+    for (const [split, r] of newest) {
+      const pts = bySplit.get(split) ?? [];
+      pts.push({ x: i + 1, y: r.accuracy!, ...(r.ci95 ? { low: r.ci95[0], high: r.ci95[1] } : {}) });
+      bySplit.set(split, pts);
+    }
+  });
+  const series = [...(fit.points.length ? [fit] : []), ...[...bySplit].map(([split, points]) => ({ name: `${split} runs`, points }))];
+  return { title: `${name}: accuracy by version`, xLabel: 'version', yLabel: 'accuracy', series };
+}
+
+export async function showHistory(ctx: Ctx, folder: Folder, kind: 'persona' | 'prompt', name: string): Promise<HistoryView> {
+  const { personaVersions, promptVersions } = await import('../../core/workspace/version-history');
+  const layout = await folder.files.layout();
+  const versions = kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);
+  if (!versions.length) throw new UserError(kind === 'persona' ? `user "${name}" has no persona yet: fit first` : `prompt "${name}" has no versions yet`);
+  current = { folder, versions, kind, name };
+  const history: HistoryView = {
+    kind,
+    name,
+    versions: versions.map((v) => ({ id: v.id, created: v.created, origin: v.origin, current: v.current, ...(v.validation !== undefined ? { validation: v.validation } : {}), runs: v.runs })),
+    chart: historyChart(name, versions),
+  };
+  lastHistory = { kind, name, versions: versions.length };
+  panel ??= new SinglePanel<HistoryToHost, HostToHistory>(ctx, 'synthesizeme.history', 'history', isHistoryToHost);
+  panel.show(`History: ${name}`, { type: 'history', history, sentAt: Date.now() }, (m) => void onMessage(ctx, m));
+  return history;
+}
+
+async function onMessage(ctx: Ctx, m: HistoryToHost): Promise<void> {
+  if (!current || m.type === 'ready') return;
+  const { folder, versions } = current;
+  const v = versions[m.version];
+  if (!v) return;
+  if (m.type === 'openRun') {
+    const r = v.runs[m.run];
+    if (r) await showVerdicts(ctx, { run: r.path });
+    return;
+  }
+  await compareWithCurrent(ctx, folder, v, versions.find((x) => x.current) ?? versions[versions.length - 1]!);
+}
+
+/** The diff of the two texts, then the grid of the newest runs of each version on the same split and method, on the flipped pairs. */
+export async function compareWithCurrent(ctx: Ctx, folder: Folder, older: VersionEntry, now: VersionEntry): Promise<void> {
+  const text = async (v: VersionEntry) => (v.path ? vscode.Uri.file(v.path) : (await vscode.workspace.openTextDocument({ content: v.kind === 'prompt' ? DEFAULT_PROMPTS[v.name as PromptName] : '', language: 'markdown' })).uri);
+  await vscode.commands.executeCommand('vscode.diff', await text(older), await text(now), `${now.name}: ${older.id} ↔ ${now.current ? 'current' : now.id}`);
+  for (const a of [...older.runs].sort((x, y) => y.created.localeCompare(x.created))) {
+    const b = [...now.runs].sort((x, y) => y.created.localeCompare(x.created)).find((r) => r.split === a.split && r.method === a.method && r.path !== a.path);
+    if (b) {
+      await showGrid(ctx, folder, [a.path, b.path], 'flipped');
+      return;
+    }
+  }
+  void vscode.window.showInformationMessage(`No runs of both versions on the same split and method to compare pair by pair: evaluate or re-validate with ${older.id === now.id ? 'this version' : 'each version'} first.`);
+}
+
+/** The command: a user ({folder, user}), a prompt ({folder, prompt}), a persona or prompt file (a URI), or a pick. */
+export async function showHistoryCommand(ctx: Ctx, arg: unknown): Promise<HistoryView | undefined> {
+  const a = (arg ?? {}) as { user?: unknown; userId?: unknown; prompt?: unknown };
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  const folder = arg instanceof vscode.Uri ? ctx.folders.ofFile(arg) : await ctx.folders.choose(arg, 'Show the history of which folder?');
+  if (!folder) return undefined;
+  const user = typeof a.user === 'string' ? a.user : typeof a.userId === 'string' ? a.userId : undefined;
+  if (user) return showHistory(ctx, folder, 'persona', user);
+  if (typeof a.prompt === 'string' && (PROMPTS as string[]).includes(a.prompt)) return showHistory(ctx, folder, 'prompt', a.prompt);
+  if (uri) {
+    const base = uri.path.split('/').pop() ?? '';
+    const prompt = PROMPTS.find((p) => base === `${p}.prompt.md`);
+    if (prompt) return showHistory(ctx, folder, 'prompt', prompt);
+    if (base.endsWith('.persona.yaml')) {
+      const { loadPersona } = await import('../../core/method/persona-file');
+      const model = await loadPersona(uri.fsPath, folder.relative(uri.fsPath)).catch(() => undefined);
+      if (model) return showHistory(ctx, folder, 'persona', model.userId);
+    }
+  }
+  const index = await folder.files.get();
+  const items = [
+    ...index.users().filter((u) => folder.files.hasPersona(u.id)).map((u) => ({ label: u.id, description: 'persona', what: 'persona' as const, name: u.id })),
+    ...PROMPTS.map((p) => ({ label: p, description: 'prompt', what: 'prompt' as const, name: p })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Show the history of which persona or prompt?' });
+  return pick ? showHistory(ctx, folder, pick.what, pick.name) : undefined;
+}

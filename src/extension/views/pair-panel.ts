@@ -1,0 +1,162 @@
+// The pair view's host side: finds the pair in its folder's index, gathers every run's verdict on
+// it (the engine's pair history), and moves to the next or previous pair in the file, the list it
+// was opened from (a Verdicts or grid filter), or the user's pairs.
+
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
+import type { Pair } from '../../core/data/pair';
+import { isPairToHost, type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
+import { SinglePanel } from './single-panel';
+import { openAt } from './persona-inspector';
+import { pairsBySplit } from '../../core/workspace/open-workspace';
+import { UserError } from '../../core/user-error';
+
+export interface PairKey {
+  user: string;
+  pairId: string;
+}
+
+/** Where a pair view was opened from: the pair, and the list to move through (a filtered list of rows). */
+export interface PairTarget {
+  folder: Folder;
+  key: PairKey;
+  list?: { name: string; keys: PairKey[] };
+}
+
+let panel: SinglePanel<PairToHost, HostToPair> | undefined;
+let state: { target: PairTarget; scope: PairScope } | undefined;
+/** What the pair view last painted (the integration and browser tests read it). */
+export let lastPairShown: { user: string; pairId: string; scope: PairScope; judgements: number } | undefined;
+
+const sameKey = (a: PairKey, b: PairKey) => a.user === b.user && a.pairId === b.pairId;
+
+/** The pair of a file at a 1-based line (the pair whose lines hold it), by the folder's index. */
+export async function pairAt(folder: Folder, file: string, line: number): Promise<Pair | undefined> {
+  const index = await folder.files.get();
+  return index.file(file)?.pairs.find((p) => p.source.line <= line && line <= (p.source.endLine ?? p.source.line));
+}
+
+async function findPair(folder: Folder, key: PairKey): Promise<Pair | undefined> {
+  const index = await folder.files.get();
+  return index.user(key.user)?.pairs.find((p) => p.pairId === key.pairId);
+}
+
+async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairViewData | string> {
+  const index = await t.folder.files.get();
+  const entry = index.user(t.key.user);
+  const pair = entry?.pairs.find((p) => p.pairId === t.key.pairId);
+  if (!entry || !pair) return `pair ${t.key.pairId} of user ${t.key.user} is not in ${t.folder.name} any more (the file changed?)`;
+  const inFile = index.file(pair.source.file)?.pairs ?? [pair];
+  const positions: PairViewData['positions'] = [
+    { scope: 'file', index: Math.max(0, inFile.findIndex((p) => sameKey({ user: p.userId, pairId: p.pairId }, t.key))), total: inFile.length, name: pair.source.file },
+  ];
+  if (t.list) positions.push({ scope: 'list', index: Math.max(0, t.list.keys.findIndex((k) => sameKey(k, t.key))), total: t.list.keys.length, name: t.list.name });
+  positions.push({ scope: 'user', index: Math.max(0, entry.pairs.findIndex((p) => p.pairId === t.key.pairId)), total: entry.pairs.length, name: `user ${entry.id}` });
+  const splits = pairsBySplit(entry);
+  const split = (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ?? 'unassigned';
+  const { pairJudgements } = await import('../../core/eval/pair-history');
+  const judgements = await pairJudgements(await t.folder.files.layout(), t.key).catch((err: unknown) => {
+    ctx.log.error('pair view', err instanceof Error ? err : String(err));
+    return [];
+  });
+  return {
+    user: entry.id,
+    pairId: pair.pairId,
+    file: pair.source.file,
+    line: pair.source.line,
+    split,
+    context: pair.context.map((c) => ({ role: c.role, content: c.content })),
+    chosen: pair.chosen.content,
+    rejected: pair.rejected.content,
+    judgements: judgements.map((j) => ({
+      runId: j.run.id,
+      method: j.run.method,
+      model: j.run.model,
+      split: j.run.split,
+      created: j.run.created,
+      ...(j.run.label ? { label: j.run.label } : {}),
+      ...(j.personaVersion ? { personaVersion: j.personaVersion } : {}),
+      score: j.score,
+      orders: j.orders.map((o) => ({ order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning })),
+    })),
+    positions,
+    scope: positions.some((p) => p.scope === scope) ? scope : 'file',
+  };
+}
+
+export async function showPair(ctx: Ctx, target: PairTarget, scope: PairScope = target.list ? 'list' : 'file'): Promise<PairViewData | undefined> {
+  panel ??= new SinglePanel<PairToHost, HostToPair>(ctx, 'synthesizeme.pair', 'pair-view', isPairToHost);
+  const view = await viewOf(ctx, target, scope);
+  state = { target, scope: typeof view === 'string' ? scope : view.scope };
+  const message: HostToPair = typeof view === 'string' ? { type: 'notFound', message: view } : { type: 'pair', pair: view, sentAt: Date.now() };
+  if (typeof view !== 'string') lastPairShown = { user: view.user, pairId: view.pairId, scope: view.scope, judgements: view.judgements.length };
+  panel.show(typeof view === 'string' ? 'Pair' : `Pair ${view.pairId}`, message, (m) => void onMessage(ctx, m));
+  return typeof view === 'string' ? undefined : view;
+}
+
+/** What the webview's keys do (j/k in a scope): the integration test drives it without a browser. */
+export function navigatePair(ctx: Ctx, scope: PairScope, delta: 1 | -1): Promise<void> {
+  return onMessage(ctx, { type: 'navigate', scope, delta });
+}
+
+async function onMessage(ctx: Ctx, m: PairToHost): Promise<void> {
+  if (!state) return;
+  const { target } = state;
+  if (m.type === 'openLine') {
+    const pair = await findPair(target.folder, target.key);
+    if (pair) await openAt(target.folder, pair.source.file, pair.source.line);
+  } else if (m.type === 'navigate') {
+    const next = await neighbour(target, m.scope, m.delta);
+    if (next) await showPair(ctx, { ...target, key: next }, m.scope);
+  } else if (m.type === 'painted') ctx.log.info('pair view', `painted in ${m.ms.toFixed(1)} ms`);
+}
+
+/** The pair before or after in a scope (wrapping around), or undefined when there is no other. */
+async function neighbour(t: PairTarget, scope: PairScope, delta: 1 | -1): Promise<PairKey | undefined> {
+  const index = await t.folder.files.get();
+  let keys: PairKey[];
+  if (scope === 'list') keys = t.list?.keys ?? [];
+  else if (scope === 'user') keys = (index.user(t.key.user)?.pairs ?? []).map((p) => ({ user: p.userId, pairId: p.pairId }));
+  else {
+    const pair = await findPair(t.folder, t.key);
+    keys = pair ? (index.file(pair.source.file)?.pairs ?? []).map((p) => ({ user: p.userId, pairId: p.pairId })) : [];
+  }
+  if (keys.length < 2) return undefined;
+  const at = keys.findIndex((k) => sameKey(k, t.key));
+  return keys[(at + delta + keys.length) % keys.length];
+}
+
+/** The command: a pair from a lens ({uri, line} or {uri, pairId}), a key ({folder, user, pairId}), the active editor's cursor, or a pick. */
+export async function openPairCommand(ctx: Ctx, arg: unknown): Promise<PairViewData | undefined> {
+  const a = (arg ?? {}) as { uri?: unknown; line?: unknown; pairId?: unknown; user?: unknown; folder?: unknown };
+  if (typeof a.uri === 'string') {
+    const uri = vscode.Uri.parse(a.uri);
+    const folder = ctx.folders.ofFile(uri);
+    const file = folder.files.nameOf(uri);
+    const pair = typeof a.pairId === 'string' ? (await folder.files.get()).file(file)?.pairs.find((p) => p.pairId === a.pairId) : typeof a.line === 'number' ? await pairAt(folder, file, a.line) : undefined;
+    if (!pair) throw new UserError(`no pair at ${file}${typeof a.line === 'number' ? `:${a.line}` : ''}`);
+    return showPair(ctx, { folder, key: { user: pair.userId, pairId: pair.pairId } });
+  }
+  if (typeof a.user === 'string' && typeof a.pairId === 'string') {
+    const folder = await ctx.folders.choose(arg, 'Open the pair of which folder?');
+    if (!folder) return undefined;
+    return showPair(ctx, { folder, key: { user: a.user, pairId: a.pairId } });
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (editor) {
+    const folder = ctx.folders.of(editor.document.uri);
+    if (folder?.files.owns(editor.document.uri)) {
+      const pair = await pairAt(folder, folder.files.nameOf(editor.document.uri), editor.selection.active.line + 1);
+      if (pair) return showPair(ctx, { folder, key: { user: pair.userId, pairId: pair.pairId } });
+    }
+  }
+  const folder = await ctx.folders.choose(arg, 'Open a pair of which folder?');
+  if (!folder) return undefined;
+  const index = await folder.files.get();
+  const items = index.users().flatMap((u) =>
+    u.pairs.map((p) => ({ label: `${u.id} · ${p.pairId}`, description: `${p.source.file}:${p.source.line}`, detail: (p.context.filter((t) => t.role === 'user').pop()?.content ?? '').replace(/\s+/g, ' ').slice(0, 120), key: { user: u.id, pairId: p.pairId } })),
+  );
+  const pick = await vscode.window.showQuickPick(items, { title: 'Open which pair?', matchOnDescription: true, matchOnDetail: true });
+  return pick ? showPair(ctx, { folder, key: pick.key }) : undefined;
+}
