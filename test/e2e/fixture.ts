@@ -47,9 +47,12 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
   for (let r = 0; r < 6; r++) {
     const id = `big00000000${r}`;
     const lines: string[] = [JSON.stringify({ type: 'header', version: 1, id, method: 'persona+demos', split: 'test', provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, users: [], created: new Date(Date.now() - r * 60_000).toISOString(), inputs: {}, label: `big ${r}` })];
+    let correct = 0;
     for (let i = 0; i < 10_000; i++) {
-      const a = (i + r) % 7 !== 0;
-      const b = (i + 2 * r) % 5 !== 0;
+      // Run r > 0 turns the (A,B) verdict of every (10 + r)th pair: those rows are flipped against run 0.
+      const a = i % 7 !== 0 !== (r > 0 && i % (10 + r) === 0);
+      const b = i % 5 !== 0;
+      correct += Number(a) + Number(b);
       lines.push(
         JSON.stringify({
           type: 'verdict',
@@ -64,7 +67,10 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
         }),
       );
     }
-    lines.push(JSON.stringify({ type: 'summary', accuracy: 0.73, ci95: [0.72, 0.74], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
+    // The summary's figures are the verdicts' own (a normal interval is close enough for a fixture).
+    const acc = correct / 20_000;
+    const half = 1.96 * Math.sqrt((acc * (1 - acc)) / 10_000);
+    lines.push(JSON.stringify({ type: 'summary', accuracy: acc, ci95: [acc - half, acc + half], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
     const path = join(runs, `persona-demos-test-${id}.run.jsonl`);
     writeFileSync(path, lines.join('\n') + '\n');
     if (r === 0) bigRun = path;

@@ -44,7 +44,7 @@ function render(m: HostToHistory): void {
           el('span', {}, v.origin),
           el('span', { class: 'muted' }, v.created ? new Date(v.created).toLocaleString() : 'date unknown'),
           v.validation !== undefined ? el('span', {}, `validation ${pct(v.validation)}`) : null,
-          el('span', { class: 'muted' }, v.id),
+          v.current ? null : el('span', { class: 'muted' }, v.id),
           compare,
         ),
         runs.length ? el('ul', { class: 'runs' }, ...runs) : el('div', { class: 'muted' }, 'no runs with this version'),

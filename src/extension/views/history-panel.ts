@@ -22,7 +22,7 @@ const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memor
 
 /** Scores over versions: the fit's validation score, and the newest run per split made with each version. */
 export function historyChart(name: string, versions: readonly VersionEntry[]): ChartView {
-  const fit = { name: 'validation score of the fit', points: [] as ChartView['series'][number]['points'] };
+  const fit = { name: 'fit (validation)', points: [] as ChartView['series'][number]['points'] };
   const bySplit = new Map<string, ChartView['series'][number]['points']>();
   versions.forEach((v, i) => {
     if (v.validation !== undefined) fit.points.push({ x: i + 1, y: v.validation });
