@@ -7,7 +7,7 @@ import { CommandIds } from '../../src/extension/command-ids';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import type { PairViewData, HistoryView } from '../../src/extension/protocol';
 import { readRun } from '../../src/core/eval/run-file';
-import { api, file, folder, lensesOf, readText } from './helpers';
+import { api, file, folder, lensesOf, readText, waitFor } from './helpers';
 
 export function readingSuite(): void {
   describe('reading and comparing results', () => {
@@ -83,6 +83,37 @@ export function readingSuite(): void {
       const judge = await vscode.commands.executeCommand<HistoryView>(CommandIds.showHistory, { folder: folder().toString(), prompt: 'judge' });
       assert.equal(judge.kind, 'prompt');
       assert.ok(judge.versions.length >= 1);
+    });
+
+    it('Compare with current: the diff of two persona versions and the grid of their runs, on the flipped pairs', async () => {
+      const { ctx } = await api();
+      const f = ctx.folders.first();
+      const path = vscode.Uri.file(`${(await f.files.layout()).personaDir}/ada.persona.yaml`);
+      const original = await readText(path);
+      try {
+        // A hand edit, then a run with it: the edited version and the one before each have a persona+demos test run.
+        await vscode.workspace.fs.writeFile(path, new TextEncoder().encode(original.replace(/^persona: \|.*\n/m, (m) => `${m}  Prefers answers that start with the code.\n`)));
+        const edited = await readText(path);
+        assert.notEqual(edited, original, 'the persona was edited');
+        // The extension reads an open editor's text first (saved or not): wait until the editor has reloaded the file.
+        const doc = await vscode.workspace.openTextDocument(path);
+        await waitFor('the editor to reload the edited persona', () => (doc.getText() === edited ? true : undefined));
+        const ran = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'persona+demos', split: 'test', userId: 'ada' });
+        const { personaVersions } = await import('../../src/core/workspace/version-history');
+        const versions = await personaVersions(await f.files.layout(), 'ada');
+        const now = versions[versions.length - 1]!;
+        const header = ran ? (await readRun(ran.run)).header : undefined;
+        assert.ok(now.current && now.runs.some((r) => r.method === 'persona+demos' && r.split === 'test'), `the edited version has its run (run ${ran?.run}, persona ${header?.inputs['persona:ada']}, current ${now.hash}; ${ctx.notices.recent.map((n) => n.text).slice(-2).join(' | ')})`);
+        const before = [...versions].reverse().find((v) => !v.current && v.runs.some((r) => r.method === 'persona+demos' && r.split === 'test'))!;
+        assert.ok(before, 'an earlier version with a run on the same split and method');
+        const { compareWithCurrent } = await import('../../src/extension/views/history-panel');
+        await compareWithCurrent(ctx, f, before, now);
+        const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+        assert.ok(tabs.some((l) => l.startsWith('ada: ') && l.includes('↔ current')), `the diff editor: ${tabs.join(' | ')}`);
+        assert.ok(tabs.includes('Compare 2 runs'), `the grid: ${tabs.join(' | ')}`);
+      } finally {
+        await vscode.workspace.fs.writeFile(path, new TextEncoder().encode(original));
+      }
     });
   });
 }
