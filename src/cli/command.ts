@@ -12,6 +12,8 @@ export interface CommandIO {
   cwd: string;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** The next line of standard input (without its newline), undefined at its end; absent when the command has none. */
+  readLine?: () => Promise<string | undefined>;
 }
 
 export interface ParsedArgs {

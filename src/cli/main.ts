@@ -1,5 +1,6 @@
 // The `synthesizeme` command line: dispatch, exit codes and Ctrl+C (CLI.md).
 
+import { createInterface } from 'node:readline';
 import { parseCommandArgs, type Command, type CommandIO } from './command';
 import { commands } from './commands/index';
 import { isExpected } from '../core/user-error';
@@ -85,6 +86,22 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   return command.run(args, io);
 }
 
+/** Standard input line by line, opened only when a command first reads it (a command that never reads leaves it alone). */
+function stdinLines(): () => Promise<string | undefined> {
+  let next: (() => Promise<string | undefined>) | undefined;
+  return () => {
+    if (!next) {
+      const rl = createInterface({ input: process.stdin, terminal: false });
+      const it = rl[Symbol.asyncIterator]();
+      next = async () => {
+        const r = await it.next();
+        return r.done ? undefined : r.value;
+      };
+    }
+    return next();
+  };
+}
+
 export async function main(): Promise<void> {
   const controller = new AbortController();
   let interrupted = false;
@@ -102,6 +119,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     signal: controller.signal,
     env: process.env,
+    readLine: stdinLines(),
   };
   let code: number;
   try {

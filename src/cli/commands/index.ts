@@ -14,5 +14,6 @@ import { cacheCommand } from './cache';
 import { benchCommand } from './bench';
 import { classifyCommand } from './classify';
 import { thetaCommand } from './theta';
+import { collectCommand } from './collect';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, thetaCommand, cacheCommand];
+export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, thetaCommand, collectCommand, cacheCommand];

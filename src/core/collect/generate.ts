@@ -1,0 +1,53 @@
+// The two candidate responses of a collection step: each source is a model and a system prompt (two
+// models, two system prompts, or the user's persona-steered generation prompt against a default).
+// A failed generation is an error, and nothing is appended; two identical responses are generated
+// once more with another seed, and if they are still the same the step is skipped with a note.
+
+import type { ChatModel } from '../llm/types';
+import type { Turn } from '../data/pair';
+import { isFatal } from '../method/judge';
+import { UserError } from '../user-error';
+
+export interface ResponseSource {
+  /** How the source is recorded in the pair's meta and shown: "llama3.1:8b" or "llama3.1:8b + persona". */
+  label: string;
+  model: ChatModel;
+  system: string;
+}
+
+export const DEFAULT_SYSTEM = 'You are a helpful assistant.';
+
+export interface GenerateOptions {
+  temperature: number;
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export type Candidates = { ok: true; responses: [string, string] } | { ok: false; note: string };
+
+const same = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
+async function generate(source: ResponseSource, context: readonly Turn[], opts: GenerateOptions, seed: number): Promise<string> {
+  try {
+    const r = await source.model.chat(
+      { messages: [{ role: 'system', content: source.system }, ...context.map((t) => ({ role: t.role === 'assistant' ? ('assistant' as const) : ('user' as const), content: t.content }))], temperature: opts.temperature, seed, purpose: 'collect generation' },
+      opts.signal,
+    );
+    if (!r.text.trim()) throw new UserError(`${source.label} returned an empty response`);
+    return r.text.trim();
+  } catch (err) {
+    if (isFatal(err) || opts.signal?.aborted || err instanceof UserError) throw err;
+    throw new UserError(`generating with ${source.label} failed: ${(err as Error).message}`);
+  }
+}
+
+export async function generateCandidates(a: ResponseSource, b: ResponseSource, context: readonly Turn[], opts: GenerateOptions): Promise<Candidates> {
+  if (!context.length || context[context.length - 1]!.role !== 'user') throw new UserError('a prompt to answer must end with a user turn');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    // Another seed on the second attempt: the same seed gives a deterministic server the same answer.
+    const seed = opts.seed + attempt * 7919;
+    const [ra, rb] = await Promise.all([generate(a, context, opts, seed), generate(b, context, opts, seed + 1)]);
+    if (!same(ra, rb)) return { ok: true, responses: [ra, rb] };
+  }
+  return { ok: false, note: `${a.label} and ${b.label} gave the same response twice: skipped (nothing to choose between)` };
+}

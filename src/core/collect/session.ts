@@ -1,0 +1,187 @@
+// A collection session: for each prompt, two candidate responses (generate.ts), shown in a random,
+// recorded order; the person picks 1 or 2 (appended as a native pair), t for a tie or s to skip (kept
+// in the log only). Now and then (the retest rate) a past pick is asked again in the reversed order,
+// hidden among the new ones: the agreement estimates the person's own consistency. With "ask next",
+// several candidates are generated (or read from a pool) and the one the persona judge is least sure
+// about is asked first. The same loop serves the CLI (answers from a terminal, standard input or a
+// file) and VS Code (answers from the webview): only the `Asker` differs.
+
+import { randomBytes } from 'node:crypto';
+import type { ChatModel } from '../llm/types';
+import type { Turn } from '../data/pair';
+import { createRng } from '../random';
+import { isFatal } from '../method/judge';
+import { UserError } from '../user-error';
+import { appendPair, type CollectedRecord } from './append-pair';
+import { collectLogPath, logEvent, readLog, type CollectEvent } from './collect-log';
+import { generateCandidates, type ResponseSource } from './generate';
+import { chooseMostInformative, type Candidate } from './informative';
+
+export type Pick = '1' | '2' | 't' | 's';
+
+export interface Answer {
+  pick: Pick;
+  reason?: string;
+}
+
+/** What the person is shown: the conversation and the two responses in the order they appear. */
+export interface Shown {
+  context: Turn[];
+  first: string;
+  second: string;
+  /** Why this pair was asked (ask next), when it was chosen. */
+  why?: string;
+  /** A hidden retest: never said to the person (the asker must not show it), recorded for the agreement. */
+  retest: boolean;
+  /** 1-based count of pairs asked in this session. */
+  index: number;
+}
+
+export interface Asker {
+  /** The person's answer, or undefined to end the session. */
+  ask(shown: Shown): Promise<Answer | undefined>;
+}
+
+/** A prompt to answer, or a ready candidate pair (a pool file, `--pairs-from`), with its sources' labels. */
+export type Item = { kind: 'prompt'; context: Turn[] } | { kind: 'pair'; context: Turn[]; responses: [string, string]; sources?: [string, string] };
+
+export interface CollectInputs {
+  userId: string;
+  /** The preference file the picks are appended to (JSONL or a YAML list). */
+  file: string;
+  /** How the file is named in the pair's records and messages (relative to the workspace). */
+  fileName: string;
+  /** The workspace root: the log goes under its .synthesizeme/collect/. */
+  root: string;
+  items: Item[];
+  sources?: [ResponseSource, ResponseSource];
+  asker: Asker;
+  seed?: number;
+  temperature: number;
+  /** The share of asks that re-ask a past pick, reversed (0 turns retests off). */
+  retestRate: number;
+  /** Stop after this many answered pairs (new ones; retests do not count). */
+  max?: number;
+  /** Ask next: candidates judged by the persona judge, the least certain asked first. */
+  informative?: { judge: ChatModel; systems: { current: string; previous?: string }; poolSize: number };
+  signal?: AbortSignal;
+  onNote?: (message: string) => void;
+  onEvent?: (e: CollectEvent) => void;
+}
+
+export interface CollectSummary {
+  asked: number;
+  picked: number;
+  ties: number;
+  skipped: number;
+  failed: number;
+  retests: number;
+  agreed: number;
+  /** Pair ids appended, in order. */
+  appended: string[];
+}
+
+const now = () => new Date().toISOString();
+
+export async function collect(inp: CollectInputs): Promise<CollectSummary> {
+  const logPath = collectLogPath(inp.root, inp.userId);
+  const past = (await readLog(logPath)).filter((e): e is Extract<CollectEvent, { type: 'pick' }> => e.type === 'pick' && e.user === inp.userId);
+  const rng = createRng(`${inp.seed ?? Date.now()}:collect:${inp.userId}`);
+  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [] };
+  const record = async (e: CollectEvent) => {
+    await logEvent(logPath, e);
+    inp.onEvent?.(e);
+  };
+  const queue = [...inp.items];
+  let answered = 0;
+
+  /** The next candidate to ask: a ready pair, generated responses, or (ask next) the least certain of several. */
+  const next = async (): Promise<(Candidate & { sources: [string, string]; why?: string }) | undefined> => {
+    const want = inp.informative ? Math.max(1, inp.informative.poolSize) : 1;
+    const pool: (Candidate & { sources: [string, string] })[] = [];
+    while (pool.length < want && queue.length) {
+      const item = queue.shift()!;
+      if (item.kind === 'pair') {
+        pool.push({ context: item.context, responses: item.responses, sources: item.sources ?? ['response 1', 'response 2'] });
+        continue;
+      }
+      if (!inp.sources) throw new UserError('no response sources: give two models, two system prompts, or --persona');
+      const [a, b] = inp.sources;
+      try {
+        const c = await generateCandidates(a, b, item.context, { temperature: inp.temperature, seed: Math.floor(rng() * 2 ** 31), ...(inp.signal ? { signal: inp.signal } : {}) });
+        if (!c.ok) {
+          inp.onNote?.(c.note);
+          summary.skipped++;
+          await record({ type: 'skip', at: now(), user: inp.userId, context: item.context, note: c.note });
+          continue;
+        }
+        pool.push({ context: item.context, responses: c.responses, sources: [a.label, b.label] });
+      } catch (err) {
+        if (isFatal(err) || inp.signal?.aborted || !(err instanceof UserError)) throw err;
+        // A failed generation: said, logged, nothing appended; the session goes on with the next prompt.
+        summary.failed++;
+        inp.onNote?.(err.message);
+        await record({ type: 'failed', at: now(), user: inp.userId, error: err.message });
+      }
+    }
+    if (!pool.length) return undefined;
+    if (!inp.informative || pool.length === 1) return pool[0];
+    const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, { temperature: inp.temperature, seed: inp.seed ?? 0, ...(inp.signal ? { signal: inp.signal } : {}) });
+    // The others go back to the front of the queue, as ready pairs: nothing generated is thrown away.
+    const rest = pool.filter((_, i) => i !== choice.index);
+    queue.unshift(...rest.map((c): Item => ({ kind: 'pair', context: c.context, responses: c.responses, sources: c.sources })));
+    return { ...pool[choice.index]!, why: choice.reason };
+  };
+
+  while (inp.max === undefined || answered < inp.max) {
+    inp.signal?.throwIfAborted();
+    // A hidden retest: a past pick, the other way round; never one of the last two asked, which the person would remember.
+    const retestable = past.slice(0, Math.max(0, past.length - 2));
+    if (inp.retestRate > 0 && retestable.length && rng() < inp.retestRate) {
+      const p = retestable[Math.floor(rng() * retestable.length)]!;
+      summary.asked++;
+      const a = await inp.asker.ask({ context: p.context, first: p.texts[1], second: p.texts[0], retest: true, index: summary.asked });
+      if (!a) break;
+      // Shown reversed: answer 1 is the response first shown as 2.
+      const agreed = a.pick === 't' || a.pick === 's' ? null : (a.pick === '1' ? 2 : 1) === p.picked;
+      summary.retests++;
+      if (agreed) summary.agreed++;
+      await record({ type: 'retest', at: now(), user: inp.userId, pairId: p.pairId, agreed, answer: a.pick });
+      continue;
+    }
+    const c = await next();
+    if (!c) break;
+    // A random order, recorded: position must not decide what the person prefers.
+    const flip = rng() < 0.5;
+    const texts: [string, string] = flip ? [c.responses[1], c.responses[0]] : [c.responses[0], c.responses[1]];
+    const sources: [string, string] = flip ? [c.sources[1], c.sources[0]] : [c.sources[0], c.sources[1]];
+    summary.asked++;
+    const a = await inp.asker.ask({ context: c.context, first: texts[0], second: texts[1], retest: false, index: summary.asked, ...(c.why ? { why: c.why } : {}) });
+    if (!a) break;
+    answered++;
+    const reason = a.reason?.trim() ? a.reason.trim().slice(0, 500) : undefined;
+    if (a.pick === 't' || a.pick === 's') {
+      if (a.pick === 't') summary.ties++;
+      else summary.skipped++;
+      await record({ type: a.pick === 't' ? 'tie' : 'skip', at: now(), user: inp.userId, context: c.context, texts, sources, ...(reason ? { reason } : {}) });
+      continue;
+    }
+    const picked = a.pick === '1' ? 1 : 2;
+    const pairId = `collected-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const rec: CollectedRecord = {
+      user_id: inp.userId,
+      pair_id: pairId,
+      context: c.context,
+      chosen: texts[picked - 1]!,
+      rejected: texts[2 - picked]!,
+      meta: { collected: { at: now(), sources: { chosen: sources[picked - 1]!, rejected: sources[2 - picked]! }, shown: picked === 1 ? ['chosen', 'rejected'] : ['rejected', 'chosen'], ...(reason ? { reason } : {}) } },
+    };
+    await appendPair(inp.file, rec, inp.fileName);
+    summary.picked++;
+    summary.appended.push(pairId);
+    const e: Extract<CollectEvent, { type: 'pick' }> = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}) };
+    await record(e);
+    past.push(e);
+  }
+  return summary;
+}
