@@ -40,6 +40,7 @@ const webviewEntries = {
   'pair-view': 'webview/pair-view/main.ts',
   'compare-grid': 'webview/compare-grid/main.ts',
   history: 'webview/history/main.ts',
+  collect: 'webview/collect/main.ts',
 };
 const webview = {
   ...common,

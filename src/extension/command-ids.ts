@@ -19,6 +19,7 @@ export const CommandIds = {
   openPair: 'synthesizeme.openPair',
   compareRuns: 'synthesizeme.compareRuns',
   showHistory: 'synthesizeme.showHistory',
+  collectPreferences: 'synthesizeme.collectPreferences',
   selectModel: 'synthesizeme.selectModel',
   setApiKey: 'synthesizeme.setApiKey',
   cancelRun: 'synthesizeme.cancelRun',

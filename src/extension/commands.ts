@@ -21,6 +21,7 @@ import { showVerdicts } from './views/verdicts-panel';
 import { openPairCommand } from './views/pair-panel';
 import { compareRunsCommand } from './views/compare-grid-panel';
 import { showHistoryCommand } from './views/history-panel';
+import { collectPreferences } from './commands/collect';
 
 export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.showLog, () => ctx.log.channel.show());
@@ -58,6 +59,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.openPair, (arg) => openPairCommand(ctx, arg));
   ctx.command(CommandIds.compareRuns, (arg) => compareRunsCommand(ctx, arg));
   ctx.command(CommandIds.showHistory, (arg) => showHistoryCommand(ctx, arg));
+  ctx.command(CommandIds.collectPreferences, (arg) => collectPreferences(ctx, arg));
   ctx.command(CommandIds.selectModel, (arg) => selectModelCommand(ctx, arg));
   ctx.command(CommandIds.setApiKey, (arg) => setApiKeyCommand(ctx, arg));
   ctx.command(CommandIds.estimateCost, (arg) => estimateCommand(ctx, arg));

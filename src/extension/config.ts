@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { SplitOptions } from '../core/data/splits';
 import type { WorkspaceSettings } from '../core/workspace/settings';
-import { readSettings, type SettingsRead } from '../core/workspace/settings-table';
+import { defaultOf, readSettings, type SettingsRead } from '../core/workspace/settings-table';
 
 export type ProviderName = 'ollama' | 'openai';
 
@@ -20,6 +20,7 @@ export interface Config extends PassedOn {
   include: string[];
   split: SplitOptions;
   temperature: number;
+  collect: { retestRate: number; refitAfter: number; askNext: number };
 }
 
 function passOn(from: PassedOn): PassedOn {
@@ -50,6 +51,7 @@ export function readConfig(folder: vscode.Uri, onIgnored?: (line: string) => voi
     include: s.include ?? DEFAULT_INCLUDE,
     split: { ratios, seed: s.seed ?? 0, temporal: s.splitTemporal ?? false, minPairs: s.minPairs ?? 5 },
     temperature: s.temperature ?? 0,
+    collect: { retestRate: s.collectRetestRate ?? defaultOf('collectRetestRate')!, refitAfter: s.collectRefitAfter ?? defaultOf('collectRefitAfter')!, askNext: s.collectAskNext ?? defaultOf('collectAskNext')! },
   };
 }
 

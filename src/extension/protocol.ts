@@ -248,6 +248,34 @@ export type HostToHistory = { type: 'history'; history: HistoryView; sentAt: num
 
 export type HistoryToHost = { type: 'ready' } | { type: 'compare'; version: number } | { type: 'openRun'; version: number; run: number };
 
+// ---------- Collect Preferences (webview panel) ----------
+
+export interface CollectShownView {
+  index: number;
+  context: TurnView[];
+  first: string;
+  second: string;
+  /** Why this pair was asked first (ask next). A retest is never announced. */
+  why?: string;
+}
+
+export interface CollectCountsView {
+  picked: number;
+  ties: number;
+  skipped: number;
+  failed: number;
+  /** The person's own consistency so far (retests), when there were some. */
+  retest?: { asked: number; agreed: number };
+}
+
+export type HostToCollect =
+  | { type: 'show'; user: string; file: string; shown: CollectShownView; counts: CollectCountsView }
+  | { type: 'busy'; message: string; counts: CollectCountsView }
+  | { type: 'note'; message: string }
+  | { type: 'done'; message: string; counts: CollectCountsView };
+
+export type CollectToHost = { type: 'ready' } | { type: 'answer'; index: number; pick: '1' | '2' | 't' | 's'; reason?: string } | { type: 'stop' };
+
 // ---------- validators ----------
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -382,4 +410,23 @@ export function isHistoryToHost(x: unknown): x is HistoryToHost {
 
 export function isHostToHistory(x: unknown): x is HostToHistory {
   return isObject(x) && x['type'] === 'history' && isObject(x['history']) && Array.isArray(x['history']['versions']) && isChartView(x['history']['chart']);
+}
+
+export function isCollectToHost(x: unknown): x is CollectToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+    case 'stop':
+      return true;
+    case 'answer':
+      return isIndex(x['index']) && (x['pick'] === '1' || x['pick'] === '2' || x['pick'] === 't' || x['pick'] === 's') && (x['reason'] === undefined || isText(x['reason'], 2000));
+    default:
+      return false;
+  }
+}
+
+export function isHostToCollect(x: unknown): x is HostToCollect {
+  if (!isObject(x)) return false;
+  if (x['type'] === 'show') return isObject(x['shown']) && Array.isArray(x['shown']['context']) && isObject(x['counts']);
+  return (x['type'] === 'busy' || x['type'] === 'note' || x['type'] === 'done') && isText(x['message'], 8192);
 }

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     ['real', benchRealServer],
     ['stats', () => benchStats()],
     ['grid', benchGrid],
+    ['collect', async () => (await import('./collect-bench')).benchCollect()],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;

@@ -14,12 +14,19 @@ export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror
 function brain(req: BrainRequest): string {
   const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
   if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Ada wants the shortest correct answer: code first, no pleasantries, no filler.' });
+  // A generation (Collect Preferences, no schema): the system prompt decides the reply, so two system prompts differ.
+  if (!req.schema) {
+    const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
+    const q = req.messages[req.messages.length - 1]?.content ?? '';
+    return system.includes('few words') ? `Short: ${q.slice(0, 40)}` : `A long answer about ${q.slice(0, 40)}, with every detail one could want.\n\n\`\`\`python\nprint("hello")\n\`\`\``;
+  }
   if (!('preference' in props)) return 'Ada wants the shortest correct answer.';
   return JSON.stringify({ reasoning: `Response A is shorter. ${MARKUP}`, preference: 'A' });
 }
 
 export async function startServer(): Promise<LoopbackServer> {
-  return startLoopbackOllama({ brain, models: ['llama3.1:8b', 'qwen3:30b-a3b'] });
+  // A prompt containing FAIL makes the server fail (Collect Preferences: a failed generation appends nothing).
+  return startLoopbackOllama({ brain, models: ['llama3.1:8b', 'qwen3:30b-a3b'], faultFor: (req) => (!req.schema && (req.messages[req.messages.length - 1]?.content ?? '').includes('FAIL') ? { type: 'server-error', status: 400, message: 'invalid request: planted' } : undefined) });
 }
 
 export async function prepareWorkspace(root: string, ws: string, serverUrl: string): Promise<{ bigRun: string }> {

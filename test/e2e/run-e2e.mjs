@@ -361,8 +361,94 @@ try {
     return `${title}`;
   });
 
+  const lines = (f) => fs.readFileSync(path.join(ws, f), 'utf8');
+  const collectLog = (user) => (fs.existsSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`)) ? fs.readFileSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  /** Collect Preferences up to the panel: user, prompts, two system prompts (their defaults). */
+  const startCollect = async (user, promptsChoice, typed) => {
+    await openFile(page, 'ada.prefs.jsonl');
+    await palette(page, '>SynthesizeMe: Collect Preferences', 'Collect Preferences');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: user }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: promptsChoice }).first().click();
+    // Each input box is waited for by its title: keys typed before it opens would go to the editor.
+    const input = async (title, text) => {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 15_000 });
+      if (text) await page.keyboard.type(text);
+      await page.keyboard.press('Enter');
+    };
+    if (typed) await input('The prompt to answer', typed);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Two system prompts' }).first().click();
+    await input('System prompt of response source A'); // as proposed
+    await input('System prompt of response source B');
+  };
+  const waitPair = async (n) => {
+    const f = await webviewWith(page, '[data-testid=collect-title]', 60_000);
+    await f.locator('[data-testid=collect-title]', { hasText: `pair ${n}` }).waitFor({ timeout: 30_000 });
+    await f.locator('[data-testid=collect-title]').click();
+    return f;
+  };
+
+  await check('Collect Preferences: pick with keys (1 with a reason, t, s), appended to the JSONL file; ties and skips logged only', async () => {
+    const before = lines('ada.prefs.jsonl');
+    await startCollect('ada', "past conversations");
+    let f = await waitPair(1);
+    if ((await f.locator('[data-testid=collect-first] script, [data-testid=collect-first] img').count()) > 0) throw new Error('markup rendered');
+    await page.keyboard.press('1');
+    await f.locator('[data-testid=collect-reason]').waitFor();
+    await page.keyboard.type('shorter');
+    await page.keyboard.press('Enter');
+    f = await waitPair(2);
+    await page.keyboard.press('t');
+    await page.keyboard.press('Enter');
+    f = await waitPair(3);
+    await page.screenshot({ path: `${SHOTS}/09-collect-dark.png` });
+    await page.keyboard.press('s');
+    await page.keyboard.press('Escape');
+    f = await waitPair(4);
+    await f.locator('[data-testid=collect-stop]').click();
+    await f.locator('[data-testid=collect-done]').waitFor({ timeout: 15_000 });
+    const end = Date.now() + 15_000;
+    let after = lines('ada.prefs.jsonl');
+    while (after === before && Date.now() < end) {
+      await page.waitForTimeout(200);
+      after = lines('ada.prefs.jsonl');
+    }
+    if (!after.startsWith(before)) throw new Error('the old lines changed');
+    const added = after.slice(before.length).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    if (added.length !== 1) throw new Error(`${added.length} pairs appended`);
+    if (added[0].meta?.collected?.reason !== 'shorter') throw new Error(`reason: ${JSON.stringify(added[0].meta)}`);
+    const types = collectLog('ada').map((e) => e.type);
+    if (types.join(',') !== 'pick,tie,skip') throw new Error(`log: ${types.join(',')}`);
+    return `1 pair appended (${added[0].pair_id}), log: ${types.join(', ')}`;
+  });
+
+  await check('Collect Preferences appends to a YAML list of pairs', async () => {
+    const before = lines('chen.prefs.yaml');
+    await startCollect('chen', 'Type a prompt', 'Is coffee bad for you?');
+    await waitPair(1);
+    await page.keyboard.press('2');
+    await page.keyboard.press('Enter');
+    const end = Date.now() + 15_000;
+    while (lines('chen.prefs.yaml') === before && Date.now() < end) await page.waitForTimeout(200);
+    const after = lines('chen.prefs.yaml');
+    if (!after.startsWith(before)) throw new Error('the old lines changed');
+    if (!/- user_id: chen\n  pair_id: collected-/.test(after.slice(before.length))) throw new Error(`not a YAML item: ${after.slice(before.length, before.length + 200)}`);
+  });
+
+  await check('Collect Preferences: a failed generation appends nothing', async () => {
+    const before = lines('ada.prefs.jsonl');
+    const logBefore = collectLog('ada').length;
+    await startCollect('ada', 'Type a prompt', 'FAIL on purpose');
+    const f = await webviewWith(page, '[data-testid=collect-done]', 60_000);
+    const done = await f.locator('[data-testid=collect-done]').innerText();
+    if (!/0 pair\(s\) added.*1 failed generation/.test(done)) throw new Error(done);
+    if (lines('ada.prefs.jsonl') !== before) throw new Error('something was appended');
+    const last = collectLog('ada').slice(logBefore).map((e) => e.type);
+    if (last.join(',') !== 'failed') throw new Error(`log: ${last.join(',')}`);
+    return done;
+  });
+
   await check('no Content Security Policy violation in the webviews', async () => {
-    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts|pair-view|compare-grid|history|codicon)|webview\.css/.test(v));
+    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts|pair-view|compare-grid|history|collect|codicon)|webview\.css/.test(v));
     if (ours.length) throw new Error(ours.join(' | ').slice(0, 500));
     return `${cspViolations.length} message(s) from the workbench itself`;
   });

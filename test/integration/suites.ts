@@ -7,6 +7,7 @@ import { realModelSuite } from './real-model.suite';
 import { multiRootSuite } from './multiroot.suite';
 import { polishSuite } from './polish.suite';
 import { readingSuite } from './reading.suite';
+import { collectSuite } from './collect.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -19,6 +20,7 @@ export function registerSuites(): void {
   modelSuite();
   viewsSuite();
   readingSuite();
+  collectSuite();
   benchSuite();
   multiRootSuite();
   polishSuite();

@@ -24,6 +24,7 @@ import { previousPersonaVersion } from '../../core/eval/revalidate';
 import { personaHistoryDir } from '../../core/workspace/layout';
 import { createRng, shuffled } from '../../core/random';
 import { UserError } from '../../core/user-error';
+import { defaultOf } from '../../core/workspace/settings-table';
 
 const HELP = `Usage: synthesizeme collect <workspace> --user ID [prompts] [sources] [options]
 
@@ -51,8 +52,10 @@ Choosing and checking:
                              least sure about first (it disagrees with itself across the two
                              orders, or with the previous persona version); it says why
   --retest-rate R            share of asks that re-ask a past pick, reversed and unannounced
-                             (default 0.1; 0 turns it off; off with answers from --pairs-from)
-  --refit-after N            offer a re-fit after N pairs since the persona's fit (default 10)
+                             (default synthesizeme.collect.retestRate, 0.1; 0 turns it off; off
+                             with answers from --pairs-from)
+  --refit-after N            offer a re-fit after N pairs since the persona's fit
+                             (default synthesizeme.collect.refitAfter, 10)
   --max N                    stop after N answered pairs
   --file PATH                the preference file to append to (default: the user's own .jsonl or
                              YAML file, else <user>.prefs.jsonl in the workspace)
@@ -99,7 +102,8 @@ export const collectCommand: Command = {
     const rel = (p: string) => relative(io.cwd, p) || p;
     const json = flag(args, 'json');
     const temperature = stringOption(args, 'temperature') !== undefined ? temperatureFrom(args, ws.settings) : 0.7;
-    const refitAfter = intOption(args, 'refit-after', 10, 1);
+    // Defaults from the one settings table (synthesizeme.collect.*), as in VS Code.
+    const refitAfter = intOption(args, 'refit-after', ws.settings.collectRefitAfter ?? defaultOf('collectRefitAfter')!, 1);
     const found = entry ? await readUserPersonaFile(ws.layout.personaDir, userId, rel).catch(() => undefined) : undefined;
     const llm = openModel(args, io, ws);
     let second: Llm | undefined;
@@ -124,7 +128,7 @@ export const collectCommand: Command = {
       await checkAppendable(file, rel(file));
       const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
       const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
-      const retestRate = scripted ? 0 : Number(stringOption(args, 'retest-rate') ?? '0.1');
+      const retestRate = scripted ? 0 : Number(stringOption(args, 'retest-rate') ?? String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!));
       if (!(retestRate >= 0 && retestRate <= 0.5)) throw new UsageError(`--retest-rate: expected a number in [0, 0.5], got "${stringOption(args, 'retest-rate')}"`);
 
       // The two sources of responses.
@@ -147,7 +151,11 @@ export const collectCommand: Command = {
       ];
 
       // Ask next: the persona judge (and the previous persona version) chooses among N candidates.
-      const poolSize = stringOption(args, 'ask-next') !== undefined ? intOption(args, 'ask-next', 3, 2) : 0;
+      let poolSize = stringOption(args, 'ask-next') !== undefined ? intOption(args, 'ask-next', 3, 2) : (ws.settings.collectAskNext ?? defaultOf('collectAskNext')!);
+      if (poolSize && !found && stringOption(args, 'ask-next') === undefined) {
+        io.stderr(`note: synthesizeme.collect.askNext is ${poolSize}, but user "${userId}" has no persona to judge with yet: the pairs are asked in order\n`);
+        poolSize = 0;
+      }
       let informative: Parameters<typeof collect>[0]['informative'];
       if (poolSize) {
         if (!found) throw new UserError(`--ask-next: user "${userId}" has no persona to judge with yet: fit first (or collect without --ask-next)`, 2);

@@ -93,8 +93,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
+  spec({ field: 'collectRetestRate', id: 'synthesizeme.collect.retestRate', type: 'number', default: 0.1, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 0.5 ? (v as number) : undefined) }),
+  spec({ field: 'collectRefitAfter', id: 'synthesizeme.collect.refitAfter', type: 'integer', default: 10, trust: 'any', parse: int(1) }),
+  spec({ field: 'collectAskNext', id: 'synthesizeme.collect.askNext', type: 'integer', default: 0, trust: 'any', parse: (v) => (v === 0 ? 0 : int(2)(v)) }),
   spec({ field: 'apiKeyEnv', id: 'synthesizeme.apiKeyEnv', type: 'string', default: '', trust: 'user', parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined) }),
 ];
+
+/** A setting's default, from the table (the CLI and the extension fall back to the same value). */
+export function defaultOf<K extends keyof WorkspaceSettings>(field: K): WorkspaceSettings[K] {
+  return SETTINGS.find((x) => x.field === field)?.default as WorkspaceSettings[K];
+}
 
 const UNTRUSTED_REASON = {
   server: 'an untrusted workspace may not choose the server that receives your requests and API key (pass --base-url, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',

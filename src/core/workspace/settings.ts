@@ -29,6 +29,12 @@ export interface WorkspaceSettings {
   numCtx?: number | 'auto';
   think?: ThinkMode;
   outputCaps?: OutputCaps;
+  /** Collecting preferences: the share of asks that re-ask a past pick, reversed (0: none). */
+  collectRetestRate?: number;
+  /** Collecting preferences: offer a re-fit after this many pairs since the persona's fit. */
+  collectRefitAfter?: number;
+  /** Collecting preferences: ask the most informative of this many candidates (0: in order). */
+  collectAskNext?: number;
 }
 
 export { parseNumCtx, parseOutputCaps, parseThink } from './settings-table';

@@ -10,6 +10,7 @@ export class SinglePanel<In extends { type: string }, Out> {
   private panel: vscode.WebviewPanel | undefined;
   private listener: vscode.Disposable | undefined;
   private message: Out | undefined;
+  private readonly closeListeners = new Set<() => void>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -30,6 +31,7 @@ export class SinglePanel<In extends { type: string }, Out> {
       this.panel.onDidDispose(() => {
         this.panel = undefined;
         this.listener?.dispose();
+        for (const l of [...this.closeListeners]) l();
       });
       this.panel.webview.html = webviewHtml(this.panel.webview, this.ctx.extension.extensionUri, this.bundle, title);
     } else this.post(message);
@@ -49,6 +51,12 @@ export class SinglePanel<In extends { type: string }, Out> {
       }
     });
     p.reveal(undefined, false);
+  }
+
+  /** Called once when the person closes the panel (a session waiting on an answer ends). */
+  onClose(listener: () => void): vscode.Disposable {
+    this.closeListeners.add(listener);
+    return { dispose: () => this.closeListeners.delete(listener) };
   }
 
   /** Sends a message without changing what a reload shows (a search answer). */

@@ -1,0 +1,204 @@
+// Issue 15, part 2: how many collected pairs does it take to reach a given test accuracy when the next pair
+// to ask is chosen ACTIVELY ("ask next": the pair the current persona judge is least sure about) or at
+// RANDOM? `npm run bench -- collect`. A SIMULATION: the loopback Ollama server answers with the simulated
+// brain (a competent judge that reads the real prompts), and the people asked are simulated users with
+// hidden traits who answer with their pair's true choice. It shows the plumbing and the strategy's
+// behaviour on these users; it is no accuracy claim for a real model or real people. Printed, never asserted.
+//
+// Design:
+// - Users: the six trait profiles of the simulated panel (simulated-users.ts), 44 pairs each. Per user a
+//   FIXED split (seeded by the user id): 8 validation pairs, 16 test pairs, 20 in the POOL, whose labels
+//   stay hidden until a pair is asked (the simulated person then answers with the pair's true choice).
+// - Per seed, both strategies start from the same 2 seed pairs drawn from the pool. Each step adds one pool
+//   pair, then refits (fitUser: the collected pairs as context, the validation pairs as validation; k = 1,
+//   stop score 0.8, 4 labelled demos, temperature 0, the seed as the fit's seed) and judges the TEST pairs
+//   in both orders with the fit's persona+demos judge (accuracy from figures()). Sizes 2..14.
+// - The pick: one rng per (seed, user, step), the same for both strategies (common random numbers). It
+//   shuffles the remaining pool; RANDOM asks the first pair. ACTIVE takes the first 4 as candidates, each
+//   shown with its responses in a seeded random order and no label, and asks the one chooseMostInformative
+//   picks with the persona+demos judge of the CURRENT fit (the default judge prompt, no persona, only if
+//   there were no fit yet, which never happens here: the 2 seed pairs are fitted first). When the judge
+//   is sure about all 4 (uncertainty 0) ACTIVE asks the first, i.e. RANDOM's pick as long as the two
+//   trajectories have the same pool left: they part only where the judge was unsure (counted and printed).
+// - Curves: per size, a user's accuracy is averaged over the seeds, then the users' means are averaged,
+//   with a 95% Student-t interval across the users (active-curve.ts). For each target, the first size
+//   whose mean reaches it. Also the default judge (no persona) on the same test pairs, the calls (server
+//   calls and cache hits: a shared cache under a temporary folder, so identical fits cost nothing twice)
+//   and the wall time. Every (user, seed, strategy) trajectory runs concurrently through one client.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLoopbackOllama } from '../support/loopback-ollama';
+import { adaptBrain } from '../support/brain-adapter';
+import { simulatedBrain } from '../support/simulated-brain';
+import { generateUser, type SimulatedRecord, type SimulatedUser, type Trait } from '../support/simulated-users';
+import { averageCurve, firstReaching, type CurvePoint, type CurveRun } from '../support/active-curve';
+import { createRng, shuffled } from '../../src/core/random';
+import type { Pair } from '../../src/core/data/pair';
+import { createLlm } from '../../src/core/llm/client';
+import { CountingModel } from '../../src/core/llm/counting-model';
+import type { ChatModel } from '../../src/core/llm/types';
+import { fitUser, type FitOptions, type FitPrompts } from '../../src/core/method/fit';
+import { judgePair } from '../../src/core/method/judge';
+import { judgeSystem } from '../../src/core/method/messages';
+import { DEFAULT_PROMPTS, type PromptName } from '../../src/core/method/default-prompts';
+import { promptHash, type Prompt } from '../../src/core/method/prompt-store';
+import { figures } from '../../src/core/eval/evaluate';
+import { chooseMostInformative, type Candidate } from '../../src/core/collect/informative';
+
+const MODEL = 'llama3.1:8b';
+const PROFILES: [string, Trait[]][] = [
+  ['sim-ana', ['concise']],
+  ['sim-ben', ['steps']],
+  ['sim-chloe', ['sources', 'no-emoji']],
+  ['sim-dev', ['code']],
+  ['sim-elena', ['formal']],
+  ['sim-farid', ['concise', 'steps']],
+];
+const PAIRS_PER_USER = 44;
+const VALIDATION = 8;
+const TEST = 16;
+const SEED_PAIRS = 2;
+const MAX_SIZE = 14;
+const BATCH = 4;
+const SEEDS = [1, 2, 3];
+const TARGETS = [0.6, 0.7, 0.8, 0.85];
+const FIT: Omit<FitOptions, 'seed'> = { temperature: 0, k: 1, stopScore: 0.8, labeledDemos: 4 };
+
+type Strategy = 'random' | 'active';
+
+const prompt = (name: PromptName): Prompt => ({ name, text: DEFAULT_PROMPTS[name], hash: promptHash(DEFAULT_PROMPTS[name]) });
+
+function asPair(r: SimulatedRecord, line: number): Pair {
+  return {
+    userId: r.user_id,
+    pairId: r.pair_id,
+    context: r.context,
+    chosen: { role: 'assistant', content: r.chosen },
+    rejected: { role: 'assistant', content: r.rejected },
+    source: { file: `${r.user_id}.prefs.jsonl`, line, column: 1, endLine: line, endColumn: 1 },
+  };
+}
+
+interface UserSplit {
+  id: string;
+  validation: Pair[];
+  test: Pair[];
+  pool: Pair[];
+}
+
+function splitOf(user: SimulatedUser): UserSplit {
+  const pairs = shuffled(user.records.map((r, i) => asPair(r, i + 1)), createRng(`collect-bench:split:${user.id}`));
+  return { id: user.id, validation: pairs.slice(0, VALIDATION), test: pairs.slice(VALIDATION, VALIDATION + TEST), pool: pairs.slice(VALIDATION + TEST) };
+}
+
+async function testAccuracy(model: ChatModel, system: string, test: readonly Pair[], seed: number): Promise<number> {
+  const verdicts = await Promise.all(test.map((p) => judgePair(model, system, p, { temperature: 0, seed })));
+  return figures(verdicts, seed).accuracy;
+}
+
+interface Trajectory extends CurveRun {
+  strategy: Strategy;
+  /** ACTIVE only: steps at which the chosen candidate had uncertainty 2 (the judge contradicted itself), 1, 0. */
+  uncertainty: [number, number, number];
+  /** ACTIVE only: steps at which it asked another pair than RANDOM's pick from the same shuffle. */
+  departures: number;
+}
+
+async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, seed: number, strategy: Strategy): Promise<Trajectory> {
+  const remaining = shuffled(u.pool, createRng(`collect-bench:${seed}:${u.id}:seed-pairs`));
+  const collected = remaining.splice(0, SEED_PAIRS);
+  const accuracy: number[] = [];
+  const uncertainty: [number, number, number] = [0, 0, 0];
+  let departures = 0;
+  for (;;) {
+    const fit = await fitUser(model, u.id, collected, u.validation, prompts, { ...FIT, seed });
+    // The judge of the current fit: it measures the test accuracy and, for ACTIVE, chooses the next pair.
+    const current = judgeSystem(prompts.judge.text, { persona: fit.persona, demos: fit.demos });
+    accuracy.push(await testAccuracy(model, current, u.test, seed));
+    if (collected.length >= MAX_SIZE) break;
+    const rng = createRng(`collect-bench:${seed}:${u.id}:step${collected.length}`);
+    const order = shuffled(remaining, rng);
+    let pick = order[0]!;
+    if (strategy === 'active') {
+      const batch = order.slice(0, BATCH);
+      const candidates: Candidate[] = batch.map((p) => ({ context: p.context, responses: rng() < 0.5 ? [p.chosen.content, p.rejected.content] : [p.rejected.content, p.chosen.content] }));
+      const choice = await chooseMostInformative(model, u.id, candidates, { current }, { temperature: 0, seed });
+      uncertainty[2 - choice.uncertainty] += 1;
+      if (choice.index !== 0) departures++;
+      pick = batch[choice.index]!;
+    }
+    // "Asked": the simulated person answers with the pair's true choice, so the pair joins as it is.
+    remaining.splice(remaining.indexOf(pick), 1);
+    collected.push(pick);
+  }
+  return { user: u.id, accuracy, strategy, uncertainty, departures };
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(100 * x).toFixed(1).padStart(5)}`);
+
+export async function benchCollect(): Promise<void> {
+  const t0 = performance.now();
+  const brain = simulatedBrain();
+  const server = await startLoopbackOllama({ brain: adaptBrain(brain), models: [MODEL] });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'sm-bench-collect-'));
+  try {
+    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: MODEL, stream: false, concurrency: 8 }, { cacheDir });
+    const model = new CountingModel(llm);
+    const prompts: FitPrompts = { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') };
+    const users = PROFILES.map(([id, traits]) => splitOf(generateUser({ id, traits, pairs: PAIRS_PER_USER, seed: 1 })));
+    const sizes = Array.from({ length: MAX_SIZE - SEED_PAIRS + 1 }, (_, i) => SEED_PAIRS + i);
+
+    console.log('collect: SIMULATION. Simulated users with hidden traits answer with their true choice; the judge is the simulated brain');
+    console.log('collect: behind a loopback Ollama server. This shows the plumbing and how the strategy behaves on these users,');
+    console.log('collect: not the accuracy of a real model on real people.');
+    console.log(`collect: ${users.length} users x ${SEEDS.length} seeds; per user ${VALIDATION} validation, ${TEST} test (both orders), ${users[0]!.pool.length} pool pairs;`);
+    console.log(`collect: ${SEED_PAIRS} seed pairs, then one asked pair per step up to ${MAX_SIZE}; ACTIVE picks from ${BATCH} random pool pairs; fit k=${FIT.k}, stop ${FIT.stopScore}, ${FIT.labeledDemos} labelled demos`);
+
+    const baseline = await Promise.all(users.map((u) => testAccuracy(model, judgeSystem(prompts.judge.text, {}), u.test, 0)));
+
+    // The server records every chat; forget them as the run goes, or 30,000 prompts stay in memory.
+    const trim = setInterval(() => void (server.chats.length = 0), 2000);
+    let runs: Trajectory[];
+    try {
+      runs = await Promise.all(users.flatMap((u) => SEEDS.flatMap((seed) => (['random', 'active'] as const).map((s) => trajectory(model, prompts, u, seed, s)))));
+    } finally {
+      clearInterval(trim);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+
+    const curves: Record<Strategy, CurvePoint[]> = {
+      random: averageCurve(sizes, runs.filter((r) => r.strategy === 'random')),
+      active: averageCurve(sizes, runs.filter((r) => r.strategy === 'active')),
+    };
+    console.log(`collect: default judge (no persona) on the same test pairs: ${pct(baseline.reduce((s, a) => s + a, 0) / baseline.length).trim()}%`);
+    console.log('collect: test accuracy (%) by collected pairs, mean over users of the mean over seeds, [95% t-interval across users]');
+    console.log('collect:  pairs   random [  95% CI   ]   active [  95% CI   ]   active-random');
+    for (let i = 0; i < sizes.length; i++) {
+      const r = curves.random[i]!;
+      const a = curves.active[i]!;
+      const d = 100 * (a.mean - r.mean);
+      console.log(`collect: ${String(sizes[i]).padStart(6)}   ${pct(r.mean)}  [${pct(r.low)} ${pct(r.high)}]   ${pct(a.mean)}  [${pct(a.low)} ${pct(a.high)}]   ${(d >= 0 ? '+' : '') + d.toFixed(1)}`);
+    }
+    for (const t of TARGETS) {
+      const say = (s: Strategy) => {
+        const n = firstReaching(curves[s], t);
+        return n === null ? `not reached by ${MAX_SIZE}` : `${n} pairs`;
+      };
+      console.log(`collect: to reach ${(100 * t).toFixed(0)}%: random ${say('random')}, active ${say('active')}`);
+    }
+    // One number per curve: the mean accuracy over the sizes after the seed pairs (the area under the curve).
+    const later = (c: CurvePoint[]) => c.slice(1).reduce((s, p) => s + p.mean, 0) / (c.length - 1);
+    console.log(`collect: mean over ${SEED_PAIRS + 1}..${MAX_SIZE} pairs: random ${pct(later(curves.random)).trim()}%, active ${pct(later(curves.active)).trim()}%`);
+    const active = runs.filter((r) => r.strategy === 'active');
+    const steps = active.reduce((s, r) => s + r.uncertainty[0] + r.uncertainty[1] + r.uncertainty[2], 0);
+    const unsure = active.reduce((s, r) => s + r.uncertainty[0], 0);
+    const departed = active.reduce((s, r) => s + r.departures, 0);
+    console.log(`collect: active steps: ${steps}; the judge contradicted itself on the chosen candidate in ${unsure}, was sure of all ${BATCH} in ${active.reduce((s, r) => s + r.uncertainty[2], 0)}; asked another pair than random's in ${departed}`);
+    console.log(`collect: ${runs.length} trajectories, ${runs.length * sizes.length} fits; LLM calls: ${model.usage.calls.toLocaleString('en-US')} to the server, ${model.usage.cacheHits.toLocaleString('en-US')} cache hits; brain confused: ${JSON.stringify(brain.stats().confused)}; wall time ${seconds.toFixed(1)} s`);
+  } finally {
+    await server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
