@@ -22,6 +22,8 @@ export function collectSuite(): void {
     let failing = false;
     // Generation: the system prompt decides the reply, so two system prompts give two different responses.
     const brain = (req: BrainRequest): string => {
+      // The persona judge (ask next) always answers A: it contradicts itself across the two orders.
+      if (req.schema) return JSON.stringify({ reasoning: 'A it is', preference: 'A' });
       const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
       const q = req.messages[req.messages.length - 1]?.content ?? '';
       return system.includes('few words') ? `Short: ${q.slice(0, 30)}` : `A long answer about ${q.slice(0, 30)}, with every detail one could want and then some more.`;
@@ -93,6 +95,26 @@ export function collectSuite(): void {
         assert.equal(await readText(uri), before);
       } finally {
         failing = false;
+      }
+    });
+
+    it('ask next (synthesizeme.collect.askNext): the pair is chosen by the persona judge, and why is kept with the pick', async () => {
+      const { ctx } = await api();
+      assert.ok(ctx.folders.first().files.hasPersona('ada'), 'the model suite fitted ada');
+      const c = vscode.workspace.getConfiguration('synthesizeme');
+      await c.update('collect.askNext', 2, vscode.ConfigurationTarget.Workspace);
+      const uri = file('ada.prefs.jsonl');
+      const before = await readText(uri);
+      try {
+        await waitFor('the setting', () => (ctx.folders.first().files.config.collect.askNext === 2 ? true : undefined));
+        const r = await run({ userId: 'ada', prompts: ['First question?', 'Second question?'], answers: ['1', '2'] });
+        assert.equal(r?.picked, 2);
+        const log = await readLog(collectLogPath(folder().fsPath, 'ada'));
+        const picks = log.filter((e) => e.type === 'pick').slice(-2) as { informative?: string }[];
+        assert.match(picks[0]!.informative ?? '', /unsure about this pair/, 'the first pick was chosen by the judge, with its reason');
+      } finally {
+        await c.update('collect.askNext', undefined, vscode.ConfigurationTarget.Workspace);
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(before));
       }
     });
   });

@@ -62,7 +62,9 @@ export async function chooseMostInformative(
       ? `the persona judge is unsure about this pair: it preferred response ${ab ?? 'none'} when it saw response 1 first, and response ${ba ?? 'none'} when it saw response 2 first`
       : s === 1
         ? `the current persona prefers response ${ab}, the previous version response ${preferred(previous![index]!)[0]}: your answer tells them apart`
-        : s === 0
+        : s === 0 && ab === null
+          ? 'the persona judge named no response for any candidate (its answers could not be read); this is the first of them'
+          : s === 0
           ? `the persona judge is sure about every candidate (it prefers response ${ab} here in both orders); this is the first of them`
           : 'no candidate could be judged (the judge calls failed); this is the first of them';
   return { index, uncertainty: Math.max(0, s), reason, scores };
