@@ -112,6 +112,18 @@ export function collectSuite(): void {
         const log = await readLog(collectLogPath(folder().fsPath, 'ada'));
         const picks = log.filter((e) => e.type === 'pick').slice(-2) as { informative?: string }[];
         assert.match(picks[0]!.informative ?? '', /unsure about this pair/, 'the first pick was chosen by the judge, with its reason');
+
+        // A pool of unlabelled pairs: nothing generated, the picks appended as they are.
+        const pool = vscode.Uri.joinPath(folder(), 'pool.txt');
+        await vscode.workspace.fs.writeFile(pool, new TextEncoder().encode([JSON.stringify({ prompt: 'P1?', response_1: 'one', response_2: 'uno' }), JSON.stringify({ prompt: 'P2?', response_1: 'two', response_2: 'dos' })].join('\n') + '\n'));
+        const generations = () => server.chats.filter((x) => !x.request.schema).length;
+        const g0 = generations();
+        const p = await run({ userId: 'ada', pairsFile: 'pool.txt', answers: ['1', '1'] });
+        assert.equal(p?.picked, 2);
+        assert.equal(generations(), g0, 'nothing generated');
+        const added = parseJsonlText(await readText(uri), 'ada.prefs.jsonl').pairs.filter((x) => p!.appended.includes(x.pairId));
+        assert.deepEqual(added.map((x) => [x.chosen.content, x.rejected.content].sort().join('/')).sort(), ['dos/two', 'one/uno']);
+        await vscode.workspace.fs.delete(pool);
       } finally {
         await c.update('collect.askNext', undefined, vscode.ConfigurationTarget.Workspace);
         await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(before));

@@ -32,6 +32,7 @@ function brain(req: BrainRequest): string {
   if ('preference' in props) return JSON.stringify({ reasoning: 'the first', preference: 'A' });
   const q = lastUser(req);
   if (q.includes('SAME')) return 'One and the same answer.';
+  if (q.includes('RAMBLE') && !systemOf(req).includes('BRIEF')) return 'and on '.repeat(3000);
   return systemOf(req).includes('BRIEF') ? `Short answer to: ${q.slice(0, 40)}` : `A long and winding answer that circles ${q.slice(0, 40)} for a while before it says anything useful.`;
 }
 
@@ -267,5 +268,18 @@ describe('synthesizeme collect', () => {
     const d = cli(dir, ['1']);
     assert.equal(await d.run('collect', 'ws', '--user', 'bruno', '--prompt', 'x', '--ask-next', '3', '--base-url', server.url), 2);
     assert.match(d.err(), /no persona to judge with yet/);
+  });
+
+  test('a response cut at the output cap is a failed generation: nothing appended, the reason said', async () => {
+    await started;
+    const { dir, ws } = workspace();
+    const file = join(ws, 'prefs.jsonl');
+    const before = readFileSync(file, 'utf8');
+    const c = cli(dir, ['1']);
+    assert.equal(await c.run('collect', 'ws', '--user', 'ada', '--prompt', 'RAMBLE about anything', '--system-a', 'Be BRIEF.', '--retest-rate', '0', '--base-url', server.url, '--json'), 1, c.err());
+    assert.match(c.err(), /response was cut at 1024 tokens \(too long, or the model ran away\): not a fair candidate/);
+    assert.equal(readFileSync(file, 'utf8'), before);
+    const sent = server.chats.filter((x) => !x.request.schema).slice(-2).map((x) => (x.body['options'] as { num_predict?: number } | undefined)?.num_predict);
+    assert.deepEqual(sent, [1024, 1024], 'every generation is sent with the cap');
   });
 });

@@ -17,6 +17,13 @@ export interface ResponseSource {
 
 export const DEFAULT_SYSTEM = 'You are a helpful assistant.';
 
+/**
+ * The most tokens a candidate response may take. A response that reaches it was cut (or the model ran
+ * away: Gemma 3 270M wrote 7,888 tokens to one prompt before this cap existed), and a cut response is
+ * no fair candidate: it is a failed generation, and nothing is appended.
+ */
+export const GENERATION_CAP = 1024;
+
 export interface GenerateOptions {
   temperature: number;
   seed: number;
@@ -30,10 +37,11 @@ const same = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.repla
 async function generate(source: ResponseSource, context: readonly Turn[], opts: GenerateOptions, seed: number): Promise<string> {
   try {
     const r = await source.model.chat(
-      { messages: [{ role: 'system', content: source.system }, ...context.map((t) => ({ role: t.role === 'assistant' ? ('assistant' as const) : ('user' as const), content: t.content }))], temperature: opts.temperature, seed, purpose: 'collect generation' },
+      { messages: [{ role: 'system', content: source.system }, ...context.map((t) => ({ role: t.role === 'assistant' ? ('assistant' as const) : ('user' as const), content: t.content }))], temperature: opts.temperature, seed, maxTokens: GENERATION_CAP, purpose: 'collect generation' },
       opts.signal,
     );
     if (!r.text.trim()) throw new UserError(`${source.label} returned an empty response`);
+    if (r.usage.completionTokens >= GENERATION_CAP) throw new UserError(`${source.label}'s response was cut at ${GENERATION_CAP} tokens (too long, or the model ran away): not a fair candidate`);
     return r.text.trim();
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted || err instanceof UserError) throw err;

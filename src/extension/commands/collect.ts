@@ -23,6 +23,8 @@ export interface CollectArgs {
   /** Prompts to answer; else asked (typed, the user's past conversations, or a file). */
   prompts?: string[];
   fromContexts?: boolean;
+  /** Unlabelled pairs (JSONL, relative to the folder): the pool ask next chooses from; nothing is generated. */
+  pairsFile?: string;
   /** 'persona': the persona-steered generation prompt against a plain one; 'prompts': two system prompts; 'models': two models. */
   sources?: 'persona' | 'prompts' | 'models';
   systemA?: string;
@@ -55,7 +57,13 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
   if (a.prompts?.length) return a.prompts.map((p) => ({ kind: 'prompt', context: userTurn(p) }));
   const past = ((await folder.files.get()).user(userId)?.pairs ?? []).map((p) => p.context);
   if (a.fromContexts) return past.map((context) => ({ kind: 'prompt', context }));
-  const options = [{ label: 'Type a prompt', id: 'type' }, ...(past.length ? [{ label: `The user's past conversations (${past.length})`, id: 'past' }] : []), { label: 'Prompts from a file (one per line)...', id: 'file' }];
+  if (a.pairsFile) return unlabelledPairs(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, a.pairsFile))), a.pairsFile);
+  const options = [
+    { label: 'Type a prompt', id: 'type' },
+    ...(past.length ? [{ label: `The user's past conversations (${past.length})`, id: 'past' }] : []),
+    { label: 'Prompts from a file (one per line)...', id: 'file' },
+    { label: 'Unlabelled pairs from a file (JSONL: prompt or context, response_1, response_2)...', id: 'pairs' },
+  ];
   const how = await vscode.window.showQuickPick(options, { title: 'Where do the prompts come from?' });
   if (!how) return undefined;
   if (how.id === 'past') return past.map((context) => ({ kind: 'prompt', context }));
@@ -63,12 +71,28 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
     const p = await vscode.window.showInputBox({ title: 'The prompt to answer', validateInput: (v) => (v.trim() ? undefined : 'a prompt') });
     return p?.trim() ? [{ kind: 'prompt', context: userTurn(p.trim()) }] : undefined;
   }
-  const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, defaultUri: folder.uri, title: 'A file of prompts, one per line' }))?.[0];
+  const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, defaultUri: folder.uri, title: how.id === 'pairs' ? 'A JSONL file of unlabelled pairs' : 'A file of prompts, one per line' }))?.[0];
   if (!uri) return undefined;
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  const items = text.split('\n').filter((l) => l.trim()).map((l): Item => ({ kind: 'prompt', context: userTurn(l.trim()) }));
+  const items = how.id === 'pairs' ? unlabelledPairs(text, folder.relative(uri.fsPath)) : text.split('\n').filter((l) => l.trim()).map((l): Item => ({ kind: 'prompt', context: userTurn(l.trim()) }));
   if (!items.length) throw new UserError(`${folder.relative(uri.fsPath)} has no prompt`);
   return items;
+}
+
+/** A pool of unlabelled pairs (the same format as the CLI's --pairs-from): ask next chooses among them. */
+function unlabelledPairs(text: string, name: string): Item[] {
+  return text.split('\n').flatMap((line, i): Item[] => {
+    if (!line.trim()) return [];
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new UserError(`${name}:${i + 1}: not a JSON object`);
+    }
+    const context = typeof o.prompt === 'string' ? userTurn(o.prompt) : Array.isArray(o.context) ? (o.context as Turn[]) : undefined;
+    if (!context?.length || typeof o.response_1 !== 'string' || typeof o.response_2 !== 'string' || !o.response_1.trim() || !o.response_2.trim()) throw new UserError(`${name}:${i + 1}: expected "prompt" or "context", "response_1" and "response_2"`);
+    return [{ kind: 'pair', context, responses: [o.response_1, o.response_2], sources: ['response_1', 'response_2'] }];
+  });
 }
 
 /** The panel as the person answering: each pair shown, the answer awaited; closing the panel (or Stop) ends the session. */
@@ -133,6 +157,8 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   // The two sources of responses.
   const [{ DEFAULT_SYSTEM }, { exportGenerationPrompt }, { demosOf }] = await Promise.all([import('../../core/collect/generate'), import('../../core/method/export'), import('../../core/method/methods')]);
   let kind = a.sources;
+  const onlyPairs = items.every((i) => i.kind === 'pair');
+  if (!kind && onlyPairs) kind = 'prompts';
   if (!kind) {
     const options = [
       ...(persona ? [{ label: 'The persona-steered prompt against a plain one', id: 'persona' as const }] : []),
@@ -150,6 +176,12 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
     sources = [
       { label: `${llm.model} + persona`, model: llm, system: exportGenerationPrompt(persona.model, demosOf(persona.model, pairs)) },
       { label: llm.model, model: llm, system: DEFAULT_SYSTEM },
+    ];
+  } else if (onlyPairs) {
+    // Ready pairs: nothing is generated; the sources are the file's.
+    sources = [
+      { label: 'response_1', model: llm, system: DEFAULT_SYSTEM },
+      { label: 'response_2', model: llm, system: DEFAULT_SYSTEM },
     ];
   } else if (kind === 'prompts') {
     const sa = a.systemA ?? (await vscode.window.showInputBox({ title: 'System prompt of response source A', value: DEFAULT_SYSTEM }));
