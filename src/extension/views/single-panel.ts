@@ -50,7 +50,9 @@ export class SinglePanel<In extends { type: string }, Out> {
         this.ctx.log.error(this.bundle, err instanceof Error ? err : String(err));
       }
     });
-    p.reveal(undefined, false);
+    // An active panel is not revealed again: that would take the keyboard from the webview, and j then k
+    // in the pair view (or the next key in Collect) would go nowhere.
+    if (!p.active) p.reveal(undefined, false);
   }
 
   /** Called once when the person closes the panel (a session waiting on an answer ends). */
