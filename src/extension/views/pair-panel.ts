@@ -9,7 +9,6 @@ import type { Pair } from '../../core/data/pair';
 import { isPairToHost, type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
 import { SinglePanel } from './single-panel';
 import { openAt } from './persona-inspector';
-import { pairsBySplit } from '../../core/workspace/open-workspace';
 import { UserError } from '../../core/user-error';
 
 export interface PairKey {
@@ -53,6 +52,8 @@ async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairVi
   ];
   if (t.list) positions.push({ scope: 'list', index: Math.max(0, t.list.keys.findIndex((k) => sameKey(k, t.key))), total: t.list.keys.length, name: t.list.name });
   positions.push({ scope: 'user', index: Math.max(0, entry.pairs.findIndex((p) => p.pairId === t.key.pairId)), total: entry.pairs.length, name: `user ${entry.id}` });
+  // The engine is loaded when a view needs it, not at activation (as every view does).
+  const { pairsBySplit } = await import('../../core/workspace/open-workspace');
   const splits = pairsBySplit(entry);
   const split = (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ?? 'unassigned';
   const { pairJudgements } = await import('../../core/eval/pair-history');
