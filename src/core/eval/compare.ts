@@ -73,17 +73,18 @@ export type VerdictComparison = Omit<Comparison, 'a' | 'b'> & {
   ci95B: [number, number];
 };
 
-export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed = 0): VerdictComparison {
+/**
+ * Two runs on their common pairs, in sorted key order, each pair's orders aligned by name (not by their
+ * position in the record): the samples every paired statistic works on, with the users as clusters.
+ */
+export function alignRuns(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>): { keys: string[]; pa: boolean[][]; pb: boolean[][]; users: string[] } {
   const keys = [...a.keys()].filter((k) => b.has(k)).sort();
-  const unmatched = a.size + b.size - 2 * keys.length;
   const pa: boolean[][] = [];
   const pb: boolean[][] = [];
   const users: string[] = [];
   for (const k of keys) {
     const va = a.get(k)!;
-    const vb = b.get(k)!;
-    // Align by order, not by position in the record.
-    const ob = new Map(vb.orders.map((o) => [o.order, o.correct]));
+    const ob = new Map(b.get(k)!.orders.map((o) => [o.order, o.correct]));
     const rowA: boolean[] = [];
     const rowB: boolean[] = [];
     for (const o of va.orders) {
@@ -98,6 +99,12 @@ export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: Readonly
       users.push(va.userId);
     }
   }
+  return { keys, pa, pb, users };
+}
+
+export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed = 0): VerdictComparison {
+  const { keys, pa, pb, users } = alignRuns(a, b);
+  const unmatched = a.size + b.size - 2 * keys.length;
   const boot = pairedBootstrap(pa, pb, { seed, users });
   const accA = accuracyWithInterval(pa, { seed, users });
   const accB = accuracyWithInterval(pb, { seed, users });

@@ -12,7 +12,7 @@
 
 import { access } from 'node:fs/promises';
 import { orderFailed, type OrderVerdict, type PairVerdict } from '../method/judge';
-import { runWarnings } from './compare';
+import { alignRuns, runWarnings } from './compare';
 import { describeDifference, pairedBootstrap } from './statistics';
 import { pairedTest } from './paired-test';
 import { figures } from './evaluate';
@@ -147,27 +147,7 @@ const statusOf = (r: RunContents): RunStatus => (!r.summary ? 'unfinished' : r.s
  * of its time at 10,000 pairs.
  */
 function versusFirst(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed: number): Omit<GridComparison, 'power'> | undefined {
-  const keys = [...a.keys()].filter((k) => b.has(k)).sort();
-  const pa: boolean[][] = [];
-  const pb: boolean[][] = [];
-  const users: string[] = [];
-  for (const k of keys) {
-    const va = a.get(k)!;
-    const ob = new Map(b.get(k)!.orders.map((o) => [o.order, o.correct]));
-    const rowA: boolean[] = [];
-    const rowB: boolean[] = [];
-    for (const o of va.orders) {
-      const other = ob.get(o.order);
-      if (other === undefined) continue;
-      rowA.push(o.correct);
-      rowB.push(other);
-    }
-    if (rowA.length) {
-      pa.push(rowA);
-      pb.push(rowB);
-      users.push(va.userId);
-    }
-  }
+  const { pa, pb, users } = alignRuns(a, b);
   if (!pa.length) return undefined;
   const boot = pairedBootstrap(pa, pb, { seed, users });
   const test = pairedTest(pa, pb, { seed });
