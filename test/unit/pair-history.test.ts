@@ -10,7 +10,7 @@ import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ol
 import { readRun } from '../../src/core/eval/run-file';
 import { pairJudgements } from '../../src/core/eval/pair-history';
 import { workspaceLayout } from '../../src/core/workspace/layout';
-import { cli, markerBrain, workspace } from './revalidate-fixture';
+import { cliRunners, markerBrain, workspace } from './revalidate-fixture';
 
 const MARKER = 'Judge by brevity: this user always prefers the short reply.';
 
@@ -22,12 +22,7 @@ describe('pair history', () => {
   test('every run that judged a pair, newest first, each with its persona version', async () => {
     await started;
     const { dir, ws } = workspace();
-    const run = async (...a: string[]) => {
-      const c = cli(dir);
-      assert.equal(await c.run(...a, '--base-url', server.url), 0, c.err());
-      return c;
-    };
-    const evalRun = async (...a: string[]) => join(dir, (await run('eval', 'ws', '--json', ...a)).json().run as string);
+    const { run, evalRun } = cliRunners(dir, server.url);
     await run('fit', 'ws', '--user', 'ada', '--k', '2');
     const history = join(ws, '.synthesizeme', 'history', 'ada');
     const fitted = readdirSync(history).filter((n) => n.endsWith('.persona.yaml'));

@@ -4,6 +4,7 @@
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { hashString } from '../../src/core/random';
 import type { BrainRequest } from '../support/loopback-llm';
@@ -87,4 +88,15 @@ export function cli(cwd: string) {
 export function writePrompt(ws: string, name: string, text: string): void {
   mkdirSync(join(ws, 'prompts'), { recursive: true });
   writeFileSync(join(ws, 'prompts', `${name}.prompt.md`), text);
+}
+
+/** CLI runs against a server that must succeed (exit 0), and `eval --json` returning its run file's path. */
+export function cliRunners(dir: string, url: string) {
+  const run = async (...a: string[]) => {
+    const c = cli(dir);
+    assert.equal(await c.run(...a, '--base-url', url), 0, c.err());
+    return c;
+  };
+  const evalRun = async (...a: string[]) => join(dir, (await run('eval', 'ws', '--json', ...a)).json().run as string);
+  return { run, evalRun };
 }

@@ -17,7 +17,7 @@ import { adoptTheta } from '../../src/core/method/theta/acceptance';
 import { personaHistoryDir, workspaceLayout } from '../../src/core/workspace/layout';
 import { listVersions } from '../../src/core/workspace/versions';
 import { personaVersions, promptVersions, type VersionEntry } from '../../src/core/workspace/version-history';
-import { cli, markerBrain, workspace, writePrompt } from './revalidate-fixture';
+import { cliRunners, markerBrain, workspace, writePrompt } from './revalidate-fixture';
 
 const MARKER = 'Judge by brevity: this user always prefers the short reply.';
 const summary = (list: VersionEntry[]) => list.map((v) => [v.id === 'current' || v.id === 'default' ? v.id : 'kept', v.origin, v.current]);
@@ -30,12 +30,7 @@ describe('version history', () => {
   async function setup() {
     await started;
     const { dir, ws } = workspace();
-    const run = async (...a: string[]) => {
-      const c = cli(dir);
-      assert.equal(await c.run(...a, '--base-url', server.url), 0, c.err());
-      return c;
-    };
-    const evalRun = async (...a: string[]) => join(dir, (await run('eval', 'ws', '--json', ...a)).json().run as string);
+    const { run, evalRun } = cliRunners(dir, server.url);
     return { dir, ws, run, evalRun, layout: workspaceLayout(ws) };
   }
 
