@@ -96,17 +96,28 @@ async function landing(path: string): Promise<string> {
   }
 }
 
+/** Whether `path`, links resolved, lies inside a folder the tool may use; true when none is registered. */
+export async function isTrustedPath(path: string): Promise<boolean> {
+  if (!roots.size) return true;
+  const real = await landing(path);
+  for (const root of roots) if (inside(real, root)) return true;
+  return false;
+}
+
+/** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */
+export async function refusal(verb: 'read' | 'write', path: string): Promise<string> {
+  const link = await firstLink(path);
+  const why = link ? `${link.link} is a symbolic link to ${link.target}` : `it resolves to ${await landing(path)}`;
+  return `refusing to ${verb} ${path}: ${why}, outside the workspace (links in a workspace are never followed out of it; remove the link, or choose the ${verb === 'read' ? 'file' : 'folder'} on the command line)`;
+}
+
 /**
  * Refuses a write whose path, links resolved, leaves every folder writes may go to; the message names
  * the link. Call it before creating a folder, a file, a temporary file or appending.
  */
 export async function checkWrite(path: string): Promise<void> {
-  if (!roots.size) return;
-  const real = await landing(path);
-  for (const root of roots) if (inside(real, root)) return;
-  const link = await firstLink(path);
-  const why = link ? `${link.link} is a symbolic link to ${link.target}` : `it resolves to ${real}`;
-  throw new UserError(`refusing to write ${path}: ${why}, outside the workspace (links in a workspace are never followed out of it; remove the link, or choose the folder on the command line)`, 2);
+  if (await isTrustedPath(path)) return;
+  throw new UserError(await refusal('write', path), 2);
 }
 
 /** Whether a path lies lexically outside a root (no links resolved): the folders someone chose. */

@@ -1,0 +1,96 @@
+// Reads obey the same trust as writes. The tool reads its own files (prompts, personas, their history,
+// run files, the cache, collect logs, settings) from places a cloned workspace controls, and sends what it
+// reads to a model server. A planted link (`prompts/judge.prompt.md -> ~/.ssh/id_rsa`) would otherwise
+// make it read a file outside the workspace and send its text away; a planted FIFO would hang it; a link to
+// `/dev/zero` would read until memory runs out. So every such read:
+// - resolves the path like a write (`write-guard.ts`): links are followed only while they stay inside the
+//   workspace or a folder someone chose; one that leaves is refused with one line that names it;
+// - opens only a regular file (a FIFO, device or socket is refused by its kind and never opened);
+// - refuses a file above its size limit, naming the size, before reading a byte.
+// Preference files have their own reader (data/read-file.ts) with the same rules.
+
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { isTrustedPath, refusal } from './write-guard';
+import { kindName, notRegularMessage, statRegularFile } from './data/file-kind';
+import { UserError } from './user-error';
+
+/** Size limits by kind of file: far above any real one, far below what would exhaust memory. */
+export const READ_LIMITS = {
+  /** A prompt, a persona file or a history version: text a person writes. */
+  text: 4 * 1024 * 1024,
+  /** Settings, version records, locks, batch state. */
+  small: 4 * 1024 * 1024,
+  /** Run files, cache segments, collect logs: written by the tool, can grow large. */
+  log: 2 * 1024 * 1024 * 1024 - 1,
+} as const;
+
+export interface OwnReadOptions {
+  /** Bytes at most (READ_LIMITS); a larger file is refused with its size. */
+  maxBytes?: number;
+  /** What the file is, for messages ("prompt file", "persona file"). */
+  what?: string;
+}
+
+function mb(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${n} bytes`;
+}
+
+/**
+ * Refuses a read whose path, links resolved, leaves every folder the tool may use (the workspace and the
+ * folders someone chose). With no folder registered (the engine used as a library) nothing is refused.
+ */
+export async function checkRead(path: string): Promise<void> {
+  if (await isTrustedPath(path)) return;
+  throw new UserError(await refusal('read', path), 2);
+}
+
+/**
+ * Reads one of the tool's own files as bytes, under the read rules above. A missing file throws the usual
+ * ENOENT error (callers treat absence as they always did); every refusal is a UserError (exit 2).
+ */
+export async function readOwnBytes(path: string, options: OwnReadOptions = {}): Promise<Buffer> {
+  const what = options.what ?? 'file';
+  const max = options.maxBytes ?? READ_LIMITS.text;
+  await checkRead(path);
+  const regular = await statRegularFile(path);
+  if ('refused' in regular) throw new UserError(`refusing to read ${what} ${path}: ${regular.refused}`, 2);
+  if (regular.stats.size > max) throw new UserError(`refusing to read ${what} ${path}: ${mb(regular.stats.size)} is over the limit of ${mb(max)} for a ${what}`, 2);
+  // O_NONBLOCK: should the file have been swapped for a FIFO since the stat, the open returns at once.
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const s = await fh.stat();
+    if (!s.isFile()) throw new UserError(`refusing to read ${what} ${path}: ${notRegularMessage(kindName(s))}`, 2);
+    // Read until the end or one byte past the limit: a file that grew since the stat (or a device that
+    // lied about its size) stops here instead of filling memory.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, max + 1 - total));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (!bytesRead) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw new UserError(`refusing to read ${what} ${path}: over the limit of ${mb(max)} for a ${what}`, 2);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The same, decoded as UTF-8 (a BOM is dropped). */
+export async function readOwnText(path: string, options: OwnReadOptions = {}): Promise<string> {
+  const text = (await readOwnBytes(path, options)).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** readOwnText, or undefined when the file does not exist (refusals still throw). */
+export async function readOwnTextIfExists(path: string, options: OwnReadOptions = {}): Promise<string | undefined> {
+  try {
+    return await readOwnText(path, options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
