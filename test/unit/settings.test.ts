@@ -8,6 +8,7 @@ import { readWorkspaceSettingsWithNotes } from '../../src/core/workspace/setting
 import { readSettings } from '../../src/core/workspace/settings-table';
 import { runCli } from '../../src/cli/main';
 import type { CommandIO } from '../../src/cli/command';
+import { startLoopbackOllama } from '../support/loopback-ollama';
 
 function workspaceWith(settingsText: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'settings-'));
@@ -81,5 +82,66 @@ describe('workspace settings', () => {
     const r = readSettings((id) => values[id] ?? {}, false);
     assert.deepEqual(r.settings, { apiKeyEnv: 'GROQ_KEY', baseUrls: ['http://127.0.0.1:11434'] });
     assert.equal(r.ignored.length, 2);
+  });
+});
+
+describe('an untrusted workspace cannot send the key anywhere new, nor lift the limits (issue 20, class 2)', () => {
+  test('the provider follows the server rule: ignored from an untrusted workspace, used from a trusted one', () => {
+    const values: Record<string, { user?: unknown; workspace?: unknown }> = { 'synthesizeme.provider': { workspace: 'openai' } };
+    const untrusted = readSettings((id) => values[id] ?? {}, false);
+    assert.equal(untrusted.settings.provider, undefined);
+    assert.match(untrusted.ignored.join('\n'), /^synthesizeme\.provider: ignored in the workspace's settings: an untrusted workspace may not choose the server/m);
+    assert.equal(readSettings((id) => values[id] ?? {}, true).settings.provider, 'openai');
+    const mine: Record<string, { user?: unknown; workspace?: unknown }> = { 'synthesizeme.provider': { user: 'ollama', workspace: 'openai' } };
+    assert.equal(readSettings((id) => mine[id] ?? {}, false).settings.provider, 'ollama', "the user's own provider stays");
+  });
+
+  test("with the user's own --base-url of an Ollama server and OPENAI_API_KEY set, the workspace's provider sends no key there", async () => {
+    const server = await startLoopbackOllama();
+    const dir = workspaceWith('{"synthesizeme.provider": "openai", "synthesizeme.model": "llama3.1:8b"}');
+    const err: string[] = [];
+    const io: CommandIO = { stdout: () => undefined, stderr: (t) => void err.push(t), isTTY: false, cwd: dir, signal: new AbortController().signal, env: { OPENAI_API_KEY: 'sk-test-secret-do-not-send' } };
+    try {
+      const code = await runCli(['judge', 'ada.prefs.jsonl', '--pair', 'a1', '--base-url', server.url, '--no-cache'], io);
+      assert.equal(code, 0, err.join(''));
+      assert.ok(server.chats.length >= 2, 'both orders were judged');
+      for (const c of server.chats) {
+        assert.equal(c.path, '/api/chat', 'Ollama\'s protocol, the one the user chose');
+        assert.equal(c.headers.authorization, undefined, 'no Authorization header reached the server');
+      }
+      assert.ok(!JSON.stringify(server.chats.map((c) => c.headers)).includes('sk-test-secret'));
+      assert.match(err.join(''), /^note: synthesizeme\.provider: ignored in the workspace's settings/m);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('caps, context, concurrency, temperature and thinking from an untrusted workspace are bounded, each said in one line', () => {
+    const ws: Record<string, unknown> = {
+      'synthesizeme.outputCaps': { judge: 1000000, persona: 2048 },
+      'synthesizeme.numCtx': 1048576,
+      'synthesizeme.concurrency': 512,
+      'synthesizeme.temperature': 2,
+      'synthesizeme.think': 'high',
+    };
+    const untrusted = readSettings((id) => ({ workspace: ws[id] }), false);
+    assert.deepEqual(untrusted.settings, { outputCaps: { judge: 4096, persona: 2048 }, numCtx: 32768, concurrency: 16, temperature: 1 });
+    const lines = untrusted.ignored;
+    assert.equal(lines.length, 5, lines.join('\n'));
+    assert.ok(lines.some((l) => /^synthesizeme\.outputCaps: clamped to \{"judge":4096,"persona":2048\} .*judge at most 4096 tokens/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^synthesizeme\.numCtx: clamped to 32768/.test(l)));
+    assert.ok(lines.some((l) => /^synthesizeme\.concurrency: clamped to 16/.test(l)));
+    assert.ok(lines.some((l) => /^synthesizeme\.temperature: clamped to 1/.test(l)));
+    assert.ok(lines.some((l) => /^synthesizeme\.think: ignored in the workspace's settings \("high"\): thinking multiplies/.test(l)));
+    // The same values from the user, or from a trusted workspace, are theirs to set.
+    const trusted = readSettings((id) => ({ workspace: ws[id] }), true);
+    assert.deepEqual(trusted.settings, { outputCaps: { judge: 1000000, persona: 2048 }, numCtx: 1048576, concurrency: 512, temperature: 2, think: 'high' });
+    assert.deepEqual(trusted.ignored, []);
+    assert.deepEqual(readSettings((id) => ({ user: ws[id] }), false).settings, trusted.settings);
+    // Values within the bounds pass without a note.
+    const modest = readSettings((id) => ({ workspace: ({ 'synthesizeme.numCtx': 'auto', 'synthesizeme.concurrency': 4, 'synthesizeme.think': 'off' } as Record<string, unknown>)[id] }), false);
+    assert.deepEqual(modest.settings, { numCtx: 'auto', concurrency: 4, think: 'off' });
+    assert.deepEqual(modest.ignored, []);
   });
 });

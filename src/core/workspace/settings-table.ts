@@ -33,6 +33,11 @@ export interface SettingSpec<K extends keyof WorkspaceSettings = keyof Workspace
   /** A folder the tool writes to: an untrusted workspace may set it to a relative path inside itself. */
   path?: true;
   parse(value: unknown): WorkspaceSettings[K] | undefined;
+  /**
+   * The limit on what an untrusted workspace may set (cost and runaway answers): the value kept, and why it
+   * was clamped; `value: undefined` ignores it. Flags, the user's settings and a trusted workspace are not bound.
+   */
+  bound?(value: NonNullable<WorkspaceSettings[K]>): { value?: WorkspaceSettings[K]; why?: string };
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
@@ -69,6 +74,16 @@ function spec<K extends keyof WorkspaceSettings>(s: SettingSpec<K>): SettingSpec
   return s;
 }
 
+/**
+ * What an untrusted workspace may ask for at most. A cloned data set must not be able to make the user's
+ * runs unbounded: answers without a cap (a looping model writes until the server's own limit), a context
+ * that makes Ollama allocate more memory than the machine has, a flood of calls, judging at random, or a
+ * thinking model's four-fold caps and time. Each is generous for real work; a user who needs more says so.
+ */
+export const UNTRUSTED_BOUNDS = { outputCap: 4096, numCtx: 32768, concurrency: 16, temperature: 1 } as const;
+
+const atMost = (max: number, what: string) => (v: number) => (v > max ? { value: max, why: `${what} at most ${max}` } : { value: v });
+
 export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'include', id: 'synthesizeme.files.include', type: 'array', default: ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'], trust: 'any', parse: strings }),
   spec({
@@ -82,14 +97,41 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'splitTemporal', id: 'synthesizeme.split.temporal', type: 'boolean', default: false, trust: 'any', parse: bool }),
   spec({ field: 'minPairs', id: 'synthesizeme.split.minPairs', type: 'integer', default: 5, trust: 'any', parse: int(1) }),
   spec({ field: 'seed', id: 'synthesizeme.seed', type: 'integer', default: 0, trust: 'any', parse: int(0) }),
-  spec({ field: 'provider', id: 'synthesizeme.provider', type: 'string', default: 'ollama', trust: 'any', parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined) }),
+    // The provider is a choice of server (and of where the API key goes): moving a local run to the OpenAI
+  // API with the user's OPENAI_API_KEY, or adding `Authorization: Bearer <key>` to the user's own Ollama URL,
+  // is the workspace choosing where a secret goes. Same rule as the addresses.
+  spec({ field: 'provider', id: 'synthesizeme.provider', type: 'string', default: 'ollama', trust: 'trusted', parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined) }),
   spec({ field: 'baseUrls', id: 'synthesizeme.baseUrls', type: 'array', default: [], trust: 'trusted', parse: strings }),
   spec({ field: 'model', id: 'synthesizeme.model', type: 'string', default: '', trust: 'any', parse: str }),
-  spec({ field: 'concurrency', id: 'synthesizeme.concurrency', type: ['integer', 'null'], default: null, trust: 'any', parse: int(1) }),
-  spec({ field: 'numCtx', id: 'synthesizeme.numCtx', type: ['string', 'integer'], default: 'auto', trust: 'any', parse: parseNumCtx }),
-  spec({ field: 'think', id: 'synthesizeme.think', type: 'string', default: 'off', trust: 'any', parse: parseThink }),
-  spec({ field: 'outputCaps', id: 'synthesizeme.outputCaps', type: 'object', default: {}, trust: 'any', parse: parseOutputCaps }),
-  spec({ field: 'temperature', id: 'synthesizeme.temperature', type: 'number', default: 0, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined) }),
+  spec({ field: 'concurrency', id: 'synthesizeme.concurrency', type: ['integer', 'null'], default: null, trust: 'any', parse: int(1), bound: atMost(UNTRUSTED_BOUNDS.concurrency, 'calls in flight per server') }),
+  spec({
+    field: 'numCtx',
+    id: 'synthesizeme.numCtx',
+    type: ['string', 'integer'],
+    default: 'auto',
+    trust: 'any',
+    parse: parseNumCtx,
+    bound: (v) => (v === 'auto' ? { value: v } : atMost(UNTRUSTED_BOUNDS.numCtx, 'a context of')(v)),
+  }),
+  spec({
+    field: 'think',
+    id: 'synthesizeme.think',
+    type: 'string',
+    default: 'off',
+    trust: 'any',
+    parse: parseThink,
+    bound: (v) => (v === 'off' ? { value: v } : { why: 'thinking multiplies every answer cap by four and the time of every call' }),
+  }),
+  spec({ field: 'outputCaps', id: 'synthesizeme.outputCaps', type: 'object', default: {}, trust: 'any', parse: parseOutputCaps, bound: boundCaps }),
+  spec({
+    field: 'temperature',
+    id: 'synthesizeme.temperature',
+    type: 'number',
+    default: 0,
+    trust: 'any',
+    parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined),
+    bound: atMost(UNTRUSTED_BOUNDS.temperature, 'a temperature of'),
+  }),
   spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
@@ -98,6 +140,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'collectAskNext', id: 'synthesizeme.collect.askNext', type: 'integer', default: 0, trust: 'any', parse: (v) => (v === 0 ? 0 : int(2)(v)) }),
   spec({ field: 'apiKeyEnv', id: 'synthesizeme.apiKeyEnv', type: 'string', default: '', trust: 'user', parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined) }),
 ];
+
+function boundCaps(caps: OutputCaps): { value: OutputCaps; why?: string } {
+  const out: OutputCaps = {};
+  const clamped: string[] = [];
+  for (const [k, n] of Object.entries(caps) as [keyof OutputCaps, number][]) {
+    out[k] = Math.min(n, UNTRUSTED_BOUNDS.outputCap);
+    if (n > UNTRUSTED_BOUNDS.outputCap) clamped.push(k);
+  }
+  return clamped.length ? { value: out, why: `${clamped.join(', ')} at most ${UNTRUSTED_BOUNDS.outputCap} tokens` } : { value: out };
+}
 
 /** A setting's default, from the table (the CLI and the extension fall back to the same value). */
 export function defaultOf<K extends keyof WorkspaceSettings>(field: K): WorkspaceSettings[K] {
@@ -123,10 +175,16 @@ export function insideWorkspace(value: unknown): boolean {
   return true;
 }
 
+function boundNote(id: string, raw: unknown, b: { value?: unknown; why?: string }): string {
+  const advice = 'an untrusted workspace may ask for no more (set it in your user settings, pass the option, or trust the workspace)';
+  const what = b.value === undefined ? `ignored in the workspace's settings (${JSON.stringify(raw)})` : `clamped to ${JSON.stringify(b.value)} from the workspace's ${JSON.stringify(raw)}`;
+  return `${id}: ${what}: ${b.why}; ${advice}`;
+}
+
 /** One value from one source, checked by its spec; a value of the wrong shape is reported, not used. */
 export interface SettingsRead {
   settings: WorkspaceSettings;
-  /** One line per setting that was present but not used, and why. */
+  /** One line per setting that was present but not used as given (ignored, or clamped for an untrusted workspace), and why. */
   ignored: string[];
 }
 
@@ -140,16 +198,30 @@ export function readSettings(lookup: (id: string) => { user?: unknown; workspace
   for (const s of SETTINGS) {
     const { user, workspace } = lookup(s.id);
     let raw = user;
+    let fromWorkspace = false;
     if (workspace !== undefined) {
       if (s.trust === 'user') ignored.push(`${s.id}: ignored in the workspace's settings (a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)`);
       else if (s.trust === 'trusted' && !trustedWorkspace && !(s.path && insideWorkspace(workspace))) ignored.push(`${s.id}: ignored in the workspace's settings: ${UNTRUSTED_REASON[s.path ? 'path' : 'server']}`);
-      else raw = workspace;
+      else {
+        raw = workspace;
+        fromWorkspace = true;
+      }
     }
     if (raw === undefined || raw === null || raw === '') continue;
-    const value = s.parse(raw);
+    let value = s.parse(raw);
     if (value === undefined) {
       ignored.push(`${s.id}: ignored: ${JSON.stringify(raw)} is not a valid value`);
       continue;
+    }
+    if (fromWorkspace && !trustedWorkspace && s.bound) {
+      const bounded = (s.bound as (v: unknown) => { value?: unknown; why?: string })(value);
+      if (bounded.why) ignored.push(boundNote(s.id, raw, bounded));
+      if (bounded.value === undefined) {
+        // The user's own value, if any, still applies.
+        const mine = user === undefined || user === null || user === '' ? undefined : s.parse(user);
+        if (mine === undefined) continue;
+        value = mine;
+      } else value = bounded.value as typeof value;
     }
     (settings as Record<string, unknown>)[s.field] = value;
   }

@@ -62,7 +62,11 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   model ??= await askModel(ctx, w.folder, provider, baseUrls, current.provider === provider ? current.model : undefined);
   if (!model) return undefined;
   const c = vscode.workspace.getConfiguration('synthesizeme', w.scope);
-  if (provider !== current.provider) await c.update('provider', provider, w.target);
+  // An untrusted workspace's own provider setting is ignored (it chooses where the key goes: docs/security.md),
+  // so the user's choice is kept where it counts, in their user settings.
+  const providerTarget = vscode.workspace.isTrusted ? w.target : vscode.ConfigurationTarget.Global;
+  if (provider !== current.provider) await c.update('provider', provider, providerTarget);
+  if (provider !== current.provider && providerTarget !== w.target) ctx.log.info('model', `provider ${provider} saved in your user settings: this workspace is not trusted, and its own settings may not choose the server`);
   if (resetUrls) await resetBaseUrls(c, w.target, provider);
   await c.update('model', model, w.target);
   w.folder.files.refreshConfig();
