@@ -5,6 +5,7 @@ import { flag, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
+import { UsageError } from '../usage-error';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson, usageLine } from '../run-context';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { planFitRequests } from '../../core/method/fit-plan';
@@ -41,6 +42,8 @@ Example:
 
   async run(args, io) {
     const { ws, users } = await openForRun(args, io, 'fit');
+    // Nothing to fit is bad input (exit 2), as eval says it: "fit: 0/0" with exit 0 read as a success.
+    if (!users.length) throw new UsageError(`fit: no users in ${args.positionals[0]}: no preference file there holds a pair (see synthesizeme inspect ${args.positionals[0]})`);
     const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
     const temperature = temperatureFrom(args, ws.settings);
     const seed = ws.split.seed;

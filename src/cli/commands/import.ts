@@ -42,9 +42,16 @@ Example:
       const userId = stringOption(args, 'user');
       const users = stringOption(args, 'users') !== undefined ? intOption(args, 'users', 1, 1) : undefined;
       result = await importFile(from as ImportSource, inputs, { ...(userId ? { userId } : {}), ...(users ? { users } : {}) });
-      const written = await writeNativeJsonl(result.records, outPath, { inputs });
       const rel = (p: string) => relative(io.cwd, p) || p;
       const problems = result.problems.map((p) => ({ ...p, file: rel(resolve(io.cwd, p.file)) }));
+      // Nothing to import is bad input, and no file is written: an empty output would turn the same
+      // command's second run into "exists" (exit 2 after exit 0), and a workspace would gain an empty file.
+      if (!result.records.length) {
+        if (!flag(args, 'json')) for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+        const why = problems.length ? `${problems.length} problem(s)${flag(args, 'json') ? '' : ' above'}` : result.skipped.length ? `skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : 'no records';
+        throw new UsageError(`import: no pair could be imported from ${args.positionals.join(', ')} as ${from} (${why}); nothing was written`);
+      }
+      const written = await writeNativeJsonl(result.records, outPath, { inputs });
       if (flag(args, 'json')) {
         io.stdout(JSON.stringify({ out: rel(written.path), records: written.records, skipped: result.skipped, problems }) + '\n');
       } else {
