@@ -3,6 +3,7 @@
 // single quotes or Python literals, stop mid-object at the token limit, or answer a bare "B".
 // A verdict lost to formatting is counted as wrong, so this parser is deliberately forgiving;
 // it never invents an answer that the text does not state.
+import { statedChoice } from './stated-choice';
 
 /** JSON.parse, or undefined. */
 export function parseJsonStrict(text: string): unknown {
@@ -99,6 +100,28 @@ function valuesIn(text: string): unknown[] {
     }
     out.push(value);
     from = Math.max(parser.pos, start + 1);
+  }
+  return out;
+}
+
+/**
+ * The objects in `text` that hold `key` as a property of their own, parsed leniently: for each mention of
+ * the key (the first `maxMentions`), the objects opening at most `reach` characters before it. Used to
+ * find ready-made answers inside a prompt, wherever the data put them.
+ */
+export function objectsHolding(text: string, key: string, maxMentions = 32, reach = 4000): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const lower = text.toLowerCase();
+  const needle = key.toLowerCase();
+  let mentions = 0;
+  for (let at = lower.indexOf(needle); at >= 0 && mentions < maxMentions; at = lower.indexOf(needle, at + needle.length)) {
+    mentions++;
+    // The nearest openers first: the object that holds the key is one of the innermost around it.
+    let opener = text.lastIndexOf('{', at);
+    for (let tries = 0; opener >= 0 && at - opener <= reach && tries < 8; tries++, opener = text.lastIndexOf('{', opener - 1)) {
+      const value = new LenientParser(text, opener).tryValue();
+      if (isObject(value) && Object.keys(value).some((k) => k.toLowerCase() === needle)) out.push(value);
+    }
   }
   return out;
 }
@@ -270,9 +293,9 @@ class LenientParser {
 }
 
 /**
- * A stated answer for the schema's single string-enum property (such as preference A/B):
- * the whole text ("B", "**Response B**"), a labelled line ("preference: B", "Final answer: B"),
- * or a last line holding only the value. Returns [property, canonical value].
+ * A stated answer for the schema's single string-enum property (such as preference A/B), read by
+ * statedChoice: only an unambiguous statement counts, never a letter that may be a word.
+ * Returns [property, canonical value].
  */
 function bareEnumAnswer(text: string, schema: Record<string, unknown>): [string, string] | undefined {
   const enums = Object.entries(properties(schema)).filter(
@@ -280,30 +303,6 @@ function bareEnumAnswer(text: string, schema: Record<string, unknown>): [string,
   );
   if (enums.length !== 1) return undefined;
   const [key, prop] = enums[0]!;
-  const values = prop['enum'] as string[];
-  const canonical = (raw: string): string | undefined => values.find((v) => v.toLowerCase() === raw.toLowerCase());
-  const escaped = values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const wrapped = `["'*_\`(\\[]*(?:response|option|output|answer|assistant)?\\s*["'*_\`(\\[]*(${escaped})["'*_\`)\\]]*`;
-
-  const whole = new RegExp(`^\\s*${wrapped}[\\s.!]*$`, 'i').exec(text);
-  if (whole) return withValue(key, canonical(whole[1]!));
-
-  const keyName = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const labels = `${keyName}|final answer|answer|verdict|choice|winner|preferred(?: response)?|i prefer|better response(?: is)?`;
-  const labelled = new RegExp(`(?:^|[\\s*_"'\`{,])(?:${labels})["'*_\`]*\\s*(?:[:=]|is)\\s*${wrapped}(?![\\w])`, 'gi');
-  let last: string | undefined;
-  for (let m = labelled.exec(text); m; m = labelled.exec(text)) last = m[1];
-  if (last !== undefined) return withValue(key, canonical(last));
-
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const lastLine = lines[lines.length - 1];
-  if (lastLine) {
-    const m = new RegExp(`^${wrapped}[\\s.!]*$`, 'i').exec(lastLine);
-    if (m) return withValue(key, canonical(m[1]!));
-  }
-  return undefined;
-}
-
-function withValue(key: string, value: string | undefined): [string, string] | undefined {
+  const value = statedChoice(text, prop['enum'] as string[]);
   return value === undefined ? undefined : [key, value];
 }

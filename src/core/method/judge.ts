@@ -5,7 +5,9 @@
 // Failures that make every later call pointless (server down, bad key, model missing) stop the run,
 // and so does a prompt longer than the server's context: the model never saw it.
 
-import type { ChatModel, ChatResult } from '../llm/types';
+import type { ChatMessage, ChatModel, ChatResult } from '../llm/types';
+import { objectsHolding } from '../llm/tolerant-json';
+import { statedChoice } from '../llm/stated-choice';
 import type { Pair } from '../data/pair';
 import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
@@ -68,25 +70,46 @@ export function isFatal(err: unknown): boolean {
   return e?.name === 'AbortError' || e?.stopsRun === true || (typeof e?.kind === 'string' && FATAL_KINDS.has(e.kind));
 }
 
-/** Reads {reasoning, preference} from structured output, or tolerantly from plain text. */
-export function readJudgment(result: Pick<ChatResult, 'json' | 'text'>): { preference: 'A' | 'B' | null; reasoning: string } {
+/**
+ * Reads {reasoning, preference} from structured output, or from plain text that states it unambiguously
+ * (statedChoice). With the prompt the call sent, a verdict that the prompt already holds (an answer that
+ * copies its input, or a ready-made verdict planted in the pair's text) is no answer: unparseable.
+ */
+export function readJudgment(
+  result: Pick<ChatResult, 'json' | 'text'>,
+  prompt?: readonly ChatMessage[],
+): { preference: 'A' | 'B' | null; reasoning: string } {
   const obj = answerObject(result);
   const text = result.text ?? '';
   let pref: unknown = obj?.preference;
-  if (typeof pref !== 'string') {
-    const m = /"?preference"?\s*[:=]\s*"?\s*([AB])\b/i.exec(text) ?? /\b(?:prefer(?:s|red)?|answer|choice|winner)\s*(?:is|:)?\s*(?:response\s*)?\**\s*([AB])\b/i.exec(text);
-    pref = m?.[1];
-  }
+  if (typeof pref !== 'string') pref = statedChoice(text, ['A', 'B']);
   const p = typeof pref === 'string' ? pref.trim().toUpperCase() : '';
   const reasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : text;
-  return { preference: p === 'A' || p === 'B' ? p : null, reasoning };
+  const preference = p === 'A' || p === 'B' ? p : null;
+  if (preference && prompt && echoesPrompt(text, obj, prompt)) return { preference: null, reasoning };
+  return { preference, reasoning };
+}
+
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** Whether an answer's verdict is one the prompt holds: the whole answer, or an object with its preference and reasoning. */
+export function echoesPrompt(text: string, obj: Record<string, unknown> | undefined, prompt: readonly ChatMessage[]): boolean {
+  const source = prompt.map((m) => m.content).join('\n');
+  const answer = squash(text);
+  if (answer.length >= 16 && squash(source).includes(answer)) return true;
+  if (typeof obj?.preference !== 'string') return false;
+  const same = (o: Record<string, unknown>) =>
+    String(o['preference']).trim().toUpperCase() === String(obj.preference).trim().toUpperCase() &&
+    squash(typeof o['reasoning'] === 'string' ? o['reasoning'] : '') === squash(typeof obj.reasoning === 'string' ? obj.reasoning : '');
+  return objectsHolding(source, 'preference').some(same);
 }
 
 export async function judgeOrder(model: ChatModel, system: string, pair: Pair, order: Order, opts: CallOptions & { purpose?: string }): Promise<OrderVerdict> {
   try {
+    const messages = judgeMessages(system, pair, order);
     const result = await model.chat(
       {
-        messages: judgeMessages(system, pair, order),
+        messages,
         schema: opts.purpose?.startsWith('bootstrap') ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA,
         temperature: opts.temperature,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -96,7 +119,7 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
       },
       opts.signal,
     );
-    const { preference, reasoning } = readJudgment(result);
+    const { preference, reasoning } = readJudgment(result, messages);
     return {
       order,
       preference,
