@@ -1,6 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
@@ -76,6 +76,30 @@ describe('bench run and scaling against a loopback Ollama', () => {
     assert.ok(existsSync(join(dir, 'ws/personas/m1')));
     assert.ok(!existsSync(join(dir, 'ws/personas/m2')));
     assert.match(r.markdown, /m2 \(personas from m1\)/);
+  });
+
+  test('a bench run is stale only when something it used changed: its own personas, not the workspace\'s', async () => {
+    await started;
+    const dir = workspaceCopy();
+    const c = capture(dir);
+    assert.equal(await runCli(['bench', 'run', 'ws', '--methods', 'default,persona+demos', '--models', 'm1', '--users', '2', '--base-url', server.url, '--k', '2', '--json'], c.io), 0, c.err());
+    const listed = async () => {
+      const l = capture(dir);
+      assert.equal(await runCli(['runs', 'ws', '--json'], l.io), 0, l.err());
+      return (JSON.parse(l.out()) as { runs: { method: string; stale: boolean; staleBecause: string[] }[] }).runs;
+    };
+    const fresh = await listed();
+    assert.equal(fresh.length, 2);
+    for (const r of fresh) assert.equal(r.stale, false, `${r.method} stale as soon as written: ${r.staleBecause.join(', ')}`);
+    // Editing a persona the bench fitted makes its persona run stale, and only that one.
+    const folder = join(dir, 'ws/personas/m1');
+    const file = join(folder, readdirSync(folder).find((f) => f.endsWith('.persona.yaml'))!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^persona: /m, 'persona: Edited by hand. '));
+    const after = await listed();
+    const byMethod = new Map(after.map((r) => [r.method, r]));
+    assert.equal(byMethod.get('default')!.stale, false);
+    assert.equal(byMethod.get('persona+demos')!.stale, true);
+    assert.match(byMethod.get('persona+demos')!.staleBecause.join(', '), /persona of \w+ changed/);
   });
 
   test('scaling: an SVG chart and JSON, nested context subsamples', async () => {

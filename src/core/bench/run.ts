@@ -168,7 +168,7 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
     const evalUsers: EvalUser[] = opts.users.map((u) => {
       const s = pairsBySplit(u);
       const p = personas?.get(u.id);
-      return { id: u.id, pairs: u.pairs, context: s.context, target: s.test, ...(p ? { persona: p.model, personaHash: p.hash } : {}) };
+      return { id: u.id, pairs: u.pairs, context: s.context, target: s.test, ...(p ? { persona: p.model, personaHash: p.hash, personaPath: p.path } : {}) };
     });
     const verdicts = new Map<Method, Map<string, PairVerdict>>();
     for (const method of opts.methods) {

@@ -2,6 +2,7 @@
 // it arrives, then accuracy with a deterministic 95% interval and the consistency rate, per
 // user and overall (METHOD.md section 4).
 
+import { relative, sep } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { judgePair, orderFailed, orderUnparseable, pairFailed, winnerOf, type PairVerdict } from '../method/judge';
@@ -13,6 +14,9 @@ import { accuracyWithInterval, consistencyRate } from './statistics';
 import { runFileName, runId, RunJournal, verdictKey, type RunFailures, type RunHeader, type RunSummary, type UserFigures } from './run-file';
 import { redactUrl } from '../llm/errors';
 
+/** The input key that says where a user's persona file lives, relative to the runs folder (runs-list.ts). */
+export const PERSONA_AT = 'persona-at:';
+
 export interface EvalUser {
   id: string;
   /** All the user's pairs (demos may come from any split). */
@@ -23,6 +27,11 @@ export interface EvalUser {
   persona?: PersonaModel;
   /** Hash of the persona file's text, so an edited persona is a different run. */
   personaHash?: string;
+  /**
+   * Where the persona file lives when it is not the workspace's own (a benchmark's personas/<model>/):
+   * the run records it, so that staleness compares with that file and not with the workspace's persona.
+   */
+  personaPath?: string;
 }
 
 export interface EvalOptions {
@@ -127,7 +136,11 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
 
   const inputs: Record<string, string> = { judge: opts.prompts.judge.hash };
   if (opts.method === 'memory') inputs.memory = memoryPrompt.hash;
-  for (const { user } of runnable) if (user.personaHash && opts.method !== 'default') inputs[`persona:${user.id}`] = user.personaHash;
+  for (const { user } of runnable) {
+    if (!user.personaHash || opts.method === 'default') continue;
+    inputs[`persona:${user.id}`] = user.personaHash;
+    if (user.personaPath) inputs[`${PERSONA_AT}${user.id}`] = relative(opts.runsDir, user.personaPath).split(sep).join('/');
+  }
   Object.assign(inputs, opts.inputs);
   const headerParts = {
     method: opts.method,

@@ -3,10 +3,12 @@
 // changed since. A stale run still holds true verdicts, of texts that are no longer the current ones.
 
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
 import { promptFileName, promptHash } from '../method/prompt-store';
-import { readUserPersonaFile } from '../method/persona-file';
+import { readPersonaIfExists, readUserPersonaFile } from '../method/persona-file';
+import { outside } from '../write-guard';
+import { PERSONA_AT } from './evaluate';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { readRun, type RunHeader } from './run-file';
 
@@ -84,7 +86,8 @@ async function changedInputs(h: RunHeader, current: CurrentTexts): Promise<strin
       if (now !== hash) out.push(now === null ? `${key} prompt unreadable` : `${key} prompt changed`);
     } else if (key.startsWith('persona:')) {
       const user = key.slice('persona:'.length);
-      const now = await current.persona(user);
+      const at = h.inputs[`${PERSONA_AT}${user}`];
+      const now = at !== undefined ? await current.personaAt(at) : await current.persona(user);
       if (now !== hash) out.push(now === undefined ? `persona of ${user} removed` : now === null ? `persona of ${user} unreadable` : `persona of ${user} changed`);
     }
     // Other inputs (a re-validation's synthesized personas) follow from the prompts above.
@@ -100,7 +103,7 @@ class CurrentTexts {
   private readonly prompts = new Map<PromptName, Promise<string | null>>();
   private readonly personas = new Map<string, Promise<string | null | undefined>>();
 
-  constructor(private readonly layout: Pick<WorkspaceLayout, 'promptDir' | 'personaDir'>) {}
+  constructor(private readonly layout: Pick<WorkspaceLayout, 'promptDir' | 'personaDir' | 'runsDir'>) {}
 
   prompt(name: PromptName): Promise<string | null> {
     let p = this.prompts.get(name);
@@ -110,6 +113,22 @@ class CurrentTexts {
         (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? promptHash(DEFAULT_PROMPTS[name]) : null),
       );
       this.prompts.set(name, p);
+    }
+    return p;
+  }
+
+  /**
+   * A persona that lives outside the workspace's persona folder (a benchmark's), by its path relative to the
+   * runs folder, as the run recorded it. A path that leaves the workspace is not read: unreadable.
+   */
+  personaAt(relPath: string): Promise<string | null | undefined> {
+    const key = `@${relPath}`;
+    let p = this.personas.get(key);
+    if (!p) {
+      const path = resolve(this.layout.runsDir, relPath);
+      const root = resolve(this.layout.runsDir, '..', '..');
+      p = outside(path, root) ? Promise.resolve(null) : readPersonaIfExists(path).then((found) => found?.hash, () => null);
+      this.personas.set(key, p);
     }
     return p;
   }
