@@ -6,7 +6,7 @@
 import type { ChatMessage } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { OUTPUT_INSTRUCTIONS } from './default-prompts';
-import { isLabelled, renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
+import { escapeMarkup, isLabelled, renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
 import { parseTheta, workedExampleTurns } from './worked-examples';
 
 /** Everything personal a judge may be given. Each method of the paper's table uses a subset. */
@@ -26,9 +26,9 @@ export function renderDemographics(d: Record<string, unknown>): string {
 
 function personalSections(profile: JudgeProfile): string[] {
   const parts: string[] = [];
-  if (profile.persona?.trim()) parts.push('What is known about this user:\n' + tagged('user_persona', profile.persona));
-  if (profile.demographics && Object.keys(profile.demographics).length) parts.push('The user described themselves in a survey:\n' + tagged('user_profile', renderDemographics(profile.demographics)));
-  if (profile.memory?.length) parts.push('Facts remembered about this user from earlier conversations:\n' + tagged('user_memory', profile.memory.map((f) => `- ${f}`).join('\n')));
+  if (profile.persona?.trim()) parts.push('What is known about this user:\n' + tagged('user_persona', escapeMarkup(profile.persona)));
+  if (profile.demographics && Object.keys(profile.demographics).length) parts.push('The user described themselves in a survey:\n' + tagged('user_profile', escapeMarkup(renderDemographics(profile.demographics))));
+  if (profile.memory?.length) parts.push('Facts remembered about this user from earlier conversations:\n' + tagged('user_memory', profile.memory.map((f) => `- ${escapeMarkup(f)}`).join('\n')));
   if (profile.demos?.length) {
     // Labelled demonstrations (no reasoning) change the heading only when present, so prompts without them stay as they were.
     const heading = profile.demos.some((d) => isLabelled(d.demo)) ? 'Past choices of this user, with an analysis of each where one was verified:\n' : 'Past choices of this user, with an analysis of each:\n';

@@ -24,6 +24,7 @@
 
 import type { ChatMessage } from '../llm/types';
 import { UserError } from '../user-error';
+import { escapeMarkup } from './render';
 
 export interface WorkedExample {
   /** The user whose fit it was written from: that user's data is in Θ, so Θ's checks leave them out. */
@@ -95,10 +96,26 @@ function attributes(s: string): Record<string, string> {
   return out;
 }
 
+/**
+ * A worked example as it is written into Θ. Its reasoning and persona are a model's (or a hand edit's) and
+ * are escaped (escapeMarkup), so that a persona holding "</persona>" or "<worked_example ...>" cannot end its
+ * section or forge another example. Its input is the tool's own rendering (synthesisInput), whose data is
+ * escaped already and whose tags are meant.
+ */
 export function renderWorkedExample(e: WorkedExample): string {
   const note = e.note ? ` note=${JSON.stringify(e.note)}` : '';
-  const reasoning = e.reasoning.trim() ? ['<reasoning>', e.reasoning.trim(), '</reasoning>'] : [];
-  return [`<worked_example user_id=${JSON.stringify(e.userId)}${note}>`, '<input>', e.input.trim(), '</input>', ...reasoning, '<persona>', e.persona.trim(), '</persona>', '</worked_example>'].join('\n');
+  const reasoning = e.reasoning.trim() ? ['<reasoning>', escapeMarkup(e.reasoning.trim()), '</reasoning>'] : [];
+  return [
+    `<worked_example user_id=${JSON.stringify(e.userId)}${note}>`,
+    '<input>',
+    e.input.trim(),
+    '</input>',
+    ...reasoning,
+    '<persona>',
+    escapeMarkup(e.persona.trim()),
+    '</persona>',
+    '</worked_example>',
+  ].join('\n');
 }
 
 /** A Θ file's text from its parts; parseTheta(composeTheta(p)) gives p back. */

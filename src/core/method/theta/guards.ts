@@ -13,13 +13,18 @@
 //   - is longer than the cap, or too short to be instructions;
 //   - states an output format (JSON, field names, code fences): Θ is instructions only, and the
 //     format is appended by code;
-//   - stages a role-play or promises stakes or rewards.
+//   - stages a role-play or promises stakes or rewards;
+//   - holds the tool's own markup (a <worked_example> block, an <input> or <persona> section, any tag the
+//     prompts use as a delimiter): Θ's worked examples are added by code from verified fits, and a
+//     candidate that brings its own would carry invented examples into every persona-synthesis call (or,
+//     malformed, stop every episode of it with a parse error).
 
 import type { Pair } from '../../data/pair';
 import { hashString } from '../../random';
 import { DEFAULT_PROMPTS } from '../default-prompts';
+import { ownMarkupIn } from '../render';
 
-export type GuardName = 'copy' | 'topic' | 'length' | 'format' | 'role-play' | 'empty';
+export type GuardName = 'copy' | 'topic' | 'length' | 'format' | 'role-play' | 'empty' | 'markup';
 
 export type GuardVerdict = { ok: true } | { ok: false; guard: GuardName; reason: string };
 
@@ -195,6 +200,10 @@ export function checkCandidate(text: string, ctx: GuardContext): GuardVerdict {
   const t = text.trim();
   if (t.length < MIN_THETA_CHARS) return { ok: false, guard: 'empty', reason: t ? `only ${t.length} characters: too short to be instructions` : 'no instructions in the answer' };
   if (t.length > ctx.maxChars) return { ok: false, guard: 'length', reason: `${t.length} characters, more than the cap of ${ctx.maxChars}` };
+  const tag = ownMarkupIn(t);
+  if (tag) {
+    return { ok: false, guard: 'markup', reason: `holds the tool's own markup ("${tag}"): worked examples and sections are added by code` };
+  }
   const format = FORMAT.find((re) => re.test(t));
   if (format) return { ok: false, guard: 'format', reason: `states an output format ("${t.match(format)![0]}"): Θ holds instructions only, and the format is added by code` };
   const staged = ROLE_PLAY.find((re) => re.test(t));

@@ -9,7 +9,7 @@
 
 import type { ChatMessage, ResponseSchema } from '../../llm/types';
 import type { Pair } from '../../data/pair';
-import { responsesInOrder, chosenLabel } from '../render';
+import { responsesInOrder, chosenLabel, escapeMarkup } from '../render';
 import type { Episode } from './episode';
 import { textHash } from '../../text-hash';
 
@@ -94,8 +94,9 @@ const MISJUDGED_SHOWN = 3;
  */
 export const FEEDBACK_CHARS = 12_000;
 
+/** Data or model text, escaped (it sits inside this prompt's tags) and clipped. */
 function clip(text: string, max: number): string {
-  const t = text.trim().replace(/\n{3,}/g, '\n\n');
+  const t = escapeMarkup(text.trim().replace(/\n{3,}/g, '\n\n'));
   return t.length <= max ? t : `${t.slice(0, max).trimEnd()} [...]`;
 }
 
@@ -154,7 +155,7 @@ export function reflectionMessages(theta: string, feedback: readonly string[], a
     { role: 'system', content: REFLECTION_SYSTEM },
     {
       role: 'user',
-      content: ['<current_instructions>', theta.trim(), '</current_instructions>', '', '<results>', ...feedback, '</results>', '', ...(angle ? [angle, ''] : []), 'Write the improved instructions.'].join('\n'),
+      content: ['<current_instructions>', escapeMarkup(theta.trim()), '</current_instructions>', '', '<results>', ...feedback, '</results>', '', ...(angle ? [angle, ''] : []), 'Write the improved instructions.'].join('\n'),
     },
   ];
 }
@@ -164,7 +165,7 @@ export function mergeMessages(a: { theta: string; perUser: string }, b: { theta:
     { role: 'system', content: MERGE_SYSTEM },
     {
       role: 'user',
-      content: ['<version_1>', a.theta.trim(), '</version_1>', a.perUser, '', '<version_2>', b.theta.trim(), '</version_2>', b.perUser, '', 'Write the combined instructions.'].join('\n'),
+      content: ['<version_1>', escapeMarkup(a.theta.trim()), '</version_1>', a.perUser, '', '<version_2>', escapeMarkup(b.theta.trim()), '</version_2>', b.perUser, '', 'Write the combined instructions.'].join('\n'),
     },
   ];
 }
