@@ -69,6 +69,12 @@ export type Fault =
   | { type: 'error-mid-stream'; afterChunks?: number; message?: string }
   /** A 200 whose body (or one stream line) is not valid JSON. */
   | { type: 'malformed-json' }
+  /**
+   * A 200 that is valid JSON but not the protocol's answer: no message at all (Ollama: no `message`; OpenAI:
+   * a choice without `message`, or stream deltas without content), or a message whose content is null. A
+   * broken proxy, or another server on the port, sends such replies.
+   */
+  | { type: 'protocol-invalid'; shape: 'no-message' | 'null-content' }
   /** 400 if the request carries a JSON schema, as a server without structured output does. */
   | { type: 'schema-rejected' }
   | { type: 'unauthorized' }

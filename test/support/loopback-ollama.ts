@@ -211,6 +211,11 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
         eval_count: completionTokens,
         eval_duration: 700_000,
       };
+      const invalid = faultOf(ex.faults, 'protocol-invalid');
+      if (invalid) {
+        sendInvalid(ex, final, invalid.shape, pieces(content, opts.chunkChars ?? 12));
+        return;
+      }
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
       const stallAt = faultOf(ex.faults, 'stall-mid-stream');
@@ -274,4 +279,19 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
     },
   };
   return handler;
+}
+
+/** A reply that is JSON but not Ollama's: every line (or the one object) without `message`, or with `content: null`. */
+function sendInvalid(ex: ChatExchange, final: Record<string, unknown>, shape: 'no-message' | 'null-content', parts: string[]): void {
+  const bend = (line: Record<string, unknown>): Record<string, unknown> => {
+    const { message, ...rest } = line;
+    return shape === 'no-message' ? rest : { ...rest, message: { ...(message as object), content: null } };
+  };
+  if (!ex.request.stream) {
+    json(ex.res, 200, bend(final));
+    return;
+  }
+  ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+  for (const part of parts) ex.res.write(`${JSON.stringify(bend({ model: ex.request.model, created_at: final['created_at'], message: { role: 'assistant', content: part }, done: false }))}\n`);
+  ex.res.end(`${JSON.stringify(bend(final))}\n`);
 }

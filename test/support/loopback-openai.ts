@@ -189,6 +189,7 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       // Like OpenAI and llama-server: the part of the prompt served from the server's prompt cache.
       const cachedTokens = Math.min(opts.cachedPromptTokens ?? 0, promptTokens);
       const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cachedTokens } };
+      const invalid = faultOf(ex.faults, 'protocol-invalid');
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
       const stallAt = faultOf(ex.faults, 'stall-mid-stream');
@@ -200,7 +201,11 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           object: 'chat.completion',
           created,
           model: ex.request.model,
-          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+          choices: [
+            invalid?.shape === 'no-message'
+              ? { index: 0, logprobs: null, finish_reason: finish }
+              : { index: 0, message: { role: 'assistant', content: invalid ? null : content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish },
+          ],
           usage,
           service_tier: 'default',
           system_fingerprint: 'fp_loopback',
@@ -237,6 +242,14 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
       if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
+      if (invalid) {
+        // Deltas that carry nothing (no-message), or content null throughout, then a finish reason.
+        const empty = invalid.shape === 'no-message' ? {} : { content: null };
+        for (let i = 0; i < 3; i++) ex.res.write(chunk(empty, null));
+        ex.res.write(chunk(empty, finish));
+        ex.res.end('data: [DONE]\n\n');
+        return;
+      }
       ex.res.write(chunk({ role: 'assistant', content: '', refusal: null }, null));
       const parts = pieces(content, opts.chunkChars ?? 12);
       for (let i = 0; i < parts.length; i++) {

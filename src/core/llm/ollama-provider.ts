@@ -129,7 +129,7 @@ export class OllamaProvider implements EndpointClient {
         const parts = await client.chat({ ...request, stream: true });
         const guard = new AnswerGuard(call.schema !== undefined);
         for await (const part of parts) {
-          const piece = part.message?.content ?? '';
+          const piece = contentOf(part, ctx);
           text += piece;
           thinking += part.message?.thinking ?? '';
           if (part.done) final = part;
@@ -143,7 +143,7 @@ export class OllamaProvider implements EndpointClient {
         }
       } else {
         final = await client.chat({ ...request, stream: false });
-        text = final.message?.content ?? '';
+        text = contentOf(final, ctx);
         thinking = final.message?.thinking ?? '';
       }
       text = withThinking(thinking, text);
@@ -273,6 +273,19 @@ export class OllamaProvider implements EndpointClient {
       retryable: false,
     });
   }
+}
+
+/**
+ * The content of one reply (or stream line). Ollama always sends `message` with a string `content` (empty
+ * while a model thinks, and on the last line of a stream); a reply without them is not Ollama's protocol
+ * (a broken proxy, another server on the port) and is a failed call, never an empty answer to score.
+ */
+function contentOf(part: ChatResponse, ctx: ErrorContext): string {
+  const message = (part as { message?: unknown }).message;
+  if (!message || typeof message !== 'object') throw parseError(ctx, 'a reply without a message');
+  const content = (message as { content?: unknown }).content;
+  if (typeof content !== 'string') throw parseError(ctx, `a message whose content is ${content === null ? 'null' : typeof content}`);
+  return content;
 }
 
 /**

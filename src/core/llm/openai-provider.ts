@@ -113,9 +113,13 @@ export class OpenAIProvider implements EndpointClient {
         let finishReason: string | undefined;
         let usage: ProviderReply['usage'] | undefined;
         const guard = new AnswerGuard(call.schema !== undefined);
+        let saidSomething = false;
         for await (const chunk of stream) {
           wd.tick();
           const choice = chunk.choices[0];
+          // A stream says something in a delta's content (an empty string counts) or its thinking; a refusal or
+          // deltas without content say nothing (checked at the end).
+          if (typeof choice?.delta?.content === 'string' || reasoningOf(choice?.delta)) saidSomething = true;
           const piece = choice?.delta?.content ?? '';
           text += piece;
           thinking += reasoningOf(choice?.delta);
@@ -133,12 +137,13 @@ export class OpenAIProvider implements EndpointClient {
         if (wd.signal.aborted) throw wd.signal.reason;
         // A stream that stops without a finish reason was cut off (a proxy or a dying server).
         if (finishReason === undefined) throw connectionError(ctx, 'reset');
+        if (!saidSomething) throw parseError(ctx, 'a stream whose messages hold no content');
         return { text: withThinking(thinking, text), usage: usage ?? this.estimateUsage(call, text), finishReason };
       }
       const completion = await this.client.chat.completions.create({ ...body, stream: false }, { signal: wd.signal });
       if (wd.signal.aborted) throw wd.signal.reason;
-      const choice = completion.choices[0];
-      const text = choice?.message?.content ?? '';
+      const choice = completion.choices?.[0];
+      const text = contentOfCompletion(choice, ctx);
       const usage = completion.usage
         ? usageOf(completion.usage)
         : this.estimateUsage(call, text);
@@ -220,6 +225,19 @@ export class OpenAIProvider implements EndpointClient {
       retryable: false,
     });
   }
+}
+
+/**
+ * The content of a completion's first choice. No choice, no message, or `content: null` (a refusal, a tool
+ * call, a broken proxy) is no answer: a failed call, never an empty answer to score.
+ */
+function contentOfCompletion(choice: { message?: { content?: string | null; refusal?: string | null } | null } | undefined, ctx: ErrorContext): string {
+  if (!choice) throw parseError(ctx, 'a reply without a choice');
+  const message = choice.message;
+  if (!message || typeof message !== 'object') throw parseError(ctx, 'a reply without a message');
+  if (typeof message.content === 'string') return message.content;
+  const refusal = typeof message.refusal === 'string' && message.refusal ? `; the model refused: ${message.refusal.slice(0, 200)}` : '';
+  throw parseError(ctx, `a message whose content is ${message.content === null ? 'null' : typeof message.content}${refusal}`);
 }
 
 /**
