@@ -26,9 +26,12 @@
 //   calls and cache hits: a shared cache under a temporary folder, so identical fits cost nothing twice)
 //   and the wall time. Every (user, seed, strategy) trajectory runs concurrently through one client.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PreferenceAppender, type AppendIo, type CollectedRecord } from '../../src/core/collect/append-pair';
+import { allowWritesUnder } from '../../src/core/write-guard';
 import { startLoopbackOllama } from '../support/loopback-ollama';
 import { adaptBrain } from '../support/brain-adapter';
 import { simulatedBrain } from '../support/simulated-brain';
@@ -200,5 +203,94 @@ export async function benchCollect(): Promise<void> {
   } finally {
     await server.close();
     rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Counts the bytes read through the appender's file handles. */
+export function countingIo(): AppendIo & { bytesRead: number; readFileCalls: number } {
+  const io = {
+    bytesRead: 0,
+    readFileCalls: 0,
+    open: async (path: string, flags: number, mode?: number): Promise<FileHandle> => {
+      const fh = await openFile(path, flags, mode);
+      return new Proxy(fh, {
+        get(target, key) {
+          if (key === 'read') {
+            return async (...a: Parameters<FileHandle['read']>) => {
+              const r = await (target.read as (...x: unknown[]) => Promise<{ bytesRead: number }>)(...a);
+              io.bytesRead += r.bytesRead;
+              return r;
+            };
+          }
+          if (key === 'readFile') io.readFileCalls++;
+          const v = Reflect.get(target, key) as unknown;
+          return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
+  return io;
+}
+
+export function collectedRecord(i: number): CollectedRecord {
+  return {
+    user_id: 'bench',
+    pair_id: `collected-bench-${i}`,
+    context: [{ role: 'user', content: `How do I undo commit number ${i}?` }],
+    chosen: 'git revert <sha> makes a new commit that undoes it; git reset --hard HEAD~1 drops it if it was never pushed.',
+    rejected: 'You cannot.',
+    meta: { collected: { at: new Date().toISOString(), sources: { chosen: 'a', rejected: 'b' }, shown: ['chosen', 'rejected'] } },
+  };
+}
+
+/** A JSONL preference file of about `mb` megabytes. */
+export function writeLargeJsonl(path: string, mb: number): number {
+  const fd = openSync(path, 'w');
+  const line = (i: number) => JSON.stringify({ user_id: `user-${i % 500}`, pair_id: `p-${i}`, context: [{ role: 'user', content: `Question ${i}: ${'some words of context '.repeat(8)}` }], chosen: 'a good answer '.repeat(20), rejected: 'a worse one '.repeat(20) }) + '\n';
+  let chunk = '';
+  let written = 0;
+  for (let i = 0; written + chunk.length < mb * 1048576; i++) {
+    chunk += line(i);
+    if (chunk.length > 1 << 20) {
+      written += writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+  return statSync(path).size;
+}
+
+/**
+ * Issue 20: what an append costs on a large preference file. The file is read once when the session opens
+ * its appender; each append then reads only the file's last line. Printed, never asserted; `smoke` uses a
+ * 1 MB file so that the unit tests can run it.
+ */
+export async function benchAppend(opts: { smoke?: boolean } = {}): Promise<{ perAppendBytes: number; fileBytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-bench-append-'));
+  allowWritesUnder(dir);
+  const picks = 5;
+  try {
+    const path = join(dir, 'big.prefs.jsonl');
+    const bytes = writeLargeJsonl(path, opts.smoke ? 1 : 64);
+    const io = countingIo();
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const appender = await PreferenceAppender.open(path, 'big.prefs.jsonl', io);
+    const opened = performance.now() - t0;
+    const rssOpen = process.memoryUsage().rss;
+    global.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t1 = performance.now();
+    for (let i = 0; i < picks; i++) await appender.append(collectedRecord(i));
+    const perAppend = (performance.now() - t1) / picks;
+    const heap = process.memoryUsage().heapUsed - heap0;
+    const mb = (n: number) => (n / 1048576).toFixed(1);
+    console.log(`collect append: ${mb(bytes)} MB JSONL file${opts.smoke ? ' (smoke)' : ''}; opening the session's appender (the one whole read): ${opened.toFixed(0)} ms, rss +${mb(rssOpen - rss0)} MB`);
+    console.log(`collect append: ${picks} appends: ${perAppend.toFixed(2)} ms and ${Math.round(io.bytesRead / picks).toLocaleString('en-US')} bytes read per append, heap +${mb(Math.max(0, heap))} MB over all ${picks}${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`);
+    return { perAppendBytes: io.bytesRead / picks, fileBytes: bytes };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     ['stats', () => benchStats()],
     ['grid', benchGrid],
     ['collect', async () => (await import('./collect-bench')).benchCollect()],
+    ['collect-append', async () => void (await (await import('./collect-bench')).benchAppend())],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;

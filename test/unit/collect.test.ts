@@ -80,7 +80,8 @@ describe('synthesizeme collect', () => {
     }
     assert.equal((added[0]!.meta as { collected: { reason?: string } }).collected.reason, 'the short one');
     const log = await readLog(collectLogPath(ws, 'ada'));
-    assert.deepEqual(log.map((e) => e.type), ['pick', 'pick', 'tie', 'skip']);
+    // Each pick is journaled, then marked once its pair is in the file (pick-journal.ts).
+    assert.deepEqual(log.map((e) => e.type), ['pick', 'appended', 'pick', 'appended', 'tie', 'skip']);
   });
 
   test('a YAML list of pairs gets the pair as a new item; a JSON array and a YAML mapping are refused before any call', async () => {
@@ -219,7 +220,7 @@ describe('synthesizeme collect', () => {
     }
   });
 
-  test('an append that would not read back is cut back: the file stays as it was', async () => {
+  test('an append that would not read back is refused: the file stays as it was', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-append-'));
     mkdirSync(dir, { recursive: true });
     allowWritesUnder(dir);
@@ -229,7 +230,7 @@ describe('synthesizeme collect', () => {
     // A pair with an empty chosen reply is a problem for the parser: the append is undone.
     await assert.rejects(
       appendPair(f, { user_id: 'u', pair_id: 'p2', context: [{ role: 'user', content: 'q' }], chosen: '', rejected: 'b', meta: { collected: { at: new Date().toISOString(), sources: { chosen: 'a', rejected: 'b' }, shown: ['chosen', 'rejected'] } } }),
-      /did not read back .*cut back/,
+      /would not read back \("chosen" is an empty response\): nothing was written/,
     );
     assert.equal(readFileSync(f, 'utf8'), before);
   });

@@ -2,7 +2,6 @@
 // random recorded order; the answer is 1, 2, t (tie) or s (skip), optionally followed by a reason on
 // the same line. Answers come from the terminal or standard input, or with the pairs from a file.
 
-import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { flag, intOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
@@ -15,6 +14,9 @@ import { collect, type Answer, type Asker, type Item, type Pick, type Shown } fr
 import { collectStatus, type CollectStatus } from '../../core/collect/status';
 import { collectLogPath } from '../../core/collect/collect-log';
 import { checkAppendable } from '../../core/collect/append-pair';
+import { pairKey } from '../../core/collect/item-key';
+import { readOwnText, READ_LIMITS } from '../../core/read-guard';
+import { allowChosenRead } from '../../core/write-guard';
 import { DEFAULT_SYSTEM, type ResponseSource } from '../../core/collect/generate';
 import { readUserPersonaFile, personaStem } from '../../core/method/persona-file';
 import { exportGenerationPrompt } from '../../core/method/export';
@@ -125,14 +127,14 @@ export const collectCommand: Command = {
       const own = defaultFile(entry?.pairs.map((p) => p.source.file) ?? []);
       const file = given !== undefined ? resolve(ws.root, given) : own ? resolve(io.cwd, own) : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
       // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems.
-      await checkAppendable(file, rel(file));
+      const appender = await checkAppendable(file, rel(file));
       const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
       const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
       const retestRate = scripted ? 0 : Number(stringOption(args, 'retest-rate') ?? String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!));
       if (!(retestRate >= 0 && retestRate <= 0.5)) throw new UsageError(`--retest-rate: expected a number in [0, 0.5], got "${stringOption(args, 'retest-rate')}"`);
 
       // The two sources of responses.
-      const systemOf = async (v: string | undefined) => (v === undefined ? DEFAULT_SYSTEM : v.startsWith('@') ? (await readFile(resolve(io.cwd, v.slice(1)), 'utf8')).trim() : v);
+      const systemOf = async (v: string | undefined) => (v === undefined ? DEFAULT_SYSTEM : v.startsWith('@') ? (await readChosen(resolve(io.cwd, v.slice(1)), 'system prompt file', READ_LIMITS.text)).trim() : v);
       const modelB = stringOption(args, 'model-b');
       if (modelB) second = openLlm({ ...args, values: { ...args.values, model: modelB } }, io, ws.settings, ws.layout.cacheDir);
       let systemA = await systemOf(stringOption(args, 'system-a'));
@@ -188,16 +190,22 @@ export const collectCommand: Command = {
         ...(informative ? { informative } : {}),
         signal: io.signal,
         onNote: (m) => io.stderr(`note: ${m}\n`),
+        appender,
       });
       const fresh = await statusAfter(ws.root, userId, found?.model, refitAfter);
       if (json) io.stdout(JSON.stringify({ user: userId, file: rel(file), ...summary, status: fresh, usage: usageLine(llm) }) + '\n');
       else {
         io.stdout(
-          `${userId}: ${summary.picked} pair(s) appended to ${rel(file)}, ${summary.ties} tie(s), ${summary.skipped} skipped, ${summary.failed} failed generation(s)` +
+          `${userId}: ${summary.picked - summary.pending.length} pair(s) appended to ${rel(file)}, ${summary.ties} tie(s), ${summary.skipped} skipped, ${summary.failed} failed generation(s)` +
             `${summary.retests ? `; retests: ${summary.agreed} of ${summary.retests} agreed with the first answer` : ''}\n`,
         );
         io.stdout(statusText(userId, fresh, refitAfter));
         io.stderr(`${usageLine(llm)}\n`);
+      }
+      if (summary.pending.length) {
+        // Nothing is lost, but the file does not have them yet: the run did not finish its work.
+        io.stderr(`${summary.pending.length} pick(s) are kept in ${rel(collectLogPath(ws.root, userId))}, not yet in ${rel(file)}: the next collect into it appends them once the file reads again\n`);
+        return 1;
       }
       return summary.failed && !summary.picked && !summary.ties && !summary.skipped ? 1 : 0;
     } catch (err) {
@@ -257,17 +265,12 @@ async function itemsFrom(args: ParsedArgs, io: CommandIO, pastContexts: Turn[][]
     return shuffled(pastContexts, createRng(`${seed}:collect-contexts`)).map((context) => ({ kind: 'prompt', context }));
   }
   const path = resolve(io.cwd, (stringOption(args, 'prompts-from') ?? stringOption(args, 'pairs-from'))!);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  const lines = text.split('\n').map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim());
+  const name = relative(io.cwd, path) || path;
+  const lines = (await readChosen(path, 'pool file', READ_LIMITS.log)).split('\n').map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim());
   if (stringOption(args, 'prompts-from') !== undefined) {
     return lines.map(([l, n]) => {
-      if (!l.trimStart().startsWith('{')) return { kind: 'prompt', context: userTurn(l.trim()) };
-      return { kind: 'prompt', context: contextOf(jsonLine(l, `${path}:${n}`), `${path}:${n}`) };
+      if (!l.trimStart().startsWith('{')) return { kind: 'prompt', context: userTurn(l.trim()), origin: `${name}:${n}` };
+      return { kind: 'prompt', context: contextOf(jsonLine(l, `${path}:${n}`), `${path}:${n}`), origin: `${name}:${n}` };
     });
   }
   return lines.map(([l, n]): FileItem => {
@@ -278,8 +281,22 @@ async function itemsFrom(args: ParsedArgs, io: CommandIO, pastContexts: Turn[][]
     if (typeof r1 !== 'string' || typeof r2 !== 'string' || !r1.trim() || !r2.trim()) throw new UsageError(`${where}: expected "response_1" and "response_2" (non-empty text)`);
     const answer = o.answer === undefined ? undefined : parseAnswer(`${String(o.answer)}${typeof o.reason === 'string' ? ` ${o.reason}` : ''}`);
     if (o.answer !== undefined && !answer) throw new UsageError(`${where}: "answer" must be "1", "2", "t" or "s"`);
-    return { kind: 'pair', context: contextOf(o, where), responses: [r1, r2], sources: ['response_1', 'response_2'], ...(answer ? { answer } : {}) };
+    return { kind: 'pair', context: contextOf(o, where), responses: [r1, r2], sources: ['response_1', 'response_2'], origin: `${name}:${n}`, ...(answer ? { answer } : {}) };
   });
+}
+
+/**
+ * A file named on the command line (a pool, a system prompt), under the read rules: outside the workspace it is the person's
+ * choice; inside it, a link out of the workspace is refused; a FIFO or a device is never opened.
+ */
+async function readChosen(path: string, what: string, maxBytes: number): Promise<string> {
+  allowChosenRead(path);
+  try {
+    return await readOwnText(path, { maxBytes, what });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 function jsonLine(line: string, where: string): Record<string, unknown> {
@@ -292,17 +309,23 @@ function jsonLine(line: string, where: string): Record<string, unknown> {
   throw new UsageError(`${where}: not a JSON object`);
 }
 
-/** Answers written in the pairs file, in the order of its lines (a ready pair is asked in file order). */
+/**
+ * Answers written in the pairs file, found by the key of what is asked (item-key.ts). A line that repeats
+ * an earlier one is asked once (the session says so), with the earlier line's answer.
+ */
 function fileAsker(items: FileItem[]): Asker {
-  const answers = new Map<string, Answer>();
-  for (const i of items) if (i.kind === 'pair' && i.answer) answers.set(`${JSON.stringify(i.context)}\u0000${[...i.responses].sort().join('\u0000')}`, i.answer);
+  const byKey = new Map<string, Extract<FileItem, { kind: 'pair' }>>();
+  for (const i of items) {
+    const key = i.kind === 'pair' ? pairKey(i.context, i.responses) : undefined;
+    if (key && i.kind === 'pair' && !byKey.has(key)) byKey.set(key, i);
+  }
   return {
     ask: async (s: Shown) => {
-      const a = answers.get(`${JSON.stringify(s.context)}\u0000${[s.first, s.second].sort().join('\u0000')}`);
-      if (!a || a.pick === 't' || a.pick === 's') return a;
+      const item = s.key === undefined ? undefined : byKey.get(s.key);
+      const a = item?.answer;
+      if (!item || !a || a.pick === 't' || a.pick === 's') return a;
       // The file says which of response_1 and response_2; the shown order is random.
-      const item = items.find((i) => i.kind === 'pair' && JSON.stringify(i.context) === JSON.stringify(s.context) && [s.first, s.second].includes(i.responses[0]));
-      const wanted = item && item.kind === 'pair' ? item.responses[a.pick === '1' ? 0 : 1] : s.first;
+      const wanted = item.responses[a.pick === '1' ? 0 : 1];
       return { ...a, pick: wanted === s.first ? '1' : '2' };
     },
   };

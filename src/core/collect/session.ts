@@ -12,10 +12,13 @@ import type { Turn } from '../data/pair';
 import { createRng } from '../random';
 import { isFatal } from '../method/judge';
 import { UserError } from '../user-error';
-import { appendPair, type CollectedRecord } from './append-pair';
-import { collectLogPath, logEvent, readLog, type CollectEvent } from './collect-log';
+import { relative } from 'node:path';
+import { PreferenceAppender } from './append-pair';
+import { collectLogPath, logEvent, readLog, type CollectEvent, type PickEvent } from './collect-log';
 import { generateCandidates, type ResponseSource } from './generate';
 import { chooseMostInformative, type Candidate } from './informative';
+import { pairKey, promptKey } from './item-key';
+import { PickJournal, type PickJournalOptions } from './pick-journal';
 
 export type Pick = '1' | '2' | 't' | 's';
 
@@ -35,6 +38,8 @@ export interface Shown {
   retest: boolean;
   /** 1-based count of pairs asked in this session. */
   index: number;
+  /** What is asked (item-key.ts); none for a retest. A scripted asker finds its answer by it. */
+  key?: string;
 }
 
 export interface Asker {
@@ -42,8 +47,11 @@ export interface Asker {
   ask(shown: Shown): Promise<Answer | undefined>;
 }
 
-/** A prompt to answer, or a ready candidate pair (a pool file, `--pairs-from`), with its sources' labels. */
-export type Item = { kind: 'prompt'; context: Turn[] } | { kind: 'pair'; context: Turn[]; responses: [string, string]; sources?: [string, string] };
+/**
+ * A prompt to answer, or a ready candidate pair (a pool file, `--pairs-from`), with its sources' labels.
+ * `key` is set by the session (item-key.ts); `origin` names where the item came from ("pool.jsonl:4").
+ */
+export type Item = ({ kind: 'prompt'; context: Turn[] } | { kind: 'pair'; context: Turn[]; responses: [string, string]; sources?: [string, string] }) & { key?: string; origin?: string };
 
 export interface CollectInputs {
   userId: string;
@@ -67,6 +75,10 @@ export interface CollectInputs {
   signal?: AbortSignal;
   onNote?: (message: string) => void;
   onEvent?: (e: CollectEvent) => void;
+  /** The file's appender, when the caller checked the file already (checkAppendable): the file is read once. */
+  appender?: PreferenceAppender;
+  /** The journal's retry waits, and (tests) a hook after each step of a pick: a throw there is a kill. */
+  journal?: { retryDelaysMs?: PickJournalOptions['retryDelaysMs']; afterStep?: PickJournalOptions['afterStep'] };
 }
 
 export interface CollectSummary {
@@ -77,32 +89,70 @@ export interface CollectSummary {
   failed: number;
   retests: number;
   agreed: number;
-  /** Pair ids appended, in order. */
+  /** Pair ids appended, in order (with those a previous session journaled and never appended). */
   appended: string[];
+  /** Picks kept in the log only: the file could not take them (the next collect appends them). */
+  pending: string[];
+  /** Picks of an earlier session found in the log only and appended at the start. */
+  recovered: number;
+  /** Items skipped: answered in an earlier session, or repeating another item. */
+  resumed: number;
+  duplicates: number;
+}
+
+/** Each item's key; the ones the log says were answered, and repeats of an earlier item, left out (said in one line each). */
+function remainingItems(inp: CollectInputs, log: readonly CollectEvent[], logName: string): { items: Item[]; resumed: number; duplicates: number } {
+  const answered = new Set(log.flatMap((e) => ((e.type === 'pick' || e.type === 'tie' || e.type === 'skip') && e.user === inp.userId && e.key ? [e.key] : [])));
+  const seen = new Map<string, Item>();
+  const repeats: string[] = [];
+  const items: Item[] = [];
+  let resumed = 0;
+  for (const item of inp.items) {
+    const key = item.key ?? (item.kind === 'pair' ? pairKey(item.context, item.responses) : promptKey(item.context, inp.sources ?? []));
+    const first = seen.get(key);
+    if (first) {
+      repeats.push(`${item.origin ?? 'an item'} repeats ${first.origin ?? 'an earlier one'}`);
+      continue;
+    }
+    seen.set(key, item);
+    if (answered.has(key)) resumed++;
+    else items.push({ ...item, key });
+  }
+  if (repeats.length) inp.onNote?.(`${repeats.length} item(s) ask what an earlier one asks (${repeats.slice(0, 3).join('; ')}${repeats.length > 3 ? '; ...' : ''}): each is asked once, since a second copy would count twice in a fit, or contradict the first`);
+  if (resumed) inp.onNote?.(`${resumed} item(s) were answered in an earlier session (${logName}): skipped, the session resumes after them`);
+  return { items, resumed, duplicates: repeats.length };
 }
 
 const now = () => new Date().toISOString();
 
 export async function collect(inp: CollectInputs): Promise<CollectSummary> {
   const logPath = collectLogPath(inp.root, inp.userId);
-  const past = (await readLog(logPath)).filter((e): e is Extract<CollectEvent, { type: 'pick' }> => e.type === 'pick' && e.user === inp.userId);
+  const logName = relative(inp.root, logPath);
+  const log = await readLog(logPath);
+  const past = log.filter((e): e is PickEvent => e.type === 'pick' && e.user === inp.userId);
+  const appender = inp.appender ?? (await PreferenceAppender.open(inp.file, inp.fileName));
+  const journal = new PickJournal({ logPath, logName, appender, ...inp.journal, ...(inp.onNote ? { onNote: inp.onNote } : {}) });
+  // A previous session killed between its log and its append: its picks go into the file first.
+  const recovered = await journal.reconcile(log, inp.userId, inp.fileName);
+  if (recovered.length) inp.onNote?.(`${recovered.length} pick(s) of an earlier session were in ${logName} only: appended to ${inp.fileName}`);
+  const left = remainingItems(inp, log, logName);
   const rng = createRng(`${inp.seed ?? Date.now()}:collect:${inp.userId}`);
-  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [] };
+  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [], pending: [], recovered: recovered.length, resumed: left.resumed, duplicates: left.duplicates };
   const record = async (e: CollectEvent) => {
     await logEvent(logPath, e);
     inp.onEvent?.(e);
   };
-  const queue = [...inp.items];
+  const queue = [...left.items];
   let answered = 0;
 
   /** The next candidate to ask: a ready pair, generated responses, or (ask next) the least certain of several. */
-  const next = async (): Promise<(Candidate & { sources: [string, string]; why?: string }) | undefined> => {
+  const next = async (): Promise<(Candidate & { sources: [string, string]; key: string; why?: string }) | undefined> => {
     const want = inp.informative ? Math.max(1, inp.informative.poolSize) : 1;
-    const pool: (Candidate & { sources: [string, string] })[] = [];
+    const pool: (Candidate & { sources: [string, string]; key: string })[] = [];
     while (pool.length < want && queue.length) {
       const item = queue.shift()!;
       if (item.kind === 'pair') {
-        pool.push({ context: item.context, responses: item.responses, sources: item.sources ?? ['response 1', 'response 2'] });
+        pool.push({ context: item.context, responses: item.responses, sources: item.sources ?? ['response 1', 'response 2'], key: item.key! });
         continue;
       }
       if (!inp.sources) throw new UserError('no response sources: give two models, two system prompts, or --persona');
@@ -115,7 +165,7 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
           await record({ type: 'skip', at: now(), user: inp.userId, context: item.context, note: c.note });
           continue;
         }
-        pool.push({ context: item.context, responses: c.responses, sources: [a.label, b.label] });
+        pool.push({ context: item.context, responses: c.responses, sources: [a.label, b.label], key: item.key! });
       } catch (err) {
         if (isFatal(err) || inp.signal?.aborted || !(err instanceof UserError)) throw err;
         // A failed generation: said, logged, nothing appended; the session goes on with the next prompt.
@@ -129,7 +179,7 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, { temperature: inp.temperature, seed: inp.seed ?? 0, ...(inp.signal ? { signal: inp.signal } : {}) });
     // The others go back to the front of the queue, as ready pairs: nothing generated is thrown away.
     const rest = pool.filter((_, i) => i !== choice.index);
-    queue.unshift(...rest.map((c): Item => ({ kind: 'pair', context: c.context, responses: c.responses, sources: c.sources })));
+    queue.unshift(...rest.map((c): Item => ({ kind: 'pair', context: c.context, responses: c.responses, sources: c.sources, key: c.key })));
     return { ...pool[choice.index]!, why: choice.reason };
   };
 
@@ -156,32 +206,26 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     const texts: [string, string] = flip ? [c.responses[1], c.responses[0]] : [c.responses[0], c.responses[1]];
     const sources: [string, string] = flip ? [c.sources[1], c.sources[0]] : [c.sources[0], c.sources[1]];
     summary.asked++;
-    const a = await inp.asker.ask({ context: c.context, first: texts[0], second: texts[1], retest: false, index: summary.asked, ...(c.why ? { why: c.why } : {}) });
+    const a = await inp.asker.ask({ context: c.context, first: texts[0], second: texts[1], retest: false, index: summary.asked, key: c.key, ...(c.why ? { why: c.why } : {}) });
     if (!a) break;
     answered++;
     const reason = a.reason?.trim() ? a.reason.trim().slice(0, 500) : undefined;
     if (a.pick === 't' || a.pick === 's') {
       if (a.pick === 't') summary.ties++;
       else summary.skipped++;
-      await record({ type: a.pick === 't' ? 'tie' : 'skip', at: now(), user: inp.userId, context: c.context, texts, sources, ...(reason ? { reason } : {}) });
+      await record({ type: a.pick === 't' ? 'tie' : 'skip', at: now(), user: inp.userId, context: c.context, texts, sources, ...(reason ? { reason } : {}), key: c.key });
       continue;
     }
-    const picked = a.pick === '1' ? 1 : 2;
     const pairId = `collected-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    const rec: CollectedRecord = {
-      user_id: inp.userId,
-      pair_id: pairId,
-      context: c.context,
-      chosen: texts[picked - 1]!,
-      rejected: texts[2 - picked]!,
-      meta: { collected: { at: now(), sources: { chosen: sources[picked - 1]!, rejected: sources[2 - picked]! }, shown: picked === 1 ? ['chosen', 'rejected'] : ['rejected', 'chosen'], ...(reason ? { reason } : {}) } },
-    };
-    await appendPair(inp.file, rec, inp.fileName);
+    const e: PickEvent = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked: a.pick === '1' ? 1 : 2, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}), key: c.key, journaled: true };
+    // Logged first, then appended (pick-journal.ts): a pick the file cannot take now stays in the log.
+    await journal.pick(e);
+    inp.onEvent?.(e);
     summary.picked++;
-    summary.appended.push(pairId);
-    const e: Extract<CollectEvent, { type: 'pick' }> = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}) };
-    await record(e);
     past.push(e);
   }
+  if (journal.pending.size) await journal.flush();
+  summary.appended = [...journal.appended];
+  summary.pending = [...journal.pending.keys()];
   return summary;
 }

@@ -57,7 +57,7 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
   if (a.prompts?.length) return a.prompts.map((p) => ({ kind: 'prompt', context: userTurn(p) }));
   const past = ((await folder.files.get()).user(userId)?.pairs ?? []).map((p) => p.context);
   if (a.fromContexts) return past.map((context) => ({ kind: 'prompt', context }));
-  if (a.pairsFile) return unlabelledPairs(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, a.pairsFile))), a.pairsFile);
+  if (a.pairsFile) return unlabelledPairs(await readPool(vscode.Uri.joinPath(folder.uri, a.pairsFile).fsPath, false), a.pairsFile);
   const options = [
     { label: 'Type a prompt', id: 'type' },
     ...(past.length ? [{ label: `The user's past conversations (${past.length})`, id: 'past' }] : []),
@@ -73,10 +73,20 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
   }
   const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, defaultUri: folder.uri, title: how.id === 'pairs' ? 'A JSONL file of unlabelled pairs' : 'A file of prompts, one per line' }))?.[0];
   if (!uri) return undefined;
-  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const text = await readPool(uri.fsPath, true);
   const items = how.id === 'pairs' ? unlabelledPairs(text, folder.relative(uri.fsPath)) : text.split('\n').filter((l) => l.trim()).map((l): Item => ({ kind: 'prompt', context: userTurn(l.trim()) }));
   if (!items.length) throw new UserError(`${folder.relative(uri.fsPath)} has no prompt`);
   return items;
+}
+
+/**
+ * A pool or prompts file under the read rules: a link out of the workspace is refused, a FIFO or a device is
+ * never opened. One the person chose in the open dialog may lie anywhere (that file only).
+ */
+async function readPool(path: string, chosen: boolean): Promise<string> {
+  const [{ readOwnText, READ_LIMITS }, { allowChosenRead }] = await Promise.all([import('../../core/read-guard'), import('../../core/write-guard')]);
+  if (chosen) allowChosenRead(path);
+  return readOwnText(path, { maxBytes: READ_LIMITS.log, what: 'pool file' });
 }
 
 /** A pool of unlabelled pairs (the same format as the CLI's --pairs-from): ask next chooses among them. */
@@ -91,7 +101,7 @@ function unlabelledPairs(text: string, name: string): Item[] {
     }
     const context = typeof o.prompt === 'string' ? userTurn(o.prompt) : Array.isArray(o.context) ? (o.context as Turn[]) : undefined;
     if (!context?.length || typeof o.response_1 !== 'string' || typeof o.response_2 !== 'string' || !o.response_1.trim() || !o.response_2.trim()) throw new UserError(`${name}:${i + 1}: expected "prompt" or "context", "response_1" and "response_2"`);
-    return [{ kind: 'pair', context, responses: [o.response_1, o.response_2], sources: ['response_1', 'response_2'] }];
+    return [{ kind: 'pair', context, responses: [o.response_1, o.response_2], sources: ['response_1', 'response_2'], origin: `${name}:${i + 1}` }];
   });
 }
 
@@ -213,7 +223,7 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   const fileName = a.file ?? ownFile ?? `${personaStem(userId)}.prefs.jsonl`;
   const fileUri = folder.files.uriOf(fileName) ?? vscode.Uri.joinPath(folder.uri, fileName);
   const { checkAppendable } = await import('../../core/collect/append-pair');
-  await checkAppendable(fileUri.fsPath, fileName);
+  const appender = await checkAppendable(fileUri.fsPath, fileName);
 
   // Ask next, when set and there is a persona to judge with.
   let informative: Parameters<(typeof import('../../core/collect/session'))['collect']>[0]['informative'];
@@ -226,7 +236,7 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
     }
   }
 
-  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [] };
+  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [], pending: [], recovered: 0, resumed: 0, duplicates: 0 };
   const counts = (): CollectCountsView => ({ picked: summary.picked, ties: summary.ties, skipped: summary.skipped, failed: summary.failed, ...(summary.retests ? { retest: { asked: summary.retests, agreed: summary.agreed } } : {}) });
   const asker = a.answers ? scriptedAsker(a.answers) : panelAsker(ctx, userId, fileName, counts);
   const disposeAsker = () => (asker as Partial<{ dispose(): void }>).dispose?.();
@@ -246,6 +256,7 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
         ...(a.max !== undefined ? { max: a.max } : {}),
         ...(informative ? { informative } : {}),
         signal,
+        appender,
         onNote: (m) => {
           ctx.log.warn('collect', m);
           panel?.post({ type: 'note', message: m } satisfies HostToCollect);
@@ -275,7 +286,8 @@ async function closeTheLoop(ctx: Ctx, folder: Folder, userId: string, r: Collect
   const [{ collectStatus }, { collectLogPath }] = await Promise.all([import('../../core/collect/status'), import('../../core/collect/collect-log')]);
   const status = await collectStatus(collectLogPath(folder.uri.fsPath, userId), [], persona, { refitAfter });
   const consistency = status.retest.asked ? `; your consistency on ${status.retest.asked} retest(s): ${((100 * status.retest.agreed) / status.retest.asked).toFixed(0)}%` : '';
-  const message = `${userId}: ${r.picked} pair(s) added, ${r.ties} tie(s), ${r.skipped} skipped, ${r.failed} failed generation(s)${consistency}.`;
+  const kept = r.pending.length ? ` ${r.pending.length} pick(s) are kept in ${collectLogPath('', userId)}, not yet in the file: the next collect into it appends them.` : '';
+  const message = `${userId}: ${r.picked - r.pending.length} pair(s) added, ${r.ties} tie(s), ${r.skipped} skipped, ${r.failed} failed generation(s)${consistency}.${kept}`;
   lastCollect = { ...lastCollect, done: message };
   panel?.update({ type: 'done', message, counts: { picked: r.picked, ties: r.ties, skipped: r.skipped, failed: r.failed, ...(r.retests ? { retest: { asked: r.retests, agreed: r.agreed } } : {}) } });
   ctx.log.info('collect', message);
