@@ -297,9 +297,9 @@ describe('comparison grid on hand-written run files', () => {
     assert.ok(grid.warnings.some((w) => /^run 2 against run 1: with 3 test pair\(s\) no difference can be significant/.test(w)), 'a small sample says so');
     assert.ok(grid.warnings.some((w) => /^run 1: only 4 pair\(s\)/.test(w)));
 
-    // A reasoning a spreadsheet would run as a formula: as it is by default, quoted on request.
-    assert.equal(parseCsv(gridCsv(grid))[1]![11], '=HYPERLINK("x")');
-    assert.equal(parseCsv(gridCsv(grid, { spreadsheetSafe: true }))[1]![11], `'=HYPERLINK("x")`);
+    // A reasoning a spreadsheet would run as a formula: neutralized by default, as it is on request.
+    assert.equal(parseCsv(gridCsv(grid))[1]![11], `'=HYPERLINK("x")`);
+    assert.equal(parseCsv(gridCsv(grid, { spreadsheetSafe: false }))[1]![11], '=HYPERLINK("x")');
 
     await assert.rejects(buildComparisonGrid([x]), (e: unknown) => e instanceof UserError && /two or more run files/.test(e.message));
     await assert.rejects(buildComparisonGrid([x, x]), (e: unknown) => e instanceof UserError && /same run/.test(e.message));

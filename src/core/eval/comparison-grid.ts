@@ -21,6 +21,7 @@ import { listRuns, type RunStatus } from './runs-list';
 import { comparisonPowerNote, smallestDetectableDifference, smallSampleNote } from './sample-size';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { UserError } from '../user-error';
+import { csvField } from '../csv-field';
 
 export interface GridRunInfo {
   id: string;
@@ -279,24 +280,16 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
 //     status, pairs, accuracy, ci95_low, ci95_high, then against run1: difference, difference_ci95_low,
 //     difference_ci95_high, p, common_pairs, users (empty for run1 and for runs without common pairs).
 // A pairs section first keeps the file's first line a header; the runs section is small and at the end
-// where a reader of section 1 stops at the empty line. Fields are quoted when they hold a quote, a
-// comma, CR or LF (quotes doubled); records end with CRLF (RFC 4180). Text is written as it is
-// (lossless for analysis tools); `spreadsheetSafe` prefixes a quote to text cells that a spreadsheet
-// would run as a formula (a model's reasoning is untrusted text).
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-function csvField(value: string | number | boolean | null | undefined, text = false, safe = false): string {
-  let s = value === null || value === undefined ? '' : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
-  if (text && safe && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+// where a reader of section 1 stops at the empty line. Cells are spelled by csvField (csv-field.ts):
+// quoted when they hold a quote, a comma, CR or LF (quotes doubled), records end with CRLF (RFC 4180),
+// and text that a spreadsheet would run as a formula (a model's reasoning is untrusted text) gets a
+// leading quote. `spreadsheetSafe: false` writes text as it is, for analysis tools only.
 
 const ORDERS = ['AB', 'BA'] as const;
 
 export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean } = {}): string {
-  const safe = opts.spreadsheetSafe === true;
-  const t = (s: string | undefined) => csvField(s, true, safe);
+  const raw = opts.spreadsheetSafe === false;
+  const t = (s: string | undefined) => csvField(s, { raw });
   const record = (fields: string[]) => fields.join(',') + '\r\n';
   const prefixes = grid.runs.map((_, i) => `run${i + 1}`);
   let out = record([
