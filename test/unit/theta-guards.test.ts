@@ -118,7 +118,7 @@ describe('the budget', () => {
     const req = { messages: [], temperature: 0 };
     await Promise.all([m.chat(req), m.chat(req), m.chat(req)]);
     await assert.rejects(m.chat(req), BudgetExceeded);
-    assert.deepEqual(meter.snapshot(), { used: 3, server: 1, cached: 2 });
+    assert.deepEqual(meter.snapshot(), { used: 3, server: 1, cached: 2, requests: 1 });
     assert.deepEqual(seen, [1, 2, 3]);
   });
 });

@@ -37,7 +37,9 @@ user, and report.md). Running the same command again resumes (the cache answers 
 
 Options:
   --budget light|medium|N    the most LLM calls the command makes, everything included, cache hits
-                             counted like any call (light = ${LIGHT_BUDGET}, medium = ${MEDIUM_BUDGET}; default light)
+                             counted like any call (light = ${LIGHT_BUDGET}, medium = ${MEDIUM_BUDGET}; default light);
+                             also the most requests sent to the server, retries and timed-out ones
+                             included: a retry past it is not sent, and the run stops to be resumed
   --reflect-model NAME       the model that rewrites Θ, usually a larger one (default: --model)
   --reflect-base-url URL     its server, when it is another one (same provider)
 ${fitOptionHelp("each user's first stage")}
@@ -128,11 +130,19 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
     return 0;
   } catch (err) {
     progress.done();
+    // A run that stops still says what it sent: the count the server saw (the models count where a request leaves).
+    if (!dryRun) io.stderr(`theta: ${sentLine([llm, ...(reflect ? [reflect] : [])], budget)}\n`);
     return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
   } finally {
     await llm.dispose();
     await reflect?.dispose();
   }
+}
+
+function sentLine(models: readonly Llm[], budget: number): string {
+  const sent = models.reduce((n, m) => n + m.counters().attempts, 0);
+  const cached = models.reduce((n, m) => n + m.counters().cacheHits, 0);
+  return `${sent} request(s) sent to the server of a budget of ${budget} (retries and timed-out ones included); ${cached} answered by the cache, sending nothing`;
 }
 
 async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number> {
@@ -183,7 +193,9 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
     accepted: r.accepted,
     adopted: o.adopted !== undefined,
     calls: r.calls.used,
-    serverCalls: r.calls.server,
+    // Every HTTP request sent (retries and timed-out ones included): what the server received.
+    serverCalls: r.calls.requests,
+    answeredByServer: r.calls.server,
     cacheHits: r.calls.cached,
     budget: o.budget,
     baseline: { candidate: r.baseline.id, hash: r.baseline.hash, selection: sel(r.baseline), heldOut: heldOutOf('A') },
@@ -228,7 +240,7 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
 function humanSummary(r: ThetaSearchResult, o: OutputInfo): string {
   const lines = [
     `Θ search: ${r.reason}.`,
-    `  ${r.calls.used} of ${o.budget} calls (${r.calls.server} to the server, ${r.calls.cached} from cache), ${r.steps} step(s), ${r.candidates.length} candidate(s) (${r.candidates.filter((x) => x.status === 'rejected').length} rejected by a guard)`,
+    `  ${r.calls.used} of ${o.budget} calls (${r.calls.cached} answered by the cache, sending nothing; ${r.calls.requests} request(s) sent to the server, retries and timed-out ones included), ${r.steps} step(s), ${r.candidates.length} candidate(s) (${r.candidates.filter((x) => x.status === 'rejected').length} rejected by a guard)`,
   ];
   if (o.adopted) lines.push(`  written to ${o.rel(o.adopted.path)}${o.adopted.previous ? ` (the previous text is kept in ${o.rel(o.adopted.previous)})` : ''}`);
   if (o.notWritten) lines.push(`  ${o.notWritten}`);

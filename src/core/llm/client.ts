@@ -3,7 +3,7 @@
 // interface. Everything above this file (judge, fit, benchmark filters) sees only ChatModel;
 // the CLI and the extension also use counters(), estimate(), checkConnection() and dispose().
 import { cacheKey, type CacheStats, ResponseCache } from './cache';
-import { abortedError, errorMessage, isLlmError, LlmError, redactUrl } from './errors';
+import { abortedError, budgetError, errorMessage, isLlmError, LlmError, redactUrl, waitText } from './errors';
 import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus, normalizeBaseUrl } from './endpoints';
 import { estimateRun, estimateTokens, type RunEstimate } from './estimate';
 import { OllamaProvider } from './ollama-provider';
@@ -13,10 +13,12 @@ import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
 import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
+import { CutAnswerError, filledCap } from './cut-answer';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, OutputCaps, ProviderKind, ResponseSchema, ThinkMode } from './types';
 import { outputCapOf } from './types';
 import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
+import type { RequestBudget } from './request-budget';
 
 export interface LlmConfig {
   provider: ProviderKind;
@@ -70,6 +72,8 @@ export interface LlmOptions {
   maxCoolDownMs?: number;
   /** After this long without an answer, say that the run is waiting for the server. Default 30 s. */
   slowCallMs?: number;
+  /** A wait before a retry longer than this is said (warn) as it starts. Default NOTICE_WAIT_MS. */
+  waitNoticeMs?: number;
   /**
    * After each call that went to a server (not a cache hit, not a cancelled one): no error when it was
    * answered. The extension's status bar re-checks the server on a change of fortune.
@@ -114,6 +118,11 @@ export interface Llm extends ChatModel {
   estimate(requests: readonly ChatRequest[], options?: { defaultCompletionTokens?: number }): Promise<RunEstimate>;
   endpoints(): EndpointStatus[];
   cacheStats(): Promise<CacheStats | undefined>;
+  /**
+   * Caps the requests this model sends (every attempt) at a budget, shared with other models when the
+   * same one is given to them; undefined lifts the cap. A request past it is not sent: its call fails as 'budget'.
+   */
+  limitRequests(budget: RequestBudget | undefined): void;
   /** Aborts calls in flight, rejects queued ones, closes the cache. */
   dispose(): Promise<void>;
 }
@@ -160,6 +169,8 @@ const DEFAULT_IDLE_SECONDS = 60;
  * stream is a model looping past its cap (or a server ignoring it), and waiting longer only costs time.
  */
 const DEFAULT_STREAM_BUDGET_SECONDS = 300;
+/** A wait before a retry longer than this is said as it starts: no run waits without a message. */
+export const NOTICE_WAIT_MS = 5_000;
 
 class LlmClient implements Llm {
   readonly provider: ProviderKind;
@@ -187,6 +198,10 @@ class LlmClient implements Llm {
   private stopped: LlmError | undefined;
   /** When each endpoint was last said to be slow: once a minute at most. */
   private readonly slowSaid = new Map<Endpoint, number>();
+  /** The end of the last wait said (NOTICE_WAIT_MS): calls waiting together are said once. */
+  private waitSaidUntil = 0;
+  private requestBudget: RequestBudget | undefined;
+  private readonly waitNoticeMs: number;
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
@@ -199,6 +214,7 @@ class LlmClient implements Llm {
     this.onServerCall = options.onServerCall;
     this.prices = options.prices;
     this.slowCallMs = options.slowCallMs ?? 30_000;
+    this.waitNoticeMs = options.waitNoticeMs ?? NOTICE_WAIT_MS;
     const timeouts: CallTimeouts = {
       firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
       idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
@@ -213,12 +229,9 @@ class LlmClient implements Llm {
       ...options.retry,
     };
     this.scheduler = new Scheduler(this.pool, policy, {
-      onRetry: (err, endpoint, attempt, delayMs) =>
-        this.log(
-          'info',
-          `retrying after ${err.kind} on ${redactUrl(endpoint.baseUrl)} (attempt ${attempt + 1} of ${policy.maxAttempts}, ` +
-            `in ${(delayMs / 1000).toFixed(1)} s): ${err.message}`,
-        ),
+      onRetry: (err, endpoint, attempt, delayMs) => this.sayRetry(err, endpoint, attempt, delayMs, policy.maxAttempts),
+      // A retry the budget has no room for is not waited for either.
+      beforeRetry: (err) => (this.requestBudget && this.requestBudget.left === 0 ? budgetError(this.requestBudget.limit, this.errorContext(), err) : undefined),
     });
     this.cache =
       options.noCache || !options.cacheDir
@@ -246,14 +259,7 @@ class LlmClient implements Llm {
         this.usage.recordCacheHit();
         return hit;
       }
-      const done = await this.scheduler.run(
-        async (endpoint, attempt) => {
-          this.usage.recordAttempt(attempt > 1);
-          return this.attempt(endpoint, request, linked);
-        },
-        linked,
-        request.affinity,
-      );
+      const done = await this.scheduler.run((endpoint, attempt) => this.attempt(endpoint, request, linked, attempt > 1), linked, request.affinity);
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       this.succeeded = true;
@@ -266,6 +272,8 @@ class LlmClient implements Llm {
             ? `the ${request.purpose ?? 'call'} answer passed ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut there (the server ignored the output cap)`
             : `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`,
         );
+        // An answer that becomes data must be whole: cut, it is a failed call, and it is not cached.
+        if (request.wholeAnswer) throw new CutAnswerError(this.sentCap(request) ?? 0, request.purpose, { provider: this.provider, model: this.model });
       }
       await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
         text: reply.text,
@@ -282,8 +290,8 @@ class LlmClient implements Llm {
       }
       this.usage.recordError();
       const early = this.noteEarlyFailure(err);
-      // A call refused by an earlier stop never reached a server.
-      if (err !== this.stopped) this.onServerCall?.(early ?? err);
+      // A call refused by an earlier stop, or by the budget, never reached a server.
+      if (err !== this.stopped && !(isLlmError(err) && err.kind === 'budget')) this.onServerCall?.(early ?? err);
       if (early) throw early;
       // The caller gets the error and reports it; the log only keeps the trail.
       const attempts = isLlmError(err) ? ` after ${err.attempts} attempt(s)` : '';
@@ -327,6 +335,27 @@ class LlmClient implements Llm {
 
   resetCounters(): void {
     this.usage.reset();
+  }
+
+  limitRequests(budget: RequestBudget | undefined): void {
+    this.requestBudget = budget;
+  }
+
+  private errorContext() {
+    return { provider: this.provider, model: this.model };
+  }
+
+  /** A retry's wait: in the log's detail, and said (warn) when it is long, once for calls that wait together. */
+  private sayRetry(err: LlmError, endpoint: Endpoint, attempt: number, delayMs: number, maxAttempts: number): void {
+    const detail = `retrying after ${err.kind} on ${redactUrl(endpoint.baseUrl)} (attempt ${attempt + 1} of ${maxAttempts}, in ${(delayMs / 1000).toFixed(1)} s): ${err.message}`;
+    const until = Date.now() + delayMs;
+    if (delayMs <= this.waitNoticeMs || until <= this.waitSaidUntil + 1000) {
+      this.log('info', detail);
+      return;
+    }
+    this.waitSaidUntil = until;
+    const asked = err.retryAfterMs !== undefined ? ' (the server asked for it with Retry-After)' : '';
+    this.log('warn', `waiting ${waitText(delayMs)} before retrying${asked}: ${err.summary}`);
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -442,6 +471,7 @@ class LlmClient implements Llm {
     endpoint: Endpoint,
     request: ChatRequest,
     signal: AbortSignal,
+    isRetry: boolean,
   ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint }> {
     const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
     let call = this.providerCall(request, useSchema, endpoint);
@@ -458,14 +488,14 @@ class LlmClient implements Llm {
       // each parameter once, so a server that refuses everything still ends in its own error.
       for (;;) {
         try {
-          const reply = await this.send(endpoint, call, signal);
+          const reply = await this.send(endpoint, call, signal, isRetry);
           return { reply, latencyMs: performance.now() - started, endpoint };
         } catch (err) {
           const param = isLlmError(err) ? err.refusedParam : undefined;
           if (!param || endpoint.refused.has(param)) throw err;
           endpoint.refused.add(param);
           this.log('warn', `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" (${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`);
-          this.usage.recordAttempt(false);
+          isRetry = false;
           call = this.providerCall(request, useSchema, endpoint);
           started = performance.now();
         }
@@ -478,9 +508,8 @@ class LlmClient implements Llm {
         `${redactUrl(endpoint.baseUrl)} does not accept JSON schemas (${err.detail ?? err.message}); ` +
           'asking for JSON in plain text and parsing it tolerantly from now on',
       );
-      this.usage.recordAttempt(false);
       started = performance.now();
-      const reply = await this.send(endpoint, this.providerCall(request, false, endpoint), signal);
+      const reply = await this.send(endpoint, this.providerCall(request, false, endpoint), signal, false);
       return { reply, latencyMs: performance.now() - started, endpoint };
     } finally {
       clearTimeout(slow);
@@ -490,8 +519,13 @@ class LlmClient implements Llm {
   /**
    * One request to one endpoint under the per-call deadline. The provider sees the deadline as a
    * cancellation (its signal aborts, the connection closes); here it becomes the timeout it was.
+   * Every request of a chat leaves here, so here it is counted and takes its place in the budget:
+   * before it is sent, whether it is then answered, refused, or timed out.
    */
-  private async send(endpoint: Endpoint, call: ProviderCall, signal: AbortSignal): Promise<ProviderReply> {
+  private async send(endpoint: Endpoint, call: ProviderCall, signal: AbortSignal, isRetry: boolean): Promise<ProviderReply> {
+    if (signal.aborted) throw abortedError({ provider: this.provider, baseUrl: endpoint.baseUrl, model: this.model });
+    if (this.requestBudget && !this.requestBudget.reserve()) throw budgetError(this.requestBudget.limit, { ...this.errorContext(), baseUrl: endpoint.baseUrl });
+    this.usage.recordAttempt(isRetry);
     const deadline = new CallDeadline(signal, this.callDeadlineMs);
     try {
       return await endpoint.client.chat(call, deadline.signal);
@@ -565,9 +599,16 @@ class LlmClient implements Llm {
         }
         continue;
       }
+      // An answer that filled its cap was cut (cached before such answers were refused): not replayed as data.
+      if (hit && request.wholeAnswer && filledCap(hit.usage, this.sentCap(request))) continue;
       if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
     }
     return undefined;
+  }
+
+  /** The output cap a request goes out with (its thinking room included). */
+  private sentCap(request: ChatRequest): number | undefined {
+    return this.providerCall(request, true).maxTokens;
   }
 
   private async isCached(request: ChatRequest): Promise<boolean> {

@@ -15,7 +15,9 @@ export type LlmErrorKind =
   | 'bad-request'
   | 'timeout'
   | 'aborted'
-  | 'parse';
+  | 'parse'
+  /** The run's budget of requests is spent: the request was not sent (see RequestBudget). */
+  | 'budget';
 
 /** Kinds worth another attempt: the same request may well succeed a moment later. */
 const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['connection', 'rate-limit', 'server', 'timeout', 'parse']);
@@ -147,6 +149,53 @@ export class LlmError extends Error {
 
 export function isLlmError(err: unknown): err is LlmError {
   return err instanceof LlmError;
+}
+
+/**
+ * A request the run's budget has no room for: not sent, not retried, and the run stops (incomplete, not
+ * wrong): what was answered is cached, so the same command resumes.
+ */
+export function budgetError(budget: number, ctx: Partial<ErrorContext>, after?: LlmError): LlmError {
+  const why = after ? ` A retry after "${after.summary}" would have passed it.` : '';
+  return new LlmError(
+    'budget',
+    `The run's budget of ${budget} request(s) to the server is spent (retries and timed-out requests count), so no more are sent.${why} ` +
+      'The run is incomplete: run the same command again to resume (the answers so far are cached).',
+    { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, retryable: false, stopsRun: true, ...(after ? { cause: after } : {}) },
+  );
+}
+
+/** A wait in words: "0.3 s", "45 s", "12 min", "3.5 h". */
+export function waitText(ms: number): string {
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/**
+ * A server that asks (Retry-After) for a longer wait than a run waits: the call fails at once with the
+ * server's wait, and the run stops resumable instead of sleeping in silence or retrying early.
+ */
+export function retryAfterTooLong(err: LlmError, capMs: number): LlmError {
+  const where = err.baseUrl ? ` at ${redactUrl(err.baseUrl)}` : '';
+  return new LlmError(
+    err.kind === 'quota' ? 'quota' : 'rate-limit',
+    `The server${where} asked to wait ${waitText(err.retryAfterMs ?? 0)} before the next request (Retry-After${err.status ? ` on a ${err.status}` : ''}), ` +
+      `longer than the ${waitText(capMs)} a run waits. The run stops here: run the same command again after that to resume (the answers so far are cached).`,
+    {
+      provider: err.provider,
+      baseUrl: err.baseUrl,
+      model: err.model,
+      status: err.status,
+      detail: err.detail,
+      retryAfterMs: err.retryAfterMs,
+      retryable: false,
+      stopsRun: true,
+      cause: err,
+    },
+  );
 }
 
 /** Strips user:password from a URL so that it can appear in messages and logs. */

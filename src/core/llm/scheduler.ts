@@ -1,7 +1,7 @@
 // Every LLM call of a process goes through one scheduler: it holds calls in a queue until an
 // endpoint has a free slot, retries what is worth retrying, and stops everything at once when
 // the run is cancelled (queued calls are rejected immediately; in-flight ones get the abort).
-import { abortedError, LlmError } from './errors';
+import { abortedError, LlmError, retryAfterTooLong } from './errors';
 import type { Endpoint, EndpointPool } from './endpoints';
 
 export interface RetryPolicy {
@@ -11,7 +11,11 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling of the backoff. Default 30 s. */
   maxDelayMs: number;
-  /** Ceiling on a server's Retry-After, so a bogus header cannot stall a run for hours. Default 120 s. */
+  /**
+   * The longest Retry-After a run waits for. A server that asks for more fails the call at once, with its
+   * wait in the message, and the run stops resumable: a bogus header cannot stall a run for hours, and a
+   * retry sooner than asked would only be refused again. Default 120 s.
+   */
   maxRetryAfterMs: number;
   /** Source of jitter; seeded in tests. */
   random: () => number;
@@ -41,6 +45,8 @@ export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs: n
 export interface SchedulerHooks {
   onAttempt?(endpoint: Endpoint, attempt: number): void;
   onRetry?(error: LlmError, endpoint: Endpoint, attempt: number, delayMs: number): void;
+  /** Before a retry is waited for: an error returned ends the call with it instead (a budget with no room). */
+  beforeRetry?(error: LlmError): LlmError | undefined;
 }
 
 interface Waiter {
@@ -96,6 +102,10 @@ export class Scheduler {
         endpoint.outstanding--;
         this.dispatch();
       }
+      if (failure.retryable && failure.retryAfterMs !== undefined && failure.retryAfterMs > this.policy.maxRetryAfterMs) {
+        failure = retryAfterTooLong(failure, this.policy.maxRetryAfterMs);
+      }
+      if (failure.retryable && attempt < this.policy.maxAttempts) failure = this.hooks.beforeRetry?.(failure) ?? failure;
       if (!failure.retryable || attempt >= this.policy.maxAttempts) {
         failure.attempts = attempt;
         throw failure;
@@ -117,6 +127,8 @@ export class Scheduler {
   }
 
   private noteFailure(endpoint: Endpoint, err: LlmError, epoch: number): void {
+    // Refused before it was sent: the endpoint did nothing wrong.
+    if (err.kind === 'budget') return;
     if (err.kind === 'rate-limit') {
       endpoint.limit.onRateLimit(epoch);
       if (err.retryAfterMs !== undefined) this.pool.pause(endpoint, Math.min(err.retryAfterMs, this.policy.maxRetryAfterMs));

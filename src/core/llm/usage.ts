@@ -27,7 +27,10 @@ export interface UsageSnapshot {
   calls: number;
   /** Requests answered by the cache. */
   cacheHits: number;
-  /** HTTP attempts, including retries and schema fallbacks. */
+  /**
+   * HTTP requests sent to a server: every attempt, retries, fallbacks and requests that timed out included
+   * (counted where a request leaves, client.ts send). Cache hits send none.
+   */
   attempts: number;
   retries: number;
   /** Requests that failed for good (after retries). Cancellations are not errors. */

@@ -67,7 +67,7 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
   const r = outcome.result;
   const held = r.heldOut?.comparison;
   const figures = held ? ` Held-out users: ${held.sentence}.` : '';
-  ctx.log.info('theta', `${r.reason}.${figures} ${r.calls.used} of ${budget} calls.`);
+  ctx.log.info('theta', `${r.reason}.${figures} ${r.calls.used} of ${budget} calls; ${r.calls.requests} request(s) sent to the server, retries included.`);
   // The winner against the current Θ: what would change (or has changed, when adopted).
   const current = prepared.prompts.personaSynthesis;
   if (r.best !== r.baseline) {

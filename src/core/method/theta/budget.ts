@@ -4,8 +4,14 @@
 // run it resumes: the search spends the budget on the same decisions in the same order, whatever the
 // cache already holds, and stops at the same point (only the calls the cache cannot answer reach a
 // server). Retries of a failed request are attempts of one call.
+//
+// The same number also caps the HTTP requests the run sends (RequestBudget, counted where a request
+// leaves the client): every attempt counts there, retries and requests that timed out included, so the
+// server never receives more than the budget. A unit of work is started only when both have room for
+// it; a retry that the requests budget cannot take is not sent, and the run stops incomplete (resumable).
 
 import type { ChatModel, ChatRequest, ChatResult } from '../../llm/types';
+import type { RequestBudget } from '../../llm/request-budget';
 import { UserError } from '../../user-error';
 
 /** `--budget light`: a quick search on a few users (about 4-8 users, a handful of search steps). */
@@ -47,17 +53,21 @@ export interface BudgetCounts {
   used: number;
   /** Of those, answered by a server. */
   server: number;
-  /** Of those, answered by the response cache. */
+  /** Of those, answered by the response cache (no request sent). */
   cached: number;
+  /** HTTP requests sent to the server: every attempt, retries and timed-out requests included. */
+  requests: number;
 }
 
 /** Counts every call of the search's models against one budget, and refuses the call past it. */
 export class BudgetMeter {
-  private readonly counts: BudgetCounts = { used: 0, server: 0, cached: 0 };
+  private readonly counts: Omit<BudgetCounts, 'requests'> = { used: 0, server: 0, cached: 0 };
 
   constructor(
     readonly budget: number,
     private readonly onCall?: (counts: Readonly<BudgetCounts>) => void,
+    /** The requests actually sent, capped at the same budget; without it, each server answer counts as one. */
+    private readonly requests?: RequestBudget,
   ) {}
 
   get used(): number {
@@ -69,12 +79,12 @@ export class BudgetMeter {
   }
 
   snapshot(): BudgetCounts {
-    return { ...this.counts };
+    return { ...this.counts, requests: this.requests?.sent ?? this.counts.server };
   }
 
-  /** Whether `calls` more calls fit in the budget. */
+  /** Whether `calls` more calls fit in the budget, and as many requests (retries took some). */
   affords(calls: number): boolean {
-    return this.counts.used + calls <= this.budget;
+    return this.counts.used + calls <= this.budget && (this.requests === undefined || this.requests.left >= calls);
   }
 
   /** The model, with each of its calls counted (at its start, so concurrent calls never overshoot). */
@@ -85,7 +95,7 @@ export class BudgetMeter {
       chat: async (request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> => {
         if (this.counts.used >= this.budget) throw new BudgetExceeded(this.budget);
         this.counts.used++;
-        this.onCall?.(this.counts);
+        this.onCall?.(this.snapshot());
         const r = await inner.chat(request, signal);
         if (r.cached) this.counts.cached++;
         else this.counts.server++;

@@ -2,9 +2,14 @@
 // for the budget, size Ollama's context once, estimate (the dry run), search, adopt the winner only
 // when the held-out users confirm it, and write the lineage and the report. The callers only format.
 
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UserEntry } from '../../data/workspace-index';
 import type { ContextPlan, Llm } from '../../llm/client';
+import { RequestBudget } from '../../llm/request-budget';
+import { RunLock, RunLockedError, type LockHolder } from '../../eval/run-lock';
+import { UserError } from '../../user-error';
+import { checkWrite } from '../../write-guard';
 import { estimateTokens } from '../../llm/estimate';
 import type { ChatRequest } from '../../llm/types';
 import { textHash } from '../../text-hash';
@@ -147,8 +152,51 @@ export interface ThetaRunHooks {
   display?: (path: string) => string;
 }
 
-/** Runs the search, adopts the winner when the held-out check passes, and writes the lineage and report. */
+/** Another Θ search holds the workspace: a second one would spend a whole budget of its own on the same work. */
+export class ThetaLockedError extends UserError {
+  readonly kind = 'run-locked';
+
+  constructor(holder: LockHolder | undefined, lockPath: string) {
+    const who = holder ? `process ${holder.pid} since ${holder.started}` : 'another process';
+    super(`theta optimize: another Θ search is running on this workspace (${who}); wait for it or stop it (if no such process is running, delete ${lockPath})`, 1);
+  }
+}
+
+/** One Θ search per workspace at a time, as one writer per eval run (run-lock.ts): the second is refused at once. */
+async function lockThetaSearch(stateDir: string, hooks: ThetaRunHooks): Promise<RunLock> {
+  const dir = join(stateDir, 'theta');
+  await checkWrite(dir);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, 'optimize');
+  try {
+    return await RunLock.acquire(target, { waitMs: 0, ...(hooks.signal ? { signal: hooks.signal } : {}), onNote: (m) => hooks.onNote?.(m) });
+  } catch (err) {
+    if (err instanceof RunLockedError) throw new ThetaLockedError(err.holder, (hooks.display ?? ((x: string) => x))(err.lockPath));
+    throw err;
+  }
+}
+
+/**
+ * Runs the search, adopts the winner when the held-out check passes, and writes the lineage and report.
+ * Holds the workspace's Θ lock throughout, and caps the requests of both models at the budget.
+ */
 export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Promise<ThetaOutcome> {
+  const { model, reflectModel } = p.inputs;
+  const lock = await lockThetaSearch(dirname(p.inputs.layout.runsDir), hooks);
+  const requests = new RequestBudget(p.inputs.budget);
+  model.limitRequests(requests);
+  reflectModel?.limitRequests(requests);
+  try {
+    return await searchAndAdopt(p, requests, hooks);
+  } finally {
+    // The models may outlive the run (VS Code's session): the cap is this run's.
+    model.limitRequests(undefined);
+    reflectModel?.limitRequests(undefined);
+    await lock.release();
+  }
+}
+
+async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: ThetaRunHooks): Promise<ThetaOutcome> {
   const { plan, users, prompts, inputs } = p;
   const { model, reflectModel: reflect } = inputs;
   const show = hooks.display ?? ((x: string) => x);
@@ -185,6 +233,7 @@ export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Pro
     stopScore: inputs.stopScore,
     labeledDemos: labeledDemosOf(inputs),
     budget: inputs.budget,
+    requests,
     merge: inputs.merge,
     lineage,
     runInfo: { run: runId, ...identity, users: plan.users, unused: plan.unused, plan: plan.cost },

@@ -49,6 +49,7 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
   out.push(`| model (persona synthesis, judge) | ${cell(info.model)} |`);
   out.push(`| reflection model | ${cell(info.reflectModel)} |`);
   out.push(`| calls | ${r.calls.used} of a budget of ${info.budget} (${r.calls.server} answered by the server, ${r.calls.cached} by the cache) |`);
+  out.push(`| requests sent | ${r.calls.requests} of a budget of ${info.budget}, retries and timed-out requests included (cache hits send none) |`);
   out.push(`| search steps | ${r.steps} |`);
   out.push(`| candidates | ${r.candidates.length} (${r.candidates.filter((c) => c.status === 'pool').length} in the pool, ${r.candidates.filter((c) => c.status === 'rejected').length} rejected by a guard, ${r.candidates.filter((c) => c.status === 'discarded').length} discarded) |`);
   out.push(`| seed | ${info.seed} |`);

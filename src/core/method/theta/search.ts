@@ -21,6 +21,7 @@
 // from the start), so a run never stops halfway through an episode for lack of budget.
 
 import type { ChatModel, ChatMessage } from '../../llm/types';
+import type { RequestBudget } from '../../llm/request-budget';
 import type { Pair } from '../../data/pair';
 import { createRng, shuffled } from '../../random';
 import { isFatal } from '../judge';
@@ -70,6 +71,8 @@ export interface ThetaSearchInputs {
   /** The first stage's demo count (fit.ts); absent: the default. */
   labeledDemos?: number;
   budget: number;
+  /** The HTTP requests the models send, capped at the same budget (their Llms hold it: Llm.limitRequests). */
+  requests?: RequestBudget;
   merge: boolean;
   lineage?: LineageWriter;
   /** What run.json says about the run besides its progress. */
@@ -107,7 +110,7 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const { reflection: R, selection: S, heldOut: H } = plan.roles;
   let phase: ThetaPhase = 'first stage';
   let steps = 0;
-  const meter = new BudgetMeter(inp.budget, (c) => inp.onProgress?.({ phase, used: c.used, budget: inp.budget, step: steps }));
+  const meter = new BudgetMeter(inp.budget, (c) => inp.onProgress?.({ phase, used: c.used, budget: inp.budget, step: steps }), inp.requests);
   const model = meter.wrap(inp.model);
   const reflect = inp.reflectModel ? meter.wrap(inp.reflectModel) : model;
   const note = (m: string) => inp.onNote?.(m);
