@@ -59,6 +59,11 @@ export interface ChatRequest {
    * cache serves the persona and demonstrations they share. Not part of what the call is (nor its cache key).
    */
   affinity?: string;
+  /**
+   * The answer becomes data (a persona, a memory, a kept reasoning): an answer cut at its output cap is then a
+   * failed call (CutAnswerError, never cached) rather than an answer. Not part of the cache key.
+   */
+  wholeAnswer?: boolean;
 }
 
 export interface Usage {

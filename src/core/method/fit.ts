@@ -7,7 +7,8 @@
 // soon as a candidate is certain to reach the stop score. Every decision depends only on the
 // answers, so with the same answers (e.g. from the cache) a fit is deterministic.
 
-import type { ChatModel, ChatRequest } from '../llm/types';
+import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
+import { chatWhole } from './whole-answer';
 import type { Pair } from '../data/pair';
 import { createRng, hashString, shuffled } from '../random';
 import { judgeOrder, isFatal, orderFailed, type CallOptions, type OrderVerdict } from './judge';
@@ -300,15 +301,28 @@ export function personaSynthesisRequest(theta: string, userId: string, examples:
   return { messages: personaSynthesisMessages(theta, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis', affinity: userId };
 }
 
-/** A persona written with Θ from a first stage's examples. A failed call or an empty persona is an expected error naming the user. */
+/**
+ * The persona an answer holds: its `persona` field, or, when the model wrote prose and no object at all,
+ * the text. An object without a persona (a broken answer, one that began `{ "reasoning": ...` and stopped)
+ * holds none: its raw text is never taken for a persona.
+ */
+export function personaOfAnswer(r: Pick<ChatResult, 'json' | 'text'>): { persona: string; reasoning: string } {
+  const obj = answerObject(r);
+  const reasoning = typeof obj?.reasoning === 'string' ? obj.reasoning : '';
+  if (typeof obj?.persona === 'string') return { persona: obj.persona.trim(), reasoning };
+  return { persona: obj ? '' : r.text.trim(), reasoning };
+}
+
+/**
+ * A persona written with Θ from a first stage's examples. A failed call, an answer cut at its output cap
+ * (after a second call with room: chatWhole) or an empty persona is an expected error naming the user.
+ */
 export async function synthesizePersona(model: ChatModel, theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed' | 'signal'>): Promise<{ persona: string; reasoning: string }> {
   let persona: string;
   let reasoning = '';
   try {
-    const r = await model.chat(personaSynthesisRequest(theta, userId, examples, opts), opts.signal);
-    const obj = answerObject(r);
-    persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
-    if (typeof obj?.reasoning === 'string') reasoning = obj.reasoning;
+    const r = await chatWhole(model, personaSynthesisRequest(theta, userId, examples, opts), opts.signal);
+    ({ persona, reasoning } = personaOfAnswer(r));
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     throw new UserError(`persona synthesis failed for user "${userId}": ${(err as Error).message}`);

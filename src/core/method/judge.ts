@@ -11,6 +11,7 @@ import { statedChoice } from '../llm/stated-choice';
 import type { Pair } from '../data/pair';
 import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
+import { chatWhole } from './whole-answer';
 import { judgeMessages } from './messages';
 import { chosenLabel, type Order } from './render';
 
@@ -107,18 +108,18 @@ export function echoesPrompt(text: string, obj: Record<string, unknown> | undefi
 export async function judgeOrder(model: ChatModel, system: string, pair: Pair, order: Order, opts: CallOptions & { purpose?: string }): Promise<OrderVerdict> {
   try {
     const messages = judgeMessages(system, pair, order);
-    const result = await model.chat(
-      {
-        messages,
-        schema: opts.purpose?.startsWith('bootstrap') ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA,
-        temperature: opts.temperature,
-        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        purpose: opts.purpose ?? 'judge',
-        // One user's calls share the persona and demonstrations: keep them on one server's prefix cache.
-        affinity: pair.userId,
-      },
-      opts.signal,
-    );
+    const bootstrap = opts.purpose?.startsWith('bootstrap') ?? false;
+    const request = {
+      messages,
+      schema: bootstrap ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA,
+      temperature: opts.temperature,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      purpose: opts.purpose ?? 'judge',
+      // One user's calls share the persona and demonstrations: keep them on one server's prefix cache.
+      affinity: pair.userId,
+    };
+    // A bootstrap reasoning may be kept as a demonstration: it must be whole (a cut one is a failed call).
+    const result = bootstrap ? await chatWhole(model, request, opts.signal) : await model.chat(request, opts.signal);
     const { preference, reasoning } = readJudgment(result, messages);
     return {
       order,

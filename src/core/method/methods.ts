@@ -6,6 +6,7 @@ import type { JudgeProfile } from './messages';
 import { memoryMessages } from './messages';
 import { MEMORY_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
+import { chatWhole } from './whole-answer';
 import type { PersonaModel } from './persona-file';
 import type { Demo } from './render';
 
@@ -40,7 +41,9 @@ export function demosOf(model: PersonaModel, pairs: readonly Pair[]): { pair: Pa
 }
 
 export async function extractMemory(model: ChatModel, instructions: string, context: readonly Pair[], opts: { temperature: number; seed?: number; signal?: AbortSignal }): Promise<string[]> {
-  const r = await model.chat(
+  // The facts become the judge's memory of the user: a cut answer is a failed call, asked again with room once.
+  const r = await chatWhole(
+    model,
     { messages: memoryMessages(instructions, context), schema: MEMORY_SCHEMA, temperature: opts.temperature, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), purpose: 'memory' },
     opts.signal,
   );

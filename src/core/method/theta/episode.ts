@@ -11,7 +11,8 @@ import type { ChatModel } from '../../llm/types';
 import type { Pair } from '../../data/pair';
 import { judgePair, isFatal, pairFailed, type PairVerdict } from '../judge';
 import { judgeSystem } from '../messages';
-import { answerObject } from '../answer-object';
+import { personaOfAnswer } from '../fit';
+import { chatWhole } from '../whole-answer';
 import { UserError } from '../../user-error';
 import { synthesisRequest, type FirstStage } from './first-stage';
 
@@ -38,9 +39,8 @@ export function episodeCalls(pairs: number): number {
 export async function runEpisode(model: ChatModel, theta: string, stage: FirstStage, pairs: readonly Pair[], judgeInstructions: string, opts: EpisodeOptions): Promise<Episode> {
   let persona: string;
   try {
-    const r = await model.chat(synthesisRequest(stage, theta, 'theta persona synthesis'), opts.signal);
-    const obj = answerObject(r);
-    persona = typeof obj?.persona === 'string' ? obj.persona.trim() : r.text.trim();
+    // The fit's own reading and rule: a cut answer is asked again with room once, then a failed call.
+    persona = personaOfAnswer(await chatWhole(model, synthesisRequest(stage, theta, 'theta persona synthesis'), opts.signal)).persona;
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     throw incomplete(`the persona-synthesis call for user "${stage.userId}" failed (${(err as Error).message})`);

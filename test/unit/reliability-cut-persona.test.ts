@@ -1,0 +1,149 @@
+// Issue 20, class 6: a failed or cut answer never becomes data. A persona-synthesis answer cut at its output
+// cap (Ollama done_reason "length", OpenAI finish_reason "length") was stored as the persona: the raw text,
+// starting `{ "reasoning": ...`, looping until the cap. Now a cut answer is a failed call: it is asked once
+// more with twice the room, then that user's fit fails with the reason (the user and the caps named) while
+// the other users' fits go on, and the cut answers are never cached (a re-run asks again). The same rule
+// holds for a bootstrap reasoning (kept as a demonstration) and for memory extraction.
+// The loopback servers cut an answer longer than the request's num_predict / max_tokens (4 characters a
+// token) and say "length", as Ollama and OpenAI-compatible servers do.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main';
+import type { CommandIO } from '../../src/cli/command';
+import { createLlm } from '../../src/core/llm/client';
+import type { ProviderKind } from '../../src/core/llm/types';
+import { synthesizePersona } from '../../src/core/method/fit';
+import { judgeOrder } from '../../src/core/method/judge';
+import { extractMemory } from '../../src/core/method/methods';
+import { PERSONA_SCHEMA } from '../../src/core/method/schemas';
+import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { startLoopbackOpenAI } from '../support/loopback-openai';
+import { samplePair } from '../support/pair-fixture';
+
+const propsOf = (req: BrainRequest) => Object.keys(((req.schema ?? {}) as { properties?: object }).properties ?? {});
+const promptOf = (req: BrainRequest) => req.messages.map((m) => m.content).join('\n');
+/** What a small model stuck in a loop writes: far past any cap. */
+const LOOP = `{ "reasoning": "${'The user likes zebras and the user likes zebras and '.repeat(2000)}`;
+/** A whole persona longer than the persona cap (1,024 tokens) and shorter than twice it. */
+const LONG_PERSONA = `Prefers thorough answers. ${'Likes each step explained with its reason. '.repeat(100)}`.trim();
+
+/** Pairs whose topic names the user's behaviour in the brain: zebra (loops), okapi (long persona), plain. */
+function brain(req: BrainRequest): string {
+  const props = propsOf(req);
+  const prompt = promptOf(req);
+  if (props.includes('persona')) {
+    if (/zebra/.test(prompt)) return LOOP;
+    if (/okapi/.test(prompt)) return JSON.stringify({ reasoning: 'They want every step.', persona: LONG_PERSONA });
+    return JSON.stringify({ reasoning: 'Short replies won.', persona: 'Prefers short replies.' });
+  }
+  if (props.includes('facts')) return /zebra/.test(prompt) ? `{ "facts": ["${'Keeps zebras. '.repeat(2000)}` : '{"facts": ["Keeps okapis."]}';
+  if (/zebra-bootstrap/.test(prompt)) return LOOP;
+  return JSON.stringify({ reasoning: 'The first reply is the better one here.', preference: /<response_a>\n(?:Good|Short)/.test(prompt) ? 'A' : 'B' });
+}
+
+function writeUser(ws: string, user: string, topic: string): void {
+  const lines = Array.from({ length: 10 }, (_, i) =>
+    JSON.stringify({
+      user_id: user,
+      pair_id: `${user}-${i + 1}`,
+      context: [{ role: 'user', content: `Question ${i + 1} about the ${topic}: what should I know?` }],
+      chosen: `Short: the ${topic} answer number ${i + 1}.`,
+      rejected: `Well, there is a lot to say about the ${topic}, and many ways to look at question ${i + 1}.`,
+    }),
+  );
+  writeFileSync(join(ws, `${user}.prefs.jsonl`), lines.join('\n') + '\n');
+}
+
+function capture(cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+const personaCalls = (server: LoopbackServer, topic: RegExp) => server.chats.filter((c) => propsOf(c.request).includes('persona') && topic.test(promptOf(c.request)));
+
+describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)', () => {
+  let server: LoopbackServer;
+  const dir = mkdtempSync(join(tmpdir(), 'sm-cut-'));
+  const ws = join(dir, 'ws');
+  mkdirSync(ws);
+  writeUser(ws, 'loopy', 'zebra');
+  writeUser(ws, 'lengthy', 'okapi');
+  writeUser(ws, 'plain', 'teapot');
+  before(async () => {
+    server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'] });
+  });
+  after(() => server?.close());
+
+  test('fails that user with the caps named, fits the others, and stores no cut text', async () => {
+    const c = capture(dir);
+    const code = await runCli(['fit', 'ws', '--all', '--base-url', server.url, '--json'], c.io);
+    assert.equal(code, 1, c.err());
+    assert.match(c.err(), /loopy: persona synthesis failed for user "loopy": the persona synthesis answer was cut at its output cap of 2,048 tokens, after a first answer cut at 1,024/);
+    const out = JSON.parse(c.out()) as { users: { user: string }[]; failed: { user: string }[] };
+    assert.deepEqual(out.users.map((u) => u.user).sort(), ['lengthy', 'plain']);
+    assert.deepEqual(out.failed.map((u) => u.user), ['loopy']);
+    assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'loopy.persona.yaml')), false);
+    // Two calls for the looping user: the cap, then twice the cap.
+    assert.deepEqual(personaCalls(server, /zebra/).map((x) => x.request.maxTokens), [1024, 2048]);
+    // The long persona came whole from the second call.
+    assert.deepEqual(personaCalls(server, /okapi/).map((x) => x.request.maxTokens), [1024, 2048]);
+  });
+
+  test('a re-run asks again: no cut answer was cached', async () => {
+    server.reset();
+    const c = capture(dir);
+    const code = await runCli(['fit', 'ws', '--user', 'loopy', '--base-url', server.url, '--json'], c.io);
+    assert.equal(code, 1, c.err());
+    assert.equal(personaCalls(server, /zebra/).length, 2);
+  });
+});
+
+describe('the same rule on every protocol and for every answer that becomes data', () => {
+  const servers: Partial<Record<ProviderKind, LoopbackServer>> = {};
+  const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+  before(async () => {
+    servers.ollama = await startLoopbackOllama({ brain, models: [MODEL.ollama] });
+    servers.openai = await startLoopbackOpenAI({ brain, models: [MODEL.openai] });
+  });
+  after(async () => {
+    await servers.ollama?.close();
+    await servers.openai?.close();
+  });
+  const zebraPair = samplePair({ context: [{ role: 'user', content: 'Tell me about zebra-bootstrap.' }] });
+  const examples = [{ pair: zebraPair, demo: { pairId: 'p1', order: 'AB' as const, reasoning: '', preference: 'A' as const } }];
+
+  for (const provider of ['ollama', 'openai'] as const) {
+    test(`${provider}: persona, memory and bootstrap answers cut twice are failed calls`, async () => {
+      const server = servers[provider]!;
+      server.reset();
+      const cacheDir = mkdtempSync(join(tmpdir(), 'sm-cut-cache-'));
+      const llm = createLlm({ provider, baseUrls: [server.url], model: MODEL[provider], maxAttempts: 2 }, { cacheDir, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+      try {
+        // An old run cached a cut persona answer (before such answers were refused): it is not replayed.
+        const plain = await llm.chat({ messages: [{ role: 'user', content: 'zebra' }], schema: PERSONA_SCHEMA, temperature: 0, purpose: 'persona synthesis' });
+        assert.ok(plain.text.startsWith('{ "reasoning"'));
+        await assert.rejects(
+          synthesizePersona(llm, 'Write a persona.', 'u', examples, { temperature: 0, seed: 0 }),
+          /persona synthesis failed for user "u": the persona synthesis answer was cut at its output cap of 2,048 tokens, after a first answer cut at 1,024/,
+        );
+        await assert.rejects(extractMemory(llm, 'List facts.', [zebraPair], { temperature: 0 }), /memory answer was cut at its output cap of 1,536 tokens/);
+        const v = await judgeOrder(llm, 'Judge.', zebraPair, 'AB', { temperature: 0, purpose: 'bootstrap' });
+        assert.equal(v.failed, true);
+        assert.match(v.error ?? '', /bootstrap answer was cut at its output cap of 1,536 tokens, after a first answer cut at 768/);
+        // Nothing cut was cached: the same calls go to the server again.
+        const before = server.stats.chat;
+        await assert.rejects(synthesizePersona(llm, 'Write a persona.', 'u', examples, { temperature: 0, seed: 0 }));
+        assert.equal(server.stats.chat, before + 2);
+        // Each cut call was one request (not retried as a bad reply): 1 plain + 2 + 2 + 2 + 2.
+        assert.equal(server.stats.chat, 9);
+      } finally {
+        await llm.dispose();
+      }
+    });
+  }
+});
