@@ -16,6 +16,8 @@ export interface Classification {
   personalizable: boolean | null;
   reason: string;
   error?: string;
+  /** The call failed (after its retries): no answer at all, unlike an answer without a label. */
+  failed?: true;
 }
 
 export interface ClassifyOptions {
@@ -55,7 +57,7 @@ export async function classifyPair(model: ChatModel, instructions: string, pair:
     return { ...base, ...r, ...(r.personalizable === null ? { error: 'no true/false label in the answer' } : {}) };
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
-    return { ...base, personalizable: null, reason: '', error: (err as Error).message };
+    return { ...base, personalizable: null, reason: '', error: (err as Error).message, failed: true };
   }
 }
 

@@ -15,7 +15,7 @@ import { SPLITS, type Split } from '../data/pair';
 import { judgeOrder, isFatal } from '../method/judge';
 import { judgeSystem } from '../method/messages';
 import type { Order } from '../method/render';
-import { classifyPair } from './classify';
+import { classifyPair, type Classification } from './classify';
 import { promptHash } from '../method/prompt-store';
 import { countItems, filterUsers, toItems, type BenchItem, type StepCounts } from './records';
 import { UserError } from '../user-error';
@@ -118,6 +118,23 @@ async function runStep<T>(model: StepModel, calls: (() => Promise<T>)[], signal?
   return out;
 }
 
+/**
+ * A classifier call that failed after its retries is no label: dropping its pair would make a smaller data
+ * set that looks complete (and differs from a run where the call came through). The run stops before any
+ * judge votes and writes nothing; a re-run gets the answers that came from the cache and asks again only
+ * for the calls that failed. An answer without a label is the model's (counted as `failed` in the report).
+ */
+function stopOnFailedClassifications(classes: readonly Classification[], items: readonly BenchItem[]): void {
+  const failed = classes.filter((c) => c.failed);
+  if (!failed.length) return;
+  const first = failed[0]!;
+  throw new UserError(
+    `${failed.length} of ${items.length} personalizable classifier call(s) failed after their retries (first: pair ${first.pairId} of user "${first.userId}": ${first.error}); ` +
+      'the data set would be incomplete, so nothing was written: run the same command again to complete it (the answers so far are cached)',
+    1,
+  );
+}
+
 /** Calls started ahead of the scheduler per step and model (see runStep). */
 export const STEP_WINDOW = 1024;
 
@@ -142,6 +159,7 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     }),
     opts.signal,
   );
+  stopOnFailedClassifications(classes, step1);
   const classifier = { model: opts.classifier.model, personalizable: 0, notPersonalizable: 0, failed: 0 };
   const step2: BenchItem[] = [];
   step1.forEach((it, i) => {
