@@ -16,6 +16,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from './user-error';
 
 const roots = new Set<string>();
+/** Single files someone chose to read (a run file to compare, a persona to re-validate): that file only, not its folder. */
+const chosenFiles = new Set<string>();
 
 /** The real path of a path that may not exist yet: its nearest existing ancestor resolved, the rest appended. */
 function realOfSync(path: string): string {
@@ -49,10 +51,20 @@ export function allowChosenFile(path: string): void {
   allowWritesUnder(dirname(resolve(path)));
 }
 
-/** For tests: forget every registered folder. */
+/**
+ * A file someone named on the command line to be read: that file may be read wherever it is. Only the
+ * file: its folder stays untrusted, and a link at the named path is followed only when the user named
+ * the path outside the workspace (a link inside the workspace may still have been planted there).
+ */
+export function allowChosenRead(path: string): void {
+  chosenFiles.add(resolve(path));
+}
+
+/** For tests: forget every registered folder and chosen file. */
 export function resetWriteRoots(): void {
   roots.clear();
   given.clear();
+  chosenFiles.clear();
 }
 
 function inside(path: string, root: string): boolean {
@@ -101,7 +113,19 @@ export async function isTrustedPath(path: string): Promise<boolean> {
   if (!roots.size) return true;
   const real = await landing(path);
   for (const root of roots) if (inside(real, root)) return true;
+  const abs = resolve(path);
+  return chosenFiles.has(abs) && !insideAnyRootLexically(abs);
+}
+
+/** Whether a path, links not resolved, names a place inside a registered folder (where a link may be planted). */
+function insideAnyRootLexically(abs: string): boolean {
+  for (const root of given) if (inside(abs, root)) return true;
   return false;
+}
+
+/** Whether `path`, links resolved, lies inside `dir` (links of `dir` itself resolved too), whatever is registered. */
+export async function landsInside(path: string, dir: string): Promise<boolean> {
+  return inside(await landing(path), realOfSync(dir));
 }
 
 /** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */

@@ -130,12 +130,13 @@ export class WorkspaceFiles implements vscode.Disposable {
     } catch {
       return;
     }
-    const { parsePersona } = await import('../core/method/persona-file');
+    const { parsePersona, readPersonaText } = await import('../core/method/persona-file');
     for (const [name, type] of entries) {
       if (type !== vscode.FileType.File || !name.endsWith('.persona.yaml')) continue;
       try {
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(`${layout.personaDir}/${name}`)));
-        this.personas.add(parsePersona(text, name).userId);
+        // Under the read guard (a FIFO or a link out is refused, then reported when the persona is used).
+        const text = await readPersonaText(`${layout.personaDir}/${name}`);
+        if (text !== undefined) this.personas.add(parsePersona(text, name).userId);
       } catch {
         // A broken persona file is reported when it is used.
       }

@@ -5,6 +5,7 @@ import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } fro
 import { compareRuns, type Comparison } from '../../core/eval/compare';
 import { buildComparisonGrid, gridCsv, gridMarkdown } from '../../core/eval/comparison-grid';
 import { UsageError } from '../usage-error';
+import { allowChosenRead } from '../../core/write-guard';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -19,6 +20,15 @@ function perUserTable(c: Comparison): string {
   return rows.join('\n') + '\n';
 }
 
+/** The run files named on the command line: chosen, so they are read wherever they are (write-guard.ts allowChosenRead). */
+function chosenRuns(positionals: readonly string[], io: CommandIO): string[] {
+  return positionals.map((p) => {
+    const path = resolve(io.cwd, p);
+    allowChosenRead(path);
+    return path;
+  });
+}
+
 const GRID_FORMATS = ['md', 'csv', 'json'] as const;
 
 /** --grid: every run side by side, pair by pair, each later run compared with the first. */
@@ -27,7 +37,7 @@ async function printGrid(args: ParsedArgs, io: CommandIO): Promise<number> {
   const format = stringOption(args, 'format') ?? (flag(args, 'json') ? 'json' : 'md');
   if (!(GRID_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected ${GRID_FORMATS.join(', ')}, got "${format}"`);
   const rel = (p: string) => relative(io.cwd, p) || p;
-  const built = await buildComparisonGrid(args.positionals.map((p) => resolve(io.cwd, p)));
+  const built = await buildComparisonGrid(chosenRuns(args.positionals, io), { display: rel });
   const grid = { ...built, runs: built.runs.map((r) => ({ ...r, path: rel(r.path) })) };
   // Markdown and JSON carry the warnings; a CSV has no place for them.
   if (format === 'csv') for (const w of grid.warnings) io.stderr(`warning: ${w}\n`);
@@ -70,15 +80,15 @@ Examples:
     if (flag(args, 'grid')) return printGrid(args, io);
     if (stringOption(args, 'format') !== undefined) throw new UsageError('compare: --format goes with --grid (two runs: --json)');
     if (args.positionals.length !== 2) throw new UsageError('compare: give exactly two run files (see synthesizeme compare --help)');
-    const [a, b] = args.positionals.map((p) => resolve(io.cwd, p)) as [string, string];
+    const [a, b] = chosenRuns(args.positionals, io) as [string, string];
+    const rel = (p: string) => relative(io.cwd, p) || p;
     let c;
     try {
-      c = await compareRuns(a, b);
+      c = await compareRuns(a, b, rel);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`compare: no such file: ${(err as NodeJS.ErrnoException).path}`);
       throw err;
     }
-    const rel = (p: string) => relative(io.cwd, p) || p;
     // Before the result: what the runs differ in besides what is compared, and what the pairs can show.
     for (const w of c.warnings) io.stderr(`warning: ${w}\n`);
     if (flag(args, 'json')) {

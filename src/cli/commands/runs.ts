@@ -38,8 +38,9 @@ Example:
     // The settings say where prompts and personas are; the data need not be read.
     const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);
-    const runs = await listRuns(workspaceLayout(root, settings));
     const rel = (p: string) => relative(io.cwd, p) || p;
+    // A damaged run file is said at its file and line, and the rest is listed.
+    const runs = await listRuns(workspaceLayout(root, settings), (file, why, line) => io.stderr(`warning: ${rel(file)}${line ? `:${line}` : ''}: ${why}\n`));
     if (flag(args, 'json')) {
       io.stdout(JSON.stringify({ runs: runs.map((r) => ({ ...r, path: rel(r.path), modelDigest: r.modelDigest ?? null, label: r.label ?? null })) }) + '\n');
       return 0;

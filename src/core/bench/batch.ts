@@ -7,7 +7,8 @@
 // reads the saved answers without a single API call.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText } from '../read-guard';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
@@ -85,9 +86,10 @@ export function customIdOf(model: string, r: ChatRequest): string {
 
 export async function readBatchState(path: string): Promise<BatchState> {
   try {
-    const s = JSON.parse(await readFile(path, 'utf8')) as BatchState;
+    const s = JSON.parse(await readOwnText(path, { what: 'batch state file', maxBytes: READ_LIMITS.small })) as BatchState;
     if (s && s.version === 1 && typeof s.steps === 'object') return s;
   } catch (err) {
+    if (err instanceof UserError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`, 2);
   }
   return { version: 1, steps: {} };
@@ -187,7 +189,9 @@ export class BatchChatModel implements ChatModel {
       s = undefined;
     }
     if (s?.results) {
-      const saved = await readFile(s.results, 'utf8').catch(() => undefined);
+      // The state file names it: read under the read guard, so a state file cannot point the run at any file
+      // (refused or unreadable, the output is fetched again).
+      const saved = await readOwnText(s.results, { what: 'batch output', maxBytes: READ_LIMITS.log }).catch(() => undefined);
       if (saved !== undefined) {
         this.counters.fromSavedOutput += pending.size;
         return parseOutput(saved);

@@ -6,7 +6,7 @@
 import type { PairVerdict } from '../method/judge';
 import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
 import { pairedTest } from './paired-test';
-import { readRun, type RunContents } from './run-file';
+import { readRun, runProblemLines, type RunContents } from './run-file';
 import { comparisonPowerNote } from './sample-size';
 import { UserError } from '../user-error';
 
@@ -155,10 +155,17 @@ function byUser(pa: readonly boolean[][], pb: readonly boolean[][], users: reado
     }));
 }
 
-export async function compareRuns(pathA: string, pathB: string): Promise<RunComparison> {
+/** The refusal of a file with no header, naming its first damaged line when there is one. */
+export function noHeader(path: string, r: RunContents): string {
+  const first = r.problems[0];
+  return `${path}: not a run file (no header${first ? `; line ${first.line}: ${first.why}` : ''})`;
+}
+
+/** @param display how a run file's path is shown in the warnings about its skipped lines */
+export async function compareRuns(pathA: string, pathB: string, display: (path: string) => string = (p) => p): Promise<RunComparison> {
   const [ra, rb] = await Promise.all([readRun(pathA), readRun(pathB)]);
   for (const [p, r] of [[pathA, ra], [pathB, rb]] as const) {
-    if (!r.header) throw new UserError(`${p}: not a run file (no header)`, 2);
+    if (!r.header) throw new UserError(noHeader(p, r), 2);
   }
   const ha = ra.header!;
   const hb = rb.header!;
@@ -171,7 +178,8 @@ export async function compareRuns(pathA: string, pathB: string): Promise<RunComp
     a: { run: pathA, method: ha.method, accuracy: accuracyA, ci95: ci95A },
     b: { run: pathB, method: hb.method, accuracy: accuracyB, ci95: ci95B },
     ...rest,
-    warnings: runWarnings(ra, rb),
+    // A damaged line is skipped, and said at its file and line.
+    warnings: [...runProblemLines(display(pathA), ra.problems), ...runProblemLines(display(pathB), rb.problems), ...runWarnings(ra, rb)],
     power: comparisonPowerNote(c.pairs, ha.split === hb.split ? ha.split : 'common'),
   };
 }

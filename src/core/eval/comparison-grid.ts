@@ -12,11 +12,11 @@
 
 import { access } from 'node:fs/promises';
 import { orderFailed, type OrderVerdict, type PairVerdict } from '../method/judge';
-import { alignRuns, runWarnings } from './compare';
+import { alignRuns, noHeader, runWarnings } from './compare';
 import { describeDifference, pairedBootstrap } from './statistics';
 import { pairedTest } from './paired-test';
 import { figures } from './evaluate';
-import { readRun, type RunContents } from './run-file';
+import { readRun, runProblemLines, type RunContents } from './run-file';
 import { listRuns, type RunStatus } from './runs-list';
 import { comparisonPowerNote, smallestDetectableDifference, smallSampleNote } from './sample-size';
 import type { WorkspaceLayout } from '../workspace/layout';
@@ -103,6 +103,8 @@ export interface GridOptions {
   seed?: number;
   /** The workspace the runs belong to: fills in each run's `stale` (runs-list.ts). */
   layout?: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>;
+  /** How a run file's path is shown in the warnings about its skipped lines (the CLI: relative to the current folder). */
+  display?: (path: string) => string;
 }
 
 function gridOrder(o: OrderVerdict): GridOrder {
@@ -133,7 +135,7 @@ async function readRunFile(path: string): Promise<RunContents> {
     throw err;
   }
   const run = await readRun(path);
-  if (!run.header) throw new UserError(`${path}: not a run file (no header)`, 2);
+  if (!run.header) throw new UserError(noHeader(path, run), 2);
   return run;
 }
 
@@ -226,6 +228,8 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
   const first = contents[0]!;
   const seed = opts.seed ?? first.header!.seed;
   const summary: GridSummary[] = [];
+  // A damaged line is skipped, and said at its file and line.
+  contents.forEach((r, i) => runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)));
   for (const [i, run] of contents.entries()) {
     // Each bootstrap is a few hundred milliseconds at 10,000 pairs: the extension host gets a turn between them.
     if (i > 0) await new Promise((done) => setImmediate(done));

@@ -2,9 +2,9 @@
 // version of the user's persona (the run header records the persona file's hash; the persona's
 // history folder and the file as it is now say which version that hash is).
 
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { findPersonaFile } from '../method/persona-file';
+import { findPersonaFile, readPersonaText } from '../method/persona-file';
+import { unlessRefused } from '../read-guard';
 import { textHash } from '../text-hash';
 import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
 import { listVersions } from '../workspace/versions';
@@ -26,7 +26,7 @@ const PERSONA_VERSION = '.persona.yaml';
 /** Which version a persona hash is: 'current', a history file's name, or undefined. */
 export async function personaVersionNames(layout: WorkspaceLayout, userId: string): Promise<(hash: string) => string | undefined> {
   const path = await findPersonaFile(layout.personaDir, userId).catch(() => undefined);
-  const text = path ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
+  const text = path ? await unlessRefused(readPersonaText(path)) : undefined;
   const current = text !== undefined ? textHash(text) : undefined;
   const kept = new Map<string, string>();
   // Oldest first, so that a text kept twice (never, by keepVersion; by hand, maybe) names its first version.

@@ -15,7 +15,8 @@
 // The CLI (`synthesizeme revalidate`) and the extension share this engine: prepareRevalidation (no
 // calls), estimateRevalidation (the estimate, replaying the cache only), runRevalidation.
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText } from '../read-guard';
 import { basename } from 'node:path';
 import type { ChatModel, ChatRequest } from '../llm/types';
 import type { RunEstimate } from '../llm/estimate';
@@ -179,8 +180,9 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
   if (target.kind === 'persona') {
     let text: string;
     try {
-      text = await readFile(target.path, 'utf8');
+      text = await readOwnText(target.path, { what: 'persona file', maxBytes: READ_LIMITS.text });
     } catch (err) {
+      if (err instanceof UserError) throw err;
       throw new UserError(`${show(target.path)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`, 2);
     }
     const model = parsePersona(text, show(target.path));

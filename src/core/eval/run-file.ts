@@ -6,7 +6,8 @@
 // close, and what is already judged must be read under it (RunJournal.read), not before.
 
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { openOwn, READ_LIMITS, readOwnText } from '../read-guard';
 import { checkWrite } from '../write-guard';
 import { join } from 'node:path';
 import { pairFailed, type PairVerdict } from '../method/judge';
@@ -80,7 +81,7 @@ export interface RunContents {
   header?: RunHeader;
   verdicts: Map<string, PairVerdict>;
   summary?: RunSummary;
-  /** Lines that did not parse (a torn last write): skipped, and the pair is judged again. */
+  /** Lines that are no record (bad JSON, a torn last write, a record of the wrong shape): skipped, and a pair judged again. */
   damaged: number;
 }
 
@@ -89,6 +90,19 @@ export function verdictKey(userId: string, pairId: string): string {
 }
 
 /**
+  /** Each skipped line with why, for the commands to report at its file and line. */
+  problems: RunProblem[];
+}
+
+export interface RunProblem {
+  /** 1-based line number in the run file. */
+  line: number;
+  why: string;
+}
+
+/** `runs/x.run.jsonl:3: not valid JSON; line skipped`, one per skipped line: what every reader of runs reports. */
+export function runProblemLines(path: string, problems: readonly RunProblem[]): string[] {
+  return problems.map((p) => `${path}:${p.line}: ${p.why}; line skipped`);
  * What a run is: method, split, model, seed, temperature, users, input hashes and its label (two labels,
  * two runs; the cache makes the second free). Not the server's address: the same model behind another
  * port (or a second server) resumes the same run. Nor the model's digest: it is recorded when the server
@@ -108,31 +122,19 @@ export function runFileName(method: string, split: string, id: string): string {
 export async function readRun(path: string): Promise<RunContents> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readOwnText(path, { what: 'run file', maxBytes: READ_LIMITS.log });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { verdicts: new Map(), damaged: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { verdicts: new Map(), damaged: 0, problems: [] };
     throw err;
   }
-  const out: RunContents = { verdicts: new Map(), damaged: 0 };
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let rec: { type?: string };
-    try {
-      rec = JSON.parse(line) as { type?: string };
-    } catch {
-      out.damaged++;
-      continue;
-    }
-    if (rec.type === 'header') out.header = rec as RunHeader;
-    else if (rec.type === 'summary') out.summary = rec as RunSummary;
-    else if (rec.type === 'verdict') {
-      const v = rec as VerdictRecord;
-      const { type: _t, ...verdict } = v;
-      // A failed call in an older file is no verdict: left out, so a re-run judges the pair again.
-      if (pairFailed(verdict)) continue;
-      out.verdicts.set(verdictKey(v.userId, v.pairId), verdict);
-    }
-  }
+  const out: RunContents = { verdicts: new Map(), damaged: 0, problems: [] };
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    const why = addRecord(out, line, i === lines.length - 1);
+    if (why) out.problems.push({ line: i + 1, why });
+  });
+  out.damaged = out.problems.length;
   return out;
 }
 
@@ -148,6 +150,11 @@ export class RunJournal {
   /** Takes the run's lock first (waiting for another writer, see RunLockOptions), then opens the file. */
   static async open(dir: string, name: string, lockOptions: RunLockOptions = {}): Promise<RunJournal> {
     const path = join(dir, name);
+/**
+ * A run file's records. Read under the read guard (no link out of the workspace, no FIFO or device, at most
+ * READ_LIMITS.log). A line that is not a record of the right shape is skipped and listed in `problems`
+ * with its line: a damaged file never crashes a reader, and a pair whose verdict is skipped is judged again.
+ */
     // A run's name can be predicted: a link planted under it (or its lock's) must not be followed out.
     await checkWrite(path);
     await checkWrite(`${path}.lock`);
@@ -156,15 +163,79 @@ export class RunJournal {
     const journal = new RunJournal(path, lock);
     try {
       // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
-      try {
-        const text = await readFile(journal.path);
-        if (text.length && text[text.length - 1] !== 10) await appendFile(journal.path, '\n');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+      if (!(await endsWithNewline(journal.path))) await appendFile(journal.path, '\n');
       if (lock.tookOver) {
         const { pid, started } = lock.tookOver;
         await journal.append({ type: 'note', message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`, at: new Date().toISOString() });
+/** Adds one line's record to `out`; why it is skipped, or undefined. */
+function addRecord(out: RunContents, line: string, last: boolean): string | undefined {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch {
+    return last ? 'a torn last line (cut off mid-write)' : 'not valid JSON';
+  }
+  const type = isObject(rec) ? rec.type : undefined;
+  if (type === 'note') return undefined;
+  if (type === 'header') {
+    if (out.header) return 'a second header';
+    const h = rec as Partial<RunHeader>;
+    if (!strings(h.id, h.method, h.split, h.model) || !Array.isArray(h.users) || !h.users.every((u) => typeof u === 'string')) return 'a header without its id, method, split, model or users';
+    if (h.inputs !== undefined && !isObject(h.inputs)) return 'a header whose "inputs" is not an object';
+    out.header = { ...h, inputs: h.inputs ?? {} } as RunHeader;
+    return undefined;
+  }
+  if (type === 'summary') {
+    const m = rec as Partial<RunSummary>;
+    if (typeof m.accuracy !== 'number' || typeof m.pairs !== 'number' || !isPair(m.ci95) || !Array.isArray(m.users)) return 'a summary without its accuracy, ci95, pairs or users';
+    out.summary = m as RunSummary;
+    return undefined;
+  }
+  if (type === 'verdict') {
+    const { type: _t, ...verdict } = rec as VerdictRecord;
+    if (!strings(verdict.userId, verdict.pairId) || !Array.isArray(verdict.orders) || verdict.orders.length !== 2 || !verdict.orders.every(isOrder)) return 'a verdict without its userId, pairId or two orders';
+    // A failed call in an older file is no verdict: left out, so a re-run judges the pair again.
+    if (!pairFailed(verdict)) out.verdicts.set(verdictKey(verdict.userId, verdict.pairId), verdict);
+    return undefined;
+  }
+  return 'not a run record (no "type" of header, verdict, summary or note)';
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function strings(...xs: unknown[]): boolean {
+  return xs.every((x) => typeof x === 'string');
+}
+
+function isPair(x: unknown): boolean {
+  return Array.isArray(x) && x.length === 2 && x.every((n) => typeof n === 'number');
+}
+
+function isOrder(o: unknown): boolean {
+  return isObject(o) && (o.preference === 'A' || o.preference === 'B' || o.preference === null) && typeof o.correct === 'boolean';
+}
+
+/** Whether a run file is absent, empty or ends with a newline: its last byte read under the read guard (a FIFO is refused). */
+async function endsWithNewline(path: string): Promise<boolean> {
+  let opened;
+  try {
+    opened = await openOwn(path, { what: 'run file', maxBytes: READ_LIMITS.streamed });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  try {
+    if (!opened.size) return true;
+    const last = Buffer.alloc(1);
+    await opened.handle.read(last, 0, 1, opened.size - 1);
+    return last[0] === 10;
+  } finally {
+    await opened.handle.close();
+  }
+}
+
       }
     } catch (err) {
       await lock.release();

@@ -8,8 +8,9 @@
 // host, a test, a benchmark) must exclude each other too, and only the holder may remove the lock.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { READ_LIMITS, readOwnText } from '../read-guard';
+import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { UserError } from '../user-error';
@@ -134,6 +135,8 @@ export class RunLock {
     this.released = true;
     held.delete(this);
     try {
+      // Only a regular file: a FIFO swapped in since would block the exit.
+      if (!lstatSync(this.path).isFile()) return;
       const seen = JSON.parse(readFileSync(this.path, 'utf8')) as LockHolder;
       if (seen.token === this.holder.token) unlinkSync(this.path);
     } catch {
@@ -166,7 +169,8 @@ async function create(path: string, me: LockHolder): Promise<boolean> {
 async function readHolder(path: string): Promise<LockHolder | 'gone' | 'unreadable' | 'fresh'> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Under the read guard: a FIFO planted as the lock would hang every run; it is refused by its kind.
+    text = await readOwnText(path, { what: 'lock file', maxBytes: READ_LIMITS.small });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw err;

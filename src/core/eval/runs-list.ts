@@ -2,7 +2,8 @@
 // of its prompts and personas) and whether it is stale: made with a prompt or a persona whose text has
 // changed since. A stale run still holds true verdicts, of texts that are no longer the current ones.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText } from '../read-guard';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
 import { promptFileName, promptHash } from '../method/prompt-store';
@@ -41,15 +42,24 @@ export interface RunListing {
 
 const PROMPT_NAMES = Object.keys(DEFAULT_PROMPTS) as PromptName[];
 
-/** Every run under the workspace's runs folder, newest first; files that are no runs (no header) are left out. */
-export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>): Promise<RunListing[]> {
+/** What a listing passes over: a run file it could not read, or a damaged line it skipped (`line` 1-based). */
+export type RunSkipped = (path: string, why: string, line?: number) => void;
+
+/**
+ * Every run under the workspace's runs folder, newest first; files that are no runs (no header) are left out.
+ * What is left out or skipped (a file refused by the read guard, one without a header, a damaged line) is
+ * passed to `onSkipped`, so that a command can say it at its file and line.
+ */
+export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>, onSkipped?: RunSkipped): Promise<RunListing[]> {
   const names = (await readdir(layout.runsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.run.jsonl'));
   const current = new CurrentTexts(layout);
   const out: RunListing[] = [];
   for (const name of names) {
     const path = join(layout.runsDir, name);
-    const run = await readRun(path).catch(() => undefined);
+    const run = await readRun(path).catch((err: unknown) => void onSkipped?.(path, `not read: ${(err as Error).message}`));
+    for (const p of run?.problems ?? []) onSkipped?.(path, `${p.why}; line skipped`, p.line);
     const h = run?.header;
+    if (run && !h && run.problems.length) onSkipped?.(path, 'no readable header: not listed');
     if (!run || !h) continue;
     const staleBecause = await changedInputs(h, current);
     const status: RunStatus = !run.summary ? 'unfinished' : run.summary.complete === false ? 'incomplete' : 'complete';
@@ -108,7 +118,8 @@ class CurrentTexts {
   prompt(name: PromptName): Promise<string | null> {
     let p = this.prompts.get(name);
     if (!p) {
-      p = readFile(join(this.layout.promptDir, promptFileName(name)), 'utf8').then(
+      // Under the read guard: a prompt planted as a FIFO or a link out is "unreadable", never opened.
+      p = readOwnText(join(this.layout.promptDir, promptFileName(name)), { what: 'prompt file', maxBytes: READ_LIMITS.text }).then(
         (text) => promptHash(text),
         (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? promptHash(DEFAULT_PROMPTS[name]) : null),
       );

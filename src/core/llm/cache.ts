@@ -7,10 +7,12 @@
 // Memory holds only an index (key -> where the record is); values are read back on a hit, so a
 // cache of a hundred thousand answers costs a few megabytes, not the answers themselves.
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
 import { checkWrite } from '../write-guard';
+import { openOwn, READ_LIMITS, readOwnText } from '../read-guard';
+import { UserError } from '../user-error';
 
 export const CACHE_DIR_NAME = join('.synthesizeme', 'cache');
 
@@ -179,6 +181,8 @@ export class ResponseCache {
   private readonly maxSegmentBytes: number;
   private readonly rescanMs: number;
   private lastScan = Number.NEGATIVE_INFINITY;
+  /** Segments the read guard refused (a link out of the workspace, a FIFO, a device): never opened, read or appended to. */
+  private readonly refused = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -315,7 +319,8 @@ export class ResponseCache {
     let removed = 0;
     for (const name of await this.releaseSegments()) {
       const path = join(this.dir, name);
-      const lines = (await fsp.readFile(path, 'utf8')).split('\n');
+      if (this.refused.has(name)) continue;
+      const lines = (await readOwnText(path, { what: 'cache segment', maxBytes: READ_LIMITS.log })).split('\n');
       const kept = lines.filter((line) => {
         if (!line.trim()) return false;
         try {
@@ -375,10 +380,12 @@ export class ResponseCache {
   }
 
   private async scanSegment(name: string, state: SegmentState): Promise<void> {
+    if (this.refused.has(name)) return;
     let handle: fsp.FileHandle;
     try {
-      handle = await fsp.open(join(this.dir, name), 'r');
-    } catch {
+      handle = (await openOwn(join(this.dir, name), { what: 'cache segment', maxBytes: READ_LIMITS.streamed })).handle;
+    } catch (err) {
+      if (err instanceof UserError) this.refuse(name, err);
       return;
     }
     try {
@@ -404,6 +411,13 @@ export class ResponseCache {
     } finally {
       await handle.close();
     }
+  }
+
+  /** A segment the read guard refused is skipped, said once; its answers are asked again. */
+  private refuse(name: string, err: UserError): void {
+    this.refused.add(name);
+    this.segments.delete(name);
+    this.options.log?.('warn', `cache: skipped ${name}: ${err.message}`);
   }
 
   private indexLine(segment: string, line: Buffer, offset: number): void {
@@ -436,7 +450,8 @@ export class ResponseCache {
   private reader(segment: string): Promise<fsp.FileHandle> {
     let handle = this.readers.get(segment);
     if (!handle) {
-      handle = fsp.open(join(this.dir, segment), 'r');
+      // O_NONBLOCK: a segment swapped for a FIFO since the scan does not block the open.
+      handle = fsp.open(join(this.dir, segment), fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
       handle.catch(() => this.readers.delete(segment));
       this.readers.set(segment, handle);
     }
@@ -456,6 +471,8 @@ export class ResponseCache {
       await fsp.mkdir(this.dir, { recursive: true });
       const names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
       let name = names[names.length - 1] ?? segmentName(1);
+      // A refused segment is never appended to (opening a FIFO to write would wait for a reader): the next one is.
+      while (this.refused.has(name)) name = nextSegment(name);
       // A segment planted as a link out of the workspace is refused, never appended to.
       await checkWrite(join(this.dir, name));
       // 'a' is O_APPEND|O_CREAT: every write lands at the current end, whoever else appends.

@@ -2,13 +2,16 @@
 // person can edit comfortably, the demonstrations by pair reference, and provenance. A
 // hand-edited file loads; a broken one gives an error with its line.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
 import { promptHash } from './prompt-store';
 import { checkWrite } from '../write-guard';
+import { READ_LIMITS, readOwnText, readOwnTextIfExists, unlessRefused } from '../read-guard';
+import { writeFailure } from '../fs-error';
+import { replaceWhole } from '../atomic-write';
 import { keepVersion } from '../workspace/versions';
 import type { VersionOrigin } from '../workspace/version-record';
 import { UserError } from '../user-error';
@@ -185,24 +188,28 @@ export function parsePersona(text: string, file: string): PersonaModel {
 
 /** A persona file with the hash of its text, or undefined when there is none yet. */
 export async function readPersonaIfExists(path: string, displayName = path): Promise<{ model: PersonaModel; hash: string } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await readPersonaText(path);
+  if (text === undefined) return undefined;
   return { model: parsePersona(text, displayName), hash: promptHash(text) };
 }
 
 export async function loadPersona(path: string, displayName = path): Promise<PersonaModel> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readOwnText(path, PERSONA_READ);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`);
   }
   return parsePersona(text, displayName);
+}
+
+/** Persona files are read under the read guard (read-guard.ts): no link out, no FIFO or device, at most 4 MB. */
+const PERSONA_READ = { what: 'persona file', maxBytes: READ_LIMITS.text };
+
+/** A persona file's text, or undefined when there is none; refusals of the read guard throw. */
+export function readPersonaText(path: string): Promise<string | undefined> {
+  return readOwnTextIfExists(path, PERSONA_READ);
 }
 
 /** Personas above this many tokens (about 4 characters each) are said to be long: they fill the judge's context. */
@@ -229,7 +236,11 @@ export async function findPersonaFile(dir: string, userId: string): Promise<stri
   if (await exists(own)) return own;
   const legacy = join(dir, legacyPersonaFileName(userId));
   if (legacy === own) return undefined;
-  const found = await readPersonaIfExists(legacy).catch(() => undefined);
+  // A refusal (a link out, a FIFO) is reported, not taken for "no file"; a damaged file is no one's.
+  const found = await readPersonaIfExists(legacy).catch((err: unknown) => {
+    if (err instanceof UserError && err.message.startsWith('refusing to read')) throw err;
+    return undefined;
+  });
   return found?.model.userId === userId ? legacy : undefined;
 }
 
@@ -288,17 +299,17 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
   // Neither the persona nor its history may be written through a link out of the workspace.
   await checkWrite(path);
   await checkWrite(historyDir);
-  await mkdir(dirname(path), { recursive: true });
-  await mkdir(historyDir, { recursive: true });
+  for (const dir of [dirname(path), historyDir]) {
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw writeFailure(dir, err, 'folder');
+    });
+  }
   await removeStaleTemps(dirname(path));
   const text = serializePersona(model);
   let previous: string | undefined;
   let legacy: string | undefined;
   let replacedCreated: string | undefined;
-  const current = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
+  const current = await readPersonaText(path);
   if (current !== undefined) {
     let owner: string | undefined;
     try {
@@ -312,15 +323,14 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
     previous = await keepVersion(historyDir, current, '.persona.yaml', 'hand edit');
   } else {
     const old = join(dirname(path), legacyPersonaFileName(model.userId));
-    const found = old !== path ? await readFile(old, 'utf8').catch(() => undefined) : undefined;
+    // The legacy name may be too long for the file system, or unreadable: no legacy file then.
+    const found = old !== path ? await unlessRefused(readPersonaText(old)) : undefined;
     if (found !== undefined && (() => { try { return parsePersona(found, old).userId === model.userId; } catch { return false; } })()) {
       previous = await keepVersion(historyDir, found, '.persona.yaml');
       legacy = old;
     }
   }
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  await replaceWhole(path, text, 'persona file');
   const made = origin ?? (replacedCreated && replacedCreated === model.provenance.created ? 'revalidate' : 'fit');
   const version = await keepVersion(historyDir, text, '.persona.yaml', made);
   if (legacy) await rm(legacy, { force: true });

@@ -1,12 +1,15 @@
 // Prompts live as files in the workspace (default `prompts/`), so a researcher can open, edit
 // and re-validate them. Defaults are written on first use and never overwritten afterwards.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { createWhole, replaceWhole } from '../atomic-write';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 import { UserError } from '../user-error';
 import { parseTheta } from './worked-examples';
 import { checkWrite } from '../write-guard';
+import { READ_LIMITS, readOwnBytes } from '../read-guard';
+import { writeFailure } from '../fs-error';
 import { textHash } from '../text-hash';
 import { keepVersion, listVersions } from '../workspace/versions';
 import type { VersionOrigin } from '../workspace/version-record';
@@ -51,11 +54,11 @@ export class PromptStore {
           throw promptFileError(this.dir!, e);
         });
         text = DEFAULT_PROMPTS[name];
-        // 'wx': a file another process just wrote is never clobbered.
-        await writeFile(path, text, { flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EEXIST') throw promptFileError(path, e);
-          text = await readPromptFile(path);
+        // A file another process just wrote is never clobbered.
+        const written = await createWhole(path, text, 'prompt file').catch((e: unknown) => {
+          throw promptFileError(path, e);
         });
+        if (!written) text = await readPromptFile(path);
       }
       if (!text.trim()) throw new UserError(`prompt file ${path} is empty; write the prompt, or delete the file to restore the default`, 2);
       // Θ's worked examples are read at every synthesis: a malformed one is reported here, with its line, before any call.
@@ -68,7 +71,8 @@ export class PromptStore {
 }
 
 async function readPromptFile(path: string): Promise<string> {
-  const bytes = await readFile(path);
+  // Under the read guard: no link out of the workspace, no FIFO or device, at most READ_LIMITS.text.
+  const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   // A prompt is text: a NUL byte means a binary file (an image, an archive) under a prompt's name.
   if (bytes.includes(0)) throw new UserError(`prompt file ${path} is not text (it holds binary data); replace it, or delete it to restore the default`, 2);
   return bytes.toString('utf8');
@@ -135,15 +139,15 @@ export async function savePrompt(promptDir: string, historyDir: string, name: Pr
   if (!text.trim()) throw new UserError(`refusing to write an empty ${name} prompt`, 2);
   const path = join(promptDir, promptFileName(name));
   await checkWrite(path);
-  await mkdir(promptDir, { recursive: true });
+  await mkdir(promptDir, { recursive: true }).catch((e: unknown) => {
+    throw writeFailure(promptDir, e, 'prompt folder');
+  });
   const current = await readPromptFile(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw promptFileError(path, err);
   });
   const previous = current !== undefined ? await recordPromptVersion(historyDir, name, current) : undefined;
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  await replaceWhole(path, text, 'prompt file');
   const version = await recordPromptVersion(historyDir, name, text, origin);
   return { ...(previous ? { previous } : {}), version, path };
 }

@@ -2,13 +2,13 @@
 // `synthesizeme.*` keys from `<workspace>/.vscode/settings.json` (JSON with comments), so a
 // command line run and the editor agree without a second settings file.
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // The ESM build: the UMD one (package.json "main") loads its parts with a require() that bundlers cannot follow.
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { OutputCaps, ThinkMode } from '../llm/types';
 import { readSettings, type SettingsRead } from './settings-table';
 import { UserError } from '../user-error';
+import { READ_LIMITS, readOwnText } from '../read-guard';
 
 export interface WorkspaceSettings {
   provider?: 'ollama' | 'openai';
@@ -53,9 +53,12 @@ export async function readWorkspaceSettingsWithNotes(workspace: string, trusted 
   const path = join(workspace, '.vscode', 'settings.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return { settings: {}, ignored: [] };
+    // Read before the workspace's folders are registered (the settings say where they are): it must stay in the workspace.
+    text = await readOwnText(path, { what: 'settings file', maxBytes: READ_LIMITS.small, within: workspace });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { settings: {}, ignored: [] };
+    // Unreadable (no permission, a FIFO, a link out of the workspace): said, never taken for "no settings" in silence.
+    return { settings: {}, ignored: [`${path}: ${unreadableWhy(err, path)}; the workspace's settings are not used`] };
   }
   const errors: ParseError[] = [];
   const o = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
@@ -67,6 +70,13 @@ export async function readWorkspaceSettingsWithNotes(workspace: string, trusted 
     throw new UserError(`${path}:${line}:${column}: not valid JSON (${printParseErrorCode(e.error)})`, 2);
   }
   return o && typeof o === 'object' && !Array.isArray(o) ? settingsFromObject(o as Record<string, unknown>, trusted) : { settings: {}, ignored: [] };
+}
+
+/** Why a settings file was not read, without the "refusing to read" of the read guard's own line. */
+function unreadableWhy(err: unknown, path: string): string {
+  if (err instanceof UserError) return 'not read: ' + err.message.replace(`refusing to read settings file ${path}: `, '').replace(`refusing to read ${path}: `, '');
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${(err as Error).message})`;
 }
 
 /** @param trusted the user said --trust-workspace: the workspace's settings may choose servers and outside folders. */

@@ -3,10 +3,12 @@
 // hash, and the runs made with it (runs whose header records that hash for that persona or prompt).
 // Reads only: nothing here writes, and a missing or damaged record or version never fails the list.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText, unlessRefused } from '../read-guard';
 import { basename, join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
-import { findPersonaFile, parsePersona, type PersonaModel } from '../method/persona-file';
+import { findPersonaFile, parsePersona, readPersonaText, type PersonaModel } from '../method/persona-file';
+import { UserError } from '../user-error';
 import { promptFileName, promptHistoryDir } from '../method/prompt-store';
 import { listRuns, type RunListing } from '../eval/runs-list';
 import { readRun } from '../eval/run-file';
@@ -132,7 +134,7 @@ export async function personaVersions(layout: WorkspaceLayout, userId: string): 
   const history = (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse();
   const [runs, currentPath] = await Promise.all([listRuns(layout), findPersonaFile(layout.personaDir, userId).catch(() => undefined)]);
   const byHash = await personaRunsByHash(runs, userId);
-  const currentText = currentPath ? await readFile(currentPath, 'utf8').catch(() => undefined) : undefined;
+  const currentText = currentPath ? await unlessRefused(readPersonaText(currentPath)) : undefined;
   const currentHash = currentText !== undefined ? textHash(currentText) : undefined;
 
   const kept: Kept[] = [];
@@ -198,9 +200,11 @@ export async function promptVersions(layout: WorkspaceLayout, name: PromptName):
   let currentText: string | undefined;
   let written = false;
   try {
-    currentText = await readFile(currentPath, 'utf8');
+    currentText = await readOwnText(currentPath, { what: 'prompt file', maxBytes: READ_LIMITS.text });
     written = true;
   } catch (err) {
+    // A refusal of the read guard (a link out, a FIFO) is said, not taken for a missing file.
+    if (err instanceof UserError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') currentText = shipped;
   }
   const currentHash = currentText !== undefined ? textHash(currentText) : undefined;

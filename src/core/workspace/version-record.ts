@@ -9,7 +9,8 @@
 // Versions written before records existed have none: version-history.ts infers their origin, and a
 // missing or damaged record is never an error.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText } from '../read-guard';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { checkWrite } from '../write-guard';
@@ -41,10 +42,13 @@ export async function writeVersionRecord(versionPath: string, origin: VersionOri
   await rename(tmp, path);
 }
 
-/** The record of a version, or undefined when there is none or it cannot be read as one. */
+/**
+ * The record of a version, or undefined when there is none or it cannot be read as one. Read under the read
+ * guard (a FIFO planted as a record would hang the history view); a refused record is no record.
+ */
 export async function readVersionRecord(versionPath: string): Promise<VersionRecord | undefined> {
   try {
-    const raw = JSON.parse(await readFile(versionRecordPath(versionPath), 'utf8')) as Partial<VersionRecord> | null;
+    const raw = JSON.parse(await readOwnText(versionRecordPath(versionPath), { what: 'version record', maxBytes: READ_LIMITS.small })) as Partial<VersionRecord> | null;
     if (!raw || typeof raw !== 'object' || !VERSION_ORIGINS.includes(raw.origin as VersionOrigin)) return undefined;
     return { origin: raw.origin as VersionOrigin, created: typeof raw.created === 'string' && !Number.isNaN(Date.parse(raw.created)) ? raw.created : '' };
   } catch {

@@ -26,7 +26,7 @@ export interface RevalidateOutcome {
 
 /** The newest history version whose persona text differs from the current one. */
 export async function previousVersion(historyDir: string, current: PersonaModel): Promise<{ path: string; model: PersonaModel; hash: string } | undefined> {
-  const [{ parsePersona }, { promptHash }] = await Promise.all([import('../../core/method/persona-file'), import('../../core/method/prompt-store')]);
+  const [{ parsePersona, readPersonaText }, { promptHash }] = await Promise.all([import('../../core/method/persona-file'), import('../../core/method/prompt-store')]);
   let names: string[] = [];
   try {
     names = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(historyDir))).map(([n]) => n).filter((n) => n.endsWith('.persona.yaml'));
@@ -35,8 +35,10 @@ export async function previousVersion(historyDir: string, current: PersonaModel)
   }
   for (const name of names.sort().reverse()) {
     const path = `${historyDir}/${name}`;
+    // Under the read guard: a version planted as a link out, a FIFO or a huge file is refused, not skipped.
+    const text = await readPersonaText(path);
+    if (text === undefined) continue;
     try {
-      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path)));
       const model = parsePersona(text, name);
       if (model.persona.trim() !== current.persona.trim() || JSON.stringify(model.demos) !== JSON.stringify(current.demos)) return { path, model, hash: promptHash(text) };
     } catch {

@@ -64,7 +64,7 @@ export interface UserPersona {
 }
 
 export async function readPersonaOf(folder: Folder, userId: string): Promise<UserPersona | undefined> {
-  const [layout, { findPersonaFile, parsePersona, checkPersonaUser }, { promptHash }] = await Promise.all([
+  const [layout, { findPersonaFile, parsePersona, checkPersonaUser, readPersonaText }, { promptHash }] = await Promise.all([
     folder.files.layout(),
     import('../../core/method/persona-file'),
     import('../../core/method/prompt-store'),
@@ -72,15 +72,20 @@ export async function readPersonaOf(folder: Folder, userId: string): Promise<Use
   // The user's own file (or the name of earlier versions when its user_id matches).
   const path = await findPersonaFile(layout.personaDir, userId);
   if (!path) return undefined;
-  let text: string;
+  let text: string | undefined;
   try {
     // The open editor's text, saved or not, is what the user sees.
     const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
-    text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path)));
-  } catch {
+    // Under the read guard first, also when an editor has it open: a persona planted as a link out of the
+    // workspace, a FIFO or a huge file is refused (its text would go to the model) whoever opened it.
+    text = await readPersonaText(path);
+    if (open) text = open.getText();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
     return undefined;
   }
   const model = parsePersona(text, folder.relative(path));
   checkPersonaUser(model, userId, folder.relative(path));
   return { model, hash: promptHash(text), path };
 }
+  if (text === undefined) return undefined;

@@ -135,20 +135,17 @@ async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
     return out;
   }
   const runs = await Promise.all(names.map(async (n) => ({ uri: vscode.Uri.joinPath(dir, n), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, n))).mtime })));
+  const { readRun } = await import('../../core/eval/run-file');
   for (const { uri } of runs.sort((a, b) => b.mtime - a.mtime)) {
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    const last = text.trimEnd().slice(text.trimEnd().lastIndexOf('\n') + 1);
-    try {
-      const summary = JSON.parse(last) as { type?: string; complete?: boolean; users?: { id: string; accuracy: number }[] };
-      if (summary.type !== 'summary' || summary.complete === false) continue;
-      const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { inputs?: Record<string, string> };
-      for (const u of summary.users ?? []) {
-        const hash = header.inputs?.[`persona:${u.id}`];
-        const key = `${u.id}\u0000${hash}`;
-        if (hash && !out.has(key) && typeof u.accuracy === 'number') out.set(key, u.accuracy);
-      }
-    } catch {
-      // An unfinished or damaged run has no summary.
+    // The one run-file reader: under the read guard, damaged lines skipped.
+    const run = await readRun(uri.fsPath).catch(() => undefined);
+    const summary = run?.summary;
+    // An unfinished or damaged run has no summary.
+    if (!summary || summary.complete === false) continue;
+    for (const u of summary.users) {
+      const hash = run.header?.inputs[`persona:${u.id}`];
+      const key = `${u.id}\u0000${hash}`;
+      if (hash && !out.has(key) && typeof u.accuracy === 'number') out.set(key, u.accuracy);
     }
   }
   return out;

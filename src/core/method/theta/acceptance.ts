@@ -4,7 +4,7 @@
 // side of an improvement. Adoption writes it to the workspace's persona-synthesis prompt, the old
 // text kept in the prompt's history.
 
-import { readFile } from 'node:fs/promises';
+import { READ_LIMITS, readOwnTextIfExists } from '../../read-guard';
 import { join } from 'node:path';
 import type { PairVerdict } from '../judge';
 import { compareVerdicts, type VerdictComparison } from '../../eval/compare';
@@ -40,7 +40,7 @@ export function heldOutCheck(baseline: readonly Episode[], best: readonly Episod
  */
 export async function adoptTheta(promptDir: string, historyDir: string, searchedHash: string, text: string): Promise<{ path: string; previous?: string; version: string } | undefined> {
   const path = join(promptDir, promptFileName('persona-synthesis'));
-  const now = await readFile(path, 'utf8').catch(() => undefined);
+  const now = await readOwnTextIfExists(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   if (now !== undefined && promptHash(now) !== searchedHash) return undefined;
   return savePrompt(promptDir, historyDir, 'persona-synthesis', text, 'optimization');
 }
