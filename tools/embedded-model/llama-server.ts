@@ -4,6 +4,7 @@
 // OpenAI-compatible provider, exactly as it reaches any other server.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killGroup, spawnTied } from './tied-child';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -105,7 +106,8 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   const fd = openSync(logPath, 'a');
   const args = [join(toolsDir(), 'serve.py'), '--model', opts.modelFile, '--port', String(port), '--ctx', String(ctx), '--parallel', String(opts.parallel ?? 1), '--alias', EMBEDDED_MODEL_NAME];
   if (opts.threads) args.push('--threads', String(opts.threads));
-  const child: ChildProcess = spawn(opts.python, args, { stdio: ['ignore', fd, fd], detached: false });
+  // Tied to this process: stopped with it, whatever stops it (tied-child.ts).
+  const child: ChildProcess = spawnTied(opts.python, args, { stdout: fd, stderr: fd });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const logTail = (n = 40) => {
@@ -119,8 +121,8 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   const exitedP = new Promise<void>((res) => child.on('exit', (code, signal) => ((exited = code ?? (signal ? 128 : 1)), res())));
   const stop = async () => {
     if (exited !== null) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    killGroup(child, 'SIGTERM');
+    const t = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
     await exitedP;
     clearTimeout(t);
   };

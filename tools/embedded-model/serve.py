@@ -1,5 +1,7 @@
 """Start llama.cpp's own HTTP server (from the xllamacpp wheel) on a loopback port and keep it up until
-SIGTERM or SIGINT. Set-up tooling for tests and the main job; the product only speaks HTTP to it.
+SIGTERM or SIGINT, or until the process that started it is gone (parent_watch.py: even a parent killed
+with SIGKILL leaves no server behind). Set-up tooling for tests and the main job; the product only speaks
+HTTP to it.
 
     python serve.py --model FILE --port N [--ctx 8192] [--parallel 1] [--threads 2] [--alias NAME]
 
@@ -13,6 +15,9 @@ import sys
 
 import xllamacpp
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import parent_watch  # noqa: E402
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
@@ -23,6 +28,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=0, help="0: all cores")
     ap.add_argument("--alias", default="")
     args = ap.parse_args()
+    # Before the model loads (which takes seconds): a parent gone meanwhile stops this too.
+    parent_watch.start()
 
     p = xllamacpp.CommonParams()
     p.model.path = args.model
