@@ -524,6 +524,9 @@ class LlmClient implements Llm {
    */
   private async send(endpoint: Endpoint, call: ProviderCall, signal: AbortSignal, isRetry: boolean): Promise<ProviderReply> {
     if (signal.aborted) throw abortedError({ provider: this.provider, baseUrl: endpoint.baseUrl, model: this.model });
+    // A prompt clearly too long for the endpoint is refused before it is counted: it never leaves.
+    const refused = endpoint.client.refuse?.(call);
+    if (refused) throw refused;
     if (this.requestBudget && !this.requestBudget.reserve()) throw budgetError(this.requestBudget.limit, { ...this.errorContext(), baseUrl: endpoint.baseUrl });
     this.usage.recordAttempt(isRetry);
     const deadline = new CallDeadline(signal, this.callDeadlineMs);

@@ -21,6 +21,19 @@ export function estimateTokens(messages: readonly ChatMessage[]): number {
   return tokens;
 }
 
+/**
+ * How far over a context the client's estimate must put a prompt before it is refused unsent. The estimate
+ * is within about a third of real counts, so a prompt estimated at 1.5 times the context is over it even if
+ * the estimate ran a third high; one nearer the line is sent, and the server refuses it (or, an Ollama
+ * before 0.12.6, cuts it, which the reply's prompt_eval_count shows).
+ */
+export const CLEAR_OVERFLOW = 1.5;
+
+/** Whether a prompt of `estimated` tokens is clearly too long for a context of `contextTokens`. */
+export function clearlyOverContext(estimated: number, contextTokens: number | undefined): boolean {
+  return contextTokens !== undefined && contextTokens > 0 && estimated > contextTokens * CLEAR_OVERFLOW;
+}
+
 export interface PlannedCall {
   messages: readonly ChatMessage[];
   /** Upper bound on the answer; used when no expected length is given. */

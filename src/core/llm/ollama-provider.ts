@@ -18,7 +18,7 @@ import {
   retryAfterFromHeaders,
   timeoutError,
 } from './errors';
-import { estimateTokens } from './estimate';
+import { clearlyOverContext, estimateTokens } from './estimate';
 import { withThinking } from './thinking';
 import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
@@ -68,6 +68,25 @@ export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estim
   );
 }
 
+/** A prompt the client's own estimate puts well over the context it would be sent with: never sent. */
+export function overlongPromptError(ctx: ErrorContext, estimated: number, numCtx: number): LlmError {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return new LlmError(
+    'context-length',
+    `The prompt of the ${ctx.purpose ?? 'chat'} call is about ${n(estimated)} tokens, well over the context of ${n(numCtx)} (num_ctx) it would be sent with, ` +
+      `so it was not sent: Ollama would refuse it or cut it from the front. Shorten it (fewer demonstrations or context turns).`,
+    {
+      provider: 'ollama',
+      baseUrl: ctx.baseUrl,
+      model: ctx.model,
+      purpose: ctx.purpose,
+      detail: `estimate ${estimated}, num_ctx ${numCtx}`,
+      advice: { kind: 'raise-num-ctx' },
+      afterAdvice: `from ${TRUNCATE_FLAG_SINCE} it refuses an overlong prompt instead of cutting it.`,
+    },
+  );
+}
+
 export interface OllamaProviderOptions {
   timeouts: CallTimeouts;
   /** Stream the answer (NDJSON): enables the idle timeout. Default true. */
@@ -95,7 +114,14 @@ export class OllamaProvider implements EndpointClient {
     private readonly options: OllamaProviderOptions,
   ) {}
 
+  refuse(call: ProviderCall): LlmError | undefined {
+    const estimated = estimateTokens(call.messages);
+    return clearlyOverContext(estimated, call.numCtx) ? overlongPromptError(this.context(call), estimated, call.numCtx!) : undefined;
+  }
+
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
+    const refused = this.refuse(call);
+    if (refused) throw refused;
     const ctx = this.context(call);
     const wd = new Watchdog(signal, this.options.timeouts);
     const client = this.client(wd, ctx);

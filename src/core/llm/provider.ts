@@ -1,6 +1,7 @@
 // What the scheduler needs from one endpoint of one provider. Each provider file turns its
 // npm client into this shape and maps every failure to an LlmError; nothing above this line
 // knows whether it talks to Ollama or to an OpenAI-compatible server.
+import type { LlmError } from './errors';
 import type { ChatMessage, ProviderKind, ResponseSchema, ThinkMode, Usage } from './types';
 
 /** One attempt of one request, as sent to one endpoint. */
@@ -51,6 +52,8 @@ export interface EndpointClient {
   readonly kind: ProviderKind;
   readonly baseUrl: string;
   chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply>;
+  /** A call this endpoint refuses before sending it (a prompt clearly over the context it would get), or undefined. */
+  refuse?(call: ProviderCall): LlmError | undefined;
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   check(signal?: AbortSignal): Promise<EndpointCheck>;
 }
