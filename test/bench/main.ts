@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     ['grid', benchGrid],
     ['collect', async () => (await import('./collect-bench')).benchCollect()],
     ['collect-append', async () => void (await (await import('./collect-bench')).benchAppend())],
+    ['import', async () => void (await (await import('./import-bench')).benchImport())],
   ];
   for (const [name, run] of benches) {
     if (only.length && !only.includes(name)) continue;

@@ -24,7 +24,7 @@ import {
   readTurns,
   responsePairError,
 } from './native-record';
-import { readRows } from './rows';
+import { readRows, type RowsInput } from './rows';
 
 export interface ArenaImportOptions {
   /** Name used in problems; default `<arena>`. */
@@ -34,7 +34,7 @@ export interface ArenaImportOptions {
 /** Row fields copied into `meta` as they are. */
 const META_FIELDS = ['question_id', 'model_a', 'model_b', 'winner', 'turn', 'language', 'tstamp', 'anony'];
 
-export function importArena(input: string | readonly unknown[], options: ArenaImportOptions = {}): ImportResult {
+export function importArena(input: RowsInput, options: ArenaImportOptions = {}): ImportResult {
   const file = options.file ?? '<arena>';
   const out = new ImportCollector();
   const { rows, problems } = readRows(input, file);

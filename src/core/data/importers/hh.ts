@@ -15,7 +15,8 @@ import {
   isRecord,
   responsePairError,
 } from './native-record';
-import { readRows } from './rows';
+import { readRows, type RowsInput, type RowsResult } from './rows';
+import { MAX_WHOLE_FILE_BYTES } from '../file-text';
 
 export interface HhImportOptions {
   /** Name used in problems; default `<hh>`. */
@@ -51,22 +52,25 @@ export function parseHhTranscript(text: string): { turns: NativeTurn[]; preamble
   return { turns, preamble };
 }
 
-export function importHh(input: Buffer | Uint8Array | string | readonly unknown[], options: HhImportOptions = {}): ImportResult {
+export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImportOptions = {}): ImportResult {
   const file = options.file ?? '<hh>';
   const out = new ImportCollector();
   const baseUser = options.userId ?? 'hh';
   const users = Math.max(1, Math.floor(options.users ?? 1));
 
-  let source: string | readonly unknown[];
-  if (typeof input === 'string' || Array.isArray(input)) {
-    source = input as string | readonly unknown[];
+  let source: RowsInput;
+  if (!(input instanceof Uint8Array)) {
+    source = input as string | readonly unknown[] | RowsResult;
   } else {
-    let bytes = input as Uint8Array;
+    let bytes = input;
     if (isGzip(bytes)) {
+      // Bytes already in memory (importFile streams files instead): the output is capped, so a small
+      // bomb cannot expand into gigabytes.
       try {
-        bytes = gunzipSync(bytes);
+        bytes = gunzipSync(bytes, { maxOutputLength: MAX_WHOLE_FILE_BYTES });
       } catch (err) {
-        out.problem(file, 1, 1, `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`);
+        const over = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+        out.problem(file, 1, 1, over ? `decompresses to more than ${MAX_WHOLE_FILE_BYTES / 1048576} MB: not read (import the file by its path, which streams)` : `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`);
         return out.result();
       }
     }

@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { importArena } from './arena';
 import { importHh, isGzip } from './hh';
+import { DecompressionLimitError, readGzipRows, type GzipLimits } from './gzip-rows';
+import type { RowsInput } from './rows';
 import { ImportCollector, type ImportResult, type NativeRecord } from './native-record';
 import { importPrb } from './prb';
 import { importPrism } from './prism';
@@ -37,6 +38,8 @@ export interface ImportFileOptions {
   demographicFields?: readonly string[];
   /** How a path is named in problems; default: as given. */
   displayPath?: (path: string) => string;
+  /** Limits of a gzipped input's stream (tests lower them). */
+  gzip?: GzipLimits;
 }
 
 /** A usage error (unreadable input, wrong number of inputs, refused output): no stack trace needed. */
@@ -44,16 +47,42 @@ export class ImportError extends Error {
   override readonly name = 'ImportError';
 }
 
-async function readInput(path: string): Promise<Buffer> {
+/** An input as read: plain bytes, or (gzip) rows streamed from it, or its decompressed text (a JSON array). */
+type Input = { bytes: Buffer } | Awaited<ReturnType<typeof readGzipRows>>;
+
+async function readInput(path: string, file: string, gzip: GzipLimits = {}): Promise<Input> {
   try {
-    const bytes = await fs.readFile(path);
-    return isGzip(bytes) ? gunzipSync(bytes) : bytes;
+    const fh = await fs.open(path, 'r');
+    let magic: Buffer;
+    try {
+      magic = Buffer.alloc(2);
+      await fh.read(magic, 0, 2, 0);
+    } finally {
+      await fh.close();
+    }
+    // A gzip streams line by line: it is never held decompressed as a whole.
+    if (isGzip(magic)) return await readGzipRows(path, file, gzip);
+    return { bytes: await fs.readFile(path) };
   } catch (err) {
+    if (err instanceof DecompressionLimitError) throw new ImportError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : err instanceof Error ? err.message : String(err);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? `cannot decompress gzip: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);
     throw new ImportError(`cannot read ${path}: ${why}`);
   }
 }
+
+/** What an importer reads from an input: its text or its streamed rows; undefined (with a problem) for a binary file. */
+function sourceOf(input: Input, file: string, out: ImportCollector): RowsInput | undefined {
+  if ('bytes' in input) return inputText(input.bytes, file, out);
+  if ('binary' in input) {
+    out.problem(file, 1, 1, 'binary file (NUL byte): not read');
+    return undefined;
+  }
+  return 'text' in input ? input.text : input.rows;
+}
+
+/** The start of an input as text, to tell PRISM's two files apart. */
+const headOf = (input: Input, source: RowsInput | undefined) => ('head' in input ? input.head : typeof source === 'string' ? source.slice(0, 65536) : '');
 
 /** Text of an input, or a problem when it is binary. A UTF-8 BOM is dropped by the row reader. */
 function inputText(bytes: Buffer, file: string, out: ImportCollector): string | undefined {
@@ -76,15 +105,15 @@ export async function importFile(from: ImportSource, inputs: string[], options: 
   if (!IMPORT_SOURCES.includes(from)) throw new ImportError(`unknown source "${String(from)}": expected one of ${IMPORT_SOURCES.join(', ')}`);
   if (inputs.length === 0) throw new ImportError(`import --from ${from} needs at least one input file`);
   const name = options.displayPath ?? ((p: string) => p);
-  const bytes = await Promise.all(inputs.map(readInput));
+  if (from === 'prism' && inputs.length > 2) throw new ImportError('import --from prism takes the conversations file and optionally the survey file');
+  const read = await Promise.all(inputs.map((p) => readInput(p, name(p), options.gzip)));
   const pre = new ImportCollector();
 
   if (from === 'prism') {
-    if (inputs.length > 2) throw new ImportError('import --from prism takes the conversations file and optionally the survey file');
-    const texts = inputs.map((p, i) => inputText(bytes[i]!, name(p), pre));
+    const texts = inputs.map((p, i) => sourceOf(read[i]!, name(p), pre));
     let [convIdx, surveyIdx] = [0, 1];
     if (inputs.length === 2) {
-      const looks = texts.map((t) => (t ?? '').slice(0, 65536).includes('"conversation_history"'));
+      const looks = texts.map((t, i) => headOf(read[i]!, t).includes('"conversation_history"'));
       if (!looks[0] && looks[1]) [convIdx, surveyIdx] = [1, 0];
     }
     const conv = texts[convIdx];
@@ -100,11 +129,13 @@ export async function importFile(from: ImportSource, inputs: string[], options: 
   const results: { result: ImportResult; file: string }[] = [{ result: pre.result(), file: '' }];
   inputs.forEach((path, i) => {
     const file = name(path);
+    const input = read[i]!;
     if (from === 'hh') {
-      results.push({ result: importHh(bytes[i]!, { file, userId: options.userId, users: options.users }), file });
+      const hh = 'bytes' in input ? input.bytes : sourceOf(input, file, pre);
+      if (hh !== undefined) results.push({ result: importHh(hh, { file, userId: options.userId, users: options.users }), file });
       return;
     }
-    const text = inputText(bytes[i]!, file, pre);
+    const text = sourceOf(input, file, pre);
     if (text === undefined) return;
     results.push({ result: from === 'arena' ? importArena(text, { file }) : importPrb(text, { file }), file });
   });

@@ -15,7 +15,7 @@ import {
   responsePairError,
   responseText,
 } from './native-record';
-import { readRows } from './rows';
+import { readRows, type RowsInput } from './rows';
 
 export interface PrbImportOptions {
   /** Name used in problems; default `<prb>`. */
@@ -25,7 +25,7 @@ export interface PrbImportOptions {
 /** Fields that become native fields; everything else on a row is kept in `meta`. */
 const NATIVE_FIELDS = new Set(['conversation_id', 'pair_id', 'user_id', 'context', 'chosen', 'rejected', 'split', 'flip', 'demographics']);
 
-export function importPrb(input: string | readonly unknown[], options: PrbImportOptions = {}): ImportResult {
+export function importPrb(input: RowsInput, options: PrbImportOptions = {}): ImportResult {
   const file = options.file ?? '<prb>';
   const out = new ImportCollector();
   const { rows, problems } = readRows(input, file);

@@ -20,7 +20,7 @@ import {
   normalizeRole,
   responsePairError,
 } from './native-record';
-import { readRows } from './rows';
+import { readRows, type RowsInput } from './rows';
 
 export interface PrismImportOptions {
   /** Name of the conversations input in problems; default `<prism conversations>`. */
@@ -61,8 +61,8 @@ interface HistoryItem {
 }
 
 export function importPrism(
-  conversations: string | readonly unknown[],
-  survey?: string | readonly unknown[],
+  conversations: RowsInput,
+  survey?: RowsInput,
   options: PrismImportOptions = {},
 ): ImportResult {
   const file = options.file ?? '<prism conversations>';
@@ -195,7 +195,7 @@ export function importPrism(
 }
 
 function readSurvey(
-  survey: string | readonly unknown[],
+  survey: RowsInput,
   surveyFile: string,
   fields: readonly string[] | undefined,
   out: ImportCollector,

@@ -16,11 +16,15 @@ export interface RowsResult {
   problems: ImportProblem[];
 }
 
-/** Rows from text or from already-parsed values. */
-export function readRows(input: string | readonly unknown[], file: string): RowsResult {
-  if (typeof input !== 'string') {
+/** What an importer reads: text, already-parsed values, or rows already read with their places (a streamed file). */
+export type RowsInput = string | readonly unknown[] | RowsResult;
+
+/** Rows from text or from already-parsed values; rows already read are taken as they are. */
+export function readRows(input: RowsInput, file: string): RowsResult {
+  if (Array.isArray(input)) {
     return { rows: input.map((value, i) => ({ value, line: i + 1, column: 1 })), problems: [] };
   }
+  if (typeof input !== 'string') return input as RowsResult;
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const first = firstNonSpace(text, 0);
   if (first < text.length && text[first] === '[') return readJsonArray(text, first, file);
