@@ -48,12 +48,13 @@ export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace): Llm {
 export function usageLine(llm: Llm): string {
   const c = llm.counters();
   const cost = c.costUsd !== undefined ? `, $${c.costUsd.toFixed(4)}` : '';
-  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
+  // Requests are what the server received: every attempt, retries and timed-out ones included; a cache hit sends none.
+  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.attempts} request(s) sent to the server (retries included), ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
 }
 
 export function usageJson(llm: Llm) {
   const c = llm.counters();
-  return { calls: c.calls, cacheHits: c.cacheHits, promptTokens: c.promptTokens, cachedPromptTokens: c.cachedPromptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
+  return { calls: c.calls, cacheHits: c.cacheHits, requests: c.attempts, promptTokens: c.promptTokens, cachedPromptTokens: c.cachedPromptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
 }
 
 /** Ctrl+C: say how to resume; the exit code (130) is set by main. */

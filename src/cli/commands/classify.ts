@@ -49,9 +49,9 @@ Example:
       const instructions = await readPromptOption(args, io, 'prompt', DEFAULT_PROMPTS.personalizable);
       if (flag(args, 'dry-run')) {
         const est = await llm.estimate(parse.pairs.map((p) => ({ messages: personalizableMessages(instructions, p), schema: PERSONALIZABLE_SCHEMA, temperature, seed })), { defaultCompletionTokens: 60 });
-        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null };
+        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, excludes: ['retries'] };
         if (json) io.stdout(JSON.stringify(out) + '\n');
-        else io.stdout(`Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`);
+        else io.stdout(`Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`);
         return 0;
       }
       let done = 0;

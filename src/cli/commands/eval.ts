@@ -85,9 +85,9 @@ Example:
         const context = dryRun ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
         if (dryRun) {
           const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
-          const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, ...contextJson(context) };
+          const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, excludes: ['retries'], ...contextJson(context) };
           if (json) io.stdout(JSON.stringify(out) + '\n');
-          else io.stdout(`Dry run: about ${est.calls} call(s), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`);
+          else io.stdout(`Dry run: about ${est.calls} call(s) (retries not included), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`);
           return 0;
         }
       }
@@ -149,7 +149,7 @@ Example:
           if (small) io.stdout(`  warning: ${small}\n`);
           for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95)} (${u.pairs} pairs)\n`);
         }
-        io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache\n`);
+        io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`);
       }
       // An incomplete run is a failed command: its figures leave out the pairs whose calls failed.
       const incomplete = results.filter((r) => !r.complete);

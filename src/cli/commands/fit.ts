@@ -61,9 +61,9 @@ Example:
       const context = flag(args, 'dry-run') ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
       if (flag(args, 'dry-run')) {
         const est = await llm.estimate(requests, { defaultCompletionTokens: 200 });
-        const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null }, ...contextJson(context) };
+        const out = { users: ready.length, skipped: tooSmall, upperBound: { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null }, excludes: ['retries'], ...contextJson(context) };
         if (json) io.stdout(JSON.stringify(out) + '\n');
-        else io.stdout(`Dry run: fitting ${ready.length} user(s) costs at most ${est.calls} call(s) (${est.cachedCalls} more from cache), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}. Candidate pruning usually needs far fewer.\n${contextLine(context)}`);
+        else io.stdout(`Dry run: fitting ${ready.length} user(s) costs at most ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}. Candidate pruning usually needs far fewer.\n${contextLine(context)}`);
         return 0;
       }
 

@@ -97,8 +97,8 @@ Examples:
     try {
       const dryRun = flag(args, 'dry-run');
       const { estimate: est, exact, context } = await estimateRevalidation(plan, llm, { dryRun, signal: io.signal });
-      const estimateText = `about ${est.calls} call(s)${exact ? '' : ' at most'} (${est.cachedCalls} more from cache), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-      const estimateJson = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, upperBound: !exact };
+      const estimateText = `about ${est.calls} call(s)${exact ? '' : ' at most'}, retries not included (${est.cachedCalls} more from cache), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
+      const estimateJson = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, upperBound: !exact, excludes: ['retries'] };
       if (dryRun) {
         if (json) io.stdout(JSON.stringify({ target: plan.target, previous: plan.previous?.id ?? null, ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}), ...estimateJson, ...contextJson(context) }) + '\n');
         else io.stdout(plan.nothingToCompare ? `${plan.nothingToCompare}.\n` : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText}.\n${contextLine(context)}`);
@@ -120,7 +120,7 @@ Examples:
       for (const s of result.skipped) progress.message(`skipped ${s.user}: ${s.reason}`);
       const usage = usageJson(llm);
       if (json) io.stdout(JSON.stringify({ ...resultJson(result, rel), estimate: estimateJson, calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
-      else io.stdout(resultText(result, rel) + `${usage.calls} call(s), ${usage.cacheHits} from cache\n`);
+      else io.stdout(resultText(result, rel) + `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`);
       if (!result.complete) {
         const why = result.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`);
         for (const u of result.incomplete) why.push(`${u.user}: ${u.reason}`);
