@@ -7,7 +7,7 @@ import type { Pair } from '../data/pair';
 import { judgeSystem } from './messages';
 import type { PersonaModel } from './persona-file';
 import { demosOf } from './methods';
-import { isLabelled, renderConversation, tagged, type Demo } from './render';
+import { escapeMarkup, isLabelled, renderConversation, tagged, type Demo } from './render';
 
 export function exportJudgePrompt(model: PersonaModel, judgeInstructions: string, pairs: readonly Pair[]): ChatMessage[] {
   const demos = pairs.length ? demosOf(model, pairs) : [];
@@ -31,14 +31,16 @@ export function exportGenerationPrompt(model: PersonaModel, demos: readonly { pa
     'Shape your replies to what this user values (length, structure, tone, evidence, style), without mentioning that you were told about them.',
     '',
     '<user_persona>',
-    model.persona.trim(),
+    // Data inside the prompt's own tags is escaped, as in the judge's prompt (render.ts): a persona or a
+    // pair that holds `</user_persona>` or `<choice>` must not close or forge them.
+    escapeMarkup(model.persona.trim()),
     '</user_persona>',
   ];
   if (demos.length) {
     out.push('', 'Past choices of this user: each time they saw two replies to the same conversation and preferred one. Learn what they value from them; do not repeat these conversations.', '', '<past_choices>');
     demos.forEach(({ pair, demo }, i) => {
-      out.push(`<choice number="${i + 1}">`, tagged('conversation', renderConversation(pair.context)), tagged('preferred_reply', pair.chosen.content), tagged('other_reply', pair.rejected.content));
-      if (!isLabelled(demo)) out.push(tagged('why', demo.reasoning));
+      out.push(`<choice number="${i + 1}">`, tagged('conversation', renderConversation(pair.context)), tagged('preferred_reply', escapeMarkup(pair.chosen.content)), tagged('other_reply', escapeMarkup(pair.rejected.content)));
+      if (!isLabelled(demo)) out.push(tagged('why', escapeMarkup(demo.reasoning)));
       out.push('</choice>');
     });
     out.push('</past_choices>');
