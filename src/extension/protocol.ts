@@ -26,6 +26,8 @@ export interface FigureView {
   ci95?: [number, number];
   consistency?: number;
   samples?: number;
+  /** Pairs behind the figure: under 10 the headline says "too few to tell" (sample-size.ts accuracyHeadline). */
+  pairs?: number;
 }
 
 export interface PersonaView {

@@ -10,7 +10,9 @@ import { benchStats } from './stats-bench';
 import { benchGrid } from './grid-bench';
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  // Flags (--json) go to the benches that read them; the other arguments name the benches to run.
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const json = process.argv.includes('--json');
   const benches: [string, () => Promise<void>][] = [
     ['index', benchIndex],
     ['providers', benchProviders],
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
     ['extension', benchExtension],
     ['pipeline', benchPipeline],
     ['real', benchRealServer],
-    ['stats', () => benchStats()],
+    ['stats', () => benchStats({ json })],
     ['grid', benchGrid],
     ['collect', async () => (await import('./collect-bench')).benchCollect()],
     ['collect-append', async () => void (await (await import('./collect-bench')).benchAppend())],

@@ -71,7 +71,7 @@ test('half-discordant pairs count as discordant pairs, once', () => {
     { user: 'ada', a: [true, false], b: [true, false] },
   ]);
   const c = compareVerdicts(a, b);
-  assert.deepEqual({ ...c.pairedTest, p: undefined }, { b01: 2, b10: 1, discordant: 3, halfDiscordant: 3, method: 'exact', p: undefined });
+  assert.deepEqual({ ...c.pairedTest, p: undefined }, { b01: 2, b10: 1, discordant: 3, halfDiscordant: 3, method: 'exact', p: undefined, unit: 'pairs' });
   // +0.5 +0.5 -0.5: every one of the 8 sign assignments reaches |0.5|.
   assert.equal(c.pairedTest.p, 1);
 });
@@ -85,7 +85,7 @@ test('several users: users resampled, then pairs; users improved / hurt / unchan
   const ada = c.perUser[0]!;
   assert.equal(ada.difference, 9 / 15);
   assert.equal(c.perUser[2]!.difference, 0);
-  assert.equal(c.resampling, 'users, then pairs');
+  assert.equal(c.resampling, 'users');
   // The interval is the user-clustered one, and wider than resampling pairs alone.
   const flat = pairedBootstrap(all.map((r) => r.a), all.map((r) => r.b), { seed: 3 });
   assert.ok(c.ci95[1] - c.ci95[0] > flat.high - flat.low, `${c.ci95} vs ${flat.low}..${flat.high}`);
@@ -111,7 +111,7 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
   ]);
   assert.equal(r.mcnemar.discordant, 7);
   assert.equal(r.pairedTest.discordant, 7);
-  assert.equal(r.resampling, 'users, then pairs');
+  assert.equal(r.resampling, 'users');
   assert.equal(r.a.run, 'a.run.jsonl');
   const t = capture(dir);
   assert.equal(await runCli(['compare', 'a.run.jsonl', 'b.run.jsonl'], t.io), 0, t.err());

@@ -6,8 +6,9 @@
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { isHostToGrid, type GridCellView, type GridFilter, type GridRowView, type GridToHost, type HostToGrid } from '../../src/extension/protocol';
-import { clear, el, pct } from '../shared/dom';
+import { clear, el } from '../shared/dom';
 import { connect } from '../shared/ipc';
+import { accuracyHeadline } from '../../src/core/eval/sample-size';
 
 const ROW = 34;
 const OVERSCAN = 10;
@@ -155,7 +156,7 @@ function render(): void {
   g.runs.forEach((r, k) => {
     head.append(el('div', { class: 'cell', title: `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}${r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''}` }, el('b', {}, r.label ?? r.method), el('div', { class: 'muted' }, `${r.model}${r.stale ? ' · stale' : ''}`)));
     const s = g.summary[k]!;
-    const acc = s.accuracy === null ? 'no figures' : `${pct(s.accuracy)}${s.ci95 ? ` [${pct(s.ci95[0])}, ${pct(s.ci95[1])}]` : ''}`;
+    const acc = s.accuracy === null ? 'no figures' : accuracyHeadline(s.accuracy, s.ci95, s.pairs);
     const vs = s.versusFirst ? `${points(s.versusFirst.difference)} pts [${points(s.versusFirst.ci95[0])}, ${points(s.versusFirst.ci95[1])}], p = ${s.versusFirst.p.toPrecision(2)}, ${s.versusFirst.pairs} pairs` : k === 0 ? 'the baseline' : '';
     summary.append(el('div', { class: 'cell', title: `${s.pairs} pairs` }, el('div', {}, acc), el('div', { class: 'muted' }, vs)));
   });

@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import { isHostToInspector, type HostToInspector, type InspectorAction, type InspectorToHost, type PersonaView } from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
+import { accuracyHeadline } from '../../src/core/eval/sample-size';
 
 const app = document.getElementById('app')!;
 let busy = false;
@@ -84,7 +85,7 @@ function renderPersona(p: PersonaView): void {
         'div',
         { class: 'figure' },
         el('b', {}, `${f.label}: `),
-        `${pct(f.accuracy)}${f.ci95 ? ` (95% CI ${pct(f.ci95[0])} to ${pct(f.ci95[1])})` : ''}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}${f.samples !== undefined ? `, ${f.samples} samples` : ''}`,
+        `${accuracyHeadline(f.accuracy, f.ci95, f.pairs ?? Number.POSITIVE_INFINITY)}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}${f.samples !== undefined ? `, ${f.samples} samples` : ''}`,
       ),
     );
   }

@@ -7,6 +7,7 @@ import { isHostToVerdicts, type ChartMessage, type HostToVerdicts, type RunMessa
 import { lineChart } from './line-chart';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
+import { accuracyHeadline } from '../../src/core/eval/sample-size';
 
 const ROW = 56;
 const OVERSCAN = 8;
@@ -123,7 +124,7 @@ function chart(m: RunMessage): HTMLElement {
       ci.style.width = `${100 * (r.ci95[1] - r.ci95[0])}%`;
       bar.append(ci);
     }
-    const figure = r.accuracy === undefined ? 'unfinished' : `${pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`;
+    const figure = r.accuracy === undefined ? 'unfinished' : accuracyHeadline(r.accuracy, r.ci95, r.pairs ?? Number.POSITIVE_INFINITY);
     const versus = r.versus ? ` · ${r.versus.points >= 0 ? '+' : ''}${r.versus.points.toFixed(1)} points vs this run [${r.versus.ci95[0].toFixed(1)}, ${r.versus.ci95[1].toFixed(1)}], p = ${r.versus.p < 0.001 ? '< 0.001' : r.versus.p.toFixed(3)}` : '';
     const incomplete = r.complete === false ? ` · INCOMPLETE: ${r.failedCalls ?? '?'} failed call(s) left out` : '';
     const unparseable = r.unparseable ? ` · ${r.unparseable} unparseable` : '';

@@ -142,12 +142,12 @@ Example:
       } else {
         for (const r of results) {
           io.stdout(
-            `${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${rateText(r.consistency)}, ` +
+            `${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95, r.pairs)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${rateText(r.consistency)}, ` +
               `unparseable answers ${r.unparseable} of ${r.samples} (${rateText(r.samples ? r.unparseable / r.samples : Number.NaN)})${r.complete ? '' : ' (INCOMPLETE)'}\n  run file: ${relative(io.cwd, r.run)}\n`,
           );
           const small = smallSampleNote(r.pairs);
           if (small) io.stdout(`  warning: ${small}\n`);
-          for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95)} (${u.pairs} pairs)\n`);
+          for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
         }
         io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`);
       }

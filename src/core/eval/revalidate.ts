@@ -518,7 +518,7 @@ export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun
     p: c.pairedTest.p,
     flipped: flippedPairs(verdicts.previous, verdicts.current),
     comparison: c,
-    power: comparisonPowerNote(c.pairs, plan.inputs.split),
+    power: comparisonPowerNote(c.pairs, plan.inputs.split, c.perUser.length),
   };
 }
 

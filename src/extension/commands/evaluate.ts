@@ -9,7 +9,7 @@ import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { redactUrl } from '../../core/llm/errors';
 import { rephraseAdvice } from '../error-notice';
-import { rateText, smallSampleNote } from '../../core/eval/sample-size';
+import { accuracyHeadline, rateText, smallSampleNote } from '../../core/eval/sample-size';
 import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
@@ -52,8 +52,8 @@ export async function evaluateUsers(ctx: Ctx, folder: Folder, users: readonly Us
   );
 }
 
-export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95'>): string {
-  return `${(100 * r.accuracy).toFixed(1)}% (95% CI ${(100 * r.ci95[0]).toFixed(1)} to ${(100 * r.ci95[1]).toFixed(1)})`;
+export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95' | 'pairs'>): string {
+  return accuracyHeadline(r.accuracy, r.ci95, r.pairs);
 }
 
 export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResult | undefined> {

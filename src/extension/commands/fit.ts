@@ -9,6 +9,7 @@ import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
 import { pickUser, runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { accuracyHeadline } from '../../core/eval/sample-size';
 import { editorErrorText } from '../error-notice';
 
 export interface FitOutcome {
@@ -46,8 +47,8 @@ export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome
   const { user } = picked;
   const inputs = await runInputs(picked.folder);
   const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) => fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)));
-  const pct = (100 * out.validation.accuracy).toFixed(1);
-  void vscode.window.showInformationMessage(`SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated} = ${pct}%).`, 'Open Persona').then((pick) => {
+  const figure = accuracyHeadline(out.validation.accuracy, undefined, out.validation.evaluated);
+  void vscode.window.showInformationMessage(`SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated}: ${figure}).`, 'Open Persona').then((pick) => {
     if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
   });
   return out;

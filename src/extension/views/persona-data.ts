@@ -6,6 +6,7 @@ import type { Pair } from '../../core/data/pair';
 import type { Folder } from '../folders';
 import type { FigureView, PersonaView } from '../protocol';
 import { readPersonaOf } from '../commands/run-inputs';
+import { accuracyHeadline } from '../../core/eval/sample-size';
 
 function turnText(p: Pair): { conversation: string; chosen: string; rejected: string } {
   return {
@@ -35,7 +36,7 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
 
   const figures: FigureView[] = [];
   if (m.provenance.validation) {
-    figures.push({ label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated });
+    figures.push({ label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated, pairs: m.provenance.validation.evaluated });
   }
   // The newest finished persona+demos runs that judged this user with this exact persona text.
   try {
@@ -51,7 +52,7 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
       if (!u) continue;
       seen.add(split);
       // An incomplete run (failed calls left out) is shown as such, never as a finished figure.
-      figures.push({ label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples });
+      figures.push({ label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples, pairs: u.pairs });
     }
   } catch {
     // No runs yet.
@@ -121,5 +122,5 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
 }
 
 export function figureText(f: FigureView): string {
-  return `${pct(f.accuracy)}${f.ci95 ? ` (95% CI ${pct(f.ci95[0])} to ${pct(f.ci95[1])})` : ''}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}`;
+  return `${accuracyHeadline(f.accuracy, f.ci95, f.pairs ?? Number.POSITIVE_INFINITY)}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}`;
 }
