@@ -51,11 +51,12 @@ export const compareCommand: Command = {
   help: `Usage: synthesizeme compare <runA> <runB> [--json]
        synthesizeme compare --grid <run1> <run2> [<run3>...] [--format md|csv|json]
 
-The accuracy difference (B - A) over the pairs both runs judged, with a paired bootstrap 95%
-interval and an exact sign-flip test on the pair differences (a pair's score is the mean of
-its two orders; on whole-pair outcomes this is McNemar's exact test over pairs). When the pairs
-belong to several users, the intervals resample users, then pairs within users, and a
-per-user table says who improved and who was hurt.
+The accuracy difference (B - A) over the pairs both runs judged, with a paired 95% interval
+and an exact sign-flip test on the pair differences (a pair's score is the mean of its two
+orders; on whole-pair outcomes this is McNemar's exact test over pairs). When the pairs belong
+to several users, the user is the unit: the difference's interval is clustered by user and the
+test flips users' differences (fewer than 6 users cannot show a significant difference), and
+a per-user table says who improved and who was hurt.
 
 --json adds "users": {"improved", "hurt", "unchanged"} and "perUser": [{user, pairs,
 accuracyA, accuracyB, difference}].
@@ -103,7 +104,7 @@ Examples:
       `B: ${c.b.method} ${pct(c.b.accuracy)}% (${interval(c.b.ci95)})  (${rel(c.b.run)})\n` +
       `B - A: ${c.sentence}\n` +
       `  (${c.power})\n` +
-      `  ${c.pairs} pairs, ${c.samples} samples${several ? `, ${c.perUser.length} users (intervals resample users, then pairs)` : ''}; ` +
+      `  ${c.pairs} pairs, ${c.samples} samples${several ? `, ${c.perUser.length} users (the difference's interval and test are over users)` : ''}; ` +
       `discordant pairs: ${t.b01} B better, ${t.b10} A better${t.halfDiscordant ? ` (${t.halfDiscordant} of them in one order only)` : ''}; ` +
       `${t.method === 'exact' ? 'exact' : 'Monte Carlo'} sign-flip test over pairs` +
       `${c.unmatched ? `; ${c.unmatched} pair(s) judged in only one run were left out` : ''}\n`;

@@ -1,7 +1,8 @@
 // Comparing two runs on the same pairs (e.g. a persona before and after a hand edit): a paired
-// comparison over the pairs both runs judged (METHOD.md section 4). The test works on pairs
-// (paired-test.ts); the intervals resample users, then pairs, when the pairs belong to several
-// users (hierarchical-bootstrap.ts), and pairs otherwise.
+// comparison over the pairs both runs judged (METHOD.md section 4). Its unit is the pair for one
+// user and the user when the pairs belong to several: the difference's interval is cluster-robust
+// over users (difference-interval.ts) and the test flips users' signs (paired-test.ts), so the
+// printed p and the interval answer the same question ("users in general?").
 
 import type { PairVerdict } from '../method/judge';
 import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
@@ -30,6 +31,8 @@ export interface PairLevelTest {
   p: number;
   /** 'exact' for pairs judged in one or two orders (always, in this studio). */
   method: 'exact' | 'monte-carlo';
+  /** What p treats as independent: the pairs (one user) or the users (several). */
+  unit: 'pairs' | 'users';
 }
 
 export interface Comparison {
@@ -38,14 +41,14 @@ export interface Comparison {
   /** b - a, as a proportion. */
   difference: number;
   ci95: [number, number];
-  /** What the intervals resampled: pairs (one user) or users, then pairs. */
+  /** The difference interval's unit: pairs (one user) or users. */
   resampling: Resampling;
-  /** The exact sign-flip test on pair differences. */
+  /** The exact sign-flip test: on pair differences for one user, on users' differences for several. */
   pairedTest: PairLevelTest;
   /**
    * The same counts and p as pairedTest, under the name older callers read (the extension's
    * revalidation and verdicts panel). It used to be McNemar over order-samples; it now counts
-   * pairs, and on whole-pair outcomes it is McNemar's exact test over pairs.
+   * pairs, and its p is pairedTest's (over users when there are several).
    */
   mcnemar: { b01: number; b10: number; discordant: number; p: number };
   pairs: number;
@@ -108,13 +111,13 @@ export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: Readonly
   const boot = pairedBootstrap(pa, pb, { seed, users });
   const accA = accuracyWithInterval(pa, { seed, users });
   const accB = accuracyWithInterval(pb, { seed, users });
-  const test = pairedTest(pa, pb, { seed });
+  const test = pairedTest(pa, pb, { seed, users });
   const perUser = byUser(pa, pb, users);
   return {
     difference: boot.difference,
     ci95: [boot.low, boot.high],
     resampling: boot.resampling,
-    pairedTest: { b01: test.b01, b10: test.b10, discordant: test.discordant, halfDiscordant: test.halfDiscordant, p: test.pValue, method: test.method },
+    pairedTest: { b01: test.b01, b10: test.b10, discordant: test.discordant, halfDiscordant: test.halfDiscordant, p: test.pValue, method: test.method, unit: test.unit ?? 'pairs' },
     mcnemar: { b01: test.b01, b10: test.b10, discordant: test.discordant, p: test.pValue },
     pairs: pa.length,
     samples: boot.samples,
@@ -180,7 +183,7 @@ export async function compareRuns(pathA: string, pathB: string, display: (path: 
     ...rest,
     // A damaged line is skipped, and said at its file and line.
     warnings: [...runProblemLines(display(pathA), ra.problems), ...runProblemLines(display(pathB), rb.problems), ...runWarnings(ra, rb)],
-    power: comparisonPowerNote(c.pairs, ha.split === hb.split ? ha.split : 'common'),
+    power: comparisonPowerNote(c.pairs, ha.split === hb.split ? ha.split : 'common', c.perUser.length),
   };
 }
 

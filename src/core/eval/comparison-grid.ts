@@ -72,12 +72,12 @@ export interface GridComparison {
   /** This run minus the first, as a proportion, over the pairs both judged. */
   difference: number;
   ci95: [number, number];
-  /** The exact pair-level sign-flip test (paired-test.ts). */
+  /** The exact sign-flip test (paired-test.ts): over pairs for one user, over users for several. */
   p: number;
   pairs: number;
   users: number;
   /** What the interval resampled: pairs (one user) or users, then pairs. */
-  resampling?: 'pairs' | 'users, then pairs';
+  resampling?: 'pairs' | 'users, then pairs' | 'users';
   /** The comparison in one sentence (statistics.ts describeDifference), as `compare` prints it. */
   sentence?: string;
   /** What this many pairs can show (sample-size.ts). */
@@ -153,7 +153,7 @@ function versusFirst(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string,
   const { pa, pb, users } = alignRuns(a, b);
   if (!pa.length) return undefined;
   const boot = pairedBootstrap(pa, pb, { seed, users });
-  const test = pairedTest(pa, pb, { seed });
+  const test = pairedTest(pa, pb, { seed, users });
   return {
     difference: boot.difference,
     ci95: [boot.low, boot.high],
@@ -266,8 +266,8 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
     if (common < run.verdicts.size) warnings.add(`run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`);
     const c = versusFirst(first.verdicts, run.verdicts, seed);
     if (!c) return out;
-    const power = comparisonPowerNote(c.pairs, run.header!.split === first.header!.split ? run.header!.split : 'common');
-    if (smallestDetectableDifference(c.pairs) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
+    const power = comparisonPowerNote(c.pairs, run.header!.split === first.header!.split ? run.header!.split : 'common', c.users);
+    if (smallestDetectableDifference(c.pairs, c.users) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
     out.versusFirst = { ...c, power };
     return out;
   }
