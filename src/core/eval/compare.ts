@@ -7,7 +7,7 @@
 import type { PairVerdict } from '../method/judge';
 import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
 import { pairedTest } from './paired-test';
-import { readRun, runProblemLines, type RunContents } from './run-file';
+import { readRun, runProblemLines, testSetOf, type RunContents } from './run-file';
 import { comparisonPowerNote } from './sample-size';
 import { UserError } from '../user-error';
 
@@ -187,6 +187,17 @@ export async function compareRuns(pathA: string, pathB: string, display: (path: 
   };
 }
 
+/**
+ * Runs judged on different pairs (the splits changed between them, or other users): said, and only their
+ * common pairs are compared (alignRuns). Older files without a test set are taken by the pairs they judged.
+ */
+export function testSetWarning(ra: RunContents, rb: RunContents): string | undefined {
+  if (testSetOf(ra) === testSetOf(rb)) return undefined;
+  let common = 0;
+  for (const k of ra.verdicts.keys()) if (rb.verdicts.has(k)) common++;
+  return `the runs were judged on different test sets: ${common} pairs in common of ${ra.verdicts.size} and ${rb.verdicts.size}; only the common pairs are compared`;
+}
+
 /** What makes a comparison of two runs doubtful, one sentence each. */
 export function runWarnings(ra: RunContents, rb: RunContents): string[] {
   const out: string[] = [];
@@ -196,6 +207,8 @@ export function runWarnings(ra: RunContents, rb: RunContents): string[] {
   }
   const ha = ra.header!;
   const hb = rb.header!;
+  const sets = testSetWarning(ra, rb);
+  if (sets) out.push(sets);
   for (const k of ['model', 'split', 'seed', 'temperature'] as const) {
     if (ha[k] !== hb[k]) out.push(`the runs differ in ${k} (${String(ha[k])} vs ${String(hb[k])}): the difference is not only the method's or the persona's`);
   }

@@ -171,7 +171,8 @@ function relabel(warning: string, n: number): string {
     .replace(/^run A /, 'run 1 ')
     .replace(/^run B /, `run ${n} `)
     .replace(/^the runs differ in /, `runs 1 and ${n} differ in `)
-    .replace(/^the runs were made with /, `runs 1 and ${n} were made with `);
+    .replace(/^the runs were made with /, `runs 1 and ${n} were made with `)
+    .replace(/^the runs were judged on /, `runs 1 and ${n} were judged on `);
 }
 
 export async function buildComparisonGrid(paths: readonly string[], opts: GridOptions = {}): Promise<ComparisonGrid> {

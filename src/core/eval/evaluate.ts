@@ -11,7 +11,7 @@ import { extractMemory, MethodUnavailable, profileFor, type Method } from '../me
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
 import { accuracyWithInterval, consistencyRate } from './statistics';
-import { runFileName, runId, RunJournal, verdictKey, type RunFailures, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+import { runFileName, runId, RunJournal, testSetId, verdictKey, type RunFailures, type RunHeader, type RunSummary, type UserFigures } from './run-file';
 import { redactUrl } from '../llm/errors';
 
 /** The input key that says where a user's persona file lives, relative to the runs folder (runs-list.ts). */
@@ -155,6 +155,8 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     users: runnable.map((r) => r.user.id),
     inputs,
     ...(opts.label ? { label: opts.label } : {}),
+    // Which pairs were to be judged: a run on other pairs (the split changed) is another run, and readers say so.
+    testSet: testSetId(runnable.flatMap((r) => r.user.target.map((p) => ({ userId: r.user.id, pairId: p.pairId })))),
   };
   const id = runId(headerParts);
   const name = runFileName(opts.method, opts.split, id);

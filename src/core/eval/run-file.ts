@@ -32,6 +32,12 @@ export interface RunHeader {
   inputs: Record<string, string>;
   /** A name the researcher gave the run (`--label`). */
   label?: string;
+  /**
+   * The identity of the pairs the run was asked to judge (testSetId): two runs with different ones were
+   * judged on different pairs. Part of the run's identity, so a changed split starts a new run file.
+   * Absent in older files: testSetOf computes it from their verdicts.
+   */
+  testSet?: string;
 }
 
 export interface UserFigures {
@@ -83,13 +89,6 @@ export interface RunContents {
   summary?: RunSummary;
   /** Lines that are no record (bad JSON, a torn last write, a record of the wrong shape): skipped, and a pair judged again. */
   damaged: number;
-}
-
-export function verdictKey(userId: string, pairId: string): string {
-  return `${userId}\u0000${pairId}`;
-}
-
-/**
   /** Each skipped line with why, for the commands to report at its file and line. */
   problems: RunProblem[];
 }
@@ -103,6 +102,13 @@ export interface RunProblem {
 /** `runs/x.run.jsonl:3: not valid JSON; line skipped`, one per skipped line: what every reader of runs reports. */
 export function runProblemLines(path: string, problems: readonly RunProblem[]): string[] {
   return problems.map((p) => `${path}:${p.line}: ${p.why}; line skipped`);
+}
+
+export function verdictKey(userId: string, pairId: string): string {
+  return `${userId}\u0000${pairId}`;
+}
+
+/**
  * What a run is: method, split, model, seed, temperature, users, input hashes and its label (two labels,
  * two runs; the cache makes the second free). Not the server's address: the same model behind another
  * port (or a second server) resumes the same run. Nor the model's digest: it is recorded when the server
@@ -115,10 +121,26 @@ export function runId(parts: Omit<RunHeader, 'type' | 'version' | 'id' | 'create
   return h.slice(0, 12);
 }
 
+/** The first 12 hex of the sha256 of the sorted `user\tpair` ids: the identity of a set of pairs. */
+export function testSetId(pairs: Iterable<{ userId: string; pairId: string }>): string {
+  const ids = [...pairs].map((p) => `${p.userId}\t${p.pairId}`).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 12);
+}
+
+/** A run's test set: its header's, or for a file written before headers held one, the pairs it judged. */
+export function testSetOf(run: RunContents): string {
+  return run.header?.testSet ?? testSetId(run.verdicts.values());
+}
+
 export function runFileName(method: string, split: string, id: string): string {
   return `${method.replace(/[^A-Za-z0-9]+/g, '-')}-${split}-${id}.run.jsonl`;
 }
 
+/**
+ * A run file's records. Read under the read guard (no link out of the workspace, no FIFO or device, at most
+ * READ_LIMITS.log). A line that is not a record of the right shape is skipped and listed in `problems`
+ * with its line: a damaged file never crashes a reader, and a pair whose verdict is skipped is judged again.
+ */
 export async function readRun(path: string): Promise<RunContents> {
   let text: string;
   try {
@@ -138,35 +160,6 @@ export async function readRun(path: string): Promise<RunContents> {
   return out;
 }
 
-/** Appends records in order; each record is one write of one whole line. Holds the run's lock until close(). */
-export class RunJournal {
-  private chain: Promise<void> = Promise.resolve();
-
-  private constructor(
-    readonly path: string,
-    private readonly lock: RunLock,
-  ) {}
-
-  /** Takes the run's lock first (waiting for another writer, see RunLockOptions), then opens the file. */
-  static async open(dir: string, name: string, lockOptions: RunLockOptions = {}): Promise<RunJournal> {
-    const path = join(dir, name);
-/**
- * A run file's records. Read under the read guard (no link out of the workspace, no FIFO or device, at most
- * READ_LIMITS.log). A line that is not a record of the right shape is skipped and listed in `problems`
- * with its line: a damaged file never crashes a reader, and a pair whose verdict is skipped is judged again.
- */
-    // A run's name can be predicted: a link planted under it (or its lock's) must not be followed out.
-    await checkWrite(path);
-    await checkWrite(`${path}.lock`);
-    await mkdir(dir, { recursive: true });
-    const lock = await RunLock.acquire(path, lockOptions);
-    const journal = new RunJournal(path, lock);
-    try {
-      // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
-      if (!(await endsWithNewline(journal.path))) await appendFile(journal.path, '\n');
-      if (lock.tookOver) {
-        const { pid, started } = lock.tookOver;
-        await journal.append({ type: 'note', message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`, at: new Date().toISOString() });
 /** Adds one line's record to `out`; why it is skipped, or undefined. */
 function addRecord(out: RunContents, line: string, last: boolean): string | undefined {
   let rec: unknown;
@@ -236,6 +229,30 @@ async function endsWithNewline(path: string): Promise<boolean> {
   }
 }
 
+/** Appends records in order; each record is one write of one whole line. Holds the run's lock until close(). */
+export class RunJournal {
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    private readonly lock: RunLock,
+  ) {}
+
+  /** Takes the run's lock first (waiting for another writer, see RunLockOptions), then opens the file. */
+  static async open(dir: string, name: string, lockOptions: RunLockOptions = {}): Promise<RunJournal> {
+    const path = join(dir, name);
+    // A run's name can be predicted: a link planted under it (or its lock's) must not be followed out.
+    await checkWrite(path);
+    await checkWrite(`${path}.lock`);
+    await mkdir(dir, { recursive: true });
+    const lock = await RunLock.acquire(path, lockOptions);
+    const journal = new RunJournal(path, lock);
+    try {
+      // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
+      if (!(await endsWithNewline(journal.path))) await appendFile(journal.path, '\n');
+      if (lock.tookOver) {
+        const { pid, started } = lock.tookOver;
+        await journal.append({ type: 'note', message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`, at: new Date().toISOString() });
       }
     } catch (err) {
       await lock.release();
