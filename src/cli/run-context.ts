@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { flag, stringOption, type CommandIO, type ParsedArgs } from './command';
 import { splitOptionsFrom } from './split-options';
 import { openLlm } from './model-options';
-import { openWorkspace, selectUsers, type Workspace } from '../core/workspace/open-workspace';
+import { openWorkspace, pinLegacySplits, selectUsers, type Workspace } from '../core/workspace/open-workspace';
 import { PathNotFoundError } from '../core/data/load-workspace';
 import type { ContextPlan, Llm } from '../core/llm/client';
 import type { UserEntry } from '../core/data/workspace-index';
@@ -37,8 +37,17 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
     if (err instanceof PathNotFoundError) throw new UsageError(`${command}: no such folder: ${path}`);
     throw err;
   }
-  for (const line of ws.settingsIgnored) io.stderr(`note: ${line}\n`);
-  return { ws, users: selectUsers(ws, user, all) };
+  for (const line of [...ws.settingsIgnored, ...ws.splits.notes]) io.stderr(`note: ${line}\n`);
+  const users = selectUsers(ws, user, all);
+  // A dry run writes nothing: it reads the splits as they are, which are the ones the run will pin.
+  if (!flag(args, 'dry-run')) await pinSplits(ws, io);
+  return { ws, users };
+}
+
+/** Before a run writes: a legacy workspace's splits pinned, said once (split-record.ts). */
+export async function pinSplits(ws: Workspace, io: Pick<CommandIO, 'stderr'>): Promise<void> {
+  const pinned = await pinLegacySplits(ws);
+  if (pinned) io.stderr(`note: ${pinned}\n`);
 }
 
 export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace): Llm {

@@ -13,8 +13,9 @@ export const splitOptionSpec: OptionSpec = {
 };
 
 export const splitOptionHelp = `  --splits C/V/T      context/validation/test ratios for pairs without a split (default 50/20/30)
-  --seed N            seed for the per-user shuffle (default 0)
-  --temporal          keep file order instead of shuffling (earliest pairs become context)
+  --seed N            seed of each pair's split, which follows the seed, its user and its id (default 0)
+  --temporal          keep file order instead (earliest pairs become context; its boundaries move as
+                      pairs are added)
   --min-pairs N       users with fewer pairs are reported as too small to split (default 5)`;
 
 export function parseRatios(text: string, option = '--splits'): [number, number, number] {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { PreferenceIndex } from '../core/data/workspace-index';
 import type { WorkspaceLayout } from '../core/workspace/layout';
+import type { SplitState } from '../core/workspace/split-record';
 import { engineSettings, readConfig, type Config } from './config';
 import type { Log } from './log';
 
@@ -21,6 +22,8 @@ export class WorkspaceFiles implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private pending: ReturnType<typeof setTimeout> | undefined;
   config: Config;
+  /** How the pairs are split (split-record.ts): read with the index, pinned by the first run that writes. */
+  private splits: SplitState | undefined;
 
   constructor(
     readonly folder: vscode.WorkspaceFolder,
@@ -68,6 +71,32 @@ export class WorkspaceFiles implements vscode.Disposable {
     return this.personas.has(userId);
   }
 
+  /**
+   * Before a run that writes (runInputs): a legacy workspace's splits are pinned, and said once in the log
+   * and a notification. The CLI does the same (run-context.ts pinSplits).
+   */
+  async pinSplits(): Promise<void> {
+    const index = await this.get();
+    const splits = this.splits;
+    if (!splits) return;
+    const { pinLegacySplits } = await import('../core/workspace/split-record');
+    const target = { root: this.root.fsPath, index, split: this.config.split, splits };
+    const note = await pinLegacySplits(target);
+    this.splits = target.splits;
+    if (!note) return;
+    this.log.info('splits', `${this.folder.name}: ${note}`);
+    void vscode.window.showInformationMessage(`SynthesizeMe: ${note}.`);
+  }
+
+  /** The split record changed on disk (a CLI run pinned it): the index follows it. */
+  private async rereadSplits(): Promise<void> {
+    const index = this.index;
+    if (!index) return;
+    const { readSplitState } = await import('../core/workspace/split-record');
+    this.splits = await readSplitState(await this.layout(), this.config.split);
+    index.setSplitBasis(this.splits.basis);
+  }
+
   /** Settings that do not change which pairs there are (model, provider, temperature). */
   refreshConfig(): void {
     this.config = readConfig(this.folder.uri, (line) => this.log.warn('settings', `${this.folder.name}: ${line}`));
@@ -82,8 +111,11 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   private async load(): Promise<PreferenceIndex> {
     const t0 = Date.now();
-    const [{ PreferenceIndex }] = await Promise.all([import('../core/data/workspace-index')]);
-    const index = new PreferenceIndex(this.config.split);
+    const [{ PreferenceIndex }, { readSplitState }] = await Promise.all([import('../core/data/workspace-index'), import('../core/workspace/split-record')]);
+    // Reading never writes: a workspace fitted under the earlier split rule is shown with its splits until a run pins them.
+    this.splits = await readSplitState(await this.layout(), this.config.split);
+    for (const line of this.splits.notes) this.log.warn('splits', `${this.folder.name}: ${line}`);
+    const index = new PreferenceIndex(this.config.split, this.splits.basis);
     this.uris.clear();
     const seen = new Set<string>();
     for (const glob of this.config.include) {
@@ -187,6 +219,12 @@ export class WorkspaceFiles implements vscode.Disposable {
     personas.onDidChange(onPersona);
     personas.onDidDelete(onPersona);
     this.watchers.push(personas);
+    const record = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.synthesizeme/splits.json'));
+    const onRecord = () => void this.rereadSplits().then(() => this.fireSoon(), (err: Error) => this.log.error('splits', err));
+    record.onDidCreate(onRecord);
+    record.onDidChange(onRecord);
+    record.onDidDelete(onRecord);
+    this.watchers.push(record);
     const runs = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.synthesizeme/runs/*.run.jsonl'));
     runs.onDidCreate(() => this.fireSoon());
     this.watchers.push(runs);

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { apportion, splitUser, DEFAULT_SPLIT_OPTIONS } from '../../src/core/data/splits';
+import { apportion, hashSplit, splitUser, DEFAULT_SPLIT_OPTIONS } from '../../src/core/data/splits';
 import { PreferenceIndex } from '../../src/core/data/workspace-index';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
 import { globToRegExp } from '../../src/core/data/glob';
@@ -31,7 +31,9 @@ describe('splits', () => {
     assert.deepEqual([...a.assignment], [...b.assignment]);
     assert.notDeepEqual([...a.assignment], [...c.assignment]);
     for (let i = 0; i < 3; i++) assert.equal(a.assignment.get(`u-${i}`), 'test');
-    assert.deepEqual(a.counts, { context: 10, validation: 4, test: 6 });
+    // Each free pair's split follows the seed, its user and its own id (no apportionment over the user's pairs).
+    for (const p of ps.slice(3)) assert.equal(a.assignment.get(p.pairId), hashSplit(0, 'u', p.pairId, DEFAULT_SPLIT_OPTIONS.ratios));
+    assert.deepEqual(a.counts, { context: 9, validation: 3, test: 8 });
     assert.equal(a.tooSmall, false);
   });
 

@@ -17,7 +17,8 @@ import { OUTPUT_INSTRUCTIONS, DEFAULT_PROMPTS } from '../../src/core/method/defa
 import { composeTheta, parseTheta, type WorkedExample } from '../../src/core/method/worked-examples';
 import { parsePersona } from '../../src/core/method/persona-file';
 import { UserError } from '../../src/core/user-error';
-import { cli, markerBrain, workspace, writePrompt } from './revalidate-fixture';
+import { cli, markerBrain, PAIRS_PER_USER, workspace, writePrompt } from './revalidate-fixture';
+import { DEFAULT_SPLIT_OPTIONS, hashSplit } from '../../src/core/data/splits';
 
 function pair(id: string): Pair {
   return { userId: 'u', pairId: id, context: [{ role: 'user', content: `question ${id}` }], chosen: { role: 'assistant', content: `good ${id}` }, rejected: { role: 'assistant', content: `bad ${id}` }, source: { file: 'f.jsonl', line: 1 } } as Pair;
@@ -104,14 +105,17 @@ describe('worked examples inside Θ', () => {
   });
 });
 
+/** ada's context pairs in the fixture (30 pairs, 50/20/30): each pair's split follows its id. */
+const ADA_CONTEXT = Array.from({ length: PAIRS_PER_USER }, (_, i) => `ada-${i}`).filter((id) => hashSplit(0, 'ada', id, DEFAULT_SPLIT_OPTIONS.ratios) === 'context').length;
+
 describe('the fit, add-example and export on a workspace', () => {
   let server: LoopbackServer;
-  // Right only with every context pair (15) among the demonstrations and at least one verified reasoning, blind
-  // otherwise: the set topped up from the verified ones wins, and the labelled-only set does not.
+  // Right only with every context pair (ada's 19; a pair's split follows its id) among the demonstrations and at
+  // least one verified reasoning, blind otherwise: the set topped up from the verified ones wins, and the labelled-only set does not.
   const base = markerBrain('never in any prompt');
   const brain = (req: BrainRequest): string => {
     const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
-    const informed = (system.match(/<example number=/g) ?? []).length >= 15 && system.includes('<reasoning>');
+    const informed = (system.match(/<example number=/g) ?? []).length >= ADA_CONTEXT && system.includes('<reasoning>');
     return informed ? markerBrain('<examples>')(req) : base(req);
   };
   const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: (req: BrainRequest) => brain(req) }).then((s) => (server = s));
@@ -124,7 +128,7 @@ describe('the fit, add-example and export on a workspace', () => {
     assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--labeled-demos', '40', '--base-url', server.url, '--json'), 0, c.err());
     const model = parsePersona(readFileSync(join(ws, 'personas', 'ada.persona.yaml'), 'utf8'), 'ada');
     assert.equal(model.provenance.labeledDemos, 40);
-    const context = 15; // 30 pairs, 50/20/30
+    const context = ADA_CONTEXT;
     assert.equal(model.demos.length, context, 'every candidate holds every context pair once the demo count passes it (the zero-demo one aside), and a blind judge never prefers none');
     const raw = model.demos.filter((d) => !d.reasoning);
     assert.ok(raw.length > 0 && raw.length < context, `some demonstrations are labelled only (${raw.length})`);
@@ -201,10 +205,10 @@ describe('the fit, add-example and export on a workspace', () => {
     const out = c.out();
     assert.match(out, /<user_persona>\nThis user wants it short\.\n<\/user_persona>/);
     const choices = out.match(/<choice number="\d+">/g) ?? [];
-    assert.equal(choices.length, 15);
+    assert.equal(choices.length, ADA_CONTEXT);
     assert.match(out, /<preferred_reply>\nReply ada-\d+: short and to the point/);
     assert.match(out, /<other_reply>\nReply ada-\d+: a long, winding answer/);
-    assert.ok((out.match(/<why>/g) ?? []).length > 0 && (out.match(/<why>/g) ?? []).length < 15, 'only verified demonstrations say why');
+    assert.ok((out.match(/<why>/g) ?? []).length > 0 && (out.match(/<why>/g) ?? []).length < ADA_CONTEXT, 'only verified demonstrations say why');
     const p = cli(dir);
     assert.equal(await p.run('export', 'ws/personas/ada.persona.yaml', '--as', 'generation', '--persona-only'), 0, p.err());
     assert.doesNotMatch(p.out(), /<past_choices>/);

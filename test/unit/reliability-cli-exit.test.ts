@@ -22,8 +22,12 @@ function brain(req: BrainRequest): string {
   return JSON.stringify({ reasoning: `looked at ${text.length} chars`, preference: text.length % 2 ? 'A' : 'B' });
 }
 
-/** Bruno's persona synthesis is refused (a 400: not retried, and no reason to stop the other users). */
-const isBrunosPersonaCall = (req: BrainRequest) => 'persona' in ((req.schema?.properties ?? {}) as object) && req.messages.some((m) => m.content.includes('sourdough'));
+/**
+ * Bruno's persona synthesis is refused (a 400: not retried, and no reason to stop the other users). It is told
+ * by the prompts of his context pairs (words only his file has), one of which is among its examples.
+ */
+const BRUNO_CONTEXT = ['Rome', 'flat on my bike', 'Wi-Fi router', 'job interview', 'pothos', 'mentor'];
+const isBrunosPersonaCall = (req: BrainRequest) => 'persona' in ((req.schema?.properties ?? {}) as object) && req.messages.some((m) => BRUNO_CONTEXT.some((w) => m.content.includes(w)));
 
 function capture(cwd: string) {
   const out: string[] = [];

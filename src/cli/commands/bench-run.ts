@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
-import { rethrowCancelled } from '../run-context';
+import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
 import { allowChosenFile, checkWrite } from '../../core/write-guard';
@@ -57,7 +57,9 @@ async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string):
   const path = args.positionals[1];
   if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
   try {
-    return await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+    const ws = await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+    for (const line of ws.splits.notes) io.stderr(`note: ${line}\n`);
+    return ws;
   } catch (err) {
     if (err instanceof PathNotFoundError) throw new UsageError(`bench ${sub}: no such folder: ${path}`);
     throw err;
@@ -102,6 +104,8 @@ async function promptsOf(ws: Workspace) {
  */
 /** What `bench run` and `bench scaling` share: the workspace's prompts and seed, and progress on stderr. */
 async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job: { users: readonly UserEntry[]; fitModel?: Llm | undefined; temperature: number; k: number; stopScore: number; labeledDemos: number }): Promise<BenchJobOptions> {
+  // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
+  await pinSplits(ws, io);
   return {
     users: job.users,
     ...(job.fitModel ? { fitModel: job.fitModel } : {}),

@@ -2,7 +2,13 @@
 
 import { flag, type Command } from '../command';
 import { splitOptionHelp, splitOptionSpec, splitOptionsFrom } from '../split-options';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { loadWorkspace, PathNotFoundError } from '../../core/data/load-workspace';
+import type { SplitOptions } from '../../core/data/splits';
+import { workspaceLayout } from '../../core/workspace/layout';
+import { readWorkspaceSettings } from '../../core/workspace/settings';
+import { readSplitState, type SplitState } from '../../core/workspace/split-record';
 import { UsageError } from '../usage-error';
 
 // C0 controls, DEL and C1 controls (U+009B is a one-character CSI): ids, file names and the
@@ -41,7 +47,10 @@ Example:
     const split = splitOptionsFrom(args);
     let index;
     try {
-      index = await loadWorkspace(args.positionals, { split, cwd: io.cwd, signal: io.signal });
+      // One workspace folder: its splits as its next run will use them (pinned, legacy or by id); never written here.
+      const state = args.positionals.length === 1 ? await workspaceSplitState(resolve(io.cwd, args.positionals[0]!), split) : undefined;
+      for (const line of state?.notes ?? []) io.stderr(`note: ${line}\n`);
+      index = await loadWorkspace(args.positionals, { split, cwd: io.cwd, signal: io.signal, ...(state ? { basis: state.basis } : {}) });
     } catch (err) {
       if (err instanceof PathNotFoundError) throw new UsageError(`inspect: ${err.message}`);
       throw err;
@@ -80,3 +89,10 @@ Example:
     return 0;
   },
 };
+
+/** How a workspace folder's pairs are split (split-record.ts); undefined for a file. Its settings say where its personas are. */
+async function workspaceSplitState(root: string, split: SplitOptions): Promise<SplitState | undefined> {
+  if (!(await stat(root).then((s) => s.isDirectory(), () => false))) return undefined;
+  const settings = await readWorkspaceSettings(root).catch(() => ({}));
+  return readSplitState(workspaceLayout(root, settings), split);
+}

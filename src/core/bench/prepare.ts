@@ -10,7 +10,7 @@
 
 import type { ChatModel } from '../llm/types';
 import type { NativeRecord } from '../data/importers/native-record';
-import { splitUser } from '../data/splits';
+import { legacySplitUser } from '../data/splits';
 import { SPLITS, type Split } from '../data/pair';
 import { judgeOrder, isFatal } from '../method/judge';
 import { judgeSystem } from '../method/messages';
@@ -273,7 +273,9 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     else byUser.set(it.record.user_id, [it]);
   }
   for (const [user, list] of byUser) {
-    const s = splitUser(
+    // A data set written once, its splits explicit in the file (so they never move): the apportioned shuffle
+    // gives every user the ratios exactly and no empty split, which splitting each pair by its id cannot.
+    const s = legacySplitUser(
       user,
       list.map((x) => x.pair),
       { ratios: opts.splits, seed: opts.seed, temporal: false, minPairs: opts.minPairs },

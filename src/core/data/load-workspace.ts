@@ -7,7 +7,7 @@ import { formatOf } from './file-text';
 import { failedFile, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
 import { kindName, notRegularMessage, statRegularFile } from './file-kind';
 import { PreferenceIndex } from './workspace-index';
-import type { SplitOptions } from './splits';
+import type { SplitBasis, SplitOptions } from './splits';
 import type { Severity } from './pair';
 
 export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
@@ -24,6 +24,8 @@ export class PathNotFoundError extends Error {
 export interface LoadOptions {
   include?: string[];
   split?: SplitOptions;
+  /** The rule for pairs without an explicit split (default: by their id; split-record.ts decides a workspace's). */
+  basis?: SplitBasis;
   /** Names in problems and ranges are relative to this directory. */
   cwd?: string;
   signal?: AbortSignal;
@@ -125,7 +127,7 @@ export async function findPreferencePaths(paths: string[], include = DEFAULT_INC
 export async function loadWorkspace(paths: string[], options: LoadOptions = {}): Promise<PreferenceIndex> {
   const cwd = options.cwd ?? process.cwd();
   const { files, refused } = await findPreferencePaths(paths, options.include);
-  const index = new PreferenceIndex(options.split);
+  const index = new PreferenceIndex(options.split, options.basis);
   for (const r of refused) index.setFile(failedFile(relative(cwd, r.path) || r.path, r.message, 1, 1, r.severity));
   let done = 0;
   for (const f of files) {

@@ -1,9 +1,9 @@
 // The workspace index: users -> pairs across files, updated one file at a time so that an edit
-// in the editor re-splits only the users that file touches.
+// in the editor re-splits only the users that file touches (a pair's split follows its id, splits.ts).
 
 import type { Pair, Problem } from './pair';
 import type { FileParse } from './parse-result';
-import { DEFAULT_SPLIT_OPTIONS, splitUser, type SplitOptions, type UserSplit } from './splits';
+import { DEFAULT_SPLIT_OPTIONS, emptySplitNotes, HASH_BASIS, splitUserOn, type SplitBasis, type SplitOptions, type UserSplit } from './splits';
 
 export interface UserEntry {
   id: string;
@@ -20,11 +20,28 @@ export class PreferenceIndex {
   private readonly entries = new Map<string, UserEntry>();
   private readonly dirty = new Set<string>();
 
-  constructor(private splitOptions: SplitOptions = DEFAULT_SPLIT_OPTIONS) {}
+  constructor(
+    private splitOptions: SplitOptions = DEFAULT_SPLIT_OPTIONS,
+    private splitBasis: SplitBasis = HASH_BASIS,
+  ) {}
 
   setSplitOptions(options: SplitOptions): void {
     this.splitOptions = options;
     for (const u of this.byUser.keys()) this.dirty.add(u);
+  }
+
+  /** The rule for pairs without an explicit split (split-record.ts decides it per workspace). */
+  setSplitBasis(basis: SplitBasis): void {
+    this.splitBasis = basis;
+    for (const u of this.byUser.keys()) this.dirty.add(u);
+  }
+
+  get basis(): SplitBasis {
+    return this.splitBasis;
+  }
+
+  get options(): SplitOptions {
+    return this.splitOptions;
   }
 
   /** Replace everything known about one file. */
@@ -94,7 +111,11 @@ export class PreferenceIndex {
           pairs.push(p);
         }
       }
-      const split = splitUser(user, pairs, this.splitOptions);
+      const split = splitUserOn(this.splitBasis, user, pairs, this.splitOptions);
+      // A split left empty is said, not filled by moving pairs: a pair's split never depends on the others.
+      for (const message of pairs[0] ? emptySplitNotes(split, this.splitOptions) : []) {
+        problems.push({ file: pairs[0]!.source.file, line: pairs[0]!.source.line, column: pairs[0]!.source.column, message, severity: 'warning' });
+      }
       if (split.tooSmall && pairs[0]) {
         problems.push({
           file: pairs[0].source.file,

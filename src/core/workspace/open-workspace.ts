@@ -1,5 +1,5 @@
 // One workspace, opened the same way by every CLI command (and by the extension): its settings,
-// its folders, its preference index and its prompts.
+// its folders, its preference index (split as split-record.ts says) and its prompts.
 
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
@@ -11,7 +11,11 @@ import { readUserPersonaFile, type PersonaModel } from '../method/persona-file';
 import { PromptStore } from '../method/prompt-store';
 import { workspaceLayout, type WorkspaceLayout } from './layout';
 import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from './settings';
+import { readSplitState, type SplitState } from './split-record';
 import { UserError } from '../user-error';
+
+// Every run that writes calls this once, CLI and extension alike (split-record.ts).
+export { pinLegacySplits } from './split-record';
 
 export interface Workspace {
   root: string;
@@ -22,6 +26,8 @@ export interface Workspace {
   index: PreferenceIndex;
   prompts: PromptStore;
   split: SplitOptions;
+  /** Which rule splits the pairs (by id, a pinned record, or the earlier rule until pinned), and its notes. */
+  splits: SplitState;
 }
 
 export interface OpenOptions {
@@ -46,13 +52,16 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
     minPairs: options.split?.minPairs ?? settings.minPairs ?? DEFAULT_SPLIT_OPTIONS.minPairs,
   };
   const layout = workspaceLayout(root, settings, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+  // Reading never writes: a legacy workspace is read under the earlier rule until a run pins it.
+  const splits = await readSplitState(layout, split);
   const index = await loadWorkspace([root], {
     split,
+    basis: splits.basis,
     cwd: options.cwd ?? process.cwd(),
     ...(settings.include ? { include: settings.include } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { root, settings, settingsIgnored, layout, index, prompts: new PromptStore(layout.promptDir), split };
+  return { root, settings, settingsIgnored, layout, index, prompts: new PromptStore(layout.promptDir), split, splits };
 }
 
 export function pairsBySplit(user: UserEntry): Record<Split, Pair[]> {

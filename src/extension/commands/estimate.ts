@@ -24,7 +24,7 @@ export async function estimateCommand(ctx: Ctx, arg: unknown): Promise<RunEstima
   }
   const folder = await ctx.folders.choose(arg, 'Estimate the cost: which folder?');
   if (!folder) return undefined;
-  const inputs = await runInputs(folder);
+  const inputs = await runInputs(folder, false);
   const judge = await inputs.prompts.get('judge');
   const requests: ChatRequest[] = [];
   for (const u of inputs.index.users()) {

@@ -21,7 +21,9 @@ export interface RunInputs {
   seed: number;
 }
 
-export async function runInputs(folder: Folder): Promise<RunInputs> {
+/** @param forRun false for an estimate, which writes nothing: a legacy workspace's splits are pinned only by a run (split-record.ts) */
+export async function runInputs(folder: Folder, forRun = true): Promise<RunInputs> {
+  if (forRun) await folder.files.pinSplits();
   const [index, layout, { PromptStore }, llm] = await Promise.all([folder.files.get(), folder.files.layout(), import('../../core/method/prompt-store'), folder.model.get()]);
   const c = folder.files.config;
   return { folder, index, layout, prompts: new PromptStore(layout.promptDir), llm, temperature: c.temperature, seed: c.split.seed };
