@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreferenceAppender } from '../../src/core/collect/append-pair';
@@ -112,6 +112,20 @@ describe('collect: a response far past its cap by length', () => {
   });
 });
 
+/**
+ * Should a regression open the FIFO, its open would block a thread for good and hang the whole test run:
+ * after a while a writer opens and closes the other end, so the read ends (and the test fails) instead.
+ */
+function unblockLater(fifo: string): void {
+  setTimeout(() => {
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader blocked on it: nothing to unblock.
+    }
+  }, 3000).unref();
+}
+
 describe('collect: the log and the pool file are read under the read guard', () => {
   const cli = (cwd: string) => {
     const err: string[] = [];
@@ -124,6 +138,7 @@ describe('collect: the log and the pool file are read under the read guard', () 
     const log = collectLogPath(ws, 'u');
     mkdirSync(join(ws, '.synthesizeme', 'collect'), { recursive: true });
     execFileSync('mkfifo', [log]);
+    unblockLater(log);
     await assert.rejects(readLog(log), /refusing to read collect log .*named pipe \(FIFO\)/);
   });
 
@@ -137,16 +152,19 @@ describe('collect: the log and the pool file are read under the read guard', () 
   });
 
   test('a pool file that is a FIFO: exit 2 with one line, never opened; one linked out of the workspace: refused', { timeout: 10_000 }, async () => {
+    // The FIFO is named on the command line, beside the workspace: only the pool's read meets it.
     const dir = tmp('sm-pool-fifo-');
+    mkdirSync(join(dir, 'ws'));
     execFileSync('mkfifo', [join(dir, 'pool.jsonl')]);
+    unblockLater(join(dir, 'pool.jsonl'));
     const a = cli(dir);
-    assert.equal(await a.run('collect', '.', '--user', 'zoe', '--pairs-from', 'pool.jsonl', '--base-url', 'http://127.0.0.1:9'), 2, a.err());
+    assert.equal(await a.run('collect', 'ws', '--user', 'zoe', '--pairs-from', 'pool.jsonl', '--base-url', 'http://127.0.0.1:9'), 2, a.err());
     assert.match(a.err(), /refusing to read pool file .*named pipe \(FIFO\)/);
     const outside = mkdtempSync(join(tmpdir(), 'sm-outside-'));
     writeFileSync(join(outside, 'p.jsonl'), JSON.stringify({ prompt: 'Q?', response_1: 'a', response_2: 'b', answer: '1' }) + '\n');
-    symlinkSync(join(outside, 'p.jsonl'), join(dir, 'linked.jsonl'));
+    symlinkSync(join(outside, 'p.jsonl'), join(dir, 'ws', 'linked.jsonl'));
     const b = cli(dir);
-    assert.equal(await b.run('collect', '.', '--user', 'zoe', '--pairs-from', 'linked.jsonl', '--base-url', 'http://127.0.0.1:9'), 2, b.err());
+    assert.equal(await b.run('collect', 'ws', '--user', 'zoe', '--pairs-from', join('ws', 'linked.jsonl'), '--base-url', 'http://127.0.0.1:9'), 2, b.err());
     assert.match(b.err(), /refusing to read .*linked\.jsonl is a symbolic link to .*outside the workspace/);
   });
 });
