@@ -16,7 +16,7 @@ import { collectLogPath } from '../../core/collect/collect-log';
 import { checkAppendable } from '../../core/collect/append-pair';
 import { pairKey } from '../../core/collect/item-key';
 import { readOwnText, READ_LIMITS } from '../../core/read-guard';
-import { allowChosenRead } from '../../core/write-guard';
+import { allowChosenFile, allowChosenRead, outside } from '../../core/write-guard';
 import { DEFAULT_SYSTEM, type ResponseSource } from '../../core/collect/generate';
 import { readUserPersonaFile, personaStem } from '../../core/method/persona-file';
 import { exportGenerationPrompt } from '../../core/method/export';
@@ -126,6 +126,8 @@ export const collectCommand: Command = {
       const given = stringOption(args, 'file');
       const own = defaultFile(entry?.pairs.map((p) => p.source.file) ?? []);
       const file = given !== undefined ? resolve(ws.root, given) : own ? resolve(io.cwd, own) : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
+      // A --file named outside the workspace is the user's choice (the trust model): its folder may be written.
+      if (given !== undefined && outside(file, ws.root)) allowChosenFile(file);
       // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems.
       const appender = await checkAppendable(file, rel(file));
       const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);

@@ -9,6 +9,7 @@ import { judgePair } from '../../core/method/judge';
 import { judgeSystem } from '../../core/method/messages';
 import { demosOf } from '../../core/method/methods';
 import { loadPersona } from '../../core/method/persona-file';
+import { allowChosenRead } from '../../core/write-guard';
 import { PromptStore } from '../../core/method/prompt-store';
 import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
@@ -57,6 +58,8 @@ Example:
     let profile = {};
     const personaPath = stringOption(args, 'persona');
     if (personaPath) {
+      // Named on the command line: read wherever it is (inside the workspace, a link out of it is still refused).
+      allowChosenRead(resolve(io.cwd, personaPath));
       const persona = await loadPersona(resolve(io.cwd, personaPath), personaPath);
       if (persona.userId !== pair.userId) io.stderr(`warning: the persona is for user "${persona.userId}", the pair is from user "${pair.userId}"\n`);
       const index = await loadWorkspace([root], { cwd: io.cwd });

@@ -16,6 +16,7 @@ import { rateText } from '../../core/eval/sample-size';
 import { redactUrl } from '../../core/llm/errors';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
+import { allowChosenRead } from '../../core/write-guard';
 import { fitOptionHelp, fitOptionOverrides, fitOptionSpec } from '../fit-options';
 
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -146,6 +147,8 @@ function targetOf(arg: string, cwd: string): RevalidateTarget {
   }
   const path = resolve(cwd, arg);
   if (!arg.endsWith('.persona.yaml') && !existsSync(path)) throw new UsageError(`revalidate: "${arg}" is neither a prompt (${REVALIDATE_PROMPTS.join(', ')}) nor a persona file`);
+  // Named on the command line: read wherever it is (inside the workspace, a link out of it is still refused).
+  allowChosenRead(path);
   return { kind: 'persona', path };
 }
 
