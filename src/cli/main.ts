@@ -5,6 +5,7 @@ import { parseCommandArgs, type Command, type CommandIO } from './command';
 import { commands } from './commands/index';
 import { isExpected } from '../core/user-error';
 import { UsageError } from './usage-error';
+import { fileSystemFailure } from '../core/fs-error';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +28,15 @@ Run \`synthesizeme <command> --help\` for a command's options and an example.`;
  * still propagates, so that main reports it on stderr and exits with the same code.
  */
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    return await runCliOnce(argv, io);
+  } catch (err) {
+    // A full disk, a read-only mount, a path through a file: one line naming the file, never a stack.
+    throw fileSystemFailure(err) ?? err;
+  }
+}
+
+async function runCliOnce(argv: string[], io: CommandIO): Promise<number> {
   if (!wantsJson(argv)) return dispatch(argv, io);
   let printed = false;
   const watched: CommandIO = {
@@ -41,7 +51,7 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   } catch (err) {
     // A command that failed after printing its object has had its one object: a second would break readers.
     // Ctrl+C is no failure to report: stdout stays empty and the exit code (130) says it.
-    if (!printed && !io.signal.aborted) io.stdout(JSON.stringify(errorJson(err)) + '\n');
+    if (!printed && !io.signal.aborted) io.stdout(JSON.stringify(errorJson(fileSystemFailure(err) ?? err)) + '\n');
     throw err;
   }
 }
