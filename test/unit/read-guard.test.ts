@@ -22,7 +22,9 @@ function place() {
   return { dir, ws, outside };
 }
 
-const refused = (pattern: RegExp) => (e: unknown) => e instanceof UserError && e.exitCode === 2 && pattern.test(e.message) && !e.message.includes('\n');
+/** A refusal: a UserError, exit 2, one line matching `pattern`. */
+const refused = (pattern: RegExp) => (e: unknown) =>
+  e instanceof UserError && e.exitCode === 2 && pattern.test(e.message) && !e.message.includes('\n');
 
 test('nothing registered: nothing is refused for trust; then a link out of the workspace is refused, naming the link', async () => {
   const { ws, outside } = place();

@@ -173,20 +173,23 @@ function addRecord(out: RunContents, line: string, last: boolean): string | unde
   if (type === 'header') {
     if (out.header) return 'a second header';
     const h = rec as Partial<RunHeader>;
-    if (!strings(h.id, h.method, h.split, h.model) || !Array.isArray(h.users) || !h.users.every((u) => typeof u === 'string')) return 'a header without its id, method, split, model or users';
+    const users = Array.isArray(h.users) && h.users.every((u) => typeof u === 'string');
+    if (!strings(h.id, h.method, h.split, h.model) || !users) return 'a header without its id, method, split, model or users';
     if (h.inputs !== undefined && !isObject(h.inputs)) return 'a header whose "inputs" is not an object';
     out.header = { ...h, inputs: h.inputs ?? {} } as RunHeader;
     return undefined;
   }
   if (type === 'summary') {
     const m = rec as Partial<RunSummary>;
-    if (typeof m.accuracy !== 'number' || typeof m.pairs !== 'number' || !isPair(m.ci95) || !Array.isArray(m.users)) return 'a summary without its accuracy, ci95, pairs or users';
+    const figures = typeof m.accuracy === 'number' && typeof m.pairs === 'number' && isPair(m.ci95) && Array.isArray(m.users);
+    if (!figures) return 'a summary without its accuracy, ci95, pairs or users';
     out.summary = m as RunSummary;
     return undefined;
   }
   if (type === 'verdict') {
     const { type: _t, ...verdict } = rec as VerdictRecord;
-    if (!strings(verdict.userId, verdict.pairId) || !Array.isArray(verdict.orders) || verdict.orders.length !== 2 || !verdict.orders.every(isOrder)) return 'a verdict without its userId, pairId or two orders';
+    const orders = Array.isArray(verdict.orders) && verdict.orders.length === 2 && verdict.orders.every(isOrder);
+    if (!strings(verdict.userId, verdict.pairId) || !orders) return 'a verdict without its userId, pairId or two orders';
     // A failed call in an older file is no verdict: left out, so a re-run judges the pair again.
     if (!pairFailed(verdict)) out.verdicts.set(verdictKey(verdict.userId, verdict.pairId), verdict);
     return undefined;

@@ -74,7 +74,9 @@ export async function readWorkspaceSettingsWithNotes(workspace: string, trusted 
 
 /** Why a settings file was not read, without the "refusing to read" of the read guard's own line. */
 function unreadableWhy(err: unknown, path: string): string {
-  if (err instanceof UserError) return 'not read: ' + err.message.replace(`refusing to read settings file ${path}: `, '').replace(`refusing to read ${path}: `, '');
+  if (err instanceof UserError) {
+    return 'not read: ' + err.message.replace(`refusing to read settings file ${path}: `, '').replace(`refusing to read ${path}: `, '');
+  }
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${(err as Error).message})`;
 }
