@@ -76,18 +76,18 @@ export async function readPersonaOf(folder: Folder, userId: string): Promise<Use
   if (!path) return undefined;
   let text: string | undefined;
   try {
-    // The open editor's text, saved or not, is what the user sees.
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
     // Under the read guard first, also when an editor has it open: a persona planted as a link out of the
     // workspace, a FIFO or a huge file is refused (its text would go to the model) whoever opened it.
     text = await readPersonaText(path);
+    // The open editor's text, saved or not, is what the user sees.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
     if (open) text = open.getText();
   } catch (err) {
     if (err instanceof UserError) throw err;
     return undefined;
   }
+  if (text === undefined) return undefined;
   const model = parsePersona(text, folder.relative(path));
   checkPersonaUser(model, userId, folder.relative(path));
   return { model, hash: promptHash(text), path };
 }
-  if (text === undefined) return undefined;
