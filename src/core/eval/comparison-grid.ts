@@ -226,11 +226,11 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
   });
 
   const warnings = new Set<string>();
+  // A damaged line is skipped, and said at its file and line.
+  contents.forEach((r, i) => runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)));
   const first = contents[0]!;
   const seed = opts.seed ?? first.header!.seed;
   const summary: GridSummary[] = [];
-  // A damaged line is skipped, and said at its file and line.
-  contents.forEach((r, i) => runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)));
   for (const [i, run] of contents.entries()) {
     // Each bootstrap is a few hundred milliseconds at 10,000 pairs: the extension host gets a turn between them.
     if (i > 0) await new Promise((done) => setImmediate(done));
