@@ -1033,3 +1033,18 @@ export function simulatedPanel(seed: number): SimulatedUser[] {
     generateUser({ id: 'sim-farid', traits: ['concise', 'steps'], pairs: 26, seed }),
   ];
 }
+
+/**
+ * The panel plus more users with the same tastes, one or two traits each, for checks that need many users:
+ * a claim about users in general is tested over users, and fewer than 6 of them can never reach p < 0.05.
+ */
+export function largerPanel(seed: number, users: number): SimulatedUser[] {
+  const out = simulatedPanel(seed);
+  for (let i = 0; out.length < users; i++) {
+    const one = TRAITS[i % TRAITS.length]!;
+    const two = TRAITS[(i + 2) % TRAITS.length]!;
+    const traits: Trait[] = i % 2 ? [one] : [one, two];
+    out.push(generateUser({ id: `sim-extra-${String(i).padStart(2, '0')}`, traits, pairs: 20, seed: seed * 100 + i }));
+  }
+  return out;
+}

@@ -220,13 +220,21 @@ function episodes(user: string, rows: [boolean, boolean][]): Episode {
 describe('acceptance on held-out users', () => {
   const rows = (n: number, right: number): [boolean, boolean][] => Array.from({ length: n }, (_, i) => (i < right ? [true, true] : [false, false]));
 
-  test('a clear improvement on every held-out user is adopted', () => {
-    const base = ['h1', 'h2', 'h3'].map((u) => episodes(u, rows(10, 4)));
-    const best = ['h1', 'h2', 'h3'].map((u) => episodes(u, rows(10, 9)));
+  test('a clear improvement on every held-out user is adopted: significant over users, interval and p', () => {
+    const ids = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+    const base = ids.map((u) => episodes(u, rows(10, 4)));
+    const best = ids.map((u) => episodes(u, rows(10, 9)));
     const c = heldOutCheck(base, best, 0);
     assert.equal(c.accepted, true, c.sentence);
     assert.ok(c.comparison.ci95[0] > 0);
-    assert.match(c.sentence, /^adopted: \+50\.0 points on 30 held-out pairs of 3 user\(s\)/);
+    assert.match(c.sentence, /^adopted: \+50\.0 points on 60 held-out pairs of 6 user\(s\)/);
+  });
+
+  test('the same clear improvement on 3 held-out users is not adopted: the test over users cannot reach 0.05', () => {
+    const ids = ['h1', 'h2', 'h3'];
+    const c = heldOutCheck(ids.map((u) => episodes(u, rows(10, 4))), ids.map((u) => episodes(u, rows(10, 9))), 0);
+    assert.equal(c.accepted, false, c.sentence);
+    assert.match(c.sentence, /^not adopted: \+50\.0 points on 30 held-out pairs of 3 user\(s\) .*; (p ≥ 0\.05 \(with 3 held-out user\(s\) the test over users cannot go lower than 0\.25\)|the interval does not exclude 0)$/);
   });
 
   test('no difference, or a difference whose interval includes 0, is not adopted, with the figures', () => {

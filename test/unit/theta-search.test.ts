@@ -113,6 +113,10 @@ describe('theta optimize with a brain that ignores instructions', () => {
     assert.ok(r.users.reflection.length >= 1 && r.users.selection.length >= 1 && r.users.heldOut.length >= 1);
     assert.ok(r.promptTokens > 0);
     assert.ok(!existsSync(join(w.ws, '.synthesizeme', 'theta')), 'a dry run wrote a lineage');
+    // Six users hold out fewer than the six an adoption needs: said before any budget is spent.
+    assert.ok(r.users.heldOut.length < 6);
+    assert.match(r.notes.join('\n'), /^only \d held-out user\(s\): no Θ can be adopted, since a gain for users in general needs at least 6/);
+    assert.match(r.stderr, /^note: theta: only \d held-out user\(s\)/m);
   });
 
   test('the search keeps to its budget and adopts nothing', async () => {
@@ -199,9 +203,11 @@ describe('theta optimize with a brain that answers at random', () => {
 
 describe('theta optimize with a brain for which Θ matters', () => {
   let server: LoopbackServer;
-  const w = freshWorkspace();
+  // Adopting Θ is a claim about users in general, tested over the held-out users: 16 users hold out 6,
+  // the fewest with which an exact test over users can reach p < 0.05.
+  const w = simulatedWorkspace(1, 16);
   const pristine = copyWorkspace(w);
-  const args = () => ['ws', '--base-url', server.url, '--k', '1', '--budget', '700'];
+  const args = () => ['ws', '--base-url', server.url, '--k', '1', '--budget', '1500'];
   let found: any;
 
   before(async () => {
@@ -213,8 +219,10 @@ describe('theta optimize with a brain for which Θ matters', () => {
     const r = await theta(w.dir, args());
     found = r;
     console.log(`marker brain: ${r.reason}; ${r.calls} calls, ${r.steps} steps, ${r.candidates.total} candidates`);
-    assert.ok(server.stats.chat <= 700);
+    assert.ok(server.stats.chat <= 1500);
     assert.equal(r.accepted, true, r.reason);
+    assert.ok(r.heldOut.users >= 6, `${r.heldOut.users} held-out users`);
+    assert.ok(r.heldOut.p < 0.05, JSON.stringify(r.heldOut));
     assert.equal(r.adopted, true);
     assert.ok(r.heldOut.ci95[0] > 0, JSON.stringify(r.heldOut));
     assert.ok(r.heldOut.difference >= 0.2, JSON.stringify(r.heldOut));

@@ -111,6 +111,7 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
       { layout: ws.layout, prompts: ws.prompts, users, seed: ws.split.seed, temperature: temperatureFrom(args, ws.settings), model: llm, ...(reflect ? { reflectModel: reflect } : {}), budget, k, stopScore, labeledDemos, merge: !flag(args, 'no-merge') },
       { dryRun },
     );
+    for (const n of prepared.plan.notes) io.stderr(`note: theta: ${n}\n`);
     if (dryRun) return await dryRunReport(io, json, prepared);
     const { plan } = prepared;
     const outcome = await runTheta(prepared, {
@@ -255,6 +256,7 @@ async function dryRunReport(io: CommandIO, json: boolean, p: ThetaPrepared): Pro
     ...e,
     users: plan.roles,
     unused: plan.unused,
+    notes: plan.notes,
     plan: plan.cost,
     ...contextJson(p.context),
     ...(p.reflectContext ? { reflectionContext: contextJson(p.reflectContext).context } : {}),

@@ -54,6 +54,12 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
   const { plan } = prepared;
   const estimate = `at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: reflection ${plan.roles.reflection.join(', ')}, selection ${plan.roles.selection.join(', ')}, held-out ${plan.roles.heldOut.join(', ')}`;
   ctx.log.info('theta', estimate);
+  for (const n of plan.notes) ctx.log.warn('theta', n);
+  // Asked only when a person started it (no budget given): a caller that passes its arguments has chosen.
+  if (plan.notes.length && given === undefined) {
+    const go = await vscode.window.showWarningMessage(`SynthesizeMe: ${plan.notes.join(' ')}`, { modal: false }, 'Run Anyway');
+    if (go !== 'Run Anyway') return undefined;
+  }
   const outcome = await ctx.runs.run('optimizing Θ', (signal, report) => {
     report(0, budget, estimate);
     return runTheta(prepared, {

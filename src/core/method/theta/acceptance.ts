@@ -1,7 +1,8 @@
 // The final word on a Θ search: the best candidate against the current Θ on the held-out users
 // only, pair by pair (the same pairs, both orders), with the paired interval clustered by user and
-// the exact pair-level p (compare.ts). A new Θ is adopted only when that interval excludes 0 on the
-// side of an improvement. Adoption writes it to the workspace's persona-synthesis prompt, the old
+// its p (over users when there are several: compare.ts). A new Θ is adopted only when the difference is
+// significant on the side of an improvement: the interval excludes 0 and p < 0.05, the same conjunction
+// as every comparison's sentence. Adoption writes it to the workspace's persona-synthesis prompt, the old
 // text kept in the prompt's history.
 
 import { READ_LIMITS, readOwnTextIfExists } from '../../read-guard';
@@ -27,10 +28,13 @@ function verdictMap(episodes: readonly Episode[]): Map<string, PairVerdict> {
 
 export function heldOutCheck(baseline: readonly Episode[], best: readonly Episode[], seed: number): HeldOutCheck {
   const comparison = compareVerdicts(verdictMap(baseline), verdictMap(best), seed);
-  const accepted = comparison.pairs > 0 && comparison.ci95[0] > 0;
+  const excludes = comparison.ci95[0] > 0;
+  const rejects = comparison.pairedTest.p < 0.05;
+  const accepted = comparison.pairs > 0 && excludes && rejects;
   const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
   const figures = `${pts(comparison.difference)} points on ${comparison.pairs} held-out pairs of ${baseline.length} user(s) (95% CI ${pts(comparison.ci95[0])} to ${pts(comparison.ci95[1])}, p = ${comparison.pairedTest.p.toPrecision(2)})`;
-  const sentence = accepted ? `adopted: ${figures}` : `not adopted: ${figures}; the interval does not exclude 0`;
+  const why = !excludes ? 'the interval does not exclude 0' : `p ≥ 0.05 (with ${baseline.length} held-out user(s) the test over users cannot go lower than ${(2 / 2 ** baseline.length).toPrecision(2)})`;
+  const sentence = accepted ? `adopted: ${figures}` : `not adopted: ${figures}; ${why}`;
   return { accepted, comparison, users: baseline.length, pairs: comparison.pairs, sentence };
 }
 

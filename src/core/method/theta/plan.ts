@@ -32,8 +32,17 @@ export interface PlannedUser {
   pairs: number;
 }
 
+/**
+ * Held-out users an adoption needs at the least: adopting Θ claims a gain for users in general, tested over
+ * the held-out users (an exact sign-flip over users), whose smallest p with U users is 2 / 2^U: below 0.05
+ * only from 6 users on.
+ */
+export const MIN_HELD_OUT_FOR_ADOPTION = 6;
+
 export interface ThetaPlan {
   roles: Roles;
+  /** What the user should know before spending the budget, one line each (too few held-out users to adopt). */
+  notes: string[];
   users: PlannedUser[];
   /** Users left out, and why (too small, or past what the budget allows). */
   unused: { user: string; reason: string }[];
@@ -123,8 +132,16 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
   const byId = new Map(users.map((u) => [u.id, u]));
   const planned = kept.map((u) => ({ id: u.id, firstStageBound: firstStageBound(u.data, opts), pairs: scoringPairs(byId.get(u.id)!, cap).length }));
   const room = opts.budget - cost.firstStage - cost.baselines - cost.finalCheck;
+  const notes =
+    roles.heldOut.length < MIN_HELD_OUT_FOR_ADOPTION
+      ? [
+          `only ${roles.heldOut.length} held-out user(s): no Θ can be adopted, since a gain for users in general needs at least ${MIN_HELD_OUT_FOR_ADOPTION} held-out users ` +
+            `(the test is over users); the search still runs and reports its best candidate${dropped.length ? `; a larger --budget keeps the ${dropped.length} user(s) left out` : '; more users would allow it'}`,
+        ]
+      : [];
   return {
     roles,
+    notes,
     users: planned,
     unused,
     pairsPerUser: cap,
