@@ -155,6 +155,30 @@ describe('synthesizeme collect', () => {
     assert.deepEqual(parsed.pairs.map((p) => [p.chosen.content, p.rejected.content]), [['second one', 'first one'], ['alpha', 'beta']]);
   });
 
+  test('collected pairs go to context or validation, never into the test split, unless --include-test', async () => {
+    await started;
+    const { dir, ws } = workspace();
+    const rows = Array.from({ length: 40 }, (_, i) => JSON.stringify({ prompt: `Question ${i}?`, response_1: `one ${i}`, response_2: `two ${i}`, answer: i % 2 ? '1' : '2' }));
+    writeFileSync(join(dir, 'pairs.jsonl'), rows.join('\n') + '\n');
+    const c = cli(dir);
+    assert.equal(await c.run('collect', 'ws', '--user', 'zoe', '--pairs-from', 'pairs.jsonl', '--base-url', server.url, '--json'), 0, c.err());
+    const records = readFileSync(join(ws, 'zoe.prefs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string });
+    assert.equal(records.length, 40);
+    const splits = new Set(records.map((r) => r.split));
+    assert.deepEqual([...splits].sort(), ['context', 'validation'], 'every collected pair carries context or validation');
+    // Asked to, the workspace's own rule splits them, test included.
+    const { dir: dir2, ws: ws2 } = workspace();
+    writeFileSync(join(dir2, 'pairs.jsonl'), rows.join('\n') + '\n');
+    const d = cli(dir2);
+    assert.equal(await d.run('collect', 'ws', '--user', 'zoe', '--pairs-from', 'pairs.jsonl', '--include-test', '--base-url', server.url, '--json'), 0, d.err());
+    const free = readFileSync(join(ws2, 'zoe.prefs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string });
+    assert.ok(free.every((r) => r.split === undefined));
+    const i = cli(dir2);
+    assert.equal(await i.run('inspect', 'ws', '--json'), 0, i.err());
+    const zoe = (JSON.parse(i.out()) as { users: { id: string; splits: Record<string, number> }[] }).users.find((u) => u.id === 'zoe')!;
+    assert.ok(zoe.splits.test > 0, JSON.stringify(zoe));
+  });
+
   test('hidden retests: a past pick asked again reversed; a consistent person agrees every time, a position-bound one never', async () => {
     await started;
     const { dir, ws } = workspace();

@@ -59,6 +59,9 @@ Choosing and checking:
   --refit-after N            offer a re-fit after N pairs since the persona's fit
                              (default synthesizeme.collect.refitAfter, 10)
   --max N                    stop after N answered pairs
+  --include-test             let collected pairs fall into the test split by the workspace's rule
+                             (default: each gets an explicit context or validation split, so a test
+                             set never grows or changes because pairs were collected)
   --file PATH                the preference file to append to (default: the user's own .jsonl or
                              YAML file, else <user>.prefs.jsonl in the workspace)
   --status                   report only: pairs collected, the person's test-retest agreement, and
@@ -90,6 +93,7 @@ export const collectCommand: Command = {
     'refit-after': { type: 'string' },
     max: { type: 'string' },
     file: { type: 'string' },
+    'include-test': { type: 'boolean' },
     status: { type: 'boolean' },
     json: { type: 'boolean' },
     ...splitOptionSpec,
@@ -188,6 +192,7 @@ export const collectCommand: Command = {
         seed: Date.now(),
         temperature,
         retestRate,
+        newPairs: { seed: ws.split.seed, ratios: ws.split.ratios, includeTest: flag(args, 'include-test') },
         ...(maxRaw !== undefined ? { max: intOption(args, 'max', 10, 1) } : {}),
         ...(informative ? { informative } : {}),
         signal: io.signal,

@@ -28,6 +28,8 @@ export interface CollectedRecord {
   context: Turn[];
   chosen: string;
   rejected: string;
+  /** Collected pairs go to context or validation, never test (unless asked): a test set never grows from collecting. */
+  split?: 'context' | 'validation';
   meta: {
     collected: {
       at: string;

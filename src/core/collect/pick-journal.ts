@@ -35,6 +35,7 @@ export function recordOf(e: PickEvent): CollectedRecord {
     context: e.context,
     chosen: e.texts[p]!,
     rejected: e.texts[q]!,
+    ...(e.split ? { split: e.split } : {}),
     meta: { collected: { at: e.at, sources: { chosen: e.sources[p]!, rejected: e.sources[q]! }, shown: e.picked === 1 ? ['chosen', 'rejected'] : ['rejected', 'chosen'], ...(e.reason ? { reason: e.reason } : {}) } },
   };
 }

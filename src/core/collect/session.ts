@@ -6,6 +6,7 @@
 // about is asked first. The same loop serves the CLI (answers from a terminal, standard input or a
 // file) and VS Code (answers from the webview): only the `Asker` differs.
 
+import { hashSplit } from '../data/splits';
 import { randomBytes } from 'node:crypto';
 import type { ChatModel } from '../llm/types';
 import type { Turn } from '../data/pair';
@@ -75,6 +76,13 @@ export interface CollectInputs {
   signal?: AbortSignal;
   onNote?: (message: string) => void;
   onEvent?: (e: CollectEvent) => void;
+  /**
+   * How new pairs are split (the workspace's seed and ratios). By default a collected pair gets an explicit
+   * split, context or validation in the ratio of those two, by its id: a run's test set never grows or changes
+   * because pairs were collected. `includeTest` leaves the pair without one, so the workspace's own rule may
+   * put it in test. Absent: no split written (the workspace's rule applies).
+   */
+  newPairs?: { seed: number; ratios: readonly [number, number, number]; includeTest?: boolean };
   /** The file's appender, when the caller checked the file already (checkAppendable): the file is read once. */
   appender?: PreferenceAppender;
   /** The journal's retry waits, and (tests) a hook after each step of a pick: a throw there is a kill. */
@@ -124,6 +132,15 @@ function remainingItems(inp: CollectInputs, log: readonly CollectEvent[], logNam
 }
 
 const now = () => new Date().toISOString();
+
+/** The explicit split of a newly collected pair: context or validation by its id (splits.ts), or none. */
+export function newPairSplit(inp: { userId: string; newPairs?: CollectInputs['newPairs'] }, pairId: string): 'context' | 'validation' | undefined {
+  const n = inp.newPairs;
+  if (!n || n.includeTest) return undefined;
+  const [c, v] = n.ratios;
+  if (c + v <= 0) return 'context';
+  return hashSplit(n.seed, inp.userId, pairId, [c, v, 0]) === 'validation' ? 'validation' : 'context';
+}
 
 export async function collect(inp: CollectInputs): Promise<CollectSummary> {
   const logPath = collectLogPath(inp.root, inp.userId);
@@ -217,7 +234,8 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
       continue;
     }
     const pairId = `collected-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    const e: PickEvent = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked: a.pick === '1' ? 1 : 2, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}), key: c.key, journaled: true };
+    const split = newPairSplit(inp, pairId);
+    const e: PickEvent = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked: a.pick === '1' ? 1 : 2, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}), key: c.key, journaled: true, ...(split ? { split } : {}) };
     // Logged first, then appended (pick-journal.ts): a pick the file cannot take now stays in the log.
     await journal.pick(e);
     inp.onEvent?.(e);

@@ -126,7 +126,12 @@ export async function findPreferencePaths(paths: string[], include = DEFAULT_INC
 
 export async function loadWorkspace(paths: string[], options: LoadOptions = {}): Promise<PreferenceIndex> {
   const cwd = options.cwd ?? process.cwd();
-  const { files, refused } = await findPreferencePaths(paths, options.include);
+  // Relative paths are the caller's (its cwd), not this process's: the CLI run in-process by a test or a
+  // benchmark. A missing one is named as it was given.
+  const { files, refused } = await findPreferencePaths(paths.map((p) => resolve(cwd, p)), options.include).catch((err: unknown) => {
+    if (err instanceof PathNotFoundError) throw new PathNotFoundError(relative(cwd, err.path) || err.path);
+    throw err;
+  });
   const index = new PreferenceIndex(options.split, options.basis);
   for (const r of refused) index.setFile(failedFile(relative(cwd, r.path) || r.path, r.message, 1, 1, r.severity));
   let done = 0;

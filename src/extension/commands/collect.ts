@@ -253,6 +253,8 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
         asker,
         temperature: Math.max(inputs.temperature, 0.7),
         retestRate: a.answers ? 0 : cfg.retestRate,
+        // As the CLI does by default: collected pairs go to context or validation, never into a test set.
+        newPairs: { seed: folder.files.config.split.seed, ratios: folder.files.config.split.ratios },
         ...(a.max !== undefined ? { max: a.max } : {}),
         ...(informative ? { informative } : {}),
         signal,
