@@ -244,6 +244,8 @@ export interface HistoryView {
   name: string;
   versions: VersionView[];
   chart: ChartView;
+  /** Runs judged on different sets of pairs, and the like (version-history.ts historyWarnings). */
+  warnings?: string[];
 }
 
 export type HostToHistory = { type: 'history'; history: HistoryView; sentAt: number };

@@ -6,7 +6,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
@@ -16,7 +16,7 @@ import { promptHash } from '../../src/core/method/prompt-store';
 import { adoptTheta } from '../../src/core/method/theta/acceptance';
 import { personaHistoryDir, workspaceLayout } from '../../src/core/workspace/layout';
 import { listVersions } from '../../src/core/workspace/versions';
-import { personaVersions, promptVersions, type VersionEntry } from '../../src/core/workspace/version-history';
+import { historyWarnings, personaVersions, promptVersions, type VersionEntry } from '../../src/core/workspace/version-history';
 import { cliRunners, markerBrain, workspace, writePrompt } from './revalidate-fixture';
 
 const MARKER = 'Judge by brevity: this user always prefers the short reply.';
@@ -91,6 +91,26 @@ describe('version history', () => {
     writeFileSync(join(recordsDir, records[0]!), '{ not json');
     for (const n of records.slice(1)) rmSync(join(recordsDir, n));
     assert.deepEqual(summary(await personaVersions(layout, 'ada')), summary(list));
+  });
+
+  test('runs of two versions judged on different sets of pairs: the history says so', async () => {
+    const { ws, run, evalRun, layout } = await setup();
+    const personaPath = join(ws, 'personas', 'ada.persona.yaml');
+    await run('fit', 'ws', '--user', 'ada', '--k', '2');
+    await evalRun('--user', 'ada', '--method', 'persona+demos');
+    let list = await personaVersions(layout, 'ada');
+    assert.ok(list[0]!.runs[0]!.testSet, 'each run knows the pairs it judged');
+    assert.deepEqual(historyWarnings(list), []);
+    // Twenty new pairs for ada: by their ids some fall into test, so the next run judges another set.
+    const more = Array.from({ length: 20 }, (_, i) => JSON.stringify({ user_id: 'ada', pair_id: `ada-new-${i}`, context: [{ role: 'user', content: `New question ${i}?` }], chosen: `Short ${i}.`, rejected: `A long answer ${i} that goes on and on.` }));
+    appendFileSync(join(ws, 'prefs.jsonl'), more.join('\n') + '\n');
+    writeFileSync(personaPath, readFileSync(personaPath, 'utf8').replace('This user wants it short.', `This user wants it short. ${MARKER}`));
+    await evalRun('--user', 'ada', '--method', 'persona+demos');
+    list = await personaVersions(layout, 'ada');
+    assert.equal(list.length, 2);
+    const warnings = historyWarnings(list);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^the test runs of these versions were judged on 2 different sets of pairs: their accuracies are not comparable pair for pair/);
   });
 
   test('prompt versions: the shipped default, a hand edit, an optimization, a worked example; each with its runs', async () => {

@@ -17,6 +17,7 @@ function render(m: HostToHistory): void {
   const h = m.history;
   clear(app);
   app.append(el('h2', { attrs: { 'data-testid': 'history-title' } }, `${h.kind === 'persona' ? 'Persona of' : 'Prompt'} ${h.name}: ${h.versions.length} version${h.versions.length === 1 ? '' : 's'}`));
+  for (const w of h.warnings ?? []) app.append(el('p', { class: 'warning', attrs: { 'data-testid': 'history-warning' } }, w));
   if (h.chart.series.some((s) => s.points.length)) app.append(lineChart(h.chart, 640, 260).node);
   else app.append(el('p', { class: 'muted' }, 'No scores yet: evaluate or re-validate to see how the versions compare.'));
   const rows = [...h.versions.entries()].reverse(); // newest first to read

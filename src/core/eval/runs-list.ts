@@ -11,7 +11,7 @@ import { readPersonaIfExists, readUserPersonaFile } from '../method/persona-file
 import { outside } from '../write-guard';
 import { PERSONA_AT } from './evaluate';
 import type { WorkspaceLayout } from '../workspace/layout';
-import { readRun, type RunHeader } from './run-file';
+import { readRun, testSetOf, type RunHeader } from './run-file';
 
 export type RunStatus = 'complete' | 'incomplete' | 'unfinished';
 
@@ -38,6 +38,8 @@ export interface RunListing {
   /** What changed since the run, one phrase each: `judge prompt changed`, `persona of ada removed`. */
   staleBecause: string[];
   inputs: Record<string, string>;
+  /** The identity of the pairs the run judged (run-file.ts testSetId): runs with different ones judged different pairs. */
+  testSet: string;
 }
 
 const PROMPT_NAMES = Object.keys(DEFAULT_PROMPTS) as PromptName[];
@@ -82,6 +84,7 @@ export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'prompt
       stale: staleBecause.length > 0,
       staleBecause,
       inputs: h.inputs,
+      testSet: testSetOf(run),
     });
   }
   return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.path < b.path ? -1 : 1));

@@ -11,7 +11,7 @@ import { findPersonaFile, parsePersona, readPersonaText, type PersonaModel } fro
 import { UserError } from '../user-error';
 import { promptFileName, promptHistoryDir } from '../method/prompt-store';
 import { listRuns, type RunListing } from '../eval/runs-list';
-import { readRun } from '../eval/run-file';
+import { readRun, testSetId } from '../eval/run-file';
 import { textHash } from '../text-hash';
 import { personaHistoryDir, type WorkspaceLayout } from './layout';
 import { readVersionRecord, type VersionOrigin } from './version-record';
@@ -31,6 +31,8 @@ export interface VersionRun {
   ci95: [number, number] | null;
   pairs?: number;
   label?: string;
+  /** The pairs it judged (for a persona version: that user's pairs in the run), as an identity (testSetId). */
+  testSet?: string;
 }
 
 export interface VersionEntry {
@@ -110,11 +112,13 @@ interface Kept {
 async function personaRunsByHash(runs: readonly RunListing[], userId: string): Promise<Map<string, VersionRun[]>> {
   const key = `persona:${userId}`;
   const used = runs.filter((r) => r.inputs[key] !== undefined);
-  const summaries = await Promise.all(used.map((r) => readRun(r.path).then((c) => c.summary, () => undefined)));
+  const contents = await Promise.all(used.map((r) => readRun(r.path).catch(() => undefined)));
   const out = new Map<string, VersionRun[]>();
   used.forEach((r, i) => {
-    const mine = summaries[i]?.users.find((u) => u.id === userId);
-    const run: VersionRun = { ...runOf(r), accuracy: mine ? mine.accuracy : null, ci95: mine ? mine.ci95 : null, ...(mine ? { pairs: mine.pairs } : {}) };
+    const mine = contents[i]?.summary?.users.find((u) => u.id === userId);
+    // This user's pairs in the run: a persona version's runs compare on the user's test set, not the run's.
+    const own = contents[i] ? [...contents[i]!.verdicts.values()].filter((v) => v.userId === userId) : [];
+    const run: VersionRun = { ...runOf(r), accuracy: mine ? mine.accuracy : null, ci95: mine ? mine.ci95 : null, ...(mine ? { pairs: mine.pairs } : {}), ...(own.length ? { testSet: testSetId(own) } : {}) };
     const list = out.get(r.inputs[key]!) ?? [];
     list.push(run);
     out.set(r.inputs[key]!, list);
@@ -123,7 +127,27 @@ async function personaRunsByHash(runs: readonly RunListing[], userId: string): P
 }
 
 function runOf(r: RunListing): VersionRun {
-  return { id: r.id, path: r.path, method: r.method, split: r.split, model: r.model, created: r.created, accuracy: r.accuracy, ci95: r.ci95, pairs: r.pairs, ...(r.label ? { label: r.label } : {}) };
+  return { id: r.id, path: r.path, method: r.method, split: r.split, model: r.model, created: r.created, accuracy: r.accuracy, ci95: r.ci95, pairs: r.pairs, ...(r.label ? { label: r.label } : {}), testSet: r.testSet };
+}
+
+/**
+ * What a reader of a history must know before comparing its versions' figures: per split, when the runs
+ * were judged on different sets of pairs (pairs were added, or the split rule changed), one line. Their
+ * accuracies are then not pair-for-pair comparable; Compare with current compares only the common pairs.
+ */
+export function historyWarnings(versions: readonly VersionEntry[]): string[] {
+  const bySplit = new Map<string, Set<string>>();
+  for (const v of versions) {
+    for (const r of v.runs) {
+      if (!r.testSet) continue;
+      const sets = bySplit.get(r.split) ?? new Set<string>();
+      sets.add(r.testSet);
+      bySplit.set(r.split, sets);
+    }
+  }
+  return [...bySplit]
+    .filter(([, sets]) => sets.size > 1)
+    .map(([split, sets]) => `the ${split} runs of these versions were judged on ${sets.size} different sets of pairs: their accuracies are not comparable pair for pair (Compare with current compares only the pairs they share)`);
 }
 
 /** Runs oldest first (listRuns gives them newest first). */

@@ -39,7 +39,7 @@ export function historyChart(name: string, versions: readonly VersionEntry[]): C
 }
 
 export async function showHistory(ctx: Ctx, folder: Folder, kind: 'persona' | 'prompt', name: string): Promise<HistoryView> {
-  const { personaVersions, promptVersions } = await import('../../core/workspace/version-history');
+  const { personaVersions, promptVersions, historyWarnings } = await import('../../core/workspace/version-history');
   const layout = await folder.files.layout();
   const versions = kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);
   if (!versions.length) throw new UserError(kind === 'persona' ? `user "${name}" has no persona yet: fit first` : `prompt "${name}" has no versions yet`);
@@ -50,6 +50,8 @@ export async function showHistory(ctx: Ctx, folder: Folder, kind: 'persona' | 'p
     versions: versions.map((v) => ({ id: v.id, created: v.created, origin: v.origin, current: v.current, ...(v.validation !== undefined ? { validation: v.validation } : {}), runs: v.runs })),
     chart: historyChart(name, versions),
   };
+  const warnings = historyWarnings(versions);
+  if (warnings.length) history.warnings = warnings;
   lastHistory = { kind, name, versions: versions.length };
   panel ??= new SinglePanel<HistoryToHost, HostToHistory>(ctx, 'synthesizeme.history', 'history', isHistoryToHost);
   panel.show(`History: ${name}`, { type: 'history', history, sentAt: Date.now() }, (m) => void onMessage(ctx, m));
