@@ -35,6 +35,21 @@ describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not bu
     assert.match(p.message, /malformed JSON/);
   });
 
+  test("a workspace's own split settings are read as fit and eval read them; a flag still wins", () => {
+    const ws = mkdtempSync(join(tmpdir(), 'smi-settings-'));
+    writeFileSync(join(ws, 'a.prefs.jsonl'), rows('ann', 40) + '\n');
+    const splitsOf = (args: string[]) => JSON.parse(run(['inspect', '.', '--json', ...args], ws).stdout).users[0].splits;
+    const seed7 = splitsOf(['--seed', '7']);
+    const ratios = splitsOf(['--splits', '10/10/80']);
+    assert.notDeepEqual(splitsOf([]), ratios);
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'settings.json'), '{"synthesizeme.seed": 7}');
+    assert.deepEqual(splitsOf([]), seed7, 'the settings seed is used');
+    writeFileSync(join(ws, '.vscode', 'settings.json'), '{"synthesizeme.split.ratios": [10, 10, 80]}');
+    assert.deepEqual(splitsOf([]), ratios, 'the settings ratios are used');
+    assert.notDeepEqual(splitsOf(['--splits', '50/20/30']), ratios, 'a flag wins over the settings');
+  });
+
   test('paths in output are relative to the current directory', () => {
     const r = run(['inspect', join(dir, 'a.prefs.jsonl'), '--json'], join(dir, 'sub'));
     const out = JSON.parse(r.stdout);

@@ -1,14 +1,14 @@
 // synthesizeme inspect <path...>: users, pair counts per split, and every problem.
 
-import { flag, type Command } from '../command';
+import { flag, type Command, type ParsedArgs } from '../command';
 import { splitOptionHelp, splitOptionSpec, splitOptionsFrom } from '../split-options';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadWorkspace, PathNotFoundError } from '../../core/data/load-workspace';
 import type { SplitOptions } from '../../core/data/splits';
 import { workspaceLayout } from '../../core/workspace/layout';
-import { readWorkspaceSettings } from '../../core/workspace/settings';
-import { readSplitState, type SplitState } from '../../core/workspace/split-record';
+import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from '../../core/workspace/settings';
+import { readSplitState } from '../../core/workspace/split-record';
 import { UsageError } from '../usage-error';
 
 // C0 controls, DEL and C1 controls (U+009B is a one-character CSI): ids, file names and the
@@ -44,13 +44,17 @@ Example:
 
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('inspect: give at least one file or directory (see synthesizeme inspect --help)');
-    const split = splitOptionsFrom(args);
+    let split = splitOptionsFrom(args);
     let index;
     try {
-      // One workspace folder: its splits as its next run will use them (pinned, legacy or by id); never written here.
-      const state = args.positionals.length === 1 ? await workspaceSplitState(resolve(io.cwd, args.positionals[0]!), split) : undefined;
+      // One workspace folder: its own settings (seed, ratios, include) as fit and eval read them, the flags
+      // over them, and its splits as its next run will use them (pinned, legacy or by id); never written here.
+      const one = args.positionals.length === 1 ? await workspaceSettings(resolve(io.cwd, args.positionals[0]!)) : undefined;
+      for (const line of one?.ignored ?? []) io.stderr(`note: ${line}\n`);
+      if (one) split = splitWithSettings(args, split, one.settings);
+      const state = one ? await readSplitState(workspaceLayout(one.root, one.settings), split) : undefined;
       for (const line of state?.notes ?? []) io.stderr(`note: ${line}\n`);
-      index = await loadWorkspace(args.positionals, { split, cwd: io.cwd, signal: io.signal, ...(state ? { basis: state.basis } : {}) });
+      index = await loadWorkspace(args.positionals, { split, cwd: io.cwd, signal: io.signal, ...(state ? { basis: state.basis } : {}), ...(one?.settings.include ? { include: one.settings.include } : {}) });
     } catch (err) {
       if (err instanceof PathNotFoundError) throw new UsageError(`inspect: ${err.message}`);
       throw err;
@@ -91,8 +95,20 @@ Example:
 };
 
 /** How a workspace folder's pairs are split (split-record.ts); undefined for a file. Its settings say where its personas are. */
-async function workspaceSplitState(root: string, split: SplitOptions): Promise<SplitState | undefined> {
+/** A workspace folder's settings, read as every run reads them; undefined for a file. */
+async function workspaceSettings(root: string): Promise<{ root: string; settings: WorkspaceSettings; ignored: string[] } | undefined> {
   if (!(await stat(root).then((s) => s.isDirectory(), () => false))) return undefined;
-  const settings = await readWorkspaceSettings(root).catch(() => ({}));
-  return readSplitState(workspaceLayout(root, settings), split);
+  const { settings, ignored } = await readWorkspaceSettingsWithNotes(root);
+  return { root, settings, ignored };
+}
+
+/** The split as a run would use it: flags given on the command line, then the workspace's settings, then the defaults. */
+function splitWithSettings(args: ParsedArgs, fromFlags: SplitOptions, s: WorkspaceSettings): SplitOptions {
+  const given = (name: string) => args.values[name] !== undefined;
+  return {
+    ratios: given('splits') ? fromFlags.ratios : (s.splitRatios ?? fromFlags.ratios),
+    seed: given('seed') ? fromFlags.seed : (s.seed ?? fromFlags.seed),
+    temporal: flag(args, 'temporal') || (s.splitTemporal ?? false),
+    minPairs: given('min-pairs') ? fromFlags.minPairs : (s.minPairs ?? fromFlags.minPairs),
+  };
 }
