@@ -1,5 +1,6 @@
-// One small preference pair for tests that need a pair but not a workspace.
+// One small preference pair, and a verdict on one, for tests that need them but not a workspace.
 import type { Pair } from '../../src/core/data/pair';
+import type { PairVerdict } from '../../src/core/method/judge';
 
 export function samplePair(overrides: Partial<Pair> = {}): Pair {
   return {
@@ -12,4 +13,18 @@ export function samplePair(overrides: Partial<Pair> = {}): Pair {
     source: { file: 'u.prefs.jsonl', line: 1, column: 1, endLine: 1 },
     ...overrides,
   } as Pair;
+}
+
+/** A pair's verdict in both orders, right or wrong in each as given (AB first). */
+export function sampleVerdict(userId: string, pairId: string, correct: [boolean, boolean]): PairVerdict {
+  return {
+    userId,
+    pairId,
+    file: 'pairs.jsonl',
+    line: 1,
+    orders: [
+      { order: 'AB', preference: correct[0] ? 'A' : 'B', correct: correct[0], reasoning: '' },
+      { order: 'BA', preference: correct[1] ? 'B' : 'A', correct: correct[1], reasoning: '' },
+    ],
+  };
 }

@@ -11,21 +11,11 @@ import { compareVerdicts } from '../../src/core/eval/compare';
 import { pairedBootstrap } from '../../src/core/eval/statistics';
 import { verdictKey } from '../../src/core/eval/run-file';
 import type { PairVerdict } from '../../src/core/method/judge';
+import { sampleVerdict } from '../support/pair-fixture';
 import { runCli } from '../../src/cli/main';
 import { capture } from './bench-fixtures';
 
-function verdict(userId: string, pairId: string, correct: [boolean, boolean]): PairVerdict {
-  return {
-    userId,
-    pairId,
-    file: 'pairs.jsonl',
-    line: 1,
-    orders: [
-      { order: 'AB', preference: correct[0] ? 'A' : 'B', correct: correct[0], reasoning: '' },
-      { order: 'BA', preference: correct[1] ? 'B' : 'A', correct: correct[1], reasoning: '' },
-    ],
-  };
-}
+const verdict = sampleVerdict;
 
 type Row = { user: string; a: [boolean, boolean]; b: [boolean, boolean] };
 

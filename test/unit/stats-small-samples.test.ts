@@ -11,20 +11,10 @@ import { pairedTest } from '../../src/core/eval/paired-test';
 import { accuracyHeadline, comparisonPowerNote } from '../../src/core/eval/sample-size';
 import { verdictKey } from '../../src/core/eval/run-file';
 import type { PairVerdict } from '../../src/core/method/judge';
+import { sampleVerdict } from '../support/pair-fixture';
 import { benchStats } from '../bench/stats-bench';
 
-function verdict(userId: string, pairId: string, correct: [boolean, boolean]): PairVerdict {
-  return {
-    userId,
-    pairId,
-    file: 'pairs.jsonl',
-    line: 1,
-    orders: [
-      { order: 'AB', preference: correct[0] ? 'A' : 'B', correct: correct[0], reasoning: '' },
-      { order: 'BA', preference: correct[1] ? 'B' : 'A', correct: correct[1], reasoning: '' },
-    ],
-  };
-}
+const verdict = sampleVerdict;
 
 const byKey = (vs: PairVerdict[]) => new Map(vs.map((v) => [verdictKey(v.userId, v.pairId), v]));
 

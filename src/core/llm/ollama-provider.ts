@@ -49,41 +49,40 @@ export function versionAtLeast(version: string | undefined, min: string): boolea
   return true;
 }
 
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** A context-length failure on Ollama: the same fields and advice whether the server cut the prompt or the client refused it. */
+function contextLengthError(ctx: ErrorContext, message: string, detail: string, afterAdvice: string): LlmError {
+  return new LlmError('context-length', message, {
+    provider: 'ollama',
+    baseUrl: ctx.baseUrl,
+    model: ctx.model,
+    purpose: ctx.purpose,
+    detail,
+    advice: { kind: 'raise-num-ctx' },
+    afterAdvice,
+  });
+}
+
 /** A prompt Ollama cut from the front without saying so: a failure, never an answer to score. */
 export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estimated: number, numCtx: number | undefined): LlmError {
-  const n = (v: number) => v.toLocaleString('en-US');
-  return new LlmError(
-    'context-length',
+  return contextLengthError(
+    ctx,
     `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
       `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost.`,
-    {
-      provider: 'ollama',
-      baseUrl: ctx.baseUrl,
-      model: ctx.model,
-      purpose: ctx.purpose,
-      detail: `prompt_eval_count ${evaluated}, estimate ${estimated}`,
-      advice: { kind: 'raise-num-ctx' },
-      afterAdvice: `from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
-    },
+    `prompt_eval_count ${evaluated}, estimate ${estimated}`,
+    `from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
   );
 }
 
 /** A prompt the client's own estimate puts well over the context it would be sent with: never sent. */
 export function overlongPromptError(ctx: ErrorContext, estimated: number, numCtx: number): LlmError {
-  const n = (v: number) => v.toLocaleString('en-US');
-  return new LlmError(
-    'context-length',
+  return contextLengthError(
+    ctx,
     `The prompt of the ${ctx.purpose ?? 'chat'} call is about ${n(estimated)} tokens, well over the context of ${n(numCtx)} (num_ctx) it would be sent with, ` +
       `so it was not sent: Ollama would refuse it or cut it from the front. Shorten it (fewer demonstrations or context turns).`,
-    {
-      provider: 'ollama',
-      baseUrl: ctx.baseUrl,
-      model: ctx.model,
-      purpose: ctx.purpose,
-      detail: `estimate ${estimated}, num_ctx ${numCtx}`,
-      advice: { kind: 'raise-num-ctx' },
-      afterAdvice: `from ${TRUNCATE_FLAG_SINCE} it refuses an overlong prompt instead of cutting it.`,
-    },
+    `estimate ${estimated}, num_ctx ${numCtx}`,
+    `from ${TRUNCATE_FLAG_SINCE} it refuses an overlong prompt instead of cutting it.`,
   );
 }
 
