@@ -416,8 +416,11 @@ try {
     const added = after.slice(before.length).split('\n').filter(Boolean).map((l) => JSON.parse(l));
     if (added.length !== 1) throw new Error(`${added.length} pairs appended`);
     if (added[0].meta?.collected?.reason !== 'shorter') throw new Error(`reason: ${JSON.stringify(added[0].meta)}`);
+    if (!['context', 'validation'].includes(added[0].split)) throw new Error(`a collected pair must not go to test: split ${added[0].split}`);
+    // The pick is journaled first, then marked appended once it is in the file (collect never loses a pick).
     const types = collectLog('ada').map((e) => e.type);
-    if (types.join(',') !== 'pick,tie,skip') throw new Error(`log: ${types.join(',')}`);
+    if (types.filter((t) => t !== 'appended').join(',') !== 'pick,tie,skip') throw new Error(`log: ${types.join(',')}`);
+    if (!types.includes('appended')) throw new Error(`the pick is not marked appended in the log: ${types.join(',')}`);
     return `1 pair appended (${added[0].pair_id}), log: ${types.join(', ')}`;
   });
 
