@@ -26,12 +26,10 @@
 //   calls and cache hits: a shared cache under a temporary folder, so identical fits cost nothing twice)
 //   and the wall time. Every (user, seed, strategy) trajectory runs concurrently through one client.
 
-import { mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreferenceAppender, type AppendIo, type CollectedRecord } from '../../src/core/collect/append-pair';
-import { allowWritesUnder } from '../../src/core/write-guard';
 import { startLoopbackOllama } from '../support/loopback-ollama';
 import { adaptBrain } from '../support/brain-adapter';
 import { simulatedBrain } from '../support/simulated-brain';
@@ -49,6 +47,7 @@ import { DEFAULT_PROMPTS, type PromptName } from '../../src/core/method/default-
 import { promptHash, type Prompt } from '../../src/core/method/prompt-store';
 import { figures } from '../../src/core/eval/evaluate';
 import { chooseMostInformative, type Candidate } from '../../src/core/collect/informative';
+import { benchDir } from './bench-dir';
 
 const MODEL = 'llama3.1:8b';
 const PROFILES: [string, Trait[]][] = [
@@ -67,6 +66,14 @@ const MAX_SIZE = 14;
 const BATCH = 4;
 const SEEDS = [1, 2, 3];
 const TARGETS = [0.6, 0.7, 0.8, 0.85];
+/** How much the bench runs: the full curve, or the smoke run's few steps of two users and one seed. */
+interface Scale {
+  profiles: [string, Trait[]][];
+  seeds: number[];
+  maxSize: number;
+}
+const FULL: Scale = { profiles: PROFILES, seeds: SEEDS, maxSize: MAX_SIZE };
+const SMOKE: Scale = { profiles: PROFILES.slice(0, 2), seeds: [1], maxSize: SEED_PAIRS + 2 };
 const FIT: Omit<FitOptions, 'seed'> = { temperature: 0, k: 1, stopScore: 0.8, labeledDemos: 4 };
 
 type Strategy = 'random' | 'active';
@@ -109,7 +116,7 @@ interface Trajectory extends CurveRun {
   departures: number;
 }
 
-async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, seed: number, strategy: Strategy): Promise<Trajectory> {
+async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, seed: number, strategy: Strategy, maxSize: number): Promise<Trajectory> {
   const remaining = shuffled(u.pool, createRng(`collect-bench:${seed}:${u.id}:seed-pairs`));
   const collected = remaining.splice(0, SEED_PAIRS);
   const accuracy: number[] = [];
@@ -120,7 +127,7 @@ async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, s
     // The judge of the current fit: it measures the test accuracy and, for ACTIVE, chooses the next pair.
     const current = judgeSystem(prompts.judge.text, { persona: fit.persona, demos: fit.demos });
     accuracy.push(await testAccuracy(model, current, u.test, seed));
-    if (collected.length >= MAX_SIZE) break;
+    if (collected.length >= maxSize) break;
     const rng = createRng(`collect-bench:${seed}:${u.id}:step${collected.length}`);
     const order = shuffled(remaining, rng);
     let pick = order[0]!;
@@ -141,23 +148,25 @@ async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, s
 
 const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(100 * x).toFixed(1).padStart(5)}`);
 
-export async function benchCollect(): Promise<void> {
+export async function benchCollect(opts: { smoke?: boolean } = {}): Promise<void> {
+  const scale = opts.smoke ? SMOKE : FULL;
   const t0 = performance.now();
   const brain = simulatedBrain();
   const server = await startLoopbackOllama({ brain: adaptBrain(brain), models: [MODEL] });
-  const cacheDir = mkdtempSync(join(tmpdir(), 'sm-bench-collect-'));
+  const cacheDir = benchDir('sm-bench-collect-');
+  // Disposed at the end: its cache holds open file handles, which would otherwise be closed by the garbage collector.
+  const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: MODEL, stream: false, concurrency: 8 }, { cacheDir });
   try {
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: MODEL, stream: false, concurrency: 8 }, { cacheDir });
     const model = new CountingModel(llm);
     const prompts: FitPrompts = { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') };
-    const users = PROFILES.map(([id, traits]) => splitOf(generateUser({ id, traits, pairs: PAIRS_PER_USER, seed: 1 })));
-    const sizes = Array.from({ length: MAX_SIZE - SEED_PAIRS + 1 }, (_, i) => SEED_PAIRS + i);
+    const users = scale.profiles.map(([id, traits]) => splitOf(generateUser({ id, traits, pairs: PAIRS_PER_USER, seed: 1 })));
+    const sizes = Array.from({ length: scale.maxSize - SEED_PAIRS + 1 }, (_, i) => SEED_PAIRS + i);
 
     console.log('collect: SIMULATION. Simulated users with hidden traits answer with their true choice; the judge is the simulated brain');
     console.log('collect: behind a loopback Ollama server. This shows the plumbing and how the strategy behaves on these users,');
     console.log('collect: not the accuracy of a real model on real people.');
-    console.log(`collect: ${users.length} users x ${SEEDS.length} seeds; per user ${VALIDATION} validation, ${TEST} test (both orders), ${users[0]!.pool.length} pool pairs;`);
-    console.log(`collect: ${SEED_PAIRS} seed pairs, then one asked pair per step up to ${MAX_SIZE}; ACTIVE picks from ${BATCH} random pool pairs; fit k=${FIT.k}, stop ${FIT.stopScore}, ${FIT.labeledDemos} labelled demos`);
+    console.log(`collect: ${users.length} users x ${scale.seeds.length} seeds${opts.smoke ? ' (smoke)' : ''}; per user ${VALIDATION} validation, ${TEST} test (both orders), ${users[0]!.pool.length} pool pairs;`);
+    console.log(`collect: ${SEED_PAIRS} seed pairs, then one asked pair per step up to ${scale.maxSize}; ACTIVE picks from ${BATCH} random pool pairs; fit k=${FIT.k}, stop ${FIT.stopScore}, ${FIT.labeledDemos} labelled demos`);
 
     const baseline = await Promise.all(users.map((u) => testAccuracy(model, judgeSystem(prompts.judge.text, {}), u.test, 0)));
 
@@ -165,7 +174,7 @@ export async function benchCollect(): Promise<void> {
     const trim = setInterval(() => void (server.chats.length = 0), 2000);
     let runs: Trajectory[];
     try {
-      runs = await Promise.all(users.flatMap((u) => SEEDS.flatMap((seed) => (['random', 'active'] as const).map((s) => trajectory(model, prompts, u, seed, s)))));
+      runs = await Promise.all(users.flatMap((u) => scale.seeds.flatMap((seed) => (['random', 'active'] as const).map((s) => trajectory(model, prompts, u, seed, s, scale.maxSize)))));
     } finally {
       clearInterval(trim);
     }
@@ -187,13 +196,13 @@ export async function benchCollect(): Promise<void> {
     for (const t of TARGETS) {
       const say = (s: Strategy) => {
         const n = firstReaching(curves[s], t);
-        return n === null ? `not reached by ${MAX_SIZE}` : `${n} pairs`;
+        return n === null ? `not reached by ${scale.maxSize}` : `${n} pairs`;
       };
       console.log(`collect: to reach ${(100 * t).toFixed(0)}%: random ${say('random')}, active ${say('active')}`);
     }
     // One number per curve: the mean accuracy over the sizes after the seed pairs (the area under the curve).
     const later = (c: CurvePoint[]) => c.slice(1).reduce((s, p) => s + p.mean, 0) / (c.length - 1);
-    console.log(`collect: mean over ${SEED_PAIRS + 1}..${MAX_SIZE} pairs: random ${pct(later(curves.random)).trim()}%, active ${pct(later(curves.active)).trim()}%`);
+    console.log(`collect: mean over ${SEED_PAIRS + 1}..${scale.maxSize} pairs: random ${pct(later(curves.random)).trim()}%, active ${pct(later(curves.active)).trim()}%`);
     const active = runs.filter((r) => r.strategy === 'active');
     const steps = active.reduce((s, r) => s + r.uncertainty[0] + r.uncertainty[1] + r.uncertainty[2], 0);
     const unsure = active.reduce((s, r) => s + r.uncertainty[0], 0);
@@ -201,6 +210,7 @@ export async function benchCollect(): Promise<void> {
     console.log(`collect: active steps: ${steps}; the judge contradicted itself on the chosen candidate in ${unsure}, was sure of all ${BATCH} in ${active.reduce((s, r) => s + r.uncertainty[2], 0)}; asked another pair than random's in ${departed}`);
     console.log(`collect: ${runs.length} trajectories, ${runs.length * sizes.length} fits; LLM calls: ${model.usage.calls.toLocaleString('en-US')} to the server, ${model.usage.cacheHits.toLocaleString('en-US')} cache hits; brain confused: ${JSON.stringify(brain.stats().confused)}; wall time ${seconds.toFixed(1)} s`);
   } finally {
+    await llm.dispose();
     await server.close();
     rmSync(cacheDir, { recursive: true, force: true });
   }
@@ -267,8 +277,7 @@ export function writeLargeJsonl(path: string, mb: number): number {
  * 1 MB file so that the unit tests can run it.
  */
 export async function benchAppend(opts: { smoke?: boolean } = {}): Promise<{ perAppendBytes: number; fileBytes: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sm-bench-append-'));
-  allowWritesUnder(dir);
+  const dir = benchDir('sm-bench-append-');
   const picks = 5;
   try {
     const path = join(dir, 'big.prefs.jsonl');

@@ -2,6 +2,8 @@
 // (about 2 x n_context + 25 x n_validation + 1), at equal or better simulated accuracy,
 // and a warm re-fit from the cache with 0 calls.
 
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startLoopbackOllama } from '../support/loopback-ollama';
 import { adaptBrain } from '../support/brain-adapter';
 import { simulatedBrain } from '../support/simulated-brain';
@@ -23,10 +25,16 @@ async function cli(cwd: string, argv: string[]): Promise<any> {
   return JSON.parse(out.join(''));
 }
 
-export async function benchEngine(): Promise<void> {
+/** The smoke run fits only these users of the simulated panel (their files alone stay in the workspace). */
+const SMOKE_USERS = ['sim-ana', 'sim-ben'];
+
+export async function benchEngine(opts: { smoke?: boolean } = {}): Promise<void> {
   const server = await startLoopbackOllama({ brain: adaptBrain(simulatedBrain()), models: ['llama3.1:8b'] });
+  const sim = simulatedWorkspace(7);
   try {
-    const sim = simulatedWorkspace(7);
+    if (opts.smoke) {
+      for (const u of sim.users) if (!SMOKE_USERS.includes(u.id)) rmSync(join(sim.ws, `${u.id}.prefs.jsonl`));
+    }
     const index = await loadWorkspace([sim.ws]);
     const t0 = performance.now();
     const fit = await cli(sim.dir, ['fit', 'ws', '--all', '--base-url', server.url]);
@@ -70,5 +78,6 @@ export async function benchEngine(): Promise<void> {
     console.log(`engine: warm re-fit from the cache: ${warm.calls} calls (goal 0), ${warm.cacheHits} cache hits, ${((performance.now() - t1) / 1000).toFixed(2)} s`);
   } finally {
     await server.close();
+    rmSync(sim.dir, { recursive: true, force: true });
   }
 }

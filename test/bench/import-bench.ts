@@ -2,11 +2,11 @@
 // huge line of about 1 GB (a decompression bomb: gunzipping it whole took 2.1 GB) and (2) a gzip of real-
 // shaped HH rows. Peak RSS is sampled during the import. Printed, never asserted; `smoke` uses small files.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { importFile } from '../../src/core/data/importers/index';
+import { benchDir } from './bench-dir';
 
 async function peak<T>(run: () => Promise<T>): Promise<{ result: T | Error; ms: number; peakMb: number }> {
   global.gc?.();
@@ -36,7 +36,7 @@ function hhRows(n: number): string {
 }
 
 export async function benchImport(opts: { smoke?: boolean } = {}): Promise<{ bombRefused: boolean; records: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sm-bench-import-'));
+  const dir = benchDir('sm-bench-import-');
   try {
     const bombBytes = opts.smoke ? 8 * 1048576 : 1024 * 1048576;
     const bomb = join(dir, 'bomb.jsonl.gz');

@@ -10,8 +10,7 @@
 // not count against the pipeline. A second run is served from the cache (0 calls).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLlm, type Llm } from '../../src/core/llm/client';
 import { createRng, hashString, randomInt } from '../../src/core/random';
@@ -21,12 +20,15 @@ import { writeNativeJsonl } from '../../src/core/data/importers/index';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { startLoopbackOllama } from '../support/loopback-ollama';
 import type { BrainRequest } from '../support/loopback-llm';
+import { benchDir } from './bench-dir';
 
-const CHILD_FLAG = '__bench-pipeline-loopback';
+export const PIPELINE_CHILD_FLAG = '__bench-pipeline-loopback';
 
 export interface PipelineBenchOptions {
   rows?: number;
   users?: number;
+  /** Users with 10 pairs each (they pass the 5-pair filter); default 1,000. */
+  bigUsers?: number;
   latencyMs?: number;
   concurrency?: number;
   judges?: number;
@@ -50,9 +52,8 @@ function sentence(rng: () => number, words: number): string {
  * memory): `big` users with 10 pairs each (they pass the 5-pair filter; about the paper's 10,092
  * pairs / 1,004 users) and the other users with 1 or 2 pairs; every 7th row multi-turn.
  */
-export function generateArena(path: string, rows: number, users: number): { bytes: number } {
+export function generateArena(path: string, rows: number, users: number, big = 1000): { bytes: number } {
   const rng = createRng(7);
-  const big = 1000;
   const rest = rows - big * 10;
   const small = users - big;
   // Small users: `twos` of them with 2 pairs, the others with 1.
@@ -108,9 +109,9 @@ function brainFor(share: number) {
   };
 }
 
-/** The loopback server in a child process (this same bundle, started with CHILD_FLAG). */
+/** The loopback server in a child process (this same bundle, started with PIPELINE_CHILD_FLAG). */
 async function startServerProcess(latencyMs: number, share: number, models: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(process.argv[1]!, [CHILD_FLAG, String(latencyMs), String(share), models.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(process.argv[1]!, [PIPELINE_CHILD_FLAG, String(latencyMs), String(share), models.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve(String(m)));
     child.once('exit', (code) => reject(new Error(`loopback server process exited (${code})`)));
@@ -131,7 +132,7 @@ function serverCpuMs(child: ChildProcess): Promise<number> {
   });
 }
 
-if (process.argv[2] === CHILD_FLAG) {
+if (process.argv[2] === PIPELINE_CHILD_FLAG) {
   const [latency, share, models] = process.argv.slice(3);
   void startLoopbackOllama({ brain: brainFor(Number(share)), latencyMs: Number(latency), models: models!.split(','), chunkChars: 4096 }).then((s) => {
     process.send!(s.url);
@@ -153,12 +154,12 @@ export async function benchPipeline(options: PipelineBenchOptions = {}): Promise
   const C = options.concurrency ?? 128;
   const nJudges = options.judges ?? 2;
   const share = options.personalizable ?? 0.2;
-  const dir = mkdtempSync(join(tmpdir(), 'sm-bench-pipeline-'));
+  const dir = benchDir('sm-bench-pipeline-');
   const judgesNames = Array.from({ length: nJudges }, (_, i) => `judge-${i + 1}`);
   const server = await startServerProcess(L, share, ['classifier', ...judgesNames]);
   try {
     const rawPath = join(dir, 'arena.jsonl');
-    const gen = generateArena(rawPath, rows, users);
+    const gen = generateArena(rawPath, rows, users, options.bigUsers);
     print(`raw: ${rows} rows, ${users} users, ${(gen.bytes / 1048576).toFixed(1)} MB; latency L = ${L} ms, concurrency C = ${C} (classifier; ${Math.max(1, Math.floor(C / nJudges))} for each of ${nJudges} judge models), ${Math.round(share * 100)}% personalizable; loopback Ollama in a child process; cache ${options.cache === false ? 'off' : 'on'}`);
     const Cj = Math.max(1, Math.floor(C / nJudges));
     const open = (model: string, concurrency: number): Llm => createLlm({ provider: 'ollama', baseUrls: [server.url], model, concurrency, stream: false }, options.cache === false ? { noCache: true } : { cacheDir: join(dir, 'cache') });

@@ -28,6 +28,8 @@ export interface PromptfooBenchInput {
   concurrency: number;
   repeats: number;
   print: (line: string) => void;
+  /** False in the smoke run: a promptfoo not installed yet is not measured, and nothing is downloaded. */
+  installIfMissing?: boolean;
 }
 
 export interface PromptfooFigures {
@@ -204,6 +206,9 @@ type ChildMessage =
 export async function benchPromptfoo(input: PromptfooBenchInput): Promise<PromptfooResult> {
   if (process.env['SYNTHESIZEME_BENCH_PROMPTFOO'] === 'off') return { ok: false, reason: 'SYNTHESIZEME_BENCH_PROMPTFOO=off' };
   const dir = promptfooToolsDir();
+  if (input.installIfMissing === false && !completeInstall(dir)) {
+    return { ok: false, reason: `promptfoo ${PROMPTFOO_VERSION} is not installed in ${dir}; a smoke run installs nothing (the full bench does)` };
+  }
   const installed = await ensurePromptfoo(dir, input.print);
   if (!installed.ok) return installed;
   const child = findChild();

@@ -10,13 +10,12 @@
 // Then the same 2N calls through promptfoo's own OpenAI provider (installed on demand outside the
 // repository, see promptfoo.ts), same server, latency, concurrency and prompts, cache off: our
 // live time over promptfoo's (goal: at most 0.5).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createLlm } from '../../src/core/llm/client';
 import type { ChatRequest, ProviderKind, ResponseSchema } from '../../src/core/llm/types';
 import { startBenchServer } from './bench-server';
 import { benchPromptfoo } from './promptfoo';
+import { benchDir } from './bench-dir';
 
 export interface ProviderBenchOptions {
   /** Pairs judged in both orders. Default 1000. */
@@ -28,6 +27,8 @@ export interface ProviderBenchOptions {
   providers?: ProviderKind[];
   /** Repetitions of the live run; the median ratio is reported. Default 3. */
   repeats?: number;
+  /** The smoke run: promptfoo is compared only if it is installed already (never installed by a smoke run). */
+  smoke?: boolean;
   print?: (line: string) => void;
 }
 
@@ -75,7 +76,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOptions, 'providers' | 'print'>>): Promise<ProviderBenchFigures> {
+async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOptions, 'providers' | 'print' | 'smoke'>>): Promise<ProviderBenchFigures> {
   const server = await startBenchServer(provider, o.latencyMs);
   const model = provider === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini';
   const requests: ChatRequest[] = [];
@@ -86,7 +87,7 @@ async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOp
   try {
     for (let r = 0; r < o.repeats; r++) {
       if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-      cacheDir = mkdtempSync(join(tmpdir(), 'sm-bench-cache-'));
+      cacheDir = benchDir('sm-bench-cache-');
       const llm = createLlm({ provider, baseUrls: [server.url], model, concurrency: o.concurrency }, { cacheDir });
       await server.reset();
       const t0 = performance.now();
@@ -161,6 +162,7 @@ export async function benchProviders(options: ProviderBenchOptions = {}): Promis
     concurrency: o.concurrency,
     repeats: o.repeats,
     print,
+    installIfMissing: !options.smoke,
   });
   if (!pf.ok) {
     print(`  promptfoo: not measured (${pf.reason})`);

@@ -14,9 +14,9 @@
 // user's next call. With that cache off, an X, Y, X sequence got cache_n 0 on the third call: there B's share
 // falls to what a pair's second order reuses from its first.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm, type Llm } from '../../src/core/llm/client';
 import { estimateTokens } from '../../src/core/llm/estimate';
@@ -43,8 +43,9 @@ const PERSONAS: Record<string, { persona: string; why: string }> = {
   },
 };
 
-/** Pairs judged per user: ada's test split is 5 pairs; run B takes as many of each user's pairs. */
+/** Pairs judged per user: ada's test split is 5 pairs; run B takes as many of each user's pairs. The smoke run: 1. */
 const PAIRS = 5;
+const SMOKE_PAIRS = 1;
 const NAIVE_USERS = ['ada', 'bruno'];
 
 interface Call {
@@ -164,23 +165,46 @@ const share = (calls: readonly Call[], warmOnly = false) => {
   return sum(c, (x) => x.cacheN) / Math.max(1, sum(c, (x) => x.cacheN + x.promptN));
 };
 
-export async function benchRealServer(): Promise<void> {
-  const dir = process.env.SYNTHESIZEME_EMBEDDED_DIR || (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : embeddedDir());
-  const model = await ensureEmbeddedModel({ dir });
+/** The embedded model's folders, the named one first: the tools' own default, then where `npm run test:setup` puts it. */
+function modelDirs(): string[] {
+  const named = process.env.SYNTHESIZEME_EMBEDDED_DIR || (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : undefined);
+  return named ? [named] : [embeddedDir(), join(homedir(), '.cache', 'vscode-test-tools', 'embedded-model')];
+}
+
+/** A model already set up (the real-model test layer's check): the smoke run uses it as it is and sets up nothing. */
+function modelInstalled(dir: string): EmbeddedModel | undefined {
+  const python = join(dir, 'venv', 'bin', 'python');
+  const modelFile = join(dir, 'models', `${EMBEDDED_MODEL_NAME}.gguf`);
+  return existsSync(python) && existsSync(modelFile) ? { python, modelFile } : undefined;
+}
+
+/** The full run sets the model up where it is missing (setup.sh may download it); the smoke run never does. */
+async function findModel(smoke: boolean): Promise<EmbeddedModel | string> {
+  const dirs = modelDirs();
+  const ready = dirs.find((d) => modelInstalled(d));
+  if (smoke) return ready ? modelInstalled(ready)! : `no embedded model in ${dirs.join(' or ')}; a smoke run downloads nothing (npm run test:setup sets it up)`;
+  return ensureEmbeddedModel({ dir: ready ?? dirs[0]! });
+}
+
+export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<void | { skipped: string }> {
+  const model = await findModel(opts.smoke ?? false);
+  if (typeof model === 'string') return { skipped: model };
+  const pairs = opts.smoke ? SMOKE_PAIRS : PAIRS;
   const ws = await openWorkspace('examples/workspace');
   // In-memory prompts: the workspace's PromptStore would write default prompt files into examples/.
   const judge = await new PromptStore().get('judge');
   const jobsOf = (userId: string): Job[] => {
     const s = pairsBySplit(ws.index.user(userId)!);
-    const system = judgeSystem(judge.text, profileOf(userId, s.context));
+    // The smoke run keeps one demo: a prompt of about 600 tokens instead of 3,000, the same calls in seconds.
+    const system = judgeSystem(judge.text, profileOf(userId, opts.smoke ? s.context.slice(0, 1) : s.context));
     // Test pairs first; a user with fewer test pairs is topped up from validation so both runs judge as many.
-    return [...s.test, ...s.validation].slice(0, PAIRS).map((pair) => ({ system, pair }));
+    return [...s.test, ...s.validation].slice(0, pairs).map((pair) => ({ system, pair }));
   };
   const jobs = Object.fromEntries(NAIVE_USERS.map((u) => [u, jobsOf(u)]));
   const logDir = mkdtempSync(join(tmpdir(), 'sm-real-bench-'));
   let failed = true;
   try {
-    console.log(`real: llama-server ${EMBEDDED_MODEL_NAME}, ctx 8192, 1 slot, 1 thread, a fresh server per run; ada's system message ${jobs.ada![0]!.system.length} chars (persona + ${pairsBySplit(ws.index.user('ada')!).context.length} demos)`);
+    console.log(`real: llama-server ${EMBEDDED_MODEL_NAME}, ctx 8192, 1 slot, 1 thread, a fresh server per run; ada's system message ${jobs.ada![0]!.system.length} chars (persona + ${opts.smoke ? 1 : pairsBySplit(ws.index.user('ada')!).context.length} demos)${opts.smoke ? ' (smoke)' : ''}`);
     // A: the engine's order (evaluate()'s: all of one user's pairs, both orders, queued at once).
     const a = await run(model, logDir, (llm) => judgeAll(llm, jobs.ada!, ws.split.seed, true));
     const cols: [string, number][] = [['calls', 5], ['computed', 9], ['cached', 7], ['share', 6], ['warm share', 11], ['wall s', 7], ['prompt tok/s', 13], ['gen tok', 8], ['accuracy', 9]];
@@ -194,7 +218,7 @@ export async function benchRealServer(): Promise<void> {
     line(`A engine: ada, ${jobs.ada!.length} pairs x 2, concurrency 1`, a);
     // B: a naive client: one pair of each user in turn (ada, bruno, ada, ...), both orders of a pair together.
     const interleaved: Job[] = [];
-    for (let i = 0; i < PAIRS; i++) for (const u of NAIVE_USERS) if (jobs[u]![i]) interleaved.push(jobs[u]![i]!);
+    for (let i = 0; i < pairs; i++) for (const u of NAIVE_USERS) if (jobs[u]![i]) interleaved.push(jobs[u]![i]!);
     const b = await run(model, logDir, (llm) => judgeAll(llm, interleaved, ws.split.seed, false));
     line(`B naive: ${NAIVE_USERS.join('/')} interleaved, concurrency 1`, b);
     const perUser = NAIVE_USERS.map((u) => `${u} ${pct(share(b.calls.filter((c) => c.system === jobs[u]![0]!.system)))}`);
