@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { importFile, type ImportSource } from '../../src/core/data/importers/index';
-import { benchImport } from '../bench/import-bench';
 
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const turn = (role: string, content: string) => ({ role, content });
@@ -85,12 +84,6 @@ describe('gzip importers stream', () => {
   test('a bomb: a stream that decompresses past the cap is refused with one line', async () => {
     const f = files('arena.jsonl', '\n'.repeat(8 * 1048576));
     await assert.rejects(importFile('arena', [f.gz], { gzip: { maxDecompressedBytes: 4 * 1048576 } }), /arena\.jsonl\.gz: decompresses to more than 4 MB: refused \(a decompression bomb\?\)/);
-  });
-
-  test('the import bench runs in its smoke mode and prints its peak-memory figures', async () => {
-    const r = await benchImport({ smoke: true });
-    assert.equal(r.bombRefused, true);
-    assert.equal(r.records, 2000);
   });
 
   test('a broken gzip is one line, no stack', async () => {

@@ -1,6 +1,6 @@
 // Statistics that hold their level at every size (issue 22, points 1 and 2): no interval of zero width
 // at any size, a headline that says "too few to tell" under 10 pairs, a p-value over users when the
-// pairs belong to several, and the stats bench's `--json` line.
+// pairs belong to several. The stats bench's `--json` line is checked where every bench runs (bench-smoke.test.ts).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,6 @@ import { accuracyHeadline, comparisonPowerNote } from '../../src/core/eval/sampl
 import { verdictKey } from '../../src/core/eval/run-file';
 import type { PairVerdict } from '../../src/core/method/judge';
 import { sampleVerdict } from '../support/pair-fixture';
-import { benchStats } from '../bench/stats-bench';
 
 const verdict = sampleVerdict;
 
@@ -99,14 +98,4 @@ test('user-level sign-flip p is exact: 6 users all one way give 2 / 2^6', () => 
     users.push(`u${u}`);
   }
   assert.equal(pairedTest(pa, pb, { users }).pValue, 2 / 64);
-});
-
-test('`npm run bench -- stats --json` (smoke): the last line is one JSON object with the rows the issue names', async () => {
-  const lines: string[] = [];
-  await benchStats({ experiments: 4, json: true, print: (l) => lines.push(l) });
-  const out = JSON.parse(lines.at(-1)!) as { accuracy: { pairs: number; users: number; coverage: number }[]; difference: { scenario: string; p_below_05: number; significant: number; coverage: number }[] };
-  for (const pairs of [3, 5, 10, 20]) assert.ok(out.accuracy.some((r) => r.pairs === pairs && r.users === 1), `single user at ${pairs} pairs`);
-  assert.ok(out.accuracy.every((r) => r.coverage >= 0 && r.coverage <= 1));
-  assert.deepEqual(out.difference.map((r) => r.scenario), ['null', 'null-heterogeneous', 'plus5-shared', 'plus5-unshared']);
-  for (const r of out.difference) for (const k of ['p_below_05', 'significant', 'coverage'] as const) assert.ok(r[k] >= 0 && r[k] <= 1, `${r.scenario} ${k}`);
 });
