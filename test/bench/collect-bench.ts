@@ -116,7 +116,14 @@ interface Trajectory extends CurveRun {
   departures: number;
 }
 
-async function trajectory(model: ChatModel, prompts: FitPrompts, u: UserSplit, seed: number, strategy: Strategy, maxSize: number): Promise<Trajectory> {
+async function trajectory(
+  model: ChatModel,
+  prompts: FitPrompts,
+  u: UserSplit,
+  seed: number,
+  strategy: Strategy,
+  maxSize: number,
+): Promise<Trajectory> {
   const remaining = shuffled(u.pool, createRng(`collect-bench:${seed}:${u.id}:seed-pairs`));
   const collected = remaining.splice(0, SEED_PAIRS);
   const accuracy: number[] = [];

@@ -207,7 +207,8 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
   if (process.env['SYNTHESIZEME_BENCH_PROMPTFOO'] === 'off') return { ok: false, reason: 'SYNTHESIZEME_BENCH_PROMPTFOO=off' };
   const dir = promptfooToolsDir();
   if (input.installIfMissing === false && !completeInstall(dir)) {
-    return { ok: false, reason: `promptfoo ${PROMPTFOO_VERSION} is not installed in ${dir}; a smoke run installs nothing (the full bench does)` };
+    const reason = `promptfoo ${PROMPTFOO_VERSION} is not installed in ${dir}; a smoke run installs nothing (the full bench does)`;
+    return { ok: false, reason };
   }
   const installed = await ensurePromptfoo(dir, input.print);
   if (!installed.ok) return installed;

@@ -76,7 +76,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function benchOne(provider: ProviderKind, o: Required<Omit<ProviderBenchOptions, 'providers' | 'print' | 'smoke'>>): Promise<ProviderBenchFigures> {
+type Sizes = Required<Omit<ProviderBenchOptions, 'providers' | 'print' | 'smoke'>>;
+
+async function benchOne(provider: ProviderKind, o: Sizes): Promise<ProviderBenchFigures> {
   const server = await startBenchServer(provider, o.latencyMs);
   const model = provider === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini';
   const requests: ChatRequest[] = [];

@@ -182,7 +182,9 @@ function modelInstalled(dir: string): EmbeddedModel | undefined {
 async function findModel(smoke: boolean): Promise<EmbeddedModel | string> {
   const dirs = modelDirs();
   const ready = dirs.find((d) => modelInstalled(d));
-  if (smoke) return ready ? modelInstalled(ready)! : `no embedded model in ${dirs.join(' or ')}; a smoke run downloads nothing (npm run test:setup sets it up)`;
+  if (smoke) {
+    return ready ? modelInstalled(ready)! : `no embedded model in ${dirs.join(' or ')}; a smoke run downloads nothing (npm run test:setup sets it up)`;
+  }
   return ensureEmbeddedModel({ dir: ready ?? dirs[0]! });
 }
 

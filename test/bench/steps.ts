@@ -27,10 +27,16 @@ export interface BenchStep {
 
 export const BENCHES: BenchStep[] = [
   { name: 'index', run: ({ smoke }) => benchIndex({ smoke }) },
-  { name: 'providers', run: ({ smoke }) => benchProviders(smoke ? { smoke, pairs: 20, latencyMs: 5, concurrency: 8, repeats: 1 } : {}) },
+  {
+    name: 'providers',
+    run: ({ smoke }) => benchProviders(smoke ? { smoke, pairs: 20, latencyMs: 5, concurrency: 8, repeats: 1 } : {}),
+  },
   { name: 'engine', run: ({ smoke }) => benchEngine({ smoke }) },
   { name: 'extension', run: ({ smoke }) => benchExtension({ smoke }) },
-  { name: 'pipeline', run: ({ smoke }) => benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}) },
+  {
+    name: 'pipeline',
+    run: ({ smoke }) => benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}),
+  },
   { name: 'real', run: ({ smoke }) => benchRealServer({ smoke }) },
   { name: 'stats', run: ({ smoke, json }) => benchStats({ json, ...(smoke ? { experiments: 4 } : {}) }) },
   { name: 'grid', run: ({ smoke }) => benchGrid({ smoke }) },

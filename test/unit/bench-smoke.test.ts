@@ -57,10 +57,14 @@ function assertStatsJson(lines: string[]): void {
     accuracy: { pairs: number; users: number; coverage: number }[];
     difference: { scenario: string; p_below_05: number; significant: number; coverage: number }[];
   };
-  for (const pairs of [3, 5, 10, 20]) assert.ok(out.accuracy.some((r) => r.pairs === pairs && r.users === 1), `single user at ${pairs} pairs`);
+  for (const pairs of [3, 5, 10, 20]) {
+    assert.ok(out.accuracy.some((r) => r.pairs === pairs && r.users === 1), `single user at ${pairs} pairs`);
+  }
   assert.ok(out.accuracy.every((r) => r.coverage >= 0 && r.coverage <= 1));
   assert.deepEqual(out.difference.map((r) => r.scenario), ['null', 'null-heterogeneous', 'plus5-shared', 'plus5-unshared']);
-  for (const r of out.difference) for (const k of ['p_below_05', 'significant', 'coverage'] as const) assert.ok(r[k] >= 0 && r[k] <= 1, `${r.scenario} ${k}`);
+  for (const r of out.difference) {
+    for (const k of ['p_below_05', 'significant', 'coverage'] as const) assert.ok(r[k] >= 0 && r[k] <= 1, `${r.scenario} ${k}`);
+  }
 }
 
 test('npm run bench -- --smoke: every bench runs to its end at tiny sizes', async (t) => {
