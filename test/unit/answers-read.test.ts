@@ -35,6 +35,46 @@ const PROSE: [string, 'A' | 'B' | null][] = [
   ['Both are fine; it is a tie.', null],
   ['Verdict: A good reply would have been shorter than either.', null],
   ['Winner: Response B because it answers the question.', 'B'],
+  // A reply named in passing is no vote for it (the re-probe of issue 20 read each of these five as A).
+  ['Response A is worse.', null],
+  ['Response A is too long; B is better.', null],
+  ['I would not choose Response A.', null],
+  ['Response A is better than B? No. B is.', null],
+  ['The answer is A-grade for B.', null],
+  // Negations, comparisons against, conditions and questions state no choice.
+  ["Response A isn't the better one.", null],
+  ['I would never pick Response A.', null],
+  ['Response A is less preferred.', null],
+  ['Response A is the weaker reply.', null],
+  ['Response A is verbose.', null],
+  ['Response A is a reply the user would dislike.', null],
+  ['I prefer Response A instead of nothing, but only just.', null],
+  ['If brevity mattered more, Response A would be better.', null],
+  ['Is Response A better? Hard to say.', null],
+  ['Which is better, Response A?', null],
+  ['Verdict: A is worse.', null],
+  ['The answer is A?', null],
+  ['Final answer: A-grade material, both of them.', null],
+  // A letter that is part of a name or a word.
+  ['Plan A would suit the user better.', null],
+  ['I would go with Plan A for this user.', null],
+  ['Response B-movie dialogue is better here.', null],
+  ['This reads like a B-movie script.', null],
+  // Naming both replies with verdict words is ambiguous, even beside a choice.
+  ['Response B is better than Response A.', null],
+  ['Response A is better for experts. Response B is better for this user.', null],
+  ['I prefer Response B over Response A. Preference unclear.', null],
+  // Explicit choices still read, negated sentences beside them notwithstanding.
+  ['I would not choose Response A. Response B is better.', 'B'],
+  ['Response A is worse.\nB', 'B'],
+  ['I prefer Response B.', 'B'],
+  ['I choose Response A.', 'A'],
+  ['I pick **Response B**.', 'B'],
+  ['Response B is the better one.', 'B'],
+  ['Response A is preferred.', 'A'],
+  ['Preference: B, since Response A is too long.', 'B'],
+  ['`B`', 'B'],
+  ['I prefer Response A.\nB', null],
 ];
 
 describe('the prose fallback reads only what an answer states', () => {
