@@ -128,6 +128,11 @@ export interface LoopbackOptions {
   faultFor?: (request: BrainRequest, index: number) => Fault | Fault[] | undefined;
   /** Listen on this port (a server coming back where one stopped); default any free port. */
   port?: number;
+  /**
+   * A server that ignores the output cap (num_predict / max_tokens) and miscounts: the brain's whole answer
+   * is sent with finish "stop", and usage reports `reportedTokens` completion tokens whatever its length.
+   */
+  capIgnored?: { reportedTokens: number };
 }
 
 export interface LoopbackStats {
@@ -501,6 +506,7 @@ export async function prepareAnswer(
   }
   let content = await (options.brain ?? defaultBrain)(ex.request);
   let finish: 'stop' | 'length' = 'stop';
+  if (options.capIgnored) return { content, promptTokens, completionTokens: options.capIgnored.reportedTokens, finish };
   if (ex.request.maxTokens !== undefined && Math.ceil(content.length / 4) > ex.request.maxTokens) {
     content = content.slice(0, ex.request.maxTokens * 4);
     finish = 'length';

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { CommandIO } from '../../src/cli/command';
 import { createLlm } from '../../src/core/llm/client';
+import { filledCap, pastCap } from '../../src/core/llm/cut-answer';
 import type { ProviderKind } from '../../src/core/llm/types';
 import { synthesizePersona } from '../../src/core/method/fit';
 import { judgeOrder } from '../../src/core/method/judge';
@@ -146,4 +147,79 @@ describe('the same rule on every protocol and for every answer that becomes data
       }
     });
   }
+});
+
+// A server that ignores the output cap and miscounts says "stop" with a small count: a persona of 40,000
+// characters at 50 tokens was stored (persona file 40,588 bytes) on both protocols. The length tells: an
+// answer longer than its cap can hold (pastCap, the rule collect applies to its own generations) is a cut
+// answer, asked once more with room, then the user's fit fails naming it, and nothing is stored or cached.
+const HUGE_PERSONA = JSON.stringify({ reasoning: 'They like detail.', persona: 'Likes detail. '.repeat(40_000 / 14) });
+/** An object begun and never finished, shorter than any cap: what a model that stops mid-answer writes. */
+const UNTERMINATED = `{ "reasoning": "${'The user likes zebras and '.repeat(30)}`;
+
+function stopBrain(req: BrainRequest): string {
+  if (propsOf(req).includes('persona')) return /zebra/.test(promptOf(req)) ? UNTERMINATED : HUGE_PERSONA;
+  return brain(req);
+}
+
+describe('a persona far past its cap by length, sent with finish "stop" and a count of 50', () => {
+  const servers: Partial<Record<ProviderKind, LoopbackServer>> = {};
+  const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+  before(async () => {
+    const capIgnored = { reportedTokens: 50 };
+    servers.ollama = await startLoopbackOllama({ brain: stopBrain, models: [MODEL.ollama], capIgnored });
+    servers.openai = await startLoopbackOpenAI({ brain: stopBrain, models: [MODEL.openai], capIgnored });
+  });
+  after(async () => {
+    await servers.ollama?.close();
+    await servers.openai?.close();
+  });
+
+  for (const provider of ['ollama', 'openai'] as const) {
+    test(`${provider}: fit fails that user naming the length, stores no persona, and a re-run asks again`, async () => {
+      const server = servers[provider]!;
+      server.reset();
+      const dir = mkdtempSync(join(tmpdir(), 'sm-past-cap-'));
+      const ws = join(dir, 'ws');
+      mkdirSync(ws);
+      writeUser(ws, 'wordy', 'okapi');
+      const args = ['fit', 'ws', '--user', 'wordy', '--provider', provider, '--base-url', server.url, '--model', MODEL[provider]];
+      const c = capture(dir);
+      const code = await runCli(args, c.io);
+      assert.equal(code, 1, c.err());
+      assert.match(
+        c.err(),
+        /persona synthesis failed for user "wordy": the persona synthesis answer is 4\d,\d{3} characters, far past what its output cap of 2,048 tokens can hold \(the server did not stop it\), after a first answer cut at 1,024/,
+      );
+      assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'wordy.persona.yaml')), false);
+      assert.deepEqual(personaCalls(server, /okapi/).map((x) => x.request.maxTokens), [1024, 2048]);
+      // Not cached: the same fit asks the server again.
+      server.reset();
+      assert.equal(await runCli(args, capture(dir).io), 1);
+      assert.equal(personaCalls(server, /okapi/).length, 2);
+    });
+  }
+
+  test('an unterminated object with finish "stop" is no persona, and the message shows how it began', async () => {
+    const server = servers.ollama!;
+    const dir = mkdtempSync(join(tmpdir(), 'sm-unread-'));
+    const ws = join(dir, 'ws');
+    mkdirSync(ws);
+    writeUser(ws, 'loopy', 'zebra');
+    const c = capture(dir);
+    const code = await runCli(['fit', 'ws', '--user', 'loopy', '--base-url', server.url], c.io);
+    assert.equal(code, 1, c.err());
+    assert.match(c.err(), /persona synthesis for user "loopy": the answer could not be read as a persona \(it begins "\{ \\"reasoning\\": \\"The user likes zebras and The user likes zebras and The user lik"\.\.\.\)/);
+    assert.doesNotMatch(c.err(), /empty persona/);
+    assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'loopy.persona.yaml')), false);
+  });
+});
+
+test('an answer cached before this rule, far past its cap by length, is not replayed as data', () => {
+  const usage = { promptTokens: 10, completionTokens: 50 };
+  assert.equal(filledCap(HUGE_PERSONA, usage, 1024), true);
+  assert.equal(filledCap('{"persona": "Prefers short replies."}', usage, 1024), false);
+  // The bound is the cap times 16 characters a token: at it an answer may be whole, past it it cannot be.
+  assert.equal(pastCap('x'.repeat(1024 * 16), 1024), false);
+  assert.equal(pastCap('x'.repeat(1024 * 16 + 1), 1024), true);
 });

@@ -4,6 +4,7 @@
 // once more with another seed, and if they are still the same the step is skipped with a note.
 
 import type { ChatModel } from '../llm/types';
+import { pastCap } from '../llm/cut-answer';
 import type { Turn } from '../data/pair';
 import { isFatal } from '../method/judge';
 import { UserError } from '../user-error';
@@ -24,13 +25,6 @@ export const DEFAULT_SYSTEM = 'You are a helpful assistant.';
  */
 export const GENERATION_CAP = 1024;
 
-/**
- * More characters than a token ever carries in prose or code (about 4 in English; long runs of spaces or
- * dashes reach 16 in some vocabularies). A response longer than the cap times this was not stopped at the
- * cap, whatever the server's usage says (a server that miscounts, or ignores the cap): a failed generation.
- */
-export const MAX_CHARS_PER_TOKEN = 16;
-
 export interface GenerateOptions {
   temperature: number;
   seed: number;
@@ -49,7 +43,8 @@ async function generate(source: ResponseSource, context: readonly Turn[], opts: 
     );
     if (!r.text.trim()) throw new UserError(`${source.label} returned an empty response`);
     if (r.usage.completionTokens >= GENERATION_CAP) throw new UserError(`${source.label}'s response was cut at ${GENERATION_CAP} tokens (too long, or the model ran away): not a fair candidate`);
-    if (r.text.length > GENERATION_CAP * MAX_CHARS_PER_TOKEN) {
+    // Not stopped at the cap, whatever the server's usage says (it miscounts, or ignores the cap): a failed generation.
+    if (pastCap(r.text, GENERATION_CAP)) {
       throw new UserError(`${source.label}'s response is ${r.text.length.toLocaleString('en-US')} characters, far past what its cap of ${GENERATION_CAP} tokens can hold (the server counted ${r.usage.completionTokens}): not a fair candidate`);
     }
     return r.text.trim();

@@ -13,7 +13,7 @@ import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
 import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
-import { CutAnswerError, filledCap } from './cut-answer';
+import { CutAnswerError, filledCap, pastCap } from './cut-answer';
 import { parseTolerantJson } from './tolerant-json';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, OutputCaps, ProviderKind, ResponseSchema, ThinkMode } from './types';
 import { outputCapOf } from './types';
@@ -275,6 +275,9 @@ class LlmClient implements Llm {
         // An answer that becomes data must be whole: cut, it is a failed call, and it is not cached.
         if (request.wholeAnswer) throw new CutAnswerError(this.sentCap(request) ?? 0, request.purpose, { provider: this.provider, model: this.model });
       }
+      // A server that ignores the cap says "stop" with any count: the length tells (a 40,000-character persona at 50 tokens).
+      const cap = request.wholeAnswer ? this.sentCap(request) : undefined;
+      if (pastCap(reply.text, cap)) throw new CutAnswerError(cap!, request.purpose, { provider: this.provider, model: this.model }, undefined, reply.text.length);
       await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
         text: reply.text,
         usage: reply.usage,
@@ -603,7 +606,7 @@ class LlmClient implements Llm {
         continue;
       }
       // An answer that filled its cap was cut (cached before such answers were refused): not replayed as data.
-      if (hit && request.wholeAnswer && filledCap(hit.usage, this.sentCap(request))) continue;
+      if (hit && request.wholeAnswer && filledCap(hit.text, hit.usage, this.sentCap(request))) continue;
       if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
     }
     return undefined;

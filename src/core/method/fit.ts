@@ -320,12 +320,20 @@ export function personaOfAnswer(r: Pick<ChatResult, 'json' | 'text'>): { persona
 export async function synthesizePersona(model: ChatModel, theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed' | 'signal'>): Promise<{ persona: string; reasoning: string }> {
   let persona: string;
   let reasoning = '';
+  let unread: string | undefined;
   try {
     const r = await chatWhole(model, personaSynthesisRequest(theta, userId, examples, opts), opts.signal);
     ({ persona, reasoning } = personaOfAnswer(r));
+    const obj = answerObject(r);
+    if (!persona && obj && typeof obj.persona !== 'string') unread = r.text.trim();
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     throw new UserError(`persona synthesis failed for user "${userId}": ${(err as Error).message}`);
+  }
+  // An object with no persona in it (unterminated, looping, other keys) is unreadable, not empty: show how it began.
+  if (unread !== undefined) {
+    const start = JSON.stringify(unread.slice(0, 80).replace(/\s+/g, ' ')) + (unread.length > 80 ? '...' : '');
+    throw new UserError(`persona synthesis for user "${userId}": the answer could not be read as a persona (it begins ${start})`);
   }
   if (!persona) throw new UserError(`persona synthesis for user "${userId}" returned an empty persona`);
   return { persona, reasoning };
