@@ -15,7 +15,7 @@ import { collectStatus, type CollectStatus } from '../../core/collect/status';
 import { collectLogPath } from '../../core/collect/collect-log';
 import { checkAppendable } from '../../core/collect/append-pair';
 import { pairKey } from '../../core/collect/item-key';
-import { readOwnText, READ_LIMITS } from '../../core/read-guard';
+import { readOwnText, READ_LIMITS, unlessRefused } from '../../core/read-guard';
 import { allowChosenFile, allowChosenRead, outside } from '../../core/write-guard';
 import { DEFAULT_SYSTEM, type ResponseSource } from '../../core/collect/generate';
 import { readUserPersonaFile, personaStem } from '../../core/method/persona-file';
@@ -110,7 +110,8 @@ export const collectCommand: Command = {
     const temperature = stringOption(args, 'temperature') !== undefined ? temperatureFrom(args, ws.settings) : 0.7;
     // Defaults from the one settings table (synthesizeme.collect.*), as in VS Code.
     const refitAfter = intOption(args, 'refit-after', ws.settings.collectRefitAfter ?? defaultOf('collectRefitAfter')!, 1);
-    const found = entry ? await readUserPersonaFile(ws.layout.personaDir, userId, rel).catch(() => undefined) : undefined;
+    // Only a missing file is "no persona yet": a refused one (a link out, a FIFO) or a damaged one is said as it is.
+    const found = entry ? await readUserPersonaFile(ws.layout.personaDir, userId, rel) : undefined;
     const llm = openModel(args, io, ws);
     let second: Llm | undefined;
     try {
@@ -169,7 +170,8 @@ export const collectCommand: Command = {
         if (!found) throw new UserError(`--ask-next: user "${userId}" has no persona to judge with yet: fit first (or collect without --ask-next)`, 2);
         const pairs = entry?.pairs ?? [];
         const current = judgeSystem(judgePrompt.text, { persona: found.model.persona, demos: demosOf(found.model, pairs) });
-        const prev = await previousPersonaVersion(personaHistoryDir(ws.layout, userId), found.model).catch(() => undefined);
+        // An unreadable history is no comparison, but a refused version (planted link, FIFO) is said, not passed over.
+        const prev = await unlessRefused(previousPersonaVersion(personaHistoryDir(ws.layout, userId), found.model));
         let previous: string | undefined;
         try {
           if (prev) previous = judgeSystem(judgePrompt.text, { persona: prev.model.persona, demos: demosOf(prev.model, pairs) });
