@@ -10,7 +10,7 @@
 // by the commands that take an output path. With none registered (the engine used as a library) there is
 // nothing to check against, and nothing is refused.
 
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from './user-error';
@@ -58,6 +58,40 @@ export function allowChosenFile(path: string): void {
  */
 export function allowChosenRead(path: string): void {
   chosenFiles.add(resolve(path));
+}
+
+/** The folder names of a workspace's own layout (layout.ts): a folder holding one of them is a workspace. */
+const WORKSPACE_MARKERS = ['.synthesizeme', 'personas', 'prompts'];
+
+/**
+ * The workspace a file named on the command line lies in, lexically: the nearest folder above it that holds
+ * one of the layout's folders (`.synthesizeme`, `personas`, `prompts`; not `.vscode`, which a home folder has too), or undefined outside any.
+ */
+export function enclosingWorkspace(path: string): string | undefined {
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    if (WORKSPACE_MARKERS.some((m) => isDirSync(join(dir, m)))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function isDirSync(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A file named on the command line to be read by a command that opens no workspace of its own (compare,
+ * export, judge, classify): the workspace it lies in is registered, so that a link planted there (a run file,
+ * a persona) is not followed out of it, and the file itself is chosen (read wherever it is when named
+ * outside any workspace). Call it before the read.
+ */
+export function chooseFileToRead(path: string): void {
+  const ws = enclosingWorkspace(path);
+  if (ws) allowWritesUnder(ws);
+  allowChosenRead(path);
 }
 
 /** For tests: forget every registered folder and chosen file. */

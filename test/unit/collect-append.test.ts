@@ -4,10 +4,11 @@
 // counted, and the collect log and the pool file are read under the read guard (no FIFO opened, no link
 // out of the workspace followed).
 
+import { unblockFifoLater } from './reliability-reads-fixture';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreferenceAppender } from '../../src/core/collect/append-pair';
@@ -107,19 +108,7 @@ describe('collect: a response far past its cap by length', () => {
   });
 });
 
-/**
- * Should a regression open the FIFO, its open would block a thread for good and hang the whole test run:
- * after a while a writer opens and closes the other end, so the read ends (and the test fails) instead.
- */
-function unblockLater(fifo: string): void {
-  setTimeout(() => {
-    try {
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // No reader blocked on it: nothing to unblock.
-    }
-  }, 3000).unref();
-}
+const unblockLater = (fifo: string) => unblockFifoLater(fifo);
 
 describe('collect: the log and the pool file are read under the read guard', () => {
   const cli = (cwd: string) => {

@@ -2,7 +2,7 @@
 // 30 pairs each), a file outside it holding a secret, a loopback Ollama server that records every request
 // body, and the checks that a refusal is one line with no stack and that the secret never left.
 
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -66,4 +66,18 @@ export function assertOneLine(err: string, pattern: RegExp): void {
   assert.doesNotMatch(err, /^\s+at .*:\d+:\d+\)?$/m, `no stack trace:\n${err}`);
   const last = err.trimEnd().split('\n').pop() ?? '';
   assert.match(last, pattern, err);
+}
+
+/**
+ * Should a regression open a FIFO, its open would block a thread for good and hang the whole test run: after
+ * a while a writer opens and closes the other end, so the read ends (and the test fails) instead.
+ */
+export function unblockFifoLater(fifo: string, ms = 3000): void {
+  setTimeout(() => {
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader blocked on it: nothing to unblock.
+    }
+  }, ms).unref();
 }

@@ -1,6 +1,6 @@
 // synthesizeme bench run / bench scaling: whole-benchmark runs over a prepared workspace.
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
@@ -8,7 +8,8 @@ import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
-import { allowChosenFile, checkWrite } from '../../core/write-guard';
+import { allowChosenFile, checkWrite, chooseFileToRead } from '../../core/write-guard';
+import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
 import { PathNotFoundError } from '../../core/data/load-workspace';
 import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
 import type { UserEntry } from '../../core/data/workspace-index';
@@ -209,7 +210,11 @@ async function thetaFromFile(args: ParsedArgs, io: CommandIO): Promise<Prompt | 
   const file = stringOption(args, 'theta');
   if (file === undefined) return undefined;
   const path = resolve(io.cwd, file);
-  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+  // Named on the command line, but a path inside the workspace (a Θ candidate under .synthesizeme/theta/)
+  // may be a planted link: read under the read guard (links out, FIFOs, devices and size refused).
+  chooseFileToRead(path);
+  const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text }).catch((err: NodeJS.ErrnoException) => {
+    if (err instanceof UserError) throw new UserError(`--theta: ${err.message}`, 2);
     throw new UserError(`--theta: cannot read ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message})`, 2);
   });
   if (bytes.includes(0)) throw new UserError(`--theta: ${file} is not text (it holds binary data)`, 2);

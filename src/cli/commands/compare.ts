@@ -5,7 +5,7 @@ import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } fro
 import { compareRuns, type Comparison } from '../../core/eval/compare';
 import { buildComparisonGrid, gridCsv, gridMarkdown } from '../../core/eval/comparison-grid';
 import { UsageError } from '../usage-error';
-import { allowChosenRead } from '../../core/write-guard';
+import { chooseFileToRead } from '../../core/write-guard';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -24,7 +24,7 @@ function perUserTable(c: Comparison): string {
 function chosenRuns(positionals: readonly string[], io: CommandIO): string[] {
   return positionals.map((p) => {
     const path = resolve(io.cwd, p);
-    allowChosenRead(path);
+    chooseFileToRead(path);
     return path;
   });
 }

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { exportGenerationPrompt, exportJudgePrompt } from '../../core/method/export';
 import { loadPersona, type PersonaModel } from '../../core/method/persona-file';
-import { allowChosenRead } from '../../core/write-guard';
+import { chooseFileToRead } from '../../core/write-guard';
 import { demosOf, MethodUnavailable } from '../../core/method/methods';
 import type { Pair } from '../../core/data/pair';
 import { UserError } from '../../core/user-error';
@@ -37,7 +37,7 @@ Example:
     if (!file) throw new UsageError('export: give a persona file (see synthesizeme export --help)');
     if (as !== 'judge' && as !== 'generation') throw new UsageError('export: --as judge or --as generation');
     // Named on the command line: read wherever it is (inside a workspace, a link out of it is still refused).
-    allowChosenRead(resolve(io.cwd, file));
+    chooseFileToRead(resolve(io.cwd, file));
     const model = await loadPersona(resolve(io.cwd, file), file).catch((err: Error) => {
       throw new UsageError(err.message);
     });

@@ -9,7 +9,8 @@ import { judgePair } from '../../core/method/judge';
 import { judgeSystem } from '../../core/method/messages';
 import { demosOf } from '../../core/method/methods';
 import { loadPersona } from '../../core/method/persona-file';
-import { allowChosenRead } from '../../core/write-guard';
+import { allowChosenRead, allowWritesUnder, chooseFileToRead } from '../../core/write-guard';
+import { checkRead } from '../../core/read-guard';
 import { PromptStore } from '../../core/method/prompt-store';
 import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
@@ -42,6 +43,12 @@ Example:
     const pairId = stringOption(args, 'pair');
     const line = stringOption(args, 'line') !== undefined ? intOption(args, 'line', 1, 1) : undefined;
     if ((pairId === undefined) === (line === undefined)) throw new UsageError('judge: give exactly one of --pair ID or --line N');
+    const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
+    // The workspace is registered before the file is read: a link planted at the named path inside it is
+    // not followed out of it (its text would go to the server); a file named outside it is the user's choice.
+    allowWritesUnder(root);
+    allowChosenRead(resolve(io.cwd, file));
+    await checkRead(resolve(io.cwd, file));
     const parsed = await readPreferenceFile(resolve(io.cwd, file), file);
     if (parsed.problems.some((p) => /file not found|not a preference file/.test(p.message))) throw new UsageError(`judge: ${file}: ${parsed.problems[0]!.message}`);
     const pair = parsed.pairs.find((p) => (pairId !== undefined ? p.pairId === pairId : p.source.line <= line! && line! <= p.source.endLine));
@@ -49,7 +56,6 @@ Example:
       const bad = line !== undefined ? parsed.problems.find((p) => p.line === line) : undefined;
       throw new UsageError(`judge: ${file}: no pair ${pairId !== undefined ? `"${pairId}"` : `at line ${line}`}${bad ? ` (${bad.message})` : ''}`);
     }
-    const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
     const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);
     const layout = workspaceLayout(root, settings);
@@ -59,7 +65,7 @@ Example:
     const personaPath = stringOption(args, 'persona');
     if (personaPath) {
       // Named on the command line: read wherever it is (inside the workspace, a link out of it is still refused).
-      allowChosenRead(resolve(io.cwd, personaPath));
+      chooseFileToRead(resolve(io.cwd, personaPath));
       const persona = await loadPersona(resolve(io.cwd, personaPath), personaPath);
       if (persona.userId !== pair.userId) io.stderr(`warning: the persona is for user "${persona.userId}", the pair is from user "${pair.userId}"\n`);
       const index = await loadWorkspace([root], { cwd: io.cwd });

@@ -1,6 +1,7 @@
 // Importers from public preference data sets to the native format, and the writer of the
 // resulting `.prefs.jsonl` file. Imports always produce a NEW file; inputs are never modified.
 
+import { NotRegularFileError, openRegularFile, statRegularFile } from '../file-kind';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -52,7 +53,10 @@ type Input = { bytes: Buffer } | Awaited<ReturnType<typeof readGzipRows>>;
 
 async function readInput(path: string, file: string, gzip: GzipLimits = {}): Promise<Input> {
   try {
-    const fh = await fs.open(path, 'r');
+    // A FIFO would block the import until something writes to it, a device may never end: refused by kind.
+    const regular = await statRegularFile(path);
+    if ('refused' in regular) throw new ImportError(`cannot read ${file}: ${regular.refused}`);
+    const fh = await openRegularFile(path);
     let magic: Buffer;
     try {
       magic = Buffer.alloc(2);
@@ -64,6 +68,8 @@ async function readInput(path: string, file: string, gzip: GzipLimits = {}): Pro
     if (isGzip(magic)) return await readGzipRows(path, file, gzip);
     return { bytes: await fs.readFile(path) };
   } catch (err) {
+    if (err instanceof ImportError) throw err;
+    if (err instanceof NotRegularFileError) throw new ImportError(`cannot read ${file}: ${err.message}`);
     if (err instanceof DecompressionLimitError) throw new ImportError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? `cannot decompress gzip: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);

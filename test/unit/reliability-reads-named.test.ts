@@ -1,0 +1,116 @@
+// Files named on the command line by commands that open no workspace of their own (judge, classify, export,
+// compare, compare --grid, bench run --theta, import): a path inside a workspace may be a planted link, and
+// following it out would print or send another file (issue 20, class 1, found by the re-probe). The workspace
+// the file lies in is registered first, so such a link is refused; a FIFO or a device is refused by kind.
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
+import { cli, ignoringBrain } from './revalidate-fixture';
+import { SECRET, assertNothingSent, assertOneLine, hostile, linkOut, personaText, unblockFifoLater } from './reliability-reads-fixture';
+
+/** A run file whose reasoning carries the secret: what a planted link would make compare print. */
+function runFileText(id: string): string {
+  const header = { type: 'header', id, method: 'default', split: 'test', provider: 'ollama', model: 'm', created: '2026-01-01T00:00:00.000Z', users: ['ada'], inputs: {}, seed: 0, temperature: 0 };
+  const verdict = {
+    type: 'verdict',
+    userId: 'ada',
+    pairId: 'ada-0',
+    file: 'prefs.jsonl',
+    line: 1,
+    orders: [
+      { order: 'AB', preference: 'A', correct: true, reasoning: SECRET },
+      { order: 'BA', preference: 'B', correct: true, reasoning: SECRET },
+    ],
+  };
+  return [header, verdict].map((x) => JSON.stringify(x)).join('\n') + '\n';
+}
+
+describe('files named on the command line inside a workspace: a planted link is not followed out', () => {
+  let server: LoopbackServer;
+  const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: ignoringBrain }).then((s) => (server = s));
+  after(() => server?.close());
+
+  const run = async (dir: string, ...args: string[]) => {
+    const c = cli(dir);
+    const code = await c.run(...args);
+    return { code, err: c.err(), out: c.out() };
+  };
+
+  test('judge and classify: a preference file linked out of its folder is refused, nothing sent', async () => {
+    await started;
+    const h = hostile();
+    const pair = JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hello`, chosen: 'a', rejected: 'b' });
+    linkOut(h, 'eve.prefs.jsonl', pair + '\n');
+    server.reset();
+    for (const args of [['judge', 'ws/eve.prefs.jsonl', '--line', '1'], ['classify', 'ws/eve.prefs.jsonl']]) {
+      const r = await run(h.dir, ...args, '--base-url', server.url);
+      assert.equal(r.code, 2, `${args[0]}: ${r.err}`);
+      assertOneLine(r.err, /refusing to read .*eve\.prefs\.jsonl: .*eve\.prefs\.jsonl is a symbolic link to .*, outside the workspace/);
+    }
+    assert.equal(server.chats.length, 0);
+    assertNothingSent(server);
+  });
+
+  test('export: a persona file linked out of the workspace is refused, nothing printed', async () => {
+    const h = hostile();
+    mkdirSync(join(h.ws, 'personas'), { recursive: true });
+    linkOut(h, 'personas/ada.persona.yaml', personaText('ada'));
+    for (const as of [['--as', 'judge'], ['--as', 'generation', '--persona-only']]) {
+      const r = await run(h.dir, 'export', 'ws/personas/ada.persona.yaml', ...as);
+      assert.equal(r.code, 2, r.err);
+      assert.doesNotMatch(r.out, new RegExp(SECRET));
+      assertOneLine(r.err, /refusing to read .*ada\.persona\.yaml.* is a symbolic link to/);
+    }
+  });
+
+  test('compare and compare --grid: a run file linked out of the workspace is refused, nothing printed', async () => {
+    const h = hostile();
+    mkdirSync(join(h.ws, '.synthesizeme', 'runs'), { recursive: true });
+    writeFileSync(join(h.ws, '.synthesizeme', 'runs', 'a.run.jsonl'), runFileText('a').replace(new RegExp(SECRET, 'g'), 'fine'));
+    linkOut(h, '.synthesizeme/runs/b.run.jsonl', runFileText('b'));
+    for (const args of [[], ['--grid', '--format', 'csv'], ['--grid', '--format', 'json']]) {
+      const r = await run(h.dir, 'compare', ...args, 'ws/.synthesizeme/runs/a.run.jsonl', 'ws/.synthesizeme/runs/b.run.jsonl');
+      assert.equal(r.code, 2, `compare ${args.join(' ')}: ${r.err}`);
+      assert.doesNotMatch(r.out, new RegExp(SECRET));
+      assertOneLine(r.err, /refusing to read .*b\.run\.jsonl.* is a symbolic link to/);
+    }
+  });
+
+  test('bench run --theta: a candidate linked out, a FIFO or a device is refused before any call', async () => {
+    await started;
+    const h = hostile();
+    const candidates = join(h.ws, '.synthesizeme', 'theta', 'r', 'candidates');
+    mkdirSync(candidates, { recursive: true });
+    linkOut(h, '.synthesizeme/theta/r/candidates/007.prompt.md', `Write a persona. ${SECRET}`);
+    execFileSync('mkfifo', [join(candidates, 'fifo.prompt.md')]);
+    unblockFifoLater(join(candidates, 'fifo.prompt.md'));
+    symlinkSync('/dev/zero', join(candidates, 'zero.prompt.md'));
+    server.reset();
+    const cases: [string, RegExp][] = [
+      ['007.prompt.md', /--theta: refusing to read .*007\.prompt\.md.* is a symbolic link to/],
+      ['fifo.prompt.md', /--theta: refusing to read .*fifo\.prompt\.md: a named pipe \(FIFO\), not a regular file: not opened/],
+      ['zero.prompt.md', /--theta: refusing to read .*zero\.prompt\.md: a symbolic link to a character device, not a regular file: not opened/],
+    ];
+    for (const [name, says] of cases) {
+      const r = await run(h.dir, 'bench', 'run', 'ws', '--methods', 'persona', '--theta', `ws/.synthesizeme/theta/r/candidates/${name}`, '--base-url', server.url);
+      assert.equal(r.code, 2, `${name}: ${r.err}`);
+      assertOneLine(r.err, says);
+    }
+    assert.equal(server.chats.length, 0);
+  });
+
+  test('import: a FIFO or a device as input is refused by kind, never opened', async () => {
+    const h = hostile();
+    execFileSync('mkfifo', [join(h.dir, 'rows.jsonl')]);
+    unblockFifoLater(join(h.dir, 'rows.jsonl'));
+    for (const [from, input] of [['hh', 'rows.jsonl'], ['arena', 'rows.jsonl'], ['arena', '/dev/zero']] as const) {
+      const r = await run(h.dir, 'import', '--from', from, input, '--out', 'out.prefs.jsonl');
+      assert.equal(r.code, 2, `${from} ${input}: ${r.err}`);
+      assertOneLine(r.err, /cannot read .*(a named pipe \(FIFO\)|a character device), not a regular file/);
+    }
+  });
+});
