@@ -3,7 +3,7 @@
 
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
 import { createLlm, type Llm } from '../core/llm/client';
-import { resolveLlmConfig } from '../core/llm/config-from-env';
+import { isServerUrl, resolveLlmConfig } from '../core/llm/config-from-env';
 import { resolve } from 'node:path';
 import { allowWritesUnder } from '../core/write-guard';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
@@ -59,12 +59,8 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const provider = stringOption(args, 'provider') ?? settings.provider;
   if (provider !== undefined && provider !== 'ollama' && provider !== 'openai') throw new UsageError(`--provider: expected ollama or openai, got "${provider}"`);
   const urls = listOption(args, 'base-url');
-  for (const u of urls) {
-    try {
-      new URL(u.includes('://') ? u : `http://${u}`);
-    } catch {
-      throw new UsageError(`--base-url: "${u}" is not a URL`);
-    }
+  for (const u of urls.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    if (!isServerUrl(u)) throw new UsageError(`--base-url: "${u}" is not an http or https server address`);
   }
   const concurrency = stringOption(args, 'concurrency') !== undefined ? intOption(args, 'concurrency', 4, 1) : settings.concurrency;
   const timeout = stringOption(args, 'timeout') !== undefined ? intOption(args, 'timeout', 300, 1) : undefined;

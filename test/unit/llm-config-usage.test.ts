@@ -158,6 +158,10 @@ describe('error classification', () => {
 
   test('messages never show credentials of a base URL', () => {
     assert.equal(redactUrl('http://u:p@gpu1:11434'), 'http://gpu1:11434');
+    // A key in the query string is a secret too: its value never reaches a message, a log or a run header.
+    assert.equal(redactUrl('http://127.0.0.1:11434/?key=SECRET-TOKEN-123'), 'http://127.0.0.1:11434/?key=***');
+    assert.equal(redactUrl('https://x.example/v1?api-version=1&code=SECRET'), 'https://x.example/v1?api-version=***&code=***');
+    assert.doesNotMatch(redactUrl('http://u:SECRET@h:1/?k=SECRET'), /SECRET/);
     assert.ok(!httpError(ctx, 500, 'x').message.includes('u:p@'));
   });
 

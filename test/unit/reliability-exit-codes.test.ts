@@ -37,6 +37,10 @@ const BAD_INPUTS: Array<{ args: string[]; says: RegExp }> = [
   { args: ['judge', 'ws/ada.prefs.jsonl', '--pair', 'nope', ...NOWHERE], says: /no pair "nope"/ },
   { args: ['theta', 'optimize', 'ws', '--budget=-5', ...NOWHERE], says: /--budget: expected/ },
   { args: ['inspect', 'nosuch'], says: /no such file or directory: nosuch/ },
+  { args: ['inspect', '/nonexistent-sm-path'], says: /no such file or directory: \/nonexistent-sm-path$/m },
+  // A server address the client cannot use is bad input, refused where it is given (it failed every call with a stack).
+  { args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'file:///etc/passwd'], says: /--base-url: "file:\/\/\/etc\/passwd" is not an http or https server address/ },
+  { args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'http://127.0.0.1:9,ftp://127.0.0.1:1'], says: /--base-url: "ftp:\/\/127\.0\.0\.1:1" is not an http or https server address/ },
 ];
 
 describe('bad input: exit 2, one line, the same every time', () => {

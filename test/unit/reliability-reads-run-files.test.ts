@@ -60,6 +60,11 @@ describe('a damaged run file', () => {
     const c = cli(h.dir);
     assert.equal(await c.run('compare', '--grid', runs[0]!, runs[1]!), 0, c.err());
     saysEachLine(c.out(), runs[1]!, bad);
+    // Also on stderr, in every format: stdout is often a file nobody reads before using it.
+    saysEachLine(c.err(), runs[1]!, bad);
+    const j = cli(h.dir);
+    assert.equal(await j.run('compare', '--grid', runs[0]!, runs[1]!, '--format', 'json'), 0, j.err());
+    saysEachLine(j.err(), runs[1]!, bad);
     assert.doesNotMatch(c.err(), NO_STACK);
   });
 

@@ -83,6 +83,13 @@ describe('workspace settings', () => {
     assert.deepEqual(r.settings, { apiKeyEnv: 'GROQ_KEY', baseUrls: ['http://127.0.0.1:11434'] });
     assert.equal(r.ignored.length, 2);
   });
+
+  test('a server address that is not http or https is ignored and said, from any level', () => {
+    const r = readSettings((id) => (id === 'synthesizeme.baseUrls' ? { user: ['file:///etc/passwd'] } : {}), true);
+    assert.equal(r.settings.baseUrls, undefined);
+    assert.match(r.ignored.join('\n'), /^synthesizeme\.baseUrls: ignored: \["file:\/\/\/etc\/passwd"\] is not a valid value/m);
+    assert.deepEqual(readSettings((id) => (id === 'synthesizeme.baseUrls' ? { user: ['localhost:11434', 'https://api.example.com/v1'] } : {}), true).settings.baseUrls, ['localhost:11434', 'https://api.example.com/v1']);
+  });
 });
 
 describe('an untrusted workspace cannot send the key anywhere new, nor lift the limits (issue 20, class 2)', () => {

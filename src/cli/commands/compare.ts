@@ -39,8 +39,9 @@ async function printGrid(args: ParsedArgs, io: CommandIO): Promise<number> {
   const rel = (p: string) => relative(io.cwd, p) || p;
   const built = await buildComparisonGrid(chosenRuns(args.positionals, io), { display: rel });
   const grid = { ...built, runs: built.runs.map((r) => ({ ...r, path: rel(r.path) })) };
-  // Markdown and JSON carry the warnings; a CSV has no place for them.
-  if (format === 'csv') for (const w of grid.warnings) io.stderr(`warning: ${w}\n`);
+  // Said on stderr in every format: Markdown and JSON carry them too, but stdout is often a file nobody reads
+  // before using it (a skipped run-file line must not pass unseen); a CSV has no place for them at all.
+  for (const w of grid.warnings) io.stderr(`warning: ${w}\n`);
   io.stdout(format === 'csv' ? gridCsv(grid) : format === 'json' ? JSON.stringify(grid) + '\n' : gridMarkdown(grid));
   return 0;
 }

@@ -129,7 +129,7 @@ export async function loadWorkspace(paths: string[], options: LoadOptions = {}):
   // Relative paths are the caller's (its cwd), not this process's: the CLI run in-process by a test or a
   // benchmark. A missing one is named as it was given.
   const { files, refused } = await findPreferencePaths(paths.map((p) => resolve(cwd, p)), options.include).catch((err: unknown) => {
-    if (err instanceof PathNotFoundError) throw new PathNotFoundError(relative(cwd, err.path) || err.path);
+    if (err instanceof PathNotFoundError) throw new PathNotFoundError(paths.find((p) => resolve(cwd, p) === err.path) ?? err.path);
     throw err;
   });
   const index = new PreferenceIndex(options.split, options.basis);

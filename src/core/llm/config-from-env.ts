@@ -83,6 +83,21 @@ export function resolveLlmConfig(input: LlmConfigInput = {}, env: Env = process.
   return { config, apiKey, sources };
 }
 
+/**
+ * Whether a server address can be used: http or https (a bare `host:port` means http, as OLLAMA_HOST does).
+ * Anything else (`file:`, `ftp:`, `javascript:`) is refused where it is given, in one line, rather than
+ * failing every call with a stack.
+ */
+export function isServerUrl(value: string): boolean {
+  const v = value.trim();
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 function splitUrls(value: string[] | string | undefined): string[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];

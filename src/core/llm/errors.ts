@@ -198,13 +198,17 @@ export function retryAfterTooLong(err: LlmError, capMs: number): LlmError {
   );
 }
 
-/** Strips user:password from a URL so that it can appear in messages and logs. */
+/** Strips user:password and the query's values from a URL so that it can appear in messages, logs and run files. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (!u.username && !u.password) return url;
+    // A key may ride in the query string (`?key=...`, `?api-version=...&code=...`) as well as in userinfo:
+    // neither is written anywhere. The query's names stay (they say how the server is addressed), not its values.
+    const query = [...u.searchParams.keys()];
+    if (!u.username && !u.password && !query.length) return url;
     u.username = '';
     u.password = '';
+    u.search = query.length ? `?${query.map((k) => `${encodeURIComponent(k)}=***`).join('&')}` : '';
     return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
   } catch {
     return url;

@@ -8,6 +8,7 @@
 // apply then. The `default` below is only what package.json shows.
 
 import { OUTPUT_CAP_KINDS, THINK_MODES, type OutputCaps, type ThinkMode } from '../llm/types';
+import { isServerUrl } from '../llm/config-from-env';
 import type { WorkspaceSettings } from './settings';
 
 /**
@@ -101,7 +102,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   // API with the user's OPENAI_API_KEY, or adding `Authorization: Bearer <key>` to the user's own Ollama URL,
   // is the workspace choosing where a secret goes. Same rule as the addresses.
   spec({ field: 'provider', id: 'synthesizeme.provider', type: 'string', default: 'ollama', trust: 'trusted', parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined) }),
-  spec({ field: 'baseUrls', id: 'synthesizeme.baseUrls', type: 'array', default: [], trust: 'trusted', parse: strings }),
+  spec({ field: 'baseUrls', id: 'synthesizeme.baseUrls', type: 'array', default: [], trust: 'trusted', parse: (v) => (strings(v)?.every(isServerUrl) ? (v as string[]) : undefined) }),
   spec({ field: 'model', id: 'synthesizeme.model', type: 'string', default: '', trust: 'any', parse: str }),
   spec({ field: 'concurrency', id: 'synthesizeme.concurrency', type: ['integer', 'null'], default: null, trust: 'any', parse: int(1), bound: atMost(UNTRUSTED_BOUNDS.concurrency, 'calls in flight per server') }),
   spec({
