@@ -131,11 +131,13 @@ describe('an untrusted workspace cannot send the key anywhere new, nor lift the 
       'synthesizeme.concurrency': 512,
       'synthesizeme.temperature': 2,
       'synthesizeme.think': 'high',
+      'synthesizeme.collect.askNext': 1000000,
     };
     const untrusted = readSettings((id) => ({ workspace: ws[id] }), false);
-    assert.deepEqual(untrusted.settings, { outputCaps: { judge: 4096, persona: 2048 }, numCtx: 32768, concurrency: 16, temperature: 1 });
+    assert.deepEqual(untrusted.settings, { outputCaps: { judge: 4096, persona: 2048 }, numCtx: 32768, concurrency: 16, temperature: 1, collectAskNext: 16 });
     const lines = untrusted.ignored;
-    assert.equal(lines.length, 5, lines.join('\n'));
+    assert.equal(lines.length, 6, lines.join('\n'));
+    assert.ok(lines.some((l) => /^synthesizeme\.collect\.askNext: clamped to 16/.test(l)));
     assert.ok(lines.some((l) => /^synthesizeme\.outputCaps: clamped to \{"judge":4096,"persona":2048\} .*judge at most 4096 tokens/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /^synthesizeme\.numCtx: clamped to 32768/.test(l)));
     assert.ok(lines.some((l) => /^synthesizeme\.concurrency: clamped to 16/.test(l)));
@@ -143,7 +145,7 @@ describe('an untrusted workspace cannot send the key anywhere new, nor lift the 
     assert.ok(lines.some((l) => /^synthesizeme\.think: ignored in the workspace's settings \("high"\): thinking multiplies/.test(l)));
     // The same values from the user, or from a trusted workspace, are theirs to set.
     const trusted = readSettings((id) => ({ workspace: ws[id] }), true);
-    assert.deepEqual(trusted.settings, { outputCaps: { judge: 1000000, persona: 2048 }, numCtx: 1048576, concurrency: 512, temperature: 2, think: 'high' });
+    assert.deepEqual(trusted.settings, { outputCaps: { judge: 1000000, persona: 2048 }, numCtx: 1048576, concurrency: 512, temperature: 2, think: 'high', collectAskNext: 1000000 });
     assert.deepEqual(trusted.ignored, []);
     assert.deepEqual(readSettings((id) => ({ user: ws[id] }), false).settings, trusted.settings);
     // Values within the bounds pass without a note.

@@ -81,7 +81,7 @@ function spec<K extends keyof WorkspaceSettings>(s: SettingSpec<K>): SettingSpec
  * that makes Ollama allocate more memory than the machine has, a flood of calls, judging at random, or a
  * thinking model's four-fold caps and time. Each is generous for real work; a user who needs more says so.
  */
-export const UNTRUSTED_BOUNDS = { outputCap: 4096, numCtx: 32768, concurrency: 16, temperature: 1 } as const;
+export const UNTRUSTED_BOUNDS = { outputCap: 4096, numCtx: 32768, concurrency: 16, temperature: 1, askNext: 16 } as const;
 
 const atMost = (max: number, what: string) => (v: number) => (v > max ? { value: max, why: `${what} at most ${max}` } : { value: v });
 
@@ -138,7 +138,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
   spec({ field: 'collectRetestRate', id: 'synthesizeme.collect.retestRate', type: 'number', default: 0.1, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 0.5 ? (v as number) : undefined) }),
   spec({ field: 'collectRefitAfter', id: 'synthesizeme.collect.refitAfter', type: 'integer', default: 10, trust: 'any', parse: int(1) }),
-  spec({ field: 'collectAskNext', id: 'synthesizeme.collect.askNext', type: 'integer', default: 0, trust: 'any', parse: (v) => (v === 0 ? 0 : int(2)(v)) }),
+  // Each ask generates and judges this many candidate pairs: a multiplier of cost, like concurrency.
+  spec({
+    field: 'collectAskNext',
+    id: 'synthesizeme.collect.askNext',
+    type: 'integer',
+    default: 0,
+    trust: 'any',
+    parse: (v) => (v === 0 ? 0 : int(2)(v)),
+    bound: atMost(UNTRUSTED_BOUNDS.askNext, 'candidates per ask'),
+  }),
   spec({ field: 'apiKeyEnv', id: 'synthesizeme.apiKeyEnv', type: 'string', default: '', trust: 'user', parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined) }),
 ];
 
