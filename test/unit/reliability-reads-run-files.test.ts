@@ -87,3 +87,13 @@ describe('a damaged run file', () => {
     assert.doesNotMatch(c.err(), NO_STACK);
   });
 });
+
+test('a file that is no run at all: ten skipped lines said, then how many more, not hundreds', async () => {
+  const { runProblemLines } = await import('../../src/core/eval/run-file');
+  const problems = Array.from({ length: 350 }, (_, i) => ({ line: i + 1, why: 'not valid JSON' }));
+  const lines = runProblemLines('x.run.jsonl', problems);
+  assert.equal(lines.length, 11);
+  assert.equal(lines[9], 'x.run.jsonl:10: not valid JSON; line skipped');
+  assert.equal(lines[10], 'x.run.jsonl: 340 more line(s) skipped (350 in all): is it a run file?');
+  assert.equal(runProblemLines('y', problems.slice(0, 3)).length, 3);
+});

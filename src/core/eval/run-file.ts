@@ -100,8 +100,13 @@ export interface RunProblem {
 }
 
 /** `runs/x.run.jsonl:3: not valid JSON; line skipped`, one per skipped line: what every reader of runs reports. */
+/** Skipped lines said one by one up to this many per file; a file that is no run at all would say hundreds. */
+const MAX_PROBLEM_LINES = 10;
+
 export function runProblemLines(path: string, problems: readonly RunProblem[]): string[] {
-  return problems.map((p) => `${path}:${p.line}: ${p.why}; line skipped`);
+  const shown = problems.slice(0, MAX_PROBLEM_LINES).map((p) => `${path}:${p.line}: ${p.why}; line skipped`);
+  const more = problems.length - shown.length;
+  return more > 0 ? [...shown, `${path}: ${more} more line(s) skipped (${problems.length} in all): is it a run file?`] : shown;
 }
 
 export function verdictKey(userId: string, pairId: string): string {
