@@ -72,7 +72,11 @@ describe('a damaged run file', () => {
     const { h, runs, bad } = await setup();
     const c = cli(h.dir);
     assert.equal(await c.run('runs', 'ws', '--json'), 0, c.err());
-    assert.equal((c.json() as { runs: unknown[] }).runs.length, 2);
+    const listed = (c.json() as { runs: { path: string; status: string }[] }).runs;
+    assert.equal(listed.length, 2);
+    // The damaged one lost verdicts its summary counted: incomplete, not complete.
+    const damaged = listed.find((r) => r.path.endsWith(runs[1]!.split(/[\\/]/).pop()!))!;
+    assert.equal(damaged.status, 'incomplete');
     saysEachLine(c.err(), runs[1]!.replace(/^ws[\\/]/, 'ws/'), bad);
     assert.doesNotMatch(c.err(), NO_STACK);
   });

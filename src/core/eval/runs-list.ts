@@ -64,7 +64,10 @@ export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'prompt
     if (run && !h && run.problems.length) onSkipped?.(path, 'no readable header: not listed');
     if (!run || !h) continue;
     const staleBecause = await changedInputs(h, current);
-    const status: RunStatus = !run.summary ? 'unfinished' : run.summary.complete === false ? 'incomplete' : 'complete';
+    // A run file that lost lines (a torn write, a hand edit) lacks verdicts its summary counted: incomplete,
+    // and the same command judges the missing pairs again.
+    const damaged = run.problems.some((p) => p.line > 1);
+    const status: RunStatus = !run.summary ? 'unfinished' : run.summary.complete === false || damaged ? 'incomplete' : 'complete';
     out.push({
       path,
       id: h.id,
