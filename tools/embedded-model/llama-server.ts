@@ -10,8 +10,25 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The name the server lists in /v1/models and the name runs and persona files record. */
+/**
+ * The base model, Gemma 3 270M (pretrained, no instruction tuning, no chat template): the name the server lists
+ * in /v1/models and runs and persona files record. It shows plumbing only (shapes, files, caching, errors).
+ */
 export const EMBEDDED_MODEL_NAME = 'gemma-3-270m-q4_k_m';
+
+/** The instruction-tuned embedded models setup.sh can install (its model_row), by setup name. */
+export const INSTRUCT_MODELS = {
+  'qwen2.5-coder-0.5b': { alias: 'qwen2.5-coder-0.5b-instruct-q4_k_m', label: 'Qwen2.5-Coder 0.5B Instruct, Q4_K_M' },
+  'qwen2.5-coder-1.5b': { alias: 'qwen2.5-coder-1.5b-instruct-q4_k_m', label: 'Qwen2.5-Coder 1.5B Instruct, Q4_K_M' },
+} as const;
+export type InstructModel = keyof typeof INSTRUCT_MODELS;
+
+/**
+ * The instruction-tuned model the main job and the semantic layer use, chosen by measurement
+ * (`npm run bench -- real-models`; setup.sh's INSTRUCT installs it by default).
+ */
+export const INSTRUCT_MODEL: InstructModel = 'qwen2.5-coder-0.5b';
+export const INSTRUCT_MODEL_NAME = INSTRUCT_MODELS[INSTRUCT_MODEL].alias;
 
 const HERE = resolve(__dirname, '..', '..', 'tools', 'embedded-model');
 /** Works from the bundle in dist/ (esbuild keeps __dirname of the output file) and from the sources. */
@@ -28,16 +45,31 @@ export function embeddedDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export interface EmbeddedModel {
   python: string;
+  /** The file the server loads (Gemma 3 270M unless chosen otherwise with withModel()). */
   modelFile: string;
+  /** The name the server lists and runs record (startLlamaServer's alias; default EMBEDDED_MODEL_NAME). */
+  alias?: string;
+  /** Every model file setup.sh installed, by setup name (gemma, qwen2.5-coder-0.5b, ...). */
+  files?: Record<string, string>;
+}
+
+/** The same installation, serving another of its models. */
+export function withModel(model: EmbeddedModel, name: 'gemma' | InstructModel): EmbeddedModel {
+  const file = model.files?.[name];
+  if (!file) throw new Error(`the embedded model ${name} is not installed (installed: ${Object.keys(model.files ?? {}).join(', ')})`);
+  return { ...model, modelFile: file, alias: name === 'gemma' ? EMBEDDED_MODEL_NAME : INSTRUCT_MODELS[name].alias };
 }
 
 /**
  * Runs setup.sh (idempotent: seconds when everything is there). Its progress lines go to `onLine`; a failure
  * rejects with the script's last lines.
  */
-export async function ensureEmbeddedModel(opts: { dir?: string; onLine?: (line: string) => void } = {}): Promise<EmbeddedModel> {
+export async function ensureEmbeddedModel(
+  opts: { dir?: string; onLine?: (line: string) => void; models?: readonly ('gemma' | InstructModel)[] } = {},
+): Promise<EmbeddedModel> {
   const dir = opts.dir ?? embeddedDir();
-  const child = spawn('bash', [join(toolsDir(), 'setup.sh')], { env: { ...process.env, SYNTHESIZEME_EMBEDDED_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, SYNTHESIZEME_EMBEDDED_DIR: dir, ...(opts.models ? { SYNTHESIZEME_EMBEDDED_MODELS: opts.models.join(' ') } : {}) };
+  const child = spawn('bash', [join(toolsDir(), 'setup.sh')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   const tail: string[] = [];
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,9 +87,15 @@ export async function ensureEmbeddedModel(opts: { dir?: string; onLine?: (line: 
   });
   const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? 1)));
   if (code !== 0) throw new Error(`setting up the embedded model failed (exit ${code}):\n${tail.join('\n')}`);
-  const modelFile = stdout.trim().split('\n').pop() ?? '';
-  if (!existsSync(modelFile)) throw new Error(`the embedded model's set-up printed no model file (got "${modelFile}")`);
-  return { python: join(dir, 'venv', 'bin', 'python'), modelFile };
+  // One line `NAME PATH` per model file.
+  const files: Record<string, string> = {};
+  for (const line of stdout.trim().split('\n')) {
+    const m = /^(\S+) (.+)$/.exec(line.trim());
+    if (m && existsSync(m[2]!)) files[m[1]!] = m[2]!;
+  }
+  const first = files['gemma'] ? 'gemma' : Object.keys(files)[0];
+  if (!first) throw new Error(`the embedded model's set-up printed no model file (got "${stdout.trim()}")`);
+  return withModel({ python: join(dir, 'venv', 'bin', 'python'), modelFile: '', alias: '', files }, first as 'gemma' | InstructModel);
 }
 
 export async function freePort(): Promise<number> {
@@ -104,7 +142,7 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   const port = await freePort();
   const logPath = join(opts.logDir, `llama-server-${port}.log`);
   const fd = openSync(logPath, 'a');
-  const args = [join(toolsDir(), 'serve.py'), '--model', opts.modelFile, '--port', String(port), '--ctx', String(ctx), '--parallel', String(opts.parallel ?? 1), '--alias', EMBEDDED_MODEL_NAME];
+  const args = [join(toolsDir(), 'serve.py'), '--model', opts.modelFile, '--port', String(port), '--ctx', String(ctx), '--parallel', String(opts.parallel ?? 1), '--alias', opts.alias || EMBEDDED_MODEL_NAME];
   if (opts.threads) args.push('--threads', String(opts.threads));
   // Tied to this process: stopped with it, whatever stops it (tied-child.ts).
   const child: ChildProcess = spawnTied(opts.python, args, { stdout: fd, stderr: fd });
