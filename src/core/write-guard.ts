@@ -69,8 +69,25 @@ const WORKSPACE_MARKERS = ['.synthesizeme', 'personas', 'prompts'];
  */
 export function enclosingWorkspace(path: string): string | undefined {
   for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
-    if (WORKSPACE_MARKERS.some((m) => isDirSync(join(dir, m)))) return dir;
+    // A folder that is itself a link is never the workspace: a link planted in a workspace to another
+    // folder that looks like one (the user's other project) would make that folder trusted.
+    if (!isLinkSync(dir) && WORKSPACE_MARKERS.some((m) => isDirSync(join(dir, m)))) return dir;
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The folder itself, or the nearest folder above it that is no symbolic link: a file's own folder as its workspace. */
+export function nearestRealFolder(dir: string): string {
+  let d = resolve(dir);
+  while (isLinkSync(d) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
+function isLinkSync(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -91,6 +108,16 @@ function isDirSync(p: string): boolean {
 export function chooseFileToRead(path: string): void {
   const ws = enclosingWorkspace(path);
   if (ws) allowWritesUnder(ws);
+  allowChosenRead(path);
+}
+
+/**
+ * A data file named on the command line whose text goes to a model (classify, bench prepare, import): its
+ * workspace, or else its own folder, is registered, so a link planted beside the data is not followed out
+ * of it. A file the user links to from elsewhere is named by its target instead.
+ */
+export function chooseDataFileToRead(path: string): void {
+  allowWritesUnder(enclosingWorkspace(path) ?? nearestRealFolder(dirname(resolve(path))));
   allowChosenRead(path);
 }
 

@@ -59,4 +59,22 @@ describe('a protocol-invalid reply is a failed call', () => {
       }
     }
   }
+
+  test('judge on the command line: both calls failed is no verdict, exit 1, said in one line', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { cli } = await import('./revalidate-fixture');
+    const dir = mkdtempSync(join(tmpdir(), 'sm-judge-failed-'));
+    writeFileSync(join(dir, 'a.prefs.jsonl'), JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n');
+    const server = servers.ollama!;
+    server.options.faultFor = () => ({ type: 'protocol-invalid', shape: 'null-content' });
+    try {
+      const c = cli(dir);
+      assert.equal(await c.run('judge', 'a.prefs.jsonl', '--line', '1', '--base-url', server.url, '--no-cache'), 1, c.err());
+      assert.match(c.err(), /judge: 2 of 2 call\(s\) failed .*no verdict for order AB and order BA\. Run the same command again\./);
+    } finally {
+      server.options.faultFor = undefined;
+    }
+  });
 });

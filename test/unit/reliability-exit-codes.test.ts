@@ -37,6 +37,9 @@ const BAD_INPUTS: Array<{ args: string[]; says: RegExp }> = [
   { args: ['judge', 'ws/ada.prefs.jsonl', '--pair', 'nope', ...NOWHERE], says: /no pair "nope"/ },
   { args: ['theta', 'optimize', 'ws', '--budget=-5', ...NOWHERE], says: /--budget: expected/ },
   { args: ['inspect', 'nosuch'], says: /no such file or directory: nosuch/ },
+  // collect asks a person: --dry-run (a model option) used to be ignored, generating and appending pairs.
+  { args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--dry-run', ...NOWHERE], says: /collect: --dry-run does not apply/ },
+  { args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--file', 'picks.fifo', ...NOWHERE], says: /collected pairs are appended to a \.jsonl file or a YAML list of pairs; name a \.jsonl, \.yaml or \.yml file/ },
   { args: ['inspect', '/nonexistent-sm-path'], says: /no such file or directory: \/nonexistent-sm-path$/m },
   // A server address the client cannot use is bad input, refused where it is given (it failed every call with a stack).
   { args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'file:///etc/passwd'], says: /--base-url: "file:\/\/\/etc\/passwd" is not an http or https server address/ },

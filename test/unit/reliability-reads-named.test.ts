@@ -5,7 +5,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
@@ -112,5 +113,72 @@ describe('files named on the command line inside a workspace: a planted link is 
       assert.equal(r.code, 2, `${from} ${input}: ${r.err}`);
       assertOneLine(r.err, /cannot read .*(a named pipe \(FIFO\)|a character device), not a regular file/);
     }
+  });
+
+  // The second re-probe: links reached through a folder link, a folder that looks like a workspace, prompt
+  // options and bench prepare inputs.
+  test('a folder link inside the workspace (to a folder that looks like a workspace) does not make its target trusted', async () => {
+    await started;
+    const h = hostile();
+    const other = join(h.outside, 'other-project');
+    mkdirSync(join(other, 'personas'), { recursive: true });
+    mkdirSync(join(other, '.synthesizeme', 'runs'), { recursive: true });
+    writeFileSync(join(other, 'personas', 'ada.persona.yaml'), personaText('ada'));
+    writeFileSync(join(other, '.synthesizeme', 'runs', 'x.run.jsonl'), runFileText('x'));
+    writeFileSync(join(other, 'eve.prefs.jsonl'), JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hi`, chosen: 'a', rejected: 'b' }) + '\n');
+    symlinkSync(other, join(h.ws, 'evil'));
+    mkdirSync(join(h.ws, 'personas'), { recursive: true }); // the workspace looks like one too
+    server.reset();
+    const cases: string[][] = [
+      ['export', 'ws/evil/personas/ada.persona.yaml', '--as', 'judge'],
+      ['compare', 'ws/evil/.synthesizeme/runs/x.run.jsonl', 'ws/evil/.synthesizeme/runs/x.run.jsonl'],
+      ['classify', 'ws/evil/eve.prefs.jsonl', '--base-url', server.url],
+      ['judge', 'ws/evil/eve.prefs.jsonl', '--line', '1', '--base-url', server.url],
+      ['judge', 'ws/prefs.jsonl', '--line', '1', '--persona', 'ws/evil/personas/ada.persona.yaml', '--base-url', server.url],
+    ];
+    for (const args of cases) {
+      const r = await run(h.dir, ...args);
+      assert.equal(r.code, 2, `${args.slice(0, 2).join(' ')}: ${r.err}`);
+      assert.doesNotMatch(r.out, new RegExp(SECRET));
+      assertOneLine(r.err, /refusing to read .*evil is a symbolic link to/);
+    }
+    assert.equal(server.chats.length, 0);
+  });
+
+  test('judge in a folder that is itself a link: its target is not taken for the workspace, nothing written there', async () => {
+    await started;
+    const h = hostile();
+    writeFileSync(join(h.outside, 'eve.prefs.jsonl'), JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hi`, chosen: 'a', rejected: 'b' }) + '\n');
+    symlinkSync(h.outside, join(h.ws, 'eve'));
+    server.reset();
+    const r = await run(h.dir, 'judge', 'ws/eve/eve.prefs.jsonl', '--line', '1', '--base-url', server.url);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(server.chats.length, 0);
+    assert.equal(existsSync(join(h.outside, 'prompts')), false, 'nothing written in the outside folder');
+  });
+
+  test('classify --prompt and bench prepare inputs: a planted link is refused, a FIFO refused by kind, nothing sent', async () => {
+    await started;
+    const h = hostile();
+    linkOut(h, 'c.prompt.md', `Classify. ${SECRET}`);
+    linkOut(h, 'eve.prefs.jsonl', JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hi`, chosen: 'a', rejected: 'b' }) + '\n');
+    execFileSync('mkfifo', [join(h.ws, 'f.prompt.md')]);
+    unblockFifoLater(join(h.ws, 'f.prompt.md'));
+    const outDir = mkdtempSync(join(tmpdir(), 'sm-named-out-'));
+    server.reset();
+    const cases: [string[], RegExp][] = [
+      [['classify', 'ws/prefs.jsonl', '--prompt', 'ws/c.prompt.md'], /--prompt: refusing to read .*c\.prompt\.md is a symbolic link to/],
+      [['classify', 'ws/prefs.jsonl', '--prompt', 'ws/f.prompt.md'], /--prompt: refusing to read .*f\.prompt\.md: a named pipe \(FIFO\)/],
+      // --out in a folder of its own: a chosen output folder is trusted, and it must not hold the outside file.
+      [['bench', 'prepare', '--prefs', 'ws/eve.prefs.jsonl', '--out', join(outDir, 'bp.prefs.jsonl')], /bench prepare: refusing to read .*eve\.prefs\.jsonl is a symbolic link to/],
+      [['import', '--from', 'prb', 'ws/eve.prefs.jsonl', '--out', join(outDir, 'imp.prefs.jsonl')], /import: refusing to read .*eve\.prefs\.jsonl is a symbolic link to/],
+    ];
+    for (const [args, says] of cases) {
+      const r = await run(h.dir, ...args, ...(args[0] === 'import' ? [] : ['--base-url', server.url]));
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assertOneLine(r.err, says);
+    }
+    assert.equal(server.chats.length, 0);
+    assert.equal(existsSync(join(outDir, 'imp.prefs.jsonl')), false);
   });
 });

@@ -81,6 +81,18 @@ describe('a damaged run file', () => {
     assert.doesNotMatch(c.err(), NO_STACK);
   });
 
+  test('runs: a run file with verdict lines deleted cleanly is incomplete, not complete', async () => {
+    const { h, runs } = await setup();
+    const path = join(h.dir, runs[0]!);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const verdicts = lines.map((l, i) => (l.includes('"verdict"') ? i : -1)).filter((i) => i >= 0);
+    writeFileSync(path, lines.filter((_, i) => !verdicts.slice(0, 2).includes(i)).join('\n'));
+    const c = cli(h.dir);
+    assert.equal(await c.run('runs', 'ws', '--json'), 0, c.err());
+    const listed = (c.json() as { runs: { path: string; status: string }[] }).runs.find((r) => r.path.endsWith(runs[0]!.split(/[\\/]/).pop()!))!;
+    assert.equal(listed.status, 'incomplete');
+  });
+
   test('a run file whose header is damaged: compare refuses it in one line naming the line, exit 2', async () => {
     const { h, runs } = await setup();
     const path = join(h.dir, runs[0]!);

@@ -1,9 +1,10 @@
 // synthesizeme bench prepare: PersonalRewardBench preparation (METHOD.md section 6) from raw
 // Chatbot Arena, PRISM or native files into one native JSONL file with splits, and a report.
 
+import { READ_LIMITS, checkRead, readOwnText } from '../../core/read-guard';
 import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
 import { parseRatios } from '../split-options';
@@ -11,7 +12,8 @@ import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { resolveLlmConfig } from '../../core/llm/config-from-env';
-import { allowChosenFile } from '../../core/write-guard';
+import { allowChosenFile, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
+import { UserError } from '../../core/user-error';
 import type { Llm } from '../../core/llm/client';
 import { writeNativeJsonl } from '../../core/data/importers/index';
 import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
@@ -77,9 +79,14 @@ export async function readPromptOption(args: ParsedArgs, io: CommandIO, option: 
   const file = stringOption(args, option);
   if (file === undefined) return fallback;
   let text: string;
+  const path = resolve(io.cwd, file);
   try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
+    // Named on the command line, but it may lie in a workspace where a link was planted: the read guard's
+    // rules (links out of it, FIFOs, devices, size) apply; its text goes to the model.
+    chooseFileToRead(path);
+    text = await readOwnText(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   } catch (err) {
+    if (err instanceof UserError) throw new UsageError(`--${option}: ${err.message}`);
     throw new UsageError(`--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   if (!text.trim()) throw new UsageError(`--${option}: ${file} is empty`);
@@ -123,6 +130,14 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   const input: RawInput = arena.length ? { kind: 'arena', files: arena.map(abs) } : prefs.length ? { kind: 'prefs', files: prefs.map(abs) } : { kind: 'prism', conversations: abs(conv!), ...(survey ? { survey: abs(survey) } : {}) };
   const source = arena.length ? `Chatbot Arena (${arena.join(', ')})` : prefs.length ? `preference files (${prefs.join(', ')})` : `PRISM (${[conv, survey].filter(Boolean).join(', ')})`;
 
+  // The inputs are named on the command line, but one may lie in a workspace where a link was planted: its
+  // text goes to the classifier and the judges, so it is read under the read guard's rules (write-guard.ts).
+  for (const f of [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs)) {
+    chooseDataFileToRead(f);
+    await checkRead(f).catch((err: unknown) => {
+      throw err instanceof UserError ? new UsageError(`bench prepare: ${err.message}`) : err;
+    });
+  }
   const raw = await readRawInput(input, { displayPath: rel, signal: io.signal });
   for (const p of raw.problems.slice(0, 50)) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   if (raw.problems.length > 50) io.stderr(`... and ${raw.problems.length - 50} more problem(s)\n`);

@@ -103,6 +103,9 @@ export const collectCommand: Command = {
   async run(args, io) {
     const userId = stringOption(args, 'user');
     if (!userId?.trim()) throw new UsageError('collect: say whose preferences: --user ID (a new id starts a new user)');
+    // The model options carry --dry-run ("call nothing"), but a session asks a person and appends what they
+    // pick: there is nothing to estimate, and running it anyway generated and appended pairs.
+    if (flag(args, 'dry-run')) throw new UsageError('collect: --dry-run does not apply: a session asks you and appends your picks (each ask costs two generations; --max N bounds them)');
     const { ws, users } = await openForRun({ ...args, values: { ...args.values, user: undefined, all: true } }, io, 'collect');
     const entry = users.find((u) => u.id === userId);
     const rel = (p: string) => relative(io.cwd, p) || p;

@@ -5,7 +5,9 @@ import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
 import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
-import { allowChosenFile } from '../../core/write-guard';
+import { allowChosenFile, chooseDataFileToRead } from '../../core/write-guard';
+import { checkRead } from '../../core/read-guard';
+import { UserError } from '../../core/user-error';
 import { UsageError } from '../usage-error';
 
 export const importCommand: Command = {
@@ -34,6 +36,13 @@ Example:
     if (!out) throw new UsageError('import: --out FILE is required (the input is never modified)');
     if (!args.positionals.length) throw new UsageError('import: give the input file(s)');
     const inputs = args.positionals.map((p) => resolve(io.cwd, p));
+    // Named on the command line, but an input inside a workspace may be a planted link: not followed out of it.
+    for (const f of inputs) {
+      chooseDataFileToRead(f);
+      await checkRead(f).catch((err: unknown) => {
+        throw err instanceof UserError ? new UsageError(`import: ${err.message}`) : err;
+      });
+    }
     const outPath = resolve(io.cwd, out);
     allowChosenFile(outPath);
     if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);

@@ -5,11 +5,11 @@ import { flag, intOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { usageJson, rethrowCancelled } from '../run-context';
 import { readPreferenceFile } from '../../core/data/read-file';
-import { judgePair } from '../../core/method/judge';
+import { judgePair, orderFailed } from '../../core/method/judge';
 import { judgeSystem } from '../../core/method/messages';
 import { demosOf } from '../../core/method/methods';
 import { loadPersona } from '../../core/method/persona-file';
-import { allowChosenRead, allowWritesUnder, chooseFileToRead } from '../../core/write-guard';
+import { allowChosenRead, allowWritesUnder, chooseFileToRead, nearestRealFolder } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
 import { PromptStore } from '../../core/method/prompt-store';
 import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
@@ -43,7 +43,9 @@ Example:
     const pairId = stringOption(args, 'pair');
     const line = stringOption(args, 'line') !== undefined ? intOption(args, 'line', 1, 1) : undefined;
     if ((pairId === undefined) === (line === undefined)) throw new UsageError('judge: give exactly one of --pair ID or --line N');
-    const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(file));
+    // Without --workspace the file's folder is its workspace; a folder that is a link (planted beside the
+    // user's data) is not, or its target would be trusted: the nearest real folder above it is.
+    const root = stringOption(args, 'workspace') !== undefined ? resolve(io.cwd, stringOption(args, 'workspace')!) : nearestRealFolder(dirname(resolve(io.cwd, file)));
     // The workspace is registered before the file is read: a link planted at the named path inside it is
     // not followed out of it (its text would go to the server); a file named outside it is the user's choice.
     allowWritesUnder(root);
@@ -81,6 +83,12 @@ Example:
           const shown = o.order === 'AB' ? 'A = chosen, B = rejected' : 'A = rejected, B = chosen';
           io.stdout(`${o.correct ? '✓' : '✗'} order ${o.order} (${shown}): ${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''}\n  ${o.reasoning.trim().split('\n').join('\n  ')}\n`);
         }
+      }
+      // A failed call is no answer (METHOD.md section 4): the verdict is incomplete, and the command failed.
+      const failed = v.orders.filter(orderFailed);
+      if (failed.length) {
+        io.stderr(`judge: ${failed.length} of 2 call(s) failed (${failed.map((o) => o.error ?? 'no answer').join('; ')}): no verdict for ${failed.map((o) => `order ${o.order}`).join(' and ')}. Run the same command again.\n`);
+        return 1;
       }
       return 0;
     } catch (err) {

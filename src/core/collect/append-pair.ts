@@ -47,7 +47,8 @@ export type AppendableKind = 'jsonl' | 'yaml';
 export function appendableKind(path: string): AppendableKind {
   if (/\.jsonl$/i.test(path)) return 'jsonl';
   if (/\.ya?ml$/i.test(path)) return 'yaml';
-  throw new UserError(`${path}: collected pairs are appended to a .jsonl file or a YAML list of pairs; a JSON array cannot be appended to without rewriting it (collect into a .jsonl file beside it)`, 2);
+  const why = /\.json$/i.test(path) ? 'a JSON array cannot be appended to without rewriting it (collect into a .jsonl file beside it)' : 'name a .jsonl, .yaml or .yml file';
+  throw new UserError(`${path}: collected pairs are appended to a .jsonl file or a YAML list of pairs; ${why}`, 2);
 }
 
 /** The file's end cannot take an append right now (a half-saved line, a document marker): worth a retry. */

@@ -59,14 +59,17 @@ export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'prompt
   for (const name of names) {
     const path = join(layout.runsDir, name);
     const run = await readRun(path).catch((err: unknown) => void onSkipped?.(path, `not read: ${(err as Error).message}`));
-    for (const p of run?.problems ?? []) onSkipped?.(path, `${p.why}; line skipped`, p.line);
+    // Ten skipped lines said one by one, then how many more (a file that is no run would say hundreds).
+    const problems = run?.problems ?? [];
+    for (const p of problems.slice(0, 10)) onSkipped?.(path, `${p.why}; line skipped`, p.line);
+    if (problems.length > 10) onSkipped?.(path, `${problems.length - 10} more line(s) skipped (${problems.length} in all): is it a run file?`);
     const h = run?.header;
     if (run && !h && run.problems.length) onSkipped?.(path, 'no readable header: not listed');
     if (!run || !h) continue;
     const staleBecause = await changedInputs(h, current);
     // A run file that lost lines (a torn write, a hand edit) lacks verdicts its summary counted: incomplete,
     // and the same command judges the missing pairs again.
-    const damaged = run.problems.some((p) => p.line > 1);
+    const damaged = run.problems.some((p) => p.line > 1) || (run.summary !== undefined && run.verdicts.size < run.summary.pairs);
     const status: RunStatus = !run.summary ? 'unfinished' : run.summary.complete === false || damaged ? 'incomplete' : 'complete';
     out.push({
       path,

@@ -153,7 +153,8 @@ function merge(results: { result: ImportResult; file: string }[]): ImportResult 
   const out = new ImportCollector();
   const skipped = new Map<string, number>();
   for (const { result: r, file } of results) {
-    out.problems.push(...r.problems);
+    // One by one: spreading millions of problems into push() overflowed the stack.
+    for (const p of r.problems) out.problems.push(p);
     for (const s of r.skipped) skipped.set(s.reason, (skipped.get(s.reason) ?? 0) + s.count);
     for (const rec of r.records) {
       const unique = out.uniquePairId(rec.pair_id);
