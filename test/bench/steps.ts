@@ -7,6 +7,7 @@ import { benchProviders } from './providers';
 import { benchExtension } from './extension-bench';
 import { benchPipeline } from './pipeline';
 import { benchRealServer } from './real-server';
+import { benchRealModels } from './real-models';
 import { benchStats } from './stats-bench';
 import { benchGrid } from './grid-bench';
 import { benchAppend, benchCollect } from './collect-bench';
@@ -38,6 +39,7 @@ export const BENCHES: BenchStep[] = [
     run: ({ smoke }) => benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}),
   },
   { name: 'real', run: ({ smoke }) => benchRealServer({ smoke }) },
+  { name: 'real-models', run: ({ smoke }) => benchRealModels({ smoke }) },
   { name: 'stats', run: ({ smoke, json }) => benchStats({ json, ...(smoke ? { experiments: 4 } : {}) }) },
   { name: 'grid', run: ({ smoke }) => benchGrid({ smoke }) },
   { name: 'collect', run: ({ smoke }) => benchCollect({ smoke }) },
