@@ -171,11 +171,48 @@ async function landing(path: string): Promise<string> {
 
 /** Whether `path`, links resolved, lies inside a folder the tool may use; true when none is registered. */
 export async function isTrustedPath(path: string): Promise<boolean> {
+  const abs = resolve(path);
+  // A named file: a link on its way below the user's own folders must stay in the folder that holds it.
+  if (chosenFiles.has(abs) && (await linkLeavingItsFolder(abs))) return false;
   if (!roots.size) return true;
   const real = await landing(path);
   for (const root of roots) if (inside(real, root)) return true;
-  const abs = resolve(path);
   return chosenFiles.has(abs) && !insideAnyRootLexically(abs);
+}
+
+/**
+ * Where the user's own folders end on the way to a named file: the current folder when the file lies under
+ * it (a cloned data set the user stands in is not theirs below that point), else the home folder when the
+ * file lies under it, else the root. Links above are the user's; links below may have been planted.
+ */
+function userBoundary(abs: string): string {
+  for (const b of [process.cwd(), process.env['HOME'] ?? '']) if (b && inside(abs, resolve(b)) && abs !== resolve(b)) return resolve(b);
+  return sep;
+}
+
+/**
+ * The first symbolic link on the way to a named file, below the user's own folders, whose target leaves the
+ * folder that holds the link (`o -> /elsewhere`, `up -> ..`): such a link may have been planted to reach a
+ * file outside the data the user named. A link within its folder (`current -> v2`) is followed.
+ */
+async function linkLeavingItsFolder(abs: string): Promise<{ link: string; target: string } | undefined> {
+  const top = userBoundary(abs);
+  const rest = relative(top, abs).split(sep).filter(Boolean);
+  let p = top;
+  for (const part of rest) {
+    p = join(p, part);
+    let info;
+    try {
+      info = await lstat(p);
+    } catch {
+      return undefined; // the rest does not exist: nothing to follow
+    }
+    if (!info.isSymbolicLink()) continue;
+    const target = await realpath(p).catch(() => undefined);
+    const folder = await realpath(dirname(p)).catch(() => dirname(p));
+    if (target === undefined || !inside(target, folder) || target === folder) return { link: p, target: await readlink(p).catch(() => '?') };
+  }
+  return undefined;
 }
 
 /** Whether a path, links not resolved, names a place inside a registered folder (where a link may be planted). */
@@ -191,6 +228,11 @@ export async function landsInside(path: string, dir: string): Promise<boolean> {
 
 /** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */
 export async function refusal(verb: 'read' | 'write', path: string): Promise<string> {
+  const abs = resolve(path);
+  const leaving = chosenFiles.has(abs) ? await linkLeavingItsFolder(abs) : undefined;
+  if (leaving) {
+    return `refusing to ${verb} ${path}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the workspace (a link in the data you name is followed only within the folder that holds it; name the file it points to instead)`;
+  }
   const link = await firstLink(path);
   const why = link ? `${link.link} is a symbolic link to ${link.target}` : `it resolves to ${await landing(path)}`;
   return `refusing to ${verb} ${path}: ${why}, outside the workspace (links in a workspace are never followed out of it; remove the link, or choose the ${verb === 'read' ? 'file' : 'folder'} on the command line)`;

@@ -181,4 +181,54 @@ describe('files named on the command line inside a workspace: a planted link is 
     assert.equal(server.chats.length, 0);
     assert.equal(existsSync(join(outDir, 'imp.prefs.jsonl')), false);
   });
+
+  // The third re-probe: a link to a folder above a workspace-like folder, and a link two levels above the file.
+  test('a link anywhere on the way to a named file, out of the folder that holds it, is refused; one within its folder is followed', async () => {
+    await started;
+    const h = hostile();
+    const o5 = join(h.outside, 'o5');
+    mkdirSync(join(o5, 'personas'), { recursive: true });
+    mkdirSync(join(o5, 'prompts'), { recursive: true });
+    writeFileSync(join(o5, 'personas', 'ada.persona.yaml'), personaText('ada'));
+    writeFileSync(join(o5, 'eve2.prefs.jsonl'), JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hi`, chosen: 'a', rejected: 'b' }) + '\n');
+    writeFileSync(join(h.outside, 'eve3.prefs.jsonl'), JSON.stringify({ user_id: 'eve', pair_id: 'e1', context: `${SECRET} hi`, chosen: 'a', rejected: 'b' }) + '\n');
+    symlinkSync(h.outside, join(h.ws, 'o'));
+    symlinkSync('..', join(h.ws, 'up'));
+    mkdirSync(join(h.ws, 'personas'), { recursive: true });
+    server.reset();
+    const cases: string[][] = [
+      ['export', 'ws/o/o5/personas/ada.persona.yaml', '--as', 'judge'],
+      ['judge', 'ws/prefs.jsonl', '--line', '1', '--persona', 'ws/o/o5/personas/ada.persona.yaml', '--base-url', server.url],
+      ['judge', 'ws/o/o5/eve2.prefs.jsonl', '--line', '1', '--base-url', server.url],
+      ['classify', 'ws/o/o5/eve2.prefs.jsonl', '--base-url', server.url],
+      ['judge', 'ws/o/eve3.prefs.jsonl', '--line', '1', '--base-url', server.url],
+      ['judge', 'ws/up/outside/eve3.prefs.jsonl', '--line', '1', '--base-url', server.url],
+    ];
+    for (const args of cases) {
+      const r = await run(h.dir, ...args);
+      assert.equal(r.code, 2, `${args.slice(0, 2).join(' ')}: ${r.err}`);
+      assert.doesNotMatch(r.out, new RegExp(SECRET));
+      assertOneLine(r.err, /refusing to read .*ws[\\/](o|up) is a symbolic link to .*followed only within the folder that holds it/);
+    }
+    assert.equal(server.chats.length, 0);
+    assert.equal(existsSync(join(o5, '.synthesizeme')), false, 'nothing written in the outside folder');
+    // A link within its own folder (a data set's `current -> v2`) is followed.
+    mkdirSync(join(h.ws, 'v2'));
+    writeFileSync(join(h.ws, 'v2', 'a.prefs.jsonl'), JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n');
+    symlinkSync('v2', join(h.ws, 'current'));
+    const ok = await run(h.dir, 'judge', 'ws/current/a.prefs.jsonl', '--line', '1', '--base-url', server.url);
+    assert.equal(ok.code, 0, ok.err);
+  });
+
+  test('judge --dry-run calls nothing and writes nothing', async () => {
+    await started;
+    const h = hostile();
+    server.reset();
+    const r = await run(h.dir, 'judge', 'ws/prefs.jsonl', '--line', '1', '--dry-run', '--base-url', server.url);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Dry run: judging pair \S+ makes 2 call\(s\)/);
+    assert.equal(server.chats.length, 0);
+    assert.equal(existsSync(join(h.ws, 'prompts')), false);
+    assert.equal(existsSync(join(h.ws, '.synthesizeme')), false);
+  });
 });

@@ -58,6 +58,11 @@ Example:
       const bad = line !== undefined ? parsed.problems.find((p) => p.line === line) : undefined;
       throw new UsageError(`judge: ${file}: no pair ${pairId !== undefined ? `"${pairId}"` : `at line ${line}`}${bad ? ` (${bad.message})` : ''}`);
     }
+    // --dry-run (a model option: "call nothing") stops here, before a prompt file or the cache is written.
+    if (flag(args, 'dry-run')) {
+      io.stdout(flag(args, 'json') ? JSON.stringify({ calls: 2, pair: pair.pairId }) + '\n' : `Dry run: judging pair ${pair.pairId} makes 2 call(s), one per order; nothing was called or written.\n`);
+      return 0;
+    }
     const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);
     const layout = workspaceLayout(root, settings);
