@@ -6,50 +6,18 @@
 // fails the layer when it is absent, so these tests assume it is there.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cli, ROOT } from './cli-runner';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { busySlots, EMBEDDED_MODEL_NAME, embeddedDir, ensureEmbeddedModel, startLlamaServer, type EmbeddedModel, type LlamaServer } from '../../tools/embedded-model/llama-server';
 import { createLlm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
 
-const ROOT = resolve(__dirname.includes('/out/') ? __dirname.slice(0, __dirname.indexOf('/out/')) : process.cwd());
-const CLI = join(ROOT, 'dist', 'cli.js');
 const LOGS = join(ROOT, 'test-results', 'real-model');
 const MODEL_DIR = process.env.SYNTHESIZEME_EMBEDDED_DIR || (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : embeddedDir());
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's documented --json shapes
-}
-
-/** Runs the built CLI as a user would, with no model settings from this machine's environment. */
-function cli(args: string[], opts: { onSpawn?: (pid: number) => void } = {}): Promise<CliRun> {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(OPENAI_|OLLAMA_)/.test(k)) delete env[k];
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    opts.onSpawn?.(child.pid!);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        json = undefined;
-      }
-      res({ code: code ?? 1, stdout, stderr, json });
-    });
-  });
-}
 
 function runLines(ws: string): { type: string }[] {
   const dir = join(ws, '.synthesizeme', 'runs');

@@ -8,19 +8,15 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { cli, ignoringBrain } from './revalidate-fixture';
-import { hostile, personaText } from './reliability-reads-fixture';
+import { ignoringBrain } from './revalidate-fixture';
+import { hostile, personaText, runIn } from './reliability-reads-fixture';
 
 describe('paths chosen on the command line', () => {
   let server: LoopbackServer;
   const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: ignoringBrain }).then((s) => (server = s));
   after(() => server?.close());
 
-  const run = async (dir: string, ...args: string[]) => {
-    const c = cli(dir);
-    const code = await c.run(...args);
-    return { code, err: c.err(), out: c.out() };
-  };
+  const run = (dir: string, ...args: string[]) => runIn(dir, args);
 
   test('judge --persona FILE outside the workspace: read, the pair judged (exit 0)', async () => {
     await started;

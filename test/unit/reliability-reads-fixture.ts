@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { serializePersona, type PersonaModel } from '../../src/core/method/persona-file';
 import type { LoopbackServer } from '../support/loopback-ollama';
-import { workspace } from './revalidate-fixture';
+import { cli, workspace } from './revalidate-fixture';
 
 /** Text that exists only in the file outside the workspace: a request that carries it leaked the file. */
 export const SECRET = 'OUTSIDE-SECRET-7f3a9c-do-not-send';
@@ -80,4 +80,11 @@ export function unblockFifoLater(fifo: string, ms = 3000): void {
       // No reader blocked on it: nothing to unblock.
     }
   }, ms).unref();
+}
+
+/** Runs the CLI in `dir` with `args` (and `extra` after them): its exit code and what it wrote. */
+export async function runIn(dir: string, args: readonly string[], extra: readonly string[] = []): Promise<{ code: number; err: string; out: string }> {
+  const c = cli(dir);
+  const code = await c.run(...args, ...extra);
+  return { code, err: c.err(), out: c.out() };
 }

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { cli, ignoringBrain } from './revalidate-fixture';
-import { SECRET, assertNothingSent, assertOneLine, hostile, linkOut, personaText, unblockFifoLater } from './reliability-reads-fixture';
+import { ignoringBrain } from './revalidate-fixture';
+import { SECRET, assertNothingSent, assertOneLine, hostile, linkOut, personaText, unblockFifoLater, runIn } from './reliability-reads-fixture';
 
 /** A run file whose reasoning carries the secret: what a planted link would make compare print. */
 function runFileText(id: string): string {
@@ -35,11 +35,7 @@ describe('files named on the command line inside a workspace: a planted link is 
   const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: ignoringBrain }).then((s) => (server = s));
   after(() => server?.close());
 
-  const run = async (dir: string, ...args: string[]) => {
-    const c = cli(dir);
-    const code = await c.run(...args);
-    return { code, err: c.err(), out: c.out() };
-  };
+  const run = (dir: string, ...args: string[]) => runIn(dir, args);
 
   test('judge and classify: a preference file linked out of its folder is refused, nothing sent', async () => {
     await started;
