@@ -32,6 +32,7 @@ export async function openForRun(args: ParsedArgs, io: CommandIO, command: strin
       cwd: io.cwd,
       signal: io.signal,
       trustWorkspace: flag(args, 'trust-workspace'),
+      named: true,
     });
   } catch (err) {
     if (err instanceof PathNotFoundError) throw new UsageError(`${command}: no such folder: ${path}`);

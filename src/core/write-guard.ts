@@ -226,6 +226,20 @@ export async function landsInside(path: string, dir: string): Promise<boolean> {
   return inside(await landing(path), realOfSync(dir));
 }
 
+/**
+ * A folder named on the command line as the workspace (or --workspace): the same rule as a named file, so a
+ * link planted in a data set (`ws/o -> /elsewhere`, then `fit ws/o/project`) does not make an outside folder
+ * the workspace, whose data would go to the model and into which the run would write.
+ */
+export async function checkNamedFolder(path: string): Promise<void> {
+  const leaving = await linkLeavingItsFolder(resolve(path));
+  if (!leaving) return;
+  throw new UserError(
+    `refusing to use ${path} as the workspace: ${leaving.link} is a symbolic link to ${leaving.target}, outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; name the folder it points to instead)`,
+    2,
+  );
+}
+
 /** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */
 export async function refusal(verb: 'read' | 'write', path: string): Promise<string> {
   const abs = resolve(path);

@@ -227,4 +227,39 @@ describe('files named on the command line inside a workspace: a planted link is 
     assert.equal(existsSync(join(h.ws, 'prompts')), false);
     assert.equal(existsSync(join(h.ws, '.synthesizeme')), false);
   });
+
+  // The fourth re-probe: a workspace folder named through a planted link became the workspace, so fit, eval,
+  // collect, revalidate and bench run sent the outside project's data to the model and wrote into it.
+  test('a workspace folder named through a link out of the folder that holds it is refused, nothing sent or written', async () => {
+    await started;
+    const h = hostile();
+    const o6 = join(h.outside, 'o6');
+    mkdirSync(join(o6, 'prompts'), { recursive: true });
+    const pairs = Array.from({ length: 12 }, (_, i) => JSON.stringify({ user_id: 'eve', pair_id: `e${i}`, context: `${SECRET} question ${i}`, chosen: `short ${i}`, rejected: `a long answer ${i}` }));
+    writeFileSync(join(o6, 'eve.prefs.jsonl'), pairs.join('\n') + '\n');
+    writeFileSync(join(o6, 'prompts', 'judge.prompt.md'), `${SECRET} judge instructions`);
+    symlinkSync(h.outside, join(h.ws, 'o'));
+    symlinkSync(o6, join(h.ws, 'o6'));
+    mkdirSync(join(h.ws, 'personas'), { recursive: true });
+    writeFileSync(join(h.ws, 'personas', 'ada.persona.yaml'), personaText('ada', 'Prefers short answers.'));
+    server.reset();
+    const cases: string[][] = [
+      ['fit', 'ws/o/o6', '--user', 'eve', '--base-url', server.url],
+      ['fit', 'ws/o6', '--user', 'eve', '--base-url', server.url],
+      ['eval', 'ws/o/o6', '--all', '--method', 'default', '--base-url', server.url],
+      ['bench', 'run', 'ws/o/o6', '--methods', 'default', '--base-url', server.url],
+      ['collect', 'ws/o/o6', '--user', 'eve', '--prompt', 'hi', '--max', '1', '--base-url', server.url],
+      ['runs', 'ws/o/o6'],
+      ['inspect', 'ws/o/o6'],
+      ['export', 'ws/personas/ada.persona.yaml', '--as', 'judge', '--workspace', 'ws/o/o6'],
+    ];
+    for (const args of cases) {
+      const r = await run(h.dir, ...args);
+      assert.equal(r.code, 2, `${args.slice(0, 3).join(' ')}: ${r.err}`);
+      assert.doesNotMatch(r.out, new RegExp(SECRET));
+      assertOneLine(r.err, /refusing to use .* as the workspace: .*ws[\\/]o6? is a symbolic link to .*name the folder it points to instead/);
+    }
+    assert.equal(server.chats.length, 0);
+    for (const written of ['personas', '.synthesizeme']) assert.equal(existsSync(join(o6, written)), false, `nothing written in the outside folder (${written})`);
+  });
 });

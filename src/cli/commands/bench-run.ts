@@ -58,7 +58,7 @@ async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string):
   const path = args.positionals[1];
   if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
   try {
-    const ws = await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+    const ws = await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), named: true, ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
     for (const line of ws.splits.notes) io.stderr(`note: ${line}\n`);
     return ws;
   } catch (err) {

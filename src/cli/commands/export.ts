@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { exportGenerationPrompt, exportJudgePrompt } from '../../core/method/export';
 import { loadPersona, type PersonaModel } from '../../core/method/persona-file';
-import { chooseFileToRead } from '../../core/write-guard';
+import { checkNamedFolder, chooseFileToRead } from '../../core/write-guard';
 import { demosOf, MethodUnavailable } from '../../core/method/methods';
 import type { Pair } from '../../core/data/pair';
 import { UserError } from '../../core/user-error';
@@ -47,6 +47,7 @@ Example:
       return 0;
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(dirname(resolve(io.cwd, file))));
+    if (stringOption(args, 'workspace') !== undefined) await checkNamedFolder(root);
     const layout = workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace')));
     const index = await loadWorkspace([root], { cwd: io.cwd });
     const pairs = index.user(model.userId)?.pairs ?? [];

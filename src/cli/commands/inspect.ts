@@ -1,5 +1,6 @@
 // synthesizeme inspect <path...>: users, pair counts per split, and every problem.
 
+import { checkNamedFolder } from '../../core/write-guard';
 import { flag, type Command, type ParsedArgs } from '../command';
 import { splitOptionHelp, splitOptionSpec, splitOptionsFrom } from '../split-options';
 import { stat } from 'node:fs/promises';
@@ -98,6 +99,7 @@ Example:
 /** A workspace folder's settings, read as every run reads them; undefined for a file. */
 async function workspaceSettings(root: string): Promise<{ root: string; settings: WorkspaceSettings; ignored: string[] } | undefined> {
   if (!(await stat(root).then((s) => s.isDirectory(), () => false))) return undefined;
+  await checkNamedFolder(root);
   const { settings, ignored } = await readWorkspaceSettingsWithNotes(root);
   return { root, settings, ignored };
 }

@@ -9,7 +9,7 @@ import { judgePair, orderFailed } from '../../core/method/judge';
 import { judgeSystem } from '../../core/method/messages';
 import { demosOf } from '../../core/method/methods';
 import { loadPersona } from '../../core/method/persona-file';
-import { allowChosenRead, allowWritesUnder, chooseFileToRead, nearestRealFolder } from '../../core/write-guard';
+import { allowChosenRead, allowWritesUnder, checkNamedFolder, chooseFileToRead, nearestRealFolder } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
 import { PromptStore } from '../../core/method/prompt-store';
 import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
@@ -48,6 +48,7 @@ Example:
     const root = stringOption(args, 'workspace') !== undefined ? resolve(io.cwd, stringOption(args, 'workspace')!) : nearestRealFolder(dirname(resolve(io.cwd, file)));
     // The workspace is registered before the file is read: a link planted at the named path inside it is
     // not followed out of it (its text would go to the server); a file named outside it is the user's choice.
+    if (stringOption(args, 'workspace') !== undefined) await checkNamedFolder(root);
     allowWritesUnder(root);
     allowChosenRead(resolve(io.cwd, file));
     await checkRead(resolve(io.cwd, file));

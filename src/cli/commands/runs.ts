@@ -1,5 +1,6 @@
 // synthesizeme runs: the runs of a workspace, what made each one, and whether it is stale.
 
+import { checkNamedFolder } from '../../core/write-guard';
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { flag, type Command } from '../command';
@@ -35,6 +36,7 @@ Example:
     const root = resolve(io.cwd, path);
     const info = await stat(root).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`runs: no such folder: ${path}`);
+    await checkNamedFolder(root);
     // The settings say where prompts and personas are; the data need not be read.
     const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);

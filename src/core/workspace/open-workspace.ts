@@ -1,6 +1,7 @@
 // One workspace, opened the same way by every CLI command (and by the extension): its settings,
 // its folders, its preference index (split as split-record.ts says) and its prompts.
 
+import { checkNamedFolder } from '../write-guard';
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { Pair, Split } from '../data/pair';
@@ -37,6 +38,8 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** --trust-workspace: the workspace's own settings may choose servers and folders outside it. */
   trustWorkspace?: boolean;
+  /** Named on the command line: a link on the way to it must stay in its folder (write-guard.ts checkNamedFolder). */
+  named?: boolean;
 }
 
 export async function openWorkspace(path: string, options: OpenOptions = {}): Promise<Workspace> {
@@ -44,6 +47,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new PathNotFoundError(path);
   if (!info.isDirectory()) throw new UserError(`${path}: a workspace is a folder`, 2);
+  if (options.named) await checkNamedFolder(root);
   const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root, options.trustWorkspace === true);
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
