@@ -5,7 +5,7 @@ import { flag, intOption, listOption, stringOption, type OptionSpec, type Parsed
 import { createLlm, type Llm } from '../core/llm/client';
 import { isServerUrl, resolveLlmConfig } from '../core/llm/config-from-env';
 import { resolve } from 'node:path';
-import { allowWritesUnder } from '../core/write-guard';
+import { allowWritesUnder, checkNamedFolderSync } from '../core/write-guard';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
@@ -97,8 +97,12 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   );
   const debug = flag(args, 'debug');
   const chosenCache = stringOption(args, 'cache-dir');
-  // A cache folder named on the command line may be anywhere.
-  if (chosenCache) allowWritesUnder(resolve(io.cwd, chosenCache));
+  // A cache folder named on the command line may be anywhere, but not reached through a link planted in a
+  // data set (ws/o -> /elsewhere, --cache-dir ws/o/cache): the named-path rule (docs/security.md).
+  if (chosenCache) {
+    checkNamedFolderSync(resolve(io.cwd, chosenCache), 'the cache folder');
+    allowWritesUnder(resolve(io.cwd, chosenCache));
+  }
   return createLlm(resolved.config, {
     ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
     ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),

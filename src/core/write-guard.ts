@@ -10,7 +10,7 @@
 // by the commands that take an output path. With none registered (the engine used as a library) there is
 // nothing to check against, and nothing is refused.
 
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from './user-error';
@@ -196,23 +196,7 @@ function userBoundary(abs: string): string {
  * file outside the data the user named. A link within its folder (`current -> v2`) is followed.
  */
 async function linkLeavingItsFolder(abs: string): Promise<{ link: string; target: string } | undefined> {
-  const top = userBoundary(abs);
-  const rest = relative(top, abs).split(sep).filter(Boolean);
-  let p = top;
-  for (const part of rest) {
-    p = join(p, part);
-    let info;
-    try {
-      info = await lstat(p);
-    } catch {
-      return undefined; // the rest does not exist: nothing to follow
-    }
-    if (!info.isSymbolicLink()) continue;
-    const target = await realpath(p).catch(() => undefined);
-    const folder = await realpath(dirname(p)).catch(() => dirname(p));
-    if (target === undefined || !inside(target, folder) || target === folder) return { link: p, target: await readlink(p).catch(() => '?') };
-  }
-  return undefined;
+  return linkLeavingItsFolderSync(abs);
 }
 
 /** Whether a path, links not resolved, names a place inside a registered folder (where a link may be planted). */
@@ -231,13 +215,56 @@ export async function landsInside(path: string, dir: string): Promise<boolean> {
  * link planted in a data set (`ws/o -> /elsewhere`, then `fit ws/o/project`) does not make an outside folder
  * the workspace, whose data would go to the model and into which the run would write.
  */
-export async function checkNamedFolder(path: string): Promise<void> {
-  const leaving = await linkLeavingItsFolder(resolve(path));
+export async function checkNamedFolder(path: string, as = 'the workspace'): Promise<void> {
+  checkNamedFolderSync(path, as);
+}
+
+/** The same check, for callers that cannot wait (a --cache-dir named among the model options). */
+export function checkNamedFolderSync(path: string, as = 'the workspace'): void {
+  const leaving = linkLeavingItsFolderSync(resolve(path));
   if (!leaving) return;
   throw new UserError(
-    `refusing to use ${path} as the workspace: ${leaving.link} is a symbolic link to ${leaving.target}, outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; name the folder it points to instead)`,
+    `refusing to use ${path} as ${as}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; name the folder it points to instead)`,
     2,
   );
+}
+
+/** linkLeavingItsFolder without waiting: the same walk with the synchronous calls. */
+function linkLeavingItsFolderSync(abs: string): { link: string; target: string } | undefined {
+  const top = userBoundary(abs);
+  let p = top;
+  for (const part of relative(top, abs).split(sep).filter(Boolean)) {
+    p = join(p, part);
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(p).isSymbolicLink();
+    } catch {
+      return undefined;
+    }
+    if (!isLink) continue;
+    let target: string | undefined;
+    try {
+      target = realpathSync(p);
+    } catch {
+      target = undefined;
+    }
+    let folder = dirname(p);
+    try {
+      folder = realpathSync(dirname(p));
+    } catch {
+      // keep the lexical folder
+    }
+    if (target === undefined || !inside(target, folder) || target === folder) {
+      let shown = '?';
+      try {
+        shown = readlinkSync(p);
+      } catch {
+        // unreadable link
+      }
+      return { link: p, target: shown };
+    }
+  }
+  return undefined;
 }
 
 /** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */

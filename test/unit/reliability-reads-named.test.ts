@@ -251,15 +251,49 @@ describe('files named on the command line inside a workspace: a planted link is 
       ['collect', 'ws/o/o6', '--user', 'eve', '--prompt', 'hi', '--max', '1', '--base-url', server.url],
       ['runs', 'ws/o/o6'],
       ['inspect', 'ws/o/o6'],
+      ['inspect', 'ws/o/o6/eve.prefs.jsonl'],
       ['export', 'ws/personas/ada.persona.yaml', '--as', 'judge', '--workspace', 'ws/o/o6'],
     ];
     for (const args of cases) {
       const r = await run(h.dir, ...args);
       assert.equal(r.code, 2, `${args.slice(0, 3).join(' ')}: ${r.err}`);
       assert.doesNotMatch(r.out, new RegExp(SECRET));
-      assertOneLine(r.err, /refusing to use .* as the workspace: .*ws[\\/]o6? is a symbolic link to .*name the folder it points to instead/);
+      assertOneLine(r.err, /refusing to use .* as (the workspace|an input): .*ws[\\/]o6? is a symbolic link to .*name the folder it points to instead/);
     }
     assert.equal(server.chats.length, 0);
     for (const written of ['personas', '.synthesizeme']) assert.equal(existsSync(join(o6, written)), false, `nothing written in the outside folder (${written})`);
+  });
+
+  // The fifth re-probe: cache clear and prune deleted or rewrote another project's cache reached through a
+  // planted link (named, by --cache-dir, or by the workspace's own cacheDir setting), and eval wrote there.
+  test('cache clear, prune and stats, and --cache-dir, never reach a cache through a planted link', async () => {
+    await started;
+    const h = hostile();
+    const otherCache = join(h.outside, 'o7', '.synthesizeme', 'cache');
+    mkdirSync(otherCache, { recursive: true });
+    const segment = join(otherCache, 'segment-000001.jsonl');
+    writeFileSync(segment, `{"k":"x","v":"${SECRET}"}\n`);
+    symlinkSync(h.outside, join(h.ws, 'o'));
+    const cases: [string[], RegExp][] = [
+      [['cache', 'clear', 'ws/o/o7'], /refusing to use .* as the workspace: .*ws[\\/]o is a symbolic link/],
+      [['cache', 'prune', 'ws/o/o7', '--model', 'm'], /refusing to use .* as the workspace/],
+      [['cache', 'clear', 'ws', '--cache-dir', 'ws/o/o7/.synthesizeme/cache'], /refusing to use .* as the cache folder: .*ws[\\/]o is a symbolic link/],
+      [['eval', 'ws', '--all', '--method', 'default', '--cache-dir', 'ws/o/o7/.synthesizeme/cache', '--base-url', server.url], /refusing to use .* as the cache folder/],
+    ];
+    for (const [args, says] of cases) {
+      const r = await run(h.dir, ...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assertOneLine(r.err, says);
+    }
+    // Planted by the workspace alone: its own settings name the cache through the link.
+    mkdirSync(join(h.ws, '.vscode'), { recursive: true });
+    writeFileSync(join(h.ws, '.vscode', 'settings.json'), JSON.stringify({ 'synthesizeme.cacheDir': 'o/o7/.synthesizeme/cache' }));
+    for (const action of ['clear', 'stats']) {
+      const r = await run(h.dir, 'cache', action, 'ws');
+      assert.equal(r.code, 2, `cache ${action}: ${r.err}`);
+      assertOneLine(r.err, /refusing to (read|write) .*cache.* is a symbolic link to/);
+    }
+    assert.equal(existsSync(segment), true, "the other project's cache is still there");
+    assert.equal(existsSync(join(h.outside, 'newcache')), false);
   });
 });

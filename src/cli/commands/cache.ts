@@ -3,7 +3,8 @@
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { ResponseCache } from '../../core/llm/cache';
-import { allowWritesUnder } from '../../core/write-guard';
+import { allowWritesUnder, checkNamedFolder, checkNamedFolderSync, checkWrite } from '../../core/write-guard';
+import { checkRead } from '../../core/read-guard';
 import { readWorkspaceSettings } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
 import { UsageError } from '../usage-error';
@@ -32,8 +33,17 @@ Example:
     if (action === 'prune' && !model) throw new UsageError('cache prune: say which model with --model NAME');
     const root = resolve(io.cwd, path);
     const given = stringOption(args, 'cache-dir');
-    if (given) allowWritesUnder(resolve(io.cwd, given));
+    // The named folders follow the named-path rule, and the cache folder itself (from the settings too) is
+    // read and written under the guards: clear and prune delete and rewrite segments, which must never be
+    // another project's reached through a planted link.
+    await checkNamedFolder(root);
+    if (given) {
+      checkNamedFolderSync(resolve(io.cwd, given), 'the cache folder');
+      allowWritesUnder(resolve(io.cwd, given));
+    }
     const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace'))).cacheDir;
+    await checkRead(dir);
+    if (action !== 'stats') await checkWrite(dir);
     const cache = new ResponseCache(dir);
     try {
       const stats = await cache.stats();

@@ -45,6 +45,8 @@ Example:
 
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('inspect: give at least one file or directory (see synthesizeme inspect --help)');
+    // Every path named here follows the named-path rule (a file or a folder reached through a planted link).
+    for (const p of args.positionals) await checkNamedFolder(resolve(io.cwd, p), 'an input');
     let split = splitOptionsFrom(args);
     let index;
     try {
