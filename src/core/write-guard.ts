@@ -121,6 +121,16 @@ export function chooseDataFileToRead(path: string): void {
   allowChosenRead(path);
 }
 
+/**
+ * An output file named on the command line (--out, --report, --file): its folder may be written, unless the
+ * path reaches it through a link planted below the user's own folders (the named-path rule), or the file
+ * itself is such a link: `--out ws/o/x.jsonl` with `ws/o -> /elsewhere` must not write there.
+ */
+export function allowNamedOutput(path: string): void {
+  checkNamedFolderSync(path, 'an output file');
+  allowChosenFile(path);
+}
+
 /** For tests: forget every registered folder and chosen file. */
 export function resetWriteRoots(): void {
   roots.clear();

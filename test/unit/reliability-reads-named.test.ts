@@ -5,7 +5,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -295,5 +295,29 @@ describe('files named on the command line inside a workspace: a planted link is 
     }
     assert.equal(existsSync(segment), true, "the other project's cache is still there");
     assert.equal(existsSync(join(h.outside, 'newcache')), false);
+  });
+
+  // The sixth re-probe: --out and --report wrote through a planted link (and overwrote with --force).
+  test('an output named on the command line through a planted link is refused, nothing written outside', async () => {
+    const h = hostile();
+    symlinkSync(h.outside, join(h.ws, 'o'));
+    writeFileSync(join(h.ws, 'arena.jsonl'), '');
+    writeFileSync(join(h.outside, 'keep.prefs.jsonl'), 'untouched\n');
+    const cases: string[][] = [
+      ['import', '--from', 'arena', 'ws/arena.jsonl', '--out', 'ws/o/x.prefs.jsonl'],
+      ['import', '--from', 'arena', 'ws/arena.jsonl', '--out', 'ws/o/keep.prefs.jsonl', '--force'],
+      ['bench', 'prepare', '--arena', 'ws/arena.jsonl', '--out', 'ws/o/p.prefs.jsonl'],
+      ['bench', 'scaling', 'ws', '--sizes', '2,4', '--out', 'ws/o/s.svg'],
+    ];
+    for (const args of cases) {
+      const r = await run(h.dir, ...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assertOneLine(r.err, /refusing to use .* as an output file: .*ws[\\/]o is a symbolic link to/);
+    }
+    assert.deepEqual(readdirSync(h.outside).sort(), ['keep.prefs.jsonl']);
+    assert.equal(readFileSync(join(h.outside, 'keep.prefs.jsonl'), 'utf8'), 'untouched\n');
+    const r = await run(h.dir, 'bench', 'run', 'ws', '--methods', 'default', '--report', 'r.md');
+    assert.equal(r.code, 2, r.err);
+    assertOneLine(r.err, /bench run: --report applies to bench prepare/);
   });
 });

@@ -12,7 +12,7 @@ import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { resolveLlmConfig } from '../../core/llm/config-from-env';
-import { allowChosenFile, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
 import type { Llm } from '../../core/llm/client';
 import { writeNativeJsonl } from '../../core/data/importers/index';
@@ -117,7 +117,7 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   const out = stringOption(args, 'out');
   if (!out) throw new UsageError('bench prepare: --out FILE is required');
   const outPath = abs(out);
-  allowChosenFile(outPath);
+  allowNamedOutput(outPath);
   if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
   const minPairs = intOption(args, 'min-pairs', 5, 1);
   const agreement = parseAgreement(stringOption(args, 'agreement'));
@@ -214,7 +214,7 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
     const markdown = prepareReportMarkdown(result.report, { source, problems: raw.problems, skipped: raw.skipped, unreadable: raw.unreadable, out: rel(written.path), usage });
     const reportPath = stringOption(args, 'report');
     if (reportPath) {
-      allowChosenFile(abs(reportPath));
+      allowNamedOutput(abs(reportPath));
       await writeFile(abs(reportPath), markdown);
     }
     if (json) {

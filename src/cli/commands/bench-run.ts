@@ -8,7 +8,7 @@ import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
-import { allowChosenFile, checkWrite, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
 import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
 import { PathNotFoundError } from '../../core/data/load-workspace';
 import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
@@ -142,6 +142,8 @@ function printDryRun(io: CommandIO, json: boolean, counts: ReturnType<typeof dry
 }
 
 export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<number> {
+  // The bench subcommands share one option table: an option of another subcommand is said, never ignored.
+  if (stringOption(args, 'report') !== undefined) throw new UsageError('bench run: --report applies to bench prepare (bench run prints its table; --json for the figures)');
   const methods = listOption(args, 'methods');
   if (!methods.length) methods.push('default', 'persona+demos');
   for (const m of methods) if (!isMethod(m)) throw new UsageError(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
@@ -229,6 +231,9 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (stringOption(args, 'theta') !== undefined) throw new UsageError('bench scaling: --theta applies to bench run');
   const sizes = [...new Set(sizesText.split(',').map((s) => Number(s.trim())))];
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
+  // Checked before any call: an output through a planted link is refused up front, not after the work.
+  const outGiven = stringOption(args, 'out');
+  if (outGiven) allowNamedOutput(resolve(io.cwd, outGiven));
   const ws = await openBenchWorkspace(args, io, 'scaling');
   const users = selectBenchUsers(ws, args);
   const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
@@ -255,7 +260,7 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
     const out = stringOption(args, 'out');
     const svgPath = out ? resolve(io.cwd, out) : join(benchDir, `scaling-${modelSlug(model.model)}.svg`);
     const jsonPath = svgPath.replace(/\.svg$/i, '') + '.json';
-    if (out) allowChosenFile(svgPath);
+    if (out) allowNamedOutput(svgPath);
     await checkWrite(svgPath);
     await checkWrite(jsonPath);
     await mkdir(dirname(svgPath), { recursive: true });

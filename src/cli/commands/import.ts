@@ -5,7 +5,7 @@ import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
 import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
-import { allowChosenFile, chooseDataFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, chooseDataFileToRead } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
 import { UserError } from '../../core/user-error';
 import { UsageError } from '../usage-error';
@@ -44,7 +44,7 @@ Example:
       });
     }
     const outPath = resolve(io.cwd, out);
-    allowChosenFile(outPath);
+    allowNamedOutput(outPath);
     if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
     let result;
     try {
