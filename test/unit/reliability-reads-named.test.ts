@@ -320,4 +320,43 @@ describe('files named on the command line inside a workspace: a planted link is 
     assert.equal(r.code, 2, r.err);
     assertOneLine(r.err, /bench run: --report applies to bench prepare/);
   });
+
+  // The seventh re-probe: refusals that came only after the work (bench prepare --report, fit with its
+  // persona or history folder linked out, collect with its log folder linked out), and bench run --out ignored.
+  test('outputs and the workspace folders a run writes are checked before any call', async () => {
+    await started;
+    const h = hostile();
+    symlinkSync(h.outside, join(h.ws, 'o'));
+    writeFileSync(join(h.ws, 'arena.jsonl'), '');
+    server.reset();
+    const early = await run(h.dir, 'bench', 'prepare', '--arena', 'ws/arena.jsonl', '--out', 'p.prefs.jsonl', '--report', 'ws/o/r.md', '--base-url', server.url);
+    assert.equal(early.code, 2, early.err);
+    assert.equal(existsSync(join(h.dir, 'p.prefs.jsonl')), false, 'nothing prepared before the refusal');
+    const out = await run(h.dir, 'bench', 'run', 'ws', '--methods', 'default', '--out', 'r.md', '--base-url', server.url);
+    assert.equal(out.code, 2, out.err);
+    assertOneLine(out.err, /bench run: --out applies to bench prepare and bench scaling/);
+    // A persona history folder and the collect log folder linked out of the workspace (a workspace of its own:
+    // bench prepare's --out above made its folder, which holds the outside one here, a chosen output folder).
+    const h2 = hostile();
+    await checkFoldersFirst(h2);
+  });
+
+  async function checkFoldersFirst(h: ReturnType<typeof hostile>): Promise<void> {
+    server.reset();
+    mkdirSync(join(h.outside, 'history'), { recursive: true });
+    mkdirSync(join(h.ws, '.synthesizeme'), { recursive: true });
+    symlinkSync(join(h.outside, 'history'), join(h.ws, '.synthesizeme', 'history'));
+    const fit = await run(h.dir, 'fit', 'ws', '--user', 'ada', '--base-url', server.url);
+    assert.equal(fit.code, 2, fit.err);
+    assertOneLine(fit.err, /refusing to write .*history.* is a symbolic link to/);
+    mkdirSync(join(h.outside, 'collect'), { recursive: true });
+    symlinkSync(join(h.outside, 'collect'), join(h.ws, '.synthesizeme', 'collect'));
+    writeFileSync(join(h.dir, 'pp.jsonl'), JSON.stringify({ prompt: 'Q?', response_1: 'one', response_2: 'two', answer: '1' }) + '\n');
+    const before = readFileSync(join(h.ws, 'prefs.jsonl'), 'utf8');
+    const collect = await run(h.dir, 'collect', 'ws', '--user', 'ada', '--pairs-from', 'pp.jsonl', '--base-url', server.url);
+    assert.equal(collect.code, 2, collect.err);
+    assertOneLine(collect.err, /refusing to write .*collect.* is a symbolic link to/);
+    assert.equal(readFileSync(join(h.ws, 'prefs.jsonl'), 'utf8'), before, 'no pick appended without its log');
+    assert.equal(server.chats.length, 0, 'no call before the refusals');
+  }
 });

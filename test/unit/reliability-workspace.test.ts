@@ -62,7 +62,10 @@ describe('a hostile workspace', () => {
     const { dir, ws, outside } = clone();
     symlinkSync(outside, join(ws, 'personas'));
     const c = cli(dir);
-    assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--base-url', server.url), 1, c.err());
+    // Refused before any call (exit 2, bad input), no longer after the whole fit (exit 1).
+    const before = server.stats.chat;
+    assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--base-url', server.url), 2, c.err());
+    assert.equal(server.stats.chat, before, 'no call before the refusal');
     assert.match(c.err(), /refusing to write .*personas.*: .*personas is a symbolic link to .*outside/);
     assert.deepEqual(readdirSync(outside), []);
   });
@@ -86,7 +89,7 @@ describe('a hostile workspace', () => {
     mkdirSync(join(ws, '.synthesizeme', 'history'), { recursive: true });
     symlinkSync(outside, join(ws, '.synthesizeme', 'history', 'ada'));
     const c = cli(dir);
-    assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--base-url', server.url), 1, c.err());
+    assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--base-url', server.url), 2, c.err());
     assert.match(c.err(), /history[\\/]ada is a symbolic link/);
     assert.deepEqual(readdirSync(outside), []);
   });

@@ -12,7 +12,7 @@ import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { resolveLlmConfig } from '../../core/llm/config-from-env';
-import { allowNamedOutput, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, checkWrite, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
 import type { Llm } from '../../core/llm/client';
 import { writeNativeJsonl } from '../../core/data/importers/index';
@@ -118,6 +118,13 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   if (!out) throw new UsageError('bench prepare: --out FILE is required');
   const outPath = abs(out);
   allowNamedOutput(outPath);
+  // Both outputs are checked before any call is spent: a refused report after the work wasted it all.
+  const reportGiven = stringOption(args, 'report');
+  if (reportGiven) {
+    allowNamedOutput(abs(reportGiven));
+    await checkWrite(abs(reportGiven));
+  }
+  await checkWrite(outPath);
   if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
   const minPairs = intOption(args, 'min-pairs', 5, 1);
   const agreement = parseAgreement(stringOption(args, 'agreement'));

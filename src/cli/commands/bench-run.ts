@@ -144,6 +144,7 @@ function printDryRun(io: CommandIO, json: boolean, counts: ReturnType<typeof dry
 export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<number> {
   // The bench subcommands share one option table: an option of another subcommand is said, never ignored.
   if (stringOption(args, 'report') !== undefined) throw new UsageError('bench run: --report applies to bench prepare (bench run prints its table; --json for the figures)');
+  if (stringOption(args, 'out') !== undefined) throw new UsageError('bench run: --out applies to bench prepare and bench scaling (bench run writes its runs in the workspace; --json for the figures)');
   const methods = listOption(args, 'methods');
   if (!methods.length) methods.push('default', 'persona+demos');
   for (const m of methods) if (!isMethod(m)) throw new UsageError(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);

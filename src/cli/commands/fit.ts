@@ -1,5 +1,7 @@
 // synthesizeme fit: fit a persona model per user and write personas/<user>.persona.yaml.
 
+import { checkWrite } from '../../core/write-guard';
+import { personaHistoryDir, personaPath } from '../../core/workspace/layout';
 import { relative } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
@@ -55,6 +57,14 @@ Example:
     try {
       const ready = users.filter((u) => !u.split.tooSmall || pairsBySplit(u).context.length > 0);
       const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
+      // Where each persona and its versions go is checked before any call: a persona folder or a history
+      // folder linked out of the workspace was refused only at the end, after every call of the fit.
+      if (!flag(args, 'dry-run')) {
+        for (const u of ready) {
+          await checkWrite(personaPath(ws.layout, u.id));
+          await checkWrite(personaHistoryDir(ws.layout, u.id));
+        }
+      }
 
       const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k, labeledDemos });
       // Ollama: one num_ctx for the whole run, from the largest prompt the fit can send.
