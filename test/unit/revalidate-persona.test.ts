@@ -4,7 +4,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import type { BrainRequest } from '../support/loopback-llm';
@@ -47,6 +47,12 @@ describe('revalidate a persona file and Θ', () => {
     // The first edit, saved as an editor saves it (no history written).
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.replace('This user wants it short.', `This user wants it short. ${MARKER}`));
+    // Named alone, from the folder above it, the persona file is re-validated in the workspace it lies in
+    // (the current folder used to be taken, found no earlier version and gained a .synthesizeme of its own).
+    const alone = cli(dir);
+    assert.equal(await alone.run('revalidate', 'ws/personas/ada.persona.yaml', '--base-url', server.url, '--json'), 0, alone.err());
+    assert.equal(alone.json().previous, fitted[0], 'compared with the fitted version from its own workspace');
+    assert.equal(existsSync(join(dir, '.synthesizeme')), false, 'nothing written in the current folder');
     const c = cli(dir);
     assert.equal(await c.run('revalidate', 'ws', 'ws/personas/ada.persona.yaml', '--base-url', server.url, '--json'), 0, c.err());
     const r = c.json();

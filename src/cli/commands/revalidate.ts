@@ -16,7 +16,7 @@ import { rateText } from '../../core/eval/sample-size';
 import { redactUrl } from '../../core/llm/errors';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
-import { allowChosenRead } from '../../core/write-guard';
+import { allowChosenRead, enclosingWorkspace } from '../../core/write-guard';
 import { fitOptionHelp, fitOptionOverrides, fitOptionSpec } from '../fit-options';
 
 const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -71,7 +71,11 @@ Examples:
 
   async run(args, io) {
     if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError('revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace if it is not the current folder (see synthesizeme revalidate --help)');
-    const [wsArg, targetArg] = args.positionals.length === 2 ? (args.positionals as [string, string]) : ['.', args.positionals[0]!];
+    // A persona file named alone belongs to the workspace it lies in, not to the current folder (which gained
+    // a .synthesizeme of its own and found no earlier version): the nearest folder holding the layout's folders.
+    const lone = args.positionals.length === 1 ? args.positionals[0]! : undefined;
+    const home = lone?.endsWith('.persona.yaml') ? enclosingWorkspace(resolve(io.cwd, lone)) : undefined;
+    const [wsArg, targetArg] = args.positionals.length === 2 ? (args.positionals as [string, string]) : [home ? relative(io.cwd, home) || '.' : '.', lone!];
     const split = stringOption(args, 'split') ?? 'validation';
     if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected validation or test, got "${split}"`);
     const label = stringOption(args, 'label');
