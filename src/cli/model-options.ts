@@ -5,7 +5,7 @@ import { flag, intOption, listOption, stringOption, type OptionSpec, type Parsed
 import { createLlm, type Llm } from '../core/llm/client';
 import { isServerUrl, resolveLlmConfig } from '../core/llm/config-from-env';
 import { resolve } from 'node:path';
-import { allowWritesUnder, checkNamedFolderSync } from '../core/write-guard';
+import { allowWritesUnder, checkNamedFolder } from '../core/write-guard';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
@@ -100,7 +100,7 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   // A cache folder named on the command line may be anywhere, but not reached through a link planted in a
   // data set (ws/o -> /elsewhere, --cache-dir ws/o/cache): the named-path rule (docs/security.md).
   if (chosenCache) {
-    checkNamedFolderSync(resolve(io.cwd, chosenCache), 'the cache folder');
+    checkNamedFolder(resolve(io.cwd, chosenCache), 'the cache folder');
     allowWritesUnder(resolve(io.cwd, chosenCache));
   }
   return createLlm(resolved.config, {

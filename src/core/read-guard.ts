@@ -12,7 +12,7 @@
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isTrustedPath, landsInside, refusal } from './write-guard';
+import { chooseDataFileToRead, isTrustedPath, landsInside, refusal } from './write-guard';
 import { kindName, notRegularMessage, statRegularFile } from './data/file-kind';
 import { UserError } from './user-error';
 
@@ -138,5 +138,17 @@ export function unlessRefused<T>(read: Promise<T>): Promise<T | undefined> {
   return read.catch((err: unknown) => {
     if (err instanceof UserError) throw err;
     return undefined;
+  });
+}
+
+/**
+ * A data file named on the command line whose text goes to a model or into a data set (classify, bench
+ * prepare, import): its workspace, or else its own folder, is registered (write-guard.ts chooseDataFileToRead)
+ * and the file checked like any read. `command` prefixes the refusal (`import: refusing to read ...`).
+ */
+export async function checkNamedDataFile(path: string, command?: string): Promise<void> {
+  chooseDataFileToRead(path);
+  await checkRead(path).catch((err: unknown) => {
+    throw err instanceof UserError && command ? new UserError(`${command}: ${err.message}`, 2) : err;
   });
 }

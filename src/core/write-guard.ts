@@ -127,7 +127,7 @@ export function chooseDataFileToRead(path: string): void {
  * itself is such a link: `--out ws/o/x.jsonl` with `ws/o -> /elsewhere` must not write there.
  */
 export function allowNamedOutput(path: string): void {
-  checkNamedFolderSync(path, 'an output file');
+  checkNamedFolder(path, 'an output file');
   allowChosenFile(path);
 }
 
@@ -183,7 +183,7 @@ async function landing(path: string): Promise<string> {
 export async function isTrustedPath(path: string): Promise<boolean> {
   const abs = resolve(path);
   // A named file: a link on its way below the user's own folders must stay in the folder that holds it.
-  if (chosenFiles.has(abs) && (await linkLeavingItsFolder(abs))) return false;
+  if (chosenFiles.has(abs) && linkLeavingItsFolder(abs)) return false;
   if (!roots.size) return true;
   const real = await landing(path);
   for (const root of roots) if (inside(real, root)) return true;
@@ -198,15 +198,6 @@ export async function isTrustedPath(path: string): Promise<boolean> {
 function userBoundary(abs: string): string {
   for (const b of [process.cwd(), process.env['HOME'] ?? '']) if (b && inside(abs, resolve(b)) && abs !== resolve(b)) return resolve(b);
   return sep;
-}
-
-/**
- * The first symbolic link on the way to a named file, below the user's own folders, whose target leaves the
- * folder that holds the link (`o -> /elsewhere`, `up -> ..`): such a link may have been planted to reach a
- * file outside the data the user named. A link within its folder (`current -> v2`) is followed.
- */
-async function linkLeavingItsFolder(abs: string): Promise<{ link: string; target: string } | undefined> {
-  return linkLeavingItsFolderSync(abs);
 }
 
 /** Whether a path, links not resolved, names a place inside a registered folder (where a link may be planted). */
@@ -225,13 +216,8 @@ export async function landsInside(path: string, dir: string): Promise<boolean> {
  * link planted in a data set (`ws/o -> /elsewhere`, then `fit ws/o/project`) does not make an outside folder
  * the workspace, whose data would go to the model and into which the run would write.
  */
-export async function checkNamedFolder(path: string, as = 'the workspace'): Promise<void> {
-  checkNamedFolderSync(path, as);
-}
-
-/** The same check, for callers that cannot wait (a --cache-dir named among the model options). */
-export function checkNamedFolderSync(path: string, as = 'the workspace'): void {
-  const leaving = linkLeavingItsFolderSync(resolve(path));
+export function checkNamedFolder(path: string, as = 'the workspace'): void {
+  const leaving = linkLeavingItsFolder(resolve(path));
   if (!leaving) return;
   throw new UserError(
     `refusing to use ${path} as ${as}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; name the folder it points to instead)`,
@@ -239,8 +225,12 @@ export function checkNamedFolderSync(path: string, as = 'the workspace'): void {
   );
 }
 
-/** linkLeavingItsFolder without waiting: the same walk with the synchronous calls. */
-function linkLeavingItsFolderSync(abs: string): { link: string; target: string } | undefined {
+/**
+ * The first symbolic link on the way to a named file, below the user's own folders, whose target leaves the
+ * folder that holds the link (`o -> /elsewhere`, `up -> ..`): such a link may have been planted to reach a
+ * file outside the data the user named. A link within its folder (`current -> v2`) is followed.
+ */
+function linkLeavingItsFolder(abs: string): { link: string; target: string } | undefined {
   const top = userBoundary(abs);
   let p = top;
   for (const part of relative(top, abs).split(sep).filter(Boolean)) {
@@ -280,7 +270,7 @@ function linkLeavingItsFolderSync(abs: string): { link: string; target: string }
 /** The one-line refusal of a read or write of `path` that leaves the trusted folders; it names the link. */
 export async function refusal(verb: 'read' | 'write', path: string): Promise<string> {
   const abs = resolve(path);
-  const leaving = chosenFiles.has(abs) ? await linkLeavingItsFolder(abs) : undefined;
+  const leaving = chosenFiles.has(abs) ? linkLeavingItsFolder(abs) : undefined;
   if (leaving) {
     return `refusing to ${verb} ${path}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the workspace (a link in the data you name is followed only within the folder that holds it; name the file it points to instead)`;
   }

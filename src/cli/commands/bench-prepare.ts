@@ -1,7 +1,7 @@
 // synthesizeme bench prepare: PersonalRewardBench preparation (METHOD.md section 6) from raw
 // Chatbot Arena, PRISM or native files into one native JSONL file with splits, and a report.
 
-import { READ_LIMITS, checkRead, readOwnText } from '../../core/read-guard';
+import { READ_LIMITS, checkNamedDataFile, readOwnText } from '../../core/read-guard';
 import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { resolveLlmConfig } from '../../core/llm/config-from-env';
-import { allowNamedOutput, checkWrite, chooseDataFileToRead, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
 import type { Llm } from '../../core/llm/client';
 import { writeNativeJsonl } from '../../core/data/importers/index';
@@ -140,10 +140,7 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   // The inputs are named on the command line, but one may lie in a workspace where a link was planted: its
   // text goes to the classifier and the judges, so it is read under the read guard's rules (write-guard.ts).
   for (const f of [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs)) {
-    chooseDataFileToRead(f);
-    await checkRead(f).catch((err: unknown) => {
-      throw err instanceof UserError ? new UsageError(`bench prepare: ${err.message}`) : err;
-    });
+    await checkNamedDataFile(f, 'bench prepare');
   }
   const raw = await readRawInput(input, { displayPath: rel, signal: io.signal });
   for (const p of raw.problems.slice(0, 50)) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);

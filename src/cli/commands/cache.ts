@@ -3,7 +3,7 @@
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { ResponseCache } from '../../core/llm/cache';
-import { allowWritesUnder, checkNamedFolder, checkNamedFolderSync, checkWrite } from '../../core/write-guard';
+import { allowWritesUnder, checkNamedFolder, checkWrite } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
 import { readWorkspaceSettings } from '../../core/workspace/settings';
 import { workspaceLayout } from '../../core/workspace/layout';
@@ -36,9 +36,9 @@ Example:
     // The named folders follow the named-path rule, and the cache folder itself (from the settings too) is
     // read and written under the guards: clear and prune delete and rewrite segments, which must never be
     // another project's reached through a planted link.
-    await checkNamedFolder(root);
+    checkNamedFolder(root);
     if (given) {
-      checkNamedFolderSync(resolve(io.cwd, given), 'the cache folder');
+      checkNamedFolder(resolve(io.cwd, given), 'the cache folder');
       allowWritesUnder(resolve(io.cwd, given));
     }
     const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace'))).cacheDir;

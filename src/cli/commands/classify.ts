@@ -2,8 +2,7 @@
 // preference file: for each pair, would reasonable people disagree about which response is
 // better? Useful at inference time to decide whether to show a user two responses at all.
 
-import { chooseDataFileToRead } from '../../core/write-guard';
-import { checkRead } from '../../core/read-guard';
+import { checkNamedDataFile } from '../../core/read-guard';
 import { dirname, join, relative, resolve } from 'node:path';
 import { flag, type Command } from '../command';
 import { readPromptOption } from './bench-prepare';
@@ -40,8 +39,7 @@ Example:
     const rel = (p: string) => relative(io.cwd, p) || p;
     // The file's folder is its workspace (its cache goes there): a link planted at the named path is not
     // followed out of it, and its text never reaches the server (write-guard.ts, read-guard.ts).
-    chooseDataFileToRead(path);
-    await checkRead(path);
+    await checkNamedDataFile(path);
     const parse = await readPreferenceFile(path, rel(path), io.signal);
     for (const p of parse.problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
     if (!parse.pairs.length) throw new UsageError(`classify: no valid preference pair in ${file}`);

@@ -16,7 +16,7 @@ import { collectLogPath } from '../../core/collect/collect-log';
 import { checkAppendable } from '../../core/collect/append-pair';
 import { pairKey } from '../../core/collect/item-key';
 import { readOwnText, READ_LIMITS, unlessRefused } from '../../core/read-guard';
-import { allowNamedOutput, allowChosenRead, checkWrite, outside } from '../../core/write-guard';
+import { allowNamedOutput, allowChosenRead, outside } from '../../core/write-guard';
 import { DEFAULT_SYSTEM, type ResponseSource } from '../../core/collect/generate';
 import { readUserPersonaFile, personaStem } from '../../core/method/persona-file';
 import { exportGenerationPrompt } from '../../core/method/export';
@@ -136,10 +136,8 @@ export const collectCommand: Command = {
       const file = given !== undefined ? resolve(ws.root, given) : own ? resolve(io.cwd, own) : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
       // A --file named outside the workspace is the user's choice (the trust model): its folder may be written.
       if (given !== undefined && outside(file, ws.root)) allowNamedOutput(file);
-      // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems, and a log
-      // that could not be written (its folder linked out of the workspace): a pick is journaled there first.
+      // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems.
       const appender = await checkAppendable(file, rel(file));
-      await checkWrite(collectLogPath(ws.root, userId));
       const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
       const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
       const retestRate = scripted ? 0 : Number(stringOption(args, 'retest-rate') ?? String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!));

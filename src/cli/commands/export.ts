@@ -47,7 +47,7 @@ Example:
       return 0;
     }
     const root = resolve(io.cwd, stringOption(args, 'workspace') ?? dirname(dirname(resolve(io.cwd, file))));
-    if (stringOption(args, 'workspace') !== undefined) await checkNamedFolder(root);
+    if (stringOption(args, 'workspace') !== undefined) checkNamedFolder(root);
     const layout = workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace')));
     const index = await loadWorkspace([root], { cwd: io.cwd });
     const pairs = index.user(model.userId)?.pairs ?? [];

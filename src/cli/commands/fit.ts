@@ -1,7 +1,5 @@
 // synthesizeme fit: fit a persona model per user and write personas/<user>.persona.yaml.
 
-import { checkWrite } from '../../core/write-guard';
-import { personaHistoryDir, personaPath } from '../../core/workspace/layout';
 import { relative } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
@@ -13,7 +11,7 @@ import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { planFitRequests } from '../../core/method/fit-plan';
 import { isFatal } from '../../core/method/judge';
 import { pairsBySplit } from '../../core/workspace/open-workspace';
-import { fitAndSave } from '../../core/workspace/fit-and-save';
+import { checkFitTargets, fitAndSave } from '../../core/workspace/fit-and-save';
 
 export const fitCommand: Command = {
   name: 'fit',
@@ -59,12 +57,7 @@ Example:
       const tooSmall = users.filter((u) => !ready.includes(u)).map((u) => ({ user: u.id, reason: `only ${u.pairs.length} pairs: too small to split` }));
       // Where each persona and its versions go is checked before any call: a persona folder or a history
       // folder linked out of the workspace was refused only at the end, after every call of the fit.
-      if (!flag(args, 'dry-run')) {
-        for (const u of ready) {
-          await checkWrite(personaPath(ws.layout, u.id));
-          await checkWrite(personaHistoryDir(ws.layout, u.id));
-        }
-      }
+      if (!flag(args, 'dry-run')) await checkFitTargets(ws.layout, ready.map((u) => u.id));
 
       const requests = planFitRequests(ready.map(pairsBySplit), prompts, { temperature, seed, k, labeledDemos });
       // Ollama: one num_ctx for the whole run, from the largest prompt the fit can send.

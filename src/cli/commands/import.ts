@@ -5,9 +5,8 @@ import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
 import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
-import { allowNamedOutput, chooseDataFileToRead } from '../../core/write-guard';
-import { checkRead } from '../../core/read-guard';
-import { UserError } from '../../core/user-error';
+import { allowNamedOutput } from '../../core/write-guard';
+import { checkNamedDataFile } from '../../core/read-guard';
 import { UsageError } from '../usage-error';
 
 export const importCommand: Command = {
@@ -38,10 +37,7 @@ Example:
     const inputs = args.positionals.map((p) => resolve(io.cwd, p));
     // Named on the command line, but an input inside a workspace may be a planted link: not followed out of it.
     for (const f of inputs) {
-      chooseDataFileToRead(f);
-      await checkRead(f).catch((err: unknown) => {
-        throw err instanceof UserError ? new UsageError(`import: ${err.message}`) : err;
-      });
+      await checkNamedDataFile(f, 'import');
     }
     const outPath = resolve(io.cwd, out);
     allowNamedOutput(outPath);

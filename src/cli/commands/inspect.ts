@@ -46,7 +46,7 @@ Example:
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('inspect: give at least one file or directory (see synthesizeme inspect --help)');
     // Every path named here follows the named-path rule (a file or a folder reached through a planted link).
-    for (const p of args.positionals) await checkNamedFolder(resolve(io.cwd, p), 'an input');
+    for (const p of args.positionals) checkNamedFolder(resolve(io.cwd, p), 'an input');
     let split = splitOptionsFrom(args);
     let index;
     try {
@@ -101,7 +101,7 @@ Example:
 /** A workspace folder's settings, read as every run reads them; undefined for a file. */
 async function workspaceSettings(root: string): Promise<{ root: string; settings: WorkspaceSettings; ignored: string[] } | undefined> {
   if (!(await stat(root).then((s) => s.isDirectory(), () => false))) return undefined;
-  await checkNamedFolder(root);
+  checkNamedFolder(root);
   const { settings, ignored } = await readWorkspaceSettingsWithNotes(root);
   return { root, settings, ignored };
 }

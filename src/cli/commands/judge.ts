@@ -48,7 +48,7 @@ Example:
     const root = stringOption(args, 'workspace') !== undefined ? resolve(io.cwd, stringOption(args, 'workspace')!) : nearestRealFolder(dirname(resolve(io.cwd, file)));
     // The workspace is registered before the file is read: a link planted at the named path inside it is
     // not followed out of it (its text would go to the server); a file named outside it is the user's choice.
-    if (stringOption(args, 'workspace') !== undefined) await checkNamedFolder(root);
+    if (stringOption(args, 'workspace') !== undefined) checkNamedFolder(root);
     allowWritesUnder(root);
     allowChosenRead(resolve(io.cwd, file));
     await checkRead(resolve(io.cwd, file));

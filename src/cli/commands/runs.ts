@@ -36,7 +36,7 @@ Example:
     const root = resolve(io.cwd, path);
     const info = await stat(root).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`runs: no such folder: ${path}`);
-    await checkNamedFolder(root);
+    checkNamedFolder(root);
     // The settings say where prompts and personas are; the data need not be read.
     const { settings, ignored } = await readWorkspaceSettingsWithNotes(root, flag(args, 'trust-workspace'));
     for (const line of ignored) io.stderr(`note: ${line}\n`);

@@ -7,6 +7,7 @@
 // file) and VS Code (answers from the webview): only the `Asker` differs.
 
 import { hashSplit } from '../data/splits';
+import { checkWrite } from '../write-guard';
 import { randomBytes } from 'node:crypto';
 import type { ChatModel } from '../llm/types';
 import type { Turn } from '../data/pair';
@@ -144,6 +145,9 @@ export function newPairSplit(inp: { userId: string; newPairs?: CollectInputs['ne
 
 export async function collect(inp: CollectInputs): Promise<CollectSummary> {
   const logPath = collectLogPath(inp.root, inp.userId);
+  // A pick is journaled before it is appended: a log that cannot be written (its folder linked out of the
+  // workspace) is refused before anything is asked or generated, whichever face runs the session.
+  await checkWrite(logPath);
   const logName = relative(inp.root, logPath);
   const log = await readLog(logPath);
   const past = log.filter((e): e is PickEvent => e.type === 'pick' && e.user === inp.userId);

@@ -9,6 +9,7 @@ import { fitUser, labeledDemosOf, type FitOptions, type FitPrompts, type FitResu
 import { savePersona, type PersonaModel } from '../method/persona-file';
 import { pairsBySplit } from './open-workspace';
 import { personaHistoryDir, personaPath, type WorkspaceLayout } from './layout';
+import { checkWrite } from '../write-guard';
 
 export interface FitAndSaveResult {
   result: FitResult;
@@ -49,7 +50,19 @@ export function personaModelOf(r: FitResult, model: ChatModel, prompts: FitPromp
 }
 
 /** @param personaDir where to write (default the layout's persona folder; the benchmark uses one per model). */
+/**
+ * Where the fit of these users writes (each persona file and its history folder), checked before any call:
+ * a persona or history folder linked out of the workspace was refused only after every call of the fit.
+ */
+export async function checkFitTargets(layout: WorkspaceLayout, userIds: readonly string[]): Promise<void> {
+  for (const id of userIds) {
+    await checkWrite(personaPath(layout, id));
+    await checkWrite(personaHistoryDir(layout, id));
+  }
+}
+
 export async function fitAndSave(model: ChatModel, layout: WorkspaceLayout, user: UserEntry, prompts: FitPrompts, options: FitOptions, personaDir?: string): Promise<FitAndSaveResult> {
+  await checkFitTargets(personaDir ? { ...layout, personaDir } : layout, [user.id]);
   const counted = new CountingModel(model);
   const s = pairsBySplit(user);
   const result = await fitUser(counted, user.id, s.context, s.validation, prompts, options);

@@ -47,7 +47,7 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new PathNotFoundError(path);
   if (!info.isDirectory()) throw new UserError(`${path}: a workspace is a folder`, 2);
-  if (options.named) await checkNamedFolder(root);
+  if (options.named) checkNamedFolder(root);
   const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root, options.trustWorkspace === true);
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
