@@ -55,7 +55,8 @@ const webview = {
 // stylesheet by the id `vscode-codicon-stylesheet` (webview-html.ts links it). Without it every icon is blank.
 function copyCodicons() {
   mkdirSync('dist/webview', { recursive: true });
-  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+  for (const f of ['codicon.css', 'codicon.ttf'])
+    copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 }
 copyCodicons();
 

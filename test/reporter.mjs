@@ -20,8 +20,13 @@ export default async function* reporter(source) {
       failed++;
       const err = data.details?.error;
       const cause = err?.cause ?? err;
-      yield `  FAIL ${data.name} (${data.file ?? ''})\n    ${String(cause?.stack ?? cause?.message ?? cause).split('\n').join('\n    ')}\n`;
-    } else if (event.type === 'test:diagnostic' && /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(data.message)) {
+      yield `  FAIL ${data.name} (${data.file ?? ''})\n    ${String(cause?.stack ?? cause?.message ?? cause)
+        .split('\n')
+        .join('\n    ')}\n`;
+    } else if (
+      event.type === 'test:diagnostic' &&
+      /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(data.message)
+    ) {
       // the default summary lines; ours replaces them
     } else if (event.type === 'test:stderr' || event.type === 'test:stdout') {
       yield data.message;

@@ -31,22 +31,25 @@ async function timed(name, fn) {
   console.log(`[time] ${name}: ${sec.toFixed(1)} s`);
 }
 const tools = process.env.TOOLS || join(homedir(), '.cache', 'vscode-test-tools');
-const vscodeReady = () => existsSync(join(tools, 'playwright/node_modules/playwright-core')) && existsSync(join(tools, 'code-server/.installed'));
+const vscodeReady = () =>
+  existsSync(join(tools, 'playwright/node_modules/playwright-core')) &&
+  existsSync(join(tools, 'code-server/.installed'));
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
   return r.status ?? 1;
 }
 
-if (!unitOnly && !realOnly) await timed('typecheck', async () => {
-  const projects = ['tsconfig.json', 'webview/tsconfig.json'];
-  let ok = 0;
-  for (const p of projects) {
-    if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', p, '--noEmit']) === 0) ok++;
-  }
-  console.log(`typecheck: ${ok} passed, ${projects.length - ok} failed`);
-  if (ok !== projects.length) failedLayers++;
-});
+if (!unitOnly && !realOnly)
+  await timed('typecheck', async () => {
+    const projects = ['tsconfig.json', 'webview/tsconfig.json'];
+    let ok = 0;
+    for (const p of projects) {
+      if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', p, '--noEmit']) === 0) ok++;
+    }
+    console.log(`typecheck: ${ok} passed, ${projects.length - ok} failed`);
+    if (ok !== projects.length) failedLayers++;
+  });
 
 function findTests(dir) {
   const out = [];
@@ -81,17 +84,29 @@ async function bundle(tests, tag) {
 }
 
 function nodeTest(built, concurrency, env = process.env) {
-  return run(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=./test/reporter.mjs', '--test-reporter-destination=stdout', ...built], { env });
+  return run(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-reporter=./test/reporter.mjs',
+      '--test-reporter-destination=stdout',
+      ...built,
+    ],
+    { env },
+  );
 }
 
-if (!realOnly) await timed('unit', async () => {
-  let tests = findTests('test/unit');
-  if (only.length) tests = tests.filter((t) => only.some((o) => t.includes(o)));
-  const { outRoot, built } = await bundle(tests, 'unit');
-  const status = nodeTest(built, 2);
-  rmSync(outRoot, { recursive: true, force: true });
-  if (status !== 0) failedLayers++;
-});
+if (!realOnly)
+  await timed('unit', async () => {
+    let tests = findTests('test/unit');
+    if (only.length) tests = tests.filter((t) => only.some((o) => t.includes(o)));
+    const { outRoot, built } = await bundle(tests, 'unit');
+    const status = nodeTest(built, 2);
+    rmSync(outRoot, { recursive: true, force: true });
+    if (status !== 0) failedLayers++;
+  });
 
 if (!unitOnly && !realOnly && only.length === 0) {
   if (!vscodeReady()) {
@@ -118,11 +133,14 @@ if (!unitOnly && (realOnly || only.length === 0)) await timed('real-model', real
 
 async function realModelLayer() {
   const modelDir = process.env.SYNTHESIZEME_EMBEDDED_DIR || join(tools, 'embedded-model');
-  const ready = existsSync(join(modelDir, 'venv/bin/python')) && existsSync(join(modelDir, 'models/gemma-3-270m-q4_k_m.gguf'));
+  const ready =
+    existsSync(join(modelDir, 'venv/bin/python')) && existsSync(join(modelDir, 'models/gemma-3-270m-q4_k_m.gguf'));
   const required = process.env.SYNTHESIZEME_REQUIRE_REAL_MODEL === '1';
   if (!ready) {
     const why = `no embedded model in ${modelDir}: run \`npm run test:setup\` first`;
-    console.log(required ? `real-model: 0 passed, 1 failed (${why})` : `real-model: 0 passed, 0 failed, 1 skipped (${why})`);
+    console.log(
+      required ? `real-model: 0 passed, 1 failed (${why})` : `real-model: 0 passed, 0 failed, 1 skipped (${why})`,
+    );
     if (required) failedLayers++;
     return;
   }
@@ -149,13 +167,22 @@ async function realModelLayer() {
   // The VS Code part: "Judge this pair" in the real extension host against the real server.
   if (vscodeReady()) {
     const vsCounts = join(root, 'out', `real-model-vscode-${process.pid}.json`);
-    run(process.execPath, ['test/harness/run-integration.mjs'], { env: { ...env, SYNTHESIZEME_INTEGRATION_SUITES: 'real-model', EXT_TEST_COUNTS_FILE: vsCounts, REAL_MODEL_LOG_DIR: join(root, 'test-results', 'real-model') } });
+    run(process.execPath, ['test/harness/run-integration.mjs'], {
+      env: {
+        ...env,
+        SYNTHESIZEME_INTEGRATION_SUITES: 'real-model',
+        EXT_TEST_COUNTS_FILE: vsCounts,
+        REAL_MODEL_LOG_DIR: join(root, 'test-results', 'real-model'),
+      },
+    });
     add(vsCounts, 'the VS Code part');
   } else if (required || process.env.SYNTHESIZEME_REQUIRE_VSCODE_TESTS === '1') {
     console.log(`  the VS Code part needs the VS Code test tools in ${tools}`);
     counts.failed++;
   } else counts.skipped++;
-  console.log(`real-model: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+  console.log(
+    `real-model: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`,
+  );
   if (counts.failed) failedLayers++;
 }
 

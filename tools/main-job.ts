@@ -19,7 +19,15 @@ import { resolveLlmConfig } from '../src/core/llm/config-from-env';
 import { redactUrl } from '../src/core/llm/errors';
 import { openWorkspace, pairsBySplit } from '../src/core/workspace/open-workspace';
 import type { Split } from '../src/core/data/pair';
-import { embeddedDir, ensureEmbeddedModel, INSTRUCT_MODEL, INSTRUCT_MODELS, startLlamaServer, withModel, type LlamaServer } from './embedded-model/llama-server';
+import {
+  embeddedDir,
+  ensureEmbeddedModel,
+  INSTRUCT_MODEL,
+  INSTRUCT_MODELS,
+  startLlamaServer,
+  withModel,
+  type LlamaServer,
+} from './embedded-model/llama-server';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -60,16 +68,28 @@ interface Target {
 
 /** The configured server, if it answers and has the model. */
 async function configuredServer(): Promise<Target | { why: string }> {
-  const resolved = resolveLlmConfig(process.env['SYNTHESIZEME_MODEL'] ? { model: process.env['SYNTHESIZEME_MODEL'] } : {}, process.env);
+  const resolved = resolveLlmConfig(
+    process.env['SYNTHESIZEME_MODEL'] ? { model: process.env['SYNTHESIZEME_MODEL'] } : {},
+    process.env,
+  );
   const { config } = resolved;
   const where = `${config.provider} at ${config.baseUrls.map(redactUrl).join(', ')} (${resolved.sources.baseUrls})`;
-  const llm = createLlm({ ...config, timeoutSeconds: 3 }, { noCache: true, ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}) });
+  const llm = createLlm(
+    { ...config, timeoutSeconds: 3 },
+    { noCache: true, ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}) },
+  );
   try {
     const report = await llm.checkConnection(AbortSignal.timeout(4000));
     const ok = report.endpoints.find((e) => e.ok);
     // The first sentence of the error is the reason; the rest is CLI advice that does not apply here.
-    if (!ok) return { why: `no answer from ${where}: ${(report.endpoints[0]?.error ?? 'no endpoint').split(/(?<=\.) /)[0]}` };
-    return { provider: config.provider, baseUrl: config.baseUrls[report.endpoints.indexOf(ok)]!, model: config.model, embedded: false };
+    if (!ok)
+      return { why: `no answer from ${where}: ${(report.endpoints[0]?.error ?? 'no endpoint').split(/(?<=\.) /)[0]}` };
+    return {
+      provider: config.provider,
+      baseUrl: config.baseUrls[report.endpoints.indexOf(ok)]!,
+      model: config.model,
+      embedded: false,
+    };
   } catch (err) {
     return { why: `no answer from ${where}: ${(err as Error).message}` };
   } finally {
@@ -93,7 +113,15 @@ async function trimWorkspace(ws: string, user: string): Promise<string> {
   const splits = pairsBySplit(entry);
   const kept = (Object.keys(TRIM) as Split[]).flatMap((s) => splits[s].slice(0, TRIM[s]).map((p) => ({ p, s })));
   const lines = kept.map(({ p, s }) =>
-    JSON.stringify({ user_id: p.userId, pair_id: p.pairId, context: p.context, chosen: p.chosen.content, rejected: p.rejected.content, split: s, ...(p.demographics ? { demographics: p.demographics } : {}) }),
+    JSON.stringify({
+      user_id: p.userId,
+      pair_id: p.pairId,
+      context: p.context,
+      chosen: p.chosen.content,
+      rejected: p.rejected.content,
+      split: s,
+      ...(p.demographics ? { demographics: p.demographics } : {}),
+    }),
   );
   // The other users' files (and this user's, rewritten below): the examples keep every preference file at the top.
   for (const f of readdirSync(ws)) if (/\.prefs\.(jsonl|json|ya?ml)$/.test(f)) rmSync(join(ws, f), { force: true });
@@ -111,7 +139,9 @@ function heartbeat(server: LlamaServer | undefined, what: string): () => void {
       .then((r) => r.text())
       .then((m) => {
         const g = (name: string) => Number(new RegExp(`^llamacpp:${name} ([\\d.e+-]+)$`, 'm').exec(m)?.[1] ?? 0);
-        step(`${what}: ${((Date.now() - started) / 1000).toFixed(0)} s; the server has read ${g('prompt_tokens_total')} prompt and written ${g('tokens_predicted_total')} tokens, ${g('requests_processing')} call(s) in progress`);
+        step(
+          `${what}: ${((Date.now() - started) / 1000).toFixed(0)} s; the server has read ${g('prompt_tokens_total')} prompt and written ${g('tokens_predicted_total')} tokens, ${g('requests_processing')} call(s) in progress`,
+        );
       })
       .catch(() => step(`${what}: ${((Date.now() - started) / 1000).toFixed(0)} s`));
   }, 20_000);
@@ -133,12 +163,18 @@ async function main(): Promise<number> {
   if ('why' in configured) {
     step(`using the embedded model (${configured.why})`);
     // Only the model this job runs: Gemma 3 270M (base) serves the plumbing tests, not this.
-    const installed = await ensureEmbeddedModel({ dir: embeddedDir(), models: [INSTRUCT_MODEL], onLine: (l) => step(l.replace(/^\[embedded-model\] /, '')) });
+    const installed = await ensureEmbeddedModel({
+      dir: embeddedDir(),
+      models: [INSTRUCT_MODEL],
+      onLine: (l) => step(l.replace(/^\[embedded-model\] /, '')),
+    });
     const model = withModel(installed, INSTRUCT_MODEL);
     step(`starting llama-server with ${label} on a loopback port`);
     const started = Date.now();
     server = await startLlamaServer({ ...model, ctx: 8192, parallel: 2, logDir: join(WORK, 'logs') });
-    step(`llama-server ready at ${server.url} (pid ${server.pid}, ${((Date.now() - started) / 1000).toFixed(1)} s to load; log ${relative(process.cwd(), server.logPath)})`);
+    step(
+      `llama-server ready at ${server.url} (pid ${server.pid}, ${((Date.now() - started) / 1000).toFixed(1)} s to load; log ${relative(process.cwd(), server.logPath)})`,
+    );
     target = { provider: 'openai', baseUrl: server.baseUrl, model: model.alias!, embedded: true };
   } else {
     target = configured;
@@ -157,7 +193,9 @@ async function main(): Promise<number> {
     const evalArgs = target.embedded ? ['--concurrency', '2'] : [];
     if (trimmed) {
       say('');
-      say(`Trimmed for a CPU: ${trimmed}; fit with ${TRIMMED_FIT.slice(0, 4).join(' ')} (the method's defaults: all pairs, --k 10, --labeled-demos 4).`);
+      say(
+        `Trimmed for a CPU: ${trimmed}; fit with ${TRIMMED_FIT.slice(0, 4).join(' ')} (the method's defaults: all pairs, --k 10, --labeled-demos 4).`,
+      );
     }
 
     say('');
@@ -167,26 +205,52 @@ async function main(): Promise<number> {
     if (fit.code !== 0) return fit.code;
     const personaFile = join(ws, 'personas', `${user}.persona.yaml`);
     if (!existsSync(personaFile)) throw new Error(`fit wrote no persona file at ${personaFile}`);
-    const doc = parseYaml(readFileSync(personaFile, 'utf8')) as { persona: string; demos: unknown[]; provenance: { model: string; validation?: { accuracy: number } } };
+    const doc = parseYaml(readFileSync(personaFile, 'utf8')) as {
+      persona: string;
+      demos: unknown[];
+      provenance: { model: string; validation?: { accuracy: number } };
+    };
     say('');
-    say(`The persona fitted by ${doc.provenance.model} (${relative(process.cwd(), personaFile)}, ${doc.demos.length} demonstration(s)):`);
+    say(
+      `The persona fitted by ${doc.provenance.model} (${relative(process.cwd(), personaFile)}, ${doc.demos.length} demonstration(s)):`,
+    );
     say(doc.persona.trim().replace(/^/gm, '  | '));
 
     say('');
-    say(`3. Test accuracy of "${user}": the default judge against persona+demos (both orders of every pair, 95% intervals):`);
+    say(
+      `3. Test accuracy of "${user}": the default judge against persona+demos (both orders of every pair, 95% intervals):`,
+    );
     stop = heartbeat(server, 'evaluating');
-    const ev = await cli(['eval', ws, '--user', user, '--method', 'default,persona+demos', '--table', ...evalArgs, ...model]).finally(stop);
+    const ev = await cli([
+      'eval',
+      ws,
+      '--user',
+      user,
+      '--method',
+      'default,persona+demos',
+      '--table',
+      ...evalArgs,
+      ...model,
+    ]).finally(stop);
     if (ev.code !== 0) return ev.code;
 
     say('');
     if (target.embedded) {
       say(`Model: ${target.model} (${label}, instruction-tuned), run by llama.cpp's own server on this machine's CPU.`);
-      say(`It answers in its chat format and notices a prompt edited to "always answer B", but it does not follow a stated`);
-      say(`persona (README, \`npm run bench -- real-models\`), and ${TRIM.test} test pairs give intervals too wide to tell methods apart:`);
-      say('this shows the pipeline end to end, not how well SynthesizeMe personalizes. For that, a real judge (Llama 3.1 8B and up): see');
+      say(
+        `It answers in its chat format and notices a prompt edited to "always answer B", but it does not follow a stated`,
+      );
+      say(
+        `persona (README, \`npm run bench -- real-models\`), and ${TRIM.test} test pairs give intervals too wide to tell methods apart:`,
+      );
+      say(
+        'this shows the pipeline end to end, not how well SynthesizeMe personalizes. For that, a real judge (Llama 3.1 8B and up): see',
+      );
       say('docs/reproduce-paper.md, and point OLLAMA_HOST or OPENAI_BASE_URL at your server to use it here.');
     } else {
-      say(`Model: ${target.model} on ${target.provider} at ${redactUrl(target.baseUrl)}. Five test pairs of one user give wide intervals:`);
+      say(
+        `Model: ${target.model} on ${target.provider} at ${redactUrl(target.baseUrl)}. Five test pairs of one user give wide intervals:`,
+      );
       say('see docs/reproduce-paper.md for the full benchmark.');
     }
     say(`Outputs (persona, run files, cache): ${relative(process.cwd(), ws)}`);

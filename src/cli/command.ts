@@ -35,14 +35,21 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
     const { values, positionals } = parseArgs({
       args: argv,
       // Every command: --help, --debug (stacks), --trust-workspace (the workspace's settings may choose servers and outside folders).
-      options: { ...command.options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' }, 'trust-workspace': { type: 'boolean' } },
+      options: {
+        ...command.options,
+        help: { type: 'boolean', short: 'h' },
+        debug: { type: 'boolean' },
+        'trust-workspace': { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (err) {
     // parseArgs' messages name the option; keep them to one line.
-    throw new UsageError(`${command.name}: ${(err as Error).message.split('\n')[0]} (see synthesizeme ${command.name} --help)`);
+    throw new UsageError(
+      `${command.name}: ${(err as Error).message.split('\n')[0]} (see synthesizeme ${command.name} --help)`,
+    );
   }
 }
 
@@ -55,14 +62,20 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
 export function listOption(args: ParsedArgs, name: string): string[] {
   const v = args.values[name];
   const items = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
-  return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return items
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function intOption(args: ParsedArgs, name: string, fallback: number, min = Number.MIN_SAFE_INTEGER): number {
   const s = stringOption(args, name);
   if (s === undefined) return fallback;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}, got "${s}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(
+      `--${name}: expected an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}, got "${s}"`,
+    );
   return n;
 }
 

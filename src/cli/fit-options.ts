@@ -27,14 +27,26 @@ export function fitOptionHelp(what = 'fit options'): string {
 export function fitOptionOverrides(args: ParsedArgs): Partial<FitKnobs> {
   const raw = stringOption(args, 'stop-score');
   const stopScore = raw === undefined ? undefined : Number(raw);
-  if (stopScore !== undefined && !(stopScore > 0 && stopScore <= 1)) throw new UsageError(`--stop-score: expected a number in (0, 1], got "${raw}"`);
+  if (stopScore !== undefined && !(stopScore > 0 && stopScore <= 1))
+    throw new UsageError(`--stop-score: expected a number in (0, 1], got "${raw}"`);
   const k = stringOption(args, 'k') !== undefined ? intOption(args, 'k', DEFAULT_FIT_OPTIONS.k, 0) : undefined;
-  const labeledDemos = stringOption(args, 'labeled-demos') !== undefined ? intOption(args, 'labeled-demos', DEFAULT_FIT_OPTIONS.labeledDemos, 0) : undefined;
-  return { ...(k !== undefined ? { k } : {}), ...(stopScore !== undefined ? { stopScore } : {}), ...(labeledDemos !== undefined ? { labeledDemos } : {}) };
+  const labeledDemos =
+    stringOption(args, 'labeled-demos') !== undefined
+      ? intOption(args, 'labeled-demos', DEFAULT_FIT_OPTIONS.labeledDemos, 0)
+      : undefined;
+  return {
+    ...(k !== undefined ? { k } : {}),
+    ...(stopScore !== undefined ? { stopScore } : {}),
+    ...(labeledDemos !== undefined ? { labeledDemos } : {}),
+  };
 }
 
 /** The fit's k, stop score and demo count: the command line's, else the fit's defaults. */
 export function fitOptionsFrom(args: ParsedArgs): Required<FitKnobs> {
   const o = fitOptionOverrides(args);
-  return { k: o.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: o.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore, labeledDemos: o.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos };
+  return {
+    k: o.k ?? DEFAULT_FIT_OPTIONS.k,
+    stopScore: o.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore,
+    labeledDemos: o.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos,
+  };
 }

@@ -147,4 +147,3 @@ export async function main(): Promise<void> {
   // finished (or interrupted) command alive. The empty writes wait for pending output.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
-

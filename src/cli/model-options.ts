@@ -51,35 +51,52 @@ export function temperatureFrom(args: ParsedArgs, settings: WorkspaceSettings): 
   const s = stringOption(args, 'temperature');
   if (s === undefined) return settings.temperature ?? 0;
   const t = Number(s);
-  if (!Number.isFinite(t) || t < 0 || t > 2) throw new UsageError(`--temperature: expected a number between 0 and 2, got "${s}"`);
+  if (!Number.isFinite(t) || t < 0 || t > 2)
+    throw new UsageError(`--temperature: expected a number between 0 and 2, got "${s}"`);
   return t;
 }
 
 export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSettings, cacheDir: string): Llm {
   const provider = stringOption(args, 'provider') ?? settings.provider;
-  if (provider !== undefined && provider !== 'ollama' && provider !== 'openai') throw new UsageError(`--provider: expected ollama or openai, got "${provider}"`);
+  if (provider !== undefined && provider !== 'ollama' && provider !== 'openai')
+    throw new UsageError(`--provider: expected ollama or openai, got "${provider}"`);
   const urls = listOption(args, 'base-url');
-  for (const u of urls.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+  for (const u of urls
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (!isServerUrl(u)) throw new UsageError(`--base-url: "${u}" is not an http or https server address`);
   }
-  const concurrency = stringOption(args, 'concurrency') !== undefined ? intOption(args, 'concurrency', 4, 1) : settings.concurrency;
+  const concurrency =
+    stringOption(args, 'concurrency') !== undefined ? intOption(args, 'concurrency', 4, 1) : settings.concurrency;
   const timeout = stringOption(args, 'timeout') !== undefined ? intOption(args, 'timeout', 300, 1) : undefined;
   const baseUrls = urls.length ? urls : settings.baseUrls;
   const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
   const model = stringOption(args, 'model') ?? settings.model;
   const numCtxRaw = stringOption(args, 'num-ctx');
   const numCtx = numCtxRaw !== undefined ? parseNumCtx(numCtxRaw) : settings.numCtx;
-  if (numCtxRaw !== undefined && numCtx === undefined) throw new UsageError(`--num-ctx: expected auto or a whole number of tokens (256 or more), got "${numCtxRaw}"`);
+  if (numCtxRaw !== undefined && numCtx === undefined)
+    throw new UsageError(`--num-ctx: expected auto or a whole number of tokens (256 or more), got "${numCtxRaw}"`);
   const thinkRaw = stringOption(args, 'think');
   const think = thinkRaw !== undefined ? parseThink(thinkRaw) : settings.think;
-  if (thinkRaw !== undefined && think === undefined) throw new UsageError(`--think: expected off, on, low or high, got "${thinkRaw}"`);
+  if (thinkRaw !== undefined && think === undefined)
+    throw new UsageError(`--think: expected off, on, low or high, got "${thinkRaw}"`);
   const capsRaw = stringOption(args, 'output-caps');
   const outputCaps = capsRaw !== undefined ? parseOutputCaps(capsRaw) : settings.outputCaps;
-  if (capsRaw !== undefined && outputCaps === undefined) throw new UsageError(`--output-caps: expected KIND=TOKENS,... with KIND one of judge, bootstrap, persona, memory, personalizable and TOKENS 16 or more, got "${capsRaw}"`);
+  if (capsRaw !== undefined && outputCaps === undefined)
+    throw new UsageError(
+      `--output-caps: expected KIND=TOKENS,... with KIND one of judge, bootstrap, persona, memory, personalizable and TOKENS 16 or more, got "${capsRaw}"`,
+    );
   const keepAliveRaw = stringOption(args, 'keep-alive');
   // Ollama's own forms: a duration with a unit ("30m", "1h30m") or seconds; -1 keeps the model loaded.
-  if (keepAliveRaw !== undefined && !/^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/.test(keepAliveRaw.trim())) throw new UsageError(`--keep-alive: expected a duration such as 30m, 2h or 600 (seconds), got "${keepAliveRaw}"`);
-  const keepAlive = keepAliveRaw === undefined ? undefined : /^-?\d+$/.test(keepAliveRaw.trim()) ? Number(keepAliveRaw) : keepAliveRaw.trim();
+  if (keepAliveRaw !== undefined && !/^(-1|\d+|(\d+(\.\d+)?(ms|s|m|h))+)$/.test(keepAliveRaw.trim()))
+    throw new UsageError(`--keep-alive: expected a duration such as 30m, 2h or 600 (seconds), got "${keepAliveRaw}"`);
+  const keepAlive =
+    keepAliveRaw === undefined
+      ? undefined
+      : /^-?\d+$/.test(keepAliveRaw.trim())
+        ? Number(keepAliveRaw)
+        : keepAliveRaw.trim();
   const resolved = resolveLlmConfig(
     {
       ...(provider ? { provider } : {}),
@@ -104,7 +121,9 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     allowWritesUnder(resolve(io.cwd, chosenCache));
   }
   return createLlm(resolved.config, {
-    ...(flag(args, 'no-cache') ? { noCache: true } : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
+    ...(flag(args, 'no-cache')
+      ? { noCache: true }
+      : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
     ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
     log: (level, message) => {
       // Errors reach the user once, as the command's message; warnings (fallbacks, endpoints taken out) as they happen.

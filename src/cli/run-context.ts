@@ -11,7 +11,11 @@ import type { ContextPlan, Llm } from '../core/llm/client';
 import type { UserEntry } from '../core/data/workspace-index';
 import { UsageError } from './usage-error';
 
-export async function openForRun(args: ParsedArgs, io: CommandIO, command: string): Promise<{ ws: Workspace; users: UserEntry[] }> {
+export async function openForRun(
+  args: ParsedArgs,
+  io: CommandIO,
+  command: string,
+): Promise<{ ws: Workspace; users: UserEntry[] }> {
   const path = args.positionals[0];
   if (!path) throw new UsageError(`${command}: give the workspace folder (see synthesizeme ${command} --help)`);
   const user = stringOption(args, 'user');
@@ -64,13 +68,25 @@ export function usageLine(llm: Llm): string {
 
 export function usageJson(llm: Llm) {
   const c = llm.counters();
-  return { calls: c.calls, cacheHits: c.cacheHits, requests: c.attempts, promptTokens: c.promptTokens, cachedPromptTokens: c.cachedPromptTokens, completionTokens: c.completionTokens, wallMs: Math.round(c.wallMs), costUsd: c.costUsd ?? null, failedCalls: c.errors };
+  return {
+    calls: c.calls,
+    cacheHits: c.cacheHits,
+    requests: c.attempts,
+    promptTokens: c.promptTokens,
+    cachedPromptTokens: c.cachedPromptTokens,
+    completionTokens: c.completionTokens,
+    wallMs: Math.round(c.wallMs),
+    costUsd: c.costUsd ?? null,
+    failedCalls: c.errors,
+  };
 }
 
 /** Ctrl+C: say how to resume; the exit code (130) is set by main. */
 export function rethrowCancelled(err: unknown, io: CommandIO, resume: string): never {
   if (io.signal.aborted) {
-    io.stderr(`Cancelled. Finished calls are saved (cache and run file); run the same command again to resume:\n  ${resume}\n`);
+    io.stderr(
+      `Cancelled. Finished calls are saved (cache and run file); run the same command again to resume:\n  ${resume}\n`,
+    );
   }
   throw err;
 }
@@ -84,6 +100,17 @@ export function contextLine(plan: ContextPlan | undefined): string {
   return `Ollama num_ctx ${plan.numCtx} (${plan.source === 'setting' ? 'set' : 'sized for this run'})${fit}.\n`;
 }
 
-export function contextJson(plan: ContextPlan | undefined): { context?: { numCtx: number; neededTokens: number; modelContext: number | null; exceedsModel: boolean } } {
-  return plan ? { context: { numCtx: plan.numCtx, neededTokens: plan.neededTokens, modelContext: plan.modelContext ?? null, exceedsModel: plan.exceedsModel } } : {};
+export function contextJson(plan: ContextPlan | undefined): {
+  context?: { numCtx: number; neededTokens: number; modelContext: number | null; exceedsModel: boolean };
+} {
+  return plan
+    ? {
+        context: {
+          numCtx: plan.numCtx,
+          neededTokens: plan.neededTokens,
+          modelContext: plan.modelContext ?? null,
+          exceedsModel: plan.exceedsModel,
+        },
+      }
+    : {};
 }

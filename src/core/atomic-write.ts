@@ -32,7 +32,13 @@ export async function createWhole(path: string, text: string, what = 'file'): Pr
     if (code === 'EEXIST') return false;
     // A file system without hard links (FAT, some network shares): a rename when nothing is there yet.
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
-      if (await lstat(path).then(() => true, () => false)) return false;
+      if (
+        await lstat(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        return false;
       await rename(tmp, path).catch((e: unknown) => {
         throw writeFailure(path, e, what);
       });

@@ -32,7 +32,9 @@ export function writeFailure(path: string, err: unknown, what = 'file'): unknown
   if (err instanceof UserError) return err;
   const why = fsReason(err);
   if (!why) return err;
-  return new UserError(`cannot write ${what} ${path}: ${why} (${(err as NodeJS.ErrnoException).code})`, 1, { cause: err });
+  return new UserError(`cannot write ${what} ${path}: ${why} (${(err as NodeJS.ErrnoException).code})`, 1, {
+    cause: err,
+  });
 }
 
 /** The same for any file-system error that escaped its writer: the path Node names, if any. */

@@ -61,7 +61,10 @@ export async function checkRead(path: string, within?: string): Promise<void> {
  * device, also behind a link, is refused by stat before any open), then where it leads, then its size.
  * A missing file throws the usual ENOENT error; every refusal is a UserError (exit 2). The caller closes it.
  */
-export async function openOwn(path: string, options: OwnReadOptions = {}): Promise<{ handle: FileHandle; size: number }> {
+export async function openOwn(
+  path: string,
+  options: OwnReadOptions = {},
+): Promise<{ handle: FileHandle; size: number }> {
   const what = options.what ?? 'file';
   const max = options.maxBytes ?? READ_LIMITS.text;
   const regular = await statRegularFile(path);

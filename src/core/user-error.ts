@@ -18,7 +18,10 @@ export class UserError extends Error {
 
 /** An expected failure: a UserError, or another error that declares itself expected (LlmError). */
 export function isExpected(err: unknown): boolean {
-  return err instanceof UserError || (typeof err === 'object' && err !== null && (err as { expected?: unknown }).expected === true);
+  return (
+    err instanceof UserError ||
+    (typeof err === 'object' && err !== null && (err as { expected?: unknown }).expected === true)
+  );
 }
 
 /** The text to log for an error: the message of an expected one, the stack of anything else. */

@@ -196,7 +196,8 @@ export async function isTrustedPath(path: string): Promise<boolean> {
  * file lies under it, else the root. Links above are the user's; links below may have been planted.
  */
 function userBoundary(abs: string): string {
-  for (const b of [process.cwd(), process.env['HOME'] ?? '']) if (b && inside(abs, resolve(b)) && abs !== resolve(b)) return resolve(b);
+  for (const b of [process.cwd(), process.env['HOME'] ?? ''])
+    if (b && inside(abs, resolve(b)) && abs !== resolve(b)) return resolve(b);
   return sep;
 }
 

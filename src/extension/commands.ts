@@ -33,14 +33,17 @@ export function registerCommands(ctx: Ctx): void {
       await f.files.reload();
       const index = await f.files.get();
       const prefix = folders.length > 1 ? `${f.name}/` : '';
-      for (const p of index.problems()) ctx.log.warn('inspect', `${prefix}${p.file}:${p.line}:${p.column}: ${p.message}`);
+      for (const p of index.problems())
+        ctx.log.warn('inspect', `${prefix}${p.file}:${p.line}:${p.column}: ${p.message}`);
       totals.users += index.users().length;
       totals.pairs += index.pairCount();
       totals.problems += index.problems().length;
       totals.files += index.fileNames().length;
     }
     const where = folders.length > 1 ? ` across ${folders.length} folders` : '';
-    void vscode.window.showInformationMessage(`SynthesizeMe: ${totals.users} users, ${totals.pairs} pairs, ${totals.problems} problems in ${totals.files} files${where}.`);
+    void vscode.window.showInformationMessage(
+      `SynthesizeMe: ${totals.users} users, ${totals.pairs} pairs, ${totals.problems} problems in ${totals.files} files${where}.`,
+    );
     return { users: totals.users, pairs: totals.pairs, problems: totals.problems };
   });
   ctx.command(CommandIds.refreshUsers, () => Promise.all(ctx.folders.all().map((f) => f.files.reload())));
@@ -69,7 +72,9 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.benchScaling, (arg) => benchScalingCommand(ctx, arg));
   ctx.command(CommandIds.cancelRun, () => {
     const n = ctx.runs.cancelAll();
-    void vscode.window.showInformationMessage(n ? `SynthesizeMe: cancelling ${n} run(s).` : 'SynthesizeMe: no run in progress.');
+    void vscode.window.showInformationMessage(
+      n ? `SynthesizeMe: cancelling ${n} run(s).` : 'SynthesizeMe: no run in progress.',
+    );
     return n;
   });
 }

@@ -13,7 +13,19 @@ import { defaultOf, readSettings, type SettingsRead } from '../core/workspace/se
 export type ProviderName = 'ollama' | 'openai';
 
 /** Settings the extension passes on as they are; the split, include and temperature get defaults here. */
-const PASSED_ON = ['provider', 'baseUrls', 'model', 'concurrency', 'numCtx', 'think', 'outputCaps', 'cacheDir', 'personaDir', 'promptDir', 'apiKeyEnv'] as const;
+const PASSED_ON = [
+  'provider',
+  'baseUrls',
+  'model',
+  'concurrency',
+  'numCtx',
+  'think',
+  'outputCaps',
+  'cacheDir',
+  'personaDir',
+  'promptDir',
+  'apiKeyEnv',
+] as const;
 type PassedOn = Pick<WorkspaceSettings, (typeof PASSED_ON)[number]>;
 
 export interface Config extends PassedOn {
@@ -51,7 +63,11 @@ export function readConfig(folder: vscode.Uri, onIgnored?: (line: string) => voi
     include: s.include ?? DEFAULT_INCLUDE,
     split: { ratios, seed: s.seed ?? 0, temporal: s.splitTemporal ?? false, minPairs: s.minPairs ?? 5 },
     temperature: s.temperature ?? 0,
-    collect: { retestRate: s.collectRetestRate ?? defaultOf('collectRetestRate')!, refitAfter: s.collectRefitAfter ?? defaultOf('collectRefitAfter')!, askNext: s.collectAskNext ?? defaultOf('collectAskNext')! },
+    collect: {
+      retestRate: s.collectRetestRate ?? defaultOf('collectRetestRate')!,
+      refitAfter: s.collectRefitAfter ?? defaultOf('collectRefitAfter')!,
+      askNext: s.collectAskNext ?? defaultOf('collectAskNext')!,
+    },
   };
 }
 

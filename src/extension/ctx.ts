@@ -42,7 +42,9 @@ export class Ctx {
         } catch (err) {
           if (wasCancelled(err)) {
             this.log.info(id, 'cancelled');
-            void vscode.window.showInformationMessage('SynthesizeMe: cancelled. Finished calls are cached; run it again to resume.');
+            void vscode.window.showInformationMessage(
+              'SynthesizeMe: cancelled. Finished calls are cached; run it again to resume.',
+            );
             return undefined;
           }
           // Expected failures show a message and go to the log; nothing is swallowed.

@@ -85,7 +85,10 @@ export function editorErrorText(err: unknown): string {
  */
 export function errorNotice(err: unknown, prefix = ''): ErrorNotice {
   const text = `SynthesizeMe: ${prefix}${editorErrorText(err)}`;
-  if (isLlmError(err) && (SETTINGS_KINDS.has(err.kind) || err.advice?.kind === 'set-model' || err.advice?.kind === 'api-key-env')) {
+  if (
+    isLlmError(err) &&
+    (SETTINGS_KINDS.has(err.kind) || err.advice?.kind === 'set-model' || err.advice?.kind === 'api-key-env')
+  ) {
     return { text, actions: [NoticeActions.openSettings, NoticeActions.selectModel, NoticeActions.showLog] };
   }
   if (isLlmError(err) && (err.advice?.kind === 'lower-concurrency' || err.advice?.kind === 'raise-num-ctx')) {

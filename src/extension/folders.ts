@@ -88,7 +88,11 @@ export class Folders implements vscode.Disposable {
       const folder = new Folder(wf, this.log, this.secrets);
       this.byUri.set(key, {
         folder,
-        subscriptions: [folder.files.onDidChange(() => this.changed.fire()), folder.model.onDidChange(() => this.modelChanged.fire()), folder.model.onDidCall((c) => this.called.fire({ ...c, folder }))],
+        subscriptions: [
+          folder.files.onDidChange(() => this.changed.fire()),
+          folder.model.onDidChange(() => this.modelChanged.fire()),
+          folder.model.onDidCall((c) => this.called.fire({ ...c, folder })),
+        ],
       });
     }
     for (const [key, entry] of this.byUri) {
@@ -101,7 +105,9 @@ export class Folders implements vscode.Disposable {
 
   /** Every folder, in the workspace's order. */
   all(): Folder[] {
-    return (vscode.workspace.workspaceFolders ?? []).map((wf) => this.byUri.get(wf.uri.toString())?.folder).filter((f): f is Folder => f !== undefined);
+    return (vscode.workspace.workspaceFolders ?? [])
+      .map((wf) => this.byUri.get(wf.uri.toString())?.folder)
+      .filter((f): f is Folder => f !== undefined);
   }
 
   get multiple(): boolean {
@@ -117,7 +123,10 @@ export class Folders implements vscode.Disposable {
   /** The folder of a file, or an expected error naming the file. */
   ofFile(uri: vscode.Uri): Folder {
     const f = this.of(uri);
-    if (!f) throw new UserError(`${uri.fsPath} is not inside a workspace folder: SynthesizeMe reads its settings, personas and runs from the folder a file is in`);
+    if (!f)
+      throw new UserError(
+        `${uri.fsPath} is not inside a workspace folder: SynthesizeMe reads its settings, personas and runs from the folder a file is in`,
+      );
     return f;
   }
 

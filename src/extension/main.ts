@@ -43,7 +43,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
         // Each folder whose own settings changed, and only those.
         for (const f of ctx.folders.all()) {
           if (!e.affectsConfiguration('synthesizeme', f.uri)) continue;
-          const files = ['files', 'split', 'seed', 'personaDir', 'cacheDir'].some((k) => e.affectsConfiguration(`synthesizeme.${k}`, f.uri));
+          const files = ['files', 'split', 'seed', 'personaDir', 'cacheDir'].some((k) =>
+            e.affectsConfiguration(`synthesizeme.${k}`, f.uri),
+          );
           // The new settings are read synchronously, so the next model call already uses them.
           if (files) void f.files.reload();
           else f.files.refreshConfig();
@@ -60,15 +62,33 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     ctx.register(vscode.workspace.onDidGrantWorkspaceTrust(resetAll));
     ctx.register(ctx.secrets.onDidChange(() => ctx.folders.all().forEach((f) => f.model.reset())));
     void vscode.commands.executeCommand('setContext', 'synthesizeme.running', false);
-    ctx.register(ctx.runs.onDidChange((n) => void vscode.commands.executeCommand('setContext', 'synthesizeme.running', n > 0)));
+    ctx.register(
+      ctx.runs.onDidChange((n) => void vscode.commands.executeCommand('setContext', 'synthesizeme.running', n > 0)),
+    );
     // Index in the background; the tree, diagnostics and lenses refresh when it is ready.
     setTimeout(() => {
       for (const f of ctx.folders.all()) void f.files.get().catch((err) => ctx.log.error('index', err as Error));
     }, 0);
     // A folder added later is indexed as it arrives.
-    ctx.register(vscode.workspace.onDidChangeWorkspaceFolders((e) => e.added.forEach((wf) => void ctx.folders.of(wf.uri)?.files.get().catch((err) => ctx.log.error('index', err as Error)))));
+    ctx.register(
+      vscode.workspace.onDidChangeWorkspaceFolders((e) =>
+        e.added.forEach(
+          (wf) =>
+            void ctx.folders
+              .of(wf.uri)
+              ?.files.get()
+              .catch((err) => ctx.log.error('index', err as Error)),
+        ),
+      ),
+    );
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
-    return { ctx, users, status, chartPaint, pairView: { navigate: (scope, delta) => navigatePair(ctx, scope, delta), last: () => lastPairShown } };
+    return {
+      ctx,
+      users,
+      status,
+      chartPaint,
+      pairView: { navigate: (scope, delta) => navigatePair(ctx, scope, delta), last: () => lastPairShown },
+    };
   } catch (err) {
     ctx.notices.error('activate', err, 'failed to start: ');
     return undefined;

@@ -62,7 +62,14 @@ export class ModelSession implements vscode.Disposable {
   async describe(): Promise<ModelDescription> {
     const { resolveLlmConfig } = await import('../core/llm/config-from-env');
     const c = this.files.config;
-    const r = resolveLlmConfig({ ...(c.provider ? { provider: c.provider } : {}), ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}), ...(c.model ? { model: c.model } : {}) }, process.env);
+    const r = resolveLlmConfig(
+      {
+        ...(c.provider ? { provider: c.provider } : {}),
+        ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}),
+        ...(c.model ? { model: c.model } : {}),
+      },
+      process.env,
+    );
     // For the status bar and pickers: never a password from a URL.
     return { provider: r.config.provider, model: r.config.model, baseUrls: r.config.baseUrls.map(redactUrl) };
   }
@@ -71,10 +78,24 @@ export class ModelSession implements vscode.Disposable {
    * The models of a provider and server this folder does not use yet (Select Model asks before it writes
    * anything): the folder's settings with these in place, with the stored key, without the cache.
    */
-  async listModelsFor(choice: { provider: ProviderName; baseUrls: string[] | undefined }, signal?: AbortSignal): Promise<ModelInfo[]> {
-    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([import('../core/llm/client'), import('../core/llm/config-from-env')]);
+  async listModelsFor(
+    choice: { provider: ProviderName; baseUrls: string[] | undefined },
+    signal?: AbortSignal,
+  ): Promise<ModelInfo[]> {
+    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([
+      import('../core/llm/client'),
+      import('../core/llm/config-from-env'),
+    ]);
     const c = this.files.config;
-    const resolved = resolveLlmConfig({ provider: choice.provider, ...(choice.baseUrls ? { baseUrls: choice.baseUrls } : {}), model: c.model || 'unset', ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}) }, process.env);
+    const resolved = resolveLlmConfig(
+      {
+        provider: choice.provider,
+        ...(choice.baseUrls ? { baseUrls: choice.baseUrls } : {}),
+        model: c.model || 'unset',
+        ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}),
+      },
+      process.env,
+    );
     const stored = choice.provider === 'openai' ? await this.secrets.get('openai') : undefined;
     const apiKey = stored ?? resolved.apiKey;
     const llm = createLlm(resolved.config, { noCache: true, ...(apiKey ? { apiKey } : {}) });
@@ -87,7 +108,10 @@ export class ModelSession implements vscode.Disposable {
 
   private async create(): Promise<Llm> {
     const generation = this.generation;
-    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([import('../core/llm/client'), import('../core/llm/config-from-env')]);
+    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([
+      import('../core/llm/client'),
+      import('../core/llm/config-from-env'),
+    ]);
     const c = this.files.config;
     const resolved = resolveLlmConfig(
       {
@@ -106,12 +130,16 @@ export class ModelSession implements vscode.Disposable {
     const stored = resolved.config.provider === 'openai' ? await this.secrets.get('openai') : undefined;
     const apiKey = stored ?? resolved.apiKey;
     const cacheDir = (await this.files.layout()).cacheDir;
-    this.log.info('model', `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`);
+    this.log.info(
+      'model',
+      `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`,
+    );
     return createLlm(resolved.config, {
       cacheDir,
       onServerCall: (error) => {
         // Only the session's current Llm can spend it (an old one may still be finishing a run).
-        if (generation === this.generation && (error as { stopsRun?: unknown } | undefined)?.stopsRun === true) this.spent = true;
+        if (generation === this.generation && (error as { stopsRun?: unknown } | undefined)?.stopsRun === true)
+          this.spent = true;
         this.called.fire(error === undefined ? {} : { error });
       },
       ...(apiKey ? { apiKey } : {}),

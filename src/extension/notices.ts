@@ -51,7 +51,8 @@ export class Notices {
 
   private act(action: NoticeAction): void {
     if (action === NoticeActions.showLog) this.log.channel.show();
-    else if (action === NoticeActions.openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${this.extensionId}`);
+    else if (action === NoticeActions.openSettings)
+      void vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${this.extensionId}`);
     else if (action === NoticeActions.selectModel) void vscode.commands.executeCommand(CommandIds.selectModel);
   }
 }

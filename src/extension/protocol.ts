@@ -126,7 +126,11 @@ export type ChartMessage = { type: 'chart'; chart: ChartView; sentAt: number };
 
 export type HostToVerdicts = RunMessage | ChartMessage;
 
-export type VerdictsToHost = { type: 'ready' } | { type: 'openPair'; file: string; line: number; list?: number[] } | { type: 'painted'; rows: number; ms: number } | { type: 'chartPainted'; points: number };
+export type VerdictsToHost =
+  | { type: 'ready' }
+  | { type: 'openPair'; file: string; line: number; list?: number[] }
+  | { type: 'painted'; rows: number; ms: number }
+  | { type: 'chartPainted'; points: number };
 
 // ---------- Pair view (webview panel) ----------
 
@@ -168,7 +172,11 @@ export interface PairViewData {
 
 export type HostToPair = { type: 'pair'; pair: PairViewData; sentAt: number } | { type: 'notFound'; message: string };
 
-export type PairToHost = { type: 'ready' } | { type: 'navigate'; delta: 1 | -1; scope: PairScope } | { type: 'openLine' } | { type: 'painted'; ms: number };
+export type PairToHost =
+  | { type: 'ready' }
+  | { type: 'navigate'; delta: 1 | -1; scope: PairScope }
+  | { type: 'openLine' }
+  | { type: 'painted'; ms: number };
 
 // ---------- Comparison grid (webview panel) ----------
 
@@ -206,7 +214,16 @@ export interface GridSummaryView {
 }
 
 export type HostToGrid =
-  | { type: 'grid'; runs: GridRunView[]; summary: GridSummaryView[]; rows: GridRowView[]; warnings: string[]; users: string[]; sentAt: number; filter?: GridFilter }
+  | {
+      type: 'grid';
+      runs: GridRunView[];
+      summary: GridSummaryView[];
+      rows: GridRowView[];
+      warnings: string[];
+      users: string[];
+      sentAt: number;
+      filter?: GridFilter;
+    }
   | { type: 'searchResult'; query: string; rows: number[] };
 
 export type GridFilter = 'all' | 'flipped' | 'wrong' | 'inconsistent';
@@ -250,7 +267,8 @@ export interface HistoryView {
 
 export type HostToHistory = { type: 'history'; history: HistoryView; sentAt: number };
 
-export type HistoryToHost = { type: 'ready' } | { type: 'compare'; version: number } | { type: 'openRun'; version: number; run: number };
+export type HistoryToHost =
+  { type: 'ready' } | { type: 'compare'; version: number } | { type: 'openRun'; version: number; run: number };
 
 // ---------- Collect Preferences (webview panel) ----------
 
@@ -278,7 +296,10 @@ export type HostToCollect =
   | { type: 'note'; message: string }
   | { type: 'done'; message: string; counts: CollectCountsView };
 
-export type CollectToHost = { type: 'ready' } | { type: 'answer'; index: number; pick: '1' | '2' | 't' | 's'; reason?: string } | { type: 'stop' };
+export type CollectToHost =
+  | { type: 'ready' }
+  | { type: 'answer'; index: number; pick: '1' | '2' | 't' | 's'; reason?: string }
+  | { type: 'stop' };
 
 // ---------- validators ----------
 
@@ -327,7 +348,13 @@ const MAX_SERIES = 16;
 const MAX_POINTS = 1000;
 
 function isChartPoint(x: unknown): x is ChartPointView {
-  return isObject(x) && isNum(x['x']) && isNum(x['y']) && (x['low'] === undefined || isNum(x['low'])) && (x['high'] === undefined || isNum(x['high']));
+  return (
+    isObject(x) &&
+    isNum(x['x']) &&
+    isNum(x['y']) &&
+    (x['low'] === undefined || isNum(x['low'])) &&
+    (x['high'] === undefined || isNum(x['high']))
+  );
 }
 
 /** Every coordinate a finite number, every label bounded text: the webview draws nothing else. */
@@ -338,7 +365,14 @@ export function isChartView(x: unknown): x is ChartView {
   return (
     Array.isArray(series) &&
     series.length <= MAX_SERIES &&
-    series.every((s) => isObject(s) && isText(s['name'], 256) && Array.isArray(s['points']) && s['points'].length <= MAX_POINTS && s['points'].every(isChartPoint))
+    series.every(
+      (s) =>
+        isObject(s) &&
+        isText(s['name'], 256) &&
+        Array.isArray(s['points']) &&
+        s['points'].length <= MAX_POINTS &&
+        s['points'].every(isChartPoint),
+    )
   );
 }
 
@@ -371,7 +405,13 @@ export function isPairToHost(x: unknown): x is PairToHost {
 export function isHostToPair(x: unknown): x is HostToPair {
   if (!isObject(x)) return false;
   if (x['type'] === 'notFound') return isText(x['message']);
-  return x['type'] === 'pair' && isObject(x['pair']) && Array.isArray(x['pair']['context']) && Array.isArray(x['pair']['judgements']) && Array.isArray(x['pair']['positions']);
+  return (
+    x['type'] === 'pair' &&
+    isObject(x['pair']) &&
+    Array.isArray(x['pair']['context']) &&
+    Array.isArray(x['pair']['judgements']) &&
+    Array.isArray(x['pair']['positions'])
+  );
 }
 
 export function isGridToHost(x: unknown): x is GridToHost {
@@ -413,7 +453,13 @@ export function isHistoryToHost(x: unknown): x is HistoryToHost {
 }
 
 export function isHostToHistory(x: unknown): x is HostToHistory {
-  return isObject(x) && x['type'] === 'history' && isObject(x['history']) && Array.isArray(x['history']['versions']) && isChartView(x['history']['chart']);
+  return (
+    isObject(x) &&
+    x['type'] === 'history' &&
+    isObject(x['history']) &&
+    Array.isArray(x['history']['versions']) &&
+    isChartView(x['history']['chart'])
+  );
 }
 
 export function isCollectToHost(x: unknown): x is CollectToHost {
@@ -423,7 +469,11 @@ export function isCollectToHost(x: unknown): x is CollectToHost {
     case 'stop':
       return true;
     case 'answer':
-      return isIndex(x['index']) && (x['pick'] === '1' || x['pick'] === '2' || x['pick'] === 't' || x['pick'] === 's') && (x['reason'] === undefined || isText(x['reason'], 2000));
+      return (
+        isIndex(x['index']) &&
+        (x['pick'] === '1' || x['pick'] === '2' || x['pick'] === 't' || x['pick'] === 's') &&
+        (x['reason'] === undefined || isText(x['reason'], 2000))
+      );
     default:
       return false;
   }
@@ -431,6 +481,7 @@ export function isCollectToHost(x: unknown): x is CollectToHost {
 
 export function isHostToCollect(x: unknown): x is HostToCollect {
   if (!isObject(x)) return false;
-  if (x['type'] === 'show') return isObject(x['shown']) && Array.isArray(x['shown']['context']) && isObject(x['counts']);
+  if (x['type'] === 'show')
+    return isObject(x['shown']) && Array.isArray(x['shown']['context']) && isObject(x['counts']);
   return (x['type'] === 'busy' || x['type'] === 'note' || x['type'] === 'done') && isText(x['message'], 8192);
 }

@@ -20,25 +20,28 @@ export class RunProgress implements vscode.Disposable {
 
   run<T>(title: string, work: (signal: AbortSignal, report: RunReport) => Promise<T>): Promise<T> {
     return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SynthesizeMe: ${title}`, cancellable: true }, async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        this.active.add(controller);
-        this.changed.fire(this.active.size);
-        let last = 0;
-        const report: RunReport = (done, total, message) => {
-          const pct = total > 0 ? (100 * done) / total : 0;
-          progress.report({ increment: Math.max(0, pct - last), message: message ?? `${done} of ${total}` });
-          last = Math.max(last, pct);
-        };
-        try {
-          return await work(controller.signal, report);
-        } finally {
-          sub.dispose();
-          this.active.delete(controller);
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `SynthesizeMe: ${title}`, cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          const sub = token.onCancellationRequested(() => controller.abort());
+          this.active.add(controller);
           this.changed.fire(this.active.size);
-        }
-      }),
+          let last = 0;
+          const report: RunReport = (done, total, message) => {
+            const pct = total > 0 ? (100 * done) / total : 0;
+            progress.report({ increment: Math.max(0, pct - last), message: message ?? `${done} of ${total}` });
+            last = Math.max(last, pct);
+          };
+          try {
+            return await work(controller.signal, report);
+          } finally {
+            sub.dispose();
+            this.active.delete(controller);
+            this.changed.fire(this.active.size);
+          }
+        },
+      ),
     );
   }
 

@@ -40,7 +40,12 @@ export class ModelStatus implements vscode.Disposable {
       ctx.folders.onDidCall(({ folder, error }) => {
         if (this.checking || folder !== ctx.folders.active()) return;
         const serverDown = (error as { kind?: unknown } | undefined)?.kind;
-        if (error === undefined ? this.health === 'error' : this.health === 'healthy' && SERVER_KINDS.has(String(serverDown))) void this.refresh();
+        if (
+          error === undefined
+            ? this.health === 'error'
+            : this.health === 'healthy' && SERVER_KINDS.has(String(serverDown))
+        )
+          void this.refresh();
       }),
     );
     // In a multi-root workspace the folder, and so the model, follows the active editor.
@@ -90,7 +95,12 @@ export class ModelStatus implements vscode.Disposable {
         item.text = `${healthy ? '$(check)' : '$(warning)'} ${d.provider} · ${d.model}`;
         item.tooltip =
           where +
-          report.endpoints.map((e) => `${e.baseUrl}: ${e.ok ? (e.modelAvailable === false ? `connected, but ${d.model} is not there` : 'connected') : e.failure ? editorErrorText(e.failure) : (e.error ?? 'not reachable')}`).join('\n') +
+          report.endpoints
+            .map(
+              (e) =>
+                `${e.baseUrl}: ${e.ok ? (e.modelAvailable === false ? `connected, but ${d.model} is not there` : 'connected') : e.failure ? editorErrorText(e.failure) : (e.error ?? 'not reachable')}`,
+            )
+            .join('\n') +
           '\nClick to select the provider and model.';
         item.backgroundColor = healthy ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
       } catch (err) {

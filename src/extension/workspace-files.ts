@@ -111,7 +111,10 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   private async load(): Promise<PreferenceIndex> {
     const t0 = Date.now();
-    const [{ PreferenceIndex }, { readSplitState }] = await Promise.all([import('../core/data/workspace-index'), import('../core/workspace/split-record')]);
+    const [{ PreferenceIndex }, { readSplitState }] = await Promise.all([
+      import('../core/data/workspace-index'),
+      import('../core/workspace/split-record'),
+    ]);
     // Reading never writes: a workspace fitted under the earlier split rule is shown with its splits until a run pins them.
     this.splits = await readSplitState(await this.layout(), this.config.split);
     for (const line of this.splits.notes) this.log.warn('splits', `${this.folder.name}: ${line}`);
@@ -128,7 +131,10 @@ export class WorkspaceFiles implements vscode.Disposable {
     await this.readPersonas();
     this.index = index;
     this.watch();
-    this.log.info('index', `${this.folder.name}: ${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`);
+    this.log.info(
+      'index',
+      `${this.folder.name}: ${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`,
+    );
     this.changed.fire();
     return index;
   }
@@ -136,7 +142,11 @@ export class WorkspaceFiles implements vscode.Disposable {
   private async readInto(index: PreferenceIndex, uri: vscode.Uri): Promise<void> {
     const { readPreferenceFile, sniffJsonlIsPreferences } = await import('../core/data/read-file');
     const name = this.nameOf(uri);
-    if (!/\.prefs\./i.test(uri.fsPath) && uri.fsPath.endsWith('.jsonl') && !(await sniffJsonlIsPreferences(uri.fsPath))) {
+    if (
+      !/\.prefs\./i.test(uri.fsPath) &&
+      uri.fsPath.endsWith('.jsonl') &&
+      !(await sniffJsonlIsPreferences(uri.fsPath))
+    ) {
       index.removeFile(name);
       this.uris.delete(name);
       return;
@@ -219,13 +229,21 @@ export class WorkspaceFiles implements vscode.Disposable {
     personas.onDidChange(onPersona);
     personas.onDidDelete(onPersona);
     this.watchers.push(personas);
-    const record = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.synthesizeme/splits.json'));
-    const onRecord = () => void this.rereadSplits().then(() => this.fireSoon(), (err: Error) => this.log.error('splits', err));
+    const record = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, '.synthesizeme/splits.json'),
+    );
+    const onRecord = () =>
+      void this.rereadSplits().then(
+        () => this.fireSoon(),
+        (err: Error) => this.log.error('splits', err),
+      );
     record.onDidCreate(onRecord);
     record.onDidChange(onRecord);
     record.onDidDelete(onRecord);
     this.watchers.push(record);
-    const runs = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.synthesizeme/runs/*.run.jsonl'));
+    const runs = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, '.synthesizeme/runs/*.run.jsonl'),
+    );
     runs.onDidCreate(() => this.fireSoon());
     this.watchers.push(runs);
   }

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   if (!port) return;
   const { kind, latencyMs } = workerData as WorkerInput;
   const options = { latencyMs, brain: judgeBrain };
-  const server: LoopbackServer = kind === 'ollama' ? await startLoopbackOllama(options) : await startLoopbackOpenAI(options);
+  const server: LoopbackServer =
+    kind === 'ollama' ? await startLoopbackOllama(options) : await startLoopbackOpenAI(options);
   const reply = (m: WorkerReply) => port.postMessage(m);
   port.on('message', (m: WorkerRequest) => {
     if (m.type === 'stats') reply({ type: 'stats', chat: server.stats.chat, maxInFlight: server.stats.maxInFlight });

@@ -59,7 +59,8 @@ export async function startBenchServer(kind: 'ollama' | 'openai', latencyMs: num
   const code = await workerCode;
   if (code) return startInWorker(code, kind, latencyMs);
   const options = { latencyMs, brain: judgeBrain };
-  const server: LoopbackServer = kind === 'ollama' ? await startLoopbackOllama(options) : await startLoopbackOpenAI(options);
+  const server: LoopbackServer =
+    kind === 'ollama' ? await startLoopbackOllama(options) : await startLoopbackOpenAI(options);
   return {
     url: server.url,
     where: 'in-process',

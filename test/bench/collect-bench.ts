@@ -78,7 +78,11 @@ const FIT: Omit<FitOptions, 'seed'> = { temperature: 0, k: 1, stopScore: 0.8, la
 
 type Strategy = 'random' | 'active';
 
-const prompt = (name: PromptName): Prompt => ({ name, text: DEFAULT_PROMPTS[name], hash: promptHash(DEFAULT_PROMPTS[name]) });
+const prompt = (name: PromptName): Prompt => ({
+  name,
+  text: DEFAULT_PROMPTS[name],
+  hash: promptHash(DEFAULT_PROMPTS[name]),
+});
 
 function asPair(r: SimulatedRecord, line: number): Pair {
   return {
@@ -99,8 +103,16 @@ interface UserSplit {
 }
 
 function splitOf(user: SimulatedUser): UserSplit {
-  const pairs = shuffled(user.records.map((r, i) => asPair(r, i + 1)), createRng(`collect-bench:split:${user.id}`));
-  return { id: user.id, validation: pairs.slice(0, VALIDATION), test: pairs.slice(VALIDATION, VALIDATION + TEST), pool: pairs.slice(VALIDATION + TEST) };
+  const pairs = shuffled(
+    user.records.map((r, i) => asPair(r, i + 1)),
+    createRng(`collect-bench:split:${user.id}`),
+  );
+  return {
+    id: user.id,
+    validation: pairs.slice(0, VALIDATION),
+    test: pairs.slice(VALIDATION, VALIDATION + TEST),
+    pool: pairs.slice(VALIDATION + TEST),
+  };
 }
 
 async function testAccuracy(model: ChatModel, system: string, test: readonly Pair[], seed: number): Promise<number> {
@@ -140,7 +152,10 @@ async function trajectory(
     let pick = order[0]!;
     if (strategy === 'active') {
       const batch = order.slice(0, BATCH);
-      const candidates: Candidate[] = batch.map((p) => ({ context: p.context, responses: rng() < 0.5 ? [p.chosen.content, p.rejected.content] : [p.rejected.content, p.chosen.content] }));
+      const candidates: Candidate[] = batch.map((p) => ({
+        context: p.context,
+        responses: rng() < 0.5 ? [p.chosen.content, p.rejected.content] : [p.rejected.content, p.chosen.content],
+      }));
       const choice = await chooseMostInformative(model, u.id, candidates, { current }, { temperature: 0, seed });
       uncertainty[2 - choice.uncertainty] += 1;
       if (choice.index !== 0) departures++;
@@ -162,43 +177,80 @@ export async function benchCollect(opts: { smoke?: boolean } = {}): Promise<void
   const server = await startLoopbackOllama({ brain: adaptBrain(brain), models: [MODEL] });
   const cacheDir = benchDir('sm-bench-collect-');
   // Disposed at the end: its cache holds open file handles, which would otherwise be closed by the garbage collector.
-  const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: MODEL, stream: false, concurrency: 8 }, { cacheDir });
+  const llm = createLlm(
+    { provider: 'ollama', baseUrls: [server.url], model: MODEL, stream: false, concurrency: 8 },
+    { cacheDir },
+  );
   try {
     const model = new CountingModel(llm);
-    const prompts: FitPrompts = { bootstrap: prompt('bootstrap'), personaSynthesis: prompt('persona-synthesis'), judge: prompt('judge') };
-    const users = scale.profiles.map(([id, traits]) => splitOf(generateUser({ id, traits, pairs: PAIRS_PER_USER, seed: 1 })));
+    const prompts: FitPrompts = {
+      bootstrap: prompt('bootstrap'),
+      personaSynthesis: prompt('persona-synthesis'),
+      judge: prompt('judge'),
+    };
+    const users = scale.profiles.map(([id, traits]) =>
+      splitOf(generateUser({ id, traits, pairs: PAIRS_PER_USER, seed: 1 })),
+    );
     const sizes = Array.from({ length: scale.maxSize - SEED_PAIRS + 1 }, (_, i) => SEED_PAIRS + i);
 
-    console.log('collect: SIMULATION. Simulated users with hidden traits answer with their true choice; the judge is the simulated brain');
-    console.log('collect: behind a loopback Ollama server. This shows the plumbing and how the strategy behaves on these users,');
+    console.log(
+      'collect: SIMULATION. Simulated users with hidden traits answer with their true choice; the judge is the simulated brain',
+    );
+    console.log(
+      'collect: behind a loopback Ollama server. This shows the plumbing and how the strategy behaves on these users,',
+    );
     console.log('collect: not the accuracy of a real model on real people.');
-    console.log(`collect: ${users.length} users x ${scale.seeds.length} seeds${opts.smoke ? ' (smoke)' : ''}; per user ${VALIDATION} validation, ${TEST} test (both orders), ${users[0]!.pool.length} pool pairs;`);
-    console.log(`collect: ${SEED_PAIRS} seed pairs, then one asked pair per step up to ${scale.maxSize}; ACTIVE picks from ${BATCH} random pool pairs; fit k=${FIT.k}, stop ${FIT.stopScore}, ${FIT.labeledDemos} labelled demos`);
+    console.log(
+      `collect: ${users.length} users x ${scale.seeds.length} seeds${opts.smoke ? ' (smoke)' : ''}; per user ${VALIDATION} validation, ${TEST} test (both orders), ${users[0]!.pool.length} pool pairs;`,
+    );
+    console.log(
+      `collect: ${SEED_PAIRS} seed pairs, then one asked pair per step up to ${scale.maxSize}; ACTIVE picks from ${BATCH} random pool pairs; fit k=${FIT.k}, stop ${FIT.stopScore}, ${FIT.labeledDemos} labelled demos`,
+    );
 
-    const baseline = await Promise.all(users.map((u) => testAccuracy(model, judgeSystem(prompts.judge.text, {}), u.test, 0)));
+    const baseline = await Promise.all(
+      users.map((u) => testAccuracy(model, judgeSystem(prompts.judge.text, {}), u.test, 0)),
+    );
 
     // The server records every chat; forget them as the run goes, or 30,000 prompts stay in memory.
     const trim = setInterval(() => void (server.chats.length = 0), 2000);
     let runs: Trajectory[];
     try {
-      runs = await Promise.all(users.flatMap((u) => scale.seeds.flatMap((seed) => (['random', 'active'] as const).map((s) => trajectory(model, prompts, u, seed, s, scale.maxSize)))));
+      runs = await Promise.all(
+        users.flatMap((u) =>
+          scale.seeds.flatMap((seed) =>
+            (['random', 'active'] as const).map((s) => trajectory(model, prompts, u, seed, s, scale.maxSize)),
+          ),
+        ),
+      );
     } finally {
       clearInterval(trim);
     }
     const seconds = (performance.now() - t0) / 1000;
 
     const curves: Record<Strategy, CurvePoint[]> = {
-      random: averageCurve(sizes, runs.filter((r) => r.strategy === 'random')),
-      active: averageCurve(sizes, runs.filter((r) => r.strategy === 'active')),
+      random: averageCurve(
+        sizes,
+        runs.filter((r) => r.strategy === 'random'),
+      ),
+      active: averageCurve(
+        sizes,
+        runs.filter((r) => r.strategy === 'active'),
+      ),
     };
-    console.log(`collect: default judge (no persona) on the same test pairs: ${pct(baseline.reduce((s, a) => s + a, 0) / baseline.length).trim()}%`);
-    console.log('collect: test accuracy (%) by collected pairs, mean over users of the mean over seeds, [95% t-interval across users]');
+    console.log(
+      `collect: default judge (no persona) on the same test pairs: ${pct(baseline.reduce((s, a) => s + a, 0) / baseline.length).trim()}%`,
+    );
+    console.log(
+      'collect: test accuracy (%) by collected pairs, mean over users of the mean over seeds, [95% t-interval across users]',
+    );
     console.log('collect:  pairs   random [  95% CI   ]   active [  95% CI   ]   active-random');
     for (let i = 0; i < sizes.length; i++) {
       const r = curves.random[i]!;
       const a = curves.active[i]!;
       const d = 100 * (a.mean - r.mean);
-      console.log(`collect: ${String(sizes[i]).padStart(6)}   ${pct(r.mean)}  [${pct(r.low)} ${pct(r.high)}]   ${pct(a.mean)}  [${pct(a.low)} ${pct(a.high)}]   ${(d >= 0 ? '+' : '') + d.toFixed(1)}`);
+      console.log(
+        `collect: ${String(sizes[i]).padStart(6)}   ${pct(r.mean)}  [${pct(r.low)} ${pct(r.high)}]   ${pct(a.mean)}  [${pct(a.low)} ${pct(a.high)}]   ${(d >= 0 ? '+' : '') + d.toFixed(1)}`,
+      );
     }
     for (const t of TARGETS) {
       const say = (s: Strategy) => {
@@ -209,13 +261,19 @@ export async function benchCollect(opts: { smoke?: boolean } = {}): Promise<void
     }
     // One number per curve: the mean accuracy over the sizes after the seed pairs (the area under the curve).
     const later = (c: CurvePoint[]) => c.slice(1).reduce((s, p) => s + p.mean, 0) / (c.length - 1);
-    console.log(`collect: mean over ${SEED_PAIRS + 1}..${scale.maxSize} pairs: random ${pct(later(curves.random)).trim()}%, active ${pct(later(curves.active)).trim()}%`);
+    console.log(
+      `collect: mean over ${SEED_PAIRS + 1}..${scale.maxSize} pairs: random ${pct(later(curves.random)).trim()}%, active ${pct(later(curves.active)).trim()}%`,
+    );
     const active = runs.filter((r) => r.strategy === 'active');
     const steps = active.reduce((s, r) => s + r.uncertainty[0] + r.uncertainty[1] + r.uncertainty[2], 0);
     const unsure = active.reduce((s, r) => s + r.uncertainty[0], 0);
     const departed = active.reduce((s, r) => s + r.departures, 0);
-    console.log(`collect: active steps: ${steps}; the judge contradicted itself on the chosen candidate in ${unsure}, was sure of all ${BATCH} in ${active.reduce((s, r) => s + r.uncertainty[2], 0)}; asked another pair than random's in ${departed}`);
-    console.log(`collect: ${runs.length} trajectories, ${runs.length * sizes.length} fits; LLM calls: ${model.usage.calls.toLocaleString('en-US')} to the server, ${model.usage.cacheHits.toLocaleString('en-US')} cache hits; brain confused: ${JSON.stringify(brain.stats().confused)}; wall time ${seconds.toFixed(1)} s`);
+    console.log(
+      `collect: active steps: ${steps}; the judge contradicted itself on the chosen candidate in ${unsure}, was sure of all ${BATCH} in ${active.reduce((s, r) => s + r.uncertainty[2], 0)}; asked another pair than random's in ${departed}`,
+    );
+    console.log(
+      `collect: ${runs.length} trajectories, ${runs.length * sizes.length} fits; LLM calls: ${model.usage.calls.toLocaleString('en-US')} to the server, ${model.usage.cacheHits.toLocaleString('en-US')} cache hits; brain confused: ${JSON.stringify(brain.stats().confused)}; wall time ${seconds.toFixed(1)} s`,
+    );
   } finally {
     await llm.dispose();
     await server.close();
@@ -254,16 +312,30 @@ export function collectedRecord(i: number): CollectedRecord {
     user_id: 'bench',
     pair_id: `collected-bench-${i}`,
     context: [{ role: 'user', content: `How do I undo commit number ${i}?` }],
-    chosen: 'git revert <sha> makes a new commit that undoes it; git reset --hard HEAD~1 drops it if it was never pushed.',
+    chosen:
+      'git revert <sha> makes a new commit that undoes it; git reset --hard HEAD~1 drops it if it was never pushed.',
     rejected: 'You cannot.',
-    meta: { collected: { at: new Date().toISOString(), sources: { chosen: 'a', rejected: 'b' }, shown: ['chosen', 'rejected'] } },
+    meta: {
+      collected: {
+        at: new Date().toISOString(),
+        sources: { chosen: 'a', rejected: 'b' },
+        shown: ['chosen', 'rejected'],
+      },
+    },
   };
 }
 
 /** A JSONL preference file of about `mb` megabytes. */
 export function writeLargeJsonl(path: string, mb: number): number {
   const fd = openSync(path, 'w');
-  const line = (i: number) => JSON.stringify({ user_id: `user-${i % 500}`, pair_id: `p-${i}`, context: [{ role: 'user', content: `Question ${i}: ${'some words of context '.repeat(8)}` }], chosen: 'a good answer '.repeat(20), rejected: 'a worse one '.repeat(20) }) + '\n';
+  const line = (i: number) =>
+    JSON.stringify({
+      user_id: `user-${i % 500}`,
+      pair_id: `p-${i}`,
+      context: [{ role: 'user', content: `Question ${i}: ${'some words of context '.repeat(8)}` }],
+      chosen: 'a good answer '.repeat(20),
+      rejected: 'a worse one '.repeat(20),
+    }) + '\n';
   let chunk = '';
   let written = 0;
   for (let i = 0; written + chunk.length < mb * 1048576; i++) {
@@ -283,7 +355,9 @@ export function writeLargeJsonl(path: string, mb: number): number {
  * its appender; each append then reads only the file's last line. Printed, never asserted; `smoke` uses a
  * 1 MB file so that the unit tests can run it.
  */
-export async function benchAppend(opts: { smoke?: boolean } = {}): Promise<{ perAppendBytes: number; fileBytes: number }> {
+export async function benchAppend(
+  opts: { smoke?: boolean } = {},
+): Promise<{ perAppendBytes: number; fileBytes: number }> {
   const dir = benchDir('sm-bench-append-');
   const picks = 5;
   try {
@@ -303,8 +377,12 @@ export async function benchAppend(opts: { smoke?: boolean } = {}): Promise<{ per
     const perAppend = (performance.now() - t1) / picks;
     const heap = process.memoryUsage().heapUsed - heap0;
     const mb = (n: number) => (n / 1048576).toFixed(1);
-    console.log(`collect append: ${mb(bytes)} MB JSONL file${opts.smoke ? ' (smoke)' : ''}; opening the session's appender (the one whole read): ${opened.toFixed(0)} ms, rss +${mb(rssOpen - rss0)} MB`);
-    console.log(`collect append: ${picks} appends: ${perAppend.toFixed(2)} ms and ${Math.round(io.bytesRead / picks).toLocaleString('en-US')} bytes read per append, heap +${mb(Math.max(0, heap))} MB over all ${picks}${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`);
+    console.log(
+      `collect append: ${mb(bytes)} MB JSONL file${opts.smoke ? ' (smoke)' : ''}; opening the session's appender (the one whole read): ${opened.toFixed(0)} ms, rss +${mb(rssOpen - rss0)} MB`,
+    );
+    console.log(
+      `collect append: ${picks} appends: ${perAppend.toFixed(2)} ms and ${Math.round(io.bytesRead / picks).toLocaleString('en-US')} bytes read per append, heap +${mb(Math.max(0, heap))} MB over all ${picks}${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`,
+    );
     return { perAppendBytes: io.bytesRead / picks, fileBytes: bytes };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,13 +28,20 @@ export async function benchExtension(opts: { smoke?: boolean } = {}): Promise<vo
       continue;
     }
     const bytes = readFileSync(f);
-    console.log(`${f}: ${(statSync(f).size / 1024).toFixed(0)} KB, ${(gzipSync(bytes).length / 1024).toFixed(0)} KB gzipped (development build; the packaged one is minified)`);
+    console.log(
+      `${f}: ${(statSync(f).size / 1024).toFixed(0)} KB, ${(gzipSync(bytes).length / 1024).toFixed(0)} KB gzipped (development build; the packaged one is minified)`,
+    );
   }
   if (!existsSync('dist/extension.js')) return;
   const count = opts.smoke ? 1 : 7;
   const runs: number[] = [];
-  for (let i = 0; i < count; i++) runs.push(Number(execFileSync(process.execPath, ['-e', LOAD, resolve('dist/extension.js')], { encoding: 'utf8' }).trim()));
+  for (let i = 0; i < count; i++)
+    runs.push(
+      Number(execFileSync(process.execPath, ['-e', LOAD, resolve('dist/extension.js')], { encoding: 'utf8' }).trim()),
+    );
   runs.sort((a, b) => a - b);
   const median = runs[count >> 1]!;
-  console.log(`loading dist/extension.js (engine not evaluated): median ${median.toFixed(1)} ms of ${count} runs (goal for activation: under 50 ms)`);
+  console.log(
+    `loading dist/extension.js (engine not evaluated): median ${median.toFixed(1)} ms of ${count} runs (goal for activation: under 50 ms)`,
+  );
 }

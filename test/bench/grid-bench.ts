@@ -22,19 +22,61 @@ function writeRuns(dir: string, withSummary: boolean, size: GridSize): string[] 
   const paths: string[] = [];
   for (let r = 0; r < size.runs; r++) {
     const users = Array.from({ length: size.users }, (_, u) => `user-${u}`);
-    const lines = [JSON.stringify({ type: 'header', version: 1, id: `run${r}`, method: 'default', split: 'test', provider: 'ollama', model: 'm', seed: 0, temperature: 0, users, created: new Date(2024, 0, 1, 0, r).toISOString(), inputs: { judge: `sha256:${r}` } })];
+    const lines = [
+      JSON.stringify({
+        type: 'header',
+        version: 1,
+        id: `run${r}`,
+        method: 'default',
+        split: 'test',
+        provider: 'ollama',
+        model: 'm',
+        seed: 0,
+        temperature: 0,
+        users,
+        created: new Date(2024, 0, 1, 0, r).toISOString(),
+        inputs: { judge: `sha256:${r}` },
+      }),
+    ];
     for (const user of users) {
       for (let i = 0; i < size.pairsPerUser; i++) {
         const orders = (['AB', 'BA'] as const).map((order) => {
           const correct = rng() < 0.6 + 0.02 * r;
           const preference = correct === (order === 'AB') ? 'A' : 'B';
-          return { order, preference, correct, reasoning: `Response ${preference} is shorter and answers pair ${i} directly.` };
+          return {
+            order,
+            preference,
+            correct,
+            reasoning: `Response ${preference} is shorter and answers pair ${i} directly.`,
+          };
         });
-        lines.push(JSON.stringify({ type: 'verdict', userId: user, pairId: `${user}-${i}`, file: 'prefs.jsonl', line: i + 1, orders }));
+        lines.push(
+          JSON.stringify({
+            type: 'verdict',
+            userId: user,
+            pairId: `${user}-${i}`,
+            file: 'prefs.jsonl',
+            line: i + 1,
+            orders,
+          }),
+        );
       }
     }
     const pairs = size.users * size.pairsPerUser;
-    if (withSummary) lines.push(JSON.stringify({ type: 'summary', accuracy: 0.6, ci95: [0.59, 0.61], consistency: 0.5, samples: 2 * pairs, pairs, users: [], completed: new Date().toISOString(), complete: true }));
+    if (withSummary)
+      lines.push(
+        JSON.stringify({
+          type: 'summary',
+          accuracy: 0.6,
+          ci95: [0.59, 0.61],
+          consistency: 0.5,
+          samples: 2 * pairs,
+          pairs,
+          users: [],
+          completed: new Date().toISOString(),
+          complete: true,
+        }),
+      );
     const path = join(dir, `default-test-run${r}.run.jsonl`);
     writeFileSync(path, lines.join('\n') + '\n');
     paths.push(path);
@@ -51,7 +93,9 @@ export async function benchGrid(opts: { smoke?: boolean } = {}): Promise<void> {
       const grid = await buildComparisonGrid(paths);
       const ms = performance.now() - t0;
       const flipped = grid.rows.filter((r) => r.flipped).length;
-      console.log(`grid ${grid.rows.length.toLocaleString('en-US')} pairs x ${grid.runs.length} runs (${withSummary ? 'runs with summaries' : 'no summaries: every accuracy bootstrapped'}): ${ms.toFixed(0)} ms (${flipped} flipped rows)`);
+      console.log(
+        `grid ${grid.rows.length.toLocaleString('en-US')} pairs x ${grid.runs.length} runs (${withSummary ? 'runs with summaries' : 'no summaries: every accuracy bootstrapped'}): ${ms.toFixed(0)} ms (${flipped} flipped rows)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

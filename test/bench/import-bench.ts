@@ -30,7 +30,11 @@ function hhRows(n: number): string {
   let out = '';
   for (let i = 0; i < n; i++) {
     const h = `\n\nHuman: Question ${i}: how should I water a ${i % 2 ? 'cactus' : 'fern'}?`;
-    out += JSON.stringify({ chosen: `${h}\n\nAssistant: ${'Sparingly, and only when the soil is dry. '.repeat(4)}`, rejected: `${h}\n\nAssistant: Every day.` }) + '\n';
+    out +=
+      JSON.stringify({
+        chosen: `${h}\n\nAssistant: ${'Sparingly, and only when the soil is dry. '.repeat(4)}`,
+        rejected: `${h}\n\nAssistant: Every day.`,
+      }) + '\n';
   }
   return out;
 }
@@ -40,17 +44,32 @@ export async function benchImport(opts: { smoke?: boolean } = {}): Promise<{ bom
   try {
     const bombBytes = opts.smoke ? 8 * 1048576 : 1024 * 1048576;
     const bomb = join(dir, 'bomb.jsonl.gz');
-    writeFileSync(bomb, gzipSync(Buffer.concat([Buffer.from('{"chosen": "'), Buffer.alloc(bombBytes, 0x61), Buffer.from('"}\n')]), { level: 9 }));
+    writeFileSync(
+      bomb,
+      gzipSync(Buffer.concat([Buffer.from('{"chosen": "'), Buffer.alloc(bombBytes, 0x61), Buffer.from('"}\n')]), {
+        level: 9,
+      }),
+    );
     const rows = join(dir, 'hh.jsonl.gz');
     writeFileSync(rows, gzipSync(hhRows(opts.smoke ? 2000 : 100000)));
     // Smoke: a smaller bomb against a smaller line limit, the same path.
     const b = await peak(() => importFile('hh', [bomb], opts.smoke ? { gzip: { maxLineBytes: 1048576 } } : {}));
-    const what = b.result instanceof Error ? `refused: ${b.result.message}` : `read: ${b.result.problems[0]?.message ?? 'no problem'}`;
-    console.log(`import: a gzip decompressing to one ${(bombBytes / 1048576).toFixed(0)} MB line${opts.smoke ? ' (smoke)' : ''}: peak rss +${b.peakMb.toFixed(0)} MB, ${b.ms.toFixed(0)} ms; ${what}`);
+    const what =
+      b.result instanceof Error
+        ? `refused: ${b.result.message}`
+        : `read: ${b.result.problems[0]?.message ?? 'no problem'}`;
+    console.log(
+      `import: a gzip decompressing to one ${(bombBytes / 1048576).toFixed(0)} MB line${opts.smoke ? ' (smoke)' : ''}: peak rss +${b.peakMb.toFixed(0)} MB, ${b.ms.toFixed(0)} ms; ${what}`,
+    );
     const r = await peak(() => importFile('hh', [rows]));
     const n = r.result instanceof Error ? 0 : r.result.records.length;
-    console.log(`import: a gzip of ${n.toLocaleString('en-US')} HH rows: peak rss +${r.peakMb.toFixed(0)} MB, ${r.ms.toFixed(0)} ms${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`);
-    return { bombRefused: b.result instanceof Error || /exceeds the .* limit/.test(b.result.problems[0]?.message ?? ''), records: n };
+    console.log(
+      `import: a gzip of ${n.toLocaleString('en-US')} HH rows: peak rss +${r.peakMb.toFixed(0)} MB, ${r.ms.toFixed(0)} ms${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`,
+    );
+    return {
+      bombRefused: b.result instanceof Error || /exceeds the .* limit/.test(b.result.problems[0]?.message ?? ''),
+      records: n,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

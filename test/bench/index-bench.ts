@@ -7,7 +7,10 @@ import { loadWorkspace } from '../../src/core/data/load-workspace';
 import { createRng, randomInt } from '../../src/core/random';
 import { benchDir } from './bench-dir';
 
-const WORDS = 'the a answer question step list source formal concise detail example code recipe travel budget health science history because however therefore first second finally consider'.split(' ');
+const WORDS =
+  'the a answer question step list source formal concise detail example code recipe travel budget health science history because however therefore first second finally consider'.split(
+    ' ',
+  );
 
 function sentence(rng: () => number, words: number): string {
   const out: string[] = [];
@@ -25,13 +28,14 @@ export function generateWorkspace(dir: string, users: number, pairsPerUser: numb
     for (let u = 0; u < usersPerFile; u++) {
       const user = `user-${f * usersPerFile + u}`;
       for (let i = 0; i < pairsPerUser; i++) {
-        chunk += JSON.stringify({
-          user_id: user,
-          pair_id: `${user}-${i}`,
-          context: [{ role: 'user', content: sentence(rng, 12) }],
-          chosen: sentence(rng, 40),
-          rejected: sentence(rng, 40),
-        }) + '\n';
+        chunk +=
+          JSON.stringify({
+            user_id: user,
+            pair_id: `${user}-${i}`,
+            context: [{ role: 'user', content: sentence(rng, 12) }],
+            chosen: sentence(rng, 40),
+            rejected: sentence(rng, 40),
+          }) + '\n';
       }
     }
     writeSync(fd, chunk);
@@ -81,9 +85,15 @@ export async function benchIndex(opts: { smoke?: boolean } = {}): Promise<void> 
     const pairs = runs[0]!.pairs;
     runs.sort((a, b) => a.ms - b.ms);
     const median = runs[1]!;
-    console.log(`index: ${pairs} pairs, ${size.users} users, ${files} files, ${(bytes / 1048576).toFixed(1)} MB on disk${opts.smoke ? ' (smoke)' : ''}`);
-    console.log(`index: median ${median.ms.toFixed(0)} ms over 3 runs (goal < 2000 ms), ${Math.round(pairs / (median.ms / 1000))} pairs/s`);
-    console.log(`index: retained heap ${(median.heap / 1048576).toFixed(1)} MB = ${(median.heap / bytes).toFixed(2)}x the bytes on disk (goal < 4x)${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`);
+    console.log(
+      `index: ${pairs} pairs, ${size.users} users, ${files} files, ${(bytes / 1048576).toFixed(1)} MB on disk${opts.smoke ? ' (smoke)' : ''}`,
+    );
+    console.log(
+      `index: median ${median.ms.toFixed(0)} ms over 3 runs (goal < 2000 ms), ${Math.round(pairs / (median.ms / 1000))} pairs/s`,
+    );
+    console.log(
+      `index: retained heap ${(median.heap / 1048576).toFixed(1)} MB = ${(median.heap / bytes).toFixed(2)}x the bytes on disk (goal < 4x)${global.gc ? '' : ' (run with --expose-gc for exact figures)'}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

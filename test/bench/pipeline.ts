@@ -39,7 +39,10 @@ export interface PipelineBenchOptions {
   print?: (line: string) => void;
 }
 
-const WORDS = 'the a answer question step list source formal concise detail example code recipe travel budget health science history because however therefore first second finally consider'.split(' ');
+const WORDS =
+  'the a answer question step list source formal concise detail example code recipe travel budget health science history because however therefore first second finally consider'.split(
+    ' ',
+  );
 
 function sentence(rng: () => number, words: number): string {
   const out: string[] = [];
@@ -58,7 +61,10 @@ export function generateArena(path: string, rows: number, users: number, big = 1
   const small = users - big;
   // Small users: `twos` of them with 2 pairs, the others with 1.
   const twos = rest - small;
-  const perUser: number[] = [...Array<number>(big).fill(10), ...Array.from({ length: small }, (_, i) => (i < twos ? 2 : 1))];
+  const perUser: number[] = [
+    ...Array<number>(big).fill(10),
+    ...Array.from({ length: small }, (_, i) => (i < twos ? 2 : 1)),
+  ];
   const fd = openSync(path, 'w');
   let bytes = 0;
   let chunk: string[] = [];
@@ -73,7 +79,12 @@ export function generateArena(path: string, rows: number, users: number, big = 1
     for (let i = 0; i < n; i++) {
       q++;
       const multi = q % 7 === 0;
-      const prefix = multi ? [{ role: 'user', content: sentence(rng, 10) }, { role: 'assistant', content: sentence(rng, 30) }] : [];
+      const prefix = multi
+        ? [
+            { role: 'user', content: sentence(rng, 10) },
+            { role: 'assistant', content: sentence(rng, 30) },
+          ]
+        : [];
       const question = { role: 'user', content: sentence(rng, 14) };
       chunk.push(
         JSON.stringify({
@@ -103,15 +114,22 @@ function brainFor(share: number) {
     const user = req.messages[req.messages.length - 1]?.content ?? '';
     const h = hashString(user);
     const props = (req.schema?.properties ?? {}) as Record<string, unknown>;
-    if ('personalizable' in props) return JSON.stringify({ reason: 'taste', personalizable: ((h >>> 8) % 1000) / 1000 < share });
+    if ('personalizable' in props)
+      return JSON.stringify({ reason: 'taste', personalizable: ((h >>> 8) % 1000) / 1000 < share });
     // FNV's low bit is the parity of the characters: both orders would get the same letter.
     return JSON.stringify({ reasoning: 'r', preference: (hashString(req.model + user) >>> 16) % 2 ? 'A' : 'B' });
   };
 }
 
 /** The loopback server in a child process (this same bundle, started with PIPELINE_CHILD_FLAG). */
-async function startServerProcess(latencyMs: number, share: number, models: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(process.argv[1]!, [PIPELINE_CHILD_FLAG, String(latencyMs), String(share), models.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startServerProcess(
+  latencyMs: number,
+  share: number,
+  models: string[],
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(process.argv[1]!, [PIPELINE_CHILD_FLAG, String(latencyMs), String(share), models.join(',')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve(String(m)));
     child.once('exit', (code) => reject(new Error(`loopback server process exited (${code})`)));
@@ -134,7 +152,12 @@ function serverCpuMs(child: ChildProcess): Promise<number> {
 
 if (process.argv[2] === PIPELINE_CHILD_FLAG) {
   const [latency, share, models] = process.argv.slice(3);
-  void startLoopbackOllama({ brain: brainFor(Number(share)), latencyMs: Number(latency), models: models!.split(','), chunkChars: 4096 }).then((s) => {
+  void startLoopbackOllama({
+    brain: brainFor(Number(share)),
+    latencyMs: Number(latency),
+    models: models!.split(','),
+    chunkChars: 4096,
+  }).then((s) => {
     process.send!(s.url);
     process.on('message', (m) => {
       if (m === 'cpu') {
@@ -160,9 +183,15 @@ export async function benchPipeline(options: PipelineBenchOptions = {}): Promise
   try {
     const rawPath = join(dir, 'arena.jsonl');
     const gen = generateArena(rawPath, rows, users, options.bigUsers);
-    print(`raw: ${rows} rows, ${users} users, ${(gen.bytes / 1048576).toFixed(1)} MB; latency L = ${L} ms, concurrency C = ${C} (classifier; ${Math.max(1, Math.floor(C / nJudges))} for each of ${nJudges} judge models), ${Math.round(share * 100)}% personalizable; loopback Ollama in a child process; cache ${options.cache === false ? 'off' : 'on'}`);
+    print(
+      `raw: ${rows} rows, ${users} users, ${(gen.bytes / 1048576).toFixed(1)} MB; latency L = ${L} ms, concurrency C = ${C} (classifier; ${Math.max(1, Math.floor(C / nJudges))} for each of ${nJudges} judge models), ${Math.round(share * 100)}% personalizable; loopback Ollama in a child process; cache ${options.cache === false ? 'off' : 'on'}`,
+    );
     const Cj = Math.max(1, Math.floor(C / nJudges));
-    const open = (model: string, concurrency: number): Llm => createLlm({ provider: 'ollama', baseUrls: [server.url], model, concurrency, stream: false }, options.cache === false ? { noCache: true } : { cacheDir: join(dir, 'cache') });
+    const open = (model: string, concurrency: number): Llm =>
+      createLlm(
+        { provider: 'ollama', baseUrls: [server.url], model, concurrency, stream: false },
+        options.cache === false ? { noCache: true } : { cacheDir: join(dir, 'cache') },
+      );
 
     for (const pass of ['live', 'cached']) {
       const classifier = open('classifier', C);
@@ -203,14 +232,26 @@ export async function benchPipeline(options: PipelineBenchOptions = {}): Promise
       if (pass === 'live') {
         const cls = (stepEnd.get('personalizable')! - stepStart.get('personalizable')!) / (L * Math.ceil(n1 / C));
         const jdg = (stepEnd.get('judges')! - stepStart.get('judges')!) / (L * Math.ceil(Math.max(...nj) / Cj));
-        print(`steps (pairs/users): ${steps}; median pairs per user after step 4: ${result.report.steps[4]!.counts.medianPairsPerUser}`);
-        print(`calls: ${n1} classifier + ${nj.join(' + ')} judge = ${calls} made; ideal ${(idealMs / 1000).toFixed(2)} s`);
+        print(
+          `steps (pairs/users): ${steps}; median pairs per user after step 4: ${result.report.steps[4]!.counts.medianPairsPerUser}`,
+        );
+        print(
+          `calls: ${n1} classifier + ${nj.join(' + ')} judge = ${calls} made; ideal ${(idealMs / 1000).toFixed(2)} s`,
+        );
         const lat = [classifier, ...judges].reduce((s, l) => s + l.counters().latencyMs, 0) / Math.max(1, calls);
         print(`mean call latency seen by the client: ${lat.toFixed(1)} ms (server latency ${L} ms)`);
-        print(`CPU: this process ${((cpu.user + cpu.system) / 1000 / wall * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1000 / Math.max(1, calls)).toFixed(2)} ms per call), the server process ${((serverCpu / wall) * 100).toFixed(0)}% (${(serverCpu / Math.max(1, calls)).toFixed(2)} ms per call)`);
-        print(`wall ${(wall / 1000).toFixed(2)} s (read ${((t1 - t0) / 1000).toFixed(2)} s, pipeline ${((t2 - t1) / 1000).toFixed(2)} s, write ${((t3 - t2) / 1000).toFixed(2)} s)`);
-        print(`ratio over the ideal with the measured mean latency (the pipeline's own overhead): ${(wall / ((idealMs / L) * lat)).toFixed(3)}`);
-        print(`ratio wall / ideal: ${(wall / idealMs).toFixed(3)} (goal <= 1.05); per step: classifier ${cls.toFixed(3)}, judges ${jdg.toFixed(3)}`);
+        print(
+          `CPU: this process ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1000 / Math.max(1, calls)).toFixed(2)} ms per call), the server process ${((serverCpu / wall) * 100).toFixed(0)}% (${(serverCpu / Math.max(1, calls)).toFixed(2)} ms per call)`,
+        );
+        print(
+          `wall ${(wall / 1000).toFixed(2)} s (read ${((t1 - t0) / 1000).toFixed(2)} s, pipeline ${((t2 - t1) / 1000).toFixed(2)} s, write ${((t3 - t2) / 1000).toFixed(2)} s)`,
+        );
+        print(
+          `ratio over the ideal with the measured mean latency (the pipeline's own overhead): ${(wall / ((idealMs / L) * lat)).toFixed(3)}`,
+        );
+        print(
+          `ratio wall / ideal: ${(wall / idealMs).toFixed(3)} (goal <= 1.05); per step: classifier ${cls.toFixed(3)}, judges ${jdg.toFixed(3)}`,
+        );
       } else {
         print(`re-run from the cache: ${calls} calls, ${(wall / 1000).toFixed(2)} s`);
       }
@@ -218,7 +259,9 @@ export async function benchPipeline(options: PipelineBenchOptions = {}): Promise
       for (const j of judges) await j.dispose();
     }
     // getrusage's high-water mark: no sampling needed (sampling /proc costs CPU in the measured run).
-    print(`peak RSS: ${((process.resourceUsage().maxRSS * 1024) / 1048576).toFixed(0)} MB (this process, both passes; the server process is apart)`);
+    print(
+      `peak RSS: ${((process.resourceUsage().maxRSS * 1024) / 1048576).toFixed(0)} MB (this process, both passes; the server process is apart)`,
+    );
   } finally {
     server.child.disconnect();
     rmSync(dir, { recursive: true, force: true });

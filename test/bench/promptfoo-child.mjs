@@ -13,13 +13,16 @@ import net from 'node:net';
 import { join } from 'node:path';
 
 const blocked = [];
-const loopback = (host) => !host || host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
+const loopback = (host) =>
+  !host || host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(...args) {
   const first = args[0];
   const options = Array.isArray(first) ? first[0] : first;
-  const host = typeof options === 'object' && options !== null ? options.host : typeof args[1] === 'string' ? args[1] : undefined;
-  const path = typeof options === 'object' && options !== null ? options.path : typeof first === 'string' ? first : undefined;
+  const host =
+    typeof options === 'object' && options !== null ? options.host : typeof args[1] === 'string' ? args[1] : undefined;
+  const path =
+    typeof options === 'object' && options !== null ? options.path : typeof first === 'string' ? first : undefined;
   if (!path && !loopback(host)) {
     blocked.push(String(host));
     process.nextTick(() => this.destroy(new Error(`network access blocked by the benchmark: ${host}`)));
@@ -58,16 +61,22 @@ async function main() {
           },
         ],
         // A chat prompt as JSON; promptfoo renders the vars inside its strings (escaped).
-        prompts: [JSON.stringify([
-          { role: 'system', content: '{{system}}' },
-          { role: 'user', content: '{{user}}' },
-        ])],
+        prompts: [
+          JSON.stringify([
+            { role: 'system', content: '{{system}}' },
+            { role: 'user', content: '{{user}}' },
+          ]),
+        ],
         tests: m.tests.map((vars) => ({ vars })),
         writeLatestResults: false,
         sharing: false,
       };
       const t1 = performance.now();
-      const record = await promptfoo.evaluate(testSuite, { maxConcurrency: m.concurrency, cache: false, showProgressBar: false });
+      const record = await promptfoo.evaluate(testSuite, {
+        maxConcurrency: m.concurrency,
+        cache: false,
+        showProgressBar: false,
+      });
       const wallMs = performance.now() - t1;
       const summary = await record.toEvaluateSummary();
       let answered = 0;
@@ -85,7 +94,14 @@ async function main() {
         if (json && (json.preference === 'A' || json.preference === 'B')) answered++;
         else firstError ??= r.error ?? r.response?.error ?? `unparsed output: ${String(out).slice(0, 200)}`;
       }
-      send({ type: 'done', wallMs, results: summary.results.length, answered, firstError, blocked: [...new Set(blocked)] });
+      send({
+        type: 'done',
+        wallMs,
+        results: summary.results.length,
+        answered,
+        firstError,
+        blocked: [...new Set(blocked)],
+      });
     } catch (err) {
       send({ type: 'failed', error: err instanceof Error ? err.message : String(err), blocked: [...new Set(blocked)] });
     }

@@ -60,7 +60,9 @@ const MARKER = '.synthesizeme-bench-installed';
 
 function installedVersion(dir: string): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(dir, 'node_modules', 'promptfoo', 'package.json'), 'utf8')) as { version?: string }).version;
+    return (
+      JSON.parse(readFileSync(join(dir, 'node_modules', 'promptfoo', 'package.json'), 'utf8')) as { version?: string }
+    ).version;
   } catch {
     return undefined;
   }
@@ -68,14 +70,24 @@ function installedVersion(dir: string): string | undefined {
 
 function completeInstall(dir: string): boolean {
   try {
-    return readFileSync(join(dir, MARKER), 'utf8').trim() === PROMPTFOO_VERSION && installedVersion(dir) === PROMPTFOO_VERSION;
+    return (
+      readFileSync(join(dir, MARKER), 'utf8').trim() === PROMPTFOO_VERSION &&
+      installedVersion(dir) === PROMPTFOO_VERSION
+    );
   } catch {
     return false;
   }
 }
 
 function lastLines(text: string, n = 3): string {
-  return text.trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ').slice(0, 400);
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(' | ')
+    .slice(0, 400);
 }
 
 /** npm's error in one line: its code and its first message line (not the stack, not the log path). */
@@ -95,7 +107,12 @@ function npmError(output: string): string {
 function installEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_|config_(local_prefix|prefix|global_prefix|workspaces?|include_workspace_root)$)/i.test(key)) continue;
+    if (
+      /^npm_(package_|lifecycle_|config_(local_prefix|prefix|global_prefix|workspaces?|include_workspace_root)$)/i.test(
+        key,
+      )
+    )
+      continue;
     if (key === 'INIT_CWD') continue;
     env[key] = value;
   }
@@ -103,26 +120,47 @@ function installEnv(): NodeJS.ProcessEnv {
 }
 
 /** Installs promptfoo@PROMPTFOO_VERSION into `dir` unless it is there already. */
-async function ensurePromptfoo(dir: string, print: (line: string) => void): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function ensurePromptfoo(
+  dir: string,
+  print: (line: string) => void,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (completeInstall(dir)) {
     print(`  promptfoo: ${PROMPTFOO_VERSION} already installed in ${dir}`);
     return { ok: true };
   }
   const have = installedVersion(dir);
-  print(`  promptfoo: installing promptfoo@${PROMPTFOO_VERSION} into ${dir}${have ? ` (found ${have}, install not marked complete)` : ''}...`);
+  print(
+    `  promptfoo: installing promptfoo@${PROMPTFOO_VERSION} into ${dir}${have ? ` (found ${have}, install not marked complete)` : ''}...`,
+  );
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     return { ok: false, reason: `cannot create ${dir}: ${(err as Error).message}` };
   }
-  const args = ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save-exact', `promptfoo@${PROMPTFOO_VERSION}`];
+  const args = [
+    'install',
+    '--prefix',
+    dir,
+    '--no-audit',
+    '--no-fund',
+    '--save-exact',
+    `promptfoo@${PROMPTFOO_VERSION}`,
+  ];
   // Under `npm run`, npm_execpath is npm's own script: run it with this Node, no shell needed.
   const npmCli = process.env['npm_execpath'];
-  const [cmd, argv] = npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, [npmCli, ...args]] : [process.platform === 'win32' ? 'npm.cmd' : 'npm', args];
+  const [cmd, argv] =
+    npmCli && /npm-cli\.c?js$/.test(npmCli)
+      ? [process.execPath, [npmCli, ...args]]
+      : [process.platform === 'win32' ? 'npm.cmd' : 'npm', args];
   const t0 = performance.now();
   const outcome = await new Promise<{ code: number | null; output: string; error?: string }>((resolve) => {
     let output = '';
-    const child = spawn(cmd, argv, { cwd: dir, env: installEnv(), stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' && cmd === 'npm.cmd' });
+    const child = spawn(cmd, argv, {
+      cwd: dir,
+      env: installEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32' && cmd === 'npm.cmd',
+    });
     child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-32000)));
     child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-32000)));
     const timer = setTimeout(() => child.kill(), 15 * 60_000);
@@ -138,7 +176,8 @@ async function ensurePromptfoo(dir: string, print: (line: string) => void): Prom
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   const now = installedVersion(dir);
   if (outcome.code !== 0 || now !== PROMPTFOO_VERSION) {
-    const why = outcome.error ?? (outcome.code !== 0 ? `exit code ${outcome.code}` : `installed version ${now ?? 'none'}`);
+    const why =
+      outcome.error ?? (outcome.code !== 0 ? `exit code ${outcome.code}` : `installed version ${now ?? 'none'}`);
     return { ok: false, reason: `npm install failed after ${seconds} s: ${why}; ${npmError(outcome.output)}` };
   }
   try {
@@ -171,7 +210,8 @@ function median(xs: number[]): number {
 /** The child's environment: only what it needs, nothing that reaches the network or writes outside `tmp`. */
 function childEnv(tmp: string, concurrency: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'SystemRoot', 'LANG', 'TZ']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of ['PATH', 'SystemRoot', 'LANG', 'TZ'])
+    if (process.env[key] !== undefined) env[key] = process.env[key];
   return {
     ...env,
     HOME: join(tmp, 'home'),
@@ -204,7 +244,8 @@ type ChildMessage =
 
 /** Installs promptfoo if needed and runs the job through it `repeats` times; never throws. */
 export async function benchPromptfoo(input: PromptfooBenchInput): Promise<PromptfooResult> {
-  if (process.env['SYNTHESIZEME_BENCH_PROMPTFOO'] === 'off') return { ok: false, reason: 'SYNTHESIZEME_BENCH_PROMPTFOO=off' };
+  if (process.env['SYNTHESIZEME_BENCH_PROMPTFOO'] === 'off')
+    return { ok: false, reason: 'SYNTHESIZEME_BENCH_PROMPTFOO=off' };
   const dir = promptfooToolsDir();
   if (input.installIfMissing === false && !completeInstall(dir)) {
     const reason = `promptfoo ${PROMPTFOO_VERSION} is not installed in ${dir}; a smoke run installs nothing (the full bench does)`;
@@ -218,7 +259,12 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
   const tmp = mkdtempSync(join(tmpdir(), 'sm-bench-promptfoo-'));
   for (const sub of ['home', 'config', 'logs', 'cache']) mkdirSync(join(tmp, sub), { recursive: true });
   const server = await startBenchServer('openai', input.latencyMs);
-  const proc = fork(child, [dir], { cwd: tmp, env: childEnv(tmp, input.concurrency), execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const proc = fork(child, [dir], {
+    cwd: tmp,
+    env: childEnv(tmp, input.concurrency),
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
   proc.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
@@ -247,7 +293,9 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no answer from promptfoo's process in ${Math.round(timeoutMs / 1000)} s: ${lastLines(output)}`));
+        reject(
+          new Error(`no answer from promptfoo's process in ${Math.round(timeoutMs / 1000)} s: ${lastLines(output)}`),
+        );
       }, timeoutMs);
       proc.on('message', onMessage);
       proc.once('exit', onExit);
@@ -257,14 +305,22 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
   const idealMs = (calls * input.latencyMs) / input.concurrency;
   try {
     const ready = await next(120_000);
-    if (ready.type !== 'ready') throw new Error(ready.type === 'failed' ? `promptfoo did not load: ${ready.error}` : 'unexpected message');
+    if (ready.type !== 'ready')
+      throw new Error(ready.type === 'failed' ? `promptfoo did not load: ${ready.error}` : 'unexpected message');
     const wallMs: number[] = [];
     let maxInFlight = 0;
     const refused: string[] = [];
     for (let r = 0; r < input.repeats; r++) {
       await server.reset();
       const reply = next(Math.max(120_000, idealMs * 20));
-      proc.send({ type: 'run', url: `${server.url}`, model: input.model, concurrency: input.concurrency, schema: input.schema, tests: input.tests });
+      proc.send({
+        type: 'run',
+        url: `${server.url}`,
+        model: input.model,
+        concurrency: input.concurrency,
+        schema: input.schema,
+        tests: input.tests,
+      });
       const m = await reply;
       if (m.type === 'failed') throw new Error(`evaluate() failed: ${m.error}`);
       if (m.type !== 'done') throw new Error('unexpected message');
@@ -272,7 +328,9 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
       const stats = await server.stats();
       if (stats.chat !== calls) throw new Error(`the server saw ${stats.chat} calls, not ${calls}`);
       if (m.results !== calls || m.answered !== calls) {
-        throw new Error(`${m.answered} of ${calls} answers parsed (${m.results} results): ${m.firstError ?? ''}`.slice(0, 400));
+        throw new Error(
+          `${m.answered} of ${calls} answers parsed (${m.results} results): ${m.firstError ?? ''}`.slice(0, 400),
+        );
       }
       wallMs.push(m.wallMs);
       maxInFlight = Math.max(maxInFlight, stats.maxInFlight);
@@ -280,7 +338,18 @@ export async function benchPromptfoo(input: PromptfooBenchInput): Promise<Prompt
     const medianMs = median(wallMs);
     return {
       ok: true,
-      figures: { version: ready.version, calls, wallMs, medianMs, idealMs, ratio: medianMs / idealMs, maxInFlight, loadMs: ready.loadMs, server: server.where, refused },
+      figures: {
+        version: ready.version,
+        calls,
+        wallMs,
+        medianMs,
+        idealMs,
+        ratio: medianMs / idealMs,
+        maxInFlight,
+        loadMs: ready.loadMs,
+        server: server.where,
+        refused,
+      },
     };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };

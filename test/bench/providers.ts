@@ -61,8 +61,15 @@ function judgeRequest(pair: number, order: 'AB' | 'BA'): ChatRequest {
   const [a, b] = order === 'AB' ? [one, two] : [two, one];
   return {
     messages: [
-      { role: 'system', content: 'You predict which of two responses this user would prefer. Reply with JSON: reasoning, then preference "A" or "B".' },
-      { role: 'user', content: `Conversation:\nuser: How do I reverse a list in Python? (pair ${pair})\n\nResponse A:\n${a}\n\nResponse B:\n${b}` },
+      {
+        role: 'system',
+        content:
+          'You predict which of two responses this user would prefer. Reply with JSON: reasoning, then preference "A" or "B".',
+      },
+      {
+        role: 'user',
+        content: `Conversation:\nuser: How do I reverse a list in Python? (pair ${pair})\n\nResponse A:\n${a}\n\nResponse B:\n${b}`,
+      },
     ],
     schema: verdict,
     temperature: 0,
@@ -95,7 +102,9 @@ async function benchOne(provider: ProviderKind, o: Sizes): Promise<ProviderBench
       const t0 = performance.now();
       const results = await Promise.all(requests.map((q) => llm.chat(q)));
       wallMs.push(performance.now() - t0);
-      const wrong = results.filter((x) => (x.json as { preference?: string } | undefined)?.preference === undefined).length;
+      const wrong = results.filter(
+        (x) => (x.json as { preference?: string } | undefined)?.preference === undefined,
+      ).length;
       if (wrong) throw new Error(`${wrong} answers without a parsed preference`);
       await llm.dispose();
     }
@@ -110,7 +119,17 @@ async function benchOne(provider: ProviderKind, o: Sizes): Promise<ProviderBench
     if (!cached.every((c) => c.cached)) throw new Error('the cached run made calls');
     const cachedCalls = (await server.stats()).chat - before + cachedLlm.counters().calls;
     await cachedLlm.dispose();
-    return { provider, calls: requests.length, idealMs, wallMs, ratio: median(wallMs) / idealMs, cachedMs, cachedCalls, maxInFlight, server: server.where };
+    return {
+      provider,
+      calls: requests.length,
+      idealMs,
+      wallMs,
+      ratio: median(wallMs) / idealMs,
+      cachedMs,
+      cachedCalls,
+      maxInFlight,
+      server: server.where,
+    };
   } finally {
     await server.close();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
@@ -125,7 +144,9 @@ export async function benchProviders(options: ProviderBenchOptions = {}): Promis
     repeats: options.repeats ?? 3,
   };
   const print = options.print ?? ((line: string) => console.log(line));
-  print(`providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs`);
+  print(
+    `providers: N=${o.pairs} pairs x 2 orders, L=${o.latencyMs} ms, C=${o.concurrency}, median of ${o.repeats} runs`,
+  );
   const figures: ProviderBenchFigures[] = [];
   for (const provider of options.providers ?? (['ollama', 'openai'] as const)) {
     const f = await benchOne(provider, o);

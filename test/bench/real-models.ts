@@ -41,7 +41,8 @@ function summary(name: Candidate, runs: SemanticFigures[]): void {
   const spc = all.reduce((n, x) => n + x.secondsPerCall * x.samples, 0) / samples;
   const results = runs.map(checks);
   const rates = results[0]!.map((c, i) => `${c.name} ${results.filter((r) => r[i]!.pass).length}/${runs.length}`);
-  const mean = (c: (typeof CONDITIONS)[number], f: 'accuracy' | 'bShare') => pct(runs.reduce((n, r) => n + r[c][f], 0) / runs.length);
+  const mean = (c: (typeof CONDITIONS)[number], f: 'accuracy' | 'bShare') =>
+    pct(runs.reduce((n, r) => n + r[c][f], 0) / runs.length);
   console.log(
     `real-models: ${name}: parsed ${parsed}/${samples} (${pct(parsed / samples)}), ${loops} loops, ${spc.toFixed(2)} s per call; ` +
       `mean accuracy none ${mean('none', 'accuracy')}, persona ${mean('persona', 'accuracy')}, opposite ${mean('opposite', 'accuracy')}; ` +
@@ -54,9 +55,15 @@ export async function benchRealModels(opts: { smoke?: boolean } = {}): Promise<v
   const repeats = Number(arg('--repeats') ?? 3);
   const chosen = (arg('--models')?.split(',') ?? ALL) as Candidate[];
   for (const c of chosen) if (!ALL.includes(c)) throw new Error(`unknown model ${c} (${ALL.join(', ')})`);
-  const installed = await ensureEmbeddedModel({ dir: modelDir(), models: chosen, onLine: (l) => console.log(`real-models: ${l}`) });
+  const installed = await ensureEmbeddedModel({
+    dir: modelDir(),
+    models: chosen,
+    onLine: (l) => console.log(`real-models: ${l}`),
+  });
   const logDir = mkdtempSync(join(tmpdir(), 'sm-real-models-'));
-  console.log(`real-models: ${repeats} runs of the semantic suite per model (6 pairs x 2 orders x 4 conditions = 48 calls a run); 2 slots, ctx 8192, ${process.env.SYNTHESIZEME_BENCH_THREADS ?? 'all'} threads`);
+  console.log(
+    `real-models: ${repeats} runs of the semantic suite per model (6 pairs x 2 orders x 4 conditions = 48 calls a run); 2 slots, ctx 8192, ${process.env.SYNTHESIZEME_BENCH_THREADS ?? 'all'} threads`,
+  );
   try {
     for (const name of chosen) {
       const model = withModel(installed, name);
@@ -66,7 +73,16 @@ export async function benchRealModels(opts: { smoke?: boolean } = {}): Promise<v
       const runs: SemanticFigures[] = [];
       try {
         for (let i = 0; i < repeats; i++) {
-          const f = await runSemantic(['--provider', 'openai', '--base-url', server.baseUrl, '--model', model.alias!, '--concurrency', '2']);
+          const f = await runSemantic([
+            '--provider',
+            'openai',
+            '--base-url',
+            server.baseUrl,
+            '--model',
+            model.alias!,
+            '--concurrency',
+            '2',
+          ]);
           runs.push(f);
           console.log(`real-models: ${name} run ${i + 1}: ${figuresLine(f)}`);
           for (const c of checks(f)) console.log(`real-models:   ${c.pass ? 'pass' : 'FAIL'} ${c.name}: ${c.detail}`);
@@ -74,7 +90,9 @@ export async function benchRealModels(opts: { smoke?: boolean } = {}): Promise<v
       } finally {
         await server.stop();
       }
-      console.log(`real-models: ${name}: loaded in ${load.toFixed(1)} s, ${repeats} runs in ${((Date.now() - t) / 1000 - load).toFixed(0)} s`);
+      console.log(
+        `real-models: ${name}: loaded in ${load.toFixed(1)} s, ${repeats} runs in ${((Date.now() - t) / 1000 - load).toFixed(0)} s`,
+      );
       summary(name, runs);
     }
   } finally {

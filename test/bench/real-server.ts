@@ -27,7 +27,15 @@ import { judgeSystem, type JudgeProfile } from '../../src/core/method/messages';
 import { PromptStore } from '../../src/core/method/prompt-store';
 import { chosenLabel, type Order } from '../../src/core/method/render';
 import { openWorkspace, pairsBySplit } from '../../src/core/workspace/open-workspace';
-import { EMBEDDED_MODEL_NAME, embeddedDir, ensureEmbeddedModel, freePort, startLlamaServer, type EmbeddedModel, type LlamaServer } from '../../tools/embedded-model/llama-server';
+import {
+  EMBEDDED_MODEL_NAME,
+  embeddedDir,
+  ensureEmbeddedModel,
+  freePort,
+  startLlamaServer,
+  type EmbeddedModel,
+  type LlamaServer,
+} from '../../tools/embedded-model/llama-server';
 
 /** Written for the bench from the example workspace's answer key (examples/workspace/README.md). */
 const PERSONAS: Record<string, { persona: string; why: string }> = {
@@ -59,7 +67,9 @@ interface Call {
 }
 
 /** Forwards every request unchanged to `target` and records the timings llama-server puts in each answer. */
-async function startRecordingProxy(target: string): Promise<{ url: string; calls: Call[]; close: () => Promise<void> }> {
+async function startRecordingProxy(
+  target: string,
+): Promise<{ url: string; calls: Call[]; close: () => Promise<void> }> {
   const { hostname, port: targetPort } = new URL(target);
   const calls: Call[] = [];
   const server: Server = createServer((req, res) => {
@@ -67,18 +77,22 @@ async function startRecordingProxy(target: string): Promise<{ url: string; calls
     req.on('data', (d: Buffer) => body.push(d));
     req.on('end', () => {
       const sent = Buffer.concat(body);
-      const up = request({ host: hostname, port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        const got: Buffer[] = [];
-        answer.on('data', (d: Buffer) => (got.push(d), res.write(d)));
-        // A server dying mid-answer reaches the client as a cut connection, exactly as without the proxy.
-        answer.on('aborted', () => res.destroy());
-        answer.on('error', () => res.destroy());
-        answer.on('end', () => {
-          if (req.url?.endsWith('/chat/completions')) record(sent.toString('utf8'), Buffer.concat(got).toString('utf8'));
-          res.end();
-        });
-      });
+      const up = request(
+        { host: hostname, port: targetPort, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const got: Buffer[] = [];
+          answer.on('data', (d: Buffer) => (got.push(d), res.write(d)));
+          // A server dying mid-answer reaches the client as a cut connection, exactly as without the proxy.
+          answer.on('aborted', () => res.destroy());
+          answer.on('error', () => res.destroy());
+          answer.on('end', () => {
+            if (req.url?.endsWith('/chat/completions'))
+              record(sent.toString('utf8'), Buffer.concat(got).toString('utf8'));
+            res.end();
+          });
+        },
+      );
       // Unreachable server: cut the client's connection too (a 502 would make the product retry a dead server).
       up.on('error', () => res.destroy());
       up.end(sent);
@@ -91,11 +105,22 @@ async function startRecordingProxy(target: string): Promise<{ url: string; calls
     if (!timings) return;
     const t = JSON.parse(timings) as { cache_n?: number; prompt_n?: number; predicted_n?: number };
     const messages = (JSON.parse(sent) as { messages: ChatMessage[] }).messages;
-    calls.push({ system: messages[0]?.content ?? '', estimate: estimateTokens(messages), promptN: t.prompt_n ?? 0, cacheN: t.cache_n ?? 0, predictedN: t.predicted_n ?? 0, ...(usage ? { promptTokens: Number(usage) } : {}) });
+    calls.push({
+      system: messages[0]?.content ?? '',
+      estimate: estimateTokens(messages),
+      promptN: t.prompt_n ?? 0,
+      cacheN: t.cache_n ?? 0,
+      predictedN: t.predicted_n ?? 0,
+      ...(usage ? { promptTokens: Number(usage) } : {}),
+    });
   };
   const port = await freePort();
   await new Promise<void>((res) => server.listen(port, '127.0.0.1', res));
-  return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((res) => (server.closeAllConnections(), server.close(() => res()))) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise((res) => (server.closeAllConnections(), server.close(() => res()))),
+  };
 }
 
 /** The persona+demos profile: the persona, and every context pair as a demo with its true preference. */
@@ -122,7 +147,11 @@ interface RunFigures {
 }
 
 /** One fresh server (one slot: its cache starts empty and nothing else competes for it), proxy, Llm. */
-async function run(model: EmbeddedModel, logDir: string, drive: (llm: Llm) => Promise<OrderVerdict[]>): Promise<RunFigures> {
+async function run(
+  model: EmbeddedModel,
+  logDir: string,
+  drive: (llm: Llm) => Promise<OrderVerdict[]>,
+): Promise<RunFigures> {
   let server: LlamaServer | undefined;
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
   let llm: Llm | undefined;
@@ -131,12 +160,18 @@ async function run(model: EmbeddedModel, logDir: string, drive: (llm: Llm) => Pr
     // 1.5 against 10 generated tokens/s with another server busy); the cache figures do not depend on it.
     server = await startLlamaServer({ ...model, ctx: 8192, parallel: 1, threads: 1, logDir });
     proxy = await startRecordingProxy(server.url);
-    llm = createLlm({ provider: 'openai', baseUrls: [`${proxy.url}/v1`], model: EMBEDDED_MODEL_NAME, concurrency: 1 }, { noCache: true });
+    llm = createLlm(
+      { provider: 'openai', baseUrls: [`${proxy.url}/v1`], model: EMBEDDED_MODEL_NAME, concurrency: 1 },
+      { noCache: true },
+    );
     const t0 = performance.now();
     const verdicts = await drive(llm);
     const wallMs = performance.now() - t0;
     // The judge scores a failed call as a wrong answer; here a call without an answer leaves the figures incomplete.
-    if (proxy.calls.length < verdicts.length) throw new Error(`only ${proxy.calls.length} of ${verdicts.length} judge calls were answered: ${verdicts.find((v) => v.error)?.error}`);
+    if (proxy.calls.length < verdicts.length)
+      throw new Error(
+        `only ${proxy.calls.length} of ${verdicts.length} judge calls were answered: ${verdicts.find((v) => v.error)?.error}`,
+      );
     return { calls: proxy.calls, wallMs, accuracy: verdicts.filter((v) => v.correct).length / verdicts.length };
   } catch (err) {
     if (server) console.log(`real: FAILED; llama-server log ${server.logPath}:\n${server.logTail(20)}`);
@@ -162,12 +197,20 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /** Share of prompt tokens served from the cache; `warmOnly` leaves out each user's first call, which cannot hit. */
 const share = (calls: readonly Call[], warmOnly = false) => {
   const c = warmOnly ? calls.filter((x, i) => calls.findIndex((y) => y.system === x.system) !== i) : calls;
-  return sum(c, (x) => x.cacheN) / Math.max(1, sum(c, (x) => x.cacheN + x.promptN));
+  return (
+    sum(c, (x) => x.cacheN) /
+    Math.max(
+      1,
+      sum(c, (x) => x.cacheN + x.promptN),
+    )
+  );
 };
 
 /** The embedded model's folders, the named one first: the tools' own default, then where `npm run test:setup` puts it. */
 function modelDirs(): string[] {
-  const named = process.env.SYNTHESIZEME_EMBEDDED_DIR || (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : undefined);
+  const named =
+    process.env.SYNTHESIZEME_EMBEDDED_DIR ||
+    (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : undefined);
   return named ? [named] : [embeddedDir(), join(homedir(), '.cache', 'vscode-test-tools', 'embedded-model')];
 }
 
@@ -183,7 +226,9 @@ async function findModel(smoke: boolean): Promise<EmbeddedModel | string> {
   const dirs = modelDirs();
   const ready = dirs.find((d) => modelInstalled(d));
   if (smoke) {
-    return ready ? modelInstalled(ready)! : `no embedded model in ${dirs.join(' or ')}; a smoke run downloads nothing (npm run test:setup sets it up)`;
+    return ready
+      ? modelInstalled(ready)!
+      : `no embedded model in ${dirs.join(' or ')}; a smoke run downloads nothing (npm run test:setup sets it up)`;
   }
   return ensureEmbeddedModel({ dir: ready ?? dirs[0]! });
 }
@@ -206,16 +251,42 @@ export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<v
   const logDir = mkdtempSync(join(tmpdir(), 'sm-real-bench-'));
   let failed = true;
   try {
-    console.log(`real: llama-server ${EMBEDDED_MODEL_NAME}, ctx 8192, 1 slot, 1 thread, a fresh server per run; ada's system message ${jobs.ada![0]!.system.length} chars (persona + ${opts.smoke ? 1 : pairsBySplit(ws.index.user('ada')!).context.length} demos)${opts.smoke ? ' (smoke)' : ''}`);
+    console.log(
+      `real: llama-server ${EMBEDDED_MODEL_NAME}, ctx 8192, 1 slot, 1 thread, a fresh server per run; ada's system message ${jobs.ada![0]!.system.length} chars (persona + ${opts.smoke ? 1 : pairsBySplit(ws.index.user('ada')!).context.length} demos)${opts.smoke ? ' (smoke)' : ''}`,
+    );
     // A: the engine's order (evaluate()'s: all of one user's pairs, both orders, queued at once).
     const a = await run(model, logDir, (llm) => judgeAll(llm, jobs.ada!, ws.split.seed, true));
-    const cols: [string, number][] = [['calls', 5], ['computed', 9], ['cached', 7], ['share', 6], ['warm share', 11], ['wall s', 7], ['prompt tok/s', 13], ['gen tok', 8], ['accuracy', 9]];
-    const row = (name: string, cells: string[]) => console.log(`real: ${name.padEnd(44)}${cells.map((c, i) => ' ' + c.padStart(cols[i]![1])).join('')}`);
-    row('run', cols.map(([h]) => h));
+    const cols: [string, number][] = [
+      ['calls', 5],
+      ['computed', 9],
+      ['cached', 7],
+      ['share', 6],
+      ['warm share', 11],
+      ['wall s', 7],
+      ['prompt tok/s', 13],
+      ['gen tok', 8],
+      ['accuracy', 9],
+    ];
+    const row = (name: string, cells: string[]) =>
+      console.log(`real: ${name.padEnd(44)}${cells.map((c, i) => ' ' + c.padStart(cols[i]![1])).join('')}`);
+    row(
+      'run',
+      cols.map(([h]) => h),
+    );
     const line = (name: string, r: RunFigures) => {
       const s = r.wallMs / 1000;
       const prompt = sum(r.calls, (c) => c.promptN + c.cacheN);
-      row(name, [String(r.calls.length), String(sum(r.calls, (c) => c.promptN)), String(sum(r.calls, (c) => c.cacheN)), pct(share(r.calls)), pct(share(r.calls, true)), s.toFixed(1), (prompt / s).toFixed(0), String(sum(r.calls, (c) => c.predictedN)), pct(r.accuracy)]);
+      row(name, [
+        String(r.calls.length),
+        String(sum(r.calls, (c) => c.promptN)),
+        String(sum(r.calls, (c) => c.cacheN)),
+        pct(share(r.calls)),
+        pct(share(r.calls, true)),
+        s.toFixed(1),
+        (prompt / s).toFixed(0),
+        String(sum(r.calls, (c) => c.predictedN)),
+        pct(r.accuracy),
+      ]);
     };
     line(`A engine: ada, ${jobs.ada!.length} pairs x 2, concurrency 1`, a);
     // B: a naive client: one pair of each user in turn (ada, bruno, ada, ...), both orders of a pair together.
@@ -223,8 +294,12 @@ export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<v
     for (let i = 0; i < pairs; i++) for (const u of NAIVE_USERS) if (jobs[u]![i]) interleaved.push(jobs[u]![i]!);
     const b = await run(model, logDir, (llm) => judgeAll(llm, interleaved, ws.split.seed, false));
     line(`B naive: ${NAIVE_USERS.join('/')} interleaved, concurrency 1`, b);
-    const perUser = NAIVE_USERS.map((u) => `${u} ${pct(share(b.calls.filter((c) => c.system === jobs[u]![0]!.system)))}`);
-    console.log(`real: computed = prompt_n, cached = cache_n; warm share leaves out each user's first call (an empty cache cannot serve it); B per user: ${perUser.join(', ')}`);
+    const perUser = NAIVE_USERS.map(
+      (u) => `${u} ${pct(share(b.calls.filter((c) => c.system === jobs[u]![0]!.system)))}`,
+    );
+    console.log(
+      `real: computed = prompt_n, cached = cache_n; warm share leaves out each user's first call (an empty cache cannot serve it); B per user: ${perUser.join(', ')}`,
+    );
     const all = [...a.calls, ...b.calls];
     const real = all.map((c) => c.promptN + c.cacheN);
     const ratios = all.map((c, i) => c.estimate / real[i]!);
@@ -233,7 +308,9 @@ export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<v
       `real: estimateTokens / server prompt tokens: ${(sum(all, (c) => c.estimate) / real.reduce((x, y) => x + y, 0)).toFixed(2)} (per call ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}); usage.prompt_tokens ${usageAgrees ? '= prompt_n + cache_n' : 'differs from prompt_n + cache_n'}`,
     );
     const goal = share(a.calls);
-    console.log(`real: goal: >= 80% of a user's judge-prompt tokens from the prefix cache (run A, first call counted: ${pct(goal)}): ${goal >= 0.8 ? 'met' : 'NOT met'}`);
+    console.log(
+      `real: goal: >= 80% of a user's judge-prompt tokens from the prefix cache (run A, first call counted: ${pct(goal)}): ${goal >= 0.8 ? 'met' : 'NOT met'}`,
+    );
     failed = false;
   } finally {
     // Logs are kept when something failed (their path was printed); a clean run leaves nothing behind.

@@ -126,7 +126,10 @@ function clustersOf(x: Experiment, value: (i: number) => number): RatioCluster[]
   for (let i = 1; i <= x.users.length; i++) {
     if (i < x.users.length && x.users[i] === x.users[start]) continue;
     const n = i - start;
-    out.push({ numerators: Float64Array.from({ length: n }, (_, k) => value(start + k)), denominators: new Float64Array(n).fill(2) });
+    out.push({
+      numerators: Float64Array.from({ length: n }, (_, k) => value(start + k)),
+      denominators: new Float64Array(n).fill(2),
+    });
     start = i;
   }
   return out;
@@ -154,13 +157,26 @@ function accuracyCoverage(total: number, experiments: number, single: boolean): 
   let former = 0;
   let users = 0;
   for (let e = 0; e < experiments; e++) {
-    const x = simulate(`acc-${single ? 'one-' : ''}${total}-${e}`, { total, difference: 0, heterogeneity: 0, shared: EDIT_SHARED, single });
+    const x = simulate(`acc-${single ? 'one-' : ''}${total}-${e}`, {
+      total,
+      difference: 0,
+      heterogeneity: 0,
+      shared: EDIT_SHARED,
+      single,
+    });
     users += x.userCount;
     const truth = single ? x.truthA : TRUE_ACCURACY;
     if (covers(accuracyWithInterval(x.a, { seed: e, iterations: RESAMPLES, users: x.users }), truth)) covered++;
     const old = single
-      ? pairBootstrap(Float64Array.from(x.a, count), new Float64Array(x.a.length).fill(2), { seed: e, iterations: RESAMPLES, level: 0.95 })
-      : hierarchicalBootstrap(clustersOf(x, (i) => count(x.a[i]!)), { seed: e, iterations: RESAMPLES, level: 0.95 });
+      ? pairBootstrap(Float64Array.from(x.a, count), new Float64Array(x.a.length).fill(2), {
+          seed: e,
+          iterations: RESAMPLES,
+          level: 0.95,
+        })
+      : hierarchicalBootstrap(
+          clustersOf(x, (i) => count(x.a[i]!)),
+          { seed: e, iterations: RESAMPLES, level: 0.95 },
+        );
     if (covers(old, truth)) former++;
   }
   return { users: users / experiments, pairs: total, coverage: covered / experiments, former: former / experiments };
@@ -186,7 +202,10 @@ function pairedScenario(name: string, w: World, experiments: number): TestRow {
     const x = simulate(`paired-${name}-${e}`, w);
     const rejects = pairedTest(x.a, x.b, { seed: e, users: x.users }).pValue < ALPHA;
     const ci = pairedBootstrap(x.a, x.b, { seed: e, users: x.users });
-    const former = hierarchicalBootstrap(clustersOf(x, (i) => count(x.b[i]!) - count(x.a[i]!)), { seed: e, iterations: RESAMPLES, level: 0.95 });
+    const former = hierarchicalBootstrap(
+      clustersOf(x, (i) => count(x.b[i]!) - count(x.a[i]!)),
+      { seed: e, iterations: RESAMPLES, level: 0.95 },
+    );
     const excludes = ci.low > 0 || ci.high < 0;
     if (rejects) t.rejects++;
     if (pairedSignFlipTest(pairDifferences(x.a, x.b)).pValue < ALPHA) t.pairRejects++;
@@ -205,7 +224,11 @@ const round3 = (x: number) => Math.round(1000 * x) / 1000;
 /** The scenarios of the paired comparison, by the names `--json` gives them. */
 const SCENARIOS: [string, string, World][] = [
   ['null', '0 (type I error)', { total: 1300, difference: 0, heterogeneity: 0, shared: EDIT_SHARED }],
-  ['null-heterogeneous', '0 on average, users +/- 10 points', { total: 1300, difference: 0, heterogeneity: 0.1, shared: EDIT_SHARED }],
+  [
+    'null-heterogeneous',
+    '0 on average, users +/- 10 points',
+    { total: 1300, difference: 0, heterogeneity: 0.1, shared: EDIT_SHARED },
+  ],
   ['plus5-shared', '+5 points (power)', { total: 1300, difference: 0.05, heterogeneity: 0, shared: EDIT_SHARED }],
   ['plus5-unshared', '+5 points (power)', { total: 1300, difference: 0.05, heterogeneity: 0, shared: 0 }],
 ];
@@ -219,28 +242,56 @@ export async function benchStats(options: StatsBenchOptions = {}): Promise<void>
       `a user's accuracy ${pct(TRUE_ACCURACY)} +/- ${(100 * USER_SPREAD).toFixed(0)} points (uniform; true accuracy ${pct(TRUE_ACCURACY)}); the two orders of a pair agree ${ORDER_AGREEMENT} beyond chance.`,
   );
   print('');
-  print('Coverage of the 95% accuracy interval of one run (goal 93% to 97%); one user: the truth is that user\'s accuracy');
-  print('| test pairs | users (mean) | the studio (Wilson over pairs for one user; users, then pairs, floored by it, for several) | former (pair bootstrap for one user; users, then pairs) |');
+  print(
+    "Coverage of the 95% accuracy interval of one run (goal 93% to 97%); one user: the truth is that user's accuracy",
+  );
+  print(
+    '| test pairs | users (mean) | the studio (Wilson over pairs for one user; users, then pairs, floored by it, for several) | former (pair bootstrap for one user; users, then pairs) |',
+  );
   print('| ---: | ---: | ---: | ---: |');
   const accuracy: AccuracyRow[] = [];
-  for (const [total, single] of [[3, true], [5, true], [10, true], [20, true], [60, true], [1300, false], [300, false]] as const) {
+  for (const [total, single] of [
+    [3, true],
+    [5, true],
+    [10, true],
+    [20, true],
+    [60, true],
+    [1300, false],
+    [300, false],
+  ] as const) {
     const r = accuracyCoverage(total, n, single);
     accuracy.push(r);
     print(`| ${total.toLocaleString('en-US')} | ${r.users.toFixed(1)} | ${pct(r.coverage)} | ${pct(r.former)} |`);
   }
   print('');
-  print(`Paired comparison of two runs on 1,300 test pairs, alpha = ${ALPHA} (goals: p < 0.05 and "significant" at most 6% under both nulls, "significant" at least 75% at +5 points); coverage of the 95% difference interval`);
-  print('| scenario | true difference | runs share verdict draws on | the studio\'s test (over users): p < 0.05 | former test over pairs: p < 0.05 | interval excludes 0 | both ("significant") | coverage | former coverage (users, then pairs) |');
+  print(
+    `Paired comparison of two runs on 1,300 test pairs, alpha = ${ALPHA} (goals: p < 0.05 and "significant" at most 6% under both nulls, "significant" at least 75% at +5 points); coverage of the 95% difference interval`,
+  );
+  print(
+    '| scenario | true difference | runs share verdict draws on | the studio\'s test (over users): p < 0.05 | former test over pairs: p < 0.05 | interval excludes 0 | both ("significant") | coverage | former coverage (users, then pairs) |',
+  );
   print('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const difference: { scenario: string; p_below_05: number; significant: number; coverage: number }[] = [];
   for (const [scenario, label, w] of SCENARIOS) {
     const r = pairedScenario(`${label}-${w.shared}`, w, n);
-    difference.push({ scenario, p_below_05: round3(r.rejects), significant: round3(r.significant), coverage: round3(r.coverage) });
-    print(`| ${scenario} | ${label} | ${pct(w.shared)} of pairs | ${pct(r.rejects)} | ${pct(r.pairRejects)} | ${pct(r.intervalExcludes0)} | ${pct(r.significant)} | ${pct(r.coverage)} | ${pct(r.formerCoverage)} |`);
+    difference.push({
+      scenario,
+      p_below_05: round3(r.rejects),
+      significant: round3(r.significant),
+      coverage: round3(r.coverage),
+    });
+    print(
+      `| ${scenario} | ${label} | ${pct(w.shared)} of pairs | ${pct(r.rejects)} | ${pct(r.pairRejects)} | ${pct(r.intervalExcludes0)} | ${pct(r.significant)} | ${pct(r.coverage)} | ${pct(r.formerCoverage)} |`,
+    );
   }
   print('');
   print(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (options.json) {
-    print(JSON.stringify({ accuracy: accuracy.map((r) => ({ pairs: r.pairs, users: round3(r.users), coverage: round3(r.coverage) })), difference }));
+    print(
+      JSON.stringify({
+        accuracy: accuracy.map((r) => ({ pairs: r.pairs, users: round3(r.users), coverage: round3(r.coverage) })),
+        difference,
+      }),
+    );
   }
 }

@@ -36,7 +36,8 @@ export const BENCHES: BenchStep[] = [
   { name: 'extension', run: ({ smoke }) => benchExtension({ smoke }) },
   {
     name: 'pipeline',
-    run: ({ smoke }) => benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}),
+    run: ({ smoke }) =>
+      benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}),
   },
   { name: 'real', run: ({ smoke }) => benchRealServer({ smoke }) },
   { name: 'real-models', run: ({ smoke }) => benchRealModels({ smoke }) },

@@ -13,12 +13,18 @@ export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror
 
 function brain(req: BrainRequest): string {
   const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
-  if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Ada wants the shortest correct answer: code first, no pleasantries, no filler.' });
+  if ('persona' in props)
+    return JSON.stringify({
+      reasoning: 'summarised',
+      persona: 'Ada wants the shortest correct answer: code first, no pleasantries, no filler.',
+    });
   // A generation (Collect Preferences, no schema): the system prompt decides the reply, so two system prompts differ.
   if (!req.schema) {
     const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
     const q = req.messages[req.messages.length - 1]?.content ?? '';
-    return system.includes('few words') ? `Short: ${q.slice(0, 40)}` : `A long answer about ${q.slice(0, 40)}, with every detail one could want.\n\n\`\`\`python\nprint("hello")\n\`\`\``;
+    return system.includes('few words')
+      ? `Short: ${q.slice(0, 40)}`
+      : `A long answer about ${q.slice(0, 40)}, with every detail one could want.\n\n\`\`\`python\nprint("hello")\n\`\`\``;
   }
   if (!('preference' in props)) return 'Ada wants the shortest correct answer.';
   return JSON.stringify({ reasoning: `Response A is shorter. ${MARKUP}`, preference: 'A' });
@@ -26,20 +32,55 @@ function brain(req: BrainRequest): string {
 
 export async function startServer(): Promise<LoopbackServer> {
   // A prompt containing FAIL makes the server fail (Collect Preferences: a failed generation appends nothing).
-  return startLoopbackOllama({ brain, models: ['llama3.1:8b', 'qwen3:30b-a3b'], faultFor: (req) => (!req.schema && (req.messages[req.messages.length - 1]?.content ?? '').includes('FAIL') ? { type: 'server-error', status: 400, message: 'invalid request: planted' } : undefined) });
+  return startLoopbackOllama({
+    brain,
+    models: ['llama3.1:8b', 'qwen3:30b-a3b'],
+    faultFor: (req) =>
+      !req.schema && (req.messages[req.messages.length - 1]?.content ?? '').includes('FAIL')
+        ? { type: 'server-error', status: 400, message: 'invalid request: planted' }
+        : undefined,
+  });
 }
 
 export async function prepareWorkspace(root: string, ws: string, serverUrl: string): Promise<{ bigRun: string }> {
   cpSync(join(root, 'examples/workspace'), ws, { recursive: true });
-  const rec = (id: string, chosen: string, rejected: string) => JSON.stringify({ user_id: 'mallory', pair_id: id, context: [{ role: 'user', content: `Question ${id} <script>document.title="pwned"</script>` }], chosen, rejected });
+  const rec = (id: string, chosen: string, rejected: string) =>
+    JSON.stringify({
+      user_id: 'mallory',
+      pair_id: id,
+      context: [{ role: 'user', content: `Question ${id} <script>document.title="pwned"</script>` }],
+      chosen,
+      rejected,
+    });
   writeFileSync(
     join(ws, 'inject.prefs.jsonl'),
-    [rec('m1', '<img src=x onerror="document.title=\'pwned\'"> short', 'long answer'), rec('m2', 'ok', '<script>alert(1)</script>'), rec('m3', 'a', 'b'), rec('m4', 'c', 'd'), rec('m5', 'e', 'f')].join('\n') + '\n',
+    [
+      rec('m1', '<img src=x onerror="document.title=\'pwned\'"> short', 'long answer'),
+      rec('m2', 'ok', '<script>alert(1)</script>'),
+      rec('m3', 'a', 'b'),
+      rec('m4', 'c', 'd'),
+      rec('m5', 'e', 'f'),
+    ].join('\n') + '\n',
   );
   mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'synthesizeme.provider': 'ollama', 'synthesizeme.baseUrls': [serverUrl], 'synthesizeme.model': 'llama3.1:8b', 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true }, null, 2));
+  writeFileSync(
+    join(ws, '.vscode/settings.json'),
+    JSON.stringify(
+      {
+        'synthesizeme.provider': 'ollama',
+        'synthesizeme.baseUrls': [serverUrl],
+        'synthesizeme.model': 'llama3.1:8b',
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+      },
+      null,
+      2,
+    ),
+  );
   // Asynchronously: the loopback server answers from this same process.
-  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
   // The fixture's own settings choose the loopback server: it trusts its own workspace.
   await cli('fit', '.', '--user', 'ada', '--trust-workspace');
   await cli('eval', '.', '--all', '--method', 'default', '--trust-workspace');
@@ -53,11 +94,27 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
   let bigRun = '';
   for (let r = 0; r < 6; r++) {
     const id = `big00000000${r}`;
-    const lines: string[] = [JSON.stringify({ type: 'header', version: 1, id, method: 'persona+demos', split: 'test', provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, users: [], created: new Date(Date.now() - r * 60_000).toISOString(), inputs: {}, label: `big ${r}` })];
+    const lines: string[] = [
+      JSON.stringify({
+        type: 'header',
+        version: 1,
+        id,
+        method: 'persona+demos',
+        split: 'test',
+        provider: 'ollama',
+        model: 'llama3.1:8b',
+        seed: 0,
+        temperature: 0,
+        users: [],
+        created: new Date(Date.now() - r * 60_000).toISOString(),
+        inputs: {},
+        label: `big ${r}`,
+      }),
+    ];
     let correct = 0;
     for (let i = 0; i < 10_000; i++) {
       // Run r > 0 turns the (A,B) verdict of every (10 + r)th pair: those rows are flipped against run 0.
-      const a = i % 7 !== 0 !== (r > 0 && i % (10 + r) === 0);
+      const a = (i % 7 !== 0) !== (r > 0 && i % (10 + r) === 0);
       const b = i % 5 !== 0;
       correct += Number(a) + Number(b);
       lines.push(
@@ -68,7 +125,12 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
           file: 'ada.prefs.jsonl',
           line: 1 + (i % 15),
           orders: [
-            { order: 'AB', preference: a ? 'A' : 'B', correct: a, reasoning: `Reasoning ${i} for (A,B). ${i === 3 ? MARKUP : ''}` },
+            {
+              order: 'AB',
+              preference: a ? 'A' : 'B',
+              correct: a,
+              reasoning: `Reasoning ${i} for (A,B). ${i === 3 ? MARKUP : ''}`,
+            },
             { order: 'BA', preference: b ? 'B' : 'A', correct: b, reasoning: `Reasoning ${i} for (B,A).` },
           ],
         }),
@@ -77,7 +139,18 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
     // The summary's figures are the verdicts' own (a normal interval is close enough for a fixture).
     const acc = correct / 20_000;
     const half = 1.96 * Math.sqrt((acc * (1 - acc)) / 10_000);
-    lines.push(JSON.stringify({ type: 'summary', accuracy: acc, ci95: [acc - half, acc + half], consistency: 0.7, samples: 20000, pairs: 10000, users: [], completed: new Date().toISOString() }));
+    lines.push(
+      JSON.stringify({
+        type: 'summary',
+        accuracy: acc,
+        ci95: [acc - half, acc + half],
+        consistency: 0.7,
+        samples: 20000,
+        pairs: 10000,
+        users: [],
+        completed: new Date().toISOString(),
+      }),
+    );
     const path = join(runs, `persona-demos-test-${id}.run.jsonl`);
     writeFileSync(path, lines.join('\n') + '\n');
     if (r === 0) bigRun = path;

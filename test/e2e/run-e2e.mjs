@@ -31,12 +31,39 @@ const lap = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] 
 // 1. Build, bundle the fixture, package the .vsix.
 // The production build (minified, no source maps) is what gets packaged.
 if (spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' }).status !== 0) process.exit(1);
-const sizes = ['dist/extension.js', 'dist/webview/persona-inspector.js', 'dist/webview/verdicts.js', 'dist/webview/pair-view.js', 'dist/webview/compare-grid.js', 'dist/webview/history.js'].map((f) => `${path.basename(f)} ${(fs.statSync(f).size / 1024).toFixed(0)} KB`);
-await esbuild.build({ entryPoints: ['test/e2e/fixture.ts'], outfile: 'out/e2e/fixture.cjs', bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+const sizes = [
+  'dist/extension.js',
+  'dist/webview/persona-inspector.js',
+  'dist/webview/verdicts.js',
+  'dist/webview/pair-view.js',
+  'dist/webview/compare-grid.js',
+  'dist/webview/history.js',
+].map((f) => `${path.basename(f)} ${(fs.statSync(f).size / 1024).toFixed(0)} KB`);
+await esbuild.build({
+  entryPoints: ['test/e2e/fixture.ts'],
+  outfile: 'out/e2e/fixture.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+});
 const vsix = path.resolve('out/e2e/synthesizeme-studio.vsix');
 const pack = spawnSync(
   process.execPath,
-  ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--baseContentUrl', 'https://example.invalid/', '--baseImagesUrl', 'https://example.invalid/', '-o', vsix],
+  [
+    'node_modules/@vscode/vsce/vsce',
+    'package',
+    '--no-dependencies',
+    '--allow-missing-repository',
+    '--skip-license',
+    '--baseContentUrl',
+    'https://example.invalid/',
+    '--baseImagesUrl',
+    'https://example.invalid/',
+    '-o',
+    vsix,
+  ],
   { encoding: 'utf8' },
 );
 if (pack.status !== 0) {
@@ -77,11 +104,25 @@ if (inst.status !== 0 || !/successfully installed/.test(inst.stdout)) {
   process.exit(1);
 }
 lap('vsix installed into code-server');
-const cs = spawn(CODE_SERVER, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'], {
-  env,
-  detached: true,
-  stdio: ['ignore', fs.openSync(`${tmp}/code-server.log`, 'w'), fs.openSync(`${tmp}/code-server.log`, 'a')],
-});
+const cs = spawn(
+  CODE_SERVER,
+  [
+    ...common,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+  ],
+  {
+    env,
+    detached: true,
+    stdio: ['ignore', fs.openSync(`${tmp}/code-server.log`, 'w'), fs.openSync(`${tmp}/code-server.log`, 'a')],
+  },
+);
 const csExited = new Promise((r) => cs.on('exit', r));
 
 const checks = [];
@@ -95,7 +136,10 @@ const check = async (name, fn) => {
   } catch (e) {
     checks.push([name, false]);
     lap(`FAIL ${name}: ${String(e.message).split('\n')[0]}`);
-    await context?.pages()[0]?.screenshot({ path: `${SHOTS}/fail-${checks.length}.png` }).catch(() => {});
+    await context
+      ?.pages()[0]
+      ?.screenshot({ path: `${SHOTS}/fail-${checks.length}.png` })
+      .catch(() => {});
   }
 };
 
@@ -106,7 +150,13 @@ async function webviewWith(page, selector, timeout = 30_000) {
     const n = await page.locator('iframe.webview.ready').count();
     for (let i = 0; i < n; i++) {
       const f = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
-      if ((await f.locator(selector).count().catch(() => 0)) > 0) return f;
+      if (
+        (await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
     }
     if (Date.now() > end) throw new Error(`no webview shows ${selector}`);
     await page.waitForTimeout(200);
@@ -117,7 +167,10 @@ async function palette(page, text, pick) {
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').waitFor();
   await page.keyboard.type(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick ?? text.replace(/^>/, '') }).first().waitFor();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: pick ?? text.replace(/^>/, '') })
+    .first()
+    .waitFor();
   await page.keyboard.press('Enter');
 }
 
@@ -153,7 +206,16 @@ try {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1500, height: 940 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] || (await context.newPage());
   // The webviews' CSP must not be in the way of our own bundles (and must block everything else).
@@ -164,7 +226,10 @@ try {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
 
   await check('workbench loads the example workspace', async () => {
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'ada.prefs.jsonl' }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'ada.prefs.jsonl' })
+      .first()
+      .waitFor({ timeout: 60_000 });
   });
 
   await check('"Judge this pair" shows the verdict in the lens', async () => {
@@ -184,7 +249,8 @@ try {
     const hover = page.locator('.monaco-hover', { hasText: 'Response A is shorter' }).first();
     await hover.waitFor({ timeout: 15_000 });
     const text = await hover.innerText();
-    if (!text.includes('<script>')) throw new Error(`the hover does not show the markup as text: ${text.slice(0, 200)}`);
+    if (!text.includes('<script>'))
+      throw new Error(`the hover does not show the markup as text: ${text.slice(0, 200)}`);
     if ((await hover.locator('img, script').count()) > 0) throw new Error('the hover rendered markup');
     await page.screenshot({ path: `${SHOTS}/02-hover.png` });
   });
@@ -213,10 +279,12 @@ try {
     return `${await page.locator('.monaco-list-row', { hasText: 'persona' }).count()} user(s) with a persona`;
   });
 
-  await check('the inspector\'s Re-validate button runs the command and reports the accuracy', async () => {
+  await check("the inspector's Re-validate button runs the command and reports the accuracy", async () => {
     const f = await webviewWith(page, '[data-testid=persona]');
     await f.locator('vscode-button', { hasText: 'Re-validate' }).click();
-    const toast = page.locator('.notification-toast .notification-list-item-message', { hasText: /ada on validation \d/ }).first();
+    const toast = page
+      .locator('.notification-toast .notification-list-item-message', { hasText: /ada on validation \d/ })
+      .first();
     await toast.waitFor({ timeout: 30_000 });
     return await toast.innerText();
   });
@@ -235,12 +303,16 @@ try {
   let paint;
   await check('the Verdicts view shows 10,000 rows (virtualized) and its first paint is measured', async () => {
     await palette(page, '>SynthesizeMe: Show Verdicts', 'Show Verdicts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' })
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().click();
     const f = await webviewWith(page, '[data-testid=chart]');
     await f.locator('[data-testid=count]', { hasText: '10000 of 10000 pairs' }).waitFor({ timeout: 15_000 });
     const end = Date.now() + 10_000;
-    while (!(paint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end) await page.waitForTimeout(100);
+    while (!(paint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end)
+      await page.waitForTimeout(100);
     const inDom = await f.locator('[data-testid=verdict-row]').count();
     if (inDom > 200) throw new Error(`${inDom} rows in the DOM: not virtualized`);
     const markupRow = f.locator('[data-testid=verdict-row]', { hasText: '<script>document.title="pwned"</script>' });
@@ -268,7 +340,10 @@ try {
   const setTheme = async (theme, light) => {
     const s = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
     fs.writeFileSync(settingsFile, JSON.stringify({ ...s, 'workbench.colorTheme': theme }, null, 2));
-    await page.locator(light ? '.monaco-workbench.vs:not(.vs-dark)' : '.monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator(light ? '.monaco-workbench.vs:not(.vs-dark)' : '.monaco-workbench.vs-dark')
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.waitForTimeout(700);
   };
   const shootBoth = async (name) => {
@@ -277,29 +352,33 @@ try {
     await page.screenshot({ path: `${SHOTS}/${name}-light.png` });
     await setTheme('Default Dark Modern', false);
   };
-  await check('"Open Pair" opens the pair view: rendered, markup as text, both responses, j/k move through the file', async () => {
-    await openFile(page, 'ada.prefs.jsonl');
-    const lens = page.locator('.codelens-decoration a', { hasText: 'Open Pair' }).first();
-    await lens.waitFor({ timeout: 30_000 });
-    await lens.click();
-    const f = await webviewWith(page, '[data-testid=chosen]');
-    const first = await pairId(f);
-    await f.locator('[data-testid=conversation]').waitFor();
-    if ((await f.locator('[data-testid=rejected]').count()) !== 1) throw new Error('no rejected response');
-    await f.locator('h2').click();
-    await page.keyboard.press('j');
-    const end = Date.now() + 15_000;
-    let next = first;
-    while ((next = await pairId(await webviewWith(page, '[data-testid=chosen]'))) === first && Date.now() < end) await page.waitForTimeout(100);
-    if (next === first) throw new Error('j did not move to the next pair');
-    await page.keyboard.press('k');
-    const g = await webviewWith(page, '[data-testid=chosen]');
-    const back = Date.now() + 15_000;
-    while ((await pairId(g)) !== first && Date.now() < back) await page.waitForTimeout(100);
-    if ((await pairId(g)) !== first) throw new Error('k did not move back');
-    await shootBoth('06-pair-view');
-    return `${first} -> ${next} -> ${first}`;
-  });
+  await check(
+    '"Open Pair" opens the pair view: rendered, markup as text, both responses, j/k move through the file',
+    async () => {
+      await openFile(page, 'ada.prefs.jsonl');
+      const lens = page.locator('.codelens-decoration a', { hasText: 'Open Pair' }).first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+      const f = await webviewWith(page, '[data-testid=chosen]');
+      const first = await pairId(f);
+      await f.locator('[data-testid=conversation]').waitFor();
+      if ((await f.locator('[data-testid=rejected]').count()) !== 1) throw new Error('no rejected response');
+      await f.locator('h2').click();
+      await page.keyboard.press('j');
+      const end = Date.now() + 15_000;
+      let next = first;
+      while ((next = await pairId(await webviewWith(page, '[data-testid=chosen]'))) === first && Date.now() < end)
+        await page.waitForTimeout(100);
+      if (next === first) throw new Error('j did not move to the next pair');
+      await page.keyboard.press('k');
+      const g = await webviewWith(page, '[data-testid=chosen]');
+      const back = Date.now() + 15_000;
+      while ((await pairId(g)) !== first && Date.now() < back) await page.waitForTimeout(100);
+      if ((await pairId(g)) !== first) throw new Error('k did not move back');
+      await shootBoth('06-pair-view');
+      return `${first} -> ${next} -> ${first}`;
+    },
+  );
 
   await check('a pair with markup in the pair view stays text', async () => {
     await openFile(page, 'inject.prefs.jsonl');
@@ -310,7 +389,8 @@ try {
     await f.locator('[data-testid=pair-id]', { hasText: 'm1' }).waitFor({ timeout: 15_000 });
     const text = await f.locator('[data-testid=chosen]').innerText();
     if (!text.includes('<img src=x')) throw new Error(`the markup is not shown as text: ${text.slice(0, 100)}`);
-    if ((await f.locator('[data-testid=chosen] img, [data-testid=conversation] script').count()) > 0) throw new Error('markup rendered');
+    if ((await f.locator('[data-testid=chosen] img, [data-testid=conversation] script').count()) > 0)
+      throw new Error('markup rendered');
     if ((await page.title()).includes('pwned')) throw new Error('markup ran');
   });
 
@@ -319,11 +399,22 @@ try {
     // The palette from an editor, not from inside a webview (which keeps the keyboard).
     await openFile(page, 'ada.prefs.jsonl');
     await palette(page, '>SynthesizeMe: Compare Runs', 'Compare Runs');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' })
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.keyboard.type('big00000000');
     // A click on a row of a multi-select pick toggles it: the six big runs, then OK.
-    for (let r = 0; r < 6; r++) await page.locator('.quick-input-list .monaco-list-row', { hasText: `big ${r} ·` }).first().click();
-    await page.locator('.quick-input-widget .quick-input-count', { hasText: '6' }).first().waitFor({ timeout: 5_000 }).catch(() => {});
+    for (let r = 0; r < 6; r++)
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: `big ${r} ·` })
+        .first()
+        .click();
+    await page
+      .locator('.quick-input-widget .quick-input-count', { hasText: '6' })
+      .first()
+      .waitFor({ timeout: 5_000 })
+      .catch(() => {});
     await page.keyboard.press('Enter');
     const base = page.locator('.quick-input-list .monaco-list-row', { hasText: 'big000000000' }).first();
     await base.waitFor({ timeout: 15_000 });
@@ -331,7 +422,8 @@ try {
     const f = await webviewWith(page, '[data-testid=grid-count]', 60_000);
     await f.locator('[data-testid=grid-count]', { hasText: '10000 of 10000 pairs' }).waitFor({ timeout: 30_000 });
     const end = Date.now() + 10_000;
-    while (!(gridPaint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end) await page.waitForTimeout(100);
+    while (!(gridPaint = await f.locator('body').getAttribute('data-first-paint-ms')) && Date.now() < end)
+      await page.waitForTimeout(100);
     const columns = (await f.locator('.grid-head .cell').count()) - 1;
     if (columns !== 6) throw new Error(`${columns} run columns`);
     const inDom = await f.locator('[data-testid=grid-row]').count();
@@ -344,7 +436,7 @@ try {
     return `first paint of 10,000 rows x 6 runs: ${gridPaint} ms; flipped: ${count}`;
   });
 
-  await check('Show History: the persona\'s versions, with who made them', async () => {
+  await check("Show History: the persona's versions, with who made them", async () => {
     await openFile(page, 'ada.prefs.jsonl');
     await palette(page, '>SynthesizeMe: Show History', 'Show History');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ada' }).first();
@@ -356,13 +448,21 @@ try {
     const versions = await f.locator('[data-testid=version]').count();
     if (versions < 1) throw new Error('no version listed');
     const all = (await f.locator('[data-testid=version]').allInnerTexts()).join('\n');
-    if (!/#1\s+fit\b/.test(all)) throw new Error(`the first version is not shown as made by the fit: ${all.slice(0, 300)}`);
+    if (!/#1\s+fit\b/.test(all))
+      throw new Error(`the first version is not shown as made by the fit: ${all.slice(0, 300)}`);
     await shootBoth('08-history');
     return `${title}`;
   });
 
   const lines = (f) => fs.readFileSync(path.join(ws, f), 'utf8');
-  const collectLog = (user) => (fs.existsSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`)) ? fs.readFileSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const collectLog = (user) =>
+    fs.existsSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`))
+      ? fs
+          .readFileSync(path.join(ws, `.synthesizeme/collect/${user}.jsonl`), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
   /** Collect Preferences up to the panel: user, prompts, two system prompts (their defaults). */
   const startCollect = async (user, promptsChoice, typed) => {
     await openFile(page, 'ada.prefs.jsonl');
@@ -371,7 +471,10 @@ try {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: promptsChoice }).first().click();
     // Each input box is waited for by its title: keys typed before it opens would go to the editor.
     const input = async (title, text) => {
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.quick-input-widget .quick-input-title', { hasText: title })
+        .first()
+        .waitFor({ timeout: 15_000 });
       if (text) await page.keyboard.type(text);
       await page.keyboard.press('Enter');
     };
@@ -387,42 +490,53 @@ try {
     return f;
   };
 
-  await check('Collect Preferences: pick with keys (1 with a reason, t, s), appended to the JSONL file; ties and skips logged only', async () => {
-    const before = lines('ada.prefs.jsonl');
-    await startCollect('ada', "past conversations");
-    let f = await waitPair(1);
-    if ((await f.locator('[data-testid=collect-first] script, [data-testid=collect-first] img').count()) > 0) throw new Error('markup rendered');
-    await page.keyboard.press('1');
-    await f.locator('[data-testid=collect-reason]').waitFor();
-    await page.keyboard.type('shorter');
-    await page.keyboard.press('Enter');
-    f = await waitPair(2);
-    await page.keyboard.press('t');
-    await page.keyboard.press('Enter');
-    f = await waitPair(3);
-    await page.screenshot({ path: `${SHOTS}/09-collect-dark.png` });
-    await page.keyboard.press('s');
-    await page.keyboard.press('Escape');
-    f = await waitPair(4);
-    await f.locator('[data-testid=collect-stop]').click();
-    await f.locator('[data-testid=collect-done]').waitFor({ timeout: 15_000 });
-    const end = Date.now() + 15_000;
-    let after = lines('ada.prefs.jsonl');
-    while (after === before && Date.now() < end) {
-      await page.waitForTimeout(200);
-      after = lines('ada.prefs.jsonl');
-    }
-    if (!after.startsWith(before)) throw new Error('the old lines changed');
-    const added = after.slice(before.length).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    if (added.length !== 1) throw new Error(`${added.length} pairs appended`);
-    if (added[0].meta?.collected?.reason !== 'shorter') throw new Error(`reason: ${JSON.stringify(added[0].meta)}`);
-    if (!['context', 'validation'].includes(added[0].split)) throw new Error(`a collected pair must not go to test: split ${added[0].split}`);
-    // The pick is journaled first, then marked appended once it is in the file (collect never loses a pick).
-    const types = collectLog('ada').map((e) => e.type);
-    if (types.filter((t) => t !== 'appended').join(',') !== 'pick,tie,skip') throw new Error(`log: ${types.join(',')}`);
-    if (!types.includes('appended')) throw new Error(`the pick is not marked appended in the log: ${types.join(',')}`);
-    return `1 pair appended (${added[0].pair_id}), log: ${types.join(', ')}`;
-  });
+  await check(
+    'Collect Preferences: pick with keys (1 with a reason, t, s), appended to the JSONL file; ties and skips logged only',
+    async () => {
+      const before = lines('ada.prefs.jsonl');
+      await startCollect('ada', 'past conversations');
+      let f = await waitPair(1);
+      if ((await f.locator('[data-testid=collect-first] script, [data-testid=collect-first] img').count()) > 0)
+        throw new Error('markup rendered');
+      await page.keyboard.press('1');
+      await f.locator('[data-testid=collect-reason]').waitFor();
+      await page.keyboard.type('shorter');
+      await page.keyboard.press('Enter');
+      f = await waitPair(2);
+      await page.keyboard.press('t');
+      await page.keyboard.press('Enter');
+      f = await waitPair(3);
+      await page.screenshot({ path: `${SHOTS}/09-collect-dark.png` });
+      await page.keyboard.press('s');
+      await page.keyboard.press('Escape');
+      f = await waitPair(4);
+      await f.locator('[data-testid=collect-stop]').click();
+      await f.locator('[data-testid=collect-done]').waitFor({ timeout: 15_000 });
+      const end = Date.now() + 15_000;
+      let after = lines('ada.prefs.jsonl');
+      while (after === before && Date.now() < end) {
+        await page.waitForTimeout(200);
+        after = lines('ada.prefs.jsonl');
+      }
+      if (!after.startsWith(before)) throw new Error('the old lines changed');
+      const added = after
+        .slice(before.length)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      if (added.length !== 1) throw new Error(`${added.length} pairs appended`);
+      if (added[0].meta?.collected?.reason !== 'shorter') throw new Error(`reason: ${JSON.stringify(added[0].meta)}`);
+      if (!['context', 'validation'].includes(added[0].split))
+        throw new Error(`a collected pair must not go to test: split ${added[0].split}`);
+      // The pick is journaled first, then marked appended once it is in the file (collect never loses a pick).
+      const types = collectLog('ada').map((e) => e.type);
+      if (types.filter((t) => t !== 'appended').join(',') !== 'pick,tie,skip')
+        throw new Error(`log: ${types.join(',')}`);
+      if (!types.includes('appended'))
+        throw new Error(`the pick is not marked appended in the log: ${types.join(',')}`);
+      return `1 pair appended (${added[0].pair_id}), log: ${types.join(', ')}`;
+    },
+  );
 
   await check('Collect Preferences appends to a YAML list of pairs', async () => {
     const before = lines('chen.prefs.yaml');
@@ -434,7 +548,8 @@ try {
     while (lines('chen.prefs.yaml') === before && Date.now() < end) await page.waitForTimeout(200);
     const after = lines('chen.prefs.yaml');
     if (!after.startsWith(before)) throw new Error('the old lines changed');
-    if (!/- user_id: chen\n  pair_id: collected-/.test(after.slice(before.length))) throw new Error(`not a YAML item: ${after.slice(before.length, before.length + 200)}`);
+    if (!/- user_id: chen\n  pair_id: collected-/.test(after.slice(before.length)))
+      throw new Error(`not a YAML item: ${after.slice(before.length, before.length + 200)}`);
   });
 
   await check('Collect Preferences: a failed generation appends nothing', async () => {
@@ -445,13 +560,19 @@ try {
     const done = await f.locator('[data-testid=collect-done]').innerText();
     if (!/0 pair\(s\) added.*1 failed generation/.test(done)) throw new Error(done);
     if (lines('ada.prefs.jsonl') !== before) throw new Error('something was appended');
-    const last = collectLog('ada').slice(logBefore).map((e) => e.type);
+    const last = collectLog('ada')
+      .slice(logBefore)
+      .map((e) => e.type);
     if (last.join(',') !== 'failed') throw new Error(`log: ${last.join(',')}`);
     return done;
   });
 
   await check('no Content Security Policy violation in the webviews', async () => {
-    const ours = cspViolations.filter((v) => !/vscode-resource|vscode-cdn|workbench/.test(v) || /webview\/(persona-inspector|verdicts|pair-view|compare-grid|history|collect|codicon)|webview\.css/.test(v));
+    const ours = cspViolations.filter(
+      (v) =>
+        !/vscode-resource|vscode-cdn|workbench/.test(v) ||
+        /webview\/(persona-inspector|verdicts|pair-view|compare-grid|history|collect|codicon)|webview\.css/.test(v),
+    );
     if (ours.length) throw new Error(ours.join(' | ').slice(0, 500));
     return `${cspViolations.length} message(s) from the workbench itself`;
   });
@@ -461,7 +582,11 @@ try {
   checks.push(['harness', false]);
   lap(`error: ${e.message}`);
 } finally {
-  if (checks.some((c) => !c[1])) console.log('--- code-server log tail ---\n' + fs.readFileSync(`${tmp}/code-server.log`, 'utf8').split('\n').slice(-20).join('\n'));
+  if (checks.some((c) => !c[1]))
+    console.log(
+      '--- code-server log tail ---\n' +
+        fs.readFileSync(`${tmp}/code-server.log`, 'utf8').split('\n').slice(-20).join('\n'),
+    );
   await context?.close().catch(() => {});
   try {
     process.kill(-cs.pid, 'SIGTERM');

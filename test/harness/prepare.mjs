@@ -13,10 +13,14 @@ import * as esbuild from 'esbuild';
 export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
 export async function buildAll() {
-  if (spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit', cwd: root }).status !== 0) throw new Error('the extension build failed');
+  if (spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit', cwd: root }).status !== 0)
+    throw new Error('the extension build failed');
   rmSync(join(root, 'out/integration'), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: { index: join(root, 'test/integration/index.ts'), 'all.test': join(root, 'test/integration/all.test.ts') },
+    entryPoints: {
+      index: join(root, 'test/integration/index.ts'),
+      'all.test': join(root, 'test/integration/all.test.ts'),
+    },
     outdir: join(root, 'out/integration'),
     bundle: true,
     platform: 'node',
@@ -48,6 +52,9 @@ export function prepareWorkspace() {
   }));
   writeFileSync(join(second, 'zed.prefs.jsonl'), pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
   const file = join(dir, 'it.code-workspace');
-  writeFileSync(file, JSON.stringify({ folders: [{ path: 'data' }, { path: 'second' }], settings: {} }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ folders: [{ path: 'data' }, { path: 'second' }], settings: {} }, null, 2) + '\n',
+  );
   return file;
 }

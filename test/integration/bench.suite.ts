@@ -36,7 +36,8 @@ export function benchSuite(): void {
         if (yes) saidPersonalizable++;
         return JSON.stringify({ reason: `taste <b>differs</b> | or not (${last.length})`, personalizable: yes });
       }
-      if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Prefers short, direct answers.' });
+      if ('persona' in props)
+        return JSON.stringify({ reasoning: 'summarised', persona: 'Prefers short, direct answers.' });
       if (!('preference' in props)) return 'Prefers short, direct answers.';
       let preference = 'A';
       if (system.includes('Prefers short')) {
@@ -55,7 +56,11 @@ export function benchSuite(): void {
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
       await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+      await waitFor('the model settings', async () =>
+        (await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port)))
+          ? true
+          : undefined,
+      );
     });
 
     after(async () => {
@@ -72,34 +77,55 @@ export function benchSuite(): void {
       assert.equal(server.stats.chat - before, 16, 'one call per pair');
       assert.equal(r.personalizable, saidPersonalizable);
       assert.equal(r.personalizable + r.notPersonalizable, 16);
-      assert.ok(r.personalizable > 0 && r.notPersonalizable > 0, JSON.stringify({ yes: r.personalizable, no: r.notPersonalizable }));
+      assert.ok(
+        r.personalizable > 0 && r.notPersonalizable > 0,
+        JSON.stringify({ yes: r.personalizable, no: r.notPersonalizable }),
+      );
       assert.equal(r.unlabelled, 0);
       const md = await readText(vscode.Uri.file(r.report));
       assert.match(md, new RegExp(`${r.personalizable} of 16 pair\\(s\\) personalizable`));
       assert.equal(md.split('\n').filter((l) => /^\| ada-\d+ \|/.test(l)).length, 16, md);
-      assert.ok(!md.includes('<b>') && md.includes('\\<b\\>') && md.includes('\\|'), 'model text is escaped in the table');
+      assert.ok(
+        !md.includes('<b>') && md.includes('\\<b\\>') && md.includes('\\|'),
+        'model text is escaped in the table',
+      );
       // Shown rendered (the Markdown preview), not as its source.
-      await waitFor('the report preview', () => markdownPreviews().find((p) => p.tab.label.includes(basename(r.report))));
+      await waitFor('the report preview', () =>
+        markdownPreviews().find((p) => p.tab.label.includes(basename(r.report))),
+      );
     });
 
     it('runs the scaling plot: the SVG and JSON files, numbers at each size, the chart drawn from data', async () => {
       const { chartPaint } = await api();
-      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8], folder: folder().toString() });
+      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, {
+        sizes: [2, 4, 8],
+        folder: folder().toString(),
+      });
       assert.ok(r, 'an outcome');
-      assert.deepEqual(r.result.points.map((p) => p.size), [2, 4, 8]);
+      assert.deepEqual(
+        r.result.points.map((p) => p.size),
+        [2, 4, 8],
+      );
       for (const p of r.result.points) {
         assert.ok(p.pairs > 0 && p.users === 4, JSON.stringify(p));
         assert.ok(Number.isFinite(p.accuracy) && p.ci95[0] <= p.accuracy && p.accuracy <= p.ci95[1], JSON.stringify(p));
         assert.ok(p.meanContextUsed <= p.size);
       }
       assert.ok(r.result.points[0]!.calls > 0, 'the first size called the model');
-      say(`      scaling: ${r.result.points.map((p) => `${p.size}: ${(100 * p.accuracy).toFixed(1)}%`).join(', ')}; slope ${r.result.slopePointsPerPair}`);
+      say(
+        `      scaling: ${r.result.points.map((p) => `${p.size}: ${(100 * p.accuracy).toFixed(1)}%`).join(', ')}; slope ${r.result.slopePointsPerPair}`,
+      );
       assert.match(r.svg, /[\\/]\.synthesizeme[\\/]bench[\\/]scaling-[^\\/]+\.svg$/);
       const svg = await readText(vscode.Uri.file(r.svg));
       assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       assert.equal((svg.match(/<circle class="point"/g) ?? []).length, 3);
-      const data = JSON.parse(await readText(vscode.Uri.file(r.json))) as { points: { size: number; accuracy: number }[] };
-      assert.deepEqual(data.points.map((p) => p.size), [2, 4, 8]);
+      const data = JSON.parse(await readText(vscode.Uri.file(r.json))) as {
+        points: { size: number; accuracy: number }[];
+      };
+      assert.deepEqual(
+        data.points.map((p) => p.size),
+        [2, 4, 8],
+      );
       assert.ok(data.points.every((p) => typeof p.accuracy === 'number'));
       // The webview reports how many points it drew with DOM APIs from the numbers it was sent.
       const painted = await waitFor('the chart in the Verdicts view', () => chartPaint(), 30_000);
@@ -108,12 +134,18 @@ export function benchSuite(): void {
 
     it('a re-run reuses the fitted personas and the cached calls', async () => {
       const before = server.stats.chat;
-      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, { sizes: [2, 4, 8], folder: folder().toString() });
+      const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, {
+        sizes: [2, 4, 8],
+        folder: folder().toString(),
+      });
       assert.ok(r);
       assert.equal(server.stats.chat, before, 'no new model call');
     });
     it('runs methods over the workspace: one results table with every method and the comparison with default', async () => {
-      const r = await vscode.commands.executeCommand<BenchRunOutcome>(CommandIds.benchRun, { methods: ['default', 'persona+demos'], folder: folder().toString() });
+      const r = await vscode.commands.executeCommand<BenchRunOutcome>(CommandIds.benchRun, {
+        methods: ['default', 'persona+demos'],
+        folder: folder().toString(),
+      });
       assert.ok(r, 'an outcome');
       assert.deepEqual(r.result.cells.map((c) => c.method).sort(), ['default', 'persona+demos']);
       for (const c of r.result.cells) assert.ok(c.pairs > 0 && Number.isFinite(c.accuracy), JSON.stringify(c));
@@ -130,8 +162,15 @@ export function benchSuite(): void {
       // Outside the workspace folder, so the prepared copy of the pairs does not join the index.
       const dir = mkdtempSync(join(tmpdir(), 'sm-prepare-'));
       try {
-        const files = ['ada.prefs.jsonl', 'bruno.prefs.json', 'chen.prefs.yaml', 'dana.prefs.yaml'].map((f) => file(f).fsPath);
-        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, { kind: 'prefs', files, out: join(dir, 'prepared.prefs.jsonl'), folder: folder().toString() });
+        const files = ['ada.prefs.jsonl', 'bruno.prefs.json', 'chen.prefs.yaml', 'dana.prefs.yaml'].map(
+          (f) => file(f).fsPath,
+        );
+        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, {
+          kind: 'prefs',
+          files,
+          out: join(dir, 'prepared.prefs.jsonl'),
+          folder: folder().toString(),
+        });
         assert.ok(r, 'an outcome');
         assert.ok(r.records > 0 && r.records < 61, `${r.records} records kept of 61`);
         const lines = (await readText(vscode.Uri.file(r.out))).trim().split('\n');

@@ -26,27 +26,48 @@ export function collectSuite(): void {
       if (req.schema) return JSON.stringify({ reasoning: 'A it is', preference: 'A' });
       const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
       const q = req.messages[req.messages.length - 1]?.content ?? '';
-      return system.includes('few words') ? `Short: ${q.slice(0, 30)}` : `A long answer about ${q.slice(0, 30)}, with every detail one could want and then some more.`;
+      return system.includes('few words')
+        ? `Short: ${q.slice(0, 30)}`
+        : `A long answer about ${q.slice(0, 30)}, with every detail one could want and then some more.`;
     };
 
     before(async () => {
       const { ctx } = await api();
-      server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1, faultFor: (): Fault | undefined => (failing ? { type: 'server-error', status: 400, message: 'invalid request: planted' } : undefined) });
+      server = await startLoopbackOllama({
+        brain,
+        models: ['llama3.1:8b'],
+        chunkIntervalMs: 1,
+        faultFor: (): Fault | undefined =>
+          failing ? { type: 'server-error', status: 400, message: 'invalid request: planted' } : undefined,
+      });
       const c = vscode.workspace.getConfiguration('synthesizeme');
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls[0] === server.url ? true : undefined));
+      await waitFor('the model settings', async () =>
+        (await ctx.folders.first().model.describe()).baseUrls[0] === server.url ? true : undefined,
+      );
     });
 
     after(async () => {
       await server?.close();
     });
 
-    const run = (args: Record<string, unknown>) => vscode.commands.executeCommand<CollectSummary | undefined>(CommandIds.collectPreferences, { folder: folder().toString(), sources: 'prompts', systemA: 'You are a helpful assistant.', systemB: 'Answer in as few words as you can.', ...args });
+    const run = (args: Record<string, unknown>) =>
+      vscode.commands.executeCommand<CollectSummary | undefined>(CommandIds.collectPreferences, {
+        folder: folder().toString(),
+        sources: 'prompts',
+        systemA: 'You are a helpful assistant.',
+        systemB: 'Answer in as few words as you can.',
+        ...args,
+      });
 
-    it('appends picks to the user\'s JSONL file, keeps ties and skips in the log only, and never touches the old lines', async () => {
+    it("appends picks to the user's JSONL file, keeps ties and skips in the log only, and never touches the old lines", async () => {
       const uri = file('ada.prefs.jsonl');
       const before = await readText(uri);
-      const r = await run({ userId: 'ada', prompts: ['How do I undo a commit?', 'Tabs or spaces?', 'Best editor?', 'Is Rust hard?'], answers: ['2 shorter', '1', 't', 's'] });
+      const r = await run({
+        userId: 'ada',
+        prompts: ['How do I undo a commit?', 'Tabs or spaces?', 'Best editor?', 'Is Rust hard?'],
+        answers: ['2 shorter', '1', 't', 's'],
+      });
       assert.ok(r, 'the command ran');
       assert.deepEqual([r.picked, r.ties, r.skipped, r.failed], [2, 1, 1, 0]);
       const after = await readText(uri);
@@ -57,9 +78,25 @@ export function collectSuite(): void {
       assert.equal(added.length, 2);
       assert.equal((added[0]!.meta as { collected: { reason?: string } }).collected.reason, 'shorter');
       const { ctx } = await api();
-      await waitFor('the index to see the new pairs', async () => (r.appended.every((id) => ctx.folders.first().files.current()?.user('ada')?.pairs.some((p) => p.pairId === id)) ? true : undefined));
+      await waitFor('the index to see the new pairs', async () =>
+        r.appended.every((id) =>
+          ctx.folders
+            .first()
+            .files.current()
+            ?.user('ada')
+            ?.pairs.some((p) => p.pairId === id),
+        )
+          ? true
+          : undefined,
+      );
       const log = await readLog(collectLogPath(folder().fsPath, 'ada'));
-      assert.deepEqual(log.filter((e) => e.type !== 'appended').slice(-4).map((e) => e.type), ['pick', 'pick', 'tie', 'skip']);
+      assert.deepEqual(
+        log
+          .filter((e) => e.type !== 'appended')
+          .slice(-4)
+          .map((e) => e.type),
+        ['pick', 'pick', 'tie', 'skip'],
+      );
       // Restore the example file for the suites after this one.
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(before));
     });
@@ -111,18 +148,35 @@ export function collectSuite(): void {
         assert.equal(r?.picked, 2);
         const log = await readLog(collectLogPath(folder().fsPath, 'ada'));
         const picks = log.filter((e) => e.type === 'pick').slice(-2) as { informative?: string }[];
-        assert.match(picks[0]!.informative ?? '', /unsure about this pair/, 'the first pick was chosen by the judge, with its reason');
+        assert.match(
+          picks[0]!.informative ?? '',
+          /unsure about this pair/,
+          'the first pick was chosen by the judge, with its reason',
+        );
 
         // A pool of unlabelled pairs: nothing generated, the picks appended as they are.
         const pool = vscode.Uri.joinPath(folder(), 'pool.txt');
-        await vscode.workspace.fs.writeFile(pool, new TextEncoder().encode([JSON.stringify({ prompt: 'P1?', response_1: 'one', response_2: 'uno' }), JSON.stringify({ prompt: 'P2?', response_1: 'two', response_2: 'dos' })].join('\n') + '\n'));
+        await vscode.workspace.fs.writeFile(
+          pool,
+          new TextEncoder().encode(
+            [
+              JSON.stringify({ prompt: 'P1?', response_1: 'one', response_2: 'uno' }),
+              JSON.stringify({ prompt: 'P2?', response_1: 'two', response_2: 'dos' }),
+            ].join('\n') + '\n',
+          ),
+        );
         const generations = () => server.chats.filter((x) => !x.request.schema).length;
         const g0 = generations();
         const p = await run({ userId: 'ada', pairsFile: 'pool.txt', answers: ['1', '1'] });
         assert.equal(p?.picked, 2);
         assert.equal(generations(), g0, 'nothing generated');
-        const added = parseJsonlText(await readText(uri), 'ada.prefs.jsonl').pairs.filter((x) => p!.appended.includes(x.pairId));
-        assert.deepEqual(added.map((x) => [x.chosen.content, x.rejected.content].sort().join('/')).sort(), ['dos/two', 'one/uno']);
+        const added = parseJsonlText(await readText(uri), 'ada.prefs.jsonl').pairs.filter((x) =>
+          p!.appended.includes(x.pairId),
+        );
+        assert.deepEqual(added.map((x) => [x.chosen.content, x.rejected.content].sort().join('/')).sort(), [
+          'dos/two',
+          'one/uno',
+        ]);
         await vscode.workspace.fs.delete(pool);
       } finally {
         await c.update('collect.askNext', undefined, vscode.ConfigurationTarget.Workspace);

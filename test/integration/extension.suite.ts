@@ -15,14 +15,19 @@ export function extensionSuite(): void {
       const index = await ctx.folders.first().files.get();
       const users = index.users().map((u) => u.id);
       const activated = /activated in (\d+) ms/.exec(await logTail(1000))?.[1];
-      say(`      (activate(): ${activated ?? '?'} ms; activation + first index of the workspace: ${Date.now() - t0} ms)`);
-      for (const u of ['ada', 'bruno', 'chen', 'dana']) assert.ok(users.includes(u), `user ${u} in ${users.join(', ')}`);
+      say(
+        `      (activate(): ${activated ?? '?'} ms; activation + first index of the workspace: ${Date.now() - t0} ms)`,
+      );
+      for (const u of ['ada', 'bruno', 'chen', 'dana'])
+        assert.ok(users.includes(u), `user ${u} in ${users.join(', ')}`);
     });
 
     it('registers every command of the manifest, and the manifest lists every command', async () => {
       await api();
       const ext = vscode.extensions.getExtension('synthesizeme.synthesizeme-studio')!;
-      const pkg = JSON.parse(readFileSync(join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+      const pkg = JSON.parse(readFileSync(join(ext.extensionPath, 'package.json'), 'utf8')) as {
+        contributes: { commands: { command: string }[] };
+      };
       const registered = new Set(await vscode.commands.getCommands(true));
       const declared = pkg.contributes.commands.map((c) => c.command);
       for (const id of declared) assert.ok(registered.has(id), `${id} is registered`);
@@ -38,7 +43,10 @@ export function extensionSuite(): void {
         return d.length ? d : undefined;
       });
       const onLine2 = diags.find((d) => d.range.start.line === 1);
-      assert.ok(onLine2, `a problem on line 2: ${diags.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`).join('; ')}`);
+      assert.ok(
+        onLine2,
+        `a problem on line 2: ${diags.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`).join('; ')}`,
+      );
       assert.equal(onLine2.source, 'SynthesizeMe');
       assert.equal(onLine2.severity, vscode.DiagnosticSeverity.Error);
     });
@@ -47,12 +55,21 @@ export function extensionSuite(): void {
       const { ctx } = await api();
       await ctx.folders.first().files.get();
       const uri = file('late.prefs.jsonl');
-      const rec = (id: string) => JSON.stringify({ user_id: 'zoe', pair_id: id, context: [{ role: 'user', content: 'hi' }], chosen: 'Hello!', rejected: 'Go away.' });
+      const rec = (id: string) =>
+        JSON.stringify({
+          user_id: 'zoe',
+          pair_id: id,
+          context: [{ role: 'user', content: 'hi' }],
+          chosen: 'Hello!',
+          rejected: 'Go away.',
+        });
       await writeText(uri, [rec('z1'), rec('z2')].join('\n') + '\n');
       await waitFor('user zoe', () => ctx.folders.first().files.current()?.user('zoe'));
       assert.equal(ctx.folders.first().files.current()!.user('zoe')!.pairs.length, 2);
       await writeText(uri, [rec('z1'), rec('z2'), '{"user_id": "zoe", "pair_id": oops}'].join('\n') + '\n');
-      const d = await waitFor('a diagnostic on line 3', () => vscode.languages.getDiagnostics(uri).find((x) => x.range.start.line === 2));
+      const d = await waitFor('a diagnostic on line 3', () =>
+        vscode.languages.getDiagnostics(uri).find((x) => x.range.start.line === 2),
+      );
       assert.match(d.message, /./);
       await vscode.workspace.fs.delete(uri);
       await waitFor('zoe gone', () => (ctx.folders.first().files.current()?.user('zoe') ? undefined : true));
@@ -69,7 +86,14 @@ export function extensionSuite(): void {
       assert.deepEqual(untrusted.settings.baseUrls, ['http://127.0.0.1:11434']);
       assert.equal(untrusted.settings.model, 'llama3.1:8b', 'a harmless setting still counts');
       assert.equal(untrusted.settings.apiKeyEnv, undefined);
-      assert.ok(untrusted.ignored.some((l) => /synthesizeme\.baseUrls: ignored in the workspace's settings: an untrusted workspace may not choose the server/.test(l)), untrusted.ignored.join('\n'));
+      assert.ok(
+        untrusted.ignored.some((l) =>
+          /synthesizeme\.baseUrls: ignored in the workspace's settings: an untrusted workspace may not choose the server/.test(
+            l,
+          ),
+        ),
+        untrusted.ignored.join('\n'),
+      );
       const trusted = readSettingsFromVscode(fake, true);
       assert.deepEqual(trusted.settings.baseUrls, ['http://evil.example:1']);
       assert.equal(trusted.settings.apiKeyEnv, undefined, 'never from a workspace, trusted or not');

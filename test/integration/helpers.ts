@@ -37,7 +37,11 @@ export function file(name: string): vscode.Uri {
   return vscode.Uri.joinPath(folder(), name);
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -66,7 +70,9 @@ export async function logTail(lines = 30): Promise<string> {
   const found: vscode.Uri[] = [];
   const walk = async (dir: vscode.Uri, depth: number): Promise<void> => {
     if (depth > 4) return;
-    for (const [name, type] of await vscode.workspace.fs.readDirectory(dir).then(undefined, () => [] as [string, vscode.FileType][])) {
+    for (const [name, type] of await vscode.workspace.fs
+      .readDirectory(dir)
+      .then(undefined, () => [] as [string, vscode.FileType][])) {
       const uri = vscode.Uri.joinPath(dir, name);
       if (type === vscode.FileType.Directory) await walk(uri, depth + 1);
       else if (name.endsWith('SynthesizeMe.log')) found.push(uri);
@@ -81,7 +87,8 @@ export async function logTail(lines = 30): Promise<string> {
 /** Prints the extension's log after a failed test. */
 export function printLogOnFailure(): void {
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') say(`      --- SynthesizeMe log (tail) ---\n${(await logTail()).replace(/^/gm, '      ')}`);
+    if (this.currentTest?.state === 'failed')
+      say(`      --- SynthesizeMe log (tail) ---\n${(await logTail()).replace(/^/gm, '      ')}`);
   });
 }
 
@@ -95,6 +102,8 @@ export function say(line: string): void {
 /** Rendered Markdown previews (`markdown.showPreview`), each with the group it is in. */
 export function markdownPreviews(): { tab: vscode.Tab; group: vscode.TabGroup }[] {
   return vscode.window.tabGroups.all.flatMap((group) =>
-    group.tabs.filter((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)).map((tab) => ({ tab, group })),
+    group.tabs
+      .filter((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType))
+      .map((tab) => ({ tab, group })),
   );
 }

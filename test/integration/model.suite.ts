@@ -14,7 +14,19 @@ import { basename, join } from 'node:path';
 import type { RevalidateResult } from '../../src/core/eval/revalidate';
 import type { ThetaOutcome } from '../../src/core/method/theta/optimize';
 import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
-import { api, file, folder, lensesOf, logTail, printLogOnFailure, readText, say, waitFor, workspaceSettingsFile, writeText } from './helpers';
+import {
+  api,
+  file,
+  folder,
+  lensesOf,
+  logTail,
+  printLogOnFailure,
+  readText,
+  say,
+  waitFor,
+  workspaceSettingsFile,
+  writeText,
+} from './helpers';
 
 const SECRET = 'sk-integration-SECRET-4242';
 
@@ -29,14 +41,18 @@ export function modelSuite(): void {
       const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
       const last = req.messages[req.messages.length - 1]?.content ?? '';
       const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
-      if ('persona' in props) return JSON.stringify({ reasoning: 'summarised', persona: 'Prefers short, direct answers.' });
+      if ('persona' in props)
+        return JSON.stringify({ reasoning: 'summarised', persona: 'Prefers short, direct answers.' });
       if (!('preference' in props)) return 'Prefers short, direct answers.';
       let preference = 'A';
       if (system.includes('SMART')) {
         const a = /<response_a>\n([\s\S]*?)\n<\/response_a>/.exec(last)?.[1]?.trim() ?? '';
         preference = chosen.has(a) ? 'A' : 'B';
       }
-      return JSON.stringify({ reasoning: `I pick ${preference}. <script>alert(1)</script> <img src=x onerror=alert(2)>`, preference });
+      return JSON.stringify({
+        reasoning: `I pick ${preference}. <script>alert(1)</script> <img src=x onerror=alert(2)>`,
+        preference,
+      });
     };
 
     before(async () => {
@@ -50,7 +66,11 @@ export function modelSuite(): void {
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);
       await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port))) ? true : undefined));
+      await waitFor('the model settings', async () =>
+        (await ctx.folders.first().model.describe()).baseUrls.some((u) => u.includes(String(server.port)))
+          ? true
+          : undefined,
+      );
     });
 
     after(async () => {
@@ -62,7 +82,10 @@ export function modelSuite(): void {
       const llm = await ctx.folders.first().model.get();
       const names = (await llm.listModels()).map((m) => m.name);
       assert.deepEqual(names.sort(), ['llama3.1:8b', 'qwen3:30b-a3b']);
-      const picked = await vscode.commands.executeCommand(CommandIds.selectModel, { provider: 'ollama', model: 'llama3.1:8b' });
+      const picked = await vscode.commands.executeCommand(CommandIds.selectModel, {
+        provider: 'ollama',
+        model: 'llama3.1:8b',
+      });
       assert.equal(picked, 'llama3.1:8b');
     });
 
@@ -70,18 +93,35 @@ export function modelSuite(): void {
       const uri = file('ada.prefs.jsonl');
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
-      const lens = (await lensesOf(uri)).find((l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 0)!;
-      const v = await vscode.commands.executeCommand<PairVerdict>(lens.command!.command, ...(lens.command!.arguments ?? []));
+      const lens = (await lensesOf(uri)).find(
+        (l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 0,
+      )!;
+      const v = await vscode.commands.executeCommand<PairVerdict>(
+        lens.command!.command,
+        ...(lens.command!.arguments ?? []),
+      );
       assert.ok(v, 'a verdict');
       assert.equal(v.pairId, 'ada-01');
-      assert.deepEqual(v.orders.map((o) => [o.order, o.preference, o.correct]), [['AB', 'A', true], ['BA', 'A', false]]);
+      assert.deepEqual(
+        v.orders.map((o) => [o.order, o.preference, o.correct]),
+        [
+          ['AB', 'A', true],
+          ['BA', 'A', false],
+        ],
+      );
       const titles = (await lensesOf(uri)).filter((l) => l.range.start.line === 0).map((l) => l.command?.title ?? '');
       assert.ok(titles.includes('✓ (A,B) · ✗ rejected (B,A)'), titles.join(' | '));
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(0, 5));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        new vscode.Position(0, 5),
+      );
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(text, /I pick A/);
       assert.ok(!text.includes('<script') && !text.includes('<img'), 'model output is escaped, not markup');
-      const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && /I pick/.test(c.value)) as vscode.MarkdownString;
+      const md = hovers
+        .flatMap((h) => h.contents)
+        .find((c) => typeof c !== 'string' && /I pick/.test(c.value)) as vscode.MarkdownString;
       assert.ok(!md.supportHtml, 'the hover never renders HTML');
       assert.ok(!md.isTrusted, 'the hover is not trusted');
     });
@@ -98,7 +138,10 @@ export function modelSuite(): void {
         const l = (await lensesOf(uri)).filter((x) => x.command?.title.includes('Judge with persona'));
         return l.length ? l : undefined;
       });
-      const v = await vscode.commands.executeCommand<PairVerdict>(lenses[0]!.command!.command, ...(lenses[0]!.command!.arguments ?? []));
+      const v = await vscode.commands.executeCommand<PairVerdict>(
+        lenses[0]!.command!.command,
+        ...(lenses[0]!.command!.arguments ?? []),
+      );
       assert.equal(v.orders.length, 2);
       const last = server.chats[server.chats.length - 1]!;
       assert.match(JSON.stringify(last.request.messages), /Prefers short, direct answers/, 'the judge saw the persona');
@@ -117,10 +160,16 @@ export function modelSuite(): void {
       const path = vscode.Uri.file(`${layout.personaDir}/ada.persona.yaml`);
       const text = await readText(path);
       await writeText(path, text.replace('Prefers short, direct answers.', 'Prefers short, direct answers. SMART'));
-      const second = await vscode.commands.executeCommand<RevalidateOutcome>(CommandIds.revalidatePersona, vscode.Uri.file(path.fsPath));
+      const second = await vscode.commands.executeCommand<RevalidateOutcome>(
+        CommandIds.revalidatePersona,
+        vscode.Uri.file(path.fsPath),
+      );
       assert.ok(second?.previous, JSON.stringify(second));
       assert.ok(second.accuracy > second.previousAccuracy!, `${second.accuracy} > ${second.previousAccuracy}`);
-      assert.match(second.sentence!, /^\+\d+(\.\d)? points \(95% CI -?\d+(\.\d)? to -?\d+(\.\d)?, p [=<] [\d.e-]+\): ((not yet )?significant|borderline: .+)$/);
+      assert.match(
+        second.sentence!,
+        /^\+\d+(\.\d)? points \(95% CI -?\d+(\.\d)? to -?\d+(\.\d)?, p [=<] [\d.e-]+\): ((not yet )?significant|borderline: .+)$/,
+      );
       say(`      (re-validate: ${second.sentence})`);
       const saved = await readText(path);
       assert.match(saved, /SMART/);
@@ -128,9 +177,18 @@ export function modelSuite(): void {
       const history = await vscode.workspace.fs.readDirectory(vscode.Uri.file(`${layout.historyDir}/ada`));
       assert.ok(history.length >= 2, `history versions: ${history.map(([n]) => n).join(', ')}`);
       assert.equal(await vscode.commands.executeCommand(CommandIds.comparePersonaVersions, 'ada'), true);
-      assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'a diff editor is open');
+      assert.ok(
+        vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)),
+        'a diff editor is open',
+      );
       // Tabs reach the extension host asynchronously (from the workbench).
-      await waitFor('the Verdicts view', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /Verdicts/.test(t.label))) || undefined);
+      await waitFor(
+        'the Verdicts view',
+        () =>
+          vscode.window.tabGroups.all.some((g) =>
+            g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /Verdicts/.test(t.label)),
+          ) || undefined,
+      );
     });
 
     it('re-validates a judge-prompt edit from its lens: compared with the shipped default, flipped pairs, the two versions in the diff editor', async () => {
@@ -139,17 +197,26 @@ export function modelSuite(): void {
       const original = await readText(judge);
       // Opened first: the lens query on a file no editor has opened yet fails with "Illegal argument" here.
       await vscode.workspace.openTextDocument(judge);
-      const lenses = () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', judge).then((l) => l ?? []);
-      const lens = await waitFor('the prompt lens', async () => (await lenses()).find((l) => l.command?.command === CommandIds.revalidatePrompt));
+      const lenses = () =>
+        vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', judge).then((l) => l ?? []);
+      const lens = await waitFor('the prompt lens', async () =>
+        (await lenses()).find((l) => l.command?.command === CommandIds.revalidatePrompt),
+      );
       try {
         // The brain finds the user's choice when the system prompt says SMART: the edit must help.
         await writeText(judge, original + '\nSMART\n');
-        const r = await vscode.commands.executeCommand<RevalidateResult>(lens.command!.command, ...(lens.command!.arguments ?? []));
+        const r = await vscode.commands.executeCommand<RevalidateResult>(
+          lens.command!.command,
+          ...(lens.command!.arguments ?? []),
+        );
         assert.ok(r, 'a result');
         assert.equal(r.previous?.id, 'default', 'the first edit is compared with the shipped default');
         assert.ok((r.difference ?? 0) > 0, JSON.stringify({ d: r.difference, pairs: r.pairs }));
         assert.ok(r.flipped.length > 0);
-        assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'the diff editor is open');
+        assert.ok(
+          vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)),
+          'the diff editor is open',
+        );
       } finally {
         await writeText(judge, original);
       }
@@ -157,7 +224,11 @@ export function modelSuite(): void {
 
     it('optimizes Θ within its budget, and keeps the current Θ when nothing beats it on held-out users', async () => {
       const before = server.stats.chat;
-      const outcome = await vscode.commands.executeCommand<ThetaOutcome>(CommandIds.optimizeTheta, { budget: 100, k: 1, folder: folder().toString() });
+      const outcome = await vscode.commands.executeCommand<ThetaOutcome>(CommandIds.optimizeTheta, {
+        budget: 100,
+        k: 1,
+        folder: folder().toString(),
+      });
       assert.ok(outcome, 'an outcome');
       assert.ok(server.stats.chat - before <= 100, `${server.stats.chat - before} calls for a budget of 100`);
       assert.ok(outcome.result.calls.used <= 100);
@@ -170,7 +241,9 @@ export function modelSuite(): void {
       server.options.latencyMs = 20_000;
       try {
         const uri = file('ada.prefs.jsonl');
-        const lens = (await lensesOf(uri)).find((l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 4)!;
+        const lens = (await lensesOf(uri)).find(
+          (l) => l.command?.command === CommandIds.judgePair && l.range.start.line === 4,
+        )!;
         const t0 = Date.now();
         const run = vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
         await waitFor('a run in flight', () => (ctx.runs.running > 0 ? true : undefined));
@@ -183,18 +256,28 @@ export function modelSuite(): void {
     });
 
     it('evaluates a method and shows its verdicts', async () => {
-      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', folder: folder().toString() });
+      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, {
+        method: 'default',
+        split: 'test',
+        folder: folder().toString(),
+      });
       assert.ok(r && r.pairs > 0, JSON.stringify(r && { pairs: r.pairs, skipped: r.skipped }));
       const rows = await vscode.commands.executeCommand<number>(CommandIds.showVerdicts, r.run);
       assert.equal(rows, r.pairs);
     });
 
-    it('the Users tree shows the persona\'s last test accuracy', async () => {
+    it("the Users tree shows the persona's last test accuracy", async () => {
       const { users } = await api();
-      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'persona+demos', split: 'test', userId: 'ada' });
+      const r = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, {
+        method: 'persona+demos',
+        split: 'test',
+        userId: 'ada',
+      });
       assert.ok(r && r.pairs > 0);
       const pct = `test ${(100 * r.users.find((u) => u.id === 'ada')!.accuracy).toFixed(0)}%`;
-      const ada = await waitFor('the tree', async () => (await users.userItems()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)));
+      const ada = await waitFor('the tree', async () =>
+        (await users.userItems()).find((i) => i.userId === 'ada' && String(i.description).includes(pct)),
+      );
       assert.match(String(ada.description), /persona val \d+% test \d+%/);
     });
 
@@ -202,7 +285,11 @@ export function modelSuite(): void {
       const { ctx } = await api();
       const f = ctx.folders.first();
       // ada's default run: the persona+demos run of the test above judged exactly its pairs.
-      const mine = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', userId: 'ada' });
+      const mine = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, {
+        method: 'default',
+        split: 'test',
+        userId: 'ada',
+      });
       assert.ok(mine && mine.pairs > 0);
       const m = await verdictsMessage(f, mine.run);
       assert.equal(m.methods[0]!.name, basename(mine.run), 'the opened run first, not the newest of its method');
@@ -211,16 +298,27 @@ export function modelSuite(): void {
       assert.ok(persona?.versus, JSON.stringify(m.methods));
       assert.equal(persona.pairs, mine.pairs, 'over the same pairs');
       // The all-users default run: the persona+demos run covers ada only, so it is not drawn beside it.
-      const all = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, { method: 'default', split: 'test', folder: folder().toString() });
+      const all = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, {
+        method: 'default',
+        split: 'test',
+        folder: folder().toString(),
+      });
       const wide = await verdictsMessage(f, all!.run);
       assert.equal(wide.methods[0]!.name, basename(all!.run));
-      assert.equal(wide.methods.find((x) => x.method === 'persona+demos'), undefined, 'a run over other pairs is not drawn as comparable');
+      assert.equal(
+        wide.methods.find((x) => x.method === 'persona+demos'),
+        undefined,
+        'a run over other pairs is not drawn as comparable',
+      );
       assert.ok((wide.notComparable ?? 0) >= 1);
     });
 
     it('estimates the cost of a run without calling the model', async () => {
       const before = server.stats.chat;
-      const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(CommandIds.estimateCost, { method: 'default', folder: folder().toString() });
+      const est = await vscode.commands.executeCommand<{ calls: number; cachedCalls: number; promptTokens: number }>(
+        CommandIds.estimateCost,
+        { method: 'default', folder: folder().toString() },
+      );
       // Evaluate ran just before: every call of the same run is answered from the cache.
       assert.ok(est && est.calls + est.cachedCalls > 0 && est.cachedCalls > 0, JSON.stringify(est));
       assert.equal(server.stats.chat, before, 'no chat call');

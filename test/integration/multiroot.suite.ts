@@ -34,7 +34,9 @@ export function multiRootSuite(): void {
       await own.update('model', 'qwen3:30b-a3b', vscode.ConfigurationTarget.WorkspaceFolder);
       const [a, b] = ctx.folders.all();
       await waitFor('each folder with its own server', async () =>
-        (await a!.model.describe()).baseUrls[0] === first.url && (await b!.model.describe()).baseUrls[0] === second.url ? true : undefined,
+        (await a!.model.describe()).baseUrls[0] === first.url && (await b!.model.describe()).baseUrls[0] === second.url
+          ? true
+          : undefined,
       );
     });
 
@@ -52,36 +54,48 @@ export function multiRootSuite(): void {
       assert.equal(ctx.folders.all().length, 2);
       const ia = await a!.files.get();
       const ib = await b!.files.get();
-      assert.deepEqual(ib.users().map((u) => u.id), ['zed']);
+      assert.deepEqual(
+        ib.users().map((u) => u.id),
+        ['zed'],
+      );
       assert.deepEqual(ib.fileNames(), ['zed.prefs.jsonl']);
-      assert.equal(ia.user('zed'), undefined, 'the first folder does not see the second folder\'s user');
+      assert.equal(ia.user('zed'), undefined, "the first folder does not see the second folder's user");
       assert.ok(ia.user('ada'), 'the first folder keeps its own users');
       assert.equal(ctx.folders.of(vscode.Uri.joinPath(secondFolder(), 'zed.prefs.jsonl')), b);
     });
 
-    it('sends a pair of the second folder to the second folder\'s server and model, and the first folder\'s to the first', async () => {
+    it("sends a pair of the second folder to the second folder's server and model, and the first folder's to the first", async () => {
       const zed = vscode.Uri.joinPath(secondFolder(), 'zed.prefs.jsonl');
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(zed));
       const lens = (await lensesOf(zed)).find((l) => l.command?.command === CommandIds.judgePair);
       assert.ok(lens, 'a "Judge this pair" lens in the second folder\'s file');
       const [a0, b0] = [first.stats.chat, second.stats.chat];
-      const v = await vscode.commands.executeCommand<PairVerdict>(lens.command!.command, ...(lens.command!.arguments ?? []));
+      const v = await vscode.commands.executeCommand<PairVerdict>(
+        lens.command!.command,
+        ...(lens.command!.arguments ?? []),
+      );
       assert.ok(v && v.orders.length === 2, JSON.stringify(v));
-      assert.equal(second.stats.chat - b0, 2, 'both orders went to the second folder\'s server');
-      assert.equal(first.stats.chat - a0, 0, 'nothing went to the first folder\'s server');
-      assert.ok(second.chats.slice(-2).every((c) => c.body?.['model'] === 'qwen3:30b-a3b'), 'with the second folder\'s model');
+      assert.equal(second.stats.chat - b0, 2, "both orders went to the second folder's server");
+      assert.equal(first.stats.chat - a0, 0, "nothing went to the first folder's server");
+      assert.ok(
+        second.chats.slice(-2).every((c) => c.body?.['model'] === 'qwen3:30b-a3b'),
+        "with the second folder's model",
+      );
 
       const ada = file('ada.prefs.jsonl');
       const adaLens = (await lensesOf(ada)).find((l) => l.command?.command === CommandIds.judgePair);
       assert.ok(adaLens);
       const [a1, b1] = [first.stats.chat, second.stats.chat];
-      await vscode.commands.executeCommand<PairVerdict>(adaLens.command!.command, ...(adaLens.command!.arguments ?? []));
-      assert.equal(first.stats.chat - a1, 2, 'the first folder\'s pair went to its own server');
+      await vscode.commands.executeCommand<PairVerdict>(
+        adaLens.command!.command,
+        ...(adaLens.command!.arguments ?? []),
+      );
+      assert.equal(first.stats.chat - a1, 2, "the first folder's pair went to its own server");
       assert.equal(second.stats.chat - b1, 0);
       assert.ok(first.chats.slice(-2).every((c) => c.body?.['model'] === 'llama3.1:8b'));
     });
 
-    it('lists every folder\'s users in the tree, each with its folder', async () => {
+    it("lists every folder's users in the tree, each with its folder", async () => {
       const { users } = await api();
       // Grouped by folder: the second folder's node holds zed.
       const second = (await users.getChildren()).find((i) => i.folder === secondFolder().toString());
@@ -91,11 +105,14 @@ export function multiRootSuite(): void {
       const zed = items.find((i) => i.userId === 'zed');
       assert.ok(zed, items.map((i) => i.userId).join(', '));
       assert.equal(zed.folder, secondFolder().toString());
-      assert.deepEqual((await users.getChildren(second)).map((i) => (i as { userId?: string }).userId), ['zed']);
+      assert.deepEqual(
+        (await users.getChildren(second)).map((i) => (i as { userId?: string }).userId),
+        ['zed'],
+      );
       assert.equal(items.find((i) => i.userId === 'ada')?.folder, folder().toString());
     });
 
-    it('fits a user of the second folder into that folder\'s personas, with that folder\'s model', async () => {
+    it("fits a user of the second folder into that folder's personas, with that folder's model", async () => {
       const b0 = second.stats.chat;
       const a0 = first.stats.chat;
       second.options.brain = (req) => {
@@ -107,8 +124,8 @@ export function multiRootSuite(): void {
       const out = await vscode.commands.executeCommand<{ persona: string }>(CommandIds.fitUser, 'zed');
       assert.ok(out, 'an outcome');
       assert.ok(out.persona.startsWith(secondFolder().fsPath), `${out.persona} is inside the second folder`);
-      assert.ok(second.stats.chat > b0, 'the fit called the second folder\'s server');
-      assert.equal(first.stats.chat, a0, 'and never the first\'s');
+      assert.ok(second.stats.chat > b0, "the fit called the second folder's server");
+      assert.equal(first.stats.chat, a0, "and never the first's");
     });
   });
 }

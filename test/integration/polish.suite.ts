@@ -15,7 +15,18 @@ import type { ClassifyOutcome } from '../../src/extension/commands/classify';
 import type { PrepareOutcome } from '../../src/extension/commands/bench-prepare';
 import type { FolderItem, UserItem } from '../../src/extension/views/users-tree';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, folder, lensesOf, markdownPreviews, printLogOnFailure, readText, secondFolder, waitFor, workspaceSettingsFile } from './helpers';
+import {
+  api,
+  file,
+  folder,
+  lensesOf,
+  markdownPreviews,
+  printLogOnFailure,
+  readText,
+  secondFolder,
+  waitFor,
+  workspaceSettingsFile,
+} from './helpers';
 
 export function polishSuite(): void {
   describe('polish: what a demanding user notices', function () {
@@ -40,12 +51,15 @@ export function polishSuite(): void {
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [url], vscode.ConfigurationTarget.Workspace);
       await c.update('model', 'llama3.1:8b', vscode.ConfigurationTarget.Workspace);
-      await waitFor('the model settings', async () => ((await ctx.folders.first().model.describe()).baseUrls[0] === url ? true : undefined));
+      await waitFor('the model settings', async () =>
+        (await ctx.folders.first().model.describe()).baseUrls[0] === url ? true : undefined,
+      );
     };
 
     before(async () => {
       const { ctx } = await api();
-      for (const u of (await ctx.folders.first().files.get()).users()) for (const p of u.pairs) chosen.add(p.chosen.content.trim());
+      for (const u of (await ctx.folders.first().files.get()).users())
+        for (const p of u.pairs) chosen.add(p.chosen.content.trim());
       server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
       await configure(server.url);
     });
@@ -54,7 +68,7 @@ export function polishSuite(): void {
       await server?.close();
     });
 
-    it('groups the Users tree by folder, keeping the users\' ids and commands', async () => {
+    it("groups the Users tree by folder, keeping the users' ids and commands", async () => {
       const { users } = await api();
       const top = await users.getChildren();
       assert.deepEqual(
@@ -63,29 +77,55 @@ export function polishSuite(): void {
         'a node per workspace folder',
       );
       // (By shape: this bundle's classes are not the extension's.)
-      assert.ok(top.every((i) => i.contextValue === 'folder' && !('userId' in i) && i.collapsibleState === vscode.TreeItemCollapsibleState.Expanded));
+      assert.ok(
+        top.every(
+          (i) =>
+            i.contextValue === 'folder' &&
+            !('userId' in i) &&
+            i.collapsibleState === vscode.TreeItemCollapsibleState.Expanded,
+        ),
+      );
       const first = top[0] as FolderItem;
       const ada = (await users.getChildren(first)).find((i): i is UserItem => 'userId' in i && i.userId === 'ada');
       assert.ok(ada, 'ada under the first folder');
       assert.equal(ada.id, `user:${folder().toString()}:ada`);
       assert.deepEqual(ada.command?.arguments, [{ userId: 'ada', folder: folder().toString() }]);
       assert.equal(users.getParent(ada), first);
-      assert.ok(!(await users.getChildren(top[1])).some((i) => 'userId' in i && i.userId === 'ada'), 'the second folder does not list ada');
+      assert.ok(
+        !(await users.getChildren(top[1])).some((i) => 'userId' in i && i.userId === 'ada'),
+        'the second folder does not list ada',
+      );
     });
 
     it('shows reports rendered, one group for all of them, without their source tab', async () => {
       const groupsBefore = vscode.window.tabGroups.all.length;
-      const one = await vscode.commands.executeCommand<ClassifyOutcome>(CommandIds.classifyPairs, file('ada.prefs.jsonl'));
+      const one = await vscode.commands.executeCommand<ClassifyOutcome>(
+        CommandIds.classifyPairs,
+        file('ada.prefs.jsonl'),
+      );
       assert.ok(one, 'an outcome');
-      const first = await waitFor('the first report rendered', () => markdownPreviews().find((p) => p.tab.label.includes(basename(one.report))));
-      const two = await vscode.commands.executeCommand<ClassifyOutcome>(CommandIds.classifyPairs, file('bruno.prefs.json'));
+      const first = await waitFor('the first report rendered', () =>
+        markdownPreviews().find((p) => p.tab.label.includes(basename(one.report))),
+      );
+      const two = await vscode.commands.executeCommand<ClassifyOutcome>(
+        CommandIds.classifyPairs,
+        file('bruno.prefs.json'),
+      );
       assert.ok(two, 'a second outcome');
-      await waitFor('the second report rendered', () => markdownPreviews().find((p) => p.tab.label.includes(basename(two.report))));
+      await waitFor('the second report rendered', () =>
+        markdownPreviews().find((p) => p.tab.label.includes(basename(two.report))),
+      );
       const groups = new Set(markdownPreviews().map((p) => p.group.viewColumn));
       assert.deepEqual([...groups], [first.group.viewColumn], 'every report preview in the same group');
       assert.ok(vscode.window.tabGroups.all.length <= groupsBefore + 1, 'at most one group opened for reports');
-      const sources = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && [one.report, two.report].includes(t.input.uri.fsPath));
-      assert.deepEqual(sources.map((t) => t.label), [], 'no source tab of a report');
+      const sources = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputText && [one.report, two.report].includes(t.input.uri.fsPath));
+      assert.deepEqual(
+        sources.map((t) => t.label),
+        [],
+        'no source tab of a report',
+      );
       assert.match(one.report, /[\\/]\.synthesizeme[\\/]bench[\\/]/);
     });
 
@@ -100,7 +140,14 @@ export function polishSuite(): void {
         return Promise.resolve(undefined);
       };
       try {
-        assert.equal(await vscode.commands.executeCommand(CommandIds.benchPrepare, { kind: 'prefs', files, folder: folder().toString() }), undefined);
+        assert.equal(
+          await vscode.commands.executeCommand(CommandIds.benchPrepare, {
+            kind: 'prefs',
+            files,
+            folder: folder().toString(),
+          }),
+          undefined,
+        );
       } finally {
         window.showSaveDialog = dialog;
       }
@@ -110,7 +157,12 @@ export function polishSuite(): void {
       const dir = mkdtempSync(join(tmpdir(), 'sm-prepare-empty-'));
       try {
         const out = join(dir, 'prepared.prefs.jsonl');
-        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, { kind: 'prefs', files, out, folder: folder().toString() });
+        const r = await vscode.commands.executeCommand<PrepareOutcome>(CommandIds.benchPrepare, {
+          kind: 'prefs',
+          files,
+          out,
+          folder: folder().toString(),
+        });
         assert.ok(r, 'an outcome');
         assert.equal(r.records, 0, 'the judge always agrees with the user: the disagreement filter keeps nothing');
         assert.equal(r.written, false);
@@ -122,7 +174,7 @@ export function polishSuite(): void {
       }
     });
 
-    it('an unreachable server: the error offers Open Settings, Select Model and Show Log, in the editor\'s words; the status bar recovers by itself', async () => {
+    it("an unreachable server: the error offers Open Settings, Select Model and Show Log, in the editor's words; the status bar recovers by itself", async () => {
       const { ctx, status } = await api();
       const uri = file('ada.prefs.jsonl');
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
@@ -136,14 +188,28 @@ export function polishSuite(): void {
       }
     });
 
-    async function unreachableThenBack(ctx: Awaited<ReturnType<typeof api>>['ctx'], status: Awaited<ReturnType<typeof api>>['status'], uri: vscode.Uri): Promise<void> {
-      await waitFor('the new temperature', () => (ctx.folders.first().files.config.temperature === 0.25 ? true : undefined));
-      await waitFor('a healthy status bar', () => status.state === 'healthy' && status.item.text.startsWith('$(check)'), 30_000);
+    async function unreachableThenBack(
+      ctx: Awaited<ReturnType<typeof api>>['ctx'],
+      status: Awaited<ReturnType<typeof api>>['status'],
+      uri: vscode.Uri,
+    ): Promise<void> {
+      await waitFor('the new temperature', () =>
+        ctx.folders.first().files.config.temperature === 0.25 ? true : undefined,
+      );
+      await waitFor(
+        'a healthy status bar',
+        () => status.state === 'healthy' && status.item.text.startsWith('$(check)'),
+        30_000,
+      );
       const port = server.port;
       await server.close();
       const lens = (await lensesOf(uri)).find((l) => l.command?.command === CommandIds.judgePair)!;
       const before = ctx.notices.recent.at(-1);
-      assert.equal(await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? [])), undefined, 'the judge failed');
+      assert.equal(
+        await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? [])),
+        undefined,
+        'the judge failed',
+      );
       const shown = ctx.notices.recent.at(-1);
       assert.ok(shown !== before && shown?.severity === 'error', 'an error was shown');
       assert.match(shown.text, /^SynthesizeMe: Cannot reach Ollama at .* \(connection refused\)\. Is Ollama running\?/);
@@ -151,28 +217,51 @@ export function polishSuite(): void {
       assert.doesNotMatch(shown.text, /OLLAMA_HOST|--base-url/);
       assert.deepEqual(shown.actions, ['Open Settings', 'Select Model', 'Show Log']);
       // The failed call made the status bar look again.
-      await waitFor('the status bar in error', () => status.state === 'error' && !status.item.text.startsWith('$(check)'), 30_000);
+      await waitFor(
+        'the status bar in error',
+        () => status.state === 'error' && !status.item.text.startsWith('$(check)'),
+        30_000,
+      );
       assert.doesNotMatch(String(status.item.tooltip), /OLLAMA_HOST|--base-url/);
 
       // The server comes back where it was: no reload, no click, no settings change.
       server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1, port });
-      await waitFor('the status bar recovered', () => status.state === 'healthy' && status.item.text.startsWith('$(check)'), 30_000);
-      const v = await vscode.commands.executeCommand<{ orders: { preference: string | null }[] }>(lens.command!.command, ...(lens.command!.arguments ?? []));
+      await waitFor(
+        'the status bar recovered',
+        () => status.state === 'healthy' && status.item.text.startsWith('$(check)'),
+        30_000,
+      );
+      const v = await vscode.commands.executeCommand<{ orders: { preference: string | null }[] }>(
+        lens.command!.command,
+        ...(lens.command!.arguments ?? []),
+      );
       assert.equal(v?.orders.length, 2, 'and the next command works');
-      assert.ok(v.orders.every((o) => o.preference !== null), JSON.stringify(v.orders));
+      assert.ok(
+        v.orders.every((o) => o.preference !== null),
+        JSON.stringify(v.orders),
+      );
       // (An order whose call was still retrying when the first judge failed may have been answered, and cached, meanwhile.)
       assert.ok(server.stats.chat >= 1, 'answered by the server that came back');
     }
 
-    it('Select Model: choosing OpenAI drops Ollama\'s default URL; the API key is confirmed when saved and when cleared', async () => {
+    it("Select Model: choosing OpenAI drops Ollama's default URL; the API key is confirmed when saved and when cleared", async () => {
       const { ctx } = await api();
       const c = () => vscode.workspace.getConfiguration('synthesizeme');
       try {
         await c().update('baseUrls', ['http://127.0.0.1:11434'], vscode.ConfigurationTarget.Workspace);
-        await waitFor("Ollama's default URL in the settings", async () => ((await ctx.folders.first().model.describe()).baseUrls[0] === 'http://127.0.0.1:11434' ? true : undefined));
-        const picked = await vscode.commands.executeCommand(CommandIds.selectModel, { provider: 'openai', model: 'gpt-4o-mini' });
+        await waitFor("Ollama's default URL in the settings", async () =>
+          (await ctx.folders.first().model.describe()).baseUrls[0] === 'http://127.0.0.1:11434' ? true : undefined,
+        );
+        const picked = await vscode.commands.executeCommand(CommandIds.selectModel, {
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+        });
         assert.equal(picked, 'gpt-4o-mini');
-        assert.equal(c().inspect('baseUrls')?.workspaceValue, undefined, 'the Ollama URL is gone from the workspace settings');
+        assert.equal(
+          c().inspect('baseUrls')?.workspaceValue,
+          undefined,
+          'the Ollama URL is gone from the workspace settings',
+        );
         assert.ok(!(await readText(workspaceSettingsFile())).includes('11434'));
         const d = await waitFor('OpenAI', async () => {
           const x = await ctx.folders.first().model.describe();
@@ -182,10 +271,16 @@ export function polishSuite(): void {
         assert.equal(d.model, 'gpt-4o-mini');
 
         const host = new URL(d.baseUrls[0]!).host;
-        const saved = await vscode.commands.executeCommand<string>(CommandIds.setApiKey, { provider: 'openai', key: 'sk-polish-test' });
+        const saved = await vscode.commands.executeCommand<string>(CommandIds.setApiKey, {
+          provider: 'openai',
+          key: 'sk-polish-test',
+        });
         assert.equal(saved, `SynthesizeMe: API key saved for openai (${host}) in VS Code's secret storage.`);
         assert.equal(ctx.notices.recent.at(-1)?.text, saved, 'shown');
-        const cleared = await vscode.commands.executeCommand<string>(CommandIds.setApiKey, { provider: 'openai', key: '' });
+        const cleared = await vscode.commands.executeCommand<string>(CommandIds.setApiKey, {
+          provider: 'openai',
+          key: '',
+        });
         assert.equal(cleared, `SynthesizeMe: API key for openai (${host}) cleared from VS Code's secret storage.`);
         assert.equal(ctx.notices.recent.at(-1)?.text, cleared);
         assert.equal(await ctx.secrets.get('openai'), undefined);

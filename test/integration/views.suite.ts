@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { personaView } from '../../src/extension/views/persona-data';
 import { api, waitFor } from './helpers';
 
-const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean) => ({ order: o, preference, correct, reasoning: '' });
+const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean) => ({
+  order: o,
+  preference,
+  correct,
+  reasoning: '',
+});
 
 export function viewsSuite(): void {
   describe('views', () => {
@@ -46,10 +51,22 @@ export function viewsSuite(): void {
     });
 
     it('lens titles say which order went wrong', () => {
-      assert.equal(verdictTitle({ orders: [order('AB', 'A', true), order('BA', 'B', true)] }), '✓ chosen in both orders');
-      assert.equal(verdictTitle({ orders: [order('AB', 'B', false), order('BA', 'B', true)] }), '✗ rejected (A,B) · ✓ (B,A)');
-      assert.equal(verdictTitle({ orders: [order('AB', 'B', false), order('BA', 'A', false)] }), '✗ rejected in both orders');
-      assert.equal(verdictTitle({ orders: [order('AB', null, false), order('BA', 'B', true)] }), '✗ no answer (A,B) · ✓ (B,A)');
+      assert.equal(
+        verdictTitle({ orders: [order('AB', 'A', true), order('BA', 'B', true)] }),
+        '✓ chosen in both orders',
+      );
+      assert.equal(
+        verdictTitle({ orders: [order('AB', 'B', false), order('BA', 'B', true)] }),
+        '✗ rejected (A,B) · ✓ (B,A)',
+      );
+      assert.equal(
+        verdictTitle({ orders: [order('AB', 'B', false), order('BA', 'A', false)] }),
+        '✗ rejected in both orders',
+      );
+      assert.equal(
+        verdictTitle({ orders: [order('AB', null, false), order('BA', 'B', true)] }),
+        '✗ no answer (A,B) · ✓ (B,A)',
+      );
     });
 
     it('Markdown escaping leaves no markup', () => {

@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(__dirname.includes('/out/') ? __dirname.slice(0, __dirname.indexOf('/out/')) : process.cwd());
+export const ROOT = resolve(
+  __dirname.includes('/out/') ? __dirname.slice(0, __dirname.indexOf('/out/')) : process.cwd(),
+);
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 export interface CliRun {

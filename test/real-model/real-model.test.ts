@@ -11,18 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, ROOT } from './cli-runner';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { busySlots, EMBEDDED_MODEL_NAME, embeddedDir, ensureEmbeddedModel, startLlamaServer, type EmbeddedModel, type LlamaServer } from '../../tools/embedded-model/llama-server';
+import {
+  busySlots,
+  EMBEDDED_MODEL_NAME,
+  embeddedDir,
+  ensureEmbeddedModel,
+  startLlamaServer,
+  type EmbeddedModel,
+  type LlamaServer,
+} from '../../tools/embedded-model/llama-server';
 import { createLlm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
 
 const LOGS = join(ROOT, 'test-results', 'real-model');
-const MODEL_DIR = process.env.SYNTHESIZEME_EMBEDDED_DIR || (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : embeddedDir());
-
+const MODEL_DIR =
+  process.env.SYNTHESIZEME_EMBEDDED_DIR ||
+  (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : embeddedDir());
 
 function runLines(ws: string): { type: string }[] {
   const dir = join(ws, '.synthesizeme', 'runs');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string }));
+  return readdirSync(dir).flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string }),
+  );
 }
 
 describe('real model: Gemma 3 270M through llama-server', () => {
@@ -39,7 +53,8 @@ describe('real model: Gemma 3 270M through llama-server', () => {
     try {
       await fn();
     } catch (err) {
-      for (const s of [server, small]) if (s) console.log(`    --- ${s.logPath} (kept; tail) ---\n${s.logTail(25).replace(/^/gm, '    ')}`);
+      for (const s of [server, small])
+        if (s) console.log(`    --- ${s.logPath} (kept; tail) ---\n${s.logTail(25).replace(/^/gm, '    ')}`);
       throw err;
     }
   };
@@ -51,14 +66,24 @@ describe('real model: Gemma 3 270M through llama-server', () => {
     server = await startLlamaServer({ ...model, ctx: 8192, parallel: 2, logDir: LOGS });
     ws = mkdtempSync(join(tmpdir(), 'real-model-ws-'));
     cpSync(join(ROOT, 'examples', 'workspace'), ws, { recursive: true });
-    target = ['--provider', 'openai', '--base-url', server.baseUrl, '--model', EMBEDDED_MODEL_NAME, '--concurrency', '2'];
+    target = [
+      '--provider',
+      'openai',
+      '--base-url',
+      server.baseUrl,
+      '--model',
+      EMBEDDED_MODEL_NAME,
+      '--concurrency',
+      '2',
+    ];
   });
 
   after(async () => {
     // The server's own throughput, for the layer's figures (llama-server's Prometheus gauges).
     try {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      const gauge = (name: string) => Number(new RegExp(`^llamacpp:${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+      const gauge = (name: string) =>
+        Number(new RegExp(`^llamacpp:${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
       console.log(
         `real-model figures: wall ${((Date.now() - t0) / 1000).toFixed(0)} s; server ${gauge('prompt_tokens_seconds').toFixed(0)} prompt tokens/s, ` +
           `${gauge('predicted_tokens_seconds').toFixed(1)} generated tokens/s; ${gauge('prompt_tokens_total')} prompt and ${gauge('tokens_predicted_total')} generated tokens in all`,
@@ -71,117 +96,200 @@ describe('real model: Gemma 3 270M through llama-server', () => {
     if (ws) rmSync(ws, { recursive: true, force: true });
   });
 
-  test('judges a pair in both orders: two verdicts, each A, B or an honest "unparseable"', withLog(async () => {
-    const r = await cli(['judge', join(ws, 'ada.prefs.jsonl'), '--line', '1', '--json', ...target]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.orders.map((o: { order: string }) => o.order), ['AB', 'BA']);
-    for (const o of r.json.orders) {
-      assert.ok(o.preference === 'A' || o.preference === 'B' || (o.preference === null && /no A\/B preference/.test(o.error)), JSON.stringify(o));
-      assert.equal(o.correct, o.preference === (o.order === 'AB' ? 'A' : 'B'));
-    }
-    assert.equal(r.json.calls, 2);
-    assert.ok(r.json.promptTokens > 100, `the server reported prompt tokens (${r.json.promptTokens})`);
-  }));
-
-  test('fits ada end to end: the persona file, its demonstrations, provenance naming the model', withLog(async () => {
-    const r = await cli(['fit', ws, '--user', 'ada', '--k', '1', '--json', ...target]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.users.length, 1);
-    assert.deepEqual(r.json.failed, []);
-    const file = join(ws, 'personas', 'ada.persona.yaml');
-    const doc = parseYaml(readFileSync(file, 'utf8'));
-    assert.equal(doc.user_id, 'ada');
-    assert.equal(typeof doc.persona, 'string');
-    assert.ok(doc.persona.trim().length > 0, 'a persona was written');
-    assert.ok(!/^<[^>]*>$/.test(doc.persona.trim()), `not a copied placeholder: ${doc.persona}`);
-    const adaPairs = readFileSync(join(ws, 'ada.prefs.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).pair_id as string);
-    assert.ok(Array.isArray(doc.demos));
-    for (const d of doc.demos) {
-      assert.ok(adaPairs.includes(d.pair_id ?? d.pairId), `demo ${JSON.stringify(d)} is one of ada's pairs`);
-      assert.ok(d.preference === 'A' || d.preference === 'B');
-    }
-    assert.equal(doc.provenance.model, EMBEDDED_MODEL_NAME);
-    assert.equal(doc.provenance.provider, 'openai');
-    assert.ok(doc.provenance.calls > 0);
-    console.log(`  persona fitted by ${EMBEDDED_MODEL_NAME} (${doc.demos.length} demos, ${doc.provenance.calls} calls): ${JSON.stringify(doc.persona.slice(0, 200))}`);
-  }));
-
-  test('evaluates default and persona+demos on the test split, with intervals', withLog(async () => {
-    const r = await cli(['eval', ws, '--user', 'ada', '--method', 'default,persona+demos', '--json', ...target]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.results.map((x: { method: string }) => x.method), ['default', 'persona+demos']);
-    for (const x of r.json.results) {
-      assert.equal(x.model, EMBEDDED_MODEL_NAME);
-      assert.equal(x.pairs, 5);
-      assert.equal(x.samples, 10);
-      const [lo, hi] = x.ci95;
-      assert.ok(0 <= lo && lo <= x.accuracy && x.accuracy <= hi && hi <= 1, `interval ${x.ci95} around ${x.accuracy}`);
-    }
-    assert.equal(r.json.calls, 20);
-    assert.ok(r.json.usage.promptTokens > 0 && r.json.usage.completionTokens > 0, 'the server reported usage');
-    evalUsage = r.json.usage;
-  }));
-
-  test('the same evaluation again, with its run files gone: 0 calls, every answer from the cache', withLog(async () => {
-    rmSync(join(ws, '.synthesizeme', 'runs'), { recursive: true, force: true });
-    const r = await cli(['eval', ws, '--user', 'ada', '--method', 'default,persona+demos', '--json', ...target]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.calls, 0);
-    assert.equal(r.json.cacheHits, 20);
-  }));
-
-  test("the dry-run token estimate is within 35% of the server's own count", withLog(async () => {
-    assert.ok(evalUsage, 'needs the evaluation above');
-    const r = await cli(['eval', ws, '--user', 'ada', '--method', 'default,persona+demos', '--json', '--dry-run', '--no-cache', ...target]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.calls, 20);
-    const ratio = r.json.promptTokens / evalUsage.promptTokens;
-    console.log(`  token estimate / server's count: ${r.json.promptTokens} / ${evalUsage.promptTokens} = ${ratio.toFixed(3)}`);
-    assert.ok(ratio > 0.65 && ratio < 1.35, `ratio ${ratio.toFixed(3)}`);
-  }));
-
-  test('a prompt longer than the server\'s context is the context-length error, exit 1, and no verdict', withLog(async () => {
-    small = await startLlamaServer({ ...model, ctx: 1024, parallel: 1, logDir: LOGS });
-    // A persona of about 2,000 tokens: the judge prompt cannot fit in 1,024.
-    const file = join(ws, 'personas', 'ada.persona.yaml');
-    const doc = parseYaml(readFileSync(file, 'utf8'));
-    const longWs = mkdtempSync(join(tmpdir(), 'real-model-long-'));
-    try {
-      cpSync(join(ROOT, 'examples', 'workspace'), longWs, { recursive: true });
-      mkdirSync(join(longWs, 'personas'), { recursive: true });
-      writeFileSync(join(longWs, 'personas', 'ada.persona.yaml'), stringifyYaml({ ...doc, persona: 'Ada wants short, exact answers with code. '.repeat(200) }));
-      const r = await cli(['eval', longWs, '--user', 'ada', '--method', 'persona', '--json', '--provider', 'openai', '--base-url', small.baseUrl, '--model', EMBEDDED_MODEL_NAME]);
-      assert.equal(r.code, 1, `exit 1 (got ${r.code}): ${r.stderr}`);
-      assert.match(r.stderr, /too long for gemma-3-270m-q4_k_m \([\d,]+ tokens against a context of 1,024\)/);
-      assert.match(r.stderr, /exceeds the available context size/);
-      assert.ok(!/at .*\.js:\d+/.test(r.stderr), 'no stack trace');
-      const lines = runLines(longWs);
-      assert.deepEqual(lines.filter((l) => l.type === 'verdict' || l.type === 'summary'), [], 'nothing was scored');
-    } finally {
-      rmSync(longWs, { recursive: true, force: true });
-    }
-  }));
-
-  test("cancelling a call mid-request frees the server's slot", withLog(async () => {
-    const llm = createLlm({ provider: 'openai', baseUrls: [server.baseUrl], model: EMBEDDED_MODEL_NAME, timeoutSeconds: 60 }, { noCache: true });
-    try {
-      const ac = new AbortController();
-      const call = llm.chat({ messages: [{ role: 'user', content: 'Count from 1 to 2000, one number per line.' }], temperature: 0, maxTokens: 4000, purpose: 'cancel test' }, ac.signal);
-      call.catch(() => undefined);
-      const end = Date.now() + 30_000;
-      while ((await busySlots(server.url)) === 0) {
-        assert.ok(Date.now() < end, 'the server never started the request');
-        await new Promise((r) => setTimeout(r, 50));
+  test(
+    'judges a pair in both orders: two verdicts, each A, B or an honest "unparseable"',
+    withLog(async () => {
+      const r = await cli(['judge', join(ws, 'ada.prefs.jsonl'), '--line', '1', '--json', ...target]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        r.json.orders.map((o: { order: string }) => o.order),
+        ['AB', 'BA'],
+      );
+      for (const o of r.json.orders) {
+        assert.ok(
+          o.preference === 'A' || o.preference === 'B' || (o.preference === null && /no A\/B preference/.test(o.error)),
+          JSON.stringify(o),
+        );
+        assert.equal(o.correct, o.preference === (o.order === 'AB' ? 'A' : 'B'));
       }
-      ac.abort();
-      await assert.rejects(call, (err: unknown) => err instanceof LlmError && err.kind === 'aborted');
-      const freed = Date.now() + 10_000;
-      while ((await busySlots(server.url)) > 0) {
-        assert.ok(Date.now() < freed, 'the slot is still processing 10 s after the cancel');
-        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(r.json.calls, 2);
+      assert.ok(r.json.promptTokens > 100, `the server reported prompt tokens (${r.json.promptTokens})`);
+    }),
+  );
+
+  test(
+    'fits ada end to end: the persona file, its demonstrations, provenance naming the model',
+    withLog(async () => {
+      const r = await cli(['fit', ws, '--user', 'ada', '--k', '1', '--json', ...target]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.users.length, 1);
+      assert.deepEqual(r.json.failed, []);
+      const file = join(ws, 'personas', 'ada.persona.yaml');
+      const doc = parseYaml(readFileSync(file, 'utf8'));
+      assert.equal(doc.user_id, 'ada');
+      assert.equal(typeof doc.persona, 'string');
+      assert.ok(doc.persona.trim().length > 0, 'a persona was written');
+      assert.ok(!/^<[^>]*>$/.test(doc.persona.trim()), `not a copied placeholder: ${doc.persona}`);
+      const adaPairs = readFileSync(join(ws, 'ada.prefs.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).pair_id as string);
+      assert.ok(Array.isArray(doc.demos));
+      for (const d of doc.demos) {
+        assert.ok(adaPairs.includes(d.pair_id ?? d.pairId), `demo ${JSON.stringify(d)} is one of ada's pairs`);
+        assert.ok(d.preference === 'A' || d.preference === 'B');
       }
-    } finally {
-      await llm.dispose();
-    }
-  }));
+      assert.equal(doc.provenance.model, EMBEDDED_MODEL_NAME);
+      assert.equal(doc.provenance.provider, 'openai');
+      assert.ok(doc.provenance.calls > 0);
+      console.log(
+        `  persona fitted by ${EMBEDDED_MODEL_NAME} (${doc.demos.length} demos, ${doc.provenance.calls} calls): ${JSON.stringify(doc.persona.slice(0, 200))}`,
+      );
+    }),
+  );
+
+  test(
+    'evaluates default and persona+demos on the test split, with intervals',
+    withLog(async () => {
+      const r = await cli(['eval', ws, '--user', 'ada', '--method', 'default,persona+demos', '--json', ...target]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        r.json.results.map((x: { method: string }) => x.method),
+        ['default', 'persona+demos'],
+      );
+      for (const x of r.json.results) {
+        assert.equal(x.model, EMBEDDED_MODEL_NAME);
+        assert.equal(x.pairs, 5);
+        assert.equal(x.samples, 10);
+        const [lo, hi] = x.ci95;
+        assert.ok(
+          0 <= lo && lo <= x.accuracy && x.accuracy <= hi && hi <= 1,
+          `interval ${x.ci95} around ${x.accuracy}`,
+        );
+      }
+      assert.equal(r.json.calls, 20);
+      assert.ok(r.json.usage.promptTokens > 0 && r.json.usage.completionTokens > 0, 'the server reported usage');
+      evalUsage = r.json.usage;
+    }),
+  );
+
+  test(
+    'the same evaluation again, with its run files gone: 0 calls, every answer from the cache',
+    withLog(async () => {
+      rmSync(join(ws, '.synthesizeme', 'runs'), { recursive: true, force: true });
+      const r = await cli(['eval', ws, '--user', 'ada', '--method', 'default,persona+demos', '--json', ...target]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.calls, 0);
+      assert.equal(r.json.cacheHits, 20);
+    }),
+  );
+
+  test(
+    "the dry-run token estimate is within 35% of the server's own count",
+    withLog(async () => {
+      assert.ok(evalUsage, 'needs the evaluation above');
+      const r = await cli([
+        'eval',
+        ws,
+        '--user',
+        'ada',
+        '--method',
+        'default,persona+demos',
+        '--json',
+        '--dry-run',
+        '--no-cache',
+        ...target,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.calls, 20);
+      const ratio = r.json.promptTokens / evalUsage.promptTokens;
+      console.log(
+        `  token estimate / server's count: ${r.json.promptTokens} / ${evalUsage.promptTokens} = ${ratio.toFixed(3)}`,
+      );
+      assert.ok(ratio > 0.65 && ratio < 1.35, `ratio ${ratio.toFixed(3)}`);
+    }),
+  );
+
+  test(
+    "a prompt longer than the server's context is the context-length error, exit 1, and no verdict",
+    withLog(async () => {
+      small = await startLlamaServer({ ...model, ctx: 1024, parallel: 1, logDir: LOGS });
+      // A persona of about 2,000 tokens: the judge prompt cannot fit in 1,024.
+      const file = join(ws, 'personas', 'ada.persona.yaml');
+      const doc = parseYaml(readFileSync(file, 'utf8'));
+      const longWs = mkdtempSync(join(tmpdir(), 'real-model-long-'));
+      try {
+        cpSync(join(ROOT, 'examples', 'workspace'), longWs, { recursive: true });
+        mkdirSync(join(longWs, 'personas'), { recursive: true });
+        writeFileSync(
+          join(longWs, 'personas', 'ada.persona.yaml'),
+          stringifyYaml({ ...doc, persona: 'Ada wants short, exact answers with code. '.repeat(200) }),
+        );
+        const r = await cli([
+          'eval',
+          longWs,
+          '--user',
+          'ada',
+          '--method',
+          'persona',
+          '--json',
+          '--provider',
+          'openai',
+          '--base-url',
+          small.baseUrl,
+          '--model',
+          EMBEDDED_MODEL_NAME,
+        ]);
+        assert.equal(r.code, 1, `exit 1 (got ${r.code}): ${r.stderr}`);
+        assert.match(r.stderr, /too long for gemma-3-270m-q4_k_m \([\d,]+ tokens against a context of 1,024\)/);
+        assert.match(r.stderr, /exceeds the available context size/);
+        assert.ok(!/at .*\.js:\d+/.test(r.stderr), 'no stack trace');
+        const lines = runLines(longWs);
+        assert.deepEqual(
+          lines.filter((l) => l.type === 'verdict' || l.type === 'summary'),
+          [],
+          'nothing was scored',
+        );
+      } finally {
+        rmSync(longWs, { recursive: true, force: true });
+      }
+    }),
+  );
+
+  test(
+    "cancelling a call mid-request frees the server's slot",
+    withLog(async () => {
+      const llm = createLlm(
+        { provider: 'openai', baseUrls: [server.baseUrl], model: EMBEDDED_MODEL_NAME, timeoutSeconds: 60 },
+        { noCache: true },
+      );
+      try {
+        const ac = new AbortController();
+        const call = llm.chat(
+          {
+            messages: [{ role: 'user', content: 'Count from 1 to 2000, one number per line.' }],
+            temperature: 0,
+            maxTokens: 4000,
+            purpose: 'cancel test',
+          },
+          ac.signal,
+        );
+        call.catch(() => undefined);
+        const end = Date.now() + 30_000;
+        while ((await busySlots(server.url)) === 0) {
+          assert.ok(Date.now() < end, 'the server never started the request');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        ac.abort();
+        await assert.rejects(call, (err: unknown) => err instanceof LlmError && err.kind === 'aborted');
+        const freed = Date.now() + 10_000;
+        while ((await busySlots(server.url)) > 0) {
+          assert.ok(Date.now() < freed, 'the slot is still processing 10 s after the cancel');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await llm.dispose();
+      }
+    }),
+  );
 });

@@ -34,8 +34,10 @@ export const SEMANTIC_PAIRS: SemPair[] = [
   {
     id: 'json-field',
     question: 'How can I read a JSON file and print one of its fields?',
-    chosen: 'In Python:\n\n```python\nimport json\n\nwith open("config.json") as f:\n    print(json.load(f)["name"])\n```',
-    rejected: "In JavaScript:\n\n```javascript\nconst fs = require('fs');\n\nconsole.log(JSON.parse(fs.readFileSync('config.json', 'utf8')).name);\n```",
+    chosen:
+      'In Python:\n\n```python\nimport json\n\nwith open("config.json") as f:\n    print(json.load(f)["name"])\n```',
+    rejected:
+      "In JavaScript:\n\n```javascript\nconst fs = require('fs');\n\nconsole.log(JSON.parse(fs.readFileSync('config.json', 'utf8')).name);\n```",
   },
   {
     id: 'dedupe',
@@ -46,20 +48,26 @@ export const SEMANTIC_PAIRS: SemPair[] = [
   {
     id: 'focus',
     question: 'Any tips for staying focused while working from home?',
-    chosen: '- Keep a fixed start and end time.\n- Work at a desk, not on the sofa.\n- Silence notifications during deep work.',
-    rejected: '- 🕘 Keep a fixed start and end time! 😀\n- 🪑 Work at a desk, not on the sofa! 😉\n- 🔕 Silence notifications during deep work! 🚀✨',
+    chosen:
+      '- Keep a fixed start and end time.\n- Work at a desk, not on the sofa.\n- Silence notifications during deep work.',
+    rejected:
+      '- 🕘 Keep a fixed start and end time! 😀\n- 🪑 Work at a desk, not on the sofa! 😉\n- 🔕 Silence notifications during deep work! 🚀✨',
   },
   {
     id: 'mutex',
     question: 'Can you explain what a mutex is in two sentences?',
-    chosen: 'A mutex is a lock that only one thread can hold at a time. A thread takes it before touching shared data and releases it afterwards.',
-    rejected: '🔒 A mutex is a lock that only one thread can hold at a time! 🧵 A thread takes it before touching shared data and releases it afterwards! 🎉😀',
+    chosen:
+      'A mutex is a lock that only one thread can hold at a time. A thread takes it before touching shared data and releases it afterwards.',
+    rejected:
+      '🔒 A mutex is a lock that only one thread can hold at a time! 🧵 A thread takes it before touching shared data and releases it afterwards! 🎉😀',
   },
   {
     id: 'interview',
     question: 'How should I prepare for a job interview tomorrow?',
-    chosen: 'Reread the job description, prepare two stories that show your impact, and have three questions ready. Sleep well.',
-    rejected: '💼 Reread the job description, 🌟 prepare two stories that show your impact, and ❓ have three questions ready. 😴 Sleep well! 💪🍀',
+    chosen:
+      'Reread the job description, prepare two stories that show your impact, and have three questions ready. Sleep well.',
+    rejected:
+      '💼 Reread the job description, 🌟 prepare two stories that show your impact, and ❓ have three questions ready. 😴 Sleep well! 💪🍀',
   },
 ];
 
@@ -73,7 +81,8 @@ export const OPPOSITE_PERSONA =
 const INTACT_END = 'Do not favour a reply because of its position. Always pick A or B; never call it a tie.';
 /** The project's judge prompt with its last instruction edited to "always answer B". */
 export function alwaysBPrompt(): string {
-  if (!DEFAULT_PROMPTS.judge.includes(INTACT_END)) throw new Error('the default judge prompt changed: update the always-B edit');
+  if (!DEFAULT_PROMPTS.judge.includes(INTACT_END))
+    throw new Error('the default judge prompt changed: update the always-B edit');
   return DEFAULT_PROMPTS.judge.replace(INTACT_END, 'Whatever the replies say, always answer B. Never answer A.');
 }
 
@@ -99,13 +108,23 @@ export type SemanticFigures = Record<Condition, ConditionFigures>;
 function writeWorkspace(persona?: string, judgePrompt?: string): string {
   const ws = mkdtempSync(join(tmpdir(), 'semantic-ws-'));
   const lines = SEMANTIC_PAIRS.map((p) =>
-    JSON.stringify({ user_id: USER, pair_id: p.id, context: [{ role: 'user', content: p.question }], chosen: p.chosen, rejected: p.rejected, split: 'test' }),
+    JSON.stringify({
+      user_id: USER,
+      pair_id: p.id,
+      context: [{ role: 'user', content: p.question }],
+      chosen: p.chosen,
+      rejected: p.rejected,
+      split: 'test',
+    }),
   );
   writeFileSync(join(ws, `${USER}.prefs.jsonl`), lines.join('\n') + '\n');
   if (persona) {
     mkdirSync(join(ws, 'personas'));
     const indented = persona.replace(/^/gm, '  ');
-    writeFileSync(join(ws, 'personas', `${USER}.persona.yaml`), `user_id: ${USER}\npersona: |\n${indented}\ndemos: []\nprovenance:\n  provider: hand-written\n  model: none\n`);
+    writeFileSync(
+      join(ws, 'personas', `${USER}.persona.yaml`),
+      `user_id: ${USER}\npersona: |\n${indented}\ndemos: []\nprovenance:\n  provider: hand-written\n  model: none\n`,
+    );
   }
   if (judgePrompt) {
     mkdirSync(join(ws, 'prompts'));
@@ -132,7 +151,10 @@ function figuresOf(ws: string, secondsPerCall: number): Record<string, Condition
   const dir = join(ws, '.synthesizeme', 'runs');
   const out: Record<string, ConditionFigures> = {};
   for (const f of readdirSync(dir)) {
-    const records = readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Verdict & { method?: string });
+    const records = readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Verdict & { method?: string });
     const method = records.find((r) => r.type === 'header')?.method ?? f;
     const orders = records.filter((r) => r.type === 'verdict').flatMap((r) => r.orders ?? []);
     const n = orders.length;
@@ -152,7 +174,8 @@ function figuresOf(ws: string, secondsPerCall: number): Record<string, Condition
 async function evalIn(ws: string, methods: string, target: string[]): Promise<Record<string, ConditionFigures>> {
   const t = Date.now();
   const r = await cli(['eval', ws, '--user', USER, '--method', methods, '--json', ...target]);
-  if (r.code !== 0) throw new Error(`eval --method ${methods} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(`eval --method ${methods} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
   const calls = methods.split(',').length * SEMANTIC_PAIRS.length * 2;
   return figuresOf(ws, (Date.now() - t) / 1000 / calls);
 }

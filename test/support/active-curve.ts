@@ -20,7 +20,10 @@ export interface CurvePoint {
 }
 
 /** Two-sided 95% critical values of Student's t for 1..30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The 97.5% quantile of Student's t with `df` degrees of freedom (table to 30, then z + (z^3 + z) / 4df). */
 export function tCritical95(df: number): number {
@@ -47,7 +50,9 @@ export function meanInterval(values: readonly number[]): { mean: number; low: nu
  */
 export function averageCurve(sizes: readonly number[], runs: readonly CurveRun[]): CurvePoint[] {
   if (!runs.length) throw new RangeError('no runs to average');
-  for (const r of runs) if (r.accuracy.length !== sizes.length) throw new RangeError(`run of ${r.user} has ${r.accuracy.length} points for ${sizes.length} sizes`);
+  for (const r of runs)
+    if (r.accuracy.length !== sizes.length)
+      throw new RangeError(`run of ${r.user} has ${r.accuracy.length} points for ${sizes.length} sizes`);
   const byUser = new Map<string, CurveRun[]>();
   for (const r of runs) byUser.set(r.user, [...(byUser.get(r.user) ?? []), r]);
   return sizes.map((size, i) => {

@@ -13,7 +13,13 @@ export function schemaName(schema: Record<string, unknown> | undefined): string 
   return undefined;
 }
 
-type NamedBrain = (request: { model: string; messages: { role: string; content: string }[]; schema?: { name: string; schema: object }; temperature?: number; seed?: number }) => string;
+type NamedBrain = (request: {
+  model: string;
+  messages: { role: string; content: string }[];
+  schema?: { name: string; schema: object };
+  temperature?: number;
+  seed?: number;
+}) => string;
 
 export function adaptBrain(brain: NamedBrain): Brain {
   return (req: BrainRequest) => {

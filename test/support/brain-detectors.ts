@@ -58,8 +58,10 @@ const FENCE = /```[^\n]*\n[\s\S]*?```/g;
 const LIST_LINE = /^\s*(?:\d{1,2}[.)]|[-*•]|step \d+:?)\s+\S/gim;
 const SOURCE_LINE = /^\s*(?:sources?|references?|see also|further reading)\s*:/im;
 const LINK = /\bhttps?:\/\/\S+|\bwww\.\S+|\b[\w-]+\.(?:com|org|gov|edu|int|uk|io)\b(?:\/\S*)?/i;
-const PASSING = /\b[Aa]ccording to\b|\([A-Z][\w.& -]+,\s*(?:19|20)\d\d\)|\b[Aa]s (?:reported|described|recommended) by\b/;
-const CHATTY = /\b(?:hey|oh|ooh|wow|yeah|yep|nope|sure thing|super|awesome|totally|stuff|kinda|sorta|gonna|wanna|gotta|btw|lol|tbh|honestly|basically|tons|love)\b/gi;
+const PASSING =
+  /\b[Aa]ccording to\b|\([A-Z][\w.& -]+,\s*(?:19|20)\d\d\)|\b[Aa]s (?:reported|described|recommended) by\b/;
+const CHATTY =
+  /\b(?:hey|oh|ooh|wow|yeah|yep|nope|sure thing|super|awesome|totally|stuff|kinda|sorta|gonna|wanna|gotta|btw|lol|tbh|honestly|basically|tons|love)\b/gi;
 const APOSTROPHE = /\b\w+['’](?:s|t|re|ll|ve|m|d)\b/gi;
 
 /** Pictographs by code point: the emoji blocks and the older symbol blocks. */
@@ -79,7 +81,11 @@ export function readResponse(text: string): Reading {
   const prose = text.replace(FENCE, ' ');
   const indented = prose.split('\n').filter((l) => /^(?: {4}|\t)\S/.test(l)).length;
   const emoji = countEmoji(prose);
-  const casual = (prose.match(/!/g)?.length ?? 0) + (prose.match(APOSTROPHE)?.length ?? 0) + (prose.match(CHATTY)?.length ?? 0) + emoji;
+  const casual =
+    (prose.match(/!/g)?.length ?? 0) +
+    (prose.match(APOSTROPHE)?.length ?? 0) +
+    (prose.match(CHATTY)?.length ?? 0) +
+    emoji;
   return {
     chars: text.replace(/\s+/g, ' ').trim().length,
     words,
@@ -136,7 +142,9 @@ export function noticedDifference(aspect: Aspect, ra: Reading, rb: Reading): -1 
       // Only emoji it noticed count against a reply.
       return sign(Number(rb.emojiDensity >= EMOJI_NOTICED) - Number(ra.emojiDensity >= EMOJI_NOTICED));
     case 'formal':
-      return Math.abs(ra.casualDensity - rb.casualDensity) >= REGISTER_STEP ? sign(rb.casualDensity - ra.casualDensity) : 0;
+      return Math.abs(ra.casualDensity - rb.casualDensity) >= REGISTER_STEP
+        ? sign(rb.casualDensity - ra.casualDensity)
+        : 0;
     case 'code':
       return sign(Number(ra.codeLines >= 1) - Number(rb.codeLines >= 1));
   }
@@ -146,7 +154,12 @@ export function noticedDifference(aspect: Aspect, ra: Reading, rb: Reading): -1 
 export function genericScore(text: string): number {
   if (!text.trim()) return -10;
   const r = readResponse(text);
-  return Math.log2(r.chars / 6 + 1) + (r.listItems >= 2 ? 0.35 : 0) + (r.casualDensity >= REGISTER_STEP ? 0.25 : 0) + (r.codeLines >= 1 ? 0.2 : 0);
+  return (
+    Math.log2(r.chars / 6 + 1) +
+    (r.listItems >= 2 ? 0.35 : 0) +
+    (r.casualDensity >= REGISTER_STEP ? 0.25 : 0) +
+    (r.codeLines >= 1 ? 0.2 : 0)
+  );
 }
 
 /** Concrete differences between A and B, in the words a model would use. */
@@ -157,7 +170,9 @@ export function describeDifferences(a: string, b: string): string[] {
   const c = compareAspect('concise', a, b);
   if (c !== 0) {
     const [s, l, ws, wl] = c > 0 ? ['A', 'B', ra.words, rb.words] : ['B', 'A', rb.words, ra.words];
-    out.push(`Response ${s} is much shorter than Response ${l} (about ${ws} vs ${wl} words); Response ${l} adds background and detail.`);
+    out.push(
+      `Response ${s} is much shorter than Response ${l} (about ${ws} vs ${wl} words); Response ${l} adds background and detail.`,
+    );
   } else {
     out.push(`The two replies are of similar length (about ${ra.words} and ${rb.words} words).`);
   }
@@ -171,7 +186,8 @@ export function describeDifferences(a: string, b: string): string[] {
   };
   for (const aspect of ['steps', 'sources', 'no-emoji', 'formal', 'code'] as const) {
     const d = compareAspect(aspect, a, b);
-    if (d !== 0) out.push(`Response ${d > 0 ? 'A' : 'B'} ${said[aspect][0]}; Response ${d > 0 ? 'B' : 'A'} ${said[aspect][1]}.`);
+    if (d !== 0)
+      out.push(`Response ${d > 0 ? 'A' : 'B'} ${said[aspect][0]}; Response ${d > 0 ? 'B' : 'A'} ${said[aspect][1]}.`);
   }
   return out;
 }

@@ -122,18 +122,52 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
     for (const line of input.content.split('\n')) {
       if (!line.trim()) continue;
       n++;
-      let req: { custom_id?: string; body?: { model?: string; messages?: { role: string; content: string }[]; response_format?: { json_schema?: { schema?: Record<string, unknown> } }; temperature?: number; seed?: number } };
+      let req: {
+        custom_id?: string;
+        body?: {
+          model?: string;
+          messages?: { role: string; content: string }[];
+          response_format?: { json_schema?: { schema?: Record<string, unknown> } };
+          temperature?: number;
+          seed?: number;
+        };
+      };
       try {
         req = JSON.parse(line);
       } catch {
-        errors.push(JSON.stringify({ id: `batch_req_${++seq}`, custom_id: null, response: null, error: { code: 'invalid_json', message: `line ${n} is not valid JSON` } }));
+        errors.push(
+          JSON.stringify({
+            id: `batch_req_${++seq}`,
+            custom_id: null,
+            response: null,
+            error: { code: 'invalid_json', message: `line ${n} is not valid JSON` },
+          }),
+        );
         continue;
       }
       const model = req.body?.model ?? '';
       const requestId = `req_${++seq}`;
       if (options.models && !options.models.includes(model)) {
         b.failed++;
-        out.push(JSON.stringify({ id: `batch_req_${seq}`, custom_id: req.custom_id, response: { status_code: 404, request_id: requestId, body: { error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' } } }, error: null }));
+        out.push(
+          JSON.stringify({
+            id: `batch_req_${seq}`,
+            custom_id: req.custom_id,
+            response: {
+              status_code: 404,
+              request_id: requestId,
+              body: {
+                error: {
+                  message: `The model \`${model}\` does not exist or you do not have access to it.`,
+                  type: 'invalid_request_error',
+                  param: null,
+                  code: 'model_not_found',
+                },
+              },
+            },
+            error: null,
+          }),
+        );
         continue;
       }
       const messages = req.body?.messages ?? [];
@@ -141,7 +175,9 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
         protocol: 'openai',
         model,
         messages,
-        ...(req.body?.response_format?.json_schema?.schema ? { schema: req.body.response_format.json_schema.schema } : {}),
+        ...(req.body?.response_format?.json_schema?.schema
+          ? { schema: req.body.response_format.json_schema.schema }
+          : {}),
         ...(req.body?.temperature !== undefined ? { temperature: req.body.temperature } : {}),
         ...(req.body?.seed !== undefined ? { seed: req.body.seed } : {}),
         stream: false,
@@ -156,7 +192,18 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
           response: {
             status_code: 200,
             request_id: requestId,
-            body: { id: `chatcmpl-${seq}`, object: 'chat.completion', created: now(), model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } },
+            body: {
+              id: `chatcmpl-${seq}`,
+              object: 'chat.completion',
+              created: now(),
+              model,
+              choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+              usage: {
+                prompt_tokens: promptTokens,
+                completion_tokens: completionTokens,
+                total_tokens: promptTokens + completionTokens,
+              },
+            },
           },
           error: null,
         }),
@@ -164,7 +211,13 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
     }
     const put = (lines: string[]) => {
       const id = `file-out${++seq}`;
-      files.set(id, { id, filename: `${b.id}_output.jsonl`, purpose: 'batch_output', content: lines.join('\n') + (lines.length ? '\n' : ''), created_at: now() });
+      files.set(id, {
+        id,
+        filename: `${b.id}_output.jsonl`,
+        purpose: 'batch_output',
+        content: lines.join('\n') + (lines.length ? '\n' : ''),
+        created_at: now(),
+      });
       return id;
     };
     b.output_file_id = out.length ? put(out) : null;
@@ -193,14 +246,24 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
       id: b.id,
       object: 'batch',
       endpoint: b.endpoint,
-      errors: s === 'failed' ? { object: 'list', data: [{ code: 'server_error', message: 'the batch failed (injected)', line: null, param: null }] } : null,
+      errors:
+        s === 'failed'
+          ? {
+              object: 'list',
+              data: [{ code: 'server_error', message: 'the batch failed (injected)', line: null, param: null }],
+            }
+          : null,
       input_file_id: b.input_file_id,
       completion_window: b.completion_window,
       status: s,
       output_file_id: s === 'completed' ? b.output_file_id : null,
       error_file_id: s === 'completed' ? b.error_file_id : null,
       created_at: Math.floor(b.created / 1000),
-      request_counts: { total: b.total, completed: s === 'completed' ? b.total - b.failed : 0, failed: s === 'completed' ? b.failed : 0 },
+      request_counts: {
+        total: b.total,
+        completed: s === 'completed' ? b.total - b.failed : 0,
+        failed: s === 'completed' ? b.failed : 0,
+      },
       metadata: b.metadata,
     };
   }
@@ -221,22 +284,53 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
       if (purpose !== 'batch') return apiError(res, 400, `purpose must be 'batch', got '${purpose}'`);
       stats.uploads++;
       const id = `file-${++seq}`;
-      const stored: StoredFile = { id, filename: file.filename ?? 'upload.jsonl', purpose, content: file.content.toString('utf8'), created_at: now() };
+      const stored: StoredFile = {
+        id,
+        filename: file.filename ?? 'upload.jsonl',
+        purpose,
+        content: file.content.toString('utf8'),
+        created_at: now(),
+      };
       files.set(id, stored);
-      return json(res, 200, { id, object: 'file', bytes: file.content.length, created_at: stored.created_at, filename: stored.filename, purpose, status: 'processed' });
+      return json(res, 200, {
+        id,
+        object: 'file',
+        bytes: file.content.length,
+        created_at: stored.created_at,
+        filename: stored.filename,
+        purpose,
+        status: 'processed',
+      });
     }
     if (req.method === 'POST' && path === '/v1/batches') {
-      let p: { input_file_id?: string; endpoint?: string; completion_window?: string; metadata?: Record<string, string> };
+      let p: {
+        input_file_id?: string;
+        endpoint?: string;
+        completion_window?: string;
+        metadata?: Record<string, string>;
+      };
       try {
         p = JSON.parse(body.toString('utf8'));
       } catch {
         return apiError(res, 400, 'invalid JSON body');
       }
-      if (!p.input_file_id || !files.has(p.input_file_id)) return apiError(res, 404, `No such File object: ${p.input_file_id}`);
+      if (!p.input_file_id || !files.has(p.input_file_id))
+        return apiError(res, 404, `No such File object: ${p.input_file_id}`);
       if (p.endpoint !== '/v1/chat/completions') return apiError(res, 400, `unsupported endpoint ${p.endpoint}`);
       stats.batchesCreated++;
       const id = `batch_${++seq}`;
-      const b: StoredBatch = { id, input_file_id: p.input_file_id, endpoint: p.endpoint, completion_window: p.completion_window ?? '24h', metadata: p.metadata ?? null, created: Date.now(), output_file_id: null, error_file_id: null, total: 0, failed: 0 };
+      const b: StoredBatch = {
+        id,
+        input_file_id: p.input_file_id,
+        endpoint: p.endpoint,
+        completion_window: p.completion_window ?? '24h',
+        metadata: p.metadata ?? null,
+        created: Date.now(),
+        output_file_id: null,
+        error_file_id: null,
+        total: 0,
+        failed: 0,
+      };
       batches.set(id, b);
       return json(res, 200, await batchObject(b));
     }

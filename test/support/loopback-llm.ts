@@ -15,7 +15,13 @@
  * array of faults applied together), else from `faultFor(request, index)`, else none.
  * Counters live in `stats`; every chat request is recorded in `chats` (body, headers, parsed).
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface LoopbackMessage {
@@ -242,18 +248,44 @@ export interface ChatExchange {
 export interface ProtocolHandler {
   protocol: 'ollama' | 'openai';
   /** Handles a non-chat path, or returns false for a 404. */
-  route(path: string, method: string, body: Record<string, unknown> | undefined, req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
+  route(
+    path: string,
+    method: string,
+    body: Record<string, unknown> | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): boolean | Promise<boolean>;
   /** Recognises a chat request and parses it; undefined for other paths. */
   parseChat(path: string, method: string, body: Record<string, unknown>): BrainRequest | undefined;
   /** A check before faults and brain (auth); returns true when it answered. */
   precheck?(exchange: ChatExchange): boolean;
   answer(exchange: ChatExchange, options: LoopbackOptions): Promise<void>;
   /** An error in the protocol's own format. */
-  sendError(res: ServerResponse, kind: 'rate-limit' | 'quota' | 'server' | 'not-found' | 'unauthorized' | 'schema' | 'context-length' | 'bad-request', exchange: ChatExchange | undefined, extra?: { message?: string; status?: number; retryAfterMs?: number; retryAfterSeconds?: number }): void;
+  sendError(
+    res: ServerResponse,
+    kind:
+      'rate-limit' | 'quota' | 'server' | 'not-found' | 'unauthorized' | 'schema' | 'context-length' | 'bad-request',
+    exchange: ChatExchange | undefined,
+    extra?: { message?: string; status?: number; retryAfterMs?: number; retryAfterSeconds?: number },
+  ): void;
 }
 
-export async function startLoopback(handler: ProtocolHandler, options: LoopbackOptions, urlSuffix: string): Promise<LoopbackServer> {
-  const stats: LoopbackStats = { requests: 0, chat: 0, byPath: {}, inFlight: 0, maxInFlight: 0, clientAborts: 0, completed: 0, faultsApplied: 0, busyRefusals: 0 };
+export async function startLoopback(
+  handler: ProtocolHandler,
+  options: LoopbackOptions,
+  urlSuffix: string,
+): Promise<LoopbackServer> {
+  const stats: LoopbackStats = {
+    requests: 0,
+    chat: 0,
+    byPath: {},
+    inFlight: 0,
+    maxInFlight: 0,
+    clientAborts: 0,
+    completed: 0,
+    faultsApplied: 0,
+    busyRefusals: 0,
+  };
   const chats: RecordedChat[] = [];
   let queue: Fault[][] = [];
   const sockets = new Set<Socket>();
@@ -265,7 +297,9 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
-        handler.sendError(res, 'server', undefined, { message: `loopback brain failed: ${(err as Error)?.message ?? String(err)}` });
+        handler.sendError(res, 'server', undefined, {
+          message: `loopback brain failed: ${(err as Error)?.message ?? String(err)}`,
+        });
       } else res.destroy();
     });
   });
@@ -352,7 +386,10 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
       if (busy >= slots) {
         if (options.maxQueue !== undefined && waiting.length >= options.maxQueue) {
           stats.busyRefusals++;
-          handler.sendError(res, 'server', exchange, { status: 503, message: 'server busy, please try again.  maximum pending requests exceeded' });
+          handler.sendError(res, 'server', exchange, {
+            status: 503,
+            message: 'server busy, please try again.  maximum pending requests exceeded',
+          });
           return;
         }
         await new Promise<void>((r) => waiting.push(r));
@@ -365,7 +402,8 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
         await loaded;
       }
       const endless = faultOf(faults, 'endless-stream');
-      if (!closed) await (endless ? streamForever(exchange, handler.protocol, endless) : handler.answer(exchange, options));
+      if (!closed)
+        await (endless ? streamForever(exchange, handler.protocol, endless) : handler.answer(exchange, options));
     } finally {
       if (slots !== undefined) {
         busy--;
@@ -401,7 +439,16 @@ export async function startLoopback(handler: ProtocolHandler, options: LoopbackO
     reset() {
       queue = [];
       chats.length = 0;
-      Object.assign(stats, { requests: 0, chat: 0, byPath: {}, maxInFlight: stats.inFlight, clientAborts: 0, completed: 0, faultsApplied: 0, busyRefusals: 0 });
+      Object.assign(stats, {
+        requests: 0,
+        chat: 0,
+        byPath: {},
+        maxInFlight: stats.inFlight,
+        clientAborts: 0,
+        completed: 0,
+        faultsApplied: 0,
+        busyRefusals: 0,
+      });
     },
     async close() {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -425,7 +472,11 @@ function readBody(req: IncomingMessage): Promise<string> {
  * The endless stream, in either protocol's chunk format (the same lines the protocol modules send while
  * an answer is under way), so that the real clients take every chunk as progress.
  */
-async function streamForever(ex: ChatExchange, protocol: ProtocolHandler['protocol'], fault: Extract<Fault, { type: 'endless-stream' }>): Promise<void> {
+async function streamForever(
+  ex: ChatExchange,
+  protocol: ProtocolHandler['protocol'],
+  fault: Extract<Fault, { type: 'endless-stream' }>,
+): Promise<void> {
   if (!ex.request.stream) {
     await ex.wait(3_600_000);
     return;
@@ -436,7 +487,12 @@ async function streamForever(ex: ChatExchange, protocol: ProtocolHandler['protoc
     protocol === 'ollama'
       ? `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: false })}\n`
       : `data: ${JSON.stringify({ id: 'chatcmpl-endless', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_loopback', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
-  ex.res.writeHead(200, protocol === 'ollama' ? { 'Content-Type': 'application/x-ndjson' } : { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  ex.res.writeHead(
+    200,
+    protocol === 'ollama'
+      ? { 'Content-Type': 'application/x-ndjson' }
+      : { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' },
+  );
   // ex.wait answers false once the client has closed the connection.
   for (;;) {
     ex.res.write(line);
@@ -466,7 +522,9 @@ export async function prepareAnswer(
   handler: ProtocolHandler,
 ): Promise<{ content: string; promptTokens: number; completionTokens: number; finish: 'stop' | 'length' } | undefined> {
   const delay =
-    (options.latencyMs ?? 0) + (faultOf(ex.faults, 'latency')?.ms ?? 0) + (faultOf(ex.faults, 'slow-first-byte')?.ms ?? 0);
+    (options.latencyMs ?? 0) +
+    (faultOf(ex.faults, 'latency')?.ms ?? 0) +
+    (faultOf(ex.faults, 'slow-first-byte')?.ms ?? 0);
   if (delay > 0 && !(await ex.wait(delay))) return undefined;
   if (faultOf(ex.faults, 'reset-before-response')) {
     ex.reset();
@@ -474,7 +532,10 @@ export async function prepareAnswer(
   }
   const rl = faultOf(ex.faults, 'rate-limit');
   if (rl) {
-    handler.sendError(ex.res, 'rate-limit', ex, { retryAfterMs: rl.retryAfterMs, retryAfterSeconds: rl.retryAfterSeconds });
+    handler.sendError(ex.res, 'rate-limit', ex, {
+      retryAfterMs: rl.retryAfterMs,
+      retryAfterSeconds: rl.retryAfterSeconds,
+    });
     return undefined;
   }
   if (faultOf(ex.faults, 'quota')) {
@@ -500,7 +561,10 @@ export async function prepareAnswer(
     return undefined;
   }
   const promptTokens = estimatePromptTokens(ex.request.messages);
-  if (faultOf(ex.faults, 'context-length') || (options.contextLength !== undefined && promptTokens > options.contextLength)) {
+  if (
+    faultOf(ex.faults, 'context-length') ||
+    (options.contextLength !== undefined && promptTokens > options.contextLength)
+  ) {
     handler.sendError(ex.res, 'context-length', ex, { message: String(promptTokens) });
     return undefined;
   }

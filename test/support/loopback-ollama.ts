@@ -122,8 +122,19 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
           modelfile: `FROM ${name}`,
           parameters: 'num_ctx                        8192\nstop                           "<|eot_id|>"',
           template: '{{ .Prompt }}',
-          details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '8.0B', quantization_level: 'Q4_K_M' },
-          model_info: { 'general.architecture': 'llama', 'general.parameter_count': 8030261248, 'llama.context_length': TRAINED_CONTEXT },
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: 'llama',
+            families: ['llama'],
+            parameter_size: '8.0B',
+            quantization_level: 'Q4_K_M',
+          },
+          model_info: {
+            'general.architecture': 'llama',
+            'general.parameter_count': 8030261248,
+            'llama.context_length': TRAINED_CONTEXT,
+          },
           capabilities: ['completion', 'tools'],
           modified_at: '2025-06-01T10:00:00.000000000Z',
         });
@@ -138,7 +149,8 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
         case 'rate-limit': {
           const headers: Record<string, string> = {};
           if (extra.retryAfterSeconds !== undefined) headers['Retry-After'] = String(extra.retryAfterSeconds);
-          else if (extra.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(extra.retryAfterMs / 1000));
+          else if (extra.retryAfterMs !== undefined)
+            headers['Retry-After'] = String(Math.ceil(extra.retryAfterMs / 1000));
           if (extra.retryAfterMs !== undefined) headers['retry-after-ms'] = String(extra.retryAfterMs);
           json(res, 429, { error: 'server busy, please try again. maximum pending requests exceeded' }, headers);
           return;
@@ -148,7 +160,9 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
           json(res, 402, { error: 'payment required: credit exhausted' });
           return;
         case 'server':
-          json(res, extra.status ?? 500, { error: extra.message ?? 'llama runner process has terminated: exit status 2' });
+          json(res, extra.status ?? 500, {
+            error: extra.message ?? 'llama runner process has terminated: exit status 2',
+          });
           return;
         case 'not-found':
           json(res, 404, { error: `model "${model}" not found, try pulling it first` });
@@ -158,7 +172,9 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
           return;
         case 'schema':
           // What Ollama before 0.5 said when `format` was an object rather than "json".
-          json(res, 400, { error: 'json: cannot unmarshal object into Go struct field ChatRequest.format of type string' });
+          json(res, 400, {
+            error: 'json: cannot unmarshal object into Go struct field ChatRequest.format of type string',
+          });
           return;
         case 'context-length':
           json(res, 400, { error: 'the input length exceeds the context length' });
@@ -201,7 +217,11 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       const final = {
         model: ex.request.model,
         created_at: createdAt,
-        message: { role: 'assistant', content: ex.request.stream ? '' : content, ...(thinking && !ex.request.stream ? { thinking } : {}) },
+        message: {
+          role: 'assistant',
+          content: ex.request.stream ? '' : content,
+          ...(thinking && !ex.request.stream ? { thinking } : {}),
+        },
         done_reason: finish,
         done: true,
         total_duration: 1_000_000,
@@ -247,7 +267,10 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
       if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
       const parts = pieces(content, opts.chunkChars ?? 12);
       // Ollama streams the thinking first, in message.thinking, with empty content.
-      if (thinking) ex.res.write(`${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: '', thinking }, done: false })}\n`);
+      if (thinking)
+        ex.res.write(
+          `${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: '', thinking }, done: false })}\n`,
+        );
       for (let i = 0; i < parts.length; i++) {
         if (ex.closed) return;
         if (resetAt && i === (resetAt.afterChunks ?? 1)) {
@@ -259,14 +282,18 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
           return;
         }
         if (errorAt && i === (errorAt.afterChunks ?? 1)) {
-          ex.res.end(`${JSON.stringify({ error: errorAt.message ?? 'an error was encountered while running the model: unexpected EOF' })}\n`);
+          ex.res.end(
+            `${JSON.stringify({ error: errorAt.message ?? 'an error was encountered while running the model: unexpected EOF' })}\n`,
+          );
           return;
         }
         if (malformed && i === Math.min(1, parts.length - 1)) {
           ex.res.write('{"model":"' + ex.request.model + '","message":{"role":"assistant","content":\n');
           continue;
         }
-        ex.res.write(`${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: parts[i] }, done: false })}\n`);
+        ex.res.write(
+          `${JSON.stringify({ model: ex.request.model, created_at: createdAt, message: { role: 'assistant', content: parts[i] }, done: false })}\n`,
+        );
         if (opts.chunkIntervalMs && !(await ex.wait(opts.chunkIntervalMs))) return;
       }
       if (resetAt || stallAt) {
@@ -282,7 +309,12 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
 }
 
 /** A reply that is JSON but not Ollama's: every line (or the one object) without `message`, or with `content: null`. */
-function sendInvalid(ex: ChatExchange, final: Record<string, unknown>, shape: 'no-message' | 'null-content', parts: string[]): void {
+function sendInvalid(
+  ex: ChatExchange,
+  final: Record<string, unknown>,
+  shape: 'no-message' | 'null-content',
+  parts: string[],
+): void {
   const bend = (line: Record<string, unknown>): Record<string, unknown> => {
     const { message, ...rest } = line;
     return shape === 'no-message' ? rest : { ...rest, message: { ...(message as object), content: null } };
@@ -292,6 +324,9 @@ function sendInvalid(ex: ChatExchange, final: Record<string, unknown>, shape: 'n
     return;
   }
   ex.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-  for (const part of parts) ex.res.write(`${JSON.stringify(bend({ model: ex.request.model, created_at: final['created_at'], message: { role: 'assistant', content: part }, done: false }))}\n`);
+  for (const part of parts)
+    ex.res.write(
+      `${JSON.stringify(bend({ model: ex.request.model, created_at: final['created_at'], message: { role: 'assistant', content: part }, done: false }))}\n`,
+    );
   ex.res.end(`${JSON.stringify(bend(final))}\n`);
 }

@@ -49,13 +49,23 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
-function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null, headers: Record<string, string> = {}): void {
+function apiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+  headers: Record<string, string> = {},
+): void {
   json(res, status, { error: { message, type, param, code } }, headers);
 }
 
 /** OpenAI's way of echoing a wrong key: a prefix and the last four characters. */
 function maskKey(key: string): string {
-  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(Math.min(20, key.length - 7))}${key.slice(-4)}`;
+  return key.length <= 8
+    ? '*'.repeat(key.length)
+    : `${key.slice(0, 3)}${'*'.repeat(Math.min(20, key.length - 7))}${key.slice(-4)}`;
 }
 
 let nextId = 1;
@@ -67,7 +77,8 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
 
     parseChat(path, method, body): BrainRequest | undefined {
       if (path !== '/v1/chat/completions' || method !== 'POST') return undefined;
-      const rf = body['response_format'] as { type?: string; json_schema?: { schema?: Record<string, unknown> } } | undefined;
+      const rf = body['response_format'] as
+        { type?: string; json_schema?: { schema?: Record<string, unknown> } } | undefined;
       const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
       return {
         protocol: 'openai',
@@ -109,21 +120,49 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       switch (kind) {
         case 'rate-limit': {
           const headers: Record<string, string> = {};
-          const seconds = extra.retryAfterSeconds ?? (extra.retryAfterMs !== undefined ? Math.ceil(extra.retryAfterMs / 1000) : undefined);
+          const seconds =
+            extra.retryAfterSeconds ??
+            (extra.retryAfterMs !== undefined ? Math.ceil(extra.retryAfterMs / 1000) : undefined);
           if (seconds !== undefined) headers['retry-after'] = String(seconds);
           if (extra.retryAfterMs !== undefined) headers['retry-after-ms'] = String(extra.retryAfterMs);
-          apiError(res, 429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${seconds ?? 1}s.`, 'requests', 'rate_limit_exceeded', null, headers);
+          apiError(
+            res,
+            429,
+            `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${seconds ?? 1}s.`,
+            'requests',
+            'rate_limit_exceeded',
+            null,
+            headers,
+          );
           return;
         }
         case 'quota':
           // OpenAI's answer when the account has no credit: a 429 that waiting does not cure.
-          apiError(res, 429, 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.', 'insufficient_quota', 'insufficient_quota');
+          apiError(
+            res,
+            429,
+            'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+            'insufficient_quota',
+            'insufficient_quota',
+          );
           return;
         case 'server':
-          apiError(res, extra.status ?? 500, extra.message ?? 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+          apiError(
+            res,
+            extra.status ?? 500,
+            extra.message ?? 'The server had an error while processing your request. Sorry about that!',
+            'server_error',
+            null,
+          );
           return;
         case 'not-found':
-          apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+          apiError(
+            res,
+            404,
+            `The model \`${model}\` does not exist or you do not have access to it.`,
+            'invalid_request_error',
+            'model_not_found',
+          );
           return;
         case 'unauthorized':
           apiError(
@@ -137,13 +176,28 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           );
           return;
         case 'schema':
-          apiError(res, 400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", 'invalid_request_error', null, 'response_format');
+          apiError(
+            res,
+            400,
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+            'invalid_request_error',
+            null,
+            'response_format',
+          );
           return;
         case 'context-length':
           if (options.flavor === 'llama-server') {
             const n = Number(extra.message ?? 0);
             const ctx = options.contextLength ?? 4096;
-            json(res, 400, { error: { code: 400, message: `request (${n} tokens) exceeds the available context size (${ctx} tokens), try increasing it`, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: ctx } });
+            json(res, 400, {
+              error: {
+                code: 400,
+                message: `request (${n} tokens) exceeds the available context size (${ctx} tokens), try increasing it`,
+                type: 'exceed_context_size_error',
+                n_prompt_tokens: n,
+                n_ctx: ctx,
+              },
+            });
             return;
           }
           apiError(
@@ -163,15 +217,47 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
 
     async answer(ex: ChatExchange, opts: LoopbackOptions): Promise<void> {
       if (opts.reasoningModels?.includes(ex.request.model) && ex.body['max_tokens'] !== undefined) {
-        apiError(ex.res, 400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 'invalid_request_error', 'unsupported_parameter', 'max_tokens');
+        apiError(
+          ex.res,
+          400,
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          'invalid_request_error',
+          'unsupported_parameter',
+          'max_tokens',
+        );
         return;
       }
-      if (opts.reasoningModels?.includes(ex.request.model) && ex.body['temperature'] !== undefined && ex.body['temperature'] !== 1) {
-        apiError(ex.res, 400, `Unsupported value: 'temperature' does not support ${String(ex.body['temperature'])} with this model. Only the default (1) value is supported.`, 'invalid_request_error', 'unsupported_value', 'temperature');
+      if (
+        opts.reasoningModels?.includes(ex.request.model) &&
+        ex.body['temperature'] !== undefined &&
+        ex.body['temperature'] !== 1
+      ) {
+        apiError(
+          ex.res,
+          400,
+          `Unsupported value: 'temperature' does not support ${String(ex.body['temperature'])} with this model. Only the default (1) value is supported.`,
+          'invalid_request_error',
+          'unsupported_value',
+          'temperature',
+        );
         return;
       }
       if (opts.strictParams) {
-        const known = new Set(['model', 'messages', 'temperature', 'seed', 'max_tokens', 'max_completion_tokens', 'response_format', 'stream', 'stream_options', 'reasoning_effort', 'top_p', 'n', 'stop']);
+        const known = new Set([
+          'model',
+          'messages',
+          'temperature',
+          'seed',
+          'max_tokens',
+          'max_completion_tokens',
+          'response_format',
+          'stream',
+          'stream_options',
+          'reasoning_effort',
+          'top_p',
+          'n',
+          'stop',
+        ]);
         const unknown = Object.keys(ex.body).find((k) => !known.has(k));
         if (unknown) {
           apiError(ex.res, 400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null);
@@ -182,13 +268,19 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       if (!prepared) return;
       const kwargs = (ex.body['chat_template_kwargs'] ?? {}) as Record<string, unknown>;
       // vLLM with a Qwen3 template: the thinking comes first in the content unless enable_thinking is false.
-      if (opts.thinkingModels?.includes(ex.request.model) && kwargs['enable_thinking'] !== false) prepared.content = `<think>\nLet me weigh both replies.\n</think>\n\n${prepared.content}`;
+      if (opts.thinkingModels?.includes(ex.request.model) && kwargs['enable_thinking'] !== false)
+        prepared.content = `<think>\nLet me weigh both replies.\n</think>\n\n${prepared.content}`;
       const { content, promptTokens, completionTokens, finish } = prepared;
       const id = `chatcmpl-loopback${nextId++}`;
       const created = Math.floor(Date.now() / 1000);
       // Like OpenAI and llama-server: the part of the prompt served from the server's prompt cache.
       const cachedTokens = Math.min(opts.cachedPromptTokens ?? 0, promptTokens);
-      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cachedTokens } };
+      const usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: cachedTokens },
+      };
       const invalid = faultOf(ex.faults, 'protocol-invalid');
       const malformed = faultOf(ex.faults, 'malformed-json');
       const resetAt = faultOf(ex.faults, 'reset-mid-stream');
@@ -204,7 +296,12 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           choices: [
             invalid?.shape === 'no-message'
               ? { index: 0, logprobs: null, finish_reason: finish }
-              : { index: 0, message: { role: 'assistant', content: invalid ? null : content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish },
+              : {
+                  index: 0,
+                  message: { role: 'assistant', content: invalid ? null : content, refusal: null, annotations: [] },
+                  logprobs: null,
+                  finish_reason: finish,
+                },
           ],
           usage,
           service_tier: 'default',
@@ -238,7 +335,11 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           system_fingerprint: 'fp_loopback',
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
         })}\n\n`;
-      ex.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      ex.res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+      });
       // Chunks produced in one tick leave in one write (as they would from a busy real server);
       // chunks spread in time, or cut short by a fault, go out one by one.
       if (!opts.chunkIntervalMs && !malformed && !resetAt && !stallAt && !errorAt) coalesceWrites(ex.res);
@@ -265,7 +366,9 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
         if (errorAt && i === (errorAt.afterChunks ?? 1)) {
           // vLLM's and OpenAI's way of failing inside a 200 stream: an error object as an event.
           const message = errorAt.message ?? 'The server had an error while processing your request.';
-          ex.res.end(`data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`);
+          ex.res.end(
+            `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`,
+          );
           return;
         }
         if (malformed && i === Math.min(1, parts.length - 1)) {
@@ -287,7 +390,9 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       // Usage comes in a last chunk with no choices, and only when the client asked for it.
       const streamOptions = ex.body['stream_options'] as { include_usage?: boolean } | undefined;
       if (streamOptions?.include_usage) {
-        ex.res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: ex.request.model, system_fingerprint: 'fp_loopback', choices: [], usage })}\n\n`);
+        ex.res.write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: ex.request.model, system_fingerprint: 'fp_loopback', choices: [], usage })}\n\n`,
+        );
       }
       ex.res.end('data: [DONE]\n\n');
     },

@@ -58,12 +58,36 @@ export const PARAPHRASES: Record<Aspect, readonly string[]> = {
 
 /** Who the user seems to be, for the persona's opening paragraph. */
 export const PORTRAITS: Record<Aspect, readonly string[]> = {
-  concise: ['a busy reader who wants the answer quickly', 'someone who values their time and skims for the point', 'a pragmatic person who likes short answers'],
-  steps: ['someone who acts on instructions one step at a time', 'a hands-on person who follows along while reading', 'a methodical reader who likes a clear sequence'],
-  sources: ['a careful reader who checks where claims come from', 'someone who likes to verify what they are told', 'a sceptical reader who wants evidence'],
-  'no-emoji': ['someone who prefers plain, unadorned text', 'a reader who finds decorative symbols distracting', 'someone with a taste for sober writing'],
-  formal: ['a reader who expects a professional register', 'someone who values a measured, formal tone', 'a person who writes and reads in a businesslike way'],
-  code: ['a technical user who learns from working code', 'a programmer who wants to see it in code', 'a developer who reads code more readily than explanations'],
+  concise: [
+    'a busy reader who wants the answer quickly',
+    'someone who values their time and skims for the point',
+    'a pragmatic person who likes short answers',
+  ],
+  steps: [
+    'someone who acts on instructions one step at a time',
+    'a hands-on person who follows along while reading',
+    'a methodical reader who likes a clear sequence',
+  ],
+  sources: [
+    'a careful reader who checks where claims come from',
+    'someone who likes to verify what they are told',
+    'a sceptical reader who wants evidence',
+  ],
+  'no-emoji': [
+    'someone who prefers plain, unadorned text',
+    'a reader who finds decorative symbols distracting',
+    'someone with a taste for sober writing',
+  ],
+  formal: [
+    'a reader who expects a professional register',
+    'someone who values a measured, formal tone',
+    'a person who writes and reads in a businesslike way',
+  ],
+  code: [
+    'a technical user who learns from working code',
+    'a programmer who wants to see it in code',
+    'a developer who reads code more readily than explanations',
+  ],
 };
 
 /** What a memory records when a user asked for something outright. */
@@ -118,7 +142,8 @@ export const CUES: Record<Aspect, { pos?: RegExp; neg?: RegExp }> = {
 const NEGATION =
   /\b(?:not|no|never|without|avoids?|avoiding|dislikes?|disliking|hates?|penali[sz](?:e|es|ed|ing)|nor|rather than|instead of|less|free of|against|neither|little patience for|no patience for|impatient with|tired of|put off by|spare them|minus)\b|n't\b/i;
 /** A judgement after a cue that disfavours it ("emoji are distracting", "walls of text put them off"). */
-const DISFAVOUR_AFTER = /^\W*(?:\w+\W+){0,3}?(?:distract(?:s|ing)|annoy(?:s|ing)|grat(?:es|ing)|off-putting|irritat(?:es|ing)|unwelcome|unprofessional|puts? (?:them|him|her) off|bother(?:s|ing)?|turn-offs?)\b/i;
+const DISFAVOUR_AFTER =
+  /^\W*(?:\w+\W+){0,3}?(?:distract(?:s|ing)|annoy(?:s|ing)|grat(?:es|ing)|off-putting|irritat(?:es|ing)|unwelcome|unprofessional|puts? (?:them|him|her) off|bother(?:s|ing)?|turn-offs?)\b/i;
 const INDIFFERENCE = /\b(?:care|cares|mind|minds|matters?|indifferent|regardless|whether or not)\b/i;
 
 export type AspectWeights = Partial<Record<Aspect, number>>;

@@ -24,9 +24,11 @@ interface Message {
 export function breakMessages(kind: PromptBreak, messages: readonly Message[]): Message[] {
   return messages.map((m) => {
     let content = m.content;
-    if (kind === 'persona-section' && m.role === 'system') content = content.replace(/<user_persona>[\s\S]*?<\/user_persona>\n?/g, '');
+    if (kind === 'persona-section' && m.role === 'system')
+      content = content.replace(/<user_persona>[\s\S]*?<\/user_persona>\n?/g, '');
     if (kind === 'output-format' && m.role === 'system') {
-      for (const instruction of [OUTPUT_INSTRUCTIONS.judge, OUTPUT_INSTRUCTIONS.bootstrap]) content = content.split(instruction).join('');
+      for (const instruction of [OUTPUT_INSTRUCTIONS.judge, OUTPUT_INSTRUCTIONS.bootstrap])
+        content = content.split(instruction).join('');
     }
     if (kind === 'ab-labels') content = content.replace(/<(\/?)response_[ab]>/g, '<$1response>');
     return { ...m, content };
@@ -34,6 +36,9 @@ export function breakMessages(kind: PromptBreak, messages: readonly Message[]): 
 }
 
 /** A brain that sees every prompt with one part broken. */
-export function withBrokenPrompt<R extends { messages: Message[] }>(kind: PromptBreak, brain: (request: R) => string): (request: R) => string {
+export function withBrokenPrompt<R extends { messages: Message[] }>(
+  kind: PromptBreak,
+  brain: (request: R) => string,
+): (request: R) => string {
   return (request) => brain({ ...request, messages: breakMessages(kind, request.messages) });
 }

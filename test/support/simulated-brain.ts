@@ -40,7 +40,14 @@
 
 import { createRng, hashString } from '../../src/core/random';
 import { ASPECTS, compareAspect, describeDifferences, genericScore, type Aspect } from './brain-detectors';
-import { PARAPHRASES, PORTRAITS, REQUEST_FACTS, aspectsStatedIn, pick, type AspectWeights } from './persona-paraphrases';
+import {
+  PARAPHRASES,
+  PORTRAITS,
+  REQUEST_FACTS,
+  aspectsStatedIn,
+  pick,
+  type AspectWeights,
+} from './persona-paraphrases';
 
 export { aspectsStatedIn as traitsStatedIn, aspectsNamedIn as traitsNamedIn } from './persona-paraphrases';
 
@@ -101,7 +108,8 @@ interface LabelledPair {
   labelled: boolean;
 }
 
-const HEADING = /^[ \t]*(?:#{1,4}[ \t]*)?\**(?:response|reply|answer|option|candidate)[ \t]+([AB])\**[ \t]*[:.)]?\**[ \t]*$/gim;
+const HEADING =
+  /^[ \t]*(?:#{1,4}[ \t]*)?\**(?:response|reply|answer|option|candidate)[ \t]+([AB])\**[ \t]*[:.)]?\**[ \t]*$/gim;
 
 /** The conversation and the two labelled replies of a rendered pair. */
 function readPair(text: string): LabelledPair {
@@ -118,7 +126,12 @@ function readPair(text: string): LabelledPair {
     const tail = text.slice(after(ib));
     const stop = tail.search(/\n\s*(?:which (?:reply|response)\b|<reasoning>|<preference>|<\/example>)/i);
     const clean = (s: string) => s.replace(/<\/?[a-z_]+>/g, '').trim();
-    return { conversation, a: clean(text.slice(after(ia), heads[ib]!.index!)), b: clean(stop >= 0 ? tail.slice(0, stop) : tail), labelled: true };
+    return {
+      conversation,
+      a: clean(text.slice(after(ia), heads[ib]!.index!)),
+      b: clean(stop >= 0 ? tail.slice(0, stop) : tail),
+      labelled: true,
+    };
   }
   return { conversation, a: '', b: '', labelled: false };
 }
@@ -158,7 +171,8 @@ const PERSONAL =
   /\b(?:this|that|one|a|the same)\s+(?:specific|particular|individual)\s+(?:user|person|reader)\b|\bthis (?:user|person|reader)\b|\bthe user(?:['’]s| (?:would|prefers?|wants?|picked|chose|values?|likes?))\b|\bpersonal(?:ised|ized)?\b|\btheir (?:own )?(?:taste|preferences?)\b/i;
 
 /** A template placeholder nobody filled in. */
-const PLACEHOLDER = /\{\{\s*[\w.-]+\s*\}\}|\{(?:persona|user_persona|profile|memory|demos|examples)\}|<(?:the )?persona>/i;
+const PLACEHOLDER =
+  /\{\{\s*[\w.-]+\s*\}\}|\{(?:persona|user_persona|profile|memory|demos|examples)\}|<(?:the )?persona>/i;
 /** A header that announces a persona. */
 const PERSONA_HEADER = /^[^\n]*\b(?:known about (?:this|the) user|(?:user|the) persona)\b[^\n]*:[ \t]*$/im;
 
@@ -268,11 +282,19 @@ function judge(ctx: JudgeContext): Judgment {
   const pair = readPair(ctx.userMessage.replace(/<examples>[\s\S]*?<\/examples>/g, ''));
   if (!pair.labelled) {
     confuse('no-labels');
-    return { reasoning: 'The two replies are not labelled A and B, so I cannot tell which letter belongs to which reply; this is a guess.', preference: coin };
+    return {
+      reasoning:
+        'The two replies are not labelled A and B, so I cannot tell which letter belongs to which reply; this is a guess.',
+      preference: coin,
+    };
   }
   const { a, b } = pair;
   if (!a && !b) {
-    return { reasoning: 'The replies to compare are missing from the prompt, so there is no basis for a preference; answering A by default.', preference: 'A' };
+    return {
+      reasoning:
+        'The replies to compare are missing from the prompt, so there is no basis for a preference; answering A by default.',
+      preference: 'A',
+    };
   }
 
   // Whose preference the instructions ask for: a generic question gets a generic answer.
@@ -308,7 +330,12 @@ function judge(ctx: JudgeContext): Judgment {
         const top = ev.pro[aspects[0]!];
         const w: AspectWeights = {};
         for (const t of aspects) w[t] = ev.pro[t] / top;
-        add(w, WEIGHT.demos, 'their past choices consistently favour', ` (${aspects.map((t) => `${ev.pro[t]} of ${ev.usable}`).join(', ')} examples)`);
+        add(
+          w,
+          WEIGHT.demos,
+          'their past choices consistently favour',
+          ` (${aspects.map((t) => `${ev.pro[t]} of ${ev.usable}`).join(', ')} examples)`,
+        );
       }
     }
   }
@@ -334,12 +361,20 @@ function judge(ctx: JudgeContext): Judgment {
   } else if (hasKnowledge) {
     parts.push(`What I know: ${known.join('; ')}.`);
   } else if (!personal) {
-    parts.push('The instructions ask which reply is better in general, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.');
+    parts.push(
+      'The instructions ask which reply is better in general, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.',
+    );
   } else {
-    parts.push('Nothing specific is known about this user, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.');
+    parts.push(
+      'Nothing specific is known about this user, so I judge as a typical reader would: the more thorough, organised and friendly reply usually wins.',
+    );
   }
   parts.push(...diffs);
-  parts.push(flip ? `It is a close call; I pick Response ${preference}.` : `Response ${preference} fits ${hasKnowledge ? 'this user' : 'a typical reader'} better.`);
+  parts.push(
+    flip
+      ? `It is a close call; I pick Response ${preference}.`
+      : `Response ${preference} fits ${hasKnowledge ? 'this user' : 'a typical reader'} better.`,
+  );
   return { reasoning: parts.join(' '), preference };
 }
 
@@ -351,28 +386,38 @@ const PROPERTY: Record<Aspect, string> = {
   formal: 'kept a formal register',
   code: 'included code',
 };
-const GENERIC_PERSONA = 'The available choices do not show a consistent pattern. This user seems to judge replies case by case, as a thoughtful typical user would.';
+const GENERIC_PERSONA =
+  'The available choices do not show a consistent pattern. This user seems to judge replies case by case, as a thoughtful typical user would.';
 
 function synthesizePersona(all: string): { reasoning: string; persona: string } {
   const examples = parseExamples(all);
   const ev = countEvidence(examples);
   if (!ev.usable) {
     return {
-      reasoning: examples.length ? 'The examples do not include both replies with a preference, so there is nothing to generalise from.' : 'No examples were given.',
+      reasoning: examples.length
+        ? 'The examples do not include both replies with a preference, so there is nothing to generalise from.'
+        : 'No examples were given.',
       persona: GENERIC_PERSONA,
     };
   }
   const aspects = consistentAspects(ev);
-  const observed = ASPECTS.filter((t) => ev.pro[t] + ev.con[t] > 0).map((t) => `the preferred reply ${PROPERTY[t]} in ${ev.pro[t]} example(s) and the other one did in ${ev.con[t]}`);
+  const observed = ASPECTS.filter((t) => ev.pro[t] + ev.con[t] > 0).map(
+    (t) => `the preferred reply ${PROPERTY[t]} in ${ev.pro[t]} example(s) and the other one did in ${ev.con[t]}`,
+  );
   const reasoning =
     `Across ${ev.usable} example(s): ${observed.join('; ') || 'the two replies never differed in a recognisable way'}. ` +
-    (aspects.length ? `Consistent: ${aspects.map((t) => WANTS[t]).join(', ')}.` : 'No difference points the same way consistently.');
+    (aspects.length
+      ? `Consistent: ${aspects.map((t) => WANTS[t]).join(', ')}.`
+      : 'No difference points the same way consistently.');
   if (!aspects.length) return { reasoning, persona: GENERIC_PERSONA };
   // The wording is chosen by the examples, so different users get different paraphrases.
   const n = hashString(all);
   const [first, ...rest] = aspects;
   const paragraph = `This user seems to be ${pick(PORTRAITS[first!], n)}${rest.map((t, i) => `; they are also ${pick(PORTRAITS[t], n >>> (i + 3))}`).join('')}.`;
-  const bullets = [...aspects.map((t, i) => `- ${pick(PARAPHRASES[t], n >>> (2 * i + 1))}`), '- Otherwise judges replies on substance and clarity, like a typical user.'];
+  const bullets = [
+    ...aspects.map((t, i) => `- ${pick(PARAPHRASES[t], n >>> (2 * i + 1))}`),
+    '- Otherwise judges replies on substance and clarity, like a typical user.',
+  ];
   return { reasoning, persona: `${paragraph}\n\nPreferences about responses:\n${bullets.join('\n')}` };
 }
 
@@ -393,7 +438,8 @@ function extractMemory(userMessage: string): { facts: string[] } {
   return { facts: [...facts, ...new Set(topics)] };
 }
 
-const REFUSAL = /\b(?:I can(?:no|')t help|I cannot assist|I am unable to|I'm unable to|I won't be able to|as an AI,? I)\b/i;
+const REFUSAL =
+  /\b(?:I can(?:no|')t help|I cannot assist|I am unable to|I'm unable to|I won't be able to|as an AI,? I)\b/i;
 
 /**
  * The figures a reply states, leaving out attributions (years and section numbers of a source
@@ -412,22 +458,47 @@ export function statedNumbers(text: string): Set<string> {
   return new Set(prose.match(/\d+(?:[.,/]\d+)*/g) ?? []);
 }
 
-const ASPECT_NAME: Record<Aspect, string> = { concise: 'length', steps: 'structure', sources: 'attribution', 'no-emoji': 'emoji', formal: 'tone', code: 'code examples' };
+const ASPECT_NAME: Record<Aspect, string> = {
+  concise: 'length',
+  steps: 'structure',
+  sources: 'attribution',
+  'no-emoji': 'emoji',
+  formal: 'tone',
+  code: 'code examples',
+};
 
 function judgePersonalizable(userMessage: string): { reason: string; personalizable: boolean } {
   const { a, b } = readPair(userMessage);
-  if (!a || !b) return { reason: 'At least one reply is missing or empty, so there is nothing to choose between on taste.', personalizable: false };
-  if (REFUSAL.test(a) !== REFUSAL.test(b)) return { reason: 'One reply refuses without reason while the other answers, so nearly everyone would prefer the answer.', personalizable: false };
+  if (!a || !b)
+    return {
+      reason: 'At least one reply is missing or empty, so there is nothing to choose between on taste.',
+      personalizable: false,
+    };
+  if (REFUSAL.test(a) !== REFUSAL.test(b))
+    return {
+      reason: 'One reply refuses without reason while the other answers, so nearly everyone would prefer the answer.',
+      personalizable: false,
+    };
   const na = statedNumbers(a);
   const nb = statedNumbers(b);
   const onlyA = [...na].filter((n) => !nb.has(n));
   const onlyB = [...nb].filter((n) => !na.has(n));
   if (onlyA.length && onlyB.length) {
-    return { reason: `The replies disagree on the facts (A says ${onlyA.slice(0, 3).join(', ')}, B says ${onlyB.slice(0, 3).join(', ')}), so which is better is a matter of correctness rather than taste.`, personalizable: false };
+    return {
+      reason: `The replies disagree on the facts (A says ${onlyA.slice(0, 3).join(', ')}, B says ${onlyB.slice(0, 3).join(', ')}), so which is better is a matter of correctness rather than taste.`,
+      personalizable: false,
+    };
   }
   const differs = ASPECTS.filter((t) => compareAspect(t, a, b) !== 0);
-  if (!differs.length) return { reason: 'The two replies are practically the same in substance and style, so there is nothing to prefer.', personalizable: false };
-  return { reason: `Both replies carry the same substance and differ mainly in ${differs.map((t) => ASPECT_NAME[t]).join(', ')}, on which reasonable people disagree.`, personalizable: true };
+  if (!differs.length)
+    return {
+      reason: 'The two replies are practically the same in substance and style, so there is nothing to prefer.',
+      personalizable: false,
+    };
+  return {
+    reason: `Both replies carry the same substance and differ mainly in ${differs.map((t) => ASPECT_NAME[t]).join(', ')}, on which reasonable people disagree.`,
+    personalizable: true,
+  };
 }
 
 function kindOf(request: BrainRequest): BrainKind {
@@ -435,11 +506,15 @@ function kindOf(request: BrainRequest): BrainKind {
   if (name === 'judgment' || name === 'persona' || name === 'memory' || name === 'personalizable') return name;
   // Without a schema (a server that rejected it, a plain-text fallback), the output
   // instructions in the system message say what is wanted.
-  const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+  const system = request.messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n');
   if (/"personalizable"/.test(system)) return 'personalizable';
   if (/"facts"/.test(system)) return 'memory';
   if (/"persona"/.test(system)) return 'persona';
-  if (/"preference"/.test(system) || request.messages.some((m) => m.content.includes('<response_a>'))) return 'judgment';
+  if (/"preference"/.test(system) || request.messages.some((m) => m.content.includes('<response_a>')))
+    return 'judgment';
   return 'other';
 }
 
@@ -460,7 +535,10 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     switch (kind) {
       case 'judgment': {
-        const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+        const system = request.messages
+          .filter((m) => m.role === 'system')
+          .map((m) => m.content)
+          .join('\n\n');
         const prompt = request.messages.map((m) => `${m.role}\n${m.content}`).join('\n\u0000\n');
         // A hash of the whole prompt decides the flips: deterministic, and different prompts
         // (another persona, other demos, the other order) flip independently.
@@ -476,9 +554,20 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
         if (!formatted) confuse('no-format');
         // Without a format and without a schema, nothing tells it to answer with a letter.
         if (!formatted && !request.schema) return RAMBLE;
-        const verdict = judge({ system, userMessage: lastUser, bootstrap: /hypothes/i.test(instructionsOf(system)), flip, coin, confuse });
+        const verdict = judge({
+          system,
+          userMessage: lastUser,
+          bootstrap: /hypothes/i.test(instructionsOf(system)),
+          flip,
+          coin,
+          confuse,
+        });
         // With a schema but no instructions it fills the fields without knowing what they mean.
-        if (!formatted) return JSON.stringify({ reasoning: 'I was not told what to put in these fields; picking one.', preference: coin });
+        if (!formatted)
+          return JSON.stringify({
+            reasoning: 'I was not told what to put in these fields; picking one.',
+            preference: coin,
+          });
         return JSON.stringify(verdict);
       }
       case 'persona':
@@ -497,4 +586,3 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
   };
   return brain;
 }
-

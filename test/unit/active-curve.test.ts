@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageCurve, firstReaching, meanInterval, tCritical95 } from '../support/active-curve';
 
-const close = (actual: number, expected: number, tol = 1e-9) => assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
+const close = (actual: number, expected: number, tol = 1e-9) =>
+  assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 
 test('t critical values: the table, and the large-df approximation close to the normal', () => {
   close(tCritical95(1), 12.706);
@@ -47,7 +48,10 @@ test('averageCurve averages seeds within a user first: a user with more runs doe
     { user: 'b', accuracy: [0.4, 1.0] },
     { user: 'c', accuracy: [0.5, 0.85] },
   ]);
-  assert.deepEqual(curve.map((p) => p.size), sizes);
+  assert.deepEqual(
+    curve.map((p) => p.size),
+    sizes,
+  );
   // Users' means: a 0.6 and 0.7, b 0.4 and 1.0, c 0.5 and 0.85. A mean pooled over runs would give 0.54 and 0.79.
   close(curve[0]!.mean, 0.5);
   close(curve[1]!.mean, 0.85);
@@ -56,7 +60,13 @@ test('averageCurve averages seeds within a user first: a user with more runs doe
   close(curve[0]!.high - curve[0]!.mean, (4.303 * 0.1) / Math.sqrt(3));
   close(curve[0]!.mean - curve[0]!.low, (4.303 * 0.1) / Math.sqrt(3));
   // Two users only: t(1) = 12.7 makes the interval cover everything, clamped to [0, 1].
-  const two = averageCurve([2], [{ user: 'a', accuracy: [0.6] }, { user: 'b', accuracy: [0.4] }]);
+  const two = averageCurve(
+    [2],
+    [
+      { user: 'a', accuracy: [0.6] },
+      { user: 'b', accuracy: [0.4] },
+    ],
+  );
   assert.deepEqual([two[0]!.low, two[0]!.high], [0, 1]);
   assert.throws(() => averageCurve(sizes, [{ user: 'a', accuracy: [0.5] }]), RangeError);
   assert.throws(() => averageCurve(sizes, []), RangeError);

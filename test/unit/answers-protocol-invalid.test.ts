@@ -35,7 +35,15 @@ describe('a protocol-invalid reply is a failed call', () => {
           server.reset();
           server.options.faultFor = () => ({ type: 'protocol-invalid', shape });
           const llm = createLlm(
-            { provider, baseUrls: [server.url], model: MODEL[provider], stream, maxAttempts: ATTEMPTS, timeoutSeconds: 5, idleTimeoutSeconds: 5 },
+            {
+              provider,
+              baseUrls: [server.url],
+              model: MODEL[provider],
+              stream,
+              maxAttempts: ATTEMPTS,
+              timeoutSeconds: 5,
+              idleTimeoutSeconds: 5,
+            },
             { retry: { baseDelayMs: 1, maxDelayMs: 2, random: () => 0.5 }, coolDownMs: 1 },
           );
           try {
@@ -66,13 +74,23 @@ describe('a protocol-invalid reply is a failed call', () => {
     const { tmpdir } = await import('node:os');
     const { cli } = await import('./revalidate-fixture');
     const dir = mkdtempSync(join(tmpdir(), 'sm-judge-failed-'));
-    writeFileSync(join(dir, 'a.prefs.jsonl'), JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n');
+    writeFileSync(
+      join(dir, 'a.prefs.jsonl'),
+      JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n',
+    );
     const server = servers.ollama!;
     server.options.faultFor = () => ({ type: 'protocol-invalid', shape: 'null-content' });
     try {
       const c = cli(dir);
-      assert.equal(await c.run('judge', 'a.prefs.jsonl', '--line', '1', '--base-url', server.url, '--no-cache'), 1, c.err());
-      assert.match(c.err(), /judge: 2 of 2 call\(s\) failed .*no verdict for order AB and order BA\. Run the same command again\./);
+      assert.equal(
+        await c.run('judge', 'a.prefs.jsonl', '--line', '1', '--base-url', server.url, '--no-cache'),
+        1,
+        c.err(),
+      );
+      assert.match(
+        c.err(),
+        /judge: 2 of 2 call\(s\) failed .*no verdict for order AB and order BA\. Run the same command again\./,
+      );
     } finally {
       server.options.faultFor = undefined;
     }

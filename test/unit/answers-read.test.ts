@@ -98,7 +98,14 @@ function fixedModel(answer: (request: ChatRequest) => string): ChatModel & { cal
     async chat(request: ChatRequest): Promise<ChatResult> {
       calls.push(request);
       const text = answer(request);
-      return { text, json: parseTolerantJson(text, request.schema?.schema), usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, cached: false, model: 'm' };
+      return {
+        text,
+        json: parseTolerantJson(text, request.schema?.schema),
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        cached: false,
+        model: 'm',
+      };
     },
   };
 }

@@ -17,17 +17,24 @@ const propsOf = (req: BrainRequest) => Object.keys(((req.schema ?? {}) as { prop
 const lastUser = (req: BrainRequest) => [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
 
 /** Worked-example markup a reflection model might copy into its answer: malformed (no user_id). */
-const MARKUP = '\n\n<worked_example>\n<input>\nA pair.\n</input>\n<persona>\nPrefers brevity.\n</persona>\n</worked_example>';
+const MARKUP =
+  '\n\n<worked_example>\n<input>\nA pair.\n</input>\n<persona>\nPrefers brevity.\n</persona>\n</worked_example>';
 
 /** Every reflection answer carries the markup; everything else is answered plainly. */
 function brain(req: BrainRequest): string {
   const props = propsOf(req);
   if (props.includes('instructions')) {
     const user = lastUser(req);
-    const parent = (/<current_instructions>\n([\s\S]*?)\n<\/current_instructions>/.exec(user) ?? /<version_1>\n([\s\S]*?)\n<\/version_1>/.exec(user))?.[1] ?? '';
-    return JSON.stringify({ diagnosis: 'Too vague.', instructions: `${parent}\n\nWrite each preference as a statement that can be checked.${MARKUP}` });
+    const parent =
+      (/<current_instructions>\n([\s\S]*?)\n<\/current_instructions>/.exec(user) ??
+        /<version_1>\n([\s\S]*?)\n<\/version_1>/.exec(user))?.[1] ?? '';
+    return JSON.stringify({
+      diagnosis: 'Too vague.',
+      instructions: `${parent}\n\nWrite each preference as a statement that can be checked.${MARKUP}`,
+    });
   }
-  if (props.includes('persona')) return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user who likes good answers.' });
+  if (props.includes('persona'))
+    return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user who likes good answers.' });
   const pref = (hashString(lastUser(req)) >>> 16) & 1 ? 'A' : 'B';
   return JSON.stringify({ reasoning: 'I picked one.', preference: pref });
 }
@@ -35,8 +42,18 @@ function brain(req: BrainRequest): string {
 async function optimize(cwd: string, url: string): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
-  const code = await runCli(['theta', 'optimize', 'ws', '--base-url', url, '--k', '1', '--budget', '200', '--json'], io);
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
+  const code = await runCli(
+    ['theta', 'optimize', 'ws', '--base-url', url, '--k', '1', '--budget', '200', '--json'],
+    io,
+  );
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -53,9 +70,15 @@ describe('a reflected Θ carrying worked-example markup', () => {
     assert.equal(first.code, 0, first.err);
     const r = JSON.parse(first.out);
     assert.ok(r.candidates.rejected >= 1, JSON.stringify(r.candidates));
-    const lineage = JSON.parse(readFileSync(join(sim.dir, r.lineage, 'lineage.json'), 'utf8')) as { candidates: { status: string; reason?: string }[] };
+    const lineage = JSON.parse(readFileSync(join(sim.dir, r.lineage, 'lineage.json'), 'utf8')) as {
+      candidates: { status: string; reason?: string }[];
+    };
     const rejected = lineage.candidates.filter((c) => c.status === 'rejected');
-    assert.ok(rejected.length >= 1 && rejected.every((c) => /^markup: holds the tool's own markup \("<worked_example"\)/.test(c.reason ?? '')), JSON.stringify(rejected));
+    assert.ok(
+      rejected.length >= 1 &&
+        rejected.every((c) => /^markup: holds the tool's own markup \("<worked_example"\)/.test(c.reason ?? '')),
+      JSON.stringify(rejected),
+    );
     // The same answers again, from the cache: the same rejection, not a failure.
     server.reset();
     const again = await optimize(sim.dir, server.url);

@@ -13,26 +13,76 @@ import { JUDGMENT_SCHEMA } from '../../src/core/method/schemas';
 import { arenaJsonl, benchBrain, capture } from './bench-fixtures';
 
 describe('OpenAI Batch API mode', () => {
-  const options: LoopbackBatchOptions = { brain: benchBrain, models: ['classifier', 'j1', 'j2'], validatingMs: 10, inProgressMs: 20 };
+  const options: LoopbackBatchOptions = {
+    brain: benchBrain,
+    models: ['classifier', 'j1', 'j2'],
+    validatingMs: 10,
+    inProgressMs: 20,
+  };
   let api: LoopbackBatchServer;
   let online: LoopbackServer;
-  const started = Promise.all([startLoopbackBatch(options).then((s) => (api = s)), startLoopbackOllama({ brain: benchBrain, models: ['classifier', 'j1', 'j2'] }).then((s) => (online = s))]);
+  const started = Promise.all([
+    startLoopbackBatch(options).then((s) => (api = s)),
+    startLoopbackOllama({ brain: benchBrain, models: ['classifier', 'j1', 'j2'] }).then((s) => (online = s)),
+  ]);
   after(async () => {
     await api?.close();
     await online?.close();
   });
 
-  const batchArgs = (out: string) => ['bench', 'prepare', '--arena', 'arena.jsonl', '--provider', 'openai', '--base-url', api.url, '--model', 'classifier', '--judges', 'j1,j2', '--min-pairs', '3', '--batch', '--poll-seconds', '0.01', '--out', out, '--json'];
+  const batchArgs = (out: string) => [
+    'bench',
+    'prepare',
+    '--arena',
+    'arena.jsonl',
+    '--provider',
+    'openai',
+    '--base-url',
+    api.url,
+    '--model',
+    'classifier',
+    '--judges',
+    'j1,j2',
+    '--min-pairs',
+    '3',
+    '--batch',
+    '--poll-seconds',
+    '0.01',
+    '--out',
+    out,
+    '--json',
+  ];
 
   test('the loopback server speaks the protocol the openai package expects', async () => {
     await started;
     const client = new OpenAI({ baseURL: api.url, apiKey: 'x' });
-    const model = new BatchChatModel('j1', { baseUrl: api.url, statePath: join(mkdtempSync(join(tmpdir(), 'sm-batch-')), 'state.json'), step: 'probe', pollMs: 5, client });
-    const request = { messages: [{ role: 'user' as const, content: '<response_a>\nx (j1)\n</response_a>\n\n<response_b>\ny\n</response_b>' }], schema: JUDGMENT_SCHEMA, temperature: 0 };
+    const model = new BatchChatModel('j1', {
+      baseUrl: api.url,
+      statePath: join(mkdtempSync(join(tmpdir(), 'sm-batch-')), 'state.json'),
+      step: 'probe',
+      pollMs: 5,
+      client,
+    });
+    const request = {
+      messages: [
+        { role: 'user' as const, content: '<response_a>\nx (j1)\n</response_a>\n\n<response_b>\ny\n</response_b>' },
+      ],
+      schema: JUDGMENT_SCHEMA,
+      temperature: 0,
+    };
     const p1 = model.chat(request);
     const p2 = model.chat(request); // the same request: sent once, both answered
-    const ghost = new BatchChatModel('ghost', { baseUrl: api.url, statePath: join(mkdtempSync(join(tmpdir(), 'sm-batch-')), 'state.json'), step: 'ghost', pollMs: 5, client });
-    const g = ghost.chat(request).then(() => undefined, (e: unknown) => e);
+    const ghost = new BatchChatModel('ghost', {
+      baseUrl: api.url,
+      statePath: join(mkdtempSync(join(tmpdir(), 'sm-batch-')), 'state.json'),
+      step: 'ghost',
+      pollMs: 5,
+      client,
+    });
+    const g = ghost.chat(request).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await Promise.all([model.flush(), ghost.flush()]);
     const [a, b] = await Promise.all([p1, p2]);
     assert.deepEqual(a.json, { reasoning: 'picked A', preference: 'A' });
@@ -49,13 +99,24 @@ describe('OpenAI Batch API mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-batch-'));
     const statePath = join(dir, 'state.json');
     const client = new OpenAI({ baseURL: api.url, apiKey: 'x' });
-    const request = { messages: [{ role: 'user' as const, content: '<response_a>\nx\n</response_a>\n\n<response_b>\ny (j2)\n</response_b>' }], schema: JUDGMENT_SCHEMA, temperature: 0 };
+    const request = {
+      messages: [
+        { role: 'user' as const, content: '<response_a>\nx\n</response_a>\n\n<response_b>\ny (j2)\n</response_b>' },
+      ],
+      schema: JUDGMENT_SCHEMA,
+      temperature: 0,
+    };
     // A first run uploaded its file and stopped before creating the batch: its state says so.
     const id = customIdOf('j2', request);
-    const line = JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: batchBody('j2', request) }) + '\n';
+    const line =
+      JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: batchBody('j2', request) }) +
+      '\n';
     const file = await client.files.create({ file: await toFile(Buffer.from(line), 'input.jsonl'), purpose: 'batch' });
     const inputHash = createHash('sha256').update(id).digest('hex').slice(0, 16);
-    writeFileSync(statePath, JSON.stringify({ version: 1, steps: { s: { inputHash, requests: 1, inputFileId: file.id } } }));
+    writeFileSync(
+      statePath,
+      JSON.stringify({ version: 1, steps: { s: { inputHash, requests: 1, inputFileId: file.id } } }),
+    );
     const uploads = api.stats.uploads;
     const batches = api.stats.batchesCreated;
     const model = new BatchChatModel('j2', { baseUrl: api.url, statePath, step: 's', pollMs: 5, client });
@@ -74,7 +135,30 @@ describe('OpenAI Batch API mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-batch-'));
     writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
     const on = capture(dir);
-    assert.equal(await runCli(['bench', 'prepare', '--arena', 'arena.jsonl', '--base-url', online.url, '--model', 'classifier', '--judges', 'j1,j2', '--min-pairs', '3', '--out', 'online.prefs.jsonl', '--json'], on.io), 0, on.err());
+    assert.equal(
+      await runCli(
+        [
+          'bench',
+          'prepare',
+          '--arena',
+          'arena.jsonl',
+          '--base-url',
+          online.url,
+          '--model',
+          'classifier',
+          '--judges',
+          'j1,j2',
+          '--min-pairs',
+          '3',
+          '--out',
+          'online.prefs.jsonl',
+          '--json',
+        ],
+        on.io,
+      ),
+      0,
+      on.err(),
+    );
     const before = { ...api.stats };
     const c = capture(dir);
     assert.equal(await runCli(batchArgs('batch.prefs.jsonl'), c.io), 0, c.err());
@@ -83,8 +167,16 @@ describe('OpenAI Batch API mode', () => {
     assert.equal(api.stats.uploads - before.uploads, 3);
     assert.equal(api.stats.lines - before.lines, 22 + 36 + 36);
     assert.equal(r.calls, 0, 'no online call');
-    const strip = (t: string) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((x) => ({ ...x, meta: { ...x.meta, personalizable: { ...x.meta.personalizable, model: undefined } } }));
-    assert.deepEqual(strip(readFileSync(join(dir, 'batch.prefs.jsonl'), 'utf8')), strip(readFileSync(join(dir, 'online.prefs.jsonl'), 'utf8')));
+    const strip = (t: string) =>
+      t
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .map((x) => ({ ...x, meta: { ...x.meta, personalizable: { ...x.meta.personalizable, model: undefined } } }));
+    assert.deepEqual(
+      strip(readFileSync(join(dir, 'batch.prefs.jsonl'), 'utf8')),
+      strip(readFileSync(join(dir, 'online.prefs.jsonl'), 'utf8')),
+    );
     const state = JSON.parse(readFileSync(join(dir, 'batch.prefs.jsonl.batch.json'), 'utf8'));
     assert.deepEqual(Object.keys(state.steps).sort(), ['judge-j1', 'judge-j2', 'personalizable']);
     assert.ok(Object.values(state.steps).every((s) => (s as { status: string }).status === 'completed'));
@@ -93,7 +185,10 @@ describe('OpenAI Batch API mode', () => {
     const again = capture(dir);
     assert.equal(await runCli([...batchArgs('batch.prefs.jsonl'), '--force'], again.io), 0, again.err());
     assert.deepEqual(api.stats, mid, 'the re-run made no API call');
-    assert.equal(JSON.parse(again.out()).batches.reduce((n: number, b: { fromSavedOutput: number }) => n + b.fromSavedOutput, 0), 22 + 36 + 36);
+    assert.equal(
+      JSON.parse(again.out()).batches.reduce((n: number, b: { fromSavedOutput: number }) => n + b.fromSavedOutput, 0),
+      22 + 36 + 36,
+    );
   });
 
   test('an interrupted run resumes polling the same batch', async () => {
@@ -118,7 +213,10 @@ describe('OpenAI Batch API mode', () => {
     options.inProgressMs = 20;
     const again = capture(dir);
     assert.equal(await runCli(batchArgs('r.prefs.jsonl'), again.io), 0, again.err());
-    assert.equal(JSON.parse(readFileSync(join(dir, 'r.prefs.jsonl.batch.json'), 'utf8')).steps.personalizable.batchId, batchId);
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'r.prefs.jsonl.batch.json'), 'utf8')).steps.personalizable.batchId,
+      batchId,
+    );
     assert.equal(api.stats.batchesCreated - before.batchesCreated, 3, 'the classifier batch was not submitted again');
     assert.equal(JSON.parse(again.out()).records, 12);
   });
@@ -133,6 +231,12 @@ describe('OpenAI Batch API mode', () => {
     } finally {
       options.failBatches = false;
     }
-    await assert.rejects(runCli(['bench', 'prepare', '--arena', 'arena.jsonl', '--base-url', online.url, '--batch', '--out', 'x.prefs.jsonl'], capture(dir).io), /--batch needs an OpenAI-compatible server/);
+    await assert.rejects(
+      runCli(
+        ['bench', 'prepare', '--arena', 'arena.jsonl', '--base-url', online.url, '--batch', '--out', 'x.prefs.jsonl'],
+        capture(dir).io,
+      ),
+      /--batch needs an OpenAI-compatible server/,
+    );
   });
 });

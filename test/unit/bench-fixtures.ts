@@ -16,17 +16,38 @@ function responses(kind: Kind, i: number): { chosen: string; rejected: string } 
   const style = kind.endsWith('style');
   const first = `The answer is ${i}.`;
   const chosenBody = `${first}\nShort and direct.`;
-  const rejectedBody = style ? `${first}\nA much longer answer that walks through every step in detail.` : `The answer is ${i + 1000}.\nShort and direct.`;
-  const [cm, rm] = kind.startsWith('split') ? ['(j1)', '(j2)'] : kind === 'consensus-style' ? ['(j1) (j2)', ''] : ['', '(j1) (j2)'];
+  const rejectedBody = style
+    ? `${first}\nA much longer answer that walks through every step in detail.`
+    : `The answer is ${i + 1000}.\nShort and direct.`;
+  const [cm, rm] = kind.startsWith('split')
+    ? ['(j1)', '(j2)']
+    : kind === 'consensus-style'
+      ? ['(j1) (j2)', '']
+      : ['', '(j1) (j2)'];
   return { chosen: `${chosenBody}\n${cm}`.trim(), rejected: `${rejectedBody}\n${rm}`.trim() };
 }
 
 /** One Arena row; `winnerSide` decides which conversation holds the chosen response. */
-export function arenaRow(user: string, id: string, kind: Kind, i: number, opts: { multiTurn?: boolean; tie?: boolean; winnerSide?: 'a' | 'b' } = {}): Record<string, unknown> {
+export function arenaRow(
+  user: string,
+  id: string,
+  kind: Kind,
+  i: number,
+  opts: { multiTurn?: boolean; tie?: boolean; winnerSide?: 'a' | 'b' } = {},
+): Record<string, unknown> {
   const { chosen, rejected } = responses(kind, i);
   const side = opts.winnerSide ?? (i % 2 ? 'a' : 'b');
-  const prefix = opts.multiTurn ? [{ role: 'user', content: `Earlier question ${i}` }, { role: 'assistant', content: 'An earlier reply.' }] : [];
-  const conv = (final: string) => [...prefix, { role: 'user', content: `Question ${i} from ${user}` }, { role: 'assistant', content: final }];
+  const prefix = opts.multiTurn
+    ? [
+        { role: 'user', content: `Earlier question ${i}` },
+        { role: 'assistant', content: 'An earlier reply.' },
+      ]
+    : [];
+  const conv = (final: string) => [
+    ...prefix,
+    { role: 'user', content: `Question ${i} from ${user}` },
+    { role: 'assistant', content: final },
+  ];
   return {
     question_id: id,
     model_a: 'model-x',
@@ -85,15 +106,33 @@ export function prismFiles(plan: Record<string, Kind[]>): { conversations: strin
           conversation_type: i % 3 ? 'unguided' : 'values guided',
           conversation_history: [
             { role: 'user', content: `Question ${i} from ${user}`, turn: 0 },
-            { role: 'model', content: chosen, model_name: 'm1', score: 80, if_chosen: true, within_turn_id: 0, turn: 0 },
-            { role: 'model', content: rejected, model_name: 'm2', score: 40, if_chosen: false, within_turn_id: 1, turn: 0 },
+            {
+              role: 'model',
+              content: chosen,
+              model_name: 'm1',
+              score: 80,
+              if_chosen: true,
+              within_turn_id: 0,
+              turn: 0,
+            },
+            {
+              role: 'model',
+              content: rejected,
+              model_name: 'm2',
+              score: 40,
+              if_chosen: false,
+              within_turn_id: 1,
+              turn: 0,
+            },
           ],
         }),
       );
     }
   }
   rows.push(JSON.stringify({ conversation_id: 'c-bad', user_id: 'alice', conversation_type: 'unguided' }));
-  const survey = Object.keys(plan).map((u, k) => JSON.stringify({ user_id: u, age: `${25 + k}-${34 + k}`, gender: k % 2 ? 'Female' : 'Male', location: 'Paris' }));
+  const survey = Object.keys(plan).map((u, k) =>
+    JSON.stringify({ user_id: u, age: `${25 + k}-${34 + k}`, gender: k % 2 ? 'Female' : 'Male', location: 'Paris' }),
+  );
   survey.push(JSON.stringify({ age: '40' }));
   return { conversations: rows.join('\n') + '\n', survey: survey.join('\n') + '\n' };
 }
@@ -105,14 +144,20 @@ function section(text: string, tag: string): string {
 
 /** The classifier and the judges, on one server: the model name says which one is asked. */
 export function benchBrain(req: BrainRequest): string {
-  const user = req.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  const user = req.messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');
   const a = section(user, 'response_a');
   const b = section(user, 'response_b');
   const props = (req.schema?.properties ?? {}) as Record<string, unknown>;
   const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
   if ('personalizable' in props || /personalizable/.test(system.slice(-200))) {
     const same = a.split('\n')[0] === b.split('\n')[0];
-    return JSON.stringify({ reason: same ? 'Both give the same answer; they differ only in style.' : 'One answer is factually different.', personalizable: same });
+    return JSON.stringify({
+      reason: same ? 'Both give the same answer; they differ only in style.' : 'One answer is factually different.',
+      personalizable: same,
+    });
   }
   if ('persona' in props) return JSON.stringify({ reasoning: 'r', persona: 'Prefers short, direct answers.' });
   if ('facts' in props) return JSON.stringify({ facts: ['Likes brevity.'] });
@@ -126,7 +171,14 @@ export function benchBrain(req: BrainRequest): string {
 export function capture(cwd: string, signal = new AbortController().signal, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal, env };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal,
+    env,
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 

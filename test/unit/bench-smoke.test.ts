@@ -22,7 +22,9 @@ interface Run {
 
 function runSmoke(): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--expose-gc', BENCH, '--smoke', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', BENCH, '--smoke', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -58,17 +60,27 @@ function assertStatsJson(lines: string[]): void {
     difference: { scenario: string; p_below_05: number; significant: number; coverage: number }[];
   };
   for (const pairs of [3, 5, 10, 20]) {
-    assert.ok(out.accuracy.some((r) => r.pairs === pairs && r.users === 1), `single user at ${pairs} pairs`);
+    assert.ok(
+      out.accuracy.some((r) => r.pairs === pairs && r.users === 1),
+      `single user at ${pairs} pairs`,
+    );
   }
   assert.ok(out.accuracy.every((r) => r.coverage >= 0 && r.coverage <= 1));
-  assert.deepEqual(out.difference.map((r) => r.scenario), ['null', 'null-heterogeneous', 'plus5-shared', 'plus5-unshared']);
+  assert.deepEqual(
+    out.difference.map((r) => r.scenario),
+    ['null', 'null-heterogeneous', 'plus5-shared', 'plus5-unshared'],
+  );
   for (const r of out.difference) {
-    for (const k of ['p_below_05', 'significant', 'coverage'] as const) assert.ok(r[k] >= 0 && r[k] <= 1, `${r.scenario} ${k}`);
+    for (const k of ['p_below_05', 'significant', 'coverage'] as const)
+      assert.ok(r[k] >= 0 && r[k] <= 1, `${r.scenario} ${k}`);
   }
 }
 
 test('npm run bench -- --smoke: every bench runs to its end at tiny sizes', async (t) => {
-  assert.ok(existsSync(BENCH), `${BENCH} is not built: node esbuild.mjs builds it (test/run-tests.mjs does, before the unit tests)`);
+  assert.ok(
+    existsSync(BENCH),
+    `${BENCH} is not built: node esbuild.mjs builds it (test/run-tests.mjs does, before the unit tests)`,
+  );
   const run = await runSmoke();
   const tail = `\n--- the run's last lines:\n${(run.stdout + run.stderr).trim().split('\n').slice(-40).join('\n')}`;
   const steps = stepsOf(run.stdout);

@@ -15,7 +15,14 @@ import { hashString } from '../../src/core/random';
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -25,7 +32,10 @@ function failingOnce(): (req: BrainRequest) => Fault | undefined {
     const key = `${req.model}\n${req.seed}\n${JSON.stringify(req.messages)}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
-    if (n === 1) return hashString(key) % 6 === 0 ? { type: 'slow-first-byte', ms: 1500 } : { type: 'rate-limit', retryAfterMs: 20 };
+    if (n === 1)
+      return hashString(key) % 6 === 0
+        ? { type: 'slow-first-byte', ms: 1500 }
+        : { type: 'rate-limit', retryAfterMs: 20 };
     return undefined;
   };
 }
@@ -33,13 +43,28 @@ function failingOnce(): (req: BrainRequest) => Fault | undefined {
 describe('eval reports the requests the server received', () => {
   let server: LoopbackServer;
   before(async () => {
-    server = await startLoopbackOllama({ brain: () => JSON.stringify({ reasoning: 'r', preference: 'A' }), models: ['llama3.1:8b'] });
+    server = await startLoopbackOllama({
+      brain: () => JSON.stringify({ reasoning: 'r', preference: 'A' }),
+      models: ['llama3.1:8b'],
+    });
   });
   after(() => server?.close());
 
   test('every attempt is counted (retries and timed-out requests), cache hits are not', async () => {
     const sim = simulatedWorkspace(1);
-    const argv = ['eval', 'ws', '--user', 'sim-ana', '--method', 'default', '--base-url', server.url, '--timeout', '1', '--json'];
+    const argv = [
+      'eval',
+      'ws',
+      '--user',
+      'sim-ana',
+      '--method',
+      'default',
+      '--base-url',
+      server.url,
+      '--timeout',
+      '1',
+      '--json',
+    ];
 
     const dry = capture(sim.dir);
     assert.equal(await runCli([...argv, '--dry-run'], dry.io), 0, dry.err());

@@ -15,7 +15,14 @@ import { hashString } from '../../src/core/random';
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -27,9 +34,13 @@ function brain(req: BrainRequest): string {
   const props = propsOf(req);
   if (props.includes('instructions')) {
     const parent = /<current_instructions>\n([\s\S]*?)\n<\/current_instructions>/.exec(lastUser(req))?.[1] ?? '';
-    return JSON.stringify({ diagnosis: 'vague', instructions: `${parent}\n\nSay what the user wants (${hashString(`${req.seed}:${lastUser(req)}`) % 1000}).` });
+    return JSON.stringify({
+      diagnosis: 'vague',
+      instructions: `${parent}\n\nSay what the user wants (${hashString(`${req.seed}:${lastUser(req)}`) % 1000}).`,
+    });
   }
-  if (props.includes('persona')) return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user who likes good answers.' });
+  if (props.includes('persona'))
+    return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user who likes good answers.' });
   return JSON.stringify({ reasoning: 'I picked one.', preference: (hashString(lastUser(req)) >>> 16) & 1 ? 'A' : 'B' });
 }
 
@@ -44,7 +55,10 @@ function twiceFailing(): (req: BrainRequest) => Fault | undefined {
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
     if (n === 1) return { type: 'rate-limit', retryAfterMs: 20 };
-    if (n === 2) return hashString(key) % 16 === 0 ? { type: 'slow-first-byte', ms: 1500 } : { type: 'rate-limit', retryAfterMs: 20 };
+    if (n === 2)
+      return hashString(key) % 16 === 0
+        ? { type: 'slow-first-byte', ms: 1500 }
+        : { type: 'rate-limit', retryAfterMs: 20 };
     return undefined;
   };
 }
@@ -52,7 +66,20 @@ function twiceFailing(): (req: BrainRequest) => Fault | undefined {
 async function optimize(server: LoopbackServer, budget: number) {
   const sim = simulatedWorkspace(1);
   const c = capture(sim.dir);
-  const argv = ['theta', 'optimize', 'ws', '--base-url', server.url, '--k', '1', '--budget', String(budget), '--timeout', '1', '--json'];
+  const argv = [
+    'theta',
+    'optimize',
+    'ws',
+    '--base-url',
+    server.url,
+    '--k',
+    '1',
+    '--budget',
+    String(budget),
+    '--timeout',
+    '1',
+    '--json',
+  ];
   // A failed command prints its error object on stdout, then throws (main turns that into the exit code).
   const code = await runCli(argv, c.io).catch((err: { exitCode?: number }) => err.exitCode ?? 1);
   return { code, out: c.out(), err: c.err() };
@@ -71,7 +98,9 @@ describe('theta optimize --budget with retries and timeouts', () => {
       server.options.faultFor = twiceFailing();
       const r = await optimize(server, budget);
       const received = server.stats.chat;
-      console.log(`--budget ${budget}: exit ${r.code}, ${received} request(s) received, ${server.stats.clientAborts} timed out`);
+      console.log(
+        `--budget ${budget}: exit ${r.code}, ${received} request(s) received, ${server.stats.clientAborts} timed out`,
+      );
       assert.ok(received <= budget, `${received} requests reached the server with --budget ${budget}`);
       assert.ok(server.stats.clientAborts > 0, 'no request timed out: the test proves nothing about timeouts');
       if (r.code === 0) {

@@ -16,9 +16,16 @@ function run(args: string[], cwd = root) {
 describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not built (npm run build)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'smi-'));
   mkdirSync(join(dir, 'sub'));
-  const rows = (u: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ user_id: u, pair_id: `${u}${i}`, context: 'q', chosen: `c${i}`, rejected: `r${i}` })).join('\n');
+  const rows = (u: string, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ user_id: u, pair_id: `${u}${i}`, context: 'q', chosen: `c${i}`, rejected: `r${i}` }),
+    ).join('\n');
   writeFileSync(join(dir, 'a.prefs.jsonl'), rows('ann', 10) + '\n{"user_id": "ann", oops}\n');
-  writeFileSync(join(dir, 'sub', 'b.prefs.yaml'), 'bob:\n' + Array.from({ length: 6 }, (_, i) => `  - context: q${i}\n    chosen: yes ${i}\n    rejected: no ${i}\n`).join(''));
+  writeFileSync(
+    join(dir, 'sub', 'b.prefs.yaml'),
+    'bob:\n' +
+      Array.from({ length: 6 }, (_, i) => `  - context: q${i}\n    chosen: yes ${i}\n    rejected: no ${i}\n`).join(''),
+  );
   writeFileSync(join(dir, 'plain.jsonl'), '{"event": "not a pair"}\n');
   writeFileSync(join(dir, 'sniffed.jsonl'), rows('cat', 5) + '\n');
 
@@ -28,7 +35,10 @@ describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not bu
     const out = JSON.parse(r.stdout);
     assert.equal(out.files, 3, 'plain.jsonl is not a preference file, sniffed.jsonl is');
     assert.equal(out.pairs, 21);
-    assert.deepEqual(out.users.map((u: { id: string }) => u.id), ['ann', 'bob', 'cat']);
+    assert.deepEqual(
+      out.users.map((u: { id: string }) => u.id),
+      ['ann', 'bob', 'cat'],
+    );
     assert.deepEqual(out.users[0].splits, { context: 2, validation: 3, test: 5 });
     const p = out.problems.find((x: { file: string }) => x.file === 'a.prefs.jsonl');
     assert.deepEqual([p.line, p.column], [11, 20]);
@@ -38,7 +48,8 @@ describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not bu
   test("a workspace's own split settings are read as fit and eval read them; a flag still wins", () => {
     const ws = mkdtempSync(join(tmpdir(), 'smi-settings-'));
     writeFileSync(join(ws, 'a.prefs.jsonl'), rows('ann', 40) + '\n');
-    const splitsOf = (args: string[]) => JSON.parse(run(['inspect', '.', '--json', ...args], ws).stdout).users[0].splits;
+    const splitsOf = (args: string[]) =>
+      JSON.parse(run(['inspect', '.', '--json', ...args], ws).stdout).users[0].splits;
     const seed7 = splitsOf(['--seed', '7']);
     const ratios = splitsOf(['--splits', '10/10/80']);
     assert.notDeepEqual(splitsOf([]), ratios);
@@ -64,7 +75,12 @@ describe('synthesizeme inspect', { skip: !existsSync(cli) && 'dist/cli.js not bu
   });
 
   test('a missing path and a bad option exit 2 with one line, no stack', () => {
-    for (const args of [['inspect', join(dir, 'nope')], ['inspect', dir, '--bogus'], ['inspect'], ['inspect', dir, '--splits', '1/2']]) {
+    for (const args of [
+      ['inspect', join(dir, 'nope')],
+      ['inspect', dir, '--bogus'],
+      ['inspect'],
+      ['inspect', dir, '--splits', '1/2'],
+    ]) {
       const r = run(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stdout, '');
@@ -88,7 +104,19 @@ describe('Ctrl+C during a run', { skip: !existsSync(cli) && 'dist/cli.js not bui
     try {
       const dir = mkdtempSync(join(tmpdir(), 'smc-'));
       cpSync(join(root, 'examples/workspace'), join(dir, 'ws'), { recursive: true });
-      const args = [cli, 'eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--concurrency', '2', '--json'];
+      const args = [
+        cli,
+        'eval',
+        'ws',
+        '--all',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--concurrency',
+        '2',
+        '--json',
+      ];
       const child = spawn(process.execPath, args, { cwd: dir });
       let stderr = '';
       let stdout = '';
@@ -98,7 +126,8 @@ describe('Ctrl+C during a run', { skip: !existsSync(cli) && 'dist/cli.js not bui
       let early: number | null | undefined;
       void exited.then((c) => (early = c));
       // Interrupt once some answers have arrived (bounded: a child that died early fails the test).
-      for (let i = 0; i < 500 && server.stats.completed < 4 && early === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && server.stats.completed < 4 && early === undefined; i++)
+        await new Promise((r) => setTimeout(r, 20));
       assert.equal(early, undefined, `the CLI exited before the interrupt: ${stderr}`);
       child.kill('SIGINT');
       const code = await exited;

@@ -6,7 +6,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, copyFileSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
@@ -100,7 +111,10 @@ describe('collect: a refused persona or history version is said, not taken for "
   });
 
   test('--ask-next with a history version linked out of the workspace: exit 2, the refusal said', async () => {
-    assert.ok(readdirSync(historyDir()).some((n) => n.endsWith('.persona.yaml')), 'fit keeps its version in history');
+    assert.ok(
+      readdirSync(historyDir()).some((n) => n.endsWith('.persona.yaml')),
+      'fit keeps its version in history',
+    );
     // A later version than the fitted one, as a planted link: its text would go to the model as the previous persona.
     const planted = join(historyDir(), '9999-12-31T00-00-00-000Z-1-abcdef.persona.yaml');
     writeFileSync(join(outside, 'older.persona.yaml'), 'user_id: ada\npersona: a secret\n');
@@ -108,7 +122,20 @@ describe('collect: a refused persona or history version is said, not taken for "
     try {
       const before = server.stats.chat;
       const c = cli(dir);
-      const code = await c.run('collect', 'ws', '--user', 'ada', '--prompt', 'Q?', '--prompt', 'R?', '--ask-next', '2', '--base-url', server.url);
+      const code = await c.run(
+        'collect',
+        'ws',
+        '--user',
+        'ada',
+        '--prompt',
+        'Q?',
+        '--prompt',
+        'R?',
+        '--ask-next',
+        '2',
+        '--base-url',
+        server.url,
+      );
       assert.equal(code, 2, c.err());
       assert.match(c.err(), /refusing to read .*history.*9999-12-31.* outside the workspace/);
       assert.equal(server.stats.chat, before, 'nothing generated');

@@ -16,7 +16,13 @@ import { hashString } from '../../src/core/random';
 import { readRun, RunJournal, runFileName, type RunHeader } from '../../src/core/eval/run-file';
 import { figures } from '../../src/core/eval/evaluate';
 import { NO_PREFERENCE, type PairVerdict } from '../../src/core/method/judge';
-import { buildComparisonGrid, gridCsv, gridMarkdown, searchGrid, type ComparisonGrid } from '../../src/core/eval/comparison-grid';
+import {
+  buildComparisonGrid,
+  gridCsv,
+  gridMarkdown,
+  searchGrid,
+  type ComparisonGrid,
+} from '../../src/core/eval/comparison-grid';
 import { UserError } from '../../src/core/user-error';
 import { allowWritesUnder } from '../../src/core/write-guard';
 import { cli, ignoringBrain, markerBrain, workspace, writePrompt } from './revalidate-fixture';
@@ -37,7 +43,10 @@ function tricky(inner: (req: BrainRequest) => string): (req: BrainRequest) => st
 }
 
 /** The marker is followed on two pairs in three (by the pair's number): the third keep their blind verdicts. */
-function partly(follow: (req: BrainRequest) => string, blind: (req: BrainRequest) => string): (req: BrainRequest) => string {
+function partly(
+  follow: (req: BrainRequest) => string,
+  blind: (req: BrainRequest) => string,
+): (req: BrainRequest) => string {
   return (req) => {
     const n = /Question (\d+) from/.exec(req.messages[req.messages.length - 1]?.content ?? '')?.[1];
     return n !== undefined && Number(n) % 3 === 0 ? blind(req) : follow(req);
@@ -53,15 +62,15 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (ch === ',') (row.push(field), (field = ''));
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), i++);
     else field += ch;
   }
-  if (field || row.length) row.push(field), rows.push(row);
+  if (field || row.length) (row.push(field), rows.push(row));
   return rows;
 }
 
@@ -71,7 +80,9 @@ const key = (u: string, p: string) => `${u}\u0000${p}`;
 describe('comparison grid', () => {
   let server: LoopbackServer;
   let brain: (req: BrainRequest) => string = ignoringBrain;
-  const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: (req) => brain(req) }).then((s) => (server = s));
+  const started = startLoopbackOllama({ models: ['llama3.1:8b'], brain: (req) => brain(req) }).then(
+    (s) => (server = s),
+  );
   after(() => server?.close());
 
   let dir = '';
@@ -83,7 +94,24 @@ describe('comparison grid', () => {
   const evalRun = async (...extra: string[]) => {
     const c = cli(dir);
     // Most pairs in the test split (the intervals then depend on the seed), and a seed of their own that compare and the grid must both use.
-    assert.equal(await c.run('eval', 'ws', '--method', 'default', '--splits', '10/10/80', '--seed', '5', '--base-url', server.url, '--json', ...extra), 0, c.err());
+    assert.equal(
+      await c.run(
+        'eval',
+        'ws',
+        '--method',
+        'default',
+        '--splits',
+        '10/10/80',
+        '--seed',
+        '5',
+        '--base-url',
+        server.url,
+        '--json',
+        ...extra,
+      ),
+      0,
+      c.err(),
+    );
     return join(dir, c.json().run as string);
   };
   before(async () => {
@@ -103,25 +131,50 @@ describe('comparison grid', () => {
   test('flipped rows are exactly the pairs whose score differs; the difference is the one compare prints', async () => {
     const [ra, rb] = await Promise.all([readRun(A), readRun(B)]);
     const grid = await buildComparisonGrid([A, B]);
-    assert.deepEqual(grid.rows.map((r) => key(r.user, r.pairId)), [...ra.verdicts.keys()], "one row per pair, in the first run's order");
+    assert.deepEqual(
+      grid.rows.map((r) => key(r.user, r.pairId)),
+      [...ra.verdicts.keys()],
+      "one row per pair, in the first run's order",
+    );
     const expected = [...ra.verdicts.keys()].filter((k) => scoreOf(ra.verdicts.get(k)) !== scoreOf(rb.verdicts.get(k)));
-    assert.ok(expected.length > 0 && expected.length < grid.rows.length, `some pairs flip (${expected.length} of ${grid.rows.length})`);
-    assert.deepEqual(grid.rows.filter((r) => r.flipped).map((r) => key(r.user, r.pairId)), expected);
+    assert.ok(
+      expected.length > 0 && expected.length < grid.rows.length,
+      `some pairs flip (${expected.length} of ${grid.rows.length})`,
+    );
+    assert.deepEqual(
+      grid.rows.filter((r) => r.flipped).map((r) => key(r.user, r.pairId)),
+      expected,
+    );
     for (const row of grid.rows) {
       const k = key(row.user, row.pairId);
       assert.equal(row.cells[0]!.score, scoreOf(ra.verdicts.get(k)));
       assert.equal(row.cells[1]!.score, scoreOf(rb.verdicts.get(k)));
       assert.equal(row.cells[0]!.flipped, false, 'the first column is the reference');
       assert.equal(row.cells[1]!.flipped, row.flipped);
-      const same = [ra, rb].some((r) => { const o = r.verdicts.get(k)!.orders; return o[0].preference !== null && o[0].preference === o[1].preference; });
+      const same = [ra, rb].some((r) => {
+        const o = r.verdicts.get(k)!.orders;
+        return o[0].preference !== null && o[0].preference === o[1].preference;
+      });
       assert.equal(row.inconsistent, same, `${row.pairId}: inconsistent when a run named one letter twice`);
-      assert.equal(row.wrongEverywhere, row.cells.every((c) => c!.score === 0));
+      assert.equal(
+        row.wrongEverywhere,
+        row.cells.every((c) => c!.score === 0),
+      );
     }
-    assert.ok(grid.rows.some((r) => r.inconsistent), 'the blind judge names one letter twice somewhere');
+    assert.ok(
+      grid.rows.some((r) => r.inconsistent),
+      'the blind judge names one letter twice somewhere',
+    );
 
     const c = cli(dir);
     assert.equal(await c.run('compare', A, B, '--json'), 0, c.err());
-    const printed = c.json() as { difference: number; ci95: [number, number]; pairedTest: { p: number }; pairs: number; a: { accuracy: number } };
+    const printed = c.json() as {
+      difference: number;
+      ci95: [number, number];
+      pairedTest: { p: number };
+      pairs: number;
+      a: { accuracy: number };
+    };
     const v = grid.summary[1]!.versusFirst!;
     assert.equal(v.difference, printed.difference);
     assert.deepEqual(v.ci95, printed.ci95);
@@ -132,8 +185,17 @@ describe('comparison grid', () => {
     assert.equal(grid.summary[0]!.accuracy, ra.summary!.accuracy, "a run's accuracy is its summary's");
     assert.deepEqual(grid.summary[0]!.ci95, ra.summary!.ci95);
     assert.equal(grid.summary[0]!.versusFirst, undefined);
-    assert.deepEqual(grid.runs.map((r) => [r.label, r.method, r.split, r.status]), [['base|line', 'default', 'test', 'complete'], ['marker', 'default', 'test', 'complete']]);
-    assert.ok(grid.warnings.some((w) => /runs 1 and 2 were made with different judge prompt/.test(w)), grid.warnings.join('\n'));
+    assert.deepEqual(
+      grid.runs.map((r) => [r.label, r.method, r.split, r.status]),
+      [
+        ['base|line', 'default', 'test', 'complete'],
+        ['marker', 'default', 'test', 'complete'],
+      ],
+    );
+    assert.ok(
+      grid.warnings.some((w) => /runs 1 and 2 were made with different judge prompt/.test(w)),
+      grid.warnings.join('\n'),
+    );
 
     // Without --grid, compare is what it was.
     const plain = cli(dir);
@@ -149,12 +211,20 @@ describe('comparison grid', () => {
     assert.ok(grid.rows.every((r) => r.cells.length === 3));
     const adaPairs = rc.verdicts.size;
     assert.ok(adaPairs > 0 && adaPairs < ra.verdicts.size);
-    assert.ok(grid.warnings.includes(`run 3 judged ${adaPairs} of the first run's ${ra.verdicts.size} pairs: its difference is over those ${adaPairs}`), grid.warnings.join('\n'));
+    assert.ok(
+      grid.warnings.includes(
+        `run 3 judged ${adaPairs} of the first run's ${ra.verdicts.size} pairs: its difference is over those ${adaPairs}`,
+      ),
+      grid.warnings.join('\n'),
+    );
     const v = grid.summary[2]!.versusFirst!;
     assert.equal(v.pairs, adaPairs);
     assert.equal(v.users, 1);
     assert.equal(v.difference, 0, 'the same answers as run 1 on these pairs');
-    assert.ok(grid.rows.filter((r) => r.user === 'bruno').every((r) => r.cells[2] === null), 'run 3 did not judge bruno');
+    assert.ok(
+      grid.rows.filter((r) => r.user === 'bruno').every((r) => r.cells[2] === null),
+      'run 3 did not judge bruno',
+    );
     const c = cli(dir);
     assert.equal(await c.run('compare', A, C, '--json'), 0, c.err());
     assert.deepEqual(v.ci95, (c.json() as { ci95: [number, number] }).ci95);
@@ -169,7 +239,10 @@ describe('comparison grid', () => {
     const [header, ...pairs] = records.slice(0, blank);
     const runs = records.slice(blank + 1);
     assert.equal(pairs.length, grid.rows.length);
-    assert.ok(pairs.every((r) => r.length === header!.length), 'every record has every field');
+    assert.ok(
+      pairs.every((r) => r.length === header!.length),
+      'every record has every field',
+    );
     const col = (name: string) => header!.indexOf(name);
     grid.rows.forEach((row, i) => {
       const rec = pairs[i]!;
@@ -179,8 +252,31 @@ describe('comparison grid', () => {
       assert.equal(rec[col('run2_BA_preference')], row.cells[1]!.orders.find((o) => o.order === 'BA')!.preference);
       assert.equal(rec[col('run3_score')], row.cells[2] ? String(row.cells[2].score) : '');
     });
-    assert.ok(pairs.some((r) => r[col('run1_AB_reasoning')]!.includes(TRICKY)), 'the reasoning came back whole');
-    assert.deepEqual(runs[0], ['run', 'id', 'label', 'method', 'model', 'split', 'created', 'path', 'status', 'pairs', 'accuracy', 'ci95_low', 'ci95_high', 'difference', 'difference_ci95_low', 'difference_ci95_high', 'p', 'common_pairs', 'users']);
+    assert.ok(
+      pairs.some((r) => r[col('run1_AB_reasoning')]!.includes(TRICKY)),
+      'the reasoning came back whole',
+    );
+    assert.deepEqual(runs[0], [
+      'run',
+      'id',
+      'label',
+      'method',
+      'model',
+      'split',
+      'created',
+      'path',
+      'status',
+      'pairs',
+      'accuracy',
+      'ci95_low',
+      'ci95_high',
+      'difference',
+      'difference_ci95_low',
+      'difference_ci95_high',
+      'p',
+      'common_pairs',
+      'users',
+    ]);
     assert.equal(runs.length, 4);
     assert.equal(Number(runs[2]![runs[0]!.indexOf('difference')]), grid.summary[1]!.versusFirst!.difference);
     assert.equal(runs[1]![2], 'base|line');
@@ -206,7 +302,10 @@ describe('comparison grid', () => {
     const lines = md.split('\n');
     const cells = (line: string) => line.split(/(?<!\\)\|/).length - 2;
     assert.equal(cells(lines[0]!), 8);
-    assert.match(lines[2]!, /^\| 1\. base\\\|line \| default \| llama3\.1:8b \| test \| \d+ \| \d+\.\d% \(\d+\.\d% to \d+\.\d%\) \| – \| – \|$/);
+    assert.match(
+      lines[2]!,
+      /^\| 1\. base\\\|line \| default \| llama3\.1:8b \| test \| \d+ \| \d+\.\d% \(\d+\.\d% to \d+\.\d%\) \| – \| – \|$/,
+    );
     assert.equal(cells(lines[2]!), 8, 'the pipe of the label is escaped');
     const v = grid.summary[1]!.versusFirst!;
     assert.ok(lines[3]!.includes(`| +${(100 * v.difference).toFixed(1)} (`), lines[3]);
@@ -214,7 +313,10 @@ describe('comparison grid', () => {
     const flipped = grid.rows.filter((r) => r.flipped);
     assert.ok(md.includes(`Flipped pairs (score differs from run 1): ${flipped.length} of ${grid.rows.length}`));
     const table = lines.filter((l) => /^\| (ada|bruno) \|/.test(l));
-    assert.deepEqual(table.map((l) => l.split(' | ')[1]), flipped.map((r) => r.pairId));
+    assert.deepEqual(
+      table.map((l) => l.split(' | ')[1]),
+      flipped.map((r) => r.pairId),
+    );
 
     // A label with a newline, a pipe and a tag stays inside its one cell, as text.
     const odd = { ...grid, runs: grid.runs.map((r, i) => (i === 1 ? { ...r, label: 'two\nlines | <b>x</b>' } : r)) };
@@ -225,19 +327,36 @@ describe('comparison grid', () => {
 
   test('search finds a reasoning and a pair text, case-insensitively', async () => {
     const grid = await buildComparisonGrid([A, B, C]);
-    const withNeedle = grid.rows.flatMap((r, i) => (r.cells.some((c) => c?.orders.some((o) => o.reasoning.includes(NEEDLE))) ? [i] : []));
+    const withNeedle = grid.rows.flatMap((r, i) =>
+      r.cells.some((c) => c?.orders.some((o) => o.reasoning.includes(NEEDLE))) ? [i] : [],
+    );
     assert.ok(withNeedle.length > 0 && withNeedle.length < grid.rows.length);
-    assert.deepEqual(searchGrid(grid, NEEDLE.toLowerCase(), () => undefined), withNeedle);
+    assert.deepEqual(
+      searchGrid(grid, NEEDLE.toLowerCase(), () => undefined),
+      withNeedle,
+    );
     // Pair text from the data file, as the extension's index gives it.
     const text = new Map<string, string>();
     for (const line of readFileSync(join(ws, 'prefs.jsonl'), 'utf8').trim().split('\n')) {
-      const p = JSON.parse(line) as { user_id: string; pair_id: string; context: { content: string }[]; chosen: string; rejected: string };
+      const p = JSON.parse(line) as {
+        user_id: string;
+        pair_id: string;
+        context: { content: string }[];
+        chosen: string;
+        rejected: string;
+      };
       text.set(key(p.user_id, p.pair_id), [...p.context.map((m) => m.content), p.chosen, p.rejected].join('\n'));
     }
     const pick = grid.rows.findIndex((r) => r.user === 'bruno');
     const [, n] = grid.rows[pick]!.pairId.split('-');
-    assert.deepEqual(searchGrid(grid, `QUESTION ${n} FROM BRUNO:`, (u, p) => text.get(key(u, p))), [pick]);
-    assert.deepEqual(searchGrid(grid, 'nothing like this anywhere', (u, p) => text.get(key(u, p))), []);
+    assert.deepEqual(
+      searchGrid(grid, `QUESTION ${n} FROM BRUNO:`, (u, p) => text.get(key(u, p))),
+      [pick],
+    );
+    assert.deepEqual(
+      searchGrid(grid, 'nothing like this anywhere', (u, p) => text.get(key(u, p))),
+      [],
+    );
     assert.equal(searchGrid(grid, '  ', () => undefined).length, grid.rows.length, 'an empty query filters nothing');
   });
 });
@@ -245,11 +364,39 @@ describe('comparison grid', () => {
 describe('comparison grid on hand-written run files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sm-grid-'));
   allowWritesUnder(dir);
-  const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean, reasoning = 'r') => ({ order: o, preference, correct, reasoning, ...(preference === null ? { error: NO_PREFERENCE } : {}) });
-  const verdict = (pairId: string, ab: ReturnType<typeof order>, ba: ReturnType<typeof order>): PairVerdict => ({ userId: 'u', pairId, file: 'prefs.jsonl', line: Number(pairId.slice(1)), orders: [ab, ba] as PairVerdict['orders'] });
+  const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean, reasoning = 'r') => ({
+    order: o,
+    preference,
+    correct,
+    reasoning,
+    ...(preference === null ? { error: NO_PREFERENCE } : {}),
+  });
+  const verdict = (pairId: string, ab: ReturnType<typeof order>, ba: ReturnType<typeof order>): PairVerdict => ({
+    userId: 'u',
+    pairId,
+    file: 'prefs.jsonl',
+    line: Number(pairId.slice(1)),
+    orders: [ab, ba] as PairVerdict['orders'],
+  });
   async function write(label: string, verdicts: PairVerdict[]): Promise<string> {
-    const parts = { method: 'default', split: 'test', provider: 'ollama', model: 'm', seed: 7, temperature: 0, users: ['u'], inputs: { judge: 'sha256:x' }, label };
-    const header: RunHeader = { type: 'header', version: 1, id: `id-${label}`, created: new Date().toISOString(), ...parts };
+    const parts = {
+      method: 'default',
+      split: 'test',
+      provider: 'ollama',
+      model: 'm',
+      seed: 7,
+      temperature: 0,
+      users: ['u'],
+      inputs: { judge: 'sha256:x' },
+      label,
+    };
+    const header: RunHeader = {
+      type: 'header',
+      version: 1,
+      id: `id-${label}`,
+      created: new Date().toISOString(),
+      ...parts,
+    };
     const journal = await RunJournal.open(dir, runFileName('default', 'test', `id-${label}`));
     await journal.append(header);
     for (const v of verdicts) await journal.append({ type: 'verdict', ...v });
@@ -271,20 +418,37 @@ describe('comparison grid on hand-written run files', () => {
       verdict('p4', order('AB', 'B', false), order('BA', 'B', true)),
     ]);
     const grid = await buildComparisonGrid([x, y]);
-    assert.deepEqual(grid.rows.map((r) => r.pairId), ['p1', 'p2', 'p3', 'p4', 'p5'], "the first run's pairs, then the others'");
+    assert.deepEqual(
+      grid.rows.map((r) => r.pairId),
+      ['p1', 'p2', 'p3', 'p4', 'p5'],
+      "the first run's pairs, then the others'",
+    );
     const by = Object.fromEntries(grid.rows.map((r) => [r.pairId, r]));
-    assert.deepEqual(by.p1!.cells.map((c) => c?.score ?? null), [1, null]);
+    assert.deepEqual(
+      by.p1!.cells.map((c) => c?.score ?? null),
+      [1, null],
+    );
     assert.equal(by.p1!.flipped, false, 'a pair one run did not judge has nothing to flip');
-    assert.deepEqual(by.p2!.cells.map((c) => c!.score), [1, 0.5]);
+    assert.deepEqual(
+      by.p2!.cells.map((c) => c!.score),
+      [1, 0.5],
+    );
     assert.equal(by.p2!.flipped, true);
     assert.equal(by.p2!.inconsistent, true, 'A in both orders');
     assert.equal(by.p3!.wrongEverywhere, true);
     assert.equal(by.p3!.flipped, false);
-    assert.deepEqual(by.p4!.cells.map((c) => c!.score), [0.5, 0.5], 'an answer without a letter is answered, and wrong');
+    assert.deepEqual(
+      by.p4!.cells.map((c) => c!.score),
+      [0.5, 0.5],
+      'an answer without a letter is answered, and wrong',
+    );
     assert.equal(by.p4!.flipped, false, 'the same score from other orders is no flip');
     assert.equal(by.p4!.inconsistent, true);
     assert.equal(by.p1!.inconsistent || by.p1!.wrongEverywhere, false);
-    assert.deepEqual(by.p5!.cells.map((c) => c?.score ?? null), [null, 1]);
+    assert.deepEqual(
+      by.p5!.cells.map((c) => c?.score ?? null),
+      [null, 1],
+    );
     assert.equal(by.p5!.wrongEverywhere, false);
 
     const rx = await readRun(x);
@@ -293,17 +457,33 @@ describe('comparison grid on hand-written run files', () => {
     assert.deepEqual(grid.summary[0]!.ci95, f.ci95);
     assert.equal(grid.summary[1]!.versusFirst!.pairs, 3);
     assert.equal(grid.warnings.filter((w) => w.startsWith('run 1 is unfinished')).length, 1, 'said once');
-    for (const w of ['run 2 judged 3 of the first run\'s 4 pairs: its difference is over those 3', 'run 2 judged 1 pair(s) the first run did not: they are left out of its difference']) assert.ok(grid.warnings.includes(w), grid.warnings.join('\n'));
-    assert.ok(grid.warnings.some((w) => /^run 2 against run 1: with 3 test pair\(s\) no difference can be significant/.test(w)), 'a small sample says so');
+    for (const w of [
+      "run 2 judged 3 of the first run's 4 pairs: its difference is over those 3",
+      'run 2 judged 1 pair(s) the first run did not: they are left out of its difference',
+    ])
+      assert.ok(grid.warnings.includes(w), grid.warnings.join('\n'));
+    assert.ok(
+      grid.warnings.some((w) => /^run 2 against run 1: with 3 test pair\(s\) no difference can be significant/.test(w)),
+      'a small sample says so',
+    );
     assert.ok(grid.warnings.some((w) => /^run 1: only 4 pair\(s\)/.test(w)));
 
     // A reasoning a spreadsheet would run as a formula: neutralized by default, as it is on request.
     assert.equal(parseCsv(gridCsv(grid))[1]![11], `'=HYPERLINK("x")`);
     assert.equal(parseCsv(gridCsv(grid, { spreadsheetSafe: false }))[1]![11], '=HYPERLINK("x")');
 
-    await assert.rejects(buildComparisonGrid([x]), (e: unknown) => e instanceof UserError && /two or more run files/.test(e.message));
-    await assert.rejects(buildComparisonGrid([x, x]), (e: unknown) => e instanceof UserError && /same run/.test(e.message));
-    await assert.rejects(buildComparisonGrid([x, join(dir, 'missing.run.jsonl')]), (e: unknown) => e instanceof UserError && /no such run file/.test(e.message));
+    await assert.rejects(
+      buildComparisonGrid([x]),
+      (e: unknown) => e instanceof UserError && /two or more run files/.test(e.message),
+    );
+    await assert.rejects(
+      buildComparisonGrid([x, x]),
+      (e: unknown) => e instanceof UserError && /same run/.test(e.message),
+    );
+    await assert.rejects(
+      buildComparisonGrid([x, join(dir, 'missing.run.jsonl')]),
+      (e: unknown) => e instanceof UserError && /no such run file/.test(e.message),
+    );
 
     const c = cli(dir);
     assert.equal(await c.run('compare', '--grid', x), 2, 'one run is no grid');

@@ -17,7 +17,8 @@ describe('CSV cells', () => {
       ['\t=cmd', `"'\t=cmd"`],
       ['\r=cmd', `"'\r=cmd"`],
       ['=HYPERLINK("http://x", "y")', `"'=HYPERLINK(""http://x"", ""y"")"`],
-    ] as const) assert.equal(csvField(text), cell, JSON.stringify(text));
+    ] as const)
+      assert.equal(csvField(text), cell, JSON.stringify(text));
     assert.equal(csvField('a, b'), '"a, b"');
     assert.equal(csvField('plain'), 'plain');
     assert.equal(csvField(-0.05), '-0.05', 'a negative number is a number');
@@ -27,11 +28,46 @@ describe('CSV cells', () => {
   });
 
   test('the comparison grid CSV neutralizes every text cell that comes from data or a model', () => {
-    const order = (o: 'AB' | 'BA') => ({ order: o, preference: 'A', correct: true, failed: false, reasoning: '@evil()' });
+    const order = (o: 'AB' | 'BA') => ({
+      order: o,
+      preference: 'A',
+      correct: true,
+      failed: false,
+      reasoning: '@evil()',
+    });
     const grid = {
-      runs: [{ id: '=id', label: '+label', method: 'persona', model: '-m', split: 'test', created: '2024', path: 'r.run.jsonl', status: 'complete' }],
-      rows: [{ user: '=user', pairId: '-p1', file: '@f.jsonl', line: 1, flipped: false, wrongEverywhere: false, inconsistent: false, cells: [{ score: 1, flipped: false, orders: [order('AB'), order('BA')] }] }],
-      summary: [{ pairs: 1, accuracy: 1, ci95: [0.5, 1], versusFirst: { difference: -0.25, ci95: [-0.5, 0], p: 0.5, pairs: 1, users: 1 } }],
+      runs: [
+        {
+          id: '=id',
+          label: '+label',
+          method: 'persona',
+          model: '-m',
+          split: 'test',
+          created: '2024',
+          path: 'r.run.jsonl',
+          status: 'complete',
+        },
+      ],
+      rows: [
+        {
+          user: '=user',
+          pairId: '-p1',
+          file: '@f.jsonl',
+          line: 1,
+          flipped: false,
+          wrongEverywhere: false,
+          inconsistent: false,
+          cells: [{ score: 1, flipped: false, orders: [order('AB'), order('BA')] }],
+        },
+      ],
+      summary: [
+        {
+          pairs: 1,
+          accuracy: 1,
+          ci95: [0.5, 1],
+          versusFirst: { difference: -0.25, ci95: [-0.5, 0], p: 0.5, pairs: 1, users: 1 },
+        },
+      ],
       warnings: [],
     } as unknown as ComparisonGrid;
     const csv = gridCsv(grid);

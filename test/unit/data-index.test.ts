@@ -7,7 +7,16 @@ import { globToRegExp } from '../../src/core/data/glob';
 import type { Pair } from '../../src/core/data/pair';
 
 function pairs(user: string, n: number, extra: (i: number) => Record<string, unknown> = () => ({})): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ user_id: user, pair_id: `${user}-${i}`, context: `q${i}`, chosen: `good ${i}`, rejected: `bad ${i}`, ...extra(i) })).join('\n');
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      user_id: user,
+      pair_id: `${user}-${i}`,
+      context: `q${i}`,
+      chosen: `good ${i}`,
+      rejected: `bad ${i}`,
+      ...extra(i),
+    }),
+  ).join('\n');
 }
 
 describe('splits', () => {
@@ -19,12 +28,18 @@ describe('splits', () => {
     for (let n = 3; n < 60; n++) {
       const c = apportion(n, [50, 20, 30]);
       assert.equal(c[0]! + c[1]! + c[2]!, n);
-      assert.ok(c.every((x) => x > 0), `n=${n}: ${c}`);
+      assert.ok(
+        c.every((x) => x > 0),
+        `n=${n}: ${c}`,
+      );
     }
   });
 
   test('deterministic from the seed, different across seeds, explicit splits respected', () => {
-    const ps = parseJsonlText(pairs('u', 20, (i) => (i < 3 ? { split: 'test' } : {})), 'f.jsonl').pairs;
+    const ps = parseJsonlText(
+      pairs('u', 20, (i) => (i < 3 ? { split: 'test' } : {})),
+      'f.jsonl',
+    ).pairs;
     const a = splitUser('u', ps, DEFAULT_SPLIT_OPTIONS);
     const b = splitUser('u', ps, DEFAULT_SPLIT_OPTIONS);
     const c = splitUser('u', ps, { ...DEFAULT_SPLIT_OPTIONS, seed: 7 });
@@ -32,7 +47,8 @@ describe('splits', () => {
     assert.notDeepEqual([...a.assignment], [...c.assignment]);
     for (let i = 0; i < 3; i++) assert.equal(a.assignment.get(`u-${i}`), 'test');
     // Each free pair's split follows the seed, its user and its own id (no apportionment over the user's pairs).
-    for (const p of ps.slice(3)) assert.equal(a.assignment.get(p.pairId), hashSplit(0, 'u', p.pairId, DEFAULT_SPLIT_OPTIONS.ratios));
+    for (const p of ps.slice(3))
+      assert.equal(a.assignment.get(p.pairId), hashSplit(0, 'u', p.pairId, DEFAULT_SPLIT_OPTIONS.ratios));
     assert.deepEqual(a.counts, { context: 9, validation: 3, test: 8 });
     assert.equal(a.tooSmall, false);
   });
@@ -41,12 +57,25 @@ describe('splits', () => {
     const ps = parseJsonlText(pairs('u', 10), 'f.jsonl').pairs;
     const s = splitUser('u', ps, { ...DEFAULT_SPLIT_OPTIONS, temporal: true });
     const order = ps.map((p) => s.assignment.get(p.pairId));
-    assert.deepEqual(order, ['context', 'context', 'context', 'context', 'context', 'validation', 'validation', 'test', 'test', 'test']);
+    assert.deepEqual(order, [
+      'context',
+      'context',
+      'context',
+      'context',
+      'context',
+      'validation',
+      'validation',
+      'test',
+      'test',
+      'test',
+    ]);
   });
 
   test('users too small to split are reported, not dropped', () => {
     const idx = new PreferenceIndex();
-    idx.setFile(parseJsonlText(pairs('tiny', 3, (i) => (i === 0 ? { split: 'test' } : {})) + '\n' + pairs('big', 8), 'f.jsonl'));
+    idx.setFile(
+      parseJsonlText(pairs('tiny', 3, (i) => (i === 0 ? { split: 'test' } : {})) + '\n' + pairs('big', 8), 'f.jsonl'),
+    );
     const tiny = idx.user('tiny')!;
     assert.equal(tiny.pairs.length, 3);
     assert.equal(tiny.split.tooSmall, true);
@@ -62,15 +91,31 @@ describe('workspace index', () => {
   test('users across files, incremental update and removal', () => {
     const idx = new PreferenceIndex();
     idx.setFile(parseJsonlText(pairs('a', 6), 'one.jsonl'));
-    idx.setFile(parseJsonlText(pairs('b', 5) + '\n' + JSON.stringify({ user_id: 'a', pair_id: 'a-extra', context: 'q', chosen: 'x', rejected: 'y' }), 'two.jsonl'));
-    assert.deepEqual(idx.users().map((u) => [u.id, u.pairs.length]), [['a', 7], ['b', 5]]);
+    idx.setFile(
+      parseJsonlText(
+        pairs('b', 5) +
+          '\n' +
+          JSON.stringify({ user_id: 'a', pair_id: 'a-extra', context: 'q', chosen: 'x', rejected: 'y' }),
+        'two.jsonl',
+      ),
+    );
+    assert.deepEqual(
+      idx.users().map((u) => [u.id, u.pairs.length]),
+      [
+        ['a', 7],
+        ['b', 5],
+      ],
+    );
     const bBefore = idx.user('b')!;
     idx.setFile(parseJsonlText(pairs('a', 2), 'one.jsonl'));
     assert.equal(idx.user('a')!.pairs.length, 3);
     // Only users the file touches are recomputed: b keeps its object.
     assert.equal(idx.user('b'), bBefore);
     idx.removeFile('two.jsonl');
-    assert.deepEqual(idx.users().map((u) => u.id), ['a']);
+    assert.deepEqual(
+      idx.users().map((u) => u.id),
+      ['a'],
+    );
     assert.equal(idx.user('a')!.pairs.length, 2);
   });
 
@@ -91,7 +136,10 @@ describe('workspace index', () => {
     idx.setFile(parseJsonlText('{bad\n' + pairs('a', 5) + '\n{bad', 'z.jsonl'));
     idx.setFile(parseJsonlText('nope\n', 'm.jsonl'));
     const ps = idx.problems();
-    assert.deepEqual(ps.map((p) => `${p.file}:${p.line}`), ['m.jsonl:1', 'z.jsonl:1', 'z.jsonl:7']);
+    assert.deepEqual(
+      ps.map((p) => `${p.file}:${p.line}`),
+      ['m.jsonl:1', 'z.jsonl:1', 'z.jsonl:7'],
+    );
     const used: Pair[] = idx.user('a')!.pairs;
     assert.equal(used.length, 5);
   });

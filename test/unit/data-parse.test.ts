@@ -1,6 +1,15 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, statSync, openSync, writeSync, closeSync, truncateSync } from 'node:fs';
+import {
+  mkdtempSync,
+  writeFileSync,
+  readFileSync,
+  statSync,
+  openSync,
+  writeSync,
+  closeSync,
+  truncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
@@ -8,11 +17,21 @@ import { parseJsonText } from '../../src/core/data/parse-json';
 import { parseYamlText } from '../../src/core/data/parse-yaml';
 import { readPreferenceFile } from '../../src/core/data/read-file';
 
-const rec = (o: Record<string, unknown>) => JSON.stringify({ user_id: 'u1', context: [{ role: 'user', content: 'Hi?' }], chosen: 'Short answer.', rejected: 'A long rambling answer.', ...o });
+const rec = (o: Record<string, unknown>) =>
+  JSON.stringify({
+    user_id: 'u1',
+    context: [{ role: 'user', content: 'Hi?' }],
+    chosen: 'Short answer.',
+    rejected: 'A long rambling answer.',
+    ...o,
+  });
 
 describe('JSONL', () => {
   test('reads pairs with positions, turns and defaults', () => {
-    const text = [rec({ pair_id: 'p1' }), '', rec({ pair_id: 'p2', context: 'just a string', split: 'val', flip: true })].join('\n') + '\n';
+    const text =
+      [rec({ pair_id: 'p1' }), '', rec({ pair_id: 'p2', context: 'just a string', split: 'val', flip: true })].join(
+        '\n',
+      ) + '\n';
     const r = parseJsonlText(text, 'a.prefs.jsonl');
     assert.equal(r.problems.length, 0, JSON.stringify(r.problems));
     assert.equal(r.pairs.length, 2);
@@ -52,12 +71,19 @@ describe('JSONL', () => {
     assert.match(byLine.get(4)!.message, /same text/);
     assert.match(byLine.get(5)!.message, /unknown split "holdout"/);
     assert.equal(byLine.get(5)!.severity, 'warning');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['ok'], 'only the valid record loads');
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['ok'],
+      'only the valid record loads',
+    );
     assert.equal(r.pairs[0]!.split, undefined);
   });
 
   test('duplicate pair_id in one file keeps the first', () => {
-    const r = parseJsonlText([rec({ pair_id: 'x', chosen: 'first' }), rec({ pair_id: 'x', chosen: 'second' })].join('\n'), 'f.jsonl');
+    const r = parseJsonlText(
+      [rec({ pair_id: 'x', chosen: 'first' }), rec({ pair_id: 'x', chosen: 'second' })].join('\n'),
+      'f.jsonl',
+    );
     assert.equal(r.pairs.length, 1);
     assert.equal(r.pairs[0]!.chosen.content, 'first');
     assert.match(r.problems[0]!.message, /duplicate pair_id "x".*first at line 1/);
@@ -65,9 +91,13 @@ describe('JSONL', () => {
   });
 
   test('BOM, CRLF and a truncated last line', () => {
-    const text = '\ufeff' + rec({ pair_id: 'a' }) + '\r\n' + rec({ pair_id: 'b' }) + '\r\n' + rec({ pair_id: 'c' }).slice(0, 40);
+    const text =
+      '\ufeff' + rec({ pair_id: 'a' }) + '\r\n' + rec({ pair_id: 'b' }) + '\r\n' + rec({ pair_id: 'c' }).slice(0, 40);
     const r = parseJsonlText(text, 'f.jsonl');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['a', 'b']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['a', 'b'],
+    );
     assert.equal(r.problems.length, 1);
     assert.equal(r.problems[0]!.line, 3);
     assert.match(r.problems[0]!.message, /truncated last line/);
@@ -76,15 +106,28 @@ describe('JSONL', () => {
   test('stable derived pair ids', () => {
     const a = parseJsonlText(rec({}) + '\n' + rec({ chosen: 'other' }), 'dir/x.prefs.jsonl');
     const b = parseJsonlText('\n\n' + rec({}) + '\n' + rec({ chosen: 'other' }), 'dir/x.prefs.jsonl');
-    assert.deepEqual(a.pairs.map((p) => p.pairId), ['x.prefs.jsonl#1', 'x.prefs.jsonl#2']);
-    assert.deepEqual(b.pairs.map((p) => p.pairId), a.pairs.map((p) => p.pairId), 'blank lines do not change ids');
+    assert.deepEqual(
+      a.pairs.map((p) => p.pairId),
+      ['x.prefs.jsonl#1', 'x.prefs.jsonl#2'],
+    );
+    assert.deepEqual(
+      b.pairs.map((p) => p.pairId),
+      a.pairs.map((p) => p.pairId),
+      'blank lines do not change ids',
+    );
   });
 
   test('PersonalRewardBench rows read as is', () => {
     const row = {
-      conversation_id: 'c-17', user_id: 'user42', context: [{ role: 'user', content: 'Plan a trip' }],
-      chosen: { role: 'assistant', content: 'Day 1: ...' }, rejected: { role: 'assistant', content: 'Go anywhere.' },
-      split: 'train', flip: false, turns: 1, type: 'unguided',
+      conversation_id: 'c-17',
+      user_id: 'user42',
+      context: [{ role: 'user', content: 'Plan a trip' }],
+      chosen: { role: 'assistant', content: 'Day 1: ...' },
+      rejected: { role: 'assistant', content: 'Go anywhere.' },
+      split: 'train',
+      flip: false,
+      turns: 1,
+      type: 'unguided',
     };
     const r = parseJsonlText(JSON.stringify(row), 'prb.jsonl');
     assert.equal(r.problems.length, 0);
@@ -107,7 +150,10 @@ describe('JSON', () => {
   test('array elements get their own ranges; a broken element is confined', () => {
     const text = `[\n  ${rec({ pair_id: 'a' })},\n  {"user_id": "u1", "chosen": tru},\n  ${rec({ pair_id: 'c' })}\n]\n`;
     const r = parseJsonText(text, 'f.prefs.json');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['a', 'c']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['a', 'c'],
+    );
     assert.equal(r.pairs[0]!.source.line, 2);
     assert.equal(r.pairs[0]!.source.column, 3);
     assert.equal(r.pairs[1]!.source.line, 4);
@@ -117,17 +163,30 @@ describe('JSON', () => {
   });
 
   test('multi-line elements and strings with brackets', () => {
-    const el = JSON.stringify({ user_id: 'u', pair_id: 'x', context: 'what is [1, {2}]?', chosen: 'a "quoted" ] answer', rejected: 'b' }, null, 2);
+    const el = JSON.stringify(
+      { user_id: 'u', pair_id: 'x', context: 'what is [1, {2}]?', chosen: 'a "quoted" ] answer', rejected: 'b' },
+      null,
+      2,
+    );
     const r = parseJsonText(`[${el}, ${el.replace('"x"', '"y"')}]`, 'f.json');
     assert.equal(r.problems.length, 0, JSON.stringify(r.problems));
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['x', 'y']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['x', 'y'],
+    );
     assert.equal(r.pairs[0]!.source.endLine, 7);
   });
 
   test('truncated array and not-an-array', () => {
     const r = parseJsonText(`[${rec({ pair_id: 'a' })}, ${rec({ pair_id: 'b' }).slice(0, 30)}`, 'f.json');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['a']);
-    assert.ok(r.problems.some((p) => /ends before the array is closed|ends too early/.test(p.message)), JSON.stringify(r.problems));
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['a'],
+    );
+    assert.ok(
+      r.problems.some((p) => /ends before the array is closed|ends too early/.test(p.message)),
+      JSON.stringify(r.problems),
+    );
     const s = parseJsonText('42', 'g.json');
     assert.equal(s.pairs.length, 0);
     assert.match(s.problems[0]!.message, /expected a JSON array/);
@@ -154,7 +213,10 @@ describe('YAML', () => {
     const r = parseYamlText(text, 'd.prefs.yaml');
     assert.equal(r.pairs.length, 1);
     assert.equal(r.pairs[0]!.userId, 'dana');
-    assert.deepEqual(r.problems.map((p) => p.line), [6, 8]);
+    assert.deepEqual(
+      r.problems.map((p) => p.line),
+      [6, 8],
+    );
     assert.match(r.problems[0]!.message, /"chosen"/);
     assert.match(r.problems[1]!.message, /user "erin": expected a list/);
   });
@@ -193,7 +255,11 @@ describe('files on disk', () => {
     const f = join(dir, 'big.prefs.jsonl');
     const fd = openSync(f, 'w');
     const n = 12000;
-    for (let i = 0; i < n; i++) writeSync(fd, rec({ pair_id: `p${i}`, chosen: `answer ${i} ${'x'.repeat(700)}` }) + (i === 5000 ? '\n{oops\n' : '\n'));
+    for (let i = 0; i < n; i++)
+      writeSync(
+        fd,
+        rec({ pair_id: `p${i}`, chosen: `answer ${i} ${'x'.repeat(700)}` }) + (i === 5000 ? '\n{oops\n' : '\n'),
+      );
     closeSync(fd);
     const r = await readPreferenceFile(f, 'big.prefs.jsonl');
     assert.equal(r.pairs.length, n);

@@ -40,7 +40,10 @@ if (process.env['TIED_CHILD_ROLE']) {
         assert.ok(alive(parent.child), 'the child did not start');
         parent.process.kill(signal);
         const code = await parent.exited;
-        assert.ok(await goneWithin(parent.child, 10_000), `child ${parent.child} still running after node got ${signal}`);
+        assert.ok(
+          await goneWithin(parent.child, 10_000),
+          `child ${parent.child} still running after node got ${signal}`,
+        );
         assert.equal(code, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]);
       });
     }
@@ -65,7 +68,10 @@ if (process.env['TIED_CHILD_ROLE']) {
 }
 
 async function startParent(role: Role) {
-  const proc = spawn(process.execPath, [__filename], { env: { ...process.env, TIED_CHILD_ROLE: JSON.stringify(role) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [__filename], {
+    env: { ...process.env, TIED_CHILD_ROLE: JSON.stringify(role) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((res) => proc.on('exit', (code, signal) => res(signal ? null : code)));
   let out = '';
   const child = await new Promise<number>((res, rej) => {

@@ -8,7 +8,12 @@ import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ol
 import type { BrainRequest } from '../support/loopback-llm';
 import { runCli } from '../../src/cli/main';
 import type { CommandIO } from '../../src/cli/command';
-import { parsePersona, serializePersona, PersonaFileError, type PersonaModel } from '../../src/core/method/persona-file';
+import {
+  parsePersona,
+  serializePersona,
+  PersonaFileError,
+  type PersonaModel,
+} from '../../src/core/method/persona-file';
 import { readJudgment } from '../../src/core/method/judge';
 import { readRun } from '../../src/core/eval/run-file';
 
@@ -26,7 +31,14 @@ function coinBrain(req: BrainRequest): string {
 function capture(cwd: string, signal = new AbortController().signal) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -40,8 +52,27 @@ describe('persona files', () => {
   const model: PersonaModel = {
     userId: 'ada',
     persona: 'Ada is a developer.\n\n- Wants code first.\n- Dislikes padding.',
-    demos: [{ pairId: 'ada-03', file: 'ada.prefs.jsonl', line: 3, order: 'BA', preference: 'B', reasoning: 'B shows code: "x[::-1]".\nA rambles.' }],
-    provenance: { provider: 'ollama', model: 'llama3.1:8b', seed: 1, temperature: 0, k: 10, stopScore: 0.8, prompts: { judge: 'sha256:abc' }, created: '2026-11-27T00:00:00Z', validation: { accuracy: 0.75, correct: 3, evaluated: 4, of: 4 } },
+    demos: [
+      {
+        pairId: 'ada-03',
+        file: 'ada.prefs.jsonl',
+        line: 3,
+        order: 'BA',
+        preference: 'B',
+        reasoning: 'B shows code: "x[::-1]".\nA rambles.',
+      },
+    ],
+    provenance: {
+      provider: 'ollama',
+      model: 'llama3.1:8b',
+      seed: 1,
+      temperature: 0,
+      k: 10,
+      stopScore: 0.8,
+      prompts: { judge: 'sha256:abc' },
+      created: '2026-11-27T00:00:00Z',
+      validation: { accuracy: 0.75, correct: 3, evaluated: 4, of: 4 },
+    },
   };
 
   test('round trip, with the persona as an editable block scalar', () => {
@@ -50,7 +81,10 @@ describe('persona files', () => {
     assert.match(text, /^ {2}- Wants code first\.$/m);
     const back = parsePersona(text, 'ada.persona.yaml');
     assert.equal(back.persona.trim(), model.persona);
-    assert.deepEqual(back.demos.map((d) => [d.pairId, d.order, d.preference]), [['ada-03', 'BA', 'B']]);
+    assert.deepEqual(
+      back.demos.map((d) => [d.pairId, d.order, d.preference]),
+      [['ada-03', 'BA', 'B']],
+    );
     assert.equal(back.provenance.validation?.accuracy, 0.75);
   });
 
@@ -58,13 +92,16 @@ describe('persona files', () => {
     const edited = serializePersona(model).replace('Wants code first.', 'Wants code first, always with types.');
     assert.match(parsePersona(edited, 'f').persona, /always with types/);
     const broken = serializePersona(model).replace('order: BA', 'order: sideways');
-    assert.throws(() => parsePersona(broken, 'ada.persona.yaml'), (e: unknown) => {
-      assert.ok(e instanceof PersonaFileError);
-      assert.match(e.message, /^ada\.persona\.yaml:\d+:\d+: demo 1: "order" must be AB or BA/);
-      const line = broken.split('\n').findIndex((l) => l.includes('- pair_id: ada-03')) + 1;
-      assert.equal(e.line, line);
-      return true;
-    });
+    assert.throws(
+      () => parsePersona(broken, 'ada.persona.yaml'),
+      (e: unknown) => {
+        assert.ok(e instanceof PersonaFileError);
+        assert.match(e.message, /^ada\.persona\.yaml:\d+:\d+: demo 1: "order" must be AB or BA/);
+        const line = broken.split('\n').findIndex((l) => l.includes('- pair_id: ada-03')) + 1;
+        assert.equal(e.line, line);
+        return true;
+      },
+    );
     assert.throws(() => parsePersona('user_id: x\npersona: [unclosed\n', 'p.yaml'), /p\.yaml:\d+:\d+: YAML/);
   });
 });
@@ -98,7 +135,11 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     assert.equal(second.calls, 0);
     assert.equal(second.cacheHits, first.calls);
     const again = readFileSync(join(dir, 'ws/personas/ada.persona.yaml'), 'utf8');
-    const strip = (t: string) => t.replace(/created: .*/, '').replace(/calls: \d+/, '').replace(/cacheHits: \d+/, '');
+    const strip = (t: string) =>
+      t
+        .replace(/created: .*/, '')
+        .replace(/calls: \d+/, '')
+        .replace(/cacheHits: \d+/, '');
     assert.equal(strip(again), strip(personaText));
     // The default prompts were written into the workspace, editable.
     assert.match(readFileSync(join(dir, 'ws/prompts/persona-synthesis.prompt.md'), 'utf8'), /persona/);
@@ -116,13 +157,38 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
       seen = server.stats.chat - chatsBefore;
       if (seen >= 12) controller.abort(new Error('interrupted'));
     }, 2);
-    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--concurrency', '2'], c1.io));
+    await assert.rejects(
+      runCli(
+        ['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--concurrency', '2'],
+        c1.io,
+      ),
+    );
     clearInterval(stopper);
     assert.match(c1.err(), /run the same command again to resume/);
     const c2 = capture(dir);
-    assert.equal(await runCli(['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--json'], c2.io), 0, c2.err());
+    assert.equal(
+      await runCli(
+        ['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--json'],
+        c2.io,
+      ),
+      0,
+      c2.err(),
+    );
     const r = JSON.parse(c2.out());
-    for (const k of ['method', 'model', 'accuracy', 'ci95', 'consistency', 'samples', 'pairs', 'calls', 'cacheHits', 'run', 'users']) assert.ok(k in r, k);
+    for (const k of [
+      'method',
+      'model',
+      'accuracy',
+      'ci95',
+      'consistency',
+      'samples',
+      'pairs',
+      'calls',
+      'cacheHits',
+      'run',
+      'users',
+    ])
+      assert.ok(k in r, k);
     // examples/workspace's test pairs: 23 (each pair's split follows its id).
     assert.equal(r.pairs, 23);
     assert.equal(r.samples, 46);
@@ -139,7 +205,14 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     const c = capture(dir);
     assert.equal(await runCli(['fit', 'ws', '--all', '--base-url', server.url], c.io), 0, c.err());
     const e = capture(dir);
-    assert.equal(await runCli(['eval', 'ws', '--all', '--method', 'default,persona+demos', '--base-url', server.url, '--json'], e.io), 0, e.err());
+    assert.equal(
+      await runCli(
+        ['eval', 'ws', '--all', '--method', 'default,persona+demos', '--base-url', server.url, '--json'],
+        e.io,
+      ),
+      0,
+      e.err(),
+    );
     const { results } = JSON.parse(e.out());
     assert.equal(results.length, 2);
     const k = capture(dir);
@@ -174,13 +247,19 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     assert.ok(JSON.parse(refit.out()).calls > 0, 'after clear the model is called again');
   });
 
-  test('cache prune --model removes one model\'s answers and keeps the others', async () => {
+  test("cache prune --model removes one model's answers and keeps the others", async () => {
     await started;
     const dir = workspaceCopy();
     server.options.models = ['llama3.1:8b', 'qwen3:30b-a3b'];
     try {
       for (const model of ['llama3.1:8b', 'qwen3:30b-a3b']) {
-        assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--model', model], capture(dir).io), 0);
+        assert.equal(
+          await runCli(
+            ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--model', model],
+            capture(dir).io,
+          ),
+          0,
+        );
       }
       const before = capture(dir);
       await runCli(['cache', 'stats', 'ws', '--json'], before.io);
@@ -192,7 +271,10 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
       const after = capture(dir);
       await runCli(['cache', 'stats', 'ws', '--json'], after.io);
       assert.equal(JSON.parse(after.out()).entries, entries - removed);
-      await assert.rejects(runCli(['cache', 'prune', 'ws'], capture(dir).io), (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--model NAME/.test(e.message));
+      await assert.rejects(
+        runCli(['cache', 'prune', 'ws'], capture(dir).io),
+        (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--model NAME/.test(e.message),
+      );
     } finally {
       server.options.models = ['llama3.1:8b'];
     }
@@ -203,7 +285,29 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     const dir = workspaceCopy();
     server.reset();
     const a = capture(dir);
-    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--no-cache', '--json', '--num-ctx', '16384', '--keep-alive', '30m'], a.io), 0, a.err());
+    assert.equal(
+      await runCli(
+        [
+          'eval',
+          'ws',
+          '--user',
+          'ada',
+          '--method',
+          'default',
+          '--base-url',
+          server.url,
+          '--no-cache',
+          '--json',
+          '--num-ctx',
+          '16384',
+          '--keep-alive',
+          '30m',
+        ],
+        a.io,
+      ),
+      0,
+      a.err(),
+    );
     assert.ok(server.chats.length > 0);
     for (const c of server.chats) {
       assert.equal((c.body['options'] as Record<string, unknown>)['num_ctx'], 16384);
@@ -211,11 +315,47 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     }
     server.reset();
     const caps = capture(dir);
-    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--no-cache', '--json', '--output-caps', 'judge=64'], caps.io), 0, caps.err());
-    for (const c of server.chats) assert.equal((c.body['options'] as Record<string, unknown>)['num_predict'], 64, 'the judge cap from --output-caps');
-    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--output-caps', 'judge=5'], capture(dir).io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--output-caps: expected KIND=TOKENS/.test(err.message));
+    assert.equal(
+      await runCli(
+        [
+          'eval',
+          'ws',
+          '--user',
+          'ada',
+          '--method',
+          'default',
+          '--base-url',
+          server.url,
+          '--no-cache',
+          '--json',
+          '--output-caps',
+          'judge=64',
+        ],
+        caps.io,
+      ),
+      0,
+      caps.err(),
+    );
+    for (const c of server.chats)
+      assert.equal(
+        (c.body['options'] as Record<string, unknown>)['num_predict'],
+        64,
+        'the judge cap from --output-caps',
+      );
+    await assert.rejects(
+      runCli(['eval', 'ws', '--all', '--method', 'default', '--output-caps', 'judge=5'], capture(dir).io),
+      (err: { exitCode?: number; message: string }) =>
+        err.exitCode === 2 && /--output-caps: expected KIND=TOKENS/.test(err.message),
+    );
     const d = capture(dir);
-    assert.equal(await runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--dry-run', '--json'], d.io), 0, d.err());
+    assert.equal(
+      await runCli(
+        ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--dry-run', '--json'],
+        d.io,
+      ),
+      0,
+      d.err(),
+    );
     const plan = JSON.parse(d.out()).context;
     assert.equal(plan.numCtx, 8192, 'auto: the floor, since the largest judge prompt is small');
     assert.equal(plan.modelContext, 131072, "the model's trained length from /api/show");
@@ -226,19 +366,36 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     await started;
     const dir = workspaceCopy();
     const u = capture(dir);
-    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'telepathy'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /unknown method/.test(err.message));
-    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--num-ctx', 'big'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--num-ctx: expected auto or a whole number/.test(err.message));
-    await assert.rejects(runCli(['eval', 'ws', '--all', '--method', 'default', '--keep-alive', 'forever'], u.io), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /--keep-alive: expected a duration/.test(err.message));
+    await assert.rejects(
+      runCli(['eval', 'ws', '--all', '--method', 'telepathy'], u.io),
+      (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /unknown method/.test(err.message),
+    );
+    await assert.rejects(
+      runCli(['eval', 'ws', '--all', '--method', 'default', '--num-ctx', 'big'], u.io),
+      (err: { exitCode?: number; message: string }) =>
+        err.exitCode === 2 && /--num-ctx: expected auto or a whole number/.test(err.message),
+    );
+    await assert.rejects(
+      runCli(['eval', 'ws', '--all', '--method', 'default', '--keep-alive', 'forever'], u.io),
+      (err: { exitCode?: number; message: string }) =>
+        err.exitCode === 2 && /--keep-alive: expected a duration/.test(err.message),
+    );
     // A port that was just free: nothing listens there.
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const d = capture(dir);
-    await assert.rejects(runCli(['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', `http://127.0.0.1:${port}`, '--no-cache'], d.io), (err: { kind?: string; message: string }) => {
-      assert.equal(err.kind, 'connection');
-      assert.match(err.message, /ollama serve/);
-      return true;
-    });
+    await assert.rejects(
+      runCli(
+        ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', `http://127.0.0.1:${port}`, '--no-cache'],
+        d.io,
+      ),
+      (err: { kind?: string; message: string }) => {
+        assert.equal(err.kind, 'connection');
+        assert.match(err.message, /ollama serve/);
+        return true;
+      },
+    );
   });
 });

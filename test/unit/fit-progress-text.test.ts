@@ -17,6 +17,9 @@ test('each phase has a readable name', () => {
 
 test('the message is the phase and its count; a one-step phase has no count', () => {
   assert.equal(fitProgressText({ phase: 'bootstrap', done: 4, total: 8 }), 'judging context pairs 4/8');
-  assert.equal(fitProgressText({ phase: 'select-persona', done: 2, total: 10 }), 'choosing demonstrations with the persona 2/10');
+  assert.equal(
+    fitProgressText({ phase: 'select-persona', done: 2, total: 10 }),
+    'choosing demonstrations with the persona 2/10',
+  );
   assert.equal(fitProgressText({ phase: 'persona', done: 0, total: 1 }), 'writing the persona');
 });

@@ -15,12 +15,38 @@ const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n')
 const turn = (role: string, content: string) => ({ role, content });
 
 const arena = [
-  { question_id: 'q1', model_a: 'a', model_b: 'b', winner: 'model_a', judge: 'u1', conversation_a: [turn('user', 'Hi?'), turn('assistant', 'Hello there.')], conversation_b: [turn('user', 'Hi?'), turn('assistant', 'Yo.')], turn: 1 },
-  { question_id: 'q2', model_a: 'a', model_b: 'b', winner: 'model_b', judge: 'u2', conversation_a: [turn('user', 'Tea?'), turn('assistant', 'Green.')], conversation_b: [turn('user', 'Tea?'), turn('assistant', 'Black, strong.')], turn: 1 },
+  {
+    question_id: 'q1',
+    model_a: 'a',
+    model_b: 'b',
+    winner: 'model_a',
+    judge: 'u1',
+    conversation_a: [turn('user', 'Hi?'), turn('assistant', 'Hello there.')],
+    conversation_b: [turn('user', 'Hi?'), turn('assistant', 'Yo.')],
+    turn: 1,
+  },
+  {
+    question_id: 'q2',
+    model_a: 'a',
+    model_b: 'b',
+    winner: 'model_b',
+    judge: 'u2',
+    conversation_a: [turn('user', 'Tea?'), turn('assistant', 'Green.')],
+    conversation_b: [turn('user', 'Tea?'), turn('assistant', 'Black, strong.')],
+    turn: 1,
+  },
 ];
 const prb = [{ user_id: 'u7', context: [turn('user', 'A plant?')], chosen: 'A pothos.', rejected: 'An orchid.' }];
 const prismConv = [
-  { conversation_id: 'c0', user_id: 'user0', conversation_history: [{ role: 'user', content: 'Lie?', turn: 0 }, { role: 'model', content: 'Sometimes.', if_chosen: true, within_turn_id: 0, turn: 0, score: 80 }, { role: 'model', content: 'Never.', if_chosen: false, within_turn_id: 1, turn: 0, score: 20 }] },
+  {
+    conversation_id: 'c0',
+    user_id: 'user0',
+    conversation_history: [
+      { role: 'user', content: 'Lie?', turn: 0 },
+      { role: 'model', content: 'Sometimes.', if_chosen: true, within_turn_id: 0, turn: 0, score: 80 },
+      { role: 'model', content: 'Never.', if_chosen: false, within_turn_id: 1, turn: 0, score: 20 },
+    ],
+  },
 ];
 const prismSurvey = [{ user_id: 'user0', age: '25-34 years old' }];
 
@@ -34,7 +60,8 @@ function files(name: string, text: string | Buffer): { plain: string; gz: string
 
 /** Records and problems, with the file names made equal (the .gz has another name). */
 async function both(from: ImportSource, plain: string[], gz: string[]) {
-  const strip = (r: Awaited<ReturnType<typeof importFile>>) => JSON.parse(JSON.stringify(r).replaceAll('.gz', '')) as unknown;
+  const strip = (r: Awaited<ReturnType<typeof importFile>>) =>
+    JSON.parse(JSON.stringify(r).replaceAll('.gz', '')) as unknown;
   return [strip(await importFile(from, plain)), strip(await importFile(from, gz))];
 }
 
@@ -62,19 +89,32 @@ describe('gzip importers stream', () => {
   });
 
   const HH = resolve(process.cwd(), '..', 'shared', 'data', 'hh-rlhf-harmless-base-test.jsonl.gz');
-  test('the real HH test split: the .gz gives the same records as its plain text', { skip: !existsSync(HH) && 'the HH file is not on this machine' }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sm-gz-hh-'));
-    const plain = join(dir, 'hh.jsonl');
-    writeFileSync(plain, gunzipSync(readFileSync(HH)));
-    const strip = (r: Awaited<ReturnType<typeof importFile>>) => JSON.stringify(r).replaceAll(HH, 'F').replaceAll(plain, 'F');
-    const fromGz = await importFile('hh', [HH], { users: 10 });
-    assert.ok(fromGz.records.length > 1000, `${fromGz.records.length} records`);
-    assert.equal(strip(fromGz), strip(await importFile('hh', [plain], { users: 10 })));
-  });
+  test(
+    'the real HH test split: the .gz gives the same records as its plain text',
+    { skip: !existsSync(HH) && 'the HH file is not on this machine' },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sm-gz-hh-'));
+      const plain = join(dir, 'hh.jsonl');
+      writeFileSync(plain, gunzipSync(readFileSync(HH)));
+      const strip = (r: Awaited<ReturnType<typeof importFile>>) =>
+        JSON.stringify(r).replaceAll(HH, 'F').replaceAll(plain, 'F');
+      const fromGz = await importFile('hh', [HH], { users: 10 });
+      assert.ok(fromGz.records.length > 1000, `${fromGz.records.length} records`);
+      assert.equal(strip(fromGz), strip(await importFile('hh', [plain], { users: 10 })));
+    },
+  );
 
   test('a bomb: a highly compressible huge line is dropped as it streams, said at its line; the rest is read', async () => {
     const huge = `{"chosen": "${'a'.repeat(3 * 1048576)}"}\n`;
-    const f = files('hh.jsonl', Buffer.concat([Buffer.from(huge), Buffer.from(jsonl([{ chosen: '\n\nHuman: Hi\n\nAssistant: Hello.', rejected: '\n\nHuman: Hi\n\nAssistant: Go.' }]))]));
+    const f = files(
+      'hh.jsonl',
+      Buffer.concat([
+        Buffer.from(huge),
+        Buffer.from(
+          jsonl([{ chosen: '\n\nHuman: Hi\n\nAssistant: Hello.', rejected: '\n\nHuman: Hi\n\nAssistant: Go.' }]),
+        ),
+      ]),
+    );
     const r = await importFile('hh', [f.gz], { gzip: { maxLineBytes: 1048576 } });
     assert.match(r.problems[0]!.message, /^line of 3 MB exceeds the 1 MB limit for one record: not read$/);
     assert.equal(r.problems[0]!.line, 1);
@@ -83,7 +123,10 @@ describe('gzip importers stream', () => {
 
   test('a bomb: a stream that decompresses past the cap is refused with one line', async () => {
     const f = files('arena.jsonl', '\n'.repeat(8 * 1048576));
-    await assert.rejects(importFile('arena', [f.gz], { gzip: { maxDecompressedBytes: 4 * 1048576 } }), /arena\.jsonl\.gz: decompresses to more than 4 MB: refused \(a decompression bomb\?\)/);
+    await assert.rejects(
+      importFile('arena', [f.gz], { gzip: { maxDecompressedBytes: 4 * 1048576 } }),
+      /arena\.jsonl\.gz: decompresses to more than 4 MB: refused \(a decompression bomb\?\)/,
+    );
   });
 
   test('a broken gzip is one line, no stack', async () => {

@@ -18,7 +18,8 @@ import {
 } from '../../src/core/data/importers/index';
 
 const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const skippedCount = (r: ImportResult, reason: string): number => r.skipped.find((s) => s.reason === reason)?.count ?? 0;
+const skippedCount = (r: ImportResult, reason: string): number =>
+  r.skipped.find((s) => s.reason === reason)?.count ?? 0;
 const errors = (r: ImportResult) => r.problems.filter((p) => p.severity === 'error');
 
 function assertWellFormed(records: NativeRecord[]): void {
@@ -113,10 +114,35 @@ test('prb: bad rows give problems with their line and the rest imports', () => {
     '{"conversation_id": "c-2", "user_id": "u1", "context": [], "chosen": "x"', // truncated JSON
     JSON.stringify({ conversation_id: 'c-3', context: [{ role: 'user', content: 'hi' }], chosen: 'a', rejected: 'b' }), // no user_id
     '',
-    JSON.stringify({ conversation_id: 'c-5', user_id: 'u1', context: [{ role: 'user', content: 'hi' }], chosen: 'same', rejected: 'same' }),
-    JSON.stringify({ conversation_id: 'c-6', user_id: 'u1', context: [{ role: 'wizard', content: 'hi' }], chosen: 'a', rejected: 'b' }),
-    JSON.stringify({ conversation_id: 'c-7', user_id: 'u1', context: [{ role: 'user', content: 'hi' }], chosen: 'a', rejected: 'b', split: 'holdout' }),
-    JSON.stringify({ conversation_id: 'c-8', user_id: 'u1', context: [{ role: 'user', content: 'hi' }], chosen: 42, rejected: 'b' }),
+    JSON.stringify({
+      conversation_id: 'c-5',
+      user_id: 'u1',
+      context: [{ role: 'user', content: 'hi' }],
+      chosen: 'same',
+      rejected: 'same',
+    }),
+    JSON.stringify({
+      conversation_id: 'c-6',
+      user_id: 'u1',
+      context: [{ role: 'wizard', content: 'hi' }],
+      chosen: 'a',
+      rejected: 'b',
+    }),
+    JSON.stringify({
+      conversation_id: 'c-7',
+      user_id: 'u1',
+      context: [{ role: 'user', content: 'hi' }],
+      chosen: 'a',
+      rejected: 'b',
+      split: 'holdout',
+    }),
+    JSON.stringify({
+      conversation_id: 'c-8',
+      user_id: 'u1',
+      context: [{ role: 'user', content: 'hi' }],
+      chosen: 42,
+      rejected: 'b',
+    }),
     '[1, 2]',
     JSON.stringify(prbRows[2]),
   ].join('\r\n');
@@ -261,7 +287,12 @@ test("arena: multi-turn context is the winner's conversation up to the last user
 });
 
 test('arena: a JSON array reads the same, with element line numbers for bad elements', () => {
-  const arrayText = '[\n' + arenaRows.map((r) => JSON.stringify(r)).join(',\n') + ',\n{"question_id": "q5", "winner": "model_a", oops},\n' + JSON.stringify({ ...arenaRows[0], question_id: 'q6' }) + '\n]\n';
+  const arrayText =
+    '[\n' +
+    arenaRows.map((r) => JSON.stringify(r)).join(',\n') +
+    ',\n{"question_id": "q5", "winner": "model_a", oops},\n' +
+    JSON.stringify({ ...arenaRows[0], question_id: 'q6' }) +
+    '\n]\n';
   const r = importArena(arrayText, { file: 'arena.json' });
   assert.deepEqual(
     r.records.map((x) => x.pair_id),
@@ -304,14 +335,78 @@ const prismConversations = [
     user_id: 'user0',
     conversation_type: 'values guided',
     conversation_history: [
-      { role: 'user', content: 'Is it ever okay to lie to protect a friend?', turn: 0, within_turn_id: null, model_name: null, score: null, if_chosen: null },
-      { role: 'model', content: 'Many ethicists argue small protective lies can be justified.', model_name: 'gpt-4', score: 80, if_chosen: true, within_turn_id: 0, turn: 0 },
-      { role: 'model', content: 'Lying is always wrong.', model_name: 'llama-2-7b-chat', score: 30, if_chosen: false, within_turn_id: 1, turn: 0 },
-      { role: 'model', content: 'It depends on the harm the truth would cause.', model_name: 'claude-2', score: 65, if_chosen: false, within_turn_id: 2, turn: 0 },
-      { role: 'model', content: 'As an AI I cannot give moral advice.', model_name: 'palm-2', score: 10, if_chosen: false, within_turn_id: 3, turn: 0 },
-      { role: 'user', content: 'What would Kant say?', turn: 1, within_turn_id: null, model_name: null, score: null, if_chosen: null },
-      { role: 'model', content: 'Kant held that lying is never permissible, even to a murderer at the door.', model_name: 'gpt-4', score: 90, if_chosen: true, within_turn_id: 0, turn: 1 },
-      { role: 'model', content: 'Kant was a German philosopher.', model_name: 'gpt-4', score: 40, if_chosen: false, within_turn_id: 1, turn: 1 },
+      {
+        role: 'user',
+        content: 'Is it ever okay to lie to protect a friend?',
+        turn: 0,
+        within_turn_id: null,
+        model_name: null,
+        score: null,
+        if_chosen: null,
+      },
+      {
+        role: 'model',
+        content: 'Many ethicists argue small protective lies can be justified.',
+        model_name: 'gpt-4',
+        score: 80,
+        if_chosen: true,
+        within_turn_id: 0,
+        turn: 0,
+      },
+      {
+        role: 'model',
+        content: 'Lying is always wrong.',
+        model_name: 'llama-2-7b-chat',
+        score: 30,
+        if_chosen: false,
+        within_turn_id: 1,
+        turn: 0,
+      },
+      {
+        role: 'model',
+        content: 'It depends on the harm the truth would cause.',
+        model_name: 'claude-2',
+        score: 65,
+        if_chosen: false,
+        within_turn_id: 2,
+        turn: 0,
+      },
+      {
+        role: 'model',
+        content: 'As an AI I cannot give moral advice.',
+        model_name: 'palm-2',
+        score: 10,
+        if_chosen: false,
+        within_turn_id: 3,
+        turn: 0,
+      },
+      {
+        role: 'user',
+        content: 'What would Kant say?',
+        turn: 1,
+        within_turn_id: null,
+        model_name: null,
+        score: null,
+        if_chosen: null,
+      },
+      {
+        role: 'model',
+        content: 'Kant held that lying is never permissible, even to a murderer at the door.',
+        model_name: 'gpt-4',
+        score: 90,
+        if_chosen: true,
+        within_turn_id: 0,
+        turn: 1,
+      },
+      {
+        role: 'model',
+        content: 'Kant was a German philosopher.',
+        model_name: 'gpt-4',
+        score: 40,
+        if_chosen: false,
+        within_turn_id: 1,
+        turn: 1,
+      },
     ],
   },
   {
@@ -320,8 +415,24 @@ const prismConversations = [
     conversation_type: 'unguided',
     conversation_history: [
       { role: 'user', content: 'Recommend a sci-fi novel.', turn: 0 },
-      { role: 'model', content: 'The Left Hand of Darkness by Ursula K. Le Guin.', model_name: 'command', score: 70, if_chosen: false, within_turn_id: 0, turn: 0 },
-      { role: 'model', content: 'Dune by Frank Herbert.', model_name: 'mistral-7b', score: 85, if_chosen: true, within_turn_id: 1, turn: 0 },
+      {
+        role: 'model',
+        content: 'The Left Hand of Darkness by Ursula K. Le Guin.',
+        model_name: 'command',
+        score: 70,
+        if_chosen: false,
+        within_turn_id: 0,
+        turn: 0,
+      },
+      {
+        role: 'model',
+        content: 'Dune by Frank Herbert.',
+        model_name: 'mistral-7b',
+        score: 85,
+        if_chosen: true,
+        within_turn_id: 1,
+        turn: 0,
+      },
     ],
   },
   {
@@ -330,8 +441,24 @@ const prismConversations = [
     conversation_type: 'controversy guided',
     conversation_history: [
       { role: 'user', content: 'Should cities ban cars downtown?', turn: 0 },
-      { role: 'model', content: 'Car-free centres often improve air quality and foot traffic for shops.', model_name: 'gpt-3.5-turbo', score: 60, if_chosen: true, within_turn_id: 0, turn: 0 },
-      { role: 'model', content: 'Bans hurt people who depend on cars.', model_name: 'zephyr-7b', score: 55, if_chosen: false, within_turn_id: 1, turn: 0 },
+      {
+        role: 'model',
+        content: 'Car-free centres often improve air quality and foot traffic for shops.',
+        model_name: 'gpt-3.5-turbo',
+        score: 60,
+        if_chosen: true,
+        within_turn_id: 0,
+        turn: 0,
+      },
+      {
+        role: 'model',
+        content: 'Bans hurt people who depend on cars.',
+        model_name: 'zephyr-7b',
+        score: 55,
+        if_chosen: false,
+        within_turn_id: 1,
+        turn: 0,
+      },
     ],
   },
 ];
@@ -352,11 +479,20 @@ const prismSurvey = [
     consent: 'Yes',
     generated_datetime: '2023-11-22 15:23:00',
   },
-  { user_id: 'user1', age: '45-54 years old', gender: 'Male', education: 'Graduate / Professional degree', location: { reside_country: 'US' } },
+  {
+    user_id: 'user1',
+    age: '45-54 years old',
+    gender: 'Male',
+    education: 'Graduate / Professional degree',
+    location: { reside_country: 'US' },
+  },
 ];
 
 test('prism: if_chosen vs every other response of the turn; context follows the chosen responses', () => {
-  const r = importPrism(jsonl(prismConversations), jsonl(prismSurvey), { file: 'conversations.jsonl', surveyFile: 'survey.jsonl' });
+  const r = importPrism(jsonl(prismConversations), jsonl(prismSurvey), {
+    file: 'conversations.jsonl',
+    surveyFile: 'survey.jsonl',
+  });
   assertWellFormed(r.records);
   // c0: 3 pairs in turn 0 + 1 in turn 1; c1: 1; c2: 1
   assert.equal(r.records.length, 6);
@@ -389,7 +525,10 @@ test('prism: if_chosen vs every other response of the turn; context follows the 
 });
 
 test('prism: demographics joined from the survey; unsurveyed users are a warning count', () => {
-  const r = importPrism(jsonl(prismConversations), jsonl(prismSurvey), { file: 'conversations.jsonl', surveyFile: 'survey.jsonl' });
+  const r = importPrism(jsonl(prismConversations), jsonl(prismSurvey), {
+    file: 'conversations.jsonl',
+    surveyFile: 'survey.jsonl',
+  });
   const u0 = r.records.find((x) => x.user_id === 'user0')!;
   assert.equal(u0.demographics!.age, '25-34 years old');
   assert.deepEqual(u0.demographics!.location, { birth_country: 'UK', reside_country: 'UK' });
@@ -454,7 +593,9 @@ test('prism: turns without a chosen response, several chosen, bad rows', () => {
 // ---------------------------------------------------------------- Anthropic HH
 
 test('hh: transcripts parse into turns; context is the shared prefix', () => {
-  const parsed = parseHhTranscript('\n\nHuman: Hi there\n\nAssistant:  Hello!  \n\nHuman: How are you?\n\nAssistant: Fine.');
+  const parsed = parseHhTranscript(
+    '\n\nHuman: Hi there\n\nAssistant:  Hello!  \n\nHuman: How are you?\n\nAssistant: Fine.',
+  );
   assert.deepEqual(parsed.turns, [
     { role: 'user', content: 'Hi there' },
     { role: 'assistant', content: 'Hello!' },
@@ -462,12 +603,21 @@ test('hh: transcripts parse into turns; context is the shared prefix', () => {
     { role: 'assistant', content: 'Fine.' },
   ]);
   const rows = [
-    { chosen: '\n\nHuman: Name a colour.\n\nAssistant: Blue.', rejected: '\n\nHuman: Name a colour.\n\nAssistant: I cannot.' },
-    { chosen: '\n\nHuman: A\n\nAssistant: B\n\nHuman: C\n\nAssistant: D', rejected: '\n\nHuman: A\n\nAssistant: X\n\nHuman: C\n\nAssistant: E' }, // prefix differs
+    {
+      chosen: '\n\nHuman: Name a colour.\n\nAssistant: Blue.',
+      rejected: '\n\nHuman: Name a colour.\n\nAssistant: I cannot.',
+    },
+    {
+      chosen: '\n\nHuman: A\n\nAssistant: B\n\nHuman: C\n\nAssistant: D',
+      rejected: '\n\nHuman: A\n\nAssistant: X\n\nHuman: C\n\nAssistant: E',
+    }, // prefix differs
     { chosen: '\n\nHuman: A\n\nAssistant: same', rejected: '\n\nHuman: A\n\nAssistant: same' }, // identical
     { chosen: '\n\nHuman: A\n\nAssistant:', rejected: '\n\nHuman: A\n\nAssistant: something' }, // empty chosen
     { chosen: '\n\nHuman: Q' }, // missing rejected
-    { chosen: 'Human: Tell me a fact.\n\nAssistant: Honey never spoils.', rejected: 'Human: Tell me a fact.\n\nAssistant: Water is wet.' },
+    {
+      chosen: 'Human: Tell me a fact.\n\nAssistant: Honey never spoils.',
+      rejected: 'Human: Tell me a fact.\n\nAssistant: Water is wet.',
+    },
   ];
   const r = importHh(jsonl(rows), { file: 'hh.jsonl', users: 2, userId: 'anon' });
   assert.equal(r.records.length, 2);
@@ -543,12 +693,23 @@ test('importFile + writeNativeJsonl: reads files, writes a new JSONL atomically,
     assert.equal(lines.length, 6);
     const back = lines.map((l) => JSON.parse(l) as NativeRecord);
     assert.deepEqual(back, r.records);
-    assert.deepEqual(Object.keys(back[0]!), ['user_id', 'pair_id', 'context', 'chosen', 'rejected', 'demographics', 'meta']);
+    assert.deepEqual(Object.keys(back[0]!), [
+      'user_id',
+      'pair_id',
+      'context',
+      'chosen',
+      'rejected',
+      'demographics',
+      'meta',
+    ]);
     assert.deepEqual(readdirSync(join(dir, 'out')), ['prism.prefs.jsonl']); // no temp file left
 
     const before = readFileSync(conv, 'utf8');
     await assert.rejects(writeNativeJsonl(r.records, conv, { inputs: [conv, survey] }), ImportError);
-    await assert.rejects(writeNativeJsonl(r.records, join(dir, '.', 'survey.jsonl'), { inputs: [conv, survey] }), /refusing to overwrite/);
+    await assert.rejects(
+      writeNativeJsonl(r.records, join(dir, '.', 'survey.jsonl'), { inputs: [conv, survey] }),
+      /refusing to overwrite/,
+    );
     assert.equal(readFileSync(conv, 'utf8'), before);
 
     const arenaPath = join(dir, 'arena.json');

@@ -13,17 +13,28 @@ import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ol
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
 const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
-const ask = (i: number) => ({ messages: [{ role: 'user' as const, content: `Pick A or B (${i}).` }], temperature: 0, purpose: 'judge' });
+const ask = (i: number) => ({
+  messages: [{ role: 'user' as const, content: `Pick A or B (${i}).` }],
+  temperature: 0,
+  purpose: 'judge',
+});
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 
 for (const kind of ['ollama', 'openai'] as const) {
   describe(`${kind}: busy and out of quota`, () => {
     let server: LoopbackServer;
     before(async () => {
-      server = kind === 'ollama' ? await startLoopbackOllama({ brain: () => 'A' }) : await startLoopbackOpenAI({ brain: () => 'A' });
+      server =
+        kind === 'ollama'
+          ? await startLoopbackOllama({ brain: () => 'A' })
+          : await startLoopbackOpenAI({ brain: () => 'A' });
     });
     after(() => server.close());
-    const make = () => createLlm({ provider: kind, baseUrls: [server.url], model: MODEL[kind], concurrency: 8, timeoutSeconds: 5 }, { noCache: true, retry: { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }, coolDownMs: 60_000 });
+    const make = () =>
+      createLlm(
+        { provider: kind, baseUrls: [server.url], model: MODEL[kind], concurrency: 8, timeoutSeconds: 5 },
+        { noCache: true, retry: { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }, coolDownMs: 60_000 },
+      );
 
     test('503 "server busy": retried after a wait, with fewer calls at once, and the only server stays in the pool', async () => {
       server.reset();
@@ -69,10 +80,15 @@ describe('a server that takes long to answer', () => {
   test('after the slow-call threshold the run says it is waiting for the server (once, not per call)', async () => {
     const server = await startLoopbackOllama({ brain: () => 'A', latencyMs: 250 });
     const warnings: string[] = [];
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { noCache: true, slowCallMs: 100, log: (level, m) => void (level === 'warn' && warnings.push(m)) });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' },
+      { noCache: true, slowCallMs: 100, log: (level, m) => void (level === 'warn' && warnings.push(m)) },
+    );
     try {
       await Promise.all([llm.chat(ask(1)), llm.chat(ask(2)), llm.chat(ask(3))]);
-      const waiting = warnings.filter((w) => /waiting for the server at .*: no answer for 0 s \(loading the model/.test(w));
+      const waiting = warnings.filter((w) =>
+        /waiting for the server at .*: no answer for 0 s \(loading the model/.test(w),
+      );
       assert.equal(waiting.length, 1, warnings.join('\n'));
     } finally {
       await llm.dispose();
@@ -83,8 +99,17 @@ describe('a server that takes long to answer', () => {
 
 describe('Ollama with one slot, a short queue and a model to load (OLLAMA_NUM_PARALLEL=1, OLLAMA_MAX_QUEUE)', () => {
   test('16 calls at concurrency 8: the queue overflows into 503s, the client backs off and every call is answered once', async () => {
-    const server = await startLoopbackOllama({ brain: () => 'A', slots: 1, maxQueue: 2, loadDelayMs: 150, latencyMs: 20 });
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', concurrency: 8 }, { noCache: true, retry: { baseDelayMs: 20, maxDelayMs: 200, random: () => 0.5 }, slowCallMs: 100 });
+    const server = await startLoopbackOllama({
+      brain: () => 'A',
+      slots: 1,
+      maxQueue: 2,
+      loadDelayMs: 150,
+      latencyMs: 20,
+    });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', concurrency: 8 },
+      { noCache: true, retry: { baseDelayMs: 20, maxDelayMs: 200, random: () => 0.5 }, slowCallMs: 100 },
+    );
     try {
       const results = await Promise.all(Array.from({ length: 16 }, (_, i) => llm.chat(ask(i))));
       assert.equal(results.length, 16);

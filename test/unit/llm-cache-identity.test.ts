@@ -12,7 +12,11 @@ describe('cache identity', () => {
   let server: LoopbackServer;
   let dir: string;
   before(async () => {
-    server = await startLoopbackOllama({ models: ['llama3.1:8b'], brain: () => 'A', digests: { 'llama3.1:8b': 'sha256:' + '1'.repeat(64) } });
+    server = await startLoopbackOllama({
+      models: ['llama3.1:8b'],
+      brain: () => 'A',
+      digests: { 'llama3.1:8b': 'sha256:' + '1'.repeat(64) },
+    });
     dir = mkdtempSync(join(tmpdir(), 'cache-identity-'));
   });
   after(async () => {
@@ -20,7 +24,10 @@ describe('cache identity', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const run = async (logs: string[] = []) => {
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { cacheDir: dir, log: (_l, m) => void logs.push(m) });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' },
+      { cacheDir: dir, log: (_l, m) => void logs.push(m) },
+    );
     try {
       return await llm.chat({ messages: [{ role: 'user', content: 'Pick A or B.' }], temperature: 0 });
     } finally {
@@ -38,7 +45,12 @@ describe('cache identity', () => {
     const repulled = await run(logs);
     assert.equal(repulled.cached, false, 'not the old weights answer');
     assert.equal(server.stats.chat, calls + 1);
-    assert.ok(logs.some((l) => /changed on the server since answers were cached \(digest sha256:11111 -> sha256:22222\)/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) =>
+        /changed on the server since answers were cached \(digest sha256:11111 -> sha256:22222\)/.test(l),
+      ),
+      logs.join('\n'),
+    );
     assert.equal((await run()).cached, true, 'the new answer is cached under the new digest');
   });
 });

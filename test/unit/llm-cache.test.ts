@@ -31,7 +31,12 @@ function textOf(i: number): string {
 const keyOf = (i: number) => `k${String(i).padStart(6, '0')}`.padEnd(64, '0');
 
 /** Appends records; `gate` is awaited once the cache is open, so two processes can start together. */
-async function appendRecords(dir: string, from: number, count: number, gate: () => Promise<void> = async () => undefined): Promise<void> {
+async function appendRecords(
+  dir: string,
+  from: number,
+  count: number,
+  gate: () => Promise<void> = async () => undefined,
+): Promise<void> {
   const cache = new ResponseCache(dir);
   await cache.stats();
   await gate();
@@ -42,7 +47,12 @@ async function appendRecords(dir: string, from: number, count: number, gate: () 
     await Promise.all(
       Array.from({ length: Math.min(batch, count - b) }, (_, j) => {
         const i = from + b + j;
-        return cache.put(keyOf(i), { text: textOf(i), usage: { promptTokens: j, completionTokens: 1 }, latencyMs: 5, model: 'm' });
+        return cache.put(keyOf(i), {
+          text: textOf(i),
+          usage: { promptTokens: j, completionTokens: 1 },
+          latencyMs: 5,
+          model: 'm',
+        });
       }),
     );
     await new Promise((r) => setTimeout(r, 3));
@@ -51,7 +61,10 @@ async function appendRecords(dir: string, from: number, count: number, gate: () 
 }
 
 const requests = (n: number): ChatRequest[] =>
-  Array.from({ length: n }, (_, i) => ({ messages: [{ role: 'user', content: `shared question ${i}` }], temperature: 0 }));
+  Array.from({ length: n }, (_, i) => ({
+    messages: [{ role: 'user', content: `shared question ${i}` }],
+    temperature: 0,
+  }));
 
 /** The child's half of the start barrier: say ready, wait for the parent's go (a line on stdin). */
 function readyThenGo(): Promise<void> {
@@ -113,7 +126,9 @@ function startChild(job: ChildJob): ChildHandle {
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<string>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.replace(/^ready\n/, '')) : reject(new Error(`child exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out.replace(/^ready\n/, '')) : reject(new Error(`child exited ${code}: ${err}`)),
+    );
   });
   // If the child dies before it is ready, the test must fail rather than wait forever.
   void done.catch(() => onReady());
@@ -168,8 +183,16 @@ function registerTests(): void {
 
     test('what does not change the answer does not change the key', () => {
       assert.equal(cacheKey({ ...base, baseUrl: 'http://127.0.0.1:11434/' }), k);
-      assert.equal(cacheKey({ ...base, baseUrl: 'http://user:pw@127.0.0.1:11434' }), k, 'credentials are not part of the key');
-      assert.equal(cacheKey({ ...base, schema: { name: 's', schema: { properties: { a: { type: 'string' } }, type: 'object' } } }), k, 'schema key order');
+      assert.equal(
+        cacheKey({ ...base, baseUrl: 'http://user:pw@127.0.0.1:11434' }),
+        k,
+        'credentials are not part of the key',
+      );
+      assert.equal(
+        cacheKey({ ...base, schema: { name: 's', schema: { properties: { a: { type: 'string' } }, type: 'object' } } }),
+        k,
+        'schema key order',
+      );
       assert.match(k, /^[0-9a-f]{64}$/);
     });
   });
@@ -181,10 +204,18 @@ function registerTests(): void {
         server = kind === 'ollama' ? await startLoopbackOllama() : await startLoopbackOpenAI();
       });
       after(() => server.close());
-      const config = (): LlmConfig => ({ provider: kind, baseUrls: [server.url], model: kind === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini' });
+      const config = (): LlmConfig => ({
+        provider: kind,
+        baseUrls: [server.url],
+        model: kind === 'ollama' ? 'llama3.1:8b' : 'gpt-4o-mini',
+      });
       const schema = {
         name: 'v',
-        schema: { type: 'object', properties: { preference: { type: 'string', enum: ['A', 'B'] } }, required: ['preference'] },
+        schema: {
+          type: 'object',
+          properties: { preference: { type: 'string', enum: ['A', 'B'] } },
+          required: ['preference'],
+        },
       };
 
       test('miss, then hit: same text, usage and parsed JSON, no second call', async () => {
@@ -241,7 +272,10 @@ function registerTests(): void {
 
       test('estimate counts the calls the cache will answer apart', async () => {
         const dir = tempDir();
-        const llm = createLlm(config(), { cacheDir: dir, prices: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 1 } } });
+        const llm = createLlm(config(), {
+          cacheDir: dir,
+          prices: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 1 } },
+        });
         const reqs = requests(3);
         await llm.chat(reqs[0]!);
         await llm.chat(reqs[1]!);
@@ -285,7 +319,12 @@ function registerTests(): void {
       appendFileSync(path, good.slice(0, good.length >> 1)); // a crash mid-write
       const cache = new ResponseCache(dir);
       assert.equal((await cache.get(keyOf(3)))?.text, textOf(3));
-      await cache.put(keyOf(99), { text: 'after the crash', usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, model: 'm' });
+      await cache.put(keyOf(99), {
+        text: 'after the crash',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        model: 'm',
+      });
       await cache.close();
       const reopened = new ResponseCache(dir);
       const stats = await reopened.stats();
@@ -314,7 +353,12 @@ function registerTests(): void {
       const dir = tempDir();
       const cache = new ResponseCache(dir, { maxSegmentBytes: 20_000 });
       for (let i = 0; i < 30; i++) {
-        await cache.put(keyOf(i), { text: textOf(i), usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, model: 'm' });
+        await cache.put(keyOf(i), {
+          text: textOf(i),
+          usage: { promptTokens: 1, completionTokens: 1 },
+          latencyMs: 1,
+          model: 'm',
+        });
       }
       await cache.close();
       assert.ok(readdirSync(dir).length > 2, readdirSync(dir).join(','));

@@ -47,9 +47,17 @@ describe('configuration from the environment', () => {
       { provider: 'openai', baseUrls: 'http://a/v1, http://b/v1', model: 'm', apiKeyEnv: 'GROQ_KEY', concurrency: 3 },
       { OLLAMA_HOST: 'x', GROQ_KEY: 'gsk-1' },
     );
-    assert.deepEqual(r.config, { provider: 'openai', baseUrls: ['http://a/v1', 'http://b/v1'], model: 'm', concurrency: 3 });
+    assert.deepEqual(r.config, {
+      provider: 'openai',
+      baseUrls: ['http://a/v1', 'http://b/v1'],
+      model: 'm',
+      concurrency: 3,
+    });
     assert.equal(r.apiKey, 'gsk-1');
-    assert.throws(() => resolveLlmConfig({ provider: 'openai', apiKeyEnv: 'MISSING' }, {}), (e: LlmError) => /MISSING/.test(e.message));
+    assert.throws(
+      () => resolveLlmConfig({ provider: 'openai', apiKeyEnv: 'MISSING' }, {}),
+      (e: LlmError) => /MISSING/.test(e.message),
+    );
   });
 });
 
@@ -90,9 +98,15 @@ describe('usage and estimates', () => {
     const { startLoopbackOpenAI } = await import('../support/loopback-openai');
     const { createLlm } = await import('../../src/core/llm/client');
     const server = await startLoopbackOpenAI({ cachedPromptTokens: 5 });
-    const llm = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'gpt-4o-mini' }, { noCache: true, prices });
+    const llm = createLlm(
+      { provider: 'openai', baseUrls: [server.url], model: 'gpt-4o-mini' },
+      { noCache: true, prices },
+    );
     try {
-      await llm.chat({ messages: [{ role: 'user', content: 'a question long enough to have a cached prefix of five tokens' }], temperature: 0 });
+      await llm.chat({
+        messages: [{ role: 'user', content: 'a question long enough to have a cached prefix of five tokens' }],
+        temperature: 0,
+      });
       assert.equal(llm.counters().cachedPromptTokens, 5);
     } finally {
       await llm.dispose();
@@ -117,7 +131,12 @@ describe('usage and estimates', () => {
   test('run estimate counts cached calls apart and prices the rest', () => {
     const m = [{ role: 'user' as const, content: 'z'.repeat(396) }];
     const e = estimateRun(
-      [{ messages: m, maxTokens: 100 }, { messages: m, expectedCompletionTokens: 50 }, { messages: m, cached: true }, { messages: m }],
+      [
+        { messages: m, maxTokens: 100 },
+        { messages: m, expectedCompletionTokens: 50 },
+        { messages: m, cached: true },
+        { messages: m },
+      ],
       { model: 'p', prices: { p: { inputPerMTok: 10, outputPerMTok: 20 } }, defaultCompletionTokens: 200 },
     );
     assert.equal(e.calls, 3);
@@ -160,7 +179,10 @@ describe('error classification', () => {
     assert.equal(redactUrl('http://u:p@gpu1:11434'), 'http://gpu1:11434');
     // A key in the query string is a secret too: its value never reaches a message, a log or a run header.
     assert.equal(redactUrl('http://127.0.0.1:11434/?key=SECRET-TOKEN-123'), 'http://127.0.0.1:11434/?key=***');
-    assert.equal(redactUrl('https://x.example/v1?api-version=1&code=SECRET'), 'https://x.example/v1?api-version=***&code=***');
+    assert.equal(
+      redactUrl('https://x.example/v1?api-version=1&code=SECRET'),
+      'https://x.example/v1?api-version=***&code=***',
+    );
     assert.doesNotMatch(redactUrl('http://u:SECRET@h:1/?k=SECRET'), /SECRET/);
     assert.ok(!httpError(ctx, 500, 'x').message.includes('u:p@'));
   });

@@ -87,7 +87,10 @@ for (const kind of ['ollama', 'openai'] as const) {
   describe(`${kind}: several endpoints`, () => {
     test('calls spread by least outstanding requests', async () => {
       const [s1, s2] = await Promise.all([start(kind, { latencyMs: 30 }), start(kind, { latencyMs: 30 })]);
-      const llm = createLlm({ provider: kind, baseUrls: [s1!.url, s2!.url], model: MODEL[kind], concurrency: 2 }, { retry });
+      const llm = createLlm(
+        { provider: kind, baseUrls: [s1!.url, s2!.url], model: MODEL[kind], concurrency: 2 },
+        { retry },
+      );
       try {
         await Promise.all(Array.from({ length: 20 }, (_, i) => llm.chat(ask(i))));
         assert.equal(s1!.stats.chat + s2!.stats.chat, 20);
@@ -103,7 +106,10 @@ for (const kind of ['ollama', 'openai'] as const) {
     test('a dead endpoint is taken out and the run goes on on the others', async () => {
       const live = await start(kind);
       const dead = await deadUrl(kind);
-      const llm = createLlm({ provider: kind, baseUrls: [dead, live.url], model: MODEL[kind], concurrency: 2 }, { retry, coolDownMs: 60_000 });
+      const llm = createLlm(
+        { provider: kind, baseUrls: [dead, live.url], model: MODEL[kind], concurrency: 2 },
+        { retry, coolDownMs: 60_000 },
+      );
       try {
         const results = await Promise.all(Array.from({ length: 12 }, (_, i) => llm.chat(ask(i))));
         assert.equal(results.length, 12);
@@ -122,7 +128,10 @@ for (const kind of ['ollama', 'openai'] as const) {
     test('an endpoint answering 500s is cooled down: no call goes there while a healthy one exists', async () => {
       const good = await start(kind);
       const bad = await start(kind, { faultFor: () => ({ type: 'server-error' }) });
-      const llm = createLlm({ provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 }, { retry, coolDownMs: 60_000 });
+      const llm = createLlm(
+        { provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 },
+        { retry, coolDownMs: 60_000 },
+      );
       try {
         await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(i))));
         // Only the calls already in flight when it first failed (one window) reach it.
@@ -143,7 +152,10 @@ for (const kind of ['ollama', 'openai'] as const) {
       const good = await start(kind);
       let failing = true;
       const bad = await start(kind, { faultFor: () => (failing ? { type: 'server-error' } : undefined) });
-      const llm = createLlm({ provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 }, { retry, coolDownMs: 150 });
+      const llm = createLlm(
+        { provider: kind, baseUrls: [bad.url, good.url], model: MODEL[kind], concurrency: 4 },
+        { retry, coolDownMs: 150 },
+      );
       try {
         await Promise.all(Array.from({ length: 10 }, (_, i) => llm.chat(ask(i))));
         assert.ok(llm.endpoints()[0]!.failed >= 1);
@@ -161,7 +173,8 @@ for (const kind of ['ollama', 'openai'] as const) {
     });
 
     test('a server that rejects schemas: plain text + tolerant parser, remembered for that endpoint only', async () => {
-      const brain = (r: { schema?: unknown }) => (r.schema ? '{"reasoning":"structured","preference":"A"}' : 'Thinking it over.\nPreference: B');
+      const brain = (r: { schema?: unknown }) =>
+        r.schema ? '{"reasoning":"structured","preference":"A"}' : 'Thinking it over.\nPreference: B';
       const old = await start(kind, { rejectSchemas: true, brain });
       const modern = await start(kind, { brain });
       const logs: string[] = [];
@@ -198,14 +211,24 @@ describe("one user's calls on one server", () => {
   test('calls with the same affinity go to the same server while it has room; retries go anywhere', async () => {
     const a = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
     const b = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
-    const llm = createLlm({ provider: 'ollama', baseUrls: [a.url, b.url], model: 'llama3.1:8b', concurrency: 16 }, { noCache: true });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [a.url, b.url], model: 'llama3.1:8b', concurrency: 16 },
+      { noCache: true },
+    );
     try {
       // Two users whose home servers differ.
       const users = ['ada', 'bruno', 'chen', 'dana', 'emil'];
       const u1 = users[0]!;
       const u2 = users.find((u) => affinityIndex(u, 2) !== affinityIndex(u1, 2))!;
-      await Promise.all([u1, u2].flatMap((u) => Array.from({ length: 10 }, (_, i) => llm.chat({ messages: [{ role: 'user', content: `${u} ${i}` }], temperature: 0, affinity: u }))));
-      const who = (s: LoopbackServer) => new Set(s.chats.map((c) => String(c.request.messages[0]!.content).split(' ')[0]));
+      await Promise.all(
+        [u1, u2].flatMap((u) =>
+          Array.from({ length: 10 }, (_, i) =>
+            llm.chat({ messages: [{ role: 'user', content: `${u} ${i}` }], temperature: 0, affinity: u }),
+          ),
+        ),
+      );
+      const who = (s: LoopbackServer) =>
+        new Set(s.chats.map((c) => String(c.request.messages[0]!.content).split(' ')[0]));
       assert.equal(a.stats.chat + b.stats.chat, 20);
       assert.deepEqual([...who(a)].length, 1, `server A saw ${[...who(a)]}`);
       assert.deepEqual([...who(b)].length, 1, `server B saw ${[...who(b)]}`);

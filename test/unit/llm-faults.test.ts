@@ -57,7 +57,10 @@ for (const kind of ['ollama', 'openai'] as const) {
     let server: LoopbackServer;
     let llm: Llm;
     before(async () => {
-      server = kind === 'ollama' ? await startLoopbackOllama({ brain: () => LONG }) : await startLoopbackOpenAI({ brain: () => LONG });
+      server =
+        kind === 'ollama'
+          ? await startLoopbackOllama({ brain: () => LONG })
+          : await startLoopbackOpenAI({ brain: () => LONG });
       llm = llmFor(kind, server.url);
     });
     after(async () => {
@@ -88,7 +91,12 @@ for (const kind of ['ollama', 'openai'] as const) {
 
       const three = llmFor(kind, server.url, { maxAttempts: 3 });
       server.reset();
-      server.inject({ type: 'server-error' }, { type: 'server-error', status: 503 }, { type: 'server-error' }, { type: 'server-error' });
+      server.inject(
+        { type: 'server-error' },
+        { type: 'server-error', status: 503 },
+        { type: 'server-error' },
+        { type: 'server-error' },
+      );
       const err = await rejection(three.chat(ask));
       await three.dispose();
       assert.equal(err.kind, 'server');
@@ -226,7 +234,10 @@ for (const kind of ['ollama', 'openai'] as const) {
         assert.equal(server.stats.chat, 1);
         assert.match(err.message, /judge call/);
         // The sizes the server named (OpenAI/vLLM wording), else our estimate (Ollama names none).
-        assert.match(err.message, kind === 'openai' ? /\(2\d\d tokens against a context of 50\)/ : /about 2\d\d tokens, 1,000 characters/);
+        assert.match(
+          err.message,
+          kind === 'openai' ? /\(2\d\d tokens against a context of 50\)/ : /about 2\d\d tokens, 1,000 characters/,
+        );
       } finally {
         server.options.contextLength = undefined;
       }

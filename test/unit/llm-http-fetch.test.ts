@@ -48,7 +48,11 @@ describe('http fetch', () => {
   });
 
   test('status, headers, body and request headers as the built-in fetch gives them', async () => {
-    const res = await httpFetch(`${base}/echo`, { method: 'POST', body: '{"x":1}', headers: { Authorization: 'Bearer k' } });
+    const res = await httpFetch(`${base}/echo`, {
+      method: 'POST',
+      body: '{"x":1}',
+      headers: { Authorization: 'Bearer k' },
+    });
     assert.equal(res.status, 201);
     assert.equal(res.ok, true);
     assert.equal(res.headers.get('x-seen-method'), 'POST');
@@ -87,7 +91,10 @@ describe('http fetch', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
-    await assert.rejects(httpFetch(`http://127.0.0.1:${port}/`), (e: Error & { code?: string }) => e.code === 'ECONNREFUSED');
+    await assert.rejects(
+      httpFetch(`http://127.0.0.1:${port}/`),
+      (e: Error & { code?: string }) => e.code === 'ECONNREFUSED',
+    );
   });
 
   test('a watcher sees every chunk and can end the body with an error', async () => {

@@ -31,7 +31,11 @@ describe('Ollama: no prompt is silently cut', () => {
     server.reset();
     server.options.ollamaVersion = undefined;
   });
-  const llm = (config: Partial<LlmConfig> = {}) => createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', timeoutSeconds: 5, ...config }, { noCache: true, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+  const llm = (config: Partial<LlmConfig> = {}) =>
+    createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', timeoutSeconds: 5, ...config },
+      { noCache: true, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+    );
 
   test('auto: one num_ctx sized for the run is sent on every call, and the model sees the whole prompt', async () => {
     const l = llm();
@@ -41,7 +45,11 @@ describe('Ollama: no prompt is silently cut', () => {
       await l.chat({ messages: long(), temperature: 0 });
       await l.chat({ messages: [{ role: 'user', content: 'short' }], temperature: 0 });
       const sent = server.chats.map((c) => (c.body['options'] as Record<string, unknown>)['num_ctx']);
-      assert.deepEqual(sent, [plan.numCtx, plan.numCtx], 'the same value on every call: a change of options reloads the model');
+      assert.deepEqual(
+        sent,
+        [plan.numCtx, plan.numCtx],
+        'the same value on every call: a change of options reloads the model',
+      );
       assert.ok(seen[0]!.messages[0]!.content.startsWith(PERSONA), 'the system message arrived whole');
     } finally {
       await l.dispose();
@@ -63,7 +71,10 @@ describe('Ollama: no prompt is silently cut', () => {
     // Over num_ctx, but within 1.5 times it: sent (one clearly over is refused unsent: reliability-cut-context.test.ts).
     const l = llm({ numCtx: 4096 });
     try {
-      await assert.rejects(l.chat({ messages: long(), temperature: 0, purpose: 'judge' }), (err: unknown) => err instanceof LlmError && err.kind === 'context-length' && /too long/.test(err.message));
+      await assert.rejects(
+        l.chat({ messages: long(), temperature: 0, purpose: 'judge' }),
+        (err: unknown) => err instanceof LlmError && err.kind === 'context-length' && /too long/.test(err.message),
+      );
       assert.equal(server.chats.length, 1, 'not retried');
       assert.equal(server.chats[0]!.body['truncate'], false);
       assert.equal(seen.length, 0, 'the model never answered');
@@ -78,11 +89,17 @@ describe('Ollama: no prompt is silently cut', () => {
     try {
       await assert.rejects(l.chat({ messages: long(), temperature: 0, purpose: 'judge' }), (err: unknown) => {
         assert.ok(err instanceof LlmError && err.kind === 'context-length', String(err));
-        assert.match(err.message, /cut the prompt of the judge call from the front: it read 4,096 of about [\d,]+ tokens \(num_ctx 4,096\)/);
+        assert.match(
+          err.message,
+          /cut the prompt of the judge call from the front: it read 4,096 of about [\d,]+ tokens \(num_ctx 4,096\)/,
+        );
         return true;
       });
       assert.equal(server.chats[0]!.body['truncate'], undefined, 'an old server is not sent a flag it does not know');
-      assert.ok(!seen[0]!.messages.some((m) => m.content.includes('PERSONA-MARKER')), 'the loopback did cut the front, as Ollama does');
+      assert.ok(
+        !seen[0]!.messages.some((m) => m.content.includes('PERSONA-MARKER')),
+        'the loopback did cut the front, as Ollama does',
+      );
     } finally {
       await l.dispose();
     }

@@ -24,7 +24,9 @@ const ask = [{ role: 'user' as const, content: 'Which response is better, A or B
 describe('ollama provider', () => {
   let server: LoopbackServer;
   before(async () => {
-    server = await startLoopbackOllama({ brain: (r) => (r.schema ? '{"reasoning":"short and kind","preference":"B"}' : 'plain answer from the loopback') });
+    server = await startLoopbackOllama({
+      brain: (r) => (r.schema ? '{"reasoning":"short and kind","preference":"B"}' : 'plain answer from the loopback'),
+    });
   });
   after(() => server.close());
 
@@ -32,7 +34,18 @@ describe('ollama provider', () => {
     test(`chat ${stream ? 'streamed (NDJSON)' : 'in one JSON object'} carries schema, options and usage`, async () => {
       server.reset();
       const p = new OllamaProvider(server.url, { timeouts, stream, keepAlive: '30m' });
-      const reply = await p.chat({ model: 'llama3.1:8b', messages: ask, schema: judgeSchema, temperature: 0, seed: 7, maxTokens: 300, numCtx: 8192 }, undefined);
+      const reply = await p.chat(
+        {
+          model: 'llama3.1:8b',
+          messages: ask,
+          schema: judgeSchema,
+          temperature: 0,
+          seed: 7,
+          maxTokens: 300,
+          numCtx: 8192,
+        },
+        undefined,
+      );
       assert.equal(reply.text, '{"reasoning":"short and kind","preference":"B"}');
       assert.ok(reply.usage.promptTokens > 0);
       assert.equal(reply.usage.completionTokens, Math.ceil(reply.text.length / 4));
@@ -74,20 +87,29 @@ describe('ollama provider', () => {
   test('list, show (context length) and version', async () => {
     const p = new OllamaProvider(server.url, { timeouts });
     const models = await p.listModels();
-    assert.deepEqual(models.map((m) => m.name), ['llama3.1:8b', 'qwen3:30b-a3b']);
+    assert.deepEqual(
+      models.map((m) => m.name),
+      ['llama3.1:8b', 'qwen3:30b-a3b'],
+    );
     const details = await p.showModel('llama3.1:8b');
     assert.equal(details.contextLength, 131072);
     assert.equal(details.numCtx, 8192);
     const check = await p.check();
     assert.equal(check.version, '0.12.6');
-    await assert.rejects(p.showModel('nope:1b'), (e: Error & { kind?: string }) => e.kind === 'not-found' && /ollama pull nope:1b/.test(e.message));
+    await assert.rejects(
+      p.showModel('nope:1b'),
+      (e: Error & { kind?: string }) => e.kind === 'not-found' && /ollama pull nope:1b/.test(e.message),
+    );
   });
 });
 
 describe('openai-compatible provider', () => {
   let server: LoopbackServer;
   before(async () => {
-    server = await startLoopbackOpenAI({ apiKey: 'sk-loopback-secret-1234', brain: (r) => (r.schema ? '{"reasoning":"r","preference":"A"}' : 'hello there') });
+    server = await startLoopbackOpenAI({
+      apiKey: 'sk-loopback-secret-1234',
+      brain: (r) => (r.schema ? '{"reasoning":"r","preference":"A"}' : 'hello there'),
+    });
   });
   after(() => server.close());
 
@@ -95,13 +117,19 @@ describe('openai-compatible provider', () => {
     test(`chat ${stream ? 'streamed (SSE)' : 'non-streamed'} sends response_format, seed, max_tokens and the key`, async () => {
       server.reset();
       const p = new OpenAIProvider(server.url, { timeouts, stream, apiKey: 'sk-loopback-secret-1234' });
-      const reply = await p.chat({ model: 'gpt-4o-mini', messages: ask, schema: judgeSchema, temperature: 0.2, seed: 3, maxTokens: 100 }, undefined);
+      const reply = await p.chat(
+        { model: 'gpt-4o-mini', messages: ask, schema: judgeSchema, temperature: 0.2, seed: 3, maxTokens: 100 },
+        undefined,
+      );
       assert.equal(reply.text, '{"reasoning":"r","preference":"A"}');
       assert.equal(reply.finishReason, 'stop');
       assert.ok(reply.usage.promptTokens > 0 && reply.usage.completionTokens > 0);
       const { body, headers } = server.chats[0]!;
       assert.equal(headers.authorization, 'Bearer sk-loopback-secret-1234');
-      assert.deepEqual(body['response_format'], { type: 'json_schema', json_schema: { name: 'verdict', schema: judgeSchema.schema, strict: false } });
+      assert.deepEqual(body['response_format'], {
+        type: 'json_schema',
+        json_schema: { name: 'verdict', schema: judgeSchema.schema, strict: false },
+      });
       assert.equal(body['seed'], 3);
       assert.equal(body['max_tokens'], 100);
       assert.equal(body['temperature'], 0.2);
@@ -118,7 +146,10 @@ describe('openai-compatible provider', () => {
 
   test('lists models', async () => {
     const p = new OpenAIProvider(server.url, { timeouts, apiKey: 'sk-loopback-secret-1234' });
-    assert.deepEqual((await p.listModels()).map((m) => m.name), ['gpt-4o-mini', 'llama3.1:8b']);
+    assert.deepEqual(
+      (await p.listModels()).map((m) => m.name),
+      ['gpt-4o-mini', 'llama3.1:8b'],
+    );
   });
 
   test('no key configured: no Authorization header at all', async () => {
@@ -135,7 +166,9 @@ describe('openai-compatible provider', () => {
 
 describe('createLlm end to end', () => {
   test('ollama: parsed JSON, counters, connection check', async () => {
-    const server = await startLoopbackOllama({ brain: () => 'Sure! ```json\n{"reasoning": "tone", "preference": "A",}\n```' });
+    const server = await startLoopbackOllama({
+      brain: () => 'Sure! ```json\n{"reasoning": "tone", "preference": "A",}\n```',
+    });
     const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' });
     try {
       const r = await llm.chat({ messages: ask, schema: judgeSchema, temperature: 0, purpose: 'judge' });

@@ -101,7 +101,11 @@ for (const kind of ['ollama', 'openai'] as const) {
     });
     after(() => server.close());
 
-    const make = (concurrency: number, extra: Partial<Parameters<typeof createLlm>[0]> = {}, log?: (l: string, m: string) => void): Llm =>
+    const make = (
+      concurrency: number,
+      extra: Partial<Parameters<typeof createLlm>[0]> = {},
+      log?: (l: string, m: string) => void,
+    ): Llm =>
       createLlm({ provider: kind, baseUrls: [server.url], model: MODEL[kind], concurrency, ...extra }, { retry, log });
 
     test('never more calls in flight than the concurrency limit', async () => {
@@ -137,7 +141,11 @@ for (const kind of ['ollama', 'openai'] as const) {
       const seen: number[] = [];
       let llm: Llm | undefined;
       // Only the retry lines: the client logs other things too (the context it sized for Ollama).
-      llm = make(8, {}, (_level, message) => void (message.startsWith('retrying') && seen.push(llm!.endpoints()[0]!.limit)));
+      llm = make(
+        8,
+        {},
+        (_level, message) => void (message.startsWith('retrying') && seen.push(llm!.endpoints()[0]!.limit)),
+      );
       try {
         for (let i = 0; i < 8; i++) server.inject({ type: 'rate-limit', retryAfterMs: 30 });
         await Promise.all(Array.from({ length: 8 }, (_, i) => llm!.chat(ask(i))));
@@ -166,7 +174,12 @@ for (const kind of ['ollama', 'openai'] as const) {
       const llm = make(1);
       const controller = new AbortController();
       try {
-        const calls = Array.from({ length: 5 }, (_, i) => llm.chat(ask(i), controller.signal).then(() => 'done', (e: unknown) => e));
+        const calls = Array.from({ length: 5 }, (_, i) =>
+          llm.chat(ask(i), controller.signal).then(
+            () => 'done',
+            (e: unknown) => e,
+          ),
+        );
         await until(() => server.stats.chat === 1);
         const queued = calls.slice(1);
         controller.abort();
@@ -202,7 +215,10 @@ for (const kind of ['ollama', 'openai'] as const) {
         assert.equal(server.stats.inFlight, 1);
         assert.equal(server.stats.completed, 0);
         controller.abort();
-        const err = await call.then(() => undefined, (e: unknown) => e);
+        const err = await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof LlmError && err.kind === 'aborted');
         await until(() => server.stats.clientAborts === 1 && server.stats.inFlight === 0);
         assert.equal(server.stats.completed, 0);
@@ -222,7 +238,10 @@ for (const kind of ['ollama', 'openai'] as const) {
       );
       const controller = new AbortController();
       server.inject({ type: 'server-error' });
-      const call = llm.chat(ask(1), controller.signal).then(() => undefined, (e: unknown) => e);
+      const call = llm.chat(ask(1), controller.signal).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // The retry is logged just before its backoff starts.
       await until(() => lines.some((l) => l.startsWith('retrying')));
       controller.abort();
@@ -239,7 +258,12 @@ for (const kind of ['ollama', 'openai'] as const) {
       server.options.latencyMs = 2000;
       const llm = make(1);
       try {
-        const calls = [llm.chat(ask(1)), llm.chat(ask(2))].map((p) => p.then(() => undefined, (e: unknown) => e));
+        const calls = [llm.chat(ask(1)), llm.chat(ask(2))].map((p) =>
+          p.then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        );
         await until(() => server.stats.chat === 1);
         await llm.dispose();
         for (const e of await Promise.all(calls)) assert.ok(e instanceof LlmError && e.kind === 'aborted');

@@ -11,15 +11,25 @@ import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ol
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
 const ANSWER = '{"reasoning": "A is direct", "preference": "A"}';
-const judge = { messages: [{ role: 'user' as const, content: 'Which reply, A or B?' }], schema: JUDGMENT_SCHEMA, temperature: 0, purpose: 'judge' };
+const judge = {
+  messages: [{ role: 'user' as const, content: 'Which reply, A or B?' }],
+  schema: JUDGMENT_SCHEMA,
+  temperature: 0,
+  purpose: 'judge',
+};
 
 describe('Ollama: think', () => {
   let server: LoopbackServer;
   before(async () => {
-    server = await startLoopbackOllama({ models: ['qwen3:30b-a3b', 'llama3.1:8b'], thinkingModels: ['qwen3:30b-a3b'], brain: () => ANSWER });
+    server = await startLoopbackOllama({
+      models: ['qwen3:30b-a3b', 'llama3.1:8b'],
+      thinkingModels: ['qwen3:30b-a3b'],
+      brain: () => ANSWER,
+    });
   });
   after(() => server.close());
-  const make = (model: string, config: Partial<LlmConfig> = {}) => createLlm({ provider: 'ollama', baseUrls: [server.url], model, ...config }, { noCache: true });
+  const make = (model: string, config: Partial<LlmConfig> = {}) =>
+    createLlm({ provider: 'ollama', baseUrls: [server.url], model, ...config }, { noCache: true });
 
   test('off by default: think:false is sent, and the model answers without thinking', async () => {
     server.reset();
@@ -42,7 +52,10 @@ describe('Ollama: think', () => {
       assert.equal(server.chats[0]!.body['think'], true);
       assert.match(r.thinking ?? '', /weigh both replies/);
       assert.equal(r.text, ANSWER);
-      assert.equal((server.chats[0]!.body['options'] as Record<string, unknown>)['num_predict'], 512 * THINKING_CAP_FACTOR);
+      assert.equal(
+        (server.chats[0]!.body['options'] as Record<string, unknown>)['num_predict'],
+        512 * THINKING_CAP_FACTOR,
+      );
     } finally {
       await llm.dispose();
     }
@@ -52,10 +65,17 @@ describe('Ollama: think', () => {
     server.reset();
     server.options.thinkStrict = true;
     const warnings: string[] = [];
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { noCache: true, log: (l, m) => void (l === 'warn' && warnings.push(m)) });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' },
+      { noCache: true, log: (l, m) => void (l === 'warn' && warnings.push(m)) },
+    );
     try {
-      for (let i = 0; i < 3; i++) assert.equal((await llm.chat({ ...judge, messages: [{ role: 'user', content: `pair ${i}` }] })).text, ANSWER);
-      assert.deepEqual(server.chats.map((c) => c.body['think']), [false, undefined, undefined, undefined]);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await llm.chat({ ...judge, messages: [{ role: 'user', content: `pair ${i}` }] })).text, ANSWER);
+      assert.deepEqual(
+        server.chats.map((c) => c.body['think']),
+        [false, undefined, undefined, undefined],
+      );
       assert.equal(warnings.filter((w) => /refused the parameter "think"/.test(w)).length, 1);
       assert.equal(llm.counters().errors, 0);
     } finally {
@@ -68,14 +88,22 @@ describe('Ollama: think', () => {
 describe('OpenAI-compatible: thinking templates and refused parameters', () => {
   let server: LoopbackServer;
   before(async () => {
-    server = await startLoopbackOpenAI({ models: ['qwen3', 'o4-mini'], thinkingModels: ['qwen3'], reasoningModels: ['o4-mini'], brain: () => ANSWER });
+    server = await startLoopbackOpenAI({
+      models: ['qwen3', 'o4-mini'],
+      thinkingModels: ['qwen3'],
+      reasoningModels: ['o4-mini'],
+      brain: () => ANSWER,
+    });
   });
   after(() => server.close());
 
   test('vLLM/llama-server with a Qwen3 template: enable_thinking false by default; with --think on the <think> block is kept apart', async () => {
     server.reset();
     const off = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'qwen3' }, { noCache: true });
-    const on = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'qwen3', think: 'on' }, { noCache: true });
+    const on = createLlm(
+      { provider: 'openai', baseUrls: [server.url], model: 'qwen3', think: 'on' },
+      { noCache: true },
+    );
     try {
       const a = await off.chat(judge);
       assert.deepEqual(server.chats[0]!.body['chat_template_kwargs'], { enable_thinking: false });
@@ -93,15 +121,28 @@ describe('OpenAI-compatible: thinking templates and refused parameters', () => {
     server.reset();
     server.options.strictParams = true;
     const warnings: string[] = [];
-    const llm = createLlm({ provider: 'openai', baseUrls: [server.url], model: 'o4-mini', think: 'low' }, { noCache: true, log: (l, m) => void (l === 'warn' && warnings.push(m)) });
+    const llm = createLlm(
+      { provider: 'openai', baseUrls: [server.url], model: 'o4-mini', think: 'low' },
+      { noCache: true, log: (l, m) => void (l === 'warn' && warnings.push(m)) },
+    );
     try {
-      for (let i = 0; i < 3; i++) assert.equal((await llm.chat({ ...judge, messages: [{ role: 'user', content: `pair ${i}` }] })).text, ANSWER);
-      const sent = server.chats.map((c) => [c.body['temperature'], c.body['max_tokens'], c.body['max_completion_tokens'], c.body['reasoning_effort']]);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await llm.chat({ ...judge, messages: [{ role: 'user', content: `pair ${i}` }] })).text, ANSWER);
+      const sent = server.chats.map((c) => [
+        c.body['temperature'],
+        c.body['max_tokens'],
+        c.body['max_completion_tokens'],
+        c.body['reasoning_effort'],
+      ]);
       // 1: max_tokens refused ("use max_completion_tokens"); 2: temperature refused; then neither, every time.
       const cap = 512 * THINKING_CAP_FACTOR;
       assert.deepEqual(sent[0], [0, cap, undefined, 'low']);
       assert.deepEqual(sent[1], [0, undefined, cap, 'low']);
-      assert.deepEqual(sent.slice(2), [[undefined, undefined, cap, 'low'], [undefined, undefined, cap, 'low'], [undefined, undefined, cap, 'low']]);
+      assert.deepEqual(sent.slice(2), [
+        [undefined, undefined, cap, 'low'],
+        [undefined, undefined, cap, 'low'],
+        [undefined, undefined, cap, 'low'],
+      ]);
       assert.equal(warnings.filter((w) => /refused the parameter "temperature"/.test(w)).length, 1);
       assert.equal(warnings.filter((w) => /refused the parameter "max_tokens"/.test(w)).length, 1);
     } finally {
@@ -117,7 +158,10 @@ describe('OpenAI-compatible: thinking templates and refused parameters', () => {
     try {
       await llm.chat(judge);
       await llm.chat({ ...judge, messages: [{ role: 'user', content: 'again' }] });
-      assert.deepEqual(server.chats.map((c) => c.body['chat_template_kwargs']), [{ enable_thinking: false }, undefined, undefined]);
+      assert.deepEqual(
+        server.chats.map((c) => c.body['chat_template_kwargs']),
+        [{ enable_thinking: false }, undefined, undefined],
+      );
     } finally {
       server.options.strictParams = undefined;
       await llm.dispose();

@@ -11,12 +11,16 @@ const verdict = {
 
 describe('tolerant JSON', () => {
   test('clean JSON passes through unchanged', () => {
-    assert.deepEqual(parseTolerantJson('{"reasoning":"x","preference":"A"}', verdict), { reasoning: 'x', preference: 'A' });
+    assert.deepEqual(parseTolerantJson('{"reasoning":"x","preference":"A"}', verdict), {
+      reasoning: 'x',
+      preference: 'A',
+    });
     assert.equal(parseJsonStrict('{"a":'), undefined);
   });
 
   test('code fences and leading prose', () => {
-    const text = 'Here is my judgement:\n```json\n{\n  "reasoning": "B is warmer",\n  "preference": "B"\n}\n```\nHope this helps!';
+    const text =
+      'Here is my judgement:\n```json\n{\n  "reasoning": "B is warmer",\n  "preference": "B"\n}\n```\nHope this helps!';
     assert.deepEqual(parseTolerantJson(text, verdict), { reasoning: 'B is warmer', preference: 'B' });
   });
 
@@ -25,7 +29,11 @@ describe('tolerant JSON', () => {
       reasoning: "it's shorter",
       preference: 'A',
     });
-    assert.deepEqual(parseTolerantJson('{"ok": True, "none": None, "list": [1, 2,],}'), { ok: true, none: null, list: [1, 2] });
+    assert.deepEqual(parseTolerantJson('{"ok": True, "none": None, "list": [1, 2,],}'), {
+      ok: true,
+      none: null,
+      list: [1, 2],
+    });
   });
 
   test('raw newlines inside strings (invalid JSON, common in model output)', () => {
@@ -50,13 +58,22 @@ describe('tolerant JSON', () => {
   test('bare answers are recovered for the schema enum', () => {
     assert.deepEqual(parseTolerantJson('B', verdict), { preference: 'B', reasoning: 'B' });
     assert.deepEqual(parseTolerantJson('**Response A**', verdict), { preference: 'A', reasoning: '**Response A**' });
-    assert.equal((parseTolerantJson('I weighed both.\nPreference: b', verdict) as { preference: string }).preference, 'B');
-    assert.equal((parseTolerantJson('Long reasoning here.\n\nFinal answer: A.', verdict) as { preference: string }).preference, 'A');
+    assert.equal(
+      (parseTolerantJson('I weighed both.\nPreference: b', verdict) as { preference: string }).preference,
+      'B',
+    );
+    assert.equal(
+      (parseTolerantJson('Long reasoning here.\n\nFinal answer: A.', verdict) as { preference: string }).preference,
+      'A',
+    );
     assert.equal((parseTolerantJson('The user likes brevity.\nA', verdict) as { preference: string }).preference, 'A');
   });
 
   test('a JSON object missing the enum gets it from a labelled line', () => {
-    assert.deepEqual(parseTolerantJson('{"reasoning": "tone"}\npreference: A', verdict), { reasoning: 'tone', preference: 'A' });
+    assert.deepEqual(parseTolerantJson('{"reasoning": "tone"}\npreference: A', verdict), {
+      reasoning: 'tone',
+      preference: 'A',
+    });
   });
 
   test('no answer is invented', () => {

@@ -29,7 +29,14 @@ import { CountingModel } from '../../src/core/llm/counting-model';
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -47,7 +54,11 @@ function verdictsOf(cwd: string, run: string): Map<string, { preference: string 
   const out = new Map<string, { preference: string | null; correct: boolean }[]>();
   for (const line of readFileSync(join(cwd, run), 'utf8').split('\n')) {
     if (!line.trim()) continue;
-    const r = JSON.parse(line) as { type: string; pairId: string; orders: { preference: string | null; correct: boolean }[] };
+    const r = JSON.parse(line) as {
+      type: string;
+      pairId: string;
+      orders: { preference: string | null; correct: boolean }[];
+    };
     if (r.type === 'verdict') out.set(r.pairId, r.orders);
   }
   return out;
@@ -75,7 +86,9 @@ describe('SynthesizeMe on simulated users', () => {
     const [def, full] = r.results;
     defaultAcc = def.accuracy;
     fittedAcc = full.accuracy;
-    console.log(`simulated test accuracy: default ${(100 * defaultAcc).toFixed(1)}%, persona+demos ${(100 * fittedAcc).toFixed(1)}% (${full.pairs} pairs)`);
+    console.log(
+      `simulated test accuracy: default ${(100 * defaultAcc).toFixed(1)}%, persona+demos ${(100 * fittedAcc).toFixed(1)}% (${full.pairs} pairs)`,
+    );
     assert.equal(def.pairs, full.pairs);
     assert.ok(fittedAcc - defaultAcc >= MARGIN, `margin ${(fittedAcc - defaultAcc).toFixed(3)} < ${MARGIN}`);
     const personas = readdirSync(join(sim.ws, 'personas'));
@@ -95,7 +108,10 @@ describe('SynthesizeMe on simulated users', () => {
     }
     const r = await cli(sim.dir, ['eval', 'ws', '--method', 'persona', ...base()]);
     console.log(`simulated test accuracy with the persona left out: ${(100 * r.accuracy).toFixed(1)}%`);
-    assert.ok(r.accuracy - defaultAcc < MARGIN, `still ${(r.accuracy - defaultAcc).toFixed(3)} above default without a persona`);
+    assert.ok(
+      r.accuracy - defaultAcc < MARGIN,
+      `still ${(r.accuracy - defaultAcc).toFixed(3)} above default without a persona`,
+    );
   });
 
   test('a hand-edited persona that states the traits in its own words does at least as well', async () => {
@@ -103,7 +119,10 @@ describe('SynthesizeMe on simulated users', () => {
     for (const u of sim.users) {
       const path = join(sim.ws, 'personas', `${u.id}.persona.yaml`);
       const m = parsePersona(readFileSync(path, 'utf8'), path);
-      writeFileSync(path, serializePersona({ ...m, persona: u.traits.map((t) => `- ${IN_OTHER_WORDS[t][0]}`).join('\n') }));
+      writeFileSync(
+        path,
+        serializePersona({ ...m, persona: u.traits.map((t) => `- ${IN_OTHER_WORDS[t][0]}`).join('\n') }),
+      );
     }
     const r = await cli(sim.dir, ['eval', 'ws', '--method', 'persona+demos', ...base()]);
     console.log(`simulated test accuracy with hand-written personas: ${(100 * r.accuracy).toFixed(1)}%`);
@@ -114,14 +133,24 @@ describe('SynthesizeMe on simulated users', () => {
     const write = (u: (typeof sim.users)[number], traits: readonly string[]) => {
       const path = join(sim.ws, 'personas', `${u.id}.persona.yaml`);
       const m = parsePersona(readFileSync(path, 'utf8'), path);
-      writeFileSync(path, serializePersona({ ...m, persona: traits.map((t) => `- ${IN_OTHER_WORDS[t as keyof typeof IN_OTHER_WORDS][1]}`).join('\n') }));
+      writeFileSync(
+        path,
+        serializePersona({
+          ...m,
+          persona: traits.map((t) => `- ${IN_OTHER_WORDS[t as keyof typeof IN_OTHER_WORDS][1]}`).join('\n'),
+        }),
+      );
     };
     const twoTraits = sim.users.filter((u) => u.traits.length === 2);
     assert.ok(twoTraits.length >= 2);
     // Judged on test and validation: the personas here are written from the answer key, not fitted, so both
     // are held out; over test alone (9 pairs) what the judge guesses right without the trait is mostly chance.
     const judged = async () => {
-      const runs = await Promise.all(['test', 'validation'].map((split) => cli(sim.dir, ['eval', 'ws', '--method', 'persona', '--split', split, ...base()])));
+      const runs = await Promise.all(
+        ['test', 'validation'].map((split) =>
+          cli(sim.dir, ['eval', 'ws', '--method', 'persona', '--split', split, ...base()]),
+        ),
+      );
       return new Map(runs.flatMap((r) => [...verdictsOf(sim.dir, r.run)]));
     };
     for (const u of twoTraits) write(u, u.traits);
@@ -144,7 +173,9 @@ describe('SynthesizeMe on simulated users', () => {
         }
       }
     }
-    console.log(`simulated test and validation pairs decided by a dropped trait: ${rightBefore} of ${samples} right with it, ${rightAfter} without (${changed} verdicts changed)`);
+    console.log(
+      `simulated test and validation pairs decided by a dropped trait: ${rightBefore} of ${samples} right with it, ${rightAfter} without (${changed} verdicts changed)`,
+    );
     assert.ok(samples >= 6, `${samples} samples`);
     assert.ok(changed >= samples / 4, `only ${changed} of ${samples} verdicts changed`);
     assert.ok(rightBefore - rightAfter >= samples / 4, `${rightBefore} -> ${rightAfter} of ${samples}`);
@@ -155,7 +186,10 @@ describe('a broken judge prompt fails the end-to-end check that the intact one p
   /** Fits and evaluates a fresh simulated workspace, with the brain seeing every prompt broken one way. */
   async function brokenRun(broken: PromptBreak | 'general-instructions', methods: string) {
     const brain = simulatedBrain();
-    const server = await startLoopbackOllama({ brain: adaptBrain(broken === 'general-instructions' ? brain : withBrokenPrompt(broken, brain)), models: ['llama3.1:8b'] });
+    const server = await startLoopbackOllama({
+      brain: adaptBrain(broken === 'general-instructions' ? brain : withBrokenPrompt(broken, brain)),
+      models: ['llama3.1:8b'],
+    });
     try {
       const sim = simulatedWorkspace(1);
       if (broken === 'general-instructions') {
@@ -171,7 +205,9 @@ describe('a broken judge prompt fails the end-to-end check that the intact one p
       assert.equal(fit.users.length, sim.users.length, JSON.stringify(fit.failed));
       const r = await cli(sim.dir, ['eval', 'ws', '--method', methods, ...base]);
       const [def, other] = r.results as { method: string; accuracy: number }[];
-      console.log(`simulated test accuracy, ${broken}: ${def!.method} ${(100 * def!.accuracy).toFixed(1)}%, ${other!.method} ${(100 * other!.accuracy).toFixed(1)}%; confused ${JSON.stringify(brain.stats().confused)}`);
+      console.log(
+        `simulated test accuracy, ${broken}: ${def!.method} ${(100 * def!.accuracy).toFixed(1)}%, ${other!.method} ${(100 * other!.accuracy).toFixed(1)}%; confused ${JSON.stringify(brain.stats().confused)}`,
+      );
       return { def: def!.accuracy, other: other!.accuracy, confused: brain.stats().confused };
     } finally {
       await server.close();
@@ -211,17 +247,30 @@ describe('the pruned candidate search', () => {
     try {
       const sim = simulatedWorkspace(3);
       const index = await loadWorkspace([sim.ws]);
-      const prompts = { bootstrap: await new PromptStore().get('bootstrap'), personaSynthesis: await new PromptStore().get('persona-synthesis'), judge: await new PromptStore().get('judge') };
+      const prompts = {
+        bootstrap: await new PromptStore().get('bootstrap'),
+        personaSynthesis: await new PromptStore().get('persona-synthesis'),
+        judge: await new PromptStore().get('judge'),
+      };
       for (const user of index.users().slice(0, 3)) {
         const s = pairsBySplit(user);
         const fits = [];
         for (const exhaustive of [false, true]) {
-          const llm = new CountingModel(createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { noCache: true }));
-          fits.push({ r: await fitUser(llm, user.id, s.context, s.validation, prompts, { ...DEFAULT_FIT_OPTIONS, exhaustive }), calls: llm.usage.calls });
+          const llm = new CountingModel(
+            createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b' }, { noCache: true }),
+          );
+          fits.push({
+            r: await fitUser(llm, user.id, s.context, s.validation, prompts, { ...DEFAULT_FIT_OPTIONS, exhaustive }),
+            calls: llm.usage.calls,
+          });
         }
         const [pruned, full] = fits;
         assert.equal(pruned!.r.persona, full!.r.persona, user.id);
-        assert.deepEqual(pruned!.r.demos.map((d) => d.pair.pairId), full!.r.demos.map((d) => d.pair.pairId), user.id);
+        assert.deepEqual(
+          pruned!.r.demos.map((d) => d.pair.pairId),
+          full!.r.demos.map((d) => d.pair.pairId),
+          user.id,
+        );
         assert.equal(pruned!.r.selection.winner, full!.r.selection.winner);
         assert.ok(pruned!.calls <= full!.calls, `${user.id}: ${pruned!.calls} > ${full!.calls}`);
       }

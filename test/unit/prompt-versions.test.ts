@@ -7,12 +7,21 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
-import { previousPromptVersion, promptHistoryDir, recordPromptVersion, savePrompt } from '../../src/core/method/prompt-store';
+import {
+  previousPromptVersion,
+  promptHistoryDir,
+  recordPromptVersion,
+  savePrompt,
+} from '../../src/core/method/prompt-store';
 
 test('an unedited prompt has no previous version; a first edit is compared with the shipped default; later ones with the last kept version', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sm-prompt-versions-'));
   const history = join(dir, 'history');
-  assert.equal(await previousPromptVersion(history, 'judge', DEFAULT_PROMPTS.judge), undefined, 'nothing is compared with itself');
+  assert.equal(
+    await previousPromptVersion(history, 'judge', DEFAULT_PROMPTS.judge),
+    undefined,
+    'nothing is compared with itself',
+  );
   const first = DEFAULT_PROMPTS.judge + '\nBe brief.';
   const prev = await previousPromptVersion(history, 'judge', first);
   assert.equal(prev?.source, 'default');
@@ -32,7 +41,9 @@ test('savePrompt keeps the text it replaces and the new one', async () => {
   await savePrompt(prompts, history, 'persona-synthesis', 'Theta one.');
   const r = await savePrompt(prompts, history, 'persona-synthesis', 'Theta two.');
   assert.equal(readFileSync(r.path, 'utf8'), 'Theta two.');
-  const kept = readdirSync(promptHistoryDir(history, 'persona-synthesis')).map((n) => readFileSync(join(promptHistoryDir(history, 'persona-synthesis'), n), 'utf8'));
+  const kept = readdirSync(promptHistoryDir(history, 'persona-synthesis')).map((n) =>
+    readFileSync(join(promptHistoryDir(history, 'persona-synthesis'), n), 'utf8'),
+  );
   assert.deepEqual(kept.sort(), ['Theta one.', 'Theta two.']);
   await assert.rejects(savePrompt(prompts, history, 'persona-synthesis', '  '), /empty/);
 });

@@ -9,7 +9,15 @@ const chart: ChartView = {
   title: 'persona+demos accuracy vs context pairs',
   xLabel: 'context pairs per user',
   yLabel: 'test accuracy (%)',
-  series: [{ name: 'llama3.1:8b', points: [{ x: 2, y: 60, low: 50, high: 70 }, { x: 4, y: 62 }] }],
+  series: [
+    {
+      name: 'llama3.1:8b',
+      points: [
+        { x: 2, y: 60, low: 50, high: 70 },
+        { x: 4, y: 62 },
+      ],
+    },
+  ],
 };
 
 test('a chart of numbers and text is accepted', () => {
@@ -25,8 +33,17 @@ test('markup or non-numbers in place of coordinates are rejected', () => {
   assert.ok(!isChartView(withPoint({ x: 2, y: 60, low: '<script>' })), 'a string interval');
   assert.ok(!isChartView({ ...chart, title: 7 }), 'a non-text title');
   assert.ok(!isChartView({ ...chart, series: 'svg' }), 'series not a list');
-  assert.ok(!isChartView({ ...chart, series: Array.from({ length: 17 }, () => ({ name: 's', points: [] })) }), 'too many series');
-  assert.ok(!isHostToVerdicts({ type: 'chart', chart: { ...chart, svg: undefined, series: [{ name: 's', points: [{ x: 1 }] }] } }), 'a point without y');
+  assert.ok(
+    !isChartView({ ...chart, series: Array.from({ length: 17 }, () => ({ name: 's', points: [] })) }),
+    'too many series',
+  );
+  assert.ok(
+    !isHostToVerdicts({
+      type: 'chart',
+      chart: { ...chart, svg: undefined, series: [{ name: 's', points: [{ x: 1 }] }] },
+    }),
+    'a point without y',
+  );
   assert.ok(!isHostToVerdicts({ type: 'chart' }), 'no chart');
 });
 
@@ -37,9 +54,33 @@ test('the webview reports a drawn chart with a whole count of points only', () =
 });
 
 test('the scaling chart the extension sends is a valid chart view (without its formatter)', () => {
-  const point = (size: number, accuracy: number) => ({ size, meanContextUsed: size, accuracy, ci95: [accuracy - 0.1, accuracy + 0.1] as [number, number], consistency: 1, pairs: 10, users: 2, run: 'r', calls: 1, cacheHits: 0, promptTokens: 1, completionTokens: 1, costUsd: null });
-  const { yFormat: _format, ...view } = scalingChart({ model: 'm', fitModel: 'm', method: 'persona+demos', points: [point(2, 0.6), point(4, 0.7), point(8, NaN)], slopePointsPerPair: 2.5 });
+  const point = (size: number, accuracy: number) => ({
+    size,
+    meanContextUsed: size,
+    accuracy,
+    ci95: [accuracy - 0.1, accuracy + 0.1] as [number, number],
+    consistency: 1,
+    pairs: 10,
+    users: 2,
+    run: 'r',
+    calls: 1,
+    cacheHits: 0,
+    promptTokens: 1,
+    completionTokens: 1,
+    costUsd: null,
+  });
+  const { yFormat: _format, ...view } = scalingChart({
+    model: 'm',
+    fitModel: 'm',
+    method: 'persona+demos',
+    points: [point(2, 0.6), point(4, 0.7), point(8, NaN)],
+    slopePointsPerPair: 2.5,
+  });
   assert.ok(isChartView(view));
-  assert.deepEqual(view.series[0]!.points.map((p) => p.x), [2, 4], 'a point without an accuracy is left out');
+  assert.deepEqual(
+    view.series[0]!.points.map((p) => p.x),
+    [2, 4],
+    'a point without an accuracy is left out',
+  );
   assert.match(view.title, /slope 2\.50 points\/pair/);
 });

@@ -3,7 +3,15 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isGridToHost, isHistoryToHost, isHostToGrid, isHostToPair, isInspectorToHost, isPairToHost, isVerdictsToHost } from '../../src/extension/protocol';
+import {
+  isGridToHost,
+  isHistoryToHost,
+  isHostToGrid,
+  isHostToPair,
+  isInspectorToHost,
+  isPairToHost,
+  isVerdictsToHost,
+} from '../../src/extension/protocol';
 
 describe('protocol of the reading views', () => {
   test('pair view: navigation needs a known scope and a step of one', () => {

@@ -7,7 +7,13 @@ import { OLLAMA_DEFAULT_HOST } from '../../src/core/llm/ollama-provider';
 import { OPENAI_DEFAULT_BASE_URL } from '../../src/core/llm/openai-provider';
 
 test("Ollama's default server, however written, is reset when OpenAI is chosen", () => {
-  for (const u of [OLLAMA_DEFAULT_HOST, 'http://localhost:11434', 'http://127.0.0.1:11434/', '127.0.0.1:11434', 'http://0.0.0.0:11434']) {
+  for (const u of [
+    OLLAMA_DEFAULT_HOST,
+    'http://localhost:11434',
+    'http://127.0.0.1:11434/',
+    '127.0.0.1:11434',
+    'http://0.0.0.0:11434',
+  ]) {
     assert.ok(isDefaultServerOf('ollama', u), u);
     assert.equal(baseUrlsOnSwitch('openai', [u]), 'reset', u);
   }

@@ -31,8 +31,16 @@ test('nothing registered: nothing is refused for trust; then a link out of the w
   symlinkSync(join(outside, 'secret.txt'), join(ws, 'judge.prompt.md'));
   assert.equal(await readOwnText(join(ws, 'judge.prompt.md')), 'secret\n', 'the engine as a library refuses nothing');
   allowWritesUnder(ws);
-  await assert.rejects(readOwnText(join(ws, 'judge.prompt.md'), { what: 'prompt file' }), refused(/^refusing to read .*judge\.prompt\.md: .*judge\.prompt\.md is a symbolic link to .*secret\.txt, outside the workspace/));
-  await assert.rejects(checkRead(join(outside, 'secret.txt')), refused(/it resolves to .*secret\.txt, outside the workspace/));
+  await assert.rejects(
+    readOwnText(join(ws, 'judge.prompt.md'), { what: 'prompt file' }),
+    refused(
+      /^refusing to read .*judge\.prompt\.md: .*judge\.prompt\.md is a symbolic link to .*secret\.txt, outside the workspace/,
+    ),
+  );
+  await assert.rejects(
+    checkRead(join(outside, 'secret.txt')),
+    refused(/it resolves to .*secret\.txt, outside the workspace/),
+  );
   resetWriteRoots();
 });
 
@@ -54,9 +62,15 @@ test('kinds come first: a FIFO, a folder, /dev/zero behind a link and a dangling
   mkdirSync(join(ws, 'folder.md'));
   symlinkSync('/dev/zero', join(ws, 'zero.md'));
   symlinkSync(join(ws, 'gone'), join(ws, 'dangling.md'));
-  await assert.rejects(readOwnText(join(ws, 'pipe'), { what: 'prompt file' }), refused(/^refusing to read prompt file .*pipe: a named pipe \(FIFO\), not a regular file: not opened/));
+  await assert.rejects(
+    readOwnText(join(ws, 'pipe'), { what: 'prompt file' }),
+    refused(/^refusing to read prompt file .*pipe: a named pipe \(FIFO\), not a regular file: not opened/),
+  );
   await assert.rejects(readOwnText(join(ws, 'folder.md')), refused(/a folder, not a regular file/));
-  await assert.rejects(readOwnText(join(ws, 'zero.md')), refused(/a symbolic link to a character device, not a regular file: not opened/));
+  await assert.rejects(
+    readOwnText(join(ws, 'zero.md')),
+    refused(/a symbolic link to a character device, not a regular file: not opened/),
+  );
   await assert.rejects(readOwnText(join(ws, 'dangling.md')), refused(/a symbolic link whose target is not found/));
   resetWriteRoots();
 });
@@ -64,9 +78,15 @@ test('kinds come first: a FIFO, a folder, /dev/zero behind a link and a dangling
 test('a file over its limit is refused with its size and the limit, before a byte is read', async () => {
   const { ws } = place();
   writeFileSync(join(ws, 'big.md'), Buffer.alloc(READ_LIMITS.text + 1, 0x61));
-  await assert.rejects(readOwnText(join(ws, 'big.md'), { what: 'prompt file' }), refused(/4\.0 MB is over the limit of 4\.0 MB for a prompt file/));
+  await assert.rejects(
+    readOwnText(join(ws, 'big.md'), { what: 'prompt file' }),
+    refused(/4\.0 MB is over the limit of 4\.0 MB for a prompt file/),
+  );
   writeFileSync(join(ws, 'small.md'), 'x'.repeat(2000));
-  await assert.rejects(readOwnText(join(ws, 'small.md'), { maxBytes: 1000, what: 'lock file' }), refused(/2,000 bytes is over the limit of 1,000 bytes for a lock file/));
+  await assert.rejects(
+    readOwnText(join(ws, 'small.md'), { maxBytes: 1000, what: 'lock file' }),
+    refused(/2,000 bytes is over the limit of 1,000 bytes for a lock file/),
+  );
   const { handle, size } = await openOwn(join(ws, 'small.md'), { maxBytes: READ_LIMITS.streamed });
   assert.equal(size, 2000);
   await handle.close();
@@ -77,9 +97,16 @@ test('within: a file read before any folder is registered must stay in the given
   allowWritesUnder(join(outside));
   mkdirSync(join(ws, '.vscode'));
   symlinkSync(join(outside, 'secret.txt'), join(ws, '.vscode', 'settings.json'));
-  await assert.rejects(readOwnText(join(ws, '.vscode', 'settings.json'), { within: ws }), refused(/settings\.json is a symbolic link/));
+  await assert.rejects(
+    readOwnText(join(ws, '.vscode', 'settings.json'), { within: ws }),
+    refused(/settings\.json is a symbolic link/),
+  );
   writeFileSync(join(ws, 'inside.json'), '{}');
-  assert.equal(await readOwnText(join(ws, 'inside.json'), { within: ws }), '{}', 'the registered folders do not matter');
+  assert.equal(
+    await readOwnText(join(ws, 'inside.json'), { within: ws }),
+    '{}',
+    'the registered folders do not matter',
+  );
   resetWriteRoots();
 });
 

@@ -27,12 +27,21 @@ function brain(req: BrainRequest): string {
  * by the prompts of his context pairs (words only his file has), one of which is among its examples.
  */
 const BRUNO_CONTEXT = ['Rome', 'flat on my bike', 'Wi-Fi router', 'job interview', 'pothos', 'mentor'];
-const isBrunosPersonaCall = (req: BrainRequest) => 'persona' in ((req.schema?.properties ?? {}) as object) && req.messages.some((m) => BRUNO_CONTEXT.some((w) => m.content.includes(w)));
+const isBrunosPersonaCall = (req: BrainRequest) =>
+  'persona' in ((req.schema?.properties ?? {}) as object) &&
+  req.messages.some((m) => BRUNO_CONTEXT.some((w) => m.content.includes(w)));
 
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -49,13 +58,29 @@ function oneObject(stdout: string): Record<string, unknown> {
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sm-cli-exit-'));
   cpSync('examples/workspace', join(dir, 'ws'), { recursive: true });
-  writeFileSync(join(dir, 'ws', 'tiny.prefs.jsonl'), JSON.stringify({ user_id: 'tiny', pair_id: 'tiny-01', context: [{ role: 'user', content: 'Hi?' }], chosen: 'Hello.', rejected: 'Hey there!!!' }) + '\n');
+  writeFileSync(
+    join(dir, 'ws', 'tiny.prefs.jsonl'),
+    JSON.stringify({
+      user_id: 'tiny',
+      pair_id: 'tiny-01',
+      context: [{ role: 'user', content: 'Hi?' }],
+      chosen: 'Hello.',
+      rejected: 'Hey there!!!',
+    }) + '\n',
+  );
   return dir;
 }
 
 describe('fit --all with users that fail', () => {
   let server: LoopbackServer;
-  const started = startLoopbackOllama({ brain, models: [MODEL], faultFor: (req) => (isBrunosPersonaCall(req) ? { type: 'server-error', status: 400, message: 'invalid character in prompt' } : undefined) }).then((s) => (server = s));
+  const started = startLoopbackOllama({
+    brain,
+    models: [MODEL],
+    faultFor: (req) =>
+      isBrunosPersonaCall(req)
+        ? { type: 'server-error', status: 400, message: 'invalid character in prompt' }
+        : undefined,
+  }).then((s) => (server = s));
   const dirs: string[] = [];
   after(async () => {
     await server?.close();
@@ -74,7 +99,10 @@ describe('fit --all with users that fail', () => {
     assert.deepEqual(fitted, ['ada', 'chen', 'dana']);
     const failed = result.failed as { user: string; reason: string }[];
     assert.deepEqual(failed.map((f) => f.user).sort(), ['bruno', 'tiny']);
-    assert.match(failed.find((f) => f.user === 'bruno')!.reason, /persona synthesis failed for user "bruno".*invalid character in prompt/);
+    assert.match(
+      failed.find((f) => f.user === 'bruno')!.reason,
+      /persona synthesis failed for user "bruno".*invalid character in prompt/,
+    );
     assert.match(c.err(), /Not fitted: 2 of 5 user\(s\):/);
     assert.match(c.err(), /^ {2}bruno: persona synthesis failed for user "bruno"/m);
     assert.match(c.err(), /^ {2}tiny: only 1 pairs: too small to split$/m);
@@ -92,7 +120,11 @@ describe('fit --all with users that fail', () => {
     assert.match(c.err(), /^ {2}tiny: only 1 pairs/m);
     // Only a failure makes it 1: a user fitted alone is 0.
     const one = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--user', 'ada', '--k', '2', '--base-url', server.url], one.io), 0, one.err());
+    assert.equal(
+      await runCli(['fit', 'ws', '--user', 'ada', '--k', '2', '--base-url', server.url], one.io),
+      0,
+      one.err(),
+    );
   });
 });
 
@@ -122,7 +154,10 @@ describe('--json on a failure: one error object on stdout, for every command', (
         ['eval', 'ws', '--all', '--method', 'default'],
       ]) {
         const c = capture(dir);
-        await assert.rejects(runCli([...argv, '--base-url', server.url, '--model', MODEL, '--no-cache', '--json'], c.io), /ollama pull/);
+        await assert.rejects(
+          runCli([...argv, '--base-url', server.url, '--model', MODEL, '--no-cache', '--json'], c.io),
+          /ollama pull/,
+        );
         const { error } = oneObject(c.out()) as { error: { message: string; exitCode: number; kind?: string } };
         assert.equal(error.kind, 'not-found', argv[0]);
         assert.equal(error.exitCode, 1);

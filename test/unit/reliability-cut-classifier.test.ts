@@ -12,7 +12,8 @@ import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../
 import { runCli } from '../../src/cli/main';
 import { arenaJsonl, benchBrain, capture } from './bench-fixtures';
 
-const isClassifierCall = (req: BrainRequest) => req.model === 'classifier' && 'personalizable' in ((req.schema?.properties ?? {}) as object);
+const isClassifierCall = (req: BrainRequest) =>
+  req.model === 'classifier' && 'personalizable' in ((req.schema?.properties ?? {}) as object);
 
 describe('bench prepare with classifier calls that fail', () => {
   let server: LoopbackServer;
@@ -20,15 +21,36 @@ describe('bench prepare with classifier calls that fail', () => {
   const started = startLoopbackOllama({
     brain: benchBrain,
     models: ['classifier', 'j1', 'j2'],
-    faultFor: (req) => (isClassifierCall(req) && failing-- > 0 ? { type: 'server-error', status: 400, message: 'the runner crashed' } : undefined),
+    faultFor: (req) =>
+      isClassifierCall(req) && failing-- > 0
+        ? { type: 'server-error', status: 400, message: 'the runner crashed' }
+        : undefined,
   }).then((s) => (server = s));
   after(() => server?.close());
 
   const prepare = async (dir: string) => {
     const c = capture(dir);
-    const argv = ['bench', 'prepare', '--base-url', server.url, '--model', 'classifier', '--min-pairs', '3', '--arena', 'arena.jsonl', '--judges', 'j1,j2', '--out', 'out/arena.prefs.jsonl', '--json'];
+    const argv = [
+      'bench',
+      'prepare',
+      '--base-url',
+      server.url,
+      '--model',
+      'classifier',
+      '--min-pairs',
+      '3',
+      '--arena',
+      'arena.jsonl',
+      '--judges',
+      'j1,j2',
+      '--out',
+      'out/arena.prefs.jsonl',
+      '--json',
+    ];
     // An expected error leaves runCli (main prints it and exits with its code): the exit code is the error's.
-    const code = await runCli(argv, c.io).catch((err: { exitCode?: number; message?: string }) => (c.io.stderr(String(err.message)), err.exitCode ?? 1));
+    const code = await runCli(argv, c.io).catch(
+      (err: { exitCode?: number; message?: string }) => (c.io.stderr(String(err.message)), err.exitCode ?? 1),
+    );
     return { code, out: c.out(), err: c.err() };
   };
 
@@ -39,7 +61,10 @@ describe('bench prepare with classifier calls that fail', () => {
     failing = 2;
     const first = await prepare(dir);
     assert.equal(first.code, 1, first.err);
-    assert.match(first.out + first.err, /2 of 22 personalizable classifier call\(s\) failed after their retries \(first: pair .* the runner crashed\); the data set would be incomplete, so nothing was written: run the same command again/);
+    assert.match(
+      first.out + first.err,
+      /2 of 22 personalizable classifier call\(s\) failed after their retries \(first: pair .* the runner crashed\); the data set would be incomplete, so nothing was written: run the same command again/,
+    );
     assert.equal(existsSync(join(dir, 'out', 'arena.prefs.jsonl')), false);
     // No judge voted on an incomplete classification.
     assert.equal(server.chats.filter((c) => c.request.model !== 'classifier').length, 0);

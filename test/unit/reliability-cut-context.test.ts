@@ -19,8 +19,15 @@ describe('a prompt clearly over num_ctx, on an Ollama that would cut it silently
   let server: LoopbackServer;
   let llm: Llm;
   before(async () => {
-    server = await startLoopbackOllama({ models: ['llama3.1:8b'], ollamaVersion: '0.12.5', brain: () => JSON.stringify({ reasoning: 'r', preference: 'A' }) });
-    llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', numCtx: NUM_CTX, maxAttempts: 2 }, { noCache: true, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    server = await startLoopbackOllama({
+      models: ['llama3.1:8b'],
+      ollamaVersion: '0.12.5',
+      brain: () => JSON.stringify({ reasoning: 'r', preference: 'A' }),
+    });
+    llm = createLlm(
+      { provider: 'ollama', baseUrls: [server.url], model: 'llama3.1:8b', numCtx: NUM_CTX, maxAttempts: 2 },
+      { noCache: true, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+    );
   });
   after(async () => {
     await llm.dispose();
@@ -45,7 +52,10 @@ describe('a prompt clearly over num_ctx, on an Ollama that would cut it silently
   test('a prompt near the line is still sent (the server decides; a silent cut shows in the reply)', async () => {
     server.reset();
     const pair = samplePair({ chosen: replyOf(1.2 * NUM_CTX) });
-    await assert.rejects(judgeOrder(llm, 'Judge.', pair, 'AB', { temperature: 0 }), /cut the prompt of the judge call from the front/);
+    await assert.rejects(
+      judgeOrder(llm, 'Judge.', pair, 'AB', { temperature: 0 }),
+      /cut the prompt of the judge call from the front/,
+    );
     assert.equal(server.stats.chat, 1);
   });
 });

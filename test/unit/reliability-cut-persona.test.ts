@@ -40,9 +40,13 @@ function brain(req: BrainRequest): string {
     if (/okapi/.test(prompt)) return JSON.stringify({ reasoning: 'They want every step.', persona: LONG_PERSONA });
     return JSON.stringify({ reasoning: 'Short replies won.', persona: 'Prefers short replies.' });
   }
-  if (props.includes('facts')) return /zebra/.test(prompt) ? `{ "facts": ["${'Keeps zebras. '.repeat(2000)}` : '{"facts": ["Keeps okapis."]}';
+  if (props.includes('facts'))
+    return /zebra/.test(prompt) ? `{ "facts": ["${'Keeps zebras. '.repeat(2000)}` : '{"facts": ["Keeps okapis."]}';
   if (/zebra-bootstrap/.test(prompt)) return LOOP;
-  return JSON.stringify({ reasoning: 'The first reply is the better one here.', preference: /<response_a>\n(?:Good|Short)/.test(prompt) ? 'A' : 'B' });
+  return JSON.stringify({
+    reasoning: 'The first reply is the better one here.',
+    preference: /<response_a>\n(?:Good|Short)/.test(prompt) ? 'A' : 'B',
+  });
 }
 
 function writeUser(ws: string, user: string, topic: string): void {
@@ -61,11 +65,19 @@ function writeUser(ws: string, user: string, topic: string): void {
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
-const personaCalls = (server: LoopbackServer, topic: RegExp) => server.chats.filter((c) => propsOf(c.request).includes('persona') && topic.test(promptOf(c.request)));
+const personaCalls = (server: LoopbackServer, topic: RegExp) =>
+  server.chats.filter((c) => propsOf(c.request).includes('persona') && topic.test(promptOf(c.request)));
 
 describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)', () => {
   let server: LoopbackServer;
@@ -84,15 +96,27 @@ describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)'
     const c = capture(dir);
     const code = await runCli(['fit', 'ws', '--all', '--base-url', server.url, '--json'], c.io);
     assert.equal(code, 1, c.err());
-    assert.match(c.err(), /loopy: persona synthesis failed for user "loopy": the persona synthesis answer was cut at its output cap of 2,048 tokens, after a first answer cut at 1,024/);
+    assert.match(
+      c.err(),
+      /loopy: persona synthesis failed for user "loopy": the persona synthesis answer was cut at its output cap of 2,048 tokens, after a first answer cut at 1,024/,
+    );
     const out = JSON.parse(c.out()) as { users: { user: string }[]; failed: { user: string }[] };
     assert.deepEqual(out.users.map((u) => u.user).sort(), ['lengthy', 'plain']);
-    assert.deepEqual(out.failed.map((u) => u.user), ['loopy']);
+    assert.deepEqual(
+      out.failed.map((u) => u.user),
+      ['loopy'],
+    );
     assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'loopy.persona.yaml')), false);
     // Two calls for the looping user: the cap, then twice the cap.
-    assert.deepEqual(personaCalls(server, /zebra/).map((x) => x.request.maxTokens), [1024, 2048]);
+    assert.deepEqual(
+      personaCalls(server, /zebra/).map((x) => x.request.maxTokens),
+      [1024, 2048],
+    );
     // The long persona came whole from the second call.
-    assert.deepEqual(personaCalls(server, /okapi/).map((x) => x.request.maxTokens), [1024, 2048]);
+    assert.deepEqual(
+      personaCalls(server, /okapi/).map((x) => x.request.maxTokens),
+      [1024, 2048],
+    );
   });
 
   test('a re-run asks again: no cut answer was cached', async () => {
@@ -116,26 +140,42 @@ describe('the same rule on every protocol and for every answer that becomes data
     await servers.openai?.close();
   });
   const zebraPair = samplePair({ context: [{ role: 'user', content: 'Tell me about zebra-bootstrap.' }] });
-  const examples = [{ pair: zebraPair, demo: { pairId: 'p1', order: 'AB' as const, reasoning: '', preference: 'A' as const } }];
+  const examples = [
+    { pair: zebraPair, demo: { pairId: 'p1', order: 'AB' as const, reasoning: '', preference: 'A' as const } },
+  ];
 
   for (const provider of ['ollama', 'openai'] as const) {
     test(`${provider}: persona, memory and bootstrap answers cut twice are failed calls`, async () => {
       const server = servers[provider]!;
       server.reset();
       const cacheDir = mkdtempSync(join(tmpdir(), 'sm-cut-cache-'));
-      const llm = createLlm({ provider, baseUrls: [server.url], model: MODEL[provider], maxAttempts: 2 }, { cacheDir, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+      const llm = createLlm(
+        { provider, baseUrls: [server.url], model: MODEL[provider], maxAttempts: 2 },
+        { cacheDir, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+      );
       try {
         // An old run cached a cut persona answer (before such answers were refused): it is not replayed.
-        const plain = await llm.chat({ messages: [{ role: 'user', content: 'zebra' }], schema: PERSONA_SCHEMA, temperature: 0, purpose: 'persona synthesis' });
+        const plain = await llm.chat({
+          messages: [{ role: 'user', content: 'zebra' }],
+          schema: PERSONA_SCHEMA,
+          temperature: 0,
+          purpose: 'persona synthesis',
+        });
         assert.ok(plain.text.startsWith('{ "reasoning"'));
         await assert.rejects(
           synthesizePersona(llm, 'Write a persona.', 'u', examples, { temperature: 0, seed: 0 }),
           /persona synthesis failed for user "u": the persona synthesis answer was cut at its output cap of 2,048 tokens, after a first answer cut at 1,024/,
         );
-        await assert.rejects(extractMemory(llm, 'List facts.', [zebraPair], { temperature: 0 }), /memory answer was cut at its output cap of 1,536 tokens/);
+        await assert.rejects(
+          extractMemory(llm, 'List facts.', [zebraPair], { temperature: 0 }),
+          /memory answer was cut at its output cap of 1,536 tokens/,
+        );
         const v = await judgeOrder(llm, 'Judge.', zebraPair, 'AB', { temperature: 0, purpose: 'bootstrap' });
         assert.equal(v.failed, true);
-        assert.match(v.error ?? '', /bootstrap answer was cut at its output cap of 1,536 tokens, after a first answer cut at 768/);
+        assert.match(
+          v.error ?? '',
+          /bootstrap answer was cut at its output cap of 1,536 tokens, after a first answer cut at 768/,
+        );
         // Nothing cut was cached: the same calls go to the server again.
         const before = server.stats.chat;
         await assert.rejects(synthesizePersona(llm, 'Write a persona.', 'u', examples, { temperature: 0, seed: 0 }));
@@ -183,7 +223,18 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
       const ws = join(dir, 'ws');
       mkdirSync(ws);
       writeUser(ws, 'wordy', 'okapi');
-      const args = ['fit', 'ws', '--user', 'wordy', '--provider', provider, '--base-url', server.url, '--model', MODEL[provider]];
+      const args = [
+        'fit',
+        'ws',
+        '--user',
+        'wordy',
+        '--provider',
+        provider,
+        '--base-url',
+        server.url,
+        '--model',
+        MODEL[provider],
+      ];
       const c = capture(dir);
       const code = await runCli(args, c.io);
       assert.equal(code, 1, c.err());
@@ -192,7 +243,10 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
         /persona synthesis failed for user "wordy": the persona synthesis answer is 4\d,\d{3} characters, far past what its output cap of 2,048 tokens can hold \(the server did not stop it\), after a first answer cut at 1,024/,
       );
       assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'wordy.persona.yaml')), false);
-      assert.deepEqual(personaCalls(server, /okapi/).map((x) => x.request.maxTokens), [1024, 2048]);
+      assert.deepEqual(
+        personaCalls(server, /okapi/).map((x) => x.request.maxTokens),
+        [1024, 2048],
+      );
       // Not cached: the same fit asks the server again.
       server.reset();
       assert.equal(await runCli(args, capture(dir).io), 1);
@@ -209,7 +263,10 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
     const c = capture(dir);
     const code = await runCli(['fit', 'ws', '--user', 'loopy', '--base-url', server.url], c.io);
     assert.equal(code, 1, c.err());
-    assert.match(c.err(), /persona synthesis for user "loopy": the answer could not be read as a persona \(it begins "\{ \\"reasoning\\": \\"The user likes zebras and The user likes zebras and The user lik"\.\.\.\)/);
+    assert.match(
+      c.err(),
+      /persona synthesis for user "loopy": the answer could not be read as a persona \(it begins "\{ \\"reasoning\\": \\"The user likes zebras and The user likes zebras and The user lik"\.\.\.\)/,
+    );
     assert.doesNotMatch(c.err(), /empty persona/);
     assert.equal(existsSync(join(ws, '.synthesizeme', 'personas', 'loopy.persona.yaml')), false);
   });

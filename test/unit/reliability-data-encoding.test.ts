@@ -10,7 +10,8 @@ import { readPreferenceFile, sniffJsonlIsPreferences } from '../../src/core/data
 import { Utf16Transcoder } from '../../src/core/data/utf16';
 import { firstInvalidUtf8 } from '../../src/core/data/utf8-validity';
 
-const rec = (id: string, chosen = 'Short answer.') => JSON.stringify({ user_id: 'u1', pair_id: id, context: 'Hi?', chosen, rejected: 'A long rambling answer.' });
+const rec = (id: string, chosen = 'Short answer.') =>
+  JSON.stringify({ user_id: 'u1', pair_id: id, context: 'Hi?', chosen, rejected: 'A long rambling answer.' });
 
 function utf16(text: string, bigEndian: boolean): Buffer {
   const b = Buffer.from('\ufeff' + text, 'utf16le');
@@ -28,7 +29,10 @@ describe('reliability: UTF-16 files with a BOM', () => {
       const f = join(dir, `u16${name}.prefs.jsonl`);
       writeFileSync(f, utf16(text, bigEndian));
       const r = await readPreferenceFile(f, 'u.prefs.jsonl');
-      assert.deepEqual(r.pairs.map((p) => p.pairId), ['p1', 'p3']);
+      assert.deepEqual(
+        r.pairs.map((p) => p.pairId),
+        ['p1', 'p3'],
+      );
       assert.equal(r.pairs[0]!.chosen.content, 'Café ☕ 😀');
       assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
       assert.deepEqual([r.problems[0]!.line, r.problems[0]!.column], [2, 30]);
@@ -44,7 +48,10 @@ describe('reliability: UTF-16 files with a BOM', () => {
     const j = join(dir, 'u.prefs.json');
     writeFileSync(j, utf16(`[${rec('j1')}]`, false));
     const rj = await readPreferenceFile(j, 'u.prefs.json');
-    assert.deepEqual(rj.pairs.map((p) => p.pairId), ['j1']);
+    assert.deepEqual(
+      rj.pairs.map((p) => p.pairId),
+      ['j1'],
+    );
   });
 
   test('an unpaired surrogate is a problem at its line and column; other records load', async () => {
@@ -52,7 +59,10 @@ describe('reliability: UTF-16 files with a BOM', () => {
     // Buffer's utf16le encoder keeps a lone surrogate as its code unit.
     writeFileSync(f, utf16([rec('p1'), `{"user_id":"u1","chosen":"a\ud800b"}`, rec('p3')].join('\n'), false));
     const r = await readPreferenceFile(f, 'lone.prefs.jsonl');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['p1', 'p3']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['p1', 'p3'],
+    );
     assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
     assert.deepEqual([r.problems[0]!.line, r.problems[0]!.column], [2, 28]);
     assert.match(r.problems[0]!.message, /invalid UTF-16: an unpaired surrogate/);
@@ -93,7 +103,11 @@ describe('reliability: UTF-16 files with a BOM', () => {
     const want = Buffer.from([0x78, 0xff, 0x79, 0xff, 0x7a, 0xff, 0xff]);
     for (let cut = 0; cut <= bytes.length; cut++) {
       const t = new Utf16Transcoder(false);
-      assert.deepEqual(Buffer.concat([t.push(bytes.subarray(0, cut)), t.push(bytes.subarray(cut)), t.end()]), want, `cut ${cut}`);
+      assert.deepEqual(
+        Buffer.concat([t.push(bytes.subarray(0, cut)), t.push(bytes.subarray(cut)), t.end()]),
+        want,
+        `cut ${cut}`,
+      );
     }
   });
 });
@@ -104,10 +118,20 @@ describe('reliability: invalid UTF-8', () => {
 
   test('a Latin-1 byte in a JSONL record is a problem at its line and column; the record is not read', async () => {
     const f = join(dir, 'latin1.prefs.jsonl');
-    const bad = Buffer.concat([Buffer.from('{"user_id":"u1","pair_id":"p2","context":"q","chosen":"caf'), Buffer.from([0xe9]), Buffer.from('","rejected":"r"}')]);
-    writeFileSync(f, Buffer.concat([Buffer.from(rec('p1', 'naïve') + '\n'), bad, Buffer.from('\n' + rec('p3') + '\n')]));
+    const bad = Buffer.concat([
+      Buffer.from('{"user_id":"u1","pair_id":"p2","context":"q","chosen":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('","rejected":"r"}'),
+    ]);
+    writeFileSync(
+      f,
+      Buffer.concat([Buffer.from(rec('p1', 'naïve') + '\n'), bad, Buffer.from('\n' + rec('p3') + '\n')]),
+    );
     const r = await readPreferenceFile(f, 'latin1.prefs.jsonl');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['p1', 'p3']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['p1', 'p3'],
+    );
     assert.ok(!r.pairs.some((p) => p.chosen.content.includes('\ufffd')), 'no silent replacement character');
     assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
     const p = r.problems[0]!;
@@ -123,17 +147,33 @@ describe('reliability: invalid UTF-8', () => {
     const head = `{"user_id":"u1","pair_id":"p1","context":"q","rejected":"r","chosen":"`;
     writeSync(fd, head + 'x'.repeat(4 * 1024 * 1024 - head.length - 1) + '€"}\n');
     writeSync(fd, rec('p2') + '\n');
-    writeSync(fd, Buffer.concat([Buffer.from('{"user_id":"u1","chosen":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n')]));
+    writeSync(
+      fd,
+      Buffer.concat([Buffer.from('{"user_id":"u1","chosen":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n')]),
+    );
     closeSync(fd);
     const r = await readPreferenceFile(f, 'chunks.prefs.jsonl');
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['p1', 'p2']);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['p1', 'p2'],
+    );
     assert.ok(r.pairs[0]!.chosen.content.endsWith('x€'));
-    assert.deepEqual(r.problems.map((p) => [p.line, p.column, p.message.slice(0, 27)]), [[3, 27, 'invalid UTF-8: byte 0xED do']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.line, p.column, p.message.slice(0, 27)]),
+      [[3, 27, 'invalid UTF-8: byte 0xED do']],
+    );
   });
 
   test('in a whole JSON file: the problem has its line and column, and the file is not read', async () => {
     const f = join(dir, 'bad.prefs.json');
-    writeFileSync(f, Buffer.concat([Buffer.from(`[\n  ${rec('j1')},\n  {"chosen": "`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n]\n')]));
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from(`[\n  ${rec('j1')},\n  {"chosen": "`),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}\n]\n'),
+      ]),
+    );
     const r = await readPreferenceFile(f, 'bad.prefs.json');
     assert.equal(r.pairs.length, 0);
     assert.equal(r.problems.length, 1);
@@ -153,6 +193,7 @@ describe('reliability: invalid UTF-8', () => {
       [[0x61, 0x80], 1], // lone continuation
       [[0xff], 0],
     ];
-    for (const [bytes, at] of cases) assert.equal(firstInvalidUtf8(Buffer.from(bytes)), at, bytes.map((b) => b.toString(16)).join(' '));
+    for (const [bytes, at] of cases)
+      assert.equal(firstInvalidUtf8(Buffer.from(bytes)), at, bytes.map((b) => b.toString(16)).join(' '));
   });
 });

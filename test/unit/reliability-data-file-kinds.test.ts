@@ -13,7 +13,14 @@ import { readPreferenceFile } from '../../src/core/data/read-file';
 import { loadWorkspace } from '../../src/core/data/load-workspace';
 import type { Problem } from '../../src/core/data/pair';
 
-const rec = (id: string) => JSON.stringify({ user_id: 'u1', pair_id: id, context: 'Hi?', chosen: 'Short answer.', rejected: 'A long rambling answer.' });
+const rec = (id: string) =>
+  JSON.stringify({
+    user_id: 'u1',
+    pair_id: id,
+    context: 'Hi?',
+    chosen: 'Short answer.',
+    rejected: 'A long rambling answer.',
+  });
 const root = mkdtempSync(join(tmpdir(), 'sm-kinds-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -37,19 +44,36 @@ const noFifo = mkfifo(fifoProbe) ? false : 'mkfifo is not available here (no nam
 
 describe('reliability: file kinds', () => {
   // A timeout: should a FIFO be opened, the read would wait for a writer forever.
-  test('a FIFO matching the include pattern is reported by name and never opened', { skip: noFifo, timeout: 10_000 }, async () => {
-    const ws = workspace('fifo');
-    assert.ok(mkfifo(join(ws, 'pipe.prefs.jsonl')));
-    assert.ok(mkfifo(join(ws, 'events.jsonl')), 'plain .jsonl too: it cannot even be sniffed');
-    const r = await load(ws);
-    assert.equal(r.pairs, 1);
-    assert.deepEqual(r.problems.map((p) => [p.file, p.line, p.severity, p.message]), [
-      ['events.jsonl', 1, 'error', 'a named pipe (FIFO), not a regular file: not opened (reading it would wait for a writer)'],
-      ['pipe.prefs.jsonl', 1, 'error', 'a named pipe (FIFO), not a regular file: not opened (reading it would wait for a writer)'],
-    ]);
-    const direct = await readPreferenceFile(join(ws, 'pipe.prefs.jsonl'), 'pipe.prefs.jsonl');
-    assert.match(direct.problems[0]!.message, /^a named pipe \(FIFO\)/);
-  });
+  test(
+    'a FIFO matching the include pattern is reported by name and never opened',
+    { skip: noFifo, timeout: 10_000 },
+    async () => {
+      const ws = workspace('fifo');
+      assert.ok(mkfifo(join(ws, 'pipe.prefs.jsonl')));
+      assert.ok(mkfifo(join(ws, 'events.jsonl')), 'plain .jsonl too: it cannot even be sniffed');
+      const r = await load(ws);
+      assert.equal(r.pairs, 1);
+      assert.deepEqual(
+        r.problems.map((p) => [p.file, p.line, p.severity, p.message]),
+        [
+          [
+            'events.jsonl',
+            1,
+            'error',
+            'a named pipe (FIFO), not a regular file: not opened (reading it would wait for a writer)',
+          ],
+          [
+            'pipe.prefs.jsonl',
+            1,
+            'error',
+            'a named pipe (FIFO), not a regular file: not opened (reading it would wait for a writer)',
+          ],
+        ],
+      );
+      const direct = await readPreferenceFile(join(ws, 'pipe.prefs.jsonl'), 'pipe.prefs.jsonl');
+      assert.match(direct.problems[0]!.message, /^a named pipe \(FIFO\)/);
+    },
+  );
 
   test('a symlink to a character device (/dev/null) is named, not opened; a symlink to a file inside is read once', async () => {
     const ws = workspace('chardev');
@@ -71,23 +95,35 @@ describe('reliability: file kinds', () => {
     writeFileSync(join(secretDir, 'secret.jsonl'), rec('s1') + '\n');
     symlinkSync(join(secretDir, 'secret.jsonl'), join(ws, 'planted.prefs.jsonl'));
     const r = await load(ws);
-    assert.equal(r.pairs, 1, 'only the workspace\'s own pair');
-    assert.match(r.problems.find((x) => x.file === 'planted.prefs.jsonl')?.message ?? '', /outside the workspace: not read/);
+    assert.equal(r.pairs, 1, "only the workspace's own pair");
+    assert.match(
+      r.problems.find((x) => x.file === 'planted.prefs.jsonl')?.message ?? '',
+      /outside the workspace: not read/,
+    );
   });
 
-  const blockDevice = readdirSync('/dev').map((n) => join('/dev', n)).find((p) => {
-    try {
-      return statSync(p).isBlockDevice();
-    } catch {
-      return false;
-    }
-  });
-  test('a symlink to a block device is named, not opened', { skip: !blockDevice && 'no block device in /dev' }, async () => {
-    const f = join(workspace('blockdev'), 'disk.prefs.jsonl');
-    symlinkSync(blockDevice!, f);
-    const r = await readPreferenceFile(f, 'disk.prefs.jsonl');
-    assert.deepEqual(r.problems.map((p) => p.message), ['a symbolic link to a block device, not a regular file: not opened']);
-  });
+  const blockDevice = readdirSync('/dev')
+    .map((n) => join('/dev', n))
+    .find((p) => {
+      try {
+        return statSync(p).isBlockDevice();
+      } catch {
+        return false;
+      }
+    });
+  test(
+    'a symlink to a block device is named, not opened',
+    { skip: !blockDevice && 'no block device in /dev' },
+    async () => {
+      const f = join(workspace('blockdev'), 'disk.prefs.jsonl');
+      symlinkSync(blockDevice!, f);
+      const r = await readPreferenceFile(f, 'disk.prefs.jsonl');
+      assert.deepEqual(
+        r.problems.map((p) => p.message),
+        ['a symbolic link to a block device, not a regular file: not opened'],
+      );
+    },
+  );
 
   test('a symlink loop is named; a dangling symlink says its target is missing', async () => {
     const ws = workspace('loop');
@@ -95,10 +131,13 @@ describe('reliability: file kinds', () => {
     symlinkSync(join(ws, 'gone.json'), join(ws, 'dangling.prefs.json'));
     const r = await load(ws);
     assert.equal(r.pairs, 1);
-    assert.deepEqual(r.problems.map((p) => [p.file, p.message]), [
-      ['dangling.prefs.json', 'a symbolic link whose target is not found: not read'],
-      ['loop.prefs.jsonl', 'a symbolic link loop, not a regular file: not opened'],
-    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.file, p.message]),
+      [
+        ['dangling.prefs.json', 'a symbolic link whose target is not found: not read'],
+        ['loop.prefs.jsonl', 'a symbolic link loop, not a regular file: not opened'],
+      ],
+    );
     const direct = await readPreferenceFile(join(ws, 'loop.prefs.jsonl'), 'loop.prefs.jsonl');
     assert.equal(direct.problems[0]!.message, 'a symbolic link loop, not a regular file: not opened');
   });
@@ -109,7 +148,10 @@ describe('reliability: file kinds', () => {
     await new Promise<void>((ok) => server.listen(join(ws, 'sock.prefs.jsonl'), ok));
     try {
       const r = await load(ws);
-      assert.deepEqual(r.problems.map((p) => [p.file, p.message]), [['sock.prefs.jsonl', 'a socket, not a regular file: not opened']]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.file, p.message]),
+        [['sock.prefs.jsonl', 'a socket, not a regular file: not opened']],
+      );
     } finally {
       server.close();
     }
@@ -121,8 +163,9 @@ describe('reliability: file kinds', () => {
     writeFileSync(join(ws, 'export.prefs.jsonl', 'part-0.jsonl'), rec('p2') + '\n');
     const r = await load(ws);
     assert.equal(r.pairs, 2);
-    assert.deepEqual(r.problems.map((p) => [p.file, p.severity, p.message]), [
-      ['export.prefs.jsonl', 'warning', 'a folder, not a file: not read as one (the files inside are searched)'],
-    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.file, p.severity, p.message]),
+      [['export.prefs.jsonl', 'warning', 'a folder, not a file: not read as one (the files inside are searched)']],
+    );
   });
 });

@@ -12,7 +12,8 @@ import { DEFAULT_MAX_RECORD_BYTES } from '../../src/core/data/file-text';
 import { LineSplitter, type Line } from '../../src/core/data/line-splitter';
 
 const MB = 1024 * 1024;
-const rec = (id: string, chosen = 'Short answer.') => JSON.stringify({ user_id: 'u1', pair_id: id, context: 'Hi?', chosen, rejected: 'A long rambling answer.' });
+const rec = (id: string, chosen = 'Short answer.') =>
+  JSON.stringify({ user_id: 'u1', pair_id: id, context: 'Hi?', chosen, rejected: 'A long rambling answer.' });
 
 /** Writes `lines`, where a number stands for a valid record whose `chosen` is that many MB, in 1 MB writes. */
 function writeLines(path: string, lines: (string | number)[], lastNewline = true): void {
@@ -41,8 +42,14 @@ describe('reliability: oversized JSONL records', () => {
     const f = join(dir, 'a.prefs.jsonl');
     writeLines(f, [rec('p1'), 3, rec('p3'), rec('p4')]);
     const r = await readPreferenceFile(f, 'a.prefs.jsonl', undefined, { maxRecordBytes: MB });
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['p1', 'p3', 'p4']);
-    assert.deepEqual(r.pairs.map((p) => p.source.line), [1, 3, 4]);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['p1', 'p3', 'p4'],
+    );
+    assert.deepEqual(
+      r.pairs.map((p) => p.source.line),
+      [1, 3, 4],
+    );
     assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
     const p = r.problems[0]!;
     assert.deepEqual([p.line, p.column, p.severity], [2, 1, 'error']);
@@ -54,24 +61,44 @@ describe('reliability: oversized JSONL records', () => {
     const f = join(dir, 'b.prefs.jsonl');
     writeLines(f, [9, rec('p2'), 2], false);
     const r = await readPreferenceFile(f, 'b.prefs.jsonl', undefined, { maxRecordBytes: MB });
-    assert.deepEqual(r.pairs.map((p) => p.pairId), ['p2']);
-    assert.deepEqual(r.problems.map((p) => [p.line, p.message.replace(/ limit.*/, ' limit')]), [
-      [1, 'record of 9 MB exceeds the 1 MB limit'],
-      [3, 'record of 2 MB exceeds the 1 MB limit'],
-    ]);
+    assert.deepEqual(
+      r.pairs.map((p) => p.pairId),
+      ['p2'],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => [p.line, p.message.replace(/ limit.*/, ' limit')]),
+      [
+        [1, 'record of 9 MB exceeds the 1 MB limit'],
+        [3, 'record of 2 MB exceeds the 1 MB limit'],
+      ],
+    );
   });
 
   test('a line under the limit still loads (limit applies per record, through loadWorkspace too)', async () => {
     const ws = mkdtempSync(join(dir, 'ws-'));
     writeLines(join(ws, 'c.prefs.jsonl'), [2, rec('p2'), 5]);
     const index = await loadWorkspace([ws], { cwd: ws, maxRecordBytes: 3 * MB });
-    assert.deepEqual(index.users()[0]!.pairs.map((p) => p.pairId).sort(), ['big0', 'p2']);
-    assert.deepEqual(index.problems().filter((p) => /exceeds/.test(p.message)).map((p) => p.line), [3]);
+    assert.deepEqual(
+      index
+        .users()[0]!
+        .pairs.map((p) => p.pairId)
+        .sort(),
+      ['big0', 'p2'],
+    );
+    assert.deepEqual(
+      index
+        .problems()
+        .filter((p) => /exceeds/.test(p.message))
+        .map((p) => p.line),
+      [3],
+    );
   });
 
   test('the splitter never keeps the bytes of an oversized line', () => {
     const seen: Line[] = [];
-    const s = new LineSplitter(10, (l) => seen.push('bytes' in l ? { bytes: Buffer.from(l.bytes), terminated: l.terminated } : l));
+    const s = new LineSplitter(10, (l) =>
+      seen.push('bytes' in l ? { bytes: Buffer.from(l.bytes), terminated: l.terminated } : l),
+    );
     s.push(Buffer.from('short\n0123456789'));
     s.push(Buffer.from('abcdefghij'));
     // Past the limit nothing of the line is held: the internal parts list is empty while it streams.

@@ -12,7 +12,14 @@ import type { CommandIO } from '../../src/cli/command';
 function capture(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: true, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: true,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -25,7 +32,8 @@ const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 describe('reliability: inspect escapes control characters in ids', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sm-esc-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const row = (pairId: string) => JSON.stringify({ user_id: EVIL_USER, pair_id: pairId, context: 'q', chosen: 'a', rejected: 'b' });
+  const row = (pairId: string) =>
+    JSON.stringify({ user_id: EVIL_USER, pair_id: pairId, context: 'q', chosen: 'a', rejected: 'b' });
   // The same pair id twice: the duplicate's problem message quotes both ids.
   writeFileSync(join(dir, 'evil.prefs.jsonl'), [row(EVIL_PAIR), row(EVIL_PAIR), row('p2')].join('\n') + '\n');
 
@@ -43,7 +51,10 @@ describe('reliability: inspect escapes control characters in ids', () => {
     assert.equal(await runCli(['inspect', dir, '--json'], c.io), 0, c.err());
     assert.doesNotMatch(c.out().trimEnd(), RAW_CONTROL);
     const parsed = JSON.parse(c.out());
-    assert.deepEqual(parsed.users.map((u: { id: string }) => u.id), [EVIL_USER]);
+    assert.deepEqual(
+      parsed.users.map((u: { id: string }) => u.id),
+      [EVIL_USER],
+    );
     assert.ok(parsed.problems.some((p: { message: string }) => p.message.includes(EVIL_PAIR)));
   });
 });

@@ -39,11 +39,22 @@ for (const kind of ['ollama', 'openai'] as const) {
     let cacheDir: string;
     before(async () => {
       const brain = () => JSON.stringify({ reasoning: 'short', preference: 'A' });
-      server = kind === 'ollama' ? await startLoopbackOllama({ brain, models: [MODEL.ollama] }) : await startLoopbackOpenAI({ brain, models: [MODEL.openai] });
+      server =
+        kind === 'ollama'
+          ? await startLoopbackOllama({ brain, models: [MODEL.ollama] })
+          : await startLoopbackOpenAI({ brain, models: [MODEL.openai] });
       cacheDir = mkdtempSync(join(tmpdir(), 'sm-deadline-'));
       // Idle 0.3 s against a chunk every 20 ms: only the deadline can end the stream.
       llm = createLlm(
-        { provider: kind, baseUrls: [server.url], model: MODEL[kind], timeoutSeconds: 5, idleTimeoutSeconds: 0.3, callDeadlineSeconds: DEADLINE_S, numCtx: 8192 },
+        {
+          provider: kind,
+          baseUrls: [server.url],
+          model: MODEL[kind],
+          timeoutSeconds: 5,
+          idleTimeoutSeconds: 0.3,
+          callDeadlineSeconds: DEADLINE_S,
+          numCtx: 8192,
+        },
         { cacheDir, retry: { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }, coolDownMs: 5 },
       );
     });
@@ -69,7 +80,10 @@ for (const kind of ['ollama', 'openai'] as const) {
       const took = Date.now() - t0;
       assert.ok(err instanceof LlmError, String(err));
       assert.equal(err.kind, 'timeout');
-      assert.match(err.message, /kept streaming for 0\.6 s without finishing the judge call .*; the per-call deadline is 0\.6 s/);
+      assert.match(
+        err.message,
+        /kept streaming for 0\.6 s without finishing the judge call .*; the per-call deadline is 0\.6 s/,
+      );
       assert.ok(took >= DEADLINE_S * 1000 - 50, `ended after ${took} ms, before its deadline`);
       assert.ok(took < DEADLINE_S * 1000 + SLACK_MS, `ended after ${took} ms`);
       // Not retried: the same prompt and seed loop again, and each attempt would cost the whole budget.
@@ -78,21 +92,25 @@ for (const kind of ['ollama', 'openai'] as const) {
       assert.equal(server.stats.inFlight, 0);
     });
 
-    test('the timed-out call is not cached: the same call asks the server again, and a slow stream that ends is answered', ENDS, async () => {
-      await fresh();
-      server.inject({ type: 'endless-stream' });
-      await assert.rejects(llm.chat(ask), (e: unknown) => e instanceof LlmError && e.kind === 'timeout');
-      // Chunks spread in time, and the stream ends inside the deadline: that call is untouched.
-      server.options.chunkIntervalMs = 30;
-      try {
-        const r = await llm.chat(ask);
-        assert.equal(r.cached, false);
-        assert.match(r.text, /preference/);
-      } finally {
-        server.options.chunkIntervalMs = undefined;
-      }
-      assert.equal(server.stats.chat, 2);
-    });
+    test(
+      'the timed-out call is not cached: the same call asks the server again, and a slow stream that ends is answered',
+      ENDS,
+      async () => {
+        await fresh();
+        server.inject({ type: 'endless-stream' });
+        await assert.rejects(llm.chat(ask), (e: unknown) => e instanceof LlmError && e.kind === 'timeout');
+        // Chunks spread in time, and the stream ends inside the deadline: that call is untouched.
+        server.options.chunkIntervalMs = 30;
+        try {
+          const r = await llm.chat(ask);
+          assert.equal(r.cached, false);
+          assert.match(r.text, /preference/);
+        } finally {
+          server.options.chunkIntervalMs = undefined;
+        }
+        assert.equal(server.stats.chat, 2);
+      },
+    );
 
     test('a judged order that hits the deadline is a failed call, not an answer', ENDS, async () => {
       await fresh();

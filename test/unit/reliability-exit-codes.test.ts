@@ -20,7 +20,12 @@ writeFileSync(join(dir, 'bad', 'arena.jsonl'), '{not json\n{"also": "not a conve
 const CLI = resolve('dist/cli.js');
 
 async function run(args: string[]): Promise<{ code: number; err: string }> {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, err: r.stderr };
 }
 
@@ -28,8 +33,14 @@ async function run(args: string[]): Promise<{ code: number; err: string }> {
 const NOWHERE = ['--base-url', 'http://127.0.0.1:9'];
 
 const BAD_INPUTS: Array<{ args: string[]; says: RegExp }> = [
-  { args: ['import', '--from', 'arena', 'bad/arena.jsonl', '--out', 'out.prefs.jsonl'], says: /no pair could be imported from bad\/arena\.jsonl as arena .*nothing was written/ },
-  { args: ['import', '--from', 'arena', 'nosuch.jsonl', '--out', 'out.prefs.jsonl'], says: /cannot read .*nosuch\.jsonl/ },
+  {
+    args: ['import', '--from', 'arena', 'bad/arena.jsonl', '--out', 'out.prefs.jsonl'],
+    says: /no pair could be imported from bad\/arena\.jsonl as arena .*nothing was written/,
+  },
+  {
+    args: ['import', '--from', 'arena', 'nosuch.jsonl', '--out', 'out.prefs.jsonl'],
+    says: /cannot read .*nosuch\.jsonl/,
+  },
   { args: ['fit', 'empty', '--all', ...NOWHERE], says: /fit: no users in empty/ },
   { args: ['fit', 'ws', '--user', 'nobody', ...NOWHERE], says: /no user "nobody"/ },
   { args: ['eval', 'empty', '--all', '--method', 'default', ...NOWHERE], says: /Nothing was evaluated/ },
@@ -38,12 +49,24 @@ const BAD_INPUTS: Array<{ args: string[]; says: RegExp }> = [
   { args: ['theta', 'optimize', 'ws', '--budget=-5', ...NOWHERE], says: /--budget: expected/ },
   { args: ['inspect', 'nosuch'], says: /no such file or directory: nosuch/ },
   // collect asks a person: --dry-run (a model option) used to be ignored, generating and appending pairs.
-  { args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--dry-run', ...NOWHERE], says: /collect: --dry-run does not apply/ },
-  { args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--file', 'picks.fifo', ...NOWHERE], says: /collected pairs are appended to a \.jsonl file or a YAML list of pairs; name a \.jsonl, \.yaml or \.yml file/ },
+  {
+    args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--dry-run', ...NOWHERE],
+    says: /collect: --dry-run does not apply/,
+  },
+  {
+    args: ['collect', 'ws', '--user', 'ada', '--prompt', 'hi', '--file', 'picks.fifo', ...NOWHERE],
+    says: /collected pairs are appended to a \.jsonl file or a YAML list of pairs; name a \.jsonl, \.yaml or \.yml file/,
+  },
   { args: ['inspect', '/nonexistent-sm-path'], says: /no such file or directory: \/nonexistent-sm-path$/m },
   // A server address the client cannot use is bad input, refused where it is given (it failed every call with a stack).
-  { args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'file:///etc/passwd'], says: /--base-url: "file:\/\/\/etc\/passwd" is not an http or https server address/ },
-  { args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'http://127.0.0.1:9,ftp://127.0.0.1:1'], says: /--base-url: "ftp:\/\/127\.0\.0\.1:1" is not an http or https server address/ },
+  {
+    args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'file:///etc/passwd'],
+    says: /--base-url: "file:\/\/\/etc\/passwd" is not an http or https server address/,
+  },
+  {
+    args: ['eval', 'ws', '--all', '--method', 'default', '--base-url', 'http://127.0.0.1:9,ftp://127.0.0.1:1'],
+    says: /--base-url: "ftp:\/\/127\.0\.0\.1:1" is not an http or https server address/,
+  },
 ];
 
 describe('bad input: exit 2, one line, the same every time', () => {

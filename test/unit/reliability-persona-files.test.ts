@@ -6,21 +6,61 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPersonaFile, legacyPersonaFileName, parsePersona, personaFileName, readUserPersonaFile, savePersona, serializePersona, type PersonaModel } from '../../src/core/method/persona-file';
+import {
+  findPersonaFile,
+  legacyPersonaFileName,
+  parsePersona,
+  personaFileName,
+  readUserPersonaFile,
+  savePersona,
+  serializePersona,
+  type PersonaModel,
+} from '../../src/core/method/persona-file';
 import { UserError } from '../../src/core/user-error';
 
 const model = (userId: string, persona = `Persona of ${userId}.`): PersonaModel => ({
   userId,
   persona,
   demos: [],
-  provenance: { provider: 'ollama', model: 'm', seed: 0, temperature: 0, k: 10, stopScore: 0.8, prompts: {}, created: '2026-12-01T00:00:00.000Z' },
+  provenance: {
+    provider: 'ollama',
+    model: 'm',
+    seed: 0,
+    temperature: 0,
+    k: 10,
+    stopScore: 0.8,
+    prompts: {},
+    created: '2026-12-01T00:00:00.000Z',
+  },
 });
 
-const HOSTILE = ['a/b', 'a_b', 'a\\b', '..', '.', '*', '~', ' ', '张三', '李四', 'Ada', 'ada', 'con', 'x'.repeat(250), '\u001b[2J', 'a b', 'a~b'];
+const HOSTILE = [
+  'a/b',
+  'a_b',
+  'a\\b',
+  '..',
+  '.',
+  '*',
+  '~',
+  ' ',
+  '张三',
+  '李四',
+  'Ada',
+  'ada',
+  'con',
+  'x'.repeat(250),
+  '\u001b[2J',
+  'a b',
+  'a~b',
+];
 
 test('ids a/b, a_b, a\\b, .., ., *, ~, " ", 张三 and 李四, Ada and ada, a 250-character id: every one gets its own file name, within 255 bytes', () => {
   const names = HOSTILE.map(personaFileName);
-  assert.equal(new Set(names.map((n) => n.toLowerCase())).size, HOSTILE.length, `distinct even ignoring case: ${names.join(' ')}`);
+  assert.equal(
+    new Set(names.map((n) => n.toLowerCase())).size,
+    HOSTILE.length,
+    `distinct even ignoring case: ${names.join(' ')}`,
+  );
   for (const n of names) {
     assert.ok(Buffer.byteLength(n) <= 255, `${n.length} bytes`);
     assert.doesNotMatch(n, /[\\/\u0000-\u001f]/, n);
@@ -34,7 +74,8 @@ test('ids a/b, a_b, a\\b, .., ., *, ~, " ", 张三 and 李四, Ada and ada, a 25
 test('fit of 张三 and 李四 into one folder: both personas are kept and each reads back as its own user', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sm-names-'));
   const personas = join(dir, 'personas');
-  for (const id of HOSTILE) await savePersona(join(personas, personaFileName(id)), model(id), join(dir, 'history', personaFileName(id)));
+  for (const id of HOSTILE)
+    await savePersona(join(personas, personaFileName(id)), model(id), join(dir, 'history', personaFileName(id)));
   assert.equal(readdirSync(personas).filter((n) => n.endsWith('.persona.yaml')).length, HOSTILE.length);
   for (const id of HOSTILE) {
     const p = await readUserPersonaFile(personas, id);
@@ -48,9 +89,15 @@ test('eval --user with a planted persona file whose user_id is another user: ref
   const dir = mkdtempSync(join(tmpdir(), 'sm-planted-'));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, personaFileName('..')), serializePersona(model('~')));
-  await assert.rejects(readUserPersonaFile(dir, '..'), (e: unknown) => e instanceof UserError && /holds the persona of user_id "~", not of "\.\."/.test(e.message));
+  await assert.rejects(
+    readUserPersonaFile(dir, '..'),
+    (e: unknown) => e instanceof UserError && /holds the persona of user_id "~", not of "\.\."/.test(e.message),
+  );
   // And the writer does not overwrite the other user's file.
-  await assert.rejects(savePersona(join(dir, personaFileName('..')), model('..'), join(dir, 'h')), /refusing to overwrite/);
+  await assert.rejects(
+    savePersona(join(dir, personaFileName('..')), model('..'), join(dir, 'h')),
+    /refusing to overwrite/,
+  );
   assert.equal(parsePersona(readFileSync(join(dir, personaFileName('..')), 'utf8'), 'x').userId, '~');
 });
 
@@ -66,7 +113,10 @@ test('a persona file written under the earlier (lossy) name keeps loading when i
   await assert.rejects(readUserPersonaFile(dir, 'a_b'), /holds the persona of user_id "a\/b"/);
   const history = join(dir, 'history');
   const { previous } = await savePersona(join(dir, personaFileName('Ada')), model('Ada', 'The new persona.'), history);
-  assert.ok(previous && readFileSync(previous, 'utf8').includes('The old persona.'), 'the old file is the previous version');
+  assert.ok(
+    previous && readFileSync(previous, 'utf8').includes('The old persona.'),
+    'the old file is the previous version',
+  );
   assert.equal(existsSync(legacy), false);
   assert.equal((await readUserPersonaFile(dir, 'Ada'))?.model.persona.trim(), 'The new persona.');
 });
@@ -78,10 +128,20 @@ test('a fitted persona edited and saved in the editor, then re-validated: the fi
   await savePersona(path, model('ada', 'Fitted persona.'), history);
   // The editor saves over the file: no tool wrote this version.
   writeFileSync(path, serializePersona(model('ada', 'Edited by hand.')));
-  await savePersona(path, { ...model('ada', 'Edited by hand.'), provenance: { ...model('ada').provenance, edited: true } }, history);
+  await savePersona(
+    path,
+    { ...model('ada', 'Edited by hand.'), provenance: { ...model('ada').provenance, edited: true } },
+    history,
+  );
   const texts = readdirSync(history).map((n) => readFileSync(join(history, n), 'utf8'));
-  assert.ok(texts.some((t) => t.includes('Fitted persona.')), 'the fitted version is kept');
-  assert.ok(texts.some((t) => t.includes('Edited by hand.')), 'the edited version is kept');
+  assert.ok(
+    texts.some((t) => t.includes('Fitted persona.')),
+    'the fitted version is kept',
+  );
+  assert.ok(
+    texts.some((t) => t.includes('Edited by hand.')),
+    'the edited version is kept',
+  );
 });
 
 test('four concurrent fits of the same 30 users: all 90 replaced versions are kept (no two writers share a history name)', async () => {
@@ -89,7 +149,12 @@ test('four concurrent fits of the same 30 users: all 90 replaced versions are ke
   const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
   await Promise.all(
     [0, 1, 2, 3].map(async (w) => {
-      for (const u of users) await savePersona(join(dir, 'personas', personaFileName(u)), model(u, `Persona ${w} of ${u}.`), join(dir, 'history', u));
+      for (const u of users)
+        await savePersona(
+          join(dir, 'personas', personaFileName(u)),
+          model(u, `Persona ${w} of ${u}.`),
+          join(dir, 'history', u),
+        );
     }),
   );
   let kept = 0;

@@ -23,7 +23,17 @@ describe('paths chosen on the command line', () => {
     const h = hostile();
     const persona = join(h.outside, 'ada.persona.yaml');
     writeFileSync(persona, personaText('ada', 'Prefers short answers.'));
-    const r = await run(h.dir, 'judge', 'ws/prefs.jsonl', '--line', '1', '--persona', persona, '--base-url', server.url);
+    const r = await run(
+      h.dir,
+      'judge',
+      'ws/prefs.jsonl',
+      '--line',
+      '1',
+      '--persona',
+      persona,
+      '--base-url',
+      server.url,
+    );
     assert.equal(r.code, 0, r.err);
   });
 
@@ -59,8 +69,24 @@ describe('paths chosen on the command line', () => {
     const h = hostile();
     const file = join(h.outside, 'mine', 'zoe.prefs.jsonl');
     mkdirSync(join(h.outside, 'mine'));
-    writeFileSync(join(h.dir, 'pairs.jsonl'), JSON.stringify({ prompt: 'Q1?', response_1: 'first one', response_2: 'second one', answer: '2' }) + '\n');
-    const r = await run(h.dir, 'collect', 'ws', '--user', 'zoe', '--pairs-from', 'pairs.jsonl', '--file', file, '--base-url', server.url, '--json');
+    writeFileSync(
+      join(h.dir, 'pairs.jsonl'),
+      JSON.stringify({ prompt: 'Q1?', response_1: 'first one', response_2: 'second one', answer: '2' }) + '\n',
+    );
+    const r = await run(
+      h.dir,
+      'collect',
+      'ws',
+      '--user',
+      'zoe',
+      '--pairs-from',
+      'pairs.jsonl',
+      '--file',
+      file,
+      '--base-url',
+      server.url,
+      '--json',
+    );
     assert.equal(r.code, 0, r.err);
     assert.match(readFileSync(file, 'utf8'), /"second one"/);
   });

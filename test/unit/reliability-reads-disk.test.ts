@@ -18,7 +18,8 @@ import { UserError } from '../../src/core/user-error';
 import { cli, ignoringBrain } from './revalidate-fixture';
 import { assertOneLine, hostile } from './reliability-reads-fixture';
 
-const errno = (code: string, syscall = 'write', path?: string) => Object.assign(new Error(`${code}: failed, ${syscall}`), { code, syscall, ...(path ? { path } : {}) });
+const errno = (code: string, syscall = 'write', path?: string) =>
+  Object.assign(new Error(`${code}: failed, ${syscall}`), { code, syscall, ...(path ? { path } : {}) });
 
 test('ENOSPC, EDQUOT, EROFS and EACCES from a write become one line naming the file (exit 1); other errors pass unchanged', () => {
   for (const [code, says] of [
@@ -30,7 +31,10 @@ test('ENOSPC, EDQUOT, EROFS and EACCES from a write become one line naming the f
     const e = writeFailure('prompts/judge.prompt.md', errno(code), 'prompt file');
     assert.ok(e instanceof UserError, code);
     assert.equal(e.exitCode, 1);
-    assert.match(e.message, new RegExp(`^cannot write prompt file prompts/judge\\.prompt\\.md: ${says.source} \\(${code}\\)$`));
+    assert.match(
+      e.message,
+      new RegExp(`^cannot write prompt file prompts/judge\\.prompt\\.md: ${says.source} \\(${code}\\)$`),
+    );
     const escaped = fileSystemFailure(errno(code, 'open', '/ws/x'));
     assert.ok(escaped instanceof UserError);
     assert.match(escaped.message, new RegExp(`^open failed /ws/x: ${says.source} \\(${code}\\)$`));
@@ -50,7 +54,11 @@ describe('file-system errors through the CLI', () => {
     const h = hostile();
     writeFileSync(join(h.ws, '.synthesizeme'), 'not a folder\n');
     const c = cli(h.dir);
-    assert.equal(await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url), 1, c.err());
+    assert.equal(
+      await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url),
+      1,
+      c.err(),
+    );
     assertOneLine(c.err(), /\.synthesizeme.*: a part of its path is a file, not a folder \(ENOTDIR\)$/);
   });
 
@@ -59,11 +67,17 @@ describe('file-system errors through the CLI', () => {
     const h = hostile();
     writeFileSync(join(h.ws, 'plain-file'), 'x\n');
     mkdirSync(join(h.ws, '.vscode'));
-    writeFileSync(join(h.ws, '.vscode', 'settings.json'), JSON.stringify({ 'synthesizeme.personaDir': 'plain-file/personas' }));
+    writeFileSync(
+      join(h.ws, '.vscode', 'settings.json'),
+      JSON.stringify({ 'synthesizeme.personaDir': 'plain-file/personas' }),
+    );
     const c = cli(h.dir);
     const code = await c.run('fit', 'ws', '--user', 'ada', '--k', '1', '--base-url', server.url);
     assert.equal(code, 1, c.err());
-    assert.match(c.err(), /cannot write folder .*plain-file[\\/]personas: a part of its path is a file, not a folder \(ENOTDIR\)/);
+    assert.match(
+      c.err(),
+      /cannot write folder .*plain-file[\\/]personas: a part of its path is a file, not a folder \(ENOTDIR\)/,
+    );
     assert.doesNotMatch(c.err(), /^\s+at .*:\d+:\d+\)?$/m);
   });
 
@@ -82,25 +96,57 @@ describe('file-system errors through the CLI', () => {
     if (mounted) execFileSync('umount', [mountPoint]);
   });
 
-  test('ENOSPC, for real: the default prompt cannot be written: one line, no 0-byte prompt file left, and the next command works once there is room', { skip: mounted ? false : 'needs root on Linux to mount a small tmpfs' }, async () => {
-    await started;
-    const h = hostile();
-    const prompts = join(mountPoint, 'prompts');
-    mkdirSync(prompts);
-    try {
-      writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(1024 * 1024));
-    } catch {
-      // Filled to the last byte.
-    }
-    mkdirSync(join(h.ws, '.vscode'));
-    writeFileSync(join(h.ws, '.vscode', 'settings.json'), JSON.stringify({ 'synthesizeme.promptDir': prompts }));
-    const c = cli(h.dir);
-    assert.equal(await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--trust-workspace', '--base-url', server.url), 1, c.err());
-    assertOneLine(c.err(), /cannot write prompt file .*judge\.prompt\.md: no space left on the disk \(ENOSPC\)$/);
-    assert.deepEqual(readdirSync(prompts), [], 'neither a 0-byte prompt file nor a temporary file is left');
-    execFileSync('rm', [join(mountPoint, 'filler')]);
-    const again = cli(h.dir);
-    assert.equal(await again.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--trust-workspace', '--base-url', server.url), 0, again.err());
-    assert.ok(existsSync(join(prompts, 'judge.prompt.md')));
-  });
+  test(
+    'ENOSPC, for real: the default prompt cannot be written: one line, no 0-byte prompt file left, and the next command works once there is room',
+    { skip: mounted ? false : 'needs root on Linux to mount a small tmpfs' },
+    async () => {
+      await started;
+      const h = hostile();
+      const prompts = join(mountPoint, 'prompts');
+      mkdirSync(prompts);
+      try {
+        writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(1024 * 1024));
+      } catch {
+        // Filled to the last byte.
+      }
+      mkdirSync(join(h.ws, '.vscode'));
+      writeFileSync(join(h.ws, '.vscode', 'settings.json'), JSON.stringify({ 'synthesizeme.promptDir': prompts }));
+      const c = cli(h.dir);
+      assert.equal(
+        await c.run(
+          'eval',
+          'ws',
+          '--user',
+          'ada',
+          '--method',
+          'default',
+          '--trust-workspace',
+          '--base-url',
+          server.url,
+        ),
+        1,
+        c.err(),
+      );
+      assertOneLine(c.err(), /cannot write prompt file .*judge\.prompt\.md: no space left on the disk \(ENOSPC\)$/);
+      assert.deepEqual(readdirSync(prompts), [], 'neither a 0-byte prompt file nor a temporary file is left');
+      execFileSync('rm', [join(mountPoint, 'filler')]);
+      const again = cli(h.dir);
+      assert.equal(
+        await again.run(
+          'eval',
+          'ws',
+          '--user',
+          'ada',
+          '--method',
+          'default',
+          '--trust-workspace',
+          '--base-url',
+          server.url,
+        ),
+        0,
+        again.err(),
+      );
+      assert.ok(existsSync(join(prompts, 'judge.prompt.md')));
+    },
+  );
 });

@@ -33,7 +33,16 @@ export function personaText(userId: string, persona = `Prefers short answers. ${
     userId,
     persona,
     demos: [],
-    provenance: { provider: 'ollama', model: 'llama3.1:8b', seed: 0, temperature: 0, k: 1, stopScore: 0.8, prompts: {}, created: '2026-01-01T00:00:00.000Z' },
+    provenance: {
+      provider: 'ollama',
+      model: 'llama3.1:8b',
+      seed: 0,
+      temperature: 0,
+      k: 1,
+      stopScore: 0.8,
+      prompts: {},
+      created: '2026-01-01T00:00:00.000Z',
+    },
   };
   return serializePersona(model);
 }
@@ -58,7 +67,8 @@ export function fifo(h: Hostile, relPath: string): string {
 
 /** No request the server received carried the secret. */
 export function assertNothingSent(server: LoopbackServer): void {
-  for (const chat of server.chats) assert.doesNotMatch(JSON.stringify(chat.body), new RegExp(SECRET), 'the outside file reached the model server');
+  for (const chat of server.chats)
+    assert.doesNotMatch(JSON.stringify(chat.body), new RegExp(SECRET), 'the outside file reached the model server');
 }
 
 /** The failure is said in one line (the last of stderr) matching `pattern`, with no stack trace anywhere. */
@@ -83,7 +93,11 @@ export function unblockFifoLater(fifo: string, ms = 3000): void {
 }
 
 /** Runs the CLI in `dir` with `args` (and `extra` after them): its exit code and what it wrote. */
-export async function runIn(dir: string, args: readonly string[], extra: readonly string[] = []): Promise<{ code: number; err: string; out: string }> {
+export async function runIn(
+  dir: string,
+  args: readonly string[],
+  extra: readonly string[] = [],
+): Promise<{ code: number; err: string; out: string }> {
   const c = cli(dir);
   const code = await c.run(...args, ...extra);
   return { code, err: c.err(), out: c.out() };

@@ -41,37 +41,45 @@ describe('FIFOs, devices and huge files are refused by kind and size', () => {
     }
   });
 
-  test('a FIFO at personas/ada.persona.yaml: eval with persona+demos ends with the refusal, exit 2', HANG_GUARD, async () => {
-    await started;
-    const h = hostile();
-    fifo(h, 'personas/ada.persona.yaml');
-    const r = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'persona+demos');
-    assert.equal(r.code, 2, r.err);
-    assertOneLine(r.err, new RegExp(`refusing to read persona file .*ada\\.persona\\.yaml: ${FIFO.source}`));
-  });
+  test(
+    'a FIFO at personas/ada.persona.yaml: eval with persona+demos ends with the refusal, exit 2',
+    HANG_GUARD,
+    async () => {
+      await started;
+      const h = hostile();
+      fifo(h, 'personas/ada.persona.yaml');
+      const r = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'persona+demos');
+      assert.equal(r.code, 2, r.err);
+      assertOneLine(r.err, new RegExp(`refusing to read persona file .*ada\\.persona\\.yaml: ${FIFO.source}`));
+    },
+  );
 
-  test('a FIFO at a run file: runs lists the others and names it; compare refuses it; eval at that name refuses it', HANG_GUARD, async () => {
-    await started;
-    const h = hostile();
-    const first = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'default', '--json');
-    assert.equal(first.code, 0, first.err);
-    const realRun = JSON.parse(first.out).run as string;
-    const pipe = fifo(h, '.synthesizeme/runs/planted.run.jsonl');
-    const listed = await run(h.dir, 'runs', 'ws', '--json');
-    assert.equal(listed.code, 0, listed.err);
-    assert.equal((JSON.parse(listed.out) as { runs: unknown[] }).runs.length, 1, 'the real run is listed');
-    assert.match(listed.err, new RegExp(`warning: .*planted\\.run\\.jsonl: not read: .*${FIFO.source}`));
-    const c = await run(h.dir, 'compare', realRun, pipe);
-    assert.equal(c.code, 2, c.err);
-    assertOneLine(c.err, FIFO);
-    // The same run again: its predictable file is now a FIFO.
-    const name = basename(realRun);
-    rmSync(join(h.ws, '.synthesizeme', 'runs', name));
-    fifo(h, join('.synthesizeme', 'runs', name));
-    const e = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'default');
-    assert.equal(e.code, 2, e.err);
-    assertOneLine(e.err, FIFO);
-  });
+  test(
+    'a FIFO at a run file: runs lists the others and names it; compare refuses it; eval at that name refuses it',
+    HANG_GUARD,
+    async () => {
+      await started;
+      const h = hostile();
+      const first = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'default', '--json');
+      assert.equal(first.code, 0, first.err);
+      const realRun = JSON.parse(first.out).run as string;
+      const pipe = fifo(h, '.synthesizeme/runs/planted.run.jsonl');
+      const listed = await run(h.dir, 'runs', 'ws', '--json');
+      assert.equal(listed.code, 0, listed.err);
+      assert.equal((JSON.parse(listed.out) as { runs: unknown[] }).runs.length, 1, 'the real run is listed');
+      assert.match(listed.err, new RegExp(`warning: .*planted\\.run\\.jsonl: not read: .*${FIFO.source}`));
+      const c = await run(h.dir, 'compare', realRun, pipe);
+      assert.equal(c.code, 2, c.err);
+      assertOneLine(c.err, FIFO);
+      // The same run again: its predictable file is now a FIFO.
+      const name = basename(realRun);
+      rmSync(join(h.ws, '.synthesizeme', 'runs', name));
+      fifo(h, join('.synthesizeme', 'runs', name));
+      const e = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'default');
+      assert.equal(e.code, 2, e.err);
+      assertOneLine(e.err, FIFO);
+    },
+  );
 
   test('a FIFO as a cache segment: skipped with a note, never appended to; the run completes', HANG_GUARD, async () => {
     await started;
@@ -82,14 +90,21 @@ describe('FIFOs, devices and huge files are refused by kind and size', () => {
     assert.match(r.err, new RegExp(`cache: skipped segment-000001\\.jsonl: .*${FIFO.source}`));
   });
 
-  test('a FIFO as .vscode/settings.json: noted as unreadable (not silently absent), and the command goes on', HANG_GUARD, async () => {
-    await started;
-    const h = hostile();
-    fifo(h, '.vscode/settings.json');
-    const r = await run(h.dir, 'runs', 'ws');
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /note: .*\.vscode[\\/]settings\.json: not read: a named pipe \(FIFO\).*the workspace's settings are not used/);
-  });
+  test(
+    'a FIFO as .vscode/settings.json: noted as unreadable (not silently absent), and the command goes on',
+    HANG_GUARD,
+    async () => {
+      await started;
+      const h = hostile();
+      fifo(h, '.vscode/settings.json');
+      const r = await run(h.dir, 'runs', 'ws');
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.err,
+        /note: .*\.vscode[\\/]settings\.json: not read: a named pipe \(FIFO\).*the workspace's settings are not used/,
+      );
+    },
+  );
 
   test('prompts/judge.prompt.md -> /dev/zero: refused as a character device, never read', HANG_GUARD, async () => {
     await started;
@@ -98,7 +113,10 @@ describe('FIFOs, devices and huge files are refused by kind and size', () => {
     symlinkSync('/dev/zero', join(h.ws, 'prompts', 'judge.prompt.md'));
     const r = await run(h.dir, 'eval', 'ws', '--all', '--method', 'default');
     assert.equal(r.code, 2, r.err);
-    assertOneLine(r.err, /refusing to read prompt file .*judge\.prompt\.md: a symbolic link to a character device, not a regular file: not opened/);
+    assertOneLine(
+      r.err,
+      /refusing to read prompt file .*judge\.prompt\.md: a symbolic link to a character device, not a regular file: not opened/,
+    );
   });
 
   test('a 5 MB prompt file: refused with its size and the limit, before any call', HANG_GUARD, async () => {
@@ -108,7 +126,10 @@ describe('FIFOs, devices and huge files are refused by kind and size', () => {
     const calls = server.stats.chat;
     const r = await run(h.dir, 'eval', 'ws', '--all', '--method', 'default');
     assert.equal(r.code, 2, r.err);
-    assertOneLine(r.err, /refusing to read prompt file .*judge\.prompt\.md: 5\.0 MB is over the limit of 4\.0 MB for a prompt file/);
+    assertOneLine(
+      r.err,
+      /refusing to read prompt file .*judge\.prompt\.md: 5\.0 MB is over the limit of 4\.0 MB for a prompt file/,
+    );
     assert.equal(server.stats.chat, calls, 'no call was made');
   });
 
@@ -116,7 +137,10 @@ describe('FIFOs, devices and huge files are refused by kind and size', () => {
     await started;
     const h = hostile();
     mkdirSync(join(h.ws, 'personas'), { recursive: true });
-    writeFileSync(join(h.ws, 'personas', 'ada.persona.yaml'), `user_id: ada\npersona: |\n  ${'y'.repeat(5 * 1024 * 1024)}\n`);
+    writeFileSync(
+      join(h.ws, 'personas', 'ada.persona.yaml'),
+      `user_id: ada\npersona: |\n  ${'y'.repeat(5 * 1024 * 1024)}\n`,
+    );
     const r = await run(h.dir, 'eval', 'ws', '--user', 'ada', '--method', 'persona+demos');
     assert.equal(r.code, 2, r.err);
     assertOneLine(r.err, /refusing to read persona file .*ada\.persona\.yaml: 5\.0 MB is over the limit of 4\.0 MB/);

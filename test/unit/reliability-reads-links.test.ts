@@ -12,7 +12,10 @@ import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { cli, ignoringBrain, writePrompt } from './revalidate-fixture';
 import { assertNothingSent, assertOneLine, hostile, linkOut, personaText, SECRET } from './reliability-reads-fixture';
 
-const LINK = (rel: string) => new RegExp(`refusing to read .*${rel.replace(/[.+]/g, '\\$&')}.*is a symbolic link to .*outside.*outside the workspace`);
+const LINK = (rel: string) =>
+  new RegExp(
+    `refusing to read .*${rel.replace(/[.+]/g, '\\$&')}.*is a symbolic link to .*outside.*outside the workspace`,
+  );
 
 describe('a link out of the workspace is never read', () => {
   let server: LoopbackServer;
@@ -73,7 +76,11 @@ describe('a link out of the workspace is never read', () => {
     await started;
     const h = hostile();
     writePrompt(h.ws, 'judge', DEFAULT_PROMPTS.judge + '\n\nBe strict.');
-    linkOut(h, '.synthesizeme/history/prompts/judge/2026-01-01T00-00-00-000Z-1-abcdef.prompt.md', `${DEFAULT_PROMPTS.judge}\n${SECRET}\n`);
+    linkOut(
+      h,
+      '.synthesizeme/history/prompts/judge/2026-01-01T00-00-00-000Z-1-abcdef.prompt.md',
+      `${DEFAULT_PROMPTS.judge}\n${SECRET}\n`,
+    );
     const r = await run(h.dir, 'revalidate', 'ws', 'judge', '--all');
     assert.equal(r.code, 2, r.err);
     assertOneLine(r.err, LINK('2026-01-01T00-00-00-000Z-1-abcdef.prompt.md'));

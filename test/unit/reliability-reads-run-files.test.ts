@@ -14,7 +14,16 @@ import { hostile } from './reliability-reads-fixture';
 /** Damages a run file: line 2 bad JSON, lines 4-6 of the wrong shape, a truncated last line. */
 function damage(path: string): number[] {
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-  const out = [lines[0]!, '{not json', lines[1]!, 'null', '{"type":"verdict","userId":"ada"}', '{"type":"summary","accuracy":"high"}', ...lines.slice(2), '{"type":"verdict","userId":"ada","pairId":"ada-1","ord'];
+  const out = [
+    lines[0]!,
+    '{not json',
+    lines[1]!,
+    'null',
+    '{"type":"verdict","userId":"ada"}',
+    '{"type":"summary","accuracy":"high"}',
+    ...lines.slice(2),
+    '{"type":"verdict","userId":"ada","pairId":"ada-1","ord',
+  ];
   writeFileSync(path, out.join('\n'));
   return [2, 4, 5, 6, out.length];
 }
@@ -32,7 +41,11 @@ describe('a damaged run file', () => {
     const runs: string[] = [];
     for (const method of ['default', 'memory']) {
       const c = cli(h.dir);
-      assert.equal(await c.run('eval', 'ws', '--user', 'ada', '--method', method, '--base-url', server.url, '--json'), 0, c.err());
+      assert.equal(
+        await c.run('eval', 'ws', '--user', 'ada', '--method', method, '--base-url', server.url, '--json'),
+        0,
+        c.err(),
+      );
       runs.push(c.json().run as string);
     }
     const bad = damage(join(h.dir, runs[1]!));
@@ -89,7 +102,9 @@ describe('a damaged run file', () => {
     writeFileSync(path, lines.filter((_, i) => !verdicts.slice(0, 2).includes(i)).join('\n'));
     const c = cli(h.dir);
     assert.equal(await c.run('runs', 'ws', '--json'), 0, c.err());
-    const listed = (c.json() as { runs: { path: string; status: string }[] }).runs.find((r) => r.path.endsWith(runs[0]!.split(/[\\/]/).pop()!))!;
+    const listed = (c.json() as { runs: { path: string; status: string }[] }).runs.find((r) =>
+      r.path.endsWith(runs[0]!.split(/[\\/]/).pop()!),
+    )!;
     assert.equal(listed.status, 'incomplete');
   });
 
@@ -99,7 +114,10 @@ describe('a damaged run file', () => {
     writeFileSync(path, readFileSync(path, 'utf8').replace(/^[^\n]*/, '{"type":"header","id":7}'));
     const c = cli(h.dir);
     assert.equal(await c.run('compare', runs[0]!, runs[1]!), 2, c.err());
-    assert.match(c.err(), /not a run file \(no header; line 1: a header without its id, method, split, model or users\)/);
+    assert.match(
+      c.err(),
+      /not a run file \(no header; line 1: a header without its id, method, split, model or users\)/,
+    );
     assert.doesNotMatch(c.err(), NO_STACK);
   });
 });

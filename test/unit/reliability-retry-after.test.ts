@@ -14,21 +14,33 @@ import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ol
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
 const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
-const ask = (i: number) => ({ messages: [{ role: 'user' as const, content: `Pick A or B (${i}).` }], temperature: 0, purpose: 'judge' });
+const ask = (i: number) => ({
+  messages: [{ role: 'user' as const, content: `Pick A or B (${i}).` }],
+  temperature: 0,
+  purpose: 'judge',
+});
 
 for (const kind of ['ollama', 'openai'] as const) {
   describe(`${kind}: Retry-After`, () => {
     let server: LoopbackServer;
     const logs: { level: LogLevel; message: string }[] = [];
     before(async () => {
-      server = kind === 'ollama' ? await startLoopbackOllama({ brain: () => 'A' }) : await startLoopbackOpenAI({ brain: () => 'A' });
+      server =
+        kind === 'ollama'
+          ? await startLoopbackOllama({ brain: () => 'A' })
+          : await startLoopbackOpenAI({ brain: () => 'A' });
     });
     after(() => server.close());
     // A run waits at most 2 s here (120 s by default); waits past 100 ms are said (5 s by default).
     const make = () =>
       createLlm(
         { provider: kind, baseUrls: [server.url], model: MODEL[kind], timeoutSeconds: 5 },
-        { noCache: true, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000, random: () => 0.5 }, waitNoticeMs: 100, log: (level, message) => logs.push({ level, message }) },
+        {
+          noCache: true,
+          retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000, random: () => 0.5 },
+          waitNoticeMs: 100,
+          log: (level, message) => logs.push({ level, message }),
+        },
       );
 
     test('a Retry-After of an hour: the call fails at once naming the wait, and the run stops resumable', async () => {
@@ -43,7 +55,10 @@ for (const kind of ['ollama', 'openai'] as const) {
         assert.ok(err instanceof LlmError);
         assert.equal(server.stats.chat, 1, 'retried before the server said it would answer');
         assert.equal(err.kind, 'rate-limit');
-        assert.match(err.message, /asked to wait 60 min before the next request \(Retry-After on a 429\), longer than the 2\.0 s a run waits/);
+        assert.match(
+          err.message,
+          /asked to wait 60 min before the next request \(Retry-After on a 429\), longer than the 2\.0 s a run waits/,
+        );
         assert.match(err.message, /run the same command again after that to resume/);
         assert.ok(isFatal(err), 'a run must stop on it (incomplete), not score the call as a wrong answer');
       } finally {
@@ -59,7 +74,11 @@ for (const kind of ['ollama', 'openai'] as const) {
         server.inject({ type: 'rate-limit', retryAfterMs: 300 });
         assert.equal((await llm.chat(ask(2))).text, 'A');
         assert.equal(server.stats.chat, 2);
-        const said = logs.filter((l) => l.level === 'warn' && /^waiting 0\.3 s before retrying \(the server asked for it with Retry-After\)/.test(l.message));
+        const said = logs.filter(
+          (l) =>
+            l.level === 'warn' &&
+            /^waiting 0\.3 s before retrying \(the server asked for it with Retry-After\)/.test(l.message),
+        );
         assert.equal(said.length, 1, JSON.stringify(logs));
       } finally {
         await llm.dispose();

@@ -30,10 +30,19 @@ function tempDir(): string {
 }
 
 function pair(userId: string, n: number): Pair {
-  return samplePair({ userId, pairId: `${userId}-${n}`, context: [{ role: 'user', content: `Question ${n} of ${userId}: how do I sort a list?` }], source: { file: `${userId}.prefs.jsonl`, line: n, column: 1, endLine: n } as Pair['source'] });
+  return samplePair({
+    userId,
+    pairId: `${userId}-${n}`,
+    context: [{ role: 'user', content: `Question ${n} of ${userId}: how do I sort a list?` }],
+    source: { file: `${userId}.prefs.jsonl`, line: n, column: 1, endLine: n } as Pair['source'],
+  });
 }
 
-const prompt: Prompt = { name: 'judge', text: DEFAULT_PROMPTS.judge, hash: `sha256:${hashString(DEFAULT_PROMPTS.judge)}` };
+const prompt: Prompt = {
+  name: 'judge',
+  text: DEFAULT_PROMPTS.judge,
+  hash: `sha256:${hashString(DEFAULT_PROMPTS.judge)}`,
+};
 const users: EvalUser[] = ['ada', 'bruno'].map((id) => {
   const target = [1, 2, 3].map((n) => pair(id, n));
   return { id, pairs: target, context: [], target };
@@ -58,7 +67,12 @@ describe('the run lock', () => {
     await assert.rejects(RunLock.acquire(run, { ...fast, waitMs: 150 }), (err: unknown) => {
       assert.ok(err instanceof RunLockedError);
       // Same pid, other holder: the token, not the pid, says whose lock it is.
-      assert.match(err.message, new RegExp(`^run default-test-abc is being written by process ${process.pid} since \\d{4}-\\d\\d-\\d\\dT[^;]+; wait for it or stop it`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `^run default-test-abc is being written by process ${process.pid} since \\d{4}-\\d\\d-\\d\\dT[^;]+; wait for it or stop it`,
+        ),
+      );
       assert.equal(err.holder?.token, first.holder.token);
       return true;
     });
@@ -78,13 +92,19 @@ describe('the run lock', () => {
     const dir = tempDir();
     const name = 'default-test-stale.run.jsonl';
     const started = '2026-01-02T03:04:05.000Z';
-    writeFileSync(lockPathFor(join(dir, name)), JSON.stringify({ pid: DEAD_PID, token: 'crashed', host: hostname(), started }));
+    writeFileSync(
+      lockPathFor(join(dir, name)),
+      JSON.stringify({ pid: DEAD_PID, token: 'crashed', host: hostname(), started }),
+    );
     const notes: string[] = [];
     const journal = await RunJournal.open(dir, name, { waitMs: 200, pollMs: 10, onNote: (m) => notes.push(m) });
     assert.equal(notes.length, 1);
     assert.match(notes[0]!, new RegExp(`took over the lock of process ${DEAD_PID} \\(since ${started}\\)`));
     await journal.close();
-    const lines = readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; message?: string });
+    const lines = readFileSync(join(dir, name), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; message?: string });
     assert.equal(lines[0]?.type, 'note');
     assert.match(lines[0]?.message ?? '', new RegExp(`process ${DEAD_PID}`));
     assert.equal(existsSync(lockPathFor(join(dir, name))), false);
@@ -100,8 +120,16 @@ describe('the run lock', () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
       const pid = child.pid!;
-      writeFileSync(lockPathFor(run), JSON.stringify({ pid, token: 'child', host: hostname(), started: '2026-03-04T05:06:07.000Z' }));
-      await assert.rejects(RunLock.acquire(run, { ...fast, waitMs: 100 }), new RegExp(`run default-test-other is being written by process ${pid} since 2026-03-04T05:06:07.000Z; wait for it or stop it`));
+      writeFileSync(
+        lockPathFor(run),
+        JSON.stringify({ pid, token: 'child', host: hostname(), started: '2026-03-04T05:06:07.000Z' }),
+      );
+      await assert.rejects(
+        RunLock.acquire(run, { ...fast, waitMs: 100 }),
+        new RegExp(
+          `run default-test-other is being written by process ${pid} since 2026-03-04T05:06:07.000Z; wait for it or stop it`,
+        ),
+      );
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
@@ -119,8 +147,19 @@ describe('the run lock', () => {
   test('a live lock is never taken over, however old', async () => {
     const dir = tempDir();
     const run = join(dir, 'default-test-live.run.jsonl');
-    writeFileSync(lockPathFor(run), JSON.stringify({ pid: process.pid, token: 'someone-else', host: hostname(), started: '2020-01-01T00:00:00.000Z' }));
-    await assert.rejects(RunLock.acquire(run, { ...fast, waitMs: 50 }), /being written by process \d+ since 2020-01-01T00:00:00.000Z/);
+    writeFileSync(
+      lockPathFor(run),
+      JSON.stringify({
+        pid: process.pid,
+        token: 'someone-else',
+        host: hostname(),
+        started: '2020-01-01T00:00:00.000Z',
+      }),
+    );
+    await assert.rejects(
+      RunLock.acquire(run, { ...fast, waitMs: 50 }),
+      /being written by process \d+ since 2020-01-01T00:00:00.000Z/,
+    );
     assert.equal(JSON.parse(readFileSync(lockPathFor(run), 'utf8')).token, 'someone-else');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -132,7 +171,10 @@ describe('the run lock', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const t0 = Date.now();
-    await assert.rejects(RunLock.acquire(run, { ...fast, waitMs: 10_000, signal: controller.signal }), /Cancelled while waiting for run default-test-cancel/);
+    await assert.rejects(
+      RunLock.acquire(run, { ...fast, waitMs: 10_000, signal: controller.signal }),
+      /Cancelled while waiting for run default-test-cancel/,
+    );
     assert.ok(Date.now() - t0 < 5000);
     await held.release();
     rmSync(dir, { recursive: true, force: true });
@@ -144,13 +186,24 @@ describe('evaluations on one run', () => {
   const llms: Llm[] = [];
   const model = () => {
     // No cache: a cache would hide the second run's calls, and each `synthesizeme eval` has its own client.
-    const llm = createLlm({ provider: 'ollama', baseUrls: [server.url], model: MODEL, numCtx: 8192, concurrency: 2, timeoutSeconds: 10 });
+    const llm = createLlm({
+      provider: 'ollama',
+      baseUrls: [server.url],
+      model: MODEL,
+      numCtx: 8192,
+      concurrency: 2,
+      timeoutSeconds: 10,
+    });
     llms.push(llm);
     return llm;
   };
   before(async () => {
     // Latency keeps the first run busy while the second one starts.
-    server = await startLoopbackOllama({ models: [MODEL], latencyMs: 30, brain: () => JSON.stringify({ reasoning: 'shorter', preference: 'A' }) });
+    server = await startLoopbackOllama({
+      models: [MODEL],
+      latencyMs: 30,
+      brain: () => JSON.stringify({ reasoning: 'shorter', preference: 'A' }),
+    });
   });
   after(async () => {
     for (const l of llms) await l.dispose();
@@ -164,7 +217,11 @@ describe('evaluations on one run', () => {
     const samples = users.reduce((n, u) => n + u.target.length * 2, 0);
     assert.equal(server.stats.chat, samples, 'each order of each pair sent once');
     assert.equal(a.run, b.run);
-    const verdictLines = readFileSync(a.run, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; userId?: string; pairId?: string }).filter((r) => r.type === 'verdict');
+    const verdictLines = readFileSync(a.run, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; userId?: string; pairId?: string })
+      .filter((r) => r.type === 'verdict');
     const keys = verdictLines.map((v) => `${v.userId}/${v.pairId}`);
     assert.equal(keys.length, samples / 2);
     assert.equal(new Set(keys).size, keys.length, 'no verdict twice');
@@ -172,7 +229,11 @@ describe('evaluations on one run', () => {
     assert.equal(a.verdicts.length, samples / 2);
     assert.equal(b.verdicts.length, samples / 2);
     assert.deepEqual([a.resumed, b.resumed].sort(), [0, samples / 2]);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.lock')), [], 'released when done');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.lock')),
+      [],
+      'released when done',
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 

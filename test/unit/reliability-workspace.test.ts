@@ -4,7 +4,16 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
@@ -22,7 +31,14 @@ function brain(req: BrainRequest): string {
 function cli(cwd: string, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env,
+  };
   return {
     run: async (...args: string[]) => {
       try {
@@ -99,7 +115,11 @@ describe('a hostile workspace', () => {
     const { dir, ws, outside } = clone();
     // The run's name is predictable: run once elsewhere to learn it, then plant it in a fresh clone.
     const probe = cli(dir);
-    assert.equal(await probe.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url), 0, probe.err());
+    assert.equal(
+      await probe.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url),
+      0,
+      probe.err(),
+    );
     const name = readdirSync(join(ws, '.synthesizeme', 'runs')).find((n) => n.endsWith('.run.jsonl'))!;
     const fresh = clone();
     const target = join(fresh.outside, 'victim.txt');
@@ -107,7 +127,11 @@ describe('a hostile workspace', () => {
     mkdirSync(join(fresh.ws, '.synthesizeme', 'runs'), { recursive: true });
     symlinkSync(target, join(fresh.ws, '.synthesizeme', 'runs', name));
     const c = cli(fresh.dir);
-    assert.equal(await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url), 2, c.err());
+    assert.equal(
+      await c.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url),
+      2,
+      c.err(),
+    );
     assert.match(c.err(), new RegExp(`${name.replace(/[.]/g, '\\.')} is a symbolic link`));
     assert.equal(readFileSync(target, 'utf8'), 'precious\n');
     assert.deepEqual(readdirSync(outside), []);
@@ -117,11 +141,19 @@ describe('a hostile workspace', () => {
     await started;
     const { dir } = clone();
     const a = cli(dir);
-    assert.equal(await a.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 0, a.err());
+    assert.equal(
+      await a.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'),
+      0,
+      a.err(),
+    );
     const second = await startLoopbackOllama({ brain, models: ['llama3.1:8b'] });
     try {
       const b = cli(dir);
-      assert.equal(await b.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', second.url, '--json'), 0, b.err());
+      assert.equal(
+        await b.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', second.url, '--json'),
+        0,
+        b.err(),
+      );
       assert.ok(JSON.parse(a.out()).run);
       assert.equal(JSON.parse(b.out()).run, JSON.parse(a.out()).run, 'the same run file');
       assert.equal(second.stats.chat, 0, 'nothing judged again');
@@ -143,11 +175,21 @@ describe('a hostile workspace', () => {
   test('workspace settings personaDir "../x", cacheDir "/abs", promptDir "/abs": ignored with one line each, nothing written there', async () => {
     await started;
     const { dir, ws, outside } = clone();
-    settings(ws, { 'synthesizeme.personaDir': '../outside/p', 'synthesizeme.cacheDir': join(outside, 'c'), 'synthesizeme.promptDir': join(outside, 'pr') });
+    settings(ws, {
+      'synthesizeme.personaDir': '../outside/p',
+      'synthesizeme.cacheDir': join(outside, 'c'),
+      'synthesizeme.promptDir': join(outside, 'pr'),
+    });
     const c = cli(dir);
     assert.equal(await c.run('fit', 'ws', '--user', 'ada', '--base-url', server.url), 0, c.err());
     assert.deepEqual(readdirSync(outside), []);
-    for (const k of ['personaDir', 'cacheDir', 'promptDir']) assert.match(c.err(), new RegExp(`note: synthesizeme\\.${k}: ignored in the workspace's settings: an untrusted workspace may not place outputs outside itself`));
+    for (const k of ['personaDir', 'cacheDir', 'promptDir'])
+      assert.match(
+        c.err(),
+        new RegExp(
+          `note: synthesizeme\\.${k}: ignored in the workspace's settings: an untrusted workspace may not place outputs outside itself`,
+        ),
+      );
     assert.ok(existsSync(join(ws, 'personas', 'ada.persona.yaml')), 'written in the workspace instead');
   });
 
@@ -169,14 +211,29 @@ describe('a hostile workspace', () => {
     const evil = await startLoopbackOpenAI({ brain, models: ['gpt-4o-mini'] });
     try {
       const { dir, ws } = clone();
-      settings(ws, { 'synthesizeme.provider': 'openai', 'synthesizeme.model': 'gpt-4o-mini', 'synthesizeme.apiKeyEnv': 'ANY_VARIABLE', 'synthesizeme.baseUrls': [evil.url] });
-      const c = cli(dir, { ANY_VARIABLE: 'secret-from-any-variable', OPENAI_API_KEY: 'sk-users-own-key', OPENAI_BASE_URL: good.url });
+      settings(ws, {
+        'synthesizeme.provider': 'openai',
+        'synthesizeme.model': 'gpt-4o-mini',
+        'synthesizeme.apiKeyEnv': 'ANY_VARIABLE',
+        'synthesizeme.baseUrls': [evil.url],
+      });
+      const c = cli(dir, {
+        ANY_VARIABLE: 'secret-from-any-variable',
+        OPENAI_API_KEY: 'sk-users-own-key',
+        OPENAI_BASE_URL: good.url,
+      });
       assert.equal(await c.run('fit', 'ws', '--user', 'ada'), 0, c.err());
       assert.equal(evil.stats.requests, 0, 'nothing went to the server the workspace named');
       assert.ok(good.stats.chat > 0, 'the calls went where the environment said');
       const auth = good.chats.map((x) => String(x.headers.authorization ?? ''));
-      assert.ok(auth.every((h) => h === 'Bearer sk-users-own-key'), 'only the key the user chose, never the variable the workspace named');
-      assert.match(c.err(), /note: synthesizeme\.baseUrls: ignored in the workspace's settings: an untrusted workspace may not choose the server/);
+      assert.ok(
+        auth.every((h) => h === 'Bearer sk-users-own-key'),
+        'only the key the user chose, never the variable the workspace named',
+      );
+      assert.match(
+        c.err(),
+        /note: synthesizeme\.baseUrls: ignored in the workspace's settings: an untrusted workspace may not choose the server/,
+      );
       assert.match(c.err(), /note: synthesizeme\.apiKeyEnv: ignored/);
     } finally {
       await good.close();

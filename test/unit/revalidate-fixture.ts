@@ -27,7 +27,15 @@ export function workspace(): { dir: string; ws: string } {
       const good = `Reply ${user}-${i}: short and to the point, number ${i * 7}.`;
       const bad = `Reply ${user}-${i}: a long, winding answer that circles the question ${i} times before it says anything.`;
       chosen.add(good);
-      lines.push(JSON.stringify({ user_id: user, pair_id: `${user}-${i}`, context: [{ role: 'user', content: `Question ${i} from ${user}: how do I do thing ${i}?` }], chosen: good, rejected: bad }));
+      lines.push(
+        JSON.stringify({
+          user_id: user,
+          pair_id: `${user}-${i}`,
+          context: [{ role: 'user', content: `Question ${i} from ${user}: how do I do thing ${i}?` }],
+          chosen: good,
+          rejected: bad,
+        }),
+      );
     }
   }
   writeFileSync(join(ws, 'prefs.jsonl'), lines.join('\n') + '\n');
@@ -66,8 +74,17 @@ export function ignoringBrain(req: BrainRequest): string {
  */
 export function markerBrain(marker: string, thetaMarker = 'WRITE-THE-MARKER'): (req: BrainRequest) => string {
   return (req) => {
-    if (isPersona(req)) return JSON.stringify({ reasoning: 'common ground', persona: system(req).includes(thetaMarker) ? `This user wants it short. ${marker}` : 'This user wants it short.' });
-    if (isJudgment(req)) return system(req).includes(marker) ? answer(truth(req), 'the instructions say how') : answer(blind(req), 'a guess');
+    if (isPersona(req))
+      return JSON.stringify({
+        reasoning: 'common ground',
+        persona: system(req).includes(thetaMarker)
+          ? `This user wants it short. ${marker}`
+          : 'This user wants it short.',
+      });
+    if (isJudgment(req))
+      return system(req).includes(marker)
+        ? answer(truth(req), 'the instructions say how')
+        : answer(blind(req), 'a guess');
     return JSON.stringify({ facts: ['Asks how to do things.'] });
   };
 }
@@ -75,9 +92,17 @@ export function markerBrain(marker: string, thetaMarker = 'WRITE-THE-MARKER'): (
 export function cli(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
   return {
-    run: (...a: string[]) => runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
+    run: (...a: string[]) =>
+      runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
     out: () => out.join(''),
     err: () => err.join(''),
     json: () => JSON.parse(out.join('')) as Record<string, unknown>,

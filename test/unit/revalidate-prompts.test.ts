@@ -22,7 +22,10 @@ describe('revalidate a prompt', () => {
   const started = startLoopbackOllama({
     models: ['llama3.1:8b'],
     brain: (req) => brain(req),
-    faultFor: (req): Fault | undefined => (failing?.(req) ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' } : undefined),
+    faultFor: (req): Fault | undefined =>
+      failing?.(req)
+        ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' }
+        : undefined,
   }).then((s) => (server = s));
   after(() => server?.close());
 
@@ -44,13 +47,21 @@ describe('revalidate a prompt', () => {
     assert.deepEqual(r.flipped, []);
     assert.equal(r.users, 2);
     assert.ok((r.pairs as number) > 0);
-    assert.deepEqual(r.methods, [{ method: 'default', users: ['ada', 'bruno'] }], 'no persona files: the default judge, which uses the judge prompt');
+    assert.deepEqual(
+      r.methods,
+      [{ method: 'default', users: ['ada', 'bruno'] }],
+      'no persona files: the default judge, which uses the judge prompt',
+    );
     assert.match(c.err(), /revalidate judge against default: about \d+ call\(s\)/, 'the estimate comes first');
 
     // A repeat is free: every answer comes from the cache, and the runs resume.
     const chats = server.stats.chat;
     const again = cli(dir);
-    assert.equal(await again.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json'), 0, again.err());
+    assert.equal(
+      await again.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json'),
+      0,
+      again.err(),
+    );
     assert.equal(server.stats.chat, chats, 'no call reached the server');
     assert.equal(again.json().calls, 0);
     assert.match(again.err(), /about 0 call\(s\)/);
@@ -63,16 +74,25 @@ describe('revalidate a prompt', () => {
     writePrompt(ws, 'judge', DEFAULT_PROMPTS.judge + '\n\n' + MARKER);
     const calls0 = server.stats.chat;
     const dry = cli(dir);
-    assert.equal(await dry.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--dry-run', '--json'), 0, dry.err());
+    assert.equal(
+      await dry.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--dry-run', '--json'),
+      0,
+      dry.err(),
+    );
     const est = dry.json();
     assert.equal(est.previous, 'default');
     // Both versions, both orders, every validation pair of both users; nothing called.
     assert.equal(server.stats.chat, calls0);
     const c = cli(dir);
-    assert.equal(await c.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json', '--label', 'brevity'), 0, c.err());
+    assert.equal(
+      await c.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json', '--label', 'brevity'),
+      0,
+      c.err(),
+    );
     const r = c.json();
     assert.equal(server.stats.chat - calls0, est.calls as number, 'the estimate was the number of calls made');
-    for (const key of ['target', 'pairs', 'users', 'difference', 'ci95', 'p', 'flipped', 'previous']) assert.ok(key in r, `--json has "${key}"`);
+    for (const key of ['target', 'pairs', 'users', 'difference', 'ci95', 'p', 'flipped', 'previous'])
+      assert.ok(key in r, `--json has "${key}"`);
     assert.equal(typeof r.target, 'string');
     assert.equal(typeof r.pairs, 'number');
     assert.equal(typeof r.users, 'number');
@@ -85,12 +105,20 @@ describe('revalidate a prompt', () => {
     // Two users: the test's unit is the user (issue 22), and 2 users both improving give p = 2 / 2^2,
     // so the sentence cannot say "significant" for users in general, and the power note says why.
     assert.equal(r.p, 0.5);
-    assert.match(r.sentence as string, /^\+\d+\.\d points .*: (borderline: the interval excludes 0 but p ≥ 0.05|not yet significant)$/);
+    assert.match(
+      r.sentence as string,
+      /^\+\d+\.\d points .*: (borderline: the interval excludes 0 but p ≥ 0.05|not yet significant)$/,
+    );
     assert.equal((r.perUser as unknown[]).length, 2);
     assert.deepEqual(r.outcomes, { improved: 2, hurt: 0, unchanged: 0 });
     assert.match(r.power as string, /with 2 users no difference can be significant/);
 
-    const flipped = r.flipped as { pair: string; user: string; before: { AB: number; BA: number; score: number }; after: { AB: number; BA: number; score: number } }[];
+    const flipped = r.flipped as {
+      pair: string;
+      user: string;
+      before: { AB: number; BA: number; score: number };
+      after: { AB: number; BA: number; score: number };
+    }[];
     assert.ok(flipped.length > 0);
     for (const f of flipped) {
       assert.deepEqual(Object.keys(f).sort(), ['after', 'before', 'pair', 'user']);
@@ -102,17 +130,31 @@ describe('revalidate a prompt', () => {
     // The flipped pairs are exactly those the blind answer got wrong in some order, read from the runs.
     const runs = r.runs as { previous: string[]; current: string[] };
     const before = await readRun(join(dir, runs.previous[0]!));
-    const wrong = [...before.verdicts.values()].filter((v) => v.orders.some((o) => !o.correct)).map((v) => v.pairId).sort();
+    const wrong = [...before.verdicts.values()]
+      .filter((v) => v.orders.some((o) => !o.correct))
+      .map((v) => v.pairId)
+      .sort();
     assert.deepEqual(flipped.map((f) => f.pair).sort(), wrong);
     assert.equal(before.header?.label, 'brevity');
-    assert.notEqual(before.header?.inputs.judge, (await readRun(join(dir, runs.current[0]!))).header?.inputs.judge, 'the two runs were made with different judge prompts');
+    assert.notEqual(
+      before.header?.inputs.judge,
+      (await readRun(join(dir, runs.current[0]!))).header?.inputs.judge,
+      'the two runs were made with different judge prompts',
+    );
 
     // The text judged is kept as a version: the next edit is compared with it, not with the default.
     const history = join(ws, '.synthesizeme', 'history', 'prompts', 'judge');
-    assert.deepEqual(readdirSync(history).map((n) => readFileSync(join(history, n), 'utf8')), [DEFAULT_PROMPTS.judge + '\n\n' + MARKER]);
+    assert.deepEqual(
+      readdirSync(history).map((n) => readFileSync(join(history, n), 'utf8')),
+      [DEFAULT_PROMPTS.judge + '\n\n' + MARKER],
+    );
     writePrompt(ws, 'judge', DEFAULT_PROMPTS.judge + '\n\n' + MARKER + '\nAlso: be kind.');
     const next = cli(dir);
-    assert.equal(await next.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json'), 0, next.err());
+    assert.equal(
+      await next.run('revalidate', 'ws', 'judge', '--all', '--base-url', server.url, '--json'),
+      0,
+      next.err(),
+    );
     assert.equal(next.json().previous, readdirSync(history)[0], 'the version id is the history file name');
     assert.equal(next.json().difference, 0);
 
@@ -138,15 +180,26 @@ describe('revalidate a prompt', () => {
     assert.equal(server.stats.chat, before, 'nothing was judged');
     const text = cli(dir);
     assert.equal(await text.run('revalidate', 'ws', 'memory', '--all', '--base-url', server.url), 0, text.err());
-    assert.match(text.out(), /memory: the prompt is the shipped default, and no other version exists: nothing to compare/);
+    assert.match(
+      text.out(),
+      /memory: the prompt is the shipped default, and no other version exists: nothing to compare/,
+    );
     // Not with its own kept version either.
     const { dir: d2, ws: ws2 } = workspace();
     writePrompt(ws2, 'judge', DEFAULT_PROMPTS.judge + '\nEdited.');
     assert.equal(await cli(d2).run('revalidate', 'ws', 'judge', '--user', 'ada', '--base-url', server.url), 0);
     const same = cli(d2);
     writePrompt(ws2, 'judge', DEFAULT_PROMPTS.judge + '\nEdited.');
-    assert.equal(await same.run('revalidate', 'ws', 'judge', '--user', 'ada', '--base-url', server.url, '--json'), 0, same.err());
-    assert.equal(same.json().previous, 'default', 'the edit is still compared with the default, never with its own version');
+    assert.equal(
+      await same.run('revalidate', 'ws', 'judge', '--user', 'ada', '--base-url', server.url, '--json'),
+      0,
+      same.err(),
+    );
+    assert.equal(
+      same.json().previous,
+      'default',
+      'the edit is still compared with the default, never with its own version',
+    );
   });
 
   test('failed calls: exit 1, "incomplete"', async () => {
@@ -155,18 +208,53 @@ describe('revalidate a prompt', () => {
     writePrompt(ws, 'judge', DEFAULT_PROMPTS.judge + '\n\n' + MARKER);
     brain = markerBrain(MARKER);
     // The current version's calls on one pair in three fail.
-    failing = (req) => req.messages[0]!.content.includes(MARKER) && /Question \d*[036] from ada/.test(req.messages[req.messages.length - 1]!.content);
+    failing = (req) =>
+      req.messages[0]!.content.includes(MARKER) &&
+      /Question \d*[036] from ada/.test(req.messages[req.messages.length - 1]!.content);
     try {
       const c = cli(dir);
-      assert.equal(await c.run('revalidate', 'ws', 'judge', '--user', 'ada', '--base-url', server.url, '--json', '--split', 'test'), 1, c.err());
-      assert.match(c.err(), /The re-validation is incomplete: \d+ judge call\(s\) failed .*planted failure.*Run the same command again/);
+      assert.equal(
+        await c.run(
+          'revalidate',
+          'ws',
+          'judge',
+          '--user',
+          'ada',
+          '--base-url',
+          server.url,
+          '--json',
+          '--split',
+          'test',
+        ),
+        1,
+        c.err(),
+      );
+      assert.match(
+        c.err(),
+        /The re-validation is incomplete: \d+ judge call\(s\) failed .*planted failure.*Run the same command again/,
+      );
       const r = c.json();
       assert.equal(r.complete, false);
       assert.ok((r.failed as { pairs: number }).pairs > 0);
       // Run again once the server answers: the missing pairs are judged, and the result is complete.
       failing = undefined;
       const again = cli(dir);
-      assert.equal(await again.run('revalidate', 'ws', 'judge', '--user', 'ada', '--base-url', server.url, '--json', '--split', 'test'), 0, again.err());
+      assert.equal(
+        await again.run(
+          'revalidate',
+          'ws',
+          'judge',
+          '--user',
+          'ada',
+          '--base-url',
+          server.url,
+          '--json',
+          '--split',
+          'test',
+        ),
+        0,
+        again.err(),
+      );
       assert.equal(again.json().complete, true);
       assert.ok((again.json().pairs as number) > (r.pairs as number));
     } finally {

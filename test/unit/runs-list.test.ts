@@ -36,7 +36,10 @@ describe('synthesizeme runs', () => {
     models: ['llama3.1:8b'],
     digests: { 'llama3.1:8b': DIGEST },
     brain: ignoringBrain,
-    faultFor: (req): Fault | undefined => (failing?.(req) ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' } : undefined),
+    faultFor: (req): Fault | undefined =>
+      failing?.(req)
+        ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' }
+        : undefined,
   }).then((s) => (server = s));
   after(() => server?.close());
 
@@ -54,11 +57,26 @@ describe('synthesizeme runs', () => {
     assert.match(empty.out(), /No runs in ws yet/);
 
     const e = cli(dir);
-    assert.equal(await e.run('eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--label', 'baseline', '--json'), 0, e.err());
+    assert.equal(
+      await e.run(
+        'eval',
+        'ws',
+        '--all',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--label',
+        'baseline',
+        '--json',
+      ),
+      0,
+      e.err(),
+    );
     const header = (await readRun(join(dir, e.json().run as string))).header!;
     assert.equal(header.label, 'baseline');
     assert.equal(header.modelDigest, DIGEST, 'the header records the digest the server named');
-    assert.ok(header.inputs.judge, 'and the judge prompt\'s hash');
+    assert.ok(header.inputs.judge, "and the judge prompt's hash");
 
     let runs = await list(dir);
     assert.equal(runs.length, 1);
@@ -77,13 +95,31 @@ describe('synthesizeme runs', () => {
     // Another label is another run (the cache makes it free).
     const calls = server.stats.chat;
     const l2 = cli(dir);
-    assert.equal(await l2.run('eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--label', 'again', '--json'), 0, l2.err());
+    assert.equal(
+      await l2.run(
+        'eval',
+        'ws',
+        '--all',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--label',
+        'again',
+        '--json',
+      ),
+      0,
+      l2.err(),
+    );
     assert.equal(server.stats.chat, calls);
     assert.deepEqual((await list(dir)).map((x) => x.label).sort(), ['again', 'baseline']);
 
     writePrompt(ws, 'judge', DEFAULT_PROMPTS.judge + '\nA new rule.');
     runs = await list(dir);
-    assert.ok(runs.every((x) => x.stale && x.staleBecause.join() === 'judge prompt changed'), JSON.stringify(runs));
+    assert.ok(
+      runs.every((x) => x.stale && x.staleBecause.join() === 'judge prompt changed'),
+      JSON.stringify(runs),
+    );
     const text = cli(dir);
     assert.equal(await text.run('runs', 'ws'), 0, text.err());
     assert.match(text.out(), /baseline\s+complete\s+stale: judge prompt changed/);
@@ -95,10 +131,16 @@ describe('synthesizeme runs', () => {
   test('a run after a failed call is incomplete; an edited persona makes its runs stale', async () => {
     await started;
     const { dir, ws } = workspace();
-    failing = (req) => /Question \d*[05] from ada/.test(req.messages[req.messages.length - 1]!.content) && req.messages[0]!.content.includes(DEFAULT_PROMPTS.judge.slice(0, 40));
+    failing = (req) =>
+      /Question \d*[05] from ada/.test(req.messages[req.messages.length - 1]!.content) &&
+      req.messages[0]!.content.includes(DEFAULT_PROMPTS.judge.slice(0, 40));
     try {
       const e = cli(dir);
-      assert.equal(await e.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 1, e.err());
+      assert.equal(
+        await e.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'),
+        1,
+        e.err(),
+      );
     } finally {
       failing = undefined;
     }
@@ -113,7 +155,23 @@ describe('synthesizeme runs', () => {
     const fit = cli(dir);
     assert.equal(await fit.run('fit', 'ws', '--user', 'ada', '--k', '2', '--base-url', server.url), 0, fit.err());
     const e2 = cli(dir);
-    assert.equal(await e2.run('eval', 'ws', '--user', 'ada', '--method', 'persona+demos', '--base-url', server.url, '--label', 'fitted', '--json'), 0, e2.err());
+    assert.equal(
+      await e2.run(
+        'eval',
+        'ws',
+        '--user',
+        'ada',
+        '--method',
+        'persona+demos',
+        '--base-url',
+        server.url,
+        '--label',
+        'fitted',
+        '--json',
+      ),
+      0,
+      e2.err(),
+    );
     const path = join(ws, 'personas', 'ada.persona.yaml');
     writeFileSync(path, readFileSync(path, 'utf8').replace('Likes answers of any kind.', 'Likes short answers.'));
     runs = await list(dir);

@@ -14,7 +14,10 @@ function workspaceWith(settingsText: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'settings-'));
   mkdirSync(join(dir, '.vscode'));
   writeFileSync(join(dir, '.vscode', 'settings.json'), settingsText);
-  writeFileSync(join(dir, 'ada.prefs.jsonl'), JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n');
+  writeFileSync(
+    join(dir, 'ada.prefs.jsonl'),
+    JSON.stringify({ user_id: 'ada', pair_id: 'a1', context: 'q?', chosen: 'yes', rejected: 'no' }) + '\n',
+  );
   return dir;
 }
 
@@ -30,7 +33,11 @@ describe('workspace settings', () => {
     try {
       const { settings, ignored } = await readWorkspaceSettingsWithNotes(dir);
       assert.equal(settings.model, 'llama3.1:8b');
-      assert.deepEqual(settings.include, ['data/*,].prefs.jsonl'], 'the hand-written stripper rewrote ",]" inside strings');
+      assert.deepEqual(
+        settings.include,
+        ['data/*,].prefs.jsonl'],
+        'the hand-written stripper rewrote ",]" inside strings',
+      );
       assert.equal(settings.numCtx, 16384);
       assert.deepEqual(settings.outputCaps, { judge: 1024, persona: 2048 });
       assert.deepEqual(ignored, []);
@@ -40,7 +47,9 @@ describe('workspace settings', () => {
   });
 
   test('a value of the wrong shape is left out and named; a workspace never chooses the API key variable', async () => {
-    const dir = workspaceWith('{"synthesizeme.concurrency": "lots", "synthesizeme.think": "maybe", "synthesizeme.apiKeyEnv": "AWS_SECRET_ACCESS_KEY", "synthesizeme.seed": 7}');
+    const dir = workspaceWith(
+      '{"synthesizeme.concurrency": "lots", "synthesizeme.think": "maybe", "synthesizeme.apiKeyEnv": "AWS_SECRET_ACCESS_KEY", "synthesizeme.seed": 7}',
+    );
     try {
       const { settings, ignored } = await readWorkspaceSettingsWithNotes(dir);
       assert.deepEqual(settings, { seed: 7 });
@@ -55,7 +64,11 @@ describe('workspace settings', () => {
   test('a broken settings file names its line and column, exit 2', async () => {
     const dir = workspaceWith('{\n  "synthesizeme.model": "x"\n  "synthesizeme.seed": 1\n}');
     try {
-      await assert.rejects(readWorkspaceSettingsWithNotes(dir), (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /settings\.json:3:3: not valid JSON \(CommaExpected\)/.test(err.message));
+      await assert.rejects(
+        readWorkspaceSettingsWithNotes(dir),
+        (err: { exitCode?: number; message: string }) =>
+          err.exitCode === 2 && /settings\.json:3:3: not valid JSON \(CommaExpected\)/.test(err.message),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -64,10 +77,27 @@ describe('workspace settings', () => {
   test('the CLI says in one line which workspace setting it ignored and why', async () => {
     const dir = workspaceWith('{"synthesizeme.apiKeyEnv": "AWS_SECRET_ACCESS_KEY"}');
     const err: string[] = [];
-    const io: CommandIO = { stdout: () => undefined, stderr: (t) => void err.push(t), isTTY: false, cwd: dir, signal: new AbortController().signal, env: {} };
+    const io: CommandIO = {
+      stdout: () => undefined,
+      stderr: (t) => void err.push(t),
+      isTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+      env: {},
+    };
     try {
-      assert.equal(await runCli(['eval', '.', '--all', '--method', 'default', '--dry-run', '--base-url', 'http://127.0.0.1:9'], io), 0, err.join(''));
-      assert.match(err.join(''), /^note: synthesizeme\.apiKeyEnv: ignored in the workspace's settings \(a workspace may not choose which variable's secret is sent/m);
+      assert.equal(
+        await runCli(
+          ['eval', '.', '--all', '--method', 'default', '--dry-run', '--base-url', 'http://127.0.0.1:9'],
+          io,
+        ),
+        0,
+        err.join(''),
+      );
+      assert.match(
+        err.join(''),
+        /^note: synthesizeme\.apiKeyEnv: ignored in the workspace's settings \(a workspace may not choose which variable's secret is sent/m,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -87,33 +117,63 @@ describe('workspace settings', () => {
   test('a server address that is not http or https is ignored and said, from any level', () => {
     const r = readSettings((id) => (id === 'synthesizeme.baseUrls' ? { user: ['file:///etc/passwd'] } : {}), true);
     assert.equal(r.settings.baseUrls, undefined);
-    assert.match(r.ignored.join('\n'), /^synthesizeme\.baseUrls: ignored: \["file:\/\/\/etc\/passwd"\] is not a valid value/m);
-    assert.deepEqual(readSettings((id) => (id === 'synthesizeme.baseUrls' ? { user: ['localhost:11434', 'https://api.example.com/v1'] } : {}), true).settings.baseUrls, ['localhost:11434', 'https://api.example.com/v1']);
+    assert.match(
+      r.ignored.join('\n'),
+      /^synthesizeme\.baseUrls: ignored: \["file:\/\/\/etc\/passwd"\] is not a valid value/m,
+    );
+    assert.deepEqual(
+      readSettings(
+        (id) => (id === 'synthesizeme.baseUrls' ? { user: ['localhost:11434', 'https://api.example.com/v1'] } : {}),
+        true,
+      ).settings.baseUrls,
+      ['localhost:11434', 'https://api.example.com/v1'],
+    );
   });
 });
 
 describe('an untrusted workspace cannot send the key anywhere new, nor lift the limits (issue 20, class 2)', () => {
   test('the provider follows the server rule: ignored from an untrusted workspace, used from a trusted one', () => {
-    const values: Record<string, { user?: unknown; workspace?: unknown }> = { 'synthesizeme.provider': { workspace: 'openai' } };
+    const values: Record<string, { user?: unknown; workspace?: unknown }> = {
+      'synthesizeme.provider': { workspace: 'openai' },
+    };
     const untrusted = readSettings((id) => values[id] ?? {}, false);
     assert.equal(untrusted.settings.provider, undefined);
-    assert.match(untrusted.ignored.join('\n'), /^synthesizeme\.provider: ignored in the workspace's settings: an untrusted workspace may not choose the server/m);
+    assert.match(
+      untrusted.ignored.join('\n'),
+      /^synthesizeme\.provider: ignored in the workspace's settings: an untrusted workspace may not choose the server/m,
+    );
     assert.equal(readSettings((id) => values[id] ?? {}, true).settings.provider, 'openai');
-    const mine: Record<string, { user?: unknown; workspace?: unknown }> = { 'synthesizeme.provider': { user: 'ollama', workspace: 'openai' } };
-    assert.equal(readSettings((id) => mine[id] ?? {}, false).settings.provider, 'ollama', "the user's own provider stays");
+    const mine: Record<string, { user?: unknown; workspace?: unknown }> = {
+      'synthesizeme.provider': { user: 'ollama', workspace: 'openai' },
+    };
+    assert.equal(
+      readSettings((id) => mine[id] ?? {}, false).settings.provider,
+      'ollama',
+      "the user's own provider stays",
+    );
   });
 
   test("with the user's own --base-url of an Ollama server and OPENAI_API_KEY set, the workspace's provider sends no key there", async () => {
     const server = await startLoopbackOllama();
     const dir = workspaceWith('{"synthesizeme.provider": "openai", "synthesizeme.model": "llama3.1:8b"}');
     const err: string[] = [];
-    const io: CommandIO = { stdout: () => undefined, stderr: (t) => void err.push(t), isTTY: false, cwd: dir, signal: new AbortController().signal, env: { OPENAI_API_KEY: 'sk-test-secret-do-not-send' } };
+    const io: CommandIO = {
+      stdout: () => undefined,
+      stderr: (t) => void err.push(t),
+      isTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+      env: { OPENAI_API_KEY: 'sk-test-secret-do-not-send' },
+    };
     try {
-      const code = await runCli(['judge', 'ada.prefs.jsonl', '--pair', 'a1', '--base-url', server.url, '--no-cache'], io);
+      const code = await runCli(
+        ['judge', 'ada.prefs.jsonl', '--pair', 'a1', '--base-url', server.url, '--no-cache'],
+        io,
+      );
       assert.equal(code, 0, err.join(''));
       assert.ok(server.chats.length >= 2, 'both orders were judged');
       for (const c of server.chats) {
-        assert.equal(c.path, '/api/chat', 'Ollama\'s protocol, the one the user chose');
+        assert.equal(c.path, '/api/chat', "Ollama's protocol, the one the user chose");
         assert.equal(c.headers.authorization, undefined, 'no Authorization header reached the server');
       }
       assert.ok(!JSON.stringify(server.chats.map((c) => c.headers)).includes('sk-test-secret'));
@@ -134,22 +194,54 @@ describe('an untrusted workspace cannot send the key anywhere new, nor lift the 
       'synthesizeme.collect.askNext': 1000000,
     };
     const untrusted = readSettings((id) => ({ workspace: ws[id] }), false);
-    assert.deepEqual(untrusted.settings, { outputCaps: { judge: 4096, persona: 2048 }, numCtx: 32768, concurrency: 16, temperature: 1, collectAskNext: 16 });
+    assert.deepEqual(untrusted.settings, {
+      outputCaps: { judge: 4096, persona: 2048 },
+      numCtx: 32768,
+      concurrency: 16,
+      temperature: 1,
+      collectAskNext: 16,
+    });
     const lines = untrusted.ignored;
     assert.equal(lines.length, 6, lines.join('\n'));
     assert.ok(lines.some((l) => /^synthesizeme\.collect\.askNext: clamped to 16/.test(l)));
-    assert.ok(lines.some((l) => /^synthesizeme\.outputCaps: clamped to \{"judge":4096,"persona":2048\} .*judge at most 4096 tokens/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        /^synthesizeme\.outputCaps: clamped to \{"judge":4096,"persona":2048\} .*judge at most 4096 tokens/.test(l),
+      ),
+      lines.join('\n'),
+    );
     assert.ok(lines.some((l) => /^synthesizeme\.numCtx: clamped to 32768/.test(l)));
     assert.ok(lines.some((l) => /^synthesizeme\.concurrency: clamped to 16/.test(l)));
     assert.ok(lines.some((l) => /^synthesizeme\.temperature: clamped to 1/.test(l)));
-    assert.ok(lines.some((l) => /^synthesizeme\.think: ignored in the workspace's settings \("high"\): thinking multiplies/.test(l)));
+    assert.ok(
+      lines.some((l) =>
+        /^synthesizeme\.think: ignored in the workspace's settings \("high"\): thinking multiplies/.test(l),
+      ),
+    );
     // The same values from the user, or from a trusted workspace, are theirs to set.
     const trusted = readSettings((id) => ({ workspace: ws[id] }), true);
-    assert.deepEqual(trusted.settings, { outputCaps: { judge: 1000000, persona: 2048 }, numCtx: 1048576, concurrency: 512, temperature: 2, think: 'high', collectAskNext: 1000000 });
+    assert.deepEqual(trusted.settings, {
+      outputCaps: { judge: 1000000, persona: 2048 },
+      numCtx: 1048576,
+      concurrency: 512,
+      temperature: 2,
+      think: 'high',
+      collectAskNext: 1000000,
+    });
     assert.deepEqual(trusted.ignored, []);
     assert.deepEqual(readSettings((id) => ({ user: ws[id] }), false).settings, trusted.settings);
     // Values within the bounds pass without a note.
-    const modest = readSettings((id) => ({ workspace: ({ 'synthesizeme.numCtx': 'auto', 'synthesizeme.concurrency': 4, 'synthesizeme.think': 'off' } as Record<string, unknown>)[id] }), false);
+    const modest = readSettings(
+      (id) => ({
+        workspace: (
+          { 'synthesizeme.numCtx': 'auto', 'synthesizeme.concurrency': 4, 'synthesizeme.think': 'off' } as Record<
+            string,
+            unknown
+          >
+        )[id],
+      }),
+      false,
+    );
     assert.deepEqual(modest.settings, { numCtx: 'auto', concurrency: 4, think: 'off' });
     assert.deepEqual(modest.ignored, []);
   });

@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
 import { splitUser, DEFAULT_SPLIT_OPTIONS } from '../../src/core/data/splits';
 import type { Pair } from '../../src/core/data/pair';
-import { judgeSystem, judgeMessages, personaSynthesisMessages, memoryMessages, personalizableMessages } from '../../src/core/method/messages';
+import {
+  judgeSystem,
+  judgeMessages,
+  personaSynthesisMessages,
+  memoryMessages,
+  personalizableMessages,
+} from '../../src/core/method/messages';
 import { DEFAULT_PROMPTS, OUTPUT_INSTRUCTIONS } from '../../src/core/method/default-prompts';
 import { readJudgment } from '../../src/core/method/judge';
 import { JUDGMENT_SCHEMA, PERSONA_SCHEMA, MEMORY_SCHEMA, PERSONALIZABLE_SCHEMA } from '../../src/core/method/schemas';
@@ -48,8 +54,24 @@ import {
   type SimulatedUser,
   type Trait,
 } from '../support/simulated-users';
-import { simulatedBrain, statedNumbers, traitsNamedIn, CONFUSIONS, type Confusion, type SimulatedBrain } from '../support/simulated-brain';
-import { ASPECTS, EMOJI_NOTICED, LAPSE, REGISTER_STEP, compareAspect, noticedDifference, readResponse, seemsTo } from '../support/brain-detectors';
+import {
+  simulatedBrain,
+  statedNumbers,
+  traitsNamedIn,
+  CONFUSIONS,
+  type Confusion,
+  type SimulatedBrain,
+} from '../support/simulated-brain';
+import {
+  ASPECTS,
+  EMOJI_NOTICED,
+  LAPSE,
+  REGISTER_STEP,
+  compareAspect,
+  noticedDifference,
+  readResponse,
+  seemsTo,
+} from '../support/brain-detectors';
 import { PARAPHRASES } from '../support/persona-paraphrases';
 import { breakMessages } from '../support/prompt-breakers';
 import { IN_OTHER_WORDS } from '../support/hand-written-personas';
@@ -86,7 +108,11 @@ function call<T>(brain: SimulatedBrain, messages: ChatMessage[], schema: Respons
 type Judgment = { reasoning: string; preference: 'A' | 'B' };
 
 /** Accuracy over both orders of every pair (METHOD.md section 4). */
-function accuracy(brain: SimulatedBrain, system: string, pairs: readonly Pair[]): { correct: number; samples: number; rate: number } {
+function accuracy(
+  brain: SimulatedBrain,
+  system: string,
+  pairs: readonly Pair[],
+): { correct: number; samples: number; rate: number } {
   let correct = 0;
   let samples = 0;
   for (const p of pairs) {
@@ -110,7 +136,8 @@ function bootstrapDemos(brain: SimulatedBrain, pairs: readonly Pair[], persona?:
   for (const pair of pairs) {
     const order = orderFor(pair);
     const r = call<Judgment>(brain, judgeMessages(system, pair, order), JUDGMENT_SCHEMA);
-    if (r.preference === chosenLabel(order)) out.push({ pair, demo: { pairId: pair.pairId, order, reasoning: r.reasoning, preference: r.preference } });
+    if (r.preference === chosenLabel(order))
+      out.push({ pair, demo: { pairId: pair.pairId, order, reasoning: r.reasoning, preference: r.preference } });
   }
   return out;
 }
@@ -119,11 +146,22 @@ function bootstrapDemos(brain: SimulatedBrain, pairs: readonly Pair[], persona?:
 function labelled(pairs: readonly Pair[]): { pair: Pair; demo: Demo }[] {
   return pairs.map((pair) => {
     const order = orderFor(pair);
-    return { pair, demo: { pairId: pair.pairId, order, preference: chosenLabel(order), reasoning: `The user preferred response ${chosenLabel(order)}.` } };
+    return {
+      pair,
+      demo: {
+        pairId: pair.pairId,
+        order,
+        preference: chosenLabel(order),
+        reasoning: `The user preferred response ${chosenLabel(order)}.`,
+      },
+    };
   });
 }
 
-function synthesize(brain: SimulatedBrain, examples: { pair: Pair; demo: Demo }[]): { reasoning: string; persona: string } {
+function synthesize(
+  brain: SimulatedBrain,
+  examples: { pair: Pair; demo: Demo }[],
+): { reasoning: string; persona: string } {
   return call(brain, personaSynthesisMessages(DEFAULT_PROMPTS['persona-synthesis'], examples), PERSONA_SCHEMA);
 }
 
@@ -167,7 +205,11 @@ function computeFigures(): Map<string, UserFigures> {
     const s = splits.get(user.id)!;
     const evalPairs = [...s.validation, ...s.test];
     const generic = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, {}), evalPairs);
-    const persona = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => PLAIN_PERSONA[t]).join('\n') }), evalPairs);
+    const persona = accuracy(
+      brain,
+      judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => PLAIN_PERSONA[t]).join('\n') }),
+      evalPairs,
+    );
     const verified = bootstrapDemos(brain, s.context);
     const pool = verified.length ? verified : labelled(s.context);
     const demos = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { demos: pool }), evalPairs);
@@ -178,13 +220,27 @@ function computeFigures(): Map<string, UserFigures> {
     addTo('persona', persona);
     addTo('synthesized', synthesized);
     addTo('demos', demos);
-    figures.set(user.id, { generic: generic.rate, persona: persona.rate, synthesized: synthesized.rate, demos: demos.rate, personaText: synth.persona, demoCount: pool.length });
+    figures.set(user.id, {
+      generic: generic.rate,
+      persona: persona.rate,
+      synthesized: synthesized.rate,
+      demos: demos.rate,
+      personaText: synth.persona,
+      demoCount: pool.length,
+    });
     console.log(
       `  ${user.id} [${user.traits.join('+')}]: generic ${pct(generic.rate)}, persona ${pct(persona.rate)}, synthesized persona ${pct(synthesized.rate)}, demos (${pool.length}${verified.length ? ' verified' : ' labelled'}) ${pct(demos.rate)} over ${generic.samples} samples`,
     );
   }
-  totals = { generic: sum.generic[0] / sum.generic[1], persona: sum.persona[0] / sum.persona[1], synthesized: sum.synthesized[0] / sum.synthesized[1], demos: sum.demos[0] / sum.demos[1] };
-  console.log(`  panel: generic ${pct(totals.generic)}, persona ${pct(totals.persona)}, synthesized persona ${pct(totals.synthesized)}, demos ${pct(totals.demos)} (${sum.generic[1]} samples each)`);
+  totals = {
+    generic: sum.generic[0] / sum.generic[1],
+    persona: sum.persona[0] / sum.persona[1],
+    synthesized: sum.synthesized[0] / sum.synthesized[1],
+    demos: sum.demos[0] / sum.demos[1],
+  };
+  console.log(
+    `  panel: generic ${pct(totals.generic)}, persona ${pct(totals.persona)}, synthesized persona ${pct(totals.synthesized)}, demos ${pct(totals.demos)} (${sum.generic[1]} samples each)`,
+  );
   return figures;
 }
 
@@ -194,7 +250,11 @@ function computeFigures(): Map<string, UserFigures> {
 
 describe('trait detectors', () => {
   test('recognise each property on hand-written examples', () => {
-    assert.equal(wordCount('Use `items[::-1]`.\n\n```python\nprint(1, 2, 3, 4, 5)\n```'), 2, 'code blocks do not count as words');
+    assert.equal(
+      wordCount('Use `items[::-1]`.\n\n```python\nprint(1, 2, 3, 4, 5)\n```'),
+      2,
+      'code blocks do not count as words',
+    );
     assert.ok(isConcise('Boil it in salted water and taste early.'));
     assert.ok(!isConcise(Array.from({ length: CONCISE_MAX_WORDS + 1 }, () => 'word').join(' ')));
 
@@ -204,7 +264,10 @@ describe('trait detectors', () => {
     assert.ok(citesSources('Boil it.\n\nSource: Harold McGee, "On Food and Cooking".'));
     assert.ok(citesSources('According to the NHS, adults need seven hours.'));
     assert.ok(citesSources('See https://docs.python.org/3/ for details.'));
-    assert.ok(!citesSources('Boil it.\n\n```python\nurl = "https://example.com"\n```'), 'a URL inside code is not a citation');
+    assert.ok(
+      !citesSources('Boil it.\n\n```python\nurl = "https://example.com"\n```'),
+      'a URL inside code is not a citation',
+    );
 
     assert.ok(hasEmoji('Great pasta 🍝'));
     assert.ok(hasEmoji('Ready ✈️'));
@@ -226,7 +289,11 @@ describe('trait detectors', () => {
     const long = Array.from({ length: 4 }, () => short).join(' ');
     assert.equal(traitPreference('concise', short, long), 1);
     assert.equal(traitPreference('concise', long, short), -1);
-    assert.equal(traitPreference('concise', short, short + ' Then fluff.'), 0, 'a few words more is not a different length');
+    assert.equal(
+      traitPreference('concise', short, short + ' Then fluff.'),
+      0,
+      'a few words more is not a different length',
+    );
     assert.equal(traitPreference('no-emoji', 'Plain.', 'Fun 🎉'), 1);
     assert.equal(traitPreference('code', 'Plain.', 'Plain too.'), 0);
   });
@@ -236,7 +303,11 @@ describe("the brain's own detectors", () => {
   test('the brain imports nothing from the generator (no answer key, no hint phrases)', () => {
     for (const f of ['simulated-brain.ts', 'brain-detectors.ts', 'persona-paraphrases.ts']) {
       const source = readFileSync(join(process.cwd(), 'test', 'support', f), 'utf8');
-      assert.doesNotMatch(source, /from '\.\/simulated-users'|from "\.\/simulated-users"|sim-workspace/, `${f} imports the generator`);
+      assert.doesNotMatch(
+        source,
+        /from '\.\/simulated-users'|from "\.\/simulated-users"|sim-workspace/,
+        `${f} imports the generator`,
+      );
     }
     assert.deepEqual([...ASPECTS].sort(), [...TRAITS].sort(), 'the two vocabularies name the same aspects of taste');
   });
@@ -251,9 +322,13 @@ describe("the brain's own detectors", () => {
     const bullets = 'Do this:\n- Boil water.\n- Add pasta.';
     assert.ok(seemsTo('steps', readResponse(bullets)) && !hasNumberedSteps(bullets));
     // Register: a possessive reads as casual to the brain; the generator knows it is not a contraction.
-    const possessive = "The body's clock shifts by about one hour a day, and the traveller's schedule should follow it.";
+    const possessive =
+      "The body's clock shifts by about one hour a day, and the traveller's schedule should follow it.";
     assert.ok(isFormal(possessive));
-    assert.ok(readResponse(possessive).casualDensity >= REGISTER_STEP, 'the brain takes the apostrophes for casual speech');
+    assert.ok(
+      readResponse(possessive).casualDensity >= REGISTER_STEP,
+      'the brain takes the apostrophes for casual speech',
+    );
     // Emoji: obvious in a short reply, overlooked in a long one; the generator sees both.
     const long = Array.from({ length: 30 }, () => 'Rinse the rice well before you cook it.').join(' ');
     assert.ok(readResponse('Rinse the rice 🍚 and let it rest ✨').emojiDensity >= EMOJI_NOTICED);
@@ -273,7 +348,14 @@ describe("the brain's own detectors", () => {
     let lapses = 0;
     for (const e of QUESTION_BANK) {
       for (const formal of [false, true]) {
-        const a = renderResponse(e, { length: 'short', steps: false, source: false, emoji: false, formal, code: false });
+        const a = renderResponse(e, {
+          length: 'short',
+          steps: false,
+          source: false,
+          emoji: false,
+          formal,
+          code: false,
+        });
         const b = renderResponse(e, { length: 'long', steps: false, source: false, emoji: false, formal, code: false });
         assert.equal(noticedDifference('concise', readResponse(a), readResponse(b)), 1, e.id);
         const d = compareAspect('concise', a, b);
@@ -286,7 +368,10 @@ describe("the brain's own detectors", () => {
   });
 
   test("agree with the generator's answer key on 60-95% of pairs: informative, imperfect, rarely the wrong way", () => {
-    const users = [...panel, ...TRAITS.map((t) => generateUser({ id: `key-${t}`, traits: [t], pairs: 40, seed: SEED }))];
+    const users = [
+      ...panel,
+      ...TRAITS.map((t) => generateUser({ id: `key-${t}`, traits: [t], pairs: 40, seed: SEED })),
+    ];
     const by = new Map<Trait, { right: number; missed: number; wrong: number }>();
     for (const u of users) {
       for (const r of u.records) {
@@ -303,7 +388,9 @@ describe("the brain's own detectors", () => {
     let wrong = 0;
     for (const [t, e] of by) {
       const n = e.right + e.missed + e.wrong;
-      console.log(`  brain vs answer key, ${t}: ${e.right} right, ${e.missed} not noticed, ${e.wrong} the wrong way (${pct(e.right / n)})`);
+      console.log(
+        `  brain vs answer key, ${t}: ${e.right} right, ${e.missed} not noticed, ${e.wrong} the wrong way (${pct(e.right / n)})`,
+      );
       assert.ok(e.right / n >= 0.6, `${t}: the brain's detector is barely informative (${pct(e.right / n)})`);
       right += e.right;
       wrong += e.wrong;
@@ -324,7 +411,10 @@ describe('simulated users', () => {
     assert.ok(QUESTION_BANK.length >= 30, `${QUESTION_BANK.length} questions`);
     const topics = new Set(QUESTION_BANK.map((e) => e.topic));
     assert.ok(topics.size >= 8, [...topics].join(', '));
-    assert.ok(QUESTION_BANK.filter((e) => e.code).length >= 10, 'enough questions where code makes sense for a code-loving user');
+    assert.ok(
+      QUESTION_BANK.filter((e) => e.code).length >= 10,
+      'enough questions where code makes sense for a code-loving user',
+    );
     assert.equal(new Set(QUESTION_BANK.map((e) => e.id)).size, QUESTION_BANK.length, 'unique ids');
     for (const e of QUESTION_BANK) {
       // Only the rare hint phrases may state a preference; a bank question that did would leak the trait.
@@ -369,13 +459,20 @@ describe('simulated users', () => {
                 }
       // Whatever else differs, a concise and a detailed rendering of one answer are told apart by length.
       assert.ok(shortestLong >= LENGTH_RATIO * longestShort, `${e.id}: ${longestShort} vs ${shortestLong} words`);
-      assert.deepEqual([...shortFigures].filter((n) => !longFigures!.has(n)), [], `${e.id}: figures only a terse variant states`);
+      assert.deepEqual(
+        [...shortFigures].filter((n) => !longFigures!.has(n)),
+        [],
+        `${e.id}: figures only a terse variant states`,
+      );
     }
     assert.ok(variants > 1000);
     // A concise and a detailed rendering of the same answer differ clearly in length.
     const e = QUESTION_BANK[0]!;
     const base: Knobs = { length: 'short', steps: false, source: false, emoji: false, formal: true, code: false };
-    assert.equal(traitPreference('concise', renderResponse(e, base), renderResponse(e, { ...base, length: 'long' })), 1);
+    assert.equal(
+      traitPreference('concise', renderResponse(e, base), renderResponse(e, { ...base, length: 'long' })),
+      1,
+    );
   });
 
   test('generateUser is deterministic from the seed and writes a file the parser reads', () => {
@@ -411,10 +508,17 @@ describe('simulated users', () => {
           if (t === 'concise') continue; // relative: checked below
           assert.ok(TRAIT_DETECTORS[t](r.chosen), `${r.pair_id}: chosen lacks ${t}`);
         }
-        assert.equal(traitPreference(r.meta.trait, r.chosen, r.rejected), 1, `${r.pair_id}: ${r.meta.trait} does not decide\n${r.chosen}\n---\n${r.rejected}`);
+        assert.equal(
+          traitPreference(r.meta.trait, r.chosen, r.rejected),
+          1,
+          `${r.pair_id}: ${r.meta.trait} does not decide\n${r.chosen}\n---\n${r.rejected}`,
+        );
         if (user.traits.includes('concise')) {
           assert.ok(isConcise(r.chosen), r.pair_id);
-          assert.ok(traitPreference('concise', r.chosen, r.rejected) >= 0, `${r.pair_id}: the rejected reply is the more concise one`);
+          assert.ok(
+            traitPreference('concise', r.chosen, r.rejected) >= 0,
+            `${r.pair_id}: the rejected reply is the more concise one`,
+          );
         }
         assert.ok(user.traits.includes(r.meta.trait));
         deciding.set(r.meta.trait, (deciding.get(r.meta.trait) ?? 0) + 1);
@@ -422,7 +526,11 @@ describe('simulated users', () => {
         if (!r.meta.hint) assert.deepEqual(traitsNamedIn(r.context[0]!.content), [], r.pair_id);
       }
       // Two-trait users show both traits about equally.
-      for (const t of user.traits) assert.ok((deciding.get(t) ?? 0) >= Math.floor(user.records.length / user.traits.length) - 1, `${user.id} ${t}`);
+      for (const t of user.traits)
+        assert.ok(
+          (deciding.get(t) ?? 0) >= Math.floor(user.records.length / user.traits.length) - 1,
+          `${user.id} ${t}`,
+        );
     }
   });
 
@@ -450,7 +558,10 @@ describe('simulated brain', () => {
     // The brain sees the replies through its own, imperfect detectors (and 8% of its answers are
     // flipped), so a persona that names the trait helps a lot but not all the way.
     assert.ok(totals!.persona >= 0.75 && totals!.persona <= 0.95, `persona ${pct(totals!.persona)}`);
-    assert.ok(totals!.persona >= totals!.generic + 0.3, `persona ${pct(totals!.persona)} vs generic ${pct(totals!.generic)}`);
+    assert.ok(
+      totals!.persona >= totals!.generic + 0.3,
+      `persona ${pct(totals!.persona)} vs generic ${pct(totals!.generic)}`,
+    );
     // Per user (24-28 samples) only a floor: a trait the brain failed to read would sit at the
     // generic level, well below it for most users.
     for (const [id, u] of f) assert.ok(u.persona >= 0.6, `${id}: persona ${pct(u.persona)}`);
@@ -536,7 +647,10 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
 
   test('demonstrations without their responses carry no signal, and persona synthesis from them is generic', () => {
     const brain = simulatedBrain({ noise: 0 });
-    const hollow = labelled(s.context).map(({ pair, demo }) => ({ pair: { ...pair, chosen: { role: 'assistant', content: '' }, rejected: { role: 'assistant', content: '' } }, demo }));
+    const hollow = labelled(s.context).map(({ pair, demo }) => ({
+      pair: { ...pair, chosen: { role: 'assistant', content: '' }, rejected: { role: 'assistant', content: '' } },
+      demo,
+    }));
     const pairs = [...s.validation, ...s.test];
     const full = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { demos: labelled(s.context) }), pairs).rate;
     const none = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { demos: hollow }), pairs).rate;
@@ -553,21 +667,35 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     const brain = simulatedBrain();
     const synth = synthesize(brain, labelled(splits.get('sim-chloe')!.context));
     assert.match(synth.persona, /^This user seems to be .+\.\n\nPreferences about responses:\n- /);
-    assert.ok(PARAPHRASES.sources.some((p) => synth.persona.includes(`- ${p}`)), synth.persona);
-    assert.ok(PARAPHRASES['no-emoji'].some((p) => synth.persona.includes(`- ${p}`)), synth.persona);
-    assert.match(synth.reasoning, /Across \d+ example\(s\): .*said where its information came from in \d+ example\(s\)/);
+    assert.ok(
+      PARAPHRASES.sources.some((p) => synth.persona.includes(`- ${p}`)),
+      synth.persona,
+    );
+    assert.ok(
+      PARAPHRASES['no-emoji'].some((p) => synth.persona.includes(`- ${p}`)),
+      synth.persona,
+    );
+    assert.match(
+      synth.reasoning,
+      /Across \d+ example\(s\): .*said where its information came from in \d+ example\(s\)/,
+    );
   });
 
   test('memory facts come only from what the user said', () => {
     const brain = simulatedBrain();
     const quiet = generateUser({ id: 'quiet', traits: ['concise'], pairs: 8, seed: 1, hintRate: 0 });
     const talkative = generateUser({ id: 'talk', traits: ['steps'], pairs: 8, seed: 1, hintRate: 1 });
-    const facts = (u: SimulatedUser) => call<{ facts: string[] }>(brain, memoryMessages(DEFAULT_PROMPTS.memory, pairsOf(u)), MEMORY_SCHEMA).facts;
+    const facts = (u: SimulatedUser) =>
+      call<{ facts: string[] }>(brain, memoryMessages(DEFAULT_PROMPTS.memory, pairsOf(u)), MEMORY_SCHEMA).facts;
 
     const q = facts(quiet);
     assert.equal(q.length, 8, 'one fact per question asked');
     assert.ok(q.every((f) => f.startsWith('Asked for help with: ')));
-    assert.deepEqual(traitsNamedIn(q.join('\n')), [], 'the chosen replies are short, but a memory does not guess a taste nobody stated');
+    assert.deepEqual(
+      traitsNamedIn(q.join('\n')),
+      [],
+      'the chosen replies are short, but a memory does not guess a taste nobody stated',
+    );
 
     const t = facts(talkative);
     assert.match(t[0]!, /^Has asked for instructions laid out step by step \(in 8 conversations\)\.$/);
@@ -575,7 +703,10 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
 
     // The memory judge uses what it was given.
     const s2 = splitsOf(talkative);
-    const withMemory = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { memory: t }), [...s2.validation, ...s2.test]).rate;
+    const withMemory = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { memory: t }), [
+      ...s2.validation,
+      ...s2.test,
+    ]).rate;
     assert.ok(withMemory >= 0.75, `memory judge ${pct(withMemory)}`);
   });
 
@@ -590,14 +721,23 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
       assert.ok(demographics, `${id} has demographics`);
       const withProfile = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { demographics }), pairs).rate;
       const generic = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, {}), pairs).rate;
-      if (helps) assert.ok(withProfile >= 0.8 && withProfile >= generic + 0.2, `${id}: profile ${pct(withProfile)} vs generic ${pct(generic)}`);
+      if (helps)
+        assert.ok(
+          withProfile >= 0.8 && withProfile >= generic + 0.2,
+          `${id}: profile ${pct(withProfile)} vs generic ${pct(generic)}`,
+        );
       else assert.equal(withProfile, generic, `${id}: an occupation is not a taste`);
     }
   });
 
   test('personalizable: style differences yes; an empty, refusing or factually different answer no', () => {
     const brain = simulatedBrain();
-    const ask = (p: Pair) => call<{ reason: string; personalizable: boolean }>(brain, personalizableMessages(DEFAULT_PROMPTS.personalizable, p), PERSONALIZABLE_SCHEMA);
+    const ask = (p: Pair) =>
+      call<{ reason: string; personalizable: boolean }>(
+        brain,
+        personalizableMessages(DEFAULT_PROMPTS.personalizable, p),
+        PERSONALIZABLE_SCHEMA,
+      );
     // Every generated pair differs in style only: the same facts, told differently. The brain
     // never takes them for a disagreement on facts; it misses the difference in style now and
     // then (its detectors are its own), and then calls the pair "practically the same".
@@ -616,13 +756,20 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     assert.ok(yes / all >= 0.8, `only ${yes} of ${all} style-only pairs judged personalizable`);
     // Not all of them: a brain that never missed a difference the generator built in would be reading its answer key.
     assert.ok(yes < all, 'the brain saw every difference the generator made');
-    const concise = pairsOf(user).map(ask).filter((r) => r.personalizable);
-    assert.ok(concise.filter((r) => /differ mainly in length/.test(r.reason)).length >= 0.7 * concise.length, 'a concise user\'s pairs differ in length');
+    const concise = pairsOf(user)
+      .map(ask)
+      .filter((r) => r.personalizable);
+    assert.ok(
+      concise.filter((r) => /differ mainly in length/.test(r.reason)).length >= 0.7 * concise.length,
+      "a concise user's pairs differ in length",
+    );
     const q = 'How do I convert a temperature from Celsius to Fahrenheit?';
     const right = 'Multiply the Celsius value by 9/5 and add 32; for example, 20 °C is 68 °F.';
     assert.equal(ask(makePair('e', q, right, '')).personalizable, false);
     assert.equal(ask(makePair('r', q, right, "I'm unable to help with that request.")).personalizable, false);
-    const wrong = ask(makePair('w', q, right, 'Multiply the Celsius value by 5/9 and add 30; for example, 20 °C is 41 °F.'));
+    const wrong = ask(
+      makePair('w', q, right, 'Multiply the Celsius value by 5/9 and add 30; for example, 20 °C is 41 °F.'),
+    );
     assert.equal(wrong.personalizable, false);
     assert.match(wrong.reason, /disagree on the facts/);
     assert.equal(ask(makePair('same', q, right, right + ' ')).personalizable, false, 'nothing to prefer');
@@ -635,10 +782,29 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     const withSchema = brain({ model: 'm', messages: judgeMsgs, schema: JUDGMENT_SCHEMA });
     const without = brain({ model: 'm', messages: judgeMsgs });
     assert.deepEqual(JSON.parse(without), JSON.parse(withSchema));
-    assert.ok(Array.isArray(JSON.parse(brain({ model: 'm', messages: memoryMessages(DEFAULT_PROMPTS.memory, s.context) })).facts));
-    assert.equal(typeof JSON.parse(brain({ model: 'm', messages: personaSynthesisMessages(DEFAULT_PROMPTS['persona-synthesis'], labelled(s.context)) })).persona, 'string');
-    assert.equal(typeof JSON.parse(brain({ model: 'm', messages: personalizableMessages(DEFAULT_PROMPTS.personalizable, p) })).personalizable, 'boolean');
-    assert.equal(brain({ model: 'm', messages: [{ role: 'user', content: 'Say hello.' }] }), 'Hello from the simulated model.');
+    assert.ok(
+      Array.isArray(
+        JSON.parse(brain({ model: 'm', messages: memoryMessages(DEFAULT_PROMPTS.memory, s.context) })).facts,
+      ),
+    );
+    assert.equal(
+      typeof JSON.parse(
+        brain({
+          model: 'm',
+          messages: personaSynthesisMessages(DEFAULT_PROMPTS['persona-synthesis'], labelled(s.context)),
+        }),
+      ).persona,
+      'string',
+    );
+    assert.equal(
+      typeof JSON.parse(brain({ model: 'm', messages: personalizableMessages(DEFAULT_PROMPTS.personalizable, p) }))
+        .personalizable,
+      'boolean',
+    );
+    assert.equal(
+      brain({ model: 'm', messages: [{ role: 'user', content: 'Say hello.' }] }),
+      'Hello from the simulated model.',
+    );
     assert.deepEqual(brain.stats(), {
       calls: 6,
       byKind: { judgment: 2, persona: 1, memory: 1, personalizable: 1, other: 1 },
@@ -670,30 +836,57 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
       }
     }
     const rate = flips / samples;
-    console.log(`  noise: ${flips} of ${samples} answers flipped (${pct(rate)}); without noise, a plain persona is right in ${pct(exactRight / samples)}`);
+    console.log(
+      `  noise: ${flips} of ${samples} answers flipped (${pct(rate)}); without noise, a plain persona is right in ${pct(exactRight / samples)}`,
+    );
     assert.ok(rate >= 0.04 && rate <= 0.13, pct(rate));
     // Without the flips the brain is still no oracle: its detectors miss some differences.
-    assert.ok(exactRight / samples >= 0.8 && exactRight / samples < 1, `noise-free accuracy ${pct(exactRight / samples)}`);
+    assert.ok(
+      exactRight / samples >= 0.8 && exactRight / samples < 1,
+      `noise-free accuracy ${pct(exactRight / samples)}`,
+    );
   });
 
   test('the reasoning names the concrete differences and what is known about the user', () => {
     const brain = simulatedBrain({ noise: 0 });
     // A pair whose question states no preference: the generic judge then has nothing to go on.
     const p = pairsOf(user).find((x) => !(x.meta as { hint?: string }).hint)!;
-    const generic = call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, {}), p, 'AB'), JUDGMENT_SCHEMA);
+    const generic = call<Judgment>(
+      brain,
+      judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, {}), p, 'AB'),
+      JUDGMENT_SCHEMA,
+    );
     assert.match(generic.reasoning, /Response A is much shorter than Response B \(about \d+ vs \d+ words\)/);
     assert.match(generic.reasoning, /typical reader/);
     assert.equal(generic.preference, 'B', 'the generic prior prefers the detailed answer');
 
-    const personal = call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, { persona: PLAIN_PERSONA.concise }), p, 'AB'), JUDGMENT_SCHEMA);
+    const personal = call<Judgment>(
+      brain,
+      judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, { persona: PLAIN_PERSONA.concise }), p, 'AB'),
+      JUDGMENT_SCHEMA,
+    );
     assert.match(personal.reasoning, /What I know: the persona says this user wants concise answers\./);
     assert.equal(personal.preference, 'A');
 
-    const boot = call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.bootstrap, {}, 'bootstrap'), p, 'BA'), JUDGMENT_SCHEMA);
+    const boot = call<Judgment>(
+      brain,
+      judgeMessages(judgeSystem(DEFAULT_PROMPTS.bootstrap, {}, 'bootstrap'), p, 'BA'),
+      JUDGMENT_SCHEMA,
+    );
     assert.match(boot.reasoning, /^Hypotheses about this user: \(1\)/);
 
-    const steps = panel.find((u) => u.id === 'sim-ben')!.records.find((r) => r.meta.trait === 'steps' && compareAspect('steps', r.chosen, r.rejected) === 1)!;
-    const r = call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, {}), makePair('x', steps.context[0]!.content, steps.chosen, steps.rejected), 'AB'), JUDGMENT_SCHEMA);
+    const steps = panel
+      .find((u) => u.id === 'sim-ben')!
+      .records.find((r) => r.meta.trait === 'steps' && compareAspect('steps', r.chosen, r.rejected) === 1)!;
+    const r = call<Judgment>(
+      brain,
+      judgeMessages(
+        judgeSystem(DEFAULT_PROMPTS.judge, {}),
+        makePair('x', steps.context[0]!.content, steps.chosen, steps.rejected),
+        'AB',
+      ),
+      JUDGMENT_SCHEMA,
+    );
     assert.match(r.reasoning, /Response A lays the answer out as a list of steps; Response B is written as prose\./);
   });
 
@@ -701,7 +894,12 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     const brain = simulatedBrain({ noise: 0 });
     const text = 'Rinse the rice, simmer it covered for 15 minutes and let it rest for 10.';
     const p = makePair('tie', 'How do I cook rice?', text, text.replace('15', 'fifteen'));
-    for (const order of ['AB', 'BA'] as const) assert.equal(call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, {}), p, order), JUDGMENT_SCHEMA).preference, 'A');
+    for (const order of ['AB', 'BA'] as const)
+      assert.equal(
+        call<Judgment>(brain, judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, {}), p, order), JUDGMENT_SCHEMA)
+          .preference,
+        'A',
+      );
   });
 
   test('a persona is read in plain words, negations included', () => {
@@ -711,9 +909,17 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     assert.deepEqual(traitsNamedIn('Prefers a formal tone rather than a casual one.'), ['formal']);
     assert.deepEqual(traitsNamedIn('Penalises verbose, rambling replies.'), ['concise']);
     assert.deepEqual(traitsNamedIn('Does not need code.'), []);
-    assert.deepEqual(traitsNamedIn('Happy with long, detailed explanations.'), [], 'wanting detail is the opposite of wanting brevity');
+    assert.deepEqual(
+      traitsNamedIn('Happy with long, detailed explanations.'),
+      [],
+      'wanting detail is the opposite of wanting brevity',
+    );
     assert.deepEqual(traitsNamedIn('Does not mind emoji.'), []);
-    assert.deepEqual(traitsNamedIn('How can I get over jet lag faster after a long flight east?'), [], 'a long flight is not a long answer');
+    assert.deepEqual(
+      traitsNamedIn('How can I get over jet lag faster after a long flight east?'),
+      [],
+      'a long flight is not a long answer',
+    );
   });
 
   test('every paraphrase the brain writes reads back as its own aspect and no other', () => {
@@ -736,8 +942,16 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     for (const user of panel) {
       const s = splits.get(user.id)!;
       const pairs = [...s.validation, ...s.test];
-      const own = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => `- ${PARAPHRASES[t][0]}`).join('\n') }), pairs).rate;
-      const other = accuracy(brain, judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => `- ${IN_OTHER_WORDS[t][1]}`).join('\n') }), pairs).rate;
+      const own = accuracy(
+        brain,
+        judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => `- ${PARAPHRASES[t][0]}`).join('\n') }),
+        pairs,
+      ).rate;
+      const other = accuracy(
+        brain,
+        judgeSystem(DEFAULT_PROMPTS.judge, { persona: user.traits.map((t) => `- ${IN_OTHER_WORDS[t][1]}`).join('\n') }),
+        pairs,
+      ).rate;
       assert.equal(other, own, `${user.id}: the same preferences in other words`);
     }
   });
@@ -750,7 +964,9 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
       const pairs = pairsOf(user);
       const decidedByDropped = pairs.filter((p) => (p.meta as { trait: Trait }).trait === dropped);
       // Hand-written, in words of no bank: the persona is read for what it says, not for a wording.
-      const both = judgeSystem(DEFAULT_PROMPTS.judge, { persona: `- ${IN_OTHER_WORDS[kept][0]}\n- ${IN_OTHER_WORDS[dropped][0]}` });
+      const both = judgeSystem(DEFAULT_PROMPTS.judge, {
+        persona: `- ${IN_OTHER_WORDS[kept][0]}\n- ${IN_OTHER_WORDS[dropped][0]}`,
+      });
       const one = judgeSystem(DEFAULT_PROMPTS.judge, { persona: `- ${IN_OTHER_WORDS[kept][0]}` });
       let changed = 0;
       for (const p of decidedByDropped) {
@@ -762,9 +978,17 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
       }
       const withBoth = accuracy(brain, both, decidedByDropped).rate;
       const withOne = accuracy(brain, one, decidedByDropped).rate;
-      console.log(`  ${id} without ${dropped}: ${changed} of ${2 * decidedByDropped.length} verdicts changed on the pairs it decides, ${pct(withBoth)} -> ${pct(withOne)}`);
-      assert.ok(changed >= decidedByDropped.length / 2, `${id}: only ${changed} verdicts changed when ${dropped} was dropped`);
-      assert.ok(withBoth >= withOne + 0.15, `${id}: pairs decided by ${dropped}: ${pct(withBoth)} with it, ${pct(withOne)} without`);
+      console.log(
+        `  ${id} without ${dropped}: ${changed} of ${2 * decidedByDropped.length} verdicts changed on the pairs it decides, ${pct(withBoth)} -> ${pct(withOne)}`,
+      );
+      assert.ok(
+        changed >= decidedByDropped.length / 2,
+        `${id}: only ${changed} verdicts changed when ${dropped} was dropped`,
+      );
+      assert.ok(
+        withBoth >= withOne + 0.15,
+        `${id}: pairs decided by ${dropped}: ${pct(withBoth)} with it, ${pct(withOne)} without`,
+      );
     }
   });
 });
@@ -779,7 +1003,12 @@ describe('simulated brain: the judge instructions matter', () => {
   const personaOf = (u: SimulatedUser) => u.traits.map((t) => `- ${PLAIN_PERSONA[t]}`).join('\n');
 
   /** Over the panel's validation and test pairs, read with the product's own parser (readJudgment). */
-  function run(brain: SimulatedBrain, systemFor: (u: SimulatedUser) => string, transform: Transform = keep, schema: ResponseSchema | null = JUDGMENT_SCHEMA) {
+  function run(
+    brain: SimulatedBrain,
+    systemFor: (u: SimulatedUser) => string,
+    transform: Transform = keep,
+    schema: ResponseSchema | null = JUDGMENT_SCHEMA,
+  ) {
     let correct = 0;
     let samples = 0;
     let unparseable = 0;
@@ -789,8 +1018,21 @@ describe('simulated brain: the judge instructions matter', () => {
       const system = systemFor(u);
       for (const p of [...s.validation, ...s.test]) {
         for (const order of ['AB', 'BA'] as const) {
-          const text = brain({ model: 'm', messages: transform(judgeMessages(system, p, order)), ...(schema ? { schema } : {}), temperature: 0 });
-          const parsed = schema ? (() => { try { return JSON.parse(text) as unknown; } catch { return undefined; } })() : undefined;
+          const text = brain({
+            model: 'm',
+            messages: transform(judgeMessages(system, p, order)),
+            ...(schema ? { schema } : {}),
+            temperature: 0,
+          });
+          const parsed = schema
+            ? (() => {
+                try {
+                  return JSON.parse(text) as unknown;
+                } catch {
+                  return undefined;
+                }
+              })()
+            : undefined;
           const { preference } = readJudgment({ text, json: parsed });
           if (preference === null) unparseable++;
           if (preference === chosenLabel(order)) correct++;
@@ -801,7 +1043,10 @@ describe('simulated brain: the judge instructions matter', () => {
     return { rate: correct / samples, samples, unparseable, confused: brain.stats().confused };
   }
   const none = (c: Record<Confusion, number>) => CONFUSIONS.every((k) => c[k] === 0);
-  const onlyText = (transform: (t: string) => string): Transform => (m) => m.map((x) => ({ ...x, content: transform(x.content) }));
+  const onlyText =
+    (transform: (t: string) => string): Transform =>
+    (m) =>
+      m.map((x) => ({ ...x, content: transform(x.content) }));
 
   const brain = simulatedBrain({ noise: 0 });
   const intact = () => run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }));
@@ -813,19 +1058,45 @@ describe('simulated brain: the judge instructions matter', () => {
     const s = splits.get(user.id)!;
     const pair = s.test[0]!;
     const demos = labelled(s.context);
-    const profiles = [{}, { persona: personaOf(user) }, { demographics: pairsOf(user)[0]!.demographics! }, { memory: ['Has asked for answers in a formal tone.'] }, { demos }, { persona: personaOf(user), demos }];
+    const profiles = [
+      {},
+      { persona: personaOf(user) },
+      { demographics: pairsOf(user)[0]!.demographics! },
+      { memory: ['Has asked for answers in a formal tone.'] },
+      { demos },
+      { persona: personaOf(user), demos },
+    ];
     for (const profile of profiles) {
       for (const order of ['AB', 'BA'] as const) {
-        b({ model: 'm', messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, profile), pair, order), schema: JUDGMENT_SCHEMA });
-        b({ model: 'm', messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.bootstrap, profile, 'bootstrap'), pair, order), schema: JUDGMENT_SCHEMA });
+        b({
+          model: 'm',
+          messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, profile), pair, order),
+          schema: JUDGMENT_SCHEMA,
+        });
+        b({
+          model: 'm',
+          messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.bootstrap, profile, 'bootstrap'), pair, order),
+          schema: JUDGMENT_SCHEMA,
+        });
         // A server without schemas: the output instruction alone says what to answer.
-        const text = b({ model: 'm', messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, profile), pair, order) });
+        const text = b({
+          model: 'm',
+          messages: judgeMessages(judgeSystem(DEFAULT_PROMPTS.judge, profile), pair, order),
+        });
         assert.notEqual(readJudgment({ text }).preference, null, text);
       }
     }
-    b({ model: 'm', messages: personaSynthesisMessages(DEFAULT_PROMPTS['persona-synthesis'], demos), schema: PERSONA_SCHEMA });
+    b({
+      model: 'm',
+      messages: personaSynthesisMessages(DEFAULT_PROMPTS['persona-synthesis'], demos),
+      schema: PERSONA_SCHEMA,
+    });
     b({ model: 'm', messages: memoryMessages(DEFAULT_PROMPTS.memory, s.context), schema: MEMORY_SCHEMA });
-    b({ model: 'm', messages: personalizableMessages(DEFAULT_PROMPTS.personalizable, pair), schema: PERSONALIZABLE_SCHEMA });
+    b({
+      model: 'm',
+      messages: personalizableMessages(DEFAULT_PROMPTS.personalizable, pair),
+      schema: PERSONALIZABLE_SCHEMA,
+    });
     assert.equal(b.stats().byKind.judgment, profiles.length * 6);
     assert.ok(none(b.stats().confused), JSON.stringify(b.stats().confused));
     const r = intact();
@@ -837,40 +1108,65 @@ describe('simulated brain: the judge instructions matter', () => {
     const noFormat = onlyText((t) => t.split(OUTPUT_INSTRUCTIONS.judge).join(''));
     const withSchema = run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), noFormat);
     console.log(`  instructions: no output format, schema sent ${pct(withSchema.rate)}`);
-    assert.ok(withSchema.rate >= 0.35 && withSchema.rate <= 0.65, `no output instruction: ${pct(withSchema.rate)}, not chance`);
+    assert.ok(
+      withSchema.rate >= 0.35 && withSchema.rate <= 0.65,
+      `no output instruction: ${pct(withSchema.rate)}, not chance`,
+    );
     assert.equal(withSchema.confused['no-format'], withSchema.samples);
     const noSchema = run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), noFormat, null);
-    assert.equal(noSchema.unparseable, noSchema.samples, 'the product parser read a verdict from an answer that has none');
+    assert.equal(
+      noSchema.unparseable,
+      noSchema.samples,
+      'the product parser read a verdict from an answer that has none',
+    );
     assert.equal(noSchema.rate, 0);
     // The same prompt with the instruction intact, but no schema: every answer parses.
-    assert.equal(run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), keep, null).unparseable, 0);
+    assert.equal(
+      run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), keep, null).unparseable,
+      0,
+    );
   });
 
   test('without the A/B labels the judge cannot tell the replies apart; labels as headings are still labels', () => {
-    const unlabelled = run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), (m) => breakMessages('ab-labels', m) as ChatMessage[]);
+    const unlabelled = run(
+      brain,
+      (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }),
+      (m) => breakMessages('ab-labels', m) as ChatMessage[],
+    );
     console.log(`  instructions: replies without labels ${pct(unlabelled.rate)}`);
     assert.ok(unlabelled.rate >= 0.35 && unlabelled.rate <= 0.65, `unlabelled: ${pct(unlabelled.rate)}, not chance`);
     assert.equal(unlabelled.confused['no-labels'], unlabelled.samples);
-    const headings = onlyText((t) => t.replace(/<response_([ab])>\n/g, (_, x: string) => `Response ${x.toUpperCase()}:\n`).replace(/\n<\/response_[ab]>/g, ''));
+    const headings = onlyText((t) =>
+      t
+        .replace(/<response_([ab])>\n/g, (_, x: string) => `Response ${x.toUpperCase()}:\n`)
+        .replace(/\n<\/response_[ab]>/g, ''),
+    );
     const r = run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), headings);
     assert.equal(r.rate, intact().rate, 'headings "Response A:" / "Response B:" label the replies as well as tags');
     assert.ok(none(r.confused));
   });
 
   test('a persona announced but missing (the section lost, or a placeholder nobody filled) is no persona', () => {
-    const lost = run(brain, (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }), (m) => breakMessages('persona-section', m) as ChatMessage[]);
+    const lost = run(
+      brain,
+      (u) => judgeSystem(DEFAULT_PROMPTS.judge, { persona: personaOf(u) }),
+      (m) => breakMessages('persona-section', m) as ChatMessage[],
+    );
     const g = generic();
     assert.equal(lost.rate, g.rate, 'the verdicts of a judge that knows nothing');
     assert.ok(intact().rate >= lost.rate + 0.3);
     assert.equal(lost.confused['no-persona'], lost.samples);
-    const placeholder = run(brain, () => judgeSystem(`${DEFAULT_PROMPTS.judge}\n\nThe user's persona:\n{{persona}}`, {}));
+    const placeholder = run(brain, () =>
+      judgeSystem(`${DEFAULT_PROMPTS.judge}\n\nThe user's persona:\n{{persona}}`, {}),
+    );
     assert.equal(placeholder.rate, g.rate);
     assert.equal(placeholder.confused['no-persona'], placeholder.samples);
     assert.equal(g.confused['no-persona'], 0, 'a prompt that announces no persona misses none');
   });
 
   test('instructions that ask for the better reply in general, not for this user, get generic verdicts', () => {
-    const GENERAL = 'You compare two replies of an AI assistant to a conversation, labelled A and B, and pick the better one: more accurate, complete and clear. Always pick A or B.';
+    const GENERAL =
+      'You compare two replies of an AI assistant to a conversation, labelled A and B, and pick the better one: more accurate, complete and clear. Always pick A or B.';
     const r = run(brain, (u) => judgeSystem(GENERAL, { persona: personaOf(u) }));
     const g = generic();
     console.log(`  instructions: a general judge prompt with the persona ${pct(r.rate)}, default judge ${pct(g.rate)}`);

@@ -21,7 +21,16 @@ const USER = 'ada';
 
 function rows(from: number, to: number): string {
   const out: string[] = [];
-  for (let i = from; i < to; i++) out.push(JSON.stringify({ user_id: USER, pair_id: `${USER}-${i}`, context: `Question ${i}?`, chosen: `Short answer ${i}.`, rejected: `A long answer ${i} that wanders.` }));
+  for (let i = from; i < to; i++)
+    out.push(
+      JSON.stringify({
+        user_id: USER,
+        pair_id: `${USER}-${i}`,
+        context: `Question ${i}?`,
+        chosen: `Short answer ${i}.`,
+        rejected: `A long answer ${i} that wanders.`,
+      }),
+    );
   return out.join('\n') + '\n';
 }
 
@@ -34,7 +43,11 @@ function countsOf(splits: Iterable<Split>): Record<Split, number> {
   return c;
 }
 
-const plus = (a: Record<Split, number>, b: Record<Split, number>) => ({ context: a.context + b.context, validation: a.validation + b.validation, test: a.test + b.test });
+const plus = (a: Record<Split, number>, b: Record<Split, number>) => ({
+  context: a.context + b.context,
+  validation: a.validation + b.validation,
+  test: a.test + b.test,
+});
 
 function workspaceWith(pairs: string): { dir: string; ws: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sm-splits-'));
@@ -53,7 +66,8 @@ describe("a pair's split never depends on the other pairs", () => {
     // The file grows by 10 pairs: read again whole, as a watcher or a new inspect reads it.
     index.setFile(parseJsonlText(rows(0, 20), `${USER}.prefs.jsonl`));
     const after = index.user(USER)!.split.assignment;
-    for (const id of ids(0, 10)) assert.equal(after.get(id), before.get(id), `${id} moved from ${before.get(id)} to ${after.get(id)}`);
+    for (const id of ids(0, 10))
+      assert.equal(after.get(id), before.get(id), `${id} moved from ${before.get(id)} to ${after.get(id)}`);
     for (const id of ids(10, 20)) assert.equal(after.get(id), byHash(id), `${id}: split by its id`);
 
     // The same through the workspace loader (inspect's path).
@@ -76,14 +90,21 @@ describe("a pair's split never depends on the other pairs", () => {
     const after = (c2.json().users as { splits: Record<Split, number> }[])[0]!.splits;
     assert.deepEqual(after, plus(before, countsOf(ids(10, 20).map((id) => byHash(id)))));
     // The earlier rule would have re-apportioned all 20 (10/4/6): the figures above are not that by chance.
-    assert.notDeepEqual(after, legacySplitUser(USER, parseJsonlText(rows(0, 20), 'f.jsonl').pairs, DEFAULT_SPLIT_OPTIONS).counts);
+    assert.notDeepEqual(
+      after,
+      legacySplitUser(USER, parseJsonlText(rows(0, 20), 'f.jsonl').pairs, DEFAULT_SPLIT_OPTIONS).counts,
+    );
   });
 
   test("a split left empty is said in the user's problems, never filled by moving pairs", () => {
     const index = new PreferenceIndex();
     // 5 pairs whose ids all hash outside validation (found by the rule itself, so the test states its premise).
-    const names = Array.from({ length: 200 }, (_, i) => `p${i}`).filter((id) => byHash(id) !== 'validation').slice(0, 5);
-    const text = names.map((id) => JSON.stringify({ user_id: USER, pair_id: id, context: 'q', chosen: `c ${id}`, rejected: `r ${id}` })).join('\n');
+    const names = Array.from({ length: 200 }, (_, i) => `p${i}`)
+      .filter((id) => byHash(id) !== 'validation')
+      .slice(0, 5);
+    const text = names
+      .map((id) => JSON.stringify({ user_id: USER, pair_id: id, context: 'q', chosen: `c ${id}`, rejected: `r ${id}` }))
+      .join('\n');
     index.setFile(parseJsonlText(text, 'f.jsonl'));
     assert.equal(index.user(USER)!.split.counts.validation, 0);
     const said = index.problems().filter((p) => /no validation pairs/.test(p.message));
@@ -101,21 +122,36 @@ describe('a workspace fitted under the earlier rule keeps its splits', () => {
       mkdirSync(join(ws, 'personas'));
       writeFileSync(join(ws, 'personas', `${USER}.persona.yaml`), 'user_id: ada\npersona: Likes it short.\n');
       const legacy = legacySplitUser(USER, parseJsonlText(rows(0, 10), 'f.jsonl').pairs, DEFAULT_SPLIT_OPTIONS);
-      assert.notDeepEqual(legacy.counts, countsOf(ids(0, 10).map((id) => byHash(id))), 'premise: the two rules differ on these pairs');
+      assert.notDeepEqual(
+        legacy.counts,
+        countsOf(ids(0, 10).map((id) => byHash(id))),
+        'premise: the two rules differ on these pairs',
+      );
 
       const look = cli(dir);
       assert.equal(await look.run('inspect', ws, '--json'), 0, look.err());
-      assert.deepEqual((look.json().users as { splits: unknown }[])[0]!.splits, legacy.counts, 'inspect shows the splits the workspace was fitted on');
+      assert.deepEqual(
+        (look.json().users as { splits: unknown }[])[0]!.splits,
+        legacy.counts,
+        'inspect shows the splits the workspace was fitted on',
+      );
       assert.equal(existsSync(join(ws, '.synthesizeme', 'splits.json')), false, 'reading never writes');
 
       const evalRun = async () => {
         const c = cli(dir);
-        assert.equal(await c.run('eval', 'ws', '--all', '--method', 'default', '--json', '--base-url', server.url), 0, c.err());
+        assert.equal(
+          await c.run('eval', 'ws', '--all', '--method', 'default', '--json', '--base-url', server.url),
+          0,
+          c.err(),
+        );
         return { run: join(dir, c.json().run as string), err: c.err() };
       };
       const first = await evalRun();
       assert.equal(first.err.match(/splits pinned/g)?.length, 1, first.err);
-      assert.match(first.err, /note: splits pinned: this workspace was fitted under the earlier split rule; its 10 pairs keep their splits \(\.synthesizeme\/splits\.json\); pairs added from now on are split by their id/);
+      assert.match(
+        first.err,
+        /note: splits pinned: this workspace was fitted under the earlier split rule; its 10 pairs keep their splits \(\.synthesizeme\/splits\.json\); pairs added from now on are split by their id/,
+      );
       const record = JSON.parse(readFileSync(join(ws, '.synthesizeme', 'splits.json'), 'utf8'));
       assert.deepEqual(record.users[USER], Object.fromEntries(legacy.assignment));
       assert.deepEqual([record.version, record.seed, record.ratios], [1, 0, [50, 20, 30]]);
@@ -137,7 +173,12 @@ describe('a workspace fitted under the earlier rule keeps its splits', () => {
       assert.equal(await cmp.run('compare', first.run, third.run), 0, cmp.err());
       const oldTest = ids(0, 10).filter((id) => legacy.assignment.get(id) === 'test').length;
       const newTest = oldTest + ids(10, 20).filter((id) => byHash(id) === 'test').length;
-      assert.match(cmp.err(), new RegExp(`the runs were judged on different test sets: ${oldTest} pairs in common of ${oldTest} and ${newTest}; only the common pairs are compared`));
+      assert.match(
+        cmp.err(),
+        new RegExp(
+          `the runs were judged on different test sets: ${oldTest} pairs in common of ${oldTest} and ${newTest}; only the common pairs are compared`,
+        ),
+      );
       assert.match(cmp.out(), new RegExp(`\\b${oldTest} pairs\\b`), cmp.out());
     } finally {
       await server.close();
@@ -148,21 +189,37 @@ describe('a workspace fitted under the earlier rule keeps its splits', () => {
     const { dir, ws } = workspaceWith(rows(0, 10));
     mkdirSync(join(ws, '.synthesizeme'));
     const pinned = Object.fromEntries(ids(0, 10).map((id) => [id, 'context']));
-    writeFileSync(join(ws, '.synthesizeme', 'splits.json'), JSON.stringify({ version: 1, seed: 0, ratios: [50, 20, 30], users: { [USER]: pinned } }));
+    writeFileSync(
+      join(ws, '.synthesizeme', 'splits.json'),
+      JSON.stringify({ version: 1, seed: 0, ratios: [50, 20, 30], users: { [USER]: pinned } }),
+    );
     const same = cli(dir);
     assert.equal(await same.run('inspect', ws, '--json'), 0, same.err());
-    assert.deepEqual((same.json().users as { splits: unknown }[])[0]!.splits, { context: 10, validation: 0, test: 0 }, 'the record applies');
+    assert.deepEqual(
+      (same.json().users as { splits: unknown }[])[0]!.splits,
+      { context: 10, validation: 0, test: 0 },
+      'the record applies',
+    );
     assert.equal(same.err(), '');
     const other = cli(dir);
     assert.equal(await other.run('inspect', ws, '--json', '--seed', '7'), 0, other.err());
-    assert.match(other.err(), /splits\.json pins 10 pairs for seed 0 and ratios 50\/20\/30; the splits in use have seed 7 and ratios 50\/20\/30, so the record is not applied/);
-    assert.deepEqual((other.json().users as { splits: unknown }[])[0]!.splits, countsOf(ids(0, 10).map((id) => byHash(id, 7))));
+    assert.match(
+      other.err(),
+      /splits\.json pins 10 pairs for seed 0 and ratios 50\/20\/30; the splits in use have seed 7 and ratios 50\/20\/30, so the record is not applied/,
+    );
+    assert.deepEqual(
+      (other.json().users as { splits: unknown }[])[0]!.splits,
+      countsOf(ids(0, 10).map((id) => byHash(id, 7))),
+    );
   });
 
   test('a malformed record is an error naming its file and line (exit 2), never ignored', async () => {
     const { dir, ws } = workspaceWith(rows(0, 10));
     mkdirSync(join(ws, '.synthesizeme'));
-    writeFileSync(join(ws, '.synthesizeme', 'splits.json'), '{\n  "version": 1,\n  "seed": 0,\n  "ratios": [50, 20, 30],\n  "users": {\n  "ada": {"ada-1": "train"}\n  }\n}\n');
+    writeFileSync(
+      join(ws, '.synthesizeme', 'splits.json'),
+      '{\n  "version": 1,\n  "seed": 0,\n  "ratios": [50, 20, 30],\n  "users": {\n  "ada": {"ada-1": "train"}\n  }\n}\n',
+    );
     const c = cli(dir);
     assert.equal(await c.run('inspect', ws, '--json'), 2);
     assert.match(c.err(), /splits\.json:6: user "ada", pair "ada-1": "train" is not context, validation or test/);

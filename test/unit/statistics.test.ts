@@ -216,7 +216,11 @@ test('consistencyRate: same winner in both orders counts; null counts as inconsi
 
 test('pairedBootstrap: identical inputs give exactly 0 difference and an interval around 0 that is never a point', () => {
   const data = randomJudgements(50, 3);
-  const r = pairedBootstrap(data, data.map((p) => p.slice()), { seed: 9 });
+  const r = pairedBootstrap(
+    data,
+    data.map((p) => p.slice()),
+    { seed: 9 },
+  );
   assert.equal(r.difference, 0);
   // It used to be [0, 0]: 50 unchanged pairs do not prove that no edit could ever change anything.
   assert.ok(r.low < 0 && r.high > 0 && r.high - r.low < 0.2, `${r.low}..${r.high}`);
@@ -381,11 +385,17 @@ test('describeDifference: negative differences, tiny p, zero, and rounding near 
     '-8.3 points (95% CI -13.0 to -4.0, p < 0.001): significant',
   );
   assert.equal(describeDifference(0, 0, 0, 1), '0.0 points (95% CI 0.0 to 0.0, p = 1): not yet significant');
-  assert.equal(describeDifference(-0.0001, -0.02, 0.02, 0.9), '0.0 points (95% CI -2.0 to 2.0, p = 0.9): not yet significant');
+  assert.equal(
+    describeDifference(-0.0001, -0.02, 0.02, 0.9),
+    '0.0 points (95% CI -2.0 to 2.0, p = 0.9): not yet significant',
+  );
   // 0.0497 would print as 0.05 next to "significant"; say p < 0.05 instead.
   assert.equal(describeDifference(0.03, 0.005, 0.06, 0.0497), '+3.0 points (95% CI 0.5 to 6.0, p < 0.05): significant');
   assert.equal(describeDifference(0.03, 0.005, 0.06, 0.001), '+3.0 points (95% CI 0.5 to 6.0, p = 0.001): significant');
-  assert.match(describeDifference(0.03, 0.01, 0.05, 0.02, 0.9), /^\+3\.0 points \(90% CI 1\.0 to 5\.0, p = 0\.02\): significant$/);
+  assert.match(
+    describeDifference(0.03, 0.01, 0.05, 0.02, 0.9),
+    /^\+3\.0 points \(90% CI 1\.0 to 5\.0, p = 0\.02\): significant$/,
+  );
   assert.equal(describeDifference(Number.NaN, -1, 1, 1), 'no paired samples to compare');
 });
 

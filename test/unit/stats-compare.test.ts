@@ -38,7 +38,7 @@ function rows(user: string, bWins: number, aWins: number, same: number): Row[] {
   return out;
 }
 
-test('the issue\'s case through compareVerdicts: 25 discordant pairs, p = 0.108, and a sentence that agrees with itself', () => {
+test("the issue's case through compareVerdicts: 25 discordant pairs, p = 0.108, and a sentence that agrees with itself", () => {
   const [a, b] = maps(rows('ada', 17, 8, 75));
   const c = compareVerdicts(a, b, 0);
   assert.equal(c.pairs, 100);
@@ -61,23 +61,43 @@ test('half-discordant pairs count as discordant pairs, once', () => {
     { user: 'ada', a: [true, false], b: [true, false] },
   ]);
   const c = compareVerdicts(a, b);
-  assert.deepEqual({ ...c.pairedTest, p: undefined }, { b01: 2, b10: 1, discordant: 3, halfDiscordant: 3, method: 'exact', p: undefined, unit: 'pairs' });
+  assert.deepEqual(
+    { ...c.pairedTest, p: undefined },
+    { b01: 2, b10: 1, discordant: 3, halfDiscordant: 3, method: 'exact', p: undefined, unit: 'pairs' },
+  );
   // +0.5 +0.5 -0.5: every one of the 8 sign assignments reaches |0.5|.
   assert.equal(c.pairedTest.p, 1);
 });
 
 test('several users: users resampled, then pairs; users improved / hurt / unchanged and a per-user table', () => {
-  const all = [...rows('ada', 9, 0, 6), ...rows('bruno', 0, 4, 10), ...rows('chen', 1, 1, 12), ...rows('dana', 6, 1, 5)];
+  const all = [
+    ...rows('ada', 9, 0, 6),
+    ...rows('bruno', 0, 4, 10),
+    ...rows('chen', 1, 1, 12),
+    ...rows('dana', 6, 1, 5),
+  ];
   const [a, b] = maps(all);
   const c = compareVerdicts(a, b, 3);
   assert.deepEqual(c.users, { improved: 2, hurt: 1, unchanged: 1 });
-  assert.deepEqual(c.perUser.map((u) => [u.user, u.pairs]), [['ada', 15], ['bruno', 14], ['chen', 14], ['dana', 12]]);
+  assert.deepEqual(
+    c.perUser.map((u) => [u.user, u.pairs]),
+    [
+      ['ada', 15],
+      ['bruno', 14],
+      ['chen', 14],
+      ['dana', 12],
+    ],
+  );
   const ada = c.perUser[0]!;
   assert.equal(ada.difference, 9 / 15);
   assert.equal(c.perUser[2]!.difference, 0);
   assert.equal(c.resampling, 'users');
   // The interval is the user-clustered one, and wider than resampling pairs alone.
-  const flat = pairedBootstrap(all.map((r) => r.a), all.map((r) => r.b), { seed: 3 });
+  const flat = pairedBootstrap(
+    all.map((r) => r.a),
+    all.map((r) => r.b),
+    { seed: 3 },
+  );
   assert.ok(c.ci95[1] - c.ci95[0] > flat.high - flat.low, `${c.ci95} vs ${flat.low}..${flat.high}`);
   assert.ok(c.ci95A[0] <= c.accuracyA && c.accuracyA <= c.ci95A[1]);
   assert.ok(c.ci95B[0] <= c.accuracyB && c.accuracyB <= c.ci95B[1]);
@@ -87,9 +107,30 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
   const dir = mkdtempSync(join(tmpdir(), 'sm-stats-compare-'));
   const all = [...rows('ada', 5, 0, 3), ...rows('bruno', 0, 2, 4)];
   const [a, b] = maps(all);
-  const header = (method: string) => ({ type: 'header', version: 1, id: method, method, split: 'test', provider: 'ollama', model: 'm', seed: 0, temperature: 0, users: ['ada', 'bruno'], created: '2025-01-01T00:00:00Z', inputs: {} });
-  for (const [name, m, method] of [['a.run.jsonl', a, 'default'], ['b.run.jsonl', b, 'persona+demos']] as const) {
-    writeFileSync(join(dir, name), [header(method), ...[...m.values()].map((v) => ({ type: 'verdict', ...v }))].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const header = (method: string) => ({
+    type: 'header',
+    version: 1,
+    id: method,
+    method,
+    split: 'test',
+    provider: 'ollama',
+    model: 'm',
+    seed: 0,
+    temperature: 0,
+    users: ['ada', 'bruno'],
+    created: '2025-01-01T00:00:00Z',
+    inputs: {},
+  });
+  for (const [name, m, method] of [
+    ['a.run.jsonl', a, 'default'],
+    ['b.run.jsonl', b, 'persona+demos'],
+  ] as const) {
+    writeFileSync(
+      join(dir, name),
+      [header(method), ...[...m.values()].map((v) => ({ type: 'verdict', ...v }))]
+        .map((x) => JSON.stringify(x))
+        .join('\n') + '\n',
+    );
   }
   const j = capture(dir);
   assert.equal(await runCli(['compare', 'a.run.jsonl', 'b.run.jsonl', '--json'], j.io), 0, j.err());
@@ -113,8 +154,16 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
   assert.match(text, /^\| bruno \| 6 \| 83\.33% \| 50\.00% \| -33\.3 \|$/m);
   // One user: no table.
   const [a1, b1] = maps(rows('ada', 5, 0, 3));
-  for (const [name, m, method] of [['a1.run.jsonl', a1, 'default'], ['b1.run.jsonl', b1, 'persona+demos']] as const) {
-    writeFileSync(join(dir, name), [header(method), ...[...m.values()].map((v) => ({ type: 'verdict', ...v }))].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  for (const [name, m, method] of [
+    ['a1.run.jsonl', a1, 'default'],
+    ['b1.run.jsonl', b1, 'persona+demos'],
+  ] as const) {
+    writeFileSync(
+      join(dir, name),
+      [header(method), ...[...m.values()].map((v) => ({ type: 'verdict', ...v }))]
+        .map((x) => JSON.stringify(x))
+        .join('\n') + '\n',
+    );
   }
   const one = capture(dir);
   assert.equal(await runCli(['compare', 'a1.run.jsonl', 'b1.run.jsonl'], one.io), 0, one.err());

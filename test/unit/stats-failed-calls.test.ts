@@ -19,8 +19,20 @@ const lastUser = (req: BrainRequest) => req.messages[req.messages.length - 1]?.c
 function cli(cwd: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal: new AbortController().signal, env: {} };
-  return { run: (...a: string[]) => runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)), out: () => out.join(''), err: () => err.join('') };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    env: {},
+  };
+  return {
+    run: (...a: string[]) =>
+      runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
 }
 
 describe('failed calls and unparseable answers', () => {
@@ -30,8 +42,14 @@ describe('failed calls and unparseable answers', () => {
   let vague: string | undefined;
   const started = startLoopbackOllama({
     models: ['llama3.1:8b'],
-    brain: (req) => (vague && lastUser(req).includes(vague) ? 'Both responses have merit; I cannot decide.' : JSON.stringify({ reasoning: 'short wins', preference: 'A' })),
-    faultFor: (req): Fault | undefined => (failing && lastUser(req).includes(failing) ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' } : undefined),
+    brain: (req) =>
+      vague && lastUser(req).includes(vague)
+        ? 'Both responses have merit; I cannot decide.'
+        : JSON.stringify({ reasoning: 'short wins', preference: 'A' }),
+    faultFor: (req): Fault | undefined =>
+      failing && lastUser(req).includes(failing)
+        ? { type: 'server-error', status: 400, message: 'invalid request: the planted failure' }
+        : undefined,
   }).then((s) => (server = s));
   after(() => server?.close());
 
@@ -40,21 +58,37 @@ describe('failed calls and unparseable answers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-failed-'));
     cpSync('examples/workspace', join(dir, 'ws'), { recursive: true });
     // The first test pair of ada: its text marks the calls that fail.
-    const ada = readFileSync(join(dir, 'ws', 'ada.prefs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pair_id: string; chosen: string });
+    const ada = readFileSync(join(dir, 'ws', 'ada.prefs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pair_id: string; chosen: string });
     const before = server.stats.chat;
     // Find a test pair: run once without faults in a copy to learn the test split.
     const copy = mkdtempSync(join(tmpdir(), 'sm-failed-copy-'));
     cpSync('examples/workspace', join(copy, 'ws'), { recursive: true });
     const learn = cli(copy);
-    assert.equal(await learn.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 0, learn.err());
+    assert.equal(
+      await learn.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'),
+      0,
+      learn.err(),
+    );
     const judged = [...(await readRun(join(copy, JSON.parse(learn.out()).run as string))).verdicts.values()];
     const target = ada.find((p) => p.pair_id === judged[0]!.pairId)!;
     const pairs = judged.length;
 
     failing = target.chosen.slice(0, 40);
     const a = cli(dir);
-    assert.equal(await a.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 1, a.err());
-    const r = JSON.parse(a.out()) as { complete: boolean; pairs: number; failed: { calls: number; pairs: number; reasons: { message: string }[] }; run: string };
+    assert.equal(
+      await a.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'),
+      1,
+      a.err(),
+    );
+    const r = JSON.parse(a.out()) as {
+      complete: boolean;
+      pairs: number;
+      failed: { calls: number; pairs: number; reasons: { message: string }[] };
+      run: string;
+    };
     assert.equal(r.complete, false);
     assert.equal(r.failed.pairs, 1);
     assert.equal(r.failed.calls, 2, 'both orders of the pair failed');
@@ -69,7 +103,11 @@ describe('failed calls and unparseable answers', () => {
     failing = undefined;
     const calls = server.stats.chat;
     const b = cli(dir);
-    assert.equal(await b.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'), 0, b.err());
+    assert.equal(
+      await b.run('eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--json'),
+      0,
+      b.err(),
+    );
     const again = JSON.parse(b.out()) as { complete: boolean; pairs: number };
     assert.equal(server.stats.chat - calls, 2, 'exactly the two missing samples were judged');
     assert.equal(again.complete, true);
@@ -81,17 +119,43 @@ describe('failed calls and unparseable answers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-vague-'));
     cpSync('examples/workspace', join(dir, 'ws'), { recursive: true });
     const first = cli(dir);
-    assert.equal(await first.run('eval', 'ws', '--user', 'bruno', '--method', 'default', '--base-url', server.url, '--json'), 0, first.err());
+    assert.equal(
+      await first.run('eval', 'ws', '--user', 'bruno', '--method', 'default', '--base-url', server.url, '--json'),
+      0,
+      first.err(),
+    );
     const run = await readRun(join(dir, JSON.parse(first.out()).run as string));
     const victim = [...run.verdicts.values()][0]!;
-    const bruno = JSON.parse(readFileSync(join(dir, 'ws', 'bruno.prefs.json'), 'utf8')) as { pair_id: string; chosen: string }[];
+    const bruno = JSON.parse(readFileSync(join(dir, 'ws', 'bruno.prefs.json'), 'utf8')) as {
+      pair_id: string;
+      chosen: string;
+    }[];
     vague = bruno.find((p) => p.pair_id === victim.pairId)!.chosen.slice(0, 40);
     try {
       const dir2 = mkdtempSync(join(tmpdir(), 'sm-vague2-'));
       cpSync('examples/workspace', join(dir2, 'ws'), { recursive: true });
       const c = cli(dir2);
-      assert.equal(await c.run('eval', 'ws', '--user', 'bruno', '--method', 'default', '--base-url', server.url, '--json', '--no-cache'), 0, c.err());
-      const r = JSON.parse(c.out()) as { complete: boolean; samples: number; unparseable: { samples: number; rate: number } };
+      assert.equal(
+        await c.run(
+          'eval',
+          'ws',
+          '--user',
+          'bruno',
+          '--method',
+          'default',
+          '--base-url',
+          server.url,
+          '--json',
+          '--no-cache',
+        ),
+        0,
+        c.err(),
+      );
+      const r = JSON.parse(c.out()) as {
+        complete: boolean;
+        samples: number;
+        unparseable: { samples: number; rate: number };
+      };
       assert.equal(r.complete, true, 'an answer was given: the run is complete');
       assert.equal(r.unparseable.samples, 2);
       assert.equal(r.unparseable.rate, 2 / r.samples);
@@ -108,7 +172,10 @@ describe('failed calls and unparseable answers', () => {
     assert.match(smallSampleNote(0) ?? '', /no pairs were judged/);
     assert.match(smallSampleNote(1) ?? '', /only 1 pair\(s\).*0%, 50% or 100%/);
     assert.equal(smallSampleNote(25), undefined);
-    assert.equal(comparisonPowerNote(3, 'validation'), 'with 3 validation pair(s) no difference can be significant: evaluate on more pairs or the test split');
+    assert.equal(
+      comparisonPowerNote(3, 'validation'),
+      'with 3 validation pair(s) no difference can be significant: evaluate on more pairs or the test split',
+    );
     assert.match(comparisonPowerNote(30, 'test'), /no difference below 10\.0 points can be significant/);
   });
 });

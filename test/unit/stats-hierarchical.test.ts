@@ -8,7 +8,12 @@ import { accuracyWithInterval, pairedBootstrap } from '../../src/core/eval/stati
 import { createRng } from '../../src/core/random';
 
 /** `users` users with `perUser` pairs each; user u is right with probability accuracies[u % length], orders agreeing. */
-function clustered(users: number, perUser: number, accuracies: number[], seed: string): { pairs: boolean[][]; ids: string[] } {
+function clustered(
+  users: number,
+  perUser: number,
+  accuracies: number[],
+  seed: string,
+): { pairs: boolean[][]; ids: string[] } {
   const rng = createRng(seed);
   const pairs: boolean[][] = [];
   const ids: string[] = [];
@@ -60,7 +65,16 @@ test('one user (or no users given) falls back to the pair-level bootstrap, numbe
   const nums = Float64Array.from([1, 2, 0, 2, 1]);
   const dens = Float64Array.from([2, 2, 2, 2, 2]);
   const opts = { iterations: 300, seed: 3, level: 0.95 };
-  assert.deepEqual(hierarchicalBootstrap([{ numerators: nums, denominators: dens }, { numerators: new Float64Array(0), denominators: new Float64Array(0) }], opts), pairBootstrap(nums, dens, opts));
+  assert.deepEqual(
+    hierarchicalBootstrap(
+      [
+        { numerators: nums, denominators: dens },
+        { numerators: new Float64Array(0), denominators: new Float64Array(0) },
+      ],
+      opts,
+    ),
+    pairBootstrap(nums, dens, opts),
+  );
   assert.throws(() => hierarchicalBootstrap([], opts), RangeError);
 });
 
@@ -78,16 +92,29 @@ test('deterministic from the seed, and the paired difference is clustered the sa
   assert.equal(r1.users, 8);
   // Clustering by user sees that the whole gain sits in two of eight users: for users in general it
   // may be 0 (the interval reaches below 0 although B never loses a sample on these pairs).
-  assert.ok(r1.high - r1.low > 1.5 * (flat.high - flat.low), `clustered ${r1.low}..${r1.high} vs pairs ${flat.low}..${flat.high}`);
+  assert.ok(
+    r1.high - r1.low > 1.5 * (flat.high - flat.low),
+    `clustered ${r1.low}..${r1.high} vs pairs ${flat.low}..${flat.high}`,
+  );
   assert.ok(flat.low > 0, 'over these pairs, B is better');
 });
 
 test('users must be parallel to the pairs', () => {
-  assert.throws(() => accuracyWithInterval([[true, true], [false, true]], { users: ['a'] }), RangeError);
+  assert.throws(
+    () =>
+      accuracyWithInterval(
+        [
+          [true, true],
+          [false, true],
+        ],
+        { users: ['a'] },
+      ),
+    RangeError,
+  );
   assert.throws(() => pairedBootstrap([[true, true]], [[true, false]], { users: ['a', 'b'] }), RangeError);
 });
 
-test('hierarchicalBootstrap: resampling users only keeps each drawn user\'s pairs whole', () => {
+test("hierarchicalBootstrap: resampling users only keeps each drawn user's pairs whole", () => {
   // Two users whose pairs are all alike: with users only, every resample is a mix of whole users,
   // so the statistic takes only the values (k * 1 + (2 - k) * 0) / 2.
   const clusters: RatioCluster[] = [

@@ -25,12 +25,15 @@ test('holmAdjust: known values (R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm"))
   assert.throws(() => holmAdjust([1.2]), RangeError);
 });
 
-test('holmAdjust: never below the raw p, and rejections at 0.05 are exactly Holm\'s step-down', () => {
+test("holmAdjust: never below the raw p, and rejections at 0.05 are exactly Holm's step-down", () => {
   const ps = [0.001, 0.012, 0.013, 0.02, 0.2, 0.011];
   const adj = holmAdjust(ps);
   ps.forEach((p, i) => assert.ok(adj[i]! >= p));
   // Step-down by hand: sorted 0.001 (x6 = 0.006), 0.011 (x5 = 0.055) -> stop: only the first rejects.
-  assert.deepEqual(adj.map((x) => x < 0.05), [true, false, false, false, false, false]);
+  assert.deepEqual(
+    adj.map((x) => x < 0.05),
+    [true, false, false, false, false, false],
+  );
 });
 
 test('benchRunMarkdown: a Holm column and a line saying how many comparisons were corrected', () => {
@@ -45,9 +48,16 @@ test('benchRunMarkdown: a Holm column and a line saying how many comparisons wer
     pairs: 300,
     sentence: '',
   });
-  const r: BenchRunResult = { cells: [], comparisons: [cmp('memory', 0.03, 0.06), cmp('persona+demos', 0.01, 0.03)], fits: [] };
+  const r: BenchRunResult = {
+    cells: [],
+    comparisons: [cmp('memory', 0.03, 0.06), cmp('persona+demos', 0.01, 0.03)],
+    fits: [],
+  };
   const md = benchRunMarkdown(r);
-  assert.match(md, /^\| method vs default \| model \| difference \(95% CI\) \| p \(pairs\) \| p \(Holm\) \| pairs \|$/m);
+  assert.match(
+    md,
+    /^\| method vs default \| model \| difference \(95% CI\) \| p \(pairs\) \| p \(Holm\) \| pairs \|$/m,
+  );
   assert.match(md, /^\| memory \| m1 \| 4\.00 points \[1\.00, 7\.00\] \| 0\.0300 \| 0\.0600 \| 300 \|$/m);
   assert.match(md, /^p-values Holm-corrected for 2 comparisons/m);
 });

@@ -52,7 +52,7 @@ function wholePairs(b01: number, b10: number, concordant: number): { a: boolean[
   return { a, b };
 }
 
-test('the issue\'s case: 25 discordant pairs (17 vs 8) give p = 0.108 and 25 discordant, not 50 and 0.015', () => {
+test("the issue's case: 25 discordant pairs (17 vs 8) give p = 0.108 and 25 discordant, not 50 and 0.015", () => {
   const { a, b } = wholePairs(17, 8, 75);
   const r = pairedTest(a, b);
   assert.equal(r.discordant, 25);
@@ -68,11 +68,23 @@ test('the issue\'s case: 25 discordant pairs (17 vs 8) give p = 0.108 and 25 dis
   close(flat.pValue, 0.0153, 5e-5, 'sample-level p');
 });
 
-test('with whole-pair outcomes it is McNemar\'s exact test over pairs', () => {
-  for (const [b01, b10] of [[0, 0], [1, 0], [5, 0], [10, 2], [3, 3], [40, 25], [120, 80], [300, 1]] as const) {
+test("with whole-pair outcomes it is McNemar's exact test over pairs", () => {
+  for (const [b01, b10] of [
+    [0, 0],
+    [1, 0],
+    [5, 0],
+    [10, 2],
+    [3, 3],
+    [40, 25],
+    [120, 80],
+    [300, 1],
+  ] as const) {
     const { a, b } = wholePairs(b01, b10, 10);
     const r = pairedTest(a, b);
-    const perPair = mcnemarExact(a.map((p) => p[0]!), b.map((p) => p[0]!));
+    const perPair = mcnemarExact(
+      a.map((p) => p[0]!),
+      b.map((p) => p[0]!),
+    );
     assert.equal(r.discordant, b01 + b10);
     close(r.pValue, perPair.pValue, 1e-12 * Math.max(1, perPair.pValue), `b01=${b01} b10=${b10}`);
   }
@@ -98,11 +110,24 @@ test('half-discordant pairs weigh half: exact result equals enumeration of all s
 });
 
 test('pairs from verdicts: the difference of a pair is the mean over its orders; counts are pairs', () => {
-  const a = [[true, false], [false, false], [true, true], [false, true]];
-  const b = [[true, true], [true, true], [true, false], [false, true]];
+  const a = [
+    [true, false],
+    [false, false],
+    [true, true],
+    [false, true],
+  ];
+  const b = [
+    [true, true],
+    [true, true],
+    [true, false],
+    [false, true],
+  ];
   assert.deepEqual(pairDifferences(a, b), [0.5, 1, -0.5, 0]);
   const r = pairedTest(a, b);
-  assert.deepEqual({ b01: r.b01, b10: r.b10, discordant: r.discordant, halfDiscordant: r.halfDiscordant }, { b01: 2, b10: 1, discordant: 3, halfDiscordant: 2 });
+  assert.deepEqual(
+    { b01: r.b01, b10: r.b10, discordant: r.discordant, halfDiscordant: r.halfDiscordant },
+    { b01: 2, b10: 1, discordant: 3, halfDiscordant: 2 },
+  );
   // A pair judged in one order only: its difference is -1, 0 or 1.
   assert.deepEqual(pairDifferences([[true]], [[false]]), [-1]);
   assert.throws(() => pairDifferences([[true, true]], [[true]]), RangeError);
@@ -142,7 +167,10 @@ test('stable at large n: 100,000 pairs, no overflow, p matches the normal approx
   const z = 300 / Math.sqrt(n1 * 0.25 + n2);
   // Two-sided normal tail (Abramowitz-Stegun 7.1.26 is plenty at this precision).
   const t = 1 / (1 + 0.3275911 * (z / Math.SQRT2));
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-(z * z) / 2);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-(z * z) / 2);
   const p = pairedSignFlipTest(tilted).pValue;
   assert.ok(Number.isFinite(p) && p > 0 && p < 1);
   close(p, erfc, 0.1 * erfc, 'normal approximation');

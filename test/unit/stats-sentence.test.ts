@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeDifference } from '../../src/core/eval/statistics';
 
-const SENTENCE = /^([+-]?\d+\.\d) points \((\d+(?:\.\d+)?)% CI (-?\d+\.\d+) to (-?\d+\.\d+), (p|Holm p) (=|<) ([\d.e-]+)\): (.+)$/;
+const SENTENCE =
+  /^([+-]?\d+\.\d) points \((\d+(?:\.\d+)?)% CI (-?\d+\.\d+) to (-?\d+\.\d+), (p|Holm p) (=|<) ([\d.e-]+)\): (.+)$/;
 
 function check(diff: number, low: number, high: number, p: number, level = 0.95): string {
   const s = describeDifference(diff, low, high, p, level);
@@ -43,7 +44,9 @@ test('the issue\'s contradiction: p = 0.015 with an interval including 0 is no l
 
 test('sweep: every combination of interval position and p is stated consistently', () => {
   const bounds = [-0.2, -0.05, -0.0006, -0.00004, 0, 0.00004, 0.0004, 0.0006, 0.02, 0.2];
-  const ps = [0, 1e-9, 0.0009, 0.001, 0.0049, 0.01, 0.0449, 0.0495, 0.04999, 0.05, 0.050001, 0.0504, 0.06, 0.0999, 0.1, 0.5, 1];
+  const ps = [
+    0, 1e-9, 0.0009, 0.001, 0.0049, 0.01, 0.0449, 0.0495, 0.04999, 0.05, 0.050001, 0.0504, 0.06, 0.0999, 0.1, 0.5, 1,
+  ];
   let n = 0;
   const verdicts = new Set<string>();
   for (const level of [0.95, 0.9]) {
@@ -64,7 +67,10 @@ test('sweep: every combination of interval position and p is stated consistently
 
 test('a bound that is not zero never prints as 0.0', () => {
   assert.equal(describeDifference(0.03, 0.0004, 0.06, 0.01), '+3.0 points (95% CI 0.04 to 6.0, p = 0.01): significant');
-  assert.equal(describeDifference(-0.03, -0.06, -0.00004, 0.01), '-3.0 points (95% CI -6.0 to -0.004, p = 0.01): significant');
+  assert.equal(
+    describeDifference(-0.03, -0.06, -0.00004, 0.01),
+    '-3.0 points (95% CI -6.0 to -0.004, p = 0.01): significant',
+  );
   assert.equal(describeDifference(0, 0, 0, 1), '0.0 points (95% CI 0.0 to 0.0, p = 1): not yet significant');
 });
 
@@ -73,5 +79,8 @@ test('an adjusted p is named as such', () => {
     describeDifference(0.04, 0.01, 0.07, 0.09, 0.95, { pLabel: 'Holm p' }),
     '+4.0 points (95% CI 1.0 to 7.0, Holm p = 0.09): borderline: the interval excludes 0 but Holm p ≥ 0.05',
   );
-  assert.equal(describeDifference(0.04, 0.01, 0.07, 0.0001, 0.95, { pLabel: 'Holm p' }), '+4.0 points (95% CI 1.0 to 7.0, Holm p < 0.001): significant');
+  assert.equal(
+    describeDifference(0.04, 0.01, 0.07, 0.0001, 0.95, { pLabel: 'Holm p' }),
+    '+4.0 points (95% CI 1.0 to 7.0, Holm p < 0.001): significant',
+  );
 });

@@ -18,7 +18,10 @@ const verdict = sampleVerdict;
 const byKey = (vs: PairVerdict[]) => new Map(vs.map((v) => [verdictKey(v.userId, v.pairId), v]));
 
 test('3 identical pairs, all right: no interval of zero width in the figures every view reads, and a headline that says so', () => {
-  for (const users of [['ada', 'ada', 'ada'], ['ada', 'bob', 'cy']]) {
+  for (const users of [
+    ['ada', 'ada', 'ada'],
+    ['ada', 'bob', 'cy'],
+  ]) {
     const vs = users.map((u, i) => verdict(u, `p${i}`, [true, true]));
     // figures() is what every run summary, the inspector, the grid and the notifications show.
     const f = figures(vs, 0);
@@ -37,7 +40,14 @@ test('3 identical pairs, all right: no interval of zero width in the figures eve
     assert.doesNotMatch(headline, /100\.0 to 100\.0/);
   }
   // All wrong, and a single pair: never a point either.
-  for (const pairs of [[[false, false]], [[false, false], [false, false]], [[true, true]]]) {
+  for (const pairs of [
+    [[false, false]],
+    [
+      [false, false],
+      [false, false],
+    ],
+    [[true, true]],
+  ]) {
     const r = accuracyWithInterval(pairs);
     assert.ok(r.high - r.low > 0.3, JSON.stringify(r));
   }

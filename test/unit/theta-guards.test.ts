@@ -7,7 +7,13 @@ import type { Pair } from '../../src/core/data/pair';
 import type { PairVerdict } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { buildGuardContext, checkCandidate, MAX_THETA_CHARS, topicWords } from '../../src/core/method/theta/guards';
-import { BudgetMeter, BudgetExceeded, parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET } from '../../src/core/method/theta/budget';
+import {
+  BudgetMeter,
+  BudgetExceeded,
+  parseBudget,
+  LIGHT_BUDGET,
+  MEDIUM_BUDGET,
+} from '../../src/core/method/theta/budget';
 import { planSearch } from '../../src/core/method/theta/plan';
 import { assignRoles, scoringPairs, type ThetaUserData } from '../../src/core/method/theta/user-splits';
 import { bestCandidate, drawParent, paretoFront, type Candidate } from '../../src/core/method/theta/pool';
@@ -43,7 +49,7 @@ describe('guards against overfitting', () => {
     assert.deepEqual(checkCandidate(rewrite, ctx), { ok: true });
   });
 
-  test('a candidate that copies five consecutive words of a user\'s data is rejected', () => {
+  test("a candidate that copies five consecutive words of a user's data is rejected", () => {
     const response = pairs[3]!.chosen.content;
     // Five words of the response, taken from a run with content words in it.
     const words = response.split(/\s+/).filter((w) => /^[A-Za-z]+[,.]?$/.test(w));
@@ -63,12 +69,13 @@ describe('guards against overfitting', () => {
     assert.ok(v4.ok || v4.guard !== 'copy', JSON.stringify(v4));
   });
 
-  test('a candidate that names the users\' topics is rejected, and the topics are the conversations\' frequent words', () => {
+  test("a candidate that names the users' topics is rejected, and the topics are the conversations' frequent words", () => {
     const topics = topicWords(ctx);
     console.log(`topic words of the simulated panel: ${topics.join(', ')}`);
     assert.ok(topics.length >= 10, topics.join(', '));
     // Style vocabulary is never a topic.
-    for (const w of ['concise', 'list', 'sources', 'emoji', 'formal', 'code', 'answer', 'user']) assert.ok(!topics.includes(w), `${w} counted as a topic`);
+    for (const w of ['concise', 'list', 'sources', 'emoji', 'formal', 'code', 'answer', 'user'])
+      assert.ok(!topics.includes(w), `${w} counted as a topic`);
     const topic = topics[0]!;
     const v = checkCandidate(`${THETA}\n\nUsers who ask about ${topic} want more detail.`, ctx);
     assert.equal(v.ok, false);
@@ -96,7 +103,10 @@ describe('guards against overfitting', () => {
   });
 
   test('the rewrite is read from the instructions field, without fences or a label', () => {
-    assert.equal(readRewrite({ instructions: '```\nInstructions: Do this.\n```', diagnosis: 'x' }, '').instructions, 'Do this.');
+    assert.equal(
+      readRewrite({ instructions: '```\nInstructions: Do this.\n```', diagnosis: 'x' }, '').instructions,
+      'Do this.',
+    );
     assert.equal(readRewrite(undefined, 'Plain text answer.').instructions, 'Plain text answer.');
     assert.equal(readRewrite({ other: 1 }, '{"other": 1}').instructions, '');
   });
@@ -107,14 +117,29 @@ describe('the budget', () => {
     assert.equal(parseBudget('light'), LIGHT_BUDGET);
     assert.equal(parseBudget('MEDIUM'), MEDIUM_BUDGET);
     assert.equal(parseBudget('100'), 100);
-    for (const bad of ['0', '-5', '1.5', 'heavy', '']) assert.throws(() => parseBudget(bad), (e: Error & { exitCode?: number }) => e.exitCode === 2, bad);
+    for (const bad of ['0', '-5', '1.5', 'heavy', ''])
+      assert.throws(
+        () => parseBudget(bad),
+        (e: Error & { exitCode?: number }) => e.exitCode === 2,
+        bad,
+      );
   });
 
   test('the meter refuses the call past the budget and counts cache hits as calls', async () => {
     const seen: number[] = [];
     const meter = new BudgetMeter(3, (c) => seen.push(c.used));
     let n = 0;
-    const m = meter.wrap({ provider: 'ollama', model: 'm', chat: async () => ({ text: '', usage: { promptTokens: 0, completionTokens: 0 }, latencyMs: 0, cached: n++ % 2 === 0, model: 'm' }) });
+    const m = meter.wrap({
+      provider: 'ollama',
+      model: 'm',
+      chat: async () => ({
+        text: '',
+        usage: { promptTokens: 0, completionTokens: 0 },
+        latencyMs: 0,
+        cached: n++ % 2 === 0,
+        model: 'm',
+      }),
+    });
     const req = { messages: [], temperature: 0 };
     await Promise.all([m.chat(req), m.chat(req), m.chat(req)]);
     await assert.rejects(m.chat(req), BudgetExceeded);
@@ -133,15 +158,29 @@ describe('users and the plan', () => {
   test('roles: about 40% held out, small users only held out, every role filled', () => {
     const r = assignRoles(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, role: 'search' as const })))!;
     assert.deepEqual([r.heldOut.length, r.selection.length, r.reflection.length], [2, 2, 2]);
-    const small = assignRoles([{ id: 'a', role: 'search' }, { id: 'b', role: 'search' }, { id: 'c', role: 'held-out' }])!;
+    const small = assignRoles([
+      { id: 'a', role: 'search' },
+      { id: 'b', role: 'search' },
+      { id: 'c', role: 'held-out' },
+    ])!;
     assert.deepEqual(small, { heldOut: ['c'], selection: ['a'], reflection: ['b'] });
-    assert.equal(assignRoles([{ id: 'a', role: 'search' }, { id: 'b', role: 'held-out' }, { id: 'c', role: 'held-out' }]), undefined);
+    assert.equal(
+      assignRoles([
+        { id: 'a', role: 'search' },
+        { id: 'b', role: 'held-out' },
+        { id: 'c', role: 'held-out' },
+      ]),
+      undefined,
+    );
   });
 
   test('test pairs are scored first, up to the cap', () => {
     const u = user('u', 4, 3, 5);
     const s = scoringPairs(u, 6);
-    assert.deepEqual(s.map((p) => p.pairId), ['u-8', 'u-9', 'u-10', 'u-11', 'u-12', 'u-5']);
+    assert.deepEqual(
+      s.map((p) => p.pairId),
+      ['u-8', 'u-9', 'u-10', 'u-11', 'u-12', 'u-5'],
+    );
   });
 
   test('the plan fits the budget, shrinks with it, and refuses a budget too small', () => {
@@ -160,7 +199,10 @@ describe('users and the plan', () => {
     assert.throws(() => planSearch(users, { budget: 40, k: 2, seed: 0 }), /--budget 40 is too small/);
     // The same inputs, the same plan (resumption depends on it).
     assert.deepEqual(planSearch(users, { budget: 300, k: 2, seed: 0 }), small);
-    assert.throws(() => planSearch([user('a', 10, 4, 6), user('b', 1, 1, 1)], { budget: 5000, k: 2, seed: 0 }), /at least three users/);
+    assert.throws(
+      () => planSearch([user('a', 10, 4, 6), user('b', 1, 1, 1)], { budget: 5000, k: 2, seed: 0 }),
+      /at least three users/,
+    );
   });
 });
 
@@ -181,7 +223,12 @@ function candidate(id: number, scores: Record<string, number>, parents: number[]
 describe('the Pareto front', () => {
   test('per-user winners, dominated candidates dropped, parents drawn by wins', () => {
     const users = ['u1', 'u2', 'u3'];
-    const pool = [candidate(0, { u1: 5, u2: 5, u3: 5 }), candidate(1, { u1: 9, u2: 4, u3: 5 }), candidate(2, { u1: 4, u2: 9, u3: 5 }), candidate(3, { u1: 9, u2: 4, u3: 4 })];
+    const pool = [
+      candidate(0, { u1: 5, u2: 5, u3: 5 }),
+      candidate(1, { u1: 9, u2: 4, u3: 5 }),
+      candidate(2, { u1: 4, u2: 9, u3: 5 }),
+      candidate(3, { u1: 9, u2: 4, u3: 4 }),
+    ];
     // #0 is best on u3 (tied with #1 and #2); #3 ties #1 on u1 but is dominated by it.
     assert.deepEqual(paretoFront(pool, users), [
       { id: 0, wins: 1 },
@@ -218,7 +265,8 @@ function episodes(user: string, rows: [boolean, boolean][]): Episode {
 }
 
 describe('acceptance on held-out users', () => {
-  const rows = (n: number, right: number): [boolean, boolean][] => Array.from({ length: n }, (_, i) => (i < right ? [true, true] : [false, false]));
+  const rows = (n: number, right: number): [boolean, boolean][] =>
+    Array.from({ length: n }, (_, i) => (i < right ? [true, true] : [false, false]));
 
   test('a clear improvement on every held-out user is adopted: significant over users, interval and p', () => {
     const ids = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
@@ -232,9 +280,16 @@ describe('acceptance on held-out users', () => {
 
   test('the same clear improvement on 3 held-out users is not adopted: the test over users cannot reach 0.05', () => {
     const ids = ['h1', 'h2', 'h3'];
-    const c = heldOutCheck(ids.map((u) => episodes(u, rows(10, 4))), ids.map((u) => episodes(u, rows(10, 9))), 0);
+    const c = heldOutCheck(
+      ids.map((u) => episodes(u, rows(10, 4))),
+      ids.map((u) => episodes(u, rows(10, 9))),
+      0,
+    );
     assert.equal(c.accepted, false, c.sentence);
-    assert.match(c.sentence, /^not adopted: \+50\.0 points on 30 held-out pairs of 3 user\(s\) .*; (p ≥ 0\.05 \(with 3 held-out user\(s\) the test over users cannot go lower than 0\.25\)|the interval does not exclude 0)$/);
+    assert.match(
+      c.sentence,
+      /^not adopted: \+50\.0 points on 30 held-out pairs of 3 user\(s\) .*; (p ≥ 0\.05 \(with 3 held-out user\(s\) the test over users cannot go lower than 0\.25\)|the interval does not exclude 0)$/,
+    );
   });
 
   test('no difference, or a difference whose interval includes 0, is not adopted, with the figures', () => {

@@ -14,7 +14,14 @@ import type { CommandIO } from '../../src/cli/command';
 function capture(cwd: string, signal: AbortSignal) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -43,7 +50,12 @@ describe('theta optimize: one search per workspace', () => {
     );
     assert.equal(refused.exitCode, 1);
     assert.equal(refused.kind, 'run-locked');
-    assert.match(refused.message, new RegExp(`^theta optimize: another Θ search is running on this workspace \\(process ${process.pid} since \\d{4}-`));
+    assert.match(
+      refused.message,
+      new RegExp(
+        `^theta optimize: another Θ search is running on this workspace \\(process ${process.pid} since \\d{4}-`,
+      ),
+    );
     assert.doesNotMatch(refused.message, /\n/);
     assert.equal(JSON.parse(second.out()).error.kind, 'run-locked');
     // The second search's models sent nothing.

@@ -25,7 +25,14 @@ import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 function capture(cwd: string, signal = new AbortController().signal) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CommandIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), isTTY: false, cwd, signal, env: {} };
+  const io: CommandIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    isTTY: false,
+    cwd,
+    signal,
+    env: {},
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -37,7 +44,8 @@ async function theta(cwd: string, argv: string[], signal?: AbortSignal): Promise
 }
 
 const MARKER = /\bdeciding quality\b/i;
-const MARKER_SENTENCE = 'Name the deciding quality of the choices: the one that most often separated the preferred reply from the other, in plain words.';
+const MARKER_SENTENCE =
+  'Name the deciding quality of the choices: the one that most often separated the preferred reply from the other, in plain words.';
 const NEUTRAL = [
   'Write each preference as a statement that can be checked against a new reply.',
   'Say what the user seems indifferent to, so that it is not mistaken for a preference.',
@@ -48,9 +56,14 @@ const propsOf = (req: BrainRequest) => Object.keys(((req.schema ?? {}) as { prop
 const lastUser = (req: BrainRequest) => [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
 
 /** A simulated reflection model: the parent's text plus one sentence, the marker one time in four. */
-function reflection(req: BrainRequest, extra: (req: BrainRequest, parent: string) => string | undefined = () => undefined): string {
+function reflection(
+  req: BrainRequest,
+  extra: (req: BrainRequest, parent: string) => string | undefined = () => undefined,
+): string {
   const user = lastUser(req);
-  const parent = (/<current_instructions>\n([\s\S]*?)\n<\/current_instructions>/.exec(user) ?? /<version_1>\n([\s\S]*?)\n<\/version_1>/.exec(user))?.[1] ?? '';
+  const parent =
+    (/<current_instructions>\n([\s\S]*?)\n<\/current_instructions>/.exec(user) ??
+      /<version_1>\n([\s\S]*?)\n<\/version_1>/.exec(user))?.[1] ?? '';
   const special = extra(req, parent);
   if (special !== undefined) return JSON.stringify({ diagnosis: 'special', instructions: special });
   const h = hashString(`${req.seed}:${user}`);
@@ -63,7 +76,8 @@ function reflection(req: BrainRequest, extra: (req: BrainRequest, parent: string
 function ignoringBrain(req: BrainRequest): string {
   const props = propsOf(req);
   if (props.includes('instructions')) return reflection(req);
-  if (props.includes('persona')) return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user of the assistant who likes good answers.' });
+  if (props.includes('persona'))
+    return JSON.stringify({ reasoning: 'Some choices.', persona: 'A user of the assistant who likes good answers.' });
   // High bits: FNV-1a's lowest bit is the parity of the text's characters, the same in both orders.
   const pref = (hashString(lastUser(req)) >>> 16) & 1 ? 'A' : 'B';
   return JSON.stringify({ reasoning: 'I picked one.', preference: pref });
@@ -76,7 +90,10 @@ function markerBrain(extra?: (req: BrainRequest, parent: string) => string | und
     const props = propsOf(req);
     if (props.includes('instructions')) return reflection(req, extra);
     if (props.includes('persona') && !MARKER.test(req.messages[0]?.content ?? '')) {
-      return JSON.stringify({ reasoning: 'The choices vary.', persona: 'This user seems to judge replies case by case, as a thoughtful typical user would.' });
+      return JSON.stringify({
+        reasoning: 'The choices vary.',
+        persona: 'This user seems to judge replies case by case, as a thoughtful typical user would.',
+      });
     }
     return sim(req) as string;
   };
@@ -115,7 +132,10 @@ describe('theta optimize with a brain that ignores instructions', () => {
     assert.ok(!existsSync(join(w.ws, '.synthesizeme', 'theta')), 'a dry run wrote a lineage');
     // Six users hold out fewer than the six an adoption needs: said before any budget is spent.
     assert.ok(r.users.heldOut.length < 6);
-    assert.match(r.notes.join('\n'), /^only \d held-out user\(s\): no Θ can be adopted, since a gain for users in general needs at least 6/);
+    assert.match(
+      r.notes.join('\n'),
+      /^only \d held-out user\(s\): no Θ can be adopted, since a gain for users in general needs at least 6/,
+    );
     assert.match(r.stderr, /^note: theta: only \d held-out user\(s\)/m);
   });
 
@@ -123,11 +143,16 @@ describe('theta optimize with a brain that ignores instructions', () => {
     const before = readFileSync(thetaFile(w.ws), 'utf8');
     server.reset();
     const r = await theta(w.dir, args());
-    console.log(`ignoring brain: ${r.calls} calls of 300 (${server.stats.chat} at the server), ${r.steps} steps, ${r.candidates.total} candidates: ${r.reason}`);
+    console.log(
+      `ignoring brain: ${r.calls} calls of 300 (${server.stats.chat} at the server), ${r.steps} steps, ${r.candidates.total} candidates: ${r.reason}`,
+    );
     assert.ok(server.stats.chat <= 300, `${server.stats.chat} server calls`);
     assert.equal(r.serverCalls, server.stats.chat);
     // Spent up to what is set aside for the held-out check (unused: nothing to check) and less than one more step.
-    assert.ok(r.calls <= 300 && r.calls > 300 - r.plan.finalCheck - r.plan.step, `only ${r.calls} of 300 calls used (${JSON.stringify(r.plan)})`);
+    assert.ok(
+      r.calls <= 300 && r.calls > 300 - r.plan.finalCheck - r.plan.step,
+      `only ${r.calls} of 300 calls used (${JSON.stringify(r.plan)})`,
+    );
     assert.ok(r.steps >= 2 && r.candidates.total >= 3, JSON.stringify(r.candidates));
     assert.equal(r.accepted, false);
     assert.equal(r.adopted, false);
@@ -154,7 +179,13 @@ describe('theta optimize with a brain that ignores instructions', () => {
     assert.equal(server.stats.chat, 0);
     assert.equal(again.serverCalls, 0);
     assert.equal(again.cacheHits, again.calls);
-    const same = (x: any) => ({ calls: x.calls, steps: x.steps, candidates: x.candidates, best: x.best.hash, lineage: x.lineage });
+    const same = (x: any) => ({
+      calls: x.calls,
+      steps: x.steps,
+      candidates: x.candidates,
+      best: x.best.hash,
+      lineage: x.lineage,
+    });
     assert.deepEqual(same(again), same(first));
   });
 });
@@ -163,7 +194,11 @@ describe('theta optimize with a brain that ignores instructions', () => {
 function coinBrain(req: BrainRequest): string {
   const props = propsOf(req);
   if (props.includes('instructions')) return reflection(req);
-  if (props.includes('persona')) return JSON.stringify({ reasoning: 'Some choices.', persona: `A user (${hashString(req.messages[0]!.content) % 997}) who likes good answers.` });
+  if (props.includes('persona'))
+    return JSON.stringify({
+      reasoning: 'Some choices.',
+      persona: `A user (${hashString(req.messages[0]!.content) % 997}) who likes good answers.`,
+    });
   const pref = (hashString(req.messages.map((m) => m.content).join('\n')) >>> 16) & 1 ? 'A' : 'B';
   return JSON.stringify({ reasoning: 'A coin.', preference: pref });
 }
@@ -194,7 +229,10 @@ describe('theta optimize with a brain that answers at random', () => {
     assert.ok(checked, 'no panel had a candidate better than the current Θ on its selection users');
     assert.ok(checked.best.selection.accuracy > checked.baseline.selection.accuracy);
     assert.ok(checked.heldOut.ci95[0] <= 0, JSON.stringify(checked.heldOut));
-    assert.match(checked.reason, /^not adopted: [+-]\d+\.\d points on \d+ held-out pairs .*95% CI .* p = .*the interval does not exclude 0/);
+    assert.match(
+      checked.reason,
+      /^not adopted: [+-]\d+\.\d points on \d+ held-out pairs .*95% CI .* p = .*the interval does not exclude 0/,
+    );
     const report = readFileSync(join(checked.dir, checked.report), 'utf8');
     assert.match(report, /\*\*Not adopted\.\*\*/);
     assert.match(report, /\| all \| \d+ \|/);
@@ -232,7 +270,9 @@ describe('theta optimize with a brain for which Θ matters', () => {
     assert.match(adopted, MARKER);
     // The old Θ is kept in the prompt's history.
     const history = join(w.ws, '.synthesizeme', 'history', 'prompts', 'persona-synthesis');
-    assert.ok(readdirSync(history).some((f) => readFileSync(join(history, f), 'utf8') === DEFAULT_PROMPTS['persona-synthesis']));
+    assert.ok(
+      readdirSync(history).some((f) => readFileSync(join(history, f), 'utf8') === DEFAULT_PROMPTS['persona-synthesis']),
+    );
     // The format stays in code: the adopted Θ holds instructions only.
     assert.doesNotMatch(adopted, /json|"persona"/i);
     const report = readFileSync(join(w.dir, r.report), 'utf8');
@@ -257,7 +297,15 @@ describe('theta optimize with a brain for which Θ matters', () => {
     server.reset();
     const r = await theta(w2.dir, args());
     assert.ok(r.serverCalls < found.serverCalls, `${r.serverCalls} calls after resuming`);
-    const same = (x: any) => ({ accepted: x.accepted, calls: x.calls, steps: x.steps, candidates: x.candidates, best: x.best.hash, heldOut: x.heldOut, lineage: x.lineage });
+    const same = (x: any) => ({
+      accepted: x.accepted,
+      calls: x.calls,
+      steps: x.steps,
+      candidates: x.candidates,
+      best: x.best.hash,
+      heldOut: x.heldOut,
+      lineage: x.lineage,
+    });
     assert.deepEqual(same(r), same(found));
   });
 });
@@ -285,7 +333,17 @@ describe('theta optimize guards in the search', () => {
   after(() => server?.close());
 
   test('a copying and an over-long candidate are rejected before any call is spent on them', async () => {
-    const r = await theta(w.dir, ['ws', '--base-url', server.url, '--k', '1', '--budget', '400', '--reflect-model', 'qwen3:30b-a3b']);
+    const r = await theta(w.dir, [
+      'ws',
+      '--base-url',
+      server.url,
+      '--k',
+      '1',
+      '--budget',
+      '400',
+      '--reflect-model',
+      'qwen3:30b-a3b',
+    ]);
     // --reflect-model: every rewrite by the reflection model, everything else by the main one.
     const byModel = (m: string) => server.chats.filter((c) => c.request.model === m);
     assert.ok(byModel('qwen3:30b-a3b').length >= 3);
@@ -302,7 +360,7 @@ describe('theta optimize guards in the search', () => {
   });
 });
 
-describe('bench run --theta: a Θ evaluated apart from the workspace\'s own', () => {
+describe("bench run --theta: a Θ evaluated apart from the workspace's own", () => {
   let server: LoopbackServer;
   const w = freshWorkspace();
 
@@ -313,7 +371,10 @@ describe('bench run --theta: a Θ evaluated apart from the workspace\'s own', ()
 
   async function bench(extra: string[]): Promise<any> {
     const c = capture(w.dir);
-    const code = await runCli(['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--k', '1', '--json', ...extra], c.io);
+    const code = await runCli(
+      ['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--k', '1', '--json', ...extra],
+      c.io,
+    );
     assert.equal(code, 0, c.err());
     return JSON.parse(c.out());
   }
@@ -323,7 +384,9 @@ describe('bench run --theta: a Θ evaluated apart from the workspace\'s own', ()
     writeFileSync(join(w.dir, 'theta.md'), `${DEFAULT_PROMPTS['persona-synthesis']}\n\n${MARKER_SENTENCE}\n`);
     const withTheta = await bench(['--theta', 'theta.md']);
     const [a, b] = [own.cells[0], withTheta.cells[0]];
-    console.log(`bench run --theta: persona ${(100 * a.accuracy).toFixed(1)}% with the workspace's Θ, ${(100 * b.accuracy).toFixed(1)}% with the file's (${b.pairs} pairs)`);
+    console.log(
+      `bench run --theta: persona ${(100 * a.accuracy).toFixed(1)}% with the workspace's Θ, ${(100 * b.accuracy).toFixed(1)}% with the file's (${b.pairs} pairs)`,
+    );
     assert.equal(a.pairs, b.pairs);
     assert.ok(b.accuracy - a.accuracy >= 0.2, `${a.accuracy} -> ${b.accuracy}`);
     assert.equal(withTheta.theta.file, 'theta.md');
@@ -333,6 +396,9 @@ describe('bench run --theta: a Θ evaluated apart from the workspace\'s own', ()
     // The workspace's own personas and Θ are untouched.
     assert.equal(readFileSync(thetaFile(w.ws), 'utf8'), DEFAULT_PROMPTS['persona-synthesis']);
     const c = capture(w.dir);
-    await assert.rejects(runCli(['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--theta', 'missing.md'], c.io), /--theta: cannot read missing\.md \(no such file\)/);
+    await assert.rejects(
+      runCli(['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--theta', 'missing.md'], c.io),
+      /--theta: cannot read missing\.md \(no such file\)/,
+    );
   });
 });

@@ -8,7 +8,12 @@ import { UsageError } from '../../src/cli/usage-error';
 import { PersonaFileError } from '../../src/core/method/persona-file';
 
 test('a UserError, a usage error, a persona file error and an LLM error are expected: their log text is the message alone', () => {
-  const errors = [new UserError('no user "x"', 2), new UsageError('bad flag'), new PersonaFileError('p.yaml', 3, 1, 'bad'), new LlmError('timeout', 'timed out')];
+  const errors = [
+    new UserError('no user "x"', 2),
+    new UsageError('bad flag'),
+    new PersonaFileError('p.yaml', 3, 1, 'bad'),
+    new LlmError('timeout', 'timed out'),
+  ];
   for (const e of errors) {
     assert.equal(isExpected(e), true, e.constructor.name);
     assert.equal(logText(e), e.message);

@@ -19,7 +19,10 @@ test('with no folder registered nothing is refused; then only paths inside the r
   await checkWrite(join(ws, 'out', 'x.txt'));
   allowWritesUnder(ws);
   await checkWrite(join(ws, 'not-yet', 'deep', 'x.txt'));
-  await assert.rejects(checkWrite(join(ws, 'out', 'x.txt')), /ws[\\/]out is a symbolic link to .*elsewhere, outside the workspace/);
+  await assert.rejects(
+    checkWrite(join(ws, 'out', 'x.txt')),
+    /ws[\\/]out is a symbolic link to .*elsewhere, outside the workspace/,
+  );
   await assert.rejects(checkWrite(join(elsewhere, 'y.txt')), /refusing to write/);
   allowChosenFile(join(elsewhere, 'report.md'));
   await checkWrite(join(elsewhere, 'y.txt'));

@@ -33,7 +33,12 @@ export const INSTRUCT_MODEL_NAME = INSTRUCT_MODELS[INSTRUCT_MODEL].alias;
 const HERE = resolve(__dirname, '..', '..', 'tools', 'embedded-model');
 /** Works from the bundle in dist/ (esbuild keeps __dirname of the output file) and from the sources. */
 function toolsDir(): string {
-  for (const dir of [HERE, resolve(__dirname, '..', 'tools', 'embedded-model'), resolve(process.cwd(), 'tools', 'embedded-model'), __dirname]) {
+  for (const dir of [
+    HERE,
+    resolve(__dirname, '..', 'tools', 'embedded-model'),
+    resolve(process.cwd(), 'tools', 'embedded-model'),
+    __dirname,
+  ]) {
     if (existsSync(join(dir, 'serve.py')) && existsSync(join(dir, 'setup.sh'))) return dir;
   }
   throw new Error('tools/embedded-model/serve.py not found: run from the project folder');
@@ -56,7 +61,10 @@ export interface EmbeddedModel {
 /** The same installation, serving another of its models. */
 export function withModel(model: EmbeddedModel, name: 'gemma' | InstructModel): EmbeddedModel {
   const file = model.files?.[name];
-  if (!file) throw new Error(`the embedded model ${name} is not installed (installed: ${Object.keys(model.files ?? {}).join(', ')})`);
+  if (!file)
+    throw new Error(
+      `the embedded model ${name} is not installed (installed: ${Object.keys(model.files ?? {}).join(', ')})`,
+    );
   return { ...model, modelFile: file, alias: name === 'gemma' ? EMBEDDED_MODEL_NAME : INSTRUCT_MODELS[name].alias };
 }
 
@@ -68,7 +76,11 @@ export async function ensureEmbeddedModel(
   opts: { dir?: string; onLine?: (line: string) => void; models?: readonly ('gemma' | InstructModel)[] } = {},
 ): Promise<EmbeddedModel> {
   const dir = opts.dir ?? embeddedDir();
-  const env = { ...process.env, SYNTHESIZEME_EMBEDDED_DIR: dir, ...(opts.models ? { SYNTHESIZEME_EMBEDDED_MODELS: opts.models.join(' ') } : {}) };
+  const env = {
+    ...process.env,
+    SYNTHESIZEME_EMBEDDED_DIR: dir,
+    ...(opts.models ? { SYNTHESIZEME_EMBEDDED_MODELS: opts.models.join(' ') } : {}),
+  };
   const child = spawn('bash', [join(toolsDir(), 'setup.sh')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   const tail: string[] = [];
@@ -95,7 +107,10 @@ export async function ensureEmbeddedModel(
   }
   const first = files['gemma'] ? 'gemma' : Object.keys(files)[0];
   if (!first) throw new Error(`the embedded model's set-up printed no model file (got "${stdout.trim()}")`);
-  return withModel({ python: join(dir, 'venv', 'bin', 'python'), modelFile: '', alias: '', files }, first as 'gemma' | InstructModel);
+  return withModel(
+    { python: join(dir, 'venv', 'bin', 'python'), modelFile: '', alias: '', files },
+    first as 'gemma' | InstructModel,
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -142,7 +157,19 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   const port = await freePort();
   const logPath = join(opts.logDir, `llama-server-${port}.log`);
   const fd = openSync(logPath, 'a');
-  const args = [join(toolsDir(), 'serve.py'), '--model', opts.modelFile, '--port', String(port), '--ctx', String(ctx), '--parallel', String(opts.parallel ?? 1), '--alias', opts.alias || EMBEDDED_MODEL_NAME];
+  const args = [
+    join(toolsDir(), 'serve.py'),
+    '--model',
+    opts.modelFile,
+    '--port',
+    String(port),
+    '--ctx',
+    String(ctx),
+    '--parallel',
+    String(opts.parallel ?? 1),
+    '--alias',
+    opts.alias || EMBEDDED_MODEL_NAME,
+  ];
   if (opts.threads) args.push('--threads', String(opts.threads));
   // Tied to this process: stopped with it, whatever stops it (tied-child.ts).
   const child: ChildProcess = spawnTied(opts.python, args, { stdout: fd, stderr: fd });
@@ -156,7 +183,9 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
     }
   };
   let exited: number | null = null;
-  const exitedP = new Promise<void>((res) => child.on('exit', (code, signal) => ((exited = code ?? (signal ? 128 : 1)), res())));
+  const exitedP = new Promise<void>((res) =>
+    child.on('exit', (code, signal) => ((exited = code ?? (signal ? 128 : 1)), res())),
+  );
   const stop = async () => {
     if (exited !== null) return;
     killGroup(child, 'SIGTERM');
@@ -166,7 +195,8 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   };
   const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
   for (;;) {
-    if (exited !== null) throw new Error(`llama-server exited (${exited}) while starting; its log (${logPath}):\n${logTail()}`);
+    if (exited !== null)
+      throw new Error(`llama-server exited (${exited}) while starting; its log (${logPath}):\n${logTail()}`);
     try {
       const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (r.status === 200) break;
@@ -175,7 +205,9 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`llama-server did not become healthy within ${(opts.startTimeoutMs ?? 120_000) / 1000} s; its log (${logPath}):\n${logTail()}`);
+      throw new Error(
+        `llama-server did not become healthy within ${(opts.startTimeoutMs ?? 120_000) / 1000} s; its log (${logPath}):\n${logTail()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -62,7 +62,14 @@ function unhook(): void {
  * Spawns `command` tied to this process (see above). stdin is always the watch pipe; `stdio` gives
  * stdout and stderr.
  */
-export function spawnTied(command: string, args: readonly string[], options: Omit<SpawnOptions, 'detached' | 'stdio'> & { stdout?: 'ignore' | 'pipe' | 'inherit' | number; stderr?: 'ignore' | 'pipe' | 'inherit' | number } = {}): ChildProcess {
+export function spawnTied(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, 'detached' | 'stdio'> & {
+    stdout?: 'ignore' | 'pipe' | 'inherit' | number;
+    stderr?: 'ignore' | 'pipe' | 'inherit' | number;
+  } = {},
+): ChildProcess {
   const { stdout = 'ignore', stderr = 'ignore', ...rest } = options;
   const child = spawn(command, args, { ...rest, detached: true, stdio: ['pipe', stdout, stderr] });
   // Never written: its only message is its end, when this process is gone.

@@ -4,7 +4,12 @@
 // none). The host records the order, appends the pair and sends the next one.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { isHostToCollect, type CollectCountsView, type CollectToHost, type HostToCollect } from '../../src/extension/protocol';
+import {
+  isHostToCollect,
+  type CollectCountsView,
+  type CollectToHost,
+  type HostToCollect,
+} from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { renderMarkdown } from '../shared/markdown';
@@ -27,12 +32,29 @@ const ipc = connect<HostToCollect, CollectToHost>(isHostToCollect, (m) => {
   }
   current = undefined;
   clear(app);
-  app.append(el('p', { class: m.type === 'done' ? '' : 'muted', attrs: { 'data-testid': m.type === 'done' ? 'collect-done' : 'collect-busy' } }, m.message), counts(m.counts));
+  app.append(
+    el(
+      'p',
+      {
+        class: m.type === 'done' ? '' : 'muted',
+        attrs: { 'data-testid': m.type === 'done' ? 'collect-done' : 'collect-busy' },
+      },
+      m.message,
+    ),
+    counts(m.counts),
+  );
 });
 
 function counts(c: CollectCountsView): HTMLElement {
-  const retest = c.retest && c.retest.asked ? ` · your consistency (retests): ${pct(c.retest.agreed / c.retest.asked)} of ${c.retest.asked}` : '';
-  return el('div', { class: 'muted', attrs: { 'data-testid': 'collect-counts' } }, `${c.picked} picked · ${c.ties} tie(s) · ${c.skipped} skipped · ${c.failed} failed generation(s)${retest}`);
+  const retest =
+    c.retest && c.retest.asked
+      ? ` · your consistency (retests): ${pct(c.retest.agreed / c.retest.asked)} of ${c.retest.asked}`
+      : '';
+  return el(
+    'div',
+    { class: 'muted', attrs: { 'data-testid': 'collect-counts' } },
+    `${c.picked} picked · ${c.ties} tie(s) · ${c.skipped} skipped · ${c.failed} failed generation(s)${retest}`,
+  );
 }
 
 const LABEL: Record<string, string> = { '1': 'response 1', '2': 'response 2', t: 'a tie', s: 'skip' };
@@ -40,10 +62,22 @@ const LABEL: Record<string, string> = { '1': 'response 1', '2': 'response 2', t:
 function choose(pick: '1' | '2' | 't' | 's'): void {
   if (!current || pending) return;
   pending = pick;
-  const box = el('input', { attrs: { type: 'text', placeholder: 'Why? (optional, one line; Enter to send, Escape for none)', 'data-testid': 'collect-reason', maxlength: '500' } }) as HTMLInputElement;
+  const box = el('input', {
+    attrs: {
+      type: 'text',
+      placeholder: 'Why? (optional, one line; Enter to send, Escape for none)',
+      'data-testid': 'collect-reason',
+      maxlength: '500',
+    },
+  }) as HTMLInputElement;
   const send = (reason?: string) => {
     if (!current) return;
-    ipc.post({ type: 'answer', index: current.shown.index, pick, ...(reason?.trim() ? { reason: reason.trim() } : {}) });
+    ipc.post({
+      type: 'answer',
+      index: current.shown.index,
+      pick,
+      ...(reason?.trim() ? { reason: reason.trim() } : {}),
+    });
     current = undefined;
     app.querySelector('.collect-actions')?.replaceChildren(el('span', { class: 'muted' }, 'Saved. Next pair...'));
   };
@@ -66,7 +100,11 @@ window.addEventListener('keydown', (e) => {
 
 /** Ends the session (closing the panel does too): what was answered is already saved. */
 function stopButton(): HTMLElement {
-  const b = el('vscode-button', { attrs: { 'data-testid': 'collect-stop', secondary: '', icon: 'debug-stop' } }, 'Stop');
+  const b = el(
+    'vscode-button',
+    { attrs: { 'data-testid': 'collect-stop', secondary: '', icon: 'debug-stop' } },
+    'Stop',
+  );
   b.addEventListener('click', () => ipc.post({ type: 'stop' }));
   return b;
 }
@@ -75,24 +113,63 @@ function render(m: Extract<HostToCollect, { type: 'show' }>): void {
   clear(app);
   const s = m.shown;
   const button = (label: string, pick: '1' | '2' | 't' | 's', secondary = true) => {
-    const b = el('vscode-button', { attrs: { 'data-testid': `collect-${pick}`, ...(secondary ? { secondary: '' } : {}) } }, label);
+    const b = el(
+      'vscode-button',
+      { attrs: { 'data-testid': `collect-${pick}`, ...(secondary ? { secondary: '' } : {}) } },
+      label,
+    );
     b.addEventListener('click', () => choose(pick));
     return b;
   };
   app.append(
     el('h2', { attrs: { 'data-testid': 'collect-title' } }, `${m.user}: pair ${s.index}`),
     el('div', { class: 'muted' }, `appended to ${m.file}`),
-    ...(s.why ? [el('div', { class: 'comparison', attrs: { 'data-testid': 'collect-why' } }, `Asked next because ${s.why}.`)] : []),
+    ...(s.why
+      ? [el('div', { class: 'comparison', attrs: { 'data-testid': 'collect-why' } }, `Asked next because ${s.why}.`)]
+      : []),
     el('h3', {}, 'Conversation'),
-    el('div', { class: 'turns' }, ...s.context.map((t) => el('div', { class: `turn turn-${t.role === 'user' ? 'user' : 'other'}` }, el('div', { class: 'role' }, t.role), renderMarkdown(t.content)))),
+    el(
+      'div',
+      { class: 'turns' },
+      ...s.context.map((t) =>
+        el(
+          'div',
+          { class: `turn turn-${t.role === 'user' ? 'user' : 'other'}` },
+          el('div', { class: 'role' }, t.role),
+          renderMarkdown(t.content),
+        ),
+      ),
+    ),
     el(
       'div',
       { class: 'responses' },
-      el('div', { class: 'response', attrs: { 'data-testid': 'collect-first' } }, el('div', { class: 'label' }, '1'), renderMarkdown(s.first)),
-      el('div', { class: 'response', attrs: { 'data-testid': 'collect-second' } }, el('div', { class: 'label' }, '2'), renderMarkdown(s.second)),
+      el(
+        'div',
+        { class: 'response', attrs: { 'data-testid': 'collect-first' } },
+        el('div', { class: 'label' }, '1'),
+        renderMarkdown(s.first),
+      ),
+      el(
+        'div',
+        { class: 'response', attrs: { 'data-testid': 'collect-second' } },
+        el('div', { class: 'label' }, '2'),
+        renderMarkdown(s.second),
+      ),
     ),
-    el('div', { class: 'buttons collect-actions' }, button('1 is better', '1', false), button('2 is better', '2', false), button('Tie (t)', 't'), button('Skip (s)', 's'), stopButton()),
-    el('div', { class: 'muted' }, 'Keys: 1 or 2 for the response you prefer, t for a tie, s to skip; then an optional reason.'),
+    el(
+      'div',
+      { class: 'buttons collect-actions' },
+      button('1 is better', '1', false),
+      button('2 is better', '2', false),
+      button('Tie (t)', 't'),
+      button('Skip (s)', 's'),
+      stopButton(),
+    ),
+    el(
+      'div',
+      { class: 'muted' },
+      'Keys: 1 or 2 for the response you prefer, t for a tie, s to skip; then an optional reason.',
+    ),
     counts(m.counts),
   );
 }

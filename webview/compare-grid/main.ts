@@ -5,7 +5,14 @@
 // only the visible ones in the DOM), so 10,000 x 6 paints as fast as 100 x 2.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { isHostToGrid, type GridCellView, type GridFilter, type GridRowView, type GridToHost, type HostToGrid } from '../../src/extension/protocol';
+import {
+  isHostToGrid,
+  type GridCellView,
+  type GridFilter,
+  type GridRowView,
+  type GridToHost,
+  type HostToGrid,
+} from '../../src/extension/protocol';
 import { clear, el } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
@@ -76,16 +83,34 @@ function apply(): void {
 
 function cell(c: GridCellView | null, first: boolean): HTMLElement {
   if (!c) return el('div', { class: 'cell missing', title: 'not judged by this run' }, '—');
-  const glyphs = c.orders.map((o) => el('span', { class: o.correct ? 'ok' : 'bad', title: `order (${o.order[0]},${o.order[1]}): ${o.preference || 'no answer'}` }, `${o.correct ? '✓' : '✗'}${o.preference || '?'}`));
-  return el('div', { class: `cell${c.flipped && !first ? ' flipped' : ''}`, attrs: c.flipped && !first ? { 'data-flipped': '' } : {} }, ...glyphs);
+  const glyphs = c.orders.map((o) =>
+    el(
+      'span',
+      { class: o.correct ? 'ok' : 'bad', title: `order (${o.order[0]},${o.order[1]}): ${o.preference || 'no answer'}` },
+      `${o.correct ? '✓' : '✗'}${o.preference || '?'}`,
+    ),
+  );
+  return el(
+    'div',
+    { class: `cell${c.flipped && !first ? ' flipped' : ''}`, attrs: c.flipped && !first ? { 'data-flipped': '' } : {} },
+    ...glyphs,
+  );
 }
 
 function rowNode(i: number, at: number): HTMLElement {
   const r = grid!.rows[i]!;
   const node = el(
     'div',
-    { class: `grid-row${r.flipped ? ' is-flipped' : ''}`, attrs: { 'data-testid': 'grid-row', role: 'row', tabindex: '-1' } },
-    el('div', { class: 'cell pair', title: `${r.user} · ${r.pairId}` }, el('b', {}, r.pairId), el('span', { class: 'muted' }, ` ${r.user}`)),
+    {
+      class: `grid-row${r.flipped ? ' is-flipped' : ''}`,
+      attrs: { 'data-testid': 'grid-row', role: 'row', tabindex: '-1' },
+    },
+    el(
+      'div',
+      { class: 'cell pair', title: `${r.user} · ${r.pairId}` },
+      el('b', {}, r.pairId),
+      el('span', { class: 'muted' }, ` ${r.user}`),
+    ),
     ...r.cells.map((c, k) => cell(c, k === 0)),
   );
   node.style.top = `${at * ROW}px`;
@@ -100,8 +125,17 @@ function paint(): void {
   for (let k = top; k < bottom; k++) spacer.append(rowNode(shown[k]!, k));
 }
 
-function select<T extends string>(testid: string, options: [T, string][], value: T, onChange: (v: T) => void): HTMLSelectElement {
-  const s = el('select', { attrs: { 'data-testid': testid } }, ...options.map(([v, label]) => el('option', { attrs: { value: v } }, label))) as HTMLSelectElement;
+function select<T extends string>(
+  testid: string,
+  options: [T, string][],
+  value: T,
+  onChange: (v: T) => void,
+): HTMLSelectElement {
+  const s = el(
+    'select',
+    { attrs: { 'data-testid': testid } },
+    ...options.map(([v, label]) => el('option', { attrs: { value: v } }, label)),
+  ) as HTMLSelectElement;
   s.value = value;
   s.addEventListener('change', () => onChange(s.value as T));
   return s;
@@ -114,7 +148,9 @@ function render(): void {
   document.documentElement.style.setProperty('--grid-columns', columns);
 
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const search = el('input', { attrs: { type: 'search', placeholder: 'Search pair text and reasoning', 'data-testid': 'grid-search' } }) as HTMLInputElement;
+  const search = el('input', {
+    attrs: { type: 'search', placeholder: 'Search pair text and reasoning', 'data-testid': 'grid-search' },
+  }) as HTMLInputElement;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -126,7 +162,11 @@ function render(): void {
     }, 200);
   });
   const exportButton = (format: 'csv' | 'md', label: string) => {
-    const b = el('vscode-button', { attrs: { icon: 'export', secondary: '', 'data-testid': `export-${format}` } }, label);
+    const b = el(
+      'vscode-button',
+      { attrs: { icon: 'export', secondary: '', 'data-testid': `export-${format}` } },
+      label,
+    );
     b.addEventListener('click', () => ipc.post({ type: 'export', format }));
     return b;
   };
@@ -135,10 +175,20 @@ function render(): void {
     el(
       'div',
       { class: 'toolbar' },
-      select<GridFilter>('grid-filter', [['all', 'All pairs'], ['flipped', 'Flipped'], ['wrong', 'Wrong everywhere'], ['inconsistent', 'Inconsistent (position bias)']], filter, (v) => {
-        filter = v;
-        apply();
-      }),
+      select<GridFilter>(
+        'grid-filter',
+        [
+          ['all', 'All pairs'],
+          ['flipped', 'Flipped'],
+          ['wrong', 'Wrong everywhere'],
+          ['inconsistent', 'Inconsistent (position bias)'],
+        ],
+        filter,
+        (v) => {
+          filter = v;
+          apply();
+        },
+      ),
       select('grid-user', [['', 'All users'], ...g.users.map((u): [string, string] => [u, u])], user, (v) => {
         user = v;
         apply();
@@ -151,14 +201,38 @@ function render(): void {
   );
   for (const w of g.warnings) app.append(el('div', { class: 'warning' }, w));
 
-  const head = el('div', { class: 'grid-row grid-head', attrs: { role: 'row' } }, el('div', { class: 'cell pair' }, 'pair'));
-  const summary = el('div', { class: 'grid-row grid-summary', attrs: { role: 'row', 'data-testid': 'grid-summary' } }, el('div', { class: 'cell pair' }, 'accuracy'));
+  const head = el(
+    'div',
+    { class: 'grid-row grid-head', attrs: { role: 'row' } },
+    el('div', { class: 'cell pair' }, 'pair'),
+  );
+  const summary = el(
+    'div',
+    { class: 'grid-row grid-summary', attrs: { role: 'row', 'data-testid': 'grid-summary' } },
+    el('div', { class: 'cell pair' }, 'accuracy'),
+  );
   g.runs.forEach((r, k) => {
-    head.append(el('div', { class: 'cell', title: `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}${r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''}` }, el('b', {}, r.label ?? r.method), el('div', { class: 'muted' }, `${r.model}${r.stale ? ' · stale' : ''}`)));
+    head.append(
+      el(
+        'div',
+        {
+          class: 'cell',
+          title: `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}${r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''}`,
+        },
+        el('b', {}, r.label ?? r.method),
+        el('div', { class: 'muted' }, `${r.model}${r.stale ? ' · stale' : ''}`),
+      ),
+    );
     const s = g.summary[k]!;
     const acc = s.accuracy === null ? 'no figures' : accuracyHeadline(s.accuracy, s.ci95, s.pairs);
-    const vs = s.versusFirst ? `${points(s.versusFirst.difference)} pts [${points(s.versusFirst.ci95[0])}, ${points(s.versusFirst.ci95[1])}], p = ${s.versusFirst.p.toPrecision(2)}, ${s.versusFirst.pairs} pairs` : k === 0 ? 'the baseline' : '';
-    summary.append(el('div', { class: 'cell', title: `${s.pairs} pairs` }, el('div', {}, acc), el('div', { class: 'muted' }, vs)));
+    const vs = s.versusFirst
+      ? `${points(s.versusFirst.difference)} pts [${points(s.versusFirst.ci95[0])}, ${points(s.versusFirst.ci95[1])}], p = ${s.versusFirst.p.toPrecision(2)}, ${s.versusFirst.pairs} pairs`
+      : k === 0
+        ? 'the baseline'
+        : '';
+    summary.append(
+      el('div', { class: 'cell', title: `${s.pairs} pairs` }, el('div', {}, acc), el('div', { class: 'muted' }, vs)),
+    );
   });
   spacer = el('div', { class: 'spacer' });
   list = el('div', { class: 'list grid-list', attrs: { 'data-testid': 'grid-list', role: 'grid' } }, spacer);

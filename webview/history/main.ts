@@ -16,23 +16,44 @@ const ipc = connect<HostToHistory, HistoryToHost>(isHostToHistory, (m) => render
 function render(m: HostToHistory): void {
   const h = m.history;
   clear(app);
-  app.append(el('h2', { attrs: { 'data-testid': 'history-title' } }, `${h.kind === 'persona' ? 'Persona of' : 'Prompt'} ${h.name}: ${h.versions.length} version${h.versions.length === 1 ? '' : 's'}`));
-  for (const w of h.warnings ?? []) app.append(el('p', { class: 'warning', attrs: { 'data-testid': 'history-warning' } }, w));
+  app.append(
+    el(
+      'h2',
+      { attrs: { 'data-testid': 'history-title' } },
+      `${h.kind === 'persona' ? 'Persona of' : 'Prompt'} ${h.name}: ${h.versions.length} version${h.versions.length === 1 ? '' : 's'}`,
+    ),
+  );
+  for (const w of h.warnings ?? [])
+    app.append(el('p', { class: 'warning', attrs: { 'data-testid': 'history-warning' } }, w));
   if (h.chart.series.some((s) => s.points.length)) app.append(lineChart(h.chart, 640, 260).node);
-  else app.append(el('p', { class: 'muted' }, 'No scores yet: evaluate or re-validate to see how the versions compare.'));
+  else
+    app.append(el('p', { class: 'muted' }, 'No scores yet: evaluate or re-validate to see how the versions compare.'));
   const rows = [...h.versions.entries()].reverse(); // newest first to read
   for (const [i, v] of rows) {
     const compare = v.current
       ? null
       : (() => {
-          const b = el('vscode-button', { attrs: { icon: 'diff', secondary: '', 'data-testid': 'compare-version' } }, 'Compare with current');
+          const b = el(
+            'vscode-button',
+            { attrs: { icon: 'diff', secondary: '', 'data-testid': 'compare-version' } },
+            'Compare with current',
+          );
           b.addEventListener('click', () => ipc.post({ type: 'compare', version: i }));
           return b;
         })();
     const runs = v.runs.map((r, k) => {
-      const link = el('span', { class: 'link', attrs: { role: 'link', tabindex: '0' } }, `${r.method} on ${r.split}: ${r.accuracy === null ? 'no figures' : pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`);
+      const link = el(
+        'span',
+        { class: 'link', attrs: { role: 'link', tabindex: '0' } },
+        `${r.method} on ${r.split}: ${r.accuracy === null ? 'no figures' : pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`,
+      );
       link.addEventListener('click', () => ipc.post({ type: 'openRun', version: i, run: k }));
-      return el('li', {}, link, el('span', { class: 'muted' }, ` · ${r.model} · ${new Date(r.created).toLocaleString()}`));
+      return el(
+        'li',
+        {},
+        link,
+        el('span', { class: 'muted' }, ` · ${r.model} · ${new Date(r.created).toLocaleString()}`),
+      );
     });
     app.append(
       el(

@@ -5,7 +5,13 @@
 // was opened from, or the user's pairs.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { isHostToPair, type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../../src/extension/protocol';
+import {
+  isHostToPair,
+  type HostToPair,
+  type PairScope,
+  type PairToHost,
+  type PairViewData,
+} from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { renderMarkdown } from '../shared/markdown';
@@ -42,7 +48,14 @@ function navigate(delta: 1 | -1): void {
 }
 
 window.addEventListener('keydown', (e) => {
-  if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (
+    e.target instanceof HTMLInputElement ||
+    e.target instanceof HTMLTextAreaElement ||
+    e.altKey ||
+    e.ctrlKey ||
+    e.metaKey
+  )
+    return;
   if (e.key === 'j' || e.key === 'ArrowDown' || e.key === 'n') navigate(1);
   else if (e.key === 'k' || e.key === 'ArrowUp' || e.key === 'p') navigate(-1);
   else if (SCOPE_KEYS[e.key] && current?.positions.some((p) => p.scope === SCOPE_KEYS[e.key])) {
@@ -64,7 +77,15 @@ function render(p: PairViewData): void {
     ...p.positions.map((x) =>
       el(
         'span',
-        { class: `scope${x.scope === scope ? ' active' : ''}`, attrs: { 'data-testid': `scope-${x.scope}`, role: 'button', tabindex: '0', title: `Press ${x.scope[0]} to move through the ${SCOPE_NAMES[x.scope]}` } },
+        {
+          class: `scope${x.scope === scope ? ' active' : ''}`,
+          attrs: {
+            'data-testid': `scope-${x.scope}`,
+            role: 'button',
+            tabindex: '0',
+            title: `Press ${x.scope[0]} to move through the ${SCOPE_NAMES[x.scope]}`,
+          },
+        },
         `${x.name}: ${x.index + 1} of ${x.total}`,
       ),
     ),
@@ -76,7 +97,11 @@ function render(p: PairViewData): void {
       render(p);
     });
   }
-  const link = el('span', { class: 'link', attrs: { 'data-testid': 'pair-line', role: 'link', tabindex: '0' } }, `${p.file}:${p.line}`);
+  const link = el(
+    'span',
+    { class: 'link', attrs: { 'data-testid': 'pair-line', role: 'link', tabindex: '0' } },
+    `${p.file}:${p.line}`,
+  );
   link.addEventListener('click', () => ipc.post({ type: 'openLine' }));
 
   app.append(
@@ -84,16 +109,40 @@ function render(p: PairViewData): void {
     el('h2', { attrs: { 'data-testid': 'pair-id' } }, `${p.pairId}`),
     el('div', { class: 'muted pair-meta' }, `user ${p.user} · split ${p.split} · `, link),
     el('h3', {}, 'Conversation'),
-    el('div', { class: 'turns', attrs: { 'data-testid': 'conversation' } }, ...p.context.map((t) => el('div', { class: `turn turn-${t.role === 'user' ? 'user' : 'other'}` }, el('div', { class: 'role' }, t.role), renderMarkdown(t.content)))),
+    el(
+      'div',
+      { class: 'turns', attrs: { 'data-testid': 'conversation' } },
+      ...p.context.map((t) =>
+        el(
+          'div',
+          { class: `turn turn-${t.role === 'user' ? 'user' : 'other'}` },
+          el('div', { class: 'role' }, t.role),
+          renderMarkdown(t.content),
+        ),
+      ),
+    ),
     el(
       'div',
       { class: 'responses' },
-      el('div', { class: 'response chosen', attrs: { 'data-testid': 'chosen' } }, el('div', { class: 'label' }, '✓ Chosen by the user'), renderMarkdown(p.chosen)),
-      el('div', { class: 'response rejected', attrs: { 'data-testid': 'rejected' } }, el('div', { class: 'label' }, 'Rejected'), renderMarkdown(p.rejected)),
+      el(
+        'div',
+        { class: 'response chosen', attrs: { 'data-testid': 'chosen' } },
+        el('div', { class: 'label' }, '✓ Chosen by the user'),
+        renderMarkdown(p.chosen),
+      ),
+      el(
+        'div',
+        { class: 'response rejected', attrs: { 'data-testid': 'rejected' } },
+        el('div', { class: 'label' }, 'Rejected'),
+        renderMarkdown(p.rejected),
+      ),
     ),
     el('h3', {}, `Verdicts (${p.judgements.length} run${p.judgements.length === 1 ? '' : 's'})`),
   );
-  if (!p.judgements.length) app.append(el('p', { class: 'muted', attrs: { 'data-testid': 'no-verdicts' } }, 'No run has judged this pair yet.'));
+  if (!p.judgements.length)
+    app.append(
+      el('p', { class: 'muted', attrs: { 'data-testid': 'no-verdicts' } }, 'No run has judged this pair yet.'),
+    );
   for (const j of p.judgements) {
     app.append(
       el(
@@ -111,7 +160,11 @@ function render(p: PairViewData): void {
           el(
             'div',
             { class: 'order' },
-            el('div', { class: o.correct ? 'ok' : 'bad' }, `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${o.preference ?? 'no answer'} (${o.order === 'AB' ? 'A is the chosen reply' : 'A is the rejected reply'})`),
+            el(
+              'div',
+              { class: o.correct ? 'ok' : 'bad' },
+              `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${o.preference ?? 'no answer'} (${o.order === 'AB' ? 'A is the chosen reply' : 'A is the rejected reply'})`,
+            ),
             renderMarkdown(o.reasoning),
           ),
         ),

@@ -3,7 +3,13 @@
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import { isHostToInspector, type HostToInspector, type InspectorAction, type InspectorToHost, type PersonaView } from '../../src/extension/protocol';
+import {
+  isHostToInspector,
+  type HostToInspector,
+  type InspectorAction,
+  type InspectorToHost,
+  type PersonaView,
+} from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
@@ -15,7 +21,8 @@ let last: Extract<HostToInspector, { type: 'show' }> | undefined;
 const ipc = connect<HostToInspector, InspectorToHost>(isHostToInspector, (m) => {
   if (m.type === 'busy') {
     busy = m.busy;
-    for (const b of document.querySelectorAll('vscode-button')) (b as HTMLElement & { disabled: boolean }).disabled = busy;
+    for (const b of document.querySelectorAll('vscode-button'))
+      (b as HTMLElement & { disabled: boolean }).disabled = busy;
     return;
   }
   last = m;
@@ -23,7 +30,10 @@ const ipc = connect<HostToInspector, InspectorToHost>(isHostToInspector, (m) => 
 });
 
 function button(label: string, action: InspectorAction, userId: string, icon: string, secondary = false): HTMLElement {
-  const b = el('vscode-button', { attrs: { icon, 'data-action': action } }, label) as HTMLElement & { disabled: boolean; secondary: boolean };
+  const b = el('vscode-button', { attrs: { icon, 'data-action': action } }, label) as HTMLElement & {
+    disabled: boolean;
+    secondary: boolean;
+  };
   b.secondary = secondary;
   b.disabled = busy;
   b.addEventListener('click', () => ipc.post({ type: 'action', action, userId }));
@@ -61,7 +71,11 @@ function renderPersona(p: PersonaView): void {
   if (long) text.classList.add('collapsed');
   app.append(text);
   if (long) {
-    const toggle = el('span', { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'persona-toggle' } }, 'Show all');
+    const toggle = el(
+      'span',
+      { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'persona-toggle' } },
+      'Show all',
+    );
     toggle.addEventListener('click', () => {
       const collapsed = text.classList.toggle('collapsed');
       toggle.textContent = collapsed ? 'Show all' : 'Collapse';
@@ -70,14 +84,35 @@ function renderPersona(p: PersonaView): void {
   }
   if (p.tokens) {
     const t = p.tokens;
-    const share = t.context && t.judgePrompt ? `, ${pct(t.judgePrompt / t.context)} of the ${t.context.toLocaleString()}-token context` : t.judgePrompt ? ' (the context is sized per run: synthesizeme.numCtx is auto)' : '';
-    app.append(el('div', { class: `muted${t.context && t.judgePrompt && t.judgePrompt > 0.6 * t.context ? ' warning' : ''}`, attrs: { 'data-testid': 'persona-tokens' } }, `≈ ${t.persona.toLocaleString()} tokens${t.judgePrompt ? `; the judge prompt with it and the demonstrations ≈ ${t.judgePrompt.toLocaleString()}${share}` : ''}`));
+    const share =
+      t.context && t.judgePrompt
+        ? `, ${pct(t.judgePrompt / t.context)} of the ${t.context.toLocaleString()}-token context`
+        : t.judgePrompt
+          ? ' (the context is sized per run: synthesizeme.numCtx is auto)'
+          : '';
+    app.append(
+      el(
+        'div',
+        {
+          class: `muted${t.context && t.judgePrompt && t.judgePrompt > 0.6 * t.context ? ' warning' : ''}`,
+          attrs: { 'data-testid': 'persona-tokens' },
+        },
+        `≈ ${t.persona.toLocaleString()} tokens${t.judgePrompt ? `; the judge prompt with it and the demonstrations ≈ ${t.judgePrompt.toLocaleString()}${share}` : ''}`,
+      ),
+    );
   }
 
   app.append(el('h3', {}, 'Accuracy'));
-  if (!p.figures.length) app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
+  if (!p.figures.length)
+    app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
   if (p.stale?.length) {
-    app.append(el('div', { class: 'warning', attrs: { 'data-testid': 'stale' } }, `Stale: fitted with a ${p.stale.join(', ')} prompt that has changed since. Fit again, or re-validate, to measure it with the current prompts.`));
+    app.append(
+      el(
+        'div',
+        { class: 'warning', attrs: { 'data-testid': 'stale' } },
+        `Stale: fitted with a ${p.stale.join(', ')} prompt that has changed since. Fit again, or re-validate, to measure it with the current prompts.`,
+      ),
+    );
   }
   for (const f of p.figures) {
     app.append(
@@ -96,7 +131,13 @@ function renderPersona(p: PersonaView): void {
       'div',
       { class: 'demo-body' },
       d.file && d.line ? el('a', { class: 'link', attrs: { href: '#' } }, `${d.file}:${d.line}`) : null,
-      d.file && d.line ? el('span', { class: 'link open-pair', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-pair-view' } }, ' · open in the pair view') : null,
+      d.file && d.line
+        ? el(
+            'span',
+            { class: 'link open-pair', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-pair-view' } },
+            ' · open in the pair view',
+          )
+        : null,
       d.conversation ? el('div', { class: 'label' }, 'Conversation') : null,
       d.conversation ? el('div', { class: 'pre' }, d.conversation) : null,
       d.chosen ? el('div', { class: 'label' }, 'Chosen') : null,

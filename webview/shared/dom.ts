@@ -3,9 +3,21 @@
 
 type Child = Node | string | null | undefined | false;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props?: { class?: string; title?: string; attrs?: Record<string, string> }, ...children: Child[]): HTMLElementTagNameMap[K];
-export function el(tag: string, props?: { class?: string; title?: string; attrs?: Record<string, string> }, ...children: Child[]): HTMLElement;
-export function el(tag: string, props: { class?: string; title?: string; attrs?: Record<string, string> } = {}, ...children: Child[]): HTMLElement {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: { class?: string; title?: string; attrs?: Record<string, string> },
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
+export function el(
+  tag: string,
+  props?: { class?: string; title?: string; attrs?: Record<string, string> },
+  ...children: Child[]
+): HTMLElement;
+export function el(
+  tag: string,
+  props: { class?: string; title?: string; attrs?: Record<string, string> } = {},
+  ...children: Child[]
+): HTMLElement {
   const node = document.createElement(tag);
   if (props.class) node.className = props.class;
   if (props.title) node.title = props.title;

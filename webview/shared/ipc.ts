@@ -8,7 +8,10 @@ interface VsCodeApi<S> {
 
 declare function acquireVsCodeApi<S = unknown>(): VsCodeApi<S>;
 
-export function connect<In, Out, S = unknown>(isIncoming: (x: unknown) => x is In, onMessage: (m: In) => void): { post(m: Out): void; state: VsCodeApi<S> } {
+export function connect<In, Out, S = unknown>(
+  isIncoming: (x: unknown) => x is In,
+  onMessage: (m: In) => void,
+): { post(m: Out): void; state: VsCodeApi<S> } {
   const api = acquireVsCodeApi<S>();
   window.addEventListener('message', (e: MessageEvent) => {
     if (isIncoming(e.data)) onMessage(e.data);

@@ -51,7 +51,11 @@ function blocks(lines: string[]): Block[] {
       i++;
       while (i < lines.length && !lines[i]!.trimStart().startsWith(close)) body.push(lines[i++]!);
       i++; // the closing fence (or the end: an unclosed fence runs to the end, as in CommonMark)
-      out.push({ kind: 'code', lang: fence[2]!.toLowerCase(), tokens: highlight(body.join('\n'), fence[2]!.toLowerCase()) });
+      out.push({
+        kind: 'code',
+        lang: fence[2]!.toLowerCase(),
+        tokens: highlight(body.join('\n'), fence[2]!.toLowerCase()),
+      });
       continue;
     }
     if (!line.trim()) {
@@ -101,7 +105,8 @@ function blocks(lines: string[]): Block[] {
     }
     if (/^( {4}|\t)/.test(line) && !para.length) {
       const body: string[] = [];
-      while (i < lines.length && (/^( {4}|\t)/.test(lines[i]!) || !lines[i]!.trim())) body.push(lines[i++]!.replace(/^( {4}|\t)/, ''));
+      while (i < lines.length && (/^( {4}|\t)/.test(lines[i]!) || !lines[i]!.trim()))
+        body.push(lines[i++]!.replace(/^( {4}|\t)/, ''));
       while (body.length && !body[body.length - 1]!.trim()) body.pop();
       out.push({ kind: 'code', lang: '', tokens: highlight(body.join('\n'), '') });
       continue;
@@ -156,7 +161,12 @@ export function inline(text: string): Span[] {
         continue;
       }
     }
-    if ((c === '*' || c === '_') && text[i + 1] !== ' ' && text[i + 1] !== c && (c === '*' || !/\w/.test(text[i - 1] ?? ''))) {
+    if (
+      (c === '*' || c === '_') &&
+      text[i + 1] !== ' ' &&
+      text[i + 1] !== c &&
+      (c === '*' || !/\w/.test(text[i - 1] ?? ''))
+    ) {
       const end = text.indexOf(c, i + 1);
       if (end > i + 1 && text[end - 1] !== ' ' && (c === '*' || !/\w/.test(text[end + 1] ?? ''))) {
         push({ kind: 'em', children: inline(text.slice(i + 1, end)) });
@@ -178,7 +188,8 @@ const KEYWORDS = new Set(
 
 /** A small tokenizer shared by every language: strings, comments, numbers and common keywords. Enough to read code, not to lint it. */
 export function highlight(code: string, lang: string): CodeToken[] {
-  const hashComments = /^(py|python|sh|bash|shell|zsh|rb|ruby|r|yaml|yml|toml|perl|pl|conf|ini|dockerfile|make|makefile)$/.test(lang);
+  const hashComments =
+    /^(py|python|sh|bash|shell|zsh|rb|ruby|r|yaml|yml|toml|perl|pl|conf|ini|dockerfile|make|makefile)$/.test(lang);
   const dashComments = /^(sql|lua|haskell|hs)$/.test(lang);
   const out: CodeToken[] = [];
   const add = (kind: CodeToken['kind'], text: string) => {
@@ -191,7 +202,11 @@ export function highlight(code: string, lang: string): CodeToken[] {
     const rest = code.slice(i, i + 3);
     const c = code[i]!;
     let m: RegExpExecArray | null;
-    if ((rest.startsWith('//') && !hashComments) || (hashComments && c === '#') || (dashComments && rest.startsWith('--'))) {
+    if (
+      (rest.startsWith('//') && !hashComments) ||
+      (hashComments && c === '#') ||
+      (dashComments && rest.startsWith('--'))
+    ) {
       const end = code.indexOf('\n', i);
       const stop = end < 0 ? code.length : end;
       add('comment', code.slice(i, stop));

@@ -22,7 +22,11 @@ function block(b: Block): HTMLElement {
     case 'quote':
       return el('blockquote', {}, ...b.blocks.map(block));
     case 'code':
-      return el('pre', { class: 'md-code', ...(b.lang ? { attrs: { 'data-lang': b.lang } } : {}) }, el('code', {}, ...b.tokens.map(token)));
+      return el(
+        'pre',
+        { class: 'md-code', ...(b.lang ? { attrs: { 'data-lang': b.lang } } : {}) },
+        el('code', {}, ...b.tokens.map(token)),
+      );
     case 'table':
       return el('pre', { class: 'md-table' }, b.text);
     case 'rule':

@@ -3,7 +3,14 @@
 // visible rows exist in the DOM) so that 10,000 rows paint as fast as 100.
 
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { isHostToVerdicts, type ChartMessage, type HostToVerdicts, type RunMessage, type VerdictRow, type VerdictsToHost } from '../../src/extension/protocol';
+import {
+  isHostToVerdicts,
+  type ChartMessage,
+  type HostToVerdicts,
+  type RunMessage,
+  type VerdictRow,
+  type VerdictsToHost,
+} from '../../src/extension/protocol';
 import { lineChart } from './line-chart';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
@@ -58,7 +65,10 @@ function applyFilters(): void {
       (!filters.wrongOnly || wrong(r)) &&
       (!filters.inconsistentOnly || inconsistent(r)) &&
       (!filters.user || r.user === filters.user) &&
-      (!text || r.pairId.toLowerCase().includes(text) || r.user.toLowerCase().includes(text) || r.orders.some((o) => o.reasoning.toLowerCase().includes(text))),
+      (!text ||
+        r.pairId.toLowerCase().includes(text) ||
+        r.user.toLowerCase().includes(text) ||
+        r.orders.some((o) => o.reasoning.toLowerCase().includes(text))),
   );
   count.textContent = `${shown.length} of ${all.length} pairs`;
   spacer.style.height = `${shown.length * ROW}px`;
@@ -75,7 +85,13 @@ function rowNode(r: VerdictRow, i: number): HTMLElement {
       { class: 'head' },
       el('b', {}, r.pairId),
       el('span', { class: 'muted' }, r.user),
-      ...r.orders.map((o) => el('span', { class: o.correct ? 'ok' : 'bad' }, `${o.correct ? '✓' : '✗'} ${ord(o.order)} ${o.preference ?? 'no answer'}`)),
+      ...r.orders.map((o) =>
+        el(
+          'span',
+          { class: o.correct ? 'ok' : 'bad' },
+          `${o.correct ? '✓' : '✗'} ${ord(o.order)} ${o.preference ?? 'no answer'}`,
+        ),
+      ),
       el('span', { class: 'muted' }, `${r.file}:${r.line}`),
     ),
     el('div', { class: 'reason' }, r.orders.map((o) => o.reasoning.replace(/\s+/g, ' ')).join(' | ')),
@@ -105,7 +121,10 @@ function showDetail(r: VerdictRow): void {
   clear(detail);
   detail.append(el('b', {}, `${r.user} / ${r.pairId}`), ` (${r.file}:${r.line})`);
   for (const o of r.orders) {
-    detail.append(el('div', { class: 'label' }, `${o.correct ? '✓' : '✗'} order ${ord(o.order)}: ${o.preference ?? 'no answer'}`), el('div', { class: 'pre' }, o.reasoning));
+    detail.append(
+      el('div', { class: 'label' }, `${o.correct ? '✓' : '✗'} order ${ord(o.order)}: ${o.preference ?? 'no answer'}`),
+      el('div', { class: 'pre' }, o.reasoning),
+    );
   }
 }
 
@@ -124,14 +143,30 @@ function chart(m: RunMessage): HTMLElement {
       ci.style.width = `${100 * (r.ci95[1] - r.ci95[0])}%`;
       bar.append(ci);
     }
-    const figure = r.accuracy === undefined ? 'unfinished' : accuracyHeadline(r.accuracy, r.ci95, r.pairs ?? Number.POSITIVE_INFINITY);
-    const versus = r.versus ? ` · ${r.versus.points >= 0 ? '+' : ''}${r.versus.points.toFixed(1)} points vs this run [${r.versus.ci95[0].toFixed(1)}, ${r.versus.ci95[1].toFixed(1)}], p = ${r.versus.p < 0.001 ? '< 0.001' : r.versus.p.toFixed(3)}` : '';
+    const figure =
+      r.accuracy === undefined
+        ? 'unfinished'
+        : accuracyHeadline(r.accuracy, r.ci95, r.pairs ?? Number.POSITIVE_INFINITY);
+    const versus = r.versus
+      ? ` · ${r.versus.points >= 0 ? '+' : ''}${r.versus.points.toFixed(1)} points vs this run [${r.versus.ci95[0].toFixed(1)}, ${r.versus.ci95[1].toFixed(1)}], p = ${r.versus.p < 0.001 ? '< 0.001' : r.versus.p.toFixed(3)}`
+      : '';
     const incomplete = r.complete === false ? ` · INCOMPLETE: ${r.failedCalls ?? '?'} failed call(s) left out` : '';
     const unparseable = r.unparseable ? ` · ${r.unparseable} unparseable` : '';
-    grid.append(el('span', {}, r.method), bar, el('span', { attrs: { 'data-testid': 'method-figure' } }, figure + versus + incomplete + unparseable));
+    grid.append(
+      el('span', {}, r.method),
+      bar,
+      el('span', { attrs: { 'data-testid': 'method-figure' } }, figure + versus + incomplete + unparseable),
+    );
   }
   const wrap = el('div', {}, grid);
-  if (m.notComparable) wrap.append(el('div', { class: 'note', attrs: { 'data-testid': 'not-comparable' } }, `${m.notComparable} newer run(s) of other methods judged other pairs: not shown beside this one.`));
+  if (m.notComparable)
+    wrap.append(
+      el(
+        'div',
+        { class: 'note', attrs: { 'data-testid': 'not-comparable' } },
+        `${m.notComparable} newer run(s) of other methods judged other pairs: not shown beside this one.`,
+      ),
+    );
   return wrap;
 }
 
@@ -140,13 +175,20 @@ function render(m: RunMessage): void {
   selected = undefined;
   clear(app);
   const users = [...new Set(all.map((r) => r.user))].sort();
-  const userSelect = el('select', { attrs: { 'aria-label': 'User' } }, el('option', { attrs: { value: '' } }, 'All users'), ...users.map((u) => el('option', { attrs: { value: u } }, u)));
+  const userSelect = el(
+    'select',
+    { attrs: { 'aria-label': 'User' } },
+    el('option', { attrs: { value: '' } }, 'All users'),
+    ...users.map((u) => el('option', { attrs: { value: u } }, u)),
+  );
   userSelect.value = filters.user;
   userSelect.addEventListener('change', () => {
     filters.user = userSelect.value;
     applyFilters();
   });
-  const search = el('input', { attrs: { type: 'search', placeholder: 'Search pair, user, reasoning', 'aria-label': 'Search' } });
+  const search = el('input', {
+    attrs: { type: 'search', placeholder: 'Search pair, user, reasoning', 'aria-label': 'Search' },
+  });
   search.value = filters.text;
   search.addEventListener('input', () => {
     filters.text = search.value;
@@ -173,7 +215,21 @@ function render(m: RunMessage): void {
   list = el('div', { class: 'list', attrs: { role: 'table' } }, spacer);
   list.addEventListener('scroll', () => requestAnimationFrame(paintRows), { passive: true });
   detail = el('div', { class: 'detail muted' }, 'Click a row to open the pair and see both reasonings.');
-  app.append(header, chart(m), el('div', { class: 'toolbar' }, box('Wrong only', 'wrongOnly'), box('Inconsistent only', 'inconsistentOnly'), userSelect, search, count), list, detail);
+  app.append(
+    header,
+    chart(m),
+    el(
+      'div',
+      { class: 'toolbar' },
+      box('Wrong only', 'wrongOnly'),
+      box('Inconsistent only', 'inconsistentOnly'),
+      userSelect,
+      search,
+      count,
+    ),
+    list,
+    detail,
+  );
   applyFilters();
 }
 
@@ -182,7 +238,10 @@ function renderChart(m: ChartMessage): void {
   clear(app);
   const { node, points } = lineChart(m.chart);
   app.append(el('h2', {}, m.chart.title), node);
-  if (m.chart.svgFile) app.append(el('div', { class: 'muted', attrs: { 'data-testid': 'svg-file' } }, `Also written to ${m.chart.svgFile}`));
+  if (m.chart.svgFile)
+    app.append(
+      el('div', { class: 'muted', attrs: { 'data-testid': 'svg-file' } }, `Also written to ${m.chart.svgFile}`),
+    );
   ipc.post({ type: 'chartPainted', points });
 }
 

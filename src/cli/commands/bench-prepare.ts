@@ -5,7 +5,15 @@ import { READ_LIMITS, checkNamedDataFile, readOwnText } from '../../core/read-gu
 import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
+import {
+  flag,
+  intOption,
+  listOption,
+  stringOption,
+  type CommandIO,
+  type OptionSpec,
+  type ParsedArgs,
+} from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
 import { parseRatios } from '../split-options';
 import { Progress } from '../progress';
@@ -61,7 +69,8 @@ function parseAgreement(text: string | undefined): [number, number] {
   if (text === undefined) return [0.1, 0.9];
   const parts = text.split(/[:,]/).map((s) => Number(s.trim()));
   let [lo, hi] = parts as [number, number];
-  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi)) throw new UsageError(`--agreement: expected LO:HI like 0.1:0.9, got "${text}"`);
+  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi))
+    throw new UsageError(`--agreement: expected LO:HI like 0.1:0.9, got "${text}"`);
   if (lo > 1 || hi > 1) [lo, hi] = [lo / 100, hi / 100];
   if (lo < 0 || hi > 1 || lo > hi) throw new UsageError(`--agreement: expected 0 <= LO <= HI <= 1, got "${text}"`);
   return [lo, hi];
@@ -71,11 +80,19 @@ function parseAgreement(text: string | undefined): [number, number] {
 function apiKeyFor(args: ParsedArgs, io: CommandIO): string | undefined {
   const urls = listOption(args, 'base-url');
   const apiKeyEnv = stringOption(args, 'api-key-env');
-  return resolveLlmConfig({ provider: 'openai', ...(urls.length ? { baseUrls: urls } : {}), ...(apiKeyEnv ? { apiKeyEnv } : {}) }, io.env).apiKey;
+  return resolveLlmConfig(
+    { provider: 'openai', ...(urls.length ? { baseUrls: urls } : {}), ...(apiKeyEnv ? { apiKeyEnv } : {}) },
+    io.env,
+  ).apiKey;
 }
 
 /** The text of a prompt file given by an option, or the default; a missing or empty file is a usage error. */
-export async function readPromptOption(args: ParsedArgs, io: CommandIO, option: string, fallback: string): Promise<string> {
+export async function readPromptOption(
+  args: ParsedArgs,
+  io: CommandIO,
+  option: string,
+  fallback: string,
+): Promise<string> {
   const file = stringOption(args, option);
   if (file === undefined) return fallback;
   let text: string;
@@ -87,7 +104,9 @@ export async function readPromptOption(args: ParsedArgs, io: CommandIO, option: 
     text = await readOwnText(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   } catch (err) {
     if (err instanceof UserError) throw new UsageError(`--${option}: ${err.message}`);
-    throw new UsageError(`--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(
+      `--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   if (!text.trim()) throw new UsageError(`--${option}: ${file} is empty`);
   return text;
@@ -112,8 +131,12 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   const conv = stringOption(args, 'prism-conversations');
   const survey = stringOption(args, 'prism-survey');
   const given = [arena.length > 0, prefs.length > 0, conv !== undefined].filter(Boolean).length;
-  if (given !== 1) throw new UsageError('bench prepare: give exactly one input: --arena FILE..., --prism-conversations FILE [--prism-survey FILE], or --prefs FILE...');
-  if (survey !== undefined && conv === undefined) throw new UsageError('bench prepare: --prism-survey goes with --prism-conversations');
+  if (given !== 1)
+    throw new UsageError(
+      'bench prepare: give exactly one input: --arena FILE..., --prism-conversations FILE [--prism-survey FILE], or --prefs FILE...',
+    );
+  if (survey !== undefined && conv === undefined)
+    throw new UsageError('bench prepare: --prism-survey goes with --prism-conversations');
   const out = stringOption(args, 'out');
   if (!out) throw new UsageError('bench prepare: --out FILE is required');
   const outPath = abs(out);
@@ -125,7 +148,14 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
     await checkWrite(abs(reportGiven));
   }
   await checkWrite(outPath);
-  if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
+  if (
+    !flag(args, 'force') &&
+    (await access(outPath).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
   const minPairs = intOption(args, 'min-pairs', 5, 1);
   const agreement = parseAgreement(stringOption(args, 'agreement'));
   const splits = parseRatios(stringOption(args, 'splits') ?? '50/20/30');
@@ -134,8 +164,16 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
   const pollSeconds = Number(stringOption(args, 'poll-seconds') ?? '10');
   if (!(pollSeconds >= 0)) throw new UsageError(`--poll-seconds: expected a number >= 0`);
   const json = flag(args, 'json');
-  const input: RawInput = arena.length ? { kind: 'arena', files: arena.map(abs) } : prefs.length ? { kind: 'prefs', files: prefs.map(abs) } : { kind: 'prism', conversations: abs(conv!), ...(survey ? { survey: abs(survey) } : {}) };
-  const source = arena.length ? `Chatbot Arena (${arena.join(', ')})` : prefs.length ? `preference files (${prefs.join(', ')})` : `PRISM (${[conv, survey].filter(Boolean).join(', ')})`;
+  const input: RawInput = arena.length
+    ? { kind: 'arena', files: arena.map(abs) }
+    : prefs.length
+      ? { kind: 'prefs', files: prefs.map(abs) }
+      : { kind: 'prism', conversations: abs(conv!), ...(survey ? { survey: abs(survey) } : {}) };
+  const source = arena.length
+    ? `Chatbot Arena (${arena.join(', ')})`
+    : prefs.length
+      ? `preference files (${prefs.join(', ')})`
+      : `PRISM (${[conv, survey].filter(Boolean).join(', ')})`;
 
   // The inputs are named on the command line, but one may lie in a workspace where a link was planted: its
   // text goes to the classifier and the judges, so it is read under the read guard's rules (write-guard.ts).
@@ -143,15 +181,21 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
     await checkNamedDataFile(f, 'bench prepare');
   }
   const raw = await readRawInput(input, { displayPath: rel, signal: io.signal });
-  for (const p of raw.problems.slice(0, 50)) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  for (const p of raw.problems.slice(0, 50))
+    io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   if (raw.problems.length > 50) io.stderr(`... and ${raw.problems.length - 50} more problem(s)\n`);
-  if (raw.records.length === 0) throw new UsageError(`bench prepare: no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`);
+  if (raw.records.length === 0)
+    throw new UsageError(
+      `bench prepare: no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`,
+    );
 
   const cacheDir = join(dirname(outPath), '.synthesizeme', 'cache');
   const classifier = openLlm(args, io, {}, cacheDir);
   const judgeSpecs = listOption(args, 'judges').map(parseJudge);
   const judgeLlms: Llm[] = (judgeSpecs.length ? judgeSpecs : [{ model: classifier.model }]).map((j) =>
-    j.model === classifier.model && !j.baseUrl ? classifier : openLlm(withModel(args, j.model, j.baseUrl), io, {}, cacheDir),
+    j.model === classifier.model && !j.baseUrl
+      ? classifier
+      : openLlm(withModel(args, j.model, j.baseUrl), io, {}, cacheDir),
   );
   const owned = [classifier, ...judgeLlms.filter((j) => j !== classifier)];
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
@@ -162,19 +206,31 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
       const step1 = raw.records.filter((r) => users.get(r.user_id)! >= minPairs).length;
       const est = { classifierCalls: step1, judgeCallsAtMost: step1 * 2 * judgeLlms.length };
       if (json) io.stdout(JSON.stringify({ rawPairs: raw.records.length, ...est }) + '\n');
-      else io.stdout(`Dry run: ${raw.records.length} raw pairs, ${step1} after the user filter: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`);
+      else
+        io.stdout(
+          `Dry run: ${raw.records.length} raw pairs, ${step1} after the user filter: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`,
+        );
       return 0;
     }
     let classifierModel: StepModel = classifier;
     let judges: StepModel[] = judgeLlms;
     const batches: BatchChatModel[] = [];
     if (flag(args, 'batch')) {
-      if (classifier.provider !== 'openai') throw new UsageError('--batch needs an OpenAI-compatible server: pass --provider openai');
+      if (classifier.provider !== 'openai')
+        throw new UsageError('--batch needs an OpenAI-compatible server: pass --provider openai');
       const statePath = `${outPath}.batch.json`;
       const apiKey = apiKeyFor(args, io);
       const store = new BatchStateStore(statePath);
       const make = (model: string, step: string) => {
-        const b = new BatchChatModel(model, { baseUrl: classifier.config.baseUrls[0]!, ...(apiKey ? { apiKey } : {}), statePath, store, step, pollMs: pollSeconds * 1000, log: (m) => progress.message(m) });
+        const b = new BatchChatModel(model, {
+          baseUrl: classifier.config.baseUrls[0]!,
+          ...(apiKey ? { apiKey } : {}),
+          statePath,
+          store,
+          step,
+          pollMs: pollSeconds * 1000,
+          log: (m) => progress.message(m),
+        });
         batches.push(b);
         return b;
       };
@@ -200,14 +256,18 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
             if (llm === classifier) return undefined;
             const report = await llm.checkConnection(io.signal);
             const down = report.endpoints.every((e) => !e.ok && e.errorKind !== 'not-found');
-            return down ? new Error(report.endpoints.map((e) => `${e.baseUrl}: ${e.error ?? 'unreachable'}`).join('; ')) : undefined;
+            return down
+              ? new Error(report.endpoints.map((e) => `${e.baseUrl}: ${e.error ?? 'unreachable'}`).join('; '))
+              : undefined;
           },
       signal: io.signal,
       onProgress: (step, done, total) => progress.update(step, done, total),
       log: (m) => progress.message(m),
     });
     progress.done();
-    const written = await writeNativeJsonl(result.records, outPath, { inputs: [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs) });
+    const written = await writeNativeJsonl(result.records, outPath, {
+      inputs: [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs),
+    });
     const calls = owned.reduce((n, l) => n + l.counters().calls, 0);
     const hits = owned.reduce((n, l) => n + l.counters().cacheHits, 0);
     const usage = batches.length
@@ -215,7 +275,14 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
       : owned.length === 1
         ? usageLine(classifier)
         : `${calls} call(s), ${hits} from cache (${owned.map((l) => `${l.model}: ${usageLine(l)}`).join('; ')})`;
-    const markdown = prepareReportMarkdown(result.report, { source, problems: raw.problems, skipped: raw.skipped, unreadable: raw.unreadable, out: rel(written.path), usage });
+    const markdown = prepareReportMarkdown(result.report, {
+      source,
+      problems: raw.problems,
+      skipped: raw.skipped,
+      unreadable: raw.unreadable,
+      out: rel(written.path),
+      usage,
+    });
     const reportPath = stringOption(args, 'report');
     if (reportPath) {
       allowNamedOutput(abs(reportPath));

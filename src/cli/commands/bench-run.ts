@@ -2,7 +2,15 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { flag, intOption, listOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from '../command';
+import {
+  flag,
+  intOption,
+  listOption,
+  stringOption,
+  type CommandIO,
+  type OptionSpec,
+  type ParsedArgs,
+} from '../command';
 import { openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
@@ -58,7 +66,13 @@ async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string):
   const path = args.positionals[1];
   if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
   try {
-    const ws = await openWorkspace(resolve(io.cwd, path), { cwd: io.cwd, signal: io.signal, trustWorkspace: flag(args, 'trust-workspace'), named: true, ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}) });
+    const ws = await openWorkspace(resolve(io.cwd, path), {
+      cwd: io.cwd,
+      signal: io.signal,
+      trustWorkspace: flag(args, 'trust-workspace'),
+      named: true,
+      ...(stringOption(args, 'seed') !== undefined ? { split: { seed: intOption(args, 'seed', 0) } } : {}),
+    });
     for (const line of ws.splits.notes) io.stderr(`note: ${line}\n`);
     return ws;
   } catch (err) {
@@ -82,7 +96,12 @@ function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: L
     const key = name ?? '';
     let l = byName.get(key);
     if (!l) {
-      l = openLlm(name ? { ...args, values: { ...args.values, model: name } } : args, io, ws.settings, ws.layout.cacheDir);
+      l = openLlm(
+        name ? { ...args, values: { ...args.values, model: name } } : args,
+        io,
+        ws.settings,
+        ws.layout.cacheDir,
+      );
       byName.set(key, l);
     }
     return l;
@@ -94,7 +113,12 @@ function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: L
 }
 
 async function promptsOf(ws: Workspace) {
-  return { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge'), memory: await ws.prompts.get('memory') };
+  return {
+    bootstrap: await ws.prompts.get('bootstrap'),
+    personaSynthesis: await ws.prompts.get('persona-synthesis'),
+    judge: await ws.prompts.get('judge'),
+    memory: await ws.prompts.get('memory'),
+  };
 }
 
 /**
@@ -104,7 +128,19 @@ async function promptsOf(ws: Workspace) {
  * and method, plus one memory extraction per user.
  */
 /** What `bench run` and `bench scaling` share: the workspace's prompts and seed, and progress on stderr. */
-async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job: { users: readonly UserEntry[]; fitModel?: Llm | undefined; temperature: number; k: number; stopScore: number; labeledDemos: number }): Promise<BenchJobOptions> {
+async function jobOptions(
+  ws: Workspace,
+  io: CommandIO,
+  progress: Progress,
+  job: {
+    users: readonly UserEntry[];
+    fitModel?: Llm | undefined;
+    temperature: number;
+    k: number;
+    stopScore: number;
+    labeledDemos: number;
+  },
+): Promise<BenchJobOptions> {
   // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
   await pinSplits(ws, io);
   return {
@@ -123,31 +159,57 @@ async function jobOptions(ws: Workspace, io: CommandIO, progress: Progress, job:
   };
 }
 
-function dryRunCounts(users: readonly UserEntry[], methods: readonly string[], knobs: { k: number; labeledDemos: number }, models: number, fitModels: number, sizes = 1) {
+function dryRunCounts(
+  users: readonly UserEntry[],
+  methods: readonly string[],
+  knobs: { k: number; labeledDemos: number },
+  models: number,
+  fitModels: number,
+  sizes = 1,
+) {
   let fit = 0;
   let evalCalls = 0;
   for (const u of users) {
     const s = pairsBySplit(u);
-    if (fittable(u)) fit += 2 * s.context.length + selectionCallBound(s.context.length, s.validation.length, knobs, false) + selectionCallBound(s.context.length, s.validation.length, knobs, true) + 1;
+    if (fittable(u))
+      fit +=
+        2 * s.context.length +
+        selectionCallBound(s.context.length, s.validation.length, knobs, false) +
+        selectionCallBound(s.context.length, s.validation.length, knobs, true) +
+        1;
     for (const m of methods) evalCalls += 2 * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
   }
   const wantFit = methods.some((m) => isMethod(m) && needsPersona(m));
-  return { users: users.length, fitCallsAtMost: wantFit ? fit * fitModels * sizes : 0, evalCalls: evalCalls * models * sizes };
+  return {
+    users: users.length,
+    fitCallsAtMost: wantFit ? fit * fitModels * sizes : 0,
+    evalCalls: evalCalls * models * sizes,
+  };
 }
 
 function printDryRun(io: CommandIO, json: boolean, counts: ReturnType<typeof dryRunCounts>): number {
   if (json) io.stdout(JSON.stringify({ dryRun: true, ...counts }) + '\n');
-  else io.stdout(`Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) (candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). Calls already in the cache or in run files cost nothing.\n`);
+  else
+    io.stdout(
+      `Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) (candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). Calls already in the cache or in run files cost nothing.\n`,
+    );
   return 0;
 }
 
 export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<number> {
   // The bench subcommands share one option table: an option of another subcommand is said, never ignored.
-  if (stringOption(args, 'report') !== undefined) throw new UsageError('bench run: --report applies to bench prepare (bench run prints its table; --json for the figures)');
-  if (stringOption(args, 'out') !== undefined) throw new UsageError('bench run: --out applies to bench prepare and bench scaling (bench run writes its runs in the workspace; --json for the figures)');
+  if (stringOption(args, 'report') !== undefined)
+    throw new UsageError(
+      'bench run: --report applies to bench prepare (bench run prints its table; --json for the figures)',
+    );
+  if (stringOption(args, 'out') !== undefined)
+    throw new UsageError(
+      'bench run: --out applies to bench prepare and bench scaling (bench run writes its runs in the workspace; --json for the figures)',
+    );
   const methods = listOption(args, 'methods');
   if (!methods.length) methods.push('default', 'persona+demos');
-  for (const m of methods) if (!isMethod(m)) throw new UsageError(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
+  for (const m of methods)
+    if (!isMethod(m)) throw new UsageError(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
   const ws = await openBenchWorkspace(args, io, 'run');
   const users = selectBenchUsers(ws, args);
   if (!users.length) throw new UsageError('bench run: the workspace has no users');
@@ -157,7 +219,17 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const json = flag(args, 'json');
   if (flag(args, 'dry-run')) {
     for (const l of all) await l.dispose();
-    return printDryRun(io, json, dryRunCounts(users, methods, { k, labeledDemos }, models.length, fitModel ? 1 : new Set(models.map((m) => m.model)).size));
+    return printDryRun(
+      io,
+      json,
+      dryRunCounts(
+        users,
+        methods,
+        { k, labeledDemos },
+        models.length,
+        fitModel ? 1 : new Set(models.map((m) => m.model)).size,
+      ),
+    );
   }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
@@ -169,7 +241,9 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
       methods: methods as Method[],
       models,
       // Personas fitted with another Θ must never be taken for the workspace's own (nor reused for them).
-      personaRoot: theta ? join(ws.layout.personaDir, `theta-${theta.hash.slice('sha256:'.length, 'sha256:'.length + 12)}`) : ws.layout.personaDir,
+      personaRoot: theta
+        ? join(ws.layout.personaDir, `theta-${theta.hash.slice('sha256:'.length, 'sha256:'.length + 12)}`)
+        : ws.layout.personaDir,
     });
     progress.done();
     const rel = (p: string) => relative(io.cwd, p) || p;
@@ -190,13 +264,16 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
       io.stdout(benchRunMarkdown(result));
       if (!flag(args, 'table')) {
         for (const c of result.comparisons) io.stdout(`${c.method} vs default (${c.model}): ${c.sentence}\n`);
-        for (const c of result.cells) for (const s of c.skipped) io.stdout(`  ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}\n`);
+        for (const c of result.cells)
+          for (const s of c.skipped) io.stdout(`  ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}\n`);
       }
     }
     // A cell with failed calls leaves pairs out: the benchmark is incomplete, and says so (exit 1).
     const incomplete = result.cells.filter((c) => !c.complete);
     if (incomplete.length) {
-      io.stderr(`The benchmark is incomplete: ${incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ')}. Run the same command again to judge the missing pairs.\n`);
+      io.stderr(
+        `The benchmark is incomplete: ${incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ')}. Run the same command again to judge the missing pairs.\n`,
+      );
       return 1;
     }
     return result.cells.every((c) => c.pairs === 0) ? 2 : 0;
@@ -216,10 +293,15 @@ async function thetaFromFile(args: ParsedArgs, io: CommandIO): Promise<Prompt | 
   // Named on the command line, but a path inside the workspace (a Θ candidate under .synthesizeme/theta/)
   // may be a planted link: read under the read guard (links out, FIFOs, devices and size refused).
   chooseFileToRead(path);
-  const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text }).catch((err: NodeJS.ErrnoException) => {
-    if (err instanceof UserError) throw new UserError(`--theta: ${err.message}`, 2);
-    throw new UserError(`--theta: cannot read ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message})`, 2);
-  });
+  const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err instanceof UserError) throw new UserError(`--theta: ${err.message}`, 2);
+      throw new UserError(
+        `--theta: cannot read ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message})`,
+        2,
+      );
+    },
+  );
   if (bytes.includes(0)) throw new UserError(`--theta: ${file} is not text (it holds binary data)`, 2);
   const text = bytes.toString('utf8');
   if (!text.trim()) throw new UserError(`--theta: ${file} is empty`, 2);
@@ -231,7 +313,8 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (!sizesText) throw new UsageError('bench scaling: --sizes N,N,... is required (e.g. --sizes 2,4,8)');
   if (stringOption(args, 'theta') !== undefined) throw new UsageError('bench scaling: --theta applies to bench run');
   const sizes = [...new Set(sizesText.split(',').map((s) => Number(s.trim())))];
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1))
+    throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);
   // Checked before any call: an output through a planted link is refused up front, not after the work.
   const outGiven = stringOption(args, 'out');
   if (outGiven) allowNamedOutput(resolve(io.cwd, outGiven));
@@ -245,7 +328,11 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   const json = flag(args, 'json');
   if (flag(args, 'dry-run')) {
     for (const l of all) await l.dispose();
-    return printDryRun(io, json, dryRunCounts(users.filter(fittable), ['persona+demos'], { k, labeledDemos }, 1, 1, sizes.length));
+    return printDryRun(
+      io,
+      json,
+      dryRunCounts(users.filter(fittable), ['persona+demos'], { k, labeledDemos }, 1, 1, sizes.length),
+    );
   }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   const benchDir = join(ws.layout.runsDir, '..', 'bench');
@@ -270,9 +357,16 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
     await writeFile(jsonPath, JSON.stringify(data, null, 2) + '\n');
     if (json) io.stdout(JSON.stringify({ ...data, svg: rel(svgPath), json: rel(jsonPath) }) + '\n');
     else {
-      io.stdout('| context pairs | mean used | accuracy (95% CI) | pairs | users | calls |\n| ---: | ---: | --- | ---: | ---: | ---: |\n');
-      for (const p of r.points) io.stdout(`| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${(100 * p.accuracy).toFixed(2)}% [${(100 * p.ci95[0]).toFixed(2)}, ${(100 * p.ci95[1]).toFixed(2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`);
-      io.stdout(`${r.slopePointsPerPair !== null ? `Slope: ${r.slopePointsPerPair.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(svgPath)}; data: ${rel(jsonPath)}\n`);
+      io.stdout(
+        '| context pairs | mean used | accuracy (95% CI) | pairs | users | calls |\n| ---: | ---: | --- | ---: | ---: | ---: |\n',
+      );
+      for (const p of r.points)
+        io.stdout(
+          `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${(100 * p.accuracy).toFixed(2)}% [${(100 * p.ci95[0]).toFixed(2)}, ${(100 * p.ci95[1]).toFixed(2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
+        );
+      io.stdout(
+        `${r.slopePointsPerPair !== null ? `Slope: ${r.slopePointsPerPair.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(svgPath)}; data: ${rel(jsonPath)}\n`,
+      );
     }
     return 0;
   } catch (err) {

@@ -42,14 +42,21 @@ Examples:
     const sub = args.positionals[0];
     switch (sub) {
       case 'prepare':
-        if (args.positionals.length > 1) throw new UsageError(`bench prepare: unexpected argument "${args.positionals[1]}" (inputs go after --arena, --prism-conversations or --prefs)`);
+        if (args.positionals.length > 1)
+          throw new UsageError(
+            `bench prepare: unexpected argument "${args.positionals[1]}" (inputs go after --arena, --prism-conversations or --prefs)`,
+          );
         return runBenchPrepare(args, io);
       case 'run':
         return runBenchRun(args, io);
       case 'scaling':
         return runBenchScaling(args, io);
       default:
-        throw new UsageError(sub ? `bench: unknown subcommand "${sub}" (prepare, run, scaling)` : 'bench: say prepare, run or scaling (see synthesizeme bench --help)');
+        throw new UsageError(
+          sub
+            ? `bench: unknown subcommand "${sub}" (prepare, run, scaling)`
+            : 'bench: say prepare, run or scaling (see synthesizeme bench --help)',
+        );
     }
   },
 };

@@ -28,7 +28,8 @@ Example:
 
   async run(args, io) {
     const [action, path = '.'] = args.positionals;
-    if (action !== 'stats' && action !== 'clear' && action !== 'prune') throw new UsageError('cache: say stats, clear or prune (see synthesizeme cache --help)');
+    if (action !== 'stats' && action !== 'clear' && action !== 'prune')
+      throw new UsageError('cache: say stats, clear or prune (see synthesizeme cache --help)');
     const model = stringOption(args, 'model');
     if (action === 'prune' && !model) throw new UsageError('cache prune: say which model with --model NAME');
     const root = resolve(io.cwd, path);
@@ -41,7 +42,9 @@ Example:
       checkNamedFolder(resolve(io.cwd, given), 'the cache folder');
       allowWritesUnder(resolve(io.cwd, given));
     }
-    const dir = given ? resolve(io.cwd, given) : workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace'))).cacheDir;
+    const dir = given
+      ? resolve(io.cwd, given)
+      : workspaceLayout(root, await readWorkspaceSettings(root, flag(args, 'trust-workspace'))).cacheDir;
     await checkRead(dir);
     if (action !== 'stats') await checkWrite(dir);
     const cache = new ResponseCache(dir);
@@ -55,9 +58,14 @@ Example:
         else io.stdout(`Removed ${removed} cached answer record(s) of ${model} from ${rel}\n`);
         return 0;
       }
-      if (flag(args, 'json')) io.stdout(JSON.stringify({ ...stats, dir: rel, ...(action === 'clear' ? { cleared: true } : {}) }) + '\n');
-      else if (action === 'clear') io.stdout(`Cleared ${stats.entries} cached answer(s) (${(stats.bytes / 1048576).toFixed(1)} MB) from ${rel}\n`);
-      else io.stdout(`${rel}: ${stats.entries} answer(s) in ${stats.records} record(s), ${stats.segments} segment file(s), ${(stats.bytes / 1048576).toFixed(1)} MB${stats.unreadableLines ? `, ${stats.unreadableLines} unreadable line(s) skipped (torn writes)` : ''}\n`);
+      if (flag(args, 'json'))
+        io.stdout(JSON.stringify({ ...stats, dir: rel, ...(action === 'clear' ? { cleared: true } : {}) }) + '\n');
+      else if (action === 'clear')
+        io.stdout(`Cleared ${stats.entries} cached answer(s) (${(stats.bytes / 1048576).toFixed(1)} MB) from ${rel}\n`);
+      else
+        io.stdout(
+          `${rel}: ${stats.entries} answer(s) in ${stats.records} record(s), ${stats.segments} segment file(s), ${(stats.bytes / 1048576).toFixed(1)} MB${stats.unreadableLines ? `, ${stats.unreadableLines} unreadable line(s) skipped (torn writes)` : ''}\n`,
+        );
       return 0;
     } finally {
       await cache.close();

@@ -52,20 +52,58 @@ Example:
     try {
       const instructions = await readPromptOption(args, io, 'prompt', DEFAULT_PROMPTS.personalizable);
       if (flag(args, 'dry-run')) {
-        const est = await llm.estimate(parse.pairs.map((p) => ({ messages: personalizableMessages(instructions, p), schema: PERSONALIZABLE_SCHEMA, temperature, seed })), { defaultCompletionTokens: 60 });
-        const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, excludes: ['retries'] };
+        const est = await llm.estimate(
+          parse.pairs.map((p) => ({
+            messages: personalizableMessages(instructions, p),
+            schema: PERSONALIZABLE_SCHEMA,
+            temperature,
+            seed,
+          })),
+          { defaultCompletionTokens: 60 },
+        );
+        const out = {
+          calls: est.calls,
+          cachedCalls: est.cachedCalls,
+          promptTokens: est.promptTokens,
+          completionTokens: est.completionTokens,
+          costUsd: est.costUsd ?? null,
+          excludes: ['retries'],
+        };
         if (json) io.stdout(JSON.stringify(out) + '\n');
-        else io.stdout(`Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`);
+        else
+          io.stdout(
+            `Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`,
+          );
         return 0;
       }
       let done = 0;
-      const results = await classifyPairs(llm, instructions, parse.pairs, { temperature, seed, signal: io.signal, onResult: () => progress.update('classify', ++done, parse.pairs.length) });
+      const results = await classifyPairs(llm, instructions, parse.pairs, {
+        temperature,
+        seed,
+        signal: io.signal,
+        onResult: () => progress.update('classify', ++done, parse.pairs.length),
+      });
       progress.done();
       const yes = results.filter((r) => r.personalizable === true).length;
       if (json) {
-        io.stdout(JSON.stringify({ pairs: results.length, personalizable: yes, results: results.map((r) => ({ pairId: r.pairId, userId: r.userId, personalizable: r.personalizable, reason: r.reason, ...(r.error ? { error: r.error } : {}) })) }) + '\n');
+        io.stdout(
+          JSON.stringify({
+            pairs: results.length,
+            personalizable: yes,
+            results: results.map((r) => ({
+              pairId: r.pairId,
+              userId: r.userId,
+              personalizable: r.personalizable,
+              reason: r.reason,
+              ...(r.error ? { error: r.error } : {}),
+            })),
+          }) + '\n',
+        );
       } else {
-        for (const r of results) io.stdout(`${r.pairId}: ${r.personalizable === null ? 'no label' : r.personalizable ? 'personalizable' : 'not personalizable'}: ${r.error ?? r.reason}\n`);
+        for (const r of results)
+          io.stdout(
+            `${r.pairId}: ${r.personalizable === null ? 'no label' : r.personalizable ? 'personalizable' : 'not personalizable'}: ${r.error ?? r.reason}\n`,
+          );
         io.stdout(`${yes} of ${results.length} pair(s) personalizable; ${usageLine(llm)}.\n`);
       }
       return 0;

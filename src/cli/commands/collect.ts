@@ -76,7 +76,7 @@ Examples:
 
 export const collectCommand: Command = {
   name: 'collect',
-  summary: 'collect a user\'s preferences: two responses per prompt, pick one, appended as pairs',
+  summary: "collect a user's preferences: two responses per prompt, pick one, appended as pairs",
   help: HELP,
   options: {
     user: { type: 'string' },
@@ -105,14 +105,26 @@ export const collectCommand: Command = {
     if (!userId?.trim()) throw new UsageError('collect: say whose preferences: --user ID (a new id starts a new user)');
     // The model options carry --dry-run ("call nothing"), but a session asks a person and appends what they
     // pick: there is nothing to estimate, and running it anyway generated and appended pairs.
-    if (flag(args, 'dry-run')) throw new UsageError('collect: --dry-run does not apply: a session asks you and appends your picks (each ask costs two generations; --max N bounds them)');
-    const { ws, users } = await openForRun({ ...args, values: { ...args.values, user: undefined, all: true } }, io, 'collect');
+    if (flag(args, 'dry-run'))
+      throw new UsageError(
+        'collect: --dry-run does not apply: a session asks you and appends your picks (each ask costs two generations; --max N bounds them)',
+      );
+    const { ws, users } = await openForRun(
+      { ...args, values: { ...args.values, user: undefined, all: true } },
+      io,
+      'collect',
+    );
     const entry = users.find((u) => u.id === userId);
     const rel = (p: string) => relative(io.cwd, p) || p;
     const json = flag(args, 'json');
     const temperature = stringOption(args, 'temperature') !== undefined ? temperatureFrom(args, ws.settings) : 0.7;
     // Defaults from the one settings table (synthesizeme.collect.*), as in VS Code.
-    const refitAfter = intOption(args, 'refit-after', ws.settings.collectRefitAfter ?? defaultOf('collectRefitAfter')!, 1);
+    const refitAfter = intOption(
+      args,
+      'refit-after',
+      ws.settings.collectRefitAfter ?? defaultOf('collectRefitAfter')!,
+      1,
+    );
     // Only a missing file is "no persona yet": a refused one (a link out, a FIFO) or a damaged one is said as it is.
     const found = entry ? await readUserPersonaFile(ws.layout.personaDir, userId, rel) : undefined;
     const llm = openModel(args, io, ws);
@@ -121,7 +133,10 @@ export const collectCommand: Command = {
       const judgePrompt = await ws.prompts.get('judge');
       const statusOf = async (): Promise<CollectStatus> => {
         const fresh = entry ? ws.index.user(userId) : undefined;
-        return collectStatus(collectLogPath(ws.root, userId), fresh?.pairs ?? [], found?.model, { refitAfter, judge: { model: llm, instructions: judgePrompt.text, temperature: 0, seed: ws.split.seed, signal: io.signal } });
+        return collectStatus(collectLogPath(ws.root, userId), fresh?.pairs ?? [], found?.model, {
+          refitAfter,
+          judge: { model: llm, instructions: judgePrompt.text, temperature: 0, seed: ws.split.seed, signal: io.signal },
+        });
       };
       if (flag(args, 'status')) {
         const s = await statusOf();
@@ -133,20 +148,39 @@ export const collectCommand: Command = {
       // --file is inside the workspace (relative to it); the index names its files relative to the current folder.
       const given = stringOption(args, 'file');
       const own = defaultFile(entry?.pairs.map((p) => p.source.file) ?? []);
-      const file = given !== undefined ? resolve(ws.root, given) : own ? resolve(io.cwd, own) : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
+      const file =
+        given !== undefined
+          ? resolve(ws.root, given)
+          : own
+            ? resolve(io.cwd, own)
+            : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
       // A --file named outside the workspace is the user's choice (the trust model): its folder may be written.
       if (given !== undefined && outside(file, ws.root)) allowNamedOutput(file);
       // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems.
       const appender = await checkAppendable(file, rel(file));
       const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
       const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
-      const retestRate = scripted ? 0 : Number(stringOption(args, 'retest-rate') ?? String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!));
-      if (!(retestRate >= 0 && retestRate <= 0.5)) throw new UsageError(`--retest-rate: expected a number in [0, 0.5], got "${stringOption(args, 'retest-rate')}"`);
+      const retestRate = scripted
+        ? 0
+        : Number(
+            stringOption(args, 'retest-rate') ??
+              String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!),
+          );
+      if (!(retestRate >= 0 && retestRate <= 0.5))
+        throw new UsageError(
+          `--retest-rate: expected a number in [0, 0.5], got "${stringOption(args, 'retest-rate')}"`,
+        );
 
       // The two sources of responses.
-      const systemOf = async (v: string | undefined) => (v === undefined ? DEFAULT_SYSTEM : v.startsWith('@') ? (await readChosen(resolve(io.cwd, v.slice(1)), 'system prompt file', READ_LIMITS.text)).trim() : v);
+      const systemOf = async (v: string | undefined) =>
+        v === undefined
+          ? DEFAULT_SYSTEM
+          : v.startsWith('@')
+            ? (await readChosen(resolve(io.cwd, v.slice(1)), 'system prompt file', READ_LIMITS.text)).trim()
+            : v;
       const modelB = stringOption(args, 'model-b');
-      if (modelB) second = openLlm({ ...args, values: { ...args.values, model: modelB } }, io, ws.settings, ws.layout.cacheDir);
+      if (modelB)
+        second = openLlm({ ...args, values: { ...args.values, model: modelB } }, io, ws.settings, ws.layout.cacheDir);
       let systemA = await systemOf(stringOption(args, 'system-a'));
       let labelA = llm.model;
       if (flag(args, 'persona')) {
@@ -163,21 +197,37 @@ export const collectCommand: Command = {
       ];
 
       // Ask next: the persona judge (and the previous persona version) chooses among N candidates.
-      let poolSize = stringOption(args, 'ask-next') !== undefined ? intOption(args, 'ask-next', 3, 2) : (ws.settings.collectAskNext ?? defaultOf('collectAskNext')!);
+      let poolSize =
+        stringOption(args, 'ask-next') !== undefined
+          ? intOption(args, 'ask-next', 3, 2)
+          : (ws.settings.collectAskNext ?? defaultOf('collectAskNext')!);
       if (poolSize && !found && stringOption(args, 'ask-next') === undefined) {
-        io.stderr(`note: synthesizeme.collect.askNext is ${poolSize}, but user "${userId}" has no persona to judge with yet: the pairs are asked in order\n`);
+        io.stderr(
+          `note: synthesizeme.collect.askNext is ${poolSize}, but user "${userId}" has no persona to judge with yet: the pairs are asked in order\n`,
+        );
         poolSize = 0;
       }
       let informative: Parameters<typeof collect>[0]['informative'];
       if (poolSize) {
-        if (!found) throw new UserError(`--ask-next: user "${userId}" has no persona to judge with yet: fit first (or collect without --ask-next)`, 2);
+        if (!found)
+          throw new UserError(
+            `--ask-next: user "${userId}" has no persona to judge with yet: fit first (or collect without --ask-next)`,
+            2,
+          );
         const pairs = entry?.pairs ?? [];
-        const current = judgeSystem(judgePrompt.text, { persona: found.model.persona, demos: demosOf(found.model, pairs) });
+        const current = judgeSystem(judgePrompt.text, {
+          persona: found.model.persona,
+          demos: demosOf(found.model, pairs),
+        });
         // An unreadable history is no comparison, but a refused version (planted link, FIFO) is said, not passed over.
         const prev = await unlessRefused(previousPersonaVersion(personaHistoryDir(ws.layout, userId), found.model));
         let previous: string | undefined;
         try {
-          if (prev) previous = judgeSystem(judgePrompt.text, { persona: prev.model.persona, demos: demosOf(prev.model, pairs) });
+          if (prev)
+            previous = judgeSystem(judgePrompt.text, {
+              persona: prev.model.persona,
+              demos: demosOf(prev.model, pairs),
+            });
         } catch {
           previous = undefined; // an older version whose demonstrations are gone: the current persona alone decides
         }
@@ -205,7 +255,10 @@ export const collectCommand: Command = {
         appender,
       });
       const fresh = await statusAfter(ws.root, userId, found?.model, refitAfter);
-      if (json) io.stdout(JSON.stringify({ user: userId, file: rel(file), ...summary, status: fresh, usage: usageLine(llm) }) + '\n');
+      if (json)
+        io.stdout(
+          JSON.stringify({ user: userId, file: rel(file), ...summary, status: fresh, usage: usageLine(llm) }) + '\n',
+        );
       else {
         io.stdout(
           `${userId}: ${summary.picked - summary.pending.length} pair(s) appended to ${rel(file)}, ${summary.ties} tie(s), ${summary.skipped} skipped, ${summary.failed} failed generation(s)` +
@@ -216,7 +269,9 @@ export const collectCommand: Command = {
       }
       if (summary.pending.length) {
         // Nothing is lost, but the file does not have them yet: the run did not finish its work.
-        io.stderr(`${summary.pending.length} pick(s) are kept in ${rel(collectLogPath(ws.root, userId))}, not yet in ${rel(file)}: the next collect into it appends them once the file reads again\n`);
+        io.stderr(
+          `${summary.pending.length} pick(s) are kept in ${rel(collectLogPath(ws.root, userId))}, not yet in ${rel(file)}: the next collect into it appends them once the file reads again\n`,
+        );
         return 1;
       }
       return summary.failed && !summary.picked && !summary.ties && !summary.skipped ? 1 : 0;
@@ -230,18 +285,31 @@ export const collectCommand: Command = {
 };
 
 /** The status without judging (the counts, the agreement, whether to re-fit); `--status` adds the out-of-sample accuracy. */
-function statusAfter(root: string, userId: string, persona: Parameters<typeof collectStatus>[2], refitAfter: number): Promise<CollectStatus> {
+function statusAfter(
+  root: string,
+  userId: string,
+  persona: Parameters<typeof collectStatus>[2],
+  refitAfter: number,
+): Promise<CollectStatus> {
   return collectStatus(collectLogPath(root, userId), [], persona, { refitAfter });
 }
 
 export function statusText(userId: string, s: CollectStatus, refitAfter: number): string {
   const lines = [`${userId}: ${s.collected} pair(s) collected, ${s.ties} tie(s), ${s.skipped} skipped`];
-  if (s.retest.asked) lines.push(`  test-retest agreement: ${(100 * s.retest.rate!).toFixed(1)}% (${s.retest.agreed} of ${s.retest.asked}): the person's own consistency, a ceiling for any judge of this user${s.retest.asked < 10 ? ' (fewer than 10 retests: a rough estimate)' : ''}`);
+  if (s.retest.asked)
+    lines.push(
+      `  test-retest agreement: ${(100 * s.retest.rate!).toFixed(1)}% (${s.retest.agreed} of ${s.retest.asked}): the person's own consistency, a ceiling for any judge of this user${s.retest.asked < 10 ? ' (fewer than 10 retests: a rough estimate)' : ''}`,
+    );
   if (s.outOfSample) {
     const o = s.outOfSample;
-    lines.push(`  the persona on the ${o.pairs} pair(s) collected since its fit: ${(100 * o.accuracy).toFixed(1)}% (95% CI ${(100 * o.ci95[0]).toFixed(1)} to ${(100 * o.ci95[1]).toFixed(1)}), out of sample${o.pairs < 10 ? `; with ${o.pairs} pair(s) the interval is wide` : ''}${o.failed ? `; ${o.failed} pair(s) left out, their calls failed` : ''}`);
+    lines.push(
+      `  the persona on the ${o.pairs} pair(s) collected since its fit: ${(100 * o.accuracy).toFixed(1)}% (95% CI ${(100 * o.ci95[0]).toFixed(1)} to ${(100 * o.ci95[1]).toFixed(1)}), out of sample${o.pairs < 10 ? `; with ${o.pairs} pair(s) the interval is wide` : ''}${o.failed ? `; ${o.failed} pair(s) left out, their calls failed` : ''}`,
+    );
   }
-  if (s.refit) lines.push(`  ${s.sinceFit} new pair(s) since the persona was fitted (at least ${refitAfter}): re-fit with synthesizeme fit <workspace> --user ${userId}`);
+  if (s.refit)
+    lines.push(
+      `  ${s.sinceFit} new pair(s) since the persona was fitted (at least ${refitAfter}): re-fit with synthesizeme fit <workspace> --user ${userId}`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -257,7 +325,11 @@ const userTurn = (content: string): Turn[] => [{ role: 'user', content }];
 
 function contextOf(o: Record<string, unknown>, where: string): Turn[] {
   if (typeof o.prompt === 'string' && o.prompt.trim()) return userTurn(o.prompt);
-  if (Array.isArray(o.context) && o.context.every((t) => t && typeof (t as Turn).role === 'string' && typeof (t as Turn).content === 'string')) return o.context as Turn[];
+  if (
+    Array.isArray(o.context) &&
+    o.context.every((t) => t && typeof (t as Turn).role === 'string' && typeof (t as Turn).content === 'string')
+  )
+    return o.context as Turn[];
   throw new UsageError(`${where}: expected "prompt" (text) or "context" (a list of {role, content})`);
 }
 
@@ -268,21 +340,47 @@ function parseAnswer(line: string): Answer | undefined {
 }
 
 async function itemsFrom(args: ParsedArgs, io: CommandIO, pastContexts: Turn[][], seed: number): Promise<FileItem[]> {
-  const given = [args.values.prompt !== undefined, stringOption(args, 'prompts-from') !== undefined, flag(args, 'from-contexts'), stringOption(args, 'pairs-from') !== undefined].filter(Boolean).length;
-  if (given !== 1) throw new UsageError('collect: give the prompts one way: --prompt, --prompts-from, --from-contexts or --pairs-from');
+  const given = [
+    args.values.prompt !== undefined,
+    stringOption(args, 'prompts-from') !== undefined,
+    flag(args, 'from-contexts'),
+    stringOption(args, 'pairs-from') !== undefined,
+  ].filter(Boolean).length;
+  if (given !== 1)
+    throw new UsageError(
+      'collect: give the prompts one way: --prompt, --prompts-from, --from-contexts or --pairs-from',
+    );
   const prompts = args.values.prompt;
-  if (prompts !== undefined) return (Array.isArray(prompts) ? prompts : [prompts]).map(String).filter((p) => p.trim()).map((p) => ({ kind: 'prompt', context: userTurn(p) }));
+  if (prompts !== undefined)
+    return (Array.isArray(prompts) ? prompts : [prompts])
+      .map(String)
+      .filter((p) => p.trim())
+      .map((p) => ({ kind: 'prompt', context: userTurn(p) }));
   if (flag(args, 'from-contexts')) {
-    if (!pastContexts.length) throw new UsageError('--from-contexts: the user has no past conversations yet (a new user: give --prompt or --prompts-from)');
-    return shuffled(pastContexts, createRng(`${seed}:collect-contexts`)).map((context) => ({ kind: 'prompt', context }));
+    if (!pastContexts.length)
+      throw new UsageError(
+        '--from-contexts: the user has no past conversations yet (a new user: give --prompt or --prompts-from)',
+      );
+    return shuffled(pastContexts, createRng(`${seed}:collect-contexts`)).map((context) => ({
+      kind: 'prompt',
+      context,
+    }));
   }
   const path = resolve(io.cwd, (stringOption(args, 'prompts-from') ?? stringOption(args, 'pairs-from'))!);
   const name = relative(io.cwd, path) || path;
-  const lines = (await readChosen(path, 'pool file', READ_LIMITS.log)).split('\n').map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim());
+  const lines = (await readChosen(path, 'pool file', READ_LIMITS.log))
+    .split('\n')
+    .map((l, i) => [l, i + 1] as const)
+    .filter(([l]) => l.trim());
   if (stringOption(args, 'prompts-from') !== undefined) {
     return lines.map(([l, n]) => {
-      if (!l.trimStart().startsWith('{')) return { kind: 'prompt', context: userTurn(l.trim()), origin: `${name}:${n}` };
-      return { kind: 'prompt', context: contextOf(jsonLine(l, `${path}:${n}`), `${path}:${n}`), origin: `${name}:${n}` };
+      if (!l.trimStart().startsWith('{'))
+        return { kind: 'prompt', context: userTurn(l.trim()), origin: `${name}:${n}` };
+      return {
+        kind: 'prompt',
+        context: contextOf(jsonLine(l, `${path}:${n}`), `${path}:${n}`),
+        origin: `${name}:${n}`,
+      };
     });
   }
   return lines.map(([l, n]): FileItem => {
@@ -290,10 +388,21 @@ async function itemsFrom(args: ParsedArgs, io: CommandIO, pastContexts: Turn[][]
     const o = jsonLine(l, where);
     const r1 = o.response_1;
     const r2 = o.response_2;
-    if (typeof r1 !== 'string' || typeof r2 !== 'string' || !r1.trim() || !r2.trim()) throw new UsageError(`${where}: expected "response_1" and "response_2" (non-empty text)`);
-    const answer = o.answer === undefined ? undefined : parseAnswer(`${String(o.answer)}${typeof o.reason === 'string' ? ` ${o.reason}` : ''}`);
+    if (typeof r1 !== 'string' || typeof r2 !== 'string' || !r1.trim() || !r2.trim())
+      throw new UsageError(`${where}: expected "response_1" and "response_2" (non-empty text)`);
+    const answer =
+      o.answer === undefined
+        ? undefined
+        : parseAnswer(`${String(o.answer)}${typeof o.reason === 'string' ? ` ${o.reason}` : ''}`);
     if (o.answer !== undefined && !answer) throw new UsageError(`${where}: "answer" must be "1", "2", "t" or "s"`);
-    return { kind: 'pair', context: contextOf(o, where), responses: [r1, r2], sources: ['response_1', 'response_2'], origin: `${name}:${n}`, ...(answer ? { answer } : {}) };
+    return {
+      kind: 'pair',
+      context: contextOf(o, where),
+      responses: [r1, r2],
+      sources: ['response_1', 'response_2'],
+      origin: `${name}:${n}`,
+      ...(answer ? { answer } : {}),
+    };
   });
 }
 
@@ -345,14 +454,21 @@ function fileAsker(items: FileItem[]): Asker {
 
 /** Answers typed in a terminal, or lines of standard input: "1", "2 shorter", "t", "s"; the end of input ends the session. */
 function terminalAsker(io: CommandIO): Asker {
-  if (!io.readLine) throw new UsageError('collect: no standard input to read answers from (give --pairs-from with "answer" fields)');
+  if (!io.readLine)
+    throw new UsageError('collect: no standard input to read answers from (give --pairs-from with "answer" fields)');
   const read = io.readLine;
   return {
     ask: async (s: Shown) => {
-      const show = (t: string) => t.split('\n').map((l) => `    ${l}`).join('\n');
+      const show = (t: string) =>
+        t
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n');
       io.stderr(`\n--- pair ${s.index}${s.why ? ` (asked next because ${s.why})` : ''} ---\n`);
       for (const t of s.context) io.stderr(`[${t.role}]\n${show(t.content)}\n`);
-      io.stderr(`\n[1]\n${show(s.first)}\n\n[2]\n${show(s.second)}\n\n1 or 2 (your choice), t (tie), s (skip), then an optional reason: `);
+      io.stderr(
+        `\n[1]\n${show(s.first)}\n\n[2]\n${show(s.second)}\n\n1 or 2 (your choice), t (tie), s (skip), then an optional reason: `,
+      );
       for (;;) {
         const line = await read();
         if (line === undefined) return undefined;

@@ -15,7 +15,10 @@ function perUserTable(c: Comparison): string {
   const rows = [
     '| user | pairs | A | B | B - A (points) |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...c.perUser.map((u) => `| ${u.user} | ${u.pairs} | ${pct(u.accuracyA)}% | ${pct(u.accuracyB)}% | ${u.difference === 0 ? '0.0' : points(u.difference)} |`),
+    ...c.perUser.map(
+      (u) =>
+        `| ${u.user} | ${u.pairs} | ${pct(u.accuracyA)}% | ${pct(u.accuracyB)}% | ${u.difference === 0 ? '0.0' : points(u.difference)} |`,
+    ),
   ];
   return rows.join('\n') + '\n';
 }
@@ -33,9 +36,11 @@ const GRID_FORMATS = ['md', 'csv', 'json'] as const;
 
 /** --grid: every run side by side, pair by pair, each later run compared with the first. */
 async function printGrid(args: ParsedArgs, io: CommandIO): Promise<number> {
-  if (args.positionals.length < 2) throw new UsageError('compare --grid: give two or more run files (see synthesizeme compare --help)');
+  if (args.positionals.length < 2)
+    throw new UsageError('compare --grid: give two or more run files (see synthesizeme compare --help)');
   const format = stringOption(args, 'format') ?? (flag(args, 'json') ? 'json' : 'md');
-  if (!(GRID_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected ${GRID_FORMATS.join(', ')}, got "${format}"`);
+  if (!(GRID_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format: expected ${GRID_FORMATS.join(', ')}, got "${format}"`);
   const rel = (p: string) => relative(io.cwd, p) || p;
   const built = await buildComparisonGrid(chosenRuns(args.positionals, io), { display: rel });
   const grid = { ...built, runs: built.runs.map((r) => ({ ...r, path: rel(r.path) })) };
@@ -80,15 +85,18 @@ Examples:
 
   async run(args, io) {
     if (flag(args, 'grid')) return printGrid(args, io);
-    if (stringOption(args, 'format') !== undefined) throw new UsageError('compare: --format goes with --grid (two runs: --json)');
-    if (args.positionals.length !== 2) throw new UsageError('compare: give exactly two run files (see synthesizeme compare --help)');
+    if (stringOption(args, 'format') !== undefined)
+      throw new UsageError('compare: --format goes with --grid (two runs: --json)');
+    if (args.positionals.length !== 2)
+      throw new UsageError('compare: give exactly two run files (see synthesizeme compare --help)');
     const [a, b] = chosenRuns(args.positionals, io) as [string, string];
     const rel = (p: string) => relative(io.cwd, p) || p;
     let c;
     try {
       c = await compareRuns(a, b, rel);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`compare: no such file: ${(err as NodeJS.ErrnoException).path}`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new UsageError(`compare: no such file: ${(err as NodeJS.ErrnoException).path}`);
       throw err;
     }
     // Before the result: what the runs differ in besides what is compared, and what the pairs can show.
@@ -110,7 +118,9 @@ Examples:
       `${t.method === 'exact' ? 'exact' : 'Monte Carlo'} sign-flip test over pairs` +
       `${c.unmatched ? `; ${c.unmatched} pair(s) judged in only one run were left out` : ''}\n`;
     if (several) {
-      text += `  users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged\n\n` + perUserTable(c);
+      text +=
+        `  users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged\n\n` +
+        perUserTable(c);
     }
     io.stdout(text);
     return 0;

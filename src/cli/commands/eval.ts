@@ -40,14 +40,26 @@ ${modelOptionHelp}
 
 Example:
   synthesizeme eval examples/workspace --all --method default,persona+demos --table`,
-  options: { method: { type: 'string', multiple: true }, split: { type: 'string' }, user: { type: 'string' }, all: { type: 'boolean' }, label: { type: 'string' }, json: { type: 'boolean' }, table: { type: 'boolean' }, ...splitOptionSpec, ...modelOptionSpec },
+  options: {
+    method: { type: 'string', multiple: true },
+    split: { type: 'string' },
+    user: { type: 'string' },
+    all: { type: 'boolean' },
+    label: { type: 'string' },
+    json: { type: 'boolean' },
+    table: { type: 'boolean' },
+    ...splitOptionSpec,
+    ...modelOptionSpec,
+  },
 
   async run(args, io) {
     const methods = listOption(args, 'method');
     if (!methods.length) throw new UsageError(`eval: --method is required (${METHODS.join(', ')})`);
-    for (const m of methods) if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
+    for (const m of methods)
+      if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
     const split = stringOption(args, 'split') ?? 'test';
-    if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected test or validation, got "${split}"`);
+    if (split !== 'test' && split !== 'validation')
+      throw new UsageError(`--split: expected test or validation, got "${split}"`);
     const label = stringOption(args, 'label');
     if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
     const { ws, users } = await openForRun(args, io, 'eval');
@@ -60,10 +72,18 @@ Example:
       const evalUsers: EvalUser[] = [];
       for (const u of users) {
         const s = pairsBySplit(u);
-        const persona = methods.some((m) => needsPersona(m as Method)) ? await readUserPersona(ws, u.id, io.cwd) : undefined;
+        const persona = methods.some((m) => needsPersona(m as Method))
+          ? await readUserPersona(ws, u.id, io.cwd)
+          : undefined;
         const long = persona && longPersonaNote(persona.model, relative(io.cwd, persona.path) || persona.path);
         if (long) io.stderr(`note: ${long}\n`);
-        evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}) });
+        evalUsers.push({
+          id: u.id,
+          pairs: u.pairs,
+          context: s.context,
+          target: split === 'test' ? s.test : s.validation,
+          ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}),
+        });
       }
       {
         const requests: ChatRequest[] = [];
@@ -71,23 +91,50 @@ Example:
           for (const m of methods as Method[]) {
             // The prompt each method really sends (persona+demos carries the demonstrations), so the token
             // estimate is the real one; memory's facts are unknown before the call and counted as none.
-            const profile = await profileFor({ method: m, userId: u.id, pairs: u.pairs, context: u.context, ...(u.persona ? { persona: u.persona } : {}), memory: async () => [] }).catch((err) => {
+            const profile = await profileFor({
+              method: m,
+              userId: u.id,
+              pairs: u.pairs,
+              context: u.context,
+              ...(u.persona ? { persona: u.persona } : {}),
+              memory: async () => [],
+            }).catch((err) => {
               if (err instanceof MethodUnavailable) return undefined;
               throw err;
             });
             if (!profile) continue;
             const system = judgeSystem(prompts.judge.text, profile);
-            for (const p of u.target) for (const o of ['AB', 'BA'] as const) requests.push({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed: ws.split.seed });
+            for (const p of u.target)
+              for (const o of ['AB', 'BA'] as const)
+                requests.push({
+                  messages: judgeMessages(system, p, o),
+                  schema: JUDGMENT_SCHEMA,
+                  temperature,
+                  seed: ws.split.seed,
+                });
           }
         }
         // Ollama: one num_ctx for the whole run, from the largest judge prompt.
         const dryRun = flag(args, 'dry-run');
-        const context = dryRun ? await llm.sizeContext(requests).catch(() => undefined) : await llm.sizeContext(requests);
+        const context = dryRun
+          ? await llm.sizeContext(requests).catch(() => undefined)
+          : await llm.sizeContext(requests);
         if (dryRun) {
           const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
-          const out = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, excludes: ['retries'], ...contextJson(context) };
+          const out = {
+            calls: est.calls,
+            cachedCalls: est.cachedCalls,
+            promptTokens: est.promptTokens,
+            completionTokens: est.completionTokens,
+            costUsd: est.costUsd ?? null,
+            excludes: ['retries'],
+            ...contextJson(context),
+          };
           if (json) io.stdout(JSON.stringify(out) + '\n');
-          else io.stdout(`Dry run: about ${est.calls} call(s) (retries not included), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`);
+          else
+            io.stdout(
+              `Dry run: about ${est.calls} call(s) (retries not included), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`,
+            );
           return 0;
         }
       }
@@ -136,7 +183,13 @@ Example:
         ...(smallSampleNote(r.pairs) ? { warning: smallSampleNote(r.pairs) } : {}),
       });
       if (json) {
-        io.stdout(JSON.stringify(results.length === 1 ? { ...asJson(results[0]!), calls: usage.calls, cacheHits: usage.cacheHits, usage } : { results: results.map(asJson), calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
+        io.stdout(
+          JSON.stringify(
+            results.length === 1
+              ? { ...asJson(results[0]!), calls: usage.calls, cacheHits: usage.cacheHits, usage }
+              : { results: results.map(asJson), calls: usage.calls, cacheHits: usage.cacheHits, usage },
+          ) + '\n',
+        );
       } else if (flag(args, 'table')) {
         io.stdout(markdownTable(results) + '\n');
       } else {
@@ -147,15 +200,23 @@ Example:
           );
           const small = smallSampleNote(r.pairs);
           if (small) io.stdout(`  warning: ${small}\n`);
-          for (const u of r.users) io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
+          for (const u of r.users)
+            io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
         }
-        io.stdout(`${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`);
+        io.stdout(
+          `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
+        );
       }
       // An incomplete run is a failed command: its figures leave out the pairs whose calls failed.
       const incomplete = results.filter((r) => !r.complete);
       for (const r of incomplete) {
-        const why = r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; ');
-        io.stderr(`${r.method}: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s): ${why}. The run is incomplete: those pairs are not counted. Run the same command again to judge them.\n`);
+        const why = r.failed.reasons
+          .slice(0, 3)
+          .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
+          .join('; ');
+        io.stderr(
+          `${r.method}: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s): ${why}. The run is incomplete: those pairs are not counted. Run the same command again to judge them.\n`,
+        );
       }
       if (incomplete.length) return 1;
       const nothing = results.every((r) => r.pairs === 0);

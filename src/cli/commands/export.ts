@@ -41,7 +41,8 @@ Example:
     const model = await loadPersona(resolve(io.cwd, file), file).catch((err: Error) => {
       throw new UsageError(err.message);
     });
-    if (flag(args, 'persona-only') && as !== 'generation') throw new UsageError('export: --persona-only goes with --as generation');
+    if (flag(args, 'persona-only') && as !== 'generation')
+      throw new UsageError('export: --persona-only goes with --as generation');
     if (as === 'generation' && (flag(args, 'persona-only') || !model.demos.length)) {
       io.stdout(exportGenerationPrompt(model) + '\n');
       return 0;
@@ -67,6 +68,9 @@ function demosOrExplain(model: PersonaModel, pairs: readonly Pair[], root: strin
     return demosOf(model, pairs);
   } catch (err) {
     if (!(err instanceof MethodUnavailable)) throw err;
-    throw new UserError(`${err.message} (workspace ${root}): give the right one with --workspace, or export the persona alone with --persona-only`, 2);
+    throw new UserError(
+      `${err.message} (workspace ${root}): give the right one with --workspace, or export the persona alone with --persona-only`,
+      2,
+    );
   }
 }

@@ -4,7 +4,13 @@
 import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
-import { IMPORT_SOURCES, ImportError, importFile, writeNativeJsonl, type ImportSource } from '../../core/data/importers/index';
+import {
+  IMPORT_SOURCES,
+  ImportError,
+  importFile,
+  writeNativeJsonl,
+  type ImportSource,
+} from '../../core/data/importers/index';
 import { allowNamedOutput } from '../../core/write-guard';
 import { checkNamedDataFile } from '../../core/read-guard';
 import { UsageError } from '../usage-error';
@@ -26,11 +32,19 @@ export const importCommand: Command = {
 
 Example:
   synthesizeme import --from arena arena.jsonl --out arena.prefs.jsonl`,
-  options: { from: { type: 'string' }, out: { type: 'string' }, user: { type: 'string' }, users: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    from: { type: 'string' },
+    out: { type: 'string' },
+    user: { type: 'string' },
+    users: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
 
   async run(args, io) {
     const from = stringOption(args, 'from');
-    if (!from || !(IMPORT_SOURCES as readonly string[]).includes(from)) throw new UsageError(`import: --from must be one of ${IMPORT_SOURCES.join(', ')}`);
+    if (!from || !(IMPORT_SOURCES as readonly string[]).includes(from))
+      throw new UsageError(`import: --from must be one of ${IMPORT_SOURCES.join(', ')}`);
     const out = stringOption(args, 'out');
     if (!out) throw new UsageError('import: --out FILE is required (the input is never modified)');
     if (!args.positionals.length) throw new UsageError('import: give the input file(s)');
@@ -41,27 +55,49 @@ Example:
     }
     const outPath = resolve(io.cwd, out);
     allowNamedOutput(outPath);
-    if (!flag(args, 'force') && (await access(outPath).then(() => true, () => false))) throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
+    if (
+      !flag(args, 'force') &&
+      (await access(outPath).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
     let result;
     try {
       const userId = stringOption(args, 'user');
       const users = stringOption(args, 'users') !== undefined ? intOption(args, 'users', 1, 1) : undefined;
-      result = await importFile(from as ImportSource, inputs, { ...(userId ? { userId } : {}), ...(users ? { users } : {}) });
+      result = await importFile(from as ImportSource, inputs, {
+        ...(userId ? { userId } : {}),
+        ...(users ? { users } : {}),
+      });
       const rel = (p: string) => relative(io.cwd, p) || p;
       const problems = result.problems.map((p) => ({ ...p, file: rel(resolve(io.cwd, p.file)) }));
       // Nothing to import is bad input, and no file is written: an empty output would turn the same
       // command's second run into "exists" (exit 2 after exit 0), and a workspace would gain an empty file.
       if (!result.records.length) {
-        if (!flag(args, 'json')) for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
-        const why = problems.length ? `${problems.length} problem(s)${flag(args, 'json') ? '' : ' above'}` : result.skipped.length ? `skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : 'no records';
-        throw new UsageError(`import: no pair could be imported from ${args.positionals.join(', ')} as ${from} (${why}); nothing was written`);
+        if (!flag(args, 'json'))
+          for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+        const why = problems.length
+          ? `${problems.length} problem(s)${flag(args, 'json') ? '' : ' above'}`
+          : result.skipped.length
+            ? `skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}`
+            : 'no records';
+        throw new UsageError(
+          `import: no pair could be imported from ${args.positionals.join(', ')} as ${from} (${why}); nothing was written`,
+        );
       }
       const written = await writeNativeJsonl(result.records, outPath, { inputs });
       if (flag(args, 'json')) {
-        io.stdout(JSON.stringify({ out: rel(written.path), records: written.records, skipped: result.skipped, problems }) + '\n');
+        io.stdout(
+          JSON.stringify({ out: rel(written.path), records: written.records, skipped: result.skipped, problems }) +
+            '\n',
+        );
       } else {
         for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
-        io.stdout(`Wrote ${written.records} pair(s) to ${rel(written.path)}${result.skipped.length ? `; skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : ''}${problems.length ? `; ${problems.length} problem(s) above` : ''}\n`);
+        io.stdout(
+          `Wrote ${written.records} pair(s) to ${rel(written.path)}${result.skipped.length ? `; skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : ''}${problems.length ? `; ${problems.length} problem(s) above` : ''}\n`,
+        );
       }
       return 0;
     } catch (err) {

@@ -16,4 +16,19 @@ import { classifyCommand } from './classify';
 import { thetaCommand } from './theta';
 import { collectCommand } from './collect';
 
-export const commands: Command[] = [inspectCommand, importCommand, fitCommand, evalCommand, judgeCommand, compareCommand, revalidateCommand, runsCommand, exportCommand, classifyCommand, benchCommand, thetaCommand, collectCommand, cacheCommand];
+export const commands: Command[] = [
+  inspectCommand,
+  importCommand,
+  fitCommand,
+  evalCommand,
+  judgeCommand,
+  compareCommand,
+  revalidateCommand,
+  runsCommand,
+  exportCommand,
+  classifyCommand,
+  benchCommand,
+  thetaCommand,
+  collectCommand,
+  cacheCommand,
+];

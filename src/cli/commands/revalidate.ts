@@ -8,7 +8,15 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
-import { estimateRevalidation, isRevalidatePrompt, prepareRevalidation, REVALIDATE_PROMPTS, runRevalidation, type RevalidateResult, type RevalidateTarget } from '../../core/eval/revalidate';
+import {
+  estimateRevalidation,
+  isRevalidatePrompt,
+  prepareRevalidation,
+  REVALIDATE_PROMPTS,
+  runRevalidation,
+  type RevalidateResult,
+  type RevalidateTarget,
+} from '../../core/eval/revalidate';
 import { modelDigestOf } from '../../core/eval/runs-model-digest';
 import { loadPersona } from '../../core/method/persona-file';
 import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
@@ -70,14 +78,21 @@ Examples:
   },
 
   async run(args, io) {
-    if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError('revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace if it is not the current folder (see synthesizeme revalidate --help)');
+    if (args.positionals.length < 1 || args.positionals.length > 2)
+      throw new UsageError(
+        'revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace if it is not the current folder (see synthesizeme revalidate --help)',
+      );
     // A persona file named alone belongs to the workspace it lies in, not to the current folder (which gained
     // a .synthesizeme of its own and found no earlier version): the nearest folder holding the layout's folders.
     const lone = args.positionals.length === 1 ? args.positionals[0]! : undefined;
     const home = lone?.endsWith('.persona.yaml') ? enclosingWorkspace(resolve(io.cwd, lone)) : undefined;
-    const [wsArg, targetArg] = args.positionals.length === 2 ? (args.positionals as [string, string]) : [home ? relative(io.cwd, home) || '.' : '.', lone!];
+    const [wsArg, targetArg] =
+      args.positionals.length === 2
+        ? (args.positionals as [string, string])
+        : [home ? relative(io.cwd, home) || '.' : '.', lone!];
     const split = stringOption(args, 'split') ?? 'validation';
-    if (split !== 'test' && split !== 'validation') throw new UsageError(`--split: expected validation or test, got "${split}"`);
+    if (split !== 'test' && split !== 'validation')
+      throw new UsageError(`--split: expected validation or test, got "${split}"`);
     const label = stringOption(args, 'label');
     if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
     const fit = fitOptionOverrides(args);
@@ -86,10 +101,14 @@ Examples:
     let runArgs: ParsedArgs = { ...args, positionals: [wsArg] };
     if (target.kind === 'persona') {
       // The user is the file's; --user may only repeat it.
-      if (flag(args, 'all')) throw new UsageError('revalidate: --all does not go with a persona file (its user is the file\'s user_id)');
+      if (flag(args, 'all'))
+        throw new UsageError("revalidate: --all does not go with a persona file (its user is the file's user_id)");
       const userId = (await loadPersona(target.path, relative(io.cwd, target.path) || target.path)).userId;
       const given = stringOption(args, 'user');
-      if (given !== undefined && given !== userId) throw new UsageError(`revalidate: --user ${given}, but ${relative(io.cwd, target.path)} is the persona of "${userId}"`);
+      if (given !== undefined && given !== userId)
+        throw new UsageError(
+          `revalidate: --user ${given}, but ${relative(io.cwd, target.path)} is the persona of "${userId}"`,
+        );
       runArgs = { ...runArgs, values: { ...args.values, user: userId } };
     }
     const { ws, users } = await openForRun(runArgs, io, 'revalidate');
@@ -103,14 +122,37 @@ Examples:
       const dryRun = flag(args, 'dry-run');
       const { estimate: est, exact, context } = await estimateRevalidation(plan, llm, { dryRun, signal: io.signal });
       const estimateText = `about ${est.calls} call(s)${exact ? '' : ' at most'}, retries not included (${est.cachedCalls} more from cache), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-      const estimateJson = { calls: est.calls, cachedCalls: est.cachedCalls, promptTokens: est.promptTokens, completionTokens: est.completionTokens, costUsd: est.costUsd ?? null, upperBound: !exact, excludes: ['retries'] };
+      const estimateJson = {
+        calls: est.calls,
+        cachedCalls: est.cachedCalls,
+        promptTokens: est.promptTokens,
+        completionTokens: est.completionTokens,
+        costUsd: est.costUsd ?? null,
+        upperBound: !exact,
+        excludes: ['retries'],
+      };
       if (dryRun) {
-        if (json) io.stdout(JSON.stringify({ target: plan.target, previous: plan.previous?.id ?? null, ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}), ...estimateJson, ...contextJson(context) }) + '\n');
-        else io.stdout(plan.nothingToCompare ? `${plan.nothingToCompare}.\n` : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText}.\n${contextLine(context)}`);
+        if (json)
+          io.stdout(
+            JSON.stringify({
+              target: plan.target,
+              previous: plan.previous?.id ?? null,
+              ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}),
+              ...estimateJson,
+              ...contextJson(context),
+            }) + '\n',
+          );
+        else
+          io.stdout(
+            plan.nothingToCompare
+              ? `${plan.nothingToCompare}.\n`
+              : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText}.\n${contextLine(context)}`,
+          );
         return 0;
       }
       // The estimate before the run, also with --json (on stderr): what the run will cost is said before it is spent.
-      if (!plan.nothingToCompare) io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText}\n`);
+      if (!plan.nothingToCompare)
+        io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText}\n`);
       const modelDigest = plan.nothingToCompare ? undefined : await modelDigestOf(llm, io.signal);
       const result = await runRevalidation(plan, {
         model: llm,
@@ -124,12 +166,27 @@ Examples:
       progress.done();
       for (const s of result.skipped) progress.message(`skipped ${s.user}: ${s.reason}`);
       const usage = usageJson(llm);
-      if (json) io.stdout(JSON.stringify({ ...resultJson(result, rel), estimate: estimateJson, calls: usage.calls, cacheHits: usage.cacheHits, usage }) + '\n');
-      else io.stdout(resultText(result, rel) + `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`);
+      if (json)
+        io.stdout(
+          JSON.stringify({
+            ...resultJson(result, rel),
+            estimate: estimateJson,
+            calls: usage.calls,
+            cacheHits: usage.cacheHits,
+            usage,
+          }) + '\n',
+        );
+      else
+        io.stdout(
+          resultText(result, rel) +
+            `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
+        );
       if (!result.complete) {
         const why = result.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`);
         for (const u of result.incomplete) why.push(`${u.user}: ${u.reason}`);
-        io.stderr(`The re-validation is incomplete: ${result.failed.calls} judge call(s) failed for ${result.failed.pairs} pair(s)${result.incomplete.length ? `, and ${result.incomplete.length} user(s) could not be re-synthesized` : ''} (${why.join('; ')}). Those pairs and users are not compared. Run the same command again to judge them (the answers so far are cached).\n`);
+        io.stderr(
+          `The re-validation is incomplete: ${result.failed.calls} judge call(s) failed for ${result.failed.pairs} pair(s)${result.incomplete.length ? `, and ${result.incomplete.length} user(s) could not be re-synthesized` : ''} (${why.join('; ')}). Those pairs and users are not compared. Run the same command again to judge them (the answers so far are cached).\n`,
+        );
         return 1;
       }
       return 0;
@@ -147,10 +204,15 @@ function targetOf(arg: string, cwd: string): RevalidateTarget {
   const name = /(?:^|[\\/])([a-z-]+)\.prompt\.md$/.exec(arg)?.[1] ?? arg;
   if (isRevalidatePrompt(name)) return { kind: 'prompt', name };
   if (name in DEFAULT_PROMPTS) {
-    throw new UsageError(`revalidate: the ${name} prompt cannot be re-validated here (${name === 'bootstrap' ? 'it shapes the whole fit: fit again and compare the runs' : 'it is used by the benchmark filter, not by a judge'}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`);
+    throw new UsageError(
+      `revalidate: the ${name} prompt cannot be re-validated here (${name === 'bootstrap' ? 'it shapes the whole fit: fit again and compare the runs' : 'it is used by the benchmark filter, not by a judge'}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`,
+    );
   }
   const path = resolve(cwd, arg);
-  if (!arg.endsWith('.persona.yaml') && !existsSync(path)) throw new UsageError(`revalidate: "${arg}" is neither a prompt (${REVALIDATE_PROMPTS.join(', ')}) nor a persona file`);
+  if (!arg.endsWith('.persona.yaml') && !existsSync(path))
+    throw new UsageError(
+      `revalidate: "${arg}" is neither a prompt (${REVALIDATE_PROMPTS.join(', ')}) nor a persona file`,
+    );
   // Named on the command line: read wherever it is (inside the workspace, a link out of it is still refused).
   allowChosenRead(path);
   return { kind: 'persona', path };
@@ -198,9 +260,14 @@ function resultText(r: RevalidateResult, rel: (p: string) => string): string {
     `${r.users > 1 ? ` of ${r.users} users (intervals resample users, then pairs); users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged` : ''}\n` +
     `  method: ${methods}\n` +
     `  (${r.power})\n`;
-  if (r.users > 1) for (const u of c.perUser) text += `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} (${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
-  const order = (s: { AB: number | null; BA: number | null; score: number }) => `AB ${s.AB ?? '-'} BA ${s.BA ?? '-'} (${s.score})`;
-  text += r.flipped.length ? `  flipped pairs (${r.flipped.length}):\n${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n` : '  no pair flipped\n';
+  if (r.users > 1)
+    for (const u of c.perUser)
+      text += `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} (${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
+  const order = (s: { AB: number | null; BA: number | null; score: number }) =>
+    `AB ${s.AB ?? '-'} BA ${s.BA ?? '-'} (${s.score})`;
+  text += r.flipped.length
+    ? `  flipped pairs (${r.flipped.length}):\n${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n`
+    : '  no pair flipped\n';
   text += `  runs: ${[...r.runs.previous, ...r.runs.current].map(rel).join(', ')}\n`;
   return text;
 }

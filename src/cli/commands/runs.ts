@@ -32,7 +32,8 @@ Example:
 
   async run(args, io) {
     const path = args.positionals[0];
-    if (!path || args.positionals.length > 1) throw new UsageError('runs: give the workspace folder (see synthesizeme runs --help)');
+    if (!path || args.positionals.length > 1)
+      throw new UsageError('runs: give the workspace folder (see synthesizeme runs --help)');
     const root = resolve(io.cwd, path);
     const info = await stat(root).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`runs: no such folder: ${path}`);
@@ -42,9 +43,20 @@ Example:
     for (const line of ignored) io.stderr(`note: ${line}\n`);
     const rel = (p: string) => relative(io.cwd, p) || p;
     // A damaged run file is said at its file and line, and the rest is listed.
-    const runs = await listRuns(workspaceLayout(root, settings), (file, why, line) => io.stderr(`warning: ${rel(file)}${line ? `:${line}` : ''}: ${why}\n`));
+    const runs = await listRuns(workspaceLayout(root, settings), (file, why, line) =>
+      io.stderr(`warning: ${rel(file)}${line ? `:${line}` : ''}: ${why}\n`),
+    );
     if (flag(args, 'json')) {
-      io.stdout(JSON.stringify({ runs: runs.map((r) => ({ ...r, path: rel(r.path), modelDigest: r.modelDigest ?? null, label: r.label ?? null })) }) + '\n');
+      io.stdout(
+        JSON.stringify({
+          runs: runs.map((r) => ({
+            ...r,
+            path: rel(r.path),
+            modelDigest: r.modelDigest ?? null,
+            label: r.label ?? null,
+          })),
+        }) + '\n',
+      );
       return 0;
     }
     if (!runs.length) {
@@ -71,6 +83,10 @@ function table(runs: readonly RunListing[], rel: (p: string) => string): string 
   ]);
   const head = ['created', 'method', 'split', 'model', 'accuracy', 'pairs', 'label', 'status', 'stale', 'run'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }

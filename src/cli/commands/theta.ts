@@ -81,13 +81,31 @@ export const thetaCommand: Command = {
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub === 'add-example') return thetaAddExample(args, io);
-    if (sub !== 'optimize') throw new UsageError(sub ? `theta: unknown subcommand "${sub}" (optimize, add-example)` : 'theta: say optimize or add-example (see synthesizeme theta --help)');
-    if (stringOption(args, 'user') !== undefined || flag(args, 'all') || stringOption(args, 'min-validation') !== undefined) throw new UsageError('theta optimize: --user, --all and --min-validation go with add-example (the search uses every user)');
+    if (sub !== 'optimize')
+      throw new UsageError(
+        sub
+          ? `theta: unknown subcommand "${sub}" (optimize, add-example)`
+          : 'theta: say optimize or add-example (see synthesizeme theta --help)',
+      );
+    if (
+      stringOption(args, 'user') !== undefined ||
+      flag(args, 'all') ||
+      stringOption(args, 'min-validation') !== undefined
+    )
+      throw new UsageError(
+        'theta optimize: --user, --all and --min-validation go with add-example (the search uses every user)',
+      );
     return thetaOptimize(args, io);
   },
 };
 
-function reflectLlm(args: ParsedArgs, io: CommandIO, main: Llm, settings: Parameters<typeof openLlm>[2], cacheDir: string): Llm | undefined {
+function reflectLlm(
+  args: ParsedArgs,
+  io: CommandIO,
+  main: Llm,
+  settings: Parameters<typeof openLlm>[2],
+  cacheDir: string,
+): Llm | undefined {
   const model = stringOption(args, 'reflect-model');
   const urls = args.values['reflect-base-url'];
   if (!model && urls === undefined) return undefined;
@@ -98,7 +116,11 @@ function reflectLlm(args: ParsedArgs, io: CommandIO, main: Llm, settings: Parame
 async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   const budget = parseBudget(stringOption(args, 'budget') ?? 'light');
   const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
-  const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } }, io, 'theta optimize');
+  const { ws, users } = await openForRun(
+    { ...args, positionals: args.positionals.slice(1), values: { ...args.values, all: true } },
+    io,
+    'theta optimize',
+  );
   const json = flag(args, 'json');
   const dryRun = flag(args, 'dry-run');
   const rel = (p: string) => relative(io.cwd, p) || p;
@@ -108,7 +130,20 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
   try {
     reflect = reflectLlm(args, io, llm, ws.settings, ws.layout.cacheDir);
     const prepared = await prepareTheta(
-      { layout: ws.layout, prompts: ws.prompts, users, seed: ws.split.seed, temperature: temperatureFrom(args, ws.settings), model: llm, ...(reflect ? { reflectModel: reflect } : {}), budget, k, stopScore, labeledDemos, merge: !flag(args, 'no-merge') },
+      {
+        layout: ws.layout,
+        prompts: ws.prompts,
+        users,
+        seed: ws.split.seed,
+        temperature: temperatureFrom(args, ws.settings),
+        model: llm,
+        ...(reflect ? { reflectModel: reflect } : {}),
+        budget,
+        k,
+        stopScore,
+        labeledDemos,
+        merge: !flag(args, 'no-merge'),
+      },
       { dryRun },
     );
     for (const n of prepared.plan.notes) io.stderr(`note: theta: ${n}\n`);
@@ -121,11 +156,20 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
         progress.message(
           `theta: ${plan.users.length} user(s) (reflection ${plan.roles.reflection.length}, selection ${plan.roles.selection.length}, held-out ${plan.roles.heldOut.length}), up to ${plan.pairsPerUser} pairs each, budget ${budget} calls; lineage in ${rel(dir)}`,
         ),
-      onProgress: (p) => progress.update(`theta ${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}, calls`, p.used, p.budget),
+      onProgress: (p) =>
+        progress.update(`theta ${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}, calls`, p.used, p.budget),
       onNote: (m) => progress.message(`theta: ${m}`),
     });
     progress.done();
-    const info: OutputInfo = { budget, dir: outcome.dir, reportPath: outcome.reportPath, bestFile: outcome.bestFile, rel, adopted: outcome.adopted, notWritten: outcome.notWritten };
+    const info: OutputInfo = {
+      budget,
+      dir: outcome.dir,
+      reportPath: outcome.reportPath,
+      bestFile: outcome.bestFile,
+      rel,
+      adopted: outcome.adopted,
+      notWritten: outcome.notWritten,
+    };
     if (json) io.stdout(JSON.stringify(resultJson(outcome.result, info)) + '\n');
     else io.stdout(humanSummary(outcome.result, info));
     return 0;
@@ -149,23 +193,64 @@ function sentLine(models: readonly Llm[], budget: number): string {
 async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number> {
   const raw = stringOption(args, 'min-validation');
   const minValidation = raw === undefined ? DEFAULT_FIT_OPTIONS.stopScore : Number(raw);
-  if (!(minValidation >= 0 && minValidation <= 1)) throw new UsageError(`--min-validation: expected a number in [0, 1], got "${raw}"`);
+  if (!(minValidation >= 0 && minValidation <= 1))
+    throw new UsageError(`--min-validation: expected a number in [0, 1], got "${raw}"`);
   const { ws, users } = await openForRun({ ...args, positionals: args.positionals.slice(1) }, io, 'theta add-example');
   const json = flag(args, 'json');
   const rel = (p: string) => relative(io.cwd, p) || p;
   const llm = openModel(args, io, ws);
   try {
     // Ollama: the fit's own num_ctx (it is part of the cache key), sized the way fit sizes it, so the replay is cached.
-    const prompts = { bootstrap: await ws.prompts.get('bootstrap'), personaSynthesis: await ws.prompts.get('persona-synthesis'), judge: await ws.prompts.get('judge') };
-    await llm.sizeContext(planFitRequests(users.map(pairsBySplit), prompts, { temperature: temperatureFrom(args, ws.settings), seed: ws.split.seed, ...fitOptionsFrom(args) }));
+    const prompts = {
+      bootstrap: await ws.prompts.get('bootstrap'),
+      personaSynthesis: await ws.prompts.get('persona-synthesis'),
+      judge: await ws.prompts.get('judge'),
+    };
+    await llm.sizeContext(
+      planFitRequests(users.map(pairsBySplit), prompts, {
+        temperature: temperatureFrom(args, ws.settings),
+        seed: ws.split.seed,
+        ...fitOptionsFrom(args),
+      }),
+    );
     const counted = new CountingModel(llm);
-    const r = await addWorkedExamples({ layout: ws.layout, prompts: ws.prompts, users, model: counted, seed: ws.split.seed, minValidation, signal: io.signal, display: rel });
+    const r = await addWorkedExamples({
+      layout: ws.layout,
+      prompts: ws.prompts,
+      users,
+      model: counted,
+      seed: ws.split.seed,
+      minValidation,
+      signal: io.signal,
+      display: rel,
+    });
     const usage = counted.usage;
-    if (json) io.stdout(JSON.stringify({ ...r, ...(r.written ? { written: { path: rel(r.written.path), ...(r.written.previous ? { previous: rel(r.written.previous) } : {}) } } : {}), calls: usage.calls, cacheHits: usage.cacheHits }) + '\n');
+    if (json)
+      io.stdout(
+        JSON.stringify({
+          ...r,
+          ...(r.written
+            ? {
+                written: {
+                  path: rel(r.written.path),
+                  ...(r.written.previous ? { previous: rel(r.written.previous) } : {}),
+                },
+              }
+            : {}),
+          calls: usage.calls,
+          cacheHits: usage.cacheHits,
+        }) + '\n',
+      );
     else {
-      for (const a of r.added) io.stdout(`${a.user}: worked example ${a.replaced ? 'replaced' : 'added'} (validation ${(100 * a.validation).toFixed(1)}%)\n`);
+      for (const a of r.added)
+        io.stdout(
+          `${a.user}: worked example ${a.replaced ? 'replaced' : 'added'} (validation ${(100 * a.validation).toFixed(1)}%)\n`,
+        );
       for (const f of r.refused) io.stderr(`${f.user}: not added: ${f.reason}\n`);
-      if (r.written) io.stdout(`${rel(r.written.path)}: ${r.examples} worked example(s); ${usage.calls} call(s), ${usage.cacheHits} from the cache${r.written.previous ? '; the previous Θ is kept in history' : ''}\n`);
+      if (r.written)
+        io.stdout(
+          `${rel(r.written.path)}: ${r.examples} worked example(s); ${usage.calls} call(s), ${usage.cacheHits} from the cache${r.written.previous ? '; the previous Θ is kept in history' : ''}\n`,
+        );
     }
     return r.added.length ? 0 : 1;
   } catch (err) {
@@ -188,7 +273,8 @@ interface OutputInfo {
 function resultJson(r: ThetaSearchResult, o: OutputInfo) {
   const H = r.plan.roles.heldOut;
   const c = r.heldOut?.comparison;
-  const heldOutOf = (which: 'A' | 'B') => (c ? { accuracy: which === 'A' ? c.accuracyA : c.accuracyB, ci95: which === 'A' ? c.ci95A : c.ci95B } : null);
+  const heldOutOf = (which: 'A' | 'B') =>
+    c ? { accuracy: which === 'A' ? c.accuracyA : c.accuracyB, ci95: which === 'A' ? c.ci95A : c.ci95B } : null;
   const sel = (x: typeof r.baseline) => accuracyOn(x, r.plan.roles.selection);
   return {
     accepted: r.accepted,
@@ -216,7 +302,13 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
           p: c.pairedTest.p,
           users: H.length,
           pairs: c.pairs,
-          perUser: c.perUser.map((u) => ({ user: u.user, pairs: u.pairs, baseline: u.accuracyA, best: u.accuracyB, difference: u.difference })),
+          perUser: c.perUser.map((u) => ({
+            user: u.user,
+            pairs: u.pairs,
+            baseline: u.accuracyA,
+            best: u.accuracyB,
+            difference: u.difference,
+          })),
         }
       : null,
     reason: r.reason,
@@ -233,7 +325,9 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
     plan: r.plan.cost,
     lineage: o.rel(o.dir),
     report: o.rel(o.reportPath),
-    ...(o.adopted ? { prompt: o.rel(o.adopted.path), ...(o.adopted.previous ? { previous: o.rel(o.adopted.previous) } : {}) } : {}),
+    ...(o.adopted
+      ? { prompt: o.rel(o.adopted.path), ...(o.adopted.previous ? { previous: o.rel(o.adopted.previous) } : {}) }
+      : {}),
     ...(o.notWritten ? { notWritten: o.notWritten } : {}),
   };
 }
@@ -243,7 +337,10 @@ function humanSummary(r: ThetaSearchResult, o: OutputInfo): string {
     `Θ search: ${r.reason}.`,
     `  ${r.calls.used} of ${o.budget} calls (${r.calls.cached} answered by the cache, sending nothing; ${r.calls.requests} request(s) sent to the server, retries and timed-out ones included), ${r.steps} step(s), ${r.candidates.length} candidate(s) (${r.candidates.filter((x) => x.status === 'rejected').length} rejected by a guard)`,
   ];
-  if (o.adopted) lines.push(`  written to ${o.rel(o.adopted.path)}${o.adopted.previous ? ` (the previous text is kept in ${o.rel(o.adopted.previous)})` : ''}`);
+  if (o.adopted)
+    lines.push(
+      `  written to ${o.rel(o.adopted.path)}${o.adopted.previous ? ` (the previous text is kept in ${o.rel(o.adopted.previous)})` : ''}`,
+    );
   if (o.notWritten) lines.push(`  ${o.notWritten}`);
   lines.push(`  lineage: ${o.rel(o.dir)}  report: ${o.rel(o.reportPath)}`);
   return lines.join('\n') + '\n';

@@ -74,23 +74,41 @@ export function batchBody(model: string, r: ChatRequest): Record<string, unknown
   if (r.seed !== undefined) body.seed = r.seed;
   const cap = outputCapOf(r);
   if (cap !== undefined) body.max_tokens = cap;
-  if (r.schema) body.response_format = { type: 'json_schema', json_schema: { name: r.schema.name, schema: r.schema.schema, strict: r.schema.strict ?? false } };
+  if (r.schema)
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: r.schema.name, schema: r.schema.schema, strict: r.schema.strict ?? false },
+    };
   return body;
 }
 
 /** Same request, same id: a resumed run finds its answers, and duplicates are sent once. */
 export function customIdOf(model: string, r: ChatRequest): string {
-  const key = JSON.stringify({ model, m: r.messages, s: r.schema ?? null, t: r.temperature, seed: r.seed ?? null, max: outputCapOf(r) ?? null, n: r.sample ?? 0 });
+  const key = JSON.stringify({
+    model,
+    m: r.messages,
+    s: r.schema ?? null,
+    t: r.temperature,
+    seed: r.seed ?? null,
+    max: outputCapOf(r) ?? null,
+    n: r.sample ?? 0,
+  });
   return 'req-' + createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
 export async function readBatchState(path: string): Promise<BatchState> {
   try {
-    const s = JSON.parse(await readOwnText(path, { what: 'batch state file', maxBytes: READ_LIMITS.small })) as BatchState;
+    const s = JSON.parse(
+      await readOwnText(path, { what: 'batch state file', maxBytes: READ_LIMITS.small }),
+    ) as BatchState;
     if (s && s.version === 1 && typeof s.steps === 'object') return s;
   } catch (err) {
     if (err instanceof UserError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`, 2);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UserError(
+        `${path}: not a batch state file (${(err as Error).message}); delete it to start the batches again`,
+        2,
+      );
   }
   return { version: 1, steps: {} };
 }
@@ -169,7 +187,12 @@ export class BatchChatModel implements ChatModel {
       const lines = await this.results(pending, signal);
       for (const [id, p] of pending) {
         const line = lines.get(id);
-        const outcome = line ? this.answer(line, p.request) : new LlmError('server', `the batch output has no answer for ${id}`, { provider: 'openai', model: this.model });
+        const outcome = line
+          ? this.answer(line, p.request)
+          : new LlmError('server', `the batch output has no answer for ${id}`, {
+              provider: 'openai',
+              model: this.model,
+            });
         for (const w of p.waiters) outcome instanceof Error ? w.reject(outcome) : w.resolve(outcome);
       }
     } catch (err) {
@@ -191,7 +214,9 @@ export class BatchChatModel implements ChatModel {
     if (s?.results) {
       // The state file names it: read under the read guard, so a state file cannot point the run at any file
       // (refused or unreadable, the output is fetched again).
-      const saved = await readOwnText(s.results, { what: 'batch output', maxBytes: READ_LIMITS.log }).catch(() => undefined);
+      const saved = await readOwnText(s.results, { what: 'batch output', maxBytes: READ_LIMITS.log }).catch(
+        () => undefined,
+      );
       if (saved !== undefined) {
         this.counters.fromSavedOutput += pending.size;
         return parseOutput(saved);
@@ -201,13 +226,32 @@ export class BatchChatModel implements ChatModel {
       // An upload that finished before an interruption is reused.
       s = { inputHash, requests: ids.length, ...(s?.inputFileId ? { inputFileId: s.inputFileId } : {}) };
       if (!s.inputFileId) {
-        const text = ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: BATCH_ENDPOINT, body: batchBody(this.model, pending.get(id)!.request) })).join('\n') + '\n';
-        const file = await this.client.files.create({ file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`), purpose: 'batch' }, { signal: signal ?? null });
+        const text =
+          ids
+            .map((id) =>
+              JSON.stringify({
+                custom_id: id,
+                method: 'POST',
+                url: BATCH_ENDPOINT,
+                body: batchBody(this.model, pending.get(id)!.request),
+              }),
+            )
+            .join('\n') + '\n';
+        const file = await this.client.files.create(
+          {
+            file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`),
+            purpose: 'batch',
+          },
+          { signal: signal ?? null },
+        );
         this.counters.uploaded += ids.length;
         s.inputFileId = file.id;
         await save();
       }
-      const batch = await this.client.batches.create({ input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } }, { signal: signal ?? null });
+      const batch = await this.client.batches.create(
+        { input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } },
+        { signal: signal ?? null },
+      );
       this.counters.batchesCreated++;
       s.batchId = batch.id;
       s.status = batch.status;
@@ -224,7 +268,9 @@ export class BatchChatModel implements ChatModel {
         s.outputFileId = b.output_file_id ?? null;
         s.errorFileId = b.error_file_id ?? null;
         await save();
-        this.opts.log?.(`batch ${step}: ${b.status}${b.request_counts ? ` (${b.request_counts.completed}/${b.request_counts.total})` : ''}`);
+        this.opts.log?.(
+          `batch ${step}: ${b.status}${b.request_counts ? ` (${b.request_counts.completed}/${b.request_counts.total})` : ''}`,
+        );
       }
       if (FINAL.has(b.status)) {
         s.outputFileId = b.output_file_id ?? null;
@@ -232,12 +278,20 @@ export class BatchChatModel implements ChatModel {
         if (b.status !== 'completed' && !b.output_file_id) {
           await save();
           const why = b.errors?.data?.map((e) => e.message).join('; ');
-          throw new LlmError('server', `batch ${b.id} for ${step} ended ${b.status}${why ? `: ${why}` : ''}`, { provider: 'openai', model: this.model, retryable: false });
+          throw new LlmError('server', `batch ${b.id} for ${step} ended ${b.status}${why ? `: ${why}` : ''}`, {
+            provider: 'openai',
+            model: this.model,
+            retryable: false,
+          });
         }
         break;
       }
       if (this.opts.maxWaitMs !== undefined && Date.now() - started > this.opts.maxWaitMs) {
-        throw new LlmError('timeout', `batch ${s.batchId} for ${step} is still ${b.status}; run the same command again later to resume polling`, { provider: 'openai', model: this.model, retryable: false });
+        throw new LlmError(
+          'timeout',
+          `batch ${s.batchId} for ${step} is still ${b.status}; run the same command again later to resume polling`,
+          { provider: 'openai', model: this.model, retryable: false },
+        );
       }
       await sleep(this.opts.pollMs ?? 10_000, undefined, signal ? { signal } : undefined);
     }
@@ -255,14 +309,34 @@ export class BatchChatModel implements ChatModel {
   }
 
   private answer(line: unknown, request: ChatRequest): ChatResult | LlmError {
-    const l = line as { response?: { status_code?: number; body?: { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } } }; error?: { message?: string } | null };
+    const l = line as {
+      response?: {
+        status_code?: number;
+        body?: {
+          choices?: { message?: { content?: string } }[];
+          usage?: { prompt_tokens?: number; completion_tokens?: number };
+        };
+      };
+      error?: { message?: string } | null;
+    };
     const status = l.response?.status_code;
     const content = l.response?.body?.choices?.[0]?.message?.content;
     if (l.error || (status !== undefined && status !== 200) || typeof content !== 'string') {
-      const msg = l.error?.message ?? (l.response?.body as { error?: { message?: string } } | undefined)?.error?.message ?? `status ${status ?? 'unknown'}`;
-      return new LlmError(status === 404 ? 'not-found' : 'server', `batch request failed: ${msg}`, { provider: 'openai', model: this.model, ...(status ? { status } : {}), retryable: false });
+      const msg =
+        l.error?.message ??
+        (l.response?.body as { error?: { message?: string } } | undefined)?.error?.message ??
+        `status ${status ?? 'unknown'}`;
+      return new LlmError(status === 404 ? 'not-found' : 'server', `batch request failed: ${msg}`, {
+        provider: 'openai',
+        model: this.model,
+        ...(status ? { status } : {}),
+        retryable: false,
+      });
     }
-    const usage = { promptTokens: l.response?.body?.usage?.prompt_tokens ?? 0, completionTokens: l.response?.body?.usage?.completion_tokens ?? 0 };
+    const usage = {
+      promptTokens: l.response?.body?.usage?.prompt_tokens ?? 0,
+      completionTokens: l.response?.body?.usage?.completion_tokens ?? 0,
+    };
     const out: ChatResult = { text: content, usage, latencyMs: 0, cached: false, model: this.model };
     if (request.schema) {
       const json = parseTolerantJson(content, request.schema.schema);

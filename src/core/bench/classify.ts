@@ -27,11 +27,15 @@ export interface ClassifyOptions {
 }
 
 /** The label and reason from structured output, plain JSON, or tolerant text. */
-export function readClassification(result: Pick<ChatResult, 'json' | 'text'>): { personalizable: boolean | null; reason: string } {
+export function readClassification(result: Pick<ChatResult, 'json' | 'text'>): {
+  personalizable: boolean | null;
+  reason: string;
+} {
   const obj = answerObject(result);
   const text = result.text ?? '';
   let label: unknown = obj?.personalizable;
-  if (typeof label === 'string') label = /^\s*(true|yes)\s*$/i.test(label) ? true : /^\s*(false|no)\s*$/i.test(label) ? false : undefined;
+  if (typeof label === 'string')
+    label = /^\s*(true|yes)\s*$/i.test(label) ? true : /^\s*(false|no)\s*$/i.test(label) ? false : undefined;
   if (typeof label !== 'boolean') {
     const m = /"?personali[sz]able"?\s*[:=]\s*"?(true|false|yes|no)\b/i.exec(text);
     label = m ? /true|yes/i.test(m[1]!) : undefined;
@@ -40,7 +44,12 @@ export function readClassification(result: Pick<ChatResult, 'json' | 'text'>): {
   return { personalizable: typeof label === 'boolean' ? label : null, reason };
 }
 
-export async function classifyPair(model: ChatModel, instructions: string, pair: Pair, opts: ClassifyOptions): Promise<Classification> {
+export async function classifyPair(
+  model: ChatModel,
+  instructions: string,
+  pair: Pair,
+  opts: ClassifyOptions,
+): Promise<Classification> {
   const base = { pairId: pair.pairId, userId: pair.userId };
   try {
     const result = await model.chat(
@@ -65,7 +74,12 @@ export async function classifyPair(model: ChatModel, instructions: string, pair:
  * Classifies every pair; calls are issued together and the model's scheduler bounds them.
  * `onResult` sees each classification as it arrives (progress).
  */
-export async function classifyPairs(model: ChatModel, instructions: string, pairs: readonly Pair[], opts: ClassifyOptions & { onResult?: (c: Classification) => void }): Promise<Classification[]> {
+export async function classifyPairs(
+  model: ChatModel,
+  instructions: string,
+  pairs: readonly Pair[],
+  opts: ClassifyOptions & { onResult?: (c: Classification) => void },
+): Promise<Classification[]> {
   const out: Classification[] = new Array(pairs.length);
   await Promise.all(
     pairs.map(async (p, i) => {

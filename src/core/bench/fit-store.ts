@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { fitUser, type FitPrompts } from '../method/fit';
-import { personaFileName, personaStem, readPersonaIfExists, readUserPersonaFile, savePersona, type PersonaModel } from '../method/persona-file';
+import {
+  personaFileName,
+  personaStem,
+  readPersonaIfExists,
+  readUserPersonaFile,
+  savePersona,
+  type PersonaModel,
+} from '../method/persona-file';
 import { isFatal } from '../method/judge';
 import { CountingModel } from '../llm/counting-model';
 import { personaModelOf } from '../workspace/fit-and-save';
@@ -51,7 +58,10 @@ export interface FitStoreOptions {
 export const readStoredPersona = (path: string) => readPersonaIfExists(path);
 
 /** Fits (or reuses) a persona per task; failures of one user are reported, not thrown. */
-export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptions): Promise<{ personas: Map<string, StoredPersona>; failed: { user: string; reason: string }[] }> {
+export async function fitAndStore(
+  tasks: readonly FitTask[],
+  opts: FitStoreOptions,
+): Promise<{ personas: Map<string, StoredPersona>; failed: { user: string; reason: string }[] }> {
   const personas = new Map<string, StoredPersona>();
   const failed: { user: string; reason: string }[] = [];
   const queue = [...tasks];
@@ -67,7 +77,14 @@ export async function fitAndStore(tasks: readonly FitTask[], opts: FitStoreOptio
         continue;
       }
       try {
-        const options = { temperature: opts.temperature, seed: opts.seed, k: opts.k, stopScore: opts.stopScore, ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+        const options = {
+          temperature: opts.temperature,
+          seed: opts.seed,
+          k: opts.k,
+          stopScore: opts.stopScore,
+          ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        };
         const counted = new CountingModel(opts.model);
         const r = await fitUser(counted, t.userId, t.context, t.validation, opts.prompts, options);
         const model = personaModelOf(r, opts.model, opts.prompts, options, counted.usage);

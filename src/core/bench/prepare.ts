@@ -90,7 +90,12 @@ export interface PrepareResult {
  * scheduler (which bounds what is really in flight): enough to keep every server slot busy,
  * without holding tens of thousands of prompts and pending calls in memory at once.
  */
-async function runStep<T>(model: StepModel, calls: (() => Promise<T>)[], signal?: AbortSignal, window = STEP_WINDOW): Promise<T[]> {
+async function runStep<T>(
+  model: StepModel,
+  calls: (() => Promise<T>)[],
+  signal?: AbortSignal,
+  window = STEP_WINDOW,
+): Promise<T[]> {
   if (model.flush) {
     const all = Promise.all(calls.map((c) => c()));
     // Every call above registered its request synchronously; one batch carries them all.
@@ -153,7 +158,11 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const classes = await runStep(
     opts.classifier,
     step1.map((it) => async () => {
-      const c = await classifyPair(opts.classifier, opts.classifierPrompt, it.pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const c = await classifyPair(opts.classifier, opts.classifierPrompt, it.pair, {
+        temperature: opts.temperature,
+        seed: opts.seed,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       opts.onProgress?.('personalizable', ++done, step1.length);
       return c;
     }),
@@ -164,14 +173,25 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const step2: BenchItem[] = [];
   step1.forEach((it, i) => {
     const c = classes[i]!;
-    it.record.meta!.personalizable = { label: c.personalizable, reason: c.reason, model: opts.classifier.model, prompt: promptHash(opts.classifierPrompt), ...(c.error ? { error: c.error } : {}) };
+    it.record.meta!.personalizable = {
+      label: c.personalizable,
+      reason: c.reason,
+      model: opts.classifier.model,
+      prompt: promptHash(opts.classifierPrompt),
+      ...(c.error ? { error: c.error } : {}),
+    };
     if (c.personalizable === true) {
       classifier.personalizable++;
       step2.push(it);
     } else if (c.personalizable === false) classifier.notPersonalizable++;
     else classifier.failed++;
   });
-  steps.push({ step: 'personalizable', label: '2. personalizable (LLM classifier)', counts: countItems(step2), requests: step1.length });
+  steps.push({
+    step: 'personalizable',
+    label: '2. personalizable (LLM classifier)',
+    counts: countItems(step2),
+    requests: step1.length,
+  });
 
   // 3. Disagreement among judges, both orders.
   const system = judgeSystem(opts.judgePrompt, {});
@@ -188,59 +208,83 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const inLane = (judge: StepModel, j: number, work: () => Promise<void>): Promise<void> => {
     const key = serverOf(judge) ?? `judge ${j}`;
     const run = (lanes.get(key) ?? Promise.resolve()).then(work);
-    lanes.set(key, run.catch(() => undefined));
+    lanes.set(
+      key,
+      run.catch(() => undefined),
+    );
     return run;
   };
   await Promise.all(
-    opts.judges.map((judge, j) => inLane(judge, j, async () => {
-      const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
-      judges.push(status);
-      const unusable = await opts.judgeCheck?.(judge, j);
-      if (unusable) {
-        status.available = false;
-        status.error = unusable.message;
-        opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${unusable.message}`);
-        return;
-      }
-      // A judge that turns out unavailable stops at once: its queued calls are dropped.
-      const stop = new AbortController();
-      const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-      const mine: JudgeVote[][] = step2.map(() => []);
-      try {
-        await runStep(
-          judge,
-          step2.flatMap((it, i) =>
-            (['AB', 'BA'] as const).map((order) => async () => {
-              try {
-                const v = await judgeOrder(judge, system, it.pair, order, { temperature: opts.temperature, seed: opts.seed, signal, purpose: 'disagreement' });
-                mine[i]!.push({ model: judge.model, order, preference: v.preference, agrees: v.correct, ...(v.error ? { error: v.error } : {}) });
-                opts.onProgress?.('judges', ++voted, totalVotes);
-              } catch (err) {
-                if (!opts.signal?.aborted && isFatal(err) && !stop.signal.aborted) stop.abort(err);
-                throw err;
-              }
-            }),
-          ),
-          signal,
-        );
-        for (const m of mine) {
-          m.sort((a, b) => a.order.localeCompare(b.order));
-          status.votes += m.length;
+    opts.judges.map((judge, j) =>
+      inLane(judge, j, async () => {
+        const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
+        judges.push(status);
+        const unusable = await opts.judgeCheck?.(judge, j);
+        if (unusable) {
+          status.available = false;
+          status.error = unusable.message;
+          opts.log?.(
+            `judge ${judge.model} is unavailable and is left out of the disagreement filter: ${unusable.message}`,
+          );
+          return;
         }
-        perJudge[j] = mine;
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (err as Error);
-        if (!isFatal(cause)) throw err;
-        status.available = false;
-        status.error = cause.message;
-        opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${cause.message}`);
-      }
-    })),
+        // A judge that turns out unavailable stops at once: its queued calls are dropped.
+        const stop = new AbortController();
+        const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+        const mine: JudgeVote[][] = step2.map(() => []);
+        try {
+          await runStep(
+            judge,
+            step2.flatMap((it, i) =>
+              (['AB', 'BA'] as const).map((order) => async () => {
+                try {
+                  const v = await judgeOrder(judge, system, it.pair, order, {
+                    temperature: opts.temperature,
+                    seed: opts.seed,
+                    signal,
+                    purpose: 'disagreement',
+                  });
+                  mine[i]!.push({
+                    model: judge.model,
+                    order,
+                    preference: v.preference,
+                    agrees: v.correct,
+                    ...(v.error ? { error: v.error } : {}),
+                  });
+                  opts.onProgress?.('judges', ++voted, totalVotes);
+                } catch (err) {
+                  if (!opts.signal?.aborted && isFatal(err) && !stop.signal.aborted) stop.abort(err);
+                  throw err;
+                }
+              }),
+            ),
+            signal,
+          );
+          for (const m of mine) {
+            m.sort((a, b) => a.order.localeCompare(b.order));
+            status.votes += m.length;
+          }
+          perJudge[j] = mine;
+        } catch (err) {
+          if (opts.signal?.aborted) throw err;
+          const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (err as Error);
+          if (!isFatal(cause)) throw err;
+          status.available = false;
+          status.error = cause.message;
+          opts.log?.(
+            `judge ${judge.model} is unavailable and is left out of the disagreement filter: ${cause.message}`,
+          );
+        }
+      }),
+    ),
   );
-  judges.sort((a, b) => opts.judges.findIndex((j) => j.model === a.model) - opts.judges.findIndex((j) => j.model === b.model));
+  judges.sort(
+    (a, b) => opts.judges.findIndex((j) => j.model === a.model) - opts.judges.findIndex((j) => j.model === b.model),
+  );
   if (opts.judges.length && !judges.some((j) => j.available)) {
-    throw new UserError(`no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`);
+    throw new UserError(
+      `no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`,
+    );
   }
   const [lo, hi] = opts.agreement;
   let unjudged = 0;
@@ -286,11 +330,23 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     }
     for (const k of SPLITS) splitCounts[k] += s.counts[k];
   }
-  steps.push({ step: 'splits', label: `4. split per user (users still with at least ${opts.minPairs} pairs)`, counts: countItems(step4) });
+  steps.push({
+    step: 'splits',
+    label: `4. split per user (users still with at least ${opts.minPairs} pairs)`,
+    counts: countItems(step4),
+  });
 
   return {
     records: step4.map((x) => x.record),
-    report: { steps, minPairs: opts.minPairs, agreement: opts.agreement, classifier, judges, unjudged, splits: splitCounts },
+    report: {
+      steps,
+      minPairs: opts.minPairs,
+      agreement: opts.agreement,
+      classifier,
+      judges,
+      unjudged,
+      splits: splitCounts,
+    },
   };
 }
 

@@ -4,7 +4,13 @@
 // whatever is valid.
 
 import { access } from 'node:fs/promises';
-import { importFile, ImportError, type ImportProblem, type NativeRecord, type SkipCount } from '../data/importers/index';
+import {
+  importFile,
+  ImportError,
+  type ImportProblem,
+  type NativeRecord,
+  type SkipCount,
+} from '../data/importers/index';
 import { readPreferenceFile } from '../data/read-file';
 import { pairToRecord } from './records';
 
@@ -27,7 +33,11 @@ export interface RawReadOptions {
   signal?: AbortSignal;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 export async function readRawInput(input: RawInput, options: RawReadOptions = {}): Promise<RawRead> {
   const name = options.displayPath ?? ((p: string) => p);
@@ -44,11 +54,23 @@ export async function readRawInput(input: RawInput, options: RawReadOptions = {}
     for (const f of input.files) {
       const parse = await readPreferenceFile(f, name(f), options.signal);
       problems.push(...parse.problems);
-      if (parse.pairs.length === 0 && parse.problems.some((p) => p.severity === 'error' && p.line === 1 && /not found|cannot read|not a/.test(p.message))) unreadable.push(name(f));
+      if (
+        parse.pairs.length === 0 &&
+        parse.problems.some(
+          (p) => p.severity === 'error' && p.line === 1 && /not found|cannot read|not a/.test(p.message),
+        )
+      )
+        unreadable.push(name(f));
       for (const p of parse.pairs) {
         const key = `${p.userId}\u0000${p.pairId}`;
         if (seen.has(key)) {
-          problems.push({ file: p.source.file, line: p.source.line, column: p.source.column, message: `duplicate pair_id "${p.pairId}" for user "${p.userId}": ignored`, severity: 'error' });
+          problems.push({
+            file: p.source.file,
+            line: p.source.line,
+            column: p.source.column,
+            message: `duplicate pair_id "${p.pairId}" for user "${p.userId}": ignored`,
+            severity: 'error',
+          });
           continue;
         }
         seen.add(key);

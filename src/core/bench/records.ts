@@ -32,19 +32,26 @@ export function pairToRecord(pair: Pair): NativeRecord {
   const r: NativeRecord = {
     user_id: pair.userId,
     pair_id: pair.pairId,
-    context: pair.context.map((t) => ({ role: (ROLES.has(t.role) ? t.role : 'user') as NativeRole, content: t.content })),
+    context: pair.context.map((t) => ({
+      role: (ROLES.has(t.role) ? t.role : 'user') as NativeRole,
+      content: t.content,
+    })),
     chosen: pair.chosen.content,
     rejected: pair.rejected.content,
   };
   if (pair.split) r.split = pair.split;
   if (pair.flip !== undefined) r.flip = pair.flip;
   if (pair.demographics) r.demographics = pair.demographics;
-  if (pair.meta && typeof pair.meta === 'object' && !Array.isArray(pair.meta)) r.meta = { ...(pair.meta as Record<string, unknown>) };
+  if (pair.meta && typeof pair.meta === 'object' && !Array.isArray(pair.meta))
+    r.meta = { ...(pair.meta as Record<string, unknown>) };
   return r;
 }
 
 export function toItems(records: readonly NativeRecord[], file = '<input>'): BenchItem[] {
-  return records.map((record, i) => ({ record, pair: recordToPair(record, file, typeof record.meta?.line === 'number' ? record.meta.line : i + 1) }));
+  return records.map((record, i) => ({
+    record,
+    pair: recordToPair(record, file, typeof record.meta?.line === 'number' ? record.meta.line : i + 1),
+  }));
 }
 
 export interface StepCounts {
@@ -75,7 +82,12 @@ export function countItems(items: readonly { record: NativeRecord }[]): StepCoun
     perUser.set(record.user_id, (perUser.get(record.user_id) ?? 0) + 1);
     if (isMultiTurn(record)) multi++;
   }
-  return { pairs: items.length, users: perUser.size, medianPairsPerUser: median([...perUser.values()]), multiTurnShare: items.length ? multi / items.length : 0 };
+  return {
+    pairs: items.length,
+    users: perUser.size,
+    medianPairsPerUser: median([...perUser.values()]),
+    multiTurnShare: items.length ? multi / items.length : 0,
+  };
 }
 
 /** Keeps the items of users with at least `min` of them, in input order. */

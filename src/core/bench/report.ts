@@ -26,18 +26,27 @@ export function prepareReportMarkdown(report: PrepareReport, extras: ReportExtra
   }
   lines.push('');
   const k = report.classifier;
-  lines.push(`- Personalizable classifier (${k.model}): ${k.personalizable} personalizable, ${k.notPersonalizable} not${k.failed ? `, ${k.failed} without a usable label (dropped)` : ''}.`);
+  lines.push(
+    `- Personalizable classifier (${k.model}): ${k.personalizable} personalizable, ${k.notPersonalizable} not${k.failed ? `, ${k.failed} without a usable label (dropped)` : ''}.`,
+  );
   if (report.judges.length) {
     const ok = report.judges.filter((j) => j.available);
-    lines.push(`- Judges (${ok.length} of ${report.judges.length} available, 2 orders each): ${report.judges.map((j) => (j.available ? `${j.model} (${j.votes} votes)` : `${j.model} UNAVAILABLE`)).join(', ')}.`);
-    for (const j of report.judges.filter((x) => !x.available)) lines.push(`  - ${j.model} was left out of the disagreement filter: ${j.error}`);
+    lines.push(
+      `- Judges (${ok.length} of ${report.judges.length} available, 2 orders each): ${report.judges.map((j) => (j.available ? `${j.model} (${j.votes} votes)` : `${j.model} UNAVAILABLE`)).join(', ')}.`,
+    );
+    for (const j of report.judges.filter((x) => !x.available))
+      lines.push(`  - ${j.model} was left out of the disagreement filter: ${j.error}`);
     if (report.unjudged) lines.push(`- ${report.unjudged} pair(s) got no usable judge vote and were dropped.`);
   } else lines.push('- No judge models: the disagreement filter kept every pair.');
-  lines.push(`- Splits: ${report.splits.context} context, ${report.splits.validation} validation, ${report.splits.test} test.`);
-  if (extras.skipped.length) lines.push(`- Rows without a pair: ${extras.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}.`);
+  lines.push(
+    `- Splits: ${report.splits.context} context, ${report.splits.validation} validation, ${report.splits.test} test.`,
+  );
+  if (extras.skipped.length)
+    lines.push(`- Rows without a pair: ${extras.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}.`);
   const errors = extras.problems.filter((p) => p.severity === 'error').length;
   const warnings = extras.problems.length - errors;
-  if (extras.problems.length) lines.push(`- Input problems: ${errors} error(s), ${warnings} warning(s); the rows with errors were left out.`);
+  if (extras.problems.length)
+    lines.push(`- Input problems: ${errors} error(s), ${warnings} warning(s); the rows with errors were left out.`);
   for (const f of extras.unreadable) lines.push(`  - not read: ${f}`);
   if (extras.usage) lines.push(`- LLM usage: ${extras.usage}.`);
   if (extras.out) lines.push(`- Output: ${extras.out}`);

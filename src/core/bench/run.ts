@@ -117,7 +117,11 @@ export function fittable(user: UserEntry): boolean {
   return s.context.length > 0 && s.validation.length > 0;
 }
 
-export async function personasFor(fitModel: Llm, users: readonly UserEntry[], opts: Omit<BenchRunOptions, 'models' | 'fitModel' | 'methods' | 'users' | 'runsDir'>): Promise<{ personas: Map<string, StoredPersona>; fit: BenchFit }> {
+export async function personasFor(
+  fitModel: Llm,
+  users: readonly UserEntry[],
+  opts: Omit<BenchRunOptions, 'models' | 'fitModel' | 'methods' | 'users' | 'runsDir'>,
+): Promise<{ personas: Map<string, StoredPersona>; fit: BenchFit }> {
   const dir = join(opts.personaRoot, modelSlug(fitModel.model));
   const tasks = users.filter(fittable).map((u) => {
     const s = pairsBySplit(u);
@@ -141,11 +145,20 @@ export async function personasFor(fitModel: Llm, users: readonly UserEntry[], op
       opts.onProgress?.(`fit ${fitModel.model}`, ++done, tasks.length);
     },
   });
-  const notFittable = users.filter((u) => !fittable(u)).map((u) => ({ user: u.id, reason: 'no context or no validation pairs' }));
+  const notFittable = users
+    .filter((u) => !fittable(u))
+    .map((u) => ({ user: u.id, reason: 'no context or no validation pairs' }));
   const values = [...personas.values()];
   return {
     personas,
-    fit: { fitModel: fitModel.model, dir, fitted: values.filter((p) => p.fitted).length, reused: values.filter((p) => !p.fitted).length, failed: [...notFittable, ...failed], ...usageDelta(before, fitModel.counters()) },
+    fit: {
+      fitModel: fitModel.model,
+      dir,
+      fitted: values.filter((p) => p.fitted).length,
+      reused: values.filter((p) => !p.fitted).length,
+      failed: [...notFittable, ...failed],
+      ...usageDelta(before, fitModel.counters()),
+    },
   };
 }
 
@@ -168,7 +181,13 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
     const evalUsers: EvalUser[] = opts.users.map((u) => {
       const s = pairsBySplit(u);
       const p = personas?.get(u.id);
-      return { id: u.id, pairs: u.pairs, context: s.context, target: s.test, ...(p ? { persona: p.model, personaHash: p.hash, personaPath: p.path } : {}) };
+      return {
+        id: u.id,
+        pairs: u.pairs,
+        context: s.context,
+        target: s.test,
+        ...(p ? { persona: p.model, personaHash: p.hash, personaPath: p.path } : {}),
+      };
     });
     const verdicts = new Map<Method, Map<string, PairVerdict>>();
     for (const method of opts.methods) {
@@ -210,7 +229,17 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         if (method === 'default') continue;
         const c = compareVerdicts(base, v, opts.seed);
         if (c.pairs === 0) continue;
-        comparisons.push({ model: model.model, method, baseline: 'default', difference: c.difference, ci95: c.ci95, p: c.pairedTest.p, pHolm: c.pairedTest.p, pairs: c.pairs, sentence: c.sentence });
+        comparisons.push({
+          model: model.model,
+          method,
+          baseline: 'default',
+          difference: c.difference,
+          ci95: c.ci95,
+          p: c.pairedTest.p,
+          pHolm: c.pairedTest.p,
+          pairs: c.pairs,
+          sentence: c.sentence,
+        });
       }
     }
   }
@@ -234,7 +263,8 @@ export function accuracyText(accuracy: number, ci: [number, number]): string {
 }
 
 const money = (c: number | null) => (c === null ? 'n/a' : `$${c.toFixed(4)}`);
-const modelLabel = (c: BenchCell) => (c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model);
+const modelLabel = (c: BenchCell) =>
+  c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model;
 
 /** The results table (methods x models), the paired comparisons, and the fitting cost. */
 export function benchRunMarkdown(r: BenchRunResult): string {
@@ -242,25 +272,52 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   const methods = [...new Set(r.cells.map((c) => c.method))];
   const lines: string[] = [];
   lines.push(`| method | ${models.join(' | ')} |`, `| --- | ${models.map(() => '---').join(' | ')} |`);
-  for (const m of methods) lines.push(`| ${m} | ${models.map((mo) => {
-    const c = r.cells.find((x) => x.method === m && x.model === mo);
-    return c ? `${accuracyText(c.accuracy, c.ci95)}${c.complete ? '' : ' (incomplete)'}` : '';
-  }).join(' | ')} |`);
+  for (const m of methods)
+    lines.push(
+      `| ${m} | ${models
+        .map((mo) => {
+          const c = r.cells.find((x) => x.method === m && x.model === mo);
+          return c ? `${accuracyText(c.accuracy, c.ci95)}${c.complete ? '' : ' (incomplete)'}` : '';
+        })
+        .join(' | ')} |`,
+    );
   lines.push('');
-  lines.push('| method | model | accuracy (95% CI) | consistency | unparseable | failed calls | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |');
+  lines.push(
+    '| method | model | accuracy (95% CI) | consistency | unparseable | failed calls | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |',
+  );
   lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of r.cells) lines.push(`| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? `${pct(c.consistency)}%` : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`);
+  for (const c of r.cells)
+    lines.push(
+      `| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? `${pct(c.consistency)}%` : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`,
+    );
   const incomplete = r.cells.filter((c) => !c.complete);
-  if (incomplete.length) lines.push('', `INCOMPLETE: ${incomplete.map((c) => `${c.method} on ${c.model} (${c.failedCalls} failed call(s))`).join(', ')}: those pairs are left out; run the benchmark again to judge them.`);
+  if (incomplete.length)
+    lines.push(
+      '',
+      `INCOMPLETE: ${incomplete.map((c) => `${c.method} on ${c.model} (${c.failedCalls} failed call(s))`).join(', ')}: those pairs are left out; run the benchmark again to judge them.`,
+    );
   if (r.comparisons.length) {
-    lines.push('', '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |', '| --- | --- | --- | ---: | ---: | ---: |');
-    for (const c of r.comparisons) lines.push(`| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`);
+    lines.push(
+      '',
+      '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |',
+      '| --- | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const c of r.comparisons)
+      lines.push(
+        `| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`,
+      );
     const n = r.comparisons.length;
-    lines.push('', `p-values Holm-corrected for ${n} comparison${n === 1 ? '' : 's'} (exact sign-flip test over pairs).`);
+    lines.push(
+      '',
+      `p-values Holm-corrected for ${n} comparison${n === 1 ? '' : 's'} (exact sign-flip test over pairs).`,
+    );
   }
   if (r.fits.length) {
     lines.push('');
-    for (const f of r.fits) lines.push(`Fitting with ${f.fitModel}: ${f.fitted} fitted, ${f.reused} reused, ${f.failed.length} not fitted; ${f.calls} call(s), ${f.cacheHits} from cache, ${f.promptTokens} + ${f.completionTokens} tokens, ${money(f.costUsd)}.`);
+    for (const f of r.fits)
+      lines.push(
+        `Fitting with ${f.fitModel}: ${f.fitted} fitted, ${f.reused} reused, ${f.failed.length} not fitted; ${f.calls} call(s), ${f.cacheHits} from cache, ${f.promptTokens} + ${f.completionTokens} tokens, ${money(f.costUsd)}.`,
+      );
   }
   return lines.join('\n') + '\n';
 }

@@ -40,7 +40,12 @@ export interface ScalingResult {
 }
 
 /** The first `size` pairs of a seeded shuffle of the context: nested across sizes. */
-export function subsampleContext<T extends { pairId: string }>(userId: string, context: readonly T[], size: number, seed: number): T[] {
+export function subsampleContext<T extends { pairId: string }>(
+  userId: string,
+  context: readonly T[],
+  size: number,
+  seed: number,
+): T[] {
   return shuffled(context, createRng(`${seed}:scaling:${userId}`)).slice(0, size);
 }
 
@@ -81,7 +86,13 @@ export async function scaling(opts: ScalingOptions): Promise<ScalingResult> {
     const evalUsers: EvalUser[] = users.map((u) => {
       const s = pairsBySplit(u);
       const p = personas.get(u.id);
-      return { id: u.id, pairs: u.pairs, context: s.context, target: s.test, ...(p ? { persona: p.model, personaHash: p.hash } : {}) };
+      return {
+        id: u.id,
+        pairs: u.pairs,
+        context: s.context,
+        target: s.test,
+        ...(p ? { persona: p.model, personaHash: p.hash } : {}),
+      };
     });
     const r = await evaluate(evalUsers, {
       method: 'persona+demos',
@@ -125,7 +136,14 @@ export function scalingChart(r: ScalingResult): LineChart {
     xLabel: 'context pairs per user',
     yLabel: 'test accuracy (%)',
     yFormat: (y) => `${(Math.round(y * 10) / 10).toString()}`,
-    series: [{ name, points: r.points.filter((p) => Number.isFinite(p.accuracy)).map((p) => ({ x: p.size, y: 100 * p.accuracy, low: 100 * p.ci95[0], high: 100 * p.ci95[1] })) }],
+    series: [
+      {
+        name,
+        points: r.points
+          .filter((p) => Number.isFinite(p.accuracy))
+          .map((p) => ({ x: p.size, y: 100 * p.accuracy, low: 100 * p.ci95[0], high: 100 * p.ci95[1] })),
+      },
+    ],
   };
 }
 

@@ -29,7 +29,12 @@ export interface LineChart {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** About `count` round tick values covering [lo, hi]. */
@@ -57,39 +62,61 @@ export function lineChartSvg(chart: LineChart): string {
   const xs = points.map((p) => p.x);
   const fy = chart.yFormat ?? ((y: number) => n(y));
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<title>${escapeXml(chart.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(chart.title)}</text>`);
   // Grid and ticks.
   out.push('<g class="y-axis" stroke="#dddddd">');
-  for (const t of niceTicks(y0, y1)) out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${n(sy(t))}" y2="${n(sy(t))}"/>`);
+  for (const t of niceTicks(y0, y1))
+    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${n(sy(t))}" y2="${n(sy(t))}"/>`);
   out.push('</g><g class="y-labels" text-anchor="end" fill="#333333">');
   for (const t of niceTicks(y0, y1)) out.push(`<text x="${m.left - 6}" y="${n(sy(t) + 4)}">${escapeXml(fy(t))}</text>`);
   out.push('</g><g class="x-labels" text-anchor="middle" fill="#333333">');
   const xTicks = [...new Set(xs)].sort((a, b) => a - b);
-  for (const t of xTicks.length ? xTicks : niceTicks(x0, x1)) out.push(`<text x="${n(sx(t))}" y="${m.top + ph + 18}">${escapeXml(n(t))}</text><line x1="${n(sx(t))}" x2="${n(sx(t))}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333333"/>`);
+  for (const t of xTicks.length ? xTicks : niceTicks(x0, x1))
+    out.push(
+      `<text x="${n(sx(t))}" y="${m.top + ph + 18}">${escapeXml(n(t))}</text><line x1="${n(sx(t))}" x2="${n(sx(t))}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333333"/>`,
+    );
   out.push('</g>');
-  out.push(`<line class="axis" x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#333333"/>`);
+  out.push(
+    `<line class="axis" x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#333333"/>`,
+  );
   out.push(`<line class="axis" x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#333333"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${H - 12}" text-anchor="middle">${escapeXml(chart.xLabel)}</text>`);
-  out.push(`<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(chart.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(chart.yLabel)}</text>`,
+  );
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const sorted = [...s.points].filter((p) => Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     out.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
-    if (sorted.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`);
+    if (sorted.length > 1)
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`,
+      );
     for (const p of sorted) {
       if (p.low !== undefined && p.high !== undefined) {
         const x = n(sx(p.x));
-        out.push(`<line class="interval" x1="${x}" x2="${x}" y1="${n(sy(p.low))}" y2="${n(sy(p.high))}" stroke="${color}"/>`);
-        for (const v of [p.low, p.high]) out.push(`<line x1="${n(sx(p.x) - 4)}" x2="${n(sx(p.x) + 4)}" y1="${n(sy(v))}" y2="${n(sy(v))}" stroke="${color}"/>`);
+        out.push(
+          `<line class="interval" x1="${x}" x2="${x}" y1="${n(sy(p.low))}" y2="${n(sy(p.high))}" stroke="${color}"/>`,
+        );
+        for (const v of [p.low, p.high])
+          out.push(
+            `<line x1="${n(sx(p.x) - 4)}" x2="${n(sx(p.x) + 4)}" y1="${n(sy(v))}" y2="${n(sy(v))}" stroke="${color}"/>`,
+          );
       }
-      out.push(`<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${color}"><title>${escapeXml(`${s.name}: x=${n(p.x)}, y=${fy(p.y)}`)}</title></circle>`);
+      out.push(
+        `<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${color}"><title>${escapeXml(`${s.name}: x=${n(p.x)}, y=${fy(p.y)}`)}</title></circle>`,
+      );
     }
     out.push('</g>');
     const ly = m.top + 10 + i * 18;
-    out.push(`<g class="legend"><line x1="${m.left + pw + 14}" x2="${m.left + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(s.name)}</text></g>`);
+    out.push(
+      `<g class="legend"><line x1="${m.left + pw + 14}" x2="${m.left + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(s.name)}</text></g>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -47,7 +47,9 @@ export type AppendableKind = 'jsonl' | 'yaml';
 export function appendableKind(path: string): AppendableKind {
   if (/\.jsonl$/i.test(path)) return 'jsonl';
   if (/\.ya?ml$/i.test(path)) return 'yaml';
-  const why = /\.json$/i.test(path) ? 'a JSON array cannot be appended to without rewriting it (collect into a .jsonl file beside it)' : 'name a .jsonl, .yaml or .yml file';
+  const why = /\.json$/i.test(path)
+    ? 'a JSON array cannot be appended to without rewriting it (collect into a .jsonl file beside it)'
+    : 'name a .jsonl, .yaml or .yml file';
   throw new UserError(`${path}: collected pairs are appended to a .jsonl file or a YAML list of pairs; ${why}`, 2);
 }
 
@@ -79,9 +81,11 @@ async function readTail(fh: FileHandle, size: number): Promise<Tail> {
     const bytes = buf.subarray(0, bytesRead);
     const endsWithNewline = bytes[bytes.length - 1] === 10;
     let end = bytes.length;
-    while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13 || bytes[end - 1] === 32 || bytes[end - 1] === 9)) end--;
+    while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13 || bytes[end - 1] === 32 || bytes[end - 1] === 9))
+      end--;
     const nl = end > 0 ? bytes.lastIndexOf(10, end - 1) : -1;
-    if (end > 0 && (nl >= 0 || start === 0)) return { endsWithNewline, lastLine: bytes.subarray(nl + 1, end).toString('utf8') };
+    if (end > 0 && (nl >= 0 || start === 0))
+      return { endsWithNewline, lastLine: bytes.subarray(nl + 1, end).toString('utf8') };
     if (start === 0) return { endsWithNewline };
     if (want >= TAIL_LIMIT) return { endsWithNewline };
   }
@@ -94,7 +98,8 @@ async function openRegular(io: AppendIo, path: string, display: string): Promise
     fh = await io.open(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NONBLOCK, 0o644);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENXIO' || code === 'EISDIR') throw new UserError(`${display}: not a regular file: nothing appended`, 2);
+    if (code === 'ENXIO' || code === 'EISDIR')
+      throw new UserError(`${display}: not a regular file: nothing appended`, 2);
     throw err;
   }
   const s = await fh.stat();
@@ -125,7 +130,8 @@ export class PreferenceAppender {
     try {
       regular = await statRegularFile(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new PreferenceAppender(path, display, kind, new Set(), io);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return new PreferenceAppender(path, display, kind, new Set(), io);
       throw new UserError(`${display}: cannot be read (${(err as Error).message})`, 2);
     }
     if ('refused' in regular) throw new UserError(`${display}: ${regular.refused}`, 2);
@@ -134,7 +140,11 @@ export class PreferenceAppender {
     await readAt(path, head);
     const enc = detectEncoding(head);
     if ('refused' in enc) throw new UserError(`${display}: ${enc.refused}`, 2);
-    if (enc.encoding !== 'utf8') throw new UserError(`${display} is ${enc.encoding.toUpperCase()} text: collected pairs are written as UTF-8; save it as UTF-8 first`, 2);
+    if (enc.encoding !== 'utf8')
+      throw new UserError(
+        `${display} is ${enc.encoding.toUpperCase()} text: collected pairs are written as UTF-8; save it as UTF-8 first`,
+        2,
+      );
     if (kind === 'yaml' && regular.stats.size <= MAX_WHOLE_FILE_BYTES) {
       // The form first: its refusal says what to do, where the parser's problems would not.
       const text = Buffer.alloc(regular.stats.size);
@@ -145,7 +155,11 @@ export class PreferenceAppender {
       if (onlyComments(text.toString('utf8'))) return new PreferenceAppender(path, display, kind, new Set(), io);
     }
     const parsed = await readPreferenceFile(path, display);
-    if (parsed.problems.some((p) => p.severity === 'error')) throw new UserError(`${display} has problems already (see the Problems panel or synthesizeme inspect): fix them before appending`, 2);
+    if (parsed.problems.some((p) => p.severity === 'error'))
+      throw new UserError(
+        `${display} has problems already (see the Problems panel or synthesizeme inspect): fix them before appending`,
+        2,
+      );
     return new PreferenceAppender(path, display, kind, new Set(parsed.pairs.map((p) => idKey(p.userId, p.pairId))), io);
   }
 
@@ -180,7 +194,11 @@ export class PreferenceAppender {
     const body = this.kind === 'jsonl' ? `${JSON.stringify(record)}\n` : stringify([record], { lineWidth: 0 });
     const parsed = this.kind === 'jsonl' ? parseJsonlText(body, this.display) : parseYamlText(body, this.display);
     const problem = parsed.problems.find((p) => p.severity === 'error');
-    if (problem || parsed.pairs.length !== 1) throw new UserError(`${this.display}: the pair to append would not read back (${problem?.message ?? 'no pair'}): nothing was written`, 1);
+    if (problem || parsed.pairs.length !== 1)
+      throw new UserError(
+        `${this.display}: the pair to append would not read back (${problem?.message ?? 'no pair'}): nothing was written`,
+        1,
+      );
     return body;
   }
 

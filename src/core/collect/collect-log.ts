@@ -17,8 +17,33 @@ export type CollectEvent =
    * `key`: what was asked (item-key.ts). `journaled`: logged before its append, so an `appended` event
    * follows once the pair is in the file; the record is rebuilt from the event (recordOf).
    */
-  | { type: 'pick'; at: string; user: string; pairId: string; file: string; context: Turn[]; texts: [string, string]; sources: [string, string]; picked: 1 | 2; reason?: string; informative?: string; key?: string; journaled?: true; split?: 'context' | 'validation' }
-  | { type: 'tie' | 'skip'; at: string; user: string; context: Turn[]; texts?: [string, string]; sources?: [string, string]; reason?: string; note?: string; key?: string }
+  | {
+      type: 'pick';
+      at: string;
+      user: string;
+      pairId: string;
+      file: string;
+      context: Turn[];
+      texts: [string, string];
+      sources: [string, string];
+      picked: 1 | 2;
+      reason?: string;
+      informative?: string;
+      key?: string;
+      journaled?: true;
+      split?: 'context' | 'validation';
+    }
+  | {
+      type: 'tie' | 'skip';
+      at: string;
+      user: string;
+      context: Turn[];
+      texts?: [string, string];
+      sources?: [string, string];
+      reason?: string;
+      note?: string;
+      key?: string;
+    }
   | { type: 'failed'; at: string; user: string; error: string }
   /** `agreed`: the same response as the first time (null for a tie or a skip, which say nothing). */
   | { type: 'retest'; at: string; user: string; pairId: string; agreed: boolean | null; answer: '1' | '2' | 't' | 's' }

@@ -35,17 +35,39 @@ export type Candidates = { ok: true; responses: [string, string] } | { ok: false
 
 const same = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
 
-async function generate(source: ResponseSource, context: readonly Turn[], opts: GenerateOptions, seed: number): Promise<string> {
+async function generate(
+  source: ResponseSource,
+  context: readonly Turn[],
+  opts: GenerateOptions,
+  seed: number,
+): Promise<string> {
   try {
     const r = await source.model.chat(
-      { messages: [{ role: 'system', content: source.system }, ...context.map((t) => ({ role: t.role === 'assistant' ? ('assistant' as const) : ('user' as const), content: t.content }))], temperature: opts.temperature, seed, maxTokens: GENERATION_CAP, purpose: 'collect generation' },
+      {
+        messages: [
+          { role: 'system', content: source.system },
+          ...context.map((t) => ({
+            role: t.role === 'assistant' ? ('assistant' as const) : ('user' as const),
+            content: t.content,
+          })),
+        ],
+        temperature: opts.temperature,
+        seed,
+        maxTokens: GENERATION_CAP,
+        purpose: 'collect generation',
+      },
       opts.signal,
     );
     if (!r.text.trim()) throw new UserError(`${source.label} returned an empty response`);
-    if (r.usage.completionTokens >= GENERATION_CAP) throw new UserError(`${source.label}'s response was cut at ${GENERATION_CAP} tokens (too long, or the model ran away): not a fair candidate`);
+    if (r.usage.completionTokens >= GENERATION_CAP)
+      throw new UserError(
+        `${source.label}'s response was cut at ${GENERATION_CAP} tokens (too long, or the model ran away): not a fair candidate`,
+      );
     // Not stopped at the cap, whatever the server's usage says (it miscounts, or ignores the cap): a failed generation.
     if (pastCap(r.text, GENERATION_CAP)) {
-      throw new UserError(`${source.label}'s response is ${r.text.length.toLocaleString('en-US')} characters, far past what its cap of ${GENERATION_CAP} tokens can hold (the server counted ${r.usage.completionTokens}): not a fair candidate`);
+      throw new UserError(
+        `${source.label}'s response is ${r.text.length.toLocaleString('en-US')} characters, far past what its cap of ${GENERATION_CAP} tokens can hold (the server counted ${r.usage.completionTokens}): not a fair candidate`,
+      );
     }
     return r.text.trim();
   } catch (err) {
@@ -54,13 +76,22 @@ async function generate(source: ResponseSource, context: readonly Turn[], opts: 
   }
 }
 
-export async function generateCandidates(a: ResponseSource, b: ResponseSource, context: readonly Turn[], opts: GenerateOptions): Promise<Candidates> {
-  if (!context.length || context[context.length - 1]!.role !== 'user') throw new UserError('a prompt to answer must end with a user turn');
+export async function generateCandidates(
+  a: ResponseSource,
+  b: ResponseSource,
+  context: readonly Turn[],
+  opts: GenerateOptions,
+): Promise<Candidates> {
+  if (!context.length || context[context.length - 1]!.role !== 'user')
+    throw new UserError('a prompt to answer must end with a user turn');
   for (let attempt = 0; attempt < 2; attempt++) {
     // Another seed on the second attempt: the same seed gives a deterministic server the same answer.
     const seed = opts.seed + attempt * 7919;
     const [ra, rb] = await Promise.all([generate(a, context, opts, seed), generate(b, context, opts, seed + 1)]);
     if (!same(ra, rb)) return { ok: true, responses: [ra, rb] };
   }
-  return { ok: false, note: `${a.label} and ${b.label} gave the same response twice: skipped (nothing to choose between)` };
+  return {
+    ok: false,
+    note: `${a.label} and ${b.label} gave the same response twice: skipped (nothing to choose between)`,
+  };
 }

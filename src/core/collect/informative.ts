@@ -23,7 +23,14 @@ export interface InformativeChoice {
 
 /** A candidate as a pair whose "chosen" is response 1: the judge's answers then say which response it prefers in each order. */
 function asPair(c: Candidate, i: number, userId: string): Pair {
-  return { userId, pairId: `candidate-${i + 1}`, context: c.context, chosen: { role: 'assistant', content: c.responses[0] }, rejected: { role: 'assistant', content: c.responses[1] }, source: { file: '(candidates)', line: i + 1, endLine: i + 1 } } as Pair;
+  return {
+    userId,
+    pairId: `candidate-${i + 1}`,
+    context: c.context,
+    chosen: { role: 'assistant', content: c.responses[0] },
+    rejected: { role: 'assistant', content: c.responses[1] },
+    source: { file: '(candidates)', line: i + 1, endLine: i + 1 },
+  } as Pair;
 }
 
 /** Which response the judge prefers in each order (1 or 2; null for no answer). */
@@ -39,8 +46,12 @@ export async function chooseMostInformative(
   opts: { temperature: number; seed: number; signal?: AbortSignal },
 ): Promise<InformativeChoice> {
   const call = { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) };
-  const verdicts = await Promise.all(candidates.map((c, i) => judgePair(model, systems.current, asPair(c, i, userId), call)));
-  const previous = systems.previous ? await Promise.all(candidates.map((c, i) => judgePair(model, systems.previous!, asPair(c, i, userId), call))) : undefined;
+  const verdicts = await Promise.all(
+    candidates.map((c, i) => judgePair(model, systems.current, asPair(c, i, userId), call)),
+  );
+  const previous = systems.previous
+    ? await Promise.all(candidates.map((c, i) => judgePair(model, systems.previous!, asPair(c, i, userId), call)))
+    : undefined;
   const scores = verdicts.map((v, i) => {
     if (pairFailed(v)) return -1; // a failed call says nothing about the judge
     const [ab, ba] = preferred(v);
@@ -65,7 +76,7 @@ export async function chooseMostInformative(
         : s === 0 && ab === null
           ? 'the persona judge named no response for any candidate (its answers could not be read); this is the first of them'
           : s === 0
-          ? `the persona judge is sure about every candidate (it prefers response ${ab} here in both orders); this is the first of them`
-          : 'no candidate could be judged (the judge calls failed); this is the first of them';
+            ? `the persona judge is sure about every candidate (it prefers response ${ab} here in both orders); this is the first of them`
+            : 'no candidate could be judged (the judge calls failed); this is the first of them';
   return { index, uncertainty: Math.max(0, s), reason, scores };
 }

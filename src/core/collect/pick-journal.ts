@@ -36,7 +36,14 @@ export function recordOf(e: PickEvent): CollectedRecord {
     chosen: e.texts[p]!,
     rejected: e.texts[q]!,
     ...(e.split ? { split: e.split } : {}),
-    meta: { collected: { at: e.at, sources: { chosen: e.sources[p]!, rejected: e.sources[q]! }, shown: e.picked === 1 ? ['chosen', 'rejected'] : ['rejected', 'chosen'], ...(e.reason ? { reason: e.reason } : {}) } },
+    meta: {
+      collected: {
+        at: e.at,
+        sources: { chosen: e.sources[p]!, rejected: e.sources[q]! },
+        shown: e.picked === 1 ? ['chosen', 'rejected'] : ['rejected', 'chosen'],
+        ...(e.reason ? { reason: e.reason } : {}),
+      },
+    },
   };
 }
 
@@ -70,8 +77,14 @@ export class PickJournal {
    * Returns the pair ids appended now.
    */
   async reconcile(events: readonly CollectEvent[], user: string, file: string): Promise<string[]> {
-    const marked = new Set(events.filter((e) => e.type === 'appended' && e.user === user && e.file === file).map((e) => (e as { pairId: string }).pairId));
-    for (const e of events) if (e.type === 'pick' && e.journaled && e.user === user && e.file === file && !marked.has(e.pairId)) this.pending.set(e.pairId, e);
+    const marked = new Set(
+      events
+        .filter((e) => e.type === 'appended' && e.user === user && e.file === file)
+        .map((e) => (e as { pairId: string }).pairId),
+    );
+    for (const e of events)
+      if (e.type === 'pick' && e.journaled && e.user === user && e.file === file && !marked.has(e.pairId))
+        this.pending.set(e.pairId, e);
     const before = this.appended.length;
     await this.flush();
     return this.appended.slice(before);
@@ -83,7 +96,9 @@ export class PickJournal {
       if (!this.o.appender.has(e.user, id)) {
         const err = await this.tryAppend(recordOf(e));
         if (err) {
-          this.o.onNote?.(`${this.o.appender.display}: ${reasonOf(err)}; ${this.pending.size} pick(s) are kept in ${this.o.logName} and will be appended when the file reads again (the next pick or the next collect tries)`);
+          this.o.onNote?.(
+            `${this.o.appender.display}: ${reasonOf(err)}; ${this.pending.size} pick(s) are kept in ${this.o.logName} and will be appended when the file reads again (the next pick or the next collect tries)`,
+          );
           return;
         }
         this.appended.push(id);
@@ -91,7 +106,13 @@ export class PickJournal {
       }
       // In the file (appended now, or before a kill): marked, so it is never appended twice.
       this.pending.delete(id);
-      await logEvent(this.o.logPath, { type: 'appended', at: new Date().toISOString(), user: e.user, pairId: id, file: e.file }).catch(() => {
+      await logEvent(this.o.logPath, {
+        type: 'appended',
+        at: new Date().toISOString(),
+        user: e.user,
+        pairId: id,
+        file: e.file,
+      }).catch(() => {
         // A missing mark costs nothing: the next start finds the pair in the file and marks it then.
       });
     }
@@ -102,10 +123,15 @@ export class PickJournal {
     const err = await this.tryAppend(recordOf(e));
     if (!err) {
       this.appended.push(e.pairId);
-      this.o.onNote?.(`the collect log ${this.o.logName} could not be written (${reasonOf(logError)}): the pick is in ${this.o.appender.display}, not in the log`);
+      this.o.onNote?.(
+        `the collect log ${this.o.logName} could not be written (${reasonOf(logError)}): the pick is in ${this.o.appender.display}, not in the log`,
+      );
       return;
     }
-    throw new UserError(`the pick could be written neither to ${this.o.appender.display} (${reasonOf(err)}) nor to ${this.o.logName} (${reasonOf(logError)}); here it is, to keep: ${JSON.stringify(recordOf(e))}`, 1);
+    throw new UserError(
+      `the pick could be written neither to ${this.o.appender.display} (${reasonOf(err)}) nor to ${this.o.logName} (${reasonOf(logError)}); here it is, to keep: ${JSON.stringify(recordOf(e))}`,
+      1,
+    );
   }
 
   private async tryAppend(record: CollectedRecord): Promise<unknown> {

@@ -53,7 +53,10 @@ export interface Asker {
  * A prompt to answer, or a ready candidate pair (a pool file, `--pairs-from`), with its sources' labels.
  * `key` is set by the session (item-key.ts); `origin` names where the item came from ("pool.jsonl:4").
  */
-export type Item = ({ kind: 'prompt'; context: Turn[] } | { kind: 'pair'; context: Turn[]; responses: [string, string]; sources?: [string, string] }) & { key?: string; origin?: string };
+export type Item = (
+  | { kind: 'prompt'; context: Turn[] }
+  | { kind: 'pair'; context: Turn[]; responses: [string, string]; sources?: [string, string] }
+) & { key?: string; origin?: string };
 
 export interface CollectInputs {
   userId: string;
@@ -110,14 +113,24 @@ export interface CollectSummary {
 }
 
 /** Each item's key; the ones the log says were answered, and repeats of an earlier item, left out (said in one line each). */
-function remainingItems(inp: CollectInputs, log: readonly CollectEvent[], logName: string): { items: Item[]; resumed: number; duplicates: number } {
-  const answered = new Set(log.flatMap((e) => ((e.type === 'pick' || e.type === 'tie' || e.type === 'skip') && e.user === inp.userId && e.key ? [e.key] : [])));
+function remainingItems(
+  inp: CollectInputs,
+  log: readonly CollectEvent[],
+  logName: string,
+): { items: Item[]; resumed: number; duplicates: number } {
+  const answered = new Set(
+    log.flatMap((e) =>
+      (e.type === 'pick' || e.type === 'tie' || e.type === 'skip') && e.user === inp.userId && e.key ? [e.key] : [],
+    ),
+  );
   const seen = new Map<string, Item>();
   const repeats: string[] = [];
   const items: Item[] = [];
   let resumed = 0;
   for (const item of inp.items) {
-    const key = item.key ?? (item.kind === 'pair' ? pairKey(item.context, item.responses) : promptKey(item.context, inp.sources ?? []));
+    const key =
+      item.key ??
+      (item.kind === 'pair' ? pairKey(item.context, item.responses) : promptKey(item.context, inp.sources ?? []));
     const first = seen.get(key);
     if (first) {
       repeats.push(`${item.origin ?? 'an item'} repeats ${first.origin ?? 'an earlier one'}`);
@@ -127,15 +140,24 @@ function remainingItems(inp: CollectInputs, log: readonly CollectEvent[], logNam
     if (answered.has(key)) resumed++;
     else items.push({ ...item, key });
   }
-  if (repeats.length) inp.onNote?.(`${repeats.length} item(s) ask what an earlier one asks (${repeats.slice(0, 3).join('; ')}${repeats.length > 3 ? '; ...' : ''}): each is asked once, since a second copy would count twice in a fit, or contradict the first`);
-  if (resumed) inp.onNote?.(`${resumed} item(s) were answered in an earlier session (${logName}): skipped, the session resumes after them`);
+  if (repeats.length)
+    inp.onNote?.(
+      `${repeats.length} item(s) ask what an earlier one asks (${repeats.slice(0, 3).join('; ')}${repeats.length > 3 ? '; ...' : ''}): each is asked once, since a second copy would count twice in a fit, or contradict the first`,
+    );
+  if (resumed)
+    inp.onNote?.(
+      `${resumed} item(s) were answered in an earlier session (${logName}): skipped, the session resumes after them`,
+    );
   return { items, resumed, duplicates: repeats.length };
 }
 
 const now = () => new Date().toISOString();
 
 /** The explicit split of a newly collected pair: context or validation by its id (splits.ts), or none. */
-export function newPairSplit(inp: { userId: string; newPairs?: CollectInputs['newPairs'] }, pairId: string): 'context' | 'validation' | undefined {
+export function newPairSplit(
+  inp: { userId: string; newPairs?: CollectInputs['newPairs'] },
+  pairId: string,
+): 'context' | 'validation' | undefined {
   const n = inp.newPairs;
   if (!n || n.includeTest) return undefined;
   const [c, v] = n.ratios;
@@ -152,13 +174,35 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
   const log = await readLog(logPath);
   const past = log.filter((e): e is PickEvent => e.type === 'pick' && e.user === inp.userId);
   const appender = inp.appender ?? (await PreferenceAppender.open(inp.file, inp.fileName));
-  const journal = new PickJournal({ logPath, logName, appender, ...inp.journal, ...(inp.onNote ? { onNote: inp.onNote } : {}) });
+  const journal = new PickJournal({
+    logPath,
+    logName,
+    appender,
+    ...inp.journal,
+    ...(inp.onNote ? { onNote: inp.onNote } : {}),
+  });
   // A previous session killed between its log and its append: its picks go into the file first.
   const recovered = await journal.reconcile(log, inp.userId, inp.fileName);
-  if (recovered.length) inp.onNote?.(`${recovered.length} pick(s) of an earlier session were in ${logName} only: appended to ${inp.fileName}`);
+  if (recovered.length)
+    inp.onNote?.(
+      `${recovered.length} pick(s) of an earlier session were in ${logName} only: appended to ${inp.fileName}`,
+    );
   const left = remainingItems(inp, log, logName);
   const rng = createRng(`${inp.seed ?? Date.now()}:collect:${inp.userId}`);
-  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [], pending: [], recovered: recovered.length, resumed: left.resumed, duplicates: left.duplicates };
+  const summary: CollectSummary = {
+    asked: 0,
+    picked: 0,
+    ties: 0,
+    skipped: 0,
+    failed: 0,
+    retests: 0,
+    agreed: 0,
+    appended: [],
+    pending: [],
+    recovered: recovered.length,
+    resumed: left.resumed,
+    duplicates: left.duplicates,
+  };
   const record = async (e: CollectEvent) => {
     await logEvent(logPath, e);
     inp.onEvent?.(e);
@@ -167,19 +211,30 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
   let answered = 0;
 
   /** The next candidate to ask: a ready pair, generated responses, or (ask next) the least certain of several. */
-  const next = async (): Promise<(Candidate & { sources: [string, string]; key: string; why?: string }) | undefined> => {
+  const next = async (): Promise<
+    (Candidate & { sources: [string, string]; key: string; why?: string }) | undefined
+  > => {
     const want = inp.informative ? Math.max(1, inp.informative.poolSize) : 1;
     const pool: (Candidate & { sources: [string, string]; key: string })[] = [];
     while (pool.length < want && queue.length) {
       const item = queue.shift()!;
       if (item.kind === 'pair') {
-        pool.push({ context: item.context, responses: item.responses, sources: item.sources ?? ['response 1', 'response 2'], key: item.key! });
+        pool.push({
+          context: item.context,
+          responses: item.responses,
+          sources: item.sources ?? ['response 1', 'response 2'],
+          key: item.key!,
+        });
         continue;
       }
       if (!inp.sources) throw new UserError('no response sources: give two models, two system prompts, or --persona');
       const [a, b] = inp.sources;
       try {
-        const c = await generateCandidates(a, b, item.context, { temperature: inp.temperature, seed: Math.floor(rng() * 2 ** 31), ...(inp.signal ? { signal: inp.signal } : {}) });
+        const c = await generateCandidates(a, b, item.context, {
+          temperature: inp.temperature,
+          seed: Math.floor(rng() * 2 ** 31),
+          ...(inp.signal ? { signal: inp.signal } : {}),
+        });
         if (!c.ok) {
           inp.onNote?.(c.note);
           summary.skipped++;
@@ -197,10 +252,22 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     }
     if (!pool.length) return undefined;
     if (!inp.informative || pool.length === 1) return pool[0];
-    const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, { temperature: inp.temperature, seed: inp.seed ?? 0, ...(inp.signal ? { signal: inp.signal } : {}) });
+    const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, {
+      temperature: inp.temperature,
+      seed: inp.seed ?? 0,
+      ...(inp.signal ? { signal: inp.signal } : {}),
+    });
     // The others go back to the front of the queue, as ready pairs: nothing generated is thrown away.
     const rest = pool.filter((_, i) => i !== choice.index);
-    queue.unshift(...rest.map((c): Item => ({ kind: 'pair', context: c.context, responses: c.responses, sources: c.sources, key: c.key })));
+    queue.unshift(
+      ...rest.map((c): Item => ({
+        kind: 'pair',
+        context: c.context,
+        responses: c.responses,
+        sources: c.sources,
+        key: c.key,
+      })),
+    );
     return { ...pool[choice.index]!, why: choice.reason };
   };
 
@@ -211,7 +278,13 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     if (inp.retestRate > 0 && retestable.length && rng() < inp.retestRate) {
       const p = retestable[Math.floor(rng() * retestable.length)]!;
       summary.asked++;
-      const a = await inp.asker.ask({ context: p.context, first: p.texts[1], second: p.texts[0], retest: true, index: summary.asked });
+      const a = await inp.asker.ask({
+        context: p.context,
+        first: p.texts[1],
+        second: p.texts[0],
+        retest: true,
+        index: summary.asked,
+      });
       if (!a) break;
       // Shown reversed: answer 1 is the response first shown as 2.
       const agreed = a.pick === 't' || a.pick === 's' ? null : (a.pick === '1' ? 2 : 1) === p.picked;
@@ -227,19 +300,54 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     const texts: [string, string] = flip ? [c.responses[1], c.responses[0]] : [c.responses[0], c.responses[1]];
     const sources: [string, string] = flip ? [c.sources[1], c.sources[0]] : [c.sources[0], c.sources[1]];
     summary.asked++;
-    const a = await inp.asker.ask({ context: c.context, first: texts[0], second: texts[1], retest: false, index: summary.asked, key: c.key, ...(c.why ? { why: c.why } : {}) });
+    const a = await inp.asker.ask({
+      context: c.context,
+      first: texts[0],
+      second: texts[1],
+      retest: false,
+      index: summary.asked,
+      key: c.key,
+      ...(c.why ? { why: c.why } : {}),
+    });
     if (!a) break;
     answered++;
     const reason = a.reason?.trim() ? a.reason.trim().slice(0, 500) : undefined;
     if (a.pick === 't' || a.pick === 's') {
       if (a.pick === 't') summary.ties++;
       else summary.skipped++;
-      await record({ type: a.pick === 't' ? 'tie' : 'skip', at: now(), user: inp.userId, context: c.context, texts, sources, ...(reason ? { reason } : {}), key: c.key });
+      await record({
+        type: a.pick === 't' ? 'tie' : 'skip',
+        at: now(),
+        user: inp.userId,
+        context: c.context,
+        texts,
+        sources,
+        ...(reason ? { reason } : {}),
+        key: c.key,
+      });
       continue;
     }
-    const pairId = `collected-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const pairId = `collected-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const split = newPairSplit(inp, pairId);
-    const e: PickEvent = { type: 'pick', at: now(), user: inp.userId, pairId, file: inp.fileName, context: c.context, texts, sources, picked: a.pick === '1' ? 1 : 2, ...(reason ? { reason } : {}), ...(c.why ? { informative: c.why } : {}), key: c.key, journaled: true, ...(split ? { split } : {}) };
+    const e: PickEvent = {
+      type: 'pick',
+      at: now(),
+      user: inp.userId,
+      pairId,
+      file: inp.fileName,
+      context: c.context,
+      texts,
+      sources,
+      picked: a.pick === '1' ? 1 : 2,
+      ...(reason ? { reason } : {}),
+      ...(c.why ? { informative: c.why } : {}),
+      key: c.key,
+      journaled: true,
+      ...(split ? { split } : {}),
+    };
     // Logged first, then appended (pick-journal.ts): a pick the file cannot take now stays in the log.
     await journal.pick(e);
     inp.onEvent?.(e);

@@ -29,13 +29,20 @@ export async function collectStatus(
   logPath: string,
   userPairs: readonly Pair[],
   persona: PersonaModel | undefined,
-  opts: { refitAfter: number; judge?: { model: ChatModel; instructions: string; temperature: number; seed: number; signal?: AbortSignal } },
+  opts: {
+    refitAfter: number;
+    judge?: { model: ChatModel; instructions: string; temperature: number; seed: number; signal?: AbortSignal };
+  },
 ): Promise<CollectStatus> {
   const log = await readLog(logPath);
   const picks = log.filter((e) => e.type === 'pick');
   const fitted = persona?.provenance.created ? Date.parse(persona.provenance.created) : Number.NaN;
-  const since = picks.filter((p) => !Number.isFinite(fitted) || Date.parse(p.at) > fitted).map((p) => (p as { pairId: string }).pairId);
-  const retests = log.filter((e): e is Extract<typeof e, { type: 'retest' }> => e.type === 'retest' && e.agreed !== null);
+  const since = picks
+    .filter((p) => !Number.isFinite(fitted) || Date.parse(p.at) > fitted)
+    .map((p) => (p as { pairId: string }).pairId);
+  const retests = log.filter(
+    (e): e is Extract<typeof e, { type: 'retest' }> => e.type === 'retest' && e.agreed !== null,
+  );
   const agreed = retests.filter((r) => r.agreed).length;
   const status: CollectStatus = {
     collected: picks.length,
@@ -56,12 +63,21 @@ export async function collectStatus(
       demos = [];
     }
     const system = judgeSystem(opts.judge.instructions, { persona: persona.persona, demos });
-    const call = { temperature: opts.judge.temperature, seed: opts.judge.seed, ...(opts.judge.signal ? { signal: opts.judge.signal } : {}) };
+    const call = {
+      temperature: opts.judge.temperature,
+      seed: opts.judge.seed,
+      ...(opts.judge.signal ? { signal: opts.judge.signal } : {}),
+    };
     const verdicts = await Promise.all(pairs.map((p) => judgePair(opts.judge!.model, system, p, call)));
     const ok = verdicts.filter((v) => !pairFailed(v));
     if (ok.length) {
       const f = figures(ok, opts.judge.seed);
-      status.outOfSample = { pairs: ok.length, accuracy: f.accuracy, ci95: f.ci95, failed: verdicts.length - ok.length };
+      status.outOfSample = {
+        pairs: ok.length,
+        accuracy: f.accuracy,
+        ci95: f.ci95,
+        failed: verdicts.length - ok.length,
+      };
     }
   }
   return status;

@@ -15,10 +15,12 @@ export function yamlAppendRefusal(text: string): string | undefined {
   if (!text.trim() || text.split('\n').every((l) => !l.trim() || l.trimStart().startsWith('#'))) return undefined;
   const docs = parseAllDocuments(text);
   if (!docs.length) return undefined; // an empty stream
-  if (docs.length !== 1) return `it holds ${docs.length} YAML documents (an appended item would join the last one only, or start another)`;
+  if (docs.length !== 1)
+    return `it holds ${docs.length} YAML documents (an appended item would join the last one only, or start another)`;
   const doc = docs[0]!;
   const root = doc.contents;
-  if (!isSeq(root)) return 'it is not a YAML list of pairs at its top level (a mapping by user cannot be appended to without rewriting it)';
+  if (!isSeq(root))
+    return 'it is not a YAML list of pairs at its top level (a mapping by user cannot be appended to without rewriting it)';
   if (root.flow) return 'it is a flow-style list ([...]): an item after its closing bracket would not join it';
   const start = root.range?.[0] ?? 0;
   if (start > 0 && text[start - 1] !== '\n') return 'its list is indented: an item at column 0 would not join it';
@@ -29,6 +31,7 @@ export function yamlAppendRefusal(text: string): string | undefined {
 /** The per-append check of the file's last line (the file may have changed since the session began). */
 export function yamlTailRefusal(lastLine: string | undefined): string | undefined {
   const t = lastLine?.trim() ?? '';
-  if (t === '...' || t.startsWith('---')) return `it ends with the document marker "${t.slice(0, 3)}": an appended item would start a new document`;
+  if (t === '...' || t.startsWith('---'))
+    return `it ends with the document marker "${t.slice(0, 3)}": an appended item would start a new document`;
   return undefined;
 }

@@ -6,7 +6,10 @@
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 
-type Kind = Pick<Stats | Dirent, 'isFile' | 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isSymbolicLink'>;
+type Kind = Pick<
+  Stats | Dirent,
+  'isFile' | 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isSymbolicLink'
+>;
 
 /** "a named pipe (FIFO)", "a folder", ...: what a non-regular entry is. */
 export function kindName(k: Kind): string {
@@ -29,7 +32,8 @@ export type RegularFile = { stats: Stats } | { refused: string; isFolder: boolea
 /** Stats of `path` if it is (or links to) a regular file; otherwise why not. Throws other fs errors (ENOENT, EACCES). */
 export async function statRegularFile(path: string): Promise<RegularFile> {
   const own = await lstat(path);
-  if (!own.isSymbolicLink()) return own.isFile() ? { stats: own } : { refused: notRegularMessage(kindName(own)), isFolder: own.isDirectory() };
+  if (!own.isSymbolicLink())
+    return own.isFile() ? { stats: own } : { refused: notRegularMessage(kindName(own)), isFolder: own.isDirectory() };
   let target: Stats;
   try {
     target = await stat(path);

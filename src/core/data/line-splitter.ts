@@ -4,8 +4,7 @@
 
 export type Line =
   /** `bytes` is valid only during the callback (it may view the caller's buffer). */
-  | { bytes: Buffer; terminated: boolean }
-  | { oversized: number; terminated: boolean };
+  { bytes: Buffer; terminated: boolean } | { oversized: number; terminated: boolean };
 
 export class LineSplitter {
   private parts: Buffer[] = [];

@@ -54,7 +54,12 @@ async function walk(dir: string, root: string, globs: RegExp[], out: FoundPaths)
     if (e.isDirectory()) {
       if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
       // Searched all the same: a folder named like data (Spark writes `x.jsonl/part-*`) holds data.
-      if (matches) out.refused.push({ path: p, message: 'a folder, not a file: not read as one (the files inside are searched)', severity: 'warning' });
+      if (matches)
+        out.refused.push({
+          path: p,
+          message: 'a folder, not a file: not read as one (the files inside are searched)',
+          severity: 'warning',
+        });
       await walk(p, root, globs, out);
     } else if (!matches) continue;
     else if (e.isFile()) out.files.push(p);
@@ -128,8 +133,12 @@ export async function loadWorkspace(paths: string[], options: LoadOptions = {}):
   const cwd = options.cwd ?? process.cwd();
   // Relative paths are the caller's (its cwd), not this process's: the CLI run in-process by a test or a
   // benchmark. A missing one is named as it was given.
-  const { files, refused } = await findPreferencePaths(paths.map((p) => resolve(cwd, p)), options.include).catch((err: unknown) => {
-    if (err instanceof PathNotFoundError) throw new PathNotFoundError(paths.find((p) => resolve(cwd, p) === err.path) ?? err.path);
+  const { files, refused } = await findPreferencePaths(
+    paths.map((p) => resolve(cwd, p)),
+    options.include,
+  ).catch((err: unknown) => {
+    if (err instanceof PathNotFoundError)
+      throw new PathNotFoundError(paths.find((p) => resolve(cwd, p) === err.path) ?? err.path);
     throw err;
   });
   const index = new PreferenceIndex(options.split, options.basis);

@@ -68,7 +68,12 @@ export function normalizeRecord(raw: unknown, where: RecordLocation): NormalizeR
   const rawPairId = raw.pair_id ?? raw.pairId ?? raw.conversation_id;
   if (rawPairId !== undefined && rawPairId !== null) {
     if (typeof rawPairId === 'string' || typeof rawPairId === 'number') pairId = String(rawPairId);
-    else at(raw.pair_id !== undefined ? 'pair_id' : 'conversation_id', `pair id must be a string, found ${typeName(rawPairId)}; using "${pairId}"`, 'warning');
+    else
+      at(
+        raw.pair_id !== undefined ? 'pair_id' : 'conversation_id',
+        `pair id must be a string, found ${typeName(rawPairId)}; using "${pairId}"`,
+        'warning',
+      );
   }
 
   const context = readContext(raw.context, (m) => at('context', m));
@@ -81,7 +86,12 @@ export function normalizeRecord(raw: unknown, where: RecordLocation): NormalizeR
   let split: Split | undefined;
   if (raw.split !== undefined && raw.split !== null && raw.split !== '') {
     if (typeof raw.split === 'string' && normalizeSplit(raw.split)) split = normalizeSplit(raw.split);
-    else at('split', `unknown split ${JSON.stringify(raw.split)} (expected context|validation|test or train|val|test); the pair will be split automatically`, 'warning');
+    else
+      at(
+        'split',
+        `unknown split ${JSON.stringify(raw.split)} (expected context|validation|test or train|val|test); the pair will be split automatically`,
+        'warning',
+      );
   }
 
   let flip: boolean | undefined;
@@ -94,14 +104,16 @@ export function normalizeRecord(raw: unknown, where: RecordLocation): NormalizeR
   let demographics: Record<string, unknown> | undefined;
   if (raw.demographics !== undefined && raw.demographics !== null) {
     if (isRecord(raw.demographics)) demographics = raw.demographics;
-    else at('demographics', `"demographics" must be an object, found ${typeName(raw.demographics)}; ignored`, 'warning');
+    else
+      at('demographics', `"demographics" must be an object, found ${typeName(raw.demographics)}; ignored`, 'warning');
   }
 
   // Keep the benchmark's extra columns instead of losing them.
   let meta: unknown = raw.meta;
   const extras: Record<string, unknown> = {};
   for (const key of ['turns', 'type', 'source']) if (raw[key] !== undefined) extras[key] = raw[key];
-  if (Object.keys(extras).length) meta = isRecord(meta) ? { ...extras, ...meta } : meta === undefined ? extras : { ...extras, meta };
+  if (Object.keys(extras).length)
+    meta = isRecord(meta) ? { ...extras, ...meta } : meta === undefined ? extras : { ...extras, meta };
 
   const hasError = problems.some((p) => p.severity === 'error');
   if (hasError || userId === undefined || !context || !chosen || !rejected) return { problems };
@@ -119,7 +131,10 @@ function readTurn(v: unknown, defaultRole: string): Turn | string {
   if (typeof v.content !== 'string') return `"content" must be a string, found ${typeName(v.content)}`;
   const role = v.role === undefined ? defaultRole : v.role;
   if (typeof role !== 'string') return `"role" must be a string, found ${typeName(role)}`;
-  return { role: role === 'model' || role === 'gpt' || role === 'bot' ? 'assistant' : role === 'human' ? 'user' : role, content: v.content };
+  return {
+    role: role === 'model' || role === 'gpt' || role === 'bot' ? 'assistant' : role === 'human' ? 'user' : role,
+    content: v.content,
+  };
 }
 
 function readContext(v: unknown, report: (m: string) => void): Turn[] | undefined {

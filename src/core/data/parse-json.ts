@@ -43,7 +43,11 @@ function scanArray(text: string): { spans: Span[]; error?: { offset: number; mes
     let end = i;
     while (end > start && /\s/.test(text[end - 1]!)) end--;
     if (end > start) spans.push({ start, end });
-    if (i >= text.length) return { spans, error: { offset: text.length, message: 'the file ends before the array is closed (truncated?)' } };
+    if (i >= text.length)
+      return {
+        spans,
+        error: { offset: text.length, message: 'the file ends before the array is closed (truncated?)' },
+      };
     if (text[i] === ']') return { spans };
     i++; // the comma
   }

@@ -34,11 +34,19 @@ export class JsonlLineParser {
       this.out.records++;
       const offset = jsonErrorOffset(text);
       const column = offset + 1;
-      const message = terminated ? jsonErrorMessage(err, text, offset) : 'truncated last line: the file ends in the middle of a record';
+      const message = terminated
+        ? jsonErrorMessage(err, text, offset)
+        : 'truncated last line: the file ends in the middle of a record';
       this.out.problem(lineNo, column, message);
       return;
     }
-    const range = { file: this.out.file, line: lineNo, column: indent + 1, endLine: lineNo, endColumn: text.length + 1 };
+    const range = {
+      file: this.out.file,
+      line: lineNo,
+      column: indent + 1,
+      endLine: lineNo,
+      endColumn: text.length + 1,
+    };
     this.out.add(value, { range, locate: (field) => locateInLine(text, lineNo, field) });
   }
 
@@ -92,7 +100,12 @@ function megabytes(bytes: number): string {
  * Streams a JSONL file of any size: memory is bounded by the pairs kept and one record of at
  * most `maxRecordBytes`, not by the file or its longest line.
  */
-export async function parseJsonlFile(path: string, file: string, signal?: AbortSignal, options: JsonlFileOptions = {}): Promise<FileParse> {
+export async function parseJsonlFile(
+  path: string,
+  file: string,
+  signal?: AbortSignal,
+  options: JsonlFileOptions = {},
+): Promise<FileParse> {
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const parser = new JsonlLineParser(file);
   let encoding: TextEncoding = 'utf8';
@@ -100,7 +113,11 @@ export async function parseJsonlFile(path: string, file: string, signal?: AbortS
   const splitter = new LineSplitter(max, (line) => {
     const n = lineNo++;
     if ('oversized' in line) {
-      parser.refuse(n, 1, `record of ${megabytes(line.oversized)} exceeds the ${megabytes(max)} limit for one record: not read (the rest of the file is)`);
+      parser.refuse(
+        n,
+        1,
+        `record of ${megabytes(line.oversized)} exceeds the ${megabytes(max)} limit for one record: not read (the rest of the file is)`,
+      );
       return;
     }
     const invalid = checkUtf8(line.bytes, encoding);

@@ -38,7 +38,11 @@ export class FileCollector {
     const key = `${pair.userId}\u0000${pair.pairId}`;
     const firstLine = this.seen.get(key);
     if (firstLine !== undefined) {
-      this.problem(where.range.line, where.range.column, `duplicate pair_id "${pair.pairId}" for user "${pair.userId}" (first at line ${firstLine}); this record is ignored`);
+      this.problem(
+        where.range.line,
+        where.range.column,
+        `duplicate pair_id "${pair.pairId}" for user "${pair.userId}" (first at line ${firstLine}); this record is ignored`,
+      );
       return;
     }
     this.seen.set(key, where.range.line);
@@ -50,7 +54,11 @@ export class FileCollector {
   }
 }
 
-export function rangeOf(file: string, start: { line: number; column: number }, end: { line: number; column: number }): SourceRange {
+export function rangeOf(
+  file: string,
+  start: { line: number; column: number },
+  end: { line: number; column: number },
+): SourceRange {
   return { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 
@@ -63,7 +71,10 @@ export function jsonErrorOffset(text: string): number {
 export function jsonErrorMessage(err: unknown, text: string, offset: number): string {
   if (offset >= text.trimEnd().length) return 'malformed JSON: the record ends too early';
   const msg = String((err as Error)?.message ?? err);
-  const m = /^((?:Unexpected (?:token|non-whitespace character|number|string)|Expected|Bad (?:control character|escaped character|Unicode escape))[^,]*?)(?:,| in JSON| after JSON|$)/.exec(msg);
+  const m =
+    /^((?:Unexpected (?:token|non-whitespace character|number|string)|Expected|Bad (?:control character|escaped character|Unicode escape))[^,]*?)(?:,| in JSON| after JSON|$)/.exec(
+      msg,
+    );
   const what = m ? m[1]! : `unexpected ${JSON.stringify(text[offset])}`;
   return `malformed JSON: ${what}`;
 }

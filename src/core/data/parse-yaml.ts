@@ -53,7 +53,9 @@ export function parseYamlText(text: string, file: string): FileParse {
     for (const item of root.items) addItem(item);
   } else if (isMap(root)) {
     // Either one pair (it has `chosen`) or a mapping user_id -> list of pairs.
-    const looksLikePair = root.items.some((it) => isScalar(it.key) && (it.key.value === 'chosen' || it.key.value === 'rejected'));
+    const looksLikePair = root.items.some(
+      (it) => isScalar(it.key) && (it.key.value === 'chosen' || it.key.value === 'rejected'),
+    );
     if (looksLikePair) {
       addItem(root);
     } else {

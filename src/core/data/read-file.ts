@@ -20,7 +20,13 @@ export function parseText(text: string, file: string, format: PrefFormat): FileP
   }
 }
 
-export function failedFile(file: string, message: string, line = 1, column = 1, severity: Severity = 'error'): FileParse {
+export function failedFile(
+  file: string,
+  message: string,
+  line = 1,
+  column = 1,
+  severity: Severity = 'error',
+): FileParse {
   return { file, pairs: [], problems: [{ file, line, column, message, severity }], records: 0 };
 }
 
@@ -30,7 +36,12 @@ export type ReadOptions = JsonlFileOptions;
  * @param path where to read
  * @param file the name to report in problems and ranges (usually relative to the cwd or workspace)
  */
-export async function readPreferenceFile(path: string, file = path, signal?: AbortSignal, options: ReadOptions = {}): Promise<FileParse> {
+export async function readPreferenceFile(
+  path: string,
+  file = path,
+  signal?: AbortSignal,
+  options: ReadOptions = {},
+): Promise<FileParse> {
   const format = formatOf(path);
   if (!format) return failedFile(file, 'not a preference file (expected .jsonl, .json, .yaml or .yml)');
   try {
@@ -38,7 +49,10 @@ export async function readPreferenceFile(path: string, file = path, signal?: Abo
     if ('refused' in regular) return failedFile(file, regular.refused);
     if (format === 'jsonl') return await parseJsonlFile(path, file, signal, options);
     if (regular.stats.size > MAX_WHOLE_FILE_BYTES) {
-      return failedFile(file, `${(regular.stats.size / 1048576).toFixed(0)} MB is too large to read as ${format.toUpperCase()}; convert it to JSONL (one pair per line), which streams`);
+      return failedFile(
+        file,
+        `${(regular.stats.size / 1048576).toFixed(0)} MB is too large to read as ${format.toUpperCase()}; convert it to JSONL (one pair per line), which streams`,
+      );
     }
     const fh = await openRegularFile(path);
     let bytes: Buffer;
@@ -48,13 +62,21 @@ export async function readPreferenceFile(path: string, file = path, signal?: Abo
       await fh.close();
     }
     const decoded = decodeWholeFile(bytes);
-    if ('problem' in decoded) return failedFile(file, decoded.problem.message, decoded.problem.line, decoded.problem.column);
+    if ('problem' in decoded)
+      return failedFile(file, decoded.problem.message, decoded.problem.line, decoded.problem.column);
     return parseText(decoded.text, file, format);
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     if (err instanceof NotRegularFileError) return failedFile(file, err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    return failedFile(file, code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`);
+    return failedFile(
+      file,
+      code === 'EACCES'
+        ? 'permission denied'
+        : code === 'ENOENT'
+          ? 'file not found'
+          : `cannot read: ${(err as Error).message}`,
+    );
   }
 }
 

@@ -35,9 +35,7 @@ export interface UserSplit {
  * pairs keep their recorded split while pairs it does not hold are split by their id.
  */
 export type SplitBasis =
-  | { rule: 'hash' }
-  | { rule: 'legacy' }
-  | { rule: 'record'; users: ReadonlyMap<string, ReadonlyMap<string, Split>> };
+  { rule: 'hash' } | { rule: 'legacy' } | { rule: 'record'; users: ReadonlyMap<string, ReadonlyMap<string, Split>> };
 
 export const HASH_BASIS: SplitBasis = { rule: 'hash' };
 
@@ -82,13 +80,20 @@ export function hashSplit(seed: number, userId: string, pairId: string, ratios: 
  * A user's splits. Explicit splits win; then a pinned split (a record's); every other pair is split by its
  * id (hashSplit), so its split never depends on the other pairs. Temporal splits stay in file order.
  */
-export function splitUser(userId: string, pairs: readonly Pair[], options: SplitOptions, pinned?: ReadonlyMap<string, Split>): UserSplit {
+export function splitUser(
+  userId: string,
+  pairs: readonly Pair[],
+  options: SplitOptions,
+  pinned?: ReadonlyMap<string, Split>,
+): UserSplit {
   if (options.temporal) return legacySplitUser(userId, pairs, options);
   const assignment = new Map<string, Split>();
   const counts: Record<Split, number> = { context: 0, validation: 0, test: 0 };
   const tooSmall = pairs.length < options.minPairs;
   for (const p of pairs) {
-    const s = p.split ?? (tooSmall ? undefined : (pinned?.get(p.pairId) ?? hashSplit(options.seed, userId, p.pairId, options.ratios)));
+    const s =
+      p.split ??
+      (tooSmall ? undefined : (pinned?.get(p.pairId) ?? hashSplit(options.seed, userId, p.pairId, options.ratios)));
     if (!s) continue;
     assignment.set(p.pairId, s);
     counts[s]++;
@@ -97,7 +102,12 @@ export function splitUser(userId: string, pairs: readonly Pair[], options: Split
 }
 
 /** A user's splits under the given basis (see SplitBasis). */
-export function splitUserOn(basis: SplitBasis, userId: string, pairs: readonly Pair[], options: SplitOptions): UserSplit {
+export function splitUserOn(
+  basis: SplitBasis,
+  userId: string,
+  pairs: readonly Pair[],
+  options: SplitOptions,
+): UserSplit {
   if (basis.rule === 'legacy') return legacySplitUser(userId, pairs, options);
   return splitUser(userId, pairs, options, basis.rule === 'record' ? basis.users.get(userId) : undefined);
 }
@@ -143,6 +153,7 @@ export function emptySplitNotes(split: UserSplit, options: SplitOptions): string
     test: 'an evaluation on test skips the user',
   };
   return SPLITS.filter((s, i) => options.ratios[i]! > 0 && split.counts[s] === 0).map(
-    (s) => `user "${split.userId}" has no ${s} pairs (each pair's split follows its id): ${why[s]}; give some pairs "split": "${s}" to choose`,
+    (s) =>
+      `user "${split.userId}" has no ${s} pairs (each pair's split follows its id): ${why[s]}; give some pairs "split": "${s}" to choose`,
   );
 }

@@ -10,7 +10,7 @@ import type { TextEncoding } from './text-encoding';
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   if (isUtf8(bytes)) return -1;
   const n = bytes.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = bytes[i]!;
     if (b < 0x80) {
       i++;
@@ -22,11 +22,13 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     if (b >= 0xc2 && b <= 0xdf) tail = 1;
     else if (b >= 0xe0 && b <= 0xef) {
       tail = 2;
-      if (b === 0xe0) lo = 0xa0; // overlong
+      if (b === 0xe0)
+        lo = 0xa0; // overlong
       else if (b === 0xed) hi = 0x9f; // UTF-16 surrogates
     } else if (b >= 0xf0 && b <= 0xf4) {
       tail = 3;
-      if (b === 0xf0) lo = 0x90; // overlong
+      if (b === 0xf0)
+        lo = 0x90; // overlong
       else if (b === 0xf4) hi = 0x8f; // above U+10FFFF
     } else return i;
     if (i + tail >= n) return i;

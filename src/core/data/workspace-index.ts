@@ -3,7 +3,15 @@
 
 import type { Pair, Problem } from './pair';
 import type { FileParse } from './parse-result';
-import { DEFAULT_SPLIT_OPTIONS, emptySplitNotes, HASH_BASIS, splitUserOn, type SplitBasis, type SplitOptions, type UserSplit } from './splits';
+import {
+  DEFAULT_SPLIT_OPTIONS,
+  emptySplitNotes,
+  HASH_BASIS,
+  splitUserOn,
+  type SplitBasis,
+  type SplitOptions,
+  type UserSplit,
+} from './splits';
 
 export interface UserEntry {
   id: string;
@@ -114,7 +122,13 @@ export class PreferenceIndex {
       const split = splitUserOn(this.splitBasis, user, pairs, this.splitOptions);
       // A split left empty is said, not filled by moving pairs: a pair's split never depends on the others.
       for (const message of pairs[0] ? emptySplitNotes(split, this.splitOptions) : []) {
-        problems.push({ file: pairs[0]!.source.file, line: pairs[0]!.source.line, column: pairs[0]!.source.column, message, severity: 'warning' });
+        problems.push({
+          file: pairs[0]!.source.file,
+          line: pairs[0]!.source.line,
+          column: pairs[0]!.source.column,
+          message,
+          severity: 'warning',
+        });
       }
       if (split.tooSmall && pairs[0]) {
         problems.push({

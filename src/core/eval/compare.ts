@@ -80,7 +80,10 @@ export type VerdictComparison = Omit<Comparison, 'a' | 'b'> & {
  * Two runs on their common pairs, in sorted key order, each pair's orders aligned by name (not by their
  * position in the record): the samples every paired statistic works on, with the users as clusters.
  */
-export function alignRuns(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>): { keys: string[]; pa: boolean[][]; pb: boolean[][]; users: string[] } {
+export function alignRuns(
+  a: ReadonlyMap<string, PairVerdict>,
+  b: ReadonlyMap<string, PairVerdict>,
+): { keys: string[]; pa: boolean[][]; pb: boolean[][]; users: string[] } {
   const keys = [...a.keys()].filter((k) => b.has(k)).sort();
   const pa: boolean[][] = [];
   const pb: boolean[][] = [];
@@ -105,7 +108,11 @@ export function alignRuns(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<st
   return { keys, pa, pb, users };
 }
 
-export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed = 0): VerdictComparison {
+export function compareVerdicts(
+  a: ReadonlyMap<string, PairVerdict>,
+  b: ReadonlyMap<string, PairVerdict>,
+  seed = 0,
+): VerdictComparison {
   const { keys, pa, pb, users } = alignRuns(a, b);
   const unmatched = a.size + b.size - 2 * keys.length;
   const boot = pairedBootstrap(pa, pb, { seed, users });
@@ -117,7 +124,15 @@ export function compareVerdicts(a: ReadonlyMap<string, PairVerdict>, b: Readonly
     difference: boot.difference,
     ci95: [boot.low, boot.high],
     resampling: boot.resampling,
-    pairedTest: { b01: test.b01, b10: test.b10, discordant: test.discordant, halfDiscordant: test.halfDiscordant, p: test.pValue, method: test.method, unit: test.unit ?? 'pairs' },
+    pairedTest: {
+      b01: test.b01,
+      b10: test.b10,
+      discordant: test.discordant,
+      halfDiscordant: test.halfDiscordant,
+      p: test.pValue,
+      method: test.method,
+      unit: test.unit ?? 'pairs',
+    },
     mcnemar: { b01: test.b01, b10: test.b10, discordant: test.discordant, p: test.pValue },
     pairs: pa.length,
     samples: boot.samples,
@@ -165,15 +180,23 @@ export function noHeader(path: string, r: RunContents): string {
 }
 
 /** @param display how a run file's path is shown in the warnings about its skipped lines */
-export async function compareRuns(pathA: string, pathB: string, display: (path: string) => string = (p) => p): Promise<RunComparison> {
+export async function compareRuns(
+  pathA: string,
+  pathB: string,
+  display: (path: string) => string = (p) => p,
+): Promise<RunComparison> {
   const [ra, rb] = await Promise.all([readRun(pathA), readRun(pathB)]);
-  for (const [p, r] of [[pathA, ra], [pathB, rb]] as const) {
+  for (const [p, r] of [
+    [pathA, ra],
+    [pathB, rb],
+  ] as const) {
     if (!r.header) throw new UserError(noHeader(p, r), 2);
   }
   const ha = ra.header!;
   const hb = rb.header!;
   // A run against itself would report a difference of exactly 0 as if it were a finding.
-  if (ha.id === hb.id) throw new UserError(`${pathA} and ${pathB} are the same run (id ${ha.id}): nothing to compare`, 2);
+  if (ha.id === hb.id)
+    throw new UserError(`${pathA} and ${pathB} are the same run (id ${ha.id}): nothing to compare`, 2);
   const c = compareVerdicts(ra.verdicts, rb.verdicts, ha.seed);
   if (c.pairs === 0) throw new UserError('the two runs have no pairs in common', 2);
   const { accuracyA, accuracyB, ci95A, ci95B, ...rest } = c;
@@ -182,7 +205,11 @@ export async function compareRuns(pathA: string, pathB: string, display: (path: 
     b: { run: pathB, method: hb.method, accuracy: accuracyB, ci95: ci95B },
     ...rest,
     // A damaged line is skipped, and said at its file and line.
-    warnings: [...runProblemLines(display(pathA), ra.problems), ...runProblemLines(display(pathB), rb.problems), ...runWarnings(ra, rb)],
+    warnings: [
+      ...runProblemLines(display(pathA), ra.problems),
+      ...runProblemLines(display(pathB), rb.problems),
+      ...runWarnings(ra, rb),
+    ],
     power: comparisonPowerNote(c.pairs, ha.split === hb.split ? ha.split : 'common', c.perUser.length),
   };
 }
@@ -201,20 +228,47 @@ export function testSetWarning(ra: RunContents, rb: RunContents): string | undef
 /** What makes a comparison of two runs doubtful, one sentence each. */
 export function runWarnings(ra: RunContents, rb: RunContents): string[] {
   const out: string[] = [];
-  for (const [label, r] of [['A', ra], ['B', rb]] as const) {
-    if (!r.summary) out.push(`run ${label} is unfinished (interrupted, no summary): it covers only the pairs judged so far; run it again to finish it`);
-    else if (r.summary.complete === false) out.push(`run ${label} is incomplete: ${r.summary.failed?.calls ?? 'some'} call(s) failed and their pairs are left out; run it again to judge them`);
+  for (const [label, r] of [
+    ['A', ra],
+    ['B', rb],
+  ] as const) {
+    if (!r.summary)
+      out.push(
+        `run ${label} is unfinished (interrupted, no summary): it covers only the pairs judged so far; run it again to finish it`,
+      );
+    else if (r.summary.complete === false)
+      out.push(
+        `run ${label} is incomplete: ${r.summary.failed?.calls ?? 'some'} call(s) failed and their pairs are left out; run it again to judge them`,
+      );
   }
   const ha = ra.header!;
   const hb = rb.header!;
   const sets = testSetWarning(ra, rb);
   if (sets) out.push(sets);
   for (const k of ['model', 'split', 'seed', 'temperature'] as const) {
-    if (ha[k] !== hb[k]) out.push(`the runs differ in ${k} (${String(ha[k])} vs ${String(hb[k])}): the difference is not only the method's or the persona's`);
+    if (ha[k] !== hb[k])
+      out.push(
+        `the runs differ in ${k} (${String(ha[k])} vs ${String(hb[k])}): the difference is not only the method's or the persona's`,
+      );
   }
   // When the persona is what changed, the prompts must not have changed too.
-  const personaChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).some((k) => k.startsWith('persona:') && ha.inputs[k] !== undefined && hb.inputs[k] !== undefined && ha.inputs[k] !== hb.inputs[k]);
-  const promptsChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).filter((k) => !k.startsWith('persona:') && ha.inputs[k] !== undefined && hb.inputs[k] !== undefined && ha.inputs[k] !== hb.inputs[k]);
-  if (promptsChanged.length && (personaChanged || ha.method === hb.method)) out.push(`the runs were made with different ${promptsChanged.join(', ')} prompt(s)${personaChanged ? ' as well as different personas' : ''}: the difference is not the persona's alone`);
+  const personaChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).some(
+    (k) =>
+      k.startsWith('persona:') &&
+      ha.inputs[k] !== undefined &&
+      hb.inputs[k] !== undefined &&
+      ha.inputs[k] !== hb.inputs[k],
+  );
+  const promptsChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).filter(
+    (k) =>
+      !k.startsWith('persona:') &&
+      ha.inputs[k] !== undefined &&
+      hb.inputs[k] !== undefined &&
+      ha.inputs[k] !== hb.inputs[k],
+  );
+  if (promptsChanged.length && (personaChanged || ha.method === hb.method))
+    out.push(
+      `the runs were made with different ${promptsChanged.join(', ')} prompt(s)${personaChanged ? ' as well as different personas' : ''}: the difference is not the persona's alone`,
+    );
   return out;
 }

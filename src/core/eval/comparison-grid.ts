@@ -108,7 +108,13 @@ export interface GridOptions {
 }
 
 function gridOrder(o: OrderVerdict): GridOrder {
-  return { order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning, ...(orderFailed(o) ? { failed: true } : {}) };
+  return {
+    order: o.order,
+    preference: o.preference,
+    correct: o.correct,
+    reasoning: o.reasoning,
+    ...(orderFailed(o) ? { failed: true } : {}),
+  };
 }
 
 /** A pair's cell in one run (flipped is set by the grid, against its first column). */
@@ -139,7 +145,8 @@ async function readRunFile(path: string): Promise<RunContents> {
   return run;
 }
 
-const statusOf = (r: RunContents): RunStatus => (!r.summary ? 'unfinished' : r.summary.complete === false ? 'incomplete' : 'complete');
+const statusOf = (r: RunContents): RunStatus =>
+  !r.summary ? 'unfinished' : r.summary.complete === false ? 'incomplete' : 'complete';
 
 /**
  * A later column against the first: what compare.ts compareVerdicts computes for the difference, from
@@ -149,7 +156,11 @@ const statusOf = (r: RunContents): RunStatus => (!r.summary ? 'unfinished' : r.s
  * would also bootstrap both accuracies over the common pairs, which the grid does not show: two thirds
  * of its time at 10,000 pairs.
  */
-function versusFirst(a: ReadonlyMap<string, PairVerdict>, b: ReadonlyMap<string, PairVerdict>, seed: number): Omit<GridComparison, 'power'> | undefined {
+function versusFirst(
+  a: ReadonlyMap<string, PairVerdict>,
+  b: ReadonlyMap<string, PairVerdict>,
+  seed: number,
+): Omit<GridComparison, 'power'> | undefined {
   const { pa, pb, users } = alignRuns(a, b);
   if (!pa.length) return undefined;
   const boot = pairedBootstrap(pa, pb, { seed, users });
@@ -182,14 +193,25 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
   paths.forEach((p, i) => {
     const id = contents[i]!.header!.id;
     const other = seen.get(id);
-    if (other !== undefined) throw new UserError(`${other} and ${p} are the same run (id ${id}): give each run once`, 2);
+    if (other !== undefined)
+      throw new UserError(`${other} and ${p} are the same run (id ${id}): give each run once`, 2);
     seen.set(id, p);
   });
   const stale = opts.layout ? new Map((await listRuns(opts.layout)).map((l) => [l.id, l.stale])) : undefined;
   const runs: GridRunInfo[] = contents.map((r, i) => {
     const h = r.header!;
     const s = stale?.get(h.id);
-    return { id: h.id, path: paths[i]!, ...(h.label ? { label: h.label } : {}), method: h.method, model: h.model, split: h.split, created: h.created, ...(s !== undefined ? { stale: s } : {}), status: statusOf(r) };
+    return {
+      id: h.id,
+      path: paths[i]!,
+      ...(h.label ? { label: h.label } : {}),
+      method: h.method,
+      model: h.model,
+      split: h.split,
+      created: h.created,
+      ...(s !== undefined ? { stale: s } : {}),
+      status: statusOf(r),
+    };
   });
 
   // Rows: the first run's pairs in its order, then each later run's new pairs in its order.
@@ -201,7 +223,16 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
       if (seenPairs.has(key)) continue;
       seenPairs.add(key);
       keys.push(key);
-      rows.push({ user: v.userId, pairId: v.pairId, file: v.file, line: v.line, cells: [], flipped: false, wrongEverywhere: false, inconsistent: false });
+      rows.push({
+        user: v.userId,
+        pairId: v.pairId,
+        file: v.file,
+        line: v.line,
+        cells: [],
+        flipped: false,
+        wrongEverywhere: false,
+        inconsistent: false,
+      });
     }
   }
   rows.forEach((row, r) => {
@@ -227,7 +258,9 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
 
   const warnings = new Set<string>();
   // A damaged line is skipped, and said at its file and line.
-  contents.forEach((r, i) => runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)));
+  contents.forEach((r, i) =>
+    runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)),
+  );
   const first = contents[0]!;
   const seed = opts.seed ?? first.header!.seed;
   const summary: GridSummary[] = [];
@@ -263,11 +296,21 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
       warnings.add(`run ${n} has no pairs in common with run 1: there is no difference to compute`);
       return out;
     }
-    if (common < first.verdicts.size) warnings.add(`run ${n} judged ${common} of the first run's ${first.verdicts.size} pairs: its difference is over those ${common}`);
-    if (common < run.verdicts.size) warnings.add(`run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`);
+    if (common < first.verdicts.size)
+      warnings.add(
+        `run ${n} judged ${common} of the first run's ${first.verdicts.size} pairs: its difference is over those ${common}`,
+      );
+    if (common < run.verdicts.size)
+      warnings.add(
+        `run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`,
+      );
     const c = versusFirst(first.verdicts, run.verdicts, seed);
     if (!c) return out;
-    const power = comparisonPowerNote(c.pairs, run.header!.split === first.header!.split ? run.header!.split : 'common', c.users);
+    const power = comparisonPowerNote(
+      c.pairs,
+      run.header!.split === first.header!.split ? run.header!.split : 'common',
+      c.users,
+    );
     if (smallestDetectableDifference(c.pairs, c.users) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
     out.versusFirst = { ...c, power };
     return out;
@@ -305,10 +348,22 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
     'flipped',
     'wrong_everywhere',
     'inconsistent',
-    ...prefixes.flatMap((p) => [`${p}_score`, `${p}_flipped`, ...ORDERS.flatMap((o) => [`${p}_${o}_preference`, `${p}_${o}_correct`, `${p}_${o}_reasoning`])]),
+    ...prefixes.flatMap((p) => [
+      `${p}_score`,
+      `${p}_flipped`,
+      ...ORDERS.flatMap((o) => [`${p}_${o}_preference`, `${p}_${o}_correct`, `${p}_${o}_reasoning`]),
+    ]),
   ]);
   for (const row of grid.rows) {
-    const fields = [t(row.user), t(row.pairId), t(row.file), csvField(row.line), csvField(row.flipped), csvField(row.wrongEverywhere), csvField(row.inconsistent)];
+    const fields = [
+      t(row.user),
+      t(row.pairId),
+      t(row.file),
+      csvField(row.line),
+      csvField(row.flipped),
+      csvField(row.wrongEverywhere),
+      csvField(row.inconsistent),
+    ];
     for (const cell of row.cells) {
       fields.push(csvField(cell?.score), cell ? csvField(cell.flipped) : '');
       for (const name of ORDERS) {
@@ -319,7 +374,27 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
     out += record(fields);
   }
   out += '\r\n';
-  out += record(['run', 'id', 'label', 'method', 'model', 'split', 'created', 'path', 'status', 'pairs', 'accuracy', 'ci95_low', 'ci95_high', 'difference', 'difference_ci95_low', 'difference_ci95_high', 'p', 'common_pairs', 'users']);
+  out += record([
+    'run',
+    'id',
+    'label',
+    'method',
+    'model',
+    'split',
+    'created',
+    'path',
+    'status',
+    'pairs',
+    'accuracy',
+    'ci95_low',
+    'ci95_high',
+    'difference',
+    'difference_ci95_low',
+    'difference_ci95_high',
+    'p',
+    'common_pairs',
+    'users',
+  ]);
   grid.runs.forEach((r, i) => {
     const s = grid.summary[i]!;
     const v = s.versusFirst;
@@ -352,7 +427,12 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
 
 /** A table cell: `|` escaped, newlines folded to spaces, `<` and `>` as entities (no HTML from data or models). */
 function mdCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -367,18 +447,33 @@ export function gridMarkdown(grid: ComparisonGrid): string {
   ];
   grid.runs.forEach((r, i) => {
     const s = grid.summary[i]!;
-    const acc = s.accuracy === null ? 'n/a' : `${pct(s.accuracy)} (${s.ci95 ? `${pct(s.ci95[0])} to ${pct(s.ci95[1])}` : 'n/a'})`;
+    const acc =
+      s.accuracy === null ? 'n/a' : `${pct(s.accuracy)} (${s.ci95 ? `${pct(s.ci95[0])} to ${pct(s.ci95[1])}` : 'n/a'})`;
     const v = s.versusFirst;
-    const diff = i === 0 ? '–' : v ? `${points(v.difference)} (${points(v.ci95[0])} to ${points(v.ci95[1])}) over ${v.pairs} pairs${v.users > 1 ? `, ${v.users} users` : ''}` : 'no pairs in common';
+    const diff =
+      i === 0
+        ? '–'
+        : v
+          ? `${points(v.difference)} (${points(v.ci95[0])} to ${points(v.ci95[1])}) over ${v.pairs} pairs${v.users > 1 ? `, ${v.users} users` : ''}`
+          : 'no pairs in common';
     const p = i === 0 || !v ? '–' : v.p.toPrecision(2);
-    lines.push(`| ${[runName(r, i), r.method, r.model, r.split, String(s.pairs), acc, diff, p].map(mdCell).join(' | ')} |`);
+    lines.push(
+      `| ${[runName(r, i), r.method, r.model, r.split, String(s.pairs), acc, diff, p].map(mdCell).join(' | ')} |`,
+    );
   });
   if (grid.warnings.length) lines.push('', ...grid.warnings.map((w) => `- ${mdCell(w)}`));
   const flipped = grid.rows.filter((r) => r.flipped);
   lines.push('', `Flipped pairs (score differs from run 1): ${flipped.length} of ${grid.rows.length}`);
   if (flipped.length) {
-    lines.push('', `| user | pair | file:line | ${grid.runs.map((r, i) => mdCell(runName(r, i))).join(' | ')} |`, `| --- | --- | --- | ${grid.runs.map(() => '---:').join(' | ')} |`);
-    for (const row of flipped) lines.push(`| ${[row.user, row.pairId, `${row.file}:${row.line}`].map(mdCell).join(' | ')} | ${row.cells.map(scoreText).join(' | ')} |`);
+    lines.push(
+      '',
+      `| user | pair | file:line | ${grid.runs.map((r, i) => mdCell(runName(r, i))).join(' | ')} |`,
+      `| --- | --- | --- | ${grid.runs.map(() => '---:').join(' | ')} |`,
+    );
+    for (const row of flipped)
+      lines.push(
+        `| ${[row.user, row.pairId, `${row.file}:${row.line}`].map(mdCell).join(' | ')} | ${row.cells.map(scoreText).join(' | ')} |`,
+      );
   }
   return lines.join('\n') + '\n';
 }
@@ -389,12 +484,18 @@ export function gridMarkdown(grid: ComparisonGrid): string {
  * The rows whose pair text (from the caller's index) or any cell's reasoning contains the query,
  * case-insensitively, in row order; an empty query matches every row (a cleared filter).
  */
-export function searchGrid(grid: ComparisonGrid, query: string, pairText: (user: string, pairId: string) => string | undefined): number[] {
+export function searchGrid(
+  grid: ComparisonGrid,
+  query: string,
+  pairText: (user: string, pairId: string) => string | undefined,
+): number[] {
   const q = query.trim().toLowerCase();
   const out: number[] = [];
   grid.rows.forEach((row, i) => {
     if (!q) return void out.push(i);
-    const hit = (pairText(row.user, row.pairId)?.toLowerCase().includes(q) ?? false) || row.cells.some((c) => c?.orders.some((o) => o.reasoning.toLowerCase().includes(q)));
+    const hit =
+      (pairText(row.user, row.pairId)?.toLowerCase().includes(q) ?? false) ||
+      row.cells.some((c) => c?.orders.some((o) => o.reasoning.toLowerCase().includes(q)));
     if (hit) out.push(i);
   });
   return out;

@@ -30,7 +30,12 @@ export interface DifferenceInterval {
  * @param dens per pair, its order-samples (> 0)
  * @param cluster per pair, the index of its cluster (its user), or undefined to make each pair its own cluster
  */
-export function differenceInterval(nums: Float64Array, dens: Float64Array, cluster: readonly number[] | undefined, level: number): DifferenceInterval {
+export function differenceInterval(
+  nums: Float64Array,
+  dens: Float64Array,
+  cluster: readonly number[] | undefined,
+  level: number,
+): DifferenceInterval {
   const pairs = nums.length;
   const totals = new Map<number, [number, number]>();
   let sumNum = 0;

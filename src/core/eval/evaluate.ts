@@ -11,7 +11,17 @@ import { extractMemory, MethodUnavailable, profileFor, type Method } from '../me
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
 import { accuracyWithInterval, consistencyRate } from './statistics';
-import { runFileName, runId, RunJournal, testSetId, verdictKey, type RunFailures, type RunHeader, type RunSummary, type UserFigures } from './run-file';
+import {
+  runFileName,
+  runId,
+  RunJournal,
+  testSetId,
+  verdictKey,
+  type RunFailures,
+  type RunHeader,
+  type RunSummary,
+  type UserFigures,
+} from './run-file';
 import { redactUrl } from '../llm/errors';
 
 /** The input key that says where a user's persona file lives, relative to the runs folder (runs-list.ts). */
@@ -104,7 +114,11 @@ export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
       reasons.set(message, (reasons.get(message) ?? 0) + 1);
     }
   }
-  return { calls, pairs: failedPairs.length, reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count) };
+  return {
+    calls,
+    pairs: failedPairs.length,
+    reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
+  };
 }
 
 export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
@@ -125,7 +139,12 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
         pairs: user.pairs,
         context: user.context,
         ...(user.persona ? { persona: user.persona } : {}),
-        memory: () => extractMemory(opts.model, memoryPrompt.text, user.context, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) }),
+        memory: () =>
+          extractMemory(opts.model, memoryPrompt.text, user.context, {
+            temperature: opts.temperature,
+            seed: opts.seed,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          }),
       });
       runnable.push({ user, system: judgeSystem(opts.prompts.judge.text, profile) });
     } catch (err) {
@@ -139,7 +158,8 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
   for (const { user } of runnable) {
     if (!user.personaHash || opts.method === 'default') continue;
     inputs[`persona:${user.id}`] = user.personaHash;
-    if (user.personaPath) inputs[`${PERSONA_AT}${user.id}`] = relative(opts.runsDir, user.personaPath).split(sep).join('/');
+    if (user.personaPath)
+      inputs[`${PERSONA_AT}${user.id}`] = relative(opts.runsDir, user.personaPath).split(sep).join('/');
   }
   Object.assign(inputs, opts.inputs);
   const headerParts = {
@@ -192,7 +212,11 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     try {
       await Promise.all(
         todo.map(async ({ pair, system }) => {
-          const v = await judgePair(opts.model, system, pair, { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) });
+          const v = await judgePair(opts.model, system, pair, {
+            temperature: opts.temperature,
+            seed: opts.seed,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
           // A failed call is not a wrong answer: the pair is left out of the run (and of the figures), so
           // the same command judges it again; the order that did answer comes from the cache then.
           if (pairFailed(v)) failedPairs.push(v);
@@ -220,7 +244,14 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     const overall = figures(all, opts.seed);
     const failed = failuresOf(failedPairs);
     const complete = failed.pairs === 0;
-    const summary: RunSummary = { type: 'summary', ...overall, users: userFigures, completed: new Date().toISOString(), complete, ...(complete ? {} : { failed }) };
+    const summary: RunSummary = {
+      type: 'summary',
+      ...overall,
+      users: userFigures,
+      completed: new Date().toISOString(),
+      complete,
+      ...(complete ? {} : { failed }),
+    };
     if (!existing.summary || resumed < total || existing.summary.complete === false) await journal.append(summary);
     await journal.flush();
     return {

@@ -59,7 +59,11 @@ function percentiles(stats: Float64Array, level: number): [number, number] {
  * orders of a pair share the same texts and are strongly correlated. Callers guarantee at least
  * one entry and positive denominators.
  */
-export function pairBootstrap(numerators: Float64Array, denominators: Float64Array, { iterations, seed, level }: PercentileOptions): [number, number] {
+export function pairBootstrap(
+  numerators: Float64Array,
+  denominators: Float64Array,
+  { iterations, seed, level }: PercentileOptions,
+): [number, number] {
   const k = numerators.length;
   const rng = createRng(seed);
   const stats = new Float64Array(iterations);

@@ -24,22 +24,31 @@ export interface PairJudgement {
 const PERSONA_VERSION = '.persona.yaml';
 
 /** Which version a persona hash is: 'current', a history file's name, or undefined. */
-export async function personaVersionNames(layout: WorkspaceLayout, userId: string): Promise<(hash: string) => string | undefined> {
+export async function personaVersionNames(
+  layout: WorkspaceLayout,
+  userId: string,
+): Promise<(hash: string) => string | undefined> {
   const path = await findPersonaFile(layout.personaDir, userId).catch(() => undefined);
   const text = path ? await unlessRefused(readPersonaText(path)) : undefined;
   const current = text !== undefined ? textHash(text) : undefined;
   const kept = new Map<string, string>();
   // Oldest first, so that a text kept twice (never, by keepVersion; by hand, maybe) names its first version.
-  for (const v of (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse()) if (!kept.has(v.hash)) kept.set(v.hash, basename(v.path));
+  for (const v of (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse())
+    if (!kept.has(v.hash)) kept.set(v.hash, basename(v.path));
   return (hash) => (hash === current ? 'current' : kept.get(hash));
 }
 
 /** Every run in the layout's runs folder that judged the pair, newest run first. */
-export async function pairJudgements(layout: WorkspaceLayout, key: { user: string; pairId: string }): Promise<PairJudgement[]> {
+export async function pairJudgements(
+  layout: WorkspaceLayout,
+  key: { user: string; pairId: string },
+): Promise<PairJudgement[]> {
   const k = verdictKey(key.user, key.pairId);
   // A run judges only the users in its header: the others' files are not read again.
   const listed = (await listRuns(layout)).filter((l) => l.users.includes(key.user));
-  const found = await Promise.all(listed.map(async (l) => (await readRun(l.path).catch(() => undefined))?.verdicts.get(k)));
+  const found = await Promise.all(
+    listed.map(async (l) => (await readRun(l.path).catch(() => undefined))?.verdicts.get(k)),
+  );
   const versionOf = await personaVersionNames(layout, key.user);
   const out: PairJudgement[] = [];
   listed.forEach((l, i) => {
@@ -48,7 +57,17 @@ export async function pairJudgements(layout: WorkspaceLayout, key: { user: strin
     const personaHash = l.inputs[`persona:${key.user}`];
     const personaVersion = personaHash ? versionOf(personaHash) : undefined;
     out.push({
-      run: { id: l.id, path: l.path, ...(l.label ? { label: l.label } : {}), method: l.method, model: l.model, split: l.split, created: l.created, stale: l.stale, status: l.status },
+      run: {
+        id: l.id,
+        path: l.path,
+        ...(l.label ? { label: l.label } : {}),
+        method: l.method,
+        model: l.model,
+        split: l.split,
+        created: l.created,
+        stale: l.stale,
+        status: l.status,
+      },
       orders: cell.orders,
       score: cell.score,
       ...(personaHash ? { personaHash } : {}),

@@ -75,10 +75,12 @@ export interface PairedTestResult {
 
 /** Per-pair differences score(b) - score(a), a pair's score being the mean of its orders. */
 export function pairDifferences(a: readonly PairSamples[], b: readonly PairSamples[]): number[] {
-  if (a.length !== b.length) throw new RangeError(`pairDifferences: a has ${a.length} pairs but b has ${b.length}; they must be the same pairs`);
+  if (a.length !== b.length)
+    throw new RangeError(`pairDifferences: a has ${a.length} pairs but b has ${b.length}; they must be the same pairs`);
   return a.map((ra, i) => {
     const rb = b[i]!;
-    if (ra.length !== rb.length) throw new RangeError(`pairDifferences: pair ${i} has ${ra.length} samples in a but ${rb.length} in b`);
+    if (ra.length !== rb.length)
+      throw new RangeError(`pairDifferences: pair ${i} has ${ra.length} samples in a but ${rb.length} in b`);
     if (ra.length === 0) throw new RangeError(`pairDifferences: pair ${i} has no samples`);
     let diff = 0;
     for (let j = 0; j < ra.length; j++) diff += Number(rb[j]!) - Number(ra[j]!);
@@ -151,7 +153,8 @@ export function pairedSignFlipTest(differences: readonly number[], opts: PairedT
   const nonZero: number[] = [];
   for (let i = 0; i < differences.length; i++) {
     const d = differences[i]!;
-    if (!Number.isFinite(d) || d < -1 || d > 1) throw new RangeError(`pairedSignFlipTest: difference ${i} must be in [-1, 1], got ${d}`);
+    if (!Number.isFinite(d) || d < -1 || d > 1)
+      throw new RangeError(`pairedSignFlipTest: difference ${i} must be in [-1, 1], got ${d}`);
     if (d === 0) continue;
     nonZero.push(d);
     if (d > 0) b01++;
@@ -171,10 +174,19 @@ export function pairedSignFlipTest(differences: readonly number[], opts: PairedT
   if (discordant === 0) return { b01, b10, discordant, halfDiscordant, pValue: 1, method: 'exact', flips: 0 };
   if (onGrid) {
     const t = Math.abs(units);
-    return { b01, b10, discordant, halfDiscordant, pValue: t === 0 ? 1 : exactHalfGrid(n1, n2, t), method: 'exact', flips: 0 };
+    return {
+      b01,
+      b10,
+      discordant,
+      halfDiscordant,
+      pValue: t === 0 ? 1 : exactHalfGrid(n1, n2, t),
+      method: 'exact',
+      flips: 0,
+    };
   }
   const flips = opts.flips ?? 20000;
-  if (!Number.isInteger(flips) || flips < 1) throw new RangeError(`pairedSignFlipTest: flips must be a positive integer, got ${flips}`);
+  if (!Number.isInteger(flips) || flips < 1)
+    throw new RangeError(`pairedSignFlipTest: flips must be a positive integer, got ${flips}`);
   const rng = createRng(opts.seed ?? 0);
   const observed = Math.abs(nonZero.reduce((s, d) => s + d, 0));
   const scale = nonZero.reduce((s, d) => s + Math.abs(d), 0);
@@ -195,7 +207,10 @@ export function pairedSignFlipTest(differences: readonly number[], opts: PairedT
  * share of the 2^U sign assignments whose |sum| reaches the observed one, computed exactly by
  * convolution; totals off the integers fall back to a seeded Monte Carlo of `flips` assignments.
  */
-export function userSignFlipTest(totals: readonly number[], opts: PairedTestOptions = {}): { pValue: number; method: 'exact' | 'monte-carlo'; flips: number } {
+export function userSignFlipTest(
+  totals: readonly number[],
+  opts: PairedTestOptions = {},
+): { pValue: number; method: 'exact' | 'monte-carlo'; flips: number } {
   const nonZero = totals.filter((t) => {
     if (!Number.isFinite(t)) throw new RangeError(`userSignFlipTest: totals must be finite, got ${t}`);
     return t !== 0;
@@ -237,11 +252,16 @@ export function userSignFlipTest(totals: readonly number[], opts: PairedTestOpti
  * over users when `opts.users` names two or more (the header says why). The counts (b01, b10,
  * discordant) are pairs either way.
  */
-export function pairedTest(a: readonly PairSamples[], b: readonly PairSamples[], opts: PairedTestOptions = {}): PairedTestResult {
+export function pairedTest(
+  a: readonly PairSamples[],
+  b: readonly PairSamples[],
+  opts: PairedTestOptions = {},
+): PairedTestResult {
   const pairLevel = pairedSignFlipTest(pairDifferences(a, b), opts);
   const users = opts.users;
   if (users === undefined || new Set(users).size < 2) return { ...pairLevel, unit: 'pairs' };
-  if (users.length !== a.length) throw new RangeError(`pairedTest: users has ${users.length} entries but there are ${a.length} pairs`);
+  if (users.length !== a.length)
+    throw new RangeError(`pairedTest: users has ${users.length} entries but there are ${a.length} pairs`);
   const totals = new Map<string, number>();
   users.forEach((u, i) => {
     let d = 0;

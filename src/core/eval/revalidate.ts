@@ -27,7 +27,14 @@ import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
 import { previousPromptVersion, promptHash, recordPromptVersion, type Prompt } from '../method/prompt-store';
 import { parsePersona, readUserPersonaFile, type PersonaModel } from '../method/persona-file';
 import { exampleUsers } from '../method/worked-examples';
-import { DEFAULT_FIT_OPTIONS, presentationOrder, synthesizePersona, type FitKnobs, type FitOptions, type FitPrompts } from '../method/fit';
+import {
+  DEFAULT_FIT_OPTIONS,
+  presentationOrder,
+  synthesizePersona,
+  type FitKnobs,
+  type FitOptions,
+  type FitPrompts,
+} from '../method/fit';
 import { planFitRequests } from '../method/fit-plan';
 import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
 import { judgeMessages, judgeSystem, memoryMessages } from '../method/messages';
@@ -170,7 +177,12 @@ const PERSONA_VERSION = '.persona.yaml';
 export async function prepareRevalidation(inputs: RevalidateInputs): Promise<RevalidationPlan> {
   const { ws, target } = inputs;
   const show = inputs.display ?? ((p: string) => p);
-  const [judge, memory, bootstrap, personaSynthesis] = await Promise.all([ws.prompts.get('judge'), ws.prompts.get('memory'), ws.prompts.get('bootstrap'), ws.prompts.get('persona-synthesis')]);
+  const [judge, memory, bootstrap, personaSynthesis] = await Promise.all([
+    ws.prompts.get('judge'),
+    ws.prompts.get('memory'),
+    ws.prompts.get('bootstrap'),
+    ws.prompts.get('persona-synthesis'),
+  ]);
   const prompts = { judge, memory, bootstrap, personaSynthesis };
   const skipped: { user: string; reason: string }[] = [];
   const personas = new Map<string, { model: PersonaModel; hash: string }>();
@@ -183,11 +195,18 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
       text = await readOwnText(target.path, { what: 'persona file', maxBytes: READ_LIMITS.text });
     } catch (err) {
       if (err instanceof UserError) throw err;
-      throw new UserError(`${show(target.path)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`, 2);
+      throw new UserError(
+        `${show(target.path)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`,
+        2,
+      );
     }
     const model = parsePersona(text, show(target.path));
     const user = inputs.users.find((u) => u.id === model.userId);
-    if (!user) throw new UserError(`${show(target.path)} is the persona of user "${model.userId}", who has no pairs in the workspace`, 2);
+    if (!user)
+      throw new UserError(
+        `${show(target.path)} is the persona of user "${model.userId}", who has no pairs in the workspace`,
+        2,
+      );
     personas.set(user.id, { model, hash: promptHash(text) });
     const previous = await previousPersonaVersion(personaHistoryDir(ws.layout, user.id), model);
     return {
@@ -195,7 +214,11 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
       target: show(target.path),
       kind: 'persona',
       current: { text, hash: promptHash(text), path: target.path },
-      ...(previous ? { previous: previous.ref, previousPersona: previous.model } : { nothingToCompare: `${show(target.path)}: no earlier version of this persona differs from it (history holds the fitted version and every saved one): nothing to compare` }),
+      ...(previous
+        ? { previous: previous.ref, previousPersona: previous.model }
+        : {
+            nothingToCompare: `${show(target.path)}: no earlier version of this persona differs from it (history holds the fitted version and every saved one): nothing to compare`,
+          }),
       groups: [{ method: 'persona+demos', users: [user] }],
       fit: { ...pickFit(inputs), byUser },
     };
@@ -204,7 +227,15 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
   const name = target.name;
   const prompt = await ws.prompts.get(name);
   const prev = await previousPromptVersion(ws.layout.historyDir, name, prompt.text);
-  const previous = prev ? { id: prev.source === 'default' ? 'default' : basename(prev.path!), ...(prev.path ? { path: prev.path } : {}), source: prev.source, hash: prev.hash, text: prev.text } : undefined;
+  const previous = prev
+    ? {
+        id: prev.source === 'default' ? 'default' : basename(prev.path!),
+        ...(prev.path ? { path: prev.path } : {}),
+        source: prev.source,
+        hash: prev.hash,
+        text: prev.text,
+      }
+    : undefined;
   const groups: MethodGroup[] = [];
   if (name === 'judge') {
     // The method each user is evaluated with: persona+demos once fitted, the default judge before.
@@ -229,7 +260,7 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
         continue;
       }
       if (inTheta.has(u.id)) {
-        skipped.push({ user: u.id, reason: 'a worked example in Θ comes from this user\'s fit, so Θ holds their data' });
+        skipped.push({ user: u.id, reason: "a worked example in Θ comes from this user's fit, so Θ holds their data" });
         continue;
       }
       ready.push(u);
@@ -252,18 +283,27 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
     current: { text: prompt.text, hash: prompt.hash, ...(prompt.path ? { path: prompt.path } : {}) },
     ...(previous
       ? { previous }
-      : { nothingToCompare: `${name}: the prompt is ${prompt.text === DEFAULT_PROMPTS[name] ? 'the shipped default' : 'unchanged since its last kept version'}, and no other version exists: nothing to compare` }),
+      : {
+          nothingToCompare: `${name}: the prompt is ${prompt.text === DEFAULT_PROMPTS[name] ? 'the shipped default' : 'unchanged since its last kept version'}, and no other version exists: nothing to compare`,
+        }),
     groups,
     fit: { ...pickFit(inputs), byUser },
   };
 }
 
 function pickFit(inputs: RevalidateInputs): Required<FitKnobs> {
-  return { k: inputs.fit?.k ?? DEFAULT_FIT_OPTIONS.k, stopScore: inputs.fit?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore, labeledDemos: inputs.fit?.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos };
+  return {
+    k: inputs.fit?.k ?? DEFAULT_FIT_OPTIONS.k,
+    stopScore: inputs.fit?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore,
+    labeledDemos: inputs.fit?.labeledDemos ?? DEFAULT_FIT_OPTIONS.labeledDemos,
+  };
 }
 
 /** The newest kept version of a persona whose persona text or demonstrations differ from the current one. */
-export async function previousPersonaVersion(historyDir: string, current: PersonaModel): Promise<{ ref: VersionRef & { text: string }; model: PersonaModel } | undefined> {
+export async function previousPersonaVersion(
+  historyDir: string,
+  current: PersonaModel,
+): Promise<{ ref: VersionRef & { text: string }; model: PersonaModel } | undefined> {
   for (const v of await listVersions(historyDir, PERSONA_VERSION)) {
     let model: PersonaModel;
     try {
@@ -279,7 +319,8 @@ export async function previousPersonaVersion(historyDir: string, current: Person
 
 /** Provenance aside (re-validation and re-fits rewrite it), the same persona and the same demonstrations. */
 function sameContent(a: PersonaModel, b: PersonaModel): boolean {
-  const demos = (m: PersonaModel) => JSON.stringify(m.demos.map((d) => [d.pairId, d.order, d.preference, d.reasoning.trim()]));
+  const demos = (m: PersonaModel) =>
+    JSON.stringify(m.demos.map((d) => [d.pairId, d.order, d.preference, d.reasoning.trim()]));
   return a.persona.trim() === b.persona.trim() && demos(a) === demos(b);
 }
 
@@ -295,19 +336,32 @@ function sidePrompts(plan: RevalidationPlan, side: Side): { judge: Prompt; memor
 }
 
 function thetaOf(plan: RevalidationPlan, side: Side): { text: string; hash: string } {
-  return side === 'current' || !plan.previous ? { text: plan.prompts.personaSynthesis.text, hash: plan.prompts.personaSynthesis.hash } : { text: plan.previous.text, hash: plan.previous.hash };
+  return side === 'current' || !plan.previous
+    ? { text: plan.prompts.personaSynthesis.text, hash: plan.prompts.personaSynthesis.hash }
+    : { text: plan.previous.text, hash: plan.previous.hash };
 }
 
-function evalUser(u: UserEntry, split: RevalidateInputs['split'], persona?: { model: PersonaModel; hash?: string }): EvalUser {
+function evalUser(
+  u: UserEntry,
+  split: RevalidateInputs['split'],
+  persona?: { model: PersonaModel; hash?: string },
+): EvalUser {
   const s = pairsBySplit(u);
-  return { id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona ? { persona: persona.model, ...(persona.hash ? { personaHash: persona.hash } : {}) } : {}) };
+  return {
+    id: u.id,
+    pairs: u.pairs,
+    context: s.context,
+    target: split === 'test' ? s.test : s.validation,
+    ...(persona ? { persona: persona.model, ...(persona.hash ? { personaHash: persona.hash } : {}) } : {}),
+  };
 }
 
 /** The users of a group as one side judges them (the prompt targets and persona files: no call needed). */
 function sideUsers(plan: RevalidationPlan, group: MethodGroup, side: Side): EvalUser[] {
   return group.users.map((u) => {
     if (group.method === 'default' || group.method === 'memory') return evalUser(u, plan.inputs.split);
-    if (plan.kind === 'persona' && side === 'previous') return evalUser(u, plan.inputs.split, { model: plan.previousPersona!, hash: plan.previous!.hash });
+    if (plan.kind === 'persona' && side === 'previous')
+      return evalUser(u, plan.inputs.split, { model: plan.previousPersona!, hash: plan.previous!.hash });
     return evalUser(u, plan.inputs.split, plan.personas.get(u.id));
   });
 }
@@ -317,7 +371,12 @@ function synthesizedModel(stage: FirstStage, persona: string): PersonaModel {
   return {
     userId: stage.userId,
     persona,
-    demos: stage.examples.map(({ pair, demo }) => ({ pairId: pair.pairId, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
+    demos: stage.examples.map(({ pair, demo }) => ({
+      pairId: pair.pairId,
+      order: demo.order,
+      preference: demo.preference,
+      reasoning: demo.reasoning,
+    })),
     provenance: { provider: '', model: '', seed: 0, temperature: 0, k: 0, stopScore: 0, prompts: {}, created: '' },
   };
 }
@@ -327,16 +386,35 @@ const TYPICAL_PERSONA = 'x'.repeat(1200);
 const TYPICAL_REASONING = 'x'.repeat(600);
 
 function judgeRequests(system: string, pairs: readonly Pair[], temperature: number, seed: number): ChatRequest[] {
-  return pairs.flatMap((p) => (['AB', 'BA'] as const).map((o) => ({ messages: judgeMessages(system, p, o), schema: JUDGMENT_SCHEMA, temperature, seed })));
+  return pairs.flatMap((p) =>
+    (['AB', 'BA'] as const).map((o) => ({
+      messages: judgeMessages(system, p, o),
+      schema: JUDGMENT_SCHEMA,
+      temperature,
+      seed,
+    })),
+  );
 }
 
 function fitPrompts(plan: RevalidationPlan): FitPrompts {
-  return { bootstrap: plan.prompts.bootstrap, personaSynthesis: plan.prompts.personaSynthesis, judge: plan.prompts.judge };
+  return {
+    bootstrap: plan.prompts.bootstrap,
+    personaSynthesis: plan.prompts.personaSynthesis,
+    judge: plan.prompts.judge,
+  };
 }
 
 function fitOptionsFor(plan: RevalidationPlan, userId: string, extra: Partial<FitOptions> = {}): FitOptions {
   const f = plan.fit.byUser.get(userId) ?? plan.fit;
-  return { ...DEFAULT_FIT_OPTIONS, temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k: f.k, stopScore: f.stopScore, labeledDemos: f.labeledDemos, ...extra };
+  return {
+    ...DEFAULT_FIT_OPTIONS,
+    temperature: plan.inputs.temperature,
+    seed: plan.inputs.ws.split.seed,
+    k: f.k,
+    stopScore: f.stopScore,
+    labeledDemos: f.labeledDemos,
+    ...extra,
+  };
 }
 
 export interface RevalidationEstimate {
@@ -365,8 +443,15 @@ export interface EstimatingLlm extends Estimating {
  * calls nothing), else estimated (see RevalidationEstimate.exact). The replay's cache hits are taken
  * off the model's counters (resetCounters), so that the run's usage is the run's own.
  */
-export async function estimateRevalidation(plan: RevalidationPlan, llm: EstimatingLlm, opts: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<RevalidationEstimate> {
-  const size = async (requests: ChatRequest[]) => (opts.dryRun ? await llm.sizeContext(requests, opts.signal).catch(() => undefined) : await llm.sizeContext(requests, opts.signal));
+export async function estimateRevalidation(
+  plan: RevalidationPlan,
+  llm: EstimatingLlm,
+  opts: { dryRun?: boolean; signal?: AbortSignal } = {},
+): Promise<RevalidationEstimate> {
+  const size = async (requests: ChatRequest[]) =>
+    opts.dryRun
+      ? await llm.sizeContext(requests, opts.signal).catch(() => undefined)
+      : await llm.sizeContext(requests, opts.signal);
   if (plan.nothingToCompare) return { estimate: await llm.estimate([]), exact: true };
   const replay = new CacheOnlyModel(llm);
   const theta = plan.kind === 'prompt' && plan.target === 'persona-synthesis';
@@ -376,7 +461,11 @@ export async function estimateRevalidation(plan: RevalidationPlan, llm: Estimati
     ? await thetaRequests(plan, replay, opts.signal, () => (exact = false))
     : await judgeRequestsOf(plan, (prompts, u) =>
         // Facts not yet in the cache: the judge calls are counted all the same (they cannot be cached either), without facts.
-        extractMemory(replay, prompts.memory.text, u.context, { temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => []),
+        extractMemory(replay, prompts.memory.text, u.context, {
+          temperature: plan.inputs.temperature,
+          seed: plan.inputs.ws.split.seed,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }).catch(() => []),
       );
   const estimate = await llm.estimate(requests, { defaultCompletionTokens: 150 });
   llm.resetCounters?.();
@@ -384,7 +473,10 @@ export async function estimateRevalidation(plan: RevalidationPlan, llm: Estimati
 }
 
 /** Memory extractions and judge calls of both sides (prompt targets and persona files); facts from `memory`. */
-async function judgeRequestsOf(plan: RevalidationPlan, memory: (prompts: { judge: Prompt; memory: Prompt }, u: EvalUser) => Promise<string[]>): Promise<ChatRequest[]> {
+async function judgeRequestsOf(
+  plan: RevalidationPlan,
+  memory: (prompts: { judge: Prompt; memory: Prompt }, u: EvalUser) => Promise<string[]>,
+): Promise<ChatRequest[]> {
   const { temperature } = plan.inputs;
   const seed = plan.inputs.ws.split.seed;
   const out: ChatRequest[] = [];
@@ -392,7 +484,13 @@ async function judgeRequestsOf(plan: RevalidationPlan, memory: (prompts: { judge
     const prompts = sidePrompts(plan, side);
     for (const g of plan.groups) {
       for (const u of sideUsers(plan, g, side)) {
-        if (g.method === 'memory') out.push({ messages: memoryMessages(prompts.memory.text, u.context), schema: MEMORY_SCHEMA, temperature, seed });
+        if (g.method === 'memory')
+          out.push({
+            messages: memoryMessages(prompts.memory.text, u.context),
+            schema: MEMORY_SCHEMA,
+            temperature,
+            seed,
+          });
         const profile = await profileOrUndefined(g.method, u, () => memory(prompts, u));
         if (profile) out.push(...judgeRequests(judgeSystem(prompts.judge.text, profile), u.target, temperature, seed));
       }
@@ -405,11 +503,20 @@ async function judgeRequestsOf(plan: RevalidationPlan, memory: (prompts: { judge
 function thetaSizing(plan: RevalidationPlan): ChatRequest[] {
   const users = plan.groups.flatMap((g) => g.users);
   const k = Math.max(plan.fit.k, ...[...plan.fit.byUser.values()].map((f) => f.k));
-  return planFitRequests(users.map(pairsBySplit), fitPrompts(plan), { temperature: plan.inputs.temperature, seed: plan.inputs.ws.split.seed, k });
+  return planFitRequests(users.map(pairsBySplit), fitPrompts(plan), {
+    temperature: plan.inputs.temperature,
+    seed: plan.inputs.ws.split.seed,
+    k,
+  });
 }
 
 /** Θ: per user, the first stage (replayed from the cache, else at most every candidate on every validation pair), two personas, and the judge calls. */
-async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: AbortSignal | undefined, upperBound: () => void): Promise<ChatRequest[]> {
+async function thetaRequests(
+  plan: RevalidationPlan,
+  replay: ChatModel,
+  signal: AbortSignal | undefined,
+  upperBound: () => void,
+): Promise<ChatRequest[]> {
   const { temperature } = plan.inputs;
   const seed = plan.inputs.ws.split.seed;
   const out: ChatRequest[] = [];
@@ -417,19 +524,43 @@ async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: 
     const s = pairsBySplit(u);
     const target = plan.inputs.split === 'test' ? s.test : s.validation;
     const fitOpts = fitOptionsFor(plan, u.id, signal ? { signal } : {});
-    const stage = await firstStage(replay, u.id, s.context, s.validation, fitPrompts(plan), fitOpts).catch((err: unknown) => {
-      if (isFatal(err)) throw err;
-      return undefined;
-    });
+    const stage = await firstStage(replay, u.id, s.context, s.validation, fitPrompts(plan), fitOpts).catch(
+      (err: unknown) => {
+        if (isFatal(err)) throw err;
+        return undefined;
+      },
+    );
     let examples: FirstStage['examples'];
     if (stage) examples = stage.examples;
     else {
       upperBound();
-      examples = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
+      examples = s.context.map((pair) => ({
+        pair,
+        demo: {
+          pairId: pair.pairId,
+          order: presentationOrder(pair, seed),
+          preference: 'A' as const,
+          reasoning: TYPICAL_REASONING,
+        },
+      }));
       const boot = judgeSystem(plan.prompts.bootstrap.text, {}, 'bootstrap');
-      for (const p of s.context) out.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
+      for (const p of s.context)
+        out.push({
+          messages: judgeMessages(boot, p, presentationOrder(p, seed)),
+          schema: BOOTSTRAP_SCHEMA,
+          temperature,
+          seed,
+        });
       const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
-      for (let c = 0; c <= fitOpts.k; c++) for (const p of s.validation) out.push({ messages: judgeMessages(selection, p, presentationOrder(p, seed)), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c + 1 });
+      for (let c = 0; c <= fitOpts.k; c++)
+        for (const p of s.validation)
+          out.push({
+            messages: judgeMessages(selection, p, presentationOrder(p, seed)),
+            schema: JUDGMENT_SCHEMA,
+            temperature,
+            seed,
+            sample: c + 1,
+          });
     }
     const staged: FirstStage = stage ?? { userId: u.id, examples, temperature, seed };
     for (const side of ['previous', 'current'] as const) {
@@ -437,19 +568,34 @@ async function thetaRequests(plan: RevalidationPlan, replay: ChatModel, signal: 
       out.push(synthesisRequest(staged, theta));
       const persona = stage
         ? // A persona not yet written: its judge calls are counted all the same, with a persona of typical length.
-          await synthesizePersona(replay, theta, stage.userId, stage.examples, { temperature, seed, ...(signal ? { signal } : {}) }).then((r) => r.persona).catch((err: unknown) => {
-            if (isFatal(err)) throw err;
-            return TYPICAL_PERSONA;
+          await synthesizePersona(replay, theta, stage.userId, stage.examples, {
+            temperature,
+            seed,
+            ...(signal ? { signal } : {}),
           })
+            .then((r) => r.persona)
+            .catch((err: unknown) => {
+              if (isFatal(err)) throw err;
+              return TYPICAL_PERSONA;
+            })
         : TYPICAL_PERSONA;
-      out.push(...judgeRequests(judgeSystem(plan.prompts.judge.text, { persona, demos: examples }), target, temperature, seed));
+      out.push(
+        ...judgeRequests(judgeSystem(plan.prompts.judge.text, { persona, demos: examples }), target, temperature, seed),
+      );
     }
   }
   return out;
 }
 
 async function profileOrUndefined(method: Method, u: EvalUser, memory: () => Promise<string[]>) {
-  return profileFor({ method, userId: u.id, pairs: u.pairs, context: u.context, ...(u.persona ? { persona: u.persona } : {}), memory }).catch((err: unknown) => {
+  return profileFor({
+    method,
+    userId: u.id,
+    pairs: u.pairs,
+    context: u.context,
+    ...(u.persona ? { persona: u.persona } : {}),
+    memory,
+  }).catch((err: unknown) => {
     if (err instanceof MethodUnavailable) return undefined;
     throw err;
   });
@@ -461,7 +607,20 @@ export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun
   const empty: RunFailures = { calls: 0, pairs: 0, reasons: [] };
   const base = { target: plan.target, kind: plan.kind, split: plan.inputs.split, methods, skipped: [...plan.skipped] };
   if (plan.nothingToCompare || !plan.previous) {
-    return { ...base, message: plan.nothingToCompare ?? 'nothing to compare', pairs: 0, users: 0, difference: null, ci95: null, p: null, flipped: [], runs: { previous: [], current: [] }, complete: true, failed: empty, incomplete: [] };
+    return {
+      ...base,
+      message: plan.nothingToCompare ?? 'nothing to compare',
+      pairs: 0,
+      users: 0,
+      difference: null,
+      ci95: null,
+      p: null,
+      flipped: [],
+      runs: { previous: [], current: [] },
+      complete: true,
+      failed: empty,
+      incomplete: [],
+    };
   }
   const recorded = await recordCurrent(plan);
   const sides: Record<Side, SideUsers[]> = { previous: [], current: [] };
@@ -471,7 +630,8 @@ export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun
     sides.previous = made.previous;
     sides.current = made.current;
   } else {
-    for (const side of ['previous', 'current'] as const) sides[side] = plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, side) }));
+    for (const side of ['previous', 'current'] as const)
+      sides[side] = plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, side) }));
   }
 
   const verdicts: Record<Side, Map<string, PairVerdict>> = { previous: new Map(), current: new Map() };
@@ -504,11 +664,40 @@ export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun
   }
   const failed = mergeFailures(failures);
   const complete = failed.pairs === 0 && incomplete.length === 0;
-  const allSkipped = [...base.skipped, ...[...skipped].filter(([u]) => !base.skipped.some((s) => s.user === u)).map(([user, reason]) => ({ user, reason }))];
+  const allSkipped = [
+    ...base.skipped,
+    ...[...skipped]
+      .filter(([u]) => !base.skipped.some((s) => s.user === u))
+      .map(([user, reason]) => ({ user, reason })),
+  ];
   const c = compareVerdicts(verdicts.previous, verdicts.current, plan.inputs.ws.split.seed);
-  const previous: VersionRef = { id: plan.previous.id, ...(plan.previous.path ? { path: plan.previous.path } : {}), source: plan.previous.source, hash: plan.previous.hash };
-  const out = { ...base, skipped: allSkipped, previous, runs, complete, failed, incomplete, ...(recorded ? { recorded } : {}) };
-  if (c.pairs === 0) return { ...out, message: 'no pair was judged with both versions: nothing to compare', pairs: 0, users: 0, difference: null, ci95: null, p: null, flipped: [] };
+  const previous: VersionRef = {
+    id: plan.previous.id,
+    ...(plan.previous.path ? { path: plan.previous.path } : {}),
+    source: plan.previous.source,
+    hash: plan.previous.hash,
+  };
+  const out = {
+    ...base,
+    skipped: allSkipped,
+    previous,
+    runs,
+    complete,
+    failed,
+    incomplete,
+    ...(recorded ? { recorded } : {}),
+  };
+  if (c.pairs === 0)
+    return {
+      ...out,
+      message: 'no pair was judged with both versions: nothing to compare',
+      pairs: 0,
+      users: 0,
+      difference: null,
+      ci95: null,
+      p: null,
+      flipped: [],
+    };
   return {
     ...out,
     pairs: c.pairs,
@@ -552,7 +741,11 @@ async function ensureDir(dir: string): Promise<string> {
 }
 
 /** Θ: each user's first stage, then a persona with each Θ; a user whose calls failed is left out of both sides. */
-async function thetaSides(plan: RevalidationPlan, run: RevalidateRun, incomplete: { user: string; reason: string }[]): Promise<Record<Side, SideUsers[]>> {
+async function thetaSides(
+  plan: RevalidationPlan,
+  run: RevalidateRun,
+  incomplete: { user: string; reason: string }[],
+): Promise<Record<Side, SideUsers[]>> {
   const { temperature } = plan.inputs;
   const seed = plan.inputs.ws.split.seed;
   const users = plan.groups.flatMap((g) => g.users);
@@ -564,10 +757,26 @@ async function thetaSides(plan: RevalidationPlan, run: RevalidateRun, incomplete
     for (let u = queue.shift(); u; u = queue.shift()) {
       const s = pairsBySplit(u);
       try {
-        const stage = await firstStage(run.model, u.id, s.context, s.validation, fitPrompts(plan), fitOptionsFor(plan, u.id, { ...(run.signal ? { signal: run.signal } : {}), ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}) }));
+        const stage = await firstStage(
+          run.model,
+          u.id,
+          s.context,
+          s.validation,
+          fitPrompts(plan),
+          fitOptionsFor(plan, u.id, {
+            ...(run.signal ? { signal: run.signal } : {}),
+            ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}),
+          }),
+        );
         const personas = {} as Record<Side, { model: PersonaModel; hash: string }>;
         for (const side of ['previous', 'current'] as const) {
-          const { persona: text } = await synthesizePersona(run.model, thetaOf(plan, side).text, stage.userId, stage.examples, { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) });
+          const { persona: text } = await synthesizePersona(
+            run.model,
+            thetaOf(plan, side).text,
+            stage.userId,
+            stage.examples,
+            { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) },
+          );
           const model = synthesizedModel(stage, text);
           personas[side] = { model, hash: textHash(JSON.stringify([model.persona, model.demos])) };
         }
@@ -587,7 +796,13 @@ async function thetaSides(plan: RevalidationPlan, run: RevalidateRun, incomplete
     const ready = users.filter((u) => made.has(u.id));
     const inputs: Record<string, string> = { 'persona-synthesis': theta.hash, bootstrap: plan.prompts.bootstrap.hash };
     for (const u of ready) inputs[`synthesized-persona:${u.id}`] = made.get(u.id)![side].hash;
-    out[side] = [{ method: 'persona+demos', users: ready.map((u) => evalUser(u, plan.inputs.split, { model: made.get(u.id)![side].model })), inputs }];
+    out[side] = [
+      {
+        method: 'persona+demos',
+        users: ready.map((u) => evalUser(u, plan.inputs.split, { model: made.get(u.id)![side].model })),
+        inputs,
+      },
+    ];
   }
   return out;
 }
@@ -601,7 +816,11 @@ function mergeFailures(list: readonly RunFailures[]): RunFailures {
     pairs += f.pairs;
     for (const r of f.reasons) reasons.set(r.message, (reasons.get(r.message) ?? 0) + r.count);
   }
-  return { calls, pairs, reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count) };
+  return {
+    calls,
+    pairs,
+    reasons: [...reasons].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
+  };
 }
 
 function scores(v: PairVerdict): OrderScores {
@@ -616,7 +835,10 @@ function scores(v: PairVerdict): OrderScores {
 }
 
 /** The pairs judged with both versions whose outcome changed in either order, in user and pair order. */
-export function flippedPairs(before: ReadonlyMap<string, PairVerdict>, after: ReadonlyMap<string, PairVerdict>): FlippedPair[] {
+export function flippedPairs(
+  before: ReadonlyMap<string, PairVerdict>,
+  after: ReadonlyMap<string, PairVerdict>,
+): FlippedPair[] {
   const out: FlippedPair[] = [];
   for (const key of [...before.keys()].filter((k) => after.has(k)).sort()) {
     const b = scores(before.get(key)!);

@@ -106,7 +106,9 @@ const MAX_PROBLEM_LINES = 10;
 export function runProblemLines(path: string, problems: readonly RunProblem[]): string[] {
   const shown = problems.slice(0, MAX_PROBLEM_LINES).map((p) => `${path}:${p.line}: ${p.why}; line skipped`);
   const more = problems.length - shown.length;
-  return more > 0 ? [...shown, `${path}: ${more} more line(s) skipped (${problems.length} in all): is it a run file?`] : shown;
+  return more > 0
+    ? [...shown, `${path}: ${more} more line(s) skipped (${problems.length} in all): is it a run file?`]
+    : shown;
 }
 
 export function verdictKey(userId: string, pairId: string): string {
@@ -122,7 +124,9 @@ export function verdictKey(userId: string, pairId: string): string {
  */
 export function runId(parts: Omit<RunHeader, 'type' | 'version' | 'id' | 'created'>): string {
   const { baseUrl: _server, modelDigest: _digest, ...identity } = parts;
-  const h = createHash('sha256').update(JSON.stringify({ ...identity, users: [...identity.users].sort() })).digest('hex');
+  const h = createHash('sha256')
+    .update(JSON.stringify({ ...identity, users: [...identity.users].sort() }))
+    .digest('hex');
   return h.slice(0, 12);
 }
 
@@ -179,14 +183,16 @@ function addRecord(out: RunContents, line: string, last: boolean): string | unde
     if (out.header) return 'a second header';
     const h = rec as Partial<RunHeader>;
     const users = Array.isArray(h.users) && h.users.every((u) => typeof u === 'string');
-    if (!strings(h.id, h.method, h.split, h.model) || !users) return 'a header without its id, method, split, model or users';
+    if (!strings(h.id, h.method, h.split, h.model) || !users)
+      return 'a header without its id, method, split, model or users';
     if (h.inputs !== undefined && !isObject(h.inputs)) return 'a header whose "inputs" is not an object';
     out.header = { ...h, inputs: h.inputs ?? {} } as RunHeader;
     return undefined;
   }
   if (type === 'summary') {
     const m = rec as Partial<RunSummary>;
-    const figures = typeof m.accuracy === 'number' && typeof m.pairs === 'number' && isPair(m.ci95) && Array.isArray(m.users);
+    const figures =
+      typeof m.accuracy === 'number' && typeof m.pairs === 'number' && isPair(m.ci95) && Array.isArray(m.users);
     if (!figures) return 'a summary without its accuracy, ci95, pairs or users';
     out.summary = m as RunSummary;
     return undefined;
@@ -194,7 +200,8 @@ function addRecord(out: RunContents, line: string, last: boolean): string | unde
   if (type === 'verdict') {
     const { type: _t, ...verdict } = rec as VerdictRecord;
     const orders = Array.isArray(verdict.orders) && verdict.orders.length === 2 && verdict.orders.every(isOrder);
-    if (!strings(verdict.userId, verdict.pairId) || !orders) return 'a verdict without its userId, pairId or two orders';
+    if (!strings(verdict.userId, verdict.pairId) || !orders)
+      return 'a verdict without its userId, pairId or two orders';
     // A failed call in an older file is no verdict: left out, so a re-run judges the pair again.
     if (!pairFailed(verdict)) out.verdicts.set(verdictKey(verdict.userId, verdict.pairId), verdict);
     return undefined;
@@ -215,7 +222,11 @@ function isPair(x: unknown): boolean {
 }
 
 function isOrder(o: unknown): boolean {
-  return isObject(o) && (o.preference === 'A' || o.preference === 'B' || o.preference === null) && typeof o.correct === 'boolean';
+  return (
+    isObject(o) &&
+    (o.preference === 'A' || o.preference === 'B' || o.preference === null) &&
+    typeof o.correct === 'boolean'
+  );
 }
 
 /** Whether a run file is absent, empty or ends with a newline: its last byte read under the read guard (a FIFO is refused). */
@@ -260,7 +271,11 @@ export class RunJournal {
       if (!(await endsWithNewline(journal.path))) await appendFile(journal.path, '\n');
       if (lock.tookOver) {
         const { pid, started } = lock.tookOver;
-        await journal.append({ type: 'note', message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`, at: new Date().toISOString() });
+        await journal.append({
+          type: 'note',
+          message: `took over the lock of process ${pid} (writing since ${started}), which had stopped`,
+          at: new Date().toISOString(),
+        });
       }
     } catch (err) {
       await lock.release();

@@ -53,8 +53,13 @@ export class RunLockedError extends UserError {
     readonly holder: LockHolder | undefined,
     readonly lockPath: string,
   ) {
-    const who = holder ? `process ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''} since ${holder.started}` : 'another process';
-    super(`run ${run} is being written by ${who}; wait for it or stop it (if no such process is running, delete ${lockPath})`, 1);
+    const who = holder
+      ? `process ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''} since ${holder.started}`
+      : 'another process';
+    super(
+      `run ${run} is being written by ${who}; wait for it or stop it (if no such process is running, delete ${lockPath})`,
+      1,
+    );
   }
 }
 
@@ -100,11 +105,15 @@ export class RunLock {
     const deadline = Date.now() + waitMs;
     let tookOver: LockHolder | undefined;
     for (;;) {
-      if (options.signal?.aborted) throw new UserError(`Cancelled while waiting for run ${run}.`, 1, { cause: options.signal.reason });
+      if (options.signal?.aborted)
+        throw new UserError(`Cancelled while waiting for run ${run}.`, 1, { cause: options.signal.reason });
       me.started = new Date().toISOString();
       if (await create(path, me)) {
         const lock = new RunLock(path, me, tookOver);
-        if (tookOver) (options.onNote ?? warn)(`run ${run}: took over the lock of process ${tookOver.pid} (since ${tookOver.started}), which is no longer running`);
+        if (tookOver)
+          (options.onNote ?? warn)(
+            `run ${run}: took over the lock of process ${tookOver.pid} (since ${tookOver.started}), which is no longer running`,
+          );
         return lock;
       }
       const seen = await readHolder(path);
@@ -177,7 +186,8 @@ async function readHolder(path: string): Promise<LockHolder | 'gone' | 'unreadab
   }
   try {
     const h = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof h.pid === 'number' && typeof h.token === 'string') return { pid: h.pid, token: h.token, host: h.host ?? '', started: h.started ?? '?' };
+    if (typeof h.pid === 'number' && typeof h.token === 'string')
+      return { pid: h.pid, token: h.token, host: h.host ?? '', started: h.started ?? '?' };
   } catch {
     // Being written right now, or its writer died between creating and writing it: see the grace.
   }
@@ -219,7 +229,8 @@ async function removeStale(path: string, seen: LockHolder | 'unreadable'): Promi
     throw err;
   }
   const moved = await readHolder(aside);
-  const same = seen === 'unreadable' ? typeof moved !== 'object' : typeof moved === 'object' && moved.token === seen.token;
+  const same =
+    seen === 'unreadable' ? typeof moved !== 'object' : typeof moved === 'object' && moved.token === seen.token;
   if (!same) {
     // Someone else's fresh lock: put it back, unless yet another writer got in first.
     await link(aside, path).catch(() => undefined);

@@ -52,25 +52,36 @@ export type RunSkipped = (path: string, why: string, line?: number) => void;
  * What is left out or skipped (a file refused by the read guard, one without a header, a damaged line) is
  * passed to `onSkipped`, so that a command can say it at its file and line.
  */
-export async function listRuns(layout: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>, onSkipped?: RunSkipped): Promise<RunListing[]> {
+export async function listRuns(
+  layout: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>,
+  onSkipped?: RunSkipped,
+): Promise<RunListing[]> {
   const names = (await readdir(layout.runsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.run.jsonl'));
   const current = new CurrentTexts(layout);
   const out: RunListing[] = [];
   for (const name of names) {
     const path = join(layout.runsDir, name);
-    const run = await readRun(path).catch((err: unknown) => void onSkipped?.(path, `not read: ${(err as Error).message}`));
+    const run = await readRun(path).catch(
+      (err: unknown) => void onSkipped?.(path, `not read: ${(err as Error).message}`),
+    );
     // Ten skipped lines said one by one, then how many more (a file that is no run would say hundreds).
     const problems = run?.problems ?? [];
     for (const p of problems.slice(0, 10)) onSkipped?.(path, `${p.why}; line skipped`, p.line);
-    if (problems.length > 10) onSkipped?.(path, `${problems.length - 10} more line(s) skipped (${problems.length} in all): is it a run file?`);
+    if (problems.length > 10)
+      onSkipped?.(path, `${problems.length - 10} more line(s) skipped (${problems.length} in all): is it a run file?`);
     const h = run?.header;
     if (run && !h && run.problems.length) onSkipped?.(path, 'no readable header: not listed');
     if (!run || !h) continue;
     const staleBecause = await changedInputs(h, current);
     // A run file that lost lines (a torn write, a hand edit) lacks verdicts its summary counted: incomplete,
     // and the same command judges the missing pairs again.
-    const damaged = run.problems.some((p) => p.line > 1) || (run.summary !== undefined && run.verdicts.size < run.summary.pairs);
-    const status: RunStatus = !run.summary ? 'unfinished' : run.summary.complete === false || damaged ? 'incomplete' : 'complete';
+    const damaged =
+      run.problems.some((p) => p.line > 1) || (run.summary !== undefined && run.verdicts.size < run.summary.pairs);
+    const status: RunStatus = !run.summary
+      ? 'unfinished'
+      : run.summary.complete === false || damaged
+        ? 'incomplete'
+        : 'complete';
     out.push({
       path,
       id: h.id,
@@ -107,7 +118,14 @@ async function changedInputs(h: RunHeader, current: CurrentTexts): Promise<strin
       const user = key.slice('persona:'.length);
       const at = h.inputs[`${PERSONA_AT}${user}`];
       const now = at !== undefined ? await current.personaAt(at) : await current.persona(user);
-      if (now !== hash) out.push(now === undefined ? `persona of ${user} removed` : now === null ? `persona of ${user} unreadable` : `persona of ${user} changed`);
+      if (now !== hash)
+        out.push(
+          now === undefined
+            ? `persona of ${user} removed`
+            : now === null
+              ? `persona of ${user} unreadable`
+              : `persona of ${user} changed`,
+        );
     }
     // Other inputs (a re-validation's synthesized personas) follow from the prompts above.
   }
@@ -128,7 +146,10 @@ class CurrentTexts {
     let p = this.prompts.get(name);
     if (!p) {
       // Under the read guard: a prompt planted as a FIFO or a link out is "unreadable", never opened.
-      p = readOwnText(join(this.layout.promptDir, promptFileName(name)), { what: 'prompt file', maxBytes: READ_LIMITS.text }).then(
+      p = readOwnText(join(this.layout.promptDir, promptFileName(name)), {
+        what: 'prompt file',
+        maxBytes: READ_LIMITS.text,
+      }).then(
         (text) => promptHash(text),
         (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? promptHash(DEFAULT_PROMPTS[name]) : null),
       );
@@ -147,7 +168,12 @@ class CurrentTexts {
     if (!p) {
       const path = resolve(this.layout.runsDir, relPath);
       const root = resolve(this.layout.runsDir, '..', '..');
-      p = outside(path, root) ? Promise.resolve(null) : readPersonaIfExists(path).then((found) => found?.hash, () => null);
+      p = outside(path, root)
+        ? Promise.resolve(null)
+        : readPersonaIfExists(path).then(
+            (found) => found?.hash,
+            () => null,
+          );
       this.personas.set(key, p);
     }
     return p;

@@ -38,14 +38,16 @@ export function comparisonPowerNote(pairs: number, split: string, users = 1): st
   if (d === undefined && pairs >= MIN_DISCORDANT_FOR_SIGNIFICANCE) {
     return `with ${users} users no difference can be significant: the test is over users, and it needs at least ${MIN_USERS_FOR_SIGNIFICANCE} that all move the same way`;
   }
-  if (d === undefined) return `with ${pairs} ${split} pair(s) no difference can be significant: evaluate on more pairs or the test split`;
+  if (d === undefined)
+    return `with ${pairs} ${split} pair(s) no difference can be significant: evaluate on more pairs or the test split`;
   return `with ${pairs} ${split} pair(s), no difference below ${(100 * d).toFixed(1)} points can be significant`;
 }
 
 /** A warning for an accuracy over few pairs (none for enough pairs). */
 export function smallSampleNote(pairs: number): string | undefined {
   if (pairs === 0) return 'no pairs were judged: there is no accuracy to report';
-  if (pairs < SMALL_SAMPLE_PAIRS) return `only ${pairs} pair(s): an accuracy over so few pairs says little (its interval is wide, and ${pairs === 1 ? 'one pair gives 0%, 50% or 100%' : 'a single pair moves it a lot'}); evaluate on more pairs`;
+  if (pairs < SMALL_SAMPLE_PAIRS)
+    return `only ${pairs} pair(s): an accuracy over so few pairs says little (its interval is wide, and ${pairs === 1 ? 'one pair gives 0%, 50% or 100%' : 'a single pair moves it a lot'}); evaluate on more pairs`;
   return undefined;
 }
 
@@ -61,7 +63,12 @@ export function intervalText(ci: readonly [number, number], digits = 1): string 
  * `ci` may be missing (a figure stored without one); then, with the correct count known, the Wilson
  * interval over pairs is shown, so a small figure never reads as certain.
  */
-export function accuracyHeadline(accuracy: number, ci: readonly [number, number] | null | undefined, pairs: number, digits = 1): string {
+export function accuracyHeadline(
+  accuracy: number,
+  ci: readonly [number, number] | null | undefined,
+  pairs: number,
+  digits = 1,
+): string {
   if (!Number.isFinite(accuracy)) return 'n/a';
   const shown = ci ?? (pairs > 0 ? wilsonInterval(accuracy * pairs, pairs) : undefined);
   const value = `${(100 * accuracy).toFixed(digits)}%`;

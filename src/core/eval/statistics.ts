@@ -190,7 +190,7 @@ export function pairWilsonInterval(nums: Float64Array, dens: Float64Array, level
   if (k >= 2 && p > 0 && p < 1) {
     let ss = 0;
     for (let i = 0; i < k; i++) ss += (nums[i]! - p * dens[i]!) ** 2;
-    const variance = (k / (k - 1)) * ss / (sumDen * sumDen);
+    const variance = ((k / (k - 1)) * ss) / (sumDen * sumDen);
     deff = Math.min(maxDeff, Math.max(1, variance / ((p * (1 - p)) / sumDen)));
   }
   const n = sumDen / deff;
@@ -220,12 +220,18 @@ function ratioInterval(
     denominators: Float64Array.from(idx, (i) => dens[i]!),
   }));
   const [low, high] = hierarchicalBootstrap(clusters, resolved);
-  return { low: Math.min(low, floor[0]), high: Math.max(high, floor[1]), users: byUser.size, resampling: 'users, then pairs' };
+  return {
+    low: Math.min(low, floor[0]),
+    high: Math.max(high, floor[1]),
+    users: byUser.size,
+    resampling: 'users, then pairs',
+  };
 }
 
 /** The pairs of each user, users in first-appearance order. */
 function groupByUser(users: readonly string[], pairs: number, fn: string): Map<string, number[]> {
-  if (users.length !== pairs) throw new RangeError(`${fn}: users has ${users.length} entries but there are ${pairs} pairs`);
+  if (users.length !== pairs)
+    throw new RangeError(`${fn}: users has ${users.length} entries but there are ${pairs} pairs`);
   const byUser = new Map<string, number[]>();
   users.forEach((u, i) => {
     const list = byUser.get(u);
@@ -265,9 +271,18 @@ export function accuracyWithInterval(
     right += nums[i]!;
     samples += orders.length;
   }
-  if (pairs === 0) return { accuracy: Number.NaN, low: 0, high: 1, samples: 0, pairs: 0, users: 0, resampling: 'pairs' };
+  if (pairs === 0)
+    return { accuracy: Number.NaN, low: 0, high: 1, samples: 0, pairs: 0, users: 0, resampling: 'pairs' };
   const ci = ratioInterval(nums, dens, opts?.users, resolved, 'accuracyWithInterval');
-  return { accuracy: right / samples, low: ci.low, high: ci.high, samples, pairs, users: ci.users, resampling: ci.resampling };
+  return {
+    accuracy: right / samples,
+    low: ci.low,
+    high: ci.high,
+    samples,
+    pairs,
+    users: ci.users,
+    resampling: ci.resampling,
+  };
 }
 
 /**
@@ -310,7 +325,17 @@ export function pairedBootstrap(
     samples += ra.length;
   }
   if (pairs === 0) {
-    return { difference: Number.NaN, low: -1, high: 1, accuracyA: Number.NaN, accuracyB: Number.NaN, samples: 0, pairs: 0, users: 0, resampling: 'pairs' };
+    return {
+      difference: Number.NaN,
+      low: -1,
+      high: 1,
+      accuracyA: Number.NaN,
+      accuracyB: Number.NaN,
+      samples: 0,
+      pairs: 0,
+      users: 0,
+      resampling: 'pairs',
+    };
   }
   const byUser = opts?.users ? groupByUser(opts.users, pairs, 'pairedBootstrap') : undefined;
   const clustered = byUser !== undefined && byUser.size > 1;
@@ -320,7 +345,12 @@ export function pairedBootstrap(
     [...byUser.values()].forEach((idx, u) => idx.forEach((i) => (cluster![i] = u)));
   }
   const interval = differenceInterval(nums, dens, cluster, resolved.level);
-  const ci = { low: interval.low, high: interval.high, users: byUser?.size ?? 1, resampling: (clustered ? 'users' : 'pairs') as Resampling };
+  const ci = {
+    low: interval.low,
+    high: interval.high,
+    users: byUser?.size ?? 1,
+    resampling: (clustered ? 'users' : 'pairs') as Resampling,
+  };
   return {
     difference: (rightB - rightA) / samples,
     low: ci.low,
@@ -371,7 +401,10 @@ export function logFactorial(k: number): number {
   const inv = 1 / k;
   const inv2 = inv * inv;
   return (
-    k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
+    k * Math.log(k) -
+    k +
+    0.5 * Math.log(2 * Math.PI * k) +
+    inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
   );
 }
 
@@ -480,7 +513,14 @@ export interface DescribeOptions {
  * Both are judged on the values as printed: p goes through formatP's rounding guard and a non-zero
  * bound never prints as 0.0 (formatBound). "not yet" because the usual remedy is more pairs.
  */
-export function describeDifference(diff: number, low: number, high: number, p: number, level = 0.95, opts: DescribeOptions = {}): string {
+export function describeDifference(
+  diff: number,
+  low: number,
+  high: number,
+  p: number,
+  level = 0.95,
+  opts: DescribeOptions = {},
+): string {
   if (![diff, low, high, p].every(Number.isFinite)) return 'no paired samples to compare';
   const alpha = Number((1 - level).toPrecision(6)); // 1 - 0.95 is 0.050000000000000044 in floating point.
   const levelText = `${Number((level * 100).toPrecision(6))}%`;

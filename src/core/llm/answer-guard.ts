@@ -42,7 +42,10 @@ function isCompleteJson(text: string): boolean {
 }
 
 /** What a provider does with a verdict: keep going, or end the stream with this text and finish reason. */
-export function endOfAnswer(verdict: GuardVerdict, text: string): { text: string; finish: 'length' | 'stop' } | undefined {
+export function endOfAnswer(
+  verdict: GuardVerdict,
+  text: string,
+): { text: string; finish: 'length' | 'stop' } | undefined {
   if (verdict === 'too-large') return { text: text.slice(0, MAX_ANSWER_CHARS), finish: 'length' };
   if (verdict === 'complete') return { text: text.trimEnd(), finish: 'stop' };
   return undefined;

@@ -253,7 +253,11 @@ export class ResponseCache {
       }
     } catch (err) {
       // Once per cache, not once per call: an unwritable cache would otherwise repeat this line for every answer.
-      if (!this.writeFailures++) this.options.log?.('warn', `cache: could not write to ${this.dir}: ${(err as Error).message} (answers of this run are not cached; later write failures are not repeated)`);
+      if (!this.writeFailures++)
+        this.options.log?.(
+          'warn',
+          `cache: could not write to ${this.dir}: ${(err as Error).message} (answers of this run are not cached; later write failures are not repeated)`,
+        );
     } finally {
       if (writer && --writer.pending === 0 && writer.retired) await writer.handle.close().catch(() => undefined);
     }
@@ -438,7 +442,13 @@ export class ResponseCache {
       await handle.read(buf, 0, loc.length, loc.offset);
       const record = parseRecord(buf.toString('utf8'));
       if (!record || record.k !== key) return undefined;
-      return { text: record.t, usage: { promptTokens: record.p, completionTokens: record.c }, latencyMs: record.l, model: record.m, ...(record.d ? { digest: record.d } : {}) };
+      return {
+        text: record.t,
+        usage: { promptTokens: record.p, completionTokens: record.c },
+        latencyMs: record.l,
+        model: record.m,
+        ...(record.d ? { digest: record.d } : {}),
+      };
     } catch {
       // Cleared under our feet: a miss.
       this.index.delete(key);

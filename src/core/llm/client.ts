@@ -15,7 +15,16 @@ import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
 import { CutAnswerError, filledCap, pastCap } from './cut-answer';
 import { parseTolerantJson } from './tolerant-json';
-import type { ChatMessage, ChatModel, ChatRequest, ChatResult, OutputCaps, ProviderKind, ResponseSchema, ThinkMode } from './types';
+import type {
+  ChatMessage,
+  ChatModel,
+  ChatRequest,
+  ChatResult,
+  OutputCaps,
+  ProviderKind,
+  ResponseSchema,
+  ThinkMode,
+} from './types';
 import { outputCapOf } from './types';
 import { type PriceTable, UsageCounters, type UsageSnapshot } from './usage';
 import type { RequestBudget } from './request-budget';
@@ -206,7 +215,8 @@ class LlmClient implements Llm {
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
     if (baseUrls.length === 0) throw new LlmError('bad-request', 'No base URL configured for the LLM provider.');
-    if (!config.model.trim()) throw new LlmError('bad-request', 'No model configured:', { advice: { kind: 'set-model' } });
+    if (!config.model.trim())
+      throw new LlmError('bad-request', 'No model configured:', { advice: { kind: 'set-model' } });
     this.config = { ...config, baseUrls };
     this.provider = config.provider;
     this.model = config.model;
@@ -219,9 +229,14 @@ class LlmClient implements Llm {
       firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
       idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
     };
-    this.callDeadlineMs = config.callDeadlineSeconds !== undefined ? config.callDeadlineSeconds * 1000 : timeouts.firstByteMs + DEFAULT_STREAM_BUDGET_SECONDS * 1000;
+    this.callDeadlineMs =
+      config.callDeadlineSeconds !== undefined
+        ? config.callDeadlineSeconds * 1000
+        : timeouts.firstByteMs + DEFAULT_STREAM_BUDGET_SECONDS * 1000;
     const concurrency = config.concurrency ?? DEFAULT_CONCURRENCY[config.provider];
-    const endpoints = baseUrls.map((url) => new Endpoint(makeClient(config, url, timeouts, options.apiKey), concurrency));
+    const endpoints = baseUrls.map(
+      (url) => new Endpoint(makeClient(config, url, timeouts, options.apiKey), concurrency),
+    );
     this.pool = new EndpointPool(endpoints, { coolDownMs: options.coolDownMs, maxCoolDownMs: options.maxCoolDownMs });
     const policy: RetryPolicy = {
       ...DEFAULT_RETRY,
@@ -231,7 +246,10 @@ class LlmClient implements Llm {
     this.scheduler = new Scheduler(this.pool, policy, {
       onRetry: (err, endpoint, attempt, delayMs) => this.sayRetry(err, endpoint, attempt, delayMs, policy.maxAttempts),
       // A retry the budget has no room for is not waited for either.
-      beforeRetry: (err) => (this.requestBudget && this.requestBudget.left === 0 ? budgetError(this.requestBudget.limit, this.errorContext(), err) : undefined),
+      beforeRetry: (err) =>
+        this.requestBudget && this.requestBudget.left === 0
+          ? budgetError(this.requestBudget.limit, this.errorContext(), err)
+          : undefined,
     });
     this.cache =
       options.noCache || !options.cacheDir
@@ -259,7 +277,11 @@ class LlmClient implements Llm {
         this.usage.recordCacheHit();
         return hit;
       }
-      const done = await this.scheduler.run((endpoint, attempt) => this.attempt(endpoint, request, linked, attempt > 1), linked, request.affinity);
+      const done = await this.scheduler.run(
+        (endpoint, attempt) => this.attempt(endpoint, request, linked, attempt > 1),
+        linked,
+        request.affinity,
+      );
       const { reply, latencyMs, endpoint } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       this.succeeded = true;
@@ -273,11 +295,22 @@ class LlmClient implements Llm {
             : `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`,
         );
         // An answer that becomes data must be whole: cut, it is a failed call, and it is not cached.
-        if (request.wholeAnswer) throw new CutAnswerError(this.sentCap(request) ?? 0, request.purpose, { provider: this.provider, model: this.model });
+        if (request.wholeAnswer)
+          throw new CutAnswerError(this.sentCap(request) ?? 0, request.purpose, {
+            provider: this.provider,
+            model: this.model,
+          });
       }
       // A server that ignores the cap says "stop" with any count: the length tells (a 40,000-character persona at 50 tokens).
       const cap = request.wholeAnswer ? this.sentCap(request) : undefined;
-      if (pastCap(reply.text, cap)) throw new CutAnswerError(cap!, request.purpose, { provider: this.provider, model: this.model }, undefined, reply.text.length);
+      if (pastCap(reply.text, cap))
+        throw new CutAnswerError(
+          cap!,
+          request.purpose,
+          { provider: this.provider, model: this.model },
+          undefined,
+          reply.text.length,
+        );
       await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
         text: reply.text,
         usage: reply.usage,
@@ -289,7 +322,9 @@ class LlmClient implements Llm {
     } catch (err) {
       if (linked.aborted || (isLlmError(err) && err.kind === 'aborted')) {
         this.usage.recordCancelled();
-        throw isLlmError(err) && err.kind === 'aborted' ? err : abortedError({ provider: this.provider, model: this.model });
+        throw isLlmError(err) && err.kind === 'aborted'
+          ? err
+          : abortedError({ provider: this.provider, model: this.model });
       }
       this.usage.recordError();
       const early = this.noteEarlyFailure(err);
@@ -317,17 +352,21 @@ class LlmClient implements Llm {
     if (this.earlyFailures.length >= EARLY_STOP_AFTER) return undefined;
     this.earlyFailures.push(`${err.kind}:${err.status ?? ''}:${(err.detail ?? err.message).slice(0, 80)}`);
     if (this.earlyFailures.length < EARLY_STOP_AFTER || new Set(this.earlyFailures).size !== 1) return undefined;
-    this.stopped = new LlmError(err.kind, `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.summary}`, {
-      ...(err.advice ? { advice: err.advice } : {}),
-      ...(err.afterAdvice ? { afterAdvice: err.afterAdvice } : {}),
-      provider: err.provider,
-      baseUrl: err.baseUrl,
-      model: err.model,
-      status: err.status,
-      detail: err.detail,
-      retryable: false,
-      stopsRun: true,
-    });
+    this.stopped = new LlmError(
+      err.kind,
+      `The first ${EARLY_STOP_AFTER} calls all failed the same way, so the run stops here: ${err.summary}`,
+      {
+        ...(err.advice ? { advice: err.advice } : {}),
+        ...(err.afterAdvice ? { afterAdvice: err.afterAdvice } : {}),
+        provider: err.provider,
+        baseUrl: err.baseUrl,
+        model: err.model,
+        status: err.status,
+        detail: err.detail,
+        retryable: false,
+        stopsRun: true,
+      },
+    );
     this.log('warn', this.stopped.message);
     return this.stopped;
   }
@@ -383,7 +422,13 @@ class LlmClient implements Llm {
           const check = await e.client.check(signal);
           const models = check.models.map((m) => m.name);
           const modelAvailable = models.some((m) => sameModel(this.provider, m, this.model));
-          const report: EndpointReport = { baseUrl, ok: modelAvailable, version: check.version, models, modelAvailable };
+          const report: EndpointReport = {
+            baseUrl,
+            ok: modelAvailable,
+            version: check.version,
+            models,
+            modelAvailable,
+          };
           if (!modelAvailable) {
             report.errorKind = 'not-found';
             report.error =
@@ -393,7 +438,13 @@ class LlmClient implements Llm {
           }
           return report;
         } catch (err) {
-          return { baseUrl, ok: false, error: errorMessage(err), errorKind: isLlmError(err) ? err.kind : undefined, ...(isLlmError(err) ? { failure: err } : {}) };
+          return {
+            baseUrl,
+            ok: false,
+            error: errorMessage(err),
+            errorKind: isLlmError(err) ? err.kind : undefined,
+            ...(isLlmError(err) ? { failure: err } : {}),
+          };
         }
       }),
     );
@@ -419,9 +470,14 @@ class LlmClient implements Llm {
 
   private async planContext(requests: readonly ChatRequest[], signal: AbortSignal | undefined): Promise<ContextPlan> {
     let needed = 0;
-    for (const r of requests) needed = Math.max(needed, estimateTokens(r.messages) + (outputCapOf(r, this.config.outputCaps) ?? DEFAULT_ANSWER_TOKENS));
+    for (const r of requests)
+      needed = Math.max(
+        needed,
+        estimateTokens(r.messages) + (outputCapOf(r, this.config.outputCaps) ?? DEFAULT_ANSWER_TOKENS),
+      );
     const setting = this.config.numCtx;
-    if (typeof setting === 'number') return { numCtx: setting, neededTokens: needed, source: 'setting', exceedsModel: false };
+    if (typeof setting === 'number')
+      return { numCtx: setting, neededTokens: needed, source: 'setting', exceedsModel: false };
     // The model's trained length caps the size (/api/show); a server that cannot say leaves it uncapped.
     let modelContext: number | undefined;
     const first = this.pool.endpoints[0]?.client;
@@ -447,12 +503,19 @@ class LlmClient implements Llm {
     return plan;
   }
 
-  async estimate(requests: readonly ChatRequest[], options: { defaultCompletionTokens?: number } = {}): Promise<RunEstimate> {
+  async estimate(
+    requests: readonly ChatRequest[],
+    options: { defaultCompletionTokens?: number } = {},
+  ): Promise<RunEstimate> {
     const planned = [];
     for (const r of requests) {
       planned.push({ messages: r.messages, maxTokens: r.maxTokens, cached: await this.isCached(r) });
     }
-    return estimateRun(planned, { model: this.model, prices: this.prices, defaultCompletionTokens: options.defaultCompletionTokens });
+    return estimateRun(planned, {
+      model: this.model,
+      prices: this.prices,
+      defaultCompletionTokens: options.defaultCompletionTokens,
+    });
   }
 
   endpoints(): EndpointStatus[] {
@@ -484,7 +547,10 @@ class LlmClient implements Llm {
       const last = this.slowSaid.get(endpoint) ?? -Infinity;
       if (performance.now() - last < 60_000) return;
       this.slowSaid.set(endpoint, performance.now());
-      this.log('warn', `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s (loading the model, or calls queued on the server?)`);
+      this.log(
+        'warn',
+        `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s (loading the model, or calls queued on the server?)`,
+      );
     }, this.slowCallMs);
     try {
       // A parameter the server refuses is dropped and remembered for the endpoint, as a refused schema is;
@@ -497,7 +563,10 @@ class LlmClient implements Llm {
           const param = isLlmError(err) ? err.refusedParam : undefined;
           if (!param || endpoint.refused.has(param)) throw err;
           endpoint.refused.add(param);
-          this.log('warn', `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" (${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`);
+          this.log(
+            'warn',
+            `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" (${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`,
+          );
           isRetry = false;
           call = this.providerCall(request, useSchema, endpoint);
           started = performance.now();
@@ -525,18 +594,30 @@ class LlmClient implements Llm {
    * Every request of a chat leaves here, so here it is counted and takes its place in the budget:
    * before it is sent, whether it is then answered, refused, or timed out.
    */
-  private async send(endpoint: Endpoint, call: ProviderCall, signal: AbortSignal, isRetry: boolean): Promise<ProviderReply> {
+  private async send(
+    endpoint: Endpoint,
+    call: ProviderCall,
+    signal: AbortSignal,
+    isRetry: boolean,
+  ): Promise<ProviderReply> {
     if (signal.aborted) throw abortedError({ provider: this.provider, baseUrl: endpoint.baseUrl, model: this.model });
     // A prompt clearly too long for the endpoint is refused before it is counted: it never leaves.
     const refused = endpoint.client.refuse?.(call);
     if (refused) throw refused;
-    if (this.requestBudget && !this.requestBudget.reserve()) throw budgetError(this.requestBudget.limit, { ...this.errorContext(), baseUrl: endpoint.baseUrl });
+    if (this.requestBudget && !this.requestBudget.reserve())
+      throw budgetError(this.requestBudget.limit, { ...this.errorContext(), baseUrl: endpoint.baseUrl });
     this.usage.recordAttempt(isRetry);
     const deadline = new CallDeadline(signal, this.callDeadlineMs);
     try {
       return await endpoint.client.chat(call, deadline.signal);
     } catch (err) {
-      if (deadline.expired && !signal.aborted) throw deadline.error({ provider: this.provider, baseUrl: endpoint.baseUrl, model: this.model, purpose: call.purpose });
+      if (deadline.expired && !signal.aborted)
+        throw deadline.error({
+          provider: this.provider,
+          baseUrl: endpoint.baseUrl,
+          model: this.model,
+          purpose: call.purpose,
+        });
       throw err;
     } finally {
       deadline.dispose();
@@ -548,12 +629,14 @@ class LlmClient implements Llm {
     const cap = outputCapOf(request, this.config.outputCaps);
     return {
       model: this.model,
-      messages: request.schema && !useSchema ? withSchemaInstruction(request.messages, request.schema) : request.messages,
+      messages:
+        request.schema && !useSchema ? withSchemaInstruction(request.messages, request.schema) : request.messages,
       schema: useSchema ? request.schema : undefined,
       temperature: request.temperature,
       seed: request.seed,
       // A thinking model writes its thinking inside the same budget: give it room.
-      maxTokens: cap !== undefined && think !== 'off' && request.maxTokens === undefined ? cap * THINKING_CAP_FACTOR : cap,
+      maxTokens:
+        cap !== undefined && think !== 'off' && request.maxTokens === undefined ? cap * THINKING_CAP_FACTOR : cap,
       purpose: request.purpose,
       think,
       ...(endpoint?.refused.size ? { omit: endpoint.refused } : {}),
@@ -594,14 +677,21 @@ class LlmClient implements Llm {
     return this.digestProbe;
   }
 
-  private async lookup(keys: readonly string[], request: ChatRequest, digest: string | undefined): Promise<ChatResult | undefined> {
+  private async lookup(
+    keys: readonly string[],
+    request: ChatRequest,
+    digest: string | undefined,
+  ): Promise<ChatResult | undefined> {
     if (!this.cache) return undefined;
     for (const key of keys) {
       const hit = await this.cache.get(key);
       if (hit && digest && hit.digest && hit.digest !== digest) {
         if (!this.digestChangeSaid) {
           this.digestChangeSaid = true;
-          this.log('info', `${this.model} changed on the server since answers were cached (digest ${hit.digest.slice(0, 12)} -> ${digest.slice(0, 12)}): asking again`);
+          this.log(
+            'info',
+            `${this.model} changed on the server since answers were cached (digest ${hit.digest.slice(0, 12)} -> ${digest.slice(0, 12)}): asking again`,
+          );
         }
         continue;
       }
@@ -631,7 +721,14 @@ class LlmClient implements Llm {
     schema: ResponseSchema | undefined,
   ): ChatResult {
     const { answer, thinking } = splitThinking(text);
-    const out: ChatResult = { text: answer, usage, latencyMs, cached, model: this.model, ...(thinking ? { thinking } : {}) };
+    const out: ChatResult = {
+      text: answer,
+      usage,
+      latencyMs,
+      cached,
+      model: this.model,
+      ...(thinking ? { thinking } : {}),
+    };
     if (schema) {
       const json = parseTolerantJson(answer, schema.schema);
       if (json !== undefined) out.json = json;
@@ -640,7 +737,12 @@ class LlmClient implements Llm {
   }
 }
 
-function makeClient(config: LlmConfig, baseUrl: string, timeouts: CallTimeouts, apiKey: string | undefined): EndpointClient {
+function makeClient(
+  config: LlmConfig,
+  baseUrl: string,
+  timeouts: CallTimeouts,
+  apiKey: string | undefined,
+): EndpointClient {
   if (config.provider === 'ollama') {
     return new OllamaProvider(baseUrl, { timeouts, stream: config.stream, keepAlive: config.keepAlive });
   }

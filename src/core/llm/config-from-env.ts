@@ -76,7 +76,10 @@ export function resolveLlmConfig(input: LlmConfigInput = {}, env: Env = process.
     const name = apiKeyEnv?.trim() || 'OPENAI_API_KEY';
     apiKey = env[name]?.trim() || undefined;
     if (apiKeyEnv && !apiKey) {
-      throw new LlmError('auth', `The environment variable ${name}`, { advice: { kind: 'api-key-env', variable: name }, afterAdvice: 'is not set or empty.' });
+      throw new LlmError('auth', `The environment variable ${name}`, {
+        advice: { kind: 'api-key-env', variable: name },
+        afterAdvice: 'is not set or empty.',
+      });
     }
     if (apiKey) sources.apiKey = name;
   }

@@ -46,7 +46,10 @@ export class CutAnswerError extends LlmError {
       purpose,
       // The same request at temperature 0 is cut the same way: the caller asks again with room, or gives up.
       retryable: false,
-      detail: chars !== undefined ? `${chars} characters past a cap of ${cap} tokens` : `finish reason length at ${cap} tokens`,
+      detail:
+        chars !== undefined
+          ? `${chars} characters past a cap of ${cap} tokens`
+          : `finish reason length at ${cap} tokens`,
     });
   }
 }

@@ -203,7 +203,9 @@ export class EndpointPool {
   hasRoom(): boolean {
     const now = this.now();
     const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
-    return this.endpoints.some((e) => e.pausedUntil <= now && e.outstanding < e.limit.current && !(anyHealthy && e.coolUntil > now));
+    return this.endpoints.some(
+      (e) => e.pausedUntil <= now && e.outstanding < e.limit.current && !(anyHealthy && e.coolUntil > now),
+    );
   }
 
   pick(affinity?: string): Endpoint | undefined {

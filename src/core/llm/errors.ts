@@ -101,7 +101,10 @@ export function cliAdvice(a: LlmAdvice): string {
 }
 
 /** An error's text for one audience: the shared summary, that audience's advice, then what follows it. */
-export function adviseText(err: Pick<LlmError, 'summary' | 'advice' | 'afterAdvice'>, phrase: (a: LlmAdvice) => string): string {
+export function adviseText(
+  err: Pick<LlmError, 'summary' | 'advice' | 'afterAdvice'>,
+  phrase: (a: LlmAdvice) => string,
+): string {
   return [err.summary, err.advice ? phrase(err.advice) : '', err.afterAdvice ?? ''].filter(Boolean).join(' ');
 }
 
@@ -129,7 +132,10 @@ export class LlmError extends Error {
 
   /** `summary` is the whole message unless `init.advice` is given: then the CLI's advice (and `afterAdvice`) follow it. */
   constructor(kind: LlmErrorKind, summary: string, init: LlmErrorInit = {}) {
-    super(adviseText({ summary, advice: init.advice, afterAdvice: init.afterAdvice }, cliAdvice), init.cause === undefined ? undefined : { cause: init.cause });
+    super(
+      adviseText({ summary, advice: init.advice, afterAdvice: init.afterAdvice }, cliAdvice),
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
     this.summary = summary;
     this.advice = init.advice;
     this.afterAdvice = init.afterAdvice;
@@ -161,7 +167,14 @@ export function budgetError(budget: number, ctx: Partial<ErrorContext>, after?: 
     'budget',
     `The run's budget of ${budget} request(s) to the server is spent (retries and timed-out requests count), so no more are sent.${why} ` +
       'The run is incomplete: run the same command again to resume (the answers so far are cached).',
-    { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, retryable: false, stopsRun: true, ...(after ? { cause: after } : {}) },
+    {
+      provider: ctx.provider,
+      baseUrl: ctx.baseUrl,
+      model: ctx.model,
+      retryable: false,
+      stopsRun: true,
+      ...(after ? { cause: after } : {}),
+    },
   );
 }
 
@@ -236,14 +249,34 @@ function callName(ctx: ErrorContext): string {
 }
 
 export function connectionError(ctx: ErrorContext, code: string | undefined, cause?: unknown): LlmError {
-  const base = { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, purpose: ctx.purpose, cause, detail: code };
+  const base = {
+    provider: ctx.provider,
+    baseUrl: ctx.baseUrl,
+    model: ctx.model,
+    purpose: ctx.purpose,
+    cause,
+    detail: code,
+  };
   if (code === 'ECONNRESET' || code === 'reset') {
     return new LlmError('connection', `The connection to ${serverName(ctx)} was reset during ${callName(ctx)}.`, base);
   }
-  const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found' : code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'network error');
+  const what =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'host not found'
+      : code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : (code ?? 'network error');
   const advice: LlmAdvice = { kind: 'start-server', provider: ctx.provider };
-  if (ctx.provider === 'ollama') return new LlmError('connection', `Cannot reach Ollama at ${redactUrl(ctx.baseUrl)} (${what}).`, { ...base, advice });
-  return new LlmError('connection', `Cannot reach the OpenAI-compatible server at ${redactUrl(ctx.baseUrl)} (${what}).`, { ...base, advice });
+  if (ctx.provider === 'ollama')
+    return new LlmError('connection', `Cannot reach Ollama at ${redactUrl(ctx.baseUrl)} (${what}).`, {
+      ...base,
+      advice,
+    });
+  return new LlmError(
+    'connection',
+    `Cannot reach the OpenAI-compatible server at ${redactUrl(ctx.baseUrl)} (${what}).`,
+    { ...base, advice },
+  );
 }
 
 export function timeoutError(ctx: ErrorContext, phase: 'first-byte' | 'idle', ms: number): LlmError {
@@ -252,7 +285,13 @@ export function timeoutError(ctx: ErrorContext, phase: 'first-byte' | 'idle', ms
     phase === 'first-byte'
       ? `No response from ${serverName(ctx)} within ${seconds} s for ${callName(ctx)} (model ${ctx.model}).`
       : `The response from ${serverName(ctx)} stalled for ${seconds} s in the middle of ${callName(ctx)} (model ${ctx.model}).`;
-  return new LlmError('timeout', message, { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail: phase, ...(phase === 'first-byte' ? { advice: { kind: 'slow-server' } } : {}) });
+  return new LlmError('timeout', message, {
+    provider: ctx.provider,
+    baseUrl: ctx.baseUrl,
+    model: ctx.model,
+    detail: phase,
+    ...(phase === 'first-byte' ? { advice: { kind: 'slow-server' } } : {}),
+  });
 }
 
 export function abortedError(ctx?: Partial<ErrorContext>): LlmError {
@@ -285,8 +324,17 @@ export interface ContextSizes {
 export function contextSizes(message: string, body?: { n_prompt_tokens?: unknown; n_ctx?: unknown }): ContextSizes {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const out: ContextSizes = {};
-  const prompt = num(body?.n_prompt_tokens) ?? Number(/request \((\d+) tokens\)|resulted in (\d+) tokens|(\d+) input tokens/i.exec(message)?.slice(1).find(Boolean) ?? NaN);
-  const ctx = num(body?.n_ctx) ?? Number(/context size \((\d+) tokens\)|maximum context length is (\d+)/i.exec(message)?.slice(1).find(Boolean) ?? NaN);
+  const prompt =
+    num(body?.n_prompt_tokens) ??
+    Number(
+      /request \((\d+) tokens\)|resulted in (\d+) tokens|(\d+) input tokens/i.exec(message)?.slice(1).find(Boolean) ??
+        NaN,
+    );
+  const ctx =
+    num(body?.n_ctx) ??
+    Number(
+      /context size \((\d+) tokens\)|maximum context length is (\d+)/i.exec(message)?.slice(1).find(Boolean) ?? NaN,
+    );
   if (Number.isFinite(prompt)) out.promptTokens = prompt;
   if (Number.isFinite(ctx)) out.contextTokens = ctx;
   return out;
@@ -301,7 +349,13 @@ export function httpError(
   ctx: ErrorContext,
   status: number,
   message: string,
-  opts: { code?: string | null; type?: string | null; param?: string | null; retryAfterMs?: number; body?: { n_prompt_tokens?: unknown; n_ctx?: unknown } } = {},
+  opts: {
+    code?: string | null;
+    type?: string | null;
+    param?: string | null;
+    retryAfterMs?: number;
+    body?: { n_prompt_tokens?: unknown; n_ctx?: unknown };
+  } = {},
 ): LlmError {
   const base = {
     provider: ctx.provider,
@@ -339,11 +393,18 @@ export function httpError(
   if (status === 401 || status === 403) {
     const refused = `${cap(server)} refused the request (${status}: not authorized).`;
     if (ctx.provider === 'openai') return new LlmError('auth', refused, { ...base, advice: { kind: 'api-key' } });
-    return new LlmError('auth', `${refused} This Ollama sits behind a proxy that wants credentials: check the proxy settings.`, base);
+    return new LlmError(
+      'auth',
+      `${refused} This Ollama sits behind a proxy that wants credentials: check the proxy settings.`,
+      base,
+    );
   }
   if (status === 404 && !ctx.model) {
     // Listing the models (no model named): the URL answers, but this provider's API is not there.
-    return new LlmError('not-found', `${cap(server)} has no model list (404: ${message}).`, { ...base, advice: { kind: 'check-base-url', provider: ctx.provider } });
+    return new LlmError('not-found', `${cap(server)} has no model list (404: ${message}).`, {
+      ...base,
+      advice: { kind: 'check-base-url', provider: ctx.provider },
+    });
   }
   if (status === 404) {
     if (ctx.provider === 'ollama') {
@@ -353,7 +414,10 @@ export function httpError(
         base,
       );
     }
-    return new LlmError('not-found', `${cap(server)} does not know model "${ctx.model}" (404: ${message}).`, { ...base, advice: { kind: 'choose-model' } });
+    return new LlmError('not-found', `${cap(server)} does not know model "${ctx.model}" (404: ${message}).`, {
+      ...base,
+      advice: { kind: 'choose-model' },
+    });
   }
   if (status === 402 || opts.code === 'insufficient_quota' || opts.type === 'insufficient_quota') {
     return new LlmError(
@@ -363,13 +427,21 @@ export function httpError(
     );
   }
   if (status === 429) {
-    return new LlmError('rate-limit', `${cap(server)} is rate limiting requests (429).`, { ...base, advice: { kind: 'lower-concurrency' }, afterAdvice: `Server said: ${message}` });
+    return new LlmError('rate-limit', `${cap(server)} is rate limiting requests (429).`, {
+      ...base,
+      advice: { kind: 'lower-concurrency' },
+      afterAdvice: `Server said: ${message}`,
+    });
   }
   if (status === 503) {
     // Busy, not broken: Ollama past its queue ("server busy, please try again. maximum pending requests
     // exceeded", no Retry-After), vLLM or a proxy overloaded. Back off and send fewer at once, like a 429;
     // taking the server out of the pool would stop a run that has only this one.
-    return new LlmError('rate-limit', `${cap(server)} is busy (503). Sending fewer calls at once and waiting. Server said: ${message}`, base);
+    return new LlmError(
+      'rate-limit',
+      `${cap(server)} is busy (503). Sending fewer calls at once and waiting. Server said: ${message}`,
+      base,
+    );
   }
   if (status >= 500) {
     return new LlmError('server', `${cap(server)} failed with ${status}: ${message}`, base);
@@ -378,7 +450,8 @@ export function httpError(
     return new LlmError('timeout', `${cap(server)} timed out the request (408).`, base);
   }
   const refusedParam = status === 400 || status === 422 ? refusedParameter(message, opts) : undefined;
-  const schemaRejected = !refusedParam && ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
+  const schemaRejected =
+    !refusedParam && ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
   return new LlmError('bad-request', `${cap(server)} rejected ${callName(ctx)} (${status}): ${message}`, {
     ...base,
     schemaRejected,
@@ -395,7 +468,12 @@ const DROPPABLE = ['temperature', 'think', 'chat_template_kwargs', 'reasoning_ef
  * say "Unrecognized request argument supplied: X"; Ollama says "\"m\" does not support thinking".
  */
 function refusedParameter(message: string, opts: { code?: string | null; param?: string | null }): string | undefined {
-  if ((opts.code === 'unsupported_value' || opts.code === 'unsupported_parameter') && opts.param && DROPPABLE.includes(opts.param)) return opts.param;
+  if (
+    (opts.code === 'unsupported_value' || opts.code === 'unsupported_parameter') &&
+    opts.param &&
+    DROPPABLE.includes(opts.param)
+  )
+    return opts.param;
   const unrecognized = /unrecognized request argument supplied: (\w+)/i.exec(message)?.[1];
   if (unrecognized && DROPPABLE.includes(unrecognized)) return unrecognized;
   if (/does not support thinking/i.test(message)) return 'think';

@@ -34,7 +34,11 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
   return (input, init) => request(input, init, options);
 }
 
-function request(input: string | URL | Request, init: RequestInit | undefined, options: HttpFetchOptions): Promise<Response> {
+function request(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  options: HttpFetchOptions,
+): Promise<Response> {
   if (input instanceof Request || !plainBody(init?.body)) return fetch(input, init);
   const url = new URL(input instanceof URL ? input.href : input);
   const secure = url.protocol === 'https:';
@@ -51,63 +55,63 @@ function request(input: string | URL | Request, init: RequestInit | undefined, o
 
   return new Promise<Response>((resolve, reject) => {
     const onResponse = (res: http.IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location && init?.redirect !== 'manual') {
-          // Redirects are rare for model servers; the built-in fetch knows their rules.
-          res.resume();
-          fetch(input, init).then(resolve, reject);
-          return;
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location && init?.redirect !== 'manual') {
+        // Redirects are rare for model servers; the built-in fetch knows their rules.
+        res.resume();
+        fetch(input, init).then(resolve, reject);
+        return;
+      }
+      const responseHeaders = new Headers();
+      for (const [key, value] of Object.entries(res.headers)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
+      }
+      const empty = method === 'HEAD' || NULL_BODY_STATUS.has(status);
+      let body: Readable | undefined;
+      if (!empty) {
+        const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+        const decoder =
+          encoding === 'gzip' || encoding === 'x-gzip'
+            ? zlib.createGunzip()
+            : encoding === 'deflate'
+              ? zlib.createInflate()
+              : encoding === 'br'
+                ? zlib.createBrotliDecompress()
+                : undefined;
+        if (decoder) {
+          // Decoded bytes no longer match these headers (as with the built-in fetch).
+          responseHeaders.delete('content-encoding');
+          responseHeaders.delete('content-length');
+          res.on('error', (err) => decoder.destroy(err));
+          body = res.pipe(decoder);
+        } else body = res;
+        const watcher = options.watch?.(status, res.headers);
+        if (watcher) {
+          const source = body;
+          const watched = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              done(watcher(chunk) ?? null, chunk);
+            },
+          });
+          source.on('error', (err) => watched.destroy(err));
+          body = source.pipe(watched);
         }
-        const responseHeaders = new Headers();
-        for (const [key, value] of Object.entries(res.headers)) {
-          if (value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
-        }
-        const empty = method === 'HEAD' || NULL_BODY_STATUS.has(status);
-        let body: Readable | undefined;
-        if (!empty) {
-          const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
-          const decoder =
-            encoding === 'gzip' || encoding === 'x-gzip'
-              ? zlib.createGunzip()
-              : encoding === 'deflate'
-                ? zlib.createInflate()
-                : encoding === 'br'
-                  ? zlib.createBrotliDecompress()
-                  : undefined;
-          if (decoder) {
-            // Decoded bytes no longer match these headers (as with the built-in fetch).
-            responseHeaders.delete('content-encoding');
-            responseHeaders.delete('content-length');
-            res.on('error', (err) => decoder.destroy(err));
-            body = res.pipe(decoder);
-          } else body = res;
-          const watcher = options.watch?.(status, res.headers);
-          if (watcher) {
-            const source = body;
-            const watched = new Transform({
-              transform(chunk: Buffer, _encoding, done) {
-                done(watcher(chunk) ?? null, chunk);
-              },
-            });
-            source.on('error', (err) => watched.destroy(err));
-            body = source.pipe(watched);
-          }
-        }
-        if (body && signal) {
-          // Like the built-in fetch: a body read after an abort fails with the AbortError itself.
-          const stream = body;
-          const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : abortError());
-          signal.addEventListener('abort', onAbort, { once: true });
-          stream.once('close', () => signal.removeEventListener('abort', onAbort));
-        }
-        resolve(
-          new Response(body ? (Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>) : null, {
-            status,
-            statusText: res.statusMessage ?? '',
-            headers: responseHeaders,
-          }),
-        );
+      }
+      if (body && signal) {
+        // Like the built-in fetch: a body read after an abort fails with the AbortError itself.
+        const stream = body;
+        const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : abortError());
+        signal.addEventListener('abort', onAbort, { once: true });
+        stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+      resolve(
+        new Response(body ? (Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>) : null, {
+          status,
+          statusText: res.statusMessage ?? '',
+          headers: responseHeaders,
+        }),
+      );
     };
     const send = (agent: http.Agent | false) => {
       const req = (secure ? https : http).request(url, { method, headers, agent, signal }, onResponse);
@@ -116,7 +120,8 @@ function request(input: string | URL | Request, init: RequestInit | undefined, o
         // idle connections after 5 s) fails at once with ECONNRESET/EPIPE, before any byte of a response.
         // Node's documentation gives the remedy: send the request again, here on a fresh connection. The
         // request never reached the server, so this is no retry of the call.
-        if (agent && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal?.aborted) send(false);
+        if (agent && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal?.aborted)
+          send(false);
         else reject(err);
       });
       req.end(init?.body === null || init?.body === undefined ? undefined : (init.body as string | Uint8Array));

@@ -22,14 +22,7 @@ import { clearlyOverContext, estimateTokens } from './estimate';
 import { withThinking } from './thinking';
 import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
-import type {
-  CallTimeouts,
-  EndpointCheck,
-  EndpointClient,
-  ModelInfo,
-  ProviderCall,
-  ProviderReply,
-} from './provider';
+import type { CallTimeouts, EndpointCheck, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { promptChars, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
 
@@ -40,7 +33,12 @@ export const TRUNCATE_FLAG_SINCE = '0.12.6';
 /** Compares dotted versions numerically ("0.12.10" > "0.12.6"); a pre-release suffix is ignored. */
 export function versionAtLeast(version: string | undefined, min: string): boolean {
   if (!version) return false;
-  const parse = (v: string) => v.replace(/^v/, '').split(/[-+]/)[0]!.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const parse = (v: string) =>
+    v
+      .replace(/^v/, '')
+      .split(/[-+]/)[0]!
+      .split('.')
+      .map((x) => Number.parseInt(x, 10) || 0);
   const a = parse(version);
   const b = parse(min);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -65,7 +63,12 @@ function contextLengthError(ctx: ErrorContext, message: string, detail: string, 
 }
 
 /** A prompt Ollama cut from the front without saying so: a failure, never an answer to score. */
-export function truncatedPromptError(ctx: ErrorContext, evaluated: number, estimated: number, numCtx: number | undefined): LlmError {
+export function truncatedPromptError(
+  ctx: ErrorContext,
+  evaluated: number,
+  estimated: number,
+  numCtx: number | undefined,
+): LlmError {
   return contextLengthError(
     ctx,
     `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
@@ -115,7 +118,9 @@ export class OllamaProvider implements EndpointClient {
 
   refuse(call: ProviderCall): LlmError | undefined {
     const estimated = estimateTokens(call.messages);
-    return clearlyOverContext(estimated, call.numCtx) ? overlongPromptError(this.context(call), estimated, call.numCtx!) : undefined;
+    return clearlyOverContext(estimated, call.numCtx)
+      ? overlongPromptError(this.context(call), estimated, call.numCtx!)
+      : undefined;
   }
 
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
@@ -143,7 +148,9 @@ export class OllamaProvider implements EndpointClient {
       ...(refusesOverflow ? { truncate: false } : {}),
       // Ollama's think: a boolean, or a level for the models that take one (gpt-oss). A model that cannot
       // think answers 400 "does not support thinking" on some versions: the client then drops it.
-      ...(call.think !== undefined && sends('think') ? { think: call.think === 'off' ? false : call.think === 'on' ? true : call.think } : {}),
+      ...(call.think !== undefined && sends('think')
+        ? { think: call.think === 'off' ? false : call.think === 'on' ? true : call.think }
+        : {}),
     };
     try {
       let text = '';
@@ -175,7 +182,11 @@ export class OllamaProvider implements EndpointClient {
       if (wd.signal.aborted) throw wd.signal.reason;
       if (stopped && !final) {
         // Ended by us before Ollama's last line: no counts from the server, so the estimate's.
-        return { text, usage: { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) }, finishReason: stopped };
+        return {
+          text,
+          usage: { promptTokens: estimateTokens(call.messages), completionTokens: Math.ceil(text.length / 4) },
+          finishReason: stopped,
+        };
       }
       if (!final) throw connectionError(ctx, 'reset');
       // An older Ollama cut the prompt silently: its only trace is prompt_eval_count, the length after the cut
@@ -184,7 +195,10 @@ export class OllamaProvider implements EndpointClient {
       // estimate (which is within about a third of real counts) is taken as a cut.
       const evaluated = final.prompt_eval_count ?? 0;
       const estimated = estimateTokens(call.messages);
-      const cut = call.numCtx !== undefined ? evaluated >= call.numCtx - 8 && estimated > evaluated * 1.05 : evaluated > 0 && evaluated < 0.6 * estimated;
+      const cut =
+        call.numCtx !== undefined
+          ? evaluated >= call.numCtx - 8 && estimated > evaluated * 1.05
+          : evaluated > 0 && evaluated < 0.6 * estimated;
       if (cut) throw truncatedPromptError(ctx, evaluated, estimated, call.numCtx);
       return {
         text,
@@ -202,7 +216,9 @@ export class OllamaProvider implements EndpointClient {
 
   /** Whether this server refuses an overlong prompt when asked to (truncate:false, Ollama 0.12.6 and later). */
   private refusesOverflow(signal: AbortSignal | undefined): Promise<boolean> {
-    this.overflowProbe ??= this.metadata('', signal, async (client) => versionAtLeast((await client.version()).version, TRUNCATE_FLAG_SINCE)).catch(() => {
+    this.overflowProbe ??= this.metadata('', signal, async (client) =>
+      versionAtLeast((await client.version()).version, TRUNCATE_FLAG_SINCE),
+    ).catch(() => {
       // Unknown (a proxy without /api/version): ask again next time rather than decide on a failure.
       this.overflowProbe = undefined;
       return false;
@@ -221,7 +237,14 @@ export class OllamaProvider implements EndpointClient {
     return this.metadata('', signal, async (client) => {
       const { version } = await client.version();
       const list = await client.list();
-      return { version, models: list.models.map((m) => ({ name: m.name, sizeBytes: m.size, ...(m.digest ? { digest: m.digest } : {}) })) };
+      return {
+        version,
+        models: list.models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          ...(m.digest ? { digest: m.digest } : {}),
+        })),
+      };
     });
   }
 
@@ -247,7 +270,11 @@ export class OllamaProvider implements EndpointClient {
     });
   }
 
-  private async metadata<T>(model: string, signal: AbortSignal | undefined, fn: (client: Ollama) => Promise<T>): Promise<T> {
+  private async metadata<T>(
+    model: string,
+    signal: AbortSignal | undefined,
+    fn: (client: Ollama) => Promise<T>,
+  ): Promise<T> {
     const ctx: ErrorContext = { provider: 'ollama', baseUrl: this.baseUrl, model };
     const wd = new Watchdog(signal, this.options.timeouts);
     try {
@@ -309,7 +336,8 @@ function contentOf(part: ChatResponse, ctx: ErrorContext): string {
   const message = (part as { message?: unknown }).message;
   if (!message || typeof message !== 'object') throw parseError(ctx, 'a reply without a message');
   const content = (message as { content?: unknown }).content;
-  if (typeof content !== 'string') throw parseError(ctx, `a message whose content is ${content === null ? 'null' : typeof content}`);
+  if (typeof content !== 'string')
+    throw parseError(ctx, `a message whose content is ${content === null ? 'null' : typeof content}`);
   return content;
 }
 
@@ -323,7 +351,8 @@ function guardedFetch(wd: Watchdog, ctx: ErrorContext): typeof fetch {
   const fetchWatched = createHttpFetch({
     // A one-object answer arrives whole and is read by response.json(): the first-byte timeout
     // covers it. Only a stream is watched, for the idle timeout and for bad lines.
-    watch: (status, headers) => (status < 300 && String(headers['content-type'] ?? '').includes('ndjson') ? ndjsonWatcher(wd, ctx) : undefined),
+    watch: (status, headers) =>
+      status < 300 && String(headers['content-type'] ?? '').includes('ndjson') ? ndjsonWatcher(wd, ctx) : undefined,
   });
   return async (input, init) => {
     const signal = init?.signal ? AbortSignal.any([init.signal, wd.signal]) : wd.signal;

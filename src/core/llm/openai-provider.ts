@@ -20,14 +20,7 @@ import { withThinking } from './thinking';
 import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { estimateTokens } from './estimate';
 import { httpFetch } from './http-fetch';
-import type {
-  CallTimeouts,
-  EndpointCheck,
-  EndpointClient,
-  ModelInfo,
-  ProviderCall,
-  ProviderReply,
-} from './provider';
+import type { CallTimeouts, EndpointCheck, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { promptChars, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
 
@@ -84,8 +77,10 @@ export class OpenAIProvider implements EndpointClient {
       // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
       // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
       const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(this.baseUrl));
-      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on')) body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
-      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort')) body.reasoning_effort = call.think;
+      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on'))
+        body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
+      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort'))
+        body.reasoning_effort = call.think;
     }
     // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
     if (call.maxTokens !== undefined) {
@@ -144,9 +139,7 @@ export class OpenAIProvider implements EndpointClient {
       if (wd.signal.aborted) throw wd.signal.reason;
       const choice = completion.choices?.[0];
       const text = contentOfCompletion(choice, ctx);
-      const usage = completion.usage
-        ? usageOf(completion.usage)
-        : this.estimateUsage(call, text);
+      const usage = completion.usage ? usageOf(completion.usage) : this.estimateUsage(call, text);
       return { text: withThinking(reasoningOf(choice?.message), text), usage, finishReason: choice?.finish_reason };
     } catch (err) {
       throw this.classify(err, wd, ctx);
@@ -198,11 +191,13 @@ export class OpenAIProvider implements EndpointClient {
       return timeoutError(ctx, wd.timedOut, ms);
     }
     if (err instanceof LlmError) return err;
-    if (err instanceof APIConnectionTimeoutError) return timeoutError(ctx, 'first-byte', this.options.timeouts.firstByteMs * 2);
+    if (err instanceof APIConnectionTimeoutError)
+      return timeoutError(ctx, 'first-byte', this.options.timeouts.firstByteMs * 2);
     if (err instanceof APIUserAbortError) return abortedError(ctx);
     if (err instanceof APIConnectionError) return connectionError(ctx, networkCode(err.cause) ?? networkCode(err), err);
     if (err instanceof APIError) {
-      const inner = err.error as { message?: unknown; type?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown } | undefined;
+      const inner = err.error as
+        { message?: unknown; type?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown } | undefined;
       const message = typeof inner?.message === 'string' ? inner.message : err.message;
       // An `error` event inside a 200 stream has no status: the server failed mid-answer.
       if (err.status === undefined) return httpError(ctx, 500, message);
@@ -231,13 +226,22 @@ export class OpenAIProvider implements EndpointClient {
  * The content of a completion's first choice. No choice, no message, or `content: null` (a refusal, a tool
  * call, a broken proxy) is no answer: a failed call, never an empty answer to score.
  */
-function contentOfCompletion(choice: { message?: { content?: string | null; refusal?: string | null } | null } | undefined, ctx: ErrorContext): string {
+function contentOfCompletion(
+  choice: { message?: { content?: string | null; refusal?: string | null } | null } | undefined,
+  ctx: ErrorContext,
+): string {
   if (!choice) throw parseError(ctx, 'a reply without a choice');
   const message = choice.message;
   if (!message || typeof message !== 'object') throw parseError(ctx, 'a reply without a message');
   if (typeof message.content === 'string') return message.content;
-  const refusal = typeof message.refusal === 'string' && message.refusal ? `; the model refused: ${message.refusal.slice(0, 200)}` : '';
-  throw parseError(ctx, `a message whose content is ${message.content === null ? 'null' : typeof message.content}${refusal}`);
+  const refusal =
+    typeof message.refusal === 'string' && message.refusal
+      ? `; the model refused: ${message.refusal.slice(0, 200)}`
+      : '';
+  throw parseError(
+    ctx,
+    `a message whose content is ${message.content === null ? 'null' : typeof message.content}${refusal}`,
+  );
 }
 
 /**
@@ -259,7 +263,15 @@ function safeHost(url: string): string {
 }
 
 /** The server's counts; cached_tokens (OpenAI, llama-server) are the prompt tokens it did not compute again. */
-function usageOf(u: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null }): ProviderReply['usage'] {
+function usageOf(u: {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}): ProviderReply['usage'] {
   const cached = u.prompt_tokens_details?.cached_tokens;
-  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cachedPromptTokens: cached } : {}) };
+  return {
+    promptTokens: u.prompt_tokens,
+    completionTokens: u.completion_tokens,
+    ...(typeof cached === 'number' && cached > 0 ? { cachedPromptTokens: cached } : {}),
+  };
 }

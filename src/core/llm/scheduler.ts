@@ -80,7 +80,11 @@ export class Scheduler {
    * Runs `task` on an endpoint with a free slot, retrying on other (or the same) endpoints as
    * the policy allows. The task gets the caller's signal and must abort its request with it.
    */
-  async run<T>(task: (endpoint: Endpoint, attempt: number) => Promise<T>, signal?: AbortSignal, affinity?: string): Promise<T> {
+  async run<T>(
+    task: (endpoint: Endpoint, attempt: number) => Promise<T>,
+    signal?: AbortSignal,
+    affinity?: string,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError();
       // A retry goes wherever there is room: its home server may be the one failing.
@@ -95,17 +99,25 @@ export class Scheduler {
         this.pool.markSuccess(endpoint);
         return result;
       } catch (err) {
-        failure = err instanceof LlmError ? err : new LlmError('server', (err as Error)?.message ?? String(err), { cause: err, retryable: false });
+        failure =
+          err instanceof LlmError
+            ? err
+            : new LlmError('server', (err as Error)?.message ?? String(err), { cause: err, retryable: false });
         if (signal?.aborted || failure.kind === 'aborted') throw signalled(failure);
         this.noteFailure(endpoint, failure, epoch);
       } finally {
         endpoint.outstanding--;
         this.dispatch();
       }
-      if (failure.retryable && failure.retryAfterMs !== undefined && failure.retryAfterMs > this.policy.maxRetryAfterMs) {
+      if (
+        failure.retryable &&
+        failure.retryAfterMs !== undefined &&
+        failure.retryAfterMs > this.policy.maxRetryAfterMs
+      ) {
         failure = retryAfterTooLong(failure, this.policy.maxRetryAfterMs);
       }
-      if (failure.retryable && attempt < this.policy.maxAttempts) failure = this.hooks.beforeRetry?.(failure) ?? failure;
+      if (failure.retryable && attempt < this.policy.maxAttempts)
+        failure = this.hooks.beforeRetry?.(failure) ?? failure;
       if (!failure.retryable || attempt >= this.policy.maxAttempts) {
         failure.attempts = attempt;
         throw failure;
@@ -131,7 +143,8 @@ export class Scheduler {
     if (err.kind === 'budget') return;
     if (err.kind === 'rate-limit') {
       endpoint.limit.onRateLimit(epoch);
-      if (err.retryAfterMs !== undefined) this.pool.pause(endpoint, Math.min(err.retryAfterMs, this.policy.maxRetryAfterMs));
+      if (err.retryAfterMs !== undefined)
+        this.pool.pause(endpoint, Math.min(err.retryAfterMs, this.policy.maxRetryAfterMs));
     } else if (err.kind === 'connection' || err.kind === 'server' || err.kind === 'timeout') {
       this.pool.markFailure(endpoint);
     } else {
@@ -207,10 +220,13 @@ export class Scheduler {
     if (this.waiting === 0) return;
     const at = this.pool.nextChangeAt();
     if (at === undefined) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.dispatch();
-    }, Math.max(1, at - Date.now()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.dispatch();
+      },
+      Math.max(1, at - Date.now()),
+    );
   }
 }
 
@@ -221,7 +237,9 @@ function settle(w: Waiter, fn: () => void): void {
 }
 
 function signalled(err: LlmError): LlmError {
-  return err.kind === 'aborted' ? err : abortedError({ provider: err.provider, baseUrl: err.baseUrl, model: err.model });
+  return err.kind === 'aborted'
+    ? err
+    : abortedError({ provider: err.provider, baseUrl: err.baseUrl, model: err.model });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -14,7 +14,8 @@
 const WRAP_OPEN = `["'*_\`(\\[]*`;
 const WRAP_CLOSE = `["'*_\`)\\]]*`;
 const NAMES = 'response|reply|option|output|assistant|answer';
-const LABELS = 'final answer|answer|verdict|choice|winner|preferred(?: response| reply)?|better (?:response|reply)(?: is)?|i prefer';
+const LABELS =
+  'final answer|answer|verdict|choice|winner|preferred(?: response| reply)?|better (?:response|reply)(?: is)?|i prefer';
 /** The end of a value: not a letter of a longer word, nor the head of a compound ("A-grade", "B-movie"). */
 const VALUE_END = `(?![\\w]|-\\w)`;
 /**
@@ -24,7 +25,8 @@ const VALUE_END = `(?![\\w]|-\\w)`;
  */
 const STATEMENT_END = `(?=\\s*$|\\s*[.,;:!)\\]"'*_\`]|\\s+(?:is|was|wins|would|because|since|as|over|here|overall|by)\\b|\\s*[-\u2013\u2014(])`;
 /** Words that choose a reply. */
-const CHOOSING = /\b(?:better|best|prefer|prefers|preferred|preferable|choose|chooses|chose|pick|picks|picked|select|selects|selected|go(?:es|ing)? with|winner|wins|superior|stronger|more (?:helpful|suitable|appropriate|useful|relevant|accurate|aligned)|suits|fits|matches|(?:gives|provides|offers|delivers|does) (?:one|it|that|this|so|exactly))\b/i;
+const CHOOSING =
+  /\b(?:better|best|prefer|prefers|preferred|preferable|choose|chooses|chose|pick|picks|picked|select|selects|selected|go(?:es|ing)? with|winner|wins|superior|stronger|more (?:helpful|suitable|appropriate|useful|relevant|accurate|aligned)|suits|fits|matches|(?:gives|provides|offers|delivers|does) (?:one|it|that|this|so|exactly))\b/i;
 /** Words that turn a statement about a reply into something else than its choice: negation, comparison against, condition. */
 const NOT_CHOOSING =
   /\b(?:not|no|never|none|nor|neither|nothing|cannot|worse|worst|less|least|inferior|weaker|than|instead|fails?|failed|lacks?|lacking|misses|wrong|incorrect|unhelpful|poor|poorly|badly|if|unless|whether|too \w+)\b|n['\u2019]t\b/i;
@@ -54,7 +56,10 @@ export function statedChoice(text: string, values: readonly string[]): string | 
     canonical: (raw) => values.find((v) => v.toLowerCase() === raw.toLowerCase()),
     strict: (raw) => values.find((v) => v === raw || (v.length > 1 && v.toLowerCase() === raw.toLowerCase())),
   };
-  const whole = new RegExp(`^\\s*${WRAP_OPEN}(?:(?:${NAMES})\\s*)?${WRAP_OPEN}${r.value}${WRAP_CLOSE}[\\s.!]*$`, 'i').exec(text);
+  const whole = new RegExp(
+    `^\\s*${WRAP_OPEN}(?:(?:${NAMES})\\s*)?${WRAP_OPEN}${r.value}${WRAP_CLOSE}[\\s.!]*$`,
+    'i',
+  ).exec(text);
   if (whole) return r.canonical(whole[1]!);
   // A labelled statement outranks replies named in passing ("Response A is verbose... Preference: B").
   const byLabel = labelledChoices(text, r);
@@ -105,7 +110,11 @@ function sentenceChoices(text: string, r: Reading): Set<string> | 'ambiguous' {
   );
   const found = new Set<string>();
   for (const sentence of text.split(/(?<=[.!?])\s+|\n+/)) {
-    const replies = new Set(matches(sentence, named).map((m) => r.strict(m[1]!)).filter((v) => v !== undefined));
+    const replies = new Set(
+      matches(sentence, named)
+        .map((m) => r.strict(m[1]!))
+        .filter((v) => v !== undefined),
+    );
     if (replies.size > 1 && judges(sentence)) return 'ambiguous';
     if (replies.size !== 1 || /\?\W*$/.test(sentence)) continue;
     if (CHOOSING.test(sentence) && !NOT_CHOOSING.test(sentence)) found.add([...replies][0]!);
@@ -115,8 +124,13 @@ function sentenceChoices(text: string, r: Reading): Set<string> | 'ambiguous' {
 
 /** A last line holding only the value ("...reasoning.\nB"). */
 function lastLineChoice(text: string, r: Reading): string | undefined {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
-  const m = last ? new RegExp(`^${WRAP_OPEN}(?:(?:${NAMES})\\s*)?${WRAP_OPEN}${r.value}${WRAP_CLOSE}[\\s.!]*$`, 'i').exec(last) : null;
+  const m = last
+    ? new RegExp(`^${WRAP_OPEN}(?:(?:${NAMES})\\s*)?${WRAP_OPEN}${r.value}${WRAP_CLOSE}[\\s.!]*$`, 'i').exec(last)
+    : null;
   return m ? r.canonical(m[1]!) : undefined;
 }

@@ -43,7 +43,10 @@ export function splitThinking(text: string): SplitAnswer {
     thoughts.push(rest.slice(0, close.index));
     rest = rest.slice(close.index + close[0].length);
   }
-  const thinking = thoughts.map((t) => t.trim()).filter(Boolean).join('\n\n');
+  const thinking = thoughts
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join('\n\n');
   return { answer: answer.trim(), ...(thinking ? { thinking } : {}) };
 }
 

@@ -80,7 +80,12 @@ function fencedBlocks(text: string): string[] {
   // An unterminated fence (the answer hit the token limit) still holds the start of the object.
   const open = text.lastIndexOf('```');
   if (open >= 0 && (text.slice(0, open).match(/```/g)?.length ?? 0) % 2 === 0) {
-    out.push(text.slice(open).replace(/^```[a-zA-Z0-9_-]*/, '').trim());
+    out.push(
+      text
+        .slice(open)
+        .replace(/^```[a-zA-Z0-9_-]*/, '')
+        .trim(),
+    );
   }
   return out;
 }
@@ -114,11 +119,19 @@ export function objectsHolding(text: string, key: string, maxMentions = 32, reac
   const lower = text.toLowerCase();
   const needle = key.toLowerCase();
   let mentions = 0;
-  for (let at = lower.indexOf(needle); at >= 0 && mentions < maxMentions; at = lower.indexOf(needle, at + needle.length)) {
+  for (
+    let at = lower.indexOf(needle);
+    at >= 0 && mentions < maxMentions;
+    at = lower.indexOf(needle, at + needle.length)
+  ) {
     mentions++;
     // The nearest openers first: the object that holds the key is one of the innermost around it.
     let opener = text.lastIndexOf('{', at);
-    for (let tries = 0; opener >= 0 && at - opener <= reach && tries < 8; tries++, opener = text.lastIndexOf('{', opener - 1)) {
+    for (
+      let tries = 0;
+      opener >= 0 && at - opener <= reach && tries < 8;
+      tries++, opener = text.lastIndexOf('{', opener - 1)
+    ) {
       const value = new LenientParser(text, opener).tryValue();
       if (isObject(value) && Object.keys(value).some((k) => k.toLowerCase() === needle)) out.push(value);
     }
@@ -186,7 +199,15 @@ class LenientParser {
     if (c === '-' || c === '+' || (c >= '0' && c <= '9') || c === '.') return this.number();
     const word = /^[A-Za-z_$][\w$]*/.exec(this.s.slice(this.pos, this.pos + 32))?.[0];
     if (word === undefined) this.fail();
-    const literal: Record<string, unknown> = { true: true, True: true, false: false, False: false, null: null, None: null, undefined: null };
+    const literal: Record<string, unknown> = {
+      true: true,
+      True: true,
+      false: false,
+      False: false,
+      null: null,
+      None: null,
+      undefined: null,
+    };
     if (!(word in literal)) this.fail();
     this.pos += word.length;
     return literal[word];
@@ -260,11 +281,21 @@ class LenientParser {
         const n = s[this.pos + 1];
         this.pos += 2;
         switch (n) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
           case 'u': {
             const hex = s.slice(this.pos, this.pos + 4);
             if (/^[0-9a-fA-F]{4}$/.test(hex)) {
@@ -273,8 +304,10 @@ class LenientParser {
             } else out += 'u';
             break;
           }
-          case undefined: break;
-          default: out += n;
+          case undefined:
+            break;
+          default:
+            out += n;
         }
         continue;
       }

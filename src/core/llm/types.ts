@@ -39,7 +39,10 @@ export type OutputCapKind = (typeof OUTPUT_CAP_KINDS)[number];
 export type OutputCaps = Partial<Record<OutputCapKind, number>>;
 
 /** The output cap a request is sent with: its own maxTokens, else its schema's cap. */
-export function outputCapOf(request: { maxTokens?: number; schema?: ResponseSchema }, overrides?: OutputCaps): number | undefined {
+export function outputCapOf(
+  request: { maxTokens?: number; schema?: ResponseSchema },
+  overrides?: OutputCaps,
+): number | undefined {
   const kind = request.schema?.capKind;
   return request.maxTokens ?? (kind !== undefined ? overrides?.[kind] : undefined) ?? request.schema?.outputCap;
 }

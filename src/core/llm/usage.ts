@@ -19,7 +19,12 @@ export function costUsd(prices: PriceTable | undefined, model: string, usage: Us
   const price = prices?.[model];
   if (!price) return undefined;
   const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
-  return ((usage.promptTokens - cached) * price.inputPerMTok + cached * (price.cachedInputPerMTok ?? price.inputPerMTok) + usage.completionTokens * price.outputPerMTok) / 1e6;
+  return (
+    ((usage.promptTokens - cached) * price.inputPerMTok +
+      cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+      usage.completionTokens * price.outputPerMTok) /
+    1e6
+  );
 }
 
 export interface UsageSnapshot {
@@ -108,7 +113,11 @@ export class UsageCounters {
 
   snapshot(): UsageSnapshot {
     const end = this.active > 0 ? this.now() : this.lastEnd;
-    const usage = { promptTokens: this.promptTokens, completionTokens: this.completionTokens, cachedPromptTokens: this.cachedPromptTokens };
+    const usage = {
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      cachedPromptTokens: this.cachedPromptTokens,
+    };
     return {
       calls: this.calls,
       cacheHits: this.cacheHits,

@@ -113,7 +113,8 @@ export class CallDeadline {
    */
   error(ctx: DeadlineContext): LlmError {
     const seconds = Math.round(this.ms / 100) / 10;
-    const server = ctx.provider === 'ollama' ? `Ollama at ${redactUrl(ctx.baseUrl)}` : `The server at ${redactUrl(ctx.baseUrl)}`;
+    const server =
+      ctx.provider === 'ollama' ? `Ollama at ${redactUrl(ctx.baseUrl)}` : `The server at ${redactUrl(ctx.baseUrl)}`;
     return new LlmError(
       'timeout',
       `${server} kept streaming for ${seconds} s without finishing ${ctx.purpose ? `the ${ctx.purpose} call` : 'the call'} (model ${ctx.model}); ` +

@@ -68,9 +68,13 @@ Give a one-sentence reason, then your label.`,
  * verbatim into the answer (Gemma 3 270M did, through llama-server, and its persona read "<the persona>").
  */
 export const OUTPUT_INSTRUCTIONS: Record<PromptName, string> = {
-  judge: 'Reply with a JSON object with two fields: "reasoning", a string holding your brief reasoning in your own words, and "preference", the letter "A" or the letter "B".',
-  bootstrap: 'Reply with a JSON object with two fields: "reasoning", a string holding your hypotheses about the user and your comparison of the replies, and "preference", the letter "A" or the letter "B".',
-  'persona-synthesis': 'Reply with a JSON object with two fields: "reasoning", a string saying what the choices have in common, and "persona", a string holding the full text of the persona you wrote.',
+  judge:
+    'Reply with a JSON object with two fields: "reasoning", a string holding your brief reasoning in your own words, and "preference", the letter "A" or the letter "B".',
+  bootstrap:
+    'Reply with a JSON object with two fields: "reasoning", a string holding your hypotheses about the user and your comparison of the replies, and "preference", the letter "A" or the letter "B".',
+  'persona-synthesis':
+    'Reply with a JSON object with two fields: "reasoning", a string saying what the choices have in common, and "persona", a string holding the full text of the persona you wrote.',
   memory: 'Reply with a JSON object with one field: "facts", a list of strings, one fact about the user in each.',
-  personalizable: 'Reply with a JSON object with two fields: "reason", one sentence, and "personalizable", true or false.',
+  personalizable:
+    'Reply with a JSON object with two fields: "reason", one sentence, and "personalizable", true or false.',
 };

@@ -9,13 +9,18 @@ import type { PersonaModel } from './persona-file';
 import { demosOf } from './methods';
 import { escapeMarkup, isLabelled, renderConversation, tagged, type Demo } from './render';
 
-export function exportJudgePrompt(model: PersonaModel, judgeInstructions: string, pairs: readonly Pair[]): ChatMessage[] {
+export function exportJudgePrompt(
+  model: PersonaModel,
+  judgeInstructions: string,
+  pairs: readonly Pair[],
+): ChatMessage[] {
   const demos = pairs.length ? demosOf(model, pairs) : [];
   return [
     { role: 'system', content: judgeSystem(judgeInstructions, { persona: model.persona, demos }) },
     {
       role: 'user',
-      content: '<conversation>\n{{conversation}}\n</conversation>\n\n<response_a>\n{{response_a}}\n</response_a>\n\n<response_b>\n{{response_b}}\n</response_b>\n\nWhich reply would this user prefer, A or B?',
+      content:
+        '<conversation>\n{{conversation}}\n</conversation>\n\n<response_a>\n{{response_a}}\n</response_a>\n\n<response_b>\n{{response_b}}\n</response_b>\n\nWhich reply would this user prefer, A or B?',
     },
   ];
 }
@@ -37,9 +42,19 @@ export function exportGenerationPrompt(model: PersonaModel, demos: readonly { pa
     '</user_persona>',
   ];
   if (demos.length) {
-    out.push('', 'Past choices of this user: each time they saw two replies to the same conversation and preferred one. Learn what they value from them; do not repeat these conversations.', '', '<past_choices>');
+    out.push(
+      '',
+      'Past choices of this user: each time they saw two replies to the same conversation and preferred one. Learn what they value from them; do not repeat these conversations.',
+      '',
+      '<past_choices>',
+    );
     demos.forEach(({ pair, demo }, i) => {
-      out.push(`<choice number="${i + 1}">`, tagged('conversation', renderConversation(pair.context)), tagged('preferred_reply', escapeMarkup(pair.chosen.content)), tagged('other_reply', escapeMarkup(pair.rejected.content)));
+      out.push(
+        `<choice number="${i + 1}">`,
+        tagged('conversation', renderConversation(pair.context)),
+        tagged('preferred_reply', escapeMarkup(pair.chosen.content)),
+        tagged('other_reply', escapeMarkup(pair.rejected.content)),
+      );
       if (!isLabelled(demo)) out.push(tagged('why', escapeMarkup(demo.reasoning)));
       out.push('</choice>');
     });

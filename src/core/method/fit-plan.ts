@@ -12,20 +12,57 @@ import { candidateBound, presentationOrder, type FitOptions, type FitPrompts } f
 const TYPICAL_REASONING = 'x'.repeat(600);
 const TYPICAL_PERSONA = 'x'.repeat(1200);
 
-export function planFitRequests(splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[], prompts: FitPrompts, opts: { temperature: number; seed: number } & Pick<FitOptions, 'k' | 'labeledDemos'>): ChatRequest[] {
+export function planFitRequests(
+  splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[],
+  prompts: FitPrompts,
+  opts: { temperature: number; seed: number } & Pick<FitOptions, 'k' | 'labeledDemos'>,
+): ChatRequest[] {
   const { temperature, seed } = opts;
   const requests: ChatRequest[] = [];
   const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
   const bootWithPersona = judgeSystem(prompts.bootstrap.text, { persona: TYPICAL_PERSONA }, 'bootstrap');
   for (const s of splits) {
-    for (const p of s.context) requests.push({ messages: judgeMessages(boot, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
-    const demos = s.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: presentationOrder(pair, seed), preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
+    for (const p of s.context)
+      requests.push({
+        messages: judgeMessages(boot, p, presentationOrder(p, seed)),
+        schema: BOOTSTRAP_SCHEMA,
+        temperature,
+        seed,
+      });
+    const demos = s.context.map((pair) => ({
+      pair,
+      demo: {
+        pairId: pair.pairId,
+        order: presentationOrder(pair, seed),
+        preference: 'A' as const,
+        reasoning: TYPICAL_REASONING,
+      },
+    }));
     const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
     // Every candidate of both stages (the second has the zero-demo one too).
     const candidates = candidateBound(s.context.length, opts, false) + candidateBound(s.context.length, opts, true);
-    for (let c = 0; c < candidates; c++) for (const p of s.validation) requests.push({ messages: judgeMessages(selection, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed, sample: c });
-    requests.push({ messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos), schema: PERSONA_SCHEMA, temperature, seed });
-    for (const p of s.context) requests.push({ messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)), schema: BOOTSTRAP_SCHEMA, temperature, seed });
+    for (let c = 0; c < candidates; c++)
+      for (const p of s.validation)
+        requests.push({
+          messages: judgeMessages(selection, p, 'AB'),
+          schema: JUDGMENT_SCHEMA,
+          temperature,
+          seed,
+          sample: c,
+        });
+    requests.push({
+      messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos),
+      schema: PERSONA_SCHEMA,
+      temperature,
+      seed,
+    });
+    for (const p of s.context)
+      requests.push({
+        messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)),
+        schema: BOOTSTRAP_SCHEMA,
+        temperature,
+        seed,
+      });
   }
   return requests;
 }

@@ -47,7 +47,13 @@ export interface FitOptions {
 /** The settings of a fit's search (what a replay of its first stage must repeat to come from the cache). */
 export type FitKnobs = Pick<FitOptions, 'k' | 'stopScore' | 'labeledDemos'>;
 
-export const DEFAULT_FIT_OPTIONS: FitOptions & { labeledDemos: number } = { temperature: 0, seed: 0, k: 10, stopScore: 0.8, labeledDemos: 4 };
+export const DEFAULT_FIT_OPTIONS: FitOptions & { labeledDemos: number } = {
+  temperature: 0,
+  seed: 0,
+  k: 10,
+  stopScore: 0.8,
+  labeledDemos: 4,
+};
 
 /** A fit's demo count: its own, else the default. */
 export function labeledDemosOf(opts: Pick<FitOptions, 'labeledDemos'>): number {
@@ -116,12 +122,26 @@ export type Example = { pair: Pair; demo: Demo };
  * cached, so running it again resumes where it stopped.
  */
 function stopOnFailedCall(v: OrderVerdict, pair: Pair, phase: string): void {
-  if (orderFailed(v)) throw new UserError(`a ${phase} call for pair ${pair.pairId} failed (${v.error}); the fit of user "${pair.userId}" is incomplete: run it again to retry (the answers so far are cached)`);
+  if (orderFailed(v))
+    throw new UserError(
+      `a ${phase} call for pair ${pair.pairId} failed (${v.error}); the fit of user "${pair.userId}" is incomplete: run it again to retry (the answers so far are cached)`,
+    );
 }
 
-async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[], opts: FitOptions, phase: FitProgress['phase']): Promise<Example[]> {
+async function bootstrap(
+  model: ChatModel,
+  system: string,
+  pairs: readonly Pair[],
+  opts: FitOptions,
+  phase: FitProgress['phase'],
+): Promise<Example[]> {
   let done = 0;
-  const call: CallOptions & { purpose: string } = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const call: CallOptions & { purpose: string } = {
+    temperature: opts.temperature,
+    seed: opts.seed,
+    purpose: phase,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   const verdicts = await Promise.all(
     pairs.map(async (pair) => {
       const order = presentationOrder(pair, opts.seed);
@@ -132,7 +152,12 @@ async function bootstrap(model: ChatModel, system: string, pairs: readonly Pair[
     }),
   );
   // Rejection sampling: a reasoning is kept only when its prediction matches the user's choice.
-  return verdicts.filter(({ v }) => v.correct && v.reasoning.trim()).map(({ pair, v }) => ({ pair, demo: { pairId: pair.pairId, order: v.order, reasoning: v.reasoning, preference: chosenLabel(v.order) } }));
+  return verdicts
+    .filter(({ v }) => v.correct && v.reasoning.trim())
+    .map(({ pair, v }) => ({
+      pair,
+      demo: { pairId: pair.pairId, order: v.order, reasoning: v.reasoning, preference: chosenLabel(v.order) },
+    }));
 }
 
 /** A raw labelled demonstration: the pair in its presentation order, its true label, no reasoning. */
@@ -157,7 +182,13 @@ export interface CandidateSpec {
  * labelled context pairs it does not hold, as the reference's BootstrapFewShot does with its
  * max_labeled_demos. Sets that come out the same are kept once.
  */
-export function buildCandidates(pool: readonly Example[], context: readonly Pair[], spec: CandidateSpec, rng: () => number, seed: number): Example[][] {
+export function buildCandidates(
+  pool: readonly Example[],
+  context: readonly Pair[],
+  spec: CandidateSpec,
+  rng: () => number,
+  seed: number,
+): Example[][] {
   const out: Example[][] = [];
   const seen = new Set<string>();
   const push = (c: Example[]) => {
@@ -170,11 +201,17 @@ export function buildCandidates(pool: readonly Example[], context: readonly Pair
   const topUp = (c: Example[]): Example[] => {
     if (c.length >= spec.labeled) return c;
     const held = new Set(c.map((e) => e.pair.pairId));
-    const extra = new Set(shuffled(context.filter((p) => !held.has(p.pairId)), rng).slice(0, spec.labeled - c.length));
+    const extra = new Set(
+      shuffled(
+        context.filter((p) => !held.has(p.pairId)),
+        rng,
+      ).slice(0, spec.labeled - c.length),
+    );
     return [...c, ...inFileOrder(extra).map((p) => labelled(p, seed))];
   };
   if (spec.withEmpty) push([]);
-  if (spec.labeled > 0) push(inFileOrder(new Set(shuffled(context, rng).slice(0, spec.labeled))).map((p) => labelled(p, seed)));
+  if (spec.labeled > 0)
+    push(inFileOrder(new Set(shuffled(context, rng).slice(0, spec.labeled))).map((p) => labelled(p, seed)));
   push(topUp([...pool]));
   for (let i = 0; i < spec.k && pool.length > 1; i++) {
     const size = 1 + Math.floor(rng() * pool.length);
@@ -193,14 +230,23 @@ async function select(
   phase: FitProgress['phase'],
 ): Promise<{ winner: Example[]; score: SelectionScore }> {
   const n = validation.length;
-  if (n === 0 || candidates.length === 1) return { winner: candidates[0]!, score: { correct: 0, evaluated: 0, of: n, candidates: candidates.length, winner: 0 } };
+  if (n === 0 || candidates.length === 1)
+    return {
+      winner: candidates[0]!,
+      score: { correct: 0, evaluated: 0, of: n, candidates: candidates.length, winner: 0 },
+    };
   // Small chunks let a hopeless candidate be dropped early; users fitted side by side keep the
   // server busy meanwhile.
   const chunk = Math.max(2, Math.ceil(n / 3));
   let best = -1;
   let bestIdx = 0;
   let bestEvaluated = 0;
-  const call = { temperature: opts.temperature, seed: opts.seed, purpose: phase, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const call = {
+    temperature: opts.temperature,
+    seed: opts.seed,
+    purpose: phase,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   let tooLong: unknown;
   let scored = 0;
   for (let i = 0; i < candidates.length; i++) {
@@ -236,7 +282,9 @@ async function select(
       // never saw it, so scoring it wrong would be a lie. Leave it out, say so, and go on with the others.
       if (!isContextOverflow(err) || opts.signal?.aborted) throw err;
       tooLong = err;
-      opts.onNote?.(`${phase}: candidate ${i + 1} of ${candidates.length} (${candidates[i]!.length} demonstration(s)) does not fit the model's context and was left out (${(err as Error).message.split('. ')[0]})`);
+      opts.onNote?.(
+        `${phase}: candidate ${i + 1} of ${candidates.length} (${candidates[i]!.length} demonstration(s)) does not fit the model's context and was left out (${(err as Error).message.split('. ')[0]})`,
+      );
       opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
       continue;
     }
@@ -251,7 +299,10 @@ async function select(
   }
   // Not one candidate fits: the fit cannot go on, and the error says why.
   if (scored === 0 && tooLong) throw tooLong;
-  return { winner: candidates[bestIdx]!, score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx } };
+  return {
+    winner: candidates[bestIdx]!,
+    score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx },
+  };
 }
 
 function isContextOverflow(err: unknown): boolean {
@@ -260,13 +311,22 @@ function isContextOverflow(err: unknown): boolean {
 }
 
 /** The most candidate sets one stage builds (buildCandidates; fewer when some come out the same). */
-export function candidateBound(contextSize: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, withEmpty: boolean): number {
+export function candidateBound(
+  contextSize: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+  withEmpty: boolean,
+): number {
   const labelledOnly = Math.min(labeledDemosOf(knobs), contextSize) > 0 ? 1 : 0;
   return (withEmpty ? 1 : 0) + labelledOnly + 1 + (contextSize > 1 ? knobs.k : 0);
 }
 
 /** The most selection calls of one stage: every candidate on every validation pair, one order each (none when there is nothing to choose). */
-export function selectionCallBound(contextSize: number, validationSize: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, withEmpty: boolean): number {
+export function selectionCallBound(
+  contextSize: number,
+  validationSize: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+  withEmpty: boolean,
+): number {
   const candidates = candidateBound(contextSize, knobs, withEmpty);
   return candidates > 1 ? candidates * validationSize : 0;
 }
@@ -282,23 +342,61 @@ export interface FirstStageResult {
   examples: Example[];
 }
 
-export async function fitFirstStage(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions, rng = createRng(`${opts.seed}:candidates:${userId}`)): Promise<FirstStageResult> {
+export async function fitFirstStage(
+  model: ChatModel,
+  userId: string,
+  context: readonly Pair[],
+  validation: readonly Pair[],
+  prompts: FitPrompts,
+  opts: FitOptions,
+  rng = createRng(`${opts.seed}:candidates:${userId}`),
+): Promise<FirstStageResult> {
   if (context.length === 0) throw new UserError(`user "${userId}" has no context pairs to learn from`);
   const spec = { k: opts.k, labeled: Math.min(labeledDemosOf(opts), context.length), withEmpty: false };
 
   // 1. Bootstrap reasonings with a judge that knows nothing about the user.
-  const verified = await bootstrap(model, judgeSystem(prompts.bootstrap.text, {}, 'bootstrap'), context, opts, 'bootstrap');
+  const verified = await bootstrap(
+    model,
+    judgeSystem(prompts.bootstrap.text, {}, 'bootstrap'),
+    context,
+    opts,
+    'bootstrap',
+  );
   // Nothing verified: the context pairs with their true labels still carry signal (the reference went on with an empty history).
   const pool = verified.length ? verified : context.map((p) => labelled(p, opts.seed));
 
   // 2. Candidate demo sets, selected on validation by the demos-only judge.
-  const first = await select(model, buildCandidates(pool, context, spec, rng, opts.seed), (demos) => judgeSystem(prompts.judge.text, { demos }), validation, opts, 'select');
-  return { verified: verified.length, pool, selection: first.score, examples: first.winner.length ? first.winner : pool };
+  const first = await select(
+    model,
+    buildCandidates(pool, context, spec, rng, opts.seed),
+    (demos) => judgeSystem(prompts.judge.text, { demos }),
+    validation,
+    opts,
+    'select',
+  );
+  return {
+    verified: verified.length,
+    pool,
+    selection: first.score,
+    examples: first.winner.length ? first.winner : pool,
+  };
 }
 
 /** The persona-synthesis request of a first stage for a Θ (its worked examples, if any, go before the user's examples). */
-export function personaSynthesisRequest(theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed'>): ChatRequest {
-  return { messages: personaSynthesisMessages(theta, examples), schema: PERSONA_SCHEMA, temperature: opts.temperature, seed: opts.seed, purpose: 'persona synthesis', affinity: userId };
+export function personaSynthesisRequest(
+  theta: string,
+  userId: string,
+  examples: readonly Example[],
+  opts: Pick<FitOptions, 'temperature' | 'seed'>,
+): ChatRequest {
+  return {
+    messages: personaSynthesisMessages(theta, examples),
+    schema: PERSONA_SCHEMA,
+    temperature: opts.temperature,
+    seed: opts.seed,
+    purpose: 'persona synthesis',
+    affinity: userId,
+  };
 }
 
 /**
@@ -317,7 +415,13 @@ export function personaOfAnswer(r: Pick<ChatResult, 'json' | 'text'>): { persona
  * A persona written with Θ from a first stage's examples. A failed call, an answer cut at its output cap
  * (after a second call with room: chatWhole) or an empty persona is an expected error naming the user.
  */
-export async function synthesizePersona(model: ChatModel, theta: string, userId: string, examples: readonly Example[], opts: Pick<FitOptions, 'temperature' | 'seed' | 'signal'>): Promise<{ persona: string; reasoning: string }> {
+export async function synthesizePersona(
+  model: ChatModel,
+  theta: string,
+  userId: string,
+  examples: readonly Example[],
+  opts: Pick<FitOptions, 'temperature' | 'seed' | 'signal'>,
+): Promise<{ persona: string; reasoning: string }> {
   let persona: string;
   let reasoning = '';
   let unread: string | undefined;
@@ -333,27 +437,55 @@ export async function synthesizePersona(model: ChatModel, theta: string, userId:
   // An object with no persona in it (unterminated, looping, other keys) is unreadable, not empty: show how it began.
   if (unread !== undefined) {
     const start = JSON.stringify(unread.slice(0, 80).replace(/\s+/g, ' ')) + (unread.length > 80 ? '...' : '');
-    throw new UserError(`persona synthesis for user "${userId}": the answer could not be read as a persona (it begins ${start})`);
+    throw new UserError(
+      `persona synthesis for user "${userId}": the answer could not be read as a persona (it begins ${start})`,
+    );
   }
   if (!persona) throw new UserError(`persona synthesis for user "${userId}" returned an empty persona`);
   return { persona, reasoning };
 }
 
-export async function fitUser(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions = DEFAULT_FIT_OPTIONS): Promise<FitResult> {
+export async function fitUser(
+  model: ChatModel,
+  userId: string,
+  context: readonly Pair[],
+  validation: readonly Pair[],
+  prompts: FitPrompts,
+  opts: FitOptions = DEFAULT_FIT_OPTIONS,
+): Promise<FitResult> {
   const rng = createRng(`${opts.seed}:candidates:${userId}`);
   const first = await fitFirstStage(model, userId, context, validation, prompts, opts, rng);
 
   // 3. Persona synthesis from the winning set (with the TRUE preferences).
   opts.signal?.throwIfAborted();
   opts.onProgress?.({ phase: 'persona', done: 0, total: 1 });
-  const { persona, reasoning: personaReasoning } = await synthesizePersona(model, prompts.personaSynthesis.text, userId, first.examples, opts);
+  const { persona, reasoning: personaReasoning } = await synthesizePersona(
+    model,
+    prompts.personaSynthesis.text,
+    userId,
+    first.examples,
+    opts,
+  );
   opts.onProgress?.({ phase: 'persona', done: 1, total: 1 });
 
   // 4. Bootstrap again with the persona judge, and select demos (a zero-demo candidate first).
-  const verified2 = await bootstrap(model, judgeSystem(prompts.bootstrap.text, { persona }, 'bootstrap'), context, opts, 'bootstrap-persona');
+  const verified2 = await bootstrap(
+    model,
+    judgeSystem(prompts.bootstrap.text, { persona }, 'bootstrap'),
+    context,
+    opts,
+    'bootstrap-persona',
+  );
   const pool2 = verified2.length ? verified2 : first.pool;
   const spec = { k: opts.k, labeled: Math.min(labeledDemosOf(opts), context.length), withEmpty: true };
-  const second = await select(model, buildCandidates(pool2, context, spec, rng, opts.seed), (demos) => judgeSystem(prompts.judge.text, { persona, demos }), validation, opts, 'select-persona');
+  const second = await select(
+    model,
+    buildCandidates(pool2, context, spec, rng, opts.seed),
+    (demos) => judgeSystem(prompts.judge.text, { persona, demos }),
+    validation,
+    opts,
+    'select-persona',
+  );
 
   return {
     userId,

@@ -94,18 +94,29 @@ export function readJudgment(
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** Whether an answer's verdict is one the prompt holds: the whole answer, or an object with its preference and reasoning. */
-export function echoesPrompt(text: string, obj: Record<string, unknown> | undefined, prompt: readonly ChatMessage[]): boolean {
+export function echoesPrompt(
+  text: string,
+  obj: Record<string, unknown> | undefined,
+  prompt: readonly ChatMessage[],
+): boolean {
   const source = prompt.map((m) => m.content).join('\n');
   const answer = squash(text);
   if (answer.length >= 16 && squash(source).includes(answer)) return true;
   if (typeof obj?.preference !== 'string') return false;
   const same = (o: Record<string, unknown>) =>
     String(o['preference']).trim().toUpperCase() === String(obj.preference).trim().toUpperCase() &&
-    squash(typeof o['reasoning'] === 'string' ? o['reasoning'] : '') === squash(typeof obj.reasoning === 'string' ? obj.reasoning : '');
+    squash(typeof o['reasoning'] === 'string' ? o['reasoning'] : '') ===
+      squash(typeof obj.reasoning === 'string' ? obj.reasoning : '');
   return objectsHolding(source, 'preference').some(same);
 }
 
-export async function judgeOrder(model: ChatModel, system: string, pair: Pair, order: Order, opts: CallOptions & { purpose?: string }): Promise<OrderVerdict> {
+export async function judgeOrder(
+  model: ChatModel,
+  system: string,
+  pair: Pair,
+  order: Order,
+  opts: CallOptions & { purpose?: string },
+): Promise<OrderVerdict> {
   try {
     const messages = judgeMessages(system, pair, order);
     const bootstrap = opts.purpose?.startsWith('bootstrap') ?? false;
@@ -136,7 +147,10 @@ export async function judgeOrder(model: ChatModel, system: string, pair: Pair, o
 }
 
 export async function judgePair(model: ChatModel, system: string, pair: Pair, opts: CallOptions): Promise<PairVerdict> {
-  const [ab, ba] = await Promise.all([judgeOrder(model, system, pair, 'AB', opts), judgeOrder(model, system, pair, 'BA', opts)]);
+  const [ab, ba] = await Promise.all([
+    judgeOrder(model, system, pair, 'AB', opts),
+    judgeOrder(model, system, pair, 'BA', opts),
+  ]);
   return { userId: pair.userId, pairId: pair.pairId, file: pair.source.file, line: pair.source.line, orders: [ab, ba] };
 }
 

@@ -6,7 +6,16 @@
 import type { ChatMessage } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { OUTPUT_INSTRUCTIONS } from './default-prompts';
-import { escapeMarkup, isLabelled, renderConversation, renderDemo, renderPair, tagged, type Demo, type Order } from './render';
+import {
+  escapeMarkup,
+  isLabelled,
+  renderConversation,
+  renderDemo,
+  renderPair,
+  tagged,
+  type Demo,
+  type Order,
+} from './render';
 import { parseTheta, workedExampleTurns } from './worked-examples';
 
 /** Everything personal a judge may be given. Each method of the paper's table uses a subset. */
@@ -26,21 +35,35 @@ export function renderDemographics(d: Record<string, unknown>): string {
 
 function personalSections(profile: JudgeProfile): string[] {
   const parts: string[] = [];
-  if (profile.persona?.trim()) parts.push('What is known about this user:\n' + tagged('user_persona', escapeMarkup(profile.persona)));
-  if (profile.demographics && Object.keys(profile.demographics).length) parts.push('The user described themselves in a survey:\n' + tagged('user_profile', escapeMarkup(renderDemographics(profile.demographics))));
-  if (profile.memory?.length) parts.push('Facts remembered about this user from earlier conversations:\n' + tagged('user_memory', profile.memory.map((f) => `- ${escapeMarkup(f)}`).join('\n')));
+  if (profile.persona?.trim())
+    parts.push('What is known about this user:\n' + tagged('user_persona', escapeMarkup(profile.persona)));
+  if (profile.demographics && Object.keys(profile.demographics).length)
+    parts.push(
+      'The user described themselves in a survey:\n' +
+        tagged('user_profile', escapeMarkup(renderDemographics(profile.demographics))),
+    );
+  if (profile.memory?.length)
+    parts.push(
+      'Facts remembered about this user from earlier conversations:\n' +
+        tagged('user_memory', profile.memory.map((f) => `- ${escapeMarkup(f)}`).join('\n')),
+    );
   if (profile.demos?.length) {
     // Labelled demonstrations (no reasoning) change the heading only when present, so prompts without them stay as they were.
-    const heading = profile.demos.some((d) => isLabelled(d.demo)) ? 'Past choices of this user, with an analysis of each where one was verified:\n' : 'Past choices of this user, with an analysis of each:\n';
+    const heading = profile.demos.some((d) => isLabelled(d.demo))
+      ? 'Past choices of this user, with an analysis of each where one was verified:\n'
+      : 'Past choices of this user, with an analysis of each:\n';
     parts.push(
-      heading +
-        tagged('examples', profile.demos.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
+      heading + tagged('examples', profile.demos.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
     );
   }
   return parts;
 }
 
-export function judgeSystem(instructions: string, profile: JudgeProfile, kind: 'judge' | 'bootstrap' = 'judge'): string {
+export function judgeSystem(
+  instructions: string,
+  profile: JudgeProfile,
+  kind: 'judge' | 'bootstrap' = 'judge',
+): string {
   return [instructions.trim(), ...personalSections(profile), OUTPUT_INSTRUCTIONS[kind]].join('\n\n');
 }
 
@@ -64,7 +87,10 @@ export function synthesisInput(examples: readonly { pair: Pair; demo: Demo }[]):
 }
 
 /** Θ's instructions and the output format as the system message, Θ's worked examples as earlier turns, then this user's examples. */
-export function personaSynthesisMessages(theta: string, examples: readonly { pair: Pair; demo: Demo }[]): ChatMessage[] {
+export function personaSynthesisMessages(
+  theta: string,
+  examples: readonly { pair: Pair; demo: Demo }[],
+): ChatMessage[] {
   const { instructions, examples: worked } = parseTheta(theta);
   return [
     { role: 'system', content: `${instructions.trim()}\n\n${OUTPUT_INSTRUCTIONS['persona-synthesis']}` },
@@ -74,7 +100,9 @@ export function personaSynthesisMessages(theta: string, examples: readonly { pai
 }
 
 export function memoryMessages(instructions: string, pairs: readonly Pair[]): ChatMessage[] {
-  const convs = pairs.map((p, i) => `<conversation number="${i + 1}">\n${renderConversation([...p.context, p.chosen])}\n</conversation>`);
+  const convs = pairs.map(
+    (p, i) => `<conversation number="${i + 1}">\n${renderConversation([...p.context, p.chosen])}\n</conversation>`,
+  );
   return [
     { role: 'system', content: `${instructions.trim()}\n\n${OUTPUT_INSTRUCTIONS.memory}` },
     { role: 'user', content: convs.join('\n\n') + '\n\nList the facts.' },

@@ -35,22 +35,42 @@ export function demosOf(model: PersonaModel, pairs: readonly Pair[]): { pair: Pa
   const byId = new Map(pairs.map((p) => [p.pairId, p]));
   return model.demos.map((d) => {
     const pair = byId.get(d.pairId);
-    if (!pair) throw new MethodUnavailable(`persona for "${model.userId}" refers to pair "${d.pairId}", which is not in the workspace`);
+    if (!pair)
+      throw new MethodUnavailable(
+        `persona for "${model.userId}" refers to pair "${d.pairId}", which is not in the workspace`,
+      );
     return { pair, demo: { pairId: d.pairId, order: d.order, preference: d.preference, reasoning: d.reasoning } };
   });
 }
 
-export async function extractMemory(model: ChatModel, instructions: string, context: readonly Pair[], opts: { temperature: number; seed?: number; signal?: AbortSignal }): Promise<string[]> {
+export async function extractMemory(
+  model: ChatModel,
+  instructions: string,
+  context: readonly Pair[],
+  opts: { temperature: number; seed?: number; signal?: AbortSignal },
+): Promise<string[]> {
   // The facts become the judge's memory of the user: a cut answer is a failed call, asked again with room once.
   const r = await chatWhole(
     model,
-    { messages: memoryMessages(instructions, context), schema: MEMORY_SCHEMA, temperature: opts.temperature, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), purpose: 'memory' },
+    {
+      messages: memoryMessages(instructions, context),
+      schema: MEMORY_SCHEMA,
+      temperature: opts.temperature,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      purpose: 'memory',
+    },
     opts.signal,
   );
   const obj = answerObject(r);
   // A model that ignored the format: one fact per non-empty line.
-  if (!obj) return r.text.split('\n').map((l) => l.replace(/^[-*\d.)\s]+/, '').trim()).filter(Boolean);
-  return Array.isArray(obj?.facts) ? obj.facts.filter((f): f is string => typeof f === 'string' && f.trim() !== '') : [];
+  if (!obj)
+    return r.text
+      .split('\n')
+      .map((l) => l.replace(/^[-*\d.)\s]+/, '').trim())
+      .filter(Boolean);
+  return Array.isArray(obj?.facts)
+    ? obj.facts.filter((f): f is string => typeof f === 'string' && f.trim() !== '')
+    : [];
 }
 
 export interface ProfileInputs {
@@ -72,7 +92,8 @@ export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
       return { demographics: d };
     }
     case 'memory': {
-      if (!inp.context.length) throw new MethodUnavailable(`user "${inp.userId}" has no context conversations to remember`);
+      if (!inp.context.length)
+        throw new MethodUnavailable(`user "${inp.userId}" has no context conversations to remember`);
       return { memory: await inp.memory!() };
     }
     case 'demos':

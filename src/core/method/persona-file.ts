@@ -76,7 +76,12 @@ export class PersonaFileError extends UserError {
  */
 export function personaStem(userId: string): string {
   if (PLAIN_ID.test(userId) && !RESERVED.test(userId)) return userId;
-  const slug = userId.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60).replace(/[._]+$/, '');
+  const slug = userId
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 60)
+    .replace(/[._]+$/, '');
   return `${slug || 'user'}~${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
@@ -132,14 +137,18 @@ export function parsePersona(text: string, file: string): PersonaModel {
   if (!isMap(root)) return at(0, 'expected a mapping with user_id, persona, demos and provenance');
   const offsetOf = (key: string) => {
     const item = root.items.find((it) => (it.key as Scalar | null)?.value === key);
-    return (item?.value as { range?: number[] } | null)?.range?.[0] ?? (item?.key as { range?: number[] } | null)?.range?.[0];
+    return (
+      (item?.value as { range?: number[] } | null)?.range?.[0] ?? (item?.key as { range?: number[] } | null)?.range?.[0]
+    );
   };
   const js = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
   const userId = js.user_id;
   if (typeof userId !== 'string' && typeof userId !== 'number') at(offsetOf('user_id'), 'missing or invalid "user_id"');
-  if (typeof js.persona !== 'string') at(offsetOf('persona') ?? 0, '"persona" must be text (a block scalar: `persona: |` then indented lines)');
+  if (typeof js.persona !== 'string')
+    at(offsetOf('persona') ?? 0, '"persona" must be text (a block scalar: `persona: |` then indented lines)');
   // An empty persona would judge as the default judge while claiming to be personalized.
-  if (!(js.persona as string).trim()) at(offsetOf('persona') ?? 0, '"persona" is empty: write the persona, or fit the user again');
+  if (!(js.persona as string).trim())
+    at(offsetOf('persona') ?? 0, '"persona" is empty: write the persona, or fit the user again');
   const demosRaw = js.demos ?? [];
   if (!Array.isArray(demosRaw)) at(offsetOf('demos'), '"demos" must be a list');
   const demos: DemoRecord[] = [];
@@ -165,7 +174,9 @@ export function parsePersona(text: string, file: string): PersonaModel {
   return {
     userId: String(userId),
     persona: js.persona as string,
-    ...(typeof js.persona_reasoning === 'string' && js.persona_reasoning.trim() ? { personaReasoning: js.persona_reasoning.trim() } : {}),
+    ...(typeof js.persona_reasoning === 'string' && js.persona_reasoning.trim()
+      ? { personaReasoning: js.persona_reasoning.trim() }
+      : {}),
     demos,
     provenance: {
       provider: String(prov.provider ?? 'unknown'),
@@ -187,7 +198,10 @@ export function parsePersona(text: string, file: string): PersonaModel {
 }
 
 /** A persona file with the hash of its text, or undefined when there is none yet. */
-export async function readPersonaIfExists(path: string, displayName = path): Promise<{ model: PersonaModel; hash: string } | undefined> {
+export async function readPersonaIfExists(
+  path: string,
+  displayName = path,
+): Promise<{ model: PersonaModel; hash: string } | undefined> {
   const text = await readPersonaText(path);
   if (text === undefined) return undefined;
   return { model: parsePersona(text, displayName), hash: promptHash(text) };
@@ -199,7 +213,9 @@ export async function loadPersona(path: string, displayName = path): Promise<Per
     text = await readOwnText(path, PERSONA_READ);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`);
+    throw new UserError(
+      `${displayName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`,
+    );
   }
   return parsePersona(text, displayName);
 }
@@ -224,7 +240,11 @@ export function longPersonaNote(model: PersonaModel, displayName: string): strin
 
 /** A persona file must be the user's own: a planted or renamed file is refused, not used for someone else. */
 export function checkPersonaUser(model: PersonaModel, userId: string, displayName: string): void {
-  if (model.userId !== userId) throw new UserError(`${displayName} holds the persona of user_id ${JSON.stringify(model.userId)}, not of ${JSON.stringify(userId)}: rename or remove the file`, 2);
+  if (model.userId !== userId)
+    throw new UserError(
+      `${displayName} holds the persona of user_id ${JSON.stringify(model.userId)}, not of ${JSON.stringify(userId)}: rename or remove the file`,
+      2,
+    );
 }
 
 /**
@@ -245,7 +265,11 @@ export async function findPersonaFile(dir: string, userId: string): Promise<stri
 }
 
 /** A user's persona in a folder, its user_id checked; undefined when there is none. */
-export async function readUserPersonaFile(dir: string, userId: string, display: (path: string) => string = (p) => p): Promise<{ model: PersonaModel; hash: string; path: string } | undefined> {
+export async function readUserPersonaFile(
+  dir: string,
+  userId: string,
+  display: (path: string) => string = (p) => p,
+): Promise<{ model: PersonaModel; hash: string; path: string } | undefined> {
   const path = await findPersonaFile(dir, userId);
   if (!path) return undefined;
   const found = await readPersonaIfExists(path, display(path));
@@ -295,7 +319,12 @@ function alive(pid: number): boolean {
  * `origin`, by default a re-validation's when it keeps the replaced file's fit (the same
  * provenance.created: a re-validation rewrites the figures of the fit, a fit makes a new one), else a fit.
  */
-export async function savePersona(path: string, model: PersonaModel, historyDir: string, origin?: VersionOrigin): Promise<{ previous?: string; version: string }> {
+export async function savePersona(
+  path: string,
+  model: PersonaModel,
+  historyDir: string,
+  origin?: VersionOrigin,
+): Promise<{ previous?: string; version: string }> {
   // Neither the persona nor its history may be written through a link out of the workspace.
   await checkWrite(path);
   await checkWrite(historyDir);
@@ -319,13 +348,26 @@ export async function savePersona(path: string, model: PersonaModel, historyDir:
     } catch {
       // A damaged file is still a version someone may want back: kept, then replaced.
     }
-    if (owner !== undefined && owner !== model.userId) throw new UserError(`${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`, 2);
+    if (owner !== undefined && owner !== model.userId)
+      throw new UserError(
+        `${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`,
+        2,
+      );
     previous = await keepVersion(historyDir, current, '.persona.yaml', 'hand edit');
   } else {
     const old = join(dirname(path), legacyPersonaFileName(model.userId));
     // The legacy name may be too long for the file system, or unreadable: no legacy file then.
     const found = old !== path ? await unlessRefused(readPersonaText(old)) : undefined;
-    if (found !== undefined && (() => { try { return parsePersona(found, old).userId === model.userId; } catch { return false; } })()) {
+    if (
+      found !== undefined &&
+      (() => {
+        try {
+          return parsePersona(found, old).userId === model.userId;
+        } catch {
+          return false;
+        }
+      })()
+    ) {
       previous = await keepVersion(historyDir, found, '.persona.yaml');
       legacy = old;
     }

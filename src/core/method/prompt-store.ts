@@ -60,7 +60,11 @@ export class PromptStore {
         });
         if (!written) text = await readPromptFile(path);
       }
-      if (!text.trim()) throw new UserError(`prompt file ${path} is empty; write the prompt, or delete the file to restore the default`, 2);
+      if (!text.trim())
+        throw new UserError(
+          `prompt file ${path} is empty; write the prompt, or delete the file to restore the default`,
+          2,
+        );
       // Θ's worked examples are read at every synthesis: a malformed one is reported here, with its line, before any call.
       if (name === 'persona-synthesis') parseTheta(text, path);
       prompt = { name, text, hash: promptHash(text), path };
@@ -74,7 +78,11 @@ async function readPromptFile(path: string): Promise<string> {
   // Under the read guard: no link out of the workspace, no FIFO or device, at most READ_LIMITS.text.
   const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   // A prompt is text: a NUL byte means a binary file (an image, an archive) under a prompt's name.
-  if (bytes.includes(0)) throw new UserError(`prompt file ${path} is not text (it holds binary data); replace it, or delete it to restore the default`, 2);
+  if (bytes.includes(0))
+    throw new UserError(
+      `prompt file ${path} is not text (it holds binary data); replace it, or delete it to restore the default`,
+      2,
+    );
   return bytes.toString('utf8');
 }
 
@@ -102,7 +110,12 @@ const PROMPT_VERSION = '.prompt.md';
  * Keeps a prompt's text as a version (once per distinct text): a run that used it can be compared with it later.
  * Who made it: a text kept as found is a hand edit (the tool keeps every text it writes), or the shipped default.
  */
-export async function recordPromptVersion(historyDir: string, name: PromptName, text: string, origin: VersionOrigin = text === DEFAULT_PROMPTS[name] ? 'default' : 'hand edit'): Promise<string> {
+export async function recordPromptVersion(
+  historyDir: string,
+  name: PromptName,
+  text: string,
+  origin: VersionOrigin = text === DEFAULT_PROMPTS[name] ? 'default' : 'hand edit',
+): Promise<string> {
   const dir = promptHistoryDir(historyDir, name);
   await checkWrite(dir);
   await mkdir(dir, { recursive: true });
@@ -122,7 +135,11 @@ export interface PromptVersion {
  * else the shipped default when the text differs from it (the default counts as the first version).
  * Undefined when there is nothing else: nothing is compared with itself.
  */
-export async function previousPromptVersion(historyDir: string, name: PromptName, current: string): Promise<PromptVersion | undefined> {
+export async function previousPromptVersion(
+  historyDir: string,
+  name: PromptName,
+  current: string,
+): Promise<PromptVersion | undefined> {
   const now = promptHash(current);
   const older = (await listVersions(promptHistoryDir(historyDir, name), PROMPT_VERSION)).find((v) => v.hash !== now);
   if (older) return { text: older.text, hash: older.hash, path: older.path, source: 'history' };
@@ -135,7 +152,13 @@ export async function previousPromptVersion(historyDir: string, name: PromptName
  * the new text are both kept as versions, the file is replaced atomically, and no link is followed out.
  * `origin` records who made the new text ('optimization', 'worked example'); without it, none is recorded.
  */
-export async function savePrompt(promptDir: string, historyDir: string, name: PromptName, text: string, origin: VersionOrigin = 'unknown'): Promise<{ previous?: string; version: string; path: string }> {
+export async function savePrompt(
+  promptDir: string,
+  historyDir: string,
+  name: PromptName,
+  text: string,
+  origin: VersionOrigin = 'unknown',
+): Promise<{ previous?: string; version: string; path: string }> {
   if (!text.trim()) throw new UserError(`refusing to write an empty ${name} prompt`, 2);
   const path = join(promptDir, promptFileName(name));
   await checkWrite(path);

@@ -26,10 +26,32 @@ export function chosenLabel(order: Order): 'A' | 'B' {
  * and theta/reflection-prompt.ts). Keep it in step with them: a tag missing here can be forged by the data.
  */
 const OWN_TAGS = [
-  'conversation', 'response_a', 'response_b', 'example', 'examples', 'reasoning', 'preference',
-  'user_persona', 'user_profile', 'user_memory', 'worked_example', 'input', 'persona',
-  'user', 'misjudged', 'reply_a', 'reply_b', 'judge_reasoning', 'current_instructions', 'results', 'version_1', 'version_2',
-  'choice', 'preferred_reply', 'other_reply', 'why',
+  'conversation',
+  'response_a',
+  'response_b',
+  'example',
+  'examples',
+  'reasoning',
+  'preference',
+  'user_persona',
+  'user_profile',
+  'user_memory',
+  'worked_example',
+  'input',
+  'persona',
+  'user',
+  'misjudged',
+  'reply_a',
+  'reply_b',
+  'judge_reasoning',
+  'current_instructions',
+  'results',
+  'version_1',
+  'version_2',
+  'choice',
+  'preferred_reply',
+  'other_reply',
+  'why',
 ];
 const OWN_TAG_RE = new RegExp(`<(/?)(${OWN_TAGS.join('|')})(?=[\\s>/]|$)`, 'gi');
 /** A line that renderConversation would read as the start of a turn. */
@@ -96,7 +118,14 @@ export function isLabelled(demo: Demo): boolean {
  */
 export function renderDemo(pair: Pair, demo: Demo, n: number): string {
   const reasoning = isLabelled(demo) ? [] : ['<reasoning>', escapeMarkup(demo.reasoning.trim()), '</reasoning>'];
-  return [`<example number="${n}">`, renderPair(pair, demo.order), '', ...reasoning, `<preference>${demo.preference}</preference>`, '</example>'].join('\n');
+  return [
+    `<example number="${n}">`,
+    renderPair(pair, demo.order),
+    '',
+    ...reasoning,
+    `<preference>${demo.preference}</preference>`,
+    '</example>',
+  ].join('\n');
 }
 
 export function tagged(tag: string, body: string): string {

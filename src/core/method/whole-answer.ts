@@ -21,7 +21,13 @@ export async function chatWhole(model: ChatModel, request: ChatRequest, signal?:
       return await model.chat({ ...request, wholeAnswer: true, maxTokens: room }, signal);
     } catch (again) {
       if (!(again instanceof CutAnswerError)) throw again;
-      throw new CutAnswerError(again.cap, request.purpose, { provider: again.provider, model: again.model }, err.cap, again.chars);
+      throw new CutAnswerError(
+        again.cap,
+        request.purpose,
+        { provider: again.provider, model: again.model },
+        err.cap,
+        again.chars,
+      );
     }
   }
 }

@@ -60,7 +60,8 @@ export function parseTheta(text: string, where = 'the persona-synthesis prompt')
     const end = i + 1 < opens.length ? opens[i + 1]!.index! : text.length;
     const block = text.slice(start, end);
     const close = block.lastIndexOf(CLOSE);
-    if (close < 0 || block.slice(close + CLOSE.length).trim()) fail(m.index!, n, 'expected </worked_example> on a line of its own at its end');
+    if (close < 0 || block.slice(close + CLOSE.length).trim())
+      fail(m.index!, n, 'expected </worked_example> on a line of its own at its end');
     const body = block.slice(0, close);
     const persona = lastSection(body, 'persona');
     if (!persona) return fail(m.index!, n, 'expected a <persona> section (on its own line) before </worked_example>');
@@ -72,7 +73,13 @@ export function parseTheta(text: string, where = 'the persona-synthesis prompt')
     if (!input[1]!.trim()) fail(m.index!, n, 'the <input> section is empty');
     const attrs = attributes(m[1] ?? '');
     if (!attrs.user_id) fail(m.index!, n, 'the user_id="..." attribute is missing');
-    return { userId: attrs.user_id!, ...(attrs.note ? { note: attrs.note } : {}), input: input[1]!, reasoning: reasoning?.text.trim() ?? '', persona: persona.text.trim() };
+    return {
+      userId: attrs.user_id!,
+      ...(attrs.note ? { note: attrs.note } : {}),
+      input: input[1]!,
+      reasoning: reasoning?.text.trim() ?? '',
+      persona: persona.text.trim(),
+    };
   });
   return { instructions: text.slice(0, opens[0]!.index!).trimEnd(), examples };
 }

@@ -21,12 +21,25 @@ export interface FitAndSaveResult {
   usage: TaskUsage;
 }
 
-export function personaModelOf(r: FitResult, model: ChatModel, prompts: FitPrompts, options: FitOptions, usage: TaskUsage): PersonaModel {
+export function personaModelOf(
+  r: FitResult,
+  model: ChatModel,
+  prompts: FitPrompts,
+  options: FitOptions,
+  usage: TaskUsage,
+): PersonaModel {
   return {
     userId: r.userId,
     persona: r.persona,
     ...(r.personaReasoning.trim() ? { personaReasoning: r.personaReasoning } : {}),
-    demos: r.demos.map(({ pair, demo }) => ({ pairId: pair.pairId, file: pair.source.file, line: pair.source.line, order: demo.order, preference: demo.preference, reasoning: demo.reasoning })),
+    demos: r.demos.map(({ pair, demo }) => ({
+      pairId: pair.pairId,
+      file: pair.source.file,
+      line: pair.source.line,
+      order: demo.order,
+      preference: demo.preference,
+      reasoning: demo.reasoning,
+    })),
     provenance: {
       provider: model.provider,
       model: model.model,
@@ -35,7 +48,11 @@ export function personaModelOf(r: FitResult, model: ChatModel, prompts: FitPromp
       k: options.k,
       stopScore: options.stopScore,
       labeledDemos: labeledDemosOf(options),
-      prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash },
+      prompts: {
+        bootstrap: prompts.bootstrap.hash,
+        'persona-synthesis': prompts.personaSynthesis.hash,
+        judge: prompts.judge.hash,
+      },
       created: new Date().toISOString(),
       validation: {
         accuracy: r.selection.evaluated ? r.selection.correct / r.selection.evaluated : 0,
@@ -61,7 +78,14 @@ export async function checkFitTargets(layout: WorkspaceLayout, userIds: readonly
   }
 }
 
-export async function fitAndSave(model: ChatModel, layout: WorkspaceLayout, user: UserEntry, prompts: FitPrompts, options: FitOptions, personaDir?: string): Promise<FitAndSaveResult> {
+export async function fitAndSave(
+  model: ChatModel,
+  layout: WorkspaceLayout,
+  user: UserEntry,
+  prompts: FitPrompts,
+  options: FitOptions,
+  personaDir?: string,
+): Promise<FitAndSaveResult> {
   await checkFitTargets(personaDir ? { ...layout, personaDir } : layout, [user.id]);
   const counted = new CountingModel(model);
   const s = pairsBySplit(user);

@@ -15,7 +15,11 @@ export interface WorkspaceLayout {
   historyDir: string;
 }
 
-export function workspaceLayout(root: string, settings: WorkspaceSettings = {}, overrides: { cacheDir?: string } = {}): WorkspaceLayout {
+export function workspaceLayout(
+  root: string,
+  settings: WorkspaceSettings = {},
+  overrides: { cacheDir?: string } = {},
+): WorkspaceLayout {
   const at = (p: string) => (isAbsolute(p) ? p : join(root, p));
   const state = join(root, '.synthesizeme');
   const layout: WorkspaceLayout = {
@@ -30,7 +34,8 @@ export function workspaceLayout(root: string, settings: WorkspaceSettings = {}, 
   // user's settings, a trusted workspace: an untrusted one's outside folders were dropped by the
   // settings table). A folder inside the workspace is not registered: a planted link must not pass.
   allowWritesUnder(root);
-  for (const dir of [layout.personaDir, layout.promptDir, layout.cacheDir]) if (outside(dir, root)) allowWritesUnder(dir);
+  for (const dir of [layout.personaDir, layout.promptDir, layout.cacheDir])
+    if (outside(dir, root)) allowWritesUnder(dir);
   return layout;
 }
 

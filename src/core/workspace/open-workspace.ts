@@ -48,7 +48,10 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   if (!info) throw new PathNotFoundError(path);
   if (!info.isDirectory()) throw new UserError(`${path}: a workspace is a folder`, 2);
   if (options.named) checkNamedFolder(root);
-  const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(root, options.trustWorkspace === true);
+  const { settings, ignored: settingsIgnored } = await readWorkspaceSettingsWithNotes(
+    root,
+    options.trustWorkspace === true,
+  );
   const split: SplitOptions = {
     ratios: options.split?.ratios ?? settings.splitRatios ?? DEFAULT_SPLIT_OPTIONS.ratios,
     seed: options.split?.seed ?? settings.seed ?? DEFAULT_SPLIT_OPTIONS.seed,
@@ -83,7 +86,11 @@ export interface LoadedPersona {
   path: string;
 }
 
-export async function readUserPersona(ws: Workspace, userId: string, cwd = process.cwd()): Promise<LoadedPersona | undefined> {
+export async function readUserPersona(
+  ws: Workspace,
+  userId: string,
+  cwd = process.cwd(),
+): Promise<LoadedPersona | undefined> {
   // The user's own file (or the name of earlier versions), its user_id checked.
   return readUserPersonaFile(ws.layout.personaDir, userId, (path) => relative(cwd, path) || path);
 }
@@ -94,7 +101,9 @@ export function selectUsers(ws: Workspace, userId: string | undefined, all: bool
   const u = ws.index.user(userId ?? '');
   if (!u) {
     const known = ws.index.users().map((x) => x.id);
-    const hint = known.length ? ` (users: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})` : ' (the workspace has no users)';
+    const hint = known.length
+      ? ` (users: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`
+      : ' (the workspace has no users)';
     throw new UserError(`no user "${userId}" in ${ws.root}${hint}`, 2);
   }
   return [u];

@@ -45,7 +45,8 @@ const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : unde
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const int = (min: number) => (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= min ? v : undefined);
 const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
-const strings = (v: unknown) => (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim()) ? (v as string[]) : undefined);
+const strings = (v: unknown) =>
+  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim()) ? (v as string[]) : undefined;
 
 /** A num_ctx value from a setting or a flag: 'auto', or a whole number of tokens from 256 up. */
 export function parseNumCtx(v: unknown): number | 'auto' | undefined {
@@ -61,11 +62,20 @@ export function parseThink(v: unknown): ThinkMode | undefined {
 /** Output caps: an object, or `judge=1024,persona=2048` from a flag; kinds as in OUTPUT_CAP_KINDS, 16 tokens or more. */
 export function parseOutputCaps(v: unknown): OutputCaps | undefined {
   const entries: [string, unknown][] =
-    typeof v === 'string' ? v.split(',').filter((x) => x.trim()).map((x) => x.split('=').map((y) => y.trim()) as [string, string]).map(([k, n]) => [k, /^\d+$/.test(n ?? '') ? Number(n) : n]) : v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : [];
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .filter((x) => x.trim())
+          .map((x) => x.split('=').map((y) => y.trim()) as [string, string])
+          .map(([k, n]) => [k, /^\d+$/.test(n ?? '') ? Number(n) : n])
+      : v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.entries(v)
+        : [];
   if (!entries.length) return undefined;
   const out: OutputCaps = {};
   for (const [k, n] of entries) {
-    if (!(OUTPUT_CAP_KINDS as readonly string[]).includes(k) || typeof n !== 'number' || !Number.isInteger(n) || n < 16) return undefined;
+    if (!(OUTPUT_CAP_KINDS as readonly string[]).includes(k) || typeof n !== 'number' || !Number.isInteger(n) || n < 16)
+      return undefined;
     out[k as keyof OutputCaps] = n;
   }
   return out;
@@ -81,30 +91,83 @@ function spec<K extends keyof WorkspaceSettings>(s: SettingSpec<K>): SettingSpec
  * that makes Ollama allocate more memory than the machine has, a flood of calls, judging at random, or a
  * thinking model's four-fold caps and time. Each is generous for real work; a user who needs more says so.
  */
-export const UNTRUSTED_BOUNDS = { outputCap: 4096, numCtx: 32768, concurrency: 16, temperature: 1, askNext: 16 } as const;
+export const UNTRUSTED_BOUNDS = {
+  outputCap: 4096,
+  numCtx: 32768,
+  concurrency: 16,
+  temperature: 1,
+  askNext: 16,
+} as const;
 
-const atMost = (max: number, what: string) => (v: number) => (v > max ? { value: max, why: `${what} at most ${max}` } : { value: v });
+const atMost = (max: number, what: string) => (v: number) =>
+  v > max ? { value: max, why: `${what} at most ${max}` } : { value: v };
 
 export const SETTINGS: readonly SettingSpec[] = [
-  spec({ field: 'include', id: 'synthesizeme.files.include', type: 'array', default: ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'], trust: 'any', parse: strings }),
+  spec({
+    field: 'include',
+    id: 'synthesizeme.files.include',
+    type: 'array',
+    default: ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'],
+    trust: 'any',
+    parse: strings,
+  }),
   spec({
     field: 'splitRatios',
     id: 'synthesizeme.split.ratios',
     type: 'array',
     default: [50, 20, 30],
     trust: 'any',
-    parse: (v) => (Array.isArray(v) && v.length === 3 && v.every((r) => typeof r === 'number' && r >= 0) && v.some((r) => r > 0) ? (v as [number, number, number]) : undefined),
+    parse: (v) =>
+      Array.isArray(v) && v.length === 3 && v.every((r) => typeof r === 'number' && r >= 0) && v.some((r) => r > 0)
+        ? (v as [number, number, number])
+        : undefined,
   }),
-  spec({ field: 'splitTemporal', id: 'synthesizeme.split.temporal', type: 'boolean', default: false, trust: 'any', parse: bool }),
-  spec({ field: 'minPairs', id: 'synthesizeme.split.minPairs', type: 'integer', default: 5, trust: 'any', parse: int(1) }),
+  spec({
+    field: 'splitTemporal',
+    id: 'synthesizeme.split.temporal',
+    type: 'boolean',
+    default: false,
+    trust: 'any',
+    parse: bool,
+  }),
+  spec({
+    field: 'minPairs',
+    id: 'synthesizeme.split.minPairs',
+    type: 'integer',
+    default: 5,
+    trust: 'any',
+    parse: int(1),
+  }),
   spec({ field: 'seed', id: 'synthesizeme.seed', type: 'integer', default: 0, trust: 'any', parse: int(0) }),
-    // The provider is a choice of server (and of where the API key goes): moving a local run to the OpenAI
+  // The provider is a choice of server (and of where the API key goes): moving a local run to the OpenAI
   // API with the user's OPENAI_API_KEY, or adding `Authorization: Bearer <key>` to the user's own Ollama URL,
   // is the workspace choosing where a secret goes. Same rule as the addresses.
-  spec({ field: 'provider', id: 'synthesizeme.provider', type: 'string', default: 'ollama', trust: 'trusted', parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined) }),
-  spec({ field: 'baseUrls', id: 'synthesizeme.baseUrls', type: 'array', default: [], trust: 'trusted', parse: (v) => (strings(v)?.every(isServerUrl) ? (v as string[]) : undefined) }),
+  spec({
+    field: 'provider',
+    id: 'synthesizeme.provider',
+    type: 'string',
+    default: 'ollama',
+    trust: 'trusted',
+    parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined),
+  }),
+  spec({
+    field: 'baseUrls',
+    id: 'synthesizeme.baseUrls',
+    type: 'array',
+    default: [],
+    trust: 'trusted',
+    parse: (v) => (strings(v)?.every(isServerUrl) ? (v as string[]) : undefined),
+  }),
   spec({ field: 'model', id: 'synthesizeme.model', type: 'string', default: '', trust: 'any', parse: str }),
-  spec({ field: 'concurrency', id: 'synthesizeme.concurrency', type: ['integer', 'null'], default: null, trust: 'any', parse: int(1), bound: atMost(UNTRUSTED_BOUNDS.concurrency, 'calls in flight per server') }),
+  spec({
+    field: 'concurrency',
+    id: 'synthesizeme.concurrency',
+    type: ['integer', 'null'],
+    default: null,
+    trust: 'any',
+    parse: int(1),
+    bound: atMost(UNTRUSTED_BOUNDS.concurrency, 'calls in flight per server'),
+  }),
   spec({
     field: 'numCtx',
     id: 'synthesizeme.numCtx',
@@ -121,9 +184,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 'off',
     trust: 'any',
     parse: parseThink,
-    bound: (v) => (v === 'off' ? { value: v } : { why: 'thinking multiplies every answer cap by four and the time of every call' }),
+    bound: (v) =>
+      v === 'off' ? { value: v } : { why: 'thinking multiplies every answer cap by four and the time of every call' },
   }),
-  spec({ field: 'outputCaps', id: 'synthesizeme.outputCaps', type: 'object', default: {}, trust: 'any', parse: parseOutputCaps, bound: boundCaps }),
+  spec({
+    field: 'outputCaps',
+    id: 'synthesizeme.outputCaps',
+    type: 'object',
+    default: {},
+    trust: 'any',
+    parse: parseOutputCaps,
+    bound: boundCaps,
+  }),
   spec({
     field: 'temperature',
     id: 'synthesizeme.temperature',
@@ -133,11 +205,49 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined),
     bound: atMost(UNTRUSTED_BOUNDS.temperature, 'a temperature of'),
   }),
-  spec({ field: 'cacheDir', id: 'synthesizeme.cacheDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
-  spec({ field: 'personaDir', id: 'synthesizeme.personaDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
-  spec({ field: 'promptDir', id: 'synthesizeme.promptDir', type: 'string', default: '', trust: 'trusted', path: true, parse: str }),
-  spec({ field: 'collectRetestRate', id: 'synthesizeme.collect.retestRate', type: 'number', default: 0.1, trust: 'any', parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 0.5 ? (v as number) : undefined) }),
-  spec({ field: 'collectRefitAfter', id: 'synthesizeme.collect.refitAfter', type: 'integer', default: 10, trust: 'any', parse: int(1) }),
+  spec({
+    field: 'cacheDir',
+    id: 'synthesizeme.cacheDir',
+    type: 'string',
+    default: '',
+    trust: 'trusted',
+    path: true,
+    parse: str,
+  }),
+  spec({
+    field: 'personaDir',
+    id: 'synthesizeme.personaDir',
+    type: 'string',
+    default: '',
+    trust: 'trusted',
+    path: true,
+    parse: str,
+  }),
+  spec({
+    field: 'promptDir',
+    id: 'synthesizeme.promptDir',
+    type: 'string',
+    default: '',
+    trust: 'trusted',
+    path: true,
+    parse: str,
+  }),
+  spec({
+    field: 'collectRetestRate',
+    id: 'synthesizeme.collect.retestRate',
+    type: 'number',
+    default: 0.1,
+    trust: 'any',
+    parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 0.5 ? (v as number) : undefined),
+  }),
+  spec({
+    field: 'collectRefitAfter',
+    id: 'synthesizeme.collect.refitAfter',
+    type: 'integer',
+    default: 10,
+    trust: 'any',
+    parse: int(1),
+  }),
   // Each ask generates and judges this many candidate pairs: a multiplier of cost, like concurrency.
   spec({
     field: 'collectAskNext',
@@ -148,7 +258,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: (v) => (v === 0 ? 0 : int(2)(v)),
     bound: atMost(UNTRUSTED_BOUNDS.askNext, 'candidates per ask'),
   }),
-  spec({ field: 'apiKeyEnv', id: 'synthesizeme.apiKeyEnv', type: 'string', default: '', trust: 'user', parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined) }),
+  spec({
+    field: 'apiKeyEnv',
+    id: 'synthesizeme.apiKeyEnv',
+    type: 'string',
+    default: '',
+    trust: 'user',
+    parse: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? v.trim() : undefined),
+  }),
 ];
 
 function boundCaps(caps: OutputCaps): { value: OutputCaps; why?: string } {
@@ -158,7 +275,9 @@ function boundCaps(caps: OutputCaps): { value: OutputCaps; why?: string } {
     out[k] = Math.min(n, UNTRUSTED_BOUNDS.outputCap);
     if (n > UNTRUSTED_BOUNDS.outputCap) clamped.push(k);
   }
-  return clamped.length ? { value: out, why: `${clamped.join(', ')} at most ${UNTRUSTED_BOUNDS.outputCap} tokens` } : { value: out };
+  return clamped.length
+    ? { value: out, why: `${clamped.join(', ')} at most ${UNTRUSTED_BOUNDS.outputCap} tokens` }
+    : { value: out };
 }
 
 /** A setting's default, from the table (the CLI and the extension fall back to the same value). */
@@ -167,7 +286,8 @@ export function defaultOf<K extends keyof WorkspaceSettings>(field: K): Workspac
 }
 
 const UNTRUSTED_REASON = {
-  server: 'an untrusted workspace may not choose the server that receives your requests and API key (pass --base-url, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
+  server:
+    'an untrusted workspace may not choose the server that receives your requests and API key (pass --base-url, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
   path: 'an untrusted workspace may not place outputs outside itself (use a relative path inside the workspace, pass the option, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
 };
 
@@ -186,8 +306,12 @@ export function insideWorkspace(value: unknown): boolean {
 }
 
 function boundNote(id: string, raw: unknown, b: { value?: unknown; why?: string }): string {
-  const advice = 'an untrusted workspace may ask for no more (set it in your user settings, pass the option, or trust the workspace)';
-  const what = b.value === undefined ? `ignored in the workspace's settings (${JSON.stringify(raw)})` : `clamped to ${JSON.stringify(b.value)} from the workspace's ${JSON.stringify(raw)}`;
+  const advice =
+    'an untrusted workspace may ask for no more (set it in your user settings, pass the option, or trust the workspace)';
+  const what =
+    b.value === undefined
+      ? `ignored in the workspace's settings (${JSON.stringify(raw)})`
+      : `clamped to ${JSON.stringify(b.value)} from the workspace's ${JSON.stringify(raw)}`;
   return `${id}: ${what}: ${b.why}; ${advice}`;
 }
 
@@ -202,7 +326,10 @@ export interface SettingsRead {
  * Reads the settings from a source that gives, per id, the value set at each level. `workspace` is what a
  * workspace (its settings file, or its folder level) set; `user` what the user set for themselves.
  */
-export function readSettings(lookup: (id: string) => { user?: unknown; workspace?: unknown }, trustedWorkspace: boolean): SettingsRead {
+export function readSettings(
+  lookup: (id: string) => { user?: unknown; workspace?: unknown },
+  trustedWorkspace: boolean,
+): SettingsRead {
   const settings: WorkspaceSettings = {};
   const ignored: string[] = [];
   for (const s of SETTINGS) {
@@ -210,8 +337,12 @@ export function readSettings(lookup: (id: string) => { user?: unknown; workspace
     let raw = user;
     let fromWorkspace = false;
     if (workspace !== undefined) {
-      if (s.trust === 'user') ignored.push(`${s.id}: ignored in the workspace's settings (a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)`);
-      else if (s.trust === 'trusted' && !trustedWorkspace && !(s.path && insideWorkspace(workspace))) ignored.push(`${s.id}: ignored in the workspace's settings: ${UNTRUSTED_REASON[s.path ? 'path' : 'server']}`);
+      if (s.trust === 'user')
+        ignored.push(
+          `${s.id}: ignored in the workspace's settings (a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)`,
+        );
+      else if (s.trust === 'trusted' && !trustedWorkspace && !(s.path && insideWorkspace(workspace)))
+        ignored.push(`${s.id}: ignored in the workspace's settings: ${UNTRUSTED_REASON[s.path ? 'path' : 'server']}`);
       else {
         raw = workspace;
         fromWorkspace = true;

@@ -69,16 +69,23 @@ export async function readWorkspaceSettingsWithNotes(workspace: string, trusted 
     const column = e.offset - before.lastIndexOf('\n');
     throw new UserError(`${path}:${line}:${column}: not valid JSON (${printParseErrorCode(e.error)})`, 2);
   }
-  return o && typeof o === 'object' && !Array.isArray(o) ? settingsFromObject(o as Record<string, unknown>, trusted) : { settings: {}, ignored: [] };
+  return o && typeof o === 'object' && !Array.isArray(o)
+    ? settingsFromObject(o as Record<string, unknown>, trusted)
+    : { settings: {}, ignored: [] };
 }
 
 /** Why a settings file was not read, without the "refusing to read" of the read guard's own line. */
 function unreadableWhy(err: unknown, path: string): string {
   if (err instanceof UserError) {
-    return 'not read: ' + err.message.replace(`refusing to read settings file ${path}: `, '').replace(`refusing to read ${path}: `, '');
+    return (
+      'not read: ' +
+      err.message.replace(`refusing to read settings file ${path}: `, '').replace(`refusing to read ${path}: `, '')
+    );
   }
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${(err as Error).message})`;
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'cannot be read (permission denied)'
+    : `cannot be read (${(err as Error).message})`;
 }
 
 /** @param trusted the user said --trust-workspace: the workspace's settings may choose servers and outside folders. */

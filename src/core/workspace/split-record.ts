@@ -55,7 +55,10 @@ export async function readSplitRecord(root: string): Promise<SplitRecord | undef
   const text = await readOwnTextIfExists(path, { what: 'split record', maxBytes: READ_LIMITS.log });
   if (text === undefined) return undefined;
   const fail = (line: number, why: string): never => {
-    throw new UserError(`${path}:${line}: ${why}; fix or remove the file (removing it re-pins the earlier splits on the next run)`, 2);
+    throw new UserError(
+      `${path}:${line}: ${why}; fix or remove the file (removing it re-pins the earlier splits on the next run)`,
+      2,
+    );
   };
   let raw: unknown;
   try {
@@ -66,22 +69,31 @@ export async function readSplitRecord(root: string): Promise<SplitRecord | undef
   const rec = raw as Partial<SplitRecord> | null;
   if (!isObject(rec)) return fail(1, 'not a split record (an object with version, seed, ratios, users)');
   const lineOf = (key: string) => lineAt(text, Math.max(0, text.indexOf(`${JSON.stringify(key)}:`)));
-  if (rec.version !== 1) fail(lineOf('version'), `unknown version ${JSON.stringify(rec.version)} (this tool reads version 1)`);
+  if (rec.version !== 1)
+    fail(lineOf('version'), `unknown version ${JSON.stringify(rec.version)} (this tool reads version 1)`);
   if (typeof rec.seed !== 'number' || !Number.isInteger(rec.seed)) fail(lineOf('seed'), '"seed" is not an integer');
   const r = rec.ratios;
-  if (!Array.isArray(r) || r.length !== 3 || !r.every((x) => typeof x === 'number' && x >= 0)) fail(lineOf('ratios'), '"ratios" is not three numbers of at least 0');
+  if (!Array.isArray(r) || r.length !== 3 || !r.every((x) => typeof x === 'number' && x >= 0))
+    fail(lineOf('ratios'), '"ratios" is not three numbers of at least 0');
   if (!isObject(rec.users)) return fail(lineOf('users'), '"users" is not an object');
   for (const [user, pairs] of Object.entries(rec.users)) {
     if (!isObject(pairs)) fail(lineOf(user), `user ${JSON.stringify(user)}: not an object of pair id -> split`);
     for (const [pair, split] of Object.entries(pairs as Record<string, unknown>)) {
-      if (!SPLITS.includes(split as Split)) fail(lineOf(user), `user ${JSON.stringify(user)}, pair ${JSON.stringify(pair)}: ${JSON.stringify(split)} is not context, validation or test`);
+      if (!SPLITS.includes(split as Split))
+        fail(
+          lineOf(user),
+          `user ${JSON.stringify(user)}, pair ${JSON.stringify(pair)}: ${JSON.stringify(split)} is not context, validation or test`,
+        );
     }
   }
   return rec as SplitRecord;
 }
 
 /** How the workspace's pairs are split under these options: by the record, by id, or (legacy, unpinned) the earlier rule. */
-export async function readSplitState(layout: Pick<WorkspaceLayout, 'root' | 'personaDir' | 'runsDir'>, options: SplitOptions): Promise<SplitState> {
+export async function readSplitState(
+  layout: Pick<WorkspaceLayout, 'root' | 'personaDir' | 'runsDir'>,
+  options: SplitOptions,
+): Promise<SplitState> {
   const record = await readSplitRecord(layout.root);
   if (!record) {
     const legacy = !options.temporal && (await fittedBefore(layout));
@@ -90,7 +102,8 @@ export async function readSplitState(layout: Pick<WorkspaceLayout, 'root' | 'per
   const pinned = Object.values(record.users).reduce((n, u) => n + Object.keys(u).length, 0);
   const hash: SplitState = { basis: { rule: 'hash' }, legacy: false, unrecorded: false, notes: [] };
   if (pinned === 0) return hash;
-  if (options.temporal) return { ...hash, notes: [`splits: ${SPLIT_RECORD} is not applied: a temporal split keeps file order`] };
+  if (options.temporal)
+    return { ...hash, notes: [`splits: ${SPLIT_RECORD} is not applied: a temporal split keeps file order`] };
   if (record.seed !== options.seed || record.ratios.join('/') !== options.ratios.join('/')) {
     return {
       ...hash,
@@ -132,7 +145,11 @@ export async function pinLegacySplits(ws: PinTarget): Promise<string | undefined
   await writeSplitRecord(ws.root, record);
   const wasLegacy = ws.splits.legacy;
   ws.splits = { basis: { rule: 'hash' }, legacy: false, unrecorded: false, notes: [] };
-  if (pinned) ws.splits.basis = { rule: 'record', users: new Map(Object.entries(users).map(([u, p]) => [u, new Map(Object.entries(p))])) };
+  if (pinned)
+    ws.splits.basis = {
+      rule: 'record',
+      users: new Map(Object.entries(users).map(([u, p]) => [u, new Map(Object.entries(p))])),
+    };
   // The same splits as before (the earlier rule's), now from the record: pairs added later follow their id.
   ws.index.setSplitBasis(ws.splits.basis);
   if (!wasLegacy) return undefined;
@@ -176,7 +193,10 @@ async function writeSplitRecord(root: string, record: SplitRecord): Promise<void
 async function fittedBefore(layout: Pick<WorkspaceLayout, 'personaDir' | 'runsDir'>): Promise<boolean> {
   const entries = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
   const [personas, runs] = await Promise.all([entries(layout.personaDir), entries(layout.runsDir)]);
-  return personas.some((e) => e.name.endsWith('.persona.yaml')) || runs.some((e) => e.isFile() && e.name.endsWith('.run.jsonl'));
+  return (
+    personas.some((e) => e.name.endsWith('.persona.yaml')) ||
+    runs.some((e) => e.isFile() && e.name.endsWith('.run.jsonl'))
+  );
 }
 
 function lineAt(text: string, offset: number): number {

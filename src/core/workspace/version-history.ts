@@ -81,7 +81,8 @@ function tryParse(text: string, path: string): PersonaModel | undefined {
 
 /** Provenance aside, the same persona and demonstrations (what re-validation compares, too). */
 function sameContent(a: PersonaModel, b: PersonaModel): boolean {
-  const demos = (m: PersonaModel) => JSON.stringify(m.demos.map((d) => [d.pairId, d.order, d.preference, d.reasoning.trim()]));
+  const demos = (m: PersonaModel) =>
+    JSON.stringify(m.demos.map((d) => [d.pairId, d.order, d.preference, d.reasoning.trim()]));
   return a.persona.trim() === b.persona.trim() && demos(a) === demos(b);
 }
 
@@ -95,7 +96,9 @@ function inferPersonaOrigin(model: PersonaModel | undefined, before: PersonaMode
   const created = model.provenance.created;
   if (before && created && before.provenance.created === created) {
     if (!sameContent(before, model)) return 'hand edit';
-    return JSON.stringify(before.provenance.validation) !== JSON.stringify(model.provenance.validation) ? 'revalidate' : 'hand edit';
+    return JSON.stringify(before.provenance.validation) !== JSON.stringify(model.provenance.validation)
+      ? 'revalidate'
+      : 'hand edit';
   }
   return model.provenance.edited ? 'hand edit' : 'fit';
 }
@@ -118,7 +121,13 @@ async function personaRunsByHash(runs: readonly RunListing[], userId: string): P
     const mine = contents[i]?.summary?.users.find((u) => u.id === userId);
     // This user's pairs in the run: a persona version's runs compare on the user's test set, not the run's.
     const own = contents[i] ? [...contents[i]!.verdicts.values()].filter((v) => v.userId === userId) : [];
-    const run: VersionRun = { ...runOf(r), accuracy: mine ? mine.accuracy : null, ci95: mine ? mine.ci95 : null, ...(mine ? { pairs: mine.pairs } : {}), ...(own.length ? { testSet: testSetId(own) } : {}) };
+    const run: VersionRun = {
+      ...runOf(r),
+      accuracy: mine ? mine.accuracy : null,
+      ci95: mine ? mine.ci95 : null,
+      ...(mine ? { pairs: mine.pairs } : {}),
+      ...(own.length ? { testSet: testSetId(own) } : {}),
+    };
     const list = out.get(r.inputs[key]!) ?? [];
     list.push(run);
     out.set(r.inputs[key]!, list);
@@ -127,7 +136,19 @@ async function personaRunsByHash(runs: readonly RunListing[], userId: string): P
 }
 
 function runOf(r: RunListing): VersionRun {
-  return { id: r.id, path: r.path, method: r.method, split: r.split, model: r.model, created: r.created, accuracy: r.accuracy, ci95: r.ci95, pairs: r.pairs, ...(r.label ? { label: r.label } : {}), testSet: r.testSet };
+  return {
+    id: r.id,
+    path: r.path,
+    method: r.method,
+    split: r.split,
+    model: r.model,
+    created: r.created,
+    accuracy: r.accuracy,
+    ci95: r.ci95,
+    pairs: r.pairs,
+    ...(r.label ? { label: r.label } : {}),
+    testSet: r.testSet,
+  };
 }
 
 /**
@@ -147,7 +168,10 @@ export function historyWarnings(versions: readonly VersionEntry[]): string[] {
   }
   return [...bySplit]
     .filter(([, sets]) => sets.size > 1)
-    .map(([split, sets]) => `the ${split} runs of these versions were judged on ${sets.size} different sets of pairs: their accuracies are not comparable pair for pair (Compare with current compares only the pairs they share)`);
+    .map(
+      ([split, sets]) =>
+        `the ${split} runs of these versions were judged on ${sets.size} different sets of pairs: their accuracies are not comparable pair for pair (Compare with current compares only the pairs they share)`,
+    );
 }
 
 /** Runs oldest first (listRuns gives them newest first). */
@@ -156,7 +180,10 @@ const oldestFirst = (runs: VersionRun[] | undefined) => [...(runs ?? [])].revers
 /** A user's persona versions, oldest first, the current file last (current: true). */
 export async function personaVersions(layout: WorkspaceLayout, userId: string): Promise<VersionEntry[]> {
   const history = (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse();
-  const [runs, currentPath] = await Promise.all([listRuns(layout), findPersonaFile(layout.personaDir, userId).catch(() => undefined)]);
+  const [runs, currentPath] = await Promise.all([
+    listRuns(layout),
+    findPersonaFile(layout.personaDir, userId).catch(() => undefined),
+  ]);
   const byHash = await personaRunsByHash(runs, userId);
   const currentText = currentPath ? await unlessRefused(readPersonaText(currentPath)) : undefined;
   const currentHash = currentText !== undefined ? textHash(currentText) : undefined;
@@ -167,7 +194,13 @@ export async function personaVersions(layout: WorkspaceLayout, userId: string): 
     const id = basename(version.path);
     const model = tryParse(version.text, version.path);
     const record = await readVersionRecord(version.path);
-    kept.push({ version, id, created: record?.created || nameTime(id), origin: record?.origin ?? inferPersonaOrigin(model, before), ...(model ? { model } : {}) });
+    kept.push({
+      version,
+      id,
+      created: record?.created || nameTime(id),
+      origin: record?.origin ?? inferPersonaOrigin(model, before),
+      ...(model ? { model } : {}),
+    });
     if (model) before = model;
   }
   const entry = (k: Kept): VersionEntry => ({
@@ -237,16 +270,38 @@ export async function promptVersions(layout: WorkspaceLayout, name: PromptName):
   for (const version of history) {
     const id = basename(version.path);
     const record = await readVersionRecord(version.path);
-    kept.push({ version, id, created: record?.created || nameTime(id), origin: record?.origin ?? (version.hash === shippedHash ? 'default' : 'unknown') });
+    kept.push({
+      version,
+      id,
+      created: record?.created || nameTime(id),
+      origin: record?.origin ?? (version.hash === shippedHash ? 'default' : 'unknown'),
+    });
   }
   const base = { kind: 'prompt' as const, name };
   const out: VersionEntry[] = [];
   if (!kept.some((k) => k.version.hash === shippedHash) && currentHash !== shippedHash) {
-    out.push({ ...base, id: 'default', hash: shippedHash, created: '', origin: 'default', current: false, runs: oldestFirst(byHash.get(shippedHash)) });
+    out.push({
+      ...base,
+      id: 'default',
+      hash: shippedHash,
+      created: '',
+      origin: 'default',
+      current: false,
+      runs: oldestFirst(byHash.get(shippedHash)),
+    });
   }
   for (const k of kept) {
     if (k.version.hash === currentHash) continue;
-    out.push({ ...base, id: k.id, path: k.version.path, hash: k.version.hash, created: k.created, origin: k.origin, current: false, runs: oldestFirst(byHash.get(k.version.hash)) });
+    out.push({
+      ...base,
+      id: k.id,
+      path: k.version.path,
+      hash: k.version.hash,
+      created: k.created,
+      origin: k.origin,
+      current: false,
+      runs: oldestFirst(byHash.get(k.version.hash)),
+    });
   }
   if (currentText !== undefined && currentHash) {
     const same = kept.find((k) => k.version.hash === currentHash);

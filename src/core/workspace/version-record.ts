@@ -15,9 +15,18 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { checkWrite } from '../write-guard';
 
-export type VersionOrigin = 'fit' | 'hand edit' | 'optimization' | 'worked example' | 'revalidate' | 'default' | 'unknown';
+export type VersionOrigin =
+  'fit' | 'hand edit' | 'optimization' | 'worked example' | 'revalidate' | 'default' | 'unknown';
 
-export const VERSION_ORIGINS: readonly VersionOrigin[] = ['fit', 'hand edit', 'optimization', 'worked example', 'revalidate', 'default', 'unknown'];
+export const VERSION_ORIGINS: readonly VersionOrigin[] = [
+  'fit',
+  'hand edit',
+  'optimization',
+  'worked example',
+  'revalidate',
+  'default',
+  'unknown',
+];
 
 export interface VersionRecord {
   origin: VersionOrigin;
@@ -32,7 +41,11 @@ export function versionRecordPath(versionPath: string): string {
 }
 
 /** Writes the record of a version, atomically (a reader sees the whole record or none), through no link out of the workspace. */
-export async function writeVersionRecord(versionPath: string, origin: VersionOrigin, created = new Date().toISOString()): Promise<void> {
+export async function writeVersionRecord(
+  versionPath: string,
+  origin: VersionOrigin,
+  created = new Date().toISOString(),
+): Promise<void> {
   const path = versionRecordPath(versionPath);
   await checkWrite(path);
   await mkdir(dirname(path), { recursive: true });
@@ -48,9 +61,14 @@ export async function writeVersionRecord(versionPath: string, origin: VersionOri
  */
 export async function readVersionRecord(versionPath: string): Promise<VersionRecord | undefined> {
   try {
-    const raw = JSON.parse(await readOwnText(versionRecordPath(versionPath), { what: 'version record', maxBytes: READ_LIMITS.small })) as Partial<VersionRecord> | null;
+    const raw = JSON.parse(
+      await readOwnText(versionRecordPath(versionPath), { what: 'version record', maxBytes: READ_LIMITS.small }),
+    ) as Partial<VersionRecord> | null;
     if (!raw || typeof raw !== 'object' || !VERSION_ORIGINS.includes(raw.origin as VersionOrigin)) return undefined;
-    return { origin: raw.origin as VersionOrigin, created: typeof raw.created === 'string' && !Number.isNaN(Date.parse(raw.created)) ? raw.created : '' };
+    return {
+      origin: raw.origin as VersionOrigin,
+      created: typeof raw.created === 'string' && !Number.isNaN(Date.parse(raw.created)) ? raw.created : '',
+    };
   } catch {
     return undefined;
   }

@@ -29,9 +29,14 @@ export interface Version {
 export async function listVersions(historyDir: string, suffix: string): Promise<Version[]> {
   const names = await readdir(historyDir).catch(() => [] as string[]);
   const out: Version[] = [];
-  for (const name of names.filter((n) => n.endsWith(suffix)).sort().reverse()) {
+  for (const name of names
+    .filter((n) => n.endsWith(suffix))
+    .sort()
+    .reverse()) {
     // Unreadable (no permission): no version to compare with, as before.
-    const text = await unlessRefused(readOwnTextIfExists(join(historyDir, name), { what: 'history version', maxBytes: READ_LIMITS.text }));
+    const text = await unlessRefused(
+      readOwnTextIfExists(join(historyDir, name), { what: 'history version', maxBytes: READ_LIMITS.text }),
+    );
     if (text !== undefined) out.push({ path: join(historyDir, name), text, hash: promptHash(text) });
   }
   return out;
@@ -42,7 +47,12 @@ export async function listVersions(historyDir: string, suffix: string): Promise<
  * A new version gets a record of who made it when `origin` says (a text already kept keeps the record
  * of whoever kept it first: that is who made it).
  */
-export async function keepVersion(historyDir: string, text: string, suffix: string, origin?: VersionOrigin): Promise<string> {
+export async function keepVersion(
+  historyDir: string,
+  text: string,
+  suffix: string,
+  origin?: VersionOrigin,
+): Promise<string> {
   const hash = promptHash(text);
   const same = (await listVersions(historyDir, suffix)).find((v) => v.hash === hash);
   if (same) return same.path;

@@ -20,7 +20,12 @@ export function benchDir(layout: WorkspaceLayout): string {
 
 export async function benchPrompts(inputs: RunInputs): Promise<FitPrompts & { memory: Prompt }> {
   const p = inputs.prompts;
-  return { bootstrap: await p.get('bootstrap'), personaSynthesis: await p.get('persona-synthesis'), judge: await p.get('judge'), memory: await p.get('memory') };
+  return {
+    bootstrap: await p.get('bootstrap'),
+    personaSynthesis: await p.get('persona-synthesis'),
+    judge: await p.get('judge'),
+    memory: await p.get('memory'),
+  };
 }
 
 /**
@@ -30,7 +35,14 @@ export async function benchPrompts(inputs: RunInputs): Promise<FitPrompts & { me
 export function benchJobOptions(
   ctx: Ctx,
   inputs: RunInputs,
-  job: { users: readonly UserEntry[]; prompts: FitPrompts & { memory: Prompt }; fit: { k: number; stopScore: number }; signal: AbortSignal; report: RunReport; tag: string },
+  job: {
+    users: readonly UserEntry[];
+    prompts: FitPrompts & { memory: Prompt };
+    fit: { k: number; stopScore: number };
+    signal: AbortSignal;
+    report: RunReport;
+    tag: string;
+  },
 ): BenchJobOptions {
   return {
     users: job.users,
@@ -48,7 +60,10 @@ export function benchJobOptions(
 
 /** Model text inside a Markdown table cell: one line, no pipes, no HTML. */
 export function mdCell(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/[|<>\\`*_[\]]/g, (c) => `\\${c}`).trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[|<>\\`*_[\]]/g, (c) => `\\${c}`)
+    .trim();
 }
 
 export async function writeText(path: string, text: string): Promise<vscode.Uri> {
@@ -66,7 +81,8 @@ export async function writeText(path: string, text: string): Promise<vscode.Uri>
  */
 let reportColumn: vscode.ViewColumn | undefined;
 
-const isMarkdownPreview = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType);
+const isMarkdownPreview = (t: vscode.Tab) =>
+  t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType);
 
 /**
  * Shows a Markdown report rendered (`markdown.showPreview`), in the report group (else beside the active
@@ -76,7 +92,8 @@ const isMarkdownPreview = (t: vscode.Tab) => t.input instanceof vscode.TabInputW
 export async function showMarkdownReport(uri: vscode.Uri): Promise<void> {
   const open = reportColumn !== undefined && vscode.window.tabGroups.all.some((g) => g.viewColumn === reportColumn);
   const column = open ? reportColumn! : vscode.ViewColumn.Beside;
-  const sameFile = (t: vscode.Tab) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString();
+  const sameFile = (t: vscode.Tab) =>
+    t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString();
   const textWasOpen = open && vscode.window.tabGroups.all.some((g) => g.viewColumn === column && g.tabs.some(sameFile));
   const editor = await vscode.window.showTextDocument(uri, { viewColumn: column, preview: true });
   reportColumn = editor.viewColumn;

@@ -38,7 +38,11 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const folder = await ctx.folders.choose(arg, 'Benchmark: which folder?');
   if (!folder) return undefined;
   const inputs = await runInputs(folder);
-  const [{ benchRun, benchRunMarkdown }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/run'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
+  const [{ benchRun, benchRunMarkdown }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
+    import('../../core/bench/run'),
+    import('../../core/bench/fit-store'),
+    import('../../core/method/fit'),
+  ]);
   const users = inputs.index.users();
   if (!users.length) throw new UserError('the workspace has no preference pairs');
   const prompts = await benchPrompts(inputs);
@@ -52,10 +56,13 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   );
   const lines = [benchRunMarkdown(result)];
   for (const c of result.comparisons) lines.push(`- ${c.method} vs default (${c.model}): ${c.sentence}`);
-  for (const c of result.cells) for (const s of c.skipped) lines.push(`- ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}`);
+  for (const c of result.cells)
+    for (const s of c.skipped) lines.push(`- ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}`);
   const reportPath = join(benchDir(inputs.layout), `run-${modelSlug(inputs.llm.model)}.md`);
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
-  const summary = best ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.` : 'benchmark finished with no results.';
+  const summary = best
+    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
+    : 'benchmark finished with no results.';
   await openMarkdownReport(reportPath, lines.join('\n') + '\n', summary);
   return { result, report: reportPath };
 }

@@ -21,7 +21,8 @@ export interface ScalingOutcome {
 /** "2,4,8" -> [2, 4, 8]; a message (for the input box) when it is not a list of positive integers. */
 export function parseSizes(text: string): number[] | string {
   const sizes = [...new Set(text.split(',').map((s) => Number(s.trim())))];
-  if (!text.trim() || sizes.some((s) => !Number.isInteger(s) || s < 1)) return 'Positive integers separated by commas, like 2,4,8';
+  if (!text.trim() || sizes.some((s) => !Number.isInteger(s) || s < 1))
+    return 'Positive integers separated by commas, like 2,4,8';
   return sizes.sort((a, b) => a - b);
 }
 
@@ -50,7 +51,11 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   const folder = await ctx.folders.choose(arg, 'Scaling plot: which folder?');
   if (!folder) return undefined;
   const inputs = await runInputs(folder);
-  const [{ scaling, scalingChart, scalingSvg }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([import('../../core/bench/scaling'), import('../../core/bench/fit-store'), import('../../core/method/fit')]);
+  const [{ scaling, scalingChart, scalingSvg }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
+    import('../../core/bench/scaling'),
+    import('../../core/bench/fit-store'),
+    import('../../core/method/fit'),
+  ]);
   const users = inputs.index.users();
   if (!users.length) throw new UserError('the workspace has no preference pairs');
   const dir = benchDir(inputs.layout);
@@ -66,13 +71,27 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   const svgPath = join(dir, `scaling-${modelSlug(result.model)}.svg`);
   const jsonPath = svgPath.replace(/\.svg$/, '.json');
   await writeText(svgPath, scalingSvg(result));
-  await writeText(jsonPath, JSON.stringify({ ...result, points: result.points.map((p) => ({ ...p, run: vscode.workspace.asRelativePath(p.run) })) }, null, 2) + '\n');
-  for (const p of result.points) ctx.log.info('scaling', `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${(100 * p.accuracy).toFixed(1)}% [${(100 * p.ci95[0]).toFixed(1)}, ${(100 * p.ci95[1]).toFixed(1)}] over ${p.pairs} pairs, ${p.calls} calls`);
+  await writeText(
+    jsonPath,
+    JSON.stringify(
+      { ...result, points: result.points.map((p) => ({ ...p, run: vscode.workspace.asRelativePath(p.run) })) },
+      null,
+      2,
+    ) + '\n',
+  );
+  for (const p of result.points)
+    ctx.log.info(
+      'scaling',
+      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${(100 * p.accuracy).toFixed(1)}% [${(100 * p.ci95[0]).toFixed(1)}, ${(100 * p.ci95[1]).toFixed(1)}] over ${p.pairs} pairs, ${p.calls} calls`,
+    );
   // The chart goes to the webview as numbers (its labels as text), never as SVG markup.
   const { yFormat: _format, ...chart } = scalingChart(result);
   const view: ChartView = { ...chart, svgFile: vscode.workspace.asRelativePath(svgPath) };
   showChart(ctx, folder, view);
-  const slope = result.slopePointsPerPair === null ? '' : ` Slope ${result.slopePointsPerPair.toFixed(2)} points per context pair.`;
-  void vscode.window.showInformationMessage(`SynthesizeMe: scaling plot written to ${vscode.workspace.asRelativePath(svgPath)}.${slope}`);
+  const slope =
+    result.slopePointsPerPair === null ? '' : ` Slope ${result.slopePointsPerPair.toFixed(2)} points per context pair.`;
+  void vscode.window.showInformationMessage(
+    `SynthesizeMe: scaling plot written to ${vscode.workspace.asRelativePath(svgPath)}.${slope}`,
+  );
   return { result, svg: svgPath, json: jsonPath };
 }

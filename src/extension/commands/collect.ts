@@ -47,17 +47,23 @@ async function chooseUser(ctx: Ctx, folder: Folder, a: CollectArgs): Promise<str
   if (a.userId?.trim()) return a.userId.trim();
   const index = await folder.files.get();
   const NEW = '$(add) New user...';
-  const pick = await vscode.window.showQuickPick([...index.users().map((u) => ({ label: u.id, description: `${u.pairs.length} pairs` })), { label: NEW }], { title: 'Collect preferences of which user?' });
+  const pick = await vscode.window.showQuickPick(
+    [...index.users().map((u) => ({ label: u.id, description: `${u.pairs.length} pairs` })), { label: NEW }],
+    { title: 'Collect preferences of which user?' },
+  );
   if (!pick) return undefined;
   if (pick.label !== NEW) return pick.label;
-  return vscode.window.showInputBox({ title: 'The new user\'s id', validateInput: (v) => (v.trim() ? undefined : 'an id, e.g. "ada"') }).then((v) => v?.trim() || undefined);
+  return vscode.window
+    .showInputBox({ title: "The new user's id", validateInput: (v) => (v.trim() ? undefined : 'an id, e.g. "ada"') })
+    .then((v) => v?.trim() || undefined);
 }
 
 async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Promise<Item[] | undefined> {
   if (a.prompts?.length) return a.prompts.map((p) => ({ kind: 'prompt', context: userTurn(p) }));
   const past = ((await folder.files.get()).user(userId)?.pairs ?? []).map((p) => p.context);
   if (a.fromContexts) return past.map((context) => ({ kind: 'prompt', context }));
-  if (a.pairsFile) return unlabelledPairs(await readPool(vscode.Uri.joinPath(folder.uri, a.pairsFile).fsPath, false), a.pairsFile);
+  if (a.pairsFile)
+    return unlabelledPairs(await readPool(vscode.Uri.joinPath(folder.uri, a.pairsFile).fsPath, false), a.pairsFile);
   const options = [
     { label: 'Type a prompt', id: 'type' },
     ...(past.length ? [{ label: `The user's past conversations (${past.length})`, id: 'past' }] : []),
@@ -68,13 +74,28 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
   if (!how) return undefined;
   if (how.id === 'past') return past.map((context) => ({ kind: 'prompt', context }));
   if (how.id === 'type') {
-    const p = await vscode.window.showInputBox({ title: 'The prompt to answer', validateInput: (v) => (v.trim() ? undefined : 'a prompt') });
+    const p = await vscode.window.showInputBox({
+      title: 'The prompt to answer',
+      validateInput: (v) => (v.trim() ? undefined : 'a prompt'),
+    });
     return p?.trim() ? [{ kind: 'prompt', context: userTurn(p.trim()) }] : undefined;
   }
-  const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, defaultUri: folder.uri, title: how.id === 'pairs' ? 'A JSONL file of unlabelled pairs' : 'A file of prompts, one per line' }))?.[0];
+  const uri = (
+    await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: folder.uri,
+      title: how.id === 'pairs' ? 'A JSONL file of unlabelled pairs' : 'A file of prompts, one per line',
+    })
+  )?.[0];
   if (!uri) return undefined;
   const text = await readPool(uri.fsPath, true);
-  const items = how.id === 'pairs' ? unlabelledPairs(text, folder.relative(uri.fsPath)) : text.split('\n').filter((l) => l.trim()).map((l): Item => ({ kind: 'prompt', context: userTurn(l.trim()) }));
+  const items =
+    how.id === 'pairs'
+      ? unlabelledPairs(text, folder.relative(uri.fsPath))
+      : text
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l): Item => ({ kind: 'prompt', context: userTurn(l.trim()) }));
   if (!items.length) throw new UserError(`${folder.relative(uri.fsPath)} has no prompt`);
   return items;
 }
@@ -84,7 +105,10 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
  * never opened. One the person chose in the open dialog may lie anywhere (that file only).
  */
 async function readPool(path: string, chosen: boolean): Promise<string> {
-  const [{ readOwnText, READ_LIMITS }, { allowChosenRead }] = await Promise.all([import('../../core/read-guard'), import('../../core/write-guard')]);
+  const [{ readOwnText, READ_LIMITS }, { allowChosenRead }] = await Promise.all([
+    import('../../core/read-guard'),
+    import('../../core/write-guard'),
+  ]);
   if (chosen) allowChosenRead(path);
   return readOwnText(path, { maxBytes: READ_LIMITS.log, what: 'pool file' });
 }
@@ -99,14 +123,35 @@ function unlabelledPairs(text: string, name: string): Item[] {
     } catch {
       throw new UserError(`${name}:${i + 1}: not a JSON object`);
     }
-    const context = typeof o.prompt === 'string' ? userTurn(o.prompt) : Array.isArray(o.context) ? (o.context as Turn[]) : undefined;
-    if (!context?.length || typeof o.response_1 !== 'string' || typeof o.response_2 !== 'string' || !o.response_1.trim() || !o.response_2.trim()) throw new UserError(`${name}:${i + 1}: expected "prompt" or "context", "response_1" and "response_2"`);
-    return [{ kind: 'pair', context, responses: [o.response_1, o.response_2], sources: ['response_1', 'response_2'], origin: `${name}:${i + 1}` }];
+    const context =
+      typeof o.prompt === 'string' ? userTurn(o.prompt) : Array.isArray(o.context) ? (o.context as Turn[]) : undefined;
+    if (
+      !context?.length ||
+      typeof o.response_1 !== 'string' ||
+      typeof o.response_2 !== 'string' ||
+      !o.response_1.trim() ||
+      !o.response_2.trim()
+    )
+      throw new UserError(`${name}:${i + 1}: expected "prompt" or "context", "response_1" and "response_2"`);
+    return [
+      {
+        kind: 'pair',
+        context,
+        responses: [o.response_1, o.response_2],
+        sources: ['response_1', 'response_2'],
+        origin: `${name}:${i + 1}`,
+      },
+    ];
   });
 }
 
 /** The panel as the person answering: each pair shown, the answer awaited; closing the panel (or Stop) ends the session. */
-function panelAsker(ctx: Ctx, user: string, file: string, counts: () => CollectCountsView): Asker & { dispose(): void } {
+function panelAsker(
+  ctx: Ctx,
+  user: string,
+  file: string,
+  counts: () => CollectCountsView,
+): Asker & { dispose(): void } {
   let waiting: { index: number; resolve: (a: Answer | undefined) => void } | undefined;
   let ended = false;
   panel ??= new SinglePanel<CollectToHost, HostToCollect>(ctx, 'synthesizeme.collect', 'collect', isCollectToHost);
@@ -123,7 +168,11 @@ function panelAsker(ctx: Ctx, user: string, file: string, counts: () => CollectC
       w.resolve({ pick: m.pick, ...(m.reason ? { reason: m.reason } : {}) });
     }
   };
-  panel.show(`Collect: ${user}`, { type: 'busy', message: 'Generating the first pair...', counts: counts() }, onMessage);
+  panel.show(
+    `Collect: ${user}`,
+    { type: 'busy', message: 'Generating the first pair...', counts: counts() },
+    onMessage,
+  );
   const closed = panel.onClose(finish);
   return {
     ask: (s: Shown) =>
@@ -132,7 +181,23 @@ function panelAsker(ctx: Ctx, user: string, file: string, counts: () => CollectC
         waiting = { index: s.index, resolve };
         lastCollect = { shown: s.index };
         // A retest is never announced: it looks like any other pair.
-        panel.show(`Collect: ${user}`, { type: 'show', user, file, shown: { index: s.index, context: s.context.map((t) => ({ role: t.role, content: t.content })), first: s.first, second: s.second, ...(s.why && !s.retest ? { why: s.why } : {}) }, counts: counts() }, onMessage);
+        panel.show(
+          `Collect: ${user}`,
+          {
+            type: 'show',
+            user,
+            file,
+            shown: {
+              index: s.index,
+              context: s.context.map((t) => ({ role: t.role, content: t.content })),
+              first: s.first,
+              second: s.second,
+              ...(s.why && !s.retest ? { why: s.why } : {}),
+            },
+            counts: counts(),
+          },
+          onMessage,
+        );
       }),
     dispose: () => closed.dispose(),
   };
@@ -165,7 +230,11 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   const cfg = folder.files.config.collect;
 
   // The two sources of responses.
-  const [{ DEFAULT_SYSTEM }, { exportGenerationPrompt }, { demosOf }] = await Promise.all([import('../../core/collect/generate'), import('../../core/method/export'), import('../../core/method/methods')]);
+  const [{ DEFAULT_SYSTEM }, { exportGenerationPrompt }, { demosOf }] = await Promise.all([
+    import('../../core/collect/generate'),
+    import('../../core/method/export'),
+    import('../../core/method/methods'),
+  ]);
   let kind = a.sources;
   const onlyPairs = items.every((i) => i.kind === 'pair');
   if (!kind && onlyPairs) kind = 'prompts';
@@ -179,12 +248,16 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
     if (!kind) return undefined;
   }
   const pairs = index.user(userId)?.pairs ?? [];
-  let second: Awaited<ReturnType<typeof import('../../core/llm/client')['createLlm']>> | undefined;
+  let second: Awaited<ReturnType<(typeof import('../../core/llm/client'))['createLlm']>> | undefined;
   let sources: [ResponseSource, ResponseSource];
   if (kind === 'persona') {
     if (!persona) throw new UserError(`user "${userId}" has no persona yet: fit first, or choose two system prompts`);
     sources = [
-      { label: `${llm.model} + persona`, model: llm, system: exportGenerationPrompt(persona.model, demosOf(persona.model, pairs)) },
+      {
+        label: `${llm.model} + persona`,
+        model: llm,
+        system: exportGenerationPrompt(persona.model, demosOf(persona.model, pairs)),
+      },
       { label: llm.model, model: llm, system: DEFAULT_SYSTEM },
     ];
   } else if (onlyPairs) {
@@ -194,8 +267,15 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
       { label: 'response_2', model: llm, system: DEFAULT_SYSTEM },
     ];
   } else if (kind === 'prompts') {
-    const sa = a.systemA ?? (await vscode.window.showInputBox({ title: 'System prompt of response source A', value: DEFAULT_SYSTEM }));
-    const sb = a.systemB ?? (await vscode.window.showInputBox({ title: 'System prompt of response source B', value: 'You are a helpful assistant. Answer in as few words as you can.' }));
+    const sa =
+      a.systemA ??
+      (await vscode.window.showInputBox({ title: 'System prompt of response source A', value: DEFAULT_SYSTEM }));
+    const sb =
+      a.systemB ??
+      (await vscode.window.showInputBox({
+        title: 'System prompt of response source B',
+        value: 'You are a helpful assistant. Answer in as few words as you can.',
+      }));
     if (sa === undefined || sb === undefined) return undefined;
     if (sa.trim() === sb.trim()) throw new UserError('the two system prompts are the same: nothing to choose between');
     sources = [
@@ -203,13 +283,26 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
       { label: `${llm.model} + system B`, model: llm, system: sb },
     ];
   } else {
-    const mb = a.modelB ?? (await vscode.window.showInputBox({ title: `The second model (the first is ${llm.model})`, validateInput: (v) => (v.trim() && v.trim() !== llm.model ? undefined : 'another model of the same server') }));
+    const mb =
+      a.modelB ??
+      (await vscode.window.showInputBox({
+        title: `The second model (the first is ${llm.model})`,
+        validateInput: (v) => (v.trim() && v.trim() !== llm.model ? undefined : 'another model of the same server'),
+      }));
     if (!mb?.trim()) return undefined;
     const { createLlm } = await import('../../core/llm/client');
     const { resolveLlmConfig } = await import('../../core/llm/config-from-env');
     const c = folder.files.config;
-    const resolved = resolveLlmConfig({ ...(c.provider ? { provider: c.provider } : {}), ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}), model: mb.trim() }, process.env);
-    const key = resolved.config.provider === 'openai' ? ((await ctx.secrets.get('openai')) ?? resolved.apiKey) : undefined;
+    const resolved = resolveLlmConfig(
+      {
+        ...(c.provider ? { provider: c.provider } : {}),
+        ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}),
+        model: mb.trim(),
+      },
+      process.env,
+    );
+    const key =
+      resolved.config.provider === 'openai' ? ((await ctx.secrets.get('openai')) ?? resolved.apiKey) : undefined;
     second = createLlm(resolved.config, { cacheDir: layout.cacheDir, ...(key ? { apiKey: key } : {}) });
     sources = [
       { label: llm.model, model: llm, system: DEFAULT_SYSTEM },
@@ -228,16 +321,44 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   // Ask next, when set and there is a persona to judge with.
   let informative: Parameters<(typeof import('../../core/collect/session'))['collect']>[0]['informative'];
   if (cfg.askNext >= 2) {
-    if (!persona) void vscode.window.showInformationMessage(`synthesizeme.collect.askNext is ${cfg.askNext}, but ${userId} has no persona yet: the pairs are asked in order.`);
+    if (!persona)
+      void vscode.window.showInformationMessage(
+        `synthesizeme.collect.askNext is ${cfg.askNext}, but ${userId} has no persona yet: the pairs are asked in order.`,
+      );
     else {
       const { judgeSystem } = await import('../../core/method/messages');
       const judge = await inputs.prompts.get('judge');
-      informative = { judge: llm, systems: { current: judgeSystem(judge.text, { persona: persona.model.persona, demos: demosOf(persona.model, pairs) }) }, poolSize: cfg.askNext };
+      informative = {
+        judge: llm,
+        systems: {
+          current: judgeSystem(judge.text, { persona: persona.model.persona, demos: demosOf(persona.model, pairs) }),
+        },
+        poolSize: cfg.askNext,
+      };
     }
   }
 
-  const summary: CollectSummary = { asked: 0, picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0, appended: [], pending: [], recovered: 0, resumed: 0, duplicates: 0 };
-  const counts = (): CollectCountsView => ({ picked: summary.picked, ties: summary.ties, skipped: summary.skipped, failed: summary.failed, ...(summary.retests ? { retest: { asked: summary.retests, agreed: summary.agreed } } : {}) });
+  const summary: CollectSummary = {
+    asked: 0,
+    picked: 0,
+    ties: 0,
+    skipped: 0,
+    failed: 0,
+    retests: 0,
+    agreed: 0,
+    appended: [],
+    pending: [],
+    recovered: 0,
+    resumed: 0,
+    duplicates: 0,
+  };
+  const counts = (): CollectCountsView => ({
+    picked: summary.picked,
+    ties: summary.ties,
+    skipped: summary.skipped,
+    failed: summary.failed,
+    ...(summary.retests ? { retest: { asked: summary.retests, agreed: summary.agreed } } : {}),
+  });
   const asker = a.answers ? scriptedAsker(a.answers) : panelAsker(ctx, userId, fileName, counts);
   const disposeAsker = () => (asker as Partial<{ dispose(): void }>).dispose?.();
   const { collect } = await import('../../core/collect/session');
@@ -284,14 +405,38 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
 }
 
 /** The end of a session: the counts and the consistency, and a re-fit once enough pairs came in since the persona's fit. */
-async function closeTheLoop(ctx: Ctx, folder: Folder, userId: string, r: CollectSummary, persona: import('../../core/method/persona-file').PersonaModel | undefined, refitAfter: number): Promise<void> {
-  const [{ collectStatus }, { collectLogPath }] = await Promise.all([import('../../core/collect/status'), import('../../core/collect/collect-log')]);
+async function closeTheLoop(
+  ctx: Ctx,
+  folder: Folder,
+  userId: string,
+  r: CollectSummary,
+  persona: import('../../core/method/persona-file').PersonaModel | undefined,
+  refitAfter: number,
+): Promise<void> {
+  const [{ collectStatus }, { collectLogPath }] = await Promise.all([
+    import('../../core/collect/status'),
+    import('../../core/collect/collect-log'),
+  ]);
   const status = await collectStatus(collectLogPath(folder.uri.fsPath, userId), [], persona, { refitAfter });
-  const consistency = status.retest.asked ? `; your consistency on ${status.retest.asked} retest(s): ${((100 * status.retest.agreed) / status.retest.asked).toFixed(0)}%` : '';
-  const kept = r.pending.length ? ` ${r.pending.length} pick(s) are kept in ${collectLogPath('', userId)}, not yet in the file: the next collect into it appends them.` : '';
+  const consistency = status.retest.asked
+    ? `; your consistency on ${status.retest.asked} retest(s): ${((100 * status.retest.agreed) / status.retest.asked).toFixed(0)}%`
+    : '';
+  const kept = r.pending.length
+    ? ` ${r.pending.length} pick(s) are kept in ${collectLogPath('', userId)}, not yet in the file: the next collect into it appends them.`
+    : '';
   const message = `${userId}: ${r.picked - r.pending.length} pair(s) added, ${r.ties} tie(s), ${r.skipped} skipped, ${r.failed} failed generation(s)${consistency}.${kept}`;
   lastCollect = { ...lastCollect, done: message };
-  panel?.update({ type: 'done', message, counts: { picked: r.picked, ties: r.ties, skipped: r.skipped, failed: r.failed, ...(r.retests ? { retest: { asked: r.retests, agreed: r.agreed } } : {}) } });
+  panel?.update({
+    type: 'done',
+    message,
+    counts: {
+      picked: r.picked,
+      ties: r.ties,
+      skipped: r.skipped,
+      failed: r.failed,
+      ...(r.retests ? { retest: { asked: r.retests, agreed: r.agreed } } : {}),
+    },
+  });
   ctx.log.info('collect', message);
   if (!status.refit) {
     void vscode.window.showInformationMessage(`SynthesizeMe: ${message}`);
@@ -299,20 +444,36 @@ async function closeTheLoop(ctx: Ctx, folder: Folder, userId: string, r: Collect
   }
   const REFIT = 'Re-fit now';
   const CHECK = 'Check the persona on them';
-  const choice = await vscode.window.showInformationMessage(`SynthesizeMe: ${message} ${status.sinceFit} new pair(s) since the persona was fitted.`, REFIT, CHECK);
-  if (choice === REFIT) await vscode.commands.executeCommand(CommandIds.fitUser, { userId, folder: folder.uri.toString() });
+  const choice = await vscode.window.showInformationMessage(
+    `SynthesizeMe: ${message} ${status.sinceFit} new pair(s) since the persona was fitted.`,
+    REFIT,
+    CHECK,
+  );
+  if (choice === REFIT)
+    await vscode.commands.executeCommand(CommandIds.fitUser, { userId, folder: folder.uri.toString() });
   else if (choice === CHECK) await checkPersonaOnNewPairs(ctx, folder, userId, refitAfter);
 }
 
 /** The persona's accuracy on the pairs collected since its fit: out of sample, with its interval. */
-export async function checkPersonaOnNewPairs(ctx: Ctx, folder: Folder, userId: string, refitAfter: number): Promise<import('../../core/collect/status').CollectStatus> {
-  const [{ collectStatus }, { collectLogPath }] = await Promise.all([import('../../core/collect/status'), import('../../core/collect/collect-log')]);
+export async function checkPersonaOnNewPairs(
+  ctx: Ctx,
+  folder: Folder,
+  userId: string,
+  refitAfter: number,
+): Promise<import('../../core/collect/status').CollectStatus> {
+  const [{ collectStatus }, { collectLogPath }] = await Promise.all([
+    import('../../core/collect/status'),
+    import('../../core/collect/collect-log'),
+  ]);
   const inputs = await runInputs(folder);
   const persona = await readPersonaOf(folder, userId);
   const judge = await inputs.prompts.get('judge');
   const pairs = (await folder.files.get()).user(userId)?.pairs ?? [];
   const status = await ctx.runs.run(`judging ${userId}'s new pairs with the persona`, (signal) =>
-    collectStatus(collectLogPath(folder.uri.fsPath, userId), pairs, persona?.model, { refitAfter, judge: { model: inputs.llm, instructions: judge.text, temperature: 0, seed: inputs.seed, signal } }),
+    collectStatus(collectLogPath(folder.uri.fsPath, userId), pairs, persona?.model, {
+      refitAfter,
+      judge: { model: inputs.llm, instructions: judge.text, temperature: 0, seed: inputs.seed, signal },
+    }),
   );
   const o = status.outOfSample;
   void vscode.window.showInformationMessage(

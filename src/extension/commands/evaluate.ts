@@ -20,9 +20,20 @@ export interface EvaluateArgs {
   folder?: string;
 }
 
-export async function evaluateUsers(ctx: Ctx, folder: Folder, users: readonly UserEntry[], method: Method, split: 'test' | 'validation', personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>): Promise<EvalResult> {
+export async function evaluateUsers(
+  ctx: Ctx,
+  folder: Folder,
+  users: readonly UserEntry[],
+  method: Method,
+  split: 'test' | 'validation',
+  personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>,
+): Promise<EvalResult> {
   const inputs = await runInputs(folder);
-  const [{ evaluate }, { needsPersona }, { pairsBySplit }] = await Promise.all([import('../../core/eval/evaluate'), import('../../core/method/methods'), import('../../core/workspace/open-workspace')]);
+  const [{ evaluate }, { needsPersona }, { pairsBySplit }] = await Promise.all([
+    import('../../core/eval/evaluate'),
+    import('../../core/method/methods'),
+    import('../../core/workspace/open-workspace'),
+  ]);
   const evalUsers: EvalUser[] = [];
   for (const u of users) {
     const s = pairsBySplit(u);
@@ -31,7 +42,13 @@ export async function evaluateUsers(ctx: Ctx, folder: Folder, users: readonly Us
       const p = await readPersonaOf(folder, u.id);
       if (p) persona = { model: p.model, hash: p.hash };
     }
-    evalUsers.push({ id: u.id, pairs: u.pairs, context: s.context, target: split === 'test' ? s.test : s.validation, ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}) });
+    evalUsers.push({
+      id: u.id,
+      pairs: u.pairs,
+      context: s.context,
+      target: split === 'test' ? s.test : s.validation,
+      ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}),
+    });
   }
   const prompts = { judge: await inputs.prompts.get('judge'), memory: await inputs.prompts.get('memory') };
   // Credentials in a URL (http://user:secret@host) never reach a run file.
@@ -62,7 +79,10 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
   let method = typeof a.method === 'string' && isMethod(a.method) ? a.method : undefined;
   if (!method) {
     const pick = await vscode.window.showQuickPick(
-      METHODS.map((m) => ({ label: m, description: m === 'persona+demos' ? 'SynthesizeMe' : m === 'default' ? 'no personalization' : '' })),
+      METHODS.map((m) => ({
+        label: m,
+        description: m === 'persona+demos' ? 'SynthesizeMe' : m === 'default' ? 'no personalization' : '',
+      })),
       { title: 'Evaluate: which method?' },
     );
     if (!pick) return undefined;
@@ -82,12 +102,20 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
     users = (await folder.files.get()).users();
   }
   const r = await evaluateUsers(ctx, folder, users, method, split);
-  ctx.log.info('eval', `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`);
+  ctx.log.info(
+    'eval',
+    `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`,
+  );
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
   if (!r.complete) {
     // A failed call is no answer: the figures leave those pairs out; running the same command resumes them.
     // The reasons are the engine's words (kept in the run file): their advice said the editor's way.
-    const why = rephraseAdvice(r.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`).join('; '));
+    const why = rephraseAdvice(
+      r.failed.reasons
+        .slice(0, 3)
+        .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
+        .join('; '),
+    );
     const text = `SynthesizeMe: ${method} on ${split} is INCOMPLETE: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s) (${why}). The figures leave those pairs out; run Evaluate again to judge them.`;
     ctx.log.warn('eval', text);
     void vscode.window.showWarningMessage(text, 'Show Verdicts').then((pick) => {

@@ -18,15 +18,26 @@ export interface FitOutcome {
   validation: { accuracy: number; correct: number; evaluated: number };
 }
 
-async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: AbortSignal, onProgress?: (message: string) => void): Promise<FitOutcome> {
+async function fitOne(
+  ctx: Ctx,
+  inputs: RunInputs,
+  user: UserEntry,
+  signal: AbortSignal,
+  onProgress?: (message: string) => void,
+): Promise<FitOutcome> {
   // The engine's one path: fit, build the persona model with its provenance, keep the previous version.
   const [{ DEFAULT_FIT_OPTIONS, fitProgressText }, { fitAndSave }, { pairsBySplit }] = await Promise.all([
     import('../../core/method/fit'),
     import('../../core/workspace/fit-and-save'),
     import('../../core/workspace/open-workspace'),
   ]);
-  if (!pairsBySplit(user).context.length) throw new UserError(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`);
-  const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
+  if (!pairsBySplit(user).context.length)
+    throw new UserError(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`);
+  const prompts = {
+    bootstrap: await inputs.prompts.get('bootstrap'),
+    personaSynthesis: await inputs.prompts.get('persona-synthesis'),
+    judge: await inputs.prompts.get('judge'),
+  };
   const r = await fitAndSave(inputs.llm, inputs.layout, user, prompts, {
     ...DEFAULT_FIT_OPTIONS,
     temperature: inputs.temperature,
@@ -37,8 +48,15 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry, signal: Abor
     ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(fitProgressText(p)) } : {}),
   });
   const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
-  ctx.log.info('fit', `${user.id}: persona written to ${inputs.folder.relative(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`);
-  return { user: user.id, persona: r.path, validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated } };
+  ctx.log.info(
+    'fit',
+    `${user.id}: persona written to ${inputs.folder.relative(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`,
+  );
+  return {
+    user: user.id,
+    persona: r.path,
+    validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated },
+  };
 }
 
 export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome | undefined> {
@@ -46,17 +64,25 @@ export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome
   if (!picked) return undefined;
   const { user } = picked;
   const inputs = await runInputs(picked.folder);
-  const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) => fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)));
+  const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) =>
+    fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)),
+  );
   const figure = accuracyHeadline(out.validation.accuracy, undefined, out.validation.evaluated);
-  void vscode.window.showInformationMessage(`SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated}: ${figure}).`, 'Open Persona').then((pick) => {
-    if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
-  });
+  void vscode.window
+    .showInformationMessage(
+      `SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated}: ${figure}).`,
+      'Open Persona',
+    )
+    .then((pick) => {
+      if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
+    });
   return out;
 }
 
 /** Every user of every folder, each folder with its own settings and model. */
 export async function fitAllCommand(ctx: Ctx, arg?: unknown): Promise<FitOutcome[]> {
-  const folders = folderArg(arg) !== undefined ? [(await ctx.folders.choose(arg, 'Fit all users'))!] : ctx.folders.all();
+  const folders =
+    folderArg(arg) !== undefined ? [(await ctx.folders.choose(arg, 'Fit all users'))!] : ctx.folders.all();
   if (!folders.length) await ctx.folders.choose(undefined, 'Fit all users');
   const done: FitOutcome[] = [];
   const failed: string[] = [];
@@ -66,7 +92,9 @@ export async function fitAllCommand(ctx: Ctx, arg?: unknown): Promise<FitOutcome
     total += inputs.index.users().length;
     await fitFolder(ctx, inputs, done, failed, folders.length > 1 ? ` of ${folder.name}` : '');
   }
-  void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${total} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`);
+  void vscode.window.showInformationMessage(
+    `SynthesizeMe: fitted ${done.length} of ${total} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`,
+  );
   return done;
 }
 
@@ -79,8 +107,19 @@ async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], failed
     import('../../core/workspace/open-workspace'),
     import('../../core/method/judge'),
   ]);
-  const prompts = { bootstrap: await inputs.prompts.get('bootstrap'), personaSynthesis: await inputs.prompts.get('persona-synthesis'), judge: await inputs.prompts.get('judge') };
-  const est = await inputs.llm.estimate(planFitRequests(users.map(pairsBySplit), prompts, { temperature: inputs.temperature, seed: inputs.seed, k: DEFAULT_FIT_OPTIONS.k }), { defaultCompletionTokens: 200 });
+  const prompts = {
+    bootstrap: await inputs.prompts.get('bootstrap'),
+    personaSynthesis: await inputs.prompts.get('persona-synthesis'),
+    judge: await inputs.prompts.get('judge'),
+  };
+  const est = await inputs.llm.estimate(
+    planFitRequests(users.map(pairsBySplit), prompts, {
+      temperature: inputs.temperature,
+      seed: inputs.seed,
+      k: DEFAULT_FIT_OPTIONS.k,
+    }),
+    { defaultCompletionTokens: 200 },
+  );
   const estimate = `at most ${est.calls} call(s) (${est.cachedCalls} more from the cache), about ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
   ctx.log.info('fit', `fitting ${users.length} user(s)${of} with ${inputs.llm.model}: ${estimate}`);
   await ctx.runs.run(`fitting all users${of}`, async (signal, report) => {

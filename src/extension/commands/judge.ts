@@ -11,10 +11,16 @@ import { UserError } from '../../core/user-error';
 
 function isJudgeArgs(a: unknown): a is JudgeArgs {
   const o = a as JudgeArgs;
-  return !!o && typeof o.uri === 'string' && typeof o.pairId === 'string' && (o.mode === 'plain' || o.mode === 'persona');
+  return (
+    !!o && typeof o.uri === 'string' && typeof o.pairId === 'string' && (o.mode === 'plain' || o.mode === 'persona')
+  );
 }
 
-export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMode = 'plain'): Promise<PairVerdict | undefined> {
+export async function judgeCommand(
+  ctx: Ctx,
+  arg: unknown,
+  defaultMode: JudgeMode = 'plain',
+): Promise<PairVerdict | undefined> {
   let doc: vscode.TextDocument;
   let where: { pairId?: string; line?: number };
   let mode = defaultMode;
@@ -29,21 +35,36 @@ export async function judgeCommand(ctx: Ctx, arg: unknown, defaultMode: JudgeMod
     where = { line: editor.selection.active.line };
   }
   const pair = await pairInDocument(doc, where);
-  if (!pair) throw new UserError(`no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`);
+  if (!pair)
+    throw new UserError(
+      `no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`,
+    );
 
   // The file's own folder: its settings choose the server and model, its personas the profile.
   const inputs = await runInputs(ctx.folders.ofFile(doc.uri));
-  const [{ judgePair }, { judgeSystem }, { demosOf }] = await Promise.all([import('../../core/method/judge'), import('../../core/method/messages'), import('../../core/method/methods')]);
+  const [{ judgePair }, { judgeSystem }, { demosOf }] = await Promise.all([
+    import('../../core/method/judge'),
+    import('../../core/method/messages'),
+    import('../../core/method/methods'),
+  ]);
   const judge = await inputs.prompts.get('judge');
   let profile = {};
   if (mode === 'persona') {
     const persona = await readPersonaOf(inputs.folder, pair.userId);
     if (!persona) throw new UserError(`user "${pair.userId}" has no persona yet: run Fit User first`);
-    profile = { persona: persona.model.persona, demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []) };
+    profile = {
+      persona: persona.model.persona,
+      demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []),
+    };
   }
   const system = judgeSystem(judge.text, profile);
-  const v = await ctx.runs.run(`judging ${pair.pairId}`, (signal) => judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }));
+  const v = await ctx.runs.run(`judging ${pair.pairId}`, (signal) =>
+    judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }),
+  );
   ctx.verdicts.set(doc.uri, pair.pairId, mode, v);
-  ctx.log.info('judge', `${pair.userId}/${pair.pairId} (${mode}): ${v.orders.map((o) => `${o.order} ${o.preference ?? '-'} ${o.correct ? 'correct' : 'wrong'}`).join(', ')}`);
+  ctx.log.info(
+    'judge',
+    `${pair.userId}/${pair.pairId} (${mode}): ${v.orders.map((o) => `${o.order} ${o.preference ?? '-'} ${o.correct ? 'correct' : 'wrong'}`).join(', ')}`,
+  );
   return v;
 }

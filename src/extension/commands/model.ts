@@ -23,16 +23,34 @@ async function where(ctx: Ctx, arg: unknown): Promise<Where | undefined> {
   if (!all.length) throw new UserError('open a folder first: the model is chosen per workspace');
   if (folderArg(arg) !== undefined) {
     const folder = (await ctx.folders.choose(arg, ''))!;
-    return { target: ctx.folders.multiple ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace, folder, scope: folder.uri };
+    return {
+      target: ctx.folders.multiple ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace,
+      folder,
+      scope: folder.uri,
+    };
   }
   const given = arg as { model?: unknown } | undefined;
-  if (all.length === 1 || typeof given?.model === 'string') return { target: vscode.ConfigurationTarget.Workspace, folder: ctx.folders.active() ?? all[0]!, scope: undefined };
+  if (all.length === 1 || typeof given?.model === 'string')
+    return { target: vscode.ConfigurationTarget.Workspace, folder: ctx.folders.active() ?? all[0]!, scope: undefined };
   const pick = await vscode.window.showQuickPick(
-    [{ label: 'All folders', description: 'the workspace\'s settings (a folder\'s own setting still wins)', folder: undefined as Folder | undefined }, ...all.map((f) => ({ label: f.name, description: 'this folder\'s own settings', folder: f as Folder | undefined }))],
+    [
+      {
+        label: 'All folders',
+        description: "the workspace's settings (a folder's own setting still wins)",
+        folder: undefined as Folder | undefined,
+      },
+      ...all.map((f) => ({
+        label: f.name,
+        description: "this folder's own settings",
+        folder: f as Folder | undefined,
+      })),
+    ],
     { title: 'SynthesizeMe: select the model for which folder?' },
   );
   if (!pick) return undefined;
-  return pick.folder ? { target: vscode.ConfigurationTarget.WorkspaceFolder, folder: pick.folder, scope: pick.folder.uri } : { target: vscode.ConfigurationTarget.Workspace, folder: ctx.folders.active() ?? all[0]!, scope: undefined };
+  return pick.folder
+    ? { target: vscode.ConfigurationTarget.WorkspaceFolder, folder: pick.folder, scope: pick.folder.uri }
+    : { target: vscode.ConfigurationTarget.Workspace, folder: ctx.folders.active() ?? all[0]!, scope: undefined };
 }
 
 export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
@@ -40,12 +58,21 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   const w = await where(ctx, arg);
   if (!w) return undefined;
   const current = await w.folder.model.describe();
-  let provider = given?.provider === 'ollama' || given?.provider === 'openai' ? (given.provider as ProviderName) : undefined;
+  let provider =
+    given?.provider === 'ollama' || given?.provider === 'openai' ? (given.provider as ProviderName) : undefined;
   if (!provider) {
     const pick = await vscode.window.showQuickPick(
       [
-        { label: 'ollama' as const, description: 'a local or remote Ollama server', picked: current.provider === 'ollama' },
-        { label: 'openai' as const, description: 'an OpenAI-compatible API (OpenAI, vLLM, llama.cpp server, ...)', picked: current.provider === 'openai' },
+        {
+          label: 'ollama' as const,
+          description: 'a local or remote Ollama server',
+          picked: current.provider === 'ollama',
+        },
+        {
+          label: 'openai' as const,
+          description: 'an OpenAI-compatible API (OpenAI, vLLM, llama.cpp server, ...)',
+          picked: current.provider === 'openai',
+        },
       ],
       { title: 'SynthesizeMe: provider' },
     );
@@ -59,19 +86,32 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   const baseUrls = resetUrls ? undefined : configured;
   // The model is asked for before anything is written: cancelling leaves the settings as they were.
   let model = typeof given?.model === 'string' && given.model.trim() ? given.model.trim() : undefined;
-  model ??= await askModel(ctx, w.folder, provider, baseUrls, current.provider === provider ? current.model : undefined);
+  model ??= await askModel(
+    ctx,
+    w.folder,
+    provider,
+    baseUrls,
+    current.provider === provider ? current.model : undefined,
+  );
   if (!model) return undefined;
   const c = vscode.workspace.getConfiguration('synthesizeme', w.scope);
   // An untrusted workspace's own provider setting is ignored (it chooses where the key goes: docs/security.md),
   // so the user's choice is kept where it counts, in their user settings.
   const providerTarget = vscode.workspace.isTrusted ? w.target : vscode.ConfigurationTarget.Global;
   if (provider !== current.provider) await c.update('provider', provider, providerTarget);
-  if (provider !== current.provider && providerTarget !== w.target) ctx.log.info('model', `provider ${provider} saved in your user settings: this workspace is not trusted, and its own settings may not choose the server`);
+  if (provider !== current.provider && providerTarget !== w.target)
+    ctx.log.info(
+      'model',
+      `provider ${provider} saved in your user settings: this workspace is not trusted, and its own settings may not choose the server`,
+    );
   if (resetUrls) await resetBaseUrls(c, w.target, provider);
   await c.update('model', model, w.target);
   w.folder.files.refreshConfig();
   w.folder.model.reset();
-  ctx.log.info('model', `selected ${provider} ${model}${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`);
+  ctx.log.info(
+    'model',
+    `selected ${provider} ${model}${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`,
+  );
   return model;
 }
 
@@ -79,9 +119,17 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
  * The server's models in a quick pick, which also takes a typed name (a server that lists none, or cannot
  * be reached, or serves one it does not list). Undefined: cancelled; never an empty name.
  */
-async function askModel(ctx: Ctx, folder: Folder, provider: ProviderName, baseUrls: string[] | undefined, current: string | undefined): Promise<string | undefined> {
+async function askModel(
+  ctx: Ctx,
+  folder: Folder,
+  provider: ProviderName,
+  baseUrls: string[] | undefined,
+  current: string | undefined,
+): Promise<string | undefined> {
   const { resolveLlmConfig } = await import('../../core/llm/config-from-env');
-  const servers = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env).config.baseUrls.map(redactUrl).join(', ');
+  const servers = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env)
+    .config.baseUrls.map(redactUrl)
+    .join(', ');
   const controller = new AbortController();
   const qp = vscode.window.createQuickPick();
   qp.title = `SynthesizeMe: ${provider} model on ${servers}`;
@@ -90,7 +138,10 @@ async function askModel(ctx: Ctx, folder: Folder, provider: ProviderName, baseUr
   qp.show();
   folder.model.listModelsFor({ provider, baseUrls }, controller.signal).then(
     (models) => {
-      qp.items = models.map((m) => ({ label: m.name, description: m.contextLength ? `context ${m.contextLength}` : '' }));
+      qp.items = models.map((m) => ({
+        label: m.name,
+        description: m.contextLength ? `context ${m.contextLength}` : '',
+      }));
       if (!models.length) qp.placeholder = `${servers} lists no models: type the model's name`;
       qp.busy = false;
     },
@@ -120,13 +171,22 @@ async function askModel(ctx: Ctx, folder: Folder, provider: ProviderName, baseUr
  * The base URL set for the other provider's default goes; where it is set at another level too (the user's
  * settings), the new provider's default is written here, so that it wins.
  */
-async function resetBaseUrls(c: vscode.WorkspaceConfiguration, target: vscode.ConfigurationTarget, provider: ProviderName): Promise<void> {
-  const [{ resolveLlmConfig }, { baseUrlsOnSwitch }] = await Promise.all([import('../../core/llm/config-from-env'), import('../provider-switch')]);
+async function resetBaseUrls(
+  c: vscode.WorkspaceConfiguration,
+  target: vscode.ConfigurationTarget,
+  provider: ProviderName,
+): Promise<void> {
+  const [{ resolveLlmConfig }, { baseUrlsOnSwitch }] = await Promise.all([
+    import('../../core/llm/config-from-env'),
+    import('../provider-switch'),
+  ]);
   const i = c.inspect<string[]>('baseUrls');
   const here = target === vscode.ConfigurationTarget.WorkspaceFolder ? i?.workspaceFolderValue : i?.workspaceValue;
   if (here !== undefined) await c.update('baseUrls', undefined, target);
-  const below = target === vscode.ConfigurationTarget.WorkspaceFolder ? (i?.workspaceValue ?? i?.globalValue) : i?.globalValue;
-  if (below !== undefined && baseUrlsOnSwitch(provider, below) === 'reset') await c.update('baseUrls', resolveLlmConfig({ provider }, process.env).config.baseUrls, target);
+  const below =
+    target === vscode.ConfigurationTarget.WorkspaceFolder ? (i?.workspaceValue ?? i?.globalValue) : i?.globalValue;
+  if (below !== undefined && baseUrlsOnSwitch(provider, below) === 'reset')
+    await c.update('baseUrls', resolveLlmConfig({ provider }, process.env).config.baseUrls, target);
 }
 
 /** Set API Key: stores (or, given an empty key, removes) the key and says so; returns what it said. */
@@ -136,7 +196,12 @@ export async function setApiKeyCommand(ctx: Ctx, arg?: unknown): Promise<string 
   const key =
     typeof given?.key === 'string'
       ? given.key
-      : await vscode.window.showInputBox({ title: `SynthesizeMe: API key for ${provider}`, prompt: 'Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove it.', password: true, ignoreFocusOut: true });
+      : await vscode.window.showInputBox({
+          title: `SynthesizeMe: API key for ${provider}`,
+          prompt: "Stored in VS Code's secret storage, never in settings or logs. Leave empty to remove it.",
+          password: true,
+          ignoreFocusOut: true,
+        });
   if (key === undefined) return undefined;
   const had = (await ctx.secrets.get(provider)) !== undefined;
   if (key.trim()) await ctx.secrets.set(provider, key.trim());

@@ -12,7 +12,11 @@ import { showMarkdownReport } from './bench-files';
 export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<ThetaOutcome | undefined> {
   const folder = await ctx.folders.choose(arg, 'Optimize Θ for which folder?');
   if (!folder) return undefined;
-  const [{ prepareTheta, estimateTheta, runTheta }, { parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
+  const [
+    { prepareTheta, estimateTheta, runTheta },
+    { parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET },
+    { DEFAULT_FIT_OPTIONS },
+  ] = await Promise.all([
     import('../../core/method/theta/optimize'),
     import('../../core/method/theta/budget'),
     import('../../core/method/fit'),
@@ -37,7 +41,8 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
     throw new UserError((err as Error).message, 2);
   }
   const inputs = await runInputs(folder);
-  const k = typeof (arg as { k?: unknown } | undefined)?.k === 'number' ? ((arg as { k: number }).k) : DEFAULT_FIT_OPTIONS.k;
+  const k =
+    typeof (arg as { k?: unknown } | undefined)?.k === 'number' ? (arg as { k: number }).k : DEFAULT_FIT_OPTIONS.k;
   const prepared = await prepareTheta({
     layout: inputs.layout,
     prompts: inputs.prompts,
@@ -57,7 +62,11 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
   for (const n of plan.notes) ctx.log.warn('theta', n);
   // Asked only when a person started it (no budget given): a caller that passes its arguments has chosen.
   if (plan.notes.length && given === undefined) {
-    const go = await vscode.window.showWarningMessage(`SynthesizeMe: ${plan.notes.join(' ')}`, { modal: false }, 'Run Anyway');
+    const go = await vscode.window.showWarningMessage(
+      `SynthesizeMe: ${plan.notes.join(' ')}`,
+      { modal: false },
+      'Run Anyway',
+    );
     if (go !== 'Run Anyway') return undefined;
   }
   const outcome = await ctx.runs.run('optimizing Θ', (signal, report) => {
@@ -66,22 +75,39 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
       signal,
       display: (p) => folder.relative(p),
       onStart: ({ dir }) => ctx.log.info('theta', `lineage in ${folder.relative(dir)}`),
-      onProgress: (p) => report(p.used, p.budget, `${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}: ${p.used} of ${p.budget} calls`),
+      onProgress: (p) =>
+        report(
+          p.used,
+          p.budget,
+          `${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}: ${p.used} of ${p.budget} calls`,
+        ),
       onNote: (m) => ctx.log.info('theta', m),
     });
   });
   const r = outcome.result;
   const held = r.heldOut?.comparison;
   const figures = held ? ` Held-out users: ${held.sentence}.` : '';
-  ctx.log.info('theta', `${r.reason}.${figures} ${r.calls.used} of ${budget} calls; ${r.calls.requests} request(s) sent to the server, retries included.`);
+  ctx.log.info(
+    'theta',
+    `${r.reason}.${figures} ${r.calls.used} of ${budget} calls; ${r.calls.requests} request(s) sent to the server, retries included.`,
+  );
   // The winner against the current Θ: what would change (or has changed, when adopted).
   const current = prepared.prompts.personaSynthesis;
   if (r.best !== r.baseline) {
-    const left = current.path ? vscode.Uri.file(outcome.adopted?.previous ?? current.path) : (await vscode.workspace.openTextDocument({ content: current.text, language: 'markdown' })).uri;
-    await vscode.commands.executeCommand('vscode.diff', left, vscode.Uri.file(outcome.adopted?.path ?? outcome.bestFile), `Θ: ${outcome.adopted ? 'previous ↔ adopted' : 'current ↔ best candidate (not adopted)'}`);
+    const left = current.path
+      ? vscode.Uri.file(outcome.adopted?.previous ?? current.path)
+      : (await vscode.workspace.openTextDocument({ content: current.text, language: 'markdown' })).uri;
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      left,
+      vscode.Uri.file(outcome.adopted?.path ?? outcome.bestFile),
+      `Θ: ${outcome.adopted ? 'previous ↔ adopted' : 'current ↔ best candidate (not adopted)'}`,
+    );
   }
   await showMarkdownReport(vscode.Uri.file(outcome.reportPath));
-  const message = outcome.adopted ? `SynthesizeMe: a new Θ was adopted.${figures}` : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
+  const message = outcome.adopted
+    ? `SynthesizeMe: a new Θ was adopted.${figures}`
+    : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
   void vscode.window.showInformationMessage(message);
   return outcome;
 }

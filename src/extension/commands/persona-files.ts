@@ -26,20 +26,33 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
   if (!picked) return false;
   const { folder } = picked;
   const user = picked.user.id;
-  const [layout, { personaHistoryDir }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout')]);
+  const [layout, { personaHistoryDir }] = await Promise.all([
+    folder.files.layout(),
+    import('../../core/workspace/layout'),
+  ]);
   const persona = await readPersonaOf(folder, user);
   if (!persona) throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
   const current = vscode.Uri.file(persona.path);
   const prev = await previousVersion(personaHistoryDir(layout, user), persona.model);
   if (!prev) {
-    void vscode.window.showInformationMessage(`SynthesizeMe: ${user} has no earlier persona version yet (fit again or re-validate after an edit).`);
+    void vscode.window.showInformationMessage(
+      `SynthesizeMe: ${user} has no earlier persona version yet (fit again or re-validate after an edit).`,
+    );
     return false;
   }
-  await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(prev.path), current, `${user}: previous ↔ current persona`);
+  await vscode.commands.executeCommand(
+    'vscode.diff',
+    vscode.Uri.file(prev.path),
+    current,
+    `${user}: previous ↔ current persona`,
+  );
   // The paired statistics of the two versions on validation, in the Verdicts view (answers
   // already judged come from the cache, so comparing again costs nothing).
   const { now, out } = await compareWithPrevious(ctx, folder, picked.user, persona, prev);
   ctx.log.info('compare', comparisonBanner(user, out));
-  await vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, comparison: comparisonBanner(user, out) });
+  await vscode.commands.executeCommand('synthesizeme.showVerdicts', {
+    run: now.run,
+    comparison: comparisonBanner(user, out),
+  });
   return true;
 }

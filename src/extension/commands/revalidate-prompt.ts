@@ -11,10 +11,21 @@ import type { Folder } from '../folders';
 import { runInputs } from './run-inputs';
 
 /** The prompt a command argument names: a prompt file's URI (or `{ uri }`, from its lens), `{ name, folder }`, or the active editor's prompt file. */
-async function targetOf(ctx: Ctx, arg: unknown): Promise<{ folder: Folder; name: string; uri?: vscode.Uri } | undefined> {
+async function targetOf(
+  ctx: Ctx,
+  arg: unknown,
+): Promise<{ folder: Folder; name: string; uri?: vscode.Uri } | undefined> {
   // Lens arguments are plain data (a Uri does not survive the trip through executeCodeLensProvider and back).
-  const given = typeof (arg as { uri?: unknown } | undefined)?.uri === 'string' ? vscode.Uri.parse((arg as { uri: string }).uri) : undefined;
-  const uri = given ?? (arg instanceof vscode.Uri ? arg : undefined) ??  (vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('.prompt.md') && arg === undefined ? vscode.window.activeTextEditor.document.uri : undefined);
+  const given =
+    typeof (arg as { uri?: unknown } | undefined)?.uri === 'string'
+      ? vscode.Uri.parse((arg as { uri: string }).uri)
+      : undefined;
+  const uri =
+    given ??
+    (arg instanceof vscode.Uri ? arg : undefined) ??
+    (vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('.prompt.md') && arg === undefined
+      ? vscode.window.activeTextEditor.document.uri
+      : undefined);
   if (uri) {
     const name = /([^\\/]+)\.prompt\.md$/.exec(uri.fsPath)?.[1];
     if (!name) throw new UserError(`${uri.fsPath} is not a prompt file (*.prompt.md)`, 2);
@@ -25,7 +36,13 @@ async function targetOf(ctx: Ctx, arg: unknown): Promise<{ folder: Folder; name:
   if (!folder) return undefined;
   if (typeof named === 'string') return { folder, name: named };
   const { REVALIDATE_PROMPTS } = await import('../../core/eval/revalidate');
-  const pick = await vscode.window.showQuickPick([...REVALIDATE_PROMPTS].map((p) => ({ label: p, description: p === 'persona-synthesis' ? 'Θ: personas are synthesized again from the cached first stage' : '' })), { title: 'Re-validate which prompt?' });
+  const pick = await vscode.window.showQuickPick(
+    [...REVALIDATE_PROMPTS].map((p) => ({
+      label: p,
+      description: p === 'persona-synthesis' ? 'Θ: personas are synthesized again from the cached first stage' : '',
+    })),
+    { title: 'Re-validate which prompt?' },
+  );
   return pick ? { folder, name: pick.label } : undefined;
 }
 
@@ -33,8 +50,10 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
   const target = await targetOf(ctx, arg);
   if (!target) return undefined;
   const { folder, name } = target;
-  const [{ isRevalidatePrompt, prepareRevalidation, estimateRevalidation, runRevalidation }, { comparisonPowerNote }] = await Promise.all([import('../../core/eval/revalidate'), import('../../core/eval/sample-size')]);
-  if (!isRevalidatePrompt(name)) throw new UserError(`the ${name} prompt cannot be re-validated (judge, memory and persona-synthesis can)`, 2);
+  const [{ isRevalidatePrompt, prepareRevalidation, estimateRevalidation, runRevalidation }, { comparisonPowerNote }] =
+    await Promise.all([import('../../core/eval/revalidate'), import('../../core/eval/sample-size')]);
+  if (!isRevalidatePrompt(name))
+    throw new UserError(`the ${name} prompt cannot be re-validated (judge, memory and persona-synthesis can)`, 2);
   // The text on screen is what is measured: an unsaved edit is saved first.
   const open = vscode.workspace.textDocuments.find((d) => target.uri && d.uri.toString() === target.uri.toString());
   if (open?.isDirty) await open.save();
@@ -48,28 +67,49 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
     display: (p) => folder.relative(p),
   });
   if (plan.nothingToCompare || !plan.previous) {
-    void vscode.window.showInformationMessage(`SynthesizeMe: ${plan.nothingToCompare ?? `the ${name} prompt has no earlier version to compare with`}.`);
+    void vscode.window.showInformationMessage(
+      `SynthesizeMe: ${plan.nothingToCompare ?? `the ${name} prompt has no earlier version to compare with`}.`,
+    );
     return undefined;
   }
   // The two versions side by side first: what is being measured.
-  const previousDoc = plan.previous.path ? vscode.Uri.file(plan.previous.path) : (await vscode.workspace.openTextDocument({ content: plan.previous.text, language: 'markdown' })).uri;
+  const previousDoc = plan.previous.path
+    ? vscode.Uri.file(plan.previous.path)
+    : (await vscode.workspace.openTextDocument({ content: plan.previous.text, language: 'markdown' })).uri;
   const current = plan.current.path ? vscode.Uri.file(plan.current.path) : undefined;
-  if (current) await vscode.commands.executeCommand('vscode.diff', previousDoc, current, `${name}: ${plan.previous.source === 'default' ? 'shipped default' : plan.previous.id} ↔ current`);
+  if (current)
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      previousDoc,
+      current,
+      `${name}: ${plan.previous.source === 'default' ? 'shipped default' : plan.previous.id} ↔ current`,
+    );
   const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
   const estimate = `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache), ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
   ctx.log.info('revalidate', `${name} against ${plan.previous.id}: ${estimate}`);
   const r = await ctx.runs.run(`re-validating the ${name} prompt`, (signal, report) => {
     report(0, 0, estimate);
-    return runRevalidation(plan, { model: inputs.llm, signal, onProgress: (label, done, total) => report(done, total, label), onNote: (m) => ctx.log.warn('revalidate', m) });
+    return runRevalidation(plan, {
+      model: inputs.llm,
+      signal,
+      onProgress: (label, done, total) => report(done, total, label),
+      onNote: (m) => ctx.log.warn('revalidate', m),
+    });
   });
-  if (!r.complete) throw new UserError(`re-validation of the ${name} prompt is incomplete: ${r.failed.calls} call(s) failed (${r.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`);
+  if (!r.complete)
+    throw new UserError(
+      `re-validation of the ${name} prompt is incomplete: ${r.failed.calls} call(s) failed (${r.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
+    );
   const sentence = r.comparison?.sentence ?? 'no pairs in common';
   const banner = `${name} prompt on validation, current vs ${plan.previous.source === 'default' ? 'the shipped default' : plan.previous.id}, over ${r.pairs} pairs of ${r.users} user(s): ${sentence}; ${r.flipped.length} pair(s) flipped (${comparisonPowerNote(r.pairs, 'validation')})`;
   ctx.log.info('revalidate', banner);
-  for (const f of r.flipped) ctx.log.info('revalidate', `flipped ${f.user}/${f.pair}: ${f.before.score} -> ${f.after.score}`);
+  for (const f of r.flipped)
+    ctx.log.info('revalidate', `flipped ${f.user}/${f.pair}: ${f.before.score} -> ${f.after.score}`);
   const run = r.runs.current[0];
-  void vscode.window.showInformationMessage(`SynthesizeMe: ${banner}`, ...(run ? ['Show Verdicts'] : [])).then((pick) => {
-    if (pick && run) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run, comparison: banner });
-  });
+  void vscode.window
+    .showInformationMessage(`SynthesizeMe: ${banner}`, ...(run ? ['Show Verdicts'] : []))
+    .then((pick) => {
+      if (pick && run) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run, comparison: banner });
+    });
   return r;
 }

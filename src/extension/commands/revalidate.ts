@@ -25,11 +25,19 @@ export interface RevalidateOutcome {
 }
 
 /** The newest history version whose persona text differs from the current one. */
-export async function previousVersion(historyDir: string, current: PersonaModel): Promise<{ path: string; model: PersonaModel; hash: string } | undefined> {
-  const [{ parsePersona, readPersonaText }, { promptHash }] = await Promise.all([import('../../core/method/persona-file'), import('../../core/method/prompt-store')]);
+export async function previousVersion(
+  historyDir: string,
+  current: PersonaModel,
+): Promise<{ path: string; model: PersonaModel; hash: string } | undefined> {
+  const [{ parsePersona, readPersonaText }, { promptHash }] = await Promise.all([
+    import('../../core/method/persona-file'),
+    import('../../core/method/prompt-store'),
+  ]);
   let names: string[] = [];
   try {
-    names = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(historyDir))).map(([n]) => n).filter((n) => n.endsWith('.persona.yaml'));
+    names = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(historyDir)))
+      .map(([n]) => n)
+      .filter((n) => n.endsWith('.persona.yaml'));
   } catch {
     return undefined;
   }
@@ -40,7 +48,11 @@ export async function previousVersion(historyDir: string, current: PersonaModel)
     if (text === undefined) continue;
     try {
       const model = parsePersona(text, name);
-      if (model.persona.trim() !== current.persona.trim() || JSON.stringify(model.demos) !== JSON.stringify(current.demos)) return { path, model, hash: promptHash(text) };
+      if (
+        model.persona.trim() !== current.persona.trim() ||
+        JSON.stringify(model.demos) !== JSON.stringify(current.demos)
+      )
+        return { path, model, hash: promptHash(text) };
     } catch {
       // A damaged history file is skipped.
     }
@@ -51,8 +63,10 @@ export async function previousVersion(historyDir: string, current: PersonaModel)
 export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<RevalidateOutcome | undefined> {
   // From the persona file's lens or editor the argument is its URI; from the tree, a user.
   let userArg = arg;
-  if (arg instanceof vscode.Uri || typeof (arg as { fsPath?: unknown })?.fsPath === 'string') userArg = await personaFileUser(ctx, arg as vscode.Uri);
-  else if (arg === undefined && vscode.window.activeTextEditor?.document.fileName.endsWith('.persona.yaml')) userArg = await personaFileUser(ctx, vscode.window.activeTextEditor.document.uri);
+  if (arg instanceof vscode.Uri || typeof (arg as { fsPath?: unknown })?.fsPath === 'string')
+    userArg = await personaFileUser(ctx, arg as vscode.Uri);
+  else if (arg === undefined && vscode.window.activeTextEditor?.document.fileName.endsWith('.persona.yaml'))
+    userArg = await personaFileUser(ctx, vscode.window.activeTextEditor.document.uri);
   const picked = await pickUser(ctx, userArg, 'Re-validate a persona');
   if (!picked) return undefined;
   const { user, folder } = picked;
@@ -61,17 +75,35 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
 
-  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([folder.files.layout(), import('../../core/workspace/layout'), import('../../core/method/persona-file')]);
+  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([
+    folder.files.layout(),
+    import('../../core/workspace/layout'),
+    import('../../core/method/persona-file'),
+  ]);
   const historyDir = personaHistoryDir(layout, user.id);
   const prev = await previousVersion(historyDir, current.model);
   const { now, out } = await compareWithPrevious(ctx, folder, user, current, prev);
   // Figures with failed calls left out are not written into the persona: say so, and let a re-run finish them.
-  if (!now.complete) throw new UserError(`re-validation of ${user.id} is incomplete: ${now.failed.calls} call(s) failed (${now.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`);
+  if (!now.complete)
+    throw new UserError(
+      `re-validation of ${user.id} is incomplete: ${now.failed.calls} call(s) failed (${now.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
+    );
 
   // The new figures go into the file; savePersona keeps the version it replaces.
   const samples = now.samples;
   const correct = Math.round(now.accuracy * samples);
-  await savePersona(current.path, { ...current.model, provenance: { ...current.model.provenance, edited: prev !== undefined || current.model.provenance.edited === true, validation: { accuracy: now.accuracy, correct, evaluated: samples, of: samples } } }, historyDir);
+  await savePersona(
+    current.path,
+    {
+      ...current.model,
+      provenance: {
+        ...current.model.provenance,
+        edited: prev !== undefined || current.model.provenance.edited === true,
+        validation: { accuracy: now.accuracy, correct, evaluated: samples, of: samples },
+      },
+    },
+    historyDir,
+  );
 
   // What this many pairs can show at all, said with the result (3 validation pairs can show nothing).
   const power = comparisonPowerNote(now.pairs, 'validation');
@@ -80,7 +112,11 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
     : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with; ${power}).`;
   ctx.log.info('revalidate', message);
   void vscode.window.showInformationMessage(message, 'Show Verdicts').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run: now.run, ...(out.sentence ? { comparison: comparisonBanner(user.id, out) } : {}) });
+    if (pick)
+      void vscode.commands.executeCommand('synthesizeme.showVerdicts', {
+        run: now.run,
+        ...(out.sentence ? { comparison: comparisonBanner(user.id, out) } : {}),
+      });
   });
   return out;
 }
@@ -97,14 +133,40 @@ export async function compareWithPrevious(
   prev: { path: string; model: PersonaModel; hash: string } | undefined,
 ): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
   const { compareVerdicts } = await import('../../core/eval/compare');
-  const now = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: current.model, hash: current.hash }]]));
-  if (now.pairs === 0) throw new UserError(`user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`);
+  const now = await evaluateUsers(
+    ctx,
+    folder,
+    [user],
+    'persona+demos',
+    'validation',
+    new Map([[user.id, { model: current.model, hash: current.hash }]]),
+  );
+  if (now.pairs === 0)
+    throw new UserError(
+      `user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`,
+    );
   const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
   if (!prev) return { now, out };
-  const before = await evaluateUsers(ctx, folder, [user], 'persona+demos', 'validation', new Map([[user.id, { model: prev.model, hash: prev.hash }]]));
+  const before = await evaluateUsers(
+    ctx,
+    folder,
+    [user],
+    'persona+demos',
+    'validation',
+    new Map([[user.id, { model: prev.model, hash: prev.hash }]]),
+  );
   const key = (v: PairVerdict) => `${v.userId}\u0000${v.pairId}`;
-  const c = compareVerdicts(new Map(before.verdicts.map((v) => [key(v), v])), new Map(now.verdicts.map((v) => [key(v), v])), folder.files.config.split.seed);
-  Object.assign(out, { previous: prev.path, previousAccuracy: before.accuracy, sentence: c.sentence, comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs } });
+  const c = compareVerdicts(
+    new Map(before.verdicts.map((v) => [key(v), v])),
+    new Map(now.verdicts.map((v) => [key(v), v])),
+    folder.files.config.split.seed,
+  );
+  Object.assign(out, {
+    previous: prev.path,
+    previousAccuracy: before.accuracy,
+    sentence: c.sentence,
+    comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs },
+  });
   return { now, before, out };
 }
 

@@ -24,9 +24,22 @@ export interface RunInputs {
 /** @param forRun false for an estimate, which writes nothing: a legacy workspace's splits are pinned only by a run (split-record.ts) */
 export async function runInputs(folder: Folder, forRun = true): Promise<RunInputs> {
   if (forRun) await folder.files.pinSplits();
-  const [index, layout, { PromptStore }, llm] = await Promise.all([folder.files.get(), folder.files.layout(), import('../../core/method/prompt-store'), folder.model.get()]);
+  const [index, layout, { PromptStore }, llm] = await Promise.all([
+    folder.files.get(),
+    folder.files.layout(),
+    import('../../core/method/prompt-store'),
+    folder.model.get(),
+  ]);
   const c = folder.files.config;
-  return { folder, index, layout, prompts: new PromptStore(layout.promptDir), llm, temperature: c.temperature, seed: c.split.seed };
+  return {
+    folder,
+    index,
+    layout,
+    prompts: new PromptStore(layout.promptDir),
+    llm,
+    temperature: c.temperature,
+    seed: c.split.seed,
+  };
 }
 
 export interface FolderUser {
@@ -39,21 +52,36 @@ export interface FolderUser {
  * id is looked up in every folder; when several folders have it, the user picks the folder.
  */
 export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<FolderUser | undefined> {
-  const given = typeof arg === 'string' ? arg : typeof (arg as { userId?: unknown })?.userId === 'string' ? (arg as { userId: string }).userId : undefined;
+  const given =
+    typeof arg === 'string'
+      ? arg
+      : typeof (arg as { userId?: unknown })?.userId === 'string'
+        ? (arg as { userId: string }).userId
+        : undefined;
   const named = folderArg(arg);
   const folders = named !== undefined ? [(await ctx.folders.choose(arg, title))!] : ctx.folders.all();
   if (!folders.length) await ctx.folders.choose(undefined, title);
   const entries: FolderUser[] = [];
   for (const folder of folders) {
     const index = await folder.files.get();
-    for (const user of given !== undefined ? [index.user(given)].filter((u): u is UserEntry => u !== undefined) : index.users()) entries.push({ folder, user });
+    for (const user of given !== undefined
+      ? [index.user(given)].filter((u): u is UserEntry => u !== undefined)
+      : index.users())
+      entries.push({ folder, user });
   }
-  if (given !== undefined && !entries.length) throw new UserError(`no user "${given}" in ${folders.length === 1 ? `the workspace folder ${folders[0]!.name}` : 'the workspace'}`);
+  if (given !== undefined && !entries.length)
+    throw new UserError(
+      `no user "${given}" in ${folders.length === 1 ? `the workspace folder ${folders[0]!.name}` : 'the workspace'}`,
+    );
   if (given !== undefined && entries.length === 1) return entries[0];
   if (!entries.length) throw new UserError('the workspace has no preference pairs');
   const several = ctx.folders.multiple;
   const pick = await vscode.window.showQuickPick(
-    entries.map((e) => ({ label: e.user.id, description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${e.folder.files.hasPersona(e.user.id) ? ' · persona' : ''}`, entry: e })),
+    entries.map((e) => ({
+      label: e.user.id,
+      description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${e.folder.files.hasPersona(e.user.id) ? ' · persona' : ''}`,
+      entry: e,
+    })),
     { title, placeHolder: given !== undefined ? `"${given}" is in several folders: which one?` : 'Which user?' },
   );
   return pick?.entry;
@@ -66,11 +94,12 @@ export interface UserPersona {
 }
 
 export async function readPersonaOf(folder: Folder, userId: string): Promise<UserPersona | undefined> {
-  const [layout, { findPersonaFile, parsePersona, checkPersonaUser, readPersonaText }, { promptHash }] = await Promise.all([
-    folder.files.layout(),
-    import('../../core/method/persona-file'),
-    import('../../core/method/prompt-store'),
-  ]);
+  const [layout, { findPersonaFile, parsePersona, checkPersonaUser, readPersonaText }, { promptHash }] =
+    await Promise.all([
+      folder.files.layout(),
+      import('../../core/method/persona-file'),
+      import('../../core/method/prompt-store'),
+    ]);
   // The user's own file (or the name of earlier versions when its user_id matches).
   const path = await findPersonaFile(layout.personaDir, userId);
   if (!path) return undefined;

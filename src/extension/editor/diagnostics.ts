@@ -10,7 +10,11 @@ import { preferenceSelector } from './pair-codelens';
 function toDiagnostic(p: Problem): vscode.Diagnostic {
   const line = Math.max(0, p.line - 1);
   const col = Math.max(0, p.column - 1);
-  const d = new vscode.Diagnostic(new vscode.Range(line, col, line, col + 1), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(
+    new vscode.Range(line, col, line, col + 1),
+    p.message,
+    p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+  );
   d.source = 'SynthesizeMe';
   return d;
 }
@@ -44,7 +48,8 @@ export function registerDiagnostics(ctx: Ctx): vscode.DiagnosticCollection {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         void parseDocument(e.document).then((parse) => {
-          if (parse && parse.pairs.length + parse.problems.length > 0) collection.set(e.document.uri, parse.problems.map(toDiagnostic));
+          if (parse && parse.pairs.length + parse.problems.length > 0)
+            collection.set(e.document.uri, parse.problems.map(toDiagnostic));
         });
       }, 200);
     }),

@@ -9,7 +9,10 @@ const cache = new WeakMap<vscode.TextDocument, { version: number; parse: FilePar
 export async function parseDocument(doc: vscode.TextDocument): Promise<FileParse | undefined> {
   const hit = cache.get(doc);
   if (hit && hit.version === doc.version) return hit.parse;
-  const [{ parseText }, { formatOf }] = await Promise.all([import('../../core/data/read-file'), import('../../core/data/file-text')]);
+  const [{ parseText }, { formatOf }] = await Promise.all([
+    import('../../core/data/read-file'),
+    import('../../core/data/file-text'),
+  ]);
   const format = formatOf(doc.uri.fsPath);
   if (!format) return undefined;
   const parse = parseText(doc.getText(), vscode.workspace.asRelativePath(doc.uri, false), format);
@@ -18,7 +21,10 @@ export async function parseDocument(doc: vscode.TextDocument): Promise<FileParse
 }
 
 /** The pair with this id, or the pair whose record covers this (0-based) line. */
-export async function pairInDocument(doc: vscode.TextDocument, where: { pairId?: string; line?: number }): Promise<Pair | undefined> {
+export async function pairInDocument(
+  doc: vscode.TextDocument,
+  where: { pairId?: string; line?: number },
+): Promise<Pair | undefined> {
   const parse = await parseDocument(doc);
   if (!parse) return undefined;
   if (where.pairId !== undefined) return parse.pairs.find((p) => p.pairId === where.pairId);

@@ -15,12 +15,22 @@ export interface JudgeArgs {
 
 /** Text shown literally inside Markdown: every Markdown character escaped, `<` and `&` as entities. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/[\\`*_{}[\]()#+\-.!|>~]/g, '\\$&');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/[\\`*_{}[\]()#+\-.!|>~]/g, '\\$&');
 }
 
 /** Each folder's own globs, relative to that folder (folders may set different ones). */
 export function preferenceSelector(ctx: Ctx): vscode.DocumentFilter[] {
-  return ctx.folders.all().flatMap((f) => f.files.config.include.map((glob) => ({ scheme: 'file', pattern: new vscode.RelativePattern(f.workspaceFolder, glob) })));
+  return ctx.folders
+    .all()
+    .flatMap((f) =>
+      f.files.config.include.map((glob) => ({
+        scheme: 'file',
+        pattern: new vscode.RelativePattern(f.workspaceFolder, glob),
+      })),
+    );
 }
 
 export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
@@ -40,14 +50,35 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
     const folder = this.ctx.folders.of(doc.uri);
     for (const pair of parse.pairs) {
       const range = pairRange(pair);
-      lenses.push(new vscode.CodeLens(range, { title: '$(preview) Open Pair', command: CommandIds.openPair, arguments: [{ uri: doc.uri.toString(), pairId: pair.pairId }], tooltip: 'Read the pair rendered, with every run\'s verdicts' }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: '$(preview) Open Pair',
+          command: CommandIds.openPair,
+          arguments: [{ uri: doc.uri.toString(), pairId: pair.pairId }],
+          tooltip: "Read the pair rendered, with every run's verdicts",
+        }),
+      );
       const modes: JudgeMode[] = folder?.files.hasPersona(pair.userId) ? ['plain', 'persona'] : ['plain'];
       for (const mode of modes) {
         const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };
         const label = mode === 'plain' ? 'Judge this pair' : 'Judge with persona';
-        lenses.push(new vscode.CodeLens(range, { title: `$(law) ${label}`, command: CommandIds.judgePair, arguments: [args], tooltip: `Ask the model which response ${pair.userId} prefers, in both orders` }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(law) ${label}`,
+            command: CommandIds.judgePair,
+            arguments: [args],
+            tooltip: `Ask the model which response ${pair.userId} prefers, in both orders`,
+          }),
+        );
         const v = this.ctx.verdicts.get(doc.uri, pair.pairId, mode);
-        if (v) lenses.push(new vscode.CodeLens(range, { title: `${mode === 'persona' ? 'persona: ' : ''}${verdictTitle(v)}`, command: '', tooltip: 'Hover the pair for the reasoning' }));
+        if (v)
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: `${mode === 'persona' ? 'persona: ' : ''}${verdictTitle(v)}`,
+              command: '',
+              tooltip: 'Hover the pair for the reasoning',
+            }),
+          );
       }
     }
     return lenses;
@@ -67,9 +98,13 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
       md.appendMarkdown(escapeMarkdown(verdictTitle(v)));
       md.appendMarkdown('\n\n');
       for (const o of v.orders) {
-        md.appendMarkdown(`*Order ${o.order[0]},${o.order[1]}* (${o.order === 'AB' ? 'A = chosen' : 'A = rejected'}): `);
+        md.appendMarkdown(
+          `*Order ${o.order[0]},${o.order[1]}* (${o.order === 'AB' ? 'A = chosen' : 'A = rejected'}): `,
+        );
         // Model output is untrusted text: escaped, never rendered as Markdown or HTML.
-        md.appendMarkdown(escapeMarkdown(`${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''} — ${o.reasoning.trim()}`));
+        md.appendMarkdown(
+          escapeMarkdown(`${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''} — ${o.reasoning.trim()}`),
+        );
         md.appendMarkdown('\n\n');
       }
     }
@@ -101,7 +136,10 @@ export function registerPairCodeLens(ctx: Ctx): PairCodeLensProvider {
     globs = now;
     for (const r of registrations) r.dispose();
     const selector = preferenceSelector(ctx);
-    registrations = [vscode.languages.registerCodeLensProvider(selector, provider), vscode.languages.registerHoverProvider(selector, provider)];
+    registrations = [
+      vscode.languages.registerCodeLensProvider(selector, provider),
+      vscode.languages.registerHoverProvider(selector, provider),
+    ];
   };
   register();
   ctx.register(ctx.folders.onDidChange(register));

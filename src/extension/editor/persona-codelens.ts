@@ -10,8 +10,17 @@ export function registerPersonaCodeLens(ctx: Ctx): void {
     provideCodeLenses(doc) {
       const top = new vscode.Range(0, 0, 0, 0);
       return [
-        new vscode.CodeLens(top, { title: '$(beaker) Re-validate', command: CommandIds.revalidatePersona, arguments: [doc.uri], tooltip: 'Judge the validation split with this persona and compare with the previous version' }),
-        new vscode.CodeLens(top, { title: '$(diff) Compare with previous', command: CommandIds.comparePersonaVersions, arguments: [doc.uri] }),
+        new vscode.CodeLens(top, {
+          title: '$(beaker) Re-validate',
+          command: CommandIds.revalidatePersona,
+          arguments: [doc.uri],
+          tooltip: 'Judge the validation split with this persona and compare with the previous version',
+        }),
+        new vscode.CodeLens(top, {
+          title: '$(diff) Compare with previous',
+          command: CommandIds.comparePersonaVersions,
+          arguments: [doc.uri],
+        }),
       ];
     },
   };
@@ -20,7 +29,15 @@ export function registerPersonaCodeLens(ctx: Ctx): void {
   const prompts: vscode.CodeLensProvider = {
     provideCodeLenses(doc) {
       if (!/(judge|memory|persona-synthesis)\.prompt\.md$/.test(doc.uri.fsPath)) return [];
-      return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(beaker) Re-validate', command: CommandIds.revalidatePrompt, arguments: [{ uri: doc.uri.toString() }], tooltip: 'Judge the validation split with this prompt and with its previous version, and compare pair by pair' })];
+      return [
+        new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+          title: '$(beaker) Re-validate',
+          command: CommandIds.revalidatePrompt,
+          arguments: [{ uri: doc.uri.toString() }],
+          tooltip:
+            'Judge the validation split with this prompt and with its previous version, and compare pair by pair',
+        }),
+      ];
     },
   };
   ctx.register(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.prompt.md' }, prompts));

@@ -37,5 +37,7 @@ export function verdictTitle(v: Pick<PairVerdict, 'orders'>): string {
   const what = (o: PairVerdict['orders'][number]) => (o.preference === null ? 'no answer' : 'rejected');
   if (a.correct && b.correct) return '✓ chosen in both orders';
   if (!a.correct && !b.correct && what(a) === what(b)) return `✗ ${what(a)} in both orders`;
-  return v.orders.map((o) => (o.correct ? `✓ ${orderName(o.order)}` : `✗ ${what(o)} ${orderName(o.order)}`)).join(' · ');
+  return v.orders
+    .map((o) => (o.correct ? `✓ ${orderName(o.order)}` : `✗ ${what(o)} ${orderName(o.order)}`))
+    .join(' · ');
 }

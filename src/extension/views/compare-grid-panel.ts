@@ -22,7 +22,15 @@ export let lastExport: string | undefined;
 export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
   return {
     type: 'grid',
-    runs: grid.runs.map((r) => ({ id: r.id, ...(r.label ? { label: r.label } : {}), method: r.method, model: r.model, split: r.split, created: r.created, ...(r.stale ? { stale: true } : {}) })),
+    runs: grid.runs.map((r) => ({
+      id: r.id,
+      ...(r.label ? { label: r.label } : {}),
+      method: r.method,
+      model: r.model,
+      split: r.split,
+      created: r.created,
+      ...(r.stale ? { stale: true } : {}),
+    })),
     summary: grid.summary,
     rows: grid.rows.map((r) => ({
       user: r.user,
@@ -30,7 +38,15 @@ export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
       flipped: r.flipped,
       wrongEverywhere: r.wrongEverywhere,
       inconsistent: r.inconsistent,
-      cells: r.cells.map((c) => (c ? { score: c.score, flipped: c.flipped, orders: c.orders.map((o) => ({ order: o.order, preference: o.preference ?? '', correct: o.correct })) } : null)),
+      cells: r.cells.map((c) =>
+        c
+          ? {
+              score: c.score,
+              flipped: c.flipped,
+              orders: c.orders.map((o) => ({ order: o.order, preference: o.preference ?? '', correct: o.correct })),
+            }
+          : null,
+      ),
     })),
     warnings: grid.warnings,
     users: [...new Set(grid.rows.map((r) => r.user))].sort(),
@@ -67,8 +83,15 @@ async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
     case 'openPair': {
       const row = grid.rows[m.row];
       if (!row) return;
-      const keys = m.list.map((i) => grid.rows[i]).filter((r) => r !== undefined).map((r) => ({ user: r.user, pairId: r.pairId }));
-      await showPair(ctx, { folder, key: { user: row.user, pairId: row.pairId }, list: { name: 'grid rows', keys } }, 'list');
+      const keys = m.list
+        .map((i) => grid.rows[i])
+        .filter((r) => r !== undefined)
+        .map((r) => ({ user: r.user, pairId: r.pairId }));
+      await showPair(
+        ctx,
+        { folder, key: { user: row.user, pairId: row.pairId }, list: { name: 'grid rows', keys } },
+        'list',
+      );
       return;
     }
     case 'export':
@@ -92,7 +115,10 @@ async function exportGrid(ctx: Ctx, folder: Folder, grid: Grid, format: 'csv' | 
   const uri = vscode.Uri.joinPath(dir, name);
   await checkWrite(uri.fsPath);
   await vscode.workspace.fs.createDirectory(dir);
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(format === 'csv' ? gridCsv(grid) : gridMarkdown(grid)));
+  await vscode.workspace.fs.writeFile(
+    uri,
+    new TextEncoder().encode(format === 'csv' ? gridCsv(grid) : gridMarkdown(grid)),
+  );
   lastExport = uri.fsPath;
   ctx.log.info('compare', `exported ${grid.rows.length} rows to ${folder.relative(uri.fsPath)}`);
   if (format === 'md') await vscode.commands.executeCommand('markdown.showPreview', uri);
@@ -104,25 +130,36 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
   const a = (arg ?? {}) as { runs?: unknown; filter?: unknown };
   const folder = await ctx.folders.choose(arg, 'Compare runs of which folder?');
   if (!folder) return undefined;
-  const filter = typeof a.filter === 'string' && ['all', 'flipped', 'wrong', 'inconsistent'].includes(a.filter) ? (a.filter as GridFilter) : undefined;
+  const filter =
+    typeof a.filter === 'string' && ['all', 'flipped', 'wrong', 'inconsistent'].includes(a.filter)
+      ? (a.filter as GridFilter)
+      : undefined;
   if (Array.isArray(a.runs) && a.runs.every((r) => typeof r === 'string')) {
     if (a.runs.length < 2) throw new UserError('Compare Runs needs two or more runs');
     return showGrid(ctx, folder, a.runs as string[], filter);
   }
   const { listRuns } = await import('../../core/eval/runs-list');
   const runs = await listRuns(await folder.files.layout());
-  if (runs.length < 2) throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
+  if (runs.length < 2)
+    throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
   const items = runs.map((r) => ({
     label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
     description: `${r.model} · ${new Date(r.created).toLocaleString()} · ${r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`}${r.stale ? ' · stale' : ''} · ${r.id}`,
     path: r.path,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Compare which runs? (two or more)', canPickMany: true, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Compare which runs? (two or more)',
+    canPickMany: true,
+    matchOnDescription: true,
+  });
   if (!picked) return undefined;
   if (picked.length < 2) throw new UserError('pick two or more runs to compare');
   const base = await vscode.window.showQuickPick(
     picked.map((p) => ({ ...p, picked: false })),
-    { title: 'Which run is the baseline (the first column, that the others are compared with)?', matchOnDescription: true },
+    {
+      title: 'Which run is the baseline (the first column, that the others are compared with)?',
+      matchOnDescription: true,
+    },
   );
   if (!base) return undefined;
   return showGrid(ctx, folder, [base.path, ...picked.filter((p) => p.path !== base.path).map((p) => p.path)], filter);

@@ -27,27 +27,48 @@ export function historyChart(name: string, versions: readonly VersionEntry[]): C
   versions.forEach((v, i) => {
     if (v.validation !== undefined) fit.points.push({ x: i + 1, y: v.validation });
     const newest = new Map<string, VersionEntry['runs'][number]>();
-    for (const r of v.runs) if (r.accuracy !== null && (!newest.has(r.split) || newest.get(r.split)!.created < r.created)) newest.set(r.split, r);
+    for (const r of v.runs)
+      if (r.accuracy !== null && (!newest.has(r.split) || newest.get(r.split)!.created < r.created))
+        newest.set(r.split, r);
     for (const [split, r] of newest) {
       const pts = bySplit.get(split) ?? [];
       pts.push({ x: i + 1, y: r.accuracy!, ...(r.ci95 ? { low: r.ci95[0], high: r.ci95[1] } : {}) });
       bySplit.set(split, pts);
     }
   });
-  const series = [...(fit.points.length ? [fit] : []), ...[...bySplit].map(([split, points]) => ({ name: `${split} runs`, points }))];
+  const series = [
+    ...(fit.points.length ? [fit] : []),
+    ...[...bySplit].map(([split, points]) => ({ name: `${split} runs`, points })),
+  ];
   return { title: `${name}: accuracy by version`, xLabel: 'version', yLabel: 'accuracy', series };
 }
 
-export async function showHistory(ctx: Ctx, folder: Folder, kind: 'persona' | 'prompt', name: string): Promise<HistoryView> {
+export async function showHistory(
+  ctx: Ctx,
+  folder: Folder,
+  kind: 'persona' | 'prompt',
+  name: string,
+): Promise<HistoryView> {
   const { personaVersions, promptVersions, historyWarnings } = await import('../../core/workspace/version-history');
   const layout = await folder.files.layout();
-  const versions = kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);
-  if (!versions.length) throw new UserError(kind === 'persona' ? `user "${name}" has no persona yet: fit first` : `prompt "${name}" has no versions yet`);
+  const versions =
+    kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);
+  if (!versions.length)
+    throw new UserError(
+      kind === 'persona' ? `user "${name}" has no persona yet: fit first` : `prompt "${name}" has no versions yet`,
+    );
   current = { folder, versions, kind, name };
   const history: HistoryView = {
     kind,
     name,
-    versions: versions.map((v) => ({ id: v.id, created: v.created, origin: v.origin, current: v.current, ...(v.validation !== undefined ? { validation: v.validation } : {}), runs: v.runs })),
+    versions: versions.map((v) => ({
+      id: v.id,
+      created: v.created,
+      origin: v.origin,
+      current: v.current,
+      ...(v.validation !== undefined ? { validation: v.validation } : {}),
+      runs: v.runs,
+    })),
     chart: historyChart(name, versions),
   };
   const warnings = historyWarnings(versions);
@@ -72,28 +93,54 @@ async function onMessage(ctx: Ctx, m: HistoryToHost): Promise<void> {
 }
 
 /** The diff of the two texts, then the grid of the newest runs of each version on the same split and method, on the flipped pairs. */
-export async function compareWithCurrent(ctx: Ctx, folder: Folder, older: VersionEntry, now: VersionEntry): Promise<void> {
-  const text = async (v: VersionEntry) => (v.path ? vscode.Uri.file(v.path) : (await vscode.workspace.openTextDocument({ content: v.kind === 'prompt' ? DEFAULT_PROMPTS[v.name as PromptName] : '', language: 'markdown' })).uri);
-  await vscode.commands.executeCommand('vscode.diff', await text(older), await text(now), `${now.name}: ${older.id} ↔ ${now.current ? 'current' : now.id}`);
+export async function compareWithCurrent(
+  ctx: Ctx,
+  folder: Folder,
+  older: VersionEntry,
+  now: VersionEntry,
+): Promise<void> {
+  const text = async (v: VersionEntry) =>
+    v.path
+      ? vscode.Uri.file(v.path)
+      : (
+          await vscode.workspace.openTextDocument({
+            content: v.kind === 'prompt' ? DEFAULT_PROMPTS[v.name as PromptName] : '',
+            language: 'markdown',
+          })
+        ).uri;
+  await vscode.commands.executeCommand(
+    'vscode.diff',
+    await text(older),
+    await text(now),
+    `${now.name}: ${older.id} ↔ ${now.current ? 'current' : now.id}`,
+  );
   for (const a of [...older.runs].sort((x, y) => y.created.localeCompare(x.created))) {
-    const b = [...now.runs].sort((x, y) => y.created.localeCompare(x.created)).find((r) => r.split === a.split && r.method === a.method && r.path !== a.path);
+    const b = [...now.runs]
+      .sort((x, y) => y.created.localeCompare(x.created))
+      .find((r) => r.split === a.split && r.method === a.method && r.path !== a.path);
     if (b) {
       await showGrid(ctx, folder, [a.path, b.path], 'flipped');
       return;
     }
   }
-  void vscode.window.showInformationMessage(`No runs of both versions on the same split and method to compare pair by pair: evaluate or re-validate with ${older.id === now.id ? 'this version' : 'each version'} first.`);
+  void vscode.window.showInformationMessage(
+    `No runs of both versions on the same split and method to compare pair by pair: evaluate or re-validate with ${older.id === now.id ? 'this version' : 'each version'} first.`,
+  );
 }
 
 /** The command: a user ({folder, user}), a prompt ({folder, prompt}), a persona or prompt file (a URI), or a pick. */
 export async function showHistoryCommand(ctx: Ctx, arg: unknown): Promise<HistoryView | undefined> {
   const a = (arg ?? {}) as { user?: unknown; userId?: unknown; prompt?: unknown };
   const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-  const folder = arg instanceof vscode.Uri ? ctx.folders.ofFile(arg) : await ctx.folders.choose(arg, 'Show the history of which folder?');
+  const folder =
+    arg instanceof vscode.Uri
+      ? ctx.folders.ofFile(arg)
+      : await ctx.folders.choose(arg, 'Show the history of which folder?');
   if (!folder) return undefined;
   const user = typeof a.user === 'string' ? a.user : typeof a.userId === 'string' ? a.userId : undefined;
   if (user) return showHistory(ctx, folder, 'persona', user);
-  if (typeof a.prompt === 'string' && (PROMPTS as string[]).includes(a.prompt)) return showHistory(ctx, folder, 'prompt', a.prompt);
+  if (typeof a.prompt === 'string' && (PROMPTS as string[]).includes(a.prompt))
+    return showHistory(ctx, folder, 'prompt', a.prompt);
   if (uri) {
     const base = uri.path.split('/').pop() ?? '';
     const prompt = PROMPTS.find((p) => base === `${p}.prompt.md`);
@@ -106,7 +153,10 @@ export async function showHistoryCommand(ctx: Ctx, arg: unknown): Promise<Histor
   }
   const index = await folder.files.get();
   const items = [
-    ...index.users().filter((u) => folder.files.hasPersona(u.id)).map((u) => ({ label: u.id, description: 'persona', what: 'persona' as const, name: u.id })),
+    ...index
+      .users()
+      .filter((u) => folder.files.hasPersona(u.id))
+      .map((u) => ({ label: u.id, description: 'persona', what: 'persona' as const, name: u.id })),
     ...PROMPTS.map((p) => ({ label: p, description: 'prompt', what: 'prompt' as const, name: p })),
   ];
   const pick = await vscode.window.showQuickPick(items, { title: 'Show the history of which persona or prompt?' });

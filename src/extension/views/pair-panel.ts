@@ -45,17 +45,45 @@ async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairVi
   const index = await t.folder.files.get();
   const entry = index.user(t.key.user);
   const pair = entry?.pairs.find((p) => p.pairId === t.key.pairId);
-  if (!entry || !pair) return `pair ${t.key.pairId} of user ${t.key.user} is not in ${t.folder.name} any more (the file changed?)`;
+  if (!entry || !pair)
+    return `pair ${t.key.pairId} of user ${t.key.user} is not in ${t.folder.name} any more (the file changed?)`;
   const inFile = index.file(pair.source.file)?.pairs ?? [pair];
   const positions: PairViewData['positions'] = [
-    { scope: 'file', index: Math.max(0, inFile.findIndex((p) => sameKey({ user: p.userId, pairId: p.pairId }, t.key))), total: inFile.length, name: pair.source.file },
+    {
+      scope: 'file',
+      index: Math.max(
+        0,
+        inFile.findIndex((p) => sameKey({ user: p.userId, pairId: p.pairId }, t.key)),
+      ),
+      total: inFile.length,
+      name: pair.source.file,
+    },
   ];
-  if (t.list) positions.push({ scope: 'list', index: Math.max(0, t.list.keys.findIndex((k) => sameKey(k, t.key))), total: t.list.keys.length, name: t.list.name });
-  positions.push({ scope: 'user', index: Math.max(0, entry.pairs.findIndex((p) => p.pairId === t.key.pairId)), total: entry.pairs.length, name: `user ${entry.id}` });
+  if (t.list)
+    positions.push({
+      scope: 'list',
+      index: Math.max(
+        0,
+        t.list.keys.findIndex((k) => sameKey(k, t.key)),
+      ),
+      total: t.list.keys.length,
+      name: t.list.name,
+    });
+  positions.push({
+    scope: 'user',
+    index: Math.max(
+      0,
+      entry.pairs.findIndex((p) => p.pairId === t.key.pairId),
+    ),
+    total: entry.pairs.length,
+    name: `user ${entry.id}`,
+  });
   // The engine is loaded when a view needs it, not at activation (as every view does).
   const { pairsBySplit } = await import('../../core/workspace/open-workspace');
   const splits = pairsBySplit(entry);
-  const split = (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ?? 'unassigned';
+  const split =
+    (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ??
+    'unassigned';
   const { pairJudgements } = await import('../../core/eval/pair-history');
   const judgements = await pairJudgements(await t.folder.files.layout(), t.key).catch((err: unknown) => {
     ctx.log.error('pair view', err instanceof Error ? err : String(err));
@@ -79,19 +107,30 @@ async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairVi
       ...(j.run.label ? { label: j.run.label } : {}),
       ...(j.personaVersion ? { personaVersion: j.personaVersion } : {}),
       score: j.score,
-      orders: j.orders.map((o) => ({ order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning })),
+      orders: j.orders.map((o) => ({
+        order: o.order,
+        preference: o.preference,
+        correct: o.correct,
+        reasoning: o.reasoning,
+      })),
     })),
     positions,
     scope: positions.some((p) => p.scope === scope) ? scope : 'file',
   };
 }
 
-export async function showPair(ctx: Ctx, target: PairTarget, scope: PairScope = target.list ? 'list' : 'file'): Promise<PairViewData | undefined> {
+export async function showPair(
+  ctx: Ctx,
+  target: PairTarget,
+  scope: PairScope = target.list ? 'list' : 'file',
+): Promise<PairViewData | undefined> {
   panel ??= new SinglePanel<PairToHost, HostToPair>(ctx, 'synthesizeme.pair', 'pair-view', isPairToHost);
   const view = await viewOf(ctx, target, scope);
   state = { target, scope: typeof view === 'string' ? scope : view.scope };
-  const message: HostToPair = typeof view === 'string' ? { type: 'notFound', message: view } : { type: 'pair', pair: view, sentAt: Date.now() };
-  if (typeof view !== 'string') lastPairShown = { user: view.user, pairId: view.pairId, scope: view.scope, judgements: view.judgements.length };
+  const message: HostToPair =
+    typeof view === 'string' ? { type: 'notFound', message: view } : { type: 'pair', pair: view, sentAt: Date.now() };
+  if (typeof view !== 'string')
+    lastPairShown = { user: view.user, pairId: view.pairId, scope: view.scope, judgements: view.judgements.length };
   panel.show(typeof view === 'string' ? 'Pair' : `Pair ${view.pairId}`, message, (m) => void onMessage(ctx, m));
   return typeof view === 'string' ? undefined : view;
 }
@@ -118,7 +157,8 @@ async function neighbour(t: PairTarget, scope: PairScope, delta: 1 | -1): Promis
   const index = await t.folder.files.get();
   let keys: PairKey[];
   if (scope === 'list') keys = t.list?.keys ?? [];
-  else if (scope === 'user') keys = (index.user(t.key.user)?.pairs ?? []).map((p) => ({ user: p.userId, pairId: p.pairId }));
+  else if (scope === 'user')
+    keys = (index.user(t.key.user)?.pairs ?? []).map((p) => ({ user: p.userId, pairId: p.pairId }));
   else {
     const pair = await findPair(t.folder, t.key);
     keys = pair ? (index.file(pair.source.file)?.pairs ?? []).map((p) => ({ user: p.userId, pairId: p.pairId })) : [];
@@ -135,7 +175,12 @@ export async function openPairCommand(ctx: Ctx, arg: unknown): Promise<PairViewD
     const uri = vscode.Uri.parse(a.uri);
     const folder = ctx.folders.ofFile(uri);
     const file = folder.files.nameOf(uri);
-    const pair = typeof a.pairId === 'string' ? (await folder.files.get()).file(file)?.pairs.find((p) => p.pairId === a.pairId) : typeof a.line === 'number' ? await pairAt(folder, file, a.line) : undefined;
+    const pair =
+      typeof a.pairId === 'string'
+        ? (await folder.files.get()).file(file)?.pairs.find((p) => p.pairId === a.pairId)
+        : typeof a.line === 'number'
+          ? await pairAt(folder, file, a.line)
+          : undefined;
     if (!pair) throw new UserError(`no pair at ${file}${typeof a.line === 'number' ? `:${a.line}` : ''}`);
     return showPair(ctx, { folder, key: { user: pair.userId, pairId: pair.pairId } });
   }
@@ -155,9 +200,20 @@ export async function openPairCommand(ctx: Ctx, arg: unknown): Promise<PairViewD
   const folder = await ctx.folders.choose(arg, 'Open a pair of which folder?');
   if (!folder) return undefined;
   const index = await folder.files.get();
-  const items = index.users().flatMap((u) =>
-    u.pairs.map((p) => ({ label: `${u.id} · ${p.pairId}`, description: `${p.source.file}:${p.source.line}`, detail: (p.context.filter((t) => t.role === 'user').pop()?.content ?? '').replace(/\s+/g, ' ').slice(0, 120), key: { user: u.id, pairId: p.pairId } })),
-  );
-  const pick = await vscode.window.showQuickPick(items, { title: 'Open which pair?', matchOnDescription: true, matchOnDetail: true });
+  const items = index
+    .users()
+    .flatMap((u) =>
+      u.pairs.map((p) => ({
+        label: `${u.id} · ${p.pairId}`,
+        description: `${p.source.file}:${p.source.line}`,
+        detail: (p.context.filter((t) => t.role === 'user').pop()?.content ?? '').replace(/\s+/g, ' ').slice(0, 120),
+        key: { user: u.id, pairId: p.pairId },
+      })),
+    );
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Open which pair?',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   return pick ? showPair(ctx, { folder, key: pick.key }) : undefined;
 }

@@ -21,7 +21,12 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export async function personaView(folder: Folder, userId: string): Promise<PersonaView | null> {
   const p = await readPersonaOf(folder, userId);
   if (!p) return null;
-  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([folder.files.get(), folder.files.layout(), import('../../core/workspace/layout'), import('../../core/eval/run-file')]);
+  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([
+    folder.files.get(),
+    folder.files.layout(),
+    import('../../core/workspace/layout'),
+    import('../../core/eval/run-file'),
+  ]);
   const pairs = new Map((index.user(userId)?.pairs ?? []).map((x) => [x.pairId, x]));
   const m = p.model;
   const prov: [string, string][] = [
@@ -30,20 +35,32 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
     ['seed / temperature', `${m.provenance.seed} / ${m.provenance.temperature}`],
     ['candidates (k) / stop score', `${m.provenance.k} / ${m.provenance.stopScore}`],
   ];
-  if (m.provenance.calls !== undefined) prov.push(['calls (cache hits)', `${m.provenance.calls} (${m.provenance.cacheHits ?? 0})`]);
+  if (m.provenance.calls !== undefined)
+    prov.push(['calls (cache hits)', `${m.provenance.calls} (${m.provenance.cacheHits ?? 0})`]);
   if (m.provenance.edited) prov.push(['edited by hand', 'yes']);
   for (const [k, v] of Object.entries(m.provenance.prompts)) prov.push([`prompt ${k}`, v]);
 
   const figures: FigureView[] = [];
   if (m.provenance.validation) {
-    figures.push({ label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)', accuracy: m.provenance.validation.accuracy, samples: m.provenance.validation.evaluated, pairs: m.provenance.validation.evaluated });
+    figures.push({
+      label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)',
+      accuracy: m.provenance.validation.accuracy,
+      samples: m.provenance.validation.evaluated,
+      pairs: m.provenance.validation.evaluated,
+    });
   }
   // The newest finished persona+demos runs that judged this user with this exact persona text.
   try {
-    const runs = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).map(([n]) => n).filter((n) => n.startsWith('persona-demos-') && n.endsWith('.run.jsonl'));
+    const runs = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir)))
+      .map(([n]) => n)
+      .filter((n) => n.startsWith('persona-demos-') && n.endsWith('.run.jsonl'));
     const seen = new Set<string>();
     const withTime: { name: string; mtime: number }[] = [];
-    for (const name of runs) withTime.push({ name, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(`${layout.runsDir}/${name}`))).mtime });
+    for (const name of runs)
+      withTime.push({
+        name,
+        mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(`${layout.runsDir}/${name}`))).mtime,
+      });
     for (const { name } of withTime.sort((a, b) => b.mtime - a.mtime)) {
       const run = await readRun(`${layout.runsDir}/${name}`);
       const split = run.header?.split;
@@ -52,7 +69,14 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
       if (!u) continue;
       seen.add(split);
       // An incomplete run (failed calls left out) is shown as such, never as a finished figure.
-      figures.push({ label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`, accuracy: u.accuracy, ci95: u.ci95, consistency: u.consistency, samples: u.samples, pairs: u.pairs });
+      figures.push({
+        label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`,
+        accuracy: u.accuracy,
+        ci95: u.ci95,
+        consistency: u.consistency,
+        samples: u.samples,
+        pairs: u.pairs,
+      });
     }
   } catch {
     // No runs yet.
@@ -82,7 +106,11 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
   }
 
   // How much of the model's context the persona and the whole judge prompt take (a long persona crowds out the pair).
-  const [{ estimateTextTokens }, { judgeSystem }, { demosOf }] = await Promise.all([import('../../core/llm/estimate'), import('../../core/method/messages'), import('../../core/method/methods')]);
+  const [{ estimateTextTokens }, { judgeSystem }, { demosOf }] = await Promise.all([
+    import('../../core/llm/estimate'),
+    import('../../core/method/messages'),
+    import('../../core/method/methods'),
+  ]);
   const judge = await store.get('judge').catch(() => undefined);
   let demos: ReturnType<typeof demosOf> = [];
   try {

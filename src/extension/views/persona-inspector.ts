@@ -27,7 +27,12 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     this.view = view;
     this.ready = false;
     view.webview.options = webviewOptions(this.ctx.extension.extensionUri);
-    view.webview.html = webviewHtml(view.webview, this.ctx.extension.extensionUri, 'persona-inspector', 'Persona Inspector');
+    view.webview.html = webviewHtml(
+      view.webview,
+      this.ctx.extension.extensionUri,
+      'persona-inspector',
+      'Persona Inspector',
+    );
     view.webview.onDidReceiveMessage((msg: unknown) => this.receive(msg));
     view.onDidChangeVisibility(() => view.visible && void this.refresh());
     view.onDidDispose(() => {
@@ -60,9 +65,19 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     }
     try {
       const persona = await personaView(this.folder, this.userId);
-      this.post({ type: 'show', userId: this.userId, persona, ...(persona ? {} : { message: `${this.userId} has no persona yet.` }) });
+      this.post({
+        type: 'show',
+        userId: this.userId,
+        persona,
+        ...(persona ? {} : { message: `${this.userId} has no persona yet.` }),
+      });
     } catch (err) {
-      this.post({ type: 'show', userId: this.userId, persona: null, message: `The persona file cannot be read: ${(err as Error).message}` });
+      this.post({
+        type: 'show',
+        userId: this.userId,
+        persona: null,
+        message: `The persona file cannot be read: ${(err as Error).message}`,
+      });
     }
   }
 
@@ -73,7 +88,15 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     if (!pair) return openAt(folder, file, line);
     const found = this.userId ? await readPersonaOf(folder, this.userId).catch(() => undefined) : undefined;
     const keys = found ? found.model.demos.map((d) => ({ user: found.model.userId, pairId: d.pairId })) : [];
-    await showPair(this.ctx, { folder, key: { user: pair.userId, pairId: pair.pairId }, ...(keys.length ? { list: { name: 'demonstrations', keys } } : {}) }, keys.length ? 'list' : 'file');
+    await showPair(
+      this.ctx,
+      {
+        folder,
+        key: { user: pair.userId, pairId: pair.pairId },
+        ...(keys.length ? { list: { name: 'demonstrations', keys } } : {}),
+      },
+      keys.length ? 'list' : 'file',
+    );
   }
 
   private receive(msg: unknown): void {
@@ -87,9 +110,18 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
         void this.refresh();
         return;
       case 'action': {
-        const command = { fit: CommandIds.fitUser, revalidate: CommandIds.revalidatePersona, edit: CommandIds.openPersona, compare: CommandIds.comparePersonaVersions, history: CommandIds.showHistory }[msg.action];
+        const command = {
+          fit: CommandIds.fitUser,
+          revalidate: CommandIds.revalidatePersona,
+          edit: CommandIds.openPersona,
+          compare: CommandIds.comparePersonaVersions,
+          history: CommandIds.showHistory,
+        }[msg.action];
         // The webview names the user; the folder is the one the inspector shows.
-        void vscode.commands.executeCommand(command, { userId: msg.userId, ...(this.folder ? { folder: this.folder.uri.toString() } : {}) });
+        void vscode.commands.executeCommand(command, {
+          userId: msg.userId,
+          ...(this.folder ? { folder: this.folder.uri.toString() } : {}),
+        });
         return;
       }
       case 'openPair':
@@ -115,12 +147,21 @@ let inspector: PersonaInspector | undefined;
 
 export function registerPersonaInspector(ctx: Ctx): PersonaInspector {
   inspector = new PersonaInspector(ctx);
-  ctx.register(vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, inspector, { webviewOptions: { retainContextWhenHidden: false } }));
+  ctx.register(
+    vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, inspector, {
+      webviewOptions: { retainContextWhenHidden: false },
+    }),
+  );
   return inspector;
 }
 
 export async function showPersonaInspector(ctx: Ctx, arg: unknown): Promise<string | undefined> {
-  const userId = typeof arg === 'string' ? arg : typeof (arg as { userId?: unknown })?.userId === 'string' ? (arg as { userId: string }).userId : undefined;
+  const userId =
+    typeof arg === 'string'
+      ? arg
+      : typeof (arg as { userId?: unknown })?.userId === 'string'
+        ? (arg as { userId: string }).userId
+        : undefined;
   if (!userId || !inspector) return undefined;
   // The folder named, else the folder that has this user (a pick when several do), else the first.
   let folder: Folder | undefined;
@@ -128,7 +169,8 @@ export async function showPersonaInspector(ctx: Ctx, arg: unknown): Promise<stri
   else {
     const having = [];
     for (const f of ctx.folders.all()) if ((await f.files.get()).user(userId)) having.push(f);
-    folder = having.length > 1 ? (await pickUser(ctx, userId, 'Inspect persona'))?.folder : (having[0] ?? ctx.folders.first());
+    folder =
+      having.length > 1 ? (await pickUser(ctx, userId, 'Inspect persona'))?.folder : (having[0] ?? ctx.folders.first());
   }
   if (!folder) return undefined;
   await inspector.show(userId, folder);

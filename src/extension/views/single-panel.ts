@@ -27,7 +27,10 @@ export class SinglePanel<In extends { type: string }, Out> {
   show(title: string, message: Out, onMessage: (m: In) => void, column = vscode.ViewColumn.Active): void {
     this.message = message;
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(this.viewType, title, column, { ...webviewOptions(this.ctx.extension.extensionUri), retainContextWhenHidden: true });
+      this.panel = vscode.window.createWebviewPanel(this.viewType, title, column, {
+        ...webviewOptions(this.ctx.extension.extensionUri),
+        retainContextWhenHidden: true,
+      });
       this.panel.onDidDispose(() => {
         this.panel = undefined;
         this.listener?.dispose();

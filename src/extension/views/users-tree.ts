@@ -56,7 +56,11 @@ export class UserItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(persona ? 'account' : 'person');
     this.contextValue = persona ? 'user.persona' : 'user';
     this.id = folder.shown ? `user:${this.folder}:${userId}` : `user:${userId}`;
-    this.command = { command: 'synthesizeme.inspectPersona', title: 'Inspect persona', arguments: [{ userId, folder: this.folder }] };
+    this.command = {
+      command: 'synthesizeme.inspectPersona',
+      title: 'Inspect persona',
+      arguments: [{ userId, folder: this.folder }],
+    };
   }
 }
 
@@ -96,7 +100,11 @@ export class UsersTree implements vscode.TreeDataProvider<UsersTreeItem> {
   }
 
   private async usersOf(folder: Folder, shown: boolean, parent?: FolderItem): Promise<UserItem[]> {
-    const [index, { pairsBySplit }, tests] = await Promise.all([folder.files.get(), import('../../core/workspace/open-workspace'), lastTestAccuracy(folder)]);
+    const [index, { pairsBySplit }, tests] = await Promise.all([
+      folder.files.get(),
+      import('../../core/workspace/open-workspace'),
+      lastTestAccuracy(folder),
+    ]);
     const where = { uri: folder.uri, name: folder.name, shown };
     return Promise.all(
       index.users().map(async (u) => {
@@ -112,7 +120,13 @@ export class UsersTree implements vscode.TreeDataProvider<UsersTreeItem> {
             ...(test !== undefined ? { test } : {}),
           };
         }
-        const item = new UserItem(where, u.id, { context: s.context.length, validation: s.validation.length, test: s.test.length }, persona, u.split.tooSmall);
+        const item = new UserItem(
+          where,
+          u.id,
+          { context: s.context.length, validation: s.validation.length, test: s.test.length },
+          persona,
+          u.split.tooSmall,
+        );
         if (parent && item.id) this.parents.set(item.id, parent);
         return item;
       }),
@@ -130,11 +144,18 @@ async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
   const dir = vscode.Uri.file((await folder.files.layout()).runsDir);
   let names: string[];
   try {
-    names = (await vscode.workspace.fs.readDirectory(dir)).map(([n]) => n).filter((n) => n.startsWith('persona-demos-test-') && n.endsWith('.run.jsonl'));
+    names = (await vscode.workspace.fs.readDirectory(dir))
+      .map(([n]) => n)
+      .filter((n) => n.startsWith('persona-demos-test-') && n.endsWith('.run.jsonl'));
   } catch {
     return out;
   }
-  const runs = await Promise.all(names.map(async (n) => ({ uri: vscode.Uri.joinPath(dir, n), mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, n))).mtime })));
+  const runs = await Promise.all(
+    names.map(async (n) => ({
+      uri: vscode.Uri.joinPath(dir, n),
+      mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, n))).mtime,
+    })),
+  );
   const { readRun } = await import('../../core/eval/run-file');
   for (const { uri } of runs.sort((a, b) => b.mtime - a.mtime)) {
     // The one run-file reader: under the read guard, damaged lines skipped.

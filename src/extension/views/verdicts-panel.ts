@@ -4,7 +4,14 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { isVerdictsToHost, type ChartView, type HostToVerdicts, type RunMessage, type RunView, type VerdictRow } from '../protocol';
+import {
+  isVerdictsToHost,
+  type ChartView,
+  type HostToVerdicts,
+  type RunMessage,
+  type RunView,
+  type VerdictRow,
+} from '../protocol';
 import { openAt } from './persona-inspector';
 import { webviewHtml, webviewOptions } from './webview-html';
 import { UserError } from '../../core/user-error';
@@ -28,7 +35,9 @@ interface RunFile {
 async function runFiles(folder: Folder): Promise<RunFile[]> {
   const layout = await folder.files.layout();
   try {
-    const entries = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).filter(([n]) => n.endsWith('.run.jsonl'));
+    const entries = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir))).filter(([n]) =>
+      n.endsWith('.run.jsonl'),
+    );
     const out = [];
     for (const [name] of entries) {
       const path = `${layout.runsDir}/${name}`;
@@ -50,7 +59,10 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
   const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
   if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
-  const [{ figures }, { compareVerdicts }] = await Promise.all([import('../../core/eval/evaluate'), import('../../core/eval/compare')]);
+  const [{ figures }, { compareVerdicts }] = await Promise.all([
+    import('../../core/eval/evaluate'),
+    import('../../core/eval/compare'),
+  ]);
   const seed = run.header.seed;
   const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
     name,
@@ -80,7 +92,13 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
   for (const f of await runFiles(folder)) {
     if (f.path === path) continue;
     const r = await readRun(f.path);
-    if (!r.summary || r.header?.split !== run.header.split || r.header?.model !== run.header.model || seen.has(r.header.method)) continue;
+    if (
+      !r.summary ||
+      r.header?.split !== run.header.split ||
+      r.header?.model !== run.header.model ||
+      seen.has(r.header.method)
+    )
+      continue;
     seen.add(r.header.method);
     if (!keys.length || !keys.every((k) => r.verdicts.has(k))) {
       notComparable++;
@@ -89,22 +107,48 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
     const same = new Map(keys.map((k) => [k, r.verdicts.get(k)!]));
     const fig = figures([...same.values()], seed);
     const c = compareVerdicts(run.verdicts, same, seed);
-    methods.push({ ...view(f.name, r), accuracy: fig.accuracy, ci95: fig.ci95, consistency: fig.consistency, pairs: fig.pairs, versus: { points: 100 * c.difference, ci95: [100 * c.ci95[0], 100 * c.ci95[1]], p: c.mcnemar.p } });
+    methods.push({
+      ...view(f.name, r),
+      accuracy: fig.accuracy,
+      ci95: fig.ci95,
+      consistency: fig.consistency,
+      pairs: fig.pairs,
+      versus: { points: 100 * c.difference, ci95: [100 * c.ci95[0], 100 * c.ci95[1]], p: c.mcnemar.p },
+    });
   }
   const rows: VerdictRow[] = [...run.verdicts.values()].map((v) => ({
     user: v.userId,
     pairId: v.pairId,
     file: v.file,
     line: v.line,
-    orders: v.orders.map((o) => ({ order: o.order, preference: o.preference, correct: o.correct, reasoning: o.reasoning })),
+    orders: v.orders.map((o) => ({
+      order: o.order,
+      preference: o.preference,
+      correct: o.correct,
+      reasoning: o.reasoning,
+    })),
   }));
-  return { type: 'run', run: view(name, run), methods, ...(notComparable ? { notComparable } : {}), rows, sentAt: Date.now() };
+  return {
+    type: 'run',
+    run: view(name, run),
+    methods,
+    ...(notComparable ? { notComparable } : {}),
+    rows,
+    sentAt: Date.now(),
+  };
 }
 
 export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | undefined> {
   const given = arg as { run?: unknown; comparison?: unknown } | undefined;
   const comparison = typeof given?.comparison === 'string' ? given.comparison : undefined;
-  let path = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : typeof given?.run === 'string' ? given.run : undefined;
+  let path =
+    typeof arg === 'string'
+      ? arg
+      : arg instanceof vscode.Uri
+        ? arg.fsPath
+        : typeof given?.run === 'string'
+          ? given.run
+          : undefined;
   let folder: Folder | undefined;
   if (!path) {
     // The run picker says what made each run (the engine's run listing, as `synthesizeme runs`): method,
@@ -126,7 +170,10 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
       }
     }
     if (!items.length) throw new UserError('no run files yet: run Evaluate first');
-    const pick = await vscode.window.showQuickPick(items.sort((a, b) => b.created.localeCompare(a.created)), { title: 'Show verdicts of which run?', matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(
+      items.sort((a, b) => b.created.localeCompare(a.created)),
+      { title: 'Show verdicts of which run?', matchOnDescription: true },
+    );
     if (!pick) return undefined;
     ({ path, folder } = pick);
   }
@@ -137,13 +184,29 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
 }
 
 /** A verdict row opens the pair view, with the filtered rows as its list; a pair no longer in the index opens its line. */
-async function openPairOfRow(ctx: Ctx, folder: Folder, message: HostToVerdicts, msg: { file: string; line: number; list?: number[] }): Promise<void> {
+async function openPairOfRow(
+  ctx: Ctx,
+  folder: Folder,
+  message: HostToVerdicts,
+  msg: { file: string; line: number; list?: number[] },
+): Promise<void> {
   const { pairAt, showPair } = await import('./pair-panel');
   const pair = await pairAt(folder, msg.file, msg.line);
   if (!pair) return openAt(folder, msg.file, msg.line);
   const rows = message.type === 'run' ? message.rows : [];
-  const keys = (msg.list ?? []).map((i) => rows[i]).filter((r) => r !== undefined).map((r) => ({ user: r.user, pairId: r.pairId }));
-  await showPair(ctx, { folder, key: { user: pair.userId, pairId: pair.pairId }, ...(keys.length ? { list: { name: 'verdict rows', keys } } : {}) }, keys.length ? 'list' : 'file');
+  const keys = (msg.list ?? [])
+    .map((i) => rows[i])
+    .filter((r) => r !== undefined)
+    .map((r) => ({ user: r.user, pairId: r.pairId }));
+  await showPair(
+    ctx,
+    {
+      folder,
+      key: { user: pair.userId, pairId: pair.pairId },
+      ...(keys.length ? { list: { name: 'verdict rows', keys } } : {}),
+    },
+    keys.length ? 'list' : 'file',
+  );
 }
 
 /** Shows a chart (Benchmark: Scaling Plot) in the same panel, sent as numbers, drawn by the webview. */
@@ -155,7 +218,10 @@ export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
 /** The one panel, created on first use; the webview asks for its message with `ready` after each load. */
 function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts): void {
   if (!panel) {
-    panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, { ...webviewOptions(ctx.extension.extensionUri), retainContextWhenHidden: true });
+    panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, {
+      ...webviewOptions(ctx.extension.extensionUri),
+      retainContextWhenHidden: true,
+    });
     panel.onDidDispose(() => {
       panel = undefined;
       listener?.dispose();

@@ -61,10 +61,19 @@ export function importArena(input: RowsInput, options: ArenaImportOptions = {}):
       continue;
     }
     if (winner !== 'model_a' && winner !== 'model_b') {
-      error(row.winner === undefined ? 'missing field "winner"' : `"winner" must be model_a, model_b, tie or tie (bothbad), got ${describe(row.winner)}`);
+      error(
+        row.winner === undefined
+          ? 'missing field "winner"'
+          : `"winner" must be model_a, model_b, tie or tie (bothbad), got ${describe(row.winner)}`,
+      );
     }
     const userId = idString(row.judge);
-    if (userId === undefined) error(row.judge === undefined ? 'missing field "judge" (the user id)' : `"judge" must be a non-empty string, got ${describe(row.judge)}`);
+    if (userId === undefined)
+      error(
+        row.judge === undefined
+          ? 'missing field "judge" (the user id)'
+          : `"judge" must be a non-empty string, got ${describe(row.judge)}`,
+      );
     const convA = readTurns(row.conversation_a, 'conversation_a', error);
     const convB = readTurns(row.conversation_b, 'conversation_b', error);
     const a = convA && splitFinal(convA, 'conversation_a', error);
@@ -83,7 +92,13 @@ export function importArena(input: RowsInput, options: ArenaImportOptions = {}):
       continue;
     }
     if (!sameUserTurns(a.context, b.context)) {
-      out.problem(file, line, column, `${label}the user turns of conversation_a and conversation_b differ; the winner's conversation is used as context`, 'warning');
+      out.problem(
+        file,
+        line,
+        column,
+        `${label}the user turns of conversation_a and conversation_b differ; the winner's conversation is used as context`,
+        'warning',
+      );
     }
 
     let id = rawId;
@@ -92,7 +107,8 @@ export function importArena(input: RowsInput, options: ArenaImportOptions = {}):
       out.problem(file, line, column, `missing field "question_id": pair_id "${id}" derived from the line`, 'warning');
     }
     const unique = out.uniquePairId(id);
-    if (unique.renamed) out.problem(file, line, column, `duplicate question_id "${id}": written as pair_id "${unique.id}"`, 'warning');
+    if (unique.renamed)
+      out.problem(file, line, column, `duplicate question_id "${id}": written as pair_id "${unique.id}"`, 'warning');
 
     const meta: Record<string, unknown> = { source: 'arena' };
     for (const k of META_FIELDS) if (row[k] !== undefined) meta[k] = row[k];

@@ -35,7 +35,12 @@ async function capOf(path: string, limits: GzipLimits): Promise<number> {
 }
 
 /** Streams the decompressed bytes of `path` to `onChunk` until it returns false; stops (DecompressionLimitError) past `cap`. */
-async function gunzipStream(path: string, file: string, cap: number, onChunk: (chunk: Buffer) => boolean | void): Promise<void> {
+async function gunzipStream(
+  path: string,
+  file: string,
+  cap: number,
+  onChunk: (chunk: Buffer) => boolean | void,
+): Promise<void> {
   const source = createReadStream(path);
   const gunzip = createGunzip();
   source.on('error', (err) => gunzip.destroy(err));
@@ -45,7 +50,10 @@ async function gunzipStream(path: string, file: string, cap: number, onChunk: (c
     // Leaving the loop (a break or a throw) destroys the gunzip stream: nothing more is decompressed.
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       total += chunk.length;
-      if (total > cap) throw new DecompressionLimitError(`${file}: decompresses to more than ${mb(cap)}: refused (a decompression bomb?); if the data is real, decompress it and import the plain file`);
+      if (total > cap)
+        throw new DecompressionLimitError(
+          `${file}: decompresses to more than ${mb(cap)}: refused (a decompression bomb?); if the data is real, decompress it and import the plain file`,
+        );
       if (onChunk(chunk) === false) break;
     }
   } finally {
@@ -66,7 +74,13 @@ function lineReader(file: string, maxLine: number, rows: Row[], problems: Import
   return (line: Line) => {
     lineNo++;
     if ('oversized' in line) {
-      problems.push({ file, line: lineNo, column: 1, message: `line of ${mb(line.oversized)} exceeds the ${mb(maxLine)} limit for one record: not read`, severity: 'error' });
+      problems.push({
+        file,
+        line: lineNo,
+        column: 1,
+        message: `line of ${mb(line.oversized)} exceeds the ${mb(maxLine)} limit for one record: not read`,
+        severity: 'error',
+      });
       return;
     }
     let text = line.bytes.toString('utf8');
@@ -78,7 +92,13 @@ function lineReader(file: string, maxLine: number, rows: Row[], problems: Import
       rows.push({ value: JSON.parse(text), line: lineNo, column: col + 1 });
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-      problems.push({ file, line: lineNo, column: col + 1, message: `${line.terminated ? '' : 'truncated last line? '}not valid JSON: ${why}`, severity: 'error' });
+      problems.push({
+        file,
+        line: lineNo,
+        column: col + 1,
+        message: `${line.terminated ? '' : 'truncated last line? '}not valid JSON: ${why}`,
+        severity: 'error',
+      });
     }
   };
 }

@@ -70,7 +70,14 @@ export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImpo
         bytes = gunzipSync(bytes, { maxOutputLength: MAX_WHOLE_FILE_BYTES });
       } catch (err) {
         const over = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-        out.problem(file, 1, 1, over ? `decompresses to more than ${MAX_WHOLE_FILE_BYTES / 1048576} MB: not read (import the file by its path, which streams)` : `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`);
+        out.problem(
+          file,
+          1,
+          1,
+          over
+            ? `decompresses to more than ${MAX_WHOLE_FILE_BYTES / 1048576} MB: not read (import the file by its path, which streams)`
+            : `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`,
+        );
         return out.result();
       }
     }
@@ -94,7 +101,15 @@ export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImpo
     }
     const missing = (['chosen', 'rejected'] as const).filter((k) => typeof row[k] !== 'string');
     if (missing.length > 0) {
-      fail(missing.map((k) => (row[k] === undefined ? `missing field "${k}"` : `"${k}" must be a transcript string, got ${describe(row[k])}`)).join('; '));
+      fail(
+        missing
+          .map((k) =>
+            row[k] === undefined
+              ? `missing field "${k}"`
+              : `"${k}" must be a transcript string, got ${describe(row[k])}`,
+          )
+          .join('; '),
+      );
       continue;
     }
     const c = parseHhTranscript(row.chosen as string);
@@ -102,14 +117,21 @@ export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImpo
     const lastC = c.turns[c.turns.length - 1];
     const lastR = r.turns[r.turns.length - 1];
     if (!lastC || lastC.role !== 'assistant' || !lastR || lastR.role !== 'assistant') {
-      const which = [!lastC || lastC.role !== 'assistant' ? 'chosen' : '', !lastR || lastR.role !== 'assistant' ? 'rejected' : ''].filter(Boolean).join(' and ');
+      const which = [
+        !lastC || lastC.role !== 'assistant' ? 'chosen' : '',
+        !lastR || lastR.role !== 'assistant' ? 'rejected' : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       fail(`the ${which} transcript does not end with an "Assistant:" turn`);
       continue;
     }
     const context = c.turns.slice(0, -1);
     const otherContext = r.turns.slice(0, -1);
     if (c.preamble !== r.preamble || !sameTurns(context, otherContext)) {
-      fail(`the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`);
+      fail(
+        `the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`,
+      );
       continue;
     }
     if (context.length === 0 || context[context.length - 1]!.role !== 'user') {
@@ -125,7 +147,14 @@ export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImpo
     const unique = out.uniquePairId(`hh-${line}`);
     const meta: Record<string, unknown> = { source: 'hh', line };
     if (c.preamble) meta.preamble = c.preamble;
-    out.records.push({ user_id: user, pair_id: unique.id, context, chosen: lastC.content, rejected: lastR.content, meta });
+    out.records.push({
+      user_id: user,
+      pair_id: unique.id,
+      context,
+      chosen: lastC.content,
+      rejected: lastR.content,
+      meta,
+    });
   }
   return out.result();
 }

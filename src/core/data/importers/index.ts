@@ -72,7 +72,16 @@ async function readInput(path: string, file: string, gzip: GzipLimits = {}): Pro
     if (err instanceof NotRegularFileError) throw new ImportError(`cannot read ${file}: ${err.message}`);
     if (err instanceof DecompressionLimitError) throw new ImportError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? `cannot decompress gzip: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR'
+            ? `cannot decompress gzip: ${(err as Error).message}`
+            : err instanceof Error
+              ? err.message
+              : String(err);
     throw new ImportError(`cannot read ${path}: ${why}`);
   }
 }
@@ -88,7 +97,8 @@ function sourceOf(input: Input, file: string, out: ImportCollector): RowsInput |
 }
 
 /** The start of an input as text, to tell PRISM's two files apart. */
-const headOf = (input: Input, source: RowsInput | undefined) => ('head' in input ? input.head : typeof source === 'string' ? source.slice(0, 65536) : '');
+const headOf = (input: Input, source: RowsInput | undefined) =>
+  'head' in input ? input.head : typeof source === 'string' ? source.slice(0, 65536) : '';
 
 /** Text of an input, or a problem when it is binary. A UTF-8 BOM is dropped by the row reader. */
 function inputText(bytes: Buffer, file: string, out: ImportCollector): string | undefined {
@@ -107,11 +117,17 @@ function inputText(bytes: Buffer, file: string, out: ImportCollector): string | 
  * survey file (in that order, or detected by the `conversation_history` field); the other sources
  * take one or more files, concatenated. Pair ids are made unique across files.
  */
-export async function importFile(from: ImportSource, inputs: string[], options: ImportFileOptions = {}): Promise<ImportResult> {
-  if (!IMPORT_SOURCES.includes(from)) throw new ImportError(`unknown source "${String(from)}": expected one of ${IMPORT_SOURCES.join(', ')}`);
+export async function importFile(
+  from: ImportSource,
+  inputs: string[],
+  options: ImportFileOptions = {},
+): Promise<ImportResult> {
+  if (!IMPORT_SOURCES.includes(from))
+    throw new ImportError(`unknown source "${String(from)}": expected one of ${IMPORT_SOURCES.join(', ')}`);
   if (inputs.length === 0) throw new ImportError(`import --from ${from} needs at least one input file`);
   const name = options.displayPath ?? ((p: string) => p);
-  if (from === 'prism' && inputs.length > 2) throw new ImportError('import --from prism takes the conversations file and optionally the survey file');
+  if (from === 'prism' && inputs.length > 2)
+    throw new ImportError('import --from prism takes the conversations file and optionally the survey file');
   const read = await Promise.all(inputs.map((p) => readInput(p, name(p), options.gzip)));
   const pre = new ImportCollector();
 
@@ -129,7 +145,10 @@ export async function importFile(from: ImportSource, inputs: string[], options: 
       surveyFile: inputs.length === 2 ? name(inputs[surveyIdx]!) : undefined,
       ...(options.demographicFields ? { demographicFields: options.demographicFields } : {}),
     });
-    return merge([{ result: pre.result(), file: '' }, { result, file: name(inputs[convIdx]!) }]);
+    return merge([
+      { result: pre.result(), file: '' },
+      { result, file: name(inputs[convIdx]!) },
+    ]);
   }
 
   const results: { result: ImportResult; file: string }[] = [{ result: pre.result(), file: '' }];
@@ -138,7 +157,8 @@ export async function importFile(from: ImportSource, inputs: string[], options: 
     const input = read[i]!;
     if (from === 'hh') {
       const hh = 'bytes' in input ? input.bytes : sourceOf(input, file, pre);
-      if (hh !== undefined) results.push({ result: importHh(hh, { file, userId: options.userId, users: options.users }), file });
+      if (hh !== undefined)
+        results.push({ result: importHh(hh, { file, userId: options.userId, users: options.users }), file });
       return;
     }
     const text = sourceOf(input, file, pre);
@@ -160,7 +180,13 @@ function merge(results: { result: ImportResult; file: string }[]): ImportResult 
       const unique = out.uniquePairId(rec.pair_id);
       if (unique.renamed) {
         const line = typeof rec.meta?.line === 'number' ? rec.meta.line : 1;
-        out.problem(file, line, 1, `pair_id "${rec.pair_id}" repeats one from an earlier input: written as "${unique.id}"`, 'warning');
+        out.problem(
+          file,
+          line,
+          1,
+          `pair_id "${rec.pair_id}" repeats one from an earlier input: written as "${unique.id}"`,
+          'warning',
+        );
         out.records.push({ ...rec, pair_id: unique.id });
       } else out.records.push(rec);
     }
@@ -171,7 +197,13 @@ function merge(results: { result: ImportResult; file: string }[]): ImportResult 
 
 /** A record with its keys in the documented order and no undefined values. */
 function ordered(r: NativeRecord): NativeRecord {
-  const o: NativeRecord = { user_id: r.user_id, pair_id: r.pair_id, context: r.context, chosen: r.chosen, rejected: r.rejected };
+  const o: NativeRecord = {
+    user_id: r.user_id,
+    pair_id: r.pair_id,
+    context: r.context,
+    chosen: r.chosen,
+    rejected: r.rejected,
+  };
   if (r.split !== undefined) o.split = r.split;
   if (r.flip !== undefined) o.flip = r.flip;
   if (r.demographics !== undefined) o.demographics = r.demographics;
@@ -205,7 +237,8 @@ export async function writeNativeJsonl(
   options: WriteOptions = {},
 ): Promise<{ path: string; records: number; bytes: number }> {
   for (const input of options.inputs ?? []) {
-    if (await sameFile(outPath, input)) throw new ImportError(`refusing to overwrite the input file ${input}: choose another --out`);
+    if (await sameFile(outPath, input))
+      throw new ImportError(`refusing to overwrite the input file ${input}: choose another --out`);
   }
   const target = resolve(outPath);
   const st = await fs.stat(target).catch(() => undefined);

@@ -23,7 +23,17 @@ export interface PrbImportOptions {
 }
 
 /** Fields that become native fields; everything else on a row is kept in `meta`. */
-const NATIVE_FIELDS = new Set(['conversation_id', 'pair_id', 'user_id', 'context', 'chosen', 'rejected', 'split', 'flip', 'demographics']);
+const NATIVE_FIELDS = new Set([
+  'conversation_id',
+  'pair_id',
+  'user_id',
+  'context',
+  'chosen',
+  'rejected',
+  'split',
+  'flip',
+  'demographics',
+]);
 
 export function importPrb(input: RowsInput, options: PrbImportOptions = {}): ImportResult {
   const file = options.file ?? '<prb>';
@@ -43,7 +53,12 @@ export function importPrb(input: RowsInput, options: PrbImportOptions = {}): Imp
       continue;
     }
     const userId = idString(row.user_id);
-    if (userId === undefined) error(row.user_id === undefined ? 'missing field "user_id"' : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`);
+    if (userId === undefined)
+      error(
+        row.user_id === undefined
+          ? 'missing field "user_id"'
+          : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`,
+      );
     const rawId = idString(row.conversation_id) ?? idString(row.pair_id);
     if (rawId === undefined) error('missing field "conversation_id"');
     const context = readTurns(row.context, 'context', error, true);
@@ -53,7 +68,14 @@ export function importPrb(input: RowsInput, options: PrbImportOptions = {}): Imp
       const why = responsePairError(chosen, rejected);
       if (why) error(why);
     }
-    if (errors.length > 0 || userId === undefined || rawId === undefined || context === undefined || chosen === undefined || rejected === undefined) {
+    if (
+      errors.length > 0 ||
+      userId === undefined ||
+      rawId === undefined ||
+      context === undefined ||
+      chosen === undefined ||
+      rejected === undefined
+    ) {
       out.problem(file, line, column, `${rowLabel(rawId)}${errors.join('; ')}`);
       out.skip(SKIP_INVALID);
       continue;
@@ -62,18 +84,34 @@ export function importPrb(input: RowsInput, options: PrbImportOptions = {}): Imp
     const record: NativeRecord = { user_id: userId, pair_id: '', context, chosen, rejected };
     const { id, renamed } = out.uniquePairId(rawId);
     record.pair_id = id;
-    if (renamed) out.problem(file, line, column, `duplicate conversation_id "${rawId}": written as pair_id "${id}"`, 'warning');
-    if (context.length === 0) out.problem(file, line, column, `${rowLabel(rawId)}empty context: the pair has no prompt`, 'warning');
+    if (renamed)
+      out.problem(file, line, column, `duplicate conversation_id "${rawId}": written as pair_id "${id}"`, 'warning');
+    if (context.length === 0)
+      out.problem(file, line, column, `${rowLabel(rawId)}empty context: the pair has no prompt`, 'warning');
 
     if (row.split !== undefined && row.split !== null) {
       const split = normalizeSplit(row.split);
       if (split) record.split = split;
-      else out.problem(file, line, column, `${rowLabel(rawId)}unknown split ${describe(row.split)} (expected train, val or test): left unassigned`, 'warning');
+      else
+        out.problem(
+          file,
+          line,
+          column,
+          `${rowLabel(rawId)}unknown split ${describe(row.split)} (expected train, val or test): left unassigned`,
+          'warning',
+        );
     }
     if (row.flip !== undefined && row.flip !== null) {
       if (typeof row.flip === 'boolean') record.flip = row.flip;
       else if (row.flip === 0 || row.flip === 1) record.flip = row.flip === 1;
-      else out.problem(file, line, column, `${rowLabel(rawId)}"flip" must be a boolean, got ${describe(row.flip)}: ignored`, 'warning');
+      else
+        out.problem(
+          file,
+          line,
+          column,
+          `${rowLabel(rawId)}"flip" must be a boolean, got ${describe(row.flip)}: ignored`,
+          'warning',
+        );
     }
     if (isRecord(row.demographics)) record.demographics = row.demographics;
     const meta: Record<string, unknown> = { source: 'prb' };
@@ -89,7 +127,11 @@ function rowLabel(id: string | undefined): string {
   return id === undefined ? '' : `conversation "${id}": `;
 }
 
-function readResponse(row: Record<string, unknown>, field: 'chosen' | 'rejected', error: (m: string) => void): string | undefined {
+function readResponse(
+  row: Record<string, unknown>,
+  field: 'chosen' | 'rejected',
+  error: (m: string) => void,
+): string | undefined {
   const value = row[field];
   if (value === undefined || value === null) {
     error(`missing field "${field}"`);

@@ -69,7 +69,8 @@ export function importPrism(
   const surveyFile = options.surveyFile ?? '<prism survey>';
   const out = new ImportCollector();
 
-  const demographics = survey === undefined ? undefined : readSurvey(survey, surveyFile, options.demographicFields, out);
+  const demographics =
+    survey === undefined ? undefined : readSurvey(survey, surveyFile, options.demographicFields, out);
 
   const { rows, problems } = readRows(conversations, file);
   out.problems.push(...problems);
@@ -89,7 +90,12 @@ export function importPrism(
     const label = convId === undefined ? '' : `conversation "${convId}": `;
     const userId = idString(row.user_id);
     if (convId === undefined) errors.push('missing field "conversation_id"');
-    if (userId === undefined) errors.push(row.user_id === undefined ? 'missing field "user_id"' : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`);
+    if (userId === undefined)
+      errors.push(
+        row.user_id === undefined
+          ? 'missing field "user_id"'
+          : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`,
+      );
     const history = readHistory(row.conversation_history, errors);
     if (errors.length > 0 || convId === undefined || userId === undefined || history === undefined) {
       out.problem(file, line, column, `${label}${errors.join('; ')}`);
@@ -113,14 +119,24 @@ export function importPrism(
         break;
       }
       if (userItems.filter((i) => i.role === 'user').length > 1) {
-        out.problem(file, line, column, `${here}more than one user message${laterTurns ? '; this and later turns skipped' : ''}`);
+        out.problem(
+          file,
+          line,
+          column,
+          `${here}more than one user message${laterTurns ? '; this and later turns skipped' : ''}`,
+        );
         out.skip(SKIP_INVALID);
         break;
       }
       context.push(...userItems.map((i) => ({ role: i.role, content: i.content })));
       const chosen = responses.filter((r) => r.chosen);
       if (chosen.length > 1) {
-        out.problem(file, line, column, `${here}${chosen.length} responses are marked if_chosen${laterTurns ? '; this and later turns skipped' : ''}`);
+        out.problem(
+          file,
+          line,
+          column,
+          `${here}${chosen.length} responses are marked if_chosen${laterTurns ? '; this and later turns skipped' : ''}`,
+        );
         out.skip(SKIP_INVALID);
         break;
       }
@@ -129,7 +145,13 @@ export function importPrism(
         if (responses.length === 0) out.skip('turn without a model response');
         else out.skip('turn without a chosen response');
         if (laterTurns) {
-          out.problem(file, line, column, `${here}no response is marked if_chosen, so the conversation cannot be followed; later turns skipped`, 'warning');
+          out.problem(
+            file,
+            line,
+            column,
+            `${here}no response is marked if_chosen, so the conversation cannot be followed; later turns skipped`,
+            'warning',
+          );
         }
         break;
       }
@@ -138,13 +160,19 @@ export function importPrism(
       for (const other of others) {
         const why = responsePairError(best.content, other.content);
         if (why) {
-          out.problem(file, line, column, `${here}${why} (${String(best.modelName)} vs ${String(other.modelName)}); pair skipped`);
+          out.problem(
+            file,
+            line,
+            column,
+            `${here}${why} (${String(best.modelName)} vs ${String(other.modelName)}); pair skipped`,
+          );
           out.skip(SKIP_INVALID);
           continue;
         }
         const rejectedKey = other.withinTurnId ?? other.index;
         const unique = out.uniquePairId(`${convId}-t${turn}-${String(rejectedKey)}`);
-        if (unique.renamed) out.problem(file, line, column, `${here}duplicate pair id: written as "${unique.id}"`, 'warning');
+        if (unique.renamed)
+          out.problem(file, line, column, `${here}duplicate pair id: written as "${unique.id}"`, 'warning');
         const meta: Record<string, unknown> = {
           source: 'prism',
           conversation_id: convId,
@@ -182,7 +210,10 @@ export function importPrism(
   } else if (unsurveyed.size > 0) {
     const first = unsurveyed.values().next().value!;
     const pairs = [...unsurveyed.values()].reduce((n, u) => n + u.pairs, 0);
-    const names = [...unsurveyed.keys()].slice(0, 5).map((u) => `"${u}"`).join(', ');
+    const names = [...unsurveyed.keys()]
+      .slice(0, 5)
+      .map((u) => `"${u}"`)
+      .join(', ');
     out.problem(
       file,
       first.line,
@@ -212,11 +243,24 @@ function readSurvey(
     }
     const userId = idString(row.user_id);
     if (userId === undefined) {
-      out.problem(surveyFile, line, column, row.user_id === undefined ? 'missing field "user_id"' : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`);
+      out.problem(
+        surveyFile,
+        line,
+        column,
+        row.user_id === undefined
+          ? 'missing field "user_id"'
+          : `"user_id" must be a non-empty string, got ${describe(row.user_id)}`,
+      );
       continue;
     }
     if (byUser.has(userId)) {
-      out.problem(surveyFile, line, column, `duplicate survey row for user "${userId}": the first one is used`, 'warning');
+      out.problem(
+        surveyFile,
+        line,
+        column,
+        `duplicate survey row for user "${userId}": the first one is used`,
+        'warning',
+      );
       continue;
     }
     const demo: Record<string, unknown> = {};
@@ -250,7 +294,8 @@ function readHistory(value: unknown, errors: string[]): HistoryItem[] | undefine
     }
     const role = normalizeRole(item.role);
     if (!role) errors.push(`${where}.role ${describe(item.role)} is not user or model`);
-    if (typeof item.content !== 'string') errors.push(`${where}.content must be a string, got ${describe(item.content)}`);
+    if (typeof item.content !== 'string')
+      errors.push(`${where}.content must be a string, got ${describe(item.content)}`);
     if (role === 'user' && sawResponse) {
       inferred++;
       sawResponse = false;
@@ -258,13 +303,16 @@ function readHistory(value: unknown, errors: string[]): HistoryItem[] | undefine
     if (role === 'assistant') sawResponse = true;
     let turn = inferred;
     if (typeof item.turn === 'number' && Number.isInteger(item.turn)) turn = item.turn;
-    else if (item.turn !== undefined && item.turn !== null) errors.push(`${where}.turn must be an integer, got ${describe(item.turn)}`);
+    else if (item.turn !== undefined && item.turn !== null)
+      errors.push(`${where}.turn must be an integer, got ${describe(item.turn)}`);
     if (!role || typeof item.content !== 'string') return;
     items.push({
       role,
       content: item.content,
       turn,
-      chosen: role === 'assistant' && (item.if_chosen === true || item.if_chosen === 'true' || item.if_chosen === 'True' || item.if_chosen === 1),
+      chosen:
+        role === 'assistant' &&
+        (item.if_chosen === true || item.if_chosen === 'true' || item.if_chosen === 'True' || item.if_chosen === 1),
       modelName: item.model_name ?? undefined,
       score: item.score ?? undefined,
       withinTurnId: item.within_turn_id ?? undefined,

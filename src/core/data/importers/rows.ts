@@ -127,7 +127,13 @@ function readJsonArray(text: string, open: number, file: string): RowsResult {
     try {
       rows.push({ value: JSON.parse(slice), line: elemLine, column: elemCol });
     } catch (err) {
-      problems.push({ file, line: elemLine, column: elemCol, message: `not valid JSON: ${errorText(err)}`, severity: 'error' });
+      problems.push({
+        file,
+        line: elemLine,
+        column: elemCol,
+        message: `not valid JSON: ${errorText(err)}`,
+        severity: 'error',
+      });
     }
     elemStart = -1;
   };
@@ -185,14 +191,26 @@ function readJsonArray(text: string, open: number, file: string): RowsResult {
         severity: 'error',
       });
     } else {
-      problems.push({ file, line, column: text.length - lineStart + 1, message: 'the JSON array is not closed (truncated file?)', severity: 'error' });
+      problems.push({
+        file,
+        line,
+        column: text.length - lineStart + 1,
+        message: 'the JSON array is not closed (truncated file?)',
+        severity: 'error',
+      });
     }
   } else {
     const after = firstNonSpace(text, closed + 1);
     if (after < text.length) {
       const pos = lineOf(text, after);
       const col = after - text.lastIndexOf('\n', after - 1);
-      problems.push({ file, line: pos, column: col, message: 'unexpected text after the JSON array (ignored)', severity: 'warning' });
+      problems.push({
+        file,
+        line: pos,
+        column: col,
+        message: 'unexpected text after the JSON array (ignored)',
+        severity: 'warning',
+      });
     }
   }
   return { rows, problems };

@@ -33,7 +33,9 @@ export function heldOutCheck(baseline: readonly Episode[], best: readonly Episod
   const accepted = comparison.pairs > 0 && excludes && rejects;
   const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
   const figures = `${pts(comparison.difference)} points on ${comparison.pairs} held-out pairs of ${baseline.length} user(s) (95% CI ${pts(comparison.ci95[0])} to ${pts(comparison.ci95[1])}, p = ${comparison.pairedTest.p.toPrecision(2)})`;
-  const why = !excludes ? 'the interval does not exclude 0' : `p ≥ 0.05 (with ${baseline.length} held-out user(s) the test over users cannot go lower than ${(2 / 2 ** baseline.length).toPrecision(2)})`;
+  const why = !excludes
+    ? 'the interval does not exclude 0'
+    : `p ≥ 0.05 (with ${baseline.length} held-out user(s) the test over users cannot go lower than ${(2 / 2 ** baseline.length).toPrecision(2)})`;
   const sentence = accepted ? `adopted: ${figures}` : `not adopted: ${figures}; ${why}`;
   return { accepted, comparison, users: baseline.length, pairs: comparison.pairs, sentence };
 }
@@ -42,7 +44,12 @@ export function heldOutCheck(baseline: readonly Episode[], best: readonly Episod
  * Writes the adopted Θ, unless the prompt file changed while the search ran (a hand edit is never
  * overwritten by a Θ that was compared with the text before it). Returns undefined in that case.
  */
-export async function adoptTheta(promptDir: string, historyDir: string, searchedHash: string, text: string): Promise<{ path: string; previous?: string; version: string } | undefined> {
+export async function adoptTheta(
+  promptDir: string,
+  historyDir: string,
+  searchedHash: string,
+  text: string,
+): Promise<{ path: string; previous?: string; version: string } | undefined> {
   const path = join(promptDir, promptFileName('persona-synthesis'));
   const now = await readOwnTextIfExists(path, { what: 'prompt file', maxBytes: READ_LIMITS.text });
   if (now !== undefined && promptHash(now) !== searchedHash) return undefined;

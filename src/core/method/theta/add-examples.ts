@@ -42,7 +42,11 @@ export interface AddExamplesResult {
 export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExamplesResult> {
   const show = inp.display ?? ((p: string) => p);
   const theta = await inp.prompts.get('persona-synthesis');
-  const prompts = { bootstrap: await inp.prompts.get('bootstrap'), personaSynthesis: theta, judge: await inp.prompts.get('judge') };
+  const prompts = {
+    bootstrap: await inp.prompts.get('bootstrap'),
+    personaSynthesis: theta,
+    judge: await inp.prompts.get('judge'),
+  };
   const parts = parseTheta(theta.text, theta.path);
   const examples = [...parts.examples];
   const added: AddExamplesResult['added'] = [];
@@ -60,7 +64,10 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
       continue;
     }
     if (accuracy < inp.minValidation) {
-      refused.push({ user: u.id, reason: `validation accuracy ${pct(accuracy)} (${prov.validation.correct}/${prov.validation.evaluated}) is under the bar of ${pct(inp.minValidation)}` });
+      refused.push({
+        user: u.id,
+        reason: `validation accuracy ${pct(accuracy)} (${prov.validation.correct}/${prov.validation.evaluated}) is under the bar of ${pct(inp.minValidation)}`,
+      });
       continue;
     }
     const s = pairsBySplit(u);
@@ -89,8 +96,19 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
     if (!refused.length) throw new UserError('theta add-example: no user given', 2);
     return { added, refused, examples: examples.length };
   }
-  const written = await savePrompt(inp.layout.promptDir, inp.layout.historyDir, 'persona-synthesis', composeTheta(parts.instructions, examples), 'worked example');
-  return { added, refused, written: { path: written.path, ...(written.previous ? { previous: written.previous } : {}) }, examples: examples.length };
+  const written = await savePrompt(
+    inp.layout.promptDir,
+    inp.layout.historyDir,
+    'persona-synthesis',
+    composeTheta(parts.instructions, examples),
+    'worked example',
+  );
+  return {
+    added,
+    refused,
+    written: { path: written.path, ...(written.previous ? { previous: written.previous } : {}) },
+    examples: examples.length,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

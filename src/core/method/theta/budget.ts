@@ -30,7 +30,10 @@ export function parseBudget(text: string): number {
     const n = Number(t);
     if (n >= 1 && Number.isSafeInteger(n)) return n;
   }
-  throw new UserError(`--budget: expected light (${LIGHT_BUDGET} calls), medium (${MEDIUM_BUDGET} calls) or a whole number of calls, got "${text}"`, 2);
+  throw new UserError(
+    `--budget: expected light (${LIGHT_BUDGET} calls), medium (${MEDIUM_BUDGET} calls) or a whole number of calls, got "${text}"`,
+    2,
+  );
 }
 
 /**

@@ -36,11 +36,20 @@ export function episodeCalls(pairs: number): number {
   return 1 + 2 * pairs;
 }
 
-export async function runEpisode(model: ChatModel, theta: string, stage: FirstStage, pairs: readonly Pair[], judgeInstructions: string, opts: EpisodeOptions): Promise<Episode> {
+export async function runEpisode(
+  model: ChatModel,
+  theta: string,
+  stage: FirstStage,
+  pairs: readonly Pair[],
+  judgeInstructions: string,
+  opts: EpisodeOptions,
+): Promise<Episode> {
   let persona: string;
   try {
     // The fit's own reading and rule: a cut answer is asked again with room once, then a failed call.
-    persona = personaOfAnswer(await chatWhole(model, synthesisRequest(stage, theta, 'theta persona synthesis'), opts.signal)).persona;
+    persona = personaOfAnswer(
+      await chatWhole(model, synthesisRequest(stage, theta, 'theta persona synthesis'), opts.signal),
+    ).persona;
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
     throw incomplete(`the persona-synthesis call for user "${stage.userId}" failed (${(err as Error).message})`);
@@ -50,7 +59,10 @@ export async function runEpisode(model: ChatModel, theta: string, stage: FirstSt
   const call = { temperature: opts.temperature, seed: opts.seed, ...(opts.signal ? { signal: opts.signal } : {}) };
   const verdicts = await Promise.all(pairs.map((p) => judgePair(model, system, p, call)));
   const failed = verdicts.find(pairFailed);
-  if (failed) throw incomplete(`a judge call for pair ${failed.pairId} of user "${stage.userId}" failed (${failed.orders.find((o) => o.error)?.error ?? 'no answer'})`);
+  if (failed)
+    throw incomplete(
+      `a judge call for pair ${failed.pairId} of user "${stage.userId}" failed (${failed.orders.find((o) => o.error)?.error ?? 'no answer'})`,
+    );
   let correct = 0;
   for (const v of verdicts) for (const o of v.orders) if (o.correct) correct++;
   return { userId: stage.userId, persona, verdicts, correct, samples: 2 * verdicts.length };
@@ -58,5 +70,7 @@ export async function runEpisode(model: ChatModel, theta: string, stage: FirstSt
 
 /** A failed call is no answer: the search stops rather than score it, and a re-run retries it (the rest is cached). */
 export function incomplete(what: string): UserError {
-  return new UserError(`${what}; the Θ search stopped: run the same command again to retry (the answers so far are cached)`);
+  return new UserError(
+    `${what}; the Θ search stopped: run the same command again to retry (the answers so far are cached)`,
+  );
 }

@@ -18,7 +18,14 @@ export interface FirstStage {
   seed: number;
 }
 
-export async function firstStage(model: ChatModel, userId: string, context: readonly Pair[], validation: readonly Pair[], prompts: FitPrompts, opts: FitOptions): Promise<FirstStage> {
+export async function firstStage(
+  model: ChatModel,
+  userId: string,
+  context: readonly Pair[],
+  validation: readonly Pair[],
+  prompts: FitPrompts,
+  opts: FitOptions,
+): Promise<FirstStage> {
   const { examples } = await fitFirstStage(model, userId, context, validation, prompts, opts);
   return { userId, examples, temperature: opts.temperature, seed: opts.seed };
 }

@@ -49,7 +49,12 @@ export interface GuardContext {
 
 /** Words as the guards see them: lower case, letters and digits (an apostrophe inside a word kept). */
 export function words(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? [];
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? []
+  );
 }
 
 /** A crude stem, so that "recipes" and "recipe" are one topic. */
@@ -57,7 +62,8 @@ export function stem(word: string): string {
   let w = word.replace(/['’]s$/, '');
   if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
   else if (w.length > 4 && /(?:ss|x|ch|sh)es$/.test(w)) w = w.slice(0, -2);
-  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);
+  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is'))
+    w = w.slice(0, -1);
   return w;
 }
 
@@ -145,7 +151,11 @@ function pairTexts(p: Pair): string[] {
  * @param pairs every pair of the users in the search (their data, all splits)
  * @param allowed texts a candidate may echo: the current Θ (the shipped default is always allowed)
  */
-export function buildGuardContext(pairs: readonly Pair[], allowed: readonly string[], opts: { maxChars?: number } = {}): GuardContext {
+export function buildGuardContext(
+  pairs: readonly Pair[],
+  allowed: readonly string[],
+  opts: { maxChars?: number } = {},
+): GuardContext {
   const runs = new Set<number>();
   for (const p of pairs) for (const t of pairTexts(p)) addRuns(runs, t, true);
   const allowedTexts = [DEFAULT_PROMPTS['persona-synthesis'], ...allowed];
@@ -159,7 +169,14 @@ export function buildGuardContext(pairs: readonly Pair[], allowed: readonly stri
     const seen = new Set<string>();
     for (const t of p.context) {
       for (const w of words(t.content)) {
-        if (w.length < 4 || !/^\p{L}+$/u.test(w) || FUNCTION_WORDS.has(w) || PREFERENCE_VOCABULARY.has(w) || EVERYDAY_WORDS.has(w)) continue;
+        if (
+          w.length < 4 ||
+          !/^\p{L}+$/u.test(w) ||
+          FUNCTION_WORDS.has(w) ||
+          PREFERENCE_VOCABULARY.has(w) ||
+          EVERYDAY_WORDS.has(w)
+        )
+          continue;
         const s = stem(w);
         if (PREFERENCE_VOCABULARY.has(s) || EVERYDAY_WORDS.has(s) || allowedStems.has(s) || seen.has(s)) continue;
         seen.add(s);
@@ -169,7 +186,9 @@ export function buildGuardContext(pairs: readonly Pair[], allowed: readonly stri
       }
     }
   }
-  const ranked = [...df].filter(([, e]) => e.n >= 2).sort(([a, x], [b, y]) => y.n - x.n || (a < b ? -1 : a > b ? 1 : 0));
+  const ranked = [...df]
+    .filter(([, e]) => e.n >= 2)
+    .sort(([a, x], [b, y]) => y.n - x.n || (a < b ? -1 : a > b ? 1 : 0));
   const topics = new Map(ranked.slice(0, TOPIC_WORDS).map(([s, e]) => [s, e.word] as const));
   const longestAllowed = Math.max(0, ...allowed.map((t) => t.trim().length));
   return { runs, allowedRuns, topics, maxChars: opts.maxChars ?? Math.max(MAX_THETA_CHARS, longestAllowed) };
@@ -198,16 +217,36 @@ const ROLE_PLAY = [
 /** Whether a candidate Θ may enter the search, and why not. */
 export function checkCandidate(text: string, ctx: GuardContext): GuardVerdict {
   const t = text.trim();
-  if (t.length < MIN_THETA_CHARS) return { ok: false, guard: 'empty', reason: t ? `only ${t.length} characters: too short to be instructions` : 'no instructions in the answer' };
-  if (t.length > ctx.maxChars) return { ok: false, guard: 'length', reason: `${t.length} characters, more than the cap of ${ctx.maxChars}` };
+  if (t.length < MIN_THETA_CHARS)
+    return {
+      ok: false,
+      guard: 'empty',
+      reason: t ? `only ${t.length} characters: too short to be instructions` : 'no instructions in the answer',
+    };
+  if (t.length > ctx.maxChars)
+    return { ok: false, guard: 'length', reason: `${t.length} characters, more than the cap of ${ctx.maxChars}` };
   const tag = ownMarkupIn(t);
   if (tag) {
-    return { ok: false, guard: 'markup', reason: `holds the tool's own markup ("${tag}"): worked examples and sections are added by code` };
+    return {
+      ok: false,
+      guard: 'markup',
+      reason: `holds the tool's own markup ("${tag}"): worked examples and sections are added by code`,
+    };
   }
   const format = FORMAT.find((re) => re.test(t));
-  if (format) return { ok: false, guard: 'format', reason: `states an output format ("${t.match(format)![0]}"): Θ holds instructions only, and the format is added by code` };
+  if (format)
+    return {
+      ok: false,
+      guard: 'format',
+      reason: `states an output format ("${t.match(format)![0]}"): Θ holds instructions only, and the format is added by code`,
+    };
   const staged = ROLE_PLAY.find((re) => re.test(t));
-  if (staged) return { ok: false, guard: 'role-play', reason: `stages a role-play or promises stakes ("${t.match(staged)![0]}")` };
+  if (staged)
+    return {
+      ok: false,
+      guard: 'role-play',
+      reason: `stages a role-play or promises stakes ("${t.match(staged)![0]}")`,
+    };
   const ws = words(t);
   for (let i = 0; i + COPY_RUN <= ws.length; i++) {
     const run = ws.slice(i, i + COPY_RUN);
@@ -216,11 +255,20 @@ export function checkCandidate(text: string, ctx: GuardContext): GuardVerdict {
       // The longest copied run from here, for the reason.
       let j = i + COPY_RUN;
       while (j < ws.length && ctx.runs.has(runHash(ws.slice(j - COPY_RUN + 1, j + 1)))) j++;
-      return { ok: false, guard: 'copy', reason: `copies ${j - i} consecutive words from the users' data ("${ws.slice(i, j).join(' ')}")` };
+      return {
+        ok: false,
+        guard: 'copy',
+        reason: `copies ${j - i} consecutive words from the users' data ("${ws.slice(i, j).join(' ')}")`,
+      };
     }
   }
   const named = [...new Set(ws.map(stem))].filter((s) => ctx.topics.has(s)).map((s) => ctx.topics.get(s)!);
-  if (named.length) return { ok: false, guard: 'topic', reason: `names topics of the users' conversations (${named.slice(0, 5).join(', ')})` };
+  if (named.length)
+    return {
+      ok: false,
+      guard: 'topic',
+      reason: `names topics of the users' conversations (${named.slice(0, 5).join(', ')})`,
+    };
   return { ok: true };
 }
 

@@ -40,7 +40,19 @@ export function candidateRecord(c: Candidate, selection: readonly string[]) {
     ...(c.diagnosis ? { diagnosis: c.diagnosis } : {}),
     ...(c.minibatch ? { minibatch: c.minibatch } : {}),
     selection: sel.samples ? { correct: sel.correct, samples: sel.samples, accuracy: sel.accuracy } : null,
-    scores: Object.fromEntries([...c.scores].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([u, s]) => [u, { correct: s.correct, samples: s.samples, accuracy: s.samples ? s.correct / s.samples : 0, persona: s.persona }])),
+    scores: Object.fromEntries(
+      [...c.scores]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([u, s]) => [
+          u,
+          {
+            correct: s.correct,
+            samples: s.samples,
+            accuracy: s.samples ? s.correct / s.samples : 0,
+            persona: s.persona,
+          },
+        ]),
+    ),
   };
 }
 
@@ -63,13 +75,20 @@ export class LineageWriter {
     await this.put('run.json', JSON.stringify(run, null, 2) + '\n');
   }
 
-  async update(run: Record<string, unknown>, candidates: readonly Candidate[], selection: readonly string[]): Promise<void> {
+  async update(
+    run: Record<string, unknown>,
+    candidates: readonly Candidate[],
+    selection: readonly string[],
+  ): Promise<void> {
     for (const c of candidates) {
       if (this.written.has(c.id)) continue;
       await this.put(join('candidates', candidateFile(c.id)), c.text.endsWith('\n') ? c.text : `${c.text}\n`);
       this.written.add(c.id);
     }
-    await this.put('lineage.json', JSON.stringify({ candidates: candidates.map((c) => candidateRecord(c, selection)) }, null, 2) + '\n');
+    await this.put(
+      'lineage.json',
+      JSON.stringify({ candidates: candidates.map((c) => candidateRecord(c, selection)) }, null, 2) + '\n',
+    );
     await this.put('run.json', JSON.stringify(run, null, 2) + '\n');
   }
 

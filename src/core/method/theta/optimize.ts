@@ -62,36 +62,85 @@ const TYPICAL_PERSONA = 'x'.repeat(1200);
 const TYPICAL_REASONING = 'x'.repeat(600);
 
 /** The largest requests of each kind, so Ollama's context is sized once, the same way on every run (it is part of the cache key). */
-function sizingRequests(users: readonly ThetaUserData[], plan: ThetaPlan, prompts: FitPrompts, temperature: number, seed: number, k: number): { main: ChatRequest[]; reflection: ChatRequest } {
+function sizingRequests(
+  users: readonly ThetaUserData[],
+  plan: ThetaPlan,
+  prompts: FitPrompts,
+  temperature: number,
+  seed: number,
+  k: number,
+): { main: ChatRequest[]; reflection: ChatRequest } {
   const used = new Set(plan.users.map((u) => u.id));
   const mine = users.filter((u) => used.has(u.id));
   const main = planFitRequests(mine, prompts, { temperature, seed, k });
   const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
-  for (const u of mine) for (const p of scoringPairs(u, plan.pairsPerUser)) main.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed });
+  for (const u of mine)
+    for (const p of scoringPairs(u, plan.pairsPerUser))
+      main.push({ messages: judgeMessages(persona, p, 'AB'), schema: JUDGMENT_SCHEMA, temperature, seed });
   for (const u of mine) {
-    const demos = u.context.map((pair) => ({ pair, demo: { pairId: pair.pairId, order: 'AB' as const, preference: 'A' as const, reasoning: TYPICAL_REASONING } }));
-    main.push({ messages: personaSynthesisMessages(composeTheta('x'.repeat(MAX_THETA_CHARS), parseTheta(prompts.personaSynthesis.text).examples), demos), schema: PERSONA_SCHEMA, temperature, seed });
+    const demos = u.context.map((pair) => ({
+      pair,
+      demo: { pairId: pair.pairId, order: 'AB' as const, preference: 'A' as const, reasoning: TYPICAL_REASONING },
+    }));
+    main.push({
+      messages: personaSynthesisMessages(
+        composeTheta('x'.repeat(MAX_THETA_CHARS), parseTheta(prompts.personaSynthesis.text).examples),
+        demos,
+      ),
+      schema: PERSONA_SCHEMA,
+      temperature,
+      seed,
+    });
   }
   const feedback = Array.from({ length: MINIBATCH }, () => 'x'.repeat(Math.floor(FEEDBACK_CHARS / MINIBATCH)));
-  const reflection: ChatRequest = { messages: reflectionMessages('x'.repeat(MAX_THETA_CHARS), feedback, 'x'.repeat(200)), schema: REFLECTION_SCHEMA, temperature, seed };
+  const reflection: ChatRequest = {
+    messages: reflectionMessages('x'.repeat(MAX_THETA_CHARS), feedback, 'x'.repeat(200)),
+    schema: REFLECTION_SCHEMA,
+    temperature,
+    seed,
+  };
   return { main, reflection };
 }
 
 /** Plans the run and sizes the context; `dryRun` tolerates a server that cannot say its context. */
-export async function prepareTheta(inputs: ThetaOptimizeInputs, opts: { dryRun?: boolean } = {}): Promise<ThetaPrepared> {
+export async function prepareTheta(
+  inputs: ThetaOptimizeInputs,
+  opts: { dryRun?: boolean } = {},
+): Promise<ThetaPrepared> {
   const get = inputs.prompts.get.bind(inputs.prompts);
-  const prompts: FitPrompts = { bootstrap: await get('bootstrap'), personaSynthesis: await get('persona-synthesis'), judge: await get('judge') };
+  const prompts: FitPrompts = {
+    bootstrap: await get('bootstrap'),
+    personaSynthesis: await get('persona-synthesis'),
+    judge: await get('judge'),
+  };
   // A user whose fit is a worked example in Θ has data in Θ itself: the episodes would see their own answer.
   const inTheta = exampleUsers(prompts.personaSynthesis.text);
-  const users: ThetaUserData[] = inputs.users.filter((u) => !inTheta.has(u.id)).map((u) => ({ id: u.id, ...pairsBySplit(u) }));
-  const planned = planSearch(users, { budget: inputs.budget, k: inputs.k, labeledDemos: labeledDemosOf(inputs), seed: inputs.seed });
-  const left = inputs.users.filter((u) => inTheta.has(u.id)).map((u) => ({ user: u.id, reason: 'a worked example in Θ comes from this user\'s fit, so Θ holds their data' }));
+  const users: ThetaUserData[] = inputs.users
+    .filter((u) => !inTheta.has(u.id))
+    .map((u) => ({ id: u.id, ...pairsBySplit(u) }));
+  const planned = planSearch(users, {
+    budget: inputs.budget,
+    k: inputs.k,
+    labeledDemos: labeledDemosOf(inputs),
+    seed: inputs.seed,
+  });
+  const left = inputs.users
+    .filter((u) => inTheta.has(u.id))
+    .map((u) => ({ user: u.id, reason: "a worked example in Θ comes from this user's fit, so Θ holds their data" }));
   const plan = left.length ? { ...planned, unused: [...planned.unused, ...left] } : planned;
   const sizing = sizingRequests(users, plan, prompts, inputs.temperature, inputs.seed, inputs.k);
-  const size = (l: Llm, rs: ChatRequest[]) => (opts.dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs));
+  const size = (l: Llm, rs: ChatRequest[]) =>
+    opts.dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs);
   const context = await size(inputs.model, inputs.reflectModel ? sizing.main : [...sizing.main, sizing.reflection]);
   const reflectContext = inputs.reflectModel ? await size(inputs.reflectModel, [sizing.reflection]) : undefined;
-  return { inputs, plan, users, prompts, ...(context ? { context } : {}), ...(reflectContext ? { reflectContext } : {}) };
+  return {
+    inputs,
+    plan,
+    users,
+    prompts,
+    ...(context ? { context } : {}),
+    ...(reflectContext ? { reflectContext } : {}),
+  };
 }
 
 export interface ThetaEstimate {
@@ -110,11 +159,25 @@ export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
   const { plan, users, prompts, inputs } = p;
   const used = new Set(plan.users.map((u) => u.id));
   const mine = users.filter((u) => used.has(u.id));
-  const firstStage = planFitRequests(mine, prompts, { temperature: inputs.temperature, seed: inputs.seed, k: inputs.k, labeledDemos: labeledDemosOf(inputs) }).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
-  const fsEstimate = await inputs.model.estimate(firstStage.slice(0, Math.min(firstStage.length, plan.cost.firstStageBound)), { defaultCompletionTokens: 250 });
+  const firstStage = planFitRequests(mine, prompts, {
+    temperature: inputs.temperature,
+    seed: inputs.seed,
+    k: inputs.k,
+    labeledDemos: labeledDemosOf(inputs),
+  }).filter((r) => r.schema?.name !== PERSONA_SCHEMA.name);
+  const fsEstimate = await inputs.model.estimate(
+    firstStage.slice(0, Math.min(firstStage.length, plan.cost.firstStageBound)),
+    { defaultCompletionTokens: 250 },
+  );
   const persona = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA });
   const episode: ChatRequest[] = [];
-  for (const u of mine) for (const q of scoringPairs(u, plan.pairsPerUser)) episode.push({ messages: judgeMessages(persona, q, 'AB'), schema: JUDGMENT_SCHEMA, temperature: inputs.temperature });
+  for (const u of mine)
+    for (const q of scoringPairs(u, plan.pairsPerUser))
+      episode.push({
+        messages: judgeMessages(persona, q, 'AB'),
+        schema: JUDGMENT_SCHEMA,
+        temperature: inputs.temperature,
+      });
   const perCall = episode.length ? episode.reduce((s, r) => s + estimateTokens(r.messages), 0) / episode.length : 0;
   const rest = Math.max(0, inputs.budget - plan.cost.firstStageBound);
   return {
@@ -158,7 +221,10 @@ export class ThetaLockedError extends UserError {
 
   constructor(holder: LockHolder | undefined, lockPath: string) {
     const who = holder ? `process ${holder.pid} since ${holder.started}` : 'another process';
-    super(`theta optimize: another Θ search is running on this workspace (${who}); wait for it or stop it (if no such process is running, delete ${lockPath})`, 1);
+    super(
+      `theta optimize: another Θ search is running on this workspace (${who}); wait for it or stop it (if no such process is running, delete ${lockPath})`,
+      1,
+    );
   }
 }
 
@@ -169,9 +235,14 @@ async function lockThetaSearch(stateDir: string, hooks: ThetaRunHooks): Promise<
   await mkdir(dir, { recursive: true });
   const target = join(dir, 'optimize');
   try {
-    return await RunLock.acquire(target, { waitMs: 0, ...(hooks.signal ? { signal: hooks.signal } : {}), onNote: (m) => hooks.onNote?.(m) });
+    return await RunLock.acquire(target, {
+      waitMs: 0,
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onNote: (m) => hooks.onNote?.(m),
+    });
   } catch (err) {
-    if (err instanceof RunLockedError) throw new ThetaLockedError(err.holder, (hooks.display ?? ((x: string) => x))(err.lockPath));
+    if (err instanceof RunLockedError)
+      throw new ThetaLockedError(err.holder, (hooks.display ?? ((x: string) => x))(err.lockPath));
     throw err;
   }
 }
@@ -212,10 +283,29 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
     labeledDemos: labeledDemosOf(inputs),
     temperature: inputs.temperature,
     merge: inputs.merge,
-    prompts: { bootstrap: prompts.bootstrap.hash, 'persona-synthesis': prompts.personaSynthesis.hash, judge: prompts.judge.hash, reflection: REFLECTION_PROMPT_HASH },
+    prompts: {
+      bootstrap: prompts.bootstrap.hash,
+      'persona-synthesis': prompts.personaSynthesis.hash,
+      judge: prompts.judge.hash,
+      reflection: REFLECTION_PROMPT_HASH,
+    },
     roles: plan.roles,
     pairsPerUser: plan.pairsPerUser,
-    data: textHash(JSON.stringify(users.filter((u) => usedIds.has(u.id)).map((u) => [u.id, ...[...u.context, ...u.validation, ...u.test].map((q) => [q.pairId, q.context, q.chosen.content, q.rejected.content])]))),
+    data: textHash(
+      JSON.stringify(
+        users
+          .filter((u) => usedIds.has(u.id))
+          .map((u) => [
+            u.id,
+            ...[...u.context, ...u.validation, ...u.test].map((q) => [
+              q.pairId,
+              q.context,
+              q.chosen.content,
+              q.rejected.content,
+            ]),
+          ]),
+      ),
+    ),
   };
   const runId = thetaRunId(identity);
   const dir = thetaRunDir(dirname(inputs.layout.runsDir), runId);
@@ -245,8 +335,14 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
   let adopted: ThetaOutcome['adopted'];
   let notWritten: string | undefined;
   if (result.accepted) {
-    adopted = await adoptTheta(inputs.layout.promptDir, inputs.layout.historyDir, prompts.personaSynthesis.hash, composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples));
-    if (!adopted) notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${show(bestFile)}.`;
+    adopted = await adoptTheta(
+      inputs.layout.promptDir,
+      inputs.layout.historyDir,
+      prompts.personaSynthesis.hash,
+      composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples),
+    );
+    if (!adopted)
+      notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${show(bestFile)}.`;
   }
   const reportPath = join(dir, 'report.md');
   await lineage.report(
@@ -260,5 +356,13 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
       ...(notWritten ? { notWritten } : {}),
     }),
   );
-  return { result, runId, dir, reportPath, bestFile, ...(adopted ? { adopted } : {}), ...(notWritten ? { notWritten } : {}) };
+  return {
+    result,
+    runId,
+    dir,
+    reportPath,
+    bestFile,
+    ...(adopted ? { adopted } : {}),
+    ...(notWritten ? { notWritten } : {}),
+  };
 }

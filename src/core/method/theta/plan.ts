@@ -15,7 +15,16 @@
 import { UserError } from '../../user-error';
 import { candidateBound, selectionCallBound, type FitOptions } from '../fit';
 import { episodeCalls } from './episode';
-import { assignRoles, eligibility, MIN_SEARCH_CONTEXT, MIN_SEARCH_SCORING, scoringPairs, seededOrder, type Roles, type ThetaUserData } from './user-splits';
+import {
+  assignRoles,
+  eligibility,
+  MIN_SEARCH_CONTEXT,
+  MIN_SEARCH_SCORING,
+  scoringPairs,
+  seededOrder,
+  type Roles,
+  type ThetaUserData,
+} from './user-splits';
 
 /** Scored pairs per user at most (test pairs first). */
 export const MAX_PAIRS_PER_USER = 12;
@@ -59,11 +68,21 @@ export interface ThetaPlan {
   };
 }
 
-export function firstStageBound(u: Pick<ThetaUserData, 'context' | 'validation'>, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>): number {
+export function firstStageBound(
+  u: Pick<ThetaUserData, 'context' | 'validation'>,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+): number {
   return u.context.length + selectionCallBound(u.context.length, u.validation.length, knobs, false);
 }
 
-function costOf(users: readonly ThetaUserData[], roles: Roles, cap: number, knobs: Pick<FitOptions, 'k' | 'labeledDemos'>, minibatch: number, steps: number) {
+function costOf(
+  users: readonly ThetaUserData[],
+  roles: Roles,
+  cap: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+  minibatch: number,
+  steps: number,
+) {
   const byId = new Map(users.map((u) => [u.id, u]));
   const e = (id: string) => episodeCalls(scoringPairs(byId.get(id)!, cap).length);
   const sum = (ids: readonly string[]) => ids.reduce((s, id) => s + e(id), 0);
@@ -77,7 +96,10 @@ function costOf(users: readonly ThetaUserData[], roles: Roles, cap: number, knob
   return { firstStage, baselines, finalCheck, step, total: firstStage + baselines + finalCheck + steps * step };
 }
 
-export function planSearch(users: readonly ThetaUserData[], opts: { budget: number; k: number; labeledDemos?: number; seed: number }): ThetaPlan {
+export function planSearch(
+  users: readonly ThetaUserData[],
+  opts: { budget: number; k: number; labeledDemos?: number; seed: number },
+): ThetaPlan {
   const unused: { user: string; reason: string }[] = [];
   const usable: { data: ThetaUserData; role: 'search' | 'held-out' }[] = [];
   for (const u of users) {
@@ -103,7 +125,10 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
   const rolesOf = () => assignRoles(kept);
   const fits = () => {
     const roles = rolesOf();
-    return roles !== undefined && costOf(users, roles, cap, opts, Math.min(MINIBATCH, roles.reflection.length), steps).total <= opts.budget;
+    return (
+      roles !== undefined &&
+      costOf(users, roles, cap, opts, Math.min(MINIBATCH, roles.reflection.length), steps).total <= opts.budget
+    );
   };
   /** Drops the last user in the seeded order, if the roles still fill. */
   const dropUser = (): boolean => {
@@ -130,7 +155,11 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
   }
   for (const id of dropped) unused.push({ user: id, reason: 'left out to fit the budget' });
   const byId = new Map(users.map((u) => [u.id, u]));
-  const planned = kept.map((u) => ({ id: u.id, firstStageBound: firstStageBound(u.data, opts), pairs: scoringPairs(byId.get(u.id)!, cap).length }));
+  const planned = kept.map((u) => ({
+    id: u.id,
+    firstStageBound: firstStageBound(u.data, opts),
+    pairs: scoringPairs(byId.get(u.id)!, cap).length,
+  }));
   const room = opts.budget - cost.firstStage - cost.baselines - cost.finalCheck;
   const notes =
     roles.heldOut.length < MIN_HELD_OUT_FOR_ADOPTION
@@ -146,6 +175,12 @@ export function planSearch(users: readonly ThetaUserData[], opts: { budget: numb
     unused,
     pairsPerUser: cap,
     minibatch,
-    cost: { firstStageBound: cost.firstStage, baselines: cost.baselines, finalCheck: cost.finalCheck, step: cost.step, steps: Math.max(0, Math.floor(room / cost.step)) },
+    cost: {
+      firstStageBound: cost.firstStage,
+      baselines: cost.baselines,
+      finalCheck: cost.finalCheck,
+      step: cost.step,
+      steps: Math.max(0, Math.floor(room / cost.step)),
+    },
   };
 }

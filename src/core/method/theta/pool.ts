@@ -42,7 +42,10 @@ export interface Candidate {
   minibatch?: { users: string[]; parent: number; child: number; samples: number };
 }
 
-export function accuracyOn(c: Candidate, users: readonly string[]): { correct: number; samples: number; accuracy: number } {
+export function accuracyOn(
+  c: Candidate,
+  users: readonly string[],
+): { correct: number; samples: number; accuracy: number } {
   let correct = 0;
   let samples = 0;
   for (const u of users) {
@@ -75,7 +78,12 @@ export function paretoFront(pool: readonly Candidate[], users: readonly string[]
   }
   const leaders = inPool.filter((c) => wins.has(c.id));
   const dominated = (c: Candidate) =>
-    leaders.some((d) => d !== c && users.every((u) => userAccuracy(d, u) >= userAccuracy(c, u)) && users.some((u) => userAccuracy(d, u) > userAccuracy(c, u)));
+    leaders.some(
+      (d) =>
+        d !== c &&
+        users.every((u) => userAccuracy(d, u) >= userAccuracy(c, u)) &&
+        users.some((u) => userAccuracy(d, u) > userAccuracy(c, u)),
+    );
   return leaders
     .filter((c) => !dominated(c))
     .map((c) => ({ id: c.id, wins: wins.get(c.id)! }))

@@ -44,7 +44,8 @@ const RULES = `Rules for the new instructions:
 - Say nothing about the output format or about fields to fill: the format is added separately.
 - Keep them under 350 words.`;
 
-const FORMAT = 'Reply with a JSON object with two fields: "diagnosis", a string saying in a few sentences what went wrong and what you changed, and "instructions", a string holding the complete new instructions and nothing else.';
+const FORMAT =
+  'Reply with a JSON object with two fields: "diagnosis", a string saying in a few sentences what went wrong and what you changed, and "instructions", a string holding the complete new instructions and nothing else.';
 
 export const REFLECTION_SYSTEM = `${ROLE}
 
@@ -104,13 +105,27 @@ function clip(text: string, max: number): string {
  * One user's feedback: the persona, the accuracy, and the judgments that went wrong (both-orders
  * failures first), as many as fit in `maxChars` (at least one).
  */
-export function renderFeedback(ep: Episode, pairs: ReadonlyMap<string, Pair>, n: number, maxChars = FEEDBACK_CHARS): string {
+export function renderFeedback(
+  ep: Episode,
+  pairs: ReadonlyMap<string, Pair>,
+  n: number,
+  maxChars = FEEDBACK_CHARS,
+): string {
   const wrong = ep.verdicts
     .map((v) => ({ v, bad: v.orders.filter((o) => !o.correct) }))
     .filter((x) => x.bad.length > 0)
     .sort((a, b) => b.bad.length - a.bad.length);
-  const persona = clip(ep.persona || '(the persona writer wrote nothing)', Math.min(CLIP.persona, Math.floor(maxChars / 3)));
-  const head = [`<user number="${n}">`, `The judge was right in ${ep.correct} of ${ep.samples} judgments with this persona.`, '<persona>', persona, '</persona>'];
+  const persona = clip(
+    ep.persona || '(the persona writer wrote nothing)',
+    Math.min(CLIP.persona, Math.floor(maxChars / 3)),
+  );
+  const head = [
+    `<user number="${n}">`,
+    `The judge was right in ${ep.correct} of ${ep.samples} judgments with this persona.`,
+    '<persona>',
+    persona,
+    '</persona>',
+  ];
   const shown: string[][] = [];
   let size = head.join('\n').length;
   for (const { v, bad } of wrong) {
@@ -155,23 +170,52 @@ export function reflectionMessages(theta: string, feedback: readonly string[], a
     { role: 'system', content: REFLECTION_SYSTEM },
     {
       role: 'user',
-      content: ['<current_instructions>', escapeMarkup(theta.trim()), '</current_instructions>', '', '<results>', ...feedback, '</results>', '', ...(angle ? [angle, ''] : []), 'Write the improved instructions.'].join('\n'),
+      content: [
+        '<current_instructions>',
+        escapeMarkup(theta.trim()),
+        '</current_instructions>',
+        '',
+        '<results>',
+        ...feedback,
+        '</results>',
+        '',
+        ...(angle ? [angle, ''] : []),
+        'Write the improved instructions.',
+      ].join('\n'),
     },
   ];
 }
 
-export function mergeMessages(a: { theta: string; perUser: string }, b: { theta: string; perUser: string }): ChatMessage[] {
+export function mergeMessages(
+  a: { theta: string; perUser: string },
+  b: { theta: string; perUser: string },
+): ChatMessage[] {
   return [
     { role: 'system', content: MERGE_SYSTEM },
     {
       role: 'user',
-      content: ['<version_1>', escapeMarkup(a.theta.trim()), '</version_1>', a.perUser, '', '<version_2>', escapeMarkup(b.theta.trim()), '</version_2>', b.perUser, '', 'Write the combined instructions.'].join('\n'),
+      content: [
+        '<version_1>',
+        escapeMarkup(a.theta.trim()),
+        '</version_1>',
+        a.perUser,
+        '',
+        '<version_2>',
+        escapeMarkup(b.theta.trim()),
+        '</version_2>',
+        b.perUser,
+        '',
+        'Write the combined instructions.',
+      ].join('\n'),
     },
   ];
 }
 
 /** The new Θ in an answer: the `instructions` field, else the text, without fences or a label. */
-export function readRewrite(obj: Record<string, unknown> | undefined, text: string): { instructions: string; diagnosis: string } {
+export function readRewrite(
+  obj: Record<string, unknown> | undefined,
+  text: string,
+): { instructions: string; diagnosis: string } {
   let instructions = typeof obj?.instructions === 'string' ? obj.instructions : obj ? '' : text;
   instructions = instructions
     .trim()

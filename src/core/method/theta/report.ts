@@ -42,27 +42,44 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
   const { roles } = r.plan;
   const out: string[] = [];
   out.push(`# Θ search ${info.runId}`, '');
-  out.push(`**${r.accepted ? (info.adoptedTo ? 'Adopted' : 'Accepted, not written') : 'Not adopted'}.** ${cell(r.reason.replace(/^(?:not )?adopted: /, ''))}`, '');
-  if (info.adoptedTo) out.push(`The new Θ was written to \`${info.adoptedTo}\`; the text it replaced is kept in the prompt's history.`, '');
+  out.push(
+    `**${r.accepted ? (info.adoptedTo ? 'Adopted' : 'Accepted, not written') : 'Not adopted'}.** ${cell(r.reason.replace(/^(?:not )?adopted: /, ''))}`,
+    '',
+  );
+  if (info.adoptedTo)
+    out.push(
+      `The new Θ was written to \`${info.adoptedTo}\`; the text it replaced is kept in the prompt's history.`,
+      '',
+    );
   if (info.notWritten) out.push(info.notWritten, '');
   out.push('| | |', '| --- | --- |');
   out.push(`| model (persona synthesis, judge) | ${cell(info.model)} |`);
   out.push(`| reflection model | ${cell(info.reflectModel)} |`);
-  out.push(`| calls | ${r.calls.used} of a budget of ${info.budget} (${r.calls.server} answered by the server, ${r.calls.cached} by the cache) |`);
-  out.push(`| requests sent | ${r.calls.requests} of a budget of ${info.budget}, retries and timed-out requests included (cache hits send none) |`);
+  out.push(
+    `| calls | ${r.calls.used} of a budget of ${info.budget} (${r.calls.server} answered by the server, ${r.calls.cached} by the cache) |`,
+  );
+  out.push(
+    `| requests sent | ${r.calls.requests} of a budget of ${info.budget}, retries and timed-out requests included (cache hits send none) |`,
+  );
   out.push(`| search steps | ${r.steps} |`);
-  out.push(`| candidates | ${r.candidates.length} (${r.candidates.filter((c) => c.status === 'pool').length} in the pool, ${r.candidates.filter((c) => c.status === 'rejected').length} rejected by a guard, ${r.candidates.filter((c) => c.status === 'discarded').length} discarded) |`);
+  out.push(
+    `| candidates | ${r.candidates.length} (${r.candidates.filter((c) => c.status === 'pool').length} in the pool, ${r.candidates.filter((c) => c.status === 'rejected').length} rejected by a guard, ${r.candidates.filter((c) => c.status === 'discarded').length} discarded) |`,
+  );
   out.push(`| seed | ${info.seed} |`);
   out.push(`| pairs per user | up to ${r.plan.pairsPerUser} (test pairs first), each judged in both orders |`);
   out.push(`| reflection users | ${cell(roles.reflection.join(', '))} |`);
   out.push(`| selection users | ${cell(roles.selection.join(', '))} |`);
   out.push(`| held-out users | ${cell(roles.heldOut.join(', '))} |`);
-  if (r.plan.unused.length) out.push(`| not used | ${cell(r.plan.unused.map((u) => `${u.user} (${u.reason})`).join('; '))} |`);
+  if (r.plan.unused.length)
+    out.push(`| not used | ${cell(r.plan.unused.map((u) => `${u.user} (${u.reason})`).join('; '))} |`);
   out.push('');
 
   out.push('## The held-out check', '');
   if (!r.heldOut) {
-    out.push('Not run: no candidate did better than the current Θ on the selection users, so there was nothing to check.', '');
+    out.push(
+      'Not run: no candidate did better than the current Θ on the selection users, so there was nothing to check.',
+      '',
+    );
   } else {
     const c = r.heldOut.comparison;
     out.push(
@@ -71,25 +88,42 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
       '',
       '| user | pairs | current Θ | candidate | difference |',
       '| --- | --- | --- | --- | --- |',
-      ...c.perUser.map((u) => `| ${cell(u.user)} | ${u.pairs} | ${pct(u.accuracyA)} | ${pct(u.accuracyB)} | ${pts(u.difference)} |`),
+      ...c.perUser.map(
+        (u) => `| ${cell(u.user)} | ${u.pairs} | ${pct(u.accuracyA)} | ${pct(u.accuracyB)} | ${pts(u.difference)} |`,
+      ),
       `| all | ${c.pairs} | ${pct(c.accuracyA)} (${pct(c.ci95A[0])}-${pct(c.ci95A[1])}) | ${pct(c.accuracyB)} (${pct(c.ci95B[0])}-${pct(c.ci95B[1])}) | ${pts(c.difference)} |`,
       '',
     );
   }
 
   out.push('## Candidates', '');
-  out.push('Selection accuracy is over the selection users; a child enters the pool only when it does strictly better than its parent on its minibatch of reflection users.', '');
-  out.push('| # | parent(s) | origin | step | status | minibatch (parent → child) | selection | file |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    'Selection accuracy is over the selection users; a child enters the pool only when it does strictly better than its parent on its minibatch of reflection users.',
+    '',
+  );
+  out.push(
+    '| # | parent(s) | origin | step | status | minibatch (parent → child) | selection | file |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const c of r.candidates) {
     const mb = c.minibatch ? `${c.minibatch.parent} → ${c.minibatch.child} of ${c.minibatch.samples}` : '-';
     const status = c.reason ? `${c.status}: ${c.reason}` : c.status;
-    out.push(`| ${c.id}${c === r.best ? ' (best)' : ''} | ${c.parents.map((p) => `#${p}`).join(', ') || '-'} | ${c.origin} | ${c.step} | ${cell(status)} | ${mb} | ${scoreCell(c, roles.selection)} | candidates/${candidateFile(c.id)} |`);
+    out.push(
+      `| ${c.id}${c === r.best ? ' (best)' : ''} | ${c.parents.map((p) => `#${p}`).join(', ') || '-'} | ${c.origin} | ${c.step} | ${cell(status)} | ${mb} | ${scoreCell(c, roles.selection)} | candidates/${candidateFile(c.id)} |`,
+    );
   }
   out.push('');
   const users = [...roles.selection, ...roles.reflection];
-  out.push('### Scores per user', '', `| # | ${users.map(cell).join(' | ')} |`, `| --- | ${users.map(() => '---').join(' | ')} |`);
+  out.push(
+    '### Scores per user',
+    '',
+    `| # | ${users.map(cell).join(' | ')} |`,
+    `| --- | ${users.map(() => '---').join(' | ')} |`,
+  );
   for (const c of r.candidates.filter((x) => x.scores.size)) {
-    out.push(`| ${c.id} | ${users.map((u) => (c.scores.get(u) ? `${c.scores.get(u)!.correct}/${c.scores.get(u)!.samples}` : '')).join(' | ')} |`);
+    out.push(
+      `| ${c.id} | ${users.map((u) => (c.scores.get(u) ? `${c.scores.get(u)!.correct}/${c.scores.get(u)!.samples}` : '')).join(' | ')} |`,
+    );
   }
   out.push('');
 

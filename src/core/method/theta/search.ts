@@ -33,8 +33,26 @@ import { firstStage, type FirstStage } from './first-stage';
 import { episodeCalls, incomplete, runEpisode, type Episode } from './episode';
 import { buildGuardContext, checkCandidate, topicWords } from './guards';
 import { composeTheta, parseTheta } from '../worked-examples';
-import { accuracyOn, bestCandidate, drawParent, isAncestor, paretoFront, type Candidate, type CandidateOrigin, type FrontMember } from './pool';
-import { FEEDBACK_CHARS, mergeMessages, readRewrite, reflectionMessages, renderFeedback, REFLECTION_SCHEMA, REFLECTION_TEMPERATURE, REWRITE_ANGLES } from './reflection-prompt';
+import {
+  accuracyOn,
+  bestCandidate,
+  drawParent,
+  isAncestor,
+  paretoFront,
+  type Candidate,
+  type CandidateOrigin,
+  type FrontMember,
+} from './pool';
+import {
+  FEEDBACK_CHARS,
+  mergeMessages,
+  readRewrite,
+  reflectionMessages,
+  renderFeedback,
+  REFLECTION_SCHEMA,
+  REFLECTION_TEMPERATURE,
+  REWRITE_ANGLES,
+} from './reflection-prompt';
 import { heldOutCheck, type HeldOutCheck } from './acceptance';
 import { SEED_REWRITES, type ThetaPlan } from './plan';
 import { scoringPairs, type ThetaUserData } from './user-splits';
@@ -110,7 +128,11 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const { reflection: R, selection: S, heldOut: H } = plan.roles;
   let phase: ThetaPhase = 'first stage';
   let steps = 0;
-  const meter = new BudgetMeter(inp.budget, (c) => inp.onProgress?.({ phase, used: c.used, budget: inp.budget, step: steps }), inp.requests);
+  const meter = new BudgetMeter(
+    inp.budget,
+    (c) => inp.onProgress?.({ phase, used: c.used, budget: inp.budget, step: steps }),
+    inp.requests,
+  );
   const model = meter.wrap(inp.model);
   const reflect = inp.reflectModel ? meter.wrap(inp.reflectModel) : model;
   const note = (m: string) => inp.onNote?.(m);
@@ -135,7 +157,17 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
 
   const candidates: Candidate[] = [];
   const add = (text: string, parents: number[], origin: CandidateOrigin, step: number): Candidate => {
-    const c: Candidate = { id: candidates.length, text, hash: promptHash(text), parents, origin, step, status: 'proposed', scores: new Map(), episodes: new Map() };
+    const c: Candidate = {
+      id: candidates.length,
+      text,
+      hash: promptHash(text),
+      parents,
+      origin,
+      step,
+      status: 'proposed',
+      scores: new Map(),
+      episodes: new Map(),
+    };
     candidates.push(c);
     return c;
   };
@@ -161,17 +193,37 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       const u = byId.get(id)!;
-      stages.set(id, await firstStage(model, id, u.context, u.validation, inp.prompts, { temperature: inp.temperature, seed, k: inp.k, stopScore: inp.stopScore, ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}), ...(signal ? { signal } : {}), onNote: (m) => note(`${id}: ${m}`) }));
+      stages.set(
+        id,
+        await firstStage(model, id, u.context, u.validation, inp.prompts, {
+          temperature: inp.temperature,
+          seed,
+          k: inp.k,
+          stopScore: inp.stopScore,
+          ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}),
+          ...(signal ? { signal } : {}),
+          onNote: (m) => note(`${id}: ${m}`),
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(FIRST_STAGE_WORKERS, everyone.length) }, worker));
-  note(`first stages of ${everyone.length} user(s): ${meter.used} call(s) (at most ${plan.cost.firstStageBound} planned)`);
+  note(
+    `first stages of ${everyone.length} user(s): ${meter.used} call(s) (at most ${plan.cost.firstStageBound} planned)`,
+  );
 
   const episodeOpts = { temperature: inp.temperature, seed, ...(signal ? { signal } : {}) };
   const episodeOf = async (c: Candidate, user: string): Promise<Episode> => {
     const have = c.episodes.get(user);
     if (have) return have;
-    const ep = await runEpisode(model, withExamples(c.text), stages.get(user)!, scoring.get(user)!, inp.prompts.judge.text, episodeOpts);
+    const ep = await runEpisode(
+      model,
+      withExamples(c.text),
+      stages.get(user)!,
+      scoring.get(user)!,
+      inp.prompts.judge.text,
+      episodeOpts,
+    );
     c.episodes.set(user, ep);
     c.scores.set(user, { correct: ep.correct, samples: ep.samples, persona: ep.persona });
     return ep;
@@ -179,22 +231,41 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const runOn = (c: Candidate, users: readonly string[]) => Promise.all(users.map((u) => episodeOf(c, u)));
   const missing = (c: Candidate, users: readonly string[]) => calls(users.filter((u) => !c.episodes.has(u)));
   const correctOn = (c: Candidate, users: readonly string[]) => users.reduce((s, u) => s + c.scores.get(u)!.correct, 0);
-  const feedbackOf = (c: Candidate, users: readonly string[]) => users.map((u, i) => renderFeedback(c.episodes.get(u)!, pairsOf.get(u)!, i + 1, Math.floor(FEEDBACK_CHARS / users.length)));
+  const feedbackOf = (c: Candidate, users: readonly string[]) =>
+    users.map((u, i) =>
+      renderFeedback(c.episodes.get(u)!, pairsOf.get(u)!, i + 1, Math.floor(FEEDBACK_CHARS / users.length)),
+    );
 
   // 2. Baselines.
   phase = 'baseline';
   await runOn(baseline, [...R, ...S]);
-  note(`current Θ: ${pct(accuracyOn(baseline, S))} on the selection users, ${pct(accuracyOn(baseline, R))} on the reflection users`);
+  note(
+    `current Θ: ${pct(accuracyOn(baseline, S))} on the selection users, ${pct(accuracyOn(baseline, R))} on the reflection users`,
+  );
   await persist();
 
   let reflections = 0;
   /** One call to the reflection model; the candidate it proposes, rejected when a guard says so. */
-  const propose = async (messages: ChatMessage[], parents: number[], origin: CandidateOrigin, step: number): Promise<Candidate> => {
+  const propose = async (
+    messages: ChatMessage[],
+    parents: number[],
+    origin: CandidateOrigin,
+    step: number,
+  ): Promise<Candidate> => {
     let text: string;
     let obj: Record<string, unknown> | undefined;
     try {
       // A seed of its own per call: a real server at this temperature then writes another text each time.
-      const r = await reflect.chat({ messages, schema: REFLECTION_SCHEMA, temperature: REFLECTION_TEMPERATURE, seed: seed + reflections++, purpose: 'theta reflection' }, signal);
+      const r = await reflect.chat(
+        {
+          messages,
+          schema: REFLECTION_SCHEMA,
+          temperature: REFLECTION_TEMPERATURE,
+          seed: seed + reflections++,
+          purpose: 'theta reflection',
+        },
+        signal,
+      );
       text = r.text;
       obj = answerObject(r);
     } catch (err) {
@@ -222,7 +293,12 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
   const seedFeedback = feedbackOf(baseline, R.slice(0, SEED_FEEDBACK_USERS));
   for (let i = 0; i < Math.min(SEED_REWRITES, REWRITE_ANGLES.length); i++) {
     if (!affordable(1 + calls(S))) break;
-    const c = await propose(reflectionMessages(baseline.text, seedFeedback, REWRITE_ANGLES[i]), [baseline.id], 'rewrite', 0);
+    const c = await propose(
+      reflectionMessages(baseline.text, seedFeedback, REWRITE_ANGLES[i]),
+      [baseline.id],
+      'rewrite',
+      0,
+    );
     if (c.status === 'proposed') {
       await runOn(c, S);
       c.status = 'pool';
@@ -260,14 +336,26 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
     // A parent right in every judgment of its minibatch cannot be beaten there: no reflection call for it.
     if (parentScore === mb.reduce((s, u) => s + parents[0]!.scores.get(u)!.samples, 0)) {
       if (++unbeatable > 2 * R.length + 2) {
-        note(`step ${step}: the front's candidates are right in every judgment of the reflection users; the search stops`);
+        note(
+          `step ${step}: the front's candidates are right in every judgment of the reflection users; the search stops`,
+        );
         break;
       }
       continue;
     }
     const child = pair
-      ? await propose(mergeMessages(mergeView(parents[0]!, parents[1]!, S), mergeView(parents[1]!, parents[0]!, S)), pair, 'merge', step)
-      : await propose(reflectionMessages(parents[0]!.text, feedbackOf(parents[0]!, mb)), [parents[0]!.id], 'reflection', step);
+      ? await propose(
+          mergeMessages(mergeView(parents[0]!, parents[1]!, S), mergeView(parents[1]!, parents[0]!, S)),
+          pair,
+          'merge',
+          step,
+        )
+      : await propose(
+          reflectionMessages(parents[0]!.text, feedbackOf(parents[0]!, mb)),
+          [parents[0]!.id],
+          'reflection',
+          step,
+        );
     if (pair) merged.add(pair.join('+'));
     if (child.status === 'proposed') {
       await runOn(child, mb);
@@ -278,7 +366,9 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
       if (childScore > parentScore) {
         await runOn(child, S);
         child.status = 'pool';
-        note(`step ${step}: #${child.id} (${from}) did better on its minibatch (${childScore} vs ${parentScore} of ${samples}): ${pct(accuracyOn(child, S))} on the selection users`);
+        note(
+          `step ${step}: #${child.id} (${from}) did better on its minibatch (${childScore} vs ${parentScore} of ${samples}): ${pct(accuracyOn(child, S))} on the selection users`,
+        );
       } else {
         child.status = 'discarded';
         child.reason = `no better than its parent${pair ? 's' : ''} on its minibatch (${childScore} vs ${parentScore} of ${samples} judgments)`;
@@ -321,7 +411,11 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
 }
 
 /** Two front members to merge: most wins first, neither an ancestor of the other, not merged before. */
-function mergePair(front: readonly FrontMember[], pool: readonly Candidate[], merged: ReadonlySet<string>): [number, number] | undefined {
+function mergePair(
+  front: readonly FrontMember[],
+  pool: readonly Candidate[],
+  merged: ReadonlySet<string>,
+): [number, number] | undefined {
   const ranked = [...front].sort((a, b) => b.wins - a.wins || a.id - b.id);
   for (let i = 0; i < ranked.length; i++) {
     for (let j = i + 1; j < ranked.length; j++) {
@@ -338,7 +432,12 @@ function mergeView(c: Candidate, other: Candidate, users: readonly string[]): { 
   const rows = users.map((u, i) => {
     const s = c.scores.get(u)!;
     const o = other.scores.get(u)!;
-    const verdict = s.correct > o.correct ? 'better than the other version' : s.correct < o.correct ? 'worse than the other version' : 'as good as the other version';
+    const verdict =
+      s.correct > o.correct
+        ? 'better than the other version'
+        : s.correct < o.correct
+          ? 'worse than the other version'
+          : 'as good as the other version';
     return `- user ${i + 1}: judge right in ${s.correct} of ${s.samples} judgments (${verdict})`;
   });
   return { theta: c.text, perUser: `How the judge did with the personas this version produced:\n${rows.join('\n')}` };
