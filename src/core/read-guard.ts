@@ -13,7 +13,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { chooseDataFileToRead, isTrustedPath, landsInside, refusal } from './write-guard';
-import { kindName, notRegularMessage, statRegularFile } from './data/file-kind';
+import { kindName, notRegularMessage, statRegularFile } from './file-kind';
 import { UserError } from './user-error';
 
 /** Size limits by kind of file: far above any real one, far below what would exhaust memory. */

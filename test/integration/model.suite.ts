@@ -12,7 +12,7 @@ import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { basename, join } from 'node:path';
 import type { RevalidateResult } from '../../src/core/eval/revalidate';
-import type { ThetaOutcome } from '../../src/core/method/theta/optimize';
+import type { ThetaOutcome } from '../../src/core/theta/optimize';
 import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
 import {
   api,

@@ -164,7 +164,7 @@ export function readingSuite(): void {
           split: 'test',
           userId: 'ada',
         });
-        const { personaVersions } = await import('../../src/core/workspace/version-history');
+        const { personaVersions } = await import('../../src/core/eval/version-history');
         const versions = await personaVersions(await f.files.layout(), 'ada');
         const now = versions[versions.length - 1]!;
         const header = ran ? (await readRun(ran.run)).header : undefined;

@@ -5,8 +5,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeMessages, judgeSystem, memoryMessages, personaSynthesisMessages } from '../../src/core/method/messages';
 import { composeTheta, parseTheta } from '../../src/core/method/worked-examples';
-import { reflectionMessages, renderFeedback } from '../../src/core/method/theta/reflection-prompt';
-import { buildGuardContext, checkCandidate } from '../../src/core/method/theta/guards';
+import { reflectionMessages, renderFeedback } from '../../src/core/theta/reflection-prompt';
+import { buildGuardContext, checkCandidate } from '../../src/core/theta/guards';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { samplePair } from '../support/pair-fixture';
 

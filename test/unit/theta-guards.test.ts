@@ -6,20 +6,20 @@ import assert from 'node:assert/strict';
 import type { Pair } from '../../src/core/data/pair';
 import type { PairVerdict } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
-import { buildGuardContext, checkCandidate, MAX_THETA_CHARS, topicWords } from '../../src/core/method/theta/guards';
+import { buildGuardContext, checkCandidate, MAX_THETA_CHARS, topicWords } from '../../src/core/theta/guards';
 import {
   BudgetMeter,
   BudgetExceeded,
   parseBudget,
   LIGHT_BUDGET,
   MEDIUM_BUDGET,
-} from '../../src/core/method/theta/budget';
-import { planSearch } from '../../src/core/method/theta/plan';
-import { assignRoles, scoringPairs, type ThetaUserData } from '../../src/core/method/theta/user-splits';
-import { bestCandidate, drawParent, paretoFront, type Candidate } from '../../src/core/method/theta/pool';
-import { heldOutCheck } from '../../src/core/method/theta/acceptance';
-import type { Episode } from '../../src/core/method/theta/episode';
-import { readRewrite } from '../../src/core/method/theta/reflection-prompt';
+} from '../../src/core/theta/budget';
+import { planSearch } from '../../src/core/theta/plan';
+import { assignRoles, scoringPairs, type ThetaUserData } from '../../src/core/theta/user-splits';
+import { bestCandidate, drawParent, paretoFront, type Candidate } from '../../src/core/theta/pool';
+import { heldOutCheck } from '../../src/core/theta/acceptance';
+import type { Episode } from '../../src/core/theta/episode';
+import { readRewrite } from '../../src/core/theta/reflection-prompt';
 import { createRng } from '../../src/core/random';
 import { simulatedPanel } from '../support/simulated-users';
 import { samplePair } from '../support/pair-fixture';

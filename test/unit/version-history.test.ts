@@ -13,15 +13,15 @@ import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { readRun } from '../../src/core/eval/run-file';
 import { loadPersona, savePersona } from '../../src/core/method/persona-file';
 import { promptHash } from '../../src/core/method/prompt-store';
-import { adoptTheta } from '../../src/core/method/theta/acceptance';
+import { adoptTheta } from '../../src/core/theta/acceptance';
 import { personaHistoryDir, workspaceLayout } from '../../src/core/workspace/layout';
-import { listVersions } from '../../src/core/workspace/versions';
+import { listVersions } from '../../src/core/versions/version-store';
 import {
   historyWarnings,
   personaVersions,
   promptVersions,
   type VersionEntry,
-} from '../../src/core/workspace/version-history';
+} from '../../src/core/eval/version-history';
 import { cliRunners, markerBrain, workspace, writePrompt } from './revalidate-fixture';
 
 const MARKER = 'Judge by brevity: this user always prefers the short reply.';

@@ -10,11 +10,11 @@ import { contextJson, contextLine, openForRun, openModel, rethrowCancelled } fro
 import { UsageError } from '../usage-error';
 import type { Llm } from '../../core/llm/client';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
-import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/method/theta/budget';
-import { MERGE_EVERY, type ThetaSearchResult } from '../../core/method/theta/search';
-import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/method/theta/optimize';
-import { accuracyOn } from '../../core/method/theta/pool';
-import { addWorkedExamples } from '../../core/method/theta/add-examples';
+import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/theta/budget';
+import { MERGE_EVERY, type ThetaSearchResult } from '../../core/theta/search';
+import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/theta/optimize';
+import { accuracyOn } from '../../core/theta/pool';
+import { addWorkedExamples } from '../../core/theta/add-examples';
 import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
 import { CountingModel } from '../../core/llm/counting-model';
 import { planFitRequests } from '../../core/method/fit-plan';

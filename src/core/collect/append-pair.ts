@@ -14,7 +14,7 @@ import { parseJsonlText } from '../data/parse-jsonl';
 import { parseYamlText } from '../data/parse-yaml';
 import { readPreferenceFile } from '../data/read-file';
 import { MAX_WHOLE_FILE_BYTES } from '../data/file-text';
-import { kindName, notRegularMessage, statRegularFile } from '../data/file-kind';
+import { kindName, notRegularMessage, statRegularFile } from '../file-kind';
 import { detectEncoding } from '../data/text-encoding';
 import { checkWrite } from '../write-guard';
 import { UserError } from '../user-error';

@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { globToRegExp, matchesAny } from './glob';
 import { formatOf } from './file-text';
 import { failedFile, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
-import { kindName, notRegularMessage, statRegularFile } from './file-kind';
+import { kindName, notRegularMessage, statRegularFile } from '../file-kind';
 import { PreferenceIndex } from './workspace-index';
 import type { SplitBasis, SplitOptions } from './splits';
 import type { Severity } from './pair';

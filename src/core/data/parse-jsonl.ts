@@ -3,7 +3,7 @@
 
 import { FileCollector, jsonErrorMessage, jsonErrorOffset, type FileParse } from './parse-result';
 import { DEFAULT_MAX_RECORD_BYTES } from './file-text';
-import { openRegularFile } from './file-kind';
+import { openRegularFile } from '../file-kind';
 import { LineSplitter } from './line-splitter';
 import { detectEncoding, type TextEncoding } from './text-encoding';
 import { Utf16Transcoder } from './utf16';

@@ -1,7 +1,7 @@
 // Read any preference file from disk: format by extension, file kind, encoding and size checks, never a write.
 
 import { formatOf, MAX_WHOLE_FILE_BYTES, type PrefFormat } from './file-text';
-import { NotRegularFileError, openRegularFile, statRegularFile } from './file-kind';
+import { NotRegularFileError, openRegularFile, statRegularFile } from '../file-kind';
 import { parseJsonlFile, parseJsonlText, type JsonlFileOptions } from './parse-jsonl';
 import { parseJsonText } from './parse-json';
 import { parseYamlText } from './parse-yaml';

@@ -7,7 +7,7 @@ import { findPersonaFile, readPersonaText } from '../method/persona-file';
 import { unlessRefused } from '../read-guard';
 import { textHash } from '../text-hash';
 import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
-import { listVersions } from '../workspace/versions';
+import { listVersions } from '../versions/version-store';
 import { gridCellOf, type GridOrder, type GridRunInfo } from './comparison-grid';
 import { readRun, verdictKey } from './run-file';
 import { listRuns } from './runs-list';

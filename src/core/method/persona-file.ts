@@ -12,8 +12,8 @@ import { checkWrite } from '../write-guard';
 import { READ_LIMITS, readOwnText, readOwnTextIfExists, unlessRefused } from '../read-guard';
 import { writeFailure } from '../fs-error';
 import { replaceWhole } from '../atomic-write';
-import { keepVersion } from '../workspace/versions';
-import type { VersionOrigin } from '../workspace/version-record';
+import { keepVersion } from '../versions/version-store';
+import type { VersionOrigin } from '../versions/version-record';
 import { UserError } from '../user-error';
 
 export interface DemoRecord {

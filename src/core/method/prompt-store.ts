@@ -11,8 +11,8 @@ import { checkWrite } from '../write-guard';
 import { READ_LIMITS, readOwnBytes } from '../read-guard';
 import { writeFailure } from '../fs-error';
 import { textHash } from '../text-hash';
-import { keepVersion, listVersions } from '../workspace/versions';
-import type { VersionOrigin } from '../workspace/version-record';
+import { keepVersion, listVersions } from '../versions/version-store';
+import type { VersionOrigin } from '../versions/version-record';
 
 export interface Prompt {
   name: PromptName;

@@ -3,7 +3,7 @@
 // in the diff editor, and the report.
 
 import * as vscode from 'vscode';
-import type { ThetaOutcome } from '../../core/method/theta/optimize';
+import type { ThetaOutcome } from '../../core/theta/optimize';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import { runInputs } from './run-inputs';
@@ -17,8 +17,8 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
     { parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET },
     { DEFAULT_FIT_OPTIONS },
   ] = await Promise.all([
-    import('../../core/method/theta/optimize'),
-    import('../../core/method/theta/budget'),
+    import('../../core/theta/optimize'),
+    import('../../core/theta/budget'),
     import('../../core/method/fit'),
   ]);
   const given = (arg as { budget?: unknown } | undefined)?.budget;

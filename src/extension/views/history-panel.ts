@@ -10,7 +10,7 @@ import { SinglePanel } from './single-panel';
 import { showGrid } from './compare-grid-panel';
 import { showVerdicts } from './verdicts-panel';
 import { DEFAULT_PROMPTS, type PromptName } from '../../core/method/default-prompts';
-import type { VersionEntry } from '../../core/workspace/version-history';
+import type { VersionEntry } from '../../core/eval/version-history';
 import { UserError } from '../../core/user-error';
 
 let panel: SinglePanel<HistoryToHost, HostToHistory> | undefined;
@@ -49,7 +49,7 @@ export async function showHistory(
   kind: 'persona' | 'prompt',
   name: string,
 ): Promise<HistoryView> {
-  const { personaVersions, promptVersions, historyWarnings } = await import('../../core/workspace/version-history');
+  const { personaVersions, promptVersions, historyWarnings } = await import('../../core/eval/version-history');
   const layout = await folder.files.layout();
   const versions =
     kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);

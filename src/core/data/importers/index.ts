@@ -1,7 +1,7 @@
 // Importers from public preference data sets to the native format, and the writer of the
 // resulting `.prefs.jsonl` file. Imports always produce a NEW file; inputs are never modified.
 
-import { NotRegularFileError, openRegularFile, statRegularFile } from '../file-kind';
+import { NotRegularFileError, openRegularFile, statRegularFile } from '../../file-kind';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -7,11 +7,11 @@
 // The rules it is given are the guards' rules (guards.ts), so that a good answer passes them; the
 // guards check them anyway. The output format is fixed here, in code, like every other prompt's.
 
-import type { ChatMessage, ResponseSchema } from '../../llm/types';
-import type { Pair } from '../../data/pair';
-import { responsesInOrder, chosenLabel, escapeMarkup } from '../render';
+import type { ChatMessage, ResponseSchema } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { responsesInOrder, chosenLabel, escapeMarkup } from '../method/render';
 import type { Episode } from './episode';
-import { textHash } from '../../text-hash';
+import { textHash } from '../text-hash';
 
 export const REFLECTION_SCHEMA: ResponseSchema = {
   name: 'theta_rewrite',

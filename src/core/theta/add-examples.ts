@@ -7,17 +7,17 @@
 // One example per user: adding a user again replaces theirs. The old Θ is kept in the prompt's
 // history (savePrompt), and Θ's checks leave these users out from then on (their data is in Θ).
 
-import type { ChatModel } from '../../llm/types';
-import type { UserEntry } from '../../data/workspace-index';
-import type { PromptStore } from '../prompt-store';
-import { savePrompt } from '../prompt-store';
-import { readUserPersonaFile } from '../persona-file';
-import { pairsBySplit } from '../../workspace/open-workspace';
-import type { WorkspaceLayout } from '../../workspace/layout';
-import { synthesisInput } from '../messages';
-import { firstStage } from './first-stage';
-import { composeTheta, parseTheta, type WorkedExample } from '../worked-examples';
-import { UserError } from '../../user-error';
+import type { ChatModel } from '../llm/types';
+import type { UserEntry } from '../data/workspace-index';
+import type { PromptStore } from '../method/prompt-store';
+import { savePrompt } from '../method/prompt-store';
+import { readUserPersonaFile } from '../method/persona-file';
+import { pairsBySplit } from '../workspace/open-workspace';
+import type { WorkspaceLayout } from '../workspace/layout';
+import { synthesisInput } from '../method/messages';
+import { firstStage } from '../method/first-stage';
+import { composeTheta, parseTheta, type WorkedExample } from '../method/worked-examples';
+import { UserError } from '../user-error';
 
 export interface AddExamplesInputs {
   layout: WorkspaceLayout;

@@ -10,9 +10,9 @@
 // server never receives more than the budget. A unit of work is started only when both have room for
 // it; a retry that the requests budget cannot take is not sent, and the run stops incomplete (resumable).
 
-import type { ChatModel, ChatRequest, ChatResult } from '../../llm/types';
-import type { RequestBudget } from '../../llm/request-budget';
-import { UserError } from '../../user-error';
+import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
+import type { RequestBudget } from '../llm/request-budget';
+import { UserError } from '../user-error';
 
 /** `--budget light`: a quick search on a few users (about 4-8 users, a handful of search steps). */
 export const LIGHT_BUDGET = 400;

@@ -6,9 +6,9 @@
 // seeds, so its calls are the fit's calls (a user fitted with the same settings answers them from
 // the cache), and the persona-synthesis request for the current Θ is the one the fit sends.
 
-import type { ChatModel, ChatRequest } from '../../llm/types';
-import type { Pair } from '../../data/pair';
-import { fitFirstStage, personaSynthesisRequest, type Example, type FitOptions, type FitPrompts } from '../fit';
+import type { ChatModel, ChatRequest } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { fitFirstStage, personaSynthesisRequest, type Example, type FitOptions, type FitPrompts } from './fit';
 
 export interface FirstStage {
   userId: string;

@@ -20,19 +20,19 @@
 // started only when the budget has room for all of it (the held-out check's share is set aside
 // from the start), so a run never stops halfway through an episode for lack of budget.
 
-import type { ChatModel, ChatMessage } from '../../llm/types';
-import type { RequestBudget } from '../../llm/request-budget';
-import type { Pair } from '../../data/pair';
-import { createRng, shuffled } from '../../random';
-import { isFatal } from '../judge';
-import { answerObject } from '../answer-object';
-import { promptHash } from '../prompt-store';
-import type { FitPrompts } from '../fit';
+import type { ChatModel, ChatMessage } from '../llm/types';
+import type { RequestBudget } from '../llm/request-budget';
+import type { Pair } from '../data/pair';
+import { createRng, shuffled } from '../random';
+import { isFatal } from '../method/judge';
+import { answerObject } from '../method/answer-object';
+import { promptHash } from '../method/prompt-store';
+import type { FitPrompts } from '../method/fit';
 import { BudgetMeter, type BudgetCounts } from './budget';
-import { firstStage, type FirstStage } from './first-stage';
+import { firstStage, type FirstStage } from '../method/first-stage';
 import { episodeCalls, incomplete, runEpisode, type Episode } from './episode';
 import { buildGuardContext, checkCandidate, topicWords } from './guards';
-import { composeTheta, parseTheta } from '../worked-examples';
+import { composeTheta, parseTheta } from '../method/worked-examples';
 import {
   accuracyOn,
   bestCandidate,

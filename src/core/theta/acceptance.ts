@@ -5,11 +5,11 @@
 // as every comparison's sentence. Adoption writes it to the workspace's persona-synthesis prompt, the old
 // text kept in the prompt's history.
 
-import { READ_LIMITS, readOwnTextIfExists } from '../../read-guard';
+import { READ_LIMITS, readOwnTextIfExists } from '../read-guard';
 import { join } from 'node:path';
-import type { PairVerdict } from '../judge';
-import { compareVerdicts, type VerdictComparison } from '../../eval/compare';
-import { promptFileName, promptHash, savePrompt } from '../prompt-store';
+import type { PairVerdict } from '../method/judge';
+import { compareVerdicts, type VerdictComparison } from '../eval/compare';
+import { promptFileName, promptHash, savePrompt } from '../method/prompt-store';
 import type { Episode } from './episode';
 
 export interface HeldOutCheck {

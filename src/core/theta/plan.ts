@@ -12,8 +12,8 @@
 // users beyond eight, pairs per user down to six, users down to three, room for one step instead of
 // three, pairs per user down to two. Below that the budget is too small, and the error says so.
 
-import { UserError } from '../../user-error';
-import { candidateBound, selectionCallBound, type FitOptions } from '../fit';
+import { UserError } from '../user-error';
+import { candidateBound, selectionCallBound, type FitOptions } from '../method/fit';
 import { episodeCalls } from './episode';
 import {
   assignRoles,

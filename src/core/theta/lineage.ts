@@ -9,8 +9,8 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkWrite } from '../../write-guard';
-import { textHash } from '../../text-hash';
+import { checkWrite } from '../write-guard';
+import { textHash } from '../text-hash';
 import { accuracyOn, type Candidate } from './pool';
 
 export function thetaRunId(identity: unknown): string {

@@ -10,14 +10,14 @@ import { DEFAULT_PROMPTS, type PromptName } from '../method/default-prompts';
 import { findPersonaFile, parsePersona, readPersonaText, type PersonaModel } from '../method/persona-file';
 import { UserError } from '../user-error';
 import { promptFileName, promptHistoryDir } from '../method/prompt-store';
-import { listRuns, type RunListing } from '../eval/runs-list';
-import { readRun, testSetId } from '../eval/run-file';
+import { listRuns, type RunListing } from './runs-list';
+import { readRun, testSetId } from './run-file';
 import { textHash } from '../text-hash';
-import { personaHistoryDir, type WorkspaceLayout } from './layout';
-import { readVersionRecord, type VersionOrigin } from './version-record';
-import { listVersions, type Version } from './versions';
+import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
+import { readVersionRecord, type VersionOrigin } from '../versions/version-record';
+import { listVersions, type Version } from '../versions/version-store';
 
-export type { VersionOrigin } from './version-record';
+export type { VersionOrigin } from '../versions/version-record';
 
 export interface VersionRun {
   id: string;

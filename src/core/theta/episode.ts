@@ -7,14 +7,14 @@
 // same whatever Θ is, so they would add the same evidence to both sides of every comparison and
 // only dilute what Θ changes.
 
-import type { ChatModel } from '../../llm/types';
-import type { Pair } from '../../data/pair';
-import { judgePair, isFatal, pairFailed, type PairVerdict } from '../judge';
-import { judgeSystem } from '../messages';
-import { personaOfAnswer } from '../fit';
-import { chatWhole } from '../whole-answer';
-import { UserError } from '../../user-error';
-import { synthesisRequest, type FirstStage } from './first-stage';
+import type { ChatModel } from '../llm/types';
+import type { Pair } from '../data/pair';
+import { judgePair, isFatal, pairFailed, type PairVerdict } from '../method/judge';
+import { judgeSystem } from '../method/messages';
+import { personaOfAnswer } from '../method/fit';
+import { chatWhole } from '../method/whole-answer';
+import { UserError } from '../user-error';
+import { synthesisRequest, type FirstStage } from '../method/first-stage';
 
 export interface EpisodeOptions {
   temperature: number;

@@ -19,10 +19,10 @@
 //     candidate that brings its own would carry invented examples into every persona-synthesis call (or,
 //     malformed, stop every episode of it with a parse error).
 
-import type { Pair } from '../../data/pair';
-import { hashString } from '../../random';
-import { DEFAULT_PROMPTS } from '../default-prompts';
-import { ownMarkupIn } from '../render';
+import type { Pair } from '../data/pair';
+import { hashString } from '../random';
+import { DEFAULT_PROMPTS } from '../method/default-prompts';
+import { ownMarkupIn } from '../method/render';
 
 export type GuardName = 'copy' | 'topic' | 'length' | 'format' | 'role-play' | 'empty' | 'markup';
 

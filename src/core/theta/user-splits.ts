@@ -8,8 +8,8 @@
 // or more validation and test pairs); a user with fewer can still be a held-out user (one context
 // pair, one scored pair), where any number of pairs adds to the paired comparison.
 
-import type { Pair } from '../../data/pair';
-import { createRng, shuffled } from '../../random';
+import type { Pair } from '../data/pair';
+import { createRng, shuffled } from '../random';
 
 export const MIN_SEARCH_CONTEXT = 2;
 export const MIN_SEARCH_SCORING = 4;
