@@ -2,7 +2,7 @@
 // revalidate, theta optimize), with the same checks and messages.
 
 import { intOption, stringOption, type ParsedArgs } from './command';
-import { DEFAULT_FIT_OPTIONS, type FitKnobs } from '../core/method/fit';
+import { DEFAULT_FIT_OPTIONS, type FitKnobs } from '../core/method';
 import { UsageError } from './usage-error';
 import type { OptionSpec } from './command';
 

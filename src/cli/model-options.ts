@@ -2,11 +2,10 @@
 // workspace's settings and the environment into one Llm.
 
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
-import { createLlm, type Llm } from '../core/llm/client';
-import { isServerUrl, resolveLlmConfig } from '../core/llm/config-from-env';
+import { createLlm, isServerUrl, type Llm, resolveLlmConfig } from '../core/llm';
+import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace';
 import { resolve } from 'node:path';
 import { allowWritesUnder, checkNamedFolder } from '../core/write-guard';
-import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace/settings';
 import { UsageError } from './usage-error';
 
 export const modelOptionSpec: OptionSpec = {

@@ -1,7 +1,6 @@
 // The paper-style results table (methods x accuracy ± interval) in Markdown.
 
-import type { EvalResult } from '../core/eval/evaluate';
-import { accuracyHeadline, SMALL_SAMPLE_PAIRS } from '../core/eval/sample-size';
+import { accuracyHeadline, type EvalResult, SMALL_SAMPLE_PAIRS } from '../core/eval';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
 /** A rate with its % sign, or n/a (never "NaN%"). */

@@ -5,10 +5,9 @@ import { resolve } from 'node:path';
 import { flag, stringOption, type CommandIO, type ParsedArgs } from './command';
 import { splitOptionsFrom } from './split-options';
 import { openLlm } from './model-options';
-import { openWorkspace, pinLegacySplits, selectUsers, type Workspace } from '../core/workspace/open-workspace';
-import { PathNotFoundError } from '../core/data/load-workspace';
-import type { ContextPlan, Llm } from '../core/llm/client';
-import type { UserEntry } from '../core/data/workspace-index';
+import { openWorkspace, pinLegacySplits, selectUsers, type Workspace } from '../core/workspace';
+import { PathNotFoundError, type UserEntry } from '../core/data';
+import { type ContextPlan, type Llm } from '../core/llm';
 import { UsageError } from './usage-error';
 
 export async function openForRun(

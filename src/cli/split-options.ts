@@ -2,7 +2,7 @@
 
 import type { OptionSpec, ParsedArgs } from './command';
 import { flag, intOption, stringOption } from './command';
-import { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from '../core/data/splits';
+import { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from '../core/data';
 import { UsageError } from './usage-error';
 
 export const splitOptionSpec: OptionSpec = {

@@ -6,9 +6,8 @@
 // never comes from a workspace at all.
 
 import * as vscode from 'vscode';
-import type { SplitOptions } from '../core/data/splits';
-import type { WorkspaceSettings } from '../core/workspace/settings';
-import { defaultOf, readSettings, type SettingsRead } from '../core/workspace/settings-table';
+import { type SplitOptions } from '../core/data';
+import { defaultOf, readSettings, type SettingsRead, type WorkspaceSettings } from '../core/workspace';
 
 export type ProviderName = 'ollama' | 'openai';
 

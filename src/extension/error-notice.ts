@@ -2,7 +2,7 @@
 // unit-tested: an LLM failure keeps the engine's summary and gets the editor's advice (a setting, a
 // command) instead of the CLI's flags and environment variables.
 
-import { adviseText, cliAdvice, isLlmError, type LlmAdvice } from '../core/llm/errors';
+import { adviseText, cliAdvice, isLlmError, type LlmAdvice } from '../core/llm';
 
 export const NoticeActions = {
   openSettings: 'Open Settings',

@@ -2,13 +2,11 @@
 // command, a CodeLens), from that folder's settings; rebuilt when the model settings or the API key change.
 
 import * as vscode from 'vscode';
-import type { Llm } from '../core/llm/client';
-import type { ModelInfo } from '../core/llm/provider';
+import { type Llm, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
 import type { ProviderName } from './config';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
 import type { WorkspaceFiles } from './workspace-files';
-import { redactUrl } from '../core/llm/errors';
 
 export interface ModelDescription {
   provider: string;
@@ -60,7 +58,6 @@ export class ModelSession implements vscode.Disposable {
   }
 
   async describe(): Promise<ModelDescription> {
-    const { resolveLlmConfig } = await import('../core/llm/config-from-env');
     const c = this.files.config;
     const r = resolveLlmConfig(
       {

@@ -3,9 +3,21 @@
 // File names in the index are relative to the folder; the folder's own settings apply.
 
 import * as vscode from 'vscode';
-import type { PreferenceIndex } from '../core/data/workspace-index';
-import type { WorkspaceLayout } from '../core/workspace/layout';
-import type { SplitState } from '../core/workspace/split-record';
+import {
+  pinLegacySplits,
+  readSplitState,
+  type SplitState,
+  workspaceLayout,
+  type WorkspaceLayout,
+} from '../core/workspace';
+import {
+  failedFile,
+  linkOutside,
+  type PreferenceIndex,
+  readPreferenceFile,
+  sniffJsonlIsPreferences,
+} from '../core/data';
+import { parsePersona, readPersonaText } from '../core/method';
 import { engineSettings, readConfig, type Config } from './config';
 import type { Log } from './log';
 
@@ -38,7 +50,6 @@ export class WorkspaceFiles implements vscode.Disposable {
   }
 
   async layout(): Promise<WorkspaceLayout> {
-    const { workspaceLayout } = await import('../core/workspace/layout');
     return workspaceLayout(this.root.fsPath, engineSettings(this.config));
   }
 
@@ -79,7 +90,6 @@ export class WorkspaceFiles implements vscode.Disposable {
     const index = await this.get();
     const splits = this.splits;
     if (!splits) return;
-    const { pinLegacySplits } = await import('../core/workspace/split-record');
     const target = { root: this.root.fsPath, index, split: this.config.split, splits };
     const note = await pinLegacySplits(target);
     this.splits = target.splits;
@@ -92,7 +102,6 @@ export class WorkspaceFiles implements vscode.Disposable {
   private async rereadSplits(): Promise<void> {
     const index = this.index;
     if (!index) return;
-    const { readSplitState } = await import('../core/workspace/split-record');
     this.splits = await readSplitState(await this.layout(), this.config.split);
     index.setSplitBasis(this.splits.basis);
   }
@@ -140,7 +149,6 @@ export class WorkspaceFiles implements vscode.Disposable {
   }
 
   private async readInto(index: PreferenceIndex, uri: vscode.Uri): Promise<void> {
-    const { readPreferenceFile, sniffJsonlIsPreferences } = await import('../core/data/read-file');
     const name = this.nameOf(uri);
     if (
       !/\.prefs\./i.test(uri.fsPath) &&
@@ -153,10 +161,8 @@ export class WorkspaceFiles implements vscode.Disposable {
     }
     this.uris.set(name, uri);
     // VS Code's file search follows links: one planted to a file outside the folder is reported, not read.
-    const { linkOutside } = await import('../core/data/load-workspace');
     const outside = await linkOutside(uri.fsPath, this.root.fsPath);
     if (outside) {
-      const { failedFile } = await import('../core/data/read-file');
       index.setFile(failedFile(name, outside, 1, 1, 'warning'));
       return;
     }
@@ -172,7 +178,6 @@ export class WorkspaceFiles implements vscode.Disposable {
     } catch {
       return;
     }
-    const { parsePersona, readPersonaText } = await import('../core/method/persona-file');
     for (const [name, type] of entries) {
       if (type !== vscode.FileType.File || !name.endsWith('.persona.yaml')) continue;
       try {

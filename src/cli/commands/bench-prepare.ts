@@ -19,16 +19,20 @@ import { parseRatios } from '../split-options';
 import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
-import { resolveLlmConfig } from '../../core/llm/config-from-env';
+import { type Llm, resolveLlmConfig } from '../../core/llm';
+import { writeNativeJsonl } from '../../core/data';
+import { DEFAULT_PROMPTS } from '../../core/method';
+import {
+  BatchChatModel,
+  BatchStateStore,
+  preparePipeline,
+  prepareReportMarkdown,
+  type RawInput,
+  readRawInput,
+  type StepModel,
+} from '../../core/bench';
 import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
-import type { Llm } from '../../core/llm/client';
-import { writeNativeJsonl } from '../../core/data/importers/index';
-import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
-import { readRawInput, type RawInput } from '../../core/bench/raw-input';
-import { preparePipeline, type StepModel } from '../../core/bench/prepare';
-import { prepareReportMarkdown } from '../../core/bench/report';
-import { BatchChatModel, BatchStateStore } from '../../core/bench/batch';
 
 export const benchPrepareOptions: OptionSpec = {
   arena: { type: 'string', multiple: true },

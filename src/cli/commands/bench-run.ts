@@ -15,19 +15,30 @@ import { openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
-import type { Llm } from '../../core/llm/client';
+import { type Llm } from '../../core/llm';
+import { PathNotFoundError, type UserEntry } from '../../core/data';
+import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace';
+import {
+  isMethod,
+  type Method,
+  METHODS,
+  needsPersona,
+  type Prompt,
+  promptHash,
+  selectionCallBound,
+} from '../../core/method';
+import {
+  type BenchJobOptions,
+  benchRun,
+  benchRunMarkdown,
+  fittable,
+  modelSlug,
+  scaling,
+  scalingSvg,
+} from '../../core/bench';
 import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
 import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
-import { PathNotFoundError } from '../../core/data/load-workspace';
-import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace/open-workspace';
-import type { UserEntry } from '../../core/data/workspace-index';
-import { selectionCallBound } from '../../core/method/fit';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
-import { isMethod, METHODS, needsPersona, type Method } from '../../core/method/methods';
-import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions } from '../../core/bench/run';
-import { modelSlug } from '../../core/bench/fit-store';
-import { scaling, scalingSvg } from '../../core/bench/scaling';
-import { promptHash, type Prompt } from '../../core/method/prompt-store';
 import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {

@@ -2,11 +2,10 @@
 
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
-import { ResponseCache } from '../../core/llm/cache';
+import { ResponseCache } from '../../core/llm';
+import { readWorkspaceSettings, workspaceLayout } from '../../core/workspace';
 import { allowWritesUnder, checkNamedFolder, checkWrite } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
-import { readWorkspaceSettings } from '../../core/workspace/settings';
-import { workspaceLayout } from '../../core/workspace/layout';
 import { UsageError } from '../usage-error';
 
 export const cacheCommand: Command = {

@@ -10,11 +10,9 @@ import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../m
 import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
-import { readPreferenceFile } from '../../core/data/read-file';
-import { classifyPairs } from '../../core/bench/classify';
-import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
-import { personalizableMessages } from '../../core/method/messages';
-import { PERSONALIZABLE_SCHEMA } from '../../core/method/schemas';
+import { readPreferenceFile } from '../../core/data';
+import { classifyPairs } from '../../core/bench';
+import { DEFAULT_PROMPTS, PERSONALIZABLE_SCHEMA, personalizableMessages } from '../../core/method';
 
 export const classifyCommand: Command = {
   name: 'classify',

@@ -8,25 +8,30 @@ import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../m
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { openForRun, openModel, rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
-import type { Llm } from '../../core/llm/client';
-import type { Turn } from '../../core/data/pair';
-import { collect, type Answer, type Asker, type Item, type Pick, type Shown } from '../../core/collect/session';
-import { collectStatus, type CollectStatus } from '../../core/collect/status';
-import { collectLogPath } from '../../core/collect/collect-log';
-import { checkAppendable } from '../../core/collect/append-pair';
-import { pairKey } from '../../core/collect/item-key';
+import { type Llm } from '../../core/llm';
+import { type Turn } from '../../core/data';
+import {
+  type Answer,
+  type Asker,
+  checkAppendable,
+  collect,
+  collectLogPath,
+  collectStatus,
+  type CollectStatus,
+  DEFAULT_SYSTEM,
+  type Item,
+  pairKey,
+  type Pick,
+  type ResponseSource,
+  type Shown,
+} from '../../core/collect';
+import { demosOf, exportGenerationPrompt, judgeSystem, personaStem, readUserPersonaFile } from '../../core/method';
+import { previousPersonaVersion } from '../../core/eval';
+import { defaultOf, personaHistoryDir } from '../../core/workspace';
 import { readOwnText, READ_LIMITS, unlessRefused } from '../../core/read-guard';
 import { allowNamedOutput, allowChosenRead, outside } from '../../core/write-guard';
-import { DEFAULT_SYSTEM, type ResponseSource } from '../../core/collect/generate';
-import { readUserPersonaFile, personaStem } from '../../core/method/persona-file';
-import { exportGenerationPrompt } from '../../core/method/export';
-import { demosOf } from '../../core/method/methods';
-import { judgeSystem } from '../../core/method/messages';
-import { previousPersonaVersion } from '../../core/eval/revalidate';
-import { personaHistoryDir } from '../../core/workspace/layout';
 import { createRng, shuffled } from '../../core/random';
 import { UserError } from '../../core/user-error';
-import { defaultOf } from '../../core/workspace/settings-table';
 
 const HELP = `Usage: synthesizeme collect <workspace> --user ID [prompts] [sources] [options]
 

@@ -2,8 +2,7 @@
 
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
-import { compareRuns, type Comparison } from '../../core/eval/compare';
-import { buildComparisonGrid, gridCsv, gridMarkdown } from '../../core/eval/comparison-grid';
+import { buildComparisonGrid, compareRuns, type Comparison, gridCsv, gridMarkdown } from '../../core/eval';
 import { UsageError } from '../usage-error';
 import { chooseFileToRead } from '../../core/write-guard';
 

@@ -1,23 +1,28 @@
 // synthesizeme eval: judge a split with a method, both orders per pair, with statistics.
 
 import { relative } from 'node:path';
-import { longPersonaNote } from '../../core/method/persona-file';
-import { rateText, smallSampleNote } from '../../core/eval/sample-size';
+import {
+  isMethod,
+  judgeMessages,
+  judgeSystem,
+  JUDGMENT_SCHEMA,
+  longPersonaNote,
+  type Method,
+  METHODS,
+  MethodUnavailable,
+  needsPersona,
+  profileFor,
+} from '../../core/method';
+import { type EvalResult, evaluate, type EvalUser, modelDigestOf, rateText, smallSampleNote } from '../../core/eval';
+import { pairsBySplit, readUserPersona } from '../../core/workspace';
+import { type ChatRequest, redactUrl } from '../../core/llm';
 import { flag, listOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
 import { accuracyCell, markdownTable } from '../results-table';
-import { evaluate, type EvalResult, type EvalUser } from '../../core/eval/evaluate';
-import { isMethod, METHODS, MethodUnavailable, needsPersona, profileFor, type Method } from '../../core/method/methods';
-import { pairsBySplit, readUserPersona } from '../../core/workspace/open-workspace';
-import { judgeSystem, judgeMessages } from '../../core/method/messages';
-import { JUDGMENT_SCHEMA } from '../../core/method/schemas';
-import type { ChatRequest } from '../../core/llm/types';
 import { UsageError } from '../usage-error';
-import { redactUrl } from '../../core/llm/errors';
-import { modelDigestOf } from '../../core/eval/runs-model-digest';
 
 export const evalCommand: Command = {
   name: 'eval',

@@ -2,16 +2,19 @@
 
 import { dirname, resolve } from 'node:path';
 import { flag, stringOption, type Command } from '../command';
-import { exportGenerationPrompt, exportJudgePrompt } from '../../core/method/export';
-import { loadPersona, type PersonaModel } from '../../core/method/persona-file';
+import {
+  demosOf,
+  exportGenerationPrompt,
+  exportJudgePrompt,
+  loadPersona,
+  MethodUnavailable,
+  type PersonaModel,
+  PromptStore,
+} from '../../core/method';
+import { loadWorkspace, type Pair } from '../../core/data';
+import { readWorkspaceSettings, workspaceLayout } from '../../core/workspace';
 import { checkNamedFolder, chooseFileToRead } from '../../core/write-guard';
-import { demosOf, MethodUnavailable } from '../../core/method/methods';
-import type { Pair } from '../../core/data/pair';
 import { UserError } from '../../core/user-error';
-import { PromptStore } from '../../core/method/prompt-store';
-import { loadWorkspace } from '../../core/data/load-workspace';
-import { readWorkspaceSettings } from '../../core/workspace/settings';
-import { workspaceLayout } from '../../core/workspace/layout';
 import { UsageError } from '../usage-error';
 
 export const exportCommand: Command = {

@@ -16,10 +16,8 @@ import {
   usageLine,
 } from '../run-context';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
-import { planFitRequests } from '../../core/method/fit-plan';
-import { isFatal } from '../../core/method/judge';
-import { pairsBySplit } from '../../core/workspace/open-workspace';
-import { checkFitTargets, fitAndSave } from '../../core/workspace/fit-and-save';
+import { isFatal, planFitRequests } from '../../core/method';
+import { checkFitTargets, fitAndSave, pairsBySplit } from '../../core/workspace';
 
 export const fitCommand: Command = {
   name: 'fit',

@@ -4,13 +4,7 @@
 import { relative, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
-import {
-  IMPORT_SOURCES,
-  ImportError,
-  importFile,
-  writeNativeJsonl,
-  type ImportSource,
-} from '../../core/data/importers/index';
+import { IMPORT_SOURCES, ImportError, importFile, type ImportSource, writeNativeJsonl } from '../../core/data';
 import { allowNamedOutput } from '../../core/write-guard';
 import { checkNamedDataFile } from '../../core/read-guard';
 import { UsageError } from '../usage-error';

@@ -5,11 +5,13 @@ import { flag, type Command, type ParsedArgs } from '../command';
 import { splitOptionHelp, splitOptionSpec, splitOptionsFrom } from '../split-options';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadWorkspace, PathNotFoundError } from '../../core/data/load-workspace';
-import type { SplitOptions } from '../../core/data/splits';
-import { workspaceLayout } from '../../core/workspace/layout';
-import { readWorkspaceSettingsWithNotes, type WorkspaceSettings } from '../../core/workspace/settings';
-import { readSplitState } from '../../core/workspace/split-record';
+import { loadWorkspace, PathNotFoundError, type SplitOptions } from '../../core/data';
+import {
+  readSplitState,
+  readWorkspaceSettingsWithNotes,
+  workspaceLayout,
+  type WorkspaceSettings,
+} from '../../core/workspace';
 import { UsageError } from '../usage-error';
 
 // C0 controls, DEL and C1 controls (U+009B is a one-character CSI): ids, file names and the

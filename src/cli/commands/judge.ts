@@ -4,11 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { flag, intOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { usageJson, rethrowCancelled } from '../run-context';
-import { readPreferenceFile } from '../../core/data/read-file';
-import { judgePair, orderFailed } from '../../core/method/judge';
-import { judgeSystem } from '../../core/method/messages';
-import { demosOf } from '../../core/method/methods';
-import { loadPersona } from '../../core/method/persona-file';
+import { loadWorkspace, readPreferenceFile } from '../../core/data';
+import { demosOf, judgePair, judgeSystem, loadPersona, orderFailed, PromptStore } from '../../core/method';
+import { readWorkspaceSettingsWithNotes, workspaceLayout } from '../../core/workspace';
 import {
   allowChosenRead,
   allowWritesUnder,
@@ -17,10 +15,6 @@ import {
   nearestRealFolder,
 } from '../../core/write-guard';
 import { checkRead } from '../../core/read-guard';
-import { PromptStore } from '../../core/method/prompt-store';
-import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
-import { workspaceLayout } from '../../core/workspace/layout';
-import { loadWorkspace } from '../../core/data/load-workspace';
 import { UsageError } from '../usage-error';
 
 export const judgeCommand: Command = {

@@ -11,17 +11,16 @@ import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usag
 import {
   estimateRevalidation,
   isRevalidatePrompt,
+  modelDigestOf,
   prepareRevalidation,
+  rateText,
   REVALIDATE_PROMPTS,
-  runRevalidation,
   type RevalidateResult,
   type RevalidateTarget,
-} from '../../core/eval/revalidate';
-import { modelDigestOf } from '../../core/eval/runs-model-digest';
-import { loadPersona } from '../../core/method/persona-file';
-import { DEFAULT_PROMPTS } from '../../core/method/default-prompts';
-import { rateText } from '../../core/eval/sample-size';
-import { redactUrl } from '../../core/llm/errors';
+  runRevalidation,
+} from '../../core/eval';
+import { DEFAULT_PROMPTS, loadPersona } from '../../core/method';
+import { redactUrl } from '../../core/llm';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
 import { allowChosenRead, enclosingWorkspace } from '../../core/write-guard';

@@ -4,9 +4,8 @@ import { checkNamedFolder } from '../../core/write-guard';
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { flag, type Command } from '../command';
-import { listRuns, type RunListing } from '../../core/eval/runs-list';
-import { readWorkspaceSettingsWithNotes } from '../../core/workspace/settings';
-import { workspaceLayout } from '../../core/workspace/layout';
+import { listRuns, type RunListing } from '../../core/eval';
+import { readWorkspaceSettingsWithNotes, workspaceLayout } from '../../core/workspace';
 import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
 

@@ -8,17 +8,23 @@ import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
-import type { Llm } from '../../core/llm/client';
+import { CountingModel, type Llm } from '../../core/llm';
+import {
+  accuracyOn,
+  addWorkedExamples,
+  estimateTheta,
+  LIGHT_BUDGET,
+  MEDIUM_BUDGET,
+  MERGE_EVERY,
+  parseBudget,
+  prepareTheta,
+  runTheta,
+  type ThetaPrepared,
+  type ThetaSearchResult,
+} from '../../core/theta';
+import { DEFAULT_FIT_OPTIONS, planFitRequests } from '../../core/method';
+import { pairsBySplit } from '../../core/workspace';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
-import { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from '../../core/theta/budget';
-import { MERGE_EVERY, type ThetaSearchResult } from '../../core/theta/search';
-import { estimateTheta, prepareTheta, runTheta, type ThetaPrepared } from '../../core/theta/optimize';
-import { accuracyOn } from '../../core/theta/pool';
-import { addWorkedExamples } from '../../core/theta/add-examples';
-import { DEFAULT_FIT_OPTIONS } from '../../core/method/fit';
-import { CountingModel } from '../../core/llm/counting-model';
-import { planFitRequests } from '../../core/method/fit-plan';
-import { pairsBySplit } from '../../core/workspace/open-workspace';
 
 const HELP = `Usage: synthesizeme theta optimize <workspace> [--budget light|medium|N] [options]
        synthesizeme theta add-example <workspace> (--user ID | --all) [--min-validation X] [options]

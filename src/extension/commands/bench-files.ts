@@ -3,12 +3,11 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { FitPrompts } from '../../core/method/fit';
-import type { Prompt } from '../../core/method/prompt-store';
-import type { WorkspaceLayout } from '../../core/workspace/layout';
+import { type FitPrompts, type Prompt } from '../../core/method';
+import { type WorkspaceLayout } from '../../core/workspace';
+import { type BenchJobOptions } from '../../core/bench';
+import { type UserEntry } from '../../core/data';
 import type { RunInputs } from './run-inputs';
-import type { BenchJobOptions } from '../../core/bench/run';
-import type { UserEntry } from '../../core/data/workspace-index';
 import type { Ctx } from '../ctx';
 import type { RunReport } from '../run-progress';
 import { checkWrite } from '../../core/write-guard';

@@ -4,7 +4,7 @@
 
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RawInput } from '../../core/bench/raw-input';
+import { type RawInput } from '../../core/bench';
 import type { Ctx } from '../ctx';
 import { allowChosenFile } from '../../core/write-guard';
 import { benchDir, openMarkdownReport, showMarkdownReport, writeText } from './bench-files';

@@ -4,8 +4,8 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { BenchRunResult } from '../../core/bench/run';
-import type { Method } from '../../core/method/methods';
+import { isMethod, type Method, METHODS } from '../../core/method';
+import { type BenchRunResult } from '../../core/bench';
 import type { Ctx } from '../ctx';
 import { benchDir, benchJobOptions, benchPrompts, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
@@ -17,7 +17,6 @@ export interface BenchRunOutcome {
 }
 
 async function methodsFrom(arg: unknown): Promise<Method[] | undefined> {
-  const { METHODS, isMethod } = await import('../../core/method/methods');
   const given = (arg as { methods?: unknown } | undefined)?.methods;
   if (Array.isArray(given)) {
     const bad = given.filter((m) => typeof m !== 'string' || !isMethod(m));

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ScalingResult } from '../../core/bench/scaling';
+import { type ScalingResult } from '../../core/bench';
 import type { ChartView } from '../protocol';
 import type { Ctx } from '../ctx';
 import { showChart } from '../views/verdicts-panel';

@@ -4,7 +4,7 @@
 
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Classification } from '../../core/bench/classify';
+import { type Classification } from '../../core/bench';
 import type { Ctx } from '../ctx';
 import { benchDir, mdCell, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';

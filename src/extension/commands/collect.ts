@@ -13,9 +13,19 @@ import { isCollectToHost, type CollectCountsView, type CollectToHost, type HostT
 import { SinglePanel } from '../views/single-panel';
 import { readPersonaOf, runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import type { Turn } from '../../core/data/pair';
-import type { Answer, Asker, CollectSummary, Item, Shown } from '../../core/collect/session';
-import type { ResponseSource } from '../../core/collect/generate';
+import { createLlm, resolveLlmConfig } from '../../core/llm';
+import { judgeSystem, personaStem } from '../../core/method';
+import {
+  type Answer,
+  type Asker,
+  checkAppendable,
+  collect,
+  type CollectSummary,
+  type Item,
+  type ResponseSource,
+  type Shown,
+} from '../../core/collect';
+import { type Turn } from '../../core/data';
 
 export interface CollectArgs {
   folder?: string;
@@ -290,8 +300,6 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
         validateInput: (v) => (v.trim() && v.trim() !== llm.model ? undefined : 'another model of the same server'),
       }));
     if (!mb?.trim()) return undefined;
-    const { createLlm } = await import('../../core/llm/client');
-    const { resolveLlmConfig } = await import('../../core/llm/config-from-env');
     const c = folder.files.config;
     const resolved = resolveLlmConfig(
       {
@@ -311,11 +319,9 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   }
 
   // Where the picks go: the user's own JSONL or YAML file, else a new <user>.prefs.jsonl.
-  const { personaStem } = await import('../../core/method/persona-file');
   const ownFile = [...new Set(pairs.map((p) => p.source.file))].find((f) => /\.(jsonl|ya?ml)$/i.test(f));
   const fileName = a.file ?? ownFile ?? `${personaStem(userId)}.prefs.jsonl`;
   const fileUri = folder.files.uriOf(fileName) ?? vscode.Uri.joinPath(folder.uri, fileName);
-  const { checkAppendable } = await import('../../core/collect/append-pair');
   const appender = await checkAppendable(fileUri.fsPath, fileName);
 
   // Ask next, when set and there is a persona to judge with.
@@ -326,7 +332,6 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
         `synthesizeme.collect.askNext is ${cfg.askNext}, but ${userId} has no persona yet: the pairs are asked in order.`,
       );
     else {
-      const { judgeSystem } = await import('../../core/method/messages');
       const judge = await inputs.prompts.get('judge');
       informative = {
         judge: llm,
@@ -361,7 +366,6 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   });
   const asker = a.answers ? scriptedAsker(a.answers) : panelAsker(ctx, userId, fileName, counts);
   const disposeAsker = () => (asker as Partial<{ dispose(): void }>).dispose?.();
-  const { collect } = await import('../../core/collect/session');
   try {
     const result = await ctx.runs.run(`collecting ${userId}'s preferences`, (signal) =>
       collect({

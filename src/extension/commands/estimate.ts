@@ -2,9 +2,8 @@
 // evaluating a method on the test split would take, counting cached answers apart. Nothing is called.
 
 import * as vscode from 'vscode';
-import type { RunEstimate } from '../../core/llm/estimate';
-import type { ChatRequest } from '../../core/llm/types';
-import type { Method } from '../../core/method/methods';
+import { type ChatRequest, type RunEstimate } from '../../core/llm';
+import { type Method } from '../../core/method';
 import type { Ctx } from '../ctx';
 import { readPersonaOf, runInputs } from './run-inputs';
 

@@ -2,14 +2,13 @@
 // verdict goes to a run file, which the Verdicts view opens.
 
 import * as vscode from 'vscode';
-import type { EvalResult, EvalUser } from '../../core/eval/evaluate';
-import type { Method } from '../../core/method/methods';
-import type { UserEntry } from '../../core/data/workspace-index';
+import { isMethod, type Method, METHODS } from '../../core/method';
+import { accuracyHeadline, type EvalResult, type EvalUser, rateText, smallSampleNote } from '../../core/eval';
+import { type UserEntry } from '../../core/data';
+import { redactUrl } from '../../core/llm';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { redactUrl } from '../../core/llm/errors';
 import { rephraseAdvice } from '../error-notice';
-import { accuracyHeadline, rateText, smallSampleNote } from '../../core/eval/sample-size';
 import { pickUser, readPersonaOf, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
@@ -74,7 +73,6 @@ export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95' | 'pairs'>)
 }
 
 export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResult | undefined> {
-  const { METHODS, isMethod } = await import('../../core/method/methods');
   const a = (arg ?? {}) as EvaluateArgs & { userId?: unknown };
   let method = typeof a.method === 'string' && isMethod(a.method) ? a.method : undefined;
   if (!method) {

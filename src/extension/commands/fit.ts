@@ -2,14 +2,14 @@
 // the persona file written with its provenance (the previous version kept in history).
 
 import * as vscode from 'vscode';
-import type { UserEntry } from '../../core/data/workspace-index';
-import type { FitProgress } from '../../core/method/fit';
+import { type UserEntry } from '../../core/data';
+import { type FitProgress } from '../../core/method';
+import { accuracyHeadline } from '../../core/eval';
 import type { Ctx } from '../ctx';
 import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
 import { pickUser, runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import { accuracyHeadline } from '../../core/eval/sample-size';
 import { editorErrorText } from '../error-notice';
 
 export interface FitOutcome {

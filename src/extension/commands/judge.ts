@@ -1,7 +1,7 @@
 // Judge this pair: both orders, with or without the user's persona; the verdict goes to the lens.
 
 import * as vscode from 'vscode';
-import type { PairVerdict } from '../../core/method/judge';
+import { type PairVerdict } from '../../core/method';
 import type { Ctx } from '../ctx';
 import { pairInDocument } from '../editor/document-pairs';
 import type { JudgeArgs } from '../editor/pair-codelens';

@@ -8,7 +8,7 @@ import type { ProviderName } from '../config';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
 import { UserError } from '../../core/user-error';
-import { redactUrl } from '../../core/llm/errors';
+import { redactUrl, resolveLlmConfig } from '../../core/llm';
 
 interface Where {
   target: vscode.ConfigurationTarget;
@@ -126,7 +126,6 @@ async function askModel(
   baseUrls: string[] | undefined,
   current: string | undefined,
 ): Promise<string | undefined> {
-  const { resolveLlmConfig } = await import('../../core/llm/config-from-env');
   const servers = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env)
     .config.baseUrls.map(redactUrl)
     .join(', ');

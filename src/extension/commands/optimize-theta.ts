@@ -3,7 +3,7 @@
 // in the diff editor, and the report.
 
 import * as vscode from 'vscode';
-import type { ThetaOutcome } from '../../core/theta/optimize';
+import { type ThetaOutcome } from '../../core/theta';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import { runInputs } from './run-inputs';

@@ -4,7 +4,7 @@
 // Verdicts view the result, with the paired sentence.
 
 import * as vscode from 'vscode';
-import type { RevalidateResult } from '../../core/eval/revalidate';
+import { REVALIDATE_PROMPTS, type RevalidateResult } from '../../core/eval';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
@@ -35,7 +35,6 @@ async function targetOf(
   const folder = await ctx.folders.choose(arg, 'Re-validate a prompt');
   if (!folder) return undefined;
   if (typeof named === 'string') return { folder, name: named };
-  const { REVALIDATE_PROMPTS } = await import('../../core/eval/revalidate');
   const pick = await vscode.window.showQuickPick(
     [...REVALIDATE_PROMPTS].map((p) => ({
       label: p,

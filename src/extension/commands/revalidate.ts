@@ -4,16 +4,14 @@
 // written again with the new validation figures; its old content goes to history first.
 
 import * as vscode from 'vscode';
-import type { PairVerdict } from '../../core/method/judge';
-import type { PersonaModel } from '../../core/method/persona-file';
-import type { EvalResult } from '../../core/eval/evaluate';
-import type { UserEntry } from '../../core/data/workspace-index';
+import { compareVerdicts, comparisonPowerNote, type EvalResult } from '../../core/eval';
+import { type PairVerdict, parsePersona, type PersonaModel } from '../../core/method';
+import { type UserEntry } from '../../core/data';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import { comparisonPowerNote } from '../../core/eval/sample-size';
 
 export interface RevalidateOutcome {
   user: string;
@@ -132,7 +130,6 @@ export async function compareWithPrevious(
   current: { model: PersonaModel; hash: string },
   prev: { path: string; model: PersonaModel; hash: string } | undefined,
 ): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
-  const { compareVerdicts } = await import('../../core/eval/compare');
   const now = await evaluateUsers(
     ctx,
     folder,
@@ -176,7 +173,6 @@ export function comparisonBanner(userId: string, out: RevalidateOutcome): string
 
 /** The user of a persona file, with the folder it lies in: `{ userId, folder }` for pickUser. */
 export async function personaFileUser(ctx: Ctx, uri: vscode.Uri): Promise<{ userId: string; folder: string }> {
-  const { parsePersona } = await import('../../core/method/persona-file');
   const folder = ctx.folders.ofFile(uri);
   const doc = await vscode.workspace.openTextDocument(uri);
   return { userId: parsePersona(doc.getText(), folder.relative(doc.uri)).userId, folder: folder.uri.toString() };

@@ -2,11 +2,10 @@
 // layout, the prompts, the model and the sampling settings.
 
 import * as vscode from 'vscode';
-import type { PreferenceIndex, UserEntry } from '../../core/data/workspace-index';
-import type { Llm } from '../../core/llm/client';
-import type { PromptStore } from '../../core/method/prompt-store';
-import type { PersonaModel } from '../../core/method/persona-file';
-import type { WorkspaceLayout } from '../../core/workspace/layout';
+import { type PreferenceIndex, type UserEntry } from '../../core/data';
+import { type Llm } from '../../core/llm';
+import { type PersonaModel, type PromptStore } from '../../core/method';
+import { type WorkspaceLayout } from '../../core/workspace';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
 import { UserError } from '../../core/user-error';

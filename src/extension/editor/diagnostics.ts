@@ -2,7 +2,7 @@
 // preference file's own problems follow its unsaved text as it is edited.
 
 import * as vscode from 'vscode';
-import type { Problem } from '../../core/data/pair';
+import { type Problem } from '../../core/data';
 import type { Ctx } from '../ctx';
 import { parseDocument } from './document-pairs';
 import { preferenceSelector } from './pair-codelens';

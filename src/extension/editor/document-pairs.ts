@@ -1,8 +1,7 @@
 // The pairs of an open document, parsed from its text (so unsaved edits count), cached per version.
 
 import * as vscode from 'vscode';
-import type { FileParse } from '../../core/data/parse-result';
-import type { Pair } from '../../core/data/pair';
+import { type FileParse, type Pair } from '../../core/data';
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; parse: FileParse }>();
 

@@ -23,14 +23,12 @@ export function escapeMarkdown(text: string): string {
 
 /** Each folder's own globs, relative to that folder (folders may set different ones). */
 export function preferenceSelector(ctx: Ctx): vscode.DocumentFilter[] {
-  return ctx.folders
-    .all()
-    .flatMap((f) =>
-      f.files.config.include.map((glob) => ({
-        scheme: 'file',
-        pattern: new vscode.RelativePattern(f.workspaceFolder, glob),
-      })),
-    );
+  return ctx.folders.all().flatMap((f) =>
+    f.files.config.include.map((glob) => ({
+      scheme: 'file',
+      pattern: new vscode.RelativePattern(f.workspaceFolder, glob),
+    })),
+  );
 }
 
 export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {

@@ -2,7 +2,7 @@
 // and the hover can show the reasoning. (Runs are the state that lasts; these are one-off checks.)
 
 import * as vscode from 'vscode';
-import type { PairVerdict } from '../../core/method/judge';
+import { type PairVerdict } from '../../core/method';
 
 export type JudgeMode = 'plain' | 'persona';
 

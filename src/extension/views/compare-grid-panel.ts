@@ -10,6 +10,7 @@ import { SinglePanel } from './single-panel';
 import { showPair } from './pair-panel';
 import { UserError } from '../../core/user-error';
 import { checkWrite } from '../../core/write-guard';
+import { buildComparisonGrid, gridCsv, gridMarkdown, listRuns, searchGrid } from '../../core/eval';
 
 type Grid = Awaited<ReturnType<(typeof import('../../core/eval/comparison-grid'))['buildComparisonGrid']>>;
 
@@ -57,7 +58,6 @@ export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
 
 /** Builds the grid of these run files and shows it; `filter` preselects a filter (history's "compare with" opens on the flipped pairs). */
 export async function showGrid(ctx: Ctx, folder: Folder, paths: readonly string[], filter?: GridFilter): Promise<Grid> {
-  const { buildComparisonGrid } = await import('../../core/eval/comparison-grid');
   // The seed of the intervals: the first run's own (its header), so the grid's figures are the compare command's.
   const grid = await buildComparisonGrid(paths, { layout: await folder.files.layout() });
   current = { folder, grid };
@@ -71,7 +71,6 @@ async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
   const { folder, grid } = current;
   switch (m.type) {
     case 'search': {
-      const { searchGrid } = await import('../../core/eval/comparison-grid');
       const index = await folder.files.get();
       const text = (user: string, pairId: string) => {
         const p = index.user(user)?.pairs.find((x) => x.pairId === pairId);
@@ -108,7 +107,6 @@ async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
 
 /** Writes the grid under `.synthesizeme/exports/` and opens it (Markdown as a preview). */
 async function exportGrid(ctx: Ctx, folder: Folder, grid: Grid, format: 'csv' | 'md'): Promise<void> {
-  const { gridCsv, gridMarkdown } = await import('../../core/eval/comparison-grid');
   const layout = await folder.files.layout();
   const dir = vscode.Uri.joinPath(vscode.Uri.file(layout.runsDir), '..', 'exports');
   const name = `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
@@ -138,7 +136,6 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
     if (a.runs.length < 2) throw new UserError('Compare Runs needs two or more runs');
     return showGrid(ctx, folder, a.runs as string[], filter);
   }
-  const { listRuns } = await import('../../core/eval/runs-list');
   const runs = await listRuns(await folder.files.layout());
   if (runs.length < 2)
     throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);

@@ -9,8 +9,8 @@ import { isHistoryToHost, type ChartView, type HistoryToHost, type HistoryView, 
 import { SinglePanel } from './single-panel';
 import { showGrid } from './compare-grid-panel';
 import { showVerdicts } from './verdicts-panel';
-import { DEFAULT_PROMPTS, type PromptName } from '../../core/method/default-prompts';
-import type { VersionEntry } from '../../core/eval/version-history';
+import { historyWarnings, personaVersions, promptVersions, type VersionEntry } from '../../core/eval';
+import { DEFAULT_PROMPTS, loadPersona, type PromptName } from '../../core/method';
 import { UserError } from '../../core/user-error';
 
 let panel: SinglePanel<HistoryToHost, HostToHistory> | undefined;
@@ -49,7 +49,6 @@ export async function showHistory(
   kind: 'persona' | 'prompt',
   name: string,
 ): Promise<HistoryView> {
-  const { personaVersions, promptVersions, historyWarnings } = await import('../../core/eval/version-history');
   const layout = await folder.files.layout();
   const versions =
     kind === 'persona' ? await personaVersions(layout, name) : await promptVersions(layout, name as PromptName);
@@ -146,7 +145,6 @@ export async function showHistoryCommand(ctx: Ctx, arg: unknown): Promise<Histor
     const prompt = PROMPTS.find((p) => base === `${p}.prompt.md`);
     if (prompt) return showHistory(ctx, folder, 'prompt', prompt);
     if (base.endsWith('.persona.yaml')) {
-      const { loadPersona } = await import('../../core/method/persona-file');
       const model = await loadPersona(uri.fsPath, folder.relative(uri.fsPath)).catch(() => undefined);
       if (model) return showHistory(ctx, folder, 'persona', model.userId);
     }

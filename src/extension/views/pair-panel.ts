@@ -5,7 +5,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import type { Pair } from '../../core/data/pair';
+import { pairsBySplit } from '../../core/workspace';
+import { pairJudgements } from '../../core/eval';
+import { type Pair } from '../../core/data';
 import { isPairToHost, type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
 import { SinglePanel } from './single-panel';
 import { openAt } from './persona-inspector';
@@ -79,12 +81,10 @@ async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairVi
     name: `user ${entry.id}`,
   });
   // The engine is loaded when a view needs it, not at activation (as every view does).
-  const { pairsBySplit } = await import('../../core/workspace/open-workspace');
   const splits = pairsBySplit(entry);
   const split =
     (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ??
     'unassigned';
-  const { pairJudgements } = await import('../../core/eval/pair-history');
   const judgements = await pairJudgements(await t.folder.files.layout(), t.key).catch((err: unknown) => {
     ctx.log.error('pair view', err instanceof Error ? err : String(err));
     return [];
@@ -200,16 +200,14 @@ export async function openPairCommand(ctx: Ctx, arg: unknown): Promise<PairViewD
   const folder = await ctx.folders.choose(arg, 'Open a pair of which folder?');
   if (!folder) return undefined;
   const index = await folder.files.get();
-  const items = index
-    .users()
-    .flatMap((u) =>
-      u.pairs.map((p) => ({
-        label: `${u.id} · ${p.pairId}`,
-        description: `${p.source.file}:${p.source.line}`,
-        detail: (p.context.filter((t) => t.role === 'user').pop()?.content ?? '').replace(/\s+/g, ' ').slice(0, 120),
-        key: { user: u.id, pairId: p.pairId },
-      })),
-    );
+  const items = index.users().flatMap((u) =>
+    u.pairs.map((p) => ({
+      label: `${u.id} · ${p.pairId}`,
+      description: `${p.source.file}:${p.source.line}`,
+      detail: (p.context.filter((t) => t.role === 'user').pop()?.content ?? '').replace(/\s+/g, ' ').slice(0, 120),
+      key: { user: u.id, pairId: p.pairId },
+    })),
+  );
   const pick = await vscode.window.showQuickPick(items, {
     title: 'Open which pair?',
     matchOnDescription: true,

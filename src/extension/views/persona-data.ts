@@ -2,11 +2,12 @@
 // refer to, the history folder and the newest run files that judged the user with it.
 
 import * as vscode from 'vscode';
-import type { Pair } from '../../core/data/pair';
+import { PromptStore } from '../../core/method';
+import { type Pair } from '../../core/data';
+import { accuracyHeadline } from '../../core/eval';
 import type { Folder } from '../folders';
 import type { FigureView, PersonaView } from '../protocol';
 import { readPersonaOf } from '../commands/run-inputs';
-import { accuracyHeadline } from '../../core/eval/sample-size';
 
 function turnText(p: Pair): { conversation: string; chosen: string; rejected: string } {
   return {
@@ -96,7 +97,6 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
   }
 
   // Fitted with a judge prompt or Θ that has changed since: the persona is stale until fitted again.
-  const { PromptStore } = await import('../../core/method/prompt-store');
   const store = new PromptStore(layout.promptDir);
   const stale: string[] = [];
   for (const [name, hash] of Object.entries(m.provenance.prompts)) {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { readPersonaOf } from '../commands/run-inputs';
+import { readRun } from '../../core/eval';
 
 /** A workspace folder's node (multi-root only): its users are its children. */
 export class FolderItem extends vscode.TreeItem {
@@ -156,7 +157,6 @@ async function lastTestAccuracy(folder: Folder): Promise<Map<string, number>> {
       mtime: (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, n))).mtime,
     })),
   );
-  const { readRun } = await import('../../core/eval/run-file');
   for (const { uri } of runs.sort((a, b) => b.mtime - a.mtime)) {
     // The one run-file reader: under the read guard, damaged lines skipped.
     const run = await readRun(uri.fsPath).catch(() => undefined);

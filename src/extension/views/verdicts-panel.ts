@@ -15,6 +15,7 @@ import {
 import { openAt } from './persona-inspector';
 import { webviewHtml, webviewOptions } from './webview-html';
 import { UserError } from '../../core/user-error';
+import { listRuns, readRun } from '../../core/eval';
 
 let panel: vscode.WebviewPanel | undefined;
 let listener: vscode.Disposable | undefined;
@@ -56,7 +57,6 @@ async function folderOfRun(ctx: Ctx, path: string): Promise<Folder> {
 }
 
 export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
-  const { readRun } = await import('../../core/eval/run-file');
   const run = await readRun(path);
   if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
   const [{ figures }, { compareVerdicts }] = await Promise.all([
@@ -153,7 +153,6 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   if (!path) {
     // The run picker says what made each run (the engine's run listing, as `synthesizeme runs`): method,
     // model, date, accuracy, label, complete or not, and stale when a prompt or persona changed since.
-    const { listRuns } = await import('../../core/eval/runs-list');
     const several = ctx.folders.multiple;
     const items: (vscode.QuickPickItem & { path: string; folder: Folder; created: string })[] = [];
     for (const f of ctx.folders.all()) {

@@ -1,0 +1,21 @@
+// The door of src/core/eval: what the CLI and the extension may use of it.
+
+export { compareRuns, compareVerdicts, type Comparison } from './compare';
+export { buildComparisonGrid, gridCsv, gridMarkdown, searchGrid } from './comparison-grid';
+export { type EvalResult, evaluate, type EvalUser } from './evaluate';
+export { pairJudgements } from './pair-history';
+export {
+  estimateRevalidation,
+  isRevalidatePrompt,
+  prepareRevalidation,
+  previousPersonaVersion,
+  REVALIDATE_PROMPTS,
+  type RevalidateResult,
+  type RevalidateTarget,
+  runRevalidation,
+} from './revalidate';
+export { readRun } from './run-file';
+export { listRuns, type RunListing } from './runs-list';
+export { modelDigestOf } from './runs-model-digest';
+export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';
+export { historyWarnings, personaVersions, promptVersions, type VersionEntry } from './version-history';

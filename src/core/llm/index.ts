@@ -1,0 +1,10 @@
+// The door of src/core/llm: what the CLI and the extension may use of it.
+
+export { ResponseCache } from './cache';
+export { type ContextPlan, createLlm, type Llm } from './client';
+export { isServerUrl, resolveLlmConfig } from './config-from-env';
+export { CountingModel } from './counting-model';
+export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './errors';
+export { type RunEstimate } from './estimate';
+export { type ModelInfo } from './provider';
+export { type ChatRequest } from './types';

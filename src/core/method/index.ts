@@ -1,0 +1,20 @@
+// The door of src/core/method: what the CLI and the extension may use of it.
+
+export { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
+export { exportGenerationPrompt, exportJudgePrompt } from './export';
+export { DEFAULT_FIT_OPTIONS, type FitKnobs, type FitProgress, type FitPrompts, selectionCallBound } from './fit';
+export { planFitRequests } from './fit-plan';
+export { isFatal, judgePair, orderFailed, type PairVerdict } from './judge';
+export { judgeMessages, judgeSystem, personalizableMessages } from './messages';
+export { demosOf, isMethod, type Method, METHODS, MethodUnavailable, needsPersona, profileFor } from './methods';
+export {
+  loadPersona,
+  longPersonaNote,
+  parsePersona,
+  type PersonaModel,
+  personaStem,
+  readPersonaText,
+  readUserPersonaFile,
+} from './persona-file';
+export { type Prompt, promptHash, PromptStore } from './prompt-store';
+export { JUDGMENT_SCHEMA, PERSONALIZABLE_SCHEMA } from './schemas';

@@ -1,0 +1,21 @@
+// The door of src/core/workspace: what the CLI and the extension may use of it.
+
+export { checkFitTargets, fitAndSave } from './fit-and-save';
+export { personaHistoryDir, workspaceLayout, type WorkspaceLayout } from './layout';
+export {
+  openWorkspace,
+  pairsBySplit,
+  readUserPersona,
+  selectUsers,
+  type Workspace,
+} from './open-workspace';
+export {
+  parseNumCtx,
+  parseOutputCaps,
+  parseThink,
+  readWorkspaceSettings,
+  readWorkspaceSettingsWithNotes,
+  type WorkspaceSettings,
+} from './settings';
+export { defaultOf, readSettings, type SettingsRead } from './settings-table';
+export { pinLegacySplits, readSplitState, type SplitState } from './split-record';
