@@ -2,7 +2,7 @@
 
 export { compareRuns, compareVerdicts, type Comparison } from './compare';
 export { buildComparisonGrid, gridCsv, gridMarkdown, searchGrid } from './comparison-grid';
-export { type EvalResult, evaluate, type EvalUser } from './evaluate';
+export { type EvalResult, evaluate, type EvalUser, figures } from './evaluate';
 export { pairJudgements } from './pair-history';
 export {
   estimateRevalidation,

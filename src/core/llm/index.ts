@@ -5,6 +5,6 @@ export { type ContextPlan, createLlm, type Llm } from './client';
 export { isServerUrl, resolveLlmConfig } from './config-from-env';
 export { CountingModel } from './counting-model';
 export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './errors';
-export { type RunEstimate } from './estimate';
+export { estimateTextTokens, type RunEstimate } from './estimate';
 export { type ModelInfo } from './provider';
 export { type ChatRequest } from './types';
