@@ -5,9 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, rename, rm, writeFile } from 'node:fs/promises';
 import { writeFailure } from './fs-error';
+import { checkWrite } from './write-guard';
 
 /** A temporary file beside `path`, written whole; a failed write removes what it wrote. */
 async function writeTemp(path: string, text: string, what: string): Promise<string> {
+  // The temporary file lies beside the target, so the target's check covers it.
+  await checkWrite(path);
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, text, { flag: 'wx' });

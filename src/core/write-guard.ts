@@ -10,8 +10,9 @@
 // by the commands that take an output path. With none registered (the engine used as a library) there is
 // nothing to check against, and nothing is refused.
 
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, readlinkSync, realpathSync, unlinkSync } from 'node:fs';
+import { appendFile, link, lstat, mkdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import type { MakeDirectoryOptions, RmOptions, WriteFileOptions } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from './user-error';
 
@@ -293,4 +294,62 @@ export async function checkWrite(path: string): Promise<void> {
 export function outside(path: string, root: string): boolean {
   const r = relative(resolve(root), resolve(path));
   return r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r);
+}
+
+// The checked writes. Every file the engine writes goes through one of these (or atomic-write.ts, which
+// calls checkWrite itself): the linter refuses `node:fs` write calls anywhere else, so a new writer cannot
+// forget the check.
+
+/** mkdir after checkWrite of the folder. */
+export async function mkdirChecked(dir: string, options: MakeDirectoryOptions = { recursive: true }): Promise<void> {
+  await checkWrite(dir);
+  await mkdir(dir, options);
+}
+
+/** writeFile after checkWrite of the file. */
+export async function writeFileChecked(path: string, data: string, options?: WriteFileOptions): Promise<void> {
+  await checkWrite(path);
+  await writeFile(path, data, options);
+}
+
+/** appendFile after checkWrite of the file. */
+export async function appendFileChecked(path: string, data: string): Promise<void> {
+  await checkWrite(path);
+  await appendFile(path, data);
+}
+
+/**
+ * An append-only journal checked once, when it is opened: a run appends one line per verdict, and a check
+ * per line would resolve the same links thousands of times. The file itself is the one checked.
+ */
+export async function openAppender(path: string): Promise<(data: string) => Promise<void>> {
+  await checkWrite(path);
+  return (data) => appendFile(path, data);
+}
+
+/** rename after checkWrite of both names (a link at either would move a file out of, or into, the workspace). */
+export async function renameChecked(from: string, to: string): Promise<void> {
+  await checkWrite(from);
+  await checkWrite(to);
+  await rename(from, to);
+}
+
+/** A hard link `to` -> `existing` after checkWrite of the new name. */
+export async function linkChecked(existing: string, to: string): Promise<void> {
+  await checkWrite(to);
+  await link(existing, to);
+}
+
+/** rm after checkWrite of the path. */
+export async function removeChecked(path: string, options: RmOptions = { force: true }): Promise<void> {
+  await checkWrite(path);
+  await rm(path, options);
+}
+
+/**
+ * unlinkSync for an exit hook, where nothing asynchronous runs any more: only for a file this process
+ * created itself after checkWrite (a run's lock), never for a path taken from data.
+ */
+export function unlinkOwnFileSync(path: string): void {
+  unlinkSync(path);
 }

@@ -6,9 +6,8 @@
 // close, and what is already judged must be read under it (RunJournal.read), not before.
 
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
 import { openOwn, READ_LIMITS, readOwnText } from '../read-guard';
-import { checkWrite } from '../write-guard';
+import { checkWrite, mkdirChecked, openAppender } from '../write-guard';
 import { join } from 'node:path';
 import { pairFailed, type PairVerdict } from '../method/judge';
 import { RunLock, type RunLockOptions } from './run-lock';
@@ -255,6 +254,7 @@ export class RunJournal {
   private constructor(
     readonly path: string,
     private readonly lock: RunLock,
+    private readonly write: (data: string) => Promise<void>,
   ) {}
 
   /** Takes the run's lock first (waiting for another writer, see RunLockOptions), then opens the file. */
@@ -263,12 +263,12 @@ export class RunJournal {
     // A run's name can be predicted: a link planted under it (or its lock's) must not be followed out.
     await checkWrite(path);
     await checkWrite(`${path}.lock`);
-    await mkdir(dir, { recursive: true });
+    await mkdirChecked(dir);
     const lock = await RunLock.acquire(path, lockOptions);
-    const journal = new RunJournal(path, lock);
+    const journal = new RunJournal(path, lock, await openAppender(path));
     try {
       // A crash can leave a torn last line; start on a fresh line so the next record stays whole.
-      if (!(await endsWithNewline(journal.path))) await appendFile(journal.path, '\n');
+      if (!(await endsWithNewline(journal.path))) await journal.write('\n');
       if (lock.tookOver) {
         const { pid, started } = lock.tookOver;
         await journal.append({
@@ -291,7 +291,7 @@ export class RunJournal {
 
   append(record: RunHeader | VerdictRecord | RunSummary | RunNote): Promise<void> {
     const line = JSON.stringify(record) + '\n';
-    this.chain = this.chain.then(() => appendFile(this.path, line));
+    this.chain = this.chain.then(() => this.write(line));
     return this.chain;
   }
 

@@ -8,9 +8,10 @@
 // host, a test, a benchmark) must exclude each other too, and only the holder may remove the lock.
 
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { READ_LIMITS, readOwnText } from '../read-guard';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { linkChecked, removeChecked, renameChecked, unlinkOwnFileSync } from '../write-guard';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { UserError } from '../user-error';
@@ -135,7 +136,8 @@ export class RunLock {
     this.released = true;
     held.delete(this);
     const seen = await readHolder(this.path);
-    if (typeof seen === 'object' && seen.token === this.holder.token) await unlink(this.path).catch(() => undefined);
+    if (typeof seen === 'object' && seen.token === this.holder.token)
+      await removeChecked(this.path).catch(() => undefined);
   }
 
   /** release(), synchronously: for the exit hook, where nothing asynchronous runs any more. */
@@ -147,7 +149,7 @@ export class RunLock {
       // Only a regular file: a FIFO swapped in since would block the exit.
       if (!lstatSync(this.path).isFile()) return;
       const seen = JSON.parse(readFileSync(this.path, 'utf8')) as LockHolder;
-      if (seen.token === this.holder.token) unlinkSync(this.path);
+      if (seen.token === this.holder.token) unlinkOwnFileSync(this.path);
     } catch {
       // Gone or unreadable: nothing of ours to remove.
     }
@@ -168,7 +170,7 @@ async function create(path: string, me: LockHolder): Promise<boolean> {
   } catch (err) {
     // A lock nobody can read would hold the run for the grace period: leave none.
     await handle.close();
-    await unlink(path).catch(() => undefined);
+    await removeChecked(path).catch(() => undefined);
     throw err;
   }
   await handle.close();
@@ -222,7 +224,7 @@ export function processAlive(pid: number): boolean {
 async function removeStale(path: string, seen: LockHolder | 'unreadable'): Promise<boolean> {
   const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
   try {
-    await rename(path, aside);
+    await renameChecked(path, aside);
   } catch (err) {
     // Another writer moved it first: the next round sees what is there now.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -233,9 +235,9 @@ async function removeStale(path: string, seen: LockHolder | 'unreadable'): Promi
     seen === 'unreadable' ? typeof moved !== 'object' : typeof moved === 'object' && moved.token === seen.token;
   if (!same) {
     // Someone else's fresh lock: put it back, unless yet another writer got in first.
-    await link(aside, path).catch(() => undefined);
+    await linkChecked(aside, path).catch(() => undefined);
   }
-  await unlink(aside).catch(() => undefined);
+  await removeChecked(aside).catch(() => undefined);
   return same;
 }
 

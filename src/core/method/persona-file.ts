@@ -3,12 +3,12 @@
 // hand-edited file loads; a broken one gives an error with its line.
 
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, rm } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
 import { promptHash } from './prompt-store';
-import { checkWrite } from '../write-guard';
+import { checkWrite, mkdirChecked, removeChecked } from '../write-guard';
 import { READ_LIMITS, readOwnText, readOwnTextIfExists, unlessRefused } from '../read-guard';
 import { writeFailure } from '../fs-error';
 import { replaceWhole } from '../atomic-write';
@@ -293,7 +293,7 @@ async function removeStaleTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = /\.persona\.yaml\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/.exec(name);
     if (!m || alive(Number(m[1]))) continue;
-    await rm(join(dir, name), { force: true }).catch(() => undefined);
+    await removeChecked(join(dir, name)).catch(() => undefined);
   }
 }
 
@@ -329,7 +329,7 @@ export async function savePersona(
   await checkWrite(path);
   await checkWrite(historyDir);
   for (const dir of [dirname(path), historyDir]) {
-    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    await mkdirChecked(dir).catch((err: unknown) => {
       throw writeFailure(dir, err, 'folder');
     });
   }
@@ -375,6 +375,6 @@ export async function savePersona(
   await replaceWhole(path, text, 'persona file');
   const made = origin ?? (replacedCreated && replacedCreated === model.provenance.created ? 'revalidate' : 'fit');
   const version = await keepVersion(historyDir, text, '.persona.yaml', made);
-  if (legacy) await rm(legacy, { force: true });
+  if (legacy) await removeChecked(legacy);
   return { ...(previous ? { previous } : {}), version };
 }

@@ -1,13 +1,12 @@
 // Prompts live as files in the workspace (default `prompts/`), so a researcher can open, edit
 // and re-validate them. Defaults are written on first use and never overwritten afterwards.
 
-import { mkdir } from 'node:fs/promises';
 import { createWhole, replaceWhole } from '../atomic-write';
 import { join } from 'node:path';
 import { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 import { UserError } from '../user-error';
 import { parseTheta } from './worked-examples';
-import { checkWrite } from '../write-guard';
+import { checkWrite, mkdirChecked } from '../write-guard';
 import { READ_LIMITS, readOwnBytes } from '../read-guard';
 import { writeFailure } from '../fs-error';
 import { textHash } from '../text-hash';
@@ -50,7 +49,7 @@ export class PromptStore {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw promptFileError(path, err);
         // The default is written out on first use, so it can be edited (and versioned) like any prompt.
         await checkWrite(path);
-        await mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+        await mkdirChecked(this.dir).catch((e: unknown) => {
           throw promptFileError(this.dir!, e);
         });
         text = DEFAULT_PROMPTS[name];
@@ -117,8 +116,7 @@ export async function recordPromptVersion(
   origin: VersionOrigin = text === DEFAULT_PROMPTS[name] ? 'default' : 'hand edit',
 ): Promise<string> {
   const dir = promptHistoryDir(historyDir, name);
-  await checkWrite(dir);
-  await mkdir(dir, { recursive: true });
+  await mkdirChecked(dir);
   return keepVersion(dir, text, PROMPT_VERSION, origin);
 }
 
@@ -162,7 +160,7 @@ export async function savePrompt(
   if (!text.trim()) throw new UserError(`refusing to write an empty ${name} prompt`, 2);
   const path = join(promptDir, promptFileName(name));
   await checkWrite(path);
-  await mkdir(promptDir, { recursive: true }).catch((e: unknown) => {
+  await mkdirChecked(promptDir).catch((e: unknown) => {
     throw writeFailure(promptDir, e, 'prompt folder');
   });
   const current = await readPromptFile(path).catch((err: NodeJS.ErrnoException) => {

@@ -9,11 +9,10 @@
 // Versions written before records existed have none: version-history.ts infers their origin, and a
 // missing or damaged record is never an error.
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { READ_LIMITS, readOwnText } from '../read-guard';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked } from '../write-guard';
+import { replaceWhole } from '../atomic-write';
 
 export type VersionOrigin =
   'fit' | 'hand edit' | 'optimization' | 'worked example' | 'revalidate' | 'default' | 'unknown';
@@ -47,12 +46,9 @@ export async function writeVersionRecord(
   created = new Date().toISOString(),
 ): Promise<void> {
   const path = versionRecordPath(versionPath);
-  await checkWrite(path);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await mkdirChecked(dirname(path));
   const record: VersionRecord = { origin, created };
-  await writeFile(tmp, JSON.stringify(record) + '\n');
-  await rename(tmp, path);
+  await replaceWhole(path, JSON.stringify(record) + '\n', 'version record');
 }
 
 /**

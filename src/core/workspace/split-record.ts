@@ -11,8 +11,7 @@
 //   run writes do not make it look legacy to the next one;
 // - a record made under another seed or other ratios than the run's is not applied, and a note says so.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findJsonErrorOffset } from '../data/json-error-position';
 import type { Split } from '../data/pair';
@@ -21,7 +20,8 @@ import { legacySplitUser, type SplitBasis, type SplitOptions } from '../data/spl
 import type { PreferenceIndex } from '../data/workspace-index';
 import { READ_LIMITS, readOwnTextIfExists } from '../read-guard';
 import { UserError } from '../user-error';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked } from '../write-guard';
+import { replaceWhole } from '../atomic-write';
 import type { WorkspaceLayout } from './layout';
 
 export const SPLIT_RECORD = join('.synthesizeme', 'splits.json');
@@ -173,16 +173,8 @@ export function formatSplitRecord(record: SplitRecord): string {
 /** Written whole or not at all (a temporary file, then a rename), through no link out of the workspace. */
 async function writeSplitRecord(root: string, record: SplitRecord): Promise<void> {
   const path = splitRecordPath(root);
-  await checkWrite(path);
-  await mkdir(join(root, '.synthesizeme'), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, formatSplitRecord(record), { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  await mkdirChecked(join(root, '.synthesizeme'));
+  await replaceWhole(path, formatSplitRecord(record), 'split record');
 }
 
 /**
