@@ -6,7 +6,7 @@
 // never comes from a workspace at all.
 
 import * as vscode from 'vscode';
-import { type SplitOptions } from '../core/data';
+import { DEFAULT_INCLUDE, type SplitOptions } from '../core/data';
 import { defaultOf, readSettings, type SettingsRead, type WorkspaceSettings } from '../core/workspace';
 
 export type ProviderName = 'ollama' | 'openai';
@@ -39,8 +39,6 @@ function passOn(from: PassedOn): PassedOn {
   for (const k of PASSED_ON) if (from[k] !== undefined) out[k] = from[k];
   return out as PassedOn;
 }
-
-export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
 
 /** VS Code's configuration through the engine's settings table: the same names, checks and trust as the CLI. */
 export function readSettingsFromVscode(c: vscode.WorkspaceConfiguration, trusted: boolean): SettingsRead {

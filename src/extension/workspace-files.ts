@@ -12,16 +12,17 @@ import {
 } from '../core/workspace';
 import {
   failedFile,
+  findPreferencePaths,
+  includeMatcher,
+  isIncludedFile,
+  isPreferenceFile,
   linkOutside,
-  type PreferenceIndex,
+  PreferenceIndex,
   readPreferenceFile,
-  sniffJsonlIsPreferences,
 } from '../core/data';
 import { parsePersona, readPersonaText } from '../core/method';
 import { engineSettings, readConfig, type Config } from './config';
 import type { Log } from './log';
-
-const EXCLUDE = '{**/node_modules/**,**/.synthesizeme/**}';
 
 export class WorkspaceFiles implements vscode.Disposable {
   private index: PreferenceIndex | undefined;
@@ -120,22 +121,24 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   private async load(): Promise<PreferenceIndex> {
     const t0 = Date.now();
-    const [{ PreferenceIndex }, { readSplitState }] = await Promise.all([
-      import('../core/data/workspace-index'),
-      import('../core/workspace/split-record'),
-    ]);
     // Reading never writes: a workspace fitted under the earlier split rule is shown with its splits until a run pins them.
     this.splits = await readSplitState(await this.layout(), this.config.split);
     for (const line of this.splits.notes) this.log.warn('splits', `${this.folder.name}: ${line}`);
     const index = new PreferenceIndex(this.config.split, this.splits.basis);
     this.uris.clear();
-    const seen = new Set<string>();
-    for (const glob of this.config.include) {
-      for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(this.folder, glob), EXCLUDE)) {
-        if (seen.has(uri.fsPath) || !this.owns(uri)) continue;
-        seen.add(uri.fsPath);
-        await this.readInto(index, uri);
-      }
+    // The CLI's own search (globs, skipped folders, links, sniffed JSONL): both faces read the same files.
+    const { files, refused } = await findPreferencePaths([this.root.fsPath], this.config.include);
+    for (const r of refused) {
+      const uri = vscode.Uri.file(r.path);
+      if (!this.owns(uri)) continue;
+      this.uris.set(this.nameOf(uri), uri);
+      index.setFile(failedFile(this.nameOf(uri), r.message, 1, 1, r.severity));
+    }
+    for (const file of files) {
+      const uri = vscode.Uri.file(file);
+      if (!this.owns(uri)) continue;
+      this.uris.set(this.nameOf(uri), uri);
+      index.setFile(await readPreferenceFile(file, this.nameOf(uri)));
     }
     await this.readPersonas();
     this.index = index;
@@ -148,13 +151,10 @@ export class WorkspaceFiles implements vscode.Disposable {
     return index;
   }
 
+  /** A file the watcher saw change: read as the search above would (a link out is reported, not read). */
   private async readInto(index: PreferenceIndex, uri: vscode.Uri): Promise<void> {
     const name = this.nameOf(uri);
-    if (
-      !/\.prefs\./i.test(uri.fsPath) &&
-      uri.fsPath.endsWith('.jsonl') &&
-      !(await sniffJsonlIsPreferences(uri.fsPath))
-    ) {
+    if (!(await isPreferenceFile(uri.fsPath))) {
       index.removeFile(name);
       this.uris.delete(name);
       return;
@@ -194,11 +194,13 @@ export class WorkspaceFiles implements vscode.Disposable {
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
     const folder = this.folder;
-    // Several globs can match one file (and editors save in bursts): one re-read per file per burst.
+    // The search's own matcher decides which changes count, not VS Code's glob syntax: the same files as the CLI.
+    const matches = includeMatcher(this.config.include);
+    // Editors save in bursts: one re-read per file per burst.
     const pendingFiles = new Map<string, ReturnType<typeof setTimeout>>();
     this.watchers.push({ dispose: () => pendingFiles.forEach((t) => clearTimeout(t)) });
     const onFile = (uri: vscode.Uri, deleted: boolean) => {
-      if (/[\\/](node_modules|\.synthesizeme)[\\/]/.test(uri.fsPath) || !this.owns(uri)) return;
+      if (!this.owns(uri) || !isIncludedFile(this.nameOf(uri), matches)) return;
       clearTimeout(pendingFiles.get(uri.fsPath));
       pendingFiles.set(
         uri.fsPath,
@@ -221,13 +223,11 @@ export class WorkspaceFiles implements vscode.Disposable {
         this.fireSoon();
       })().catch((err) => this.log.error('index', err as Error));
     };
-    for (const glob of this.config.include) {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
-      w.onDidCreate((u) => onFile(u, false));
-      w.onDidChange((u) => onFile(u, false));
-      w.onDidDelete((u) => onFile(u, true));
-      this.watchers.push(w);
-    }
+    const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'));
+    files.onDidCreate((u) => onFile(u, false));
+    files.onDidChange((u) => onFile(u, false));
+    files.onDidDelete((u) => onFile(u, true));
+    this.watchers.push(files);
     const personas = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*.persona.yaml'));
     const onPersona = () => void this.readPersonas().then(() => this.fireSoon());
     personas.onDidCreate(onPersona);

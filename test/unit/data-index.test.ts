@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { apportion, hashSplit, splitUser, DEFAULT_SPLIT_OPTIONS } from '../../src/core/data/splits';
 import { PreferenceIndex } from '../../src/core/data/workspace-index';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
-import { globToRegExp } from '../../src/core/data/glob';
+import { includeMatcher } from '../../src/core/data/glob';
 import type { Pair } from '../../src/core/data/pair';
 
 function pairs(user: string, n: number, extra: (i: number) => Record<string, unknown> = () => ({})): string {
@@ -147,12 +147,12 @@ describe('workspace index', () => {
 
 describe('globs', () => {
   test('default patterns', () => {
-    const g = globToRegExp('**/*.prefs.{jsonl,json,yaml,yml}');
-    assert.ok(g.test('ada.prefs.jsonl'));
-    assert.ok(g.test('deep/dir/x.prefs.yml'));
-    assert.ok(!g.test('x.prefs.txt'));
-    assert.ok(!g.test('xprefs.jsonl'));
-    assert.ok(globToRegExp('**/*.jsonl').test('a/b.jsonl'));
-    assert.ok(!globToRegExp('data/*.jsonl').test('data/x/b.jsonl'));
+    const g = includeMatcher(['**/*.prefs.{jsonl,json,yaml,yml}']);
+    assert.ok(g('ada.prefs.jsonl'));
+    assert.ok(g('deep/dir/x.prefs.yml'));
+    assert.ok(!g('x.prefs.txt'));
+    assert.ok(!g('xprefs.jsonl'));
+    assert.ok(includeMatcher(['**/*.jsonl'])('a/b.jsonl'));
+    assert.ok(!includeMatcher(['data/*.jsonl'])('data/x/b.jsonl'));
   });
 });

@@ -2,7 +2,7 @@
 
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { globToRegExp, matchesAny } from './glob';
+import { includeMatcher, type IncludeMatcher, isSkippedFolder } from './glob';
 import { formatOf } from './file-text';
 import { failedFile, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
 import { kindName, notRegularMessage, statRegularFile } from '../file-kind';
@@ -11,9 +11,15 @@ import type { SplitBasis, SplitOptions } from './splits';
 import type { Severity } from './pair';
 
 export const DEFAULT_INCLUDE = ['**/*.prefs.{jsonl,json,yaml,yml}', '**/*.jsonl'];
-/** Plain JSONL files are only preference files when their first record says so. */
 const PREFS_NAME = /\.prefs\.(jsonl|json|ya?ml)$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git', '.synthesizeme', '.vscode-test']);
+
+/**
+ * Whether a file the globs selected is read as preference data: `*.prefs.*` files and JSON or YAML files are;
+ * a plain JSONL file only when its first record says so. The CLI and the extension ask this one rule.
+ */
+export async function isPreferenceFile(path: string): Promise<boolean> {
+  return PREFS_NAME.test(path) || formatOf(path) !== 'jsonl' || sniffJsonlIsPreferences(path);
+}
 
 export class PathNotFoundError extends Error {
   constructor(readonly path: string) {
@@ -46,22 +52,25 @@ export interface FoundPaths {
   refused: RefusedPath[];
 }
 
-async function walk(dir: string, root: string, globs: RegExp[], out: FoundPaths): Promise<void> {
+async function walk(dir: string, root: string, matches: IncludeMatcher, out: FoundPaths): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, e.name);
-    const matches = matchesAny(relative(root, p), globs);
+    const matched = matches(relative(root, p));
     if (e.isDirectory()) {
-      if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
+      if (isSkippedFolder(e.name)) continue;
       // Searched all the same: a folder named like data (Spark writes `x.jsonl/part-*`) holds data.
-      if (matches)
+      if (matched)
         out.refused.push({
           path: p,
           message: 'a folder, not a file: not read as one (the files inside are searched)',
           severity: 'warning',
         });
-      await walk(p, root, globs, out);
-    } else if (!matches) continue;
+      // A folder that cannot be listed is said, not fatal (VS Code's file search passes over it too).
+      await walk(p, root, matches, out).catch((err: Error) =>
+        out.refused.push({ path: p, message: `a folder that cannot be read: ${err.message}`, severity: 'warning' }),
+      );
+    } else if (!matched) continue;
     else if (e.isFile()) out.files.push(p);
     else if (e.isSymbolicLink()) {
       // A link to a file inside the workspace is read, as VS Code's file search does; links to folders are not
@@ -98,7 +107,7 @@ export async function findPreferenceFiles(paths: string[], include = DEFAULT_INC
 
 /** As findPreferenceFiles, plus what matched the globs but is not a regular file (FIFOs, devices, folders, link loops). */
 export async function findPreferencePaths(paths: string[], include = DEFAULT_INCLUDE): Promise<FoundPaths> {
-  const globs = include.map(globToRegExp);
+  const matches = includeMatcher(include);
   const found: string[] = [];
   const refused: RefusedPath[] = [];
   for (const p of paths) {
@@ -111,10 +120,8 @@ export async function findPreferencePaths(paths: string[], include = DEFAULT_INC
     }
     if (info.isDirectory()) {
       const inDir: FoundPaths = { files: [], refused };
-      await walk(abs, abs, globs, inDir);
-      for (const f of inDir.files) {
-        if (PREFS_NAME.test(f) || formatOf(f) !== 'jsonl' || (await sniffJsonlIsPreferences(f))) found.push(f);
-      }
+      await walk(abs, abs, matches, inDir);
+      for (const f of inDir.files) if (await isPreferenceFile(f)) found.push(f);
     } else found.push(abs);
   }
   // One file reached twice (itself and a link to it inside the workspace) is read once.
