@@ -2,12 +2,21 @@
 
 export { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 export { exportGenerationPrompt, exportJudgePrompt } from './export';
-export { DEFAULT_FIT_OPTIONS, type FitKnobs, type FitProgress, type FitPrompts, selectionCallBound } from './fit';
+export {
+  DEFAULT_FIT_OPTIONS,
+  type FitKnobs,
+  type FitProgress,
+  fitProgressText,
+  type FitPrompts,
+  selectionCallBound,
+} from './fit';
 export { planFitRequests } from './fit-plan';
 export { isFatal, judgePair, orderFailed, type PairVerdict } from './judge';
 export { judgeMessages, judgeSystem, personalizableMessages } from './messages';
 export { demosOf, isMethod, type Method, METHODS, MethodUnavailable, needsPersona, profileFor } from './methods';
 export {
+  checkPersonaUser,
+  findPersonaFile,
   loadPersona,
   longPersonaNote,
   parsePersona,

@@ -1,14 +1,21 @@
 // The door of src/core/workspace: what the CLI and the extension may use of it.
 
 export { checkFitTargets, fitAndSave } from './fit-and-save';
-export { personaHistoryDir, workspaceLayout, type WorkspaceLayout } from './layout';
 export {
-  openWorkspace,
-  pairsBySplit,
-  readUserPersona,
-  selectUsers,
-  type Workspace,
-} from './open-workspace';
+  estimateFit,
+  FIT_CONCURRENCY,
+  type FitFailure,
+  type FitJobInputs,
+  type FitJobResult,
+  type FitPlan,
+  type FitRunHooks,
+  type FittedUser,
+  NothingToFitError,
+  planFit,
+  runFit,
+} from './fit-job';
+export { personaHistoryDir, workspaceLayout, type WorkspaceLayout } from './layout';
+export { openWorkspace, pairsBySplit, readUserPersona, selectUsers, type Workspace } from './open-workspace';
 export {
   parseNumCtx,
   parseOutputCaps,

@@ -1,10 +1,12 @@
-// Fit user / Fit all users: the engine's fitUser on the context split, selection on validation,
-// the persona file written with its provenance (the previous version kept in history).
+// Fit user / Fit all users: the engine's fit job (the CLI's too) on a folder's users, with its estimate
+// logged as the run starts, progress, and cancel; the persona files written with their provenance (the
+// previous version kept in history).
 
 import * as vscode from 'vscode';
 import { type UserEntry } from '../../core/data';
-import { type FitProgress } from '../../core/method';
+import { fitProgressText } from '../../core/method';
 import { accuracyHeadline } from '../../core/eval';
+import { estimateFit, type FitJobResult, type FittedUser, planFit, runFit } from '../../core/workspace';
 import type { Ctx } from '../ctx';
 import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
@@ -18,59 +20,58 @@ export interface FitOutcome {
   validation: { accuracy: number; correct: number; evaluated: number };
 }
 
-async function fitOne(
-  ctx: Ctx,
-  inputs: RunInputs,
-  user: UserEntry,
-  signal: AbortSignal,
-  onProgress?: (message: string) => void,
-): Promise<FitOutcome> {
-  // The engine's one path: fit, build the persona model with its provenance, keep the previous version.
-  const [{ DEFAULT_FIT_OPTIONS, fitProgressText }, { fitAndSave }, { pairsBySplit }] = await Promise.all([
-    import('../../core/method/fit'),
-    import('../../core/workspace/fit-and-save'),
-    import('../../core/workspace/open-workspace'),
-  ]);
-  if (!pairsBySplit(user).context.length)
-    throw new UserError(`user "${user.id}" has no context pairs to learn from (${user.pairs.length} pairs)`);
-  const prompts = {
-    bootstrap: await inputs.prompts.get('bootstrap'),
-    personaSynthesis: await inputs.prompts.get('persona-synthesis'),
-    judge: await inputs.prompts.get('judge'),
-  };
-  const r = await fitAndSave(inputs.llm, inputs.layout, user, prompts, {
-    ...DEFAULT_FIT_OPTIONS,
+function planOf(inputs: RunInputs, users: readonly UserEntry[]) {
+  return planFit({
+    layout: inputs.layout,
+    prompts: inputs.prompts,
+    users,
+    model: inputs.llm,
     temperature: inputs.temperature,
     seed: inputs.seed,
-    signal,
-    onNote: (m: string) => ctx.log.warn('fit', `${user.id}: ${m}`),
-    // The run's title already names the user ("fitting bruno"): the message is the phase alone.
-    ...(onProgress ? { onProgress: (p: FitProgress) => onProgress(fitProgressText(p)) } : {}),
+    where: inputs.folder.name,
   });
-  const v = r.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
-  ctx.log.info(
-    'fit',
-    `${user.id}: persona written to ${inputs.folder.relative(r.path)} (${r.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${r.usage.calls} calls)`,
-  );
+}
+
+function outcomeOf(ctx: Ctx, inputs: RunInputs, f: FittedUser): FitOutcome {
+  const v = f.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
+  const where = inputs.folder.relative(f.path);
+  const figures = `${f.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${f.usage.calls} calls`;
+  ctx.log.info('fit', `${f.user}: persona written to ${where} (${figures})`);
   return {
-    user: user.id,
-    persona: r.path,
+    user: f.user,
+    persona: f.path,
     validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated },
   };
+}
+
+async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry): Promise<FitOutcome> {
+  const plan = await planOf(inputs, [user]);
+  const skipped = plan.skipped[0];
+  if (skipped) throw new UserError(`user "${user.id}" cannot be fitted: ${skipped.reason}`);
+  const result = await ctx.runs.run(`fitting ${user.id}`, (signal, report) =>
+    runFit(plan, {
+      signal,
+      onNote: (id, m) => ctx.log.warn('fit', `${id}: ${m}`),
+      // The run's title already names the user ("fitting bruno"): the message is the phase alone.
+      onUserProgress: (_id, p) => report(0, 0, fitProgressText(p)),
+    }),
+  );
+  const fitted = result.fitted[0];
+  // One user: a failed fit is the command's error, as it was before the job collected it.
+  if (!fitted) throw result.failed[0]?.error ?? new UserError(`user "${user.id}" was not fitted`);
+  return outcomeOf(ctx, inputs, fitted);
 }
 
 export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome | undefined> {
   const picked = await pickUser(ctx, arg, 'Fit a persona model');
   if (!picked) return undefined;
   const { user } = picked;
-  const inputs = await runInputs(picked.folder);
-  const out = await ctx.runs.run(`fitting ${user.id}`, (signal, report) =>
-    fitOne(ctx, inputs, user, signal, (m) => report(0, 0, m)),
-  );
+  const out = await fitOne(ctx, await runInputs(picked.folder), user);
   const figure = accuracyHeadline(out.validation.accuracy, undefined, out.validation.evaluated);
+  const { correct, evaluated } = out.validation;
   void vscode.window
     .showInformationMessage(
-      `SynthesizeMe: persona for ${user.id} written (validation ${out.validation.correct}/${out.validation.evaluated}: ${figure}).`,
+      `SynthesizeMe: persona for ${user.id} written (validation ${correct}/${evaluated}: ${figure}).`,
       'Open Persona',
     )
     .then((pick) => {
@@ -89,56 +90,37 @@ export async function fitAllCommand(ctx: Ctx, arg?: unknown): Promise<FitOutcome
   let total = 0;
   for (const folder of folders) {
     const inputs = await runInputs(folder);
-    total += inputs.index.users().length;
-    await fitFolder(ctx, inputs, done, failed, folders.length > 1 ? ` of ${folder.name}` : '');
+    // Of several folders, one without pairs is passed over; a lone folder without pairs is the engine's error.
+    if (folders.length > 1 && !inputs.index.users().length) continue;
+    const result = await fitFolder(ctx, inputs, done, folders.length > 1 ? ` of ${folder.name}` : '');
+    total += result.users;
+    failed.push(...result.failed.map((f) => `${f.user}: ${f.error ? editorErrorText(f.error) : f.reason}`));
   }
-  void vscode.window.showInformationMessage(
-    `SynthesizeMe: fitted ${done.length} of ${total} user(s).${failed.length ? ` Not fitted: ${failed.join('; ')}` : ''}`,
-  );
+  const notFitted = failed.length ? ` Not fitted: ${failed.join('; ')}` : '';
+  void vscode.window.showInformationMessage(`SynthesizeMe: fitted ${done.length} of ${total} user(s).${notFitted}`);
   return done;
 }
 
-async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], failed: string[], of: string): Promise<void> {
-  const users = inputs.index.users();
+async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], of: string): Promise<FitJobResult> {
+  const plan = await planOf(inputs, inputs.index.users());
   // The cost is shown as the long run starts (and logged): an upper bound, nothing is called for it.
-  const [{ planFitRequests }, { DEFAULT_FIT_OPTIONS }, { pairsBySplit }, { isFatal }] = await Promise.all([
-    import('../../core/method/fit-plan'),
-    import('../../core/method/fit'),
-    import('../../core/workspace/open-workspace'),
-    import('../../core/method/judge'),
-  ]);
-  const prompts = {
-    bootstrap: await inputs.prompts.get('bootstrap'),
-    personaSynthesis: await inputs.prompts.get('persona-synthesis'),
-    judge: await inputs.prompts.get('judge'),
-  };
-  const est = await inputs.llm.estimate(
-    planFitRequests(users.map(pairsBySplit), prompts, {
-      temperature: inputs.temperature,
-      seed: inputs.seed,
-      k: DEFAULT_FIT_OPTIONS.k,
-    }),
-    { defaultCompletionTokens: 200 },
-  );
-  const estimate = `at most ${est.calls} call(s) (${est.cachedCalls} more from the cache), about ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-  ctx.log.info('fit', `fitting ${users.length} user(s)${of} with ${inputs.llm.model}: ${estimate}`);
-  await ctx.runs.run(`fitting all users${of}`, async (signal, report) => {
-    // A few users at a time keeps the server busy; the scheduler bounds the calls in flight.
-    const queue = [...users];
-    let finished = 0;
-    report(0, users.length, `${users.length} user(s): ${estimate}`);
-    const worker = async () => {
-      for (let u = queue.shift(); u; u = queue.shift()) {
-        try {
-          done.push(await fitOne(ctx, inputs, u, signal));
-        } catch (err) {
-          if (signal.aborted || isFatal(err)) throw err;
-          failed.push(`${u.id}: ${editorErrorText(err)}`);
-          ctx.log.warn('fit', `${u.id}: ${(err as Error).message}`);
-        }
-        report(++finished, users.length, `${finished} of ${users.length} user(s) done (last: ${u.id})`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));
+  const est = await estimateFit(plan);
+  const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
+  const tokens = est.promptTokens + est.completionTokens;
+  const estimate = `at most ${est.calls} call(s) (${est.cachedCalls} more from the cache), about ${tokens} tokens${cost}`;
+  const users = plan.ready.length;
+  ctx.log.info('fit', `fitting ${users} user(s)${of} with ${inputs.llm.model}: ${estimate}`);
+  for (const s of plan.skipped) ctx.log.warn('fit', `${s.user}: ${s.reason}`);
+  return ctx.runs.run(`fitting all users${of}`, (signal, report) => {
+    report(0, users, `${users} user(s): ${estimate}`);
+    return runFit(plan, {
+      signal,
+      onNote: (id, m) => ctx.log.warn('fit', `${id}: ${m}`),
+      onFitted: (f) => done.push(outcomeOf(ctx, inputs, f)),
+      onFailed: (f) => ctx.log.warn('fit', `${f.user}: ${f.reason}`),
+      onProgress: (finished, total, last) => {
+        if (last) report(finished, total, `${finished} of ${total} user(s) done (last: ${last})`);
+      },
+    });
   });
 }
