@@ -142,7 +142,9 @@ function remainingItems(
   }
   if (repeats.length)
     inp.onNote?.(
-      `${repeats.length} item(s) ask what an earlier one asks (${repeats.slice(0, 3).join('; ')}${repeats.length > 3 ? '; ...' : ''}): each is asked once, since a second copy would count twice in a fit, or contradict the first`,
+      `${repeats.length} item(s) ask what an earlier one asks (${repeats.slice(0, 3).join('; ')}` +
+        `${repeats.length > 3 ? '; ...' : ''}): each is asked once, since a second copy would count twice in a fit, ` +
+        'or contradict the first',
     );
   if (resumed)
     inp.onNote?.(
@@ -165,7 +167,20 @@ export function newPairSplit(
   return hashSplit(n.seed, inp.userId, pairId, [c, v, 0]) === 'validation' ? 'validation' : 'context';
 }
 
-export async function collect(inp: CollectInputs): Promise<CollectSummary> {
+/** A candidate ready to be asked: its texts, their sources, the key of what is asked and, with ask next, why. */
+type Ready = Candidate & { sources: [string, string]; key: string; why?: string };
+
+/** What a session starts from: its log, the picks that can be retested, the journal and what is left to ask. */
+interface Opened {
+  logPath: string;
+  past: PickEvent[];
+  journal: PickJournal;
+  queue: Item[];
+  summary: CollectSummary;
+}
+
+/** The log checked and read, the appender and the journal opened, an earlier session's lost picks appended. */
+async function openSession(inp: CollectInputs): Promise<Opened> {
   const logPath = collectLogPath(inp.root, inp.userId);
   // A pick is journaled before it is appended: a log that cannot be written (its folder linked out of the
   // workspace) is refused before anything is asked or generated, whichever face runs the session.
@@ -188,7 +203,6 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
       `${recovered.length} pick(s) of an earlier session were in ${logName} only: appended to ${inp.fileName}`,
     );
   const left = remainingItems(inp, log, logName);
-  const rng = createRng(`${inp.seed ?? Date.now()}:collect:${inp.userId}`);
   const summary: CollectSummary = {
     asked: 0,
     picked: 0,
@@ -203,134 +217,109 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
     resumed: left.resumed,
     duplicates: left.duplicates,
   };
-  const record = async (e: CollectEvent) => {
-    await logEvent(logPath, e);
-    inp.onEvent?.(e);
-  };
-  const queue = [...left.items];
-  let answered = 0;
+  return { logPath, past, journal, queue: [...left.items], summary };
+}
 
-  /** The next candidate to ask: a ready pair, generated responses, or (ask next) the least certain of several. */
-  const next = async (): Promise<
-    (Candidate & { sources: [string, string]; key: string; why?: string }) | undefined
-  > => {
-    const want = inp.informative ? Math.max(1, inp.informative.poolSize) : 1;
-    const pool: (Candidate & { sources: [string, string]; key: string })[] = [];
-    while (pool.length < want && queue.length) {
-      const item = queue.shift()!;
-      if (item.kind === 'pair') {
-        pool.push({
-          context: item.context,
-          responses: item.responses,
-          sources: item.sources ?? ['response 1', 'response 2'],
-          key: item.key!,
-        });
-        continue;
-      }
-      if (!inp.sources) throw new UserError('no response sources: give two models, two system prompts, or --persona');
-      const [a, b] = inp.sources;
-      try {
-        const c = await generateCandidates(a, b, item.context, {
-          temperature: inp.temperature,
-          seed: Math.floor(rng() * 2 ** 31),
-          ...(inp.signal ? { signal: inp.signal } : {}),
-        });
-        if (!c.ok) {
-          inp.onNote?.(c.note);
-          summary.skipped++;
-          await record({ type: 'skip', at: now(), user: inp.userId, context: item.context, note: c.note });
-          continue;
-        }
-        pool.push({ context: item.context, responses: c.responses, sources: [a.label, b.label], key: item.key! });
-      } catch (err) {
-        if (isFatal(err) || inp.signal?.aborted || !(err instanceof UserError)) throw err;
-        // A failed generation: said, logged, nothing appended; the session goes on with the next prompt.
-        summary.failed++;
-        inp.onNote?.(err.message);
-        await record({ type: 'failed', at: now(), user: inp.userId, error: err.message });
-      }
+/** The loop of one session: retests among the new pairs, each answer logged (and a pick appended). */
+class SessionLoop {
+  private readonly rng: () => number;
+  private answered = 0;
+
+  constructor(
+    private readonly inp: CollectInputs,
+    private readonly s: Opened,
+  ) {
+    this.rng = createRng(`${inp.seed ?? Date.now()}:collect:${inp.userId}`);
+  }
+
+  async run(): Promise<CollectSummary> {
+    const { inp, s } = this;
+    while (inp.max === undefined || this.answered < inp.max) {
+      inp.signal?.throwIfAborted();
+      const step = this.retestDue() ? await this.askRetest() : await this.askNew();
+      if (step === 'end') break;
     }
-    if (!pool.length) return undefined;
-    if (!inp.informative || pool.length === 1) return pool[0];
-    const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, {
-      temperature: inp.temperature,
-      seed: inp.seed ?? 0,
-      ...(inp.signal ? { signal: inp.signal } : {}),
+    if (s.journal.pending.size) await s.journal.flush();
+    s.summary.appended = [...s.journal.appended];
+    s.summary.pending = [...s.journal.pending.keys()];
+    return s.summary;
+  }
+
+  private async record(e: CollectEvent): Promise<void> {
+    await logEvent(this.s.logPath, e);
+    this.inp.onEvent?.(e);
+  }
+
+  /** Never one of the last two picks, which the person would remember. */
+  private retestable(): PickEvent[] {
+    return this.s.past.slice(0, Math.max(0, this.s.past.length - 2));
+  }
+
+  private retestDue(): boolean {
+    return this.inp.retestRate > 0 && this.retestable().length > 0 && this.rng() < this.inp.retestRate;
+  }
+
+  /** A hidden retest: a past pick, the other way round. */
+  private async askRetest(): Promise<'asked' | 'end'> {
+    const { inp, s } = this;
+    const retestable = this.retestable();
+    const p = retestable[Math.floor(this.rng() * retestable.length)]!;
+    s.summary.asked++;
+    const a = await inp.asker.ask({
+      context: p.context,
+      first: p.texts[1],
+      second: p.texts[0],
+      retest: true,
+      index: s.summary.asked,
     });
-    // The others go back to the front of the queue, as ready pairs: nothing generated is thrown away.
-    const rest = pool.filter((_, i) => i !== choice.index);
-    queue.unshift(
-      ...rest.map((c): Item => ({
-        kind: 'pair',
-        context: c.context,
-        responses: c.responses,
-        sources: c.sources,
-        key: c.key,
-      })),
-    );
-    return { ...pool[choice.index]!, why: choice.reason };
-  };
+    if (!a) return 'end';
+    // Shown reversed: answer 1 is the response first shown as 2.
+    const agreed = a.pick === 't' || a.pick === 's' ? null : (a.pick === '1' ? 2 : 1) === p.picked;
+    s.summary.retests++;
+    if (agreed) s.summary.agreed++;
+    await this.record({ type: 'retest', at: now(), user: inp.userId, pairId: p.pairId, agreed, answer: a.pick });
+    return 'asked';
+  }
 
-  while (inp.max === undefined || answered < inp.max) {
-    inp.signal?.throwIfAborted();
-    // A hidden retest: a past pick, the other way round; never one of the last two asked, which the person would remember.
-    const retestable = past.slice(0, Math.max(0, past.length - 2));
-    if (inp.retestRate > 0 && retestable.length && rng() < inp.retestRate) {
-      const p = retestable[Math.floor(rng() * retestable.length)]!;
-      summary.asked++;
-      const a = await inp.asker.ask({
-        context: p.context,
-        first: p.texts[1],
-        second: p.texts[0],
-        retest: true,
-        index: summary.asked,
-      });
-      if (!a) break;
-      // Shown reversed: answer 1 is the response first shown as 2.
-      const agreed = a.pick === 't' || a.pick === 's' ? null : (a.pick === '1' ? 2 : 1) === p.picked;
-      summary.retests++;
-      if (agreed) summary.agreed++;
-      await record({ type: 'retest', at: now(), user: inp.userId, pairId: p.pairId, agreed, answer: a.pick });
-      continue;
-    }
-    const c = await next();
-    if (!c) break;
-    // A random order, recorded: position must not decide what the person prefers.
-    const flip = rng() < 0.5;
+  /** The next new pair, shown in a random recorded order (position must not decide what the person prefers). */
+  private async askNew(): Promise<'asked' | 'end'> {
+    const c = await this.next();
+    if (!c) return 'end';
+    const flip = this.rng() < 0.5;
     const texts: [string, string] = flip ? [c.responses[1], c.responses[0]] : [c.responses[0], c.responses[1]];
     const sources: [string, string] = flip ? [c.sources[1], c.sources[0]] : [c.sources[0], c.sources[1]];
-    summary.asked++;
-    const a = await inp.asker.ask({
+    this.s.summary.asked++;
+    const a = await this.inp.asker.ask({
       context: c.context,
       first: texts[0],
       second: texts[1],
       retest: false,
-      index: summary.asked,
+      index: this.s.summary.asked,
       key: c.key,
       ...(c.why ? { why: c.why } : {}),
     });
-    if (!a) break;
-    answered++;
+    if (!a) return 'end';
+    this.answered++;
+    await this.keep(c, a, texts, sources);
+    return 'asked';
+  }
+
+  /** A tie or a skip is logged only; a pick is logged first, then appended (pick-journal.ts). */
+  private async keep(c: Ready, a: Answer, texts: [string, string], sources: [string, string]): Promise<void> {
+    const { inp, s } = this;
     const reason = a.reason?.trim() ? a.reason.trim().slice(0, 500) : undefined;
+    const told = { context: c.context, texts, sources, ...(reason ? { reason } : {}), key: c.key };
     if (a.pick === 't' || a.pick === 's') {
-      if (a.pick === 't') summary.ties++;
-      else summary.skipped++;
-      await record({
-        type: a.pick === 't' ? 'tie' : 'skip',
-        at: now(),
-        user: inp.userId,
-        context: c.context,
-        texts,
-        sources,
-        ...(reason ? { reason } : {}),
-        key: c.key,
-      });
-      continue;
+      if (a.pick === 't') s.summary.ties++;
+      else s.summary.skipped++;
+      await this.record({ type: a.pick === 't' ? 'tie' : 'skip', at: now(), user: inp.userId, ...told });
+      return;
     }
-    const pairId = `collected-${new Date()
+    const stamp = new Date()
       .toISOString()
       .replace(/[-:.TZ]/g, '')
-      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+      .slice(0, 14);
+    const pairId = `collected-${stamp}-${randomBytes(3).toString('hex')}`;
     const split = newPairSplit(inp, pairId);
     const e: PickEvent = {
       type: 'pick',
@@ -348,14 +337,77 @@ export async function collect(inp: CollectInputs): Promise<CollectSummary> {
       journaled: true,
       ...(split ? { split } : {}),
     };
-    // Logged first, then appended (pick-journal.ts): a pick the file cannot take now stays in the log.
-    await journal.pick(e);
+    // A pick the file cannot take now stays in the log.
+    await s.journal.pick(e);
     inp.onEvent?.(e);
-    summary.picked++;
-    past.push(e);
+    s.summary.picked++;
+    s.past.push(e);
   }
-  if (journal.pending.size) await journal.flush();
-  summary.appended = [...journal.appended];
-  summary.pending = [...journal.pending.keys()];
-  return summary;
+
+  /** The next candidate to ask: a ready pair, generated responses, or (ask next) the least certain of several. */
+  private async next(): Promise<Ready | undefined> {
+    const { inp, s } = this;
+    const want = inp.informative ? Math.max(1, inp.informative.poolSize) : 1;
+    const pool: Ready[] = [];
+    while (pool.length < want && s.queue.length) {
+      const c = await this.candidate(s.queue.shift()!);
+      if (c) pool.push(c);
+    }
+    if (!pool.length) return undefined;
+    if (!inp.informative || pool.length === 1) return pool[0];
+    const choice = await chooseMostInformative(inp.informative.judge, inp.userId, pool, inp.informative.systems, {
+      temperature: inp.temperature,
+      seed: inp.seed ?? 0,
+      ...(inp.signal ? { signal: inp.signal } : {}),
+    });
+    // The others go back to the front of the queue, as ready pairs: nothing generated is thrown away.
+    const rest = pool.filter((_, i) => i !== choice.index);
+    s.queue.unshift(
+      ...rest.map((c): Item => ({
+        kind: 'pair',
+        context: c.context,
+        responses: c.responses,
+        sources: c.sources,
+        key: c.key,
+      })),
+    );
+    return { ...pool[choice.index]!, why: choice.reason };
+  }
+
+  /** An item as a candidate: a ready pair as it is, a prompt answered by the two sources (a failure is said and logged). */
+  private async candidate(item: Item): Promise<Ready | undefined> {
+    const { inp, s } = this;
+    if (item.kind === 'pair')
+      return {
+        context: item.context,
+        responses: item.responses,
+        sources: item.sources ?? ['response 1', 'response 2'],
+        key: item.key!,
+      };
+    if (!inp.sources) throw new UserError('no response sources: give two models, two system prompts, or --persona');
+    const [a, b] = inp.sources;
+    try {
+      const c = await generateCandidates(a, b, item.context, {
+        temperature: inp.temperature,
+        seed: Math.floor(this.rng() * 2 ** 31),
+        ...(inp.signal ? { signal: inp.signal } : {}),
+      });
+      if (c.ok) return { context: item.context, responses: c.responses, sources: [a.label, b.label], key: item.key! };
+      inp.onNote?.(c.note);
+      s.summary.skipped++;
+      await this.record({ type: 'skip', at: now(), user: inp.userId, context: item.context, note: c.note });
+    } catch (err) {
+      if (isFatal(err) || inp.signal?.aborted || !(err instanceof UserError)) throw err;
+      // A failed generation: said, logged, nothing appended; the session goes on with the next prompt.
+      s.summary.failed++;
+      inp.onNote?.(err.message);
+      await this.record({ type: 'failed', at: now(), user: inp.userId, error: err.message });
+    }
+    return undefined;
+  }
+}
+
+/** One session: the asker answers pair after pair until it ends, the items run out or `max` pairs are answered. */
+export async function collect(inp: CollectInputs): Promise<CollectSummary> {
+  return new SessionLoop(inp, await openSession(inp)).run();
 }
