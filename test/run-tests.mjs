@@ -1,5 +1,6 @@
 // `npm test`: every layer prints `N passed, N failed` and its time; the exit status is non-zero if any layer failed.
-//   1. typecheck: tsc --noEmit on the extension/engine/tests and on the webview
+//   1. typecheck: tsc --noEmit on the extension/engine/tests and on the webview; then `npm run lint`
+//      (formatter, linter with the architecture's rules, the shape figures of tools/shape.mjs)
 //   2. unit: test/unit/**/*.test.ts bundled by esbuild, run by node:test
 //   3. integration: mocha in the real extension host of VS Code (code-server's server, headless chromium)
 //   4. e2e: the packaged .vsix in code-server, driven by Playwright with Debian chromium
@@ -49,6 +50,11 @@ if (!unitOnly && !realOnly)
     }
     console.log(`typecheck: ${ok} passed, ${projects.length - ok} failed`);
     if (ok !== projects.length) failedLayers++;
+  });
+
+if (!unitOnly && !realOnly)
+  await timed('lint', async () => {
+    if (run(process.execPath, ['tools/lint.mjs']) !== 0) failedLayers++;
   });
 
 function findTests(dir) {
