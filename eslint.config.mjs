@@ -130,10 +130,7 @@ export default tseslint.config(
         'error',
         {
           paths: writeBans,
-          patterns: [
-            doorBan,
-            { group: ['../commands', '../commands/**'], message: 'Views never import commands.' },
-          ],
+          patterns: [doorBan, { group: ['../commands', '../commands/**'], message: 'Views never import commands.' }],
         },
       ],
     },
