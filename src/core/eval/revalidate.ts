@@ -53,6 +53,7 @@ import { firstStage, synthesisRequest, type FirstStage } from '../method/first-s
 import { textHash } from '../text-hash';
 import { UserError } from '../user-error';
 import { checkWrite } from '../write-guard';
+import { forEachInPool } from '../work-pool';
 
 /** The prompts that can be re-validated (bootstrap shapes the whole fit: re-fit to measure it). */
 export const REVALIDATE_PROMPTS = ['judge', 'memory', 'persona-synthesis'] as const;
@@ -740,56 +741,33 @@ async function ensureDir(dir: string): Promise<string> {
   return dir;
 }
 
+/** Users whose first stage and personas are made at once (each one's calls run side by side too). */
+const THETA_SIDE_USERS = 4;
+
+type SidePersonas = Record<Side, { model: PersonaModel; hash: string }>;
+
 /** Θ: each user's first stage, then a persona with each Θ; a user whose calls failed is left out of both sides. */
 async function thetaSides(
   plan: RevalidationPlan,
   run: RevalidateRun,
   incomplete: { user: string; reason: string }[],
 ): Promise<Record<Side, SideUsers[]>> {
-  const { temperature } = plan.inputs;
-  const seed = plan.inputs.ws.split.seed;
   const users = plan.groups.flatMap((g) => g.users);
-  const made = new Map<string, Record<Side, { model: PersonaModel; hash: string }>>();
+  const made = new Map<string, SidePersonas>();
   let done = 0;
   run.onProgress?.('first stage and personas', 0, users.length);
-  const queue = [...users];
-  const worker = async () => {
-    for (let u = queue.shift(); u; u = queue.shift()) {
-      const s = pairsBySplit(u);
-      try {
-        const stage = await firstStage(
-          run.model,
-          u.id,
-          s.context,
-          s.validation,
-          fitPrompts(plan),
-          fitOptionsFor(plan, u.id, {
-            ...(run.signal ? { signal: run.signal } : {}),
-            ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}),
-          }),
-        );
-        const personas = {} as Record<Side, { model: PersonaModel; hash: string }>;
-        for (const side of ['previous', 'current'] as const) {
-          const { persona: text } = await synthesizePersona(
-            run.model,
-            thetaOf(plan, side).text,
-            stage.userId,
-            stage.examples,
-            { temperature, seed, ...(run.signal ? { signal: run.signal } : {}) },
-          );
-          const model = synthesizedModel(stage, text);
-          personas[side] = { model, hash: textHash(JSON.stringify([model.persona, model.demos])) };
-        }
-        made.set(u.id, personas);
-      } catch (err) {
-        // A server that is down, a bad key or a missing model ends the run; a failed call leaves this user out.
-        if (run.signal?.aborted || isFatal(err) || !(err instanceof UserError)) throw err;
-        incomplete.push({ user: u.id, reason: err.message });
-      }
-      run.onProgress?.('first stage and personas', ++done, users.length);
+  const options = { concurrency: THETA_SIDE_USERS, ...(run.signal ? { signal: run.signal } : {}) };
+  await forEachInPool(users, options, async (u, signal) => {
+    try {
+      made.set(u.id, await userPersonas(plan, run, u, signal));
+    } catch (err) {
+      // A server that is down, a bad key or a missing model ends the run (and stops the other users'
+      // calls); a failed call leaves this user out.
+      if (signal.aborted || isFatal(err) || !(err instanceof UserError)) throw err;
+      incomplete.push({ user: u.id, reason: err.message });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, users.length) }, worker));
+    run.onProgress?.('first stage and personas', ++done, users.length);
+  });
   const out: Record<Side, SideUsers[]> = { previous: [], current: [] };
   for (const side of ['previous', 'current'] as const) {
     const theta = thetaOf(plan, side);
@@ -805,6 +783,46 @@ async function thetaSides(
     ];
   }
   return out;
+}
+
+/** One user's first stage, then their persona with each version of Θ. */
+async function userPersonas(
+  plan: RevalidationPlan,
+  run: RevalidateRun,
+  u: UserEntry,
+  signal: AbortSignal,
+): Promise<SidePersonas> {
+  const { temperature } = plan.inputs;
+  const seed = plan.inputs.ws.split.seed;
+  const s = pairsBySplit(u);
+  const stage = await firstStage(
+    run.model,
+    u.id,
+    s.context,
+    s.validation,
+    fitPrompts(plan),
+    fitOptionsFor(plan, u.id, {
+      signal,
+      ...(run.onNote ? { onNote: (m: string) => run.onNote!(`${u.id}: ${m}`) } : {}),
+    }),
+  );
+  const personas = {} as SidePersonas;
+  for (const side of ['previous', 'current'] as const) {
+    const { persona: text } = await synthesizePersona(
+      run.model,
+      thetaOf(plan, side).text,
+      stage.userId,
+      stage.examples,
+      {
+        temperature,
+        seed,
+        signal,
+      },
+    );
+    const model = synthesizedModel(stage, text);
+    personas[side] = { model, hash: textHash(JSON.stringify([model.persona, model.demos])) };
+  }
+  return personas;
 }
 
 function mergeFailures(list: readonly RunFailures[]): RunFailures {

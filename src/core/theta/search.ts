@@ -57,6 +57,7 @@ import { heldOutCheck, type HeldOutCheck } from './acceptance';
 import { SEED_REWRITES, type ThetaPlan } from './plan';
 import { scoringPairs, type ThetaUserData } from './user-splits';
 import type { LineageWriter } from './lineage';
+import { forEachInPool } from '../work-pool';
 
 /** Every this many steps, a merge instead of a reflection (when the front allows one). */
 export const MERGE_EVERY = 4;
@@ -189,9 +190,10 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
 
   // 1. First stages.
   const stages = new Map<string, FirstStage>();
-  const queue = [...everyone];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+  await forEachInPool(
+    everyone,
+    { concurrency: FIRST_STAGE_WORKERS, ...(signal ? { signal } : {}) },
+    async (id, stop) => {
       const u = byId.get(id)!;
       stages.set(
         id,
@@ -201,13 +203,12 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
           k: inp.k,
           stopScore: inp.stopScore,
           ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}),
-          ...(signal ? { signal } : {}),
+          signal: stop,
           onNote: (m) => note(`${id}: ${m}`),
         }),
       );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FIRST_STAGE_WORKERS, everyone.length) }, worker));
+    },
+  );
   note(
     `first stages of ${everyone.length} user(s): ${meter.used} call(s) (at most ${plan.cost.firstStageBound} planned)`,
   );
