@@ -141,7 +141,8 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
   {
-    files: ['test/**/*.ts', 'test/**/*.mjs', 'tools/**/*.mjs', 'esbuild.mjs', 'eslint.config.mjs'],
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    // Tests reach into odd shapes (loopback bodies, CLI JSON) where `any` is the honest type; src stays strict.
+    files: ['test/**/*', 'tools/**/*.mjs', '*.mjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -139,9 +139,8 @@ for (const kind of ['ollama', 'openai'] as const) {
       server.reset();
       server.options.latencyMs = 10;
       const seen: number[] = [];
-      let llm: Llm | undefined;
       // Only the retry lines: the client logs other things too (the context it sized for Ollama).
-      llm = make(
+      const llm: Llm | undefined = make(
         8,
         {},
         (_level, message) => void (message.startsWith('retrying') && seen.push(llm!.endpoints()[0]!.limit)),

@@ -23,9 +23,18 @@ function close(actual: number, expected: number, tol: number, what = ''): void {
 function discordantSamples(b01: number, b10: number, concordant = 0): { a: boolean[]; b: boolean[] } {
   const a: boolean[] = [];
   const b: boolean[] = [];
-  for (let i = 0; i < b01; i++) (a.push(false), b.push(true));
-  for (let i = 0; i < b10; i++) (a.push(true), b.push(false));
-  for (let i = 0; i < concordant; i++) (a.push(i % 2 === 0), b.push(i % 2 === 0));
+  for (let i = 0; i < b01; i++) {
+    a.push(false);
+    b.push(true);
+  }
+  for (let i = 0; i < b10; i++) {
+    a.push(true);
+    b.push(false);
+  }
+  for (let i = 0; i < concordant; i++) {
+    a.push(i % 2 === 0);
+    b.push(i % 2 === 0);
+  }
   return { a, b };
 }
 

@@ -42,8 +42,14 @@ function bruteForce(diffs: number[]): number {
 function wholePairs(b01: number, b10: number, concordant: number): { a: boolean[][]; b: boolean[][] } {
   const a: boolean[][] = [];
   const b: boolean[][] = [];
-  for (let i = 0; i < b01; i++) (a.push([false, false]), b.push([true, true]));
-  for (let i = 0; i < b10; i++) (a.push([true, true]), b.push([false, false]));
+  for (let i = 0; i < b01; i++) {
+    a.push([false, false]);
+    b.push([true, true]);
+  }
+  for (let i = 0; i < b10; i++) {
+    a.push([true, true]);
+    b.push([false, false]);
+  }
   for (let i = 0; i < concordant; i++) {
     const v = i % 3 !== 0;
     a.push([v, !v]);
