@@ -201,64 +201,92 @@ export class BatchChatModel implements ChatModel {
     }
   }
 
+  /** The answers to the pending requests: saved output, else a batch resumed or submitted, polled and downloaded. */
   private async results(pending: Map<string, Pending>, signal?: AbortSignal): Promise<Map<string, unknown>> {
-    const { statePath, step } = this.opts;
     const ids = [...pending.keys()].sort();
     const inputHash = createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
-    let s: BatchStepState | undefined = await this.store.get(step);
-    const save = () => this.store.set(step, s!);
+    let s: BatchStepState | undefined = await this.store.get(this.opts.step);
     if (s && s.inputHash !== inputHash) {
-      this.opts.log?.(`batch ${step}: the requests changed since batch ${s.batchId ?? '(none)'}; starting a new batch`);
+      this.opts.log?.(
+        `batch ${this.opts.step}: the requests changed since batch ${s.batchId ?? '(none)'}; starting a new batch`,
+      );
       s = undefined;
     }
-    if (s?.results) {
-      // The state file names it: read under the read guard, so a state file cannot point the run at any file
-      // (refused or unreadable, the output is fetched again).
-      const saved = await readOwnText(s.results, { what: 'batch output', maxBytes: READ_LIMITS.log }).catch(
-        () => undefined,
-      );
-      if (saved !== undefined) {
-        this.counters.fromSavedOutput += pending.size;
-        return parseOutput(saved);
-      }
+    const saved = await this.savedOutput(s);
+    if (saved !== undefined) {
+      this.counters.fromSavedOutput += pending.size;
+      return parseOutput(saved);
     }
-    if (!s?.batchId) {
-      // An upload that finished before an interruption is reused.
-      s = { inputHash, requests: ids.length, ...(s?.inputFileId ? { inputFileId: s.inputFileId } : {}) };
-      if (!s.inputFileId) {
-        const text =
-          ids
-            .map((id) =>
-              JSON.stringify({
-                custom_id: id,
-                method: 'POST',
-                url: BATCH_ENDPOINT,
-                body: batchBody(this.model, pending.get(id)!.request),
-              }),
-            )
-            .join('\n') + '\n';
-        const file = await this.client.files.create(
-          {
-            file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`),
-            purpose: 'batch',
-          },
-          { signal: signal ?? null },
-        );
-        this.counters.uploaded += ids.length;
-        s.inputFileId = file.id;
-        await save();
-      }
-      const batch = await this.client.batches.create(
-        { input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } },
+    if (!s?.batchId) s = await this.submit(ids, pending, inputHash, s, signal);
+    else this.opts.log?.(`batch ${this.opts.step}: resuming ${s.batchId} (${s.status ?? 'unknown status'})`);
+    await this.poll(s, signal);
+    return parseOutput(await this.download(s, signal));
+  }
+
+  private save(s: BatchStepState): Promise<void> {
+    return this.store.set(this.opts.step, s);
+  }
+
+  /** The output a run before this one downloaded, when the state file names it. */
+  private async savedOutput(s: BatchStepState | undefined): Promise<string | undefined> {
+    if (!s?.results) return undefined;
+    // The state file names it: read under the read guard, so a state file cannot point the run at any file
+    // (refused or unreadable, the output is fetched again).
+    return readOwnText(s.results, { what: 'batch output', maxBytes: READ_LIMITS.log }).catch(() => undefined);
+  }
+
+  /** Uploads the requests (unless an upload finished before an interruption) and creates the batch. */
+  private async submit(
+    ids: readonly string[],
+    pending: Map<string, Pending>,
+    inputHash: string,
+    before: BatchStepState | undefined,
+    signal?: AbortSignal,
+  ): Promise<BatchStepState> {
+    const { step } = this.opts;
+    const s: BatchStepState = {
+      inputHash,
+      requests: ids.length,
+      ...(before?.inputFileId ? { inputFileId: before.inputFileId } : {}),
+    };
+    if (!s.inputFileId) {
+      const text =
+        ids
+          .map((id) =>
+            JSON.stringify({
+              custom_id: id,
+              method: 'POST',
+              url: BATCH_ENDPOINT,
+              body: batchBody(this.model, pending.get(id)!.request),
+            }),
+          )
+          .join('\n') + '\n';
+      const file = await this.client.files.create(
+        {
+          file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`),
+          purpose: 'batch',
+        },
         { signal: signal ?? null },
       );
-      this.counters.batchesCreated++;
-      s.batchId = batch.id;
-      s.status = batch.status;
-      await save();
-      this.opts.log?.(`batch ${step}: submitted ${ids.length} request(s) as ${batch.id}`);
-    } else this.opts.log?.(`batch ${step}: resuming ${s.batchId} (${s.status ?? 'unknown status'})`);
+      this.counters.uploaded += ids.length;
+      s.inputFileId = file.id;
+      await this.save(s);
+    }
+    const batch = await this.client.batches.create(
+      { input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } },
+      { signal: signal ?? null },
+    );
+    this.counters.batchesCreated++;
+    s.batchId = batch.id;
+    s.status = batch.status;
+    await this.save(s);
+    this.opts.log?.(`batch ${step}: submitted ${ids.length} request(s) as ${batch.id}`);
+    return s;
+  }
 
+  /** Polls until the batch ends; a batch that ended without output, or a wait past maxWaitMs, throws. */
+  private async poll(s: BatchStepState, signal?: AbortSignal): Promise<void> {
+    const { step } = this.opts;
     const started = Date.now();
     for (;;) {
       const b = await this.client.batches.retrieve(s.batchId!, { signal: signal ?? null });
@@ -267,7 +295,7 @@ export class BatchChatModel implements ChatModel {
         s.status = b.status;
         s.outputFileId = b.output_file_id ?? null;
         s.errorFileId = b.error_file_id ?? null;
-        await save();
+        await this.save(s);
         this.opts.log?.(
           `batch ${step}: ${b.status}${b.request_counts ? ` (${b.request_counts.completed}/${b.request_counts.total})` : ''}`,
         );
@@ -275,16 +303,14 @@ export class BatchChatModel implements ChatModel {
       if (FINAL.has(b.status)) {
         s.outputFileId = b.output_file_id ?? null;
         s.errorFileId = b.error_file_id ?? null;
-        if (b.status !== 'completed' && !b.output_file_id) {
-          await save();
-          const why = b.errors?.data?.map((e) => e.message).join('; ');
-          throw new LlmError('server', `batch ${b.id} for ${step} ended ${b.status}${why ? `: ${why}` : ''}`, {
-            provider: 'openai',
-            model: this.model,
-            retryable: false,
-          });
-        }
-        break;
+        if (b.status === 'completed' || b.output_file_id) return;
+        await this.save(s);
+        const why = b.errors?.data?.map((e) => e.message).join('; ');
+        throw new LlmError('server', `batch ${b.id} for ${step} ended ${b.status}${why ? `: ${why}` : ''}`, {
+          provider: 'openai',
+          model: this.model,
+          retryable: false,
+        });
       }
       if (this.opts.maxWaitMs !== undefined && Date.now() - started > this.opts.maxWaitMs) {
         throw new LlmError(
@@ -295,6 +321,10 @@ export class BatchChatModel implements ChatModel {
       }
       await sleep(this.opts.pollMs ?? 10_000, undefined, signal ? { signal } : undefined);
     }
+  }
+
+  /** Downloads the output and error files and saves them beside the state file, so a re-run reads them. */
+  private async download(s: BatchStepState, signal?: AbortSignal): Promise<string> {
     let text = '';
     for (const fileId of [s.outputFileId, s.errorFileId]) {
       if (!fileId) continue;
@@ -302,10 +332,11 @@ export class BatchChatModel implements ChatModel {
       const part = await res.text();
       text += part.endsWith('\n') || part === '' ? part : part + '\n';
     }
-    s.results = `${statePath.replace(/\.json$/, '')}.${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.output.jsonl`;
+    const stem = this.opts.statePath.replace(/\.json$/, '');
+    s.results = `${stem}.${this.opts.step.replace(/[^A-Za-z0-9._-]+/g, '_')}.output.jsonl`;
     await writeAtomic(s.results, text, 0);
-    await save();
-    return parseOutput(text);
+    await this.save(s);
+    return text;
   }
 
   private answer(line: unknown, request: ChatRequest): ChatResult | LlmError {

@@ -19,6 +19,7 @@ import { classifyPair, type Classification } from './classify';
 import { promptHash } from '../method/prompt-store';
 import { countItems, filterUsers, toItems, type BenchItem, type StepCounts } from './records';
 import { UserError } from '../user-error';
+import { forEachInPool } from '../work-pool';
 
 /** A model whose calls may be collected and sent together (the Batch API): flush() sends them. */
 export type StepModel = ChatModel & { flush?: (signal?: AbortSignal) => Promise<void> };
@@ -87,17 +88,18 @@ export interface PrepareResult {
 /**
  * Runs all of a step's calls. With a batching model every call registers at once and flush()
  * sends them as one batch. Otherwise at most `window` calls are started ahead of the model's
- * scheduler (which bounds what is really in flight): enough to keep every server slot busy,
- * without holding tens of thousands of prompts and pending calls in memory at once.
+ * scheduler (which bounds what is really in flight), through the work pool: enough to keep every
+ * server slot busy, without holding tens of thousands of prompts and pending calls in memory at once.
+ * A call that throws stops its siblings (each is given the pool's signal) and the step.
  */
 async function runStep<T>(
   model: StepModel,
-  calls: (() => Promise<T>)[],
+  calls: ((signal: AbortSignal) => Promise<T>)[],
   signal?: AbortSignal,
   window = STEP_WINDOW,
 ): Promise<T[]> {
   if (model.flush) {
-    const all = Promise.all(calls.map((c) => c()));
+    const all = Promise.all(calls.map((c) => c(signal ?? new AbortController().signal)));
     // Every call above registered its request synchronously; one batch carries them all.
     await model.flush(signal).catch(async (err) => {
       await all.catch(() => undefined);
@@ -106,20 +108,9 @@ async function runStep<T>(
     return all;
   }
   const out: T[] = new Array(calls.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < calls.length) {
-      const i = next++;
-      try {
-        out[i] = await calls[i]!();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, calls.length) }, worker));
+  await forEachInPool(calls, { concurrency: window, ...(signal ? { signal } : {}) }, async (call, s, i) => {
+    out[i] = await call(s);
+  });
   return out;
 }
 
@@ -147,21 +138,49 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   const steps: StepReport[] = [];
   const items = toItems(records.map((r) => ({ ...r, meta: { ...(r.meta ?? {}) } })));
   steps.push({ step: 'raw', label: 'raw pairs (after import; ties give no pair)', counts: countItems(items) });
-
-  // 1. Users with enough pairs.
   const step1 = filterUsers(items, opts.minPairs);
   steps.push({ step: 'users', label: `1. users with at least ${opts.minPairs} pairs`, counts: countItems(step1) });
+  const { kept: step2, classifier } = await personalizableStep(step1, opts);
+  steps.push({
+    step: 'personalizable',
+    label: '2. personalizable (LLM classifier)',
+    counts: countItems(step2),
+    requests: step1.length,
+  });
+  const { kept: step3, judges, unjudged } = await disagreementStep(step2, opts);
+  const [lo, hi] = opts.agreement;
+  steps.push({
+    step: 'disagreement',
+    label: `3. judge agreement with the user in [${pctText(lo)}, ${pctText(hi)}]`,
+    counts: countItems(step3),
+    requests: step2.length * 2 * opts.judges.length,
+  });
+  const { kept: step4, splits } = splitStep(step3, opts);
+  steps.push({
+    step: 'splits',
+    label: `4. split per user (users still with at least ${opts.minPairs} pairs)`,
+    counts: countItems(step4),
+  });
+  return {
+    records: step4.map((x) => x.record),
+    report: { steps, minPairs: opts.minPairs, agreement: opts.agreement, classifier, judges, unjudged, splits },
+  };
+}
 
-  // 2. Personalizable.
+/** 2. One classifier call per pair; the label and reason go to the record's meta, the personalizable pairs on. */
+async function personalizableStep(
+  step1: readonly BenchItem[],
+  opts: PrepareOptions,
+): Promise<{ kept: BenchItem[]; classifier: PrepareReport['classifier'] }> {
   let done = 0;
   opts.onProgress?.('personalizable', 0, step1.length);
   const classes = await runStep(
     opts.classifier,
-    step1.map((it) => async () => {
+    step1.map((it) => async (signal) => {
       const c = await classifyPair(opts.classifier, opts.classifierPrompt, it.pair, {
         temperature: opts.temperature,
         seed: opts.seed,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        signal,
       });
       opts.onProgress?.('personalizable', ++done, step1.length);
       return c;
@@ -170,7 +189,7 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   );
   stopOnFailedClassifications(classes, step1);
   const classifier = { model: opts.classifier.model, personalizable: 0, notPersonalizable: 0, failed: 0 };
-  const step2: BenchItem[] = [];
+  const kept: BenchItem[] = [];
   step1.forEach((it, i) => {
     const c = classes[i]!;
     it.record.meta!.personalizable = {
@@ -182,99 +201,33 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     };
     if (c.personalizable === true) {
       classifier.personalizable++;
-      step2.push(it);
+      kept.push(it);
     } else if (c.personalizable === false) classifier.notPersonalizable++;
     else classifier.failed++;
   });
-  steps.push({
-    step: 'personalizable',
-    label: '2. personalizable (LLM classifier)',
-    counts: countItems(step2),
-    requests: step1.length,
-  });
+  return { kept, classifier };
+}
 
-  // 3. Disagreement among judges, both orders.
-  const system = judgeSystem(opts.judgePrompt, {});
+/** Votes of one judge on every pair, pair by pair; undefined when the judge is unavailable (its status says why). */
+type JudgeVotes = JudgeVote[][] | undefined;
+
+/** 3. Every judge votes on every pair in both orders; pairs whose agreement with the user lies in the range go on. */
+async function disagreementStep(
+  step2: readonly BenchItem[],
+  opts: PrepareOptions,
+): Promise<{ kept: BenchItem[]; judges: JudgeStatus[]; unjudged: number }> {
+  const votes = { done: 0, total: step2.length * 2 * opts.judges.length };
+  opts.onProgress?.('judges', 0, votes.total);
   // Per judge, per pair; flattened in the order the judges were given, whatever finishes first.
-  const perJudge: (JudgeVote[][] | undefined)[] = opts.judges.map(() => undefined);
+  const perJudge: JudgeVotes[] = opts.judges.map(() => undefined);
   const judges: JudgeStatus[] = [];
-  const totalVotes = step2.length * 2 * opts.judges.length;
-  let voted = 0;
-  opts.onProgress?.('judges', 0, totalVotes);
-  // One judge model at a time per server: Ollama holds a model or two in memory, and two judges voting
-  // side by side on one server make it unload and reload models back and forth. Judges on different
-  // servers still vote at the same time.
-  const lanes = new Map<string, Promise<unknown>>();
-  const inLane = (judge: StepModel, j: number, work: () => Promise<void>): Promise<void> => {
-    const key = serverOf(judge) ?? `judge ${j}`;
-    const run = (lanes.get(key) ?? Promise.resolve()).then(work);
-    lanes.set(
-      key,
-      run.catch(() => undefined),
-    );
-    return run;
-  };
+  const lanes = new ServerLanes();
   await Promise.all(
     opts.judges.map((judge, j) =>
-      inLane(judge, j, async () => {
+      lanes.run(judge, j, async () => {
         const status: JudgeStatus = { model: judge.model, available: true, votes: 0 };
         judges.push(status);
-        const unusable = await opts.judgeCheck?.(judge, j);
-        if (unusable) {
-          status.available = false;
-          status.error = unusable.message;
-          opts.log?.(
-            `judge ${judge.model} is unavailable and is left out of the disagreement filter: ${unusable.message}`,
-          );
-          return;
-        }
-        // A judge that turns out unavailable stops at once: its queued calls are dropped.
-        const stop = new AbortController();
-        const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-        const mine: JudgeVote[][] = step2.map(() => []);
-        try {
-          await runStep(
-            judge,
-            step2.flatMap((it, i) =>
-              (['AB', 'BA'] as const).map((order) => async () => {
-                try {
-                  const v = await judgeOrder(judge, system, it.pair, order, {
-                    temperature: opts.temperature,
-                    seed: opts.seed,
-                    signal,
-                    purpose: 'disagreement',
-                  });
-                  mine[i]!.push({
-                    model: judge.model,
-                    order,
-                    preference: v.preference,
-                    agrees: v.correct,
-                    ...(v.error ? { error: v.error } : {}),
-                  });
-                  opts.onProgress?.('judges', ++voted, totalVotes);
-                } catch (err) {
-                  if (!opts.signal?.aborted && isFatal(err) && !stop.signal.aborted) stop.abort(err);
-                  throw err;
-                }
-              }),
-            ),
-            signal,
-          );
-          for (const m of mine) {
-            m.sort((a, b) => a.order.localeCompare(b.order));
-            status.votes += m.length;
-          }
-          perJudge[j] = mine;
-        } catch (err) {
-          if (opts.signal?.aborted) throw err;
-          const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (err as Error);
-          if (!isFatal(cause)) throw err;
-          status.available = false;
-          status.error = cause.message;
-          opts.log?.(
-            `judge ${judge.model} is unavailable and is left out of the disagreement filter: ${cause.message}`,
-          );
-        }
+        perJudge[j] = await judgeVotes(judge, j, step2, opts, status, votes);
       }),
     ),
   );
@@ -286,9 +239,90 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
       `no judge model is available for the disagreement filter (${judges.map((j) => `${j.model}: ${j.error}`).join('; ')})`,
     );
   }
+  return { ...keepAgreeing(step2, perJudge, opts), judges };
+}
+
+/**
+ * One judge model at a time per server: Ollama holds a model or two in memory, and two judges voting side by
+ * side on one server make it unload and reload models back and forth. Judges on different servers still vote
+ * at the same time.
+ */
+class ServerLanes {
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  run(judge: StepModel, j: number, work: () => Promise<void>): Promise<void> {
+    const key = serverOf(judge) ?? `judge ${j}`;
+    const run = (this.lanes.get(key) ?? Promise.resolve()).then(work);
+    this.lanes.set(
+      key,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+}
+
+/** A judge's votes; a judge that is (or turns out) unavailable is marked so, and its queued calls are dropped. */
+async function judgeVotes(
+  judge: StepModel,
+  j: number,
+  step2: readonly BenchItem[],
+  opts: PrepareOptions,
+  status: JudgeStatus,
+  votes: { done: number; total: number },
+): Promise<JudgeVotes> {
+  const leaveOut = (message: string) => {
+    status.available = false;
+    status.error = message;
+    opts.log?.(`judge ${judge.model} is unavailable and is left out of the disagreement filter: ${message}`);
+    return undefined;
+  };
+  const unusable = await opts.judgeCheck?.(judge, j);
+  if (unusable) return leaveOut(unusable.message);
+  const system = judgeSystem(opts.judgePrompt, {});
+  const mine: JudgeVote[][] = step2.map(() => []);
+  const call = (it: BenchItem, i: number, order: Order) => async (signal: AbortSignal) => {
+    const v = await judgeOrder(judge, system, it.pair, order, {
+      temperature: opts.temperature,
+      seed: opts.seed,
+      signal,
+      purpose: 'disagreement',
+    });
+    mine[i]!.push({
+      model: judge.model,
+      order,
+      preference: v.preference,
+      agrees: v.correct,
+      ...(v.error ? { error: v.error } : {}),
+    });
+    opts.onProgress?.('judges', ++votes.done, votes.total);
+  };
+  try {
+    // The pool stops the judge's other calls at its first fatal error (the first error is the one thrown).
+    await runStep(
+      judge,
+      step2.flatMap((it, i) => (['AB', 'BA'] as const).map((order) => call(it, i, order))),
+      opts.signal,
+    );
+  } catch (err) {
+    if (opts.signal?.aborted || !isFatal(err)) throw err;
+    return leaveOut((err as Error).message);
+  }
+  for (const m of mine) {
+    m.sort((a, b) => a.order.localeCompare(b.order));
+    status.votes += m.length;
+  }
+  return mine;
+}
+
+/** The pairs whose share of agreeing votes lies in the range; every vote and the share go to the record's meta. */
+function keepAgreeing(
+  step2: readonly BenchItem[],
+  perJudge: readonly JudgeVotes[],
+  opts: PrepareOptions,
+): { kept: BenchItem[]; unjudged: number } {
   const [lo, hi] = opts.agreement;
   let unjudged = 0;
-  const step3: BenchItem[] = [];
+  const kept: BenchItem[] = [];
   step2.forEach((it, i) => {
     const v = perJudge.flatMap((m) => m?.[i] ?? []);
     const valid = v.filter((x) => x.preference !== null);
@@ -297,21 +331,21 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     it.record.meta!.judge_agreement = agreement;
     if (agreement === null) {
       if (opts.judges.length) unjudged++;
-      else step3.push(it);
-    } else if (agreement >= lo - 1e-12 && agreement <= hi + 1e-12) step3.push(it);
+      else kept.push(it);
+    } else if (agreement >= lo - 1e-12 && agreement <= hi + 1e-12) kept.push(it);
   });
-  steps.push({
-    step: 'disagreement',
-    label: `3. judge agreement with the user in [${pctText(lo)}, ${pctText(hi)}]`,
-    counts: countItems(step3),
-    requests: step2.length * 2 * opts.judges.length,
-  });
+  return { kept, unjudged };
+}
 
-  // 4. Splits, for users that still have enough pairs.
-  const step4 = filterUsers(step3, opts.minPairs);
-  const splitCounts: Record<Split, number> = { context: 0, validation: 0, test: 0 };
+/** 4. Splits, for users that still have enough pairs. */
+function splitStep(
+  step3: readonly BenchItem[],
+  opts: PrepareOptions,
+): { kept: BenchItem[]; splits: Record<Split, number> } {
+  const kept = filterUsers(step3, opts.minPairs);
+  const splits: Record<Split, number> = { context: 0, validation: 0, test: 0 };
   const byUser = new Map<string, BenchItem[]>();
-  for (const it of step4) {
+  for (const it of kept) {
     const list = byUser.get(it.record.user_id);
     if (list) list.push(it);
     else byUser.set(it.record.user_id, [it]);
@@ -328,26 +362,9 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
       const split = s.assignment.get(it.pair.pairId);
       if (split) it.record.split = split;
     }
-    for (const k of SPLITS) splitCounts[k] += s.counts[k];
+    for (const k of SPLITS) splits[k] += s.counts[k];
   }
-  steps.push({
-    step: 'splits',
-    label: `4. split per user (users still with at least ${opts.minPairs} pairs)`,
-    counts: countItems(step4),
-  });
-
-  return {
-    records: step4.map((x) => x.record),
-    report: {
-      steps,
-      minPairs: opts.minPairs,
-      agreement: opts.agreement,
-      classifier,
-      judges,
-      unjudged,
-      splits: splitCounts,
-    },
-  };
+  return { kept, splits };
 }
 
 export function pctText(x: number): string {

@@ -57,106 +57,97 @@ export function importHh(input: Buffer | Uint8Array | RowsInput, options: HhImpo
   const out = new ImportCollector();
   const baseUser = options.userId ?? 'hh';
   const users = Math.max(1, Math.floor(options.users ?? 1));
-
-  let source: RowsInput;
-  if (!(input instanceof Uint8Array)) {
-    source = input as string | readonly unknown[] | RowsResult;
-  } else {
-    let bytes = input;
-    if (isGzip(bytes)) {
-      // Bytes already in memory (importFile streams files instead): the output is capped, so a small
-      // bomb cannot expand into gigabytes.
-      try {
-        bytes = gunzipSync(bytes, { maxOutputLength: MAX_WHOLE_FILE_BYTES });
-      } catch (err) {
-        const over = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-        out.problem(
-          file,
-          1,
-          1,
-          over
-            ? `decompresses to more than ${MAX_WHOLE_FILE_BYTES / 1048576} MB: not read (import the file by its path, which streams)`
-            : `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        return out.result();
-      }
-    }
-    source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  }
-
+  const source = hhSource(input, file, out);
+  if (source === undefined) return out.result();
   const { rows, problems } = readRows(source, file);
   out.problems.push(...problems);
   out.skip(SKIP_INVALID, problems.filter((p) => p.severity === 'error').length);
-
   let rowIndex = -1;
   for (const { value: row, line, column } of rows) {
     rowIndex++;
-    const fail = (message: string): void => {
-      out.problem(file, line, column, message);
+    const pair = hhPair(row);
+    if (typeof pair === 'string') {
+      out.problem(file, line, column, pair);
       out.skip(SKIP_INVALID);
-    };
-    if (!isRecord(row)) {
-      fail(`expected an object with "chosen" and "rejected" transcripts, got ${describe(row)}`);
-      continue;
-    }
-    const missing = (['chosen', 'rejected'] as const).filter((k) => typeof row[k] !== 'string');
-    if (missing.length > 0) {
-      fail(
-        missing
-          .map((k) =>
-            row[k] === undefined
-              ? `missing field "${k}"`
-              : `"${k}" must be a transcript string, got ${describe(row[k])}`,
-          )
-          .join('; '),
-      );
-      continue;
-    }
-    const c = parseHhTranscript(row.chosen as string);
-    const r = parseHhTranscript(row.rejected as string);
-    const lastC = c.turns[c.turns.length - 1];
-    const lastR = r.turns[r.turns.length - 1];
-    if (!lastC || lastC.role !== 'assistant' || !lastR || lastR.role !== 'assistant') {
-      const which = [
-        !lastC || lastC.role !== 'assistant' ? 'chosen' : '',
-        !lastR || lastR.role !== 'assistant' ? 'rejected' : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      fail(`the ${which} transcript does not end with an "Assistant:" turn`);
-      continue;
-    }
-    const context = c.turns.slice(0, -1);
-    const otherContext = r.turns.slice(0, -1);
-    if (c.preamble !== r.preamble || !sameTurns(context, otherContext)) {
-      fail(
-        `the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`,
-      );
-      continue;
-    }
-    if (context.length === 0 || context[context.length - 1]!.role !== 'user') {
-      fail('no "Human:" turn before the last assistant turn');
-      continue;
-    }
-    const why = responsePairError(lastC.content, lastR.content);
-    if (why) {
-      fail(why);
       continue;
     }
     const user = users === 1 ? baseUser : `${baseUser}-${(rowIndex % users) + 1}`;
     const unique = out.uniquePairId(`hh-${line}`);
     const meta: Record<string, unknown> = { source: 'hh', line };
-    if (c.preamble) meta.preamble = c.preamble;
+    if (pair.preamble) meta.preamble = pair.preamble;
     out.records.push({
       user_id: user,
       pair_id: unique.id,
-      context,
-      chosen: lastC.content,
-      rejected: lastR.content,
+      context: pair.context,
+      chosen: pair.chosen,
+      rejected: pair.rejected,
       meta,
     });
   }
   return out.result();
+}
+
+/** The rows to read: given as rows or text, or bytes (gunzipped under a cap); undefined (with a problem) when not. */
+function hhSource(input: Buffer | Uint8Array | RowsInput, file: string, out: ImportCollector): RowsInput | undefined {
+  if (!(input instanceof Uint8Array)) return input as string | readonly unknown[] | RowsResult;
+  let bytes = input;
+  if (isGzip(bytes)) {
+    // Bytes already in memory (importFile streams files instead): the output is capped, so a small
+    // bomb cannot expand into gigabytes.
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_WHOLE_FILE_BYTES });
+    } catch (err) {
+      const over = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      out.problem(
+        file,
+        1,
+        1,
+        over
+          ? `decompresses to more than ${MAX_WHOLE_FILE_BYTES / 1048576} MB: not read (import the file by its path, which streams)`
+          : `cannot decompress gzip: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return undefined;
+    }
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+interface HhPair {
+  context: NativeTurn[];
+  chosen: string;
+  rejected: string;
+  preamble: string;
+}
+
+/** A row's pair: the shared turns and the two last assistant turns; a string says why the row gives none. */
+function hhPair(row: unknown): HhPair | string {
+  if (!isRecord(row)) return `expected an object with "chosen" and "rejected" transcripts, got ${describe(row)}`;
+  const missing = (['chosen', 'rejected'] as const).filter((k) => typeof row[k] !== 'string');
+  if (missing.length > 0)
+    return missing
+      .map((k) =>
+        row[k] === undefined ? `missing field "${k}"` : `"${k}" must be a transcript string, got ${describe(row[k])}`,
+      )
+      .join('; ');
+  const c = parseHhTranscript(row.chosen as string);
+  const r = parseHhTranscript(row.rejected as string);
+  const lastC = c.turns[c.turns.length - 1];
+  const lastR = r.turns[r.turns.length - 1];
+  const badC = !lastC || lastC.role !== 'assistant';
+  const badR = !lastR || lastR.role !== 'assistant';
+  if (badC || badR) {
+    const which = [badC ? 'chosen' : '', badR ? 'rejected' : ''].filter(Boolean).join(' and ');
+    return `the ${which} transcript does not end with an "Assistant:" turn`;
+  }
+  const context = c.turns.slice(0, -1);
+  const otherContext = r.turns.slice(0, -1);
+  if (c.preamble !== r.preamble || !sameTurns(context, otherContext))
+    return `the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`;
+  if (context.length === 0 || context[context.length - 1]!.role !== 'user')
+    return 'no "Human:" turn before the last assistant turn';
+  const why = responsePairError(lastC!.content, lastR!.content);
+  if (why) return why;
+  return { context, chosen: lastC!.content, rejected: lastR!.content, preamble: c.preamble };
 }
 
 function sameTurns(a: NativeTurn[], b: NativeTurn[]): boolean {

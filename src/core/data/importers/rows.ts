@@ -102,116 +102,122 @@ function lineOf(text: string, offset: number): number {
  * element separately. Positions are tracked incrementally, so this is linear in the text.
  */
 function readJsonArray(text: string, open: number, file: string): RowsResult {
-  const rows: Row[] = [];
-  const problems: ImportProblem[] = [];
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < open; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  let depth = 0;
-  const stack: number[] = [];
-  let inString = false;
-  let escaped = false;
-  let elemStart = -1;
-  let elemLine = 0;
-  let elemCol = 0;
-  let closed = -1;
+  return new ArraySplitter(text, file).run(open);
+}
 
-  const flush = (end: number): void => {
-    if (elemStart < 0) return;
-    const slice = text.slice(elemStart, end);
-    try {
-      rows.push({ value: JSON.parse(slice), line: elemLine, column: elemCol });
-    } catch (err) {
-      problems.push({
-        file,
-        line: elemLine,
-        column: elemCol,
-        message: `not valid JSON: ${errorText(err)}`,
-        severity: 'error',
-      });
-    }
-    elemStart = -1;
-  };
+/** The scan of one top-level JSON array (see readJsonArray). */
+class ArraySplitter {
+  readonly rows: Row[] = [];
+  readonly problems: ImportProblem[] = [];
+  private line = 1;
+  private lineStart = 0;
+  private depth = 0;
+  private readonly stack: number[] = [];
+  private inString = false;
+  private escaped = false;
+  private elemStart = -1;
+  private elemLine = 0;
+  private elemCol = 0;
 
-  for (let i = open; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === 0x5c /* \ */) escaped = true;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (depth === 1 && elemStart < 0 && !isSpace(c) && c !== 0x2c /* , */ && c !== 0x5d /* ] */) {
-      elemStart = i;
-      elemLine = line;
-      elemCol = i - lineStart + 1;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      stack.push(c);
-      depth++;
-    } else if (c === 0x5d || c === 0x7d /* } */) {
-      // Resynchronise on a mismatched closer (`{"a": [1}`): pop to its opener when there is one
-      // inside the current element; the element then fails to parse and is reported on its own.
-      const opener = c === 0x5d ? 0x5b : 0x7b;
-      let k = stack.length - 1;
-      while (k > 0 && stack[k] !== opener) k--;
-      // A stray `}`, or a stray `]` inside an element, cannot close the outer array.
-      if (k === 0 && (c === 0x7d || depth > 1)) continue;
-      stack.length = k;
-      depth = k;
-      if (depth === 0) {
-        flush(i);
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
+
+  run(open: number): RowsResult {
+    for (let i = 0; i < open; i++) if (this.text.charCodeAt(i) === 10) this.newLine(i);
+    let closed = -1;
+    for (let i = open; i < this.text.length; i++) {
+      if (this.step(i)) {
         closed = i;
         break;
       }
-    } else if (c === 0x2c && depth === 1) {
-      if (elemStart < 0) {
-        problems.push({ file, line, column: i - lineStart + 1, message: 'empty array element', severity: 'error' });
-      }
-      flush(i);
     }
+    this.finish(closed);
+    return { rows: this.rows, problems: this.problems };
   }
-  if (closed < 0) {
-    if (elemStart >= 0) {
-      problems.push({
-        file,
-        line: elemLine,
-        column: elemCol,
-        message: 'the JSON array is not closed (truncated file?); this element was cut off',
-        severity: 'error',
-      });
-    } else {
-      problems.push({
-        file,
-        line,
-        column: text.length - lineStart + 1,
-        message: 'the JSON array is not closed (truncated file?)',
-        severity: 'error',
-      });
+
+  private newLine(i: number): void {
+    this.line++;
+    this.lineStart = i + 1;
+  }
+
+  private problem(line: number, column: number, message: string, severity: 'error' | 'warning' = 'error'): void {
+    this.problems.push({ file: this.file, line, column, message, severity });
+  }
+
+  /** Reads character i; true when it closes the outer array. */
+  private step(i: number): boolean {
+    const c = this.text.charCodeAt(i);
+    if (c === 10) this.newLine(i);
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (c === 0x5c /* \ */) this.escaped = true;
+      else if (c === 0x22 /* " */) this.inString = false;
+      return false;
     }
-  } else {
+    if (this.depth === 1 && this.elemStart < 0 && !isSpace(c) && c !== 0x2c /* , */ && c !== 0x5d /* ] */) {
+      this.elemStart = i;
+      this.elemLine = this.line;
+      this.elemCol = i - this.lineStart + 1;
+    }
+    if (c === 0x22) this.inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      this.stack.push(c);
+      this.depth++;
+    } else if (c === 0x5d || c === 0x7d /* } */) return this.closer(i, c);
+    else if (c === 0x2c && this.depth === 1) {
+      if (this.elemStart < 0) this.problem(this.line, i - this.lineStart + 1, 'empty array element');
+      this.flush(i);
+    }
+    return false;
+  }
+
+  /** A `]` or `}`; true when it closes the outer array. */
+  private closer(i: number, c: number): boolean {
+    // Resynchronise on a mismatched closer (`{"a": [1}`): pop to its opener when there is one
+    // inside the current element; the element then fails to parse and is reported on its own.
+    const opener = c === 0x5d ? 0x5b : 0x7b;
+    let k = this.stack.length - 1;
+    while (k > 0 && this.stack[k] !== opener) k--;
+    // A stray `}`, or a stray `]` inside an element, cannot close the outer array.
+    if (k === 0 && (c === 0x7d || this.depth > 1)) return false;
+    this.stack.length = k;
+    this.depth = k;
+    if (this.depth !== 0) return false;
+    this.flush(i);
+    return true;
+  }
+
+  /** Parses the element that ends at `end`, if one started. */
+  private flush(end: number): void {
+    if (this.elemStart < 0) return;
+    const slice = this.text.slice(this.elemStart, end);
+    try {
+      this.rows.push({ value: JSON.parse(slice), line: this.elemLine, column: this.elemCol });
+    } catch (err) {
+      this.problem(this.elemLine, this.elemCol, `not valid JSON: ${errorText(err)}`);
+    }
+    this.elemStart = -1;
+  }
+
+  /** An array never closed (a truncated file), or text after it. */
+  private finish(closed: number): void {
+    const { text } = this;
+    if (closed < 0) {
+      if (this.elemStart >= 0)
+        this.problem(
+          this.elemLine,
+          this.elemCol,
+          'the JSON array is not closed (truncated file?); this element was cut off',
+        );
+      else this.problem(this.line, text.length - this.lineStart + 1, 'the JSON array is not closed (truncated file?)');
+      return;
+    }
     const after = firstNonSpace(text, closed + 1);
     if (after < text.length) {
-      const pos = lineOf(text, after);
       const col = after - text.lastIndexOf('\n', after - 1);
-      problems.push({
-        file,
-        line: pos,
-        column: col,
-        message: 'unexpected text after the JSON array (ignored)',
-        severity: 'warning',
-      });
+      this.problem(lineOf(text, after), col, 'unexpected text after the JSON array (ignored)', 'warning');
     }
   }
-  return { rows, problems };
 }
