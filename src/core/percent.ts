@@ -16,3 +16,10 @@ export function percentPoints(share: number, digits = 1): string {
 export function signedPoints(difference: number, digits = 1): string {
   return `${difference > 0 ? '+' : ''}${percentPoints(difference, digits)}`;
 }
+
+/** An accuracy with the larger half of its interval, for tables: "71.30% ± 4.12"; "n/a" when there is none. */
+export function percentPlusMinus(share: number, ci: readonly [number, number], digits = 2): string {
+  if (!Number.isFinite(share)) return 'n/a';
+  const half = Math.max(share - ci[0], ci[1] - share);
+  return `${percent(share, digits)} ± ${percentPoints(half, digits)}`;
+}

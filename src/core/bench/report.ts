@@ -4,6 +4,7 @@
 
 import type { ImportProblem, SkipCount } from '../data/importers/native-record';
 import type { PrepareReport } from './prepare';
+import { percent as pct } from '../percent';
 
 export interface ReportExtras {
   source: string;
@@ -13,8 +14,6 @@ export interface ReportExtras {
   out?: string;
   usage?: string;
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function prepareReportMarkdown(report: PrepareReport, extras: ReportExtras): string {
   const lines: string[] = [];

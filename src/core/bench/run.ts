@@ -19,6 +19,7 @@ import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
 import { redactUrl } from '../llm/errors';
+import { percent, percentPlusMinus } from '../percent';
 
 /** What every benchmark job (run, scaling) needs to fit and evaluate users. */
 export interface BenchJobOptions {
@@ -255,11 +256,8 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
   return { cells, comparisons, fits };
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
-
 export function accuracyText(accuracy: number, ci: [number, number]): string {
-  if (!Number.isFinite(accuracy)) return 'n/a';
-  return `${pct(accuracy)}% ± ${(100 * Math.max(accuracy - ci[0], ci[1] - accuracy)).toFixed(2)}`;
+  return percentPlusMinus(accuracy, ci);
 }
 
 const money = (c: number | null) => (c === null ? 'n/a' : `$${c.toFixed(4)}`);
@@ -288,7 +286,7 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of r.cells)
     lines.push(
-      `| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? `${pct(c.consistency)}%` : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`,
+      `| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? percent(c.consistency, 2) : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`,
     );
   const incomplete = r.cells.filter((c) => !c.complete);
   if (incomplete.length)

@@ -22,6 +22,7 @@ import { comparisonPowerNote, smallestDetectableDifference, smallSampleNote } fr
 import type { WorkspaceLayout } from '../workspace/layout';
 import { UserError } from '../user-error';
 import { csvField } from '../csv-field';
+import { percent as pct, signedPoints as points } from '../percent';
 
 export interface GridRunInfo {
   id: string;
@@ -435,8 +436,6 @@ function mdCell(s: string): string {
     .replace(/>/g, '&gt;');
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const scoreText = (c: GridCell | null) => (c === null || c.score === null ? '–' : String(Number(c.score.toFixed(3))));
 const runName = (r: GridRunInfo, i: number) => `${i + 1}. ${r.label ?? r.id}`;
 

@@ -11,6 +11,7 @@
 // (accuracyHeadline): the CLI, the notifications, the inspector and the webviews all call it, so
 // "n pairs, too few to tell" reads the same everywhere.
 
+import { percent, percentPoints } from '../percent';
 import { wilsonInterval } from './statistics';
 
 /** The fewest pairs that must differ, all in one direction, for an exact two-sided test to reach p < 0.05. */
@@ -40,7 +41,7 @@ export function comparisonPowerNote(pairs: number, split: string, users = 1): st
   }
   if (d === undefined)
     return `with ${pairs} ${split} pair(s) no difference can be significant: evaluate on more pairs or the test split`;
-  return `with ${pairs} ${split} pair(s), no difference below ${(100 * d).toFixed(1)} points can be significant`;
+  return `with ${pairs} ${split} pair(s), no difference below ${percentPoints(d)} points can be significant`;
 }
 
 /** A warning for an accuracy over few pairs (none for enough pairs). */
@@ -53,7 +54,7 @@ export function smallSampleNote(pairs: number): string | undefined {
 
 /** An interval in percent, e.g. "95% CI 43.8 to 100.0". */
 export function intervalText(ci: readonly [number, number], digits = 1): string {
-  return `95% CI ${(100 * ci[0]).toFixed(digits)} to ${(100 * ci[1]).toFixed(digits)}`;
+  return `95% CI ${percentPoints(ci[0], digits)} to ${percentPoints(ci[1], digits)}`;
 }
 
 /**
@@ -71,7 +72,7 @@ export function accuracyHeadline(
 ): string {
   if (!Number.isFinite(accuracy)) return 'n/a';
   const shown = ci ?? (pairs > 0 ? wilsonInterval(accuracy * pairs, pairs) : undefined);
-  const value = `${(100 * accuracy).toFixed(digits)}%`;
+  const value = percent(accuracy, digits);
   if (pairs < SMALL_SAMPLE_PAIRS) {
     const interval = shown ? `: ${intervalText(shown, digits)}` : '';
     return `${pairs} pair${pairs === 1 ? '' : 's'}, too few to tell${interval} (${value})`;
@@ -81,5 +82,5 @@ export function accuracyHeadline(
 
 /** A rate for display: a percentage, or "n/a" when there is nothing to divide (never "NaN%"). */
 export function rateText(x: number, digits = 1): string {
-  return Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : 'n/a';
+  return Number.isFinite(x) ? percent(x, digits) : 'n/a';
 }

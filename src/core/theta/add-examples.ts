@@ -18,6 +18,7 @@ import { synthesisInput } from '../method/messages';
 import { firstStage } from '../method/first-stage';
 import { composeTheta, parseTheta, type WorkedExample } from '../method/worked-examples';
 import { UserError } from '../user-error';
+import { percent as pct } from '../percent';
 
 export interface AddExamplesInputs {
   layout: WorkspaceLayout;
@@ -110,5 +111,3 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
     examples: examples.length,
   };
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -7,6 +7,7 @@ import type { ThetaSearchResult } from './search';
 import { accuracyOn, type Candidate } from './pool';
 import { candidateFile } from './lineage';
 import { MAX_THETA_CHARS, COPY_RUN } from './guards';
+import { percent as pct } from '../percent';
 
 export interface ReportInfo {
   runId: string;
@@ -20,7 +21,6 @@ export interface ReportInfo {
   notWritten?: string;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 function cell(text: string): string {

@@ -58,6 +58,7 @@ import { SEED_REWRITES, type ThetaPlan } from './plan';
 import { scoringPairs, type ThetaUserData } from './user-splits';
 import type { LineageWriter } from './lineage';
 import { forEachInPool } from '../work-pool';
+import { percent } from '../percent';
 
 /** Every this many steps, a merge instead of a reflection (when the front allows one). */
 export const MERGE_EVERY = 4;
@@ -122,7 +123,7 @@ export interface Accuracy {
   accuracy: number;
 }
 
-const pct = (a: Accuracy) => `${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.samples})`;
+const pct = (a: Accuracy) => `${percent(a.accuracy)} (${a.correct}/${a.samples})`;
 
 export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchResult> {
   const { plan, seed, signal } = inp;
