@@ -2,7 +2,7 @@
 // workspace's settings and the environment into one Llm.
 
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
-import { createLlm, isServerUrl, type Llm, resolveLlmConfig } from '../core/llm';
+import { createLlm, isServerUrl, type Llm, type LlmConfig, resolveLlmConfig } from '../core/llm';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace';
 import { resolve } from 'node:path';
 import { allowWritesUnder, checkNamedFolder } from '../core/write-guard';
@@ -111,6 +111,28 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     },
     io.env,
   );
+  return openLlmFor(resolved.config, args, io, settings, cacheDir, resolved.apiKey);
+}
+
+/** The API key the options name (--api-key-env, the settings, OPENAI_API_KEY) for this config's provider. */
+function keyFor(config: LlmConfig, args: ParsedArgs, io: CommandIO, settings: WorkspaceSettings): string | undefined {
+  const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
+  const input = { provider: config.provider, baseUrls: config.baseUrls, ...(apiKeyEnv ? { apiKeyEnv } : {}) };
+  return resolveLlmConfig(input, io.env).apiKey;
+}
+
+/**
+ * A model of a config the engine decided (collect's second model: the first one's with another name), with
+ * the key, cache and log these options give.
+ */
+export function openLlmFor(
+  config: LlmConfig,
+  args: ParsedArgs,
+  io: CommandIO,
+  settings: WorkspaceSettings,
+  cacheDir: string,
+  apiKey = keyFor(config, args, io, settings),
+): Llm {
   const debug = flag(args, 'debug');
   const chosenCache = stringOption(args, 'cache-dir');
   // A cache folder named on the command line may be anywhere, but not reached through a link planted in a
@@ -119,11 +141,11 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     checkNamedFolder(resolve(io.cwd, chosenCache), 'the cache folder');
     allowWritesUnder(resolve(io.cwd, chosenCache));
   }
-  return createLlm(resolved.config, {
+  return createLlm(config, {
     ...(flag(args, 'no-cache')
       ? { noCache: true }
       : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
-    ...(resolved.apiKey ? { apiKey: resolved.apiKey } : {}),
+    ...(apiKey ? { apiKey } : {}),
     log: (level, message) => {
       // Errors reach the user once, as the command's message; warnings (fallbacks, endpoints taken out) as they happen.
       if (debug || level === 'warn') io.stderr(`[${level}] ${message}\n`);

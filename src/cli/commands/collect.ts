@@ -4,31 +4,31 @@
 
 import { relative, resolve } from 'node:path';
 import { flag, intOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
-import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
+import { modelOptionHelp, modelOptionSpec, openLlmFor, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { openForRun, openModel, rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
 import { type Llm } from '../../core/llm';
-import { type Turn } from '../../core/data';
+import { type Turn, type UserEntry } from '../../core/data';
 import {
   type Answer,
   type Asker,
-  checkAppendable,
-  collect,
   collectLogPath,
-  collectStatus,
+  type CollectOutcome,
+  type CollectPlan,
+  type CollectSources,
   type CollectStatus,
-  DEFAULT_SYSTEM,
   type Item,
+  judgedCollectStatus,
   pairKey,
   type Pick,
-  type ResponseSource,
+  planCollect,
+  runCollect,
   type Shown,
 } from '../../core/collect';
-import { demosOf, exportGenerationPrompt, judgeSystem, personaStem, readUserPersonaFile } from '../../core/method';
-import { previousPersonaVersion } from '../../core/eval';
-import { defaultOf, personaHistoryDir } from '../../core/workspace';
-import { readOwnText, READ_LIMITS, unlessRefused } from '../../core/read-guard';
+import { type PersonaModel, readUserPersonaFile } from '../../core/method';
+import { defaultOf, type Workspace } from '../../core/workspace';
+import { readOwnText, READ_LIMITS } from '../../core/read-guard';
 import { allowNamedOutput, allowChosenRead, outside } from '../../core/write-guard';
 import { createRng, shuffled } from '../../core/random';
 import { UserError } from '../../core/user-error';
@@ -112,7 +112,8 @@ export const collectCommand: Command = {
     // pick: there is nothing to estimate, and running it anyway generated and appended pairs.
     if (flag(args, 'dry-run'))
       throw new UsageError(
-        'collect: --dry-run does not apply: a session asks you and appends your picks (each ask costs two generations; --max N bounds them)',
+        'collect: --dry-run does not apply: a session asks you and appends your picks ' +
+          '(each ask costs two generations; --max N bounds them)',
       );
     const { ws, users } = await openForRun(
       { ...args, values: { ...args.values, user: undefined, all: true } },
@@ -121,8 +122,6 @@ export const collectCommand: Command = {
     );
     const entry = users.find((u) => u.id === userId);
     const rel = (p: string) => relative(io.cwd, p) || p;
-    const json = flag(args, 'json');
-    const temperature = stringOption(args, 'temperature') !== undefined ? temperatureFrom(args, ws.settings) : 0.7;
     // Defaults from the one settings table (synthesizeme.collect.*), as in VS Code.
     const refitAfter = intOption(
       args,
@@ -131,197 +130,166 @@ export const collectCommand: Command = {
       1,
     );
     // Only a missing file is "no persona yet": a refused one (a link out, a FIFO) or a damaged one is said as it is.
-    const found = entry ? await readUserPersonaFile(ws.layout.personaDir, userId, rel) : undefined;
+    const persona = entry ? (await readUserPersonaFile(ws.layout.personaDir, userId, rel))?.model : undefined;
     const llm = openModel(args, io, ws);
-    let second: Llm | undefined;
     try {
-      const judgePrompt = await ws.prompts.get('judge');
-      const statusOf = async (): Promise<CollectStatus> => {
-        const fresh = entry ? ws.index.user(userId) : undefined;
-        return collectStatus(collectLogPath(ws.root, userId), fresh?.pairs ?? [], found?.model, {
-          refitAfter,
-          judge: { model: llm, instructions: judgePrompt.text, temperature: 0, seed: ws.split.seed, signal: io.signal },
-        });
-      };
-      if (flag(args, 'status')) {
-        const s = await statusOf();
-        if (json) io.stdout(JSON.stringify({ user: userId, ...s }) + '\n');
-        else io.stdout(statusText(userId, s, refitAfter));
-        return 0;
-      }
-
-      // --file is inside the workspace (relative to it); the index names its files relative to the current folder.
-      const given = stringOption(args, 'file');
-      const own = defaultFile(entry?.pairs.map((p) => p.source.file) ?? []);
-      const file =
-        given !== undefined
-          ? resolve(ws.root, given)
-          : own
-            ? resolve(io.cwd, own)
-            : resolve(ws.root, `${personaStem(userId)}.prefs.jsonl`);
-      // A --file named outside the workspace is the user's choice (the trust model): its folder may be written.
-      if (given !== undefined && outside(file, ws.root)) allowNamedOutput(file);
-      // Refused before anything is generated: a JSON array, a YAML mapping, a file with problems.
-      const appender = await checkAppendable(file, rel(file));
-      const items = await itemsFrom(args, io, entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
-      const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
-      const retestRate = scripted
-        ? 0
-        : Number(
-            stringOption(args, 'retest-rate') ??
-              String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!),
-          );
-      if (!(retestRate >= 0 && retestRate <= 0.5))
-        throw new UsageError(
-          `--retest-rate: expected a number in [0, 0.5], got "${stringOption(args, 'retest-rate')}"`,
-        );
-
-      // The two sources of responses.
-      const systemOf = async (v: string | undefined) =>
-        v === undefined
-          ? DEFAULT_SYSTEM
-          : v.startsWith('@')
-            ? (await readChosen(resolve(io.cwd, v.slice(1)), 'system prompt file', READ_LIMITS.text)).trim()
-            : v;
-      const modelB = stringOption(args, 'model-b');
-      if (modelB)
-        second = openLlm({ ...args, values: { ...args.values, model: modelB } }, io, ws.settings, ws.layout.cacheDir);
-      let systemA = await systemOf(stringOption(args, 'system-a'));
-      let labelA = llm.model;
-      if (flag(args, 'persona')) {
-        if (!found) throw new UserError(`--persona: user "${userId}" has no persona yet: fit first`, 2);
-        systemA = exportGenerationPrompt(found.model, demosOf(found.model, entry?.pairs ?? []));
-        labelA = `${llm.model} + persona`;
-      } else if (stringOption(args, 'system-a')) labelA = `${llm.model} + system A`;
-      const systemB = await systemOf(stringOption(args, 'system-b'));
-      const bModel = second ?? llm;
-      const labelB = `${bModel.model}${stringOption(args, 'system-b') ? ' + system B' : ''}`;
-      const sources: [ResponseSource, ResponseSource] = [
-        { label: labelA, model: llm, system: systemA },
-        { label: labelB === labelA ? `${labelB} (2)` : labelB, model: bModel, system: systemB },
-      ];
-
-      // Ask next: the persona judge (and the previous persona version) chooses among N candidates.
-      let poolSize =
-        stringOption(args, 'ask-next') !== undefined
-          ? intOption(args, 'ask-next', 3, 2)
-          : (ws.settings.collectAskNext ?? defaultOf('collectAskNext')!);
-      if (poolSize && !found && stringOption(args, 'ask-next') === undefined) {
-        io.stderr(
-          `note: synthesizeme.collect.askNext is ${poolSize}, but user "${userId}" has no persona to judge with yet: the pairs are asked in order\n`,
-        );
-        poolSize = 0;
-      }
-      let informative: Parameters<typeof collect>[0]['informative'];
-      if (poolSize) {
-        if (!found)
-          throw new UserError(
-            `--ask-next: user "${userId}" has no persona to judge with yet: fit first (or collect without --ask-next)`,
-            2,
-          );
-        const pairs = entry?.pairs ?? [];
-        const current = judgeSystem(judgePrompt.text, {
-          persona: found.model.persona,
-          demos: demosOf(found.model, pairs),
-        });
-        // An unreadable history is no comparison, but a refused version (planted link, FIFO) is said, not passed over.
-        const prev = await unlessRefused(previousPersonaVersion(personaHistoryDir(ws.layout, userId), found.model));
-        let previous: string | undefined;
-        try {
-          if (prev)
-            previous = judgeSystem(judgePrompt.text, {
-              persona: prev.model.persona,
-              demos: demosOf(prev.model, pairs),
-            });
-        } catch {
-          previous = undefined; // an older version whose demonstrations are gone: the current persona alone decides
-        }
-        informative = { judge: llm, systems: { current, ...(previous ? { previous } : {}) }, poolSize };
-      }
-
-      const asker = scripted ? fileAsker(items) : terminalAsker(io);
-      const maxRaw = stringOption(args, 'max');
-      const summary = await collect({
-        userId,
-        file,
-        fileName: relative(ws.root, file) || file,
-        root: ws.root,
-        items,
-        sources,
-        asker,
-        seed: Date.now(),
-        temperature,
-        retestRate,
-        newPairs: { seed: ws.split.seed, ratios: ws.split.ratios, includeTest: flag(args, 'include-test') },
-        ...(maxRaw !== undefined ? { max: intOption(args, 'max', 10, 1) } : {}),
-        ...(informative ? { informative } : {}),
-        signal: io.signal,
-        onNote: (m) => io.stderr(`note: ${m}\n`),
-        appender,
-      });
-      const fresh = await statusAfter(ws.root, userId, found?.model, refitAfter);
-      if (json)
-        io.stdout(
-          JSON.stringify({ user: userId, file: rel(file), ...summary, status: fresh, usage: usageLine(llm) }) + '\n',
-        );
-      else {
-        io.stdout(
-          `${userId}: ${summary.picked - summary.pending.length} pair(s) appended to ${rel(file)}, ${summary.ties} tie(s), ${summary.skipped} skipped, ${summary.failed} failed generation(s)` +
-            `${summary.retests ? `; retests: ${summary.agreed} of ${summary.retests} agreed with the first answer` : ''}\n`,
-        );
-        io.stdout(statusText(userId, fresh, refitAfter));
-        io.stderr(`${usageLine(llm)}\n`);
-      }
-      if (summary.pending.length) {
-        // Nothing is lost, but the file does not have them yet: the run did not finish its work.
-        io.stderr(
-          `${summary.pending.length} pick(s) are kept in ${rel(collectLogPath(ws.root, userId))}, not yet in ${rel(file)}: the next collect into it appends them once the file reads again\n`,
-        );
-        return 1;
-      }
-      return summary.failed && !summary.picked && !summary.ties && !summary.skipped ? 1 : 0;
+      const face: Face = { args, io, ws, userId, entry, persona, llm, refitAfter, rel };
+      if (flag(args, 'status')) return await reportStatus(face);
+      const { plan, asker } = await planFromArgs(face);
+      for (const note of plan.notes) io.stderr(`note: ${note}\n`);
+      const outcome = await runCollect(plan, asker, { signal: io.signal, onNote: (m) => io.stderr(`note: ${m}\n`) });
+      return report(face, plan, outcome);
     } catch (err) {
       return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
     } finally {
       await llm.dispose();
-      await second?.dispose();
     }
   },
 };
 
-/** The status without judging (the counts, the agreement, whether to re-fit); `--status` adds the out-of-sample accuracy. */
-function statusAfter(
-  root: string,
-  userId: string,
-  persona: Parameters<typeof collectStatus>[2],
-  refitAfter: number,
-): Promise<CollectStatus> {
-  return collectStatus(collectLogPath(root, userId), [], persona, { refitAfter });
+/** What the steps of a run share: the parsed command, its workspace, the user and the model. */
+interface Face {
+  args: ParsedArgs;
+  io: CommandIO;
+  ws: Workspace;
+  userId: string;
+  entry: UserEntry | undefined;
+  persona: PersonaModel | undefined;
+  llm: Llm;
+  refitAfter: number;
+  rel: (path: string) => string;
+}
+
+/** --status: the counts, the agreement and the persona judged on the pairs collected since its fit. */
+async function reportStatus(f: Face): Promise<number> {
+  const s = await judgedCollectStatus({
+    root: f.ws.root,
+    userId: f.userId,
+    pairs: (f.entry ? f.ws.index.user(f.userId)?.pairs : undefined) ?? [],
+    persona: f.persona,
+    refitAfter: f.refitAfter,
+    model: f.llm,
+    prompts: f.ws.prompts,
+    seed: f.ws.split.seed,
+    signal: f.io.signal,
+  });
+  if (flag(f.args, 'json')) f.io.stdout(JSON.stringify({ user: f.userId, ...s }) + '\n');
+  else f.io.stdout(statusText(f.userId, s, f.refitAfter));
+  return 0;
+}
+
+/** The options as the engine's plan (which decides the file, the sources, the settings), and who answers. */
+async function planFromArgs(f: Face): Promise<{ plan: CollectPlan; asker: Asker }> {
+  const { args, io, ws } = f;
+  // --file is inside the workspace (relative to it); the index names its files relative to the current folder.
+  const given = stringOption(args, 'file');
+  const file = given !== undefined ? resolve(ws.root, given) : undefined;
+  // A --file named outside the workspace is the user's choice (the trust model): its folder may be written.
+  if (file !== undefined && outside(file, ws.root)) allowNamedOutput(file);
+  const items = await itemsFrom(args, io, f.entry?.pairs.map((p) => p.context) ?? [], ws.split.seed);
+  const scripted = items.some((i) => 'answer' in i && i.answer !== undefined);
+  const retestRate = scripted ? 0 : retestRateOf(args, ws);
+  const askNextGiven = stringOption(args, 'ask-next') !== undefined;
+  const plan = await planCollect({
+    userId: f.userId,
+    layout: ws.layout,
+    ...(f.entry ? { user: f.entry } : {}),
+    ...(f.persona ? { persona: f.persona } : {}),
+    prompts: ws.prompts,
+    model: f.llm,
+    openModel: (config) => openLlmFor(config, args, io, ws.settings, ws.layout.cacheDir),
+    items,
+    sources: await sourcesOf(args, io),
+    ...(file !== undefined ? { file } : {}),
+    locate: (name) => resolve(io.cwd, name),
+    ...(stringOption(args, 'temperature') !== undefined ? { temperature: temperatureFrom(args, ws.settings) } : {}),
+    askNext: askNextGiven
+      ? { size: intOption(args, 'ask-next', 3, 2), named: '--ask-next' }
+      : { size: ws.settings.collectAskNext ?? defaultOf('collectAskNext')! },
+    retestRate,
+    refitAfter: f.refitAfter,
+    ...(stringOption(args, 'max') !== undefined ? { max: intOption(args, 'max', 10, 1) } : {}),
+    split: { seed: ws.split.seed, ratios: ws.split.ratios },
+    includeTest: flag(args, 'include-test'),
+    display: f.rel,
+  });
+  return { plan, asker: scripted ? fileAsker(items) : terminalAsker(io) };
+}
+
+function retestRateOf(args: ParsedArgs, ws: Workspace): number {
+  const given = stringOption(args, 'retest-rate');
+  const rate = Number(given ?? String(ws.settings.collectRetestRate ?? defaultOf('collectRetestRate')!));
+  if (!(rate >= 0 && rate <= 0.5)) throw new UsageError(`--retest-rate: expected a number in [0, 0.5], got "${given}"`);
+  return rate;
+}
+
+/** --model-b, --system-a, --system-b (text or @FILE) and --persona, as the engine's sources. */
+async function sourcesOf(args: ParsedArgs, io: CommandIO): Promise<CollectSources> {
+  const systemOf = async (v: string | undefined) =>
+    v?.startsWith('@')
+      ? (await readChosen(resolve(io.cwd, v.slice(1)), 'system prompt file', READ_LIMITS.text)).trim()
+      : v;
+  const systemA = await systemOf(stringOption(args, 'system-a'));
+  const systemB = await systemOf(stringOption(args, 'system-b'));
+  const modelB = stringOption(args, 'model-b');
+  return {
+    ...(flag(args, 'persona') ? { persona: true } : {}),
+    ...(systemA !== undefined ? { systemA } : {}),
+    ...(systemB !== undefined ? { systemB } : {}),
+    ...(modelB ? { modelB } : {}),
+  };
+}
+
+/** The counts, the agreement and the status; exit 1 when picks wait in the log or every generation failed. */
+function report(f: Face, plan: CollectPlan, o: CollectOutcome): number {
+  const { io, userId, rel } = f;
+  const { summary: s, status } = o;
+  if (flag(f.args, 'json'))
+    io.stdout(JSON.stringify({ user: userId, file: rel(plan.file), ...s, status, usage: usageLine(f.llm) }) + '\n');
+  else {
+    const retests = s.retests ? `; retests: ${s.agreed} of ${s.retests} agreed with the first answer` : '';
+    io.stdout(
+      `${userId}: ${s.picked - s.pending.length} pair(s) appended to ${rel(plan.file)}, ${s.ties} tie(s), ` +
+        `${s.skipped} skipped, ${s.failed} failed generation(s)${retests}\n`,
+    );
+    io.stdout(statusText(userId, status, plan.refitAfter));
+    io.stderr(`${usageLine(f.llm)}\n`);
+  }
+  if (o.pendingInLog) {
+    // Nothing is lost, but the file does not have them yet: the run did not finish its work.
+    io.stderr(
+      `${s.pending.length} pick(s) are kept in ${rel(collectLogPath(plan.root, userId))}, not yet in ${rel(plan.file)}: ` +
+        'the next collect into it appends them once the file reads again\n',
+    );
+    return 1;
+  }
+  return s.failed && !s.picked && !s.ties && !s.skipped ? 1 : 0;
 }
 
 export function statusText(userId: string, s: CollectStatus, refitAfter: number): string {
   const lines = [`${userId}: ${s.collected} pair(s) collected, ${s.ties} tie(s), ${s.skipped} skipped`];
+  const pct = (x: number) => (100 * x).toFixed(1);
   if (s.retest.asked)
     lines.push(
-      `  test-retest agreement: ${(100 * s.retest.rate!).toFixed(1)}% (${s.retest.agreed} of ${s.retest.asked}): the person's own consistency, a ceiling for any judge of this user${s.retest.asked < 10 ? ' (fewer than 10 retests: a rough estimate)' : ''}`,
+      `  test-retest agreement: ${pct(s.retest.rate!)}% (${s.retest.agreed} of ${s.retest.asked}): ` +
+        "the person's own consistency, a ceiling for any judge of this user" +
+        (s.retest.asked < 10 ? ' (fewer than 10 retests: a rough estimate)' : ''),
     );
   if (s.outOfSample) {
     const o = s.outOfSample;
     lines.push(
-      `  the persona on the ${o.pairs} pair(s) collected since its fit: ${(100 * o.accuracy).toFixed(1)}% (95% CI ${(100 * o.ci95[0]).toFixed(1)} to ${(100 * o.ci95[1]).toFixed(1)}), out of sample${o.pairs < 10 ? `; with ${o.pairs} pair(s) the interval is wide` : ''}${o.failed ? `; ${o.failed} pair(s) left out, their calls failed` : ''}`,
+      `  the persona on the ${o.pairs} pair(s) collected since its fit: ${pct(o.accuracy)}% ` +
+        `(95% CI ${pct(o.ci95[0])} to ${pct(o.ci95[1])}), out of sample` +
+        (o.pairs < 10 ? `; with ${o.pairs} pair(s) the interval is wide` : '') +
+        (o.failed ? `; ${o.failed} pair(s) left out, their calls failed` : ''),
     );
   }
   if (s.refit)
     lines.push(
-      `  ${s.sinceFit} new pair(s) since the persona was fitted (at least ${refitAfter}): re-fit with synthesizeme fit <workspace> --user ${userId}`,
+      `  ${s.sinceFit} new pair(s) since the persona was fitted (at least ${refitAfter}): ` +
+        `re-fit with synthesizeme fit <workspace> --user ${userId}`,
     );
   return lines.join('\n') + '\n';
-}
-
-/** The user's own appendable file (the first .jsonl, else YAML), if any. */
-function defaultFile(files: string[]): string | undefined {
-  const own = [...new Set(files)];
-  return own.find((f) => /\.jsonl$/i.test(f)) ?? own.find((f) => /\.ya?ml$/i.test(f));
 }
 
 type FileItem = Item & { answer?: Answer };
@@ -446,6 +414,7 @@ function fileAsker(items: FileItem[]): Asker {
     if (key && i.kind === 'pair' && !byKey.has(key)) byKey.set(key, i);
   }
   return {
+    scripted: true,
     ask: async (s: Shown) => {
       const item = s.key === undefined ? undefined : byKey.get(s.key);
       const a = item?.answer;
@@ -471,9 +440,8 @@ function terminalAsker(io: CommandIO): Asker {
           .join('\n');
       io.stderr(`\n--- pair ${s.index}${s.why ? ` (asked next because ${s.why})` : ''} ---\n`);
       for (const t of s.context) io.stderr(`[${t.role}]\n${show(t.content)}\n`);
-      io.stderr(
-        `\n[1]\n${show(s.first)}\n\n[2]\n${show(s.second)}\n\n1 or 2 (your choice), t (tie), s (skip), then an optional reason: `,
-      );
+      io.stderr(`\n[1]\n${show(s.first)}\n\n[2]\n${show(s.second)}\n\n`);
+      io.stderr('1 or 2 (your choice), t (tie), s (skip), then an optional reason: ');
       for (;;) {
         const line = await read();
         if (line === undefined) return undefined;

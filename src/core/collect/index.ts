@@ -1,8 +1,26 @@
-// The door of src/core/collect: what the CLI and the extension may use of it.
+// The door of src/core/collect: what the CLI and the extension may use of it. A session is planned
+// (planCollect: the file, the sources and models, the settings, the estimate), then run (runCollect) with
+// whoever answers as an `Asker`.
 
 export { checkAppendable } from './append-pair';
 export { collectLogPath } from './collect-log';
 export { DEFAULT_SYSTEM, type ResponseSource } from './generate';
 export { pairKey } from './item-key';
+export {
+  COLLECT_TEMPERATURE,
+  type CollectEstimate,
+  type CollectPlan,
+  type CollectPlanInputs,
+  type CollectSources,
+  planCollect,
+  targetFile,
+} from './plan';
+export {
+  type CollectCounts,
+  type CollectOutcome,
+  type CollectProgress,
+  type CollectRunHooks,
+  runCollect,
+} from './run-session';
 export { type Answer, type Asker, collect, type CollectSummary, type Item, type Pick, type Shown } from './session';
-export { collectStatus, type CollectStatus } from './status';
+export { collectStatus, type CollectStatus, judgedCollectStatus } from './status';

@@ -47,6 +47,8 @@ export interface Shown {
 export interface Asker {
   /** The person's answer, or undefined to end the session. */
   ask(shown: Shown): Promise<Answer | undefined>;
+  /** Answers written in advance (a file, a script): nothing to learn from re-asking, so no hidden retests. */
+  readonly scripted?: boolean;
 }
 
 /**

@@ -10,7 +10,7 @@ import { judgePair, pairFailed } from '../method/judge';
 import { judgeSystem } from '../method/messages';
 import { demosOf } from '../method/methods';
 import { figures } from '../eval/evaluate';
-import { readLog } from './collect-log';
+import { collectLogPath, readLog } from './collect-log';
 
 export interface CollectStatus {
   collected: number;
@@ -81,4 +81,34 @@ export async function collectStatus(
     }
   }
   return status;
+}
+
+/**
+ * The status with the persona judged on the pairs collected since its fit (the CLI's --status, VS Code's
+ * "Check the persona on them"): the judge prompt and the persona's demonstrations, temperature 0 and the
+ * workspace's seed, as every evaluation judges.
+ */
+export async function judgedCollectStatus(inp: {
+  root: string;
+  userId: string;
+  /** The user's pairs in the index now (the collected ones among them). */
+  pairs: readonly Pair[];
+  persona: PersonaModel | undefined;
+  refitAfter: number;
+  model: ChatModel;
+  prompts: { get(name: 'judge'): Promise<{ text: string }> };
+  seed: number;
+  signal?: AbortSignal;
+}): Promise<CollectStatus> {
+  const judge = await inp.prompts.get('judge');
+  return collectStatus(collectLogPath(inp.root, inp.userId), inp.pairs, inp.persona, {
+    refitAfter: inp.refitAfter,
+    judge: {
+      model: inp.model,
+      instructions: judge.text,
+      temperature: 0,
+      seed: inp.seed,
+      ...(inp.signal ? { signal: inp.signal } : {}),
+    },
+  });
 }

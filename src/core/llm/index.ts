@@ -1,7 +1,7 @@
 // The door of src/core/llm: what the CLI and the extension may use of it.
 
 export { ResponseCache } from './cache';
-export { type ContextPlan, createLlm, type Llm } from './client';
+export { type ContextPlan, createLlm, type Llm, type LlmConfig } from './client';
 export { isServerUrl, resolveLlmConfig } from './config-from-env';
 export { CountingModel } from './counting-model';
 export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './errors';
