@@ -16,7 +16,6 @@ import { comparePersonaVersionsCommand, openPersonaCommand } from './commands/pe
 import { revalidateCommand } from './commands/revalidate';
 import { revalidatePromptCommand } from './commands/revalidate-prompt';
 import { optimizeThetaCommand } from './commands/optimize-theta';
-import { showPersonaInspector } from './views/persona-inspector';
 import { showVerdicts } from './views/verdicts-panel';
 import { openPairCommand } from './views/pair-panel';
 import { compareRunsCommand } from './views/compare-grid-panel';
@@ -57,7 +56,6 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.optimizeTheta, (arg) => optimizeThetaCommand(ctx, arg));
   ctx.command(CommandIds.comparePersonaVersions, (arg) => comparePersonaVersionsCommand(ctx, arg));
   ctx.command(CommandIds.openPersona, (arg) => openPersonaCommand(ctx, arg));
-  ctx.command(CommandIds.inspectPersona, (arg) => showPersonaInspector(ctx, arg));
   ctx.command(CommandIds.showVerdicts, (arg) => showVerdicts(ctx, arg));
   ctx.command(CommandIds.openPair, (arg) => openPairCommand(ctx, arg));
   ctx.command(CommandIds.compareRuns, (arg) => compareRunsCommand(ctx, arg));

@@ -9,6 +9,7 @@ import { Notices } from './notices';
 import { RunProgress, wasCancelled } from './run-progress';
 import { Secrets } from './secrets';
 import { VerdictStore } from './editor/verdict-store';
+import { WebviewHost } from './views/webview-host';
 
 export class Ctx {
   readonly log: Log;
@@ -19,6 +20,8 @@ export class Ctx {
   readonly folders: Folders;
   readonly runs: RunProgress;
   readonly verdicts: VerdictStore;
+  /** Every webview panel and view, with its ready handshake and the test API. */
+  readonly webviews: WebviewHost;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.register(new Log());
@@ -27,6 +30,7 @@ export class Ctx {
     this.folders = this.register(new Folders(this.log, this.secrets));
     this.runs = this.register(new RunProgress());
     this.verdicts = this.register(new VerdictStore());
+    this.webviews = this.register(new WebviewHost(extension.extensionUri, this.log));
   }
 
   register<T extends vscode.Disposable>(d: T): T {

@@ -3,8 +3,6 @@
 // indexed in the background.
 
 import * as vscode from 'vscode';
-import { lastPairShown, navigatePair } from './views/pair-panel';
-import type { PairScope } from './protocol';
 import { Ctx } from './ctx';
 import { registerDiagnostics } from './editor/diagnostics';
 import { registerPairCodeLens } from './editor/pair-codelens';
@@ -12,7 +10,7 @@ import { registerPersonaCodeLens } from './editor/persona-codelens';
 import { registerStatusBar, type ModelStatus } from './status-bar';
 import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
-import { chartPaint } from './views/verdicts-panel';
+import type { WebviewTestApi } from './views/webview-host';
 import { registerCommands } from './commands';
 
 /** What activate() returns: for the integration tests (and other extensions, read-only use). */
@@ -21,10 +19,11 @@ export interface ExtensionApi {
   users: UsersTree;
   /** The model's status bar item and the outcome of its last connection check. */
   status: ModelStatus;
-  /** How many points the Verdicts webview last drew in a chart (the tests cannot see the webview's DOM). */
-  chartPaint: () => { points: number } | undefined;
-  /** The pair view's keys without a browser, and what it last showed (the tests cannot press keys in a webview). */
-  pairView: { navigate: (scope: PairScope, delta: 1 | -1) => Promise<void>; last: () => typeof lastPairShown };
+  /**
+   * The one test API, only in the extension's Test mode (the integration tests): what each webview was given and
+   * reported, and its messages sent as if from the page (the tests cannot see a webview's DOM nor press its keys).
+   */
+  test?: { webviews: WebviewTestApi };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -86,8 +85,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
       ctx,
       users,
       status,
-      chartPaint,
-      pairView: { navigate: (scope, delta) => navigatePair(ctx, scope, delta), last: () => lastPairShown },
+      ...(context.extensionMode === vscode.ExtensionMode.Test ? { test: { webviews: ctx.webviews.testApi } } : {}),
     };
   } catch (err) {
     ctx.notices.error('activate', err, 'failed to start: ');

@@ -301,6 +301,22 @@ export type CollectToHost =
   | { type: 'answer'; index: number; pick: '1' | '2' | 't' | 's'; reason?: string }
   | { type: 'stop' };
 
+// ---------- The webviews, by kind ----------
+
+/** What each webview sends to the host and receives from it: the host (views/webview-host.ts) is typed by this table. */
+export interface WebviewMessages {
+  pair: { toHost: PairToHost; toWebview: HostToPair };
+  grid: { toHost: GridToHost; toWebview: HostToGrid };
+  history: { toHost: HistoryToHost; toWebview: HostToHistory };
+  verdicts: { toHost: VerdictsToHost; toWebview: HostToVerdicts };
+  collect: { toHost: CollectToHost; toWebview: HostToCollect };
+  inspector: { toHost: InspectorToHost; toWebview: HostToInspector };
+}
+
+export type WebviewKind = keyof WebviewMessages;
+export type ToHost<K extends WebviewKind> = WebviewMessages[K]['toHost'];
+export type ToWebview<K extends WebviewKind> = WebviewMessages[K]['toWebview'];
+
 // ---------- validators ----------
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

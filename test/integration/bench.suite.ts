@@ -14,7 +14,17 @@ import type { ScalingOutcome } from '../../src/extension/commands/bench-scaling'
 import type { BenchRunOutcome } from '../../src/extension/commands/bench-run';
 import type { PrepareOutcome } from '../../src/extension/commands/bench-prepare';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, folder, markdownPreviews, printLogOnFailure, readText, say, waitFor } from './helpers';
+import {
+  api,
+  chartPaintOf,
+  file,
+  folder,
+  markdownPreviews,
+  printLogOnFailure,
+  readText,
+  say,
+  waitFor,
+} from './helpers';
 
 export function benchSuite(): void {
   describe('benchmark commands (loopback Ollama)', function () {
@@ -96,7 +106,7 @@ export function benchSuite(): void {
     });
 
     it('runs the scaling plot: the SVG and JSON files, numbers at each size, the chart drawn from data', async () => {
-      const { chartPaint } = await api();
+      const chartPaint = await chartPaintOf();
       const r = await vscode.commands.executeCommand<ScalingOutcome>(CommandIds.benchScaling, {
         sizes: [2, 4, 8],
         folder: folder().toString(),

@@ -4,6 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension/main';
+import type { PairScope } from '../../src/extension/protocol';
 
 export const EXTENSION_ID = 'synthesizeme.synthesizeme-studio';
 
@@ -13,6 +14,35 @@ export async function api(): Promise<ExtensionApi> {
   const a = ext.isActive ? ext.exports : await ext.activate();
   if (!a) throw new Error('activation returned no API');
   return a;
+}
+
+/** The extension's one test API: activate() returns it in the extension's Test mode only. */
+export async function testApi(): Promise<NonNullable<ExtensionApi['test']>> {
+  const t = (await api()).test;
+  if (!t) throw new Error('activation returned no test API (is the extension in Test mode?)');
+  return t;
+}
+
+/** The pair view's keys without a browser (as the page sends them), and what it last showed. */
+export async function pairViewOf(): Promise<{
+  navigate: (scope: PairScope, delta: 1 | -1) => Promise<void>;
+  last: () => { user: string; pairId: string; scope: PairScope; judgements: number } | undefined;
+}> {
+  const { webviews } = await testApi();
+  return {
+    navigate: (scope, delta) => webviews.receive('pair', { type: 'navigate', scope, delta }),
+    last: () => {
+      const m = webviews.shown('pair');
+      if (m?.type !== 'pair') return undefined;
+      return { user: m.pair.user, pairId: m.pair.pairId, scope: m.pair.scope, judgements: m.pair.judgements.length };
+    },
+  };
+}
+
+/** How many points the Verdicts webview last drew in a chart (reported by the page). */
+export async function chartPaintOf(): Promise<() => { points: number } | undefined> {
+  const { webviews } = await testApi();
+  return () => webviews.reported('verdicts', 'chartPainted');
 }
 
 export function folder(): vscode.Uri {

@@ -7,7 +7,7 @@ import { CommandIds } from '../../src/extension/command-ids';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import type { PairViewData, HistoryView } from '../../src/extension/protocol';
 import { readRun } from '../../src/core/eval/run-file';
-import { api, file, folder, lensesOf, readText, waitFor } from './helpers';
+import { api, file, folder, lensesOf, pairViewOf, readText, waitFor } from './helpers';
 
 export function readingSuite(): void {
   describe('reading and comparing results', () => {
@@ -67,7 +67,8 @@ export function readingSuite(): void {
     });
 
     it('moves to the next and previous pair in the file and in the user', async () => {
-      const { ctx, pairView } = await api();
+      const { ctx } = await api();
+      const pairView = await pairViewOf();
       const start = (await vscode.commands.executeCommand<PairViewData>(CommandIds.openPair, {
         folder: folder().toString(),
         user: 'ada',

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { type PreferenceIndex, type UserEntry } from '../../core/data';
 import { type Llm } from '../../core/llm';
-import { type PersonaModel, type PromptStore } from '../../core/method';
+import { type PromptStore } from '../../core/method';
 import { type WorkspaceLayout } from '../../core/workspace';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
@@ -86,36 +86,5 @@ export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<F
   return pick?.entry;
 }
 
-export interface UserPersona {
-  model: PersonaModel;
-  hash: string;
-  path: string;
-}
-
-export async function readPersonaOf(folder: Folder, userId: string): Promise<UserPersona | undefined> {
-  const [layout, { findPersonaFile, parsePersona, checkPersonaUser, readPersonaText }, { promptHash }] =
-    await Promise.all([
-      folder.files.layout(),
-      import('../../core/method/persona-file'),
-      import('../../core/method/prompt-store'),
-    ]);
-  // The user's own file (or the name of earlier versions when its user_id matches).
-  const path = await findPersonaFile(layout.personaDir, userId);
-  if (!path) return undefined;
-  let text: string | undefined;
-  try {
-    // Under the read guard first, also when an editor has it open: a persona planted as a link out of the
-    // workspace, a FIFO or a huge file is refused (its text would go to the model) whoever opened it.
-    text = await readPersonaText(path);
-    // The open editor's text, saved or not, is what the user sees.
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
-    if (open) text = open.getText();
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    return undefined;
-  }
-  if (text === undefined) return undefined;
-  const model = parsePersona(text, folder.relative(path));
-  checkPersonaUser(model, userId, folder.relative(path));
-  return { model, hash: promptHash(text), path };
-}
+// Read by the views too: it lives beside them, outside the commands.
+export { readPersonaOf, type UserPersona } from '../persona-of';

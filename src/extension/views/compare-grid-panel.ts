@@ -5,20 +5,13 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { isGridToHost, type GridFilter, type GridToHost, type HostToGrid } from '../protocol';
-import { SinglePanel } from './single-panel';
+import { type GridFilter, type GridToHost, type HostToGrid } from '../protocol';
 import { showPair } from './pair-panel';
 import { UserError } from '../../core/user-error';
 import { checkWrite } from '../../core/write-guard';
 import { buildComparisonGrid, gridCsv, gridMarkdown, listRuns, searchGrid } from '../../core/eval';
 
-type Grid = Awaited<ReturnType<(typeof import('../../core/eval/comparison-grid'))['buildComparisonGrid']>>;
-
-let panel: SinglePanel<GridToHost, HostToGrid> | undefined;
-let current: { folder: Folder; grid: Grid } | undefined;
-/** The grid's last first paint (the browser test prints it), and the last export (tests open it). */
-export let lastGridPaint: { rows: number; columns: number; ms: number } | undefined;
-export let lastExport: string | undefined;
+type Grid = Awaited<ReturnType<typeof buildComparisonGrid>>;
 
 export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
   return {
@@ -56,19 +49,19 @@ export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
   };
 }
 
-/** Builds the grid of these run files and shows it; `filter` preselects a filter (history's "compare with" opens on the flipped pairs). */
+/**
+ * Builds the grid of these run files and shows it; `filter` preselects a filter (history's "compare with" opens on
+ * the flipped pairs).
+ */
 export async function showGrid(ctx: Ctx, folder: Folder, paths: readonly string[], filter?: GridFilter): Promise<Grid> {
   // The seed of the intervals: the first run's own (its header), so the grid's figures are the compare command's.
   const grid = await buildComparisonGrid(paths, { layout: await folder.files.layout() });
-  current = { folder, grid };
-  panel ??= new SinglePanel<GridToHost, HostToGrid>(ctx, 'synthesizeme.compareGrid', 'compare-grid', isGridToHost);
-  panel.show(`Compare ${grid.runs.length} runs`, gridMessage(grid, filter), (m) => void onMessage(ctx, m));
+  const title = `Compare ${grid.runs.length} runs`;
+  ctx.webviews.panel('grid').show(title, gridMessage(grid, filter), (m) => onMessage(ctx, folder, grid, m));
   return grid;
 }
 
-async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
-  if (!current) return;
-  const { folder, grid } = current;
+async function onMessage(ctx: Ctx, folder: Folder, grid: Grid, m: GridToHost): Promise<void> {
   switch (m.type) {
     case 'search': {
       const index = await folder.files.get();
@@ -76,7 +69,7 @@ async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
         const p = index.user(user)?.pairs.find((x) => x.pairId === pairId);
         return p ? [...p.context.map((t) => t.content), p.chosen.content, p.rejected.content].join('\n') : undefined;
       };
-      panel?.post({ type: 'searchResult', query: m.query, rows: searchGrid(grid, m.query, text) } satisfies HostToGrid);
+      ctx.webviews.panel('grid').post({ type: 'searchResult', query: m.query, rows: searchGrid(grid, m.query, text) });
       return;
     }
     case 'openPair': {
@@ -97,7 +90,6 @@ async function onMessage(ctx: Ctx, m: GridToHost): Promise<void> {
       await exportGrid(ctx, folder, grid, m.format);
       return;
     case 'painted':
-      lastGridPaint = { rows: m.rows, columns: m.columns, ms: m.ms };
       ctx.log.info('compare', `first paint of ${m.rows} rows x ${m.columns} runs in ${m.ms.toFixed(1)} ms`);
       return;
     case 'ready':
@@ -117,13 +109,15 @@ async function exportGrid(ctx: Ctx, folder: Folder, grid: Grid, format: 'csv' | 
     uri,
     new TextEncoder().encode(format === 'csv' ? gridCsv(grid) : gridMarkdown(grid)),
   );
-  lastExport = uri.fsPath;
   ctx.log.info('compare', `exported ${grid.rows.length} rows to ${folder.relative(uri.fsPath)}`);
   if (format === 'md') await vscode.commands.executeCommand('markdown.showPreview', uri);
   else await vscode.window.showTextDocument(uri, { preview: true });
 }
 
-/** The command: pick two or more runs of a folder (the first picked is the baseline column), or take them from the argument. */
+/**
+ * The command: pick two or more runs of a folder (the first picked is the baseline column), or take them from the
+ * argument.
+ */
 export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid | undefined> {
   const a = (arg ?? {}) as { runs?: unknown; filter?: unknown };
   const folder = await ctx.folders.choose(arg, 'Compare runs of which folder?');
@@ -139,11 +133,16 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
   const runs = await listRuns(await folder.files.layout());
   if (runs.length < 2)
     throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
-  const items = runs.map((r) => ({
-    label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
-    description: `${r.model} · ${new Date(r.created).toLocaleString()} · ${r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`}${r.stale ? ' · stale' : ''} · ${r.id}`,
-    path: r.path,
-  }));
+  const items = runs.map((r) => {
+    const figures = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
+    return {
+      label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
+      description: [r.model, new Date(r.created).toLocaleString(), figures, ...(r.stale ? ['stale'] : []), r.id].join(
+        ' · ',
+      ),
+      path: r.path,
+    };
+  });
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Compare which runs? (two or more)',
     canPickMany: true,

@@ -5,18 +5,12 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { isHistoryToHost, type ChartView, type HistoryToHost, type HistoryView, type HostToHistory } from '../protocol';
-import { SinglePanel } from './single-panel';
+import { type ChartView, type HistoryToHost, type HistoryView } from '../protocol';
 import { showGrid } from './compare-grid-panel';
 import { showVerdicts } from './verdicts-panel';
 import { historyWarnings, personaVersions, promptVersions, type VersionEntry } from '../../core/eval';
 import { DEFAULT_PROMPTS, loadPersona, type PromptName } from '../../core/method';
 import { UserError } from '../../core/user-error';
-
-let panel: SinglePanel<HistoryToHost, HostToHistory> | undefined;
-let current: { folder: Folder; versions: VersionEntry[]; kind: 'persona' | 'prompt'; name: string } | undefined;
-/** What the history view last showed (tests read it). */
-export let lastHistory: { kind: string; name: string; versions: number } | undefined;
 
 const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memory', 'personalizable'];
 
@@ -56,7 +50,6 @@ export async function showHistory(
     throw new UserError(
       kind === 'persona' ? `user "${name}" has no persona yet: fit first` : `prompt "${name}" has no versions yet`,
     );
-  current = { folder, versions, kind, name };
   const history: HistoryView = {
     kind,
     name,
@@ -72,15 +65,13 @@ export async function showHistory(
   };
   const warnings = historyWarnings(versions);
   if (warnings.length) history.warnings = warnings;
-  lastHistory = { kind, name, versions: versions.length };
-  panel ??= new SinglePanel<HistoryToHost, HostToHistory>(ctx, 'synthesizeme.history', 'history', isHistoryToHost);
-  panel.show(`History: ${name}`, { type: 'history', history, sentAt: Date.now() }, (m) => void onMessage(ctx, m));
+  const message = { type: 'history', history, sentAt: Date.now() } as const;
+  ctx.webviews.panel('history').show(`History: ${name}`, message, (m) => onMessage(ctx, folder, versions, m));
   return history;
 }
 
-async function onMessage(ctx: Ctx, m: HistoryToHost): Promise<void> {
-  if (!current || m.type === 'ready') return;
-  const { folder, versions } = current;
+async function onMessage(ctx: Ctx, folder: Folder, versions: VersionEntry[], m: HistoryToHost): Promise<void> {
+  if (m.type === 'ready') return;
   const v = versions[m.version];
   if (!v) return;
   if (m.type === 'openRun') {
@@ -91,7 +82,10 @@ async function onMessage(ctx: Ctx, m: HistoryToHost): Promise<void> {
   await compareWithCurrent(ctx, folder, v, versions.find((x) => x.current) ?? versions[versions.length - 1]!);
 }
 
-/** The diff of the two texts, then the grid of the newest runs of each version on the same split and method, on the flipped pairs. */
+/**
+ * The diff of the two texts, then the grid of the newest runs of each version on the same split and method, on the
+ * flipped pairs.
+ */
 export async function compareWithCurrent(
   ctx: Ctx,
   folder: Folder,
@@ -122,8 +116,10 @@ export async function compareWithCurrent(
       return;
     }
   }
+  const which = older.id === now.id ? 'this version' : 'each version';
   void vscode.window.showInformationMessage(
-    `No runs of both versions on the same split and method to compare pair by pair: evaluate or re-validate with ${older.id === now.id ? 'this version' : 'each version'} first.`,
+    'No runs of both versions on the same split and method to compare pair by pair: ' +
+      `evaluate or re-validate with ${which} first.`,
   );
 }
 

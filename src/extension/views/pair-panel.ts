@@ -8,9 +8,8 @@ import type { Folder } from '../folders';
 import { pairsBySplit } from '../../core/workspace';
 import { pairJudgements } from '../../core/eval';
 import { type Pair } from '../../core/data';
-import { isPairToHost, type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
-import { SinglePanel } from './single-panel';
-import { openAt } from './persona-inspector';
+import { type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
+import { openAt } from './open-at';
 import { UserError } from '../../core/user-error';
 
 export interface PairKey {
@@ -25,11 +24,6 @@ export interface PairTarget {
   list?: { name: string; keys: PairKey[] };
 }
 
-let panel: SinglePanel<PairToHost, HostToPair> | undefined;
-let state: { target: PairTarget; scope: PairScope } | undefined;
-/** What the pair view last painted (the integration and browser tests read it). */
-export let lastPairShown: { user: string; pairId: string; scope: PairScope; judgements: number } | undefined;
-
 const sameKey = (a: PairKey, b: PairKey) => a.user === b.user && a.pairId === b.pairId;
 
 /** The pair of a file at a 1-based line (the pair whose lines hold it), by the folder's index. */
@@ -43,44 +37,61 @@ async function findPair(folder: Folder, key: PairKey): Promise<Pair | undefined>
   return index.user(key.user)?.pairs.find((p) => p.pairId === key.pairId);
 }
 
+/** The pair's place in each scope it can be moved through: its file, the list it was opened from, its user. */
+function positionsOf(t: PairTarget, file: string, inFile: readonly Pair[], userPairs: readonly Pair[]) {
+  const at = (i: number) => Math.max(0, i);
+  const positions: PairViewData['positions'] = [
+    {
+      scope: 'file',
+      index: at(inFile.findIndex((p) => sameKey({ user: p.userId, pairId: p.pairId }, t.key))),
+      total: inFile.length,
+      name: file,
+    },
+  ];
+  if (t.list)
+    positions.push({
+      scope: 'list',
+      index: at(t.list.keys.findIndex((k) => sameKey(k, t.key))),
+      total: t.list.keys.length,
+      name: t.list.name,
+    });
+  positions.push({
+    scope: 'user',
+    index: at(userPairs.findIndex((p) => p.pairId === t.key.pairId)),
+    total: userPairs.length,
+    name: `user ${t.key.user}`,
+  });
+  return positions;
+}
+
+type Judgement = Awaited<ReturnType<typeof pairJudgements>>[number];
+
+function judgementView(j: Judgement): PairViewData['judgements'][number] {
+  return {
+    runId: j.run.id,
+    method: j.run.method,
+    model: j.run.model,
+    split: j.run.split,
+    created: j.run.created,
+    ...(j.run.label ? { label: j.run.label } : {}),
+    ...(j.personaVersion ? { personaVersion: j.personaVersion } : {}),
+    score: j.score,
+    orders: j.orders.map((o) => ({
+      order: o.order,
+      preference: o.preference,
+      correct: o.correct,
+      reasoning: o.reasoning,
+    })),
+  };
+}
+
 async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairViewData | string> {
   const index = await t.folder.files.get();
   const entry = index.user(t.key.user);
   const pair = entry?.pairs.find((p) => p.pairId === t.key.pairId);
   if (!entry || !pair)
     return `pair ${t.key.pairId} of user ${t.key.user} is not in ${t.folder.name} any more (the file changed?)`;
-  const inFile = index.file(pair.source.file)?.pairs ?? [pair];
-  const positions: PairViewData['positions'] = [
-    {
-      scope: 'file',
-      index: Math.max(
-        0,
-        inFile.findIndex((p) => sameKey({ user: p.userId, pairId: p.pairId }, t.key)),
-      ),
-      total: inFile.length,
-      name: pair.source.file,
-    },
-  ];
-  if (t.list)
-    positions.push({
-      scope: 'list',
-      index: Math.max(
-        0,
-        t.list.keys.findIndex((k) => sameKey(k, t.key)),
-      ),
-      total: t.list.keys.length,
-      name: t.list.name,
-    });
-  positions.push({
-    scope: 'user',
-    index: Math.max(
-      0,
-      entry.pairs.findIndex((p) => p.pairId === t.key.pairId),
-    ),
-    total: entry.pairs.length,
-    name: `user ${entry.id}`,
-  });
-  // The engine is loaded when a view needs it, not at activation (as every view does).
+  const positions = positionsOf(t, pair.source.file, index.file(pair.source.file)?.pairs ?? [pair], entry.pairs);
   const splits = pairsBySplit(entry);
   const split =
     (['context', 'validation', 'test'] as const).find((s) => splits[s].some((p) => p.pairId === pair.pairId)) ??
@@ -98,22 +109,7 @@ async function viewOf(ctx: Ctx, t: PairTarget, scope: PairScope): Promise<PairVi
     context: pair.context.map((c) => ({ role: c.role, content: c.content })),
     chosen: pair.chosen.content,
     rejected: pair.rejected.content,
-    judgements: judgements.map((j) => ({
-      runId: j.run.id,
-      method: j.run.method,
-      model: j.run.model,
-      split: j.run.split,
-      created: j.run.created,
-      ...(j.run.label ? { label: j.run.label } : {}),
-      ...(j.personaVersion ? { personaVersion: j.personaVersion } : {}),
-      score: j.score,
-      orders: j.orders.map((o) => ({
-        order: o.order,
-        preference: o.preference,
-        correct: o.correct,
-        reasoning: o.reasoning,
-      })),
-    })),
+    judgements: judgements.map(judgementView),
     positions,
     scope: positions.some((p) => p.scope === scope) ? scope : 'file',
   };
@@ -124,25 +120,16 @@ export async function showPair(
   target: PairTarget,
   scope: PairScope = target.list ? 'list' : 'file',
 ): Promise<PairViewData | undefined> {
-  panel ??= new SinglePanel<PairToHost, HostToPair>(ctx, 'synthesizeme.pair', 'pair-view', isPairToHost);
   const view = await viewOf(ctx, target, scope);
-  state = { target, scope: typeof view === 'string' ? scope : view.scope };
   const message: HostToPair =
     typeof view === 'string' ? { type: 'notFound', message: view } : { type: 'pair', pair: view, sentAt: Date.now() };
-  if (typeof view !== 'string')
-    lastPairShown = { user: view.user, pairId: view.pairId, scope: view.scope, judgements: view.judgements.length };
-  panel.show(typeof view === 'string' ? 'Pair' : `Pair ${view.pairId}`, message, (m) => void onMessage(ctx, m));
+  const title = typeof view === 'string' ? 'Pair' : `Pair ${view.pairId}`;
+  ctx.webviews.panel('pair').show(title, message, (m) => onMessage(ctx, target, m));
   return typeof view === 'string' ? undefined : view;
 }
 
-/** What the webview's keys do (j/k in a scope): the integration test drives it without a browser. */
-export function navigatePair(ctx: Ctx, scope: PairScope, delta: 1 | -1): Promise<void> {
-  return onMessage(ctx, { type: 'navigate', scope, delta });
-}
-
-async function onMessage(ctx: Ctx, m: PairToHost): Promise<void> {
-  if (!state) return;
-  const { target } = state;
+/** What the page asks of the pair it shows: its line, the next or previous pair (the keys j/k in a scope). */
+async function onMessage(ctx: Ctx, target: PairTarget, m: PairToHost): Promise<void> {
   if (m.type === 'openLine') {
     const pair = await findPair(target.folder, target.key);
     if (pair) await openAt(target.folder, pair.source.file, pair.source.line);
@@ -168,7 +155,10 @@ async function neighbour(t: PairTarget, scope: PairScope, delta: 1 | -1): Promis
   return keys[(at + delta + keys.length) % keys.length];
 }
 
-/** The command: a pair from a lens ({uri, line} or {uri, pairId}), a key ({folder, user, pairId}), the active editor's cursor, or a pick. */
+/**
+ * The command: a pair from a lens ({uri, line} or {uri, pairId}), a key ({folder, user, pairId}), the active editor's
+ * cursor, or a pick.
+ */
 export async function openPairCommand(ctx: Ctx, arg: unknown): Promise<PairViewData | undefined> {
   const a = (arg ?? {}) as { uri?: unknown; line?: unknown; pairId?: unknown; user?: unknown; folder?: unknown };
   if (typeof a.uri === 'string') {

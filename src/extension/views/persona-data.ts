@@ -2,12 +2,14 @@
 // refer to, the history folder and the newest run files that judged the user with it.
 
 import * as vscode from 'vscode';
-import { PromptStore } from '../../core/method';
 import { type Pair } from '../../core/data';
-import { accuracyHeadline } from '../../core/eval';
+import { readRun } from '../../core/eval';
+import { estimateTextTokens } from '../../core/llm';
+import { demosOf, judgeSystem, type PersonaModel, PromptStore } from '../../core/method';
+import { personaHistoryDir, type WorkspaceLayout } from '../../core/workspace';
 import type { Folder } from '../folders';
-import type { FigureView, PersonaView } from '../protocol';
-import { readPersonaOf } from '../commands/run-inputs';
+import { readPersonaOf, type UserPersona } from '../persona-of';
+import type { DemoView, FigureView, PersonaView } from '../protocol';
 
 function turnText(p: Pair): { conversation: string; chosen: string; rejected: string } {
   return {
@@ -17,19 +19,28 @@ function turnText(p: Pair): { conversation: string; chosen: string; rejected: st
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
 export async function personaView(folder: Folder, userId: string): Promise<PersonaView | null> {
   const p = await readPersonaOf(folder, userId);
   if (!p) return null;
-  const [index, layout, { personaHistoryDir }, { readRun }] = await Promise.all([
-    folder.files.get(),
-    folder.files.layout(),
-    import('../../core/workspace/layout'),
-    import('../../core/eval/run-file'),
-  ]);
+  const [index, layout] = await Promise.all([folder.files.get(), folder.files.layout()]);
   const pairs = new Map((index.user(userId)?.pairs ?? []).map((x) => [x.pairId, x]));
   const m = p.model;
+  const store = new PromptStore(layout.promptDir);
+  const stale = await stalePrompts(store, m);
+  return {
+    userId,
+    path: folder.relative(p.path),
+    tokens: await tokenCounts(folder, store, m, [...pairs.values()]),
+    ...(stale.length ? { stale } : {}),
+    persona: m.persona,
+    provenance: provenanceOf(m),
+    demos: m.demos.map((d) => demoView(d, pairs.get(d.pairId))),
+    figures: [...fitFigures(m), ...(await runFigures(layout, userId, p))],
+    history: await historyOf(folder, layout, userId),
+  };
+}
+
+function provenanceOf(m: PersonaModel): [string, string][] {
   const prov: [string, string][] = [
     ['model', `${m.provenance.provider} · ${m.provenance.model}`],
     ['created', m.provenance.created],
@@ -40,29 +51,35 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
     prov.push(['calls (cache hits)', `${m.provenance.calls} (${m.provenance.cacheHits ?? 0})`]);
   if (m.provenance.edited) prov.push(['edited by hand', 'yes']);
   for (const [k, v] of Object.entries(m.provenance.prompts)) prov.push([`prompt ${k}`, v]);
+  return prov;
+}
 
+function demoView(d: PersonaModel['demos'][number], pair: Pair | undefined): DemoView {
+  return {
+    pairId: d.pairId,
+    ...(d.file !== undefined ? { file: d.file } : pair ? { file: pair.source.file } : {}),
+    ...(d.line !== undefined ? { line: d.line } : pair ? { line: pair.source.line } : {}),
+    order: d.order,
+    preference: d.preference,
+    reasoning: d.reasoning,
+    ...(pair ? turnText(pair) : { conversation: '', chosen: '', rejected: '' }),
+  };
+}
+
+/** The validation figure the persona file carries (from its fit, or its last re-validation). */
+function fitFigures(m: PersonaModel): FigureView[] {
+  const v = m.provenance.validation;
+  if (!v) return [];
+  const label = m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)';
+  return [{ label, accuracy: v.accuracy, samples: v.evaluated, pairs: v.evaluated }];
+}
+
+/** The newest finished persona+demos run per split that judged this user with this exact persona text. */
+async function runFigures(layout: WorkspaceLayout, userId: string, p: UserPersona): Promise<FigureView[]> {
   const figures: FigureView[] = [];
-  if (m.provenance.validation) {
-    figures.push({
-      label: m.provenance.edited ? 'validation (last re-validation)' : 'validation (at fit)',
-      accuracy: m.provenance.validation.accuracy,
-      samples: m.provenance.validation.evaluated,
-      pairs: m.provenance.validation.evaluated,
-    });
-  }
-  // The newest finished persona+demos runs that judged this user with this exact persona text.
   try {
-    const runs = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(layout.runsDir)))
-      .map(([n]) => n)
-      .filter((n) => n.startsWith('persona-demos-') && n.endsWith('.run.jsonl'));
     const seen = new Set<string>();
-    const withTime: { name: string; mtime: number }[] = [];
-    for (const name of runs)
-      withTime.push({
-        name,
-        mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(`${layout.runsDir}/${name}`))).mtime,
-      });
-    for (const { name } of withTime.sort((a, b) => b.mtime - a.mtime)) {
+    for (const name of await runsNewestFirst(layout.runsDir)) {
       const run = await readRun(`${layout.runsDir}/${name}`);
       const split = run.header?.split;
       if (!split || seen.has(split) || run.header?.inputs[`persona:${userId}`] !== p.hash) continue;
@@ -70,85 +87,78 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
       if (!u) continue;
       seen.add(split);
       // An incomplete run (failed calls left out) is shown as such, never as a finished figure.
-      figures.push({
-        label: `${split} (both orders)${run.summary?.complete === false ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out` : ''}`,
-        accuracy: u.accuracy,
-        ci95: u.ci95,
-        consistency: u.consistency,
-        samples: u.samples,
-        pairs: u.pairs,
-      });
+      const incomplete =
+        run.summary?.complete === false
+          ? `, INCOMPLETE: ${run.summary.failed?.calls ?? '?'} failed call(s) left out`
+          : '';
+      const { accuracy, ci95, consistency, samples, pairs } = u;
+      figures.push({ label: `${split} (both orders)${incomplete}`, accuracy, ci95, consistency, samples, pairs });
     }
   } catch {
     // No runs yet.
   }
+  return figures;
+}
 
-  let history: { name: string; path: string }[] = [];
+/** The persona+demos run files of a runs folder, newest first. */
+async function runsNewestFirst(runsDir: string): Promise<string[]> {
+  const names = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(runsDir)))
+    .map(([n]) => n)
+    .filter((n) => n.startsWith('persona-demos-') && n.endsWith('.run.jsonl'));
+  const withTime: { name: string; mtime: number }[] = [];
+  for (const name of names)
+    withTime.push({ name, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(`${runsDir}/${name}`))).mtime });
+  return withTime.sort((a, b) => b.mtime - a.mtime).map((r) => r.name);
+}
+
+/** The persona's earlier versions, newest first. */
+async function historyOf(
+  folder: Folder,
+  layout: WorkspaceLayout,
+  userId: string,
+): Promise<{ name: string; path: string }[]> {
+  const dir = personaHistoryDir(layout, userId);
   try {
-    const dir = personaHistoryDir(layout, userId);
-    history = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(dir)))
+    return (await vscode.workspace.fs.readDirectory(vscode.Uri.file(dir)))
       .map(([n]) => n)
       .filter((n) => n.endsWith('.persona.yaml'))
       .sort()
       .reverse()
       .map((n) => ({ name: n.replace(/\.persona\.yaml$/, ''), path: folder.relative(`${dir}/${n}`) }));
   } catch {
-    // No history yet.
+    return []; // No history yet.
   }
+}
 
-  // Fitted with a judge prompt or Θ that has changed since: the persona is stale until fitted again.
-  const store = new PromptStore(layout.promptDir);
+/** Fitted with a judge prompt or Θ that has changed since: the persona is stale until fitted again. */
+async function stalePrompts(store: PromptStore, m: PersonaModel): Promise<string[]> {
   const stale: string[] = [];
   for (const [name, hash] of Object.entries(m.provenance.prompts)) {
     if (name !== 'judge' && name !== 'persona-synthesis' && name !== 'bootstrap') continue;
     const now = await store.get(name).catch(() => undefined);
     if (now && now.hash !== hash) stale.push(name === 'persona-synthesis' ? 'persona-synthesis (Θ)' : name);
   }
+  return stale;
+}
 
-  // How much of the model's context the persona and the whole judge prompt take (a long persona crowds out the pair).
-  const [{ estimateTextTokens }, { judgeSystem }, { demosOf }] = await Promise.all([
-    import('../../core/llm/estimate'),
-    import('../../core/method/messages'),
-    import('../../core/method/methods'),
-  ]);
+/** How much of the model's context the persona and the whole judge prompt take (a long persona crowds out the pair). */
+async function tokenCounts(
+  folder: Folder,
+  store: PromptStore,
+  m: PersonaModel,
+  pairs: Pair[],
+): Promise<NonNullable<PersonaView['tokens']>> {
   const judge = await store.get('judge').catch(() => undefined);
   let demos: ReturnType<typeof demosOf> = [];
   try {
-    demos = demosOf(m, [...pairs.values()]);
+    demos = demosOf(m, pairs);
   } catch {
     // A demonstration whose pair is gone: the judge prompt cannot be built; the persona's own count still shows.
   }
   const numCtx = folder.files.config.numCtx;
-  const tokens = {
+  return {
     persona: estimateTextTokens(m.persona),
     ...(judge ? { judgePrompt: estimateTextTokens(judgeSystem(judge.text, { persona: m.persona, demos })) } : {}),
     ...(typeof numCtx === 'number' ? { context: numCtx } : {}),
   };
-
-  return {
-    userId,
-    path: folder.relative(p.path),
-    tokens,
-    ...(stale.length ? { stale } : {}),
-    persona: m.persona,
-    provenance: prov,
-    demos: m.demos.map((d) => {
-      const pair = pairs.get(d.pairId);
-      return {
-        pairId: d.pairId,
-        ...(d.file !== undefined ? { file: d.file } : pair ? { file: pair.source.file } : {}),
-        ...(d.line !== undefined ? { line: d.line } : pair ? { line: pair.source.line } : {}),
-        order: d.order,
-        preference: d.preference,
-        reasoning: d.reasoning,
-        ...(pair ? turnText(pair) : { conversation: '', chosen: '', rejected: '' }),
-      };
-    }),
-    figures,
-    history,
-  };
-}
-
-export function figureText(f: FigureView): string {
-  return `${accuracyHeadline(f.accuracy, f.ci95, f.pairs ?? Number.POSITIVE_INFINITY)}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}`;
 }

@@ -5,47 +5,39 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
-import { pickUser, readPersonaOf } from '../commands/run-inputs';
-import { isInspectorToHost, type HostToInspector } from '../protocol';
+import { readPersonaOf } from '../persona-of';
+import type { HostToInspector, InspectorToHost } from '../protocol';
+import { openAt } from './open-at';
+import { pairAt, showPair } from './pair-panel';
 import { personaView } from './persona-data';
-import { webviewHtml, webviewOptions } from './webview-html';
+import type { HostedView } from './webview-host';
 
-export const INSPECTOR_VIEW_ID = 'synthesizeme.personaInspector';
+/** What each button of the page runs, on the user it names, in the folder the inspector shows. */
+const ACTION_COMMANDS = {
+  fit: CommandIds.fitUser,
+  revalidate: CommandIds.revalidatePersona,
+  edit: CommandIds.openPersona,
+  compare: CommandIds.comparePersonaVersions,
+  history: CommandIds.showHistory,
+} as const;
 
-export class PersonaInspector implements vscode.WebviewViewProvider {
-  private view: vscode.WebviewView | undefined;
-  private ready = false;
+export class PersonaInspector {
+  private readonly view: HostedView<'inspector'>;
   private userId: string | undefined;
   private folder: Folder | undefined;
 
   constructor(private readonly ctx: Ctx) {
+    this.view = ctx.webviews.view('inspector');
+    this.view.handle((m) => this.receive(m));
+    ctx.register(this.view.onVisible(() => void this.refresh()));
     ctx.register(ctx.folders.onDidChange(() => void this.refresh()));
-    ctx.register(ctx.runs.onDidChange((n) => this.post({ type: 'busy', busy: n > 0 })));
-  }
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
-    this.ready = false;
-    view.webview.options = webviewOptions(this.ctx.extension.extensionUri);
-    view.webview.html = webviewHtml(
-      view.webview,
-      this.ctx.extension.extensionUri,
-      'persona-inspector',
-      'Persona Inspector',
-    );
-    view.webview.onDidReceiveMessage((msg: unknown) => this.receive(msg));
-    view.onDidChangeVisibility(() => view.visible && void this.refresh());
-    view.onDidDispose(() => {
-      this.view = undefined;
-      this.ready = false;
-    });
+    ctx.register(ctx.runs.onDidChange((n) => this.view.post({ type: 'busy', busy: n > 0 })));
   }
 
   async show(userId: string, folder: Folder): Promise<void> {
     this.userId = userId;
     this.folder = folder;
-    if (!this.view) await vscode.commands.executeCommand(`${INSPECTOR_VIEW_ID}.focus`);
-    else this.view.show(true);
+    await this.view.reveal();
     await this.refresh();
   }
 
@@ -53,37 +45,27 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     return this.userId;
   }
 
-  private post(msg: HostToInspector): void {
-    if (this.view && this.ready) void this.view.webview.postMessage(msg);
+  async refresh(): Promise<void> {
+    // A view never shown has no page; it asks for its data with `ready` when it is.
+    if (!this.view.resolved) return;
+    this.view.show(await this.message());
   }
 
-  async refresh(): Promise<void> {
-    if (!this.view || !this.ready) return;
-    if (!this.userId || !this.folder) {
-      this.post({ type: 'show', userId: null, persona: null, message: 'Select a user in the Users view.' });
-      return;
-    }
+  private async message(): Promise<HostToInspector> {
+    const userId = this.userId;
+    if (!userId || !this.folder)
+      return { type: 'show', userId: null, persona: null, message: 'Select a user in the Users view.' };
     try {
-      const persona = await personaView(this.folder, this.userId);
-      this.post({
-        type: 'show',
-        userId: this.userId,
-        persona,
-        ...(persona ? {} : { message: `${this.userId} has no persona yet.` }),
-      });
+      const persona = await personaView(this.folder, userId);
+      return { type: 'show', userId, persona, ...(persona ? {} : { message: `${userId} has no persona yet.` }) };
     } catch (err) {
-      this.post({
-        type: 'show',
-        userId: this.userId,
-        persona: null,
-        message: `The persona file cannot be read: ${(err as Error).message}`,
-      });
+      const message = `The persona file cannot be read: ${(err as Error).message}`;
+      return { type: 'show', userId, persona: null, message };
     }
   }
 
   /** A demonstration opened in the pair view: the user's demonstrations are the list to move through. */
   private async openPairView(folder: Folder, file: string, line: number): Promise<void> {
-    const { pairAt, showPair } = await import('./pair-panel');
     const pair = await pairAt(folder, file, line);
     if (!pair) return openAt(folder, file, line);
     const found = this.userId ? await readPersonaOf(folder, this.userId).catch(() => undefined) : undefined;
@@ -99,81 +81,55 @@ export class PersonaInspector implements vscode.WebviewViewProvider {
     );
   }
 
-  private receive(msg: unknown): void {
-    if (!isInspectorToHost(msg)) {
-      this.ctx.log.warn('inspector', 'ignored a malformed message from the webview');
-      return;
-    }
+  private async receive(msg: InspectorToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.ready = true;
-        void this.refresh();
-        return;
-      case 'action': {
-        const command = {
-          fit: CommandIds.fitUser,
-          revalidate: CommandIds.revalidatePersona,
-          edit: CommandIds.openPersona,
-          compare: CommandIds.comparePersonaVersions,
-          history: CommandIds.showHistory,
-        }[msg.action];
+        return this.refresh();
+      case 'action':
         // The webview names the user; the folder is the one the inspector shows.
-        void vscode.commands.executeCommand(command, {
+        await vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], {
           userId: msg.userId,
           ...(this.folder ? { folder: this.folder.uri.toString() } : {}),
         });
         return;
-      }
       case 'openPair':
-        if (this.folder) void openAt(this.folder, msg.file, msg.line);
+        if (this.folder) await openAt(this.folder, msg.file, msg.line);
         return;
       case 'openPairView':
-        if (this.folder) void this.openPairView(this.folder, msg.file, msg.line);
+        if (this.folder) await this.openPairView(this.folder, msg.file, msg.line);
         return;
     }
   }
 }
 
-/** Opens a folder's file (a name its index knows, or a folder-relative path) at a 1-based line. */
-export async function openAt(folder: Folder, file: string, line: number): Promise<void> {
-  const root = folder.uri;
-  const uri = folder.files.uriOf(file) ?? vscode.Uri.joinPath(root, file);
-  if (!uri.fsPath.startsWith(root.fsPath)) return;
-  const pos = new vscode.Position(Math.max(0, line - 1), 0);
-  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: true });
-}
-
-let inspector: PersonaInspector | undefined;
-
-export function registerPersonaInspector(ctx: Ctx): PersonaInspector {
-  inspector = new PersonaInspector(ctx);
-  ctx.register(
-    vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, inspector, {
-      webviewOptions: { retainContextWhenHidden: false },
-    }),
+/** The folder to inspect a user in: the one named, else the one that has the user (a pick when several do). */
+async function folderOfUser(ctx: Ctx, arg: unknown, userId: string): Promise<Folder | undefined> {
+  if (folderArg(arg) !== undefined) return ctx.folders.choose(arg, 'Inspect persona');
+  const having: Folder[] = [];
+  for (const f of ctx.folders.all()) if ((await f.files.get()).user(userId)) having.push(f);
+  if (having.length <= 1) return having[0] ?? ctx.folders.first();
+  const pick = await vscode.window.showQuickPick(
+    having.map((f) => ({
+      label: userId,
+      description: `${f.name}${f.files.hasPersona(userId) ? ' · persona' : ''}`,
+      folder: f,
+    })),
+    { title: 'Inspect persona', placeHolder: `"${userId}" is in several folders: which one?` },
   );
-  return inspector;
+  return pick?.folder;
 }
 
-export async function showPersonaInspector(ctx: Ctx, arg: unknown): Promise<string | undefined> {
-  const userId =
-    typeof arg === 'string'
-      ? arg
-      : typeof (arg as { userId?: unknown })?.userId === 'string'
-        ? (arg as { userId: string }).userId
-        : undefined;
-  if (!userId || !inspector) return undefined;
-  // The folder named, else the folder that has this user (a pick when several do), else the first.
-  let folder: Folder | undefined;
-  if (folderArg(arg) !== undefined) folder = await ctx.folders.choose(arg, 'Inspect persona');
-  else {
-    const having = [];
-    for (const f of ctx.folders.all()) if ((await f.files.get()).user(userId)) having.push(f);
-    folder =
-      having.length > 1 ? (await pickUser(ctx, userId, 'Inspect persona'))?.folder : (having[0] ?? ctx.folders.first());
-  }
-  if (!folder) return undefined;
-  await inspector.show(userId, folder);
-  ctx.log.info('inspector', `showing ${userId}`);
-  return userId;
+/** The inspector's view, and its command: a user id (or {userId, folder}) shown in the side bar. */
+export function registerPersonaInspector(ctx: Ctx): PersonaInspector {
+  const inspector = new PersonaInspector(ctx);
+  ctx.command(CommandIds.inspectPersona, async (arg) => {
+    const given = typeof arg === 'string' ? arg : (arg as { userId?: unknown } | undefined)?.userId;
+    if (typeof given !== 'string' || !given) return undefined;
+    const folder = await folderOfUser(ctx, arg, given);
+    if (!folder) return undefined;
+    await inspector.show(given, folder);
+    ctx.log.info('inspector', `showing ${given}`);
+    return given;
+  });
+  return inspector;
 }

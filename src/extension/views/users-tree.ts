@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { readPersonaOf } from '../commands/run-inputs';
+import { readPersonaOf } from '../persona-of';
 import { readRun } from '../../core/eval';
+import { pairsBySplit } from '../../core/workspace';
 
 /** A workspace folder's node (multi-root only): its users are its children. */
 export class FolderItem extends vscode.TreeItem {
@@ -31,6 +32,26 @@ export class FolderItem extends vscode.TreeItem {
 
 export type UsersTreeItem = FolderItem | UserItem;
 
+type PersonaFigures = { accuracy?: number; edited?: boolean; test?: number } | undefined;
+
+const percent = (x: number, digits: number) => `${(100 * x).toFixed(digits)}%`;
+
+/** The persona part of a user's line: " · persona val 70% test 65% (edited)". */
+function personaShort(persona: PersonaFigures): string {
+  if (!persona) return '';
+  const acc = persona.accuracy !== undefined ? ` val ${percent(persona.accuracy, 0)}` : '';
+  const test = persona.test !== undefined ? ` test ${percent(persona.test, 0)}` : '';
+  return ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}`;
+}
+
+/** The persona line of a user's tooltip. */
+function personaLong(persona: PersonaFigures): string {
+  if (!persona) return 'persona: not fitted yet';
+  const acc = persona.accuracy !== undefined ? `, last validation ${percent(persona.accuracy, 1)}` : '';
+  const test = persona.test !== undefined ? `, last test run (persona+demos) ${percent(persona.test, 1)}` : '';
+  return `persona: yes${persona.edited ? ' (edited by hand)' : ''}${acc}${test}`;
+}
+
 export class UserItem extends vscode.TreeItem {
   /** The folder's URI: commands given this item work in that folder. */
   readonly folder: string;
@@ -39,20 +60,17 @@ export class UserItem extends vscode.TreeItem {
     folder: { uri: vscode.Uri; name: string; shown: boolean },
     readonly userId: string,
     counts: { context: number; validation: number; test: number },
-    persona: { accuracy?: number; edited?: boolean; test?: number } | undefined,
+    persona: PersonaFigures,
     tooSmall: boolean,
   ) {
     super(userId, vscode.TreeItemCollapsibleState.None);
     this.folder = folder.uri.toString();
-    const acc = persona?.accuracy !== undefined ? ` val ${(100 * persona.accuracy).toFixed(0)}%` : '';
-    const test = persona?.test !== undefined ? ` test ${(100 * persona.test).toFixed(0)}%` : '';
-    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${persona ? ` · persona${acc}${test}${persona.edited ? ' (edited)' : ''}` : ''}`;
+    this.description = `ctx ${counts.context} · val ${counts.validation} · test ${counts.test}${personaShort(persona)}`;
     this.tooltip = new vscode.MarkdownString();
     this.tooltip.appendText(
-      `${userId}${folder.shown ? ` (${folder.name})` : ''}\ncontext ${counts.context}, validation ${counts.validation}, test ${counts.test}${tooSmall ? ' (too small to split)' : ''}\n` +
-        (persona
-          ? `persona: yes${persona.edited ? ' (edited by hand)' : ''}${persona.accuracy !== undefined ? `, last validation ${(100 * persona.accuracy).toFixed(1)}%` : ''}${persona.test !== undefined ? `, last test run (persona+demos) ${(100 * persona.test).toFixed(1)}%` : ''}`
-          : 'persona: not fitted yet'),
+      `${userId}${folder.shown ? ` (${folder.name})` : ''}\n` +
+        `context ${counts.context}, validation ${counts.validation}, test ${counts.test}` +
+        `${tooSmall ? ' (too small to split)' : ''}\n${personaLong(persona)}`,
     );
     this.iconPath = new vscode.ThemeIcon(persona ? 'account' : 'person');
     this.contextValue = persona ? 'user.persona' : 'user';
@@ -101,11 +119,7 @@ export class UsersTree implements vscode.TreeDataProvider<UsersTreeItem> {
   }
 
   private async usersOf(folder: Folder, shown: boolean, parent?: FolderItem): Promise<UserItem[]> {
-    const [index, { pairsBySplit }, tests] = await Promise.all([
-      folder.files.get(),
-      import('../../core/workspace/open-workspace'),
-      lastTestAccuracy(folder),
-    ]);
+    const [index, tests] = await Promise.all([folder.files.get(), lastTestAccuracy(folder)]);
     const where = { uri: folder.uri, name: folder.name, shown };
     return Promise.all(
       index.users().map(async (u) => {

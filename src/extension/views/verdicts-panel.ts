@@ -5,25 +5,19 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import {
-  isVerdictsToHost,
   type ChartView,
   type HostToVerdicts,
   type RunMessage,
   type RunView,
   type VerdictRow,
+  type VerdictsToHost,
 } from '../protocol';
-import { openAt } from './persona-inspector';
-import { webviewHtml, webviewOptions } from './webview-html';
+import { openAt } from './open-at';
+import { pairAt, showPair } from './pair-panel';
 import { UserError } from '../../core/user-error';
-import { listRuns, readRun } from '../../core/eval';
+import { compareVerdicts, figures, listRuns, readRun, type RunListing } from '../../core/eval';
 
-let panel: vscode.WebviewPanel | undefined;
-let listener: vscode.Disposable | undefined;
-/** The last first-paint figure the webview reported (the browser test prints it). */
-export let lastPaint: { rows: number; ms: number } | undefined;
-/** How many chart points the webview last drew (the integration test checks the chart arrived). */
-let lastChartPaint: { points: number } | undefined;
-export const chartPaint = (): { points: number } | undefined => lastChartPaint;
+type Run = Awaited<ReturnType<typeof readRun>>;
 
 interface RunFile {
   name: string;
@@ -56,15 +50,8 @@ async function folderOfRun(ctx: Ctx, path: string): Promise<Folder> {
   return ctx.folders.of(vscode.Uri.file(path)) ?? ctx.folders.first();
 }
 
-export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
-  const run = await readRun(path);
-  if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
-  const [{ figures }, { compareVerdicts }] = await Promise.all([
-    import('../../core/eval/evaluate'),
-    import('../../core/eval/compare'),
-  ]);
-  const seed = run.header.seed;
-  const view = (name: string, r: Awaited<ReturnType<typeof readRun>>): RunView => ({
+function runView(name: string, r: Run): RunView {
+  return {
     name,
     method: r.header?.method ?? '?',
     split: r.header?.split ?? '?',
@@ -80,35 +67,35 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
           ...(r.summary.unparseable !== undefined ? { unparseable: r.summary.unparseable } : {}),
         }
       : {}),
-  });
-  const name = path.split(/[\\/]/).pop()!;
-  // The opened run first, as it is. Beside it, the newest finished run of each other method on the same
-  // split and model, but only when it judged every pair of this one: its figures are then taken over
-  // these pairs, with the paired difference. A run over other pairs is not drawn as if comparable.
-  const methods: RunView[] = [view(name, run)];
-  const seen = new Set<string>([run.header.method]);
+  };
+}
+
+/**
+ * Beside the opened run, the newest finished run of each other method on the same split and model, but only
+ * when it judged every pair of this one: its figures are then taken over these pairs, with the paired
+ * difference. A run over other pairs is not drawn as if comparable (it is counted).
+ */
+async function otherMethods(folder: Folder, path: string, run: Run): Promise<{ views: RunView[]; skipped: number }> {
+  const header = run.header!;
+  const seen = new Set<string>([header.method]);
   const keys = [...run.verdicts.keys()];
-  let notComparable = 0;
+  const views: RunView[] = [];
+  let skipped = 0;
   for (const f of await runFiles(folder)) {
     if (f.path === path) continue;
     const r = await readRun(f.path);
-    if (
-      !r.summary ||
-      r.header?.split !== run.header.split ||
-      r.header?.model !== run.header.model ||
-      seen.has(r.header.method)
-    )
-      continue;
+    if (!r.summary || r.header?.split !== header.split || r.header?.model !== header.model) continue;
+    if (seen.has(r.header.method)) continue;
     seen.add(r.header.method);
     if (!keys.length || !keys.every((k) => r.verdicts.has(k))) {
-      notComparable++;
+      skipped++;
       continue;
     }
     const same = new Map(keys.map((k) => [k, r.verdicts.get(k)!]));
-    const fig = figures([...same.values()], seed);
-    const c = compareVerdicts(run.verdicts, same, seed);
-    methods.push({
-      ...view(f.name, r),
+    const fig = figures([...same.values()], header.seed);
+    const c = compareVerdicts(run.verdicts, same, header.seed);
+    views.push({
+      ...runView(f.name, r),
       accuracy: fig.accuracy,
       ci95: fig.ci95,
       consistency: fig.consistency,
@@ -116,6 +103,15 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
       versus: { points: 100 * c.difference, ci95: [100 * c.ci95[0], 100 * c.ci95[1]], p: c.mcnemar.p },
     });
   }
+  return { views, skipped };
+}
+
+export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
+  const run = await readRun(path);
+  if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
+  const name = path.split(/[\\/]/).pop()!;
+  // The opened run first, as it is; then the comparable runs of other methods.
+  const others = await otherMethods(folder, path, run);
   const rows: VerdictRow[] = [...run.verdicts.values()].map((v) => ({
     user: v.userId,
     pairId: v.pairId,
@@ -130,12 +126,49 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
   }));
   return {
     type: 'run',
-    run: view(name, run),
-    methods,
-    ...(notComparable ? { notComparable } : {}),
+    run: runView(name, run),
+    methods: [runView(name, run), ...others.views],
+    ...(others.skipped ? { notComparable: others.skipped } : {}),
     rows,
     sentAt: Date.now(),
   };
+}
+
+/** How the run picker describes a run: what made it (as `synthesizeme runs`), its figures, and whether it is stale. */
+function runDescription(r: RunListing, folderName: string | undefined): string {
+  const acc = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
+  return [
+    ...(folderName ? [folderName] : []),
+    r.model,
+    new Date(r.created).toLocaleString(),
+    acc,
+    ...(r.status !== 'complete' ? [r.status.toUpperCase()] : []),
+    ...(r.stale ? ['stale'] : []),
+    r.id,
+  ].join(' · ');
+}
+
+/** The run picker: every run of every folder, newest first. */
+async function pickRun(ctx: Ctx): Promise<{ path: string; folder: Folder } | undefined> {
+  const several = ctx.folders.multiple;
+  const items: (vscode.QuickPickItem & { path: string; folder: Folder; created: string })[] = [];
+  for (const f of ctx.folders.all()) {
+    for (const r of await listRuns(await f.files.layout())) {
+      items.push({
+        label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
+        description: runDescription(r, several ? f.name : undefined),
+        ...(r.stale ? { detail: `stale: ${r.staleBecause.join(', ')}` } : {}),
+        path: r.path,
+        folder: f,
+        created: r.created,
+      });
+    }
+  }
+  if (!items.length) throw new UserError('no run files yet: run Evaluate first');
+  return vscode.window.showQuickPick(
+    items.sort((a, b) => b.created.localeCompare(a.created)),
+    { title: 'Show verdicts of which run?', matchOnDescription: true },
+  );
 }
 
 export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | undefined> {
@@ -151,28 +184,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
           : undefined;
   let folder: Folder | undefined;
   if (!path) {
-    // The run picker says what made each run (the engine's run listing, as `synthesizeme runs`): method,
-    // model, date, accuracy, label, complete or not, and stale when a prompt or persona changed since.
-    const several = ctx.folders.multiple;
-    const items: (vscode.QuickPickItem & { path: string; folder: Folder; created: string })[] = [];
-    for (const f of ctx.folders.all()) {
-      for (const r of await listRuns(await f.files.layout())) {
-        const acc = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
-        items.push({
-          label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
-          description: `${several ? `${f.name} · ` : ''}${r.model} · ${new Date(r.created).toLocaleString()} · ${acc}${r.status !== 'complete' ? ` · ${r.status.toUpperCase()}` : ''}${r.stale ? ' · stale' : ''} · ${r.id}`,
-          ...(r.stale ? { detail: `stale: ${r.staleBecause.join(', ')}` } : {}),
-          path: r.path,
-          folder: f,
-          created: r.created,
-        });
-      }
-    }
-    if (!items.length) throw new UserError('no run files yet: run Evaluate first');
-    const pick = await vscode.window.showQuickPick(
-      items.sort((a, b) => b.created.localeCompare(a.created)),
-      { title: 'Show verdicts of which run?', matchOnDescription: true },
-    );
+    const pick = await pickRun(ctx);
     if (!pick) return undefined;
     ({ path, folder } = pick);
   }
@@ -189,7 +201,6 @@ async function openPairOfRow(
   message: HostToVerdicts,
   msg: { file: string; line: number; list?: number[] },
 ): Promise<void> {
-  const { pairAt, showPair } = await import('./pair-panel');
   const pair = await pairAt(folder, msg.file, msg.line);
   if (!pair) return openAt(folder, msg.file, msg.line);
   const rows = message.type === 'run' ? message.rows : [];
@@ -210,41 +221,16 @@ async function openPairOfRow(
 
 /** Shows a chart (Benchmark: Scaling Plot) in the same panel, sent as numbers, drawn by the webview. */
 export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
-  lastChartPaint = undefined;
   openPanel(ctx, folder, `Chart: ${chart.title}`, { type: 'chart', chart, sentAt: Date.now() });
 }
 
-/** The one panel, created on first use; the webview asks for its message with `ready` after each load. */
+/** The one Verdicts panel; each run or chart loads a fresh page (its filters and scroll start over). */
 function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts): void {
-  if (!panel) {
-    panel = vscode.window.createWebviewPanel('synthesizeme.verdicts', 'Verdicts', vscode.ViewColumn.Active, {
-      ...webviewOptions(ctx.extension.extensionUri),
-      retainContextWhenHidden: true,
-    });
-    panel.onDidDispose(() => {
-      panel = undefined;
-      listener?.dispose();
-    });
-  }
-  const p = panel;
-  p.title = title;
-  const send = () => void p.webview.postMessage({ ...message, sentAt: Date.now() });
-  listener?.dispose();
-  listener = p.webview.onDidReceiveMessage((msg: unknown) => {
-    if (!isVerdictsToHost(msg)) {
-      ctx.log.warn('verdicts', 'ignored a malformed message from the webview');
-      return;
-    }
-    if (msg.type === 'ready') send();
-    else if (msg.type === 'openPair') void openPairOfRow(ctx, folder, message, msg);
-    else if (msg.type === 'painted') {
-      lastPaint = { rows: msg.rows, ms: msg.ms };
-      ctx.log.info('verdicts', `first paint of ${msg.rows} rows in ${msg.ms.toFixed(1)} ms`);
-    } else if (msg.type === 'chartPainted') {
-      lastChartPaint = { points: msg.points };
-      ctx.log.info('verdicts', `chart drawn with ${msg.points} point(s)`);
-    }
-  });
-  p.webview.html = webviewHtml(p.webview, ctx.extension.extensionUri, 'verdicts', 'Verdicts');
-  p.reveal();
+  ctx.webviews.panel('verdicts').show(title, message, (m) => onMessage(ctx, folder, message, m), { reload: true });
+}
+
+async function onMessage(ctx: Ctx, folder: Folder, message: HostToVerdicts, m: VerdictsToHost): Promise<void> {
+  if (m.type === 'openPair') await openPairOfRow(ctx, folder, message, m);
+  else if (m.type === 'painted') ctx.log.info('verdicts', `first paint of ${m.rows} rows in ${m.ms.toFixed(1)} ms`);
+  else if (m.type === 'chartPainted') ctx.log.info('verdicts', `chart drawn with ${m.points} point(s)`);
 }
