@@ -1,10 +1,10 @@
 // The paper-style results table (methods x accuracy ± interval) in Markdown.
 
-import { accuracyHeadline, type EvalResult, SMALL_SAMPLE_PAIRS } from '../core/eval';
+import { accuracyHeadline, type EvalResult, rateText, SMALL_SAMPLE_PAIRS } from '../core/eval';
+import { percentPlusMinus } from '../core/percent';
 
-const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
 /** A rate with its % sign, or n/a (never "NaN%"). */
-const rate = (x: number) => (Number.isFinite(x) ? `${pct(x)}%` : 'n/a');
+const rate = (x: number) => rateText(x, 2);
 
 /**
  * An accuracy in a table or a line: "71.30% ± 4.12", or under SMALL_SAMPLE_PAIRS pairs (when `pairs`
@@ -13,8 +13,7 @@ const rate = (x: number) => (Number.isFinite(x) ? `${pct(x)}%` : 'n/a');
 export function accuracyCell(accuracy: number, ci: [number, number], pairs?: number): string {
   if (!Number.isFinite(accuracy)) return 'n/a';
   if (pairs !== undefined && pairs < SMALL_SAMPLE_PAIRS) return accuracyHeadline(accuracy, ci, pairs);
-  const half = Math.max(accuracy - ci[0], ci[1] - accuracy);
-  return `${pct(accuracy)}% ± ${(100 * half).toFixed(2)}`;
+  return percentPlusMinus(accuracy, ci);
 }
 
 export function markdownTable(results: readonly EvalResult[]): string {

@@ -33,4 +33,5 @@ export function clear(node: Element): void {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
-export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+/** The one percent formatter (src/core/percent.ts), under the name the views use. */
+export { percent as pct } from '../../src/core/percent';

@@ -39,6 +39,7 @@ import {
 import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
 import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
+import { percent, percentPoints } from '../../core/percent';
 import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {
@@ -373,7 +374,7 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
       );
       for (const p of r.points)
         io.stdout(
-          `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${(100 * p.accuracy).toFixed(2)}% [${(100 * p.ci95[0]).toFixed(2)}, ${(100 * p.ci95[1]).toFixed(2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
+          `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${percent(p.accuracy, 2)} [${percentPoints(p.ci95[0], 2)}, ${percentPoints(p.ci95[1], 2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
         );
       io.stdout(
         `${r.slopePointsPerPair !== null ? `Slope: ${r.slopePointsPerPair.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(svgPath)}; data: ${rel(jsonPath)}\n`,

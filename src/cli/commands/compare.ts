@@ -5,9 +5,9 @@ import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } fro
 import { buildComparisonGrid, compareRuns, type Comparison, gridCsv, gridMarkdown } from '../../core/eval';
 import { UsageError } from '../usage-error';
 import { chooseFileToRead } from '../../core/write-guard';
+import { percentPoints, signedPoints as points } from '../../core/percent';
 
-const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
-const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const pct = (x: number) => (Number.isFinite(x) ? percentPoints(x, 2) : 'n/a');
 
 /** One row per user; printed only when there are several users (with one, it repeats the totals). */
 function perUserTable(c: Comparison): string {

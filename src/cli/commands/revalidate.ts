@@ -25,8 +25,7 @@ import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
 import { allowChosenRead, enclosingWorkspace } from '../../core/write-guard';
 import { fitOptionHelp, fitOptionOverrides, fitOptionSpec } from '../fit-options';
-
-const points = (x: number) => `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+import { signedPoints as points } from '../../core/percent';
 
 export const revalidateCommand: Command = {
   name: 'revalidate',

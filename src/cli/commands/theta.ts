@@ -25,6 +25,7 @@ import {
 import { DEFAULT_FIT_OPTIONS, planFitRequests } from '../../core/method';
 import { pairsBySplit } from '../../core/workspace';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
+import { percent } from '../../core/percent';
 
 const HELP = `Usage: synthesizeme theta optimize <workspace> [--budget light|medium|N] [options]
        synthesizeme theta add-example <workspace> (--user ID | --all) [--min-validation X] [options]
@@ -250,7 +251,7 @@ async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number>
     else {
       for (const a of r.added)
         io.stdout(
-          `${a.user}: worked example ${a.replaced ? 'replaced' : 'added'} (validation ${(100 * a.validation).toFixed(1)}%)\n`,
+          `${a.user}: worked example ${a.replaced ? 'replaced' : 'added'} (validation ${percent(a.validation)})\n`,
         );
       for (const f of r.refused) io.stderr(`${f.user}: not added: ${f.reason}\n`);
       if (r.written)

@@ -10,6 +10,7 @@ import type { Ctx } from '../ctx';
 import { benchDir, benchJobOptions, benchPrompts, openMarkdownReport } from './bench-files';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { percent } from '../../core/percent';
 
 export interface BenchRunOutcome {
   result: BenchRunResult;
@@ -60,7 +61,7 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const reportPath = join(benchDir(inputs.layout), `run-${modelSlug(inputs.llm.model)}.md`);
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   const summary = best
-    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
+    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${percent(best.accuracy)}.`
     : 'benchmark finished with no results.';
   await openMarkdownReport(reportPath, lines.join('\n') + '\n', summary);
   return { result, report: reportPath };

@@ -11,6 +11,7 @@ import { showChart } from '../views/verdicts-panel';
 import { benchDir, benchJobOptions, benchPrompts, writeText } from './bench-files';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { percent, percentPoints } from '../../core/percent';
 
 export interface ScalingOutcome {
   result: ScalingResult;
@@ -82,7 +83,7 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   for (const p of result.points)
     ctx.log.info(
       'scaling',
-      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${(100 * p.accuracy).toFixed(1)}% [${(100 * p.ci95[0]).toFixed(1)}, ${(100 * p.ci95[1]).toFixed(1)}] over ${p.pairs} pairs, ${p.calls} calls`,
+      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${percent(p.accuracy)} [${percentPoints(p.ci95[0])}, ${percentPoints(p.ci95[1])}] over ${p.pairs} pairs, ${p.calls} calls`,
     );
   // The chart goes to the webview as numbers (its labels as text), never as SVG markup.
   const { yFormat: _format, ...chart } = scalingChart(result);

@@ -12,6 +12,7 @@ import type { Folder } from '../folders';
 import { accuracyText, evaluateUsers } from './evaluate';
 import { pickUser, readPersonaOf } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { percent } from '../../core/percent';
 
 export interface RevalidateOutcome {
   user: string;
@@ -106,7 +107,7 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   // What this many pairs can show at all, said with the result (3 validation pairs can show nothing).
   const power = comparisonPowerNote(now.pairs, 'validation');
   const message = out.sentence
-    ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${(100 * out.previousAccuracy!).toFixed(1)}%: ${out.sentence} (${power})`
+    ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${percent(out.previousAccuracy!)}: ${out.sentence} (${power})`
     : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with; ${power}).`;
   ctx.log.info('revalidate', message);
   void vscode.window.showInformationMessage(message, 'Show Verdicts').then((pick) => {
@@ -168,7 +169,7 @@ export async function compareWithPrevious(
 }
 
 export function comparisonBanner(userId: string, out: RevalidateOutcome): string {
-  return `${userId}, validation: current persona ${(100 * out.accuracy).toFixed(1)}% vs previous version ${(100 * (out.previousAccuracy ?? 0)).toFixed(1)}% over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`;
+  return `${userId}, validation: current persona ${percent(out.accuracy)} vs previous version ${percent(out.previousAccuracy ?? 0)} over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`;
 }
 
 /** The user of a persona file, with the folder it lies in: `{ userId, folder }` for pickUser. */
