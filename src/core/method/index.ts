@@ -24,6 +24,7 @@ export {
   personaStem,
   readPersonaText,
   readUserPersonaFile,
+  savePersona,
 } from './persona-file';
 export { type Prompt, promptHash, PromptStore } from './prompt-store';
 export { JUDGMENT_SCHEMA, PERSONALIZABLE_SCHEMA } from './schemas';

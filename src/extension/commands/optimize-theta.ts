@@ -3,7 +3,17 @@
 // in the diff editor, and the report.
 
 import * as vscode from 'vscode';
-import { type ThetaOutcome } from '../../core/theta';
+import {
+  estimateTheta,
+  LIGHT_BUDGET,
+  MEDIUM_BUDGET,
+  parseBudget,
+  prepareTheta,
+  runTheta,
+  type ThetaOutcome,
+  type ThetaPrepared,
+} from '../../core/theta';
+import { DEFAULT_FIT_OPTIONS } from '../../core/method';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import { runInputs } from './run-inputs';
@@ -12,34 +22,9 @@ import { showMarkdownReport } from './bench-files';
 export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<ThetaOutcome | undefined> {
   const folder = await ctx.folders.choose(arg, 'Optimize Θ for which folder?');
   if (!folder) return undefined;
-  const [
-    { prepareTheta, estimateTheta, runTheta },
-    { parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET },
-    { DEFAULT_FIT_OPTIONS },
-  ] = await Promise.all([
-    import('../../core/theta/optimize'),
-    import('../../core/theta/budget'),
-    import('../../core/method/fit'),
-  ]);
   const given = (arg as { budget?: unknown } | undefined)?.budget;
-  let budgetText = typeof given === 'string' || typeof given === 'number' ? String(given) : undefined;
-  if (!budgetText) {
-    const pick = await vscode.window.showQuickPick(
-      [
-        { label: 'light', description: `at most ${LIGHT_BUDGET} calls` },
-        { label: 'medium', description: `at most ${MEDIUM_BUDGET} calls` },
-      ],
-      { title: 'Optimize Θ: the budget (every call counts, cache hits included)' },
-    );
-    if (!pick) return undefined;
-    budgetText = pick.label;
-  }
-  let budget: number;
-  try {
-    budget = parseBudget(budgetText);
-  } catch (err) {
-    throw new UserError((err as Error).message, 2);
-  }
+  const budget = await askBudget(given);
+  if (budget === undefined) return undefined;
   const inputs = await runInputs(folder);
   const k =
     typeof (arg as { k?: unknown } | undefined)?.k === 'number' ? (arg as { k: number }).k : DEFAULT_FIT_OPTIONS.k;
@@ -55,10 +40,9 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
     stopScore: DEFAULT_FIT_OPTIONS.stopScore,
     merge: true,
   });
-  const est = await estimateTheta(prepared);
-  const { plan } = prepared;
-  const estimate = `at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: reflection ${plan.roles.reflection.join(', ')}, selection ${plan.roles.selection.join(', ')}, held-out ${plan.roles.heldOut.join(', ')}`;
+  const estimate = await estimateText(prepared);
   ctx.log.info('theta', estimate);
+  const { plan } = prepared;
   for (const n of plan.notes) ctx.log.warn('theta', n);
   // Asked only when a person started it (no budget given): a caller that passes its arguments has chosen.
   if (plan.notes.length && given === undefined) {
@@ -84,6 +68,42 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
       onNote: (m) => ctx.log.info('theta', m),
     });
   });
+  await showOutcome(ctx, prepared, outcome, budget);
+  return outcome;
+}
+
+/** The budget given by the caller, else picked by the person; undefined when they cancel. */
+async function askBudget(given: unknown): Promise<number | undefined> {
+  let budgetText = typeof given === 'string' || typeof given === 'number' ? String(given) : undefined;
+  if (!budgetText) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'light', description: `at most ${LIGHT_BUDGET} calls` },
+        { label: 'medium', description: `at most ${MEDIUM_BUDGET} calls` },
+      ],
+      { title: 'Optimize Θ: the budget (every call counts, cache hits included)' },
+    );
+    if (!pick) return undefined;
+    budgetText = pick.label;
+  }
+  try {
+    return parseBudget(budgetText);
+  } catch (err) {
+    throw new UserError((err as Error).message, 2);
+  }
+}
+
+async function estimateText(prepared: ThetaPrepared): Promise<string> {
+  const est = await estimateTheta(prepared);
+  const { roles } = prepared.plan;
+  return (
+    `at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: ` +
+    `reflection ${roles.reflection.join(', ')}, selection ${roles.selection.join(', ')}, held-out ${roles.heldOut.join(', ')}`
+  );
+}
+
+/** The outcome in the log, the winner against the current Θ in the diff editor, the report, and a message. */
+async function showOutcome(ctx: Ctx, prepared: ThetaPrepared, outcome: ThetaOutcome, budget: number): Promise<void> {
   const r = outcome.result;
   const held = r.heldOut?.comparison;
   const figures = held ? ` Held-out users: ${held.sentence}.` : '';
@@ -109,5 +129,4 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
     ? `SynthesizeMe: a new Θ was adopted.${figures}`
     : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
   void vscode.window.showInformationMessage(message);
-  return outcome;
 }

@@ -4,7 +4,15 @@
 // Verdicts view the result, with the paired sentence.
 
 import * as vscode from 'vscode';
-import { REVALIDATE_PROMPTS, type RevalidateResult } from '../../core/eval';
+import {
+  comparisonPowerNote,
+  estimateRevalidation,
+  isRevalidatePrompt,
+  prepareRevalidation,
+  REVALIDATE_PROMPTS,
+  type RevalidateResult,
+  runRevalidation,
+} from '../../core/eval';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
@@ -49,8 +57,6 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
   const target = await targetOf(ctx, arg);
   if (!target) return undefined;
   const { folder, name } = target;
-  const [{ isRevalidatePrompt, prepareRevalidation, estimateRevalidation, runRevalidation }, { comparisonPowerNote }] =
-    await Promise.all([import('../../core/eval/revalidate'), import('../../core/eval/sample-size')]);
   if (!isRevalidatePrompt(name))
     throw new UserError(`the ${name} prompt cannot be re-validated (judge, memory and persona-synthesis can)`, 2);
   // The text on screen is what is measured: an unsaved edit is saved first.

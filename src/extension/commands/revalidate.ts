@@ -4,8 +4,9 @@
 // written again with the new validation figures; its old content goes to history first.
 
 import * as vscode from 'vscode';
-import { compareVerdicts, comparisonPowerNote, type EvalResult } from '../../core/eval';
-import { type PairVerdict, parsePersona, type PersonaModel } from '../../core/method';
+import { compareVerdicts, comparisonPowerNote, type EvalResult, previousPersonaVersion } from '../../core/eval';
+import { type PairVerdict, parsePersona, type PersonaModel, savePersona } from '../../core/method';
+import { personaHistoryDir } from '../../core/workspace';
 import { type UserEntry } from '../../core/data';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
@@ -23,40 +24,16 @@ export interface RevalidateOutcome {
   comparison?: { difference: number; ci95: [number, number]; p: number; pairs: number };
 }
 
-/** The newest history version whose persona text differs from the current one. */
+/**
+ * The version the current persona is compared with: the engine's choice (the CLI's too), the newest kept
+ * version whose persona text or demonstrations differ.
+ */
 export async function previousVersion(
   historyDir: string,
   current: PersonaModel,
 ): Promise<{ path: string; model: PersonaModel; hash: string } | undefined> {
-  const [{ parsePersona, readPersonaText }, { promptHash }] = await Promise.all([
-    import('../../core/method/persona-file'),
-    import('../../core/method/prompt-store'),
-  ]);
-  let names: string[] = [];
-  try {
-    names = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(historyDir)))
-      .map(([n]) => n)
-      .filter((n) => n.endsWith('.persona.yaml'));
-  } catch {
-    return undefined;
-  }
-  for (const name of names.sort().reverse()) {
-    const path = `${historyDir}/${name}`;
-    // Under the read guard: a version planted as a link out, a FIFO or a huge file is refused, not skipped.
-    const text = await readPersonaText(path);
-    if (text === undefined) continue;
-    try {
-      const model = parsePersona(text, name);
-      if (
-        model.persona.trim() !== current.persona.trim() ||
-        JSON.stringify(model.demos) !== JSON.stringify(current.demos)
-      )
-        return { path, model, hash: promptHash(text) };
-    } catch {
-      // A damaged history file is skipped.
-    }
-  }
-  return undefined;
+  const prev = await previousPersonaVersion(historyDir, current);
+  return prev?.ref.path ? { path: prev.ref.path, model: prev.model, hash: prev.ref.hash } : undefined;
 }
 
 export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<RevalidateOutcome | undefined> {
@@ -74,11 +51,7 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
 
-  const [layout, { personaHistoryDir }, { savePersona }] = await Promise.all([
-    folder.files.layout(),
-    import('../../core/workspace/layout'),
-    import('../../core/method/persona-file'),
-  ]);
+  const layout = await folder.files.layout();
   const historyDir = personaHistoryDir(layout, user.id);
   const prev = await previousVersion(historyDir, current.model);
   const { now, out } = await compareWithPrevious(ctx, folder, user, current, prev);
