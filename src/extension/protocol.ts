@@ -5,6 +5,8 @@
 // Handshake: a webview posts `ready` once its script runs; the host answers with its data. Data
 // from files and models is untrusted text: the webviews render it with textContent only.
 
+import { isRecord as isObject } from '../core/is-record';
+
 // ---------- Persona Inspector (webview view) ----------
 
 export interface DemoView {
@@ -40,7 +42,10 @@ export interface PersonaView {
   history: { name: string; path: string }[];
   /** Prompts the persona was fitted with whose text has changed since (judge, Θ, bootstrap): it is stale. */
   stale?: string[];
-  /** Estimated tokens: the persona, the judge's system prompt with it and the demonstrations, and the configured context (when a number). */
+  /**
+   * Estimated tokens: the persona, the judge's system prompt with it and the demonstrations, and the configured
+   * context (when a number).
+   */
   tokens?: { persona: number; judgePrompt?: number; context?: number };
 }
 
@@ -319,7 +324,6 @@ export type ToWebview<K extends WebviewKind> = WebviewMessages[K]['toWebview'];
 
 // ---------- validators ----------
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isText = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
 const isLine = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x < 1e9;
 const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare', 'history'] satisfies InspectorAction[];

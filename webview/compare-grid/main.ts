@@ -217,7 +217,9 @@ function render(): void {
         'div',
         {
           class: 'cell',
-          title: `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}${r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''}`,
+          title:
+            `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}` +
+            (r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''),
         },
         el('b', {}, r.label ?? r.method),
         el('div', { class: 'muted' }, `${r.model}${r.stale ? ' · stale' : ''}`),
@@ -225,8 +227,10 @@ function render(): void {
     );
     const s = g.summary[k]!;
     const acc = s.accuracy === null ? 'no figures' : accuracyHeadline(s.accuracy, s.ci95, s.pairs);
-    const vs = s.versusFirst
-      ? `${points(s.versusFirst.difference)} pts [${points(s.versusFirst.ci95[0])}, ${points(s.versusFirst.ci95[1])}], p = ${s.versusFirst.p.toPrecision(2)}, ${s.versusFirst.pairs} pairs`
+    const v = s.versusFirst;
+    const vs = v
+      ? `${points(v.difference)} pts [${points(v.ci95[0])}, ${points(v.ci95[1])}], ` +
+        `p = ${v.p.toPrecision(2)}, ${v.pairs} pairs`
       : k === 0
         ? 'the baseline'
         : '';

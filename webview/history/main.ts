@@ -45,7 +45,8 @@ function render(m: HostToHistory): void {
       const link = el(
         'span',
         { class: 'link', attrs: { role: 'link', tabindex: '0' } },
-        `${r.method} on ${r.split}: ${r.accuracy === null ? 'no figures' : pct(r.accuracy)}${r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''}`,
+        `${r.method} on ${r.split}: ${r.accuracy === null ? 'no figures' : pct(r.accuracy)}` +
+          (r.ci95 ? ` [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]` : ''),
       );
       link.addEventListener('click', () => ipc.post({ type: 'openRun', version: i, run: k }));
       return el(

@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import {
   isHostToPair,
   type HostToPair,
+  type PairJudgementView,
   type PairScope,
   type PairToHost,
   type PairViewData,
@@ -68,6 +69,22 @@ window.addEventListener('keydown', (e) => {
 
 function render(p: PairViewData): void {
   clear(app);
+  app.append(
+    navBar(p),
+    el('h2', { attrs: { 'data-testid': 'pair-id' } }, `${p.pairId}`),
+    el('div', { class: 'muted pair-meta' }, `user ${p.user} · split ${p.split} · `, lineLink(p)),
+    ...pairText(p),
+    el('h3', {}, `Verdicts (${p.judgements.length} run${p.judgements.length === 1 ? '' : 's'})`),
+  );
+  if (!p.judgements.length)
+    app.append(
+      el('p', { class: 'muted', attrs: { 'data-testid': 'no-verdicts' } }, 'No run has judged this pair yet.'),
+    );
+  for (const j of p.judgements) app.append(judgementNode(j));
+}
+
+/** Previous / next, and the scopes to move through (the active one marked). */
+function navBar(p: PairViewData): HTMLElement {
   const pos = p.positions.find((x) => x.scope === scope) ?? p.positions[0];
   const nav = el(
     'div',
@@ -97,17 +114,22 @@ function render(p: PairViewData): void {
       render(p);
     });
   }
+  return nav;
+}
+
+function lineLink(p: PairViewData): HTMLElement {
   const link = el(
     'span',
     { class: 'link', attrs: { 'data-testid': 'pair-line', role: 'link', tabindex: '0' } },
     `${p.file}:${p.line}`,
   );
   link.addEventListener('click', () => ipc.post({ type: 'openLine' }));
+  return link;
+}
 
-  app.append(
-    nav,
-    el('h2', { attrs: { 'data-testid': 'pair-id' } }, `${p.pairId}`),
-    el('div', { class: 'muted pair-meta' }, `user ${p.user} · split ${p.split} · `, link),
+/** The conversation, then the two responses side by side, the user's choice marked. */
+function pairText(p: PairViewData): HTMLElement[] {
+  return [
     el('h3', {}, 'Conversation'),
     el(
       'div',
@@ -137,40 +159,36 @@ function render(p: PairViewData): void {
         renderMarkdown(p.rejected),
       ),
     ),
-    el('h3', {}, `Verdicts (${p.judgements.length} run${p.judgements.length === 1 ? '' : 's'})`),
-  );
-  if (!p.judgements.length)
-    app.append(
-      el('p', { class: 'muted', attrs: { 'data-testid': 'no-verdicts' } }, 'No run has judged this pair yet.'),
-    );
-  for (const j of p.judgements) {
-    app.append(
+  ];
+}
+
+/** One run's verdict: both orders, each with its reasoning. */
+function judgementNode(j: PairJudgementView): HTMLElement {
+  const which = (order: string) => (order === 'AB' ? 'A is the chosen reply' : 'A is the rejected reply');
+  return el(
+    'div',
+    { class: 'judgement', attrs: { 'data-testid': 'judgement' } },
+    el(
+      'div',
+      { class: 'head' },
+      el('b', {}, `${j.label ? `${j.label} · ` : ''}${j.method} on ${j.split}`),
+      el('span', { class: 'muted' }, `${j.model} · ${new Date(j.created).toLocaleString()} · ${j.runId}`),
+      j.personaVersion ? el('span', { class: 'muted' }, `persona ${j.personaVersion}`) : null,
+      el('span', {}, j.score === null ? 'no answer' : `pair score ${pct(j.score)}`),
+    ),
+    ...j.orders.map((o) =>
       el(
         'div',
-        { class: 'judgement', attrs: { 'data-testid': 'judgement' } },
+        { class: 'order' },
         el(
           'div',
-          { class: 'head' },
-          el('b', {}, `${j.label ? `${j.label} · ` : ''}${j.method} on ${j.split}`),
-          el('span', { class: 'muted' }, `${j.model} · ${new Date(j.created).toLocaleString()} · ${j.runId}`),
-          j.personaVersion ? el('span', { class: 'muted' }, `persona ${j.personaVersion}`) : null,
-          el('span', {}, j.score === null ? 'no answer' : `pair score ${pct(j.score)}`),
+          { class: o.correct ? 'ok' : 'bad' },
+          `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${o.preference ?? 'no answer'} (${which(o.order)})`,
         ),
-        ...j.orders.map((o) =>
-          el(
-            'div',
-            { class: 'order' },
-            el(
-              'div',
-              { class: o.correct ? 'ok' : 'bad' },
-              `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${o.preference ?? 'no answer'} (${o.order === 'AB' ? 'A is the chosen reply' : 'A is the rejected reply'})`,
-            ),
-            renderMarkdown(o.reasoning),
-          ),
-        ),
+        renderMarkdown(o.reasoning),
       ),
-    );
-  }
+    ),
+  );
 }
 
 function button(label: string, icon: string, onClick: () => void, disabled: boolean): HTMLElement {

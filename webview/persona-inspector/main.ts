@@ -7,6 +7,7 @@ import {
   isHostToInspector,
   type HostToInspector,
   type InspectorAction,
+  type DemoView,
   type InspectorToHost,
   type PersonaView,
 } from '../../src/extension/protocol';
@@ -16,7 +17,6 @@ import { accuracyHeadline } from '../../src/core/eval/sample-size';
 
 const app = document.getElementById('app')!;
 let busy = false;
-let last: Extract<HostToInspector, { type: 'show' }> | undefined;
 
 const ipc = connect<HostToInspector, InspectorToHost>(isHostToInspector, (m) => {
   if (m.type === 'busy') {
@@ -25,7 +25,6 @@ const ipc = connect<HostToInspector, InspectorToHost>(isHostToInspector, (m) => 
       (b as HTMLElement & { disabled: boolean }).disabled = busy;
     return;
   }
-  last = m;
   render(m);
 });
 
@@ -64,112 +63,125 @@ function renderPersona(p: PersonaView): void {
       button('History', 'history', p.userId, 'history', true),
     ),
     el('h3', {}, 'Persona'),
+    ...personaText(p),
+    ...(p.tokens ? [tokensNote(p.tokens)] : []),
+    ...figures(p),
+    el('h3', {}, `Demonstrations (${p.demos.length})`),
+    ...p.demos.map(demoNode),
+    ...provenance(p),
+    ...history(p),
   );
-  // A long persona collapses (it crowds out everything else); its size is shown against the model's context.
+}
+
+/** A long persona collapses (it crowds out everything else), with a toggle. */
+function personaText(p: PersonaView): HTMLElement[] {
   const text = el('div', { class: 'persona-text', attrs: { 'data-testid': 'persona' } }, p.persona);
   const long = p.persona.length > 1200 || p.persona.split('\n').length > 14;
-  if (long) text.classList.add('collapsed');
-  app.append(text);
-  if (long) {
-    const toggle = el(
-      'span',
-      { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'persona-toggle' } },
-      'Show all',
-    );
-    toggle.addEventListener('click', () => {
-      const collapsed = text.classList.toggle('collapsed');
-      toggle.textContent = collapsed ? 'Show all' : 'Collapse';
-    });
-    app.append(toggle);
-  }
-  if (p.tokens) {
-    const t = p.tokens;
-    const share =
-      t.context && t.judgePrompt
-        ? `, ${pct(t.judgePrompt / t.context)} of the ${t.context.toLocaleString()}-token context`
-        : t.judgePrompt
-          ? ' (the context is sized per run: synthesizeme.numCtx is auto)'
-          : '';
-    app.append(
-      el(
-        'div',
-        {
-          class: `muted${t.context && t.judgePrompt && t.judgePrompt > 0.6 * t.context ? ' warning' : ''}`,
-          attrs: { 'data-testid': 'persona-tokens' },
-        },
-        `≈ ${t.persona.toLocaleString()} tokens${t.judgePrompt ? `; the judge prompt with it and the demonstrations ≈ ${t.judgePrompt.toLocaleString()}${share}` : ''}`,
-      ),
-    );
-  }
+  if (!long) return [text];
+  text.classList.add('collapsed');
+  const toggle = el(
+    'span',
+    { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'persona-toggle' } },
+    'Show all',
+  );
+  toggle.addEventListener('click', () => {
+    const collapsed = text.classList.toggle('collapsed');
+    toggle.textContent = collapsed ? 'Show all' : 'Collapse';
+  });
+  return [text, toggle];
+}
 
-  app.append(el('h3', {}, 'Accuracy'));
+/** The persona's size against the model's context. */
+function tokensNote(t: NonNullable<PersonaView['tokens']>): HTMLElement {
+  const share =
+    t.context && t.judgePrompt
+      ? `, ${pct(t.judgePrompt / t.context)} of the ${t.context.toLocaleString()}-token context`
+      : t.judgePrompt
+        ? ' (the context is sized per run: synthesizeme.numCtx is auto)'
+        : '';
+  const judge = t.judgePrompt
+    ? `; the judge prompt with it and the demonstrations ≈ ${t.judgePrompt.toLocaleString()}${share}`
+    : '';
+  return el(
+    'div',
+    {
+      class: `muted${t.context && t.judgePrompt && t.judgePrompt > 0.6 * t.context ? ' warning' : ''}`,
+      attrs: { 'data-testid': 'persona-tokens' },
+    },
+    `≈ ${t.persona.toLocaleString()} tokens${judge}`,
+  );
+}
+
+function figures(p: PersonaView): HTMLElement[] {
+  const out: HTMLElement[] = [el('h3', {}, 'Accuracy')];
   if (!p.figures.length)
-    app.append(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
-  if (p.stale?.length) {
-    app.append(
+    out.push(el('div', { class: 'muted' }, 'Not evaluated yet: Evaluate with persona+demos, or Re-validate.'));
+  if (p.stale?.length)
+    out.push(
       el(
         'div',
         { class: 'warning', attrs: { 'data-testid': 'stale' } },
-        `Stale: fitted with a ${p.stale.join(', ')} prompt that has changed since. Fit again, or re-validate, to measure it with the current prompts.`,
+        `Stale: fitted with a ${p.stale.join(', ')} prompt that has changed since. ` +
+          'Fit again, or re-validate, to measure it with the current prompts.',
       ),
     );
-  }
   for (const f of p.figures) {
-    app.append(
-      el(
-        'div',
-        { class: 'figure' },
-        el('b', {}, `${f.label}: `),
-        `${accuracyHeadline(f.accuracy, f.ci95, f.pairs ?? Number.POSITIVE_INFINITY)}${f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : ''}${f.samples !== undefined ? `, ${f.samples} samples` : ''}`,
-      ),
-    );
+    const headline = accuracyHeadline(f.accuracy, f.ci95, f.pairs ?? Number.POSITIVE_INFINITY);
+    const consistency = f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : '';
+    const samples = f.samples !== undefined ? `, ${f.samples} samples` : '';
+    out.push(el('div', { class: 'figure' }, el('b', {}, `${f.label}: `), `${headline}${consistency}${samples}`));
   }
+  return out;
+}
 
-  app.append(el('h3', {}, `Demonstrations (${p.demos.length})`));
-  for (const d of p.demos) {
-    const body = el(
-      'div',
-      { class: 'demo-body' },
-      d.file && d.line ? el('a', { class: 'link', attrs: { href: '#' } }, `${d.file}:${d.line}`) : null,
-      d.file && d.line
-        ? el(
-            'span',
-            { class: 'link open-pair', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-pair-view' } },
-            ' · open in the pair view',
-          )
-        : null,
-      d.conversation ? el('div', { class: 'label' }, 'Conversation') : null,
-      d.conversation ? el('div', { class: 'pre' }, d.conversation) : null,
-      d.chosen ? el('div', { class: 'label' }, 'Chosen') : null,
-      d.chosen ? el('div', { class: 'pre' }, d.chosen) : null,
-      d.rejected ? el('div', { class: 'label' }, 'Rejected') : null,
-      d.rejected ? el('div', { class: 'pre' }, d.rejected) : null,
-      // A labelled demonstration (a raw pair topping a set up to the demo count) has no reasoning: say so, not an empty box.
-      d.reasoning.trim()
-        ? el('div', { class: 'label' }, `Verified reasoning (order ${d.order}, label ${d.preference})`)
-        : el('div', { class: 'label' }, `Labelled example, no reasoning (order ${d.order}, label ${d.preference})`),
-      d.reasoning.trim() ? el('div', { class: 'pre' }, d.reasoning) : null,
-    );
-    const link = body.querySelector('a');
-    if (link && d.file && d.line) {
-      const [file, line] = [d.file, d.line];
-      link.addEventListener('click', (e) => {
-        e.preventDefault();
-        ipc.post({ type: 'openPair', file, line });
-      });
-      body.querySelector('.open-pair')?.addEventListener('click', () => ipc.post({ type: 'openPairView', file, line }));
-    }
-    const c = el('vscode-collapsible', {}, body);
-    c.setAttribute('title', d.pairId);
-    app.append(c);
+/** A demonstration, collapsed under its pair id: its line, the pair's text, the verified reasoning. */
+function demoNode(d: DemoView): HTMLElement {
+  const at = d.file && d.line ? { file: d.file, line: d.line } : undefined;
+  const openPairView = at
+    ? el(
+        'span',
+        { class: 'link open-pair', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-pair-view' } },
+        ' · open in the pair view',
+      )
+    : null;
+  const link = at ? el('a', { class: 'link', attrs: { href: '#' } }, `${at.file}:${at.line}`) : null;
+  const labelled = (label: string, text: string) =>
+    text ? [el('div', { class: 'label' }, label), el('div', { class: 'pre' }, text)] : [];
+  const body = el(
+    'div',
+    { class: 'demo-body' },
+    link,
+    openPairView,
+    ...labelled('Conversation', d.conversation),
+    ...labelled('Chosen', d.chosen),
+    ...labelled('Rejected', d.rejected),
+    // A labelled demonstration (a raw pair topping a set up to the demo count) has no reasoning: say so, not an empty box.
+    d.reasoning.trim()
+      ? el('div', { class: 'label' }, `Verified reasoning (order ${d.order}, label ${d.preference})`)
+      : el('div', { class: 'label' }, `Labelled example, no reasoning (order ${d.order}, label ${d.preference})`),
+    d.reasoning.trim() ? el('div', { class: 'pre' }, d.reasoning) : null,
+  );
+  if (at && link && openPairView) {
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      ipc.post({ type: 'openPair', ...at });
+    });
+    openPairView.addEventListener('click', () => ipc.post({ type: 'openPairView', ...at }));
   }
+  const c = el('vscode-collapsible', {}, body);
+  c.setAttribute('title', d.pairId);
+  return c;
+}
 
+function provenance(p: PersonaView): HTMLElement[] {
   const prov = el('dl', { class: 'kv' });
   for (const [k, v] of p.provenance) prov.append(el('dt', {}, k), el('dd', {}, v));
-  app.append(el('h3', {}, 'Provenance'), prov);
+  return [el('h3', {}, 'Provenance'), prov];
+}
 
-  app.append(el('h3', {}, `History (${p.history.length})`));
-  if (!p.history.length) app.append(el('div', { class: 'muted' }, 'No earlier versions.'));
+function history(p: PersonaView): HTMLElement[] {
+  const out: HTMLElement[] = [el('h3', {}, `History (${p.history.length})`)];
+  if (!p.history.length) out.push(el('div', { class: 'muted' }, 'No earlier versions.'));
   const ul = el('ul', {});
   for (const h of p.history) {
     const a = el('a', { class: 'link', attrs: { href: '#' } }, h.name);
@@ -179,8 +191,8 @@ function renderPersona(p: PersonaView): void {
     });
     ul.append(el('li', {}, a));
   }
-  app.append(ul);
+  out.push(ul);
+  return out;
 }
 
-if (last) render(last);
 ipc.post({ type: 'ready' });

@@ -182,8 +182,13 @@ export function inline(text: string): Span[] {
 }
 
 const KEYWORDS = new Set(
-  `abstract and as async await break case catch class const continue def del do elif else enum except export extends false final finally fn for from func function go if impl import in interface is lambda let loop match mod module mut new nil none not null or package pass private protected pub public raise return self static struct super switch this throw true try type typeof undefined use var void while with yield
-  select insert update delete where join on group by order limit into values create table`.split(/\s+/),
+  `abstract and as async await break case catch class const continue def del do elif else enum except export extends
+  false final finally fn for from func function go if impl import in interface is lambda let loop match mod module mut
+  new nil none not null or package pass private protected pub public raise return self static struct super switch this
+  throw true try type typeof undefined use var void while with yield
+  select insert update delete where join on group by order limit into values create table`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /** A small tokenizer shared by every language: strings, comments, numbers and common keywords. Enough to read code, not to lint it. */

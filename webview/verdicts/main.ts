@@ -147,8 +147,10 @@ function chart(m: RunMessage): HTMLElement {
       r.accuracy === undefined
         ? 'unfinished'
         : accuracyHeadline(r.accuracy, r.ci95, r.pairs ?? Number.POSITIVE_INFINITY);
-    const versus = r.versus
-      ? ` · ${r.versus.points >= 0 ? '+' : ''}${r.versus.points.toFixed(1)} points vs this run [${r.versus.ci95[0].toFixed(1)}, ${r.versus.ci95[1].toFixed(1)}], p = ${r.versus.p < 0.001 ? '< 0.001' : r.versus.p.toFixed(3)}`
+    const v = r.versus;
+    const versus = v
+      ? ` · ${v.points >= 0 ? '+' : ''}${v.points.toFixed(1)} points vs this run ` +
+        `[${v.ci95[0].toFixed(1)}, ${v.ci95[1].toFixed(1)}], p = ${v.p < 0.001 ? '< 0.001' : v.p.toFixed(3)}`
       : '';
     const incomplete = r.complete === false ? ` · INCOMPLETE: ${r.failedCalls ?? '?'} failed call(s) left out` : '';
     const unparseable = r.unparseable ? ` · ${r.unparseable} unparseable` : '';
