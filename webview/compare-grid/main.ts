@@ -146,7 +146,18 @@ function render(): void {
   clear(app);
   const columns = `minmax(180px, 1.4fr) repeat(${g.runs.length}, minmax(90px, 1fr))`;
   document.documentElement.style.setProperty('--grid-columns', columns);
+  count = el('span', { class: 'muted', attrs: { 'data-testid': 'grid-count' } });
+  app.append(toolbar(g));
+  for (const w of g.warnings) app.append(el('div', { class: 'warning' }, w));
+  spacer = el('div', { class: 'spacer' });
+  list = el('div', { class: 'list grid-list', attrs: { 'data-testid': 'grid-list', role: 'grid' } }, spacer);
+  list.addEventListener('scroll', () => requestAnimationFrame(paint));
+  app.append(...headRows(g), list);
+  apply();
+}
 
+/** The filters, the user, the search (answered by the host), the count and the exports. */
+function toolbar(g: GridMessage): HTMLElement {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const search = el('input', {
     attrs: { type: 'search', placeholder: 'Search pair text and reasoning', 'data-testid': 'grid-search' },
@@ -170,37 +181,36 @@ function render(): void {
     b.addEventListener('click', () => ipc.post({ type: 'export', format }));
     return b;
   };
-  count = el('span', { class: 'muted', attrs: { 'data-testid': 'grid-count' } });
-  app.append(
-    el(
-      'div',
-      { class: 'toolbar' },
-      select<GridFilter>(
-        'grid-filter',
-        [
-          ['all', 'All pairs'],
-          ['flipped', 'Flipped'],
-          ['wrong', 'Wrong everywhere'],
-          ['inconsistent', 'Inconsistent (position bias)'],
-        ],
-        filter,
-        (v) => {
-          filter = v;
-          apply();
-        },
-      ),
-      select('grid-user', [['', 'All users'], ...g.users.map((u): [string, string] => [u, u])], user, (v) => {
-        user = v;
+  return el(
+    'div',
+    { class: 'toolbar' },
+    select<GridFilter>(
+      'grid-filter',
+      [
+        ['all', 'All pairs'],
+        ['flipped', 'Flipped'],
+        ['wrong', 'Wrong everywhere'],
+        ['inconsistent', 'Inconsistent (position bias)'],
+      ],
+      filter,
+      (v) => {
+        filter = v;
         apply();
-      }),
-      search,
-      count,
-      exportButton('csv', 'CSV'),
-      exportButton('md', 'Markdown'),
+      },
     ),
+    select('grid-user', [['', 'All users'], ...g.users.map((u): [string, string] => [u, u])], user, (v) => {
+      user = v;
+      apply();
+    }),
+    search,
+    count,
+    exportButton('csv', 'CSV'),
+    exportButton('md', 'Markdown'),
   );
-  for (const w of g.warnings) app.append(el('div', { class: 'warning' }, w));
+}
 
+/** The head row (a column per run) and the summary row (each run's accuracy, and its difference from the first). */
+function headRows(g: GridMessage): [HTMLElement, HTMLElement] {
   const head = el(
     'div',
     { class: 'grid-row grid-head', attrs: { role: 'row' } },
@@ -238,11 +248,7 @@ function render(): void {
       el('div', { class: 'cell', title: `${s.pairs} pairs` }, el('div', {}, acc), el('div', { class: 'muted' }, vs)),
     );
   });
-  spacer = el('div', { class: 'spacer' });
-  list = el('div', { class: 'list grid-list', attrs: { 'data-testid': 'grid-list', role: 'grid' } }, spacer);
-  list.addEventListener('scroll', () => requestAnimationFrame(paint));
-  app.append(head, summary, list);
-  apply();
+  return [head, summary];
 }
 
 ipc.post({ type: 'ready' });
