@@ -15,11 +15,13 @@ export const fitOptionSpec: OptionSpec = {
 
 /** Their help lines; `what` says whose settings they are in that command. */
 export function fitOptionHelp(what = 'fit options'): string {
+  const { k, stopScore, labeledDemos } = DEFAULT_FIT_OPTIONS;
   return [
-    `  --k N                      ${what}: random candidate demo sets besides the full one (default ${DEFAULT_FIT_OPTIONS.k})`,
-    `  --stop-score X             ${what}: first candidate reaching this validation accuracy wins (default ${DEFAULT_FIT_OPTIONS.stopScore})`,
+    `  --k N                      ${what}: random candidate demo sets besides the full one (default ${k})`,
+    `  --stop-score X             ${what}: first candidate reaching this validation accuracy wins (default ${stopScore})`,
     `  --labeled-demos N          ${what}: the demo count; the labelled-only candidate has N raw labelled pairs, and`,
-    `                             each candidate with fewer verified demonstrations is topped up to N (default ${DEFAULT_FIT_OPTIONS.labeledDemos}; 0: off)`,
+    `                             each candidate with fewer verified demonstrations is topped up to N ` +
+      `(default ${labeledDemos}; 0: off)`,
   ].join('\n');
 }
 

@@ -1,22 +1,19 @@
 // synthesizeme eval: judge a split with a method, both orders per pair, with statistics.
 
 import { relative } from 'node:path';
+import { isMethod, type Method, METHODS } from '../../core/method';
 import {
-  isMethod,
-  judgeMessages,
-  judgeSystem,
-  JUDGMENT_SCHEMA,
-  longPersonaNote,
-  type Method,
-  METHODS,
-  MethodUnavailable,
-  needsPersona,
-  profileFor,
-} from '../../core/method';
-import { type EvalResult, evaluate, type EvalUser, modelDigestOf, rateText, smallSampleNote } from '../../core/eval';
-import { pairsBySplit, readUserPersona } from '../../core/workspace';
-import { type ChatRequest, redactUrl } from '../../core/llm';
-import { flag, listOption, stringOption, type Command } from '../command';
+  estimateEval,
+  type EvalPrepared,
+  type EvalResult,
+  type EvalSplit,
+  prepareEval,
+  rateText,
+  runEval,
+  smallSampleNote,
+} from '../../core/eval';
+import { type Llm } from '../../core/llm';
+import { flag, listOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
@@ -58,175 +55,40 @@ Example:
   },
 
   async run(args, io) {
-    const methods = listOption(args, 'method');
-    if (!methods.length) throw new UsageError(`eval: --method is required (${METHODS.join(', ')})`);
-    for (const m of methods)
-      if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
-    const split = stringOption(args, 'split') ?? 'test';
-    if (split !== 'test' && split !== 'validation')
-      throw new UsageError(`--split: expected test or validation, got "${split}"`);
-    const label = stringOption(args, 'label');
-    if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
+    const { methods, split, label } = evalArgsOf(args);
     const { ws, users } = await openForRun(args, io, 'eval');
     const temperature = temperatureFrom(args, ws.settings);
     const llm = openModel(args, io, ws);
     const json = flag(args, 'json');
+    const dryRun = flag(args, 'dry-run');
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
-    const prompts = { judge: await ws.prompts.get('judge'), memory: await ws.prompts.get('memory') };
+    const rel = (p: string) => relative(io.cwd, p) || p;
     try {
-      const evalUsers: EvalUser[] = [];
-      for (const u of users) {
-        const s = pairsBySplit(u);
-        const persona = methods.some((m) => needsPersona(m as Method))
-          ? await readUserPersona(ws, u.id, io.cwd)
-          : undefined;
-        const long = persona && longPersonaNote(persona.model, relative(io.cwd, persona.path) || persona.path);
-        if (long) io.stderr(`note: ${long}\n`);
-        evalUsers.push({
-          id: u.id,
-          pairs: u.pairs,
-          context: s.context,
-          target: split === 'test' ? s.test : s.validation,
-          ...(persona ? { persona: persona.model, personaHash: persona.hash } : {}),
-        });
-      }
-      {
-        const requests: ChatRequest[] = [];
-        for (const u of evalUsers) {
-          for (const m of methods as Method[]) {
-            // The prompt each method really sends (persona+demos carries the demonstrations), so the token
-            // estimate is the real one; memory's facts are unknown before the call and counted as none.
-            const profile = await profileFor({
-              method: m,
-              userId: u.id,
-              pairs: u.pairs,
-              context: u.context,
-              ...(u.persona ? { persona: u.persona } : {}),
-              memory: async () => [],
-            }).catch((err) => {
-              if (err instanceof MethodUnavailable) return undefined;
-              throw err;
-            });
-            if (!profile) continue;
-            const system = judgeSystem(prompts.judge.text, profile);
-            for (const p of u.target)
-              for (const o of ['AB', 'BA'] as const)
-                requests.push({
-                  messages: judgeMessages(system, p, o),
-                  schema: JUDGMENT_SCHEMA,
-                  temperature,
-                  seed: ws.split.seed,
-                });
-          }
-        }
-        // Ollama: one num_ctx for the whole run, from the largest judge prompt.
-        const dryRun = flag(args, 'dry-run');
-        const context = dryRun
-          ? await llm.sizeContext(requests).catch(() => undefined)
-          : await llm.sizeContext(requests);
-        if (dryRun) {
-          const est = await llm.estimate(requests, { defaultCompletionTokens: 150 });
-          const out = {
-            calls: est.calls,
-            cachedCalls: est.cachedCalls,
-            promptTokens: est.promptTokens,
-            completionTokens: est.completionTokens,
-            costUsd: est.costUsd ?? null,
-            excludes: ['retries'],
-            ...contextJson(context),
-          };
-          if (json) io.stdout(JSON.stringify(out) + '\n');
-          else
-            io.stdout(
-              `Dry run: about ${est.calls} call(s) (retries not included), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}.\n${contextLine(context)}`,
-            );
-          return 0;
-        }
-      }
-      // What the model is on the server (Ollama's digest), recorded in each run's header.
-      const modelDigest = await modelDigestOf(llm, io.signal);
-      const results: EvalResult[] = [];
-      for (const method of methods as Method[]) {
-        const r = await evaluate(evalUsers, {
-          method,
-          split,
-          model: llm,
-          // Credentials in a URL (http://user:secret@host) never reach a run file.
-          ...(llm.config.baseUrls[0] ? { baseUrl: redactUrl(llm.config.baseUrls[0]) } : {}),
-          ...(modelDigest ? { modelDigest } : {}),
-          ...(label ? { label } : {}),
-          prompts,
-          temperature,
-          seed: ws.split.seed,
-          runsDir: ws.layout.runsDir,
-          signal: io.signal,
-          onProgress: (done, total) => progress.update(`eval ${method}`, done, total),
-        });
-        progress.done();
-        results.push(r);
-        if (r.resumed) progress.message(`${method}: resumed ${r.resumed} pair(s) from ${relative(io.cwd, r.run)}`);
-        for (const s of r.skipped) progress.message(`${method}: skipped ${s.user}: ${s.reason}`);
-      }
-      const usage = usageJson(llm);
-      const asJson = (r: EvalResult) => ({
-        method: r.method,
-        model: r.model,
-        provider: r.provider,
-        split: r.split,
-        accuracy: r.accuracy,
-        ci95: r.ci95,
-        consistency: r.consistency,
-        samples: r.samples,
-        pairs: r.pairs,
-        run: relative(io.cwd, r.run),
-        users: r.users,
-        skipped: r.skipped,
-        // A failed call is no answer: these pairs are not in the figures, and a re-run judges them.
-        complete: r.complete,
-        failed: r.failed,
-        unparseable: { samples: r.unparseable, rate: r.samples ? r.unparseable / r.samples : null },
-        ...(smallSampleNote(r.pairs) ? { warning: smallSampleNote(r.pairs) } : {}),
+      const inputs = {
+        layout: ws.layout,
+        prompts: ws.prompts,
+        users,
+        methods,
+        split,
+        model: llm,
+        temperature,
+        seed: ws.split.seed,
+        ...(label !== undefined ? { label } : {}),
+        display: rel,
+      };
+      const prepared = await prepareEval(inputs, { dryRun, onNote: (m) => io.stderr(`note: ${m}\n`) });
+      if (dryRun) return await printDryRun(prepared, json, io);
+      const { results } = await runEval(prepared, {
+        signal: io.signal,
+        onProgress: (method, done, total) => progress.update(`eval ${method}`, done, total),
+        onResult: (r) => {
+          progress.done();
+          if (r.resumed) progress.message(`${r.method}: resumed ${r.resumed} pair(s) from ${relative(io.cwd, r.run)}`);
+          for (const s of r.skipped) progress.message(`${r.method}: skipped ${s.user}: ${s.reason}`);
+        },
       });
-      if (json) {
-        io.stdout(
-          JSON.stringify(
-            results.length === 1
-              ? { ...asJson(results[0]!), calls: usage.calls, cacheHits: usage.cacheHits, usage }
-              : { results: results.map(asJson), calls: usage.calls, cacheHits: usage.cacheHits, usage },
-          ) + '\n',
-        );
-      } else if (flag(args, 'table')) {
-        io.stdout(markdownTable(results) + '\n');
-      } else {
-        for (const r of results) {
-          io.stdout(
-            `${r.method} on ${r.split} (${r.model}): accuracy ${accuracyCell(r.accuracy, r.ci95, r.pairs)} over ${r.samples} samples of ${r.pairs} pairs, consistency ${rateText(r.consistency)}, ` +
-              `unparseable answers ${r.unparseable} of ${r.samples} (${rateText(r.samples ? r.unparseable / r.samples : Number.NaN)})${r.complete ? '' : ' (INCOMPLETE)'}\n  run file: ${relative(io.cwd, r.run)}\n`,
-          );
-          const small = smallSampleNote(r.pairs);
-          if (small) io.stdout(`  warning: ${small}\n`);
-          for (const u of r.users)
-            io.stdout(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
-        }
-        io.stdout(
-          `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
-        );
-      }
-      // An incomplete run is a failed command: its figures leave out the pairs whose calls failed.
-      const incomplete = results.filter((r) => !r.complete);
-      for (const r of incomplete) {
-        const why = r.failed.reasons
-          .slice(0, 3)
-          .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
-          .join('; ');
-        io.stderr(
-          `${r.method}: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s): ${why}. The run is incomplete: those pairs are not counted. Run the same command again to judge them.\n`,
-        );
-      }
-      if (incomplete.length) return 1;
-      const nothing = results.every((r) => r.pairs === 0);
-      if (nothing) io.stderr('Nothing was evaluated: every user was skipped.\n');
-      return nothing ? 2 : 0;
+      printResults(results, { json, table: flag(args, 'table') }, io, llm);
+      return exitCodeOf(results, io);
     } catch (err) {
       progress.done();
       return rethrowCancelled(err, io, `synthesizeme ${['eval', ...process.argv.slice(3)].join(' ')}`);
@@ -235,3 +97,115 @@ Example:
     }
   },
 };
+
+/** --method, --split and --label, checked before the workspace is opened. */
+function evalArgsOf(args: ParsedArgs): { methods: Method[]; split: EvalSplit; label?: string } {
+  const methods = listOption(args, 'method');
+  if (!methods.length) throw new UsageError(`eval: --method is required (${METHODS.join(', ')})`);
+  for (const m of methods)
+    if (!isMethod(m)) throw new UsageError(`--method: unknown method "${m}" (${METHODS.join(', ')})`);
+  const split = stringOption(args, 'split') ?? 'test';
+  if (split !== 'test' && split !== 'validation')
+    throw new UsageError(`--split: expected test or validation, got "${split}"`);
+  const label = stringOption(args, 'label');
+  if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
+  return { methods: methods as Method[], split, ...(label !== undefined ? { label } : {}) };
+}
+
+async function printDryRun(prepared: EvalPrepared, json: boolean, io: CommandIO): Promise<number> {
+  const est = await estimateEval(prepared);
+  const out = {
+    calls: est.calls,
+    cachedCalls: est.cachedCalls,
+    promptTokens: est.promptTokens,
+    completionTokens: est.completionTokens,
+    costUsd: est.costUsd ?? null,
+    excludes: ['retries'],
+    ...contextJson(prepared.context),
+  };
+  if (json) io.stdout(JSON.stringify(out) + '\n');
+  else {
+    const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
+    io.stdout(
+      `Dry run: about ${est.calls} call(s) (retries not included), ` +
+        `${est.promptTokens} prompt + ${est.completionTokens} completion tokens${cost}.\n${contextLine(prepared.context)}`,
+    );
+  }
+  return 0;
+}
+
+function resultJson(r: EvalResult, rel: (p: string) => string) {
+  const small = smallSampleNote(r.pairs);
+  return {
+    method: r.method,
+    model: r.model,
+    provider: r.provider,
+    split: r.split,
+    accuracy: r.accuracy,
+    ci95: r.ci95,
+    consistency: r.consistency,
+    samples: r.samples,
+    pairs: r.pairs,
+    run: rel(r.run),
+    users: r.users,
+    skipped: r.skipped,
+    // A failed call is no answer: these pairs are not in the figures, and a re-run judges them.
+    complete: r.complete,
+    failed: r.failed,
+    unparseable: { samples: r.unparseable, rate: r.samples ? r.unparseable / r.samples : null },
+    ...(small ? { warning: small } : {}),
+  };
+}
+
+function resultText(r: EvalResult, rel: (p: string) => string): string {
+  const unparseable = rateText(r.samples ? r.unparseable / r.samples : Number.NaN);
+  const accuracy = accuracyCell(r.accuracy, r.ci95, r.pairs);
+  const lines = [
+    `${r.method} on ${r.split} (${r.model}): accuracy ${accuracy} over ${r.samples} samples of ${r.pairs} pairs, ` +
+      `consistency ${rateText(r.consistency)}, unparseable answers ${r.unparseable} of ${r.samples} (${unparseable})` +
+      `${r.complete ? '' : ' (INCOMPLETE)'}\n`,
+    `  run file: ${rel(r.run)}\n`,
+  ];
+  const small = smallSampleNote(r.pairs);
+  if (small) lines.push(`  warning: ${small}\n`);
+  for (const u of r.users) lines.push(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
+  return lines.join('');
+}
+
+function printResults(results: EvalResult[], as: { json: boolean; table: boolean }, io: CommandIO, llm: Llm): void {
+  const rel = (p: string) => relative(io.cwd, p);
+  const usage = usageJson(llm);
+  if (as.json) {
+    const calls = { calls: usage.calls, cacheHits: usage.cacheHits, usage };
+    const body =
+      results.length === 1
+        ? { ...resultJson(results[0]!, rel), ...calls }
+        : { results: results.map((r) => resultJson(r, rel)), ...calls };
+    io.stdout(JSON.stringify(body) + '\n');
+  } else if (as.table) io.stdout(markdownTable(results) + '\n');
+  else {
+    for (const r of results) io.stdout(resultText(r, rel));
+    io.stdout(
+      `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
+    );
+  }
+}
+
+/** An incomplete run is a failed command (its figures leave out the pairs whose calls failed); nothing evaluated is bad input. */
+function exitCodeOf(results: EvalResult[], io: CommandIO): number {
+  const incomplete = results.filter((r) => !r.complete);
+  for (const r of incomplete) {
+    const why = r.failed.reasons
+      .slice(0, 3)
+      .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
+      .join('; ');
+    io.stderr(
+      `${r.method}: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s): ${why}. ` +
+        'The run is incomplete: those pairs are not counted. Run the same command again to judge them.\n',
+    );
+  }
+  if (incomplete.length) return 1;
+  const nothing = results.every((r) => r.pairs === 0);
+  if (nothing) io.stderr('Nothing was evaluated: every user was skipped.\n');
+  return nothing ? 2 : 0;
+}

@@ -121,12 +121,16 @@ export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
   };
 }
 
-export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
-  const skipped: { user: string; reason: string }[] = [];
-  const runnable: { user: EvalUser; system: string }[] = [];
-  const memoryPrompt = opts.prompts.memory;
+type Runnable = { user: EvalUser; system: string };
+type Skipped = { user: string; reason: string };
 
-  // Profiles first: a user who cannot be evaluated with this method is reported, not faked.
+/** Profiles first: a user who cannot be evaluated with this method is reported, not faked. */
+async function profilesOf(
+  users: readonly EvalUser[],
+  opts: EvalOptions,
+): Promise<{ runnable: Runnable[]; skipped: Skipped[] }> {
+  const skipped: Skipped[] = [];
+  const runnable: Runnable[] = [];
   for (const user of users) {
     if (user.target.length === 0) {
       skipped.push({ user: user.id, reason: `no ${opts.split} pairs` });
@@ -140,7 +144,7 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
         context: user.context,
         ...(user.persona ? { persona: user.persona } : {}),
         memory: () =>
-          extractMemory(opts.model, memoryPrompt.text, user.context, {
+          extractMemory(opts.model, opts.prompts.memory.text, user.context, {
             temperature: opts.temperature,
             seed: opts.seed,
             ...(opts.signal ? { signal: opts.signal } : {}),
@@ -152,9 +156,13 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
       skipped.push({ user: user.id, reason: err.message });
     }
   }
+  return { runnable, skipped };
+}
 
+/** What the run is (its header but for id and time): the same parts give the same run file, so a re-run resumes it. */
+function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
   const inputs: Record<string, string> = { judge: opts.prompts.judge.hash };
-  if (opts.method === 'memory') inputs.memory = memoryPrompt.hash;
+  if (opts.method === 'memory') inputs.memory = opts.prompts.memory.hash;
   for (const { user } of runnable) {
     if (!user.personaHash || opts.method === 'default') continue;
     inputs[`persona:${user.id}`] = user.personaHash;
@@ -162,7 +170,7 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
       inputs[`${PERSONA_AT}${user.id}`] = relative(opts.runsDir, user.personaPath).split(sep).join('/');
   }
   Object.assign(inputs, opts.inputs);
-  const headerParts = {
+  return {
     method: opts.method,
     split: opts.split,
     provider: opts.model.provider,
@@ -178,71 +186,96 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     // Which pairs were to be judged: a run on other pairs (the split changed) is another run, and readers say so.
     testSet: testSetId(runnable.flatMap((r) => r.user.target.map((p) => ({ userId: r.user.id, pairId: p.pairId })))),
   };
+}
+
+/** The verdicts the run file already holds, per user, and the pairs still to judge. */
+function pendingOf(runnable: readonly Runnable[], existing: Map<string, PairVerdict>) {
+  const byUser = new Map<string, PairVerdict[]>();
+  const todo: { pair: Pair; system: string }[] = [];
+  let resumed = 0;
+  for (const { user, system } of runnable) {
+    const list: PairVerdict[] = [];
+    byUser.set(user.id, list);
+    for (const pair of user.target) {
+      const old = existing.get(verdictKey(user.id, pair.pairId));
+      if (old) {
+        list.push(old);
+        resumed++;
+      } else todo.push({ pair, system });
+    }
+  }
+  return { byUser, todo, resumed };
+}
+
+/** Judges the pending pairs, each verdict journaled as it arrives; returns the pairs whose calls failed. */
+async function judgeAll(
+  pending: ReturnType<typeof pendingOf>,
+  journal: RunJournal,
+  opts: EvalOptions,
+  progress: { done: number; total: number },
+): Promise<PairVerdict[]> {
+  const failedPairs: PairVerdict[] = [];
+  try {
+    await Promise.all(
+      pending.todo.map(async ({ pair, system }) => {
+        const v = await judgePair(opts.model, system, pair, {
+          temperature: opts.temperature,
+          seed: opts.seed,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        // A failed call is not a wrong answer: the pair is left out of the run (and of the figures), so
+        // the same command judges it again; the order that did answer comes from the cache then.
+        if (pairFailed(v)) failedPairs.push(v);
+        else {
+          await journal.append({ type: 'verdict', ...v });
+          pending.byUser.get(pair.userId)!.push(v);
+        }
+        opts.onProgress?.(++progress.done, progress.total);
+      }),
+    );
+  } finally {
+    // Whatever finished is on disk before the error (or the cancellation) propagates.
+    await journal.flush().catch(() => undefined);
+  }
+  return failedPairs;
+}
+
+/** Verdicts in the order of the users' pairs (not the order calls finished), with the figures per user and overall. */
+function figuresOf(runnable: readonly Runnable[], byUser: Map<string, PairVerdict[]>, seed: number) {
+  const all: PairVerdict[] = [];
+  const users: UserFigures[] = [];
+  for (const { user } of runnable) {
+    const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
+    const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
+    all.push(...list);
+    users.push({ id: user.id, ...figures(list, seed) });
+  }
+  return { all, users, overall: figures(all, seed) };
+}
+
+export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
+  const { runnable, skipped } = await profilesOf(users, opts);
+  const headerParts = headerPartsOf(runnable, opts);
   const id = runId(headerParts);
-  const name = runFileName(opts.method, opts.split, id);
   // The run's lock first, then what it already holds: a second process on the same run waits here and
   // then finds the first one's verdicts, instead of judging every pair again beside it.
-  const journal = await RunJournal.open(opts.runsDir, name, opts.signal ? { signal: opts.signal } : {});
+  const journal = await RunJournal.open(
+    opts.runsDir,
+    runFileName(opts.method, opts.split, id),
+    opts.signal ? { signal: opts.signal } : {},
+  );
   try {
     const existing = await journal.read();
     if (!existing.header) {
       const header: RunHeader = { type: 'header', version: 1, id, created: new Date().toISOString(), ...headerParts };
       await journal.append(header);
     }
-
+    const pending = pendingOf(runnable, existing.verdicts);
     const total = runnable.reduce((n, r) => n + r.user.target.length, 0);
-    let done = 0;
-    const byUser = new Map<string, PairVerdict[]>();
-    const todo: { pair: Pair; system: string }[] = [];
-    for (const { user, system } of runnable) {
-      const list: PairVerdict[] = [];
-      byUser.set(user.id, list);
-      for (const pair of user.target) {
-        const old = existing.verdicts.get(verdictKey(user.id, pair.pairId));
-        if (old) {
-          list.push(old);
-          done++;
-        } else todo.push({ pair, system });
-      }
-    }
-    const resumed = done;
-    opts.onProgress?.(done, total);
-
-    const failedPairs: PairVerdict[] = [];
-    try {
-      await Promise.all(
-        todo.map(async ({ pair, system }) => {
-          const v = await judgePair(opts.model, system, pair, {
-            temperature: opts.temperature,
-            seed: opts.seed,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          });
-          // A failed call is not a wrong answer: the pair is left out of the run (and of the figures), so
-          // the same command judges it again; the order that did answer comes from the cache then.
-          if (pairFailed(v)) failedPairs.push(v);
-          else {
-            await journal.append({ type: 'verdict', ...v });
-            byUser.get(pair.userId)!.push(v);
-          }
-          opts.onProgress?.(++done, total);
-        }),
-      );
-    } finally {
-      // Whatever finished is on disk before the error (or the cancellation) propagates.
-      await journal.flush().catch(() => undefined);
-    }
-
-    // Verdicts in the order of the users' pairs, not the order calls finished.
-    const all: PairVerdict[] = [];
-    const userFigures: UserFigures[] = [];
-    for (const { user } of runnable) {
-      const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
-      const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
-      all.push(...list);
-      userFigures.push({ id: user.id, ...figures(list, opts.seed) });
-    }
-    const overall = figures(all, opts.seed);
-    const failed = failuresOf(failedPairs);
+    const { resumed } = pending;
+    opts.onProgress?.(resumed, total);
+    const failed = failuresOf(await judgeAll(pending, journal, opts, { done: resumed, total }));
+    const { all, users: userFigures, overall } = figuresOf(runnable, pending.byUser, opts.seed);
     const complete = failed.pairs === 0;
     const summary: RunSummary = {
       type: 'summary',

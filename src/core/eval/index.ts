@@ -3,6 +3,17 @@
 export { compareRuns, compareVerdicts, type Comparison } from './compare';
 export { buildComparisonGrid, gridCsv, gridMarkdown, searchGrid } from './comparison-grid';
 export { type EvalResult, evaluate, type EvalUser, figures } from './evaluate';
+export {
+  type EvalJobInputs,
+  type EvalJobResult,
+  type EvalPersona,
+  type EvalPrepared,
+  type EvalRunHooks,
+  type EvalSplit,
+  estimateEval,
+  prepareEval,
+  runEval,
+} from './eval-job';
 export { pairJudgements } from './pair-history';
 export {
   estimateRevalidation,

@@ -3,13 +3,22 @@
 
 import * as vscode from 'vscode';
 import { isMethod, type Method, METHODS } from '../../core/method';
-import { accuracyHeadline, type EvalResult, type EvalUser, rateText, smallSampleNote } from '../../core/eval';
+import {
+  accuracyHeadline,
+  type EvalJobInputs,
+  type EvalResult,
+  type EvalSplit,
+  type EvalUser,
+  prepareEval,
+  rateText,
+  runEval,
+  smallSampleNote,
+} from '../../core/eval';
 import { type UserEntry } from '../../core/data';
-import { redactUrl } from '../../core/llm';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { rephraseAdvice } from '../error-notice';
-import { pickUser, readPersonaOf, runInputs } from './run-inputs';
+import { pickUser, readPersonaOf, type RunInputs, runInputs } from './run-inputs';
 
 export interface EvaluateArgs {
   method?: Method;
@@ -24,48 +33,41 @@ export async function evaluateUsers(
   folder: Folder,
   users: readonly UserEntry[],
   method: Method,
-  split: 'test' | 'validation',
+  split: EvalSplit,
   personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>,
 ): Promise<EvalResult> {
   const inputs = await runInputs(folder);
-  const [{ evaluate }, { needsPersona }, { pairsBySplit }] = await Promise.all([
-    import('../../core/eval/evaluate'),
-    import('../../core/method/methods'),
-    import('../../core/workspace/open-workspace'),
-  ]);
-  const evalUsers: EvalUser[] = [];
-  for (const u of users) {
-    const s = pairsBySplit(u);
-    let persona: { model: EvalUser['persona']; hash: string } | undefined = personaOverride?.get(u.id);
-    if (!persona && needsPersona(method)) {
-      const p = await readPersonaOf(folder, u.id);
-      if (p) persona = { model: p.model, hash: p.hash };
-    }
-    evalUsers.push({
-      id: u.id,
-      pairs: u.pairs,
-      context: s.context,
-      target: split === 'test' ? s.test : s.validation,
-      ...(persona?.model ? { persona: persona.model, personaHash: persona.hash } : {}),
-    });
-  }
-  const prompts = { judge: await inputs.prompts.get('judge'), memory: await inputs.prompts.get('memory') };
-  // Credentials in a URL (http://user:secret@host) never reach a run file.
-  const baseUrl = inputs.llm.config.baseUrls[0] && redactUrl(inputs.llm.config.baseUrls[0]);
-  return ctx.runs.run(`evaluating ${method} on ${split}`, (signal, report) =>
-    evaluate(evalUsers, {
-      method,
-      split,
-      model: inputs.llm,
-      ...(baseUrl ? { baseUrl } : {}),
-      prompts,
-      temperature: inputs.temperature,
-      seed: inputs.seed,
-      runsDir: inputs.layout.runsDir,
-      signal,
-      onProgress: (done, total) => report(done, total),
-    }),
+  const prepared = await prepareEval(evalInputs(inputs, users, method, split, personaOverride), {
+    onNote: (m) => ctx.log.warn('eval', m),
+  });
+  const { results } = await ctx.runs.run(`evaluating ${method} on ${split}`, (signal, report) =>
+    runEval(prepared, { signal, onProgress: (_method, done, total) => report(done, total) }),
   );
+  return results[0]!;
+}
+
+/** The engine's inputs of an eval run over a folder; a persona is the open editor's text when it is open. */
+export function evalInputs(
+  inputs: RunInputs,
+  users: readonly UserEntry[],
+  method: Method,
+  split: EvalSplit,
+  personas?: EvalJobInputs['personas'],
+): EvalJobInputs {
+  const { folder } = inputs;
+  return {
+    layout: inputs.layout,
+    prompts: inputs.prompts,
+    users,
+    methods: [method],
+    split,
+    model: inputs.llm,
+    temperature: inputs.temperature,
+    seed: inputs.seed,
+    readPersona: (id) => readPersonaOf(folder, id),
+    ...(personas ? { personas } : {}),
+    display: (p) => folder.relative(p),
+  };
 }
 
 export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95' | 'pairs'>): string {
@@ -100,36 +102,45 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
     users = (await folder.files.get()).users();
   }
   const r = await evaluateUsers(ctx, folder, users, method, split);
-  ctx.log.info(
-    'eval',
-    `${method} on ${split}: ${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`,
-  );
+  const summary = `${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`;
+  ctx.log.info('eval', `${method} on ${split}: ${summary}`);
+  if (r.resumed) ctx.log.info('eval', `${method}: resumed ${r.resumed} pair(s) from ${folder.relative(r.run)}`);
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
-  if (!r.complete) {
-    // A failed call is no answer: the figures leave those pairs out; running the same command resumes them.
-    // The reasons are the engine's words (kept in the run file): their advice said the editor's way.
-    const why = rephraseAdvice(
-      r.failed.reasons
-        .slice(0, 3)
-        .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
-        .join('; '),
-    );
-    const text = `SynthesizeMe: ${method} on ${split} is INCOMPLETE: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s) (${why}). The figures leave those pairs out; run Evaluate again to judge them.`;
-    ctx.log.warn('eval', text);
-    void vscode.window.showWarningMessage(text, 'Show Verdicts').then((pick) => {
-      if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', r.run);
-    });
-    return r;
-  }
+  if (!r.complete) showIncomplete(ctx, r);
+  else showDone(ctx, r);
+  return r;
+}
+
+const showVerdicts = (run: string) => (pick: string | undefined) => {
+  if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', run);
+};
+
+/** A failed call is no answer: the figures leave those pairs out; running the same command resumes them. */
+function showIncomplete(ctx: Ctx, r: EvalResult): void {
+  // The reasons are the engine's words (kept in the run file): their advice said the editor's way.
+  const why = rephraseAdvice(
+    r.failed.reasons
+      .slice(0, 3)
+      .map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`)
+      .join('; '),
+  );
+  const text =
+    `SynthesizeMe: ${r.method} on ${r.split} is INCOMPLETE: ${r.failed.calls} call(s) failed for ${r.failed.pairs} pair(s) (${why}). ` +
+    'The figures leave those pairs out; run Evaluate again to judge them.';
+  ctx.log.warn('eval', text);
+  void vscode.window.showWarningMessage(text, 'Show Verdicts').then(showVerdicts(r.run));
+}
+
+function showDone(ctx: Ctx, r: EvalResult): void {
   const small = smallSampleNote(r.pairs);
-  if (small) ctx.log.warn('eval', `${method} on ${split}: ${small}`);
+  if (small) ctx.log.warn('eval', `${r.method} on ${r.split}: ${small}`);
+  const unparseable = r.unparseable ? `, ${r.unparseable} unparseable answer(s)` : '';
+  const skipped = r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : '';
+  const figures = `${accuracyText(r)}, consistency ${rateText(r.consistency)}${unparseable}`;
   void vscode.window
     .showInformationMessage(
-      `SynthesizeMe: ${method} on ${split}: ${accuracyText(r)}, consistency ${rateText(r.consistency)}${r.unparseable ? `, ${r.unparseable} unparseable answer(s)` : ''}${small ? ` (${small})` : ''}${r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : ''}.`,
+      `SynthesizeMe: ${r.method} on ${r.split}: ${figures}${small ? ` (${small})` : ''}${skipped}.`,
       'Show Verdicts',
     )
-    .then((pick) => {
-      if (pick) void vscode.commands.executeCommand('synthesizeme.showVerdicts', r.run);
-    });
-  return r;
+    .then(showVerdicts(r.run));
 }

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { type PreferenceIndex, type UserEntry } from '../../core/data';
 import { type Llm } from '../../core/llm';
-import { type PromptStore } from '../../core/method';
+import { PromptStore } from '../../core/method';
 import { type WorkspaceLayout } from '../../core/workspace';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
@@ -23,12 +23,7 @@ export interface RunInputs {
 /** @param forRun false for an estimate, which writes nothing: a legacy workspace's splits are pinned only by a run (split-record.ts) */
 export async function runInputs(folder: Folder, forRun = true): Promise<RunInputs> {
   if (forRun) await folder.files.pinSplits();
-  const [index, layout, { PromptStore }, llm] = await Promise.all([
-    folder.files.get(),
-    folder.files.layout(),
-    import('../../core/method/prompt-store'),
-    folder.model.get(),
-  ]);
+  const [index, layout, llm] = await Promise.all([folder.files.get(), folder.files.layout(), folder.model.get()]);
   const c = folder.files.config;
   return {
     folder,
@@ -76,11 +71,14 @@ export async function pickUser(ctx: Ctx, arg: unknown, title: string): Promise<F
   if (!entries.length) throw new UserError('the workspace has no preference pairs');
   const several = ctx.folders.multiple;
   const pick = await vscode.window.showQuickPick(
-    entries.map((e) => ({
-      label: e.user.id,
-      description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${e.folder.files.hasPersona(e.user.id) ? ' · persona' : ''}`,
-      entry: e,
-    })),
+    entries.map((e) => {
+      const persona = e.folder.files.hasPersona(e.user.id) ? ' · persona' : '';
+      return {
+        label: e.user.id,
+        description: `${several ? `${e.folder.name} · ` : ''}${e.user.pairs.length} pairs${persona}`,
+        entry: e,
+      };
+    }),
     { title, placeHolder: given !== undefined ? `"${given}" is in several folders: which one?` : 'Which user?' },
   );
   return pick?.entry;
