@@ -66,7 +66,8 @@ async function generate(
     // Not stopped at the cap, whatever the server's usage says (it miscounts, or ignores the cap): a failed generation.
     if (pastCap(r.text, GENERATION_CAP)) {
       throw new UserError(
-        `${source.label}'s response is ${r.text.length.toLocaleString('en-US')} characters, far past what its cap of ${GENERATION_CAP} tokens can hold (the server counted ${r.usage.completionTokens}): not a fair candidate`,
+        `${source.label}'s response is ${r.text.length.toLocaleString('en-US')} characters, far past what its cap ` +
+          `of ${GENERATION_CAP} tokens can hold (the server counted ${r.usage.completionTokens}): not a fair candidate`,
       );
     }
     return r.text.trim();

@@ -70,9 +70,11 @@ export async function chooseMostInformative(
   const [ab, ba] = preferred(v);
   const reason =
     s === 2
-      ? `the persona judge is unsure about this pair: it preferred response ${ab ?? 'none'} when it saw response 1 first, and response ${ba ?? 'none'} when it saw response 2 first`
+      ? `the persona judge is unsure about this pair: it preferred response ${ab ?? 'none'} when it saw response 1 ` +
+        `first, and response ${ba ?? 'none'} when it saw response 2 first`
       : s === 1
-        ? `the current persona prefers response ${ab}, the previous version response ${preferred(previous![index]!)[0]}: your answer tells them apart`
+        ? `the current persona prefers response ${ab}, the previous version response ` +
+          `${preferred(previous![index]!)[0]}: your answer tells them apart`
         : s === 0 && ab === null
           ? 'the persona judge named no response for any candidate (its answers could not be read); this is the first of them'
           : s === 0

@@ -97,7 +97,8 @@ export class PickJournal {
         const err = await this.tryAppend(recordOf(e));
         if (err) {
           this.o.onNote?.(
-            `${this.o.appender.display}: ${reasonOf(err)}; ${this.pending.size} pick(s) are kept in ${this.o.logName} and will be appended when the file reads again (the next pick or the next collect tries)`,
+            `${this.o.appender.display}: ${reasonOf(err)}; ${this.pending.size} pick(s) are kept in ${this.o.logName} ` +
+              'and will be appended when the file reads again (the next pick or the next collect tries)',
           );
           return;
         }
@@ -124,12 +125,14 @@ export class PickJournal {
     if (!err) {
       this.appended.push(e.pairId);
       this.o.onNote?.(
-        `the collect log ${this.o.logName} could not be written (${reasonOf(logError)}): the pick is in ${this.o.appender.display}, not in the log`,
+        `the collect log ${this.o.logName} could not be written (${reasonOf(logError)}): ` +
+          `the pick is in ${this.o.appender.display}, not in the log`,
       );
       return;
     }
     throw new UserError(
-      `the pick could be written neither to ${this.o.appender.display} (${reasonOf(err)}) nor to ${this.o.logName} (${reasonOf(logError)}); here it is, to keep: ${JSON.stringify(recordOf(e))}`,
+      `the pick could be written neither to ${this.o.appender.display} (${reasonOf(err)}) nor to ${this.o.logName} ` +
+        `(${reasonOf(logError)}); here it is, to keep: ${JSON.stringify(recordOf(e))}`,
       1,
     );
   }

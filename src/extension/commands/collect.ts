@@ -1,28 +1,38 @@
 // "SynthesizeMe: Collect Preferences": choose a user (or a new one), where the prompts come from and
 // what the two responses are, then answer pair after pair in the Collect panel (1, 2, t, s and an
-// optional reason). The engine's session (core/collect/session.ts) does the rest, exactly as the CLI
-// does: the order shown recorded, atomic appends, ties and skips logged, hidden retests, ask next.
-// Closing the panel ends the session; at the end the counts, the person's consistency and, once enough
-// pairs were collected since the persona's fit, a re-fit are offered.
+// optional reason). The engine's session (core/collect: planCollect, runCollect) decides everything else
+// exactly as for the CLI: the file appended to, the second model's settings, the temperature, the seed,
+// ask next with the previous persona version, hidden retests, the log. Closing the panel ends the session;
+// at the end the counts, the person's consistency and, once enough pairs were collected since the
+// persona's fit, a re-fit are offered.
 
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { CommandIds } from '../command-ids';
-import { isCollectToHost, type CollectCountsView, type CollectToHost, type HostToCollect } from '../protocol';
-import { SinglePanel } from '../views/single-panel';
-import { readPersonaOf, runInputs } from './run-inputs';
+import type { CollectCountsView, CollectToHost } from '../protocol';
+import type { HostedPanel } from '../views/webview-host';
+import { readPersonaOf, runInputs, type RunInputs, type UserPersona } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import { createLlm, resolveLlmConfig } from '../../core/llm';
-import { judgeSystem, personaStem } from '../../core/method';
+import { readOwnText, READ_LIMITS } from '../../core/read-guard';
+import { allowChosenRead } from '../../core/write-guard';
+import { createLlm, type LlmConfig, resolveLlmConfig } from '../../core/llm';
 import {
   type Answer,
   type Asker,
-  checkAppendable,
-  collect,
+  type CollectCounts,
+  type CollectOutcome,
+  type CollectPlan,
+  type CollectPlanInputs,
+  type CollectSources,
+  type CollectStatus,
   type CollectSummary,
+  collectLogPath,
+  DEFAULT_SYSTEM,
   type Item,
-  type ResponseSource,
+  judgedCollectStatus,
+  planCollect,
+  runCollect,
   type Shown,
 } from '../../core/collect';
 import { type Turn } from '../../core/data';
@@ -46,10 +56,6 @@ export interface CollectArgs {
   /** Scripted answers ("1 reason", "2", "t", "s"), one per pair, instead of the panel: tests and macros. */
   answers?: string[];
 }
-
-let panel: SinglePanel<CollectToHost, HostToCollect> | undefined;
-/** What the panel last showed (the tests read it: a webview's DOM is out of their reach). */
-export let lastCollect: { shown?: number; done?: string } = {};
 
 const userTurn = (content: string): Turn[] => [{ role: 'user', content }];
 
@@ -115,10 +121,6 @@ async function chooseItems(folder: Folder, userId: string, a: CollectArgs): Prom
  * never opened. One the person chose in the open dialog may lie anywhere (that file only).
  */
 async function readPool(path: string, chosen: boolean): Promise<string> {
-  const [{ readOwnText, READ_LIMITS }, { allowChosenRead }] = await Promise.all([
-    import('../../core/read-guard'),
-    import('../../core/write-guard'),
-  ]);
   if (chosen) allowChosenRead(path);
   return readOwnText(path, { maxBytes: READ_LIMITS.log, what: 'pool file' });
 }
@@ -155,67 +157,10 @@ function unlabelledPairs(text: string, name: string): Item[] {
   });
 }
 
-/** The panel as the person answering: each pair shown, the answer awaited; closing the panel (or Stop) ends the session. */
-function panelAsker(
-  ctx: Ctx,
-  user: string,
-  file: string,
-  counts: () => CollectCountsView,
-): Asker & { dispose(): void } {
-  let waiting: { index: number; resolve: (a: Answer | undefined) => void } | undefined;
-  let ended = false;
-  panel ??= new SinglePanel<CollectToHost, HostToCollect>(ctx, 'synthesizeme.collect', 'collect', isCollectToHost);
-  const finish = () => {
-    ended = true;
-    waiting?.resolve(undefined);
-    waiting = undefined;
-  };
-  const onMessage = (m: CollectToHost) => {
-    if (m.type === 'stop') finish();
-    else if (m.type === 'answer' && waiting && m.index === waiting.index) {
-      const w = waiting;
-      waiting = undefined;
-      w.resolve({ pick: m.pick, ...(m.reason ? { reason: m.reason } : {}) });
-    }
-  };
-  panel.show(
-    `Collect: ${user}`,
-    { type: 'busy', message: 'Generating the first pair...', counts: counts() },
-    onMessage,
-  );
-  const closed = panel.onClose(finish);
-  return {
-    ask: (s: Shown) =>
-      new Promise<Answer | undefined>((resolve) => {
-        if (ended || !panel?.visible) return resolve(undefined);
-        waiting = { index: s.index, resolve };
-        lastCollect = { shown: s.index };
-        // A retest is never announced: it looks like any other pair.
-        panel.show(
-          `Collect: ${user}`,
-          {
-            type: 'show',
-            user,
-            file,
-            shown: {
-              index: s.index,
-              context: s.context.map((t) => ({ role: t.role, content: t.content })),
-              first: s.first,
-              second: s.second,
-              ...(s.why && !s.retest ? { why: s.why } : {}),
-            },
-            counts: counts(),
-          },
-          onMessage,
-        );
-      }),
-    dispose: () => closed.dispose(),
-  };
-}
-
 function scriptedAsker(answers: string[]): Asker {
   const queue = [...answers];
   return {
+    scripted: true,
     ask: async () => {
       const line = queue.shift();
       if (line === undefined) return undefined;
@@ -223,6 +168,176 @@ function scriptedAsker(answers: string[]): Asker {
       if (!m) throw new UserError(`answer "${line}": 1, 2, t or s, then an optional reason`);
       return { pick: m[1]!.toLowerCase() as Answer['pick'], ...(m[2]?.trim() ? { reason: m[2].trim() } : {}) };
     },
+  };
+}
+
+/** The panel as the person answering: each pair shown, the answer awaited; closing the panel (or Stop) ends the session. */
+class PanelAsker implements Asker {
+  private waiting: { index: number; resolve: (a: Answer | undefined) => void } | undefined;
+  private ended = false;
+  private counts: CollectCountsView = { picked: 0, ties: 0, skipped: 0, failed: 0 };
+  private readonly panel: HostedPanel<'collect'>;
+  private readonly closed: vscode.Disposable;
+
+  constructor(
+    ctx: Ctx,
+    private readonly user: string,
+    private readonly file: string,
+  ) {
+    this.panel = ctx.webviews.panel('collect');
+    this.panel.show(
+      `Collect: ${user}`,
+      { type: 'busy', message: 'Generating the first pair...', counts: this.counts },
+      this.onMessage,
+    );
+    this.closed = this.panel.onClose(this.finish);
+  }
+
+  /** The session's tallies, shown beside the next pair. */
+  progress(c: CollectCounts): void {
+    this.counts = countsView(c);
+  }
+
+  ask(s: Shown): Promise<Answer | undefined> {
+    return new Promise<Answer | undefined>((resolve) => {
+      if (this.ended || !this.panel.visible) return resolve(undefined);
+      this.waiting = { index: s.index, resolve };
+      // A retest is never announced: it looks like any other pair.
+      const shown = {
+        index: s.index,
+        context: s.context.map((t) => ({ role: t.role, content: t.content })),
+        first: s.first,
+        second: s.second,
+        ...(s.why && !s.retest ? { why: s.why } : {}),
+      };
+      const state = { type: 'show' as const, user: this.user, file: this.file, shown, counts: this.counts };
+      this.panel.show(`Collect: ${this.user}`, state, this.onMessage);
+    });
+  }
+
+  note(message: string): void {
+    this.panel.post({ type: 'note', message });
+  }
+
+  done(message: string, counts: CollectCountsView): void {
+    this.panel.update({ type: 'done', message, counts });
+  }
+
+  dispose(): void {
+    this.closed.dispose();
+  }
+
+  private readonly finish = (): void => {
+    this.ended = true;
+    this.waiting?.resolve(undefined);
+    this.waiting = undefined;
+  };
+
+  private readonly onMessage = (m: CollectToHost): void => {
+    if (m.type === 'stop') this.finish();
+    else if (m.type === 'answer' && this.waiting && m.index === this.waiting.index) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.resolve({ pick: m.pick, ...(m.reason ? { reason: m.reason } : {}) });
+    }
+  };
+}
+
+function countsView(c: Pick<CollectCounts, 'picked' | 'ties' | 'skipped' | 'failed' | 'retests' | 'agreed'>) {
+  return {
+    picked: c.picked,
+    ties: c.ties,
+    skipped: c.skipped,
+    failed: c.failed,
+    ...(c.retests ? { retest: { asked: c.retests, agreed: c.agreed } } : {}),
+  };
+}
+
+/** Where the two responses come from: asked unless the command's argument says (ready pairs need none). */
+async function chooseSources(
+  a: CollectArgs,
+  items: Item[],
+  persona: UserPersona | undefined,
+  model: string,
+): Promise<CollectSources | undefined> {
+  // Ready pairs: nothing is generated; the sources are the file's.
+  if (items.every((i) => i.kind === 'pair')) return {};
+  let kind = a.sources;
+  if (!kind) {
+    const options = [
+      ...(persona ? [{ label: 'The persona-steered prompt against a plain one', id: 'persona' as const }] : []),
+      { label: 'Two system prompts', id: 'prompts' as const },
+      { label: 'Two models', id: 'models' as const },
+    ];
+    kind = (await vscode.window.showQuickPick(options, { title: 'Where do the two responses come from?' }))?.id;
+  }
+  if (kind === 'persona') return { persona: true };
+  if (kind === 'prompts') return chooseSystems(a);
+  if (kind !== 'models') return undefined;
+  const mb =
+    a.modelB ??
+    (await vscode.window.showInputBox({
+      title: `The second model (the first is ${model})`,
+      validateInput: (v) => (v.trim() && v.trim() !== model ? undefined : 'another model of the same server'),
+    }));
+  return mb?.trim() ? { modelB: mb.trim() } : undefined;
+}
+
+async function chooseSystems(a: CollectArgs): Promise<CollectSources | undefined> {
+  const systemA =
+    a.systemA ??
+    (await vscode.window.showInputBox({ title: 'System prompt of response source A', value: DEFAULT_SYSTEM }));
+  const systemB =
+    a.systemB ??
+    (await vscode.window.showInputBox({
+      title: 'System prompt of response source B',
+      value: 'You are a helpful assistant. Answer in as few words as you can.',
+    }));
+  if (systemA === undefined || systemB === undefined) return undefined;
+  if (systemA.trim() === systemB.trim())
+    throw new UserError('the two system prompts are the same: nothing to choose between');
+  return { systemA, systemB };
+}
+
+/** A model of the engine's config with this folder's key (SecretStorage first, then its variable) and cache. */
+async function openModel(ctx: Ctx, folder: Folder, inputs: RunInputs, config: LlmConfig) {
+  const apiKeyEnv = folder.files.config.apiKeyEnv;
+  const fromEnv = resolveLlmConfig(
+    { provider: config.provider, baseUrls: config.baseUrls, ...(apiKeyEnv ? { apiKeyEnv } : {}) },
+    process.env,
+  ).apiKey;
+  const key = config.provider === 'openai' ? ((await ctx.secrets.get('openai')) ?? fromEnv) : undefined;
+  return createLlm(config, { cacheDir: inputs.layout.cacheDir, ...(key ? { apiKey: key } : {}) });
+}
+
+/** What this face gives the engine: what was chosen, and the folder's settings as they are; the engine decides. */
+function planInputs(
+  ctx: Ctx,
+  inputs: RunInputs,
+  chosen: { userId: string; items: Item[]; sources: CollectSources; persona: UserPersona | undefined; a: CollectArgs },
+): CollectPlanInputs {
+  const { folder } = inputs;
+  const c = folder.files.config;
+  const locate = (name: string) => (folder.files.uriOf(name) ?? vscode.Uri.joinPath(folder.uri, name)).fsPath;
+  const user = inputs.index.user(chosen.userId);
+  return {
+    userId: chosen.userId,
+    layout: inputs.layout,
+    ...(user ? { user } : {}),
+    ...(chosen.persona ? { persona: chosen.persona.model } : {}),
+    prompts: inputs.prompts,
+    model: inputs.llm,
+    openModel: (config) => openModel(ctx, folder, inputs, config),
+    items: chosen.items,
+    sources: chosen.sources,
+    ...(chosen.a.file !== undefined ? { file: locate(chosen.a.file) } : {}),
+    locate,
+    askNext: { size: c.collect.askNext },
+    retestRate: c.collect.retestRate,
+    refitAfter: c.collect.refitAfter,
+    ...(chosen.a.max !== undefined ? { max: chosen.a.max } : {}),
+    split: { seed: c.split.seed, ratios: c.split.ratios },
+    display: (p) => folder.relative(p),
   };
 }
 
@@ -235,176 +350,28 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
   const items = await chooseItems(folder, userId, a);
   if (!items?.length) return undefined;
   const inputs = await runInputs(folder);
-  const { llm, layout, index } = inputs;
   const persona = await readPersonaOf(folder, userId);
-  const cfg = folder.files.config.collect;
-
-  // The two sources of responses.
-  const [{ DEFAULT_SYSTEM }, { exportGenerationPrompt }, { demosOf }] = await Promise.all([
-    import('../../core/collect/generate'),
-    import('../../core/method/export'),
-    import('../../core/method/methods'),
-  ]);
-  let kind = a.sources;
-  const onlyPairs = items.every((i) => i.kind === 'pair');
-  if (!kind && onlyPairs) kind = 'prompts';
-  if (!kind) {
-    const options = [
-      ...(persona ? [{ label: 'The persona-steered prompt against a plain one', id: 'persona' as const }] : []),
-      { label: 'Two system prompts', id: 'prompts' as const },
-      { label: 'Two models', id: 'models' as const },
-    ];
-    kind = (await vscode.window.showQuickPick(options, { title: 'Where do the two responses come from?' }))?.id;
-    if (!kind) return undefined;
-  }
-  const pairs = index.user(userId)?.pairs ?? [];
-  let second: Awaited<ReturnType<(typeof import('../../core/llm/client'))['createLlm']>> | undefined;
-  let sources: [ResponseSource, ResponseSource];
-  if (kind === 'persona') {
-    if (!persona) throw new UserError(`user "${userId}" has no persona yet: fit first, or choose two system prompts`);
-    sources = [
-      {
-        label: `${llm.model} + persona`,
-        model: llm,
-        system: exportGenerationPrompt(persona.model, demosOf(persona.model, pairs)),
-      },
-      { label: llm.model, model: llm, system: DEFAULT_SYSTEM },
-    ];
-  } else if (onlyPairs) {
-    // Ready pairs: nothing is generated; the sources are the file's.
-    sources = [
-      { label: 'response_1', model: llm, system: DEFAULT_SYSTEM },
-      { label: 'response_2', model: llm, system: DEFAULT_SYSTEM },
-    ];
-  } else if (kind === 'prompts') {
-    const sa =
-      a.systemA ??
-      (await vscode.window.showInputBox({ title: 'System prompt of response source A', value: DEFAULT_SYSTEM }));
-    const sb =
-      a.systemB ??
-      (await vscode.window.showInputBox({
-        title: 'System prompt of response source B',
-        value: 'You are a helpful assistant. Answer in as few words as you can.',
-      }));
-    if (sa === undefined || sb === undefined) return undefined;
-    if (sa.trim() === sb.trim()) throw new UserError('the two system prompts are the same: nothing to choose between');
-    sources = [
-      { label: `${llm.model} + system A`, model: llm, system: sa },
-      { label: `${llm.model} + system B`, model: llm, system: sb },
-    ];
-  } else {
-    const mb =
-      a.modelB ??
-      (await vscode.window.showInputBox({
-        title: `The second model (the first is ${llm.model})`,
-        validateInput: (v) => (v.trim() && v.trim() !== llm.model ? undefined : 'another model of the same server'),
-      }));
-    if (!mb?.trim()) return undefined;
-    const c = folder.files.config;
-    const resolved = resolveLlmConfig(
-      {
-        ...(c.provider ? { provider: c.provider } : {}),
-        ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}),
-        model: mb.trim(),
-      },
-      process.env,
-    );
-    const key =
-      resolved.config.provider === 'openai' ? ((await ctx.secrets.get('openai')) ?? resolved.apiKey) : undefined;
-    second = createLlm(resolved.config, { cacheDir: layout.cacheDir, ...(key ? { apiKey: key } : {}) });
-    sources = [
-      { label: llm.model, model: llm, system: DEFAULT_SYSTEM },
-      { label: second.model, model: second, system: DEFAULT_SYSTEM },
-    ];
-  }
-
-  // Where the picks go: the user's own JSONL or YAML file, else a new <user>.prefs.jsonl.
-  const ownFile = [...new Set(pairs.map((p) => p.source.file))].find((f) => /\.(jsonl|ya?ml)$/i.test(f));
-  const fileName = a.file ?? ownFile ?? `${personaStem(userId)}.prefs.jsonl`;
-  const fileUri = folder.files.uriOf(fileName) ?? vscode.Uri.joinPath(folder.uri, fileName);
-  const appender = await checkAppendable(fileUri.fsPath, fileName);
-
-  // Ask next, when set and there is a persona to judge with.
-  let informative: Parameters<(typeof import('../../core/collect/session'))['collect']>[0]['informative'];
-  if (cfg.askNext >= 2) {
-    if (!persona)
-      void vscode.window.showInformationMessage(
-        `synthesizeme.collect.askNext is ${cfg.askNext}, but ${userId} has no persona yet: the pairs are asked in order.`,
-      );
-    else {
-      const judge = await inputs.prompts.get('judge');
-      informative = {
-        judge: llm,
-        systems: {
-          current: judgeSystem(judge.text, { persona: persona.model.persona, demos: demosOf(persona.model, pairs) }),
-        },
-        poolSize: cfg.askNext,
-      };
-    }
-  }
-
-  const summary: CollectSummary = {
-    asked: 0,
-    picked: 0,
-    ties: 0,
-    skipped: 0,
-    failed: 0,
-    retests: 0,
-    agreed: 0,
-    appended: [],
-    pending: [],
-    recovered: 0,
-    resumed: 0,
-    duplicates: 0,
-  };
-  const counts = (): CollectCountsView => ({
-    picked: summary.picked,
-    ties: summary.ties,
-    skipped: summary.skipped,
-    failed: summary.failed,
-    ...(summary.retests ? { retest: { asked: summary.retests, agreed: summary.agreed } } : {}),
-  });
-  const asker = a.answers ? scriptedAsker(a.answers) : panelAsker(ctx, userId, fileName, counts);
-  const disposeAsker = () => (asker as Partial<{ dispose(): void }>).dispose?.();
+  const sources = await chooseSources(a, items, persona, inputs.llm.model);
+  if (!sources) return undefined;
+  const plan = await planCollect(planInputs(ctx, inputs, { userId, items, sources, persona, a }));
+  for (const note of plan.notes) void vscode.window.showInformationMessage(`SynthesizeMe: ${note}.`);
+  const panel = a.answers ? undefined : new PanelAsker(ctx, userId, plan.fileName);
+  const asker = a.answers ? scriptedAsker(a.answers) : panel!;
   try {
-    const result = await ctx.runs.run(`collecting ${userId}'s preferences`, (signal) =>
-      collect({
-        userId,
-        file: fileUri.fsPath,
-        fileName,
-        root: folder.uri.fsPath,
-        items,
-        sources,
-        asker,
-        temperature: Math.max(inputs.temperature, 0.7),
-        retestRate: a.answers ? 0 : cfg.retestRate,
-        // As the CLI does by default: collected pairs go to context or validation, never into a test set.
-        newPairs: { seed: folder.files.config.split.seed, ratios: folder.files.config.split.ratios },
-        ...(a.max !== undefined ? { max: a.max } : {}),
-        ...(informative ? { informative } : {}),
+    const outcome = await ctx.runs.run(`collecting ${userId}'s preferences`, (signal) =>
+      runCollect(plan, asker, {
         signal,
-        appender,
         onNote: (m) => {
           ctx.log.warn('collect', m);
-          panel?.post({ type: 'note', message: m } satisfies HostToCollect);
+          panel?.note(m);
         },
-        onEvent: (e) => {
-          if (e.type === 'pick') summary.picked++;
-          else if (e.type === 'tie') summary.ties++;
-          else if (e.type === 'skip') summary.skipped++;
-          else if (e.type === 'failed') summary.failed++;
-          else if (e.type === 'retest') {
-            summary.retests++;
-            if (e.agreed) summary.agreed++;
-          }
-        },
+        onProgress: (p) => panel?.progress(p.counts),
       }),
     );
-    await closeTheLoop(ctx, folder, userId, result, persona?.model, cfg.refitAfter);
-    return result;
+    await closeTheLoop(ctx, folder, plan, outcome, panel);
+    return outcome.summary;
   } finally {
-    disposeAsker();
-    await second?.dispose();
+    panel?.dispose();
   }
 }
 
@@ -412,37 +379,26 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
 async function closeTheLoop(
   ctx: Ctx,
   folder: Folder,
-  userId: string,
-  r: CollectSummary,
-  persona: import('../../core/method/persona-file').PersonaModel | undefined,
-  refitAfter: number,
+  plan: CollectPlan,
+  o: CollectOutcome,
+  panel: PanelAsker | undefined,
 ): Promise<void> {
-  const [{ collectStatus }, { collectLogPath }] = await Promise.all([
-    import('../../core/collect/status'),
-    import('../../core/collect/collect-log'),
-  ]);
-  const status = await collectStatus(collectLogPath(folder.uri.fsPath, userId), [], persona, { refitAfter });
+  const { summary: r, status } = o;
+  const userId = plan.userId;
   const consistency = status.retest.asked
-    ? `; your consistency on ${status.retest.asked} retest(s): ${((100 * status.retest.agreed) / status.retest.asked).toFixed(0)}%`
+    ? `; your consistency on ${status.retest.asked} retest(s): ` +
+      `${((100 * status.retest.agreed) / status.retest.asked).toFixed(0)}%`
     : '';
-  const kept = r.pending.length
-    ? ` ${r.pending.length} pick(s) are kept in ${collectLogPath('', userId)}, not yet in the file: the next collect into it appends them.`
+  const kept = o.pendingInLog
+    ? ` ${r.pending.length} pick(s) are kept in ${collectLogPath('', userId)}, not yet in the file: ` +
+      'the next collect into it appends them.'
     : '';
-  const message = `${userId}: ${r.picked - r.pending.length} pair(s) added, ${r.ties} tie(s), ${r.skipped} skipped, ${r.failed} failed generation(s)${consistency}.${kept}`;
-  lastCollect = { ...lastCollect, done: message };
-  panel?.update({
-    type: 'done',
-    message,
-    counts: {
-      picked: r.picked,
-      ties: r.ties,
-      skipped: r.skipped,
-      failed: r.failed,
-      ...(r.retests ? { retest: { asked: r.retests, agreed: r.agreed } } : {}),
-    },
-  });
+  const message =
+    `${userId}: ${r.picked - r.pending.length} pair(s) added, ${r.ties} tie(s), ${r.skipped} skipped, ` +
+    `${r.failed} failed generation(s)${consistency}.${kept}`;
+  panel?.done(message, countsView(r));
   ctx.log.info('collect', message);
-  if (!status.refit) {
+  if (!o.refit) {
     void vscode.window.showInformationMessage(`SynthesizeMe: ${message}`);
     return;
   }
@@ -455,7 +411,7 @@ async function closeTheLoop(
   );
   if (choice === REFIT)
     await vscode.commands.executeCommand(CommandIds.fitUser, { userId, folder: folder.uri.toString() });
-  else if (choice === CHECK) await checkPersonaOnNewPairs(ctx, folder, userId, refitAfter);
+  else if (choice === CHECK) await checkPersonaOnNewPairs(ctx, folder, userId, plan.refitAfter);
 }
 
 /** The persona's accuracy on the pairs collected since its fit: out of sample, with its interval. */
@@ -464,25 +420,33 @@ export async function checkPersonaOnNewPairs(
   folder: Folder,
   userId: string,
   refitAfter: number,
-): Promise<import('../../core/collect/status').CollectStatus> {
-  const [{ collectStatus }, { collectLogPath }] = await Promise.all([
-    import('../../core/collect/status'),
-    import('../../core/collect/collect-log'),
-  ]);
+): Promise<CollectStatus> {
   const inputs = await runInputs(folder);
   const persona = await readPersonaOf(folder, userId);
-  const judge = await inputs.prompts.get('judge');
   const pairs = (await folder.files.get()).user(userId)?.pairs ?? [];
   const status = await ctx.runs.run(`judging ${userId}'s new pairs with the persona`, (signal) =>
-    collectStatus(collectLogPath(folder.uri.fsPath, userId), pairs, persona?.model, {
+    judgedCollectStatus({
+      root: folder.uri.fsPath,
+      userId,
+      pairs,
+      persona: persona?.model,
       refitAfter,
-      judge: { model: inputs.llm, instructions: judge.text, temperature: 0, seed: inputs.seed, signal },
+      model: inputs.llm,
+      prompts: inputs.prompts,
+      seed: inputs.seed,
+      signal,
     }),
   );
   const o = status.outOfSample;
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const own =
+    status.retest.rate !== null
+      ? `; your own consistency: ${(100 * status.retest.rate).toFixed(0)}% on ${status.retest.asked} retest(s)`
+      : '';
   void vscode.window.showInformationMessage(
     o
-      ? `SynthesizeMe: the persona on the ${o.pairs} pair(s) collected since its fit: ${(100 * o.accuracy).toFixed(1)}% (95% CI ${(100 * o.ci95[0]).toFixed(1)} to ${(100 * o.ci95[1]).toFixed(1)}), out of sample${status.retest.rate !== null ? `; your own consistency: ${(100 * status.retest.rate).toFixed(0)}% on ${status.retest.asked} retest(s)` : ''}.`
+      ? `SynthesizeMe: the persona on the ${o.pairs} pair(s) collected since its fit: ${pct(o.accuracy)}% ` +
+          `(95% CI ${pct(o.ci95[0])} to ${pct(o.ci95[1])}), out of sample${own}.`
       : `SynthesizeMe: no pair collected since ${userId}'s persona was fitted.`,
   );
   return status;
