@@ -3,6 +3,7 @@
 // error; a field that is merely odd (unknown split, flip not boolean) is ignored with a warning.
 
 import type { Pair, Problem, SourceRange, Split, Turn } from './pair';
+import { isRecord } from '../is-record';
 
 const SPLIT_SYNONYMS: Record<string, Split> = {
   context: 'context',
@@ -32,10 +33,6 @@ export interface RecordLocation {
 export interface NormalizeResult {
   pair?: Pair;
   problems: Problem[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function typeName(v: unknown): string {

@@ -11,6 +11,7 @@ import { checkWrite, mkdirChecked, openAppender } from '../write-guard';
 import { join } from 'node:path';
 import { pairFailed, type PairVerdict } from '../method/judge';
 import { RunLock, type RunLockOptions } from './run-lock';
+import { isRecord as isObject } from '../is-record';
 
 export interface RunHeader {
   type: 'header';
@@ -206,10 +207,6 @@ function addRecord(out: RunContents, line: string, last: boolean): string | unde
     return undefined;
   }
   return 'not a run record (no "type" of header, verdict, summary or note)';
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function strings(...xs: unknown[]): boolean {

@@ -4,6 +4,7 @@
 // A verdict lost to formatting is counted as wrong, so this parser is deliberately forgiving;
 // it never invents an answer that the text does not state.
 import { statedChoice } from './stated-choice';
+import { isRecord as isObject } from '../is-record';
 
 /** JSON.parse, or undefined. */
 export function parseJsonStrict(text: string): unknown {
@@ -49,10 +50,6 @@ export function parseTolerantJson(text: string, schema?: Record<string, unknown>
     return out;
   }
   return found;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function requiredKeys(schema: Record<string, unknown> | undefined): string[] {

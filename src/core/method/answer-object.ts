@@ -4,10 +4,9 @@
 
 import type { ChatResult } from '../llm/types';
 import { parseTolerantJson } from '../llm/tolerant-json';
+import { isRecord as isObject } from '../is-record';
 
 export function answerObject(result: Pick<ChatResult, 'json' | 'text'>): Record<string, unknown> | undefined {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(result.json)) return result.json;
   const parsed = parseTolerantJson(result.text ?? '');
   return isObject(parsed) ? parsed : undefined;

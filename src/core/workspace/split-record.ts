@@ -23,6 +23,7 @@ import { UserError } from '../user-error';
 import { mkdirChecked } from '../write-guard';
 import { replaceWhole } from '../atomic-write';
 import type { WorkspaceLayout } from './layout';
+import { isRecord as isObject } from '../is-record';
 
 export const SPLIT_RECORD = join('.synthesizeme', 'splits.json');
 
@@ -195,8 +196,4 @@ function lineAt(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

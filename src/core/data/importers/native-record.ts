@@ -3,6 +3,7 @@
 // No `vscode` import: this is engine code, used by the CLI and the extension alike.
 
 import type { Problem, Severity, Split } from '../pair';
+import { isRecord } from '../../is-record';
 
 export type NativeRole = 'user' | 'assistant' | 'system';
 
@@ -131,9 +132,8 @@ export function normalizeSplit(split: unknown): Split | undefined {
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** The one isRecord, offered to the importers with the rest of what they share. */
+export { isRecord };
 
 /** A user id may be written as a number in some dumps; anything else is not an id. */
 export function idString(value: unknown): string | undefined {
