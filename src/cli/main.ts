@@ -6,8 +6,8 @@ import { commands } from './commands/index';
 import { isExpected } from '../core/user-error';
 import { UsageError } from './usage-error';
 import { fileSystemFailure } from '../core/fs-error';
-
-const VERSION = '0.1.0';
+// Only the field is bundled (esbuild keeps what is imported of a JSON file): one version, package.json's.
+import { version as VERSION } from '../../package.json';
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
