@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { flag, stringOption, type Command, type ParsedArgs } from '../command';
+import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
@@ -17,6 +17,8 @@ import {
   REVALIDATE_PROMPTS,
   type RevalidateResult,
   type RevalidateTarget,
+  type RevalidationEstimate,
+  type RevalidationPlan,
   runRevalidation,
 } from '../../core/eval';
 import { DEFAULT_PROMPTS, loadPersona } from '../../core/method';
@@ -76,39 +78,15 @@ Examples:
   },
 
   async run(args, io) {
-    if (args.positionals.length < 1 || args.positionals.length > 2)
-      throw new UsageError(
-        'revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace if it is not the current folder (see synthesizeme revalidate --help)',
-      );
-    // A persona file named alone belongs to the workspace it lies in, not to the current folder (which gained
-    // a .synthesizeme of its own and found no earlier version): the nearest folder holding the layout's folders.
-    const lone = args.positionals.length === 1 ? args.positionals[0]! : undefined;
-    const home = lone?.endsWith('.persona.yaml') ? enclosingWorkspace(resolve(io.cwd, lone)) : undefined;
-    const [wsArg, targetArg] =
-      args.positionals.length === 2
-        ? (args.positionals as [string, string])
-        : [home ? relative(io.cwd, home) || '.' : '.', lone!];
+    const { wsArg, targetArg } = workspaceAndTarget(args, io.cwd);
     const split = stringOption(args, 'split') ?? 'validation';
     if (split !== 'test' && split !== 'validation')
       throw new UsageError(`--split: expected validation or test, got "${split}"`);
     const label = stringOption(args, 'label');
     if (label !== undefined && !label.trim()) throw new UsageError('--label: give a non-empty name');
     const fit = fitOptionOverrides(args);
-
     const target = targetOf(targetArg, io.cwd);
-    let runArgs: ParsedArgs = { ...args, positionals: [wsArg] };
-    if (target.kind === 'persona') {
-      // The user is the file's; --user may only repeat it.
-      if (flag(args, 'all'))
-        throw new UsageError("revalidate: --all does not go with a persona file (its user is the file's user_id)");
-      const userId = (await loadPersona(target.path, relative(io.cwd, target.path) || target.path)).userId;
-      const given = stringOption(args, 'user');
-      if (given !== undefined && given !== userId)
-        throw new UsageError(
-          `revalidate: --user ${given}, but ${relative(io.cwd, target.path)} is the persona of "${userId}"`,
-        );
-      runArgs = { ...runArgs, values: { ...args.values, user: userId } };
-    }
+    const runArgs = await personaRunArgs({ ...args, positionals: [wsArg] }, target, io.cwd);
     const { ws, users } = await openForRun(runArgs, io, 'revalidate');
     const temperature = temperatureFrom(args, ws.settings);
     const rel = (p: string) => relative(io.cwd, p) || p;
@@ -118,39 +96,11 @@ Examples:
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
     try {
       const dryRun = flag(args, 'dry-run');
-      const { estimate: est, exact, context } = await estimateRevalidation(plan, llm, { dryRun, signal: io.signal });
-      const estimateText = `about ${est.calls} call(s)${exact ? '' : ' at most'}, retries not included (${est.cachedCalls} more from cache), ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-      const estimateJson = {
-        calls: est.calls,
-        cachedCalls: est.cachedCalls,
-        promptTokens: est.promptTokens,
-        completionTokens: est.completionTokens,
-        costUsd: est.costUsd ?? null,
-        upperBound: !exact,
-        excludes: ['retries'],
-      };
-      if (dryRun) {
-        if (json)
-          io.stdout(
-            JSON.stringify({
-              target: plan.target,
-              previous: plan.previous?.id ?? null,
-              ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}),
-              ...estimateJson,
-              ...contextJson(context),
-            }) + '\n',
-          );
-        else
-          io.stdout(
-            plan.nothingToCompare
-              ? `${plan.nothingToCompare}.\n`
-              : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText}.\n${contextLine(context)}`,
-          );
-        return 0;
-      }
+      const estimated = await estimateRevalidation(plan, llm, { dryRun, signal: io.signal });
+      if (dryRun) return dryRunReport(io, json, plan, estimated);
       // The estimate before the run, also with --json (on stderr): what the run will cost is said before it is spent.
       if (!plan.nothingToCompare)
-        io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText}\n`);
+        io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText(estimated)}\n`);
       const modelDigest = plan.nothingToCompare ? undefined : await modelDigestOf(llm, io.signal);
       const result = await runRevalidation(plan, {
         model: llm,
@@ -163,31 +113,7 @@ Examples:
       });
       progress.done();
       for (const s of result.skipped) progress.message(`skipped ${s.user}: ${s.reason}`);
-      const usage = usageJson(llm);
-      if (json)
-        io.stdout(
-          JSON.stringify({
-            ...resultJson(result, rel),
-            estimate: estimateJson,
-            calls: usage.calls,
-            cacheHits: usage.cacheHits,
-            usage,
-          }) + '\n',
-        );
-      else
-        io.stdout(
-          resultText(result, rel) +
-            `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
-        );
-      if (!result.complete) {
-        const why = result.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`);
-        for (const u of result.incomplete) why.push(`${u.user}: ${u.reason}`);
-        io.stderr(
-          `The re-validation is incomplete: ${result.failed.calls} judge call(s) failed for ${result.failed.pairs} pair(s)${result.incomplete.length ? `, and ${result.incomplete.length} user(s) could not be re-synthesized` : ''} (${why.join('; ')}). Those pairs and users are not compared. Run the same command again to judge them (the answers so far are cached).\n`,
-        );
-        return 1;
-      }
-      return 0;
+      return report(io, json, result, { estimate: estimateJson(estimated), usage: usageJson(llm), rel });
     } catch (err) {
       progress.done();
       return rethrowCancelled(err, io, `synthesizeme ${['revalidate', ...process.argv.slice(3)].join(' ')}`);
@@ -196,6 +122,114 @@ Examples:
     }
   },
 };
+
+/** The workspace and the target from the positionals (a persona file named alone brings its workspace). */
+function workspaceAndTarget(args: ParsedArgs, cwd: string): { wsArg: string; targetArg: string } {
+  if (args.positionals.length < 1 || args.positionals.length > 2)
+    throw new UsageError(
+      'revalidate: give a prompt name (judge, memory, persona-synthesis) or a persona file, after the workspace ' +
+        'if it is not the current folder (see synthesizeme revalidate --help)',
+    );
+  if (args.positionals.length === 2) {
+    const [wsArg, targetArg] = args.positionals as [string, string];
+    return { wsArg, targetArg };
+  }
+  // A persona file named alone belongs to the workspace it lies in, not to the current folder (which gained
+  // a .synthesizeme of its own and found no earlier version): the nearest folder holding the layout's folders.
+  const lone = args.positionals[0]!;
+  const home = lone.endsWith('.persona.yaml') ? enclosingWorkspace(resolve(cwd, lone)) : undefined;
+  return { wsArg: home ? relative(cwd, home) || '.' : '.', targetArg: lone };
+}
+
+/** For a persona file, the user is the file's: --user may only repeat it, --all does not go with it. */
+async function personaRunArgs(args: ParsedArgs, target: RevalidateTarget, cwd: string): Promise<ParsedArgs> {
+  if (target.kind !== 'persona') return args;
+  if (flag(args, 'all'))
+    throw new UsageError("revalidate: --all does not go with a persona file (its user is the file's user_id)");
+  const userId = (await loadPersona(target.path, relative(cwd, target.path) || target.path)).userId;
+  const given = stringOption(args, 'user');
+  if (given !== undefined && given !== userId)
+    throw new UsageError(
+      `revalidate: --user ${given}, but ${relative(cwd, target.path)} is the persona of "${userId}"`,
+    );
+  return { ...args, values: { ...args.values, user: userId } };
+}
+
+function estimateText({ estimate: est, exact }: RevalidationEstimate): string {
+  const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
+  return (
+    `about ${est.calls} call(s)${exact ? '' : ' at most'}, retries not included (${est.cachedCalls} more from cache), ` +
+    `${est.promptTokens} prompt + ${est.completionTokens} completion tokens${cost}`
+  );
+}
+
+function estimateJson({ estimate: est, exact }: RevalidationEstimate) {
+  return {
+    calls: est.calls,
+    cachedCalls: est.cachedCalls,
+    promptTokens: est.promptTokens,
+    completionTokens: est.completionTokens,
+    costUsd: est.costUsd ?? null,
+    upperBound: !exact,
+    excludes: ['retries'],
+  };
+}
+
+function dryRunReport(io: CommandIO, json: boolean, plan: RevalidationPlan, estimated: RevalidationEstimate): number {
+  if (json)
+    io.stdout(
+      JSON.stringify({
+        target: plan.target,
+        previous: plan.previous?.id ?? null,
+        ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}),
+        ...estimateJson(estimated),
+        ...contextJson(estimated.context),
+      }) + '\n',
+    );
+  else
+    io.stdout(
+      plan.nothingToCompare
+        ? `${plan.nothingToCompare}.\n`
+        : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText(estimated)}.\n` +
+            contextLine(estimated.context),
+    );
+  return 0;
+}
+
+/** The result on stdout; exit 1 with the reasons on stderr when calls failed. */
+function report(
+  io: CommandIO,
+  json: boolean,
+  result: RevalidateResult,
+  o: { estimate: ReturnType<typeof estimateJson>; usage: ReturnType<typeof usageJson>; rel: (p: string) => string },
+): number {
+  const { usage } = o;
+  if (json)
+    io.stdout(
+      JSON.stringify({
+        ...resultJson(result, o.rel),
+        estimate: o.estimate,
+        calls: usage.calls,
+        cacheHits: usage.cacheHits,
+        usage,
+      }) + '\n',
+    );
+  else
+    io.stdout(
+      resultText(result, o.rel) +
+        `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
+    );
+  if (result.complete) return 0;
+  const why = result.failed.reasons.slice(0, 3).map((x) => `${x.message}${x.count > 1 ? ` (x${x.count})` : ''}`);
+  for (const u of result.incomplete) why.push(`${u.user}: ${u.reason}`);
+  const users = result.incomplete.length ? `, and ${result.incomplete.length} user(s) could not be re-synthesized` : '';
+  io.stderr(
+    `The re-validation is incomplete: ${result.failed.calls} judge call(s) failed for ${result.failed.pairs} pair(s)${users} ` +
+      `(${why.join('; ')}). Those pairs and users are not compared. Run the same command again to judge them ` +
+      `(the answers so far are cached).\n`,
+  );
+  return 1;
+}
 
 /** A prompt name (or a prompt file), else a persona file. */
 function targetOf(arg: string, cwd: string): RevalidateTarget {

@@ -23,6 +23,8 @@ export {
   REVALIDATE_PROMPTS,
   type RevalidateResult,
   type RevalidateTarget,
+  type RevalidationEstimate,
+  type RevalidationPlan,
   runRevalidation,
 } from './revalidate';
 export { readRun } from './run-file';

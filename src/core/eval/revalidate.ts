@@ -176,58 +176,68 @@ const PERSONA_VERSION = '.persona.yaml';
 
 /** Reads the target and its previous version and decides the methods; makes no call and writes nothing. */
 export async function prepareRevalidation(inputs: RevalidateInputs): Promise<RevalidationPlan> {
-  const { ws, target } = inputs;
-  const show = inputs.display ?? ((p: string) => p);
+  const { ws } = inputs;
   const [judge, memory, bootstrap, personaSynthesis] = await Promise.all([
     ws.prompts.get('judge'),
     ws.prompts.get('memory'),
     ws.prompts.get('bootstrap'),
     ws.prompts.get('persona-synthesis'),
   ]);
-  const prompts = { judge, memory, bootstrap, personaSynthesis };
-  const skipped: { user: string; reason: string }[] = [];
-  const personas = new Map<string, { model: PersonaModel; hash: string }>();
-  const byUser = new Map<string, Required<FitKnobs>>();
-  const base = { inputs, skipped, prompts, personas };
+  const base: PlanBase = {
+    inputs,
+    skipped: [],
+    prompts: { judge, memory, bootstrap, personaSynthesis },
+    personas: new Map(),
+  };
+  return inputs.target.kind === 'persona'
+    ? preparePersona(base, inputs.target.path)
+    : preparePrompt(base, inputs.target.name);
+}
 
-  if (target.kind === 'persona') {
-    let text: string;
-    try {
-      text = await readOwnText(target.path, { what: 'persona file', maxBytes: READ_LIMITS.text });
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(
-        `${show(target.path)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message}`,
-        2,
-      );
-    }
-    const model = parsePersona(text, show(target.path));
-    const user = inputs.users.find((u) => u.id === model.userId);
-    if (!user)
-      throw new UserError(
-        `${show(target.path)} is the persona of user "${model.userId}", who has no pairs in the workspace`,
-        2,
-      );
-    personas.set(user.id, { model, hash: promptHash(text) });
-    const previous = await previousPersonaVersion(personaHistoryDir(ws.layout, user.id), model);
-    return {
-      ...base,
-      target: show(target.path),
-      kind: 'persona',
-      current: { text, hash: promptHash(text), path: target.path },
-      ...(previous
-        ? { previous: previous.ref, previousPersona: previous.model }
-        : {
-            nothingToCompare: `${show(target.path)}: no earlier version of this persona differs from it (history holds the fitted version and every saved one): nothing to compare`,
-          }),
-      groups: [{ method: 'persona+demos', users: [user] }],
-      fit: { ...pickFit(inputs), byUser },
-    };
+type PlanBase = Pick<RevalidationPlan, 'inputs' | 'skipped' | 'prompts' | 'personas'>;
+
+const showOf = (inputs: RevalidateInputs) => inputs.display ?? ((p: string) => p);
+
+/** A persona file: persona+demos for its user, against the newest kept version that differs. */
+async function preparePersona(base: PlanBase, path: string): Promise<RevalidationPlan> {
+  const { inputs } = base;
+  const show = showOf(inputs);
+  let text: string;
+  try {
+    text = await readOwnText(path, { what: 'persona file', maxBytes: READ_LIMITS.text });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message;
+    throw new UserError(`${show(path)}: ${why}`, 2);
   }
+  const model = parsePersona(text, show(path));
+  const user = inputs.users.find((u) => u.id === model.userId);
+  if (!user)
+    throw new UserError(`${show(path)} is the persona of user "${model.userId}", who has no pairs in the workspace`, 2);
+  base.personas.set(user.id, { model, hash: promptHash(text) });
+  const previous = await previousPersonaVersion(personaHistoryDir(inputs.ws.layout, user.id), model);
+  return {
+    ...base,
+    target: show(path),
+    kind: 'persona',
+    current: { text, hash: promptHash(text), path },
+    ...(previous
+      ? { previous: previous.ref, previousPersona: previous.model }
+      : {
+          nothingToCompare:
+            `${show(path)}: no earlier version of this persona differs from it ` +
+            '(history holds the fitted version and every saved one): nothing to compare',
+        }),
+    groups: [{ method: 'persona+demos', users: [user] }],
+    fit: { ...pickFit(inputs), byUser: new Map() },
+  };
+}
 
-  const name = target.name;
-  const prompt = await ws.prompts.get(name);
-  const prev = await previousPromptVersion(ws.layout.historyDir, name, prompt.text);
+/** A prompt: its previous version from history (or the shipped default) and the method each user is judged with. */
+async function preparePrompt(base: PlanBase, name: RevalidatePrompt): Promise<RevalidationPlan> {
+  const { inputs } = base;
+  const prompt = await inputs.ws.prompts.get(name);
+  const prev = await previousPromptVersion(inputs.ws.layout.historyDir, name, prompt.text);
   const previous = prev
     ? {
         id: prev.source === 'default' ? 'default' : basename(prev.path!),
@@ -237,46 +247,15 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
         text: prev.text,
       }
     : undefined;
-  const groups: MethodGroup[] = [];
-  if (name === 'judge') {
-    // The method each user is evaluated with: persona+demos once fitted, the default judge before.
-    const fitted: UserEntry[] = [];
-    const unfitted: UserEntry[] = [];
-    for (const u of inputs.users) {
-      const found = await readUserPersonaFile(ws.layout.personaDir, u.id, show);
-      if (found) personas.set(u.id, { model: found.model, hash: found.hash });
-      (found ? fitted : unfitted).push(u);
-    }
-    if (fitted.length) groups.push({ method: 'persona+demos', users: fitted });
-    if (unfitted.length) groups.push({ method: 'default', users: unfitted });
-  } else if (name === 'memory') {
-    groups.push({ method: 'memory', users: [...inputs.users] });
-  } else {
-    const ready: UserEntry[] = [];
-    // A user whose fit is a worked example in either version of Θ has their own answer in the prompt.
-    const inTheta = new Set([...exampleUsers(prompt.text), ...(previous ? exampleUsers(previous.text) : [])]);
-    for (const u of inputs.users) {
-      if (pairsBySplit(u).context.length === 0) {
-        skipped.push({ user: u.id, reason: 'no context pairs: no first stage to synthesize a persona from' });
-        continue;
-      }
-      if (inTheta.has(u.id)) {
-        skipped.push({ user: u.id, reason: "a worked example in Θ comes from this user's fit, so Θ holds their data" });
-        continue;
-      }
-      ready.push(u);
-      // The first stage is the fit's when it is made with the fit's k and stop score: then it is cached.
-      const found = await readUserPersonaFile(ws.layout.personaDir, u.id, show).catch(() => undefined);
-      const prov = found?.model.provenance;
-      byUser.set(u.id, {
-        k: inputs.fit?.k ?? prov?.k ?? DEFAULT_FIT_OPTIONS.k,
-        stopScore: inputs.fit?.stopScore ?? prov?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore,
-        // A persona file without a demo count was fitted before labelled demonstrations existed: with none.
-        labeledDemos: inputs.fit?.labeledDemos ?? (prov ? (prov.labeledDemos ?? 0) : DEFAULT_FIT_OPTIONS.labeledDemos),
-      });
-    }
-    if (ready.length) groups.push({ method: 'persona+demos', users: ready });
-  }
+  const byUser = new Map<string, Required<FitKnobs>>();
+  const groups: MethodGroup[] =
+    name === 'judge'
+      ? await judgeGroups(base)
+      : name === 'memory'
+        ? [{ method: 'memory', users: [...inputs.users] }]
+        : await thetaGroups(base, [prompt.text, ...(previous ? [previous.text] : [])], byUser);
+  const unchanged =
+    prompt.text === DEFAULT_PROMPTS[name] ? 'the shipped default' : 'unchanged since its last kept version';
   return {
     ...base,
     target: name,
@@ -284,12 +263,62 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
     current: { text: prompt.text, hash: prompt.hash, ...(prompt.path ? { path: prompt.path } : {}) },
     ...(previous
       ? { previous }
-      : {
-          nothingToCompare: `${name}: the prompt is ${prompt.text === DEFAULT_PROMPTS[name] ? 'the shipped default' : 'unchanged since its last kept version'}, and no other version exists: nothing to compare`,
-        }),
+      : { nothingToCompare: `${name}: the prompt is ${unchanged}, and no other version exists: nothing to compare` }),
     groups,
     fit: { ...pickFit(inputs), byUser },
   };
+}
+
+/** The judge prompt: the method each user is evaluated with, persona+demos once fitted, the default judge before. */
+async function judgeGroups(base: PlanBase): Promise<MethodGroup[]> {
+  const { inputs } = base;
+  const fitted: UserEntry[] = [];
+  const unfitted: UserEntry[] = [];
+  for (const u of inputs.users) {
+    const found = await readUserPersonaFile(inputs.ws.layout.personaDir, u.id, showOf(inputs));
+    if (found) base.personas.set(u.id, { model: found.model, hash: found.hash });
+    (found ? fitted : unfitted).push(u);
+  }
+  return [
+    ...(fitted.length ? [{ method: 'persona+demos' as const, users: fitted }] : []),
+    ...(unfitted.length ? [{ method: 'default' as const, users: unfitted }] : []),
+  ];
+}
+
+/** Θ: the users with a first stage to start from and no worked example in either version, with their fit's knobs. */
+async function thetaGroups(
+  base: PlanBase,
+  thetas: readonly string[],
+  byUser: Map<string, Required<FitKnobs>>,
+): Promise<MethodGroup[]> {
+  const { inputs } = base;
+  const ready: UserEntry[] = [];
+  // A user whose fit is a worked example in either version of Θ has their own answer in the prompt.
+  const inTheta = new Set(thetas.flatMap((t) => [...exampleUsers(t)]));
+  for (const u of inputs.users) {
+    if (pairsBySplit(u).context.length === 0) {
+      base.skipped.push({ user: u.id, reason: 'no context pairs: no first stage to synthesize a persona from' });
+      continue;
+    }
+    if (inTheta.has(u.id)) {
+      base.skipped.push({
+        user: u.id,
+        reason: "a worked example in Θ comes from this user's fit, so Θ holds their data",
+      });
+      continue;
+    }
+    ready.push(u);
+    // The first stage is the fit's when it is made with the fit's k and stop score: then it is cached.
+    const found = await readUserPersonaFile(inputs.ws.layout.personaDir, u.id, showOf(inputs)).catch(() => undefined);
+    const prov = found?.model.provenance;
+    byUser.set(u.id, {
+      k: inputs.fit?.k ?? prov?.k ?? DEFAULT_FIT_OPTIONS.k,
+      stopScore: inputs.fit?.stopScore ?? prov?.stopScore ?? DEFAULT_FIT_OPTIONS.stopScore,
+      // A persona file without a demo count was fitted before labelled demonstrations existed: with none.
+      labeledDemos: inputs.fit?.labeledDemos ?? (prov ? (prov.labeledDemos ?? 0) : DEFAULT_FIT_OPTIONS.labeledDemos),
+    });
+  }
+  return ready.length ? [{ method: 'persona+demos', users: ready }] : [];
 }
 
 function pickFit(inputs: RevalidateInputs): Required<FitKnobs> {
@@ -605,38 +634,68 @@ async function profileOrUndefined(method: Method, u: EvalUser, memory: () => Pro
 /** Judges both versions and compares them. */
 export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun): Promise<RevalidateResult> {
   const methods = plan.groups.map((g) => ({ method: g.method, users: g.users.map((u) => u.id) }));
-  const empty: RunFailures = { calls: 0, pairs: 0, reasons: [] };
   const base = { target: plan.target, kind: plan.kind, split: plan.inputs.split, methods, skipped: [...plan.skipped] };
   if (plan.nothingToCompare || !plan.previous) {
-    return {
-      ...base,
-      message: plan.nothingToCompare ?? 'nothing to compare',
-      pairs: 0,
-      users: 0,
-      difference: null,
-      ci95: null,
-      p: null,
-      flipped: [],
-      runs: { previous: [], current: [] },
-      complete: true,
-      failed: empty,
-      incomplete: [],
-    };
+    const failed: RunFailures = { calls: 0, pairs: 0, reasons: [] };
+    const nothing = { runs: { previous: [], current: [] }, complete: true, failed, incomplete: [] };
+    return { ...base, ...nothing, ...noComparison(plan.nothingToCompare ?? 'nothing to compare') };
   }
   const recorded = await recordCurrent(plan);
-  const sides: Record<Side, SideUsers[]> = { previous: [], current: [] };
   const incomplete: { user: string; reason: string }[] = [];
-  if (plan.kind === 'prompt' && plan.target === 'persona-synthesis') {
-    const made = await thetaSides(plan, run, incomplete);
-    sides.previous = made.previous;
-    sides.current = made.current;
-  } else {
-    for (const side of ['previous', 'current'] as const)
-      sides[side] = plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, side) }));
-  }
+  const sides: Record<Side, SideUsers[]> =
+    plan.kind === 'prompt' && plan.target === 'persona-synthesis'
+      ? await thetaSides(plan, run, incomplete)
+      : {
+          previous: plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, 'previous') })),
+          current: plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, 'current') })),
+        };
+  const judged = await judgeSides(plan, run, sides);
+  const { id, path, source, hash } = plan.previous;
+  const out = {
+    ...base,
+    skipped: [...base.skipped, ...judged.skipped.filter((s) => !base.skipped.some((b) => b.user === s.user))],
+    previous: { id, ...(path ? { path } : {}), source, hash },
+    runs: judged.runs,
+    complete: judged.failed.pairs === 0 && incomplete.length === 0,
+    failed: judged.failed,
+    incomplete,
+    ...(recorded ? { recorded } : {}),
+  };
+  const c = compareVerdicts(judged.verdicts.previous, judged.verdicts.current, plan.inputs.ws.split.seed);
+  if (c.pairs === 0) return { ...out, ...noComparison('no pair was judged with both versions: nothing to compare') };
+  return {
+    ...out,
+    pairs: c.pairs,
+    users: c.perUser.length,
+    difference: c.difference,
+    ci95: c.ci95,
+    p: c.pairedTest.p,
+    flipped: flippedPairs(judged.verdicts.previous, judged.verdicts.current),
+    comparison: c,
+    power: comparisonPowerNote(c.pairs, plan.inputs.split, c.perUser.length),
+  };
+}
 
-  const verdicts: Record<Side, Map<string, PairVerdict>> = { previous: new Map(), current: new Map() };
-  const runs: Record<Side, string[]> = { previous: [], current: [] };
+/** The figures of a re-validation that compared nothing, and why. */
+function noComparison(message: string) {
+  return { message, pairs: 0, users: 0, difference: null, ci95: null, p: null, flipped: [] };
+}
+
+interface JudgedSides {
+  verdicts: Record<Side, Map<string, PairVerdict>>;
+  runs: Record<Side, string[]>;
+  failed: RunFailures;
+  skipped: { user: string; reason: string }[];
+}
+
+/** Evaluates every group of both sides (one run each), previous first. */
+async function judgeSides(plan: RevalidationPlan, run: RevalidateRun, sides: Record<Side, SideUsers[]>) {
+  const out: JudgedSides = {
+    verdicts: { previous: new Map(), current: new Map() },
+    runs: { previous: [], current: [] },
+    failed: { calls: 0, pairs: 0, reasons: [] },
+    skipped: [],
+  };
   const failures: RunFailures[] = [];
   const skipped = new Map<string, string>();
   for (const side of ['previous', 'current'] as const) {
@@ -657,59 +716,15 @@ export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun
         ...(run.signal ? { signal: run.signal } : {}),
         onProgress: (done, total) => run.onProgress?.(`${side} ${g.method}`, done, total),
       });
-      runs[side].push(r.run);
-      for (const v of r.verdicts) verdicts[side].set(verdictKey(v.userId, v.pairId), v);
+      out.runs[side].push(r.run);
+      for (const v of r.verdicts) out.verdicts[side].set(verdictKey(v.userId, v.pairId), v);
       if (!r.complete) failures.push(r.failed);
       for (const s of r.skipped) skipped.set(s.user, s.reason);
     }
   }
-  const failed = mergeFailures(failures);
-  const complete = failed.pairs === 0 && incomplete.length === 0;
-  const allSkipped = [
-    ...base.skipped,
-    ...[...skipped]
-      .filter(([u]) => !base.skipped.some((s) => s.user === u))
-      .map(([user, reason]) => ({ user, reason })),
-  ];
-  const c = compareVerdicts(verdicts.previous, verdicts.current, plan.inputs.ws.split.seed);
-  const previous: VersionRef = {
-    id: plan.previous.id,
-    ...(plan.previous.path ? { path: plan.previous.path } : {}),
-    source: plan.previous.source,
-    hash: plan.previous.hash,
-  };
-  const out = {
-    ...base,
-    skipped: allSkipped,
-    previous,
-    runs,
-    complete,
-    failed,
-    incomplete,
-    ...(recorded ? { recorded } : {}),
-  };
-  if (c.pairs === 0)
-    return {
-      ...out,
-      message: 'no pair was judged with both versions: nothing to compare',
-      pairs: 0,
-      users: 0,
-      difference: null,
-      ci95: null,
-      p: null,
-      flipped: [],
-    };
-  return {
-    ...out,
-    pairs: c.pairs,
-    users: c.perUser.length,
-    difference: c.difference,
-    ci95: c.ci95,
-    p: c.pairedTest.p,
-    flipped: flippedPairs(verdicts.previous, verdicts.current),
-    comparison: c,
-    power: comparisonPowerNote(c.pairs, plan.inputs.split, c.perUser.length),
-  };
+  out.failed = mergeFailures(failures);
+  out.skipped = [...skipped].map(([user, reason]) => ({ user, reason }));
+  return out;
 }
 
 /** prepare, then run: the whole re-validation in one call (no estimate). */
