@@ -13,6 +13,7 @@ import type { ChatMessage, ProviderKind, ResponseSchema, Usage } from './types';
 import { checkWrite } from '../write-guard';
 import { openOwn, READ_LIMITS, readOwnText } from '../read-guard';
 import { UserError } from '../user-error';
+import { normalizeBaseUrl } from './base-url';
 
 export const CACHE_DIR_NAME = join('.synthesizeme', 'cache');
 
@@ -45,7 +46,7 @@ export function cacheKey(input: CacheKeyInput): string {
   const canonical = JSON.stringify([
     'v1',
     input.provider,
-    normalizeForKey(input.baseUrl),
+    normalizeBaseUrl(input.baseUrl, { dropCredentials: true }),
     input.model,
     input.messages.map((m) => [m.role, m.content]),
     input.temperature,
@@ -57,17 +58,6 @@ export function cacheKey(input: CacheKeyInput): string {
     input.think ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
-}
-
-function normalizeForKey(baseUrl: string): string {
-  try {
-    const u = new URL(baseUrl);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/+$/, '');
-  } catch {
-    return baseUrl.replace(/\/+$/, '');
-  }
 }
 
 /** A run sends thousands of requests with the same schema object: serialise it once. */

@@ -4,7 +4,8 @@
 // the CLI and the extension also use counters(), estimate(), checkConnection() and dispose().
 import { cacheKey, type CacheStats, ResponseCache } from './cache';
 import { abortedError, budgetError, errorMessage, isLlmError, LlmError, redactUrl, waitText } from './errors';
-import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus, normalizeBaseUrl } from './endpoints';
+import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus } from './endpoints';
+import { normalizeBaseUrl } from './base-url';
 import { estimateRun, estimateTokens, type RunEstimate } from './estimate';
 import { OllamaProvider } from './ollama-provider';
 import { OpenAIProvider } from './openai-provider';
@@ -213,7 +214,7 @@ class LlmClient implements Llm {
   private readonly waitNoticeMs: number;
 
   constructor(config: LlmConfig, options: LlmOptions) {
-    const baseUrls = [...new Set(config.baseUrls.map(normalizeBaseUrl).filter(Boolean))];
+    const baseUrls = [...new Set(config.baseUrls.map((u) => normalizeBaseUrl(u)).filter(Boolean))];
     if (baseUrls.length === 0) throw new LlmError('bad-request', 'No base URL configured for the LLM provider.');
     if (!config.model.trim())
       throw new LlmError('bad-request', 'No model configured:', { advice: { kind: 'set-model' } });

@@ -7,6 +7,7 @@ import type { LlmConfig } from './client';
 import { OLLAMA_DEFAULT_HOST } from './ollama-provider';
 import { OPENAI_DEFAULT_BASE_URL } from './openai-provider';
 import type { ProviderKind } from './types';
+import { normalizeBaseUrl } from './base-url';
 
 export const DEFAULT_MODELS: Readonly<Record<ProviderKind, string>> = {
   // The model of the paper's main table.
@@ -128,5 +129,5 @@ export function ollamaHostToUrl(host: string): string {
   if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
   if (url.hostname === '[::]') url.hostname = '[::1]';
   if (!url.port && !explicit) url.port = '11434';
-  return url.toString().replace(/\/+$/, '');
+  return normalizeBaseUrl(url.toString());
 }

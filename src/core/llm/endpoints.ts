@@ -270,17 +270,6 @@ export class EndpointPool {
   }
 }
 
-/** Canonical form of a base URL: scheme and host, no trailing slash. */
-export function normalizeBaseUrl(url: string): string {
-  const trimmed = url.trim();
-  try {
-    const u = new URL(trimmed);
-    return u.toString().replace(/\/+$/, '');
-  } catch {
-    return trimmed.replace(/\/+$/, '');
-  }
-}
-
 /** A stable server index for an affinity key (FNV-1a). */
 export function affinityIndex(key: string, n: number): number {
   let h = 0x811c9dc5;
