@@ -1,16 +1,10 @@
-// Errors the CLI turns into exit codes without a stack trace (CLI.md): 2 for bad usage or
-// bad input, 1 for a run that failed.
+// Bad usage of the CLI (CLI.md): exit code 2 without a stack trace. A run that failed throws the core's
+// UserError with exit code 1.
 
 import { UserError } from '../core/user-error';
 
 export class UsageError extends UserError {
   constructor(message: string) {
     super(message, 2);
-  }
-}
-
-export class RunFailedError extends UserError {
-  constructor(message: string) {
-    super(message, 1);
   }
 }
