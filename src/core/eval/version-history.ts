@@ -58,7 +58,7 @@ export interface VersionEntry {
 const PERSONA_VERSION = '.persona.yaml';
 const PROMPT_VERSION = '.prompt.md';
 
-/** The time in a history file's name (versions.ts versionName), or '' when the name holds none. */
+/** The time in a history file's name (versions/version-store.ts versionName), or '' when the name holds none. */
 function nameTime(name: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2})-(\d{2})-(\d{2})-(\d{3})Z/.exec(name);
   return m ? `${m[1]}:${m[2]}:${m[3]}.${m[4]}Z` : '';
