@@ -31,8 +31,8 @@ import type { FitPrompts } from '../method/fit';
 import { BudgetMeter, type BudgetCounts } from './budget';
 import { firstStage, type FirstStage } from '../method/first-stage';
 import { episodeCalls, incomplete, runEpisode, type Episode } from './episode';
-import { buildGuardContext, checkCandidate, topicWords } from './guards';
-import { composeTheta, parseTheta } from '../method/worked-examples';
+import { buildGuardContext, checkCandidate, topicWords, type GuardContext } from './guards';
+import { composeTheta, parseTheta, type ThetaParts } from '../method/worked-examples';
 import {
   accuracyOn,
   bestCandidate,
@@ -126,41 +126,78 @@ export interface Accuracy {
 const pct = (a: Accuracy) => `${percent(a.accuracy)} (${a.correct}/${a.samples})`;
 
 export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchResult> {
-  const { plan, seed, signal } = inp;
-  const { reflection: R, selection: S, heldOut: H } = plan.roles;
-  let phase: ThetaPhase = 'first stage';
-  let steps = 0;
-  const meter = new BudgetMeter(
-    inp.budget,
-    (c) => inp.onProgress?.({ phase, used: c.used, budget: inp.budget, step: steps }),
-    inp.requests,
-  );
-  const model = meter.wrap(inp.model);
-  const reflect = inp.reflectModel ? meter.wrap(inp.reflectModel) : model;
-  const note = (m: string) => inp.onNote?.(m);
+  const search = new ThetaSearch(inp);
+  await search.start();
+  await search.firstStages();
+  await search.baselines();
+  await search.seedRewrites();
+  await search.searchSteps();
+  return search.finish();
+}
 
-  // The search rewrites Θ's instructions; its worked examples (worked-examples.ts) go with every candidate unchanged.
-  const current = parseTheta(inp.prompts.personaSynthesis.text);
-  const withExamples = (instructions: string) => composeTheta(instructions, current.examples);
-  const byId = new Map(inp.users.map((u) => [u.id, u]));
-  const everyone = [...R, ...S, ...H];
-  const scoring = new Map(everyone.map((id) => [id, scoringPairs(byId.get(id)!, plan.pairsPerUser)]));
-  const pairsOf = new Map(everyone.map((id) => [id, new Map(scoring.get(id)!.map((p) => [p.pairId, p] as const))]));
-  const calls = (users: readonly string[]) => users.reduce((s, u) => s + episodeCalls(scoring.get(u)!.length), 0);
-  const guard = buildGuardContext(
-    everyone.flatMap((id) => {
-      const u = byId.get(id)!;
+/** One search's state: the budget meter, the users' data, the candidates; each phase is one method. */
+class ThetaSearch {
+  private phase: ThetaPhase = 'first stage';
+  private steps = 0;
+  private readonly meter: BudgetMeter;
+  private readonly model: ChatModel;
+  private readonly reflect: ChatModel;
+  private readonly current: ThetaParts;
+  private readonly byId: Map<string, ThetaUserData>;
+  private readonly roles: { R: readonly string[]; S: readonly string[]; H: readonly string[] };
+  private readonly everyone: string[];
+  private readonly scoring: Map<string, Pair[]>;
+  private readonly pairsOf: Map<string, Map<string, Pair>>;
+  private readonly guard: GuardContext;
+  private readonly candidates: Candidate[] = [];
+  private readonly baseline: Candidate;
+  private readonly stages = new Map<string, FirstStage>();
+  private reflections = 0;
+  private result: Partial<ThetaSearchResult> = {};
+
+  constructor(private readonly inp: ThetaSearchInputs) {
+    const { reflection: R, selection: S, heldOut: H } = inp.plan.roles;
+    this.roles = { R, S, H };
+    this.meter = new BudgetMeter(
+      inp.budget,
+      (c) => inp.onProgress?.({ phase: this.phase, used: c.used, budget: inp.budget, step: this.steps }),
+      inp.requests,
+    );
+    this.model = this.meter.wrap(inp.model);
+    this.reflect = inp.reflectModel ? this.meter.wrap(inp.reflectModel) : this.model;
+    // The search rewrites Θ's instructions; its worked examples (worked-examples.ts) go with every candidate unchanged.
+    this.current = parseTheta(inp.prompts.personaSynthesis.text);
+    this.byId = new Map(inp.users.map((u) => [u.id, u]));
+    this.everyone = [...R, ...S, ...H];
+    this.scoring = new Map(this.everyone.map((id) => [id, scoringPairs(this.byId.get(id)!, inp.plan.pairsPerUser)]));
+    this.pairsOf = new Map(
+      this.everyone.map((id) => [id, new Map(this.scoring.get(id)!.map((p) => [p.pairId, p] as const))]),
+    );
+    const pairs = this.everyone.flatMap((id) => {
+      const u = this.byId.get(id)!;
       return [...u.context, ...u.validation, ...u.test] as Pair[];
-    }),
-    [current.instructions],
-  );
-  const finalReserve = 2 * calls(H);
-  const affordable = (n: number) => meter.affords(n + finalReserve);
+    });
+    this.guard = buildGuardContext(pairs, [this.current.instructions]);
+    this.baseline = this.add(this.current.instructions, [], 'current', 0);
+    this.baseline.status = 'pool';
+  }
 
-  const candidates: Candidate[] = [];
-  const add = (text: string, parents: number[], origin: CandidateOrigin, step: number): Candidate => {
+  private note(m: string): void {
+    this.inp.onNote?.(m);
+  }
+
+  private calls(users: readonly string[]): number {
+    return users.reduce((s, u) => s + episodeCalls(this.scoring.get(u)!.length), 0);
+  }
+
+  /** Room for `n` calls, with the held-out check's share set aside. */
+  private affordable(n: number): boolean {
+    return this.meter.affords(n + 2 * this.calls(this.roles.H));
+  }
+
+  private add(text: string, parents: number[], origin: CandidateOrigin, step: number): Candidate {
     const c: Candidate = {
-      id: candidates.length,
+      id: this.candidates.length,
       text,
       hash: promptHash(text),
       parents,
@@ -170,104 +207,114 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
       scores: new Map(),
       episodes: new Map(),
     };
-    candidates.push(c);
+    this.candidates.push(c);
     return c;
-  };
-  const baseline = add(current.instructions, [], 'current', 0);
-  baseline.status = 'pool';
+  }
 
-  let result: Partial<ThetaSearchResult> = {};
-  const runRecord = () => ({
-    ...inp.runInfo,
-    phase,
-    steps,
-    calls: meter.snapshot(),
-    budget: inp.budget,
-    candidates: candidates.length,
-    ...(result.reason ? { accepted: result.accepted, reason: result.reason } : {}),
-  });
-  const persist = async () => inp.lineage?.update(runRecord(), candidates, S);
-  await inp.lineage?.start(runRecord());
+  private runRecord() {
+    const { result } = this;
+    return {
+      ...this.inp.runInfo,
+      phase: this.phase,
+      steps: this.steps,
+      calls: this.meter.snapshot(),
+      budget: this.inp.budget,
+      candidates: this.candidates.length,
+      ...(result.reason ? { accepted: result.accepted, reason: result.reason } : {}),
+    };
+  }
 
-  // 1. First stages.
-  const stages = new Map<string, FirstStage>();
-  await forEachInPool(
-    everyone,
-    { concurrency: FIRST_STAGE_WORKERS, ...(signal ? { signal } : {}) },
-    async (id, stop) => {
-      const u = byId.get(id)!;
-      stages.set(
-        id,
-        await firstStage(model, id, u.context, u.validation, inp.prompts, {
-          temperature: inp.temperature,
-          seed,
-          k: inp.k,
-          stopScore: inp.stopScore,
-          ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}),
-          signal: stop,
-          onNote: (m) => note(`${id}: ${m}`),
-        }),
-      );
-    },
-  );
-  note(
-    `first stages of ${everyone.length} user(s): ${meter.used} call(s) (at most ${plan.cost.firstStageBound} planned)`,
-  );
+  private async persist(): Promise<void> {
+    await this.inp.lineage?.update(this.runRecord(), this.candidates, this.roles.S);
+  }
 
-  const episodeOpts = { temperature: inp.temperature, seed, ...(signal ? { signal } : {}) };
-  const episodeOf = async (c: Candidate, user: string): Promise<Episode> => {
+  async start(): Promise<void> {
+    await this.inp.lineage?.start(this.runRecord());
+  }
+
+  /** 1. Each user's first stage, a few users at a time. */
+  async firstStages(): Promise<void> {
+    const { inp } = this;
+    const options = { concurrency: FIRST_STAGE_WORKERS, ...(inp.signal ? { signal: inp.signal } : {}) };
+    await forEachInPool(this.everyone, options, async (id, signal) => {
+      const u = this.byId.get(id)!;
+      const stage = await firstStage(this.model, id, u.context, u.validation, inp.prompts, {
+        temperature: inp.temperature,
+        seed: inp.seed,
+        k: inp.k,
+        stopScore: inp.stopScore,
+        ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}),
+        signal,
+        onNote: (m) => this.note(`${id}: ${m}`),
+      });
+      this.stages.set(id, stage);
+    });
+    const bound = inp.plan.cost.firstStageBound;
+    this.note(`first stages of ${this.everyone.length} user(s): ${this.meter.used} call(s) (at most ${bound} planned)`);
+  }
+
+  private async episodeOf(c: Candidate, user: string): Promise<Episode> {
     const have = c.episodes.get(user);
     if (have) return have;
+    const { inp } = this;
     const ep = await runEpisode(
-      model,
-      withExamples(c.text),
-      stages.get(user)!,
-      scoring.get(user)!,
+      this.model,
+      composeTheta(c.text, this.current.examples),
+      this.stages.get(user)!,
+      this.scoring.get(user)!,
       inp.prompts.judge.text,
-      episodeOpts,
+      { temperature: inp.temperature, seed: inp.seed, ...(inp.signal ? { signal: inp.signal } : {}) },
     );
     c.episodes.set(user, ep);
     c.scores.set(user, { correct: ep.correct, samples: ep.samples, persona: ep.persona });
     return ep;
-  };
-  const runOn = (c: Candidate, users: readonly string[]) => Promise.all(users.map((u) => episodeOf(c, u)));
-  const missing = (c: Candidate, users: readonly string[]) => calls(users.filter((u) => !c.episodes.has(u)));
-  const correctOn = (c: Candidate, users: readonly string[]) => users.reduce((s, u) => s + c.scores.get(u)!.correct, 0);
-  const feedbackOf = (c: Candidate, users: readonly string[]) =>
-    users.map((u, i) =>
-      renderFeedback(c.episodes.get(u)!, pairsOf.get(u)!, i + 1, Math.floor(FEEDBACK_CHARS / users.length)),
+  }
+
+  private runOn(c: Candidate, users: readonly string[]): Promise<Episode[]> {
+    return Promise.all(users.map((u) => this.episodeOf(c, u)));
+  }
+
+  private missing(c: Candidate, users: readonly string[]): number {
+    return this.calls(users.filter((u) => !c.episodes.has(u)));
+  }
+
+  private feedbackOf(c: Candidate, users: readonly string[]): string[] {
+    const chars = Math.floor(FEEDBACK_CHARS / users.length);
+    return users.map((u, i) => renderFeedback(c.episodes.get(u)!, this.pairsOf.get(u)!, i + 1, chars));
+  }
+
+  /** 2. The current Θ on every reflection and selection user. */
+  async baselines(): Promise<void> {
+    const { R, S } = this.roles;
+    this.phase = 'baseline';
+    await this.runOn(this.baseline, [...R, ...S]);
+    this.note(
+      `current Θ: ${pct(accuracyOn(this.baseline, S))} on the selection users, ` +
+        `${pct(accuracyOn(this.baseline, R))} on the reflection users`,
     );
+    await this.persist();
+  }
 
-  // 2. Baselines.
-  phase = 'baseline';
-  await runOn(baseline, [...R, ...S]);
-  note(
-    `current Θ: ${pct(accuracyOn(baseline, S))} on the selection users, ${pct(accuracyOn(baseline, R))} on the reflection users`,
-  );
-  await persist();
-
-  let reflections = 0;
   /** One call to the reflection model; the candidate it proposes, rejected when a guard says so. */
-  const propose = async (
+  private async propose(
     messages: ChatMessage[],
     parents: number[],
     origin: CandidateOrigin,
     step: number,
-  ): Promise<Candidate> => {
+  ): Promise<Candidate> {
+    const { signal } = this.inp;
     let text: string;
     let obj: Record<string, unknown> | undefined;
     try {
       // A seed of its own per call: a real server at this temperature then writes another text each time.
-      const r = await reflect.chat(
-        {
-          messages,
-          schema: REFLECTION_SCHEMA,
-          temperature: REFLECTION_TEMPERATURE,
-          seed: seed + reflections++,
-          purpose: 'theta reflection',
-        },
-        signal,
-      );
+      const request = {
+        messages,
+        schema: REFLECTION_SCHEMA,
+        temperature: REFLECTION_TEMPERATURE,
+        seed: this.inp.seed + this.reflections++,
+        purpose: 'theta reflection',
+      };
+      const r = await this.reflect.chat(request, signal);
       text = r.text;
       obj = answerObject(r);
     } catch (err) {
@@ -275,141 +322,159 @@ export async function searchTheta(inp: ThetaSearchInputs): Promise<ThetaSearchRe
       throw incomplete(`the reflection call of step ${step} failed (${(err as Error).message})`);
     }
     const { instructions, diagnosis } = readRewrite(obj, text);
-    const c = add(instructions, parents, origin, step);
+    const c = this.add(instructions, parents, origin, step);
     if (diagnosis) c.diagnosis = diagnosis;
-    const verdict = checkCandidate(instructions, guard);
-    const twin = candidates.find((d) => d !== c && d.hash === c.hash);
+    const verdict = checkCandidate(instructions, this.guard);
+    const twin = this.candidates.find((d) => d !== c && d.hash === c.hash);
     if (!verdict.ok) {
       c.status = 'rejected';
       c.reason = `${verdict.guard}: ${verdict.reason}`;
-      note(`candidate #${c.id} rejected: ${c.reason}`);
+      this.note(`candidate #${c.id} rejected: ${c.reason}`);
     } else if (twin) {
       c.status = 'discarded';
       c.reason = `repeats candidate #${twin.id}`;
     }
     return c;
-  };
-
-  // 3. Seed rewrites.
-  phase = 'seed rewrites';
-  const seedFeedback = feedbackOf(baseline, R.slice(0, SEED_FEEDBACK_USERS));
-  for (let i = 0; i < Math.min(SEED_REWRITES, REWRITE_ANGLES.length); i++) {
-    if (!affordable(1 + calls(S))) break;
-    const c = await propose(
-      reflectionMessages(baseline.text, seedFeedback, REWRITE_ANGLES[i]),
-      [baseline.id],
-      'rewrite',
-      0,
-    );
-    if (c.status === 'proposed') {
-      await runOn(c, S);
-      c.status = 'pool';
-      note(`seed rewrite #${c.id}: ${pct(accuracyOn(c, S))} on the selection users`);
-    }
-    await persist();
   }
 
-  // 4. Search steps.
-  phase = 'search';
-  const rng = createRng(`${seed}:theta-search`);
-  let rotation: string[] = [];
-  const nextMinibatch = (): string[] => {
-    const out: string[] = [];
-    while (out.length < plan.minibatch) {
-      if (!rotation.length) rotation = shuffled(R, rng);
-      const u = rotation.shift()!;
-      if (!out.includes(u)) out.push(u);
+  /** 3. A few rewrites of the current Θ from its failures on the reflection users, scored on the selection users. */
+  async seedRewrites(): Promise<void> {
+    const { R, S } = this.roles;
+    this.phase = 'seed rewrites';
+    const feedback = this.feedbackOf(this.baseline, R.slice(0, SEED_FEEDBACK_USERS));
+    for (let i = 0; i < Math.min(SEED_REWRITES, REWRITE_ANGLES.length); i++) {
+      if (!this.affordable(1 + this.calls(S))) break;
+      const messages = reflectionMessages(this.baseline.text, feedback, REWRITE_ANGLES[i]);
+      const c = await this.propose(messages, [this.baseline.id], 'rewrite', 0);
+      if (c.status === 'proposed') {
+        await this.runOn(c, S);
+        c.status = 'pool';
+        this.note(`seed rewrite #${c.id}: ${pct(accuracyOn(c, S))} on the selection users`);
+      }
+      await this.persist();
     }
-    return out;
-  };
-  const merged = new Set<string>();
-  let unbeatable = 0;
-  for (;;) {
-    const step = steps + 1;
-    const front = paretoFront(candidates, S);
-    const pair = inp.merge && step % MERGE_EVERY === 0 ? mergePair(front, candidates, merged) : undefined;
-    const mb = nextMinibatch();
-    const parents = pair ? pair.map((id) => candidates[id]!) : [candidates[drawParent(front, rng)]!];
-    const need = parents.reduce((s, p) => s + missing(p, mb), 0) + 1 + calls(mb) + calls(S);
-    if (!affordable(need)) break;
-    steps = step;
-    for (const p of parents) await runOn(p, mb);
-    const parentScore = Math.max(...parents.map((p) => correctOn(p, mb)));
-    // A parent right in every judgment of its minibatch cannot be beaten there: no reflection call for it.
-    if (parentScore === mb.reduce((s, u) => s + parents[0]!.scores.get(u)!.samples, 0)) {
+  }
+
+  /** 4. Steps while the budget has room for one: a reflection on a parent from the front, or a merge. */
+  async searchSteps(): Promise<void> {
+    const { R } = this.roles;
+    this.phase = 'search';
+    const rng = createRng(`${this.inp.seed}:theta-search`);
+    let rotation: string[] = [];
+    const nextMinibatch = (): string[] => {
+      const out: string[] = [];
+      while (out.length < this.inp.plan.minibatch) {
+        if (!rotation.length) rotation = shuffled(R, rng);
+        const u = rotation.shift()!;
+        if (!out.includes(u)) out.push(u);
+      }
+      return out;
+    };
+    const merged = new Set<string>();
+    let unbeatable = 0;
+    for (;;) {
+      const step = this.steps + 1;
+      const front = paretoFront(this.candidates, this.roles.S);
+      const pair = this.inp.merge && step % MERGE_EVERY === 0 ? mergePair(front, this.candidates, merged) : undefined;
+      const mb = nextMinibatch();
+      const parents = pair ? pair.map((id) => this.candidates[id]!) : [this.candidates[drawParent(front, rng)]!];
+      const outcome = await this.step(step, mb, parents, pair);
+      if (outcome === 'no room') break;
+      if (outcome === 'done') {
+        if (pair) merged.add(pair.join('+'));
+        continue;
+      }
+      // A parent right in every judgment of its minibatch cannot be beaten there: no reflection call for it.
       if (++unbeatable > 2 * R.length + 2) {
-        note(
+        this.note(
           `step ${step}: the front's candidates are right in every judgment of the reflection users; the search stops`,
         );
         break;
       }
-      continue;
     }
-    const child = pair
-      ? await propose(
-          mergeMessages(mergeView(parents[0]!, parents[1]!, S), mergeView(parents[1]!, parents[0]!, S)),
-          pair,
-          'merge',
-          step,
-        )
-      : await propose(
-          reflectionMessages(parents[0]!.text, feedbackOf(parents[0]!, mb)),
-          [parents[0]!.id],
-          'reflection',
-          step,
-        );
-    if (pair) merged.add(pair.join('+'));
-    if (child.status === 'proposed') {
-      await runOn(child, mb);
-      const childScore = correctOn(child, mb);
-      const samples = mb.reduce((s, u) => s + child.scores.get(u)!.samples, 0);
-      child.minibatch = { users: mb, parent: parentScore, child: childScore, samples };
-      const from = pair ? `merge of #${pair[0]} and #${pair[1]}` : `reflection on #${parents[0]!.id}`;
-      if (childScore > parentScore) {
-        await runOn(child, S);
-        child.status = 'pool';
-        note(
-          `step ${step}: #${child.id} (${from}) did better on its minibatch (${childScore} vs ${parentScore} of ${samples}): ${pct(accuracyOn(child, S))} on the selection users`,
-        );
-      } else {
-        child.status = 'discarded';
-        child.reason = `no better than its parent${pair ? 's' : ''} on its minibatch (${childScore} vs ${parentScore} of ${samples} judgments)`;
-      }
-    }
-    await persist();
   }
 
-  // 5. The held-out check.
-  phase = 'held-out check';
-  const best = bestCandidate(candidates, S);
-  const selection = { baseline: accuracyOn(baseline, S), best: accuracyOn(best, S) };
-  let heldOut: HeldOutCheck | undefined;
-  let reason: string;
-  if (best === baseline) {
-    reason = `not adopted: no candidate did better than the current Θ on the ${S.length} selection user(s) (current Θ ${pct(selection.baseline)}; ${candidates.length - 1} candidate(s) proposed)`;
-  } else if (!meter.affords(missing(baseline, H) + missing(best, H))) {
-    // Cannot happen (its share is set aside), but a check skipped must never read as a pass.
-    reason = `not adopted: the budget left no room for the held-out check`;
-  } else {
-    const [b0, b1] = await Promise.all([runOn(baseline, H), runOn(best, H)]);
-    heldOut = heldOutCheck(b0, b1, seed);
-    reason = `${heldOut.sentence} (candidate #${best.id}: ${pct(selection.best)} on the selection users against ${pct(selection.baseline)})`;
+  /** One step on a minibatch: the parents' episodes, a child from the reflection model, kept if it does better. */
+  private async step(
+    step: number,
+    mb: string[],
+    parents: Candidate[],
+    pair: [number, number] | undefined,
+  ): Promise<'no room' | 'unbeatable' | 'done'> {
+    const { S } = this.roles;
+    const need = parents.reduce((s, p) => s + this.missing(p, mb), 0) + 1 + this.calls(mb) + this.calls(S);
+    if (!this.affordable(need)) return 'no room';
+    this.steps = step;
+    for (const p of parents) await this.runOn(p, mb);
+    const correctOn = (c: Candidate) => mb.reduce((s, u) => s + c.scores.get(u)!.correct, 0);
+    const samplesOf = (c: Candidate) => mb.reduce((s, u) => s + c.scores.get(u)!.samples, 0);
+    const parentScore = Math.max(...parents.map(correctOn));
+    if (parentScore === samplesOf(parents[0]!)) return 'unbeatable';
+    const [p0, p1] = parents as [Candidate, Candidate | undefined];
+    const child = pair
+      ? await this.propose(mergeMessages(mergeView(p0, p1!, S), mergeView(p1!, p0, S)), pair, 'merge', step)
+      : await this.propose(reflectionMessages(p0.text, this.feedbackOf(p0, mb)), [p0.id], 'reflection', step);
+    if (child.status === 'proposed') {
+      await this.runOn(child, mb);
+      const childScore = correctOn(child);
+      const samples = samplesOf(child);
+      child.minibatch = { users: mb, parent: parentScore, child: childScore, samples };
+      const from = pair ? `merge of #${pair[0]} and #${pair[1]}` : `reflection on #${p0.id}`;
+      const figures = `${childScore} vs ${parentScore} of ${samples}`;
+      if (childScore > parentScore) {
+        await this.runOn(child, S);
+        child.status = 'pool';
+        const selection = `${pct(accuracyOn(child, S))} on the selection users`;
+        this.note(`step ${step}: #${child.id} (${from}) did better on its minibatch (${figures}): ${selection}`);
+      } else {
+        child.status = 'discarded';
+        child.reason = `no better than its parent${pair ? 's' : ''} on its minibatch (${figures} judgments)`;
+      }
+    }
+    await this.persist();
+    return 'done';
   }
-  result = { accepted: heldOut?.accepted ?? false, reason };
-  await persist();
-  return {
-    plan,
-    candidates,
-    baseline,
-    best,
-    selection,
-    ...(heldOut ? { heldOut } : {}),
-    accepted: heldOut?.accepted ?? false,
-    reason,
-    steps,
-    calls: meter.snapshot(),
-    topics: topicWords(guard),
-  };
+
+  /** 5. The best candidate on the selection users against the current Θ on the held-out users; the result. */
+  async finish(): Promise<ThetaSearchResult> {
+    const { S, H } = this.roles;
+    const { baseline, candidates, meter } = this;
+    this.phase = 'held-out check';
+    const best = bestCandidate(candidates, S);
+    const selection = { baseline: accuracyOn(baseline, S), best: accuracyOn(best, S) };
+    let heldOut: HeldOutCheck | undefined;
+    let reason: string;
+    if (best === baseline) {
+      reason =
+        `not adopted: no candidate did better than the current Θ on the ${S.length} selection user(s) ` +
+        `(current Θ ${pct(selection.baseline)}; ${candidates.length - 1} candidate(s) proposed)`;
+    } else if (!meter.affords(this.missing(baseline, H) + this.missing(best, H))) {
+      // Cannot happen (its share is set aside), but a check skipped must never read as a pass.
+      reason = `not adopted: the budget left no room for the held-out check`;
+    } else {
+      const [b0, b1] = await Promise.all([this.runOn(baseline, H), this.runOn(best, H)]);
+      heldOut = heldOutCheck(b0, b1, this.inp.seed);
+      reason =
+        `${heldOut.sentence} (candidate #${best.id}: ${pct(selection.best)} on the selection users ` +
+        `against ${pct(selection.baseline)})`;
+    }
+    const accepted = heldOut?.accepted ?? false;
+    this.result = { accepted, reason };
+    await this.persist();
+    return {
+      plan: this.inp.plan,
+      candidates,
+      baseline,
+      best,
+      selection,
+      ...(heldOut ? { heldOut } : {}),
+      accepted,
+      reason,
+      steps: this.steps,
+      calls: meter.snapshot(),
+      topics: topicWords(this.guard),
+    };
+  }
 }
 
 /** Two front members to merge: most wins first, neither an ancestor of the other, not merged before. */
