@@ -30,7 +30,7 @@ export interface FitJobInputs {
   temperature: number;
   seed: number;
   /** The search's settings; absent ones take the fit's defaults. */
-  knobs?: FitKnobs;
+  knobs?: Partial<FitKnobs>;
   /** How the workspace is named in messages (the path given, the folder's name). */
   where?: string;
 }
