@@ -39,6 +39,22 @@ function scoreCell(c: Candidate, users: readonly string[]): string {
 }
 
 export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
+  const out = [...summary(r, info), ...heldOutSection(r), ...candidatesSection(r)];
+  out.push('## Guards', '');
+  out.push(
+    `A candidate is rejected before any call is spent on it when it copies ${COPY_RUN} or more consecutive words from the users' data, names a topic of their conversations, is longer than ${MAX_THETA_CHARS} characters (or the current Θ's length, if longer), states an output format, or stages a role-play.`,
+    '',
+    `Topic words of this run: ${r.topics.length ? r.topics.map(cell).join(', ') : '(none)'}.`,
+    '',
+  );
+
+  out.push(`## The best candidate (#${r.best.id})`, '', fence(r.best.text), '');
+  if (r.best !== r.baseline) out.push('## The current Θ (#0)', '', fence(r.baseline.text), '');
+  return out.join('\n');
+}
+
+/** The title, the outcome and the run's figures. */
+function summary(r: ThetaSearchResult, info: ReportInfo): string[] {
   const { roles } = r.plan;
   const out: string[] = [];
   out.push(`# Θ search ${info.runId}`, '');
@@ -73,7 +89,11 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
   if (r.plan.unused.length)
     out.push(`| not used | ${cell(r.plan.unused.map((u) => `${u.user} (${u.reason})`).join('; '))} |`);
   out.push('');
+  return out;
+}
 
+function heldOutSection(r: ThetaSearchResult): string[] {
+  const out: string[] = [];
   out.push('## The held-out check', '');
   if (!r.heldOut) {
     out.push(
@@ -95,7 +115,13 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
       '',
     );
   }
+  return out;
+}
 
+/** Every candidate, then every candidate's score per user. */
+function candidatesSection(r: ThetaSearchResult): string[] {
+  const { roles } = r.plan;
+  const out: string[] = [];
   out.push('## Candidates', '');
   out.push(
     'Selection accuracy is over the selection users; a child enters the pool only when it does strictly better than its parent on its minibatch of reflection users.',
@@ -126,16 +152,5 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
     );
   }
   out.push('');
-
-  out.push('## Guards', '');
-  out.push(
-    `A candidate is rejected before any call is spent on it when it copies ${COPY_RUN} or more consecutive words from the users' data, names a topic of their conversations, is longer than ${MAX_THETA_CHARS} characters (or the current Θ's length, if longer), states an output format, or stages a role-play.`,
-    '',
-    `Topic words of this run: ${r.topics.length ? r.topics.map(cell).join(', ') : '(none)'}.`,
-    '',
-  );
-
-  out.push(`## The best candidate (#${r.best.id})`, '', fence(r.best.text), '');
-  if (r.best !== r.baseline) out.push('## The current Θ (#0)', '', fence(r.baseline.text), '');
-  return out.join('\n');
+  return out;
 }
