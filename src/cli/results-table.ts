@@ -20,10 +20,12 @@ export function markdownTable(results: readonly EvalResult[]): string {
   const rows = [
     '| method | model | split | accuracy (95% CI) | consistency | unparseable | pairs | users |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...results.map(
-      (r) =>
-        `| ${r.method} | ${r.model} | ${r.split} | ${accuracyCell(r.accuracy, r.ci95, r.pairs)}${r.complete ? '' : ' (incomplete)'} | ${rate(r.consistency)} | ${r.samples ? rate(r.unparseable / r.samples) : 'n/a'} | ${r.pairs} | ${r.users.length} |`,
-    ),
+    ...results.map((r) => {
+      const accuracy = `${accuracyCell(r.accuracy, r.ci95, r.pairs)}${r.complete ? '' : ' (incomplete)'}`;
+      const unparseable = r.samples ? rate(r.unparseable / r.samples) : 'n/a';
+      const consistency = rate(r.consistency);
+      return `| ${r.method} | ${r.model} | ${r.split} | ${accuracy} | ${consistency} | ${unparseable} | ${r.pairs} | ${r.users.length} |`;
+    }),
   ];
   return rows.join('\n');
 }

@@ -143,9 +143,10 @@ export class WorkspaceFiles implements vscode.Disposable {
     await this.readPersonas();
     this.index = index;
     this.watch();
+    const counts = `${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users`;
     this.log.info(
       'index',
-      `${this.folder.name}: ${index.fileNames().length} files, ${index.pairCount()} pairs, ${index.users().length} users, ${index.problems().length} problems in ${Date.now() - t0} ms`,
+      `${this.folder.name}: ${counts}, ${index.problems().length} problems in ${Date.now() - t0} ms`,
     );
     this.changed.fire();
     return index;
