@@ -7,7 +7,7 @@ import { splitOptionsFrom } from './split-options';
 import { openLlm } from './model-options';
 import { openWorkspace, pinLegacySplits, selectUsers, type Workspace } from '../core/workspace';
 import { PathNotFoundError, type UserEntry } from '../core/data';
-import { type ContextPlan, type Llm } from '../core/llm';
+import { type ContextPlan, type Llm, usageSentence } from '../core/llm';
 import { UsageError } from './usage-error';
 
 export async function openForRun(
@@ -59,10 +59,7 @@ export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace): Llm {
 }
 
 export function usageLine(llm: Llm): string {
-  const c = llm.counters();
-  const cost = c.costUsd !== undefined ? `, $${c.costUsd.toFixed(4)}` : '';
-  // Requests are what the server received: every attempt, retries and timed-out ones included; a cache hit sends none.
-  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.attempts} request(s) sent to the server (retries included), ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
+  return usageSentence(llm.counters());
 }
 
 export function usageJson(llm: Llm) {

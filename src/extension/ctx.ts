@@ -9,6 +9,7 @@ import { Notices } from './notices';
 import { RunProgress, wasCancelled } from './run-progress';
 import { Secrets } from './secrets';
 import { VerdictStore } from './editor/verdict-store';
+import { MarkdownReports } from './markdown-reports';
 import { WebviewHost } from './views/webview-host';
 
 export class Ctx {
@@ -20,6 +21,8 @@ export class Ctx {
   readonly folders: Folders;
   readonly runs: RunProgress;
   readonly verdicts: VerdictStore;
+  /** The editor group Markdown reports are shown in. */
+  readonly reports = new MarkdownReports();
   /** Every webview panel and view, with its ready handshake and the test API. */
   readonly webviews: WebviewHost;
 

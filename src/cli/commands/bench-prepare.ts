@@ -1,10 +1,8 @@
 // synthesizeme bench prepare: PersonalRewardBench preparation (METHOD.md section 6) from raw
 // Chatbot Arena, PRISM or native files into one native JSONL file with splits, and a report.
 
-import { READ_LIMITS, checkNamedDataFile, readOwnText } from '../../core/read-guard';
-import { access } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { READ_LIMITS, readOwnText } from '../../core/read-guard';
 import {
   flag,
   intOption,
@@ -17,21 +15,22 @@ import {
 import { openLlm, temperatureFrom } from '../model-options';
 import { parseRatios } from '../split-options';
 import { Progress } from '../progress';
-import { rethrowCancelled, usageLine } from '../run-context';
+import { rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import { type Llm, resolveLlmConfig } from '../../core/llm';
-import { writeNativeJsonl } from '../../core/data';
+import { type ImportProblem } from '../../core/data';
 import { DEFAULT_PROMPTS } from '../../core/method';
 import {
-  BatchChatModel,
-  BatchStateStore,
-  preparePipeline,
-  prepareReportMarkdown,
+  type BenchDataEstimate,
+  type BenchDataInputs,
+  type BenchDataOutcome,
+  type BenchDataPlan,
+  estimateBenchData,
+  prepareBenchData,
   type RawInput,
-  readRawInput,
-  type StepModel,
+  runBenchData,
 } from '../../core/bench';
-import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
 
 export const benchPrepareOptions: OptionSpec = {
@@ -128,8 +127,64 @@ function parseJudge(spec: string): { model: string; baseUrl?: string } {
 }
 
 export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const inputs = await dataInputs(args, io);
+  const json = flag(args, 'json');
+  const { classifier, judges, owned } = openPrepareModels(args, io, inputs.out);
+  const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+  try {
+    const plan = await prepareBenchData(
+      { ...inputs, classifier, judges },
+      { signal: io.signal, onProblems: (problems) => printProblems(io, problems) },
+    );
+    if (flag(args, 'dry-run')) return printPrepareDryRun(io, json, estimateBenchData(plan));
+    if (inputs.batch && classifier.provider !== 'openai')
+      throw new UsageError('--batch needs an OpenAI-compatible server: pass --provider openai');
+    const outcome = await runBenchData(plan, {
+      signal: io.signal,
+      onProgress: (step, done, total) => progress.update(step, done, total),
+      onNote: (m) => progress.message(m),
+    });
+    progress.done();
+    printPrepareOutcome(io, json, plan, outcome);
+    return 0;
+  } catch (err) {
+    progress.done();
+    return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
+  } finally {
+    for (const l of owned) await l.dispose();
+  }
+}
+
+/** The job's inputs from the options (models apart); the outputs named on the command line may be written. */
+async function dataInputs(args: ParsedArgs, io: CommandIO): Promise<Omit<BenchDataInputs, 'classifier' | 'judges'>> {
   const abs = (p: string) => resolve(io.cwd, p);
-  const rel = (p: string) => relative(io.cwd, p) || p;
+  const input = rawInputOf(args, abs);
+  const out = stringOption(args, 'out');
+  if (!out) throw new UsageError('bench prepare: --out FILE is required');
+  allowNamedOutput(abs(out));
+  const report = stringOption(args, 'report');
+  if (report) allowNamedOutput(abs(report));
+  const pollSeconds = Number(stringOption(args, 'poll-seconds') ?? '10');
+  if (!(pollSeconds >= 0)) throw new UsageError(`--poll-seconds: expected a number >= 0`);
+  return {
+    input,
+    out: abs(out),
+    ...(report ? { reportFile: abs(report) } : {}),
+    overwrite: flag(args, 'force'),
+    minPairs: intOption(args, 'min-pairs', 5, 1),
+    agreement: parseAgreement(stringOption(args, 'agreement')),
+    splits: parseRatios(stringOption(args, 'splits') ?? '50/20/30'),
+    seed: intOption(args, 'seed', 0),
+    temperature: temperatureFrom(args, {}),
+    classifierPrompt: await readPromptOption(args, io, 'personalizable-prompt', DEFAULT_PROMPTS.personalizable),
+    ...(flag(args, 'batch') ? { batch: { apiKey: apiKeyFor(args, io), pollMs: pollSeconds * 1000 } } : {}),
+    existsHint: 'choose another --out or pass --force',
+    command: 'bench prepare',
+    display: (p) => relative(io.cwd, p) || p,
+  };
+}
+
+function rawInputOf(args: ParsedArgs, abs: (p: string) => string): RawInput {
   const arena = listOption(args, 'arena');
   const prefs = listOption(args, 'prefs');
   const conv = stringOption(args, 'prism-conversations');
@@ -141,178 +196,65 @@ export async function runBenchPrepare(args: ParsedArgs, io: CommandIO): Promise<
     );
   if (survey !== undefined && conv === undefined)
     throw new UsageError('bench prepare: --prism-survey goes with --prism-conversations');
-  const out = stringOption(args, 'out');
-  if (!out) throw new UsageError('bench prepare: --out FILE is required');
-  const outPath = abs(out);
-  allowNamedOutput(outPath);
-  // Both outputs are checked before any call is spent: a refused report after the work wasted it all.
-  const reportGiven = stringOption(args, 'report');
-  if (reportGiven) {
-    allowNamedOutput(abs(reportGiven));
-    await checkWrite(abs(reportGiven));
-  }
-  await checkWrite(outPath);
-  if (
-    !flag(args, 'force') &&
-    (await access(outPath).then(
-      () => true,
-      () => false,
-    ))
-  )
-    throw new UsageError(`bench prepare: ${out} exists; choose another --out or pass --force`);
-  const minPairs = intOption(args, 'min-pairs', 5, 1);
-  const agreement = parseAgreement(stringOption(args, 'agreement'));
-  const splits = parseRatios(stringOption(args, 'splits') ?? '50/20/30');
-  const seed = intOption(args, 'seed', 0);
-  const temperature = temperatureFrom(args, {});
-  const pollSeconds = Number(stringOption(args, 'poll-seconds') ?? '10');
-  if (!(pollSeconds >= 0)) throw new UsageError(`--poll-seconds: expected a number >= 0`);
-  const json = flag(args, 'json');
-  const input: RawInput = arena.length
-    ? { kind: 'arena', files: arena.map(abs) }
-    : prefs.length
-      ? { kind: 'prefs', files: prefs.map(abs) }
-      : { kind: 'prism', conversations: abs(conv!), ...(survey ? { survey: abs(survey) } : {}) };
-  const source = arena.length
-    ? `Chatbot Arena (${arena.join(', ')})`
-    : prefs.length
-      ? `preference files (${prefs.join(', ')})`
-      : `PRISM (${[conv, survey].filter(Boolean).join(', ')})`;
+  if (arena.length) return { kind: 'arena', files: arena.map(abs) };
+  if (prefs.length) return { kind: 'prefs', files: prefs.map(abs) };
+  return { kind: 'prism', conversations: abs(conv!), ...(survey ? { survey: abs(survey) } : {}) };
+}
 
-  // The inputs are named on the command line, but one may lie in a workspace where a link was planted: its
-  // text goes to the classifier and the judges, so it is read under the read guard's rules (write-guard.ts).
-  for (const f of [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs)) {
-    await checkNamedDataFile(f, 'bench prepare');
-  }
-  const raw = await readRawInput(input, { displayPath: rel, signal: io.signal });
-  for (const p of raw.problems.slice(0, 50))
-    io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
-  if (raw.problems.length > 50) io.stderr(`... and ${raw.problems.length - 50} more problem(s)\n`);
-  if (raw.records.length === 0)
-    throw new UsageError(
-      `bench prepare: no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`,
-    );
-
-  const cacheDir = join(dirname(outPath), '.synthesizeme', 'cache');
+/** The classifier and the judges (a judge named like the classifier, on its server, is the same model). */
+function openPrepareModels(
+  args: ParsedArgs,
+  io: CommandIO,
+  out: string,
+): { classifier: Llm; judges: Llm[]; owned: Llm[] } {
+  const cacheDir = join(dirname(out), '.synthesizeme', 'cache');
   const classifier = openLlm(args, io, {}, cacheDir);
   const judgeSpecs = listOption(args, 'judges').map(parseJudge);
-  const judgeLlms: Llm[] = (judgeSpecs.length ? judgeSpecs : [{ model: classifier.model }]).map((j) =>
+  const judges: Llm[] = (judgeSpecs.length ? judgeSpecs : [{ model: classifier.model }]).map((j) =>
     j.model === classifier.model && !j.baseUrl
       ? classifier
       : openLlm(withModel(args, j.model, j.baseUrl), io, {}, cacheDir),
   );
-  const owned = [classifier, ...judgeLlms.filter((j) => j !== classifier)];
-  const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
-  try {
-    if (flag(args, 'dry-run')) {
-      const users = new Map<string, number>();
-      for (const r of raw.records) users.set(r.user_id, (users.get(r.user_id) ?? 0) + 1);
-      const step1 = raw.records.filter((r) => users.get(r.user_id)! >= minPairs).length;
-      const est = { classifierCalls: step1, judgeCallsAtMost: step1 * 2 * judgeLlms.length };
-      if (json) io.stdout(JSON.stringify({ rawPairs: raw.records.length, ...est }) + '\n');
-      else
-        io.stdout(
-          `Dry run: ${raw.records.length} raw pairs, ${step1} after the user filter: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`,
-        );
-      return 0;
-    }
-    let classifierModel: StepModel = classifier;
-    let judges: StepModel[] = judgeLlms;
-    const batches: BatchChatModel[] = [];
-    if (flag(args, 'batch')) {
-      if (classifier.provider !== 'openai')
-        throw new UsageError('--batch needs an OpenAI-compatible server: pass --provider openai');
-      const statePath = `${outPath}.batch.json`;
-      const apiKey = apiKeyFor(args, io);
-      const store = new BatchStateStore(statePath);
-      const make = (model: string, step: string) => {
-        const b = new BatchChatModel(model, {
-          baseUrl: classifier.config.baseUrls[0]!,
-          ...(apiKey ? { apiKey } : {}),
-          statePath,
-          store,
-          step,
-          pollMs: pollSeconds * 1000,
-          log: (m) => progress.message(m),
-        });
-        batches.push(b);
-        return b;
-      };
-      classifierModel = make(classifier.model, 'personalizable');
-      judges = judgeLlms.map((j) => make(j.model, `judge-${j.model}`));
-    }
-    const result = await preparePipeline(raw.records, {
-      minPairs,
-      agreement,
-      splits,
-      seed,
-      temperature,
-      classifier: classifierModel,
-      classifierPrompt: await readPromptOption(args, io, 'personalizable-prompt', DEFAULT_PROMPTS.personalizable),
-      judges,
-      judgePrompt: DEFAULT_PROMPTS.judge,
-      // A judge server that cannot be reached is left out at once; a missing model shows up on
-      // its first call (some servers serve models they do not list).
-      judgeCheck: flag(args, 'batch')
-        ? undefined
-        : async (_judge, i) => {
-            const llm = judgeLlms[i]!;
-            if (llm === classifier) return undefined;
-            const report = await llm.checkConnection(io.signal);
-            const down = report.endpoints.every((e) => !e.ok && e.errorKind !== 'not-found');
-            return down
-              ? new Error(report.endpoints.map((e) => `${e.baseUrl}: ${e.error ?? 'unreachable'}`).join('; '))
-              : undefined;
-          },
-      signal: io.signal,
-      onProgress: (step, done, total) => progress.update(step, done, total),
-      log: (m) => progress.message(m),
-    });
-    progress.done();
-    const written = await writeNativeJsonl(result.records, outPath, {
-      inputs: [...arena, ...prefs, conv, survey].filter((x): x is string => !!x).map(abs),
-    });
-    const calls = owned.reduce((n, l) => n + l.counters().calls, 0);
-    const hits = owned.reduce((n, l) => n + l.counters().cacheHits, 0);
-    const usage = batches.length
-      ? `Batch API: ${batches.reduce((n, b) => n + b.counters.uploaded, 0)} request(s) uploaded in ${batches.reduce((n, b) => n + b.counters.batchesCreated, 0)} batch(es), ${batches.reduce((n, b) => n + b.counters.fromSavedOutput, 0)} answered from saved output`
-      : owned.length === 1
-        ? usageLine(classifier)
-        : `${calls} call(s), ${hits} from cache (${owned.map((l) => `${l.model}: ${usageLine(l)}`).join('; ')})`;
-    const markdown = prepareReportMarkdown(result.report, {
-      source,
-      problems: raw.problems,
-      skipped: raw.skipped,
-      unreadable: raw.unreadable,
-      out: rel(written.path),
-      usage,
-    });
-    const reportPath = stringOption(args, 'report');
-    if (reportPath) {
-      allowNamedOutput(abs(reportPath));
-      await writeFile(abs(reportPath), markdown);
-    }
-    if (json) {
-      io.stdout(
-        JSON.stringify({
-          out: rel(written.path),
-          records: written.records,
-          report: result.report,
-          problems: raw.problems.length,
-          unreadable: raw.unreadable,
-          skipped: raw.skipped,
-          calls,
-          cacheHits: hits,
-          batches: batches.map((b) => ({ model: b.model, ...b.counters })),
-          ...(reportPath ? { reportFile: rel(abs(reportPath)) } : {}),
-        }) + '\n',
-      );
-    } else io.stdout(markdown);
-    return 0;
-  } catch (err) {
-    progress.done();
-    return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
-  } finally {
-    for (const l of owned) await l.dispose();
+  return { classifier, judges, owned: [classifier, ...judges.filter((j) => j !== classifier)] };
+}
+
+function printProblems(io: CommandIO, problems: readonly ImportProblem[]): void {
+  for (const p of problems.slice(0, 50)) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  if (problems.length > 50) io.stderr(`... and ${problems.length - 50} more problem(s)\n`);
+}
+
+function printPrepareDryRun(io: CommandIO, json: boolean, est: BenchDataEstimate): number {
+  if (json) io.stdout(JSON.stringify(est) + '\n');
+  else
+    io.stdout(
+      `Dry run: ${est.rawPairs} raw pairs, ${est.classifierCalls} after the user filter: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`,
+    );
+  return 0;
+}
+
+function printPrepareOutcome(io: CommandIO, json: boolean, plan: BenchDataPlan, outcome: BenchDataOutcome): void {
+  const rel = (p: string) => relative(io.cwd, p) || p;
+  if (!outcome.written)
+    io.stderr(
+      `note: bench prepare: no pair was kept, so ${rel(plan.inputs.out)} was not written; the report says which step dropped them\n`,
+    );
+  if (!json) {
+    io.stdout(outcome.markdown);
+    return;
   }
+  io.stdout(
+    JSON.stringify({
+      out: rel(outcome.written?.path ?? plan.inputs.out),
+      records: outcome.written?.records ?? 0,
+      ...(outcome.written ? {} : { written: false }),
+      report: outcome.result.report,
+      problems: plan.raw.problems.length,
+      unreadable: plan.raw.unreadable,
+      skipped: plan.raw.skipped,
+      calls: outcome.calls,
+      cacheHits: outcome.cacheHits,
+      batches: outcome.batches,
+      ...(outcome.reportFile ? { reportFile: rel(outcome.reportFile) } : {}),
+    }) + '\n',
+  );
 }

@@ -1,7 +1,6 @@
 // synthesizeme bench run / bench scaling: whole-benchmark runs over a prepared workspace.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import {
   flag,
   intOption,
@@ -17,29 +16,25 @@ import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
 import { type Llm } from '../../core/llm';
 import { PathNotFoundError, type UserEntry } from '../../core/data';
-import { openWorkspace, pairsBySplit, type Workspace } from '../../core/workspace';
+import { openWorkspace, type Workspace } from '../../core/workspace';
+import { isMethod, METHODS, type Prompt, promptHash } from '../../core/method';
 import {
-  isMethod,
-  type Method,
-  METHODS,
-  needsPersona,
-  type Prompt,
-  promptHash,
-  selectionCallBound,
-} from '../../core/method';
-import {
-  type BenchJobOptions,
-  benchRun,
-  benchRunMarkdown,
+  type BenchEstimate,
+  type BenchHooks,
+  type BenchJobInputs,
+  type BenchOutcome,
+  estimateBench,
+  estimateScaling,
   fittable,
-  modelSlug,
-  scaling,
-  scalingSvg,
+  prepareBench,
+  prepareScaling,
+  runBench,
+  runScaling,
+  type ScalingOutcome,
 } from '../../core/bench';
-import { allowNamedOutput, checkWrite, chooseFileToRead } from '../../core/write-guard';
+import { allowNamedOutput, chooseFileToRead } from '../../core/write-guard';
 import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
-import { percent, percentPoints } from '../../core/percent';
 import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {
@@ -124,82 +119,31 @@ function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: L
   return { models, ...(fitModel ? { fitModel } : {}), all: [...byName.values()] };
 }
 
-async function promptsOf(ws: Workspace) {
+/** What `bench run` and `bench scaling` share: the workspace, its users, the fit options and the models. */
+function jobInputs(args: ParsedArgs, ws: Workspace, users: UserEntry[], fitModel: Llm | undefined): BenchJobInputs {
+  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
   return {
-    bootstrap: await ws.prompts.get('bootstrap'),
-    personaSynthesis: await ws.prompts.get('persona-synthesis'),
-    judge: await ws.prompts.get('judge'),
-    memory: await ws.prompts.get('memory'),
+    layout: ws.layout,
+    prompts: ws.prompts,
+    users,
+    ...(fitModel ? { fitModel } : {}),
+    seed: ws.split.seed,
+    temperature: temperatureFrom(args, ws.settings),
+    k,
+    stopScore,
+    labeledDemos,
   };
 }
 
-/**
- * --dry-run: an upper bound of the calls, from counts alone (nothing is called). Fitting a user
- * costs at most n_context bootstrap + (2k + 3) x n_validation selection + 1 synthesis + n_context
- * re-bootstrap calls (fit.ts prunes most selection calls); evaluating costs 2 calls per test pair
- * and method, plus one memory extraction per user.
- */
-/** What `bench run` and `bench scaling` share: the workspace's prompts and seed, and progress on stderr. */
-async function jobOptions(
-  ws: Workspace,
-  io: CommandIO,
-  progress: Progress,
-  job: {
-    users: readonly UserEntry[];
-    fitModel?: Llm | undefined;
-    temperature: number;
-    k: number;
-    stopScore: number;
-    labeledDemos: number;
-  },
-): Promise<BenchJobOptions> {
-  // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
-  await pinSplits(ws, io);
+function progressHooks(io: CommandIO, progress: Progress): BenchHooks {
   return {
-    users: job.users,
-    ...(job.fitModel ? { fitModel: job.fitModel } : {}),
-    runsDir: ws.layout.runsDir,
-    prompts: await promptsOf(ws),
-    temperature: job.temperature,
-    seed: ws.split.seed,
-    k: job.k,
-    stopScore: job.stopScore,
-    labeledDemos: job.labeledDemos,
     signal: io.signal,
     onProgress: (label, done, total) => progress.update(label, done, total),
-    log: (m) => progress.message(m),
+    onNote: (m) => progress.message(m),
   };
 }
 
-function dryRunCounts(
-  users: readonly UserEntry[],
-  methods: readonly string[],
-  knobs: { k: number; labeledDemos: number },
-  models: number,
-  fitModels: number,
-  sizes = 1,
-) {
-  let fit = 0;
-  let evalCalls = 0;
-  for (const u of users) {
-    const s = pairsBySplit(u);
-    if (fittable(u))
-      fit +=
-        2 * s.context.length +
-        selectionCallBound(s.context.length, s.validation.length, knobs, false) +
-        selectionCallBound(s.context.length, s.validation.length, knobs, true) +
-        1;
-    for (const m of methods) evalCalls += 2 * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
-  }
-  const wantFit = methods.some((m) => isMethod(m) && needsPersona(m));
-  return {
-    users: users.length,
-    fitCallsAtMost: wantFit ? fit * fitModels * sizes : 0,
-    evalCalls: evalCalls * models * sizes,
-  };
-}
-
-function printDryRun(io: CommandIO, json: boolean, counts: ReturnType<typeof dryRunCounts>): number {
+function printDryRun(io: CommandIO, json: boolean, counts: BenchEstimate): number {
   if (json) io.stdout(JSON.stringify({ dryRun: true, ...counts }) + '\n');
   else
     io.stdout(
@@ -225,76 +169,62 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const ws = await openBenchWorkspace(args, io, 'run');
   const users = selectBenchUsers(ws, args);
   if (!users.length) throw new UsageError('bench run: the workspace has no users');
-  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
-  const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   const json = flag(args, 'json');
-  if (flag(args, 'dry-run')) {
-    for (const l of all) await l.dispose();
-    return printDryRun(
-      io,
-      json,
-      dryRunCounts(
-        users,
-        methods,
-        { k, labeledDemos },
-        models.length,
-        fitModel ? 1 : new Set(models.map((m) => m.model)).size,
-      ),
-    );
-  }
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   try {
-    const theta = await thetaFromFile(args, io);
-    const job = await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore, labeledDemos });
-    const result = await benchRun({
-      ...job,
-      ...(theta ? { prompts: { ...job.prompts, personaSynthesis: theta } } : {}),
-      methods: methods as Method[],
+    const theta = flag(args, 'dry-run') ? undefined : await thetaFromFile(args, io);
+    const plan = prepareBench({
+      ...jobInputs(args, ws, users, fitModel),
+      methods,
       models,
-      // Personas fitted with another Θ must never be taken for the workspace's own (nor reused for them).
-      personaRoot: theta
-        ? join(ws.layout.personaDir, `theta-${theta.hash.slice('sha256:'.length, 'sha256:'.length + 12)}`)
-        : ws.layout.personaDir,
+      ...(theta ? { theta } : {}),
     });
+    if (flag(args, 'dry-run')) return printDryRun(io, json, estimateBench(plan));
+    // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
+    await pinSplits(ws, io);
+    const outcome = await runBench(plan, progressHooks(io, progress));
     progress.done();
-    const rel = (p: string) => relative(io.cwd, p) || p;
-    if (json) {
-      io.stdout(
-        JSON.stringify({
-          users: users.length,
-          cells: result.cells.map((c) => ({ ...c, run: rel(c.run) })),
-          comparisons: result.comparisons,
-          fits: result.fits.map((f) => ({ ...f, dir: rel(f.dir) })),
-          markdown: benchRunMarkdown(result),
-          ...(theta ? { theta: { file: rel(theta.path!), hash: theta.hash } } : {}),
-          calls: all.reduce((n, l) => n + l.counters().calls, 0),
-          cacheHits: all.reduce((n, l) => n + l.counters().cacheHits, 0),
-        }) + '\n',
-      );
-    } else {
-      io.stdout(benchRunMarkdown(result));
-      if (!flag(args, 'table')) {
-        for (const c of result.comparisons) io.stdout(`${c.method} vs default (${c.model}): ${c.sentence}\n`);
-        for (const c of result.cells)
-          for (const s of c.skipped) io.stdout(`  ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}\n`);
-      }
-    }
+    printBenchOutcome(io, args, outcome, { theta, users: users.length });
     // A cell with failed calls leaves pairs out: the benchmark is incomplete, and says so (exit 1).
-    const incomplete = result.cells.filter((c) => !c.complete);
-    if (incomplete.length) {
-      io.stderr(
-        `The benchmark is incomplete: ${incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ')}. Run the same command again to judge the missing pairs.\n`,
-      );
+    if (outcome.incomplete) {
+      io.stderr(`${outcome.incomplete}\n`);
       return 1;
     }
-    return result.cells.every((c) => c.pairs === 0) ? 2 : 0;
+    return outcome.empty ? 2 : 0;
   } catch (err) {
     progress.done();
     return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
   } finally {
     for (const l of all) await l.dispose();
   }
+}
+
+function printBenchOutcome(
+  io: CommandIO,
+  args: ParsedArgs,
+  outcome: BenchOutcome,
+  { theta, users }: { theta: Prompt | undefined; users: number },
+): void {
+  const rel = (p: string) => relative(io.cwd, p) || p;
+  const { result } = outcome;
+  if (flag(args, 'json')) {
+    io.stdout(
+      JSON.stringify({
+        users,
+        cells: result.cells.map((c) => ({ ...c, run: rel(c.run) })),
+        comparisons: result.comparisons,
+        fits: result.fits.map((f) => ({ ...f, dir: rel(f.dir) })),
+        markdown: outcome.markdown,
+        ...(theta ? { theta: { file: rel(theta.path!), hash: theta.hash } } : {}),
+        calls: outcome.calls,
+        cacheHits: outcome.cacheHits,
+      }) + '\n',
+    );
+    return;
+  }
+  io.stdout(outcome.markdown);
+  if (!flag(args, 'table')) for (const line of outcome.details) io.stdout(`${line}\n`);
 }
 
 /** --theta FILE: a persona-synthesis prompt to fit with, read as the prompt store reads one. */
@@ -332,54 +262,25 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   if (outGiven) allowNamedOutput(resolve(io.cwd, outGiven));
   const ws = await openBenchWorkspace(args, io, 'scaling');
   const users = selectBenchUsers(ws, args);
-  const { k, stopScore, labeledDemos } = fitOptionsFrom(args);
-  const temperature = temperatureFrom(args, ws.settings);
   const { models, fitModel, all } = openModels(args, io, ws);
   if (models.length !== 1) throw new UsageError('bench scaling: one evaluation model at a time (--models M)');
-  const model = models[0]!;
   const json = flag(args, 'json');
-  if (flag(args, 'dry-run')) {
-    for (const l of all) await l.dispose();
-    return printDryRun(
-      io,
-      json,
-      dryRunCounts(users.filter(fittable), ['persona+demos'], { k, labeledDemos }, 1, 1, sizes.length),
-    );
-  }
+  const rel = (p: string) => relative(io.cwd, p) || p;
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
-  const benchDir = join(ws.layout.runsDir, '..', 'bench');
   try {
-    const r = await scaling({
-      ...(await jobOptions(ws, io, progress, { users, fitModel, temperature, k, stopScore, labeledDemos })),
+    const plan = await prepareScaling({
+      ...jobInputs(args, ws, users, fitModel),
       sizes,
-      model,
-      stateDir: join(benchDir, 'scaling'),
+      model: models[0]!,
+      ...(outGiven ? { svgFile: resolve(io.cwd, outGiven) } : {}),
+      display: rel,
     });
+    if (flag(args, 'dry-run')) return printDryRun(io, json, estimateScaling(plan));
+    await pinSplits(ws, io);
+    const r = await runScaling(plan, progressHooks(io, progress));
     progress.done();
-    const rel = (p: string) => relative(io.cwd, p) || p;
-    const out = stringOption(args, 'out');
-    const svgPath = out ? resolve(io.cwd, out) : join(benchDir, `scaling-${modelSlug(model.model)}.svg`);
-    const jsonPath = svgPath.replace(/\.svg$/i, '') + '.json';
-    if (out) allowNamedOutput(svgPath);
-    await checkWrite(svgPath);
-    await checkWrite(jsonPath);
-    await mkdir(dirname(svgPath), { recursive: true });
-    await writeFile(svgPath, scalingSvg(r));
-    const data = { ...r, points: r.points.map((p) => ({ ...p, run: rel(p.run) })) };
-    await writeFile(jsonPath, JSON.stringify(data, null, 2) + '\n');
-    if (json) io.stdout(JSON.stringify({ ...data, svg: rel(svgPath), json: rel(jsonPath) }) + '\n');
-    else {
-      io.stdout(
-        '| context pairs | mean used | accuracy (95% CI) | pairs | users | calls |\n| ---: | ---: | --- | ---: | ---: | ---: |\n',
-      );
-      for (const p of r.points)
-        io.stdout(
-          `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${percent(p.accuracy, 2)} [${percentPoints(p.ci95[0], 2)}, ${percentPoints(p.ci95[1], 2)}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
-        );
-      io.stdout(
-        `${r.slopePointsPerPair !== null ? `Slope: ${r.slopePointsPerPair.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(svgPath)}; data: ${rel(jsonPath)}\n`,
-      );
-    }
+    if (json) io.stdout(JSON.stringify({ ...r.data, svg: rel(r.svgFile), json: rel(r.jsonFile) }) + '\n');
+    else printScalingTable(io, r, rel);
     return 0;
   } catch (err) {
     progress.done();
@@ -387,4 +288,19 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   } finally {
     for (const l of all) await l.dispose();
   }
+}
+
+function printScalingTable(io: CommandIO, r: ScalingOutcome, rel: (p: string) => string): void {
+  io.stdout(
+    '| context pairs | mean used | accuracy (95% CI) | pairs | users | calls |\n| ---: | ---: | --- | ---: | ---: | ---: |\n',
+  );
+  const pct = (x: number) => (100 * x).toFixed(2);
+  for (const p of r.result.points)
+    io.stdout(
+      `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
+    );
+  const slope = r.result.slopePointsPerPair;
+  io.stdout(
+    `${slope !== null ? `Slope: ${slope.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(r.svgFile)}; data: ${rel(r.jsonFile)}\n`,
+  );
 }

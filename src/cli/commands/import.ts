@@ -2,11 +2,9 @@
 // into the native JSONL format, as a new file (never in place).
 
 import { relative, resolve } from 'node:path';
-import { access } from 'node:fs/promises';
 import { intOption, stringOption, flag, type Command } from '../command';
-import { IMPORT_SOURCES, ImportError, importFile, type ImportSource, writeNativeJsonl } from '../../core/data';
+import { type ImportProblem, prepareImport, runImport } from '../../core/data';
 import { allowNamedOutput } from '../../core/write-guard';
-import { checkNamedDataFile } from '../../core/read-guard';
 import { UsageError } from '../usage-error';
 
 export const importCommand: Command = {
@@ -36,67 +34,45 @@ Example:
   },
 
   async run(args, io) {
-    const from = stringOption(args, 'from');
-    if (!from || !(IMPORT_SOURCES as readonly string[]).includes(from))
-      throw new UsageError(`import: --from must be one of ${IMPORT_SOURCES.join(', ')}`);
     const out = stringOption(args, 'out');
     if (!out) throw new UsageError('import: --out FILE is required (the input is never modified)');
-    if (!args.positionals.length) throw new UsageError('import: give the input file(s)');
-    const inputs = args.positionals.map((p) => resolve(io.cwd, p));
-    // Named on the command line, but an input inside a workspace may be a planted link: not followed out of it.
-    for (const f of inputs) {
-      await checkNamedDataFile(f, 'import');
-    }
+    const json = flag(args, 'json');
+    const rel = (p: string) => relative(io.cwd, p) || p;
+    const printProblems = (problems: readonly ImportProblem[]) => {
+      for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+    };
     const outPath = resolve(io.cwd, out);
+    const plan = await prepareImport({
+      from: stringOption(args, 'from') ?? '',
+      files: args.positionals.map((p) => resolve(io.cwd, p)),
+      out: outPath,
+      overwrite: flag(args, 'force'),
+      ...(stringOption(args, 'user') ? { userId: stringOption(args, 'user')! } : {}),
+      ...(stringOption(args, 'users') !== undefined ? { users: intOption(args, 'users', 1, 1) } : {}),
+      existsHint: 'choose another --out or pass --force',
+      command: 'import',
+      display: rel,
+    });
     allowNamedOutput(outPath);
-    if (
-      !flag(args, 'force') &&
-      (await access(outPath).then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw new UsageError(`import: ${out} exists; choose another --out or pass --force`);
-    let result;
-    try {
-      const userId = stringOption(args, 'user');
-      const users = stringOption(args, 'users') !== undefined ? intOption(args, 'users', 1, 1) : undefined;
-      result = await importFile(from as ImportSource, inputs, {
-        ...(userId ? { userId } : {}),
-        ...(users ? { users } : {}),
-      });
-      const rel = (p: string) => relative(io.cwd, p) || p;
-      const problems = result.problems.map((p) => ({ ...p, file: rel(resolve(io.cwd, p.file)) }));
-      // Nothing to import is bad input, and no file is written: an empty output would turn the same
-      // command's second run into "exists" (exit 2 after exit 0), and a workspace would gain an empty file.
-      if (!result.records.length) {
-        if (!flag(args, 'json'))
-          for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
-        const why = problems.length
-          ? `${problems.length} problem(s)${flag(args, 'json') ? '' : ' above'}`
-          : result.skipped.length
-            ? `skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}`
-            : 'no records';
-        throw new UsageError(
-          `import: no pair could be imported from ${args.positionals.join(', ')} as ${from} (${why}); nothing was written`,
-        );
-      }
-      const written = await writeNativeJsonl(result.records, outPath, { inputs });
-      if (flag(args, 'json')) {
-        io.stdout(
-          JSON.stringify({ out: rel(written.path), records: written.records, skipped: result.skipped, problems }) +
-            '\n',
-        );
-      } else {
-        for (const p of problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
-        io.stdout(
-          `Wrote ${written.records} pair(s) to ${rel(written.path)}${result.skipped.length ? `; skipped: ${result.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : ''}${problems.length ? `; ${problems.length} problem(s) above` : ''}\n`,
-        );
-      }
+    // Problems go to stderr before a refusal (JSON keeps stderr quiet: the refusal counts them).
+    const r = await runImport(plan, {
+      onProblems: (problems) => {
+        if (!json) printProblems(problems);
+        return !json;
+      },
+    });
+    if (json) {
+      const { written } = r;
+      io.stdout(
+        JSON.stringify({ out: rel(written.path), records: written.records, skipped: r.skipped, problems: r.problems }) +
+          '\n',
+      );
       return 0;
-    } catch (err) {
-      if (err instanceof ImportError) throw new UsageError(`import: ${err.message}`);
-      throw err;
     }
+    printProblems(r.problems);
+    const skipped = r.skipped.length ? `; skipped: ${r.skipped.map((s) => `${s.count} ${s.reason}`).join(', ')}` : '';
+    const problems = r.problems.length ? `; ${r.problems.length} problem(s) above` : '';
+    io.stdout(`Wrote ${r.written.records} pair(s) to ${rel(r.written.path)}${skipped}${problems}\n`);
+    return 0;
   },
 };

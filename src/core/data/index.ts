@@ -1,7 +1,21 @@
 // The door of src/core/data: what the CLI and the extension may use of it.
 
 export { includeMatcher, isIncludedFile } from './glob';
-export { IMPORT_SOURCES, ImportError, importFile, type ImportSource, writeNativeJsonl } from './importers';
+export {
+  IMPORT_SOURCES,
+  ImportError,
+  importFile,
+  type ImportProblem,
+  type ImportSource,
+  writeNativeJsonl,
+} from './importers';
+export {
+  type ImportInputs,
+  type ImportOutcome,
+  type ImportPlan,
+  prepareImport,
+  runImport,
+} from './importers/import-job';
 export {
   DEFAULT_INCLUDE,
   findPreferencePaths,

@@ -8,3 +8,4 @@ export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './
 export { estimateTextTokens, type RunEstimate } from './estimate';
 export { type ModelInfo } from './provider';
 export { type ChatRequest } from './types';
+export { usageSentence, usageSince, type UsageSnapshot } from './usage';

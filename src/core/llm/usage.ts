@@ -138,3 +138,34 @@ export class UsageCounters {
     this.firstStart = this.lastEnd = undefined;
   }
 }
+
+/**
+ * A run's usage in one sentence (the CLI's closing line, the bench reports). Requests are what the server
+ * received: every attempt, retries and timed-out ones included; a cache hit sends none.
+ */
+export function usageSentence(c: UsageSnapshot): string {
+  const cost = c.costUsd !== undefined ? `, $${c.costUsd.toFixed(4)}` : '';
+  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.attempts} request(s) sent to the server (retries included), ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
+}
+
+/**
+ * What a model did between two snapshots (a session's model serves many runs). The wall time is the growth
+ * of the model's active span, so it is exact for a model the run opened.
+ */
+export function usageSince(before: UsageSnapshot, after: UsageSnapshot): UsageSnapshot {
+  const cost = after.costUsd === undefined ? undefined : after.costUsd - (before.costUsd ?? 0);
+  return {
+    calls: after.calls - before.calls,
+    cacheHits: after.cacheHits - before.cacheHits,
+    attempts: after.attempts - before.attempts,
+    retries: after.retries - before.retries,
+    errors: after.errors - before.errors,
+    cancelled: after.cancelled - before.cancelled,
+    promptTokens: after.promptTokens - before.promptTokens,
+    completionTokens: after.completionTokens - before.completionTokens,
+    cachedPromptTokens: after.cachedPromptTokens - before.cachedPromptTokens,
+    wallMs: after.wallMs - before.wallMs,
+    latencyMs: after.latencyMs - before.latencyMs,
+    costUsd: cost,
+  };
+}

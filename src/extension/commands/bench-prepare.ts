@@ -4,11 +4,20 @@
 
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type RawInput } from '../../core/bench';
+import {
+  benchDir,
+  type BenchDataInputs,
+  type BenchDataOutcome,
+  estimateBenchData,
+  prepareBenchData,
+  type RawInput,
+  runBenchData,
+} from '../../core/bench';
+import { type ImportProblem } from '../../core/data';
 import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import { allowChosenFile } from '../../core/write-guard';
-import { benchDir, openMarkdownReport, showMarkdownReport, writeText } from './bench-files';
-import { UserError } from '../../core/user-error';
+import { openMarkdownReport, showMarkdownReport } from './bench-files';
 
 export interface PrepareArgs {
   kind?: 'arena' | 'prism' | 'prefs';
@@ -62,88 +71,81 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
   const a = (arg ?? {}) as PrepareArgs;
   const input = await inputFrom(a);
   if (!input) return undefined;
-  const inputs = input.kind === 'prism' ? [input.conversations, ...(input.survey ? [input.survey] : [])] : input.files;
   const folder = await ctx.folders.choose(a, "Prepare with which folder's model and settings?");
   if (!folder) return undefined;
+  const out = await outputFrom(a, folder);
+  if (!out) return undefined;
+  // Chosen in the save dialog (or given by the caller): that folder may be written.
+  allowChosenFile(out);
+  const rel = (p: string) => vscode.workspace.asRelativePath(p);
+  const llm = await folder.model.get();
+  const config = folder.files.config;
+  const reportFile = out.replace(/(\.prefs)?\.jsonl$/i, '') + '.report.md';
+  const inputs: BenchDataInputs = {
+    input,
+    out,
+    reportFile,
+    // The save dialog asked before replacing the file.
+    overwrite: true,
+    minPairs: a.minPairs ?? config.split.minPairs,
+    splits: config.split.ratios,
+    seed: config.split.seed,
+    temperature: config.temperature,
+    classifier: llm,
+    display: rel,
+  };
+  const outcome = await ctx.runs.run(`preparing ${basename(out)}`, async (signal, report) => {
+    const plan = await prepareBenchData(inputs, { signal, onProblems: (problems) => logProblems(ctx, problems) });
+    const est = estimateBenchData(plan);
+    ctx.log.info(
+      'prepare',
+      `${est.rawPairs} raw pairs: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s)`,
+    );
+    return runBenchData(plan, {
+      signal,
+      onProgress: (step, done, total) => report(done, total, `${step}: ${done} of ${total}`),
+      onNote: (m) => ctx.log.info('prepare', m),
+    });
+  });
+  return showPrepared(ctx, out, reportFile, outcome);
+}
+
+/** The output file: given, or from the save dialog (offered under .synthesizeme/bench/). */
+async function outputFrom(a: PrepareArgs, folder: Folder): Promise<string | undefined> {
+  if (a.out) return a.out;
   // Offered under .synthesizeme/bench/ (where the other benchmark outputs go, and out of the index: a
   // prepared copy at the root would be read as a second set of the same users); anywhere the user picks goes.
   const defaultUri = vscode.Uri.file(join(benchDir(await folder.files.layout()), 'prepared.prefs.jsonl'));
   // The dialog opens in that folder only if it exists.
-  if (!a.out) await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(defaultUri, '..'));
-  const out =
-    a.out ??
-    (
-      await vscode.window.showSaveDialog({
-        title: 'Prepared data set (native JSONL)',
-        saveLabel: 'Prepare',
-        filters: { 'Preference JSONL': ['jsonl'] },
-        defaultUri,
-      })
-    )?.fsPath;
-  if (!out) return undefined;
-  // Chosen in the save dialog (or given by the caller): that folder may be written.
-  allowChosenFile(out);
-  const [{ readRawInput }, { preparePipeline }, { prepareReportMarkdown }, { writeNativeJsonl }, { DEFAULT_PROMPTS }] =
-    await Promise.all([
-      import('../../core/bench/raw-input'),
-      import('../../core/bench/prepare'),
-      import('../../core/bench/report'),
-      import('../../core/data/importers/index'),
-      import('../../core/method/default-prompts'),
-    ]);
-  const rel = (p: string) => vscode.workspace.asRelativePath(p);
-  const llm = await folder.model.get();
-  const config = folder.files.config;
-  const before = llm.counters();
-  const { written, markdown } = await ctx.runs.run(`preparing ${basename(out)}`, async (signal, report) => {
-    const raw = await readRawInput(input, { displayPath: rel, signal });
-    for (const p of raw.problems)
-      ctx.log.warn('prepare', `${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`);
-    if (!raw.records.length)
-      throw new UserError(
-        `no valid preference pair in the input${raw.unreadable.length ? ` (not read: ${raw.unreadable.join(', ')})` : ''}`,
-      );
-    const result = await preparePipeline(raw.records, {
-      minPairs: a.minPairs ?? config.split.minPairs,
-      agreement: [0.1, 0.9],
-      splits: config.split.ratios,
-      seed: config.split.seed,
-      temperature: config.temperature,
-      classifier: llm,
-      classifierPrompt: DEFAULT_PROMPTS.personalizable,
-      judges: [llm],
-      judgePrompt: DEFAULT_PROMPTS.judge,
-      signal,
-      onProgress: (step, done, total) => report(done, total, `${step}: ${done} of ${total}`),
-      log: (m) => ctx.log.info('prepare', m),
-    });
-    // No pair kept: no file (an empty one would read as a data set with no users); the report says which step dropped them.
-    const written = result.records.length ? await writeNativeJsonl(result.records, out, { inputs }) : undefined;
-    const c = llm.counters();
-    const usage = `${c.calls - before.calls} call(s), ${c.cacheHits - before.cacheHits} from cache`;
-    const source = `${input.kind} (${inputs.map((f) => basename(f)).join(', ')})`;
-    const target = written ? rel(written.path) : `nothing (no pair was kept; ${rel(out)} was not written)`;
-    return {
-      written,
-      markdown: prepareReportMarkdown(result.report, {
-        source,
-        problems: raw.problems,
-        skipped: raw.skipped,
-        unreadable: raw.unreadable,
-        out: target,
-        usage,
-      }),
-    };
+  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(defaultUri, '..'));
+  const picked = await vscode.window.showSaveDialog({
+    title: 'Prepared data set (native JSONL)',
+    saveLabel: 'Prepare',
+    filters: { 'Preference JSONL': ['jsonl'] },
+    defaultUri,
   });
-  const reportPath = out.replace(/(\.prefs)?\.jsonl$/i, '') + '.report.md';
+  return picked?.fsPath;
+}
+
+function logProblems(ctx: Ctx, problems: readonly ImportProblem[]): void {
+  for (const p of problems) ctx.log.warn('prepare', `${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`);
+}
+
+async function showPrepared(
+  ctx: Ctx,
+  out: string,
+  reportFile: string,
+  outcome: BenchDataOutcome,
+): Promise<PrepareOutcome> {
+  const rel = (p: string) => vscode.workspace.asRelativePath(p);
+  const { written } = outcome;
   if (!written) {
-    await writeText(reportPath, markdown);
-    await showMarkdownReport(vscode.Uri.file(reportPath));
+    await showMarkdownReport(ctx, vscode.Uri.file(reportFile));
     void vscode.window.showWarningMessage(
       `SynthesizeMe: no pair was kept by the preparation, so ${rel(out)} was not written; the report says which step dropped them.`,
     );
-    return { out, written: false, records: 0, report: reportPath };
+    return { out, written: false, records: 0, report: reportFile };
   }
-  await openMarkdownReport(reportPath, markdown, `prepared ${written.records} pair(s) into ${rel(written.path)}.`);
-  return { out: written.path, written: true, records: written.records, report: reportPath };
+  await openMarkdownReport(ctx, reportFile, `prepared ${written.records} pair(s) into ${rel(written.path)}.`);
+  return { out: written.path, written: true, records: written.records, report: reportFile };
 }

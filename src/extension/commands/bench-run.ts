@@ -2,15 +2,14 @@
 // model (every user fitted into personas/<model>/, each method evaluated on the test pairs, each
 // compared with default). The results table is written as Markdown to .synthesizeme/bench/.
 
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { isMethod, type Method, METHODS } from '../../core/method';
-import { type BenchRunResult } from '../../core/bench';
+import { benchReportFile, type BenchRunResult, estimateBench, prepareBench, runBench } from '../../core/bench';
 import type { Ctx } from '../ctx';
-import { benchDir, benchJobOptions, benchPrompts, openMarkdownReport } from './bench-files';
+import { openMarkdownReport } from './bench-files';
+import { benchHooks, benchJobInputs } from './bench-job-inputs';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import { percent } from '../../core/percent';
 
 export interface BenchRunOutcome {
   result: BenchRunResult;
@@ -38,31 +37,25 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const folder = await ctx.folders.choose(arg, 'Benchmark: which folder?');
   if (!folder) return undefined;
   const inputs = await runInputs(folder);
-  const [{ benchRun, benchRunMarkdown }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
-    import('../../core/bench/run'),
-    import('../../core/bench/fit-store'),
-    import('../../core/method/fit'),
-  ]);
   const users = inputs.index.users();
-  if (!users.length) throw new UserError('the workspace has no preference pairs');
-  const prompts = await benchPrompts(inputs);
-  const result = await ctx.runs.run(`benchmark of ${methods.join(', ')}`, (signal, report) =>
-    benchRun({
-      ...benchJobOptions(ctx, inputs, { users, prompts, fit: DEFAULT_FIT_OPTIONS, signal, report, tag: 'bench' }),
-      methods,
-      models: [inputs.llm],
-      personaRoot: inputs.layout.personaDir,
-    }),
+  const plan = prepareBench({
+    ...benchJobInputs(inputs),
+    methods,
+    models: [inputs.llm],
+    reportFile: benchReportFile(inputs.layout, inputs.llm.model),
+  });
+  const est = estimateBench(plan);
+  ctx.log.info('bench', `at most ${est.fitCallsAtMost} fitting and ${est.evalCalls} evaluation call(s)`);
+  const outcome = await ctx.runs.run(`benchmark of ${methods.join(', ')}`, (signal, report) =>
+    runBench(plan, benchHooks(ctx, 'bench', signal, report)),
   );
-  const lines = [benchRunMarkdown(result)];
-  for (const c of result.comparisons) lines.push(`- ${c.method} vs default (${c.model}): ${c.sentence}`);
-  for (const c of result.cells)
-    for (const s of c.skipped) lines.push(`- ${c.method} (${c.model}): skipped ${s.user}: ${s.reason}`);
-  const reportPath = join(benchDir(inputs.layout), `run-${modelSlug(inputs.llm.model)}.md`);
+  const { result } = outcome;
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   const summary = best
-    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${percent(best.accuracy)}.`
+    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
     : 'benchmark finished with no results.';
-  await openMarkdownReport(reportPath, lines.join('\n') + '\n', summary);
-  return { result, report: reportPath };
+  await openMarkdownReport(ctx, outcome.reportFile!, summary);
+  // A cell with failed calls leaves pairs out: said, as the CLI says it (its exit code is 1).
+  if (outcome.incomplete) void vscode.window.showWarningMessage(`SynthesizeMe: ${outcome.incomplete}`);
+  return { result, report: outcome.reportFile! };
 }

@@ -2,16 +2,22 @@
 // context pairs a fit may use) on the workspace with the current model. Writes the SVG and its
 // JSON where the CLI does, and shows the same chart, as data, in the Verdicts view.
 
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { type ScalingResult } from '../../core/bench';
+import {
+  estimateScaling,
+  prepareScaling,
+  runScaling,
+  scalingChart,
+  type ScalingOutcome as EngineScalingOutcome,
+  type ScalingResult,
+} from '../../core/bench';
 import type { ChartView } from '../protocol';
 import type { Ctx } from '../ctx';
+import type { Folder } from '../folders';
 import { showChart } from '../views/verdicts-panel';
-import { benchDir, benchJobOptions, benchPrompts, writeText } from './bench-files';
+import { benchHooks, benchJobInputs } from './bench-job-inputs';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
-import { percent, percentPoints } from '../../core/percent';
 
 export interface ScalingOutcome {
   result: ScalingResult;
@@ -52,47 +58,35 @@ export async function benchScalingCommand(ctx: Ctx, arg: unknown): Promise<Scali
   const folder = await ctx.folders.choose(arg, 'Scaling plot: which folder?');
   if (!folder) return undefined;
   const inputs = await runInputs(folder);
-  const [{ scaling, scalingChart, scalingSvg }, { modelSlug }, { DEFAULT_FIT_OPTIONS }] = await Promise.all([
-    import('../../core/bench/scaling'),
-    import('../../core/bench/fit-store'),
-    import('../../core/method/fit'),
-  ]);
-  const users = inputs.index.users();
-  if (!users.length) throw new UserError('the workspace has no preference pairs');
-  const dir = benchDir(inputs.layout);
-  const prompts = await benchPrompts(inputs);
-  const result = await ctx.runs.run(`scaling plot (${sizes.join(', ')} context pairs)`, (signal, report) =>
-    scaling({
-      ...benchJobOptions(ctx, inputs, { users, prompts, fit: DEFAULT_FIT_OPTIONS, signal, report, tag: 'scaling' }),
-      sizes,
-      model: inputs.llm,
-      stateDir: join(dir, 'scaling'),
-    }),
+  const plan = await prepareScaling({
+    ...benchJobInputs(inputs),
+    sizes,
+    model: inputs.llm,
+    display: (p) => vscode.workspace.asRelativePath(p),
+  });
+  const est = estimateScaling(plan);
+  ctx.log.info('scaling', `at most ${est.fitCallsAtMost} fitting and ${est.evalCalls} evaluation call(s)`);
+  const outcome = await ctx.runs.run(`scaling plot (${sizes.join(', ')} context pairs)`, (signal, report) =>
+    runScaling(plan, benchHooks(ctx, 'scaling', signal, report)),
   );
-  const svgPath = join(dir, `scaling-${modelSlug(result.model)}.svg`);
-  const jsonPath = svgPath.replace(/\.svg$/, '.json');
-  await writeText(svgPath, scalingSvg(result));
-  await writeText(
-    jsonPath,
-    JSON.stringify(
-      { ...result, points: result.points.map((p) => ({ ...p, run: vscode.workspace.asRelativePath(p.run) })) },
-      null,
-      2,
-    ) + '\n',
-  );
+  showScaling(ctx, folder, outcome);
+  return { result: outcome.result, svg: outcome.svgFile, json: outcome.jsonFile };
+}
+
+/** Each point to the log, the chart to the Verdicts view (as numbers, never as SVG markup), and a message. */
+function showScaling(ctx: Ctx, folder: Folder, outcome: EngineScalingOutcome): void {
+  const { result } = outcome;
+  const pct = (x: number) => (100 * x).toFixed(1);
   for (const p of result.points)
     ctx.log.info(
       'scaling',
-      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${percent(p.accuracy)} [${percentPoints(p.ci95[0])}, ${percentPoints(p.ci95[1])}] over ${p.pairs} pairs, ${p.calls} calls`,
+      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] over ${p.pairs} pairs, ${p.calls} calls`,
     );
-  // The chart goes to the webview as numbers (its labels as text), never as SVG markup.
   const { yFormat: _format, ...chart } = scalingChart(result);
-  const view: ChartView = { ...chart, svgFile: vscode.workspace.asRelativePath(svgPath) };
+  const svgFile = vscode.workspace.asRelativePath(outcome.svgFile);
+  const view: ChartView = { ...chart, svgFile };
   showChart(ctx, folder, view);
   const slope =
     result.slopePointsPerPair === null ? '' : ` Slope ${result.slopePointsPerPair.toFixed(2)} points per context pair.`;
-  void vscode.window.showInformationMessage(
-    `SynthesizeMe: scaling plot written to ${vscode.workspace.asRelativePath(svgPath)}.${slope}`,
-  );
-  return { result, svg: svgPath, json: jsonPath };
+  void vscode.window.showInformationMessage(`SynthesizeMe: scaling plot written to ${svgFile}.${slope}`);
 }

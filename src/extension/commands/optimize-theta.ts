@@ -124,7 +124,7 @@ async function showOutcome(ctx: Ctx, prepared: ThetaPrepared, outcome: ThetaOutc
       `Θ: ${outcome.adopted ? 'previous ↔ adopted' : 'current ↔ best candidate (not adopted)'}`,
     );
   }
-  await showMarkdownReport(vscode.Uri.file(outcome.reportPath));
+  await showMarkdownReport(ctx, vscode.Uri.file(outcome.reportPath));
   const message = outcome.adopted
     ? `SynthesizeMe: a new Θ was adopted.${figures}`
     : `SynthesizeMe: Θ not adopted: ${r.reason}.${figures}`;
