@@ -19,7 +19,7 @@ import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
 import { redactUrl } from '../llm/errors';
-import { percent, percentPlusMinus } from '../percent';
+import { percent, percentPlusMinus, percentPoints } from '../percent';
 
 /** What every benchmark job (run, scaling) needs to fit and evaluate users. */
 export interface BenchJobOptions {
@@ -302,7 +302,7 @@ export function benchRunMarkdown(r: BenchRunResult): string {
     );
     for (const c of r.comparisons)
       lines.push(
-        `| ${c.method} | ${c.model} | ${(100 * c.difference).toFixed(2)} points [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`,
+        `| ${c.method} | ${c.model} | ${percentPoints(c.difference, 2)} points [${percentPoints(c.ci95[0], 2)}, ${percentPoints(c.ci95[1], 2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`,
       );
     const n = r.comparisons.length;
     lines.push(

@@ -8,6 +8,7 @@ import type { Folder } from '../folders';
 import { type GridFilter, type GridToHost, type HostToGrid } from '../protocol';
 import { showPair } from './pair-panel';
 import { UserError } from '../../core/user-error';
+import { percent } from '../../core/percent';
 import { checkWrite } from '../../core/write-guard';
 import { buildComparisonGrid, gridCsv, gridMarkdown, listRuns, searchGrid } from '../../core/eval';
 
@@ -134,7 +135,7 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
   if (runs.length < 2)
     throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
   const items = runs.map((r) => {
-    const figures = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
+    const figures = r.accuracy === null ? 'no figures yet' : `${percent(r.accuracy)} over ${r.pairs} pairs`;
     return {
       label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
       description: [r.model, new Date(r.created).toLocaleString(), figures, ...(r.stale ? ['stale'] : []), r.id].join(

@@ -9,6 +9,7 @@ import type { Folder } from '../folders';
 import { readPersonaOf } from '../persona-of';
 import { readRun } from '../../core/eval';
 import { pairsBySplit } from '../../core/workspace';
+import { percent } from '../../core/percent';
 
 /** A workspace folder's node (multi-root only): its users are its children. */
 export class FolderItem extends vscode.TreeItem {
@@ -33,8 +34,6 @@ export class FolderItem extends vscode.TreeItem {
 export type UsersTreeItem = FolderItem | UserItem;
 
 type PersonaFigures = { accuracy?: number; edited?: boolean; test?: number } | undefined;
-
-const percent = (x: number, digits: number) => `${(100 * x).toFixed(digits)}%`;
 
 /** The persona part of a user's line: " · persona val 70% test 65% (edited)". */
 function personaShort(persona: PersonaFigures): string {

@@ -15,6 +15,7 @@ import {
 import { openAt } from './open-at';
 import { pairAt, showPair } from './pair-panel';
 import { UserError } from '../../core/user-error';
+import { percent } from '../../core/percent';
 import { compareVerdicts, figures, listRuns, readRun, type RunListing } from '../../core/eval';
 
 type Run = Awaited<ReturnType<typeof readRun>>;
@@ -136,7 +137,7 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
 
 /** How the run picker describes a run: what made it (as `synthesizeme runs`), its figures, and whether it is stale. */
 function runDescription(r: RunListing, folderName: string | undefined): string {
-  const acc = r.accuracy === null ? 'no figures yet' : `${(100 * r.accuracy).toFixed(1)}% over ${r.pairs} pairs`;
+  const acc = r.accuracy === null ? 'no figures yet' : `${percent(r.accuracy)} over ${r.pairs} pairs`;
   return [
     ...(folderName ? [folderName] : []),
     r.model,
