@@ -105,13 +105,16 @@ export class PersonaInspector {
 /** The folder to inspect a user in: the one named, else the one that has the user (a pick when several do). */
 async function folderOfUser(ctx: Ctx, arg: unknown, userId: string): Promise<Folder | undefined> {
   if (folderArg(arg) !== undefined) return ctx.folders.choose(arg, 'Inspect persona');
-  const having: Folder[] = [];
-  for (const f of ctx.folders.all()) if ((await f.files.get()).user(userId)) having.push(f);
-  if (having.length <= 1) return having[0] ?? ctx.folders.first();
+  const having: { folder: Folder; pairs: number }[] = [];
+  for (const f of ctx.folders.all()) {
+    const user = (await f.files.get()).user(userId);
+    if (user) having.push({ folder: f, pairs: user.pairs.length });
+  }
+  if (having.length <= 1) return having[0]?.folder ?? ctx.folders.first();
   const pick = await vscode.window.showQuickPick(
-    having.map((f) => ({
+    having.map(({ folder: f, pairs }) => ({
       label: userId,
-      description: `${f.name}${f.files.hasPersona(userId) ? ' · persona' : ''}`,
+      description: `${f.name} · ${pairs} pairs${f.files.hasPersona(userId) ? ' · persona' : ''}`,
       folder: f,
     })),
     { title: 'Inspect persona', placeHolder: `"${userId}" is in several folders: which one?` },
