@@ -214,8 +214,23 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
       status: statusOf(r),
     };
   });
+  const rows = gridRows(contents);
+  const warnings = new Set<string>();
+  // A damaged line is skipped, and said at its file and line.
+  contents.forEach((r, i) =>
+    runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)),
+  );
+  const summary: GridSummary[] = [];
+  for (const [i, run] of contents.entries()) {
+    // Each bootstrap is a few hundred milliseconds at 10,000 pairs: the extension host gets a turn between them.
+    if (i > 0) await new Promise((done) => setImmediate(done));
+    summary.push(summarize(contents[0]!, run, i, opts, warnings));
+  }
+  return { runs, rows, summary, warnings: [...warnings] };
+}
 
-  // Rows: the first run's pairs in its order, then each later run's new pairs in its order.
+/** Rows: the first run's pairs in its order, then each later run's new pairs in its order; a cell per run. */
+function gridRows(contents: readonly RunContents[]): GridRow[] {
   const rows: GridRow[] = [];
   const keys: string[] = [];
   const seenPairs = new Set<string>();
@@ -236,86 +251,90 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
       });
     }
   }
-  rows.forEach((row, r) => {
-    const key = keys[r]!;
-    let judged = 0;
-    let wrong = 0;
-    for (let c = 0; c < contents.length; c++) {
-      const cell = gridCellOf(contents[c]!.verdicts.get(key));
-      row.cells.push(cell);
-      if (!cell) continue;
-      if (sameLetter(cell)) row.inconsistent = true;
-      if (cell.score === null) continue;
-      judged++;
-      if (cell.score === 0) wrong++;
-      const first = row.cells[0];
-      if (c > 0 && first && first.score !== null && first.score !== cell.score) {
-        cell.flipped = true;
-        row.flipped = true;
-      }
-    }
-    row.wrongEverywhere = judged > 0 && wrong === judged;
-  });
+  rows.forEach((row, r) => fillRow(row, keys[r]!, contents));
+  return rows;
+}
 
-  const warnings = new Set<string>();
-  // A damaged line is skipped, and said at its file and line.
-  contents.forEach((r, i) =>
-    runProblemLines((opts.display ?? ((p) => p))(paths[i]!), r.problems).forEach((w) => warnings.add(w)),
-  );
-  const first = contents[0]!;
-  const seed = opts.seed ?? first.header!.seed;
-  const summary: GridSummary[] = [];
-  for (const [i, run] of contents.entries()) {
-    // Each bootstrap is a few hundred milliseconds at 10,000 pairs: the extension host gets a turn between them.
-    if (i > 0) await new Promise((done) => setImmediate(done));
-    summary.push(summarize(run, i));
+/** A row's cells, and its flags: flipped against the first run, wrong in every run, one letter for both orders. */
+function fillRow(row: GridRow, key: string, contents: readonly RunContents[]): void {
+  let judged = 0;
+  let wrong = 0;
+  for (let c = 0; c < contents.length; c++) {
+    const cell = gridCellOf(contents[c]!.verdicts.get(key));
+    row.cells.push(cell);
+    if (!cell) continue;
+    if (sameLetter(cell)) row.inconsistent = true;
+    if (cell.score === null) continue;
+    judged++;
+    if (cell.score === 0) wrong++;
+    const first = row.cells[0];
+    if (c > 0 && first && first.score !== null && first.score !== cell.score) {
+      cell.flipped = true;
+      row.flipped = true;
+    }
   }
-  return { runs, rows, summary, warnings: [...warnings] };
+  row.wrongEverywhere = judged > 0 && wrong === judged;
+}
 
-  function summarize(run: RunContents, i: number): GridSummary {
-    const verdicts = [...run.verdicts.values()];
-    const n = i + 1;
-    const small = smallSampleNote(verdicts.length);
-    if (small) warnings.add(`run ${n}: ${small}`);
-    let accuracy: number | null = null;
-    let ci95: [number, number] | null = null;
-    if (verdicts.length && run.summary && run.summary.pairs === verdicts.length) {
-      // The run's own figures, as every other view shows them.
-      accuracy = run.summary.accuracy;
-      ci95 = run.summary.ci95;
-    } else if (verdicts.length) {
-      const f = figures(verdicts, opts.seed ?? run.header!.seed);
-      accuracy = f.accuracy;
-      ci95 = f.ci95;
-    }
-    const out: GridSummary = { accuracy, ci95, pairs: verdicts.length };
-    if (i === 0) return out;
-    for (const w of runWarnings(first, run)) warnings.add(relabel(w, n));
-    let common = 0;
-    for (const key of run.verdicts.keys()) if (first.verdicts.has(key)) common++;
-    if (common === 0) {
-      warnings.add(`run ${n} has no pairs in common with run 1: there is no difference to compute`);
-      return out;
-    }
-    if (common < first.verdicts.size)
-      warnings.add(
-        `run ${n} judged ${common} of the first run's ${first.verdicts.size} pairs: its difference is over those ${common}`,
-      );
-    if (common < run.verdicts.size)
-      warnings.add(
-        `run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`,
-      );
-    const c = versusFirst(first.verdicts, run.verdicts, seed);
-    if (!c) return out;
-    const power = comparisonPowerNote(
-      c.pairs,
-      run.header!.split === first.header!.split ? run.header!.split : 'common',
-      c.users,
+/** A run's accuracy, and for a later run its difference against the first; what limits them goes to `warnings`. */
+function summarize(
+  first: RunContents,
+  run: RunContents,
+  i: number,
+  opts: GridOptions,
+  warnings: Set<string>,
+): GridSummary {
+  const verdicts = [...run.verdicts.values()];
+  const n = i + 1;
+  const small = smallSampleNote(verdicts.length);
+  if (small) warnings.add(`run ${n}: ${small}`);
+  let accuracy: number | null = null;
+  let ci95: [number, number] | null = null;
+  if (verdicts.length && run.summary && run.summary.pairs === verdicts.length) {
+    // The run's own figures, as every other view shows them.
+    accuracy = run.summary.accuracy;
+    ci95 = run.summary.ci95;
+  } else if (verdicts.length) {
+    const f = figures(verdicts, opts.seed ?? run.header!.seed);
+    accuracy = f.accuracy;
+    ci95 = f.ci95;
+  }
+  const out: GridSummary = { accuracy, ci95, pairs: verdicts.length };
+  if (i === 0) return out;
+  for (const w of runWarnings(first, run)) warnings.add(relabel(w, n));
+  const versus = versusFirstOf(first, run, n, opts.seed ?? first.header!.seed, warnings);
+  if (versus) out.versusFirst = versus;
+  return out;
+}
+
+/** Run n against run 1 over their common pairs, with what the common pairs leave out said in `warnings`. */
+function versusFirstOf(
+  first: RunContents,
+  run: RunContents,
+  n: number,
+  seed: number,
+  warnings: Set<string>,
+): GridComparison | undefined {
+  let common = 0;
+  for (const key of run.verdicts.keys()) if (first.verdicts.has(key)) common++;
+  if (common === 0) {
+    warnings.add(`run ${n} has no pairs in common with run 1: there is no difference to compute`);
+    return undefined;
+  }
+  if (common < first.verdicts.size)
+    warnings.add(
+      `run ${n} judged ${common} of the first run's ${first.verdicts.size} pairs: its difference is over those ${common}`,
     );
-    if (smallestDetectableDifference(c.pairs, c.users) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
-    out.versusFirst = { ...c, power };
-    return out;
-  }
+  if (common < run.verdicts.size)
+    warnings.add(
+      `run ${n} judged ${run.verdicts.size - common} pair(s) the first run did not: they are left out of its difference`,
+    );
+  const c = versusFirst(first.verdicts, run.verdicts, seed);
+  if (!c) return undefined;
+  const split = run.header!.split === first.header!.split ? run.header!.split : 'common';
+  const power = comparisonPowerNote(c.pairs, split, c.users);
+  if (smallestDetectableDifference(c.pairs, c.users) === undefined) warnings.add(`run ${n} against run 1: ${power}`);
+  return { ...c, power };
 }
 
 // --- CSV -------------------------------------------------------------------------------------------
