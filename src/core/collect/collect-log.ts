@@ -4,11 +4,10 @@
 // and a restart read: a pick is logged BEFORE its append (the log is the journal, see pick-journal.ts),
 // and the key of what was asked lets a restart skip what was already answered.
 
-import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Turn } from '../data/pair';
 import { personaStem } from '../method/persona-file';
-import { checkWrite } from '../write-guard';
+import { appendFileChecked, mkdirChecked } from '../write-guard';
 import { readOwnTextIfExists, READ_LIMITS } from '../read-guard';
 
 export type CollectEvent =
@@ -57,9 +56,8 @@ export function collectLogPath(root: string, userId: string): string {
 }
 
 export async function logEvent(path: string, e: CollectEvent): Promise<void> {
-  await checkWrite(path);
-  await mkdir(dirname(path), { recursive: true });
-  await appendFile(path, `${JSON.stringify(e)}\n`);
+  await mkdirChecked(dirname(path));
+  await appendFileChecked(path, `${JSON.stringify(e)}\n`);
 }
 
 /** The log's events; none for a log not there yet. A link out of the workspace, a FIFO or a device is refused, never opened. */
