@@ -345,19 +345,8 @@ const SCHEMA_RE = /response_format|json_schema|schema|structured output|\bformat
  * Classifies an HTTP error response. `message` is the server's own text (Ollama's `error`,
  * OpenAI's `error.message`); `code` is OpenAI's `error.code` when there is one.
  */
-export function httpError(
-  ctx: ErrorContext,
-  status: number,
-  message: string,
-  opts: {
-    code?: string | null;
-    type?: string | null;
-    param?: string | null;
-    retryAfterMs?: number;
-    body?: { n_prompt_tokens?: unknown; n_ctx?: unknown };
-  } = {},
-): LlmError {
-  const base = {
+export function httpError(ctx: ErrorContext, status: number, message: string, opts: HttpErrorOptions = {}): LlmError {
+  const base: HttpErrorBase = {
     provider: ctx.provider,
     baseUrl: ctx.baseUrl,
     model: ctx.model,
@@ -366,93 +355,132 @@ export function httpError(
     detail: message,
     retryAfterMs: opts.retryAfterMs,
   };
-  const server = serverName(ctx);
   if (
     CONTEXT_CODES.has(opts.code ?? '') ||
     CONTEXT_CODES.has(opts.type ?? '') ||
     ((status === 400 || status === 413 || status === 500) && CONTEXT_LENGTH_RE.test(message))
-  ) {
-    const sizes = contextSizes(message, opts.body);
-    const n = (v: number) => v.toLocaleString('en-US');
-    const size =
-      sizes.promptTokens !== undefined
-        ? ` (${n(sizes.promptTokens)} tokens${sizes.contextTokens !== undefined ? ` against a context of ${n(sizes.contextTokens)}` : ''})`
-        : ctx.promptTokens !== undefined
-          ? ` (about ${n(ctx.promptTokens)} tokens, ${n(ctx.promptChars ?? 0)} characters)`
-          : '';
-    const fix =
-      ctx.provider === 'ollama'
-        ? 'Shorten it (fewer demonstrations or context turns) or raise the context size (num_ctx).'
-        : 'Shorten it (fewer demonstrations or context turns), or start the server with a longer context (llama-server --ctx-size, vLLM --max-model-len) or use a model with one.';
-    return new LlmError(
-      'context-length',
-      `The prompt of ${callName(ctx)} is too long for ${ctx.model}${size}. ${fix} Server said: ${message}`,
-      base,
-    );
-  }
+  )
+    return contextLengthError(ctx, message, opts, base);
+  return (
+    refusedError(ctx, status, message, opts, base) ??
+    busyOrFailedError(ctx, status, message, base) ??
+    badRequestError(ctx, status, message, opts, base)
+  );
+}
+
+interface HttpErrorOptions {
+  code?: string | null;
+  type?: string | null;
+  param?: string | null;
+  retryAfterMs?: number;
+  body?: { n_prompt_tokens?: unknown; n_ctx?: unknown };
+}
+
+type HttpErrorBase = LlmErrorInit & { status: number; detail: string };
+
+function contextLengthError(ctx: ErrorContext, message: string, opts: HttpErrorOptions, base: HttpErrorBase): LlmError {
+  const sizes = contextSizes(message, opts.body);
+  const n = (v: number) => v.toLocaleString('en-US');
+  const against = sizes.contextTokens !== undefined ? ` against a context of ${n(sizes.contextTokens)}` : '';
+  const size =
+    sizes.promptTokens !== undefined
+      ? ` (${n(sizes.promptTokens)} tokens${against})`
+      : ctx.promptTokens !== undefined
+        ? ` (about ${n(ctx.promptTokens)} tokens, ${n(ctx.promptChars ?? 0)} characters)`
+        : '';
+  const fix =
+    ctx.provider === 'ollama'
+      ? 'Shorten it (fewer demonstrations or context turns) or raise the context size (num_ctx).'
+      : 'Shorten it (fewer demonstrations or context turns), or start the server with a longer context ' +
+        '(llama-server --ctx-size, vLLM --max-model-len) or use a model with one.';
+  return new LlmError(
+    'context-length',
+    `The prompt of ${callName(ctx)} is too long for ${ctx.model}${size}. ${fix} Server said: ${message}`,
+    base,
+  );
+}
+
+/** Not authorized, no such model (or no model list), out of credit. */
+function refusedError(
+  ctx: ErrorContext,
+  status: number,
+  message: string,
+  opts: HttpErrorOptions,
+  base: HttpErrorBase,
+): LlmError | undefined {
+  const server = cap(serverName(ctx));
   if (status === 401 || status === 403) {
-    const refused = `${cap(server)} refused the request (${status}: not authorized).`;
+    const refused = `${server} refused the request (${status}: not authorized).`;
     if (ctx.provider === 'openai') return new LlmError('auth', refused, { ...base, advice: { kind: 'api-key' } });
-    return new LlmError(
-      'auth',
-      `${refused} This Ollama sits behind a proxy that wants credentials: check the proxy settings.`,
-      base,
-    );
+    const proxy = 'This Ollama sits behind a proxy that wants credentials: check the proxy settings.';
+    return new LlmError('auth', `${refused} ${proxy}`, base);
   }
   if (status === 404 && !ctx.model) {
     // Listing the models (no model named): the URL answers, but this provider's API is not there.
-    return new LlmError('not-found', `${cap(server)} has no model list (404: ${message}).`, {
+    return new LlmError('not-found', `${server} has no model list (404: ${message}).`, {
       ...base,
       advice: { kind: 'check-base-url', provider: ctx.provider },
     });
   }
-  if (status === 404) {
-    if (ctx.provider === 'ollama') {
-      return new LlmError(
-        'not-found',
-        `Model "${ctx.model}" is not available on Ollama at ${redactUrl(ctx.baseUrl)}. Pull it with \`ollama pull ${ctx.model}\`.`,
-        base,
-      );
-    }
-    return new LlmError('not-found', `${cap(server)} does not know model "${ctx.model}" (404: ${message}).`, {
+  if (status === 404 && ctx.provider === 'ollama') {
+    const where = `Model "${ctx.model}" is not available on Ollama at ${redactUrl(ctx.baseUrl)}.`;
+    return new LlmError('not-found', `${where} Pull it with \`ollama pull ${ctx.model}\`.`, base);
+  }
+  if (status === 404)
+    return new LlmError('not-found', `${server} does not know model "${ctx.model}" (404: ${message}).`, {
       ...base,
       advice: { kind: 'choose-model' },
     });
-  }
-  if (status === 402 || opts.code === 'insufficient_quota' || opts.type === 'insufficient_quota') {
+  if (status === 402 || opts.code === 'insufficient_quota' || opts.type === 'insufficient_quota')
     return new LlmError(
       'quota',
-      `${cap(server)} refused the request: the account is out of credit or over its quota (${status}). Add credit or raise the quota, then run the same command again to resume. Server said: ${message}`,
+      `${server} refused the request: the account is out of credit or over its quota (${status}). ` +
+        `Add credit or raise the quota, then run the same command again to resume. Server said: ${message}`,
       { ...base, retryable: false },
     );
-  }
-  if (status === 429) {
-    return new LlmError('rate-limit', `${cap(server)} is rate limiting requests (429).`, {
+  return undefined;
+}
+
+/** Rate limited, busy, failed, timed out. */
+function busyOrFailedError(
+  ctx: ErrorContext,
+  status: number,
+  message: string,
+  base: HttpErrorBase,
+): LlmError | undefined {
+  const server = cap(serverName(ctx));
+  if (status === 429)
+    return new LlmError('rate-limit', `${server} is rate limiting requests (429).`, {
       ...base,
       advice: { kind: 'lower-concurrency' },
       afterAdvice: `Server said: ${message}`,
     });
-  }
-  if (status === 503) {
+  if (status === 503)
     // Busy, not broken: Ollama past its queue ("server busy, please try again. maximum pending requests
     // exceeded", no Retry-After), vLLM or a proxy overloaded. Back off and send fewer at once, like a 429;
     // taking the server out of the pool would stop a run that has only this one.
     return new LlmError(
       'rate-limit',
-      `${cap(server)} is busy (503). Sending fewer calls at once and waiting. Server said: ${message}`,
+      `${server} is busy (503). Sending fewer calls at once and waiting. Server said: ${message}`,
       base,
     );
-  }
-  if (status >= 500) {
-    return new LlmError('server', `${cap(server)} failed with ${status}: ${message}`, base);
-  }
-  if (status === 408) {
-    return new LlmError('timeout', `${cap(server)} timed out the request (408).`, base);
-  }
+  if (status >= 500) return new LlmError('server', `${server} failed with ${status}: ${message}`, base);
+  if (status === 408) return new LlmError('timeout', `${server} timed out the request (408).`, base);
+  return undefined;
+}
+
+/** Any other refusal: a parameter the call can go without, a response schema the server does not take, or plain. */
+function badRequestError(
+  ctx: ErrorContext,
+  status: number,
+  message: string,
+  opts: HttpErrorOptions,
+  base: HttpErrorBase,
+): LlmError {
   const refusedParam = status === 400 || status === 422 ? refusedParameter(message, opts) : undefined;
   const schemaRejected =
     !refusedParam && ctx.requestedSchema === true && (status === 400 || status === 422) && SCHEMA_RE.test(message);
-  return new LlmError('bad-request', `${cap(server)} rejected ${callName(ctx)} (${status}): ${message}`, {
+  return new LlmError('bad-request', `${cap(serverName(ctx))} rejected ${callName(ctx)} (${status}): ${message}`, {
     ...base,
     schemaRejected,
     ...(refusedParam ? { refusedParam } : {}),
