@@ -124,7 +124,8 @@ export type Example = { pair: Pair; demo: Demo };
 function stopOnFailedCall(v: OrderVerdict, pair: Pair, phase: string): void {
   if (orderFailed(v))
     throw new UserError(
-      `a ${phase} call for pair ${pair.pairId} failed (${v.error}); the fit of user "${pair.userId}" is incomplete: run it again to retry (the answers so far are cached)`,
+      `a ${phase} call for pair ${pair.pairId} failed (${v.error}); the fit of user "${pair.userId}" is incomplete: ` +
+        'run it again to retry (the answers so far are cached)',
     );
 }
 
@@ -283,7 +284,8 @@ async function select(
       if (!isContextOverflow(err) || opts.signal?.aborted) throw err;
       tooLong = err;
       opts.onNote?.(
-        `${phase}: candidate ${i + 1} of ${candidates.length} (${candidates[i]!.length} demonstration(s)) does not fit the model's context and was left out (${(err as Error).message.split('. ')[0]})`,
+        `${phase}: candidate ${i + 1} of ${candidates.length} (${candidates[i]!.length} demonstration(s)) ` +
+          `does not fit the model's context and was left out (${(err as Error).message.split('. ')[0]})`,
       );
       opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
       continue;
@@ -320,7 +322,10 @@ export function candidateBound(
   return (withEmpty ? 1 : 0) + labelledOnly + 1 + (contextSize > 1 ? knobs.k : 0);
 }
 
-/** The most selection calls of one stage: every candidate on every validation pair, one order each (none when there is nothing to choose). */
+/**
+ * The most selection calls of one stage: every candidate on every validation pair, one order each (none
+ * when there is nothing to choose).
+ */
 export function selectionCallBound(
   contextSize: number,
   validationSize: number,

@@ -66,7 +66,6 @@ export function personaModelOf(
   };
 }
 
-/** @param personaDir where to write (default the layout's persona folder; the benchmark uses one per model). */
 /**
  * Where the fit of these users writes (each persona file and its history folder), checked before any call:
  * a persona or history folder linked out of the workspace was refused only after every call of the fit.
@@ -78,6 +77,7 @@ export async function checkFitTargets(layout: WorkspaceLayout, userIds: readonly
   }
 }
 
+/** @param personaDir where to write (default the layout's persona folder; the benchmark uses one per model). */
 export async function fitAndSave(
   model: ChatModel,
   layout: WorkspaceLayout,
