@@ -2,7 +2,7 @@
 // command, a CodeLens), from that folder's settings; rebuilt when the model settings or the API key change.
 
 import * as vscode from 'vscode';
-import { type Llm, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
+import { createLlm, type Llm, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
 import type { ProviderName } from './config';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
@@ -79,10 +79,6 @@ export class ModelSession implements vscode.Disposable {
     choice: { provider: ProviderName; baseUrls: string[] | undefined },
     signal?: AbortSignal,
   ): Promise<ModelInfo[]> {
-    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([
-      import('../core/llm/client'),
-      import('../core/llm/config-from-env'),
-    ]);
     const c = this.files.config;
     const resolved = resolveLlmConfig(
       {
@@ -105,10 +101,6 @@ export class ModelSession implements vscode.Disposable {
 
   private async create(): Promise<Llm> {
     const generation = this.generation;
-    const [{ createLlm }, { resolveLlmConfig }] = await Promise.all([
-      import('../core/llm/client'),
-      import('../core/llm/config-from-env'),
-    ]);
     const c = this.files.config;
     const resolved = resolveLlmConfig(
       {

@@ -25,7 +25,8 @@ export {
   PathNotFoundError,
 } from './load-workspace';
 export { type Pair, type Problem, type Turn } from './pair';
+export { formatOf } from './file-text';
 export { type FileParse } from './parse-result';
-export { failedFile, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
+export { failedFile, parseText, readPreferenceFile, sniffJsonlIsPreferences } from './read-file';
 export { DEFAULT_SPLIT_OPTIONS, type SplitOptions } from './splits';
 export { PreferenceIndex, type UserEntry } from './workspace-index';

@@ -1,7 +1,7 @@
 // Judge this pair: both orders, with or without the user's persona; the verdict goes to the lens.
 
 import * as vscode from 'vscode';
-import { type PairVerdict } from '../../core/method';
+import { demosOf, judgePair, judgeSystem, type PairVerdict } from '../../core/method';
 import type { Ctx } from '../ctx';
 import { pairInDocument } from '../editor/document-pairs';
 import type { JudgeArgs } from '../editor/pair-codelens';
@@ -42,11 +42,6 @@ export async function judgeCommand(
 
   // The file's own folder: its settings choose the server and model, its personas the profile.
   const inputs = await runInputs(ctx.folders.ofFile(doc.uri));
-  const [{ judgePair }, { judgeSystem }, { demosOf }] = await Promise.all([
-    import('../../core/method/judge'),
-    import('../../core/method/messages'),
-    import('../../core/method/methods'),
-  ]);
   const judge = await inputs.prompts.get('judge');
   let profile = {};
   if (mode === 'persona') {

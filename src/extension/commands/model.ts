@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ProviderName } from '../config';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
+import { baseUrlsOnSwitch } from '../provider-switch';
 import { UserError } from '../../core/user-error';
 import { redactUrl, resolveLlmConfig } from '../../core/llm';
 
@@ -80,7 +81,6 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
     provider = pick.label;
   }
   // Ollama's default server left in place for OpenAI (or the reverse) cannot be meant: the new provider's default applies.
-  const { baseUrlsOnSwitch } = await import('../provider-switch');
   const configured = w.folder.files.config.baseUrls;
   const resetUrls = baseUrlsOnSwitch(provider, configured) === 'reset';
   const baseUrls = resetUrls ? undefined : configured;
@@ -175,10 +175,6 @@ async function resetBaseUrls(
   target: vscode.ConfigurationTarget,
   provider: ProviderName,
 ): Promise<void> {
-  const [{ resolveLlmConfig }, { baseUrlsOnSwitch }] = await Promise.all([
-    import('../../core/llm/config-from-env'),
-    import('../provider-switch'),
-  ]);
   const i = c.inspect<string[]>('baseUrls');
   const here = target === vscode.ConfigurationTarget.WorkspaceFolder ? i?.workspaceFolderValue : i?.workspaceValue;
   if (here !== undefined) await c.update('baseUrls', undefined, target);

@@ -5,6 +5,7 @@ import type { Ctx } from '../ctx';
 import { pickUser, readPersonaOf, type FolderUser } from './run-inputs';
 import { comparisonBanner, compareWithPrevious, personaFileUser, previousVersion } from './revalidate';
 import { UserError } from '../../core/user-error';
+import { personaHistoryDir } from '../../core/workspace';
 
 async function userOf(ctx: Ctx, arg: unknown, title: string): Promise<FolderUser | undefined> {
   return pickUser(ctx, arg instanceof vscode.Uri ? await personaFileUser(ctx, arg) : arg, title);
@@ -26,10 +27,7 @@ export async function comparePersonaVersionsCommand(ctx: Ctx, arg: unknown): Pro
   if (!picked) return false;
   const { folder } = picked;
   const user = picked.user.id;
-  const [layout, { personaHistoryDir }] = await Promise.all([
-    folder.files.layout(),
-    import('../../core/workspace/layout'),
-  ]);
+  const layout = await folder.files.layout();
   const persona = await readPersonaOf(folder, user);
   if (!persona) throw new UserError(`user "${user}" has no persona yet: run Fit User first`);
   const current = vscode.Uri.file(persona.path);

@@ -1,17 +1,13 @@
 // The pairs of an open document, parsed from its text (so unsaved edits count), cached per version.
 
 import * as vscode from 'vscode';
-import { type FileParse, type Pair } from '../../core/data';
+import { type FileParse, formatOf, type Pair, parseText } from '../../core/data';
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; parse: FileParse }>();
 
 export async function parseDocument(doc: vscode.TextDocument): Promise<FileParse | undefined> {
   const hit = cache.get(doc);
   if (hit && hit.version === doc.version) return hit.parse;
-  const [{ parseText }, { formatOf }] = await Promise.all([
-    import('../../core/data/read-file'),
-    import('../../core/data/file-text'),
-  ]);
   const format = formatOf(doc.uri.fsPath);
   if (!format) return undefined;
   const parse = parseText(doc.getText(), vscode.workspace.asRelativePath(doc.uri, false), format);
