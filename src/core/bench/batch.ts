@@ -7,7 +7,6 @@
 // reads the saved answers without a single API call.
 
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { READ_LIMITS, readOwnText } from '../read-guard';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +16,7 @@ import { parseTolerantJson } from '../llm/tolerant-json';
 import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
 import { outputCapOf } from '../llm/types';
 import { UserError } from '../user-error';
-import { checkWrite } from '../write-guard';
+import { checkWrite, mkdirChecked, renameChecked, writeFileChecked } from '../write-guard';
 
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
@@ -115,10 +114,10 @@ export async function readBatchState(path: string): Promise<BatchState> {
 
 async function writeAtomic(path: string, text: string, n: number): Promise<void> {
   await checkWrite(path);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdirChecked(dirname(path));
   const tmp = `${path}.${process.pid}.${n}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  await writeFileChecked(tmp, text);
+  await renameChecked(tmp, path);
 }
 
 /**
@@ -193,7 +192,10 @@ export class BatchChatModel implements ChatModel {
               provider: 'openai',
               model: this.model,
             });
-        for (const w of p.waiters) outcome instanceof Error ? w.reject(outcome) : w.resolve(outcome);
+        for (const w of p.waiters) {
+          if (outcome instanceof Error) w.reject(outcome);
+          else w.resolve(outcome);
+        }
       }
     } catch (err) {
       for (const p of pending.values()) for (const w of p.waiters) w.reject(err);

@@ -1,10 +1,9 @@
 // Where the benchmark jobs write in a workspace (.synthesizeme/bench/: the CLI and VS Code find the same
 // files) and how a report or chart is written: under the write guard, never through a planted link.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { WorkspaceLayout } from '../workspace/layout';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked, writeFileChecked } from '../write-guard';
 import { modelSlug } from './fit-store';
 
 /** .synthesizeme/bench/ of a workspace: the benchmark's charts, reports and scaling personas. */
@@ -18,7 +17,6 @@ export function benchReportFile(layout: Pick<WorkspaceLayout, 'runsDir'>, model:
 }
 
 export async function writeBenchText(path: string, text: string): Promise<void> {
-  await checkWrite(path);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
+  await mkdirChecked(dirname(path));
+  await writeFileChecked(path, text);
 }

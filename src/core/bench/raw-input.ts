@@ -85,7 +85,10 @@ export async function readRawInput(input: RawInput, options: RawReadOptions = {}
   if (input.kind === 'arena') {
     from = 'arena';
     files = [];
-    for (const f of input.files) (await exists(f)) ? files.push(f) : missing(f);
+    for (const f of input.files) {
+      if (await exists(f)) files.push(f);
+      else missing(f);
+    }
   } else {
     from = 'prism';
     if (!(await exists(input.conversations))) {
