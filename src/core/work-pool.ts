@@ -6,6 +6,7 @@
 // - a cancel (the caller's signal) stops the items in flight the same way and starts no more.
 // p-limit bounds the concurrency; what it does not do (a shared abort, first-error semantics) is here.
 
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 
 export interface PoolOptions {
@@ -28,6 +29,8 @@ export async function forEachInPool<T>(
   const outer = options.signal;
   outer?.throwIfAborted();
   const stop = new AbortController();
+  // Every call of every item listens on this one signal: hundreds of listeners is the design, not a leak.
+  setMaxListeners(0, stop.signal);
   const onCancel = () => stop.abort(outer?.reason);
   outer?.addEventListener('abort', onCancel, { once: true });
   const limit = pLimit(Math.max(1, Math.floor(options.concurrency) || 1));
