@@ -32,10 +32,13 @@ export function heldOutCheck(baseline: readonly Episode[], best: readonly Episod
   const rejects = comparison.pairedTest.p < 0.05;
   const accepted = comparison.pairs > 0 && excludes && rejects;
   const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
-  const figures = `${pts(comparison.difference)} points on ${comparison.pairs} held-out pairs of ${baseline.length} user(s) (95% CI ${pts(comparison.ci95[0])} to ${pts(comparison.ci95[1])}, p = ${comparison.pairedTest.p.toPrecision(2)})`;
+  const figures =
+    `${pts(comparison.difference)} points on ${comparison.pairs} held-out pairs of ${baseline.length} user(s) ` +
+    `(95% CI ${pts(comparison.ci95[0])} to ${pts(comparison.ci95[1])}, p = ${comparison.pairedTest.p.toPrecision(2)})`;
   const why = !excludes
     ? 'the interval does not exclude 0'
-    : `p ≥ 0.05 (with ${baseline.length} held-out user(s) the test over users cannot go lower than ${(2 / 2 ** baseline.length).toPrecision(2)})`;
+    : `p ≥ 0.05 (with ${baseline.length} held-out user(s) the test over users cannot go lower than ` +
+      `${(2 / 2 ** baseline.length).toPrecision(2)})`;
   const sentence = accepted ? `adopted: ${figures}` : `not adopted: ${figures}; ${why}`;
   return { accepted, comparison, users: baseline.length, pairs: comparison.pairs, sentence };
 }

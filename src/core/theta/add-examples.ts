@@ -67,7 +67,9 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
     if (accuracy < inp.minValidation) {
       refused.push({
         user: u.id,
-        reason: `validation accuracy ${pct(accuracy)} (${prov.validation.correct}/${prov.validation.evaluated}) is under the bar of ${pct(inp.minValidation)}`,
+        reason:
+          `validation accuracy ${pct(accuracy)} (${prov.validation.correct}/${prov.validation.evaluated}) ` +
+          `is under the bar of ${pct(inp.minValidation)}`,
       });
       continue;
     }
@@ -83,7 +85,9 @@ export async function addWorkedExamples(inp: AddExamplesInputs): Promise<AddExam
     });
     const example: WorkedExample = {
       userId: u.id,
-      note: `fit of ${prov.created.slice(0, 10) || 'unknown date'} with ${prov.model}, validation ${pct(accuracy)}${prov.edited ? ', persona edited by hand' : ''}`,
+      note:
+        `fit of ${prov.created.slice(0, 10) || 'unknown date'} with ${prov.model}, validation ${pct(accuracy)}` +
+        `${prov.edited ? ', persona edited by hand' : ''}`,
       input: synthesisInput(stage.examples),
       reasoning: found.model.personaReasoning ?? '',
       persona: found.model.persona,

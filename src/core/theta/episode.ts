@@ -61,7 +61,8 @@ export async function runEpisode(
   const failed = verdicts.find(pairFailed);
   if (failed)
     throw incomplete(
-      `a judge call for pair ${failed.pairId} of user "${stage.userId}" failed (${failed.orders.find((o) => o.error)?.error ?? 'no answer'})`,
+      `a judge call for pair ${failed.pairId} of user "${stage.userId}" failed ` +
+        `(${failed.orders.find((o) => o.error)?.error ?? 'no answer'})`,
     );
   let correct = 0;
   for (const v of verdicts) for (const o of v.orders) if (o.correct) correct++;

@@ -68,16 +68,19 @@ export function stem(word: string): string {
 }
 
 const FUNCTION_WORDS = new Set(
-  `a about above after again against all almost also although always am among an and another any anyone anything are aren't around as at away
-  be because been before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't done down during
-  each either else enough even ever every few for from further get gets getting give given go going got had hadn't has hasn't have haven't having he
-  her here hers herself him himself his how however i i'd i'll i'm i've if in into is isn't it it's its itself just least less let like lot lots
-  made make many may me might mine more most much must my myself near need needs neither never no nor not now of off often on once one only or
-  other others otherwise our ours ourselves out over own per perhaps please quite rather really same shall she should shouldn't since so some
-  someone something sometimes still such than that that's the their theirs them themselves then there there's these they they're thing things
-  this those though through thus to too toward towards under until up upon us very via was wasn't way ways we we're were weren't what what's when
-  where whether which while who whom whose why will with within without won't would wouldn't yes yet you you'd you'll you're you've your yours
-  yourself yourselves`.split(/\s+/),
+  `a about above after again against all almost also although always am among an and another any anyone
+  anything are aren't around as at away be because been before being below between both but by can can't
+  cannot could couldn't did didn't do does doesn't doing don't done down during each either else enough
+  even ever every few for from further get gets getting give given go going got had hadn't has hasn't
+  have haven't having he her here hers herself him himself his how however i i'd i'll i'm i've if in
+  into is isn't it it's its itself just least less let like lot lots made make many may me might mine
+  more most much must my myself near need needs neither never no nor not now of off often on once one
+  only or other others otherwise our ours ourselves out over own per perhaps please quite rather really
+  same shall she should shouldn't since so some someone something sometimes still such than that that's
+  the their theirs them themselves then there there's these they they're thing things this those though
+  through thus to too toward towards under until up upon us very via was wasn't way ways we we're were
+  weren't what what's when where whether which while who whom whose why will with within without won't
+  would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves`.split(/\s+/),
 );
 
 /**
@@ -85,42 +88,53 @@ const FUNCTION_WORDS = new Set(
  * the users talked about, so they are never topics.
  */
 const PREFERENCE_VOCABULARY = new Set(
-  `able accurate accuracy action actions actual actually add added adding advice again agree aims allow alternative analysis analyse analyze answer
-  answers apparent apply appreciate approach appropriate aspect aspects assistant assume attention audience avoid avoids background balance based
-  basic behaviour behavior believe best better bias bullet bullets calm candidate care careful cares case cases casual caveat caveats certain
-  change changes character check choice choices choose chooses chose chosen claim claims clarity clear clearly close code common compare compared
-  comparison complete completeness concise concrete confident consider considered consistent consistently content context contradict contrast
-  conversation conversations correct cover covers create creative decide decided decides deciding decision define dense density depth describe
-  described description detail detailed details different differ differs difference differences direct directly dislike dislikes distinct
-  distinguish draft each easy effect effort emoji emojis emotional emphasis empathy engaging enough evidence exact example examples expect expects
-  experience explain explained explaining explanation explanations explicit express extra fact facts favour favours favor favors feel feeling
-  find first focus follow following form formal formality format formatting friendly full general generally good great guess guidance headings
-  help helpful helps high highly humour humor hypotheses hypothesis idea ideas important include includes including information insight
-  instead instruction instructions intent interest interested judge judged judges judgment keep key kind know knowledge known label labelled
-  language last later length level likely list lists little long longer look looking low main matter matters mean meaning mention method
-  might mind minimal mistake mistakes model moderate need neutral new next note notice number numbered observe observed obvious offer offers
-  often opinion opinions order organised organized original outline overall pair pairs paragraph paragraphs part past pattern patterns penalise
-  penalising penalize penalizing person persona personal personality personas pick picked picks plain point points polite position possible
-  practical precise predict predicts prefer preference preferences preferred prefers present previous priority probably problem prompt prose
-  provide provided qualities quality question questions quick quickly rank ranked rather read reader readers reading real reason reasoning
-  reasons receive recognise recognize recurring relevant reliable rely reply replies repeated request requests require required response responses
-  result results reward rewarded rewarding rewards right rule rules same say says second section sections see seem seems sentence sentences
-  separate set short show shows signal signals simple single situation situations skip small source sources specific start state stated statement
-  statements step steps strong strongly structure structured style styles summary support sure take task tell tend tends term terms testable
-  text than think third thorough though thought time tone topic topics true trust try turn type typical understand understood unless unlike
-  useful user users usually vague value valued values view voice want wanted wants warm warmth well whole word wording words work write writes
-  writing written wrong`.split(/\s+/),
+  `able accurate accuracy action actions actual actually add added adding advice again agree aims allow
+  alternative analysis analyse analyze answer answers apparent apply appreciate approach appropriate
+  aspect aspects assistant assume attention audience avoid avoids background balance based basic
+  behaviour behavior believe best better bias bullet bullets calm candidate care careful cares case
+  cases casual caveat caveats certain change changes character check choice choices choose chooses chose
+  chosen claim claims clarity clear clearly close code common compare compared comparison complete
+  completeness concise concrete confident consider considered consistent consistently content context
+  contradict contrast conversation conversations correct cover covers create creative decide decided
+  decides deciding decision define dense density depth describe described description detail detailed
+  details different differ differs difference differences direct directly dislike dislikes distinct
+  distinguish draft each easy effect effort emoji emojis emotional emphasis empathy engaging enough
+  evidence exact example examples expect expects experience explain explained explaining explanation
+  explanations explicit express extra fact facts favour favours favor favors feel feeling find first
+  focus follow following form formal formality format formatting friendly full general generally good
+  great guess guidance headings help helpful helps high highly humour humor hypotheses hypothesis idea
+  ideas important include includes including information insight instead instruction instructions intent
+  interest interested judge judged judges judgment keep key kind know knowledge known label labelled
+  language last later length level likely list lists little long longer look looking low main matter
+  matters mean meaning mention method might mind minimal mistake mistakes model moderate need neutral
+  new next note notice number numbered observe observed obvious offer offers often opinion opinions
+  order organised organized original outline overall pair pairs paragraph paragraphs part past pattern
+  patterns penalise penalising penalize penalizing person persona personal personality personas pick
+  picked picks plain point points polite position possible practical precise predict predicts prefer
+  preference preferences preferred prefers present previous priority probably problem prompt prose
+  provide provided qualities quality question questions quick quickly rank ranked rather read reader
+  readers reading real reason reasoning reasons receive recognise recognize recurring relevant reliable
+  rely reply replies repeated request requests require required response responses result results reward
+  rewarded rewarding rewards right rule rules same say says second section sections see seem seems
+  sentence sentences separate set short show shows signal signals simple single situation situations
+  skip small source sources specific start state stated statement statements step steps strong strongly
+  structure structured style styles summary support sure take task tell tend tends term terms testable
+  text than think third thorough though thought time tone topic topics true trust try turn type typical
+  understand understood unless unlike useful user users usually vague value valued values view voice
+  want wanted wants warm warmth well whole word wording words work write writes writing written wrong`.split(/\s+/),
 );
 
 /** Everyday verbs, adjectives and nouns of any question: frequent in conversations, and no topic of them. */
 const EVERYDAY_WORDS = new Set(
-  `ago already anybody anywhere ask asked asking bad begin best better big bring brings build built call called came come comes coming count
-  counts day days early easier easiest easy end ends everyday fast faster fastest feel fine finish finished full happen happens hard harder
-  hardest hear high higher highest hold keep kept large larger largest late later learn left life live long longer look made makes making
-  mean means minute minutes month months move much name named next nice night often okay old open part people place plan plans play pretty put
-  quick rate right run running seen send small smaller smallest soon space spend start started stop sure take taken takes taking talk tell
-  thanks today tomorrow tonight tried tries trying turn understand update used uses using wait week weeks went work works world worth year
-  years yesterday`.split(/\s+/),
+  `ago already anybody anywhere ask asked asking bad begin best better big bring brings build built call
+  called came come comes coming count counts day days early easier easiest easy end ends everyday fast
+  faster fastest feel fine finish finished full happen happens hard harder hardest hear high higher
+  highest hold keep kept large larger largest late later learn left life live long longer look made
+  makes making mean means minute minutes month months move much name named next nice night often okay
+  old open part people place plan plans play pretty put quick rate right run running seen send small
+  smaller smallest soon space spend start started stop sure take taken takes taking talk tell thanks
+  today tomorrow tonight tried tries trying turn understand update used uses using wait week weeks went
+  work works world worth year years yesterday`.split(/\s+/),
 );
 
 function isContentWord(w: string): boolean {

@@ -154,7 +154,10 @@ export interface ThetaEstimate {
   completionTokens: number;
 }
 
-/** The dry run: the budget bounds the calls; the first stages' bootstrap requests are known exactly (and may be cached), the rest is typical. */
+/**
+ * The dry run: the budget bounds the calls; the first stages' bootstrap requests are known exactly
+ * (and may be cached), the rest is typical.
+ */
 export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
   const { plan, users, prompts, inputs } = p;
   const used = new Set(plan.users.map((u) => u.id));
@@ -222,7 +225,8 @@ export class ThetaLockedError extends UserError {
   constructor(holder: LockHolder | undefined, lockPath: string) {
     const who = holder ? `process ${holder.pid} since ${holder.started}` : 'another process';
     super(
-      `theta optimize: another Θ search is running on this workspace (${who}); wait for it or stop it (if no such process is running, delete ${lockPath})`,
+      `theta optimize: another Θ search is running on this workspace (${who}); ` +
+        `wait for it or stop it (if no such process is running, delete ${lockPath})`,
       1,
     );
   }
@@ -342,7 +346,9 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
       composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples),
     );
     if (!adopted)
-      notWritten = `The persona-synthesis prompt changed while the search ran, so the accepted Θ was not written; it is in ${show(bestFile)}.`;
+      notWritten =
+        'The persona-synthesis prompt changed while the search ran, ' +
+        `so the accepted Θ was not written; it is in ${show(bestFile)}.`;
   }
   const reportPath = join(dir, 'report.md');
   await lineage.report(

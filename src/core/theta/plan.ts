@@ -114,7 +114,9 @@ export function planSearch(
   const searchable = kept.filter((u) => u.role === 'search').length;
   if (searchable < 2 || kept.length < 3) {
     throw new UserError(
-      `a Θ search needs at least three users, two of them with ${MIN_SEARCH_CONTEXT} or more context pairs and ${MIN_SEARCH_SCORING} or more validation and test pairs (one to reflect on, one to select with, one held out); this workspace has ${searchable} such user(s) and ${kept.length - searchable} smaller usable one(s)`,
+      `a Θ search needs at least three users, two of them with ${MIN_SEARCH_CONTEXT} or more context pairs ` +
+        `and ${MIN_SEARCH_SCORING} or more validation and test pairs (one to reflect on, one to select with, one held out); ` +
+        `this workspace has ${searchable} such user(s) and ${kept.length - searchable} smaller usable one(s)`,
       2,
     );
   }
@@ -148,8 +150,10 @@ export function planSearch(
   const cost = costOf(users, roles, cap, opts, minibatch, steps);
   if (cost.total > opts.budget) {
     throw new UserError(
-      `--budget ${opts.budget} is too small for the smallest Θ search (${kept.length} users, ${cap} pairs each, one search step): it needs up to ${cost.total} calls, ` +
-        `of which up to ${cost.firstStage} for the users' first stages (bootstrap and a first demo selection over up to ${candidateBound(Number.MAX_SAFE_INTEGER, opts, false)} candidate sets: a smaller --k lowers it)`,
+      `--budget ${opts.budget} is too small for the smallest Θ search ` +
+        `(${kept.length} users, ${cap} pairs each, one search step): it needs up to ${cost.total} calls, ` +
+        `of which up to ${cost.firstStage} for the users' first stages (bootstrap and a first demo selection ` +
+        `over up to ${candidateBound(Number.MAX_SAFE_INTEGER, opts, false)} candidate sets: a smaller --k lowers it)`,
       2,
     );
   }
@@ -164,8 +168,10 @@ export function planSearch(
   const notes =
     roles.heldOut.length < MIN_HELD_OUT_FOR_ADOPTION
       ? [
-          `only ${roles.heldOut.length} held-out user(s): no Θ can be adopted, since a gain for users in general needs at least ${MIN_HELD_OUT_FOR_ADOPTION} held-out users ` +
-            `(the test is over users); the search still runs and reports its best candidate${dropped.length ? `; a larger --budget keeps the ${dropped.length} user(s) left out` : '; more users would allow it'}`,
+          `only ${roles.heldOut.length} held-out user(s): no Θ can be adopted, ` +
+            `since a gain for users in general needs at least ${MIN_HELD_OUT_FOR_ADOPTION} held-out users ` +
+            '(the test is over users); the search still runs and reports its best candidate' +
+            `${dropped.length ? `; a larger --budget keeps the ${dropped.length} user(s) left out` : '; more users would allow it'}`,
         ]
       : [];
   return {

@@ -45,7 +45,8 @@ const RULES = `Rules for the new instructions:
 - Keep them under 350 words.`;
 
 const FORMAT =
-  'Reply with a JSON object with two fields: "diagnosis", a string saying in a few sentences what went wrong and what you changed, and "instructions", a string holding the complete new instructions and nothing else.';
+  'Reply with a JSON object with two fields: "diagnosis", a string saying in a few sentences what went wrong ' +
+  'and what you changed, and "instructions", a string holding the complete new instructions and nothing else.';
 
 export const REFLECTION_SYSTEM = `${ROLE}
 
@@ -81,8 +82,10 @@ export const REFLECTION_PROMPT_HASH = textHash(`${REFLECTION_SYSTEM}\n\u0000\n${
  */
 export const REWRITE_ANGLES: readonly string[] = [
   'Pay most attention to whether the personas gave the judge specific, checkable statements it could apply to a new pair of replies.',
-  'Pay most attention to whether the personas separated what the user rewarded again and again from accidents of a few examples, and said what the user does not care about.',
-  'Pay most attention to whether the personas said how this user differs from a typical user: the judge already knows what most people like.',
+  'Pay most attention to whether the personas separated what the user rewarded again and again ' +
+    'from accidents of a few examples, and said what the user does not care about.',
+  'Pay most attention to whether the personas said how this user differs from a typical user: ' +
+    'the judge already knows what most people like.',
 ];
 
 const CLIP = { persona: 1500, conversation: 500, response: 450, reasoning: 350 };

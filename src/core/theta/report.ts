@@ -42,7 +42,10 @@ export function thetaReport(r: ThetaSearchResult, info: ReportInfo): string {
   const out = [...summary(r, info), ...heldOutSection(r), ...candidatesSection(r)];
   out.push('## Guards', '');
   out.push(
-    `A candidate is rejected before any call is spent on it when it copies ${COPY_RUN} or more consecutive words from the users' data, names a topic of their conversations, is longer than ${MAX_THETA_CHARS} characters (or the current Θ's length, if longer), states an output format, or stages a role-play.`,
+    `A candidate is rejected before any call is spent on it when it copies ${COPY_RUN} or more consecutive words ` +
+      "from the users' data, names a topic of their conversations, " +
+      `is longer than ${MAX_THETA_CHARS} characters (or the current Θ's length, if longer), ` +
+      'states an output format, or stages a role-play.',
     '',
     `Topic words of this run: ${r.topics.length ? r.topics.map(cell).join(', ') : '(none)'}.`,
     '',
@@ -59,7 +62,8 @@ function summary(r: ThetaSearchResult, info: ReportInfo): string[] {
   const out: string[] = [];
   out.push(`# Θ search ${info.runId}`, '');
   out.push(
-    `**${r.accepted ? (info.adoptedTo ? 'Adopted' : 'Accepted, not written') : 'Not adopted'}.** ${cell(r.reason.replace(/^(?:not )?adopted: /, ''))}`,
+    `**${r.accepted ? (info.adoptedTo ? 'Adopted' : 'Accepted, not written') : 'Not adopted'}.** ` +
+      `${cell(r.reason.replace(/^(?:not )?adopted: /, ''))}`,
     '',
   );
   if (info.adoptedTo)
@@ -79,7 +83,9 @@ function summary(r: ThetaSearchResult, info: ReportInfo): string[] {
   );
   out.push(`| search steps | ${r.steps} |`);
   out.push(
-    `| candidates | ${r.candidates.length} (${r.candidates.filter((c) => c.status === 'pool').length} in the pool, ${r.candidates.filter((c) => c.status === 'rejected').length} rejected by a guard, ${r.candidates.filter((c) => c.status === 'discarded').length} discarded) |`,
+    `| candidates | ${r.candidates.length} (${r.candidates.filter((c) => c.status === 'pool').length} in the pool, ` +
+      `${r.candidates.filter((c) => c.status === 'rejected').length} rejected by a guard, ` +
+      `${r.candidates.filter((c) => c.status === 'discarded').length} discarded) |`,
   );
   out.push(`| seed | ${info.seed} |`);
   out.push(`| pairs per user | up to ${r.plan.pairsPerUser} (test pairs first), each judged in both orders |`);
@@ -103,7 +109,9 @@ function heldOutSection(r: ThetaSearchResult): string[] {
   } else {
     const c = r.heldOut.comparison;
     out.push(
-      `Best candidate #${r.best.id} against the current Θ on ${r.heldOut.users} held-out user(s), ${c.pairs} pairs: ${pts(c.difference)} points (95% CI ${pts(c.ci95[0])} to ${pts(c.ci95[1])}, resampling ${c.resampling}; exact paired test p = ${c.pairedTest.p.toPrecision(2)}). ` +
+      `Best candidate #${r.best.id} against the current Θ on ${r.heldOut.users} held-out user(s), ${c.pairs} pairs: ` +
+        `${pts(c.difference)} points (95% CI ${pts(c.ci95[0])} to ${pts(c.ci95[1])}, resampling ${c.resampling}; ` +
+        `exact paired test p = ${c.pairedTest.p.toPrecision(2)}). ` +
         `A new Θ is adopted only when the interval excludes 0.`,
       '',
       '| user | pairs | current Θ | candidate | difference |',
@@ -111,7 +119,8 @@ function heldOutSection(r: ThetaSearchResult): string[] {
       ...c.perUser.map(
         (u) => `| ${cell(u.user)} | ${u.pairs} | ${pct(u.accuracyA)} | ${pct(u.accuracyB)} | ${pts(u.difference)} |`,
       ),
-      `| all | ${c.pairs} | ${pct(c.accuracyA)} (${pct(c.ci95A[0])}-${pct(c.ci95A[1])}) | ${pct(c.accuracyB)} (${pct(c.ci95B[0])}-${pct(c.ci95B[1])}) | ${pts(c.difference)} |`,
+      `| all | ${c.pairs} | ${pct(c.accuracyA)} (${pct(c.ci95A[0])}-${pct(c.ci95A[1])}) ` +
+        `| ${pct(c.accuracyB)} (${pct(c.ci95B[0])}-${pct(c.ci95B[1])}) | ${pts(c.difference)} |`,
       '',
     );
   }
@@ -124,7 +133,8 @@ function candidatesSection(r: ThetaSearchResult): string[] {
   const out: string[] = [];
   out.push('## Candidates', '');
   out.push(
-    'Selection accuracy is over the selection users; a child enters the pool only when it does strictly better than its parent on its minibatch of reflection users.',
+    'Selection accuracy is over the selection users; a child enters the pool only when it does strictly better ' +
+      'than its parent on its minibatch of reflection users.',
     '',
   );
   out.push(
@@ -135,7 +145,9 @@ function candidatesSection(r: ThetaSearchResult): string[] {
     const mb = c.minibatch ? `${c.minibatch.parent} → ${c.minibatch.child} of ${c.minibatch.samples}` : '-';
     const status = c.reason ? `${c.status}: ${c.reason}` : c.status;
     out.push(
-      `| ${c.id}${c === r.best ? ' (best)' : ''} | ${c.parents.map((p) => `#${p}`).join(', ') || '-'} | ${c.origin} | ${c.step} | ${cell(status)} | ${mb} | ${scoreCell(c, roles.selection)} | candidates/${candidateFile(c.id)} |`,
+      `| ${c.id}${c === r.best ? ' (best)' : ''} | ${c.parents.map((p) => `#${p}`).join(', ') || '-'} ` +
+        `| ${c.origin} | ${c.step} | ${cell(status)} | ${mb} | ${scoreCell(c, roles.selection)} ` +
+        `| candidates/${candidateFile(c.id)} |`,
     );
   }
   out.push('');
