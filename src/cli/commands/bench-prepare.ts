@@ -48,8 +48,9 @@ export const benchPrepareOptions: OptionSpec = {
   force: { type: 'boolean' },
 };
 
-export const benchPrepareHelp = `synthesizeme bench prepare (--arena FILE... | --prism-conversations FILE --prism-survey FILE | --prefs FILE...)
-                          --out FILE [options]
+export const benchPrepareHelp =
+  'synthesizeme bench prepare (--arena FILE... | --prism-conversations FILE --prism-survey FILE | --prefs FILE...)\n' +
+  `                          --out FILE [options]
   PersonalRewardBench preparation: 1. users with at least --min-pairs pairs; 2. an LLM keeps the
   personalizable pairs (label and reason kept in meta); 3. every judge model votes on every pair
   in both orders and pairs whose agreement with the user lies in --agreement are kept (votes
@@ -227,7 +228,8 @@ function printPrepareDryRun(io: CommandIO, json: boolean, est: BenchDataEstimate
   if (json) io.stdout(JSON.stringify(est) + '\n');
   else
     io.stdout(
-      `Dry run: ${est.rawPairs} raw pairs, ${est.classifierCalls} after the user filter: ${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`,
+      `Dry run: ${est.rawPairs} raw pairs, ${est.classifierCalls} after the user filter: ` +
+        `${est.classifierCalls} classifier call(s), at most ${est.judgeCallsAtMost} judge call(s).\n`,
     );
   return 0;
 }

@@ -147,7 +147,9 @@ function printDryRun(io: CommandIO, json: boolean, counts: BenchEstimate): numbe
   if (json) io.stdout(JSON.stringify({ dryRun: true, ...counts }) + '\n');
   else
     io.stdout(
-      `Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) (candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). Calls already in the cache or in run files cost nothing.\n`,
+      `Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) ` +
+        `(candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). ` +
+        'Calls already in the cache or in run files cost nothing.\n',
     );
   return 0;
 }
@@ -238,10 +240,9 @@ async function thetaFromFile(args: ParsedArgs, io: CommandIO): Promise<Prompt | 
   const bytes = await readOwnBytes(path, { what: 'prompt file', maxBytes: READ_LIMITS.text }).catch(
     (err: NodeJS.ErrnoException) => {
       if (err instanceof UserError) throw new UserError(`--theta: ${err.message}`, 2);
-      throw new UserError(
-        `--theta: cannot read ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message})`,
-        2,
-      );
+      const why =
+        err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a folder, not a prompt file' : err.message;
+      throw new UserError(`--theta: cannot read ${file} (${why})`, 2);
     },
   );
   if (bytes.includes(0)) throw new UserError(`--theta: ${file} is not text (it holds binary data)`, 2);
@@ -297,10 +298,10 @@ function printScalingTable(io: CommandIO, r: ScalingOutcome, rel: (p: string) =>
   const pct = (x: number) => (100 * x).toFixed(2);
   for (const p of r.result.points)
     io.stdout(
-      `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] | ${p.pairs} | ${p.users} | ${p.calls} |\n`,
+      `| ${p.size} | ${p.meanContextUsed.toFixed(1)} | ${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] ` +
+        `| ${p.pairs} | ${p.users} | ${p.calls} |\n`,
     );
   const slope = r.result.slopePointsPerPair;
-  io.stdout(
-    `${slope !== null ? `Slope: ${slope.toFixed(2)} accuracy points per context pair. ` : ''}Chart: ${rel(r.svgFile)}; data: ${rel(r.jsonFile)}\n`,
-  );
+  const slopeText = slope !== null ? `Slope: ${slope.toFixed(2)} accuracy points per context pair. ` : '';
+  io.stdout(`${slopeText}Chart: ${rel(r.svgFile)}; data: ${rel(r.jsonFile)}\n`);
 }

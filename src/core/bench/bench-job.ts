@@ -188,6 +188,7 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
   if (inputs.reportFile)
     await writeBenchText(inputs.reportFile, [markdown, ...details.map((d) => `- ${d}`)].join('\n') + '\n');
   const incomplete = result.cells.filter((c) => !c.complete);
+  const missing = incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ');
   const after = models.map((m) => m.counters());
   return {
     result,
@@ -195,7 +196,7 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
     details,
     ...(incomplete.length
       ? {
-          incomplete: `The benchmark is incomplete: ${incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ')}. Run the same command again to judge the missing pairs.`,
+          incomplete: `The benchmark is incomplete: ${missing}. Run the same command again to judge the missing pairs.`,
         }
       : {}),
     empty: result.cells.every((c) => c.pairs === 0),

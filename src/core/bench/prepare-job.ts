@@ -235,7 +235,10 @@ function usageText(
 ): string {
   const sum = (f: (c: BatchCounters) => number) => batches.reduce((n, b) => n + f(b.counters), 0);
   if (batches.length)
-    return `Batch API: ${sum((c) => c.uploaded)} request(s) uploaded in ${sum((c) => c.batchesCreated)} batch(es), ${sum((c) => c.fromSavedOutput)} answered from saved output`;
+    return (
+      `Batch API: ${sum((c) => c.uploaded)} request(s) uploaded in ${sum((c) => c.batchesCreated)} batch(es), ` +
+      `${sum((c) => c.fromSavedOutput)} answered from saved output`
+    );
   if (usage.length === 1) return usageSentence(usage[0]!.usage);
   const calls = usage.reduce((n, u) => n + u.usage.calls, 0);
   const hits = usage.reduce((n, u) => n + u.usage.cacheHits, 0);

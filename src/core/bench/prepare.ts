@@ -125,8 +125,10 @@ function stopOnFailedClassifications(classes: readonly Classification[], items: 
   if (!failed.length) return;
   const first = failed[0]!;
   throw new UserError(
-    `${failed.length} of ${items.length} personalizable classifier call(s) failed after their retries (first: pair ${first.pairId} of user "${first.userId}": ${first.error}); ` +
-      'the data set would be incomplete, so nothing was written: run the same command again to complete it (the answers so far are cached)',
+    `${failed.length} of ${items.length} personalizable classifier call(s) failed after their retries ` +
+      `(first: pair ${first.pairId} of user "${first.userId}": ${first.error}); ` +
+      'the data set would be incomplete, so nothing was written: ' +
+      'run the same command again to complete it (the answers so far are cached)',
     1,
   );
 }

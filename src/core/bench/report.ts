@@ -25,14 +25,14 @@ export function prepareReportMarkdown(report: PrepareReport, extras: ReportExtra
   }
   lines.push('');
   const k = report.classifier;
+  const dropped = k.failed ? `, ${k.failed} without a usable label (dropped)` : '';
   lines.push(
-    `- Personalizable classifier (${k.model}): ${k.personalizable} personalizable, ${k.notPersonalizable} not${k.failed ? `, ${k.failed} without a usable label (dropped)` : ''}.`,
+    `- Personalizable classifier (${k.model}): ${k.personalizable} personalizable, ${k.notPersonalizable} not${dropped}.`,
   );
   if (report.judges.length) {
     const ok = report.judges.filter((j) => j.available);
-    lines.push(
-      `- Judges (${ok.length} of ${report.judges.length} available, 2 orders each): ${report.judges.map((j) => (j.available ? `${j.model} (${j.votes} votes)` : `${j.model} UNAVAILABLE`)).join(', ')}.`,
-    );
+    const votes = report.judges.map((j) => (j.available ? `${j.model} (${j.votes} votes)` : `${j.model} UNAVAILABLE`));
+    lines.push(`- Judges (${ok.length} of ${report.judges.length} available, 2 orders each): ${votes.join(', ')}.`);
     for (const j of report.judges.filter((x) => !x.available))
       lines.push(`  - ${j.model} was left out of the disagreement filter: ${j.error}`);
     if (report.unjudged) lines.push(`- ${report.unjudged} pair(s) got no usable judge vote and were dropped.`);

@@ -264,6 +264,52 @@ const money = (c: number | null) => (c === null ? 'n/a' : `$${c.toFixed(4)}`);
 const modelLabel = (c: BenchCell) =>
   c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model;
 
+/** One Markdown table row: `| a | b | c |`. */
+const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
+
+const CELL_HEADER = tableRow([
+  'method',
+  'model',
+  'accuracy (95% CI)',
+  'consistency',
+  'unparseable',
+  'failed calls',
+  'pairs',
+  'users',
+  'calls',
+  'cache hits',
+  'tokens (prompt + completion)',
+  'cost',
+]);
+
+function cellRow(c: BenchCell): string {
+  const consistency = Number.isFinite(c.consistency) ? percent(c.consistency, 2) : 'n/a';
+  const tokens = `${c.promptTokens} + ${c.completionTokens}`;
+  const counts = [c.unparseable, c.failedCalls, c.pairs, c.users, c.calls, c.cacheHits];
+  return tableRow([
+    c.method,
+    modelLabel(c),
+    accuracyText(c.accuracy, c.ci95),
+    consistency,
+    ...counts,
+    tokens,
+    money(c.costUsd),
+  ]);
+}
+
+function comparisonRow(c: BenchComparison): string {
+  const interval = `[${percentPoints(c.ci95[0], 2)}, ${percentPoints(c.ci95[1], 2)}]`;
+  const difference = `${percentPoints(c.difference, 2)} points ${interval}`;
+  return tableRow([c.method, c.model, difference, c.p.toFixed(4), c.pHolm.toFixed(4), c.pairs]);
+}
+
+function fitLine(f: BenchFit): string {
+  return (
+    `Fitting with ${f.fitModel}: ${f.fitted} fitted, ${f.reused} reused, ${f.failed.length} not fitted; ` +
+    `${f.calls} call(s), ${f.cacheHits} from cache, ${f.promptTokens} + ${f.completionTokens} tokens, ${money(f.costUsd)}.`
+  );
+}
+
 /** The results table (methods x models), the paired comparisons, and the fitting cost. */
 export function benchRunMarkdown(r: BenchRunResult): string {
   const models = [...new Set(r.cells.map((c) => c.model))];
@@ -280,30 +326,21 @@ export function benchRunMarkdown(r: BenchRunResult): string {
         .join(' | ')} |`,
     );
   lines.push('');
-  lines.push(
-    '| method | model | accuracy (95% CI) | consistency | unparseable | failed calls | pairs | users | calls | cache hits | tokens (prompt + completion) | cost |',
-  );
+  lines.push(CELL_HEADER);
   lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of r.cells)
-    lines.push(
-      `| ${c.method} | ${modelLabel(c)} | ${accuracyText(c.accuracy, c.ci95)} | ${Number.isFinite(c.consistency) ? percent(c.consistency, 2) : 'n/a'} | ${c.unparseable} | ${c.failedCalls} | ${c.pairs} | ${c.users} | ${c.calls} | ${c.cacheHits} | ${c.promptTokens} + ${c.completionTokens} | ${money(c.costUsd)} |`,
-    );
+  for (const c of r.cells) lines.push(cellRow(c));
   const incomplete = r.cells.filter((c) => !c.complete);
-  if (incomplete.length)
-    lines.push(
-      '',
-      `INCOMPLETE: ${incomplete.map((c) => `${c.method} on ${c.model} (${c.failedCalls} failed call(s))`).join(', ')}: those pairs are left out; run the benchmark again to judge them.`,
-    );
+  if (incomplete.length) {
+    const missing = incomplete.map((c) => `${c.method} on ${c.model} (${c.failedCalls} failed call(s))`).join(', ');
+    lines.push('', `INCOMPLETE: ${missing}: those pairs are left out; run the benchmark again to judge them.`);
+  }
   if (r.comparisons.length) {
     lines.push(
       '',
       '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |',
       '| --- | --- | --- | ---: | ---: | ---: |',
     );
-    for (const c of r.comparisons)
-      lines.push(
-        `| ${c.method} | ${c.model} | ${percentPoints(c.difference, 2)} points [${percentPoints(c.ci95[0], 2)}, ${percentPoints(c.ci95[1], 2)}] | ${c.p.toFixed(4)} | ${c.pHolm.toFixed(4)} | ${c.pairs} |`,
-      );
+    for (const c of r.comparisons) lines.push(comparisonRow(c));
     const n = r.comparisons.length;
     lines.push(
       '',
@@ -312,10 +349,7 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   }
   if (r.fits.length) {
     lines.push('');
-    for (const f of r.fits)
-      lines.push(
-        `Fitting with ${f.fitModel}: ${f.fitted} fitted, ${f.reused} reused, ${f.failed.length} not fitted; ${f.calls} call(s), ${f.cacheHits} from cache, ${f.promptTokens} + ${f.completionTokens} tokens, ${money(f.costUsd)}.`,
-      );
+    for (const f of r.fits) lines.push(fitLine(f));
   }
   return lines.join('\n') + '\n';
 }

@@ -131,8 +131,9 @@ export async function scaling(opts: ScalingOptions): Promise<ScalingResult> {
 /** The chart of a scaling run: the SVG file and the extension's Verdicts view draw this same data. */
 export function scalingChart(r: ScalingResult): LineChart {
   const name = r.fitModel !== r.model ? `${r.model} (fitted with ${r.fitModel})` : r.model;
+  const slope = r.slopePointsPerPair !== null ? ` (slope ${r.slopePointsPerPair.toFixed(2)} points/pair)` : '';
   return {
-    title: `persona+demos accuracy vs context pairs${r.slopePointsPerPair !== null ? ` (slope ${r.slopePointsPerPair.toFixed(2)} points/pair)` : ''}`,
+    title: `persona+demos accuracy vs context pairs${slope}`,
     xLabel: 'context pairs per user',
     yLabel: 'test accuracy (%)',
     yFormat: (y) => `${(Math.round(y * 10) / 10).toString()}`,

@@ -76,10 +76,11 @@ export function lineChartSvg(chart: LineChart): string {
   for (const t of niceTicks(y0, y1)) out.push(`<text x="${m.left - 6}" y="${n(sy(t) + 4)}">${escapeXml(fy(t))}</text>`);
   out.push('</g><g class="x-labels" text-anchor="middle" fill="#333333">');
   const xTicks = [...new Set(xs)].sort((a, b) => a - b);
-  for (const t of xTicks.length ? xTicks : niceTicks(x0, x1))
-    out.push(
-      `<text x="${n(sx(t))}" y="${m.top + ph + 18}">${escapeXml(n(t))}</text><line x1="${n(sx(t))}" x2="${n(sx(t))}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333333"/>`,
-    );
+  for (const t of xTicks.length ? xTicks : niceTicks(x0, x1)) {
+    const x = n(sx(t));
+    const label = `<text x="${x}" y="${m.top + ph + 18}">${escapeXml(n(t))}</text>`;
+    out.push(`${label}<line x1="${x}" x2="${x}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333333"/>`);
+  }
   out.push('</g>');
   out.push(
     `<line class="axis" x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#333333"/>`,
@@ -108,15 +109,16 @@ export function lineChartSvg(chart: LineChart): string {
             `<line x1="${n(sx(p.x) - 4)}" x2="${n(sx(p.x) + 4)}" y1="${n(sy(v))}" y2="${n(sy(v))}" stroke="${color}"/>`,
           );
       }
+      const tip = escapeXml(`${s.name}: x=${n(p.x)}, y=${fy(p.y)}`);
       out.push(
-        `<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${color}"><title>${escapeXml(`${s.name}: x=${n(p.x)}, y=${fy(p.y)}`)}</title></circle>`,
+        `<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${color}"><title>${tip}</title></circle>`,
       );
     }
     out.push('</g>');
     const ly = m.top + 10 + i * 18;
-    out.push(
-      `<g class="legend"><line x1="${m.left + pw + 14}" x2="${m.left + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(s.name)}</text></g>`,
-    );
+    const swatch = `<line x1="${m.left + pw + 14}" x2="${m.left + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`;
+    const legendName = `<text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(s.name)}</text>`;
+    out.push(`<g class="legend">${swatch}${legendName}</g>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -52,7 +52,8 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const { result } = outcome;
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   const summary = best
-    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
+    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); ` +
+      `best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
     : 'benchmark finished with no results.';
   await openMarkdownReport(ctx, outcome.reportFile!, summary);
   // A cell with failed calls leaves pairs out: said, as the CLI says it (its exit code is 1).

@@ -80,7 +80,8 @@ function showScaling(ctx: Ctx, folder: Folder, outcome: EngineScalingOutcome): v
   for (const p of result.points)
     ctx.log.info(
       'scaling',
-      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] over ${p.pairs} pairs, ${p.calls} calls`,
+      `${p.size} context pairs (mean used ${p.meanContextUsed.toFixed(1)}): ` +
+        `${pct(p.accuracy)}% [${pct(p.ci95[0])}, ${pct(p.ci95[1])}] over ${p.pairs} pairs, ${p.calls} calls`,
     );
   const { yFormat: _format, ...chart } = scalingChart(result);
   const svgFile = vscode.workspace.asRelativePath(outcome.svgFile);
