@@ -69,11 +69,14 @@ Give a one-sentence reason, then your label.`,
  */
 export const OUTPUT_INSTRUCTIONS: Record<PromptName, string> = {
   judge:
-    'Reply with a JSON object with two fields: "reasoning", a string holding your brief reasoning in your own words, and "preference", the letter "A" or the letter "B".',
+    'Reply with a JSON object with two fields: "reasoning", a string holding your brief reasoning in your own words, ' +
+    'and "preference", the letter "A" or the letter "B".',
   bootstrap:
-    'Reply with a JSON object with two fields: "reasoning", a string holding your hypotheses about the user and your comparison of the replies, and "preference", the letter "A" or the letter "B".',
+    'Reply with a JSON object with two fields: "reasoning", a string holding your hypotheses about the user ' +
+    'and your comparison of the replies, and "preference", the letter "A" or the letter "B".',
   'persona-synthesis':
-    'Reply with a JSON object with two fields: "reasoning", a string saying what the choices have in common, and "persona", a string holding the full text of the persona you wrote.',
+    'Reply with a JSON object with two fields: "reasoning", a string saying what the choices have in common, ' +
+    'and "persona", a string holding the full text of the persona you wrote.',
   memory: 'Reply with a JSON object with one field: "facts", a list of strings, one fact about the user in each.',
   personalizable:
     'Reply with a JSON object with two fields: "reason", one sentence, and "personalizable", true or false.',

@@ -20,7 +20,10 @@ export function exportJudgePrompt(
     {
       role: 'user',
       content:
-        '<conversation>\n{{conversation}}\n</conversation>\n\n<response_a>\n{{response_a}}\n</response_a>\n\n<response_b>\n{{response_b}}\n</response_b>\n\nWhich reply would this user prefer, A or B?',
+        '<conversation>\n{{conversation}}\n</conversation>\n\n' +
+        '<response_a>\n{{response_a}}\n</response_a>\n\n' +
+        '<response_b>\n{{response_b}}\n</response_b>\n\n' +
+        'Which reply would this user prefer, A or B?',
     },
   ];
 }
@@ -33,7 +36,8 @@ export function exportJudgePrompt(
 export function exportGenerationPrompt(model: PersonaModel, demos: readonly { pair: Pair; demo: Demo }[] = []): string {
   const out = [
     'You are a helpful assistant. You are talking with a user you know something about.',
-    'Shape your replies to what this user values (length, structure, tone, evidence, style), without mentioning that you were told about them.',
+    'Shape your replies to what this user values (length, structure, tone, evidence, style), ' +
+      'without mentioning that you were told about them.',
     '',
     '<user_persona>',
     // Data inside the prompt's own tags is escaped, as in the judge's prompt (render.ts): a persona or a
@@ -44,7 +48,8 @@ export function exportGenerationPrompt(model: PersonaModel, demos: readonly { pa
   if (demos.length) {
     out.push(
       '',
-      'Past choices of this user: each time they saw two replies to the same conversation and preferred one. Learn what they value from them; do not repeat these conversations.',
+      'Past choices of this user: each time they saw two replies to the same conversation and preferred one. ' +
+        'Learn what they value from them; do not repeat these conversations.',
       '',
       '<past_choices>',
     );
