@@ -246,7 +246,8 @@ export class ResponseCache {
       if (!this.writeFailures++)
         this.options.log?.(
           'warn',
-          `cache: could not write to ${this.dir}: ${(err as Error).message} (answers of this run are not cached; later write failures are not repeated)`,
+          `cache: could not write to ${this.dir}: ${(err as Error).message} ` +
+            '(answers of this run are not cached; later write failures are not repeated)',
         );
     } finally {
       if (writer && --writer.pending === 0 && writer.retired) await writer.handle.close().catch(() => undefined);

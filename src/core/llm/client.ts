@@ -292,7 +292,8 @@ class LlmClient implements Llm {
         this.log(
           huge ? 'warn' : 'debug',
           huge
-            ? `the ${request.purpose ?? 'call'} answer passed ${MAX_ANSWER_CHARS / 1024 / 1024} MiB and was cut there (the server ignored the output cap)`
+            ? `the ${request.purpose ?? 'call'} answer passed ${MAX_ANSWER_CHARS / 1024 / 1024} MiB ` +
+                'and was cut there (the server ignored the output cap)'
             : `the ${request.purpose ?? 'call'} answer hit the token limit and may be cut short`,
         );
         // An answer that becomes data must be whole: cut, it is a failed call, and it is not cached.
@@ -390,7 +391,9 @@ class LlmClient implements Llm {
 
   /** A retry's wait: in the log's detail, and said (warn) when it is long, once for calls that wait together. */
   private sayRetry(err: LlmError, endpoint: Endpoint, attempt: number, delayMs: number, maxAttempts: number): void {
-    const detail = `retrying after ${err.kind} on ${redactUrl(endpoint.baseUrl)} (attempt ${attempt + 1} of ${maxAttempts}, in ${(delayMs / 1000).toFixed(1)} s): ${err.message}`;
+    const detail =
+      `retrying after ${err.kind} on ${redactUrl(endpoint.baseUrl)} ` +
+      `(attempt ${attempt + 1} of ${maxAttempts}, in ${(delayMs / 1000).toFixed(1)} s): ${err.message}`;
     const until = Date.now() + delayMs;
     if (delayMs <= this.waitNoticeMs || until <= this.waitSaidUntil + 1000) {
       this.log('info', detail);
@@ -550,7 +553,8 @@ class LlmClient implements Llm {
       this.slowSaid.set(endpoint, performance.now());
       this.log(
         'warn',
-        `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s (loading the model, or calls queued on the server?)`,
+        `waiting for the server at ${redactUrl(endpoint.baseUrl)}: no answer for ${Math.round(this.slowCallMs / 1000)} s ` +
+          '(loading the model, or calls queued on the server?)',
       );
     }, this.slowCallMs);
     try {
@@ -566,7 +570,8 @@ class LlmClient implements Llm {
           endpoint.refused.add(param);
           this.log(
             'warn',
-            `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" (${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`,
+            `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" ` +
+              `(${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`,
           );
           isRetry = false;
           call = this.providerCall(request, useSchema, endpoint);
@@ -691,7 +696,8 @@ class LlmClient implements Llm {
           this.digestChangeSaid = true;
           this.log(
             'info',
-            `${this.model} changed on the server since answers were cached (digest ${hit.digest.slice(0, 12)} -> ${digest.slice(0, 12)}): asking again`,
+            `${this.model} changed on the server since answers were cached ` +
+              `(digest ${hit.digest.slice(0, 12)} -> ${digest.slice(0, 12)}): asking again`,
           );
         }
         continue;

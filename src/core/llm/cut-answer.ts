@@ -1,9 +1,10 @@
-// An answer cut at its output cap (Ollama done_reason "length", OpenAI finish_reason "length", the
-// answer guard's 1 MiB cut, or a length far past what the cap can hold: pastCap) for a request whose answer becomes data (`wholeAnswer`: a persona, a memory, a
-// bootstrap reasoning kept as a demonstration). Such an answer is a failed call: it is never returned,
-// never cached, and its error carries the cap it was sent with, so that the caller can ask once more with
-// room (see method/whole-answer.ts). A persona once stored as the raw text of a cut answer, looping until
-// the cap, made every later judge call of that user unparseable.
+// An answer cut at its output cap (Ollama done_reason "length", OpenAI finish_reason "length", the answer
+// guard's 1 MiB cut, or a length far past what the cap can hold: pastCap) for a request whose answer
+// becomes data (`wholeAnswer`: a persona, a memory, a bootstrap reasoning kept as a demonstration). Such
+// an answer is a failed call: it is never returned, never cached, and its error carries the cap it was
+// sent with, so that the caller can ask once more with room (see method/whole-answer.ts). A persona once
+// stored as the raw text of a cut answer, looping until the cap, made every later judge call of that user
+// unparseable.
 import { LlmError } from './errors';
 import type { Usage } from './types';
 

@@ -86,7 +86,10 @@ export function cliAdvice(a: LlmAdvice): string {
     case 'slow-server':
       return 'A model that is still loading can take minutes: raise --timeout if the server is slow.';
     case 'api-key':
-      return 'Check the API key: the CLI reads OPENAI_API_KEY (or the variable named with --api-key-env); the extension uses the key stored in its secret storage.';
+      return (
+        'Check the API key: the CLI reads OPENAI_API_KEY (or the variable named with --api-key-env); ' +
+        'the extension uses the key stored in its secret storage.'
+      );
     case 'api-key-env':
       return '(named by --api-key-env)';
     case 'choose-model':
@@ -195,8 +198,9 @@ export function retryAfterTooLong(err: LlmError, capMs: number): LlmError {
   const where = err.baseUrl ? ` at ${redactUrl(err.baseUrl)}` : '';
   return new LlmError(
     err.kind === 'quota' ? 'quota' : 'rate-limit',
-    `The server${where} asked to wait ${waitText(err.retryAfterMs ?? 0)} before the next request (Retry-After${err.status ? ` on a ${err.status}` : ''}), ` +
-      `longer than the ${waitText(capMs)} a run waits. The run stops here: run the same command again after that to resume (the answers so far are cached).`,
+    `The server${where} asked to wait ${waitText(err.retryAfterMs ?? 0)} before the next request ` +
+      `(Retry-After${err.status ? ` on a ${err.status}` : ''}), longer than the ${waitText(capMs)} a run waits. ` +
+      'The run stops here: run the same command again after that to resume (the answers so far are cached).',
     {
       provider: err.provider,
       baseUrl: err.baseUrl,
@@ -310,8 +314,11 @@ export function parseError(ctx: ErrorContext, detail: string, cause?: unknown): 
 // Servers' own words: OpenAI and vLLM ("This model's maximum context length is N tokens"), Ollama with
 // truncate:false ("the input length exceeds the context length"), llama-server ("request (N tokens) exceeds
 // the available context size (M tokens)", type exceed_context_size_error, tools/server/server-common.cpp).
-const CONTEXT_LENGTH_RE =
-  /context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds the (?:model'?s? |available )?(?:context|maximum)|input length exceeds|exceed_context_size/i;
+const CONTEXT_LENGTH_RE = new RegExp(
+  'context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|' +
+    "exceeds the (?:model'?s? |available )?(?:context|maximum)|input length exceeds|exceed_context_size",
+  'i',
+);
 const CONTEXT_CODES = new Set(['context_length_exceeded', 'exceed_context_size_error']);
 
 /** The two sizes a context-length message names, when the server gave them. */

@@ -71,7 +71,8 @@ export function truncatedPromptError(
 ): LlmError {
   return contextLengthError(
     ctx,
-    `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
+    `Ollama at ${redactUrl(ctx.baseUrl)} cut the prompt of the ${ctx.purpose ?? 'chat'} call from the front: ` +
+      `it read ${n(evaluated)} of about ${n(estimated)} tokens ` +
       `(num_ctx ${numCtx !== undefined ? n(numCtx) : "the server's default"}), so the instructions and the persona were lost.`,
     `prompt_eval_count ${evaluated}, estimate ${estimated}`,
     `from ${TRUNCATE_FLAG_SINCE} it refuses such a prompt instead of cutting it.`,
@@ -82,7 +83,8 @@ export function truncatedPromptError(
 export function overlongPromptError(ctx: ErrorContext, estimated: number, numCtx: number): LlmError {
   return contextLengthError(
     ctx,
-    `The prompt of the ${ctx.purpose ?? 'chat'} call is about ${n(estimated)} tokens, well over the context of ${n(numCtx)} (num_ctx) it would be sent with, ` +
+    `The prompt of the ${ctx.purpose ?? 'chat'} call is about ${n(estimated)} tokens, ` +
+      `well over the context of ${n(numCtx)} (num_ctx) it would be sent with, ` +
       `so it was not sent: Ollama would refuse it or cut it from the front. Shorten it (fewer demonstrations or context turns).`,
     `estimate ${estimated}, num_ctx ${numCtx}`,
     `from ${TRUNCATE_FLAG_SINCE} it refuses an overlong prompt instead of cutting it.`,

@@ -23,13 +23,28 @@ const VALUE_END = `(?![\\w]|-\\w)`;
  * "Answer: A good reply..." goes on a noun phrase: there the A is an article. A question mark ends no
  * statement ("The answer is A?").
  */
-const STATEMENT_END = `(?=\\s*$|\\s*[.,;:!)\\]"'*_\`]|\\s+(?:is|was|wins|would|because|since|as|over|here|overall|by)\\b|\\s*[-\u2013\u2014(])`;
+const STATEMENT_END =
+  `(?=\\s*$|\\s*[.,;:!)\\]"'*_\`]|` +
+  `\\s+(?:is|was|wins|would|because|since|as|over|here|overall|by)\\b|` +
+  `\\s*[-\u2013\u2014(])`;
 /** Words that choose a reply. */
-const CHOOSING =
-  /\b(?:better|best|prefer|prefers|preferred|preferable|choose|chooses|chose|pick|picks|picked|select|selects|selected|go(?:es|ing)? with|winner|wins|superior|stronger|more (?:helpful|suitable|appropriate|useful|relevant|accurate|aligned)|suits|fits|matches|(?:gives|provides|offers|delivers|does) (?:one|it|that|this|so|exactly))\b/i;
-/** Words that turn a statement about a reply into something else than its choice: negation, comparison against, condition. */
-const NOT_CHOOSING =
-  /\b(?:not|no|never|none|nor|neither|nothing|cannot|worse|worst|less|least|inferior|weaker|than|instead|fails?|failed|lacks?|lacking|misses|wrong|incorrect|unhelpful|poor|poorly|badly|if|unless|whether|too \w+)\b|n['\u2019]t\b/i;
+const CHOOSING = new RegExp(
+  '\\b(?:better|best|prefer|prefers|preferred|preferable|choose|chooses|chose|pick|picks|picked|' +
+    'select|selects|selected|go(?:es|ing)? with|winner|wins|superior|stronger|' +
+    'more (?:helpful|suitable|appropriate|useful|relevant|accurate|aligned)|suits|fits|matches|' +
+    '(?:gives|provides|offers|delivers|does) (?:one|it|that|this|so|exactly))\\b',
+  'i',
+);
+/**
+ * Words that turn a statement about a reply into something else than its choice: negation, comparison
+ * against, condition.
+ */
+const NOT_CHOOSING = new RegExp(
+  '\\b(?:not|no|never|none|nor|neither|nothing|cannot|worse|worst|less|least|inferior|weaker|than|instead|' +
+    'fails?|failed|lacks?|lacking|misses|wrong|incorrect|unhelpful|poor|poorly|badly|if|unless|whether|too \\w+)\\b|' +
+    "n['\\u2019]t\\b",
+  'i',
+);
 /** Words that judge a reply at all: a sentence naming both replies with any of them is ambiguous. */
 const judges = (s: string) => CHOOSING.test(s) || NOT_CHOOSING.test(s);
 
@@ -82,7 +97,8 @@ function matches(text: string, re: RegExp): RegExpExecArray[] {
 /** "Preference: B", "Final answer is A.": a lower-case letter only where nothing follows it on its line. */
 function labelledChoices(text: string, r: Reading): Set<string> {
   const labelled = new RegExp(
-    `(?:^|[^\\w])(?:preference|${LABELS})["'*_\`]*\\s*(?:[:=]|is)\\s*${WRAP_OPEN}(?:(?:${NAMES})\\s+)?${WRAP_OPEN}${r.value}${VALUE_END}${WRAP_CLOSE}${STATEMENT_END}`,
+    `(?:^|[^\\w])(?:preference|${LABELS})["'*_\`]*\\s*(?:[:=]|is)\\s*${WRAP_OPEN}(?:(?:${NAMES})\\s+)?` +
+      `${WRAP_OPEN}${r.value}${VALUE_END}${WRAP_CLOSE}${STATEMENT_END}`,
     'gi',
   );
   const found = new Set<string>();
@@ -105,7 +121,8 @@ function labelledChoices(text: string, r: Reading): Set<string> {
  */
 function sentenceChoices(text: string, r: Reading): Set<string> | 'ambiguous' {
   const named = new RegExp(
-    `(?:^|[^\\w])(?:${NAMES}|prefers?|preferred|choose|chose|pick|picked|select|selected|go(?:es|ing)? with)\\s+(?:(?:${NAMES})\\s+)?${WRAP_OPEN}${r.value}${VALUE_END}`,
+    `(?:^|[^\\w])(?:${NAMES}|prefers?|preferred|choose|chose|pick|picked|select|selected|go(?:es|ing)? with)\\s+` +
+      `(?:(?:${NAMES})\\s+)?${WRAP_OPEN}${r.value}${VALUE_END}`,
     'gi',
   );
   const found = new Set<string>();

@@ -145,7 +145,11 @@ export class UsageCounters {
  */
 export function usageSentence(c: UsageSnapshot): string {
   const cost = c.costUsd !== undefined ? `, $${c.costUsd.toFixed(4)}` : '';
-  return `${c.calls} call(s), ${c.cacheHits} from cache, ${c.attempts} request(s) sent to the server (retries included), ${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`;
+  return (
+    `${c.calls} call(s), ${c.cacheHits} from cache, ${c.attempts} request(s) sent to the server (retries included), ` +
+    `${c.promptTokens} prompt + ${c.completionTokens} completion tokens, ` +
+    `${(c.wallMs / 1000).toFixed(1)} s${cost}${c.errors ? `, ${c.errors} failed call(s)` : ''}`
+  );
 }
 
 /**

@@ -117,8 +117,10 @@ export class CallDeadline {
       ctx.provider === 'ollama' ? `Ollama at ${redactUrl(ctx.baseUrl)}` : `The server at ${redactUrl(ctx.baseUrl)}`;
     return new LlmError(
       'timeout',
-      `${server} kept streaming for ${seconds} s without finishing ${ctx.purpose ? `the ${ctx.purpose} call` : 'the call'} (model ${ctx.model}); ` +
-        `the per-call deadline is ${seconds} s. A model that loops past its output cap (or a server that ignores the cap) does this.`,
+      `${server} kept streaming for ${seconds} s without finishing ` +
+        `${ctx.purpose ? `the ${ctx.purpose} call` : 'the call'} (model ${ctx.model}); ` +
+        `the per-call deadline is ${seconds} s. ` +
+        'A model that loops past its output cap (or a server that ignores the cap) does this.',
       { provider: ctx.provider, baseUrl: ctx.baseUrl, model: ctx.model, detail: 'deadline', retryable: false },
     );
   }
