@@ -86,7 +86,8 @@ export function normalizeRecord(raw: unknown, where: RecordLocation): NormalizeR
     else
       at(
         'split',
-        `unknown split ${JSON.stringify(raw.split)} (expected context|validation|test or train|val|test); the pair will be split automatically`,
+        `unknown split ${JSON.stringify(raw.split)} (expected context|validation|test or train|val|test); ` +
+          'the pair will be split automatically',
         'warning',
       );
   }

@@ -71,10 +71,10 @@ export function jsonErrorOffset(text: string): number {
 export function jsonErrorMessage(err: unknown, text: string, offset: number): string {
   if (offset >= text.trimEnd().length) return 'malformed JSON: the record ends too early';
   const msg = String((err as Error)?.message ?? err);
-  const m =
-    /^((?:Unexpected (?:token|non-whitespace character|number|string)|Expected|Bad (?:control character|escaped character|Unicode escape))[^,]*?)(?:,| in JSON| after JSON|$)/.exec(
-      msg,
-    );
+  const m = new RegExp(
+    '^((?:Unexpected (?:token|non-whitespace character|number|string)|Expected|' +
+      'Bad (?:control character|escaped character|Unicode escape))[^,]*?)(?:,| in JSON| after JSON|$)',
+  ).exec(msg);
   const what = m ? m[1]! : `unexpected ${JSON.stringify(text[offset])}`;
   return `malformed JSON: ${what}`;
 }

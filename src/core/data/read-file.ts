@@ -51,7 +51,8 @@ export async function readPreferenceFile(
     if (regular.stats.size > MAX_WHOLE_FILE_BYTES) {
       return failedFile(
         file,
-        `${(regular.stats.size / 1048576).toFixed(0)} MB is too large to read as ${format.toUpperCase()}; convert it to JSONL (one pair per line), which streams`,
+        `${(regular.stats.size / 1048576).toFixed(0)} MB is too large to read as ${format.toUpperCase()}; ` +
+          'convert it to JSONL (one pair per line), which streams',
       );
     }
     const fh = await openRegularFile(path);

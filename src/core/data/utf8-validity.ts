@@ -61,7 +61,8 @@ export function checkUtf8(bytes: Buffer, source: TextEncoding): InvalidText | un
   // The UTF-16 transcoder marks its faults with a byte UTF-8 never holds.
   const message =
     source === 'utf8'
-      ? `invalid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} does not start a valid character (is the file in another encoding, such as Latin-1 or Windows-1252? save it as UTF-8)`
+      ? `invalid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} does not start a valid character ` +
+        '(is the file in another encoding, such as Latin-1 or Windows-1252? save it as UTF-8)'
       : byte === UTF16_FAULT
         ? 'invalid UTF-16: an unpaired surrogate or a dangling odd byte'
         : 'invalid UTF-16';

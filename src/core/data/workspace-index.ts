@@ -110,7 +110,9 @@ export class PreferenceIndex {
               file: p.source.file,
               line: p.source.line,
               column: p.source.column,
-              message: `duplicate pair_id "${p.pairId}" for user "${user}" (first in ${first.source.file}:${first.source.line}); this record is ignored`,
+              message:
+                `duplicate pair_id "${p.pairId}" for user "${user}" ` +
+                `(first in ${first.source.file}:${first.source.line}); this record is ignored`,
               severity: 'error',
             });
             continue;
@@ -135,7 +137,9 @@ export class PreferenceIndex {
           file: pairs[0].source.file,
           line: pairs[0].source.line,
           column: pairs[0].source.column,
-          message: `user "${user}" has ${pairs.length} pair${pairs.length === 1 ? '' : 's'}, fewer than ${this.splitOptions.minPairs}: too small to split (explicit splits are kept)`,
+          message:
+            `user "${user}" has ${pairs.length} pair${pairs.length === 1 ? '' : 's'}, ` +
+            `fewer than ${this.splitOptions.minPairs}: too small to split (explicit splits are kept)`,
           severity: 'warning',
         });
       }

@@ -52,7 +52,8 @@ async function gunzipStream(
       total += chunk.length;
       if (total > cap)
         throw new DecompressionLimitError(
-          `${file}: decompresses to more than ${mb(cap)}: refused (a decompression bomb?); if the data is real, decompress it and import the plain file`,
+          `${file}: decompresses to more than ${mb(cap)}: refused (a decompression bomb?); ` +
+            'if the data is real, decompress it and import the plain file',
         );
       if (onChunk(chunk) === false) break;
     }

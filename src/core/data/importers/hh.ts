@@ -142,7 +142,10 @@ function hhPair(row: unknown): HhPair | string {
   const context = c.turns.slice(0, -1);
   const otherContext = r.turns.slice(0, -1);
   if (c.preamble !== r.preamble || !sameTurns(context, otherContext))
-    return `the chosen and rejected transcripts do not share the same turns before the last assistant turn (${context.length} vs ${otherContext.length} turns)`;
+    return (
+      'the chosen and rejected transcripts do not share the same turns before the last assistant turn ' +
+      `(${context.length} vs ${otherContext.length} turns)`
+    );
   if (context.length === 0 || context[context.length - 1]!.role !== 'user')
     return 'no "Human:" turn before the last assistant turn';
   const why = responsePairError(lastC!.content, lastR!.content);

@@ -266,7 +266,8 @@ function warnUnsurveyed(
     file,
     first.line,
     first.column,
-    `${unsurveyed.size} user${unsurveyed.size === 1 ? '' : 's'} (${pairs} pair${pairs === 1 ? '' : 's'}) not in the survey, so without demographics: ${names}${unsurveyed.size > 5 ? ', ...' : ''}`,
+    `${unsurveyed.size} user${unsurveyed.size === 1 ? '' : 's'} (${pairs} pair${pairs === 1 ? '' : 's'}) ` +
+      `not in the survey, so without demographics: ${names}${unsurveyed.size > 5 ? ', ...' : ''}`,
     'warning',
   );
 }
