@@ -49,8 +49,9 @@ flipped. The workspace is the current folder when it is not given.
 The previous version comes from history (.synthesizeme/history/): a prompt's newest kept version
 that differs (the shipped default counts as the first), a persona's newest version whose persona
 or demonstrations differ (the fitted one at the first edit). Nothing is compared with itself:
-without another version nothing is judged, the command says so and exits 0. The text it judges
-is kept as a version, so the next edit is compared with it. The estimate comes first (--dry-run
+without another version a prompt is not judged (the command says so and exits 0), and a persona
+is judged alone (its accuracy and interval, no comparison). The text it judges is kept as a
+version, so the next edit is compared with it; the persona file itself is never rewritten. The estimate comes first (--dry-run
 stops there); the cache makes a repeated re-validation free. Calls that failed make it exit 1.
 
 Options:
@@ -100,7 +101,7 @@ Examples:
       if (dryRun) return dryRunReport(io, json, plan, estimated);
       // The estimate before the run, also with --json (on stderr): what the run will cost is said before it is spent.
       if (!plan.nothingToCompare)
-        io.stderr(`revalidate ${plan.target} against ${plan.previous?.id}: ${estimateText(estimated)}\n`);
+        io.stderr(`revalidate ${plan.target} ${versusText(plan)}: ${estimateText(estimated)}\n`);
       const modelDigest = plan.nothingToCompare ? undefined : await modelDigestOf(llm, io.signal);
       const result = await runRevalidation(plan, {
         model: llm,
@@ -155,6 +156,11 @@ async function personaRunArgs(args: ParsedArgs, target: RevalidateTarget, cwd: s
   return { ...args, values: { ...args.values, user: userId } };
 }
 
+/** What the current version is judged against: its previous version, or nothing (a persona judged alone). */
+function versusText(plan: RevalidationPlan): string {
+  return plan.previous ? `against ${plan.previous.id}` : 'alone (no earlier version to compare with)';
+}
+
 function estimateText({ estimate: est, exact }: RevalidationEstimate): string {
   const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
   return (
@@ -181,7 +187,7 @@ function dryRunReport(io: CommandIO, json: boolean, plan: RevalidationPlan, esti
       JSON.stringify({
         target: plan.target,
         previous: plan.previous?.id ?? null,
-        ...(plan.nothingToCompare ? { message: plan.nothingToCompare } : {}),
+        ...(plan.nothingToCompare || plan.alone ? { message: plan.nothingToCompare ?? plan.alone } : {}),
         ...estimateJson(estimated),
         ...contextJson(estimated.context),
       }) + '\n',
@@ -190,7 +196,7 @@ function dryRunReport(io: CommandIO, json: boolean, plan: RevalidationPlan, esti
     io.stdout(
       plan.nothingToCompare
         ? `${plan.nothingToCompare}.\n`
-        : `Dry run: re-validating ${plan.target} against ${plan.previous?.id} costs ${estimateText(estimated)}.\n` +
+        : `Dry run: re-validating ${plan.target} ${versusText(plan)} costs ${estimateText(estimated)}.\n` +
             contextLine(estimated.context),
     );
   return 0;
@@ -236,8 +242,12 @@ function targetOf(arg: string, cwd: string): RevalidateTarget {
   const name = /(?:^|[\\/])([a-z-]+)\.prompt\.md$/.exec(arg)?.[1] ?? arg;
   if (isRevalidatePrompt(name)) return { kind: 'prompt', name };
   if (name in DEFAULT_PROMPTS) {
+    const whyNot =
+      name === 'bootstrap'
+        ? 'it shapes the whole fit: fit again and compare the runs'
+        : 'it is used by the benchmark filter, not by a judge';
     throw new UsageError(
-      `revalidate: the ${name} prompt cannot be re-validated here (${name === 'bootstrap' ? 'it shapes the whole fit: fit again and compare the runs' : 'it is used by the benchmark filter, not by a judge'}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`,
+      `revalidate: the ${name} prompt cannot be re-validated here (${whyNot}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`,
     );
   }
   const path = resolve(cwd, arg);
@@ -266,7 +276,7 @@ export function resultJson(r: RevalidateResult, rel: (p: string) => string) {
     sentence: c?.sentence ?? null,
     split: r.split,
     methods: r.methods,
-    accuracy: c ? { previous: c.accuracyA, current: c.accuracyB, ci95Previous: c.ci95A, ci95Current: c.ci95B } : null,
+    accuracy: accuracyJson(r),
     outcomes: c ? c.users : null,
     perUser: c ? c.perUser : [],
     resampling: c?.resampling ?? null,
@@ -282,23 +292,49 @@ export function resultJson(r: RevalidateResult, rel: (p: string) => string) {
   };
 }
 
+/** Both sides' accuracy over the pairs compared; a persona judged alone has the current side's only. */
+function accuracyJson(r: RevalidateResult) {
+  const c = r.comparison;
+  if (c) return { previous: c.accuracyA, current: c.accuracyB, ci95Previous: c.ci95A, ci95Current: c.ci95B };
+  const now = r.figures.current;
+  return now ? { previous: null, current: now.accuracy, ci95Previous: null, ci95Current: now.ci95 } : null;
+}
+
+/** A persona judged alone: why, then its accuracy over the pairs judged. */
+function aloneText(r: RevalidateResult, methods: string, rel: (p: string) => string): string {
+  const now = r.figures.current!;
+  return (
+    `${r.message}.\n` +
+    `  ${r.target} on ${r.split}: current ${accuracyCell(now.accuracy, now.ci95, now.pairs)} over ${now.pairs} pair(s)\n` +
+    `  method: ${methods}\n` +
+    `  runs: ${r.runs.current.map(rel).join(', ')}\n`
+  );
+}
+
+function usersMoved(u: { improved: number; hurt: number; unchanged: number }): string {
+  return `users: ${u.improved} improved, ${u.hurt} hurt, ${u.unchanged} unchanged`;
+}
+
 function resultText(r: RevalidateResult, rel: (p: string) => string): string {
   const methods = r.methods.map((m) => `${m.method} for ${m.users.join(', ') || 'nobody'}`).join('; ');
-  if (!r.comparison) return `${r.message}.\n`;
+  if (!r.comparison) return r.figures.current ? aloneText(r, methods, rel) : `${r.message}.\n`;
   const c = r.comparison;
   let text =
     `${r.target} on ${r.split}: current vs previous (${r.previous!.id}): ${c.sentence}\n` +
     `  previous ${accuracyCell(c.accuracyA, c.ci95A)}, current ${accuracyCell(c.accuracyB, c.ci95B)} over ${r.pairs} pair(s)` +
-    `${r.users > 1 ? ` of ${r.users} users (intervals resample users, then pairs); users: ${c.users.improved} improved, ${c.users.hurt} hurt, ${c.users.unchanged} unchanged` : ''}\n` +
+    `${r.users > 1 ? ` of ${r.users} users (intervals resample users, then pairs); ${usersMoved(c.users)}` : ''}\n` +
     `  method: ${methods}\n` +
     `  (${r.power})\n`;
   if (r.users > 1)
     for (const u of c.perUser)
-      text += `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} (${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
+      text +=
+        `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} ` +
+        `(${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
   const order = (s: { AB: number | null; BA: number | null; score: number }) =>
     `AB ${s.AB ?? '-'} BA ${s.BA ?? '-'} (${s.score})`;
   text += r.flipped.length
-    ? `  flipped pairs (${r.flipped.length}):\n${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n`
+    ? `  flipped pairs (${r.flipped.length}):\n` +
+      `${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n`
     : '  no pair flipped\n';
   text += `  runs: ${[...r.runs.previous, ...r.runs.current].map(rel).join(', ')}\n`;
   return text;

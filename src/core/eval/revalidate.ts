@@ -9,8 +9,10 @@
 //     demonstrations on both sides, so that only the persona differs; no persona file is written;
 //   - a persona file: persona+demos for the file's user.
 // The previous version comes from history (prompt-store.ts, the persona's history folder); nothing is
-// compared with itself: without another version, nothing is judged. The text used is kept as a version,
-// so a later edit is compared with it.
+// compared with itself. Without another version, a prompt is not judged at all; a persona file is judged
+// alone (its accuracy and interval, no comparison), as VS Code always showed it. The text used is kept as
+// a version, so a later edit is compared with it. On request (VS Code's Re-validate Persona) the persona
+// file then records the new validation figures (revalidate-figures.ts).
 //
 // The CLI (`synthesizeme revalidate`) and the extension share this engine: prepareRevalidation (no
 // calls), estimateRevalidation (the estimate, replaying the cache only), runRevalidation.
@@ -44,11 +46,12 @@ import { isFatal } from '../method/judge';
 import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { keepVersion, listVersions } from '../versions/version-store';
-import { evaluate, type EvalUser } from './evaluate';
+import { evaluate, figures, type EvalUser } from './evaluate';
 import { compareVerdicts, type VerdictComparison } from './compare';
-import { verdictKey, type RunFailures } from './run-file';
+import { verdictKey, type RunFailures, type UserFigures } from './run-file';
 import { comparisonPowerNote } from './sample-size';
 import { CacheOnlyModel, type Estimating } from './revalidate-estimate';
+import { saveValidationFigures } from './revalidate-figures';
 import { firstStage, synthesisRequest, type FirstStage } from '../method/first-stage';
 import { textHash } from '../text-hash';
 import { UserError } from '../user-error';
@@ -63,7 +66,10 @@ export function isRevalidatePrompt(s: string): s is RevalidatePrompt {
   return (REVALIDATE_PROMPTS as readonly string[]).includes(s);
 }
 
-export type RevalidateTarget = { kind: 'prompt'; name: RevalidatePrompt } | { kind: 'persona'; path: string };
+export type RevalidateTarget =
+  | { kind: 'prompt'; name: RevalidatePrompt }
+  /** `text`: the persona as an editor shows it, unsaved (else the file's text). */
+  | { kind: 'persona'; path: string; text?: string };
 
 /** What a re-validation reads of a workspace (a Workspace of open-workspace.ts has it all). */
 export interface RevalidateWorkspace {
@@ -93,6 +99,14 @@ export interface RevalidateRun {
   signal?: AbortSignal;
   onProgress?: (label: string, done: number, total: number) => void;
   onNote?: (message: string) => void;
+  /**
+   * A persona file only, on validation: once the run is complete, the file records the new validation
+   * figures and `edited: true` when an earlier version differs (through savePersona, which keeps the
+   * version it replaces). VS Code's Re-validate Persona sets it; the CLI leaves the file as it is.
+   */
+  saveFigures?: boolean;
+  /** False: the current text is not kept as a version (VS Code's Compare persona versions only looks). */
+  keepCurrent?: boolean;
 }
 
 /** A version compared with: its id is the history file's name, or "default" for the shipped default. */
@@ -117,6 +131,8 @@ export interface RevalidationPlan {
   previous?: VersionRef & { text: string };
   /** Set when there is nothing to compare with; nothing is judged then. */
   nothingToCompare?: string;
+  /** A persona file with no earlier version that differs: it is judged alone, and this says so. */
+  alone?: string;
   /** Which method each user is judged with. */
   groups: MethodGroup[];
   skipped: { user: string; reason: string }[];
@@ -170,7 +186,17 @@ export interface RevalidateResult {
   skipped: { user: string; reason: string }[];
   /** The history file the current text is kept as. */
   recorded?: string;
+  /**
+   * Each side's figures over all the pairs it judged (the previous side only with a comparison): a
+   * persona judged alone has its accuracy and interval here.
+   */
+  figures: { current?: SideFigures; previous?: SideFigures };
+  /** The persona file written with the new figures (RevalidateRun.saveFigures). */
+  saved?: string;
 }
+
+/** What one side's run measured: accuracy, its 95% interval, consistency, samples and pairs. */
+export type SideFigures = Omit<UserFigures, 'id'>;
 
 const PERSONA_VERSION = '.persona.yaml';
 
@@ -194,6 +220,16 @@ export async function prepareRevalidation(inputs: RevalidateInputs): Promise<Rev
     : preparePrompt(base, inputs.target.name);
 }
 
+async function readPersonaTarget(path: string, show: (p: string) => string): Promise<string> {
+  try {
+    return await readOwnText(path, { what: 'persona file', maxBytes: READ_LIMITS.text });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message;
+    throw new UserError(`${show(path)}: ${why}`, 2);
+  }
+}
+
 type PlanBase = Pick<RevalidationPlan, 'inputs' | 'skipped' | 'prompts' | 'personas'>;
 
 const showOf = (inputs: RevalidateInputs) => inputs.display ?? ((p: string) => p);
@@ -202,14 +238,8 @@ const showOf = (inputs: RevalidateInputs) => inputs.display ?? ((p: string) => p
 async function preparePersona(base: PlanBase, path: string): Promise<RevalidationPlan> {
   const { inputs } = base;
   const show = showOf(inputs);
-  let text: string;
-  try {
-    text = await readOwnText(path, { what: 'persona file', maxBytes: READ_LIMITS.text });
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such persona file' : (err as Error).message;
-    throw new UserError(`${show(path)}: ${why}`, 2);
-  }
+  const given = inputs.target.kind === 'persona' ? inputs.target.text : undefined;
+  const text = given ?? (await readPersonaTarget(path, show));
   const model = parsePersona(text, show(path));
   const user = inputs.users.find((u) => u.id === model.userId);
   if (!user)
@@ -224,9 +254,9 @@ async function preparePersona(base: PlanBase, path: string): Promise<Revalidatio
     ...(previous
       ? { previous: previous.ref, previousPersona: previous.model }
       : {
-          nothingToCompare:
-            `${show(path)}: no earlier version of this persona differs from it ` +
-            '(history holds the fitted version and every saved one): nothing to compare',
+          alone:
+            `${show(path)}: no earlier version of this persona differs from it (history holds the fitted ` +
+            'version and every saved one): the current persona is judged alone, with nothing to compare it with',
         }),
     groups: [{ method: 'persona+demos', users: [user] }],
     fit: { ...pickFit(inputs), byUser: new Map() },
@@ -510,7 +540,7 @@ async function judgeRequestsOf(
   const { temperature } = plan.inputs;
   const seed = plan.inputs.ws.split.seed;
   const out: ChatRequest[] = [];
-  for (const side of ['previous', 'current'] as const) {
+  for (const side of sidesOf(plan)) {
     const prompts = sidePrompts(plan, side);
     for (const g of plan.groups) {
       for (const u of sideUsers(plan, g, side)) {
@@ -540,7 +570,10 @@ function thetaSizing(plan: RevalidationPlan): ChatRequest[] {
   });
 }
 
-/** Θ: per user, the first stage (replayed from the cache, else at most every candidate on every validation pair), two personas, and the judge calls. */
+/**
+ * Θ: per user, the first stage (replayed from the cache, else at most every candidate on every validation
+ * pair), two personas, and the judge calls.
+ */
 async function thetaRequests(
   plan: RevalidationPlan,
   replay: ChatModel,
@@ -631,36 +664,73 @@ async function profileOrUndefined(method: Method, u: EvalUser, memory: () => Pro
   });
 }
 
-/** Judges both versions and compares them. */
+/** The sides a plan judges: a persona judged alone has no previous side. */
+function sidesOf(plan: RevalidationPlan): readonly Side[] {
+  return plan.previous ? ['previous', 'current'] : ['current'];
+}
+
+/** Judges both versions and compares them (a persona with no earlier version: the current one alone). */
 export async function runRevalidation(plan: RevalidationPlan, run: RevalidateRun): Promise<RevalidateResult> {
+  if (run.saveFigures && (plan.kind !== 'persona' || plan.inputs.split !== 'validation'))
+    throw new UserError('revalidate: only a persona file re-validated on validation can record its figures', 2);
   const methods = plan.groups.map((g) => ({ method: g.method, users: g.users.map((u) => u.id) }));
   const base = { target: plan.target, kind: plan.kind, split: plan.inputs.split, methods, skipped: [...plan.skipped] };
-  if (plan.nothingToCompare || !plan.previous) {
+  if (plan.nothingToCompare || (!plan.previous && !plan.alone)) {
     const failed: RunFailures = { calls: 0, pairs: 0, reasons: [] };
-    const nothing = { runs: { previous: [], current: [] }, complete: true, failed, incomplete: [] };
+    const nothing = { runs: { previous: [], current: [] }, complete: true, failed, incomplete: [], figures: {} };
     return { ...base, ...nothing, ...noComparison(plan.nothingToCompare ?? 'nothing to compare') };
   }
-  const recorded = await recordCurrent(plan);
+  // With the figures saved, savePersona keeps the current text as the version it replaces (once the run is complete).
+  const recorded = run.keepCurrent === false || run.saveFigures ? undefined : await recordCurrent(plan);
   const incomplete: { user: string; reason: string }[] = [];
   const sides: Record<Side, SideUsers[]> =
     plan.kind === 'prompt' && plan.target === 'persona-synthesis'
       ? await thetaSides(plan, run, incomplete)
       : {
-          previous: plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, 'previous') })),
+          previous: plan.previous
+            ? plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, 'previous') }))
+            : [],
           current: plan.groups.map((g) => ({ method: g.method, users: sideUsers(plan, g, 'current') })),
         };
   const judged = await judgeSides(plan, run, sides);
-  const { id, path, source, hash } = plan.previous;
-  const out = {
+  const seed = plan.inputs.ws.split.seed;
+  const current = [...judged.verdicts.current.values()];
+  const common: Judged = {
     ...base,
     skipped: [...base.skipped, ...judged.skipped.filter((s) => !base.skipped.some((b) => b.user === s.user))],
-    previous: { id, ...(path ? { path } : {}), source, hash },
+    ...(plan.previous ? { previous: versionRef(plan.previous) } : {}),
     runs: judged.runs,
     complete: judged.failed.pairs === 0 && incomplete.length === 0,
     failed: judged.failed,
     incomplete,
     ...(recorded ? { recorded } : {}),
+    figures: {
+      current: figures(current, seed),
+      ...(plan.previous ? { previous: figures([...judged.verdicts.previous.values()], seed) } : {}),
+    },
   };
+  const result = plan.previous
+    ? withComparison(plan, judged, common)
+    : // Judged alone: what was judged, and no comparison.
+      {
+        ...common,
+        ...noComparison(plan.alone!),
+        pairs: current.length,
+        users: new Set(current.map((v) => v.userId)).size,
+      };
+  const saved = run.saveFigures ? await saveValidationFigures(plan, result) : undefined;
+  return saved ? { ...result, saved: saved.path, ...(saved.kept ? { recorded: saved.kept } : {}) } : result;
+}
+
+/** A result before its comparison. */
+type Judged = Omit<RevalidateResult, keyof ReturnType<typeof noComparison> | 'comparison' | 'power'>;
+
+function versionRef({ id, path, source, hash }: VersionRef): VersionRef {
+  return { id, ...(path ? { path } : {}), source, hash };
+}
+
+/** The paired comparison of the pairs both sides judged: the engine's paired test (compare.ts) gives p and the interval. */
+function withComparison(plan: RevalidationPlan, judged: JudgedSides, out: Judged): RevalidateResult {
   const c = compareVerdicts(judged.verdicts.previous, judged.verdicts.current, plan.inputs.ws.split.seed);
   if (c.pairs === 0) return { ...out, ...noComparison('no pair was judged with both versions: nothing to compare') };
   return {

@@ -121,7 +121,9 @@ export function serializePersona(model: PersonaModel): string {
     ...(model.personaReasoning?.trim() ? { persona_reasoning: block(model.personaReasoning.trim()) } : {}),
     provenance: model.provenance,
   });
-  doc.commentBefore = ` SynthesizeMe persona model for user "${model.userId}".\n Edit the persona (or the demos) freely, then re-validate to measure the change.`;
+  doc.commentBefore =
+    ` SynthesizeMe persona model for user "${model.userId}".\n` +
+    ' Edit the persona (or the demos) freely, then re-validate to measure the change.';
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -235,14 +237,19 @@ export const LONG_PERSONA_TOKENS = 4000;
 export function longPersonaNote(model: PersonaModel, displayName: string): string | undefined {
   const tokens = Math.ceil(model.persona.length / 4);
   if (tokens <= LONG_PERSONA_TOKENS) return undefined;
-  return `${displayName}: the persona is about ${tokens.toLocaleString('en-US')} tokens long; every judge prompt carries it, so the model needs a context of more than that (Ollama's is sized per run, up to the model's length; a longer prompt fails with a context-length error, it is never cut)`;
+  return (
+    `${displayName}: the persona is about ${tokens.toLocaleString('en-US')} tokens long; every judge prompt ` +
+    "carries it, so the model needs a context of more than that (Ollama's is sized per run, up to the model's " +
+    'length; a longer prompt fails with a context-length error, it is never cut)'
+  );
 }
 
 /** A persona file must be the user's own: a planted or renamed file is refused, not used for someone else. */
 export function checkPersonaUser(model: PersonaModel, userId: string, displayName: string): void {
   if (model.userId !== userId)
     throw new UserError(
-      `${displayName} holds the persona of user_id ${JSON.stringify(model.userId)}, not of ${JSON.stringify(userId)}: rename or remove the file`,
+      `${displayName} holds the persona of user_id ${JSON.stringify(model.userId)}, ` +
+        `not of ${JSON.stringify(userId)}: rename or remove the file`,
       2,
     );
 }
@@ -350,7 +357,8 @@ export async function savePersona(
     }
     if (owner !== undefined && owner !== model.userId)
       throw new UserError(
-        `${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: refusing to overwrite it (rename or remove the file)`,
+        `${path} holds the persona of user_id ${JSON.stringify(owner)}, not of ${JSON.stringify(model.userId)}: ` +
+          'refusing to overwrite it (rename or remove the file)',
         2,
       );
     previous = await keepVersion(historyDir, current, '.persona.yaml', 'hand edit');

@@ -1,17 +1,26 @@
-// Re-validate persona: judge the validation split with the persona as it is now (hand edits
-// included) and with the previous version from history, and report the paired difference
-// ("+4.2 points (95% CI -1.0 to 9.5, p = 0.18): not yet significant"). The current file is then
-// written again with the new validation figures; its old content goes to history first.
+// Re-validate Persona. The engine's re-validation (src/core/eval/revalidate.ts, the CLI's too) judges the
+// validation split with the persona as it is now (hand edits included) and with its previous version from
+// history, compares them pair by pair with the engine's paired test ("+4.2 points (95% CI -1.0 to 9.5,
+// p = 0.18): not yet significant"), and, asked to here, writes the new validation figures into the persona
+// file (its old content goes to history first). With no earlier version the persona is judged alone. This
+// face only asks (which persona), runs the job with progress and cancellation, and formats the result.
 
 import * as vscode from 'vscode';
-import { compareVerdicts, comparisonPowerNote, type EvalResult, previousPersonaVersion } from '../../core/eval';
-import { type PairVerdict, parsePersona, type PersonaModel, savePersona } from '../../core/method';
-import { personaHistoryDir } from '../../core/workspace';
-import { type UserEntry } from '../../core/data';
+import {
+  comparisonPowerNote,
+  estimateRevalidation,
+  modelDigestOf,
+  prepareRevalidation,
+  type RevalidateResult,
+  type RevalidationPlan,
+  runRevalidation,
+} from '../../core/eval';
+import { longPersonaNote, parsePersona } from '../../core/method';
+import { redactUrl } from '../../core/llm';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { accuracyText, evaluateUsers } from './evaluate';
-import { pickUser, readPersonaOf } from './run-inputs';
+import { accuracyText } from './evaluate';
+import { pickUser, readPersonaOf, runInputs, type RunInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
 import { percent } from '../../core/percent';
 
@@ -22,18 +31,6 @@ export interface RevalidateOutcome {
   previousAccuracy?: number;
   sentence?: string;
   comparison?: { difference: number; ci95: [number, number]; p: number; pairs: number };
-}
-
-/**
- * The version the current persona is compared with: the engine's choice (the CLI's too), the newest kept
- * version whose persona text or demonstrations differ.
- */
-export async function previousVersion(
-  historyDir: string,
-  current: PersonaModel,
-): Promise<{ path: string; model: PersonaModel; hash: string } | undefined> {
-  const prev = await previousPersonaVersion(historyDir, current);
-  return prev?.ref.path ? { path: prev.ref.path, model: prev.model, hash: prev.ref.hash } : undefined;
 }
 
 export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<RevalidateOutcome | undefined> {
@@ -48,101 +45,115 @@ export async function revalidateCommand(ctx: Ctx, arg: unknown): Promise<Revalid
   const { user, folder } = picked;
   const current = await readPersonaOf(folder, user.id);
   if (!current) throw new UserError(`user "${user.id}" has no persona yet: run Fit User first`);
+  // The text on screen is what is measured (and what the figures are written into): saved first.
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === current.path);
   if (open?.isDirty) await open.save();
+  const long = longPersonaNote(current.model, folder.relative(current.path));
+  if (long) ctx.log.warn('revalidate', long);
 
-  const layout = await folder.files.layout();
-  const historyDir = personaHistoryDir(layout, user.id);
-  const prev = await previousVersion(historyDir, current.model);
-  const { now, out } = await compareWithPrevious(ctx, folder, user, current, prev);
-  // Figures with failed calls left out are not written into the persona: say so, and let a re-run finish them.
-  if (!now.complete)
+  const prepared = await preparePersona(folder, { path: current.path });
+  const r = await judgePersona(ctx, prepared, { saveFigures: true });
+  const now = r.figures.current;
+  if (!now?.pairs)
+    throw new UserError(`user "${user.id}" has no validation pairs${r.skipped[0] ? ` (${r.skipped[0].reason})` : ''}`);
+  // Figures with failed calls left out are not written into the persona (the engine saves a complete run only).
+  if (!r.complete)
     throw new UserError(
-      `re-validation of ${user.id} is incomplete: ${now.failed.calls} call(s) failed (${now.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
+      `re-validation of ${user.id} is incomplete: ${r.failed.calls} call(s) failed ` +
+        `(${r.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
     );
+  const out = outcomeOf(user.id, r);
+  showOutcome(ctx, out, r);
+  return out;
+}
 
-  // The new figures go into the file; savePersona keeps the version it replaces.
-  const samples = now.samples;
-  const correct = Math.round(now.accuracy * samples);
-  await savePersona(
-    current.path,
-    {
-      ...current.model,
-      provenance: {
-        ...current.model.provenance,
-        edited: prev !== undefined || current.model.provenance.edited === true,
-        validation: { accuracy: now.accuracy, correct, evaluated: samples, of: samples },
-      },
-    },
-    historyDir,
-  );
-
-  // What this many pairs can show at all, said with the result (3 validation pairs can show nothing).
+/** The notification (with what this many pairs can show at all), and the Verdicts view on request. */
+function showOutcome(ctx: Ctx, out: RevalidateOutcome, r: RevalidateResult): void {
+  const now = r.figures.current!;
   const power = comparisonPowerNote(now.pairs, 'validation');
+  const head = `SynthesizeMe: ${out.user} on validation ${accuracyText(now)}`;
   const message = out.sentence
-    ? `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} vs previous ${percent(out.previousAccuracy!)}: ${out.sentence} (${power})`
-    : `SynthesizeMe: ${user.id} on validation ${accuracyText(now)} (no earlier version to compare with; ${power}).`;
+    ? `${head} vs previous ${percent(out.previousAccuracy!)}: ${out.sentence} (${power})`
+    : `${head} (no earlier version to compare with; ${power}).`;
   ctx.log.info('revalidate', message);
   void vscode.window.showInformationMessage(message, 'Show Verdicts').then((pick) => {
     if (pick)
       void vscode.commands.executeCommand('synthesizeme.showVerdicts', {
-        run: now.run,
-        ...(out.sentence ? { comparison: comparisonBanner(user.id, out) } : {}),
+        run: r.runs.current[0],
+        ...(out.sentence ? { comparison: comparisonBanner(out.user, out) } : {}),
       });
   });
-  return out;
 }
 
-/**
- * Judges the validation split with the current persona and, when there is one, with the previous
- * version (the cache makes a repeated comparison free), and compares them pair by pair.
- */
-export async function compareWithPrevious(
-  ctx: Ctx,
+/** What the command returns: the current accuracy and, with an earlier version, the paired comparison. */
+export function outcomeOf(user: string, r: RevalidateResult): RevalidateOutcome {
+  const out: RevalidateOutcome = { user, accuracy: r.figures.current?.accuracy ?? NaN };
+  if (!r.comparison || !r.previous || r.difference === null || r.ci95 === null || r.p === null) return out;
+  return {
+    ...out,
+    ...(r.previous.path ? { previous: r.previous.path } : {}),
+    previousAccuracy: r.figures.previous?.accuracy ?? r.comparison.accuracyA,
+    sentence: r.comparison.sentence,
+    // p and the interval are the engine's paired test's (the CLI prints the same).
+    comparison: { difference: r.difference, ci95: r.ci95, p: r.p, pairs: r.pairs },
+  };
+}
+
+export interface PreparedPersona {
+  plan: RevalidationPlan;
+  inputs: RunInputs;
+}
+
+/** The engine's plan for one persona file of a folder: no call, nothing written. */
+export async function preparePersona(
   folder: Folder,
-  user: UserEntry,
-  current: { model: PersonaModel; hash: string },
-  prev: { path: string; model: PersonaModel; hash: string } | undefined,
-): Promise<{ now: EvalResult; before?: EvalResult; out: RevalidateOutcome }> {
-  const now = await evaluateUsers(
-    ctx,
-    folder,
-    [user],
-    'persona+demos',
-    'validation',
-    new Map([[user.id, { model: current.model, hash: current.hash }]]),
-  );
-  if (now.pairs === 0)
-    throw new UserError(
-      `user "${user.id}" has no validation pairs${now.skipped[0] ? ` (${now.skipped[0].reason})` : ''}`,
-    );
-  const out: RevalidateOutcome = { user: user.id, accuracy: now.accuracy };
-  if (!prev) return { now, out };
-  const before = await evaluateUsers(
-    ctx,
-    folder,
-    [user],
-    'persona+demos',
-    'validation',
-    new Map([[user.id, { model: prev.model, hash: prev.hash }]]),
-  );
-  const key = (v: PairVerdict) => `${v.userId}\u0000${v.pairId}`;
-  const c = compareVerdicts(
-    new Map(before.verdicts.map((v) => [key(v), v])),
-    new Map(now.verdicts.map((v) => [key(v), v])),
-    folder.files.config.split.seed,
-  );
-  Object.assign(out, {
-    previous: prev.path,
-    previousAccuracy: before.accuracy,
-    sentence: c.sentence,
-    comparison: { difference: c.difference, ci95: c.ci95, p: c.mcnemar.p, pairs: c.pairs },
+  target: { path: string; text?: string },
+): Promise<PreparedPersona> {
+  const inputs = await runInputs(folder);
+  const plan = await prepareRevalidation({
+    ws: { layout: inputs.layout, prompts: inputs.prompts, split: { seed: inputs.seed } },
+    target: { kind: 'persona', ...target },
+    users: inputs.index.users(),
+    split: 'validation',
+    temperature: inputs.temperature,
+    display: (p) => folder.relative(p),
   });
-  return { now, before, out };
+  return { plan, inputs };
+}
+
+/** Estimates (which also sizes Ollama's context), then runs the plan with progress and the run's cancellation. */
+export async function judgePersona(
+  ctx: Ctx,
+  { plan, inputs }: PreparedPersona,
+  opts: { saveFigures?: boolean; keepCurrent?: boolean },
+): Promise<RevalidateResult> {
+  const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
+  const estimate = `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache)`;
+  ctx.log.info('revalidate', `${plan.target} against ${plan.previous?.id ?? 'nothing (judged alone)'}: ${estimate}`);
+  const llm = inputs.llm;
+  return ctx.runs.run(`re-validating ${plan.target}`, async (signal, report) => {
+    report(0, 0, estimate);
+    // What the model is on the server and where, in each run's header, as an Evaluate run records them.
+    const modelDigest = await modelDigestOf(llm, signal);
+    const baseUrl = llm.config.baseUrls[0] && redactUrl(llm.config.baseUrls[0]);
+    return runRevalidation(plan, {
+      model: llm,
+      ...(modelDigest ? { modelDigest } : {}),
+      ...(baseUrl ? { baseUrl } : {}),
+      signal,
+      onProgress: (label, done, total) => report(done, total, label),
+      onNote: (m) => ctx.log.warn('revalidate', m),
+      ...opts,
+    });
+  });
 }
 
 export function comparisonBanner(userId: string, out: RevalidateOutcome): string {
-  return `${userId}, validation: current persona ${percent(out.accuracy)} vs previous version ${percent(out.previousAccuracy ?? 0)} over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`;
+  const previous = percent(out.previousAccuracy ?? 0);
+  return (
+    `${userId}, validation: current persona ${percent(out.accuracy)} vs previous version ${previous} ` +
+    `over ${out.comparison?.pairs ?? 0} pairs: ${out.sentence}`
+  );
 }
 
 /** The user of a persona file, with the folder it lies in: `{ userId, folder }` for pickUser. */
