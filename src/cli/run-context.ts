@@ -32,7 +32,6 @@ export async function openForRun(
         ...(flag(args, 'temporal') ? { temporal: true } : {}),
         ...(stringOption(args, 'min-pairs') ? { minPairs: split.minPairs } : {}),
       },
-      cwd: io.cwd,
       signal: io.signal,
       trustWorkspace: flag(args, 'trust-workspace'),
       named: true,

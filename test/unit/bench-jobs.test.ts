@@ -131,7 +131,7 @@ describe('engine jobs against a loopback Ollama', () => {
     await started;
     const dir = tmp();
     cpSync('examples/workspace', join(dir, 'ws'), { recursive: true });
-    const ws = await openWorkspace(join(dir, 'ws'), { cwd: dir, named: true });
+    const ws = await openWorkspace(join(dir, 'ws'), { named: true });
     const m1 = createLlm({ provider: 'ollama', baseUrls: [server.url], model: 'm1' }, { cacheDir: ws.layout.cacheDir });
     models.push(m1);
     const job = {

@@ -84,7 +84,7 @@ async function asVsCode(
   answers: string[],
   opened: LlmConfig[] = [],
 ) {
-  const ws = await openWorkspace(root, { cwd: root });
+  const ws = await openWorkspace(root);
   const model: Llm = createLlm(
     { provider: 'ollama', baseUrls: [server.url], model: MODEL, ...VS_CODE.model },
     { cacheDir: ws.layout.cacheDir },
@@ -298,7 +298,7 @@ describe('collect: one engine session, the same decisions from the CLI and from 
   test("3. the default target file is the user's own JSONL file, even when a YAML file of theirs comes first", async () => {
     const c = copy();
     const v = copy();
-    const ws = await openWorkspace(v.ws, { cwd: v.ws });
+    const ws = await openWorkspace(v.ws);
     const files = [...new Set(ws.index.user('yan')!.pairs.map((p) => p.source.file))];
     assert.deepEqual(files, ['a-yan.prefs.yaml', 'z-yan.prefs.jsonl'], 'the YAML file comes first in the index');
     const pool = join(c.dir, 'pool.jsonl');
@@ -335,7 +335,7 @@ describe('collect: one engine session, the same decisions from the CLI and from 
 
   test('the engine session: a plan before any call, progress with the counts, and an abort that stops it', async () => {
     const v = copy();
-    const ws = await openWorkspace(v.ws, { cwd: v.ws });
+    const ws = await openWorkspace(v.ws);
     const model = createLlm(
       { provider: 'ollama', baseUrls: [server.url], model: MODEL },
       { cacheDir: ws.layout.cacheDir },

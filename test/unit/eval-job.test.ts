@@ -139,8 +139,8 @@ describe('the eval job', () => {
     const cliRun = join(a.dir, c.json().run as string);
 
     const b = workspace();
-    // Pairs are named from the folder the command runs in, as the CLI's are.
-    const ws = await openWorkspace(b.ws, { cwd: b.dir });
+    // Pairs are named from the workspace, whoever opens it and from wherever.
+    const ws = await openWorkspace(b.ws);
     const model = modelFor(ws, viaJob.url);
     const progress: number[] = [];
     try {

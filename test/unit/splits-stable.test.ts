@@ -161,7 +161,7 @@ describe('a workspace fitted under the earlier rule keeps its splits', () => {
       assert.equal(second.run, first.run, 'same pairs, same run');
 
       appendFileSync(join(ws, `${USER}.prefs.jsonl`), rows(10, 20));
-      const opened = await openWorkspace(ws, { cwd: dir });
+      const opened = await openWorkspace(ws);
       const now = opened.index.user(USER)!.split.assignment;
       for (const id of ids(0, 10)) assert.equal(now.get(id), legacy.assignment.get(id), `${id} kept its pinned split`);
       for (const id of ids(10, 20)) assert.equal(now.get(id), byHash(id), `${id}: split by its id`);

@@ -74,7 +74,6 @@ async function openBenchWorkspace(args: ParsedArgs, io: CommandIO, sub: string):
   if (!path) throw new UsageError(`bench ${sub}: give the workspace folder`);
   try {
     const ws = await openWorkspace(resolve(io.cwd, path), {
-      cwd: io.cwd,
       signal: io.signal,
       trustWorkspace: flag(args, 'trust-workspace'),
       named: true,

@@ -201,7 +201,6 @@ async function planFromArgs(f: Face): Promise<{ plan: CollectPlan; asker: Asker 
     items,
     sources: await sourcesOf(args, io),
     ...(file !== undefined ? { file } : {}),
-    locate: (name) => resolve(io.cwd, name),
     ...(stringOption(args, 'temperature') !== undefined ? { temperature: temperatureFrom(args, ws.settings) } : {}),
     askNext: askNextGiven
       ? { size: intOption(args, 'ask-next', 3, 2), named: '--ask-next' }

@@ -34,7 +34,6 @@ export interface Workspace {
 export interface OpenOptions {
   split?: Partial<SplitOptions>;
   cacheDir?: string;
-  cwd?: string;
   signal?: AbortSignal;
   /** --trust-workspace: the workspace's own settings may choose servers and folders outside it. */
   trustWorkspace?: boolean;
@@ -64,7 +63,10 @@ export async function openWorkspace(path: string, options: OpenOptions = {}): Pr
   const index = await loadWorkspace([root], {
     split,
     basis: splits.basis,
-    cwd: options.cwd ?? process.cwd(),
+    // Files are named from the workspace, whoever opens it and from wherever: the names go into run files,
+    // verdicts and logs, which VS Code and the CLI must read alike (a name relative to the CLI's current
+    // folder made a run's pairs unfindable from VS Code, and from the CLI started elsewhere).
+    cwd: root,
     ...(settings.include ? { include: settings.include } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
