@@ -222,7 +222,10 @@ export function testSetWarning(ra: RunContents, rb: RunContents): string | undef
   if (testSetOf(ra) === testSetOf(rb)) return undefined;
   let common = 0;
   for (const k of ra.verdicts.keys()) if (rb.verdicts.has(k)) common++;
-  return `the runs were judged on different test sets: ${common} pairs in common of ${ra.verdicts.size} and ${rb.verdicts.size}; only the common pairs are compared`;
+  return (
+    `the runs were judged on different test sets: ${common} pairs in common of ${ra.verdicts.size} and ${rb.verdicts.size}; ` +
+    'only the common pairs are compared'
+  );
 }
 
 /** What makes a comparison of two runs doubtful, one sentence each. */
@@ -238,7 +241,8 @@ export function runWarnings(ra: RunContents, rb: RunContents): string[] {
       );
     else if (r.summary.complete === false)
       out.push(
-        `run ${label} is incomplete: ${r.summary.failed?.calls ?? 'some'} call(s) failed and their pairs are left out; run it again to judge them`,
+        `run ${label} is incomplete: ${r.summary.failed?.calls ?? 'some'} call(s) failed and their pairs are left out; ` +
+          'run it again to judge them',
       );
   }
   const ha = ra.header!;
@@ -268,7 +272,8 @@ export function runWarnings(ra: RunContents, rb: RunContents): string[] {
   );
   if (promptsChanged.length && (personaChanged || ha.method === hb.method))
     out.push(
-      `the runs were made with different ${promptsChanged.join(', ')} prompt(s)${personaChanged ? ' as well as different personas' : ''}: the difference is not the persona's alone`,
+      `the runs were made with different ${promptsChanged.join(', ')} prompt(s)` +
+        `${personaChanged ? ' as well as different personas' : ''}: the difference is not the persona's alone`,
     );
   return out;
 }

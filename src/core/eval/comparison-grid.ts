@@ -472,7 +472,8 @@ export function gridMarkdown(grid: ComparisonGrid): string {
       i === 0
         ? '–'
         : v
-          ? `${points(v.difference)} (${points(v.ci95[0])} to ${points(v.ci95[1])}) over ${v.pairs} pairs${v.users > 1 ? `, ${v.users} users` : ''}`
+          ? `${points(v.difference)} (${points(v.ci95[0])} to ${points(v.ci95[1])}) ` +
+            `over ${v.pairs} pairs${v.users > 1 ? `, ${v.users} users` : ''}`
           : 'no pairs in common';
     const p = i === 0 || !v ? '–' : v.p.toPrecision(2);
     lines.push(

@@ -37,7 +37,10 @@ export function smallestDetectableDifference(pairs: number, users = 1): number |
 export function comparisonPowerNote(pairs: number, split: string, users = 1): string {
   const d = smallestDetectableDifference(pairs, users);
   if (d === undefined && pairs >= MIN_DISCORDANT_FOR_SIGNIFICANCE) {
-    return `with ${users} users no difference can be significant: the test is over users, and it needs at least ${MIN_USERS_FOR_SIGNIFICANCE} that all move the same way`;
+    return (
+      `with ${users} users no difference can be significant: the test is over users, ` +
+      `and it needs at least ${MIN_USERS_FOR_SIGNIFICANCE} that all move the same way`
+    );
   }
   if (d === undefined)
     return `with ${pairs} ${split} pair(s) no difference can be significant: evaluate on more pairs or the test split`;
@@ -48,7 +51,10 @@ export function comparisonPowerNote(pairs: number, split: string, users = 1): st
 export function smallSampleNote(pairs: number): string | undefined {
   if (pairs === 0) return 'no pairs were judged: there is no accuracy to report';
   if (pairs < SMALL_SAMPLE_PAIRS)
-    return `only ${pairs} pair(s): an accuracy over so few pairs says little (its interval is wide, and ${pairs === 1 ? 'one pair gives 0%, 50% or 100%' : 'a single pair moves it a lot'}); evaluate on more pairs`;
+    return (
+      `only ${pairs} pair(s): an accuracy over so few pairs says little (its interval is wide, ` +
+      `and ${pairs === 1 ? 'one pair gives 0%, 50% or 100%' : 'a single pair moves it a lot'}); evaluate on more pairs`
+    );
   return undefined;
 }
 

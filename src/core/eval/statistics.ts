@@ -535,5 +535,8 @@ export function describeDifference(
         : rejects
           ? `borderline: ${label} < ${alpha} but the interval includes 0`
           : `borderline: the interval excludes 0 but ${label} ≥ ${alpha}`;
-  return `${formatPoints(diff, true)} points (${levelText} CI ${formatBound(low)} to ${formatBound(high)}, ${formatP(p, alpha, label)}): ${verdict}`;
+  return (
+    `${formatPoints(diff, true)} points ` +
+    `(${levelText} CI ${formatBound(low)} to ${formatBound(high)}, ${formatP(p, alpha, label)}): ${verdict}`
+  );
 }

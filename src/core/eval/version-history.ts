@@ -26,7 +26,10 @@ export interface VersionRun {
   split: string;
   model: string;
   created: string;
-  /** For a persona version: the user's figures in that run (its summary's per-user line); for a prompt: the run's. Null while the run has no summary. */
+  /**
+   * For a persona version: the user's figures in that run (its summary's per-user line); for a prompt:
+   * the run's. Null while the run has no summary.
+   */
   accuracy: number | null;
   ci95: [number, number] | null;
   pairs?: number;
@@ -170,7 +173,8 @@ export function historyWarnings(versions: readonly VersionEntry[]): string[] {
     .filter(([, sets]) => sets.size > 1)
     .map(
       ([split, sets]) =>
-        `the ${split} runs of these versions were judged on ${sets.size} different sets of pairs: their accuracies are not comparable pair for pair (Compare with current compares only the pairs they share)`,
+        `the ${split} runs of these versions were judged on ${sets.size} different sets of pairs: ` +
+        'their accuracies are not comparable pair for pair (Compare with current compares only the pairs they share)',
     );
 }
 
@@ -219,7 +223,8 @@ export async function personaVersions(layout: WorkspaceLayout, userId: string): 
   if (currentText !== undefined && currentPath && currentHash) {
     const same = kept.find((k) => k.version.hash === currentHash);
     const model = same?.model ?? tryParse(currentText, currentPath);
-    // Not kept: the tool keeps every text it writes, so this one was written by hand (or, with no history at all, by a tool that kept none).
+    // Not kept: the tool keeps every text it writes, so this one was written by hand (or, with no history
+    // at all, by a tool that kept none).
     const origin = same ? same.origin : history.length ? 'hand edit' : inferPersonaOrigin(model, undefined);
     out.push({
       kind: 'persona',
