@@ -7,8 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { simulatedWorkspace } from '../support/sim-workspace';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { hashString } from '../../src/core/random';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,21 +39,9 @@ function brain(req: BrainRequest): string {
 }
 
 async function optimize(cwd: string, url: string): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  const code = await runCli(
-    ['theta', 'optimize', 'ws', '--base-url', url, '--k', '1', '--budget', '200', '--json'],
-    io,
-  );
-  return { code, out: out.join(''), err: err.join('') };
+  const c = cli(cwd);
+  const code = await c.call('theta', 'optimize', 'ws', '--base-url', url, '--k', '1', '--budget', '200', '--json');
+  return { code, out: c.out(), err: c.err() };
 }
 
 describe('a reflected Θ carrying worked-example markup', () => {

@@ -8,23 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLoopbackOllama, type BrainRequest, type Fault, type LoopbackServer } from '../support/loopback-ollama';
 import { simulatedWorkspace } from '../support/sim-workspace';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { hashString } from '../../src/core/random';
-
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 function failingOnce(): (req: BrainRequest) => Fault | undefined {
   const seen = new Map<string, number>();
@@ -66,23 +51,23 @@ describe('eval reports the requests the server received', () => {
       '--json',
     ];
 
-    const dry = capture(sim.dir);
-    assert.equal(await runCli([...argv, '--dry-run'], dry.io), 0, dry.err());
+    const dry = cli(sim.dir);
+    assert.equal(await dry.call(...argv, '--dry-run'), 0, dry.err());
     assert.deepEqual(JSON.parse(dry.out()).excludes, ['retries']);
 
     server.reset();
     server.options.faultFor = failingOnce();
-    const first = capture(sim.dir);
-    assert.equal(await runCli(argv, first.io), 0, first.err());
+    const first = cli(sim.dir);
+    assert.equal(await first.call(...argv), 0, first.err());
     const usage = JSON.parse(first.out()).usage;
     assert.ok(server.stats.clientAborts > 0, 'no request timed out');
     assert.equal(usage.requests, server.stats.chat);
     assert.equal(usage.requests, 2 * usage.calls, JSON.stringify(usage));
 
     server.reset();
-    const again = capture(sim.dir);
+    const again = cli(sim.dir);
     // Another run (a label of its own), the same requests: answered by the cache.
-    assert.equal(await runCli([...argv, '--label', 'again'], again.io), 0, again.err());
+    assert.equal(await again.call(...argv, '--label', 'again'), 0, again.err());
     const cached = JSON.parse(again.out()).usage;
     assert.equal(server.stats.chat, 0);
     assert.equal(cached.requests, 0);

@@ -8,23 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLoopbackOllama, type BrainRequest, type Fault, type LoopbackServer } from '../support/loopback-ollama';
 import { simulatedWorkspace } from '../support/sim-workspace';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { hashString } from '../../src/core/random';
-
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 const propsOf = (req: BrainRequest) => Object.keys(((req.schema ?? {}) as { properties?: object }).properties ?? {});
 const lastUser = (req: BrainRequest) => [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -65,7 +50,7 @@ function twiceFailing(): (req: BrainRequest) => Fault | undefined {
 
 async function optimize(server: LoopbackServer, budget: number) {
   const sim = simulatedWorkspace(1);
-  const c = capture(sim.dir);
+  const c = cli(sim.dir);
   const argv = [
     'theta',
     'optimize',
@@ -80,8 +65,8 @@ async function optimize(server: LoopbackServer, budget: number) {
     '1',
     '--json',
   ];
-  // A failed command prints its error object on stdout, then throws (main turns that into the exit code).
-  const code = await runCli(argv, c.io).catch((err: { exitCode?: number }) => err.exitCode ?? 1);
+  // A failed command prints its error object on stdout, then throws (run turns that into the exit code, as main does).
+  const code = await c.run(...argv);
   return { code, out: c.out(), err: c.err() };
 }
 

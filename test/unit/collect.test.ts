@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import type { BrainRequest, Fault } from '../support/loopback-llm';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
 import { parseYamlText } from '../../src/core/data/parse-yaml';
 import { readLog, collectLogPath } from '../../src/core/collect/collect-log';
@@ -19,7 +17,7 @@ import { collect, type Asker } from '../../src/core/collect/session';
 import { chooseMostInformative } from '../../src/core/collect/informative';
 import { appendPair } from '../../src/core/collect/append-pair';
 import { createLlm } from '../../src/core/llm/client';
-import { workspace } from './revalidate-fixture';
+import { cli, workspace } from './revalidate-fixture';
 import { allowWritesUnder } from '../../src/core/write-guard';
 
 const lastUser = (req: BrainRequest) => req.messages[req.messages.length - 1]?.content ?? '';
@@ -36,27 +34,6 @@ function brain(req: BrainRequest): string {
   return systemOf(req).includes('BRIEF')
     ? `Short answer to: ${q.slice(0, 40)}`
     : `A long and winding answer that circles ${q.slice(0, 40)} for a while before it says anything useful.`;
-}
-
-function cli(cwd: string, input: string[] = []) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const lines = [...input];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-    readLine: async () => lines.shift(),
-  };
-  return {
-    run: (...a: string[]) =>
-      runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
 }
 
 describe('synthesizeme collect', () => {
@@ -77,7 +54,7 @@ describe('synthesizeme collect', () => {
     const { dir, ws } = workspace();
     const file = join(ws, 'prefs.jsonl');
     const before = readFileSync(file, 'utf8');
-    const c = cli(dir, ['1 the short one', '2', 't', 's']);
+    const c = cli(dir, { input: ['1 the short one', '2', 't', 's'] });
     const code = await c.run(
       'collect',
       'ws',
@@ -140,7 +117,7 @@ describe('synthesizeme collect', () => {
     const yamlBefore =
       '# chen\n- user_id: chen\n  pair_id: c1\n  context:\n    - role: user\n      content: "Hi?"\n  chosen: hello\n  rejected: go away\n';
     writeFileSync(yamlFile, yamlBefore);
-    const c = cli(dir, ['2 reason: it is kinder']);
+    const c = cli(dir, { input: ['2 reason: it is kinder'] });
     assert.equal(
       await c.run(
         'collect',
@@ -175,7 +152,7 @@ describe('synthesizeme collect', () => {
     );
     const calls = server.stats.chat;
     for (const f of ['arr.prefs.json', 'map.prefs.yaml']) {
-      const x = cli(dir, ['1']);
+      const x = cli(dir, { input: ['1'] });
       assert.equal(
         await x.run('collect', 'ws', '--user', 'chen', '--file', f, '--prompt', 'Hi?', '--base-url', server.url),
         2,
@@ -193,7 +170,7 @@ describe('synthesizeme collect', () => {
     const before = readFileSync(file, 'utf8');
     failing = (req) => lastUser(req).includes('FAIL');
     try {
-      const c = cli(dir, ['1']);
+      const c = cli(dir, { input: ['1'] });
       assert.equal(
         await c.run(
           'collect',
@@ -228,7 +205,7 @@ describe('synthesizeme collect', () => {
         ['failed', 'skip'],
       );
       // Only failures: exit 1.
-      const f = cli(dir, ['1']);
+      const f = cli(dir, { input: ['1'] });
       assert.equal(
         await f.run('collect', 'ws', '--user', 'ada', '--prompt', 'FAIL again', '--base-url', server.url),
         1,
@@ -489,7 +466,7 @@ describe('synthesizeme collect', () => {
     const { dir } = workspace();
     const f = cli(dir);
     assert.equal(await f.run('fit', 'ws', '--user', 'ada', '--k', '1', '--base-url', server.url), 0, f.err());
-    const c = cli(dir, ['1', '2', '1']);
+    const c = cli(dir, { input: ['1', '2', '1'] });
     assert.equal(
       await c.run(
         'collect',
@@ -570,7 +547,7 @@ describe('synthesizeme collect', () => {
       2,
     );
     assert.match(b.err(), /give the prompts one way/);
-    const d = cli(dir, ['1']);
+    const d = cli(dir, { input: ['1'] });
     assert.equal(
       await d.run('collect', 'ws', '--user', 'bruno', '--prompt', 'x', '--ask-next', '3', '--base-url', server.url),
       2,
@@ -583,7 +560,7 @@ describe('synthesizeme collect', () => {
     const { dir, ws } = workspace();
     const file = join(ws, 'prefs.jsonl');
     const before = readFileSync(file, 'utf8');
-    const c = cli(dir, ['1']);
+    const c = cli(dir, { input: ['1'] });
     assert.equal(
       await c.run(
         'collect',

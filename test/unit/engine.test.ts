@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import type { BrainRequest } from '../support/loopback-llm';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import {
   parsePersona,
   serializePersona,
@@ -26,20 +25,6 @@ function coinBrain(req: BrainRequest): string {
   if ('persona' in props) return JSON.stringify({ reasoning: 'r', persona: 'Prefers short answers.' });
   if ('facts' in props) return JSON.stringify({ facts: ['Writes Python.'] });
   return JSON.stringify({ reasoning: `looked at ${text.length} chars`, preference: (h >>> 0) % 2 ? 'A' : 'B' });
-}
-
-function capture(cwd: string, signal = new AbortController().signal) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
 function workspaceCopy(): string {
@@ -124,13 +109,13 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
   test('a fit is deterministic and a re-fit comes from the cache with 0 calls', async () => {
     await started;
     const dir = workspaceCopy();
-    const a = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'], a.io), 0, a.err());
+    const a = cli(dir);
+    assert.equal(await a.call('fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'), 0, a.err());
     const first = JSON.parse(a.out());
     assert.ok(first.calls > 0);
     const personaText = readFileSync(join(dir, 'ws/personas/ada.persona.yaml'), 'utf8');
-    const b = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'], b.io), 0, b.err());
+    const b = cli(dir);
+    assert.equal(await b.call('fit', 'ws', '--user', 'ada', '--base-url', server.url, '--json'), 0, b.err());
     const second = JSON.parse(b.out());
     assert.equal(second.calls, 0);
     assert.equal(second.cacheHits, first.calls);
@@ -149,7 +134,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     await started;
     const dir = workspaceCopy();
     const controller = new AbortController();
-    const c1 = capture(dir, controller.signal);
+    const c1 = cli(dir, { signal: controller.signal });
     server.options.latencyMs = 5;
     let seen = 0;
     const chatsBefore = server.stats.chat;
@@ -158,19 +143,24 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
       if (seen >= 12) controller.abort(new Error('interrupted'));
     }, 2);
     await assert.rejects(
-      runCli(
-        ['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--concurrency', '2'],
-        c1.io,
+      c1.call(
+        'eval',
+        'ws',
+        '--all',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--no-cache',
+        '--concurrency',
+        '2',
       ),
     );
     clearInterval(stopper);
     assert.match(c1.err(), /run the same command again to resume/);
-    const c2 = capture(dir);
+    const c2 = cli(dir);
     assert.equal(
-      await runCli(
-        ['eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--json'],
-        c2.io,
-      ),
+      await c2.call('eval', 'ws', '--all', '--method', 'default', '--base-url', server.url, '--no-cache', '--json'),
       0,
       c2.err(),
     );
@@ -202,27 +192,24 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
   test('compare two runs, export a persona', async () => {
     await started;
     const dir = workspaceCopy();
-    const c = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--all', '--base-url', server.url], c.io), 0, c.err());
-    const e = capture(dir);
+    const c = cli(dir);
+    assert.equal(await c.call('fit', 'ws', '--all', '--base-url', server.url), 0, c.err());
+    const e = cli(dir);
     assert.equal(
-      await runCli(
-        ['eval', 'ws', '--all', '--method', 'default,persona+demos', '--base-url', server.url, '--json'],
-        e.io,
-      ),
+      await e.call('eval', 'ws', '--all', '--method', 'default,persona+demos', '--base-url', server.url, '--json'),
       0,
       e.err(),
     );
     const { results } = JSON.parse(e.out());
     assert.equal(results.length, 2);
-    const k = capture(dir);
-    assert.equal(await runCli(['compare', results[0].run, results[1].run, '--json'], k.io), 0, k.err());
+    const k = cli(dir);
+    assert.equal(await k.call('compare', results[0].run, results[1].run, '--json'), 0, k.err());
     const cmp = JSON.parse(k.out());
     assert.equal(cmp.pairs, 23);
     assert.ok(cmp.mcnemar.p >= 0 && cmp.mcnemar.p <= 1);
     assert.match(cmp.sentence, /points \(95% CI/);
-    const x = capture(dir);
-    assert.equal(await runCli(['export', 'ws/personas/ada.persona.yaml', '--as', 'judge'], x.io), 0, x.err());
+    const x = cli(dir);
+    assert.equal(await x.call('export', 'ws/personas/ada.persona.yaml', '--as', 'judge'), 0, x.err());
     const messages = JSON.parse(x.out());
     assert.equal(messages[0].role, 'system');
     assert.match(messages[0].content, /<user_persona>/);
@@ -232,18 +219,18 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
   test('cache stats and clear', async () => {
     await started;
     const dir = workspaceCopy();
-    assert.equal(await runCli(['fit', 'ws', '--user', 'bruno', '--base-url', server.url], capture(dir).io), 0);
-    const s = capture(dir);
-    assert.equal(await runCli(['cache', 'stats', 'ws', '--json'], s.io), 0, s.err());
+    assert.equal(await cli(dir).call('fit', 'ws', '--user', 'bruno', '--base-url', server.url), 0);
+    const s = cli(dir);
+    assert.equal(await s.call('cache', 'stats', 'ws', '--json'), 0, s.err());
     const stats = JSON.parse(s.out());
     assert.ok(stats.entries > 0);
     assert.equal(stats.dir, join('ws', '.synthesizeme', 'cache'));
-    assert.equal(await runCli(['cache', 'clear', 'ws'], capture(dir).io), 0);
-    const after = capture(dir);
-    await runCli(['cache', 'stats', 'ws', '--json'], after.io);
+    assert.equal(await cli(dir).call('cache', 'clear', 'ws'), 0);
+    const after = cli(dir);
+    await after.call('cache', 'stats', 'ws', '--json');
     assert.equal(JSON.parse(after.out()).entries, 0);
-    const refit = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--user', 'bruno', '--base-url', server.url, '--json'], refit.io), 0);
+    const refit = cli(dir);
+    assert.equal(await refit.call('fit', 'ws', '--user', 'bruno', '--base-url', server.url, '--json'), 0);
     assert.ok(JSON.parse(refit.out()).calls > 0, 'after clear the model is called again');
   });
 
@@ -254,25 +241,33 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     try {
       for (const model of ['llama3.1:8b', 'qwen3:30b-a3b']) {
         assert.equal(
-          await runCli(
-            ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--model', model],
-            capture(dir).io,
+          await cli(dir).call(
+            'eval',
+            'ws',
+            '--user',
+            'ada',
+            '--method',
+            'default',
+            '--base-url',
+            server.url,
+            '--model',
+            model,
           ),
           0,
         );
       }
-      const before = capture(dir);
-      await runCli(['cache', 'stats', 'ws', '--json'], before.io);
+      const before = cli(dir);
+      await before.call('cache', 'stats', 'ws', '--json');
       const entries = JSON.parse(before.out()).entries;
-      const p = capture(dir);
-      assert.equal(await runCli(['cache', 'prune', 'ws', '--model', 'qwen3:30b-a3b', '--json'], p.io), 0, p.err());
+      const p = cli(dir);
+      assert.equal(await p.call('cache', 'prune', 'ws', '--model', 'qwen3:30b-a3b', '--json'), 0, p.err());
       const removed = JSON.parse(p.out()).removed;
       assert.ok(removed > 0 && removed < entries, `${removed} of ${entries}`);
-      const after = capture(dir);
-      await runCli(['cache', 'stats', 'ws', '--json'], after.io);
+      const after = cli(dir);
+      await after.call('cache', 'stats', 'ws', '--json');
       assert.equal(JSON.parse(after.out()).entries, entries - removed);
       await assert.rejects(
-        runCli(['cache', 'prune', 'ws'], capture(dir).io),
+        cli(dir).call('cache', 'prune', 'ws'),
         (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--model NAME/.test(e.message),
       );
     } finally {
@@ -284,26 +279,23 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     await started;
     const dir = workspaceCopy();
     server.reset();
-    const a = capture(dir);
+    const a = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'eval',
-          'ws',
-          '--user',
-          'ada',
-          '--method',
-          'default',
-          '--base-url',
-          server.url,
-          '--no-cache',
-          '--json',
-          '--num-ctx',
-          '16384',
-          '--keep-alive',
-          '30m',
-        ],
-        a.io,
+      await a.call(
+        'eval',
+        'ws',
+        '--user',
+        'ada',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--no-cache',
+        '--json',
+        '--num-ctx',
+        '16384',
+        '--keep-alive',
+        '30m',
       ),
       0,
       a.err(),
@@ -314,24 +306,21 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
       assert.equal(c.body['keep_alive'], '30m');
     }
     server.reset();
-    const caps = capture(dir);
+    const caps = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'eval',
-          'ws',
-          '--user',
-          'ada',
-          '--method',
-          'default',
-          '--base-url',
-          server.url,
-          '--no-cache',
-          '--json',
-          '--output-caps',
-          'judge=64',
-        ],
-        caps.io,
+      await caps.call(
+        'eval',
+        'ws',
+        '--user',
+        'ada',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--no-cache',
+        '--json',
+        '--output-caps',
+        'judge=64',
       ),
       0,
       caps.err(),
@@ -343,15 +332,23 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
         'the judge cap from --output-caps',
       );
     await assert.rejects(
-      runCli(['eval', 'ws', '--all', '--method', 'default', '--output-caps', 'judge=5'], capture(dir).io),
+      cli(dir).call('eval', 'ws', '--all', '--method', 'default', '--output-caps', 'judge=5'),
       (err: { exitCode?: number; message: string }) =>
         err.exitCode === 2 && /--output-caps: expected KIND=TOKENS/.test(err.message),
     );
-    const d = capture(dir);
+    const d = cli(dir);
     assert.equal(
-      await runCli(
-        ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', server.url, '--dry-run', '--json'],
-        d.io,
+      await d.call(
+        'eval',
+        'ws',
+        '--user',
+        'ada',
+        '--method',
+        'default',
+        '--base-url',
+        server.url,
+        '--dry-run',
+        '--json',
       ),
       0,
       d.err(),
@@ -365,18 +362,18 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
   test('usage errors exit 2; a server that is down exits 1 with advice and no stack', async () => {
     await started;
     const dir = workspaceCopy();
-    const u = capture(dir);
+    const u = cli(dir);
     await assert.rejects(
-      runCli(['eval', 'ws', '--all', '--method', 'telepathy'], u.io),
+      u.call('eval', 'ws', '--all', '--method', 'telepathy'),
       (err: { exitCode?: number; message: string }) => err.exitCode === 2 && /unknown method/.test(err.message),
     );
     await assert.rejects(
-      runCli(['eval', 'ws', '--all', '--method', 'default', '--num-ctx', 'big'], u.io),
+      u.call('eval', 'ws', '--all', '--method', 'default', '--num-ctx', 'big'),
       (err: { exitCode?: number; message: string }) =>
         err.exitCode === 2 && /--num-ctx: expected auto or a whole number/.test(err.message),
     );
     await assert.rejects(
-      runCli(['eval', 'ws', '--all', '--method', 'default', '--keep-alive', 'forever'], u.io),
+      u.call('eval', 'ws', '--all', '--method', 'default', '--keep-alive', 'forever'),
       (err: { exitCode?: number; message: string }) =>
         err.exitCode === 2 && /--keep-alive: expected a duration/.test(err.message),
     );
@@ -385,11 +382,18 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const d = capture(dir);
+    const d = cli(dir);
     await assert.rejects(
-      runCli(
-        ['eval', 'ws', '--user', 'ada', '--method', 'default', '--base-url', `http://127.0.0.1:${port}`, '--no-cache'],
-        d.io,
+      d.call(
+        'eval',
+        'ws',
+        '--user',
+        'ada',
+        '--method',
+        'default',
+        '--base-url',
+        `http://127.0.0.1:${port}`,
+        '--no-cache',
       ),
       (err: { kind?: string; message: string }) => {
         assert.equal(err.kind, 'connection');

@@ -16,8 +16,7 @@ import { simulatedBrain, CONFUSIONS, type SimulatedBrain } from '../support/simu
 import { withBrokenPrompt, type PromptBreak } from '../support/prompt-breakers';
 import { simulatedWorkspace } from '../support/sim-workspace';
 import { IN_OTHER_WORDS } from '../support/hand-written-personas';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { parsePersona, serializePersona } from '../../src/core/method/persona-file';
 import { loadWorkspace } from '../../src/core/data/load-workspace';
 import { pairsBySplit } from '../../src/core/workspace/open-workspace';
@@ -26,23 +25,9 @@ import { fitUser, DEFAULT_FIT_OPTIONS } from '../../src/core/method/fit';
 import { createLlm } from '../../src/core/llm/client';
 import { CountingModel } from '../../src/core/llm/counting-model';
 
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
-
-async function cli(cwd: string, argv: string[]): Promise<any> {
-  const c = capture(cwd);
-  const code = await runCli([...argv, '--json'], c.io);
+async function cliJson(cwd: string, argv: string[]): Promise<any> {
+  const c = cli(cwd);
+  const code = await c.call(...argv, '--json');
   assert.equal(code, 0, c.err());
   return JSON.parse(c.out());
 }
@@ -80,9 +65,9 @@ describe('SynthesizeMe on simulated users', () => {
   after(() => server?.close());
 
   test('persona+demos beats default by a clear margin on the test split', async () => {
-    const fit = await cli(sim.dir, ['fit', 'ws', ...base()]);
+    const fit = await cliJson(sim.dir, ['fit', 'ws', ...base()]);
     assert.equal(fit.users.length, sim.users.length, JSON.stringify(fit.failed));
-    const r = await cli(sim.dir, ['eval', 'ws', '--method', 'default,persona+demos', ...base()]);
+    const r = await cliJson(sim.dir, ['eval', 'ws', '--method', 'default,persona+demos', ...base()]);
     const [def, full] = r.results;
     defaultAcc = def.accuracy;
     fittedAcc = full.accuracy;
@@ -106,7 +91,7 @@ describe('SynthesizeMe on simulated users', () => {
       const m = parsePersona(readFileSync(path, 'utf8'), f);
       writeFileSync(path, serializePersona({ ...m, persona: '(nothing known)' }));
     }
-    const r = await cli(sim.dir, ['eval', 'ws', '--method', 'persona', ...base()]);
+    const r = await cliJson(sim.dir, ['eval', 'ws', '--method', 'persona', ...base()]);
     console.log(`simulated test accuracy with the persona left out: ${(100 * r.accuracy).toFixed(1)}%`);
     assert.ok(
       r.accuracy - defaultAcc < MARGIN,
@@ -124,7 +109,7 @@ describe('SynthesizeMe on simulated users', () => {
         serializePersona({ ...m, persona: u.traits.map((t) => `- ${IN_OTHER_WORDS[t][0]}`).join('\n') }),
       );
     }
-    const r = await cli(sim.dir, ['eval', 'ws', '--method', 'persona+demos', ...base()]);
+    const r = await cliJson(sim.dir, ['eval', 'ws', '--method', 'persona+demos', ...base()]);
     console.log(`simulated test accuracy with hand-written personas: ${(100 * r.accuracy).toFixed(1)}%`);
     assert.ok(r.accuracy >= fittedAcc - 0.02, `hand-written ${r.accuracy} < fitted ${fittedAcc}`);
   });
@@ -148,7 +133,7 @@ describe('SynthesizeMe on simulated users', () => {
     const judged = async () => {
       const runs = await Promise.all(
         ['test', 'validation'].map((split) =>
-          cli(sim.dir, ['eval', 'ws', '--method', 'persona', '--split', split, ...base()]),
+          cliJson(sim.dir, ['eval', 'ws', '--method', 'persona', '--split', split, ...base()]),
         ),
       );
       return new Map(runs.flatMap((r) => [...verdictsOf(sim.dir, r.run)]));
@@ -201,9 +186,9 @@ describe('a broken judge prompt fails the end-to-end check that the intact one p
         );
       }
       const base = ['--all', '--base-url', server.url];
-      const fit = await cli(sim.dir, ['fit', 'ws', ...base]);
+      const fit = await cliJson(sim.dir, ['fit', 'ws', ...base]);
       assert.equal(fit.users.length, sim.users.length, JSON.stringify(fit.failed));
-      const r = await cli(sim.dir, ['eval', 'ws', '--method', methods, ...base]);
+      const r = await cliJson(sim.dir, ['eval', 'ws', '--method', methods, ...base]);
       const [def, other] = r.results as { method: string; accuracy: number }[];
       console.log(
         `simulated test accuracy, ${broken}: ${def!.method} ${(100 * def!.accuracy).toFixed(1)}%, ${other!.method} ${(100 * other!.accuracy).toFixed(1)}%; confused ${JSON.stringify(brain.stats().confused)}`,

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
 import { commands } from '../../src/cli/commands/index';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 
 const MODEL = 'llama3.1:8b';
@@ -30,20 +29,6 @@ const BRUNO_CONTEXT = ['Rome', 'flat on my bike', 'Wi-Fi router', 'job interview
 const isBrunosPersonaCall = (req: BrainRequest) =>
   'persona' in ((req.schema?.properties ?? {}) as object) &&
   req.messages.some((m) => BRUNO_CONTEXT.some((w) => m.content.includes(w)));
-
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 /** stdout of a --json command: exactly one JSON object, on one line. */
 function oneObject(stdout: string): Record<string, unknown> {
@@ -91,8 +76,8 @@ describe('fit --all with users that fail', () => {
     await started;
     const dir = workspace();
     dirs.push(dir);
-    const c = capture(dir);
-    const code = await runCli(['fit', 'ws', '--all', '--k', '2', '--base-url', server.url, '--json'], c.io);
+    const c = cli(dir);
+    const code = await c.call('fit', 'ws', '--all', '--k', '2', '--base-url', server.url, '--json');
     assert.equal(code, 1, c.err());
     const result = oneObject(c.out());
     const fitted = (result.users as { user: string }[]).map((u) => u.user).sort();
@@ -112,19 +97,15 @@ describe('fit --all with users that fail', () => {
     await started;
     const dir = workspace();
     dirs.push(dir);
-    const c = capture(dir);
-    assert.equal(await runCli(['fit', 'ws', '--all', '--k', '2', '--base-url', server.url], c.io), 1, c.err());
+    const c = cli(dir);
+    assert.equal(await c.call('fit', 'ws', '--all', '--k', '2', '--base-url', server.url), 1, c.err());
     assert.match(c.out(), /^Fitted 3 of 5 user\(s\)/);
     assert.doesNotMatch(c.out(), /bruno|tiny/);
     assert.match(c.err(), /^ {2}bruno: persona synthesis failed/m);
     assert.match(c.err(), /^ {2}tiny: only 1 pairs/m);
     // Only a failure makes it 1: a user fitted alone is 0.
-    const one = capture(dir);
-    assert.equal(
-      await runCli(['fit', 'ws', '--user', 'ada', '--k', '2', '--base-url', server.url], one.io),
-      0,
-      one.err(),
-    );
+    const one = cli(dir);
+    assert.equal(await one.call('fit', 'ws', '--user', 'ada', '--k', '2', '--base-url', server.url), 0, one.err());
   });
 });
 
@@ -136,8 +117,8 @@ describe('--json on a failure: one error object on stdout, for every command', (
 
   for (const command of commands) {
     test(`${command.name} --json with a bad option`, async () => {
-      const c = capture(tmpdir());
-      await assert.rejects(runCli([command.name, '--json', '--no-such-option'], c.io));
+      const c = cli(tmpdir());
+      await assert.rejects(c.call(command.name, '--json', '--no-such-option'));
       const { error } = oneObject(c.out()) as { error: { message: string; exitCode: number; kind?: string } };
       // Commands without a --json option refuse it first: that too is answered in JSON, as asked.
       assert.match(error.message, /Unknown option '--(no-such-option|json)'/);
@@ -153,9 +134,9 @@ describe('--json on a failure: one error object on stdout, for every command', (
         ['fit', 'ws', '--user', 'ada', '--k', '2'],
         ['eval', 'ws', '--all', '--method', 'default'],
       ]) {
-        const c = capture(dir);
+        const c = cli(dir);
         await assert.rejects(
-          runCli([...argv, '--base-url', server.url, '--model', MODEL, '--no-cache', '--json'], c.io),
+          c.call(...argv, '--base-url', server.url, '--model', MODEL, '--no-cache', '--json'),
           /ollama pull/,
         );
         const { error } = oneObject(c.out()) as { error: { message: string; exitCode: number; kind?: string } };
@@ -169,8 +150,8 @@ describe('--json on a failure: one error object on stdout, for every command', (
   });
 
   test('a usage error without a workspace: exit code 2 in the object', async () => {
-    const c = capture(tmpdir());
-    await assert.rejects(runCli(['fit', '--json'], c.io));
+    const c = cli(tmpdir());
+    await assert.rejects(c.call('fit', '--json'));
     const { error } = oneObject(c.out()) as { error: { message: string; exitCode: number; kind?: string } };
     assert.equal(error.exitCode, 2);
     assert.equal(error.kind, undefined);

@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { createLlm } from '../../src/core/llm/client';
 import { filledCap, pastCap } from '../../src/core/llm/cut-answer';
 import type { ProviderKind } from '../../src/core/llm/types';
@@ -62,20 +61,6 @@ function writeUser(ws: string, user: string, topic: string): void {
   writeFileSync(join(ws, `${user}.prefs.jsonl`), lines.join('\n') + '\n');
 }
 
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
-
 const personaCalls = (server: LoopbackServer, topic: RegExp) =>
   server.chats.filter((c) => propsOf(c.request).includes('persona') && topic.test(promptOf(c.request)));
 
@@ -93,8 +78,8 @@ describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)'
   after(() => server?.close());
 
   test('fails that user with the caps named, fits the others, and stores no cut text', async () => {
-    const c = capture(dir);
-    const code = await runCli(['fit', 'ws', '--all', '--base-url', server.url, '--json'], c.io);
+    const c = cli(dir);
+    const code = await c.call('fit', 'ws', '--all', '--base-url', server.url, '--json');
     assert.equal(code, 1, c.err());
     assert.match(
       c.err(),
@@ -121,8 +106,8 @@ describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)'
 
   test('a re-run asks again: no cut answer was cached', async () => {
     server.reset();
-    const c = capture(dir);
-    const code = await runCli(['fit', 'ws', '--user', 'loopy', '--base-url', server.url, '--json'], c.io);
+    const c = cli(dir);
+    const code = await c.call('fit', 'ws', '--user', 'loopy', '--base-url', server.url, '--json');
     assert.equal(code, 1, c.err());
     assert.equal(personaCalls(server, /zebra/).length, 2);
   });
@@ -235,8 +220,8 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
         '--model',
         MODEL[provider],
       ];
-      const c = capture(dir);
-      const code = await runCli(args, c.io);
+      const c = cli(dir);
+      const code = await c.call(...args);
       assert.equal(code, 1, c.err());
       assert.match(
         c.err(),
@@ -249,7 +234,7 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
       );
       // Not cached: the same fit asks the server again.
       server.reset();
-      assert.equal(await runCli(args, capture(dir).io), 1);
+      assert.equal(await cli(dir).call(...args), 1);
       assert.equal(personaCalls(server, /okapi/).length, 2);
     });
   }
@@ -260,8 +245,8 @@ describe('a persona far past its cap by length, sent with finish "stop" and a co
     const ws = join(dir, 'ws');
     mkdirSync(ws);
     writeUser(ws, 'loopy', 'zebra');
-    const c = capture(dir);
-    const code = await runCli(['fit', 'ws', '--user', 'loopy', '--base-url', server.url], c.io);
+    const c = cli(dir);
+    const code = await c.call('fit', 'ws', '--user', 'loopy', '--base-url', server.url);
     assert.equal(code, 1, c.err());
     assert.match(
       c.err(),

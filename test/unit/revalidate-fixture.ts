@@ -89,20 +89,38 @@ export function markerBrain(marker: string, thetaMarker = 'WRITE-THE-MARKER'): (
   };
 }
 
-export function cli(cwd: string) {
+/** What a test may give the in-process CLI besides its folder. */
+export interface CliOptions {
+  /** Standard input, one line a read; without it the command has no standard input (as when none is piped). */
+  input?: readonly string[];
+  /** The environment the command sees; none by default, so the test's own variables never reach it. */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting it is the user's Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The CLI in process, in folder `cwd`, its output captured: the one home of every unit test's CLI run.
+ * `run` resolves to the exit code, as a script sees it (a thrown error's message ends stderr); `call`
+ * rejects with the thrown error, for a test about the error itself.
+ */
+export function cli(cwd: string, options: CliOptions = {}) {
   const out: string[] = [];
   const err: string[] = [];
+  const lines = [...(options.input ?? [])];
   const io: CommandIO = {
     stdout: (t) => void out.push(t),
     stderr: (t) => void err.push(t),
     isTTY: false,
     cwd,
-    signal: new AbortController().signal,
-    env: {},
+    signal: options.signal ?? new AbortController().signal,
+    env: options.env ?? {},
+    ...(options.input && { readLine: async () => lines.shift() }),
   };
   return {
     run: (...a: string[]) =>
       runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
+    call: (...a: string[]) => runCli(a, io),
     out: () => out.join(''),
     err: () => err.join(''),
     json: () => JSON.parse(out.join('')) as Record<string, unknown>,

@@ -9,31 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import type { BrainRequest, Fault } from '../support/loopback-llm';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { readRun } from '../../src/core/eval/run-file';
 import { smallSampleNote, comparisonPowerNote, rateText } from '../../src/core/eval/sample-size';
 
 const lastUser = (req: BrainRequest) => req.messages[req.messages.length - 1]?.content ?? '';
-
-function cli(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return {
-    run: (...a: string[]) =>
-      runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 describe('failed calls and unparseable answers', () => {
   let server: LoopbackServer;

@@ -8,22 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { simulatedWorkspace } from '../support/sim-workspace';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
-
-function capture(cwd: string, signal: AbortSignal) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+import { cli } from './revalidate-fixture';
 
 describe('theta optimize: one search per workspace', () => {
   let server: LoopbackServer;
@@ -37,14 +22,14 @@ describe('theta optimize: one search per workspace', () => {
     const sim = simulatedWorkspace(1);
     const argv = ['theta', 'optimize', 'ws', '--base-url', server.url, '--k', '1', '--budget', '300', '--json'];
     const stop = new AbortController();
-    const first = capture(sim.dir, stop.signal);
-    const running = runCli(argv, first.io).catch((err: unknown) => err);
+    const first = cli(sim.dir, { signal: stop.signal });
+    const running = first.call(...argv).catch((err: unknown) => err);
     while (server.stats.chat === 0) await new Promise((r) => setTimeout(r, 5));
     const lockFile = join(sim.ws, '.synthesizeme', 'theta', 'optimize.lock');
     assert.ok(existsSync(lockFile), 'the first search holds no lock');
 
-    const second = capture(sim.dir, new AbortController().signal);
-    const refused = await runCli(argv, second.io).then(
+    const second = cli(sim.dir);
+    const refused = await second.call(...argv).then(
       () => assert.fail('the second search ran'),
       (err: { exitCode?: number; kind?: string; message: string }) => err,
     );

@@ -17,28 +17,13 @@ import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../
 import { adaptBrain } from '../support/brain-adapter';
 import { simulatedBrain } from '../support/simulated-brain';
 import { simulatedWorkspace } from '../support/sim-workspace';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { hashString } from '../../src/core/random';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 
-function capture(cwd: string, signal = new AbortController().signal) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
-
 async function theta(cwd: string, argv: string[], signal?: AbortSignal): Promise<any> {
-  const c = capture(cwd, signal);
-  const code = await runCli(['theta', 'optimize', ...argv, '--json'], c.io);
+  const c = cli(cwd, { signal });
+  const code = await c.call('theta', 'optimize', ...argv, '--json');
   assert.equal(code, 0, c.err());
   return { ...JSON.parse(c.out()), stderr: c.err() };
 }
@@ -288,8 +273,8 @@ describe('theta optimize with a brain for which Θ matters', () => {
     const counting = setInterval(() => {
       if (server.stats.chat >= stopAt) ac.abort(new Error('interrupted'));
     }, 1);
-    const c = capture(w2.dir, ac.signal);
-    await assert.rejects(runCli(['theta', 'optimize', ...args(), '--json'], c.io));
+    const c = cli(w2.dir, { signal: ac.signal });
+    await assert.rejects(c.call('theta', 'optimize', ...args(), '--json'));
     clearInterval(counting);
     const firstPart = server.stats.chat;
     assert.ok(firstPart >= stopAt && firstPart < found.serverCalls, `${firstPart} calls before the stop`);
@@ -370,10 +355,19 @@ describe("bench run --theta: a Θ evaluated apart from the workspace's own", () 
   after(() => server?.close());
 
   async function bench(extra: string[]): Promise<any> {
-    const c = capture(w.dir);
-    const code = await runCli(
-      ['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--k', '1', '--json', ...extra],
-      c.io,
+    const c = cli(w.dir);
+    const code = await c.call(
+      'bench',
+      'run',
+      'ws',
+      '--methods',
+      'persona',
+      '--base-url',
+      server.url,
+      '--k',
+      '1',
+      '--json',
+      ...extra,
     );
     assert.equal(code, 0, c.err());
     return JSON.parse(c.out());
@@ -395,9 +389,9 @@ describe("bench run --theta: a Θ evaluated apart from the workspace's own", () 
     assert.match(readFileSync(join(w.dir, dir, 'sim-ana.persona.yaml'), 'utf8'), /persona-synthesis: sha256:/);
     // The workspace's own personas and Θ are untouched.
     assert.equal(readFileSync(thetaFile(w.ws), 'utf8'), DEFAULT_PROMPTS['persona-synthesis']);
-    const c = capture(w.dir);
+    const c = cli(w.dir);
     await assert.rejects(
-      runCli(['bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--theta', 'missing.md'], c.io),
+      c.call('bench', 'run', 'ws', '--methods', 'persona', '--base-url', server.url, '--theta', 'missing.md'),
       /--theta: cannot read missing\.md \(no such file\)/,
     );
   });
