@@ -287,8 +287,13 @@ export function defaultOf<K extends keyof WorkspaceSettings>(field: K): Workspac
 
 const UNTRUSTED_REASON = {
   server:
-    'an untrusted workspace may not choose the server that receives your requests and API key (pass --base-url, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
-  path: 'an untrusted workspace may not place outputs outside itself (use a relative path inside the workspace, pass the option, set it in your user settings, or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
+    'an untrusted workspace may not choose the server that receives your requests and API key ' +
+    '(pass --base-url, set it in your user settings, ' +
+    'or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
+  path:
+    'an untrusted workspace may not place outputs outside itself ' +
+    '(use a relative path inside the workspace, pass the option, set it in your user settings, ' +
+    'or trust the workspace: --trust-workspace, or Workspace Trust in VS Code)',
 };
 
 /** A relative path that stays inside the folder it is relative to (`out/x`, not `../x`, `/abs` or `~/x`). */
@@ -339,7 +344,8 @@ export function readSettings(
     if (workspace !== undefined) {
       if (s.trust === 'user')
         ignored.push(
-          `${s.id}: ignored in the workspace's settings (a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)`,
+          `${s.id}: ignored in the workspace's settings ` +
+            "(a workspace may not choose which variable's secret is sent; set it in your user settings or pass the option)",
         );
       else if (s.trust === 'trusted' && !trustedWorkspace && !(s.path && insideWorkspace(workspace)))
         ignored.push(`${s.id}: ignored in the workspace's settings: ${UNTRUSTED_REASON[s.path ? 'path' : 'server']}`);

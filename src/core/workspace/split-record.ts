@@ -109,7 +109,9 @@ export async function readSplitState(
     return {
       ...hash,
       notes: [
-        `splits: ${SPLIT_RECORD} pins ${pinned} pairs for seed ${record.seed} and ratios ${record.ratios.join('/')}; the splits in use have seed ${options.seed} and ratios ${options.ratios.join('/')}, so the record is not applied and every pair is split by its id`,
+        `splits: ${SPLIT_RECORD} pins ${pinned} pairs for seed ${record.seed} and ratios ${record.ratios.join('/')}; ` +
+          `the splits in use have seed ${options.seed} and ratios ${options.ratios.join('/')}, ` +
+          'so the record is not applied and every pair is split by its id',
       ],
     };
   }
@@ -154,7 +156,10 @@ export async function pinLegacySplits(ws: PinTarget): Promise<string | undefined
   // The same splits as before (the earlier rule's), now from the record: pairs added later follow their id.
   ws.index.setSplitBasis(ws.splits.basis);
   if (!wasLegacy) return undefined;
-  return `splits pinned: this workspace was fitted under the earlier split rule; its ${pinned} pairs keep their splits (${SPLIT_RECORD}); pairs added from now on are split by their id`;
+  return (
+    'splits pinned: this workspace was fitted under the earlier split rule; ' +
+    `its ${pinned} pairs keep their splits (${SPLIT_RECORD}); pairs added from now on are split by their id`
+  );
 }
 
 /** One user per line: a record of thousands of users stays readable, and an error names a useful line. */
