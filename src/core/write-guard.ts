@@ -66,7 +66,8 @@ const WORKSPACE_MARKERS = ['.synthesizeme', 'personas', 'prompts'];
 
 /**
  * The workspace a file named on the command line lies in, lexically: the nearest folder above it that holds
- * one of the layout's folders (`.synthesizeme`, `personas`, `prompts`; not `.vscode`, which a home folder has too), or undefined outside any.
+ * one of the layout's folders (`.synthesizeme`, `personas`, `prompts`; not `.vscode`, which a home folder
+ * has too), or undefined outside any.
  */
 export function enclosingWorkspace(path: string): string | undefined {
   for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
@@ -222,7 +223,9 @@ export function checkNamedFolder(path: string, as = 'the workspace'): void {
   const leaving = linkLeavingItsFolder(resolve(path));
   if (!leaving) return;
   throw new UserError(
-    `refusing to use ${path} as ${as}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; name the folder it points to instead)`,
+    `refusing to use ${path} as ${as}: ${leaving.link} is a symbolic link to ${leaving.target}, ` +
+      'outside the folder that holds it (a link on the way to a folder you name is followed only within its folder; ' +
+      'name the folder it points to instead)',
     2,
   );
 }
@@ -274,11 +277,18 @@ export async function refusal(verb: 'read' | 'write', path: string): Promise<str
   const abs = resolve(path);
   const leaving = chosenFiles.has(abs) ? linkLeavingItsFolder(abs) : undefined;
   if (leaving) {
-    return `refusing to ${verb} ${path}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the workspace (a link in the data you name is followed only within the folder that holds it; name the file it points to instead)`;
+    return (
+      `refusing to ${verb} ${path}: ${leaving.link} is a symbolic link to ${leaving.target}, outside the workspace ` +
+      '(a link in the data you name is followed only within the folder that holds it; name the file it points to instead)'
+    );
   }
   const link = await firstLink(path);
   const why = link ? `${link.link} is a symbolic link to ${link.target}` : `it resolves to ${await landing(path)}`;
-  return `refusing to ${verb} ${path}: ${why}, outside the workspace (links in a workspace are never followed out of it; remove the link, or choose the ${verb === 'read' ? 'file' : 'folder'} on the command line)`;
+  return (
+    `refusing to ${verb} ${path}: ${why}, outside the workspace ` +
+    '(links in a workspace are never followed out of it; ' +
+    `remove the link, or choose the ${verb === 'read' ? 'file' : 'folder'} on the command line)`
+  );
 }
 
 /**
