@@ -597,33 +597,8 @@ async function thetaRequests(
     if (stage) examples = stage.examples;
     else {
       upperBound();
-      examples = s.context.map((pair) => ({
-        pair,
-        demo: {
-          pairId: pair.pairId,
-          order: presentationOrder(pair, seed),
-          preference: 'A' as const,
-          reasoning: TYPICAL_REASONING,
-        },
-      }));
-      const boot = judgeSystem(plan.prompts.bootstrap.text, {}, 'bootstrap');
-      for (const p of s.context)
-        out.push({
-          messages: judgeMessages(boot, p, presentationOrder(p, seed)),
-          schema: BOOTSTRAP_SCHEMA,
-          temperature,
-          seed,
-        });
-      const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
-      for (let c = 0; c <= fitOpts.k; c++)
-        for (const p of s.validation)
-          out.push({
-            messages: judgeMessages(selection, p, presentationOrder(p, seed)),
-            schema: JUDGMENT_SCHEMA,
-            temperature,
-            seed,
-            sample: c + 1,
-          });
+      examples = typicalExamples(s.context, seed);
+      out.push(...unstagedRequests(plan, s, examples, fitOpts.k));
     }
     const staged: FirstStage = stage ?? { userId: u.id, examples, temperature, seed };
     for (const side of ['previous', 'current'] as const) {
@@ -647,6 +622,50 @@ async function thetaRequests(
       );
     }
   }
+  return out;
+}
+
+/** Demonstrations of typical length standing in for a first stage the cache does not hold. */
+function typicalExamples(context: readonly Pair[], seed: number): FirstStage['examples'] {
+  return context.map((pair) => ({
+    pair,
+    demo: {
+      pairId: pair.pairId,
+      order: presentationOrder(pair, seed),
+      preference: 'A' as const,
+      reasoning: TYPICAL_REASONING,
+    },
+  }));
+}
+
+/** A first stage not in the cache, counted at most: every bootstrap call, then every candidate on every validation pair. */
+function unstagedRequests(
+  plan: RevalidationPlan,
+  s: { context: readonly Pair[]; validation: readonly Pair[] },
+  examples: FirstStage['examples'],
+  k: number,
+): ChatRequest[] {
+  const { temperature } = plan.inputs;
+  const seed = plan.inputs.ws.split.seed;
+  const out: ChatRequest[] = [];
+  const boot = judgeSystem(plan.prompts.bootstrap.text, {}, 'bootstrap');
+  for (const p of s.context)
+    out.push({
+      messages: judgeMessages(boot, p, presentationOrder(p, seed)),
+      schema: BOOTSTRAP_SCHEMA,
+      temperature,
+      seed,
+    });
+  const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
+  for (let c = 0; c <= k; c++)
+    for (const p of s.validation)
+      out.push({
+        messages: judgeMessages(selection, p, presentationOrder(p, seed)),
+        schema: JUDGMENT_SCHEMA,
+        temperature,
+        seed,
+        sample: c + 1,
+      });
   return out;
 }
 
