@@ -15,7 +15,9 @@ export function run(): Promise<void> {
     console.log(line);
   };
   (Mocha.reporters.Base as unknown as { consoleLog: typeof log }).consoleLog = log;
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // SYNTHESIZEME_INTEGRATION_GREP runs only the matching tests (while working on one suite; CI runs all).
+  const grep = process.env['SYNTHESIZEME_INTEGRATION_GREP'];
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   // The suites are bundled into this file: install the bdd globals, then let them register.
   mocha.suite.emit('pre-require', globalThis, 'bundled', mocha);
   registerSuites();

@@ -8,6 +8,7 @@ import { multiRootSuite } from './multiroot.suite';
 import { polishSuite } from './polish.suite';
 import { readingSuite } from './reading.suite';
 import { collectSuite } from './collect.suite';
+import { facesSuite } from './faces.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -24,4 +25,6 @@ export function registerSuites(): void {
   benchSuite();
   multiRootSuite();
   polishSuite();
+  // Last: it fits every user of the folder again and appends collected pairs, which no later suite expects.
+  facesSuite();
 }
