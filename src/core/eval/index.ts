@@ -19,7 +19,6 @@ export {
   estimateRevalidation,
   isRevalidatePrompt,
   prepareRevalidation,
-  previousPersonaVersion,
   REVALIDATE_PROMPTS,
   type RevalidateResult,
   type RevalidateTarget,
