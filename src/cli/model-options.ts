@@ -84,7 +84,8 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
   const outputCaps = capsRaw !== undefined ? parseOutputCaps(capsRaw) : settings.outputCaps;
   if (capsRaw !== undefined && outputCaps === undefined)
     throw new UsageError(
-      `--output-caps: expected KIND=TOKENS,... with KIND one of judge, bootstrap, persona, memory, personalizable and TOKENS 16 or more, got "${capsRaw}"`,
+      '--output-caps: expected KIND=TOKENS,... with KIND one of judge, bootstrap, persona, memory, personalizable ' +
+        `and TOKENS 16 or more, got "${capsRaw}"`,
     );
   const keepAliveRaw = stringOption(args, 'keep-alive');
   // Ollama's own forms: a duration with a unit ("30m", "1h30m") or seconds; -1 keeps the model loaded.

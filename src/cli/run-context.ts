@@ -90,8 +90,10 @@ export function rethrowCancelled(err: unknown, io: CommandIO, resume: string): n
 export function contextLine(plan: ContextPlan | undefined): string {
   if (!plan) return '';
   const fit = plan.exceedsModel
-    ? `: the largest prompt (about ${plan.neededTokens} tokens with its answer) is longer than the model's context of ${plan.modelContext}, and will fail`
-    : ` (the largest prompt needs about ${plan.neededTokens} tokens with its answer${plan.modelContext ? `; the model's context is ${plan.modelContext}` : ''})`;
+    ? `: the largest prompt (about ${plan.neededTokens} tokens with its answer) ` +
+      `is longer than the model's context of ${plan.modelContext}, and will fail`
+    : ` (the largest prompt needs about ${plan.neededTokens} tokens with its answer` +
+      `${plan.modelContext ? `; the model's context is ${plan.modelContext}` : ''})`;
   return `Ollama num_ctx ${plan.numCtx} (${plan.source === 'setting' ? 'set' : 'sized for this run'})${fit}.\n`;
 }
 

@@ -63,7 +63,9 @@ Example:
         io.stdout(`Cleared ${stats.entries} cached answer(s) (${(stats.bytes / 1048576).toFixed(1)} MB) from ${rel}\n`);
       else
         io.stdout(
-          `${rel}: ${stats.entries} answer(s) in ${stats.records} record(s), ${stats.segments} segment file(s), ${(stats.bytes / 1048576).toFixed(1)} MB${stats.unreadableLines ? `, ${stats.unreadableLines} unreadable line(s) skipped (torn writes)` : ''}\n`,
+          `${rel}: ${stats.entries} answer(s) in ${stats.records} record(s), ${stats.segments} segment file(s), ` +
+            `${(stats.bytes / 1048576).toFixed(1)} MB` +
+            `${stats.unreadableLines ? `, ${stats.unreadableLines} unreadable line(s) skipped (torn writes)` : ''}\n`,
         );
       return 0;
     } finally {

@@ -87,7 +87,8 @@ function printDryRun(io: CommandIO, json: boolean, est: RunEstimate): number {
     );
   else
     io.stdout(
-      `Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`,
+      `Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), ` +
+        `about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`,
     );
   return 0;
 }

@@ -112,8 +112,10 @@ Examples:
       `B: ${c.b.method} ${pct(c.b.accuracy)}% (${interval(c.b.ci95)})  (${rel(c.b.run)})\n` +
       `B - A: ${c.sentence}\n` +
       `  (${c.power})\n` +
-      `  ${c.pairs} pairs, ${c.samples} samples${several ? `, ${c.perUser.length} users (the difference's interval and test are over users)` : ''}; ` +
-      `discordant pairs: ${t.b01} B better, ${t.b10} A better${t.halfDiscordant ? ` (${t.halfDiscordant} of them in one order only)` : ''}; ` +
+      `  ${c.pairs} pairs, ${c.samples} samples` +
+      `${several ? `, ${c.perUser.length} users (the difference's interval and test are over users)` : ''}; ` +
+      `discordant pairs: ${t.b01} B better, ${t.b10} A better` +
+      `${t.halfDiscordant ? ` (${t.halfDiscordant} of them in one order only)` : ''}; ` +
       `${t.method === 'exact' ? 'exact' : 'Monte Carlo'} sign-flip test over pairs` +
       `${c.unmatched ? `; ${c.unmatched} pair(s) judged in only one run were left out` : ''}\n`;
     if (several) {

@@ -123,7 +123,8 @@ Example:
     const errors = problems.filter((p) => p.severity === 'error').length;
     out.push(
       '',
-      `${index.fileNames().length} file(s), ${users.reduce((n, u) => n + u.pairs.length, 0)} pair(s), ${users.length} user(s), ${errors} error(s), ${problems.length - errors} warning(s)`,
+      `${index.fileNames().length} file(s), ${users.reduce((n, u) => n + u.pairs.length, 0)} pair(s), ` +
+        `${users.length} user(s), ${errors} error(s), ${problems.length - errors} warning(s)`,
     );
     io.stdout(out.join('\n') + '\n');
     return 0;

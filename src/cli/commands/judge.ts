@@ -114,7 +114,8 @@ Example:
         for (const o of v.orders) {
           const shown = o.order === 'AB' ? 'A = chosen, B = rejected' : 'A = rejected, B = chosen';
           io.stdout(
-            `${o.correct ? '✓' : '✗'} order ${o.order} (${shown}): ${o.preference ?? 'no answer'}${o.error ? ` (${o.error})` : ''}\n  ${o.reasoning.trim().split('\n').join('\n  ')}\n`,
+            `${o.correct ? '✓' : '✗'} order ${o.order} (${shown}): ${o.preference ?? 'no answer'}` +
+              `${o.error ? ` (${o.error})` : ''}\n  ${o.reasoning.trim().split('\n').join('\n  ')}\n`,
           );
         }
       }
@@ -122,7 +123,8 @@ Example:
       const failed = v.orders.filter(orderFailed);
       if (failed.length) {
         io.stderr(
-          `judge: ${failed.length} of 2 call(s) failed (${failed.map((o) => o.error ?? 'no answer').join('; ')}): no verdict for ${failed.map((o) => `order ${o.order}`).join(' and ')}. Run the same command again.\n`,
+          `judge: ${failed.length} of 2 call(s) failed (${failed.map((o) => o.error ?? 'no answer').join('; ')}): ` +
+            `no verdict for ${failed.map((o) => `order ${o.order}`).join(' and ')}. Run the same command again.\n`,
         );
         return 1;
       }

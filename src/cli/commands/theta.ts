@@ -161,7 +161,9 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
       display: rel,
       onStart: ({ dir }) =>
         progress.message(
-          `theta: ${plan.users.length} user(s) (reflection ${plan.roles.reflection.length}, selection ${plan.roles.selection.length}, held-out ${plan.roles.heldOut.length}), up to ${plan.pairsPerUser} pairs each, budget ${budget} calls; lineage in ${rel(dir)}`,
+          `theta: ${plan.users.length} user(s) (reflection ${plan.roles.reflection.length}, ` +
+            `selection ${plan.roles.selection.length}, held-out ${plan.roles.heldOut.length}), ` +
+            `up to ${plan.pairsPerUser} pairs each, budget ${budget} calls; lineage in ${rel(dir)}`,
         ),
       onProgress: (p) =>
         progress.update(`theta ${p.phase}${p.phase === 'search' ? ` step ${p.step}` : ''}, calls`, p.used, p.budget),
@@ -194,7 +196,10 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
 function sentLine(models: readonly Llm[], budget: number): string {
   const sent = models.reduce((n, m) => n + m.counters().attempts, 0);
   const cached = models.reduce((n, m) => n + m.counters().cacheHits, 0);
-  return `${sent} request(s) sent to the server of a budget of ${budget} (retries and timed-out ones included); ${cached} answered by the cache, sending nothing`;
+  return (
+    `${sent} request(s) sent to the server of a budget of ${budget} (retries and timed-out ones included); ` +
+    `${cached} answered by the cache, sending nothing`
+  );
 }
 
 async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number> {
@@ -256,7 +261,8 @@ async function thetaAddExample(args: ParsedArgs, io: CommandIO): Promise<number>
       for (const f of r.refused) io.stderr(`${f.user}: not added: ${f.reason}\n`);
       if (r.written)
         io.stdout(
-          `${rel(r.written.path)}: ${r.examples} worked example(s); ${usage.calls} call(s), ${usage.cacheHits} from the cache${r.written.previous ? '; the previous Θ is kept in history' : ''}\n`,
+          `${rel(r.written.path)}: ${r.examples} worked example(s); ${usage.calls} call(s), ${usage.cacheHits} from the cache` +
+            `${r.written.previous ? '; the previous Θ is kept in history' : ''}\n`,
         );
     }
     return r.added.length ? 0 : 1;
@@ -342,7 +348,10 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
 function humanSummary(r: ThetaSearchResult, o: OutputInfo): string {
   const lines = [
     `Θ search: ${r.reason}.`,
-    `  ${r.calls.used} of ${o.budget} calls (${r.calls.cached} answered by the cache, sending nothing; ${r.calls.requests} request(s) sent to the server, retries and timed-out ones included), ${r.steps} step(s), ${r.candidates.length} candidate(s) (${r.candidates.filter((x) => x.status === 'rejected').length} rejected by a guard)`,
+    `  ${r.calls.used} of ${o.budget} calls (${r.calls.cached} answered by the cache, sending nothing; ` +
+      `${r.calls.requests} request(s) sent to the server, retries and timed-out ones included), ` +
+      `${r.steps} step(s), ${r.candidates.length} candidate(s) ` +
+      `(${r.candidates.filter((x) => x.status === 'rejected').length} rejected by a guard)`,
   ];
   if (o.adopted)
     lines.push(
@@ -369,10 +378,13 @@ async function dryRunReport(io: CommandIO, json: boolean, p: ThetaPrepared): Pro
   else {
     io.stdout(
       `Dry run: at most ${e.budget} call(s) (the budget), about ${e.promptTokens} prompt + ${e.completionTokens} completion tokens.\n` +
-        `  users: reflection ${plan.roles.reflection.join(', ')}; selection ${plan.roles.selection.join(', ')}; held-out ${plan.roles.heldOut.join(', ')}` +
+        `  users: reflection ${plan.roles.reflection.join(', ')}; selection ${plan.roles.selection.join(', ')}; ` +
+        `held-out ${plan.roles.heldOut.join(', ')}` +
         `${plan.unused.length ? `; not used: ${plan.unused.map((u) => `${u.user} (${u.reason})`).join(', ')}` : ''}\n` +
-        `  up to ${plan.pairsPerUser} pairs per user; first stages at most ${plan.cost.firstStageBound} call(s) (${e.cachedFirstStageCalls} bootstrap call(s) already cached), ` +
-        `baselines ${plan.cost.baselines}, held-out check ${plan.cost.finalCheck} (set aside), search steps at most ${plan.cost.step} each: room for at least ${plan.cost.steps}.\n` +
+        `  up to ${plan.pairsPerUser} pairs per user; first stages at most ${plan.cost.firstStageBound} call(s) ` +
+        `(${e.cachedFirstStageCalls} bootstrap call(s) already cached), ` +
+        `baselines ${plan.cost.baselines}, held-out check ${plan.cost.finalCheck} (set aside), ` +
+        `search steps at most ${plan.cost.step} each: room for at least ${plan.cost.steps}.\n` +
         contextLine(p.context),
     );
   }
