@@ -15,6 +15,7 @@ import {
   prepareRevalidation,
   rateText,
   REVALIDATE_PROMPTS,
+  SMALL_SAMPLE_PAIRS,
   type RevalidateResult,
   type RevalidateTarget,
   type RevalidationEstimate,
@@ -303,9 +304,11 @@ function accuracyJson(r: RevalidateResult) {
 /** A persona judged alone: why, then its accuracy over the pairs judged. */
 function aloneText(r: RevalidateResult, methods: string, rel: (p: string) => string): string {
   const now = r.figures.current!;
+  // Under SMALL_SAMPLE_PAIRS the cell already says how many pairs (and that they are too few to tell).
+  const over = now.pairs < SMALL_SAMPLE_PAIRS ? '' : ` over ${now.pairs} pair(s)`;
   return (
     `${r.message}.\n` +
-    `  ${r.target} on ${r.split}: current ${accuracyCell(now.accuracy, now.ci95, now.pairs)} over ${now.pairs} pair(s)\n` +
+    `  ${r.target} on ${r.split}: current ${accuracyCell(now.accuracy, now.ci95, now.pairs)}${over}\n` +
     `  method: ${methods}\n` +
     `  runs: ${r.runs.current.map(rel).join(', ')}\n`
   );
