@@ -121,7 +121,8 @@ export class ModelSession implements vscode.Disposable {
     const cacheDir = (await this.files.layout()).cacheDir;
     this.log.info(
       'model',
-      `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`,
+      `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} ` +
+        `at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`,
     );
     return createLlm(resolved.config, {
       cacheDir,

@@ -98,7 +98,14 @@ export class ModelStatus implements vscode.Disposable {
           report.endpoints
             .map(
               (e) =>
-                `${e.baseUrl}: ${e.ok ? (e.modelAvailable === false ? `connected, but ${d.model} is not there` : 'connected') : e.failure ? editorErrorText(e.failure) : (e.error ?? 'not reachable')}`,
+                `${e.baseUrl}: ` +
+                (e.ok
+                  ? e.modelAvailable === false
+                    ? `connected, but ${d.model} is not there`
+                    : 'connected'
+                  : e.failure
+                    ? editorErrorText(e.failure)
+                    : (e.error ?? 'not reachable')),
             )
             .join('\n') +
           '\nClick to select the provider and model.';

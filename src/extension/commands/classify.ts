@@ -58,7 +58,9 @@ export async function classifyCommand(ctx: Ctx, arg: unknown): Promise<ClassifyO
   );
   for (const r of outcome.results) ctx.log.info('classify', `${r.pairId}: ${labelText(r)}: ${r.error ?? r.reason}`);
   const { personalizable: yes, notPersonalizable: no, unlabelled, pairs } = outcome;
-  const message = `${yes} of ${pairs} pair(s) in ${basename(rel)} personalizable, ${no} not${unlabelled ? `, ${unlabelled} without a label` : ''}.`;
+  const message =
+    `${yes} of ${pairs} pair(s) in ${basename(rel)} personalizable, ` +
+    `${no} not${unlabelled ? `, ${unlabelled} without a label` : ''}.`;
   await openMarkdownReport(ctx, outcome.reportFile!, message);
   return {
     file: rel,

@@ -37,7 +37,8 @@ export async function judgeCommand(
   const pair = await pairInDocument(doc, where);
   if (!pair)
     throw new UserError(
-      `no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} in ${vscode.workspace.asRelativePath(doc.uri)}`,
+      `no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} ` +
+        `in ${vscode.workspace.asRelativePath(doc.uri)}`,
     );
 
   // The file's own folder: its settings choose the server and model, its personas the profile.
@@ -59,7 +60,8 @@ export async function judgeCommand(
   ctx.verdicts.set(doc.uri, pair.pairId, mode, v);
   ctx.log.info(
     'judge',
-    `${pair.userId}/${pair.pairId} (${mode}): ${v.orders.map((o) => `${o.order} ${o.preference ?? '-'} ${o.correct ? 'correct' : 'wrong'}`).join(', ')}`,
+    `${pair.userId}/${pair.pairId} (${mode}): ` +
+      `${v.orders.map((o) => `${o.order} ${o.preference ?? '-'} ${o.correct ? 'correct' : 'wrong'}`).join(', ')}`,
   );
   return v;
 }

@@ -110,7 +110,9 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   w.folder.model.reset();
   ctx.log.info(
     'model',
-    `selected ${provider} ${model}${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`,
+    `selected ${provider} ${model}` +
+      `${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}` +
+      `${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`,
   );
   return model;
 }

@@ -18,7 +18,10 @@ import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { runInputs } from './run-inputs';
 
-/** The prompt a command argument names: a prompt file's URI (or `{ uri }`, from its lens), `{ name, folder }`, or the active editor's prompt file. */
+/**
+ * The prompt a command argument names: a prompt file's URI (or `{ uri }`, from its lens), `{ name, folder }`,
+ * or the active editor's prompt file.
+ */
 async function targetOf(
   ctx: Ctx,
   arg: unknown,
@@ -90,7 +93,9 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
       `${name}: ${plan.previous.source === 'default' ? 'shipped default' : plan.previous.id} ↔ current`,
     );
   const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
-  const estimate = `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache), ${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
+  const estimate =
+    `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache), ` +
+    `${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
   ctx.log.info('revalidate', `${name} against ${plan.previous.id}: ${estimate}`);
   const r = await ctx.runs.run(`re-validating the ${name} prompt`, (signal, report) => {
     report(0, 0, estimate);
@@ -103,10 +108,14 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
   });
   if (!r.complete)
     throw new UserError(
-      `re-validation of the ${name} prompt is incomplete: ${r.failed.calls} call(s) failed (${r.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
+      `re-validation of the ${name} prompt is incomplete: ${r.failed.calls} call(s) failed ` +
+        `(${r.failed.reasons[0]?.message ?? ''}); run it again to judge the missing pairs`,
     );
   const sentence = r.comparison?.sentence ?? 'no pairs in common';
-  const banner = `${name} prompt on validation, current vs ${plan.previous.source === 'default' ? 'the shipped default' : plan.previous.id}, over ${r.pairs} pairs of ${r.users} user(s): ${sentence}; ${r.flipped.length} pair(s) flipped (${comparisonPowerNote(r.pairs, 'validation')})`;
+  const banner =
+    `${name} prompt on validation, current vs ${plan.previous.source === 'default' ? 'the shipped default' : plan.previous.id}, ` +
+    `over ${r.pairs} pairs of ${r.users} user(s): ${sentence}; ` +
+    `${r.flipped.length} pair(s) flipped (${comparisonPowerNote(r.pairs, 'validation')})`;
   ctx.log.info('revalidate', banner);
   for (const f of r.flipped)
     ctx.log.info('revalidate', `flipped ${f.user}/${f.pair}: ${f.before.score} -> ${f.after.score}`);
