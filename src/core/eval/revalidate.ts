@@ -17,7 +17,6 @@
 // The CLI (`synthesizeme revalidate`) and the extension share this engine: prepareRevalidation (no
 // calls), estimateRevalidation (the estimate, replaying the cache only), runRevalidation.
 
-import { mkdir } from 'node:fs/promises';
 import { READ_LIMITS, readOwnText } from '../read-guard';
 import { basename } from 'node:path';
 import type { ChatModel, ChatRequest } from '../llm/types';
@@ -55,7 +54,7 @@ import { saveValidationFigures } from './revalidate-figures';
 import { firstStage, synthesisRequest, type FirstStage } from '../method/first-stage';
 import { textHash } from '../text-hash';
 import { UserError } from '../user-error';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked } from '../write-guard';
 import { forEachInPool } from '../work-pool';
 
 /** The prompts that can be re-validated (bootstrap shapes the whole fit: re-fit to measure it). */
@@ -840,8 +839,7 @@ async function recordCurrent(plan: RevalidationPlan): Promise<string | undefined
 }
 
 async function ensureDir(dir: string): Promise<string> {
-  await checkWrite(dir);
-  await mkdir(dir, { recursive: true });
+  await mkdirChecked(dir);
   return dir;
 }
 
