@@ -7,10 +7,10 @@ import OpenAI, { toFile } from 'openai';
 import { createHash } from 'node:crypto';
 import { startLoopbackBatch, type LoopbackBatchOptions, type LoopbackBatchServer } from '../support/loopback-batch';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { runCli } from '../../src/cli/main';
 import { BatchChatModel, batchBody, customIdOf } from '../../src/core/bench/batch';
 import { JUDGMENT_SCHEMA } from '../../src/core/method/schemas';
-import { arenaJsonl, benchBrain, capture } from './bench-fixtures';
+import { arenaJsonl, benchBrain } from './bench-fixtures';
+import { cli } from './revalidate-fixture';
 
 describe('OpenAI Batch API mode', () => {
   const options: LoopbackBatchOptions = {
@@ -134,34 +134,31 @@ describe('OpenAI Batch API mode', () => {
     await started;
     const dir = mkdtempSync(join(tmpdir(), 'sm-batch-'));
     writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
-    const on = capture(dir);
+    const on = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'prepare',
-          '--arena',
-          'arena.jsonl',
-          '--base-url',
-          online.url,
-          '--model',
-          'classifier',
-          '--judges',
-          'j1,j2',
-          '--min-pairs',
-          '3',
-          '--out',
-          'online.prefs.jsonl',
-          '--json',
-        ],
-        on.io,
+      await on.call(
+        'bench',
+        'prepare',
+        '--arena',
+        'arena.jsonl',
+        '--base-url',
+        online.url,
+        '--model',
+        'classifier',
+        '--judges',
+        'j1,j2',
+        '--min-pairs',
+        '3',
+        '--out',
+        'online.prefs.jsonl',
+        '--json',
       ),
       0,
       on.err(),
     );
     const before = { ...api.stats };
-    const c = capture(dir);
-    assert.equal(await runCli(batchArgs('batch.prefs.jsonl'), c.io), 0, c.err());
+    const c = cli(dir);
+    assert.equal(await c.call(...batchArgs('batch.prefs.jsonl')), 0, c.err());
     const r = JSON.parse(c.out());
     assert.equal(api.stats.batchesCreated - before.batchesCreated, 3, 'one batch per step: classifier, j1, j2');
     assert.equal(api.stats.uploads - before.uploads, 3);
@@ -182,8 +179,8 @@ describe('OpenAI Batch API mode', () => {
     assert.ok(Object.values(state.steps).every((s) => (s as { status: string }).status === 'completed'));
 
     const mid = { ...api.stats };
-    const again = capture(dir);
-    assert.equal(await runCli([...batchArgs('batch.prefs.jsonl'), '--force'], again.io), 0, again.err());
+    const again = cli(dir);
+    assert.equal(await again.call(...batchArgs('batch.prefs.jsonl'), '--force'), 0, again.err());
     assert.deepEqual(api.stats, mid, 'the re-run made no API call');
     assert.equal(
       JSON.parse(again.out()).batches.reduce((n: number, b: { fromSavedOutput: number }) => n + b.fromSavedOutput, 0),
@@ -201,8 +198,8 @@ describe('OpenAI Batch API mode', () => {
     const stopper = setInterval(() => {
       if (api.stats.retrieves > before.retrieves + 2) controller.abort(new Error('interrupted'));
     }, 5);
-    const c = capture(dir, controller.signal);
-    await assert.rejects(runCli(batchArgs('r.prefs.jsonl'), c.io));
+    const c = cli(dir, { signal: controller.signal });
+    await assert.rejects(c.call(...batchArgs('r.prefs.jsonl')));
     clearInterval(stopper);
     assert.match(c.err(), /run the same command again to resume/);
     const state = JSON.parse(readFileSync(join(dir, 'r.prefs.jsonl.batch.json'), 'utf8'));
@@ -211,8 +208,8 @@ describe('OpenAI Batch API mode', () => {
     assert.equal(api.stats.batchesCreated - before.batchesCreated, 1);
     assert.ok(!existsSync(join(dir, 'r.prefs.jsonl')));
     options.inProgressMs = 20;
-    const again = capture(dir);
-    assert.equal(await runCli(batchArgs('r.prefs.jsonl'), again.io), 0, again.err());
+    const again = cli(dir);
+    assert.equal(await again.call(...batchArgs('r.prefs.jsonl')), 0, again.err());
     assert.equal(
       JSON.parse(readFileSync(join(dir, 'r.prefs.jsonl.batch.json'), 'utf8')).steps.personalizable.batchId,
       batchId,
@@ -227,14 +224,21 @@ describe('OpenAI Batch API mode', () => {
     writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
     options.failBatches = true;
     try {
-      await assert.rejects(runCli(batchArgs('f.prefs.jsonl'), capture(dir).io), /ended failed: the batch failed/);
+      await assert.rejects(cli(dir).call(...batchArgs('f.prefs.jsonl')), /ended failed: the batch failed/);
     } finally {
       options.failBatches = false;
     }
     await assert.rejects(
-      runCli(
-        ['bench', 'prepare', '--arena', 'arena.jsonl', '--base-url', online.url, '--batch', '--out', 'x.prefs.jsonl'],
-        capture(dir).io,
+      cli(dir).call(
+        'bench',
+        'prepare',
+        '--arena',
+        'arena.jsonl',
+        '--base-url',
+        online.url,
+        '--batch',
+        '--out',
+        'x.prefs.jsonl',
       ),
       /--batch needs an OpenAI-compatible server/,
     );

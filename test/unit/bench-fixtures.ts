@@ -8,7 +8,6 @@
 // (both dropped by the default 10%-90% range).
 
 import type { BrainRequest } from '../support/loopback-llm';
-import type { CommandIO } from '../../src/cli/command';
 
 export type Kind = 'split-style' | 'consensus-style' | 'contrarian-style' | 'split-fact';
 
@@ -166,20 +165,6 @@ export function benchBrain(req: BrainRequest): string {
   if (marker) pick = b.includes(marker) && !a.includes(marker) ? 'B' : 'A';
   else pick = a.length <= b.length ? 'A' : 'B'; // other models: prefer the shorter reply
   return JSON.stringify({ reasoning: `picked ${pick}`, preference: pick });
-}
-
-export function capture(cwd: string, signal = new AbortController().signal, env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal,
-    env,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
 /** Well-formedness of the SVG we generate: one root, every tag closed in order. */

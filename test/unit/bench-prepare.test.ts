@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { runCli } from '../../src/cli/main';
 import { loadWorkspace } from '../../src/core/data/load-workspace';
 import { readClassification } from '../../src/core/bench/classify';
 import { apportion } from '../../src/core/data/splits';
-import { arenaJsonl, benchBrain, capture, prismFiles, ARENA_PLAN } from './bench-fixtures';
+import { arenaJsonl, benchBrain, prismFiles, ARENA_PLAN } from './bench-fixtures';
+import { cli } from './revalidate-fixture';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'sm-bench-'));
@@ -23,10 +23,18 @@ describe('bench prepare against a loopback Ollama', () => {
   after(() => server?.close());
 
   const prepare = async (dir: string, extra: string[]) => {
-    const c = capture(dir);
-    const code = await runCli(
-      ['bench', 'prepare', '--base-url', server.url, '--model', 'classifier', '--min-pairs', '3', '--json', ...extra],
-      c.io,
+    const c = cli(dir);
+    const code = await c.call(
+      'bench',
+      'prepare',
+      '--base-url',
+      server.url,
+      '--model',
+      'classifier',
+      '--min-pairs',
+      '3',
+      '--json',
+      ...extra,
     );
     return { code, json: code === 0 ? JSON.parse(c.out()) : undefined, err: c.err() };
   };
@@ -129,13 +137,21 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.equal(rec.meta.judge_agreement, 0.5);
 
     // inspect reads it, and it is a workspace a benchmark runs on (its explicit test split).
-    const ins = capture(dir);
-    assert.equal(await runCli(['inspect', 'out', '--json'], ins.io), 0, ins.err());
-    const run = capture(dir);
+    const ins = cli(dir);
+    assert.equal(await ins.call('inspect', 'out', '--json'), 0, ins.err());
+    const run = cli(dir);
     assert.equal(
-      await runCli(
-        ['bench', 'run', 'out', '--methods', 'default', '--models', 'j1', '--base-url', server.url, '--json'],
-        run.io,
+      await run.call(
+        'bench',
+        'run',
+        'out',
+        '--methods',
+        'default',
+        '--models',
+        'j1',
+        '--base-url',
+        server.url,
+        '--json',
       ),
       0,
       run.err(),
@@ -226,26 +242,23 @@ describe('bench prepare against a loopback Ollama', () => {
     // From the 12 prepared pairs: all still personalizable; j1 alone agrees 100% or 0% with each: none kept.
     assert.equal(r.json.report.steps[0].counts.pairs, 12);
     assert.equal(r.json.report.steps[3].counts.pairs, 0);
-    const d = capture(dir);
+    const d = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'prepare',
-          '--arena',
-          'arena.jsonl',
-          '--judges',
-          'j1,j2',
-          '--min-pairs',
-          '3',
-          '--out',
-          'dry.prefs.jsonl',
-          '--dry-run',
-          '--json',
-          '--base-url',
-          server.url,
-        ],
-        d.io,
+      await d.call(
+        'bench',
+        'prepare',
+        '--arena',
+        'arena.jsonl',
+        '--judges',
+        'j1,j2',
+        '--min-pairs',
+        '3',
+        '--out',
+        'dry.prefs.jsonl',
+        '--dry-run',
+        '--json',
+        '--base-url',
+        server.url,
       ),
       0,
       d.err(),
@@ -333,9 +346,9 @@ describe('bench prepare against a loopback Ollama', () => {
       },
     ];
     writeFileSync(join(dir, 'two.prefs.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const c = capture(dir);
+    const c = cli(dir);
     assert.equal(
-      await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier', '--json'], c.io),
+      await c.call('classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier', '--json'),
       0,
       c.err(),
     );
@@ -350,31 +363,28 @@ describe('bench prepare against a loopback Ollama', () => {
       ],
     );
     assert.match(j.results[0].reason, /style/);
-    const t = capture(dir);
+    const t = cli(dir);
     assert.equal(
-      await runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier'], t.io),
+      await t.call('classify', 'two.prefs.jsonl', '--base-url', server.url, '--model', 'classifier'),
       0,
       t.err(),
     );
     assert.match(t.out(), /^p1: personalizable: .*style/m);
     assert.match(t.out(), /^p2: not personalizable/m);
     assert.match(t.out(), /1 of 2 pair\(s\) personalizable/);
-    const dry = capture(dir);
+    const dry = cli(dir);
     const calls = server.stats.chat;
     assert.equal(
-      await runCli(
-        [
-          'classify',
-          'two.prefs.jsonl',
-          '--base-url',
-          server.url,
-          '--model',
-          'classifier',
-          '--dry-run',
-          '--json',
-          '--no-cache',
-        ],
-        dry.io,
+      await dry.call(
+        'classify',
+        'two.prefs.jsonl',
+        '--base-url',
+        server.url,
+        '--model',
+        'classifier',
+        '--dry-run',
+        '--json',
+        '--no-cache',
       ),
       0,
       dry.err(),
@@ -384,21 +394,18 @@ describe('bench prepare against a loopback Ollama', () => {
     // An edited prompt is what the model receives.
     writeFileSync(join(dir, 'mine.prompt.md'), 'Decide whether people could disagree. MARKER-42');
     const before = server.chats.length;
-    const e = capture(dir);
+    const e = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'classify',
-          'two.prefs.jsonl',
-          '--base-url',
-          server.url,
-          '--model',
-          'classifier',
-          '--prompt',
-          'mine.prompt.md',
-          '--no-cache',
-        ],
-        e.io,
+      await e.call(
+        'classify',
+        'two.prefs.jsonl',
+        '--base-url',
+        server.url,
+        '--model',
+        'classifier',
+        '--prompt',
+        'mine.prompt.md',
+        '--no-cache',
       ),
       0,
       e.err(),
@@ -406,7 +413,7 @@ describe('bench prepare against a loopback Ollama', () => {
     assert.equal(server.chats.length - before, 2);
     assert.ok(server.chats.slice(before).every((c) => JSON.stringify(c.body).includes('MARKER-42')));
     await assert.rejects(
-      runCli(['classify', 'two.prefs.jsonl', '--base-url', server.url, '--prompt', 'nope.md'], capture(dir).io),
+      cli(dir).call('classify', 'two.prefs.jsonl', '--base-url', server.url, '--prompt', 'nope.md'),
       /--prompt: cannot read nope\.md: no such file/,
     );
   });

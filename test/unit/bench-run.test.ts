@@ -4,10 +4,10 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { runCli } from '../../src/cli/main';
 import { lineChartSvg, niceTicks } from '../../src/core/bench/svg-chart';
 import { slope, subsampleContext } from '../../src/core/bench/scaling';
-import { benchBrain, capture, xmlWellFormed } from './bench-fixtures';
+import { benchBrain, xmlWellFormed } from './bench-fixtures';
+import { cli } from './revalidate-fixture';
 
 function workspaceCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sm-benchrun-'));
@@ -36,8 +36,8 @@ describe('bench run and scaling against a loopback Ollama', () => {
       '--k',
       '2',
     ];
-    const c = capture(dir);
-    assert.equal(await runCli([...args, '--json'], c.io), 0, c.err());
+    const c = cli(dir);
+    assert.equal(await c.call(...args, '--json'), 0, c.err());
     const r = JSON.parse(c.out());
     assert.equal(r.cells.length, 6);
     assert.deepEqual(
@@ -90,14 +90,14 @@ describe('bench run and scaling against a loopback Ollama', () => {
     );
 
     // Resumed: personas reused, verdicts from the run files, memory from the cache.
-    const again = capture(dir);
-    assert.equal(await runCli([...args, '--table'], again.io), 0, again.err());
+    const again = cli(dir);
+    assert.equal(await again.call(...args, '--table'), 0, again.err());
     assert.match(
       again.out(),
       /^\| method \| model \| accuracy \(95% CI\) \| consistency \| unparseable \| failed calls \| pairs \| users \| calls \| cache hits \| tokens \(prompt \+ completion\) \| cost \|$/m,
     );
-    const j = capture(dir);
-    assert.equal(await runCli([...args, '--json'], j.io), 0, j.err());
+    const j = cli(dir);
+    assert.equal(await j.call(...args, '--json'), 0, j.err());
     const r2 = JSON.parse(j.out());
     assert.equal(r2.calls, 0);
     assert.deepEqual(
@@ -110,28 +110,25 @@ describe('bench run and scaling against a loopback Ollama', () => {
   test('transfer: personas fitted with m1, evaluated with m2', async () => {
     await started;
     const dir = workspaceCopy();
-    const c = capture(dir);
+    const c = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'run',
-          'ws',
-          '--methods',
-          'default,persona+demos',
-          '--fit-model',
-          'm1',
-          '--models',
-          'm2',
-          '--users',
-          '2',
-          '--base-url',
-          server.url,
-          '--k',
-          '2',
-          '--json',
-        ],
-        c.io,
+      await c.call(
+        'bench',
+        'run',
+        'ws',
+        '--methods',
+        'default,persona+demos',
+        '--fit-model',
+        'm1',
+        '--models',
+        'm2',
+        '--users',
+        '2',
+        '--base-url',
+        server.url,
+        '--k',
+        '2',
+        '--json',
       ),
       0,
       c.err(),
@@ -153,33 +150,30 @@ describe('bench run and scaling against a loopback Ollama', () => {
   test("a bench run is stale only when something it used changed: its own personas, not the workspace's", async () => {
     await started;
     const dir = workspaceCopy();
-    const c = capture(dir);
+    const c = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'run',
-          'ws',
-          '--methods',
-          'default,persona+demos',
-          '--models',
-          'm1',
-          '--users',
-          '2',
-          '--base-url',
-          server.url,
-          '--k',
-          '2',
-          '--json',
-        ],
-        c.io,
+      await c.call(
+        'bench',
+        'run',
+        'ws',
+        '--methods',
+        'default,persona+demos',
+        '--models',
+        'm1',
+        '--users',
+        '2',
+        '--base-url',
+        server.url,
+        '--k',
+        '2',
+        '--json',
       ),
       0,
       c.err(),
     );
     const listed = async () => {
-      const l = capture(dir);
-      assert.equal(await runCli(['runs', 'ws', '--json'], l.io), 0, l.err());
+      const l = cli(dir);
+      assert.equal(await l.call('runs', 'ws', '--json'), 0, l.err());
       return (JSON.parse(l.out()) as { runs: { method: string; stale: boolean; staleBecause: string[] }[] }).runs;
     };
     const fresh = await listed();
@@ -203,26 +197,23 @@ describe('bench run and scaling against a loopback Ollama', () => {
   test('scaling: an SVG chart and JSON, nested context subsamples', async () => {
     await started;
     const dir = workspaceCopy();
-    const c = capture(dir);
+    const c = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'scaling',
-          'ws',
-          '--sizes',
-          '1,2,4',
-          '--models',
-          'm1',
-          '--base-url',
-          server.url,
-          '--k',
-          '1',
-          '--out',
-          'scaling.svg',
-          '--json',
-        ],
-        c.io,
+      await c.call(
+        'bench',
+        'scaling',
+        'ws',
+        '--sizes',
+        '1,2,4',
+        '--models',
+        'm1',
+        '--base-url',
+        server.url,
+        '--k',
+        '1',
+        '--out',
+        'scaling.svg',
+        '--json',
       ),
       0,
       c.err(),
@@ -246,25 +237,22 @@ describe('bench run and scaling against a loopback Ollama', () => {
     await started;
     const dir = workspaceCopy();
     const before = server.stats.chat;
-    const c = capture(dir);
+    const c = cli(dir);
     assert.equal(
-      await runCli(
-        [
-          'bench',
-          'run',
-          'ws',
-          '--methods',
-          'default,memory,persona+demos',
-          '--models',
-          'm1,m2',
-          '--base-url',
-          server.url,
-          '--k',
-          '2',
-          '--dry-run',
-          '--json',
-        ],
-        c.io,
+      await c.call(
+        'bench',
+        'run',
+        'ws',
+        '--methods',
+        'default,memory,persona+demos',
+        '--models',
+        'm1,m2',
+        '--base-url',
+        server.url,
+        '--k',
+        '2',
+        '--dry-run',
+        '--json',
       ),
       0,
       c.err(),
@@ -272,9 +260,9 @@ describe('bench run and scaling against a loopback Ollama', () => {
     const r = JSON.parse(c.out());
     assert.equal(r.dryRun, true);
     assert.ok(r.fitCallsAtMost > 0 && r.evalCalls > 0);
-    const s = capture(dir);
+    const s = cli(dir);
     assert.equal(
-      await runCli(['bench', 'scaling', 'ws', '--sizes', '1,2', '--base-url', server.url, '--dry-run', '--json'], s.io),
+      await s.call('bench', 'scaling', 'ws', '--sizes', '1,2', '--base-url', server.url, '--dry-run', '--json'),
       0,
       s.err(),
     );

@@ -5,6 +5,7 @@
 // out of the workspace followed).
 
 import { unblockFifoLater } from './reliability-reads-fixture';
+import { cli } from './revalidate-fixture';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,8 +19,6 @@ import { parseYamlText } from '../../src/core/data/parse-yaml';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
 import { allowWritesUnder } from '../../src/core/write-guard';
 import type { ChatModel } from '../../src/core/llm/types';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
 import { collectedRecord, countingIo, writeLargeJsonl } from '../bench/collect-bench';
 
 const tmp = (name: string) => {
@@ -164,24 +163,6 @@ describe('collect: a response far past its cap by length', () => {
 const unblockLater = (fifo: string) => unblockFifoLater(fifo);
 
 describe('collect: the log and the pool file are read under the read guard', () => {
-  const cli = (cwd: string) => {
-    const err: string[] = [];
-    const io: CommandIO = {
-      stdout: () => undefined,
-      stderr: (t) => void err.push(t),
-      isTTY: false,
-      cwd,
-      signal: new AbortController().signal,
-      env: {},
-      readLine: async () => undefined,
-    };
-    return {
-      run: (...a: string[]) =>
-        runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
-      err: () => err.join(''),
-    };
-  };
-
   test('a collect log that is a FIFO is refused by its kind, never opened', { timeout: 10_000 }, async () => {
     const ws = tmp('sm-log-fifo-');
     const log = collectLogPath(ws, 'u');
@@ -212,7 +193,7 @@ describe('collect: the log and the pool file are read under the read guard', () 
       mkdirSync(join(dir, 'ws'));
       execFileSync('mkfifo', [join(dir, 'pool.jsonl')]);
       unblockLater(join(dir, 'pool.jsonl'));
-      const a = cli(dir);
+      const a = cli(dir, { input: [] });
       assert.equal(
         await a.run('collect', 'ws', '--user', 'zoe', '--pairs-from', 'pool.jsonl', '--base-url', 'http://127.0.0.1:9'),
         2,
@@ -225,7 +206,7 @@ describe('collect: the log and the pool file are read under the read guard', () 
         JSON.stringify({ prompt: 'Q?', response_1: 'a', response_2: 'b', answer: '1' }) + '\n',
       );
       symlinkSync(join(outside, 'p.jsonl'), join(dir, 'ws', 'linked.jsonl'));
-      const b = cli(dir);
+      const b = cli(dir, { input: [] });
       assert.equal(
         await b.run(
           'collect',

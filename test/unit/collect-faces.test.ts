@@ -16,9 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import type { BrainRequest } from '../support/loopback-llm';
-import { ignoringBrain, workspace } from './revalidate-fixture';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli, ignoringBrain, workspace } from './revalidate-fixture';
 import { createLlm, type Llm, type LlmConfig } from '../../src/core/llm';
 import { openWorkspace } from '../../src/core/workspace';
 import { readUserPersonaFile } from '../../src/core/method';
@@ -131,26 +129,6 @@ async function atTime<T>(t: number, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The CLI in process, its standard input the given lines. */
-function cli(cwd: string, input: string[] = []) {
-  const err: string[] = [];
-  const lines = [...input];
-  const io: CommandIO = {
-    stdout: () => undefined,
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-    readLine: async () => lines.shift(),
-  };
-  return {
-    run: (...a: string[]) =>
-      runCli(a, io).catch((e: { exitCode?: number; message: string }) => (err.push(e.message), e.exitCode ?? 1)),
-    err: () => err.join(''),
-  };
-}
-
 const prompt = (content: string): Item => ({ kind: 'prompt', context: [{ role: 'user', content }] });
 
 describe('collect: one engine session, the same decisions from the CLI and from VS Code', () => {
@@ -204,7 +182,7 @@ describe('collect: one engine session, the same decisions from the CLI and from 
     const c = copy();
     const v = copy();
     const mark = server.chats.length;
-    const cliRun = cli(c.dir, ['1', '1']);
+    const cliRun = cli(c.dir, { input: ['1', '1'] });
     const code = await atTime(t, () =>
       cliRun.run(
         'collect',
@@ -303,7 +281,7 @@ describe('collect: one engine session, the same decisions from the CLI and from 
     assert.deepEqual(files, ['a-yan.prefs.yaml', 'z-yan.prefs.jsonl'], 'the YAML file comes first in the index');
     const pool = join(c.dir, 'pool.jsonl');
     writeFileSync(pool, JSON.stringify({ prompt: 'P?', response_1: 'one', response_2: 'uno', answer: '1' }) + '\n');
-    const cliRun = cli(c.dir);
+    const cliRun = cli(c.dir, { input: [] });
     assert.equal(
       await cliRun.run('collect', 'ws', '--user', 'yan', '--pairs-from', 'pool.jsonl', '--base-url', server.url),
       0,

@@ -13,8 +13,7 @@ import { collectLogPath, readLog } from '../../src/core/collect/collect-log';
 import type { JournalStep } from '../../src/core/collect/pick-journal';
 import { parseJsonlText } from '../../src/core/data/parse-jsonl';
 import { allowWritesUnder } from '../../src/core/write-guard';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 
 const pool = (n: number): Item[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -231,22 +230,19 @@ describe('collect: what is asked', () => {
         line('1', true),
       ].join('\n') + '\n',
     );
-    const err: string[] = [];
-    const out: string[] = [];
-    const io: CommandIO = {
-      stdout: (t) => void out.push(t),
-      stderr: (t) => void err.push(t),
-      isTTY: false,
-      cwd: dir,
-      signal: new AbortController().signal,
-      env: {},
-      readLine: async () => undefined,
-    };
-    const code = await runCli(
-      ['collect', '.', '--user', 'zoe', '--pairs-from', 'pool.jsonl', '--base-url', 'http://127.0.0.1:9', '--json'],
-      io,
+    const c = cli(dir, { input: [] });
+    const code = await c.call(
+      'collect',
+      '.',
+      '--user',
+      'zoe',
+      '--pairs-from',
+      'pool.jsonl',
+      '--base-url',
+      'http://127.0.0.1:9',
+      '--json',
     );
-    assert.equal(code, 0, err.join(''));
+    assert.equal(code, 0, c.err());
     const parsed = parseJsonlText(readFileSync(join(dir, 'zoe.prefs.jsonl'), 'utf8'), 'zoe.prefs.jsonl');
     assert.deepEqual(
       parsed.pairs.map((p) => [p.context[0]!.content, p.chosen.content, p.rejected.content]),
@@ -255,11 +251,11 @@ describe('collect: what is asked', () => {
         ['Other?', 'y', 'x'],
       ],
     );
-    const notes = err
-      .join('')
+    const notes = c
+      .err()
       .split('\n')
       .filter((l) => /ask what an earlier one asks/.test(l));
-    assert.equal(notes.length, 1, err.join(''));
+    assert.equal(notes.length, 1, c.err());
     assert.match(
       notes[0]!,
       /2 item\(s\) .*pool\.jsonl:3 repeats pool\.jsonl:1; pool\.jsonl:4 repeats pool\.jsonl:1.*asked once/,

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { runCli } from '../../src/cli/main';
-import { arenaJsonl, benchBrain, capture } from './bench-fixtures';
+import { arenaJsonl, benchBrain } from './bench-fixtures';
+import { cli } from './revalidate-fixture';
 
 const isClassifierCall = (req: BrainRequest) =>
   req.model === 'classifier' && 'personalizable' in ((req.schema?.properties ?? {}) as object);
@@ -29,7 +29,7 @@ describe('bench prepare with classifier calls that fail', () => {
   after(() => server?.close());
 
   const prepare = async (dir: string) => {
-    const c = capture(dir);
+    const c = cli(dir);
     const argv = [
       'bench',
       'prepare',
@@ -47,10 +47,8 @@ describe('bench prepare with classifier calls that fail', () => {
       'out/arena.prefs.jsonl',
       '--json',
     ];
-    // An expected error leaves runCli (main prints it and exits with its code): the exit code is the error's.
-    const code = await runCli(argv, c.io).catch(
-      (err: { exitCode?: number; message?: string }) => (c.io.stderr(String(err.message)), err.exitCode ?? 1),
-    );
+    // An expected error leaves runCli (main prints it and exits with its code): run gives the error's exit code.
+    const code = await c.run(...argv);
     return { code, out: c.out(), err: c.err() };
   };
 

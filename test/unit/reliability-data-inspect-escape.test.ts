@@ -6,22 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
-
-function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: true,
-    cwd,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+import { cli } from './revalidate-fixture';
 
 // ESC ] 0 ; title BEL retitles the window, ESC [ 2 J clears the screen, U+009B is the one-byte CSI.
 const EVIL_USER = 'eve\u001b]0;pwned\u0007\u001b[2J\u009b31m';
@@ -38,8 +23,8 @@ describe('reliability: inspect escapes control characters in ids', () => {
   writeFileSync(join(dir, 'evil.prefs.jsonl'), [row(EVIL_PAIR), row(EVIL_PAIR), row('p2')].join('\n') + '\n');
 
   test('human output: user ids and problem messages carry \\u001b escapes, never the raw characters', async () => {
-    const c = capture(dir);
-    assert.equal(await runCli(['inspect', dir], c.io), 0, c.err());
+    const c = cli(dir, { tty: true });
+    assert.equal(await c.call('inspect', dir), 0, c.err());
     const out = c.out();
     assert.doesNotMatch(out, RAW_CONTROL);
     assert.ok(out.includes('eve\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m'), out);
@@ -47,8 +32,8 @@ describe('reliability: inspect escapes control characters in ids', () => {
   });
 
   test('--json: still valid JSON with the exact ids, and no raw DEL or C1 (JSON.stringify leaves those)', async () => {
-    const c = capture(dir);
-    assert.equal(await runCli(['inspect', dir, '--json'], c.io), 0, c.err());
+    const c = cli(dir, { tty: true });
+    assert.equal(await c.call('inspect', dir, '--json'), 0, c.err());
     assert.doesNotMatch(c.out().trimEnd(), RAW_CONTROL);
     const parsed = JSON.parse(c.out());
     assert.deepEqual(

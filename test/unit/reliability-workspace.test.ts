@@ -19,38 +19,12 @@ import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 import type { BrainRequest } from '../support/loopback-llm';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 
 function brain(req: BrainRequest): string {
   const props = (req.schema?.properties ?? {}) as Record<string, unknown>;
   if ('persona' in props) return JSON.stringify({ reasoning: 'r', persona: 'Prefers short answers.' });
   return JSON.stringify({ reasoning: 'short wins', preference: 'A' });
-}
-
-function cli(cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    isTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-    env,
-  };
-  return {
-    run: async (...args: string[]) => {
-      try {
-        return await runCli(args, io);
-      } catch (e) {
-        err.push(`synthesizeme: ${(e as Error).message}\n`);
-        return (e as { exitCode?: number }).exitCode ?? 1;
-      }
-    },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
 }
 
 /** A cloned data set (the example workspace) and, beside it, a folder it must never write into. */
@@ -218,9 +192,11 @@ describe('a hostile workspace', () => {
         'synthesizeme.baseUrls': [evil.url],
       });
       const c = cli(dir, {
-        ANY_VARIABLE: 'secret-from-any-variable',
-        OPENAI_API_KEY: 'sk-users-own-key',
-        OPENAI_BASE_URL: good.url,
+        env: {
+          ANY_VARIABLE: 'secret-from-any-variable',
+          OPENAI_API_KEY: 'sk-users-own-key',
+          OPENAI_BASE_URL: good.url,
+        },
       });
       assert.equal(await c.run('fit', 'ws', '--user', 'ada'), 0, c.err());
       assert.equal(evil.stats.requests, 0, 'nothing went to the server the workspace named');

@@ -97,6 +97,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborting it is the user's Ctrl-C. */
   signal?: AbortSignal;
+  /** Output goes to a terminal (default: a pipe, as in a script). */
+  tty?: boolean;
 }
 
 /**
@@ -111,7 +113,7 @@ export function cli(cwd: string, options: CliOptions = {}) {
   const io: CommandIO = {
     stdout: (t) => void out.push(t),
     stderr: (t) => void err.push(t),
-    isTTY: false,
+    isTTY: options.tty ?? false,
     cwd,
     signal: options.signal ?? new AbortController().signal,
     env: options.env ?? {},

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWorkspaceSettingsWithNotes } from '../../src/core/workspace/settings';
 import { readSettings } from '../../src/core/workspace/settings-table';
-import { runCli } from '../../src/cli/main';
-import type { CommandIO } from '../../src/cli/command';
+import { cli } from './revalidate-fixture';
 import { startLoopbackOllama } from '../support/loopback-ollama';
 
 function workspaceWith(settingsText: string): string {
@@ -76,26 +75,15 @@ describe('workspace settings', () => {
 
   test('the CLI says in one line which workspace setting it ignored and why', async () => {
     const dir = workspaceWith('{"synthesizeme.apiKeyEnv": "AWS_SECRET_ACCESS_KEY"}');
-    const err: string[] = [];
-    const io: CommandIO = {
-      stdout: () => undefined,
-      stderr: (t) => void err.push(t),
-      isTTY: false,
-      cwd: dir,
-      signal: new AbortController().signal,
-      env: {},
-    };
+    const c = cli(dir);
     try {
       assert.equal(
-        await runCli(
-          ['eval', '.', '--all', '--method', 'default', '--dry-run', '--base-url', 'http://127.0.0.1:9'],
-          io,
-        ),
+        await c.call('eval', '.', '--all', '--method', 'default', '--dry-run', '--base-url', 'http://127.0.0.1:9'),
         0,
-        err.join(''),
+        c.err(),
       );
       assert.match(
-        err.join(''),
+        c.err(),
         /^note: synthesizeme\.apiKeyEnv: ignored in the workspace's settings \(a workspace may not choose which variable's secret is sent/m,
       );
     } finally {
@@ -156,28 +144,17 @@ describe('an untrusted workspace cannot send the key anywhere new, nor lift the 
   test("with the user's own --base-url of an Ollama server and OPENAI_API_KEY set, the workspace's provider sends no key there", async () => {
     const server = await startLoopbackOllama();
     const dir = workspaceWith('{"synthesizeme.provider": "openai", "synthesizeme.model": "llama3.1:8b"}');
-    const err: string[] = [];
-    const io: CommandIO = {
-      stdout: () => undefined,
-      stderr: (t) => void err.push(t),
-      isTTY: false,
-      cwd: dir,
-      signal: new AbortController().signal,
-      env: { OPENAI_API_KEY: 'sk-test-secret-do-not-send' },
-    };
+    const judge = cli(dir, { env: { OPENAI_API_KEY: 'sk-test-secret-do-not-send' } });
     try {
-      const code = await runCli(
-        ['judge', 'ada.prefs.jsonl', '--pair', 'a1', '--base-url', server.url, '--no-cache'],
-        io,
-      );
-      assert.equal(code, 0, err.join(''));
+      const code = await judge.call('judge', 'ada.prefs.jsonl', '--pair', 'a1', '--base-url', server.url, '--no-cache');
+      assert.equal(code, 0, judge.err());
       assert.ok(server.chats.length >= 2, 'both orders were judged');
       for (const c of server.chats) {
         assert.equal(c.path, '/api/chat', "Ollama's protocol, the one the user chose");
         assert.equal(c.headers.authorization, undefined, 'no Authorization header reached the server');
       }
       assert.ok(!JSON.stringify(server.chats.map((c) => c.headers)).includes('sk-test-secret'));
-      assert.match(err.join(''), /^note: synthesizeme\.provider: ignored in the workspace's settings/m);
+      assert.match(judge.err(), /^note: synthesizeme\.provider: ignored in the workspace's settings/m);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

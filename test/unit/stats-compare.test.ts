@@ -12,8 +12,7 @@ import { pairedBootstrap } from '../../src/core/eval/statistics';
 import { verdictKey } from '../../src/core/eval/run-file';
 import type { PairVerdict } from '../../src/core/method/judge';
 import { sampleVerdict } from '../support/pair-fixture';
-import { runCli } from '../../src/cli/main';
-import { capture } from './bench-fixtures';
+import { cli } from './revalidate-fixture';
 
 const verdict = sampleVerdict;
 
@@ -132,8 +131,8 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
         .join('\n') + '\n',
     );
   }
-  const j = capture(dir);
-  assert.equal(await runCli(['compare', 'a.run.jsonl', 'b.run.jsonl', '--json'], j.io), 0, j.err());
+  const j = cli(dir);
+  assert.equal(await j.call('compare', 'a.run.jsonl', 'b.run.jsonl', '--json'), 0, j.err());
   const r = JSON.parse(j.out());
   assert.deepEqual(r.users, { improved: 1, hurt: 1, unchanged: 0 });
   assert.deepEqual(r.perUser, [
@@ -144,8 +143,8 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
   assert.equal(r.pairedTest.discordant, 7);
   assert.equal(r.resampling, 'users');
   assert.equal(r.a.run, 'a.run.jsonl');
-  const t = capture(dir);
-  assert.equal(await runCli(['compare', 'a.run.jsonl', 'b.run.jsonl'], t.io), 0, t.err());
+  const t = cli(dir);
+  assert.equal(await t.call('compare', 'a.run.jsonl', 'b.run.jsonl'), 0, t.err());
   const text = t.out();
   assert.match(text, /discordant pairs: 5 B better, 2 A better/);
   assert.match(text, /users: 1 improved, 1 hurt, 0 unchanged/);
@@ -165,7 +164,7 @@ test('CLI compare: --json has users and perUser; the text shows a per-user table
         .join('\n') + '\n',
     );
   }
-  const one = capture(dir);
-  assert.equal(await runCli(['compare', 'a1.run.jsonl', 'b1.run.jsonl'], one.io), 0, one.err());
+  const one = cli(dir);
+  assert.equal(await one.call('compare', 'a1.run.jsonl', 'b1.run.jsonl'), 0, one.err());
   assert.doesNotMatch(one.out(), /\| user \|/);
 });
