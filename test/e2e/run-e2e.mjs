@@ -10,25 +10,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import {
-  codeServerFolders,
-  codeServerServeFlags,
-  confinedEnv,
-  freePort,
-  lapper,
-  launchChromium,
-  requireTools,
-  startServer,
-  waitUntilServing,
-} from '../harness/code-server.mjs';
+import * as codeServer from '../harness/code-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
-const { chromium, CODE_SERVER, NODE24_BIN } = requireTools();
+const { chromium, CODE_SERVER, NODE24_BIN } = codeServer.requireTools();
 const SHOTS = path.resolve(process.argv[2] || 'out/e2e/screenshots');
 fs.rmSync(SHOTS, { recursive: true, force: true });
 fs.mkdirSync(SHOTS, { recursive: true });
-const lap = lapper('e2e');
+const lap = codeServer.lapper('e2e');
 
 // 1. Build, bundle the fixture, package the .vsix.
 // The production build (minified, no source maps) is what gets packaged.
@@ -82,18 +72,18 @@ await fixture.prepareWorkspace(root, ws, server.url);
 lap(`workspace prepared with the CLI against the loopback Ollama at ${server.url}`);
 
 // Everything below (VS Code's sockets, Chromium's temp files) goes into this run's folder.
-const env = confinedEnv(tmp, NODE24_BIN);
-const port = await freePort();
-const common = codeServerFolders(tmp, port);
+const env = codeServer.confinedEnv(tmp, NODE24_BIN);
+const port = await codeServer.freePort();
+const common = codeServer.folders(tmp, port);
 const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', vsix], { env, encoding: 'utf8' });
 if (inst.status !== 0 || !/successfully installed/.test(inst.stdout)) {
   console.log(inst.stdout, inst.stderr);
   process.exit(1);
 }
 lap('vsix installed into code-server');
-const { child: cs, stop: stopServer } = startServer(
+const { child: cs, stop: stopServer } = codeServer.startServer(
   CODE_SERVER,
-  [...common, ...codeServerServeFlags(port)],
+  [...common, ...codeServer.serveFlags(port)],
   env,
   `${tmp}/code-server.log`,
 );
@@ -168,13 +158,13 @@ async function quickOpen(page, name) {
 }
 
 try {
-  await waitUntilServing(`http://127.0.0.1:${port}/healthz`, {
+  await codeServer.waitUntilServing(`http://127.0.0.1:${port}/healthz`, {
     child: cs,
     tries: 300,
     what: 'code-server',
     ready: (r) => r.ok,
   });
-  context = await launchChromium(chromium, `${tmp}/chromium`, { viewport: { width: 1500, height: 940 } });
+  context = await codeServer.launchChromium(chromium, `${tmp}/chromium`, { viewport: { width: 1500, height: 940 } });
   const page = context.pages()[0] || (await context.newPage());
   // The webviews' CSP must not be in the way of our own bundles (and must block everything else).
   const cspViolations = [];

@@ -64,13 +64,13 @@ export function confinedEnv(tmp, nodeBin, extra = {}) {
 }
 
 /** Writes code-server's config file into `tmp`; the flags every code-server call of the run takes (its folders). */
-export function codeServerFolders(tmp, port) {
+export function folders(tmp, port) {
   fs.writeFileSync(`${tmp}/config.yaml`, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   return ['--config', `${tmp}/config.yaml`, '--user-data-dir', `${tmp}/ud`, '--extensions-dir', `${tmp}/ext`];
 }
 
 /** code-server serving the workbench on `port`: no login, telemetry, update check, trust prompt or welcome page. */
-export const codeServerServeFlags = (port) => [
+export const serveFlags = (port) => [
   '--auth',
   'none',
   '--bind-addr',

@@ -8,19 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  codeServerFolders,
-  codeServerServeFlags,
-  confinedEnv,
-  freePort,
-  lapper,
-  launchChromium,
-  requireTools,
-  startServer,
-  waitUntilServing,
-} from './code-server.mjs';
+import * as codeServer from './code-server.mjs';
 
-const { chromium, CODE_SERVER, NODE24_BIN } = requireTools();
+const { chromium, CODE_SERVER, NODE24_BIN } = codeServer.requireTools();
 // Two calling conventions:
 //  1. node run-ext-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> <workspaceFolder>
 //  2. the one @vscode/test-electron uses when this file is given as `useInstallation.fromPath` / vscodeExecutablePath:
@@ -53,9 +43,9 @@ if (process.env.VSCODE_TEST_OPTIONS) {
   process.env.VSCODE_TEST_OPTIONS = JSON.stringify(o);
   process.env.EXT_TEST_MOCHA_FROM = path.dirname(extTests);
 }
-const PORT = Number(process.env.PORT) || (await freePort());
+const PORT = Number(process.env.PORT) || (await codeServer.freePort());
 const TIMEOUT_MS = Number(process.env.EXT_TEST_TIMEOUT_MS || 180000);
-const lap = lapper('run-ext-tests');
+const lap = codeServer.lapper('run-ext-tests');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ext-test-'));
 const resultFile = path.join(tmp, 'result.json');
@@ -72,7 +62,7 @@ const pumpLog = () => {
 const pump = setInterval(pumpLog, 200);
 // Everything the server and the browser write (VS Code's /tmp/vscode-ipc-*.sock + vscode-git-*.sock, Playwright
 // artifacts, Chromium temp files) goes into this run's folder and is deleted with it.
-const env = confinedEnv(tmp, NODE24_BIN, { EXT_TEST_RESULT_FILE: resultFile, EXT_TEST_LOG_FILE: logFile });
+const env = codeServer.confinedEnv(tmp, NODE24_BIN, { EXT_TEST_RESULT_FILE: resultFile, EXT_TEST_LOG_FILE: logFile });
 // SERVER_MODE=vscode-server (default): VS Code's own server (lib/vscode/out/server-main.js inside the
 // code-server package) with --enable-smoke-test-driver, which makes the web workbench honour the
 // extensionDevelopmentPath/extensionTestsPath "payload" URL parameter.
@@ -83,13 +73,13 @@ const VSCODE_DIR =
   process.env.VSCODE_SERVER_DIR || path.resolve(path.dirname(fs.realpathSync(CODE_SERVER)), '../../lib/vscode');
 const { child: cs, stop: stopServer } =
   MODE === 'code-server'
-    ? startServer(
+    ? codeServer.startServer(
         CODE_SERVER,
-        [...codeServerFolders(tmp, PORT), ...codeServerServeFlags(PORT)],
+        [...codeServer.folders(tmp, PORT), ...codeServer.serveFlags(PORT)],
         env,
         `${tmp}/code-server.log`,
       )
-    : startServer(
+    : codeServer.startServer(
         path.join(NODE24_BIN, 'node'),
         [
           path.join(VSCODE_DIR, 'out', 'server-main.js'),
@@ -116,9 +106,9 @@ const { child: cs, stop: stopServer } =
 let code = 1,
   context;
 try {
-  await waitUntilServing(`http://127.0.0.1:${PORT}/version`, { child: cs, tries: 200, what: 'server' });
+  await codeServer.waitUntilServing(`http://127.0.0.1:${PORT}/version`, { child: cs, tries: 200, what: 'server' });
   lap(`${MODE} up (pid ${cs.pid})`);
-  context = await launchChromium(chromium, path.join(tmp, 'chromium'));
+  context = await codeServer.launchChromium(chromium, path.join(tmp, 'chromium'));
   const page = context.pages()[0] || (await context.newPage());
   page.on('console', (m) => {
     if (process.env.SHOW_BROWSER_CONSOLE) console.log('[browser] ' + m.text());
