@@ -7,9 +7,9 @@
 // resume after Ctrl+C) writes into the same folder. Files are rewritten whole after every step,
 // through a temporary file, so a reader never sees half of one.
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked } from '../write-guard';
+import { replaceWhole } from '../atomic-write';
 import { textHash } from '../text-hash';
 import { accuracyOn, type Candidate } from './pool';
 
@@ -62,16 +62,11 @@ export class LineageWriter {
   constructor(readonly dir: string) {}
 
   private async put(name: string, text: string): Promise<void> {
-    const path = join(this.dir, name);
-    await checkWrite(path);
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    await replaceWhole(join(this.dir, name), text, 'Θ lineage file');
   }
 
   async start(run: Record<string, unknown>): Promise<void> {
-    await checkWrite(join(this.dir, 'candidates'));
-    await mkdir(join(this.dir, 'candidates'), { recursive: true });
+    await mkdirChecked(join(this.dir, 'candidates'));
     await this.put('run.json', JSON.stringify(run, null, 2) + '\n');
   }
 

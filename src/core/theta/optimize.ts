@@ -2,14 +2,13 @@
 // for the budget, size Ollama's context once, estimate (the dry run), search, adopt the winner only
 // when the held-out users confirm it, and write the lineage and the report. The callers only format.
 
-import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UserEntry } from '../data/workspace-index';
 import type { ContextPlan, Llm } from '../llm/client';
 import { RequestBudget } from '../llm/request-budget';
 import { RunLock, RunLockedError, type LockHolder } from '../eval/run-lock';
 import { UserError } from '../user-error';
-import { checkWrite } from '../write-guard';
+import { mkdirChecked } from '../write-guard';
 import { estimateTokens } from '../llm/estimate';
 import type { ChatRequest } from '../llm/types';
 import { textHash } from '../text-hash';
@@ -235,8 +234,7 @@ export class ThetaLockedError extends UserError {
 /** One Θ search per workspace at a time, as one writer per eval run (run-lock.ts): the second is refused at once. */
 async function lockThetaSearch(stateDir: string, hooks: ThetaRunHooks): Promise<RunLock> {
   const dir = join(stateDir, 'theta');
-  await checkWrite(dir);
-  await mkdir(dir, { recursive: true });
+  await mkdirChecked(dir);
   const target = join(dir, 'optimize');
   try {
     return await RunLock.acquire(target, {
@@ -271,13 +269,12 @@ export async function runTheta(p: ThetaPrepared, hooks: ThetaRunHooks = {}): Pro
   }
 }
 
-async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: ThetaRunHooks): Promise<ThetaOutcome> {
+/** What the run is: the same inputs give the same run folder, so a re-run resumes into it. */
+function runIdentity(p: ThetaPrepared) {
   const { plan, users, prompts, inputs } = p;
   const { model, reflectModel: reflect } = inputs;
-  const show = hooks.display ?? ((x: string) => x);
   const usedIds = new Set(plan.users.map((u) => u.id));
-  // What the run is: the same inputs give the same run folder, so a re-run resumes into it.
-  const identity = {
+  return {
     model: `${model.provider}:${model.model}`,
     reflectModel: reflect ? `${reflect.provider}:${reflect.model}` : `${model.provider}:${model.model}`,
     budget: inputs.budget,
@@ -311,6 +308,13 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
       ),
     ),
   };
+}
+
+async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: ThetaRunHooks): Promise<ThetaOutcome> {
+  const { plan, users, prompts, inputs } = p;
+  const { model, reflectModel: reflect } = inputs;
+  const show = hooks.display ?? ((x: string) => x);
+  const identity = runIdentity(p);
   const runId = thetaRunId(identity);
   const dir = thetaRunDir(dirname(inputs.layout.runsDir), runId);
   const lineage = new LineageWriter(dir);
@@ -336,20 +340,7 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
     ...(hooks.onNote ? { onNote: hooks.onNote } : {}),
   });
   const bestFile = join(dir, 'candidates', candidateFile(result.best.id));
-  let adopted: ThetaOutcome['adopted'];
-  let notWritten: string | undefined;
-  if (result.accepted) {
-    adopted = await adoptTheta(
-      inputs.layout.promptDir,
-      inputs.layout.historyDir,
-      prompts.personaSynthesis.hash,
-      composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples),
-    );
-    if (!adopted)
-      notWritten =
-        'The persona-synthesis prompt changed while the search ran, ' +
-        `so the accepted Θ was not written; it is in ${show(bestFile)}.`;
-  }
+  const { adopted, notWritten } = result.accepted ? await adoptBest(p, result, show(bestFile)) : {};
   const reportPath = join(dir, 'report.md');
   await lineage.report(
     thetaReport(result, {
@@ -370,5 +361,26 @@ async function searchAndAdopt(p: ThetaPrepared, requests: RequestBudget, hooks: 
     bestFile,
     ...(adopted ? { adopted } : {}),
     ...(notWritten ? { notWritten } : {}),
+  };
+}
+
+/** Writes an accepted Θ as the workspace's persona-synthesis prompt, unless that prompt changed meanwhile. */
+async function adoptBest(
+  p: ThetaPrepared,
+  result: ThetaSearchResult,
+  bestFileShown: string,
+): Promise<{ adopted?: ThetaOutcome['adopted']; notWritten?: string }> {
+  const { prompts, inputs } = p;
+  const adopted = await adoptTheta(
+    inputs.layout.promptDir,
+    inputs.layout.historyDir,
+    prompts.personaSynthesis.hash,
+    composeTheta(result.best.text, parseTheta(prompts.personaSynthesis.text).examples),
+  );
+  if (adopted) return { adopted };
+  return {
+    notWritten:
+      'The persona-synthesis prompt changed while the search ran, ' +
+      `so the accepted Θ was not written; it is in ${bestFileShown}.`,
   };
 }
