@@ -104,6 +104,8 @@ describe('judgment parsing', () => {
 describe('fit and eval through the CLI against a loopback Ollama', () => {
   let server: LoopbackServer;
   const started = startLoopbackOllama({ brain: coinBrain, models: ['llama3.1:8b'] }).then((s) => (server = s));
+  /** `eval` of ada's pairs by the default judge, with `extra` options. */
+  const evalAda = (...extra: string[]) => ['eval', 'ws', '--user', 'ada', '--method', 'default', ...extra];
   after(() => server?.close());
 
   test('a fit is deterministic and a re-fit comes from the cache with 0 calls', async () => {
@@ -240,21 +242,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     server.options.models = ['llama3.1:8b', 'qwen3:30b-a3b'];
     try {
       for (const model of ['llama3.1:8b', 'qwen3:30b-a3b']) {
-        assert.equal(
-          await cli(dir).call(
-            'eval',
-            'ws',
-            '--user',
-            'ada',
-            '--method',
-            'default',
-            '--base-url',
-            server.url,
-            '--model',
-            model,
-          ),
-          0,
-        );
+        assert.equal(await cli(dir).call(...evalAda('--base-url', server.url, '--model', model)), 0);
       }
       const before = cli(dir);
       await before.call('cache', 'stats', 'ws', '--json');
@@ -282,20 +270,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     const a = cli(dir);
     assert.equal(
       await a.call(
-        'eval',
-        'ws',
-        '--user',
-        'ada',
-        '--method',
-        'default',
-        '--base-url',
-        server.url,
-        '--no-cache',
-        '--json',
-        '--num-ctx',
-        '16384',
-        '--keep-alive',
-        '30m',
+        ...evalAda('--base-url', server.url, '--no-cache', '--json', '--num-ctx', '16384', '--keep-alive', '30m'),
       ),
       0,
       a.err(),
@@ -308,20 +283,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     server.reset();
     const caps = cli(dir);
     assert.equal(
-      await caps.call(
-        'eval',
-        'ws',
-        '--user',
-        'ada',
-        '--method',
-        'default',
-        '--base-url',
-        server.url,
-        '--no-cache',
-        '--json',
-        '--output-caps',
-        'judge=64',
-      ),
+      await caps.call(...evalAda('--base-url', server.url, '--no-cache', '--json', '--output-caps', 'judge=64')),
       0,
       caps.err(),
     );
@@ -337,22 +299,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
         err.exitCode === 2 && /--output-caps: expected KIND=TOKENS/.test(err.message),
     );
     const d = cli(dir);
-    assert.equal(
-      await d.call(
-        'eval',
-        'ws',
-        '--user',
-        'ada',
-        '--method',
-        'default',
-        '--base-url',
-        server.url,
-        '--dry-run',
-        '--json',
-      ),
-      0,
-      d.err(),
-    );
+    assert.equal(await d.call(...evalAda('--base-url', server.url, '--dry-run', '--json')), 0, d.err());
     const plan = JSON.parse(d.out()).context;
     assert.equal(plan.numCtx, 8192, 'auto: the floor, since the largest judge prompt is small');
     assert.equal(plan.modelContext, 131072, "the model's trained length from /api/show");
@@ -384,17 +331,7 @@ describe('fit and eval through the CLI against a loopback Ollama', () => {
     await new Promise((r) => probe.close(r));
     const d = cli(dir);
     await assert.rejects(
-      d.call(
-        'eval',
-        'ws',
-        '--user',
-        'ada',
-        '--method',
-        'default',
-        '--base-url',
-        `http://127.0.0.1:${port}`,
-        '--no-cache',
-      ),
+      d.call(...evalAda('--base-url', `http://127.0.0.1:${port}`, '--no-cache')),
       (err: { kind?: string; message: string }) => {
         assert.equal(err.kind, 'connection');
         assert.match(err.message, /ollama serve/);
