@@ -15,5 +15,7 @@ export default defineConfig({
   files: 'out/integration/all.test.js',
   workspaceFolder,
   mocha: { ui: 'bdd', timeout: 60_000, color: false },
-  ...(process.env.VSCODE_TEST_HARNESS ? { useInstallation: { fromPath: 'test/harness/run-ext-tests.mjs' } } : { version: 'stable' }),
+  ...(process.env.VSCODE_TEST_HARNESS
+    ? { useInstallation: { fromPath: 'test/harness/run-ext-tests.mjs' } }
+    : { version: 'stable' }),
 });

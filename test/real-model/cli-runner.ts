@@ -12,7 +12,8 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's documented --json shapes
+  /** The CLI's documented --json shapes. */
+  json: any;
 }
 
 export function cli(args: string[], opts: { onSpawn?: (pid: number) => void } = {}): Promise<CliRun> {
