@@ -7,13 +7,7 @@ import type { Pair } from '../../src/core/data/pair';
 import type { PairVerdict } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { buildGuardContext, checkCandidate, MAX_THETA_CHARS, topicWords } from '../../src/core/theta/guards';
-import {
-  BudgetMeter,
-  BudgetExceeded,
-  parseBudget,
-  LIGHT_BUDGET,
-  MEDIUM_BUDGET,
-} from '../../src/core/theta/budget';
+import { BudgetMeter, BudgetExceeded, parseBudget, LIGHT_BUDGET, MEDIUM_BUDGET } from '../../src/core/theta/budget';
 import { planSearch } from '../../src/core/theta/plan';
 import { assignRoles, scoringPairs, type ThetaUserData } from '../../src/core/theta/user-splits';
 import { bestCandidate, drawParent, paretoFront, type Candidate } from '../../src/core/theta/pool';
