@@ -6,24 +6,21 @@ import { StringDecoder } from 'node:string_decoder';
 import { Ollama } from 'ollama';
 import type { ChatResponse, Options as OllamaOptions } from 'ollama';
 import {
-  abortedError,
   connectionError,
   describeChain,
   type ErrorContext,
   httpError,
   LlmError,
-  networkCode,
   parseError,
   redactUrl,
   retryAfterFromHeaders,
-  timeoutError,
 } from './errors';
 import { clearlyOverContext, estimateTokens } from './estimate';
 import { withThinking } from './thinking';
 import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { type BodyWatcher, createHttpFetch } from './http-fetch';
 import type { CallTimeouts, EndpointCheck, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
-import { promptChars, wireMessages } from './provider';
+import { callContext, shapeError, unexpectedError, watchdogError, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
@@ -291,15 +288,7 @@ export class OllamaProvider implements EndpointClient {
   }
 
   private context(call: ProviderCall): ErrorContext {
-    return {
-      provider: 'ollama',
-      baseUrl: this.baseUrl,
-      model: call.model,
-      purpose: call.purpose,
-      promptChars: promptChars(call.messages),
-      promptTokens: estimateTokens(call.messages),
-      requestedSchema: call.schema !== undefined,
-    };
+    return callContext('ollama', this.baseUrl, call);
   }
 
   private client(wd: Watchdog, ctx: ErrorContext): Ollama {
@@ -307,25 +296,11 @@ export class OllamaProvider implements EndpointClient {
   }
 
   private classify(err: unknown, wd: Watchdog, ctx: ErrorContext): LlmError {
-    if (wd.cancelled) return abortedError(ctx);
-    if (wd.timedOut) {
-      const ms = wd.timedOut === 'first-byte' ? this.options.timeouts.firstByteMs : this.options.timeouts.idleMs;
-      return timeoutError(ctx, wd.timedOut, ms);
-    }
-    if (err instanceof LlmError) return err;
-    if (err instanceof SyntaxError) return parseError(ctx, 'malformed JSON', err);
-    const code = networkCode(err);
-    if (code) return connectionError(ctx, code, err);
-    const text = describeChain(err);
+    const known = watchdogError(err, wd, ctx, this.options.timeouts) ?? shapeError(err, ctx);
+    if (known) return known;
     // The client's own complaint when a stream ends before its `done` line: the peer went away.
-    if (/did not receive done/i.test(text)) return connectionError(ctx, 'reset', err);
-    return new LlmError('server', `Unexpected failure talking to Ollama at ${ctx.baseUrl}: ${text}`, {
-      provider: 'ollama',
-      baseUrl: ctx.baseUrl,
-      model: ctx.model,
-      cause: err,
-      retryable: false,
-    });
+    if (/did not receive done/i.test(describeChain(err))) return connectionError(ctx, 'reset', err);
+    return unexpectedError(ctx, `Ollama at ${ctx.baseUrl}`, err);
   }
 }
 

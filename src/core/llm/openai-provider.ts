@@ -7,7 +7,6 @@ import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/compl
 import {
   abortedError,
   connectionError,
-  describeChain,
   type ErrorContext,
   httpError,
   LlmError,
@@ -21,7 +20,7 @@ import { AnswerGuard, endOfAnswer } from './answer-guard';
 import { estimateTokens } from './estimate';
 import { httpFetch } from './http-fetch';
 import type { CallTimeouts, EndpointCheck, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
-import { promptChars, wireMessages } from './provider';
+import { callContext, shapeError, unexpectedError, watchdogError, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -173,24 +172,12 @@ export class OpenAIProvider implements EndpointClient {
   }
 
   private context(call: ProviderCall): ErrorContext {
-    return {
-      provider: 'openai',
-      baseUrl: this.baseUrl,
-      model: call.model,
-      purpose: call.purpose,
-      promptChars: promptChars(call.messages),
-      promptTokens: estimateTokens(call.messages),
-      requestedSchema: call.schema !== undefined,
-    };
+    return callContext('openai', this.baseUrl, call);
   }
 
   private classify(err: unknown, wd: Watchdog, ctx: ErrorContext): LlmError {
-    if (wd.cancelled) return abortedError(ctx);
-    if (wd.timedOut) {
-      const ms = wd.timedOut === 'first-byte' ? this.options.timeouts.firstByteMs : this.options.timeouts.idleMs;
-      return timeoutError(ctx, wd.timedOut, ms);
-    }
-    if (err instanceof LlmError) return err;
+    const known = watchdogError(err, wd, ctx, this.options.timeouts);
+    if (known) return known;
     if (err instanceof APIConnectionTimeoutError)
       return timeoutError(ctx, 'first-byte', this.options.timeouts.firstByteMs * 2);
     if (err instanceof APIUserAbortError) return abortedError(ctx);
@@ -209,16 +196,7 @@ export class OpenAIProvider implements EndpointClient {
         retryAfterMs: retryAfterFromHeaders((name) => err.headers?.get(name)),
       });
     }
-    if (err instanceof SyntaxError) return parseError(ctx, 'malformed JSON', err);
-    const code = networkCode(err);
-    if (code) return connectionError(ctx, code, err);
-    return new LlmError('server', `Unexpected failure talking to ${ctx.baseUrl}: ${describeChain(err)}`, {
-      provider: 'openai',
-      baseUrl: ctx.baseUrl,
-      model: ctx.model,
-      cause: err,
-      retryable: false,
-    });
+    return shapeError(err, ctx) ?? unexpectedError(ctx, ctx.baseUrl, err);
   }
 }
 

@@ -1,8 +1,19 @@
 // What the scheduler needs from one endpoint of one provider. Each provider file turns its
 // npm client into this shape and maps every failure to an LlmError; nothing above this line
 // knows whether it talks to Ollama or to an OpenAI-compatible server.
-import type { LlmError } from './errors';
+import {
+  abortedError,
+  connectionError,
+  describeChain,
+  type ErrorContext,
+  LlmError,
+  networkCode,
+  parseError,
+  timeoutError,
+} from './errors';
+import { estimateTokens } from './estimate';
 import type { ChatMessage, ProviderKind, ResponseSchema, ThinkMode, Usage } from './types';
+import type { Watchdog } from './watchdog';
 
 /** One attempt of one request, as sent to one endpoint. */
 export interface ProviderCall {
@@ -67,4 +78,55 @@ export function promptChars(messages: readonly ChatMessage[]): number {
   let n = 0;
   for (const m of messages) n += m.content.length;
   return n;
+}
+
+/** What every provider's errors say about one call: the endpoint, the model, the purpose and the prompt's size. */
+export function callContext(provider: ProviderKind, baseUrl: string, call: ProviderCall): ErrorContext {
+  return {
+    provider,
+    baseUrl,
+    model: call.model,
+    purpose: call.purpose,
+    promptChars: promptChars(call.messages),
+    promptTokens: estimateTokens(call.messages),
+    requestedSchema: call.schema !== undefined,
+  };
+}
+
+/**
+ * The failures every provider classifies alike before its client's own: our cancel and our watchdog's timeout
+ * (whatever the client made of the abort), and an LlmError already classified. Undefined for anything else.
+ */
+export function watchdogError(
+  err: unknown,
+  wd: Watchdog,
+  ctx: ErrorContext,
+  timeouts: CallTimeouts,
+): LlmError | undefined {
+  if (wd.cancelled) return abortedError(ctx);
+  if (wd.timedOut) {
+    const ms = wd.timedOut === 'first-byte' ? timeouts.firstByteMs : timeouts.idleMs;
+    return timeoutError(ctx, wd.timedOut, ms);
+  }
+  if (err instanceof LlmError) return err;
+  return undefined;
+}
+
+/** A failure no client named, known by its shape: bad JSON, or a network code somewhere in its causes. */
+export function shapeError(err: unknown, ctx: ErrorContext): LlmError | undefined {
+  if (err instanceof SyntaxError) return parseError(ctx, 'malformed JSON', err);
+  const code = networkCode(err);
+  if (code) return connectionError(ctx, code, err);
+  return undefined;
+}
+
+/** The last resort of every provider's classification: a failure nobody knows, said whole and not retried. */
+export function unexpectedError(ctx: ErrorContext, where: string, err: unknown): LlmError {
+  return new LlmError('server', `Unexpected failure talking to ${where}: ${describeChain(err)}`, {
+    provider: ctx.provider,
+    baseUrl: ctx.baseUrl,
+    model: ctx.model,
+    cause: err,
+    retryable: false,
+  });
 }
