@@ -8,6 +8,7 @@ import { readPromptOption } from './bench-prepare';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { rethrowCancelled, usageLine } from '../run-context';
+import { estimateJson, tokensText } from '../estimate-text';
 import { UsageError } from '../usage-error';
 import { type Llm, type RunEstimate } from '../../core/llm';
 import { type Problem } from '../../core/data';
@@ -74,21 +75,11 @@ function printProblems(io: CommandIO, problems: readonly Problem[]): void {
 }
 
 function printDryRun(io: CommandIO, json: boolean, est: RunEstimate): number {
-  if (json)
-    io.stdout(
-      JSON.stringify({
-        calls: est.calls,
-        cachedCalls: est.cachedCalls,
-        promptTokens: est.promptTokens,
-        completionTokens: est.completionTokens,
-        costUsd: est.costUsd ?? null,
-        excludes: ['retries'],
-      }) + '\n',
-    );
+  if (json) io.stdout(JSON.stringify({ ...estimateJson(est), excludes: ['retries'] }) + '\n');
   else
     io.stdout(
       `Dry run: ${est.calls} call(s) (${est.cachedCalls} more from cache; retries not included), ` +
-        `about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens.\n`,
+        `about ${tokensText(est)}.\n`,
     );
   return 0;
 }

@@ -18,6 +18,7 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import { costText, estimateJson, tokensText } from '../estimate-text';
 import { accuracyCell, markdownTable } from '../results-table';
 import { UsageError } from '../usage-error';
 
@@ -114,23 +115,13 @@ function evalArgsOf(args: ParsedArgs): { methods: Method[]; split: EvalSplit; la
 
 async function printDryRun(prepared: EvalPrepared, json: boolean, io: CommandIO): Promise<number> {
   const est = await estimateEval(prepared);
-  const out = {
-    calls: est.calls,
-    cachedCalls: est.cachedCalls,
-    promptTokens: est.promptTokens,
-    completionTokens: est.completionTokens,
-    costUsd: est.costUsd ?? null,
-    excludes: ['retries'],
-    ...contextJson(prepared.context),
-  };
+  const out = { ...estimateJson(est), excludes: ['retries'], ...contextJson(prepared.context) };
   if (json) io.stdout(JSON.stringify(out) + '\n');
-  else {
-    const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
+  else
     io.stdout(
-      `Dry run: about ${est.calls} call(s) (retries not included), ` +
-        `${est.promptTokens} prompt + ${est.completionTokens} completion tokens${cost}.\n${contextLine(prepared.context)}`,
+      `Dry run: about ${est.calls} call(s) (retries not included), ${tokensText(est)}${costText(est)}.\n` +
+        contextLine(prepared.context),
     );
-  }
   return 0;
 }
 

@@ -16,6 +16,7 @@ import {
   usageLine,
 } from '../run-context';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
+import { costText, estimateJson, tokensText } from '../estimate-text';
 import { type Llm } from '../../core/llm';
 import {
   estimateFit,
@@ -97,26 +98,18 @@ async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise
   const out = {
     users: plan.ready.length,
     skipped: plan.skipped.map(({ user, reason }) => ({ user, reason })),
-    upperBound: {
-      calls: est.calls,
-      cachedCalls: est.cachedCalls,
-      promptTokens: est.promptTokens,
-      completionTokens: est.completionTokens,
-      costUsd: est.costUsd ?? null,
-    },
+    upperBound: estimateJson(est),
     excludes: ['retries'],
     ...contextJson(plan.context),
   };
   if (json) io.stdout(JSON.stringify(out) + '\n');
-  else {
-    const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
+  else
     io.stdout(
       `Dry run: fitting ${plan.ready.length} user(s) costs at most ${est.calls} call(s) ` +
         `(${est.cachedCalls} more from cache; retries not included), ` +
-        `about ${est.promptTokens} prompt + ${est.completionTokens} completion tokens${cost}. ` +
+        `about ${tokensText(est)}${costText(est)}. ` +
         `Candidate pruning usually needs far fewer.\n${contextLine(plan.context)}`,
     );
-  }
   return 0;
 }
 

@@ -8,6 +8,7 @@ import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-opti
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import { costText, estimateJson as runEstimateJson, tokensText } from '../estimate-text';
 import {
   estimateRevalidation,
   isRevalidatePrompt,
@@ -163,23 +164,14 @@ function versusText(plan: RevalidationPlan): string {
 }
 
 function estimateText({ estimate: est, exact }: RevalidationEstimate): string {
-  const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : '';
   return (
     `about ${est.calls} call(s)${exact ? '' : ' at most'}, retries not included (${est.cachedCalls} more from cache), ` +
-    `${est.promptTokens} prompt + ${est.completionTokens} completion tokens${cost}`
+    `${tokensText(est)}${costText(est)}`
   );
 }
 
 function estimateJson({ estimate: est, exact }: RevalidationEstimate) {
-  return {
-    calls: est.calls,
-    cachedCalls: est.cachedCalls,
-    promptTokens: est.promptTokens,
-    completionTokens: est.completionTokens,
-    costUsd: est.costUsd ?? null,
-    upperBound: !exact,
-    excludes: ['retries'],
-  };
+  return { ...runEstimateJson(est), upperBound: !exact, excludes: ['retries'] };
 }
 
 function dryRunReport(io: CommandIO, json: boolean, plan: RevalidationPlan, estimated: RevalidationEstimate): number {
