@@ -15,12 +15,15 @@ export {
   planCollect,
   targetFile,
 } from './plan';
+export { type CollectOutcome, type CollectProgress, type CollectRunHooks, runCollect } from './run-session';
 export {
+  type Answer,
+  type Asker,
+  collect,
   type CollectCounts,
-  type CollectOutcome,
-  type CollectProgress,
-  type CollectRunHooks,
-  runCollect,
-} from './run-session';
-export { type Answer, type Asker, collect, type CollectSummary, type Item, type Pick, type Shown } from './session';
+  type CollectSummary,
+  type Item,
+  type Pick,
+  type Shown,
+} from './session';
 export { collectStatus, type CollectStatus, judgedCollectStatus } from './status';

@@ -7,18 +7,8 @@ import type { Llm } from '../llm/client';
 import type { CollectEvent } from './collect-log';
 import type { ResponseSource } from './generate';
 import type { CollectPlan } from './plan';
-import { collect, type Asker, type CollectInputs, type CollectSummary } from './session';
+import { collect, type Asker, type CollectCounts, type CollectInputs, type CollectSummary } from './session';
 import { collectStatus, type CollectStatus } from './status';
-
-/** The session's tallies so far, as a face shows them beside each pair. */
-export interface CollectCounts {
-  picked: number;
-  ties: number;
-  skipped: number;
-  failed: number;
-  retests: number;
-  agreed: number;
-}
 
 export interface CollectProgress {
   event: CollectEvent;
@@ -43,17 +33,6 @@ export interface CollectOutcome {
   pendingInLog: boolean;
 }
 
-function tally(c: CollectCounts, e: CollectEvent): void {
-  if (e.type === 'pick') c.picked++;
-  else if (e.type === 'tie') c.ties++;
-  else if (e.type === 'skip') c.skipped++;
-  else if (e.type === 'failed') c.failed++;
-  else if (e.type === 'retest') {
-    c.retests++;
-    if (e.agreed) c.agreed++;
-  }
-}
-
 function responseSources(plan: CollectPlan, second: Llm | undefined): [ResponseSource, ResponseSource] {
   const source = (i: 0 | 1): ResponseSource => {
     const s = plan.sources[i];
@@ -68,7 +47,6 @@ function sessionInputs(
   asker: Asker,
   second: Llm | undefined,
   hooks: CollectRunHooks,
-  counts: CollectCounts,
 ): CollectInputs {
   return {
     userId: plan.userId,
@@ -87,10 +65,7 @@ function sessionInputs(
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onNote ? { onNote: hooks.onNote } : {}),
     ...(hooks.journal ? { journal: hooks.journal } : {}),
-    onEvent: (event) => {
-      tally(counts, event);
-      hooks.onProgress?.({ event, counts: { ...counts } });
-    },
+    onEvent: (event, counts) => hooks.onProgress?.({ event, counts }),
     appender: plan.appender,
   };
 }
@@ -101,12 +76,11 @@ export async function runCollect(
   asker: Asker,
   hooks: CollectRunHooks = {},
 ): Promise<CollectOutcome> {
-  const counts: CollectCounts = { picked: 0, ties: 0, skipped: 0, failed: 0, retests: 0, agreed: 0 };
   // Ready pairs need no second model: nothing is generated.
   const generates = plan.inputs.items.some((i) => i.kind === 'prompt');
   const second = plan.secondModel && generates ? await plan.inputs.openModel(plan.secondModel) : undefined;
   try {
-    const summary = await collect(sessionInputs(plan, asker, second, hooks, counts));
+    const summary = await collect(sessionInputs(plan, asker, second, hooks));
     const status = await collectStatus(plan.logPath, [], plan.inputs.persona, { refitAfter: plan.refitAfter });
     return { summary, status, refit: status.refit, pendingInLog: summary.pending.length > 0 };
   } finally {

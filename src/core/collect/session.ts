@@ -81,7 +81,8 @@ export interface CollectInputs {
   informative?: { judge: ChatModel; systems: { current: string; previous?: string }; poolSize: number };
   signal?: AbortSignal;
   onNote?: (message: string) => void;
-  onEvent?: (e: CollectEvent) => void;
+  /** Each event as it is logged, with the session's tallies after it. */
+  onEvent?: (e: CollectEvent, counts: CollectCounts) => void;
   /**
    * How new pairs are split (the workspace's seed and ratios). By default a collected pair gets an explicit
    * split, context or validation in the ratio of those two, by its id: a run's test set never grows or changes
@@ -95,14 +96,18 @@ export interface CollectInputs {
   journal?: { retryDelaysMs?: PickJournalOptions['retryDelaysMs']; afterStep?: PickJournalOptions['afterStep'] };
 }
 
-export interface CollectSummary {
-  asked: number;
+/** The session's tallies so far, as a face shows them beside each pair. */
+export interface CollectCounts {
   picked: number;
   ties: number;
   skipped: number;
   failed: number;
   retests: number;
   agreed: number;
+}
+
+export interface CollectSummary extends CollectCounts {
+  asked: number;
   /** Pair ids appended, in order (with those a previous session journaled and never appended). */
   appended: string[];
   /** Picks kept in the log only: the file could not take them (the next collect appends them). */
@@ -222,6 +227,10 @@ async function openSession(inp: CollectInputs): Promise<Opened> {
   return { logPath, past, journal, queue: [...left.items], summary };
 }
 
+function countsOf({ picked, ties, skipped, failed, retests, agreed }: CollectSummary): CollectCounts {
+  return { picked, ties, skipped, failed, retests, agreed };
+}
+
 /** The loop of one session: retests among the new pairs, each answer logged (and a pick appended). */
 class SessionLoop {
   private readonly rng: () => number;
@@ -249,7 +258,7 @@ class SessionLoop {
 
   private async record(e: CollectEvent): Promise<void> {
     await logEvent(this.s.logPath, e);
-    this.inp.onEvent?.(e);
+    this.inp.onEvent?.(e, countsOf(this.s.summary));
   }
 
   /** Never one of the last two picks, which the person would remember. */
@@ -341,8 +350,8 @@ class SessionLoop {
     };
     // A pick the file cannot take now stays in the log.
     await s.journal.pick(e);
-    inp.onEvent?.(e);
     s.summary.picked++;
+    inp.onEvent?.(e, countsOf(s.summary));
     s.past.push(e);
   }
 
