@@ -36,10 +36,10 @@ import {
   type FitOptions,
   type FitPrompts,
 } from '../method/fit';
-import { planFitRequests } from '../method/fit-plan';
+import { bootstrapRequests, planFitRequests, TYPICAL_PERSONA, typicalExamples } from '../method/fit-plan';
 import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
 import { judgeMessages, judgeSystem, memoryMessages } from '../method/messages';
-import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, MEMORY_SCHEMA } from '../method/schemas';
+import { JUDGMENT_SCHEMA, MEMORY_SCHEMA } from '../method/schemas';
 import type { PairVerdict } from '../method/judge';
 import { isFatal } from '../method/judge';
 import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
@@ -440,10 +440,6 @@ function synthesizedModel(stage: FirstStage, persona: string): PersonaModel {
   };
 }
 
-// Lengths assumed for text that only a call can write (fit-plan.ts assumes the same).
-const TYPICAL_PERSONA = 'x'.repeat(1200);
-const TYPICAL_REASONING = 'x'.repeat(600);
-
 function judgeRequests(system: string, pairs: readonly Pair[], temperature: number, seed: number): ChatRequest[] {
   return pairs.flatMap((p) =>
     (['AB', 'BA'] as const).map((o) => ({
@@ -624,19 +620,6 @@ async function thetaRequests(
   return out;
 }
 
-/** Demonstrations of typical length standing in for a first stage the cache does not hold. */
-function typicalExamples(context: readonly Pair[], seed: number): FirstStage['examples'] {
-  return context.map((pair) => ({
-    pair,
-    demo: {
-      pairId: pair.pairId,
-      order: presentationOrder(pair, seed),
-      preference: 'A' as const,
-      reasoning: TYPICAL_REASONING,
-    },
-  }));
-}
-
 /** A first stage not in the cache, counted at most: every bootstrap call, then every candidate on every validation pair. */
 function unstagedRequests(
   plan: RevalidationPlan,
@@ -646,15 +629,8 @@ function unstagedRequests(
 ): ChatRequest[] {
   const { temperature } = plan.inputs;
   const seed = plan.inputs.ws.split.seed;
-  const out: ChatRequest[] = [];
   const boot = judgeSystem(plan.prompts.bootstrap.text, {}, 'bootstrap');
-  for (const p of s.context)
-    out.push({
-      messages: judgeMessages(boot, p, presentationOrder(p, seed)),
-      schema: BOOTSTRAP_SCHEMA,
-      temperature,
-      seed,
-    });
+  const out = bootstrapRequests(boot, s.context, temperature, seed);
   const selection = judgeSystem(plan.prompts.judge.text, { demos: examples });
   for (let c = 0; c <= k; c++)
     for (const p of s.validation)

@@ -7,10 +7,39 @@ import type { ChatRequest } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { BOOTSTRAP_SCHEMA, JUDGMENT_SCHEMA, PERSONA_SCHEMA } from './schemas';
 import { judgeMessages, judgeSystem, personaSynthesisMessages } from './messages';
-import { candidateBound, presentationOrder, type FitOptions, type FitPrompts } from './fit';
+import { candidateBound, presentationOrder, type Example, type FitOptions, type FitPrompts } from './fit';
 
-const TYPICAL_REASONING = 'x'.repeat(600);
-const TYPICAL_PERSONA = 'x'.repeat(1200);
+// Lengths assumed for text that only a call can write (a persona, a demonstration's reasoning).
+export const TYPICAL_REASONING = 'x'.repeat(600);
+export const TYPICAL_PERSONA = 'x'.repeat(1200);
+
+/** Demonstrations of typical length standing in for the ones a bootstrap would write. */
+export function typicalExamples(context: readonly Pair[], seed: number): Example[] {
+  return context.map((pair) => ({
+    pair,
+    demo: {
+      pairId: pair.pairId,
+      order: presentationOrder(pair, seed),
+      preference: 'A' as const,
+      reasoning: TYPICAL_REASONING,
+    },
+  }));
+}
+
+/** The bootstrap calls on the context pairs, each in its presentation order: as the fit sends them. */
+export function bootstrapRequests(
+  system: string,
+  context: readonly Pair[],
+  temperature: number,
+  seed: number,
+): ChatRequest[] {
+  return context.map((p) => ({
+    messages: judgeMessages(system, p, presentationOrder(p, seed)),
+    schema: BOOTSTRAP_SCHEMA,
+    temperature,
+    seed,
+  }));
+}
 
 export function planFitRequests(
   splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[],
@@ -22,22 +51,8 @@ export function planFitRequests(
   const boot = judgeSystem(prompts.bootstrap.text, {}, 'bootstrap');
   const bootWithPersona = judgeSystem(prompts.bootstrap.text, { persona: TYPICAL_PERSONA }, 'bootstrap');
   for (const s of splits) {
-    for (const p of s.context)
-      requests.push({
-        messages: judgeMessages(boot, p, presentationOrder(p, seed)),
-        schema: BOOTSTRAP_SCHEMA,
-        temperature,
-        seed,
-      });
-    const demos = s.context.map((pair) => ({
-      pair,
-      demo: {
-        pairId: pair.pairId,
-        order: presentationOrder(pair, seed),
-        preference: 'A' as const,
-        reasoning: TYPICAL_REASONING,
-      },
-    }));
+    requests.push(...bootstrapRequests(boot, s.context, temperature, seed));
+    const demos = typicalExamples(s.context, seed);
     const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
     // Every candidate of both stages (the second has the zero-demo one too).
     const candidates = candidateBound(s.context.length, opts, false) + candidateBound(s.context.length, opts, true);
@@ -56,13 +71,7 @@ export function planFitRequests(
       temperature,
       seed,
     });
-    for (const p of s.context)
-      requests.push({
-        messages: judgeMessages(bootWithPersona, p, presentationOrder(p, seed)),
-        schema: BOOTSTRAP_SCHEMA,
-        temperature,
-        seed,
-      });
+    requests.push(...bootstrapRequests(bootWithPersona, s.context, temperature, seed));
   }
   return requests;
 }
