@@ -6,6 +6,16 @@
 // from files and models is untrusted text: the webviews render it with textContent only.
 
 import { isRecord as isObject } from '../core/is-record';
+// Types only (erased from the bundles): the views' data is the engine's, less what a webview never needs.
+import type {
+  GridCell,
+  GridComparison,
+  GridRow,
+  GridRunInfo,
+  GridSummary,
+  VersionEntry,
+  VersionRun,
+} from '../core/eval';
 
 // ---------- Persona Inspector (webview view) ----------
 
@@ -185,37 +195,21 @@ export type PairToHost =
 
 // ---------- Comparison grid (webview panel) ----------
 
-export interface GridRunView {
-  id: string;
-  label?: string;
-  method: string;
-  model: string;
-  split: string;
-  created: string;
-  stale?: boolean;
-}
+/** A column's run: the engine's run info without its path and status. */
+export type GridRunView = Pick<GridRunInfo, 'id' | 'label' | 'method' | 'model' | 'split' | 'created' | 'stale'>;
 
-export interface GridCellView {
-  /** Each order's letter ('A', 'B', '' for no answer) and whether it was right. */
+export interface GridCellView extends Pick<GridCell, 'score' | 'flipped'> {
+  /** Each order's letter ('A', 'B', '' for no answer) and whether it was right: no reasoning, no failure flag. */
   orders: { order: string; preference: string; correct: boolean }[];
-  score: number | null;
-  flipped: boolean;
 }
 
-export interface GridRowView {
-  user: string;
-  pairId: string;
+export interface GridRowView extends Pick<GridRow, 'user' | 'pairId' | 'flipped' | 'wrongEverywhere' | 'inconsistent'> {
   cells: (GridCellView | null)[];
-  flipped: boolean;
-  wrongEverywhere: boolean;
-  inconsistent: boolean;
 }
 
-export interface GridSummaryView {
-  accuracy: number | null;
-  ci95: [number, number] | null;
-  pairs: number;
-  versusFirst?: { difference: number; ci95: [number, number]; p: number; pairs: number; users: number };
+/** A run's figures; against the first run, the difference and its test (the sentences stay in the host). */
+export interface GridSummaryView extends Pick<GridSummary, 'accuracy' | 'ci95' | 'pairs'> {
+  versusFirst?: Pick<GridComparison, 'difference' | 'ci95' | 'p' | 'pairs' | 'users'>;
 }
 
 export type HostToGrid =
@@ -242,28 +236,15 @@ export type GridToHost =
 
 // ---------- History (webview panel) ----------
 
-export interface VersionRunView {
-  id: string;
-  method: string;
-  split: string;
-  model: string;
-  created: string;
-  accuracy: number | null;
-  ci95: [number, number] | null;
-}
+/** A run made with a version: the engine's, without its file and test set. */
+export type VersionRunView = Pick<VersionRun, 'id' | 'method' | 'split' | 'model' | 'created' | 'accuracy' | 'ci95'>;
 
-export interface VersionView {
-  id: string;
-  created: string;
-  origin: string;
-  current: boolean;
-  validation?: number;
+/** A version: the engine's entry without its file and hash. */
+export interface VersionView extends Pick<VersionEntry, 'id' | 'created' | 'origin' | 'current' | 'validation'> {
   runs: VersionRunView[];
 }
 
-export interface HistoryView {
-  kind: 'persona' | 'prompt';
-  name: string;
+export interface HistoryView extends Pick<VersionEntry, 'kind' | 'name'> {
   versions: VersionView[];
   chart: ChartView;
   /** Runs judged on different sets of pairs, and the like (version-history.ts historyWarnings). */

@@ -1,7 +1,17 @@
 // The door of src/core/eval: what the CLI and the extension may use of it.
 
 export { compareRuns, compareVerdicts, type Comparison } from './compare';
-export { buildComparisonGrid, gridCsv, gridMarkdown, searchGrid } from './comparison-grid';
+export {
+  buildComparisonGrid,
+  type GridCell,
+  type GridComparison,
+  gridCsv,
+  gridMarkdown,
+  type GridRow,
+  type GridRunInfo,
+  type GridSummary,
+  searchGrid,
+} from './comparison-grid';
 export { type EvalResult, evaluate, type EvalUser, figures } from './evaluate';
 export {
   type EvalJobInputs,
@@ -30,4 +40,10 @@ export { readRun } from './run-file';
 export { listRuns, type RunListing } from './runs-list';
 export { modelDigestOf } from './runs-model-digest';
 export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';
-export { historyWarnings, personaVersions, promptVersions, type VersionEntry } from './version-history';
+export {
+  historyWarnings,
+  personaVersions,
+  promptVersions,
+  type VersionEntry,
+  type VersionRun,
+} from './version-history';
