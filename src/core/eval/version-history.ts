@@ -181,6 +181,27 @@ export function historyWarnings(versions: readonly VersionEntry[]): string[] {
 /** Runs oldest first (listRuns gives them newest first). */
 const oldestFirst = (runs: VersionRun[] | undefined) => [...(runs ?? [])].reverse();
 
+/** A kept version that is not the current file: its history file, and the runs made with its text. */
+function keptEntry(
+  kind: VersionEntry['kind'],
+  name: string,
+  k: Kept,
+  byHash: ReadonlyMap<string, VersionRun[]>,
+): VersionEntry {
+  return {
+    kind,
+    name,
+    id: k.id,
+    path: k.version.path,
+    hash: k.version.hash,
+    created: k.created,
+    origin: k.origin,
+    current: false,
+    ...(k.model?.provenance.validation ? { validation: k.model.provenance.validation.accuracy } : {}),
+    runs: oldestFirst(byHash.get(k.version.hash)),
+  };
+}
+
 /** A user's persona versions, oldest first, the current file last (current: true). */
 export async function personaVersions(layout: WorkspaceLayout, userId: string): Promise<VersionEntry[]> {
   const history = (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse();
@@ -207,19 +228,7 @@ export async function personaVersions(layout: WorkspaceLayout, userId: string): 
     });
     if (model) before = model;
   }
-  const entry = (k: Kept): VersionEntry => ({
-    kind: 'persona',
-    name: userId,
-    id: k.id,
-    path: k.version.path,
-    hash: k.version.hash,
-    created: k.created,
-    origin: k.origin,
-    current: false,
-    ...(k.model?.provenance.validation ? { validation: k.model.provenance.validation.accuracy } : {}),
-    runs: oldestFirst(byHash.get(k.version.hash)),
-  });
-  const out = kept.filter((k) => k.version.hash !== currentHash).map(entry);
+  const out = kept.filter((k) => k.version.hash !== currentHash).map((k) => keptEntry('persona', userId, k, byHash));
   if (currentText !== undefined && currentPath && currentHash) {
     const same = kept.find((k) => k.version.hash === currentHash);
     const model = same?.model ?? tryParse(currentText, currentPath);
@@ -295,19 +304,7 @@ export async function promptVersions(layout: WorkspaceLayout, name: PromptName):
       runs: oldestFirst(byHash.get(shippedHash)),
     });
   }
-  for (const k of kept) {
-    if (k.version.hash === currentHash) continue;
-    out.push({
-      ...base,
-      id: k.id,
-      path: k.version.path,
-      hash: k.version.hash,
-      created: k.created,
-      origin: k.origin,
-      current: false,
-      runs: oldestFirst(byHash.get(k.version.hash)),
-    });
-  }
+  for (const k of kept) if (k.version.hash !== currentHash) out.push(keptEntry('prompt', name, k, byHash));
   if (currentText !== undefined && currentHash) {
     const same = kept.find((k) => k.version.hash === currentHash);
     // Not kept: the tool keeps every text it writes except the default on first use, so another text was written by hand.
