@@ -224,34 +224,32 @@ export class WorkspaceFiles implements vscode.Disposable {
         this.fireSoon();
       })().catch((err) => this.log.error('index', err as Error));
     };
-    const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'));
-    files.onDidCreate((u) => onFile(u, false));
-    files.onDidChange((u) => onFile(u, false));
-    files.onDidDelete((u) => onFile(u, true));
-    this.watchers.push(files);
-    const personas = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*.persona.yaml'));
-    const onPersona = () => void this.readPersonas().then(() => this.fireSoon());
-    personas.onDidCreate(onPersona);
-    personas.onDidChange(onPersona);
-    personas.onDidDelete(onPersona);
-    this.watchers.push(personas);
-    const record = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(folder, '.synthesizeme/splits.json'),
+    this.watchGlob('**/*', onFile);
+    this.watchGlob('**/*.persona.yaml', () => void this.readPersonas().then(() => this.fireSoon()));
+    this.watchGlob(
+      '.synthesizeme/splits.json',
+      () =>
+        void this.rereadSplits().then(
+          () => this.fireSoon(),
+          (err: Error) => this.log.error('splits', err),
+        ),
     );
-    const onRecord = () =>
-      void this.rereadSplits().then(
-        () => this.fireSoon(),
-        (err: Error) => this.log.error('splits', err),
-      );
-    record.onDidCreate(onRecord);
-    record.onDidChange(onRecord);
-    record.onDidDelete(onRecord);
-    this.watchers.push(record);
-    const runs = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(folder, '.synthesizeme/runs/*.run.jsonl'),
-    );
-    runs.onDidCreate(() => this.fireSoon());
-    this.watchers.push(runs);
+    this.watchGlob('.synthesizeme/runs/*.run.jsonl', () => this.fireSoon(), 'create');
+  }
+
+  /** Watches `glob` in the folder until the next watch(): `on` hears creations and (unless 'create') changes and deletions. */
+  private watchGlob(
+    glob: string,
+    on: (uri: vscode.Uri, deleted: boolean) => void,
+    events: 'all' | 'create' = 'all',
+  ): void {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(this.folder, glob));
+    watcher.onDidCreate((u) => on(u, false));
+    if (events === 'all') {
+      watcher.onDidChange((u) => on(u, false));
+      watcher.onDidDelete((u) => on(u, true));
+    }
+    this.watchers.push(watcher);
   }
 
   /** Saves and generated files come in bursts; one refresh per burst. */
