@@ -99,6 +99,10 @@ export const UNTRUSTED_BOUNDS = {
   askNext: 16,
 } as const;
 
+/** A folder the tool writes to: any path from a trusted workspace, a relative one inside an untrusted one. */
+const folderSetting = (field: 'cacheDir' | 'personaDir' | 'promptDir', id: string) =>
+  spec({ field, id, type: 'string', default: '', trust: 'trusted', path: true, parse: str });
+
 const atMost = (max: number, what: string) => (v: number) =>
   v > max ? { value: max, why: `${what} at most ${max}` } : { value: v };
 
@@ -205,33 +209,9 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: (v) => (num(v) !== undefined && (v as number) >= 0 && (v as number) <= 2 ? (v as number) : undefined),
     bound: atMost(UNTRUSTED_BOUNDS.temperature, 'a temperature of'),
   }),
-  spec({
-    field: 'cacheDir',
-    id: 'synthesizeme.cacheDir',
-    type: 'string',
-    default: '',
-    trust: 'trusted',
-    path: true,
-    parse: str,
-  }),
-  spec({
-    field: 'personaDir',
-    id: 'synthesizeme.personaDir',
-    type: 'string',
-    default: '',
-    trust: 'trusted',
-    path: true,
-    parse: str,
-  }),
-  spec({
-    field: 'promptDir',
-    id: 'synthesizeme.promptDir',
-    type: 'string',
-    default: '',
-    trust: 'trusted',
-    path: true,
-    parse: str,
-  }),
+  folderSetting('cacheDir', 'synthesizeme.cacheDir'),
+  folderSetting('personaDir', 'synthesizeme.personaDir'),
+  folderSetting('promptDir', 'synthesizeme.promptDir'),
   spec({
     field: 'collectRetestRate',
     id: 'synthesizeme.collect.retestRate',
