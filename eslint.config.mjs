@@ -94,6 +94,18 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode', ...writeBans] }] },
   },
+  {
+    // The webviews run in a browser. Their type check can see Node's types (protocol.ts imports the core's types,
+    // type-only), so the browser rule is the linter's: no Node globals, no Node modules.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', '__filename', 'global'],
+      'no-restricted-imports': [
+        'error',
+        { paths: ['vscode'], patterns: [{ group: ['node:*'], message: 'The webviews run in a browser.' }] },
+      ],
+    },
+  },
   ...coreFloorRules,
   {
     files: ['src/core/*.ts'],
