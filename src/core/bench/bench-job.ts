@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Llm } from '../llm/client';
 import type { UserEntry } from '../data/workspace-index';
 import type { PromptName } from '../method/default-prompts';
-import type { FitPrompts } from '../method/fit';
-import { selectionCallBound } from '../method/fit';
+import type { FitPrompts, FitSettings } from '../method/fit';
+import { fitSettingsOf, selectionCallBound } from '../method/fit';
 import { isMethod, METHODS, needsPersona, type Method } from '../method/methods';
 import type { Prompt } from '../method/prompt-store';
 import type { WorkspaceLayout } from '../workspace/layout';
@@ -17,18 +17,12 @@ import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions, type BenchR
 import { writeBenchText } from './bench-output';
 
 /** What every benchmark job (run, scaling) takes from a workspace and its options. */
-export interface BenchJobInputs {
+export interface BenchJobInputs extends FitSettings {
   layout: Pick<WorkspaceLayout, 'runsDir' | 'personaDir'>;
   prompts: { get(name: PromptName): Promise<Prompt> };
   users: readonly UserEntry[];
   /** Transfer mode: fit every persona with this model instead of the evaluating one. */
   fitModel?: Llm;
-  seed: number;
-  temperature: number;
-  k: number;
-  stopScore: number;
-  /** The fit's demo count (fit.ts); absent: the default. */
-  labeledDemos?: number;
 }
 
 export interface BenchInputs extends BenchJobInputs {
@@ -96,11 +90,7 @@ export function jobOptions(
     ...(inputs.fitModel ? { fitModel: inputs.fitModel } : {}),
     runsDir: inputs.layout.runsDir,
     prompts,
-    temperature: inputs.temperature,
-    seed: inputs.seed,
-    k: inputs.k,
-    stopScore: inputs.stopScore,
-    ...(inputs.labeledDemos !== undefined ? { labeledDemos: inputs.labeledDemos } : {}),
+    ...fitSettingsOf(inputs),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(hooks.onNote ? { log: hooks.onNote } : {}),

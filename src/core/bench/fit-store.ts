@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { fitUser, type FitPrompts } from '../method/fit';
+import { fitSettingsOf, fitUser, type FitPrompts, type FitSettings } from '../method/fit';
 import {
   personaFileName,
   personaStem,
@@ -39,16 +39,10 @@ export interface FitTask {
   validation: readonly Pair[];
 }
 
-export interface FitStoreOptions {
+export interface FitStoreOptions extends FitSettings {
   dir: string;
   model: ChatModel;
   prompts: FitPrompts;
-  temperature: number;
-  seed: number;
-  k: number;
-  stopScore: number;
-  /** The fit's demo count (fit.ts); absent: the default. */
-  labeledDemos?: number;
   signal?: AbortSignal;
   /** Users fitted at a time (the model's scheduler bounds the calls). */
   parallel?: number;
@@ -94,14 +88,7 @@ async function reusedPersona(t: FitTask, opts: FitStoreOptions): Promise<StoredP
 
 async function fitOne(t: FitTask, opts: FitStoreOptions, signal: AbortSignal): Promise<StoredPersona> {
   const path = join(opts.dir, personaFileName(t.userId));
-  const options = {
-    temperature: opts.temperature,
-    seed: opts.seed,
-    k: opts.k,
-    stopScore: opts.stopScore,
-    ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
-    signal,
-  };
+  const options = { ...fitSettingsOf(opts), signal };
   const counted = new CountingModel(opts.model);
   const r = await fitUser(counted, t.userId, t.context, t.validation, opts.prompts, options);
   const model = personaModelOf(r, opts.model, opts.prompts, options, counted.usage);

@@ -14,7 +14,7 @@ import { describeDifference } from '../eval/statistics';
 import { verdictKey } from '../eval/run-file';
 import type { PairVerdict } from '../method/judge';
 import { needsPersona, type Method } from '../method/methods';
-import type { FitPrompts } from '../method/fit';
+import { fitSettingsOf, type FitPrompts, type FitSettings } from '../method/fit';
 import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { fitAndStore, modelSlug, type StoredPersona } from './fit-store';
@@ -22,18 +22,12 @@ import { redactUrl } from '../llm/errors';
 import { percent, percentPlusMinus, percentPoints } from '../percent';
 
 /** What every benchmark job (run, scaling) needs to fit and evaluate users. */
-export interface BenchJobOptions {
+export interface BenchJobOptions extends FitSettings {
   users: readonly UserEntry[];
   /** Transfer mode: fit every persona with this model instead of the evaluating one. */
   fitModel?: Llm;
   runsDir: string;
   prompts: FitPrompts & { memory: Prompt };
-  temperature: number;
-  seed: number;
-  k: number;
-  stopScore: number;
-  /** The fit's demo count (fit.ts); absent: the default. */
-  labeledDemos?: number;
   signal?: AbortSignal;
   onProgress?: (label: string, done: number, total: number) => void;
   log?: (message: string) => void;
@@ -135,11 +129,7 @@ export async function personasFor(
     dir,
     model: fitModel,
     prompts: opts.prompts,
-    temperature: opts.temperature,
-    seed: opts.seed,
-    k: opts.k,
-    stopScore: opts.stopScore,
-    ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
+    ...fitSettingsOf(opts),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onUser: (user, outcome) => {
       if (outcome instanceof Error) opts.log?.(`${user}: not fitted with ${fitModel.model}: ${outcome.message}`);

@@ -8,6 +8,7 @@ import type { Llm } from '../llm/client';
 import { evaluate, type EvalUser } from '../eval/evaluate';
 import { createRng, shuffled } from '../random';
 import { pairsBySplit } from '../workspace/open-workspace';
+import { fitSettingsOf } from '../method/fit';
 import { fitAndStore, modelSlug } from './fit-store';
 import { fittable, usageDelta, type BenchJobOptions, type UsageDelta } from './run';
 import { lineChartSvg, type LineChart } from './svg-chart';
@@ -74,11 +75,7 @@ export async function scaling(opts: ScalingOptions): Promise<ScalingResult> {
       dir: join(opts.stateDir, modelSlug(fitModel.model), `size-${size}`),
       model: fitModel,
       prompts: opts.prompts,
-      temperature: opts.temperature,
-      seed: opts.seed,
-      k: opts.k,
-      stopScore: opts.stopScore,
-      ...(opts.labeledDemos !== undefined ? { labeledDemos: opts.labeledDemos } : {}),
+      ...fitSettingsOf(opts),
       ...(opts.signal ? { signal: opts.signal } : {}),
       onUser: () => opts.onProgress?.(`fit size ${size}`, ++done, tasks.length),
     });

@@ -47,6 +47,20 @@ export interface FitOptions {
 /** The settings of a fit's search (what a replay of its first stage must repeat to come from the cache). */
 export type FitKnobs = Pick<FitOptions, 'k' | 'stopScore' | 'labeledDemos'>;
 
+/** What a job that fits many users (a benchmark, a Θ search) sets of every fit: its sampling and its search. */
+export type FitSettings = Pick<FitOptions, 'temperature' | 'seed' | 'k' | 'stopScore' | 'labeledDemos'>;
+
+/** A job's fit settings, copied out of its wider options: the default demo count stays implied when it left it out. */
+export function fitSettingsOf(o: FitSettings): FitSettings {
+  return {
+    temperature: o.temperature,
+    seed: o.seed,
+    k: o.k,
+    stopScore: o.stopScore,
+    ...(o.labeledDemos !== undefined ? { labeledDemos: o.labeledDemos } : {}),
+  };
+}
+
 export const DEFAULT_FIT_OPTIONS: FitOptions & { labeledDemos: number } = {
   temperature: 0,
   seed: 0,

@@ -27,7 +27,7 @@ import { createRng, shuffled } from '../random';
 import { isFatal } from '../method/judge';
 import { answerObject } from '../method/answer-object';
 import { promptHash } from '../method/prompt-store';
-import type { FitPrompts } from '../method/fit';
+import { fitSettingsOf, type FitPrompts, type FitSettings } from '../method/fit';
 import { BudgetMeter, type BudgetCounts } from './budget';
 import { firstStage, type FirstStage } from '../method/first-stage';
 import { episodeCalls, incomplete, runEpisode, type Episode } from './episode';
@@ -76,7 +76,8 @@ export interface ThetaProgress {
   step: number;
 }
 
-export interface ThetaSearchInputs {
+/** The fit settings are the first stage's: a user fitted with the same ones answers it from the cache. */
+export interface ThetaSearchInputs extends FitSettings {
   model: ChatModel;
   /** The model that rewrites Θ (usually a larger one); the main model when not given. */
   reflectModel?: ChatModel;
@@ -84,12 +85,6 @@ export interface ThetaSearchInputs {
   plan: ThetaPlan;
   /** The fit's prompts; `personaSynthesis` is the current Θ, where the search starts. */
   prompts: FitPrompts;
-  temperature: number;
-  seed: number;
-  k: number;
-  stopScore: number;
-  /** The first stage's demo count (fit.ts); absent: the default. */
-  labeledDemos?: number;
   budget: number;
   /** The HTTP requests the models send, capped at the same budget (their Llms hold it: Llm.limitRequests). */
   requests?: RequestBudget;
@@ -239,11 +234,7 @@ class ThetaSearch {
     await forEachInPool(this.everyone, options, async (id, signal) => {
       const u = this.byId.get(id)!;
       const stage = await firstStage(this.model, id, u.context, u.validation, inp.prompts, {
-        temperature: inp.temperature,
-        seed: inp.seed,
-        k: inp.k,
-        stopScore: inp.stopScore,
-        ...(inp.labeledDemos !== undefined ? { labeledDemos: inp.labeledDemos } : {}),
+        ...fitSettingsOf(inp),
         signal,
         onNote: (m) => this.note(`${id}: ${m}`),
       });
