@@ -20,6 +20,7 @@ import {
   type RunFailures,
   type RunHeader,
   type RunSummary,
+  type Figures,
   type UserFigures,
 } from './run-file';
 import { redactUrl } from '../llm/errors';
@@ -63,16 +64,11 @@ export interface EvalOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface EvalResult {
+export interface EvalResult extends Figures {
   method: Method;
   split: string;
   model: string;
   provider: string;
-  accuracy: number;
-  ci95: [number, number];
-  consistency: number;
-  samples: number;
-  pairs: number;
   users: UserFigures[];
   skipped: { user: string; reason: string }[];
   run: string;
@@ -89,7 +85,7 @@ export interface EvalResult {
 const correctOf = (v: PairVerdict): boolean[] => v.orders.map((o) => o.correct);
 const winnersOf = (v: PairVerdict) => [winnerOf(v.orders[0]), winnerOf(v.orders[1])] as const;
 
-export function figures(verdicts: readonly PairVerdict[], seed: number): Omit<UserFigures, 'id'> {
+export function figures(verdicts: readonly PairVerdict[], seed: number): Figures {
   // Users are clusters: over several users the interval resamples users, then pairs (one user: pairs).
   const acc = accuracyWithInterval(verdicts.map(correctOf), { seed, users: verdicts.map((v) => v.userId) });
   return {

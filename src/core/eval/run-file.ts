@@ -40,8 +40,8 @@ export interface RunHeader {
   testSet?: string;
 }
 
-export interface UserFigures {
-  id: string;
+/** The figures of a set of verdicts (one user's, a whole run's): what `figures` in evaluate.ts computes. */
+export interface Figures {
   accuracy: number;
   ci95: [number, number];
   consistency: number;
@@ -49,6 +49,10 @@ export interface UserFigures {
   pairs: number;
   /** Order-samples whose answer named neither A nor B (counted wrong). */
   unparseable?: number;
+}
+
+export interface UserFigures extends Figures {
+  id: string;
 }
 
 /** The calls of a run that failed: no answers, so the run is incomplete. */
@@ -59,19 +63,13 @@ export interface RunFailures {
   reasons: { message: string; count: number }[];
 }
 
-export interface RunSummary {
+export interface RunSummary extends Figures {
   type: 'summary';
-  accuracy: number;
-  ci95: [number, number];
-  consistency: number;
-  samples: number;
-  pairs: number;
   users: UserFigures[];
   completed: string;
   /** False when calls failed: the figures cover only the pairs judged; run again to judge the rest. Absent in older files: complete. */
   complete?: boolean;
   failed?: RunFailures;
-  unparseable?: number;
 }
 
 export type VerdictRecord = PairVerdict & { type: 'verdict' };
