@@ -16,7 +16,7 @@ import type { WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { labeledDemosOf, type FitPrompts } from '../method/fit';
 import { composeTheta, exampleUsers, parseTheta } from '../method/worked-examples';
-import { planFitRequests } from '../method/fit-plan';
+import { planFitRequests, TYPICAL_PERSONA, TYPICAL_REASONING } from '../method/fit-plan';
 import { judgeMessages, judgeSystem, personaSynthesisMessages } from '../method/messages';
 import type { Prompt } from '../method/prompt-store';
 import type { PromptName } from '../method/default-prompts';
@@ -57,8 +57,6 @@ export interface ThetaPrepared {
   reflectContext?: ContextPlan;
 }
 
-const TYPICAL_PERSONA = 'x'.repeat(1200);
-const TYPICAL_REASONING = 'x'.repeat(600);
 
 /** The largest requests of each kind, so Ollama's context is sized once, the same way on every run (it is part of the cache key). */
 function sizingRequests(
