@@ -57,7 +57,6 @@ export interface ThetaPrepared {
   reflectContext?: ContextPlan;
 }
 
-
 /** The largest requests of each kind, so Ollama's context is sized once, the same way on every run (it is part of the cache key). */
 function sizingRequests(
   users: readonly ThetaUserData[],
