@@ -10,6 +10,7 @@ import { openMarkdownReport } from './bench-files';
 import { benchHooks, benchJobInputs } from './bench-job-inputs';
 import { runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
+import { percent } from '../../core/percent';
 
 export interface BenchRunOutcome {
   result: BenchRunResult;
@@ -53,7 +54,7 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   const summary = best
     ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); ` +
-      `best ${best.method} at ${(100 * best.accuracy).toFixed(1)}%.`
+      `best ${best.method} at ${percent(best.accuracy)}.`
     : 'benchmark finished with no results.';
   await openMarkdownReport(ctx, outcome.reportFile!, summary);
   // A cell with failed calls leaves pairs out: said, as the CLI says it (its exit code is 1).
