@@ -515,6 +515,20 @@ try {
     return done;
   });
 
+  // Further checks, one module per feature (test/e2e/checks/*.mjs, in name order): each default-exports
+  // `async (t) => {...}` and calls t.check(name, fn) as the checks above do.
+  const checksDir = path.join(root, 'test/e2e/checks');
+  const modules = fs.existsSync(checksDir)
+    ? fs
+        .readdirSync(checksDir)
+        .filter((n) => n.endsWith('.mjs'))
+        .sort()
+    : [];
+  for (const name of modules) {
+    const { default: more } = await import(path.join(checksDir, name));
+    await more({ page, check, webviewWith, palette, openFile, quickOpen, SHOTS, ws, server, root, tmp });
+  }
+
   await check('no Content Security Policy violation in the webviews', async () => {
     const ours = cspViolations.filter(
       (v) =>
