@@ -24,6 +24,7 @@ export {
   prepareEval,
   runEval,
 } from './eval-job';
+export { LENS_SPLIT, type LensVerdictInputs, lensRunsDir, recordLensVerdict } from './lens-run';
 export { pairJudgements } from './pair-history';
 export {
   estimateRevalidation,

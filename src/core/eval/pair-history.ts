@@ -9,6 +9,7 @@ import { textHash } from '../text-hash';
 import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
 import { listVersions } from '../versions/version-store';
 import { gridCellOf, type GridOrder, type GridRunInfo } from './comparison-grid';
+import { lensRunsDir } from './lens-run';
 import { readRun, verdictKey } from './run-file';
 import { listRuns } from './runs-list';
 
@@ -38,14 +39,20 @@ export async function personaVersionNames(
   return (hash) => (hash === current ? 'current' : kept.get(hash));
 }
 
-/** Every run in the layout's runs folder that judged the pair, newest run first. */
+/**
+ * Every run in the layout's runs folder that judged the pair, with the lens's one-pair runs (lens-run.ts),
+ * newest run first.
+ */
 export async function pairJudgements(
   layout: WorkspaceLayout,
   key: { user: string; pairId: string },
 ): Promise<PairJudgement[]> {
   const k = verdictKey(key.user, key.pairId);
   // A run judges only the users in its header: the others' files are not read again.
-  const listed = (await listRuns(layout)).filter((l) => l.users.includes(key.user));
+  const [runs, lens] = await Promise.all([listRuns(layout), listRuns({ ...layout, runsDir: lensRunsDir(layout) })]);
+  const listed = [...runs, ...lens]
+    .filter((l) => l.users.includes(key.user))
+    .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.path < b.path ? -1 : 1));
   const found = await Promise.all(
     listed.map(async (l) => (await readRun(l.path).catch(() => undefined))?.verdicts.get(k)),
   );

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import { demosOf, judgePair, judgeSystem, type PairVerdict } from '../../core/method';
+import { recordLensVerdict } from '../../core/eval';
 import type { Ctx } from '../ctx';
 import { pairInDocument } from '../editor/document-pairs';
 import type { JudgeArgs } from '../editor/pair-codelens';
@@ -45,9 +46,11 @@ export async function judgeCommand(
   const inputs = await runInputs(ctx.folders.ofFile(doc.uri));
   const judge = await inputs.prompts.get('judge');
   let profile = {};
+  let personaHash: string | undefined;
   if (mode === 'persona') {
     const persona = await readPersonaOf(inputs.folder, pair.userId);
     if (!persona) throw new UserError(`user "${pair.userId}" has no persona yet: run Fit User first`);
+    personaHash = persona.hash;
     profile = {
       persona: persona.model.persona,
       demos: demosOf(persona.model, inputs.index.user(pair.userId)?.pairs ?? []),
@@ -58,6 +61,12 @@ export async function judgeCommand(
     judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }),
   );
   ctx.verdicts.set(doc.uri, pair.pairId, mode, v);
+  // Kept as a one-pair lens run, so the pair view and pair history show it; a failure to keep it loses
+  // nothing the lens shows, so it is logged, not thrown.
+  const kept = { mode, model: inputs.llm, seed: inputs.seed, temperature: inputs.temperature, pair };
+  await recordLensVerdict(inputs.layout, { ...kept, judgeHash: judge.hash, ...(personaHash ? { personaHash } : {}) }, v)
+    .then((path) => path && ctx.log.info('judge', `kept as ${inputs.folder.relative(path)}`))
+    .catch((err: unknown) => ctx.log.warn('judge', `verdict not kept as a lens run: ${(err as Error).message}`));
   ctx.log.info(
     'judge',
     `${pair.userId}/${pair.pairId} (${mode}): ` +
