@@ -30,6 +30,26 @@ export class Progress {
     }
   }
 
+  /**
+   * A status line in words (a fit's phase, calls and ETA): redrawn on a terminal (cut to one line), printed at
+   * most every few seconds otherwise, and at once when `force` (a new phase: the line a log must not lose).
+   */
+  status(label: string, text: string, force = false): void {
+    if (this.quiet) return;
+    const line = `${label}: ${text}`;
+    if (this.isTTY) {
+      this.write(`\r\x1b[2K${line.length > 119 ? line.slice(0, 118) + '…' : line}`);
+      this.drawn = true;
+      return;
+    }
+    const now = Date.now();
+    if (force || label !== this.lastLabel || now - this.lastLine > 5000) {
+      this.write(line + '\n');
+      this.lastLine = now;
+      this.lastLabel = label;
+    }
+  }
+
   /** Ends the bar line so later messages start on their own line. */
   done(): void {
     if (this.drawn) this.write('\r\x1b[2K');

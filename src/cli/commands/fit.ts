@@ -18,11 +18,15 @@ import {
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { costText, estimateJson, tokensText } from '../estimate-text';
 import { type Llm } from '../../core/llm';
+import { accuracyHeadline } from '../../core/eval';
+import { copiesNote } from '../../core/method';
 import {
   estimateFit,
   type FitJobResult,
   type FitPlan,
   type FittedUser,
+  type FitStatus,
+  fitStatusText,
   NothingToFitError,
   planFit,
   runFit,
@@ -76,7 +80,7 @@ Example:
       const rel = (p: string) => relative(io.cwd, p) || p;
       const result = await runFit(plan, {
         signal: io.signal,
-        onProgress: (finished, total) => progress.update('fit', finished, total),
+        onStatus: statusPrinter(progress, plan),
         onNote: (user, m) => progress.message(`${user}: ${m}`),
         onFitted: (f) => progress.message(fittedLine(f, rel)),
         onFailed: (f) => progress.message(`${f.user}: failed: ${f.reason}`),
@@ -92,6 +96,17 @@ Example:
     }
   },
 };
+
+/** The fit's status as it goes; a log gets a line for each new phase (one user) or each user finished. */
+function statusPrinter(progress: Progress, plan: FitPlan): (s: FitStatus) => void {
+  const oneUser = plan.ready.length === 1;
+  let said = '';
+  return (s) => {
+    const mark = oneUser ? String(s.last?.step ?? 0) : String(s.users.finished);
+    progress.status('fit', fitStatusText(s, { oneUser }), mark !== said);
+    said = mark;
+  };
+}
 
 async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise<number> {
   const est = await estimateFit(plan);
@@ -115,8 +130,15 @@ async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise
 
 function fittedLine(f: FittedUser, rel: (p: string) => string): string {
   const { persona, result: r } = f;
-  const validation = `validation ${r.selection.correct}/${r.selection.evaluated}`;
-  return `${f.user}: persona written to ${rel(f.path)} (${persona.demos.length} demos, ${validation}, ${persona.provenance.calls} calls)`;
+  const { correct, evaluated } = r.selection;
+  // A few validation pairs head with their interval ("3 pairs, too few to tell: ..."), never a bare 100.0%.
+  const headline = evaluated ? accuracyHeadline(correct / evaluated, undefined, evaluated) : 'n/a';
+  const validation = `validation ${correct}/${evaluated}: ${headline}`;
+  const copies = copiesNote(persona.provenance.copies);
+  return (
+    `${f.user}: persona written to ${rel(f.path)} (${persona.demos.length} demos, ${validation}, ` +
+    `${persona.provenance.calls} calls)${copies ? `\n  warning: ${copies}` : ''}`
+  );
 }
 
 function printResult(result: FitJobResult, json: boolean, io: CommandIO, rel: (p: string) => string, llm: Llm): number {
@@ -130,6 +152,7 @@ function printResult(result: FitJobResult, json: boolean, io: CommandIO, rel: (p
       validation: f.persona.provenance.validation,
       calls: f.persona.provenance.calls,
       cacheHits: f.persona.provenance.cacheHits,
+      ...(f.persona.provenance.copies ? { copies: f.persona.provenance.copies } : {}),
     }));
     const notFitted = failed.map(({ user, reason }) => ({ user, reason }));
     io.stdout(JSON.stringify({ users: fitted, failed: notFitted, ...usageJson(llm) }) + '\n');

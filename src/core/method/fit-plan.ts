@@ -41,6 +41,19 @@ export function bootstrapRequests(
   }));
 }
 
+/**
+ * The most calls of each phase of one user's fit, in FIT_PHASES order: both bootstraps exactly, the persona
+ * once, each selection every candidate on every validation pair (the count planFitRequests plans).
+ */
+export function fitPhaseBounds(
+  contextSize: number,
+  validationSize: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+): number[] {
+  const selection = (withEmpty: boolean) => candidateBound(contextSize, knobs, withEmpty) * validationSize;
+  return [contextSize, selection(false), 1, contextSize, selection(true)];
+}
+
 export function planFitRequests(
   splits: readonly { context: readonly Pair[]; validation: readonly Pair[] }[],
   prompts: FitPrompts,

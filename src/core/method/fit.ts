@@ -18,6 +18,7 @@ import { PERSONA_SCHEMA } from './schemas';
 import { answerObject } from './answer-object';
 import type { Prompt } from './prompt-store';
 import { UserError } from '../user-error';
+import { copiedRuns, pairSources, type CopiedRun } from './copied-runs';
 
 export interface FitOptions {
   temperature: number;
@@ -89,10 +90,28 @@ export const FIT_PHASE_NAMES: Readonly<Record<FitProgress['phase'], string>> = {
   'select-persona': 'choosing demonstrations with the persona',
 };
 
-/** "judging context pairs 4/8"; a one-step phase ("writing the persona") without its count. */
+/** The phases of a fit in the order it runs them: "phase 2 of 5" counts along this list. */
+export const FIT_PHASES: readonly FitProgress['phase'][] = [
+  'bootstrap',
+  'select',
+  'persona',
+  'bootstrap-persona',
+  'select-persona',
+];
+
+/** A phase's place in the fit, from 1. */
+export function fitPhaseStep(phase: FitProgress['phase']): number {
+  return FIT_PHASES.indexOf(phase) + 1;
+}
+
+/**
+ * "phase 1 of 5: judging context pairs 4/8"; a one-step phase ("writing the persona") without its count. The
+ * phase's place is said because each phase counts from 0 again: without it the counters seem to restart.
+ */
 export function fitProgressText(p: FitProgress): string {
   const name = FIT_PHASE_NAMES[p.phase];
-  return p.total > 1 ? `${name} ${p.done}/${p.total}` : name;
+  const where = `phase ${fitPhaseStep(p.phase)} of ${FIT_PHASES.length}`;
+  return p.total > 1 ? `${where}: ${name} ${p.done}/${p.total}` : `${where}: ${name}`;
 }
 
 export interface FitPrompts {
@@ -109,6 +128,8 @@ export interface SelectionScore {
   of: number;
   candidates: number;
   winner: number;
+  /** Set when the winner won a tie over an earlier candidate because its reasonings copy no response (copiesOf). */
+  tieBroken?: string;
 }
 
 export interface FitResult {
@@ -120,6 +141,10 @@ export interface FitResult {
   verifiedWithPersona: number;
   selection: SelectionScore;
   firstSelection: SelectionScore;
+  /** Runs of five or more words the persona copies from the user's pairs (copied-runs.ts), longest first; empty when none. */
+  personaCopies: CopiedRun[];
+  /** The chosen demonstrations whose reasoning copies a run of its pair's responses. */
+  demoCopies: { pairId: string; run: CopiedRun }[];
 }
 
 /** The order a pair is shown in when one order is used: its `flip`, else a seeded coin. */
@@ -264,8 +289,13 @@ async function select(
   };
   let tooLong: unknown;
   let scored = 0;
+  let tieBroken: string | undefined;
+  // A tie goes to the earlier candidate, unless the earlier one's reasonings copy a response and this one's copy
+  // nothing: a copied response is no reason, and a persona written from it copies too (copied-runs.ts).
+  const copies = candidates.map((c) => demoCopies(c).length > 0);
   for (let i = 0; i < candidates.length; i++) {
     const system = systemFor(candidates[i]!);
+    const winsTie = best >= 0 && copies[bestIdx]! && !copies[i]!;
     let correct = 0;
     let done = 0;
     let pruned = false;
@@ -283,8 +313,8 @@ async function select(
         correct += vs.filter((v) => v.correct).length;
         done += slice.length;
         if (opts.exhaustive) continue;
-        if (correct + (n - done) <= best) {
-          pruned = true; // cannot beat the best so far; ties go to the earlier candidate
+        if (correct + (n - done) < best + (winsTie ? 0 : 1)) {
+          pruned = true; // cannot beat the best so far (nor win a tie with it)
           break;
         }
         if (correct / n >= opts.stopScore) {
@@ -306,7 +336,12 @@ async function select(
     }
     scored++;
     opts.onProgress?.({ phase, done: i + 1, total: candidates.length });
-    if (!pruned && correct > best) {
+    if (!pruned && (correct > best || (winsTie && correct === best))) {
+      tieBroken =
+        correct === best
+          ? `candidate ${i + 1} chosen over candidate ${bestIdx + 1} at the same score (${correct}/${n}): ` +
+            `the reasonings of candidate ${bestIdx + 1} copy a response, these copy none`
+          : undefined;
       best = correct;
       bestIdx = i;
       bestEvaluated = done;
@@ -315,10 +350,35 @@ async function select(
   }
   // Not one candidate fits: the fit cannot go on, and the error says why.
   if (scored === 0 && tooLong) throw tooLong;
+  if (tieBroken) opts.onNote?.(`${phase}: ${tieBroken}`);
   return {
     winner: candidates[bestIdx]!,
-    score: { correct: best, evaluated: bestEvaluated, of: n, candidates: candidates.length, winner: bestIdx },
+    score: {
+      correct: best,
+      evaluated: bestEvaluated,
+      of: n,
+      candidates: candidates.length,
+      winner: bestIdx,
+      ...(tieBroken ? { tieBroken } : {}),
+    },
   };
+}
+
+const reasoningCopies = new WeakMap<Example, CopiedRun | null>();
+
+/** The demonstrations whose reasoning copies a run of five words or more of its pair's responses. */
+export function demoCopies(demos: readonly Example[]): { pairId: string; run: CopiedRun }[] {
+  const out: { pairId: string; run: CopiedRun }[] = [];
+  for (const e of demos) {
+    let run = reasoningCopies.get(e);
+    if (run === undefined) {
+      const responses = pairSources(e.pair).filter((s) => s.part !== 'conversation');
+      run = e.demo.reasoning.trim() ? (copiedRuns(e.demo.reasoning, responses)[0] ?? null) : null;
+      reasoningCopies.set(e, run);
+    }
+    if (run) out.push({ pairId: e.pair.pairId, run });
+  }
+  return out;
 }
 
 function isContextOverflow(err: unknown): boolean {
@@ -515,5 +575,8 @@ export async function fitUser(
     verifiedWithPersona: verified2.length,
     selection: second.score,
     firstSelection: first.selection,
+    // Flagged, not refused: the persona is the user's to read and edit, and the summary shows the run.
+    personaCopies: copiedRuns(persona, [...context, ...validation].flatMap(pairSources)),
+    demoCopies: demoCopies(second.winner),
   };
 }

@@ -9,7 +9,7 @@ import type { ContextPlan, Llm } from '../llm/client';
 import type { RunEstimate } from '../llm/estimate';
 import type { ChatRequest } from '../llm/types';
 import { DEFAULT_FIT_OPTIONS, type FitKnobs, type FitProgress, type FitPrompts } from '../method/fit';
-import { planFitRequests } from '../method/fit-plan';
+import { fitPhaseBounds, planFitRequests } from '../method/fit-plan';
 import { isFatal } from '../method/judge';
 import type { PromptName } from '../method/default-prompts';
 import type { Prompt } from '../method/prompt-store';
@@ -17,6 +17,7 @@ import { UserError } from '../user-error';
 import { forEachInPool } from '../work-pool';
 import { checkFitTargets, fitAndSave, type FitAndSaveResult } from './fit-and-save';
 import type { WorkspaceLayout } from './layout';
+import { FitTracker, type FitStatus } from './fit-status';
 import { pairsBySplit } from './open-workspace';
 
 /** Users fitted side by side: enough to keep every server busy; the model's scheduler bounds the calls. */
@@ -129,6 +130,10 @@ export interface FitRunHooks {
   onProgress?: (finished: number, total: number, last?: string) => void;
   /** One user's fit, phase by phase. */
   onUserProgress?: (user: string, p: FitProgress) => void;
+  /** Where the whole job stands (phase, calls against the estimate, ETA): after every call and phase event. */
+  onStatus?: (s: FitStatus) => void;
+  /** Tests: the clock the ETA is measured by. */
+  clock?: () => number;
   /** Things a researcher should know that are not errors (a candidate left out, and why). */
   onNote?: (user: string, message: string) => void;
   onFitted?: (f: FittedUser) => void;
@@ -141,11 +146,12 @@ export async function runFit(plan: FitPlan, hooks: FitRunHooks = {}): Promise<Fi
   const fitted: FittedUser[] = [];
   const failed: FitFailure[] = [...plan.skipped];
   let finished = 0;
+  const tracker = trackerOf(plan, hooks);
   hooks.onProgress?.(0, ready.length);
   const pool = { concurrency: FIT_CONCURRENCY, ...(hooks.signal ? { signal: hooks.signal } : {}) };
   await forEachInPool(ready, pool, async (u, signal) => {
     try {
-      const f = { user: u.id, ...(await fitOne(plan, u, signal, hooks)) };
+      const f = { user: u.id, ...(await fitOne(plan, u, signal, hooks, tracker)) };
       fitted.push(f);
       hooks.onFitted?.(f);
     } catch (err) {
@@ -155,20 +161,47 @@ export async function runFit(plan: FitPlan, hooks: FitRunHooks = {}): Promise<Fi
       failed.push(f);
       hooks.onFailed?.(f);
     }
+    tracker?.finished(u.id);
     hooks.onProgress?.(++finished, ready.length, u.id);
   });
   return { fitted, failed, users: inputs.users.length };
 }
 
-function fitOne(plan: FitPlan, u: UserEntry, signal: AbortSignal, hooks: FitRunHooks): Promise<FitAndSaveResult> {
+/** The job's tracker when a face asked for its status: each ready user's most calls per phase to start from. */
+function trackerOf(plan: FitPlan, hooks: FitRunHooks): FitTracker | undefined {
+  if (!hooks.onStatus) return undefined;
+  const bounds = new Map(
+    plan.ready.map((u) => {
+      const s = pairsBySplit(u);
+      return [u.id, fitPhaseBounds(s.context.length, s.validation.length, plan.knobs)] as const;
+    }),
+  );
+  return new FitTracker(bounds, hooks.onStatus, hooks.clock);
+}
+
+function fitOne(
+  plan: FitPlan,
+  u: UserEntry,
+  signal: AbortSignal,
+  hooks: FitRunHooks,
+  tracker: FitTracker | undefined,
+): Promise<FitAndSaveResult> {
   const { inputs } = plan;
   const onUserProgress = hooks.onUserProgress;
-  return fitAndSave(inputs.model, inputs.layout, u, plan.prompts, {
+  const onProgress =
+    onUserProgress || tracker
+      ? (p: FitProgress) => {
+          tracker?.phase(u.id, p);
+          onUserProgress?.(u.id, p);
+        }
+      : undefined;
+  const model = tracker ? tracker.model(u.id, inputs.model) : inputs.model;
+  return fitAndSave(model, inputs.layout, u, plan.prompts, {
     temperature: inputs.temperature,
     seed: inputs.seed,
     ...plan.knobs,
     signal,
     onNote: (m) => hooks.onNote?.(u.id, m),
-    ...(onUserProgress ? { onProgress: (p: FitProgress) => onUserProgress(u.id, p) } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
 }

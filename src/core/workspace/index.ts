@@ -14,6 +14,7 @@ export {
   planFit,
   runFit,
 } from './fit-job';
+export { type FitStatus, fitStatusText } from './fit-status';
 export { personaHistoryDir, workspaceLayout, type WorkspaceLayout } from './layout';
 export { openWorkspace, pairsBySplit, readUserPersona, selectUsers, type Workspace } from './open-workspace';
 export {

@@ -4,9 +4,9 @@
 
 import * as vscode from 'vscode';
 import { type UserEntry } from '../../core/data';
-import { fitProgressText } from '../../core/method';
 import { accuracyHeadline } from '../../core/eval';
-import { estimateFit, type FitJobResult, type FittedUser, planFit, runFit } from '../../core/workspace';
+import { copiesNote } from '../../core/method';
+import { estimateFit, type FitJobResult, type FittedUser, fitStatusText, planFit, runFit } from '../../core/workspace';
 import type { Ctx } from '../ctx';
 import { folderArg } from '../folders';
 import type { RunInputs } from './run-inputs';
@@ -18,6 +18,8 @@ export interface FitOutcome {
   user: string;
   persona: string;
   validation: { accuracy: number; correct: number; evaluated: number };
+  /** What the fit found copied word for word (copied-runs.ts), one sentence; absent when nothing. */
+  copies?: string;
 }
 
 function planOf(inputs: RunInputs, users: readonly UserEntry[]) {
@@ -35,12 +37,16 @@ function planOf(inputs: RunInputs, users: readonly UserEntry[]) {
 function outcomeOf(ctx: Ctx, inputs: RunInputs, f: FittedUser): FitOutcome {
   const v = f.persona.provenance.validation ?? { accuracy: 0, correct: 0, evaluated: 0 };
   const where = inputs.folder.relative(f.path);
-  const figures = `${f.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}, ${f.usage.calls} calls`;
+  const headline = accuracyHeadline(v.accuracy, undefined, v.evaluated);
+  const figures = `${f.persona.demos.length} demos, validation ${v.correct}/${v.evaluated}: ${headline}, ${f.usage.calls} calls`;
   ctx.log.info('fit', `${f.user}: persona written to ${where} (${figures})`);
+  const copies = copiesNote(f.persona.provenance.copies);
+  if (copies) ctx.log.warn('fit', `${f.user}: ${copies}`);
   return {
     user: f.user,
     persona: f.path,
     validation: { accuracy: v.accuracy, correct: v.correct, evaluated: v.evaluated },
+    ...(copies ? { copies } : {}),
   };
 }
 
@@ -52,8 +58,8 @@ async function fitOne(ctx: Ctx, inputs: RunInputs, user: UserEntry): Promise<Fit
     runFit(plan, {
       signal,
       onNote: (id, m) => ctx.log.warn('fit', `${id}: ${m}`),
-      // The run's title already names the user ("fitting bruno"): the message is the phase alone.
-      onUserProgress: (_id, p) => report(0, 0, fitProgressText(p)),
+      // The run's title already names the user ("fitting bruno"): the message is the phase, calls and ETA alone.
+      onStatus: (s) => report(s.calls.done, s.calls.estimate, fitStatusText(s, { oneUser: true })),
     }),
   );
   const fitted = result.fitted[0];
@@ -69,14 +75,15 @@ export async function fitUserCommand(ctx: Ctx, arg: unknown): Promise<FitOutcome
   const out = await fitOne(ctx, await runInputs(picked.folder), user);
   const figure = accuracyHeadline(out.validation.accuracy, undefined, out.validation.evaluated);
   const { correct, evaluated } = out.validation;
-  void vscode.window
-    .showInformationMessage(
-      `SynthesizeMe: persona for ${user.id} written (validation ${correct}/${evaluated}: ${figure}).`,
-      'Open Persona',
-    )
-    .then((pick) => {
-      if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
-    });
+  const written = `SynthesizeMe: persona for ${user.id} written (validation ${correct}/${evaluated}: ${figure}).`;
+  // A persona that copies the user's pairs word for word is no description of them: a warning, with the run.
+  void (
+    out.copies
+      ? vscode.window.showWarningMessage(`${written} Warning: ${out.copies}.`, 'Open Persona')
+      : vscode.window.showInformationMessage(written, 'Open Persona')
+  ).then((pick) => {
+    if (pick) void vscode.window.showTextDocument(vscode.Uri.file(out.persona));
+  });
   return out;
 }
 
@@ -118,9 +125,7 @@ async function fitFolder(ctx: Ctx, inputs: RunInputs, done: FitOutcome[], of: st
       onNote: (id, m) => ctx.log.warn('fit', `${id}: ${m}`),
       onFitted: (f) => done.push(outcomeOf(ctx, inputs, f)),
       onFailed: (f) => ctx.log.warn('fit', `${f.user}: ${f.reason}`),
-      onProgress: (finished, total, last) => {
-        if (last) report(finished, total, `${finished} of ${total} user(s) done (last: ${last})`);
-      },
+      onStatus: (s) => report(s.calls.done, s.calls.estimate, fitStatusText(s, { oneUser: false })),
     });
   });
 }
