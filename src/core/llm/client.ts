@@ -647,6 +647,7 @@ class LlmClient implements Llm {
       think,
       ...(endpoint?.refused.size ? { omit: endpoint.refused } : {}),
       ...(this.contextPlan ? { numCtx: this.contextPlan.numCtx } : {}),
+      ...(request.onText ? { onText: request.onText } : {}),
     };
   }
 

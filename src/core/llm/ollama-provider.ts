@@ -163,6 +163,7 @@ export class OllamaProvider implements EndpointClient {
           const piece = contentOf(part, ctx);
           text += piece;
           thinking += part.message?.thinking ?? '';
+          if (piece || part.message?.thinking) call.onText?.(piece + (part.message?.thinking ?? ''));
           if (part.done) final = part;
           // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
           const end = piece ? endOfAnswer(guard.check(text, piece), text) : undefined;

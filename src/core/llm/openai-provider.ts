@@ -117,6 +117,7 @@ export class OpenAIProvider implements EndpointClient {
           const piece = choice?.delta?.content ?? '';
           text += piece;
           thinking += reasoningOf(choice?.delta);
+          if (piece || reasoningOf(choice?.delta)) call.onText?.(piece + reasoningOf(choice?.delta));
           // Leaving the loop ends the stream (the client aborts its request), and the answer so far is kept.
           const end = piece ? endOfAnswer(guard.check(text, piece), text) : undefined;
           if (end) {

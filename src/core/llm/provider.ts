@@ -30,6 +30,8 @@ export interface ProviderCall {
   think?: ThinkMode;
   /** Parameters this endpoint refused before (e.g. 'think', 'temperature'): not sent again. */
   omit?: ReadonlySet<string>;
+  /** The request's onText: each streamed piece as it arrives. */
+  onText?: (piece: string) => void;
 }
 
 export interface ProviderReply {

@@ -67,6 +67,11 @@ export interface ChatRequest {
    * failed call (CutAnswerError, never cached) rather than an answer. Not part of the cache key.
    */
   wholeAnswer?: boolean;
+  /**
+   * Each piece of a streamed answer as it arrives (its thinking included), for a face that shows how far a
+   * generation has come. Not part of what the call is (nor its cache key); a cached or unstreamed answer sends none.
+   */
+  onText?: (piece: string) => void;
 }
 
 export interface Usage {
