@@ -280,6 +280,8 @@ export type HostToCollect =
   | { type: 'show'; user: string; file: string; shown: CollectShownView; counts: CollectCountsView }
   | { type: 'busy'; message: string; counts: CollectCountsView }
   | { type: 'note'; message: string }
+  /** How far the next pair's generation has come (tokens, tokens a second): a slow model takes minutes. */
+  | { type: 'generating'; message: string }
   | { type: 'done'; message: string; counts: CollectCountsView };
 
 export type CollectToHost =
@@ -484,5 +486,6 @@ export function isHostToCollect(x: unknown): x is HostToCollect {
   if (!isObject(x)) return false;
   if (x['type'] === 'show')
     return isObject(x['shown']) && Array.isArray(x['shown']['context']) && isObject(x['counts']);
-  return (x['type'] === 'busy' || x['type'] === 'note' || x['type'] === 'done') && isText(x['message'], 8192);
+  const worded = ['busy', 'note', 'generating', 'done'];
+  return typeof x['type'] === 'string' && worded.includes(x['type']) && isText(x['message'], 8192);
 }

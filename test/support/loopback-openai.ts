@@ -36,6 +36,8 @@ export interface LoopbackOpenAIOptions extends LoopbackOptions {
    * n_prompt_tokens and n_ctx: tools/server/server-common.cpp, format_error_response). Default openai.
    */
   flavor?: 'openai' | 'llama-server';
+  /** llama.cpp's `meta` of a listed model (file size, parameters...), by model id: listed with `owned_by: "llamacpp"`. */
+  meta?: Record<string, Record<string, number>>;
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'llama3.1:8b'];
@@ -108,7 +110,16 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
         }
         json(res, 200, {
           object: 'list',
-          data: models().map((id) => ({ id, object: 'model', created: 1_715_367_049, owned_by: 'loopback' })),
+          data: models().map((id) => {
+            const meta = options.meta?.[id];
+            return {
+              id,
+              object: 'model',
+              created: 1_715_367_049,
+              owned_by: meta ? 'llamacpp' : 'loopback',
+              ...(meta ? { meta } : {}),
+            };
+          }),
         });
         return true;
       }

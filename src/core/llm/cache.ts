@@ -25,6 +25,11 @@ export function defaultCacheDir(workspaceRoot: string): string {
 export interface CacheKeyInput {
   provider: ProviderKind;
   baseUrl: string;
+  /**
+   * What the server says identifies the loaded model (Ollama's digest, llama.cpp's file metadata). When known it
+   * replaces the base URL in the key: the same weights on another port or host give the same answers.
+   */
+  identity?: string;
   model: string;
   messages: readonly ChatMessage[];
   temperature: number;
@@ -40,13 +45,14 @@ export interface CacheKeyInput {
 
 /**
  * sha256 over everything that determines the answer. The API key is not part of it, and a
- * base URL's user:password is dropped first, so no secret goes into the hash.
+ * base URL's user:password is dropped first, so no secret goes into the hash. The server is named by
+ * the model's identity when it has one, else by its address (the only key before identities).
  */
 export function cacheKey(input: CacheKeyInput): string {
   const canonical = JSON.stringify([
     'v1',
     input.provider,
-    normalizeBaseUrl(input.baseUrl, { dropCredentials: true }),
+    input.identity ? `model:${input.identity}` : normalizeBaseUrl(input.baseUrl, { dropCredentials: true }),
     input.model,
     input.messages.map((m) => [m.role, m.content]),
     input.temperature,
@@ -113,6 +119,8 @@ interface CacheRecord {
   m: string;
   /** The model's digest, when known. */
   d?: string;
+  /** 1 on a server's identity remembered (ServerIdentities), which is no answer: kept out of the answers' index and figures. */
+  i?: 1;
   /** Written at (ms since epoch): for pruning by age later. */
   w: number;
 }
@@ -156,6 +164,8 @@ export interface ResponseCacheOptions {
 
 export class ResponseCache {
   private readonly index = new Map<string, Location>();
+  /** Where the identities of servers are (records with `i: 1`). */
+  private readonly serverIndex = new Map<string, Location>();
   private readonly segments = new Map<string, SegmentState>();
   /** Answers written by this process since the last scan; the scan will index them from disk. */
   private readonly recent = new Map<string, CacheValue>();
@@ -206,8 +216,21 @@ export class ResponseCache {
     return this.index.has(key);
   }
 
+  /** The identity last seen for a server (its key from ServerIdentities), read from disk once per process. */
+  async serverIdentity(key: string): Promise<string | undefined> {
+    await this.load();
+    const loc = this.serverIndex.get(key);
+    return loc ? (await this.read(key, loc, this.serverIndex))?.text : undefined;
+  }
+
+  /** Remembers a server's identity: a record apart from the answers, so that a re-run against a server that is down finds them. */
+  async rememberServer(key: string, identity: string, model: string): Promise<void> {
+    const value = { text: identity, usage: { promptTokens: 0, completionTokens: 0 }, latencyMs: 0, model };
+    await this.put(key, value, true);
+  }
+
   /** Appends one record. A failed write is logged and otherwise ignored: the answer is not lost, only not cached. */
-  async put(key: string, value: CacheValue): Promise<void> {
+  async put(key: string, value: CacheValue, server = false): Promise<void> {
     const record: CacheRecord = {
       k: key,
       t: value.text,
@@ -216,6 +239,7 @@ export class ResponseCache {
       l: Math.round(value.latencyMs),
       m: value.model,
       ...(value.digest ? { d: value.digest } : {}),
+      ...(server ? { i: 1 as const } : {}),
       w: Date.now(),
     };
     let writer: SegmentWriter | undefined;
@@ -232,7 +256,7 @@ export class ResponseCache {
       const buf = Buffer.from(line, 'utf8');
       const { bytesWritten } = await writer.handle.write(buf, 0, buf.length, null);
       if (bytesWritten !== buf.length) throw new Error(`short write (${bytesWritten} of ${buf.length} bytes)`);
-      this.recent.set(key, value);
+      if (!server) this.recent.set(key, value);
       // Our own bytes are counted; other writers' are seen by a stat every so often.
       writer.size += buf.length;
       if (++writer.writes % 256 === 0) writer.size = (await writer.handle.stat()).size;
@@ -300,6 +324,7 @@ export class ResponseCache {
   /** Drops what this process knows of the files; the next read scans them again. */
   private forget(): void {
     this.index.clear();
+    this.serverIndex.clear();
     this.segments.clear();
     this.recent.clear();
     this.records = 0;
@@ -422,11 +447,15 @@ export class ResponseCache {
       this.unreadable++;
       return;
     }
+    if (record.i === 1) {
+      this.serverIndex.set(record.k, { segment, offset, length: line.length });
+      return;
+    }
     this.records++;
     this.index.set(record.k, { segment, offset, length: line.length });
   }
 
-  private async read(key: string, loc: Location): Promise<CacheValue | undefined> {
+  private async read(key: string, loc: Location, from = this.index): Promise<CacheValue | undefined> {
     try {
       const handle = await this.reader(loc.segment);
       const buf = Buffer.alloc(loc.length);
@@ -442,7 +471,7 @@ export class ResponseCache {
       };
     } catch {
       // Cleared under our feet: a miss.
-      this.index.delete(key);
+      from.delete(key);
       return undefined;
     }
   }

@@ -14,6 +14,7 @@ import { DEFAULT_RETRY, type RetryPolicy, Scheduler } from './scheduler';
 import { splitThinking } from './thinking';
 import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
+import { sameModel, ServerIdentities } from './server-identity';
 import { CutAnswerError, filledCap, pastCap } from './cut-answer';
 import { parseTolerantJson } from './tolerant-json';
 import type {
@@ -197,8 +198,8 @@ class LlmClient implements Llm {
   /** The num_ctx sent on every Ollama call of this run, once sized. */
   private contextPlan: ContextPlan | undefined;
   private sizing: Promise<ContextPlan | undefined> | undefined;
-  /** The model's digest on the server (Ollama), looked up once: a cached answer of another digest is not reused. */
-  private digestProbe: Promise<string | undefined> | undefined;
+  /** What each server serves (Ollama's digest, llama.cpp's file): the cache's name for the server, not its address. */
+  private readonly identities: ServerIdentities;
   private digestChangeSaid = false;
   private readonly slowCallMs: number;
   private readonly callDeadlineMs: number;
@@ -257,6 +258,7 @@ class LlmClient implements Llm {
         ? undefined
         : new ResponseCache(options.cacheDir, { log: (level, message) => this.log(level, message) });
     this.usage = new UsageCounters(config.model, options.prices);
+    this.identities = new ServerIdentities(config.provider, config.model, this.cache, this.log);
   }
 
   async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
@@ -272,8 +274,8 @@ class LlmClient implements Llm {
       if (this.provider === 'ollama' && !this.contextPlan) await this.sizeContext([request], linked);
       const digest = this.cache ? await this.modelDigest(linked) : undefined;
       // One key per endpoint: an answer from any endpoint of the pool counts (same model).
-      const keys = this.cache ? this.pool.endpoints.map((e) => this.keyFor(e.baseUrl, request)) : [];
-      const hit = await this.lookup(keys, request, digest);
+      const keys = this.cache ? await this.keysFor(request, linked) : [];
+      const hit = await this.lookup(this.cache ? this.lookupKeys(keys, request) : [], request, digest);
       if (hit) {
         this.usage.recordCacheHit();
         return hit;
@@ -651,7 +653,20 @@ class LlmClient implements Llm {
     };
   }
 
-  private keyFor(baseUrl: string, request: ChatRequest): string {
+  /** Each endpoint's key: by the model it serves when it says, else by its address. */
+  private async keysFor(request: ChatRequest, signal: AbortSignal): Promise<string[]> {
+    const keys: string[] = [];
+    for (const e of this.pool.endpoints)
+      keys.push(this.keyFor(e.baseUrl, request, await this.identities.of(e.client, signal)));
+    return keys;
+  }
+
+  /** The keys to look under: the endpoints' own, then their address keys, which answers cached before identities have. */
+  private lookupKeys(keys: readonly string[], request: ChatRequest): string[] {
+    return [...new Set([...keys, ...this.pool.endpoints.map((e) => this.keyFor(e.baseUrl, request))])];
+  }
+
+  private keyFor(baseUrl: string, request: ChatRequest, identity?: string): string {
     return cacheKey({
       provider: this.provider,
       baseUrl,
@@ -660,6 +675,7 @@ class LlmClient implements Llm {
       temperature: request.temperature,
       seed: request.seed,
       maxTokens: outputCapOf(request, this.config.outputCaps),
+      ...(identity ? { identity } : {}),
       schema: request.schema,
       sample: request.sample,
       numCtx: this.provider === 'ollama' ? this.contextPlan?.numCtx : undefined,
@@ -676,12 +692,7 @@ class LlmClient implements Llm {
   private modelDigest(signal: AbortSignal): Promise<string | undefined> {
     if (this.provider !== 'ollama') return Promise.resolve(undefined);
     const first = this.pool.endpoints[0]?.client;
-    if (!first) return Promise.resolve(undefined);
-    this.digestProbe ??= first.listModels(signal).then(
-      (models) => models.find((m) => sameModel(this.provider, m.name, this.model))?.digest,
-      () => undefined,
-    );
-    return this.digestProbe;
+    return first ? this.identities.of(first, signal) : Promise.resolve(undefined);
   }
 
   private async lookup(
@@ -717,7 +728,8 @@ class LlmClient implements Llm {
 
   private async isCached(request: ChatRequest): Promise<boolean> {
     if (!this.cache) return false;
-    for (const e of this.pool.endpoints) if (await this.cache.has(this.keyFor(e.baseUrl, request))) return true;
+    const keys = this.lookupKeys(await this.keysFor(request, this.life.signal), request);
+    for (const key of keys) if (await this.cache.has(key)) return true;
     return false;
   }
 
@@ -764,14 +776,6 @@ function validateRequest(request: ChatRequest): void {
   if (!Number.isFinite(request.temperature)) {
     throw new LlmError('bad-request', `The ${request.purpose ?? 'chat'} request has no temperature.`);
   }
-}
-
-/** Ollama names a model without a tag as `name:latest`. */
-function sameModel(provider: ProviderKind, listed: string, wanted: string): boolean {
-  if (listed === wanted) return true;
-  if (provider !== 'ollama') return false;
-  const tagged = (n: string) => (n.includes(':') ? n : `${n}:latest`);
-  return tagged(listed) === tagged(wanted);
 }
 
 /**

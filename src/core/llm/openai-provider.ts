@@ -153,7 +153,10 @@ export class OpenAIProvider implements EndpointClient {
     const wd = new Watchdog(signal, this.options.timeouts);
     try {
       const models: ModelInfo[] = [];
-      for await (const m of this.client.models.list({ signal: wd.signal })) models.push({ name: m.id });
+      for await (const m of this.client.models.list({ signal: wd.signal })) {
+        const identity = listedIdentity(m as unknown as Record<string, unknown>);
+        models.push({ name: m.id, ...(identity ? { identity } : {}) });
+      }
       if (wd.signal.aborted) throw wd.signal.reason;
       return models;
     } catch (err) {
@@ -253,4 +256,25 @@ function usageOf(u: {
     completionTokens: u.completion_tokens,
     ...(typeof cached === 'number' && cached > 0 ? { cachedPromptTokens: cached } : {}),
   };
+}
+
+/**
+ * What identifies the loaded weights, when the server says, so that the cache keys answers by the model rather than by
+ * the address (a server on a new port serves the same file). llama.cpp's server lists its one model with `meta`
+ * (the file's size in bytes, parameters, vocabulary, trained context: tools/server, `owned_by: "llamacpp"`); vLLM
+ * names the weights it loaded in `root`. Other servers name no identity: their answers stay keyed by address.
+ */
+export function listedIdentity(entry: Record<string, unknown>): string | undefined {
+  const meta = entry['meta'];
+  if (meta && typeof meta === 'object') {
+    const m = meta as Record<string, unknown>;
+    const parts = ['size', 'n_params', 'n_vocab', 'n_embd', 'n_ctx_train', 'vocab_type', 'ftype'].map((k) =>
+      typeof m[k] === 'number' || typeof m[k] === 'string' ? `${k}=${String(m[k])}` : '',
+    );
+    // Size and parameter count together tell one GGUF file from another; without them, nothing is known.
+    if (parts[0] && parts[1]) return `llamacpp:${parts.filter(Boolean).join(',')}`;
+  }
+  if (entry['owned_by'] === 'vllm' && typeof entry['root'] === 'string' && entry['root'])
+    return `vllm:${entry['root']}`;
+  return undefined;
 }

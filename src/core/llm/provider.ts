@@ -48,6 +48,8 @@ export interface ModelInfo {
   sizeBytes?: number;
   /** What the model is, not what it is called (Ollama's digest): changes when the model is pulled again. */
   digest?: string;
+  /** What identifies the loaded weights on an OpenAI-compatible server (llama.cpp's file metadata, vLLM's root). */
+  identity?: string;
 }
 
 export interface EndpointCheck {
