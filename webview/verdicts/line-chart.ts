@@ -62,6 +62,9 @@ export function lineChart(chart: ChartView, W = 640, H = 400): { node: SVGSVGEle
     ),
   );
   let drawn = 0;
+  // A legend entry per series; a name of several parts (`test · persona · qwen2.5`) one part a line, so a
+  // long model name stays inside the chart's right margin.
+  let ly = m.top + 10;
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
@@ -96,11 +99,13 @@ export function lineChart(chart: ChartView, W = 640, H = 400): { node: SVGSVGEle
       drawn++;
     }
     root.append(g);
-    const ly = m.top + 10 + i * 18;
     root.append(
       svg('line', { x1: m.left + pw + 14, x2: m.left + pw + 34, y1: ly, y2: ly, stroke: color, 'stroke-width': 2 }),
     );
-    root.append(svg('text', { x: m.left + pw + 40, y: ly + 4, class: 'chart-text' }, s.name));
+    s.name.split(' · ').forEach((part, k) => {
+      root.append(svg('text', { x: m.left + pw + 40, y: ly + 4 + k * 14, class: 'chart-text' }, part));
+    });
+    ly += 18 + 14 * (s.name.split(' · ').length - 1);
   });
   return { node: root, points: drawn };
 }

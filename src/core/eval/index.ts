@@ -42,6 +42,8 @@ export { listRuns, type RunListing } from './runs-list';
 export { modelDigestOf } from './runs-model-digest';
 export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';
 export {
+  type HistorySeries,
+  historySeries,
   historyWarnings,
   personaVersions,
   promptVersions,

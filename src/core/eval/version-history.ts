@@ -178,6 +178,56 @@ export function historyWarnings(versions: readonly VersionEntry[]): string[] {
     );
 }
 
+export interface HistoryPoint {
+  /** The version's place, 1-based, oldest first. */
+  x: number;
+  y: number;
+  low?: number;
+  high?: number;
+}
+
+export interface HistorySeries {
+  name: string;
+  /** What the series holds: the fit's validation scores, or the runs of one split, method and model. */
+  split?: string;
+  method?: string;
+  model?: string;
+  points: HistoryPoint[];
+}
+
+/**
+ * Scores over versions: the fit's validation score, then one series per split, method and model, each point
+ * the newest run of that kind made with the version. A point is never a mix: one chart of runs from three
+ * models (or two methods) would draw a model change as a version's effect. Drawing each apart, not
+ * filtering to one, keeps every run in view and lets the reader see whether the models agree.
+ */
+export function historySeries(versions: readonly VersionEntry[]): HistorySeries[] {
+  const fit: HistorySeries = { name: 'fit (validation)', points: [] };
+  const byKind = new Map<string, HistorySeries>();
+  versions.forEach((v, i) => {
+    if (v.validation !== undefined) fit.points.push({ x: i + 1, y: v.validation });
+    const newest = new Map<string, VersionRun>();
+    for (const r of v.runs) {
+      if (r.accuracy === null) continue;
+      const key = JSON.stringify([r.split, r.method, r.model]);
+      const had = newest.get(key);
+      if (!had || had.created < r.created) newest.set(key, r);
+    }
+    for (const [key, r] of newest) {
+      const series = byKind.get(key) ?? {
+        name: `${r.split} · ${r.method} · ${r.model}`,
+        split: r.split,
+        method: r.method,
+        model: r.model,
+        points: [],
+      };
+      series.points.push({ x: i + 1, y: r.accuracy!, ...(r.ci95 ? { low: r.ci95[0], high: r.ci95[1] } : {}) });
+      byKind.set(key, series);
+    }
+  });
+  return [...(fit.points.length ? [fit] : []), ...byKind.values()];
+}
+
 /** Runs oldest first (listRuns gives them newest first). */
 const oldestFirst = (runs: VersionRun[] | undefined) => [...(runs ?? [])].reverse();
 

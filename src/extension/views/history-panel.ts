@@ -8,32 +8,15 @@ import type { Folder } from '../folders';
 import { type ChartView, type HistoryToHost, type HistoryView } from '../protocol';
 import { showGrid } from './compare-grid-panel';
 import { showVerdicts } from './verdicts-panel';
-import { historyWarnings, personaVersions, promptVersions, type VersionEntry } from '../../core/eval';
+import { historySeries, historyWarnings, personaVersions, promptVersions, type VersionEntry } from '../../core/eval';
 import { DEFAULT_PROMPTS, loadPersona, type PromptName } from '../../core/method';
 import { UserError } from '../../core/user-error';
 
 const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memory', 'personalizable'];
 
-/** Scores over versions: the fit's validation score, and the newest run per split made with each version. */
+/** Scores over versions, one series per split, method and model (the engine's historySeries): never a mix of models. */
 export function historyChart(name: string, versions: readonly VersionEntry[]): ChartView {
-  const fit = { name: 'fit (validation)', points: [] as ChartView['series'][number]['points'] };
-  const bySplit = new Map<string, ChartView['series'][number]['points']>();
-  versions.forEach((v, i) => {
-    if (v.validation !== undefined) fit.points.push({ x: i + 1, y: v.validation });
-    const newest = new Map<string, VersionEntry['runs'][number]>();
-    for (const r of v.runs)
-      if (r.accuracy !== null && (!newest.has(r.split) || newest.get(r.split)!.created < r.created))
-        newest.set(r.split, r);
-    for (const [split, r] of newest) {
-      const pts = bySplit.get(split) ?? [];
-      pts.push({ x: i + 1, y: r.accuracy!, ...(r.ci95 ? { low: r.ci95[0], high: r.ci95[1] } : {}) });
-      bySplit.set(split, pts);
-    }
-  });
-  const series = [
-    ...(fit.points.length ? [fit] : []),
-    ...[...bySplit].map(([split, points]) => ({ name: `${split} runs`, points })),
-  ];
+  const series = historySeries(versions).map((s) => ({ name: s.name, points: s.points }));
   return { title: `${name}: accuracy by version`, xLabel: 'version', yLabel: 'accuracy', series };
 }
 
