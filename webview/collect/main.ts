@@ -24,6 +24,10 @@ const ipc = connect<HostToCollect, CollectToHost>(isHostToCollect, (m) => {
     app.prepend(el('div', { class: 'warning', attrs: { 'data-testid': 'collect-note' } }, m.message));
     return;
   }
+  if (m.type === 'generating') {
+    generating(m.message);
+    return;
+  }
   if (m.type === 'show') {
     current = m;
     pending = undefined;
@@ -44,6 +48,19 @@ const ipc = connect<HostToCollect, CollectToHost>(isHostToCollect, (m) => {
     counts(m.counts),
   );
 });
+
+/** How far the next pair's generation has come, under "Generating the first pair..." or "Saved. Next pair...". */
+function generating(message: string): void {
+  if (current) return; // a pair waits for its answer: nothing is being generated for it
+  let line = app.querySelector<HTMLElement>('[data-testid="collect-generating"]');
+  if (!line) {
+    line = el('span', { class: 'muted', attrs: { 'data-testid': 'collect-generating' } });
+    const busy = app.querySelector('[data-testid="collect-busy"]');
+    if (busy) busy.append(' ', line);
+    else (app.querySelector('.collect-actions') ?? app).append(' ', line);
+  }
+  line.textContent = message;
+}
 
 function counts(c: CollectCountsView): HTMLElement {
   const retest =

@@ -8,6 +8,7 @@ import { modelOptionHelp, modelOptionSpec, openLlmFor, temperatureFrom } from '.
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { openForRun, openModel, rethrowCancelled, usageLine } from '../run-context';
 import { UsageError } from '../usage-error';
+import { Progress } from '../progress';
 import { type Llm } from '../../core/llm';
 import { type Turn, type UserEntry } from '../../core/data';
 import {
@@ -18,6 +19,8 @@ import {
   type CollectPlan,
   type CollectSources,
   type CollectStatus,
+  type GenerationProgress,
+  generationText,
   type Item,
   judgedCollectStatus,
   pairKey,
@@ -137,7 +140,11 @@ export const collectCommand: Command = {
       if (flag(args, 'status')) return await reportStatus(face);
       const { plan, asker } = await planFromArgs(face);
       for (const note of plan.notes) io.stderr(`note: ${note}\n`);
-      const outcome = await runCollect(plan, asker, { signal: io.signal, onNote: (m) => io.stderr(`note: ${m}\n`) });
+      const outcome = await runCollect(plan, asker, {
+        signal: io.signal,
+        onNote: (m) => io.stderr(`note: ${m}\n`),
+        onGeneration: generationPrinter(io),
+      });
       return report(face, plan, outcome);
     } catch (err) {
       return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
@@ -146,6 +153,21 @@ export const collectCommand: Command = {
     }
   },
 };
+
+/**
+ * How far a pair's generation has come (a slow model takes minutes): redrawn on a terminal and cleared when both
+ * responses are in; in a log, a line every few seconds once a generation is slow, so fast runs print nothing more.
+ */
+function generationPrinter(io: CommandIO): (g: GenerationProgress) => void {
+  const progress = new Progress(io.stderr, io.isTTY);
+  return (g) => {
+    if (g.finished === 2) return progress.done();
+    if (io.isTTY || g.elapsedMs >= SLOW_GENERATION_MS) progress.status('collect', generationText(g));
+  };
+}
+
+/** A generation this long is said in a log (a terminal says every one as it streams). */
+const SLOW_GENERATION_MS = 5000;
 
 /** What the steps of a run share: the parsed command, its workspace, the user and the model. */
 interface Face {

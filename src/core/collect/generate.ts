@@ -29,6 +29,67 @@ export interface GenerateOptions {
   temperature: number;
   seed: number;
   signal?: AbortSignal;
+  /** How far the pair's generation has come: as the answers stream, and as each one ends. */
+  onProgress?: (g: GenerationProgress) => void;
+  /** Tests: the clock the speed is measured by. */
+  clock?: () => number;
+}
+
+/** How far the generation of a pair's two responses has come. */
+export interface GenerationProgress {
+  /** Tokens written so far by both sources: from the streamed text (about 4 characters a token), then the server's count. */
+  tokens: number;
+  /** Tokens a second since the generation began; absent in its first second. */
+  tokensPerSecond?: number;
+  /** Responses finished, of 2. */
+  finished: number;
+  elapsedMs: number;
+}
+
+/** "generating the responses: 1 of 2 done, 310 tokens, 24.5 tokens/s". */
+export function generationText(g: GenerationProgress): string {
+  const speed = g.tokensPerSecond !== undefined ? `, ${g.tokensPerSecond.toFixed(1)} tokens/s` : '';
+  return `generating the responses: ${g.finished} of 2 done, ${g.tokens} tokens${speed}`;
+}
+
+/** Most progress events a second while the answers stream (each response's end is always said). */
+const PROGRESS_EVERY_MS = 200;
+
+/** Counts one attempt's two generations as they stream and end, and says so to `onProgress`. */
+class GenerationMeter {
+  private readonly chars = [0, 0];
+  private readonly counted: (number | undefined)[] = [undefined, undefined];
+  private finished = 0;
+  private readonly started: number;
+  private said = -Infinity;
+
+  constructor(
+    private readonly onProgress: (g: GenerationProgress) => void,
+    private readonly now: () => number,
+  ) {
+    this.started = now();
+  }
+
+  piece(i: 0 | 1, text: string): void {
+    this.chars[i]! += text.length;
+    this.emit(false);
+  }
+
+  done(i: 0 | 1, completionTokens: number): void {
+    this.counted[i] = completionTokens;
+    this.finished++;
+    this.emit(true);
+  }
+
+  private emit(always: boolean): void {
+    const t = this.now();
+    if (!always && t - this.said < PROGRESS_EVERY_MS) return;
+    this.said = t;
+    const tokens = [0, 1].reduce((a, i) => a + (this.counted[i] ?? Math.ceil(this.chars[i]! / 4)), 0);
+    const elapsedMs = t - this.started;
+    const speed = elapsedMs >= 1000 ? { tokensPerSecond: (1000 * tokens) / elapsedMs } : {};
+    this.onProgress({ tokens, finished: this.finished, elapsedMs, ...speed });
+  }
 }
 
 export type Candidates = { ok: true; responses: [string, string] } | { ok: false; note: string };
@@ -40,6 +101,7 @@ async function generate(
   context: readonly Turn[],
   opts: GenerateOptions,
   seed: number,
+  meter?: { piece: (text: string) => void; done: (completionTokens: number) => void },
 ): Promise<string> {
   try {
     const r = await source.model.chat(
@@ -55,9 +117,11 @@ async function generate(
         seed,
         maxTokens: GENERATION_CAP,
         purpose: 'collect generation',
+        ...(meter ? { onText: meter.piece } : {}),
       },
       opts.signal,
     );
+    meter?.done(r.usage.completionTokens);
     if (!r.text.trim()) throw new UserError(`${source.label} returned an empty response`);
     if (r.usage.completionTokens >= GENERATION_CAP)
       throw new UserError(
@@ -88,7 +152,13 @@ export async function generateCandidates(
   for (let attempt = 0; attempt < 2; attempt++) {
     // Another seed on the second attempt: the same seed gives a deterministic server the same answer.
     const seed = opts.seed + attempt * 7919;
-    const [ra, rb] = await Promise.all([generate(a, context, opts, seed), generate(b, context, opts, seed + 1)]);
+    const meter = opts.onProgress ? new GenerationMeter(opts.onProgress, opts.clock ?? Date.now) : undefined;
+    const side = (i: 0 | 1) =>
+      meter ? { piece: (t: string) => meter.piece(i, t), done: (n: number) => meter.done(i, n) } : undefined;
+    const [ra, rb] = await Promise.all([
+      generate(a, context, opts, seed, side(0)),
+      generate(b, context, opts, seed + 1, side(1)),
+    ]);
     if (!same(ra, rb)) return { ok: true, responses: [ra, rb] };
   }
   return {

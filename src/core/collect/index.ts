@@ -4,7 +4,7 @@
 
 export { checkAppendable } from './append-pair';
 export { collectLogPath } from './collect-log';
-export { DEFAULT_SYSTEM, type ResponseSource } from './generate';
+export { DEFAULT_SYSTEM, type GenerationProgress, generationText, type ResponseSource } from './generate';
 export { pairKey } from './item-key';
 export {
   COLLECT_TEMPERATURE,

@@ -5,7 +5,7 @@
 
 import type { Llm } from '../llm/client';
 import type { CollectEvent } from './collect-log';
-import type { ResponseSource } from './generate';
+import type { GenerationProgress, ResponseSource } from './generate';
 import type { CollectPlan } from './plan';
 import { collect, type Asker, type CollectCounts, type CollectInputs, type CollectSummary } from './session';
 import { collectStatus, type CollectStatus } from './status';
@@ -19,6 +19,8 @@ export interface CollectRunHooks {
   signal?: AbortSignal;
   onProgress?: (p: CollectProgress) => void;
   onNote?: (message: string) => void;
+  /** How far the generation of the next pair has come: tokens so far and tokens a second (generate.ts). */
+  onGeneration?: (g: GenerationProgress) => void;
   /** Tests: the journal's retry waits and a hook after each step of a pick. */
   journal?: CollectInputs['journal'];
 }
@@ -64,6 +66,7 @@ function sessionInputs(
     ...(plan.informative ? { informative: { judge: plan.inputs.model, ...plan.informative } } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onNote ? { onNote: hooks.onNote } : {}),
+    ...(hooks.onGeneration ? { onGeneration: hooks.onGeneration } : {}),
     ...(hooks.journal ? { journal: hooks.journal } : {}),
     onEvent: (event, counts) => hooks.onProgress?.({ event, counts }),
     appender: plan.appender,

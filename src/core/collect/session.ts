@@ -17,7 +17,7 @@ import { UserError } from '../user-error';
 import { relative } from 'node:path';
 import { PreferenceAppender } from './append-pair';
 import { collectLogPath, logEvent, readLog, type CollectEvent, type PickEvent } from './collect-log';
-import { generateCandidates, type ResponseSource } from './generate';
+import { generateCandidates, type GenerationProgress, type ResponseSource } from './generate';
 import { chooseMostInformative, type Candidate } from './informative';
 import { pairKey, promptKey } from './item-key';
 import { PickJournal, type PickJournalOptions } from './pick-journal';
@@ -83,6 +83,8 @@ export interface CollectInputs {
   onNote?: (message: string) => void;
   /** Each event as it is logged, with the session's tallies after it. */
   onEvent?: (e: CollectEvent, counts: CollectCounts) => void;
+  /** How far the generation of the next pair has come (tokens so far, tokens a second). */
+  onGeneration?: (g: GenerationProgress) => void;
   /**
    * How new pairs are split (the workspace's seed and ratios). By default a collected pair gets an explicit
    * split, context or validation in the ratio of those two, by its id: a run's test set never grows or changes
@@ -402,6 +404,7 @@ class SessionLoop {
         temperature: inp.temperature,
         seed: Math.floor(this.rng() * 2 ** 31),
         ...(inp.signal ? { signal: inp.signal } : {}),
+        ...(inp.onGeneration ? { onProgress: inp.onGeneration } : {}),
       });
       if (c.ok) return { context: item.context, responses: c.responses, sources: [a.label, b.label], key: item.key! };
       inp.onNote?.(c.note);

@@ -29,6 +29,7 @@ import {
   type CollectSummary,
   collectLogPath,
   DEFAULT_SYSTEM,
+  generationText,
   type Item,
   judgedCollectStatus,
   planCollect,
@@ -219,6 +220,11 @@ class PanelAsker implements Asker {
     this.panel.post({ type: 'note', message });
   }
 
+  /** How far the next pair's generation has come, under "Generating the first pair..." or "Next pair...". */
+  generating(message: string): void {
+    this.panel.post({ type: 'generating', message });
+  }
+
   done(message: string, counts: CollectCountsView): void {
     this.panel.update({ type: 'done', message, counts });
   }
@@ -366,6 +372,7 @@ export async function collectPreferences(ctx: Ctx, arg: unknown): Promise<Collec
           panel?.note(m);
         },
         onProgress: (p) => panel?.progress(p.counts),
+        onGeneration: (g) => panel?.generating(generationText(g)),
       }),
     );
     await closeTheLoop(ctx, folder, plan, outcome, panel);
