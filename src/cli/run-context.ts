@@ -76,6 +76,27 @@ export function usageJson(llm: Llm) {
   };
 }
 
+/**
+ * The command as given, every option kept (the server, the model, the splits...), for a hint to run it again:
+ * a hint without --base-url and --model would send the same work to another server. Built from the parsed
+ * options, so it holds wherever the CLI runs (a test's process has no such argv). Values are shell-quoted.
+ */
+export function commandLine(command: string, args: ParsedArgs): string {
+  const words = ['synthesizeme', command, ...args.positionals];
+  for (const [name, value] of Object.entries(args.values)) {
+    if (name === 'help') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v === true) words.push(`--${name}`);
+      else if (typeof v === 'string') words.push(`--${name}`, v);
+    }
+  }
+  return words.map(shellWord).join(' ');
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Ctrl+C: say how to resume; the exit code (130) is set by main. */
 export function rethrowCancelled(err: unknown, io: CommandIO, resume: string): never {
   if (io.signal.aborted) {

@@ -7,7 +7,7 @@ import { flag, type Command, type CommandIO } from '../command';
 import { readPromptOption } from './bench-prepare';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
-import { rethrowCancelled, usageLine } from '../run-context';
+import { commandLine, rethrowCancelled, usageLine } from '../run-context';
 import { estimateJson, tokensText } from '../estimate-text';
 import { UsageError } from '../usage-error';
 import { type Llm, type RunEstimate } from '../../core/llm';
@@ -63,7 +63,7 @@ Example:
       return 0;
     } catch (err) {
       progress.done();
-      return rethrowCancelled(err, io, `synthesizeme classify ${file}`);
+      return rethrowCancelled(err, io, commandLine('classify', args));
     } finally {
       await llm.dispose();
     }

@@ -1,5 +1,6 @@
 // synthesizeme compare: paired statistics between two run files on the same pairs.
 
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { buildComparisonGrid, compareRuns, type Comparison, gridCsv, gridMarkdown } from '../../core/eval';
@@ -26,6 +27,11 @@ function perUserTable(c: Comparison): string {
 function chosenRuns(positionals: readonly string[], io: CommandIO): string[] {
   return positionals.map((p) => {
     const path = resolve(io.cwd, p);
+    // A mistyped path is no damaged run file: say it is missing, and where runs are listed.
+    if (!existsSync(path))
+      throw new UsageError(
+        `compare: no such file: ${p} (synthesizeme runs <workspace> lists the run files under .synthesizeme/runs/)`,
+      );
     chooseFileToRead(path);
     return path;
   });

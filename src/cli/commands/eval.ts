@@ -17,7 +17,15 @@ import { flag, listOption, stringOption, type Command, type CommandIO, type Pars
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
-import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import {
+  commandLine,
+  contextJson,
+  contextLine,
+  openForRun,
+  openModel,
+  rethrowCancelled,
+  usageJson,
+} from '../run-context';
 import { costText, estimateJson, tokensText } from '../estimate-text';
 import { accuracyCell, markdownTable } from '../results-table';
 import { UsageError } from '../usage-error';
@@ -89,10 +97,11 @@ Example:
         },
       });
       printResults(results, { json, table: flag(args, 'table') }, io, llm);
+      if (flag(args, 'no-cache')) reusedRunNotes(results, io, llm);
       return exitCodeOf(results, io);
     } catch (err) {
       progress.done();
-      return rethrowCancelled(err, io, `synthesizeme ${['eval', ...process.argv.slice(3)].join(' ')}`);
+      return rethrowCancelled(err, io, commandLine('eval', args));
     } finally {
       await llm.dispose();
     }
@@ -173,13 +182,38 @@ function printResults(results: EvalResult[], as: { json: boolean; table: boolean
         ? { ...resultJson(results[0]!, rel), ...calls }
         : { results: results.map((r) => resultJson(r, rel)), ...calls };
     io.stdout(JSON.stringify(body) + '\n');
-  } else if (as.table) io.stdout(markdownTable(results) + '\n');
-  else {
+  } else if (as.table) {
+    io.stdout(markdownTable(results) + '\n');
+    // The table stays a table (it is pasted into papers): what the plain format says besides goes to stderr.
+    for (const r of results) {
+      const small = smallSampleNote(r.pairs);
+      if (small) io.stderr(`warning: ${r.method}: ${small}\n`);
+    }
+    io.stderr(callsLine(usage));
+  } else {
     for (const r of results) io.stdout(resultText(r, rel));
-    io.stdout(
-      `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
-    );
+    io.stdout(callsLine(usage));
   }
+}
+
+function callsLine(usage: { calls: number; cacheHits: number; requests: number }): string {
+  return `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`;
+}
+
+/**
+ * --no-cache skips the response cache, not the run file: a finished run is reused as it is and nothing is
+ * judged again. Say so, and how to judge again (a new --label starts a new run).
+ */
+function reusedRunNotes(results: EvalResult[], io: CommandIO, llm: Llm): void {
+  const reused = results.filter((r) => r.resumed > 0);
+  if (!reused.length) return;
+  const calls = llm.counters().calls;
+  for (const r of reused)
+    io.stderr(
+      `note: --no-cache reads no cached answer, but ${r.method} reused ${r.resumed} pair(s) already judged in its run file ` +
+        `${relative(io.cwd, r.run) || r.run}${calls === 0 ? ' (the finished run)' : ''}.\n`,
+    );
+  io.stderr(`note: ${calls} call(s) made. To judge again, give a new --label (a new run file).\n`);
 }
 
 /** An incomplete run is a failed command (its figures leave out the pairs whose calls failed); nothing evaluated is bad input. */

@@ -1,12 +1,13 @@
 // synthesizeme fit: fit a persona model per user and write personas/<user>.persona.yaml.
 
 import { relative } from 'node:path';
-import { flag, stringOption, type Command, type CommandIO } from '../command';
+import { flag, type Command, type CommandIO } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
 import { UsageError } from '../usage-error';
 import {
+  commandLine,
   contextJson,
   contextLine,
   openForRun,
@@ -89,8 +90,7 @@ Example:
       return printResult(result, json, io, rel, llm);
     } catch (err) {
       progress.done();
-      const who = stringOption(args, 'user') ? `--user ${stringOption(args, 'user')}` : '--all';
-      return rethrowCancelled(err, io, `synthesizeme fit ${where} ${who}`);
+      return rethrowCancelled(err, io, commandLine('fit', args));
     } finally {
       await llm.dispose();
     }

@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { flag, intOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
-import { usageJson, rethrowCancelled } from '../run-context';
+import { commandLine, usageJson, rethrowCancelled } from '../run-context';
 import { loadWorkspace, readPreferenceFile } from '../../core/data';
 import { demosOf, judgePair, judgeSystem, loadPersona, orderFailed, PromptStore } from '../../core/method';
 import { readWorkspaceSettingsWithNotes, workspaceLayout } from '../../core/workspace';
@@ -130,7 +130,7 @@ Example:
       }
       return 0;
     } catch (err) {
-      return rethrowCancelled(err, io, `synthesizeme judge ${file} ...`);
+      return rethrowCancelled(err, io, commandLine('judge', args));
     } finally {
       await llm.dispose();
     }

@@ -7,7 +7,15 @@ import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } fro
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { Progress } from '../progress';
-import { contextJson, contextLine, openForRun, openModel, rethrowCancelled, usageJson } from '../run-context';
+import {
+  commandLine,
+  contextJson,
+  contextLine,
+  openForRun,
+  openModel,
+  rethrowCancelled,
+  usageJson,
+} from '../run-context';
 import { costText, estimateJson as runEstimateJson, tokensText } from '../estimate-text';
 import {
   estimateRevalidation,
@@ -119,7 +127,7 @@ Examples:
       return report(io, json, result, { estimate: estimateJson(estimated), usage: usageJson(llm), rel });
     } catch (err) {
       progress.done();
-      return rethrowCancelled(err, io, `synthesizeme ${['revalidate', ...process.argv.slice(3)].join(' ')}`);
+      return rethrowCancelled(err, io, commandLine('revalidate', args));
     } finally {
       await llm.dispose();
     }
