@@ -6,6 +6,7 @@ import { fitCommand } from './fit';
 import { evalCommand } from './eval';
 import { judgeCommand } from './judge';
 import { compareCommand } from './compare';
+import { transcriptCommand } from './transcript';
 import { revalidateCommand } from './revalidate';
 import { runsCommand } from './runs';
 import { exportCommand } from './export';
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   evalCommand,
   judgeCommand,
   compareCommand,
+  transcriptCommand,
   revalidateCommand,
   runsCommand,
   exportCommand,

@@ -43,6 +43,14 @@ export { modelDigestOf } from './runs-model-digest';
 export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';
 export {
   type HistorySeries,
+export {
+  NO_TRANSCRIPT_RECORDED,
+  promptTokensText,
+  readTranscript,
+  type Transcript,
+  type TranscriptOrder,
+  verdictTranscript,
+} from './transcript';
   historySeries,
   historyWarnings,
   personaVersions,

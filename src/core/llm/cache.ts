@@ -95,6 +95,13 @@ export interface CacheValue {
   model: string;
   /** The model's identity when the answer was made (Ollama's digest): a re-pulled model does not reuse it. */
   digest?: string;
+  /**
+   * The messages as sent (after any schema fallback), for the transcript of a verdict: a run file names its calls'
+   * keys instead of copying them. Absent in answers cached before transcripts were kept.
+   */
+  messages?: ChatMessage[];
+  /** The server that answered, without credentials. */
+  server?: string;
 }
 
 export interface CacheStats {
@@ -119,6 +126,12 @@ interface CacheRecord {
   m: string;
   /** The model's digest, when known. */
   d?: string;
+  /** Of p, the prompt tokens the server served from its prompt cache, when it said. */
+  cp?: number;
+  /** The messages sent, as [role, content] (CacheValue.messages). */
+  q?: [ChatMessage['role'], string][];
+  /** The server that answered (CacheValue.server). */
+  s?: string;
   /** 1 on a server's identity remembered (ServerIdentities), which is no answer: kept out of the answers' index and figures. */
   i?: 1;
   /** Written at (ms since epoch): for pruning by age later. */
@@ -240,6 +253,9 @@ export class ResponseCache {
       m: value.model,
       ...(value.digest ? { d: value.digest } : {}),
       ...(server ? { i: 1 as const } : {}),
+      ...(value.usage.cachedPromptTokens !== undefined ? { cp: value.usage.cachedPromptTokens } : {}),
+      ...(value.messages ? { q: value.messages.map((m): [ChatMessage['role'], string] => [m.role, m.content]) } : {}),
+      ...(value.server ? { s: normalizeBaseUrl(value.server, { dropCredentials: true }) } : {}),
       w: Date.now(),
     };
     let writer: SegmentWriter | undefined;
@@ -462,13 +478,7 @@ export class ResponseCache {
       await handle.read(buf, 0, loc.length, loc.offset);
       const record = parseRecord(buf.toString('utf8'));
       if (!record || record.k !== key) return undefined;
-      return {
-        text: record.t,
-        usage: { promptTokens: record.p, completionTokens: record.c },
-        latencyMs: record.l,
-        model: record.m,
-        ...(record.d ? { digest: record.d } : {}),
-      };
+      return valueOf(record);
     } catch {
       // Cleared under our feet: a miss.
       from.delete(key);
@@ -555,6 +565,35 @@ async function endsWithNewline(path: string): Promise<boolean> {
   } finally {
     await handle?.close();
   }
+}
+
+/** A record as the cache's callers see it; a malformed optional field (q, cp, s) is left out, never trusted. */
+function valueOf(record: CacheRecord): CacheValue & { writtenAt?: number } {
+  const cp = typeof record.cp === 'number' && record.cp >= 0 ? record.cp : undefined;
+  const messages = Array.isArray(record.q)
+    ? record.q.filter(
+        (m): m is [ChatMessage['role'], string] =>
+          Array.isArray(m) &&
+          (m[0] === 'system' || m[0] === 'user' || m[0] === 'assistant') &&
+          typeof m[1] === 'string',
+      )
+    : undefined;
+  return {
+    text: record.t,
+    usage: {
+      promptTokens: record.p,
+      completionTokens: record.c,
+      ...(cp !== undefined ? { cachedPromptTokens: cp } : {}),
+    },
+    latencyMs: record.l,
+    model: record.m,
+    ...(record.d ? { digest: record.d } : {}),
+    ...(messages && messages.length === record.q!.length
+      ? { messages: messages.map(([role, content]) => ({ role, content })) }
+      : {}),
+    ...(typeof record.s === 'string' ? { server: record.s } : {}),
+    ...(typeof record.w === 'number' ? { writtenAt: record.w } : {}),
+  };
 }
 
 function parseRecord(line: string): CacheRecord | undefined {

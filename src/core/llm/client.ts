@@ -285,7 +285,7 @@ class LlmClient implements Llm {
         linked,
         request.affinity,
       );
-      const { reply, latencyMs, endpoint } = done;
+      const { reply, latencyMs, endpoint, sent } = done;
       this.usage.recordCall(reply.usage, latencyMs);
       this.succeeded = true;
       this.onServerCall?.();
@@ -315,14 +315,18 @@ class LlmClient implements Llm {
           undefined,
           reply.text.length,
         );
-      await this.cache?.put(keys[this.pool.endpoints.indexOf(endpoint)]!, {
+      // The key is named even without a cache: a run file records it, and the transcript then says the cache lacks it.
+      const key = keys[this.pool.endpoints.indexOf(endpoint)] ?? this.keyFor(endpoint.baseUrl, request);
+      await this.cache?.put(key, {
         text: reply.text,
         usage: reply.usage,
         latencyMs,
         model: this.model,
         ...(digest ? { digest } : {}),
+        messages: sent,
+        server: endpoint.baseUrl,
       });
-      return this.result(reply.text, reply.usage, latencyMs, false, request.schema);
+      return this.result(reply.text, reply.usage, latencyMs, false, request.schema, key);
     } catch (err) {
       if (linked.aborted || (isLlmError(err) && err.kind === 'aborted')) {
         this.usage.recordCancelled();
@@ -544,7 +548,7 @@ class LlmClient implements Llm {
     request: ChatRequest,
     signal: AbortSignal,
     isRetry: boolean,
-  ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint }> {
+  ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint; sent: ChatMessage[] }> {
     const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
     let call = this.providerCall(request, useSchema, endpoint);
     let started = performance.now();
@@ -565,7 +569,7 @@ class LlmClient implements Llm {
       for (;;) {
         try {
           const reply = await this.send(endpoint, call, signal, isRetry);
-          return { reply, latencyMs: performance.now() - started, endpoint };
+          return { reply, latencyMs: performance.now() - started, endpoint, sent: call.messages };
         } catch (err) {
           const param = isLlmError(err) ? err.refusedParam : undefined;
           if (!param || endpoint.refused.has(param)) throw err;
@@ -589,8 +593,9 @@ class LlmClient implements Llm {
           'asking for JSON in plain text and parsing it tolerantly from now on',
       );
       started = performance.now();
-      const reply = await this.send(endpoint, this.providerCall(request, false, endpoint), signal, false);
-      return { reply, latencyMs: performance.now() - started, endpoint };
+      const plain = this.providerCall(request, false, endpoint);
+      const reply = await this.send(endpoint, plain, signal, false);
+      return { reply, latencyMs: performance.now() - started, endpoint, sent: plain.messages };
     } finally {
       clearTimeout(slow);
     }
@@ -716,7 +721,7 @@ class LlmClient implements Llm {
       }
       // An answer that filled its cap was cut (cached before such answers were refused): not replayed as data.
       if (hit && request.wholeAnswer && filledCap(hit.text, hit.usage, this.sentCap(request))) continue;
-      if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema);
+      if (hit) return this.result(hit.text, hit.usage, hit.latencyMs, true, request.schema, key);
     }
     return undefined;
   }
@@ -739,6 +744,7 @@ class LlmClient implements Llm {
     latencyMs: number,
     cached: boolean,
     schema: ResponseSchema | undefined,
+    cacheKey: string,
   ): ChatResult {
     const { answer, thinking } = splitThinking(text);
     const out: ChatResult = {
@@ -748,6 +754,7 @@ class LlmClient implements Llm {
       cached,
       model: this.model,
       ...(thinking ? { thinking } : {}),
+      cacheKey,
     };
     if (schema) {
       const json = parseTolerantJson(answer, schema.schema);

@@ -126,7 +126,8 @@ export class OpenAIProvider implements EndpointClient {
             break;
           }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
-          if (chunk.usage) usage = usageOf(chunk.usage);
+          if (chunk.usage) usage = usageOf(chunk.usage, timingsOf(chunk));
+          else if (usage && timingsOf(chunk)) usage = usageOf(usageBack(usage), timingsOf(chunk));
         }
         // The client ends the iteration quietly when its signal aborts: check ourselves.
         if (wd.signal.aborted) throw wd.signal.reason;
@@ -139,7 +140,9 @@ export class OpenAIProvider implements EndpointClient {
       if (wd.signal.aborted) throw wd.signal.reason;
       const choice = completion.choices?.[0];
       const text = contentOfCompletion(choice, ctx);
-      const usage = completion.usage ? usageOf(completion.usage) : this.estimateUsage(call, text);
+      const usage = completion.usage
+        ? usageOf(completion.usage, timingsOf(completion))
+        : this.estimateUsage(call, text);
       return { text: withThinking(reasoningOf(choice?.message), text), usage, finishReason: choice?.finish_reason };
     } catch (err) {
       throw this.classify(err, wd, ctx);
@@ -244,13 +247,29 @@ function safeHost(url: string): string {
   }
 }
 
-/** The server's counts; cached_tokens (OpenAI, llama-server) are the prompt tokens it did not compute again. */
-function usageOf(u: {
+interface ServerUsage {
   prompt_tokens: number;
   completion_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
-}): ProviderReply['usage'] {
-  const cached = u.prompt_tokens_details?.cached_tokens;
+}
+
+/** llama-server's own timings beside the OpenAI fields: cache_n is the prompt tokens it took from its cache. */
+function timingsOf(body: object): { cache_n?: unknown } | undefined {
+  const t = (body as { timings?: unknown }).timings;
+  return t && typeof t === 'object' ? (t as { cache_n?: unknown }) : undefined;
+}
+
+function usageBack(u: ProviderReply['usage']): ServerUsage {
+  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens };
+}
+
+/**
+ * The server's counts; cached_tokens (OpenAI, llama-server) are the prompt tokens it did not compute again,
+ * and llama-server's `timings.cache_n` says the same where usage does not.
+ */
+function usageOf(u: ServerUsage, timings?: { cache_n?: unknown }): ProviderReply['usage'] {
+  const cached =
+    u.prompt_tokens_details?.cached_tokens ?? (typeof timings?.cache_n === 'number' ? timings.cache_n : undefined);
   return {
     promptTokens: u.prompt_tokens,
     completionTokens: u.completion_tokens,

@@ -92,6 +92,8 @@ export interface ChatResult {
   latencyMs: number;
   cached: boolean;
   model: string;
+  /** The response cache's key of this call (cache.ts cacheKey), also without a cache: a run file's reference to its transcript. */
+  cacheKey?: string;
 }
 
 export interface ChatModel {

@@ -26,6 +26,11 @@ export interface OrderVerdict {
   error?: string;
   /** The call failed: no answer, so neither right nor wrong (the pair is judged again on a re-run). */
   failed?: true;
+  /**
+   * The response cache's key of the call (ChatResult.cacheKey): the transcript (messages sent, raw answer, tokens,
+   * latency) is read from the cache under it rather than copied into the run file. Absent in older runs.
+   */
+  call?: string;
 }
 
 /** The error of an answer that holds no A/B preference: unparseable, which counts as wrong. */
@@ -139,6 +144,7 @@ export async function judgeOrder(
       reasoning,
       ...(result.thinking ? { thinking: result.thinking } : {}),
       ...(preference ? {} : { error: NO_PREFERENCE }),
+      ...(result.cacheKey ? { call: result.cacheKey } : {}),
     };
   } catch (err) {
     if (isFatal(err) || opts.signal?.aborted) throw err;
