@@ -41,6 +41,7 @@ const webviewEntries = {
   'compare-grid': 'webview/compare-grid/main.ts',
   history: 'webview/history/main.ts',
   collect: 'webview/collect/main.ts',
+  transcript: 'webview/transcript/main.ts',
 };
 const webview = {
   ...common,

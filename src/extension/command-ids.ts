@@ -17,6 +17,7 @@ export const CommandIds = {
   inspectPersona: 'synthesizeme.inspectPersona',
   showVerdicts: 'synthesizeme.showVerdicts',
   openPair: 'synthesizeme.openPair',
+  openTranscript: 'synthesizeme.openTranscript',
   compareRuns: 'synthesizeme.compareRuns',
   showHistory: 'synthesizeme.showHistory',
   collectPreferences: 'synthesizeme.collectPreferences',

@@ -18,6 +18,7 @@ import { revalidatePromptCommand } from './commands/revalidate-prompt';
 import { optimizeThetaCommand } from './commands/optimize-theta';
 import { showVerdicts } from './views/verdicts-panel';
 import { openPairCommand } from './views/pair-panel';
+import { openTranscriptCommand } from './views/transcript-panel';
 import { compareRunsCommand } from './views/compare-grid-panel';
 import { showHistoryCommand } from './views/history-panel';
 import { collectPreferences } from './commands/collect';
@@ -58,6 +59,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.openPersona, (arg) => openPersonaCommand(ctx, arg));
   ctx.command(CommandIds.showVerdicts, (arg) => showVerdicts(ctx, arg));
   ctx.command(CommandIds.openPair, (arg) => openPairCommand(ctx, arg));
+  ctx.command(CommandIds.openTranscript, (arg) => openTranscriptCommand(ctx, arg));
   ctx.command(CommandIds.compareRuns, (arg) => compareRunsCommand(ctx, arg));
   ctx.command(CommandIds.showHistory, (arg) => showHistoryCommand(ctx, arg));
   ctx.command(CommandIds.collectPreferences, (arg) => collectPreferences(ctx, arg));

@@ -13,6 +13,7 @@ import type {
   GridRow,
   GridRunInfo,
   GridSummary,
+  Transcript,
   VersionEntry,
   VersionRun,
 } from '../core/eval';
@@ -149,6 +150,7 @@ export type VerdictsToHost =
 
 // ---------- Pair view (webview panel) ----------
 
+  | { type: 'transcript'; row: number }
 export interface TurnView {
   role: string;
   content: string;
@@ -196,6 +198,7 @@ export type PairToHost =
 // ---------- Comparison grid (webview panel) ----------
 
 /** A column's run: the engine's run info without its path and status. */
+  | { type: 'transcript'; runId: string }
 export type GridRunView = Pick<GridRunInfo, 'id' | 'label' | 'method' | 'model' | 'split' | 'created' | 'stale'>;
 
 export interface GridCellView extends Pick<GridCell, 'score' | 'flipped'> {
@@ -241,6 +244,8 @@ export type VersionRunView = Pick<VersionRun, 'id' | 'method' | 'split' | 'model
 
 /** A version: the engine's entry without its file and hash. */
 export interface VersionView extends Pick<VersionEntry, 'id' | 'created' | 'origin' | 'current' | 'validation'> {
+  | { type: 'hover'; row: number; column: number }
+  | { type: 'transcript'; row: number; column: number }
   runs: VersionRunView[];
 }
 
@@ -299,6 +304,20 @@ export interface WebviewMessages {
   verdicts: { toHost: VerdictsToHost; toWebview: HostToVerdicts };
   collect: { toHost: CollectToHost; toWebview: HostToCollect };
   inspector: { toHost: InspectorToHost; toWebview: HostToInspector };
+// ---------- Transcript (webview panel) ----------
+
+/** A verdict's transcript (the engine's), and where its run is, as text. */
+export interface TranscriptView extends Transcript {
+  /** The run file, relative to its folder; absent for a verdict of "Judge this pair". */
+  runName?: string;
+}
+
+export type HostToTranscript =
+  { type: 'transcript'; transcript: TranscriptView; sentAt: number } | { type: 'notFound'; message: string };
+
+export type TranscriptToHost =
+  { type: 'ready' } | { type: 'openPair' } | { type: 'painted'; orders: number; messages: number; ms: number };
+
 }
 
 export type WebviewKind = keyof WebviewMessages;
@@ -308,6 +327,7 @@ export type ToWebview<K extends WebviewKind> = WebviewMessages[K]['toWebview'];
 // ---------- validators ----------
 
 const isText = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
+  transcript: { toHost: TranscriptToHost; toWebview: HostToTranscript };
 const isLine = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x < 1e9;
 const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare', 'history'] satisfies InspectorAction[];
 
@@ -343,6 +363,8 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
 }
 
 export function isHostToInspector(x: unknown): x is HostToInspector {
+    case 'transcript':
+      return isIndex(x['row']);
   return isObject(x) && (x['type'] === 'show' || x['type'] === 'busy');
 }
 
@@ -408,6 +430,8 @@ export function isPairToHost(x: unknown): x is PairToHost {
 export function isHostToPair(x: unknown): x is HostToPair {
   if (!isObject(x)) return false;
   if (x['type'] === 'notFound') return isText(x['message']);
+    case 'transcript':
+      return isText(x['runId'], 256);
   return (
     x['type'] === 'pair' &&
     isObject(x['pair']) &&
@@ -436,6 +460,10 @@ export function isGridToHost(x: unknown): x is GridToHost {
 }
 
 export function isHostToGrid(x: unknown): x is HostToGrid {
+    case 'hover':
+      return isIndex(x['row']) && isIndex(x['column']);
+    case 'transcript':
+      return isIndex(x['row']) && isIndex(x['column']);
   if (!isObject(x)) return false;
   if (x['type'] === 'searchResult') return isText(x['query'], 1024) && isIndexList(x['rows']);
   return x['type'] === 'grid' && Array.isArray(x['runs']) && Array.isArray(x['rows']) && Array.isArray(x['summary']);
@@ -488,4 +516,23 @@ export function isHostToCollect(x: unknown): x is HostToCollect {
     return isObject(x['shown']) && Array.isArray(x['shown']['context']) && isObject(x['counts']);
   const worded = ['busy', 'note', 'generating', 'done'];
   return typeof x['type'] === 'string' && worded.includes(x['type']) && isText(x['message'], 8192);
+}
+
+export function isTranscriptToHost(x: unknown): x is TranscriptToHost {
+  if (!isObject(x)) return false;
+  switch (x['type']) {
+    case 'ready':
+    case 'openPair':
+      return true;
+    case 'painted':
+      return isNum(x['orders']) && isNum(x['messages']) && isNum(x['ms']);
+    default:
+      return false;
+  }
+}
+
+export function isHostToTranscript(x: unknown): x is HostToTranscript {
+  if (!isObject(x)) return false;
+  if (x['type'] === 'notFound') return isText(x['message']);
+  return x['type'] === 'transcript' && isObject(x['transcript']) && Array.isArray(x['transcript']['orders']);
 }

@@ -175,6 +175,7 @@ function judgementNode(j: PairJudgementView): HTMLElement {
       el('span', { class: 'muted' }, `${j.model} · ${new Date(j.created).toLocaleString()} · ${j.runId}`),
       j.personaVersion ? el('span', { class: 'muted' }, `persona ${j.personaVersion}`) : null,
       el('span', {}, j.score === null ? 'no answer' : `pair score ${pct(j.score)}`),
+      transcriptLink(j.runId),
     ),
     ...j.orders.map((o) =>
       el(
@@ -189,6 +190,21 @@ function judgementNode(j: PairJudgementView): HTMLElement {
       ),
     ),
   );
+}
+
+/** Opens what the model was sent and answered for this run's verdict (the transcript view). */
+function transcriptLink(runId: string): HTMLElement {
+  const a = el(
+    'a',
+    { class: 'link', attrs: { role: 'button', tabindex: '0', 'data-testid': 'open-transcript' } },
+    'Transcript',
+  );
+  const open = () => ipc.post({ type: 'transcript', runId });
+  a.addEventListener('click', open);
+  a.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') open();
+  });
+  return a;
 }
 
 function button(label: string, icon: string, onClick: () => void, disabled: boolean): HTMLElement {

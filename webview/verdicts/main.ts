@@ -93,6 +93,7 @@ function rowNode(r: VerdictRow, i: number): HTMLElement {
         ),
       ),
       el('span', { class: 'muted' }, `${r.file}:${r.line}`),
+      transcriptLink(r),
     ),
     el('div', { class: 'reason' }, r.orders.map((o) => o.reasoning.replace(/\s+/g, ' ')).join(' | ')),
   );
@@ -106,6 +107,16 @@ function rowNode(r: VerdictRow, i: number): HTMLElement {
     ipc.post({ type: 'openPair', file: r.file, line: r.line, list: shown.map((x) => index.get(x)!) });
   });
   return node;
+}
+
+/** What the model was sent and answered for this row's verdict (the transcript view); the row's click stays the pair's. */
+function transcriptLink(r: VerdictRow): HTMLElement {
+  const a = el('a', { class: 'link', attrs: { role: 'button', 'data-testid': 'verdict-transcript' } }, 'Transcript');
+  a.addEventListener('click', (e) => {
+    e.stopPropagation();
+    ipc.post({ type: 'transcript', row: all.indexOf(r) });
+  });
+  return a;
 }
 
 function paintRows(): void {

@@ -105,6 +105,14 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
         );
         md.appendMarkdown('\n\n');
       }
+      // A command link (the only one this hover trusts): what the model was sent and answered, order by order.
+      const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };
+      md.appendMarkdown(
+        `[$(comment-discussion) Transcript](command:${CommandIds.openTranscript}?${encodeURIComponent(JSON.stringify(args))} ` +
+          '"What the model was sent and answered")\n\n',
+      );
+      md.isTrusted = { enabledCommands: [CommandIds.openTranscript] };
+      md.supportThemeIcons = true;
     }
     if (!any) {
       // Not judged yet: a short preview of what the pair is (data is untrusted text: escaped).

@@ -7,6 +7,7 @@ import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { type GridFilter, type GridToHost, type HostToGrid } from '../protocol';
 import { showPair } from './pair-panel';
+import { showTranscript } from './transcript-panel';
 import { UserError } from '../../core/user-error';
 import { percent } from '../../core/percent';
 import { checkWrite } from '../../core/write-guard';
@@ -88,6 +89,20 @@ async function onMessage(ctx: Ctx, folder: Folder, grid: Grid, m: GridToHost): P
       return;
     }
     case 'export':
+    case 'transcript': {
+      const row = grid.rows[m.row];
+      const run = grid.runs[m.column];
+      if (row && run) await showTranscript(ctx, { folder, run: run.path, user: row.user, pairId: row.pairId });
+      return;
+    }
+    case 'hover': {
+      // Asked when a cell is hovered, not sent with the grid: 10,000 rows x 6 runs of reasoning would weigh
+      // megabytes on the first paint.
+      const cell = grid.rows[m.row]?.cells[m.column];
+      if (cell)
+        ctx.webviews.panel('grid').post({ type: 'hover', row: m.row, column: m.column, text: cellHover(cell.orders) });
+      return;
+    }
       await exportGrid(ctx, folder, grid, m.format);
       return;
     case 'painted':

@@ -11,6 +11,7 @@ import { type Pair } from '../../core/data';
 import { type HostToPair, type PairScope, type PairToHost, type PairViewData } from '../protocol';
 import { openAt } from './open-at';
 import { UserError } from '../../core/user-error';
+import { showTranscript } from './transcript-panel';
 
 export interface PairKey {
   user: string;
@@ -136,6 +137,11 @@ async function onMessage(ctx: Ctx, target: PairTarget, m: PairToHost): Promise<v
   } else if (m.type === 'navigate') {
     const next = await neighbour(target, m.scope, m.delta);
     if (next) await showPair(ctx, { ...target, key: next }, m.scope);
+  } else if (m.type === 'transcript') {
+    // The run's file, by its id among the runs that judged the pair (the page knows ids, never paths).
+    const judged = await pairJudgements(await target.folder.files.layout(), target.key);
+    const run = judged.find((j) => j.run.id === m.runId)?.run;
+    if (run) await showTranscript(ctx, { folder: target.folder, run: run.path, ...target.key });
   } else if (m.type === 'painted') ctx.log.info('pair view', `painted in ${m.ms.toFixed(1)} ms`);
 }
 

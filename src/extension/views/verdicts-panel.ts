@@ -14,6 +14,7 @@ import {
 } from '../protocol';
 import { openAt } from './open-at';
 import { pairAt, showPair } from './pair-panel';
+import { showTranscript } from './transcript-panel';
 import { UserError } from '../../core/user-error';
 import { percent } from '../../core/percent';
 import { compareVerdicts, figures, listRuns, readRun, type RunListing } from '../../core/eval';
@@ -191,7 +192,7 @@ export async function showVerdicts(ctx: Ctx, arg: unknown): Promise<number | und
   }
   folder ??= await folderOfRun(ctx, path);
   const message = { ...(await verdictsMessage(folder, path)), ...(comparison ? { comparison } : {}) };
-  openPanel(ctx, folder, `Verdicts: ${message.run.method} on ${message.run.split}`, message);
+  openPanel(ctx, folder, `Verdicts: ${message.run.method} on ${message.run.split}`, message, path);
   return message.rows.length;
 }
 
@@ -226,12 +227,21 @@ export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
 }
 
 /** The one Verdicts panel; each run or chart loads a fresh page (its filters and scroll start over). */
-function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts): void {
-  ctx.webviews.panel('verdicts').show(title, message, (m) => onMessage(ctx, folder, message, m), { reload: true });
+function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts, run?: string): void {
+  ctx.webviews.panel('verdicts').show(title, message, (m) => onMessage(ctx, folder, message, m, run), { reload: true });
 }
 
-async function onMessage(ctx: Ctx, folder: Folder, message: HostToVerdicts, m: VerdictsToHost): Promise<void> {
+async function onMessage(
+  ctx: Ctx,
+  folder: Folder,
+  message: HostToVerdicts,
+  m: VerdictsToHost,
+  run?: string,
+): Promise<void> {
   if (m.type === 'openPair') await openPairOfRow(ctx, folder, message, m);
-  else if (m.type === 'painted') ctx.log.info('verdicts', `first paint of ${m.rows} rows in ${m.ms.toFixed(1)} ms`);
+  else if (m.type === 'transcript') {
+    const row = message.type === 'run' ? message.rows[m.row] : undefined;
+    if (row && run) await showTranscript(ctx, { folder, run, user: row.user, pairId: row.pairId });
+  } else if (m.type === 'painted') ctx.log.info('verdicts', `first paint of ${m.rows} rows in ${m.ms.toFixed(1)} ms`);
   else if (m.type === 'chartPainted') ctx.log.info('verdicts', `chart drawn with ${m.points} point(s)`);
 }

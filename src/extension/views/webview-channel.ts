@@ -11,6 +11,7 @@ import {
   isHistoryToHost,
   isInspectorToHost,
   isPairToHost,
+  isTranscriptToHost,
   isVerdictsToHost,
   type ToHost,
   type ToWebview,
@@ -33,6 +34,12 @@ export const WEBVIEWS: { readonly [K in WebviewKind]: WebviewSpec<K> } = {
   history: { viewType: 'synthesizeme.history', bundle: 'history', title: 'History', isToHost: isHistoryToHost },
   verdicts: { viewType: 'synthesizeme.verdicts', bundle: 'verdicts', title: 'Verdicts', isToHost: isVerdictsToHost },
   collect: { viewType: 'synthesizeme.collect', bundle: 'collect', title: 'Collect', isToHost: isCollectToHost },
+  transcript: {
+    viewType: 'synthesizeme.transcript',
+    bundle: 'transcript',
+    title: 'Transcript',
+    isToHost: isTranscriptToHost,
+  },
   inspector: {
     viewType: 'synthesizeme.personaInspector',
     bundle: 'persona-inspector',
