@@ -10,6 +10,7 @@ import { RunProgress, wasCancelled } from './run-progress';
 import { Secrets } from './secrets';
 import { VerdictStore } from './editor/verdict-store';
 import { MarkdownReports } from './markdown-reports';
+import { VersionTexts } from './version-texts';
 import { WebviewHost } from './views/webview-host';
 
 export class Ctx {
@@ -25,6 +26,8 @@ export class Ctx {
   readonly reports = new MarkdownReports();
   /** Every webview panel and view, with its ready handshake and the test API. */
   readonly webviews: WebviewHost;
+  /** Read-only documents for texts in no file (a prompt's shipped default), for diffs. */
+  readonly versionTexts: VersionTexts;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.register(new Log());
@@ -34,6 +37,7 @@ export class Ctx {
     this.runs = this.register(new RunProgress());
     this.verdicts = this.register(new VerdictStore());
     this.webviews = this.register(new WebviewHost(extension.extensionUri, this.log));
+    this.versionTexts = this.register(new VersionTexts());
   }
 
   register<T extends vscode.Disposable>(d: T): T {

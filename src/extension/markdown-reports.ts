@@ -17,7 +17,10 @@ export class MarkdownReports {
    * stands in for it. Without the Markdown extension, the text stays.
    */
   async show(uri: vscode.Uri): Promise<void> {
-    const open = this.column !== undefined && vscode.window.tabGroups.all.some((g) => g.viewColumn === this.column);
+    // The report group of this session, else a group already showing a rendered report: never one more group.
+    const withPreview = vscode.window.tabGroups.all.find((g) => g.tabs.some(isMarkdownPreview))?.viewColumn;
+    if (!vscode.window.tabGroups.all.some((g) => g.viewColumn === this.column)) this.column = withPreview;
+    const open = this.column !== undefined;
     const column = open ? this.column! : vscode.ViewColumn.Beside;
     const sameFile = (t: vscode.Tab) =>
       t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString();

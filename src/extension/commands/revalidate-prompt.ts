@@ -83,14 +83,14 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
   // The two versions side by side first: what is being measured.
   const previousDoc = plan.previous.path
     ? vscode.Uri.file(plan.previous.path)
-    : (await vscode.workspace.openTextDocument({ content: plan.previous.text, language: 'markdown' })).uri;
+    : ctx.versionTexts.uri(`${name} (${previousName(plan.previous)}).md`, plan.previous.text);
   const current = plan.current.path ? vscode.Uri.file(plan.current.path) : undefined;
   if (current)
     await vscode.commands.executeCommand(
       'vscode.diff',
       previousDoc,
       current,
-      `${name}: ${plan.previous.source === 'default' ? 'shipped default' : plan.previous.id} ↔ current`,
+      `${name}: ${previousName(plan.previous)} ↔ current`,
     );
   const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
   const estimate =
@@ -126,4 +126,9 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
       if (pick && run) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run, comparison: banner });
     });
   return r;
+}
+
+/** How the earlier version is named in the diff's title and its read-only tab. */
+function previousName(previous: { source: string; id: string }): string {
+  return previous.source === 'default' ? 'shipped default' : previous.id;
 }

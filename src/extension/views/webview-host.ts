@@ -53,6 +53,15 @@ export class WebviewHost implements vscode.Disposable {
     return p;
   }
 
+  /**
+   * The editor group results are shown in: the one an open panel of any kind is in. A new panel joins it rather
+   * than the active group, so that results stay in one place instead of spreading over the groups.
+   */
+  resultsColumn(): vscode.ViewColumn | undefined {
+    for (const p of this.panels.values()) if (p.column !== undefined) return p.column;
+    return undefined;
+  }
+
   /** The side-bar view of a kind, registered with VS Code on first use. */
   view<K extends ViewKind>(kind: K): HostedView<K> {
     let v = this.views.get(kind) as HostedView<K> | undefined;
@@ -144,6 +153,11 @@ export class HostedPanel<K extends PanelKind> {
     return this.panel !== undefined;
   }
 
+  /** The editor group the panel is in, while it is open. */
+  get column(): vscode.ViewColumn | undefined {
+    return this.panel?.viewColumn;
+  }
+
   /** Shows `state` (sent once the page is ready, and again whenever it reloads), `onMessage` handling the page's messages. */
   show(title: string, state: ToWebview<K>, onMessage: MessageHandler<K>, options: ShowOptions = {}): void {
     const existing = this.panel;
@@ -177,7 +191,8 @@ export class HostedPanel<K extends PanelKind> {
   }
 
   private create(title: string): vscode.WebviewPanel {
-    const p = vscode.window.createWebviewPanel(WEBVIEWS[this.kind].viewType, title, vscode.ViewColumn.Active, {
+    const column = this.host.resultsColumn() ?? vscode.ViewColumn.Active;
+    const p = vscode.window.createWebviewPanel(WEBVIEWS[this.kind].viewType, title, column, {
       ...this.host.options(),
       retainContextWhenHidden: true,
     });
