@@ -12,6 +12,7 @@ import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
 import type { WebviewTestApi } from './views/webview-host';
 import { registerCommands } from './commands';
+import { openWalkthroughOnce } from './walkthrough';
 
 /** What activate() returns: for the integration tests (and other extensions, read-only use). */
 export interface ExtensionApi {
@@ -80,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
         ),
       ),
     );
+    void openWalkthroughOnce(context).catch((err: unknown) => ctx.log.error('walkthrough', err as Error));
     ctx.log.info('activate', `SynthesizeMe Studio activated in ${Date.now() - t0} ms`);
     return {
       ctx,

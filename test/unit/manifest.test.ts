@@ -59,3 +59,37 @@ test("package.json's contributed settings and the engine's settings table agree 
     if (!empty) assert.notEqual(s.parse(p.default), undefined, `${s.id}: default ${JSON.stringify(p.default)} parses`);
   }
 });
+
+test('Restricted Mode says in one line which workspace settings it ignores, each of them by name', () => {
+  const { description, restrictedConfigurations } = pkg.capabilities.untrustedWorkspaces as {
+    description: string;
+    restrictedConfigurations: string[];
+  };
+  assert.doesNotMatch(description, /\n/);
+  assert.ok(description.length <= 200, `one line: ${description.length} characters`);
+  for (const id of [...restrictedConfigurations, 'synthesizeme.apiKeyEnv'])
+    assert.ok(description.includes(id.replace('synthesizeme.', '')), `names ${id}`);
+});
+
+test('the walkthrough ticks each step on the commands and views that do it, all of them contributed', () => {
+  const [walkthrough] = pkg.contributes.walkthroughs as Array<{
+    id: string;
+    steps: Array<{ id: string; completionEvents: string[] }>;
+  }>;
+  assert.equal(walkthrough!.id, 'synthesizeme.gettingStarted', 'the id src/extension/walkthrough.ts opens');
+  const commands = new Set((pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command));
+  const views = new Set(
+    Object.values(pkg.contributes.views as Record<string, Array<{ id: string }>>)
+      .flat()
+      .map((v) => v.id),
+  );
+  const byStep = Object.fromEntries(walkthrough!.steps.map((s) => [s.id, s.completionEvents]));
+  assert.ok(byStep['fit']!.includes('onCommand:synthesizeme.fitAll'), 'Fit All Users ticks the fit step too');
+  assert.ok(byStep['open']!.includes('onView:synthesizeme.users'), 'opening the Users view ticks the first step');
+  for (const s of walkthrough!.steps)
+    for (const e of s.completionEvents) {
+      const [kind, id] = e.split(':') as [string, string];
+      if (kind === 'onCommand') assert.ok(commands.has(id), `${s.id}: ${id} is a command`);
+      else if (kind === 'onView') assert.ok(views.has(id), `${s.id}: ${id} is a view`);
+    }
+});
