@@ -54,6 +54,11 @@ export interface PersonaView {
   /** Prompts the persona was fitted with whose text has changed since (judge, Θ, bootstrap): it is stale. */
   stale?: string[];
   /**
+   * Runs of five or more words the persona copies from the user's pairs (core/method/copied-runs.ts), the longest
+   * few, each as one sentence naming the pair and the part: a persona that copies a response is flagged.
+   */
+  copies?: string[];
+  /**
    * Estimated tokens: the persona, the judge's system prompt with it and the demonstrations, and the configured
    * context (when a number).
    */

@@ -64,6 +64,7 @@ function renderPersona(p: PersonaView): void {
     ),
     el('h3', {}, 'Persona'),
     ...personaText(p),
+    ...copiesWarning(p),
     ...(p.tokens ? [tokensNote(p.tokens)] : []),
     ...figures(p),
     el('h3', {}, `Demonstrations (${p.demos.length})`),
@@ -89,6 +90,19 @@ function personaText(p: PersonaView): HTMLElement[] {
     toggle.textContent = collapsed ? 'Show all' : 'Collapse';
   });
   return [text, toggle];
+}
+
+/** A persona that copies the user's pairs word for word describes no one: said above its figures, with the runs. */
+function copiesWarning(p: PersonaView): HTMLElement[] {
+  if (!p.copies?.length) return [];
+  return [
+    el(
+      'div',
+      { class: 'warning', attrs: { 'data-testid': 'persona-copies' } },
+      `Copied, not written: this persona ${p.copies.join('; it ')}. ` +
+        'A persona that copies a response is no description of the user, whatever its accuracy: fit again or edit it.',
+    ),
+  ];
 }
 
 /** The persona's size against the model's context. */

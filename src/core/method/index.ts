@@ -1,5 +1,6 @@
 // The door of src/core/method: what the CLI and the extension may use of it.
 
+export { copiedRuns, copiedRunText, copiesNote, type CopiedRun, pairSources } from './copied-runs';
 export { DEFAULT_PROMPTS, type PromptName } from './default-prompts';
 export { exportGenerationPrompt, exportJudgePrompt } from './export';
 export {

@@ -7,6 +7,7 @@ import { access, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Order } from './render';
+import type { CopiedRun } from './copied-runs';
 import { promptHash } from './prompt-store';
 import { checkWrite, mkdirChecked, removeChecked } from '../write-guard';
 import { READ_LIMITS, readOwnText, readOwnTextIfExists, unlessRefused } from '../read-guard';
@@ -43,6 +44,11 @@ export interface Provenance {
   cacheHits?: number;
   /** Set when the persona text was edited by hand after the fit (re-validate records it). */
   edited?: boolean;
+  /**
+   * What the fit found copied word for word (copied-runs.ts): runs of the persona from the user's pairs (the
+   * longest few), and the chosen demonstrations whose reasoning copies its pair's responses. Absent: none.
+   */
+  copies?: { persona?: CopiedRun[]; reasonings?: { pairId: string; run: CopiedRun }[] };
 }
 
 export interface PersonaModel {
@@ -195,6 +201,7 @@ export function parsePersona(text: string, file: string): PersonaModel {
       ...(prov.calls !== undefined ? { calls: prov.calls } : {}),
       ...(prov.cacheHits !== undefined ? { cacheHits: prov.cacheHits } : {}),
       ...(prov.edited ? { edited: true } : {}),
+      ...(prov.copies && typeof prov.copies === 'object' ? { copies: prov.copies } : {}),
     },
   };
 }

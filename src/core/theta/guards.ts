@@ -20,16 +20,17 @@
 //     malformed, stop every episode of it with a parse error).
 
 import type { Pair } from '../data/pair';
-import { hashString } from '../random';
+import { COPY_RUN, FUNCTION_WORDS, isContentfulRun, runHash, words } from '../method/copied-runs';
 import { DEFAULT_PROMPTS } from '../method/default-prompts';
 import { ownMarkupIn } from '../method/render';
+
+// The copy rule's words and runs have one home (method/copied-runs.ts); the guards' callers still find them here.
+export { COPY_RUN, words };
 
 export type GuardName = 'copy' | 'topic' | 'length' | 'format' | 'role-play' | 'empty' | 'markup';
 
 export type GuardVerdict = { ok: true } | { ok: false; guard: GuardName; reason: string };
 
-/** Consecutive words from the data that make a copy. */
-export const COPY_RUN = 5;
 /** The longest Θ a search may produce (characters; about 400 words), unless the current Θ is longer. */
 export const MAX_THETA_CHARS = 2500;
 /** Shorter than this is no set of instructions. */
@@ -47,16 +48,6 @@ export interface GuardContext {
   maxChars: number;
 }
 
-/** Words as the guards see them: lower case, letters and digits (an apostrophe inside a word kept). */
-export function words(text: string): string[] {
-  return (
-    text
-      .normalize('NFKC')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? []
-  );
-}
-
 /** A crude stem, so that "recipes" and "recipe" are one topic. */
 export function stem(word: string): string {
   let w = word.replace(/['’]s$/, '');
@@ -66,22 +57,6 @@ export function stem(word: string): string {
     w = w.slice(0, -1);
   return w;
 }
-
-const FUNCTION_WORDS = new Set(
-  `a about above after again against all almost also although always am among an and another any anyone
-  anything are aren't around as at away be because been before being below between both but by can can't
-  cannot could couldn't did didn't do does doesn't doing don't done down during each either else enough
-  even ever every few for from further get gets getting give given go going got had hadn't has hasn't
-  have haven't having he her here hers herself him himself his how however i i'd i'll i'm i've if in
-  into is isn't it it's its itself just least less let like lot lots made make many may me might mine
-  more most much must my myself near need needs neither never no nor not now of off often on once one
-  only or other others otherwise our ours ourselves out over own per perhaps please quite rather really
-  same shall she should shouldn't since so some someone something sometimes still such than that that's
-  the their theirs them themselves then there there's these they they're thing things this those though
-  through thus to too toward towards under until up upon us very via was wasn't way ways we we're were
-  weren't what what's when where whether which while who whom whose why will with within without won't
-  would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves`.split(/\s+/),
-);
 
 /**
  * Words of writing about preferences and replies, and of asking for help: a Θ may use them whatever
@@ -137,21 +112,11 @@ const EVERYDAY_WORDS = new Set(
   work works world worth year years yesterday`.split(/\s+/),
 );
 
-function isContentWord(w: string): boolean {
-  return !FUNCTION_WORDS.has(w) && !/^\d+$/.test(w);
-}
-
-/** A 53-bit hash of a run of words: two 32-bit hashes, so that a large data set gives no false copies. */
-function runHash(run: readonly string[]): number {
-  const s = run.join(' ');
-  return hashString(s) * 2 ** 21 + (hashString(`\u0001${s}`) & 0x1fffff);
-}
-
 function addRuns(into: Set<number>, text: string, onlyContentful: boolean): void {
   const ws = words(text);
   for (let i = 0; i + COPY_RUN <= ws.length; i++) {
     const run = ws.slice(i, i + COPY_RUN);
-    if (onlyContentful && run.filter(isContentWord).length < 2) continue;
+    if (onlyContentful && !isContentfulRun(run)) continue;
     into.add(runHash(run));
   }
 }

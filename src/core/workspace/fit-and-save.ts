@@ -62,6 +62,19 @@ export function personaModelOf(
       },
       calls: usage.calls,
       cacheHits: usage.cacheHits,
+      ...copiesOf(r),
+    },
+  };
+}
+
+/** The copies a fit found, for the persona file (the persona's three longest runs): nothing when there are none. */
+function copiesOf(r: FitResult): Pick<PersonaModel['provenance'], 'copies'> {
+  const persona = r.personaCopies.slice(0, 3);
+  if (!persona.length && !r.demoCopies.length) return {};
+  return {
+    copies: {
+      ...(persona.length ? { persona } : {}),
+      ...(r.demoCopies.length ? { reasonings: r.demoCopies } : {}),
     },
   };
 }

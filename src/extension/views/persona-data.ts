@@ -5,7 +5,15 @@ import * as vscode from 'vscode';
 import { type Pair } from '../../core/data';
 import { readRun } from '../../core/eval';
 import { estimateTextTokens } from '../../core/llm';
-import { demosOf, judgeSystem, type PersonaModel, PromptStore } from '../../core/method';
+import {
+  copiedRuns,
+  copiedRunText,
+  demosOf,
+  judgeSystem,
+  pairSources,
+  type PersonaModel,
+  PromptStore,
+} from '../../core/method';
 import { personaHistoryDir, type WorkspaceLayout } from '../../core/workspace';
 import type { Folder } from '../folders';
 import { readPersonaOf, type UserPersona } from '../persona-of';
@@ -32,12 +40,19 @@ export async function personaView(folder: Folder, userId: string): Promise<Perso
     path: folder.relative(p.path),
     tokens: await tokenCounts(folder, store, m, [...pairs.values()]),
     ...(stale.length ? { stale } : {}),
+    ...copiesOf(m.persona, [...pairs.values()]),
     persona: m.persona,
     provenance: provenanceOf(m),
     demos: m.demos.map((d) => demoView(d, pairs.get(d.pairId))),
     figures: [...fitFigures(m), ...(await runFigures(layout, userId, p))],
     history: await historyOf(folder, layout, userId),
   };
+}
+
+/** The persona as it is now (a planted or hand-edited one too) against the user's pairs: the longest three copied runs. */
+function copiesOf(persona: string, pairs: readonly Pair[]): Pick<PersonaView, 'copies'> {
+  const runs = copiedRuns(persona, pairs.flatMap(pairSources)).slice(0, 3);
+  return runs.length ? { copies: runs.map((r) => copiedRunText(r)) } : {};
 }
 
 function provenanceOf(m: PersonaModel): [string, string][] {
