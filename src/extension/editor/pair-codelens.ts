@@ -6,6 +6,7 @@ import { CommandIds } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { pairRange, parseDocument } from './document-pairs';
 import { verdictTitle, type JudgeMode } from './verdict-store';
+import { responsePreview } from './response-preview';
 
 export interface JudgeArgs {
   uri: string;
@@ -123,8 +124,9 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
       const question = [...pair.context].reverse().find((t) => t.role === 'user')?.content ?? '';
       md.appendMarkdown(`**${escapeMarkdown(pair.userId)}** · ${escapeMarkdown(pair.pairId)}\n\n`);
       md.appendMarkdown(`*Question:* ${escapeMarkdown(first(question, 240))}\n\n`);
-      md.appendMarkdown(`*Chosen:* ${escapeMarkdown(first(pair.chosen.content))}\n\n`);
-      md.appendMarkdown(`*Rejected:* ${escapeMarkdown(first(pair.rejected.content))}\n\n`);
+      // The responses read past their first code block: the prose after it is often what the user preferred.
+      md.appendMarkdown(`*Chosen:* ${escapeMarkdown(responsePreview(pair.chosen.content))}\n\n`);
+      md.appendMarkdown(`*Rejected:* ${escapeMarkdown(responsePreview(pair.rejected.content))}\n\n`);
       md.appendMarkdown('Not judged yet: use the lens above the pair.');
     }
     return new vscode.Hover(md, pairRange(pair));
