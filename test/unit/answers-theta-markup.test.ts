@@ -40,7 +40,19 @@ function brain(req: BrainRequest): string {
 
 async function optimize(cwd: string, url: string): Promise<{ code: number; out: string; err: string }> {
   const c = cli(cwd);
-  const code = await c.call('theta', 'optimize', 'ws', '--base-url', url, '--k', '1', '--budget', '200', '--json');
+  const code = await c.call(
+    'theta',
+    'optimize',
+    'ws',
+    '--base-url',
+    url,
+    '--k',
+    '1',
+    '--budget',
+    '200',
+    '--json',
+    '--allow-few-users',
+  );
   return { code, out: c.out(), err: c.err() };
 }
 

@@ -20,7 +20,19 @@ describe('theta optimize: one search per workspace', () => {
 
   test('a second search on the same workspace is refused, naming the holder, and sends nothing', async () => {
     const sim = simulatedWorkspace(1);
-    const argv = ['theta', 'optimize', 'ws', '--base-url', server.url, '--k', '1', '--budget', '300', '--json'];
+    const argv = [
+      'theta',
+      'optimize',
+      'ws',
+      '--base-url',
+      server.url,
+      '--k',
+      '1',
+      '--budget',
+      '300',
+      '--json',
+      '--allow-few-users',
+    ];
     const stop = new AbortController();
     const first = cli(sim.dir, { signal: stop.signal });
     const running = first.call(...argv).catch((err: unknown) => err);

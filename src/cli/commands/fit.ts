@@ -26,6 +26,7 @@ import {
   type FitJobResult,
   type FitPlan,
   type FittedUser,
+  likelyFitJobCalls,
   type FitStatus,
   fitStatusText,
   NothingToFitError,
@@ -110,8 +111,10 @@ function statusPrinter(progress: Progress, plan: FitPlan): (s: FitStatus) => voi
 
 async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise<number> {
   const est = await estimateFit(plan);
+  const likely = Math.min(est.calls, likelyFitJobCalls(plan));
   const out = {
     users: plan.ready.length,
+    likelyCalls: likely,
     skipped: plan.skipped.map(({ user, reason }) => ({ user, reason })),
     upperBound: estimateJson(est),
     excludes: ['retries'],
@@ -120,10 +123,11 @@ async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise
   if (json) io.stdout(JSON.stringify(out) + '\n');
   else
     io.stdout(
-      `Dry run: fitting ${plan.ready.length} user(s) costs at most ${est.calls} call(s) ` +
+      `Dry run: fitting ${plan.ready.length} user(s) costs likely ${likely}, at most ${est.calls} call(s) ` +
         `(${est.cachedCalls} more from cache; retries not included), ` +
-        `about ${tokensText(est)}${costText(est)}. ` +
-        `Candidate pruning usually needs far fewer.\n${contextLine(plan.context)}`,
+        `about ${tokensText(est)}${costText(est)} at most. ` +
+        `Likely: the first candidate of each selection scored on every validation pair, each later one dropped ` +
+        `after its first few (candidate pruning).\n${contextLine(plan.context)}`,
     );
   return 0;
 }

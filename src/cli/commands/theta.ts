@@ -16,6 +16,7 @@ import {
   LIGHT_BUDGET,
   MEDIUM_BUDGET,
   MERGE_EVERY,
+  MIN_HELD_OUT_FOR_ADOPTION,
   parseBudget,
   prepareTheta,
   runTheta,
@@ -26,6 +27,7 @@ import { DEFAULT_FIT_OPTIONS, planFitRequests } from '../../core/method';
 import { pairsBySplit } from '../../core/workspace';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { percent } from '../../core/percent';
+import { UserError } from '../../core/user-error';
 
 const HELP = `Usage: synthesizeme theta optimize <workspace> [--budget light|medium|N] [options]
        synthesizeme theta add-example <workspace> (--user ID | --all) [--min-validation X] [options]
@@ -51,6 +53,9 @@ Options:
   --reflect-base-url URL     its server, when it is another one (same provider)
 ${fitOptionHelp("each user's first stage")}
   --no-merge                 no merge steps (every ${MERGE_EVERY}th step merges two front candidates otherwise)
+  --allow-few-users          run even when the users are too few for any candidate ever to be adopted
+                             (fewer than ${MIN_HELD_OUT_FOR_ADOPTION} held-out users) or to be selected on more than one
+                             user; without it such a run stops before any call and says why (--dry-run shows it too)
   --json                     one JSON object: {"accepted", "calls", "baseline", "best", "heldOut", "lineage", ...}
 ${splitOptionHelp}
 ${modelOptionHelp}
@@ -77,6 +82,7 @@ export const thetaCommand: Command = {
     'reflect-base-url': { type: 'string', multiple: true },
     ...fitOptionSpec,
     'no-merge': { type: 'boolean' },
+    'allow-few-users': { type: 'boolean' },
     user: { type: 'string' },
     all: { type: 'boolean' },
     'min-validation': { type: 'string' },
@@ -151,7 +157,17 @@ async function thetaOptimize(args: ParsedArgs, io: CommandIO): Promise<number> {
         labeledDemos,
         merge: !flag(args, 'no-merge'),
       },
-      { dryRun },
+      {
+        dryRun,
+        // The CLI asks no one: a run that cannot end in an adoption goes on only when the command line says so.
+        goOnWithTooFewUsers: (notes) => {
+          if (flag(args, 'allow-few-users')) return true;
+          throw new UserError(
+            `theta optimize: ${notes.join('; ')}. Nothing was sent; to run anyway, add --allow-few-users`,
+            2,
+          );
+        },
+      },
     );
     for (const n of prepared.plan.notes) io.stderr(`note: theta: ${n}\n`);
     if (dryRun) return await dryRunReport(io, json, prepared);
@@ -325,6 +341,7 @@ function resultJson(r: ThetaSearchResult, o: OutputInfo) {
         }
       : null,
     reason: r.reason,
+    ...(r.stopped ? { stopped: r.stopped } : {}),
     steps: r.steps,
     candidates: {
       total: r.candidates.length,
@@ -358,6 +375,7 @@ function humanSummary(r: ThetaSearchResult, o: OutputInfo): string {
       `  written to ${o.rel(o.adopted.path)}${o.adopted.previous ? ` (the previous text is kept in ${o.rel(o.adopted.previous)})` : ''}`,
     );
   if (o.notWritten) lines.push(`  ${o.notWritten}`);
+  if (r.stopped) lines.push(`  stopped early: ${r.stopped}`);
   lines.push(`  lineage: ${o.rel(o.dir)}  report: ${o.rel(o.reportPath)}`);
   return lines.join('\n') + '\n';
 }
@@ -377,7 +395,8 @@ async function dryRunReport(io: CommandIO, json: boolean, p: ThetaPrepared): Pro
   if (json) io.stdout(JSON.stringify(out) + '\n');
   else {
     io.stdout(
-      `Dry run: at most ${e.budget} call(s) (the budget), about ${e.promptTokens} prompt + ${e.completionTokens} completion tokens.\n` +
+      `Dry run: likely ${e.likelyCalls}, at most ${e.budget} call(s) (the budget), ` +
+        `about ${e.promptTokens} prompt + ${e.completionTokens} completion tokens.\n` +
         `  users: reflection ${plan.roles.reflection.join(', ')}; selection ${plan.roles.selection.join(', ')}; ` +
         `held-out ${plan.roles.heldOut.join(', ')}` +
         `${plan.unused.length ? `; not used: ${plan.unused.map((u) => `${u.user} (${u.reason})`).join(', ')}` : ''}\n` +

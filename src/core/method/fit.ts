@@ -410,6 +410,34 @@ export function selectionCallBound(
   return candidates > 1 ? candidates * validationSize : 0;
 }
 
+/**
+ * The selection calls of one stage a fit likely makes, for the dry run's "likely N, at most M": the first
+ * candidate is scored on every validation pair, and each later one is usually dropped after its first chunk
+ * (it can no longer beat the best), the way `select` prunes. A typical figure, not a bound: a run of better and
+ * better candidates costs more, a candidate reaching the stop score less.
+ */
+export function likelySelectionCalls(
+  contextSize: number,
+  validationSize: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+  withEmpty: boolean,
+): number {
+  const candidates = candidateBound(contextSize, knobs, withEmpty);
+  if (candidates <= 1 || validationSize === 0) return 0;
+  const chunk = Math.min(validationSize, Math.max(2, Math.ceil(validationSize / 3)));
+  return validationSize + (candidates - 1) * chunk;
+}
+
+/** A whole fit's likely calls: both bootstraps, the persona, and both selections' likely calls. */
+export function likelyFitCalls(
+  contextSize: number,
+  validationSize: number,
+  knobs: Pick<FitOptions, 'k' | 'labeledDemos'>,
+): number {
+  const select = (withEmpty: boolean) => likelySelectionCalls(contextSize, validationSize, knobs, withEmpty);
+  return 2 * contextSize + 1 + select(false) + select(true);
+}
+
 /** What the fit does before the persona: it does not depend on Θ, so the Θ search and Θ re-validation run it alone. */
 export interface FirstStageResult {
   /** Reasonings verified by the first bootstrap. */

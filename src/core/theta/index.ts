@@ -2,6 +2,15 @@
 
 export { addWorkedExamples } from './add-examples';
 export { LIGHT_BUDGET, MEDIUM_BUDGET, parseBudget } from './budget';
-export { estimateTheta, prepareTheta, runTheta, type ThetaOutcome, type ThetaPrepared } from './optimize';
+export {
+  estimateTheta,
+  likelyThetaCalls,
+  prepareTheta,
+  runTheta,
+  type ThetaOutcome,
+  type ThetaPrepared,
+  ThetaTooFewUsersError,
+} from './optimize';
+export { MIN_HELD_OUT_FOR_ADOPTION } from './plan';
 export { accuracyOn } from './pool';
 export { MERGE_EVERY, type ThetaSearchResult } from './search';

@@ -98,10 +98,31 @@ function sizingRequests(
   return { main, reflection };
 }
 
-/** Plans the run and sizes the context; `dryRun` tolerates a server that cannot say its context. */
+export interface ThetaPrepareOptions {
+  /** Tolerates a server that cannot say its context, and never asks: a dry run spends nothing and shows the notes. */
+  dryRun?: boolean;
+  /**
+   * Asked, before anything is spent (no call, not even the context sizing), when the plan's users are too few
+   * for a candidate ever to be adopted or to be selected on more than one user (the plan's notes). True goes
+   * on; false, or no one to ask, stops with ThetaTooFewUsersError. It may throw its own error instead (the CLI
+   * names its flag).
+   */
+  goOnWithTooFewUsers?: (notes: readonly string[]) => boolean | Promise<boolean>;
+}
+
+/** The users are too few for the search to end in an adoption, and whoever started it did not choose to go on. */
+export class ThetaTooFewUsersError extends UserError {
+  readonly kind = 'too-few-users';
+
+  constructor(readonly notes: readonly string[]) {
+    super(`theta optimize: stopped before any call: ${notes.join('; ')}`, 2);
+  }
+}
+
+/** Plans the run, checks its users (see ThetaPrepareOptions), and sizes the context. */
 export async function prepareTheta(
   inputs: ThetaOptimizeInputs,
-  opts: { dryRun?: boolean } = {},
+  opts: ThetaPrepareOptions = {},
 ): Promise<ThetaPrepared> {
   const get = inputs.prompts.get.bind(inputs.prompts);
   const prompts: FitPrompts = {
@@ -124,6 +145,8 @@ export async function prepareTheta(
     .filter((u) => inTheta.has(u.id))
     .map((u) => ({ user: u.id, reason: "a worked example in Θ comes from this user's fit, so Θ holds their data" }));
   const plan = left.length ? { ...planned, unused: [...planned.unused, ...left] } : planned;
+  if (plan.notes.length && !opts.dryRun && !(await opts.goOnWithTooFewUsers?.(plan.notes)))
+    throw new ThetaTooFewUsersError(plan.notes);
   const sizing = sizingRequests(users, plan, prompts, inputs.temperature, inputs.seed, inputs.k);
   const size = (l: Llm, rs: ChatRequest[]) =>
     opts.dryRun ? l.sizeContext(rs).catch(() => undefined) : l.sizeContext(rs);
@@ -141,7 +164,10 @@ export async function prepareTheta(
 
 export interface ThetaEstimate {
   budget: number;
+  /** The most calls: the budget. */
   calls: number;
+  /** The calls a run likely makes (likelyThetaCalls); at most `calls`. */
+  likelyCalls: number;
   pairsPerUser: number;
   minibatch: number;
   seedRewrites: number;
@@ -182,6 +208,7 @@ export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
   return {
     budget: inputs.budget,
     calls: inputs.budget,
+    likelyCalls: likelyThetaCalls(plan, inputs.budget),
     pairsPerUser: plan.pairsPerUser,
     minibatch: plan.minibatch,
     seedRewrites: SEED_REWRITES,
@@ -189,6 +216,18 @@ export async function estimateTheta(p: ThetaPrepared): Promise<ThetaEstimate> {
     promptTokens: fsEstimate.promptTokens + Math.round(rest * perCall),
     completionTokens: fsEstimate.completionTokens + rest * 150,
   };
+}
+
+/**
+ * The calls a search likely makes. It goes on while the budget has room for one more step with the held-out
+ * check's share set aside (what the first stages' pruning leaves unspent goes to the search too), so it ends
+ * with less than a step left, half a step on average; the held-out check is spent only when a candidate beat
+ * the current Θ on the selection users, which a search mostly does not: likely the budget less half a step
+ * and the check. (A search stopped early, by an unbeatable front or a run of repeated proposals, makes fewer.)
+ */
+export function likelyThetaCalls(plan: ThetaPlan, budget: number): number {
+  const { step, finalCheck } = plan.cost;
+  return Math.max(0, Math.min(budget, budget - Math.ceil(step / 2) - finalCheck));
 }
 
 export interface ThetaOutcome {

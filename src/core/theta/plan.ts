@@ -48,9 +48,18 @@ export interface PlannedUser {
  */
 export const MIN_HELD_OUT_FOR_ADOPTION = 6;
 
+/**
+ * Selection users below which the best candidate is picked on too little: with one selection user a candidate
+ * is "best" for winning a few judgments of one person, and the held-out check mostly meets chance winners.
+ */
+export const MIN_SELECTION_USERS = 2;
+
 export interface ThetaPlan {
   roles: Roles;
-  /** What the user should know before spending the budget, one line each (too few held-out users to adopt). */
+  /**
+   * What the user should know before spending the budget, one line each: too few held-out users to adopt, too
+   * few selection users to select. prepareTheta asks whether to go on when there is any.
+   */
   notes: string[];
   users: PlannedUser[];
   /** Users left out, and why (too small, or past what the budget allows). */
@@ -165,18 +174,9 @@ export function planSearch(
     pairs: scoringPairs(byId.get(u.id)!, cap).length,
   }));
   const room = opts.budget - cost.firstStage - cost.baselines - cost.finalCheck;
-  const notes =
-    roles.heldOut.length < MIN_HELD_OUT_FOR_ADOPTION
-      ? [
-          `only ${roles.heldOut.length} held-out user(s): no Θ can be adopted, ` +
-            `since a gain for users in general needs at least ${MIN_HELD_OUT_FOR_ADOPTION} held-out users ` +
-            '(the test is over users); the search still runs and reports its best candidate' +
-            `${dropped.length ? `; a larger --budget keeps the ${dropped.length} user(s) left out` : '; more users would allow it'}`,
-        ]
-      : [];
   return {
     roles,
-    notes,
+    notes: tooFewUsersNotes(roles, dropped.length),
     users: planned,
     unused,
     pairsPerUser: cap,
@@ -189,4 +189,22 @@ export function planSearch(
       steps: Math.max(0, Math.floor(room / cost.step)),
     },
   };
+}
+
+/** What the roles cannot do, one line each, said before any call: no adoption possible, or a selection on too few users. */
+function tooFewUsersNotes(roles: Roles, dropped: number): string[] {
+  const notes: string[] = [];
+  if (roles.heldOut.length < MIN_HELD_OUT_FOR_ADOPTION)
+    notes.push(
+      `only ${roles.heldOut.length} held-out user(s): no Θ can be adopted, ` +
+        `since a gain for users in general needs at least ${MIN_HELD_OUT_FOR_ADOPTION} held-out users ` +
+        '(the test is over users); the search still runs and reports its best candidate' +
+        `${dropped ? `; a larger --budget keeps the ${dropped} user(s) left out` : '; more users would allow it'}`,
+    );
+  if (roles.selection.length < MIN_SELECTION_USERS)
+    notes.push(
+      `only ${roles.selection.length} selection user(s): the best candidate is chosen on one user's judgments, ` +
+        `so a better one is mostly a chance winner (${MIN_SELECTION_USERS} or more need more users)`,
+    );
+  return notes;
 }

@@ -59,6 +59,7 @@ import { scoringPairs, type ThetaUserData } from './user-splits';
 import type { LineageWriter } from './lineage';
 import { forEachInPool } from '../work-pool';
 import { percent } from '../percent';
+import { words } from '../method/copied-runs';
 
 /** Every this many steps, a merge instead of a reflection (when the front allows one). */
 export const MERGE_EVERY = 4;
@@ -66,6 +67,14 @@ export const MERGE_EVERY = 4;
 const SEED_FEEDBACK_USERS = 4;
 /** Users whose first stage runs at once (each one's calls run side by side too). */
 const FIRST_STAGE_WORKERS = 4;
+/**
+ * Proposals in a row, each rejected (by a guard, or as a repeat), that repeat an earlier candidate's text: the
+ * reflection model is stuck on one answer, and every further call would buy the same text again (a small model
+ * once proposed one text 222 times over a budget). The search stops there.
+ */
+export const REPEATS_TO_STOP = 5;
+/** Word-trigram overlap (Jaccard) from which two texts count as near-identical. */
+const NEAR_IDENTICAL = 0.9;
 
 export type ThetaPhase = 'first stage' | 'baseline' | 'seed rewrites' | 'search' | 'held-out check';
 
@@ -110,6 +119,8 @@ export interface ThetaSearchResult {
   steps: number;
   calls: BudgetCounts;
   topics: string[];
+  /** Why the search stopped before its budget ran out (proposals that kept repeating one text), if it did. */
+  stopped?: string;
 }
 
 export interface Accuracy {
@@ -148,6 +159,10 @@ class ThetaSearch {
   private readonly baseline: Candidate;
   private readonly stages = new Map<string, FirstStage>();
   private reflections = 0;
+  /** Rejected proposals in a row that repeat an earlier text (REPEATS_TO_STOP). */
+  private repeats = 0;
+  private stopped: string | undefined;
+  private readonly texts: { words: string; trigrams: Set<string> }[] = [];
   private result: Partial<ThetaSearchResult> = {};
 
   constructor(private readonly inp: ThetaSearchInputs) {
@@ -175,6 +190,7 @@ class ThetaSearch {
     this.guard = buildGuardContext(pairs, [this.current.instructions]);
     this.baseline = this.add(this.current.instructions, [], 'current', 0);
     this.baseline.status = 'pool';
+    this.texts.push(textShape(this.baseline.text));
   }
 
   private note(m: string): void {
@@ -325,7 +341,24 @@ class ThetaSearch {
       c.status = 'discarded';
       c.reason = `repeats candidate #${twin.id}`;
     }
+    this.countRepeat(c);
     return c;
+  }
+
+  /** A rejected proposal that repeats an earlier text (the same words, or nearly) adds to the run; any other ends it. */
+  private countRepeat(c: Candidate): void {
+    const mine = textShape(c.text);
+    const again = this.texts.some(
+      (t) => t.words === mine.words || overlap(t.trigrams, mine.trigrams) >= NEAR_IDENTICAL,
+    );
+    if (!again) this.texts.push(mine);
+    this.repeats = again && c.status !== 'proposed' ? this.repeats + 1 : 0;
+    if (this.repeats >= REPEATS_TO_STOP && !this.stopped) {
+      this.stopped =
+        `the last ${this.repeats} proposals were rejected and repeat earlier candidates (same or nearly the same text): ` +
+        'the reflection model is stuck on one answer, so the search stops instead of buying it again';
+      this.note(this.stopped);
+    }
   }
 
   /** 3. A few rewrites of the current Θ from its failures on the reflection users, scored on the selection users. */
@@ -370,7 +403,7 @@ class ThetaSearch {
       const mb = nextMinibatch();
       const parents = pair ? pair.map((id) => this.candidates[id]!) : [this.candidates[drawParent(front, rng)]!];
       const outcome = await this.step(step, mb, parents, pair);
-      if (outcome === 'no room') break;
+      if (outcome === 'no room' || this.stopped) break;
       if (outcome === 'done') {
         if (pair) merged.add(pair.join('+'));
         continue;
@@ -464,6 +497,7 @@ class ThetaSearch {
       steps: this.steps,
       calls: meter.snapshot(),
       topics: topicWords(this.guard),
+      ...(this.stopped ? { stopped: this.stopped } : {}),
     };
   }
 }
@@ -499,4 +533,19 @@ function mergeView(c: Candidate, other: Candidate, users: readonly string[]): { 
     return `- user ${i + 1}: judge right in ${s.correct} of ${s.samples} judgments (${verdict})`;
   });
   return { theta: c.text, perUser: `How the judge did with the personas this version produced:\n${rows.join('\n')}` };
+}
+
+/** A text as the repeat rule compares it: its words (case and punctuation aside), and its word trigrams. */
+function textShape(text: string): { words: string; trigrams: Set<string> } {
+  const ws = words(text);
+  const trigrams = new Set<string>();
+  for (let i = 0; i + 3 <= ws.length; i++) trigrams.add(ws.slice(i, i + 3).join(' '));
+  return { words: ws.join(' '), trigrams };
+}
+
+function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (!a.size || !b.size) return 0;
+  let both = 0;
+  for (const t of a) if (b.has(t)) both++;
+  return both / (a.size + b.size - both);
 }

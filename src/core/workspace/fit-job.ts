@@ -8,7 +8,7 @@ import type { UserEntry } from '../data/workspace-index';
 import type { ContextPlan, Llm } from '../llm/client';
 import type { RunEstimate } from '../llm/estimate';
 import type { ChatRequest } from '../llm/types';
-import { DEFAULT_FIT_OPTIONS, type FitKnobs, type FitProgress, type FitPrompts } from '../method/fit';
+import { DEFAULT_FIT_OPTIONS, type FitKnobs, type FitProgress, type FitPrompts, likelyFitCalls } from '../method/fit';
 import { fitPhaseBounds, planFitRequests } from '../method/fit-plan';
 import { isFatal } from '../method/judge';
 import type { PromptName } from '../method/default-prompts';
@@ -110,6 +110,14 @@ export async function planFit(inputs: FitJobInputs, opts: { dryRun?: boolean } =
 /** The dry run: at most this many calls (retries not included); candidate pruning usually needs far fewer. */
 export function estimateFit(plan: FitPlan): Promise<RunEstimate> {
   return plan.inputs.model.estimate(plan.requests, { defaultCompletionTokens: 200 });
+}
+
+/** The calls the plan's fits likely make (fit.ts likelyFitCalls), beside the estimate's upper bound. */
+export function likelyFitJobCalls(plan: FitPlan): number {
+  return plan.ready.reduce((n, u) => {
+    const s = pairsBySplit(u);
+    return n + likelyFitCalls(s.context.length, s.validation.length, plan.knobs);
+  }, 0);
 }
 
 export interface FittedUser extends FitAndSaveResult {

@@ -10,6 +10,7 @@ export {
   type FitPlan,
   type FitRunHooks,
   type FittedUser,
+  likelyFitJobCalls,
   NothingToFitError,
   planFit,
   runFit,

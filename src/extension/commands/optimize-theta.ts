@@ -12,6 +12,7 @@ import {
   runTheta,
   type ThetaOutcome,
   type ThetaPrepared,
+  ThetaTooFewUsersError,
 } from '../../core/theta';
 import { DEFAULT_FIT_OPTIONS } from '../../core/method';
 import { UserError } from '../../core/user-error';
@@ -28,31 +29,29 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
   const inputs = await runInputs(folder);
   const k =
     typeof (arg as { k?: unknown } | undefined)?.k === 'number' ? (arg as { k: number }).k : DEFAULT_FIT_OPTIONS.k;
-  const prepared = await prepareTheta({
-    layout: inputs.layout,
-    prompts: inputs.prompts,
-    users: inputs.index.users(),
-    seed: inputs.seed,
-    temperature: inputs.temperature,
-    model: inputs.llm,
-    budget,
-    k,
-    stopScore: DEFAULT_FIT_OPTIONS.stopScore,
-    merge: true,
-  });
+  let prepared: ThetaPrepared;
+  try {
+    prepared = await prepareTheta(
+      {
+        layout: inputs.layout,
+        prompts: inputs.prompts,
+        users: inputs.index.users(),
+        seed: inputs.seed,
+        temperature: inputs.temperature,
+        model: inputs.llm,
+        budget,
+        k,
+        stopScore: DEFAULT_FIT_OPTIONS.stopScore,
+        merge: true,
+      },
+      { goOnWithTooFewUsers: (notes) => goOnWithTooFewUsers(ctx, notes, given) },
+    );
+  } catch (err) {
+    if (err instanceof ThetaTooFewUsersError) return undefined; // declined: nothing was spent
+    throw err;
+  }
   const estimate = await estimateText(prepared);
   ctx.log.info('theta', estimate);
-  const { plan } = prepared;
-  for (const n of plan.notes) ctx.log.warn('theta', n);
-  // Asked only when a person started it (no budget given): a caller that passes its arguments has chosen.
-  if (plan.notes.length && given === undefined) {
-    const go = await vscode.window.showWarningMessage(
-      `SynthesizeMe: ${plan.notes.join(' ')}`,
-      { modal: false },
-      'Run Anyway',
-    );
-    if (go !== 'Run Anyway') return undefined;
-  }
   const outcome = await ctx.runs.run('optimizing Θ', (signal, report) => {
     report(0, budget, estimate);
     return runTheta(prepared, {
@@ -70,6 +69,21 @@ export async function optimizeThetaCommand(ctx: Ctx, arg: unknown): Promise<Thet
   });
   await showOutcome(ctx, prepared, outcome, budget);
   return outcome;
+}
+
+/**
+ * Too few users for any candidate to be adopted: said, before anything is spent, and asked whether to go on. Asked
+ * only when a person started it (no budget given): a caller that passes its arguments has chosen.
+ */
+async function goOnWithTooFewUsers(ctx: Ctx, notes: readonly string[], given: unknown): Promise<boolean> {
+  for (const n of notes) ctx.log.warn('theta', n);
+  if (given !== undefined) return true;
+  const go = await vscode.window.showWarningMessage(
+    `SynthesizeMe: too few users for Θ optimization: ${notes.join(' ')} Run anyway?`,
+    { modal: false },
+    'Run Anyway',
+  );
+  return go === 'Run Anyway';
 }
 
 /** The budget given by the caller, else picked by the person; undefined when they cancel. */
@@ -97,7 +111,7 @@ async function estimateText(prepared: ThetaPrepared): Promise<string> {
   const est = await estimateTheta(prepared);
   const { roles } = prepared.plan;
   return (
-    `at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: ` +
+    `likely ${est.likelyCalls}, at most ${est.calls} call(s), about ${est.promptTokens + est.completionTokens} tokens; users: ` +
     `reflection ${roles.reflection.join(', ')}, selection ${roles.selection.join(', ')}, held-out ${roles.heldOut.join(', ')}`
   );
 }
