@@ -150,12 +150,12 @@ export type HostToVerdicts = RunMessage | ChartMessage;
 export type VerdictsToHost =
   | { type: 'ready' }
   | { type: 'openPair'; file: string; line: number; list?: number[] }
+  | { type: 'transcript'; row: number }
   | { type: 'painted'; rows: number; ms: number }
   | { type: 'chartPainted'; points: number };
 
 // ---------- Pair view (webview panel) ----------
 
-  | { type: 'transcript'; row: number }
 export interface TurnView {
   role: string;
   content: string;
@@ -198,13 +198,16 @@ export type PairToHost =
   | { type: 'ready' }
   | { type: 'navigate'; delta: 1 | -1; scope: PairScope }
   | { type: 'openLine' }
+  | { type: 'transcript'; runId: string }
   | { type: 'painted'; ms: number };
 
 // ---------- Comparison grid (webview panel) ----------
 
 /** A column's run: the engine's run info without its path and status. */
-  | { type: 'transcript'; runId: string }
-export type GridRunView = Pick<GridRunInfo, 'id' | 'label' | 'method' | 'model' | 'split' | 'created' | 'stale'>;
+export type GridRunView = Pick<
+  GridRunInfo,
+  'id' | 'label' | 'method' | 'model' | 'split' | 'created' | 'stale' | 'personaVersion'
+>;
 
 export interface GridCellView extends Pick<GridCell, 'score' | 'flipped'> {
   /** Each order's letter ('A', 'B', '' for no answer) and whether it was right: no reasoning, no failure flag. */
@@ -231,7 +234,9 @@ export type HostToGrid =
       sentAt: number;
       filter?: GridFilter;
     }
-  | { type: 'searchResult'; query: string; rows: number[] };
+  | { type: 'searchResult'; query: string; rows: number[] }
+  /** A cell's hover (grid-cell-text.ts cellHover): its orders' letters and short reasoning, asked when hovered. */
+  | { type: 'hover'; row: number; column: number; text: string };
 
 export type GridFilter = 'all' | 'flipped' | 'wrong' | 'inconsistent';
 
@@ -239,6 +244,8 @@ export type GridToHost =
   | { type: 'ready' }
   | { type: 'search'; query: string }
   | { type: 'openPair'; row: number; list: number[] }
+  | { type: 'hover'; row: number; column: number }
+  | { type: 'transcript'; row: number; column: number }
   | { type: 'export'; format: 'csv' | 'md' }
   | { type: 'painted'; rows: number; columns: number; ms: number };
 
@@ -249,8 +256,6 @@ export type VersionRunView = Pick<VersionRun, 'id' | 'method' | 'split' | 'model
 
 /** A version: the engine's entry without its file and hash. */
 export interface VersionView extends Pick<VersionEntry, 'id' | 'created' | 'origin' | 'current' | 'validation'> {
-  | { type: 'hover'; row: number; column: number }
-  | { type: 'transcript'; row: number; column: number }
   runs: VersionRunView[];
 }
 
@@ -299,16 +304,6 @@ export type CollectToHost =
   | { type: 'answer'; index: number; pick: '1' | '2' | 't' | 's'; reason?: string }
   | { type: 'stop' };
 
-// ---------- The webviews, by kind ----------
-
-/** What each webview sends to the host and receives from it: the host (views/webview-host.ts) is typed by this table. */
-export interface WebviewMessages {
-  pair: { toHost: PairToHost; toWebview: HostToPair };
-  grid: { toHost: GridToHost; toWebview: HostToGrid };
-  history: { toHost: HistoryToHost; toWebview: HostToHistory };
-  verdicts: { toHost: VerdictsToHost; toWebview: HostToVerdicts };
-  collect: { toHost: CollectToHost; toWebview: HostToCollect };
-  inspector: { toHost: InspectorToHost; toWebview: HostToInspector };
 // ---------- Transcript (webview panel) ----------
 
 /** A verdict's transcript (the engine's), and where its run is, as text. */
@@ -323,6 +318,17 @@ export type HostToTranscript =
 export type TranscriptToHost =
   { type: 'ready' } | { type: 'openPair' } | { type: 'painted'; orders: number; messages: number; ms: number };
 
+// ---------- The webviews, by kind ----------
+
+/** What each webview sends to the host and receives from it: the host (views/webview-host.ts) is typed by this table. */
+export interface WebviewMessages {
+  pair: { toHost: PairToHost; toWebview: HostToPair };
+  grid: { toHost: GridToHost; toWebview: HostToGrid };
+  history: { toHost: HistoryToHost; toWebview: HostToHistory };
+  verdicts: { toHost: VerdictsToHost; toWebview: HostToVerdicts };
+  collect: { toHost: CollectToHost; toWebview: HostToCollect };
+  transcript: { toHost: TranscriptToHost; toWebview: HostToTranscript };
+  inspector: { toHost: InspectorToHost; toWebview: HostToInspector };
 }
 
 export type WebviewKind = keyof WebviewMessages;
@@ -332,7 +338,6 @@ export type ToWebview<K extends WebviewKind> = WebviewMessages[K]['toWebview'];
 // ---------- validators ----------
 
 const isText = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
-  transcript: { toHost: TranscriptToHost; toWebview: HostToTranscript };
 const isLine = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x < 1e9;
 const ACTIONS: readonly string[] = ['fit', 'revalidate', 'edit', 'compare', 'history'] satisfies InspectorAction[];
 
@@ -358,6 +363,8 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
       return true;
     case 'openPair':
       return isText(x['file']) && isLine(x['line']) && (x['list'] === undefined || isIndexList(x['list']));
+    case 'transcript':
+      return isIndex(x['row']);
     case 'painted':
       return typeof x['rows'] === 'number' && typeof x['ms'] === 'number' && Number.isFinite(x['ms']);
     case 'chartPainted':
@@ -368,8 +375,6 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
 }
 
 export function isHostToInspector(x: unknown): x is HostToInspector {
-    case 'transcript':
-      return isIndex(x['row']);
   return isObject(x) && (x['type'] === 'show' || x['type'] === 'busy');
 }
 
@@ -425,6 +430,8 @@ export function isPairToHost(x: unknown): x is PairToHost {
       return true;
     case 'navigate':
       return (x['delta'] === 1 || x['delta'] === -1) && isText(x['scope']) && SCOPES.includes(x['scope']);
+    case 'transcript':
+      return isText(x['runId'], 256);
     case 'painted':
       return isNum(x['ms']);
     default:
@@ -435,8 +442,6 @@ export function isPairToHost(x: unknown): x is PairToHost {
 export function isHostToPair(x: unknown): x is HostToPair {
   if (!isObject(x)) return false;
   if (x['type'] === 'notFound') return isText(x['message']);
-    case 'transcript':
-      return isText(x['runId'], 256);
   return (
     x['type'] === 'pair' &&
     isObject(x['pair']) &&
@@ -455,6 +460,10 @@ export function isGridToHost(x: unknown): x is GridToHost {
       return isText(x['query'], 1024);
     case 'openPair':
       return isIndex(x['row']) && isIndexList(x['list']);
+    case 'hover':
+      return isIndex(x['row']) && isIndex(x['column']);
+    case 'transcript':
+      return isIndex(x['row']) && isIndex(x['column']);
     case 'export':
       return x['format'] === 'csv' || x['format'] === 'md';
     case 'painted':
@@ -465,12 +474,9 @@ export function isGridToHost(x: unknown): x is GridToHost {
 }
 
 export function isHostToGrid(x: unknown): x is HostToGrid {
-    case 'hover':
-      return isIndex(x['row']) && isIndex(x['column']);
-    case 'transcript':
-      return isIndex(x['row']) && isIndex(x['column']);
   if (!isObject(x)) return false;
   if (x['type'] === 'searchResult') return isText(x['query'], 1024) && isIndexList(x['rows']);
+  if (x['type'] === 'hover') return isIndex(x['row']) && isIndex(x['column']) && isText(x['text'], 8192);
   return x['type'] === 'grid' && Array.isArray(x['runs']) && Array.isArray(x['rows']) && Array.isArray(x['summary']);
 }
 

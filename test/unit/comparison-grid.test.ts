@@ -257,16 +257,19 @@ describe('comparison grid', () => {
       'every record has every field',
     );
     const col = (name: string) => header!.indexOf(name);
+    // Run columns are named by their run (`run1 / method / model / persona ... / date / score`): found by number and field.
+    const runCol = (k: number, field: string) =>
+      header!.findIndex((h) => h.startsWith(`run${k} / `) && h.endsWith(` / ${field}`));
     grid.rows.forEach((row, i) => {
       const rec = pairs[i]!;
       assert.equal(rec[col('pair_id')], row.pairId);
       assert.equal(rec[col('flipped')], row.flipped ? '1' : '0');
-      assert.equal(rec[col('run1_AB_reasoning')], row.cells[0]!.orders.find((o) => o.order === 'AB')!.reasoning);
-      assert.equal(rec[col('run2_BA_preference')], row.cells[1]!.orders.find((o) => o.order === 'BA')!.preference);
-      assert.equal(rec[col('run3_score')], row.cells[2] ? String(row.cells[2].score) : '');
+      assert.equal(rec[runCol(1, 'AB reasoning')], row.cells[0]!.orders.find((o) => o.order === 'AB')!.reasoning);
+      assert.equal(rec[runCol(2, 'BA preference')], row.cells[1]!.orders.find((o) => o.order === 'BA')!.preference);
+      assert.equal(rec[runCol(3, 'score')], row.cells[2] ? String(row.cells[2].score) : '');
     });
     assert.ok(
-      pairs.some((r) => r[col('run1_AB_reasoning')]!.includes(TRICKY)),
+      pairs.some((r) => r[runCol(1, 'AB reasoning')]!.includes(TRICKY)),
       'the reasoning came back whole',
     );
     assert.deepEqual(runs[0], [
@@ -289,6 +292,8 @@ describe('comparison grid', () => {
       'p',
       'common_pairs',
       'users',
+      'persona_version',
+      'name',
     ]);
     assert.equal(runs.length, 4);
     assert.equal(Number(runs[2]![runs[0]!.indexOf('difference')]), grid.summary[1]!.versusFirst!.difference);

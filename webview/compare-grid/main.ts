@@ -16,6 +16,7 @@ import {
 import { clear, el } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
+import { orderLetter } from '../../src/core/eval/grid-cell-text';
 
 const ROW = 34;
 const OVERSCAN = 10;
@@ -34,8 +35,17 @@ let list: HTMLElement;
 let spacer: HTMLElement;
 let count: HTMLElement;
 let firstPaint = true;
+/** Each hovered cell's text from the host (`row:column`), so a cell painted again has it at once. */
+let hovers = new Map<string, string>();
 
 const ipc = connect<HostToGrid, GridToHost>(isHostToGrid, (m) => {
+  if (m.type === 'hover') {
+    const key = `${m.row}:${m.column}`;
+    hovers.set(key, m.text);
+    const node = list?.querySelector<HTMLElement>(`[data-cell="${key}"]`);
+    if (node) node.title = m.text;
+    return;
+  }
   if (m.type === 'searchResult') {
     if (m.query !== query) return; // an answer to an older query
     matches = new Set(m.rows);
@@ -44,6 +54,7 @@ const ipc = connect<HostToGrid, GridToHost>(isHostToGrid, (m) => {
   }
   const t0 = performance.now();
   grid = m;
+  hovers = new Map();
   filter = m.filter ?? 'all';
   matches = undefined;
   query = '';
@@ -81,20 +92,31 @@ function apply(): void {
   paint();
 }
 
-function cell(c: GridCellView | null, first: boolean): HTMLElement {
+/** A cell: the letter each order chose (`✓AB:A ✗BA:A`); its reasoning on hover, asked of the host when first hovered. */
+function cell(c: GridCellView | null, first: boolean, row: number, column: number): HTMLElement {
   if (!c) return el('div', { class: 'cell missing', title: 'not judged by this run' }, '—');
   const glyphs = c.orders.map((o) =>
     el(
       'span',
-      { class: o.correct ? 'ok' : 'bad', title: `order (${o.order[0]},${o.order[1]}): ${o.preference || 'no answer'}` },
-      `${o.correct ? '✓' : '✗'}${o.preference || '?'}`,
+      { class: o.correct ? 'ok' : 'bad', attrs: { 'aria-label': `order ${o.order}: ${o.preference || 'no answer'}` } },
+      `${o.correct ? '✓' : '✗'}${orderLetter(o)}`,
     ),
   );
-  return el(
+  const key = `${row}:${column}`;
+  const flipped = c.flipped && !first;
+  const node = el(
     'div',
-    { class: `cell${c.flipped && !first ? ' flipped' : ''}`, attrs: c.flipped && !first ? { 'data-flipped': '' } : {} },
+    {
+      class: `cell${flipped ? ' flipped' : ''}`,
+      attrs: { 'data-cell': key, ...(flipped ? { 'data-flipped': '' } : {}) },
+      ...(hovers.has(key) ? { title: hovers.get(key)! } : {}),
+    },
     ...glyphs,
   );
+  node.addEventListener('mouseenter', () => {
+    if (!hovers.has(key)) ipc.post({ type: 'hover', row, column });
+  });
+  return node;
 }
 
 function rowNode(i: number, at: number): HTMLElement {
@@ -111,7 +133,7 @@ function rowNode(i: number, at: number): HTMLElement {
       el('b', {}, r.pairId),
       el('span', { class: 'muted' }, ` ${r.user}`),
     ),
-    ...r.cells.map((c, k) => cell(c, k === 0)),
+    ...r.cells.map((c, k) => cell(c, k === 0, i, k)),
   );
   node.style.top = `${at * ROW}px`;
   node.addEventListener('click', () => ipc.post({ type: 'openPair', row: i, list: shown }));
@@ -229,6 +251,9 @@ function headRows(g: GridMessage): [HTMLElement, HTMLElement] {
           class: 'cell',
           title:
             `${r.id}\n${r.model} · ${r.split} · ${new Date(r.created).toLocaleString()}` +
+            (r.personaVersion
+              ? `\n${r.personaVersion === 'no persona' ? 'no persona' : `persona ${r.personaVersion}`}`
+              : '') +
             (r.stale ? '\nstale: made with a prompt or persona that has changed since' : ''),
         },
         el('b', {}, r.label ?? r.method),

@@ -16,8 +16,9 @@ import { alignRuns, noHeader, runWarnings } from './compare';
 import { describeDifference, pairedBootstrap } from './statistics';
 import { pairedTest } from './paired-test';
 import { figures } from './evaluate';
-import { readRun, runProblemLines, type RunContents } from './run-file';
+import { readRun, runProblemLines, type RunContents, type RunHeader } from './run-file';
 import { listRuns, type RunStatus } from './runs-list';
+import { personaVersionNames } from './persona-version-names';
 import { comparisonPowerNote, smallestDetectableDifference, smallSampleNote } from './sample-size';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { UserError } from '../user-error';
@@ -36,6 +37,11 @@ export interface GridRunInfo {
   stale?: boolean;
   /** complete; incomplete (calls failed); unfinished (no summary yet). */
   status?: RunStatus;
+  /**
+   * Which persona the run judged with (personaVersionOf): 'no persona', 'current', a history version's name,
+   * a short hash when the workspace is not given, or how many versions its users' personas were.
+   */
+  personaVersion?: string;
 }
 
 export interface GridOrder {
@@ -102,8 +108,8 @@ export interface ComparisonGrid {
 export interface GridOptions {
   /** Seed of the intervals; default the first run's seed (what `compare` uses). */
   seed?: number;
-  /** The workspace the runs belong to: fills in each run's `stale` (runs-list.ts). */
-  layout?: Pick<WorkspaceLayout, 'runsDir' | 'promptDir' | 'personaDir'>;
+  /** The workspace the runs belong to: fills in each run's `stale` (runs-list.ts) and names its persona versions. */
+  layout?: WorkspaceLayout;
   /** How a run file's path is shown in the warnings about its skipped lines (the CLI: relative to the current folder). */
   display?: (path: string) => string;
 }
@@ -177,6 +183,43 @@ function versusFirst(
   };
 }
 
+/** A history file's name without its kind: `2026-12-07T05-00-00-000Z.persona.yaml` is `2026-12-07T05-00-00-000Z`. */
+const versionStem = (name: string) => name.replace(/\.persona\.yaml$/, '');
+
+/**
+ * Each run's persona version (GridRunInfo.personaVersion): the versions of its users' persona hashes, named
+ * by the workspace's history when it is given, else by the hash's first 8 digits.
+ */
+async function personaVersionsOf(headers: readonly RunHeader[], layout?: WorkspaceLayout): Promise<string[]> {
+  const namers = new Map<string, Promise<(hash: string) => string | undefined>>();
+  const namerOf = (user: string) => {
+    if (!namers.has(user))
+      namers.set(user, layout ? personaVersionNames(layout, user) : Promise.resolve(() => undefined));
+    return namers.get(user)!;
+  };
+  return Promise.all(
+    headers.map(async (h) => {
+      const names = new Set<string>();
+      for (const [key, hash] of Object.entries(h.inputs ?? {})) {
+        if (!key.startsWith('persona:')) continue;
+        const known = (await namerOf(key.slice('persona:'.length)))(hash);
+        names.add(known !== undefined ? versionStem(known) : hash.replace(/^sha256:/, '').slice(0, 8));
+      }
+      return names.size === 0 ? 'no persona' : names.size === 1 ? [...names][0]! : `${names.size} versions`;
+    }),
+  );
+}
+
+/**
+ * A run's name where a column stands for it (the exports): its label when it has one, method, model, persona
+ * version and date, so a reader of the file knows which run a column is without the runs section.
+ */
+export function gridRunName(r: GridRunInfo, separator = ' · '): string {
+  const persona =
+    r.personaVersion === undefined || r.personaVersion === 'no persona' ? 'no persona' : `persona ${r.personaVersion}`;
+  return [...(r.label ? [r.label] : []), r.method, r.model, persona, r.created.slice(0, 10)].join(separator);
+}
+
 /** runWarnings speaks of runs A and B; in a grid they are run 1 and run n. */
 function relabel(warning: string, n: number): string {
   return warning
@@ -199,6 +242,10 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
     seen.set(id, p);
   });
   const stale = opts.layout ? new Map((await listRuns(opts.layout)).map((l) => [l.id, l.stale])) : undefined;
+  const personas = await personaVersionsOf(
+    contents.map((r) => r.header!),
+    opts.layout,
+  );
   const runs: GridRunInfo[] = contents.map((r, i) => {
     const h = r.header!;
     const s = stale?.get(h.id);
@@ -212,6 +259,7 @@ export async function buildComparisonGrid(paths: readonly string[], opts: GridOp
       created: h.created,
       ...(s !== undefined ? { stale: s } : {}),
       status: statusOf(r),
+      personaVersion: personas[i]!,
     };
   });
   const rows = gridRows(contents);
@@ -341,12 +389,15 @@ function versusFirstOf(
 //
 // Layout (decision): two sections separated by one empty line, each with its own header row.
 //  1. Pairs: user, pair_id, file, line, flipped, wrong_everywhere, inconsistent, then per run k
-//     (1-based, in the grid's order) run<k>_score, run<k>_flipped, and for each order AB, BA:
-//     run<k>_<order>_preference (A, B, or empty when no letter), run<k>_<order>_correct (1, 0,
-//     `failed`, or empty when the run did not judge it) and run<k>_<order>_reasoning. Flags are 1/0.
-//  2. Runs: run (run<k>, the prefix of section 1), id, label, method, model, split, created, path,
-//     status, pairs, accuracy, ci95_low, ci95_high, then against run1: difference, difference_ci95_low,
-//     difference_ci95_high, p, common_pairs, users (empty for run1 and for runs without common pairs).
+//     (1-based, in the grid's order) columns named by the run, `run<k> / <label / >method / model /
+//     persona <version> / <date>` (gridRunName: a column says which run it is without a lookup), each
+//     followed by ` / score`, ` / flipped`, and for each order AB, BA: ` / <order> preference` (A, B, or
+//     empty when no letter), ` / <order> correct` (1, 0, `failed`, or empty when the run did not judge
+//     it) and ` / <order> reasoning`. Flags are 1/0.
+//  2. Runs: run (run<k>), id, label, method, model, split, created, path, status, pairs, accuracy,
+//     ci95_low, ci95_high, then against run1: difference, difference_ci95_low, difference_ci95_high, p,
+//     common_pairs, users (empty for run1 and for runs without common pairs), then persona_version and
+//     name (the run's name in section 1's columns).
 // A pairs section first keeps the file's first line a header; the runs section is small and at the end
 // where a reader of section 1 stops at the empty line. Cells are spelled by csvField (csv-field.ts):
 // quoted when they hold a quote, a comma, CR or LF (quotes doubled), records end with CRLF (RFC 4180),
@@ -360,6 +411,7 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
   const t = (s: string | undefined) => csvField(s, { raw });
   const record = (fields: string[]) => fields.join(',') + '\r\n';
   const prefixes = grid.runs.map((_, i) => `run${i + 1}`);
+  const names = grid.runs.map((r, i) => `${prefixes[i]} / ${gridRunName(r, ' / ')}`);
   let out = record([
     'user',
     'pair_id',
@@ -368,11 +420,13 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
     'flipped',
     'wrong_everywhere',
     'inconsistent',
-    ...prefixes.flatMap((p) => [
-      `${p}_score`,
-      `${p}_flipped`,
-      ...ORDERS.flatMap((o) => [`${p}_${o}_preference`, `${p}_${o}_correct`, `${p}_${o}_reasoning`]),
-    ]),
+    ...names.flatMap((p) =>
+      [
+        `${p} / score`,
+        `${p} / flipped`,
+        ...ORDERS.flatMap((o) => [`${p} / ${o} preference`, `${p} / ${o} correct`, `${p} / ${o} reasoning`]),
+      ].map((h) => t(h)),
+    ),
   ]);
   for (const row of grid.rows) {
     const fields = [
@@ -414,6 +468,8 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
     'p',
     'common_pairs',
     'users',
+    'persona_version',
+    'name',
   ]);
   grid.runs.forEach((r, i) => {
     const s = grid.summary[i]!;
@@ -438,6 +494,8 @@ export function gridCsv(grid: ComparisonGrid, opts: { spreadsheetSafe?: boolean 
       csvField(v?.p),
       csvField(v?.pairs),
       csvField(v?.users),
+      t(r.personaVersion),
+      t(names[i]),
     ]);
   });
   return out;
@@ -457,6 +515,8 @@ function mdCell(s: string): string {
 
 const scoreText = (c: GridCell | null) => (c === null || c.score === null ? '–' : String(Number(c.score.toFixed(3))));
 const runName = (r: GridRunInfo, i: number) => `${i + 1}. ${r.label ?? r.id}`;
+/** A run's column in the flipped pairs' table: its number and its name (gridRunName). */
+const runColumn = (r: GridRunInfo, i: number) => `${i + 1}. ${gridRunName(r)}`;
 
 export function gridMarkdown(grid: ComparisonGrid): string {
   const lines = [
@@ -486,7 +546,7 @@ export function gridMarkdown(grid: ComparisonGrid): string {
   if (flipped.length) {
     lines.push(
       '',
-      `| user | pair | file:line | ${grid.runs.map((r, i) => mdCell(runName(r, i))).join(' | ')} |`,
+      `| user | pair | file:line | ${grid.runs.map((r, i) => mdCell(runColumn(r, i))).join(' | ')} |`,
       `| --- | --- | --- | ${grid.runs.map(() => '---:').join(' | ')} |`,
     );
     for (const row of flipped)

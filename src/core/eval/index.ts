@@ -8,10 +8,12 @@ export {
   gridCsv,
   gridMarkdown,
   type GridRow,
+  gridRunName,
   type GridRunInfo,
   type GridSummary,
   searchGrid,
 } from './comparison-grid';
+export { cellHover, orderLetter, shortReasoning } from './grid-cell-text';
 export { type EvalResult, evaluate, type EvalUser, figures } from './evaluate';
 export {
   type EvalJobInputs,
@@ -42,8 +44,6 @@ export { listRuns, type RunListing } from './runs-list';
 export { modelDigestOf } from './runs-model-digest';
 export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';
 export {
-  type HistorySeries,
-export {
   NO_TRANSCRIPT_RECORDED,
   promptTokensText,
   readTranscript,
@@ -51,6 +51,8 @@ export {
   type TranscriptOrder,
   verdictTranscript,
 } from './transcript';
+export {
+  type HistorySeries,
   historySeries,
   historyWarnings,
   personaVersions,

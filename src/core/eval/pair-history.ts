@@ -2,16 +2,12 @@
 // version of the user's persona (the run header records the persona file's hash; the persona's
 // history folder and the file as it is now say which version that hash is).
 
-import { basename } from 'node:path';
-import { findPersonaFile, readPersonaText } from '../method/persona-file';
-import { unlessRefused } from '../read-guard';
-import { textHash } from '../text-hash';
-import { personaHistoryDir, type WorkspaceLayout } from '../workspace/layout';
-import { listVersions } from '../versions/version-store';
+import type { WorkspaceLayout } from '../workspace/layout';
 import { gridCellOf, type GridOrder, type GridRunInfo } from './comparison-grid';
 import { lensRunsDir } from './lens-run';
 import { readRun, verdictKey } from './run-file';
 import { listRuns } from './runs-list';
+import { personaVersionNames } from './persona-version-names';
 
 export interface PairJudgement {
   run: GridRunInfo;
@@ -20,23 +16,6 @@ export interface PairJudgement {
   personaHash?: string;
   /** the history file name of that persona version, 'current' when it is the persona file as it is now, undefined when unknown */
   personaVersion?: string;
-}
-
-const PERSONA_VERSION = '.persona.yaml';
-
-/** Which version a persona hash is: 'current', a history file's name, or undefined. */
-export async function personaVersionNames(
-  layout: WorkspaceLayout,
-  userId: string,
-): Promise<(hash: string) => string | undefined> {
-  const path = await findPersonaFile(layout.personaDir, userId).catch(() => undefined);
-  const text = path ? await unlessRefused(readPersonaText(path)) : undefined;
-  const current = text !== undefined ? textHash(text) : undefined;
-  const kept = new Map<string, string>();
-  // Oldest first, so that a text kept twice (never, by keepVersion; by hand, maybe) names its first version.
-  for (const v of (await listVersions(personaHistoryDir(layout, userId), PERSONA_VERSION)).reverse())
-    if (!kept.has(v.hash)) kept.set(v.hash, basename(v.path));
-  return (hash) => (hash === current ? 'current' : kept.get(hash));
 }
 
 /**

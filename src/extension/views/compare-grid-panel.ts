@@ -11,7 +11,7 @@ import { showTranscript } from './transcript-panel';
 import { UserError } from '../../core/user-error';
 import { percent } from '../../core/percent';
 import { checkWrite } from '../../core/write-guard';
-import { buildComparisonGrid, gridCsv, gridMarkdown, listRuns, searchGrid } from '../../core/eval';
+import { buildComparisonGrid, cellHover, gridCsv, gridMarkdown, listRuns, searchGrid } from '../../core/eval';
 
 type Grid = Awaited<ReturnType<typeof buildComparisonGrid>>;
 
@@ -26,6 +26,7 @@ export function gridMessage(grid: Grid, filter?: GridFilter): HostToGrid {
       split: r.split,
       created: r.created,
       ...(r.stale ? { stale: true } : {}),
+      ...(r.personaVersion ? { personaVersion: r.personaVersion } : {}),
     })),
     summary: grid.summary,
     rows: grid.rows.map((r) => ({
@@ -88,7 +89,6 @@ async function onMessage(ctx: Ctx, folder: Folder, grid: Grid, m: GridToHost): P
       );
       return;
     }
-    case 'export':
     case 'transcript': {
       const row = grid.rows[m.row];
       const run = grid.runs[m.column];
@@ -103,6 +103,7 @@ async function onMessage(ctx: Ctx, folder: Folder, grid: Grid, m: GridToHost): P
         ctx.webviews.panel('grid').post({ type: 'hover', row: m.row, column: m.column, text: cellHover(cell.orders) });
       return;
     }
+    case 'export':
       await exportGrid(ctx, folder, grid, m.format);
       return;
     case 'painted':
