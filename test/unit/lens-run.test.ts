@@ -88,6 +88,7 @@ describe('lens runs', () => {
       ],
     );
     assert.equal(got[0]!.personaHash, 'sha256:persona');
+    assert.equal(got[0]!.run.label, 'Judge this pair', 'the pair view names where the verdict came from');
     assert.equal(got[0]!.run.status, 'complete');
     assert.deepEqual(
       (await listRuns(layout)).map((l) => l.path),

@@ -22,6 +22,9 @@ import { runFileName, runId, RunJournal, testSetId, type RunHeader, type RunSumm
 /** The split name of a lens run: what the pair view shows as where the verdict came from. */
 export const LENS_SPLIT = 'lens';
 
+/** The label of a lens run: how the pair view names where the verdict came from (`Judge this pair · default on lens`). */
+export const LENS_LABEL = 'Judge this pair';
+
 /** Where lens runs live: a folder inside the runs folder, which the run lists do not read (see above). */
 export function lensRunsDir(layout: Pick<WorkspaceLayout, 'runsDir'>): string {
   return join(layout.runsDir, LENS_SPLIT);
@@ -65,7 +68,7 @@ function lensHeaderParts(inp: LensVerdictInputs, modelDigest: string | undefined
     temperature: inp.temperature,
     users: [user],
     inputs,
-    label: LENS_SPLIT,
+    label: LENS_LABEL,
     testSet: testSetId([inp.pair]),
   };
 }
