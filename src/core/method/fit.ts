@@ -301,27 +301,11 @@ async function select(
     let pruned = false;
     let reached = false;
     try {
-      while (done < n) {
-        const slice = validation.slice(done, done + chunk);
-        const vs = await Promise.all(
-          slice.map(async (p) => {
-            const v = await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call);
-            stopOnFailedCall(v, p, 'selection');
-            return v;
-          }),
-        );
-        correct += vs.filter((v) => v.correct).length;
-        done += slice.length;
-        if (opts.exhaustive) continue;
-        if (correct + (n - done) < best + (winsTie ? 0 : 1)) {
-          pruned = true; // cannot beat the best so far (nor win a tie with it)
-          break;
-        }
-        if (correct / n >= opts.stopScore) {
-          reached = true; // the first candidate certain to reach the stop score wins
-          break;
-        }
-      }
+      // To stay in the running a candidate must beat the best so far, or tie with it when it wins ties.
+      ({ correct, done, pruned, reached } = await scoreCandidate(model, system, validation, opts, call, {
+        chunk,
+        bar: best + (winsTie ? 0 : 1),
+      }));
     } catch (err) {
       // A demonstration set whose judge prompt does not fit the model's context is no candidate: the model
       // never saw it, so scoring it wrong would be a lie. Leave it out, say so, and go on with the others.
@@ -362,6 +346,40 @@ async function select(
       ...(tieBroken ? { tieBroken } : {}),
     },
   };
+}
+
+/**
+ * One candidate on the validation pairs, a chunk at a time: dropped (`pruned`) as soon as it can no longer reach
+ * `bar` correct answers, stopped (`reached`) as soon as it is certain to reach the stop score.
+ */
+async function scoreCandidate(
+  model: ChatModel,
+  system: string,
+  validation: readonly Pair[],
+  opts: FitOptions,
+  call: CallOptions & { purpose: string },
+  { chunk, bar }: { chunk: number; bar: number },
+): Promise<{ correct: number; done: number; pruned: boolean; reached: boolean }> {
+  const n = validation.length;
+  let correct = 0;
+  let done = 0;
+  while (done < n) {
+    const slice = validation.slice(done, done + chunk);
+    const vs = await Promise.all(
+      slice.map(async (p) => {
+        const v = await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call);
+        stopOnFailedCall(v, p, 'selection');
+        return v;
+      }),
+    );
+    correct += vs.filter((v) => v.correct).length;
+    done += slice.length;
+    if (opts.exhaustive) continue;
+    if (correct + (n - done) < bar) return { correct, done, pruned: true, reached: false };
+    // The first candidate certain to reach the stop score wins.
+    if (correct / n >= opts.stopScore) return { correct, done, pruned: false, reached: true };
+  }
+  return { correct, done, pruned: false, reached: false };
 }
 
 const reasoningCopies = new WeakMap<Example, CopiedRun | null>();
