@@ -119,6 +119,22 @@ function cell(c: GridCellView | null, first: boolean, row: number, column: numbe
   return node;
 }
 
+/** A judged cell gets a link to its verdict's transcript (what the model was sent and answered); the row's click stays the pair's. */
+function withTranscript(node: HTMLElement, c: GridCellView | null, row: number, column: number): HTMLElement {
+  if (!c) return node;
+  const a = el('a', {
+    class: 'link transcript-link codicon codicon-comment-discussion',
+    title: 'Transcript: what the model was sent and answered',
+    attrs: { role: 'button', 'aria-label': 'Transcript', 'data-testid': 'cell-transcript' },
+  });
+  a.addEventListener('click', (e) => {
+    e.stopPropagation();
+    ipc.post({ type: 'transcript', row, column });
+  });
+  node.append(a);
+  return node;
+}
+
 function rowNode(i: number, at: number): HTMLElement {
   const r = grid!.rows[i]!;
   const node = el(
@@ -133,7 +149,7 @@ function rowNode(i: number, at: number): HTMLElement {
       el('b', {}, r.pairId),
       el('span', { class: 'muted' }, ` ${r.user}`),
     ),
-    ...r.cells.map((c, k) => cell(c, k === 0, i, k)),
+    ...r.cells.map((c, k) => withTranscript(cell(c, k === 0, i, k), c, i, k)),
   );
   node.style.top = `${at * ROW}px`;
   node.addEventListener('click', () => ipc.post({ type: 'openPair', row: i, list: shown }));
