@@ -4,8 +4,13 @@
 // selection breaks a tie against demonstrations whose reasonings copy a response; the persona file and the
 // fit's summary say what was copied.
 
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
+import { simulatedWorkspace } from '../support/sim-workspace';
+import { cli } from './revalidate-fixture';
 import { copiedRuns, copiesNote, pairSources } from '../../src/core/method/copied-runs';
 import { fitFirstStage, fitUser, type FitPrompts } from '../../src/core/method/fit';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
@@ -154,5 +159,44 @@ describe('the fit: selection prefers demonstrations that copy nothing, and a cop
     const file = personaModelOf(r, model, PROMPTS, OPTIONS, { calls: 1, cacheHits: 0 } as never);
     assert.equal(file.provenance.copies?.persona?.[0]?.source, 'c3');
     assert.match(copiesNote(file.provenance.copies)!, /^the persona copies \d+ consecutive words of pair c3's chosen/);
+  });
+});
+
+describe("the fit's summary on the CLI", () => {
+  let server: LoopbackServer;
+  before(async () => {
+    // Personas copy the first chosen response the persona-synthesis prompt shows; verdicts from the pair alone.
+    server = await startLoopbackOllama({
+      models: ['llama3.1:8b'],
+      brain: (req) => {
+        const props = Object.keys(((req.schema ?? {}) as { properties?: object }).properties ?? {});
+        const text = req.messages.map((m) => m.content).join('\n');
+        if (props.includes('persona')) {
+          const reply = /<response_a>\n([\s\S]*?)\n<\/response_a>/.exec(text)?.[1] ?? 'nothing';
+          return JSON.stringify({ reasoning: 'r', persona: reply });
+        }
+        return JSON.stringify({ reasoning: 'One of them.', preference: text.length % 2 ? 'A' : 'B' });
+      },
+    });
+  });
+  after(() => server?.close());
+
+  test('heads the validation figure with its interval and warns of a copying persona, naming the pair', async () => {
+    const w = simulatedWorkspace(1);
+    const user = w.users[0]!.id;
+    const c = cli(w.dir);
+    const code = await c.call('fit', 'ws', '--user', user, '--base-url', server.url, '--k', '1');
+    assert.equal(code, 0, c.err());
+    const said = c.out() + c.err();
+    assert.match(
+      said,
+      new RegExp(`${user}: persona written to .*validation \\d+/(\\d+): \\1 pairs, too few to tell: 95% CI`),
+    );
+    assert.match(
+      said,
+      /^ {2}warning: the persona copies \d+ consecutive words of pair \S+'s (chosen|rejected) response: "/m,
+    );
+    const file = readFileSync(join(w.ws, 'personas', `${user}.persona.yaml`), 'utf8');
+    assert.match(file, /copies:\n\s+persona:\n\s+- text: /);
   });
 });
