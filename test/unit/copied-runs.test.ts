@@ -57,6 +57,23 @@ describe('copiedRuns: runs of five words or more shared with the user pairs', ()
     assert.equal(run!.words, 11);
   });
 
+  test('a copied passage is one run, through windows of function words ("your own starter is a")', () => {
+    const reply = 'How exciting, making your own starter is a lovely project! Mix flour and water, then wait a day.';
+    const src = [{ id: 'b1', part: 'chosen response', text: reply }];
+    const runs = copiedRuns(reply, src);
+    assert.deepEqual(
+      runs.map((r) => r.text),
+      [reply.replace(/\.$/, '')],
+    );
+    // Function words alone, however long the shared run, are no copy.
+    assert.deepEqual(
+      copiedRuns('and it is one of the most of them', [
+        { id: 'x', part: 'p', text: 'and it is one of the most of them' },
+      ]),
+      [],
+    );
+  });
+
   test('a persona of its own words, sharing only short or function-word runs, is not flagged', () => {
     const persona =
       'Prefers answers that stream data and keep memory flat; dislikes loading everything first. ' +

@@ -68,24 +68,25 @@ export interface CopiedRun {
   /** The copied words as the checked text has them. */
   text: string;
   words: number;
-  /** The source the run's first five words come from. */
+  /** The source that holds the whole run (else the one its first five words come from). */
   source: string;
   part: string;
 }
 
 /**
  * The runs of COPY_RUN or more consecutive words that `text` shares with any source, longest first: each run
- * is maximal (every window of five words in it is in some source and holds two content words or more).
+ * is maximal (every window of five words in it is in some source) and has a window of two content words or more.
  */
 export function copiedRuns(text: string, sources: readonly CopySource[]): CopiedRun[] {
-  const from = new Map<number, CopySource>();
+  // Every window of the sources: a copied passage runs on through "your own starter is a", but only a run with
+  // a window of two content words or more counts.
+  const from = new Map<number, { source: CopySource; contentful: boolean }>();
   for (const s of sources) {
     const ws = words(s.text);
     for (let i = 0; i + COPY_RUN <= ws.length; i++) {
       const run = ws.slice(i, i + COPY_RUN);
-      if (!isContentfulRun(run)) continue;
       const h = runHash(run);
-      if (!from.has(h)) from.set(h, s);
+      if (!from.has(h)) from.set(h, { source: s, contentful: isContentfulRun(run) });
     }
   }
   if (!from.size) return [];
@@ -110,10 +111,15 @@ export function copiedRuns(text: string, sources: readonly CopySource[]): Copied
       continue;
     }
     let j = i + 1;
-    while (j + COPY_RUN <= spans.length && hit(j)) j++;
+    let contentful = first.contentful;
+    for (let h; j + COPY_RUN <= spans.length && (h = hit(j)); j++) contentful ||= h.contentful;
     const last = j + COPY_RUN - 2;
+    if (!contentful) {
+      i = j;
+      continue;
+    }
     const run = spans.slice(i, last + 1).map((s) => s.word);
-    const src = sourceOf(run.join(' '), first);
+    const src = sourceOf(run.join(' '), first.source);
     out.push({
       text: shown.slice(spans[i]!.start, spans[last]!.end),
       words: run.length,
