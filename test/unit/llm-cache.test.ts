@@ -349,6 +349,31 @@ function registerTests(): void {
       await cache.close();
     });
 
+    test("prune counts one model's answers, drops its remembered server identity and keeps the other model's", async () => {
+      const dir = tempDir();
+      const cache = new ResponseCache(dir);
+      const answer = (model: string) => ({
+        text: 'x',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        model,
+      });
+      await cache.put(keyOf(1), answer('a'));
+      await cache.put(keyOf(2), answer('a'));
+      await cache.put(keyOf(3), answer('b'));
+      await cache.rememberServer('server-a', 'digest-a', 'a');
+      await cache.rememberServer('server-b', 'digest-b', 'b');
+      assert.equal((await cache.stats()).entries, 3, 'identities are no answers');
+      assert.equal(await cache.prune('a'), 2, 'only answers are counted');
+      const reader = new ResponseCache(dir);
+      assert.equal((await reader.stats()).entries, 1);
+      assert.equal((await reader.stats()).records, 1);
+      assert.equal(await reader.serverIdentity('server-a'), undefined, "the pruned model's identity is gone");
+      assert.equal(await reader.serverIdentity('server-b'), 'digest-b');
+      await reader.close();
+      await cache.close();
+    });
+
     test('segments roll over at the size limit and are all read back', async () => {
       const dir = tempDir();
       const cache = new ResponseCache(dir, { maxSegmentBytes: 20_000 });

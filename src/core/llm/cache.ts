@@ -349,7 +349,9 @@ export class ResponseCache {
 
   /**
    * Removes the answers of one model (all its digests), rewriting each segment without them; returns how
-   * many records went. For `synthesizeme cache prune --model`: run it while no other run writes the cache.
+   * many answer records went. The model's remembered server identities (`i: 1`) go too, uncounted: they are
+   * no answers (stats leaves them out as well), and one kept would name a model whose answers are gone.
+   * For `synthesizeme cache prune --model`: run it while no other run writes the cache.
    */
   async prune(model: string): Promise<number> {
     let removed = 0;
@@ -362,7 +364,7 @@ export class ResponseCache {
         try {
           const r = JSON.parse(line) as Partial<CacheRecord>;
           if (r.m === model) {
-            removed++;
+            if (r.i !== 1) removed++;
             return false;
           }
           return true;
