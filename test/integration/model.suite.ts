@@ -50,7 +50,10 @@ export function modelSuite(): void {
         preference = chosen.has(a) ? 'A' : 'B';
       }
       return JSON.stringify({
-        reasoning: `I pick ${preference}. <script>alert(1)</script> <img src=x onerror=alert(2)>`,
+        // Markup and a command link in the model's answer: the hover must show both as text.
+        reasoning:
+          `I pick ${preference}. <script>alert(1)</script> <img src=x onerror=alert(2)> ` +
+          `[run](command:${CommandIds.openTranscript}?%7B%22run%22%3A%22%2Fetc%2Fpasswd%22%7D)`,
         preference,
       });
     };
@@ -123,7 +126,29 @@ export function modelSuite(): void {
         .flatMap((h) => h.contents)
         .find((c) => typeof c !== 'string' && /I pick/.test(c.value)) as vscode.MarkdownString;
       assert.ok(!md.supportHtml, 'the hover never renders HTML');
-      assert.ok(!md.isTrusted, 'the hover is not trusted');
+      // Trusted for exactly one command (its Transcript link), never for any other, nor wholly.
+      assert.deepEqual(md.isTrusted, { enabledCommands: [CommandIds.openTranscript] }, 'the hover trusts one command');
+      // The only link that renders is the hover's own: the model's link is escaped text.
+      const links = [...md.value.matchAll(/(?<!\\)\[([^\]]*)(?<!\\)\]\((?!\\)([^)\s]*)/g)];
+      assert.deepEqual(
+        links.map((l) => l[1]),
+        ['$(comment-discussion) Transcript'],
+        md.value,
+      );
+      assert.match(md.value, /\\\[run\\\]\\\(command:/, "the model's link is shown as text");
+      // The hover's link opens the lens verdict's transcript; the command refuses a path outside the runs folder.
+      const target = JSON.parse(decodeURIComponent(links[0]![2]!.split('?')[1]!)) as Record<string, unknown>;
+      assert.deepEqual(target, { uri: uri.toString(), pairId: 'ada-01', mode: 'plain' });
+      const { ctx } = await api();
+      for (const run of ['/etc/passwd', file('ada.prefs.jsonl').fsPath, `${file('.').fsPath}/../x.run.jsonl`]) {
+        const shown = await vscode.commands.executeCommand(CommandIds.openTranscript, {
+          run,
+          user: 'ada',
+          pairId: 'ada-01',
+        });
+        assert.equal(shown, undefined, run);
+        assert.match(ctx.notices.recent.at(-1)?.text ?? '', /under the workspace's runs folder/, run);
+      }
     });
 
     it('fits a user, writes the persona file, and then offers "Judge with persona"', async () => {

@@ -107,9 +107,11 @@ export class PairCodeLensProvider implements vscode.CodeLensProvider, vscode.Hov
         md.appendMarkdown('\n\n');
       }
       // A command link (the only one this hover trusts): what the model was sent and answered, order by order.
+      // The pair id is data: its parentheses are encoded too (encodeURIComponent keeps them), so none closes the target.
       const args: JudgeArgs = { uri: doc.uri.toString(), pairId: pair.pairId, mode };
+      const target = encodeURIComponent(JSON.stringify(args)).replace(/\(/g, '%28').replace(/\)/g, '%29');
       md.appendMarkdown(
-        `[$(comment-discussion) Transcript](command:${CommandIds.openTranscript}?${encodeURIComponent(JSON.stringify(args))} ` +
+        `[$(comment-discussion) Transcript](command:${CommandIds.openTranscript}?${target} ` +
           '"What the model was sent and answered")\n\n',
       );
       md.isTrusted = { enabledCommands: [CommandIds.openTranscript] };

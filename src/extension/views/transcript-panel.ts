@@ -2,12 +2,15 @@
 // the messages sent for each order, the raw answer, the tokens with the server's cache share, the latency.
 // Opened from the pair view, the grid, the Verdicts view and the lens hover (a command link).
 
+import { promises as fsp } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { readTranscript, verdictTranscript, type Transcript } from '../../core/eval';
 import type { PairVerdict } from '../../core/method';
 import { UserError } from '../../core/user-error';
+import { outside } from '../../core/write-guard';
 import type { HostToTranscript, TranscriptToHost } from '../protocol';
 import { CommandIds } from '../command-ids';
 
@@ -57,8 +60,8 @@ async function onMessage(ctx: Ctx, target: TranscriptTarget, shown: Transcript |
 export async function openTranscriptCommand(ctx: Ctx, arg: unknown): Promise<Transcript | undefined> {
   const a = (arg ?? {}) as { run?: unknown; user?: unknown; pairId?: unknown; uri?: unknown; mode?: unknown };
   if (typeof a.run === 'string' && typeof a.user === 'string' && typeof a.pairId === 'string') {
-    const folder = ctx.folders.of(vscode.Uri.file(a.run)) ?? ctx.folders.first();
-    return showTranscript(ctx, { folder, run: a.run, user: a.user, pairId: a.pairId });
+    const { folder, run } = await runUnderRuns(ctx, a.run);
+    return showTranscript(ctx, { folder, run, user: a.user, pairId: a.pairId });
   }
   if (typeof a.uri === 'string' && typeof a.pairId === 'string' && (a.mode === 'plain' || a.mode === 'persona')) {
     const uri = vscode.Uri.parse(a.uri);
@@ -69,4 +72,21 @@ export async function openTranscriptCommand(ctx: Ctx, arg: unknown): Promise<Tra
   throw new UserError(
     'open a transcript from a verdict: the pair view, the grid, the Verdicts view or the hover of a judged pair',
   );
+}
+
+/**
+ * A command link can be run by anything that renders one, so the command reads only a run file of a workspace
+ * folder's runs folder (links resolved), never an arbitrary path it is handed.
+ */
+async function runUnderRuns(ctx: Ctx, path: string): Promise<{ folder: Folder; run: string }> {
+  const refuse = () =>
+    new UserError(`a transcript opens from a run file under the workspace's runs folder, not ${path}`);
+  if (!isAbsolute(path) || !path.endsWith('.run.jsonl')) throw refuse();
+  const folder = ctx.folders.of(vscode.Uri.file(path));
+  if (!folder) throw refuse();
+  const { runsDir } = await folder.files.layout();
+  const real = async (p: string) => fsp.realpath(p).catch(() => undefined);
+  const [run, runs] = await Promise.all([real(path), real(runsDir)]);
+  if (!run || !runs || outside(run, runs) || outside(resolve(path), runsDir)) throw refuse();
+  return { folder, run: resolve(path) };
 }
