@@ -1,5 +1,6 @@
 // The door of src/core/llm: what the CLI and the extension may use of it.
 
+export { normalizeBaseUrl } from './base-url';
 export { ResponseCache } from './cache';
 export { type ContextPlan, createLlm, type Llm, type LlmConfig } from './client';
 export { isServerUrl, resolveLlmConfig } from './config-from-env';

@@ -8,6 +8,7 @@ import type { ProviderName } from '../config';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
 import { baseUrlsOnSwitch } from '../provider-switch';
+import { parseServerAddresses, serverAddressProblem } from '../server-address';
 import { UserError } from '../../core/user-error';
 import { redactUrl, resolveLlmConfig } from '../../core/llm';
 
@@ -82,8 +83,14 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   }
   // Ollama's default server left in place for OpenAI (or the reverse) cannot be meant: the new provider's default applies.
   const configured = w.folder.files.config.baseUrls;
-  const resetUrls = baseUrlsOnSwitch(provider, configured) === 'reset';
-  const baseUrls = resetUrls ? undefined : configured;
+  const switched = baseUrlsOnSwitch(provider, configured) === 'reset';
+  // A provider given by the caller (a test, a link) chose without the pickers: the address is not asked either.
+  const address: { urls?: string[] } | undefined = given?.provider
+    ? {}
+    : await askBaseUrls(provider, switched ? undefined : configured);
+  if (!address) return undefined;
+  const resetUrls = !address.urls && switched;
+  const baseUrls = address.urls ?? (resetUrls ? undefined : configured);
   // The model is asked for before anything is written: cancelling leaves the settings as they were.
   let model = typeof given?.model === 'string' && given.model.trim() ? given.model.trim() : undefined;
   model ??= await askModel(
@@ -104,17 +111,75 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
       'model',
       `provider ${provider} saved in your user settings: this workspace is not trusted, and its own settings may not choose the server`,
     );
-  if (resetUrls) await resetBaseUrls(c, w.target, provider);
+  if (address.urls) await saveBaseUrls(ctx, c, address.urls, w.target);
+  else if (resetUrls) await resetBaseUrls(c, w.target, provider);
   await c.update('model', model, w.target);
   w.folder.files.refreshConfig();
   w.folder.model.reset();
   ctx.log.info(
     'model',
     `selected ${provider} ${model}` +
+      `${address.urls ? ` at ${address.urls.map(redactUrl).join(', ')}` : ''}` +
       `${resetUrls ? ` (base URL reset from ${configured!.map(redactUrl).join(', ')}, the other provider's default)` : ''}` +
       `${w.target === vscode.ConfigurationTarget.WorkspaceFolder ? ` for ${w.folder.name}` : ''}`,
   );
   return model;
+}
+
+/**
+ * The server: the address(es) in use (`baseUrls`, or the provider's default when unset), or one the user types,
+ * checked as the engine reads it. Undefined: cancelled; no `urls`: keep what is set.
+ */
+async function askBaseUrls(
+  provider: ProviderName,
+  baseUrls: string[] | undefined,
+): Promise<{ urls?: string[] } | undefined> {
+  const current = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env).config.baseUrls;
+  const enter = 'Enter a server address...';
+  const pick = await vscode.window.showQuickPick(
+    [
+      {
+        label: current.map(redactUrl).join(', '),
+        description: baseUrls ? 'current (synthesizeme.baseUrls)' : `${provider}'s default`,
+      },
+      { label: enter, description: 'another server (http:// or https://)' },
+    ],
+    { title: `SynthesizeMe: ${provider} server address` },
+  );
+  if (!pick) return undefined;
+  if (pick.label !== enter) return {};
+  // A URL with a password is not shown back (nor offered as the value to edit).
+  const first = current[0];
+  const typed = await vscode.window.showInputBox({
+    title: `SynthesizeMe: ${provider} server address`,
+    prompt: 'One address, or several serving the same model (separated by commas)',
+    placeHolder: provider === 'ollama' ? 'http://127.0.0.1:11434' : 'https://api.openai.com/v1',
+    ...(first && redactUrl(first) === first ? { value: first } : {}),
+    ignoreFocusOut: true,
+    validateInput: serverAddressProblem,
+  });
+  if (typed === undefined) return undefined;
+  const parsed = parseServerAddresses(typed);
+  return 'urls' in parsed ? { urls: parsed.urls } : undefined;
+}
+
+/**
+ * The typed address, where the model goes; an untrusted workspace's own address is ignored (it chooses
+ * where the key goes: docs/security.md), so there the user's choice is kept in their user settings.
+ */
+async function saveBaseUrls(
+  ctx: Ctx,
+  c: vscode.WorkspaceConfiguration,
+  urls: string[],
+  target: vscode.ConfigurationTarget,
+): Promise<void> {
+  const urlTarget = vscode.workspace.isTrusted ? target : vscode.ConfigurationTarget.Global;
+  await c.update('baseUrls', urls, urlTarget);
+  if (urlTarget !== target)
+    ctx.log.info(
+      'model',
+      'server address saved in your user settings: this workspace is not trusted, and its own settings may not choose the server',
+    );
 }
 
 /**
