@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { loadWorkspace } from '../../src/core/data/load-workspace';
 import { readClassification } from '../../src/core/bench/classify';
+import { singleJudgeNote } from '../../src/core/bench/prepare';
 import { apportion } from '../../src/core/data/splits';
 import { arenaJsonl, benchBrain, prismFiles, ARENA_PLAN } from './bench-fixtures';
 import { cli } from './revalidate-fixture';
@@ -264,6 +265,52 @@ describe('bench prepare against a loopback Ollama', () => {
       d.err(),
     );
     assert.deepEqual(JSON.parse(d.out()), { rawPairs: 24, classifierCalls: 22, judgeCallsAtMost: 88 });
+  });
+
+  test('one deterministic judge alone: the data set it empties is explained in the report and on stderr', async () => {
+    await started;
+    const dir = tmp();
+    writeFileSync(join(dir, 'arena.jsonl'), arenaJsonl());
+    // No --judges: the classifier judges alone, at temperature 0; it prefers the shorter reply in both orders.
+    const r = await prepare(dir, ['--arena', 'arena.jsonl', '--out', 'one.prefs.jsonl']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.json.records, 0);
+    const note = r.json.report.judgeNote as string;
+    assert.match(note, /Only one judge \(classifier\) voted, at temperature 0/);
+    assert.match(note, /0%, 50% or 100%/);
+    assert.match(note, /keeps only the pairs where it answered differently in the two orders; here none of \d+ pair/);
+    assert.match(note, /--judges/);
+    assert.ok(r.err.includes(`note: bench prepare: ${note}`), r.err);
+    const t = cli(dir);
+    const code = await t.call(
+      ...['bench', 'prepare', '--base-url', server.url, '--model', 'classifier', '--min-pairs', '3'],
+      ...['--arena', 'arena.jsonl', '--out', 'one.prefs.jsonl'],
+    );
+    assert.equal(code, 0, t.err());
+    assert.ok(t.out().includes(`- **Note:** ${note}`), 'the report says it: ' + t.out());
+    // Two judges grade the filter: no note.
+    const two = await prepare(dir, ['--arena', 'arena.jsonl', '--judges', 'j1,j2', '--out', 'two.prefs.jsonl']);
+    assert.equal(two.code, 0, two.err);
+    assert.equal(two.json.report.judgeNote, undefined);
+  });
+
+  test('the single-judge note: only for one judge that kept nothing or everything, naming what the range keeps', () => {
+    const one = [{ model: 'm', available: true, votes: 20 }];
+    const base = { judges: one, temperature: 0, agreement: [0.1, 0.9] as [number, number], judged: 10 };
+    assert.match(singleJudgeNote({ ...base, kept: 0 })!, /here none of 10 pair\(s\) was/);
+    assert.match(singleJudgeNote({ ...base, kept: 10 })!, /here all 10 pair\(s\) were/);
+    assert.equal(singleJudgeNote({ ...base, kept: 4 }), undefined, 'a graded outcome needs no note');
+    assert.equal(singleJudgeNote({ ...base, judged: 0, kept: 0 }), undefined, 'nothing was judged');
+    const twoJudges = [...one, { model: 'n', available: true, votes: 20 }];
+    assert.equal(singleJudgeNote({ ...base, judges: twoJudges, kept: 0 }), undefined);
+    const oneLeft = [...one, { model: 'n', available: false, votes: 0, error: 'down' }];
+    assert.match(singleJudgeNote({ ...base, judges: oneLeft, kept: 0 })!, /Only one judge \(m\) voted/);
+    assert.doesNotMatch(singleJudgeNote({ ...base, temperature: 0.7, kept: 0 })!, /temperature 0/);
+    assert.match(
+      singleJudgeNote({ ...base, agreement: [0.5, 1], kept: 10 })!,
+      /\[50%, 100%\] keeps only the pairs where it answered differently in the two orders or it chose the user's/,
+    );
+    assert.match(singleJudgeNote({ ...base, agreement: [0.6, 0.9], kept: 0 })!, /keeps no pair at all/);
   });
 
   test('every judge unavailable: the run fails with the reason', async () => {

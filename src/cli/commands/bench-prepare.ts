@@ -236,9 +236,11 @@ function printPrepareDryRun(io: CommandIO, json: boolean, est: BenchDataEstimate
 
 function printPrepareOutcome(io: CommandIO, json: boolean, plan: BenchDataPlan, outcome: BenchDataOutcome): void {
   const rel = (p: string) => relative(io.cwd, p) || p;
+  const judgeNote = outcome.result.report.judgeNote;
   if (!outcome.written)
     io.stderr(
-      `note: bench prepare: no pair was kept, so ${rel(plan.inputs.out)} was not written; the report says which step dropped them\n`,
+      `note: bench prepare: no pair was kept, so ${rel(plan.inputs.out)} was not written; the report says which step dropped them\n` +
+        (judgeNote ? `note: bench prepare: ${judgeNote}\n` : ''),
     );
   if (!json) {
     io.stdout(outcome.markdown);

@@ -77,6 +77,8 @@ export interface PrepareReport {
   judges: JudgeStatus[];
   /** Pairs dropped in step 3 because no judge gave a usable vote. */
   unjudged: number;
+  /** Why step 3 kept nothing or everything, when one judge alone voted (singleJudgeNote). */
+  judgeNote?: string;
   splits: Record<Split, number>;
 }
 
@@ -157,6 +159,13 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
     counts: countItems(step3),
     requests: step2.length * 2 * opts.judges.length,
   });
+  const judgeNote = singleJudgeNote({
+    judges,
+    temperature: opts.temperature,
+    agreement: opts.agreement,
+    judged: step2.length - unjudged,
+    kept: step3.length,
+  });
   const { kept: step4, splits } = splitStep(step3, opts);
   steps.push({
     step: 'splits',
@@ -165,8 +174,50 @@ export async function preparePipeline(records: readonly NativeRecord[], opts: Pr
   });
   return {
     records: step4.map((x) => x.record),
-    report: { steps, minPairs: opts.minPairs, agreement: opts.agreement, classifier, judges, unjudged, splits },
+    report: {
+      steps,
+      minPairs: opts.minPairs,
+      agreement: opts.agreement,
+      classifier,
+      judges,
+      unjudged,
+      splits,
+      ...(judgeNote ? { judgeNote } : {}),
+    },
   };
+}
+
+const ONE_JUDGE_SHARES: [number, string][] = [
+  [0, 'it chose against the user in both orders'],
+  [0.5, 'it answered differently in the two orders'],
+  [1, "it chose the user's response in both orders"],
+];
+
+/**
+ * One judge alone gives a pair two votes (one per order), so its agreement is 0%, 50% or 100%: the filter
+ * cannot grade, and at temperature 0 the judge answers each order the same way every time. When that leaves
+ * nothing or everything, the report says why (and the CLI and VS Code say it with the report).
+ */
+export function singleJudgeNote(s: {
+  judges: readonly JudgeStatus[];
+  temperature: number;
+  agreement: [number, number];
+  /** Pairs with at least one usable vote. */
+  judged: number;
+  kept: number;
+}): string | undefined {
+  const voted = s.judges.filter((j) => j.available);
+  if (voted.length !== 1 || s.judged === 0 || (s.kept !== 0 && s.kept !== s.judged)) return undefined;
+  const [lo, hi] = s.agreement;
+  const inRange = ONE_JUDGE_SHARES.filter(([x]) => x >= lo - 1e-12 && x <= hi + 1e-12).map(([, what]) => what);
+  const which = inRange.length ? `only the pairs where ${inRange.join(' or ')}` : 'no pair at all';
+  const outcome = s.kept ? `all ${s.judged} pair(s) were` : `none of ${s.judged} pair(s) was`;
+  return (
+    `Only one judge (${voted[0]!.model}) voted${s.temperature === 0 ? ', at temperature 0 (deterministic)' : ''}: ` +
+    `with two votes per pair (one per order) a pair's agreement is 0%, 50% or 100%, so ` +
+    `[${pctText(lo)}, ${pctText(hi)}] keeps ${which}; here ${outcome}. ` +
+    'For a graded filter, add judge models (`--judges M1,M2` on the command line; Prepare Data Set asks for them in VS Code).'
+  );
 }
 
 /** 2. One classifier call per pair; the label and reason go to the record's meta, the personalizable pairs on. */

@@ -36,6 +36,7 @@ export function prepareReportMarkdown(report: PrepareReport, extras: ReportExtra
     for (const j of report.judges.filter((x) => !x.available))
       lines.push(`  - ${j.model} was left out of the disagreement filter: ${j.error}`);
     if (report.unjudged) lines.push(`- ${report.unjudged} pair(s) got no usable judge vote and were dropped.`);
+    if (report.judgeNote) lines.push(`- **Note:** ${report.judgeNote}`);
   } else lines.push('- No judge models: the disagreement filter kept every pair.');
   lines.push(
     `- Splits: ${report.splits.context} context, ${report.splits.validation} validation, ${report.splits.test} test.`,
