@@ -99,14 +99,23 @@ export class ModelSession implements vscode.Disposable {
     }
   }
 
-  private async create(): Promise<Llm> {
-    const generation = this.generation;
+  /**
+   * Another model on this folder's server, with its settings, key and cache (a judge of Prepare Data Set).
+   * Not the session's: the caller disposes it, and its failures do not spend the session.
+   */
+  another(model: string): Promise<Llm> {
+    return this.create(model);
+  }
+
+  private async create(otherModel?: string): Promise<Llm> {
+    const generation = otherModel === undefined ? this.generation : -1;
     const c = this.files.config;
+    const model = otherModel ?? c.model;
     const resolved = resolveLlmConfig(
       {
         ...(c.provider ? { provider: c.provider } : {}),
         ...(c.baseUrls ? { baseUrls: c.baseUrls } : {}),
-        ...(c.model ? { model: c.model } : {}),
+        ...(model ? { model } : {}),
         ...(c.concurrency ? { concurrency: c.concurrency } : {}),
         ...(c.numCtx !== undefined ? { numCtx: c.numCtx } : {}),
         ...(c.think ? { think: c.think } : {}),

@@ -1,6 +1,7 @@
 // Benchmark: Prepare Data Set...: the engine's PersonalRewardBench preparation (METHOD.md 6)
 // from raw Arena, PRISM or native files into one native JSONL file, with the current model as
-// the personalizable classifier and the judge. The report is written beside the output and opened.
+// the personalizable classifier and the judges it asks for (models on the same server). The report is
+// written beside the output and opened; a data set one judge alone emptied says why (the engine's note).
 
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -14,6 +15,7 @@ import {
   runBenchData,
 } from '../../core/bench';
 import { type ImportProblem } from '../../core/data';
+import { type Llm } from '../../core/llm';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
 import { allowChosenFile } from '../../core/write-guard';
@@ -26,6 +28,11 @@ export interface PrepareArgs {
   survey?: string;
   out?: string;
   minPairs?: number;
+  /**
+   * The judges of step 3 (models on the folder's server). Asked when the files were not given;
+   * default: the folder's model, which is also the classifier.
+   */
+  judges?: string[];
   /** The workspace folder whose model and settings are used (its URI). */
   folder?: string;
 }
@@ -36,6 +43,8 @@ export interface PrepareOutcome {
   written: boolean;
   records: number;
   report: string;
+  /** Why the disagreement filter kept nothing or everything (one judge alone), as the report says. */
+  judgeNote?: string;
 }
 
 const KINDS = [
@@ -77,11 +86,29 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
   if (!out) return undefined;
   // Chosen in the save dialog (or given by the caller): that folder may be written.
   allowChosenFile(out);
-  const rel = (p: string) => vscode.workspace.asRelativePath(p);
   const llm = await folder.model.get();
+  const judgeNames = await judgesFrom(a, llm);
+  if (!judgeNames) return undefined;
+  // A judge named like the classifier is the same model (one cache, one scheduler); the others are opened here.
+  const judges = await Promise.all(judgeNames.map((m) => (m === llm.model ? llm : folder.model.another(m))));
+  try {
+    return await prepare(ctx, inputsOf(a, folder, input, out, llm, judges));
+  } finally {
+    for (const j of judges) if (j !== llm) await j.dispose();
+  }
+}
+
+function inputsOf(
+  a: PrepareArgs,
+  folder: Folder,
+  input: RawInput,
+  out: string,
+  llm: Llm,
+  judges: readonly Llm[],
+): BenchDataInputs & { reportFile: string } {
   const config = folder.files.config;
   const reportFile = out.replace(/(\.prefs)?\.jsonl$/i, '') + '.report.md';
-  const inputs: BenchDataInputs = {
+  return {
     input,
     out,
     reportFile,
@@ -92,8 +119,13 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
     seed: config.split.seed,
     temperature: config.temperature,
     classifier: llm,
-    display: rel,
+    judges,
+    display: (p) => vscode.workspace.asRelativePath(p),
   };
+}
+
+async function prepare(ctx: Ctx, inputs: BenchDataInputs & { reportFile: string }): Promise<PrepareOutcome> {
+  const { out, reportFile } = inputs;
   const outcome = await ctx.runs.run(`preparing ${basename(out)}`, async (signal, report) => {
     const plan = await prepareBenchData(inputs, { signal, onProblems: (problems) => logProblems(ctx, problems) });
     const est = estimateBenchData(plan);
@@ -108,6 +140,44 @@ export async function benchPrepareCommand(ctx: Ctx, arg: unknown): Promise<Prepa
     });
   });
   return showPrepared(ctx, out, reportFile, outcome);
+}
+
+/**
+ * The judges: given; the folder's model when the files were given (a caller that chose without dialogs);
+ * otherwise picked among the server's models (typed when it lists none). Undefined: cancelled.
+ */
+async function judgesFrom(a: PrepareArgs, llm: Llm): Promise<string[] | undefined> {
+  if (a.judges?.length) return a.judges;
+  if (a.files) return [llm.model];
+  const models = await llm.listModels().catch(() => []);
+  if (!models.length) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Prepare: judge models (step 3, the disagreement filter)',
+      prompt:
+        'Model names on the same server, separated by commas. One judge alone can only keep pairs it answers differently in the two orders.',
+      value: llm.model,
+      ignoreFocusOut: true,
+    });
+    if (typed === undefined) return undefined;
+    const names = [...new Set(typed.split(/[\s,]+/).filter(Boolean))];
+    return names.length ? names : [llm.model];
+  }
+  const picked = await vscode.window.showQuickPick(
+    models.map((m) => ({
+      label: m.name,
+      ...(m.name === llm.model ? { description: 'the current model (also the classifier)' } : {}),
+      picked: m.name === llm.model,
+    })),
+    {
+      title: 'Prepare: judge models (step 3, the disagreement filter)',
+      placeHolder:
+        'Pick two or more for a graded filter: one judge alone keeps only pairs it answers differently in the two orders',
+      canPickMany: true,
+      ignoreFocusOut: true,
+    },
+  );
+  if (!picked) return undefined;
+  return picked.length ? picked.map((p) => p.label) : [llm.model];
 }
 
 /** The output file: given, or from the save dialog (offered under .synthesizeme/bench/). */
@@ -139,13 +209,16 @@ async function showPrepared(
 ): Promise<PrepareOutcome> {
   const rel = (p: string) => vscode.workspace.asRelativePath(p);
   const { written } = outcome;
+  const judgeNote = outcome.result.report.judgeNote;
+  const note = judgeNote ? ` ${judgeNote}` : '';
+  const noted = judgeNote ? { judgeNote } : {};
   if (!written) {
     await showMarkdownReport(ctx, vscode.Uri.file(reportFile));
     void vscode.window.showWarningMessage(
-      `SynthesizeMe: no pair was kept by the preparation, so ${rel(out)} was not written; the report says which step dropped them.`,
+      `SynthesizeMe: no pair was kept by the preparation, so ${rel(out)} was not written; the report says which step dropped them.${note}`,
     );
-    return { out, written: false, records: 0, report: reportFile };
+    return { out, written: false, records: 0, report: reportFile, ...noted };
   }
-  await openMarkdownReport(ctx, reportFile, `prepared ${written.records} pair(s) into ${rel(written.path)}.`);
-  return { out: written.path, written: true, records: written.records, report: reportFile };
+  await openMarkdownReport(ctx, reportFile, `prepared ${written.records} pair(s) into ${rel(written.path)}.${note}`);
+  return { out: written.path, written: true, records: written.records, report: reportFile, ...noted };
 }
