@@ -15,6 +15,7 @@ import {
 } from '../../src/extension/protocol';
 import { clear, el } from '../shared/dom';
 import { connect } from '../shared/ipc';
+import { focusableRows, type RowFocus } from '../shared/row-focus';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
 import { orderLetter } from '../../src/core/eval/grid-cell-text';
 
@@ -34,6 +35,8 @@ let matches: Set<number> | undefined;
 let list: HTMLElement;
 let spacer: HTMLElement;
 let count: HTMLElement;
+/** The keyboard on the rows (Enter or Space opens the pair; the arrows move). */
+let rows: RowFocus;
 let firstPaint = true;
 /** Each hovered cell's text from the host (`row:column`), so a cell painted again has it at once. */
 let hovers = new Map<string, string>();
@@ -89,6 +92,7 @@ function apply(): void {
   count.textContent = `${shown.length} of ${grid.rows.length} pairs`;
   spacer.style.height = `${shown.length * ROW}px`;
   list.scrollTop = 0;
+  rows.reset();
   paint();
 }
 
@@ -141,7 +145,7 @@ function rowNode(i: number, at: number): HTMLElement {
     'div',
     {
       class: `grid-row${r.flipped ? ' is-flipped' : ''}`,
-      attrs: { 'data-testid': 'grid-row', role: 'row', tabindex: '-1' },
+      attrs: { 'data-testid': 'grid-row', role: 'row' },
     },
     el(
       'div',
@@ -152,15 +156,24 @@ function rowNode(i: number, at: number): HTMLElement {
     ...r.cells.map((c, k) => withTranscript(cell(c, k === 0, i, k), c, i, k)),
   );
   node.style.top = `${at * ROW}px`;
-  node.addEventListener('click', () => ipc.post({ type: 'openPair', row: i, list: shown }));
+  rows.mark(node, at);
+  node.addEventListener('click', () => openPair(at));
   return node;
+}
+
+/** The pair view on the row at this position, with the rows as filtered now as the list to move through. */
+function openPair(at: number): void {
+  ipc.post({ type: 'openPair', row: shown[at]!, list: shown });
 }
 
 function paint(): void {
   const top = Math.max(0, Math.floor(list.scrollTop / ROW) - OVERSCAN);
   const bottom = Math.min(shown.length, Math.ceil((list.scrollTop + list.clientHeight) / ROW) + OVERSCAN);
+  // Rebuilding the rows drops the focus: it goes back to its row.
+  const hadFocus = list.contains(document.activeElement);
   clear(spacer);
   for (let k = top; k < bottom; k++) spacer.append(rowNode(shown[k]!, k));
+  rows.restore(hadFocus);
 }
 
 function select<T extends string>(
@@ -190,6 +203,7 @@ function render(): void {
   spacer = el('div', { class: 'spacer' });
   list = el('div', { class: 'list grid-list', attrs: { 'data-testid': 'grid-list', role: 'grid' } }, spacer);
   list.addEventListener('scroll', () => requestAnimationFrame(paint));
+  rows = focusableRows({ list, rowHeight: ROW, count: () => shown.length, open: openPair, paint });
   app.append(...headRows(g), list);
   apply();
 }

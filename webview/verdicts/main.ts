@@ -14,6 +14,7 @@ import {
 import { lineChart } from './line-chart';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
+import { focusableRows, type RowFocus } from '../shared/row-focus';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
 
 const ROW = 56;
@@ -34,6 +35,8 @@ let list: HTMLElement;
 let spacer: HTMLElement;
 let detail: HTMLElement;
 let count: HTMLElement;
+/** The keyboard on the rows (Enter or Space opens the pair; the arrows move). */
+let rows: RowFocus;
 let firstPaint = true;
 
 const ipc = connect<HostToVerdicts, VerdictsToHost>(isHostToVerdicts, (m) => {
@@ -73,6 +76,7 @@ function applyFilters(): void {
   count.textContent = `${shown.length} of ${all.length} pairs`;
   spacer.style.height = `${shown.length * ROW}px`;
   list.scrollTop = 0;
+  rows.reset();
   paintRows();
 }
 
@@ -98,15 +102,19 @@ function rowNode(r: VerdictRow, i: number): HTMLElement {
     el('div', { class: 'reason' }, r.orders.map((o) => o.reasoning.replace(/\s+/g, ' ')).join(' | ')),
   );
   node.style.top = `${i * ROW}px`;
-  node.addEventListener('click', () => {
-    selected = r;
-    showDetail(r);
-    paintRows();
-    // The pair view opens on this pair, with the rows as filtered now as the list to move through.
-    const index = new Map(all.map((x, k) => [x, k]));
-    ipc.post({ type: 'openPair', file: r.file, line: r.line, list: shown.map((x) => index.get(x)!) });
-  });
+  rows.mark(node, i);
+  node.addEventListener('click', () => openRow(i));
   return node;
+}
+
+/** The row's detail, and the pair view on its pair with the rows as filtered now as the list to move through. */
+function openRow(pos: number): void {
+  const r = shown[pos]!;
+  selected = r;
+  showDetail(r);
+  paintRows();
+  const index = new Map(all.map((x, k) => [x, k]));
+  ipc.post({ type: 'openPair', file: r.file, line: r.line, list: shown.map((x) => index.get(x)!) });
 }
 
 /** What the model was sent and answered for this row's verdict (the transcript view); the row's click stays the pair's. */
@@ -122,10 +130,13 @@ function transcriptLink(r: VerdictRow): HTMLElement {
 function paintRows(): void {
   const first = Math.max(0, Math.floor(list.scrollTop / ROW) - OVERSCAN);
   const last = Math.min(shown.length, Math.ceil((list.scrollTop + list.clientHeight) / ROW) + OVERSCAN);
+  // Rebuilding the rows drops the focus: it goes back to its row.
+  const hadFocus = list.contains(document.activeElement);
   clear(spacer);
   const frag = document.createDocumentFragment();
   for (let i = first; i < last; i++) frag.append(rowNode(shown[i]!, i));
   spacer.append(frag);
+  rows.restore(hadFocus);
 }
 
 function showDetail(r: VerdictRow): void {
@@ -227,7 +238,12 @@ function render(m: RunMessage): void {
   spacer = el('div', { class: 'spacer' });
   list = el('div', { class: 'list', attrs: { role: 'table' } }, spacer);
   list.addEventListener('scroll', () => requestAnimationFrame(paintRows), { passive: true });
-  detail = el('div', { class: 'detail muted' }, 'Click a row to open the pair and see both reasonings.');
+  rows = focusableRows({ list, rowHeight: ROW, count: () => shown.length, open: openRow, paint: paintRows });
+  detail = el(
+    'div',
+    { class: 'detail muted' },
+    'Click a row (or press Enter on it) to open the pair and see both reasonings.',
+  );
   app.append(
     header,
     chart(m),
