@@ -88,7 +88,10 @@ export function facesSuite(): void {
 
     before(async () => {
       const { ctx } = await api();
-      server = await startLoopbackOllama({ brain, models: [MODEL], chunkIntervalMs: 1 });
+      // The cache names a server by its model's digest (not its port): a digest of this suite's own, so that answers
+      // cached by another suite's loopback brain are not this suite's.
+      const digests = { [MODEL]: `sha256:${'3'.repeat(64)}` };
+      server = await startLoopbackOllama({ brain, models: [MODEL], chunkIntervalMs: 1, digests });
       const c = vscode.workspace.getConfiguration('synthesizeme');
       await c.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await c.update('baseUrls', [server.url], vscode.ConfigurationTarget.Workspace);

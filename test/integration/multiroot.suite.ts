@@ -22,8 +22,16 @@ export function multiRootSuite(): void {
 
     before(async () => {
       const { ctx } = await api();
-      first = await startLoopbackOllama({ brain: () => judge, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
-      second = await startLoopbackOllama({ brain: () => judge, models: ['qwen3:30b-a3b'], chunkIntervalMs: 1 });
+      // The cache names a server by its model's digest (not its port): a digest of this suite's own, so that answers
+      // cached by another suite's loopback brain are not this suite's.
+      const digests = { 'llama3.1:8b': `sha256:${'1'.repeat(64)}`, 'qwen3:30b-a3b': `sha256:${'2'.repeat(64)}` };
+      first = await startLoopbackOllama({ brain: () => judge, models: ['llama3.1:8b'], chunkIntervalMs: 1, digests });
+      second = await startLoopbackOllama({
+        brain: () => judge,
+        models: ['qwen3:30b-a3b'],
+        chunkIntervalMs: 1,
+        digests,
+      });
       const all = vscode.workspace.getConfiguration('synthesizeme');
       await all.update('provider', 'ollama', vscode.ConfigurationTarget.Workspace);
       await all.update('baseUrls', [first.url], vscode.ConfigurationTarget.Workspace);

@@ -28,6 +28,9 @@ import {
   workspaceSettingsFile,
 } from './helpers';
 
+/** This suite's model digest: the cache names a server by it, so no other suite's cached answer is this suite's. */
+const DIGESTS = { 'llama3.1:8b': `sha256:${'4'.repeat(64)}` };
+
 export function polishSuite(): void {
   describe('polish: what a demanding user notices', function () {
     this.timeout(120_000);
@@ -60,7 +63,9 @@ export function polishSuite(): void {
       const { ctx } = await api();
       for (const u of (await ctx.folders.first().files.get()).users())
         for (const p of u.pairs) chosen.add(p.chosen.content.trim());
-      server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
+      // The cache names a server by its model's digest (not its port): a digest of this suite's own, so that answers
+      // cached by another suite's loopback brain are not this suite's.
+      server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1, digests: DIGESTS });
       await configure(server.url);
     });
 
@@ -225,7 +230,13 @@ export function polishSuite(): void {
       assert.doesNotMatch(String(status.item.tooltip), /OLLAMA_HOST|--base-url/);
 
       // The server comes back where it was: no reload, no click, no settings change.
-      server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1, port });
+      server = await startLoopbackOllama({
+        brain,
+        models: ['llama3.1:8b'],
+        chunkIntervalMs: 1,
+        port,
+        digests: DIGESTS,
+      });
       await waitFor(
         'the status bar recovered',
         () => status.state === 'healthy' && status.item.text.startsWith('$(check)'),
