@@ -154,7 +154,8 @@ async function judgesFrom(a: PrepareArgs, llm: Llm): Promise<string[] | undefine
     const typed = await vscode.window.showInputBox({
       title: 'Prepare: judge models (step 3, the disagreement filter)',
       prompt:
-        'Model names on the same server, separated by commas. One judge alone can only keep pairs it answers differently in the two orders.',
+        'Model names on the same server, separated by commas. ' +
+        'One judge alone can only keep pairs it answers differently in the two orders.',
       value: llm.model,
       ignoreFocusOut: true,
     });
