@@ -1,7 +1,8 @@
-// synthesizeme export: a persona model as a judge prompt or a generation prompt.
+// synthesizeme export: a persona model as a judge prompt or a generation prompt, or a workspace's pairs as
+// preference data for a trainer (the engine's workspace/preference-data.ts builds and writes it).
 
-import { dirname, resolve } from 'node:path';
-import { flag, stringOption, type Command } from '../command';
+import { dirname, join, relative, resolve } from 'node:path';
+import { flag, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import {
   demosOf,
   exportGenerationPrompt,
@@ -12,15 +13,27 @@ import {
   PromptStore,
 } from '../../core/method';
 import { loadWorkspace, type Pair } from '../../core/data';
-import { readWorkspaceSettings, workspaceLayout } from '../../core/workspace';
-import { checkNamedFolder, chooseFileToRead } from '../../core/write-guard';
+import {
+  isPreferenceSplitChoice,
+  type PreferenceDataTarget,
+  preferenceSplits,
+  preparePreferenceData,
+  readWorkspaceSettings,
+  workspaceLayout,
+  writePreferenceData,
+} from '../../core/workspace';
+import { allowNamedOutput, checkNamedFolder, chooseFileToRead } from '../../core/write-guard';
 import { UserError } from '../../core/user-error';
 import { UsageError } from '../usage-error';
+import { openForRun } from '../run-context';
+import { splitOptionHelp, splitOptionSpec } from '../split-options';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a persona model as a judge prompt (chat messages) or a generation prompt',
+  summary: 'export a persona model as a judge or generation prompt, or pairs as preference data for a trainer',
   help: `Usage: synthesizeme export <persona file> --as judge|generation [--workspace DIR] [--persona-only]
+       synthesizeme export <workspace> --as preference-data (--user ID | --all) [--split S] [--persona]
+                           [--out FILE | --out-dir DIR] [--force]
 
 --as judge        JSON chat messages: the system prompt (instructions, persona, demonstrations)
                   and a user message with {{conversation}}, {{response_a}}, {{response_b}}
@@ -30,15 +43,41 @@ export const exportCommand: Command = {
 --persona-only    --as generation without the demonstrations
 --workspace DIR   where the demo pairs and prompts live (default: the persona folder's parent)
 
-Example:
-  synthesizeme export examples/workspace/personas/ada.persona.yaml --as judge > ada-judge.json`,
-  options: { as: { type: 'string' }, workspace: { type: 'string' }, 'persona-only': { type: 'boolean' } },
+--as preference-data   JSONL for a trainer (TRL's RewardTrainer, DPOTrainer), one line a pair:
+                  {"prompt": [messages before the responses], "chosen": [{"role": "assistant", ...}],
+                  "rejected": [...]}, TRL's conversational form; collected pairs included
+--split S         context, validation, test or all (default: context and validation; the test
+                  pairs, which eval scores methods on, only when asked)
+--persona         each user's persona (their persona file's) first, as a system message; a user
+                  without a persona file is an error that names them
+--out FILE        write one file (default: standard output); --out-dir DIR: DIR/<split>.jsonl
+--force           replace a file that exists (never a preference file of the workspace)
+${splitOptionHelp}
+
+Examples:
+  synthesizeme export examples/workspace/personas/ada.persona.yaml --as judge > ada-judge.json
+  synthesizeme export examples/workspace --as preference-data --all --persona --out-dir train-data`,
+  options: {
+    as: { type: 'string' },
+    workspace: { type: 'string' },
+    'persona-only': { type: 'boolean' },
+    user: { type: 'string' },
+    all: { type: 'boolean' },
+    split: { type: 'string' },
+    persona: { type: 'boolean' },
+    out: { type: 'string' },
+    'out-dir': { type: 'string' },
+    force: { type: 'boolean' },
+    ...splitOptionSpec,
+  },
 
   async run(args, io) {
     const file = args.positionals[0];
     const as = stringOption(args, 'as');
+    if (as === 'preference-data') return exportPreferenceData(args, io);
     if (!file) throw new UsageError('export: give a persona file (see synthesizeme export --help)');
-    if (as !== 'judge' && as !== 'generation') throw new UsageError('export: --as judge or --as generation');
+    if (as !== 'judge' && as !== 'generation')
+      throw new UsageError('export: --as judge, --as generation or --as preference-data');
     // Named on the command line: read wherever it is (inside a workspace, a link out of it is still refused).
     chooseFileToRead(resolve(io.cwd, file));
     const model = await loadPersona(resolve(io.cwd, file), file).catch((err: Error) => {
@@ -76,4 +115,39 @@ function demosOrExplain(model: PersonaModel, pairs: readonly Pair[], root: strin
       2,
     );
   }
+}
+
+/** --as preference-data: the options checked, the engine builds the lines and writes them; notes on stderr. */
+async function exportPreferenceData(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const split = stringOption(args, 'split');
+  if (split !== undefined && !isPreferenceSplitChoice(split))
+    throw new UsageError(`export: --split context, validation, test or all, not "${split}"`);
+  const out = stringOption(args, 'out');
+  const outDir = stringOption(args, 'out-dir');
+  if (out !== undefined && outDir !== undefined) throw new UsageError('export: --out and --out-dir exclude each other');
+  for (const o of ['persona-only', 'workspace'])
+    if (args.values[o] !== undefined) throw new UsageError(`export: --${o} goes with --as judge or generation`);
+  // Named outputs are checked before the workspace is opened (opening pins a legacy workspace's splits).
+  const force = flag(args, 'force');
+  let target: PreferenceDataTarget | undefined;
+  if (out !== undefined) {
+    // Named on the command line: written wherever it is, unless a link planted on its way leads elsewhere.
+    allowNamedOutput(resolve(io.cwd, out));
+    target = { file: resolve(io.cwd, out), force };
+  } else if (outDir !== undefined) {
+    for (const s of preferenceSplits(split)) allowNamedOutput(join(resolve(io.cwd, outDir), `${s}.jsonl`));
+    target = { dir: resolve(io.cwd, outDir), force };
+  }
+  const { ws, users } = await openForRun(args, io, 'export');
+  const persona = flag(args, 'persona');
+  const data = await preparePreferenceData(ws, { users, persona, ...(split ? { split } : {}) }, io.cwd);
+  for (const n of data.notes) io.stderr(`note: export: ${n}\n`);
+  if (!target) {
+    for (const s of data.splits) for (const line of data.lines[s]) io.stdout(JSON.stringify(line) + '\n');
+    return 0;
+  }
+  const rel = (p: string) => relative(io.cwd, p) || p;
+  for (const f of await writePreferenceData(ws, data, target))
+    io.stdout(`Wrote ${f.records} pair(s)${f.split ? ` (${f.split})` : ''} to ${rel(f.path)}\n`);
+  return 0;
 }

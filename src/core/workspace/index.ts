@@ -19,6 +19,19 @@ export { type FitStatus, fitStatusText } from './fit-status';
 export { personaHistoryDir, workspaceLayout, type WorkspaceLayout } from './layout';
 export { openWorkspace, pairsBySplit, readUserPersona, selectUsers, type Workspace } from './open-workspace';
 export {
+  isPreferenceSplitChoice,
+  type PreferenceData,
+  type PreferenceDataTarget,
+  type PreferenceLine,
+  type PreferenceMessage,
+  type PreferenceSplitChoice,
+  preferenceLine,
+  preferenceSplits,
+  preparePreferenceData,
+  type WrittenPreferenceFile,
+  writePreferenceData,
+} from './preference-data';
+export {
   parseNumCtx,
   parseOutputCaps,
   parseThink,
