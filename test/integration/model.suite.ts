@@ -157,7 +157,8 @@ export function modelSuite(): void {
       assert.ok(out?.persona.endsWith('ada.persona.yaml'), JSON.stringify(out));
       const text = await readText(vscode.Uri.file(out.persona));
       assert.match(text, /Prefers short, direct answers/);
-      await waitFor('persona known', () => ctx.folders.first().files.hasPersona('ada') || undefined);
+      // The file watcher reports the new persona file; on a loaded machine that can take well over 15 s.
+      await waitFor('persona known', () => ctx.folders.first().files.hasPersona('ada') || undefined, 60_000);
       const uri = file('ada.prefs.jsonl');
       const lenses = await waitFor('a Judge with persona lens', async () => {
         const l = (await lensesOf(uri)).filter((x) => x.command?.title.includes('Judge with persona'));
