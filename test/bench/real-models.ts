@@ -15,7 +15,14 @@ import {
   withModel,
   type InstructModel,
 } from '../../tools/embedded-model/llama-server';
-import { checks, CONDITIONS, figuresLine, runSemantic, type SemanticFigures } from '../real-model/semantic-suite';
+import {
+  checks,
+  CONDITIONS,
+  figuresLine,
+  runSemantic,
+  SEMANTIC_PAIRS,
+  type SemanticFigures,
+} from '../real-model/semantic-suite';
 
 type Candidate = 'gemma' | InstructModel;
 const ALL: Candidate[] = ['gemma', ...(Object.keys(INSTRUCT_MODELS) as InstructModel[])];
@@ -62,7 +69,7 @@ export async function benchRealModels(opts: { smoke?: boolean } = {}): Promise<v
   });
   const logDir = mkdtempSync(join(tmpdir(), 'sm-real-models-'));
   console.log(
-    `real-models: ${repeats} runs of the semantic suite per model (6 pairs x 2 orders x 4 conditions = 48 calls a run); 2 slots, ctx 8192, ${process.env.SYNTHESIZEME_BENCH_THREADS ?? 'all'} threads`,
+    `real-models: ${repeats} runs of the semantic suite per model (${SEMANTIC_PAIRS.length} pairs x 2 orders x 4 conditions = ${SEMANTIC_PAIRS.length * 8} calls a run); 2 slots, ctx 8192, ${process.env.SYNTHESIZEME_BENCH_THREADS ?? 'all'} threads`,
   );
   try {
     for (const name of chosen) {
