@@ -1,11 +1,14 @@
 // The semantic checks: does a real, instruction-tuned model follow what its judge prompt and the persona SAY?
-// Four constructed, clear-cut pairs of one user who only wants Python, never JavaScript (each pair is the same
-// one-liner in both languages: only the taste tells them apart), judged through the built CLI (`eval`) with
+// Four constructed, clear-cut pairs of one user who only wants JavaScript, never Python (each pair is the same
+// one-liner in both languages: only the taste tells them apart). The user wants the language the coder model does
+// NOT lean to: without a persona it picks Python in most orders, so following the persona shows as a large lift
+// (a Python user would leave the persona almost nothing to lift, and the check would pass or fail on one sample).
+// The pairs are judged through the built CLI (`eval`) with
 // the suite's OWN judge prompt (SEMANTIC_JUDGE_PROMPT, written to the workspace's prompts/judge.prompt.md; the
 // product inserts the persona as usual) under four conditions:
 //   none      the judge prompt, no persona (method default)
 //   persona   the judge prompt with the user's persona (method persona)
-//   opposite  the same, with a persona stating the opposite taste (JavaScript only)
+//   opposite  the same, with a persona stating the opposite taste (Python only)
 //   always-b  the judge prompt's last line edited to "always answer B", no persona
 // The semantic layer (semantic.test.ts) asserts MARGINS with Qwen2.5-Coder 1.5B Instruct; `npm run bench --
 // real-models` measures every candidate. Each call of run() uses fresh workspaces: no cached answer.
@@ -24,9 +27,9 @@ const USER = 'sem';
 interface SemPair {
   id: string;
   question: string;
-  /** What the user wants: Python, or no emoji. */
+  /** What the user wants: the reply in JavaScript. */
   chosen: string;
-  /** The same help, in JavaScript or with emoji: clear-cut, only the taste tells them apart. */
+  /** The same help in Python: clear-cut, only the taste tells them apart. */
   rejected: string;
 }
 
@@ -34,22 +37,22 @@ export const SEMANTIC_PAIRS: SemPair[] = [
   {
     id: 'reverse',
     question: 'How do I reverse a string?',
-    chosen: 'In Python:\n\n```python\nreversed_text = text[::-1]\n```',
-    rejected: "In JavaScript:\n\n```javascript\nconst reversedText = text.split('').reverse().join('');\n```",
+    rejected: 'In Python:\n\n```python\nreversed_text = text[::-1]\n```',
+    chosen: "In JavaScript:\n\n```javascript\nconst reversedText = text.split('').reverse().join('');\n```",
   },
   {
     id: 'json-field',
     question: 'How can I read a JSON file and print one of its fields?',
-    chosen:
-      'In Python:\n\n```python\nimport json\n\nwith open("config.json") as f:\n    print(json.load(f)["name"])\n```',
     rejected:
+      'In Python:\n\n```python\nimport json\n\nwith open("config.json") as f:\n    print(json.load(f)["name"])\n```',
+    chosen:
       "In JavaScript:\n\n```javascript\nconst fs = require('fs');\n\nconsole.log(JSON.parse(fs.readFileSync('config.json', 'utf8')).name);\n```",
   },
   {
     id: 'dedupe',
     question: 'What is the quickest way to remove duplicates from a list while keeping the order?',
-    chosen: 'In Python:\n\n```python\nunique = list(dict.fromkeys(items))\n```',
-    rejected: 'In JavaScript:\n\n```javascript\nconst unique = [...new Set(items)];\n```',
+    rejected: 'In Python:\n\n```python\nunique = list(dict.fromkeys(items))\n```',
+    chosen: 'In JavaScript:\n\n```javascript\nconst unique = [...new Set(items)];\n```',
   },
   {
     id: 'sum',
@@ -60,9 +63,9 @@ export const SEMANTIC_PAIRS: SemPair[] = [
 ];
 
 export const PERSONA =
-  'This user only wants Python. They always prefer the reply written in Python and reject any reply in JavaScript.';
-export const OPPOSITE_PERSONA =
   'This user only wants JavaScript. They always prefer the reply written in JavaScript and reject any reply in Python.';
+export const OPPOSITE_PERSONA =
+  'This user only wants Python. They always prefer the reply written in Python and reject any reply in JavaScript.';
 
 const LAST_LINE = 'The position of a reply means nothing. Always pick A or B.';
 /**
@@ -200,9 +203,9 @@ export async function runSemantic(target: string[]): Promise<SemanticFigures> {
  */
 export const MARGINS = {
   /** The persona lifts accuracy over the same judge without it by at least this much... */
-  personaOverNone: 0.125,
+  personaOverNone: 0.25,
   /** ...and to at least this. */
-  personaAtLeast: 0.875,
+  personaAtLeast: 0.75,
   /** The edited prompt makes B at least this share of the answers. */
   alwaysB: 0.75,
   /** The opposite persona's accuracy (against the first persona's taste) is at least this much below the persona's. */

