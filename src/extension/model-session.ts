@@ -2,7 +2,7 @@
 // command, a CodeLens), from that folder's settings; rebuilt when the model settings or the API key change.
 
 import * as vscode from 'vscode';
-import { createLlm, type Llm, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
+import { createLlm, type Llm, type LlmConfig, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
 import type { ProviderName } from './config';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
@@ -107,6 +107,19 @@ export class ModelSession implements vscode.Disposable {
     return this.create(model);
   }
 
+  /**
+   * A model of a configuration the engine settled (collect's second model: the first one's with another name),
+   * with this folder's key and cache. Not the session's, as `another`.
+   */
+  open(config: LlmConfig): Promise<Llm> {
+    const keyEnv = this.files.config.apiKeyEnv;
+    const envKey = resolveLlmConfig(
+      { provider: config.provider, baseUrls: config.baseUrls, ...(keyEnv ? { apiKeyEnv: keyEnv } : {}) },
+      process.env,
+    ).apiKey;
+    return this.openWith(config, envKey, -1);
+  }
+
   private async create(otherModel?: string): Promise<Llm> {
     const generation = otherModel === undefined ? this.generation : -1;
     const c = this.files.config;
@@ -124,16 +137,20 @@ export class ModelSession implements vscode.Disposable {
       },
       process.env,
     );
-    // The key from SecretStorage wins over the environment's.
-    const stored = resolved.config.provider === 'openai' ? await this.secrets.get('openai') : undefined;
-    const apiKey = stored ?? resolved.apiKey;
+    return this.openWith(resolved.config, resolved.apiKey, generation);
+  }
+
+  /** The one place a model of this folder opens: the key (SecretStorage first, then the environment's), the cache. */
+  private async openWith(config: LlmConfig, envKey: string | undefined, generation: number): Promise<Llm> {
+    const stored = config.provider === 'openai' ? await this.secrets.get('openai') : undefined;
+    const apiKey = stored ?? envKey;
     const cacheDir = (await this.files.layout()).cacheDir;
     this.log.info(
       'model',
-      `${this.files.folder.name}: ${resolved.config.provider} ${resolved.config.model} ` +
-        `at ${resolved.config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`,
+      `${this.files.folder.name}: ${config.provider} ${config.model} ` +
+        `at ${config.baseUrls.map(redactUrl).join(', ')}${apiKey ? ' (with an API key)' : ''}`,
     );
-    return createLlm(resolved.config, {
+    return createLlm(config, {
       cacheDir,
       onServerCall: (error) => {
         // Only the session's current Llm can spend it (an old one may still be finishing a run).

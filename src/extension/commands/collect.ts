@@ -16,7 +16,6 @@ import { readPersonaOf, runInputs, type RunInputs, type UserPersona } from './ru
 import { UserError } from '../../core/user-error';
 import { readOwnText, READ_LIMITS } from '../../core/read-guard';
 import { allowChosenRead } from '../../core/write-guard';
-import { createLlm, type LlmConfig, resolveLlmConfig } from '../../core/llm';
 import {
   type Answer,
   type Asker,
@@ -305,17 +304,6 @@ async function chooseSystems(a: CollectArgs): Promise<CollectSources | undefined
   return { systemA, systemB };
 }
 
-/** A model of the engine's config with this folder's key (SecretStorage first, then its variable) and cache. */
-async function openModel(ctx: Ctx, folder: Folder, inputs: RunInputs, config: LlmConfig) {
-  const apiKeyEnv = folder.files.config.apiKeyEnv;
-  const fromEnv = resolveLlmConfig(
-    { provider: config.provider, baseUrls: config.baseUrls, ...(apiKeyEnv ? { apiKeyEnv } : {}) },
-    process.env,
-  ).apiKey;
-  const key = config.provider === 'openai' ? ((await ctx.secrets.get('openai')) ?? fromEnv) : undefined;
-  return createLlm(config, { cacheDir: inputs.layout.cacheDir, ...(key ? { apiKey: key } : {}) });
-}
-
 /** What this face gives the engine: what was chosen, and the folder's settings as they are; the engine decides. */
 function planInputs(
   ctx: Ctx,
@@ -333,7 +321,7 @@ function planInputs(
     ...(chosen.persona ? { persona: chosen.persona.model } : {}),
     prompts: inputs.prompts,
     model: inputs.llm,
-    openModel: (config) => openModel(ctx, folder, inputs, config),
+    openModel: (config) => folder.model.open(config),
     items: chosen.items,
     sources: chosen.sources,
     ...(chosen.a.file !== undefined ? { file: locate(chosen.a.file) } : {}),
