@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import * as codeServer from '../harness/code-server.mjs';
+import { packageVsix } from '../../tools/package.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
@@ -20,9 +21,16 @@ fs.rmSync(SHOTS, { recursive: true, force: true });
 fs.mkdirSync(SHOTS, { recursive: true });
 const lap = codeServer.lapper('e2e');
 
-// 1. Build, bundle the fixture, package the .vsix.
-// The production build (minified, no source maps) is what gets packaged.
-if (spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+// 1. Package the .vsix with `npm run package`'s own code (tools/package.mjs: the production build, minified, no
+// source maps, then vsce), install exactly the file it wrote, and bundle the fixture.
+let packed;
+try {
+  packed = packageVsix();
+} catch (err) {
+  console.log(String(err.message ?? err));
+  process.exit(1);
+}
+const vsix = packed.vsix;
 const sizes = [
   'dist/extension.js',
   'dist/webview/persona-inspector.js',
@@ -40,29 +48,10 @@ await esbuild.build({
   format: 'cjs',
   logLevel: 'warning',
 });
-const vsix = path.resolve('out/e2e/synthesizeme-studio.vsix');
-const pack = spawnSync(
-  process.execPath,
-  [
-    'node_modules/@vscode/vsce/vsce',
-    'package',
-    '--no-dependencies',
-    '--allow-missing-repository',
-    '--skip-license',
-    '--baseContentUrl',
-    'https://example.invalid/',
-    '--baseImagesUrl',
-    'https://example.invalid/',
-    '-o',
-    vsix,
-  ],
-  { encoding: 'utf8' },
+lap(
+  `packaged ${path.relative(root, vsix)} (npm run package): ${(packed.bytes / 1024).toFixed(0)} KB, ` +
+    `${packed.files.length} files; ${sizes.join(', ')}`,
 );
-if (pack.status !== 0) {
-  console.log(pack.stdout, pack.stderr);
-  process.exit(1);
-}
-lap(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB; ${sizes.join(', ')})`);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synthesizeme-e2e-'));
 const fixture = createRequire(import.meta.url)(path.resolve('out/e2e/fixture.cjs'));
