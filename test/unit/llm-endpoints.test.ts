@@ -4,8 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createLlm } from '../../src/core/llm/client';
-import { affinityIndex, Endpoint, EndpointPool } from '../../src/core/llm/endpoints';
+import { Endpoint, EndpointPool } from '../../src/core/llm/endpoints';
 import type { EndpointClient } from '../../src/core/llm/provider';
+import { rendezvousOrder } from '../../src/core/llm/affinity';
 import type { ProviderKind, ResponseSchema } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackOptions, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
@@ -208,7 +209,7 @@ for (const kind of ['ollama', 'openai'] as const) {
 }
 
 describe("one user's calls on one server", () => {
-  test('calls with the same affinity go to the same server while it has room; retries go anywhere', async () => {
+  test('calls with the same affinity go to the same server while it has room', async () => {
     const a = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
     const b = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
     const llm = createLlm(
@@ -219,7 +220,8 @@ describe("one user's calls on one server", () => {
       // Two users whose home servers differ.
       const users = ['ada', 'bruno', 'chen', 'dana', 'emil'];
       const u1 = users[0]!;
-      const u2 = users.find((u) => affinityIndex(u, 2) !== affinityIndex(u1, 2))!;
+      const home = (u: string) => rendezvousOrder(u, [a.url, b.url], (url) => url)[0];
+      const u2 = users.find((u) => home(u) !== home(u1))!;
       await Promise.all(
         [u1, u2].flatMap((u) =>
           Array.from({ length: 10 }, (_, i) =>

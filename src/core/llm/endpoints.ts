@@ -4,6 +4,7 @@
 // rotation for a cool-down that grows while it keeps failing.
 import type { EndpointClient } from './provider';
 import type { ProviderKind } from './types';
+import { rendezvousOrder } from './affinity';
 
 export const DEFAULT_CONCURRENCY: Readonly<Record<ProviderKind, number>> = { ollama: 4, openai: 8 };
 
@@ -185,6 +186,8 @@ export class EndpointPool {
   private readonly maxCoolDownMs: number;
   private readonly now: () => number;
   private turn = 0;
+  /** Each affinity's rendezvous order of the endpoints (see affinity.ts). */
+  private readonly orders = new Map<string, readonly Endpoint[]>();
 
   constructor(endpoints: readonly Endpoint[], options: PoolOptions = {}) {
     if (endpoints.length === 0) throw new Error('EndpointPool needs at least one endpoint');
@@ -213,9 +216,11 @@ export class EndpointPool {
     const usable = (e: Endpoint) => e.pausedUntil <= now && e.outstanding < e.limit.current;
     const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
     if (affinity !== undefined && this.endpoints.length > 1) {
-      // The same server for the same affinity while it has room and is healthy; otherwise the least busy.
-      const home = this.endpoints[affinityIndex(affinity, this.endpoints.length)]!;
-      if (usable(home) && home.coolUntil <= now) return home;
+      // The affinity's home is the first healthy server in its rendezvous order: a server cooling down or paused
+      // hands its users each to their next one, and nobody else moves. The home while it has room; otherwise
+      // the least busy.
+      const home = this.homeOf(affinity, now);
+      if (home && usable(home)) return home;
     }
     let best: Endpoint | undefined;
     const n = this.endpoints.length;
@@ -228,6 +233,18 @@ export class EndpointPool {
     }
     if (best) this.turn = (this.endpoints.indexOf(best) + 1) % n;
     return best;
+  }
+
+  /** The first healthy endpoint (neither cooling nor paused) in the affinity's rendezvous order, if any. */
+  homeOf(affinity: string, now: number = this.now()): Endpoint | undefined {
+    let order = this.orders.get(affinity);
+    if (!order) {
+      order = rendezvousOrder(affinity, this.endpoints, (e) => e.baseUrl);
+      // One order per user of a run; a long session forgets them now and then rather than growing.
+      if (this.orders.size >= MAX_REMEMBERED_ORDERS) this.orders.clear();
+      this.orders.set(affinity, order);
+    }
+    return order.find((e) => e.coolUntil <= now && e.pausedUntil <= now);
   }
 
   /** When waiting callers should look again even if no call finishes (a pause or cool-down ends). */
@@ -270,12 +287,5 @@ export class EndpointPool {
   }
 }
 
-/** A stable server index for an affinity key (FNV-1a). */
-export function affinityIndex(key: string, n: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % n;
-}
+/** Rendezvous orders remembered by an endpoint pool (one per user); past this many they are computed afresh. */
+const MAX_REMEMBERED_ORDERS = 100_000;

@@ -87,8 +87,9 @@ export class Scheduler {
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError();
-      // A retry goes wherever there is room: its home server may be the one failing.
-      const endpoint = await this.acquire(signal, attempt > 1, attempt > 1 ? undefined : affinity);
+      // A retry keeps its affinity: when its home server is the one failing (cooling down, paused by a 429), the
+      // home is now the next server in the user's rendezvous order, where the user's other calls go too.
+      const endpoint = await this.acquire(signal, attempt > 1, affinity);
       const epoch = endpoint.limit.epoch;
       let failure: LlmError;
       try {
