@@ -24,6 +24,15 @@ import {
   type ProtocolHandler,
   startLoopback,
 } from './loopback-llm';
+import {
+  constrainToChoice,
+  readVllmRequest,
+  type VllmMode,
+  vllmError,
+  vllmModelEntry,
+  VllmPrefixCache,
+  vllmVersionRoute,
+} from './loopback-vllm';
 
 export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
 
@@ -38,6 +47,23 @@ export interface LoopbackOpenAIOptions extends LoopbackOptions {
   flavor?: 'openai' | 'llama-server';
   /** llama.cpp's `meta` of a listed model (file size, parameters...), by model id: listed with `owned_by: "llamacpp"`. */
   meta?: Record<string, Record<string, number>>;
+  /** Behave as vLLM of this version (loopback-vllm.ts): its listing, `/version`, its own fields, its prefix cache. */
+  vllm?: VllmMode;
+}
+
+/** What a vLLM-mode server saw: the fields it ignored (its warning log) and its prefix cache. */
+export interface VllmState {
+  ignoredFields: string[];
+  prefixCache: VllmPrefixCache;
+}
+
+/** The loopback OpenAI server in vLLM's mode (loopback-vllm.ts), with what it saw. */
+export async function startLoopbackVllm(
+  options: LoopbackOpenAIOptions & { vllm: VllmMode },
+): Promise<LoopbackServer & { vllm: VllmState }> {
+  const state: VllmState = { ignoredFields: [], prefixCache: new VllmPrefixCache() };
+  const server = await startLoopback(openaiHandler({ models: DEFAULT_MODELS, ...options }, state), options, '/v1');
+  return Object.assign(server, { vllm: state });
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'llama3.1:8b'];
@@ -72,7 +98,10 @@ function maskKey(key: string): string {
 
 let nextId = 1;
 
-function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
+function openaiHandler(
+  options: LoopbackOpenAIOptions,
+  vllm: VllmState = { ignoredFields: [], prefixCache: new VllmPrefixCache() },
+): ProtocolHandler {
   const models = () => options.models ?? DEFAULT_MODELS;
   const handler: ProtocolHandler = {
     protocol: 'openai',
@@ -103,6 +132,14 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
     },
 
     route(path, method, _body, req, res): boolean {
+      if (options.vllm && path === '/version' && method === 'GET') {
+        vllmVersionRoute(options.vllm, res);
+        return true;
+      }
+      if (options.vllm && path === '/v1/models' && method === 'GET') {
+        json(res, 200, { object: 'list', data: models().map(vllmModelEntry) });
+        return true;
+      }
       if (path === '/v1/models' && method === 'GET') {
         if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
           apiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
@@ -275,8 +312,20 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
           return;
         }
       }
+      const asked = options.vllm ? readVllmRequest(options.vllm, ex.body) : undefined;
+      if (asked?.refusal) {
+        vllmError(ex.res, asked.refusal.message, asked.refusal.param);
+        return;
+      }
+      vllm.ignoredFields.push(...(asked?.ignored ?? []));
       const prepared = await prepareAnswer(ex, opts, handler);
       if (!prepared) return;
+      if (asked?.choice) {
+        // A choice-constrained decoder writes one of the choices and stops.
+        prepared.content = constrainToChoice(prepared.content, asked.choice);
+        prepared.completionTokens = 1;
+        prepared.finish = 'stop';
+      }
       const kwargs = (ex.body['chat_template_kwargs'] ?? {}) as Record<string, unknown>;
       // vLLM with a Qwen3 template: the thinking comes first in the content unless enable_thinking is false.
       if (opts.thinkingModels?.includes(ex.request.model) && kwargs['enable_thinking'] !== false)
@@ -285,7 +334,9 @@ function openaiHandler(options: LoopbackOpenAIOptions): ProtocolHandler {
       const id = `chatcmpl-loopback${nextId++}`;
       const created = Math.floor(Date.now() / 1000);
       // Like OpenAI and llama-server: the part of the prompt served from the server's prompt cache.
-      const cachedTokens = Math.min(opts.cachedPromptTokens ?? 0, promptTokens);
+      const cachedTokens = asked
+        ? Math.min(vllm.prefixCache.serve(ex.request.messages, asked.salt), promptTokens)
+        : Math.min(opts.cachedPromptTokens ?? 0, promptTokens);
       const usage = {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,

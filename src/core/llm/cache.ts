@@ -41,6 +41,8 @@ export interface CacheKeyInput {
   numCtx?: number;
   /** The thinking mode: the same prompt thought through is another answer. */
   think?: string;
+  /** The values an answer is constrained to (ChatRequest.choice). */
+  choice?: readonly string[];
 }
 
 /**
@@ -62,6 +64,8 @@ export function cacheKey(input: CacheKeyInput): string {
     input.sample ?? 0,
     input.numCtx ?? null,
     input.think ?? null,
+    // Only when set: the keys of every call without a choice stay what they were.
+    ...(input.choice ? [['choice', ...input.choice]] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

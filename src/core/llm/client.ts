@@ -15,6 +15,7 @@ import { splitThinking } from './thinking';
 import { CallDeadline } from './watchdog';
 import { MAX_ANSWER_CHARS } from './answer-guard';
 import { sameModel, ServerIdentities } from './server-identity';
+import { cacheSaltOf, type ServerFeatures } from './vllm';
 import { CutAnswerError, filledCap, pastCap } from './cut-answer';
 import { parseTolerantJson } from './tolerant-json';
 import type {
@@ -72,6 +73,12 @@ export interface LlmOptions {
   cacheDir?: string;
   /** Neither read nor write the cache (--no-cache). */
   noCache?: boolean;
+  /**
+   * What names the workspace in its users' prefix-cache salts (vLLM's cache_salt), so that two workspaces with a
+   * user of the same id do not share that user's cached prefixes either. Default: the cache folder, which is the
+   * workspace's own.
+   */
+  saltScope?: string;
   /** For OpenAI-compatible servers. Kept in memory only; never logged, cached or written. */
   apiKey?: string;
   log?: LogFn;
@@ -213,6 +220,9 @@ class LlmClient implements Llm {
   private waitSaidUntil = 0;
   private requestBudget: RequestBudget | undefined;
   private readonly waitNoticeMs: number;
+  /** What names this workspace in its users' prefix-cache salts (LlmOptions.saltScope). */
+  private readonly saltScope: string;
+  private readonly salts = new Map<string, string>();
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map((u) => normalizeBaseUrl(u)).filter(Boolean))];
@@ -227,6 +237,7 @@ class LlmClient implements Llm {
     this.prices = options.prices;
     this.slowCallMs = options.slowCallMs ?? 30_000;
     this.waitNoticeMs = options.waitNoticeMs ?? NOTICE_WAIT_MS;
+    this.saltScope = options.saltScope ?? options.cacheDir ?? '';
     const timeouts: CallTimeouts = {
       firstByteMs: (config.timeoutSeconds ?? DEFAULT_FIRST_BYTE_SECONDS) * 1000,
       idleMs: (config.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
@@ -550,7 +561,8 @@ class LlmClient implements Llm {
     isRetry: boolean,
   ): Promise<{ reply: ProviderReply; latencyMs: number; endpoint: Endpoint; sent: ChatMessage[] }> {
     const useSchema = request.schema !== undefined && !endpoint.schemaUnsupported;
-    let call = this.providerCall(request, useSchema, endpoint);
+    const features = await this.identities.features(endpoint.client, signal);
+    let call = this.providerCall(request, useSchema, endpoint, features);
     let started = performance.now();
     // Ollama sends nothing while it loads a model, and a busy server queues calls: say so, or a run looks hung.
     const slow = setTimeout(() => {
@@ -572,15 +584,19 @@ class LlmClient implements Llm {
           return { reply, latencyMs: performance.now() - started, endpoint, sent: call.messages };
         } catch (err) {
           const param = isLlmError(err) ? err.refusedParam : undefined;
-          if (!param || endpoint.refused.has(param)) throw err;
+          // Refused though this call did not send it: the server refuses something else under that name.
+          if (!param || call.omit?.has(param)) throw err;
+          // Calls in flight together are refused together: the first says so, each goes again without it.
+          const known = endpoint.refused.has(param);
           endpoint.refused.add(param);
-          this.log(
-            'warn',
-            `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" ` +
-              `(${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`,
-          );
+          if (!known)
+            this.log(
+              'warn',
+              `${redactUrl(endpoint.baseUrl)} refused the parameter "${param}" ` +
+                `(${isLlmError(err) ? (err.detail ?? err.message) : ''}); sending calls without it from now on`,
+            );
           isRetry = false;
-          call = this.providerCall(request, useSchema, endpoint);
+          call = this.providerCall(request, useSchema, endpoint, features);
           started = performance.now();
         }
       }
@@ -593,7 +609,7 @@ class LlmClient implements Llm {
           'asking for JSON in plain text and parsing it tolerantly from now on',
       );
       started = performance.now();
-      const plain = this.providerCall(request, false, endpoint);
+      const plain = this.providerCall(request, false, endpoint, features);
       const reply = await this.send(endpoint, plain, signal, false);
       return { reply, latencyMs: performance.now() - started, endpoint, sent: plain.messages };
     } finally {
@@ -637,8 +653,15 @@ class LlmClient implements Llm {
     }
   }
 
-  private providerCall(request: ChatRequest, useSchema: boolean, endpoint?: Endpoint): ProviderCall {
+  private providerCall(
+    request: ChatRequest,
+    useSchema: boolean,
+    endpoint?: Endpoint,
+    features?: ServerFeatures,
+  ): ProviderCall {
     const think = this.config.think ?? 'off';
+    // One salt per user: a user's calls share their cached prefix on the server, and no one else's do.
+    const salt = features?.cacheSalt && request.affinity !== undefined ? this.saltOf(request.affinity) : undefined;
     const cap = outputCapOf(request, this.config.outputCaps);
     return {
       model: this.model,
@@ -652,10 +675,25 @@ class LlmClient implements Llm {
         cap !== undefined && think !== 'off' && request.maxTokens === undefined ? cap * THINKING_CAP_FACTOR : cap,
       purpose: request.purpose,
       think,
-      ...(endpoint?.refused.size ? { omit: endpoint.refused } : {}),
+      // A copy: what this call left out, whatever later calls learn.
+      ...(endpoint?.refused.size ? { omit: new Set(endpoint.refused) } : {}),
       ...(this.contextPlan ? { numCtx: this.contextPlan.numCtx } : {}),
       ...(request.onText ? { onText: request.onText } : {}),
+      ...(features ? { features } : {}),
+      ...(salt ? { cacheSalt: salt } : {}),
+      ...(request.choice ? { choice: request.choice } : {}),
     };
+  }
+
+  /** The prefix-cache salt of a user (vllm.ts cacheSaltOf), remembered: a user makes many calls. */
+  private saltOf(user: string): string {
+    let salt = this.salts.get(user);
+    if (salt === undefined) {
+      if (this.salts.size >= 100_000) this.salts.clear();
+      salt = cacheSaltOf(this.saltScope, user);
+      this.salts.set(user, salt);
+    }
+    return salt;
   }
 
   /** Each endpoint's key: by the model it serves when it says, else by its address. */
@@ -682,6 +720,7 @@ class LlmClient implements Llm {
       maxTokens: outputCapOf(request, this.config.outputCaps),
       ...(identity ? { identity } : {}),
       schema: request.schema,
+      ...(request.choice ? { choice: request.choice } : {}),
       sample: request.sample,
       numCtx: this.provider === 'ollama' ? this.contextPlan?.numCtx : undefined,
       think: this.config.think ?? 'off',
@@ -782,6 +821,10 @@ function validateRequest(request: ChatRequest): void {
   }
   if (!Number.isFinite(request.temperature)) {
     throw new LlmError('bad-request', `The ${request.purpose ?? 'chat'} request has no temperature.`);
+  }
+  // A server constrains an answer one way at a time (vLLM refuses two kinds of structured output).
+  if (request.choice && (request.schema || request.choice.length === 0)) {
+    throw new LlmError('bad-request', `The ${request.purpose ?? 'chat'} request has a choice with a schema, or empty.`);
   }
 }
 

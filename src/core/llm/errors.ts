@@ -70,7 +70,9 @@ export type LlmAdvice =
   /** The server is rate limiting: fewer calls at once. */
   | { kind: 'lower-concurrency' }
   /** Ollama cut the prompt: a larger context. */
-  | { kind: 'raise-num-ctx' };
+  | { kind: 'raise-num-ctx' }
+  /** The reward model's server has no such endpoint (reward-wire.ts): serve it with vLLM's pooling runner, or the other endpoint. */
+  | { kind: 'serve-reward-model'; endpoint: 'classify' | 'pooling' };
 
 /** The CLI's words for each advice (the text of `LlmError.message` after the summary). */
 export function cliAdvice(a: LlmAdvice): string {
@@ -100,6 +102,11 @@ export function cliAdvice(a: LlmAdvice): string {
       return 'Lower --concurrency or wait.';
     case 'raise-num-ctx':
       return 'Raise --num-ctx (or synthesizeme.numCtx), or update Ollama:';
+    case 'serve-reward-model':
+      return (
+        "Serve the reward model with vLLM's pooling runner (vllm serve MODEL --runner pooling; docs/reward-model.md), " +
+        `or pass --reward-endpoint ${a.endpoint === 'classify' ? 'pooling' : 'classify'} if the model is served for that one.`
+      );
   }
 }
 
@@ -495,7 +502,21 @@ function badRequestError(
 }
 
 /** Parameters the tool may send but can do without, each with the servers' words for refusing it. */
-const DROPPABLE = ['temperature', 'think', 'chat_template_kwargs', 'reasoning_effort', 'seed', 'top_p', 'max_tokens'];
+const DROPPABLE = [
+  'temperature',
+  'think',
+  'chat_template_kwargs',
+  'reasoning_effort',
+  'seed',
+  'top_p',
+  'max_tokens',
+  // vLLM's own (vllm.ts): a proxy in front of it, or a vLLM that cannot take one (cache_salt on its V0 engine).
+  'cache_salt',
+  'structured_outputs',
+  'guided_choice',
+];
+/** Parameters only vLLM takes: a 400 that names one, quoted, refuses it ("Parameter 'cache_salt' ..."). */
+const VLLM_OWN = /'(cache_salt|structured_outputs|guided_choice)'/;
 
 /**
  * The parameter a 400 refuses, when the call can go without it: OpenAI's reasoning models answer
@@ -514,7 +535,7 @@ function refusedParameter(message: string, opts: { code?: string | null; param?:
   if (/does not support thinking/i.test(message)) return 'think';
   const unsupported = /unsupported (?:value|parameter): '(\w+)'/i.exec(message)?.[1];
   if (unsupported && DROPPABLE.includes(unsupported)) return unsupported;
-  return undefined;
+  return VLLM_OWN.exec(message)?.[1] ?? (opts.param && VLLM_OWN.test(`'${opts.param}'`) ? opts.param : undefined);
 }
 
 function cap(s: string): string {

@@ -22,8 +22,15 @@ import { httpFetch } from './http-fetch';
 import type { CallTimeouts, EndpointCheck, EndpointClient, ModelInfo, ProviderCall, ProviderReply } from './provider';
 import { callContext, shapeError, unexpectedError, watchdogError, wireMessages } from './provider';
 import { Watchdog } from './watchdog';
+import { choiceFields, PLAIN_SERVER, type ServerFeatures, vllmFeatures } from './vllm';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** A chat request as sent: OpenAI's fields and the servers' own that the tool may add. */
+type RequestBody = ChatCompletionCreateParamsBase & {
+  chat_template_kwargs?: Record<string, unknown>;
+  cache_salt?: string;
+};
 
 export interface OpenAIProviderOptions {
   timeouts: CallTimeouts;
@@ -64,34 +71,7 @@ export class OpenAIProvider implements EndpointClient {
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
     const ctx = this.context(call);
     const wd = new Watchdog(signal, this.options.timeouts);
-    const sends = (param: string) => !call.omit?.has(param);
-    const body: ChatCompletionCreateParamsBase & { chat_template_kwargs?: Record<string, unknown> } = {
-      model: call.model,
-      messages: wireMessages(call.messages),
-    };
-    // OpenAI's reasoning models refuse any temperature but 1 (400 unsupported_value): the client drops it then.
-    if (sends('temperature')) body.temperature = call.temperature;
-    if (call.seed !== undefined && sends('seed')) body.seed = call.seed;
-    if (call.think !== undefined) {
-      // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
-      // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
-      const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(this.baseUrl));
-      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on'))
-        body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
-      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort'))
-        body.reasoning_effort = call.think;
-    }
-    // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
-    if (call.maxTokens !== undefined) {
-      if (sends('max_tokens')) body.max_tokens = call.maxTokens;
-      else body.max_completion_tokens = call.maxTokens;
-    }
-    if (call.schema) {
-      body.response_format = {
-        type: 'json_schema',
-        json_schema: { name: call.schema.name, schema: call.schema.schema, strict: call.schema.strict ?? false },
-      };
-    }
+    const body = this.requestBody(call);
     try {
       if (this.options.stream ?? true) {
         const stream = await this.client.chat.completions.create(
@@ -151,6 +131,42 @@ export class OpenAIProvider implements EndpointClient {
     }
   }
 
+  /** The request body of a call: OpenAI's fields, and what the endpoint's features take beyond them. */
+  private requestBody(call: ProviderCall): RequestBody {
+    const sends = (param: string) => !call.omit?.has(param);
+    const body: RequestBody = { model: call.model, messages: wireMessages(call.messages) };
+    // OpenAI's reasoning models refuse any temperature but 1 (400 unsupported_value): the client drops it then.
+    if (sends('temperature')) body.temperature = call.temperature;
+    if (call.seed !== undefined && sends('seed')) body.seed = call.seed;
+    if (call.think !== undefined) {
+      // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
+      // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
+      const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(this.baseUrl));
+      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on'))
+        body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
+      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort'))
+        body.reasoning_effort = call.think;
+    }
+    // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
+    if (call.maxTokens !== undefined) {
+      if (sends('max_tokens')) body.max_tokens = call.maxTokens;
+      else body.max_completion_tokens = call.maxTokens;
+    }
+    if (call.schema) {
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: call.schema.name, schema: call.schema.schema, strict: call.schema.strict ?? false },
+      };
+    }
+    const features = call.features;
+    // vLLM's own fields, only to a server whose version takes them: it ignores a field it does not know (HTTP 200),
+    // so sending one blindly would look like it worked.
+    if (call.cacheSalt && features?.cacheSalt && sends('cache_salt')) body.cache_salt = call.cacheSalt;
+    if (call.choice && features?.choice && sends(features.choice))
+      Object.assign(body, choiceFields(features, call.choice));
+    return body;
+  }
+
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     const ctx: ErrorContext = { provider: 'openai', baseUrl: this.baseUrl, model: '' };
     const wd = new Watchdog(signal, this.options.timeouts);
@@ -158,7 +174,8 @@ export class OpenAIProvider implements EndpointClient {
       const models: ModelInfo[] = [];
       for await (const m of this.client.models.list({ signal: wd.signal })) {
         const identity = listedIdentity(m as unknown as Record<string, unknown>);
-        models.push({ name: m.id, ...(identity ? { identity } : {}) });
+        const ownedBy = typeof m.owned_by === 'string' && m.owned_by ? m.owned_by : undefined;
+        models.push({ name: m.id, ...(identity ? { identity } : {}), ...(ownedBy ? { ownedBy } : {}) });
       }
       if (wd.signal.aborted) throw wd.signal.reason;
       return models;
@@ -171,6 +188,32 @@ export class OpenAIProvider implements EndpointClient {
 
   async check(signal?: AbortSignal): Promise<EndpointCheck> {
     return { models: await this.listModels(signal) };
+  }
+
+  /** vLLM (its listing says `owned_by: "vllm"`) by its version; any other server takes nothing more. */
+  async features(models: readonly ModelInfo[], signal: AbortSignal): Promise<ServerFeatures> {
+    if (!models.some((m) => m.ownedBy === 'vllm')) return PLAIN_SERVER;
+    return vllmFeatures(await this.serverVersion(signal));
+  }
+
+  /**
+   * vLLM's `GET /version` at the server's root (beside `/v1`, not under it), or undefined when nothing answers
+   * it. Asked without the API key: vLLM guards only the `/v1` routes with it.
+   */
+  private async serverVersion(signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const url = new URL(this.baseUrl);
+      url.pathname = `${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}/version`;
+      url.username = '';
+      url.password = '';
+      const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.options.timeouts.firstByteMs)]);
+      const res = await httpFetch(url, { signal: timeout, headers: { Accept: 'application/json' } });
+      if (!res.ok) return undefined;
+      const body = (await res.json()) as { version?: unknown };
+      return typeof body?.version === 'string' && body.version ? body.version : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Servers that do not report usage still get counted, from the same estimate as --dry-run. */

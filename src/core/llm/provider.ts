@@ -14,6 +14,7 @@ import {
 import { estimateTokens } from './estimate';
 import type { ChatMessage, ProviderKind, ResponseSchema, ThinkMode, Usage } from './types';
 import type { Watchdog } from './watchdog';
+import type { ServerFeatures } from './vllm';
 
 /** One attempt of one request, as sent to one endpoint. */
 export interface ProviderCall {
@@ -32,6 +33,12 @@ export interface ProviderCall {
   omit?: ReadonlySet<string>;
   /** The request's onText: each streamed piece as it arrives. */
   onText?: (piece: string) => void;
+  /** The user's prefix-cache salt (vllm.ts cacheSaltOf), for an endpoint whose features take one. */
+  cacheSalt?: string;
+  /** The request's choice (ChatRequest.choice), for an endpoint whose features can constrain to it. */
+  choice?: readonly string[];
+  /** What the endpoint takes beyond its protocol (vllm.ts); absent: nothing. */
+  features?: ServerFeatures;
 }
 
 export interface ProviderReply {
@@ -50,6 +57,8 @@ export interface ModelInfo {
   digest?: string;
   /** What identifies the loaded weights on an OpenAI-compatible server (llama.cpp's file metadata, vLLM's root). */
   identity?: string;
+  /** Who an OpenAI-compatible server says serves the model (`owned_by`: "vllm", "llamacpp", "openai", ...). */
+  ownedBy?: string;
 }
 
 export interface EndpointCheck {
@@ -71,6 +80,8 @@ export interface EndpointClient {
   refuse?(call: ProviderCall): LlmError | undefined;
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   check(signal?: AbortSignal): Promise<EndpointCheck>;
+  /** What the server takes beyond its protocol, from its model listing (and what else it must ask). */
+  features?(models: readonly ModelInfo[], signal: AbortSignal): Promise<ServerFeatures>;
 }
 
 /** Messages as the wire wants them: only role and content, nothing the caller added. */

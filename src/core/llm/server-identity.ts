@@ -7,6 +7,8 @@ import type { ResponseCache } from './cache';
 import { normalizeBaseUrl } from './base-url';
 import type { EndpointClient, ModelInfo } from './provider';
 import type { ProviderKind } from './types';
+import { redactUrl } from './errors';
+import { PLAIN_SERVER, type ServerFeatures } from './vllm';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -32,6 +34,9 @@ export function identityInList(
 
 export class ServerIdentities {
   private readonly probes = new Map<EndpointClient, Promise<string | undefined>>();
+  /** Each endpoint's model listing, asked once per run for its identity and its features alike. */
+  private readonly listings = new Map<EndpointClient, Promise<ModelInfo[] | undefined>>();
+  private readonly featureProbes = new Map<EndpointClient, Promise<ServerFeatures>>();
   private changeSaid = false;
 
   constructor(
@@ -51,15 +56,50 @@ export class ServerIdentities {
     return probe;
   }
 
+  /**
+   * What the endpoint takes beyond its protocol (vLLM's cache salt and choice), asked once per run. A server that
+   * cannot be asked takes nothing more: its calls go out as to any server of the protocol.
+   */
+  features(client: EndpointClient, signal: AbortSignal): Promise<ServerFeatures> {
+    let probe = this.featureProbes.get(client);
+    if (!probe) {
+      probe = this.probeFeatures(client, signal);
+      this.featureProbes.set(client, probe);
+    }
+    return probe;
+  }
+
+  private async probeFeatures(client: EndpointClient, signal: AbortSignal): Promise<ServerFeatures> {
+    if (!client.features) return PLAIN_SERVER;
+    const models = await this.listing(client, signal);
+    const features = models ? await client.features(models, signal).catch(() => PLAIN_SERVER) : PLAIN_SERVER;
+    if (features.server) {
+      const extras = [
+        features.cacheSalt ? 'a prefix-cache salt per user (cache_salt)' : '',
+        features.choice ? `verdicts constrained to their letters (${features.choice})` : '',
+      ].filter(Boolean);
+      this.log(
+        'info',
+        `${redactUrl(client.baseUrl)} is ${features.server}: ${extras.join(', ') || 'nothing more sent'}`,
+      );
+    }
+    return features;
+  }
+
+  private listing(client: EndpointClient, signal: AbortSignal): Promise<ModelInfo[] | undefined> {
+    let listing = this.listings.get(client);
+    if (!listing) {
+      listing = client.listModels(signal).catch(() => undefined);
+      this.listings.set(client, listing);
+    }
+    return listing;
+  }
+
   private async probe(client: EndpointClient, signal: AbortSignal): Promise<string | undefined> {
     const key = this.rememberedKey(client.baseUrl);
     const remembered = (await this.cache?.serverIdentity(key)) || undefined;
-    let models: ModelInfo[];
-    try {
-      models = await client.listModels(signal);
-    } catch {
-      return remembered;
-    }
+    const models = await this.listing(client, signal);
+    if (!models) return remembered;
     const identity = identityInList(this.provider, models, this.model);
     if (identity && identity !== remembered) {
       if (remembered) this.sayChanged(remembered, identity);

@@ -30,21 +30,32 @@ export interface ResponseSchema {
    * the context is full: minutes per call, then an unparseable answer anyway.
    */
   outputCap?: number;
-  /** Which output cap a setting (`outputCaps`) overrides: 'judge', 'bootstrap', 'persona', 'memory', 'personalizable'. */
+  /** Which output cap a setting (`outputCaps`) overrides: 'judge', 'bootstrap', 'persona', 'memory', 'personalizable', 'rubric'. */
   capKind?: OutputCapKind;
 }
 
-export const OUTPUT_CAP_KINDS = ['judge', 'bootstrap', 'persona', 'memory', 'personalizable'] as const;
+export const OUTPUT_CAP_KINDS = ['judge', 'bootstrap', 'persona', 'memory', 'personalizable', 'rubric'] as const;
 export type OutputCapKind = (typeof OUTPUT_CAP_KINDS)[number];
 export type OutputCaps = Partial<Record<OutputCapKind, number>>;
 
-/** The output cap a request is sent with: its own maxTokens, else its schema's cap. */
+/**
+ * The cap of an answer that is one of a few short values (ChatRequest.choice): room for the value, and for a
+ * model that wraps it in a few words where the server cannot constrain it.
+ */
+export const CHOICE_OUTPUT_CAP = 32;
+
+/** The output cap a request is sent with: its own maxTokens, else its schema's cap (or a choice's). */
 export function outputCapOf(
-  request: { maxTokens?: number; schema?: ResponseSchema },
+  request: { maxTokens?: number; schema?: ResponseSchema; choice?: readonly string[] },
   overrides?: OutputCaps,
 ): number | undefined {
   const kind = request.schema?.capKind;
-  return request.maxTokens ?? (kind !== undefined ? overrides?.[kind] : undefined) ?? request.schema?.outputCap;
+  return (
+    request.maxTokens ??
+    (kind !== undefined ? overrides?.[kind] : undefined) ??
+    request.schema?.outputCap ??
+    (request.choice ? CHOICE_OUTPUT_CAP : undefined)
+  );
 }
 
 export interface ChatRequest {
@@ -53,6 +64,12 @@ export interface ChatRequest {
   temperature: number;
   seed?: number;
   maxTokens?: number;
+  /**
+   * The whole answer is exactly one of these values (a verdict's letter, with no reasoning asked for). A server
+   * that can constrain its output to a choice (vLLM's structured outputs) is asked to; others answer as the
+   * prompt says, and the caller reads the value it states. Part of what the call is (and of its cache key).
+   */
+  choice?: readonly string[];
   /** Index of a repeated sample of the same prompt, so the cache does not collapse them. */
   sample?: number;
   /** What the call is for ('judge', 'bootstrap', 'persona', ...): used in errors and logs. */

@@ -66,7 +66,16 @@ export interface CallOptions {
   temperature: number;
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * The verdict is the letter alone, no reasoning asked for: the system must come from judgeSystem(..., 'letter').
+   * The request then names its two answers (ChatRequest.choice) instead of a JSON schema, and a server that can
+   * constrain its output to them (vLLM) is asked to. Not for a bootstrap, whose reasoning becomes a demonstration.
+   */
+  letterOnly?: boolean;
 }
+
+/** A verdict's two possible answers. */
+export const VERDICT_LETTERS: readonly ('A' | 'B')[] = ['A', 'B'];
 
 const FATAL_KINDS = new Set(['connection', 'auth', 'quota', 'not-found', 'aborted', 'context-length']);
 
@@ -127,7 +136,9 @@ export async function judgeOrder(
     const bootstrap = opts.purpose?.startsWith('bootstrap') ?? false;
     const request = {
       messages,
-      schema: bootstrap ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA,
+      ...(opts.letterOnly && !bootstrap
+        ? { choice: VERDICT_LETTERS }
+        : { schema: bootstrap ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA }),
       temperature: opts.temperature,
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       purpose: opts.purpose ?? 'judge',

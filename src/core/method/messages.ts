@@ -59,12 +59,16 @@ function personalSections(profile: JudgeProfile): string[] {
   return parts;
 }
 
+/** The output format of a verdict that is the letter alone (CallOptions.letterOnly): no reasoning is asked for. */
+export const LETTER_ONLY_OUTPUT = 'Reply with only the letter "A" or the letter "B", and nothing else.';
+
 export function judgeSystem(
   instructions: string,
   profile: JudgeProfile,
-  kind: 'judge' | 'bootstrap' = 'judge',
+  kind: 'judge' | 'bootstrap' | 'letter' = 'judge',
 ): string {
-  return [instructions.trim(), ...personalSections(profile), OUTPUT_INSTRUCTIONS[kind]].join('\n\n');
+  const output = kind === 'letter' ? LETTER_ONLY_OUTPUT : OUTPUT_INSTRUCTIONS[kind];
+  return [instructions.trim(), ...personalSections(profile), output].join('\n\n');
 }
 
 export function pairQuestion(pair: Pair, order: Order): string {
