@@ -42,6 +42,8 @@ const webviewEntries = {
   history: 'webview/history/main.ts',
   collect: 'webview/collect/main.ts',
   transcript: 'webview/transcript/main.ts',
+  // The static report's page: inlined into the HTML by src/core/report (one classic script, no imports).
+  report: 'webview/report/main.ts',
 };
 const webview = {
   ...common,

@@ -3,7 +3,7 @@
 // - `vscode` only under src/extension (and the VS Code test layers);
 // - the faces (src/cli, src/extension) enter the core only through a folder's door (src/core/<folder>/index.ts)
 //   or a root file (src/core/*.ts);
-// - the core's floors run one way (root files < data, llm, versions < method < workspace < eval < bench, collect, theta);
+// - the core's floors run one way (root files < data, llm, versions < method < workspace < eval < bench, collect, theta, report);
 // - views never import commands;
 // - files are written only through the write guard: `node:fs` write calls are imported by write-guard.ts alone.
 // Layout is Prettier's (`npm run format`); this file says nothing about it.
@@ -43,7 +43,13 @@ const noDeferredImports = {
 };
 
 /** A file in a core folder may not import from a floor above its own, nor from another job folder. */
-const floors = [['data', 'llm', 'versions'], ['method'], ['workspace'], ['eval'], ['bench', 'collect', 'theta']];
+const floors = [
+  ['data', 'llm', 'versions'],
+  ['method'],
+  ['workspace'],
+  ['eval'],
+  ['bench', 'collect', 'theta', 'report'],
+];
 const coreFloorRules = floors.flatMap((folders, level) => {
   const above = floors.slice(level + 1).flat();
   return folders.map((folder) => {

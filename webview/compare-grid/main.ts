@@ -16,6 +16,7 @@ import {
 import { clear, el } from '../shared/dom';
 import { connect } from '../shared/ipc';
 import { focusableRows, type RowFocus } from '../shared/row-focus';
+import { keepRow, visibleWindow } from '../shared/grid-window';
 import { accuracyHeadline } from '../../src/core/eval/sample-size';
 import { orderLetter } from '../../src/core/eval/grid-cell-text';
 
@@ -76,11 +77,7 @@ const ipc = connect<HostToGrid, GridToHost>(isHostToGrid, (m) => {
 const points = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 function keep(r: GridRowView, i: number): boolean {
-  if (filter === 'flipped' && !r.flipped) return false;
-  if (filter === 'wrong' && !r.wrongEverywhere) return false;
-  if (filter === 'inconsistent' && !r.inconsistent) return false;
-  if (user && r.user !== user) return false;
-  return !matches || matches.has(i);
+  return keepRow(r, i, { filter, user, matches });
 }
 
 function apply(): void {
@@ -167,8 +164,7 @@ function openPair(at: number): void {
 }
 
 function paint(): void {
-  const top = Math.max(0, Math.floor(list.scrollTop / ROW) - OVERSCAN);
-  const bottom = Math.min(shown.length, Math.ceil((list.scrollTop + list.clientHeight) / ROW) + OVERSCAN);
+  const { top, bottom } = visibleWindow(list.scrollTop, list.clientHeight, ROW, shown.length, OVERSCAN);
   // Rebuilding the rows drops the focus: it goes back to its row.
   const hadFocus = list.contains(document.activeElement);
   clear(spacer);

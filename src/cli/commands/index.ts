@@ -6,6 +6,7 @@ import { fitCommand } from './fit';
 import { evalCommand } from './eval';
 import { judgeCommand } from './judge';
 import { compareCommand } from './compare';
+import { reportCommand } from './report';
 import { transcriptCommand } from './transcript';
 import { revalidateCommand } from './revalidate';
 import { runsCommand } from './runs';
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   evalCommand,
   judgeCommand,
   compareCommand,
+  reportCommand,
   transcriptCommand,
   revalidateCommand,
   runsCommand,

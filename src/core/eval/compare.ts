@@ -119,7 +119,7 @@ export function compareVerdicts(
   const accA = accuracyWithInterval(pa, { seed, users });
   const accB = accuracyWithInterval(pb, { seed, users });
   const test = pairedTest(pa, pb, { seed, users });
-  const perUser = byUser(pa, pb, users);
+  const { perUser, users: outcomes } = outcomesOf(pa, pb, users);
   return {
     difference: boot.difference,
     ci95: [boot.low, boot.high],
@@ -137,17 +137,38 @@ export function compareVerdicts(
     pairs: pa.length,
     samples: boot.samples,
     unmatched,
-    users: {
-      improved: perUser.filter((u) => u.difference > 0).length,
-      hurt: perUser.filter((u) => u.difference < 0).length,
-      unchanged: perUser.filter((u) => u.difference === 0).length,
-    },
+    users: outcomes,
     perUser,
     sentence: describeDifference(boot.difference, boot.low, boot.high, test.pValue),
     accuracyA: boot.accuracyA,
     accuracyB: boot.accuracyB,
     ci95A: [accA.low, accA.high],
     ci95B: [accB.low, accB.high],
+  };
+}
+
+/** Who improved, who was hurt (Comparison's `users` and `perUser`), without the bootstraps: the report's per-user outcomes. */
+export function perUserOutcomes(
+  a: ReadonlyMap<string, PairVerdict>,
+  b: ReadonlyMap<string, PairVerdict>,
+): Pick<Comparison, 'users' | 'perUser'> {
+  const { pa, pb, users } = alignRuns(a, b);
+  return outcomesOf(pa, pb, users);
+}
+
+function outcomesOf(
+  pa: readonly boolean[][],
+  pb: readonly boolean[][],
+  users: readonly string[],
+): Pick<Comparison, 'users' | 'perUser'> {
+  const perUser = byUser(pa, pb, users);
+  return {
+    users: {
+      improved: perUser.filter((u) => u.difference > 0).length,
+      hurt: perUser.filter((u) => u.difference < 0).length,
+      unchanged: perUser.filter((u) => u.difference === 0).length,
+    },
+    perUser,
   };
 }
 

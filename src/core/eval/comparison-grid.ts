@@ -12,6 +12,7 @@
 
 import { access } from 'node:fs/promises';
 import { orderFailed, type OrderVerdict, type PairVerdict } from '../method/judge';
+import type { NoDecision, RubricRecord } from '../method/rubric-record';
 import { alignRuns, noHeader, runWarnings } from './compare';
 import { describeDifference, pairedBootstrap } from './statistics';
 import { pairedTest } from './paired-test';
@@ -50,6 +51,10 @@ export interface GridOrder {
   correct: boolean;
   reasoning: string;
   failed?: boolean;
+  /** A rubric method's criteria, scores and weighted sums (the pair view's table; the hover's sums). */
+  rubric?: RubricRecord;
+  /** A rubric answer that decided nothing: a tie, or unreadable scores. */
+  noDecision?: NoDecision;
 }
 
 export interface GridCell {
@@ -112,6 +117,10 @@ export interface GridOptions {
   layout?: WorkspaceLayout;
   /** How a run file's path is shown in the warnings about its skipped lines (the CLI: relative to the current folder). */
   display?: (path: string) => string;
+  /** The run files already read, in `paths`' order (the report reads them once for its provenance too). */
+  contents?: readonly RunContents[];
+  /** The fewest runs the grid takes (default 2: a comparison; the report shows one run's pairs, too). */
+  minRuns?: number;
 }
 
 function gridOrder(o: OrderVerdict): GridOrder {
@@ -121,6 +130,8 @@ function gridOrder(o: OrderVerdict): GridOrder {
     correct: o.correct,
     reasoning: o.reasoning,
     ...(orderFailed(o) ? { failed: true } : {}),
+    ...(o.rubric ? { rubric: o.rubric } : {}),
+    ...(o.noDecision ? { noDecision: o.noDecision } : {}),
   };
 }
 
@@ -140,7 +151,8 @@ function sameLetter(cell: GridCell | null): boolean {
   return named.length >= 2 && named.every((o) => o.preference === named[0]!.preference);
 }
 
-async function readRunFile(path: string): Promise<RunContents> {
+/** A run file for a grid (or the report): refused with one line when it is missing or has no header. */
+export async function readRunFile(path: string): Promise<RunContents> {
   try {
     await access(path);
   } catch (err) {
@@ -231,8 +243,13 @@ function relabel(warning: string, n: number): string {
 }
 
 export async function buildComparisonGrid(paths: readonly string[], opts: GridOptions = {}): Promise<ComparisonGrid> {
-  if (paths.length < 2) throw new UserError(`a comparison grid needs two or more run files (got ${paths.length})`, 2);
-  const contents = await Promise.all(paths.map(readRunFile));
+  const min = opts.minRuns ?? 2;
+  if (paths.length < min)
+    throw new UserError(
+      `a comparison grid needs ${min === 1 ? 'a run file' : 'two or more run files'} (got ${paths.length})`,
+      2,
+    );
+  const contents = opts.contents ?? (await Promise.all(paths.map(readRunFile)));
   const seen = new Map<string, string>();
   paths.forEach((p, i) => {
     const id = contents[i]!.header!.id;
@@ -557,25 +574,7 @@ export function gridMarkdown(grid: ComparisonGrid): string {
   return lines.join('\n') + '\n';
 }
 
-// --- Search ----------------------------------------------------------------------------------------
+// --- Search ---------------------------------------------------------------------------------------
 
-/**
- * The rows whose pair text (from the caller's index) or any cell's reasoning contains the query,
- * case-insensitively, in row order; an empty query matches every row (a cleared filter).
- */
-export function searchGrid(
-  grid: ComparisonGrid,
-  query: string,
-  pairText: (user: string, pairId: string) => string | undefined,
-): number[] {
-  const q = query.trim().toLowerCase();
-  const out: number[] = [];
-  grid.rows.forEach((row, i) => {
-    if (!q) return void out.push(i);
-    const hit =
-      (pairText(row.user, row.pairId)?.toLowerCase().includes(q) ?? false) ||
-      row.cells.some((c) => c?.orders.some((o) => o.reasoning.toLowerCase().includes(q)));
-    if (hit) out.push(i);
-  });
-  return out;
-}
+// In its own module, with no Node import, so that the static report's page searches with it too.
+export { searchGrid } from './grid-search';
