@@ -166,12 +166,16 @@ async function realModelLayer() {
   };
   // The engine part: the built CLI and the engine against the real server (one file at a time: one server).
   const engineCounts = join('out', `real-model-${process.pid}.json`);
-  const { outRoot, built } = await bundle(findTests('test/real-model'), 'real-model');
+  // A filter (`--real-model-only semantic`) picks the engine part's files and leaves out the VS Code part.
+  let files = findTests('test/real-model');
+  if (only.length) files = files.filter((t) => only.some((o) => t.includes(o)));
+  const { outRoot, built } = await bundle(files, 'real-model');
   nodeTest(built, 1, { ...env, TEST_COUNTS_FILE: engineCounts });
   rmSync(outRoot, { recursive: true, force: true });
   add(engineCounts, 'the engine part');
   // The VS Code part: "Judge this pair" in the real extension host against the real server.
-  if (vscodeReady()) {
+  if (only.length) console.log('  the VS Code part: not run (a filter was given)');
+  else if (vscodeReady()) {
     const vsCounts = join(root, 'out', `real-model-vscode-${process.pid}.json`);
     run(process.execPath, ['test/harness/run-integration.mjs'], {
       env: {

