@@ -38,7 +38,8 @@ OPENAI_BASE_URL / OPENAI_API_KEY, then Ollama on 127.0.0.1:11434):
   --think off|on|low|high    let a reasoning model think before it answers (default off: Ollama's think,
                              vLLM/llama-server's enable_thinking, OpenAI's reasoning_effort)
   --output-caps K=N,...      answer caps in tokens by kind of call (defaults: judge=512, bootstrap=768,
-                             persona=1024, memory=768, personalizable=256; 4x when the model thinks)
+                             persona=1024, memory=768, personalizable=256, rubric=1024; 4x when the model
+                             thinks)
   --keep-alive DURATION      how long Ollama keeps the model loaded after a call (e.g. 30m, 2h, 600;
                              Ollama's default is 5m: a slow phase between calls unloads it)
   --api-key-env NAME         environment variable holding the API key (default OPENAI_API_KEY)

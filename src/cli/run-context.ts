@@ -61,7 +61,8 @@ export function usageLine(llm: Llm): string {
   return usageSentence(llm.counters());
 }
 
-export function usageJson(llm: Llm) {
+/** A model's counters as the JSON outputs give them (a chat model's, or a reward model's). */
+export function usageJson(llm: Pick<Llm, 'counters'>) {
   const c = llm.counters();
   return {
     calls: c.calls,

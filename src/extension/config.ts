@@ -24,6 +24,9 @@ const PASSED_ON = [
   'personaDir',
   'promptDir',
   'apiKeyEnv',
+  'rewardModel',
+  'rewardBaseUrl',
+  'rewardEndpoint',
 ] as const;
 type PassedOn = Pick<WorkspaceSettings, (typeof PASSED_ON)[number]>;
 
@@ -32,6 +35,10 @@ export interface Config extends PassedOn {
   split: SplitOptions;
   temperature: number;
   collect: { retestRate: number; refitAfter: number; askNext: number };
+  /** The rubric methods: context pairs per judge prompt (`synthesizeme.rubric.contextPairs`). */
+  rubricContext: number;
+  /** Test-time sampling: judge calls per order (`synthesizeme.samples`). */
+  samples: number;
 }
 
 function passOn(from: PassedOn): PassedOn {
@@ -65,6 +72,8 @@ export function readConfig(folder: vscode.Uri, onIgnored?: (line: string) => voi
       refitAfter: s.collectRefitAfter ?? defaultOf('collectRefitAfter')!,
       askNext: s.collectAskNext ?? defaultOf('collectAskNext')!,
     },
+    rubricContext: s.rubricContextPairs ?? defaultOf('rubricContextPairs')!,
+    samples: s.samples ?? defaultOf('samples')!,
   };
 }
 

@@ -42,6 +42,11 @@ export function editorAdvice(a: LlmAdvice): string {
       return 'Lower the synthesizeme.concurrency setting, or wait.';
     case 'raise-num-ctx':
       return 'Raise the synthesizeme.numCtx setting, or update Ollama:';
+    case 'serve-reward-model':
+      return (
+        "Serve the reward model with vLLM's pooling runner (vllm serve MODEL --runner pooling), or set " +
+        `synthesizeme.reward.endpoint to ${a.endpoint === 'classify' ? 'pooling' : 'classify'} if the model is served for that one.`
+      );
   }
 }
 
@@ -58,6 +63,8 @@ const ALL_ADVICE: LlmAdvice[] = [
   { kind: 'set-model' },
   { kind: 'lower-concurrency' },
   { kind: 'raise-num-ctx' },
+  { kind: 'serve-reward-model', endpoint: 'classify' },
+  { kind: 'serve-reward-model', endpoint: 'pooling' },
 ];
 
 /**

@@ -2,7 +2,17 @@
 // command, a CodeLens), from that folder's settings; rebuilt when the model settings or the API key change.
 
 import * as vscode from 'vscode';
-import { createLlm, type Llm, type LlmConfig, type ModelInfo, redactUrl, resolveLlmConfig } from '../core/llm';
+import {
+  createLlm,
+  type Llm,
+  type LlmConfig,
+  type ModelInfo,
+  openRewardModel,
+  redactUrl,
+  resolveLlmConfig,
+  type RewardModel,
+  SETTINGS_REWARD_NAMES,
+} from '../core/llm';
 import type { ProviderName } from './config';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
@@ -118,6 +128,36 @@ export class ModelSession implements vscode.Disposable {
       process.env,
     ).apiKey;
     return this.openWith(config, envKey, -1);
+  }
+
+  /**
+   * The reward model of this folder's settings (`synthesizeme.reward.*`, the `reward-model` methods), or undefined
+   * when none is named; on the chat model's server unless another is set, with the same key and cache. Not the
+   * session's: the caller disposes it after its run.
+   */
+  async openReward(): Promise<RewardModel | undefined> {
+    const c = this.files.config;
+    if (!c.rewardModel) return undefined;
+    const chat = (await this.get()).config;
+    const stored = await this.secrets.get('openai');
+    const reward = openRewardModel(
+      {
+        model: c.rewardModel,
+        ...(c.rewardBaseUrl ? { baseUrl: c.rewardBaseUrl } : {}),
+        ...(c.rewardEndpoint ? { endpoint: c.rewardEndpoint } : {}),
+      },
+      chat,
+      SETTINGS_REWARD_NAMES,
+      {
+        cacheDir: (await this.files.layout()).cacheDir,
+        ...(stored ? { apiKey: stored } : {}),
+        ...(c.apiKeyEnv ? { apiKeyEnv: c.apiKeyEnv } : {}),
+        env: process.env,
+        log: (level, message) => (level === 'warn' || level === 'error' ? this.log.warn('reward', message) : undefined),
+      },
+    );
+    if (reward) this.log.info('model', `${this.files.folder.name}: reward model ${reward.model} at ${reward.baseUrl}`);
+    return reward;
   }
 
   private async create(otherModel?: string): Promise<Llm> {

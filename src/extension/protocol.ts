@@ -84,6 +84,16 @@ export interface OrderView {
   preference: string | null;
   correct: boolean;
   reasoning: string;
+  /** A rubric method's criteria, the scores of the replies shown as A and B, and their weighted sums. */
+  rubric?: RubricView;
+  /** A rubric answer that decided nothing: a tie, or unreadable scores. */
+  noDecision?: 'tie' | 'unreadable';
+}
+
+export interface RubricView {
+  criteria: { name: string; weight: number }[];
+  scores: { A: number[]; B: number[] };
+  sums: [number, number];
 }
 
 export interface VerdictRow {
@@ -123,6 +133,8 @@ export type RunMessage = {
   sentAt: number;
   /** A paired comparison to show above the run (Compare persona versions). */
   comparison?: string;
+  /** Shown in the run file's own editor (views/run-editor.ts): with "Open in Grid" and "Open as Text". */
+  inEditor?: boolean;
 };
 
 /** One point of a line chart: numbers only, so the webview draws it without any markup from data. */
@@ -145,14 +157,20 @@ export interface ChartView {
 /** A chart (Benchmark: Scaling Plot) sent as data and drawn with DOM APIs in the webview. */
 export type ChartMessage = { type: 'chart'; chart: ChartView; sentAt: number };
 
-export type HostToVerdicts = RunMessage | ChartMessage;
+/** What the run file's editor shows instead of a run: why it cannot (not a run file, outside the workspace). */
+export type NoticeMessage = { type: 'notice'; title: string; text: string };
+
+export type HostToVerdicts = RunMessage | ChartMessage | NoticeMessage;
 
 export type VerdictsToHost =
   | { type: 'ready' }
   | { type: 'openPair'; file: string; line: number; list?: number[] }
   | { type: 'transcript'; row: number }
   | { type: 'painted'; rows: number; ms: number }
-  | { type: 'chartPainted'; points: number };
+  | { type: 'chartPainted'; points: number }
+  // The run file's editor: the comparison grid of this run, and the file as text.
+  | { type: 'openGrid' }
+  | { type: 'openAsText' };
 
 // ---------- Pair view (webview panel) ----------
 
@@ -369,6 +387,9 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
       return typeof x['rows'] === 'number' && typeof x['ms'] === 'number' && Number.isFinite(x['ms']);
     case 'chartPainted':
       return typeof x['points'] === 'number' && Number.isInteger(x['points']) && x['points'] >= 0;
+    case 'openGrid':
+    case 'openAsText':
+      return true;
     default:
       return false;
   }
@@ -414,6 +435,7 @@ export function isChartView(x: unknown): x is ChartView {
 export function isHostToVerdicts(x: unknown): x is HostToVerdicts {
   if (!isObject(x)) return false;
   if (x['type'] === 'chart') return isChartView(x['chart']);
+  if (x['type'] === 'notice') return isText(x['title'], 512) && isText(x['text']);
   return x['type'] === 'run' && Array.isArray(x['rows']) && isObject(x['run']);
 }
 

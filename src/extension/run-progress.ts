@@ -18,13 +18,20 @@ export class RunProgress implements vscode.Disposable {
     return this.active.size;
   }
 
-  run<T>(title: string, work: (signal: AbortSignal, report: RunReport) => Promise<T>): Promise<T> {
+  /** `cancel`: a second way to cancel besides the notification's button (a Testing panel run's token). */
+  run<T>(
+    title: string,
+    work: (signal: AbortSignal, report: RunReport) => Promise<T>,
+    cancel?: vscode.CancellationToken,
+  ): Promise<T> {
     return Promise.resolve(
       vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `SynthesizeMe: ${title}`, cancellable: true },
         async (progress, token) => {
           const controller = new AbortController();
           const sub = token.onCancellationRequested(() => controller.abort());
+          const other = cancel?.onCancellationRequested(() => controller.abort());
+          if (cancel?.isCancellationRequested) controller.abort();
           this.active.add(controller);
           this.changed.fire(this.active.size);
           let last = 0;
@@ -37,6 +44,7 @@ export class RunProgress implements vscode.Disposable {
             return await work(controller.signal, report);
           } finally {
             sub.dispose();
+            other?.dispose();
             this.active.delete(controller);
             this.changed.fire(this.active.size);
           }

@@ -7,6 +7,8 @@ import type { Brain, BrainRequest } from './loopback-llm';
 export function schemaName(schema: Record<string, unknown> | undefined): string | undefined {
   const props = (schema?.properties ?? {}) as Record<string, unknown>;
   if ('preference' in props) return 'judgment';
+  // A rubric answer holds a persona too (`rubric`): its criteria say what it is.
+  if ('criteria' in props) return 'rubric';
   if ('persona' in props) return 'persona';
   if ('facts' in props) return 'memory';
   if ('personalizable' in props) return 'personalizable';

@@ -33,6 +33,7 @@ import {
   VllmPrefixCache,
   vllmVersionRoute,
 } from './loopback-vllm';
+import { isRewardPath, type RewardCall, type VllmRewardModel, vllmRewardRoute } from './loopback-reward';
 
 export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
 
@@ -49,19 +50,30 @@ export interface LoopbackOpenAIOptions extends LoopbackOptions {
   meta?: Record<string, Record<string, number>>;
   /** Behave as vLLM of this version (loopback-vllm.ts): its listing, `/version`, its own fields, its prefix cache. */
   vllm?: VllmMode;
+  /** vLLM mode: the served model is a pooling model that scores (loopback-reward.ts: `/classify`, `/pooling`). */
+  reward?: VllmRewardModel;
 }
 
 /** What a vLLM-mode server saw: the fields it ignored (its warning log) and its prefix cache. */
 export interface VllmState {
   ignoredFields: string[];
   prefixCache: VllmPrefixCache;
+  /** The pooling model (options.reward): change it between requests (a fault, another task). */
+  reward?: VllmRewardModel;
+  /** The scoring requests received (`/classify`, `/pooling`). */
+  scored: RewardCall[];
 }
 
 /** The loopback OpenAI server in vLLM's mode (loopback-vllm.ts), with what it saw. */
 export async function startLoopbackVllm(
   options: LoopbackOpenAIOptions & { vllm: VllmMode },
 ): Promise<LoopbackServer & { vllm: VllmState }> {
-  const state: VllmState = { ignoredFields: [], prefixCache: new VllmPrefixCache() };
+  const state: VllmState = {
+    ignoredFields: [],
+    prefixCache: new VllmPrefixCache(),
+    scored: [],
+    ...(options.reward ? { reward: options.reward } : {}),
+  };
   const server = await startLoopback(openaiHandler({ models: DEFAULT_MODELS, ...options }, state), options, '/v1');
   return Object.assign(server, { vllm: state });
 }
@@ -100,7 +112,7 @@ let nextId = 1;
 
 function openaiHandler(
   options: LoopbackOpenAIOptions,
-  vllm: VllmState = { ignoredFields: [], prefixCache: new VllmPrefixCache() },
+  vllm: VllmState = { ignoredFields: [], prefixCache: new VllmPrefixCache(), scored: [] },
 ): ProtocolHandler {
   const models = () => options.models ?? DEFAULT_MODELS;
   const handler: ProtocolHandler = {
@@ -131,9 +143,13 @@ function openaiHandler(
       return true;
     },
 
-    route(path, method, _body, req, res): boolean {
+    route(path, method, body, req, res): boolean {
       if (options.vllm && path === '/version' && method === 'GET') {
         vllmVersionRoute(options.vllm, res);
+        return true;
+      }
+      if (options.vllm && isRewardPath(path, method)) {
+        vllmRewardRoute(vllm.reward, { path, body, served: models() }, vllm.scored, res);
         return true;
       }
       if (options.vllm && path === '/v1/models' && method === 'GET') {

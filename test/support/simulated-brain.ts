@@ -29,6 +29,10 @@
 //   persona         persona synthesis from examples with true preferences: {"reasoning", "persona"}
 //   memory          facts about the user from their conversations: {"facts": [...]}
 //   personalizable  does the pair leave room for taste: {"reason", "personalizable"}
+//   rubric          the rubric methods: {"persona"?, "criteria": [{"name", "weight"}], "scores": {"A", "B"}},
+//                   criteria from what the persona, the past choices and the request say the user
+//                   wants (weights by strength), 1-10 scores from its detectors, a persona written in
+//                   paraphrase unless one is given; equal replies score equal (a tie)
 //
 // With no personal information it judges by a GENERIC PRIOR like typical LLM judges: the longer,
 // more detailed answer wins, lists and friendliness help a little, and near-ties go to A. A hash
@@ -67,7 +71,7 @@ export interface BrainRequest {
 /** What a loopback server calls for every chat request: the assistant's reply text. */
 export type Brain = (request: BrainRequest) => string;
 
-export type BrainKind = 'judgment' | 'persona' | 'memory' | 'personalizable' | 'other';
+export type BrainKind = 'judgment' | 'persona' | 'memory' | 'personalizable' | 'rubric' | 'other';
 
 /** The ways a judge prompt can leave the brain confused (see the header). */
 export type Confusion = 'not-personal' | 'no-persona' | 'no-format' | 'no-labels';
@@ -421,6 +425,62 @@ function synthesizePersona(all: string): { reasoning: string; persona: string } 
   return { reasoning, persona: `${paragraph}\n\nPreferences about responses:\n${bullets.join('\n')}` };
 }
 
+const CRITERION: Record<Aspect, [string, string]> = {
+  concise: ['brevity', 'thoroughness'],
+  steps: ['step-by-step structure', 'flowing prose'],
+  sources: ['named sources', 'no attributions'],
+  'no-emoji': ['no emoji', 'emoji'],
+  formal: ['formal register', 'casual register'],
+  code: ['code examples', 'explanation without code'],
+};
+
+/**
+ * The rubric methods: what the user wants (the persona given, else what the past choices and the request show)
+ * becomes weighted criteria, and each reply is scored 1-10 on each by the brain's own detectors, plus a general
+ * quality criterion (the generic prior: heavy when nothing is known, light otherwise). `flip` swaps the two replies'
+ * scores: the simulated model's mistake on this prompt.
+ */
+function scoreByRubric(system: string, userMessage: string, flip: boolean): Record<string, unknown> {
+  const pair = readPair(userMessage.replace(/<examples>[\s\S]*?<\/examples>/g, ''));
+  const personal = PERSONAL.test(instructionsOf(system));
+  const weights: AspectWeights = {};
+  const add = (w: AspectWeights, strength: number) => {
+    for (const t of ASPECTS) if (w[t]) weights[t] = (weights[t] ?? 0) + strength * w[t]!;
+  };
+  const given = personaOf(system).persona;
+  if (personal && given) add(aspectsStatedIn(given), WEIGHT.persona);
+  if (personal) {
+    const ev = countEvidence(parseExamples(system));
+    const aspects = consistentAspects(ev);
+    for (const t of aspects) add({ [t]: ev.pro[t] / ev.pro[aspects[0]!] }, WEIGHT.demos);
+  }
+  add(aspectsStatedIn(userTurns(pair.conversation).join('\n')), WEIGHT.request);
+  const known = ASPECTS.filter((t) => weights[t]);
+  const criteria = known.map((t) => ({
+    name: CRITERION[t][weights[t]! > 0 ? 0 : 1],
+    weight: Math.max(1, Math.round(Math.abs(weights[t]!))),
+  }));
+  const scoresA: number[] = [];
+  const scoresB: number[] = [];
+  for (const t of known) {
+    const d = Math.sign(weights[t]!) * compareAspect(t, pair.a, pair.b);
+    scoresA.push(6 + 3 * d);
+    scoresB.push(6 - 3 * d);
+  }
+  // The general quality of each reply, as a typical reader sees it: a near-tie scores equal.
+  const g = genericScore(pair.a) - genericScore(pair.b);
+  const gd = Math.abs(g) < NEAR_TIE ? 0 : Math.sign(g);
+  criteria.push({ name: 'overall helpfulness', weight: known.length ? 1 : 3 });
+  scoresA.push(7 + gd);
+  scoresB.push(7 - gd);
+  const scores = flip ? { A: scoresB, B: scoresA } : { A: scoresA, B: scoresB };
+  if (given) return { criteria, scores };
+  const persona = known.length
+    ? `This user wants ${describeWeights(Object.fromEntries(known.map((t) => [t, Math.sign(weights[t]!)])))}.`
+    : GENERIC_PERSONA;
+  return { persona, criteria, scores };
+}
+
 /** A memory only records what the user said: their questions and their explicit requests. */
 function extractMemory(userMessage: string): { facts: string[] } {
   const requests = new Map<Aspect, number>();
@@ -503,7 +563,8 @@ function judgePersonalizable(userMessage: string): { reason: string; personaliza
 
 function kindOf(request: BrainRequest): BrainKind {
   const name = request.schema?.name;
-  if (name === 'judgment' || name === 'persona' || name === 'memory' || name === 'personalizable') return name;
+  if (name === 'judgment' || name === 'persona' || name === 'memory' || name === 'personalizable' || name === 'rubric')
+    return name;
   // Without a schema (a server that rejected it, a plain-text fallback), the output
   // instructions in the system message say what is wanted.
   const system = request.messages
@@ -511,6 +572,7 @@ function kindOf(request: BrainRequest): BrainKind {
     .map((m) => m.content)
     .join('\n');
   if (/"personalizable"/.test(system)) return 'personalizable';
+  if (/"criteria"/.test(system) && /"scores"/.test(system)) return 'rubric';
   if (/"facts"/.test(system)) return 'memory';
   if (/"persona"/.test(system)) return 'persona';
   if (/"preference"/.test(system) || request.messages.some((m) => m.content.includes('<response_a>')))
@@ -522,7 +584,7 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
   const noise = options.noise ?? 0.08;
   const zero = (): BrainStats => ({
     calls: 0,
-    byKind: { judgment: 0, persona: 0, memory: 0, personalizable: 0, other: 0 },
+    byKind: { judgment: 0, persona: 0, memory: 0, personalizable: 0, rubric: 0, other: 0 },
     confused: { 'not-personal': 0, 'no-persona': 0, 'no-format': 0, 'no-labels': 0 },
   });
   let stats = zero();
@@ -576,6 +638,15 @@ export function simulatedBrain(options: SimulatedBrainOptions = {}): SimulatedBr
         return JSON.stringify(extractMemory(lastUser));
       case 'personalizable':
         return JSON.stringify(judgePersonalizable(lastUser));
+      case 'rubric': {
+        const system = request.messages
+          .filter((m) => m.role === 'system')
+          .map((m) => m.content)
+          .join('\n\n');
+        const prompt = request.messages.map((m) => `${m.role}\n${m.content}`).join('\n\u0000\n');
+        const flip = createRng(hashString(prompt))() < noise;
+        return JSON.stringify(scoreByRubric(system, lastUser, flip));
+      }
       default:
         return 'Hello from the simulated model.';
     }

@@ -50,10 +50,15 @@ describe('bench run and scaling against a loopback Ollama', () => {
       assert.ok(cell.calls > 0 && cell.promptTokens > 0, `${cell.method}@${cell.model}: usage counted`);
       assert.ok('costUsd' in cell && 'consistency' in cell);
     }
-    assert.equal(r.comparisons.length, 4);
-    assert.ok(
-      r.comparisons.every((x: { baseline: string; p: number }) => x.baseline === 'default' && x.p >= 0 && x.p <= 1),
+    // Per model: memory and persona+demos against default, and memory against SynthesizeMe (persona+demos).
+    assert.equal(r.comparisons.length, 6);
+    assert.deepEqual(
+      r.comparisons.map((x: { method: string; baseline: string }) => `${x.method} vs ${x.baseline}`).sort(),
+      [...Array(2).keys()]
+        .flatMap(() => ['memory vs default', 'persona+demos vs default', 'memory vs persona+demos'])
+        .sort(),
     );
+    assert.ok(r.comparisons.every((x: { p: number }) => x.p >= 0 && x.p <= 1));
     assert.equal(r.fits.length, 2);
     assert.ok(r.fits[0].fitted > 0);
     // Personas of each model in a folder of their own.
@@ -77,11 +82,10 @@ describe('bench run and scaling against a loopback Ollama', () => {
     );
     assert.match(r.markdown, /^\| method \| m1 \| m2 \|$/m);
     assert.match(r.markdown, /^\| persona\+demos \| \d+\.\d\d% ± \d+\.\d\d \| \d+\.\d\d% ± \d+\.\d\d \|$/m);
-    assert.match(
-      r.markdown,
-      /\| method vs default \| model \| difference \(95% CI\) \| p \(pairs\) \| p \(Holm\) \| pairs \|/,
-    );
-    assert.match(r.markdown, /^p-values Holm-corrected for 4 comparisons/m);
+    assert.match(r.markdown, /\| method \| vs \| model \| difference \(95% CI\) \| p \| p \(Holm\) \| pairs \|/);
+    // Per model: memory and persona+demos against default, memory against SynthesizeMe (persona+demos).
+    assert.match(r.markdown, /^p-values Holm-corrected for 6 comparisons/m);
+    assert.match(r.markdown, /^\| memory \| persona\+demos \| m1 \| /m);
     assert.ok(
       r.comparisons.every(
         (x: { p: number; pHolm: number; sentence: string }) =>

@@ -49,7 +49,10 @@ export function handWorkspace(users: string[], pairs: number, text = ''): HandWo
   const pairIds = new Map<string, string[]>();
   const personaHash = new Map<string, string>();
   for (const user of users) {
-    const ids = Array.from({ length: pairs }, (_, i) => `${user}-${i}${text && (i === 0 || i === 2) ? ` ${text}` : ''}`);
+    const ids = Array.from(
+      { length: pairs },
+      (_, i) => `${user}-${i}${text && (i === 0 || i === 2) ? ` ${text}` : ''}`,
+    );
     pairIds.set(user, ids);
     ids.forEach((pairId, i) =>
       lines.push(

@@ -807,7 +807,7 @@ describe('simulated brain: reading what is (and is not) in the prompt', () => {
     );
     assert.deepEqual(brain.stats(), {
       calls: 6,
-      byKind: { judgment: 2, persona: 1, memory: 1, personalizable: 1, other: 1 },
+      byKind: { judgment: 2, persona: 1, memory: 1, personalizable: 1, rubric: 0, other: 1 },
       confused: { 'not-personal': 0, 'no-persona': 0, 'no-format': 0, 'no-labels': 0 },
     });
     brain.resetStats();

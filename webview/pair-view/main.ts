@@ -12,6 +12,7 @@ import {
   type PairScope,
   type PairToHost,
   type PairViewData,
+  type RubricView,
 } from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
 import { connect } from '../shared/ipc';
@@ -184,11 +185,45 @@ function judgementNode(j: PairJudgementView): HTMLElement {
         el(
           'div',
           { class: o.correct ? 'ok' : 'bad' },
-          `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${o.preference ?? 'no answer'} (${which(o.order)})`,
+          `${o.correct ? '✓' : '✗'} order (${o.order[0]},${o.order[1]}): ${answerText(o)} (${which(o.order)})`,
         ),
+        o.rubric && o.reasoning.trim() ? el('div', { class: 'muted' }, 'The persona the judge wrote:') : null,
         renderMarkdown(o.reasoning),
+        o.rubric ? rubricTable(o.rubric) : null,
       ),
     ),
+  );
+}
+
+/** What an order answered: a letter, a rubric's tie or unreadable scores, or nothing. */
+function answerText(o: PairJudgementView['orders'][number]): string {
+  if (o.preference) return o.preference;
+  if (o.noDecision === 'tie') return 'a tie (equal weighted sums)';
+  if (o.noDecision === 'unreadable') return 'unreadable scores';
+  return 'no answer';
+}
+
+/**
+ * A rubric verdict's reasons: each criterion with its weight and both replies' scores, then the weighted sums that
+ * decided. The criteria are the model's text: text nodes only, like everything else here.
+ */
+function rubricTable(r: RubricView): HTMLElement {
+  const num = (x: number) => el('td', { class: 'num' }, String(x));
+  const rows = r.criteria.map((c, i) =>
+    el('tr', {}, el('td', {}, c.name), num(c.weight), num(r.scores.A[i] ?? NaN), num(r.scores.B[i] ?? NaN)),
+  );
+  const [a, b] = r.sums;
+  const sum = (x: number, win: boolean) => el('td', { class: `num${win ? ' ok' : ''}` }, x.toFixed(2));
+  return el(
+    'table',
+    { class: 'rubric', attrs: { 'data-testid': 'rubric' } },
+    el(
+      'thead',
+      {},
+      el('tr', {}, el('th', {}, 'criterion'), el('th', {}, 'weight'), el('th', {}, 'A'), el('th', {}, 'B')),
+    ),
+    el('tbody', {}, ...rows),
+    el('tfoot', {}, el('tr', {}, el('th', { attrs: { colspan: '2' } }, 'weighted sum'), sum(a, a > b), sum(b, b > a))),
   );
 }
 

@@ -2,11 +2,13 @@
 // accuracy per method side by side; filters; a virtualized list (fixed row height, only the
 // visible rows exist in the DOM) so that 10,000 rows paint as fast as 100.
 
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import {
   isHostToVerdicts,
   type ChartMessage,
   type HostToVerdicts,
+  type NoticeMessage,
   type RunMessage,
   type VerdictRow,
   type VerdictsToHost,
@@ -42,6 +44,10 @@ let firstPaint = true;
 const ipc = connect<HostToVerdicts, VerdictsToHost>(isHostToVerdicts, (m) => {
   if (m.type === 'chart') {
     renderChart(m);
+    return;
+  }
+  if (m.type === 'notice') {
+    renderNotice(m);
     return;
   }
   const t0 = performance.now();
@@ -234,6 +240,7 @@ function render(m: RunMessage): void {
     el('h2', {}, `${m.run.method} on ${m.run.split} · ${m.run.model}`),
     el('div', { class: 'muted' }, m.run.name),
     m.comparison ? el('div', { class: 'comparison', attrs: { 'data-testid': 'comparison' } }, m.comparison) : null,
+    m.inEditor ? editorButtons(true) : null,
   );
   spacer = el('div', { class: 'spacer' });
   list = el('div', { class: 'list', attrs: { role: 'table' } }, spacer);
@@ -260,6 +267,31 @@ function render(m: RunMessage): void {
     detail,
   );
   applyFilters();
+}
+
+/** A run file's editor: its grid one click away, and the file as text. */
+function editorButtons(grid: boolean): HTMLElement {
+  const button = (label: string, icon: string, testid: string, type: 'openGrid' | 'openAsText') => {
+    const b = el('vscode-button', { attrs: { icon, 'data-testid': testid, secondary: '' } }, label);
+    b.addEventListener('click', () => ipc.post({ type }));
+    return b;
+  };
+  return el(
+    'div',
+    { class: 'buttons' },
+    grid ? button('Open in Grid', 'table', 'open-grid', 'openGrid') : null,
+    button('Open as Text', 'go-to-file', 'open-as-text', 'openAsText'),
+  );
+}
+
+/** Why a file opened in the run editor is not shown as a run (outside the workspace, not a run file). */
+function renderNotice(m: NoticeMessage): void {
+  clear(app);
+  app.append(
+    el('h2', {}, m.title),
+    el('p', { class: 'pre', attrs: { 'data-testid': 'run-notice', role: 'alert' } }, m.text),
+    editorButtons(false),
+  );
 }
 
 /** A chart sent as numbers (Benchmark: Scaling Plot), drawn with DOM APIs. */

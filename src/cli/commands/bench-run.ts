@@ -14,7 +14,7 @@ import { openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
-import { type Llm } from '../../core/llm';
+import { type Llm, type RewardModel } from '../../core/llm';
 import { PathNotFoundError, type UserEntry } from '../../core/data';
 import { openWorkspace, type Workspace } from '../../core/workspace';
 import { isMethod, METHODS, type Prompt, promptHash } from '../../core/method';
@@ -35,6 +35,9 @@ import {
 import { allowNamedOutput, chooseFileToRead } from '../../core/write-guard';
 import { READ_LIMITS, readOwnBytes } from '../../core/read-guard';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
+import { rubricContextFrom, rubricOptionHelp, rubricOptionSpec } from '../rubric-options';
+import { openRewardFor, rewardOptionHelp, rewardOptionSpec } from '../reward-options';
+import { samplesFrom, samplesOptionHelp, samplesOptionSpec } from '../samples-option';
 import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {
@@ -46,6 +49,9 @@ export const benchRunOptions: OptionSpec = {
   table: { type: 'boolean' },
   sizes: { type: 'string' },
   ...fitOptionSpec,
+  ...rubricOptionSpec,
+  ...rewardOptionSpec,
+  ...samplesOptionSpec,
   theta: { type: 'string' },
 };
 
@@ -60,6 +66,9 @@ export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,..
   --users N | --all          the first N users (by id) that can be fitted, or all (default all)
   --table                    print only the Markdown tables
 ${fitOptionHelp()}
+${rubricOptionHelp}
+${rewardOptionHelp}
+${samplesOptionHelp}
   --theta FILE               fit the personas with this persona-synthesis prompt Θ instead of the workspace's
                              (e.g. one \`theta optimize\` found with a larger model: "Distill Θ"); its personas
                              go to personas/theta-<hash>/<model>/, apart from the workspace's own
@@ -173,13 +182,19 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const { models, fitModel, all } = openModels(args, io, ws);
   const json = flag(args, 'json');
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
+  let reward: RewardModel | undefined;
   try {
+    // One reward model for every evaluation model (on the first one's server unless --reward-base-url says).
+    reward = openRewardFor(args, io, ws.settings, models[0]!, { methods, cacheDir: ws.layout.cacheDir });
     const theta = flag(args, 'dry-run') ? undefined : await thetaFromFile(args, io);
     const plan = prepareBench({
       ...jobInputs(args, ws, users, fitModel),
       methods,
       models,
       ...(theta ? { theta } : {}),
+      rubricContext: rubricContextFrom(args, ws.settings),
+      ...(reward ? { reward } : {}),
+      samples: samplesFrom(args, ws.settings),
     });
     if (flag(args, 'dry-run')) return printDryRun(io, json, estimateBench(plan));
     // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
@@ -197,6 +212,7 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
     progress.done();
     return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
   } finally {
+    await reward?.dispose();
     for (const l of all) await l.dispose();
   }
 }

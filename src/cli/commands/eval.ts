@@ -1,7 +1,7 @@
 // synthesizeme eval: judge a split with a method, both orders per pair, with statistics.
 
 import { relative } from 'node:path';
-import { isMethod, type Method, METHODS } from '../../core/method';
+import { isMethod, isRewardMethod, type Method, METHODS } from '../../core/method';
 import {
   estimateEval,
   type EvalPrepared,
@@ -12,10 +12,13 @@ import {
   runEval,
   smallSampleNote,
 } from '../../core/eval';
-import { type Llm } from '../../core/llm';
+import { type Llm, type RewardModel } from '../../core/llm';
 import { flag, listOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
+import { rubricContextFrom, rubricOptionHelp, rubricOptionSpec } from '../rubric-options';
+import { samplesFrom, samplesOptionHelp, samplesOptionSpec } from '../samples-option';
+import { openRewardFor, rewardOptionHelp, rewardOptionSpec } from '../reward-options';
 import { Progress } from '../progress';
 import {
   commandLine,
@@ -27,12 +30,12 @@ import {
   usageJson,
 } from '../run-context';
 import { costText, estimateJson, tokensText } from '../estimate-text';
-import { accuracyCell, markdownTable } from '../results-table';
+import { accuracyCell, markdownTable, pairedDifferenceLines } from '../results-table';
 import { UsageError } from '../usage-error';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a method (default, demographics, memory, demos, persona, persona+demos) on a split',
+  summary: 'evaluate a method (default, demographics, memory, demos, persona, persona+demos, rubric, ...) on a split',
   help: `Usage: synthesizeme eval <workspace> --method M[,M...] (--user ID | --all) [options]
 
 Judges every pair of the split in both orders and reports accuracy over the 2N samples with a
@@ -46,6 +49,9 @@ Options:
   --label TEXT               a name for the run (recorded in its header; synthesizeme runs lists it)
   --json                     one JSON object (several methods: {"results": [...]})
   --table                    a Markdown results table like the paper's
+${rubricOptionHelp}
+${samplesOptionHelp}
+${rewardOptionHelp}
 ${splitOptionHelp}
 ${modelOptionHelp}
 
@@ -59,6 +65,9 @@ Example:
     label: { type: 'string' },
     json: { type: 'boolean' },
     table: { type: 'boolean' },
+    ...rubricOptionSpec,
+    ...samplesOptionSpec,
+    ...rewardOptionSpec,
     ...splitOptionSpec,
     ...modelOptionSpec,
   },
@@ -72,7 +81,10 @@ Example:
     const dryRun = flag(args, 'dry-run');
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
     const rel = (p: string) => relative(io.cwd, p) || p;
+    let reward: RewardModel | undefined;
     try {
+      // Opened only for a reward method; bad or missing reward options stop here, before any call.
+      reward = openRewardFor(args, io, ws.settings, llm, { methods, cacheDir: ws.layout.cacheDir });
       const inputs = {
         layout: ws.layout,
         prompts: ws.prompts,
@@ -83,6 +95,9 @@ Example:
         temperature,
         seed: ws.split.seed,
         ...(label !== undefined ? { label } : {}),
+        rubricContext: rubricContextFrom(args, ws.settings),
+        samples: samplesFrom(args, ws.settings),
+        ...(reward ? { reward } : {}),
         display: rel,
       };
       const prepared = await prepareEval(inputs, { dryRun, onNote: (m) => io.stderr(`note: ${m}\n`) });
@@ -96,13 +111,14 @@ Example:
           for (const s of r.skipped) progress.message(`${r.method}: skipped ${s.user}: ${s.reason}`);
         },
       });
-      printResults(results, { json, table: flag(args, 'table') }, io, llm);
+      printResults(results, { json, table: flag(args, 'table'), seed: ws.split.seed }, io, llm, reward);
       if (flag(args, 'no-cache')) reusedRunNotes(results, io, llm);
       return exitCodeOf(results, io);
     } catch (err) {
       progress.done();
       return rethrowCancelled(err, io, commandLine('eval', args));
     } finally {
+      await reward?.dispose();
       await llm.dispose();
     }
   },
@@ -153,6 +169,18 @@ function resultJson(r: EvalResult, rel: (p: string) => string) {
     complete: r.complete,
     failed: r.failed,
     unparseable: { samples: r.unparseable, rate: r.samples ? r.unparseable / r.samples : null },
+    // A rubric method's unparseable answers by kind: equal weighted sums, and answers that are no rubric.
+    ...(r.ties !== undefined && !isRewardMethod(r.method) ? { ties: r.ties, unreadable: r.unreadable ?? 0 } : {}),
+    // A reward method: order does not apply; the pairs scored alike (counted wrong), and the mean score margin.
+    ...(isRewardMethod(r.method) ? { pointwise: true, ties: r.ties ?? 0, margin: r.margin ?? null } : {}),
+    // --samples k: k, the temperature sampled at, and how far each order's samples agreed (mean share).
+    ...(r.samplesPerOrder !== undefined
+      ? {
+          samplesPerOrder: r.samplesPerOrder,
+          temperature: r.temperature,
+          sampleConsistency: r.sampleConsistency ?? null,
+        }
+      : {}),
     ...(small ? { warning: small } : {}),
   };
 }
@@ -163,8 +191,11 @@ function resultText(r: EvalResult, rel: (p: string) => string): string {
   const lines = [
     `${r.method} on ${r.split} (${r.model}): accuracy ${accuracy} over ${r.samples} samples of ${r.pairs} pairs, ` +
       `consistency ${rateText(r.consistency)}, unparseable answers ${r.unparseable} of ${r.samples} (${unparseable})` +
+      `${r.ties !== undefined && !isRewardMethod(r.method) ? `: ${r.ties} tie(s), ${r.unreadable ?? 0} unreadable` : ''}` +
+      `${r.samplesPerOrder ? `, sample consistency ${rateText(r.sampleConsistency ?? Number.NaN)} of ${r.samplesPerOrder}` : ''}` +
       `${r.complete ? '' : ' (INCOMPLETE)'}\n`,
     `  run file: ${rel(r.run)}\n`,
+    ...(isRewardMethod(r.method) ? [`  ${pointwiseText(r)}\n`] : []),
   ];
   const small = smallSampleNote(r.pairs);
   if (small) lines.push(`  warning: ${small}\n`);
@@ -172,11 +203,24 @@ function resultText(r: EvalResult, rel: (p: string) => string): string {
   return lines.join('');
 }
 
-function printResults(results: EvalResult[], as: { json: boolean; table: boolean }, io: CommandIO, llm: Llm): void {
+function printResults(
+  results: EvalResult[],
+  as: { json: boolean; table: boolean; seed: number },
+  io: CommandIO,
+  llm: Llm,
+  reward: RewardModel | undefined,
+): void {
   const rel = (p: string) => relative(io.cwd, p);
   const usage = usageJson(llm);
+  // A reward method's scores are the reward model's calls: counted in `calls`, and apart in `rewardUsage`.
+  const rewardUsage = reward ? usageJson(reward) : undefined;
   if (as.json) {
-    const calls = { calls: usage.calls, cacheHits: usage.cacheHits, usage };
+    const calls = {
+      calls: usage.calls + (rewardUsage?.calls ?? 0),
+      cacheHits: usage.cacheHits + (rewardUsage?.cacheHits ?? 0),
+      usage,
+      ...(rewardUsage ? { rewardUsage } : {}),
+    };
     const body =
       results.length === 1
         ? { ...resultJson(results[0]!, rel), ...calls }
@@ -184,20 +228,44 @@ function printResults(results: EvalResult[], as: { json: boolean; table: boolean
     io.stdout(JSON.stringify(body) + '\n');
   } else if (as.table) {
     io.stdout(markdownTable(results) + '\n');
+    // Several methods: each one's paired difference from the baseline, as `compare` gives it for their run files.
+    const differences = pairedDifferenceLines(results, as.seed);
+    if (differences.length) io.stdout('\n' + differences.map((d) => `${d}\n`).join(''));
     // The table stays a table (it is pasted into papers): what the plain format says besides goes to stderr.
     for (const r of results) {
       const small = smallSampleNote(r.pairs);
       if (small) io.stderr(`warning: ${r.method}: ${small}\n`);
+      if (isRewardMethod(r.method)) io.stderr(`note: ${r.method}: ${pointwiseText(r)}\n`);
     }
-    io.stderr(callsLine(usage));
+    io.stderr(callsLine(usage, rewardUsage));
   } else {
     for (const r of results) io.stdout(resultText(r, rel));
-    io.stdout(callsLine(usage));
+    io.stdout(callsLine(usage, rewardUsage));
   }
 }
 
-function callsLine(usage: { calls: number; cacheHits: number; requests: number }): string {
-  return `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`;
+/**
+ * What a reward method reports instead of a consistency: a pointwise scorer sees one response at a time, so the
+ * two orders carry one outcome; the mean score margin says by how much it prefers the user's choice.
+ */
+function pointwiseText(r: EvalResult): string {
+  const m = r.margin;
+  const f = (x: number) => x.toFixed(3);
+  const margin = m
+    ? `score margin ${f(m.mean)} [${f(m.ci95[0])}, ${f(m.ci95[1])}] (chosen - rejected, mean over pairs)`
+    : 'no pair scored';
+  const ties = `${r.ties ?? 0} tie(s) of ${r.pairs} pairs, counted wrong`;
+  return `pointwise scores: order does not apply (both orders carry one outcome); ${margin}; ${ties}`;
+}
+
+type CallsUsage = { calls: number; cacheHits: number; requests: number };
+
+function callsLine(usage: CallsUsage, reward?: CallsUsage): string {
+  const scored = reward
+    ? `; reward model: ${reward.calls} call(s), ${reward.cacheHits} from cache, ${reward.requests} request(s)`
+    : '';
+  const sent = `${usage.requests} request(s) sent to the server, retries included`;
+  return `${usage.calls} call(s), ${usage.cacheHits} from cache; ${sent}${scored}\n`;
 }
 
 /**

@@ -246,7 +246,9 @@ function targetOf(arg: string, cwd: string): RevalidateTarget {
     const whyNot =
       name === 'bootstrap'
         ? 'it shapes the whole fit: fit again and compare the runs'
-        : 'it is used by the benchmark filter, not by a judge';
+        : name === 'rubric'
+          ? "it is the rubric methods' judge: eval --method rubric again (an edited prompt is a new run) and compare the runs"
+          : 'it is used by the benchmark filter, not by a judge';
     throw new UsageError(
       `revalidate: the ${name} prompt cannot be re-validated here (${whyNot}); prompts: ${REVALIDATE_PROMPTS.join(', ')}`,
     );

@@ -8,11 +8,13 @@ import type { UserEntry } from '../data/workspace-index';
 import type { PromptName } from '../method/default-prompts';
 import type { FitPrompts, FitSettings } from '../method/fit';
 import { fitSettingsOf, selectionCallBound } from '../method/fit';
-import { isMethod, METHODS, needsPersona, type Method } from '../method/methods';
+import { isMethod, isRewardMethod, isRubricMethod, METHODS, needsPersona, type Method } from '../method/methods';
 import type { Prompt } from '../method/prompt-store';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { UserError } from '../user-error';
+import type { RewardModel } from '../llm/reward-client';
+import { checkRewardInputs } from '../eval/reward-eval';
 import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions, type BenchRunResult } from './run';
 import { writeBenchText } from './bench-output';
 
@@ -33,6 +35,12 @@ export interface BenchInputs extends BenchJobInputs {
   theta?: Prompt;
   /** Where the results table is written too; absent: it is only returned. */
   reportFile?: string;
+  /** The rubric methods: context pairs per judge prompt (default DEFAULT_RUBRIC_CONTEXT). */
+  rubricContext?: number;
+  /** The reward-model methods: the served reward model that scores (the same for every evaluation model). */
+  reward?: RewardModel;
+  /** `--samples k`: each order judged k times and aggregated (a reward model's score is not sampled); default 1. */
+  samples?: number;
 }
 
 export interface BenchPlan {
@@ -108,6 +116,7 @@ export function prepareBench(inputs: BenchInputs): BenchPlan {
     throw new UserError(`unknown method "${bad[0] ?? ''}" (${METHODS.join(', ')})`, 2);
   checkUsers(inputs.users);
   if (!inputs.models.length) throw new UserError('no evaluation model', 2);
+  checkRewardInputs(inputs.methods, inputs.reward);
   const theta = inputs.theta;
   return {
     inputs,
@@ -122,12 +131,13 @@ export function prepareBench(inputs: BenchInputs): BenchPlan {
 /**
  * An upper bound of the calls, from counts alone (nothing is called). Fitting a user costs at most n_context
  * bootstrap + (2k + 3) x n_validation selection + 1 synthesis + n_context re-bootstrap calls (fit.ts prunes
- * most selection calls); evaluating costs 2 calls per test pair and method, plus one memory extraction per user.
+ * most selection calls); evaluating costs 2 calls per test pair and method (2k with `samples` k), plus one memory
+ * extraction per user.
  */
 export function benchCallBound(
   users: readonly UserEntry[],
   methods: readonly string[],
-  knobs: { k: number; labeledDemos?: number },
+  knobs: { k: number; labeledDemos?: number; samples?: number },
   runs: { models: number; fitModels: number; sizes?: number },
 ): BenchEstimate {
   let fit = 0;
@@ -140,7 +150,10 @@ export function benchCallBound(
         selectionCallBound(s.context.length, s.validation.length, knobs, false) +
         selectionCallBound(s.context.length, s.validation.length, knobs, true) +
         1;
-    for (const m of methods) evalCalls += 2 * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
+    for (const m of methods) {
+      const draws = isMethod(m) && isRewardMethod(m) ? 1 : (knobs.samples ?? 1);
+      evalCalls += 2 * draws * s.test.length + (m === 'memory' && s.context.length ? 1 : 0);
+    }
   }
   const sizes = runs.sizes ?? 1;
   const wantFit = methods.some((m) => isMethod(m) && needsPersona(m));
@@ -163,8 +176,15 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
   const { inputs } = plan;
   const models = [...new Set([...inputs.models, ...(inputs.fitModel ? [inputs.fitModel] : [])])];
   const before = models.map((m) => m.counters());
-  const prompts = await benchPrompts(inputs.prompts);
+  const prompts = {
+    ...(await benchPrompts(inputs.prompts)),
+    // Read (and written out on first use) only when a rubric method is benchmarked.
+    ...(plan.methods.some(isRubricMethod) ? { rubric: await inputs.prompts.get('rubric') } : {}),
+  };
   const result = await benchRun({
+    ...(inputs.rubricContext !== undefined ? { rubricContext: inputs.rubricContext } : {}),
+    ...(inputs.reward ? { reward: inputs.reward } : {}),
+    ...(inputs.samples !== undefined ? { samples: inputs.samples } : {}),
     ...jobOptions(inputs, inputs.theta ? { ...prompts, personaSynthesis: inputs.theta } : prompts, hooks),
     methods: plan.methods,
     models: inputs.models,

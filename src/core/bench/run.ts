@@ -13,7 +13,8 @@ import { holmAdjust } from '../eval/multiple-comparisons';
 import { describeDifference } from '../eval/statistics';
 import { verdictKey } from '../eval/run-file';
 import type { PairVerdict } from '../method/judge';
-import { needsPersona, type Method } from '../method/methods';
+import { isRewardMethod, needsPersona, type Method } from '../method/methods';
+import type { RewardModel } from '../llm/reward-client';
 import { fitSettingsOf, type FitPrompts, type FitSettings } from '../method/fit';
 import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
@@ -27,7 +28,8 @@ export interface BenchJobOptions extends FitSettings {
   /** Transfer mode: fit every persona with this model instead of the evaluating one. */
   fitModel?: Llm;
   runsDir: string;
-  prompts: FitPrompts & { memory: Prompt };
+  /** `rubric` only with a rubric method. */
+  prompts: FitPrompts & { memory: Prompt; rubric?: Prompt };
   signal?: AbortSignal;
   onProgress?: (label: string, done: number, total: number) => void;
   log?: (message: string) => void;
@@ -38,6 +40,12 @@ export interface BenchRunOptions extends BenchJobOptions {
   /** Models to evaluate with. */
   models: readonly Llm[];
   personaRoot: string;
+  /** The rubric methods: context pairs per judge prompt. */
+  rubricContext?: number;
+  /** The reward-model methods: the served reward model that scores (its calls are its own, not the model's). */
+  reward?: RewardModel;
+  /** `--samples k`: each order judged k times and aggregated (evaluate.ts). */
+  samples?: number;
 }
 
 export interface UsageDelta {
@@ -64,12 +72,19 @@ export interface BenchCell extends UsageDelta {
   complete: boolean;
   failedCalls: number;
   unparseable: number;
+  /** The rubric methods: of `unparseable`, the ties and the unreadable answers. */
+  ties?: number;
+  unreadable?: number;
+  /** `--samples k`: the mean agreement of an order's samples (samples.ts). */
+  sampleConsistency?: number;
+  /** The reward-model methods: the reward model that scored (the evaluation model judged nothing). */
+  scorer?: string;
 }
 
 export interface BenchComparison {
   model: string;
   method: Method;
-  baseline: 'default';
+  baseline: 'default' | 'persona+demos';
   difference: number;
   ci95: [number, number];
   /** The pair-level exact test's p, uncorrected. */
@@ -153,6 +168,21 @@ export async function personasFor(
   };
 }
 
+/** The users as evaluate() takes them: their test pairs, and the persona fitted with this model when there is one. */
+function evalUsersOf(users: BenchRunOptions['users'], personas: Map<string, StoredPersona> | undefined): EvalUser[] {
+  return users.map((u) => {
+    const s = pairsBySplit(u);
+    const p = personas?.get(u.id);
+    return {
+      id: u.id,
+      pairs: u.pairs,
+      context: s.context,
+      target: s.test,
+      ...(p ? { persona: p.model, personaHash: p.hash, personaPath: p.path } : {}),
+    };
+  });
+}
+
 export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
   const cells: BenchCell[] = [];
   const comparisons: BenchComparison[] = [];
@@ -169,26 +199,25 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
       fitted.set(fitModel.model, personas);
       fits.push(r.fit);
     }
-    const evalUsers: EvalUser[] = opts.users.map((u) => {
-      const s = pairsBySplit(u);
-      const p = personas?.get(u.id);
-      return {
-        id: u.id,
-        pairs: u.pairs,
-        context: s.context,
-        target: s.test,
-        ...(p ? { persona: p.model, personaHash: p.hash, personaPath: p.path } : {}),
-      };
-    });
+    const evalUsers = evalUsersOf(opts.users, personas);
     const verdicts = new Map<Method, Map<string, PairVerdict>>();
     for (const method of opts.methods) {
-      const before = model.counters();
+      // A reward method's calls are the reward model's: its cell counts those.
+      const counted = isRewardMethod(method) && opts.reward ? opts.reward : model;
+      const before = counted.counters();
       const r = await evaluate(evalUsers, {
         method,
         split: 'test',
         model,
         ...(model.config.baseUrls[0] ? { baseUrl: redactUrl(model.config.baseUrls[0]) } : {}),
-        prompts: { judge: opts.prompts.judge, memory: opts.prompts.memory },
+        prompts: {
+          judge: opts.prompts.judge,
+          memory: opts.prompts.memory,
+          ...(opts.prompts.rubric ? { rubric: opts.prompts.rubric } : {}),
+        },
+        ...(opts.rubricContext !== undefined ? { rubricContext: opts.rubricContext } : {}),
+        ...(opts.samples !== undefined ? { samples: opts.samples } : {}),
+        ...(opts.reward ? { reward: opts.reward } : {}),
         temperature: opts.temperature,
         seed: opts.seed,
         runsDir: opts.runsDir,
@@ -200,6 +229,8 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         method,
         model: model.model,
         fitModel: needsPersona(method) ? fitModel.model : null,
+        // The table stays methods x evaluation models; a reward method's cell says which reward model scored.
+        ...(isRewardMethod(method) && opts.reward ? { scorer: opts.reward.model } : {}),
         accuracy: r.accuracy,
         ci95: r.ci95,
         consistency: r.consistency,
@@ -211,28 +242,12 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
         complete: r.complete,
         failedCalls: r.failed.calls,
         unparseable: r.unparseable,
-        ...usageDelta(before, model.counters()),
+        ...(r.ties !== undefined ? { ties: r.ties, unreadable: r.unreadable ?? 0 } : {}),
+        ...(r.sampleConsistency !== undefined ? { sampleConsistency: r.sampleConsistency } : {}),
+        ...usageDelta(before, counted.counters()),
       });
     }
-    const base = verdicts.get('default');
-    if (base) {
-      for (const [method, v] of verdicts) {
-        if (method === 'default') continue;
-        const c = compareVerdicts(base, v, opts.seed);
-        if (c.pairs === 0) continue;
-        comparisons.push({
-          model: model.model,
-          method,
-          baseline: 'default',
-          difference: c.difference,
-          ci95: c.ci95,
-          p: c.pairedTest.p,
-          pHolm: c.pairedTest.p,
-          pairs: c.pairs,
-          sentence: c.sentence,
-        });
-      }
-    }
+    comparisons.push(...baselineComparisons(model.model, verdicts, opts.seed));
   }
   // Holm over every comparison of the run, all models together: the table is read as one set of
   // claims ("X beats default"), so that is the family whose error rate is controlled. The
@@ -251,11 +266,48 @@ export function accuracyText(accuracy: number, ci: [number, number]): string {
 }
 
 const money = (c: number | null) => (c === null ? 'n/a' : `$${c.toFixed(4)}`);
-const modelLabel = (c: BenchCell) =>
-  c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model;
+const modelLabel = (c: BenchCell) => {
+  const label = c.fitModel && c.fitModel !== c.model ? `${c.model} (personas from ${c.fitModel})` : c.model;
+  return c.scorer ? `${label} (scored by ${c.scorer})` : label;
+};
 
 /** One Markdown table row: `| a | b | c |`. */
 const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
+
+/**
+ * Every method against the baselines it is read against: no personalization (`default`) and SynthesizeMe
+ * (`persona+demos`), so that a method beyond the paper (rubric, reward-model, ...) is measured against the method it
+ * claims to beat. Holm then corrects over the whole family, these comparisons included.
+ */
+function baselineComparisons(
+  model: string,
+  verdicts: ReadonlyMap<Method, ReadonlyMap<string, PairVerdict>>,
+  seed: number,
+): BenchComparison[] {
+  const out: BenchComparison[] = [];
+  for (const baseline of ['default', 'persona+demos'] as const) {
+    const base = verdicts.get(baseline);
+    if (!base) continue;
+    for (const [method, v] of verdicts) {
+      // default against SynthesizeMe is the same comparison as SynthesizeMe against default: once.
+      if (method === baseline || (baseline === 'persona+demos' && method === 'default')) continue;
+      const c = compareVerdicts(base, v, seed);
+      if (c.pairs === 0) continue;
+      out.push({
+        model,
+        method,
+        baseline,
+        difference: c.difference,
+        ci95: c.ci95,
+        p: c.pairedTest.p,
+        pHolm: c.pairedTest.p,
+        pairs: c.pairs,
+        sentence: c.sentence,
+      });
+    }
+  }
+  return out;
+}
 
 const CELL_HEADER = tableRow([
   'method',
@@ -275,7 +327,8 @@ const CELL_HEADER = tableRow([
 function cellRow(c: BenchCell): string {
   const consistency = Number.isFinite(c.consistency) ? percent(c.consistency, 2) : 'n/a';
   const tokens = `${c.promptTokens} + ${c.completionTokens}`;
-  const counts = [c.unparseable, c.failedCalls, c.pairs, c.users, c.calls, c.cacheHits];
+  const kinds = c.ties !== undefined ? ` (${c.ties} tie(s), ${c.unreadable ?? 0} unreadable)` : '';
+  const counts = [`${c.unparseable}${kinds}`, c.failedCalls, c.pairs, c.users, c.calls, c.cacheHits];
   return tableRow([
     c.method,
     modelLabel(c),
@@ -290,7 +343,7 @@ function cellRow(c: BenchCell): string {
 function comparisonRow(c: BenchComparison): string {
   const interval = `[${percentPoints(c.ci95[0], 2)}, ${percentPoints(c.ci95[1], 2)}]`;
   const difference = `${percentPoints(c.difference, 2)} points ${interval}`;
-  return tableRow([c.method, c.model, difference, c.p.toFixed(4), c.pHolm.toFixed(4), c.pairs]);
+  return tableRow([c.method, c.baseline, c.model, difference, c.p.toFixed(4), c.pHolm.toFixed(4), c.pairs]);
 }
 
 function fitLine(f: BenchFit): string {
@@ -327,8 +380,8 @@ export function benchRunMarkdown(r: BenchRunResult): string {
   if (r.comparisons.length) {
     lines.push(
       '',
-      '| method vs default | model | difference (95% CI) | p (pairs) | p (Holm) | pairs |',
-      '| --- | --- | --- | ---: | ---: | ---: |',
+      '| method | vs | model | difference (95% CI) | p | p (Holm) | pairs |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: |',
     );
     for (const c of r.comparisons) lines.push(comparisonRow(c));
     const n = r.comparisons.length;

@@ -5,9 +5,16 @@
 // printed p and the interval answer the same question ("users in general?").
 
 import type { PairVerdict } from '../method/judge';
-import { accuracyWithInterval, describeDifference, pairedBootstrap, type Resampling } from './statistics';
+import {
+  accuracyWithInterval,
+  describeDifference,
+  type DifferenceVerdict,
+  differenceVerdict,
+  pairedBootstrap,
+  type Resampling,
+} from './statistics';
 import { pairedTest } from './paired-test';
-import { readRun, runProblemLines, testSetOf, type RunContents } from './run-file';
+import { readRun, runProblemLines, testSetOf, verdictKey, type RunContents } from './run-file';
 import { comparisonPowerNote } from './sample-size';
 import { UserError } from '../user-error';
 
@@ -59,6 +66,8 @@ export interface Comparison {
   users: { improved: number; hurt: number; unchanged: number };
   perUser: UserComparison[];
   sentence: string;
+  /** What the sentence concludes, for callers that act on it (the Testing panel): never parse the sentence. */
+  verdict: DifferenceVerdict;
 }
 
 /** What compareRuns adds: what the two runs differ in besides what is compared, and what the pairs can show. */
@@ -140,11 +149,22 @@ export function compareVerdicts(
     users: outcomes,
     perUser,
     sentence: describeDifference(boot.difference, boot.low, boot.high, test.pValue),
+    verdict: differenceVerdict(boot.low, boot.high, test.pValue),
     accuracyA: boot.accuracyA,
     accuracyB: boot.accuracyB,
     ci95A: [accA.low, accA.high],
     ci95B: [accB.low, accB.high],
   };
+}
+
+/** Two evaluations of one command (`eval --table` of several methods), compared as `compare` compares their run files. */
+export function compareEvaluations(
+  a: { verdicts: readonly PairVerdict[] },
+  b: { verdicts: readonly PairVerdict[] },
+  seed: number,
+): VerdictComparison {
+  const byKey = (vs: readonly PairVerdict[]) => new Map(vs.map((v) => [verdictKey(v.userId, v.pairId), v]));
+  return compareVerdicts(byKey(a.verdicts), byKey(b.verdicts), seed);
 }
 
 /** Who improved, who was hurt (Comparison's `users` and `perUser`), without the bootstraps: the report's per-user outcomes. */
@@ -276,6 +296,12 @@ export function runWarnings(ra: RunContents, rb: RunContents): string[] {
         `the runs differ in ${k} (${String(ha[k])} vs ${String(hb[k])}): the difference is not only the method's or the persona's`,
       );
   }
+  // An unsampled run is one sample per order.
+  if ((ha.samples ?? 1) !== (hb.samples ?? 1))
+    out.push(
+      `the runs differ in samples per order (${ha.samples ?? 1} vs ${hb.samples ?? 1}): ` +
+        "the difference is not only the method's or the persona's",
+    );
   // When the persona is what changed, the prompts must not have changed too.
   const personaChanged = Object.keys({ ...ha.inputs, ...hb.inputs }).some(
     (k) =>

@@ -8,12 +8,26 @@ import type { ContextPlan, Llm } from '../llm/client';
 import type { RunEstimate } from '../llm/estimate';
 import { redactUrl } from '../llm/errors';
 import type { ChatRequest } from '../llm/types';
+import type { Pair } from '../data/pair';
+import type { Order } from '../method/render';
 import type { PromptName } from '../method/default-prompts';
-import { judgeMessages, judgeSystem } from '../method/messages';
-import { MethodUnavailable, needsPersona, profileFor, type Method } from '../method/methods';
+import { judgeMessages, judgeSystem, rubricMessages, rubricSystem } from '../method/messages';
+import {
+  isRewardMethod,
+  isRubricMethod,
+  MethodUnavailable,
+  needsPersona,
+  profileFor,
+  type Method,
+} from '../method/methods';
+import type { RewardModel } from '../llm/reward-client';
+import { checkRewardInputs, rewardConversations, withRewardEstimate } from './reward-eval';
 import { longPersonaNote, readUserPersonaFile, type PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
-import { JUDGMENT_SCHEMA } from '../method/schemas';
+import { DEFAULT_RUBRIC_CONTEXT } from '../method/rubric';
+import { samplingOf } from '../method/judge';
+import { samplingTemperature } from '../method/samples';
+import { JUDGMENT_SCHEMA, RUBRIC_GIVEN_PERSONA_SCHEMA, RUBRIC_SCHEMA } from '../method/schemas';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { evaluate, type EvalResult, type EvalUser } from './evaluate';
@@ -39,6 +53,12 @@ export interface EvalJobInputs {
   seed: number;
   /** A name for the run, recorded in its header (and part of its identity). */
   label?: string;
+  /** The rubric methods: how many context pairs the judge reads (`--rubric-context`, `synthesizeme.rubric.contextPairs`). */
+  rubricContext?: number;
+  /** `--samples k` (`synthesizeme.samples`): each order judged k times and aggregated (samples.ts); default 1. */
+  samples?: number;
+  /** The reward-model methods: the served reward model that scores each response (reward.ts). */
+  reward?: RewardModel;
   /** How a user's persona is read; default their file in the persona folder, under the read guard. */
   readPersona?: (userId: string) => Promise<EvalPersona | undefined>;
   /** Personas given instead of the users' files (the versions a re-validation compares). */
@@ -51,7 +71,7 @@ export interface EvalJobInputs {
 export interface EvalPrepared {
   inputs: EvalJobInputs;
   users: EvalUser[];
-  prompts: { judge: Prompt; memory: Prompt };
+  prompts: { judge: Prompt; memory: Prompt; rubric?: Prompt };
   /** The judge requests of every method (memory's facts, unknown before its call, counted as none). */
   requests: ChatRequest[];
   context?: ContextPlan;
@@ -87,7 +107,11 @@ async function evalUsersOf(inputs: EvalJobInputs, onNote?: (message: string) => 
 
 /** The prompt each method really sends (persona+demos carries the demonstrations), so the estimate is the real one. */
 async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context'>): Promise<ChatRequest[]> {
-  const { temperature, seed } = p.inputs;
+  const { seed } = p.inputs;
+  // Each sample is a request of its own, under its own cache key (judge.ts samplingOf): cached ones count as cached.
+  const k = p.inputs.samples ?? 1;
+  const temperature = samplingTemperature(p.inputs.temperature, k);
+  const draws = k > 1 ? Array.from({ length: k }, (_, i) => samplingOf(seed, i)) : [{ seed }];
   const requests: ChatRequest[] = [];
   for (const u of p.users)
     for (const method of p.inputs.methods) {
@@ -98,17 +122,31 @@ async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context'>): Prom
         context: u.context,
         ...(u.persona ? { persona: u.persona } : {}),
         memory: async () => [],
+        rubricContext: p.inputs.rubricContext ?? DEFAULT_RUBRIC_CONTEXT,
+        seed,
       }).catch((err) => {
         if (err instanceof MethodUnavailable) return undefined;
         throw err;
       });
-      if (!profile) continue;
-      const system = judgeSystem(p.prompts.judge.text, profile);
+      if (!profile || isRewardMethod(method)) continue;
+      const ask = askOf(method, profile, p.prompts);
       for (const pair of u.target)
         for (const o of ['AB', 'BA'] as const)
-          requests.push({ messages: judgeMessages(system, pair, o), schema: JUDGMENT_SCHEMA, temperature, seed });
+          for (const draw of draws) requests.push({ ...ask(pair, o), temperature, ...draw });
     }
   return requests;
+}
+
+/** A method's request for a pair in an order: the judge's, or the rubric's (its prompt, its schema). */
+function askOf(method: Method, profile: Awaited<ReturnType<typeof profileFor>>, prompts: EvalPrepared['prompts']) {
+  if (isRubricMethod(method) && prompts.rubric) {
+    const given = method === 'rubric+persona';
+    const system = rubricSystem(prompts.rubric.text, profile.demos ?? [], profile.persona);
+    const schema = given ? RUBRIC_GIVEN_PERSONA_SCHEMA : RUBRIC_SCHEMA;
+    return (pair: Pair, o: Order) => ({ messages: rubricMessages(system, pair, o, given), schema });
+  }
+  const system = judgeSystem(prompts.judge.text, profile);
+  return (pair: Pair, o: Order) => ({ messages: judgeMessages(system, pair, o), schema: JUDGMENT_SCHEMA });
 }
 
 /**
@@ -119,7 +157,13 @@ export async function prepareEval(
   inputs: EvalJobInputs,
   opts: { dryRun?: boolean; onNote?: (message: string) => void } = {},
 ): Promise<EvalPrepared> {
-  const prompts = { judge: await inputs.prompts.get('judge'), memory: await inputs.prompts.get('memory') };
+  checkRewardInputs(inputs.methods, inputs.reward);
+  const prompts = {
+    judge: await inputs.prompts.get('judge'),
+    memory: await inputs.prompts.get('memory'),
+    // Written out (and read) only when a rubric method is asked for: other runs leave the prompt folder as it was.
+    ...(inputs.methods.some(isRubricMethod) ? { rubric: await inputs.prompts.get('rubric') } : {}),
+  };
   const users = await evalUsersOf(inputs, opts.onNote);
   const requests = await evalRequests({ inputs, users, prompts });
   const context = opts.dryRun
@@ -129,8 +173,10 @@ export async function prepareEval(
 }
 
 /** The dry run: the calls and tokens of the plan, counting cached answers apart (retries not included). */
-export function estimateEval(p: EvalPrepared): Promise<RunEstimate> {
-  return p.inputs.model.estimate(p.requests, { defaultCompletionTokens: 150 });
+export async function estimateEval(p: EvalPrepared): Promise<RunEstimate> {
+  const chat = await p.inputs.model.estimate(p.requests, { defaultCompletionTokens: 150 });
+  // The reward methods' scores (two per pair) are the reward model's calls, not the chat model's.
+  return withRewardEstimate(chat, p.inputs.reward, rewardConversations(p.users, p.inputs.methods));
 }
 
 export interface EvalRunHooks {
@@ -160,8 +206,12 @@ export async function runEval(p: EvalPrepared, hooks: EvalRunHooks = {}): Promis
       split: inputs.split,
       model,
       ...(baseUrl ? { baseUrl } : {}),
-      ...(modelDigest ? { modelDigest } : {}),
+      // The chat model's digest says nothing of a reward model's run.
+      ...(modelDigest && !isRewardMethod(method) ? { modelDigest } : {}),
+      ...(inputs.reward ? { reward: inputs.reward } : {}),
       ...(inputs.label ? { label: inputs.label } : {}),
+      ...(inputs.rubricContext !== undefined ? { rubricContext: inputs.rubricContext } : {}),
+      ...(inputs.samples !== undefined ? { samples: inputs.samples } : {}),
       prompts: p.prompts,
       temperature: inputs.temperature,
       seed: inputs.seed,

@@ -6,8 +6,20 @@ import { relative, sep } from 'node:path';
 import type { ChatModel } from '../llm/types';
 import type { Pair } from '../data/pair';
 import { judgePair, orderFailed, orderUnparseable, pairFailed, winnerOf, type PairVerdict } from '../method/judge';
-import { judgeSystem } from '../method/messages';
-import { extractMemory, MethodUnavailable, profileFor, type Method } from '../method/methods';
+import { judgeSystem, rubricSystem } from '../method/messages';
+import {
+  extractMemory,
+  isRewardMethod,
+  isRubricMethod,
+  MethodUnavailable,
+  profileFor,
+  type Method,
+} from '../method/methods';
+import { rewardPair } from '../method/reward';
+import type { RewardModel } from '../llm/reward-client';
+import { marginOf, rewardHeaderParts, tiesOf } from './reward-eval';
+import { DEFAULT_RUBRIC_CONTEXT, rubricPair } from '../method/rubric';
+import { meanSampleAgreement, samplingTemperature } from '../method/samples';
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
 import { accuracyWithInterval, consistencyRate } from './statistics';
@@ -56,9 +68,16 @@ export interface EvalOptions {
   label?: string;
   /** Hashes of further inputs that shaped the prompts (a re-validation's Θ and its synthesized personas). */
   inputs?: Record<string, string>;
-  prompts: { judge: Prompt; memory: Prompt };
+  /** The rubric prompt is needed by the rubric methods only. */
+  prompts: { judge: Prompt; memory: Prompt; rubric?: Prompt };
+  /** The rubric methods: how many context pairs the judge reads (default DEFAULT_RUBRIC_CONTEXT). */
+  rubricContext?: number;
+  /** The reward-model methods: the served reward model that scores (reward.ts); `model` is not called then. */
+  reward?: RewardModel;
   temperature: number;
   seed: number;
+  /** `--samples k`: each order judged k times (at a temperature above 0), the answers aggregated; default 1. */
+  samples?: number;
   runsDir: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -80,22 +99,56 @@ export interface EvalResult extends Figures {
   failed: RunFailures;
   /** Order-samples whose answer named neither A nor B (counted wrong, as the paper counts them). */
   unparseable: number;
+  /** The rubric methods: of `unparseable`, the ties (equal weighted sums) and the unreadable answers, apart. */
+  ties?: number;
+  unreadable?: number;
+  /** With `--samples k` (k > 1): k, and `temperature` the run judged at (samplingTemperature). */
+  samplesPerOrder?: number;
+  temperature?: number;
 }
 
 const correctOf = (v: PairVerdict): boolean[] => v.orders.map((o) => o.correct);
 const winnersOf = (v: PairVerdict) => [winnerOf(v.orders[0]), winnerOf(v.orders[1])] as const;
 
-export function figures(verdicts: readonly PairVerdict[], seed: number): Figures {
+/** How many orders of these verdicts decided nothing for this reason (a rubric's tie, or unreadable scores). */
+const noDecisions = (verdicts: readonly PairVerdict[], why: 'tie' | 'unreadable') =>
+  verdicts.reduce((n, v) => n + v.orders.filter((o) => o.noDecision === why).length, 0);
+
+/**
+ * `rubric`: a rubric method's figures say its ties and unreadable answers apart (both are in `unparseable`).
+ * `pointwise`: a reward model's have no consistency (order does not apply), their ties in pairs, and the margin.
+ */
+export function figures(
+  verdicts: readonly PairVerdict[],
+  seed: number,
+  opts: { rubric?: boolean; pointwise?: boolean } = {},
+): Figures {
   // Users are clusters: over several users the interval resamples users, then pairs (one user: pairs).
   const acc = accuracyWithInterval(verdicts.map(correctOf), { seed, users: verdicts.map((v) => v.userId) });
   return {
     accuracy: acc.accuracy,
     ci95: [acc.low, acc.high],
-    consistency: consistencyRate(verdicts.map(winnersOf)),
+    consistency: opts.pointwise ? Number.NaN : consistencyRate(verdicts.map(winnersOf)),
     samples: acc.samples,
     pairs: acc.pairs,
     unparseable: verdicts.reduce((n, v) => n + v.orders.filter(orderUnparseable).length, 0),
+    ...(opts.rubric ? { ties: noDecisions(verdicts, 'tie'), unreadable: noDecisions(verdicts, 'unreadable') } : {}),
+    ...(opts.pointwise ? { ties: tiesOf(verdicts), margin: marginOf(verdicts, seed) } : {}),
+    ...sampleConsistencyOf(verdicts),
   };
+}
+
+/** With `--samples k`: how far each order's samples agreed, on average (samples.ts); nothing for unsampled runs. */
+function sampleConsistencyOf(verdicts: readonly PairVerdict[]): Pick<Figures, 'sampleConsistency'> {
+  const agreement = meanSampleAgreement(verdicts.flatMap((v) => v.orders));
+  return agreement === undefined ? {} : { sampleConsistency: agreement };
+}
+
+/** With `samples` k > 1 a run judges at the sampling temperature (samples.ts); a reward model's score is not sampled. */
+function sampled(opts: EvalOptions): EvalOptions {
+  const k = isRewardMethod(opts.method) ? 1 : (opts.samples ?? 1);
+  const { samples: _k, ...rest } = opts;
+  return k > 1 ? { ...rest, samples: k, temperature: samplingTemperature(opts.temperature, k) } : rest;
 }
 
 /** The failed calls of pairs that could not be judged, grouped by reason. */
@@ -105,7 +158,8 @@ export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
   for (const v of failedPairs) {
     for (const o of v.orders) {
       if (!orderFailed(o)) continue;
-      calls++;
+      // A sampled order failed through its failed samples: each is a failed call.
+      calls += o.samples?.filter((s) => s.failed).length || 1;
       const message = o.error ?? 'failed';
       reasons.set(message, (reasons.get(message) ?? 0) + 1);
     }
@@ -118,6 +172,15 @@ export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
 }
 
 type Runnable = { user: EvalUser; system: string };
+
+/** The system message of a method's judge calls: the judge prompt, or for the rubric methods the rubric prompt. */
+function systemOf(opts: EvalOptions, profile: Awaited<ReturnType<typeof profileFor>>): string {
+  // A reward model's system message is the persona alone (reward.ts), or none.
+  if (isRewardMethod(opts.method)) return profile.persona ?? '';
+  if (!isRubricMethod(opts.method)) return judgeSystem(opts.prompts.judge.text, profile);
+  if (!opts.prompts.rubric) throw new Error(`the ${opts.method} method needs the rubric prompt`);
+  return rubricSystem(opts.prompts.rubric.text, profile.demos ?? [], profile.persona);
+}
 type Skipped = { user: string; reason: string };
 
 /** Profiles first: a user who cannot be evaluated with this method is reported, not faked. */
@@ -139,6 +202,8 @@ async function profilesOf(
         pairs: user.pairs,
         context: user.context,
         ...(user.persona ? { persona: user.persona } : {}),
+        rubricContext: opts.rubricContext ?? DEFAULT_RUBRIC_CONTEXT,
+        seed: opts.seed,
         memory: () =>
           extractMemory(opts.model, opts.prompts.memory.text, user.context, {
             temperature: opts.temperature,
@@ -146,7 +211,7 @@ async function profilesOf(
             ...(opts.signal ? { signal: opts.signal } : {}),
           }),
       });
-      runnable.push({ user, system: judgeSystem(opts.prompts.judge.text, profile) });
+      runnable.push({ user, system: systemOf(opts, profile) });
     } catch (err) {
       if (!(err instanceof MethodUnavailable)) throw err;
       skipped.push({ user: user.id, reason: err.message });
@@ -157,8 +222,14 @@ async function profilesOf(
 
 /** What the run is (its header but for id and time): the same parts give the same run file, so a re-run resumes it. */
 function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
-  const inputs: Record<string, string> = { judge: opts.prompts.judge.hash };
+  const rubric = isRubricMethod(opts.method);
+  // A rubric run is shaped by the rubric prompt, not the judge prompt: an edited judge prompt leaves it current.
+  const inputs: Record<string, string> = rubric ? {} : { judge: opts.prompts.judge.hash };
   if (opts.method === 'memory') inputs.memory = opts.prompts.memory.hash;
+  if (rubric && opts.prompts.rubric) inputs.rubric = opts.prompts.rubric.hash;
+  // A reward model reads no prompt of the tool's: an edited judge prompt leaves its runs current.
+  const reward = isRewardMethod(opts.method) && opts.reward ? rewardHeaderParts(opts.reward) : undefined;
+  if (reward) delete inputs.judge;
   for (const { user } of runnable) {
     if (!user.personaHash || opts.method === 'default') continue;
     inputs[`persona:${user.id}`] = user.personaHash;
@@ -179,6 +250,12 @@ function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
     users: runnable.map((r) => r.user.id),
     inputs,
     ...(opts.label ? { label: opts.label } : {}),
+    // k samples per order are another run than one (and at another temperature, recorded above).
+    ...(opts.samples ? { samples: opts.samples } : {}),
+    // How many context pairs a rubric judge read: another number is another prompt, so another run.
+    ...(rubric ? { rubricContext: opts.rubricContext ?? DEFAULT_RUBRIC_CONTEXT } : {}),
+    // A reward method's scorer, not the chat model, names the run: its model, server and endpoint (reward-eval.ts).
+    ...reward,
     // Which pairs were to be judged: a run on other pairs (the split changed) is another run, and readers say so.
     testSet: testSetId(runnable.flatMap((r) => r.user.target.map((p) => ({ userId: r.user.id, pairId: p.pairId })))),
   };
@@ -214,11 +291,18 @@ async function judgeAll(
   try {
     await Promise.all(
       pending.todo.map(async ({ pair, system }) => {
-        const v = await judgePair(opts.model, system, pair, {
+        const call = {
           temperature: opts.temperature,
           seed: opts.seed,
+          ...(opts.samples ? { samples: opts.samples } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
-        });
+        };
+        const persona = system || undefined;
+        const v = isRewardMethod(opts.method)
+          ? await rewardPair(opts.reward!, pair, { ...(persona ? { persona } : {}), ...call })
+          : isRubricMethod(opts.method)
+            ? await rubricPair(opts.model, system, pair, { ...call, personaGiven: opts.method === 'rubric+persona' })
+            : await judgePair(opts.model, system, pair, call);
         // A failed call is not a wrong answer: the pair is left out of the run (and of the figures), so
         // the same command judges it again; the order that did answer comes from the cache then.
         if (pairFailed(v)) failedPairs.push(v);
@@ -237,19 +321,25 @@ async function judgeAll(
 }
 
 /** Verdicts in the order of the users' pairs (not the order calls finished), with the figures per user and overall. */
-function figuresOf(runnable: readonly Runnable[], byUser: Map<string, PairVerdict[]>, seed: number) {
+function figuresOf(
+  runnable: readonly Runnable[],
+  byUser: Map<string, PairVerdict[]>,
+  seed: number,
+  opts: Parameters<typeof figures>[2],
+) {
   const all: PairVerdict[] = [];
   const users: UserFigures[] = [];
   for (const { user } of runnable) {
     const rank = new Map(user.target.map((p, i) => [p.pairId, i]));
     const list = byUser.get(user.id)!.sort((a, b) => rank.get(a.pairId)! - rank.get(b.pairId)!);
     all.push(...list);
-    users.push({ id: user.id, ...figures(list, seed) });
+    users.push({ id: user.id, ...figures(list, seed, opts) });
   }
-  return { all, users, overall: figures(all, seed) };
+  return { all, users, overall: figures(all, seed, opts) };
 }
 
-export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): Promise<EvalResult> {
+export async function evaluate(users: readonly EvalUser[], given: EvalOptions): Promise<EvalResult> {
+  const opts = sampled(given);
   const { runnable, skipped } = await profilesOf(users, opts);
   const headerParts = headerPartsOf(runnable, opts);
   const id = runId(headerParts);
@@ -271,7 +361,9 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     const { resumed } = pending;
     opts.onProgress?.(resumed, total);
     const failed = failuresOf(await judgeAll(pending, journal, opts, { done: resumed, total }));
-    const { all, users: userFigures, overall } = figuresOf(runnable, pending.byUser, opts.seed);
+    const rubric = isRubricMethod(opts.method);
+    const pointwise = isRewardMethod(opts.method);
+    const { all, users: userFigures, overall } = figuresOf(runnable, pending.byUser, opts.seed, { rubric, pointwise });
     const complete = failed.pairs === 0;
     const summary: RunSummary = {
       type: 'summary',
@@ -286,7 +378,7 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
     return {
       method: opts.method,
       split: opts.split,
-      model: opts.model.model,
+      model: pointwise && opts.reward ? opts.reward.model : opts.model.model,
       provider: opts.model.provider,
       ...overall,
       users: userFigures,
@@ -297,6 +389,9 @@ export async function evaluate(users: readonly EvalUser[], opts: EvalOptions): P
       complete,
       failed,
       unparseable: overall.unparseable ?? 0,
+      ...(rubric ? { ties: overall.ties ?? 0, unreadable: overall.unreadable ?? 0 } : {}),
+      ...(pointwise ? { ties: overall.ties ?? 0 } : {}),
+      ...(opts.samples ? { samplesPerOrder: opts.samples, temperature: opts.temperature } : {}),
     };
   } finally {
     await journal.close();

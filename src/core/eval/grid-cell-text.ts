@@ -9,6 +9,10 @@ export interface CellOrderText {
   correct: boolean;
   reasoning?: string;
   failed?: boolean;
+  /** A rubric method's weighted sums, A's then B's. */
+  rubric?: { sums: readonly [number, number] };
+  /** A rubric answer that decided nothing. */
+  noDecision?: 'tie' | 'unreadable';
 }
 
 /** How long a reasoning is on hover: a sentence or two, the rest is in the pair view and the transcript. */
@@ -28,6 +32,11 @@ export function shortReasoning(text: string, max = SHORT_REASONING): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
 }
 
+/** A rubric order's weighted sums: ` (sums A 7.40, B 5.10)`; nothing for a letter verdict. */
+export function sumsText(o: Pick<CellOrderText, 'rubric'>): string {
+  return o.rubric ? ` (sums A ${o.rubric.sums[0].toFixed(2)}, B ${o.rubric.sums[1].toFixed(2)})` : '';
+}
+
 /**
  * A cell's hover: one line per order, what it chose and whether that was the user's choice, then its short
  * reasoning. `order (A,B): chose A, right: the short one answers it`.
@@ -38,8 +47,12 @@ export function cellHover(orders: readonly CellOrderText[]): string {
       const what = o.failed
         ? 'the call failed'
         : o.preference
-          ? `chose ${o.preference}, ${o.correct ? 'right' : 'wrong'}`
-          : 'no answer';
+          ? `chose ${o.preference}, ${o.correct ? 'right' : 'wrong'}${sumsText(o)}`
+          : o.noDecision === 'tie'
+            ? `a tie, wrong${sumsText(o)}`
+            : o.noDecision === 'unreadable'
+              ? 'unreadable scores, wrong'
+              : 'no answer';
       const why = o.reasoning ? shortReasoning(o.reasoning) : '';
       return `order (${o.order[0]},${o.order[1]}): ${what}${why ? `: ${why}` : ''}`;
     })

@@ -1,6 +1,6 @@
 // The door of src/core/eval: what the CLI and the extension may use of it.
 
-export { compareRuns, compareVerdicts, type Comparison } from './compare';
+export { compareEvaluations, compareRuns, compareVerdicts, type Comparison, type VerdictComparison } from './compare';
 export {
   buildComparisonGrid,
   type GridCell,
@@ -40,6 +40,7 @@ export {
   runRevalidation,
 } from './revalidate';
 export { readRun } from './run-file';
+export { type DifferenceVerdict, differenceVerdict } from './statistics';
 export { listRuns, type RunListing } from './runs-list';
 export { modelDigestOf } from './runs-model-digest';
 export { accuracyHeadline, comparisonPowerNote, rateText, SMALL_SAMPLE_PAIRS, smallSampleNote } from './sample-size';

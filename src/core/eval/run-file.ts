@@ -38,6 +38,12 @@ export interface RunHeader {
    * Absent in older files: testSetOf computes it from their verdicts.
    */
   testSet?: string;
+  /** The rubric methods: how many of each user's context pairs the judge read (part of the run's identity). */
+  rubricContext?: number;
+  /** The reward-model methods: the endpoint that scored (`model` names the reward model); part of the run's identity. */
+  reward?: { endpoint: string };
+  /** `--samples k` (k > 1): each order judged k times at `temperature`, the answers aggregated. Part of the identity. */
+  samples?: number;
 }
 
 /** The figures of a set of verdicts (one user's, a whole run's): what `figures` in evaluate.ts computes. */
@@ -49,6 +55,13 @@ export interface Figures {
   pairs: number;
   /** Order-samples whose answer named neither A nor B (counted wrong). */
   unparseable?: number;
+  /** The rubric methods: of `unparseable`, the orders whose weighted sums were equal, and those with unreadable scores. */
+  ties?: number;
+  unreadable?: number;
+  /** The reward-model methods: the mean score margin (chosen - rejected) over pairs, with its 95% interval. */
+  margin?: { mean: number; ci95: [number, number] };
+  /** `--samples k`: the mean share of an order's samples that gave its most frequent answer (1: all agreed). */
+  sampleConsistency?: number;
 }
 
 export interface UserFigures extends Figures {

@@ -496,6 +496,25 @@ export interface DescribeOptions {
   pLabel?: string;
 }
 
+/** What a paired comparison's sentence concludes, as a value (the Testing panel fails on a significant drop). */
+export type DifferenceVerdict = 'significant' | 'borderline' | 'not yet significant' | 'none';
+
+// 1 - 0.95 is 0.050000000000000044 in floating point.
+const alphaOf = (level: number) => Number((1 - level).toPrecision(6));
+
+/**
+ * The verdict describeDifference writes, for callers that act on it: "significant" only when the interval
+ * excludes 0 and p < 1 - level, "not yet significant" when neither, "borderline" when only one; "none"
+ * when there is nothing to compare (a bound or p that is not a number).
+ */
+export function differenceVerdict(low: number, high: number, p: number, level = 0.95): DifferenceVerdict {
+  if (![low, high, p].every(Number.isFinite)) return 'none';
+  const excludesZero = low > 0 || high < 0;
+  const rejects = p < alphaOf(level);
+  if (excludesZero && rejects) return 'significant';
+  return !excludesZero && !rejects ? 'not yet significant' : 'borderline';
+}
+
 /**
  * One sentence for a paired comparison, e.g.
  * "+4.2 points (95% CI -1.0 to 9.5, p = 0.18): not yet significant".
@@ -522,19 +541,16 @@ export function describeDifference(
   opts: DescribeOptions = {},
 ): string {
   if (![diff, low, high, p].every(Number.isFinite)) return 'no paired samples to compare';
-  const alpha = Number((1 - level).toPrecision(6)); // 1 - 0.95 is 0.050000000000000044 in floating point.
+  const alpha = alphaOf(level);
   const levelText = `${Number((level * 100).toPrecision(6))}%`;
   const label = opts.pLabel ?? 'p';
-  const excludesZero = low > 0 || high < 0;
-  const rejects = p < alpha;
+  const kind = differenceVerdict(low, high, p, level);
   const verdict =
-    excludesZero && rejects
-      ? 'significant'
-      : !excludesZero && !rejects
-        ? 'not yet significant'
-        : rejects
-          ? `borderline: ${label} < ${alpha} but the interval includes 0`
-          : `borderline: the interval excludes 0 but ${label} ≥ ${alpha}`;
+    kind !== 'borderline'
+      ? kind
+      : p < alpha
+        ? `borderline: ${label} < ${alpha} but the interval includes 0`
+        : `borderline: the interval excludes 0 but ${label} ≥ ${alpha}`;
   return (
     `${formatPoints(diff, true)} points ` +
     `(${levelText} CI ${formatBound(low)} to ${formatBound(high)}, ${formatP(p, alpha, label)}): ${verdict}`

@@ -8,5 +8,14 @@ export { CountingModel } from './counting-model';
 export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './errors';
 export { estimateTextTokens, type RunEstimate } from './estimate';
 export { type ModelInfo } from './provider';
+export { createRewardModel, type RewardConfig, type RewardModel, type RewardOptions } from './reward-client';
+export {
+  CLI_REWARD_NAMES,
+  openRewardModel,
+  type RewardChoice,
+  rewardConfigOf,
+  SETTINGS_REWARD_NAMES,
+} from './reward-config';
+export { isRewardEndpoint, REWARD_ENDPOINTS, type RewardEndpoint } from './reward-wire';
 export { type ChatRequest } from './types';
 export { usageSentence, usageSince, type UsageSnapshot } from './usage';

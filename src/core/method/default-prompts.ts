@@ -2,7 +2,7 @@
 // workspace's prompt folder on first use, where a researcher can read, edit and re-validate
 // them; the engine then always reads the workspace copy (and records its hash).
 
-export type PromptName = 'judge' | 'bootstrap' | 'persona-synthesis' | 'memory' | 'personalizable';
+export type PromptName = 'judge' | 'bootstrap' | 'persona-synthesis' | 'memory' | 'personalizable' | 'rubric';
 
 export const DEFAULT_PROMPTS: Record<PromptName, string> = {
   judge: `You act as a personal reward model for one specific user.
@@ -60,6 +60,28 @@ other is wrong, it answers where the other refuses without reason, or it is clea
 complete and accurate.
 
 Give a one-sentence reason, then your label.`,
+
+  // The `rubric` and `rubric+persona` methods: persona-guided scoring, after the description of P-GenRM's
+  // prompt-only variant (issue 24), in this project's own words.
+  rubric: `You act as a personal reward model for one specific user, and you show your work as a scoring rubric.
+
+Below are some of this user's past choices: in each, they saw two candidate replies (A and B) and
+you are told which one they preferred. Then comes a new conversation with two candidate replies,
+A and B, for the assistant's next turn.
+
+Work in four steps.
+1. The user. Unless a description of this user is given below, describe them in a few sentences:
+   who they seem to be and what they reward or penalise in replies (length, structure, tone,
+   evidence, examples, code, warmth), judging from their past choices. When a description is
+   given, take it as it is.
+2. The criteria. Write three to six criteria that would decide which reply THIS user prefers in
+   the new conversation, each with a weight saying how much it matters to them (a non-negative
+   number; weights are compared with each other, they need not add up to anything).
+3. The scores. Score each reply on each criterion from 1 (fails it completely) to 10 (could not
+   do better), in the order of the criteria. Score each reply on its own merits: its position
+   says nothing about its quality.
+4. The decision is not yours to write: the weighted sum of each reply's scores decides. Equal
+   sums count as no decision, so make the scores say what you mean.`,
 };
 
 /**
@@ -80,4 +102,14 @@ export const OUTPUT_INSTRUCTIONS: Record<PromptName, string> = {
   memory: 'Reply with a JSON object with one field: "facts", a list of strings, one fact about the user in each.',
   personalizable:
     'Reply with a JSON object with two fields: "reason", one sentence, and "personalizable", true or false.',
+  rubric:
+    'Reply with a JSON object with three fields: "persona", a string describing this user; "criteria", a list of ' +
+    'objects, each with "name" (a short phrase) and "weight" (a non-negative number); and "scores", an object with ' +
+    'two fields "A" and "B", each a list of whole numbers from 1 to 10, one per criterion in the order of "criteria".',
 };
+
+/** `rubric+persona`: the persona is given, so the answer holds only the criteria and the scores. */
+export const RUBRIC_GIVEN_PERSONA_OUTPUT =
+  'Reply with a JSON object with two fields: "criteria", a list of objects, each with "name" (a short phrase) and ' +
+  '"weight" (a non-negative number); and "scores", an object with two fields "A" and "B", each a list of whole ' +
+  'numbers from 1 to 10, one per criterion in the order of "criteria".';

@@ -14,7 +14,17 @@ export {
 export { planFitRequests } from './fit-plan';
 export { isFatal, judgePair, orderFailed, type PairVerdict } from './judge';
 export { judgeMessages, judgeSystem, personalizableMessages } from './messages';
-export { demosOf, isMethod, type Method, METHODS, MethodUnavailable, needsPersona, profileFor } from './methods';
+export {
+  demosOf,
+  isMethod,
+  isRewardMethod,
+  isRubricMethod,
+  type Method,
+  METHODS,
+  MethodUnavailable,
+  needsPersona,
+  profileFor,
+} from './methods';
 export {
   checkPersonaUser,
   findPersonaFile,
@@ -28,4 +38,8 @@ export {
   savePersona,
 } from './persona-file';
 export { type Prompt, promptHash, PromptStore } from './prompt-store';
+export { DEFAULT_RUBRIC_CONTEXT, readRubric, type RubricAnswer, rubricSums, type RubricSums } from './rubric';
+export type { RubricCriterion, RubricRecord } from './rubric-record';
+export type { RewardRecord } from './reward-record';
+export { MAX_SAMPLES, SAMPLING_TEMPERATURE } from './samples';
 export { JUDGMENT_SCHEMA, PERSONALIZABLE_SCHEMA } from './schemas';

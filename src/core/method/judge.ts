@@ -14,6 +14,9 @@ import { answerObject } from './answer-object';
 import { chatWhole } from './whole-answer';
 import { judgeMessages } from './messages';
 import { chosenLabel, type Order } from './render';
+import { majorityOf, NO_MAJORITY, sampleSeed, type OrderSample } from './samples';
+import type { NoDecision, RubricRecord } from './rubric-record';
+import type { RewardRecord } from './reward-record';
 
 export interface OrderVerdict {
   order: Order;
@@ -31,6 +34,16 @@ export interface OrderVerdict {
    * latency) is read from the cache under it rather than copied into the run file. Absent in older runs.
    */
   call?: string;
+  /** A rubric method's criteria, scores and weighted sums (rubric.ts); absent for the letter-verdict methods. */
+  rubric?: RubricRecord;
+  /** A rubric answer that decided nothing: equal sums, or unreadable scores. Counted wrong, and reported apart. */
+  noDecision?: NoDecision;
+  /** With `--samples k`: each sample's answer and call; `preference` is their majority (samples.ts). */
+  samples?: OrderSample[];
+  /** A reward-model verdict's two scores and margin (reward.ts); absent for the judging methods. */
+  reward?: RewardRecord;
+  /** Scored response by response (reward.ts): both orders carry the same outcome; order does not apply. */
+  pointwise?: true;
 }
 
 /** The error of an answer that holds no A/B preference: unparseable, which counts as wrong. */
@@ -41,7 +54,8 @@ export const NO_PREFERENCE = 'no A/B preference in the answer';
  * an order without preference whose error is the call's: those count as failed too.
  */
 export function orderFailed(o: OrderVerdict): boolean {
-  return o.failed === true || (o.preference === null && o.error !== undefined && o.error !== NO_PREFERENCE);
+  const answered = o.error === NO_PREFERENCE || o.error === NO_MAJORITY || o.noDecision !== undefined;
+  return o.failed === true || (o.preference === null && o.error !== undefined && !answered);
 }
 
 /** Whether a pair has an order whose call failed: not a verdict to score or keep. */
@@ -66,6 +80,8 @@ export interface CallOptions {
   temperature: number;
   seed?: number;
   signal?: AbortSignal;
+  /** Judge each order this many times and take the majority (samples.ts); 1 or absent: one call. */
+  samples?: number;
   /**
    * The verdict is the letter alone, no reasoning asked for: the system must come from judgeSystem(..., 'letter').
    * The request then names its two answers (ChatRequest.choice) instead of a JSON schema, and a server that can
@@ -124,12 +140,19 @@ export function echoesPrompt(
   return objectsHolding(source, 'preference').some(same);
 }
 
-export async function judgeOrder(
+/** A request's seed and sample index: the i-th sample of an order has its own seed and its own cache key. */
+export function samplingOf(seed: number | undefined, sample: number | undefined): { seed?: number; sample?: number } {
+  const s = sampleSeed(seed, sample);
+  return { ...(s !== undefined ? { seed: s } : {}), ...(sample !== undefined ? { sample } : {}) };
+}
+
+async function judgeOnce(
   model: ChatModel,
   system: string,
   pair: Pair,
   order: Order,
   opts: CallOptions & { purpose?: string },
+  sample?: number,
 ): Promise<OrderVerdict> {
   try {
     const messages = judgeMessages(system, pair, order);
@@ -140,7 +163,7 @@ export async function judgeOrder(
         ? { choice: VERDICT_LETTERS }
         : { schema: bootstrap ? BOOTSTRAP_SCHEMA : JUDGMENT_SCHEMA }),
       temperature: opts.temperature,
-      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...samplingOf(opts.seed, sample),
       purpose: opts.purpose ?? 'judge',
       // One user's calls share the persona and demonstrations: keep them on one server's prefix cache.
       affinity: pair.userId,
@@ -161,6 +184,49 @@ export async function judgeOrder(
     if (isFatal(err) || opts.signal?.aborted) throw err;
     return { order, preference: null, correct: false, reasoning: '', error: (err as Error).message, failed: true };
   }
+}
+
+export async function judgeOrder(
+  model: ChatModel,
+  system: string,
+  pair: Pair,
+  order: Order,
+  opts: CallOptions & { purpose?: string },
+): Promise<OrderVerdict> {
+  const k = opts.samples ?? 1;
+  if (k <= 1) return judgeOnce(model, system, pair, order, opts);
+  const draws = await Promise.all(Array.from({ length: k }, (_, i) => judgeOnce(model, system, pair, order, opts, i)));
+  return aggregateSamples(order, draws);
+}
+
+/** k verdicts of one order as one: a failed sample fails the order (resumable); else the majority decides. */
+export function aggregateSamples(order: Order, draws: readonly OrderVerdict[]): OrderVerdict {
+  const failed = draws.filter((d) => d.failed);
+  if (failed.length)
+    return {
+      order,
+      preference: null,
+      correct: false,
+      reasoning: '',
+      error: `${failed.length} of ${draws.length} samples failed: ${failed[0]!.error ?? 'failed'}`,
+      failed: true,
+      // Which samples failed: the run's failed calls count them (evaluate.ts failuresOf), not the order once.
+      samples: draws.map((d) => ({ preference: d.preference, ...(d.failed ? { failed: true as const } : {}) })),
+    };
+  const samples: OrderSample[] = draws.map((d) => ({ preference: d.preference, ...(d.call ? { call: d.call } : {}) }));
+  const preference = majorityOf(samples);
+  // The verdict's reasoning and transcript are those of the first sample that gave the majority's answer.
+  const shown = draws.find((d) => d.preference === preference) ?? draws[0]!;
+  return {
+    order,
+    preference,
+    correct: preference === chosenLabel(order),
+    reasoning: shown.reasoning,
+    ...(shown.thinking ? { thinking: shown.thinking } : {}),
+    ...(preference ? {} : { error: NO_MAJORITY }),
+    ...(shown.call ? { call: shown.call } : {}),
+    samples,
+  };
 }
 
 export async function judgePair(model: ChatModel, system: string, pair: Pair, opts: CallOptions): Promise<PairVerdict> {

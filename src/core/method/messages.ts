@@ -5,7 +5,7 @@
 
 import type { ChatMessage } from '../llm/types';
 import type { Pair } from '../data/pair';
-import { OUTPUT_INSTRUCTIONS } from './default-prompts';
+import { OUTPUT_INSTRUCTIONS, RUBRIC_GIVEN_PERSONA_OUTPUT } from './default-prompts';
 import {
   escapeMarkup,
   isLabelled,
@@ -80,6 +80,38 @@ export function judgeMessages(system: string, pair: Pair, order: Order): ChatMes
   return [
     { role: 'system', content: system },
     { role: 'user', content: pairQuestion(pair, order) },
+  ];
+}
+
+/**
+ * A rubric call's system message (`rubric`, `rubric+persona`): the rubric instructions, the persona when one is given
+ * (then the answer holds no persona of its own), the user's context pairs with their real choices, the format.
+ */
+export function rubricSystem(
+  instructions: string,
+  context: readonly { pair: Pair; demo: Demo }[],
+  persona?: string,
+): string {
+  const parts = [instructions.trim()];
+  if (persona !== undefined)
+    parts.push('What is known about this user:\n' + tagged('user_persona', escapeMarkup(persona)));
+  if (context.length)
+    parts.push(
+      'Past choices of this user:\n' +
+        tagged('examples', context.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
+    );
+  parts.push(persona !== undefined ? RUBRIC_GIVEN_PERSONA_OUTPUT : OUTPUT_INSTRUCTIONS.rubric);
+  return parts.join('\n\n');
+}
+
+/** A rubric call: the system message of rubricSystem(), then the pair in one order. */
+export function rubricMessages(system: string, pair: Pair, order: Order, personaGiven: boolean): ChatMessage[] {
+  const ask = personaGiven
+    ? 'Write the criteria for this user and score both replies.'
+    : 'Describe this user, write the criteria for them and score both replies.';
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: `${renderPair(pair, order)}\n\n${ask}` },
   ];
 }
 

@@ -9,8 +9,20 @@ import { answerObject } from './answer-object';
 import { chatWhole } from './whole-answer';
 import type { PersonaModel } from './persona-file';
 import type { Demo } from './render';
+import { DEFAULT_RUBRIC_CONTEXT, rubricContext } from './rubric';
 
-export const METHODS = ['default', 'demographics', 'memory', 'demos', 'persona', 'persona+demos'] as const;
+export const METHODS = [
+  'default',
+  'demographics',
+  'memory',
+  'demos',
+  'persona',
+  'persona+demos',
+  'rubric',
+  'rubric+persona',
+  'reward-model',
+  'reward-model+persona',
+] as const;
 export type Method = (typeof METHODS)[number];
 
 export function isMethod(s: string): s is Method {
@@ -18,7 +30,19 @@ export function isMethod(s: string): s is Method {
 }
 
 export function needsPersona(m: Method): boolean {
-  return m === 'demos' || m === 'persona' || m === 'persona+demos';
+  return (
+    m === 'demos' || m === 'persona' || m === 'persona+demos' || m === 'rubric+persona' || m === 'reward-model+persona'
+  );
+}
+
+/** The methods scored response by response by a served reward model (reward.ts), not judged by the chat model. */
+export function isRewardMethod(m: string): m is 'reward-model' | 'reward-model+persona' {
+  return m === 'reward-model' || m === 'reward-model+persona';
+}
+
+/** The methods whose judge writes weighted criteria and scores (rubric.ts) rather than a letter. */
+export function isRubricMethod(m: string): m is 'rubric' | 'rubric+persona' {
+  return m === 'rubric' || m === 'rubric+persona';
 }
 
 export class MethodUnavailable extends Error {
@@ -80,6 +104,9 @@ export interface ProfileInputs {
   context: readonly Pair[];
   persona?: PersonaModel;
   memory?: () => Promise<string[]>;
+  /** The rubric methods: how many context pairs the judge reads (DEFAULT_RUBRIC_CONTEXT), shown in this seed's order. */
+  rubricContext?: number;
+  seed?: number;
 }
 
 export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
@@ -105,5 +132,25 @@ export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
       if (inp.method !== 'persona') profile.demos = demosOf(inp.persona, inp.pairs);
       return profile;
     }
+    case 'rubric':
+    case 'rubric+persona':
+      return rubricProfile(inp);
+    // The reward model reads the persona in its system message (reward.ts), nothing else.
+    case 'reward-model':
+      return {};
+    case 'reward-model+persona':
+      if (!inp.persona) throw new MethodUnavailable(`user "${inp.userId}" has no persona yet: run fit first`);
+      return { persona: inp.persona.persona };
   }
+}
+
+/** A rubric judge's profile: the user's context pairs as labelled examples, and for `rubric+persona` the persona. */
+function rubricProfile(inp: ProfileInputs): JudgeProfile {
+  // Context pairs only: a test pair never reaches the prompt that judges it.
+  if (!inp.context.length)
+    throw new MethodUnavailable(`user "${inp.userId}" has no context pairs to learn a rubric from`);
+  const demos = rubricContext(inp.context, inp.rubricContext ?? DEFAULT_RUBRIC_CONTEXT, inp.seed ?? 0);
+  if (inp.method !== 'rubric+persona') return { demos };
+  if (!inp.persona) throw new MethodUnavailable(`user "${inp.userId}" has no persona yet: run fit first`);
+  return { persona: inp.persona.persona, demos };
 }

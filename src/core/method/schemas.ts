@@ -57,3 +57,51 @@ export const PERSONALIZABLE_SCHEMA: ResponseSchema = {
     additionalProperties: false,
   },
 };
+
+const RUBRIC_PROPERTIES = {
+  criteria: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: { name: { type: 'string' }, weight: { type: 'number', minimum: 0 } },
+      required: ['name', 'weight'],
+      additionalProperties: false,
+    },
+  },
+  scores: {
+    type: 'object',
+    properties: {
+      A: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 10 } },
+      B: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 10 } },
+    },
+    required: ['A', 'B'],
+    additionalProperties: false,
+  },
+};
+
+/**
+ * The `rubric` method's answer: a persona written on the fly, weighted criteria, a 1-10 score per criterion for each
+ * reply. Up to about 300 tokens of persona and 200 of criteria and scores on an 8B model: room for twice that.
+ */
+export const RUBRIC_SCHEMA: ResponseSchema = {
+  name: 'rubric',
+  capKind: 'rubric',
+  outputCap: 1024,
+  schema: {
+    type: 'object',
+    properties: { persona: { type: 'string' }, ...RUBRIC_PROPERTIES },
+    required: ['persona', 'criteria', 'scores'],
+    additionalProperties: false,
+  },
+};
+
+/** `rubric+persona`: the persona file's persona is given, so the answer holds the criteria and scores only. */
+export const RUBRIC_GIVEN_PERSONA_SCHEMA: ResponseSchema = {
+  ...RUBRIC_SCHEMA,
+  schema: {
+    type: 'object',
+    properties: RUBRIC_PROPERTIES,
+    required: ['criteria', 'scores'],
+    additionalProperties: false,
+  },
+};

@@ -9,6 +9,7 @@
 
 import { OUTPUT_CAP_KINDS, THINK_MODES, type OutputCaps, type ThinkMode } from '../llm/types';
 import { isServerUrl } from '../llm/config-from-env';
+import { MAX_SAMPLES } from '../method/samples';
 import type { WorkspaceSettings } from './settings';
 
 /**
@@ -97,6 +98,8 @@ export const UNTRUSTED_BOUNDS = {
   concurrency: 16,
   temperature: 1,
   askNext: 16,
+  rubricContextPairs: 64,
+  samples: 8,
 } as const;
 
 /** A folder the tool writes to: any path from a trusted workspace, a relative one inside an untrusted one. */
@@ -237,6 +240,52 @@ export const SETTINGS: readonly SettingSpec[] = [
     trust: 'any',
     parse: (v) => (v === 0 ? 0 : int(2)(v)),
     bound: atMost(UNTRUSTED_BOUNDS.askNext, 'candidates per ask'),
+  }),
+  // More pairs, longer prompts (a multiplier of prompt tokens, bounded for an untrusted workspace like the others).
+  spec({
+    field: 'rubricContextPairs',
+    id: 'synthesizeme.rubric.contextPairs',
+    type: 'integer',
+    default: 6,
+    trust: 'any',
+    parse: int(1),
+    bound: atMost(UNTRUSTED_BOUNDS.rubricContextPairs, 'context pairs per rubric prompt'),
+  }),
+  // k samples per order are k times the calls: a multiplier of cost, bounded like the others.
+  spec({
+    field: 'samples',
+    id: 'synthesizeme.samples',
+    type: 'integer',
+    default: 1,
+    trust: 'any',
+    parse: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_SAMPLES ? v : undefined),
+    bound: atMost(UNTRUSTED_BOUNDS.samples, 'samples per order'),
+  }),
+  // The reward-model methods' scorer (core/llm/reward-config.ts). Its server receives requests and the API key:
+  // the same rule as the chat model's addresses. The model and the route choose nothing of where a secret goes.
+  spec({
+    field: 'rewardModel',
+    id: 'synthesizeme.reward.model',
+    type: 'string',
+    default: '',
+    trust: 'any',
+    parse: str,
+  }),
+  spec({
+    field: 'rewardBaseUrl',
+    id: 'synthesizeme.reward.baseUrl',
+    type: 'string',
+    default: '',
+    trust: 'trusted',
+    parse: (v) => (str(v) !== undefined && isServerUrl(str(v)!) ? str(v) : undefined),
+  }),
+  spec({
+    field: 'rewardEndpoint',
+    id: 'synthesizeme.reward.endpoint',
+    type: 'string',
+    default: 'classify',
+    trust: 'any',
+    parse: (v) => (v === 'classify' || v === 'pooling' ? v : undefined),
   }),
   spec({
     field: 'apiKeyEnv',

@@ -35,6 +35,14 @@ export interface WorkspaceSettings {
   collectRefitAfter?: number;
   /** Collecting preferences: ask the most informative of this many candidates (0: in order). */
   collectAskNext?: number;
+  /** The rubric methods: how many of a user's context pairs the judge reads (default 6). */
+  rubricContextPairs?: number;
+  /** Test-time sampling: each order judged this many times and the answers aggregated (default 1). */
+  samples?: number;
+  /** The reward-model methods: the reward model served by vLLM, its server (default the chat model's), its route. */
+  rewardModel?: string;
+  rewardBaseUrl?: string;
+  rewardEndpoint?: 'classify' | 'pooling';
 }
 
 export { parseNumCtx, parseOutputCaps, parseThink } from './settings-table';

@@ -3,12 +3,13 @@
 // compared with default). The results table is written as Markdown to .synthesizeme/bench/.
 
 import * as vscode from 'vscode';
-import { isMethod, type Method, METHODS } from '../../core/method';
+import { isMethod, isRewardMethod, type Method, METHODS } from '../../core/method';
+import type { RewardModel } from '../../core/llm';
 import { benchReportFile, type BenchRunResult, estimateBench, prepareBench, runBench } from '../../core/bench';
 import type { Ctx } from '../ctx';
 import { openMarkdownReport } from './bench-files';
 import { benchHooks, benchJobInputs } from './bench-job-inputs';
-import { runInputs } from './run-inputs';
+import { type RunInputs, runInputs } from './run-inputs';
 import { UserError } from '../../core/user-error';
 import { percent } from '../../core/percent';
 
@@ -39,11 +40,28 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   if (!folder) return undefined;
   const inputs = await runInputs(folder);
   const users = inputs.index.users();
+  // The reward methods' scorer (synthesizeme.reward.*), disposed with the run.
+  const reward = methods.some(isRewardMethod) ? await folder.model.openReward() : undefined;
+  try {
+    return await benchWith(ctx, { inputs, methods, users: users.length, ...(reward ? { reward } : {}) });
+  } finally {
+    await reward?.dispose();
+  }
+}
+
+async function benchWith(
+  ctx: Ctx,
+  run: { inputs: RunInputs; methods: Method[]; users: number; reward?: RewardModel },
+): Promise<BenchRunOutcome> {
+  const { inputs, methods } = run;
   const plan = prepareBench({
     ...benchJobInputs(inputs),
     methods,
     models: [inputs.llm],
     reportFile: benchReportFile(inputs.layout, inputs.llm.model),
+    rubricContext: inputs.rubricContext,
+    samples: inputs.samples,
+    ...(run.reward ? { reward: run.reward } : {}),
   });
   const est = estimateBench(plan);
   ctx.log.info('bench', `at most ${est.fitCallsAtMost} fitting and ${est.evalCalls} evaluation call(s)`);
@@ -53,7 +71,7 @@ export async function benchRunCommand(ctx: Ctx, arg: unknown): Promise<BenchRunO
   const { result } = outcome;
   const best = [...result.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   const summary = best
-    ? `benchmark of ${result.cells.length} method(s) on ${users.length} user(s); ` +
+    ? `benchmark of ${result.cells.length} method(s) on ${run.users} user(s); ` +
       `best ${best.method} at ${percent(best.accuracy)}.`
     : 'benchmark finished with no results.';
   await openMarkdownReport(ctx, outcome.reportFile!, summary);

@@ -7,7 +7,7 @@ import { type RunEstimate } from '../../core/llm';
 import { isMethod, type Method, METHODS } from '../../core/method';
 import { estimateEval, prepareEval } from '../../core/eval';
 import type { Ctx } from '../ctx';
-import { evalInputs } from './evaluate';
+import { evalInputs, rewardFor } from './evaluate';
 import { runInputs } from './run-inputs';
 
 export async function estimateCommand(ctx: Ctx, arg: unknown): Promise<RunEstimate | undefined> {
@@ -23,8 +23,15 @@ export async function estimateCommand(ctx: Ctx, arg: unknown): Promise<RunEstima
   const folder = await ctx.folders.choose(arg, 'Estimate the cost: which folder?');
   if (!folder) return undefined;
   const inputs = await runInputs(folder, false);
-  const prepared = await prepareEval(evalInputs(inputs, inputs.index.users(), method, 'test'), { dryRun: true });
-  const est = await estimateEval(prepared);
+  const reward = await rewardFor(folder, method);
+  let est: RunEstimate;
+  try {
+    const all = inputs.index.users();
+    const prepared = await prepareEval(evalInputs(inputs, all, method, 'test', undefined, reward), { dryRun: true });
+    est = await estimateEval(prepared);
+  } finally {
+    await reward?.dispose();
+  }
   const cost = est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ' (no price known for this model)';
   const message =
     `SynthesizeMe: evaluating ${method} on test with ${inputs.llm.model}: about ${est.calls} call(s) ` +

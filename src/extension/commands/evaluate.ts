@@ -2,7 +2,8 @@
 // verdict goes to a run file, which the Verdicts view opens.
 
 import * as vscode from 'vscode';
-import { isMethod, type Method, METHODS } from '../../core/method';
+import { isMethod, isRewardMethod, type Method, METHODS } from '../../core/method';
+import type { RewardModel } from '../../core/llm';
 import {
   accuracyHeadline,
   type EvalJobInputs,
@@ -35,15 +36,28 @@ export async function evaluateUsers(
   method: Method,
   split: EvalSplit,
   personaOverride?: Map<string, { model: EvalUser['persona']; hash: string }>,
+  cancel?: vscode.CancellationToken,
 ): Promise<EvalResult> {
   const inputs = await runInputs(folder);
-  const prepared = await prepareEval(evalInputs(inputs, users, method, split, personaOverride), {
-    onNote: (m) => ctx.log.warn('eval', m),
-  });
-  const { results } = await ctx.runs.run(`evaluating ${method} on ${split}`, (signal, report) =>
-    runEval(prepared, { signal, onProgress: (_method, done, total) => report(done, total) }),
-  );
-  return results[0]!;
+  const reward = await rewardFor(folder, method);
+  try {
+    const prepared = await prepareEval(evalInputs(inputs, users, method, split, personaOverride, reward), {
+      onNote: (m) => ctx.log.warn('eval', m),
+    });
+    const { results } = await ctx.runs.run(
+      `evaluating ${method} on ${split}`,
+      (signal, report) => runEval(prepared, { signal, onProgress: (_method, done, total) => report(done, total) }),
+      cancel,
+    );
+    return results[0]!;
+  } finally {
+    await reward?.dispose();
+  }
+}
+
+/** The reward model of a reward method (the folder's `synthesizeme.reward.*` settings); none for the others. */
+export function rewardFor(folder: Folder, method: Method): Promise<RewardModel | undefined> {
+  return isRewardMethod(method) ? folder.model.openReward() : Promise.resolve(undefined);
 }
 
 /** The engine's inputs of an eval run over a folder; a persona is the open editor's text when it is open. */
@@ -53,6 +67,7 @@ export function evalInputs(
   method: Method,
   split: EvalSplit,
   personas?: EvalJobInputs['personas'],
+  reward?: RewardModel,
 ): EvalJobInputs {
   const { folder } = inputs;
   return {
@@ -64,8 +79,11 @@ export function evalInputs(
     model: inputs.llm,
     temperature: inputs.temperature,
     seed: inputs.seed,
+    rubricContext: inputs.rubricContext,
+    samples: inputs.samples,
     readPersona: (id) => readPersonaOf(folder, id),
     ...(personas ? { personas } : {}),
+    ...(reward ? { reward } : {}),
     display: (p) => folder.relative(p),
   };
 }
@@ -74,6 +92,15 @@ export function accuracyText(r: Pick<EvalResult, 'accuracy' | 'ci95' | 'pairs'>)
   return accuracyHeadline(r.accuracy, r.ci95, r.pairs);
 }
 
+const METHOD_NOTES: Partial<Record<Method, string>> = {
+  'persona+demos': 'SynthesizeMe',
+  default: 'no personalization',
+  rubric: 'weighted criteria and scores (P-GenRM prompt-only)',
+  'rubric+persona': 'rubric with the fitted persona',
+  'reward-model': 'a served reward model scores each reply (synthesizeme.reward.model)',
+  'reward-model+persona': 'the reward model, with the persona as its system message',
+};
+
 export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResult | undefined> {
   const a = (arg ?? {}) as EvaluateArgs & { userId?: unknown };
   let method = typeof a.method === 'string' && isMethod(a.method) ? a.method : undefined;
@@ -81,7 +108,7 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
     const pick = await vscode.window.showQuickPick(
       METHODS.map((m) => ({
         label: m,
-        description: m === 'persona+demos' ? 'SynthesizeMe' : m === 'default' ? 'no personalization' : '',
+        description: METHOD_NOTES[m] ?? '',
       })),
       { title: 'Evaluate: which method?' },
     );
@@ -102,7 +129,11 @@ export async function evaluateCommand(ctx: Ctx, arg: unknown): Promise<EvalResul
     users = (await folder.files.get()).users();
   }
   const r = await evaluateUsers(ctx, folder, users, method, split);
-  const summary = `${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs; run ${r.run}`;
+  // `synthesizeme.samples` k > 1: how far each order's k samples agreed.
+  const agreed = r.samplesPerOrder
+    ? `, sample consistency ${rateText(r.sampleConsistency ?? Number.NaN)} of ${r.samplesPerOrder}`
+    : '';
+  const summary = `${accuracyText(r)} over ${r.samples} samples of ${r.pairs} pairs${agreed}; run ${r.run}`;
   ctx.log.info('eval', `${method} on ${split}: ${summary}`);
   if (r.resumed) ctx.log.info('eval', `${method}: resumed ${r.resumed} pair(s) from ${folder.relative(r.run)}`);
   for (const s of r.skipped) ctx.log.warn('eval', `skipped ${s.user}: ${s.reason}`);
@@ -134,7 +165,7 @@ function showIncomplete(ctx: Ctx, r: EvalResult): void {
 function showDone(ctx: Ctx, r: EvalResult): void {
   const small = smallSampleNote(r.pairs);
   if (small) ctx.log.warn('eval', `${r.method} on ${r.split}: ${small}`);
-  const unparseable = r.unparseable ? `, ${r.unparseable} unparseable answer(s)` : '';
+  const unparseable = r.unparseable ? `, ${r.unparseable} unparseable answer(s)${noDecisionText(r)}` : '';
   const skipped = r.skipped.length ? `; skipped ${r.skipped.map((s) => s.user).join(', ')}` : '';
   const figures = `${accuracyText(r)}, consistency ${rateText(r.consistency)}${unparseable}`;
   void vscode.window
@@ -143,4 +174,9 @@ function showDone(ctx: Ctx, r: EvalResult): void {
       'Show Verdicts',
     )
     .then(showVerdicts(r.run));
+}
+
+/** A rubric run's unparseable answers said by kind: ` (1 tie, 2 unreadable)`. */
+function noDecisionText(r: EvalResult): string {
+  return r.ties === undefined ? '' : ` (${r.ties} tie(s), ${r.unreadable ?? 0} unreadable)`;
 }

@@ -126,26 +126,31 @@ export async function judgePersona(
   ctx: Ctx,
   { plan, inputs }: PreparedPersona,
   opts: { saveFigures?: boolean; keepCurrent?: boolean },
+  cancel?: vscode.CancellationToken,
 ): Promise<RevalidateResult> {
   const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
   const estimate = `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache)`;
   ctx.log.info('revalidate', `${plan.target} against ${plan.previous?.id ?? 'nothing (judged alone)'}: ${estimate}`);
   const llm = inputs.llm;
-  return ctx.runs.run(`re-validating ${plan.target}`, async (signal, report) => {
-    report(0, 0, estimate);
-    // What the model is on the server and where, in each run's header, as an Evaluate run records them.
-    const modelDigest = await modelDigestOf(llm, signal);
-    const baseUrl = llm.config.baseUrls[0] && redactUrl(llm.config.baseUrls[0]);
-    return runRevalidation(plan, {
-      model: llm,
-      ...(modelDigest ? { modelDigest } : {}),
-      ...(baseUrl ? { baseUrl } : {}),
-      signal,
-      onProgress: (label, done, total) => report(done, total, label),
-      onNote: (m) => ctx.log.warn('revalidate', m),
-      ...opts,
-    });
-  });
+  return ctx.runs.run(
+    `re-validating ${plan.target}`,
+    async (signal, report) => {
+      report(0, 0, estimate);
+      // What the model is on the server and where, in each run's header, as an Evaluate run records them.
+      const modelDigest = await modelDigestOf(llm, signal);
+      const baseUrl = llm.config.baseUrls[0] && redactUrl(llm.config.baseUrls[0]);
+      return runRevalidation(plan, {
+        model: llm,
+        ...(modelDigest ? { modelDigest } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
+        signal,
+        onProgress: (label, done, total) => report(done, total, label),
+        onNote: (m) => ctx.log.warn('revalidate', m),
+        ...opts,
+      });
+    },
+    cancel,
+  );
 }
 
 export function comparisonBanner(userId: string, out: RevalidateOutcome): string {

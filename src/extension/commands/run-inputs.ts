@@ -18,6 +18,10 @@ export interface RunInputs {
   llm: Llm;
   temperature: number;
   seed: number;
+  /** The rubric methods: context pairs per judge prompt. */
+  rubricContext: number;
+  /** Judge calls per order, aggregated (`synthesizeme.samples`). */
+  samples: number;
 }
 
 /** @param forRun false for an estimate, which writes nothing: a legacy workspace's splits are pinned only by a run (split-record.ts) */
@@ -33,6 +37,8 @@ export async function runInputs(folder: Folder, forRun = true): Promise<RunInput
     llm,
     temperature: c.temperature,
     seed: c.split.seed,
+    rubricContext: c.rubricContext,
+    samples: c.samples,
   };
 }
 

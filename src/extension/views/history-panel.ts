@@ -12,7 +12,7 @@ import { historySeries, historyWarnings, personaVersions, promptVersions, type V
 import { DEFAULT_PROMPTS, loadPersona, type PromptName } from '../../core/method';
 import { UserError } from '../../core/user-error';
 
-const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memory', 'personalizable'];
+const PROMPTS: PromptName[] = ['judge', 'bootstrap', 'persona-synthesis', 'memory', 'personalizable', 'rubric'];
 
 /** Scores over versions, one series per split, method and model (the engine's historySeries): never a mix of models. */
 export function historyChart(name: string, versions: readonly VersionEntry[]): ChartView {

@@ -82,6 +82,8 @@ function judgementView(j: Judgement): PairViewData['judgements'][number] {
       preference: o.preference,
       correct: o.correct,
       reasoning: o.reasoning,
+      ...(o.rubric ? { rubric: o.rubric } : {}),
+      ...(o.noDecision ? { noDecision: o.noDecision } : {}),
     })),
   };
 }

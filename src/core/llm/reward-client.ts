@@ -1,0 +1,288 @@
+// A served reward model (issue 24, the `reward-model` methods): one score per response, POSTed to vLLM's
+// `/classify` (default) or `/pooling` on the OpenAI-compatible server's root (reward-wire.ts says what each takes
+// and answers). A score is no chat answer, so this is not a ChatModel: it has its own small loop of retries,
+// its timeouts, its counters, and the one response cache, keyed by the model's identity, the endpoint and the
+// exact conversation scored. The API key rides in the Authorization header only: never in a key, a log or a file.
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import { ResponseCache } from './cache';
+import { normalizeBaseUrl } from './base-url';
+import {
+  abortedError,
+  connectionError,
+  type ErrorContext,
+  isLlmError,
+  LlmError,
+  networkCode,
+  parseError,
+} from './errors';
+import { retryAfterFromHeaders, timeoutError } from './errors';
+import { estimateRun, estimateTokens, type RunEstimate } from './estimate';
+import { httpFetch } from './http-fetch';
+import { listedIdentity } from './openai-provider';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './scheduler';
+import type { ChatMessage } from './types';
+import { UsageCounters, type UsageSnapshot } from './usage';
+import {
+  readReward,
+  rewardBody,
+  type RewardEndpoint,
+  rewardHttpError,
+  RewardShapeError,
+  serverRoot,
+} from './reward-wire';
+
+export interface RewardConfig {
+  /** The OpenAI-compatible base URL of the reward model's server (with or without `/v1`). */
+  baseUrl: string;
+  model: string;
+  /** Default `classify`. */
+  endpoint?: RewardEndpoint;
+  /** Time allowed for one answer. Default 120 s: a score is one forward pass, no generation. */
+  timeoutSeconds?: number;
+  /** Requests in flight. Default 8. */
+  concurrency?: number;
+}
+
+export interface RewardOptions {
+  cacheDir?: string;
+  noCache?: boolean;
+  /** Sent as `Authorization: Bearer <key>`; kept in memory only. */
+  apiKey?: string;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Retry tuning; tests shrink the delays. */
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface RewardScore {
+  score: number;
+  /** The cache's key of the score (the verdict names it: the transcript reads the conversation from the cache). */
+  key: string;
+  cached: boolean;
+}
+
+export interface RewardModel {
+  readonly model: string;
+  readonly endpoint: RewardEndpoint;
+  /** The server's root, without credentials: for run headers and messages. */
+  readonly baseUrl: string;
+  score(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<RewardScore>;
+  /** Calls and tokens that scoring these conversations would cost, cached ones apart. */
+  estimate(conversations: readonly (readonly ChatMessage[])[]): Promise<RunEstimate>;
+  counters(): UsageSnapshot;
+  dispose(): Promise<void>;
+}
+
+export function createRewardModel(config: RewardConfig, options: RewardOptions = {}): RewardModel {
+  return new RewardClient(config, options);
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 120;
+
+class RewardClient implements RewardModel {
+  readonly model: string;
+  readonly endpoint: RewardEndpoint;
+  readonly baseUrl: string;
+  private readonly root: string;
+  private readonly cache: ResponseCache | undefined;
+  private readonly usage: UsageCounters;
+  private readonly policy: RetryPolicy;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly timeoutMs: number;
+  private identity: Promise<string | undefined> | undefined;
+  private readonly life = new AbortController();
+
+  constructor(
+    config: RewardConfig,
+    private readonly options: RewardOptions,
+  ) {
+    if (!config.model.trim()) throw new LlmError('bad-request', 'No reward model named.');
+    this.model = config.model;
+    this.endpoint = config.endpoint ?? 'classify';
+    this.root = serverRoot(normalizeBaseUrl(config.baseUrl));
+    this.baseUrl = normalizeBaseUrl(this.root, { dropCredentials: true });
+    this.timeoutMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+    this.limit = pLimit(config.concurrency ?? 8);
+    this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    this.cache =
+      options.noCache || !options.cacheDir
+        ? undefined
+        : new ResponseCache(options.cacheDir, { log: (l, m) => options.log?.(l, m) });
+    this.usage = new UsageCounters(config.model, undefined);
+  }
+
+  async score(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<RewardScore> {
+    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
+    this.usage.begin();
+    try {
+      const key = await this.keyOf(messages, linked);
+      const hit = await this.cache?.get(key);
+      const cachedScore = hit ? Number(hit.text) : Number.NaN;
+      if (Number.isFinite(cachedScore)) {
+        this.usage.recordCacheHit();
+        return { score: cachedScore, key, cached: true };
+      }
+      const started = performance.now();
+      const { score, promptTokens } = await this.limit(() => this.withRetries(messages, linked));
+      const latencyMs = performance.now() - started;
+      const usage = { promptTokens, completionTokens: 0 };
+      this.usage.recordCall(usage, latencyMs);
+      await this.cache?.put(key, {
+        text: String(score),
+        usage,
+        latencyMs,
+        model: this.model,
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        server: this.baseUrl,
+      });
+      return { score, key, cached: false };
+    } catch (err) {
+      if (linked.aborted) {
+        this.usage.recordCancelled();
+        throw abortedError(this.context());
+      }
+      this.usage.recordError();
+      throw err;
+    } finally {
+      this.usage.end();
+    }
+  }
+
+  async estimate(conversations: readonly (readonly ChatMessage[])[]): Promise<RunEstimate> {
+    const planned = [];
+    for (const messages of conversations) {
+      const key = this.cache ? await this.keyOf(messages, this.life.signal) : '';
+      const cached = this.cache ? await this.cache.has(key) : false;
+      planned.push({ messages, expectedCompletionTokens: 0, cached });
+    }
+    return estimateRun(planned, { model: this.model });
+  }
+
+  counters(): UsageSnapshot {
+    return this.usage.snapshot();
+  }
+
+  async dispose(): Promise<void> {
+    this.life.abort();
+    await this.cache?.close();
+  }
+
+  private context(): ErrorContext {
+    return { provider: 'openai', baseUrl: this.root, model: this.model, purpose: `reward (/${this.endpoint})` };
+  }
+
+  /**
+   * The cache's key of a score: the model's identity on the server (vLLM's `root`, from its listing) or else its
+   * address without credentials, the model's name, the endpoint, and the conversation exactly as scored.
+   */
+  private async keyOf(messages: readonly ChatMessage[], signal: AbortSignal): Promise<string> {
+    const identity = await this.identityOf(signal);
+    const canonical = JSON.stringify([
+      'reward-v1',
+      identity ? `model:${identity}` : this.baseUrl,
+      this.model,
+      this.endpoint,
+      messages.map((m) => [m.role, m.content]),
+    ]);
+    return createHash('sha256').update(canonical).digest('hex');
+  }
+
+  /** Asked once per run (a failure too: a cached re-run must not wait on a server that is down). */
+  private identityOf(signal: AbortSignal): Promise<string | undefined> {
+    this.identity ??= this.listIdentity(signal).catch(() => undefined);
+    return this.identity;
+  }
+
+  private async listIdentity(signal: AbortSignal): Promise<string | undefined> {
+    const res = await httpFetch(`${this.root}/v1/models`, {
+      headers: this.headers(),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(Math.min(this.timeoutMs, 10_000))]),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: Record<string, unknown>[] };
+    const entry = body.data?.find((m) => m['id'] === this.model);
+    return entry ? listedIdentity(entry) : undefined;
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+    };
+  }
+
+  private async withRetries(messages: readonly ChatMessage[], signal: AbortSignal) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.usage.recordAttempt(attempt > 1);
+        return await this.once(messages, signal);
+      } catch (err) {
+        const last = attempt >= this.policy.maxAttempts || !isLlmError(err) || !err.retryable || signal.aborted;
+        if (isLlmError(err)) err.attempts = attempt;
+        if (last) throw err;
+        const delay = backoffDelay(this.policy, attempt, err.retryAfterMs);
+        this.options.log?.(
+          'info',
+          `retrying the reward call after ${err.kind} (attempt ${attempt + 1}): ${err.message}`,
+        );
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private async once(messages: readonly ChatMessage[], signal: AbortSignal) {
+    const ctx = this.context();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await httpFetch(`${this.root}/${this.endpoint}`, {
+        method: 'POST',
+        headers: this.headers(),
+        body: JSON.stringify(rewardBody(this.model, messages)),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      text = await res.text();
+    } catch (err) {
+      if (signal.aborted) throw abortedError(ctx);
+      if (timeout.aborted) throw timeoutError(ctx, 'first-byte', this.timeoutMs);
+      throw connectionError(ctx, networkCode(err), err);
+    }
+    if (!res.ok) {
+      const retryAfter = retryAfterFromHeaders((n) => res.headers.get(n));
+      throw rewardHttpError(ctx, this.endpoint, res.status, text, retryAfter);
+    }
+    try {
+      const body = JSON.parse(text) as { usage?: { prompt_tokens?: unknown } };
+      const score = readReward(this.endpoint, body);
+      const told = body.usage?.prompt_tokens;
+      return { score, promptTokens: typeof told === 'number' ? told : estimateTokens(messages) };
+    } catch (err) {
+      if (err instanceof RewardShapeError)
+        throw new LlmError('bad-request', `The reward model "${this.model}" gave no single score: ${err.message}.`, {
+          provider: 'openai',
+          baseUrl: this.root,
+          model: this.model,
+          stopsRun: true,
+          retryable: false,
+        });
+      throw parseError(ctx, 'malformed JSON', err);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortedError());
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortedError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
