@@ -19,6 +19,7 @@ export const CommandIds = {
   openPair: 'synthesizeme.openPair',
   openTranscript: 'synthesizeme.openTranscript',
   compareRuns: 'synthesizeme.compareRuns',
+  exportReport: 'synthesizeme.exportReport',
   showHistory: 'synthesizeme.showHistory',
   collectPreferences: 'synthesizeme.collectPreferences',
   selectModel: 'synthesizeme.selectModel',

@@ -8,6 +8,7 @@ import { benchRunCommand } from './commands/bench-run';
 import { benchScalingCommand } from './commands/bench-scaling';
 import { classifyCommand } from './commands/classify';
 import { estimateCommand } from './commands/estimate';
+import { exportReportCommand } from './commands/export-report';
 import { evaluateCommand } from './commands/evaluate';
 import { fitAllCommand, fitUserCommand } from './commands/fit';
 import { judgeCommand } from './commands/judge';
@@ -61,6 +62,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.command(CommandIds.openPair, (arg) => openPairCommand(ctx, arg));
   ctx.command(CommandIds.openTranscript, (arg) => openTranscriptCommand(ctx, arg));
   ctx.command(CommandIds.compareRuns, (arg) => compareRunsCommand(ctx, arg));
+  ctx.command(CommandIds.exportReport, (arg) => exportReportCommand(ctx, arg));
   ctx.command(CommandIds.showHistory, (arg) => showHistoryCommand(ctx, arg));
   ctx.command(CommandIds.collectPreferences, (arg) => collectPreferences(ctx, arg));
   ctx.command(CommandIds.selectModel, (arg) => selectModelCommand(ctx, arg));

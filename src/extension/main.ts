@@ -10,6 +10,7 @@ import { registerPersonaCodeLens } from './editor/persona-codelens';
 import { registerStatusBar, type ModelStatus } from './status-bar';
 import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
+import { registerRunEditor } from './views/run-editor';
 import type { WebviewTestApi } from './views/webview-host';
 import { registerCommands } from './commands';
 import { openWalkthroughOnce } from './walkthrough';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     registerPersonaCodeLens(ctx);
     const users = registerUsersTree(ctx);
     registerPersonaInspector(ctx);
+    registerRunEditor(ctx);
     const status = registerStatusBar(ctx);
     ctx.register(
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -9,6 +9,8 @@ import { polishSuite } from './polish.suite';
 import { readingSuite } from './reading.suite';
 import { collectSuite } from './collect.suite';
 import { facesSuite } from './faces.suite';
+import { runEditorSuite } from './run-editor.suite';
+import { exportReportSuite } from './export-report.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -25,6 +27,8 @@ export function registerSuites(): void {
   benchSuite();
   multiRootSuite();
   polishSuite();
+  runEditorSuite();
+  exportReportSuite();
   // Last: it fits every user of the folder again and appends collected pairs, which no later suite expects.
   facesSuite();
 }

@@ -77,11 +77,16 @@ function runView(name: string, r: Run): RunView {
  * when it judged every pair of this one: its figures are then taken over these pairs, with the paired
  * difference. A run over other pairs is not drawn as if comparable (it is counted).
  */
-async function otherMethods(folder: Folder, path: string, run: Run): Promise<{ views: RunView[]; skipped: number }> {
+async function otherMethods(
+  folder: Folder,
+  path: string,
+  run: Run,
+): Promise<{ views: RunView[]; paths: string[]; skipped: number }> {
   const header = run.header!;
   const seen = new Set<string>([header.method]);
   const keys = [...run.verdicts.keys()];
   const views: RunView[] = [];
+  const paths: string[] = [];
   let skipped = 0;
   for (const f of await runFiles(folder)) {
     if (f.path === path) continue;
@@ -104,11 +109,20 @@ async function otherMethods(folder: Folder, path: string, run: Run): Promise<{ v
       pairs: fig.pairs,
       versus: { points: 100 * c.difference, ci95: [100 * c.ci95[0], 100 * c.ci95[1]], p: c.mcnemar.p },
     });
+    paths.push(f.path);
   }
-  return { views, skipped };
+  return { views, paths, skipped };
 }
 
 export async function verdictsMessage(folder: Folder, path: string): Promise<RunMessage> {
+  return (await loadVerdicts(folder, path)).message;
+}
+
+/** A run's Verdicts state, and the runs drawn beside it (the other methods' runs over its pairs: its grid's columns). */
+export async function loadVerdicts(
+  folder: Folder,
+  path: string,
+): Promise<{ message: RunMessage; comparable: string[] }> {
   const run = await readRun(path);
   if (!run.header) throw new UserError(`${folder.relative(path)} is not a run file (no header)`);
   const name = path.split(/[\\/]/).pop()!;
@@ -126,7 +140,7 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
       reasoning: o.reasoning,
     })),
   }));
-  return {
+  const message: RunMessage = {
     type: 'run',
     run: runView(name, run),
     methods: [runView(name, run), ...others.views],
@@ -134,6 +148,7 @@ export async function verdictsMessage(folder: Folder, path: string): Promise<Run
     rows,
     sentAt: Date.now(),
   };
+  return { message, comparable: others.paths };
 }
 
 /** How the run picker describes a run: what made it (as `synthesizeme runs`), its figures, and whether it is stale. */
@@ -228,10 +243,13 @@ export function showChart(ctx: Ctx, folder: Folder, chart: ChartView): void {
 
 /** The one Verdicts panel; each run or chart loads a fresh page (its filters and scroll start over). */
 function openPanel(ctx: Ctx, folder: Folder, title: string, message: HostToVerdicts, run?: string): void {
-  ctx.webviews.panel('verdicts').show(title, message, (m) => onMessage(ctx, folder, message, m, run), { reload: true });
+  ctx.webviews.panel('verdicts').show(title, message, (m) => onVerdictsMessage(ctx, folder, message, m, run), {
+    reload: true,
+  });
 }
 
-async function onMessage(
+/** The Verdicts page's messages, wherever it is shown (the panel, a run file's editor). */
+export async function onVerdictsMessage(
   ctx: Ctx,
   folder: Folder,
   message: HostToVerdicts,

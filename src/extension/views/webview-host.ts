@@ -30,12 +30,18 @@ export interface WebviewTestApi {
   ): Extract<ToHost<K>, { type: T }> | undefined;
   /** Delivers a message as if the page had sent it (keys the tests cannot press), and waits for its handling. */
   receive<K extends WebviewKind>(kind: K, message: ToHost<K>): Promise<void>;
+  /** The same three for the custom editor last opened on a document (a run file's editor), when it is open. */
+  editor<K extends WebviewKind>(kind: K, document: vscode.Uri): EditorTestApi<K> | undefined;
 }
+
+export type EditorTestApi<K extends WebviewKind> = Pick<WebviewChannel<K>, 'shown' | 'reported' | 'receive'>;
 
 export class WebviewHost implements vscode.Disposable {
   private readonly channels = new Map<WebviewKind, WebviewChannel<WebviewKind>>();
   private readonly panels = new Map<PanelKind, HostedPanel<PanelKind>>();
   private readonly views = new Map<ViewKind, HostedView<ViewKind>>();
+  /** The channel of each open custom editor's page, by its document (the last editor opened on it). */
+  private readonly editors = new Map<string, WebviewChannel<WebviewKind>>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -77,18 +83,44 @@ export class WebviewHost implements vscode.Disposable {
     return v;
   }
 
+  /**
+   * A custom editor's webview (VS Code makes one per editor opened on a document): a kind's page with a channel of
+   * its own, so that two run files open side by side each keep their state. Gone when the editor closes.
+   */
+  editor<K extends PanelKind>(kind: K, panel: vscode.WebviewPanel, document: vscode.Uri): HostedEditor<K> {
+    const key = document.toString();
+    const channel = new WebviewChannel(kind, this.log);
+    const kept = channel as unknown as WebviewChannel<WebviewKind>;
+    this.editors.set(key, kept);
+    panel.onDidDispose(() => {
+      channel.detach();
+      if (this.editors.get(key) === kept) this.editors.delete(key);
+    });
+    this.load(panel.webview, kind, panel.title, kept);
+    return new HostedEditor(channel);
+  }
+
   readonly testApi: WebviewTestApi = {
     shown: (kind) => this.channels.get(kind)?.shown() as never,
     reported: (kind, type) => this.channels.get(kind)?.reported(type as never) as never,
     receive: async (kind, message) => {
       await this.channels.get(kind)?.receive(message);
     },
+    editor: (kind, document) => {
+      const c = this.editors.get(document.toString());
+      return c?.kind === kind ? (c as never) : undefined;
+    },
   };
 
-  /** Loads a kind's page into a webview (a new panel, a reload, a resolved view). */
-  load(webview: vscode.Webview, kind: WebviewKind, title: string): void {
+  /** Loads a kind's page into a webview (a new panel, a reload, a resolved view, a custom editor with its channel). */
+  load(
+    webview: vscode.Webview,
+    kind: WebviewKind,
+    title: string,
+    channel: WebviewChannel<WebviewKind> = this.channel(kind),
+  ): void {
     webview.options = this.options();
-    this.channel(kind).attach(webview);
+    channel.attach(webview);
     webview.html = webviewPage({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64'),
@@ -114,6 +146,8 @@ export class WebviewHost implements vscode.Disposable {
   dispose(): void {
     for (const p of this.panels.values()) p.dispose();
     for (const c of this.channels.values()) c.detach();
+    for (const c of this.editors.values()) c.detach();
+    this.editors.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panels.clear();
     this.views.clear();
@@ -203,6 +237,17 @@ export class HostedPanel<K extends PanelKind> {
     });
     this.host.load(p.webview, this.kind, title);
     return p;
+  }
+}
+
+/** A custom editor's page: what it shows and who handles its messages (its panel belongs to VS Code's editor). */
+export class HostedEditor<K extends PanelKind> {
+  constructor(private readonly channel: WebviewChannel<K>) {}
+
+  /** Shows `state` (sent once the page is ready), `onMessage` handling the page's messages. */
+  show(state: ToWebview<K>, onMessage: MessageHandler<K>): void {
+    this.channel.handle(onMessage);
+    this.channel.show(state);
   }
 }
 
