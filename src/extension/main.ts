@@ -11,6 +11,7 @@ import { registerStatusBar, type ModelStatus } from './status-bar';
 import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
 import { registerRunEditor } from './views/run-editor';
+import { registerTesting, type TestingTestApi } from './testing/test-controller';
 import type { WebviewTestApi } from './views/webview-host';
 import { registerCommands } from './commands';
 import { openWalkthroughOnce } from './walkthrough';
@@ -25,7 +26,7 @@ export interface ExtensionApi {
    * The one test API, only in the extension's Test mode (the integration tests): what each webview was given and
    * reported, and its messages sent as if from the page (the tests cannot see a webview's DOM nor press its keys).
    */
-  test?: { webviews: WebviewTestApi };
+  test?: { webviews: WebviewTestApi; testing: TestingTestApi };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     const users = registerUsersTree(ctx);
     registerPersonaInspector(ctx);
     registerRunEditor(ctx);
+    const testing = registerTesting(ctx);
     const status = registerStatusBar(ctx);
     ctx.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -89,7 +91,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
       ctx,
       users,
       status,
-      ...(context.extensionMode === vscode.ExtensionMode.Test ? { test: { webviews: ctx.webviews.testApi } } : {}),
+      ...(context.extensionMode === vscode.ExtensionMode.Test
+        ? { test: { webviews: ctx.webviews.testApi, testing } }
+        : {}),
     };
   } catch (err) {
     ctx.notices.error('activate', err, 'failed to start: ');

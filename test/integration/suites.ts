@@ -11,6 +11,7 @@ import { collectSuite } from './collect.suite';
 import { facesSuite } from './faces.suite';
 import { runEditorSuite } from './run-editor.suite';
 import { exportReportSuite } from './export-report.suite';
+import { testingSuite } from './testing.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -29,6 +30,7 @@ export function registerSuites(): void {
   polishSuite();
   runEditorSuite();
   exportReportSuite();
+  testingSuite();
   // Last: it fits every user of the folder again and appends collected pairs, which no later suite expects.
   facesSuite();
 }
