@@ -209,6 +209,47 @@ for (const kind of ['ollama', 'openai'] as const) {
 }
 
 describe("one user's calls on one server", () => {
+  test('a full home is waited for while the other server is busy too; a server left idle takes the overflow', async () => {
+    const a = await startLoopbackOllama({ brain: () => 'A', latencyMs: 20 });
+    const b = await startLoopbackOllama({ brain: () => 'A', latencyMs: 20 });
+    const llm = createLlm(
+      { provider: 'ollama', baseUrls: [a.url, b.url], model: 'llama3.1:8b', concurrency: 2 },
+      { noCache: true },
+    );
+    const home = (u: string) => rendezvousOrder(u, [a.url, b.url], (url) => url)[0];
+    const u1 = 'ada';
+    const u2 = ['bruno', 'chen', 'dana', 'emil', 'fritz'].find((u) => home(u) !== home(u1))!;
+    const calls = (u: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        llm.chat({ messages: [{ role: 'user', content: `${u} ${i}` }], temperature: 0, affinity: u }),
+      );
+    const who = (s: LoopbackServer) =>
+      [...new Set(s.chats.map((c) => String(c.request.messages[0]!.content).split(' ')[0]))].sort();
+    try {
+      // Both homes full (2 slots each, 8 calls each, asked in turn): no call moves, so no prefix is computed twice.
+      const both = Array.from({ length: 8 }, () => [u1, u2]).flat();
+      await Promise.all(
+        both.map((u, i) =>
+          llm.chat({ messages: [{ role: 'user', content: `${u} ${i}` }], temperature: 0, affinity: u }),
+        ),
+      );
+      assert.deepEqual([who(a), who(b)].flat().sort(), [u1, u2].sort(), `A saw ${who(a)}, B saw ${who(b)}`);
+      // One user alone: the other server is idle, and takes what the home cannot (the check above can fail).
+      a.chats.length = 0;
+      b.chats.length = 0;
+      await Promise.all(calls('gus', 12));
+      assert.equal(a.chats.length + b.chats.length, 12);
+      assert.ok(
+        a.chats.length > 0 && b.chats.length > 0,
+        `A ${a.chats.length}, B ${b.chats.length}: the idle one helped`,
+      );
+    } finally {
+      await llm.dispose();
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('calls with the same affinity go to the same server while it has room', async () => {
     const a = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });
     const b = await startLoopbackOllama({ brain: () => 'A', latencyMs: 5 });

@@ -215,12 +215,16 @@ export class EndpointPool {
     const now = this.now();
     const usable = (e: Endpoint) => e.pausedUntil <= now && e.outstanding < e.limit.current;
     const anyHealthy = this.endpoints.some((e) => e.coolUntil <= now && e.pausedUntil <= now);
+    let spillOnly = false;
     if (affinity !== undefined && this.endpoints.length > 1) {
       // The affinity's home is the first healthy server in its rendezvous order: a server cooling down or paused
-      // hands its users each to their next one, and nobody else moves. The home while it has room; otherwise
-      // the least busy.
+      // hands its users each to their next one, and nobody else moves. A full home is waited for: its prefix
+      // cache holds this user's prompt, and another server would compute it again (on a fleet where every
+      // replica is busy, spilling sent every user's prefix to every replica: npm run bench -- scale). Only a
+      // server left more than half idle takes the call instead, so that a skewed load does not waste it.
       const home = this.homeOf(affinity, now);
       if (home && usable(home)) return home;
+      spillOnly = home !== undefined;
     }
     let best: Endpoint | undefined;
     const n = this.endpoints.length;
@@ -229,6 +233,7 @@ export class EndpointPool {
       const e = this.endpoints[(this.turn + i) % n]!;
       if (!usable(e)) continue;
       if (anyHealthy && e.coolUntil > now) continue;
+      if (spillOnly && e.outstanding * 2 >= e.limit.current) continue;
       if (!best || e.outstanding < best.outstanding) best = e;
     }
     if (best) this.turn = (this.endpoints.indexOf(best) + 1) % n;

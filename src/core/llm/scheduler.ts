@@ -4,6 +4,8 @@
 import { abortedError, LlmError, retryAfterTooLong } from './errors';
 import type { Endpoint, EndpointPool } from './endpoints';
 
+/** How deep dispatch looks for a waiter whose server has room (serveOne). */
+const SCAN_LIMIT = 256;
 export interface RetryPolicy {
   /** Attempts per call, the first included. Default 5. */
   maxAttempts: number;
@@ -184,32 +186,46 @@ export class Scheduler {
     });
   }
 
-  private next(): Waiter | undefined {
-    while (this.priority.length) {
-      const w = this.priority.shift()!;
-      if (!w.settled) return w;
-    }
-    while (this.head < this.queue.length) {
-      const w = this.queue[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      if (!w.settled) return w;
-    }
-    return undefined;
-  }
-
   private dispatch(): void {
-    while (this.waiting > 0) {
-      if (!this.pool.hasRoom()) break;
-      const waiter = this.next();
-      if (!waiter) break;
-      const endpoint = this.pool.pick(waiter.affinity)!;
-      endpoint.outstanding++;
-      settle(waiter, () => waiter.resolve(endpoint));
+    while (this.waiting > 0 && this.pool.hasRoom() && this.serveOne()) {
+      // serveOne gave a waiter its endpoint; look again.
     }
     this.scheduleWake();
+  }
+
+  /**
+   * Gives an endpoint to the first waiter (retries first, then in order) that one can take now. A call waiting for
+   * its user's home server (EndpointPool.pick) must not hold up the calls behind it whose server has room, so the
+   * scan looks past it, at most SCAN_LIMIT waiters deep (a queue of 300,000 calls is not scanned on every call).
+   */
+  private serveOne(): boolean {
+    while (this.priority[0]?.settled) this.priority.shift();
+    while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    let looked = 0;
+    for (const [list, from] of [
+      [this.priority, 0],
+      [this.queue, this.head],
+    ] as const) {
+      for (let i = from; i < list.length && looked < SCAN_LIMIT; i++) {
+        const waiter = list[i]!;
+        if (waiter.settled) continue;
+        looked++;
+        const endpoint = this.pool.pick(waiter.affinity);
+        if (!endpoint) continue;
+        endpoint.outstanding++;
+        // Served from the front: advance past it; from further back: it stays in the list, settled, and is
+        // dropped when the front reaches it.
+        if (list === this.priority && i === 0) this.priority.shift();
+        else if (list === this.queue && i === this.head) this.head++;
+        settle(waiter, () => waiter.resolve(endpoint));
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Paused or cooling endpoints come back on a clock, not on a finished call: wake up then. */
