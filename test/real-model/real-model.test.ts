@@ -185,6 +185,42 @@ describe('real model: Gemma 3 270M through llama-server', () => {
   );
 
   test(
+    'rubric scoring with test-time sampling completes on the real model: every order answered, tied or unreadable',
+    withLog(async () => {
+      // Plumbing on a real server: the rubric schema through llama-server's grammar, two samples an order at the
+      // sampling temperature, ties and unreadable rubrics counted apart. No accuracy is claimed (a 270M base model).
+      // A short cap keeps CI's time: a rubric cut at it is an unreadable answer, which the figures then say.
+      const r = await cli([
+        'eval',
+        ws,
+        '--user',
+        'ada',
+        '--method',
+        'rubric',
+        '--samples',
+        '2',
+        '--output-caps',
+        'rubric=160',
+        '--json',
+        ...target,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.pairs, 5);
+      assert.equal(r.json.calls, 20, 'two samples per order, two orders per pair');
+      assert.equal(r.json.samplesPerOrder, 2);
+      assert.ok(r.json.complete, 'no failed call');
+      const { ties, unreadable } = r.json;
+      assert.ok(Number.isInteger(ties) && Number.isInteger(unreadable), 'ties and unreadable rubrics are counted');
+      console.log(
+        `  rubric --samples 2 on ${EMBEDDED_MODEL_NAME}: accuracy ${(100 * r.json.accuracy).toFixed(1)}% over ` +
+          `${r.json.samples} order-samples, ${ties} tie(s), ${unreadable} unreadable, sample consistency ` +
+          `${(100 * r.json.sampleConsistency).toFixed(1)}%; ${r.json.usage.promptTokens} prompt + ` +
+          `${r.json.usage.completionTokens} completion tokens (server usage)`,
+      );
+    }),
+  );
+
+  test(
     "the dry-run token estimate is within 35% of the server's own count",
     withLog(async () => {
       assert.ok(evalUsage, 'needs the evaluation above');
