@@ -1,7 +1,8 @@
 // `npm run bench`: every speed and memory goal of the project, measured and printed (never asserted in tests).
 // `npm run bench -- --smoke`: every bench at tiny sizes, so that the unit tests can run them all
 // (test/unit/bench-smoke.test.ts) and a bench cannot break unseen. Its figures mean nothing.
-// `npm run bench -- NAME...` runs only the benches named; `--json` goes to the benches that read it.
+// `npm run bench -- NAME...` runs only the benches named; `--json` goes to the benches that read it, and so do
+// a bench's own options (`npm run bench -- real --slots=1,4`).
 //
 // Every step runs even when an earlier one failed (a failure says which step, and the others' figures still
 // count); the exit status is 1 when any step failed. A step whose tool is absent (a real model server, promptfoo)
@@ -14,11 +15,16 @@ function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-async function runStep(step: BenchStep, smoke: boolean, json: boolean): Promise<'ran' | 'skipped' | 'failed'> {
+async function runStep(
+  step: BenchStep,
+  smoke: boolean,
+  json: boolean,
+  args: readonly string[],
+): Promise<'ran' | 'skipped' | 'failed'> {
   console.log(`--- ${step.name}${smoke ? ' (smoke)' : ''}`);
   const t0 = performance.now();
   try {
-    const outcome = await step.run({ smoke, json });
+    const outcome = await step.run({ smoke, json, args });
     if (outcome?.skipped) {
       console.log(`--- ${step.name}: skipped (${outcome.skipped})`);
       return 'skipped';
@@ -46,7 +52,7 @@ async function main(): Promise<number> {
   const outcomes: Record<'ran' | 'skipped' | 'failed', string[]> = { ran: [], skipped: [], failed: [] };
   for (const step of BENCHES) {
     if (only.length && !only.includes(step.name)) continue;
-    outcomes[await runStep(step, smoke, json)].push(step.name);
+    outcomes[await runStep(step, smoke, json, args)].push(step.name);
   }
   const failed = outcomes.failed.length ? ` (${outcomes.failed.join(', ')})` : '';
   const skipped = outcomes.skipped.length ? ` (${outcomes.skipped.join(', ')})` : '';

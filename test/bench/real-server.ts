@@ -5,9 +5,9 @@
 // one user share a long prefix; this measures whether a real server actually reuses it.
 // Goal (a benchmark, not a test): at least 80% of a user's judge-prompt tokens served from the cache.
 //
-// A recording proxy sits between the product's OpenAI-compatible provider and llama-server: it forwards
-// bytes unchanged and reads `timings.cache_n` / `timings.prompt_n` (and `usage.prompt_tokens`) from every
-// chat completion answer, JSON or SSE, and the messages actually sent from every request.
+// A recording proxy (test/support/recording-proxy.ts) sits between the product's OpenAI-compatible provider and
+// llama-server and reads `timings.cache_n` / `timings.prompt_n` from every answer. The same figures for a whole
+// fit plus eval against 1, 2 and 4 slots follow (real-slots.ts, `--slots=1,2,4`).
 //
 // Measured: the naive order B scores about as well as A on llama-server, because its host-memory prompt cache
 // (--cache-ram, on by default) keeps the prefix a user switch evicts from the one slot and restores it on the
@@ -15,12 +15,9 @@
 // falls to what a pair's second order reuses from its first.
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm, type Llm } from '../../src/core/llm/client';
-import { estimateTokens } from '../../src/core/llm/estimate';
-import type { ChatMessage } from '../../src/core/llm/types';
 import type { Pair } from '../../src/core/data/pair';
 import { judgePair, type OrderVerdict } from '../../src/core/method/judge';
 import { judgeSystem, type JudgeProfile } from '../../src/core/method/messages';
@@ -31,11 +28,18 @@ import {
   EMBEDDED_MODEL_NAME,
   embeddedDir,
   ensureEmbeddedModel,
-  freePort,
   startLlamaServer,
   type EmbeddedModel,
   type LlamaServer,
 } from '../../tools/embedded-model/llama-server';
+import {
+  cacheShare as share,
+  startRecordingProxy,
+  sumOf as sum,
+  type RecordedCall as Call,
+  type RecordingProxy,
+} from '../support/recording-proxy';
+import { benchRealSlots } from './real-slots';
 
 /** Written for the bench from the example workspace's answer key (examples/workspace/README.md). */
 const PERSONAS: Record<string, { persona: string; why: string }> = {
@@ -55,73 +59,6 @@ const PERSONAS: Record<string, { persona: string; why: string }> = {
 const PAIRS = 5;
 const SMOKE_PAIRS = 1;
 const NAIVE_USERS = ['ada', 'bruno'];
-
-interface Call {
-  /** The system message sent: tells whose call it was. */
-  system: string;
-  estimate: number;
-  promptN: number;
-  cacheN: number;
-  promptTokens?: number;
-  predictedN: number;
-}
-
-/** Forwards every request unchanged to `target` and records the timings llama-server puts in each answer. */
-async function startRecordingProxy(
-  target: string,
-): Promise<{ url: string; calls: Call[]; close: () => Promise<void> }> {
-  const { hostname, port: targetPort } = new URL(target);
-  const calls: Call[] = [];
-  const server: Server = createServer((req, res) => {
-    const body: Buffer[] = [];
-    req.on('data', (d: Buffer) => body.push(d));
-    req.on('end', () => {
-      const sent = Buffer.concat(body);
-      const up = request(
-        { host: hostname, port: targetPort, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          const got: Buffer[] = [];
-          answer.on('data', (d: Buffer) => (got.push(d), res.write(d)));
-          // A server dying mid-answer reaches the client as a cut connection, exactly as without the proxy.
-          answer.on('aborted', () => res.destroy());
-          answer.on('error', () => res.destroy());
-          answer.on('end', () => {
-            if (req.url?.endsWith('/chat/completions'))
-              record(sent.toString('utf8'), Buffer.concat(got).toString('utf8'));
-            res.end();
-          });
-        },
-      );
-      // Unreachable server: cut the client's connection too (a 502 would make the product retry a dead server).
-      up.on('error', () => res.destroy());
-      up.end(sent);
-    });
-  });
-  const record = (sent: string, answer: string) => {
-    // SSE carries timings in the last chunk (and again in the usage chunk): the last occurrence is the call's.
-    const timings = [...answer.matchAll(/"timings"\s*:\s*(\{[^{}]*\})/g)].pop()?.[1];
-    const usage = [...answer.matchAll(/"prompt_tokens"\s*:\s*(\d+)/g)].pop()?.[1];
-    if (!timings) return;
-    const t = JSON.parse(timings) as { cache_n?: number; prompt_n?: number; predicted_n?: number };
-    const messages = (JSON.parse(sent) as { messages: ChatMessage[] }).messages;
-    calls.push({
-      system: messages[0]?.content ?? '',
-      estimate: estimateTokens(messages),
-      promptN: t.prompt_n ?? 0,
-      cacheN: t.cache_n ?? 0,
-      predictedN: t.predicted_n ?? 0,
-      ...(usage ? { promptTokens: Number(usage) } : {}),
-    });
-  };
-  const port = await freePort();
-  await new Promise<void>((res) => server.listen(port, '127.0.0.1', res));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    close: () => new Promise((res) => (server.closeAllConnections(), server.close(() => res()))),
-  };
-}
 
 /** The persona+demos profile: the persona, and every context pair as a demo with its true preference. */
 function profileOf(userId: string, context: readonly Pair[]): JudgeProfile {
@@ -153,7 +90,7 @@ async function run(
   drive: (llm: Llm) => Promise<OrderVerdict[]>,
 ): Promise<RunFigures> {
   let server: LlamaServer | undefined;
-  let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
+  let proxy: RecordingProxy | undefined;
   let llm: Llm | undefined;
   try {
     // One thread: on 2 shared cores, llama.cpp's two spinning threads collapse when anything else runs (measured
@@ -192,19 +129,7 @@ async function judgeAll(llm: Llm, jobs: readonly Job[], seed: number, together: 
   return out;
 }
 
-const sum = (calls: readonly Call[], f: (c: Call) => number) => calls.reduce((n, c) => n + f(c), 0);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-/** Share of prompt tokens served from the cache; `warmOnly` leaves out each user's first call, which cannot hit. */
-const share = (calls: readonly Call[], warmOnly = false) => {
-  const c = warmOnly ? calls.filter((x, i) => calls.findIndex((y) => y.system === x.system) !== i) : calls;
-  return (
-    sum(c, (x) => x.cacheN) /
-    Math.max(
-      1,
-      sum(c, (x) => x.cacheN + x.promptN),
-    )
-  );
-};
 
 /** The embedded model's folders, the named one first: the tools' own default, then where `npm run test:setup` puts it. */
 function modelDirs(): string[] {
@@ -233,7 +158,9 @@ async function findModel(smoke: boolean): Promise<EmbeddedModel | string> {
   return ensureEmbeddedModel({ dir: ready ?? dirs[0]! });
 }
 
-export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<void | { skipped: string }> {
+export async function benchRealServer(
+  opts: { smoke?: boolean; args?: readonly string[] } = {},
+): Promise<void | { skipped: string }> {
   const model = await findModel(opts.smoke ?? false);
   if (typeof model === 'string') return { skipped: model };
   const pairs = opts.smoke ? SMOKE_PAIRS : PAIRS;
@@ -311,6 +238,7 @@ export async function benchRealServer(opts: { smoke?: boolean } = {}): Promise<v
     console.log(
       `real: goal: >= 80% of a user's judge-prompt tokens from the prefix cache (run A, first call counted: ${pct(goal)}): ${goal >= 0.8 ? 'met' : 'NOT met'}`,
     );
+    await benchRealSlots(model, { smoke: opts.smoke ?? false, args: opts.args ?? [], logDir });
     failed = false;
   } finally {
     // Logs are kept when something failed (their path was printed); a clean run leaves nothing behind.

@@ -12,10 +12,13 @@ import { benchStats } from './stats-bench';
 import { benchGrid } from './grid-bench';
 import { benchAppend, benchCollect } from './collect-bench';
 import { benchImport } from './import-bench';
+import { benchScale } from './scale-bench';
 
 export interface BenchRun {
   smoke: boolean;
   json: boolean;
+  /** The command line's options (`--slots=1,2,4`...), for the benches that take their own. */
+  args: readonly string[];
 }
 
 /** A step that could not run here says why in one line (`skipped`); nothing returned means it ran. */
@@ -39,11 +42,12 @@ export const BENCHES: BenchStep[] = [
     run: ({ smoke }) =>
       benchPipeline(smoke ? { rows: 400, users: 100, bigUsers: 30, latencyMs: 5, concurrency: 16 } : {}),
   },
-  { name: 'real', run: ({ smoke }) => benchRealServer({ smoke }) },
+  { name: 'real', run: ({ smoke, args }) => benchRealServer({ smoke, args }) },
   { name: 'real-models', run: ({ smoke }) => benchRealModels({ smoke }) },
   { name: 'stats', run: ({ smoke, json }) => benchStats({ json, ...(smoke ? { experiments: 4 } : {}) }) },
   { name: 'grid', run: ({ smoke }) => benchGrid({ smoke }) },
   { name: 'collect', run: ({ smoke }) => benchCollect({ smoke }) },
   { name: 'collect-append', run: async ({ smoke }) => void (await benchAppend({ smoke })) },
   { name: 'import', run: async ({ smoke }) => void (await benchImport({ smoke })) },
+  { name: 'scale', run: ({ smoke }) => benchScale({ smoke }) },
 ];

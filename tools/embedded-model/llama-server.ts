@@ -128,8 +128,13 @@ export async function freePort(): Promise<number> {
 export interface LlamaServerOptions extends EmbeddedModel {
   /** Context size of the server (llama-server --ctx-size). */
   ctx?: number;
-  /** Slots (llama-server --parallel); llama-server splits ctx among them (n_ctx_slot = ctx / parallel). */
+  /** Slots (llama-server --parallel); without kvUnified, llama-server splits ctx among them (ctx / parallel each). */
   parallel?: number;
+  /**
+   * llama-server --kv-unified: the slots share one KV pool of `ctx` cells and each may use all of it, instead of
+   * ctx / parallel each (llama-server's own default only when the slot count is automatic).
+   */
+  kvUnified?: boolean;
   threads?: number;
   /** Where the server's log is written (kept after it stops). */
   logDir: string;
@@ -171,6 +176,7 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
     opts.alias || EMBEDDED_MODEL_NAME,
   ];
   if (opts.threads) args.push('--threads', String(opts.threads));
+  if (opts.kvUnified) args.push('--kv-unified');
   // Tied to this process: stopped with it, whatever stops it (tied-child.ts).
   const child: ChildProcess = spawnTied(opts.python, args, { stdout: fd, stderr: fd });
   closeSync(fd);

@@ -3,7 +3,7 @@ SIGTERM or SIGINT, or until the process that started it is gone (parent_watch.py
 with SIGKILL leaves no server behind). Set-up tooling for tests and the main job; the product only speaks
 HTTP to it.
 
-    python serve.py --model FILE --port N [--ctx 8192] [--parallel 1] [--threads 2] [--alias NAME]
+    python serve.py --model FILE --port N [--ctx 8192] [--parallel 1] [--kv-unified] [--threads 2] [--alias NAME]
 
 Prints one line `listening http://127.0.0.1:N` on stdout once the model is loaded and the server accepts
 requests; llama.cpp's own log goes to stderr.
@@ -26,6 +26,7 @@ def main() -> int:
     ap.add_argument("--ctx", type=int, default=8192)
     ap.add_argument("--parallel", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="0: all cores")
+    ap.add_argument("--kv-unified", action="store_true", help="llama-server --kv-unified: one KV pool for all slots")
     ap.add_argument("--alias", default="")
     args = ap.parse_args()
     # Before the model loads (which takes seconds): a parent gone meanwhile stops this too.
@@ -46,6 +47,12 @@ def main() -> int:
     p.endpoint_slots = True
     p.endpoint_metrics = True
     p.cache_prompt = True
+    # Continuous batching is llama-server's default (--cont-batching); said here because several slots rely on it.
+    p.cont_batching = True
+    # llama-server's --kv-unified: every slot draws on one KV pool of n_ctx cells (each slot may use all of it)
+    # instead of a fixed n_ctx / parallel share. llama-server turns it on by itself only when the slot count is
+    # automatic; an explicit --parallel needs it said.
+    p.kv_unified = args.kv_unified
     if args.alias:
         p.model_alias = args.alias
 
