@@ -1,21 +1,13 @@
 // The paper-style results table (methods x accuracy ± interval) in Markdown, and under it each method's paired
 // difference from the baseline, as `compare` computes it (compareEvaluations over the pairs both judged).
 
-import { accuracyHeadline, compareEvaluations, type EvalResult, rateText, SMALL_SAMPLE_PAIRS } from '../core/eval';
-import { percentPlusMinus } from '../core/percent';
+import { accuracyCell, compareEvaluations, type EvalResult, rateText } from '../core/eval';
 
 /** A rate with its % sign, or n/a (never "NaN%"). */
 const rate = (x: number) => rateText(x, 2);
 
-/**
- * An accuracy in a table or a line: "71.30% ± 4.12", or under SMALL_SAMPLE_PAIRS pairs (when `pairs`
- * is given) the headline of sample-size.ts, interval first: "3 pairs, too few to tell: 95% CI ...".
- */
-export function accuracyCell(accuracy: number, ci: [number, number], pairs?: number): string {
-  if (!Number.isFinite(accuracy)) return 'n/a';
-  if (pairs !== undefined && pairs < SMALL_SAMPLE_PAIRS) return accuracyHeadline(accuracy, ci, pairs);
-  return percentPlusMinus(accuracy, ci);
-}
+// The accuracy cell is the engine's (the language-model tools say the figures in the same words).
+export { accuracyCell } from '../core/eval';
 
 export function markdownTable(results: readonly EvalResult[]): string {
   // Sampled runs (`--samples k`) add how far each order's k samples agreed; unsampled ones have nothing to say there.

@@ -47,6 +47,11 @@ export function editorAdvice(a: LlmAdvice): string {
         "Serve the reward model with vLLM's pooling runner (vllm serve MODEL --runner pooling), or set " +
         `synthesizeme.reward.endpoint to ${a.endpoint === 'classify' ? 'pooling' : 'classify'} if the model is served for that one.`
       );
+    case 'embeddings':
+      return (
+        'Use an embedding model the server has (Ollama: `ollama pull nomic-embed-text`), or start ' +
+        "llama.cpp's server with `--embeddings` (vLLM: serve an embedding model with `--runner pooling`)."
+      );
   }
 }
 
@@ -65,6 +70,7 @@ const ALL_ADVICE: LlmAdvice[] = [
   { kind: 'raise-num-ctx' },
   { kind: 'serve-reward-model', endpoint: 'classify' },
   { kind: 'serve-reward-model', endpoint: 'pooling' },
+  { kind: 'embeddings' },
 ];
 
 /**

@@ -12,6 +12,7 @@ import { registerUsersTree, type UsersTree } from './views/users-tree';
 import { registerPersonaInspector } from './views/persona-inspector';
 import { registerRunEditor } from './views/run-editor';
 import { registerTesting, type TestingTestApi } from './testing/test-controller';
+import { type LanguageModelTools, registerTools } from './tools/register-tools';
 import type { WebviewTestApi } from './views/webview-host';
 import { registerCommands } from './commands';
 import { openWalkthroughOnce } from './walkthrough';
@@ -26,7 +27,7 @@ export interface ExtensionApi {
    * The one test API, only in the extension's Test mode (the integration tests): what each webview was given and
    * reported, and its messages sent as if from the page (the tests cannot see a webview's DOM nor press its keys).
    */
-  test?: { webviews: WebviewTestApi; testing: TestingTestApi };
+  test?: { webviews: WebviewTestApi; testing: TestingTestApi; tools?: LanguageModelTools };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
     registerPersonaInspector(ctx);
     registerRunEditor(ctx);
     const testing = registerTesting(ctx);
+    const tools = registerTools(ctx);
     const status = registerStatusBar(ctx);
     ctx.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -92,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | undef
       users,
       status,
       ...(context.extensionMode === vscode.ExtensionMode.Test
-        ? { test: { webviews: ctx.webviews.testApi, testing } }
+        ? { test: { webviews: ctx.webviews.testApi, testing, ...(tools ? { tools } : {}) } }
         : {}),
     };
   } catch (err) {

@@ -12,6 +12,7 @@ import { facesSuite } from './faces.suite';
 import { runEditorSuite } from './run-editor.suite';
 import { exportReportSuite } from './export-report.suite';
 import { testingSuite } from './testing.suite';
+import { lmToolsSuite } from './lm-tools.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -31,6 +32,7 @@ export function registerSuites(): void {
   runEditorSuite();
   exportReportSuite();
   testingSuite();
+  lmToolsSuite();
   // Last: it fits every user of the folder again and appends collected pairs, which no later suite expects.
   facesSuite();
 }

@@ -139,6 +139,11 @@ export interface LoopbackOptions {
    * is sent with finish "stop", and usage reports `reportedTokens` completion tokens whatever its length.
    */
   capIgnored?: { reportedTokens: number };
+  /**
+   * The embeddings endpoint (loopback-embed.ts): served by default; false leaves it out (a plain 404), 501 answers as
+   * a server that embeds nothing.
+   */
+  embeddings?: false | 501;
 }
 
 export interface LoopbackStats {

@@ -23,6 +23,7 @@ import {
   type ProtocolHandler,
   startLoopback,
 } from './loopback-llm';
+import { embedRoute } from './loopback-embed';
 
 export type { Brain, BrainRequest, Fault, LoopbackOptions, LoopbackServer } from './loopback-llm';
 
@@ -87,6 +88,7 @@ function ollamaHandler(options: LoopbackOptions): ProtocolHandler {
     },
 
     route(path, method, body, _req, res): boolean {
+      if (embedRoute('ollama', options, { path, method, body }, res)) return true;
       if (path === '/api/version' && method === 'GET') {
         json(res, 200, { version: options.ollamaVersion ?? LOOPBACK_OLLAMA_VERSION });
         return true;

@@ -24,6 +24,7 @@ import {
   type ProtocolHandler,
   startLoopback,
 } from './loopback-llm';
+import { embedRoute } from './loopback-embed';
 import {
   constrainToChoice,
   readVllmRequest,
@@ -144,6 +145,7 @@ function openaiHandler(
     },
 
     route(path, method, body, req, res): boolean {
+      if (embedRoute('openai', options, { path, method, body }, res)) return true;
       if (options.vllm && path === '/version' && method === 'GET') {
         vllmVersionRoute(options.vllm, res);
         return true;

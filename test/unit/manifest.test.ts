@@ -93,3 +93,35 @@ test('the walkthrough ticks each step on the commands and views that do it, all 
       else if (kind === 'onView') assert.ok(views.has(id), `${s.id}: ${id} is a view`);
     }
 });
+
+test('package.json language-model tools and the registered tools agree, each described with an input schema', async () => {
+  const { ToolNames } = await import('../../src/extension/tools/tool-names');
+  const { METHODS } = await import('../../src/core/method');
+  const { REVALIDATE_PROMPTS } = await import('../../src/core/eval');
+  type Tool = {
+    name: string;
+    displayName: string;
+    modelDescription: string;
+    userDescription: string;
+    inputSchema: { type: string; properties: Record<string, { enum?: string[] }>; required?: string[] };
+  };
+  const tools = pkg.contributes.languageModelTools as Tool[];
+  assert.deepEqual(tools.map((t) => t.name).sort(), Object.values(ToolNames).sort());
+  for (const t of tools) {
+    assert.ok(t.displayName && t.userDescription, `${t.name}: a name and a description for the user`);
+    assert.ok(t.modelDescription.length >= 200, `${t.name}: the model is told what it does, returns and costs`);
+    assert.equal(t.inputSchema.type, 'object', `${t.name}: an object input`);
+    for (const r of t.inputSchema.required ?? []) assert.ok(t.inputSchema.properties[r], `${t.name}: ${r} is declared`);
+  }
+  const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+  assert.deepEqual(byName[ToolNames.evaluateUser]!.inputSchema.properties['method']!.enum, [...METHODS]);
+  assert.deepEqual(byName[ToolNames.revalidate]!.inputSchema.properties['prompt']!.enum, [...REVALIDATE_PROMPTS]);
+  // vscode.lm.registerTool and the contribution point were finalized in VS Code 1.95; vsce refuses a package whose
+  // @types/vscode is newer than engines.vscode.
+  const [major, minor] = (pkg.engines.vscode as string).replace(/^\^/, '').split('.').map(Number) as [number, number];
+  assert.ok(major > 1 || minor >= 95, `engines.vscode ${pkg.engines.vscode} has the language-model tools API`);
+  assert.ok(
+    pkg.devDependencies['@types/vscode'].split('.').map(Number)[1] <= minor,
+    '@types/vscode is not newer than engines.vscode',
+  );
+});

@@ -7,18 +7,20 @@ import {
   type EvalPrepared,
   type EvalResult,
   type EvalSplit,
+  evalResultText,
+  pointwiseText,
   prepareEval,
-  rateText,
   runEval,
   smallSampleNote,
 } from '../../core/eval';
-import { type Llm, type RewardModel } from '../../core/llm';
+import { type Embedder, type Llm, type RewardModel } from '../../core/llm';
 import { flag, listOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
 import { rubricContextFrom, rubricOptionHelp, rubricOptionSpec } from '../rubric-options';
 import { samplesFrom, samplesOptionHelp, samplesOptionSpec } from '../samples-option';
 import { openRewardFor, rewardOptionHelp, rewardOptionSpec } from '../reward-options';
+import { openSimilarFor, similarOptionHelp, similarOptionSpec } from '../similar-options';
 import { Progress } from '../progress';
 import {
   commandLine,
@@ -30,7 +32,7 @@ import {
   usageJson,
 } from '../run-context';
 import { costText, estimateJson, tokensText } from '../estimate-text';
-import { accuracyCell, markdownTable, pairedDifferenceLines } from '../results-table';
+import { markdownTable, pairedDifferenceLines } from '../results-table';
 import { UsageError } from '../usage-error';
 
 export const evalCommand: Command = {
@@ -52,6 +54,7 @@ Options:
 ${rubricOptionHelp}
 ${samplesOptionHelp}
 ${rewardOptionHelp}
+${similarOptionHelp}
 ${splitOptionHelp}
 ${modelOptionHelp}
 
@@ -68,6 +71,7 @@ Example:
     ...rubricOptionSpec,
     ...samplesOptionSpec,
     ...rewardOptionSpec,
+    ...similarOptionSpec,
     ...splitOptionSpec,
     ...modelOptionSpec,
   },
@@ -82,9 +86,12 @@ Example:
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
     const rel = (p: string) => relative(io.cwd, p) || p;
     let reward: RewardModel | undefined;
+    let embedder: Embedder | undefined;
     try {
       // Opened only for a reward method; bad or missing reward options stop here, before any call.
       reward = openRewardFor(args, io, ws.settings, llm, { methods, cacheDir: ws.layout.cacheDir });
+      const similar = openSimilarFor(args, io, ws.settings, llm, { cacheDir: ws.layout.cacheDir });
+      embedder = similar.embedder;
       const inputs = {
         layout: ws.layout,
         prompts: ws.prompts,
@@ -98,6 +105,8 @@ Example:
         rubricContext: rubricContextFrom(args, ws.settings),
         samples: samplesFrom(args, ws.settings),
         ...(reward ? { reward } : {}),
+        // Anyone in the workspace with a persona may be a neighbour, not only the users evaluated.
+        ...(similar.embedder ? { ...similar, pool: ws.index.users() } : {}),
         display: rel,
       };
       const prepared = await prepareEval(inputs, { dryRun, onNote: (m) => io.stderr(`note: ${m}\n`) });
@@ -111,7 +120,7 @@ Example:
           for (const s of r.skipped) progress.message(`${r.method}: skipped ${s.user}: ${s.reason}`);
         },
       });
-      printResults(results, { json, table: flag(args, 'table'), seed: ws.split.seed }, io, llm, reward);
+      printResults(results, { json, table: flag(args, 'table'), seed: ws.split.seed }, io, llm, reward, embedder);
       if (flag(args, 'no-cache')) reusedRunNotes(results, io, llm);
       return exitCodeOf(results, io);
     } catch (err) {
@@ -119,6 +128,7 @@ Example:
       return rethrowCancelled(err, io, commandLine('eval', args));
     } finally {
       await reward?.dispose();
+      await embedder?.dispose();
       await llm.dispose();
     }
   },
@@ -185,33 +195,18 @@ function resultJson(r: EvalResult, rel: (p: string) => string) {
   };
 }
 
-function resultText(r: EvalResult, rel: (p: string) => string): string {
-  const unparseable = rateText(r.samples ? r.unparseable / r.samples : Number.NaN);
-  const accuracy = accuracyCell(r.accuracy, r.ci95, r.pairs);
-  const lines = [
-    `${r.method} on ${r.split} (${r.model}): accuracy ${accuracy} over ${r.samples} samples of ${r.pairs} pairs, ` +
-      `consistency ${rateText(r.consistency)}, unparseable answers ${r.unparseable} of ${r.samples} (${unparseable})` +
-      `${r.ties !== undefined && !isRewardMethod(r.method) ? `: ${r.ties} tie(s), ${r.unreadable ?? 0} unreadable` : ''}` +
-      `${r.samplesPerOrder ? `, sample consistency ${rateText(r.sampleConsistency ?? Number.NaN)} of ${r.samplesPerOrder}` : ''}` +
-      `${r.complete ? '' : ' (INCOMPLETE)'}\n`,
-    `  run file: ${rel(r.run)}\n`,
-    ...(isRewardMethod(r.method) ? [`  ${pointwiseText(r)}\n`] : []),
-  ];
-  const small = smallSampleNote(r.pairs);
-  if (small) lines.push(`  warning: ${small}\n`);
-  for (const u of r.users) lines.push(`  ${u.id}: ${accuracyCell(u.accuracy, u.ci95, u.pairs)} (${u.pairs} pairs)\n`);
-  return lines.join('');
-}
-
 function printResults(
   results: EvalResult[],
   as: { json: boolean; table: boolean; seed: number },
   io: CommandIO,
   llm: Llm,
   reward: RewardModel | undefined,
+  embedder?: Embedder,
 ): void {
   const rel = (p: string) => relative(io.cwd, p);
   const usage = usageJson(llm);
+  // --similar-users: the embedding calls, apart (a second run finds every vector cached).
+  const embedUsage = embedder ? usageJson(embedder) : undefined;
   // A reward method's scores are the reward model's calls: counted in `calls`, and apart in `rewardUsage`.
   const rewardUsage = reward ? usageJson(reward) : undefined;
   if (as.json) {
@@ -220,6 +215,7 @@ function printResults(
       cacheHits: usage.cacheHits + (rewardUsage?.cacheHits ?? 0),
       usage,
       ...(rewardUsage ? { rewardUsage } : {}),
+      ...(embedUsage ? { embedUsage } : {}),
     };
     const body =
       results.length === 1
@@ -237,33 +233,20 @@ function printResults(
       if (small) io.stderr(`warning: ${r.method}: ${small}\n`);
       if (isRewardMethod(r.method)) io.stderr(`note: ${r.method}: ${pointwiseText(r)}\n`);
     }
-    io.stderr(callsLine(usage, rewardUsage));
+    io.stderr(callsLine(usage, rewardUsage, embedUsage));
   } else {
-    for (const r of results) io.stdout(resultText(r, rel));
-    io.stdout(callsLine(usage, rewardUsage));
+    for (const r of results) io.stdout(evalResultText(r, rel));
+    io.stdout(callsLine(usage, rewardUsage, embedUsage));
   }
-}
-
-/**
- * What a reward method reports instead of a consistency: a pointwise scorer sees one response at a time, so the
- * two orders carry one outcome; the mean score margin says by how much it prefers the user's choice.
- */
-function pointwiseText(r: EvalResult): string {
-  const m = r.margin;
-  const f = (x: number) => x.toFixed(3);
-  const margin = m
-    ? `score margin ${f(m.mean)} [${f(m.ci95[0])}, ${f(m.ci95[1])}] (chosen - rejected, mean over pairs)`
-    : 'no pair scored';
-  const ties = `${r.ties ?? 0} tie(s) of ${r.pairs} pairs, counted wrong`;
-  return `pointwise scores: order does not apply (both orders carry one outcome); ${margin}; ${ties}`;
 }
 
 type CallsUsage = { calls: number; cacheHits: number; requests: number };
 
-function callsLine(usage: CallsUsage, reward?: CallsUsage): string {
-  const scored = reward
-    ? `; reward model: ${reward.calls} call(s), ${reward.cacheHits} from cache, ${reward.requests} request(s)`
-    : '';
+function callsLine(usage: CallsUsage, reward?: CallsUsage, embed?: CallsUsage): string {
+  const scored =
+    (reward
+      ? `; reward model: ${reward.calls} call(s), ${reward.cacheHits} from cache, ${reward.requests} request(s)`
+      : '') + (embed ? `; embeddings: ${embed.calls} call(s), ${embed.cacheHits} from cache` : '');
   const sent = `${usage.requests} request(s) sent to the server, retries included`;
   return `${usage.calls} call(s), ${usage.cacheHits} from cache; ${sent}${scored}\n`;
 }

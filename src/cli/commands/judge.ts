@@ -5,7 +5,15 @@ import { flag, intOption, stringOption, type Command } from '../command';
 import { modelOptionHelp, modelOptionSpec, openLlm, temperatureFrom } from '../model-options';
 import { commandLine, usageJson, rethrowCancelled } from '../run-context';
 import { loadWorkspace, readPreferenceFile } from '../../core/data';
-import { demosOf, judgePair, judgeSystem, loadPersona, orderFailed, PromptStore } from '../../core/method';
+import {
+  demosOf,
+  judgePair,
+  judgeSystem,
+  loadPersona,
+  orderFailed,
+  pairVerdictText,
+  PromptStore,
+} from '../../core/method';
 import { readWorkspaceSettingsWithNotes, workspaceLayout } from '../../core/workspace';
 import {
   allowChosenRead,
@@ -110,15 +118,7 @@ Example:
         signal: io.signal,
       });
       if (flag(args, 'json')) io.stdout(JSON.stringify({ ...v, ...usageJson(llm) }) + '\n');
-      else {
-        for (const o of v.orders) {
-          const shown = o.order === 'AB' ? 'A = chosen, B = rejected' : 'A = rejected, B = chosen';
-          io.stdout(
-            `${o.correct ? '✓' : '✗'} order ${o.order} (${shown}): ${o.preference ?? 'no answer'}` +
-              `${o.error ? ` (${o.error})` : ''}\n  ${o.reasoning.trim().split('\n').join('\n  ')}\n`,
-          );
-        }
-      }
+      else io.stdout(pairVerdictText(v));
       // A failed call is no answer (METHOD.md section 4): the verdict is incomplete, and the command failed.
       const failed = v.orders.filter(orderFailed);
       if (failed.length) {

@@ -22,9 +22,8 @@ import {
   isRevalidatePrompt,
   modelDigestOf,
   prepareRevalidation,
-  rateText,
   REVALIDATE_PROMPTS,
-  SMALL_SAMPLE_PAIRS,
+  revalidateResultText,
   type RevalidateResult,
   type RevalidateTarget,
   type RevalidationEstimate,
@@ -33,11 +32,9 @@ import {
 } from '../../core/eval';
 import { DEFAULT_PROMPTS, loadPersona } from '../../core/method';
 import { redactUrl } from '../../core/llm';
-import { accuracyCell } from '../results-table';
 import { UsageError } from '../usage-error';
 import { allowChosenRead, enclosingWorkspace } from '../../core/write-guard';
 import { fitOptionHelp, fitOptionOverrides, fitOptionSpec } from '../fit-options';
-import { signedPoints as points } from '../../core/percent';
 
 export const revalidateCommand: Command = {
   name: 'revalidate',
@@ -223,7 +220,7 @@ function report(
     );
   else
     io.stdout(
-      resultText(result, o.rel) +
+      revalidateResultText(result, o.rel) +
         `${usage.calls} call(s), ${usage.cacheHits} from cache; ${usage.requests} request(s) sent to the server, retries included\n`,
     );
   if (result.complete) return 0;
@@ -301,46 +298,4 @@ function accuracyJson(r: RevalidateResult) {
   if (c) return { previous: c.accuracyA, current: c.accuracyB, ci95Previous: c.ci95A, ci95Current: c.ci95B };
   const now = r.figures.current;
   return now ? { previous: null, current: now.accuracy, ci95Previous: null, ci95Current: now.ci95 } : null;
-}
-
-/** A persona judged alone: why, then its accuracy over the pairs judged. */
-function aloneText(r: RevalidateResult, methods: string, rel: (p: string) => string): string {
-  const now = r.figures.current!;
-  // Under SMALL_SAMPLE_PAIRS the cell already says how many pairs (and that they are too few to tell).
-  const over = now.pairs < SMALL_SAMPLE_PAIRS ? '' : ` over ${now.pairs} pair(s)`;
-  return (
-    `${r.message}.\n` +
-    `  ${r.target} on ${r.split}: current ${accuracyCell(now.accuracy, now.ci95, now.pairs)}${over}\n` +
-    `  method: ${methods}\n` +
-    `  runs: ${r.runs.current.map(rel).join(', ')}\n`
-  );
-}
-
-function usersMoved(u: { improved: number; hurt: number; unchanged: number }): string {
-  return `users: ${u.improved} improved, ${u.hurt} hurt, ${u.unchanged} unchanged`;
-}
-
-function resultText(r: RevalidateResult, rel: (p: string) => string): string {
-  const methods = r.methods.map((m) => `${m.method} for ${m.users.join(', ') || 'nobody'}`).join('; ');
-  if (!r.comparison) return r.figures.current ? aloneText(r, methods, rel) : `${r.message}.\n`;
-  const c = r.comparison;
-  let text =
-    `${r.target} on ${r.split}: current vs previous (${r.previous!.id}): ${c.sentence}\n` +
-    `  previous ${accuracyCell(c.accuracyA, c.ci95A)}, current ${accuracyCell(c.accuracyB, c.ci95B)} over ${r.pairs} pair(s)` +
-    `${r.users > 1 ? ` of ${r.users} users (intervals resample users, then pairs); ${usersMoved(c.users)}` : ''}\n` +
-    `  method: ${methods}\n` +
-    `  (${r.power})\n`;
-  if (r.users > 1)
-    for (const u of c.perUser)
-      text +=
-        `  ${u.user}: ${rateText(u.accuracyA)} -> ${rateText(u.accuracyB)} ` +
-        `(${u.difference === 0 ? '0.0' : points(u.difference)} points, ${u.pairs} pairs)\n`;
-  const order = (s: { AB: number | null; BA: number | null; score: number }) =>
-    `AB ${s.AB ?? '-'} BA ${s.BA ?? '-'} (${s.score})`;
-  text += r.flipped.length
-    ? `  flipped pairs (${r.flipped.length}):\n` +
-      `${r.flipped.map((f) => `    ${f.user} ${f.pair}: ${order(f.before)} -> ${order(f.after)}`).join('\n')}\n`
-    : '  no pair flipped\n';
-  text += `  runs: ${[...r.runs.previous, ...r.runs.current].map(rel).join(', ')}\n`;
-  return text;
 }

@@ -31,6 +31,8 @@ import { JUDGMENT_SCHEMA, RUBRIC_GIVEN_PERSONA_SCHEMA, RUBRIC_SCHEMA } from '../
 import type { WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { evaluate, type EvalResult, type EvalUser } from './evaluate';
+import type { Embedder } from '../llm/embeddings';
+import { attachSimilarUsers, checkSimilarInputs, type EmbedEstimate, type PoolUser } from './similar-eval';
 import { modelDigestOf } from './runs-model-digest';
 
 export type EvalSplit = 'test' | 'validation';
@@ -59,6 +61,12 @@ export interface EvalJobInputs {
   samples?: number;
   /** The reward-model methods: the served reward model that scores each response (reward.ts). */
   reward?: RewardModel;
+  /** `--similar-users m`: each user's prompt also reads the m nearest other users' personas (similar-eval.ts). */
+  similarUsers?: number;
+  /** The embedding model that finds the nearest users (`--embed-model`, default the chat model). */
+  embedder?: Embedder;
+  /** Who may be a neighbour: the workspace's users (default the users evaluated). */
+  pool?: readonly UserEntry[];
   /** How a user's persona is read; default their file in the persona folder, under the read guard. */
   readPersona?: (userId: string) => Promise<EvalPersona | undefined>;
   /** Personas given instead of the users' files (the versions a re-validation compares). */
@@ -75,6 +83,8 @@ export interface EvalPrepared {
   /** The judge requests of every method (memory's facts, unknown before its call, counted as none). */
   requests: ChatRequest[];
   context?: ContextPlan;
+  /** `--similar-users m`: the embedding calls to come (a dry run), or made while preparing. */
+  embeddings?: EmbedEstimate;
 }
 
 async function personaOf(inputs: EvalJobInputs, userId: string): Promise<EvalPersona | undefined> {
@@ -106,7 +116,7 @@ async function evalUsersOf(inputs: EvalJobInputs, onNote?: (message: string) => 
 }
 
 /** The prompt each method really sends (persona+demos carries the demonstrations), so the estimate is the real one. */
-async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context'>): Promise<ChatRequest[]> {
+async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context' | 'embeddings'>): Promise<ChatRequest[]> {
   const { seed } = p.inputs;
   // Each sample is a request of its own, under its own cache key (judge.ts samplingOf): cached ones count as cached.
   const k = p.inputs.samples ?? 1;
@@ -121,6 +131,7 @@ async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context'>): Prom
         pairs: u.pairs,
         context: u.context,
         ...(u.persona ? { persona: u.persona } : {}),
+        ...(u.similar ? { similar: u.similar } : {}),
         memory: async () => [],
         rubricContext: p.inputs.rubricContext ?? DEFAULT_RUBRIC_CONTEXT,
         seed,
@@ -141,7 +152,7 @@ async function evalRequests(p: Omit<EvalPrepared, 'requests' | 'context'>): Prom
 function askOf(method: Method, profile: Awaited<ReturnType<typeof profileFor>>, prompts: EvalPrepared['prompts']) {
   if (isRubricMethod(method) && prompts.rubric) {
     const given = method === 'rubric+persona';
-    const system = rubricSystem(prompts.rubric.text, profile.demos ?? [], profile.persona);
+    const system = rubricSystem(prompts.rubric.text, profile.demos ?? [], profile.persona, profile.similar);
     const schema = given ? RUBRIC_GIVEN_PERSONA_SCHEMA : RUBRIC_SCHEMA;
     return (pair: Pair, o: Order) => ({ messages: rubricMessages(system, pair, o, given), schema });
   }
@@ -165,16 +176,47 @@ export async function prepareEval(
     ...(inputs.methods.some(isRubricMethod) ? { rubric: await inputs.prompts.get('rubric') } : {}),
   };
   const users = await evalUsersOf(inputs, opts.onNote);
+  const embeddings = await similarUsersOf(inputs, users, opts.dryRun === true);
   const requests = await evalRequests({ inputs, users, prompts });
   const context = opts.dryRun
     ? await inputs.model.sizeContext(requests).catch(() => undefined)
     : await inputs.model.sizeContext(requests);
-  return { inputs, users, prompts, requests, ...(context ? { context } : {}) };
+  return { inputs, users, prompts, requests, ...(context ? { context } : {}), ...(embeddings ? { embeddings } : {}) };
+}
+
+/** `--similar-users m`: the pool's users (the evaluated ones as read), embedded, and each user's nearest attached. */
+async function similarUsersOf(inputs: EvalJobInputs, users: EvalUser[], dryRun: boolean) {
+  checkSimilarInputs(inputs.similarUsers, inputs.embedder);
+  if (!inputs.similarUsers || !inputs.embedder || !inputs.methods.some(needsPersona)) return undefined;
+  const read = new Map(users.map((u) => [u.id, u]));
+  const pool: PoolUser[] = [];
+  for (const entry of inputs.pool ?? inputs.users) {
+    const known = read.get(entry.id);
+    if (known) pool.push(known);
+    else {
+      const persona = await personaOf(inputs, entry.id);
+      pool.push({
+        id: entry.id,
+        persona: persona?.model,
+        personaHash: persona?.hash,
+        context: pairsBySplit(entry).context,
+      });
+    }
+  }
+  return attachSimilarUsers(users, pool, { m: inputs.similarUsers, embedder: inputs.embedder, dryRun });
 }
 
 /** The dry run: the calls and tokens of the plan, counting cached answers apart (retries not included). */
 export async function estimateEval(p: EvalPrepared): Promise<RunEstimate> {
   const chat = await p.inputs.model.estimate(p.requests, { defaultCompletionTokens: 150 });
+  // The embedding calls of --similar-users (a vector is prompt tokens only).
+  const e = p.embeddings;
+  if (e)
+    Object.assign(chat, {
+      calls: chat.calls + e.calls,
+      cachedCalls: chat.cachedCalls + e.cachedCalls,
+      promptTokens: chat.promptTokens + e.promptTokens,
+    });
   // The reward methods' scores (two per pair) are the reward model's calls, not the chat model's.
   return withRewardEstimate(chat, p.inputs.reward, rewardConversations(p.users, p.inputs.methods));
 }
@@ -212,6 +254,9 @@ export async function runEval(p: EvalPrepared, hooks: EvalRunHooks = {}): Promis
       ...(inputs.label ? { label: inputs.label } : {}),
       ...(inputs.rubricContext !== undefined ? { rubricContext: inputs.rubricContext } : {}),
       ...(inputs.samples !== undefined ? { samples: inputs.samples } : {}),
+      ...(inputs.similarUsers && inputs.embedder
+        ? { similarUsers: { m: inputs.similarUsers, embedModel: inputs.embedder.model } }
+        : {}),
       prompts: p.prompts,
       temperature: inputs.temperature,
       seed: inputs.seed,

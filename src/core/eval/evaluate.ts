@@ -22,6 +22,7 @@ import { DEFAULT_RUBRIC_CONTEXT, rubricPair } from '../method/rubric';
 import { meanSampleAgreement, samplingTemperature } from '../method/samples';
 import type { PersonaModel } from '../method/persona-file';
 import type { Prompt } from '../method/prompt-store';
+import type { SimilarUser } from '../method/similar-users';
 import { accuracyWithInterval, consistencyRate } from './statistics';
 import {
   runFileName,
@@ -34,11 +35,14 @@ import {
   type RunSummary,
   type Figures,
   type UserFigures,
+  type SimilarUsersHeader,
 } from './run-file';
 import { redactUrl } from '../llm/errors';
 
 /** The input key that says where a user's persona file lives, relative to the runs folder (runs-list.ts). */
 export const PERSONA_AT = 'persona-at:';
+/** The input key that names a user's neighbours under `--similar-users` (no hash: a list of user ids). */
+export const SIMILAR_OF = 'similar:';
 
 export interface EvalUser {
   id: string;
@@ -55,6 +59,8 @@ export interface EvalUser {
    * the run records it, so that staleness compares with that file and not with the workspace's persona.
    */
   personaPath?: string;
+  /** `--similar-users m`: the user's nearest other users (similar-users.ts); their personas join a persona method's prompt. */
+  similar?: SimilarUser[];
 }
 
 export interface EvalOptions {
@@ -78,6 +84,8 @@ export interface EvalOptions {
   seed: number;
   /** `--samples k`: each order judged k times (at a temperature above 0), the answers aggregated; default 1. */
   samples?: number;
+  /** `--similar-users m`: m and the embedding model that chose the neighbours (recorded in the run's header). */
+  similarUsers?: SimilarUsersHeader;
   runsDir: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -171,7 +179,8 @@ export function failuresOf(failedPairs: readonly PairVerdict[]): RunFailures {
   };
 }
 
-type Runnable = { user: EvalUser; system: string };
+/** `similar`: the prompt reads the user's neighbours. */
+type Runnable = { user: EvalUser; system: string; similar?: boolean };
 
 /** The system message of a method's judge calls: the judge prompt, or for the rubric methods the rubric prompt. */
 function systemOf(opts: EvalOptions, profile: Awaited<ReturnType<typeof profileFor>>): string {
@@ -179,7 +188,7 @@ function systemOf(opts: EvalOptions, profile: Awaited<ReturnType<typeof profileF
   if (isRewardMethod(opts.method)) return profile.persona ?? '';
   if (!isRubricMethod(opts.method)) return judgeSystem(opts.prompts.judge.text, profile);
   if (!opts.prompts.rubric) throw new Error(`the ${opts.method} method needs the rubric prompt`);
-  return rubricSystem(opts.prompts.rubric.text, profile.demos ?? [], profile.persona);
+  return rubricSystem(opts.prompts.rubric.text, profile.demos ?? [], profile.persona, profile.similar);
 }
 type Skipped = { user: string; reason: string };
 
@@ -202,6 +211,7 @@ async function profilesOf(
         pairs: user.pairs,
         context: user.context,
         ...(user.persona ? { persona: user.persona } : {}),
+        ...(user.similar ? { similar: user.similar } : {}),
         rubricContext: opts.rubricContext ?? DEFAULT_RUBRIC_CONTEXT,
         seed: opts.seed,
         memory: () =>
@@ -211,7 +221,7 @@ async function profilesOf(
             ...(opts.signal ? { signal: opts.signal } : {}),
           }),
       });
-      runnable.push({ user, system: systemOf(opts, profile) });
+      runnable.push({ user, system: systemOf(opts, profile), ...(profile.similar?.length ? { similar: true } : {}) });
     } catch (err) {
       if (!(err instanceof MethodUnavailable)) throw err;
       skipped.push({ user: user.id, reason: err.message });
@@ -230,13 +240,14 @@ function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
   // A reward model reads no prompt of the tool's: an edited judge prompt leaves its runs current.
   const reward = isRewardMethod(opts.method) && opts.reward ? rewardHeaderParts(opts.reward) : undefined;
   if (reward) delete inputs.judge;
+  const similar = similarInputs(runnable, opts);
   for (const { user } of runnable) {
     if (!user.personaHash || opts.method === 'default') continue;
     inputs[`persona:${user.id}`] = user.personaHash;
     if (user.personaPath)
       inputs[`${PERSONA_AT}${user.id}`] = relative(opts.runsDir, user.personaPath).split(sep).join('/');
   }
-  Object.assign(inputs, opts.inputs);
+  Object.assign(inputs, similar, opts.inputs);
   return {
     method: opts.method,
     split: opts.split,
@@ -252,6 +263,8 @@ function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
     ...(opts.label ? { label: opts.label } : {}),
     // k samples per order are another run than one (and at another temperature, recorded above).
     ...(opts.samples ? { samples: opts.samples } : {}),
+    // Another m or embedding model is another prompt: part of the run's identity, as the neighbours in `inputs` are.
+    ...(opts.similarUsers && usesSimilar(runnable) ? { similarUsers: opts.similarUsers } : {}),
     // How many context pairs a rubric judge read: another number is another prompt, so another run.
     ...(rubric ? { rubricContext: opts.rubricContext ?? DEFAULT_RUBRIC_CONTEXT } : {}),
     // A reward method's scorer, not the chat model, names the run: its model, server and endpoint (reward-eval.ts).
@@ -259,6 +272,24 @@ function headerPartsOf(runnable: readonly Runnable[], opts: EvalOptions) {
     // Which pairs were to be judged: a run on other pairs (the split changed) is another run, and readers say so.
     testSet: testSetId(runnable.flatMap((r) => r.user.target.map((p) => ({ userId: r.user.id, pairId: p.pairId })))),
   };
+}
+
+/** Whether any prompt of the run reads neighbours (a method without a persona reads none). */
+const usesSimilar = (runnable: readonly Runnable[]) => runnable.some((r) => r.similar);
+
+/**
+ * `similar:<user>` names each user's neighbours, and each neighbour's persona hash joins as `persona:<id>`: another
+ * neighbour is another run, and a neighbour's edited persona makes the run stale (runs-list.ts), as the user's own does.
+ */
+function similarInputs(runnable: readonly Runnable[], opts: EvalOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (opts.method === 'default') return out;
+  for (const { user, similar } of runnable) {
+    if (!similar) continue;
+    out[`${SIMILAR_OF}${user.id}`] = user.similar!.map((s) => s.userId).join(',');
+    for (const s of user.similar!) if (s.personaHash) out[`persona:${s.userId}`] = s.personaHash;
+  }
+  return out;
 }
 
 /** The verdicts the run file already holds, per user, and the pairs still to judge. */

@@ -33,12 +33,14 @@ export {
   isRevalidatePrompt,
   prepareRevalidation,
   REVALIDATE_PROMPTS,
+  type RevalidatePrompt,
   type RevalidateResult,
   type RevalidateTarget,
   type RevalidationEstimate,
   type RevalidationPlan,
   runRevalidation,
 } from './revalidate';
+export { accuracyCell, evalResultText, pointwiseText, revalidateResultText } from './result-text';
 export { readRun } from './run-file';
 export { type DifferenceVerdict, differenceVerdict } from './statistics';
 export { listRuns, type RunListing } from './runs-list';

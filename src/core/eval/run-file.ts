@@ -44,6 +44,14 @@ export interface RunHeader {
   reward?: { endpoint: string };
   /** `--samples k` (k > 1): each order judged k times at `temperature`, the answers aggregated. Part of the identity. */
   samples?: number;
+  /** `--similar-users m`: how many neighbours each user's prompt read, and the model that embedded them. Part of the identity. */
+  similarUsers?: SimilarUsersHeader;
+}
+
+export interface SimilarUsersHeader {
+  m: number;
+  /** The embedding model (as named on the chat model's server): another one may choose other neighbours. */
+  embedModel: string;
 }
 
 /** The figures of a set of verdicts (one user's, a whole run's): what `figures` in evaluate.ts computes. */

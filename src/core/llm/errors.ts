@@ -72,7 +72,9 @@ export type LlmAdvice =
   /** Ollama cut the prompt: a larger context. */
   | { kind: 'raise-num-ctx' }
   /** The reward model's server has no such endpoint (reward-wire.ts): serve it with vLLM's pooling runner, or the other endpoint. */
-  | { kind: 'serve-reward-model'; endpoint: 'classify' | 'pooling' };
+  | { kind: 'serve-reward-model'; endpoint: 'classify' | 'pooling' }
+  /** The server embeds nothing with this model (embeddings.ts): name an embedding model, or start the server to embed. */
+  | { kind: 'embeddings' };
 
 /** The CLI's words for each advice (the text of `LlmError.message` after the summary). */
 export function cliAdvice(a: LlmAdvice): string {
@@ -106,6 +108,11 @@ export function cliAdvice(a: LlmAdvice): string {
       return (
         "Serve the reward model with vLLM's pooling runner (vllm serve MODEL --runner pooling; docs/reward-model.md), " +
         `or pass --reward-endpoint ${a.endpoint === 'classify' ? 'pooling' : 'classify'} if the model is served for that one.`
+      );
+    case 'embeddings':
+      return (
+        'Name an embedding model the server has with --embed-model (Ollama: `ollama pull nomic-embed-text`), or start ' +
+        "llama.cpp's server with `--embeddings` (vLLM: serve an embedding model with `--runner pooling`)."
       );
   }
 }

@@ -5,6 +5,7 @@ export { ResponseCache } from './cache';
 export { type ContextPlan, createLlm, type Llm, type LlmConfig } from './client';
 export { isServerUrl, resolveLlmConfig } from './config-from-env';
 export { CountingModel } from './counting-model';
+export { createEmbedder, type Embedder, openEmbedder } from './embeddings';
 export { adviseText, cliAdvice, isLlmError, type LlmAdvice, redactUrl } from './errors';
 export { estimateTextTokens, type RunEstimate } from './estimate';
 export { type ModelInfo } from './provider';

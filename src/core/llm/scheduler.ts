@@ -259,7 +259,8 @@ function signalled(err: LlmError): LlmError {
     : abortedError({ provider: err.provider, baseUrl: err.baseUrl, model: err.model });
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits, or rejects as aborted when the signal fires (shared by the non-chat clients' retry loops). */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortedError());

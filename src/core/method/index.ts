@@ -13,6 +13,7 @@ export {
 } from './fit';
 export { planFitRequests } from './fit-plan';
 export { isFatal, judgePair, orderFailed, type PairVerdict } from './judge';
+export { pairVerdictText } from './verdict-text';
 export { judgeMessages, judgeSystem, personalizableMessages } from './messages';
 export {
   demosOf,

@@ -17,6 +17,7 @@ import {
   type Order,
 } from './render';
 import { parseTheta, workedExampleTurns } from './worked-examples';
+import { similarSection, type SimilarUser } from './similar-users';
 
 /** Everything personal a judge may be given. Each method of the paper's table uses a subset. */
 export interface JudgeProfile {
@@ -24,6 +25,8 @@ export interface JudgeProfile {
   demographics?: Record<string, unknown>;
   memory?: string[];
   demos?: { pair: Pair; demo: Demo }[];
+  /** `--similar-users m`: the nearest other users' personas and demonstrations (similar-users.ts), after the user's own. */
+  similar?: SimilarUser[];
 }
 
 export function renderDemographics(d: Record<string, unknown>): string {
@@ -56,6 +59,7 @@ function personalSections(profile: JudgeProfile): string[] {
       heading + tagged('examples', profile.demos.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
     );
   }
+  if (profile.similar?.length) parts.push(similarSection(profile.similar));
   return parts;
 }
 
@@ -91,6 +95,7 @@ export function rubricSystem(
   instructions: string,
   context: readonly { pair: Pair; demo: Demo }[],
   persona?: string,
+  similar?: readonly SimilarUser[],
 ): string {
   const parts = [instructions.trim()];
   if (persona !== undefined)
@@ -100,6 +105,7 @@ export function rubricSystem(
       'Past choices of this user:\n' +
         tagged('examples', context.map((d, i) => renderDemo(d.pair, d.demo, i + 1)).join('\n\n')),
     );
+  if (similar?.length) parts.push(similarSection(similar));
   parts.push(persona !== undefined ? RUBRIC_GIVEN_PERSONA_OUTPUT : OUTPUT_INSTRUCTIONS.rubric);
   return parts.join('\n\n');
 }

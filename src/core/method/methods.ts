@@ -10,6 +10,7 @@ import { chatWhole } from './whole-answer';
 import type { PersonaModel } from './persona-file';
 import type { Demo } from './render';
 import { DEFAULT_RUBRIC_CONTEXT, rubricContext } from './rubric';
+import type { SimilarUser } from './similar-users';
 
 export const METHODS = [
   'default',
@@ -107,6 +108,13 @@ export interface ProfileInputs {
   /** The rubric methods: how many context pairs the judge reads (DEFAULT_RUBRIC_CONTEXT), shown in this seed's order. */
   rubricContext?: number;
   seed?: number;
+  /** `--similar-users m`: the nearest users' personas and demos, read by the methods that read a persona. */
+  similar?: readonly SimilarUser[];
+}
+
+/** The neighbours join the prompt of a method that reads a persona, the user's own first (similar-users.ts). */
+function withSimilar(profile: JudgeProfile, inp: ProfileInputs): JudgeProfile {
+  return inp.similar?.length ? { ...profile, similar: [...inp.similar] } : profile;
 }
 
 export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
@@ -130,7 +138,7 @@ export async function profileFor(inp: ProfileInputs): Promise<JudgeProfile> {
       const profile: JudgeProfile = {};
       if (inp.method !== 'demos') profile.persona = inp.persona.persona;
       if (inp.method !== 'persona') profile.demos = demosOf(inp.persona, inp.pairs);
-      return profile;
+      return withSimilar(profile, inp);
     }
     case 'rubric':
     case 'rubric+persona':
@@ -152,5 +160,5 @@ function rubricProfile(inp: ProfileInputs): JudgeProfile {
   const demos = rubricContext(inp.context, inp.rubricContext ?? DEFAULT_RUBRIC_CONTEXT, inp.seed ?? 0);
   if (inp.method !== 'rubric+persona') return { demos };
   if (!inp.persona) throw new MethodUnavailable(`user "${inp.userId}" has no persona yet: run fit first`);
-  return { persona: inp.persona.persona, demos };
+  return withSimilar({ persona: inp.persona.persona, demos }, inp);
 }

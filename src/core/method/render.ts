@@ -22,7 +22,7 @@ export function chosenLabel(order: Order): 'A' | 'B' {
 }
 
 /**
- * Every tag the tool's prompts and files use as a delimiter (here, in messages.ts, worked-examples.ts, export.ts
+ * Every tag the tool's prompts and files use as a delimiter (here, in messages.ts, similar-users.ts, worked-examples.ts, export.ts
  * and theta/reflection-prompt.ts). Keep it in step with them: a tag missing here can be forged by the data.
  */
 const OWN_TAGS = [
@@ -36,6 +36,8 @@ const OWN_TAGS = [
   'user_persona',
   'user_profile',
   'user_memory',
+  'similar_users',
+  'similar_user',
   'worked_example',
   'input',
   'persona',

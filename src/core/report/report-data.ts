@@ -10,7 +10,7 @@ import { perUserOutcomes } from '../eval/compare';
 import { holmAdjust } from '../eval/multiple-comparisons';
 import { describeDifference } from '../eval/statistics';
 import type { RunContents } from '../eval/run-file';
-import { PERSONA_AT } from '../eval/evaluate';
+import { PERSONA_AT, SIMILAR_OF } from '../eval/evaluate';
 import type { Pair } from '../data/pair';
 import {
   REPORT_FORMAT,
@@ -77,7 +77,7 @@ function reportRun(grid: ComparisonGrid, run: RunContents, i: number): ReportRun
     accuracy: figures.accuracy,
     ci95: figures.ci95,
     prompts: inputs
-      .filter(([k]) => !k.startsWith(PERSONA) && !k.startsWith(PERSONA_AT))
+      .filter(([k]) => !k.startsWith(PERSONA) && !k.startsWith(PERSONA_AT) && !k.startsWith(SIMILAR_OF))
       .map(([name, hash]) => ({ name, hash })),
     personas: inputs.filter(([k]) => k.startsWith(PERSONA)).map(([name, hash]) => ({ name, hash })),
     ...(run.summary?.failed ? { failedCalls: run.summary.failed.calls } : {}),

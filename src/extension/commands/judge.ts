@@ -35,10 +35,24 @@ export async function judgeCommand(
     doc = editor.document;
     where = { line: editor.selection.active.line };
   }
+  return judgeInDocument(ctx, doc, where, mode);
+}
+
+/**
+ * Judges one pair of a preference document (by id, or the 0-based line its record covers) and keeps the verdict
+ * for the lens and the pair view: the lens's path, and the judge-pair language-model tool's, which cancels it.
+ */
+export async function judgeInDocument(
+  ctx: Ctx,
+  doc: vscode.TextDocument,
+  where: { pairId?: string; line?: number },
+  mode: JudgeMode,
+  cancel?: vscode.CancellationToken,
+): Promise<PairVerdict> {
   const pair = await pairInDocument(doc, where);
   if (!pair)
     throw new UserError(
-      `no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : 'at the cursor'} ` +
+      `no preference pair ${where.pairId !== undefined ? `"${where.pairId}"` : `at line ${(where.line ?? 0) + 1}`} ` +
         `in ${vscode.workspace.asRelativePath(doc.uri)}`,
     );
 
@@ -57,8 +71,10 @@ export async function judgeCommand(
     };
   }
   const system = judgeSystem(judge.text, profile);
-  const v = await ctx.runs.run(`judging ${pair.pairId}`, (signal) =>
-    judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }),
+  const v = await ctx.runs.run(
+    `judging ${pair.pairId}`,
+    (signal) => judgePair(inputs.llm, system, pair, { temperature: inputs.temperature, seed: inputs.seed, signal }),
+    cancel,
   );
   ctx.verdicts.set(doc.uri, pair.pairId, mode, v);
   // Kept as a one-pair lens run, so the pair view and pair history show it; a failure to keep it loses

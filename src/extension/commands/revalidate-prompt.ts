@@ -10,13 +10,15 @@ import {
   isRevalidatePrompt,
   prepareRevalidation,
   REVALIDATE_PROMPTS,
+  type RevalidatePrompt,
   type RevalidateResult,
+  type RevalidationPlan,
   runRevalidation,
 } from '../../core/eval';
 import { UserError } from '../../core/user-error';
 import type { Ctx } from '../ctx';
 import type { Folder } from '../folders';
-import { runInputs } from './run-inputs';
+import { type RunInputs, runInputs } from './run-inputs';
 
 /**
  * The prompt a command argument names: a prompt file's URI (or `{ uri }`, from its lens), `{ name, folder }`,
@@ -65,15 +67,8 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
   // The text on screen is what is measured: an unsaved edit is saved first.
   const open = vscode.workspace.textDocuments.find((d) => target.uri && d.uri.toString() === target.uri.toString());
   if (open?.isDirty) await open.save();
-  const inputs = await runInputs(folder);
-  const plan = await prepareRevalidation({
-    ws: { layout: inputs.layout, prompts: inputs.prompts, split: { seed: inputs.seed } },
-    target: { kind: 'prompt', name },
-    users: inputs.index.users(),
-    split: 'validation',
-    temperature: inputs.temperature,
-    display: (p) => folder.relative(p),
-  });
+  const prepared = await preparePrompt(folder, name);
+  const { plan } = prepared;
   if (plan.nothingToCompare || !plan.previous) {
     void vscode.window.showInformationMessage(
       `SynthesizeMe: ${plan.nothingToCompare ?? `the ${name} prompt has no earlier version to compare with`}.`,
@@ -92,20 +87,7 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
       current,
       `${name}: ${previousName(plan.previous)} ↔ current`,
     );
-  const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
-  const estimate =
-    `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache), ` +
-    `${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
-  ctx.log.info('revalidate', `${name} against ${plan.previous.id}: ${estimate}`);
-  const r = await ctx.runs.run(`re-validating the ${name} prompt`, (signal, report) => {
-    report(0, 0, estimate);
-    return runRevalidation(plan, {
-      model: inputs.llm,
-      signal,
-      onProgress: (label, done, total) => report(done, total, label),
-      onNote: (m) => ctx.log.warn('revalidate', m),
-    });
-  });
+  const r = await judgePrompt(ctx, prepared);
   if (!r.complete)
     throw new UserError(
       `re-validation of the ${name} prompt is incomplete: ${r.failed.calls} call(s) failed ` +
@@ -126,6 +108,52 @@ export async function revalidatePromptCommand(ctx: Ctx, arg: unknown): Promise<R
       if (pick && run) void vscode.commands.executeCommand('synthesizeme.showVerdicts', { run, comparison: banner });
     });
   return r;
+}
+
+export interface PreparedPrompt {
+  plan: RevalidationPlan;
+  inputs: RunInputs;
+}
+
+/** The engine's plan for one prompt of a folder (judge, memory or persona-synthesis): no call, nothing written. */
+export async function preparePrompt(folder: Folder, name: RevalidatePrompt): Promise<PreparedPrompt> {
+  const inputs = await runInputs(folder);
+  const plan = await prepareRevalidation({
+    ws: { layout: inputs.layout, prompts: inputs.prompts, split: { seed: inputs.seed } },
+    target: { kind: 'prompt', name },
+    users: inputs.index.users(),
+    split: 'validation',
+    temperature: inputs.temperature,
+    display: (p) => folder.relative(p),
+  });
+  return { plan, inputs };
+}
+
+/** Estimates, then runs the plan with progress, cancellable also by `cancel` (a language-model tool's token). */
+export async function judgePrompt(
+  ctx: Ctx,
+  { plan, inputs }: PreparedPrompt,
+  cancel?: vscode.CancellationToken,
+): Promise<RevalidateResult> {
+  const name = plan.target;
+  const { estimate: est, exact } = await estimateRevalidation(plan, inputs.llm);
+  const estimate =
+    `${exact ? 'about' : 'at most'} ${est.calls} call(s) (${est.cachedCalls} from the cache), ` +
+    `${est.promptTokens + est.completionTokens} tokens${est.costUsd !== undefined ? `, about $${est.costUsd.toFixed(2)}` : ''}`;
+  ctx.log.info('revalidate', `${name} against ${plan.previous?.id ?? 'nothing'}: ${estimate}`);
+  return ctx.runs.run(
+    `re-validating the ${name} prompt`,
+    (signal, report) => {
+      report(0, 0, estimate);
+      return runRevalidation(plan, {
+        model: inputs.llm,
+        signal,
+        onProgress: (label, done, total) => report(done, total, label),
+        onNote: (m) => ctx.log.warn('revalidate', m),
+      });
+    },
+    cancel,
+  );
 }
 
 /** How the earlier version is named in the diff's title and its read-only tab. */

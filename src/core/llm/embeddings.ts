@@ -1,0 +1,290 @@
+// Text embeddings (issue 24, `--similar-users m`): one vector per text, from the chat server's embeddings endpoint,
+// Ollama's `POST /api/embed` ({model, input: [text]} -> {embeddings: [[...]]}) or the OpenAI-compatible
+// `POST /v1/embeddings` ({model, input: [text]} -> {data: [{embedding, index}]}), which llama.cpp's server (started
+// with `--embeddings`) and vLLM serve. A vector is no chat answer, so this is not a ChatModel: like reward-client.ts
+// it has its own small loop of retries and its counters, and it keeps its vectors in the one response cache, keyed by
+// the model's identity (name and server), the endpoint and the exact text. The API key rides in the header only.
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import { ResponseCache } from './cache';
+import { normalizeBaseUrl } from './base-url';
+import { abortedError, connectionError, type ErrorContext, isLlmError, LlmError, networkCode } from './errors';
+import { httpError, parseError, retryAfterFromHeaders, timeoutError } from './errors';
+import { estimateTextTokens } from './estimate';
+import { httpFetch } from './http-fetch';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './scheduler';
+import { errorWords, serverRoot } from './reward-wire';
+import type { ProviderKind } from './types';
+import type { LlmConfig } from './client';
+import { resolveLlmConfig } from './config-from-env';
+import { UserError } from '../user-error';
+import { UsageCounters, type UsageSnapshot } from './usage';
+
+export interface EmbedderConfig {
+  provider: ProviderKind;
+  /** The chat server's base URL (Ollama's root, or an OpenAI-compatible one with or without `/v1`). */
+  baseUrl: string;
+  model: string;
+  timeoutSeconds?: number;
+}
+
+export interface EmbedderOptions {
+  cacheDir?: string;
+  noCache?: boolean;
+  /** Sent as `Authorization: Bearer <key>` to an OpenAI-compatible server; kept in memory only. */
+  apiKey?: string;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface Embedder {
+  readonly model: string;
+  readonly provider: ProviderKind;
+  /** The server, without credentials: for run headers and messages. */
+  readonly baseUrl: string;
+  /** One vector per text, in order; cached ones are not asked again. */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+  /** The cached vector of a text, or undefined: a dry run asks nothing of the server. */
+  cached(text: string): Promise<number[] | undefined>;
+  counters(): UsageSnapshot;
+  dispose(): Promise<void>;
+}
+
+export function createEmbedder(config: EmbedderConfig, options: EmbedderOptions = {}): Embedder {
+  return new EmbeddingClient(config, options);
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 120;
+
+class EmbeddingClient implements Embedder {
+  readonly model: string;
+  readonly provider: ProviderKind;
+  readonly baseUrl: string;
+  private readonly url: string;
+  private readonly cache: ResponseCache | undefined;
+  private readonly usage: UsageCounters;
+  private readonly policy: RetryPolicy;
+  private readonly limit = pLimit(4);
+  private readonly timeoutMs: number;
+  private readonly life = new AbortController();
+
+  constructor(
+    config: EmbedderConfig,
+    private readonly options: EmbedderOptions,
+  ) {
+    if (!config.model.trim()) throw new LlmError('bad-request', 'No embedding model named.');
+    this.model = config.model;
+    this.provider = config.provider;
+    const root = serverRoot(normalizeBaseUrl(config.baseUrl));
+    this.url = config.provider === 'ollama' ? `${root}/api/embed` : `${root}/v1/embeddings`;
+    this.baseUrl = normalizeBaseUrl(root, { dropCredentials: true });
+    this.timeoutMs = (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+    this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    this.cache =
+      options.noCache || !options.cacheDir
+        ? undefined
+        : new ResponseCache(options.cacheDir, { log: (l, m) => options.log?.(l, m) });
+    this.usage = new UsageCounters(config.model, undefined);
+  }
+
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
+    return Promise.all(texts.map((t) => this.one(t, linked)));
+  }
+
+  async cached(text: string): Promise<number[] | undefined> {
+    const hit = await this.cache?.get(this.keyOf(text));
+    return hit ? vectorOf(hit.text) : undefined;
+  }
+
+  counters(): UsageSnapshot {
+    return this.usage.snapshot();
+  }
+
+  async dispose(): Promise<void> {
+    this.life.abort();
+    await this.cache?.close();
+  }
+
+  private async one(text: string, signal: AbortSignal): Promise<number[]> {
+    this.usage.begin();
+    try {
+      const key = this.keyOf(text);
+      const hit = await this.cache?.get(key);
+      const cachedVector = hit ? vectorOf(hit.text) : undefined;
+      if (cachedVector) {
+        this.usage.recordCacheHit();
+        return cachedVector;
+      }
+      const started = performance.now();
+      const { vector, promptTokens } = await this.limit(() => this.withRetries(text, signal));
+      const latencyMs = performance.now() - started;
+      const usage = { promptTokens, completionTokens: 0 };
+      this.usage.recordCall(usage, latencyMs);
+      await this.cache?.put(key, {
+        text: JSON.stringify(vector),
+        usage,
+        latencyMs,
+        model: this.model,
+        server: this.baseUrl,
+      });
+      return vector;
+    } catch (err) {
+      if (signal.aborted) {
+        this.usage.recordCancelled();
+        throw abortedError(this.context());
+      }
+      this.usage.recordError();
+      throw err;
+    } finally {
+      this.usage.end();
+    }
+  }
+
+  private context(): ErrorContext {
+    return { provider: this.provider, baseUrl: this.baseUrl, model: this.model, purpose: 'embeddings' };
+  }
+
+  /** The model as the server names it, the server, the endpoint and the text: another of any is another vector. */
+  private keyOf(text: string): string {
+    const canonical = JSON.stringify(['embed-v1', this.baseUrl, this.url.endsWith('/api/embed'), this.model, text]);
+    return createHash('sha256').update(canonical).digest('hex');
+  }
+
+  private async withRetries(text: string, signal: AbortSignal) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.usage.recordAttempt(attempt > 1);
+        return await this.once(text, signal);
+      } catch (err) {
+        const last = attempt >= this.policy.maxAttempts || !isLlmError(err) || !err.retryable || signal.aborted;
+        if (isLlmError(err)) err.attempts = attempt;
+        if (last) throw err;
+        this.options.log?.('info', `retrying the embedding call after ${err.kind} (attempt ${attempt + 1})`);
+        await sleep(backoffDelay(this.policy, attempt, err.retryAfterMs), signal);
+      }
+    }
+  }
+
+  private async once(text: string, signal: AbortSignal): Promise<{ vector: number[]; promptTokens: number }> {
+    const ctx = this.context();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    let body: string;
+    try {
+      res = await httpFetch(this.url, {
+        method: 'POST',
+        headers: this.headers(),
+        body: JSON.stringify({ model: this.model, input: [text] }),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      body = await res.text();
+    } catch (err) {
+      if (signal.aborted) throw abortedError(ctx);
+      if (timeout.aborted) throw timeoutError(ctx, 'first-byte', this.timeoutMs);
+      throw connectionError(ctx, networkCode(err), err);
+    }
+    if (!res.ok)
+      throw embeddingHttpError(
+        ctx,
+        this.url,
+        res.status,
+        body,
+        retryAfterFromHeaders((n) => res.headers.get(n)),
+      );
+    try {
+      return readEmbedding(JSON.parse(body), text);
+    } catch (err) {
+      throw parseError(ctx, 'no embedding in the answer', err);
+    }
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+    };
+  }
+}
+
+/** Ollama's `{embeddings: [[...]]}` or OpenAI's `{data: [{embedding, index}]}`, with the server's token count if told. */
+export function readEmbedding(body: unknown, text: string): { vector: number[]; promptTokens: number } {
+  const b = (body ?? {}) as {
+    embeddings?: unknown[];
+    data?: { embedding?: unknown; index?: unknown }[];
+    prompt_eval_count?: unknown;
+    usage?: { prompt_tokens?: unknown };
+  };
+  const raw = Array.isArray(b.embeddings) ? b.embeddings[0] : b.data?.find((d) => (d.index ?? 0) === 0)?.embedding;
+  const vector = Array.isArray(raw) && raw.length && raw.every((x) => typeof x === 'number') ? (raw as number[]) : [];
+  if (!vector.length) throw new Error('the answer holds no vector of numbers');
+  const told = typeof b.prompt_eval_count === 'number' ? b.prompt_eval_count : b.usage?.prompt_tokens;
+  return { vector, promptTokens: typeof told === 'number' ? told : estimateTextTokens(text) };
+}
+
+function vectorOf(text: string): number[] | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) && v.length && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A server that embeds nothing answers 404 (no route), 501 (llama.cpp's server without `--embeddings`, which Ollama
+ * passes on for a chat-only model) or 400 ("does not support embeddings"): the run stops, saying what to do. */
+const NO_EMBEDDINGS = /support embeddings|--embeddings|not found|no such|embedding/i;
+
+export function embeddingHttpError(
+  ctx: ErrorContext,
+  url: string,
+  status: number,
+  text: string,
+  retryAfterMs?: number,
+): LlmError {
+  const words = errorWords(text);
+  const missing = status === 404 || status === 501 || (status === 400 && NO_EMBEDDINGS.test(words.message));
+  if (missing)
+    return new LlmError(
+      'not-found',
+      `The server gave no embedding of model "${ctx.model}" (${status} at ${url}: ${words.message || 'no message'}).`,
+      {
+        provider: ctx.provider,
+        baseUrl: ctx.baseUrl,
+        model: ctx.model,
+        status,
+        detail: words.message,
+        advice: { kind: 'embeddings' },
+        stopsRun: true,
+        retryable: false,
+      },
+    );
+  return httpError(ctx, status, words.message, {
+    code: words.code ?? null,
+    type: words.type ?? null,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+/**
+ * The embedder of `--similar-users`: the chat model's server and kind, the embedding model named (default the chat
+ * model), and an OpenAI-compatible server's key as the chat model finds it (`apiKeyEnv`, else OPENAI_API_KEY).
+ */
+export function openEmbedder(
+  chat: Pick<LlmConfig, 'provider' | 'baseUrls' | 'model'>,
+  model: string | undefined,
+  options: EmbedderOptions & { apiKeyEnv?: string; env?: Record<string, string | undefined> },
+): Embedder {
+  const baseUrl = chat.baseUrls[0];
+  if (!baseUrl) throw new UserError('--similar-users: no server to embed with (--base-url)', 2);
+  const { apiKeyEnv, env, ...rest } = options;
+  const apiKey =
+    rest.apiKey ??
+    (chat.provider === 'openai'
+      ? resolveLlmConfig({ provider: 'openai', baseUrls: [baseUrl], ...(apiKeyEnv ? { apiKeyEnv } : {}) }, env ?? {})
+          .apiKey
+      : undefined);
+  const name = model?.trim() || chat.model;
+  return createEmbedder({ provider: chat.provider, baseUrl, model: name }, { ...rest, ...(apiKey ? { apiKey } : {}) });
+}
