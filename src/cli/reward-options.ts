@@ -2,11 +2,11 @@
 // `reward-model` method (eval, bench run); the workspace's `synthesizeme.reward.*` settings are the fallback.
 // Which server, which key and which errors are the engine's (core/llm/reward-config.ts): this only gathers.
 
-import { resolve } from 'node:path';
-import { flag, intOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from './command';
+import { intOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from './command';
 import { CLI_REWARD_NAMES, type Llm, openRewardModel, type RewardModel } from '../core/llm';
 import { isRewardMethod } from '../core/method';
 import type { WorkspaceSettings } from '../core/workspace';
+import { sideClientOptions } from './side-client-options';
 
 export const rewardOptionSpec: OptionSpec = {
   'reward-model': { type: 'string' },
@@ -39,9 +39,6 @@ export function openRewardFor(
   const baseUrl = stringOption(args, 'reward-base-url') ?? settings.rewardBaseUrl;
   const endpoint = stringOption(args, 'reward-endpoint') ?? settings.rewardEndpoint;
   const timeout = stringOption(args, 'timeout') !== undefined ? intOption(args, 'timeout', 300, 1) : undefined;
-  const chosenCache = stringOption(args, 'cache-dir');
-  const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
-  const debug = flag(args, 'debug');
   return openRewardModel(
     {
       ...(model !== undefined ? { model } : {}),
@@ -51,16 +48,6 @@ export function openRewardFor(
     },
     chat.config,
     CLI_REWARD_NAMES,
-    {
-      // The chat model's cache folder (openLlm checked a named one already).
-      ...(flag(args, 'no-cache')
-        ? { noCache: true }
-        : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : run.cacheDir }),
-      ...(apiKeyEnv ? { apiKeyEnv } : {}),
-      env: io.env,
-      log: (level, message) => {
-        if (debug || level === 'warn') io.stderr(`[${level}] ${message}\n`);
-      },
-    },
+    sideClientOptions(args, io, settings, run),
   );
 }

@@ -2,10 +2,10 @@
 // also reads what is known of the M nearest other users, found by the chat server's embeddings endpoint
 // (core/eval/similar-eval.ts). Which server and key are the engine's (core/llm/embeddings.ts): this only gathers.
 
-import { resolve } from 'node:path';
-import { flag, intOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from './command';
+import { intOption, stringOption, type CommandIO, type OptionSpec, type ParsedArgs } from './command';
 import { type Embedder, type Llm, openEmbedder } from '../core/llm';
 import type { WorkspaceSettings } from '../core/workspace';
+import { sideClientOptions } from './side-client-options';
 
 export const similarOptionSpec: OptionSpec = {
   'similar-users': { type: 'string' },
@@ -28,18 +28,10 @@ export function openSimilarFor(
 ): { similarUsers?: number; embedder?: Embedder } {
   const m = intOption(args, 'similar-users', 0, 0);
   if (!m) return {};
-  const chosenCache = stringOption(args, 'cache-dir');
-  const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
-  const debug = flag(args, 'debug');
-  const embedder = openEmbedder(chat.config, stringOption(args, 'embed-model'), {
-    ...(flag(args, 'no-cache')
-      ? { noCache: true }
-      : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : run.cacheDir }),
-    ...(apiKeyEnv ? { apiKeyEnv } : {}),
-    env: io.env,
-    log: (level, message) => {
-      if (debug || level === 'warn') io.stderr(`[${level}] ${message}\n`);
-    },
-  });
+  const embedder = openEmbedder(
+    chat.config,
+    stringOption(args, 'embed-model'),
+    sideClientOptions(args, io, settings, run),
+  );
   return { similarUsers: m, embedder };
 }

@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ResponseCache } from './cache';
+import { cachedCall, jsonHeaders, postJson, retrying } from './side-call';
 import { normalizeBaseUrl } from './base-url';
-import { abortedError, connectionError, type ErrorContext, isLlmError, LlmError, networkCode } from './errors';
-import { httpError, parseError, retryAfterFromHeaders, timeoutError } from './errors';
+import { type ErrorContext, LlmError } from './errors';
+import { httpError, parseError } from './errors';
 import { estimateTextTokens } from './estimate';
-import { httpFetch } from './http-fetch';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './scheduler';
+import { DEFAULT_RETRY, type RetryPolicy } from './scheduler';
 import { errorWords, serverRoot } from './reward-wire';
 import type { ProviderKind } from './types';
 import type { LlmConfig } from './client';
@@ -107,38 +107,18 @@ class EmbeddingClient implements Embedder {
   }
 
   private async one(text: string, signal: AbortSignal): Promise<number[]> {
-    this.usage.begin();
-    try {
-      const key = this.keyOf(text);
-      const hit = await this.cache?.get(key);
-      const cachedVector = hit ? vectorOf(hit.text) : undefined;
-      if (cachedVector) {
-        this.usage.recordCacheHit();
-        return cachedVector;
-      }
-      const started = performance.now();
-      const { vector, promptTokens } = await this.limit(() => this.withRetries(text, signal));
-      const latencyMs = performance.now() - started;
-      const usage = { promptTokens, completionTokens: 0 };
-      this.usage.recordCall(usage, latencyMs);
-      await this.cache?.put(key, {
-        text: JSON.stringify(vector),
-        usage,
-        latencyMs,
-        model: this.model,
-        server: this.baseUrl,
-      });
-      return vector;
-    } catch (err) {
-      if (signal.aborted) {
-        this.usage.recordCancelled();
-        throw abortedError(this.context());
-      }
-      this.usage.recordError();
-      throw err;
-    } finally {
-      this.usage.end();
-    }
+    const { value } = await cachedCall({
+      usage: this.usage,
+      cache: this.cache,
+      key: this.keyOf(text),
+      signal,
+      context: () => this.context(),
+      decode: vectorOf,
+      encode: (vector) => JSON.stringify(vector),
+      call: () => this.limit(() => this.withRetries(text, signal)),
+      entry: { model: this.model, server: this.baseUrl },
+    });
+    return value;
   }
 
   private context(): ErrorContext {
@@ -151,60 +131,30 @@ class EmbeddingClient implements Embedder {
     return createHash('sha256').update(canonical).digest('hex');
   }
 
-  private async withRetries(text: string, signal: AbortSignal) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.usage.recordAttempt(attempt > 1);
-        return await this.once(text, signal);
-      } catch (err) {
-        const last = attempt >= this.policy.maxAttempts || !isLlmError(err) || !err.retryable || signal.aborted;
-        if (isLlmError(err)) err.attempts = attempt;
-        if (last) throw err;
-        this.options.log?.('info', `retrying the embedding call after ${err.kind} (attempt ${attempt + 1})`);
-        await sleep(backoffDelay(this.policy, attempt, err.retryAfterMs), signal);
-      }
-    }
+  private withRetries(text: string, signal: AbortSignal) {
+    const r = { policy: this.policy, usage: this.usage, what: 'embedding', log: this.options.log };
+    return retrying(r, signal, () => this.once(text, signal));
   }
 
-  private async once(text: string, signal: AbortSignal): Promise<{ vector: number[]; promptTokens: number }> {
+  private async once(text: string, signal: AbortSignal): Promise<{ value: number[]; promptTokens: number }> {
     const ctx = this.context();
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    let res: Response;
-    let body: string;
-    try {
-      res = await httpFetch(this.url, {
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify({ model: this.model, input: [text] }),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      body = await res.text();
-    } catch (err) {
-      if (signal.aborted) throw abortedError(ctx);
-      if (timeout.aborted) throw timeoutError(ctx, 'first-byte', this.timeoutMs);
-      throw connectionError(ctx, networkCode(err), err);
-    }
-    if (!res.ok)
-      throw embeddingHttpError(
+    const body = await postJson(
+      this.url,
+      { model: this.model, input: [text] },
+      {
+        headers: jsonHeaders(this.options.apiKey),
+        timeoutMs: this.timeoutMs,
+        signal,
         ctx,
-        this.url,
-        res.status,
-        body,
-        retryAfterFromHeaders((n) => res.headers.get(n)),
-      );
+        httpError: (status, answer, retryAfter) => embeddingHttpError(ctx, this.url, status, answer, retryAfter),
+      },
+    );
     try {
-      return readEmbedding(JSON.parse(body), text);
+      const { vector, promptTokens } = readEmbedding(JSON.parse(body), text);
+      return { value: vector, promptTokens };
     } catch (err) {
       throw parseError(ctx, 'no embedding in the answer', err);
     }
-  }
-
-  private headers(): Record<string, string> {
-    return {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
-    };
   }
 }
 

@@ -6,21 +6,13 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ResponseCache } from './cache';
+import { cachedCall, jsonHeaders, postJson, retrying } from './side-call';
 import { normalizeBaseUrl } from './base-url';
-import {
-  abortedError,
-  connectionError,
-  type ErrorContext,
-  isLlmError,
-  LlmError,
-  networkCode,
-  parseError,
-} from './errors';
-import { retryAfterFromHeaders, timeoutError } from './errors';
+import { type ErrorContext, LlmError, parseError } from './errors';
 import { estimateRun, estimateTokens, type RunEstimate } from './estimate';
 import { httpFetch } from './http-fetch';
 import { listedIdentity } from './openai-provider';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './scheduler';
+import { DEFAULT_RETRY, type RetryPolicy } from './scheduler';
 import type { ChatMessage } from './types';
 import { UsageCounters, type UsageSnapshot } from './usage';
 import {
@@ -113,39 +105,27 @@ class RewardClient implements RewardModel {
 
   async score(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<RewardScore> {
     const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
-    this.usage.begin();
-    try {
-      const key = await this.keyOf(messages, linked);
-      const hit = await this.cache?.get(key);
-      const cachedScore = hit ? Number(hit.text) : Number.NaN;
-      if (Number.isFinite(cachedScore)) {
-        this.usage.recordCacheHit();
-        return { score: cachedScore, key, cached: true };
-      }
-      const started = performance.now();
-      const { score, promptTokens } = await this.limit(() => this.withRetries(messages, linked));
-      const latencyMs = performance.now() - started;
-      const usage = { promptTokens, completionTokens: 0 };
-      this.usage.recordCall(usage, latencyMs);
-      await this.cache?.put(key, {
-        text: String(score),
-        usage,
-        latencyMs,
+    // The identity behind the key is asked once and never fails (identityOf): no call is lost before the count.
+    const key = await this.keyOf(messages, linked);
+    const { value, cached } = await cachedCall({
+      usage: this.usage,
+      cache: this.cache,
+      key,
+      signal: linked,
+      context: () => this.context(),
+      decode: (text) => {
+        const n = Number(text);
+        return Number.isFinite(n) ? n : undefined;
+      },
+      encode: String,
+      call: () => this.limit(() => this.withRetries(messages, linked)),
+      entry: {
         model: this.model,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         server: this.baseUrl,
-      });
-      return { score, key, cached: false };
-    } catch (err) {
-      if (linked.aborted) {
-        this.usage.recordCancelled();
-        throw abortedError(this.context());
-      }
-      this.usage.recordError();
-      throw err;
-    } finally {
-      this.usage.end();
-    }
+      },
+    });
+    return { score: value, key, cached };
   }
 
   async estimate(conversations: readonly (readonly ChatMessage[])[]): Promise<RunEstimate> {
@@ -205,59 +185,28 @@ class RewardClient implements RewardModel {
   }
 
   private headers(): Record<string, string> {
-    return {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
-    };
+    return jsonHeaders(this.options.apiKey);
   }
 
-  private async withRetries(messages: readonly ChatMessage[], signal: AbortSignal) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.usage.recordAttempt(attempt > 1);
-        return await this.once(messages, signal);
-      } catch (err) {
-        const last = attempt >= this.policy.maxAttempts || !isLlmError(err) || !err.retryable || signal.aborted;
-        if (isLlmError(err)) err.attempts = attempt;
-        if (last) throw err;
-        const delay = backoffDelay(this.policy, attempt, err.retryAfterMs);
-        this.options.log?.(
-          'info',
-          `retrying the reward call after ${err.kind} (attempt ${attempt + 1}): ${err.message}`,
-        );
-        await sleep(delay, signal);
-      }
-    }
+  private withRetries(messages: readonly ChatMessage[], signal: AbortSignal) {
+    const r = { policy: this.policy, usage: this.usage, what: 'reward', log: this.options.log };
+    return retrying(r, signal, () => this.once(messages, signal));
   }
 
   private async once(messages: readonly ChatMessage[], signal: AbortSignal) {
     const ctx = this.context();
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    let res: Response;
-    let text: string;
-    try {
-      res = await httpFetch(`${this.root}/${this.endpoint}`, {
-        method: 'POST',
-        headers: this.headers(),
-        body: JSON.stringify(rewardBody(this.model, messages)),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      text = await res.text();
-    } catch (err) {
-      if (signal.aborted) throw abortedError(ctx);
-      if (timeout.aborted) throw timeoutError(ctx, 'first-byte', this.timeoutMs);
-      throw connectionError(ctx, networkCode(err), err);
-    }
-    if (!res.ok) {
-      const retryAfter = retryAfterFromHeaders((n) => res.headers.get(n));
-      throw rewardHttpError(ctx, this.endpoint, res.status, text, retryAfter);
-    }
+    const text = await postJson(`${this.root}/${this.endpoint}`, rewardBody(this.model, messages), {
+      headers: this.headers(),
+      timeoutMs: this.timeoutMs,
+      signal,
+      ctx,
+      httpError: (status, body, retryAfter) => rewardHttpError(ctx, this.endpoint, status, body, retryAfter),
+    });
     try {
       const body = JSON.parse(text) as { usage?: { prompt_tokens?: unknown } };
       const score = readReward(this.endpoint, body);
       const told = body.usage?.prompt_tokens;
-      return { score, promptTokens: typeof told === 'number' ? told : estimateTokens(messages) };
+      return { value: score, promptTokens: typeof told === 'number' ? told : estimateTokens(messages) };
     } catch (err) {
       if (err instanceof RewardShapeError)
         throw new LlmError('bad-request', `The reward model "${this.model}" gave no single score: ${err.message}.`, {
@@ -270,19 +219,4 @@ class RewardClient implements RewardModel {
       throw parseError(ctx, 'malformed JSON', err);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortedError());
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortedError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
