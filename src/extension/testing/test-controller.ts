@@ -33,9 +33,16 @@ export function registerTesting(ctx: Ctx): TestingTestApi {
   const controller = ctx.register(vscode.tests.createTestController('synthesizeme', 'SynthesizeMe'));
   const leaves = new WeakMap<vscode.TestItem, Leaf>();
   const outcomes = new Map<string, TestOutcome>();
-  const sync = () => void syncItems(ctx, controller, leaves).catch((err) => ctx.log.error('testing', err as Error));
+  // Syncs overlap (every index change starts one): only the latest started may replace the items, so that an
+  // older one finishing last never puts back what a newer one saw gone, nor drops what it saw come.
+  let generation = 0;
+  const syncNow = () => {
+    const mine = ++generation;
+    return syncItems(ctx, controller, leaves, () => generation === mine);
+  };
+  const sync = () => void syncNow().catch((err) => ctx.log.error('testing', err as Error));
   ctx.register(ctx.folders.onDidChange(sync));
-  controller.refreshHandler = () => syncItems(ctx, controller, leaves);
+  controller.refreshHandler = () => syncNow();
   sync();
 
   let queue = Promise.resolve();
@@ -56,7 +63,12 @@ export function registerTesting(ctx: Ctx): TestingTestApi {
   );
   return {
     controller,
-    run: (ids) => {
+    run: async (ids) => {
+      // An item asked for before the folders' index settled (a file just written): index, sync, then look again.
+      if (ids?.some((id) => !findItem(controller, id))) {
+        await Promise.all(ctx.folders.all().map((f) => f.files.get()));
+        await syncNow();
+      }
       const items = ids?.map((id) => findItem(controller, id) ?? missing(id));
       const source = new vscode.CancellationTokenSource();
       return Promise.resolve(
@@ -85,12 +97,18 @@ async function syncItems(
   ctx: Ctx,
   controller: vscode.TestController,
   leaves: WeakMap<vscode.TestItem, Leaf>,
+  latest: () => boolean,
 ): Promise<void> {
   const wanted: vscode.TestItem[] = [];
   const several = ctx.folders.all().length > 1;
   for (const folder of ctx.folders.all()) {
     const index = folder.files.current();
-    if (!index) continue; // not indexed yet: the index's change event brings it here again
+    if (!index) {
+      // Being indexed again (a settings change reloads it): its items stay until the index says otherwise.
+      const prefix = `${folder.uri.toString()}#`;
+      for (const [id, item] of controller.items) if (id.startsWith(prefix)) wanted.push(item);
+      continue;
+    }
     const personaDir = (await folder.files.layout()).personaDir;
     for (const u of index.users()) {
       if (!folder.files.hasPersona(u.id)) continue;
@@ -110,7 +128,7 @@ async function syncItems(
       wanted.push(item);
     }
   }
-  controller.items.replace(wanted);
+  if (latest()) controller.items.replace(wanted);
 }
 
 /** The leaves a request runs: its items (or all), users expanded to their children, minus its exclusions. */
