@@ -137,3 +137,33 @@ export function markdownPreviews(): { tab: vscode.Tab; group: vscode.TabGroup }[
       .map((tab) => ({ tab, group })),
   );
 }
+
+/**
+ * Points the first folder at a loopback Ollama (provider, baseUrls, model in the workspace settings) and waits
+ * until its model session has taken them; returns what puts the earlier workspace values back.
+ */
+export async function useLoopbackOllama(
+  port: number,
+  url: string,
+  model = 'llama3.1:8b',
+): Promise<() => Promise<void>> {
+  const { ctx } = await api();
+  const c = vscode.workspace.getConfiguration('synthesizeme');
+  const saved = new Map<string, unknown>();
+  for (const [key, value] of [
+    ['provider', 'ollama'],
+    ['baseUrls', [url]],
+    ['model', model],
+  ] as const) {
+    saved.set(key, c.inspect(key)?.workspaceValue);
+    await c.update(key, value, vscode.ConfigurationTarget.Workspace);
+  }
+  const f = ctx.folders.first();
+  await waitFor(
+    'the model settings',
+    async () => (await f.model.describe()).baseUrls.some((u) => u.includes(String(port))) || undefined,
+  );
+  return async () => {
+    for (const [key, value] of saved) await c.update(key, value, vscode.ConfigurationTarget.Workspace);
+  };
+}

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { serializePersona } from '../../src/core/method/persona-file';
 import { ToolNames } from '../../src/extension/tools/tool-names';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText } from './helpers';
+import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText, useLoopbackOllama } from './helpers';
 
 const USER = 'toolu';
 const PREFS = `${USER}.prefs.jsonl`;
@@ -81,25 +81,13 @@ export function lmToolsSuite(): void {
     let server: LoopbackServer;
     let personaDir = '';
     let historyDir = '';
-    const saved = new Map<string, unknown>();
+    let restore: () => Promise<void> = async () => undefined;
 
     before(async () => {
       const { ctx } = await api();
       server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
-      const c = vscode.workspace.getConfiguration('synthesizeme');
-      for (const [key, value] of [
-        ['provider', 'ollama'],
-        ['baseUrls', [server.url]],
-        ['model', 'llama3.1:8b'],
-      ] as const) {
-        saved.set(key, c.inspect(key)?.workspaceValue);
-        await c.update(key, value, vscode.ConfigurationTarget.Workspace);
-      }
+      restore = await useLoopbackOllama(server.port, server.url);
       const f = ctx.folders.first();
-      await waitFor(
-        'the model settings',
-        async () => (await f.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) || undefined,
-      );
       ({ personaDir, historyDir } = await f.files.layout());
       await writeText(file(PREFS), prefs());
       await writeText(vscode.Uri.file(join(personaDir, `${USER}.persona.yaml`)), persona('Prefers SMART answers.'));
@@ -111,8 +99,7 @@ export function lmToolsSuite(): void {
       await vscode.workspace.fs.delete(file(PREFS)).then(undefined, () => undefined);
       rmSync(join(personaDir, `${USER}.persona.yaml`), { force: true });
       rmSync(join(historyDir, USER), { recursive: true, force: true });
-      const c = vscode.workspace.getConfiguration('synthesizeme');
-      for (const [key, value] of saved) await c.update(key, value, vscode.ConfigurationTarget.Workspace);
+      await restore();
     });
 
     it('registers the four tools with the language-model API, as package.json declares them', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { serializePersona } from '../../src/core/method/persona-file';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText } from './helpers';
+import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText, useLoopbackOllama } from './helpers';
 
 /** `n` pairs of a user with their splits given, so the counts are known: `[context, validation, test]`. */
 function prefs(user: string, counts: [number, number, number]): string {
@@ -54,7 +54,7 @@ export function testingSuite(): void {
     let server: LoopbackServer;
     let personaDir = '';
     let historyDir = '';
-    const saved = new Map<string, unknown>();
+    let restore: () => Promise<void> = async () => undefined;
     const id = (user: string) => `${folder().toString()}#${user}`;
 
     const brain = (req: BrainRequest): string => {
@@ -79,20 +79,8 @@ export function testingSuite(): void {
     before(async () => {
       const { ctx } = await api();
       server = await startLoopbackOllama({ brain, models: ['llama3.1:8b'], chunkIntervalMs: 1 });
-      const c = vscode.workspace.getConfiguration('synthesizeme');
-      for (const [key, value] of [
-        ['provider', 'ollama'],
-        ['baseUrls', [server.url]],
-        ['model', 'llama3.1:8b'],
-      ] as const) {
-        saved.set(key, c.inspect(key)?.workspaceValue);
-        await c.update(key, value, vscode.ConfigurationTarget.Workspace);
-      }
+      restore = await useLoopbackOllama(server.port, server.url);
       const f = ctx.folders.first();
-      await waitFor(
-        'the model settings',
-        async () => (await f.model.describe()).baseUrls.some((u) => u.includes(String(server.port))) || undefined,
-      );
       const layout = await f.files.layout();
       ({ personaDir, historyDir } = layout);
       await writeText(file('tess.prefs.jsonl'), prefs('tess', [2, 12, 12]));
@@ -115,8 +103,7 @@ export function testingSuite(): void {
         rmSync(join(personaDir, `${user}.persona.yaml`), { force: true });
         rmSync(join(historyDir, user), { recursive: true, force: true });
       }
-      const c = vscode.workspace.getConfiguration('synthesizeme');
-      for (const [key, value] of saved) await c.update(key, value, vscode.ConfigurationTarget.Workspace);
+      await restore();
     });
 
     /** Runs a user's two items through the run profile's handler; what each ended as. */
