@@ -64,10 +64,12 @@ export function registerTesting(ctx: Ctx): TestingTestApi {
   return {
     controller,
     run: async (ids) => {
-      // An item asked for before the folders' index settled (a file just written): index, sync, then look again.
-      if (ids?.some((id) => !findItem(controller, id))) {
+      // An item asked for before the folders' watchers have seen its files (just written): index and sync again
+      // until it is there, for as long as a watcher takes under load (15 s), then call it missing.
+      for (const end = Date.now() + 15_000; ids?.some((id) => !findItem(controller, id)) && Date.now() < end;) {
         await Promise.all(ctx.folders.all().map((f) => f.files.get()));
         await syncNow();
+        if (ids.some((id) => !findItem(controller, id))) await new Promise((r) => setTimeout(r, 200));
       }
       const items = ids?.map((id) => findItem(controller, id) ?? missing(id));
       const source = new vscode.CancellationTokenSource();
