@@ -2,7 +2,16 @@
 // workspace's settings and the environment into one Llm.
 
 import { flag, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs, type CommandIO } from './command';
-import { createLlm, isServerUrl, type Llm, type LlmConfig, resolveLlmConfig } from '../core/llm';
+import {
+  type BatchFiles,
+  createLlm,
+  isServerUrl,
+  type Llm,
+  type LlmConfig,
+  resolveLlmConfig,
+  VSCODE_LM_ONLY,
+} from '../core/llm';
+import { UserError } from '../core/user-error';
 import { parseNumCtx, parseOutputCaps, parseThink, type WorkspaceSettings } from '../core/workspace';
 import { resolve } from 'node:path';
 import { allowWritesUnder, checkNamedFolder } from '../core/write-guard';
@@ -56,8 +65,21 @@ export function temperatureFrom(args: ParsedArgs, settings: WorkspaceSettings): 
   return t;
 }
 
-export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSettings, cacheDir: string): Llm {
+/** What a batch run (--batch: batch-options.ts) changes of the model: every call goes to its folder's files. */
+export interface BatchModel {
+  files: BatchFiles;
+}
+
+export function openLlm(
+  args: ParsedArgs,
+  io: CommandIO,
+  settings: WorkspaceSettings,
+  cacheDir: string,
+  batch?: BatchModel,
+): Llm {
   const provider = stringOption(args, 'provider') ?? settings.provider;
+  // Chosen in the extension (a workspace's settings say so) or typed: either way, not a provider the CLI can reach.
+  if (provider === 'vscode-lm') throw new UserError(VSCODE_LM_ONLY);
   if (provider !== undefined && provider !== 'ollama' && provider !== 'openai')
     throw new UsageError(`--provider: expected ollama or openai, got "${provider}"`);
   const urls = listOption(args, 'base-url');
@@ -113,11 +135,18 @@ export function openLlm(args: ParsedArgs, io: CommandIO, settings: WorkspaceSett
     },
     io.env,
   );
-  return openLlmFor(resolved.config, args, io, settings, cacheDir, resolved.apiKey);
+  // A batch line is an OpenAI-compatible request whatever server the settings name (vllm run-batch, a Batch API).
+  const config: LlmConfig = batch ? { ...resolved.config, provider: 'openai' } : resolved.config;
+  return openLlmFor(config, args, io, settings, cacheDir, resolved.apiKey, batch);
 }
 
 /** The API key the options name (--api-key-env, the settings, OPENAI_API_KEY) for this config's provider. */
-function keyFor(config: LlmConfig, args: ParsedArgs, io: CommandIO, settings: WorkspaceSettings): string | undefined {
+export function keyFor(
+  config: LlmConfig,
+  args: ParsedArgs,
+  io: CommandIO,
+  settings: WorkspaceSettings,
+): string | undefined {
   const apiKeyEnv = stringOption(args, 'api-key-env') ?? settings.apiKeyEnv;
   const input = { provider: config.provider, baseUrls: config.baseUrls, ...(apiKeyEnv ? { apiKeyEnv } : {}) };
   return resolveLlmConfig(input, io.env).apiKey;
@@ -134,6 +163,7 @@ export function openLlmFor(
   settings: WorkspaceSettings,
   cacheDir: string,
   apiKey = keyFor(config, args, io, settings),
+  batch?: BatchModel,
 ): Llm {
   const debug = flag(args, 'debug');
   const chosenCache = stringOption(args, 'cache-dir');
@@ -148,6 +178,7 @@ export function openLlmFor(
       ? { noCache: true }
       : { cacheDir: chosenCache ? resolve(io.cwd, chosenCache) : cacheDir }),
     ...(apiKey ? { apiKey } : {}),
+    ...(batch ? { batchClient: (baseUrl: string, model: string) => batch.files.client(baseUrl, model) } : {}),
     log: (level, message) => {
       // Errors reach the user once, as the command's message; warnings (fallbacks, endpoints taken out) as they happen.
       if (debug || level === 'warn') io.stderr(`[${level}] ${message}\n`);

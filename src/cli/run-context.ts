@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { flag, stringOption, type CommandIO, type ParsedArgs } from './command';
 import { splitOptionsFrom } from './split-options';
-import { openLlm } from './model-options';
+import { type BatchModel, openLlm } from './model-options';
 import { openWorkspace, pinLegacySplits, selectUsers, type Workspace } from '../core/workspace';
 import { PathNotFoundError, type UserEntry } from '../core/data';
 import { type ContextPlan, type Llm, usageSentence } from '../core/llm';
@@ -53,8 +53,8 @@ export async function pinSplits(ws: Workspace, io: Pick<CommandIO, 'stderr'>): P
   if (pinned) io.stderr(`note: ${pinned}\n`);
 }
 
-export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace): Llm {
-  return openLlm(args, io, ws.settings, ws.layout.cacheDir);
+export function openModel(args: ParsedArgs, io: CommandIO, ws: Workspace, batch?: BatchModel): Llm {
+  return openLlm(args, io, ws.settings, ws.layout.cacheDir, batch);
 }
 
 export function usageLine(llm: Llm): string {

@@ -8,7 +8,7 @@ import { createReadStream, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BATCH_ENDPOINT, batchBody, customIdOf } from '../../src/core/bench/batch';
+import { BATCH_ENDPOINT, batchBody, customIdOf } from '../../src/core/llm/batch-api';
 import type { ChatRequest } from '../../src/core/llm/types';
 import { benchDir } from './bench-dir';
 

@@ -82,13 +82,17 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 1048576;
 };
 
-/** Figure 3: the heap after 10%, 50% and 100% of `calls` small calls through the engine's client. */
-async function memoryFigure(calls: number): Promise<void> {
+/**
+ * Figure 3: the heap after 10%, 50% and 100% of `calls` small calls through the engine's client, with its response
+ * cache and without: the cache keeps an index entry per answer in memory (its answers stay on disk), so with it the
+ * heap grows by that index, and without it the client alone should stay flat.
+ */
+async function memoryFigure(calls: number, cache: boolean): Promise<void> {
   const server = await startBenchServer('openai', 0);
   const cacheDir = benchDir('sm-bench-scale-cache-');
   const llm = createLlm(
     { provider: 'openai', baseUrls: [server.url], model: 'gpt-4o-mini', stream: false, concurrency: 16 },
-    { cacheDir, apiKey: 'sk-bench' },
+    cache ? { cacheDir, apiKey: 'sk-bench' } : { noCache: true, apiKey: 'sk-bench' },
   );
   const marks = [0.1, 0.5, 1].map((share) => Math.round(share * calls));
   const samples: { calls: number; mb: number }[] = [];
@@ -124,7 +128,8 @@ async function memoryFigure(calls: number): Promise<void> {
   const last = samples[samples.length - 1]!;
   const per100k = ((last.mb - first.mb) / (last.calls - first.calls)) * 100_000;
   console.log(
-    `scale: client heap over ${fmt(calls)} calls (cache on disk, server in a ${server.where}, ${fmt(calls / seconds)} calls/s): ` +
+    `scale: client heap over ${fmt(calls)} calls (${cache ? 'response cache on, its answers on disk' : 'no response cache'}, ` +
+      `server in a ${server.where}, ${fmt(calls / seconds)} calls/s): ` +
       samples.map((s) => `${fmt(s.calls)}: ${s.mb.toFixed(1)} MB`).join(', ') +
       `; growth ${per100k.toFixed(2)} MB per 100,000 calls; last/first ${ratio(last.mb / first.mb)} (ideal 1.00)` +
       (global.gc ? '' : ' (run with --expose-gc for exact figures)'),
@@ -145,6 +150,7 @@ async function batchFigure(lines: number): Promise<void> {
 export async function benchScale(opts: { smoke?: boolean } = {}): Promise<void> {
   const smoke = opts.smoke ?? false;
   await fleetFigures(smoke);
-  await memoryFigure(smoke ? 2_000 : 300_000);
+  await memoryFigure(smoke ? 2_000 : 300_000, false);
+  await memoryFigure(smoke ? 2_000 : 300_000, true);
   await batchFigure(smoke ? 2_000 : 300_000);
 }

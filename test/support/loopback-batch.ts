@@ -9,6 +9,7 @@
  *   new OpenAI({ baseURL: api.url, apiKey: 'x' })   // api.url ends with /v1
  *   after(() => api.close());
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Brain } from './loopback-llm';
@@ -22,6 +23,13 @@ export interface LoopbackBatchOptions {
   inProgressMs?: number;
   /** Make every batch end `failed` (read on every poll). */
   failBatches?: boolean;
+  /** A line's own failure, by custom_id: 'error' answers it with a 500 line, 'drop' leaves it out of the output. */
+  lineFault?: (customId: string) => 'error' | 'drop' | undefined;
+  /**
+   * The batch ends `expired` after this many lines: the rest go to the error file with code batch_expired, as OpenAI
+   * writes requests its completion window did not reach.
+   */
+  expireAfter?: number;
 }
 
 export interface LoopbackBatchStats {
@@ -52,7 +60,7 @@ interface StoredBatch {
   error_file_id: string | null;
   total: number;
   failed: number;
-  finished?: 'completed' | 'failed';
+  finished?: 'completed' | 'failed' | 'expired';
 }
 
 export interface LoopbackBatchServer {
@@ -116,99 +124,16 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
 
   async function complete(b: StoredBatch): Promise<void> {
     const input = files.get(b.input_file_id)!;
-    const out: string[] = [];
-    const errors: string[] = [];
-    let n = 0;
-    for (const line of input.content.split('\n')) {
-      if (!line.trim()) continue;
-      n++;
-      let req: {
-        custom_id?: string;
-        body?: {
-          model?: string;
-          messages?: { role: string; content: string }[];
-          response_format?: { json_schema?: { schema?: Record<string, unknown> } };
-          temperature?: number;
-          seed?: number;
-        };
-      };
-      try {
-        req = JSON.parse(line);
-      } catch {
-        errors.push(
-          JSON.stringify({
-            id: `batch_req_${++seq}`,
-            custom_id: null,
-            response: null,
-            error: { code: 'invalid_json', message: `line ${n} is not valid JSON` },
-          }),
-        );
-        continue;
-      }
-      const model = req.body?.model ?? '';
-      const requestId = `req_${++seq}`;
-      if (options.models && !options.models.includes(model)) {
-        b.failed++;
-        out.push(
-          JSON.stringify({
-            id: `batch_req_${seq}`,
-            custom_id: req.custom_id,
-            response: {
-              status_code: 404,
-              request_id: requestId,
-              body: {
-                error: {
-                  message: `The model \`${model}\` does not exist or you do not have access to it.`,
-                  type: 'invalid_request_error',
-                  param: null,
-                  code: 'model_not_found',
-                },
-              },
-            },
-            error: null,
-          }),
-        );
-        continue;
-      }
-      const messages = req.body?.messages ?? [];
-      const content = await options.brain({
-        protocol: 'openai',
-        model,
-        messages,
-        ...(req.body?.response_format?.json_schema?.schema
-          ? { schema: req.body.response_format.json_schema.schema }
-          : {}),
-        ...(req.body?.temperature !== undefined ? { temperature: req.body.temperature } : {}),
-        ...(req.body?.seed !== undefined ? { seed: req.body.seed } : {}),
-        stream: false,
-      });
-      stats.lines++;
-      const promptTokens = Math.ceil(messages.reduce((s, m) => s + m.content.length, 0) / 4);
-      const completionTokens = Math.ceil(content.length / 4);
-      out.push(
-        JSON.stringify({
-          id: `batch_req_${seq}`,
-          custom_id: req.custom_id,
-          response: {
-            status_code: 200,
-            request_id: requestId,
-            body: {
-              id: `chatcmpl-${seq}`,
-              object: 'chat.completion',
-              created: now(),
-              model,
-              choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-              usage: {
-                prompt_tokens: promptTokens,
-                completion_tokens: completionTokens,
-                total_tokens: promptTokens + completionTokens,
-              },
-            },
-          },
-          error: null,
-        }),
-      );
-    }
+    const answered = await answerBatchLines(input.content, options.brain, {
+      ...(options.models ? { models: options.models } : {}),
+      ...(options.lineFault ? { lineFault: options.lineFault } : {}),
+      ...(options.expireAfter !== undefined ? { expireAfter: options.expireAfter } : {}),
+      next: () => ++seq,
+    });
+    const { out, errors } = answered;
+    stats.lines += answered.brainLines;
+    const n = answered.total;
+    b.failed = answered.failed - errors.length;
     const put = (lines: string[]) => {
       const id = `file-out${++seq}`;
       files.set(id, {
@@ -224,7 +149,7 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
     b.error_file_id = errors.length ? put(errors) : null;
     b.total = n;
     b.failed += errors.length;
-    b.finished = 'completed';
+    b.finished = answered.expired ? 'expired' : 'completed';
   }
 
   async function status(b: StoredBatch): Promise<string> {
@@ -256,13 +181,13 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
       input_file_id: b.input_file_id,
       completion_window: b.completion_window,
       status: s,
-      output_file_id: s === 'completed' ? b.output_file_id : null,
-      error_file_id: s === 'completed' ? b.error_file_id : null,
+      output_file_id: s === 'completed' || s === 'expired' ? b.output_file_id : null,
+      error_file_id: s === 'completed' || s === 'expired' ? b.error_file_id : null,
       created_at: Math.floor(b.created / 1000),
       request_counts: {
         total: b.total,
-        completed: s === 'completed' ? b.total - b.failed : 0,
-        failed: s === 'completed' ? b.failed : 0,
+        completed: s === 'completed' || s === 'expired' ? b.total - b.failed : 0,
+        failed: s === 'completed' || s === 'expired' ? b.failed : 0,
       },
       metadata: b.metadata,
     };
@@ -377,4 +302,170 @@ export async function startLoopbackBatch(options: LoopbackBatchOptions): Promise
       await closing;
     },
   };
+}
+
+export interface AnswerLinesOptions {
+  models?: string[];
+  lineFault?: LoopbackBatchOptions['lineFault'];
+  expireAfter?: number;
+  /** The next number for ids (a server's own sequence). */
+  next?: () => number;
+}
+
+export interface AnsweredLines {
+  /** Output lines: answers, 404 lines for unknown models, 500 lines for injected faults. */
+  out: string[];
+  /** Error-file lines: unreadable input lines, and lines past an expiry (code batch_expired). */
+  errors: string[];
+  total: number;
+  /** Lines that did not get an answer (every kind). */
+  failed: number;
+  /** Lines the brain answered. */
+  brainLines: number;
+  expired: boolean;
+}
+
+type InputLine = {
+  custom_id?: string;
+  body?: {
+    model?: string;
+    messages?: { role: string; content: string }[];
+    response_format?: { json_schema?: { schema?: Record<string, unknown> } };
+    temperature?: number;
+    seed?: number;
+  };
+};
+
+function errorLine(id: string, customId: string | null, code: string, message: string): string {
+  return JSON.stringify({ id, custom_id: customId, response: null, error: { code, message } });
+}
+
+function responseLine(id: string, customId: string | undefined, status: number, body: unknown): string {
+  return JSON.stringify({
+    id,
+    custom_id: customId,
+    response: { status_code: status, request_id: `req_${id}`, body },
+    error: null,
+  });
+}
+
+/**
+ * Answers an OpenAI batch input text line by line with the brain, as a batch server or `vllm run-batch` does: one
+ * output line per request (in input order here; readers must not count on it), the server's failures included.
+ */
+export async function answerBatchLines(
+  content: string,
+  brain: Brain,
+  o: AnswerLinesOptions = {},
+): Promise<AnsweredLines> {
+  let seq = 0;
+  const next = o.next ?? (() => ++seq);
+  const r: AnsweredLines = { out: [], errors: [], total: 0, failed: 0, brainLines: 0, expired: false };
+  for (const line of content.split('\n')) {
+    if (!line.trim()) continue;
+    r.total++;
+    let req: InputLine;
+    try {
+      req = JSON.parse(line) as InputLine;
+    } catch {
+      r.failed++;
+      r.errors.push(errorLine(`batch_req_${next()}`, null, 'invalid_json', `line ${r.total} is not valid JSON`));
+      continue;
+    }
+    const id = `batch_req_${next()}`;
+    if (o.expireAfter !== undefined && r.total > o.expireAfter) {
+      r.expired = true;
+      r.failed++;
+      r.errors.push(
+        errorLine(
+          id,
+          req.custom_id ?? null,
+          'batch_expired',
+          'This request could not be executed before the completion window expired.',
+        ),
+      );
+      continue;
+    }
+    const fault = req.custom_id !== undefined ? o.lineFault?.(req.custom_id) : undefined;
+    if (fault === 'drop') {
+      r.failed++;
+      continue;
+    }
+    if (fault === 'error') {
+      r.failed++;
+      r.out.push(
+        responseLine(id, req.custom_id, 500, {
+          error: {
+            message: 'The server had an error processing your request (injected).',
+            type: 'server_error',
+            param: null,
+            code: null,
+          },
+        }),
+      );
+      continue;
+    }
+    const model = req.body?.model ?? '';
+    if (o.models && !o.models.includes(model)) {
+      r.failed++;
+      r.out.push(
+        responseLine(id, req.custom_id, 404, {
+          error: {
+            message: `The model \`${model}\` does not exist or you do not have access to it.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'model_not_found',
+          },
+        }),
+      );
+      continue;
+    }
+    const messages = req.body?.messages ?? [];
+    const text = await brain({
+      protocol: 'openai',
+      model,
+      messages,
+      ...(req.body?.response_format?.json_schema?.schema
+        ? { schema: req.body.response_format.json_schema.schema }
+        : {}),
+      ...(req.body?.temperature !== undefined ? { temperature: req.body.temperature } : {}),
+      ...(req.body?.seed !== undefined ? { seed: req.body.seed } : {}),
+      stream: false,
+    });
+    r.brainLines++;
+    const promptTokens = Math.ceil(messages.reduce((s, m) => s + m.content.length, 0) / 4);
+    const completionTokens = Math.ceil(text.length / 4);
+    r.out.push(
+      responseLine(id, req.custom_id, 200, {
+        id: `chatcmpl-${id}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+        },
+      }),
+    );
+  }
+  return r;
+}
+
+/**
+ * A loopback `vllm run-batch -i INPUT -o OUTPUT`: reads the input file, answers it with the brain and writes the output
+ * file (lines shuffled when asked: run-batch and the Batch API do not promise input order).
+ */
+export async function runBatchFile(
+  input: string,
+  output: string,
+  brain: Brain,
+  o: AnswerLinesOptions & { shuffle?: boolean } = {},
+): Promise<AnsweredLines> {
+  const r = await answerBatchLines(await readFile(input, 'utf8'), brain, o);
+  const lines = [...r.out, ...r.errors];
+  if (o.shuffle) lines.reverse();
+  await writeFile(output, lines.join('\n') + (lines.length ? '\n' : ''));
+  return r;
 }

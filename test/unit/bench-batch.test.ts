@@ -7,7 +7,7 @@ import OpenAI, { toFile } from 'openai';
 import { createHash } from 'node:crypto';
 import { startLoopbackBatch, type LoopbackBatchOptions, type LoopbackBatchServer } from '../support/loopback-batch';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
-import { BatchChatModel, batchBody, customIdOf } from '../../src/core/bench/batch';
+import { BatchChatModel, batchBody, customIdOf } from '../../src/core/llm/batch-api';
 import { JUDGMENT_SCHEMA } from '../../src/core/method/schemas';
 import { arenaJsonl, benchBrain } from './bench-fixtures';
 import { cli } from './revalidate-fixture';
@@ -46,6 +46,7 @@ describe('OpenAI Batch API mode', () => {
     '--min-pairs',
     '3',
     '--batch',
+    'openai',
     '--poll-seconds',
     '0.01',
     '--out',
@@ -237,6 +238,7 @@ describe('OpenAI Batch API mode', () => {
         '--base-url',
         online.url,
         '--batch',
+        'openai',
         '--out',
         'x.prefs.jsonl',
       ),

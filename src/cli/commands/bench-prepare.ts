@@ -42,7 +42,7 @@ export const benchPrepareOptions: OptionSpec = {
   judges: { type: 'string', multiple: true },
   agreement: { type: 'string' },
   report: { type: 'string' },
-  batch: { type: 'boolean' },
+  batch: { type: 'string' },
   'poll-seconds': { type: 'string' },
   'personalizable-prompt': { type: 'string' },
   force: { type: 'boolean' },
@@ -63,7 +63,7 @@ export const benchPrepareHelp =
   --splits C/V/T             per-user split ratios (default 50/20/30)
   --seed N                   seed for splits and calls (default 0)
   --report FILE              also write the report there
-  --batch                    (openai provider) send steps 2 and 3 through the Batch API;
+  --batch openai             (openai provider) send steps 2 and 3 through the Batch API;
                              batch ids are kept in FILE.batch.json, so a re-run resumes
   --poll-seconds S           batch polling interval (default 10)
   --personalizable-prompt FILE  the classifier's instructions (default: the built-in prompt)
@@ -88,6 +88,17 @@ function apiKeyFor(args: ParsedArgs, io: CommandIO): string | undefined {
     { provider: 'openai', ...(urls.length ? { baseUrls: urls } : {}), ...(apiKeyEnv ? { apiKeyEnv } : {}) },
     io.env,
   ).apiKey;
+}
+
+/**
+ * `--batch openai`: prepare's one batch mode (its steps are single calls, so the Batch API takes them as they come;
+ * `bench run`, `fit` and `eval` also take `--batch files`). The option is shared with bench run, hence a value.
+ */
+function batchRequested(args: ParsedArgs): boolean {
+  const mode = stringOption(args, 'batch');
+  if (mode === undefined) return false;
+  if (mode !== 'openai') throw new UsageError(`bench prepare: --batch takes openai (the Batch API), got "${mode}"`);
+  return true;
 }
 
 /** The text of a prompt file given by an option, or the default; a missing or empty file is a usage error. */
@@ -178,7 +189,7 @@ async function dataInputs(args: ParsedArgs, io: CommandIO): Promise<Omit<BenchDa
     seed: intOption(args, 'seed', 0),
     temperature: temperatureFrom(args, {}),
     classifierPrompt: await readPromptOption(args, io, 'personalizable-prompt', DEFAULT_PROMPTS.personalizable),
-    ...(flag(args, 'batch') ? { batch: { apiKey: apiKeyFor(args, io), pollMs: pollSeconds * 1000 } } : {}),
+    ...(batchRequested(args) ? { batch: { apiKey: apiKeyFor(args, io), pollMs: pollSeconds * 1000 } } : {}),
     existsHint: 'choose another --out or pass --force',
     command: 'bench prepare',
     display: (p) => relative(io.cwd, p) || p,

@@ -14,10 +14,20 @@ import { openLlm, temperatureFrom } from '../model-options';
 import { Progress } from '../progress';
 import { pinSplits, rethrowCancelled } from '../run-context';
 import { UsageError } from '../usage-error';
-import { type Llm, type RewardModel } from '../../core/llm';
+import { type Embedder, type Llm, type RewardModel } from '../../core/llm';
 import { PathNotFoundError, type UserEntry } from '../../core/data';
 import { openWorkspace, type Workspace } from '../../core/workspace';
-import { isMethod, METHODS, type Prompt, promptHash } from '../../core/method';
+import { isMethod, type Method, METHODS, type Prompt, promptHash } from '../../core/method';
+import {
+  BATCH_WAITING_EXIT,
+  batchFrom,
+  batchOptionSpec,
+  batchWaitingJson,
+  batchWaitingText,
+  type CliBatch,
+  refuseUnbatchable,
+  runBatched,
+} from '../batch-options';
 import {
   type BenchEstimate,
   type BenchHooks,
@@ -38,6 +48,7 @@ import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
 import { rubricContextFrom, rubricOptionHelp, rubricOptionSpec } from '../rubric-options';
 import { openRewardFor, rewardOptionHelp, rewardOptionSpec } from '../reward-options';
 import { samplesFrom, samplesOptionHelp, samplesOptionSpec } from '../samples-option';
+import { openSimilarFor, similarOptionHelp, similarOptionSpec } from '../similar-options';
 import { UserError } from '../../core/user-error';
 
 export const benchRunOptions: OptionSpec = {
@@ -52,7 +63,9 @@ export const benchRunOptions: OptionSpec = {
   ...rubricOptionSpec,
   ...rewardOptionSpec,
   ...samplesOptionSpec,
+  ...similarOptionSpec,
   theta: { type: 'string' },
+  ...batchOptionSpec,
 };
 
 export const benchRunHelp = `synthesizeme bench run <workspace> --methods M,M,... [--models M1,M2] [--users N | --all] [--fit-model M]
@@ -69,9 +82,14 @@ ${fitOptionHelp()}
 ${rubricOptionHelp}
 ${rewardOptionHelp}
 ${samplesOptionHelp}
+${similarOptionHelp}
+                             bench run: each persona method gets a second row, "METHOD (similar users: M)",
+                             compared with default and persona+demos like the others (Holm over all)
   --theta FILE               fit the personas with this persona-synthesis prompt Θ instead of the workspace's
                              (e.g. one \`theta optimize\` found with a larger model: "Distill Θ"); its personas
                              go to personas/theta-<hash>/<model>/, apart from the workspace's own
+  --batch files|openai       the fits and evaluations as batch files, one stage per file, one model (see
+  --batch-dir DIR            synthesizeme fit --help: exit 3 while a stage waits; --batch-wait, --poll-seconds)
 
 synthesizeme bench scaling <workspace> --sizes 2,4,8 [--models M] [--fit-model M] [--users N] [--out FILE.svg]
   Accuracy of persona+demos against the number of context pairs a fit may use (each user's
@@ -104,7 +122,12 @@ function selectBenchUsers(ws: Workspace, args: ParsedArgs): UserEntry[] {
 }
 
 /** One Llm per model name (the evaluation models and the fitting model may share one). */
-function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: Llm[]; fitModel?: Llm; all: Llm[] } {
+function openModels(
+  args: ParsedArgs,
+  io: CommandIO,
+  ws: Workspace,
+  batch?: CliBatch,
+): { models: Llm[]; fitModel?: Llm; all: Llm[] } {
   const names = listOption(args, 'models');
   const byName = new Map<string, Llm>();
   const open = (name?: string) => {
@@ -116,6 +139,7 @@ function openModels(args: ParsedArgs, io: CommandIO, ws: Workspace): { models: L
         io,
         ws.settings,
         ws.layout.cacheDir,
+        batch,
       );
       byName.set(key, l);
     }
@@ -152,11 +176,12 @@ function progressHooks(io: CommandIO, progress: Progress): BenchHooks {
 }
 
 function printDryRun(io: CommandIO, json: boolean, counts: BenchEstimate): number {
+  const embed = counts.embedCallsAtMost !== undefined ? `, embedding at most ${counts.embedCallsAtMost} call(s)` : '';
   if (json) io.stdout(JSON.stringify({ dryRun: true, ...counts }) + '\n');
   else
     io.stdout(
       `Dry run: ${counts.users} user(s); fitting costs at most ${counts.fitCallsAtMost} call(s) ` +
-        `(candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s). ` +
+        `(candidate pruning usually needs far fewer), evaluating ${counts.evalCalls} call(s)${embed}. ` +
         'Calls already in the cache or in run files cost nothing.\n',
     );
   return 0;
@@ -179,27 +204,59 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
   const ws = await openBenchWorkspace(args, io, 'run');
   const users = selectBenchUsers(ws, args);
   if (!users.length) throw new UsageError('bench run: the workspace has no users');
-  const { models, fitModel, all } = openModels(args, io, ws);
+  const batch = await batchFrom(args, io, ws.layout.root, 'bench');
+  if (batch) refuseUnbatchable(methods as Method[], args);
+  const { models, fitModel, all } = openModels(args, io, ws, batch);
+  // A batch file holds one model's requests (OpenAI's Batch API and vllm run-batch serve one model per file).
+  if (batch && new Set(all.map((l) => l.model)).size > 1)
+    throw new UsageError(
+      'bench run --batch: one model at a time (a batch file serves one model); drop --models/--fit-model',
+    );
   const json = flag(args, 'json');
   const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
   let reward: RewardModel | undefined;
+  let embedder: Embedder | undefined;
   try {
     // One reward model for every evaluation model (on the first one's server unless --reward-base-url says).
     reward = openRewardFor(args, io, ws.settings, models[0]!, { methods, cacheDir: ws.layout.cacheDir });
+    // One embedder too: the neighbours are chosen alike for every evaluation model.
+    const similar = openSimilarFor(args, io, ws.settings, models[0]!, { cacheDir: ws.layout.cacheDir });
+    embedder = similar.embedder;
     const theta = flag(args, 'dry-run') ? undefined : await thetaFromFile(args, io);
     const plan = prepareBench({
       ...jobInputs(args, ws, users, fitModel),
+      ...(batch ? { batched: true } : {}),
       methods,
       models,
       ...(theta ? { theta } : {}),
       rubricContext: rubricContextFrom(args, ws.settings),
       ...(reward ? { reward } : {}),
       samples: samplesFrom(args, ws.settings),
+      ...similar,
     });
     if (flag(args, 'dry-run')) return printDryRun(io, json, estimateBench(plan));
     // Past the dry run: the first thing a bench writes is the pinned splits of a legacy workspace.
     await pinSplits(ws, io);
-    const outcome = await runBench(plan, progressHooks(io, progress));
+    let outcome: Awaited<ReturnType<typeof runBench>>;
+    if (batch) {
+      const rounds = await runBatched(
+        batch,
+        models[0]!,
+        { args, io, settings: ws.settings, progress, others: all },
+        () =>
+          runBench(plan, {
+            signal: io.signal,
+            onProgress: (label, done, total) => progress.update(label, done, total),
+          }),
+      );
+      progress.done();
+      if (!rounds.done) {
+        if (json) io.stdout(JSON.stringify({ batch: batchWaitingJson(rounds) }) + '\n');
+        io.stderr(batchWaitingText(rounds, batch, io, models[0]!.model));
+        return BATCH_WAITING_EXIT;
+      }
+      outcome = rounds.result;
+    } else outcome = await runBench(plan, progressHooks(io, progress));
     progress.done();
     printBenchOutcome(io, args, outcome, { theta, users: users.length });
     // A cell with failed calls leaves pairs out: the benchmark is incomplete, and says so (exit 1).
@@ -213,6 +270,7 @@ export async function runBenchRun(args: ParsedArgs, io: CommandIO): Promise<numb
     return rethrowCancelled(err, io, `synthesizeme ${process.argv.slice(2).join(' ')}`);
   } finally {
     await reward?.dispose();
+    await embedder?.dispose();
     for (const l of all) await l.dispose();
   }
 }
@@ -270,6 +328,8 @@ export async function runBenchScaling(args: ParsedArgs, io: CommandIO): Promise<
   const sizesText = stringOption(args, 'sizes');
   if (!sizesText) throw new UsageError('bench scaling: --sizes N,N,... is required (e.g. --sizes 2,4,8)');
   if (stringOption(args, 'theta') !== undefined) throw new UsageError('bench scaling: --theta applies to bench run');
+  if (stringOption(args, 'similar-users') !== undefined)
+    throw new UsageError('bench scaling: --similar-users applies to bench run and eval');
   const sizes = [...new Set(sizesText.split(',').map((s) => Number(s.trim())))];
   if (sizes.some((s) => !Number.isInteger(s) || s < 1))
     throw new UsageError(`--sizes: expected positive integers like 2,4,8, got "${sizesText}"`);

@@ -13,7 +13,18 @@ import {
   runEval,
   smallSampleNote,
 } from '../../core/eval';
-import { type Embedder, type Llm, type RewardModel } from '../../core/llm';
+import { type Embedder, estimateStages, type Llm, type RewardModel } from '../../core/llm';
+import {
+  BATCH_WAITING_EXIT,
+  batchFrom,
+  batchOptionHelp,
+  batchOptionSpec,
+  batchWaitingJson,
+  batchWaitingText,
+  refuseUnbatchable,
+  runBatched,
+  stageEstimateText,
+} from '../batch-options';
 import { flag, listOption, stringOption, type Command, type CommandIO, type ParsedArgs } from '../command';
 import { modelOptionHelp, modelOptionSpec, temperatureFrom } from '../model-options';
 import { splitOptionHelp, splitOptionSpec } from '../split-options';
@@ -57,6 +68,7 @@ ${rewardOptionHelp}
 ${similarOptionHelp}
 ${splitOptionHelp}
 ${modelOptionHelp}
+${batchOptionHelp}
 
 Example:
   synthesizeme eval examples/workspace --all --method default,persona+demos --table`,
@@ -74,13 +86,16 @@ Example:
     ...similarOptionSpec,
     ...splitOptionSpec,
     ...modelOptionSpec,
+    ...batchOptionSpec,
   },
 
   async run(args, io) {
     const { methods, split, label } = evalArgsOf(args);
     const { ws, users } = await openForRun(args, io, 'eval');
     const temperature = temperatureFrom(args, ws.settings);
-    const llm = openModel(args, io, ws);
+    const batch = await batchFrom(args, io, ws.layout.root, 'eval');
+    if (batch) refuseUnbatchable(methods, args);
+    const llm = openModel(args, io, ws, batch);
     const json = flag(args, 'json');
     const dryRun = flag(args, 'dry-run');
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
@@ -110,16 +125,29 @@ Example:
         display: rel,
       };
       const prepared = await prepareEval(inputs, { dryRun, onNote: (m) => io.stderr(`note: ${m}\n`) });
-      if (dryRun) return await printDryRun(prepared, json, io);
-      const { results } = await runEval(prepared, {
-        signal: io.signal,
-        onProgress: (method, done, total) => progress.update(`eval ${method}`, done, total),
-        onResult: (r) => {
-          progress.done();
-          if (r.resumed) progress.message(`${r.method}: resumed ${r.resumed} pair(s) from ${relative(io.cwd, r.run)}`);
-          for (const s of r.skipped) progress.message(`${r.method}: skipped ${s.user}: ${s.reason}`);
-        },
-      });
+      if (dryRun) return await printDryRun(prepared, json, io, batch !== undefined);
+      const onProgress = (method: Method, done: number, total: number) =>
+        progress.update(`eval ${method}`, done, total);
+      const said = (r: EvalResult) => {
+        progress.done();
+        if (r.resumed) progress.message(`${r.method}: resumed ${r.resumed} pair(s) from ${relative(io.cwd, r.run)}`);
+        for (const s of r.skipped) progress.message(`${r.method}: skipped ${s.user}: ${s.reason}`);
+      };
+      let results: EvalResult[];
+      if (batch) {
+        // The rounds' own results are the batch's business: only the last one is said.
+        const outcome = await runBatched(batch, llm, { args, io, settings: ws.settings, progress }, () =>
+          runEval(prepared, { signal: io.signal, onProgress }),
+        );
+        progress.done();
+        if (!outcome.done) {
+          if (json) io.stdout(JSON.stringify({ batch: batchWaitingJson(outcome) }) + '\n');
+          io.stderr(batchWaitingText(outcome, batch, io, llm.model));
+          return BATCH_WAITING_EXIT;
+        }
+        results = outcome.result.results;
+        results.forEach(said);
+      } else results = (await runEval(prepared, { signal: io.signal, onProgress, onResult: said })).results;
       printResults(results, { json, table: flag(args, 'table'), seed: ws.split.seed }, io, llm, reward, embedder);
       if (flag(args, 'no-cache')) reusedRunNotes(results, io, llm);
       return exitCodeOf(results, io);
@@ -148,14 +176,21 @@ function evalArgsOf(args: ParsedArgs): { methods: Method[]; split: EvalSplit; la
   return { methods: methods as Method[], split, ...(label !== undefined ? { label } : {}) };
 }
 
-async function printDryRun(prepared: EvalPrepared, json: boolean, io: CommandIO): Promise<number> {
+async function printDryRun(prepared: EvalPrepared, json: boolean, io: CommandIO, batched: boolean): Promise<number> {
   const est = await estimateEval(prepared);
-  const out = { ...estimateJson(est), excludes: ['retries'], ...contextJson(prepared.context) };
+  const batchStages = batched ? await estimateStages(prepared.inputs.model, prepared.requests, 'eval') : undefined;
+  const out = {
+    ...estimateJson(est),
+    excludes: ['retries'],
+    ...contextJson(prepared.context),
+    ...(batchStages ? { batchStages } : {}),
+  };
   if (json) io.stdout(JSON.stringify(out) + '\n');
   else
     io.stdout(
       `Dry run: about ${est.calls} call(s) (retries not included), ${tokensText(est)}${costText(est)}.\n` +
-        contextLine(prepared.context),
+        contextLine(prepared.context) +
+        (batchStages ? stageEstimateText(batchStages) : ''),
     );
   return 0;
 }

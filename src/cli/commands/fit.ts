@@ -17,8 +17,19 @@ import {
   usageLine,
 } from '../run-context';
 import { fitOptionHelp, fitOptionSpec, fitOptionsFrom } from '../fit-options';
+import {
+  BATCH_WAITING_EXIT,
+  batchFrom,
+  batchOptionHelp,
+  batchOptionSpec,
+  batchWaitingJson,
+  batchWaitingText,
+  type CliBatch,
+  runBatched,
+  stageEstimateText,
+} from '../batch-options';
 import { costText, estimateJson, tokensText } from '../estimate-text';
-import { type Llm } from '../../core/llm';
+import { type BatchOutcome, estimateStages, type Llm } from '../../core/llm';
 import { accuracyHeadline } from '../../core/eval';
 import { copiesNote } from '../../core/method';
 import {
@@ -49,6 +60,7 @@ ${fitOptionHelp()}
   --json                     print one JSON object with per-user results and usage
 ${splitOptionHelp}
 ${modelOptionHelp}
+${batchOptionHelp}
 
 Example:
   synthesizeme fit examples/workspace --user ada --model llama3.1:8b`,
@@ -59,6 +71,7 @@ Example:
     json: { type: 'boolean' },
     ...splitOptionSpec,
     ...modelOptionSpec,
+    ...batchOptionSpec,
   },
 
   async run(args, io) {
@@ -66,11 +79,20 @@ Example:
     const where = args.positionals[0]!;
     const knobs = fitOptionsFrom(args);
     const temperature = temperatureFrom(args, ws.settings);
-    const llm = openModel(args, io, ws);
+    const batch = await batchFrom(args, io, ws.layout.root, 'fit');
+    const llm = openModel(args, io, ws, batch);
     const json = flag(args, 'json');
     const dryRun = flag(args, 'dry-run');
     const progress = new Progress(io.stderr, io.isTTY, json && !io.isTTY);
-    const inputs = { layout: ws.layout, prompts: ws.prompts, users, model: llm, temperature, seed: ws.split.seed };
+    const inputs = {
+      layout: ws.layout,
+      prompts: ws.prompts,
+      users,
+      model: llm,
+      temperature,
+      seed: ws.split.seed,
+      ...(batch ? { batched: true } : {}),
+    };
     try {
       const plan = await planFit({ ...inputs, knobs, where }, { dryRun }).catch((err: unknown) => {
         // The engine says there is nothing to fit; the command line says where to look.
@@ -78,13 +100,25 @@ Example:
           throw new UsageError(`${err.message} (see synthesizeme inspect ${where})`);
         throw err;
       });
-      if (dryRun) return await printDryRun(plan, json, io);
+      if (dryRun) return await printDryRun(plan, json, io, batch !== undefined);
       const rel = (p: string) => relative(io.cwd, p) || p;
-      const result = await runFit(plan, {
+      const hooks = {
         signal: io.signal,
         onStatus: statusPrinter(progress, plan),
-        onNote: (user, m) => progress.message(`${user}: ${m}`),
-        onFitted: (f) => progress.message(fittedLine(f, rel)),
+        onNote: (user: string, m: string) => progress.message(`${user}: ${m}`),
+        onFitted: (f: FittedUser) => progress.message(fittedLine(f, rel)),
+      };
+      if (batch) {
+        // A fit stopped at a call written to the batch file waits, it did not fail: failures are said after the round.
+        const outcome = await runBatched(batch, llm, { args, io, settings: ws.settings, progress }, () =>
+          runFit(plan, hooks),
+        );
+        progress.done();
+        if (outcome.done) return printResult(outcome.result, json, io, rel, llm);
+        return printWaiting(outcome, batch, json, io, llm);
+      }
+      const result = await runFit(plan, {
+        ...hooks,
         onFailed: (f) => progress.message(`${f.user}: failed: ${f.reason}`),
       });
       progress.done();
@@ -109,8 +143,35 @@ function statusPrinter(progress: Progress, plan: FitPlan): (s: FitStatus) => voi
   };
 }
 
-async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise<number> {
+/** A batch fit waiting for a stage: the stage, and the users whose fit failed for another reason. */
+function printWaiting(
+  outcome: Extract<BatchOutcome<FitJobResult>, { done: false }>,
+  batch: CliBatch,
+  json: boolean,
+  io: CommandIO,
+  llm: Llm,
+): number {
+  const waiting = batch.files.pendingUsers();
+  const failed = outcome.result.failed.filter((f) => !waiting.has(f.user));
+  if (json)
+    io.stdout(
+      JSON.stringify({
+        batch: batchWaitingJson(outcome),
+        fitted: outcome.result.fitted.map((f) => f.user),
+        waiting: [...waiting],
+        failed: failed.map(({ user, reason }) => ({ user, reason })),
+      }) + '\n',
+    );
+  io.stderr(batchWaitingText(outcome, batch, io, llm.model));
+  if (failed.length)
+    io.stderr(`Not fitted: ${failed.length} user(s):\n${failed.map((f) => `  ${f.user}: ${f.reason}\n`).join('')}`);
+  return BATCH_WAITING_EXIT;
+}
+
+async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO, batched: boolean): Promise<number> {
   const est = await estimateFit(plan);
+  const batchStages = batched ? await estimateStages(plan.inputs.model, plan.requests, 'fit') : undefined;
+  const stages = batchStages ? stageEstimateText(batchStages) : '';
   const likely = Math.min(est.calls, likelyFitJobCalls(plan));
   const out = {
     users: plan.ready.length,
@@ -119,6 +180,7 @@ async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise
     upperBound: estimateJson(est),
     excludes: ['retries'],
     ...contextJson(plan.context),
+    ...(batchStages ? { batchStages } : {}),
   };
   if (json) io.stdout(JSON.stringify(out) + '\n');
   else
@@ -127,7 +189,7 @@ async function printDryRun(plan: FitPlan, json: boolean, io: CommandIO): Promise
         `(${est.cachedCalls} more from cache; retries not included), ` +
         `about ${tokensText(est)}${costText(est)} at most. ` +
         `Likely: the first candidate of each selection scored on every validation pair, each later one dropped ` +
-        `after its first few (candidate pruning).\n${contextLine(plan.context)}`,
+        `after its first few (candidate pruning).\n${contextLine(plan.context)}${stages}`,
     );
   return 0;
 }

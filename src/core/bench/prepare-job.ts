@@ -11,7 +11,7 @@ import { DEFAULT_PROMPTS } from '../method/default-prompts';
 import { checkNamedDataFile } from '../read-guard';
 import { UserError } from '../user-error';
 import { checkWrite } from '../write-guard';
-import { BatchChatModel, type BatchCounters, BatchStateStore } from './batch';
+import { BatchChatModel, type BatchCounters, BatchStateStore } from '../llm/batch-api';
 import { preparePipeline, type PrepareResult, type StepModel } from './prepare';
 import { readRawInput, type RawInput, type RawRead } from './raw-input';
 import { filterUsers, toItems } from './records';

@@ -3,6 +3,7 @@
 // interface. Everything above this file (judge, fit, benchmark filters) sees only ChatModel;
 // the CLI and the extension also use counters(), estimate(), checkConnection() and dispose().
 import { cacheKey, type CacheStats, ResponseCache } from './cache';
+import { linkSignals } from '../linked-signal';
 import { abortedError, budgetError, errorMessage, isLlmError, LlmError, redactUrl, waitText } from './errors';
 import { DEFAULT_CONCURRENCY, Endpoint, EndpointPool, type EndpointStatus } from './endpoints';
 import { normalizeBaseUrl } from './base-url';
@@ -97,6 +98,16 @@ export interface LlmOptions {
    * answered. The extension's status bar re-checks the server on a change of fortune.
    */
   onServerCall?: (error?: unknown) => void;
+  /**
+   * The endpoint client of a provider only a face can reach ('vscode-lm': VS Code's language models, which core
+   * cannot import): the extension supplies it. Without it that provider is refused (the CLI has none).
+   */
+  faceClient?: (baseUrl: string, timeouts: CallTimeouts) => EndpointClient;
+  /**
+   * Batch mode (--batch): every endpoint is this client, which answers from batch output files and writes what they
+   * lack to the next batch file (batch-files.ts). The base URL stays the configured one, so cached answers mix.
+   */
+  batchClient?: (baseUrl: string, model: string) => EndpointClient;
 }
 
 export interface EndpointReport {
@@ -141,6 +152,8 @@ export interface Llm extends ChatModel {
    * same one is given to them; undefined lifts the cap. A request past it is not sent: its call fails as 'budget'.
    */
   limitRequests(budget: RequestBudget | undefined): void;
+  /** Settles when no call is in flight: a batch round waits for every call it started to reach its endpoint. */
+  idle(): Promise<void>;
   /** Aborts calls in flight, rejects queued ones, closes the cache. */
   dispose(): Promise<void>;
 }
@@ -223,6 +236,8 @@ class LlmClient implements Llm {
   /** What names this workspace in its users' prefix-cache salts (LlmOptions.saltScope). */
   private readonly saltScope: string;
   private readonly salts = new Map<string, string>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(config: LlmConfig, options: LlmOptions) {
     const baseUrls = [...new Set(config.baseUrls.map((u) => normalizeBaseUrl(u)).filter(Boolean))];
@@ -247,9 +262,7 @@ class LlmClient implements Llm {
         ? config.callDeadlineSeconds * 1000
         : timeouts.firstByteMs + DEFAULT_STREAM_BUDGET_SECONDS * 1000;
     const concurrency = config.concurrency ?? DEFAULT_CONCURRENCY[config.provider];
-    const endpoints = baseUrls.map(
-      (url) => new Endpoint(makeClient(config, url, timeouts, options.apiKey), concurrency),
-    );
+    const endpoints = baseUrls.map((url) => new Endpoint(makeClient(config, url, timeouts, options), concurrency));
     this.pool = new EndpointPool(endpoints, { coolDownMs: options.coolDownMs, maxCoolDownMs: options.maxCoolDownMs });
     const policy: RetryPolicy = {
       ...DEFAULT_RETRY,
@@ -273,11 +286,25 @@ class LlmClient implements Llm {
   }
 
   async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    this.inFlight++;
+    try {
+      return await this.chatOnce(request, signal);
+    } finally {
+      if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async chatOnce(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
     validateRequest(request);
     this.usage.begin();
     // A signal of its own per call: the listeners of its queue slot, watchdog and request hang
     // there, not on a run-wide signal shared by thousands of calls.
-    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
+    const link = linkSignals([signal, this.life.signal]);
+    const linked = link.signal;
     try {
       if (linked.aborted) throw abortedError();
       if (this.stopped) throw this.stopped;
@@ -348,13 +375,15 @@ class LlmClient implements Llm {
       this.usage.recordError();
       const early = this.noteEarlyFailure(err);
       // A call refused by an earlier stop, or by the budget, never reached a server.
-      if (err !== this.stopped && !(isLlmError(err) && err.kind === 'budget')) this.onServerCall?.(early ?? err);
+      if (err !== this.stopped && !(isLlmError(err) && (err.kind === 'budget' || err.kind === 'deferred')))
+        this.onServerCall?.(early ?? err);
       if (early) throw early;
       // The caller gets the error and reports it; the log only keeps the trail.
       const attempts = isLlmError(err) ? ` after ${err.attempts} attempt(s)` : '';
       this.log('debug', `the ${request.purpose ?? 'chat'} call failed${attempts}: ${errorMessage(err)}`);
       throw err;
     } finally {
+      link.dispose();
       this.usage.end();
     }
   }
@@ -366,6 +395,8 @@ class LlmClient implements Llm {
    */
   private noteEarlyFailure(err: unknown): LlmError | undefined {
     if (this.succeeded || this.stopped || !isLlmError(err) || err.kind === 'aborted' || err.stopsRun) return undefined;
+    // A request written to a batch file failed nothing: thousands of them are the batch mode working.
+    if (err.kind === 'deferred') return undefined;
     // Only the first EARLY_STOP_AFTER failures decide; past them nothing more is kept (a long run of
     // assorted failures must not grow this list).
     if (this.earlyFailures.length >= EARLY_STOP_AFTER) return undefined;
@@ -682,6 +713,8 @@ class LlmClient implements Llm {
       ...(features ? { features } : {}),
       ...(salt ? { cacheSalt: salt } : {}),
       ...(request.choice ? { choice: request.choice } : {}),
+      ...(request.affinity !== undefined ? { affinity: request.affinity } : {}),
+      ...(request.label !== undefined ? { label: request.label } : {}),
     };
   }
 
@@ -803,17 +836,22 @@ class LlmClient implements Llm {
   }
 }
 
-function makeClient(
-  config: LlmConfig,
-  baseUrl: string,
-  timeouts: CallTimeouts,
-  apiKey: string | undefined,
-): EndpointClient {
+function makeClient(config: LlmConfig, baseUrl: string, timeouts: CallTimeouts, options: LlmOptions): EndpointClient {
+  if (options.batchClient) return options.batchClient(baseUrl, config.model);
+  if (config.provider === 'vscode-lm') {
+    if (!options.faceClient) throw new LlmError('bad-request', VSCODE_LM_ONLY);
+    return options.faceClient(baseUrl, timeouts);
+  }
   if (config.provider === 'ollama') {
     return new OllamaProvider(baseUrl, { timeouts, stream: config.stream, keepAlive: config.keepAlive });
   }
-  return new OpenAIProvider(baseUrl, { timeouts, stream: config.stream, apiKey });
+  return new OpenAIProvider(baseUrl, { timeouts, stream: config.stream, apiKey: options.apiKey });
 }
+
+/** What the CLI (or any caller without VS Code) says of the provider 'vscode-lm'. */
+export const VSCODE_LM_ONLY =
+  "The provider vscode-lm (VS Code's language models, such as GitHub Copilot's) exists only inside VS Code: " +
+  'choose it with "SynthesizeMe: Select Provider and Model" in the extension. Here, use ollama or openai.';
 
 function validateRequest(request: ChatRequest): void {
   if (!Array.isArray(request.messages) || request.messages.length === 0) {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ResponseCache } from './cache';
+import { linkSignals } from '../linked-signal';
 import { cachedCall, jsonHeaders, postJson, retrying } from './side-call';
 import { normalizeBaseUrl } from './base-url';
 import { type ErrorContext, LlmError } from './errors';
@@ -87,9 +88,13 @@ class EmbeddingClient implements Embedder {
     this.usage = new UsageCounters(config.model, undefined);
   }
 
-  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
-    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
-    return Promise.all(texts.map((t) => this.one(t, linked)));
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+    const link = linkSignals([signal, this.life.signal]);
+    try {
+      return await Promise.all(texts.map((t) => this.one(t, link.signal)));
+    } finally {
+      link.dispose();
+    }
   }
 
   async cached(text: string): Promise<number[] | undefined> {

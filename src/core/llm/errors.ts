@@ -17,7 +17,9 @@ export type LlmErrorKind =
   | 'aborted'
   | 'parse'
   /** The run's budget of requests is spent: the request was not sent (see RequestBudget). */
-  | 'budget';
+  | 'budget'
+  /** The request was written to a batch file (--batch) instead of sent: its answer comes with the batch output. */
+  | 'deferred';
 
 /** Kinds worth another attempt: the same request may well succeed a moment later. */
 const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['connection', 'rate-limit', 'server', 'timeout', 'parse']);

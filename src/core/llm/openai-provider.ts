@@ -71,7 +71,7 @@ export class OpenAIProvider implements EndpointClient {
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
     const ctx = this.context(call);
     const wd = new Watchdog(signal, this.options.timeouts);
-    const body = this.requestBody(call);
+    const body = chatRequestBody(call, this.baseUrl);
     try {
       if (this.options.stream ?? true) {
         const stream = await this.client.chat.completions.create(
@@ -129,42 +129,6 @@ export class OpenAIProvider implements EndpointClient {
     } finally {
       wd.dispose();
     }
-  }
-
-  /** The request body of a call: OpenAI's fields, and what the endpoint's features take beyond them. */
-  private requestBody(call: ProviderCall): RequestBody {
-    const sends = (param: string) => !call.omit?.has(param);
-    const body: RequestBody = { model: call.model, messages: wireMessages(call.messages) };
-    // OpenAI's reasoning models refuse any temperature but 1 (400 unsupported_value): the client drops it then.
-    if (sends('temperature')) body.temperature = call.temperature;
-    if (call.seed !== undefined && sends('seed')) body.seed = call.seed;
-    if (call.think !== undefined) {
-      // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
-      // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
-      const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(this.baseUrl));
-      if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on'))
-        body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
-      if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort'))
-        body.reasoning_effort = call.think;
-    }
-    // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
-    if (call.maxTokens !== undefined) {
-      if (sends('max_tokens')) body.max_tokens = call.maxTokens;
-      else body.max_completion_tokens = call.maxTokens;
-    }
-    if (call.schema) {
-      body.response_format = {
-        type: 'json_schema',
-        json_schema: { name: call.schema.name, schema: call.schema.schema, strict: call.schema.strict ?? false },
-      };
-    }
-    const features = call.features;
-    // vLLM's own fields, only to a server whose version takes them: it ignores a field it does not know (HTTP 200),
-    // so sending one blindly would look like it worked.
-    if (call.cacheSalt && features?.cacheSalt && sends('cache_salt')) body.cache_salt = call.cacheSalt;
-    if (call.choice && features?.choice && sends(features.choice))
-      Object.assign(body, choiceFields(features, call.choice));
-    return body;
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -280,6 +244,45 @@ function reasoningOf(part: unknown): string {
   const p = part as { reasoning_content?: unknown; reasoning?: unknown } | undefined;
   const r = p?.reasoning_content ?? p?.reasoning;
   return typeof r === 'string' ? r : '';
+}
+
+/**
+ * The request body of a call: OpenAI's fields, and what the endpoint's features take beyond them. Also a batch
+ * file's line body (batch-lines.ts): a line asks what the same call would have asked live.
+ */
+export function chatRequestBody(call: ProviderCall, baseUrl: string): RequestBody {
+  const sends = (param: string) => !call.omit?.has(param);
+  const body: RequestBody = { model: call.model, messages: wireMessages(call.messages) };
+  // OpenAI's reasoning models refuse any temperature but 1 (400 unsupported_value): the client drops it then.
+  if (sends('temperature')) body.temperature = call.temperature;
+  if (call.seed !== undefined && sends('seed')) body.seed = call.seed;
+  if (call.think !== undefined) {
+    // Qwen3-style templates think unless told not to: vLLM and llama-server take chat_template_kwargs.
+    // OpenAI's own API knows no such parameter, and its reasoning models take reasoning_effort instead.
+    const openaiItself = /(^|\.)openai\.com$/i.test(safeHost(baseUrl));
+    if (!openaiItself && sends('chat_template_kwargs') && (call.think === 'off' || call.think === 'on'))
+      body.chat_template_kwargs = { enable_thinking: call.think === 'on' };
+    if ((call.think === 'low' || call.think === 'high') && sends('reasoning_effort'))
+      body.reasoning_effort = call.think;
+  }
+  // OpenAI's reasoning models refuse max_tokens ("use max_completion_tokens instead"); others know only max_tokens.
+  if (call.maxTokens !== undefined) {
+    if (sends('max_tokens')) body.max_tokens = call.maxTokens;
+    else body.max_completion_tokens = call.maxTokens;
+  }
+  if (call.schema) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: call.schema.name, schema: call.schema.schema, strict: call.schema.strict ?? false },
+    };
+  }
+  const features = call.features;
+  // vLLM's own fields, only to a server whose version takes them: it ignores a field it does not know (HTTP 200),
+  // so sending one blindly would look like it worked.
+  if (call.cacheSalt && features?.cacheSalt && sends('cache_salt')) body.cache_salt = call.cacheSalt;
+  if (call.choice && features?.choice && sends(features.choice))
+    Object.assign(body, choiceFields(features, call.choice));
+  return body;
 }
 
 function safeHost(url: string): string {

@@ -39,6 +39,9 @@ export interface ProviderCall {
   choice?: readonly string[];
   /** What the endpoint takes beyond its protocol (vllm.ts); absent: nothing. */
   features?: ServerFeatures;
+  /** The request's affinity (its user) and label (its pair and order): a batch line's custom_id names them. */
+  affinity?: string;
+  label?: string;
 }
 
 export interface ProviderReply {
@@ -75,6 +78,8 @@ export interface CallTimeouts {
 export interface EndpointClient {
   readonly kind: ProviderKind;
   readonly baseUrl: string;
+  /** False: the API has no structured output (VS Code's models), so calls state the schema in the prompt from the start. */
+  readonly takesSchemas?: boolean;
   chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply>;
   /** A call this endpoint refuses before sending it (a prompt clearly over the context it would get), or undefined. */
   refuse?(call: ProviderCall): LlmError | undefined;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ResponseCache } from './cache';
+import { linkSignals } from '../linked-signal';
 import { cachedCall, jsonHeaders, postJson, retrying } from './side-call';
 import { normalizeBaseUrl } from './base-url';
 import { type ErrorContext, LlmError, parseError } from './errors';
@@ -104,28 +105,33 @@ class RewardClient implements RewardModel {
   }
 
   async score(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<RewardScore> {
-    const linked = AbortSignal.any(signal ? [signal, this.life.signal] : [this.life.signal]);
-    // The identity behind the key is asked once and never fails (identityOf): no call is lost before the count.
-    const key = await this.keyOf(messages, linked);
-    const { value, cached } = await cachedCall({
-      usage: this.usage,
-      cache: this.cache,
-      key,
-      signal: linked,
-      context: () => this.context(),
-      decode: (text) => {
-        const n = Number(text);
-        return Number.isFinite(n) ? n : undefined;
-      },
-      encode: String,
-      call: () => this.limit(() => this.withRetries(messages, linked)),
-      entry: {
-        model: this.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        server: this.baseUrl,
-      },
-    });
-    return { score: value, key, cached };
+    const link = linkSignals([signal, this.life.signal]);
+    const linked = link.signal;
+    try {
+      // The identity behind the key is asked once and never fails (identityOf): no call is lost before the count.
+      const key = await this.keyOf(messages, linked);
+      const { value, cached } = await cachedCall({
+        usage: this.usage,
+        cache: this.cache,
+        key,
+        signal: linked,
+        context: () => this.context(),
+        decode: (text) => {
+          const n = Number(text);
+          return Number.isFinite(n) ? n : undefined;
+        },
+        encode: String,
+        call: () => this.limit(() => this.withRetries(messages, linked)),
+        entry: {
+          model: this.model,
+          messages: messages.map((m) => ({ role: m.role, content: m.content })),
+          server: this.baseUrl,
+        },
+      });
+      return { score: value, key, cached };
+    } finally {
+      link.dispose();
+    }
   }
 
   async estimate(conversations: readonly (readonly ChatMessage[])[]): Promise<RunEstimate> {

@@ -143,7 +143,7 @@ export class Scheduler {
 
   private noteFailure(endpoint: Endpoint, err: LlmError, epoch: number): void {
     // Refused before it was sent: the endpoint did nothing wrong.
-    if (err.kind === 'budget') return;
+    if (err.kind === 'budget' || err.kind === 'deferred') return;
     if (err.kind === 'rate-limit') {
       endpoint.limit.onRateLimit(epoch);
       if (err.retryAfterMs !== undefined)

@@ -1,7 +1,16 @@
 // The one interface every LLM call goes through. The judge, the fit and the benchmark
 // filters only see ChatModel; providers, scheduling, retries and the cache live behind it.
 
-export type ProviderKind = 'ollama' | 'openai';
+/**
+ * 'vscode-lm' is VS Code's language models (Copilot's, or another extension's): only the extension can reach them, so
+ * its endpoint client is supplied by the face (LlmOptions.faceClient); the CLI refuses the provider.
+ */
+export type ProviderKind = ServerProviderKind | 'vscode-lm';
+/** The providers reached over HTTP, from any face. */
+export type ServerProviderKind = 'ollama' | 'openai';
+
+/** The one address of the 'vscode-lm' provider: VS Code's models have none, and run headers and cache keys want one. */
+export const VSCODE_LM_ADDRESS = 'vscode-lm:';
 
 /**
  * Whether a reasoning model thinks before it answers. Off by default: a judge's verdict needs no long
@@ -74,6 +83,11 @@ export interface ChatRequest {
   sample?: number;
   /** What the call is for ('judge', 'bootstrap', 'persona', ...): used in errors and logs. */
   purpose?: string;
+  /**
+   * Where the call belongs within its purpose (a pair and its order: "p12.BA"): a batch line's custom_id names it, so
+   * an answer in a batch output file can be read by a person. Not part of what the call is (nor its cache key).
+   */
+  label?: string;
   /**
    * Calls with the same affinity (one user's) go to the same server when it has room, so that its prefix
    * cache serves the persona and demonstrations they share. Not part of what the call is (nor its cache key).

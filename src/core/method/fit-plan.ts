@@ -32,12 +32,14 @@ export function bootstrapRequests(
   context: readonly Pair[],
   temperature: number,
   seed: number,
+  purpose: 'bootstrap' | 'bootstrap-persona' = 'bootstrap',
 ): ChatRequest[] {
   return context.map((p) => ({
     messages: judgeMessages(system, p, presentationOrder(p, seed)),
     schema: BOOTSTRAP_SCHEMA,
     temperature,
     seed,
+    purpose,
   }));
 }
 
@@ -67,24 +69,32 @@ export function planFitRequests(
     requests.push(...bootstrapRequests(boot, s.context, temperature, seed));
     const demos = typicalExamples(s.context, seed);
     const selection = judgeSystem(prompts.judge.text, { persona: TYPICAL_PERSONA, demos });
-    // Every candidate of both stages (the second has the zero-demo one too).
-    const candidates = candidateBound(s.context.length, opts, false) + candidateBound(s.context.length, opts, true);
-    for (let c = 0; c < candidates; c++)
-      for (const p of s.validation)
-        requests.push({
-          messages: judgeMessages(selection, p, 'AB'),
-          schema: JUDGMENT_SCHEMA,
-          temperature,
-          seed,
-          sample: c,
-        });
+    // Every candidate of both stages (the second has the zero-demo one too), in the order of the fit's phases (a
+    // batch run's stages: batch-run.ts estimateStages).
+    const first = candidateBound(s.context.length, opts, false);
+    const candidates = first + candidateBound(s.context.length, opts, true);
+    const selections = (from: number, to: number, purpose: string) => {
+      for (let c = from; c < to; c++)
+        for (const p of s.validation)
+          requests.push({
+            messages: judgeMessages(selection, p, 'AB'),
+            schema: JUDGMENT_SCHEMA,
+            temperature,
+            seed,
+            sample: c,
+            purpose,
+          });
+    };
+    selections(0, first, 'select');
     requests.push({
       messages: personaSynthesisMessages(prompts.personaSynthesis.text, demos),
       schema: PERSONA_SCHEMA,
       temperature,
       seed,
+      purpose: 'persona synthesis',
     });
-    requests.push(...bootstrapRequests(bootWithPersona, s.context, temperature, seed));
+    requests.push(...bootstrapRequests(bootWithPersona, s.context, temperature, seed, 'bootstrap-persona'));
+    selections(first, candidates, 'select-persona');
   }
   return requests;
 }

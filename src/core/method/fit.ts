@@ -43,13 +43,19 @@ export interface FitOptions {
    * to reach the stop score would have won); this exists to show that, and to measure the cost.
    */
   exhaustive?: boolean;
+  /**
+   * Batch mode (--batch): a selection asks for every candidate's every validation verdict at once, so that it is one
+   * batch stage rather than one per chunk of each candidate. The search then runs on those answers and picks what
+   * the pruned search picks live (it only reads fewer of them).
+   */
+  batched?: boolean;
 }
 
 /** The settings of a fit's search (what a replay of its first stage must repeat to come from the cache). */
 export type FitKnobs = Pick<FitOptions, 'k' | 'stopScore' | 'labeledDemos'>;
 
-/** What a job that fits many users (a benchmark, a Θ search) sets of every fit: its sampling and its search. */
-export type FitSettings = Pick<FitOptions, 'temperature' | 'seed' | 'k' | 'stopScore' | 'labeledDemos'>;
+/** What a job that fits many users (a benchmark, a Θ search) sets of every fit: its sampling, its search, batch mode. */
+export type FitSettings = Pick<FitOptions, 'temperature' | 'seed' | 'k' | 'stopScore' | 'labeledDemos' | 'batched'>;
 
 /** A job's fit settings, copied out of its wider options: the default demo count stays implied when it left it out. */
 export function fitSettingsOf(o: FitSettings): FitSettings {
@@ -59,6 +65,7 @@ export function fitSettingsOf(o: FitSettings): FitSettings {
     k: o.k,
     stopScore: o.stopScore,
     ...(o.labeledDemos !== undefined ? { labeledDemos: o.labeledDemos } : {}),
+    ...(o.batched ? { batched: true } : {}),
   };
 }
 
@@ -287,6 +294,7 @@ async function select(
     purpose: phase,
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
+  if (opts.batched) await askAllAtOnce(model, candidates, systemFor, validation, opts, call);
   let tooLong: unknown;
   let scored = 0;
   let tieBroken: string | undefined;
@@ -346,6 +354,30 @@ async function select(
       ...(tieBroken ? { tieBroken } : {}),
     },
   };
+}
+
+/**
+ * Batch mode: every verdict the selection may read, asked at once (see FitOptions.batched). A call not answered yet
+ * stops the fit here; a call that cannot be made (a candidate over the context) is left to the search, which says so.
+ */
+async function askAllAtOnce(
+  model: ChatModel,
+  candidates: Example[][],
+  systemFor: (demos: Example[]) => string,
+  validation: readonly Pair[],
+  opts: FitOptions,
+  call: CallOptions & { purpose: string },
+): Promise<void> {
+  const asked = await Promise.allSettled(
+    candidates.flatMap((c) => {
+      const system = systemFor(c);
+      return validation.map(async (p) => ({
+        p,
+        v: await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call),
+      }));
+    }),
+  );
+  for (const a of asked) if (a.status === 'fulfilled') stopOnFailedCall(a.value.v, a.value.p, 'selection');
 }
 
 /**

@@ -167,6 +167,8 @@ async function judgeOnce(
       purpose: opts.purpose ?? 'judge',
       // One user's calls share the persona and demonstrations: keep them on one server's prefix cache.
       affinity: pair.userId,
+      // A batch line's custom_id names the pair, its order and its sample (batch-lines.ts).
+      label: `${pair.pairId}.${order}${sample !== undefined ? `.s${sample}` : ''}`,
     };
     // A bootstrap reasoning may be kept as a demonstration: it must be whole (a cut one is a failed call).
     const result = bootstrap ? await chatWhole(model, request, opts.signal) : await model.chat(request, opts.signal);

@@ -34,6 +34,8 @@ export interface FitJobInputs {
   knobs?: Partial<FitKnobs>;
   /** How the workspace is named in messages (the path given, the folder's name). */
   where?: string;
+  /** Batch mode (--batch): each selection asks all its verdicts at once (FitOptions.batched). */
+  batched?: boolean;
 }
 
 /** A user who was not fitted, and why (the error itself when a fit failed, for a face that words it its way). */
@@ -208,6 +210,7 @@ function fitOne(
     temperature: inputs.temperature,
     seed: inputs.seed,
     ...plan.knobs,
+    ...(inputs.batched ? { batched: true } : {}),
     signal,
     onNote: (m) => hooks.onNote?.(u.id, m),
     ...(onProgress ? { onProgress } : {}),

@@ -11,14 +11,15 @@ import { READ_LIMITS, readOwnText } from '../read-guard';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
-import { LlmError } from '../llm/errors';
-import { parseTolerantJson } from '../llm/tolerant-json';
-import type { ChatModel, ChatRequest, ChatResult } from '../llm/types';
-import { outputCapOf } from '../llm/types';
+import { LlmError } from './errors';
+import { BATCH_ENDPOINT, batchLineReply, parseBatchOutput as parseOutput } from './batch-lines';
+import { parseTolerantJson } from './tolerant-json';
+import type { ChatModel, ChatRequest, ChatResult } from './types';
+import { outputCapOf } from './types';
 import { UserError } from '../user-error';
 import { checkWrite, mkdirChecked, renameChecked, writeFileChecked } from '../write-guard';
 
-export const BATCH_ENDPOINT = '/v1/chat/completions';
+export { BATCH_ENDPOINT };
 
 export interface BatchStepState {
   inputHash: string;
@@ -50,6 +51,8 @@ export interface BatchOptions {
   log?: (message: string) => void;
   /** A client to use instead of one built from baseUrl/apiKey (tests). */
   client?: OpenAI;
+  /** Where the downloaded output goes; default: beside the state file, named for the step. */
+  outputPath?: string;
   /** Shared by the models of one run; default: a store of this model's own. */
   store?: BatchStateStore;
 }
@@ -63,7 +66,10 @@ export interface BatchCounters {
 }
 
 interface Pending {
-  request: ChatRequest;
+  /** The line's body (batchBody of the request, or a body a batch round built: batch-run.ts). */
+  body: unknown;
+  /** Absent for lines submitted by runLines: nobody reads their answers here. */
+  request?: ChatRequest;
   waiters: { resolve: (r: ChatResult) => void; reject: (e: unknown) => void }[];
 }
 
@@ -151,6 +157,21 @@ export class BatchStateStore {
 
 const FINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
+/**
+ * A request under a signal of its own, tied to the run's: the HTTP client leaves a listener on the signal it is given,
+ * and a day of polling every 10 s would leave thousands on the run's.
+ */
+async function ownSignal<T>(outer: AbortSignal | undefined, request: (own: AbortSignal) => Promise<T>): Promise<T> {
+  const own = new AbortController();
+  const onAbort = () => own.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await request(own.signal);
+  } finally {
+    outer?.removeEventListener('abort', onAbort);
+  }
+}
+
 export class BatchChatModel implements ChatModel {
   readonly provider = 'openai' as const;
   readonly counters: BatchCounters = { registered: 0, uploaded: 0, batchesCreated: 0, polls: 0, fromSavedOutput: 0 };
@@ -173,7 +194,7 @@ export class BatchChatModel implements ChatModel {
     return new Promise<ChatResult>((resolve, reject) => {
       const p = this.pending.get(id);
       if (p) p.waiters.push({ resolve, reject });
-      else this.pending.set(id, { request, waiters: [{ resolve, reject }] });
+      else this.pending.set(id, { body: batchBody(this.model, request), request, waiters: [{ resolve, reject }] });
     });
   }
 
@@ -187,7 +208,7 @@ export class BatchChatModel implements ChatModel {
       for (const [id, p] of pending) {
         const line = lines.get(id);
         const outcome = line
-          ? this.answer(line, p.request)
+          ? this.answer(line, p.request!)
           : new LlmError('server', `the batch output has no answer for ${id}`, {
               provider: 'openai',
               model: this.model,
@@ -203,6 +224,17 @@ export class BatchChatModel implements ChatModel {
     }
   }
 
+  /**
+   * Submits lines built elsewhere (a batch round's stage file: batch-run.ts) as this step's batch, resumably, and
+   * gives back the output lines by custom_id, which are also saved beside the state file.
+   */
+  async runLines(bodies: ReadonlyMap<string, unknown>, signal?: AbortSignal): Promise<Map<string, unknown>> {
+    const pending = new Map<string, Pending>();
+    for (const [id, body] of bodies) pending.set(id, { body, waiters: [] });
+    this.counters.registered += pending.size;
+    return this.results(pending, signal);
+  }
+
   /** The answers to the pending requests: saved output, else a batch resumed or submitted, polled and downloaded. */
   private async results(pending: Map<string, Pending>, signal?: AbortSignal): Promise<Map<string, unknown>> {
     const ids = [...pending.keys()].sort();
@@ -213,6 +245,12 @@ export class BatchChatModel implements ChatModel {
         `batch ${this.opts.step}: the requests changed since batch ${s.batchId ?? '(none)'}; starting a new batch`,
       );
       s = undefined;
+    }
+    // A batch that ended without output (failed, expired or cancelled before any line) answers nothing: polling it
+    // again would end the same way, so a re-run submits the requests anew.
+    if (s?.batchId && s.status && FINAL.has(s.status) && !s.outputFileId && !s.results) {
+      this.opts.log?.(`batch ${this.opts.step}: ${s.batchId} ended ${s.status} without output; submitting a new batch`);
+      s = { inputHash, requests: ids.length, ...(s.inputFileId ? { inputFileId: s.inputFileId } : {}) };
     }
     const saved = await this.savedOutput(s);
     if (saved !== undefined) {
@@ -259,24 +297,24 @@ export class BatchChatModel implements ChatModel {
               custom_id: id,
               method: 'POST',
               url: BATCH_ENDPOINT,
-              body: batchBody(this.model, pending.get(id)!.request),
+              body: pending.get(id)!.body,
             }),
           )
           .join('\n') + '\n';
-      const file = await this.client.files.create(
-        {
-          file: await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`),
-          purpose: 'batch',
-        },
-        { signal: signal ?? null },
+      const upload = await toFile(Buffer.from(text), `${step.replace(/[^A-Za-z0-9._-]+/g, '_')}.batch.jsonl`);
+      const file = await ownSignal(signal, (own) =>
+        this.client.files.create({ file: upload, purpose: 'batch' }, { signal: own }),
       );
       this.counters.uploaded += ids.length;
       s.inputFileId = file.id;
       await this.save(s);
     }
-    const batch = await this.client.batches.create(
-      { input_file_id: s.inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } },
-      { signal: signal ?? null },
+    const inputFileId = s.inputFileId;
+    const batch = await ownSignal(signal, (own) =>
+      this.client.batches.create(
+        { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { step } },
+        { signal: own },
+      ),
     );
     this.counters.batchesCreated++;
     s.batchId = batch.id;
@@ -291,7 +329,7 @@ export class BatchChatModel implements ChatModel {
     const { step } = this.opts;
     const started = Date.now();
     for (;;) {
-      const b = await this.client.batches.retrieve(s.batchId!, { signal: signal ?? null });
+      const b = await ownSignal(signal, (own) => this.client.batches.retrieve(s.batchId!, { signal: own }));
       this.counters.polls++;
       if (b.status !== s.status) {
         s.status = b.status;
@@ -330,65 +368,26 @@ export class BatchChatModel implements ChatModel {
     let text = '';
     for (const fileId of [s.outputFileId, s.errorFileId]) {
       if (!fileId) continue;
-      const res = await this.client.files.content(fileId, { signal: signal ?? null });
-      const part = await res.text();
+      const part = await ownSignal(signal, async (own) =>
+        (await this.client.files.content(fileId, { signal: own })).text(),
+      );
       text += part.endsWith('\n') || part === '' ? part : part + '\n';
     }
     const stem = this.opts.statePath.replace(/\.json$/, '');
-    s.results = `${stem}.${this.opts.step.replace(/[^A-Za-z0-9._-]+/g, '_')}.output.jsonl`;
+    s.results = this.opts.outputPath ?? `${stem}.${this.opts.step.replace(/[^A-Za-z0-9._-]+/g, '_')}.output.jsonl`;
     await writeAtomic(s.results, text, 0);
     await this.save(s);
     return text;
   }
 
   private answer(line: unknown, request: ChatRequest): ChatResult | LlmError {
-    const l = line as {
-      response?: {
-        status_code?: number;
-        body?: {
-          choices?: { message?: { content?: string } }[];
-          usage?: { prompt_tokens?: number; completion_tokens?: number };
-        };
-      };
-      error?: { message?: string } | null;
-    };
-    const status = l.response?.status_code;
-    const content = l.response?.body?.choices?.[0]?.message?.content;
-    if (l.error || (status !== undefined && status !== 200) || typeof content !== 'string') {
-      const msg =
-        l.error?.message ??
-        (l.response?.body as { error?: { message?: string } } | undefined)?.error?.message ??
-        `status ${status ?? 'unknown'}`;
-      return new LlmError(status === 404 ? 'not-found' : 'server', `batch request failed: ${msg}`, {
-        provider: 'openai',
-        model: this.model,
-        ...(status ? { status } : {}),
-        retryable: false,
-      });
-    }
-    const usage = {
-      promptTokens: l.response?.body?.usage?.prompt_tokens ?? 0,
-      completionTokens: l.response?.body?.usage?.completion_tokens ?? 0,
-    };
-    const out: ChatResult = { text: content, usage, latencyMs: 0, cached: false, model: this.model };
+    const r = batchLineReply(line, { model: this.model });
+    if (r instanceof LlmError) return r;
+    const out: ChatResult = { text: r.text, usage: r.usage, latencyMs: 0, cached: false, model: this.model };
     if (request.schema) {
-      const json = parseTolerantJson(content, request.schema.schema);
+      const json = parseTolerantJson(r.text, request.schema.schema);
       if (json !== undefined) out.json = json;
     }
     return out;
   }
-}
-
-function parseOutput(text: string): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const v = JSON.parse(line) as { custom_id?: unknown };
-      if (typeof v.custom_id === 'string') out.set(v.custom_id, v);
-    } catch {
-      // a torn line: that request is answered as failed
-    }
-  }
-  return out;
 }
