@@ -73,6 +73,8 @@ async function configuredServer(): Promise<Target | { why: string }> {
     process.env,
   );
   const { config } = resolved;
+  // Never from the environment, but the type allows it: VS Code's models are no server to run a job against.
+  if (config.provider === 'vscode-lm') return { why: 'the provider vscode-lm exists only inside VS Code' };
   const where = `${config.provider} at ${config.baseUrls.map(redactUrl).join(', ')} (${resolved.sources.baseUrls})`;
   const llm = createLlm(
     { ...config, timeoutSeconds: 3 },

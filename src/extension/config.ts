@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_INCLUDE, type SplitOptions } from '../core/data';
 import { defaultOf, readSettings, type SettingsRead, type WorkspaceSettings } from '../core/workspace';
 
-export type ProviderName = 'ollama' | 'openai';
+export type ProviderName = 'ollama' | 'openai' | 'vscode-lm';
 
 /** Settings the extension passes on as they are; the split, include and temperature get defaults here. */
 const PASSED_ON = [
@@ -27,6 +27,7 @@ const PASSED_ON = [
   'rewardModel',
   'rewardBaseUrl',
   'rewardEndpoint',
+  'embedModel',
 ] as const;
 type PassedOn = Pick<WorkspaceSettings, (typeof PASSED_ON)[number]>;
 

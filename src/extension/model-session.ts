@@ -4,9 +4,11 @@
 import * as vscode from 'vscode';
 import {
   createLlm,
+  type Embedder,
   type Llm,
   type LlmConfig,
   type ModelInfo,
+  openEmbedder,
   openRewardModel,
   redactUrl,
   resolveLlmConfig,
@@ -14,6 +16,7 @@ import {
   SETTINGS_REWARD_NAMES,
 } from '../core/llm';
 import type { ProviderName } from './config';
+import { VscodeLmClient } from './lm-provider/vscode-lm-client';
 import type { Log } from './log';
 import type { Secrets } from './secrets';
 import type { WorkspaceFiles } from './workspace-files';
@@ -27,6 +30,11 @@ export interface ModelDescription {
 /** A call that went to the server: `error` is unset when it was answered. */
 export interface ServerCall {
   error?: unknown;
+}
+
+/** VS Code's language models are reached through the extension's own client: core cannot import `vscode`. */
+function faceClientOf(provider: string): { faceClient?: (baseUrl: string) => VscodeLmClient } {
+  return provider === 'vscode-lm' ? { faceClient: (baseUrl) => new VscodeLmClient(baseUrl) } : {};
 }
 
 export class ModelSession implements vscode.Disposable {
@@ -101,7 +109,11 @@ export class ModelSession implements vscode.Disposable {
     );
     const stored = choice.provider === 'openai' ? await this.secrets.get('openai') : undefined;
     const apiKey = stored ?? resolved.apiKey;
-    const llm = createLlm(resolved.config, { noCache: true, ...(apiKey ? { apiKey } : {}) });
+    const llm = createLlm(resolved.config, {
+      noCache: true,
+      ...(apiKey ? { apiKey } : {}),
+      ...faceClientOf(choice.provider),
+    });
     try {
       return await llm.listModels(signal);
     } finally {
@@ -160,6 +172,25 @@ export class ModelSession implements vscode.Disposable {
     return reward;
   }
 
+  /**
+   * The embedding model of this folder's settings (`synthesizeme.similar.embedModel`, the nearest users), on the chat
+   * model's server with the same key and cache; undefined when none is named. The caller disposes it.
+   */
+  async openEmbedder(): Promise<Embedder | undefined> {
+    const name = this.files.config.embedModel;
+    if (!name) return undefined;
+    const chat = (await this.get()).config;
+    const stored = chat.provider === 'openai' ? await this.secrets.get('openai') : undefined;
+    const keyEnv = this.files.config.apiKeyEnv;
+    return openEmbedder(chat, name, {
+      cacheDir: (await this.files.layout()).cacheDir,
+      ...(stored ? { apiKey: stored } : {}),
+      ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
+      env: process.env,
+      log: (level, message) => (level === 'warn' || level === 'error' ? this.log.warn('embed', message) : undefined),
+    });
+  }
+
   private async create(otherModel?: string): Promise<Llm> {
     const generation = otherModel === undefined ? this.generation : -1;
     const c = this.files.config;
@@ -192,6 +223,7 @@ export class ModelSession implements vscode.Disposable {
     );
     return createLlm(config, {
       cacheDir,
+      ...faceClientOf(config.provider),
       onServerCall: (error) => {
         // Only the session's current Llm can spend it (an old one may still be finishing a run).
         if (generation === this.generation && (error as { stopsRun?: unknown } | undefined)?.stopsRun === true)

@@ -12,7 +12,7 @@
 // live time over promptfoo's (goal: at most 0.5).
 import { rmSync } from 'node:fs';
 import { createLlm } from '../../src/core/llm/client';
-import type { ChatRequest, ProviderKind, ResponseSchema } from '../../src/core/llm/types';
+import type { ChatRequest, ResponseSchema, ServerProviderKind as ProviderKind } from '../../src/core/llm/types';
 import { startBenchServer } from './bench-server';
 import { benchPromptfoo } from './promptfoo';
 import { benchDir } from './bench-dir';

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serializePersona } from '../../src/core/method/persona-file';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 
 export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
@@ -27,7 +28,54 @@ function brain(req: BrainRequest): string {
       : `A long answer about ${q.slice(0, 40)}, with every detail one could want.\n\n\`\`\`python\nprint("hello")\n\`\`\``;
   }
   if (!('preference' in props)) return 'Ada wants the shortest correct answer.';
+  // The Testing panel's check (checks/testing-panel.mjs): a persona saying SMART finds the user's choice, OPPOSITE
+  // picks the other answer (a planted regression); every other judge call answers A, as before.
+  const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
+  if (/SMART|OPPOSITE/.test(system)) {
+    const last = req.messages[req.messages.length - 1]?.content ?? '';
+    const aChosen = /<response_a>\n\S+ chosen \d+:/.test(last);
+    const preference = system.includes('SMART') === aChosen ? 'A' : 'B';
+    return JSON.stringify({ reasoning: `I pick ${preference}.`, preference });
+  }
   return JSON.stringify({ reasoning: `Response A is shorter. ${MARKUP}`, preference: 'A' });
+}
+
+/**
+ * A user for the Testing panel's check: 2 context, 12 validation and 12 test pairs whose chosen answers say so (the
+ * brain finds them when the persona says SMART), and the persona file (rewritten by the check to plant a regression).
+ */
+export function writeTestingUser(ws: string, user: string, personaText: string, withPairs: boolean): void {
+  if (withPairs) {
+    const splits = [...Array<string>(2).fill('context'), ...Array<string>(12).fill('validation')];
+    const lines = [...splits, ...Array<string>(12).fill('test')].map((split, i) =>
+      JSON.stringify({
+        user_id: user,
+        pair_id: `${user}-${i + 1}`,
+        split,
+        context: [{ role: 'user', content: `Question ${i + 1} of ${user}: how do I reverse a string?` }],
+        chosen: `${user} chosen ${i + 1}: s[::-1]`,
+        rejected: `${user} rejected ${i + 1}: strings have a long history, and reversing them is a deep topic.`,
+      }),
+    );
+    writeFileSync(join(ws, `${user}.prefs.jsonl`), lines.join('\n') + '\n');
+  }
+  const persona = serializePersona({
+    userId: user,
+    persona: personaText,
+    demos: [],
+    provenance: {
+      provider: 'ollama',
+      model: 'llama3.1:8b',
+      seed: 0,
+      temperature: 0,
+      k: 1,
+      stopScore: 1,
+      prompts: {},
+      created: new Date().toISOString(),
+    },
+  });
+  mkdirSync(join(ws, 'personas'), { recursive: true });
+  writeFileSync(join(ws, 'personas', `${user}.persona.yaml`), persona);
 }
 
 export async function startServer(): Promise<LoopbackServer> {

@@ -61,7 +61,8 @@ await fixture.prepareWorkspace(root, ws, server.url);
 lap(`workspace prepared with the CLI against the loopback Ollama at ${server.url}`);
 
 // Everything below (VS Code's sockets, Chromium's temp files) goes into this run's folder.
-const env = codeServer.confinedEnv(tmp, NODE24_BIN);
+// SYNTHESIZEME_FAKE_LM_LOG: where the test-only extension (below) writes what its fake model was sent.
+const env = codeServer.confinedEnv(tmp, NODE24_BIN, { SYNTHESIZEME_FAKE_LM_LOG: path.join(tmp, 'fake-lm.jsonl') });
 const port = await codeServer.freePort();
 const common = codeServer.folders(tmp, port);
 const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', vsix], { env, encoding: 'utf8' });
@@ -70,6 +71,32 @@ if (inst.status !== 0 || !/successfully installed/.test(inst.stdout)) {
   process.exit(1);
 }
 lap('vsix installed into code-server');
+// Beside it, the test-only extension that contributes a language-model vendor and registers a fake chat provider under
+// it on command, and invokes a language-model tool as agent mode does (test/support/fake-lm-vendor; never packaged
+// with the extension). VS Code refuses a chat provider whose vendor no installed extension contributes.
+const fakeVsix = path.join(tmp, 'fake-lm-vendor.vsix');
+const fakePack = spawnSync(
+  process.execPath,
+  [
+    path.join(root, 'node_modules/@vscode/vsce/vsce'),
+    'package',
+    '--no-dependencies',
+    '--allow-missing-repository',
+    '--skip-license',
+    '--out',
+    fakeVsix,
+  ],
+  { cwd: path.join(root, 'test/support/fake-lm-vendor'), encoding: 'utf8' },
+);
+const fakeInst =
+  fakePack.status === 0
+    ? spawnSync(CODE_SERVER, [...common, '--install-extension', fakeVsix], { env, encoding: 'utf8' })
+    : fakePack;
+if (fakeInst.status !== 0 || !/successfully installed/.test(fakeInst.stdout)) {
+  console.log(fakeInst.stdout, fakeInst.stderr);
+  process.exit(1);
+}
+lap('test-only fake language-model vendor installed beside it');
 // VS Code opens the walkthrough of an extension just installed on its own (a machine setting): off, so that the
 // walkthrough the first check sees is the one the extension opens on its first start, and it opens once.
 for (const scope of ['User', 'Machine']) {
@@ -565,10 +592,12 @@ try {
   // Further checks, one module per feature (test/e2e/checks/*.mjs, in name order): each default-exports
   // `async (t) => {...}` and calls t.check(name, fn) as the checks above do.
   const checksDir = path.join(root, 'test/e2e/checks');
+  // E2E_CHECKS (a regular expression): only the modules whose names match, while working on one (CI runs all).
+  const only = process.env.E2E_CHECKS ? new RegExp(process.env.E2E_CHECKS) : undefined;
   const modules = fs.existsSync(checksDir)
     ? fs
         .readdirSync(checksDir)
-        .filter((n) => n.endsWith('.mjs'))
+        .filter((n) => n.endsWith('.mjs') && (!only || only.test(n)))
         .sort()
     : [];
   for (const name of modules) {

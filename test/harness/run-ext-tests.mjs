@@ -43,6 +43,16 @@ if (process.env.VSCODE_TEST_OPTIONS) {
   process.env.VSCODE_TEST_OPTIONS = JSON.stringify(o);
   process.env.EXT_TEST_MOCHA_FROM = path.dirname(extTests);
 }
+// EXT_DEV_EXTRA: more extensions installed beside the one under test (path-separated folders), e.g. the test-only
+// extension that contributes a language-model vendor (test/support/fake-lm-vendor). The remote extension host takes
+// one extensionDevelopmentPath (the last one given), so they are copied into the server's extensions folder, whose
+// folders it scans on its first start (no extensions.json yet).
+function installExtra(extDir) {
+  for (const from of (process.env.EXT_DEV_EXTRA || '').split(path.delimiter).filter(Boolean)) {
+    const m = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8'));
+    fs.cpSync(from, path.join(extDir, `${m.publisher}.${m.name}-${m.version}`), { recursive: true });
+  }
+}
 const PORT = Number(process.env.PORT) || (await codeServer.freePort());
 const TIMEOUT_MS = Number(process.env.EXT_TEST_TIMEOUT_MS || 180000);
 const lap = codeServer.lapper('run-ext-tests');
@@ -69,6 +79,7 @@ const env = codeServer.confinedEnv(tmp, NODE24_BIN, { EXT_TEST_RESULT_FILE: resu
 // SERVER_MODE=code-server: the code-server CLI (it rejects --enable-smoke-test-driver), so the harness
 // flips developmentOptions.enableSmokeTestDriver in the served HTML instead.
 const MODE = process.env.SERVER_MODE || 'vscode-server';
+installExtra(path.join(tmp, 'ext'));
 const VSCODE_DIR =
   process.env.VSCODE_SERVER_DIR || path.resolve(path.dirname(fs.realpathSync(CODE_SERVER)), '../../lib/vscode');
 const { child: cs, stop: stopServer } =

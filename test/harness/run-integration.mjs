@@ -21,7 +21,8 @@ try {
   const r = spawnSync(
     process.execPath,
     ['test/harness/run-ext-tests.mjs', root, join(root, 'out/integration/index'), ws],
-    { stdio: 'inherit', env: process.env },
+    // The test-only extension that contributes the vendor the vscode.lm suite registers its fake chat provider under.
+    { stdio: 'inherit', env: { ...process.env, EXT_DEV_EXTRA: join(root, 'test/support/fake-lm-vendor') } },
   );
   status = r.status ?? 1;
 } finally {

@@ -13,6 +13,7 @@ import { runEditorSuite } from './run-editor.suite';
 import { exportReportSuite } from './export-report.suite';
 import { testingSuite } from './testing.suite';
 import { lmToolsSuite } from './lm-tools.suite';
+import { lmProviderSuite } from './lm-provider.suite';
 
 export function registerSuites(): void {
   // The real-model layer runs its one suite here, against llama-server; the ordinary layer runs the rest.
@@ -33,6 +34,7 @@ export function registerSuites(): void {
   exportReportSuite();
   testingSuite();
   lmToolsSuite();
+  lmProviderSuite();
   // Last: it fits every user of the folder again and appends collected pairs, which no later suite expects.
   facesSuite();
 }

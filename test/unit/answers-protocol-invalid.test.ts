@@ -6,17 +6,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLlm } from '../../src/core/llm/client';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { judgeOrder, orderFailed, orderUnparseable } from '../../src/core/method/judge';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 import { samplePair } from '../support/pair-fixture';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const ATTEMPTS = 2;
 
 describe('a protocol-invalid reply is a failed call', () => {
-  const servers: Partial<Record<ProviderKind, LoopbackServer>> = {};
+  const servers: Partial<Record<ServerProviderKind, LoopbackServer>> = {};
   const verdict = () => JSON.stringify({ reasoning: 'The one-liner works.', preference: 'A' });
   before(async () => {
     servers.ollama = await startLoopbackOllama({ brain: verdict, models: [MODEL.ollama] });

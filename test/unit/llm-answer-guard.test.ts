@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { createLlm, type Llm } from '../../src/core/llm/client';
 import { MAX_ANSWER_CHARS } from '../../src/core/llm/answer-guard';
 import { JUDGMENT_SCHEMA } from '../../src/core/method/schemas';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const ANSWER = '{"reasoning": "A is direct", "preference": "A"}';
 
 for (const kind of ['ollama', 'openai'] as const) {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { createLlm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
 import { isFatal } from '../../src/core/method/judge';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const ask = (i: number) => ({
   messages: [{ role: 'user' as const, content: `Pick A or B (${i}).` }],
   temperature: 0,

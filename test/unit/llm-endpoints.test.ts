@@ -7,11 +7,11 @@ import { createLlm } from '../../src/core/llm/client';
 import { Endpoint, EndpointPool } from '../../src/core/llm/endpoints';
 import type { EndpointClient } from '../../src/core/llm/provider';
 import { rendezvousOrder } from '../../src/core/llm/affinity';
-import type { ProviderKind, ResponseSchema } from '../../src/core/llm/types';
+import type { ServerProviderKind, ResponseSchema } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackOptions, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const retry = { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 };
 const ask = (i: number) => ({ messages: [{ role: 'user' as const, content: `question ${i}` }], temperature: 0 });
 const verdict: ResponseSchema = {
@@ -23,11 +23,11 @@ const verdict: ResponseSchema = {
   },
 };
 
-function start(kind: ProviderKind, options: LoopbackOptions = {}): Promise<LoopbackServer> {
+function start(kind: ServerProviderKind, options: LoopbackOptions = {}): Promise<LoopbackServer> {
   return kind === 'ollama' ? startLoopbackOllama(options) : startLoopbackOpenAI(options);
 }
 
-async function deadUrl(kind: ProviderKind): Promise<string> {
+async function deadUrl(kind: ServerProviderKind): Promise<string> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as { port: number }).port;

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createLlm, type Llm, type LlmConfig, type LlmOptions } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const ask = { messages: [{ role: 'user' as const, content: 'Pick A or B.' }], temperature: 0, purpose: 'judge' };
 
-function llmFor(kind: ProviderKind, url: string, config: Partial<LlmConfig> = {}, options: LlmOptions = {}): Llm {
+function llmFor(kind: ServerProviderKind, url: string, config: Partial<LlmConfig> = {}, options: LlmOptions = {}): Llm {
   return createLlm(
     { provider: kind, baseUrls: [url], model: MODEL[kind], timeoutSeconds: 3, idleTimeoutSeconds: 3, ...config },
     { retry: { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }, coolDownMs: 5, ...options },

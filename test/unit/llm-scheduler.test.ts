@@ -9,11 +9,11 @@ import { createLlm, type Llm } from '../../src/core/llm/client';
 import { AdaptiveLimit } from '../../src/core/llm/endpoints';
 import { LlmError } from '../../src/core/llm/errors';
 import { backoffDelay, DEFAULT_RETRY } from '../../src/core/llm/scheduler';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const retry = { baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 };
 const ask = (i: number) => ({ messages: [{ role: 'user' as const, content: `question ${i}` }], temperature: 0 });
 

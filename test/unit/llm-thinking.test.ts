@@ -8,7 +8,7 @@ import { createLlm, type Llm } from '../../src/core/llm/client';
 import { splitThinking } from '../../src/core/llm/thinking';
 import { judgeOrder } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { samplePair } from '../support/pair-fixture';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
@@ -39,7 +39,7 @@ describe('splitThinking', () => {
 
 const pair = samplePair();
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'qwen3:30b-a3b', openai: 'qwen3' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'qwen3:30b-a3b', openai: 'qwen3' };
 
 for (const kind of ['ollama', 'openai'] as const) {
   describe(`${kind}: a thinking model's answer`, () => {

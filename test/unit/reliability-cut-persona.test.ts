@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { cli } from './revalidate-fixture';
 import { createLlm } from '../../src/core/llm/client';
 import { filledCap, pastCap } from '../../src/core/llm/cut-answer';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { synthesizePersona } from '../../src/core/method/fit';
 import { judgeOrder } from '../../src/core/method/judge';
 import { extractMemory } from '../../src/core/method/methods';
@@ -114,8 +114,8 @@ describe('a persona-synthesis answer cut at its cap, through fit --all (Ollama)'
 });
 
 describe('the same rule on every protocol and for every answer that becomes data', () => {
-  const servers: Partial<Record<ProviderKind, LoopbackServer>> = {};
-  const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+  const servers: Partial<Record<ServerProviderKind, LoopbackServer>> = {};
+  const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
   before(async () => {
     servers.ollama = await startLoopbackOllama({ brain, models: [MODEL.ollama] });
     servers.openai = await startLoopbackOpenAI({ brain, models: [MODEL.openai] });
@@ -188,8 +188,8 @@ function stopBrain(req: BrainRequest): string {
 }
 
 describe('a persona far past its cap by length, sent with finish "stop" and a count of 50', () => {
-  const servers: Partial<Record<ProviderKind, LoopbackServer>> = {};
-  const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+  const servers: Partial<Record<ServerProviderKind, LoopbackServer>> = {};
+  const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
   before(async () => {
     const capIgnored = { reportedTokens: 50 };
     servers.ollama = await startLoopbackOllama({ brain: stopBrain, models: [MODEL.ollama], capIgnored });

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm, type Llm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
-import type { ProviderKind } from '../../src/core/llm/types';
+import type { ServerProviderKind } from '../../src/core/llm/types';
 import { judgeOrder } from '../../src/core/method/judge';
 import { DEFAULT_PROMPTS } from '../../src/core/method/default-prompts';
 import { samplePair } from '../support/pair-fixture';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { startLoopbackOpenAI } from '../support/loopback-openai';
 
-const MODEL: Record<ProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
+const MODEL: Record<ServerProviderKind, string> = { ollama: 'llama3.1:8b', openai: 'gpt-4o-mini' };
 const ask = { messages: [{ role: 'user' as const, content: 'Pick A or B.' }], temperature: 0, purpose: 'judge' };
 const DEADLINE_S = 0.6;
 /** Generous: what is checked is that the call ends near its deadline, not after the server's stream. */

@@ -72,7 +72,7 @@ function table(runs: readonly RunListing[], rel: (p: string) => string): string 
     r.created.replace('T', ' ').slice(0, 19),
     r.method,
     r.split,
-    r.modelDigest ? `${r.model} (${r.modelDigest.replace(/^sha256:/, '').slice(0, 12)})` : r.model,
+    r.modelDigest ? `${r.model} (${digestCell(r.modelDigest)})` : r.model,
     r.accuracy === null ? 'n/a' : accuracyCell(r.accuracy, r.ci95 ?? [r.accuracy, r.accuracy]),
     String(r.pairs),
     r.label ?? '',
@@ -88,4 +88,10 @@ function table(runs: readonly RunListing[], rel: (p: string) => string): string 
       .join('  ')
       .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** Ollama's digest, shortened as git shortens a hash; a VS Code model's identity (family, version) said whole. */
+function digestCell(digest: string): string {
+  const hex = digest.replace(/^sha256:/, '');
+  return /^[0-9a-f]{16,}$/i.test(hex) ? hex.slice(0, 12) : digest;
 }

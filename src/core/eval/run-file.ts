@@ -21,7 +21,10 @@ export interface RunHeader {
   split: string;
   provider: string;
   model: string;
-  /** What the model is on the server (Ollama's digest), when the server says: the name stays when `ollama pull` brings new weights. */
+  /**
+   * What the model is on the server (Ollama's digest), when the server says: the name stays when `ollama pull` brings
+   * new weights. For VS Code's language models (provider vscode-lm): `vendor V, id I, family F, version N`.
+   */
   modelDigest?: string;
   baseUrl?: string;
   seed: number;

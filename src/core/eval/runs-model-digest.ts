@@ -1,6 +1,7 @@
 // What model made a run: its name, and its digest when the server names one. Ollama does
 // (/api/tags): the name stays when `ollama pull` brings new weights, the digest does not. An
-// OpenAI-compatible server names none, so it is not asked.
+// OpenAI-compatible server names none, so it is not asked. VS Code's language models name their
+// vendor, id, family and version (the face's listing puts them in ModelInfo.identity): recorded alike.
 
 import type { ModelInfo } from '../llm/provider';
 import type { ProviderKind } from '../llm/types';
@@ -19,10 +20,11 @@ const DIGEST_WAIT_MS = 10_000;
  * that are all cached must not fail (or wait long) because the server is down.
  */
 export async function modelDigestOf(llm: ModelLister, signal?: AbortSignal): Promise<string | undefined> {
-  if (llm.provider !== 'ollama') return undefined;
+  if (llm.provider === 'openai') return undefined;
   const wait = AbortSignal.timeout(DIGEST_WAIT_MS);
   try {
     const models = await llm.listModels(signal ? AbortSignal.any([signal, wait]) : wait);
+    if (llm.provider === 'vscode-lm') return models.find((m) => m.name === llm.model)?.identity;
     return models.find((m) => sameOllamaModel(m.name, llm.model))?.digest;
   } catch {
     return undefined;

@@ -6,13 +6,15 @@ import { LlmError } from './errors';
 import type { LlmConfig } from './client';
 import { OLLAMA_DEFAULT_HOST } from './ollama-provider';
 import { OPENAI_DEFAULT_BASE_URL } from './openai-provider';
-import type { ProviderKind } from './types';
+import { type ProviderKind, VSCODE_LM_ADDRESS } from './types';
 import { normalizeBaseUrl } from './base-url';
 
 export const DEFAULT_MODELS: Readonly<Record<ProviderKind, string>> = {
   // The model of the paper's main table.
   ollama: 'llama3.1:8b',
   openai: 'gpt-4o-mini',
+  // None: which of VS Code's models (and whose quota) a run spends is the user's choice, made in Select Model.
+  'vscode-lm': '',
 };
 
 export interface LlmConfigInput extends Partial<Omit<LlmConfig, 'baseUrls'>> {
@@ -49,7 +51,11 @@ export function resolveLlmConfig(input: LlmConfigInput = {}, env: Env = process.
 
   let baseUrls = explicitUrls;
   let urlSource = 'option';
-  if (baseUrls.length === 0) {
+  // VS Code's models have no server: base URLs set for another provider stay for it, and are not used here.
+  if (provider === 'vscode-lm') {
+    baseUrls = [VSCODE_LM_ADDRESS];
+    urlSource = 'vscode-lm';
+  } else if (baseUrls.length === 0) {
     if (provider === 'ollama') {
       const host = env['OLLAMA_HOST']?.trim();
       baseUrls = host ? splitUrls(host).map(ollamaHostToUrl) : [OLLAMA_DEFAULT_HOST];

@@ -6,7 +6,8 @@ import type { EndpointClient } from './provider';
 import type { ProviderKind } from './types';
 import { rendezvousOrder } from './affinity';
 
-export const DEFAULT_CONCURRENCY: Readonly<Record<ProviderKind, number>> = { ollama: 4, openai: 8 };
+// VS Code's models are shared with the user's own chat, and Copilot limits requests per minute: few at once.
+export const DEFAULT_CONCURRENCY: Readonly<Record<ProviderKind, number>> = { ollama: 4, openai: 8, 'vscode-lm': 2 };
 
 /**
  * Additive increase, multiplicative decrease, as TCP does: halve on a 429, then one more slot
@@ -138,7 +139,7 @@ export class Endpoint {
   coolUntil = 0;
   pausedUntil = 0;
   consecutiveFailures = 0;
-  schemaUnsupported = false;
+  schemaUnsupported: boolean;
   /** Parameters this endpoint refused with a 400: sent no more (see LlmError.refusedParam). */
   readonly refused = new Set<string>();
   served = 0;
@@ -150,6 +151,7 @@ export class Endpoint {
     maxConcurrency: number,
   ) {
     this.limit = new AdaptiveLimit(maxConcurrency);
+    this.schemaUnsupported = client.takesSchemas === false;
   }
 
   get baseUrl(): string {

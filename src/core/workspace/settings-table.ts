@@ -155,7 +155,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: 'string',
     default: 'ollama',
     trust: 'trusted',
-    parse: (v) => (v === 'ollama' || v === 'openai' ? v : undefined),
+    // 'vscode-lm' (VS Code's language models) is read here too: the CLI then says it has no such provider.
+    parse: (v) => (v === 'ollama' || v === 'openai' || v === 'vscode-lm' ? v : undefined),
   }),
   spec({
     field: 'baseUrls',
@@ -286,6 +287,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 'classify',
     trust: 'any',
     parse: (v) => (v === 'classify' || v === 'pooling' ? v : undefined),
+  }),
+  // `--similar-users` (the CLI's --embed-model falls back to it) and the Persona Inspector's nearest users: the model
+  // that embeds users, on the chat model's server. A name chooses nothing of where requests or the key go.
+  spec({
+    field: 'embedModel',
+    id: 'synthesizeme.similar.embedModel',
+    type: 'string',
+    default: '',
+    trust: 'any',
+    parse: str,
   }),
   spec({
     field: 'apiKeyEnv',

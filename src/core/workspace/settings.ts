@@ -11,7 +11,7 @@ import { UserError } from '../user-error';
 import { READ_LIMITS, readOwnText } from '../read-guard';
 
 export interface WorkspaceSettings {
-  provider?: 'ollama' | 'openai';
+  provider?: 'ollama' | 'openai' | 'vscode-lm';
   baseUrls?: string[];
   model?: string;
   concurrency?: number;
@@ -43,6 +43,8 @@ export interface WorkspaceSettings {
   rewardModel?: string;
   rewardBaseUrl?: string;
   rewardEndpoint?: 'classify' | 'pooling';
+  /** Similar users: the model that embeds users, on the chat model's server (`--embed-model`'s fallback). */
+  embedModel?: string;
 }
 
 export { parseNumCtx, parseOutputCaps, parseThink } from './settings-table';

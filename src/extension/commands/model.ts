@@ -12,6 +12,8 @@ import { parseServerAddresses, serverAddressProblem } from '../server-address';
 import { UserError } from '../../core/user-error';
 import { redactUrl, resolveLlmConfig } from '../../core/llm';
 
+const PROVIDERS: readonly ProviderName[] = ['ollama', 'openai', 'vscode-lm'];
+
 interface Where {
   target: vscode.ConfigurationTarget;
   /** The folder whose settings are written, or whose model is listed. */
@@ -60,8 +62,7 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   const w = await where(ctx, arg);
   if (!w) return undefined;
   const current = await w.folder.model.describe();
-  let provider =
-    given?.provider === 'ollama' || given?.provider === 'openai' ? (given.provider as ProviderName) : undefined;
+  let provider = PROVIDERS.includes(given?.provider as ProviderName) ? (given!.provider as ProviderName) : undefined;
   if (!provider) {
     const pick = await vscode.window.showQuickPick(
       [
@@ -75,6 +76,12 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
           description: 'an OpenAI-compatible API (OpenAI, vLLM, llama.cpp server, ...)',
           picked: current.provider === 'openai',
         },
+        {
+          label: 'vscode-lm' as const,
+          description:
+            "VS Code's language models (GitHub Copilot's, ...): no server; asks your consent on the first run",
+          picked: current.provider === 'vscode-lm',
+        },
       ],
       { title: 'SynthesizeMe: provider' },
     );
@@ -83,11 +90,11 @@ export async function selectModelCommand(ctx: Ctx, arg?: unknown): Promise<strin
   }
   // Ollama's default server left in place for OpenAI (or the reverse) cannot be meant: the new provider's default applies.
   const configured = w.folder.files.config.baseUrls;
-  const switched = baseUrlsOnSwitch(provider, configured) === 'reset';
+  // VS Code's models have no address: the base URLs set stay for the server providers.
+  const switched = provider !== 'vscode-lm' && baseUrlsOnSwitch(provider, configured) === 'reset';
   // A provider given by the caller (a test, a link) chose without the pickers: the address is not asked either.
-  const address: { urls?: string[] } | undefined = given?.provider
-    ? {}
-    : await askBaseUrls(provider, switched ? undefined : configured);
+  const address: { urls?: string[] } | undefined =
+    given?.provider || provider === 'vscode-lm' ? {} : await askBaseUrls(provider, switched ? undefined : configured);
   if (!address) return undefined;
   const resetUrls = !address.urls && switched;
   const baseUrls = address.urls ?? (resetUrls ? undefined : configured);
@@ -193,12 +200,15 @@ async function askModel(
   baseUrls: string[] | undefined,
   current: string | undefined,
 ): Promise<string | undefined> {
-  const servers = resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env)
-    .config.baseUrls.map(redactUrl)
-    .join(', ');
+  const servers =
+    provider === 'vscode-lm'
+      ? "VS Code's language models"
+      : resolveLlmConfig({ provider, ...(baseUrls ? { baseUrls } : {}) }, process.env)
+          .config.baseUrls.map(redactUrl)
+          .join(', ');
   const controller = new AbortController();
   const qp = vscode.window.createQuickPick();
-  qp.title = `SynthesizeMe: ${provider} model on ${servers}`;
+  qp.title = provider === 'vscode-lm' ? `SynthesizeMe: ${servers}` : `SynthesizeMe: ${provider} model on ${servers}`;
   qp.placeholder = current ? `current: ${current}` : 'Which model?';
   qp.busy = true;
   qp.show();
@@ -206,7 +216,12 @@ async function askModel(
     (models) => {
       qp.items = models.map((m) => ({
         label: m.name,
-        description: m.contextLength ? `context ${m.contextLength}` : '',
+        description: [
+          m.identity && provider === 'vscode-lm' ? m.identity : '',
+          m.contextLength ? `context ${m.contextLength}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
       }));
       if (!models.length) qp.placeholder = `${servers} lists no models: type the model's name`;
       qp.busy = false;
