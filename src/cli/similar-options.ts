@@ -15,14 +15,15 @@ export const similarOptionSpec: OptionSpec = {
 export const similarOptionHelp = `  --similar-users M          the persona methods also read the personas (and up to 2 verified demos, from
                              context pairs only) of each user's M most similar other users, by the cosine of
                              their embeddings (persona, else context pairs); default 0: none
-  --embed-model NAME         the model that embeds users, on the chat model's server (default the chat
-                             model); Ollama's /api/embed or the OpenAI-compatible /v1/embeddings`;
+  --embed-model NAME         the model that embeds users, on the chat model's server (default
+                             synthesizeme.similar.embedModel, else the chat model); Ollama's /api/embed
+                             or the OpenAI-compatible /v1/embeddings`;
 
 /** M and the embedder, or {} without --similar-users; on the chat model's cache and key. */
 export function openSimilarFor(
   args: ParsedArgs,
   io: CommandIO,
-  settings: Pick<WorkspaceSettings, 'apiKeyEnv'>,
+  settings: Pick<WorkspaceSettings, 'apiKeyEnv' | 'embedModel'>,
   chat: Llm,
   run: { cacheDir: string },
 ): { similarUsers?: number; embedder?: Embedder } {
@@ -30,7 +31,7 @@ export function openSimilarFor(
   if (!m) return {};
   const embedder = openEmbedder(
     chat.config,
-    stringOption(args, 'embed-model'),
+    stringOption(args, 'embed-model') ?? settings.embedModel,
     sideClientOptions(args, io, settings, run),
   );
   return { similarUsers: m, embedder };

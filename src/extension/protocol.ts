@@ -13,6 +13,7 @@ import type {
   GridRow,
   GridRunInfo,
   GridSummary,
+  NearestUser,
   Transcript,
   VersionEntry,
   VersionRun,
@@ -67,15 +68,33 @@ export interface PersonaView {
 
 export type InspectorAction = 'fit' | 'revalidate' | 'edit' | 'compare' | 'history';
 
+/**
+ * The shown user's nearest users, as `--similar-users` finds them (core/eval/similar-eval.ts nearestUsersOf): ids,
+ * similarities and what each vector was made from, never a pair's text. The page asks (`nearest`: it costs embedding
+ * calls the first time, the vectors are cached); the answer is part of the state shown, so a page reloaded after
+ * being hidden shows it again.
+ */
+export interface NearestUsersView {
+  userId: string;
+  /** The embedding model (`synthesizeme.similar.embedModel`); absent when none is set. */
+  embedModel?: string;
+  /** What the shown user's vector was made from; absent when they have nothing to embed. */
+  embedded?: NearestUser['embedded'];
+  users: NearestUser[];
+  /** Why the list is empty (no model set, the server embeds nothing, no one to compare with). */
+  message?: string;
+}
+
 export type HostToInspector =
-  | { type: 'show'; userId: string | null; persona: PersonaView | null; message?: string }
+  | { type: 'show'; userId: string | null; persona: PersonaView | null; message?: string; nearest?: NearestUsersView }
   | { type: 'busy'; busy: boolean };
 
 export type InspectorToHost =
   | { type: 'ready' }
   | { type: 'action'; action: InspectorAction; userId: string }
   | { type: 'openPair'; file: string; line: number }
-  | { type: 'openPairView'; file: string; line: number };
+  | { type: 'openPairView'; file: string; line: number }
+  | { type: 'nearest'; userId: string };
 
 // ---------- Verdicts (webview panel) ----------
 
@@ -369,6 +388,8 @@ export function isInspectorToHost(x: unknown): x is InspectorToHost {
     case 'openPair':
     case 'openPairView':
       return isText(x['file']) && isLine(x['line']);
+    case 'nearest':
+      return isText(x['userId'], 1024) && x['userId'] !== '';
     default:
       return false;
   }
@@ -396,7 +417,26 @@ export function isVerdictsToHost(x: unknown): x is VerdictsToHost {
 }
 
 export function isHostToInspector(x: unknown): x is HostToInspector {
-  return isObject(x) && (x['type'] === 'show' || x['type'] === 'busy');
+  if (!isObject(x)) return false;
+  if (x['type'] === 'show') return x['nearest'] === undefined || isNearestView(x['nearest']);
+  return x['type'] === 'busy';
+}
+
+const EMBEDDED: readonly unknown[] = ['persona', 'context pairs'] satisfies NearestUser['embedded'][];
+
+/** Every row a rank, an id, a finite similarity and what was embedded: the page draws nothing else of them. */
+function isNearestView(x: unknown): x is NearestUsersView {
+  if (!isObject(x) || !isText(x['userId'], 1024) || !Array.isArray(x['users'])) return false;
+  if (x['embedded'] !== undefined && !EMBEDDED.includes(x['embedded'])) return false;
+  if (x['message'] !== undefined && !isText(x['message'], 8192)) return false;
+  return x['users'].every(
+    (u) =>
+      isObject(u) &&
+      isIndex(u['rank']) &&
+      isText(u['userId'], 1024) &&
+      isNum(u['similarity']) &&
+      EMBEDDED.includes(u['embedded']),
+  );
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);

@@ -22,6 +22,8 @@ import {
 } from '../../tools/embedded-model/llama-server';
 import { createLlm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
+import { serializePersona } from '../../src/core/method/persona-file';
+import { readRun } from '../../src/core/eval/run-file';
 
 const LOGS = join(ROOT, 'test-results', 'real-model');
 const MODEL_DIR =
@@ -37,6 +39,25 @@ function runLines(ws: string): { type: string }[] {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { type: string }),
   );
+}
+
+/** A hand-written persona file (similar users need other users with a persona; fitting them would cost minutes). */
+function handWritten(userId: string, persona: string): string {
+  return serializePersona({
+    userId,
+    persona,
+    demos: [],
+    provenance: {
+      provider: 'openai',
+      model: 'hand-written',
+      seed: 0,
+      temperature: 0,
+      k: 1,
+      stopScore: 1,
+      prompts: {},
+      created: '2026-01-02T03:04:05.000Z',
+    },
+  });
 }
 
 describe('real model: Gemma 3 270M through llama-server', () => {
@@ -62,8 +83,9 @@ describe('real model: Gemma 3 270M through llama-server', () => {
   before(async () => {
     mkdirSync(LOGS, { recursive: true });
     model = await ensureEmbeddedModel({ dir: MODEL_DIR });
-    // Two slots: the CLI's concurrent calls are batched by the server (continuous batching).
-    server = await startLlamaServer({ ...model, ctx: 8192, parallel: 2, logDir: LOGS });
+    // Two slots: the CLI's concurrent calls are batched by the server (continuous batching). With --embeddings (mean
+    // pooling) the same server answers /v1/embeddings for similar users: chat completions are served alike (serve.py).
+    server = await startLlamaServer({ ...model, ctx: 8192, parallel: 2, embeddings: true, logDir: LOGS });
     ws = mkdtempSync(join(tmpdir(), 'real-model-ws-'));
     cpSync(join(ROOT, 'examples', 'workspace'), ws, { recursive: true });
     target = [
@@ -243,6 +265,76 @@ describe('real model: Gemma 3 270M through llama-server', () => {
         `  token estimate / server's count: ${r.json.promptTokens} / ${evalUsage.promptTokens} = ${ratio.toFixed(3)}`,
       );
       assert.ok(ratio > 0.65 && ratio < 1.35, `ratio ${ratio.toFixed(3)}`);
+    }),
+  );
+
+  test(
+    'similar users on the real model: users embedded by llama-server, each prompt reads its nearest, then all cached',
+    withLog(async () => {
+      // ada's fitted persona, two hand-written ones (bruno, chen) and dana without one (embedded from her context
+      // pairs): four users embedded, ada judged with her one nearest persona holder. No accuracy is claimed.
+      const simWs = mkdtempSync(join(tmpdir(), 'real-model-similar-'));
+      try {
+        cpSync(ws, simWs, { recursive: true });
+        rmSync(join(simWs, '.synthesizeme', 'runs'), { recursive: true, force: true });
+        for (const [user, text] of [
+          ['bruno', 'Wants short, exact answers with working code and no small talk.'],
+          ['chen', 'Enjoys long, warm explanations with stories and historical background.'],
+        ])
+          writeFileSync(join(simWs, 'personas', `${user}.persona.yaml`), handWritten(user!, text!));
+        const args = ['eval', simWs, '--user', 'ada', '--method', 'persona+demos', '--similar-users', '1'];
+        const similar = [...args, '--embed-model', EMBEDDED_MODEL_NAME, '--json', ...target];
+        const r = await cli(similar);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.json.pairs, 5);
+        assert.ok(r.json.complete, 'no failed call');
+        const [lo, hi] = r.json.ci95;
+        assert.ok(0 <= lo && lo <= r.json.accuracy && r.json.accuracy <= hi && hi <= 1, `${r.json.ci95}`);
+        assert.equal(r.json.embedUsage.calls, 4, 'one embedding per user with a persona or context pairs');
+        assert.ok(r.json.embedUsage.promptTokens > 0, 'the server counted the embedded tokens');
+        const { header } = await readRun(join(simWs, r.json.run));
+        assert.deepEqual(header?.similarUsers, { m: 1, embedModel: EMBEDDED_MODEL_NAME });
+        const nearest = header?.inputs['similar:ada'];
+        assert.ok(nearest === 'bruno' || nearest === 'chen', `ada's nearest: ${nearest}`);
+        console.log(
+          `  similar users on ${EMBEDDED_MODEL_NAME}: ada's nearest is ${nearest}; persona+demos with 1 similar user ` +
+            `${(100 * r.json.accuracy).toFixed(1)}% [${(100 * lo).toFixed(1)}, ${(100 * hi).toFixed(1)}] over ` +
+            `${r.json.samples} order-samples (no accuracy claimed); ${r.json.embedUsage.calls} embedding calls, ` +
+            `${r.json.embedUsage.promptTokens} tokens; ${r.json.calls} judge calls, ${r.json.usage.promptTokens} prompt ` +
+            `+ ${r.json.usage.completionTokens} completion tokens (server usage)`,
+        );
+        // A new run reads every vector from the cache.
+        const again = await cli([...similar, '--label', 'again']);
+        assert.equal(again.code, 0, again.stderr);
+        assert.deepEqual([again.json.embedUsage.calls, again.json.embedUsage.cacheHits], [0, 4]);
+      } finally {
+        rmSync(simWs, { recursive: true, force: true });
+      }
+    }),
+  );
+
+  test(
+    'the reward-model method against llama-server, which has no /classify: a clear error, exit 1, nothing scored',
+    withLog(async () => {
+      const r = await cli([
+        'eval',
+        ws,
+        '--user',
+        'ada',
+        '--method',
+        'reward-model',
+        '--reward-model',
+        EMBEDDED_MODEL_NAME,
+        '--label',
+        'no-classify',
+        '--json',
+        ...target,
+      ]);
+      console.log(`  reward-model on llama-server: exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
+      assert.equal(r.code, 1, `exit 1 (got ${r.code}): ${r.stderr}`);
+      assert.match(r.stderr, /The server has no \/classify endpoint \(404 at http:\/\/127\.0\.0\.1:\d+\/classify/);
+      assert.match(r.stderr, /vllm serve MODEL --runner pooling/);
+      assert.ok(!/at .*\.js:\d+/.test(r.stderr), 'no stack trace');
     }),
   );
 

@@ -7,7 +7,7 @@
 
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackOllama } from '../support/loopback-ollama';
@@ -224,6 +224,63 @@ for (const protocol of ['ollama', 'openai'] as const) {
       const dry = cli(dir);
       assert.equal(await dry.run(...evalSimilar('--dry-run')), 0, dry.err());
       assert.ok((dry.json() as { cachedCalls: number }).cachedCalls >= 4);
+    });
+
+    test('bench run --similar-users 1: each persona method gets its row, compared with both baselines under Holm', async (t) => {
+      // The embedding model from the workspace's setting (no --embed-model): the CLI's fallback.
+      mkdirSync(join(dir, 'ws', '.vscode'), { recursive: true });
+      writeFileSync(
+        join(dir, 'ws', '.vscode', 'settings.json'),
+        JSON.stringify({ 'synthesizeme.similar.embedModel': 'embed-x' }),
+      );
+      const bench = (...extra: string[]) => [
+        ...['bench', 'run', 'ws', '--methods', 'default,persona+demos', '--similar-users', '1', '--json'],
+        ...extra,
+        ...model(server.url),
+      ];
+      t.after(() => rmSync(join(dir, 'ws', '.vscode'), { recursive: true, force: true }));
+      const dry = cli(dir);
+      assert.equal(await dry.run(...bench('--dry-run')), 0, dry.err());
+      const counts = dry.json() as { evalCalls: number; embedCallsAtMost: number };
+      assert.equal(counts.embedCallsAtMost, 4);
+      server.reset();
+      const c = cli(dir);
+      assert.equal(await c.run(...bench()), 0, c.err());
+      const out = c.json() as {
+        cells: { method: string; similarUsers?: number; pairs: number; run: string }[];
+        comparisons: { method: string; similarUsers?: number; baseline: string; p: number; pHolm: number }[];
+        markdown: string;
+      };
+      assert.deepEqual(
+        out.cells.map((x) => [x.method, x.similarUsers ?? 0]),
+        [
+          ['default', 0],
+          ['persona+demos', 0],
+          ['persona+demos', 1],
+        ],
+      );
+      const row = out.cells[2]!;
+      assert.ok(row.pairs > 0);
+      assert.equal(counts.evalCalls, 3 * 2 * row.pairs, 'three rows, two orders per pair');
+      assert.deepEqual(
+        out.comparisons.map((x) => [x.method, x.similarUsers ?? 0, x.baseline]),
+        [
+          ['persona+demos', 0, 'default'],
+          ['persona+demos', 1, 'default'],
+          ['persona+demos', 1, 'persona+demos'],
+        ],
+      );
+      for (const x of out.comparisons) assert.ok(x.pHolm >= x.p && x.pHolm <= 1);
+      assert.match(out.markdown, /\| persona\+demos \(similar users: 1\) \| persona\+demos \|/);
+      assert.match(out.markdown, /Holm-corrected for 3 comparisons/);
+      // The row's prompts read a neighbour; its run is another run than the plain row's, naming m and the model.
+      const { header } = await readRun(join(dir, row.run));
+      assert.deepEqual(header?.similarUsers, { m: 1, embedModel: 'embed-x' });
+      assert.notEqual(row.run, out.cells[1]!.run);
+      const judged = server.chats.filter((ch) => 'preference' in props(ch.request));
+      assert.ok(judged.some((ch) => ch.request.messages[0]!.content.includes(SIMILAR_HEADING)));
+      assert.ok(judged.some((ch) => !ch.request.messages[0]!.content.includes(SIMILAR_HEADING)));
+      assert.ok((server.stats.byPath[embedPath] ?? 0) > 0, "users were embedded with the setting's model");
     });
 
     for (const missing of [false, 501] as const)

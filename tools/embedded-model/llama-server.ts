@@ -136,6 +136,11 @@ export interface LlamaServerOptions extends EmbeddedModel {
    */
   kvUnified?: boolean;
   threads?: number;
+  /**
+   * llama-server --embeddings --pooling mean: /v1/embeddings answers too (similar users). Chat completions are served
+   * as without it (serve.py says how that was measured).
+   */
+  embeddings?: boolean;
   /** Where the server's log is written (kept after it stops). */
   logDir: string;
   /** How long to wait for /health (loading the model). Default 120 s. */
@@ -177,6 +182,7 @@ export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaS
   ];
   if (opts.threads) args.push('--threads', String(opts.threads));
   if (opts.kvUnified) args.push('--kv-unified');
+  if (opts.embeddings) args.push('--embeddings');
   // Tied to this process: stopped with it, whatever stops it (tied-child.ts).
   const child: ChildProcess = spawnTied(opts.python, args, { stdout: fd, stderr: fd });
   closeSync(fd);

@@ -4,6 +4,7 @@ with SIGKILL leaves no server behind). Set-up tooling for tests and the main job
 HTTP to it.
 
     python serve.py --model FILE --port N [--ctx 8192] [--parallel 1] [--kv-unified] [--threads 2] [--alias NAME]
+                    [--embeddings]
 
 Prints one line `listening http://127.0.0.1:N` on stdout once the model is loaded and the server accepts
 requests; llama.cpp's own log goes to stderr.
@@ -28,6 +29,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=0, help="0: all cores")
     ap.add_argument("--kv-unified", action="store_true", help="llama-server --kv-unified: one KV pool for all slots")
     ap.add_argument("--alias", default="")
+    ap.add_argument("--embeddings", action="store_true", help="llama-server --embeddings --pooling mean")
     args = ap.parse_args()
     # Before the model loads (which takes seconds): a parent gone meanwhile stops this too.
     parent_watch.start()
@@ -55,6 +57,13 @@ def main() -> int:
     p.kv_unified = args.kv_unified
     if args.alias:
         p.model_alias = args.alias
+    # llama-server's --embeddings with --pooling mean: /v1/embeddings answers (without it, 501 "Start it with
+    # `--embeddings`"), one vector per input (the OpenAI route refuses pooling "none", a generative model's own
+    # default). Measured with this build: chat completions are served alike, the same answers at temperature 0 and
+    # the same prompt cache, so the one server does both.
+    if args.embeddings:
+        p.embedding = True
+        p.pooling_type = 1  # LLAMA_POOLING_TYPE_MEAN
 
     server = xllamacpp.Server(p)
     print(f"listening {server.listening_address}", flush=True)

@@ -9,6 +9,7 @@ import {
   type InspectorAction,
   type DemoView,
   type InspectorToHost,
+  type NearestUsersView,
   type PersonaView,
 } from '../../src/extension/protocol';
 import { clear, el, pct } from '../shared/dom';
@@ -43,13 +44,17 @@ function render(m: Extract<HostToInspector, { type: 'show' }>): void {
   clear(app);
   if (!m.persona) {
     app.append(el('p', { class: 'muted', attrs: { 'data-testid': 'message' } }, m.message ?? ''));
-    if (m.userId) app.append(el('div', { class: 'buttons' }, button('Fit', 'fit', m.userId, 'sparkle')));
+    if (m.userId)
+      app.append(
+        el('div', { class: 'buttons' }, button('Fit', 'fit', m.userId, 'sparkle')),
+        ...similar(m.userId, m.nearest),
+      );
     return;
   }
-  renderPersona(m.persona);
+  renderPersona(m.persona, m.nearest);
 }
 
-function renderPersona(p: PersonaView): void {
+function renderPersona(p: PersonaView, nearest: NearestUsersView | undefined): void {
   app.append(
     el('h2', { attrs: { 'data-testid': 'user' } }, p.userId),
     el('div', { class: 'muted' }, p.path),
@@ -67,6 +72,7 @@ function renderPersona(p: PersonaView): void {
     ...copiesWarning(p),
     ...(p.tokens ? [tokensNote(p.tokens)] : []),
     ...figures(p),
+    ...similar(p.userId, nearest),
     el('h3', {}, `Demonstrations (${p.demos.length})`),
     ...p.demos.map(demoNode),
     ...provenance(p),
@@ -144,6 +150,48 @@ function figures(p: PersonaView): HTMLElement[] {
     const consistency = f.consistency !== undefined ? `, consistency ${pct(f.consistency)}` : '';
     const samples = f.samples !== undefined ? `, ${f.samples} samples` : '';
     out.push(el('div', { class: 'figure' }, el('b', {}, `${f.label}: `), `${headline}${consistency}${samples}`));
+  }
+  return out;
+}
+
+/**
+ * The users nearest to this one by their embeddings (who `--similar-users` would give this user's prompt): asked for
+ * with the button (embedding calls, cached after), listed by rank with their similarity and what was embedded.
+ */
+function similar(userId: string, n: NearestUsersView | undefined): HTMLElement[] {
+  const find = el(
+    'vscode-button',
+    { attrs: { icon: 'search', 'data-testid': 'find-similar' } },
+    n ? 'Find again' : 'Find similar users',
+  ) as HTMLElement & { secondary: boolean };
+  find.secondary = true;
+  const out: HTMLElement[] = [el('h3', {}, 'Similar users'), el('div', { class: 'buttons' }, find)];
+  const result = el('div', { attrs: { 'data-testid': 'similar-users' } });
+  find.addEventListener('click', () => {
+    clear(result);
+    result.append(el('div', { class: 'muted' }, 'Finding the nearest users…'));
+    ipc.post({ type: 'nearest', userId });
+  });
+  out.push(result);
+  if (!n) return out;
+  if (n.embedModel) {
+    const of = n.embedded ? `${n.userId} embedded from their ${n.embedded}` : n.userId;
+    result.append(el('div', { class: 'muted' }, `${of}, by ${n.embedModel} (cosine similarity).`));
+  }
+  if (n.message) result.append(el('div', { class: 'muted', attrs: { 'data-testid': 'similar-message' } }, n.message));
+  if (n.users.length) {
+    const rows = n.users.map((u) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, String(u.rank)),
+        el('td', {}, u.userId),
+        el('td', {}, u.similarity.toFixed(3)),
+        el('td', {}, u.embedded),
+      ),
+    );
+    const head = el('tr', {}, ...['#', 'user', 'similarity', 'embedded from'].map((h) => el('th', {}, h)));
+    result.append(el('table', { class: 'similar' }, el('thead', {}, head), el('tbody', {}, ...rows)));
   }
   return out;
 }

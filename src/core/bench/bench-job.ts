@@ -15,7 +15,9 @@ import { pairsBySplit } from '../workspace/open-workspace';
 import { UserError } from '../user-error';
 import type { RewardModel } from '../llm/reward-client';
 import { checkRewardInputs } from '../eval/reward-eval';
-import { benchRun, benchRunMarkdown, fittable, type BenchJobOptions, type BenchRunResult } from './run';
+import { checkSimilarInputs } from '../eval/similar-eval';
+import type { Embedder } from '../llm/embeddings';
+import { benchRun, benchRunMarkdown, fittable, rowName, type BenchJobOptions, type BenchRunResult } from './run';
 import { writeBenchText } from './bench-output';
 
 /** What every benchmark job (run, scaling) takes from a workspace and its options. */
@@ -41,6 +43,10 @@ export interface BenchInputs extends BenchJobInputs {
   reward?: RewardModel;
   /** `--samples k`: each order judged k times and aggregated (a reward model's score is not sampled); default 1. */
   samples?: number;
+  /** `--similar-users m`: each persona method gets a row whose prompts also read the m nearest users (run.ts). */
+  similarUsers?: number;
+  /** The model that embeds users for `similarUsers` (`--embed-model`). */
+  embedder?: Embedder;
 }
 
 export interface BenchPlan {
@@ -54,6 +60,8 @@ export interface BenchEstimate {
   /** An upper bound: candidate pruning usually needs far fewer. */
   fitCallsAtMost: number;
   evalCalls: number;
+  /** `--similar-users`: one embedding per user at most (none for a vector already cached). */
+  embedCallsAtMost?: number;
 }
 
 export interface BenchHooks {
@@ -117,6 +125,7 @@ export function prepareBench(inputs: BenchInputs): BenchPlan {
   checkUsers(inputs.users);
   if (!inputs.models.length) throw new UserError('no evaluation model', 2);
   checkRewardInputs(inputs.methods, inputs.reward);
+  checkSimilarInputs(inputs.similarUsers, inputs.embedder);
   const theta = inputs.theta;
   return {
     inputs,
@@ -166,10 +175,13 @@ export function benchCallBound(
 
 export function estimateBench(plan: BenchPlan): BenchEstimate {
   const { inputs } = plan;
-  return benchCallBound(inputs.users, plan.methods, inputs, {
+  // The similar-users rows are the persona methods judged once more.
+  const similar = inputs.similarUsers && inputs.embedder ? plan.methods.filter(needsPersona) : [];
+  const bound = benchCallBound(inputs.users, [...plan.methods, ...similar], inputs, {
     models: inputs.models.length,
     fitModels: inputs.fitModel ? 1 : new Set(inputs.models.map((m) => m.model)).size,
   });
+  return similar.length ? { ...bound, embedCallsAtMost: inputs.users.length } : bound;
 }
 
 export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise<BenchOutcome> {
@@ -185,6 +197,7 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
     ...(inputs.rubricContext !== undefined ? { rubricContext: inputs.rubricContext } : {}),
     ...(inputs.reward ? { reward: inputs.reward } : {}),
     ...(inputs.samples !== undefined ? { samples: inputs.samples } : {}),
+    ...(inputs.similarUsers && inputs.embedder ? { similarUsers: inputs.similarUsers, embedder: inputs.embedder } : {}),
     ...jobOptions(inputs, inputs.theta ? { ...prompts, personaSynthesis: inputs.theta } : prompts, hooks),
     methods: plan.methods,
     models: inputs.models,
@@ -192,13 +205,13 @@ export async function runBench(plan: BenchPlan, hooks: BenchHooks = {}): Promise
   });
   const markdown = benchRunMarkdown(result);
   const details = [
-    ...result.comparisons.map((c) => `${c.method} vs default (${c.model}): ${c.sentence}`),
-    ...result.cells.flatMap((c) => c.skipped.map((s) => `${c.method} (${c.model}): skipped ${s.user}: ${s.reason}`)),
+    ...result.comparisons.map((c) => `${rowName(c)} vs ${c.baseline} (${c.model}): ${c.sentence}`),
+    ...result.cells.flatMap((c) => c.skipped.map((s) => `${rowName(c)} (${c.model}): skipped ${s.user}: ${s.reason}`)),
   ];
   if (inputs.reportFile)
     await writeBenchText(inputs.reportFile, [markdown, ...details.map((d) => `- ${d}`)].join('\n') + '\n');
   const incomplete = result.cells.filter((c) => !c.complete);
-  const missing = incomplete.map((c) => `${c.method} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ');
+  const missing = incomplete.map((c) => `${rowName(c)} on ${c.model}: ${c.failedCalls} failed call(s)`).join('; ');
   const after = models.map((m) => m.counters());
   return {
     result,

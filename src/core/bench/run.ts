@@ -15,6 +15,8 @@ import { verdictKey } from '../eval/run-file';
 import type { PairVerdict } from '../method/judge';
 import { isRewardMethod, needsPersona, type Method } from '../method/methods';
 import type { RewardModel } from '../llm/reward-client';
+import type { Embedder } from '../llm/embeddings';
+import { attachSimilarUsers } from '../eval/similar-eval';
 import { fitSettingsOf, type FitPrompts, type FitSettings } from '../method/fit';
 import type { Prompt } from '../method/prompt-store';
 import { pairsBySplit } from '../workspace/open-workspace';
@@ -46,6 +48,13 @@ export interface BenchRunOptions extends BenchJobOptions {
   reward?: RewardModel;
   /** `--samples k`: each order judged k times and aggregated (evaluate.ts). */
   samples?: number;
+  /**
+   * `--similar-users m`: each method that reads a persona gets a second row, its prompts also reading the m nearest
+   * users' personas (similar-eval.ts), compared with the baselines like any other row.
+   */
+  similarUsers?: number;
+  /** The model that embeds users for `similarUsers` (its calls are its own). */
+  embedder?: Embedder;
 }
 
 export interface UsageDelta {
@@ -79,11 +88,20 @@ export interface BenchCell extends UsageDelta {
   sampleConsistency?: number;
   /** The reward-model methods: the reward model that scored (the evaluation model judged nothing). */
   scorer?: string;
+  /** `--similar-users m`: the row of `method` whose prompts also read the m nearest users (rowName says so). */
+  similarUsers?: number;
+}
+
+/** A row's name: the method, or its similar-users variant (`persona+demos (similar users: 2)`). */
+export function rowName(r: { method: Method; similarUsers?: number | undefined }): string {
+  return r.similarUsers ? `${r.method} (similar users: ${r.similarUsers})` : r.method;
 }
 
 export interface BenchComparison {
   model: string;
   method: Method;
+  /** The similar-users row of `method` (rowName). */
+  similarUsers?: number;
   baseline: 'default' | 'persona+demos';
   difference: number;
   ci95: [number, number];
@@ -183,6 +201,28 @@ function evalUsersOf(users: BenchRunOptions['users'], personas: Map<string, Stor
   });
 }
 
+/** One row's verdicts, by pair, for the comparisons. */
+type RowVerdicts = Map<string, { method: Method; similarUsers?: number; verdicts: Map<string, PairVerdict> }>;
+
+/** The rows of one evaluation model: each method, then (with `similarUsers`) each persona method with neighbours. */
+function rowsOf(opts: BenchRunOptions): { method: Method; similarUsers?: number }[] {
+  const rows: { method: Method; similarUsers?: number }[] = opts.methods.map((method) => ({ method }));
+  const m = opts.embedder ? (opts.similarUsers ?? 0) : 0;
+  if (m > 0) for (const method of opts.methods.filter(needsPersona)) rows.push({ method, similarUsers: m });
+  return rows;
+}
+
+/** The users with their nearest users attached (the same personas the plain rows read), for the similar-users rows. */
+async function withNeighbours(users: readonly EvalUser[], opts: BenchRunOptions): Promise<EvalUser[]> {
+  const copies = users.map((u) => ({ ...u }));
+  await attachSimilarUsers(copies, users, {
+    m: opts.similarUsers!,
+    embedder: opts.embedder!,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  return copies;
+}
+
 export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
   const cells: BenchCell[] = [];
   const comparisons: BenchComparison[] = [];
@@ -200,52 +240,13 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
       fits.push(r.fit);
     }
     const evalUsers = evalUsersOf(opts.users, personas);
-    const verdicts = new Map<Method, Map<string, PairVerdict>>();
-    for (const method of opts.methods) {
-      // A reward method's calls are the reward model's: its cell counts those.
-      const counted = isRewardMethod(method) && opts.reward ? opts.reward : model;
-      const before = counted.counters();
-      const r = await evaluate(evalUsers, {
-        method,
-        split: 'test',
-        model,
-        ...(model.config.baseUrls[0] ? { baseUrl: redactUrl(model.config.baseUrls[0]) } : {}),
-        prompts: {
-          judge: opts.prompts.judge,
-          memory: opts.prompts.memory,
-          ...(opts.prompts.rubric ? { rubric: opts.prompts.rubric } : {}),
-        },
-        ...(opts.rubricContext !== undefined ? { rubricContext: opts.rubricContext } : {}),
-        ...(opts.samples !== undefined ? { samples: opts.samples } : {}),
-        ...(opts.reward ? { reward: opts.reward } : {}),
-        temperature: opts.temperature,
-        seed: opts.seed,
-        runsDir: opts.runsDir,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        onProgress: (done, total) => opts.onProgress?.(`eval ${method} (${model.model})`, done, total),
-      });
-      verdicts.set(method, new Map(r.verdicts.map((v) => [verdictKey(v.userId, v.pairId), v])));
-      cells.push({
-        method,
-        model: model.model,
-        fitModel: needsPersona(method) ? fitModel.model : null,
-        // The table stays methods x evaluation models; a reward method's cell says which reward model scored.
-        ...(isRewardMethod(method) && opts.reward ? { scorer: opts.reward.model } : {}),
-        accuracy: r.accuracy,
-        ci95: r.ci95,
-        consistency: r.consistency,
-        pairs: r.pairs,
-        samples: r.samples,
-        users: r.users.length,
-        skipped: r.skipped,
-        run: r.run,
-        complete: r.complete,
-        failedCalls: r.failed.calls,
-        unparseable: r.unparseable,
-        ...(r.ties !== undefined ? { ties: r.ties, unreadable: r.unreadable ?? 0 } : {}),
-        ...(r.sampleConsistency !== undefined ? { sampleConsistency: r.sampleConsistency } : {}),
-        ...usageDelta(before, counted.counters()),
-      });
+    const rows = rowsOf(opts);
+    const neighboured = rows.some((r) => r.similarUsers) ? await withNeighbours(evalUsers, opts) : evalUsers;
+    const verdicts: RowVerdicts = new Map();
+    for (const row of rows) {
+      const { cell, byPair } = await benchCell(row.similarUsers ? neighboured : evalUsers, row, model, fitModel, opts);
+      verdicts.set(rowName(row), { ...row, verdicts: byPair });
+      cells.push(cell);
     }
     comparisons.push(...baselineComparisons(model.model, verdicts, opts.seed));
   }
@@ -259,6 +260,64 @@ export async function benchRun(opts: BenchRunOptions): Promise<BenchRunResult> {
     c.sentence = describeDifference(c.difference, c.ci95[0], c.ci95[1], c.pHolm, 0.95, { pLabel: 'Holm p' });
   });
   return { cells, comparisons, fits };
+}
+
+/** One row on one evaluation model: its run (evaluate.ts), its cell, and its verdicts by pair. */
+async function benchCell(
+  users: EvalUser[],
+  row: { method: Method; similarUsers?: number },
+  model: Llm,
+  fitModel: Llm,
+  opts: BenchRunOptions,
+): Promise<{ cell: BenchCell; byPair: Map<string, PairVerdict> }> {
+  const { method } = row;
+  // A reward method's calls are the reward model's: its cell counts those.
+  const counted = isRewardMethod(method) && opts.reward ? opts.reward : model;
+  const before = counted.counters();
+  const r = await evaluate(users, {
+    method,
+    split: 'test',
+    model,
+    ...(model.config.baseUrls[0] ? { baseUrl: redactUrl(model.config.baseUrls[0]) } : {}),
+    prompts: {
+      judge: opts.prompts.judge,
+      memory: opts.prompts.memory,
+      ...(opts.prompts.rubric ? { rubric: opts.prompts.rubric } : {}),
+    },
+    ...(opts.rubricContext !== undefined ? { rubricContext: opts.rubricContext } : {}),
+    ...(opts.samples !== undefined ? { samples: opts.samples } : {}),
+    ...(opts.reward ? { reward: opts.reward } : {}),
+    // The header's m and embedding model make the row's run another run than the plain row's.
+    ...(row.similarUsers ? { similarUsers: { m: row.similarUsers, embedModel: opts.embedder!.model } } : {}),
+    temperature: opts.temperature,
+    seed: opts.seed,
+    runsDir: opts.runsDir,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (done, total) => opts.onProgress?.(`eval ${rowName(row)} (${model.model})`, done, total),
+  });
+  const cell: BenchCell = {
+    method,
+    ...(row.similarUsers ? { similarUsers: row.similarUsers } : {}),
+    model: model.model,
+    fitModel: needsPersona(method) ? fitModel.model : null,
+    // The table stays methods x evaluation models; a reward method's cell says which reward model scored.
+    ...(isRewardMethod(method) && opts.reward ? { scorer: opts.reward.model } : {}),
+    accuracy: r.accuracy,
+    ci95: r.ci95,
+    consistency: r.consistency,
+    pairs: r.pairs,
+    samples: r.samples,
+    users: r.users.length,
+    skipped: r.skipped,
+    run: r.run,
+    complete: r.complete,
+    failedCalls: r.failed.calls,
+    unparseable: r.unparseable,
+    ...(r.ties !== undefined ? { ties: r.ties, unreadable: r.unreadable ?? 0 } : {}),
+    ...(r.sampleConsistency !== undefined ? { sampleConsistency: r.sampleConsistency } : {}),
+    ...usageDelta(before, counted.counters()),
+  };
+  return { cell, byPair: new Map(r.verdicts.map((v) => [verdictKey(v.userId, v.pairId), v])) };
 }
 
 export function accuracyText(accuracy: number, ci: [number, number]): string {
@@ -279,23 +338,21 @@ const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')
  * (`persona+demos`), so that a method beyond the paper (rubric, reward-model, ...) is measured against the method it
  * claims to beat. Holm then corrects over the whole family, these comparisons included.
  */
-function baselineComparisons(
-  model: string,
-  verdicts: ReadonlyMap<Method, ReadonlyMap<string, PairVerdict>>,
-  seed: number,
-): BenchComparison[] {
+function baselineComparisons(model: string, rows: RowVerdicts, seed: number): BenchComparison[] {
   const out: BenchComparison[] = [];
   for (const baseline of ['default', 'persona+demos'] as const) {
-    const base = verdicts.get(baseline);
+    // The plain rows are the baselines (a similar-users row is never one).
+    const base = rows.get(baseline)?.verdicts;
     if (!base) continue;
-    for (const [method, v] of verdicts) {
+    for (const [name, row] of rows) {
       // default against SynthesizeMe is the same comparison as SynthesizeMe against default: once.
-      if (method === baseline || (baseline === 'persona+demos' && method === 'default')) continue;
-      const c = compareVerdicts(base, v, seed);
+      if (name === baseline || (baseline === 'persona+demos' && name === 'default')) continue;
+      const c = compareVerdicts(base, row.verdicts, seed);
       if (c.pairs === 0) continue;
       out.push({
         model,
-        method,
+        method: row.method,
+        ...(row.similarUsers ? { similarUsers: row.similarUsers } : {}),
         baseline,
         difference: c.difference,
         ci95: c.ci95,
@@ -330,7 +387,7 @@ function cellRow(c: BenchCell): string {
   const kinds = c.ties !== undefined ? ` (${c.ties} tie(s), ${c.unreadable ?? 0} unreadable)` : '';
   const counts = [`${c.unparseable}${kinds}`, c.failedCalls, c.pairs, c.users, c.calls, c.cacheHits];
   return tableRow([
-    c.method,
+    rowName(c),
     modelLabel(c),
     accuracyText(c.accuracy, c.ci95),
     consistency,
@@ -343,7 +400,7 @@ function cellRow(c: BenchCell): string {
 function comparisonRow(c: BenchComparison): string {
   const interval = `[${percentPoints(c.ci95[0], 2)}, ${percentPoints(c.ci95[1], 2)}]`;
   const difference = `${percentPoints(c.difference, 2)} points ${interval}`;
-  return tableRow([c.method, c.baseline, c.model, difference, c.p.toFixed(4), c.pHolm.toFixed(4), c.pairs]);
+  return tableRow([rowName(c), c.baseline, c.model, difference, c.p.toFixed(4), c.pHolm.toFixed(4), c.pairs]);
 }
 
 function fitLine(f: BenchFit): string {
@@ -356,14 +413,14 @@ function fitLine(f: BenchFit): string {
 /** The results table (methods x models), the paired comparisons, and the fitting cost. */
 export function benchRunMarkdown(r: BenchRunResult): string {
   const models = [...new Set(r.cells.map((c) => c.model))];
-  const methods = [...new Set(r.cells.map((c) => c.method))];
+  const methods = [...new Set(r.cells.map(rowName))];
   const lines: string[] = [];
   lines.push(`| method | ${models.join(' | ')} |`, `| --- | ${models.map(() => '---').join(' | ')} |`);
   for (const m of methods)
     lines.push(
       `| ${m} | ${models
         .map((mo) => {
-          const c = r.cells.find((x) => x.method === m && x.model === mo);
+          const c = r.cells.find((x) => rowName(x) === m && x.model === mo);
           return c ? `${accuracyText(c.accuracy, c.ci95)}${c.complete ? '' : ' (incomplete)'}` : '';
         })
         .join(' | ')} |`,

@@ -32,7 +32,7 @@ import type { WorkspaceLayout } from '../workspace/layout';
 import { pairsBySplit } from '../workspace/open-workspace';
 import { evaluate, type EvalResult, type EvalUser } from './evaluate';
 import type { Embedder } from '../llm/embeddings';
-import { attachSimilarUsers, checkSimilarInputs, type EmbedEstimate, type PoolUser } from './similar-eval';
+import { attachSimilarUsers, checkSimilarInputs, type EmbedEstimate, similarPool } from './similar-eval';
 import { modelDigestOf } from './runs-model-digest';
 
 export type EvalSplit = 'test' | 'validation';
@@ -189,20 +189,7 @@ async function similarUsersOf(inputs: EvalJobInputs, users: EvalUser[], dryRun: 
   checkSimilarInputs(inputs.similarUsers, inputs.embedder);
   if (!inputs.similarUsers || !inputs.embedder || !inputs.methods.some(needsPersona)) return undefined;
   const read = new Map(users.map((u) => [u.id, u]));
-  const pool: PoolUser[] = [];
-  for (const entry of inputs.pool ?? inputs.users) {
-    const known = read.get(entry.id);
-    if (known) pool.push(known);
-    else {
-      const persona = await personaOf(inputs, entry.id);
-      pool.push({
-        id: entry.id,
-        persona: persona?.model,
-        personaHash: persona?.hash,
-        context: pairsBySplit(entry).context,
-      });
-    }
-  }
+  const pool = await similarPool(inputs.pool ?? inputs.users, (id) => personaOf(inputs, id), read);
   return attachSimilarUsers(users, pool, { m: inputs.similarUsers, embedder: inputs.embedder, dryRun });
 }
 

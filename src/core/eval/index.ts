@@ -42,6 +42,7 @@ export {
 } from './revalidate';
 export { accuracyCell, evalResultText, pointwiseText, revalidateResultText } from './result-text';
 export { readRun } from './run-file';
+export { type EmbeddedFrom, type NearestUser, nearestUsersOf, type PoolUser, similarPool } from './similar-eval';
 export { type DifferenceVerdict, differenceVerdict } from './statistics';
 export { listRuns, type RunListing } from './runs-list';
 export { modelDigestOf } from './runs-model-digest';

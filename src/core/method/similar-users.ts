@@ -49,16 +49,18 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 
 /**
  * Each user's m nearest others among `candidates` (the users with something to give), most similar first; equal
- * similarities are ordered by user id, so the same vectors always give the same neighbours.
+ * similarities are ordered by user id, so the same vectors always give the same neighbours. `among` are the vectors
+ * searched (default `vectors` itself): one user's neighbours are found by giving only their vector.
  */
 export function nearestUsers(
   vectors: ReadonlyMap<string, readonly number[]>,
   m: number,
   candidates: ReadonlySet<string>,
+  among: ReadonlyMap<string, readonly number[]> = vectors,
 ): Map<string, { userId: string; similarity: number }[]> {
   const out = new Map<string, { userId: string; similarity: number }[]>();
   for (const [id, v] of vectors) {
-    const others = [...vectors]
+    const others = [...among]
       .filter(([other]) => other !== id && candidates.has(other))
       .map(([other, w]) => ({ userId: other, similarity: cosine(v, w) }))
       .sort((a, b) => b.similarity - a.similarity || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));

@@ -6,7 +6,8 @@ import { CommandIds } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { folderArg, type Folder } from '../folders';
 import { readPersonaOf } from '../persona-of';
-import type { HostToInspector, InspectorToHost } from '../protocol';
+import type { HostToInspector, InspectorToHost, NearestUsersView } from '../protocol';
+import { nearestUsersView } from './nearest-users';
 import { openAt } from './open-at';
 import { pairAt, showPair } from './pair-panel';
 import { personaView } from './persona-data';
@@ -25,6 +26,8 @@ export class PersonaInspector {
   private readonly view: HostedView<'inspector'>;
   private userId: string | undefined;
   private folder: Folder | undefined;
+  /** The nearest users last found, for the user and folder they were found in (shown until another is shown). */
+  private nearest: { folder: Folder; view: NearestUsersView } | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.view = ctx.webviews.view('inspector');
@@ -55,13 +58,32 @@ export class PersonaInspector {
     const userId = this.userId;
     if (!userId || !this.folder)
       return { type: 'show', userId: null, persona: null, message: 'Select a user in the Users view.' };
+    const found = this.nearest;
+    const nearest =
+      found && found.folder === this.folder && found.view.userId === userId ? { nearest: found.view } : {};
     try {
       const persona = await personaView(this.folder, userId);
-      return { type: 'show', userId, persona, ...(persona ? {} : { message: `${userId} has no persona yet.` }) };
+      return {
+        type: 'show',
+        userId,
+        persona,
+        ...(persona ? {} : { message: `${userId} has no persona yet.` }),
+        ...nearest,
+      };
     } catch (err) {
       const message = `The persona file cannot be read: ${(err as Error).message}`;
-      return { type: 'show', userId, persona: null, message };
+      return { type: 'show', userId, persona: null, message, ...nearest };
     }
+  }
+
+  /** The page asked for the shown user's nearest users: found by the engine, then shown with the rest. */
+  private async findNearest(userId: string): Promise<void> {
+    const folder = this.folder;
+    if (!folder || userId !== this.userId) return;
+    const view = await nearestUsersView(folder, userId);
+    if (view.message) this.ctx.log.info('inspector', `nearest users of ${userId}: ${view.message}`);
+    this.nearest = { folder, view };
+    await this.refresh();
   }
 
   /** A demonstration opened in the pair view: the user's demonstrations are the list to move through. */
@@ -98,6 +120,8 @@ export class PersonaInspector {
       case 'openPairView':
         if (this.folder) await this.openPairView(this.folder, msg.file, msg.line);
         return;
+      case 'nearest':
+        return this.findNearest(msg.userId);
     }
   }
 }
