@@ -1,5 +1,5 @@
 // Every method on the same simulated panel (issue 24): default, SynthesizeMe (persona+demos), rubric scoring with and
-// without the fitted persona, rubric with test-time sampling, and a served reward model with and without the persona,
+// without the fitted persona, rubric with test-time sampling, persona+demos reading the nearest user (similar users), and a served reward model with and without the persona,
 // through the CLI against one loopback vLLM server (the chat model and, on /classify, a reward model). It proves the
 // plumbing: each method completes on the same test pairs, calls and tokens per judged pair come from the server's
 // usage, and each method's figures are printed. The accuracies are a SIMULATION (the simulated judge reads the
@@ -36,6 +36,13 @@ const RUNS: { label: string; args: string[]; callsPerPair: number; scored?: true
   { label: 'rubric', args: ['--method', 'rubric'], callsPerPair: 2 },
   { label: 'rubric+persona', args: ['--method', 'rubric+persona'], callsPerPair: 2 },
   { label: 'rubric --samples 3', args: ['--method', 'rubric', '--samples', '3'], callsPerPair: 6 },
+  // Similar users: the judge calls of persona+demos (their prompts also hold the nearest user's persona), plus one
+  // embedding per user, counted apart (embedUsage) and not per pair.
+  {
+    label: 'persona+demos --similar-users 1',
+    args: ['--method', 'persona+demos', '--similar-users', '1', '--embed-model', CHAT],
+    callsPerPair: 2,
+  },
   { label: 'reward-model', args: ['--method', 'reward-model', '--reward-model', RM], callsPerPair: 2, scored: true },
   {
     label: 'reward-model+persona',
