@@ -167,3 +167,15 @@ export async function useLoopbackOllama(
     for (const [key, value] of saved) await c.update(key, value, vscode.ConfigurationTarget.Workspace);
   };
 }
+
+/** Invokes a language-model tool through VS Code's own API and returns its text (said in the log, first lines). */
+export async function invokeTool(name: string, input: object, token?: vscode.CancellationToken): Promise<string> {
+  const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined }, token);
+  // Text parts, read by shape: the result crosses from the tool's extension host to the caller's.
+  const text = r.content
+    .map((p) => (p as { value?: unknown }).value)
+    .filter((v): v is string => typeof v === 'string')
+    .join('');
+  say(`      (${name}: ${text.split('\n').slice(0, 3).join(' | ')})`);
+  return text;
+}

@@ -13,11 +13,11 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { serializePersona } from '../../src/core/method/persona-file';
+import { personaYaml } from '../support/persona-yaml';
 import { CommandIds } from '../../src/extension/command-ids';
 import { SYSTEM_OPEN } from '../../src/extension/lm-provider/fold-messages';
 import { ToolNames } from '../../src/extension/tools/tool-names';
-import { api, file, printLogOnFailure, say, waitFor, writeText } from './helpers';
+import { api, file, printLogOnFailure, say, waitFor, writeText, invokeTool } from './helpers';
 
 const VENDOR = 'synthesizeme-test';
 const MODEL_NAME = `${VENDOR}/judge-1`;
@@ -88,15 +88,7 @@ function verdict(first: string, last: string): string {
   return JSON.stringify({ reasoning: `The fake judge picks ${preference}.`, preference });
 }
 
-async function invoke(name: string, input: object): Promise<string> {
-  const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
-  const text = r.content
-    .map((p) => (p as { value?: unknown }).value)
-    .filter((v): v is string => typeof v === 'string')
-    .join('');
-  say(`      (${name}: ${text.split('\n').slice(0, 2).join(' | ')})`);
-  return text;
-}
+const invoke = invokeTool;
 
 export function lmProviderSuite(): void {
   describe("VS Code's language models as the judge (a test-registered chat provider)", function () {
@@ -158,21 +150,7 @@ export function lmProviderSuite(): void {
       await writeText(file(PREFS), prefs());
       await writeText(
         vscode.Uri.file(join(personaDir, `${USER}.persona.yaml`)),
-        serializePersona({
-          userId: USER,
-          persona: 'Prefers SMART answers.',
-          demos: [],
-          provenance: {
-            provider: 'vscode-lm',
-            model: MODEL_NAME,
-            seed: 0,
-            temperature: 0,
-            k: 1,
-            stopScore: 1,
-            prompts: {},
-            created: '2026-01-02T03:04:05.000Z',
-          },
-        }),
+        personaYaml(USER, 'Prefers SMART answers.', { provider: 'vscode-lm', model: MODEL_NAME }),
       );
       await waitFor('the user in the index', async () => (await f.files.get()).user(USER), 30_000);
     });

@@ -11,7 +11,17 @@ import * as vscode from 'vscode';
 import { serializePersona } from '../../src/core/method/persona-file';
 import { ToolNames } from '../../src/extension/tools/tool-names';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText, useLoopbackOllama } from './helpers';
+import {
+  api,
+  file,
+  folder,
+  printLogOnFailure,
+  testApi,
+  waitFor,
+  writeText,
+  useLoopbackOllama,
+  invokeTool,
+} from './helpers';
 
 const USER = 'toolu';
 const PREFS = `${USER}.prefs.jsonl`;
@@ -63,16 +73,7 @@ function brain(req: BrainRequest): string {
 }
 
 /** Invokes a tool the way agent mode does; the text parts of its result. */
-async function invoke(name: string, input: object, token?: vscode.CancellationToken): Promise<string> {
-  const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined }, token);
-  // Text parts, read by shape: the result crosses from the tool's extension host to the caller's.
-  const text = r.content
-    .map((p) => (p as { value?: unknown }).value)
-    .filter((v): v is string => typeof v === 'string')
-    .join('');
-  say(`      (${name}: ${text.split('\n').slice(0, 3).join(' | ')})`);
-  return text;
-}
+const invoke = invokeTool;
 
 export function lmToolsSuite(): void {
   describe('language-model tools (loopback Ollama)', function () {

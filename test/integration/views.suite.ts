@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { personaView } from '../../src/extension/views/persona-data';
 import { NO_EMBED_MODEL, nearestUsersView } from '../../src/extension/views/nearest-users';
 import { pairsBySplit } from '../../src/core/workspace';
-import { serializePersona } from '../../src/core/method/persona-file';
+import { personaYaml } from '../support/persona-yaml';
 import { startLoopbackOllama, type LoopbackServer } from '../support/loopback-ollama';
 import { api, testApi, useLoopbackOllama, waitFor, writeText } from './helpers';
 
@@ -22,21 +22,7 @@ const order = (o: 'AB' | 'BA', preference: 'A' | 'B' | null, correct: boolean) =
 
 /** A hand-written persona of a user of the example workspace (their taste in words the bag-of-words embedding sees). */
 function personaOf(userId: string, text: string): string {
-  return serializePersona({
-    userId,
-    persona: text,
-    demos: [],
-    provenance: {
-      provider: 'ollama',
-      model: 'llama3.1:8b',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 1,
-      prompts: {},
-      created: '2026-01-02T03:04:05.000Z',
-    },
-  });
+  return personaYaml(userId, text);
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 } from '../../tools/embedded-model/llama-server';
 import { createLlm } from '../../src/core/llm/client';
 import { LlmError } from '../../src/core/llm/errors';
-import { serializePersona } from '../../src/core/method/persona-file';
+import { personaYaml } from '../support/persona-yaml';
 import { readRun } from '../../src/core/eval/run-file';
 
 const LOGS = join(ROOT, 'test-results', 'real-model');
@@ -43,21 +43,7 @@ function runLines(ws: string): { type: string }[] {
 
 /** A hand-written persona file (similar users need other users with a persona; fitting them would cost minutes). */
 function handWritten(userId: string, persona: string): string {
-  return serializePersona({
-    userId,
-    persona,
-    demos: [],
-    provenance: {
-      provider: 'openai',
-      model: 'hand-written',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 1,
-      prompts: {},
-      created: '2026-01-02T03:04:05.000Z',
-    },
-  });
+  return personaYaml(userId, persona, { provider: 'openai', model: 'hand-written' });
 }
 
 describe('real model: Gemma 3 270M through llama-server', () => {

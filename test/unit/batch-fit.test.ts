@@ -40,6 +40,16 @@ function personas(ws: string): Record<string, unknown> {
   return out;
 }
 
+/** A describe block's temporary folder and loopback OpenAI-compatible server (closeRootAndServer ends both). */
+async function rootAndServer(prefix: string): Promise<{ root: string; server: LoopbackServer }> {
+  return { root: mkdtempSync(join(tmpdir(), prefix)), server: await startLoopbackOpenAI({ brain, models: [MODEL] }) };
+}
+
+async function closeRootAndServer(root: string, server: LoopbackServer | undefined): Promise<void> {
+  await server?.close();
+  rmSync(root, { recursive: true, force: true });
+}
+
 interface Waiting {
   batch: { stage: string; input: string; output: string; requests: number; written: boolean; failedLines: number };
   waiting: string[];
@@ -52,8 +62,7 @@ describe('fit --all --batch files', () => {
   let live: Record<string, unknown>;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sm-batch-fit-'));
-    server = await startLoopbackOpenAI({ brain, models: [MODEL] });
+    ({ root, server } = await rootAndServer('sm-batch-fit-'));
     const ws = copyExample(root, 'live');
     const c = cli(root);
     const code = await c.run(
@@ -71,10 +80,7 @@ describe('fit --all --batch files', () => {
     live = personas(ws);
     assert.ok(Object.keys(live).length >= 2, 'the live fit wrote personas');
   });
-  after(async () => {
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => closeRootAndServer(root, server));
 
   /** One command of a batch fit, with the server named but never to be called. */
   async function batchFit(name: string, dir: string, ...extra: string[]) {
@@ -253,14 +259,10 @@ describe('fit --all --batch openai', () => {
   let api: LoopbackBatchServer;
   let server: LoopbackServer;
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sm-batch-api-'));
-    server = await startLoopbackOpenAI({ brain, models: [MODEL] });
-  });
+  before(async () => ({ root, server } = await rootAndServer('sm-batch-api-')));
   after(async () => {
     await api?.close();
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
+    await closeRootAndServer(root, server);
   });
 
   test('each stage submitted, polled and read back; an expired batch and failed lines are resubmitted by the next run', async () => {
@@ -320,14 +322,8 @@ describe('eval --batch files', () => {
   let root: string;
   let server: LoopbackServer;
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sm-batch-eval-'));
-    server = await startLoopbackOpenAI({ brain, models: [MODEL] });
-  });
-  after(async () => {
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  before(async () => ({ root, server } = await rootAndServer('sm-batch-eval-')));
+  after(() => closeRootAndServer(root, server));
 
   test('both methods, three samples each, in one stage; the figures are the live eval’s', async () => {
     copyExample(root, 'live');
@@ -390,14 +386,8 @@ describe('bench run --batch files', () => {
   let root: string;
   let server: LoopbackServer;
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'sm-batch-bench-'));
-    server = await startLoopbackOpenAI({ brain, models: [MODEL] });
-  });
-  after(async () => {
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  before(async () => ({ root, server } = await rootAndServer('sm-batch-bench-')));
+  after(() => closeRootAndServer(root, server));
 
   test('the benchmark’s fits and evaluations stage by stage, to the live benchmark’s cells', async () => {
     copyExample(root, 'live');
