@@ -23,7 +23,7 @@ const realOnly = process.argv.includes('--real-model-only');
 let failedLayers = 0;
 const times = [];
 const t0 = Date.now();
-/** Times a layer and prints it: CI keeps the whole run under 25 minutes, and this says where it goes. */
+/** Times a layer and prints it: CI's whole run is about half an hour on 2 cores (the multi-slot real-model test takes 9 minutes of it), and this says where it goes. */
 async function timed(name, fn) {
   const s = Date.now();
   await fn();
