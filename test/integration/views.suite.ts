@@ -36,6 +36,9 @@ function nearestUsersSuite(): void {
     let server: LoopbackServer;
     let restore: () => Promise<void> = async () => undefined;
     const written: vscode.Uri[] = [];
+    // dana must have no persona here (she is embedded from her context pairs): one fitted by an earlier suite of the
+    // layer is set aside and put back after.
+    let danaAside: { uri: vscode.Uri; bytes: Uint8Array } | undefined;
     const setEmbedModel = async (name: string | undefined) => {
       const f = (await api()).ctx.folders.first();
       await vscode.workspace
@@ -60,11 +63,18 @@ function nearestUsersSuite(): void {
         await writeText(uri, personaOf(user, text));
         await waitFor(`${user}'s persona`, () => f.files.hasPersona(user) || undefined, 60_000);
       }
+      if (f.files.hasPersona('dana')) {
+        const uri = vscode.Uri.file(join(personaDir, 'dana.persona.yaml'));
+        danaAside = { uri, bytes: await vscode.workspace.fs.readFile(uri) };
+        await vscode.workspace.fs.delete(uri);
+        await waitFor("dana's persona set aside", () => (f.files.hasPersona('dana') ? undefined : true), 60_000);
+      }
     });
 
     after(async () => {
       await setEmbedModel(undefined).catch(() => undefined);
       for (const uri of written) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+      if (danaAside) await vscode.workspace.fs.writeFile(danaAside.uri, danaAside.bytes);
       await restore();
       await server?.close();
     });
