@@ -1,26 +1,18 @@
 // The e2e fixture, run by run-e2e.mjs under the system Node: a loopback Ollama (the real
 // protocol; its brain answers "A" with a reasoning that carries markup, so the views must show
 // it as text), and a workspace prepared with the real CLI (a fitted persona, an evaluated run)
-// plus a 10,000-row run file for the Verdicts view's first paint. The rubric methods' calls go to the simulated
-// brain of the other layers, which writes criteria and scores from the prompt (checks/rubric.mjs).
+// plus a 10,000-row run file for the Verdicts view's first paint.
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializePersona } from '../../src/core/method/persona-file';
-import { startLoopbackOllama, type Brain, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { adaptBrain, schemaName } from '../support/brain-adapter';
-import { simulatedBrain } from '../support/simulated-brain';
+import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 
 export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
 
-// Without noise: the same rubric answer on every run, so the check reads the same criteria each time.
-const rubricBrain = adaptBrain(simulatedBrain({ noise: 0 }));
-
-function brain(req: BrainRequest): ReturnType<Brain> {
-  // Before the persona's test below: a rubric answer holds a persona too.
-  if (schemaName(req.schema) === 'rubric') return rubricBrain(req);
+function brain(req: BrainRequest): string {
   const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
   if ('persona' in props)
     return JSON.stringify({

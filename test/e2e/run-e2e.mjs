@@ -173,13 +173,30 @@ async function openFile(page, name) {
   await quickOpen(page, name);
 }
 
+/**
+ * Quick Open on a file by name. A file written a moment ago may not be listed yet (the workbench's file search
+ * answers "No matching results" from what it has seen so far), so it asks again, up to a minute.
+ */
 async function quickOpen(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab', { hasText: name }).waitFor();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(name);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 12) throw new Error(`Quick Open does not list ${name} after ${attempt} tries: ${err.message}`);
+      await page.waitForTimeout(2_000);
+      continue;
+    }
+    // The row itself, not Enter: Enter opens the top row, which may be another file that matches the name loosely
+    // (a recently opened one is listed first).
+    await row.click();
+    await page.locator('.tabs-container .tab', { hasText: name }).waitFor();
+    return;
+  }
 }
 
 try {

@@ -179,3 +179,16 @@ export async function invokeTool(name: string, input: object, token?: vscode.Can
   say(`      (${name}: ${text.split('\n').slice(0, 3).join(' | ')})`);
   return text;
 }
+
+/**
+ * Waits until the first folder's index no longer lists a user whose file a suite removed: the watcher sees the
+ * deletion a moment later, and a later suite that fits every user must not find it still there.
+ */
+export async function waitUserGone(user: string): Promise<void> {
+  const f = (await api()).ctx.folders.first();
+  await waitFor(
+    `${user} gone from the index`,
+    async () => ((await f.files.get()).user(user) ? undefined : true),
+    30_000,
+  );
+}

@@ -17,7 +17,7 @@ import { personaYaml } from '../support/persona-yaml';
 import { CommandIds } from '../../src/extension/command-ids';
 import { SYSTEM_OPEN } from '../../src/extension/lm-provider/fold-messages';
 import { ToolNames } from '../../src/extension/tools/tool-names';
-import { api, file, printLogOnFailure, say, waitFor, writeText, invokeTool } from './helpers';
+import { api, file, printLogOnFailure, say, waitFor, writeText, invokeTool, waitUserGone } from './helpers';
 
 const VENDOR = 'synthesizeme-test';
 const MODEL_NAME = `${VENDOR}/judge-1`;
@@ -162,6 +162,7 @@ export function lmProviderSuite(): void {
       for (const [key, value] of saved) await c.update(key, value, vscode.ConfigurationTarget.Workspace);
       await vscode.workspace.fs.delete(file(PREFS)).then(undefined, () => undefined);
       rmSync(join(personaDir, `${USER}.persona.yaml`), { force: true });
+      await waitUserGone(USER);
     });
 
     it("lists the provider's model with its family and version, and Select Provider and Model chooses it", async () => {

@@ -21,6 +21,7 @@ import {
   writeText,
   useLoopbackOllama,
   invokeTool,
+  waitUserGone,
 } from './helpers';
 
 const USER = 'toolu';
@@ -101,6 +102,7 @@ export function lmToolsSuite(): void {
       rmSync(join(personaDir, `${USER}.persona.yaml`), { force: true });
       rmSync(join(historyDir, USER), { recursive: true, force: true });
       await restore();
+      await waitUserGone(USER);
     });
 
     it('registers the four tools with the language-model API, as package.json declares them', () => {
