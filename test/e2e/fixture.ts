@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serializePersona } from '../../src/core/method/persona-file';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { personaYaml } from '../support/persona-yaml';
 
 export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
 
@@ -59,21 +59,7 @@ export function writeTestingUser(ws: string, user: string, personaText: string, 
     );
     writeFileSync(join(ws, `${user}.prefs.jsonl`), lines.join('\n') + '\n');
   }
-  const persona = serializePersona({
-    userId: user,
-    persona: personaText,
-    demos: [],
-    provenance: {
-      provider: 'ollama',
-      model: 'llama3.1:8b',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 1,
-      prompts: {},
-      created: new Date().toISOString(),
-    },
-  });
+  const persona = personaYaml(user, personaText, { created: new Date().toISOString() });
   mkdirSync(join(ws, 'personas'), { recursive: true });
   writeFileSync(join(ws, 'personas', `${user}.persona.yaml`), persona);
 }

@@ -8,9 +8,9 @@ import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { serializePersona } from '../../src/core/method/persona-file';
 import { ToolNames } from '../../src/extension/tools/tool-names';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { personaYaml } from '../support/persona-yaml';
 import {
   api,
   file,
@@ -45,21 +45,7 @@ function prefs(): string {
 }
 
 function persona(text: string): string {
-  return serializePersona({
-    userId: USER,
-    persona: text,
-    demos: [],
-    provenance: {
-      provider: 'ollama',
-      model: 'llama3.1:8b',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 1,
-      prompts: {},
-      created: '2026-01-02T03:04:05.000Z',
-    },
-  });
+  return personaYaml(USER, text);
 }
 
 function brain(req: BrainRequest): string {

@@ -8,9 +8,9 @@ import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { serializePersona } from '../../src/core/method/persona-file';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText, useLoopbackOllama } from './helpers';
+import { personaYaml } from '../support/persona-yaml';
 
 /** `n` pairs of a user with their splits given, so the counts are known: `[context, validation, test]`. */
 function prefs(user: string, counts: [number, number, number]): string {
@@ -30,21 +30,7 @@ function prefs(user: string, counts: [number, number, number]): string {
 }
 
 function persona(user: string, text: string): string {
-  return serializePersona({
-    userId: user,
-    persona: text,
-    demos: [],
-    provenance: {
-      provider: 'ollama',
-      model: 'llama3.1:8b',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 1,
-      prompts: {},
-      created: new Date().toISOString(),
-    },
-  });
+  return personaYaml(user, text, { created: new Date().toISOString() });
 }
 
 export function testingSuite(): void {
