@@ -1,18 +1,26 @@
 // The e2e fixture, run by run-e2e.mjs under the system Node: a loopback Ollama (the real
 // protocol; its brain answers "A" with a reasoning that carries markup, so the views must show
 // it as text), and a workspace prepared with the real CLI (a fitted persona, an evaluated run)
-// plus a 10,000-row run file for the Verdicts view's first paint.
+// plus a 10,000-row run file for the Verdicts view's first paint. The rubric method's calls go to the simulated
+// brain of the other layers, which writes criteria and scores from the prompt (checks/views-rubric.mjs).
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { startLoopbackOllama, type Brain, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
+import { adaptBrain, schemaName } from '../support/brain-adapter';
+import { simulatedBrain } from '../support/simulated-brain';
 import { personaYaml } from '../support/persona-yaml';
 
 export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
 
-function brain(req: BrainRequest): string {
+// Without noise: the same rubric answer on every run, so the check reads the same criteria each time.
+const rubricBrain = adaptBrain(simulatedBrain({ noise: 0 }));
+
+function brain(req: BrainRequest): ReturnType<Brain> {
+  // Before the persona's test below: a rubric answer holds a persona too.
+  if (schemaName(req.schema) === 'rubric') return rubricBrain(req);
   const props = (req.schema?.['properties'] ?? {}) as Record<string, unknown>;
   if ('persona' in props)
     return JSON.stringify({
@@ -76,6 +84,19 @@ export async function startServer(): Promise<LoopbackServer> {
   });
 }
 
+/** The CLI in the workspace, asynchronously: the loopback server answers from this same process. */
+function runCli(root: string, ws: string, ...args: string[]) {
+  return promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
+}
+
+/**
+ * ada's test pairs judged by the rubric method with the CLI (checks/views-rubric.mjs): made when the check runs, not
+ * with the workspace, so that the other checks' counts of runs are not changed. Resolves to what the CLI printed.
+ */
+export async function evaluateRubric(root: string, ws: string): Promise<string> {
+  return (await runCli(root, ws, 'eval', '.', '--user', 'ada', '--method', 'rubric', '--trust-workspace')).stdout;
+}
+
 export async function prepareWorkspace(root: string, ws: string, serverUrl: string): Promise<{ bigRun: string }> {
   cpSync(join(root, 'examples/workspace'), ws, { recursive: true });
   const rec = (id: string, chosen: string, rejected: string) =>
@@ -112,9 +133,7 @@ export async function prepareWorkspace(root: string, ws: string, serverUrl: stri
       2,
     ),
   );
-  // Asynchronously: the loopback server answers from this same process.
-  const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: ws, encoding: 'utf8' });
+  const cli = (...args: string[]) => runCli(root, ws, ...args);
   // The fixture's own settings choose the loopback server: it trusts its own workspace.
   await cli('fit', '.', '--user', 'ada', '--trust-workspace');
   await cli('eval', '.', '--all', '--method', 'default', '--trust-workspace');

@@ -10,7 +10,8 @@ import type { PairVerdict } from '../../src/core/method/judge';
 import type { RevalidateOutcome } from '../../src/extension/commands/revalidate';
 import type { EvalResult } from '../../src/core/eval/evaluate';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { RevalidateResult } from '../../src/core/eval/revalidate';
 import type { ThetaOutcome } from '../../src/core/theta/optimize';
 import { verdictsMessage } from '../../src/extension/views/verdicts-panel';
@@ -323,6 +324,23 @@ export function modelSuite(): void {
       const persona = m.methods.find((x) => x.method === 'persona+demos');
       assert.ok(persona?.versus, JSON.stringify(m.methods));
       assert.equal(persona.pairs, mine.pairs, 'over the same pairs');
+      // A newer persona+demos run over another user's pairs: counted, and it does not hide the one over ada's.
+      const runsDir = dirname(mine.run);
+      const [head, ...rest] = readFileSync(join(runsDir, persona.name), 'utf8').trim().split('\n');
+      const other = join(runsDir, 'persona-demos-test-otheruser01.run.jsonl');
+      const moved = rest.map((l) => {
+        const rec = JSON.parse(l) as { type: string; pairId?: string; userId?: string };
+        return JSON.stringify(rec.type === 'verdict' ? { ...rec, userId: 'zed', pairId: `zed-${rec.pairId}` } : rec);
+      });
+      writeFileSync(other, [JSON.stringify({ ...JSON.parse(head!), id: 'otheruser01' }), ...moved].join('\n') + '\n');
+      try {
+        const again = await verdictsMessage(f, mine.run);
+        const drawn = again.methods.find((x) => x.method === 'persona+demos');
+        assert.equal(drawn?.name, persona.name, 'the older run over these pairs, not the newer one over others');
+        assert.equal(again.notComparable ?? 0, (m.notComparable ?? 0) + 1, 'the newer run over other pairs is counted');
+      } finally {
+        rmSync(other, { force: true });
+      }
       // The all-users default run: the persona+demos run covers ada only, so it is not drawn beside it.
       const all = await vscode.commands.executeCommand<EvalResult>(CommandIds.evaluate, {
         method: 'default',

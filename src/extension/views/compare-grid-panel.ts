@@ -133,10 +133,11 @@ async function exportGrid(ctx: Ctx, folder: Folder, grid: Grid, format: 'csv' | 
 
 /**
  * The command: pick two or more runs of a folder (the first picked is the baseline column), or take them from the
- * argument.
+ * argument. `with` (a run's path, from a run's editor that has no comparable run beside it) is listed first and
+ * already picked, so that only the runs to set beside it are left to choose.
  */
 export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid | undefined> {
-  const a = (arg ?? {}) as { runs?: unknown; filter?: unknown };
+  const a = (arg ?? {}) as { runs?: unknown; filter?: unknown; with?: unknown };
   const folder = await ctx.folders.choose(arg, 'Compare runs of which folder?');
   if (!folder) return undefined;
   const filter =
@@ -150,7 +151,9 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
   const runs = await listRuns(await folder.files.layout());
   if (runs.length < 2)
     throw new UserError(`${folder.name} has ${runs.length} run(s): evaluate or re-validate at least twice to compare`);
-  const items = runs.map((r) => {
+  const mine = typeof a.with === 'string' ? a.with : undefined;
+  const ordered = mine ? [...runs.filter((r) => r.path === mine), ...runs.filter((r) => r.path !== mine)] : runs;
+  const items = ordered.map((r) => {
     const figures = r.accuracy === null ? 'no figures yet' : `${percent(r.accuracy)} over ${r.pairs} pairs`;
     return {
       label: `${r.label ? `${r.label} · ` : ''}${r.method} on ${r.split}`,
@@ -158,6 +161,7 @@ export async function compareRunsCommand(ctx: Ctx, arg: unknown): Promise<Grid |
         ' · ',
       ),
       path: r.path,
+      picked: r.path === mine,
     };
   });
   const picked = await vscode.window.showQuickPick(items, {

@@ -48,10 +48,15 @@ async function load(ctx: Ctx, uri: vscode.Uri): Promise<Shown> {
   }
 }
 
-/** The grid of this run: beside it, the runs the Verdicts chart compares it with; with none, Compare Runs asks. */
+/**
+ * The grid of this run: beside it, the runs the Verdicts chart compares it with; with none, Compare Runs asks which
+ * runs to set beside it (this one already picked).
+ */
 async function openGrid(shown: Shown & { kind: 'run' }): Promise<void> {
   const folder = shown.folder.uri.toString();
-  const args = shown.comparable.length ? { runs: [shown.path, ...shown.comparable], folder } : { folder };
+  const args = shown.comparable.length
+    ? { runs: [shown.path, ...shown.comparable], folder }
+    : { folder, with: shown.path };
   await vscode.commands.executeCommand(CommandIds.compareRuns, args);
 }
 

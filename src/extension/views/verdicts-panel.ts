@@ -73,9 +73,10 @@ function runView(name: string, r: Run): RunView {
 }
 
 /**
- * Beside the opened run, the newest finished run of each other method on the same split and model, but only
- * when it judged every pair of this one: its figures are then taken over these pairs, with the paired
- * difference. A run over other pairs is not drawn as if comparable (it is counted).
+ * Beside the opened run, the newest finished run of each other method on the same split and model that judged
+ * every pair of this one: its figures are then taken over these pairs, with the paired difference. A newer run of
+ * that method over other pairs (another user's) is not drawn as if comparable (it is counted), and does not hide
+ * the older one that is.
  */
 async function otherMethods(
   folder: Folder,
@@ -93,11 +94,11 @@ async function otherMethods(
     const r = await readRun(f.path);
     if (!r.summary || r.header?.split !== header.split || r.header?.model !== header.model) continue;
     if (seen.has(r.header.method)) continue;
-    seen.add(r.header.method);
     if (!keys.length || !keys.every((k) => r.verdicts.has(k))) {
       skipped++;
       continue;
     }
+    seen.add(r.header.method);
     const same = new Map(keys.map((k) => [k, r.verdicts.get(k)!]));
     const fig = figures([...same.values()], header.seed);
     const c = compareVerdicts(run.verdicts, same, header.seed);
