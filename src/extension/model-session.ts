@@ -33,8 +33,11 @@ export interface ServerCall {
 }
 
 /** VS Code's language models are reached through the extension's own client: core cannot import `vscode`. */
-function faceClientOf(provider: string): { faceClient?: (baseUrl: string) => VscodeLmClient } {
-  return provider === 'vscode-lm' ? { faceClient: (baseUrl) => new VscodeLmClient(baseUrl) } : {};
+function faceClientOf(
+  provider: string,
+  log?: (level: 'warn', message: string) => void,
+): { faceClient?: (baseUrl: string) => VscodeLmClient } {
+  return provider === 'vscode-lm' ? { faceClient: (baseUrl) => new VscodeLmClient(baseUrl, log) } : {};
 }
 
 export class ModelSession implements vscode.Disposable {
@@ -223,7 +226,7 @@ export class ModelSession implements vscode.Disposable {
     );
     return createLlm(config, {
       cacheDir,
-      ...faceClientOf(config.provider),
+      ...faceClientOf(config.provider, (_level, message) => this.log.warn('llm', message)),
       onServerCall: (error) => {
         // Only the session's current Llm can spend it (an old one may still be finishing a run).
         if (generation === this.generation && (error as { stopsRun?: unknown } | undefined)?.stopsRun === true)

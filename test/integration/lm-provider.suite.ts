@@ -17,7 +17,7 @@ import { personaYaml } from '../support/persona-yaml';
 import { CommandIds } from '../../src/extension/command-ids';
 import { SYSTEM_OPEN } from '../../src/extension/lm-provider/fold-messages';
 import { ToolNames } from '../../src/extension/tools/tool-names';
-import { api, file, printLogOnFailure, say, waitFor, writeText, invokeTool, waitUserGone } from './helpers';
+import { api, file, invokeTool, logTail, printLogOnFailure, say, waitFor, waitUserGone, writeText } from './helpers';
 
 const VENDOR = 'synthesizeme-test';
 const MODEL_NAME = `${VENDOR}/judge-1`;
@@ -61,6 +61,9 @@ const MODEL: ChatInfo = {
   capabilities: {},
 };
 
+/** How long the never-stopping model would stream, were the reader not to leave: far past any output cap. */
+const LOOP_PIECES = 20_000;
+
 function prefs(): string {
   const splits = [...Array<string>(2).fill('context'), ...Array<string>(4).fill('validation')];
   return [...splits, ...Array<string>(4).fill('test')]
@@ -96,6 +99,9 @@ export function lmProviderSuite(): void {
     printLogOnFailure();
     const sent: { role: vscode.LanguageModelChatMessageRole; text: string; count: number }[][] = [];
     let failWith: Error | undefined;
+    // A model that never stops: it streams until the request is cancelled (or LOOP_PIECES pieces, were it not).
+    let looping = false;
+    let loopPieces = 0;
     let registration: vscode.Disposable | undefined;
     let personaDir = '';
     let runsDir = '';
@@ -112,9 +118,19 @@ export function lmProviderSuite(): void {
       }
       const provider: ChatProvider = {
         provideLanguageModelChatInformation: () => [MODEL],
-        provideLanguageModelChatResponse: async (_model, messages, _options, progress) => {
+        provideLanguageModelChatResponse: async (_model, messages, _options, progress, token) => {
           sent.push(messages.map((m) => ({ role: m.role, text: textOf(m), count: messages.length })));
           if (failWith) throw failWith;
+          if (looping) {
+            progress.report(new vscode.LanguageModelTextPart('{"reasoning": "'));
+            for (let i = 0; i < LOOP_PIECES && !token.isCancellationRequested; i++) {
+              progress.report(new vscode.LanguageModelTextPart('again and again '));
+              loopPieces++;
+              // A pause now and then, as a model's stream has, so that the reader runs and can leave.
+              if (i % 10 === 9) await new Promise((r) => setTimeout(r, 0));
+            }
+            return;
+          }
           const answer = verdict(textOf(messages[0]!), textOf(messages[messages.length - 1]!));
           // Streamed in two pieces, as a real model streams.
           progress.report(new vscode.LanguageModelTextPart(answer.slice(0, 10)));
@@ -218,6 +234,24 @@ export function lmProviderSuite(): void {
         header['modelDigest'],
         'vendor synthesizeme-test, id judge-1, family fake-family, version fake-2026-01',
       );
+    });
+
+    it('a model that never stops is cut at the output cap on this side (the API takes none), and the settings it cannot take are said', async () => {
+      looping = true;
+      loopPieces = 0;
+      sent.length = 0;
+      try {
+        const text = await invoke(ToolNames.judgePair, { file: PREFS, pairId: `${USER}-8`, withPersona: false });
+        assert.equal(sent.length, 2, 'one request per order');
+        // Both orders were left early: far fewer pieces than the model would have streamed.
+        assert.ok(loopPieces > 0 && loopPieces < LOOP_PIECES, `${loopPieces} pieces streamed`);
+        assert.match(text, /lmu-8/);
+      } finally {
+        looping = false;
+      }
+      // Said once, when the client made its first call (the log file is written a moment after).
+      const said = /VS Code's language-model API takes no temperature or seed: synthesizeme-test\/judge-1/;
+      await waitFor('the warning in the log', async () => (said.test(await logTail(5000)) ? true : undefined));
     });
 
     it('a provider out of quota gives failed calls: the run stops incomplete, says why, and keeps no answer', async () => {

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foldSystem, SYSTEM_CLOSE, SYSTEM_OPEN } from '../../src/extension/lm-provider/fold-messages';
+import { readCapped } from '../../src/extension/lm-provider/capped-stream';
 import { lmError } from '../../src/extension/lm-provider/lm-errors';
 import { lmIdentity, lmModelName, lmSelectorOf } from '../../src/extension/lm-provider/lm-model-names';
 import { createLlm, VSCODE_LM_ONLY } from '../../src/core/llm/client';
@@ -113,4 +114,31 @@ test('core takes the vscode-lm provider only with a client from the face; the ba
   } finally {
     await llm.dispose();
   }
+});
+
+async function* piecesOf(...pieces: string[]): AsyncGenerator<string> {
+  for (const p of pieces) yield p;
+}
+
+test('the output cap is kept on this side: an answer clearly past it is left there and marked cut', async () => {
+  const seen: string[] = [];
+  // 40 characters are about 10 estimated tokens: within a cap of 10, read whole.
+  const whole = await readCapped(piecesOf('x'.repeat(20), 'y'.repeat(20)), 10, (p) => seen.push(p));
+  assert.deepEqual(whole, { text: 'x'.repeat(20) + 'y'.repeat(20), cut: false });
+  assert.equal(seen.length, 2);
+  // A model that loops: the stream is left once the answer is clearly past the cap (1.5 times), not read to its end.
+  let read = 0;
+  async function* looping(): AsyncGenerator<string> {
+    for (;;) {
+      read++;
+      yield 'again and again ';
+    }
+  }
+  const cut = await readCapped(looping(), 10);
+  assert.equal(cut.cut, true);
+  assert.ok(cut.text.length > 4 * 15 && cut.text.length <= 4 * 15 + 16, `${cut.text.length} characters`);
+  assert.equal(read, Math.ceil(cut.text.length / 16));
+  // No cap: read to the end, however long.
+  const uncapped = await readCapped(piecesOf(...Array<string>(100).fill('z'.repeat(100))), undefined);
+  assert.deepEqual([uncapped.text.length, uncapped.cut], [10_000, false]);
 });

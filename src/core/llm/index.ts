@@ -17,7 +17,7 @@ export { isServerUrl, resolveLlmConfig } from './config-from-env';
 export { CountingModel } from './counting-model';
 export { createEmbedder, type Embedder, openEmbedder } from './embeddings';
 export { adviseText, cliAdvice, isLlmError, type LlmAdvice, LlmError, type LlmErrorKind, redactUrl } from './errors';
-export { estimateTextTokens, type RunEstimate } from './estimate';
+export { clearlyOverContext, estimateTextTokens, type RunEstimate } from './estimate';
 export {
   type CallTimeouts,
   type EndpointCheck,

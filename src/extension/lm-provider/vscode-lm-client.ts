@@ -15,6 +15,7 @@ import {
   type ProviderReply,
   type Usage,
 } from '../../core/llm';
+import { readCapped } from './capped-stream';
 import { foldSystem } from './fold-messages';
 import { lmError } from './lm-errors';
 import { lmIdentity, lmModelName, lmSelectorOf } from './lm-model-names';
@@ -29,7 +30,25 @@ export class VscodeLmClient implements EndpointClient {
   readonly takesSchemas = false;
   private readonly models = new Map<string, Promise<vscode.LanguageModelChat>>();
 
-  constructor(readonly baseUrl: string) {}
+  private saidUnsent = false;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly log: (level: 'warn', message: string) => void = () => undefined,
+  ) {}
+
+  /** Once per client: the run's temperature and seed are not applied (the API takes none), said, not ignored. */
+  private sayUnsent(call: ProviderCall): void {
+    if (this.saidUnsent) return;
+    this.saidUnsent = true;
+    const seed = call.seed !== undefined ? ` and seed ${call.seed}` : '';
+    this.log(
+      'warn',
+      `VS Code's language-model API takes no temperature or seed: ${call.model} answers at its own ` +
+        `(the run's temperature ${call.temperature}${seed} are recorded but not applied; the output cap is kept ` +
+        'on this side, an answer clearly past it is cut and refused where the whole answer is needed)',
+    );
+  }
 
   async chat(call: ProviderCall, signal: AbortSignal | undefined): Promise<ProviderReply> {
     const source = new vscode.CancellationTokenSource();
@@ -43,13 +62,14 @@ export class VscodeLmClient implements EndpointClient {
           ? vscode.LanguageModelChatMessage.User(m.content)
           : vscode.LanguageModelChatMessage.Assistant(m.content),
       );
+      this.sayUnsent(call);
       const response = await model.sendRequest(messages, { justification: LM_JUSTIFICATION }, source.token);
-      let text = '';
-      for await (const piece of response.text) {
-        text += piece;
-        call.onText?.(piece);
-      }
-      return { text, usage: await usageOf(model, messages, text, source.token) };
+      const { text, cut } = await readCapped(response.text, call.maxTokens, call.onText);
+      // A cut answer: the model is told to stop (the request is cancelled), then the tokens are counted.
+      if (cut) source.cancel();
+      const counting = cut ? new vscode.CancellationTokenSource().token : source.token;
+      const usage = await usageOf(model, messages, text, counting);
+      return { text, usage, ...(cut ? { finishReason: 'length' } : {}) };
     } catch (err) {
       throw lmError(err, { baseUrl: this.baseUrl, call }, signal?.aborted === true);
     } finally {
