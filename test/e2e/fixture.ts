@@ -12,6 +12,7 @@ import { startLoopbackOllama, type Brain, type BrainRequest, type LoopbackServer
 import { adaptBrain, schemaName } from '../support/brain-adapter';
 import { simulatedBrain } from '../support/simulated-brain';
 import { personaYaml } from '../support/persona-yaml';
+import { splitPairsJsonl } from '../support/split-pairs';
 
 export const MARKUP = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">';
 
@@ -53,20 +54,7 @@ function brain(req: BrainRequest): ReturnType<Brain> {
  * brain finds them when the persona says SMART), and the persona file (rewritten by the check to plant a regression).
  */
 export function writeTestingUser(ws: string, user: string, personaText: string, withPairs: boolean): void {
-  if (withPairs) {
-    const splits = [...Array<string>(2).fill('context'), ...Array<string>(12).fill('validation')];
-    const lines = [...splits, ...Array<string>(12).fill('test')].map((split, i) =>
-      JSON.stringify({
-        user_id: user,
-        pair_id: `${user}-${i + 1}`,
-        split,
-        context: [{ role: 'user', content: `Question ${i + 1} of ${user}: how do I reverse a string?` }],
-        chosen: `${user} chosen ${i + 1}: s[::-1]`,
-        rejected: `${user} rejected ${i + 1}: strings have a long history, and reversing them is a deep topic.`,
-      }),
-    );
-    writeFileSync(join(ws, `${user}.prefs.jsonl`), lines.join('\n') + '\n');
-  }
+  if (withPairs) writeFileSync(join(ws, `${user}.prefs.jsonl`), splitPairsJsonl(user, [2, 12, 12]) + '\n');
   const persona = personaYaml(user, personaText, { created: new Date().toISOString() });
   mkdirSync(join(ws, 'personas'), { recursive: true });
   writeFileSync(join(ws, 'personas', `${user}.persona.yaml`), persona);

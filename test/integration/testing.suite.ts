@@ -11,23 +11,10 @@ import * as vscode from 'vscode';
 import { startLoopbackOllama, type BrainRequest, type LoopbackServer } from '../support/loopback-ollama';
 import { api, file, folder, printLogOnFailure, say, testApi, waitFor, writeText, useLoopbackOllama } from './helpers';
 import { personaYaml } from '../support/persona-yaml';
+import { splitPairsJsonl } from '../support/split-pairs';
 
 /** `n` pairs of a user with their splits given, so the counts are known: `[context, validation, test]`. */
-function prefs(user: string, counts: [number, number, number]): string {
-  const splits = (['context', 'validation', 'test'] as const).flatMap((s, i) => Array<string>(counts[i]).fill(s));
-  return splits
-    .map((split, i) =>
-      JSON.stringify({
-        user_id: user,
-        pair_id: `${user}-${i + 1}`,
-        split,
-        context: [{ role: 'user', content: `Question ${i + 1} of ${user}: how do I reverse a string?` }],
-        chosen: `${user} chosen ${i + 1}: s[::-1]`,
-        rejected: `${user} rejected ${i + 1}: strings have a long history, and reversing them is a deep topic.`,
-      }),
-    )
-    .join('\n');
-}
+const prefs = splitPairsJsonl;
 
 function persona(user: string, text: string): string {
   return personaYaml(user, text, { created: new Date().toISOString() });

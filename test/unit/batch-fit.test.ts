@@ -65,22 +65,15 @@ describe('fit --all --batch files', () => {
     ({ root, server } = await rootAndServer('sm-batch-fit-'));
     const ws = copyExample(root, 'live');
     const c = cli(root);
-    const code = await c.run(
-      'fit',
-      'live',
-      '--all',
-      '--provider',
-      'openai',
-      '--base-url',
-      server.url,
-      '--model',
-      MODEL,
-    );
+    const code = await c.run('fit', 'live', '--all', ...serverArgs());
     assert.equal(code, 0, c.err());
     live = personas(ws);
     assert.ok(Object.keys(live).length >= 2, 'the live fit wrote personas');
   });
   after(() => closeRootAndServer(root, server));
+
+  /** The loopback OpenAI server and model every command of these tests names (a batch run never calls it). */
+  const serverArgs = () => ['--provider', 'openai', '--base-url', server.url, '--model', MODEL];
 
   /** One command of a batch fit, with the server named but never to be called. */
   async function batchFit(name: string, dir: string, ...extra: string[]) {
@@ -90,12 +83,7 @@ describe('fit --all --batch files', () => {
       name,
       '--all',
       '--json',
-      '--provider',
-      'openai',
-      '--base-url',
-      server.url,
-      '--model',
-      MODEL,
+      ...serverArgs(),
       '--batch',
       'files',
       '--batch-dir',
@@ -147,17 +135,7 @@ describe('fit --all --batch files', () => {
     // Live and batch runs share the cache: a live fit over the batch run's cache asks the server nothing.
     server.reset();
     const c = cli(root);
-    const code = await c.run(
-      'fit',
-      'files',
-      '--all',
-      '--provider',
-      'openai',
-      '--base-url',
-      server.url,
-      '--model',
-      MODEL,
-    );
+    const code = await c.run('fit', 'files', '--all', ...serverArgs());
     assert.equal(code, 0, c.err());
     assert.equal(server.chats.length, 0, 'every call of the live fit came from the batch answers in the cache');
     assert.deepEqual(personas(ws), live);

@@ -6,7 +6,7 @@ import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { serializePersona, type PersonaModel } from '../../src/core/method/persona-file';
+import { personaYaml } from '../support/persona-yaml';
 import type { LoopbackServer } from '../support/loopback-ollama';
 import { cli, workspace } from './revalidate-fixture';
 
@@ -29,22 +29,7 @@ export function hostile(): Hostile {
 
 /** A persona of `userId` whose text carries the secret (what a planted link would make the judge send). */
 export function personaText(userId: string, persona = `Prefers short answers. ${SECRET}`): string {
-  const model: PersonaModel = {
-    userId,
-    persona,
-    demos: [],
-    provenance: {
-      provider: 'ollama',
-      model: 'llama3.1:8b',
-      seed: 0,
-      temperature: 0,
-      k: 1,
-      stopScore: 0.8,
-      prompts: {},
-      created: '2026-01-01T00:00:00.000Z',
-    },
-  };
-  return serializePersona(model);
+  return personaYaml(userId, persona, { stopScore: 0.8, created: '2026-01-01T00:00:00.000Z' });
 }
 
 /** Writes `text` outside the workspace and links `relPath` inside it to that file. */
