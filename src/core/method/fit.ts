@@ -371,13 +371,25 @@ async function askAllAtOnce(
   const asked = await Promise.allSettled(
     candidates.flatMap((c) => {
       const system = systemFor(c);
-      return validation.map(async (p) => ({
-        p,
-        v: await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call),
-      }));
+      return validation.map(async (p) => ({ p, v: await selectionVerdict(model, system, p, opts, call) }));
     }),
   );
   for (const a of asked) if (a.status === 'fulfilled') stopOnFailedCall(a.value.v, a.value.p, 'selection');
+}
+
+/**
+ * A candidate's verdict on a validation pair: the one call the selection makes of a pair, in the order the seed
+ * gives it. Batch mode asks them all at once (askAllAtOnce), the search one chunk at a time (scoreCandidate): the same
+ * call, so the search finds the batch's answers in the cache.
+ */
+function selectionVerdict(
+  model: ChatModel,
+  system: string,
+  p: Pair,
+  opts: FitOptions,
+  call: CallOptions & { purpose: string },
+) {
+  return judgeOrder(model, system, p, presentationOrder(p, opts.seed), call);
 }
 
 /**
@@ -399,7 +411,7 @@ async function scoreCandidate(
     const slice = validation.slice(done, done + chunk);
     const vs = await Promise.all(
       slice.map(async (p) => {
-        const v = await judgeOrder(model, system, p, presentationOrder(p, opts.seed), call);
+        const v = await selectionVerdict(model, system, p, opts, call);
         stopOnFailedCall(v, p, 'selection');
         return v;
       }),
