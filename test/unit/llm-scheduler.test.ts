@@ -135,6 +135,65 @@ for (const kind of ['ollama', 'openai'] as const) {
       }
     });
 
+    test("a user's first call goes alone, so the server computes the user's prefix once; then the user's calls go together", async () => {
+      server.reset();
+      // The server holds each user's answers until the test lets that user's go.
+      const gates = new Map<string, { open: Promise<void>; release: () => void }>();
+      const gateOf = (user: string) => {
+        let g = gates.get(user);
+        if (!g) {
+          let release!: () => void;
+          g = { open: new Promise<void>((r) => (release = r)), release };
+          gates.set(user, g);
+        }
+        return g;
+      };
+      const userOf = (text: string) => /user (\w+)/.exec(text)?.[1] ?? '';
+      // A user's first answer waits for the user's gate, the later ones for "<user>-rest".
+      const arrived = new Map<string, number>();
+      server.options.brain = async (req) => {
+        const user = userOf(req.messages.map((m) => m.content).join(' '));
+        arrived.set(user, (arrived.get(user) ?? 0) + 1);
+        await gateOf(arrived.get(user) === 1 ? user : `${user}-rest`).open;
+        return 'ok';
+      };
+      // bob's first call is refused (a 400: not retried): the next call of bob goes first in its place.
+      let bobAsked = 0;
+      server.options.faultFor = (req) =>
+        userOf(req.messages[0]?.content ?? '') === 'bob' && bobAsked++ === 0
+          ? { type: 'server-error', status: 400, message: 'planted' }
+          : undefined;
+      const llm = make(8);
+      const of = (user: string, i: number) =>
+        llm.chat({ ...ask(i), messages: [{ role: 'user', content: `user ${user} question ${i}` }], affinity: user });
+      try {
+        const ann = Array.from({ length: 5 }, (_, i) => of('ann', i));
+        const bob = Array.from({ length: 5 }, (_, i) => of('bob', i).catch((e: unknown) => e));
+        // With room for 8: ann's first call, bob's first (refused) and then bob's second: one at a time a user.
+        await until(() => server.stats.chat === 3 && server.stats.inFlight === 2);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(server.stats.chat, 3, "no user's other calls went while its first was in flight");
+        assert.equal(llm.endpoints()[0]!.outstanding, 2);
+        // ann's first answer: her four other calls go together, bob's second still alone.
+        gateOf('ann').release();
+        await until(() => server.stats.inFlight === 5);
+        assert.equal(server.stats.chat, 7);
+        assert.equal(llm.endpoints()[0]!.outstanding, 5);
+        gateOf('ann-rest').release();
+        assert.equal((await Promise.all(ann)).length, 5);
+        gateOf('bob').release();
+        gateOf('bob-rest').release();
+        const bobDone = await Promise.all(bob);
+        assert.equal(bobDone.filter((r) => r instanceof Error).length, 1, "bob's first call failed, the rest answered");
+        assert.equal(server.stats.chat, 10);
+      } finally {
+        for (const g of gates.values()) g.release();
+        server.options.brain = undefined;
+        server.options.faultFor = undefined;
+        await llm.dispose();
+      }
+    });
+
     test('a burst of 429s halves the limit once, then it creeps back to the maximum', async () => {
       server.reset();
       server.options.latencyMs = 10;

@@ -59,7 +59,39 @@ interface Waiter {
   settled: boolean;
 }
 
+/**
+ * A user's first call goes alone. A user's prompts share their first part (the system prompt, the persona and the
+ * demonstrations: the prompt layout puts it first), and a server caches a prefix only once a request has computed
+ * it: calls of one user sent together each compute it again (llama-server's slots, vLLM's batch of one step). So
+ * while a user's first call is in flight its other calls wait, and once it has been answered they all go, finding the
+ * prefix cached. Only calls with an affinity (a user) wait; a failed first call lets the next one go first instead.
+ */
+class PrefixWarmup {
+  /** Users with an answered call on this scheduler. */
+  private readonly warm = new Set<string>();
+  /** Users whose first call is in flight. */
+  private readonly warming = new Set<string>();
+
+  /** Whether a call of this user may start now: none of the user's is in flight before the first is answered. */
+  mayStart(affinity: string | undefined): boolean {
+    return affinity === undefined || this.warm.has(affinity) || !this.warming.has(affinity);
+  }
+
+  /** A call of this user started: the user's first, until one is answered. */
+  started(affinity: string | undefined): void {
+    if (affinity !== undefined && !this.warm.has(affinity)) this.warming.add(affinity);
+  }
+
+  /** A call of this user ended: answered, the user is warm; failed, the next call of the user goes first. */
+  ended(affinity: string | undefined, answered: boolean): void {
+    if (affinity === undefined || this.warm.has(affinity)) return;
+    this.warming.delete(affinity);
+    if (answered) this.warm.add(affinity);
+  }
+}
+
 export class Scheduler {
+  private readonly warmup = new PrefixWarmup();
   private readonly queue: Waiter[] = [];
   private head = 0;
   /** Retries go first: a call that has already waited should not queue behind a whole run. */
@@ -94,12 +126,14 @@ export class Scheduler {
       const endpoint = await this.acquire(signal, attempt > 1, affinity);
       const epoch = endpoint.limit.epoch;
       let failure: LlmError;
+      let answered = false;
       try {
         this.hooks.onAttempt?.(endpoint, attempt);
         const started = performance.now();
         const result = await task(endpoint, attempt);
         endpoint.limit.onSuccess(performance.now() - started);
         this.pool.markSuccess(endpoint);
+        answered = true;
         return result;
       } catch (err) {
         failure =
@@ -110,6 +144,7 @@ export class Scheduler {
         this.noteFailure(endpoint, failure, epoch);
       } finally {
         endpoint.outstanding--;
+        this.warmup.ended(affinity, answered);
         this.dispatch();
       }
       if (
@@ -159,9 +194,10 @@ export class Scheduler {
     if (this.disposed) return Promise.reject(abortedError());
     // Fast path: nobody waiting and a slot is free.
     if (this.waiting === 0) {
-      const e = this.pool.pick(affinity);
+      const e = this.warmup.mayStart(affinity) ? this.pool.pick(affinity) : undefined;
       if (e) {
         e.outstanding++;
+        this.warmup.started(affinity);
         return Promise.resolve(e);
       }
     }
@@ -214,9 +250,10 @@ export class Scheduler {
         const waiter = list[i]!;
         if (waiter.settled) continue;
         looked++;
-        const endpoint = this.pool.pick(waiter.affinity);
+        const endpoint = this.warmup.mayStart(waiter.affinity) ? this.pool.pick(waiter.affinity) : undefined;
         if (!endpoint) continue;
         endpoint.outstanding++;
+        this.warmup.started(waiter.affinity);
         // Served from the front: advance past it; from further back: it stays in the list, settled, and is
         // dropped when the front reaches it.
         if (list === this.priority && i === 0) this.priority.shift();
