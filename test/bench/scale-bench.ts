@@ -75,6 +75,17 @@ async function fleetFigures(smoke: boolean): Promise<void> {
   // What the affinity saves: the same healthy run with every call to the least busy replica.
   const scattered = await runFleet(shape, { endpoints: FAIL_ENDPOINTS, noAffinity: true }, smoke);
   printRecompute(`${FAIL_ENDPOINTS} replicas, healthy, no affinity (for comparison)`, scattered);
+  // What a user's first call sent alone saves: the prefix computed again by calls of one user in flight together
+  // on one replica, before any of them was answered (the same healthy run without it).
+  const together = await runFleet(shape, { endpoints: FAIL_ENDPOINTS, prefixWarmup: false }, smoke);
+  const healthy = runs[ENDPOINTS.indexOf(FAIL_ENDPOINTS)]!;
+  const pct = (r: FleetRun) =>
+    `${fmt(r.duplicateTokens)} (${((100 * r.duplicateTokens) / r.prefixTokens).toFixed(2)}%)`;
+  console.log(
+    `scale: prefix tokens computed again by one user's calls in flight together, ${FAIL_ENDPOINTS} replicas, healthy: ` +
+      `first call alone ${pct(healthy)}, moved ${fmt(healthy.recomputedTokens)}, wall ${(healthy.wallMs / 1000).toFixed(1)} s; ` +
+      `all at once ${pct(together)}, moved ${fmt(together.recomputedTokens)}, wall ${(together.wallMs / 1000).toFixed(1)} s; ideal 0`,
+  );
 }
 
 const heapMb = () => {

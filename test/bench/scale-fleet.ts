@@ -37,6 +37,12 @@ export interface FleetRun {
   prefixTokens: number;
   recomputedTokens: number;
   idealRecomputedTokens: number;
+  /**
+   * Prefix tokens computed by a call that found its user's prefix not cached yet on its replica although another
+   * call of the user had computed it or was computing it there: calls of one user in flight together. A prefix is
+   * cached when a call computing it is answered (vLLM caches a block once computed, llama-server a slot's prompt).
+   */
+  duplicateTokens: number;
   failedCalls: number;
 }
 
@@ -46,6 +52,8 @@ export interface FleetOptions {
   failAt?: number;
   /** Send no affinity: every call goes to the least busy replica. */
   noAffinity?: boolean;
+  /** The client's prefix warm-up (a user's first call alone); default on, as in the product. */
+  prefixWarmup?: boolean;
 }
 
 const userId = (u: number) => `prism-user-${String(u).padStart(4, '0')}`;
@@ -65,20 +73,33 @@ interface Replica {
   server: LoopbackServer;
   /** Users whose prefix this replica has computed. */
   seen: Set<string>;
+  /** Users whose prefix is in this replica's cache: a call computing it was answered. */
+  cached: Set<string>;
+  /** Calls that arrived with their user's prefix not cached here. */
+  computing: number;
   dead: boolean;
 }
 
 /** Per user, how many replicas computed its prefix. */
 type Computed = Map<string, number>;
 
+const userOf = (req: BrainRequest) => req.messages[0]!.content.slice(0, req.messages[0]!.content.indexOf('\n'));
+
 async function startReplica(shape: FleetShape, computed: Computed, onAnswer: () => void): Promise<Replica> {
-  const replica: Replica = { server: undefined as unknown as LoopbackServer, seen: new Set(), dead: false };
+  const replica: Replica = {
+    server: undefined as unknown as LoopbackServer,
+    seen: new Set(),
+    cached: new Set(),
+    computing: 0,
+    dead: false,
+  };
   const brain = (req: BrainRequest): string => {
-    const user = req.messages[0]!.content.slice(0, req.messages[0]!.content.indexOf('\n'));
+    const user = userOf(req);
     if (!replica.seen.has(user)) {
       replica.seen.add(user);
       computed.set(user, (computed.get(user) ?? 0) + 1);
     }
+    replica.cached.add(user);
     onAnswer();
     return 'A';
   };
@@ -87,13 +108,14 @@ async function startReplica(shape: FleetShape, computed: Computed, onAnswer: () 
     models: [MODEL],
     slots: shape.slots,
     // A dead replica resets every connection; a live one answers after the load-dependent latency.
-    faultFor: () =>
-      replica.dead
-        ? { type: 'reset-before-response' }
-        : {
-            type: 'latency',
-            ms: shape.baseMs + shape.perCallMs * Math.min(replica.server.stats.inFlight, shape.slots),
-          },
+    faultFor: (req) => {
+      if (replica.dead) return { type: 'reset-before-response' };
+      if (!replica.cached.has(userOf(req))) replica.computing++;
+      return {
+        type: 'latency',
+        ms: shape.baseMs + shape.perCallMs * Math.min(replica.server.stats.inFlight, shape.slots),
+      };
+    },
   });
   return replica;
 }
@@ -119,7 +141,12 @@ export async function runFleet(shape: FleetShape, opts: FleetOptions, quick: boo
   const llm = createLlm(
     { provider: 'openai', baseUrls: urls, model: MODEL, stream: false, concurrency: shape.slots },
     // The smoke run's latencies are milliseconds: its retries and cool-downs shrink alike.
-    { noCache: true, apiKey: 'sk-bench', ...(quick ? { retry: { baseDelayMs: 5 }, coolDownMs: 50 } : {}) },
+    {
+      noCache: true,
+      apiKey: 'sk-bench',
+      prefixWarmup: opts.prefixWarmup ?? true,
+      ...(quick ? { retry: { baseDelayMs: 5 }, coolDownMs: 50 } : {}),
+    },
   );
   let failedCalls = 0;
   const t0 = performance.now();
@@ -165,6 +192,10 @@ export async function runFleet(shape: FleetShape, opts: FleetOptions, quick: boo
       prefixTokens: total * shape.prefixTokens,
       recomputedTokens: recomputed * shape.prefixTokens,
       idealRecomputedTokens: idealUsers * shape.prefixTokens,
+      // Every computation past the first of a user on a replica: the moves are counted above, these are the rest.
+      duplicateTokens:
+        (replicas.reduce((n, r) => n + r.computing, 0) - replicas.reduce((n, r) => n + r.seen.size, 0)) *
+        shape.prefixTokens,
       failedCalls,
     };
   } finally {

@@ -94,6 +94,11 @@ export interface LlmOptions {
   /** A wait before a retry longer than this is said (warn) as it starts. Default NOTICE_WAIT_MS. */
   waitNoticeMs?: number;
   /**
+   * A user's first call goes alone, so that the server computes the user's prefix once (scheduler.ts
+   * PrefixWarmup). Default true; false only for `npm run bench -- scale`, which measures what it saves.
+   */
+  prefixWarmup?: boolean;
+  /**
    * After each call that went to a server (not a cache hit, not a cancelled one): no error when it was
    * answered. The extension's status bar re-checks the server on a change of fortune.
    */
@@ -270,6 +275,7 @@ class LlmClient implements Llm {
       ...options.retry,
     };
     this.scheduler = new Scheduler(this.pool, policy, {
+      prefixWarmup: options.prefixWarmup ?? true,
       onRetry: (err, endpoint, attempt, delayMs) => this.sayRetry(err, endpoint, attempt, delayMs, policy.maxAttempts),
       // A retry the budget has no room for is not waited for either.
       beforeRetry: (err) =>

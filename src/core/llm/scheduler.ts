@@ -45,6 +45,8 @@ export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs: n
 }
 
 export interface SchedulerHooks {
+  /** A user's first call goes alone (PrefixWarmup). Default true. */
+  prefixWarmup?: boolean;
   onAttempt?(endpoint: Endpoint, attempt: number): void;
   onRetry?(error: LlmError, endpoint: Endpoint, attempt: number, delayMs: number): void;
   /** Before a retry is waited for: an error returned ends the call with it instead (a budget with no room). */
@@ -67,6 +69,8 @@ interface Waiter {
  * prefix cached. Only calls with an affinity (a user) wait; a failed first call lets the next one go first instead.
  */
 class PrefixWarmup {
+  constructor(private readonly on: boolean) {}
+
   /** Users with an answered call on this scheduler. */
   private readonly warm = new Set<string>();
   /** Users whose first call is in flight. */
@@ -74,7 +78,7 @@ class PrefixWarmup {
 
   /** Whether a call of this user may start now: none of the user's is in flight before the first is answered. */
   mayStart(affinity: string | undefined): boolean {
-    return affinity === undefined || this.warm.has(affinity) || !this.warming.has(affinity);
+    return !this.on || affinity === undefined || this.warm.has(affinity) || !this.warming.has(affinity);
   }
 
   /** A call of this user started: the user's first, until one is answered. */
@@ -91,7 +95,7 @@ class PrefixWarmup {
 }
 
 export class Scheduler {
-  private readonly warmup = new PrefixWarmup();
+  private readonly warmup: PrefixWarmup;
   private readonly queue: Waiter[] = [];
   private head = 0;
   /** Retries go first: a call that has already waited should not queue behind a whole run. */
@@ -103,7 +107,9 @@ export class Scheduler {
     private readonly pool: EndpointPool,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
     private readonly hooks: SchedulerHooks = {},
-  ) {}
+  ) {
+    this.warmup = new PrefixWarmup(hooks.prefixWarmup ?? true);
+  }
 
   /** Calls waiting for a slot. */
   get waiting(): number {
