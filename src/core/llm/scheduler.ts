@@ -69,12 +69,12 @@ interface Waiter {
  * prefix cached. Only calls with an affinity (a user) wait; a failed first call lets the next one go first instead.
  */
 class PrefixWarmup {
-  constructor(private readonly on: boolean) {}
-
   /** Users with an answered call on this scheduler. */
   private readonly warm = new Set<string>();
   /** Users whose first call is in flight. */
   private readonly warming = new Set<string>();
+
+  constructor(private readonly on: boolean) {}
 
   /** Whether a call of this user may start now: none of the user's is in flight before the first is answered. */
   mayStart(affinity: string | undefined): boolean {

@@ -66,10 +66,15 @@ export class VscodeLmClient implements EndpointClient {
       const response = await model.sendRequest(messages, { justification: LM_JUSTIFICATION }, source.token);
       const { text, cut } = await readCapped(response.text, call.maxTokens, call.onText);
       // A cut answer: the model is told to stop (the request is cancelled), then the tokens are counted.
-      if (cut) source.cancel();
-      const counting = cut ? new vscode.CancellationTokenSource().token : source.token;
-      const usage = await usageOf(model, messages, text, counting);
-      return { text, usage, ...(cut ? { finishReason: 'length' } : {}) };
+      if (!cut) return { text, usage: await usageOf(model, messages, text, source.token) };
+      source.cancel();
+      // The request's token is cancelled now: the count gets a token of its own, disposed after.
+      const counting = new vscode.CancellationTokenSource();
+      try {
+        return { text, usage: await usageOf(model, messages, text, counting.token), finishReason: 'length' };
+      } finally {
+        counting.dispose();
+      }
     } catch (err) {
       throw lmError(err, { baseUrl: this.baseUrl, call }, signal?.aborted === true);
     } finally {
